@@ -1,0 +1,102 @@
+/*
+ * store.h - the store interface: everything geoEDITOR keeps on disk.
+ *
+ * One interface, so that the embedded SpatiaLite backend (store_spatialite.c)
+ * can be joined later by a PostGIS backend for deployments that outgrow one
+ * machine. Callers never see SQL. All geometry crosses this interface as
+ * ISO WKB in the deployment's metric CRS (ge_store_srid()); properties cross
+ * it as JSON object text.
+ *
+ * A ge_store is safe to use from many threads at once: it keeps a small pool
+ * of database connections and hands one to each call.
+ */
+#ifndef GE_STORE_H
+#define GE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct ge_store ge_store;
+
+typedef struct ge_store_opts {
+    const char *path; /* the SpatiaLite file; created if missing */
+    int srid;         /* metric CRS of a new store (25832 default); an existing store keeps its own */
+    bool readonly;    /* open without migrating or writing */
+    int pool_size;    /* connections kept for concurrent readers (0: default 8) */
+} ge_store_opts;
+
+/* Opens (creating if needed) and migrates the store to the newest schema. */
+int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
+
+/* Closes every connection and checkpoints the WAL. NULL is fine. */
+void ge_store_close(ge_store *st);
+
+int ge_store_srid(const ge_store *st);
+int ge_store_schema_version(ge_store *st);
+
+/* The number of the newest migration this build knows. */
+int ge_store_latest_version(void);
+
+/* Migrates an open store only up to version `target` (tests use this to build
+ * stores "as an earlier release left them"). */
+int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int target, ge_err *err);
+
+/* A cheap round trip to the database, for /readyz. */
+int ge_store_ping(ge_store *st, ge_err *err);
+
+/* ---- reference layers ---------------------------------------------------- */
+
+typedef struct ge_layer_info {
+    char name[64];           /* [a-z][a-z0-9_]*, also the collection id */
+    char title[128];
+    char description[512];
+    char geometry_type[32];  /* "Point", "LineString", "Polygon", "MultiPolygon", ... or "Geometry" */
+    int srid;
+    int64_t feature_count;
+    double bbox[4];          /* minx, miny, maxx, maxy in srid; all 0 when empty */
+    char source[256];        /* file the layer was imported from */
+    char attribution[128];   /* e.g. "(c) OpenStreetMap contributors" */
+    char imported_at[32];    /* RFC 3339 UTC */
+    int64_t version;         /* increases with every import of this layer */
+} ge_layer_info;
+
+/* All layers, sorted by name. Free *out with free(). */
+int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *err);
+
+/* GE_ENOENT when there is no such layer. */
+int ge_store_layer_get(ge_store *st, const char *name, ge_layer_info *out, ge_err *err);
+
+/* Visits every feature of a layer in fid order; a non-zero return from cb stops
+ * the scan and is returned. */
+typedef int (*ge_feature_cb)(void *ud, int64_t fid, const unsigned char *wkb, size_t wkb_len,
+                             const char *props_json);
+int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *ud, ge_err *err);
+
+/* ---- importing: a batch of layers replaced atomically -------------------- */
+
+/*
+ * An import opens one write transaction; every layer written in it replaces
+ * the old layer of that name only when ge_import_batch_commit() succeeds.
+ * Readers see the old data until then; an abort (or a crash) leaves it intact.
+ */
+typedef struct ge_import_batch ge_import_batch;
+
+int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err);
+
+/* Starts (re)writing a layer inside the batch: its old features are dropped. */
+int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err *err);
+
+/* Adds one feature to the current layer. props_json may be NULL ("{}"). */
+int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb_len,
+                        const char *props_json, ge_err *err);
+
+/* Commits all layers of the batch and frees it. */
+int ge_import_batch_commit(ge_import_batch *b, ge_err *err);
+
+/* Rolls back and frees; NULL is fine. */
+void ge_import_batch_abort(ge_import_batch *b);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * config.h - the deployment's settings: defaults, then a file, then the
+ * environment (GEOEDITOR_<KEY>), then command-line flags; later wins.
+ *
+ * The file holds "key = value" lines with '#' comments; every key is listed in
+ * ge_config_keys (config.c), which also gives its environment variable name
+ * and help text, so that an unknown key is a clear error everywhere.
+ */
+#ifndef GE_CONFIG_H
+#define GE_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../geo/error.h"
+
+typedef struct ge_config {
+    char db_path[PATH_MAX];     /* db: the SpatiaLite store file */
+    char bind[64];              /* bind: listen address */
+    int port;                   /* port */
+    int srid;                   /* srid: metric CRS of a new store */
+    char data_dir[PATH_MAX];    /* data_dir: services, layer mappings */
+    char web_root[PATH_MAX];    /* web_root: built front end (web/dist) */
+    char public_url[256];       /* public_url: how clients reach us ("" = from Host) */
+    int threads;                /* threads: HTTP worker threads (0 = one per core) */
+    int max_connections;        /* max_connections */
+    int connection_timeout;     /* connection_timeout: seconds idle before a connection is closed */
+    size_t max_body_bytes;      /* max_body: request body limit */
+    size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
+    int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
+    int log_level;              /* log_level */
+} ge_config;
+
+void ge_config_defaults(ge_config *cfg);
+
+/* Sets one key from text (file, environment or flag all come through here). */
+int ge_config_set(ge_config *cfg, const char *key, const char *value, ge_err *err);
+
+int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err);
+
+/* Applies every GEOEDITOR_<KEY> variable that is set. */
+int ge_config_load_env(ge_config *cfg, ge_err *err);
+
+/* Help lines for "--help": one per key, with its flag, variable and default. */
+void ge_config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * ts.c - test helpers: environment, shared data, scratch directories (ts.h).
+ */
+#include "ts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *ts_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        fprintf(stderr, "test: environment variable %s is not set (run through ctest)\n", name);
+        abort();
+    }
+    return v;
+}
+
+const char *ts_shared_osm(void)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/berlin-borsigwalde.osm.pbf", ts_env("GE_SHARED_DATA"));
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "SKIP: shared extract %s is absent; tests that need it are skipped\n",
+                path);
+        return NULL;
+    }
+    return path;
+}
+
+static void ts_mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "test: cannot create %s: %s\n", tmp, strerror(errno));
+        abort();
+    }
+}
+
+const char *ts_tmpdir(const char *name)
+{
+    static char dir[4096];
+    char cmd[4200];
+    snprintf(dir, sizeof dir, "%s/%s-%ld", ts_env("GE_TEST_TMP"), name, (long)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        abort();
+    ts_mkdir_p(dir);
+    return dir;
+}
+
+const char *ts_path(const char *dir, const char *file)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", dir, file);
+    return b;
+}

@@ -1,0 +1,25 @@
+/*
+ * ts.h - small helpers shared by all test programs: where things are
+ * (binary, source tree, shared data), scratch directories, and skipping with
+ * a visible message when the shared OSM extract is absent.
+ */
+#ifndef GE_TS_H
+#define GE_TS_H
+
+#include <stdbool.h>
+
+/* The value of a variable ctest sets (GE_BINARY, GE_SOURCE_DIR, ...); aborts if unset. */
+const char *ts_env(const char *name);
+
+/* Path of the shared OSM extract, or NULL after printing a visible
+ * "SKIP: ../shared/data/... is absent" line. */
+const char *ts_shared_osm(void);
+
+/* A fresh, empty directory for this test: GE_TEST_TMP/<name>-<pid>. Returns a
+ * static buffer valid until the next call. */
+const char *ts_tmpdir(const char *name);
+
+/* Joins a directory and a file name into a static rotating buffer. */
+const char *ts_path(const char *dir, const char *file);
+
+#endif
