@@ -49,6 +49,10 @@ int ge_store_ping(ge_store *st, ge_err *err);
 
 /* ---- reference layers ---------------------------------------------------- */
 
+/* True when name is a valid layer name: [a-z][a-z0-9_]{0,62}. Every function
+ * taking a layer name checks it and fails with GE_EINVAL otherwise. */
+bool ge_store_layer_name_valid(const char *name);
+
 typedef struct ge_layer_info {
     char name[64];           /* [a-z][a-z0-9_]*, also the collection id */
     char title[128];

@@ -1,0 +1,171 @@
+/*
+ * store_migrations.c - the numbered schema migrations of the SpatiaLite store.
+ *
+ * Each entry takes the store one version further; store_spatialite.c applies
+ * the missing ones at open, each in its own transaction, and records the
+ * version in PRAGMA user_version. Never edit a migration that has shipped:
+ * add a new one. Timestamps are RFC 3339 UTC text ("2026-07-01T12:00:00Z"),
+ * JSON columns hold JSON text, geometry is in the store's SRID (":srid").
+ *
+ *   1  reference layers: store_meta (the SRID the store was created with),
+ *      layers (metadata of the imported reference layers). The per-layer
+ *      tables ref_<name> are created by the first import of that layer.
+ *   2  form servers and their data: clients, drafts, cases, case_features,
+ *      case_events (append-only), idempotency_keys
+ *   3  caseworkers: users, sessions
+ */
+#include "store_internal.h"
+
+#include <stddef.h>
+
+static const char *const ge_migration_1[] = {
+    "CREATE TABLE store_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL)",
+    "INSERT INTO store_meta (key, value) VALUES"
+    "  ('srid', :srid),"
+    "  ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    /* The layer's features live in "ref_<name>" (fid INTEGER PRIMARY KEY,
+     * props TEXT JSON object, geometry GEOMETRY XY in the store SRID with a
+     * spatial index); see ge_store_layer_table_create(). */
+    "CREATE TABLE layers ("
+    "  name TEXT PRIMARY KEY,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  geometry_type TEXT NOT NULL DEFAULT 'Geometry',"
+    "  srid INTEGER NOT NULL,"
+    "  feature_count INTEGER NOT NULL DEFAULT 0,"
+    "  bbox_minx REAL NOT NULL DEFAULT 0,"
+    "  bbox_miny REAL NOT NULL DEFAULT 0,"
+    "  bbox_maxx REAL NOT NULL DEFAULT 0,"
+    "  bbox_maxy REAL NOT NULL DEFAULT 0,"
+    "  source TEXT NOT NULL DEFAULT '',"
+    "  attribution TEXT NOT NULL DEFAULT '',"
+    "  imported_at TEXT NOT NULL,"
+    "  version INTEGER NOT NULL DEFAULT 0)",
+    NULL};
+
+static const char *const ge_migration_2[] = {
+    /* Form servers. The API key and the webhook secret are stored as given
+     * by the caller: the key as a hash (only its hash is ever known), the
+     * webhook secret in the clear because we sign with it. */
+    "CREATE TABLE clients ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  api_key_hash TEXT NOT NULL UNIQUE,"
+    "  allowed_origins TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(allowed_origins)),"
+    "  webhook_url TEXT,"
+    "  webhook_secret TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  revoked_at TEXT)",
+    /* One editing session; the capability token is known only as a hash. */
+    "CREATE TABLE drafts ("
+    "  id TEXT PRIMARY KEY,"
+    "  client_id INTEGER NOT NULL REFERENCES clients (id),"
+    "  service TEXT NOT NULL,"
+    "  reference TEXT,"
+    "  locale TEXT NOT NULL DEFAULT 'de',"
+    "  period_start TEXT,"
+    "  period_end TEXT,"
+    "  features TEXT NOT NULL DEFAULT '{\"type\":\"FeatureCollection\",\"features\":[]}'"
+    "    CHECK (json_valid(features)),"
+    "  validation TEXT CHECK (validation IS NULL OR json_valid(validation)),"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  expires_at TEXT NOT NULL,"
+    "  submitted_at TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL)",
+    "CREATE INDEX drafts_client ON drafts (client_id, created_at)",
+    "CREATE INDEX drafts_expires ON drafts (expires_at)",
+    "CREATE TABLE cases ("
+    "  id TEXT PRIMARY KEY,"
+    "  client_id INTEGER NOT NULL REFERENCES clients (id),"
+    "  draft_id TEXT REFERENCES drafts (id) ON DELETE SET NULL,"
+    "  service TEXT NOT NULL,"
+    "  reference TEXT,"
+    "  applicant TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(applicant)),"
+    "  period_start TEXT,"
+    "  period_end TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'submitted',"
+    "  report TEXT CHECK (report IS NULL OR json_valid(report)),"
+    "  content_hash TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  closed_at TEXT,"
+    "  purged_at TEXT)",
+    "CREATE INDEX cases_service_status ON cases (service, status, created_at)",
+    "CREATE INDEX cases_period ON cases (period_start, period_end)",
+    "CREATE INDEX cases_client ON cases (client_id, created_at)",
+    /* The drawn features of a case, one row each, with a spatial index for
+     * "which other cases overlap in place and time". An explicit INTEGER
+     * PRIMARY KEY because the spatial index refers to rowids, which VACUUM
+     * may renumber when they are implicit. */
+    "CREATE TABLE case_features ("
+    "  fid INTEGER PRIMARY KEY,"
+    "  case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  props TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(props)),"
+    "  UNIQUE (case_id, idx))",
+    "SELECT AddGeometryColumn('case_features', 'geometry', :srid, 'GEOMETRY', 'XY', 1)",
+    "SELECT CreateSpatialIndex('case_features', 'geometry')",
+    /* The audit trail: rows are only ever added. Rows of a case may go only
+     * after the case has been purged (retention). */
+    "CREATE TABLE case_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  case_id TEXT NOT NULL REFERENCES cases (id),"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  from_status TEXT,"
+    "  to_status TEXT,"
+    "  comment TEXT)",
+    "CREATE INDEX case_events_case ON case_events (case_id, id)",
+    "CREATE TRIGGER case_events_append_only_update BEFORE UPDATE ON case_events"
+    " BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END",
+    "CREATE TRIGGER case_events_append_only_delete BEFORE DELETE ON case_events"
+    " WHEN (SELECT purged_at FROM cases WHERE id = OLD.case_id) IS NULL"
+    " BEGIN SELECT RAISE(ABORT, 'case_events is append-only until the case is purged'); END",
+    /* The same Idempotency-Key of a client never makes two cases; the request
+     * hash tells a retry from a different request under a reused key. */
+    "CREATE TABLE idempotency_keys ("
+    "  client_id INTEGER NOT NULL REFERENCES clients (id),"
+    "  key TEXT NOT NULL,"
+    "  case_id TEXT REFERENCES cases (id),"
+    "  request_hash TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (client_id, key))",
+    "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
+    NULL};
+
+static const char *const ge_migration_3[] = {
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  password_hash TEXT NOT NULL,"
+    "  roles TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(roles)),"
+    "  services TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(services)),"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  failed_logins INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL)",
+    /* Session ids and CSRF tokens are known only as hashes. */
+    "CREATE TABLE sessions ("
+    "  id_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    "  csrf_hash TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL)",
+    "CREATE INDEX sessions_user ON sessions (user_id)",
+    "CREATE INDEX sessions_expires ON sessions (expires_at)",
+    NULL};
+
+const ge_store_migration ge_store_spatialite_migrations[] = {
+    {1, "reference layers", ge_migration_1},
+    {2, "form servers, drafts and cases", ge_migration_2},
+    {3, "caseworker users and sessions", ge_migration_3},
+};
+
+const size_t ge_store_spatialite_nmigrations =
+    sizeof ge_store_spatialite_migrations / sizeof ge_store_spatialite_migrations[0];
