@@ -1,0 +1,519 @@
+/*
+ * http.c - requests, response builders and RFC 7807 problems (see http.h).
+ *
+ * Nothing here talks to the network: http_send.c turns a finished ge_resp
+ * into a libmicrohttpd response. Keeping the builders free of libmicrohttpd
+ * lets handlers be written (and unit-tested) against plain structs.
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud)
+{
+    ge_ctx_cleanup *grown = realloc(ctx->cleanups, (ctx->n_cleanups + 1) * sizeof *grown);
+    if (!grown)
+        return GE_ENOMEM;
+    ctx->cleanups = grown;
+    ctx->cleanups[ctx->n_cleanups].fn = fn;
+    ctx->cleanups[ctx->n_cleanups].ud = ud;
+    ctx->n_cleanups++;
+    return GE_OK;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+const char *ge_req_param(const ge_req *req, const char *name)
+{
+    return req->match ? ge_route_match_param(req->match, name) : NULL;
+}
+
+const char *ge_req_query(const ge_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_query; i++)
+        if (strcmp(req->query[i].name, name) == 0)
+            return req->query[i].value;
+    return NULL;
+}
+
+size_t ge_req_query_count(const ge_req *req)
+{
+    return req->n_query;
+}
+
+const ge_query_arg *ge_req_query_at(const ge_req *req, size_t i)
+{
+    return i < req->n_query ? &req->query[i] : NULL;
+}
+
+const char *ge_req_header(const ge_req *req, const char *name)
+{
+    if (!req->conn)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
+{
+    json_error_t jerr;
+    json_t *p;
+
+    *out = NULL;
+    if (req->body_len == 0) {
+        ge_resp_problem(resp, req, 400,
+                        GE_TR(req, "The request body is empty; a JSON document is expected.",
+                              "Der Anfragekörper ist leer; erwartet wird ein JSON-Dokument."));
+        return GE_EINVAL;
+    }
+    /* Duplicate keys are rejected: which of two "features" members counts would
+     * otherwise depend on the parser. */
+    *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (*out)
+        return GE_OK;
+    p = ge_resp_problem(resp, req, 400,
+                        GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
+                              "Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+                        jerr.text, jerr.line, jerr.column);
+    if (p) {
+        json_object_set_new(p, "line", json_integer(jerr.line));
+        json_object_set_new(p, "column", json_integer(jerr.column));
+    }
+    return GE_EINVAL;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+void ge_resp_init(ge_resp *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->fd = -1;
+}
+
+static void ge_resp_clear_body(ge_resp *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    if (resp->fd >= 0)
+        close(resp->fd);
+    resp->fd = -1;
+    resp->fd_size = 0;
+    json_decref(resp->problem);
+    resp->problem = NULL;
+    resp->kind = GE_BODY_NONE;
+    resp->compressible = false;
+    resp->precompressed = false;
+}
+
+void ge_resp_clear(ge_resp *resp)
+{
+    ge_resp_clear_body(resp);
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+    free(resp->headers);
+    ge_resp_init(resp);
+}
+
+/* Text formats are worth compressing; images, archives and fonts are not. */
+static bool ge_resp_type_compressible(const char *ct)
+{
+    return strncmp(ct, "text/", 5) == 0 || strstr(ct, "json") || strstr(ct, "javascript") ||
+           strstr(ct, "xml") || strstr(ct, "svg");
+}
+
+int ge_resp_take(ge_resp *resp, int status, const char *content_type, char *data, size_t len)
+{
+    ge_resp_clear_body(resp);
+    resp->status = status;
+    resp->kind = GE_BODY_BYTES;
+    resp->body = data;
+    resp->body_len = len;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+    resp->compressible = ge_resp_type_compressible(content_type);
+    return GE_OK;
+}
+
+int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const void *data,
+                  size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        ge_resp_clear_body(resp);
+        resp->status = 500;
+        return GE_ENOMEM;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    return ge_resp_take(resp, status, content_type, copy, len);
+}
+
+int ge_resp_json_as(ge_resp *resp, int status, json_t *doc, const char *content_type)
+{
+    char *text;
+
+    if (!doc)
+        goto err;
+    /* Compact and in insertion order: handlers decide the member order of
+     * their documents (type, id, geometry, properties reads best). */
+    text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    json_decref(doc);
+    if (!text)
+        goto err;
+    return ge_resp_take(resp, status, content_type, text, strlen(text));
+err:
+    ge_resp_clear_body(resp);
+    resp->status = 500;
+    return GE_ENOMEM;
+}
+
+int ge_resp_json(ge_resp *resp, int status, json_t *doc)
+{
+    return ge_resp_json_as(resp, status, doc, "application/json");
+}
+
+int ge_resp_file(ge_resp *resp, int status, const char *content_type, int fd, uint64_t size)
+{
+    ge_resp_clear_body(resp);
+    resp->status = status;
+    resp->kind = GE_BODY_FILE;
+    resp->fd = fd;
+    resp->fd_size = size;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+    return GE_OK;
+}
+
+int ge_resp_empty(ge_resp *resp, int status)
+{
+    ge_resp_clear_body(resp);
+    resp->status = status;
+    resp->content_type[0] = '\0';
+    return GE_OK;
+}
+
+int ge_resp_header(ge_resp *resp, const char *name, const char *value)
+{
+    char *v = strdup(value), *n = NULL;
+    ge_header *grown;
+
+    if (!v)
+        return GE_ENOMEM;
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        if (strcasecmp(resp->headers[i].name, name) == 0) {
+            free(resp->headers[i].value);
+            resp->headers[i].value = v;
+            return GE_OK;
+        }
+    }
+    n = strdup(name);
+    grown = n ? realloc(resp->headers, (resp->n_headers + 1) * sizeof *grown) : NULL;
+    if (!grown)
+        goto err;
+    resp->headers = grown;
+    resp->headers[resp->n_headers].name = n;
+    resp->headers[resp->n_headers].value = v;
+    resp->n_headers++;
+    return GE_OK;
+err:
+    free(n);
+    free(v);
+    return GE_ENOMEM;
+}
+
+const char *ge_resp_header_get(const ge_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->n_headers; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+void ge_resp_cache(ge_resp *resp, const char *cache_control)
+{
+    ge_resp_header(resp, "Cache-Control", cache_control);
+}
+
+void ge_resp_etag(ge_resp *resp, const char *opaque)
+{
+    snprintf(resp->etag, sizeof resp->etag, "\"%s\"", opaque);
+}
+
+void ge_resp_etag_body(ge_resp *resp)
+{
+    /* FNV-1a: a cache validator needs to change with the body, not to resist
+     * an attacker; 64 bits make accidental collisions negligible. */
+    uint64_t h = 1469598103934665603ULL;
+    char opaque[24];
+
+    if (resp->kind != GE_BODY_BYTES)
+        return;
+    for (size_t i = 0; i < resp->body_len; i++) {
+        h ^= (unsigned char)resp->body[i];
+        h *= 1099511628211ULL;
+    }
+    snprintf(opaque, sizeof opaque, "%016llx", (unsigned long long)h);
+    ge_resp_etag(resp, opaque);
+}
+
+/*
+ * Weak comparison (RFC 9110 13.1.2): "W/" is ignored. A tag we sent for the
+ * gzipped representation carries "-gz" (http_send.c); it validates the same
+ * content.
+ */
+bool ge_req_etag_matches(const ge_req *req, const char *opaque)
+{
+    const char *h = ge_req_header(req, "If-None-Match");
+    size_t olen = strlen(opaque);
+
+    if (!h)
+        return false;
+    while (*h) {
+        const char *end;
+        size_t n;
+        while (*h == ' ' || *h == '\t' || *h == ',')
+            h++;
+        if (*h == '*')
+            return true;
+        if (strncmp(h, "W/", 2) == 0)
+            h += 2;
+        if (*h != '"')
+            break;
+        end = strchr(h + 1, '"');
+        if (!end)
+            break;
+        n = (size_t)(end - h - 1);
+        if ((n == olen && memcmp(h + 1, opaque, n) == 0) ||
+            (n == olen + 3 && memcmp(h + 1, opaque, olen) == 0 && memcmp(h + 1 + olen, "-gz", 3) == 0))
+            return true;
+        h = end + 1;
+    }
+    return false;
+}
+
+/* ---- statuses, languages, problems -------------------------------------- */
+
+typedef struct ge_status_text {
+    int status;
+    const char *type; /* the problem "type" URI */
+    const char *en;
+    const char *de;
+} ge_status_text;
+
+/* The server's own titles, in both languages. Handlers reuse them through
+ * ge_resp_problem; a status missing here gets its class's title. */
+#define GE_PROBLEM_TYPE(slug) "urn:geoeditor:problem:" slug
+
+static const ge_status_text ge_status_texts[] = {
+    {400, GE_PROBLEM_TYPE("bad-request"), "Bad Request", "Ungültige Anfrage"},
+    {401, GE_PROBLEM_TYPE("unauthorized"), "Unauthorized", "Nicht angemeldet"},
+    {403, GE_PROBLEM_TYPE("forbidden"), "Forbidden", "Nicht erlaubt"},
+    {404, GE_PROBLEM_TYPE("not-found"), "Not Found", "Nicht gefunden"},
+    {405, GE_PROBLEM_TYPE("method-not-allowed"), "Method Not Allowed", "Methode nicht erlaubt"},
+    {406, GE_PROBLEM_TYPE("not-acceptable"), "Not Acceptable", "Format nicht verfügbar"},
+    {409, GE_PROBLEM_TYPE("conflict"), "Conflict", "Konflikt"},
+    {410, GE_PROBLEM_TYPE("gone"), "Gone", "Nicht mehr verfügbar"},
+    {411, GE_PROBLEM_TYPE("length-required"), "Length Required", "Länge erforderlich"},
+    {412, GE_PROBLEM_TYPE("precondition-failed"), "Precondition Failed", "Vorbedingung nicht erfüllt"},
+    {413, GE_PROBLEM_TYPE("payload-too-large"), "Payload Too Large", "Anfrage zu groß"},
+    {414, GE_PROBLEM_TYPE("uri-too-long"), "URI Too Long", "Adresse zu lang"},
+    {415, GE_PROBLEM_TYPE("unsupported-media-type"), "Unsupported Media Type", "Medientyp nicht unterstützt"},
+    {422, GE_PROBLEM_TYPE("unprocessable-content"), "Unprocessable Content", "Inhalt nicht verarbeitbar"},
+    {428, GE_PROBLEM_TYPE("precondition-required"), "Precondition Required", "Vorbedingung erforderlich"},
+    {429, GE_PROBLEM_TYPE("too-many-requests"), "Too Many Requests", "Zu viele Anfragen"},
+    {431, GE_PROBLEM_TYPE("header-too-large"), "Request Header Fields Too Large", "Kopfzeilen der Anfrage zu groß"},
+    {500, GE_PROBLEM_TYPE("internal-error"), "Internal Server Error", "Interner Serverfehler"},
+    {501, GE_PROBLEM_TYPE("not-implemented"), "Not Implemented", "Nicht umgesetzt"},
+    {503, GE_PROBLEM_TYPE("unavailable"), "Service Unavailable", "Dienst nicht verfügbar"},
+};
+
+static const ge_status_text *ge_http_status_find(int status)
+{
+    for (size_t i = 0; i < sizeof ge_status_texts / sizeof ge_status_texts[0]; i++)
+        if (ge_status_texts[i].status == status)
+            return &ge_status_texts[i];
+    /* Fall back to the class: 4xx reads as Bad Request, 5xx as Internal Error. */
+    return ge_http_status_find(status >= 500 ? 500 : 400);
+}
+
+const char *ge_http_status_title(int status, ge_lang lang)
+{
+    const ge_status_text *t = ge_http_status_find(status);
+    return lang == GE_LANG_DE ? t->de : t->en;
+}
+
+const char *ge_http_problem_type(int status)
+{
+    return ge_http_status_find(status)->type;
+}
+
+int ge_http_status_for_code(int code)
+{
+    switch (code) {
+    case GE_OK: return 200;
+    case GE_EINVAL: return 400;
+    case GE_ENOENT: return 404;
+    case GE_ECONFLICT: return 409;
+    case GE_EGONE: return 410;
+    /* A configured limit on content (vertices, features, period length) is a
+     * semantic refusal: 422. The body-size limit is answered 413 by the
+     * server itself before a handler runs. */
+    case GE_ELIMIT: return 422;
+    default: return 500;
+    }
+}
+
+/* Parses the q value after a tag ("de;q=0.8"); 1.0 when absent. */
+static double ge_http_qvalue(const char *params, const char *end)
+{
+    const char *q = params;
+    while (q < end) {
+        while (q < end && (*q == ';' || *q == ' ' || *q == '\t'))
+            q++;
+        if (end - q >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
+            return strtod(q + 2, NULL);
+        while (q < end && *q != ';')
+            q++;
+    }
+    return 1.0;
+}
+
+static bool ge_http_tag_is(const char *tag, size_t n, const char *lang)
+{
+    size_t l = strlen(lang);
+    return n >= l && strncasecmp(tag, lang, l) == 0 && (n == l || tag[l] == '-');
+}
+
+ge_lang ge_http_lang_from_header(const char *h)
+{
+    ge_lang best = GE_LANG_EN;
+    double best_q = 0.0;
+
+    if (!h)
+        return GE_LANG_EN;
+    while (*h) {
+        const char *item_end = strchr(h, ','), *tag_end;
+        size_t tag_len;
+        double q;
+
+        if (!item_end)
+            item_end = h + strlen(h);
+        while (h < item_end && (*h == ' ' || *h == '\t'))
+            h++;
+        tag_end = h;
+        while (tag_end < item_end && *tag_end != ';' && *tag_end != ' ')
+            tag_end++;
+        tag_len = (size_t)(tag_end - h);
+        q = ge_http_qvalue(tag_end, item_end);
+        /* Strictly greater: among equal q values the first listed wins. */
+        if (q > best_q && ge_http_tag_is(h, tag_len, "de")) {
+            best = GE_LANG_DE;
+            best_q = q;
+        } else if (q > best_q && ge_http_tag_is(h, tag_len, "en")) {
+            best = GE_LANG_EN;
+            best_q = q;
+        }
+        h = *item_end ? item_end + 1 : item_end;
+    }
+    return best;
+}
+
+bool ge_http_accepts_gzip(const char *h)
+{
+    if (!h)
+        return false;
+    while (*h) {
+        const char *item_end = strchr(h, ','), *tag_end;
+        size_t n;
+
+        if (!item_end)
+            item_end = h + strlen(h);
+        while (h < item_end && (*h == ' ' || *h == '\t'))
+            h++;
+        tag_end = h;
+        while (tag_end < item_end && *tag_end != ';' && *tag_end != ' ')
+            tag_end++;
+        n = (size_t)(tag_end - h);
+        if (((n == 4 && strncasecmp(h, "gzip", 4) == 0) ||
+             (n == 6 && strncasecmp(h, "x-gzip", 6) == 0) || (n == 1 && *h == '*')) &&
+            ge_http_qvalue(tag_end, item_end) > 0.0)
+            return true;
+        h = *item_end ? item_end + 1 : item_end;
+    }
+    return false;
+}
+
+json_t *ge_resp_problem(ge_resp *resp, const ge_req *req, int status, const char *fmt, ...)
+{
+    static const char fallback[] =
+        "{\"type\":\"urn:geoeditor:problem:internal-error\",\"title\":\"Internal Server "
+        "Error\",\"status\":500}";
+    ge_lang lang = req ? req->lang : GE_LANG_EN;
+    char detail[1024], instance[512];
+    json_t *p;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+
+    p = json_object();
+    if (!p)
+        goto err;
+    json_object_set_new(p, "type", json_string(ge_http_problem_type(status)));
+    json_object_set_new(p, "title", json_string(ge_http_status_title(status, lang)));
+    json_object_set_new(p, "status", json_integer(status));
+    /* jansson refuses invalid UTF-8: a detail quoting client input that is
+     * not UTF-8 must not lose the whole problem. */
+    if (json_object_set_new(p, "detail", json_string(detail)) < 0)
+        json_object_set_new(p, "detail", json_string(GE_TR(req, "(detail not UTF-8)",
+                                                               "(Detail nicht UTF-8)")));
+    if (req && req->path) {
+        ge_router_log_path(req->match, req->path, instance, sizeof instance);
+        json_object_set_new(p, "instance", json_string(instance));
+    }
+    /* The builder keeps a reference so that callers may add extension members
+     * until the server serialises the response (http_send.c). */
+    ge_resp_clear_body(resp);
+    resp->status = status;
+    resp->kind = GE_BODY_NONE;
+    snprintf(resp->content_type, sizeof resp->content_type, "application/problem+json");
+    resp->compressible = true;
+    ge_resp_header(resp, "Content-Language", lang == GE_LANG_DE ? "de" : "en");
+    resp->problem = p;
+    return p;
+err:
+    ge_resp_bytes(resp, 500, "application/problem+json", fallback, sizeof fallback - 1);
+    return NULL;
+}
+
+int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err)
+{
+    int status = ge_http_status_for_code(err->code);
+
+    if (status >= 500) {
+        ge_log(GE_LOG_ERROR, "request failed", "{s:s, s:s, s:s, s:s}", "request_id",
+               req ? req->request_id : "", "route", req && req->route ? req->route : "",
+               "code", ge_code_name(err->code), "error", err->msg);
+        ge_resp_problem(resp, req, status,
+                        GE_TR(req,
+                              "The server could not complete the request; the error is logged "
+                              "under reference %s.",
+                              "Der Server konnte die Anfrage nicht ausführen; der Fehler ist "
+                              "unter der Referenz %s protokolliert."),
+                        req ? req->request_id : "-");
+    } else {
+        ge_resp_problem(resp, req, status, "%s", err->msg);
+    }
+    return err->code < 0 ? err->code : GE_EINTERNAL;
+}

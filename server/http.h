@@ -1,0 +1,213 @@
+/*
+ * http.h - what a handler sees of HTTP: the request (ge_req), the response it
+ * builds (ge_resp), RFC 7807 problem responses, German/English strings, and
+ * the mapping of GE_E* codes to statuses.
+ *
+ * A handler never touches libmicrohttpd. It reads the request through the
+ * ge_req_* accessors and fills the response with exactly one body builder:
+ *
+ *   static int get_layer(ge_req *req, ge_resp *resp, void *ud)
+ *   {
+ *       ge_err err;
+ *       json_t *doc;
+ *       if (load_layer(req->ctx->store, ge_req_param(req, "id"), &doc, &err) < 0)
+ *           return ge_resp_error(resp, req, &err);     // ENOENT -> 404 problem, ...
+ *       return ge_resp_json(resp, 200, doc);            // takes the reference
+ *   }
+ *
+ * A bad parameter names itself:
+ *
+ *   json_t *p = ge_resp_problem(resp, req, 400,
+ *                               GE_TR(req, "limit must be from 1 to %d",
+ *                                          "limit muss zwischen 1 und %d liegen"), max);
+ *   json_object_set_new(p, "parameter", json_string("limit"));
+ *   return GE_EINVAL;
+ *
+ * The server then adds what every response gets (security headers, default
+ * Cache-Control, gzip, conditional GET on ETag, X-Request-Id); see
+ * http_send.c.
+ */
+#ifndef GE_HTTP_H
+#define GE_HTTP_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../geo/error.h"
+#include "../geo/store.h"
+#include "config.h"
+#include "router.h"
+
+struct MHD_Connection;
+struct ge_metrics;
+struct ge_static;
+
+typedef struct ge_resp ge_resp;
+
+typedef struct ge_ctx_cleanup {
+    void (*fn)(void *ud);
+    void *ud;
+} ge_ctx_cleanup;
+
+/* What every handler can reach: one per server, shared by all threads. */
+typedef struct ge_ctx {
+    const ge_config *cfg;
+    ge_store *store;
+    struct ge_metrics *metrics;
+    ge_router *router;
+    struct ge_static *web; /* NULL when cfg->web_root does not exist */
+    atomic_bool draining;  /* SIGTERM seen: finishing in-flight requests */
+    double started_at;     /* Unix time of start-up */
+    ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */
+    size_t n_cleanups;
+} ge_ctx;
+
+/* Registers fn(ud) to run once the server has stopped (handler module state). */
+int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud);
+
+/* The languages of user-facing strings. English is the default. */
+typedef enum ge_lang { GE_LANG_EN = 0, GE_LANG_DE = 1 } ge_lang;
+
+/* Picks the string for the request's language; both arguments are literals, so
+ * printf-style format checks still see them. */
+#define GE_TR(req, en, de) ((req) && (req)->lang == GE_LANG_DE ? (de) : (en))
+
+typedef struct ge_query_arg {
+    char *name;  /* percent-decoded, '+' as space */
+    char *value; /* "" for "?flag" */
+} ge_query_arg;
+
+typedef struct ge_req {
+    const ge_ctx *ctx;
+    const char *method;        /* as sent: "GET", "HEAD", "POST", ... */
+    const char *path;          /* raw path without query string, still percent-encoded */
+    const char *route;         /* the matched pattern, or "unmatched" */
+    const ge_route_match *match;
+    const char *body;          /* NUL-terminated copy of the request body, "" if none */
+    size_t body_len;
+    ge_lang lang;              /* from Accept-Language */
+    char request_id[24];       /* also in the X-Request-Id header and the access log */
+    char remote[64];           /* client address, for logs */
+
+    /* internal */
+    struct MHD_Connection *conn;
+    ge_query_arg *query;
+    size_t n_query;
+} ge_req;
+
+/* A path parameter, percent-decoded; NULL when the route has none of that name. */
+const char *ge_req_param(const ge_req *req, const char *name);
+
+/* The first query argument of that name, decoded; NULL when absent. */
+const char *ge_req_query(const ge_req *req, const char *name);
+
+/* Every query argument, in order (for "unknown parameter" checks). */
+size_t ge_req_query_count(const ge_req *req);
+const ge_query_arg *ge_req_query_at(const ge_req *req, size_t i);
+
+/* A request header by name (case-insensitive); NULL when absent. */
+const char *ge_req_header(const ge_req *req, const char *name);
+
+/*
+ * Parses the body as JSON. On failure fills resp with a 400 problem that says
+ * where the JSON is broken (line, column) and returns GE_EINVAL.
+ */
+int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out);
+
+/* ---- responses ---------------------------------------------------------- */
+
+typedef enum ge_body_kind { GE_BODY_NONE, GE_BODY_BYTES, GE_BODY_FILE } ge_body_kind;
+
+typedef struct ge_header {
+    char *name;
+    char *value;
+} ge_header;
+
+struct ge_resp {
+    int status; /* 0 until a builder ran */
+    ge_body_kind kind;
+    char *body; /* GE_BODY_BYTES: malloc'd, owned */
+    size_t body_len;
+    int fd;            /* GE_BODY_FILE: owned, closed by the server */
+    uint64_t fd_size;
+    char content_type[128];
+    bool compressible; /* may be gzipped on the way out */
+    bool precompressed; /* body is already gzip (Content-Encoding set) */
+    char etag[96];     /* quoted entity tag, "" for none */
+    json_t *problem;   /* a problem document, serialised when the response is sent */
+    ge_header *headers;
+    size_t n_headers;
+};
+
+void ge_resp_init(ge_resp *resp);
+void ge_resp_clear(ge_resp *resp);
+
+/* A JSON document (takes the reference, also on failure). */
+int ge_resp_json(ge_resp *resp, int status, json_t *doc);
+/* The same with another media type, e.g. "application/geo+json". */
+int ge_resp_json_as(ge_resp *resp, int status, json_t *doc, const char *content_type);
+/* Copies len bytes. */
+int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const void *data,
+                  size_t len);
+/* Takes a malloc'd buffer (freed also on failure). */
+int ge_resp_take(ge_resp *resp, int status, const char *content_type, char *data, size_t len);
+/* An open file of size bytes (the fd is closed by the response, also on failure). */
+int ge_resp_file(ge_resp *resp, int status, const char *content_type, int fd, uint64_t size);
+/* No body (204, 304, redirects). */
+int ge_resp_empty(ge_resp *resp, int status);
+
+/* Sets (replacing) a response header. Content-Type and ETag have their own fields. */
+int ge_resp_header(ge_resp *resp, const char *name, const char *value);
+const char *ge_resp_header_get(const ge_resp *resp, const char *name);
+
+/* Cache-Control; without it a response gets "no-store". */
+void ge_resp_cache(ge_resp *resp, const char *cache_control);
+
+/* A strong entity tag; the quotes are added. If-None-Match then gives 304. */
+void ge_resp_etag(ge_resp *resp, const char *opaque);
+/* A strong entity tag from a hash of the body (for GE_BODY_BYTES). */
+void ge_resp_etag_body(ge_resp *resp);
+
+/* Does If-None-Match name this opaque tag (or "*")? Lets a handler skip work. */
+bool ge_req_etag_matches(const ge_req *req, const char *opaque);
+
+/* ---- problems (RFC 7807) ------------------------------------------------ */
+
+/*
+ * Fills resp with an application/problem+json body: type, title (in the
+ * request's language), status, detail (printf-style; say which member, value
+ * or limit) and instance (the request path). Returns the problem object so
+ * that extension members can be added ("parameter", "limit", ...), or NULL
+ * when memory ran out (resp then holds a minimal problem).
+ */
+json_t *ge_resp_problem(ge_resp *resp, const ge_req *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * A problem from a ge_err: the code gives the status (ge_http_status_for_code),
+ * the message becomes the detail. Server errors (EIO, ENOMEM, EINTERNAL) get a
+ * generic detail that names the request id; their message goes to the log
+ * only, so that no path, SQL or library text reaches the client. Returns
+ * err->code, so "return ge_resp_error(resp, req, &err);" reads naturally.
+ */
+int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err);
+
+/* EINVAL 400, ENOENT 404, ECONFLICT 409, EGONE 410, ELIMIT 422, other 500. */
+int ge_http_status_for_code(int code);
+
+/* The status's title in a language ("Not Found" / "Nicht gefunden"). */
+const char *ge_http_status_title(int status, ge_lang lang);
+
+/* The problem "type" URI for a status ("urn:geoeditor:problem:not-found"). */
+const char *ge_http_problem_type(int status);
+
+/* Accept-Language -> GE_LANG_DE when German is preferred over English. */
+ge_lang ge_http_lang_from_header(const char *accept_language);
+
+/* Does Accept-Encoding accept gzip (q > 0)? */
+bool ge_http_accepts_gzip(const char *accept_encoding);
+
+#endif
