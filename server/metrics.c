@@ -1,0 +1,342 @@
+/*
+ * metrics.c - Prometheus counters and histograms without locks (see metrics.h).
+ *
+ * All cells live in flat arrays sized at start-up and are bumped with relaxed
+ * atomics: a scrape may see one request's counter before its histogram
+ * sample, which Prometheus tolerates, and in exchange a request never waits
+ * for another. The duration sum is kept in whole microseconds so that it too
+ * is a plain atomic integer.
+ */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const ge_metrics_methods[] = {"GET",    "HEAD",    "POST",  "PUT",
+                                                 "PATCH",  "DELETE",  "OPTIONS", "OTHER"};
+#define GE_METRICS_N_METHODS 8
+
+/* The statuses geoEDITOR answers; anything else counts under its class. */
+static const int ge_metrics_statuses[] = {200, 201, 202, 204, 206, 301, 302, 304, 307, 308,
+                                          400, 401, 403, 404, 405, 406, 409, 410, 411, 412,
+                                          413, 414, 415, 416, 422, 428, 429, 431, 500, 501,
+                                          502, 503, 504};
+#define GE_METRICS_N_STATUSES (sizeof ge_metrics_statuses / sizeof ge_metrics_statuses[0])
+/* ... followed by one slot per class 1xx..5xx */
+#define GE_METRICS_N_STATUS_SLOTS (GE_METRICS_N_STATUSES + 5)
+
+/* Upper bounds in seconds: from a cached tile (1 ms) to a large export (10 s). */
+static const double ge_metrics_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                            0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+#define GE_METRICS_N_BUCKETS (sizeof ge_metrics_buckets / sizeof ge_metrics_buckets[0])
+
+typedef struct ge_metrics_hist {
+    atomic_uint_fast64_t bucket[GE_METRICS_N_BUCKETS + 1]; /* not cumulative; last is +Inf */
+    atomic_uint_fast64_t sum_us;
+    atomic_uint_fast64_t count;
+} ge_metrics_hist;
+
+struct ge_metrics {
+    char **routes; /* label values, escaped for the exposition format */
+    size_t n_routes; /* including "static" and "unmatched" */
+    atomic_uint_fast64_t *requests; /* [route][method][status slot] */
+    ge_metrics_hist *hist;          /* [route] */
+    atomic_long in_flight;
+    atomic_long connections;
+    double start_time;
+    char version[64];
+};
+
+/* Label values escape backslash, quote and newline (exposition format 0.0.4). */
+static char *ge_metrics_escape(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(2 * n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"') {
+            *o++ = '\\';
+            *o++ = *s;
+        } else if (*s == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+ge_metrics *ge_metrics_new(const char *const *routes, size_t n_routes, const char *version)
+{
+    ge_metrics *m = calloc(1, sizeof *m);
+    struct timespec now;
+
+    if (!m)
+        return NULL;
+    m->n_routes = n_routes + 2;
+    m->routes = calloc(m->n_routes, sizeof *m->routes);
+    m->requests = calloc(m->n_routes * GE_METRICS_N_METHODS * GE_METRICS_N_STATUS_SLOTS,
+                         sizeof *m->requests);
+    m->hist = calloc(m->n_routes, sizeof *m->hist);
+    if (!m->routes || !m->requests || !m->hist)
+        goto err;
+    for (size_t i = 0; i < n_routes; i++)
+        if (!(m->routes[i] = ge_metrics_escape(routes[i])))
+            goto err;
+    if (!(m->routes[n_routes] = strdup("static")) || !(m->routes[n_routes + 1] = strdup("unmatched")))
+        goto err;
+    clock_gettime(CLOCK_REALTIME, &now);
+    m->start_time = (double)now.tv_sec + now.tv_nsec / 1e9;
+    snprintf(m->version, sizeof m->version, "%s", version ? version : "unknown");
+    return m;
+err:
+    ge_metrics_free(m);
+    return NULL;
+}
+
+void ge_metrics_free(ge_metrics *m)
+{
+    if (!m)
+        return;
+    if (m->routes)
+        for (size_t i = 0; i < m->n_routes; i++)
+            free(m->routes[i]);
+    free(m->routes);
+    free(m->requests);
+    free(m->hist);
+    free(m);
+}
+
+size_t ge_metrics_route_static(const ge_metrics *m)
+{
+    return m->n_routes - 2;
+}
+
+size_t ge_metrics_route_unmatched(const ge_metrics *m)
+{
+    return m->n_routes - 1;
+}
+
+static size_t ge_metrics_method_index(const char *method)
+{
+    for (size_t i = 0; i < GE_METRICS_N_METHODS - 1; i++)
+        if (strcmp(method, ge_metrics_methods[i]) == 0)
+            return i;
+    return GE_METRICS_N_METHODS - 1;
+}
+
+static size_t ge_metrics_status_index(int status)
+{
+    for (size_t i = 0; i < GE_METRICS_N_STATUSES; i++)
+        if (ge_metrics_statuses[i] == status)
+            return i;
+    if (status < 100 || status > 599)
+        status = 500;
+    return GE_METRICS_N_STATUSES + (size_t)(status / 100 - 1);
+}
+
+void ge_metrics_request_begin(ge_metrics *m)
+{
+    atomic_fetch_add_explicit(&m->in_flight, 1, memory_order_relaxed);
+}
+
+static void ge_metrics_count(ge_metrics *m, size_t route, const char *method, int status,
+                             double seconds)
+{
+    size_t cell;
+    ge_metrics_hist *h;
+    size_t b = 0;
+
+    if (route >= m->n_routes)
+        route = ge_metrics_route_unmatched(m);
+    cell = (route * GE_METRICS_N_METHODS + ge_metrics_method_index(method)) *
+               GE_METRICS_N_STATUS_SLOTS +
+           ge_metrics_status_index(status);
+    atomic_fetch_add_explicit(&m->requests[cell], 1, memory_order_relaxed);
+
+    if (seconds < 0)
+        seconds = 0;
+    while (b < GE_METRICS_N_BUCKETS && seconds > ge_metrics_buckets[b])
+        b++;
+    h = &m->hist[route];
+    atomic_fetch_add_explicit(&h->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_us, (uint_fast64_t)(seconds * 1e6 + 0.5),
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+}
+
+void ge_metrics_request_end(ge_metrics *m, size_t route, const char *method, int status,
+                            double seconds)
+{
+    ge_metrics_count(m, route, method, status, seconds);
+    atomic_fetch_sub_explicit(&m->in_flight, 1, memory_order_relaxed);
+}
+
+void ge_metrics_request_refused(ge_metrics *m, int status)
+{
+    ge_metrics_count(m, ge_metrics_route_unmatched(m), "OTHER", status, 0.0);
+}
+
+long ge_metrics_in_flight(const ge_metrics *m)
+{
+    return atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed);
+}
+
+void ge_metrics_connection_open(ge_metrics *m)
+{
+    atomic_fetch_add_explicit(&m->connections, 1, memory_order_relaxed);
+}
+
+void ge_metrics_connection_close(ge_metrics *m)
+{
+    atomic_fetch_sub_explicit(&m->connections, 1, memory_order_relaxed);
+}
+
+/* A growing text buffer; on allocation failure it stays failed and render
+ * returns NULL once at the end instead of checking after every line. */
+typedef struct ge_metrics_buf {
+    char *text;
+    size_t len, cap;
+    bool failed;
+} ge_metrics_buf;
+
+static void ge_metrics_printf(ge_metrics_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void ge_metrics_printf(ge_metrics_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->failed)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap * 2 + (size_t)n;
+        char *grown = realloc(b->text, cap);
+        if (!grown) {
+            b->failed = true;
+            return;
+        }
+        b->text = grown;
+        b->cap = cap;
+    }
+}
+
+static void ge_metrics_status_label(size_t slot, char *out, size_t size)
+{
+    if (slot < GE_METRICS_N_STATUSES)
+        snprintf(out, size, "%d", ge_metrics_statuses[slot]);
+    else
+        snprintf(out, size, "%zuxx", slot - GE_METRICS_N_STATUSES + 1);
+}
+
+static void ge_metrics_render_requests(const ge_metrics *m, ge_metrics_buf *b)
+{
+    char status[8];
+
+    ge_metrics_printf(b, "# HELP http_requests_total HTTP requests by route pattern, method and "
+                         "status.\n# TYPE http_requests_total counter\n");
+    for (size_t r = 0; r < m->n_routes; r++)
+        for (size_t me = 0; me < GE_METRICS_N_METHODS; me++)
+            for (size_t s = 0; s < GE_METRICS_N_STATUS_SLOTS; s++) {
+                size_t cell = (r * GE_METRICS_N_METHODS + me) * GE_METRICS_N_STATUS_SLOTS + s;
+                uint_fast64_t v = atomic_load_explicit(&m->requests[cell], memory_order_relaxed);
+                if (!v)
+                    continue; /* series appear once they have a value */
+                ge_metrics_status_label(s, status, sizeof status);
+                ge_metrics_printf(b,
+                                  "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
+                                  "%llu\n",
+                                  m->routes[r], ge_metrics_methods[me], status,
+                                  (unsigned long long)v);
+            }
+}
+
+static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
+{
+    ge_metrics_printf(b, "# HELP http_request_duration_seconds Time from request headers to the "
+                         "last response byte, by route pattern.\n"
+                         "# TYPE http_request_duration_seconds histogram\n");
+    for (size_t r = 0; r < m->n_routes; r++) {
+        const ge_metrics_hist *h = &m->hist[r];
+        uint_fast64_t count = atomic_load_explicit(&((ge_metrics_hist *)h)->count,
+                                                   memory_order_relaxed);
+        uint_fast64_t cum = 0;
+        if (!count)
+            continue;
+        for (size_t i = 0; i <= GE_METRICS_N_BUCKETS; i++) {
+            cum += atomic_load_explicit(&((ge_metrics_hist *)h)->bucket[i], memory_order_relaxed);
+            if (i < GE_METRICS_N_BUCKETS)
+                ge_metrics_printf(b,
+                                  "http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                                  "%llu\n",
+                                  m->routes[r], ge_metrics_buckets[i], (unsigned long long)cum);
+            else
+                ge_metrics_printf(b,
+                                  "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                                  "%llu\n",
+                                  m->routes[r], (unsigned long long)cum);
+        }
+        ge_metrics_printf(b, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                          m->routes[r],
+                          (double)atomic_load_explicit(&((ge_metrics_hist *)h)->sum_us,
+                                                       memory_order_relaxed) /
+                              1e6);
+        /* _count equals the +Inf bucket by definition; print that value so that
+         * a scrape racing with a request stays self-consistent. */
+        ge_metrics_printf(b, "http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                          m->routes[r], (unsigned long long)cum);
+    }
+}
+
+char *ge_metrics_render(const ge_metrics *m, size_t *len)
+{
+    ge_metrics_buf b = {0};
+
+    b.cap = 16384;
+    b.text = malloc(b.cap);
+    if (!b.text)
+        return NULL;
+    ge_metrics_render_requests(m, &b);
+    ge_metrics_render_histograms(m, &b);
+    ge_metrics_printf(&b,
+                      "# HELP http_requests_in_flight Requests being handled now.\n"
+                      "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %ld\n"
+                      "# HELP http_connections_open Client connections open now.\n"
+                      "# TYPE http_connections_open gauge\nhttp_connections_open %ld\n"
+                      "# HELP process_start_time_seconds Start time of the process since the "
+                      "Unix epoch in seconds.\n"
+                      "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n"
+                      "# HELP geoeditor_build_info The geoeditor version; always 1.\n"
+                      "# TYPE geoeditor_build_info gauge\ngeoeditor_build_info{version=\"%s\"} 1\n",
+                      atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
+                      atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
+                      m->start_time, m->version);
+    if (b.failed) {
+        free(b.text);
+        return NULL;
+    }
+    if (len)
+        *len = b.len;
+    return b.text;
+}

@@ -1,0 +1,49 @@
+/*
+ * metrics.h - request counters and latency histograms in the Prometheus text
+ * format (version 0.0.4), served at /metrics.
+ *
+ * Series:
+ *   http_requests_total{route,method,status}           counter
+ *   http_request_duration_seconds{route}               histogram (_bucket, _sum, _count)
+ *   http_requests_in_flight                            gauge
+ *   http_connections_open                              gauge
+ *   process_start_time_seconds                         gauge
+ *   geoeditor_build_info{version}                      gauge, always 1
+ *
+ * Cardinality is fixed when the server starts: "route" is a registered
+ * pattern, "static" (files of the web root) or "unmatched" (everything else,
+ * including requests libmicrohttpd refused on its own); "method" is one of
+ * eight; "status" one of a fixed list, other codes count under their class
+ * ("4xx"). Every cell is a relaxed atomic, so recording takes no lock.
+ */
+#ifndef GE_METRICS_H
+#define GE_METRICS_H
+
+#include <stddef.h>
+
+typedef struct ge_metrics ge_metrics;
+
+/* routes: the router's distinct patterns; "static" and "unmatched" are added. */
+ge_metrics *ge_metrics_new(const char *const *routes, size_t n_routes, const char *version);
+void ge_metrics_free(ge_metrics *m);
+
+/* Index of the "static" and "unmatched" labels. */
+size_t ge_metrics_route_static(const ge_metrics *m);
+size_t ge_metrics_route_unmatched(const ge_metrics *m);
+
+void ge_metrics_request_begin(ge_metrics *m);
+/* Counts one finished request; seconds is its duration. Ends the in-flight span. */
+void ge_metrics_request_end(ge_metrics *m, size_t route, const char *method, int status,
+                            double seconds);
+/* Counts a request that never reached a handler (no in-flight span). */
+void ge_metrics_request_refused(ge_metrics *m, int status);
+
+long ge_metrics_in_flight(const ge_metrics *m);
+
+void ge_metrics_connection_open(ge_metrics *m);
+void ge_metrics_connection_close(ge_metrics *m);
+
+/* The whole exposition as text, malloc'd; NULL when memory ran out. */
+char *ge_metrics_render(const ge_metrics *m, size_t *len);
+
+#endif
