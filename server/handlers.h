@@ -1,0 +1,35 @@
+/*
+ * handlers.h - the handler modules and how they plug into the server.
+ *
+ * Each handlers_<subject>.c exports one registration function that adds its
+ * routes to the table:
+ *
+ *   int ge_handlers_features_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+ *   {
+ *       int rc = ge_router_add_flags(r, "GET", "/collections", list, ctx, GE_ROUTE_CORS, err);
+ *       if (rc == GE_OK)
+ *           rc = ge_router_add_flags(r, "GET", "/collections/{id}/items", items, ctx,
+ *                                    GE_ROUTE_CORS, err);
+ *       return rc;
+ *   }
+ *
+ * To add a module: declare its function below and add one line to
+ * ge_handler_modules[] in server.c. The server calls every function once at
+ * start-up, before it accepts connections; a failure stops start-up with the
+ * module's err message. A module may keep state of its own (caches, prepared
+ * data): allocate it in the registration function, pass it as the routes' ud,
+ * and free it from a ge_ctx_on_stop() callback, which runs after the last
+ * request. Handlers reach the store and config through req->ctx.
+ */
+#ifndef GE_HANDLERS_H
+#define GE_HANDLERS_H
+
+#include "http.h"
+#include "router.h"
+
+typedef int (*ge_routes_fn)(ge_router *r, ge_ctx *ctx, ge_err *err);
+
+/* /healthz, /readyz, /metrics (handlers_ops.c) */
+int ge_handlers_ops_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
+#endif
