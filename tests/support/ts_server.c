@@ -1,0 +1,231 @@
+/*
+ * ts_server.c - run geoeditor as a server process for API tests (see ts_server.h).
+ */
+#include "ts_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ts.h"
+#include "ts_http.h"
+
+#define TS_SERVER_MAX_ARGS 64
+
+static void ts_server_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+char *ts_server_log(const ts_server *s)
+{
+    FILE *f = fopen(s->log_path, "rb");
+    char *text = NULL;
+    long n;
+
+    if (!f)
+        return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+    if (text && n > 0 && fread(text, 1, (size_t)n, f) != (size_t)n)
+        text[0] = '\0';
+    fclose(f);
+    return text;
+}
+
+bool ts_server_log_wait(const ts_server *s, const char *needle, int timeout_s)
+{
+    for (int waited = 0; waited <= timeout_s * 1000; waited += 20) {
+        char *log = ts_server_log(s);
+        bool found = log && strstr(log, needle);
+        free(log);
+        if (found)
+            return true;
+        ts_server_sleep_ms(20);
+    }
+    return false;
+}
+
+const char *ts_server_url(const ts_server *s, const char *path)
+{
+    static char bufs[8][4200];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s%s", s->base, path);
+    return b;
+}
+
+/* Has the process ended? Collects it and sets exit_status if so. */
+static bool ts_server_reap(ts_server *s)
+{
+    int st;
+    pid_t r;
+
+    if (s->pid <= 0)
+        return true;
+    r = waitpid(s->pid, &st, WNOHANG);
+    if (r == 0)
+        return false;
+    if (r == s->pid)
+        s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    else
+        s->exit_status = -1;
+    s->pid = 0;
+    return true;
+}
+
+int ts_server_wait(ts_server *s, int timeout_s)
+{
+    for (int waited = 0; waited <= timeout_s * 1000; waited += 20) {
+        if (ts_server_reap(s))
+            return s->exit_status;
+        ts_server_sleep_ms(20);
+    }
+    return -1;
+}
+
+int ts_server_signal(const ts_server *s, int sig)
+{
+    return s->pid > 0 ? kill(s->pid, sig) : -1;
+}
+
+void ts_server_kill(ts_server *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        ts_server_wait(s, 30);
+    }
+}
+
+int ts_server_stop(ts_server *s)
+{
+    if (s->pid <= 0)
+        return s->exit_status;
+    kill(s->pid, SIGTERM);
+    if (ts_server_wait(s, 60) < 0) {
+        fprintf(stderr, "test: server %d ignored SIGTERM for 60 s; killing it\n", (int)s->pid);
+        ts_server_kill(s);
+    }
+    return s->exit_status;
+}
+
+/* The port from the server's "listening" line, or 0 while it is not there. */
+static int ts_server_read_port(const ts_server *s)
+{
+    char *log = ts_server_log(s), *line;
+    int port = 0;
+
+    line = log ? strstr(log, "\"msg\":\"listening\"") : NULL;
+    if (line) {
+        char *p = strstr(line, "\"port\":");
+        if (p)
+            port = atoi(p + 7);
+    }
+    free(log);
+    return port;
+}
+
+static void ts_server_exec(const ts_server *s, const ts_server_opts *opts, const char *port)
+{
+    const char *argv[TS_SERVER_MAX_ARGS];
+    int n = 0, fd;
+
+    argv[n++] = "geoeditor";
+    argv[n++] = "serve";
+    argv[n++] = "--db";
+    argv[n++] = s->db;
+    argv[n++] = "--bind";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "--port";
+    argv[n++] = port;
+    for (const char *const *a = opts->args; a && *a && n < TS_SERVER_MAX_ARGS - 1; a++)
+        argv[n++] = *a;
+    argv[n] = NULL;
+    for (const char *const *e = opts->env; e && *e; e++)
+        putenv((char *)*e);
+
+    fd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+    }
+    fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        close(fd);
+    }
+    execv(ts_env("GE_BINARY"), (char *const *)argv);
+    fprintf(stderr, "test: cannot run %s: %s\n", ts_env("GE_BINARY"), strerror(errno));
+    _exit(127);
+}
+
+static void ts_server_dump_log(const ts_server *s)
+{
+    char *log = ts_server_log(s);
+    fprintf(stderr, "---- server log (%s) ----\n%s---- end of server log ----\n", s->log_path,
+            log ? log : "");
+    free(log);
+}
+
+int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
+{
+    static const ts_server_opts none = {0};
+    char port[16];
+    int timeout_ms;
+
+    if (!opts)
+        opts = &none;
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "%s", ts_tmpdir(name));
+    snprintf(s->db, sizeof s->db, "%s", opts->db ? opts->db : ts_path(s->dir, "geoeditor.db"));
+    snprintf(s->log_path, sizeof s->log_path, "%s", ts_path(s->dir, "server.log"));
+    snprintf(port, sizeof port, "%d", opts->port);
+    fflush(NULL);
+
+    s->pid = fork();
+    if (s->pid < 0) {
+        fprintf(stderr, "test: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (s->pid == 0)
+        ts_server_exec(s, opts, port);
+    if (opts->no_wait)
+        return 0;
+
+    timeout_ms = (opts->timeout_s ? opts->timeout_s : 60) * 1000;
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+        if (ts_server_reap(s)) {
+            fprintf(stderr, "test: server '%s' exited with status %d while starting\n", name,
+                    s->exit_status);
+            ts_server_dump_log(s);
+            return -1;
+        }
+        if (!s->port)
+            s->port = opts->port ? opts->port : ts_server_read_port(s);
+        if (s->port) {
+            ts_http_resp r;
+            int rc;
+            snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+            rc = ts_http_get(ts_server_url(s, "/healthz"), &r);
+            ts_http_resp_free(&r);
+            if (rc == 0 && r.status == 200)
+                return 0;
+        }
+        ts_server_sleep_ms(20);
+    }
+    fprintf(stderr, "test: server '%s' did not answer /healthz within %d s\n", name,
+            timeout_ms / 1000);
+    ts_server_dump_log(s);
+    ts_server_kill(s);
+    return -1;
+}
