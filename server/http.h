@@ -73,7 +73,7 @@ typedef enum ge_lang { GE_LANG_EN = 0, GE_LANG_DE = 1 } ge_lang;
 
 /* Picks the string for the request's language; both arguments are literals, so
  * printf-style format checks still see them. */
-#define GE_TR(req, en, de) ((req) && (req)->lang == GE_LANG_DE ? (de) : (en))
+#define GE_TR(req, en, de) (ge_req_lang(req) == GE_LANG_DE ? (de) : (en))
 
 typedef struct ge_query_arg {
     char *name;  /* percent-decoded, '+' as space */
@@ -97,6 +97,12 @@ typedef struct ge_req {
     ge_query_arg *query;
     size_t n_query;
 } ge_req;
+
+/* The request's language; English for NULL (a helper of GE_TR). */
+static inline ge_lang ge_req_lang(const ge_req *req)
+{
+    return req ? req->lang : GE_LANG_EN;
+}
 
 /* A path parameter, percent-decoded; NULL when the route has none of that name. */
 const char *ge_req_param(const ge_req *req, const char *name);

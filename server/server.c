@@ -645,11 +645,13 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     /*
      * The connection's memory pool holds the request line and headers, their
      * parsed table, body chunks and the response headers. Twice the header
-     * limit plus 16 KiB lets a header just over the limit arrive whole, so
-     * that our own check answers it with a problem document; only far larger
-     * headers hit libmicrohttpd's built-in 431.
+     * limit (the second half capped at 1 MiB) plus 16 KiB lets a header just
+     * over the limit arrive whole, so that our own check answers it with a
+     * problem document; only far larger headers hit libmicrohttpd's built-in
+     * 431. The pool is reserved per connection, hence the cap.
      */
-    size_t pool = cfg->max_header_bytes * 2 + 16384;
+    size_t extra = cfg->max_header_bytes < (1u << 20) ? cfg->max_header_bytes : (1u << 20);
+    size_t pool = cfg->max_header_bytes + extra + 16384;
     struct MHD_OptionItem opts[16];
     int n = 0;
 
