@@ -154,7 +154,7 @@ static bool ge_static_relpath(const char *raw, char *out, size_t size, size_t *n
     while (*p) {
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p), dn;
-        char seg[NAME_MAX + 1];
+        char seg[NAME_MAX * 3 + 1]; /* the raw segment may be this long; decoding shrinks it */
 
         if (n == 0) {
             /* Only a trailing slash may leave an empty segment. */

@@ -120,6 +120,16 @@ static void test_paths(void **state)
     ge_resp_clear(&resp);
     assert_int_equal(serve(NULL, "/", &resp), GE_ENOENT);
     ge_resp_clear(&resp);
+    /* over-long segments, raw and decoded (a bug once wrote past a buffer here) */
+    {
+        char longpath[4000] = "/sub/";
+        memset(longpath + 5, 'a', 700);
+        assert_int_equal(serve(st, longpath, &resp), GE_ENOENT);
+        ge_resp_clear(&resp);
+        memset(longpath + 5, 'a', 3000);
+        assert_int_equal(serve(st, longpath, &resp), GE_ENOENT);
+    }
+    ge_resp_clear(&resp);
     ge_static_close(st);
 }
 
