@@ -683,6 +683,9 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     if (!srv->daemon)
         return ge_err_set(err, GE_EIO, "cannot start the HTTP server on %s: %s",
                           srv->listen_name, errno ? strerror(errno) : "libmicrohttpd refused");
+    /* The daemon owns the listening socket now and closes it when it stops;
+     * MHD_quiesce_daemon() hands it back. */
+    srv->listen_fd = -1;
     return GE_OK;
 }
 
@@ -787,10 +790,8 @@ static void ge_server_shutdown(ge_server *srv, int signo)
     atomic_store(&srv->ctx.draining, true);
     /* Stop accepting: the listening socket is ours again, and closed. */
     lfd = MHD_quiesce_daemon(srv->daemon);
-    if (lfd != MHD_INVALID_SOCKET) {
+    if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
-        srv->listen_fd = -1;
-    }
     drained = ge_server_drain(srv);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
