@@ -79,10 +79,11 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (*out)
         return GE_OK;
-    p = ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
-                              "Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
-                        jerr.text, jerr.line, jerr.column);
+    p = ge_resp_problem(
+        resp, req, 400,
+        GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
+              "Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+        jerr.text, jerr.line, jerr.column);
     if (p) {
         json_object_set_new(p, "line", json_integer(jerr.line));
         json_object_set_new(p, "column", json_integer(jerr.column));
@@ -294,7 +295,8 @@ bool ge_req_etag_matches(const ge_req *req, const char *opaque)
             break;
         n = (size_t)(end - h - 1);
         if ((n == olen && memcmp(h + 1, opaque, n) == 0) ||
-            (n == olen + 3 && memcmp(h + 1, opaque, olen) == 0 && memcmp(h + 1 + olen, "-gz", 3) == 0))
+            (n == olen + 3 && memcmp(h + 1, opaque, olen) == 0 &&
+             memcmp(h + 1 + olen, "-gz", 3) == 0))
             return true;
         h = end + 1;
     }
@@ -324,14 +326,19 @@ static const ge_status_text ge_status_texts[] = {
     {409, GE_PROBLEM_TYPE("conflict"), "Conflict", "Konflikt"},
     {410, GE_PROBLEM_TYPE("gone"), "Gone", "Nicht mehr verfügbar"},
     {411, GE_PROBLEM_TYPE("length-required"), "Length Required", "Länge erforderlich"},
-    {412, GE_PROBLEM_TYPE("precondition-failed"), "Precondition Failed", "Vorbedingung nicht erfüllt"},
+    {412, GE_PROBLEM_TYPE("precondition-failed"), "Precondition Failed",
+     "Vorbedingung nicht erfüllt"},
     {413, GE_PROBLEM_TYPE("payload-too-large"), "Payload Too Large", "Anfrage zu groß"},
     {414, GE_PROBLEM_TYPE("uri-too-long"), "URI Too Long", "Adresse zu lang"},
-    {415, GE_PROBLEM_TYPE("unsupported-media-type"), "Unsupported Media Type", "Medientyp nicht unterstützt"},
-    {422, GE_PROBLEM_TYPE("unprocessable-content"), "Unprocessable Content", "Inhalt nicht verarbeitbar"},
-    {428, GE_PROBLEM_TYPE("precondition-required"), "Precondition Required", "Vorbedingung erforderlich"},
+    {415, GE_PROBLEM_TYPE("unsupported-media-type"), "Unsupported Media Type",
+     "Medientyp nicht unterstützt"},
+    {422, GE_PROBLEM_TYPE("unprocessable-content"), "Unprocessable Content",
+     "Inhalt nicht verarbeitbar"},
+    {428, GE_PROBLEM_TYPE("precondition-required"), "Precondition Required",
+     "Vorbedingung erforderlich"},
     {429, GE_PROBLEM_TYPE("too-many-requests"), "Too Many Requests", "Zu viele Anfragen"},
-    {431, GE_PROBLEM_TYPE("header-too-large"), "Request Header Fields Too Large", "Kopfzeilen der Anfrage zu groß"},
+    {431, GE_PROBLEM_TYPE("header-too-large"), "Request Header Fields Too Large",
+     "Kopfzeilen der Anfrage zu groß"},
     {500, GE_PROBLEM_TYPE("internal-error"), "Internal Server Error", "Interner Serverfehler"},
     {501, GE_PROBLEM_TYPE("not-implemented"), "Not Implemented", "Nicht umgesetzt"},
     {503, GE_PROBLEM_TYPE("unavailable"), "Service Unavailable", "Dienst nicht verfügbar"},

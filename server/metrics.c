@@ -92,7 +92,8 @@ ge_metrics *ge_metrics_new(const char *const *routes, size_t n_routes, const cha
     for (size_t i = 0; i < n_routes; i++)
         if (!(m->routes[i] = ge_metrics_escape(routes[i])))
             goto err;
-    if (!(m->routes[n_routes] = strdup("static")) || !(m->routes[n_routes + 1] = strdup("unmatched")))
+    if (!(m->routes[n_routes] = strdup("static")) ||
+        !(m->routes[n_routes + 1] = strdup("unmatched")))
         goto err;
     clock_gettime(CLOCK_REALTIME, &now);
     m->start_time = (double)now.tv_sec + now.tv_nsec / 1e9;

@@ -44,7 +44,8 @@ struct ge_resp;
 typedef int (*ge_handler_fn)(struct ge_req *req, struct ge_resp *resp, void *ud);
 
 enum {
-    GE_ROUTE_CORS = 1 << 0 /* public data: any origin may read it (Access-Control-Allow-Origin: *) */
+    /* public data: any origin may read it (Access-Control-Allow-Origin: *) */
+    GE_ROUTE_CORS = 1 << 0
 };
 
 #define GE_ROUTER_MAX_PARAMS   8

@@ -439,8 +439,8 @@ static void test_header_limit(void **state)
     free(answer);
     free(req);
     expect_healthy();
-    assert_true(scrape("http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") >=
-                1);
+    assert_true(
+        scrape("http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") >= 1);
     assert_true(scrape("http_requests_total{route=\"/healthz\",method=\"GET\",status=\"431\"}") >=
                 1);
 }

@@ -105,7 +105,8 @@ static void test_problem(void **state)
                         GE_TR(&req, "limit must be from 1 to %d", "limit muss von 1 bis %d sein"),
                         5);
     assert_string_equal(json_string_value(json_object_get(p, "title")), "Ungültige Anfrage");
-    assert_string_equal(json_string_value(json_object_get(p, "detail")), "limit muss von 1 bis 5 sein");
+    assert_string_equal(json_string_value(json_object_get(p, "detail")),
+                        "limit muss von 1 bis 5 sein");
     assert_string_equal(ge_resp_header_get(&resp, "Content-Language"), "de");
 
     /* a detail quoting bytes that are not UTF-8 still makes a problem */

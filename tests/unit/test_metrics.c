@@ -54,21 +54,44 @@ static void test_counts_and_histogram(void **state)
     text = ge_metrics_render(m, &len);
     assert_non_null(text);
     assert_int_equal(strlen(text), len);
-    assert_true(value_of(text, "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}") == 4);
-    assert_true(value_of(text, "http_requests_total{route=\"/collections/{id}\",method=\"OTHER\",status=\"4xx\"}") == 1);
-    assert_true(value_of(text, "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") == 1);
-    assert_true(value_of(text, "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}") == 1);
+    assert_true(
+        value_of(text, "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}") ==
+        4);
+    assert_true(
+        value_of(
+            text,
+            "http_requests_total{route=\"/collections/{id}\",method=\"OTHER\",status=\"4xx\"}") ==
+        1);
+    assert_true(
+        value_of(text,
+                 "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") == 1);
+    assert_true(
+        value_of(text, "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}") ==
+        1);
     /* series without requests are not printed */
     assert_null(strstr(text, "status=\"201\""));
     /* cumulative buckets */
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"}") == 3);
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.25\"}") == 3);
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.5\"}") == 4);
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}") == 4);
+    assert_true(
+        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"}") ==
+        3);
+    assert_true(
+        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.25\"}") ==
+        3);
+    assert_true(
+        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.5\"}") == 4);
+    assert_true(
+        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}") ==
+        4);
     assert_true(value_of(text, "http_request_duration_seconds_count{route=\"/healthz\"}") == 4);
     assert_true(value_of(text, "http_request_duration_seconds_sum{route=\"/healthz\"}") > 0.3);
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"10\"}") == 0);
-    assert_true(value_of(text, "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"+Inf\"}") == 1);
+    assert_true(
+        value_of(text,
+                 "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"10\"}") ==
+        0);
+    assert_true(
+        value_of(text,
+                 "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"+Inf\"}") ==
+        1);
     assert_true(value_of(text, "http_requests_in_flight") == 1);
     assert_true(value_of(text, "http_connections_open") == 1);
     assert_true(value_of(text, "process_start_time_seconds") > 1.5e9);
@@ -112,8 +135,14 @@ static void test_threads(void **state)
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, "http_requests_total{route=\"/collections/{id}\",method=\"POST\",status=\"201\"}") == 40000);
-    assert_true(value_of(text, "http_request_duration_seconds_count{route=\"/collections/{id}\"}") == 40000);
+    assert_true(
+        value_of(
+            text,
+            "http_requests_total{route=\"/collections/{id}\",method=\"POST\",status=\"201\"}") ==
+        40000);
+    assert_true(
+        value_of(text, "http_request_duration_seconds_count{route=\"/collections/{id}\"}") ==
+        40000);
     assert_true(value_of(text, "http_requests_in_flight") == 0);
     free(text);
     ge_metrics_free(m);

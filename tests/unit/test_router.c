@@ -50,8 +50,8 @@ static ge_router *make_router(void)
 
     assert_non_null(r);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (ge_router_add(r, routes[i].method, routes[i].pattern, handler_a, (void *)routes[i].pattern,
-                          &err) != GE_OK)
+        if (ge_router_add(r, routes[i].method, routes[i].pattern, handler_a,
+                          (void *)routes[i].pattern, &err) != GE_OK)
             fail_msg("ge_router_add %s %s: %s", routes[i].method, routes[i].pattern, err.msg);
     if (ge_router_add_flags(r, "GET", "/tiles/basemap/WebMercatorQuad/{z}/{y}/{x}", handler_b,
                             NULL, GE_ROUTE_CORS, &err) != GE_OK)
