@@ -8,6 +8,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,6 +61,63 @@ const char *ge_req_header(const ge_req *req, const char *name)
     if (!req->conn)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const char *text,
+                      long min, long max, long *out)
+{
+    char *end;
+    long v;
+    json_t *p;
+
+    if (!text)
+        return GE_ENOENT;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    /* strtol alone would take " 12", "+12" and "12abc"; none is a clean integer */
+    if (errno == 0 && end != text && *end == '\0' &&
+        (isdigit((unsigned char)text[0]) || (text[0] == '-' && isdigit((unsigned char)text[1]))) &&
+        v >= min && v <= max) {
+        *out = v;
+        return GE_OK;
+    }
+    p = ge_resp_problem(resp, req, 400,
+                        GE_TR(req, "%s must be an integer from %ld to %ld; got '%.64s'.",
+                              "%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
+                        name, min, max, text);
+    if (p) {
+        json_object_set_new(p, "parameter", json_string(name));
+        json_object_set_new(p, "minimum", json_integer(min));
+        json_object_set_new(p, "maximum", json_integer(max));
+    }
+    return GE_EINVAL;
+}
+
+/* A Host header we are willing to echo into links: host or [v6]:port characters only. */
+static bool ge_req_host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)h[i]) || strchr(".-:[]", h[i])))
+            return false;
+    return true;
+}
+
+void ge_req_base_url(const ge_req *req, char *out, size_t size)
+{
+    const char *pub = req->ctx && req->ctx->cfg ? req->ctx->cfg->public_url : "";
+    const char *host = ge_req_header(req, "Host");
+    size_t n;
+
+    if (pub[0])
+        snprintf(out, size, "%s", pub);
+    else
+        snprintf(out, size, "http://%s", ge_req_host_ok(host) ? host : "localhost");
+    n = strlen(out);
+    while (n > 0 && out[n - 1] == '/')
+        out[--n] = '\0';
 }
 
 int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)

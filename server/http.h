@@ -118,6 +118,24 @@ const ge_query_arg *ge_req_query_at(const ge_req *req, size_t i);
 const char *ge_req_header(const ge_req *req, const char *name);
 
 /*
+ * Parses text (a query argument or path parameter named name) as a decimal
+ * integer in [min, max]. NULL text gives GE_ENOENT and leaves resp alone (the
+ * caller applies its default); anything else that is not such an integer
+ * fills resp with a 400 problem naming the parameter, the range and the value
+ * ("parameter" member included) and returns GE_EINVAL.
+ */
+int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const char *text,
+                      long min, long max, long *out);
+
+/*
+ * The URL clients reach us at, without a trailing '/', for links in
+ * responses: cfg->public_url when set, else "http://" + the Host header when
+ * it is a plain host[:port], else "http://localhost". Never trust a Host
+ * header further than that: it is client input.
+ */
+void ge_req_base_url(const ge_req *req, char *out, size_t size);
+
+/*
  * Parses the body as JSON. On failure fills resp with a 400 problem that says
  * where the JSON is broken (line, column) and returns GE_EINVAL.
  */

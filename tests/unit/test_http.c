@@ -224,6 +224,52 @@ static void test_query_and_body(void **state)
     ge_resp_clear(&resp);
 }
 
+static void test_parse_long(void **state)
+{
+    ge_req req = fake_req(GE_LANG_EN);
+    ge_resp resp;
+    long v = 7;
+    const char *bad[] = {"", "abc", "12abc", " 12", "+12", "0x10", "10001", "0", "1.5",
+                         "99999999999999999999999"};
+
+    ge_resp_init(&resp);
+    assert_int_equal(ge_req_parse_long(&req, &resp, "limit", NULL, 1, 10000, &v), GE_ENOENT);
+    assert_int_equal(v, 7);
+    assert_int_equal(resp.status, 0);
+    assert_int_equal(ge_req_parse_long(&req, &resp, "limit", "250", 1, 10000, &v), GE_OK);
+    assert_int_equal(v, 250);
+    assert_int_equal(ge_req_parse_long(&req, &resp, "z", "-3", -5, 5, &v), GE_OK);
+    assert_int_equal(v, -3);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (ge_req_parse_long(&req, &resp, "limit", bad[i], 1, 10000, &v) != GE_EINVAL)
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_int_equal(resp.status, 400);
+        assert_string_equal(json_string_value(json_object_get(resp.problem, "parameter")), "limit");
+    }
+    assert_string_equal(json_string_value(json_object_get(resp.problem, "detail")),
+                        "limit must be an integer from 1 to 10000; got '99999999999999999999999'.");
+    assert_int_equal(json_integer_value(json_object_get(resp.problem, "maximum")), 10000);
+    ge_resp_clear(&resp);
+}
+
+static void test_base_url(void **state)
+{
+    ge_req req = fake_req(GE_LANG_EN);
+    ge_config cfg;
+    ge_ctx ctx;
+    char url[256];
+
+    memset(&cfg, 0, sizeof cfg);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.cfg = &cfg;
+    req.ctx = &ctx;
+    ge_req_base_url(&req, url, sizeof url);
+    assert_string_equal(url, "http://localhost"); /* no Host header without a connection */
+    strcpy(cfg.public_url, "https://geo.example-stadt.de/geoeditor/");
+    ge_req_base_url(&req, url, sizeof url);
+    assert_string_equal(url, "https://geo.example-stadt.de/geoeditor");
+}
+
 static int cleanups_run;
 
 static void count_cleanup(void *ud)
@@ -256,6 +302,8 @@ int main(void)
         cmocka_unit_test(test_error_hides_internals),
         cmocka_unit_test(test_builders_and_headers),
         cmocka_unit_test(test_query_and_body),
+        cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_base_url),
         cmocka_unit_test(test_ctx_on_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
