@@ -247,7 +247,8 @@ static void test_parse_long(void **state)
         assert_string_equal(json_string_value(json_object_get(resp.problem, "parameter")), "limit");
     }
     assert_string_equal(json_string_value(json_object_get(resp.problem, "detail")),
-                        "limit must be an integer from 1 to 10000; got '99999999999999999999999'.");
+                        "limit must be an integer from 1 to 10000; got "
+                        "'99999999999999999999999'.");
     assert_int_equal(json_integer_value(json_object_get(resp.problem, "maximum")), 10000);
     ge_resp_clear(&resp);
 }
