@@ -528,7 +528,8 @@ int ge_reflayer_query(GEOSContextHandle_t h, const ge_reflayer *l, double minx, 
     if (q.oom)
         return ge_err_set(err, GE_ENOMEM, "out of memory for query results");
     /* Tree order depends on packing; layer order makes reports stable. */
-    qsort(hits->v + first, hits->n - first, sizeof *hits->v, ge_refhit_cmp);
+    if (hits->n - first > 1)
+        qsort(hits->v + first, hits->n - first, sizeof *hits->v, ge_refhit_cmp);
     return GE_OK;
 }
 

@@ -1,0 +1,269 @@
+/*
+ * rules.c - the rule engine's driver: measures every feature once, runs the
+ * service's rules in the order the service file lists them (first those
+ * about the whole submission: count and period; then per feature), and
+ * writes the report (rules.h).
+ *
+ * A rule that cannot be judged (its reference layer is not loaded) is not a
+ * violation and not a pass: it goes to "unchecked", so that a caseworker
+ * sees it and an import problem cannot pass as a clean report.
+ */
+#include "rules_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geojson_out.h"
+
+void ge_rules_input_init(ge_rules_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->srid = 25832;
+    in->today = ge_date_today();
+    in->out_crs = GE_CRS84;
+}
+
+static const ge_text missing_period = {
+    (char *)"Bitte geben Sie den Zeitraum der Nutzung an (Beginn und Ende).",
+    (char *)"Please give the period of use (start and end).",
+};
+
+static const ge_text *gr_template(const gr_violation *v)
+{
+    const ge_rule *r = v->rule;
+
+    if (v->bound == GR_BOUND_MIN && r->text_min.de)
+        return &r->text_min;
+    if (v->bound == GR_BOUND_MAX && r->text_max.de)
+        return &r->text_max;
+    if (v->bound == GR_BOUND_MISSING)
+        return r->text_missing.de ? &r->text_missing : &missing_period;
+    if (r->text.de)
+        return &r->text;
+    /* The loader makes sure one of the variants exists for every bound. */
+    return r->text_min.de ? &r->text_min : &r->text_max;
+}
+
+static bool gr_unit_is_whole(const char *unit)
+{
+    return unit && (!strcmp(unit, "days") || !strcmp(unit, "features"));
+}
+
+static json_t *gr_number(double v, const char *unit)
+{
+    if (!isfinite(v))
+        return json_null();
+    if (gr_unit_is_whole(unit))
+        return json_integer((json_int_t)llround(v));
+    /* Millimetres (m) or square centimetres (m2) are all a drawing holds. */
+    return json_real(ge_geojson_round(v, unit && !strcmp(unit, "m2") ? 4 : 3));
+}
+
+static const char *gr_bound_name(int bound)
+{
+    return bound == GR_BOUND_MIN ? "min" : bound == GR_BOUND_MAX ? "max" : NULL;
+}
+
+int gr_emit(gr_ctx *c, gr_violation *v)
+{
+    const ge_rule *r = v->rule;
+    const ge_text *t = gr_template(v);
+    const char *unit = v->unit ? v->unit : ge_rule_unit(r->kind);
+    char *de = gr_render(t->de, v, true), *en = gr_render(t->en, v, false);
+    json_t *geom = NULL, *measured, *limit, *j = NULL;
+    int rc = GE_OK;
+
+    if (!de || !en) {
+        rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (v->highlight) {
+        geom = ge_geojson_out_geometry(c->h, v->highlight, &c->store_crs, &c->in->out_crs, c->err);
+        if (!geom) {
+            rc = c->err ? c->err->code : GE_EINTERNAL;
+            goto out;
+        }
+    }
+    measured = v->measured_json ? v->measured_json
+               : v->has_measured ? gr_number(v->measured, unit)
+                                 : json_null();
+    v->measured_json = NULL;
+    limit = v->limit_json ? v->limit_json
+            : v->bound == GR_BOUND_MISSING ? json_null()
+                                           : gr_number(gr_limit_of(v), unit);
+    v->limit_json = NULL;
+    j = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "rule", r->id,
+                  "kind", ge_rule_kind_name(r->kind), "severity", ge_severity_name(r->severity),
+                  "feature", v->feature >= 0 ? json_integer(v->feature) : json_null(), "message",
+                  "de", de, "en", en, "measured", measured, "limit", limit, "unit",
+                  unit ? json_string(unit) : json_null(), "bound",
+                  gr_bound_name(v->bound) ? json_string(gr_bound_name(v->bound)) : json_null(),
+                  "geometry", geom ? geom : json_null());
+    geom = NULL;
+    if (j && v->ref) {
+        json_object_set_new(j, "ref", v->ref);
+        v->ref = NULL;
+    }
+    if (!j || json_array_append_new(c->violations, j) < 0) {
+        rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
+        goto out;
+    }
+out:
+    free(de);
+    free(en);
+    json_decref(geom);
+    json_decref(v->measured_json);
+    json_decref(v->limit_json);
+    json_decref(v->ref);
+    if (v->highlight)
+        GEOSGeom_destroy_r(c->h, v->highlight);
+    v->highlight = NULL;
+    v->ref = v->measured_json = v->limit_json = NULL;
+    return rc;
+}
+
+int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, const char *en)
+{
+    json_t *j = json_pack("{s:s, s:o, s:{s:s, s:s}}", "rule", r->id, "feature",
+                          feature >= 0 ? json_integer(feature) : json_null(), "reason", "de", de,
+                          "en", en);
+    if (!j || json_array_append_new(c->unchecked, j) < 0)
+        return ge_err_set(c->err, GE_ENOMEM, "out of memory");
+    return GE_OK;
+}
+
+static int gr_check_collection(gr_ctx *c, const ge_rule *r, size_t n)
+{
+    switch (r->kind) {
+    case GE_RULE_COUNT: return gr_check_count(c, r, n);
+    case GE_RULE_PERIOD_LENGTH: return gr_check_period_length(c, r);
+    case GE_RULE_PERIOD_LEAD: return gr_check_period_lead(c, r);
+    default: return GE_OK;
+    }
+}
+
+static int gr_check_feature(gr_ctx *c, const ge_rule *r, const gr_feature *f)
+{
+    if (!(r->applies_to & f->type))
+        return GE_OK;
+    switch (r->kind) {
+    case GE_RULE_GEOMETRY_TYPE: return gr_check_geometry_type(c, r, f);
+    case GE_RULE_VALID_GEOMETRY: return gr_check_valid_geometry(c, r, f);
+    case GE_RULE_AREA: return gr_check_area(c, r, f);
+    case GE_RULE_LENGTH: return gr_check_length(c, r, f);
+    case GE_RULE_DIMENSIONS: return gr_check_dimensions(c, r, f);
+    case GE_RULE_INSIDE: return gr_check_inside(c, r, f);
+    case GE_RULE_OUTSIDE: return gr_check_outside(c, r, f);
+    case GE_RULE_MIN_DISTANCE: return gr_check_min_distance(c, r, f);
+    case GE_RULE_MAX_DISTANCE: return gr_check_max_distance(c, r, f);
+    case GE_RULE_CONFLICT: return gr_check_conflict(c, r, f);
+    default: return GE_OK;
+    }
+}
+
+static bool gr_has_errors(const json_t *violations)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(violations, i, v) {
+        if (!strcmp(json_string_value(json_object_get(v, "severity")), "error"))
+            return true;
+    }
+    return false;
+}
+
+int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
+                      json_t **report, ge_err *err)
+{
+    gr_ctx c = { .h = h, .snap = snap, .in = in, .err = err };
+    const ge_service *s = in->service;
+    size_t n = in->features ? in->features->n : 0;
+    gr_feature *feats = NULL;
+    json_t *measures = NULL;
+    int rc;
+
+    *report = NULL;
+    if (!s)
+        return ge_err_set(err, GE_EINVAL, "no service given");
+    if (snap && ge_refsnap_srid(snap) != in->srid)
+        return ge_err_set(err, GE_EINVAL,
+                          "features are in EPSG:%d but the reference data is in EPSG:%d",
+                          in->srid, ge_refsnap_srid(snap));
+    rc = ge_crs_from_epsg(in->srid, &c.store_crs, err);
+    if (rc < 0)
+        return rc;
+    c.violations = json_array();
+    c.unchecked = json_array();
+    measures = json_array();
+    feats = calloc(n ? n : 1, sizeof *feats);
+    if (!c.violations || !c.unchecked || !measures || !feats) {
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = gr_feature_prepare(&c, &feats[i], i, in->features->items[i].geom);
+        if (rc < 0)
+            goto out;
+    }
+    for (size_t k = 0; k < s->nrules; k++) {
+        rc = gr_check_collection(&c, &s->rules[k], n);
+        if (rc < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < s->nrules; k++) {
+            rc = gr_check_feature(&c, &s->rules[k], &feats[i]);
+            if (rc < 0)
+                goto out;
+        }
+        json_array_append_new(measures, gr_feature_measures(&feats[i]));
+    }
+    *report = json_pack("{s:b, s:s, s:s, s:O, s:O, s:O}", "valid", !gr_has_errors(c.violations),
+                        "service", s->id, "crs", ge_crs_uri(&in->out_crs), "violations",
+                        c.violations, "measures", measures, "unchecked", c.unchecked);
+    if (!*report)
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+out:
+    for (size_t i = 0; feats && i < n; i++)
+        gr_feature_clear(&c, &feats[i]);
+    free(feats);
+    json_decref(c.violations);
+    json_decref(c.unchecked);
+    json_decref(measures);
+    return rc;
+}
+
+int ge_rules_period_from_json(const json_t *v, ge_period *out, ge_err *err)
+{
+    const char *key;
+    json_t *m;
+    int rc;
+
+    if (!json_is_object(v))
+        return ge_err_set(err, GE_EINVAL,
+                          "period: expected {\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}");
+    json_object_foreach((json_t *)v, key, m) {
+        if (strcmp(key, "start") && strcmp(key, "end"))
+            return ge_err_set(err, GE_EINVAL, "period: unknown member '%.60s' (start, end)", key);
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "end" : "start";
+        const json_t *d = json_object_get(v, name);
+        if (!json_is_string(d))
+            return ge_err_set(err, GE_EINVAL, "period.%s: %s", name,
+                              d ? "expected a date string \"YYYY-MM-DD\"" : "is missing");
+        rc = ge_date_parse(json_string_value(d), i ? &out->end : &out->start, err);
+        if (rc < 0) {
+            ge_err_prefix(err, "period.%s", name);
+            return rc;
+        }
+    }
+    if (out->end < out->start)
+        return ge_err_set(err, GE_EINVAL, "period: end %s is before start %s",
+                          json_string_value(json_object_get(v, "end")),
+                          json_string_value(json_object_get(v, "start")));
+    return GE_OK;
+}
