@@ -15,28 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-const ge_crs GE_CRS84 = { 4326, false };
+const ge_crs GE_CRS84 = {4326, false};
 
 #define GE_URI_CRS84 "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-#define GE_URI_EPSG "http://www.opengis.net/def/crs/EPSG/0/"
-#define GE_URN_EPSG "urn:ogc:def:crs:EPSG::"
+#define GE_URI_EPSG  "http://www.opengis.net/def/crs/EPSG/0/"
+#define GE_URN_EPSG  "urn:ogc:def:crs:EPSG::"
 
-static const int supported_epsg[] = { 4326, 3857, 25832, 25833 };
+static const int supported_epsg[] = {4326, 3857, 25832, 25833};
 
 static const char *const supported_uris[] = {
-    GE_URI_CRS84,
-    GE_URI_EPSG "4326",
-    GE_URI_EPSG "3857",
-    GE_URI_EPSG "25832",
-    GE_URI_EPSG "25833",
-    NULL,
+    GE_URI_CRS84,        GE_URI_EPSG "4326",  GE_URI_EPSG "3857",
+    GE_URI_EPSG "25832", GE_URI_EPSG "25833", NULL,
 };
 
 static bool ge_crs_epsg_supported(int epsg)
 {
     for (size_t i = 0; i < sizeof supported_epsg / sizeof supported_epsg[0]; i++)
-        if (supported_epsg[i] == epsg)
-            return true;
+        if (supported_epsg[i] == epsg) return true;
     return false;
 }
 
@@ -46,11 +41,9 @@ static bool ge_crs_parse_code(const char *s, int *code)
     char *end;
     long v;
 
-    if (*s < '0' || *s > '9')
-        return false;
+    if (*s < '0' || *s > '9') return false;
     v = strtol(s, &end, 10);
-    if (*end || v <= 0 || v > 999999)
-        return false;
+    if (*end || v <= 0 || v > 999999) return false;
     *code = (int)v;
     return true;
 }
@@ -68,8 +61,7 @@ int ge_crs_parse(const char *id, ge_crs *out, ge_err *err)
     const char *code = NULL;
     int epsg;
 
-    if (!id)
-        return ge_err_set(err, GE_EINVAL, "CRS is missing");
+    if (!id) return ge_err_set(err, GE_EINVAL, "CRS is missing");
     if (!strcmp(id, GE_URI_CRS84) || !strcmp(id, "CRS84") || !strcmp(id, "OGC:CRS84") ||
         !strcmp(id, "urn:ogc:def:crs:OGC:1.3:CRS84") || !strcmp(id, "urn:ogc:def:crs:OGC::CRS84")) {
         *out = GE_CRS84;
@@ -116,11 +108,16 @@ bool ge_crs_is_geographic(const ge_crs *c)
 const char *ge_crs_uri(const ge_crs *c)
 {
     switch (c->epsg) {
-    case 4326: return c->latlon ? GE_URI_EPSG "4326" : GE_URI_CRS84;
-    case 3857: return GE_URI_EPSG "3857";
-    case 25832: return GE_URI_EPSG "25832";
-    case 25833: return GE_URI_EPSG "25833";
-    default: return "";
+    case 4326:
+        return c->latlon ? GE_URI_EPSG "4326" : GE_URI_CRS84;
+    case 3857:
+        return GE_URI_EPSG "3857";
+    case 25832:
+        return GE_URI_EPSG "25832";
+    case 25833:
+        return GE_URI_EPSG "25833";
+    default:
+        return "";
     }
 }
 
@@ -132,9 +129,12 @@ const char *const *ge_crs_supported_uris(void)
 int ge_crs_decimals(const ge_crs *c)
 {
     switch (c->epsg) {
-    case 4326: return 7;
-    case 3857: return 2;
-    default: return 3;
+    case 4326:
+        return 7;
+    case 3857:
+        return 2;
+    default:
+        return 3;
     }
 }
 
@@ -176,7 +176,7 @@ static void ge_crs_fmt_range(char *buf, size_t n, double lo, double hi)
 
 int ge_crs_check(const ge_crs *c, double a, double b, ge_err *err)
 {
-    double v[2] = { a, b };
+    double v[2] = {a, b};
     char range[64];
 
     for (int axis = 0; axis < 2; axis++) {
@@ -230,8 +230,7 @@ static PJ *ge_crs_make_pj(const ge_crs *from, const ge_crs *to, ge_err *err)
     snprintf(src, sizeof src, "EPSG:%d", from->epsg);
     snprintf(dst, sizeof dst, "EPSG:%d", to->epsg);
     pj = proj_create_crs_to_crs(tls.ctx, src, dst, NULL);
-    if (!pj)
-        goto err;
+    if (!pj) goto err;
     /* proj_normalize_for_visualization() switches *both* ends to GIS order;
      * that is right whenever the geographic end wants longitude first, and a
      * no-op for the projected end (already easting, northing). Only 4326 has
@@ -241,8 +240,7 @@ static PJ *ge_crs_make_pj(const ge_crs *from, const ge_crs *to, ge_err *err)
         norm = proj_normalize_for_visualization(tls.ctx, pj);
         proj_destroy(pj);
         pj = norm;
-        if (!pj)
-            goto err;
+        if (!pj) goto err;
     }
     return pj;
 err:
@@ -266,8 +264,7 @@ static PJ *ge_crs_get_pj(const ge_crs *from, const ge_crs *to, ge_err *err)
         if (ge_crs_equal(&tls.entries[i].from, from) && ge_crs_equal(&tls.entries[i].to, to))
             return tls.entries[i].pj;
     pj = ge_crs_make_pj(from, to, err);
-    if (!pj)
-        return NULL;
+    if (!pj) return NULL;
     if (tls.n == GE_CRS_CACHE) {
         /* Five CRSs give at most 20 directed pairs; this only guards the table. */
         proj_destroy(tls.entries[GE_CRS_CACHE - 1].pj);
@@ -294,16 +291,14 @@ int ge_crs_transform(const ge_crs *from, const ge_crs *to, double *xy, size_t n,
     PJ *pj;
     size_t done;
 
-    if (n == 0 || ge_crs_equal(from, to))
-        return GE_OK;
+    if (n == 0 || ge_crs_equal(from, to)) return GE_OK;
     if (from->epsg == to->epsg) {
         /* CRS84 <-> EPSG:4326: the same datum, only the axis order differs. */
         ge_crs_swap_axes(xy, n);
         return GE_OK;
     }
     pj = ge_crs_get_pj(from, to, err);
-    if (!pj)
-        return err ? err->code : GE_EINTERNAL;
+    if (!pj) return err ? err->code : GE_EINTERNAL;
     done = proj_trans_generic(pj, PJ_FWD, xy, 2 * sizeof(double), n, xy + 1, 2 * sizeof(double), n,
                               NULL, 0, 0, NULL, 0, 0);
     if (done != n)
@@ -323,7 +318,6 @@ void ge_crs_thread_cleanup(void)
     for (int i = 0; i < tls.n; i++)
         proj_destroy(tls.entries[i].pj);
     tls.n = 0;
-    if (tls.ctx)
-        proj_context_destroy(tls.ctx);
+    if (tls.ctx) proj_context_destroy(tls.ctx);
     tls.ctx = NULL;
 }

@@ -35,7 +35,7 @@ void ge_date_to_ymd(ge_date day, int *y, int *m, int *d)
 
 static int ge_date_days_in_month(int y, int m)
 {
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 ? 28 + leap : days[m - 1];
 }
@@ -44,13 +44,10 @@ int ge_date_parse(const char *s, ge_date *out, ge_err *err)
 {
     int y, m, d;
 
-    if (!s)
-        return ge_err_set(err, GE_EINVAL, "date is missing");
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        goto bad;
+    if (!s) return ge_err_set(err, GE_EINVAL, "date is missing");
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') goto bad;
     for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            goto bad;
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) goto bad;
     y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     m = (s[5] - '0') * 10 + (s[6] - '0');
     d = (s[8] - '0') * 10 + (s[9] - '0');

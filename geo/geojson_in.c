@@ -45,10 +45,9 @@ void ge_geojson_in_opts_init(ge_geojson_in_opts *o)
 static size_t gi_push_key(gi_state *st, const char *key)
 {
     size_t old = st->plen;
-    int n = snprintf(st->path + st->plen, sizeof st->path - st->plen, "%s%s",
-                     st->plen ? "." : "", key);
-    if (n > 0)
-        st->plen = strlen(st->path);
+    int n =
+        snprintf(st->path + st->plen, sizeof st->path - st->plen, "%s%s", st->plen ? "." : "", key);
+    if (n > 0) st->plen = strlen(st->path);
     return old;
 }
 
@@ -56,8 +55,7 @@ static size_t gi_push_index(gi_state *st, size_t i)
 {
     size_t old = st->plen;
     int n = snprintf(st->path + st->plen, sizeof st->path - st->plen, "[%zu]", i);
-    if (n > 0)
-        st->plen = strlen(st->path);
+    if (n > 0) st->plen = strlen(st->path);
     return old;
 }
 
@@ -67,7 +65,8 @@ static void gi_pop(gi_state *st, size_t old)
     st->path[old] = '\0';
 }
 
-static int gi_fail(gi_state *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int gi_fail(gi_state *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int gi_fail(gi_state *st, int code, const char *fmt, ...)
 {
@@ -77,22 +76,27 @@ static int gi_fail(gi_state *st, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (st->plen)
-        return ge_err_set(st->err, code, "%s: %s", st->path, msg);
+    if (st->plen) return ge_err_set(st->err, code, "%s: %s", st->path, msg);
     return ge_err_set(st->err, code, "%s", msg);
 }
 
 static const char *gi_json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -136,8 +140,7 @@ static int gi_explain_load_error(const char *buf, size_t len, const json_error_t
     if (near) {
         const char *start = near + 6, *end = strchr(start, '\'');
         size_t n = end ? (size_t)(end - start) : strlen(start);
-        if (n >= sizeof token)
-            n = sizeof token - 1;
+        if (n >= sizeof token) n = sizeof token - 1;
         memcpy(token, start, n);
         token[n] = '\0';
     }
@@ -171,11 +174,9 @@ int ge_geojson_in_load(const char *buf, size_t len, int max_depth, json_t **out,
     if (!buf || len == 0)
         return ge_err_set(err, GE_EINVAL, "the body is empty; expected a JSON object");
     rc = gi_check_depth(buf, len, max_depth > 0 ? max_depth : GE_GEOJSON_MAX_DEPTH, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     *out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!*out)
-        return gi_explain_load_error(buf, len, &je, err);
+    if (!*out) return gi_explain_load_error(buf, len, &je, err);
     return GE_OK;
 }
 
@@ -185,11 +186,9 @@ static int gi_reserve(gi_state *st, size_t npos)
 {
     double *b;
 
-    if (npos * 2 <= st->cap)
-        return GE_OK;
+    if (npos * 2 <= st->cap) return GE_OK;
     b = realloc(st->buf, npos * 2 * sizeof *b);
-    if (!b)
-        return gi_fail(st, GE_ENOMEM, "out of memory for %zu positions", npos);
+    if (!b) return gi_fail(st, GE_ENOMEM, "out of memory for %zu positions", npos);
     st->buf = b;
     st->cap = npos * 2;
     return GE_OK;
@@ -225,8 +224,7 @@ static int gi_position(gi_state *st, const json_t *pos, size_t i)
             gi_pop(st, old);
             return rc;
         }
-        if (k < 2)
-            v[k] = json_number_value(c);
+        if (k < 2) v[k] = json_number_value(c);
     }
     if (ge_crs_check(&st->crs, v[0], v[1], &cerr) < 0)
         return gi_fail(st, GE_EINVAL, "%s", cerr.msg);
@@ -245,21 +243,17 @@ static int gi_positions(gi_state *st, const json_t *arr, size_t min, const char 
                        gi_json_kind(arr));
     *n = json_array_size(arr);
     if (*n < min)
-        return gi_fail(st, GE_EINVAL, "%s has %zu position%s, %s needs at least %zu",
-                       what, *n, *n == 1 ? "" : "s",
-                       !strcmp(what, "ring") ? "a closed ring" : "a line", min);
+        return gi_fail(st, GE_EINVAL, "%s has %zu position%s, %s needs at least %zu", what, *n,
+                       *n == 1 ? "" : "s", !strcmp(what, "ring") ? "a closed ring" : "a line", min);
     rc = gi_count_vertices(st, *n);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = gi_reserve(st, *n);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     for (size_t i = 0; i < *n; i++) {
         size_t old = gi_push_index(st, i);
         rc = gi_position(st, json_array_get(arr, i), i);
         gi_pop(st, old);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
     }
     return GE_OK;
 }
@@ -275,8 +269,7 @@ static GEOSCoordSequence *gi_make_seq(gi_state *st, size_t n)
         return NULL;
     }
     seq = GEOSCoordSeq_copyFromBuffer_r(st->h, st->buf, (unsigned)n, 0, 0);
-    if (!seq)
-        gi_fail(st, GE_ENOMEM, "cannot make a coordinate sequence of %zu positions", n);
+    if (!seq) gi_fail(st, GE_ENOMEM, "cannot make a coordinate sequence of %zu positions", n);
     return seq;
 }
 
@@ -290,11 +283,9 @@ static GEOSGeometry *gi_point(gi_state *st, const json_t *coords)
     if (gi_count_vertices(st, 1) < 0 || gi_reserve(st, 1) < 0 || gi_position(st, coords, 0) < 0)
         return NULL;
     seq = gi_make_seq(st, 1);
-    if (!seq)
-        return NULL;
+    if (!seq) return NULL;
     g = GEOSGeom_createPoint_r(st->h, seq);
-    if (!g)
-        gi_fail(st, GE_EINTERNAL, "cannot make a point");
+    if (!g) gi_fail(st, GE_EINTERNAL, "cannot make a point");
     return g;
 }
 
@@ -304,14 +295,11 @@ static GEOSGeometry *gi_linestring(gi_state *st, const json_t *coords)
     GEOSGeometry *g;
     size_t n;
 
-    if (gi_positions(st, coords, 2, "line", &n) < 0)
-        return NULL;
+    if (gi_positions(st, coords, 2, "line", &n) < 0) return NULL;
     seq = gi_make_seq(st, n);
-    if (!seq)
-        return NULL;
+    if (!seq) return NULL;
     g = GEOSGeom_createLineString_r(st->h, seq);
-    if (!g)
-        gi_fail(st, GE_EINTERNAL, "cannot make a line");
+    if (!g) gi_fail(st, GE_EINTERNAL, "cannot make a line");
     return g;
 }
 
@@ -321,8 +309,7 @@ static GEOSGeometry *gi_ring(gi_state *st, const json_t *coords, size_t index)
     GEOSGeometry *g;
     size_t n;
 
-    if (gi_positions(st, coords, 4, "ring", &n) < 0)
-        return NULL;
+    if (gi_positions(st, coords, 4, "ring", &n) < 0) return NULL;
     /* RFC 7946 3.1.6: first and last positions hold identical values. */
     if (st->buf[0] != st->buf[2 * (n - 1)] || st->buf[1] != st->buf[2 * (n - 1) + 1]) {
         gi_fail(st, GE_EINVAL,
@@ -332,19 +319,16 @@ static GEOSGeometry *gi_ring(gi_state *st, const json_t *coords, size_t index)
         return NULL;
     }
     seq = gi_make_seq(st, n);
-    if (!seq)
-        return NULL;
+    if (!seq) return NULL;
     g = GEOSGeom_createLinearRing_r(st->h, seq);
-    if (!g)
-        gi_fail(st, GE_EINTERNAL, "cannot make ring %zu", index);
+    if (!g) gi_fail(st, GE_EINTERNAL, "cannot make ring %zu", index);
     return g;
 }
 
 static void gi_destroy_all(gi_state *st, GEOSGeometry **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (v[i])
-            GEOSGeom_destroy_r(st->h, v[i]);
+        if (v[i]) GEOSGeom_destroy_r(st->h, v[i]);
 }
 
 static GEOSGeometry *gi_polygon(gi_state *st, const json_t *coords)
@@ -370,8 +354,7 @@ static GEOSGeometry *gi_polygon(gi_state *st, const json_t *coords)
         size_t old = gi_push_index(st, i);
         rings[i] = gi_ring(st, json_array_get(coords, i), i);
         gi_pop(st, old);
-        if (!rings[i])
-            goto err;
+        if (!rings[i]) goto err;
     }
     g = GEOSGeom_createPolygon_r(st->h, rings[0], n > 1 ? rings + 1 : NULL, (unsigned)(n - 1));
     if (!g) {
@@ -412,8 +395,7 @@ static GEOSGeometry *gi_multi(gi_state *st, const json_t *coords, int type, gi_p
         size_t old = gi_push_index(st, i);
         parts[i] = part(st, json_array_get(coords, i));
         gi_pop(st, old);
-        if (!parts[i])
-            goto err;
+        if (!parts[i]) goto err;
     }
     g = GEOSGeom_createCollection_r(st->h, type, parts, (unsigned)n);
     if (!g) {
@@ -430,12 +412,9 @@ err:
 
 static GEOSGeometry *gi_coordinates(gi_state *st, const char *type, const json_t *coords)
 {
-    if (!strcmp(type, "Point"))
-        return gi_point(st, coords);
-    if (!strcmp(type, "LineString"))
-        return gi_linestring(st, coords);
-    if (!strcmp(type, "Polygon"))
-        return gi_polygon(st, coords);
+    if (!strcmp(type, "Point")) return gi_point(st, coords);
+    if (!strcmp(type, "LineString")) return gi_linestring(st, coords);
+    if (!strcmp(type, "Polygon")) return gi_polygon(st, coords);
     if (!strcmp(type, "MultiPoint"))
         return gi_multi(st, coords, GEOS_MULTIPOINT, gi_point, "point");
     if (!strcmp(type, "MultiLineString"))
@@ -458,14 +437,12 @@ static int gi_type_of(gi_state *st, const json_t *obj, const char *expected, con
     size_t old;
     int rc = GE_OK;
 
-    if (!t)
-        return gi_fail(st, GE_EINVAL, "member 'type' is missing; expected %s", expected);
+    if (!t) return gi_fail(st, GE_EINVAL, "member 'type' is missing; expected %s", expected);
     old = gi_push_key(st, "type");
     if (!json_is_string(t))
         rc = gi_fail(st, GE_EINVAL, "expected a string (%s), found %s", expected, gi_json_kind(t));
     gi_pop(st, old);
-    if (rc == GE_OK)
-        *type = json_string_value(t);
+    if (rc == GE_OK) *type = json_string_value(t);
     return rc;
 }
 
@@ -497,10 +474,11 @@ static GEOSGeometry *gi_geometry(gi_state *st, const json_t *g)
     }
     if (gi_type_of(st, g, "a geometry type", &type) < 0 || gi_check_geometry_type(st, type) < 0)
         return NULL;
-    json_object_foreach((json_t *)g, key, v) {
+    json_object_foreach((json_t *)g, key, v)
+    {
         if (strcmp(key, "type") && strcmp(key, "coordinates") && strcmp(key, "bbox")) {
-            gi_fail(st, GE_EINVAL, "unknown member '%.60s' (a geometry has type, coordinates, bbox)",
-                    key);
+            gi_fail(st, GE_EINVAL,
+                    "unknown member '%.60s' (a geometry has type, coordinates, bbox)", key);
             return NULL;
         }
     }
@@ -535,8 +513,7 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
     if (!json_is_object(obj))
         return gi_fail(st, GE_EINVAL, "expected a Feature object, found %s", gi_json_kind(obj));
     rc = gi_type_of(st, obj, "'Feature'", &type);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (strcmp(type, "Feature")) {
         old = gi_push_key(st, "type");
         rc = gi_fail(st, GE_EINVAL, "expected 'Feature', found '%.60s'", type);
@@ -544,16 +521,14 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
         return rc;
     }
     geom = json_object_get(obj, "geometry");
-    if (!geom)
-        return gi_fail(st, GE_EINVAL, "member 'geometry' is missing");
+    if (!geom) return gi_fail(st, GE_EINVAL, "member 'geometry' is missing");
     old = gi_push_key(st, "geometry");
     if (json_is_null(geom))
         rc = gi_fail(st, GE_EINVAL, "is null; every feature needs a geometry");
     else
         rc = gi_feature_from_geometry(st, geom, f);
     gi_pop(st, old);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     props = json_object_get(obj, "properties");
     if (props && !json_is_object(props) && !json_is_null(props)) {
         old = gi_push_key(st, "properties");
@@ -568,10 +543,8 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
         gi_pop(st, old);
         goto err;
     }
-    if (props && json_is_object(props))
-        f->properties = json_incref((json_t *)props);
-    if (id)
-        f->id = json_incref((json_t *)id);
+    if (props && json_is_object(props)) f->properties = json_incref((json_t *)props);
+    if (id) f->id = json_incref((json_t *)id);
     return GE_OK;
 err:
     GEOSGeom_destroy_r(st->h, f->geom);
@@ -582,12 +555,11 @@ err:
 static int gi_collection(gi_state *st, const json_t *doc, ge_features *out)
 {
     const json_t *arr = json_object_get(doc, "features");
-    size_t n, old, max = st->o->limits.max_features ? st->o->limits.max_features
-                                                    : GE_GEOJSON_MAX_FEATURES;
+    size_t n, old,
+        max = st->o->limits.max_features ? st->o->limits.max_features : GE_GEOJSON_MAX_FEATURES;
     int rc = GE_OK;
 
-    if (!arr)
-        return gi_fail(st, GE_EINVAL, "member 'features' is missing");
+    if (!arr) return gi_fail(st, GE_EINVAL, "member 'features' is missing");
     old = gi_push_key(st, "features");
     if (!json_is_array(arr)) {
         rc = gi_fail(st, GE_EINVAL, "expected an array of Features, found %s", gi_json_kind(arr));
@@ -611,8 +583,7 @@ static int gi_collection(gi_state *st, const json_t *doc, ge_features *out)
         size_t o2 = gi_push_index(st, i);
         rc = gi_feature(st, json_array_get(arr, i), &out->items[i]);
         gi_pop(st, o2);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
         out->n++;
     }
 out:
@@ -629,8 +600,7 @@ static int gi_legacy_crs(gi_state *st, const json_t *doc)
     size_t old;
     int rc = GE_OK;
 
-    if (!crs || json_is_null(crs))
-        return GE_OK;
+    if (!crs || json_is_null(crs)) return GE_OK;
     old = gi_push_key(st, "crs");
     props = json_object_get(crs, "properties");
     name = props ? json_object_get(props, "name") : NULL;
@@ -644,8 +614,8 @@ static int gi_legacy_crs(gi_state *st, const json_t *doc)
         goto out;
     }
     if (st->o->crs_explicit && !ge_crs_equal(&c, &st->o->crs)) {
-        rc = gi_fail(st, GE_EINVAL, "the document says %s but the request names %s",
-                     ge_crs_uri(&c), ge_crs_uri(&st->o->crs));
+        rc = gi_fail(st, GE_EINVAL, "the document says %s but the request names %s", ge_crs_uri(&c),
+                     ge_crs_uri(&st->o->crs));
         goto out;
     }
     st->crs = c;
@@ -668,11 +638,9 @@ int ge_geojson_in_parse(GEOSContextHandle_t h, const json_t *doc, const ge_geojs
     st.err = err;
     st.crs = o->crs;
     st.max_vertices = o->limits.max_vertices ? o->limits.max_vertices : GE_GEOJSON_MAX_VERTICES;
-    if (o->path)
-        gi_push_key(&st, o->path);
+    if (o->path) gi_push_key(&st, o->path);
     rc = ge_crs_from_epsg(o->store_srid, &st.store, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     if (!json_is_object(doc)) {
         rc = gi_fail(&st, GE_EINVAL,
                      "expected a GeoJSON object (FeatureCollection, Feature or geometry), found %s",
@@ -680,30 +648,26 @@ int ge_geojson_in_parse(GEOSContextHandle_t h, const json_t *doc, const ge_geojs
         goto err;
     }
     rc = gi_type_of(&st, doc, "FeatureCollection, Feature or a geometry type", &type);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     rc = gi_legacy_crs(&st, doc);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     if (!strcmp(type, "FeatureCollection")) {
         rc = gi_collection(&st, doc, out);
     } else if (!strcmp(type, "Feature")) {
         out->items = calloc(1, sizeof *out->items);
-        rc = out->items ? gi_feature(&st, doc, &out->items[0]) : gi_fail(&st, GE_ENOMEM, "out of memory");
-        if (rc == GE_OK)
-            out->n = 1;
+        rc = out->items ? gi_feature(&st, doc, &out->items[0])
+                        : gi_fail(&st, GE_ENOMEM, "out of memory");
+        if (rc == GE_OK) out->n = 1;
     } else {
         rc = gi_check_geometry_type(&st, type);
         if (rc == GE_OK) {
             out->items = calloc(1, sizeof *out->items);
             rc = out->items ? gi_feature_from_geometry(&st, doc, &out->items[0])
                             : gi_fail(&st, GE_ENOMEM, "out of memory");
-            if (rc == GE_OK)
-                out->n = 1;
+            if (rc == GE_OK) out->n = 1;
         }
     }
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     out->nvertices = st.nvertices;
     out->crs = st.crs;
     free(st.buf);
@@ -722,8 +686,7 @@ int ge_geojson_in_parse_text(GEOSContextHandle_t h, const char *buf, size_t len,
 
     memset(out, 0, sizeof *out);
     rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &doc, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_geojson_in_parse(h, doc, o, out, err);
     json_decref(doc);
     return rc;
@@ -731,11 +694,9 @@ int ge_geojson_in_parse_text(GEOSContextHandle_t h, const char *buf, size_t len,
 
 void ge_features_free(GEOSContextHandle_t h, ge_features *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     for (size_t i = 0; i < f->n; i++) {
-        if (f->items[i].geom)
-            GEOSGeom_destroy_r(h, f->items[i].geom);
+        if (f->items[i].geom) GEOSGeom_destroy_r(h, f->items[i].geom);
         json_decref(f->items[i].properties);
         json_decref(f->items[i].id);
     }
@@ -747,14 +708,23 @@ void ge_features_free(GEOSContextHandle_t h, ge_features *f)
 const char *ge_geojson_type_name(GEOSContextHandle_t h, const GEOSGeometry *g)
 {
     switch (GEOSGeomTypeId_r(h, g)) {
-    case GEOS_POINT: return "Point";
-    case GEOS_LINESTRING: return "LineString";
-    case GEOS_LINEARRING: return "LineString";
-    case GEOS_POLYGON: return "Polygon";
-    case GEOS_MULTIPOINT: return "MultiPoint";
-    case GEOS_MULTILINESTRING: return "MultiLineString";
-    case GEOS_MULTIPOLYGON: return "MultiPolygon";
-    case GEOS_GEOMETRYCOLLECTION: return "GeometryCollection";
-    default: return "Geometry";
+    case GEOS_POINT:
+        return "Point";
+    case GEOS_LINESTRING:
+        return "LineString";
+    case GEOS_LINEARRING:
+        return "LineString";
+    case GEOS_POLYGON:
+        return "Polygon";
+    case GEOS_MULTIPOINT:
+        return "MultiPoint";
+    case GEOS_MULTILINESTRING:
+        return "MultiLineString";
+    case GEOS_MULTIPOLYGON:
+        return "MultiPolygon";
+    case GEOS_GEOMETRYCOLLECTION:
+        return "GeometryCollection";
+    default:
+        return "Geometry";
     }
 }

@@ -38,28 +38,28 @@ typedef struct ge_geojson_limits {
 
 typedef struct ge_geojson_in_opts {
     ge_geojson_limits limits;
-    ge_crs crs;          /* CRS of the coordinates (GE_CRS84 unless the request names one) */
-    bool crs_explicit;   /* the request named crs: a legacy "crs" member must then agree */
-    int store_srid;      /* target CRS: the store's (25832 or 25833) */
-    bool allow_empty;    /* accept a FeatureCollection without features (an empty draft) */
-    const char *path;    /* prefix of error paths, e.g. "features" when the collection is a
-                            member of a request body; NULL for a document of its own */
+    ge_crs crs;        /* CRS of the coordinates (GE_CRS84 unless the request names one) */
+    bool crs_explicit; /* the request named crs: a legacy "crs" member must then agree */
+    int store_srid;    /* target CRS: the store's (25832 or 25833) */
+    bool allow_empty;  /* accept a FeatureCollection without features (an empty draft) */
+    const char *path;  /* prefix of error paths, e.g. "features" when the collection is a
+                          member of a request body; NULL for a document of its own */
 } ge_geojson_in_opts;
 
 /* Fills limits and crs with the defaults (CRS84, store 25832). */
 void ge_geojson_in_opts_init(ge_geojson_in_opts *o);
 
 typedef struct ge_feature {
-    GEOSGeometry *geom;  /* in the store CRS */
-    json_t *properties;  /* a reference to the feature's properties object, or NULL */
-    json_t *id;          /* a reference to the feature's id, or NULL */
+    GEOSGeometry *geom; /* in the store CRS */
+    json_t *properties; /* a reference to the feature's properties object, or NULL */
+    json_t *id;         /* a reference to the feature's id, or NULL */
 } ge_feature;
 
 typedef struct ge_features {
     ge_feature *items;
     size_t n;
-    size_t nvertices;    /* positions read */
-    ge_crs crs;          /* the CRS the coordinates came in */
+    size_t nvertices; /* positions read */
+    ge_crs crs;       /* the CRS the coordinates came in */
 } ge_features;
 
 /*

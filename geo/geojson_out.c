@@ -26,7 +26,7 @@ typedef struct go_state {
 
 double ge_geojson_round(double v, int decimals)
 {
-    static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+    static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
     double p = decimals >= 0 && decimals <= 9 ? pow10[decimals] : 1e9;
     double r = round(v * p) / p;
     return r == 0 ? 0.0 : r;
@@ -85,16 +85,14 @@ static json_t *go_positions(go_state *st, const GEOSGeometry *g, int orient, boo
     }
     if (orient && n >= 4) {
         double a = go_signed_area2(st->buf, n);
-        if ((orient > 0 && a < 0) || (orient < 0 && a > 0))
-            go_reverse(st->buf, n);
+        if ((orient > 0 && a < 0) || (orient < 0 && a > 0)) go_reverse(st->buf, n);
     }
     if (ge_crs_transform(st->from, st->to, st->buf, n, &terr) < 0) {
         ge_err_set(st->err, terr.code, "%s", terr.msg);
         return NULL;
     }
     if (single) {
-        if (n == 0)
-            return json_array();
+        if (n == 0) return json_array();
         return json_pack("[ff]", ge_geojson_round(st->buf[0], st->decimals),
                          ge_geojson_round(st->buf[1], st->decimals));
     }
@@ -107,8 +105,7 @@ static json_t *go_positions(go_state *st, const GEOSGeometry *g, int orient, boo
             arr = NULL;
         }
     }
-    if (!arr)
-        go_fail(st, GE_ENOMEM, "out of memory");
+    if (!arr) go_fail(st, GE_ENOMEM, "out of memory");
     return arr;
 }
 
@@ -117,18 +114,14 @@ static json_t *go_polygon(go_state *st, const GEOSGeometry *g)
     json_t *rings = json_array(), *r;
     int nholes;
 
-    if (!rings)
-        goto oom;
-    if (GEOSisEmpty_r(st->h, g) == 1)
-        return rings;
+    if (!rings) goto oom;
+    if (GEOSisEmpty_r(st->h, g) == 1) return rings;
     r = go_positions(st, GEOSGetExteriorRing_r(st->h, g), 1, false);
-    if (!r || json_array_append_new(rings, r) < 0)
-        goto err;
+    if (!r || json_array_append_new(rings, r) < 0) goto err;
     nholes = GEOSGetNumInteriorRings_r(st->h, g);
     for (int i = 0; i < nholes; i++) {
         r = go_positions(st, GEOSGetInteriorRingN_r(st->h, g, i), -1, false);
-        if (!r || json_array_append_new(rings, r) < 0)
-            goto err;
+        if (!r || json_array_append_new(rings, r) < 0) goto err;
     }
     return rings;
 oom:
@@ -157,8 +150,7 @@ static json_t *go_coordinates(go_state *st, const GEOSGeometry *g, int type)
         break;
     }
     arr = json_array();
-    if (!arr)
-        goto oom;
+    if (!arr) goto oom;
     n = GEOSGetNumGeometries_r(st->h, g);
     for (int i = 0; i < n; i++) {
         const GEOSGeometry *sub = GEOSGetGeometryN_r(st->h, g, i);
@@ -198,18 +190,16 @@ static json_t *go_geometry(go_state *st, const GEOSGeometry *g)
     int type = GEOSGeomTypeId_r(st->h, g);
     json_t *coords;
 
-    if (type == GEOS_GEOMETRYCOLLECTION)
-        return go_collection(st, g);
+    if (type == GEOS_GEOMETRYCOLLECTION) return go_collection(st, g);
     coords = go_coordinates(st, g, type);
-    if (!coords)
-        return NULL;
+    if (!coords) return NULL;
     return json_pack("{s:s, s:o}", "type", ge_geojson_type_name(st->h, g), "coordinates", coords);
 }
 
 json_t *ge_geojson_out_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, const ge_crs *from,
                                 const ge_crs *to, ge_err *err)
 {
-    go_state st = { .h = h, .from = from, .to = to, .decimals = ge_crs_decimals(to), .err = err };
+    go_state st = {.h = h, .from = from, .to = to, .decimals = ge_crs_decimals(to), .err = err};
     json_t *out = go_geometry(&st, g);
 
     free(st.buf);
@@ -222,16 +212,14 @@ json_t *ge_geojson_out_feature(GEOSContextHandle_t h, const GEOSGeometry *g, jso
 {
     json_t *geom = ge_geojson_out_geometry(h, g, from, to, err), *f;
 
-    if (!geom)
-        return NULL;
+    if (!geom) return NULL;
     f = json_pack("{s:s, s:o, s:O}", "type", "Feature", "geometry", geom, "properties",
                   properties ? properties : json_null());
     if (f && id && json_object_set(f, "id", id) < 0) {
         json_decref(f);
         f = NULL;
     }
-    if (!f)
-        ge_err_set(err, GE_ENOMEM, "cannot write GeoJSON: out of memory");
+    if (!f) ge_err_set(err, GE_ENOMEM, "cannot write GeoJSON: out of memory");
     return f;
 }
 
@@ -240,8 +228,7 @@ json_t *ge_geojson_out_features(GEOSContextHandle_t h, const ge_features *fs, co
 {
     json_t *arr = json_array(), *f;
 
-    if (!arr)
-        goto oom;
+    if (!arr) goto oom;
     for (size_t i = 0; i < fs->n; i++) {
         f = ge_geojson_out_feature(h, fs->items[i].geom, fs->items[i].id, fs->items[i].properties,
                                    from, to, err);

@@ -42,8 +42,7 @@ static void ge_geos_on_notice(const char *message, void *ud)
 GEOSContextHandle_t ge_geos_ctx_new(void)
 {
     ge_geos_box *box = calloc(1, sizeof *box);
-    if (!box)
-        return NULL;
+    if (!box) return NULL;
     box->h = GEOS_init_r();
     if (!box->h) {
         free(box);
@@ -62,8 +61,7 @@ void ge_geos_ctx_free(GEOSContextHandle_t h)
 {
     ge_geos_box **pp, *box = NULL;
 
-    if (!h)
-        return;
+    if (!h) return;
     pthread_mutex_lock(&registry_lock);
     for (pp = &registry; *pp; pp = &(*pp)->next) {
         if ((*pp)->h == h) {
@@ -96,8 +94,7 @@ const char *ge_geos_last_error(GEOSContextHandle_t h)
 
 GEOSContextHandle_t ge_geos_ctx(void)
 {
-    if (!tls_ctx)
-        tls_ctx = ge_geos_ctx_new();
+    if (!tls_ctx) tls_ctx = ge_geos_ctx_new();
     return tls_ctx;
 }
 

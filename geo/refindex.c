@@ -72,11 +72,9 @@ static void ge_refsnap_free_slots(ge_refsnap *s)
     for (; slot; slot = next) {
         next = slot->next;
         for (size_t l = 0; l < s->nlayers; l++) {
-            if (!slot->prep[l])
-                continue;
+            if (!slot->prep[l]) continue;
             for (size_t i = 0; i < s->layers[l].n; i++)
-                if (slot->prep[l][i])
-                    GEOSPreparedGeom_destroy_r(s->h, slot->prep[l][i]);
+                if (slot->prep[l][i]) GEOSPreparedGeom_destroy_r(s->h, slot->prep[l][i]);
             free(slot->prep[l]);
         }
         free(slot);
@@ -86,13 +84,11 @@ static void ge_refsnap_free_slots(ge_refsnap *s)
 
 static void ge_refsnap_free(ge_refsnap *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     ge_refsnap_free_slots(s);
     for (size_t l = 0; l < s->nlayers; l++) {
         ge_reflayer *layer = &s->layers[l];
-        if (layer->tree)
-            GEOSSTRtree_destroy_r(s->h, layer->tree);
+        if (layer->tree) GEOSSTRtree_destroy_r(s->h, layer->tree);
         for (size_t i = 0; i < layer->n; i++) {
             GEOSGeom_destroy_r(s->h, (GEOSGeometry *)layer->items[i].geom);
             json_decref(layer->items[i].props);
@@ -107,15 +103,13 @@ static void ge_refsnap_free(ge_refsnap *s)
 
 ge_refsnap *ge_refsnap_ref(ge_refsnap *s)
 {
-    if (s)
-        atomic_fetch_add(&s->refs, 1);
+    if (s) atomic_fetch_add(&s->refs, 1);
     return s;
 }
 
 void ge_refsnap_release(ge_refsnap *s)
 {
-    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
-        ge_refsnap_free(s);
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) ge_refsnap_free(s);
 }
 
 /* ---- building ------------------------------------------------------------- */
@@ -125,17 +119,14 @@ int ge_refindex_builder_new(int srid, ge_refbuilder **out, ge_err *err)
     ge_refbuilder *b = calloc(1, sizeof *b);
 
     *out = NULL;
-    if (!b)
-        goto oom;
+    if (!b) goto oom;
     b->snap = calloc(1, sizeof *b->snap);
-    if (!b->snap)
-        goto oom;
+    if (!b->snap) goto oom;
     pthread_mutex_init(&b->snap->slots_lock, NULL);
     atomic_init(&b->snap->refs, 1);
     b->snap->srid = srid;
     b->snap->h = ge_geos_ctx_new();
-    if (!b->snap->h)
-        goto oom;
+    if (!b->snap->h) goto oom;
     *out = b;
     return GE_OK;
 oom:
@@ -145,20 +136,16 @@ oom:
 
 void ge_refindex_builder_free(ge_refbuilder *b)
 {
-    if (!b)
-        return;
-    if (b->wkb)
-        GEOSWKBReader_destroy_r(b->snap->h, b->wkb);
-    if (b->snap)
-        ge_refsnap_free(b->snap);
+    if (!b) return;
+    if (b->wkb) GEOSWKBReader_destroy_r(b->snap->h, b->wkb);
+    if (b->snap) ge_refsnap_free(b->snap);
     free(b);
 }
 
 static ge_reflayer *ge_refbuilder_find(ge_refsnap *s, const char *name)
 {
     for (size_t i = 0; i < s->nlayers; i++)
-        if (!strcmp(s->layers[i].name, name))
-            return &s->layers[i];
+        if (!strcmp(s->layers[i].name, name)) return &s->layers[i];
     return NULL;
 }
 
@@ -177,8 +164,7 @@ static int ge_refbuilder_layer_get(ge_refbuilder *b, const char *name, ge_reflay
     if (s->nlayers == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 16;
         ge_reflayer *v = realloc(s->layers, cap * sizeof *v);
-        if (!v)
-            return ge_err_set(err, GE_ENOMEM, "out of memory for layer '%s'", name);
+        if (!v) return ge_err_set(err, GE_ENOMEM, "out of memory for layer '%s'", name);
         s->layers = v;
         s->cap = cap;
     }
@@ -209,8 +195,7 @@ int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g
         goto err;
     }
     rc = ge_refbuilder_layer_get(b, layer, &l, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     if (GEOSisEmpty_r(h, g) == 1) {
         rc = GE_OK;
         goto err; /* dropped, see refindex.h */
@@ -244,8 +229,7 @@ int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g
     l->n++;
     return GE_OK;
 err:
-    if (g)
-        GEOSGeom_destroy_r(h, g);
+    if (g) GEOSGeom_destroy_r(h, g);
     json_decref(props);
     return rc;
 }
@@ -260,8 +244,7 @@ int ge_refindex_builder_add_wkb(ge_refbuilder *b, const char *layer, const unsig
 
     if (!b->wkb) {
         b->wkb = GEOSWKBReader_create_r(h);
-        if (!b->wkb)
-            return ge_err_set(err, GE_ENOMEM, "cannot create a WKB reader");
+        if (!b->wkb) return ge_err_set(err, GE_ENOMEM, "cannot create a WKB reader");
     }
     g = GEOSWKBReader_read_r(h, b->wkb, wkb, wkb_len);
     if (!g)
@@ -301,8 +284,7 @@ static int ge_reflayer_build_tree(GEOSContextHandle_t h, ge_reflayer *l, ge_err 
     /* The first query builds the tree; make it here, on the builder's
      * thread, so that readers never do (see refindex.h). */
     probe = GEOSGeom_createPointFromXY_r(h, 0, 0);
-    if (!probe)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!probe) return ge_err_set(err, GE_ENOMEM, "out of memory");
     GEOSSTRtree_query_r(h, l->tree, probe, ge_refquery_noop, NULL);
     GEOSGeom_destroy_r(h, probe);
     return GE_OK;
@@ -322,8 +304,7 @@ int ge_refindex_builder_finish(ge_refbuilder *b, ge_refsnap **out, ge_err *err)
         }
     }
     s->generation = atomic_fetch_add(&next_generation, 1);
-    if (b->wkb)
-        GEOSWKBReader_destroy_r(s->h, b->wkb);
+    if (b->wkb) GEOSWKBReader_destroy_r(s->h, b->wkb);
     free(b);
     *out = s;
     return GE_OK;
@@ -351,19 +332,15 @@ int ge_refindex_build_from_store(ge_store *st, ge_refsnap **out, ge_err *err)
 
     *out = NULL;
     rc = ge_refindex_builder_new(ge_store_srid(st), &b, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     rc = ge_store_layer_list(st, &layers, &n, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     for (size_t i = 0; i < n; i++) {
-        ge_refload ld = { b, layers[i].name, err };
+        ge_refload ld = {b, layers[i].name, err};
         rc = ge_refindex_builder_layer(b, layers[i].name, err);
-        if (rc < 0)
-            goto err;
+        if (rc < 0) goto err;
         rc = ge_store_layer_scan(st, layers[i].name, ge_refload_feature, &ld, err);
-        if (rc < 0)
-            goto err;
+        if (rc < 0) goto err;
     }
     free(layers);
     return ge_refindex_builder_finish(b, out, err);
@@ -380,8 +357,7 @@ int ge_refindex_new(ge_refindex **out, ge_err *err)
     ge_refindex *ri = calloc(1, sizeof *ri);
 
     *out = NULL;
-    if (!ri)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!ri) return ge_err_set(err, GE_ENOMEM, "out of memory");
     pthread_mutex_init(&ri->lock, NULL);
     *out = ri;
     return GE_OK;
@@ -389,8 +365,7 @@ int ge_refindex_new(ge_refindex **out, ge_err *err)
 
 void ge_refindex_free(ge_refindex *ri)
 {
-    if (!ri)
-        return;
+    if (!ri) return;
     ge_refsnap_release(ri->current);
     pthread_mutex_destroy(&ri->lock);
     free(ri);
@@ -423,8 +398,7 @@ int ge_refindex_reload(ge_refindex *ri, ge_store *st, ge_err *err)
     ge_refsnap *s;
     int rc = ge_refindex_build_from_store(st, &s, err);
 
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     ge_refindex_publish(ri, s);
     return GE_OK;
 }
@@ -488,8 +462,7 @@ static void ge_refquery_collect(void *item, void *ud)
     ge_refquery *q = ud;
     ge_refhits *hits = q->hits;
 
-    if (q->oom)
-        return;
+    if (q->oom) return;
     if (hits->n == hits->cap) {
         size_t cap = hits->cap ? 2 * hits->cap : 16;
         const ge_refitem **v = realloc(hits->v, cap * sizeof *v);
@@ -506,27 +479,23 @@ static void ge_refquery_collect(void *item, void *ud)
 static int ge_refhit_cmp(const void *a, const void *b)
 {
     const ge_refitem *x = *(const ge_refitem *const *)a, *y = *(const ge_refitem *const *)b;
-    if (x->layer != y->layer)
-        return x->layer < y->layer ? -1 : 1;
+    if (x->layer != y->layer) return x->layer < y->layer ? -1 : 1;
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
 int ge_reflayer_query(GEOSContextHandle_t h, const ge_reflayer *l, double minx, double miny,
                       double maxx, double maxy, ge_refhits *hits, ge_err *err)
 {
-    ge_refquery q = { hits, false };
+    ge_refquery q = {hits, false};
     size_t first = hits->n;
     GEOSGeometry *box;
 
-    if (l->n == 0)
-        return GE_OK;
+    if (l->n == 0) return GE_OK;
     box = GEOSGeom_createRectangle_r(h, minx, miny, maxx, maxy);
-    if (!box)
-        return ge_err_set(err, GE_ENOMEM, "out of memory for a query");
+    if (!box) return ge_err_set(err, GE_ENOMEM, "out of memory for a query");
     GEOSSTRtree_query_r(h, l->tree, box, ge_refquery_collect, &q);
     GEOSGeom_destroy_r(h, box);
-    if (q.oom)
-        return ge_err_set(err, GE_ENOMEM, "out of memory for query results");
+    if (q.oom) return ge_err_set(err, GE_ENOMEM, "out of memory for query results");
     /* Tree order depends on packing; layer order makes reports stable. */
     if (hits->n - first > 1)
         qsort(hits->v + first, hits->n - first, sizeof *hits->v, ge_refhit_cmp);
@@ -555,16 +524,13 @@ static int ge_refnear_distance(const void *a, const void *b, double *d, void *ud
 const ge_refitem *ge_reflayer_nearest(GEOSContextHandle_t h, const ge_reflayer *l,
                                       const GEOSGeometry *g, double *distance)
 {
-    ge_refnear q = { h, g, false };
+    ge_refnear q = {h, g, false};
     const ge_refitem *it;
 
-    if (l->n == 0)
-        return NULL;
+    if (l->n == 0) return NULL;
     it = GEOSSTRtree_nearest_generic_r(h, l->tree, &q, g, ge_refnear_distance, &q);
-    if (!it || q.failed)
-        return NULL;
-    if (!GEOSDistance_r(h, it->geom, g, distance))
-        return NULL;
+    if (!it || q.failed) return NULL;
+    if (!GEOSDistance_r(h, it->geom, g, distance)) return NULL;
     return it;
 }
 
@@ -575,12 +541,10 @@ static ge_prepslot *ge_refsnap_slot(ge_refsnap *s)
     pthread_t self = pthread_self();
     ge_prepslot *slot;
 
-    if (tls_prep.generation == s->generation)
-        return tls_prep.slot;
+    if (tls_prep.generation == s->generation) return tls_prep.slot;
     pthread_mutex_lock(&s->slots_lock);
     for (slot = s->slots; slot; slot = slot->next)
-        if (pthread_equal(slot->owner, self))
-            break;
+        if (pthread_equal(slot->owner, self)) break;
     if (!slot) {
         slot = calloc(1, sizeof *slot + s->nlayers * sizeof slot->prep[0]);
         if (slot) {
@@ -604,19 +568,15 @@ const GEOSPreparedGeometry *ge_refsnap_prepared(GEOSContextHandle_t h, const ge_
     ge_prepslot *slot;
     const GEOSPreparedGeometry **arr;
 
-    if (it->npoints < GE_REFINDEX_PREPARE_MIN_POINTS)
-        return NULL;
+    if (it->npoints < GE_REFINDEX_PREPARE_MIN_POINTS) return NULL;
     slot = ge_refsnap_slot(s);
-    if (!slot)
-        return NULL;
+    if (!slot) return NULL;
     arr = slot->prep[it->layer];
     if (!arr) {
         arr = calloc(s->layers[it->layer].n, sizeof *arr);
-        if (!arr)
-            return NULL;
+        if (!arr) return NULL;
         slot->prep[it->layer] = arr;
     }
-    if (!arr[it->index])
-        arr[it->index] = GEOSPrepare_r(h, it->geom);
+    if (!arr[it->index]) arr[it->index] = GEOSPrepare_r(h, it->geom);
     return arr[it->index];
 }

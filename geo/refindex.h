@@ -43,8 +43,8 @@ typedef struct ge_refitem {
     int64_t fid;
     double minx, miny, maxx, maxy;
     uint32_t npoints;
-    uint32_t layer;           /* index of its layer in the snapshot */
-    uint32_t index;           /* index in its layer */
+    uint32_t layer; /* index of its layer in the snapshot */
+    uint32_t index; /* index in its layer */
 } ge_refitem;
 
 typedef struct ge_reflayer ge_reflayer;

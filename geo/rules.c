@@ -34,14 +34,11 @@ static const ge_text *gr_template(const gr_violation *v)
 {
     const ge_rule *r = v->rule;
 
-    if (v->bound == GR_BOUND_MIN && r->text_min.de)
-        return &r->text_min;
-    if (v->bound == GR_BOUND_MAX && r->text_max.de)
-        return &r->text_max;
+    if (v->bound == GR_BOUND_MIN && r->text_min.de) return &r->text_min;
+    if (v->bound == GR_BOUND_MAX && r->text_max.de) return &r->text_max;
     if (v->bound == GR_BOUND_MISSING)
         return r->text_missing.de ? &r->text_missing : &missing_period;
-    if (r->text.de)
-        return &r->text;
+    if (r->text.de) return &r->text;
     /* The loader makes sure one of the variants exists for every bound. */
     return r->text_min.de ? &r->text_min : &r->text_max;
 }
@@ -53,10 +50,8 @@ static bool gr_unit_is_whole(const char *unit)
 
 static json_t *gr_number(double v, const char *unit)
 {
-    if (!isfinite(v))
-        return json_null();
-    if (gr_unit_is_whole(unit))
-        return json_integer((json_int_t)llround(v));
+    if (!isfinite(v)) return json_null();
+    if (gr_unit_is_whole(unit)) return json_integer((json_int_t)llround(v));
     /* Millimetres (m) or square centimetres (m2) are all a drawing holds. */
     return json_real(ge_geojson_round(v, unit && !strcmp(unit, "m2") ? 4 : 3));
 }
@@ -86,11 +81,11 @@ int gr_emit(gr_ctx *c, gr_violation *v)
             goto out;
         }
     }
-    measured = v->measured_json ? v->measured_json
+    measured = v->measured_json  ? v->measured_json
                : v->has_measured ? gr_number(v->measured, unit)
                                  : json_null();
     v->measured_json = NULL;
-    limit = v->limit_json ? v->limit_json
+    limit = v->limit_json                  ? v->limit_json
             : v->bound == GR_BOUND_MISSING ? json_null()
                                            : gr_number(gr_limit_of(v), unit);
     v->limit_json = NULL;
@@ -117,8 +112,7 @@ out:
     json_decref(v->measured_json);
     json_decref(v->limit_json);
     json_decref(v->ref);
-    if (v->highlight)
-        GEOSGeom_destroy_r(c->h, v->highlight);
+    if (v->highlight) GEOSGeom_destroy_r(c->h, v->highlight);
     v->highlight = NULL;
     v->ref = v->measured_json = v->limit_json = NULL;
     return rc;
@@ -126,9 +120,9 @@ out:
 
 int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, const char *en)
 {
-    json_t *j = json_pack("{s:s, s:o, s:{s:s, s:s}}", "rule", r->id, "feature",
-                          feature >= 0 ? json_integer(feature) : json_null(), "reason", "de", de,
-                          "en", en);
+    json_t *j =
+        json_pack("{s:s, s:o, s:{s:s, s:s}}", "rule", r->id, "feature",
+                  feature >= 0 ? json_integer(feature) : json_null(), "reason", "de", de, "en", en);
     if (!j || json_array_append_new(c->unchecked, j) < 0)
         return ge_err_set(c->err, GE_ENOMEM, "out of memory");
     return GE_OK;
@@ -137,29 +131,43 @@ int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, cons
 static int gr_check_collection(gr_ctx *c, const ge_rule *r, size_t n)
 {
     switch (r->kind) {
-    case GE_RULE_COUNT: return gr_check_count(c, r, n);
-    case GE_RULE_PERIOD_LENGTH: return gr_check_period_length(c, r);
-    case GE_RULE_PERIOD_LEAD: return gr_check_period_lead(c, r);
-    default: return GE_OK;
+    case GE_RULE_COUNT:
+        return gr_check_count(c, r, n);
+    case GE_RULE_PERIOD_LENGTH:
+        return gr_check_period_length(c, r);
+    case GE_RULE_PERIOD_LEAD:
+        return gr_check_period_lead(c, r);
+    default:
+        return GE_OK;
     }
 }
 
 static int gr_check_feature(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
-    if (!(r->applies_to & f->type))
-        return GE_OK;
+    if (!(r->applies_to & f->type)) return GE_OK;
     switch (r->kind) {
-    case GE_RULE_GEOMETRY_TYPE: return gr_check_geometry_type(c, r, f);
-    case GE_RULE_VALID_GEOMETRY: return gr_check_valid_geometry(c, r, f);
-    case GE_RULE_AREA: return gr_check_area(c, r, f);
-    case GE_RULE_LENGTH: return gr_check_length(c, r, f);
-    case GE_RULE_DIMENSIONS: return gr_check_dimensions(c, r, f);
-    case GE_RULE_INSIDE: return gr_check_inside(c, r, f);
-    case GE_RULE_OUTSIDE: return gr_check_outside(c, r, f);
-    case GE_RULE_MIN_DISTANCE: return gr_check_min_distance(c, r, f);
-    case GE_RULE_MAX_DISTANCE: return gr_check_max_distance(c, r, f);
-    case GE_RULE_CONFLICT: return gr_check_conflict(c, r, f);
-    default: return GE_OK;
+    case GE_RULE_GEOMETRY_TYPE:
+        return gr_check_geometry_type(c, r, f);
+    case GE_RULE_VALID_GEOMETRY:
+        return gr_check_valid_geometry(c, r, f);
+    case GE_RULE_AREA:
+        return gr_check_area(c, r, f);
+    case GE_RULE_LENGTH:
+        return gr_check_length(c, r, f);
+    case GE_RULE_DIMENSIONS:
+        return gr_check_dimensions(c, r, f);
+    case GE_RULE_INSIDE:
+        return gr_check_inside(c, r, f);
+    case GE_RULE_OUTSIDE:
+        return gr_check_outside(c, r, f);
+    case GE_RULE_MIN_DISTANCE:
+        return gr_check_min_distance(c, r, f);
+    case GE_RULE_MAX_DISTANCE:
+        return gr_check_max_distance(c, r, f);
+    case GE_RULE_CONFLICT:
+        return gr_check_conflict(c, r, f);
+    default:
+        return GE_OK;
     }
 }
 
@@ -168,9 +176,9 @@ static bool gr_has_errors(const json_t *violations)
     size_t i;
     json_t *v;
 
-    json_array_foreach(violations, i, v) {
-        if (!strcmp(json_string_value(json_object_get(v, "severity")), "error"))
-            return true;
+    json_array_foreach(violations, i, v)
+    {
+        if (!strcmp(json_string_value(json_object_get(v, "severity")), "error")) return true;
     }
     return false;
 }
@@ -178,7 +186,7 @@ static bool gr_has_errors(const json_t *violations)
 int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
                       json_t **report, ge_err *err)
 {
-    gr_ctx c = { .h = h, .snap = snap, .in = in, .err = err };
+    gr_ctx c = {.h = h, .snap = snap, .in = in, .err = err};
     const ge_service *s = in->service;
     size_t n = in->features ? in->features->n : 0;
     gr_feature *feats = NULL;
@@ -186,15 +194,13 @@ int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_ru
     int rc;
 
     *report = NULL;
-    if (!s)
-        return ge_err_set(err, GE_EINVAL, "no service given");
+    if (!s) return ge_err_set(err, GE_EINVAL, "no service given");
     if (snap && ge_refsnap_srid(snap) != in->srid)
         return ge_err_set(err, GE_EINVAL,
-                          "features are in EPSG:%d but the reference data is in EPSG:%d",
-                          in->srid, ge_refsnap_srid(snap));
+                          "features are in EPSG:%d but the reference data is in EPSG:%d", in->srid,
+                          ge_refsnap_srid(snap));
     rc = ge_crs_from_epsg(in->srid, &c.store_crs, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     c.violations = json_array();
     c.unchecked = json_array();
     measures = json_array();
@@ -205,27 +211,23 @@ int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_ru
     }
     for (size_t i = 0; i < n; i++) {
         rc = gr_feature_prepare(&c, &feats[i], i, in->features->items[i].geom);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
     }
     for (size_t k = 0; k < s->nrules; k++) {
         rc = gr_check_collection(&c, &s->rules[k], n);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < s->nrules; k++) {
             rc = gr_check_feature(&c, &s->rules[k], &feats[i]);
-            if (rc < 0)
-                goto out;
+            if (rc < 0) goto out;
         }
         json_array_append_new(measures, gr_feature_measures(&feats[i]));
     }
     *report = json_pack("{s:b, s:s, s:s, s:O, s:O, s:O}", "valid", !gr_has_errors(c.violations),
                         "service", s->id, "crs", ge_crs_uri(&in->out_crs), "violations",
                         c.violations, "measures", measures, "unchecked", c.unchecked);
-    if (!*report)
-        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!*report) rc = ge_err_set(err, GE_ENOMEM, "out of memory");
 out:
     for (size_t i = 0; feats && i < n; i++)
         gr_feature_clear(&c, &feats[i]);
@@ -245,7 +247,8 @@ int ge_rules_period_from_json(const json_t *v, ge_period *out, ge_err *err)
     if (!json_is_object(v))
         return ge_err_set(err, GE_EINVAL,
                           "period: expected {\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}");
-    json_object_foreach((json_t *)v, key, m) {
+    json_object_foreach((json_t *)v, key, m)
+    {
         if (strcmp(key, "start") && strcmp(key, "end"))
             return ge_err_set(err, GE_EINVAL, "period: unknown member '%.60s' (start, end)", key);
     }

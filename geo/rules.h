@@ -61,7 +61,7 @@ typedef struct ge_period {
 /* Another draft or case that may conflict (the caller selects candidates,
  * typically the store's cases near the drawing). */
 typedef struct ge_rules_other {
-    const char *ref;          /* its id, shown in messages as {other} */
+    const char *ref; /* its id, shown in messages as {other} */
     const char *service_id;
     const GEOSGeometry *geom; /* store CRS */
     bool has_period;
@@ -76,7 +76,7 @@ typedef struct ge_rules_input {
     ge_date today;                /* for lead times; the caller's local date */
     const ge_rules_other *others; /* for conflict rules */
     size_t nothers;
-    ge_crs out_crs;               /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
+    ge_crs out_crs; /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
 } ge_rules_input;
 
 /* Fills in with defaults: CRS84 output, today's date, no period. */

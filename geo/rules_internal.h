@@ -17,16 +17,16 @@
 
 typedef struct gr_feature {
     size_t index;
-    const GEOSGeometry *geom;  /* as drawn (store CRS) */
-    GEOSGeometry *fixed;       /* a valid copy for overlays when geom is invalid */
-    unsigned type;             /* GE_GT_* */
-    int dim;                   /* 0 points, 1 lines, 2 polygons */
+    const GEOSGeometry *geom; /* as drawn (store CRS) */
+    GEOSGeometry *fixed;      /* a valid copy for overlays when geom is invalid */
+    unsigned type;            /* GE_GT_* */
+    int dim;                  /* 0 points, 1 lines, 2 polygons */
     double minx, miny, maxx, maxy;
     bool valid;
-    char reason[128];          /* GEOS's reason when not valid */
-    GEOSGeometry *invalid_at;  /* where, when GEOS says */
+    char reason[128];               /* GEOS's reason when not valid */
+    GEOSGeometry *invalid_at;       /* where, when GEOS says */
     double area, length, perimeter; /* area: polygons; length: lines; perimeter: polygons */
-    double width, rect_length; /* sides of the minimum rotated rectangle (polygons) */
+    double width, rect_length;      /* sides of the minimum rotated rectangle (polygons) */
     bool has_dims;
 } gr_feature;
 
@@ -52,8 +52,8 @@ typedef struct gr_var {
 
 typedef struct gr_violation {
     const ge_rule *rule;
-    long feature;              /* -1: the whole submission */
-    int bound;                 /* GR_BOUND_* */
+    long feature; /* -1: the whole submission */
+    int bound;    /* GR_BOUND_* */
     bool has_measured;
     double measured;
     json_t *measured_json;     /* instead of a number (a type name); stolen */

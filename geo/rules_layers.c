@@ -33,8 +33,7 @@ static size_t gr_rule_layers(gr_ctx *c, const ge_rule *r, const gr_feature *f,
     *rc = GE_OK;
     for (size_t i = 0; i < r->nlayers && n < GR_MAX_LAYERS; i++) {
         const ge_reflayer *l = c->snap ? ge_refsnap_layer(c->snap, r->layers[i]) : NULL;
-        if (l)
-            out[n++] = l;
+        if (l) out[n++] = l;
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s'%s'", i ? ", " : "",
                  r->layers[i]);
     }
@@ -50,10 +49,9 @@ static int gr_query(gr_ctx *c, const gr_feature *f, const ge_reflayer **layers, 
                     double grow, ge_refhits *hits)
 {
     for (size_t i = 0; i < nl; i++) {
-        int rc = ge_reflayer_query(c->h, layers[i], f->minx - grow, f->miny - grow,
-                                   f->maxx + grow, f->maxy + grow, hits, c->err);
-        if (rc < 0)
-            return rc;
+        int rc = ge_reflayer_query(c->h, layers[i], f->minx - grow, f->miny - grow, f->maxx + grow,
+                                   f->maxy + grow, hits, c->err);
+        if (rc < 0) return rc;
     }
     return GE_OK;
 }
@@ -102,7 +100,8 @@ static char gr_covers(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g)
 static json_t *gr_ref(const ge_refsnap *s, const ge_refitem *it)
 {
     const ge_reflayer *l = ge_refsnap_layer_at(s, it->layer);
-    return json_pack("{s:s, s:I}", "layer", l ? ge_reflayer_name(l) : "", "id", (json_int_t)it->fid);
+    return json_pack("{s:s, s:I}", "layer", l ? ge_reflayer_name(l) : "", "id",
+                     (json_int_t)it->fid);
 }
 
 /* The shortest line from g to the item: what to highlight for distances. */
@@ -111,8 +110,7 @@ static GEOSGeometry *gr_shortest_line(gr_ctx *c, const GEOSGeometry *g, const ge
     GEOSCoordSequence *seq = GEOSNearestPoints_r(c->h, g, it->geom);
     double x0, y0, x1, y1;
 
-    if (!seq)
-        return NULL;
+    if (!seq) return NULL;
     GEOSCoordSeq_getXY_r(c->h, seq, 0, &x0, &y0);
     GEOSCoordSeq_getXY_r(c->h, seq, 1, &x1, &y1);
     if (x0 == x1 && y0 == y1) {
@@ -136,20 +134,17 @@ static int gr_vertices(gr_ctx *c, const GEOSGeometry *g, double **xy, size_t *n,
     if (type >= GEOS_MULTIPOINT) {
         for (int i = 0; i < GEOSGetNumGeometries_r(c->h, g); i++) {
             int rc = gr_vertices(c, GEOSGetGeometryN_r(c->h, g, i), xy, n, cap);
-            if (rc < 0)
-                return rc;
+            if (rc < 0) return rc;
         }
         return GE_OK;
     }
     const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(c->h, g);
     unsigned size = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(c->h, seq, &size) || size == 0)
-        return GE_OK;
+    if (!seq || !GEOSCoordSeq_getSize_r(c->h, seq, &size) || size == 0) return GE_OK;
     if (*n + size > *cap) {
         size_t ncap = 2 * (*n + size);
         double *v = realloc(*xy, ncap * 2 * sizeof *v);
-        if (!v)
-            return ge_err_set(c->err, GE_ENOMEM, "out of memory");
+        if (!v) return ge_err_set(c->err, GE_ENOMEM, "out of memory");
         *xy = v;
         *cap = ncap;
     }
@@ -177,12 +172,10 @@ static int gr_stick_out(gr_ctx *c, const GEOSGeometry *rest, const ge_refitem **
         }
         for (size_t k = 0; rc == GE_OK && k < ncands; k++) {
             rc = gr_distance(c, cands[k], pt, &d);
-            if (rc == GE_OK && d < best)
-                best = d;
+            if (rc == GE_OK && d < best) best = d;
         }
         GEOSGeom_destroy_r(c->h, pt);
-        if (best > *out)
-            *out = best;
+        if (best > *out) *out = best;
     }
     free(xy);
     return rc;
@@ -193,28 +186,24 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const GEOSGeometry *g = f->fixed ? f->fixed : f->geom;
     const ge_refitem *nearest = NULL;
-    ge_refhits hits = { 0 };
+    ge_refhits hits = {0};
     GEOSGeometry *rest = NULL, *next;
-    gr_violation v = { .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX };
+    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX};
     double stick = 0, d;
     size_t nl;
     int rc;
 
     nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0)
-        return rc;
+    if (nl == 0) return rc;
     rc = gr_query(c, f, layers, nl, r->tolerance, &hits);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     /* Fast path: one item covers the whole feature (the usual case). */
     for (size_t i = 0; i < hits.n; i++)
-        if (gr_covers(c, hits.v[i], g) == 1)
-            goto out;
+        if (gr_covers(c, hits.v[i], g) == 1) goto out;
     /* Slow path: take away every item it overlaps; what remains is outside. */
     rest = GEOSGeom_clone_r(c->h, g);
     for (size_t i = 0; rest && i < hits.n && !GEOSisEmpty_r(c->h, rest); i++) {
-        if (gr_intersects(c, hits.v[i], rest) != 1)
-            continue;
+        if (gr_intersects(c, hits.v[i], rest) != 1) continue;
         next = GEOSDifference_r(c->h, rest, hits.v[i]->geom);
         GEOSGeom_destroy_r(c->h, rest);
         rest = next;
@@ -223,8 +212,7 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         rc = gr_geos_fail(c, "difference");
         goto out;
     }
-    if (GEOSisEmpty_r(c->h, rest) == 1)
-        goto out;
+    if (GEOSisEmpty_r(c->h, rest) == 1) goto out;
     if (hits.n) {
         rc = gr_stick_out(c, rest, hits.v, hits.n, &stick);
     } else {
@@ -236,16 +224,14 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         }
         rc = gr_stick_out(c, rest, &nearest, 1, &stick);
     }
-    if (rc < 0 || stick <= r->tolerance + GR_EPS)
-        goto out; /* slivers from drawing precision */
+    if (rc < 0 || stick <= r->tolerance + GR_EPS) goto out; /* slivers from drawing precision */
     v.has_measured = true;
     v.measured = stick;
     v.highlight = rest;
     rest = NULL;
     rc = gr_emit(c, &v);
 out:
-    if (rest)
-        GEOSGeom_destroy_r(c->h, rest);
+    if (rest) GEOSGeom_destroy_r(c->h, rest);
     ge_refhits_free(&hits);
     return rc;
 }
@@ -254,19 +240,17 @@ int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const GEOSGeometry *g = f->fixed ? f->fixed : f->geom;
-    ge_refhits hits = { 0 };
+    ge_refhits hits = {0};
     GEOSGeometry **parts = NULL;
     size_t nparts = 0, nl;
-    gr_violation v = { .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX };
+    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX};
     double total = 0;
     int rc, best_dim = -1;
 
     nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0)
-        return rc;
+    if (nl == 0) return rc;
     rc = gr_query(c, f, layers, nl, 0, &hits);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     parts = calloc(hits.n + 1, sizeof *parts);
     if (!parts) {
         rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
@@ -278,8 +262,7 @@ int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         double size = 0;
         GEOSGeometry *part;
 
-        if (gr_intersects(c, it, g) != 1)
-            continue;
+        if (gr_intersects(c, it, g) != 1) continue;
         idim = GEOSGeom_getDimensions_r(c->h, it->geom);
         od = idim < f->dim ? idim : f->dim; /* what the overlap can be at most */
         part = GEOSIntersection_r(c->h, g, it->geom);
@@ -297,18 +280,15 @@ int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
             GEOSGeom_destroy_r(c->h, part);
             continue;
         }
-        if (nparts == 0)
-            v.ref = gr_ref(c->snap, it);
+        if (nparts == 0) v.ref = gr_ref(c->snap, it);
         parts[nparts++] = part;
         if (od > best_dim) {
             best_dim = od;
             total = 0;
         }
-        if (od == best_dim)
-            total += size;
+        if (od == best_dim) total += size;
     }
-    if (nparts == 0)
-        goto out;
+    if (nparts == 0) goto out;
     if (best_dim > 0) {
         v.has_measured = true;
         v.measured = total;
@@ -317,8 +297,8 @@ int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     if (nparts == 1) {
         v.highlight = parts[0];
     } else {
-        GEOSGeometry *coll = GEOSGeom_createCollection_r(c->h, GEOS_GEOMETRYCOLLECTION, parts,
-                                                         (unsigned)nparts);
+        GEOSGeometry *coll =
+            GEOSGeom_createCollection_r(c->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)nparts);
         v.highlight = coll ? GEOSUnaryUnion_r(c->h, coll) : NULL;
         if (coll)
             GEOSGeom_destroy_r(c->h, coll);
@@ -347,8 +327,7 @@ static int gr_nearest_of(gr_ctx *c, const ge_refhits *hits, const GEOSGeometry *
     for (size_t i = 0; i < hits->n; i++) {
         double d;
         int rc = gr_distance(c, hits->v[i], g, &d);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         if (d < *best_d) {
             *best_d = d;
             *best = hits->v[i];
@@ -361,21 +340,18 @@ int gr_check_min_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const ge_refitem *best;
-    ge_refhits hits = { 0 };
-    gr_violation v = { .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MIN };
+    ge_refhits hits = {0};
+    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MIN};
     double best_d;
     size_t nl;
     int rc;
 
     nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0)
-        return rc;
+    if (nl == 0) return rc;
     /* Only what lies within the limit can break it. */
     rc = gr_query(c, f, layers, nl, r->min + GR_EPS, &hits);
-    if (rc == GE_OK)
-        rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
-    if (rc < 0 || !best || best_d >= r->min - GR_EPS)
-        goto out;
+    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
+    if (rc < 0 || !best || best_d >= r->min - GR_EPS) goto out;
     v.has_measured = true;
     v.measured = best_d;
     v.highlight = gr_shortest_line(c, f->geom, best);
@@ -390,20 +366,17 @@ int gr_check_max_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const ge_refitem *best;
-    ge_refhits hits = { 0 };
-    gr_violation v = { .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX };
+    ge_refhits hits = {0};
+    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX};
     double best_d;
     size_t nl;
     int rc;
 
     nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0)
-        return rc;
+    if (nl == 0) return rc;
     rc = gr_query(c, f, layers, nl, r->max + GR_EPS, &hits);
-    if (rc == GE_OK)
-        rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
-    if (rc < 0 || (best && best_d <= r->max + GR_EPS))
-        goto out;
+    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
+    if (rc < 0 || (best && best_d <= r->max + GR_EPS)) goto out;
     /* Nothing within the limit: how far is the nearest one? */
     best = gr_nearest(c, layers, nl, f->geom, &best_d);
     if (!best) {

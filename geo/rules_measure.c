@@ -16,14 +16,21 @@
 static unsigned gr_type_bit(GEOSContextHandle_t h, const GEOSGeometry *g)
 {
     switch (GEOSGeomTypeId_r(h, g)) {
-    case GEOS_POINT: return GE_GT_POINT;
+    case GEOS_POINT:
+        return GE_GT_POINT;
     case GEOS_LINESTRING:
-    case GEOS_LINEARRING: return GE_GT_LINESTRING;
-    case GEOS_POLYGON: return GE_GT_POLYGON;
-    case GEOS_MULTIPOINT: return GE_GT_MULTIPOINT;
-    case GEOS_MULTILINESTRING: return GE_GT_MULTILINESTRING;
-    case GEOS_MULTIPOLYGON: return GE_GT_MULTIPOLYGON;
-    default: return 0;
+    case GEOS_LINEARRING:
+        return GE_GT_LINESTRING;
+    case GEOS_POLYGON:
+        return GE_GT_POLYGON;
+    case GEOS_MULTIPOINT:
+        return GE_GT_MULTIPOINT;
+    case GEOS_MULTILINESTRING:
+        return GE_GT_MULTILINESTRING;
+    case GEOS_MULTIPOLYGON:
+        return GE_GT_MULTIPOLYGON;
+    default:
+        return 0;
     }
 }
 
@@ -42,17 +49,15 @@ static void gr_feature_dims(gr_ctx *c, gr_feature *f)
     /* GEOS computes the rectangle with ~5 um of error at UTM magnitudes
      * (5.8e6 m); near the origin the error vanishes, and a limit of 3.00 m
      * should not be judged on the sixth decimal. */
-    double origin[2] = { f->minx, f->miny };
+    double origin[2] = {f->minx, f->miny};
     GEOSGeometry *moved = GEOSGeom_transformXY_r(c->h, f->geom, gr_to_local, origin);
     GEOSGeometry *mrr = moved ? GEOSMinimumRotatedRectangle_r(c->h, moved) : NULL;
     const GEOSGeometry *ring;
     const GEOSCoordSequence *seq;
     double x[3], y[3], a, b;
 
-    if (moved)
-        GEOSGeom_destroy_r(c->h, moved);
-    if (!mrr)
-        return;
+    if (moved) GEOSGeom_destroy_r(c->h, moved);
+    if (!mrr) return;
     if (GEOSGeomTypeId_r(c->h, mrr) == GEOS_POLYGON) {
         ring = GEOSGetExteriorRing_r(c->h, mrr);
         seq = ring ? GEOSGeom_getCoordSeq_r(c->h, ring) : NULL;
@@ -87,13 +92,10 @@ static void gr_feature_validity(gr_ctx *c, gr_feature *f)
         loc = NULL;
         /* Overlays on an invalid polygon fail or lie; measure a repaired
          * copy (a bow tie becomes two triangles) and say so in the report. */
-        if (f->dim == 2)
-            f->fixed = GEOSMakeValid_r(c->h, f->geom);
+        if (f->dim == 2) f->fixed = GEOSMakeValid_r(c->h, f->geom);
     }
-    if (reason)
-        GEOSFree_r(c->h, reason);
-    if (loc)
-        GEOSGeom_destroy_r(c->h, loc);
+    if (reason) GEOSFree_r(c->h, reason);
+    if (loc) GEOSGeom_destroy_r(c->h, loc);
 }
 
 int gr_feature_prepare(gr_ctx *c, gr_feature *f, size_t index, const GEOSGeometry *g)
@@ -121,10 +123,8 @@ int gr_feature_prepare(gr_ctx *c, gr_feature *f, size_t index, const GEOSGeometr
 
 void gr_feature_clear(gr_ctx *c, gr_feature *f)
 {
-    if (f->fixed)
-        GEOSGeom_destroy_r(c->h, f->fixed);
-    if (f->invalid_at)
-        GEOSGeom_destroy_r(c->h, f->invalid_at);
+    if (f->fixed) GEOSGeom_destroy_r(c->h, f->fixed);
+    if (f->invalid_at) GEOSGeom_destroy_r(c->h, f->invalid_at);
     memset(f, 0, sizeof *f);
 }
 
@@ -136,11 +136,11 @@ static double gr_round(double v, int decimals)
 
 json_t *gr_feature_measures(const gr_feature *f)
 {
-    json_t *m = json_pack("{s:I, s:s}", "feature", (json_int_t)f->index, "type",
-                          ge_geometry_type_name(f->type) ? ge_geometry_type_name(f->type) : "Geometry");
+    json_t *m =
+        json_pack("{s:I, s:s}", "feature", (json_int_t)f->index, "type",
+                  ge_geometry_type_name(f->type) ? ge_geometry_type_name(f->type) : "Geometry");
 
-    if (!m)
-        return NULL;
+    if (!m) return NULL;
     if (f->dim == 2) {
         json_object_set_new(m, "area_m2", json_real(gr_round(f->area, 2)));
         json_object_set_new(m, "perimeter_m", json_real(gr_round(f->perimeter, 3)));
@@ -151,18 +151,16 @@ json_t *gr_feature_measures(const gr_feature *f)
     } else if (f->dim == 1) {
         json_object_set_new(m, "length_m", json_real(gr_round(f->length, 3)));
     }
-    if (!f->valid)
-        json_object_set_new(m, "valid", json_false());
+    if (!f->valid) json_object_set_new(m, "valid", json_false());
     return m;
 }
 
 int gr_check_geometry_type(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
-    gr_violation v = { .rule = r, .feature = (long)f->index };
+    gr_violation v = {.rule = r, .feature = (long)f->index};
     const char *name = ge_geometry_type_name(f->type);
 
-    if (r->types & f->type)
-        return GE_OK;
+    if (r->types & f->type) return GE_OK;
     v.measured_json = json_string(name ? name : "Geometry");
     v.limit_json = json_array();
     for (unsigned bit = 1; bit <= GE_GT_MULTIPOLYGON; bit <<= 1)
@@ -177,7 +175,7 @@ int gr_check_geometry_type(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 
 int gr_check_count(gr_ctx *c, const ge_rule *r, size_t n)
 {
-    gr_violation v = { .rule = r, .feature = -1, .has_measured = true, .measured = (double)n };
+    gr_violation v = {.rule = r, .feature = -1, .has_measured = true, .measured = (double)n};
 
     if (r->has_min && (double)n < r->min)
         v.bound = GR_BOUND_MIN;
@@ -190,10 +188,9 @@ int gr_check_count(gr_ctx *c, const ge_rule *r, size_t n)
 
 int gr_check_valid_geometry(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
-    gr_violation v = { .rule = r, .feature = (long)f->index };
+    gr_violation v = {.rule = r, .feature = (long)f->index};
 
-    if (f->valid)
-        return GE_OK;
+    if (f->valid) return GE_OK;
     v.measured_json = json_string(f->reason);
     v.vars[0].name = "reason";
     snprintf(v.vars[0].de, sizeof v.vars[0].de, "%s", gr_reason_text(f->reason, true));
@@ -208,16 +205,15 @@ int gr_check_valid_geometry(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 static int gr_check_range(gr_ctx *c, const ge_rule *r, const gr_feature *f, double value,
                           GEOSGeometry *highlight)
 {
-    gr_violation v = { .rule = r, .feature = (long)f->index, .has_measured = true,
-                       .measured = value };
+    gr_violation v = {
+        .rule = r, .feature = (long)f->index, .has_measured = true, .measured = value};
 
     if (r->has_min && value < r->min - GR_EPS)
         v.bound = GR_BOUND_MIN;
     else if (r->has_max && value > r->max + GR_EPS)
         v.bound = GR_BOUND_MAX;
     if (v.bound == GR_BOUND_NONE) {
-        if (highlight)
-            GEOSGeom_destroy_r(c->h, highlight);
+        if (highlight) GEOSGeom_destroy_r(c->h, highlight);
         return GE_OK;
     }
     v.highlight = highlight ? highlight : GEOSGeom_clone_r(c->h, f->geom);

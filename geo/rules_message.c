@@ -30,8 +30,7 @@ void ge_rules_format_number(double v, int decimals, int dir, bool german, char *
         r = ceil(round(v * p * 1000.0) / 1000.0) / p;
     else
         r = round(v * p) / p;
-    if (r == 0)
-        r = 0; /* no "-0" */
+    if (r == 0) r = 0; /* no "-0" */
     snprintf(buf, n, "%.*f", decimals, r);
     dot = strchr(buf, '.');
     if (dot) {
@@ -53,10 +52,8 @@ static bool gr_unit_is_count(const char *unit)
 double gr_limit_of(const gr_violation *v)
 {
     const ge_rule *r = v->rule;
-    if (v->bound == GR_BOUND_MIN)
-        return r->min;
-    if (v->bound == GR_BOUND_MAX)
-        return r->max;
+    if (v->bound == GR_BOUND_MIN) return r->min;
+    if (v->bound == GR_BOUND_MAX) return r->max;
     return r->has_max ? r->max : r->has_min ? r->min : NAN;
 }
 
@@ -101,16 +98,14 @@ char *gr_render(const char *tpl, const gr_violation *v, bool german)
     char *out = malloc(cap), value[128];
     const char *p = tpl;
 
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     while (*p) {
         const char *open = strchr(p, '{'), *close;
         size_t lit = open ? (size_t)(open - p) : strlen(p), vlen;
         char name[40];
 
         close = open ? strchr(open, '}') : NULL;
-        if (!close)
-            lit = strlen(p);
+        if (!close) lit = strlen(p);
         value[0] = '\0';
         if (close) {
             size_t nl = (size_t)(close - open - 1);
@@ -152,19 +147,18 @@ static const struct {
     unsigned bit;
     const char *de, *en;
 } type_names[] = {
-    { GE_GT_POINT, "Punkt", "point" },
-    { GE_GT_LINESTRING, "Linie", "line" },
-    { GE_GT_POLYGON, "Fläche", "area" },
-    { GE_GT_MULTIPOINT, "mehrteiliger Punkt", "multi-point" },
-    { GE_GT_MULTILINESTRING, "mehrteilige Linie", "multi-part line" },
-    { GE_GT_MULTIPOLYGON, "mehrteilige Fläche", "multi-part area" },
+    {GE_GT_POINT, "Punkt", "point"},
+    {GE_GT_LINESTRING, "Linie", "line"},
+    {GE_GT_POLYGON, "Fläche", "area"},
+    {GE_GT_MULTIPOINT, "mehrteiliger Punkt", "multi-point"},
+    {GE_GT_MULTILINESTRING, "mehrteilige Linie", "multi-part line"},
+    {GE_GT_MULTIPOLYGON, "mehrteilige Fläche", "multi-part area"},
 };
 
 const char *gr_type_name(unsigned bit, bool german)
 {
     for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
-        if (type_names[i].bit == bit)
-            return german ? type_names[i].de : type_names[i].en;
+        if (type_names[i].bit == bit) return german ? type_names[i].de : type_names[i].en;
     return german ? "Geometrie" : "geometry";
 }
 
@@ -176,11 +170,12 @@ void gr_type_list(unsigned bits, bool german, char *buf, size_t n)
         total += (bits & type_names[i].bit) != 0;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++) {
-        if (!(bits & type_names[i].bit))
-            continue;
+        if (!(bits & type_names[i].bit)) continue;
         count++;
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
-                 count == 1 ? "" : count == total ? (german ? " oder " : " or ") : ", ",
+                 count == 1       ? ""
+                 : count == total ? (german ? " oder " : " or ")
+                                  : ", ",
                  german ? type_names[i].de : type_names[i].en);
     }
 }
@@ -189,16 +184,19 @@ void gr_type_list(unsigned bits, bool german, char *buf, size_t n)
 static const struct {
     const char *geos, *de, *en;
 } reasons[] = {
-    { "Self-intersection", "Die Umrisslinie überschneidet sich selbst", "the outline crosses itself" },
-    { "Ring Self-intersection", "Die Umrisslinie berührt sich selbst", "the outline touches itself" },
-    { "Too few points", "Zu wenige verschiedene Punkte", "too few distinct points" },
-    { "Invalid Coordinate", "Ungültige Koordinate", "invalid coordinate" },
-    { "Hole lies outside shell", "Ein Loch liegt außerhalb der Fläche", "a hole lies outside the area" },
-    { "Holes are nested", "Löcher liegen ineinander", "holes are nested" },
-    { "Interior is disconnected", "Die Fläche zerfällt in getrennte Teile", "the area falls apart into pieces" },
-    { "Nested shells", "Teilflächen liegen ineinander", "parts lie inside each other" },
-    { "Duplicate Rings", "Ein Umriss ist doppelt", "an outline is duplicated" },
-    { "Ring is not closed", "Ein Umriss ist nicht geschlossen", "an outline is not closed" },
+    {"Self-intersection", "Die Umrisslinie überschneidet sich selbst",
+     "the outline crosses itself"},
+    {"Ring Self-intersection", "Die Umrisslinie berührt sich selbst", "the outline touches itself"},
+    {"Too few points", "Zu wenige verschiedene Punkte", "too few distinct points"},
+    {"Invalid Coordinate", "Ungültige Koordinate", "invalid coordinate"},
+    {"Hole lies outside shell", "Ein Loch liegt außerhalb der Fläche",
+     "a hole lies outside the area"},
+    {"Holes are nested", "Löcher liegen ineinander", "holes are nested"},
+    {"Interior is disconnected", "Die Fläche zerfällt in getrennte Teile",
+     "the area falls apart into pieces"},
+    {"Nested shells", "Teilflächen liegen ineinander", "parts lie inside each other"},
+    {"Duplicate Rings", "Ein Umriss ist doppelt", "an outline is duplicated"},
+    {"Ring is not closed", "Ein Umriss ist nicht geschlossen", "an outline is not closed"},
 };
 
 const char *gr_reason_text(const char *geos_reason, bool german)

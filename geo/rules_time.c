@@ -22,10 +22,9 @@ static void gr_var_date(gr_var *v, const char *name, ge_date day)
 /* A missing period is reported once, by the first period rule. */
 static int gr_period_missing(gr_ctx *c, const ge_rule *r)
 {
-    gr_violation v = { .rule = r, .feature = -1, .bound = GR_BOUND_MISSING };
+    gr_violation v = {.rule = r, .feature = -1, .bound = GR_BOUND_MISSING};
 
-    if (c->period_missing_reported)
-        return GE_OK;
+    if (c->period_missing_reported) return GE_OK;
     c->period_missing_reported = true;
     return gr_emit(c, &v);
 }
@@ -33,10 +32,9 @@ static int gr_period_missing(gr_ctx *c, const ge_rule *r)
 int gr_check_period_length(gr_ctx *c, const ge_rule *r)
 {
     const ge_period *p = c->in->period;
-    gr_violation v = { .rule = r, .feature = -1, .has_measured = true };
+    gr_violation v = {.rule = r, .feature = -1, .has_measured = true};
 
-    if (!p)
-        return gr_period_missing(c, r);
+    if (!p) return gr_period_missing(c, r);
     v.measured = (double)(p->end - p->start + 1);
     if (r->has_min && v.measured < r->min)
         v.bound = GR_BOUND_MIN;
@@ -53,10 +51,9 @@ int gr_check_period_length(gr_ctx *c, const ge_rule *r)
 int gr_check_period_lead(gr_ctx *c, const ge_rule *r)
 {
     const ge_period *p = c->in->period;
-    gr_violation v = { .rule = r, .feature = -1, .has_measured = true };
+    gr_violation v = {.rule = r, .feature = -1, .has_measured = true};
 
-    if (!p)
-        return gr_period_missing(c, r);
+    if (!p) return gr_period_missing(c, r);
     v.measured = (double)(p->start - c->in->today);
     if (r->has_min && v.measured < r->min)
         v.bound = GR_BOUND_MIN;
@@ -74,8 +71,7 @@ int gr_check_period_lead(gr_ctx *c, const ge_rule *r)
 static bool gr_service_listed(const ge_rule *r, const char *service_id)
 {
     for (size_t i = 0; service_id && i < r->nservices; i++)
-        if (!strcmp(r->services[i], service_id))
-            return true;
+        if (!strcmp(r->services[i], service_id)) return true;
     return false;
 }
 
@@ -85,25 +81,22 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 
     for (size_t i = 0; i < c->in->nothers; i++) {
         const ge_rules_other *o = &c->in->others[i];
-        gr_violation v = { .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX,
-                           .has_measured = true };
+        gr_violation v = {
+            .rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX, .has_measured = true};
         double x0, y0, x1, y1, d;
         int rc;
 
-        if (!o->geom || !gr_service_listed(r, o->service_id))
-            continue;
+        if (!o->geom || !gr_service_listed(r, o->service_id)) continue;
         /* Without a period on either side, assume they overlap: the
          * caseworker should rather see one warning too many. */
-        if (p && o->has_period && (o->period.end < p->start || p->end < o->period.start))
-            continue;
+        if (p && o->has_period && (o->period.end < p->start || p->end < o->period.start)) continue;
         if (!GEOSGeom_getExtent_r(c->h, o->geom, &x0, &y0, &x1, &y1) ||
             x0 > f->maxx + r->max + GR_EPS || x1 < f->minx - r->max - GR_EPS ||
             y0 > f->maxy + r->max + GR_EPS || y1 < f->miny - r->max - GR_EPS)
             continue;
         if (!GEOSDistance_r(c->h, f->geom, o->geom, &d))
             return ge_err_set(c->err, GE_EINTERNAL, "distance to %s failed", o->ref ? o->ref : "?");
-        if (d > r->max + GR_EPS)
-            continue;
+        if (d > r->max + GR_EPS) continue;
         v.measured = d;
         v.highlight = GEOSGeom_clone_r(c->h, o->geom);
         v.ref = json_pack("{s:s, s:s}", "other", o->ref ? o->ref : "", "service", o->service_id);
@@ -115,8 +108,7 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         snprintf(v.vars[1].en, sizeof v.vars[1].en, "%s", o->service_id);
         v.nvars = 2;
         rc = gr_emit(c, &v);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
     }
     return GE_OK;
 }

@@ -36,51 +36,57 @@ static int sv_fail(sv_state *st, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ge_err_set(st->err, GE_EINVAL, "%s: %s%s%s", st->file ? st->file : "service",
-                      st->path, st->path[0] ? ": " : "", msg);
+    return ge_err_set(st->err, GE_EINVAL, "%s: %s%s%s", st->file ? st->file : "service", st->path,
+                      st->path[0] ? ": " : "", msg);
 }
 
 /* ---- names ---------------------------------------------------------------- */
 
 static const char *const kind_names[GE_RULE_KIND_COUNT] = {
-    [GE_RULE_GEOMETRY_TYPE] = "geometry_type", [GE_RULE_COUNT] = "count",
-    [GE_RULE_VALID_GEOMETRY] = "valid_geometry", [GE_RULE_AREA] = "area",
-    [GE_RULE_LENGTH] = "length",               [GE_RULE_DIMENSIONS] = "dimensions",
-    [GE_RULE_INSIDE] = "inside",               [GE_RULE_OUTSIDE] = "outside",
-    [GE_RULE_MIN_DISTANCE] = "min_distance",   [GE_RULE_MAX_DISTANCE] = "max_distance",
-    [GE_RULE_PERIOD_LENGTH] = "period_length", [GE_RULE_PERIOD_LEAD] = "period_lead",
+    [GE_RULE_GEOMETRY_TYPE] = "geometry_type",
+    [GE_RULE_COUNT] = "count",
+    [GE_RULE_VALID_GEOMETRY] = "valid_geometry",
+    [GE_RULE_AREA] = "area",
+    [GE_RULE_LENGTH] = "length",
+    [GE_RULE_DIMENSIONS] = "dimensions",
+    [GE_RULE_INSIDE] = "inside",
+    [GE_RULE_OUTSIDE] = "outside",
+    [GE_RULE_MIN_DISTANCE] = "min_distance",
+    [GE_RULE_MAX_DISTANCE] = "max_distance",
+    [GE_RULE_PERIOD_LENGTH] = "period_length",
+    [GE_RULE_PERIOD_LEAD] = "period_lead",
     [GE_RULE_CONFLICT] = "conflict",
 };
 
 /* Parameters each kind takes; anything else is an error. */
 static const char *const kind_params[GE_RULE_KIND_COUNT][5] = {
-    [GE_RULE_GEOMETRY_TYPE] = { "types" },
-    [GE_RULE_COUNT] = { "min", "max" },
-    [GE_RULE_VALID_GEOMETRY] = { NULL },
-    [GE_RULE_AREA] = { "min_m2", "max_m2" },
-    [GE_RULE_LENGTH] = { "min_m", "max_m" },
-    [GE_RULE_DIMENSIONS] = { "measure", "min_m", "max_m" },
-    [GE_RULE_INSIDE] = { "layers", "tolerance_m" },
-    [GE_RULE_OUTSIDE] = { "layers", "min_overlap" },
-    [GE_RULE_MIN_DISTANCE] = { "layers", "min_m" },
-    [GE_RULE_MAX_DISTANCE] = { "layers", "max_m" },
-    [GE_RULE_PERIOD_LENGTH] = { "min_days", "max_days" },
-    [GE_RULE_PERIOD_LEAD] = { "min_days", "max_days" },
-    [GE_RULE_CONFLICT] = { "services", "distance_m" },
+    [GE_RULE_GEOMETRY_TYPE] = {"types"},
+    [GE_RULE_COUNT] = {"min", "max"},
+    [GE_RULE_VALID_GEOMETRY] = {NULL},
+    [GE_RULE_AREA] = {"min_m2", "max_m2"},
+    [GE_RULE_LENGTH] = {"min_m", "max_m"},
+    [GE_RULE_DIMENSIONS] = {"measure", "min_m", "max_m"},
+    [GE_RULE_INSIDE] = {"layers", "tolerance_m"},
+    [GE_RULE_OUTSIDE] = {"layers", "min_overlap"},
+    [GE_RULE_MIN_DISTANCE] = {"layers", "min_m"},
+    [GE_RULE_MAX_DISTANCE] = {"layers", "max_m"},
+    [GE_RULE_PERIOD_LENGTH] = {"min_days", "max_days"},
+    [GE_RULE_PERIOD_LEAD] = {"min_days", "max_days"},
+    [GE_RULE_CONFLICT] = {"services", "distance_m"},
 };
 
 /* Placeholders each kind fills in its messages, besides {measured} and {limit}. */
 static const char *const kind_placeholders[GE_RULE_KIND_COUNT][3] = {
-    [GE_RULE_VALID_GEOMETRY] = { "reason" },
-    [GE_RULE_PERIOD_LENGTH] = { "start", "end" },
-    [GE_RULE_PERIOD_LEAD] = { "start", "earliest" },
-    [GE_RULE_CONFLICT] = { "other", "other_service" },
+    [GE_RULE_VALID_GEOMETRY] = {"reason"},
+    [GE_RULE_PERIOD_LENGTH] = {"start", "end"},
+    [GE_RULE_PERIOD_LEAD] = {"start", "earliest"},
+    [GE_RULE_CONFLICT] = {"other", "other_service"},
 };
 
 /* Which geometries a kind measures unless the rule says otherwise: an area
  * rule has nothing to say about a line, a length rule nothing about a point. */
 static const unsigned kind_applies[GE_RULE_KIND_COUNT] = {
-    [GE_RULE_GEOMETRY_TYPE] = GE_GT_ALL, [GE_RULE_COUNT] = GE_GT_ALL,
+    [GE_RULE_GEOMETRY_TYPE] = GE_GT_ALL,  [GE_RULE_COUNT] = GE_GT_ALL,
     [GE_RULE_VALID_GEOMETRY] = GE_GT_ALL, [GE_RULE_AREA] = GE_GT_POLYGONAL,
     [GE_RULE_LENGTH] = GE_GT_LINEAL,      [GE_RULE_DIMENSIONS] = GE_GT_POLYGONAL,
     [GE_RULE_INSIDE] = GE_GT_ALL,         [GE_RULE_OUTSIDE] = GE_GT_ALL,
@@ -102,17 +108,22 @@ const char *ge_severity_name(ge_severity s)
 const char *ge_rule_unit(ge_rule_kind k)
 {
     switch (k) {
-    case GE_RULE_AREA: return "m2";
+    case GE_RULE_AREA:
+        return "m2";
     case GE_RULE_LENGTH:
     case GE_RULE_DIMENSIONS:
     case GE_RULE_INSIDE:
     case GE_RULE_MIN_DISTANCE:
     case GE_RULE_MAX_DISTANCE:
-    case GE_RULE_CONFLICT: return "m";
+    case GE_RULE_CONFLICT:
+        return "m";
     case GE_RULE_PERIOD_LENGTH:
-    case GE_RULE_PERIOD_LEAD: return "days";
-    case GE_RULE_COUNT: return "features";
-    default: return NULL;
+    case GE_RULE_PERIOD_LEAD:
+        return "days";
+    case GE_RULE_COUNT:
+        return "features";
+    default:
+        return NULL;
     }
 }
 
@@ -120,27 +131,25 @@ static const struct {
     const char *name;
     unsigned bit;
 } type_bits[] = {
-    { "Point", GE_GT_POINT },
-    { "LineString", GE_GT_LINESTRING },
-    { "Polygon", GE_GT_POLYGON },
-    { "MultiPoint", GE_GT_MULTIPOINT },
-    { "MultiLineString", GE_GT_MULTILINESTRING },
-    { "MultiPolygon", GE_GT_MULTIPOLYGON },
+    {"Point", GE_GT_POINT},
+    {"LineString", GE_GT_LINESTRING},
+    {"Polygon", GE_GT_POLYGON},
+    {"MultiPoint", GE_GT_MULTIPOINT},
+    {"MultiLineString", GE_GT_MULTILINESTRING},
+    {"MultiPolygon", GE_GT_MULTIPOLYGON},
 };
 
 unsigned ge_geometry_type_bit(const char *name)
 {
     for (size_t i = 0; i < sizeof type_bits / sizeof type_bits[0]; i++)
-        if (!strcmp(type_bits[i].name, name))
-            return type_bits[i].bit;
+        if (!strcmp(type_bits[i].name, name)) return type_bits[i].bit;
     return 0;
 }
 
 const char *ge_geometry_type_name(unsigned bit)
 {
     for (size_t i = 0; i < sizeof type_bits / sizeof type_bits[0]; i++)
-        if (type_bits[i].bit == bit)
-            return type_bits[i].name;
+        if (type_bits[i].bit == bit) return type_bits[i].name;
     return NULL;
 }
 
@@ -148,8 +157,7 @@ static json_t *sv_types_json(unsigned bits)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < sizeof type_bits / sizeof type_bits[0]; i++)
-        if (bits & type_bits[i].bit)
-            json_array_append_new(a, json_string(type_bits[i].name));
+        if (bits & type_bits[i].bit) json_array_append_new(a, json_string(type_bits[i].name));
     return a;
 }
 
@@ -158,14 +166,20 @@ static json_t *sv_types_json(unsigned bits)
 static const char *sv_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -188,16 +202,17 @@ static void sv_pop(sv_state *st, size_t old)
 }
 
 /* Fails on members not in allowed (NULL-terminated). */
-static int sv_check_keys(sv_state *st, const json_t *obj, const char *const *allowed, size_t nallowed)
+static int sv_check_keys(sv_state *st, const json_t *obj, const char *const *allowed,
+                         size_t nallowed)
 {
     const char *key;
     json_t *v;
 
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         bool ok = false;
         for (size_t i = 0; i < nallowed && allowed[i]; i++)
-            if (!strcmp(key, allowed[i]))
-                ok = true;
+            if (!strcmp(key, allowed[i])) ok = true;
         if (!ok) {
             char list[200] = "";
             for (size_t i = 0; i < nallowed && allowed[i]; i++)
@@ -217,8 +232,7 @@ static int sv_string(sv_state *st, const json_t *obj, const char *key, bool requ
 
     *out = NULL;
     if (!v) {
-        if (required)
-            return sv_fail(st, "'%s' is missing", key);
+        if (required) return sv_fail(st, "'%s' is missing", key);
         return GE_OK;
     }
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
@@ -240,8 +254,7 @@ static int sv_number(sv_state *st, const json_t *obj, const char *key, double lo
     int rc = GE_OK;
 
     *present = v != NULL;
-    if (!v)
-        return GE_OK;
+    if (!v) return GE_OK;
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     if (!json_is_number(v))
         rc = sv_fail(st, "expected a number, found %s", sv_kind(v));
@@ -257,7 +270,8 @@ static int sv_number(sv_state *st, const json_t *obj, const char *key, double lo
 
 static bool sv_valid_name(const char *s, bool dashes)
 {
-    if (!*s || strlen(s) > 63 || !(islower((unsigned char)*s) || (dashes && isdigit((unsigned char)*s))))
+    if (!*s || strlen(s) > 63 ||
+        !(islower((unsigned char)*s) || (dashes && isdigit((unsigned char)*s))))
         return false;
     for (; *s; s++)
         if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_' &&
@@ -275,8 +289,7 @@ static int sv_names(sv_state *st, const json_t *obj, const char *key, bool requi
 
     *out = NULL;
     *n = 0;
-    if (!v)
-        return required ? sv_fail(st, "'%s' is missing", key) : GE_OK;
+    if (!v) return required ? sv_fail(st, "'%s' is missing", key) : GE_OK;
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     if (!json_is_array(v) || json_array_size(v) == 0) {
         rc = sv_fail(st, "expected a non-empty array of names, found %s",
@@ -300,8 +313,7 @@ static int sv_names(sv_state *st, const json_t *obj, const char *key, bool requi
         else if (!((*out)[i] = strdup(json_string_value(e))))
             rc = ge_err_set(st->err, GE_ENOMEM, "out of memory");
         sv_pop(st, o2);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
         (*n)++;
     }
 out:
@@ -330,12 +342,13 @@ static int sv_check_placeholders(sv_state *st, ge_rule_kind kind, const char *tp
         memcpy(name, p + 1, n);
         name[n] = '\0';
         ok = !strcmp(name, "measured") || !strcmp(name, "limit");
-        for (int i = 0; kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
-            if (!strcmp(name, kind_placeholders[kind][i]))
-                ok = true;
+        for (int i = 0;
+             kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
+            if (!strcmp(name, kind_placeholders[kind][i])) ok = true;
         if (!ok) {
             char list[120] = "{measured}, {limit}";
-            for (int i = 0; kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
+            for (int i = 0;
+                 kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), ", {%s}",
                          kind_placeholders[kind][i]);
             return sv_fail(st, "unknown placeholder {%s} (this kind fills %s)", name, list);
@@ -347,23 +360,20 @@ static int sv_check_placeholders(sv_state *st, ge_rule_kind kind, const char *tp
 /* {"de": "...", "en": "..."}; kind >= 0 checks placeholders. */
 static int sv_text_obj(sv_state *st, const json_t *v, int kind, ge_text *out)
 {
-    static const char *const keys[] = { "de", "en" };
+    static const char *const keys[] = {"de", "en"};
     int rc;
 
     if (!json_is_object(v))
         return sv_fail(st, "expected {\"de\": ..., \"en\": ...}, found %s", sv_kind(v));
     rc = sv_check_keys(st, v, keys, 2);
-    if (rc == GE_OK)
-        rc = sv_string(st, v, "de", true, &out->de);
-    if (rc == GE_OK)
-        rc = sv_string(st, v, "en", true, &out->en);
+    if (rc == GE_OK) rc = sv_string(st, v, "de", true, &out->de);
+    if (rc == GE_OK) rc = sv_string(st, v, "en", true, &out->en);
     for (int i = 0; rc == GE_OK && kind >= 0 && i < 2; i++) {
         size_t old = sv_push(st, ".%s", keys[i]);
         rc = sv_check_placeholders(st, (ge_rule_kind)kind, i ? out->en : out->de);
         sv_pop(st, old);
     }
-    if (rc < 0)
-        sv_text_free(out);
+    if (rc < 0) sv_text_free(out);
     return rc;
 }
 
@@ -374,8 +384,7 @@ static int sv_text(sv_state *st, const json_t *obj, const char *key, bool requir
     size_t old;
     int rc;
 
-    if (!v)
-        return required ? sv_fail(st, "'%s' is missing", key) : GE_OK;
+    if (!v) return required ? sv_fail(st, "'%s' is missing", key) : GE_OK;
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     rc = sv_text_obj(st, v, kind, out);
     sv_pop(st, old);
@@ -433,10 +442,8 @@ static int sv_range(sv_state *st, ge_rule *r, const json_t *p, const char *lo_ke
                     const char *hi_key, double lo, bool integer)
 {
     int rc = sv_number(st, p, lo_key, lo, integer, &r->has_min, &r->min);
-    if (rc == GE_OK)
-        rc = sv_number(st, p, hi_key, lo, integer, &r->has_max, &r->max);
-    if (rc < 0)
-        return rc;
+    if (rc == GE_OK) rc = sv_number(st, p, hi_key, lo, integer, &r->has_max, &r->max);
+    if (rc < 0) return rc;
     if (!r->has_min && !r->has_max)
         return sv_fail(st, "needs '%s' or '%s' (or both)", lo_key, hi_key);
     if (r->has_min && r->has_max && r->min > r->max)
@@ -451,8 +458,7 @@ static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char 
     int rc;
 
     rc = sv_check_keys(st, p, kind_params[r->kind], 5);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     switch (r->kind) {
     case GE_RULE_GEOMETRY_TYPE:
         return sv_types(st, p, "types", &r->types);
@@ -466,8 +472,7 @@ static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char 
         return sv_range(st, r, p, "min_m", "max_m", 0, false);
     case GE_RULE_DIMENSIONS:
         rc = sv_string(st, p, "measure", true, &measure);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         r->measure_width = !strcmp(measure, "width");
         if (!r->measure_width && strcmp(measure, "length")) {
             free(measure);
@@ -485,17 +490,13 @@ static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char 
         return rc < 0 ? rc : sv_number(st, p, "min_overlap", 0, false, &present, &r->tolerance);
     case GE_RULE_MIN_DISTANCE:
         rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        if (rc == GE_OK)
-            rc = sv_number(st, p, "min_m", 0, false, &r->has_min, &r->min);
-        if (rc == GE_OK && !r->has_min)
-            rc = sv_fail(st, "'min_m' is missing");
+        if (rc == GE_OK) rc = sv_number(st, p, "min_m", 0, false, &r->has_min, &r->min);
+        if (rc == GE_OK && !r->has_min) rc = sv_fail(st, "'min_m' is missing");
         return rc;
     case GE_RULE_MAX_DISTANCE:
         rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        if (rc == GE_OK)
-            rc = sv_number(st, p, "max_m", 0, false, &r->has_max, &r->max);
-        if (rc == GE_OK && !r->has_max)
-            rc = sv_fail(st, "'max_m' is missing");
+        if (rc == GE_OK) rc = sv_number(st, p, "max_m", 0, false, &r->has_max, &r->max);
+        if (rc == GE_OK && !r->has_max) rc = sv_fail(st, "'max_m' is missing");
         return rc;
     case GE_RULE_PERIOD_LENGTH:
         return sv_range(st, r, p, "min_days", "max_days", 1, true);
@@ -511,8 +512,7 @@ static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char 
             r->nservices = 1;
         }
         r->max = 0;
-        if (rc == GE_OK)
-            rc = sv_number(st, p, "distance_m", 0, false, &present, &r->max);
+        if (rc == GE_OK) rc = sv_number(st, p, "distance_m", 0, false, &present, &r->max);
         r->has_max = true;
         return rc;
     default:
@@ -528,7 +528,7 @@ static bool sv_kind_has_variants(ge_rule_kind k)
 
 static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
 {
-    static const char *const keys[] = { "de", "en", "min", "max", "missing" };
+    static const char *const keys[] = {"de", "en", "min", "max", "missing"};
     size_t old = sv_push(st, ".messages");
     int rc = GE_OK;
 
@@ -537,29 +537,23 @@ static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
         goto out;
     }
     rc = sv_check_keys(st, m, keys, sv_kind_has_variants(r->kind) ? 5 : 2);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     if (json_object_get(m, "de") || json_object_get(m, "en")) {
         /* the default templates sit directly in messages */
         size_t o2 = strlen(st->path);
         rc = sv_string(st, m, "de", true, &r->text.de);
-        if (rc == GE_OK)
-            rc = sv_string(st, m, "en", true, &r->text.en);
+        if (rc == GE_OK) rc = sv_string(st, m, "en", true, &r->text.en);
         for (int i = 0; rc == GE_OK && i < 2; i++) {
             sv_push(st, ".%s", i ? "en" : "de");
             rc = sv_check_placeholders(st, r->kind, i ? r->text.en : r->text.de);
             sv_pop(st, o2);
         }
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
     }
     rc = sv_text(st, m, "min", false, (int)r->kind, &r->text_min);
-    if (rc == GE_OK)
-        rc = sv_text(st, m, "max", false, (int)r->kind, &r->text_max);
-    if (rc == GE_OK)
-        rc = sv_text(st, m, "missing", false, (int)r->kind, &r->text_missing);
-    if (rc < 0)
-        goto out;
+    if (rc == GE_OK) rc = sv_text(st, m, "max", false, (int)r->kind, &r->text_max);
+    if (rc == GE_OK) rc = sv_text(st, m, "missing", false, (int)r->kind, &r->text_missing);
+    if (rc < 0) goto out;
     /* Every limit the rule has needs a message that can speak of it; a
      * template written for "at least" must not be shown for "at most". */
     if (!r->text.de && !sv_kind_has_variants(r->kind)) {
@@ -599,30 +593,26 @@ static void sv_rule_free(ge_rule *r)
 
 static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *service_id)
 {
-    static const char *const keys[] = { "id", "kind", "severity", "params", "applies_to",
-                                        "messages", "source", "comment" };
+    static const char *const keys[] = {"id",         "kind",     "severity", "params",
+                                       "applies_to", "messages", "source",   "comment"};
     char *kind = NULL, *sev = NULL, *comment = NULL;
     const json_t *params, *msgs;
     size_t old;
     int rc;
 
-    if (!json_is_object(obj))
-        return sv_fail(st, "expected a rule object, found %s", sv_kind(obj));
+    if (!json_is_object(obj)) return sv_fail(st, "expected a rule object, found %s", sv_kind(obj));
     rc = sv_check_keys(st, obj, keys, sizeof keys / sizeof keys[0]);
-    if (rc == GE_OK)
-        rc = sv_string(st, obj, "id", true, &r->id);
+    if (rc == GE_OK) rc = sv_string(st, obj, "id", true, &r->id);
     if (rc == GE_OK && !sv_valid_name(r->id, true))
         rc = sv_fail(st, "id '%.60s' is not a valid name (lower case letters, digits, '-', '_')",
                      r->id);
-    if (rc == GE_OK)
-        rc = sv_string(st, obj, "kind", true, &kind);
+    if (rc == GE_OK) rc = sv_string(st, obj, "kind", true, &kind);
     if (rc == GE_OK) {
         old = sv_push(st, ".kind");
         rc = sv_rule_kind(st, kind, &r->kind);
         sv_pop(st, old);
     }
-    if (rc == GE_OK)
-        rc = sv_string(st, obj, "severity", true, &sev);
+    if (rc == GE_OK) rc = sv_string(st, obj, "severity", true, &sev);
     if (rc == GE_OK) {
         if (!strcmp(sev, "error")) {
             r->severity = GE_SEVERITY_ERROR;
@@ -634,12 +624,9 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
             sv_pop(st, old);
         }
     }
-    if (rc == GE_OK)
-        rc = sv_string(st, obj, "source", true, &r->source);
-    if (rc == GE_OK)
-        rc = sv_string(st, obj, "comment", false, &comment);
-    if (rc < 0)
-        goto out;
+    if (rc == GE_OK) rc = sv_string(st, obj, "source", true, &r->source);
+    if (rc == GE_OK) rc = sv_string(st, obj, "comment", false, &comment);
+    if (rc < 0) goto out;
     params = json_object_get(obj, "params");
     if (!params && r->kind != GE_RULE_VALID_GEOMETRY) {
         rc = sv_fail(st, "'params' is missing");
@@ -650,8 +637,7 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
         rc = json_is_object(params) ? sv_rule_params(st, r, params, service_id)
                                     : sv_fail(st, "expected an object, found %s", sv_kind(params));
         sv_pop(st, old);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
         r->params = json_deep_copy(params);
     } else {
         r->params = json_object();
@@ -659,8 +645,7 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
     r->applies_to = kind_applies[r->kind];
     if (json_object_get(obj, "applies_to")) {
         rc = sv_types(st, obj, "applies_to", &r->applies_to);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
     }
     msgs = json_object_get(obj, "messages");
     rc = msgs ? sv_rule_messages(st, r, msgs) : sv_fail(st, "'messages' is missing");
@@ -675,8 +660,7 @@ out:
 
 void ge_service_free(ge_service *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     free(s->id);
     sv_text_free(&s->title);
     sv_text_free(&s->description);
@@ -693,8 +677,7 @@ static int sv_rules(sv_state *st, const json_t *doc, ge_service *s)
     size_t old;
     int rc = GE_OK;
 
-    if (!rules)
-        return sv_fail(st, "'rules' is missing");
+    if (!rules) return sv_fail(st, "'rules' is missing");
     old = sv_push(st, "rules");
     if (!json_is_array(rules)) {
         rc = sv_fail(st, "expected an array of rules, found %s", sv_kind(rules));
@@ -713,8 +696,7 @@ static int sv_rules(sv_state *st, const json_t *doc, ge_service *s)
             if (!strcmp(s->rules[j].id, s->rules[i].id))
                 rc = sv_fail(st, "rule id '%s' is used twice (also rules[%zu])", s->rules[i].id, j);
         sv_pop(st, o2);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
     }
 out:
     sv_pop(st, old);
@@ -723,9 +705,9 @@ out:
 
 int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_err *err)
 {
-    static const char *const keys[] = { "id", "title", "description", "retention_days", "rules",
-                                        "comment", "version" };
-    sv_state st = { .file = file, .err = err };
+    static const char *const keys[] = {"id",    "title",   "description", "retention_days",
+                                       "rules", "comment", "version"};
+    sv_state st = {.file = file, .err = err};
     ge_service *s = NULL;
     bool present;
     double retention = 0, version;
@@ -736,33 +718,24 @@ int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_e
     if (!json_is_object(doc))
         return sv_fail(&st, "expected a service object, found %s", doc ? sv_kind(doc) : "nothing");
     s = calloc(1, sizeof *s);
-    if (!s)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!s) return ge_err_set(err, GE_ENOMEM, "out of memory");
     s->file = strdup(file ? file : "");
     rc = s->file ? sv_check_keys(&st, doc, keys, sizeof keys / sizeof keys[0])
                  : ge_err_set(err, GE_ENOMEM, "out of memory");
-    if (rc == GE_OK)
-        rc = sv_string(&st, doc, "id", true, &s->id);
+    if (rc == GE_OK) rc = sv_string(&st, doc, "id", true, &s->id);
     if (rc == GE_OK && !sv_valid_name(s->id, true))
         rc = sv_fail(&st, "id '%.60s' is not a valid service id (lower case letters, digits, '-')",
                      s->id);
-    if (rc == GE_OK)
-        rc = sv_text(&st, doc, "title", true, -1, &s->title);
-    if (rc == GE_OK)
-        rc = sv_text(&st, doc, "description", true, -1, &s->description);
-    if (rc == GE_OK)
-        rc = sv_number(&st, doc, "retention_days", 0, true, &present, &retention);
+    if (rc == GE_OK) rc = sv_text(&st, doc, "title", true, -1, &s->title);
+    if (rc == GE_OK) rc = sv_text(&st, doc, "description", true, -1, &s->description);
+    if (rc == GE_OK) rc = sv_number(&st, doc, "retention_days", 0, true, &present, &retention);
     if (rc == GE_OK && !present)
         rc = sv_fail(&st, "'retention_days' is missing (how long closed cases are kept)");
-    if (rc == GE_OK)
-        rc = sv_number(&st, doc, "version", 1, true, &present, &version);
-    if (rc == GE_OK)
-        rc = sv_string(&st, doc, "comment", false, &comment);
-    if (rc == GE_OK)
-        rc = sv_rules(&st, doc, s);
+    if (rc == GE_OK) rc = sv_number(&st, doc, "version", 1, true, &present, &version);
+    if (rc == GE_OK) rc = sv_string(&st, doc, "comment", false, &comment);
+    if (rc == GE_OK) rc = sv_rules(&st, doc, s);
     free(comment);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     s->retention_days = (int)retention;
     *out = s;
     return GE_OK;
@@ -779,8 +752,7 @@ static void sv_basename_id(const char *path, char *buf, size_t n)
 
     base = base ? base + 1 : path;
     len = strlen(base);
-    if (len > 5 && !strcmp(base + len - 5, ".json"))
-        len -= 5;
+    if (len > 5 && !strcmp(base + len - 5, ".json")) len -= 5;
     snprintf(buf, n, "%.*s", (int)len, base);
 }
 
@@ -798,8 +770,7 @@ int ge_service_load_file(const char *path, ge_service **out, ge_err *err)
                           je.text);
     rc = ge_service_parse(doc, path, out, err);
     json_decref(doc);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     sv_basename_id(path, id, sizeof id);
     if (strcmp(id, (*out)->id)) {
         rc = ge_err_set(err, GE_EINVAL, "%s: id '%s' does not match the file name (%s.json)", path,
@@ -823,25 +794,20 @@ static int sv_list_dir(const char *dir, char ***names, size_t *n, ge_err *err)
 
     *names = NULL;
     *n = 0;
-    if (!d)
-        return ge_err_set(err, GE_EIO, "%s: cannot open the services directory", dir);
+    if (!d) return ge_err_set(err, GE_EIO, "%s: cannot open the services directory", dir);
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json"))
-            continue;
+        if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json")) continue;
         if (*n == cap) {
             char **v = realloc(*names, (cap = cap ? 2 * cap : 8) * sizeof *v);
-            if (!v)
-                goto oom;
+            if (!v) goto oom;
             *names = v;
         }
-        if (!((*names)[*n] = strdup(e->d_name)))
-            goto oom;
+        if (!((*names)[*n] = strdup(e->d_name))) goto oom;
         (*n)++;
     }
     closedir(d);
-    if (*n)
-        qsort(*names, *n, sizeof **names, sv_cmp_names);
+    if (*n) qsort(*names, *n, sizeof **names, sv_cmp_names);
     return GE_OK;
 oom:
     closedir(d);
@@ -885,8 +851,7 @@ int ge_services_load_dir(const char *dir, ge_services **out, ge_err *err)
 
     *out = NULL;
     rc = sv_list_dir(dir, &names, &n, err);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     v = calloc(n ? n : 1, sizeof *v);
     if (!v) {
         rc = ge_err_set(err, GE_ENOMEM, "out of memory");
@@ -895,8 +860,7 @@ int ge_services_load_dir(const char *dir, ge_services **out, ge_err *err)
     for (size_t i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         rc = ge_service_load_file(path, &v[i], err);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
         loaded++;
     }
     rc = ge_services_from(v, loaded, out, err);
@@ -913,8 +877,7 @@ out:
 
 void ge_services_free(ge_services *ss)
 {
-    if (!ss)
-        return;
+    if (!ss) return;
     for (size_t i = 0; i < ss->n; i++)
         ge_service_free(ss->v[i]);
     free(ss->v);
@@ -934,8 +897,7 @@ const ge_service *ge_services_at(const ge_services *ss, size_t i)
 const ge_service *ge_services_find(const ge_services *ss, const char *id)
 {
     for (size_t i = 0; ss && id && i < ss->n; i++)
-        if (!strcmp(ss->v[i]->id, id))
-            return ss->v[i];
+        if (!strcmp(ss->v[i]->id, id)) return ss->v[i];
     return NULL;
 }
 
@@ -949,8 +911,7 @@ size_t ge_services_check_layers(const ge_services *ss, const ge_refsnap *snap,
         const ge_service *s = ss->v[i];
         for (size_t r = 0; r < s->nrules; r++) {
             for (size_t l = 0; l < s->rules[r].nlayers; l++) {
-                if (snap && ge_refsnap_layer(snap, s->rules[r].layers[l]))
-                    continue;
+                if (snap && ge_refsnap_layer(snap, s->rules[r].layers[l])) continue;
                 count++;
                 if (warn) {
                     snprintf(msg, sizeof msg,
@@ -974,10 +935,10 @@ static json_t *sv_text_json(const ge_text *t)
 
 static json_t *sv_rule_json(const ge_rule *r)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:O, s:o, s:s}", "id", r->id, "kind",
-                          ge_rule_kind_name(r->kind), "severity", ge_severity_name(r->severity),
-                          "params", r->params, "applies_to", sv_types_json(r->applies_to),
-                          "source", r->source);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:O, s:o, s:s}", "id", r->id, "kind", ge_rule_kind_name(r->kind),
+                  "severity", ge_severity_name(r->severity), "params", r->params, "applies_to",
+                  sv_types_json(r->applies_to), "source", r->source);
     json_t *m = json_object();
 
     if (!j || !m) {
@@ -985,18 +946,14 @@ static json_t *sv_rule_json(const ge_rule *r)
         json_decref(m);
         return NULL;
     }
-    if (ge_rule_unit(r->kind))
-        json_object_set_new(j, "unit", json_string(ge_rule_unit(r->kind)));
+    if (ge_rule_unit(r->kind)) json_object_set_new(j, "unit", json_string(ge_rule_unit(r->kind)));
     if (r->text.de) {
         json_object_set_new(m, "de", json_string(r->text.de));
         json_object_set_new(m, "en", json_string(r->text.en));
     }
-    if (r->text_min.de)
-        json_object_set_new(m, "min", sv_text_json(&r->text_min));
-    if (r->text_max.de)
-        json_object_set_new(m, "max", sv_text_json(&r->text_max));
-    if (r->text_missing.de)
-        json_object_set_new(m, "missing", sv_text_json(&r->text_missing));
+    if (r->text_min.de) json_object_set_new(m, "min", sv_text_json(&r->text_min));
+    if (r->text_max.de) json_object_set_new(m, "max", sv_text_json(&r->text_max));
+    if (r->text_missing.de) json_object_set_new(m, "missing", sv_text_json(&r->text_missing));
     json_object_set_new(j, "messages", m);
     return j;
 }
@@ -1010,17 +967,14 @@ static json_t *sv_summary_geometry(const ge_service *s)
 
     for (size_t i = 0; g && i < s->nrules; i++) {
         const ge_rule *r = &s->rules[i];
-        if (r->severity != GE_SEVERITY_ERROR)
-            continue;
-        if (r->kind == GE_RULE_GEOMETRY_TYPE)
-            types &= r->types;
+        if (r->severity != GE_SEVERITY_ERROR) continue;
+        if (r->kind == GE_RULE_GEOMETRY_TYPE) types &= r->types;
         if (r->kind == GE_RULE_COUNT && r->has_min)
             json_object_set_new(g, "min_count", json_integer((json_int_t)r->min));
         if (r->kind == GE_RULE_COUNT && r->has_max)
             json_object_set_new(g, "max_count", json_integer((json_int_t)r->max));
     }
-    if (g)
-        json_object_set_new(g, "types", sv_types_json(types));
+    if (g) json_object_set_new(g, "types", sv_types_json(types));
     return g;
 }
 
@@ -1039,13 +993,10 @@ static json_t *sv_summary_period(const ge_service *s)
         else
             continue;
         any = true;
-        if (r->has_min)
-            json_object_set_new(p, lo, json_integer((json_int_t)r->min));
-        if (r->has_max)
-            json_object_set_new(p, hi, json_integer((json_int_t)r->max));
+        if (r->has_min) json_object_set_new(p, lo, json_integer((json_int_t)r->min));
+        if (r->has_max) json_object_set_new(p, hi, json_integer((json_int_t)r->max));
     }
-    if (p)
-        json_object_set_new(p, "required", json_boolean(any));
+    if (p) json_object_set_new(p, "required", json_boolean(any));
     return p;
 }
 
@@ -1057,8 +1008,8 @@ json_t *ge_service_describe(const ge_service *s)
         json_array_append_new(rules, sv_rule_json(&s->rules[i]));
     j = json_pack("{s:s, s:o, s:o, s:i, s:o, s:o, s:o}", "id", s->id, "title",
                   sv_text_json(&s->title), "description", sv_text_json(&s->description),
-                  "retention_days", s->retention_days, "geometry", sv_summary_geometry(s),
-                  "period", sv_summary_period(s), "rules", rules);
+                  "retention_days", s->retention_days, "geometry", sv_summary_geometry(s), "period",
+                  sv_summary_period(s), "rules", rules);
     return j;
 }
 

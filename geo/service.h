@@ -70,15 +70,15 @@ typedef struct ge_rule {
     char *id;
     ge_rule_kind kind;
     ge_severity severity;
-    unsigned applies_to;  /* GE_GT_* bits the rule checks (the kind's default if not given) */
+    unsigned applies_to; /* GE_GT_* bits the rule checks (the kind's default if not given) */
     bool has_min, has_max;
-    double min, max;      /* the limits, in the kind's unit (ge_rule_unit) */
-    unsigned types;       /* geometry_type: allowed GE_GT_* bits */
-    char **layers;        /* inside, outside, min_distance, max_distance */
+    double min, max; /* the limits, in the kind's unit (ge_rule_unit) */
+    unsigned types;  /* geometry_type: allowed GE_GT_* bits */
+    char **layers;   /* inside, outside, min_distance, max_distance */
     size_t nlayers;
-    double tolerance;     /* inside: tolerance_m; outside: min_overlap */
-    bool measure_width;   /* dimensions: width (short side) rather than length */
-    char **services;      /* conflict: service ids whose cases conflict */
+    double tolerance;   /* inside: tolerance_m; outside: min_overlap */
+    bool measure_width; /* dimensions: width (short side) rather than length */
+    char **services;    /* conflict: service ids whose cases conflict */
     size_t nservices;
     ge_text text;         /* message templates; */
     ge_text text_min;     /* ... when the min limit is broken (falls back to text) */
@@ -92,10 +92,10 @@ typedef struct ge_service {
     char *id;
     ge_text title;
     ge_text description;
-    int retention_days;   /* days a closed case is kept */
+    int retention_days; /* days a closed case is kept */
     ge_rule *rules;
     size_t nrules;
-    char *file;           /* where it was loaded from ("" when parsed from memory) */
+    char *file; /* where it was loaded from ("" when parsed from memory) */
 } ge_service;
 
 typedef struct ge_services ge_services;

@@ -19,19 +19,19 @@ static void test_parse_accepts_supported_forms(void **state)
         int epsg;
         bool latlon;
     } cases[] = {
-        { "http://www.opengis.net/def/crs/OGC/1.3/CRS84", 4326, false },
-        { "CRS84", 4326, false },
-        { "OGC:CRS84", 4326, false },
-        { "urn:ogc:def:crs:OGC:1.3:CRS84", 4326, false },
-        { "EPSG:4326", 4326, true },
-        { "http://www.opengis.net/def/crs/EPSG/0/4326", 4326, true },
-        { "urn:ogc:def:crs:EPSG::4326", 4326, true },
-        { "EPSG:3857", 3857, false },
-        { "http://www.opengis.net/def/crs/EPSG/0/3857", 3857, false },
-        { "EPSG:25832", 25832, false },
-        { "http://www.opengis.net/def/crs/EPSG/0/25832", 25832, false },
-        { "EPSG:25833", 25833, false },
-        { "http://www.opengis.net/def/crs/EPSG/0/25833", 25833, false },
+        {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", 4326, false},
+        {"CRS84", 4326, false},
+        {"OGC:CRS84", 4326, false},
+        {"urn:ogc:def:crs:OGC:1.3:CRS84", 4326, false},
+        {"EPSG:4326", 4326, true},
+        {"http://www.opengis.net/def/crs/EPSG/0/4326", 4326, true},
+        {"urn:ogc:def:crs:EPSG::4326", 4326, true},
+        {"EPSG:3857", 3857, false},
+        {"http://www.opengis.net/def/crs/EPSG/0/3857", 3857, false},
+        {"EPSG:25832", 25832, false},
+        {"http://www.opengis.net/def/crs/EPSG/0/25832", 25832, false},
+        {"EPSG:25833", 25833, false},
+        {"http://www.opengis.net/def/crs/EPSG/0/25833", 25833, false},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -45,9 +45,14 @@ static void test_parse_accepts_supported_forms(void **state)
 
 static void test_parse_rejects_others_naming_value(void **state)
 {
-    static const char *const bad[] = { "EPSG:31468", "EPSG:", "EPSG:4326x", "epsg:4326",
-                                       "http://www.opengis.net/def/crs/EPSG/0/2154", "WGS84",
-                                       "", "EPSG:-4326" };
+    static const char *const bad[] = {"EPSG:31468",
+                                      "EPSG:",
+                                      "EPSG:4326x",
+                                      "epsg:4326",
+                                      "http://www.opengis.net/def/crs/EPSG/0/2154",
+                                      "WGS84",
+                                      "",
+                                      "EPSG:-4326"};
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ge_crs c;
@@ -119,7 +124,7 @@ static void test_transform_crs84_to_utm33_and_back(void **state)
 {
     ge_crs utm;
     /* Berlin, Borsigwalde: EPSG:25833 figures computed independently with cs2cs. */
-    double xy[4] = { 13.3, 52.58, 13.31, 52.59 };
+    double xy[4] = {13.3, 52.58, 13.31, 52.59};
     ge_err err;
     (void)state;
     ge_crs_from_epsg(25833, &utm, NULL);
@@ -136,7 +141,7 @@ static void test_transform_crs84_to_utm33_and_back(void **state)
 static void test_transform_axis_orders_agree(void **state)
 {
     ge_crs latlon, utm;
-    double a[2] = { 13.3, 52.58 }, b[2] = { 52.58, 13.3 };
+    double a[2] = {13.3, 52.58}, b[2] = {52.58, 13.3};
     (void)state;
     ge_crs_parse("EPSG:4326", &latlon, NULL);
     ge_crs_from_epsg(25832, &utm, NULL);
@@ -144,7 +149,7 @@ static void test_transform_axis_orders_agree(void **state)
     assert_int_equal(ge_crs_transform(&latlon, &utm, b, 1, NULL), GE_OK);
     assert_true(fabs(a[0] - b[0]) < 1e-6 && fabs(a[1] - b[1]) < 1e-6);
     /* CRS84 <-> EPSG:4326 swaps the axes and nothing else. */
-    double c[2] = { 13.3, 52.58 };
+    double c[2] = {13.3, 52.58};
     assert_int_equal(ge_crs_transform(&GE_CRS84, &latlon, c, 1, NULL), GE_OK);
     assert_true(c[0] == 52.58 && c[1] == 13.3);
 }
@@ -152,7 +157,7 @@ static void test_transform_axis_orders_agree(void **state)
 static void test_transform_to_web_mercator(void **state)
 {
     ge_crs merc;
-    double xy[2] = { 0, 0 }, e[2] = { 180, 0 };
+    double xy[2] = {0, 0}, e[2] = {180, 0};
     (void)state;
     ge_crs_from_epsg(3857, &merc, NULL);
     assert_int_equal(ge_crs_transform(&GE_CRS84, &merc, xy, 1, NULL), GE_OK);

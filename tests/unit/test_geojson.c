@@ -64,14 +64,18 @@ static void test_bare_geometry_and_feature(void **state)
     ge_geojson_in_opts o = opts();
     ge_features f;
     (void)state;
-    assert_int_equal(parse("{\"type\":\"MultiLineString\",\"coordinates\":[[[13.3,52.58],[13.31,52.58]],"
-                           "[[13.3,52.59],[13.31,52.59,34.5]]]}", &o, &f, NULL), GE_OK);
+    assert_int_equal(
+        parse("{\"type\":\"MultiLineString\",\"coordinates\":[[[13.3,52.58],[13.31,52.58]],"
+              "[[13.3,52.59],[13.31,52.59,34.5]]]}",
+              &o, &f, NULL),
+        GE_OK);
     assert_int_equal(f.n, 1);
     assert_string_equal(ge_geojson_type_name(H, f.items[0].geom), "MultiLineString");
     ge_features_free(H, &f);
     assert_int_equal(parse("{\"type\":\"Feature\",\"geometry\":{\"type\":\"MultiPoint\","
                            "\"coordinates\":[[13.3,52.58]]},\"properties\":{},\"foreign\":1}",
-                           &o, &f, NULL), GE_OK);
+                           &o, &f, NULL),
+                     GE_OK);
     assert_int_equal(f.n, 1);
     ge_features_free(H, &f);
 }
@@ -85,35 +89,43 @@ static void test_named_crs_and_legacy_member(void **state)
     (void)state;
     ge_crs_parse("EPSG:25833", &o.crs, NULL);
     o.crs_explicit = true;
-    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[385000.25,5826000.5]}", &o, &f, &err), GE_OK);
+    assert_int_equal(
+        parse("{\"type\":\"Point\",\"coordinates\":[385000.25,5826000.5]}", &o, &f, &err), GE_OK);
     GEOSGeomGetX_r(H, f.items[0].geom, &x);
     assert_true(x == 385000.25);
     ge_features_free(H, &f);
     /* EPSG:4326 by URI: latitude first. */
     o = opts();
     ge_crs_parse("http://www.opengis.net/def/crs/EPSG/0/4326", &o.crs, NULL);
-    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[52.58,13.3]}", &o, &f, &err), GE_OK);
+    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[52.58,13.3]}", &o, &f, &err),
+                     GE_OK);
     GEOSGeomGetX_r(H, f.items[0].geom, &x);
     assert_true(x > 380000 && x < 390000);
     ge_features_free(H, &f);
     /* legacy crs member */
     o = opts();
-    assert_int_equal(parse("{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
-                           "{\"name\":\"urn:ogc:def:crs:EPSG::25833\"}},\"features\":[{\"type\":"
-                           "\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\","
-                           "\"coordinates\":[385000,5826000]}}]}", &o, &f, &err), GE_OK);
+    assert_int_equal(
+        parse("{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+              "{\"name\":\"urn:ogc:def:crs:EPSG::25833\"}},\"features\":[{\"type\":"
+              "\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\","
+              "\"coordinates\":[385000,5826000]}}]}",
+              &o, &f, &err),
+        GE_OK);
     assert_int_equal(f.crs.epsg, 25833);
     ge_features_free(H, &f);
     /* ... which must agree with an explicit one */
     ge_crs_parse("EPSG:25832", &o.crs, NULL);
     o.crs_explicit = true;
     assert_int_equal(parse("{\"type\":\"Point\",\"crs\":{\"type\":\"name\",\"properties\":"
-                           "{\"name\":\"EPSG:25833\"}},\"coordinates\":[385000,5826000]}", &o, &f, &err), GE_EINVAL);
+                           "{\"name\":\"EPSG:25833\"}},\"coordinates\":[385000,5826000]}",
+                           &o, &f, &err),
+                     GE_EINVAL);
 }
 
 /* Table of bad documents: each must fail with this code and this exact message part. */
 static void test_bad_inputs_name_path_and_value(void **state)
 {
+    /* clang-format off */
     static const struct {
         const char *doc;
         int code;
@@ -179,11 +191,13 @@ static void test_bad_inputs_name_path_and_value(void **state)
         { "{\"type\":\"Point\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:2154\"}},"
           "\"coordinates\":[1,2]}", GE_EINVAL, "crs: CRS 'EPSG:2154' is not supported" },
     };
+
+    /* clang-format on */
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ge_geojson_in_opts o = opts();
         ge_features f;
-        ge_err err = { 0 };
+        ge_err err = {0};
         int rc = parse(cases[i].doc, &o, &f, &err);
         if (rc != cases[i].code || !strstr(err.msg, cases[i].msg))
             fail_msg("case %zu: %s\n  got %d '%s'\n  want %d '%s'", i, cases[i].doc, rc, err.msg,
@@ -200,9 +214,11 @@ static void test_path_prefix(void **state)
     ge_err err;
     (void)state;
     o.path = "features";
-    assert_int_equal(parse("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
-                           "\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[1]}}]}",
-                           &o, &f, &err), GE_EINVAL);
+    assert_int_equal(
+        parse("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+              "\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[1]}}]}",
+              &o, &f, &err),
+        GE_EINVAL);
     assert_string_equal(err.msg, "features.features[0].geometry.coordinates: a position has 2 or 3 "
                                  "numbers, this one has 1");
 }
@@ -237,9 +253,11 @@ static void test_limits(void **state)
     /* the vertex limit counts over all features */
     o = opts();
     o.limits.max_vertices = 5;
-    doc = repeat_doc("{\"type\":\"FeatureCollection\",\"features\":[",
-                     "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"LineString\","
-                     "\"coordinates\":[[13.3,52.5],[13.4,52.5]]}}", 3, ",", "]}");
+    doc =
+        repeat_doc("{\"type\":\"FeatureCollection\",\"features\":[",
+                   "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"LineString\","
+                   "\"coordinates\":[[13.3,52.5],[13.4,52.5]]}}",
+                   3, ",", "]}");
     assert_int_equal(parse(doc, &o, &f, &err), GE_ELIMIT);
     assert_string_equal(err.msg, "features[2].geometry.coordinates: more than 5 vertices (limit)");
     free(doc);
@@ -248,7 +266,8 @@ static void test_limits(void **state)
     o.limits.max_features = 2;
     doc = repeat_doc("{\"type\":\"FeatureCollection\",\"features\":[",
                      "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\","
-                     "\"coordinates\":[13.3,52.5]}}", 3, ",", "]}");
+                     "\"coordinates\":[13.3,52.5]}}",
+                     3, ",", "]}");
     assert_int_equal(parse(doc, &o, &f, &err), GE_ELIMIT);
     assert_string_equal(err.msg, "features: 3 features, more than 2 (limit)");
     free(doc);
@@ -262,12 +281,15 @@ static void test_limits(void **state)
     assert_int_equal(parse(doc, &o, &f, &err), GE_ELIMIT);
     free(doc);
     /* brackets inside strings do not count */
-    doc = repeat_doc("{\"type\":\"Point\",\"properties\":\"", "[{", 50, "", "\",\"coordinates\":[1,2]}");
+    doc = repeat_doc("{\"type\":\"Point\",\"properties\":\"", "[{", 50, "",
+                     "\",\"coordinates\":[1,2]}");
     assert_int_equal(parse(doc, &o, &f, &err), GE_EINVAL);
-    assert_string_equal(err.msg, "unknown member 'properties' (a geometry has type, coordinates, bbox)");
+    assert_string_equal(err.msg,
+                        "unknown member 'properties' (a geometry has type, coordinates, bbox)");
     free(doc);
     /* a nested-array position: depth within limit, but not a number */
-    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[[13.3,52.5],1]}", &o, &f, &err), GE_EINVAL);
+    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[[13.3,52.5],1]}", &o, &f, &err),
+                     GE_EINVAL);
     assert_string_equal(err.msg, "coordinates[0]: expected a number, found an array");
 }
 
@@ -277,7 +299,8 @@ static void test_empty_collection_allowed_for_drafts(void **state)
     ge_features f;
     (void)state;
     o.allow_empty = true;
-    assert_int_equal(parse("{\"type\":\"FeatureCollection\",\"features\":[]}", &o, &f, NULL), GE_OK);
+    assert_int_equal(parse("{\"type\":\"FeatureCollection\",\"features\":[]}", &o, &f, NULL),
+                     GE_OK);
     assert_int_equal(f.n, 0);
     ge_features_free(H, &f);
 }
@@ -297,7 +320,8 @@ static void test_out_precision_and_round_trip(void **state)
     char *s;
     (void)state;
     ge_crs_from_epsg(25833, &utm, NULL);
-    assert_int_equal(parse("{\"type\":\"Point\",\"coordinates\":[13.2951234,52.5812345]}", &o, &f, NULL), GE_OK);
+    assert_int_equal(
+        parse("{\"type\":\"Point\",\"coordinates\":[13.2951234,52.5812345]}", &o, &f, NULL), GE_OK);
     s = dump(ge_geojson_out_geometry(H, f.items[0].geom, &utm, &GE_CRS84, NULL));
     assert_string_equal(s, "{\"coordinates\":[13.2951234,52.5812345],\"type\":\"Point\"}");
     free(s);
@@ -331,7 +355,9 @@ static void test_out_rfc7946_winding(void **state)
     /* clockwise shell, counterclockwise hole: both must come out reversed */
     assert_int_equal(parse("{\"type\":\"Polygon\",\"coordinates\":["
                            "[[0,0],[0,10],[10,10],[10,0],[0,0]],"
-                           "[[2,2],[4,2],[4,4],[2,4],[2,2]]]}", &o, &f, NULL), GE_OK);
+                           "[[2,2],[4,2],[4,4],[2,4],[2,2]]]}",
+                           &o, &f, NULL),
+                     GE_OK);
     g = ge_geojson_out_geometry(H, f.items[0].geom, &utm, &utm, NULL);
     ring = json_array_get(json_object_get(g, "coordinates"), 0);
     /* shell counterclockwise: second point is (10,0) */
@@ -354,13 +380,17 @@ static void test_out_feature_collection_keeps_ids_and_props(void **state)
     (void)state;
     ge_crs_from_epsg(25833, &utm, NULL);
     o.crs = utm;
-    assert_int_equal(parse("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
-                           "\"id\":7,\"properties\":{\"a\":1},\"geometry\":{\"type\":\"LineString\","
-                           "\"coordinates\":[[1.0004,2],[3,4.12345]]}}]}", &o, &f, NULL), GE_OK);
+    assert_int_equal(
+        parse("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+              "\"id\":7,\"properties\":{\"a\":1},\"geometry\":{\"type\":\"LineString\","
+              "\"coordinates\":[[1.0004,2],[3,4.12345]]}}]}",
+              &o, &f, NULL),
+        GE_OK);
     s = dump(ge_geojson_out_features(H, &f, &utm, &utm, NULL));
-    assert_string_equal(s, "{\"features\":[{\"geometry\":{\"coordinates\":[[1.0,2.0],[3.0,4.123]],"
-                           "\"type\":\"LineString\"},\"id\":7,\"properties\":{\"a\":1},\"type\":\"Feature\"}],"
-                           "\"type\":\"FeatureCollection\"}");
+    assert_string_equal(
+        s, "{\"features\":[{\"geometry\":{\"coordinates\":[[1.0,2.0],[3.0,4.123]],"
+           "\"type\":\"LineString\"},\"id\":7,\"properties\":{\"a\":1},\"type\":\"Feature\"}],"
+           "\"type\":\"FeatureCollection\"}");
     free(s);
     ge_features_free(H, &f);
 }

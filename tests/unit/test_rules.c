@@ -26,8 +26,8 @@
 #include "rules.h"
 #include "ts.h"
 
-#define X0 385000.0
-#define Y0 5826000.0
+#define X0       385000.0
+#define Y0       5826000.0
 #define NOPERIOD INT_MIN
 
 static GEOSContextHandle_t H;
@@ -49,8 +49,7 @@ static GEOSGeometry *local(const char *wkt)
     GEOSWKTReader *r = GEOSWKTReader_create_r(H);
     GEOSGeometry *g = GEOSWKTReader_read_r(H, r, wkt), *moved;
     GEOSWKTReader_destroy_r(H, r);
-    if (!g)
-        fail_msg("bad WKT in test: %s", wkt);
+    if (!g) fail_msg("bad WKT in test: %s", wkt);
     moved = GEOSGeom_transformXY_r(H, g, shift, NULL);
     GEOSGeom_destroy_r(H, g);
     return moved;
@@ -74,15 +73,16 @@ static ge_refsnap *make_town(bool with_hydrants)
     GEOSGeometry *centre = GEOSGeom_createPointFromXY_r(H, X0, Y0);
 
     assert_int_equal(ge_refindex_builder_new(25833, &b, NULL), GE_OK);
-    assert_int_equal(ge_refindex_builder_add(b, "boundary", GEOSBuffer_r(H, centre, 1000, 32), 1, NULL, NULL), GE_OK);
+    assert_int_equal(
+        ge_refindex_builder_add(b, "boundary", GEOSBuffer_r(H, centre, 1000, 32), 1, NULL, NULL),
+        GE_OK);
     GEOSGeom_destroy_r(H, centre);
     add(b, "street_space", "POLYGON((-500 -10, 500 -10, 500 10, -500 10, -500 -10))", 1);
     add(b, "street_space", "POLYGON((500 -10, 600 -10, 600 10, 500 10, 500 -10))", 2);
     add(b, "roads", "LINESTRING(-500 0, 600 0)", 1);
     add(b, "buildings", "POLYGON((100 10, 120 10, 120 30, 100 30, 100 10))", 7);
     add(b, "cycleways", "LINESTRING(200 -8, 300 -8)", 3);
-    if (with_hydrants)
-        add(b, "hydrants", "POINT(50 0)", 42);
+    if (with_hydrants) add(b, "hydrants", "POINT(50 0)", 42);
     add(b, "trees", "POINT(150 9)", 5);
     add(b, "junctions", "POINT(400 0)", 9);
     assert_int_equal(ge_refindex_builder_layer(b, "water", NULL), GE_OK); /* present, empty */
@@ -91,7 +91,7 @@ static ge_refsnap *make_town(bool with_hydrants)
 }
 
 #define SVC_HEAD                                                                                   \
-    "{\"id\":\"t\",\"title\":{\"de\":\"T\",\"en\":\"T\"},\"description\":{\"de\":\"D\",\"en\":"  \
+    "{\"id\":\"t\",\"title\":{\"de\":\"T\",\"en\":\"T\"},\"description\":{\"de\":\"D\",\"en\":"    \
     "\"D\"},\"retention_days\":30,\"rules\":["
 
 static ge_service *service_of(const char *rules)
@@ -100,14 +100,12 @@ static ge_service *service_of(const char *rules)
     json_error_t je;
     json_t *j;
     ge_service *s;
-    ge_err err = { 0 };
+    ge_err err = {0};
 
     snprintf(doc, sizeof doc, SVC_HEAD "%s]}", rules);
     j = json_loads(doc, 0, &je);
-    if (!j)
-        fail_msg("test service is not JSON: %s", je.text);
-    if (ge_service_parse(j, "test.json", &s, &err) != GE_OK)
-        fail_msg("test service: %s", err.msg);
+    if (!j) fail_msg("test service is not JSON: %s", je.text);
+    if (ge_service_parse(j, "test.json", &s, &err) != GE_OK) fail_msg("test service: %s", err.msg);
     json_decref(j);
     return s;
 }
@@ -120,11 +118,11 @@ typedef struct run {
 static run validate(const ge_service *svc, const char *const *wkts, int pstart, int pend,
                     const ge_rules_other *others, size_t nothers)
 {
-    ge_feature items[8] = { { 0 } };
-    ge_features fs = { .items = items };
+    ge_feature items[8] = {{0}};
+    ge_features fs = {.items = items};
     ge_period period;
     ge_rules_input in;
-    ge_err err = { 0 };
+    ge_err err = {0};
     run r;
 
     for (size_t i = 0; wkts && wkts[i]; i++)
@@ -151,6 +149,7 @@ static run validate(const ge_service *svc, const char *const *wkts, int pstart, 
 
 /* ---- the table ------------------------------------------------------------ */
 
+/* clang-format off */
 #define MSG(de, en) ",\"messages\":{\"de\":\"" de "\",\"en\":\"" en "\"},\"source\":\"test\"}"
 #define MSG2(dmin, emin, dmax, emax)                                                               \
     ",\"messages\":{\"min\":{\"de\":\"" dmin "\",\"en\":\"" emin "\"},\"max\":{\"de\":\"" dmax     \
@@ -298,6 +297,7 @@ static const rcase cases[] = {
     { "lead 4", R_LEAD, { "POINT(0 0)" }, 4, 6, 1, 4,
       "Beginn 05.07.2026 zu früh, frühestens 06.07.2026.", "Start 2026-07-05 too soon, earliest 2026-07-06.", NULL },
 };
+/* clang-format on */
 
 static void check_case(const rcase *c)
 {
@@ -324,9 +324,12 @@ static void check_case(const rcase *c)
             fail_msg("%s: de '%s', want '%s'", c->name, de, c->de);
         if (c->en && (!en || !strstr(en, c->en)))
             fail_msg("%s: en '%s', want '%s'", c->name, en, c->en);
-        if (c->highlight &&
-            strcmp(json_string_value(json_object_get(geom, "type")) ? json_string_value(json_object_get(geom, "type")) : "", c->highlight))
-            fail_msg("%s: highlight %s, want %s", c->name, json_string_value(json_object_get(geom, "type")), c->highlight);
+        if (c->highlight && strcmp(json_string_value(json_object_get(geom, "type"))
+                                       ? json_string_value(json_object_get(geom, "type"))
+                                       : "",
+                                   c->highlight))
+            fail_msg("%s: highlight %s, want %s", c->name,
+                     json_string_value(json_object_get(geom, "type")), c->highlight);
         assert_string_equal(json_string_value(json_object_get(v, "severity")), "error");
         assert_true(json_is_false(json_object_get(r.report, "valid")));
     } else {
@@ -352,10 +355,12 @@ static void test_number_format(void **state)
         int decimals, dir;
         const char *de, *en;
     } t[] = {
-        { 3.2, 1, 0, "3,2", "3.2" },     { 5.0, 2, 0, "5", "5" },        { 4.99, 2, -1, "4,99", "4.99" },
-        { 4.999, 2, -1, "4,99", "4.99" }, { 4.9, 1, -1, "4,9", "4.9" },   { 0.501, 2, 1, "0,51", "0.51" },
-        { 1.5, 2, 0, "1,5", "1.5" },     { 0.0, 1, 0, "0", "0" },         { -0.01, 1, 0, "0", "0" },
-        { 20.34, 1, 1, "20,4", "20.4" }, { 20.34, 1, -1, "20,3", "20.3" }, { 1234.5, 1, 0, "1234,5", "1234.5" },
+        {3.2, 1, 0, "3,2", "3.2"},      {5.0, 2, 0, "5", "5"},
+        {4.99, 2, -1, "4,99", "4.99"},  {4.999, 2, -1, "4,99", "4.99"},
+        {4.9, 1, -1, "4,9", "4.9"},     {0.501, 2, 1, "0,51", "0.51"},
+        {1.5, 2, 0, "1,5", "1.5"},      {0.0, 1, 0, "0", "0"},
+        {-0.01, 1, 0, "0", "0"},        {20.34, 1, 1, "20,4", "20.4"},
+        {20.34, 1, -1, "20,3", "20.3"}, {1234.5, 1, 0, "1234,5", "1234.5"},
     };
     char buf[32];
     (void)state;
@@ -370,14 +375,15 @@ static void test_number_format(void **state)
 static void test_highlight_is_shortest_line_in_crs84(void **state)
 {
     ge_service *svc = service_of(R_HYDRANT);
-    const char *wkt[] = { "POINT(53 3.9)", NULL };
+    const char *wkt[] = {"POINT(53 3.9)", NULL};
     run r = validate(svc, wkt, NOPERIOD, 0, NULL, 0);
     json_t *v = json_array_get(r.violations, 0), *g = json_object_get(v, "geometry");
     json_t *ref = json_object_get(v, "ref");
     (void)state;
     assert_string_equal(json_string_value(json_object_get(g, "type")), "LineString");
     /* lon/lat near Berlin, 7 decimals */
-    double lon = json_number_value(json_array_get(json_array_get(json_object_get(g, "coordinates"), 1), 0));
+    double lon =
+        json_number_value(json_array_get(json_array_get(json_object_get(g, "coordinates"), 1), 0));
     assert_true(lon > 13 && lon < 14);
     assert_string_equal(json_string_value(json_object_get(ref, "layer")), "hydrants");
     assert_int_equal(json_integer_value(json_object_get(ref, "id")), 42);
@@ -392,7 +398,7 @@ static void test_highlight_is_shortest_line_in_crs84(void **state)
 static void test_measures(void **state)
 {
     ge_service *svc = service_of(R_TYPE);
-    const char *wkt[] = { SQ(0, 0, 3, 2), "LINESTRING(0 0, 3 4)", "POINT(1 1)", NULL };
+    const char *wkt[] = {SQ(0, 0, 3, 2), "LINESTRING(0 0, 3 4)", "POINT(1 1)", NULL};
     run r = validate(svc, wkt, NOPERIOD, 0, NULL, 0);
     json_t *m = json_object_get(r.report, "measures");
     (void)state;
@@ -403,7 +409,8 @@ static void test_measures(void **state)
     assert_true(fabs(json_number_value(json_object_get(p, "perimeter_m")) - 10) < 1e-6);
     assert_true(fabs(json_number_value(json_object_get(p, "width_m")) - 2) < 1e-6);
     assert_true(fabs(json_number_value(json_object_get(p, "length_m")) - 3) < 1e-6);
-    assert_true(fabs(json_number_value(json_object_get(json_array_get(m, 1), "length_m")) - 5) < 1e-6);
+    assert_true(fabs(json_number_value(json_object_get(json_array_get(m, 1), "length_m")) - 5) <
+                1e-6);
     assert_null(json_object_get(json_array_get(m, 2), "area_m2"));
     assert_int_equal(json_integer_value(json_object_get(json_array_get(m, 2), "feature")), 2);
     json_decref(r.report);
@@ -413,13 +420,17 @@ static void test_measures(void **state)
 static void test_unchecked_when_layer_missing(void **state)
 {
     ge_service *svc = service_of(
-        "{\"id\":\"peds\",\"kind\":\"inside\",\"severity\":\"error\",\"params\":{\"layers\":[\"pedestrian_areas\"]}"
-        MSG("x", "x") ","
-        "{\"id\":\"either\",\"kind\":\"inside\",\"severity\":\"error\",\"params\":{\"layers\":[\"pedestrian_areas\",\"street_space\"]}"
-        MSG("aus {measured}", "out {measured}") ","
-        "{\"id\":\"water\",\"kind\":\"min_distance\",\"severity\":\"error\",\"params\":{\"layers\":[\"water\"],\"min_m\":5}"
-        MSG("x", "x"));
-    const char *inside[] = { SQ(0, 0, 2, 2), NULL }, *outside[] = { SQ(0, 0, 2, 12), NULL };
+        "{\"id\":\"peds\",\"kind\":\"inside\",\"severity\":\"error\",\"params\":{\"layers\":["
+        "\"pedestrian_areas\"]}" MSG(
+            "x", "x") ","
+                      "{\"id\":\"either\",\"kind\":\"inside\",\"severity\":\"error\",\"params\":{"
+                      "\"layers\":[\"pedestrian_areas\",\"street_space\"]}" MSG(
+                          "aus {measured}",
+                          "out {measured}") ","
+                                            "{\"id\":\"water\",\"kind\":\"min_distance\","
+                                            "\"severity\":\"error\",\"params\":{\"layers\":["
+                                            "\"water\"],\"min_m\":5}" MSG("x", "x"));
+    const char *inside[] = {SQ(0, 0, 2, 2), NULL}, *outside[] = {SQ(0, 0, 2, 12), NULL};
     run r = validate(svc, inside, NOPERIOD, 0, NULL, 0);
     json_t *u = json_object_get(r.report, "unchecked");
     (void)state;
@@ -427,14 +438,16 @@ static void test_unchecked_when_layer_missing(void **state)
     assert_int_equal(json_array_size(r.violations), 0);
     assert_int_equal(json_array_size(u), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(u, 0), "rule")), "peds");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(json_array_get(u, 0), "reason"), "en")),
-                           "'pedestrian_areas'"));
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_object_get(json_array_get(u, 0), "reason"), "en")),
+        "'pedestrian_areas'"));
     assert_true(json_is_true(json_object_get(r.report, "valid")));
     json_decref(r.report);
     /* the union still judges by the layers that exist */
     r = validate(svc, outside, NOPERIOD, 0, NULL, 0);
     assert_int_equal(json_array_size(r.violations), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r.violations, 0), "rule")), "either");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r.violations, 0), "rule")),
+                        "either");
     json_decref(r.report);
     ge_service_free(svc);
 }
@@ -442,8 +455,8 @@ static void test_unchecked_when_layer_missing(void **state)
 static void test_no_snapshot_everything_spatial_unchecked(void **state)
 {
     ge_service *svc = service_of(R_HYDRANT "," R_AREA);
-    ge_feature item = { .geom = local(SQ(0, 0, 3, 3)) };
-    ge_features fs = { .items = &item, .n = 1 };
+    ge_feature item = {.geom = local(SQ(0, 0, 3, 3))};
+    ge_features fs = {.items = &item, .n = 1};
     ge_rules_input in;
     json_t *rep;
     (void)state;
@@ -453,7 +466,8 @@ static void test_no_snapshot_everything_spatial_unchecked(void **state)
     in.srid = 25833;
     assert_int_equal(ge_rules_validate(H, NULL, &in, &rep, NULL), GE_OK);
     assert_int_equal(json_array_size(json_object_get(rep, "unchecked")), 1);
-    assert_int_equal(json_array_size(json_object_get(rep, "violations")), 1); /* the area still counts */
+    assert_int_equal(json_array_size(json_object_get(rep, "violations")),
+                     1); /* the area still counts */
     json_decref(rep);
     /* a snapshot in another CRS is refused */
     in.srid = 25832;
@@ -467,13 +481,14 @@ static void test_no_snapshot_everything_spatial_unchecked(void **state)
 static void test_warnings_keep_valid(void **state)
 {
     ge_service *svc = service_of(
-        "{\"id\":\"hydrant\",\"kind\":\"min_distance\",\"severity\":\"warning\",\"params\":{\"layers\":[\"hydrants\"],\"min_m\":5}"
-        MSG("{measured} m", "{measured} m"));
-    const char *wkt[] = { "POINT(52 0)", NULL };
+        "{\"id\":\"hydrant\",\"kind\":\"min_distance\",\"severity\":\"warning\",\"params\":{"
+        "\"layers\":[\"hydrants\"],\"min_m\":5}" MSG("{measured} m", "{measured} m"));
+    const char *wkt[] = {"POINT(52 0)", NULL};
     run r = validate(svc, wkt, NOPERIOD, 0, NULL, 0);
     (void)state;
     assert_int_equal(json_array_size(r.violations), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r.violations, 0), "severity")), "warning");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(r.violations, 0), "severity")), "warning");
     assert_true(json_is_true(json_object_get(r.report, "valid")));
     json_decref(r.report);
     ge_service_free(svc);
@@ -481,26 +496,33 @@ static void test_warnings_keep_valid(void **state)
 
 static void test_conflict(void **state)
 {
-    ge_service *svc = service_of(
-        "{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":{\"services\":[\"t\",\"other\"],\"distance_m\":2}"
-        MSG("In {measured} m liegt {other} ({other_service}).", "{other} ({other_service}) is {measured} m away."));
-    const char *wkt[] = { SQ(0, 0, 3, 2), NULL };
+    ge_service *svc =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+                   "{\"services\":[\"t\",\"other\"],\"distance_m\":2}" MSG(
+                       "In {measured} m liegt {other} ({other_service}).",
+                       "{other} ({other_service}) is {measured} m away."));
+    const char *wkt[] = {SQ(0, 0, 3, 2), NULL};
     GEOSGeometry *at2 = local(SQ(5, 0, 8, 2)), *at201 = local(SQ(5.01, 0, 8, 2));
     ge_rules_other o[] = {
-        { "case-1", "t", at2, true, { TODAY + 10, TODAY + 12 } },
-        { "case-2", "t", at201, true, { TODAY + 10, TODAY + 12 } },
-        { "case-3", "unrelated", at2, true, { TODAY + 10, TODAY + 12 } },
-        { "case-4", "other", at2, true, { TODAY + 20, TODAY + 30 } }, /* later */
-        { "case-5", "other", at2, false, { 0, 0 } },                 /* no period: overlaps */
+        {"case-1", "t", at2, true, {TODAY + 10, TODAY + 12}},
+        {"case-2", "t", at201, true, {TODAY + 10, TODAY + 12}},
+        {"case-3", "unrelated", at2, true, {TODAY + 10, TODAY + 12}},
+        {"case-4", "other", at2, true, {TODAY + 20, TODAY + 30}}, /* later */
+        {"case-5", "other", at2, false, {0, 0}},                  /* no period: overlaps */
     };
     run r = validate(svc, wkt, 11, 14, o, 5);
     (void)state;
     assert_int_equal(json_array_size(r.violations), 2);
     json_t *v = json_array_get(r.violations, 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ref"), "other")), "case-1");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")), "In 2 m liegt case-1 (t).");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")), "case-1 (t) is 2 m away.");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(r.violations, 1), "ref"), "other")), "case-5");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ref"), "other")),
+                        "case-1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "In 2 m liegt case-1 (t).");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+                        "case-1 (t) is 2 m away.");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(r.violations, 1), "ref"), "other")),
+                        "case-5");
     json_decref(r.report);
     GEOSGeom_destroy_r(H, at2);
     GEOSGeom_destroy_r(H, at201);
@@ -527,7 +549,8 @@ static void test_period_from_json(void **state)
     json_decref(j);
     j = json_pack("{s:s}", "start", "2026-08-01T10:00:00Z");
     assert_int_equal(ge_rules_period_from_json(j, &p, &err), GE_EINVAL);
-    assert_non_null(strstr(err.msg, "period.start: '2026-08-01T10:00:00Z' is not a date of the form YYYY-MM-DD"));
+    assert_non_null(strstr(
+        err.msg, "period.start: '2026-08-01T10:00:00Z' is not a date of the form YYYY-MM-DD"));
     json_decref(j);
     j = json_pack("{s:s, s:s, s:i}", "start", "2026-08-01", "end", "2026-08-02", "days", 2);
     assert_int_equal(ge_rules_period_from_json(j, &p, &err), GE_EINVAL);
@@ -541,10 +564,9 @@ static ge_services *shipped(void)
 {
     char dir[4096];
     ge_services *ss;
-    ge_err err = { 0 };
+    ge_err err = {0};
     snprintf(dir, sizeof dir, "%s/data/services", ts_env("GE_SOURCE_DIR"));
-    if (ge_services_load_dir(dir, &ss, &err) != GE_OK)
-        fail_msg("%s", err.msg);
+    if (ge_services_load_dir(dir, &ss, &err) != GE_OK) fail_msg("%s", err.msg);
     return ss;
 }
 
@@ -556,18 +578,19 @@ static void test_shipped_services_valid_placements(void **state)
         const char *wkt;
     } ok[] = {
         /* a 2 x 4 m skip at the kerb, 20 m from hydrant, tree and junction */
-        { "skip-container", SQ(20, 7, 24, 9) },
+        {"skip-container", SQ(20, 7, 24, 9)},
         /* an access line from the centre line across the kerb */
-        { "construction-access", "LINESTRING(-30 0.3, -30 9.9)" },
+        {"construction-access", "LINESTRING(-30 0.3, -30 9.9)"},
         /* a stand as a point and as a 3 x 2 m area */
-        { "info-stand", "POINT(-60 8)" },
-        { "info-stand", SQ(-60, 7, -57, 9) },
+        {"info-stand", "POINT(-60 8)"},
+        {"info-stand", SQ(-60, 7, -57, 9)},
     };
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        const char *wkt[] = { ok[i].wkt, NULL };
+        const char *wkt[] = {ok[i].wkt, NULL};
         run r = validate(ge_services_find(ss, ok[i].service), wkt, 20, 22, NULL, 0);
-        if (json_array_size(r.violations) || json_array_size(json_object_get(r.report, "unchecked")) > 1) {
+        if (json_array_size(r.violations) ||
+            json_array_size(json_object_get(r.report, "unchecked")) > 1) {
             char *s = json_dumps(r.report, GE_JSON_DUMP_FLAGS);
             fail_msg("%s %s: %s", ok[i].service, ok[i].wkt, s);
         }
@@ -582,31 +605,35 @@ static void test_shipped_skip_messages(void **state)
     ge_services *ss = shipped();
     const ge_service *skip = ge_services_find(ss, "skip-container");
     /* a good place, but starting tomorrow */
-    const char *good[] = { SQ(20, 7, 24, 9), NULL };
+    const char *good[] = {SQ(20, 7, 24, 9), NULL};
     /* 3.2 m from the hydrant and nothing else wrong */
-    const char *near[] = { SQ(53.2, 0, 57.2, 2), NULL };
+    const char *near[] = {SQ(53.2, 0, 57.2, 2), NULL};
     run r = validate(skip, good, 1, 3, NULL, 0);
     json_t *v = json_array_get(r.violations, 0);
     (void)state;
     assert_int_equal(json_array_size(r.violations), 1);
     assert_string_equal(json_string_value(json_object_get(v, "rule")), "lead-time");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
-                        "Der Beginn am 02.07.2026 ist zu früh: der Antrag braucht mindestens 5 Tage "
-                        "Vorlauf, frühester Beginn ist der 06.07.2026.");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
-                        "The start on 2026-07-02 is too soon: the application needs at least 5 days' "
-                        "notice; the earliest start is 2026-07-06.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+        "Der Beginn am 02.07.2026 ist zu früh: der Antrag braucht mindestens 5 Tage "
+        "Vorlauf, frühester Beginn ist der 06.07.2026.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+        "The start on 2026-07-02 is too soon: the application needs at least 5 days' "
+        "notice; the earliest start is 2026-07-06.");
     json_decref(r.report);
     r = validate(skip, near, 10, 12, NULL, 0);
     v = json_array_get(r.violations, 0);
     assert_int_equal(json_array_size(r.violations), 1);
     assert_string_equal(json_string_value(json_object_get(v, "rule")), "hydrant-distance");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
-                        "3,2 m Abstand zum Hydranten, mindestens 5 m. Bitte verschieben Sie die Mulde, damit "
-                        "der Hydrant für die Feuerwehr frei zugänglich bleibt.");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
-                        "3.2 m from the hydrant, at least 5 m. Please move the skip so that the fire brigade "
-                        "can reach the hydrant.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+        "3,2 m Abstand zum Hydranten, mindestens 5 m. Bitte verschieben Sie die Mulde, damit "
+        "der Hydrant für die Feuerwehr frei zugänglich bleibt.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+        "3.2 m from the hydrant, at least 5 m. Please move the skip so that the fire brigade "
+        "can reach the hydrant.");
     json_decref(r.report);
     ge_services_free(ss);
 }
@@ -626,11 +653,12 @@ static void *worker_main(void *arg)
     GEOSContextHandle_t h = ge_geos_ctx();
     GEOSWKTReader *rd = GEOSWKTReader_create_r(h);
     /* a skip 4.2 m from the hydrant and 0.06 m outside the street: two errors */
-    GEOSGeometry *g0 = GEOSWKTReader_read_r(h, rd, "POLYGON((54.2 7, 58.2 7, 58.2 10.06, 54.2 10.06, 54.2 7))");
+    GEOSGeometry *g0 =
+        GEOSWKTReader_read_r(h, rd, "POLYGON((54.2 7, 58.2 7, 58.2 10.06, 54.2 10.06, 54.2 7))");
     GEOSGeometry *g = GEOSGeom_transformXY_r(h, g0, shift, NULL);
-    ge_feature item = { .geom = g };
-    ge_features fs = { .items = &item, .n = 1 };
-    ge_period p = { TODAY + 10, TODAY + 12 };
+    ge_feature item = {.geom = g};
+    ge_features fs = {.items = &item, .n = 1};
+    ge_period p = {TODAY + 10, TODAY + 12};
     ge_rules_input in;
 
     ge_rules_input_init(&in);
@@ -666,7 +694,7 @@ static void test_concurrent_validation_with_swaps(void **state)
     assert_int_equal(ge_refindex_new(&ri, NULL), GE_OK);
     ge_refindex_publish(ri, make_town(true));
     for (int i = 0; i < 4; i++) {
-        w[i] = (worker){ ri, ge_services_find(ss, "skip-container"), 300, 0 };
+        w[i] = (worker){ri, ge_services_find(ss, "skip-container"), 300, 0};
         pthread_create(&t[i], NULL, worker_main, &w[i]);
     }
     /* imports happen while validating: readers keep their snapshot */
@@ -698,7 +726,9 @@ static void test_print_validation_time(void **state)
     (void)state;
     /* the synthetic town plus thousands of trees and buildings, as in a real extract */
     assert_int_equal(ge_refindex_builder_new(25833, &b, NULL), GE_OK);
-    assert_int_equal(ge_refindex_builder_add(b, "boundary", GEOSBuffer_r(H, centre, 1000, 64), 1, NULL, NULL), GE_OK);
+    assert_int_equal(
+        ge_refindex_builder_add(b, "boundary", GEOSBuffer_r(H, centre, 1000, 64), 1, NULL, NULL),
+        GE_OK);
     GEOSGeom_destroy_r(H, centre);
     add(b, "street_space", "POLYGON((-500 -10, 500 -10, 500 10, -500 10, -500 -10))", 1);
     add(b, "roads", "LINESTRING(-500 0, 600 0)", 1);
@@ -709,12 +739,11 @@ static void test_print_validation_time(void **state)
     for (int i = 0; i < 3000; i++) {
         char wkt[128];
         double x = rand() % 1800 - 900, y = rand() % 1800 - 900;
-        if (fabs(y) < 40)
-            y += 80;
+        if (fabs(y) < 40) y += 80;
         snprintf(wkt, sizeof wkt, "POINT(%g %g)", x, y);
         add(b, "trees", wkt, i);
-        snprintf(wkt, sizeof wkt, "POLYGON((%g %g, %g %g, %g %g, %g %g, %g %g))", x + 3, y, x + 15, y,
-                 x + 15, y + 10, x + 3, y + 10, x + 3, y);
+        snprintf(wkt, sizeof wkt, "POLYGON((%g %g, %g %g, %g %g, %g %g, %g %g))", x + 3, y, x + 15,
+                 y, x + 15, y + 10, x + 3, y + 10, x + 3, y);
         add(b, "buildings", wkt, i);
     }
     assert_int_equal(ge_refindex_builder_finish(b, &big, NULL), GE_OK);
@@ -722,13 +751,13 @@ static void test_print_validation_time(void **state)
     static const struct {
         const char *service, *wkt;
     } runs[] = {
-        { "skip-container", SQ(20, 7, 24, 9) },            /* valid */
-        { "skip-container", SQ(52, 7, 56, 10.5) },         /* hydrant and street space */
-        { "construction-access", "LINESTRING(-30 0.3, -30 9.9)" },
-        { "info-stand", "POINT(-60 8)" },
+        {"skip-container", SQ(20, 7, 24, 9)},    /* valid */
+        {"skip-container", SQ(52, 7, 56, 10.5)}, /* hydrant and street space */
+        {"construction-access", "LINESTRING(-30 0.3, -30 9.9)"},
+        {"info-stand", "POINT(-60 8)"},
     };
     for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
-        const char *wkt[] = { runs[k].wkt, NULL };
+        const char *wkt[] = {runs[k].wkt, NULL};
         const ge_service *svc = ge_services_find(ss, runs[k].service);
         int n = 2000;
         run r = validate(svc, wkt, 10, 12, NULL, 0); /* warm: prepared geometries, PROJ */

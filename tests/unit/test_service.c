@@ -26,10 +26,9 @@ static const char *services_dir(void)
 static void test_shipped_services_load(void **state)
 {
     ge_services *ss;
-    ge_err err = { 0 };
+    ge_err err = {0};
     (void)state;
-    if (ge_services_load_dir(services_dir(), &ss, &err) != GE_OK)
-        fail_msg("%s", err.msg);
+    if (ge_services_load_dir(services_dir(), &ss, &err) != GE_OK) fail_msg("%s", err.msg);
     assert_int_equal(ge_services_count(ss), 3);
     assert_string_equal(ge_services_at(ss, 0)->id, "construction-access");
     assert_string_equal(ge_services_at(ss, 1)->id, "info-stand");
@@ -54,9 +53,11 @@ static void test_describe(void **state)
     d = ge_service_describe(ge_services_find(ss, "skip-container"));
     assert_non_null(d);
     assert_string_equal(json_string_value(json_object_get(d, "id")), "skip-container");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(d, "title"), "de")), "Schuttmulde"));
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(d, "title"), "de")),
+                           "Schuttmulde"));
     json_t *g = json_object_get(d, "geometry");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(g, "types"), 0)), "Polygon");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(g, "types"), 0)),
+                        "Polygon");
     assert_int_equal(json_array_size(json_object_get(g, "types")), 1);
     assert_int_equal(json_integer_value(json_object_get(g, "min_count")), 1);
     assert_int_equal(json_integer_value(json_object_get(g, "max_count")), 3);
@@ -72,7 +73,8 @@ static void test_describe(void **state)
             found = 1;
             assert_string_equal(json_string_value(json_object_get(r, "kind")), "min_distance");
             assert_string_equal(json_string_value(json_object_get(r, "unit")), "m");
-            assert_true(json_number_value(json_object_get(json_object_get(r, "params"), "min_m")) == 5.0);
+            assert_true(json_number_value(json_object_get(json_object_get(r, "params"), "min_m")) ==
+                        5.0);
             assert_non_null(json_object_get(json_object_get(r, "messages"), "de"));
         }
     }
@@ -85,6 +87,7 @@ static void test_describe(void **state)
     ge_services_free(ss);
 }
 
+/* clang-format off */
 #define SVC_HEAD "{\"id\":\"t\",\"title\":{\"de\":\"T\",\"en\":\"T\"},\"description\":{\"de\":\"D\",\"en\":\"D\"}," \
                  "\"retention_days\":30,\"rules\":["
 #define MSG "\"messages\":{\"de\":\"x {measured} {limit}\",\"en\":\"x\"},\"source\":\"s\""
@@ -200,12 +203,12 @@ static void test_malformed_files_name_path_and_problem(void **state)
         { SVC_HEAD "{\"id\":\"r\",\"kind\":\"area\",\"severity\":\"error\",\"messages\":{\"de\":\"x\",\"en\":\"x\"},\"source\":\"s\"}]}",
           "test.json: rules[0]: 'params' is missing" },
     };
+    /* clang-format on */
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ge_service *s = NULL;
-        ge_err err = { 0 };
-        if (!cases[i].msg)
-            continue;
+        ge_err err = {0};
+        if (!cases[i].msg) continue;
         int rc = parse_text(cases[i].doc, &s, &err);
         if (rc != GE_EINVAL || !strstr(err.msg, cases[i].msg))
             fail_msg("case %zu\n  got %d '%s'\n  want '%s'", i, rc, err.msg, cases[i].msg);
@@ -278,10 +281,12 @@ static void test_unknown_layers_are_warnings(void **state)
     assert_int_equal(ge_services_load_dir(services_dir(), &ss, NULL), GE_OK);
     assert_int_equal(ge_refindex_builder_new(25833, &b, NULL), GE_OK);
     /* everything the shipped services name except pedestrian_areas */
-    static const char *const layers[] = { "boundary", "buildings", "roads", "street_space",
-                                          "junctions", "hydrants", "trees", "cycleways" };
+    static const char *const layers[] = {"boundary",  "buildings", "roads", "street_space",
+                                         "junctions", "hydrants",  "trees", "cycleways"};
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
-        assert_int_equal(ge_refindex_builder_add(b, layers[i], GEOSGeom_createPointFromXY_r(h, 1, 1), 1, NULL, NULL), GE_OK);
+        assert_int_equal(ge_refindex_builder_add(
+                             b, layers[i], GEOSGeom_createPointFromXY_r(h, 1, 1), 1, NULL, NULL),
+                         GE_OK);
     assert_int_equal(ge_refindex_builder_finish(b, &snap, NULL), GE_OK);
     assert_int_equal(ge_services_check_layers(ss, snap, warn_count, &warnings), 1);
     assert_int_equal(warnings, 1);
