@@ -332,12 +332,13 @@ int ge_import_derive_street_space(ge_import_derive_ctx *dx, const ge_import_feat
             half += sl;
             sl = sr = 0;
         }
-        const double dist[3] = {half, half + sl, half + sr};
+        /* the carriageway on both sides, then a sidewalk on one side each */
+        const double sidewalk[3] = {0, sl, sr};
         const int side[3] = {0, 1, -1};
         for (int k = 0; k < 3; k++) {
-            if (k > 0 && dist[k] == half)
-                continue; /* no sidewalk on that side */
-            parts[n] = ge_buffer_side(gh, f->geom, dist[k], side[k]);
+            if (k > 0 && sidewalk[k] <= 0)
+                continue;
+            parts[n] = ge_buffer_side(gh, f->geom, half + sidewalk[k], side[k]);
             if (!parts[n]) {
                 while (n--)
                     GEOSGeom_destroy_r(gh, parts[n]);

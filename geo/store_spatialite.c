@@ -229,19 +229,18 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
 
     /* The first real read: this is where a file that is not a database, or
      * that cannot be read, shows itself. */
-    rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, err);
+    rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, NULL);
     if (rc == GE_OK)
-        rc = ge_exec(c, "PRAGMA foreign_keys = ON", err);
+        rc = ge_exec(c, "PRAGMA foreign_keys = ON", NULL);
     if (rc == GE_OK && !st->readonly)
-        rc = ge_exec(c, "PRAGMA journal_mode = WAL", err);
+        rc = ge_exec(c, "PRAGMA journal_mode = WAL", NULL);
     if (rc == GE_OK && !st->readonly)
-        rc = ge_exec(c, "PRAGMA synchronous = FULL", err);
+        rc = ge_exec(c, "PRAGMA synchronous = FULL", NULL);
     if (rc < 0) {
-        ge_err_prefix(err, "store '%s'", st->path);
-        if (err)
-            err->code = GE_EIO;
+        rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", st->path,
+                        sqlite3_errmsg(c->db));
         ge_conn_close(c);
-        return GE_EIO;
+        return rc;
     }
     *out = c;
     return GE_OK;

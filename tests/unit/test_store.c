@@ -483,6 +483,7 @@ static void test_bad_paths(void **state)
     o.path = garbage;
     assert_int_equal(ge_store_open(&st, &o, &err), GE_EIO);
     assert_non_null(strstr(err.msg, garbage));
+    assert_non_null(strstr(err.msg, "not a database"));
 
     /* Someone else's SQLite file is left alone. */
     assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
