@@ -43,13 +43,13 @@
 #include "import_derive.h"
 #include "import_mapping.h"
 
-#define GE_IMPORT_PROGRESS_EVERY 2000
+#define GE_IMPORT_PROGRESS_EVERY     2000
 #define GE_IMPORT_OSM_PROGRESS_EVERY 20000
 
 typedef struct ge_import_source {
-    const char *name;  /* as given */
+    const char *name; /* as given */
     GDALDatasetH ds;
-    GDALDatasetH mem;  /* OSM: the layers the mapping reads, buffered */
+    GDALDatasetH mem; /* OSM: the layers the mapping reads, buffered */
 } ge_import_source;
 
 /* What happened to the features read for one layer. */
@@ -64,7 +64,7 @@ typedef struct ge_importer {
     ge_import_layer_map boundary_layer; /* when --boundary names a file and the mapping has none */
     ge_import_source *src;
     size_t nsrc;
-    ge_import_source boundary;          /* the --boundary file */
+    ge_import_source boundary; /* the --boundary file */
 
     GEOSContextHandle_t gh;
     char geos_msg[256];
@@ -98,8 +98,7 @@ static void ge_import_say(ge_importer *im, bool final, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
-    if (!im->opts->report)
-        return;
+    if (!im->opts->report) return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
@@ -196,8 +195,7 @@ static int ge_import_buffer_osm(ge_importer *im, ge_import_source *s)
     for (int i = 0; i < n; i++) {
         OGRFeatureDefnH defn;
         from[i] = GDALDatasetGetLayer(s->ds, i);
-        if (!ge_import_referenced(im->map, OGR_L_GetName(from[i])))
-            continue;
+        if (!ge_import_referenced(im->map, OGR_L_GetName(from[i]))) continue;
         to[i] = GDALDatasetCreateLayer(s->mem, OGR_L_GetName(from[i]), OGR_L_GetSpatialRef(from[i]),
                                        OGR_L_GetGeomType(from[i]), NULL);
         if (!to[i]) {
@@ -216,17 +214,14 @@ static int ge_import_buffer_osm(ge_importer *im, ge_import_source *s)
         OGRLayerH layer = NULL;
         OGRFeatureH f = GDALDatasetGetNextFeature(s->ds, &layer, NULL, NULL, NULL);
         int i;
-        if (!f)
-            break;
+        if (!f) break;
         for (i = 0; i < n && from[i] != layer; i++)
             ;
         if (i < n && to[i]) {
             OGRFeatureH copy = OGR_F_Create(OGR_L_GetLayerDefn(to[i]));
             OGRErr e = copy ? OGR_F_SetFrom(copy, f, TRUE) : OGRERR_NOT_ENOUGH_MEMORY;
-            if (e == OGRERR_NONE)
-                e = OGR_L_CreateFeature(to[i], copy);
-            if (copy)
-                OGR_F_Destroy(copy);
+            if (e == OGRERR_NONE) e = OGR_L_CreateFeature(to[i], copy);
+            if (copy) OGR_F_Destroy(copy);
             if (e != OGRERR_NONE) {
                 OGR_F_Destroy(f);
                 rc = ge_err_set(im->err, GE_ENOMEM, "source '%s': cannot buffer a feature: %s",
@@ -267,7 +262,8 @@ static int ge_import_open(ge_importer *im, const char *name, bool buffer_osm, ge
         oo = CSLSetNameValue(oo, "CONFIG_FILE", im->map->osm_config);
     }
     ge_import_cpl_reset(im);
-    s->ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
+    s->ds =
+        GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
     CSLDestroy(oo);
     if (!s->ds)
         return ge_err_set(im->err, GE_EIO, "source '%s': cannot open it: %s", name,
@@ -277,10 +273,8 @@ static int ge_import_open(ge_importer *im, const char *name, bool buffer_osm, ge
 
 static void ge_import_close(ge_import_source *s)
 {
-    if (s->mem)
-        GDALClose(s->mem);
-    if (s->ds)
-        GDALClose(s->ds);
+    if (s->mem) GDALClose(s->mem);
+    if (s->ds) GDALClose(s->ds);
     s->mem = s->ds = NULL;
 }
 
@@ -289,10 +283,12 @@ static void ge_import_close(ge_import_source *s)
 static bool ge_kind_matches(int type, ge_import_kind kind)
 {
     switch (kind) {
-    case GE_IMPORT_KIND_POINT: return type == GEOS_POINT || type == GEOS_MULTIPOINT;
+    case GE_IMPORT_KIND_POINT:
+        return type == GEOS_POINT || type == GEOS_MULTIPOINT;
     case GE_IMPORT_KIND_LINE:
         return type == GEOS_LINESTRING || type == GEOS_LINEARRING || type == GEOS_MULTILINESTRING;
-    case GE_IMPORT_KIND_POLYGON: return type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON;
+    case GE_IMPORT_KIND_POLYGON:
+        return type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON;
     }
     return false;
 }
@@ -310,18 +306,15 @@ static int ge_collect_parts(GEOSContextHandle_t gh, const GEOSGeometry *g, ge_im
     int type = GEOSGeomTypeId_r(gh, g);
     if (ge_kind_atomic(type, kind)) {
         GEOSGeometry *c;
-        if (GEOSisEmpty_r(gh, g))
-            return GE_OK;
+        if (GEOSisEmpty_r(gh, g)) return GE_OK;
         if (*n == *cap) {
             size_t ncap = *cap ? *cap * 2 : 8;
             GEOSGeometry **np = realloc(*parts, ncap * sizeof *np);
-            if (!np)
-                return GE_ENOMEM;
+            if (!np) return GE_ENOMEM;
             *parts = np;
             *cap = ncap;
         }
-        if (!(c = GEOSGeom_clone_r(gh, g)))
-            return GE_ENOMEM;
+        if (!(c = GEOSGeom_clone_r(gh, g))) return GE_ENOMEM;
         (*parts)[(*n)++] = c;
         return GE_OK;
     }
@@ -415,14 +408,11 @@ static GEOSGeometry *ge_import_geom(ge_importer *im, OGRGeometryH g,
         GEOSGeometry *made = GEOSMakeValid_r(gh, gg);
         GEOSGeom_destroy_r(gh, gg);
         gg = made ? ge_extract_kind(gh, made, kind) : NULL;
-        if (made)
-            GEOSGeom_destroy_r(gh, made);
-        if (gg)
-            st->made_valid++;
+        if (made) GEOSGeom_destroy_r(gh, made);
+        if (gg) st->made_valid++;
     }
     if (!gg || GEOSisEmpty_r(gh, gg)) {
-        if (gg)
-            GEOSGeom_destroy_r(gh, gg);
+        if (gg) GEOSGeom_destroy_r(gh, gg);
         st->empty++;
         return NULL;
     }
@@ -435,14 +425,11 @@ static json_t *ge_json_string_lossy(const char *s)
 {
     json_t *j = json_string(s);
     char *copy;
-    if (j)
-        return j;
+    if (j) return j;
     copy = strdup(s);
-    if (!copy)
-        return NULL;
+    if (!copy) return NULL;
     for (char *p = copy; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
+        if ((unsigned char)*p >= 0x80) *p = '?';
     j = json_string(copy);
     free(copy);
     return j;
@@ -457,23 +444,24 @@ static json_t *ge_import_attrs(OGRFeatureH f, OGRFeatureDefnH defn)
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
         json_t *v = NULL;
         double d;
-        if (!OGR_F_IsFieldSetAndNotNull(f, i))
-            continue;
+        if (!OGR_F_IsFieldSetAndNotNull(f, i)) continue;
         switch (OGR_Fld_GetType(fd)) {
         case OFTInteger:
-            v = OGR_Fld_GetSubType(fd) == OFSTBoolean
-                    ? json_boolean(OGR_F_GetFieldAsInteger(f, i))
-                    : json_integer(OGR_F_GetFieldAsInteger(f, i));
+            v = OGR_Fld_GetSubType(fd) == OFSTBoolean ? json_boolean(OGR_F_GetFieldAsInteger(f, i))
+                                                      : json_integer(OGR_F_GetFieldAsInteger(f, i));
             break;
-        case OFTInteger64: v = json_integer(OGR_F_GetFieldAsInteger64(f, i)); break;
+        case OFTInteger64:
+            v = json_integer(OGR_F_GetFieldAsInteger64(f, i));
+            break;
         case OFTReal:
             d = OGR_F_GetFieldAsDouble(f, i);
             v = isfinite(d) ? json_real(d) : NULL;
             break;
-        default: v = ge_json_string_lossy(OGR_F_GetFieldAsString(f, i)); break;
+        default:
+            v = ge_json_string_lossy(OGR_F_GetFieldAsString(f, i));
+            break;
         }
-        if (v)
-            json_object_set_new(a, OGR_Fld_GetNameRef(fd), v);
+        if (v) json_object_set_new(a, OGR_Fld_GetNameRef(fd), v);
     }
     return a;
 }
@@ -506,8 +494,8 @@ static int ge_import_read_layer(ge_importer *im, const ge_import_layer_map *lm, 
         if (OGR_FD_GetFieldIndex(defn, lm->props[i].field) < 0)
             return ge_err_set(im->err, GE_EINVAL,
                               "%s: %s.properties.%s: source layer '%s' of '%s' has no field '%s'",
-                              im->map->path, what, lm->props[i].name, OGR_L_GetName(layer),
-                              srcname, lm->props[i].field);
+                              im->map->path, what, lm->props[i].name, OGR_L_GetName(layer), srcname,
+                              lm->props[i].field);
 
     /* the source CRS, in x = east (longitude) order like the store's */
     if (OGR_L_GetSpatialRef(layer)) {
@@ -525,17 +513,18 @@ static int ge_import_read_layer(ge_importer *im, const ge_import_layer_map *lm, 
                           "(e.g. \"EPSG:25832\")",
                           im->map->path, what, OGR_L_GetName(layer), srcname);
     }
-    if (!srs)
-        return ge_err_set(im->err, GE_ENOMEM, "out of memory");
+    if (!srs) return ge_err_set(im->err, GE_ENOMEM, "out of memory");
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     if (!OSRIsSame(srs, im->store_srs)) {
         ge_import_cpl_reset(im);
         ct = OCTNewCoordinateTransformation(srs, im->store_srs);
         if (!ct) {
             OSRDestroySpatialReference(srs);
-            return ge_err_set(im->err, GE_EINVAL, "%s: source layer '%s' of '%s': no transform to "
-                              "EPSG:%d: %s", im->map->path, OGR_L_GetName(layer), srcname,
-                              ge_store_srid(im->st), im->cpl_msg);
+            return ge_err_set(im->err, GE_EINVAL,
+                              "%s: source layer '%s' of '%s': no transform to "
+                              "EPSG:%d: %s",
+                              im->map->path, OGR_L_GetName(layer), srcname, ge_store_srid(im->st),
+                              im->cpl_msg);
         }
     }
 
@@ -563,12 +552,10 @@ static int ge_import_read_layer(ge_importer *im, const ge_import_layer_map *lm, 
         rc = ge_err_set(im->err, GE_EIO, "source '%s': layer '%s': %s", srcname,
                         OGR_L_GetName(layer), im->cpl_msg);
     for (size_t i = 0; i < out->n && rc == GE_OK; i++)
-        if (!out->v[i].attrs)
-            rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
+        if (!out->v[i].attrs) rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
 done:
     OGR_L_SetAttributeFilter(layer, NULL);
-    if (ct)
-        OCTDestroyCoordinateTransformation(ct);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
     OSRDestroySpatialReference(srs);
     return rc;
 }
@@ -577,21 +564,19 @@ done:
  * whether any had. */
 static int ge_import_read(ge_importer *im, const ge_import_layer_map *lm, const ge_import_input *in,
                           const char *what, bool check_fields, ge_import_kind kind,
-                          ge_import_features *out, ge_import_stats *st, bool *found,
-                          char *sources, size_t sources_cap)
+                          ge_import_features *out, ge_import_stats *st, bool *found, char *sources,
+                          size_t sources_cap)
 {
     for (size_t i = 0; i < im->nsrc; i++) {
         ge_import_source *s = &im->src[i];
         OGRLayerH layer = GDALDatasetGetLayerByName(s->mem ? s->mem : s->ds, in->source);
         int rc;
-        if (!layer)
-            continue;
+        if (!layer) continue;
         *found = true;
         ge_import_note_source(sources, sources_cap, s->name);
         rc = ge_import_read_layer(im, lm, layer, s->name, in->where, what, check_fields, kind, out,
                                   st);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
     }
     return GE_OK;
 }
@@ -602,11 +587,10 @@ static int ge_import_read_boundary_file(ge_importer *im, const ge_import_layer_m
 {
     int n = GDALDatasetGetLayerCount(im->boundary.ds);
     for (int i = 0; i < n; i++) {
-        int rc = ge_import_read_layer(im, lm, GDALDatasetGetLayer(im->boundary.ds, i),
-                                      im->boundary.name, NULL, "boundary file", false,
-                                      GE_IMPORT_KIND_POLYGON, out, st);
-        if (rc < 0)
-            return rc;
+        int rc =
+            ge_import_read_layer(im, lm, GDALDatasetGetLayer(im->boundary.ds, i), im->boundary.name,
+                                 NULL, "boundary file", false, GE_IMPORT_KIND_POLYGON, out, st);
+        if (rc < 0) return rc;
     }
     return GE_OK;
 }
@@ -637,8 +621,7 @@ static int ge_import_write(ge_importer *im, const ge_import_layer_map *lm,
             rc = ge_err_set(im->err, GE_ENOMEM, "layer '%s': cannot encode a feature", lm->name);
         else
             rc = ge_import_batch_add(im->batch, wkb, len, props, im->err);
-        if (wkb)
-            GEOSFree_r(gh, wkb);
+        if (wkb) GEOSFree_r(gh, wkb);
         free(props);
         if (rc == GE_OK && GEOSGeom_getXMin_r(gh, fs->v[i].geom, &minx) &&
             GEOSGeom_getYMin_r(gh, fs->v[i].geom, &miny) &&
@@ -668,10 +651,17 @@ static void ge_import_input_kinds(const ge_import_layer_map *lm, ge_import_kind 
     *extra = GE_IMPORT_KIND_POLYGON;
     switch (lm->derive) {
     case GE_IMPORT_DERIVE_STREET_SPACE:
-    case GE_IMPORT_DERIVE_JUNCTIONS: *main = GE_IMPORT_KIND_LINE; break;
-    case GE_IMPORT_DERIVE_CYCLEWAYS: *main = *extra = GE_IMPORT_KIND_LINE; break;
-    case GE_IMPORT_DERIVE_ADDRESSES: *main = GE_IMPORT_KIND_POINT; break;
-    default: break;
+    case GE_IMPORT_DERIVE_JUNCTIONS:
+        *main = GE_IMPORT_KIND_LINE;
+        break;
+    case GE_IMPORT_DERIVE_CYCLEWAYS:
+        *main = *extra = GE_IMPORT_KIND_LINE;
+        break;
+    case GE_IMPORT_DERIVE_ADDRESSES:
+        *main = GE_IMPORT_KIND_POINT;
+        break;
+    default:
+        break;
     }
 }
 
@@ -684,11 +674,11 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
     ge_import_kind main_kind, extra_kind;
     bool found = false, found_extra = false, from_file = false;
     /* mapped properties are read from the inputs of these layers */
-    bool props_from_inputs = lm->derive == GE_IMPORT_DERIVE_NONE ||
-                             lm->derive == GE_IMPORT_DERIVE_BOUNDARY ||
-                             lm->derive == GE_IMPORT_DERIVE_CYCLEWAYS ||
-                             lm->derive == GE_IMPORT_DERIVE_ADDRESSES;
+    bool props_from_inputs =
+        lm->derive == GE_IMPORT_DERIVE_NONE || lm->derive == GE_IMPORT_DERIVE_BOUNDARY ||
+        lm->derive == GE_IMPORT_DERIVE_CYCLEWAYS || lm->derive == GE_IMPORT_DERIVE_ADDRESSES;
     char sources[256] = "", what[128];
+    const char *level_field;
     int rc = GE_OK;
 
     snprintf(r->layer, sizeof r->layer, "%s", lm->name);
@@ -711,8 +701,7 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
         rc = ge_import_read(im, lm, &lm->extra, what, props_from_inputs, extra_kind, &extra, &st,
                             &found_extra, sources, sizeof sources);
     }
-    if (rc < 0)
-        goto done;
+    if (rc < 0) goto done;
     if (!found && !found_extra && lm->derive != GE_IMPORT_DERIVE_BOUNDARY) {
         r->missing = true;
         snprintf(r->note, sizeof r->note, "no source has a layer '%s'; layer not written",
@@ -732,14 +721,14 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
             }
             rc = ge_import_features_push(gh, &out, in.v[i].geom, props);
             in.v[i].geom = NULL; /* moved (or freed by push) */
-            if (rc < 0)
-                rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
+            if (rc < 0) rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
         }
         break;
     case GE_IMPORT_DERIVE_BOUNDARY:
-        rc = ge_import_derive_boundary(&dx, &in, from_file ? "" : lm->level_field ? lm->level_field
-                                                                                 : "admin_level",
-                                       im->has_extent ? im->extent : NULL, &out, im->err);
+        /* a --boundary file: all its polygons; else those of the lowest level */
+        level_field = from_file ? "" : lm->level_field ? lm->level_field : "admin_level";
+        rc = ge_import_derive_boundary(&dx, &in, level_field, im->has_extent ? im->extent : NULL,
+                                       &out, im->err);
         if (rc == GE_OK && out.n == 0 && im->has_extent) {
             /* no boundary anywhere: the extent of the data stands in for it */
             GEOSGeometry *box = GEOSGeom_createRectangle_r(gh, im->extent[0], im->extent[1],
@@ -751,8 +740,10 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
             }
             snprintf(dx.note, sizeof dx.note,
                      "no boundary in the sources: the extent of the imported data");
-            ge_import_say(im, true, "%s: WARNING: no administrative boundary in the sources; "
-                          "using the extent of the imported data", lm->name);
+            ge_import_say(im, true,
+                          "%s: WARNING: no administrative boundary in the sources; "
+                          "using the extent of the imported data",
+                          lm->name);
         }
         break;
     case GE_IMPORT_DERIVE_STREET_SPACE:
@@ -768,13 +759,11 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
         rc = ge_import_derive_addresses(&dx, &in, &extra, &out, im->err);
         break;
     }
-    if (rc < 0)
-        goto done;
+    if (rc < 0) goto done;
 
     /* 3. written, even when empty: an import replaces what was there */
     rc = ge_import_write(im, lm, &out, sources);
-    if (rc < 0)
-        goto done;
+    if (rc < 0) goto done;
     r->count = (int64_t)out.n;
     snprintf(r->note, sizeof r->note, "%s", dx.note);
     ge_note_stats(r->note, sizeof r->note, &st);
@@ -802,14 +791,11 @@ static void ge_importer_free(ge_importer *im)
     ge_import_close(&im->boundary);
     free(im->src);
     if (im->gh) {
-        if (im->wkb_in)
-            GEOSWKBReader_destroy_r(im->gh, im->wkb_in);
-        if (im->wkb_out)
-            GEOSWKBWriter_destroy_r(im->gh, im->wkb_out);
+        if (im->wkb_in) GEOSWKBReader_destroy_r(im->gh, im->wkb_in);
+        if (im->wkb_out) GEOSWKBWriter_destroy_r(im->gh, im->wkb_out);
         GEOS_finish_r(im->gh);
     }
-    if (im->store_srs)
-        OSRDestroySpatialReference(im->store_srs);
+    if (im->store_srs) OSRDestroySpatialReference(im->store_srs);
     free(im->buf);
     ge_import_mapping_free(im->map);
 }
@@ -833,8 +819,7 @@ int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *re
 
     /* 1. mapping, 2. sources: everything that can fail before the store is touched */
     rc = ge_import_mapping_load(opts->mapping_path, &im.map, err);
-    if (rc < 0)
-        goto done;
+    if (rc < 0) goto done;
     im.src = calloc(opts->nsources, sizeof *im.src);
     order = calloc(im.map->nlayers + 1, sizeof *order);
     if (!im.src || !order) {
@@ -845,8 +830,7 @@ int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *re
         ge_import_say(&im, false, "opening %s", opts->sources[i]);
         im.nsrc++;
         rc = ge_import_open(&im, opts->sources[i], true, &im.src[i]);
-        if (rc < 0)
-            goto done;
+        if (rc < 0) goto done;
     }
     if (opts->boundary_path) {
         rc = ge_import_open(&im, opts->boundary_path, false, &im.boundary);
@@ -914,20 +898,17 @@ int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *re
         im.batch = NULL;
     }
 done:
-    if (im.batch)
-        ge_import_batch_abort(im.batch);
+    if (im.batch) ge_import_batch_abort(im.batch);
     ge_importer_free(&im);
     CPLPopErrorHandler();
     free(order);
-    if (rc < 0)
-        ge_import_result_free(res);
+    if (rc < 0) ge_import_result_free(res);
     return rc;
 }
 
 void ge_import_result_free(ge_import_result *res)
 {
-    if (!res)
-        return;
+    if (!res) return;
     free(res->layers);
     res->layers = NULL;
     res->nlayers = 0;

@@ -18,7 +18,7 @@
 /* Where along the road a cycle lane runs: inside the carriageway edge, its
  * centre about 0.75 m in (half a 1.5 m lane); a track beyond the kerb about
  * 1 m out. */
-#define GE_CYCLE_LANE_INSET 0.75
+#define GE_CYCLE_LANE_INSET   0.75
 #define GE_CYCLE_TRACK_OUTSET 1.0
 /* Two address points with the same label and postcode closer than this are
  * one address (the entrance node inside its addressed building). */
@@ -26,7 +26,7 @@
 /* A boundary candidate larger than this many times the data extent is a
  * state or a country whose relation the extract happened to keep whole. */
 #define GE_BOUNDARY_MAX_EXTENT_RATIO 4.0
-#define GE_BUFFER_QUADSEGS 4
+#define GE_BUFFER_QUADSEGS           4
 
 /* ---- feature lists ------------------------------------------------------- */
 
@@ -76,8 +76,7 @@ static int ge_derive_geos_fail(ge_import_derive_ctx *dx, ge_err *err, const char
 static GEOSGeometry *ge_union_all(GEOSContextHandle_t gh, GEOSGeometry **geoms, size_t n)
 {
     GEOSGeometry *coll, *u;
-    if (n > UINT32_MAX)
-        return NULL;
+    if (n > UINT32_MAX) return NULL;
     coll = GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, geoms, (unsigned)n);
     if (!coll) {
         for (size_t i = 0; i < n; i++)
@@ -99,19 +98,16 @@ static int ge_push_polygons(GEOSContextHandle_t gh, const GEOSGeometry *g, ge_im
         double area = 0;
         GEOSGeometry *copy;
         json_t *props;
-        if (GEOSGeomTypeId_r(gh, part) != GEOS_POLYGON || GEOSisEmpty_r(gh, part))
-            continue;
+        if (GEOSGeomTypeId_r(gh, part) != GEOS_POLYGON || GEOSisEmpty_r(gh, part)) continue;
         GEOSArea_r(gh, part, &area);
         copy = GEOSGeom_clone_r(gh, part);
         props = json_pack("{s:f}", "area_m2", round(area * 10.0) / 10.0);
         if (!copy || !props) {
-            if (copy)
-                GEOSGeom_destroy_r(gh, copy);
+            if (copy) GEOSGeom_destroy_r(gh, copy);
             json_decref(props);
             return GE_ENOMEM;
         }
-        if (ge_import_features_push(gh, out, copy, props) < 0)
-            return GE_ENOMEM;
+        if (ge_import_features_push(gh, out, copy, props) < 0) return GE_ENOMEM;
     }
     return GE_OK;
 }
@@ -121,8 +117,7 @@ static int ge_push_polygons(GEOSContextHandle_t gh, const GEOSGeometry *g, ge_im
 static bool ge_level_of(const json_t *attrs, const char *field, int *level)
 {
     double d;
-    if (!ge_import_attr_number(attrs, field, &d) || d != floor(d) || d < 0 || d > 100)
-        return false;
+    if (!ge_import_attr_number(attrs, field, &d) || d != floor(d) || d < 0 || d > 100) return false;
     *level = (int)d;
     return true;
 }
@@ -134,11 +129,9 @@ static GEOSGeometry *ge_boundary_union(GEOSContextHandle_t gh, const ge_import_f
     GEOSGeometry **parts = calloc(in->n ? in->n : 1, sizeof *parts);
     size_t n = 0;
     int l;
-    if (!parts)
-        return NULL;
+    if (!parts) return NULL;
     for (size_t i = 0; i < in->n; i++) {
-        if (level >= 0 && !(ge_level_of(in->v[i].attrs, field, &l) && l == level))
-            continue;
+        if (level >= 0 && !(ge_level_of(in->v[i].attrs, field, &l) && l == level)) continue;
         parts[n] = GEOSGeom_clone_r(gh, in->v[i].geom);
         if (!parts[n]) {
             while (n--)
@@ -164,25 +157,21 @@ int ge_import_derive_boundary(ge_import_derive_ctx *dx, const ge_import_features
     int levels[101] = {0}, level = -1, l;
     size_t used = 0;
     bool by_level = level_field && level_field[0];
-    double max_area = extent ? (extent[2] - extent[0]) * (extent[3] - extent[1]) *
-                                   GE_BOUNDARY_MAX_EXTENT_RATIO
-                             : 0;
+    double max_area =
+        extent ? (extent[2] - extent[0]) * (extent[3] - extent[1]) * GE_BOUNDARY_MAX_EXTENT_RATIO
+               : 0;
 
-    if (in->n == 0)
-        return GE_OK;
+    if (in->n == 0) return GE_OK;
     if (by_level) {
         for (size_t i = 0; i < in->n; i++)
-            if (ge_level_of(in->v[i].attrs, level_field, &l))
-                levels[l]++;
+            if (ge_level_of(in->v[i].attrs, level_field, &l)) levels[l]++;
         /* The lowest level (the largest unit) that is not far larger than
          * the data; when every level is, the lowest one after all. */
         for (l = 0; l <= 100 && !u; l++) {
             double area = 0;
-            if (!levels[l])
-                continue;
+            if (!levels[l]) continue;
             u = ge_boundary_union(gh, in, level_field, l, &used);
-            if (!u)
-                return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
+            if (!u) return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
             GEOSArea_r(gh, u, &area);
             level = l;
             if (max_area > 0 && area > max_area) {
@@ -195,15 +184,12 @@ int ge_import_derive_boundary(ge_import_derive_ctx *dx, const ge_import_features
                 ;
             level = l;
             u = ge_boundary_union(gh, in, level_field, level, &used);
-            if (!u)
-                return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
+            if (!u) return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
         }
-        if (!u)
-            return GE_OK; /* no polygon has a level */
+        if (!u) return GE_OK; /* no polygon has a level */
     } else {
         u = ge_boundary_union(gh, in, NULL, -1, &used);
-        if (!u)
-            return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
+        if (!u) return ge_derive_geos_fail(dx, err, "union of the boundary polygons");
     }
 
     /* props: the mapped ones of the first polygon, the names of all */
@@ -211,14 +197,11 @@ int ge_import_derive_boundary(ge_import_derive_ctx *dx, const ge_import_features
     for (size_t i = 0; i < in->n && names; i++) {
         const char *name = ge_import_attr_string(in->v[i].attrs, "name");
         bool dup = false;
-        if (by_level && !(ge_level_of(in->v[i].attrs, level_field, &l) && l == level))
-            continue;
-        if (!props)
-            props = ge_import_mapping_props(dx->layer, in->v[i].attrs);
+        if (by_level && !(ge_level_of(in->v[i].attrs, level_field, &l) && l == level)) continue;
+        if (!props) props = ge_import_mapping_props(dx->layer, in->v[i].attrs);
         for (size_t k = 0; name && k < json_array_size(names); k++)
             dup = dup || strcmp(json_string_value(json_array_get(names, k)), name) == 0;
-        if (name && !dup)
-            json_array_append_new(names, json_string(name));
+        if (name && !dup) json_array_append_new(names, json_string(name));
     }
     if (!props || !names) {
         json_decref(props);
@@ -234,12 +217,10 @@ int ge_import_derive_boundary(ge_import_derive_ctx *dx, const ge_import_features
                                     json_string_value(json_array_get(names, k)));
         json_object_set_new(props, "name", json_string(joined));
     }
-    if (by_level)
-        json_object_set_new(props, level_field, json_integer(level));
+    if (by_level) json_object_set_new(props, level_field, json_integer(level));
     if (by_level)
         snprintf(dx->note, sizeof dx->note, "union of %zu polygon%s of %s %d%s%s", used,
-                 used == 1 ? "" : "s", level_field, level,
-                 json_array_size(names) ? ": " : "",
+                 used == 1 ? "" : "s", level_field, level, json_array_size(names) ? ": " : "",
                  json_array_size(names) ? json_string_value(json_array_get(names, 0)) : "");
     else
         snprintf(dx->note, sizeof dx->note, "union of %zu polygon%s of the boundary file", used,
@@ -261,8 +242,7 @@ static GEOSGeometry *ge_buffer_side(GEOSContextHandle_t gh, const GEOSGeometry *
 {
     GEOSBufferParams *p = GEOSBufferParams_create_r(gh);
     GEOSGeometry *g;
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     GEOSBufferParams_setQuadrantSegments_r(gh, p, GE_BUFFER_QUADSEGS);
     GEOSBufferParams_setEndCapStyle_r(gh, p, side ? GEOSBUF_CAP_FLAT : GEOSBUF_CAP_ROUND);
     GEOSBufferParams_setJoinStyle_r(gh, p, GEOSBUF_JOIN_ROUND);
@@ -288,21 +268,14 @@ static void ge_sidewalks(const ge_import_mapping *m, const json_t *a, double *le
         has_l = !strcmp(s, "both") || !strcmp(s, "yes") || !strcmp(s, "left");
         has_r = !strcmp(s, "both") || !strcmp(s, "yes") || !strcmp(s, "right");
     }
-    if (both && !strcmp(both, "yes"))
-        has_l = has_r = true;
-    if (l)
-        has_l = !strcmp(l, "yes");
-    if (r)
-        has_r = !strcmp(r, "yes");
-    if (ge_import_attr_number(a, "sidewalk_width", &v) && v > 0 && v < 20)
-        w = v;
-    if (ge_import_attr_number(a, "sidewalk_both_width", &v) && v > 0 && v < 20)
-        w = v;
+    if (both && !strcmp(both, "yes")) has_l = has_r = true;
+    if (l) has_l = !strcmp(l, "yes");
+    if (r) has_r = !strcmp(r, "yes");
+    if (ge_import_attr_number(a, "sidewalk_width", &v) && v > 0 && v < 20) w = v;
+    if (ge_import_attr_number(a, "sidewalk_both_width", &v) && v > 0 && v < 20) w = v;
     wl = wr = w;
-    if (ge_import_attr_number(a, "sidewalk_left_width", &v) && v > 0 && v < 20)
-        wl = v;
-    if (ge_import_attr_number(a, "sidewalk_right_width", &v) && v > 0 && v < 20)
-        wr = v;
+    if (ge_import_attr_number(a, "sidewalk_left_width", &v) && v > 0 && v < 20) wl = v;
+    if (ge_import_attr_number(a, "sidewalk_right_width", &v) && v > 0 && v < 20) wr = v;
     *left = has_l ? wl : 0;
     *right = has_r ? wr : 0;
 }
@@ -316,11 +289,9 @@ int ge_import_derive_street_space(ge_import_derive_ctx *dx, const ge_import_feat
     GEOSGeometry **parts, *u;
     int rc;
 
-    if (cap == 0)
-        return GE_OK;
+    if (cap == 0) return GE_OK;
     parts = calloc(cap, sizeof *parts);
-    if (!parts)
-        return ge_derive_oom(err);
+    if (!parts) return ge_derive_oom(err);
     for (size_t i = 0; i < lines->n; i++) {
         const ge_import_feature *f = &lines->v[i];
         int how;
@@ -336,8 +307,7 @@ int ge_import_derive_street_space(ge_import_derive_ctx *dx, const ge_import_feat
         const double sidewalk[3] = {0, sl, sr};
         const int side[3] = {0, 1, -1};
         for (int k = 0; k < 3; k++) {
-            if (k > 0 && sidewalk[k] <= 0)
-                continue;
+            if (k > 0 && sidewalk[k] <= 0) continue;
             parts[n] = ge_buffer_side(gh, f->geom, half + sidewalk[k], side[k]);
             if (!parts[n]) {
                 while (n--)
@@ -360,12 +330,10 @@ int ge_import_derive_street_space(ge_import_derive_ctx *dx, const ge_import_feat
     }
     u = ge_union_all(gh, parts, n);
     free(parts);
-    if (!u)
-        return ge_derive_geos_fail(dx, err, "union of the street space");
+    if (!u) return ge_derive_geos_fail(dx, err, "union of the street space");
     rc = ge_push_polygons(gh, u, out);
     GEOSGeom_destroy_r(gh, u);
-    if (rc < 0)
-        return ge_derive_oom(err);
+    if (rc < 0) return ge_derive_oom(err);
     snprintf(dx->note, sizeof dx->note,
              "%zu polygons from %zu centrelines (width: %zu tagged, %zu from lanes, %zu class "
              "default, %zu fallback; %zu with sidewalks) and %zu street-area polygons",
@@ -380,9 +348,9 @@ double ge_import_road_width(const ge_import_mapping *m, const json_t *attrs, int
     int dummy;
     const char *cls = ge_import_attr_string(attrs, "highway");
 
-    if (!how)
-        how = &dummy;
-    if ((ge_import_attr_number(attrs, "width", &w) || ge_import_attr_number(attrs, "est_width", &w)) &&
+    if (!how) how = &dummy;
+    if ((ge_import_attr_number(attrs, "width", &w) ||
+         ge_import_attr_number(attrs, "est_width", &w)) &&
         w >= 0.5 && w <= 60) {
         *how = 0;
         return w;
@@ -408,7 +376,7 @@ double ge_import_road_width(const ge_import_mapping *m, const json_t *attrs, int
 typedef struct ge_node {
     double x, y;
     bool used;
-    int ends;                   /* line ends meeting here after noding */
+    int ends; /* line ends meeting here after noding */
     int nlines;
     size_t lines[GE_NODE_LINES]; /* input lines having this vertex */
 } ge_node;
@@ -438,12 +406,11 @@ static ge_node *ge_node_find(ge_node_map *m, double x, double y, bool create)
     if (create && (m->n + 1) * 2 > m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 1024;
         ge_node *nv = calloc(ncap, sizeof *nv);
-        if (!nv)
-            return NULL;
+        if (!nv) return NULL;
         for (size_t k = 0; k < m->cap; k++) {
-            if (!m->v[k].used)
-                continue;
-            for (i = ge_node_hash(m->v[k].x, m->v[k].y) & (ncap - 1); nv[i].used; i = (i + 1) & (ncap - 1))
+            if (!m->v[k].used) continue;
+            for (i = ge_node_hash(m->v[k].x, m->v[k].y) & (ncap - 1); nv[i].used;
+                 i = (i + 1) & (ncap - 1))
                 ;
             nv[i] = m->v[k];
         }
@@ -451,13 +418,10 @@ static ge_node *ge_node_find(ge_node_map *m, double x, double y, bool create)
         m->v = nv;
         m->cap = ncap;
     }
-    if (!m->cap)
-        return NULL;
+    if (!m->cap) return NULL;
     for (i = ge_node_hash(x, y) & (m->cap - 1); m->v[i].used; i = (i + 1) & (m->cap - 1))
-        if (m->v[i].x == x && m->v[i].y == y)
-            return &m->v[i];
-    if (!create)
-        return NULL;
+        if (m->v[i].x == x && m->v[i].y == y) return &m->v[i];
+    if (!create) return NULL;
     m->v[i].used = true;
     m->v[i].x = x;
     m->v[i].y = y;
@@ -470,11 +434,9 @@ static int ge_each_line(GEOSContextHandle_t gh, const GEOSGeometry *g,
                         int (*fn)(GEOSContextHandle_t, const GEOSGeometry *, void *), void *ud)
 {
     int type = GEOSGeomTypeId_r(gh, g), rc;
-    if (type == GEOS_LINESTRING || type == GEOS_LINEARRING)
-        return fn(gh, g, ud);
+    if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) return fn(gh, g, ud);
     for (int i = 0; i < GEOSGetNumGeometries_r(gh, g); i++)
-        if ((rc = ge_each_line(gh, GEOSGetGeometryN_r(gh, g, i), fn, ud)) < 0)
-            return rc;
+        if ((rc = ge_each_line(gh, GEOSGetGeometryN_r(gh, g, i), fn, ud)) < 0) return rc;
     return GE_OK;
 }
 
@@ -489,19 +451,16 @@ static int ge_add_vertices(GEOSContextHandle_t gh, const GEOSGeometry *line, voi
     const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(gh, line);
     unsigned int n = 0;
     double x, y;
-    if (!cs || !GEOSCoordSeq_getSize_r(gh, cs, &n))
-        return GE_EINTERNAL;
+    if (!cs || !GEOSCoordSeq_getSize_r(gh, cs, &n)) return GE_EINTERNAL;
     for (unsigned int i = 0; i < n; i++) {
         ge_node *nd;
         bool seen = false;
         GEOSCoordSeq_getXY_r(gh, cs, i, &x, &y);
         nd = ge_node_find(u->map, x, y, true);
-        if (!nd)
-            return GE_ENOMEM;
+        if (!nd) return GE_ENOMEM;
         for (int k = 0; k < nd->nlines; k++)
             seen = seen || nd->lines[k] == u->line;
-        if (!seen && nd->nlines < GE_NODE_LINES)
-            nd->lines[nd->nlines++] = u->line;
+        if (!seen && nd->nlines < GE_NODE_LINES) nd->lines[nd->nlines++] = u->line;
     }
     return GE_OK;
 }
@@ -512,14 +471,12 @@ static int ge_add_ends(GEOSContextHandle_t gh, const GEOSGeometry *line, void *p
     const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(gh, line);
     unsigned int n = 0;
     double x, y;
-    if (!cs || !GEOSCoordSeq_getSize_r(gh, cs, &n) || n < 2)
-        return GE_OK;
+    if (!cs || !GEOSCoordSeq_getSize_r(gh, cs, &n) || n < 2) return GE_OK;
     for (unsigned int i = 0; i < n; i += n - 1) {
         ge_node *nd;
         GEOSCoordSeq_getXY_r(gh, cs, i, &x, &y);
         nd = ge_node_find(ends, x, y, true);
-        if (!nd)
-            return GE_ENOMEM;
+        if (!nd) return GE_ENOMEM;
         nd->ends++;
     }
     return GE_OK;
@@ -528,8 +485,7 @@ static int ge_add_ends(GEOSContextHandle_t gh, const GEOSGeometry *line, void *p
 static int ge_cmp_node_xy(const void *a, const void *b)
 {
     const ge_node *p = *(const ge_node *const *)a, *q = *(const ge_node *const *)b;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
     return (p->y > q->y) - (p->y < q->y);
 }
 
@@ -548,8 +504,7 @@ int ge_import_derive_junctions(ge_import_derive_ctx *dx, const ge_import_feature
     size_t nfound = 0, crossings = 0;
     int rc = GE_OK;
 
-    if (lines->n == 0)
-        return GE_OK;
+    if (lines->n == 0) return GE_OK;
     /* 1. the vertices of the input, with the lines through each */
     for (size_t i = 0; i < lines->n && rc == GE_OK; i++) {
         ge_vertex_ud u = {&vertices, i};
@@ -590,8 +545,7 @@ int ge_import_derive_junctions(ge_import_derive_ctx *dx, const ge_import_feature
     }
     for (size_t k = 0; k < ends.cap; k++) {
         ge_node *e = &ends.v[k];
-        if (!e->used || e->ends < dx->layer->min_degree)
-            continue;
+        if (!e->used || e->ends < dx->layer->min_degree) continue;
         if (!ge_node_find(&vertices, e->x, e->y, false)) {
             crossings++; /* lines cross without a shared node: a bridge, a tunnel */
             continue;
@@ -612,8 +566,7 @@ int ge_import_derive_junctions(ge_import_derive_ctx *dx, const ge_import_feature
             bool dup = false;
             for (int j = 0; nm && j < nnames; j++)
                 dup = dup || strcmp(names[j], nm) == 0;
-            if (nm && !dup)
-                names[nnames++] = nm;
+            if (nm && !dup) names[nnames++] = nm;
         }
         qsort(names, (size_t)nnames, sizeof names[0], ge_cmp_str);
         arr = json_array();
@@ -623,13 +576,11 @@ int ge_import_derive_junctions(ge_import_derive_ctx *dx, const ge_import_feature
         pt = GEOSGeom_createPointFromXY_r(gh, found[k]->x, found[k]->y);
         if (!props || !pt) {
             json_decref(props);
-            if (pt)
-                GEOSGeom_destroy_r(gh, pt);
+            if (pt) GEOSGeom_destroy_r(gh, pt);
             rc = ge_derive_oom(err);
             break;
         }
-        if (ge_import_features_push(gh, out, pt, props) < 0)
-            rc = ge_derive_oom(err);
+        if (ge_import_features_push(gh, out, pt, props) < 0) rc = ge_derive_oom(err);
     }
     if (rc == GE_OK)
         snprintf(dx->note, sizeof dx->note,
@@ -637,8 +588,7 @@ int ge_import_derive_junctions(ge_import_derive_ctx *dx, const ge_import_feature
                  "(%zu crossings without a shared node left out)",
                  nfound, dx->layer->min_degree, lines->n, crossings);
 done:
-    if (noded)
-        GEOSGeom_destroy_r(gh, noded);
+    if (noded) GEOSGeom_destroy_r(gh, noded);
     free(parts);
     free(found);
     free(vertices.v);
@@ -652,14 +602,10 @@ typedef enum { GE_CYCLE_NONE, GE_CYCLE_LANE, GE_CYCLE_TRACK } ge_cycle_kind;
 
 static ge_cycle_kind ge_cycle_value(const char *v, bool *opposite)
 {
-    if (!v)
-        return GE_CYCLE_NONE;
-    if (opposite)
-        *opposite = strncmp(v, "opposite_", 9) == 0;
-    if (!strcmp(v, "lane") || !strcmp(v, "opposite_lane"))
-        return GE_CYCLE_LANE;
-    if (!strcmp(v, "track") || !strcmp(v, "opposite_track"))
-        return GE_CYCLE_TRACK;
+    if (!v) return GE_CYCLE_NONE;
+    if (opposite) *opposite = strncmp(v, "opposite_", 9) == 0;
+    if (!strcmp(v, "lane") || !strcmp(v, "opposite_lane")) return GE_CYCLE_LANE;
+    if (!strcmp(v, "track") || !strcmp(v, "opposite_track")) return GE_CYCLE_TRACK;
     return GE_CYCLE_NONE;
 }
 
@@ -676,12 +622,9 @@ static void ge_cycle_sides(const json_t *a, ge_cycle_kind *left, ge_cycle_kind *
 
     *left = k;
     *right = opposite ? GE_CYCLE_NONE : k;
-    if (both)
-        *left = *right = ge_cycle_value(both, NULL);
-    if (l)
-        *left = ge_cycle_value(l, NULL);
-    if (r)
-        *right = ge_cycle_value(r, NULL);
+    if (both) *left = *right = ge_cycle_value(both, NULL);
+    if (l) *left = ge_cycle_value(l, NULL);
+    if (r) *right = ge_cycle_value(r, NULL);
 }
 
 typedef struct ge_offset_ud {
@@ -694,12 +637,10 @@ static int ge_offset_part(GEOSContextHandle_t gh, const GEOSGeometry *line, void
 {
     ge_offset_ud *u = p;
     GEOSGeometry *g;
-    if (u->n == 64)
-        return GE_OK;
+    if (u->n == 64) return GE_OK;
     /* positive: left of the line's direction, negative: right */
     g = GEOSOffsetCurve_r(gh, line, u->dist, 8, GEOSBUF_JOIN_MITRE, 2.0);
-    if (!g)
-        return GE_EINTERNAL;
+    if (!g) return GE_EINTERNAL;
     if (GEOSisEmpty_r(gh, g))
         GEOSGeom_destroy_r(gh, g);
     else
@@ -724,8 +665,7 @@ static int ge_cycle_push(ge_import_derive_ctx *dx, const ge_import_feature *road
             GEOSGeom_destroy_r(gh, u.parts[i]);
         return ge_derive_geos_fail(dx, err, "offsetting a cycle lane");
     }
-    if (u.n == 0)
-        return GE_OK;
+    if (u.n == 0) return GE_OK;
     g = u.n == 1 ? u.parts[0]
                  : GEOSGeom_createCollection_r(gh, GEOS_MULTILINESTRING, u.parts, (unsigned)u.n);
     if (!g) {
@@ -755,39 +695,35 @@ int ge_import_derive_cycleways(ge_import_derive_ctx *dx, const ge_import_feature
         GEOSGeometry *g = GEOSGeom_clone_r(gh, ways->v[i].geom);
         json_t *props = ge_import_mapping_props(dx->layer, ways->v[i].attrs);
         if (!g || !props) {
-            if (g)
-                GEOSGeom_destroy_r(gh, g);
+            if (g) GEOSGeom_destroy_r(gh, g);
             json_decref(props);
             return ge_derive_oom(err);
         }
         json_object_set_new(props, "kind", json_string("cycleway"));
-        if (ge_import_features_push(gh, out, g, props) < 0)
-            return ge_derive_oom(err);
+        if (ge_import_features_push(gh, out, g, props) < 0) return ge_derive_oom(err);
     }
     for (size_t i = 0; i < lanes->n; i++) {
         ge_cycle_kind left, right;
         ge_cycle_sides(lanes->v[i].attrs, &left, &right);
         if (left != GE_CYCLE_NONE) {
-            if ((rc = ge_cycle_push(dx, &lanes->v[i], left, 1, out, err)) < 0)
-                return rc;
+            if ((rc = ge_cycle_push(dx, &lanes->v[i], left, 1, out, err)) < 0) return rc;
             left == GE_CYCLE_LANE ? nlane++ : ntrack++;
         }
         if (right != GE_CYCLE_NONE) {
-            if ((rc = ge_cycle_push(dx, &lanes->v[i], right, -1, out, err)) < 0)
-                return rc;
+            if ((rc = ge_cycle_push(dx, &lanes->v[i], right, -1, out, err)) < 0) return rc;
             right == GE_CYCLE_LANE ? nlane++ : ntrack++;
         }
     }
     snprintf(dx->note, sizeof dx->note,
-             "%zu cycleways, %zu cycle lanes and %zu cycle tracks offset from %zu roads",
-             ways->n, nlane, ntrack, lanes->n);
+             "%zu cycleways, %zu cycle lanes and %zu cycle tracks offset from %zu roads", ways->n,
+             nlane, ntrack, lanes->n);
     return GE_OK;
 }
 
 /* ---- addresses ----------------------------------------------------------- */
 
 typedef struct ge_addr {
-    size_t idx;   /* in out */
+    size_t idx; /* in out */
     const char *key;
     double x, y;
 } ge_addr;
@@ -805,11 +741,9 @@ static json_t *ge_address_props(ge_import_derive_ctx *dx, const json_t *attrs)
     json_t *props = ge_import_mapping_props(dx->layer, attrs);
     const char *street, *nr;
     char label[256];
-    if (!props)
-        return NULL;
+    if (!props) return NULL;
     street = json_string_value(json_object_get(props, "street"));
-    if (!street)
-        street = json_string_value(json_object_get(props, "place"));
+    if (!street) street = json_string_value(json_object_get(props, "place"));
     nr = json_string_value(json_object_get(props, "housenumber"));
     if (street || nr) {
         snprintf(label, sizeof label, "%s%s%s", street ? street : "", street && nr ? " " : "",
@@ -834,11 +768,11 @@ int ge_import_derive_addresses(ge_import_derive_ctx *dx, const ge_import_feature
     for (size_t i = 0; i < points->n + areas->n && rc == GE_OK; i++) {
         bool is_area = i >= points->n;
         const ge_import_feature *f = is_area ? &areas->v[i - points->n] : &points->v[i];
-        GEOSGeometry *g = is_area ? GEOSPointOnSurface_r(gh, f->geom) : GEOSGeom_clone_r(gh, f->geom);
+        GEOSGeometry *g =
+            is_area ? GEOSPointOnSurface_r(gh, f->geom) : GEOSGeom_clone_r(gh, f->geom);
         json_t *props = ge_address_props(dx, f->attrs);
         if (!g || !props) {
-            if (g)
-                GEOSGeom_destroy_r(gh, g);
+            if (g) GEOSGeom_destroy_r(gh, g);
             json_decref(props);
             rc = g ? ge_derive_oom(err) : ge_derive_geos_fail(dx, err, "point on surface");
             break;
@@ -848,11 +782,9 @@ int ge_import_derive_addresses(ge_import_derive_ctx *dx, const ge_import_feature
             json_decref(props);
             continue;
         }
-        if (ge_import_features_push(gh, &all, g, props) < 0)
-            rc = ge_derive_oom(err);
+        if (ge_import_features_push(gh, &all, g, props) < 0) rc = ge_derive_oom(err);
     }
-    if (rc < 0)
-        goto done;
+    if (rc < 0) goto done;
 
     /* the same label and postcode twice, close together: keep the first */
     idx = calloc(all.n ? all.n : 1, sizeof *idx);
@@ -879,8 +811,7 @@ int ge_import_derive_addresses(ge_import_derive_ctx *dx, const ge_import_feature
     }
     qsort(idx, all.n, sizeof *idx, ge_cmp_addr);
     for (size_t i = 0; i < all.n; i++) {
-        if (!json_object_get(all.v[idx[i].idx].attrs, "label"))
-            continue;
+        if (!json_object_get(all.v[idx[i].idx].attrs, "label")) continue;
         for (size_t j = i; j-- > 0 && strcmp(idx[j].key, idx[i].key) == 0;)
             if (!drop[idx[j].idx] &&
                 hypot(idx[j].x - idx[i].x, idx[j].y - idx[i].y) < GE_ADDRESS_DUP_DISTANCE) {
@@ -890,13 +821,11 @@ int ge_import_derive_addresses(ge_import_derive_ctx *dx, const ge_import_feature
             }
     }
     for (size_t i = 0; i < all.n && rc == GE_OK; i++) {
-        if (drop[i])
-            continue;
+        if (drop[i]) continue;
         rc = ge_import_features_push(gh, out, all.v[i].geom, all.v[i].attrs);
         all.v[i].geom = NULL;
         all.v[i].attrs = NULL;
-        if (rc < 0)
-            rc = ge_derive_oom(err);
+        if (rc < 0) rc = ge_derive_oom(err);
     }
     snprintf(dx->note, sizeof dx->note,
              "%zu address points and %zu addressed areas; %zu repeated addresses kept once",
@@ -908,8 +837,7 @@ done:
     free(idx);
     free(drop);
     for (size_t i = 0; i < all.n; i++)
-        if (all.v[i].geom)
-            GEOSGeom_destroy_r(gh, all.v[i].geom);
+        if (all.v[i].geom) GEOSGeom_destroy_r(gh, all.v[i].geom);
     for (size_t i = 0; i < all.n; i++)
         json_decref(all.v[i].attrs);
     free(all.v);

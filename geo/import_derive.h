@@ -39,10 +39,10 @@ void ge_import_features_clear(GEOSContextHandle_t gh, ge_import_features *fs);
 /* What a derivation needs besides its inputs. */
 typedef struct ge_import_derive_ctx {
     GEOSContextHandle_t gh;
-    const char *geos_error;          /* the context's last error message */
+    const char *geos_error; /* the context's last error message */
     const ge_import_mapping *map;
     const ge_import_layer_map *layer;
-    char note[256];                  /* set by the derivation: how the layer was made */
+    char note[256]; /* set by the derivation: how the layer was made */
 } ge_import_derive_ctx;
 
 /*

@@ -23,15 +23,15 @@ typedef struct ge_map_ctx {
     ge_err *err;
 } ge_map_ctx;
 
-static const char *const ge_map_top_keys[] = {"comment", "attribution", "osm_config",
-                                              "road_widths", "layers", NULL};
-static const char *const ge_map_roads_keys[] = {"comment", "lane_width", "sidewalk_width",
-                                                "fallback_width", "defaults", NULL};
+static const char *const ge_map_top_keys[] = {"comment",     "attribution", "osm_config",
+                                              "road_widths", "layers",      NULL};
+static const char *const ge_map_roads_keys[] = {"comment",        "lane_width", "sidewalk_width",
+                                                "fallback_width", "defaults",   NULL};
 static const char *const ge_map_input_keys[] = {"comment", "source", "where", NULL};
 static const char *const ge_map_prop_keys[] = {"comment", "field", "type", NULL};
 /* Keys of a layer: the common ones, then those of each derivation. */
-#define GE_MAP_LAYER_COMMON                                                               \
-    "comment", "title", "description", "attribution", "srs", "geometry", "source", "where", \
+#define GE_MAP_LAYER_COMMON                                                                        \
+    "comment", "title", "description", "attribution", "srs", "geometry", "source", "where",        \
         "properties", "derive"
 static const char *const ge_map_layer_keys[] = {GE_MAP_LAYER_COMMON, NULL};
 static const char *const ge_map_layer_keys_boundary[] = {GE_MAP_LAYER_COMMON, "level_field", NULL};
@@ -59,8 +59,7 @@ static const char *const ge_map_prop_type_names[] = {"auto", "string", "integer"
 const char *ge_import_derive_name(ge_import_derive d)
 {
     for (size_t i = 0; i < sizeof ge_map_derives / sizeof ge_map_derives[0]; i++)
-        if (ge_map_derives[i].derive == d)
-            return ge_map_derives[i].name;
+        if (ge_map_derives[i].derive == d) return ge_map_derives[i].name;
     return "none";
 }
 
@@ -83,14 +82,20 @@ static int ge_map_fail(ge_map_ctx *cx, const char *where, const char *fmt, ...)
 static const char *ge_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -99,18 +104,17 @@ static int ge_map_check_keys(ge_map_ctx *cx, const json_t *obj, const char *wher
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const char *const *k;
         char list[300] = "";
         size_t len = 0;
         for (k = known; *k; k++)
-            if (strcmp(*k, key) == 0)
-                break;
-        if (*k)
-            continue;
+            if (strcmp(*k, key) == 0) break;
+        if (*k) continue;
         for (k = known; *k && len < sizeof list; k++)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k == known ? "" : ", ",
-                                    *k);
+            len +=
+                (size_t)snprintf(list + len, sizeof list - len, "%s%s", k == known ? "" : ", ", *k);
         return ge_map_fail(cx, where, "unknown key '%s' (known: %s)", key, list);
     }
     return GE_OK;
@@ -121,8 +125,7 @@ static int ge_map_want(ge_map_ctx *cx, const json_t *v, json_type type, const ch
 {
     char at[200];
     bool ok = json_typeof(v) == type || (type == JSON_REAL && json_is_integer(v));
-    if (ok)
-        return GE_OK;
+    if (ok) return GE_OK;
     snprintf(at, sizeof at, "%s%s%s", where, where[0] ? "." : "", key);
     return ge_map_fail(cx, at, "want %s, got %s", want, ge_json_type_name(v));
 }
@@ -134,11 +137,9 @@ static int ge_map_string(ge_map_ctx *cx, const json_t *obj, const char *key, con
     const json_t *v = json_object_get(obj, key);
     int rc;
     *out = NULL;
-    if (!v)
-        return GE_OK;
+    if (!v) return GE_OK;
     rc = ge_map_want(cx, v, JSON_STRING, where, key, "a string");
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     *out = strdup(json_string_value(v));
     return *out ? GE_OK : ge_err_set(cx->err, GE_ENOMEM, "out of memory");
 }
@@ -149,11 +150,9 @@ static int ge_map_number(ge_map_ctx *cx, const json_t *obj, const char *key, con
     const json_t *v = json_object_get(obj, key);
     char at[200];
     int rc;
-    if (!v)
-        return GE_OK;
+    if (!v) return GE_OK;
     rc = ge_map_want(cx, v, JSON_REAL, where, key, "a number");
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     *out = json_number_value(v);
     if (!(*out >= min && *out <= max)) {
         snprintf(at, sizeof at, "%s.%s", where, key);
@@ -167,10 +166,8 @@ static int ge_map_number(ge_map_ctx *cx, const json_t *obj, const char *key, con
 static int ge_map_input(ge_map_ctx *cx, const json_t *obj, const char *where, ge_import_input *in)
 {
     int rc = ge_map_check_keys(cx, obj, where, ge_map_input_keys);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "source", where, &in->source);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "where", where, &in->where);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "source", where, &in->source);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "where", where, &in->where);
     if (rc == GE_OK && !in->source)
         rc = ge_map_fail(cx, where, "'source' is missing (the source layer to read)");
     return rc;
@@ -185,41 +182,34 @@ static int ge_map_props(ge_map_ctx *cx, const json_t *obj, const char *where,
 
     lm->nprops = json_object_size(obj);
     lm->props = calloc(lm->nprops ? lm->nprops : 1, sizeof *lm->props);
-    if (!lm->props)
-        return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
-    json_object_foreach((json_t *)obj, key, v) {
+    if (!lm->props) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+    json_object_foreach((json_t *)obj, key, v)
+    {
         ge_import_prop *p = &lm->props[i++];
         char at[200];
         int rc;
         snprintf(at, sizeof at, "%s.%s", where, key);
         p->name = strdup(key);
-        if (!p->name)
-            return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+        if (!p->name) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
         if (json_is_string(v)) {
             p->field = strdup(json_string_value(v));
-            if (!p->field)
-                return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+            if (!p->field) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
             continue;
         }
         if (!json_is_object(v))
             return ge_map_fail(cx, at, "want a field name or {\"field\", \"type\"}, got %s",
                                ge_json_type_name(v));
         rc = ge_map_check_keys(cx, v, at, ge_map_prop_keys);
-        if (rc == GE_OK)
-            rc = ge_map_string(cx, v, "field", at, &p->field);
-        if (rc < 0)
-            return rc;
-        if (!p->field)
-            return ge_map_fail(cx, at, "'field' is missing");
+        if (rc == GE_OK) rc = ge_map_string(cx, v, "field", at, &p->field);
+        if (rc < 0) return rc;
+        if (!p->field) return ge_map_fail(cx, at, "'field' is missing");
         const json_t *t = json_object_get(v, "type");
         if (t) {
             size_t k;
             rc = ge_map_want(cx, t, JSON_STRING, at, "type", "a string");
-            if (rc < 0)
-                return rc;
+            if (rc < 0) return rc;
             for (k = 0; k < 4; k++)
-                if (strcmp(json_string_value(t), ge_map_prop_type_names[k]) == 0)
-                    break;
+                if (strcmp(json_string_value(t), ge_map_prop_type_names[k]) == 0) break;
             if (k == 4) {
                 strncat(at, ".type", sizeof at - strlen(at) - 1);
                 return ge_map_fail(cx, at, "unknown type '%s' (known: %s)", json_string_value(t),
@@ -252,13 +242,11 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
 
     /* The derivation decides which further keys are known, so read it first. */
     rc = ge_map_string(cx, obj, "derive", where, &s);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (s) {
         size_t i, n = sizeof ge_map_derives / sizeof ge_map_derives[0];
         for (i = 0; i < n; i++)
-            if (strcmp(s, ge_map_derives[i].name) == 0)
-                break;
+            if (strcmp(s, ge_map_derives[i].name) == 0) break;
         if (i == n) {
             snprintf(at, sizeof at, "%s.derive", where);
             rc = ge_map_fail(cx, at, "unknown derivation '%s' (known: %s)", s,
@@ -272,35 +260,26 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
         keys = ge_map_derives[i].keys;
     }
     rc = ge_map_check_keys(cx, obj, where, keys);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "title", where, &lm->title);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "description", where, &lm->description);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "attribution", where, &lm->attribution);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "srs", where, &lm->srs);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "source", where, &lm->input.source);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "where", where, &lm->input.where);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "level_field", where, &lm->level_field);
-    if (rc < 0)
-        return rc;
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "title", where, &lm->title);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "description", where, &lm->description);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "attribution", where, &lm->attribution);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "srs", where, &lm->srs);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "source", where, &lm->input.source);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "where", where, &lm->input.where);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "level_field", where, &lm->level_field);
+    if (rc < 0) return rc;
 
     /* geometry: required unless the derivation fixes it; must agree if both */
     rc = ge_map_string(cx, obj, "geometry", where, &s);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (s) {
         size_t k;
         for (k = 1; k <= 3; k++)
-            if (strcmp(s, ge_map_kind_names[k]) == 0)
-                break;
+            if (strcmp(s, ge_map_kind_names[k]) == 0) break;
         snprintf(at, sizeof at, "%s.geometry", where);
         if (k > 3) {
-            rc = ge_map_fail(cx, at, "unknown geometry '%s' (known: %s)", s, "point, line, polygon");
+            rc =
+                ge_map_fail(cx, at, "unknown geometry '%s' (known: %s)", s, "point, line, polygon");
             free(s);
             return rc;
         }
@@ -324,22 +303,17 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
     if (v) {
         snprintf(at, sizeof at, "%s.properties", where);
         rc = ge_map_want(cx, v, JSON_OBJECT, where, "properties", "an object");
-        if (rc == GE_OK)
-            rc = ge_map_props(cx, v, at, lm);
-        if (rc < 0)
-            return rc;
+        if (rc == GE_OK) rc = ge_map_props(cx, v, at, lm);
+        if (rc < 0) return rc;
     }
     v = json_object_get(obj, "areas");
-    if (!v)
-        v = json_object_get(obj, "lanes");
+    if (!v) v = json_object_get(obj, "lanes");
     if (v) {
         const char *key = json_object_get(obj, "areas") ? "areas" : "lanes";
         snprintf(at, sizeof at, "%s.%s", where, key);
         rc = ge_map_want(cx, v, JSON_OBJECT, where, key, "an object {source, where}");
-        if (rc == GE_OK)
-            rc = ge_map_input(cx, v, at, &lm->extra);
-        if (rc < 0)
-            return rc;
+        if (rc == GE_OK) rc = ge_map_input(cx, v, at, &lm->extra);
+        if (rc < 0) return rc;
     }
     v = json_object_get(obj, "min_degree");
     if (v) {
@@ -362,33 +336,27 @@ static int ge_map_roads(ge_map_ctx *cx, const json_t *obj, ge_import_road_widths
     if (!json_is_object(obj))
         return ge_map_fail(cx, where, "want an object, got %s", ge_json_type_name(obj));
     rc = ge_map_check_keys(cx, obj, where, ge_map_roads_keys);
-    if (rc == GE_OK)
-        rc = ge_map_number(cx, obj, "lane_width", where, 1.0, 10.0, &r->lane_width);
+    if (rc == GE_OK) rc = ge_map_number(cx, obj, "lane_width", where, 1.0, 10.0, &r->lane_width);
     if (rc == GE_OK)
         rc = ge_map_number(cx, obj, "sidewalk_width", where, 0.0, 20.0, &r->sidewalk_width);
     if (rc == GE_OK)
         rc = ge_map_number(cx, obj, "fallback_width", where, 0.5, 100.0, &r->fallback_width);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     defs = json_object_get(obj, "defaults");
-    if (!defs)
-        return GE_OK;
+    if (!defs) return GE_OK;
     rc = ge_map_want(cx, defs, JSON_OBJECT, where, "defaults", "an object {class: metres}");
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     r->ndefaults = json_object_size(defs);
     r->defaults = calloc(r->ndefaults ? r->ndefaults : 1, sizeof *r->defaults);
-    if (!r->defaults)
-        return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+    if (!r->defaults) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
     size_t i = 0;
-    json_object_foreach((json_t *)defs, key, v) {
+    json_object_foreach((json_t *)defs, key, v)
+    {
         ge_import_class_width *cw = &r->defaults[i++];
         rc = ge_map_number(cx, defs, key, "road_widths.defaults", 0.5, 100.0, &cw->width);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         cw->cls = strdup(key);
-        if (!cw->cls)
-            return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+        if (!cw->cls) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
     }
     return GE_OK;
 }
@@ -399,12 +367,10 @@ static char *ge_map_resolve(const char *dir, const char *rel)
 {
     char *out;
     size_t n;
-    if (rel[0] == '/' || !dir || !dir[0])
-        return strdup(rel);
+    if (rel[0] == '/' || !dir || !dir[0]) return strdup(rel);
     n = strlen(dir) + strlen(rel) + 2;
     out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", dir, rel);
+    if (out) snprintf(out, n, "%s/%s", dir, rel);
     return out;
 }
 
@@ -421,38 +387,31 @@ static int ge_map_from_json(ge_map_ctx *cx, const json_t *root, const char *dir,
         return ge_map_fail(cx, "", "want a JSON object at the top, got %s",
                            ge_json_type_name(root));
     rc = ge_map_check_keys(cx, root, "", ge_map_top_keys);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, root, "attribution", "", &m->attribution);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, root, "osm_config", "", &rel);
-    if (rc < 0)
-        return rc;
+    if (rc == GE_OK) rc = ge_map_string(cx, root, "attribution", "", &m->attribution);
+    if (rc == GE_OK) rc = ge_map_string(cx, root, "osm_config", "", &rel);
+    if (rc < 0) return rc;
     if (rel) {
         m->osm_config = ge_map_resolve(dir, rel);
         free(rel);
-        if (!m->osm_config)
-            return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+        if (!m->osm_config) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
     }
     m->roads.lane_width = 3.0;
     m->roads.sidewalk_width = 2.0;
     m->roads.fallback_width = 5.0;
     v = json_object_get(root, "road_widths");
-    if (v && (rc = ge_map_roads(cx, v, &m->roads)) < 0)
-        return rc;
+    if (v && (rc = ge_map_roads(cx, v, &m->roads)) < 0) return rc;
 
     layers = json_object_get(root, "layers");
-    if (!layers)
-        return ge_map_fail(cx, "", "'layers' is missing");
+    if (!layers) return ge_map_fail(cx, "", "'layers' is missing");
     if (!json_is_object(layers) || json_object_size(layers) == 0)
         return ge_map_fail(cx, "layers", "want an object with at least one layer");
     m->layers = calloc(json_object_size(layers), sizeof *m->layers);
-    if (!m->layers)
-        return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
-    json_object_foreach((json_t *)layers, name, lv) {
+    if (!m->layers) return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+    json_object_foreach((json_t *)layers, name, lv)
+    {
         ge_import_layer_map *lm = &m->layers[m->nlayers++];
         rc = ge_map_layer(cx, name, lv, lm);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         if (lm->derive == GE_IMPORT_DERIVE_BOUNDARY)
             for (size_t i = 0; i + 1 < m->nlayers; i++)
                 if (m->layers[i].derive == GE_IMPORT_DERIVE_BOUNDARY) {
@@ -475,7 +434,8 @@ static int ge_map_finish(ge_map_ctx *cx, json_t *root, const char *name, const c
         return ge_err_set(cx->err, GE_ENOMEM, "out of memory");
     }
     m->path = strdup(name);
-    rc = m->path ? ge_map_from_json(cx, root, dir, m) : ge_err_set(cx->err, GE_ENOMEM, "out of memory");
+    rc = m->path ? ge_map_from_json(cx, root, dir, m)
+                 : ge_err_set(cx->err, GE_ENOMEM, "out of memory");
     json_decref(root);
     if (rc < 0) {
         ge_import_mapping_free(m);
@@ -542,8 +502,7 @@ static void ge_map_input_free(ge_import_input *in)
 
 void ge_import_mapping_free(ge_import_mapping *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     for (size_t i = 0; i < m->nlayers; i++) {
         ge_import_layer_map *lm = &m->layers[i];
         free(lm->title);
@@ -573,8 +532,7 @@ double ge_import_mapping_class_width(const ge_import_mapping *m, const char *cls
 {
     if (cls)
         for (size_t i = 0; i < m->roads.ndefaults; i++)
-            if (strcmp(m->roads.defaults[i].cls, cls) == 0)
-                return m->roads.defaults[i].width;
+            if (strcmp(m->roads.defaults[i].cls, cls) == 0) return m->roads.defaults[i].width;
     return m->roads.fallback_width;
 }
 
@@ -586,27 +544,22 @@ bool ge_import_parse_number(const char *s, double *out)
     size_t n = 0;
     double v;
 
-    if (!s)
-        return false;
+    if (!s) return false;
     while (*s == ' ')
         s++;
     /* copy, turning a decimal comma into a point */
     for (; *s && n + 1 < sizeof buf; s++, n++)
         buf[n] = *s == ',' ? '.' : *s;
-    if (*s)
-        return false;
+    if (*s) return false;
     buf[n] = '\0';
     v = strtod(buf, &end);
-    if (end == buf || !isfinite(v))
-        return false;
+    if (end == buf || !isfinite(v)) return false;
     while (*end == ' ')
         end++;
-    if (*end == 'm')
-        end++;
+    if (*end == 'm') end++;
     while (*end == ' ')
         end++;
-    if (*end)
-        return false;
+    if (*end) return false;
     *out = v;
     return true;
 }
@@ -633,8 +586,7 @@ static json_t *ge_import_prop_value(const ge_import_prop *p, json_t *v)
 
     switch (p->type) {
     case GE_IMPORT_PROP_STRING:
-        if (json_is_string(v))
-            return json_incref(v);
+        if (json_is_string(v)) return json_incref(v);
         if (json_is_integer(v))
             snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         else if (json_is_real(v))
@@ -643,18 +595,15 @@ static json_t *ge_import_prop_value(const ge_import_prop *p, json_t *v)
             return NULL;
         return json_string(buf);
     case GE_IMPORT_PROP_INTEGER:
-        if (json_is_integer(v))
-            return json_incref(v);
+        if (json_is_integer(v)) return json_incref(v);
         if (json_is_real(v))
             d = json_real_value(v);
         else if (!json_is_string(v) || !ge_import_parse_number(json_string_value(v), &d))
             return NULL;
-        if (d != floor(d) || fabs(d) > 9e15)
-            return NULL;
+        if (d != floor(d) || fabs(d) > 9e15) return NULL;
         return json_integer((json_int_t)d);
     case GE_IMPORT_PROP_NUMBER:
-        if (json_is_number(v))
-            return json_incref(v);
+        if (json_is_number(v)) return json_incref(v);
         if (json_is_string(v) && ge_import_parse_number(json_string_value(v), &d))
             return json_real(d);
         return NULL;
@@ -666,13 +615,11 @@ static json_t *ge_import_prop_value(const ge_import_prop *p, json_t *v)
 json_t *ge_import_mapping_props(const ge_import_layer_map *lm, const json_t *attrs)
 {
     json_t *props = json_object();
-    if (!props)
-        return NULL;
+    if (!props) return NULL;
     for (size_t i = 0; i < lm->nprops; i++) {
         json_t *v = json_object_get(attrs, lm->props[i].field);
         json_t *out = v && !json_is_null(v) ? ge_import_prop_value(&lm->props[i], v) : NULL;
-        if (out)
-            json_object_set_new(props, lm->props[i].name, out);
+        if (out) json_object_set_new(props, lm->props[i].name, out);
     }
     return props;
 }

@@ -35,8 +35,8 @@ typedef enum ge_import_derive {
 typedef enum ge_import_prop_type {
     GE_IMPORT_PROP_AUTO = 0, /* as the source has it (numbers stay numbers) */
     GE_IMPORT_PROP_STRING,
-    GE_IMPORT_PROP_INTEGER,  /* "2" -> 2; not an integer: left out */
-    GE_IMPORT_PROP_NUMBER    /* "6,5 m" -> 6.5; not a number: left out */
+    GE_IMPORT_PROP_INTEGER, /* "2" -> 2; not an integer: left out */
+    GE_IMPORT_PROP_NUMBER   /* "6,5 m" -> 6.5; not a number: left out */
 } ge_import_prop_type;
 
 typedef struct ge_import_prop {
@@ -56,15 +56,15 @@ typedef struct ge_import_layer_map {
     char *title;
     char *description;
     char *attribution;
-    char *srs;               /* CRS of sources without one ("EPSG:25832"), or NULL */
+    char *srs; /* CRS of sources without one ("EPSG:25832"), or NULL */
     ge_import_kind kind;
     ge_import_derive derive;
-    ge_import_input input;   /* the main input */
-    ge_import_input extra;   /* "areas" (street_space, addresses) or "lanes" (cycleways) */
+    ge_import_input input; /* the main input */
+    ge_import_input extra; /* "areas" (street_space, addresses) or "lanes" (cycleways) */
     ge_import_prop *props;
     size_t nprops;
-    char *level_field;       /* boundary: the admin level attribute */
-    int min_degree;          /* junctions */
+    char *level_field; /* boundary: the admin level attribute */
+    int min_degree;    /* junctions */
 } ge_import_layer_map;
 
 /* How wide a road is when it does not say (street_space, cycleways). */

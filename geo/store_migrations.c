@@ -43,7 +43,8 @@ static const char *const ge_migration_1[] = {
     "  attribution TEXT NOT NULL DEFAULT '',"
     "  imported_at TEXT NOT NULL,"
     "  version INTEGER NOT NULL DEFAULT 0)",
-    NULL};
+    NULL,
+};
 
 static const char *const ge_migration_2[] = {
     /* Form servers. The API key and the webhook secret are stored as given
@@ -135,7 +136,8 @@ static const char *const ge_migration_2[] = {
     "  created_at TEXT NOT NULL,"
     "  PRIMARY KEY (client_id, key))",
     "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
-    NULL};
+    NULL,
+};
 
 static const char *const ge_migration_3[] = {
     "CREATE TABLE users ("
@@ -159,7 +161,8 @@ static const char *const ge_migration_3[] = {
     "  expires_at TEXT NOT NULL)",
     "CREATE INDEX sessions_user ON sessions (user_id)",
     "CREATE INDEX sessions_expires ON sessions (expires_at)",
-    NULL};
+    NULL,
+};
 
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},

@@ -37,8 +37,8 @@
 #include <sqlite3.h> /* before spatialite.h, which uses its types */
 #include <spatialite.h>
 
-#define GE_STORE_DEFAULT_SRID 25832
-#define GE_STORE_DEFAULT_POOL 8
+#define GE_STORE_DEFAULT_SRID    25832
+#define GE_STORE_DEFAULT_POOL    8
 #define GE_STORE_BUSY_TIMEOUT_MS 10000
 
 /* One SQLite connection with its SpatiaLite per-connection cache. */
@@ -57,8 +57,8 @@ struct ge_store {
     pthread_cond_t cv;  /* a connection came back, or the writer finished */
     ge_conn **idle;     /* stack of connections no one uses */
     int nidle;
-    int nopen;          /* idle + handed out (+ being opened) */
-    bool writing;       /* an import batch holds the write slot */
+    int nopen;    /* idle + handed out (+ being opened) */
+    bool writing; /* an import batch holds the write slot */
 };
 
 struct ge_import_batch {
@@ -81,8 +81,7 @@ struct ge_import_batch {
 bool ge_store_layer_name_valid(const char *name)
 {
     size_t i;
-    if (!name || !(name[0] >= 'a' && name[0] <= 'z'))
-        return false;
+    if (!name || !(name[0] >= 'a' && name[0] <= 'z')) return false;
     for (i = 1; name[i]; i++) {
         char ch = name[i];
         if (i > 62 || !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
@@ -104,13 +103,17 @@ static int ge_layer_name_check(const char *name, ge_err *err)
 static int ge_sqlite_code(int rc)
 {
     switch (rc & 0xff) {
-    case SQLITE_NOMEM: return GE_ENOMEM;
+    case SQLITE_NOMEM:
+        return GE_ENOMEM;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return GE_ECONFLICT;
+    case SQLITE_LOCKED:
+        return GE_ECONFLICT;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
-    case SQLITE_TOOBIG: return GE_EINVAL;
-    default: return GE_EIO;
+    case SQLITE_TOOBIG:
+        return GE_EINVAL;
+    default:
+        return GE_EIO;
     }
 }
 
@@ -135,8 +138,7 @@ static int ge_exec(ge_conn *c, const char *sql, ge_err *err)
 {
     sqlite3_stmt *stmt;
     int rc = ge_prepare(c, sql, &stmt, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
         ;
     if (rc != SQLITE_DONE) {
@@ -154,10 +156,8 @@ static int ge_query_int(ge_conn *c, const char *sql, const char *text_arg, int64
 {
     sqlite3_stmt *stmt;
     int rc = ge_prepare(c, sql, &stmt, err);
-    if (rc < 0)
-        return rc;
-    if (text_arg)
-        sqlite3_bind_text(stmt, 1, text_arg, -1, SQLITE_TRANSIENT);
+    if (rc < 0) return rc;
+    if (text_arg) sqlite3_bind_text(stmt, 1, text_arg, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int64(stmt, 0);
@@ -188,28 +188,25 @@ static void ge_copy(char *dst, size_t cap, const unsigned char *src)
 
 static void ge_conn_close(ge_conn *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     if (c->db) {
         int rc = sqlite3_close(c->db);
         (void)rc;
         assert(rc == SQLITE_OK); /* every statement is finalized */
     }
-    if (c->splite)
-        spatialite_cleanup_ex(c->splite);
+    if (c->splite) spatialite_cleanup_ex(c->splite);
     free(c);
 }
 
 static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
 {
-    int flags = SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY
-                                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ge_conn *c = calloc(1, sizeof *c);
     int rc;
     int64_t ignored = 0;
 
-    if (!c)
-        return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    if (!c) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         int sys = c->db ? sqlite3_system_errno(c->db) : 0;
@@ -230,12 +227,9 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
     /* The first real read: this is where a file that is not a database, or
      * that cannot be read, shows itself. */
     rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, NULL);
-    if (rc == GE_OK)
-        rc = ge_exec(c, "PRAGMA foreign_keys = ON", NULL);
-    if (rc == GE_OK && !st->readonly)
-        rc = ge_exec(c, "PRAGMA journal_mode = WAL", NULL);
-    if (rc == GE_OK && !st->readonly)
-        rc = ge_exec(c, "PRAGMA synchronous = FULL", NULL);
+    if (rc == GE_OK) rc = ge_exec(c, "PRAGMA foreign_keys = ON", NULL);
+    if (rc == GE_OK && !st->readonly) rc = ge_exec(c, "PRAGMA journal_mode = WAL", NULL);
+    if (rc == GE_OK && !st->readonly) rc = ge_exec(c, "PRAGMA synchronous = FULL", NULL);
     if (rc < 0) {
         rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", st->path,
                         sqlite3_errmsg(c->db));
@@ -259,8 +253,7 @@ static int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
             pthread_mutex_unlock(&st->mu);
             return GE_OK;
         }
-        if (st->nopen < st->pool_size)
-            break;
+        if (st->nopen < st->pool_size) break;
         pthread_cond_wait(&st->cv, &st->mu);
     }
     st->nopen++; /* reserve the slot; open outside the lock */
@@ -278,8 +271,7 @@ static int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
 
 static void ge_store_release(ge_store *st, ge_conn *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     /* A connection goes back without an open transaction; should a caller
      * path ever forget one, end it here rather than hand it on. */
     if (!sqlite3_get_autocommit(c->db)) {
@@ -304,8 +296,7 @@ static int ge_read_version(ge_conn *c, int *version, ge_err *err)
 {
     int64_t v = 0;
     int rc = ge_query_int(c, "PRAGMA user_version", NULL, &v, err);
-    if (rc == GE_OK)
-        *version = (int)v;
+    if (rc == GE_OK) *version = (int)v;
     return rc;
 }
 
@@ -316,11 +307,9 @@ static int ge_migration_step(ge_conn *c, const char *sql, int srid, ge_err *err)
 {
     sqlite3_stmt *stmt;
     int idx, rc = ge_prepare(c, sql, &stmt, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     idx = sqlite3_bind_parameter_index(stmt, ":srid");
-    if (idx > 0)
-        sqlite3_bind_int(stmt, idx, srid);
+    if (idx > 0) sqlite3_bind_int(stmt, idx, srid);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_type(stmt, 0) != SQLITE_NULL && sqlite3_column_int64(stmt, 0) == 0) {
@@ -343,8 +332,7 @@ static int ge_migration_apply(ge_conn *c, const ge_store_migration *m, int srid,
 {
     char sql[64];
     int rc = ge_exec(c, "BEGIN IMMEDIATE", err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     for (const char *const *s = m->steps; *s && rc == GE_OK; s++)
         rc = ge_migration_step(c, *s, srid, err);
     if (rc == GE_OK) {
@@ -352,11 +340,9 @@ static int ge_migration_apply(ge_conn *c, const ge_store_migration *m, int srid,
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", m->version);
         rc = ge_exec(c, sql, err);
     }
-    if (rc == GE_OK)
-        rc = ge_exec(c, "COMMIT", err);
+    if (rc == GE_OK) rc = ge_exec(c, "COMMIT", err);
     if (rc < 0) {
-        if (!sqlite3_get_autocommit(c->db))
-            ge_exec(c, "ROLLBACK", NULL);
+        if (!sqlite3_get_autocommit(c->db)) ge_exec(c, "ROLLBACK", NULL);
         ge_err_prefix(err, "migration %d (%s)", m->version, m->name);
     }
     return rc;
@@ -370,8 +356,7 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
     int64_t has_meta = 0, ntables = 0;
 
     rc = ge_read_version(c, &version, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (version > ge_store_latest_version())
         return ge_err_set(err, GE_ECONFLICT,
                           "store '%s' has schema version %d, newer than this build knows (%d)",
@@ -380,8 +365,7 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
         rc = ge_query_int(c, "SELECT CheckSpatialMetaData()", NULL, &has_meta, err);
         if (rc == GE_OK)
             rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ntables, err);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         if (has_meta == 0 && ntables > 0)
             return ge_err_set(err, GE_EINVAL,
                               "store '%s': the file is an SQLite database of something else "
@@ -401,8 +385,7 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
     for (size_t i = 0; i < ge_store_spatialite_nmigrations; i++) {
         const ge_store_migration *m = &ge_store_spatialite_migrations[i];
         assert(m->version == (int)i + 1);
-        if (m->version <= version || m->version > target)
-            continue;
+        if (m->version <= version || m->version > target) continue;
         rc = ge_migration_apply(c, m, st->srid, err);
         if (rc < 0) {
             ge_err_prefix(err, "store '%s'", st->path);
@@ -416,8 +399,7 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
 
 static void ge_store_free(ge_store *st)
 {
-    if (!st)
-        return;
+    if (!st) return;
     for (int i = 0; i < st->nidle; i++)
         ge_conn_close(st->idle[i]);
     pthread_cond_destroy(&st->cv);
@@ -448,13 +430,12 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
             return ge_err_set(err, GE_EIO, "store '%s': is a directory, not a database file",
                               opts->path);
     } else if (opts->readonly) {
-        return ge_err_set(err, errno == ENOENT ? GE_ENOENT : GE_EIO, "store '%s': %s",
-                          opts->path, strerror(errno));
+        return ge_err_set(err, errno == ENOENT ? GE_ENOENT : GE_EIO, "store '%s': %s", opts->path,
+                          strerror(errno));
     }
 
     st = calloc(1, sizeof *st);
-    if (!st)
-        return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    if (!st) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     st->pool_size = opts->pool_size > 0 ? opts->pool_size : GE_STORE_DEFAULT_POOL;
     st->srid = opts->srid > 0 ? opts->srid : GE_STORE_DEFAULT_SRID;
     st->readonly = opts->readonly;
@@ -468,16 +449,13 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
     }
 
     rc = ge_store_acquire(st, &c, err);
-    if (rc < 0)
-        goto fail;
+    if (rc < 0) goto fail;
     if (!st->readonly) {
         rc = ge_store_migrate(st, c, target, err);
-        if (rc < 0)
-            goto fail;
+        if (rc < 0) goto fail;
     }
     rc = ge_read_version(c, &version, err);
-    if (rc < 0)
-        goto fail;
+    if (rc < 0) goto fail;
     if (version > ge_store_latest_version()) {
         rc = ge_err_set(err, GE_ECONFLICT,
                         "store '%s' has schema version %d, newer than this build knows (%d)",
@@ -487,8 +465,7 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
     if (version >= 1) {
         rc = ge_query_int(c, "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = 'srid'",
                           NULL, &srid, err);
-        if (rc < 0)
-            goto fail;
+        if (rc < 0) goto fail;
         if (srid <= 0) {
             rc = ge_err_set(err, GE_EIO, "store '%s': store_meta has no srid", st->path);
             goto fail;
@@ -521,8 +498,7 @@ int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err)
 
 void ge_store_close(ge_store *st)
 {
-    if (!st)
-        return;
+    if (!st) return;
     pthread_mutex_lock(&st->mu);
     /* Closing while a connection is still handed out is a caller bug. */
     assert(st->nidle == st->nopen && !st->writing);
@@ -542,10 +518,8 @@ int ge_store_schema_version(ge_store *st)
 {
     ge_conn *c;
     int version = -1;
-    if (ge_store_acquire(st, &c, NULL) < 0)
-        return -1;
-    if (ge_read_version(c, &version, NULL) < 0)
-        version = -1;
+    if (ge_store_acquire(st, &c, NULL) < 0) return -1;
+    if (ge_read_version(c, &version, NULL) < 0) version = -1;
     ge_store_release(st, c);
     return version;
 }
@@ -555,8 +529,7 @@ int ge_store_ping(ge_store *st, ge_err *err)
     ge_conn *c;
     int64_t one = 0;
     int rc = ge_store_acquire(st, &c, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_query_int(c, "SELECT 1", NULL, &one, err);
     ge_store_release(st, c);
     return rc;
@@ -564,8 +537,8 @@ int ge_store_ping(ge_store *st, ge_err *err)
 
 /* ---- reading layers ------------------------------------------------------ */
 
-#define GE_LAYER_COLUMNS                                                                   \
-    "name, title, description, geometry_type, srid, feature_count, bbox_minx, bbox_miny, " \
+#define GE_LAYER_COLUMNS                                                                           \
+    "name, title, description, geometry_type, srid, feature_count, bbox_minx, bbox_miny, "         \
     "bbox_maxx, bbox_maxy, source, attribution, imported_at, version"
 
 static void ge_layer_from_row(sqlite3_stmt *s, ge_layer_info *li)
@@ -596,13 +569,11 @@ int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *er
     *out = NULL;
     *n = 0;
     rc = ge_store_acquire(st, &c, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers ORDER BY name", &s, err);
     while (rc == GE_OK) {
         int step = sqlite3_step(s);
-        if (step == SQLITE_DONE)
-            break;
+        if (step == SQLITE_DONE) break;
         if (step != SQLITE_ROW) {
             rc = ge_sqlite_err(err, c->db, step, "listing layers");
             break;
@@ -634,13 +605,11 @@ static int ge_layer_get_conn(ge_conn *c, const char *name, ge_layer_info *out, g
 {
     sqlite3_stmt *s;
     int rc = ge_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers WHERE name = ?", &s, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        if (out)
-            ge_layer_from_row(s, out);
+        if (out) ge_layer_from_row(s, out);
         rc = GE_OK;
     } else if (rc == SQLITE_DONE) {
         rc = ge_err_set(err, GE_ENOENT, "layer '%s' does not exist", name);
@@ -655,11 +624,9 @@ int ge_store_layer_get(ge_store *st, const char *name, ge_layer_info *out, ge_er
 {
     ge_conn *c;
     int rc = ge_layer_name_check(name, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_layer_get_conn(c, name, out, err);
     ge_store_release(st, c);
     return rc;
@@ -671,16 +638,13 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
     ge_conn *c;
     sqlite3_stmt *s = NULL;
     int rc = ge_layer_name_check(name, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     /* One read transaction: the metadata check and the rows come from the
      * same snapshot even while an import commits. */
     rc = ge_exec(c, "BEGIN", err);
-    if (rc == GE_OK)
-        rc = ge_layer_get_conn(c, name, NULL, err);
+    if (rc == GE_OK) rc = ge_layer_get_conn(c, name, NULL, err);
     if (rc == GE_OK) {
         snprintf(sql, sizeof sql,
                  "SELECT fid, AsBinary(geometry), props FROM \"ref_%s\" ORDER BY fid", name);
@@ -688,8 +652,7 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
     }
     while (rc == GE_OK) {
         int step = sqlite3_step(s);
-        if (step == SQLITE_DONE)
-            break;
+        if (step == SQLITE_DONE) break;
         if (step != SQLITE_ROW) {
             rc = ge_sqlite_err(err, c->db, step, "reading features");
             break;
@@ -698,8 +661,7 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
                 (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2));
     }
     sqlite3_finalize(s);
-    if (!sqlite3_get_autocommit(c->db))
-        ge_exec(c, "COMMIT", NULL);
+    if (!sqlite3_get_autocommit(c->db)) ge_exec(c, "COMMIT", NULL);
     ge_store_release(st, c);
     return rc;
 }
@@ -710,8 +672,7 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
 static int ge_wkb_base_type(const unsigned char *wkb, size_t len)
 {
     uint32_t t;
-    if (!wkb || len < 5 || wkb[0] > 1)
-        return 0;
+    if (!wkb || len < 5 || wkb[0] > 1) return 0;
     if (wkb[0] == 1)
         t = (uint32_t)wkb[1] | (uint32_t)wkb[2] << 8 | (uint32_t)wkb[3] << 16 |
             (uint32_t)wkb[4] << 24;
@@ -724,16 +685,14 @@ static int ge_wkb_base_type(const unsigned char *wkb, size_t len)
 
 static const char *ge_geometry_type_name(unsigned types)
 {
-    static const char *const names[] = {"Geometry",   "Point",           "LineString",
-                                        "Polygon",    "MultiPoint",      "MultiLineString",
-                                        "MultiPolygon", "GeometryCollection"};
+    static const char *const names[] = {
+        "Geometry",   "Point",           "LineString",   "Polygon",
+        "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"};
     for (int t = 1; t <= 7; t++)
-        if (types == (1u << t))
-            return names[t];
+        if (types == (1u << t)) return names[t];
     /* Single and multi parts of one kind: the multi type describes both. */
     for (int t = 1; t <= 3; t++)
-        if (types == ((1u << t) | (1u << (t + 3))))
-            return names[t + 3];
+        if (types == ((1u << t) | (1u << (t + 3)))) return names[t + 3];
     return names[0];
 }
 
@@ -759,8 +718,7 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
     snprintf(table, sizeof table, "ref_%s", name);
     rc = ge_query_int(b->c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
                       table, &exists, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (exists) {
         snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", table);
         return ge_exec(b->c, sql, err);
@@ -772,25 +730,22 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
              "CHECK (json_valid(props) AND json_type(props) = 'object'))",
              table);
     rc = ge_exec(b->c, sql, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     /* SpatiaLite reports failure by returning 0 */
     static const char *const steps[] = {
         "SELECT AddGeometryColumn(?1, 'geometry', ?2, 'GEOMETRY', 'XY', 1)",
         "SELECT CreateSpatialIndex(?1, 'geometry')"};
     for (size_t i = 0; i < 2; i++) {
         rc = ge_prepare(b->c, steps[i], &s, err);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         sqlite3_bind_text(s, 1, table, -1, SQLITE_TRANSIENT);
-        if (i == 0)
-            sqlite3_bind_int(s, 2, b->st->srid);
+        if (i == 0) sqlite3_bind_int(s, 2, b->st->srid);
         rc = sqlite3_step(s);
         if (rc != SQLITE_ROW || sqlite3_column_int(s, 0) != 1) {
-            rc = rc == SQLITE_ROW ? ge_err_set(err, GE_EIO, "store: %s failed for %s",
-                                               i == 0 ? "AddGeometryColumn" : "CreateSpatialIndex",
-                                               table)
-                                  : ge_sqlite_err(err, b->c->db, rc, "creating a layer table");
+            rc = rc == SQLITE_ROW
+                     ? ge_err_set(err, GE_EIO, "store: %s failed for %s",
+                                  i == 0 ? "AddGeometryColumn" : "CreateSpatialIndex", table)
+                     : ge_sqlite_err(err, b->c->db, rc, "creating a layer table");
             sqlite3_finalize(s);
             return rc;
         }
@@ -808,15 +763,13 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     double bbox[4] = {0, 0, 0, 0};
     int rc;
 
-    if (!b->has_layer)
-        return GE_OK;
+    if (!b->has_layer) return GE_OK;
     snprintf(sql, sizeof sql,
              "SELECT min(MbrMinX(geometry)), min(MbrMinY(geometry)), max(MbrMaxX(geometry)), "
              "max(MbrMaxY(geometry)) FROM \"ref_%s\"",
              li->name);
     rc = ge_prepare(b->c, sql, &s, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         rc = ge_sqlite_err(err, b->c->db, rc, "computing the layer extent");
@@ -841,8 +794,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
                     "source = excluded.source, attribution = excluded.attribution, "
                     "imported_at = excluded.imported_at, version = layers.version + 1",
                     &s, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     sqlite3_bind_text(s, 1, li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, li->title[0] ? li->title : li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, li->description, -1, SQLITE_TRANSIENT);
@@ -869,11 +821,9 @@ int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
     int rc;
 
     *out = NULL;
-    if (st->readonly)
-        return ge_err_set(err, GE_EINVAL, "store '%s' is open read-only", st->path);
+    if (st->readonly) return ge_err_set(err, GE_EINVAL, "store '%s' is open read-only", st->path);
     b = calloc(1, sizeof *b);
-    if (!b)
-        return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    if (!b) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     b->st = st;
     /* One writer at a time: wait here rather than spin in SQLite's busy
      * handler. Other processes are still kept out by BEGIN IMMEDIATE. */
@@ -884,8 +834,7 @@ int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
     pthread_mutex_unlock(&st->mu);
 
     rc = ge_store_acquire(st, &b->c, err);
-    if (rc == GE_OK)
-        rc = ge_exec(b->c, "BEGIN IMMEDIATE", err);
+    if (rc == GE_OK) rc = ge_exec(b->c, "BEGIN IMMEDIATE", err);
     if (rc < 0) {
         ge_err_prefix(err, "starting an import");
         ge_import_batch_abort(b);
@@ -900,11 +849,9 @@ int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err 
 {
     char sql[160];
     int rc = ge_layer_name_check(meta->name, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_batch_alive(b, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     for (size_t i = 0; i < b->ndone; i++)
         if (strcmp(b->done[i], meta->name) == 0)
             return ge_err_set(err, GE_ECONFLICT, "layer '%s' is written twice in one import",
@@ -913,8 +860,7 @@ int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err 
         return ge_err_set(err, GE_ECONFLICT, "layer '%s' is written twice in one import",
                           meta->name);
     rc = ge_layer_finish(b, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
 
     rc = ge_layer_table_reset(b, meta->name, err);
     if (rc == GE_OK) {
@@ -925,7 +871,7 @@ int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err 
         rc = ge_prepare(b->c, sql, &b->insert, err);
     }
     if (rc == GE_OK) {
-        char (*nd)[64] = realloc(b->done, (b->ndone + 1) * sizeof *nd);
+        char(*nd)[64] = realloc(b->done, (b->ndone + 1) * sizeof *nd);
         if (!nd)
             rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
         else {
@@ -968,7 +914,7 @@ int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb
         const char *why = sqlite3_errmsg(b->c->db);
         if ((rc & 0xff) == SQLITE_CONSTRAINT)
             why = strstr(why, "NOT NULL") ? "geometry is not valid WKB"
-                                           : "properties are not a JSON object";
+                                          : "properties are not a JSON object";
         rc = ge_err_set(err, code, "layer '%s': feature %lld: %s%s", b->layer.name,
                         (long long)b->count + 1, why,
                         sqlite3_get_autocommit(b->c->db) ? " (the import was rolled back)" : "");
@@ -985,8 +931,7 @@ static void ge_batch_free(ge_import_batch *b)
     ge_store *st = b->st;
     sqlite3_finalize(b->insert);
     if (b->c) {
-        if (!sqlite3_get_autocommit(b->c->db))
-            ge_exec(b->c, "ROLLBACK", NULL);
+        if (!sqlite3_get_autocommit(b->c->db)) ge_exec(b->c, "ROLLBACK", NULL);
         ge_store_release(st, b->c);
     }
     pthread_mutex_lock(&st->mu);
@@ -1000,18 +945,14 @@ static void ge_batch_free(ge_import_batch *b)
 int ge_import_batch_commit(ge_import_batch *b, ge_err *err)
 {
     int rc = ge_batch_alive(b, err);
-    if (rc == GE_OK)
-        rc = ge_layer_finish(b, err);
-    if (rc == GE_OK)
-        rc = ge_exec(b->c, "COMMIT", err);
-    if (rc < 0)
-        ge_err_prefix(err, "committing the import");
+    if (rc == GE_OK) rc = ge_layer_finish(b, err);
+    if (rc == GE_OK) rc = ge_exec(b->c, "COMMIT", err);
+    if (rc < 0) ge_err_prefix(err, "committing the import");
     ge_batch_free(b); /* rolls back if the commit did not happen */
     return rc;
 }
 
 void ge_import_batch_abort(ge_import_batch *b)
 {
-    if (b)
-        ge_batch_free(b);
+    if (b) ge_batch_free(b);
 }

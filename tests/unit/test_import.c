@@ -31,7 +31,7 @@
 /* ---- helpers -------------------------------------------------------------- */
 
 typedef struct report_log {
-    int progress;  /* final == false */
+    int progress;     /* final == false */
     char text[16384]; /* final lines, '\n'-separated */
 } report_log;
 
@@ -52,8 +52,7 @@ static ge_store *open_store(const char *path, int srid)
     ge_store_opts o = {.path = path, .srid = srid};
     ge_store *st = NULL;
     ge_err err = {0};
-    if (ge_store_open(&st, &o, &err) != GE_OK)
-        fail_msg("ge_store_open(%s): %s", path, err.msg);
+    if (ge_store_open(&st, &o, &err) != GE_OK) fail_msg("ge_store_open(%s): %s", path, err.msg);
     return st;
 }
 
@@ -67,16 +66,14 @@ static int run_import(ge_store *st, const char *source, const char *mapping, con
                         .boundary_path = boundary,
                         .report = log ? report_cb : NULL,
                         .report_ud = log};
-    if (log)
-        memset(log, 0, sizeof *log);
+    if (log) memset(log, 0, sizeof *log);
     return ge_import_run(st, &o, res, err);
 }
 
 static const ge_import_layer_result *result_of(const ge_import_result *res, const char *layer)
 {
     for (size_t i = 0; i < res->nlayers; i++)
-        if (strcmp(res->layers[i].layer, layer) == 0)
-            return &res->layers[i];
+        if (strcmp(res->layers[i].layer, layer) == 0) return &res->layers[i];
     fail_msg("no result for layer %s", layer);
     return NULL;
 }
@@ -154,8 +151,7 @@ static void digest_add(digest *d, const void *p, size_t n)
         d->h = (d->h ^ b[i]) * 0x100000001b3ull;
 }
 
-static int digest_cb(void *ud, int64_t fid, const unsigned char *wkb, size_t len,
-                     const char *props)
+static int digest_cb(void *ud, int64_t fid, const unsigned char *wkb, size_t len, const char *props)
 {
     digest_add(ud, &fid, sizeof fid);
     digest_add(ud, wkb, len);
@@ -218,8 +214,7 @@ static int osm_setup(void **state)
     int rc;
 
     osm.osm = ts_shared_osm();
-    if (!osm.osm)
-        return 0;
+    if (!osm.osm) return 0;
     snprintf(osm.dir, sizeof osm.dir, "%s", ts_tmpdir("import-osm"));
     snprintf(osm.path, sizeof osm.path, "%s/geo.sqlite", osm.dir);
     osm.st = open_store(osm.path, 25833);
@@ -242,20 +237,19 @@ static int osm_teardown(void **state)
     return 0;
 }
 
-#define NEED_OSM()                                                   \
-    do {                                                             \
-        if (!osm.osm) {                                              \
-            fprintf(stderr, "SKIP: the shared OSM extract is absent\n"); \
-            skip();                                                  \
-        }                                                            \
+#define NEED_OSM()                                                                                 \
+    do {                                                                                           \
+        if (!osm.osm) {                                                                            \
+            fprintf(stderr, "SKIP: the shared OSM extract is absent\n");                           \
+            skip();                                                                                \
+        }                                                                                          \
     } while (0)
 
 static int64_t count_of(const char *layer)
 {
     ge_layer_info li;
     ge_err err = {0};
-    if (ge_store_layer_get(osm.st, layer, &li, &err) != GE_OK)
-        fail_msg("%s", err.msg);
+    if (ge_store_layer_get(osm.st, layer, &li, &err) != GE_OK) fail_msg("%s", err.msg);
     assert_int_equal(li.feature_count, result_of(&osm.res, layer)->count);
     return li.feature_count;
 }
@@ -265,13 +259,14 @@ static void test_osm_counts(void **state)
     NEED_OSM();
     /* the true counts, from ogrinfo on the extract (data/README.md) */
     assert_int_equal(count_of("hydrants"), 46);
-    assert_in_range(count_of("buildings"), 3700, 3740);  /* 3,720 building polygons */
-    assert_in_range(count_of("trees"), 2860, 2870);      /* 2,866 natural=tree */
+    assert_in_range(count_of("buildings"), 3700, 3740); /* 3,720 building polygons */
+    assert_in_range(count_of("trees"), 2860, 2870);     /* 2,866 natural=tree */
     assert_int_equal(count_of("boundary"), 1);
     assert_in_range(count_of("street_space"), 1, 500);
     assert_in_range(count_of("junctions"), 101, 400);
-    assert_in_range(count_of("cycleways"), 234, 400);    /* 144 ways + sides of 90 roads */
-    assert_in_range(count_of("addresses"), 1400, 2700);  /* 1,470 points + 1,205 areas, less repeats */
+    assert_in_range(count_of("cycleways"), 234, 400); /* 144 ways + sides of 90 roads */
+    assert_in_range(count_of("addresses"), 1400,
+                    2700); /* 1,470 points + 1,205 areas, less repeats */
     assert_in_range(count_of("roads"), 600, 1500);
     assert_in_range(count_of("landuse"), 250, 350);
     assert_in_range(count_of("water"), 1, 20);
@@ -307,8 +302,7 @@ static void test_osm_metadata_and_coordinates(void **state)
         assert_int_equal(li->version, 1);
         assert_string_equal(li->attribution, "(c) OpenStreetMap contributors");
         assert_string_equal(li->source, "berlin-borsigwalde.osm.pbf");
-        if (li->feature_count == 0)
-            continue;
+        if (li->feature_count == 0) continue;
         /* ETRS89 / UTM 33N metres: Borsigwalde lies at about 384-387 km E, 5,826-5,829 km N */
         if (!(li->bbox[0] > 383000 && li->bbox[2] < 388000 && li->bbox[1] > 5825000 &&
               li->bbox[3] < 5830000))
@@ -574,8 +568,7 @@ static void test_osm_failed_import_leaves_store(void **state)
     assert_int_equal(res.nlayers, 0);
     assert_int_equal(store_digest(osm.st), before);
 
-    assert_int_equal(run_import(osm.st, truncated, osm_mapping(), NULL, &res, NULL, &err),
-                     GE_EIO);
+    assert_int_equal(run_import(osm.st, truncated, osm_mapping(), NULL, &res, NULL, &err), GE_EIO);
     assert_non_null(strstr(err.msg, "truncated.osm.pbf"));
     assert_int_equal(store_digest(osm.st), before);
 
@@ -675,19 +668,20 @@ static void test_city_geopackage(void **state)
     first_point fp = {0};
 
     write_city_gpkg(gpkg);
-    write_file(mapping, "{\n"
-                        "  \"attribution\": \"Stadt Musterstadt\",\n"
-                        "  \"layers\": {\n"
-                        "    \"hydrants\": {\n"
-                        "      \"title\": \"Hydranten der Stadt\",\n"
-                        "      \"source\": \"hydranten\",\n"
-                        "      \"where\": \"art <> 'ausser Betrieb'\",\n"
-                        "      \"geometry\": \"point\",\n"
-                        "      \"properties\": {\"type\": \"art\", \"ref\": \"nummer\",\n"
-                        "                     \"ref_text\": {\"field\": \"nummer\", \"type\": \"string\"}}\n"
-                        "    }\n"
-                        "  }\n"
-                        "}\n");
+    write_file(mapping,
+               "{\n"
+               "  \"attribution\": \"Stadt Musterstadt\",\n"
+               "  \"layers\": {\n"
+               "    \"hydrants\": {\n"
+               "      \"title\": \"Hydranten der Stadt\",\n"
+               "      \"source\": \"hydranten\",\n"
+               "      \"where\": \"art <> 'ausser Betrieb'\",\n"
+               "      \"geometry\": \"point\",\n"
+               "      \"properties\": {\"type\": \"art\", \"ref\": \"nummer\",\n"
+               "                     \"ref_text\": {\"field\": \"nummer\", \"type\": \"string\"}}\n"
+               "    }\n"
+               "  }\n"
+               "}\n");
     if (run_import(st, gpkg, mapping, NULL, &res, log, &err) != GE_OK)
         fail_msg("import: %s", err.msg);
     assert_int_equal(res.nlayers, 1);
@@ -717,7 +711,8 @@ static const char *const zones_geojson =
     "  \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[13.31, 52.58], [13.311, 52.581],"
     " [13.311, 52.58], [13.31, 52.581], [13.31, 52.58]]]}},\n"
     " {\"type\": \"Feature\", \"properties\": {\"name\": \"line\"},\n"
-    "  \"geometry\": {\"type\": \"LineString\", \"coordinates\": [[13.3, 52.58], [13.31, 52.58]]}},\n"
+    "  \"geometry\": {\"type\": \"LineString\", \"coordinates\": [[13.3, 52.58], [13.31, "
+    "52.58]]}},\n"
     " {\"type\": \"Feature\", \"properties\": {\"name\": \"empty\"}, \"geometry\": null}\n"
     "]}\n";
 
@@ -733,9 +728,10 @@ static void test_city_geojson_validity_and_kinds(void **state)
     layer_geoms z;
 
     write_file(src, zones_geojson);
-    write_file(mapping, "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-                        " \"properties\": {\"name\": \"name\","
-                        " \"width\": {\"field\": \"breite\", \"type\": \"number\"}}}}}");
+    write_file(mapping,
+               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+               " \"properties\": {\"name\": \"name\","
+               " \"width\": {\"field\": \"breite\", \"type\": \"number\"}}}}}");
     if (run_import(st, src, mapping, NULL, &res, NULL, &err) != GE_OK)
         fail_msg("import: %s", err.msg);
     assert_int_equal(res.layers[0].count, 2);
@@ -754,7 +750,8 @@ static void test_city_geojson_validity_and_kinds(void **state)
     assert_true(fabs(x - 384812.769) < 1.0 && fabs(y - 5826907.989) < 1.0);
     assert_string_equal(z.props[0], "{\"name\":\"A\",\"width\":3.5}");
     assert_string_equal(z.props[1], "{\"name\":\"bowtie\"}"); /* "viel" is no number */
-    assert_int_equal(GEOSGeomTypeId_r(gh, z.g[1]), GEOS_MULTIPOLYGON); /* the bowtie: two triangles */
+    assert_int_equal(GEOSGeomTypeId_r(gh, z.g[1]),
+                     GEOS_MULTIPOLYGON); /* the bowtie: two triangles */
     free_layer(&z);
     GEOS_finish_r(gh);
     ge_import_result_free(&res);
@@ -777,21 +774,26 @@ static void test_boundary_file_and_extent(void **state)
     double area = 0;
 
     write_file(src, zones_geojson);
-    write_file(bfile, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
-                      " \"properties\": {\"name\": \"Musterstadt\"}, \"geometry\": {\"type\": \"Polygon\","
-                      " \"coordinates\": [[[13.29, 52.57], [13.33, 52.57], [13.33, 52.6], [13.29, 52.6],"
-                      " [13.29, 52.57]]]}}]}");
-    write_file(mapping, "{\"layers\": {"
-                        "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
-                        "\"boundary\": {\"derive\": \"boundary\", \"source\": \"zonen\","
-                        "  \"where\": \"name = 'no such'\", \"properties\": {\"name\": \"name\"}}}}");
+    write_file(bfile,
+               "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+               " \"properties\": {\"name\": \"Musterstadt\"}, \"geometry\": {\"type\": \"Polygon\","
+               " \"coordinates\": [[[13.29, 52.57], [13.33, 52.57], [13.33, 52.6], [13.29, 52.6],"
+               " [13.29, 52.57]]]}}]}");
+    write_file(mapping,
+               "{\"layers\": {"
+               "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
+               "\"boundary\": {\"derive\": \"boundary\", \"source\": \"zonen\","
+               "  \"where\": \"name = 'no such'\", \"properties\": {\"name\": \"name\"}}}}");
 
     /* with a boundary file: its polygon */
     const char *sources[] = {src};
-    ge_import_opts o = {.sources = sources, .nsources = 1, .mapping_path = mapping,
-                        .boundary_path = bfile, .report = report_cb, .report_ud = log};
-    if (ge_import_run(st, &o, &res, &err) != GE_OK)
-        fail_msg("import: %s", err.msg);
+    ge_import_opts o = {.sources = sources,
+                        .nsources = 1,
+                        .mapping_path = mapping,
+                        .boundary_path = bfile,
+                        .report = report_cb,
+                        .report_ud = log};
+    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_int_equal(result_of(&res, "boundary")->count, 1);
     b = load_layer(st, gh, "boundary");
     GEOSArea_r(gh, b.g[0], &area);
@@ -803,8 +805,7 @@ static void test_boundary_file_and_extent(void **state)
     /* without: the extent of the data, with a warning */
     o.boundary_path = NULL;
     memset(log, 0, sizeof *log);
-    if (ge_import_run(st, &o, &res, &err) != GE_OK)
-        fail_msg("import: %s", err.msg);
+    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_non_null(strstr(log->text, "boundary: WARNING"));
     assert_false(result_of(&res, "boundary")->missing);
     b = load_layer(st, gh, "boundary");
@@ -859,20 +860,26 @@ static void test_mapping_errors(void **state)
         {"{\"layers\": {\"j\": {\"derive\": \"junctions\", \"source\": \"l\", \"areas\": {}}}}",
          GE_EINVAL,
          {"layers.j: unknown key 'areas'", "min_degree", NULL}},
-        {"{\"layers\": {\n  \"h\": {\"source\": \"s\",,}\n}}", GE_EINVAL,
+        {"{\"layers\": {\n  \"h\": {\"source\": \"s\",,}\n}}",
+         GE_EINVAL,
          {"bad.json: line 2, column", NULL, NULL}},
         {"{\"layers\": {\"h\": {\"source\": \"s\", \"geometry\": \"point\", \"where\": 5}}}",
          GE_EINVAL,
          {"layers.h.where: want a string, got a number", NULL, NULL}},
-        {"{\"layers\": {\"Hydranten\": {\"source\": \"s\", \"geometry\": \"point\"}}}", GE_EINVAL,
+        {"{\"layers\": {\"Hydranten\": {\"source\": \"s\", \"geometry\": \"point\"}}}",
+         GE_EINVAL,
          {"layers.Hydranten: 'Hydranten' is not a valid layer name", NULL, NULL}},
-        {"{\"layers\": {\"h\": {\"source\": \"s\", \"geometry\": \"area\"}}}", GE_EINVAL,
+        {"{\"layers\": {\"h\": {\"source\": \"s\", \"geometry\": \"area\"}}}",
+         GE_EINVAL,
          {"layers.h.geometry: unknown geometry 'area'", NULL, NULL}},
-        {"{\"layers\": {\"h\": {\"source\": \"s\"}}}", GE_EINVAL,
+        {"{\"layers\": {\"h\": {\"source\": \"s\"}}}",
+         GE_EINVAL,
          {"layers.h: 'geometry' is missing", NULL, NULL}},
-        {"{\"layers\": {\"h\": {\"geometry\": \"point\"}}}", GE_EINVAL,
+        {"{\"layers\": {\"h\": {\"geometry\": \"point\"}}}",
+         GE_EINVAL,
          {"layers.h: 'source' is missing", NULL, NULL}},
-        {"{\"layers\": {\"h\": {\"derive\": \"magic\", \"source\": \"s\"}}}", GE_EINVAL,
+        {"{\"layers\": {\"h\": {\"derive\": \"magic\", \"source\": \"s\"}}}",
+         GE_EINVAL,
          {"layers.h.derive: unknown derivation 'magic'", NULL, NULL}},
         {"{\"layers\": {\"j\": {\"derive\": \"junctions\", \"source\": \"l\", \"geometry\": "
          "\"line\"}}}",
@@ -882,7 +889,9 @@ static void test_mapping_errors(void **state)
          " \"h\": {\"source\": \"t\", \"geometry\": \"point\"}}}",
          GE_EINVAL,
          {"bad.json: line 1", "duplicate", NULL}},
-        {"{\"layers\": {}}", GE_EINVAL, {"layers: want an object with at least one layer", NULL, NULL}},
+        {"{\"layers\": {}}",
+         GE_EINVAL,
+         {"layers: want an object with at least one layer", NULL, NULL}},
         {"[1, 2]", GE_EINVAL, {"want a JSON object at the top", NULL, NULL}},
     };
 
@@ -926,7 +935,8 @@ static void test_source_errors(void **state)
     FILE *f;
 
     write_file(src, zones_geojson);
-    write_file(mapping, "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"}}}");
+    write_file(mapping,
+               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_OK);
     ge_import_result_free(&res);
     uint64_t before = store_digest(st);
@@ -948,12 +958,14 @@ static void test_source_errors(void **state)
     assert_non_null(strstr(err.msg, "cannot open"));
 
     /* a filter OGR cannot parse, a property field the source lacks */
-    write_file(mapping, "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-                        " \"where\": \"name ===\"}}}");
+    write_file(mapping,
+               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+               " \"where\": \"name ===\"}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "layers.zones.where"));
-    write_file(mapping, "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-                        " \"properties\": {\"n\": \"nmae\"}}}}");
+    write_file(mapping,
+               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+               " \"properties\": {\"n\": \"nmae\"}}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "layers.zones.properties.n"));
     assert_non_null(strstr(err.msg, "no field 'nmae'"));
@@ -988,8 +1000,7 @@ static void test_osm_mapping_and_numbers(void **state)
     ge_err err = {0};
     double v = 0;
 
-    if (ge_import_mapping_load(osm_mapping(), &m, &err) != GE_OK)
-        fail_msg("%s", err.msg);
+    if (ge_import_mapping_load(osm_mapping(), &m, &err) != GE_OK) fail_msg("%s", err.msg);
     assert_int_equal(m->nlayers, 12);
     assert_non_null(strstr(m->osm_config, "data/layers/osmconf.ini"));
     assert_true(ge_import_mapping_class_width(m, "residential") > 3.0);

@@ -40,8 +40,7 @@ static ge_store *open_store(const char *path, int srid)
     ge_store *st = NULL;
     ge_err err = {0};
     int rc = ge_store_open(&st, &o, &err);
-    if (rc != GE_OK)
-        fail_msg("ge_store_open(%s): %s", path, err.msg);
+    if (rc != GE_OK) fail_msg("ge_store_open(%s): %s", path, err.msg);
     return st;
 }
 
@@ -78,14 +77,13 @@ static void import_points(ge_store *st, const char *name, int n, int gen)
     ge_err err = {0};
     assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
     write_points(b, name, n, gen);
-    if (ge_import_batch_commit(b, &err) != GE_OK)
-        fail_msg("commit: %s", err.msg);
+    if (ge_import_batch_commit(b, &err) != GE_OK) fail_msg("commit: %s", err.msg);
 }
 
 typedef struct scan_acc {
     int64_t n, last_fid;
-    int gen;          /* -1 until the first feature */
-    bool mixed_gen;   /* features of two imports in one scan */
+    int gen;        /* -1 until the first feature */
+    bool mixed_gen; /* features of two imports in one scan */
     bool out_of_order;
     unsigned char first_wkb[21];
     char first_props[64];
@@ -96,12 +94,10 @@ static int scan_cb(void *ud, int64_t fid, const unsigned char *wkb, size_t len, 
     scan_acc *a = ud;
     const char *g = strstr(props, "\"gen\":");
     int gen = g ? atoi(g + 6) : -2;
-    if (fid <= a->last_fid)
-        a->out_of_order = true;
+    if (fid <= a->last_fid) a->out_of_order = true;
     a->last_fid = fid;
     if (a->n == 0) {
-        if (len == sizeof a->first_wkb)
-            memcpy(a->first_wkb, wkb, len);
+        if (len == sizeof a->first_wkb) memcpy(a->first_wkb, wkb, len);
         snprintf(a->first_props, sizeof a->first_props, "%s", props);
         a->gen = gen;
     } else if (gen != a->gen) {
@@ -205,9 +201,8 @@ static void test_wal_and_pragmas(void **state)
 
 /* The tables each schema version must have. */
 static const char *const tables_v1[] = {"store_meta", "layers", NULL};
-static const char *const tables_v2[] = {"clients",     "drafts",           "cases",
-                                        "case_features", "case_events", "idempotency_keys",
-                                        NULL};
+static const char *const tables_v2[] = {"clients",     "drafts",           "cases", "case_features",
+                                        "case_events", "idempotency_keys", NULL};
 static const char *const tables_v3[] = {"users", "sessions", NULL};
 static const char *const *const tables_by_version[] = {NULL, tables_v1, tables_v2, tables_v3};
 
@@ -239,8 +234,7 @@ static void test_migrations_from_each_version(void **state)
         o.path = path;
         assert_int_equal(ge_store_open_at_version(&st, &o, k, &err), GE_OK);
         assert_int_equal(ge_store_schema_version(st), k);
-        if (k >= 1)
-            import_points(st, "hydrants", 5, 1); /* data written by "an earlier release" */
+        if (k >= 1) import_points(st, "hydrants", 5, 1); /* data written by "an earlier release" */
         ge_store_close(st);
         check_tables(path, k);
 
@@ -521,8 +515,7 @@ static void *reader_main(void *p)
             continue;
         }
         /* generation g has 200 + 100 * (g % 2) features */
-        if (a.mixed_gen || a.out_of_order || a.n != 200 + 100 * (a.gen % 2))
-            ra->bad++;
+        if (a.mixed_gen || a.out_of_order || a.n != 200 + 100 * (a.gen % 2)) ra->bad++;
     }
     return NULL;
 }
