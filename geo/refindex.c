@@ -181,30 +181,19 @@ int ge_refindex_builder_layer(ge_refbuilder *b, const char *layer, ge_err *err)
     return ge_refbuilder_layer_get(b, layer, &l, err);
 }
 
-int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g, int64_t fid,
-                            json_t *props, ge_err *err)
+/* Appends one item to l; takes g and props, also on failure. */
+static int ge_refbuilder_push(ge_refbuilder *b, ge_reflayer *l, GEOSGeometry *g, int64_t fid,
+                              json_t *props, ge_err *err)
 {
     GEOSContextHandle_t h = b->snap->h;
-    ge_reflayer *l;
     ge_refitem *it;
     int rc, np;
 
-    if (!g) {
-        rc = ge_err_set(err, GE_EINVAL, "layer '%s': item %lld has no geometry", layer,
-                        (long long)fid);
-        goto err;
-    }
-    rc = ge_refbuilder_layer_get(b, layer, &l, err);
-    if (rc < 0) goto err;
-    if (GEOSisEmpty_r(h, g) == 1) {
-        rc = GE_OK;
-        goto err; /* dropped, see refindex.h */
-    }
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
         ge_refitem *v = realloc(l->items, cap * sizeof *v);
         if (!v) {
-            rc = ge_err_set(err, GE_ENOMEM, "out of memory for layer '%s'", layer);
+            rc = ge_err_set(err, GE_ENOMEM, "out of memory for layer '%s'", l->name);
             goto err;
         }
         l->items = v;
@@ -215,7 +204,7 @@ int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g
     /* Also makes GEOS compute and keep the envelope now, before other
      * threads read the geometry. */
     if (!GEOSGeom_getExtent_r(h, g, &it->minx, &it->miny, &it->maxx, &it->maxy)) {
-        rc = ge_err_set(err, GE_EINTERNAL, "layer '%s': item %lld has no extent", layer,
+        rc = ge_err_set(err, GE_EINTERNAL, "layer '%s': item %lld has no extent", l->name,
                         (long long)fid);
         goto err;
     }
@@ -229,7 +218,94 @@ int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g
     l->n++;
     return GE_OK;
 err:
-    if (g) GEOSGeom_destroy_r(h, g);
+    GEOSGeom_destroy_r(h, g);
+    json_decref(props);
+    return rc;
+}
+
+/*
+ * Cuts a big line or polygon into pieces of at most GE_REFINDEX_PIECE_POINTS
+ * vertices by halving its box along the longer side (what PostGIS's
+ * ST_Subdivide does) and pushes each piece as an item with the feature's fid.
+ * Why: street space derived from a road network is one polygon of ~20,000
+ * vertices; every overlay with it (the part of a skip outside the street
+ * space) would cost a millisecond, while with pieces only the few near the
+ * drawing take part. Unions, overlaps and distances over the pieces equal
+ * those over the whole. Takes g; props stays the caller's.
+ */
+static int ge_refbuilder_subdivide(ge_refbuilder *b, ge_reflayer *l, GEOSGeometry *g, int dim,
+                                   int64_t fid, json_t *props, int depth, ge_err *err)
+{
+    GEOSContextHandle_t h = b->snap->h;
+    int type = GEOSGeomTypeId_r(h, g), rc = GE_OK;
+    double x0, y0, x1, y1;
+
+    if (type >= GEOS_MULTIPOINT) {
+        /* Parts one by one; overlay results may hold stray lower-dimension bits. */
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; rc == GE_OK && i < n; i++) {
+            const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+            GEOSGeometry *copy;
+            if (GEOSGeom_getDimensions_r(h, part) != dim || GEOSisEmpty_r(h, part) == 1) continue;
+            copy = GEOSGeom_clone_r(h, part);
+            rc = copy ? ge_refbuilder_subdivide(b, l, copy, dim, fid, props, depth, err)
+                      : ge_err_set(err, GE_ENOMEM, "out of memory");
+        }
+        GEOSGeom_destroy_r(h, g);
+        return rc;
+    }
+    if (GEOSGetNumCoordinates_r(h, g) <= GE_REFINDEX_PIECE_POINTS || depth >= 24)
+        return ge_refbuilder_push(b, l, g, fid, json_incref(props), err);
+    if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1)) {
+        GEOSGeom_destroy_r(h, g);
+        return ge_err_set(err, GE_EINTERNAL, "layer '%s': item %lld has no extent", l->name,
+                          (long long)fid);
+    }
+    for (int half = 0; rc == GE_OK && half < 2; half++) {
+        bool wide = x1 - x0 >= y1 - y0;
+        double mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
+        GEOSGeometry *rect =
+            wide ? GEOSGeom_createRectangle_r(h, half ? mx : x0, y0, half ? x1 : mx, y1)
+                 : GEOSGeom_createRectangle_r(h, x0, half ? my : y0, x1, half ? y1 : my);
+        /* A real overlay, not GEOSClipByRect: that one may return invalid
+         * polygons, and pieces must be valid for covers and differences. */
+        GEOSGeometry *piece = rect ? GEOSIntersection_r(h, g, rect) : NULL;
+        if (rect) GEOSGeom_destroy_r(h, rect);
+        if (!piece)
+            rc = ge_err_set(err, GE_EINTERNAL, "layer '%s': cannot cut item %lld: %s", l->name,
+                            (long long)fid, ge_geos_last_error(h));
+        else if (GEOSisEmpty_r(h, piece) == 1)
+            GEOSGeom_destroy_r(h, piece);
+        else
+            rc = ge_refbuilder_subdivide(b, l, piece, dim, fid, props, depth + 1, err);
+    }
+    GEOSGeom_destroy_r(h, g);
+    return rc;
+}
+
+int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g, int64_t fid,
+                            json_t *props, ge_err *err)
+{
+    GEOSContextHandle_t h = b->snap->h;
+    ge_reflayer *l;
+    int rc, dim;
+
+    if (!g) {
+        json_decref(props);
+        return ge_err_set(err, GE_EINVAL, "layer '%s': item %lld has no geometry", layer,
+                          (long long)fid);
+    }
+    rc = ge_refbuilder_layer_get(b, layer, &l, err);
+    if (rc < 0 || GEOSisEmpty_r(h, g) == 1) {
+        /* an empty geometry is dropped, see refindex.h */
+        GEOSGeom_destroy_r(h, g);
+        json_decref(props);
+        return rc;
+    }
+    dim = GEOSGeom_getDimensions_r(h, g);
+    if (dim == 0 || GEOSGetNumCoordinates_r(h, g) <= GE_REFINDEX_PIECE_POINTS)
+        return ge_refbuilder_push(b, l, g, fid, props, err);
+    rc = ge_refbuilder_subdivide(b, l, g, dim, fid, props, 0, err);
     json_decref(props);
     return rc;
 }

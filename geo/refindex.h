@@ -20,8 +20,8 @@
  *   on first use and kept in a per-thread slot of the snapshot, freed with the
  *   snapshot. Small items (under GE_REFINDEX_PREPARE_MIN_POINTS vertices:
  *   hydrants, trees, most buildings) are not prepared at all; the plain GEOS
- *   predicate is as fast for them. Big ones (the boundary, long street-space
- *   polygons) gain an order of magnitude.
+ *   predicate is as fast for them. Big ones (the boundary, pieces of the
+ *   street space) gain an order of magnitude.
  * - Every GEOS call here takes the caller's context handle (one per thread).
  */
 #ifndef GE_REFINDEX_H
@@ -36,6 +36,10 @@
 #include "store.h"
 
 #define GE_REFINDEX_PREPARE_MIN_POINTS 32
+
+/* Lines and polygons with more vertices are cut into pieces of at most this
+ * many (see ge_refindex_builder_add). */
+#define GE_REFINDEX_PIECE_POINTS 256
 
 typedef struct ge_refitem {
     const GEOSGeometry *geom; /* store CRS; owned by the snapshot, read-only */
@@ -61,7 +65,10 @@ int ge_refindex_builder_layer(ge_refbuilder *b, const char *layer, ge_err *err);
 
 /* Adds an item to a layer (declared on first use). Takes ownership of g and
  * of the reference props (may be NULL), also when it fails. Empty geometries
- * are dropped: they cannot be found and constrain nothing. */
+ * are dropped: they cannot be found and constrain nothing. A line or polygon
+ * of more than GE_REFINDEX_PIECE_POINTS vertices becomes several items, its
+ * pieces, all with the same fid and props: queries then touch only the
+ * pieces near a drawing (like PostGIS's ST_Subdivide). */
 int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g, int64_t fid,
                             json_t *props, ge_err *err);
 
@@ -113,6 +120,7 @@ const ge_reflayer *ge_refsnap_layer_at(const ge_refsnap *s, size_t i);
 const ge_reflayer *ge_refsnap_layer(const ge_refsnap *s, const char *name);
 
 const char *ge_reflayer_name(const ge_reflayer *l);
+/* Items in the layer (pieces of cut features count one each). */
 size_t ge_reflayer_size(const ge_reflayer *l);
 const ge_refitem *ge_reflayer_item(const ge_reflayer *l, size_t i);
 

@@ -1,0 +1,412 @@
+/*
+ * test_rules_extract.c - the rule engine on the shared OSM extract: imported
+ * with data/layers/osm.json into a store in EPSG:25833, read into a
+ * reference snapshot, then a valid placement for each shipped service
+ * (searched along the real roads, not hard-coded), hydrant distances of
+ * 4.99, 5.00 and 5.01 m around a real hydrant sent as GeoJSON, and the time
+ * a validation takes on real data (printed, never asserted).
+ *
+ * Skips, visibly, when the extract is absent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "geojson_in.h"
+#include "geojson_out.h"
+#include "geos_ctx.h"
+#include "import.h"
+#include "refindex.h"
+#include "rules.h"
+#include "service.h"
+#include "store.h"
+#include "ts.h"
+
+static GEOSContextHandle_t H;
+static ge_refsnap *SNAP;
+static ge_services *SERVICES;
+static ge_date TODAY;
+
+static int setup(void **state)
+{
+    const char *osm = ts_shared_osm(), *dir;
+    const char *sources[1];
+    char mapping[4096], services[4096];
+    ge_store_opts so = {.srid = 25833};
+    ge_import_opts io = {0};
+    ge_import_result res = {0};
+    ge_store *st = NULL;
+    ge_err err = {0};
+
+    (void)state;
+    H = ge_geos_ctx();
+    TODAY = ge_date_from_ymd(2026, 7, 1);
+    if (!osm) return 0; /* every test skips */
+    dir = ts_tmpdir("rules-extract");
+    so.path = ts_path(dir, "store.sqlite");
+    if (ge_store_open(&st, &so, &err) != GE_OK) {
+        fprintf(stderr, "ge_store_open: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(mapping, sizeof mapping, "%s/data/layers/osm.json", ts_env("GE_SOURCE_DIR"));
+    sources[0] = osm;
+    io.sources = sources;
+    io.nsources = 1;
+    io.mapping_path = mapping;
+    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
+        ge_refindex_build_from_store(st, &SNAP, &err) != GE_OK) {
+        fprintf(stderr, "import: %s\n", err.msg);
+        ge_store_close(st);
+        return -1;
+    }
+    ge_import_result_free(&res);
+    ge_store_close(st);
+    snprintf(services, sizeof services, "%s/data/services", ts_env("GE_SOURCE_DIR"));
+    if (ge_services_load_dir(services, &SERVICES, &err) != GE_OK) {
+        fprintf(stderr, "services: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_refsnap_release(SNAP);
+    ge_services_free(SERVICES);
+    ge_crs_thread_cleanup();
+    ge_geos_thread_cleanup();
+    return 0;
+}
+
+#define NEED_EXTRACT()                                                                             \
+    do {                                                                                           \
+        if (!SNAP) skip();                                                                         \
+    } while (0)
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static json_t *validate_geom(const ge_service *svc, GEOSGeometry *g, int lead, int days)
+{
+    ge_feature item = {.geom = g};
+    ge_features fs = {.items = &item, .n = 1};
+    ge_period period = {TODAY + lead, TODAY + lead + days - 1};
+    ge_rules_input in;
+    json_t *report = NULL;
+    ge_err err = {0};
+
+    ge_rules_input_init(&in);
+    in.service = svc;
+    in.features = &fs;
+    in.srid = ge_refsnap_srid(SNAP);
+    in.today = TODAY;
+    in.period = &period;
+    if (ge_rules_validate(H, SNAP, &in, &report, &err) != GE_OK) fail_msg("validate: %s", err.msg);
+    return report;
+}
+
+static bool clean(const json_t *report)
+{
+    return json_is_true(json_object_get(report, "valid")) &&
+           json_array_size(json_object_get(report, "violations")) == 0;
+}
+
+/* A placement relative to one road segment: along = distance from the
+ * segment start, (u0, v0, u1, v1) a box in the segment's frame (u along,
+ * v to the left). */
+typedef struct frame {
+    double x, y, ux, uy; /* origin and unit direction */
+} frame;
+
+static void frame_point(const frame *f, double u, double v, double *x, double *y)
+{
+    *x = f->x + u * f->ux - v * f->uy;
+    *y = f->y + u * f->uy + v * f->ux;
+}
+
+static GEOSGeometry *frame_box(const frame *f, double u0, double v0, double u1, double v1)
+{
+    double xy[10];
+    frame_point(f, u0, v0, &xy[0], &xy[1]);
+    frame_point(f, u1, v0, &xy[2], &xy[3]);
+    frame_point(f, u1, v1, &xy[4], &xy[5]);
+    frame_point(f, u0, v1, &xy[6], &xy[7]);
+    xy[8] = xy[0], xy[9] = xy[1];
+    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(H, xy, 5, 0, 0);
+    return GEOSGeom_createPolygon_r(H, GEOSGeom_createLinearRing_r(H, seq), NULL, 0);
+}
+
+static GEOSGeometry *frame_line(const frame *f, double u0, double v0, double u1, double v1)
+{
+    double xy[4];
+    frame_point(f, u0, v0, &xy[0], &xy[1]);
+    frame_point(f, u1, v1, &xy[2], &xy[3]);
+    return GEOSGeom_createLineString_r(H, GEOSCoordSeq_copyFromBuffer_r(H, xy, 2, 0, 0));
+}
+
+typedef GEOSGeometry *(*make_fn)(const frame *f);
+
+static GEOSGeometry *make_skip(const frame *f)
+{
+    return frame_box(f, 3, 0.3, 7, 2.3); /* 4 x 2 m beside the centre line */
+}
+
+static GEOSGeometry *make_access(const frame *f)
+{
+    return frame_line(f, 5, 0.2, 5, 8.0); /* from the centre line out across the kerb */
+}
+
+static GEOSGeometry *make_stand(const frame *f)
+{
+    double x, y;
+    frame_point(f, 5, 1.5, &x, &y);
+    return GEOSGeom_createPointFromXY_r(H, x, y);
+}
+
+/* Tries the placement on segments of real roads (at least 10 m long) until
+ * one passes every rule; returns the report of that one, or NULL. */
+static json_t *find_valid_placement(const ge_service *svc, make_fn make, char *wkt, size_t n)
+{
+    const ge_reflayer *roads = ge_refsnap_layer(SNAP, "roads");
+    GEOSWKTWriter *w = GEOSWKTWriter_create_r(H);
+    json_t *found = NULL;
+
+    assert_non_null(roads);
+    GEOSWKTWriter_setRoundingPrecision_r(H, w, 3);
+    for (size_t i = 0; i < ge_reflayer_size(roads) && !found; i += 7) {
+        const GEOSGeometry *g = ge_reflayer_item(roads, i)->geom;
+        const GEOSGeometry *line =
+            GEOSGetNumGeometries_r(H, g) > 0 ? GEOSGetGeometryN_r(H, g, 0) : g;
+        const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(H, line);
+        unsigned size = 0;
+        if (!seq || !GEOSCoordSeq_getSize_r(H, seq, &size)) continue;
+        for (unsigned k = 0; k + 1 < size && !found; k++) {
+            double x0, y0, x1, y1, len;
+            GEOSCoordSeq_getXY_r(H, seq, k, &x0, &y0);
+            GEOSCoordSeq_getXY_r(H, seq, k + 1, &x1, &y1);
+            len = hypot(x1 - x0, y1 - y0);
+            if (len < 10) continue;
+            frame f = {x0, y0, (x1 - x0) / len, (y1 - y0) / len};
+            GEOSGeometry *cand = make(&f);
+            json_t *rep = validate_geom(svc, cand, 20, 3);
+            if (clean(rep)) {
+                char *s = GEOSWKTWriter_write_r(H, w, cand);
+                snprintf(wkt, n, "%s", s);
+                GEOSFree_r(H, s);
+                found = rep;
+            } else {
+                json_decref(rep);
+            }
+            GEOSGeom_destroy_r(H, cand);
+        }
+    }
+    GEOSWKTWriter_destroy_r(H, w);
+    return found;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_layers_present(void **state)
+{
+    static const char *const layers[] = {"boundary",  "buildings", "roads", "street_space",
+                                         "junctions", "hydrants",  "trees", "cycleways"};
+    (void)state;
+    NEED_EXTRACT();
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        const ge_reflayer *l = ge_refsnap_layer(SNAP, layers[i]);
+        if (!l || ge_reflayer_size(l) == 0) fail_msg("layer %s is missing or empty", layers[i]);
+    }
+    /* pedestrian_areas is what info-stand may name without the data having it */
+    size_t n = ge_services_check_layers(SERVICES, SNAP, NULL, NULL);
+    printf("services name %zu layer(s) the extract does not have\n", n);
+}
+
+static void test_valid_placement_per_service(void **state)
+{
+    static const struct {
+        const char *service;
+        make_fn make;
+    } runs[] = {
+        {"skip-container", make_skip},
+        {"construction-access", make_access},
+        {"info-stand", make_stand},
+    };
+    (void)state;
+    NEED_EXTRACT();
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char wkt[512] = "";
+        json_t *rep = find_valid_placement(ge_services_find(SERVICES, runs[i].service),
+                                           runs[i].make, wkt, sizeof wkt);
+        if (!rep) fail_msg("%s: no valid placement found along the roads", runs[i].service);
+        printf("%s: valid at %s\n", runs[i].service, wkt);
+        json_decref(rep);
+    }
+}
+
+/* A hydrant that stands in the street space, with room around it. */
+static const ge_refitem *street_hydrant(double *hx, double *hy)
+{
+    const ge_reflayer *hydrants = ge_refsnap_layer(SNAP, "hydrants");
+    const ge_reflayer *street = ge_refsnap_layer(SNAP, "street_space");
+    for (size_t i = 0; i < ge_reflayer_size(hydrants); i++) {
+        const ge_refitem *it = ge_reflayer_item(hydrants, i);
+        ge_refhits hits = {0};
+        bool in = false;
+        GEOSGeomGetX_r(H, it->geom, hx);
+        GEOSGeomGetY_r(H, it->geom, hy);
+        ge_reflayer_query(H, street, *hx, *hy, *hx, *hy, &hits, NULL);
+        for (size_t k = 0; k < hits.n && !in; k++)
+            in = GEOSIntersects_r(H, hits.v[k]->geom, it->geom) == 1;
+        ge_refhits_free(&hits);
+        if (in) return it;
+    }
+    return NULL;
+}
+
+static json_t *hydrant_violation(const json_t *report)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(report, "violations"), i, v)
+    {
+        if (!strcmp(json_string_value(json_object_get(v, "rule")), "hydrant-distance")) return v;
+    }
+    return NULL;
+}
+
+static void test_hydrant_distance_boundaries(void **state)
+{
+    const ge_service *skip = ge_services_find(SERVICES, "skip-container");
+    const ge_refitem *hydrant;
+    double hx, hy;
+    static const struct {
+        double d;
+        bool violation;
+    } cases[] = {{4.99, true}, {5.00, false}, {5.01, false}};
+    (void)state;
+    NEED_EXTRACT();
+    hydrant = street_hydrant(&hx, &hy);
+    assert_non_null(hydrant);
+    printf("hydrant %lld at (%.3f, %.3f)\n", (long long)hydrant->fid, hx, hy);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* A 2 x 4 m skip whose west edge is exactly d east of the hydrant,
+         * sent as GeoJSON in the store CRS as a form would. */
+        char doc[1024];
+        double x0 = hx + cases[i].d, y0 = hy - 1;
+        ge_geojson_in_opts o;
+        ge_features fs;
+        ge_rules_input in;
+        ge_err err = {0};
+        json_t *report, *v;
+        ge_period period = {TODAY + 20, TODAY + 22};
+
+        snprintf(
+            doc, sizeof doc,
+            "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}",
+            x0, y0, x0 + 4, y0, x0 + 4, y0 + 2, x0, y0 + 2, x0, y0);
+        ge_geojson_in_opts_init(&o);
+        o.store_srid = ge_refsnap_srid(SNAP);
+        ge_crs_parse("http://www.opengis.net/def/crs/EPSG/0/25833", &o.crs, NULL);
+        o.crs_explicit = true;
+        if (ge_geojson_in_parse_text(H, doc, strlen(doc), &o, &fs, &err) != GE_OK)
+            fail_msg("%s", err.msg);
+        ge_rules_input_init(&in);
+        in.service = skip;
+        in.features = &fs;
+        in.srid = ge_refsnap_srid(SNAP);
+        in.today = TODAY;
+        in.period = &period;
+        assert_int_equal(ge_rules_validate(H, SNAP, &in, &report, &err), GE_OK);
+        v = hydrant_violation(report);
+        if (cases[i].violation != (v != NULL)) {
+            char *s = json_dumps(report, GE_JSON_DUMP_FLAGS);
+            fail_msg("%.2f m: %s", cases[i].d, s);
+        }
+        if (v) {
+            const char *de =
+                json_string_value(json_object_get(json_object_get(v, "message"), "de"));
+            const char *en =
+                json_string_value(json_object_get(json_object_get(v, "message"), "en"));
+            assert_true(!strncmp(de, "4,99 m Abstand zum Hydranten, mindestens 5 m.", 45));
+            assert_true(!strncmp(en, "4.99 m from the hydrant, at least 5 m.", 38));
+            assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "ref"), "id")),
+                             hydrant->fid);
+            assert_true(fabs(json_number_value(json_object_get(v, "measured")) - 4.99) < 0.0015);
+        }
+        json_decref(report);
+        ge_features_free(H, &fs);
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_print_validation_time(void **state)
+{
+    static const struct {
+        const char *service;
+        make_fn make;
+    } runs[] = {
+        {"skip-container", make_skip},
+        {"construction-access", make_access},
+        {"info-stand", make_stand},
+    };
+    (void)state;
+    NEED_EXTRACT();
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        const ge_service *svc = ge_services_find(SERVICES, runs[i].service);
+        const ge_reflayer *roads = ge_refsnap_layer(SNAP, "roads");
+        GEOSGeometry *g[64];
+        size_t n = 0;
+        int rounds = 50;
+        /* placements along many roads: valid ones and broken ones alike */
+        for (size_t k = 0; k < ge_reflayer_size(roads) && n < 64; k += 11) {
+            const GEOSGeometry *r = ge_reflayer_item(roads, k)->geom;
+            const GEOSGeometry *line =
+                GEOSGetNumGeometries_r(H, r) > 0 ? GEOSGetGeometryN_r(H, r, 0) : r;
+            const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(H, line);
+            double x0, y0, x1, y1, len;
+            GEOSCoordSeq_getXY_r(H, seq, 0, &x0, &y0);
+            GEOSCoordSeq_getXY_r(H, seq, 1, &x1, &y1);
+            len = hypot(x1 - x0, y1 - y0);
+            if (len < 1) continue;
+            frame f = {x0, y0, (x1 - x0) / len, (y1 - y0) / len};
+            g[n++] = runs[i].make(&f);
+        }
+        for (size_t k = 0; k < n; k++) /* warm: prepared geometries, PROJ */
+            json_decref(validate_geom(svc, g[k], 20, 3));
+        double t0 = now_s();
+        for (int r = 0; r < rounds; r++)
+            for (size_t k = 0; k < n; k++)
+                json_decref(validate_geom(svc, g[k], 20, 3));
+        printf("validation time on the extract: %-20s %.1f us per single-feature validation "
+               "(%zu placements x %d)\n",
+               runs[i].service, (now_s() - t0) / (double)(n * rounds) * 1e6, n, rounds);
+        for (size_t k = 0; k < n; k++)
+            GEOSGeom_destroy_r(H, g[k]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layers_present),
+        cmocka_unit_test(test_valid_placement_per_service),
+        cmocka_unit_test(test_hydrant_distance_boundaries),
+        cmocka_unit_test(test_print_validation_time),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
