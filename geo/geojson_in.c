@@ -26,6 +26,7 @@ typedef struct gi_state {
     char path[256];
     size_t plen;
     ge_err *err;
+    int code;    /* of the last failure, also when err is NULL */
     double *buf; /* scratch for one coordinate array, interleaved x, y */
     size_t cap;
 } gi_state;
@@ -76,6 +77,7 @@ static int gi_fail(gi_state *st, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    st->code = code;
     if (st->plen) return ge_err_set(st->err, code, "%s: %s", st->path, msg);
     return ge_err_set(st->err, code, "%s", msg);
 }
@@ -499,7 +501,7 @@ static int gi_feature_from_geometry(gi_state *st, const json_t *geom, ge_feature
 {
     memset(f, 0, sizeof *f);
     f->geom = gi_geometry(st, geom);
-    return f->geom ? GE_OK : st->err ? st->err->code : GE_EINVAL;
+    return f->geom ? GE_OK : st->code ? st->code : GE_EINTERNAL;
 }
 
 static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
