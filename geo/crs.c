@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <proj.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,22 @@ err:
     return NULL;
 }
 
+/* Pool threads that end without ge_crs_thread_cleanup() free their PROJ
+ * state anyway: this key's destructor runs at thread exit. */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+
+static void ge_crs_thread_exit(void *unused)
+{
+    (void)unused;
+    ge_crs_thread_cleanup();
+}
+
+static void ge_crs_make_exit_key(void)
+{
+    pthread_key_create(&exit_key, ge_crs_thread_exit);
+}
+
 static PJ *ge_crs_get_pj(const ge_crs *from, const ge_crs *to, ge_err *err)
 {
     PJ *pj;
@@ -259,6 +276,8 @@ static PJ *ge_crs_get_pj(const ge_crs *from, const ge_crs *to, ge_err *err)
             ge_err_set(err, GE_ENOMEM, "cannot create a PROJ context");
             return NULL;
         }
+        pthread_once(&exit_key_once, ge_crs_make_exit_key);
+        pthread_setspecific(exit_key, tls.ctx);
     }
     for (int i = 0; i < tls.n; i++)
         if (ge_crs_equal(&tls.entries[i].from, from) && ge_crs_equal(&tls.entries[i].to, to))
@@ -315,9 +334,11 @@ int ge_crs_transform(const ge_crs *from, const ge_crs *to, double *xy, size_t n,
 
 void ge_crs_thread_cleanup(void)
 {
+    if (!tls.ctx) return;
+    pthread_setspecific(exit_key, NULL);
     for (int i = 0; i < tls.n; i++)
         proj_destroy(tls.entries[i].pj);
     tls.n = 0;
-    if (tls.ctx) proj_context_destroy(tls.ctx);
+    proj_context_destroy(tls.ctx);
     tls.ctx = NULL;
 }

@@ -13,8 +13,8 @@
  * EPSG:4326 (some clients send it so) set latlon = false explicitly.
  *
  * Transforms are cached per thread (PROJ contexts are not thread-safe: each
- * thread has its own PJ_CONTEXT and PJ objects); call ge_crs_thread_cleanup()
- * when a thread that transformed ends.
+ * thread has its own PJ_CONTEXT and PJ objects), freed when the thread ends
+ * (the main thread calls ge_crs_thread_cleanup() itself).
  */
 #ifndef GE_CRS_H
 #define GE_CRS_H

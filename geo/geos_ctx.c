@@ -92,14 +92,39 @@ const char *ge_geos_last_error(GEOSContextHandle_t h)
     return msg;
 }
 
+/* A thread that ends without calling ge_geos_thread_cleanup() (a pool thread
+ * of the HTTP library, which has no exit hook) still frees its context: the
+ * key's destructor runs at thread exit, before glibc frees the thread's TLS. */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+
+static void ge_geos_thread_exit(void *unused)
+{
+    (void)unused;
+    ge_geos_thread_cleanup();
+}
+
+static void ge_geos_make_exit_key(void)
+{
+    pthread_key_create(&exit_key, ge_geos_thread_exit);
+}
+
 GEOSContextHandle_t ge_geos_ctx(void)
 {
-    if (!tls_ctx) tls_ctx = ge_geos_ctx_new();
+    if (!tls_ctx) {
+        tls_ctx = ge_geos_ctx_new();
+        if (tls_ctx) {
+            pthread_once(&exit_key_once, ge_geos_make_exit_key);
+            pthread_setspecific(exit_key, tls_ctx);
+        }
+    }
     return tls_ctx;
 }
 
 void ge_geos_thread_cleanup(void)
 {
+    if (!tls_ctx) return;
+    pthread_setspecific(exit_key, NULL);
     ge_geos_ctx_free(tls_ctx);
     tls_ctx = NULL;
 }

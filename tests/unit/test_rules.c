@@ -679,8 +679,7 @@ static void *worker_main(void *arg)
     GEOSGeom_destroy_r(h, g0);
     GEOSGeom_destroy_r(h, g);
     GEOSWKTReader_destroy_r(h, rd);
-    ge_crs_thread_cleanup();
-    ge_geos_thread_cleanup();
+    /* no ge_*_thread_cleanup(): thread exit frees the GEOS and PROJ state (LSan checks) */
     return NULL;
 }
 
