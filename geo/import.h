@@ -1,7 +1,7 @@
 /*
  * import.h - reading any OGR source into the store's reference layers.
  *
- * A layer mapping file (JSON, data/layers/*.json) says which source layers and
+ * A layer mapping file (JSON, in data/layers/) says which source layers and
  * features make which reference layer, which attributes become properties,
  * and which layers are derived (street space buffered from road centrelines,
  * junctions from the road network, the boundary from administrative areas).

@@ -10,6 +10,7 @@
 #define GE_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -42,7 +43,11 @@ int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err);
 /* Applies every GEOEDITOR_<KEY> variable that is set. */
 int ge_config_load_env(ge_config *cfg, ge_err *err);
 
-/* Help lines for "--help": one per key, with its flag, variable and default. */
-void ge_config_print_help(FILE *out);
+/* True when key is a known setting. */
+bool ge_config_has_key(const char *key);
+
+/* Help lines for "--help": one per key in keys (NULL: all keys), with its
+ * flag, environment variable and default. */
+void ge_config_print_help_filtered(FILE *out, const char *const *keys);
 
 #endif

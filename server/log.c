@@ -58,7 +58,7 @@ void ge_log(int level, const char *msg, const char *fmt, ...)
             json_object_update(line, fields);
         json_decref(fields);
     }
-    text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(line);
     if (text) {
         size_t len = strlen(text);

@@ -1,0 +1,278 @@
+/*
+ * config.c - settings from defaults, a "key = value" file, GEOEDITOR_* variables
+ * and flags (see config.h). One table, ge_config_keys, knows every key, so the
+ * file parser, the environment, the flags and --help cannot drift apart.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#ifndef GE_DEFAULT_DATA_DIR
+#define GE_DEFAULT_DATA_DIR "data"
+#endif
+#ifndef GE_DEFAULT_WEB_ROOT
+#define GE_DEFAULT_WEB_ROOT "web/dist"
+#endif
+
+typedef enum { GE_CFG_STR, GE_CFG_INT, GE_CFG_SIZE, GE_CFG_LOGLEVEL } ge_cfg_kind;
+
+typedef struct ge_cfg_key {
+    const char *key;
+    ge_cfg_kind kind;
+    size_t offset;
+    size_t size; /* buffer size for strings */
+    long min, max;
+    const char *help;
+} ge_cfg_key;
+
+#define GE_STR(k, field, help) {k, GE_CFG_STR, offsetof(ge_config, field), sizeof(((ge_config *)0)->field), 0, 0, help}
+#define GE_INT(k, field, lo, hi, help) {k, GE_CFG_INT, offsetof(ge_config, field), 0, lo, hi, help}
+#define GE_SIZE(k, field, lo, hi, help) {k, GE_CFG_SIZE, offsetof(ge_config, field), 0, lo, hi, help}
+
+static const ge_cfg_key ge_config_keys[] = {
+    GE_STR("db", db_path, "SpatiaLite store file"),
+    GE_STR("bind", bind, "address to listen on"),
+    GE_INT("port", port, 0, 65535, "TCP port"),
+    GE_INT("srid", srid, 1, 999999, "metric CRS (EPSG code) of a new store: 25832, or 25833 in eastern Germany"),
+    GE_STR("data_dir", data_dir, "folder with services/ and layers/"),
+    GE_STR("web_root", web_root, "folder of the built front end"),
+    GE_STR("public_url", public_url, "base URL clients use to reach the server (empty: from the Host header)"),
+    GE_INT("threads", threads, 0, 256, "HTTP worker threads (0: one per core)"),
+    GE_INT("max_connections", max_connections, 1, 100000, "simultaneous connections"),
+    GE_INT("connection_timeout", connection_timeout, 1, 3600, "seconds an idle connection is kept"),
+    GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30, "largest request body (bytes; K/M suffixes)"),
+    GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24, "largest request header block (bytes; K/M suffixes)"),
+    GE_INT("shutdown_grace", shutdown_grace, 0, 600, "seconds to finish running requests on SIGTERM"),
+    {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
+};
+
+#define GE_NKEYS (sizeof ge_config_keys / sizeof ge_config_keys[0])
+
+void ge_config_defaults(ge_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->db_path, sizeof cfg->db_path, "geoeditor.sqlite");
+    snprintf(cfg->bind, sizeof cfg->bind, "127.0.0.1");
+    cfg->port = 8080;
+    cfg->srid = 25832;
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", GE_DEFAULT_DATA_DIR);
+    snprintf(cfg->web_root, sizeof cfg->web_root, "%s", GE_DEFAULT_WEB_ROOT);
+    cfg->threads = 0;
+    cfg->max_connections = 1024;
+    cfg->connection_timeout = 30;
+    cfg->max_body_bytes = 8u << 20;
+    cfg->max_header_bytes = 64u << 10;
+    cfg->shutdown_grace = 10;
+    cfg->log_level = GE_LOG_INFO;
+}
+
+static const ge_cfg_key *ge_config_find(const char *key)
+{
+    for (size_t i = 0; i < GE_NKEYS; i++)
+        if (strcmp(ge_config_keys[i].key, key) == 0)
+            return &ge_config_keys[i];
+    return NULL;
+}
+
+static int ge_config_parse_long(const char *value, long *out, bool allow_suffix)
+{
+    char *end;
+    long mult = 1;
+
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (end == value || errno)
+        return -1;
+    if (allow_suffix && *end) {
+        switch (toupper((unsigned char)*end)) {
+        case 'K': mult = 1L << 10; break;
+        case 'M': mult = 1L << 20; break;
+        case 'G': mult = 1L << 30; break;
+        default: return -1;
+        }
+        end++;
+        /* "8M", "8MB" and "8MiB" all mean 8 * 2^20: sizes here are never decimal. */
+        if (*end == 'i')
+            end++;
+        if (*end == 'B')
+            end++;
+    }
+    if (*end)
+        return -1;
+    if (v > 0 && v > __LONG_MAX__ / mult)
+        return -1;
+    *out = v * mult;
+    return 0;
+}
+
+int ge_config_set(ge_config *cfg, const char *key, const char *value, ge_err *err)
+{
+    const ge_cfg_key *k = ge_config_find(key);
+    char *field;
+    long v;
+
+    if (!k) {
+        char known[512] = "";
+        for (size_t i = 0; i < GE_NKEYS; i++) {
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, ge_config_keys[i].key, sizeof known - strlen(known) - 1);
+        }
+        return ge_err_set(err, GE_EINVAL, "unknown setting '%s' (known: %s)", key, known);
+    }
+    field = (char *)cfg + k->offset;
+    switch (k->kind) {
+    case GE_CFG_STR:
+        if (strlen(value) >= k->size)
+            return ge_err_set(err, GE_EINVAL, "setting '%s': value is longer than %zu characters",
+                              key, k->size - 1);
+        memcpy(field, value, strlen(value) + 1);
+        return GE_OK;
+    case GE_CFG_INT:
+    case GE_CFG_SIZE:
+        if (ge_config_parse_long(value, &v, k->kind == GE_CFG_SIZE) != 0)
+            return ge_err_set(err, GE_EINVAL, "setting '%s': '%s' is not %s", key, value,
+                              k->kind == GE_CFG_SIZE ? "a size (e.g. 8M)" : "a whole number");
+        if (v < k->min || v > k->max)
+            return ge_err_set(err, GE_EINVAL, "setting '%s': %ld is outside %ld..%ld", key, v,
+                              k->min, k->max);
+        if (k->kind == GE_CFG_INT)
+            *(int *)field = (int)v;
+        else
+            *(size_t *)field = (size_t)v;
+        return GE_OK;
+    case GE_CFG_LOGLEVEL:
+        v = ge_log_level_parse(value);
+        if (v < 0)
+            return ge_err_set(err, GE_EINVAL,
+                              "setting '%s': '%s' is not one of debug, info, warn, error", key,
+                              value);
+        *(int *)field = (int)v;
+        return GE_OK;
+    }
+    return ge_err_set(err, GE_EINTERNAL, "setting '%s': unhandled kind", key);
+}
+
+static char *ge_config_trim(char *s)
+{
+    char *e;
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int lineno = 0, rc = GE_OK;
+
+    if (!f)
+        return ge_err_set(err, GE_EIO, "cannot read config file %s: %s", path, strerror(errno));
+    while (fgets(line, sizeof line, f)) {
+        char *s, *eq, *key, *value;
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = ge_err_set(err, GE_EINVAL, "%s:%d: line is too long", path, lineno);
+            goto out;
+        }
+        s = ge_config_trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        eq = strchr(s, '=');
+        if (!eq) {
+            rc = ge_err_set(err, GE_EINVAL, "%s:%d: expected 'key = value', got '%s'", path,
+                            lineno, s);
+            goto out;
+        }
+        *eq = '\0';
+        key = ge_config_trim(s);
+        value = ge_config_trim(eq + 1);
+        /* Allow "value" in quotes so that paths with trailing spaces survive. */
+        size_t vl = strlen(value);
+        if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+            value[vl - 1] = '\0';
+            value++;
+        }
+        rc = ge_config_set(cfg, key, value, err);
+        if (rc < 0) {
+            ge_err_prefix(err, "%s:%d", path, lineno);
+            goto out;
+        }
+    }
+    if (ferror(f))
+        rc = ge_err_set(err, GE_EIO, "error reading config file %s", path);
+out:
+    fclose(f);
+    return rc;
+}
+
+int ge_config_load_env(ge_config *cfg, ge_err *err)
+{
+    for (size_t i = 0; i < GE_NKEYS; i++) {
+        char name[64];
+        const char *v;
+        snprintf(name, sizeof name, "GEOEDITOR_%s", ge_config_keys[i].key);
+        for (char *p = name; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        v = getenv(name);
+        if (v && ge_config_set(cfg, ge_config_keys[i].key, v, err) < 0) {
+            ge_err_prefix(err, "environment %s", name);
+            return err ? err->code : GE_EINVAL;
+        }
+    }
+    return GE_OK;
+}
+
+bool ge_config_has_key(const char *key)
+{
+    return ge_config_find(key) != NULL;
+}
+
+static bool ge_config_in(const char *const *keys, const char *key)
+{
+    if (!keys)
+        return true;
+    for (; *keys; keys++)
+        if (strcmp(*keys, key) == 0)
+            return true;
+    return false;
+}
+
+void ge_config_print_help_filtered(FILE *out, const char *const *keys)
+{
+    ge_config d;
+    ge_config_defaults(&d);
+    for (size_t i = 0; i < GE_NKEYS; i++) {
+        const ge_cfg_key *k = &ge_config_keys[i];
+        if (!ge_config_in(keys, k->key))
+            continue;
+        char flag[64], env[64], def[PATH_MAX + 32];
+        snprintf(flag, sizeof flag, "--%s", k->key);
+        for (char *p = flag; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        snprintf(env, sizeof env, "GEOEDITOR_%s", k->key);
+        for (char *p = env; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        const char *field = (const char *)&d + k->offset;
+        switch (k->kind) {
+        case GE_CFG_STR: snprintf(def, sizeof def, "%s", field); break;
+        case GE_CFG_INT: snprintf(def, sizeof def, "%d", *(const int *)field); break;
+        case GE_CFG_SIZE: snprintf(def, sizeof def, "%zu", *(const size_t *)field); break;
+        case GE_CFG_LOGLEVEL: snprintf(def, sizeof def, "info"); break;
+        }
+        fprintf(out, "  %-22s %s\n  %-22s   env %s, file key '%s', default '%s'\n", flag, k->help,
+                "", env, k->key, def);
+    }
+}

@@ -1,0 +1,203 @@
+/*
+ * test_cli.c - the geoeditor binary as an operator meets it: help texts, and
+ * for every kind of bad input (unknown option, unreadable config, missing or
+ * corrupt source, unknown mapping key, unreadable database path) one clear
+ * line naming the problem, a non-zero exit, and no half-written store.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ts.h"
+#include "ts_run.h"
+
+#define RUN(r, ...)                                                                              \
+    do {                                                                                         \
+        const char *argv_[] = {NULL, __VA_ARGS__, NULL};                                         \
+        assert_int_equal(ts_run((r), NULL, argv_), 0);                                           \
+    } while (0)
+
+static const char *demo_osm(void)
+{
+    return ts_path(ts_env("GE_SOURCE_DIR"), "data/demo/musterstadt.osm");
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static bool exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void test_help(void **state)
+{
+    ts_run_result r;
+    RUN(&r, "--help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "serve"));
+    assert_non_null(strstr(r.out, "import"));
+    ts_run_free(&r);
+
+    RUN(&r, "serve", "--help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--port"));
+    assert_non_null(strstr(r.out, "GEOEDITOR_MAX_BODY"));
+    ts_run_free(&r);
+
+    RUN(&r, "import", "--help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--mapping FILE"));
+    assert_null(strstr(r.out, "--max-body")); /* serve-only settings are not offered */
+    ts_run_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+    ts_run_result r;
+    RUN(&r, "frobnicate");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown command 'frobnicate'"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    ts_run_free(&r);
+
+    RUN(&r, "serve", "--prot", "80");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown option '--prot'"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    ts_run_free(&r);
+
+    RUN(&r, "serve", "--port", "eighty");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "'eighty' is not a whole number"));
+    ts_run_free(&r);
+
+    RUN(&r, "serve", "--config", "/nonexistent/geoeditor.conf");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cannot read config file /nonexistent/geoeditor.conf"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    ts_run_free(&r);
+
+    RUN(&r, "import");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "missing argument"));
+    ts_run_free(&r);
+}
+
+static void test_import_missing_source_creates_nothing(void **state)
+{
+    ts_run_result r;
+    const char *db = ts_path(ts_tmpdir("cli-missing"), "new.sqlite");
+    RUN(&r, "import", "--db", db, "/nonexistent/town.osm.pbf");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cannot read source /nonexistent/town.osm.pbf"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    assert_false(exists(db));
+    ts_run_free(&r);
+}
+
+static void test_import_corrupt_source(void **state)
+{
+    ts_run_result r;
+    const char *dir = ts_tmpdir("cli-corrupt");
+    const char *db = ts_path(dir, "new.sqlite");
+    const char *bad = ts_path(dir, "broken.osm.pbf");
+    FILE *f = fopen(bad, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 4096; i++)
+        fputc((i * 7919) & 0xff, f);
+    fclose(f);
+    RUN(&r, "import", "--db", db, bad);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "broken.osm.pbf"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    assert_false(exists(db)); /* a failed import into a new store leaves no file */
+    ts_run_free(&r);
+}
+
+static void test_import_unknown_mapping_key(void **state)
+{
+    ts_run_result r;
+    const char *dir = ts_tmpdir("cli-mapping");
+    const char *db = ts_path(dir, "new.sqlite");
+    const char *mapping = ts_path(dir, "mapping.json");
+    write_text(mapping, "{\"layers\": {\"hydrants\": {\"sourc\": \"points\"}}}\n");
+    RUN(&r, "import", "--db", db, "--mapping", mapping, demo_osm());
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "'sourc'"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    assert_false(exists(db));
+    ts_run_free(&r);
+}
+
+static void test_unreadable_db_path(void **state)
+{
+    ts_run_result r;
+    const char *dir = ts_tmpdir("cli-dbpath");
+    RUN(&r, "import", "--db", "/nonexistent/dir/store.sqlite", demo_osm());
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent/dir/store.sqlite"));
+    assert_int_equal(ts_count_lines(r.err), 1);
+    ts_run_free(&r);
+
+    RUN(&r, "serve", "--db", dir, "--port", "0"); /* a directory, not a file */
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, dir));
+    ts_run_free(&r);
+}
+
+static void test_import_demo_then_failed_reimport_keeps_data(void **state)
+{
+    ts_run_result r, before, after;
+    const char *dir = ts_tmpdir("cli-demo");
+    const char *db = ts_path(dir, "demo.sqlite");
+    const char *bad = ts_path(dir, "empty.geojson");
+
+    RUN(&r, "import", "--quiet", "--db", db, demo_osm());
+    assert_int_equal(r.status, 0);
+    ts_run_free(&r);
+    RUN(&before, "layers", "--db", db);
+    assert_int_equal(before.status, 0);
+    assert_non_null(strstr(before.out, "hydrants"));
+    assert_non_null(strstr(before.out, "street_space"));
+
+    write_text(bad, "{\"type\": \"FeatureCollection\", \"features\": [");
+    RUN(&r, "import", "--db", db, bad);
+    assert_int_not_equal(r.status, 0);
+    assert_int_equal(ts_count_lines(r.err), 1);
+    ts_run_free(&r);
+
+    RUN(&after, "layers", "--db", db);
+    assert_int_equal(after.status, 0);
+    assert_string_equal(before.out, after.out); /* same layers, counts, extents and dates */
+    ts_run_free(&before);
+    ts_run_free(&after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_import_missing_source_creates_nothing),
+        cmocka_unit_test(test_import_corrupt_source),
+        cmocka_unit_test(test_import_unknown_mapping_key),
+        cmocka_unit_test(test_unreadable_db_path),
+        cmocka_unit_test(test_import_demo_then_failed_reimport_keeps_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

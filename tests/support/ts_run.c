@@ -1,0 +1,121 @@
+/*
+ * ts_run.c - run a command and capture its output (see ts_run.h).
+ */
+#include "ts_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ts.h"
+
+typedef struct ts_buf {
+    char *data;
+    size_t len, cap;
+} ts_buf;
+
+static void ts_buf_add(ts_buf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = realloc(b->data, b->cap);
+        if (!b->data)
+            abort();
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+int ts_run(ts_run_result *r, const char *input, const char *const *argv)
+{
+    int out[2], err[2], in[2];
+    ts_buf bo = {0}, be = {0};
+    pid_t pid;
+    int st;
+
+    memset(r, 0, sizeof *r);
+    if (pipe(out) || pipe(err) || pipe(in))
+        return -1;
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        const char *bin = argv[0] ? argv[0] : ts_env("GE_BINARY");
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        size_t n = 1;
+        while (argv[n])
+            n++;
+        const char **args = calloc(n + 1, sizeof *args);
+        memcpy(args, argv, n * sizeof *args);
+        args[0] = bin;
+        execvp(bin, (char *const *)args);
+        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    if (input) {
+        signal(SIGPIPE, SIG_IGN);
+        ssize_t w = write(in[1], input, strlen(input));
+        (void)w;
+    }
+    close(in[1]);
+    struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        char buf[8192];
+        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(fds[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                ts_buf_add(i == 0 ? &bo : &be, buf, (size_t)n);
+            }
+        }
+    }
+    waitpid(pid, &st, 0);
+    ts_buf_add(&bo, "", 0);
+    ts_buf_add(&be, "", 0);
+    r->out = bo.data;
+    r->err = be.data;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 0;
+}
+
+void ts_run_free(ts_run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+int ts_count_lines(const char *s)
+{
+    int n = 0;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n')
+            n++;
+    if (len && s[len - 1] != '\n')
+        n++;
+    return n;
+}

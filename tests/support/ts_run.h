@@ -1,0 +1,23 @@
+/*
+ * ts_run.h - run the geoeditor binary (or any command) to completion and
+ * capture its exit status, standard output and standard error.
+ */
+#ifndef GE_TS_RUN_H
+#define GE_TS_RUN_H
+
+typedef struct ts_run_result {
+    int status;     /* exit status, or 128+signal when killed */
+    char *out;      /* standard output (NUL-terminated, malloc'd) */
+    char *err;      /* standard error */
+} ts_run_result;
+
+/* Runs argv (argv[0] == NULL means the geoeditor binary from GE_BINARY) with
+ * standard input from /dev/null (or from `input` when not NULL). */
+int ts_run(ts_run_result *r, const char *input, const char *const *argv);
+
+void ts_run_free(ts_run_result *r);
+
+/* Number of lines in s (a last line without '\n' counts). */
+int ts_count_lines(const char *s);
+
+#endif
