@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
+
 typedef struct gi_state {
     GEOSContextHandle_t h;
     const ge_geojson_in_opts *o;
@@ -80,26 +82,6 @@ static int gi_fail(gi_state *st, int code, const char *fmt, ...)
     st->code = code;
     if (st->plen) return ge_err_set(st->err, code, "%s: %s", st->path, msg);
     return ge_err_set(st->err, code, "%s", msg);
-}
-
-static const char *gi_json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
 }
 
 /* ---- loading -------------------------------------------------------------- */
@@ -214,7 +196,7 @@ static int gi_position(gi_state *st, const json_t *pos, size_t i)
     if (!json_is_array(pos))
         return gi_fail(st, GE_EINVAL, "expected a position [%s, %s], found %s",
                        ge_crs_axis_name(&st->crs, 0), ge_crs_axis_name(&st->crs, 1),
-                       gi_json_kind(pos));
+                       ge_json_kind(pos));
     n = json_array_size(pos);
     if (n < 2 || n > 3)
         return gi_fail(st, GE_EINVAL, "a position has 2 or 3 numbers, this one has %zu", n);
@@ -222,7 +204,7 @@ static int gi_position(gi_state *st, const json_t *pos, size_t i)
         const json_t *c = json_array_get(pos, k);
         if (!json_is_number(c)) {
             size_t old = gi_push_index(st, k);
-            int rc = gi_fail(st, GE_EINVAL, "expected a number, found %s", gi_json_kind(c));
+            int rc = gi_fail(st, GE_EINVAL, "expected a number, found %s", ge_json_kind(c));
             gi_pop(st, old);
             return rc;
         }
@@ -242,7 +224,7 @@ static int gi_positions(gi_state *st, const json_t *arr, size_t min, const char 
 
     if (!json_is_array(arr))
         return gi_fail(st, GE_EINVAL, "expected an array of positions, found %s",
-                       gi_json_kind(arr));
+                       ge_json_kind(arr));
     *n = json_array_size(arr);
     if (*n < min)
         return gi_fail(st, GE_EINVAL, "%s has %zu position%s, %s needs at least %zu", what, *n,
@@ -339,7 +321,7 @@ static GEOSGeometry *gi_polygon(gi_state *st, const json_t *coords)
     size_t n, i;
 
     if (!json_is_array(coords)) {
-        gi_fail(st, GE_EINVAL, "expected an array of rings, found %s", gi_json_kind(coords));
+        gi_fail(st, GE_EINVAL, "expected an array of rings, found %s", ge_json_kind(coords));
         return NULL;
     }
     n = json_array_size(coords);
@@ -380,7 +362,7 @@ static GEOSGeometry *gi_multi(gi_state *st, const json_t *coords, int type, gi_p
     size_t n, i;
 
     if (!json_is_array(coords)) {
-        gi_fail(st, GE_EINVAL, "expected an array of %ss, found %s", what, gi_json_kind(coords));
+        gi_fail(st, GE_EINVAL, "expected an array of %ss, found %s", what, ge_json_kind(coords));
         return NULL;
     }
     n = json_array_size(coords);
@@ -442,7 +424,7 @@ static int gi_type_of(gi_state *st, const json_t *obj, const char *expected, con
     if (!t) return gi_fail(st, GE_EINVAL, "member 'type' is missing; expected %s", expected);
     old = gi_push_key(st, "type");
     if (!json_is_string(t))
-        rc = gi_fail(st, GE_EINVAL, "expected a string (%s), found %s", expected, gi_json_kind(t));
+        rc = gi_fail(st, GE_EINVAL, "expected a string (%s), found %s", expected, ge_json_kind(t));
     gi_pop(st, old);
     if (rc == GE_OK) *type = json_string_value(t);
     return rc;
@@ -471,7 +453,7 @@ static GEOSGeometry *gi_geometry(gi_state *st, const json_t *g)
     size_t old;
 
     if (!json_is_object(g)) {
-        gi_fail(st, GE_EINVAL, "expected a geometry object, found %s", gi_json_kind(g));
+        gi_fail(st, GE_EINVAL, "expected a geometry object, found %s", ge_json_kind(g));
         return NULL;
     }
     if (gi_type_of(st, g, "a geometry type", &type) < 0 || gi_check_geometry_type(st, type) < 0)
@@ -513,7 +495,7 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
 
     memset(f, 0, sizeof *f);
     if (!json_is_object(obj))
-        return gi_fail(st, GE_EINVAL, "expected a Feature object, found %s", gi_json_kind(obj));
+        return gi_fail(st, GE_EINVAL, "expected a Feature object, found %s", ge_json_kind(obj));
     rc = gi_type_of(st, obj, "'Feature'", &type);
     if (rc < 0) return rc;
     if (strcmp(type, "Feature")) {
@@ -534,14 +516,14 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
     props = json_object_get(obj, "properties");
     if (props && !json_is_object(props) && !json_is_null(props)) {
         old = gi_push_key(st, "properties");
-        rc = gi_fail(st, GE_EINVAL, "expected an object or null, found %s", gi_json_kind(props));
+        rc = gi_fail(st, GE_EINVAL, "expected an object or null, found %s", ge_json_kind(props));
         gi_pop(st, old);
         goto err;
     }
     id = json_object_get(obj, "id");
     if (id && !json_is_string(id) && !json_is_number(id)) {
         old = gi_push_key(st, "id");
-        rc = gi_fail(st, GE_EINVAL, "expected a string or a number, found %s", gi_json_kind(id));
+        rc = gi_fail(st, GE_EINVAL, "expected a string or a number, found %s", ge_json_kind(id));
         gi_pop(st, old);
         goto err;
     }
@@ -564,7 +546,7 @@ static int gi_collection(gi_state *st, const json_t *doc, ge_features *out)
     if (!arr) return gi_fail(st, GE_EINVAL, "member 'features' is missing");
     old = gi_push_key(st, "features");
     if (!json_is_array(arr)) {
-        rc = gi_fail(st, GE_EINVAL, "expected an array of Features, found %s", gi_json_kind(arr));
+        rc = gi_fail(st, GE_EINVAL, "expected an array of Features, found %s", ge_json_kind(arr));
         goto out;
     }
     n = json_array_size(arr);
@@ -646,7 +628,7 @@ int ge_geojson_in_parse(GEOSContextHandle_t h, const json_t *doc, const ge_geojs
     if (!json_is_object(doc)) {
         rc = gi_fail(&st, GE_EINVAL,
                      "expected a GeoJSON object (FeatureCollection, Feature or geometry), found %s",
-                     doc ? gi_json_kind(doc) : "nothing");
+                     doc ? ge_json_kind(doc) : "nothing");
         goto err;
     }
     rc = gi_type_of(&st, doc, "FeatureCollection, Feature or a geometry type", &type);

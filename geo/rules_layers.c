@@ -336,60 +336,63 @@ static int gr_nearest_of(gr_ctx *c, const ge_refhits *hits, const GEOSGeometry *
     return GE_OK;
 }
 
+/* The distance to the nearest item, reported as breaking the rule's bound;
+ * the highlight is the shortest line to that item. */
+static int gr_emit_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f, int bound,
+                            const ge_refitem *item, double d)
+{
+    gr_violation v = {
+        .rule = r, .feature = (long)f->index, .bound = bound, .has_measured = true, .measured = d};
+
+    v.highlight = gr_shortest_line(c, f->geom, item);
+    v.ref = gr_ref(c->snap, item);
+    return gr_emit(c, &v);
+}
+
+/* The nearest item of the rule's layers among those within grow of f's box;
+ * *nl is 0 (and the rule reported unchecked) when no layer is loaded. */
+static int gr_nearest_within(gr_ctx *c, const ge_rule *r, const gr_feature *f, double grow,
+                             const ge_reflayer **layers, size_t *nl, const ge_refitem **best,
+                             double *best_d)
+{
+    ge_refhits hits = {0};
+    int rc;
+
+    *best = NULL;
+    *nl = gr_rule_layers(c, r, f, layers, &rc);
+    if (*nl == 0) return rc;
+    rc = gr_query(c, f, layers, *nl, grow, &hits);
+    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, best, best_d);
+    ge_refhits_free(&hits);
+    return rc;
+}
+
 int gr_check_min_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const ge_refitem *best;
-    ge_refhits hits = {0};
-    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MIN};
     double best_d;
     size_t nl;
-    int rc;
-
-    nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0) return rc;
     /* Only what lies within the limit can break it. */
-    rc = gr_query(c, f, layers, nl, r->min + GR_EPS, &hits);
-    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
-    if (rc < 0 || !best || best_d >= r->min - GR_EPS) goto out;
-    v.has_measured = true;
-    v.measured = best_d;
-    v.highlight = gr_shortest_line(c, f->geom, best);
-    v.ref = gr_ref(c->snap, best);
-    rc = gr_emit(c, &v);
-out:
-    ge_refhits_free(&hits);
-    return rc;
+    int rc = gr_nearest_within(c, r, f, r->min + GR_EPS, layers, &nl, &best, &best_d);
+
+    if (rc < 0 || !best || best_d >= r->min - GR_EPS) return rc;
+    return gr_emit_distance(c, r, f, GR_BOUND_MIN, best, best_d);
 }
 
 int gr_check_max_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
     const ge_refitem *best;
-    ge_refhits hits = {0};
-    gr_violation v = {.rule = r, .feature = (long)f->index, .bound = GR_BOUND_MAX};
     double best_d;
     size_t nl;
-    int rc;
+    int rc = gr_nearest_within(c, r, f, r->max + GR_EPS, layers, &nl, &best, &best_d);
 
-    nl = gr_rule_layers(c, r, f, layers, &rc);
-    if (nl == 0) return rc;
-    rc = gr_query(c, f, layers, nl, r->max + GR_EPS, &hits);
-    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, &best, &best_d);
-    if (rc < 0 || (best && best_d <= r->max + GR_EPS)) goto out;
+    if (rc < 0 || nl == 0 || (best && best_d <= r->max + GR_EPS)) return rc;
     /* Nothing within the limit: how far is the nearest one? */
     best = gr_nearest(c, layers, nl, f->geom, &best_d);
-    if (!best) {
-        rc = gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
-                          "The reference data is empty.");
-        goto out;
-    }
-    v.has_measured = true;
-    v.measured = best_d;
-    v.highlight = gr_shortest_line(c, f->geom, best);
-    v.ref = gr_ref(c->snap, best);
-    rc = gr_emit(c, &v);
-out:
-    ge_refhits_free(&hits);
-    return rc;
+    if (!best)
+        return gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
+                            "The reference data is empty.");
+    return gr_emit_distance(c, r, f, GR_BOUND_MAX, best, best_d);
 }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "geojson_out.h"
+
 static unsigned gr_type_bit(GEOSContextHandle_t h, const GEOSGeometry *g)
 {
     switch (GEOSGeomTypeId_r(h, g)) {
@@ -128,12 +130,6 @@ void gr_feature_clear(gr_ctx *c, gr_feature *f)
     memset(f, 0, sizeof *f);
 }
 
-static double gr_round(double v, int decimals)
-{
-    double p = pow(10.0, decimals);
-    return round(v * p) / p;
-}
-
 json_t *gr_feature_measures(const gr_feature *f)
 {
     json_t *m =
@@ -142,14 +138,14 @@ json_t *gr_feature_measures(const gr_feature *f)
 
     if (!m) return NULL;
     if (f->dim == 2) {
-        json_object_set_new(m, "area_m2", json_real(gr_round(f->area, 2)));
-        json_object_set_new(m, "perimeter_m", json_real(gr_round(f->perimeter, 3)));
+        json_object_set_new(m, "area_m2", json_real(ge_geojson_round(f->area, 2)));
+        json_object_set_new(m, "perimeter_m", json_real(ge_geojson_round(f->perimeter, 3)));
         if (f->has_dims) {
-            json_object_set_new(m, "width_m", json_real(gr_round(f->width, 3)));
-            json_object_set_new(m, "length_m", json_real(gr_round(f->rect_length, 3)));
+            json_object_set_new(m, "width_m", json_real(ge_geojson_round(f->width, 3)));
+            json_object_set_new(m, "length_m", json_real(ge_geojson_round(f->rect_length, 3)));
         }
     } else if (f->dim == 1) {
-        json_object_set_new(m, "length_m", json_real(gr_round(f->length, 3)));
+        json_object_set_new(m, "length_m", json_real(ge_geojson_round(f->length, 3)));
     }
     if (!f->valid) json_object_set_new(m, "valid", json_false());
     return m;

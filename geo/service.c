@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
+
 struct ge_services {
     ge_service **v;
     size_t n;
@@ -163,26 +165,6 @@ static json_t *sv_types_json(unsigned bits)
 
 /* ---- small readers -------------------------------------------------------- */
 
-static const char *sv_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
 static size_t sv_push(sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static size_t sv_push(sv_state *st, const char *fmt, ...)
@@ -238,7 +220,7 @@ static int sv_string(sv_state *st, const json_t *obj, const char *key, bool requ
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     if (!json_is_string(v) || json_string_length(v) == 0)
         rc = sv_fail(st, "expected a non-empty string, found %s",
-                     json_is_string(v) ? "an empty one" : sv_kind(v));
+                     json_is_string(v) ? "an empty one" : ge_json_kind(v));
     else if (!(*out = strdup(json_string_value(v))))
         rc = ge_err_set(st->err, GE_ENOMEM, "out of memory");
     sv_pop(st, old);
@@ -257,7 +239,7 @@ static int sv_number(sv_state *st, const json_t *obj, const char *key, double lo
     if (!v) return GE_OK;
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     if (!json_is_number(v))
-        rc = sv_fail(st, "expected a number, found %s", sv_kind(v));
+        rc = sv_fail(st, "expected a number, found %s", ge_json_kind(v));
     else if (integer && !json_is_integer(v))
         rc = sv_fail(st, "expected a whole number, found %g", json_number_value(v));
     else if (!isfinite(json_number_value(v)) || json_number_value(v) < lo)
@@ -293,7 +275,7 @@ static int sv_names(sv_state *st, const json_t *obj, const char *key, bool requi
     old = sv_push(st, "%s%s", st->path[0] ? "." : "", key);
     if (!json_is_array(v) || json_array_size(v) == 0) {
         rc = sv_fail(st, "expected a non-empty array of names, found %s",
-                     json_is_array(v) ? "an empty one" : sv_kind(v));
+                     json_is_array(v) ? "an empty one" : ge_json_kind(v));
         goto out;
     }
     *out = calloc(json_array_size(v), sizeof **out);
@@ -305,7 +287,7 @@ static int sv_names(sv_state *st, const json_t *obj, const char *key, bool requi
         const json_t *e = json_array_get(v, i);
         size_t o2 = sv_push(st, "[%zu]", i);
         if (!json_is_string(e))
-            rc = sv_fail(st, "expected a name, found %s", sv_kind(e));
+            rc = sv_fail(st, "expected a name, found %s", ge_json_kind(e));
         else if (!sv_valid_name(json_string_value(e), dashes))
             rc = sv_fail(st, "'%.60s' is not a valid name (%s)", json_string_value(e),
                          dashes ? "lower case letters, digits, '-' and '_'"
@@ -364,7 +346,7 @@ static int sv_text_obj(sv_state *st, const json_t *v, int kind, ge_text *out)
     int rc;
 
     if (!json_is_object(v))
-        return sv_fail(st, "expected {\"de\": ..., \"en\": ...}, found %s", sv_kind(v));
+        return sv_fail(st, "expected {\"de\": ..., \"en\": ...}, found %s", ge_json_kind(v));
     rc = sv_check_keys(st, v, keys, 2);
     if (rc == GE_OK) rc = sv_string(st, v, "de", true, &out->de);
     if (rc == GE_OK) rc = sv_string(st, v, "en", true, &out->en);
@@ -533,7 +515,7 @@ static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
     int rc = GE_OK;
 
     if (!json_is_object(m)) {
-        rc = sv_fail(st, "expected an object with de and en templates, found %s", sv_kind(m));
+        rc = sv_fail(st, "expected an object with de and en templates, found %s", ge_json_kind(m));
         goto out;
     }
     rc = sv_check_keys(st, m, keys, sv_kind_has_variants(r->kind) ? 5 : 2);
@@ -600,7 +582,8 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
     size_t old;
     int rc;
 
-    if (!json_is_object(obj)) return sv_fail(st, "expected a rule object, found %s", sv_kind(obj));
+    if (!json_is_object(obj))
+        return sv_fail(st, "expected a rule object, found %s", ge_json_kind(obj));
     rc = sv_check_keys(st, obj, keys, sizeof keys / sizeof keys[0]);
     if (rc == GE_OK) rc = sv_string(st, obj, "id", true, &r->id);
     if (rc == GE_OK && !sv_valid_name(r->id, true))
@@ -634,8 +617,9 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
     }
     if (params) {
         old = sv_push(st, ".params");
-        rc = json_is_object(params) ? sv_rule_params(st, r, params, service_id)
-                                    : sv_fail(st, "expected an object, found %s", sv_kind(params));
+        rc = json_is_object(params)
+                 ? sv_rule_params(st, r, params, service_id)
+                 : sv_fail(st, "expected an object, found %s", ge_json_kind(params));
         sv_pop(st, old);
         if (rc < 0) goto out;
         r->params = json_deep_copy(params);
@@ -680,7 +664,7 @@ static int sv_rules(sv_state *st, const json_t *doc, ge_service *s)
     if (!rules) return sv_fail(st, "'rules' is missing");
     old = sv_push(st, "rules");
     if (!json_is_array(rules)) {
-        rc = sv_fail(st, "expected an array of rules, found %s", sv_kind(rules));
+        rc = sv_fail(st, "expected an array of rules, found %s", ge_json_kind(rules));
         goto out;
     }
     s->rules = calloc(json_array_size(rules) + 1, sizeof *s->rules);
@@ -716,7 +700,8 @@ int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_e
 
     *out = NULL;
     if (!json_is_object(doc))
-        return sv_fail(&st, "expected a service object, found %s", doc ? sv_kind(doc) : "nothing");
+        return sv_fail(&st, "expected a service object, found %s",
+                       doc ? ge_json_kind(doc) : "nothing");
     s = calloc(1, sizeof *s);
     if (!s) return ge_err_set(err, GE_ENOMEM, "out of memory");
     s->file = strdup(file ? file : "");
