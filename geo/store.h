@@ -49,6 +49,10 @@ int ge_store_ping(ge_store *st, ge_err *err);
 
 /* ---- reference layers ---------------------------------------------------- */
 
+/* A number that changes whenever an import commits (in this process or
+ * another): a running server polls it to reload its in-memory layers. */
+int ge_store_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err);
+
 /* True when name is a valid layer name: [a-z][a-z0-9_]{0,62}. Every function
  * taking a layer name checks it and fails with GE_EINVAL otherwise. */
 bool ge_store_layer_name_valid(const char *name);

@@ -1,7 +1,8 @@
 /*
  * store_internal.h - what the SpatiaLite store's files share and nobody else
  * sees: the list of numbered schema migrations (store_migrations.c) that
- * store_spatialite.c applies at open.
+ * store_spatialite.c applies at open, and the connection pool and SQL helpers
+ * that the store's subject files (store_<subject>.c) use.
  *
  * The migrations are SQL for SQLite + SpatiaLite. A PostGIS backend would keep
  * its own list with the same version numbers and the same meaning per
@@ -11,6 +12,42 @@
 #define GE_STORE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "store.h"
+
+/* One SQLite connection with its SpatiaLite per-connection cache. */
+typedef struct ge_conn {
+    sqlite3 *db;
+    void *splite;
+} ge_conn;
+
+/* Hands out a connection of the pool (waits while all are in use). Every
+ * acquire is paired with one release, without an open transaction. */
+int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err);
+void ge_store_release(ge_store *st, ge_conn *c);
+
+/* The GE_E* code for an SQLite result code, and an error naming `what`. */
+int ge_store_sql_code(int rc);
+int ge_store_sql_err(ge_err *err, sqlite3 *db, int rc, const char *what);
+
+int ge_store_sql_prepare(ge_conn *c, const char *sql, sqlite3_stmt **out, ge_err *err);
+
+/* Runs one statement without parameters to its end ("BEGIN IMMEDIATE", ...). */
+int ge_store_sql_exec(ge_conn *c, const char *sql, ge_err *err);
+
+/* Runs a statement that yields one integer, with an optional text parameter ?1;
+ * when it yields no row, *out keeps its value. */
+int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out, ge_err *err);
+
+/* "2026-11-25T21:22:43Z" */
+void ge_store_utc_now(char *buf, size_t len);
+
+/* Copies a column's text (NULL as "") into a fixed buffer, cut to fit. */
+void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src);
 
 /*
  * One migration: the statements that take a store from version-1 to

@@ -41,12 +41,6 @@
 #define GE_STORE_DEFAULT_POOL    8
 #define GE_STORE_BUSY_TIMEOUT_MS 10000
 
-/* One SQLite connection with its SpatiaLite per-connection cache. */
-typedef struct ge_conn {
-    sqlite3 *db;
-    void *splite;
-} ge_conn;
-
 struct ge_store {
     char *path;
     int srid;
@@ -100,7 +94,7 @@ static int ge_layer_name_check(const char *name, ge_err *err)
 }
 
 /* The GE_E* code for an SQLite result code. */
-static int ge_sqlite_code(int rc)
+int ge_store_sql_code(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_NOMEM:
@@ -117,32 +111,32 @@ static int ge_sqlite_code(int rc)
     }
 }
 
-static int ge_sqlite_err(ge_err *err, sqlite3 *db, int rc, const char *what)
+int ge_store_sql_err(ge_err *err, sqlite3 *db, int rc, const char *what)
 {
-    return ge_err_set(err, ge_sqlite_code(rc), "store: %s: %s", what,
+    return ge_err_set(err, ge_store_sql_code(rc), "store: %s: %s", what,
                       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
-static int ge_prepare(ge_conn *c, const char *sql, sqlite3_stmt **out, ge_err *err)
+int ge_store_sql_prepare(ge_conn *c, const char *sql, sqlite3_stmt **out, ge_err *err)
 {
     int rc = sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
     if (rc != SQLITE_OK) {
         *out = NULL;
-        return ge_sqlite_err(err, c->db, rc, "preparing a statement");
+        return ge_store_sql_err(err, c->db, rc, "preparing a statement");
     }
     return GE_OK;
 }
 
 /* Runs one statement without parameters to its end. */
-static int ge_exec(ge_conn *c, const char *sql, ge_err *err)
+int ge_store_sql_exec(ge_conn *c, const char *sql, ge_err *err)
 {
     sqlite3_stmt *stmt;
-    int rc = ge_prepare(c, sql, &stmt, err);
+    int rc = ge_store_sql_prepare(c, sql, &stmt, err);
     if (rc < 0) return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
         ;
     if (rc != SQLITE_DONE) {
-        rc = ge_sqlite_err(err, c->db, rc, sql);
+        rc = ge_store_sql_err(err, c->db, rc, sql);
         sqlite3_finalize(stmt);
         return rc;
     }
@@ -151,11 +145,11 @@ static int ge_exec(ge_conn *c, const char *sql, ge_err *err)
 }
 
 /* Runs a statement that yields one integer (or none: *out keeps its value). */
-static int ge_query_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out,
+int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out,
                         ge_err *err)
 {
     sqlite3_stmt *stmt;
-    int rc = ge_prepare(c, sql, &stmt, err);
+    int rc = ge_store_sql_prepare(c, sql, &stmt, err);
     if (rc < 0) return rc;
     if (text_arg) sqlite3_bind_text(stmt, 1, text_arg, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(stmt);
@@ -165,13 +159,13 @@ static int ge_query_int(ge_conn *c, const char *sql, const char *text_arg, int64
     } else if (rc == SQLITE_DONE) {
         rc = GE_OK;
     } else {
-        rc = ge_sqlite_err(err, c->db, rc, sql);
+        rc = ge_store_sql_err(err, c->db, rc, sql);
     }
     sqlite3_finalize(stmt);
     return rc;
 }
 
-static void ge_utc_now(char *buf, size_t len)
+void ge_store_utc_now(char *buf, size_t len)
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -179,7 +173,7 @@ static void ge_utc_now(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void ge_copy(char *dst, size_t cap, const unsigned char *src)
+void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src)
 {
     snprintf(dst, cap, "%s", src ? (const char *)src : "");
 }
@@ -226,10 +220,10 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
 
     /* The first real read: this is where a file that is not a database, or
      * that cannot be read, shows itself. */
-    rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, NULL);
-    if (rc == GE_OK) rc = ge_exec(c, "PRAGMA foreign_keys = ON", NULL);
-    if (rc == GE_OK && !st->readonly) rc = ge_exec(c, "PRAGMA journal_mode = WAL", NULL);
-    if (rc == GE_OK && !st->readonly) rc = ge_exec(c, "PRAGMA synchronous = FULL", NULL);
+    rc = ge_store_sql_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, NULL);
+    if (rc == GE_OK) rc = ge_store_sql_exec(c, "PRAGMA foreign_keys = ON", NULL);
+    if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA journal_mode = WAL", NULL);
+    if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA synchronous = FULL", NULL);
     if (rc < 0) {
         rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", st->path,
                         sqlite3_errmsg(c->db));
@@ -242,7 +236,7 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
 
 /* Hands out an idle connection, opens a new one while the pool is not full,
  * or waits for one to come back. */
-static int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
+int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
 {
     int rc;
 
@@ -269,14 +263,14 @@ static int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
     return rc;
 }
 
-static void ge_store_release(ge_store *st, ge_conn *c)
+void ge_store_release(ge_store *st, ge_conn *c)
 {
     if (!c) return;
     /* A connection goes back without an open transaction; should a caller
      * path ever forget one, end it here rather than hand it on. */
     if (!sqlite3_get_autocommit(c->db)) {
         assert(!"connection returned inside a transaction");
-        ge_exec(c, "ROLLBACK", NULL);
+        ge_store_sql_exec(c, "ROLLBACK", NULL);
     }
     pthread_mutex_lock(&st->mu);
     assert(st->nidle < st->pool_size);
@@ -295,7 +289,7 @@ int ge_store_latest_version(void)
 static int ge_read_version(ge_conn *c, int *version, ge_err *err)
 {
     int64_t v = 0;
-    int rc = ge_query_int(c, "PRAGMA user_version", NULL, &v, err);
+    int rc = ge_store_sql_int(c, "PRAGMA user_version", NULL, &v, err);
     if (rc == GE_OK) *version = (int)v;
     return rc;
 }
@@ -306,7 +300,7 @@ static int ge_read_version(ge_conn *c, int *version, ge_err *err)
 static int ge_migration_step(ge_conn *c, const char *sql, int srid, ge_err *err)
 {
     sqlite3_stmt *stmt;
-    int idx, rc = ge_prepare(c, sql, &stmt, err);
+    int idx, rc = ge_store_sql_prepare(c, sql, &stmt, err);
     if (rc < 0) return rc;
     idx = sqlite3_bind_parameter_index(stmt, ":srid");
     if (idx > 0) sqlite3_bind_int(stmt, idx, srid);
@@ -320,7 +314,7 @@ static int ge_migration_step(ge_conn *c, const char *sql, int srid, ge_err *err)
             ;
     }
     if (rc != SQLITE_DONE) {
-        rc = ge_sqlite_err(err, c->db, rc, "migration step");
+        rc = ge_store_sql_err(err, c->db, rc, "migration step");
         sqlite3_finalize(stmt);
         return rc;
     }
@@ -331,18 +325,18 @@ static int ge_migration_step(ge_conn *c, const char *sql, int srid, ge_err *err)
 static int ge_migration_apply(ge_conn *c, const ge_store_migration *m, int srid, ge_err *err)
 {
     char sql[64];
-    int rc = ge_exec(c, "BEGIN IMMEDIATE", err);
+    int rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) return rc;
     for (const char *const *s = m->steps; *s && rc == GE_OK; s++)
         rc = ge_migration_step(c, *s, srid, err);
     if (rc == GE_OK) {
         /* PRAGMA takes no parameters; the version is our own constant. */
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", m->version);
-        rc = ge_exec(c, sql, err);
+        rc = ge_store_sql_exec(c, sql, err);
     }
-    if (rc == GE_OK) rc = ge_exec(c, "COMMIT", err);
+    if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
     if (rc < 0) {
-        if (!sqlite3_get_autocommit(c->db)) ge_exec(c, "ROLLBACK", NULL);
+        if (!sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
         ge_err_prefix(err, "migration %d (%s)", m->version, m->name);
     }
     return rc;
@@ -362,9 +356,9 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
                           "store '%s' has schema version %d, newer than this build knows (%d)",
                           st->path, version, ge_store_latest_version());
     if (version == 0) {
-        rc = ge_query_int(c, "SELECT CheckSpatialMetaData()", NULL, &has_meta, err);
+        rc = ge_store_sql_int(c, "SELECT CheckSpatialMetaData()", NULL, &has_meta, err);
         if (rc == GE_OK)
-            rc = ge_query_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ntables, err);
+            rc = ge_store_sql_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ntables, err);
         if (rc < 0) return rc;
         if (has_meta == 0 && ntables > 0)
             return ge_err_set(err, GE_EINVAL,
@@ -463,7 +457,7 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
         goto fail;
     }
     if (version >= 1) {
-        rc = ge_query_int(c, "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = 'srid'",
+        rc = ge_store_sql_int(c, "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = 'srid'",
                           NULL, &srid, err);
         if (rc < 0) goto fail;
         if (srid <= 0) {
@@ -505,7 +499,7 @@ void ge_store_close(ge_store *st)
     pthread_mutex_unlock(&st->mu);
     /* Fold the WAL into the database so the file stands alone. */
     if (!st->readonly && st->nidle > 0)
-        ge_exec(st->idle[0], "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+        ge_store_sql_exec(st->idle[0], "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
     ge_store_free(st);
 }
 
@@ -530,7 +524,20 @@ int ge_store_ping(ge_store *st, ge_err *err)
     int64_t one = 0;
     int rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
-    rc = ge_query_int(c, "SELECT 1", NULL, &one, err);
+    rc = ge_store_sql_int(c, "SELECT 1", NULL, &one, err);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err)
+{
+    ge_conn *c;
+    int rc = ge_store_acquire(st, &c, err);
+    if (rc < 0) return rc;
+    *stamp = 0;
+    /* Versions only grow and every import bumps the versions of the layers it
+     * writes, so the sum changes with every committed import. */
+    rc = ge_store_sql_int(c, "SELECT coalesce(sum(version), 0) FROM layers", NULL, stamp, err);
     ge_store_release(st, c);
     return rc;
 }
@@ -544,17 +551,17 @@ int ge_store_ping(ge_store *st, ge_err *err)
 static void ge_layer_from_row(sqlite3_stmt *s, ge_layer_info *li)
 {
     memset(li, 0, sizeof *li);
-    ge_copy(li->name, sizeof li->name, sqlite3_column_text(s, 0));
-    ge_copy(li->title, sizeof li->title, sqlite3_column_text(s, 1));
-    ge_copy(li->description, sizeof li->description, sqlite3_column_text(s, 2));
-    ge_copy(li->geometry_type, sizeof li->geometry_type, sqlite3_column_text(s, 3));
+    ge_store_copy_text(li->name, sizeof li->name, sqlite3_column_text(s, 0));
+    ge_store_copy_text(li->title, sizeof li->title, sqlite3_column_text(s, 1));
+    ge_store_copy_text(li->description, sizeof li->description, sqlite3_column_text(s, 2));
+    ge_store_copy_text(li->geometry_type, sizeof li->geometry_type, sqlite3_column_text(s, 3));
     li->srid = sqlite3_column_int(s, 4);
     li->feature_count = sqlite3_column_int64(s, 5);
     for (int i = 0; i < 4; i++)
         li->bbox[i] = sqlite3_column_double(s, 6 + i);
-    ge_copy(li->source, sizeof li->source, sqlite3_column_text(s, 10));
-    ge_copy(li->attribution, sizeof li->attribution, sqlite3_column_text(s, 11));
-    ge_copy(li->imported_at, sizeof li->imported_at, sqlite3_column_text(s, 12));
+    ge_store_copy_text(li->source, sizeof li->source, sqlite3_column_text(s, 10));
+    ge_store_copy_text(li->attribution, sizeof li->attribution, sqlite3_column_text(s, 11));
+    ge_store_copy_text(li->imported_at, sizeof li->imported_at, sqlite3_column_text(s, 12));
     li->version = sqlite3_column_int64(s, 13);
 }
 
@@ -570,12 +577,12 @@ int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *er
     *n = 0;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
-    rc = ge_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers ORDER BY name", &s, err);
+    rc = ge_store_sql_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers ORDER BY name", &s, err);
     while (rc == GE_OK) {
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) break;
         if (step != SQLITE_ROW) {
-            rc = ge_sqlite_err(err, c->db, step, "listing layers");
+            rc = ge_store_sql_err(err, c->db, step, "listing layers");
             break;
         }
         if (len == cap) {
@@ -604,7 +611,7 @@ int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *er
 static int ge_layer_get_conn(ge_conn *c, const char *name, ge_layer_info *out, ge_err *err)
 {
     sqlite3_stmt *s;
-    int rc = ge_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers WHERE name = ?", &s, err);
+    int rc = ge_store_sql_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers WHERE name = ?", &s, err);
     if (rc < 0) return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
@@ -614,7 +621,7 @@ static int ge_layer_get_conn(ge_conn *c, const char *name, ge_layer_info *out, g
     } else if (rc == SQLITE_DONE) {
         rc = ge_err_set(err, GE_ENOENT, "layer '%s' does not exist", name);
     } else {
-        rc = ge_sqlite_err(err, c->db, rc, "reading layer metadata");
+        rc = ge_store_sql_err(err, c->db, rc, "reading layer metadata");
     }
     sqlite3_finalize(s);
     return rc;
@@ -643,25 +650,25 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
     if (rc < 0) return rc;
     /* One read transaction: the metadata check and the rows come from the
      * same snapshot even while an import commits. */
-    rc = ge_exec(c, "BEGIN", err);
+    rc = ge_store_sql_exec(c, "BEGIN", err);
     if (rc == GE_OK) rc = ge_layer_get_conn(c, name, NULL, err);
     if (rc == GE_OK) {
         snprintf(sql, sizeof sql,
                  "SELECT fid, AsBinary(geometry), props FROM \"ref_%s\" ORDER BY fid", name);
-        rc = ge_prepare(c, sql, &s, err);
+        rc = ge_store_sql_prepare(c, sql, &s, err);
     }
     while (rc == GE_OK) {
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) break;
         if (step != SQLITE_ROW) {
-            rc = ge_sqlite_err(err, c->db, step, "reading features");
+            rc = ge_store_sql_err(err, c->db, step, "reading features");
             break;
         }
         rc = cb(ud, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
                 (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2));
     }
     sqlite3_finalize(s);
-    if (!sqlite3_get_autocommit(c->db)) ge_exec(c, "COMMIT", NULL);
+    if (!sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "COMMIT", NULL);
     ge_store_release(st, c);
     return rc;
 }
@@ -716,12 +723,12 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
     int rc;
 
     snprintf(table, sizeof table, "ref_%s", name);
-    rc = ge_query_int(b->c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    rc = ge_store_sql_int(b->c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
                       table, &exists, err);
     if (rc < 0) return rc;
     if (exists) {
         snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", table);
-        return ge_exec(b->c, sql, err);
+        return ge_store_sql_exec(b->c, sql, err);
     }
     snprintf(sql, sizeof sql,
              "CREATE TABLE \"%s\" ("
@@ -729,14 +736,14 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
              "props TEXT NOT NULL DEFAULT '{}' "
              "CHECK (json_valid(props) AND json_type(props) = 'object'))",
              table);
-    rc = ge_exec(b->c, sql, err);
+    rc = ge_store_sql_exec(b->c, sql, err);
     if (rc < 0) return rc;
     /* SpatiaLite reports failure by returning 0 */
     static const char *const steps[] = {
         "SELECT AddGeometryColumn(?1, 'geometry', ?2, 'GEOMETRY', 'XY', 1)",
         "SELECT CreateSpatialIndex(?1, 'geometry')"};
     for (size_t i = 0; i < 2; i++) {
-        rc = ge_prepare(b->c, steps[i], &s, err);
+        rc = ge_store_sql_prepare(b->c, steps[i], &s, err);
         if (rc < 0) return rc;
         sqlite3_bind_text(s, 1, table, -1, SQLITE_TRANSIENT);
         if (i == 0) sqlite3_bind_int(s, 2, b->st->srid);
@@ -745,7 +752,7 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
             rc = rc == SQLITE_ROW
                      ? ge_err_set(err, GE_EIO, "store: %s failed for %s",
                                   i == 0 ? "AddGeometryColumn" : "CreateSpatialIndex", table)
-                     : ge_sqlite_err(err, b->c->db, rc, "creating a layer table");
+                     : ge_store_sql_err(err, b->c->db, rc, "creating a layer table");
             sqlite3_finalize(s);
             return rc;
         }
@@ -768,11 +775,11 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
              "SELECT min(MbrMinX(geometry)), min(MbrMinY(geometry)), max(MbrMaxX(geometry)), "
              "max(MbrMaxY(geometry)) FROM \"ref_%s\"",
              li->name);
-    rc = ge_prepare(b->c, sql, &s, err);
+    rc = ge_store_sql_prepare(b->c, sql, &s, err);
     if (rc < 0) return rc;
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        rc = ge_sqlite_err(err, b->c->db, rc, "computing the layer extent");
+        rc = ge_store_sql_err(err, b->c->db, rc, "computing the layer extent");
         sqlite3_finalize(s);
         return rc;
     }
@@ -781,7 +788,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
             bbox[i] = sqlite3_column_double(s, i);
     sqlite3_finalize(s);
 
-    rc = ge_prepare(b->c,
+    rc = ge_store_sql_prepare(b->c,
                     "INSERT INTO layers (name, title, description, geometry_type, srid, "
                     "feature_count, bbox_minx, bbox_miny, bbox_maxx, bbox_maxy, source, "
                     "attribution, imported_at, version) "
@@ -807,7 +814,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     sqlite3_bind_text(s, 12, li->attribution, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 13, b->imported_at, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
-    rc = rc == SQLITE_DONE ? GE_OK : ge_sqlite_err(err, b->c->db, rc, "writing layer metadata");
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, b->c->db, rc, "writing layer metadata");
     sqlite3_finalize(s);
     sqlite3_finalize(b->insert);
     b->insert = NULL;
@@ -834,13 +841,13 @@ int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
     pthread_mutex_unlock(&st->mu);
 
     rc = ge_store_acquire(st, &b->c, err);
-    if (rc == GE_OK) rc = ge_exec(b->c, "BEGIN IMMEDIATE", err);
+    if (rc == GE_OK) rc = ge_store_sql_exec(b->c, "BEGIN IMMEDIATE", err);
     if (rc < 0) {
         ge_err_prefix(err, "starting an import");
         ge_import_batch_abort(b);
         return rc;
     }
-    ge_utc_now(b->imported_at, sizeof b->imported_at);
+    ge_store_utc_now(b->imported_at, sizeof b->imported_at);
     *out = b;
     return GE_OK;
 }
@@ -868,7 +875,7 @@ int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err 
                  "INSERT INTO \"ref_%s\" (props, geometry) "
                  "VALUES (?1, CastToXY(GeomFromWKB(?2, ?3)))",
                  meta->name);
-        rc = ge_prepare(b->c, sql, &b->insert, err);
+        rc = ge_store_sql_prepare(b->c, sql, &b->insert, err);
     }
     if (rc == GE_OK) {
         char(*nd)[64] = realloc(b->done, (b->ndone + 1) * sizeof *nd);
@@ -910,7 +917,7 @@ int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb
     sqlite3_bind_int(b->insert, 3, b->st->srid);
     rc = sqlite3_step(b->insert);
     if (rc != SQLITE_DONE) {
-        int code = ge_sqlite_code(rc);
+        int code = ge_store_sql_code(rc);
         const char *why = sqlite3_errmsg(b->c->db);
         if ((rc & 0xff) == SQLITE_CONSTRAINT)
             why = strstr(why, "NOT NULL") ? "geometry is not valid WKB"
@@ -931,7 +938,7 @@ static void ge_batch_free(ge_import_batch *b)
     ge_store *st = b->st;
     sqlite3_finalize(b->insert);
     if (b->c) {
-        if (!sqlite3_get_autocommit(b->c->db)) ge_exec(b->c, "ROLLBACK", NULL);
+        if (!sqlite3_get_autocommit(b->c->db)) ge_store_sql_exec(b->c, "ROLLBACK", NULL);
         ge_store_release(st, b->c);
     }
     pthread_mutex_lock(&st->mu);
@@ -946,7 +953,7 @@ int ge_import_batch_commit(ge_import_batch *b, ge_err *err)
 {
     int rc = ge_batch_alive(b, err);
     if (rc == GE_OK) rc = ge_layer_finish(b, err);
-    if (rc == GE_OK) rc = ge_exec(b->c, "COMMIT", err);
+    if (rc == GE_OK) rc = ge_store_sql_exec(b->c, "COMMIT", err);
     if (rc < 0) ge_err_prefix(err, "committing the import");
     ge_batch_free(b); /* rolls back if the commit did not happen */
     return rc;
