@@ -44,6 +44,9 @@
 struct MHD_Connection;
 struct ge_metrics;
 struct ge_static;
+struct ge_services;
+struct ge_refindex;
+struct ge_refdata;
 
 typedef struct ge_resp ge_resp;
 
@@ -61,6 +64,9 @@ typedef struct ge_ctx {
     struct ge_static *web; /* NULL when cfg->web_root does not exist */
     atomic_bool draining;  /* SIGTERM seen: finishing in-flight requests */
     double started_at;     /* Unix time of start-up */
+    struct ge_services *services; /* loaded at start-up, immutable (geo/service.h) */
+    struct ge_refindex *refindex; /* reference layers in memory; acquire a snapshot per request */
+    struct ge_refdata *refdata;   /* keeps refindex current after imports (refdata.h) */
     ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */
     size_t n_cleanups;
 } ge_ctx;

@@ -13,6 +13,7 @@
  * up to cfg->shutdown_grace seconds, then MHD_stop_daemon() closes the rest.
  */
 #include "server.h"
+#include "refdata.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -314,6 +315,9 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     srv->ctx.router = ge_router_new();
     if (!srv->ctx.router)
         return ge_err_set(err, GE_ENOMEM, "out of memory");
+    rc = ge_refdata_open(&srv->ctx, err);
+    if (rc < 0)
+        return rc;
     rc = ge_server_add_routes(srv, err);
     if (rc < 0)
         return rc;
