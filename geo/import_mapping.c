@@ -7,6 +7,7 @@
  * keys that are known where an unknown one was found.
  */
 #include "import_mapping.h"
+#include "json_util.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -79,26 +80,6 @@ static int ge_map_fail(ge_map_ctx *cx, const char *where, const char *fmt, ...)
                       what);
 }
 
-static const char *ge_json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
 static int ge_map_check_keys(ge_map_ctx *cx, const json_t *obj, const char *where,
                              const char *const *known)
 {
@@ -127,7 +108,7 @@ static int ge_map_want(ge_map_ctx *cx, const json_t *v, json_type type, const ch
     bool ok = json_typeof(v) == type || (type == JSON_REAL && json_is_integer(v));
     if (ok) return GE_OK;
     snprintf(at, sizeof at, "%s%s%s", where, where[0] ? "." : "", key);
-    return ge_map_fail(cx, at, "want %s, got %s", want, ge_json_type_name(v));
+    return ge_map_fail(cx, at, "want %s, got %s", want, ge_json_kind(v));
 }
 
 /* An optional string member, copied. */
@@ -198,7 +179,7 @@ static int ge_map_props(ge_map_ctx *cx, const json_t *obj, const char *where,
         }
         if (!json_is_object(v))
             return ge_map_fail(cx, at, "want a field name or {\"field\", \"type\"}, got %s",
-                               ge_json_type_name(v));
+                               ge_json_kind(v));
         rc = ge_map_check_keys(cx, v, at, ge_map_prop_keys);
         if (rc == GE_OK) rc = ge_map_string(cx, v, "field", at, &p->field);
         if (rc < 0) return rc;
@@ -238,7 +219,7 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
     snprintf(lm->name, sizeof lm->name, "%s", name);
     lm->min_degree = 3;
     if (!json_is_object(obj))
-        return ge_map_fail(cx, where, "want an object, got %s", ge_json_type_name(obj));
+        return ge_map_fail(cx, where, "want an object, got %s", ge_json_kind(obj));
 
     /* The derivation decides which further keys are known, so read it first. */
     rc = ge_map_string(cx, obj, "derive", where, &s);
@@ -334,7 +315,7 @@ static int ge_map_roads(ge_map_ctx *cx, const json_t *obj, ge_import_road_widths
     int rc;
 
     if (!json_is_object(obj))
-        return ge_map_fail(cx, where, "want an object, got %s", ge_json_type_name(obj));
+        return ge_map_fail(cx, where, "want an object, got %s", ge_json_kind(obj));
     rc = ge_map_check_keys(cx, obj, where, ge_map_roads_keys);
     if (rc == GE_OK) rc = ge_map_number(cx, obj, "lane_width", where, 1.0, 10.0, &r->lane_width);
     if (rc == GE_OK)
@@ -385,7 +366,7 @@ static int ge_map_from_json(ge_map_ctx *cx, const json_t *root, const char *dir,
 
     if (!json_is_object(root))
         return ge_map_fail(cx, "", "want a JSON object at the top, got %s",
-                           ge_json_type_name(root));
+                           ge_json_kind(root));
     rc = ge_map_check_keys(cx, root, "", ge_map_top_keys);
     if (rc == GE_OK) rc = ge_map_string(cx, root, "attribution", "", &m->attribution);
     if (rc == GE_OK) rc = ge_map_string(cx, root, "osm_config", "", &rel);
