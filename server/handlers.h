@@ -32,4 +32,10 @@ typedef int (*ge_routes_fn)(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* /healthz, /readyz, /metrics (handlers_ops.c) */
 int ge_handlers_ops_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* GET /v1/services, GET /v1/services/{id} (handlers_services.c) */
+int ge_handlers_services_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
+/* POST /v1/validate (handlers_validate.c) */
+int ge_handlers_validate_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 #endif

@@ -49,6 +49,8 @@ static const struct {
     ge_routes_fn fn;
 } ge_handler_modules[] = {
     {"ops", ge_handlers_ops_routes},
+    {"services", ge_handlers_services_routes},
+    {"validate", ge_handlers_validate_routes},
 };
 
 static double ge_server_mono(void)

@@ -1,0 +1,173 @@
+/*
+ * handlers_validate.c - POST /v1/validate: an applicant's drawing checked
+ * against a service's rules and the reference layers in memory, answered
+ * with the report of geo/rules.h (valid, violations with bilingual messages,
+ * measures, unchecked rules).
+ *
+ * The body is {"service", "features", "period"?, "crs"?} (geo/validate.h).
+ * The coordinates are CRS84 unless the request names another CRS, in the
+ * query (?crs=URI) or in the body's "crs" member; the geometries of the
+ * report come back in that same CRS, so a client that draws in EPSG:25833
+ * never has to transform anything. A drawing that breaks rules is a 200 with
+ * "valid": false; only a request we cannot read is a problem:
+ *   400  not JSON, not GeoJSON, a bad member or coordinate (the detail names
+ *        the JSON path, the value and the range)
+ *   413  a body over max_body (the HTTP layer, before the handler runs)
+ *   422  an unknown service (naming the known ones), too many features or
+ *        vertices, JSON nested too deep (naming the limit)
+ *
+ * The response carries "Server-Timing: validate;dur=MS": the time from the
+ * body bytes to the response bytes (parse, rules, serialisation) inside the
+ * server, which is what bench/validate reports as in-server latency.
+ *
+ * Conflict rules compare with other drafts and cases. Until the store holds
+ * them, opts.others stays empty and the engine finds no conflict.
+ */
+#include <geos_c.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../geo/crs.h"
+#include "../geo/geojson_out.h"
+#include "../geo/geos_ctx.h"
+#include "../geo/refindex.h"
+#include "../geo/validate.h"
+#include "handlers.h"
+
+static double ge_validate_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A 400 problem about a query parameter. */
+static int ge_validate_bad_param(ge_resp *resp, const ge_req *req, const char *name,
+                                 const char *detail)
+{
+    json_t *p = ge_resp_problem(resp, req, 400, "%s", detail);
+    if (p) json_object_set_new(p, "parameter", json_string(name));
+    return GE_EINVAL;
+}
+
+/* Reads the query: only "crs" is known; anything else is most likely a typo
+ * that would otherwise be ignored silently. */
+static int ge_validate_query(const ge_req *req, ge_resp *resp, ge_validate_opts *o)
+{
+    char detail[512];
+    ge_err err;
+
+    for (size_t i = 0; i < ge_req_query_count(req); i++) {
+        const ge_query_arg *a = ge_req_query_at(req, i);
+        if (strcmp(a->name, "crs") == 0) continue;
+        snprintf(detail, sizeof detail,
+                 GE_TR(req, "Unknown query parameter '%.60s' (POST /v1/validate knows: crs).",
+                       "Unbekannter Abfrageparameter '%.60s' (POST /v1/validate kennt: crs)."),
+                 a->name);
+        return ge_validate_bad_param(resp, req, a->name, detail);
+    }
+    const char *crs = ge_req_query(req, "crs");
+    if (!crs) return GE_OK;
+    ge_err_clear(&err);
+    if (ge_crs_parse(crs, &o->crs, &err) < 0) {
+        snprintf(detail, sizeof detail, "crs: %s", err.msg);
+        return ge_validate_bad_param(resp, req, "crs", detail);
+    }
+    o->crs_explicit = true;
+    o->out_crs = o->crs;
+    return GE_OK;
+}
+
+/* The report's geometries go out in the CRS the coordinates came in. With no
+ * crs parameter, that is the body's "crs" member when it names a CRS we know;
+ * when it does not, ge_validate_request says so. */
+static void ge_validate_out_crs(const json_t *body, ge_validate_opts *o)
+{
+    const json_t *v = json_is_object(body) ? json_object_get(body, "crs") : NULL;
+    ge_crs c;
+    ge_err err;
+
+    if (o->crs_explicit || !json_is_string(v)) return;
+    if (ge_crs_parse(json_string_value(v), &c, &err) == GE_OK) o->out_crs = c;
+}
+
+/* Maps the engine's codes onto problems; the message is the detail. */
+static int ge_validate_fail(ge_resp *resp, const ge_req *req, const ge_validate_opts *o,
+                            const ge_err *err)
+{
+    json_t *p, *known;
+
+    if (err->code == GE_ENOENT) {
+        /* An unknown service is a well-formed request we cannot process (422),
+         * not a missing resource: /v1/validate exists. */
+        p = ge_resp_problem(resp, req, 422, "%s", err->msg);
+        if (!p) return err->code;
+        known = json_array();
+        for (size_t i = 0; i < ge_services_count(o->services); i++)
+            json_array_append_new(known, json_string(ge_services_at(o->services, i)->id));
+        json_object_set_new(p, "member", json_string("service"));
+        json_object_set_new(p, "known", known);
+        return err->code;
+    }
+    return ge_resp_error(resp, req, err); /* EINVAL 400, ELIMIT 422, others 500 */
+}
+
+static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
+{
+    const ge_ctx *ctx = req->ctx;
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_validate_opts o;
+    ge_refsnap *snap = NULL;
+    json_t *body = NULL, *report = NULL;
+    char *text = NULL, timing[64];
+    double t0 = ge_validate_now_ms();
+    size_t len;
+    ge_err err;
+    int rc;
+
+    ge_err_clear(&err);
+    ge_validate_opts_init(&o);
+    o.services = ctx->services;
+    o.store_srid = ctx->cfg->srid;
+    if (!h || !o.services) {
+        rc = ge_err_set(&err, GE_EINTERNAL, "no %s", h ? "services loaded" : "GEOS context");
+        goto fail;
+    }
+    rc = ge_validate_query(req, resp, &o);
+    if (rc < 0) goto out; /* resp holds the problem */
+    rc = ge_geojson_in_load(req->body, req->body_len, o.limits.max_depth, &body, &err);
+    if (rc < 0) goto fail;
+    ge_validate_out_crs(body, &o);
+    snap = ctx->refindex ? ge_refindex_acquire(ctx->refindex) : NULL;
+    o.snap = snap;
+    rc = ge_validate_request(h, body, &o, &report, &err);
+    if (rc < 0) goto fail;
+    text = json_dumps(report, GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER);
+    if (!text) {
+        rc = ge_err_set(&err, GE_ENOMEM, "out of memory writing the report");
+        goto fail;
+    }
+    len = strlen(text);
+    snprintf(timing, sizeof timing, "validate;dur=%.3f", ge_validate_now_ms() - t0);
+    rc = ge_resp_take(resp, 200, "application/json", text, len);
+    text = NULL;
+    if (rc == GE_OK) rc = ge_resp_header(resp, "Server-Timing", timing);
+    goto out;
+fail:
+    rc = ge_validate_fail(resp, req, &o, &err);
+out:
+    if (snap) ge_refsnap_release(snap);
+    json_decref(report);
+    json_decref(body);
+    free(text);
+    return rc;
+}
+
+int ge_handlers_validate_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    return ge_router_add_flags(r, "POST", "/v1/validate", ge_validate_post, ctx, GE_ROUTE_CORS,
+                               err);
+}
