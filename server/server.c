@@ -51,7 +51,21 @@ static const struct {
     {"ops", ge_handlers_ops_routes},
     {"services", ge_handlers_services_routes},
     {"validate", ge_handlers_validate_routes},
+    {"features", ge_handlers_features_routes},
+    {"openapi", ge_handlers_openapi_routes},
 };
+
+int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    for (size_t i = 0; i < sizeof ge_handler_modules / sizeof ge_handler_modules[0]; i++) {
+        int rc = ge_handler_modules[i].fn(r, ctx, err);
+        if (rc < 0) {
+            ge_err_prefix(err, "handler module '%s'", ge_handler_modules[i].name);
+            return rc;
+        }
+    }
+    return GE_OK;
+}
 
 static double ge_server_mono(void)
 {

@@ -1,0 +1,89 @@
+/*
+ * features_internal.h - what the OGC API - Features files of server/ share:
+ * the parsed query of a request (features_params.c), the HTML pages
+ * (features_html.c) and the route handlers (handlers_features.c).
+ */
+#ifndef GE_FEATURES_INTERNAL_H
+#define GE_FEATURES_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../geo/crs.h"
+#include "../geo/store_features.h"
+#include "http.h"
+
+/* Page sizes. The lead may turn these into settings (features_limit_default,
+ * features_limit_max); until then they are fixed here. The maximum bounds a
+ * response's memory: a page is written into one buffer. */
+#define GE_FEATURES_LIMIT_DEFAULT 100
+#define GE_FEATURES_LIMIT_MAX     10000
+#define GE_FEATURES_MAX_FILTERS_Q 16
+
+typedef enum ge_features_fmt { GE_FEATURES_JSON, GE_FEATURES_HTML } ge_features_fmt;
+
+/* The query of an items request, validated. */
+typedef struct ge_features_params {
+    ge_features_fmt fmt;
+    long limit;
+    bool has_bbox;
+    double bbox[4]; /* as given, in bbox_crs axis order (3D boxes lose z) */
+    ge_crs bbox_crs;
+    ge_crs crs; /* of the response */
+    int64_t after, before;
+    ge_features_filter filters[GE_FEATURES_MAX_FILTERS_Q];
+    size_t n_filters;
+} ge_features_params;
+
+/*
+ * Each parser below returns GE_OK, or GE_EINVAL after filling resp with a 400
+ * problem whose "parameter" member names the query parameter.
+ */
+
+/* f=json|html, else the Accept header (text/html before any JSON type: HTML). */
+int ge_features_parse_format(const ge_req *req, ge_resp *resp, ge_features_fmt *fmt);
+
+/* Every query parameter must be in allowed (NULL-terminated) or in props. */
+int ge_features_check_params(const ge_req *req, ge_resp *resp, const char *const *allowed,
+                             char *const *props, size_t n_props);
+
+/* A CRS parameter ("crs", "bbox-crs"); absent: CRS84. */
+int ge_features_parse_crs(const ge_req *req, ge_resp *resp, const char *name, ge_crs *out);
+
+/* Everything of an items request but the unknown-parameter check. */
+int ge_features_parse_items(const ge_req *req, ge_resp *resp, char *const *props, size_t n_props,
+                            ge_features_params *p);
+
+/* RFC 3339 date, date-time or interval ("a/b", ".." or "" for an open end). */
+bool ge_features_datetime_valid(const char *s);
+
+/* A 400 problem naming the parameter (printf-style detail). */
+int ge_features_bad_param(ge_resp *resp, const ge_req *req, const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- HTML (features_html.c) --------------------------------------------- */
+
+/* Appends text to a growing buffer; false once memory ran out (then stays false). */
+typedef struct ge_buf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} ge_buf;
+
+void ge_buf_put(ge_buf *b, const char *s, size_t n);
+void ge_buf_puts(ge_buf *b, const char *s);
+void ge_buf_printf(ge_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text with & < > " ' escaped for HTML element content and attribute values. */
+void ge_buf_put_html(ge_buf *b, const char *s);
+
+/*
+ * A JSON document of this API (landing page, conformance, collections, a
+ * collection, a feature collection, a feature) as an HTML page: its title,
+ * links as anchors, and the members as a definition list. Every string from
+ * the document is escaped. Responds with text/html.
+ */
+int ge_features_html(const ge_req *req, ge_resp *resp, const char *title, json_t *doc);
+
+#endif
