@@ -17,6 +17,7 @@
 #include "../geo/import.h"
 #include "../geo/store.h"
 #include "cli.h"
+#include "cli_basemap.h"
 
 static const char *const ge_import_settings[] = {"db", "srid", "data_dir", "log_level", NULL};
 
@@ -157,6 +158,8 @@ int ge_cli_import(int argc, char **argv)
                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     }
     ge_import_result_free(&res);
+    /* The base map is drawn from the layers just committed (cli_basemap.c). */
+    rc = ge_cli_basemap_after_import(store, cli.cfg.db_path, ui.quiet);
     ge_store_close(store);
-    return 0;
+    return rc < 0 ? 1 : 0;
 }

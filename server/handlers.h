@@ -44,6 +44,9 @@ int ge_handlers_features_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* /api: the OpenAPI document (openapi.c) */
 int ge_handlers_openapi_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* Vector tiles and TileJSON: /collections/{id}/tiles..., /tiles... (handlers_tiles.c) */
+int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Registers every module of ge_handler_modules[] (server.c) in r: what the
  * server does at start-up, and what tests use to list the routes. */
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err);

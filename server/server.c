@@ -53,6 +53,7 @@ static const struct {
     {"validate", ge_handlers_validate_routes},
     {"features", ge_handlers_features_routes},
     {"openapi", ge_handlers_openapi_routes},
+    {"tiles", ge_handlers_tiles_routes},
 };
 
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)

@@ -1,0 +1,641 @@
+/*
+ * handlers_tiles.c - vector tiles (OGC API - Tiles, MVT 2.1) and TileJSON 3.0.
+ *
+ *   GET /collections/{id}/tiles                                  tilesets of a collection
+ *   GET /collections/{id}/tiles/WebMercatorQuad                  TileJSON 3.0 (+ OGC members)
+ *   GET /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}      dynamic tile of the layer
+ *   GET /tiles                                                   the tilesets not tied to a
+ * collection GET /tiles/basemap/WebMercatorQuad                           TileJSON of the base map
+ *   GET /tiles/basemap/WebMercatorQuad/{z}/{y}/{x}               base map tile (MBTiles)
+ *
+ * Tiles are application/vnd.mapbox-vector-tile. A tile inside the matrix
+ * with nothing in it is answered 204 No Content without a body (cheap to
+ * make and to send; MapLibre and OpenLayers treat it as an empty tile).
+ * Bad input (tile matrix set, z, y, x, unknown tileset) gets a 400 or 404
+ * problem naming the parameter.
+ *
+ * Dynamic tiles come from the store through the spatial index (tilegen.c)
+ * and are kept in a bounded LRU (tile_cache.c) keyed by tileset and z/x/y
+ * and tagged with the layer version, so an import makes every cached tile
+ * of the layer stale at once. The ETag names tileset, version and tile, so
+ * a client revalidates without the server rendering anything. Tiles are
+ * cached plain and gzipped; the gzip is sent to clients that accept it.
+ *
+ * Who may read a tileset is asked of its source (ge_tiles_source): the
+ * reference layers are public; the case layers of the review app will be a
+ * second source whose authorize() checks the caseworker session, and whose
+ * responses are then marked private.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../geo/basemap.h"
+#include "../geo/crs.h"
+#include "../geo/gzip.h"
+#include "../geo/mbtiles.h"
+#include "../geo/store_tiles.h"
+#include "../geo/tilegen.h"
+#include "../geo/tilemath.h"
+#include "handlers.h"
+#include "log.h"
+#include "tile_cache.h"
+
+#define GE_TILES_TYPE      "application/vnd.mapbox-vector-tile"
+#define GE_TILES_TMS       "WebMercatorQuad"
+#define GE_TILES_TMS_URI   "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+#define GE_TILES_CRS_3857  "http://www.opengis.net/def/crs/EPSG/0/3857"
+#define GE_TILES_CACHE_MB  64
+#define GE_TILES_MAX_PLAIN (16u << 20) /* a gzipped tile that inflates beyond is refused */
+/* Reference data changes only with an import; a minute keeps maps fresh
+ * after one while sparing most revalidations. */
+#define GE_TILES_CACHE_CONTROL "public, max-age=60"
+/* The encoder's output format: bump when it changes what it writes. */
+#define GE_TILES_ENCODER "m1"
+
+/* A kind of dynamic tileset: the reference layers now, case layers later. */
+typedef struct ge_tiles_source {
+    const char *name;
+    /* May the request read it? The reference layers are open data. */
+    bool (*authorize)(const ge_req *req, const char *id);
+    const char *cache_control;
+} ge_tiles_source;
+
+static bool ge_tiles_public(const ge_req *req, const char *id)
+{
+    (void)req;
+    (void)id;
+    return true;
+}
+
+static const ge_tiles_source ge_tiles_reference = {"reference", ge_tiles_public,
+                                                   GE_TILES_CACHE_CONTROL};
+
+/* The open base map file; replaced (not changed) when a new import renames
+ * a new file into place, and freed by whoever drops the last reference. */
+typedef struct ge_tiles_bm {
+    ge_mbtiles *mb;
+    json_t *meta;
+    int64_t gen; /* from the file's identity: names its tiles in cache and ETags */
+    int refs;
+} ge_tiles_bm;
+
+typedef struct ge_tiles_mod {
+    ge_ctx *ctx;
+    ge_tile_cache *cache;
+    pthread_mutex_t mu; /* guards bm and its identity */
+    ge_tiles_bm *bm;
+    dev_t bm_dev;
+    ino_t bm_ino;
+    struct timespec bm_mtime;
+    off_t bm_size;
+    char bm_path[PATH_MAX + 32];
+} ge_tiles_mod;
+
+/* ---- parameters ---------------------------------------------------------- */
+
+static json_t *ge_tiles_problem_param(ge_resp *resp, const ge_req *req, int status,
+                                      const char *param, const char *value, const char *en,
+                                      const char *de)
+{
+    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    if (p) {
+        json_object_set_new(p, "parameter", json_string(param));
+        json_object_set_new(p, "value", json_string(value ? value : ""));
+    }
+    return p;
+}
+
+static int ge_tiles_check_tms(const ge_req *req, ge_resp *resp)
+{
+    const char *tms = ge_req_param(req, "tileMatrixSetId");
+    char en[256], de[256];
+    if (tms && strcmp(tms, GE_TILES_TMS) == 0) return GE_OK;
+    snprintf(en, sizeof en,
+             "tileMatrixSetId '%.64s' is not offered; the only tile matrix set is %s.",
+             tms ? tms : "", GE_TILES_TMS);
+    snprintf(de, sizeof de, "Die Kachelmatrix '%.64s' wird nicht angeboten; die einzige ist %s.",
+             tms ? tms : "", GE_TILES_TMS);
+    ge_tiles_problem_param(resp, req, 404, "tileMatrixSetId", tms, en, de);
+    return GE_ENOENT;
+}
+
+/* z, then row y and column x within the matrix of that zoom. */
+static int ge_tiles_parse_zyx(const ge_req *req, ge_resp *resp, ge_tile *t)
+{
+    long z, y, x;
+    int rc = ge_req_parse_long(req, resp, "z", ge_req_param(req, "z"), 0, GE_TILEMATH_MAX_ZOOM, &z);
+    if (rc < 0) return GE_EINVAL;
+    long last = (long)ge_tilemath_matrix_size((int)z) - 1;
+    rc = ge_req_parse_long(req, resp, "y", ge_req_param(req, "y"), 0, last, &y);
+    if (rc < 0) return GE_EINVAL;
+    rc = ge_req_parse_long(req, resp, "x", ge_req_param(req, "x"), 0, last, &x);
+    if (rc < 0) return GE_EINVAL;
+    t->z = (int)z;
+    t->y = (uint32_t)y;
+    t->x = (uint32_t)x;
+    return GE_OK;
+}
+
+/* 404 naming the collection (or tileset) that does not exist. */
+static int ge_tiles_unknown(const ge_req *req, ge_resp *resp, const char *param, const char *id)
+{
+    char en[256], de[256];
+    snprintf(en, sizeof en, "There is no tileset '%.64s'.", id ? id : "");
+    snprintf(de, sizeof de, "Es gibt keinen Kachelsatz '%.64s'.", id ? id : "");
+    ge_tiles_problem_param(resp, req, 404, param, id, en, de);
+    return GE_ENOENT;
+}
+
+/* ---- sending tiles -------------------------------------------------------- */
+
+static int ge_tiles_not_modified(const ge_req *req, ge_resp *resp, const char *opaque,
+                                 const char *cache_control)
+{
+    char tag[96];
+    bool gz = ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
+    snprintf(tag, sizeof tag, "%s%s", opaque, gz ? "-gz" : "");
+    ge_resp_empty(resp, 304);
+    ge_resp_etag(resp, tag);
+    ge_resp_cache(resp, cache_control);
+    ge_resp_header(resp, "Vary", "Accept-Encoding");
+    return GE_OK;
+}
+
+/* Sends a tile blob (takes its buffers): 204 when empty, else the gzip or
+ * the plain bytes, whichever the blob holds. */
+static int ge_tiles_send(ge_resp *resp, ge_tile_blob *b, const char *opaque,
+                         const char *cache_control)
+{
+    char tag[96];
+    int rc;
+
+    if (b->gz) {
+        snprintf(tag, sizeof tag, "%s-gz", opaque);
+        rc = ge_resp_take(resp, 200, GE_TILES_TYPE, (char *)b->gz, b->gz_len);
+        b->gz = NULL;
+        resp->precompressed = true;
+        resp->compressible = false;
+        ge_resp_header(resp, "Content-Encoding", "gzip");
+    } else if (b->data) {
+        snprintf(tag, sizeof tag, "%s", opaque);
+        rc = ge_resp_take(resp, 200, GE_TILES_TYPE, (char *)b->data, b->len);
+        b->data = NULL;
+        resp->compressible = false; /* we choose the encoding ourselves */
+    } else {
+        snprintf(tag, sizeof tag, "%s", opaque);
+        rc = ge_resp_empty(resp, 204);
+    }
+    ge_tile_blob_free(b);
+    ge_resp_etag(resp, tag);
+    ge_resp_cache(resp, cache_control);
+    ge_resp_header(resp, "Vary", "Accept-Encoding");
+    return rc;
+}
+
+/* ---- dynamic tiles of the reference layers --------------------------------- */
+
+static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_tiles_mod *mod = ud;
+    const ge_tiles_source *src = &ge_tiles_reference;
+    const char *id = ge_req_param(req, "id");
+    bool want_gz = ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
+    char key[160], opaque[160];
+    ge_tile t;
+    ge_tile_blob blob;
+    int64_t version = 0;
+    ge_err err;
+    int rc;
+
+    ge_err_clear(&err);
+    if (ge_tiles_check_tms(req, resp) < 0 || ge_tiles_parse_zyx(req, resp, &t) < 0) return GE_OK;
+    rc = ge_store_tiles_version(req->ctx->store, id, &version, &err);
+    if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    if (!src->authorize(req, id)) return ge_tiles_unknown(req, resp, "collectionId", id);
+
+    snprintf(key, sizeof key, "c/%s/%d/%u/%u", id, t.z, t.x, t.y);
+    snprintf(opaque, sizeof opaque, "%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id, (long long)version,
+             t.z, t.x, t.y);
+    if (ge_req_etag_matches(req, opaque))
+        return ge_tiles_not_modified(req, resp, opaque, src->cache_control);
+    if (!ge_tile_cache_get(mod->cache, key, version, want_gz, &blob)) {
+        ge_tilegen_layer layer = {.source = id, .name = id};
+        ge_tilegen_result r;
+        unsigned char *gz = NULL;
+        size_t gz_len = 0;
+
+        rc = ge_tilegen_render(req->ctx->store, &t, &layer, 1, &r, &err);
+        if (rc == GE_ENOENT) return ge_tiles_unknown(req, resp, "collectionId", id);
+        if (rc < 0) return ge_resp_error(resp, req, &err);
+        /* The version read with the features is the one the tile shows. */
+        version = r.version;
+        snprintf(opaque, sizeof opaque, "%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id,
+                 (long long)version, t.z, t.x, t.y);
+        if (r.len && ge_gzip_compress(r.data, r.len, &gz, &gz_len, NULL) == GE_OK &&
+            gz_len >= r.len) {
+            free(gz); /* incompressible: the plain tile is all we keep */
+            gz = NULL;
+            gz_len = 0;
+        }
+        ge_tile_cache_put(mod->cache, key, version, r.data, r.len, gz, gz_len);
+        memset(&blob, 0, sizeof blob);
+        if (want_gz && gz) {
+            blob.gz = gz;
+            blob.gz_len = gz_len;
+            free(r.data);
+        } else {
+            blob.data = r.data;
+            blob.len = r.len;
+            free(gz);
+        }
+    }
+    return ge_tiles_send(resp, &blob, opaque, src->cache_control);
+}
+
+/* lon/lat bounds of a layer's box in the store CRS. */
+static void ge_tiles_layer_lonlat(const ge_layer_info *li, double out[4])
+{
+    ge_crs from;
+    double p[8] = {li->bbox[0], li->bbox[1], li->bbox[2], li->bbox[1],
+                   li->bbox[2], li->bbox[3], li->bbox[0], li->bbox[3]};
+    out[0] = -180;
+    out[1] = -GE_TILEMATH_MAX_LAT;
+    out[2] = 180;
+    out[3] = GE_TILEMATH_MAX_LAT;
+    if (li->feature_count == 0 || ge_crs_from_epsg(li->srid, &from, NULL) < 0 ||
+        ge_crs_transform(&from, &GE_CRS84, p, 4, NULL) < 0)
+        return;
+    out[0] = p[0] < p[6] ? p[0] : p[6];
+    out[1] = p[1] < p[3] ? p[1] : p[3];
+    out[2] = p[2] > p[4] ? p[2] : p[4];
+    out[3] = p[5] > p[7] ? p[5] : p[7];
+}
+
+static json_t *ge_tiles_link(const char *href, const char *rel, const char *type, const char *title,
+                             bool templated)
+{
+    json_t *l = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
+    if (l && title) json_object_set_new(l, "title", json_string(title));
+    if (l && templated) json_object_set_new(l, "templated", json_true());
+    return l;
+}
+
+static int ge_tiles_collection_tilejson(ge_req *req, ge_resp *resp, void *ud)
+{
+    const char *id = ge_req_param(req, "id");
+    ge_layer_info li;
+    json_t *fields = NULL, *doc;
+    char base[512], url[1024], self[1024];
+    double b[4];
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    ge_err_clear(&err);
+    if (ge_tiles_check_tms(req, resp) < 0) return GE_OK;
+    rc = ge_store_layer_get(req->ctx->store, id, &li, &err);
+    if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
+    if (rc == GE_OK) rc = ge_store_tiles_fields(req->ctx->store, id, &fields, &err);
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    if (!ge_tiles_reference.authorize(req, id)) {
+        json_decref(fields);
+        return ge_tiles_unknown(req, resp, "collectionId", id);
+    }
+    ge_tiles_layer_lonlat(&li, b);
+    ge_req_base_url(req, base, sizeof base);
+    snprintf(url, sizeof url, "%s/collections/%s/tiles/%s/{z}/{y}/{x}", base, id, GE_TILES_TMS);
+    snprintf(self, sizeof self, "%s/collections/%s/tiles/%s", base, id, GE_TILES_TMS);
+    doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s], s:i, s:i, s:[f,f,f,f], s:[f,f,i], s:s,"
+                  " s:[{s:s, s:s, s:i, s:i, s:o}],"
+                  " s:s, s:s, s:s, s:[o,o]}",
+                  "tilejson", "3.0.0", "name", id, "description",
+                  li.description[0] ? li.description : li.title, "attribution", li.attribution,
+                  "scheme", "xyz", "tiles", url, "minzoom", 0, "maxzoom", GE_TILEMATH_MAX_ZOOM,
+                  "bounds", b[0], b[1], b[2], b[3], "center", (b[0] + b[2]) / 2, (b[1] + b[3]) / 2,
+                  16, "version", "1.0.0", "vector_layers", "id", id, "description", li.title,
+                  "minzoom", 0, "maxzoom", GE_TILEMATH_MAX_ZOOM, "fields", fields, "dataType",
+                  "vector", "crs", GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
+                  ge_tiles_link(self, "self", "application/json", "TileJSON 3.0", false),
+                  ge_tiles_link(url, "item", GE_TILES_TYPE, "Mapbox vector tiles", true));
+    if (!doc) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory building TileJSON");
+        return ge_resp_error(resp, req, &err);
+    }
+    ge_resp_cache(resp, GE_TILES_CACHE_CONTROL);
+    return ge_resp_json(resp, 200, doc);
+}
+
+static int ge_tiles_collection_list(ge_req *req, ge_resp *resp, void *ud)
+{
+    const char *id = ge_req_param(req, "id");
+    char base[512], self[1024], tms[1024], tiles[1024];
+    int64_t version;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    ge_err_clear(&err);
+    rc = ge_store_tiles_version(req->ctx->store, id, &version, &err);
+    if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    ge_req_base_url(req, base, sizeof base);
+    snprintf(self, sizeof self, "%s/collections/%s/tiles", base, id);
+    snprintf(tms, sizeof tms, "%s/%s", self, GE_TILES_TMS);
+    snprintf(tiles, sizeof tiles, "%s/{z}/{y}/{x}", tms);
+    json_t *doc = json_pack(
+        "{s:[o], s:[{s:s, s:s, s:s, s:s, s:[o,o]}]}", "links",
+        ge_tiles_link(self, "self", "application/json", NULL, false), "tilesets", "title", id,
+        "dataType", "vector", "crs", GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI,
+        "links", ge_tiles_link(tms, "self", "application/json", "TileJSON 3.0", false),
+        ge_tiles_link(tiles, "item", GE_TILES_TYPE, "Mapbox vector tiles", true));
+    if (!doc) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        return ge_resp_error(resp, req, &err);
+    }
+    ge_resp_cache(resp, GE_TILES_CACHE_CONTROL);
+    return ge_resp_json(resp, 200, doc);
+}
+
+/* ---- the base map (MBTiles) ------------------------------------------------ */
+
+static void ge_tiles_bm_unref(ge_tiles_bm *bm)
+{
+    if (!bm || --bm->refs > 0) return;
+    ge_mbtiles_close(bm->mb);
+    json_decref(bm->meta);
+    free(bm);
+}
+
+/* The current base map (a reference the caller drops with
+ * ge_tiles_bm_release), reopened when the file was replaced; NULL when
+ * there is none. */
+static ge_tiles_bm *ge_tiles_bm_acquire(ge_tiles_mod *mod)
+{
+    struct stat sb;
+    ge_tiles_bm *bm = NULL;
+    bool exists = stat(mod->bm_path, &sb) == 0;
+
+    pthread_mutex_lock(&mod->mu);
+    if (mod->bm && exists && sb.st_ino == mod->bm_ino && sb.st_dev == mod->bm_dev &&
+        sb.st_size == mod->bm_size && sb.st_mtim.tv_sec == mod->bm_mtime.tv_sec &&
+        sb.st_mtim.tv_nsec == mod->bm_mtime.tv_nsec) {
+        bm = mod->bm;
+        bm->refs++;
+        pthread_mutex_unlock(&mod->mu);
+        return bm;
+    }
+    ge_tiles_bm_unref(mod->bm); /* readers still holding it keep it alive */
+    mod->bm = NULL;
+    if (exists) {
+        ge_err err;
+        bm = calloc(1, sizeof *bm);
+        if (bm && ge_mbtiles_open(&bm->mb, mod->bm_path, &err) == GE_OK &&
+            ge_mbtiles_metadata(bm->mb, &bm->meta, &err) == GE_OK) {
+            bm->gen = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+            bm->gen = bm->gen * 31 + (int64_t)sb.st_ino;
+            bm->refs = 2; /* the module's and the caller's */
+            mod->bm = bm;
+            mod->bm_dev = sb.st_dev;
+            mod->bm_ino = sb.st_ino;
+            mod->bm_size = sb.st_size;
+            mod->bm_mtime = sb.st_mtim;
+        } else {
+            if (bm) ge_mbtiles_close(bm->mb);
+            free(bm);
+            bm = NULL;
+            ge_log(GE_LOG_WARN, "base map file cannot be read", "{s:s}", "error", err.msg);
+        }
+    }
+    pthread_mutex_unlock(&mod->mu);
+    return bm;
+}
+
+static void ge_tiles_bm_release(ge_tiles_mod *mod, ge_tiles_bm *bm)
+{
+    pthread_mutex_lock(&mod->mu);
+    ge_tiles_bm_unref(bm);
+    pthread_mutex_unlock(&mod->mu);
+}
+
+static int ge_tiles_check_basemap(const ge_req *req, ge_resp *resp)
+{
+    const char *id = ge_req_param(req, "tilesetId");
+    if (id && strcmp(id, "basemap") == 0) return GE_OK;
+    return ge_tiles_unknown(req, resp, "tilesetId", id);
+}
+
+static int ge_tiles_no_basemap(const ge_req *req, ge_resp *resp)
+{
+    ge_tiles_problem_param(resp, req, 404, "tilesetId", "basemap",
+                           "The base map has not been built yet: it is made by "
+                           "'geoeditor import'.",
+                           "Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
+                           "'geoeditor import'.");
+    return GE_ENOENT;
+}
+
+static int ge_tiles_basemap_tile(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_tiles_mod *mod = ud;
+    bool want_gz = ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
+    char key[96], opaque[128];
+    ge_tiles_bm *bm;
+    ge_tile t;
+    ge_tile_blob blob;
+    ge_err err;
+    int rc;
+
+    ge_err_clear(&err);
+    if (ge_tiles_check_basemap(req, resp) < 0 || ge_tiles_check_tms(req, resp) < 0 ||
+        ge_tiles_parse_zyx(req, resp, &t) < 0)
+        return GE_OK;
+    bm = ge_tiles_bm_acquire(mod);
+    if (!bm) return ge_tiles_no_basemap(req, resp);
+    snprintf(key, sizeof key, "b/%d/%u/%u", t.z, t.x, t.y);
+    snprintf(opaque, sizeof opaque, "bm-%llx-%d-%u-%u", (unsigned long long)bm->gen, t.z, t.x, t.y);
+    if (ge_req_etag_matches(req, opaque)) {
+        ge_tiles_bm_release(mod, bm);
+        return ge_tiles_not_modified(req, resp, opaque, GE_TILES_CACHE_CONTROL);
+    }
+    if (!ge_tile_cache_get(mod->cache, key, bm->gen, want_gz, &blob)) {
+        unsigned char *raw = NULL, *plain = NULL;
+        size_t raw_len = 0, plain_len = 0;
+        rc = ge_mbtiles_get(bm->mb, &t, &raw, &raw_len, &err);
+        if (rc == GE_ENOENT) rc = GE_OK; /* outside the data: an empty tile */
+        if (rc == GE_OK && raw_len) {
+            /* MBTiles vector tiles are gzipped; keep both forms. */
+            if (ge_gzip_is_gzip(raw, raw_len)) {
+                rc = ge_gzip_decompress(raw, raw_len, GE_TILES_MAX_PLAIN, &plain, &plain_len, &err);
+            } else {
+                plain = raw;
+                plain_len = raw_len;
+                raw = NULL;
+                raw_len = 0;
+            }
+        }
+        if (rc < 0) {
+            free(raw);
+            ge_tiles_bm_release(mod, bm);
+            ge_log(GE_LOG_ERROR, "base map tile cannot be read", "{s:s}", "error", err.msg);
+            return ge_resp_error(resp, req, &err);
+        }
+        ge_tile_cache_put(mod->cache, key, bm->gen, plain, plain_len, raw, raw_len);
+        memset(&blob, 0, sizeof blob);
+        if (want_gz && raw) {
+            blob.gz = raw;
+            blob.gz_len = raw_len;
+            free(plain);
+        } else {
+            blob.data = plain;
+            blob.len = plain_len;
+            free(raw);
+        }
+    }
+    ge_tiles_bm_release(mod, bm);
+    return ge_tiles_send(resp, &blob, opaque, GE_TILES_CACHE_CONTROL);
+}
+
+/* "a,b,c,d" -> numbers; false when it is not that. */
+static bool ge_tiles_numbers(const char *text, double *out, int n)
+{
+    const char *p = text;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        if (!p) return false;
+        out[i] = strtod(p, &end);
+        if (end == p) return false;
+        p = *end == ',' ? end + 1 : (i == n - 1 && *end == '\0' ? end : NULL);
+    }
+    return true;
+}
+
+static int ge_tiles_basemap_tilejson(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_tiles_mod *mod = ud;
+    ge_tiles_bm *bm;
+    json_t *doc, *vl = NULL, *meta;
+    char base[512], url[1024], self[1024];
+    double b[4] = {-180, -GE_TILEMATH_MAX_LAT, 180, GE_TILEMATH_MAX_LAT}, c[3];
+    const char *s;
+
+    if (ge_tiles_check_basemap(req, resp) < 0 || ge_tiles_check_tms(req, resp) < 0) return GE_OK;
+    bm = ge_tiles_bm_acquire(mod);
+    if (!bm) return ge_tiles_no_basemap(req, resp);
+    meta = bm->meta;
+    ge_req_base_url(req, base, sizeof base);
+    snprintf(url, sizeof url, "%s/tiles/basemap/%s/{z}/{y}/{x}", base, GE_TILES_TMS);
+    snprintf(self, sizeof self, "%s/tiles/basemap/%s", base, GE_TILES_TMS);
+    s = json_string_value(json_object_get(meta, "json"));
+    if (s) {
+        json_t *j = json_loads(s, 0, NULL);
+        vl = json_incref(json_object_get(j, "vector_layers"));
+        json_decref(j);
+    }
+    if (!vl) vl = json_array();
+    if ((s = json_string_value(json_object_get(meta, "bounds"))) && !ge_tiles_numbers(s, b, 4)) {
+        b[0] = -180, b[1] = -GE_TILEMATH_MAX_LAT, b[2] = 180, b[3] = GE_TILEMATH_MAX_LAT;
+    }
+    c[0] = (b[0] + b[2]) / 2;
+    c[1] = (b[1] + b[3]) / 2;
+    c[2] = 14;
+    if ((s = json_string_value(json_object_get(meta, "center")))) ge_tiles_numbers(s, c, 3);
+    s = json_string_value(json_object_get(meta, "minzoom"));
+    int minzoom = s ? atoi(s) : 0;
+    s = json_string_value(json_object_get(meta, "maxzoom"));
+    int maxzoom = s ? atoi(s) : GE_TILEMATH_MAX_ZOOM;
+    s = json_string_value(json_object_get(meta, "attribution"));
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:i, s:i, s:[f,f,f,f], s:[f,f,i],"
+                    " s:o, s:s, s:s, s:s, s:[o,o]}",
+                    "tilejson", "3.0.0", "name", "basemap", "description",
+                    json_string_value(json_object_get(meta, "description"))
+                        ? json_string_value(json_object_get(meta, "description"))
+                        : "",
+                    "version", "1.0.0", "attribution", s ? s : "", "scheme", "xyz", "tiles", url,
+                    "minzoom", minzoom, "maxzoom", maxzoom, "bounds", b[0], b[1], b[2], b[3],
+                    "center", c[0], c[1], (int)c[2], "vector_layers", vl, "dataType", "vector",
+                    "crs", GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
+                    ge_tiles_link(self, "self", "application/json", "TileJSON 3.0", false),
+                    ge_tiles_link(url, "item", GE_TILES_TYPE, "Mapbox vector tiles", true));
+    ge_tiles_bm_release(mod, bm);
+    if (!doc) {
+        ge_err err;
+        ge_err_set(&err, GE_ENOMEM, "out of memory building TileJSON");
+        return ge_resp_error(resp, req, &err);
+    }
+    ge_resp_cache(resp, GE_TILES_CACHE_CONTROL);
+    return ge_resp_json(resp, 200, doc);
+}
+
+static int ge_tiles_list(ge_req *req, ge_resp *resp, void *ud)
+{
+    char base[512], self[1024], tms[1024], tiles[1024];
+    (void)ud;
+    ge_req_base_url(req, base, sizeof base);
+    snprintf(self, sizeof self, "%s/tiles", base);
+    snprintf(tms, sizeof tms, "%s/tiles/basemap/%s", base, GE_TILES_TMS);
+    snprintf(tiles, sizeof tiles, "%s/{z}/{y}/{x}", tms);
+    json_t *doc =
+        json_pack("{s:[o], s:[{s:s, s:s, s:s, s:s, s:s, s:[o,o]}]}", "links",
+                  ge_tiles_link(self, "self", "application/json", NULL, false), "tilesets", "id",
+                  "basemap", "title", "Base map", "dataType", "vector", "crs", GE_TILES_CRS_3857,
+                  "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
+                  ge_tiles_link(tms, "self", "application/json", "TileJSON 3.0", false),
+                  ge_tiles_link(tiles, "item", GE_TILES_TYPE, "Mapbox vector tiles", true));
+    ge_resp_cache(resp, GE_TILES_CACHE_CONTROL);
+    return ge_resp_json(resp, 200, doc);
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+static void ge_tiles_stop(void *ud)
+{
+    ge_tiles_mod *mod = ud;
+    ge_tiles_bm_unref(mod->bm);
+    ge_tile_cache_free(mod->cache);
+    pthread_mutex_destroy(&mod->mu);
+    free(mod);
+}
+
+int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    static const struct {
+        const char *pattern;
+        ge_handler_fn fn;
+    } routes[] = {
+        {"/collections/{id}/tiles", ge_tiles_collection_list},
+        {"/collections/{id}/tiles/{tileMatrixSetId}", ge_tiles_collection_tilejson},
+        {"/collections/{id}/tiles/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_collection_tile},
+        {"/tiles", ge_tiles_list},
+        {"/tiles/{tilesetId}/{tileMatrixSetId}", ge_tiles_basemap_tilejson},
+        {"/tiles/{tilesetId}/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_basemap_tile},
+    };
+    ge_tiles_mod *mod = calloc(1, sizeof *mod);
+    int rc;
+
+    if (!mod) return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
+    mod->ctx = ctx;
+    pthread_mutex_init(&mod->mu, NULL);
+    mod->cache = ge_tile_cache_new((size_t)GE_TILES_CACHE_MB << 20);
+    if (!mod->cache) {
+        pthread_mutex_destroy(&mod->mu);
+        free(mod);
+        return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
+    }
+    ge_basemap_path(ctx->cfg->db_path, mod->bm_path, sizeof mod->bm_path);
+    rc = ge_ctx_on_stop(ctx, ge_tiles_stop, mod);
+    if (rc < 0) {
+        ge_tiles_stop(mod);
+        return ge_err_set(err, rc, "tiles: cannot register the stop hook");
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == GE_OK; i++)
+        rc =
+            ge_router_add_flags(r, "GET", routes[i].pattern, routes[i].fn, mod, GE_ROUTE_CORS, err);
+    return rc;
+}
