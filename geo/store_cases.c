@@ -1,0 +1,332 @@
+/*
+ * store_cases.c - cases in the store (store_forms.h): the submission of a
+ * draft as one transaction, and reading a case and its features back.
+ *
+ * A case is immutable once written: nothing here updates its features or its
+ * report (status changes by caseworkers go through case_events and the status
+ * column, elsewhere). Submission takes the write lock first (BEGIN
+ * IMMEDIATE) and only then looks at the idempotency key and the draft, so
+ * that two submissions with one key cannot both find the key unused.
+ */
+#include "store_forms.h"
+#include "store_internal.h"
+#include "token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ge_case_clear(ge_case *c)
+{
+    if (!c) return;
+    free(c->applicant);
+    free(c->report);
+    memset(c, 0, sizeof *c);
+}
+
+static void ge_bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && v[0])
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Steps a prepared INSERT/UPDATE to its end. */
+static int ge_case_step(ge_conn *c, sqlite3_stmt *s, const char *what, ge_err *err)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return GE_OK;
+    return ge_store_sql_err(err, c->db, rc, what);
+}
+
+/* Looks at the key and the draft inside the transaction; GE_OK with
+ * *decided set when the outcome is known without writing. */
+static int ge_case_check(ge_conn *c, const ge_case_submit *in, ge_submit_outcome *outcome,
+                         bool *decided, char case_id[40], const char *now, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_sql_prepare(c,
+                                  "SELECT case_id, request_hash FROM idempotency_keys"
+                                  " WHERE client_id = ?1 AND key = ?2",
+                                  &s, err);
+    *decided = false;
+    if (rc < 0) goto err;
+    sqlite3_bind_int64(s, 1, in->client_id);
+    sqlite3_bind_text(s, 2, in->idempotency_key, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_text(s, 1);
+        ge_store_copy_text(case_id, 40, sqlite3_column_text(s, 0));
+        *outcome = h && strcmp((const char *)h, in->request_hash) == 0 ? GE_SUBMIT_REPLAYED
+                                                                       : GE_SUBMIT_KEY_REUSED;
+        *decided = true;
+        rc = GE_OK;
+        goto err;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading an idempotency key");
+        goto err;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT submitted_at IS NOT NULL, expires_at <= ?3, features = ?4"
+                              " FROM drafts WHERE id = ?1 AND client_id = ?2",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, in->draft_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, in->client_id);
+    sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, in->draft_features, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such draft");
+        goto err;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading the draft");
+        goto err;
+    }
+    rc = GE_OK;
+    *decided = true;
+    if (sqlite3_column_int(s, 0))
+        *outcome = GE_SUBMIT_DRAFT_SUBMITTED;
+    else if (sqlite3_column_int(s, 1))
+        *outcome = GE_SUBMIT_DRAFT_EXPIRED;
+    else if (!sqlite3_column_int(s, 2))
+        *outcome = GE_SUBMIT_DRAFT_CHANGED;
+    else
+        *decided = false;
+err:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in,
+                         const char *case_id, const char *now, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_sql_prepare(c,
+                                  "INSERT INTO cases (id, client_id, draft_id, service, reference,"
+                                  " applicant, period_start, period_end, status, report,"
+                                  " content_hash, created_at, updated_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10,"
+                                  " ?11, ?11)",
+                                  &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, in->client_id);
+    sqlite3_bind_text(s, 3, in->draft_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, in->service, -1, SQLITE_TRANSIENT);
+    ge_bind_opt(s, 5, in->reference);
+    sqlite3_bind_text(s, 6, in->applicant_json ? in->applicant_json : "{}", -1, SQLITE_TRANSIENT);
+    ge_bind_opt(s, 7, in->period_start);
+    ge_bind_opt(s, 8, in->period_end);
+    sqlite3_bind_text(s, 9, in->report_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 10, in->content_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);
+    rc = ge_case_step(c, s, "writing the case", err);
+    if (rc < 0) goto err;
+    sqlite3_finalize(s);
+
+    /* CastToXY as the import does: the column is XY, and a trigger of
+     * SpatiaLite refuses (RAISE ROLLBACK) any other dimension or SRID. */
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO case_features (case_id, idx, props, geometry)"
+                              " VALUES (?1, ?2, ?3, CastToXY(GeomFromWKB(?4, ?5)))",
+                              &s, err);
+    if (rc < 0) goto err;
+    for (size_t i = 0; i < in->nfeatures; i++) {
+        const ge_case_feature *f = &in->features[i];
+        if (f->wkb_len > INT32_MAX) {
+            rc = ge_err_set(err, GE_ELIMIT, "feature %zu: geometry too large", i);
+            goto err;
+        }
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(s, 3, f->props_json ? f->props_json : "{}", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 4, f->wkb, (int)f->wkb_len, SQLITE_TRANSIENT);
+        sqlite3_bind_int(s, 5, ge_store_srid(st));
+        rc = ge_case_step(c, s, "writing a case feature", err);
+        if (rc < 0) goto err;
+    }
+    sqlite3_finalize(s);
+
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO case_events (case_id, at, actor, action, to_status)"
+                              " VALUES (?1, ?2, ?3, 'submitted', 'submitted')",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, in->actor ? in->actor : "client", -1, SQLITE_TRANSIENT);
+    rc = ge_case_step(c, s, "writing the case event", err);
+    if (rc < 0) goto err;
+    sqlite3_finalize(s);
+
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO idempotency_keys (client_id, key, case_id,"
+                              " request_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_int64(s, 1, in->client_id);
+    sqlite3_bind_text(s, 2, in->idempotency_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, in->request_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
+    rc = ge_case_step(c, s, "writing the idempotency key", err);
+    if (rc < 0) goto err;
+    sqlite3_finalize(s);
+
+    rc = ge_store_sql_prepare(c,
+                              "UPDATE drafts SET submitted_at = ?1, updated_at = ?1 WHERE id = ?2",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, in->draft_id, -1, SQLITE_TRANSIENT);
+    rc = ge_case_step(c, s, "marking the draft submitted", err);
+err:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int ge_store_case_submit(ge_store *st, const ge_case_submit *in, ge_submit_outcome *outcome,
+                         char case_id[40], ge_err *err)
+{
+    ge_conn *c = NULL;
+    char now[32];
+    bool decided = false;
+    int rc = ge_store_acquire(st, &c, err);
+
+    case_id[0] = '\0';
+    if (rc < 0) goto err;
+    rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(now, sizeof now);
+    rc = ge_case_check(c, in, outcome, &decided, case_id, now, err);
+    if (rc < 0 || decided) goto err;
+    rc = ge_token_id(case_id, err);
+    if (rc == GE_OK) rc = ge_case_write(st, c, in, case_id, now, err);
+    if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
+    if (rc == GE_OK) *outcome = GE_SUBMIT_CREATED;
+err:
+    /* A read-only decision, a failed write or a failed COMMIT: nothing of
+     * this submission stays. (A SpatiaLite trigger may have rolled back
+     * already; then there is no transaction left to end.) */
+    if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    if (rc < 0) case_id[0] = '\0';
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key,
+                         const char *request_hash, char case_id[40], bool *same_request,
+                         ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    case_id[0] = '\0';
+    *same_request = false;
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT case_id, request_hash FROM idempotency_keys"
+                              " WHERE client_id = ?1 AND key = ?2",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_int64(s, 1, client_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_text(s, 1);
+        ge_store_copy_text(case_id, 40, sqlite3_column_text(s, 0));
+        *same_request = h && strcmp((const char *)h, request_hash) == 0;
+        rc = GE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "the idempotency key is unused");
+    } else {
+        rc = ge_store_sql_err(err, c->db, rc, "reading an idempotency key");
+    }
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT id, client_id, draft_id, service, reference, applicant,"
+                              " period_start, period_end, status, report, content_hash,"
+                              " created_at, updated_at FROM cases"
+                              " WHERE id = ?1 AND purged_at IS NULL",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such case");
+        goto err;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
+        goto err;
+    }
+    ge_store_copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
+    out->client_id = sqlite3_column_int64(s, 1);
+    ge_store_copy_text(out->draft_id, sizeof out->draft_id, sqlite3_column_text(s, 2));
+    ge_store_copy_text(out->service, sizeof out->service, sqlite3_column_text(s, 3));
+    ge_store_copy_text(out->reference, sizeof out->reference, sqlite3_column_text(s, 4));
+    out->applicant = strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5)
+                                                      : "{}");
+    ge_store_copy_text(out->period_start, sizeof out->period_start, sqlite3_column_text(s, 6));
+    ge_store_copy_text(out->period_end, sizeof out->period_end, sqlite3_column_text(s, 7));
+    ge_store_copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 8));
+    out->report = strdup(sqlite3_column_text(s, 9) ? (const char *)sqlite3_column_text(s, 9)
+                                                   : "null");
+    ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
+    ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
+    ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
+    rc = out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+err:
+    if (rc < 0) ge_case_clear(out);
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT idx, AsBinary(geometry), props FROM case_features"
+                              " WHERE case_id = ?1 ORDER BY idx",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int cb_rc = cb(ud, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+                       (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2));
+        if (cb_rc != 0) {
+            rc = cb_rc;
+            goto err;
+        }
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "reading case features");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
