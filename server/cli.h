@@ -64,5 +64,6 @@ void ge_cli_fail(const ge_cli_cmd *cmd, const char *fmt, ...) __attribute__((for
 int ge_cli_serve(int argc, char **argv);
 int ge_cli_import(int argc, char **argv);
 int ge_cli_layers(int argc, char **argv);
+int ge_cli_client(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const ge_subcommand ge_subcommands[] = {
     {"serve", ge_cli_serve, "run the HTTP server"},
     {"import", ge_cli_import, "import reference layers from OGR sources (OSM, GeoPackage, ...)"},
     {"layers", ge_cli_layers, "list the reference layers of a store"},
+    {"client", ge_cli_client, "manage form-server clients and their API keys"},
 };
 
 static void ge_main_help(FILE *out)
