@@ -47,6 +47,12 @@ int ge_handlers_openapi_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* Vector tiles and TileJSON: /collections/{id}/tiles..., /tiles... (handlers_tiles.c) */
 int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* Form servers (Bearer API key): /v1/drafts... (handlers_drafts.c), /v1/cases/{id}...
+ * (handlers_cases.c); applicants (capability token): /v1/edit/{token}/... (handlers_edit.c) */
+int ge_handlers_drafts_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+int ge_handlers_cases_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Registers every module of ge_handler_modules[] (server.c) in r: what the
  * server does at start-up, and what tests use to list the routes. */
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err);

@@ -54,6 +54,9 @@ static const struct {
     {"features", ge_handlers_features_routes},
     {"openapi", ge_handlers_openapi_routes},
     {"tiles", ge_handlers_tiles_routes},
+    {"drafts", ge_handlers_drafts_routes},
+    {"cases", ge_handlers_cases_routes},
+    {"edit", ge_handlers_edit_routes},
 };
 
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)

@@ -1,0 +1,106 @@
+/*
+ * forms_common.h - what the form-server and applicant handlers
+ * (handlers_drafts.c, handlers_cases.c, handlers_edit.c) share: Bearer API
+ * key authentication of clients, the crs parameter, drafts' features kept as
+ * GeoJSON text in the store CRS, and validating a draft with the engine.
+ *
+ * Features of a draft are stored as a FeatureCollection in the store's
+ * metric CRS rounded to 1 mm (not in CRS84), so that what is checked at
+ * submission is exactly what was drawn, without a second datum transform.
+ */
+#ifndef GE_FORMS_COMMON_H
+#define GE_FORMS_COMMON_H
+
+#include <geos_c.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../geo/crs.h"
+#include "../geo/geojson_in.h"
+#include "../geo/store_forms.h"
+#include "http.h"
+
+/* The lifetime of a draft when the form server names none, and the longest
+ * it may ask for ("expires_in", seconds). A setting for the lead to add:
+ * draft_lifetime. */
+#define GE_FORMS_DRAFT_LIFETIME_S (7 * 24 * 3600)
+
+/* Checks "Authorization: Bearer <key>": GE_OK with *client filled (clear it
+ * with ge_client_clear), or a 401 problem in resp (missing header, wrong or
+ * revoked key - the answer does not tell which). */
+int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client);
+
+/* The store's CRS as a ge_crs. */
+ge_crs ge_forms_store_crs(const ge_req *req);
+
+/* The crs query parameter (default CRS84): a 400 problem naming it when it
+ * is not one we support. */
+int ge_forms_crs_param(ge_req *req, ge_resp *resp, ge_crs *crs, bool *explicit_crs);
+
+/* Loads the body as JSON (depth limit, duplicate keys refused): a 400
+ * problem naming line and column when it is not JSON, or not an object. */
+int ge_forms_body(ge_req *req, ge_resp *resp, json_t **out);
+
+/* Fails with a 400 problem naming the first member of obj that is not in
+ * the NULL-terminated list allowed. */
+int ge_forms_members(ge_req *req, ge_resp *resp, const json_t *obj, const char *what,
+                     const char *const *allowed);
+
+/* A 400 (or 413/422 per err->code) problem whose detail is err's message and
+ * whose "member" extension names member. Returns err->code. */
+int ge_forms_bad_member(ge_req *req, ge_resp *resp, const char *member, const ge_err *err);
+
+/* Reads GeoJSON features (a FeatureCollection, Feature or geometry; empty
+ * allowed) in crs into the stored form: FeatureCollection text in the store
+ * CRS. path names the member in errors ("features"). On failure fills resp. */
+int ge_forms_features_in(ge_req *req, ge_resp *resp, const json_t *features, const ge_crs *crs,
+                         bool crs_explicit, const char *path, char **out_text);
+
+/* Parses stored features text (store CRS) into GEOS features. */
+int ge_forms_features_parse(const ge_req *req, GEOSContextHandle_t h, const char *text,
+                            ge_features *out, ge_err *err);
+
+/* Stored features text -> FeatureCollection in out_crs (new reference). */
+json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs *out_crs,
+                              ge_err *err);
+
+/* Validates stored features of a service for a period (either date may be
+ * NULL or "") against the current reference snapshot; highlight geometries
+ * in out_crs. *report is a new reference. */
+int ge_forms_validate(const ge_req *req, const char *service, const char *features_text,
+                      const char *period_start, const char *period_end, const ge_crs *out_crs,
+                      json_t **report, ge_err *err);
+
+/* A JSON response dumped with GE_JSON_DUMP_FLAGS (coordinates and measures
+ * as rounded, not with 17 digits); content_type NULL: application/json.
+ * Takes the reference, also on failure. */
+int ge_forms_json(ge_resp *resp, int status, json_t *doc, const char *content_type);
+
+/* Sets Content-Crs (OGC API - Features Part 2) for a GeoJSON response. */
+void ge_forms_content_crs(ge_resp *resp, const ge_crs *crs);
+
+/* The errors of a report, [{rule, feature, message}], for 422 problems and
+ * the editor's "missing" list (new reference). */
+json_t *ge_forms_report_errors(const json_t *report);
+
+/* Looks up a draft of the authenticated client: a 404 problem when there is
+ * none or it is another client's (the two are not told apart). id is
+ * checked for shape first. */
+int ge_forms_client_draft(ge_req *req, ge_resp *resp, const ge_client *client, ge_draft *out);
+
+/* Reads a case's features back from the store (store CRS, properties
+ * parsed). Free with ge_features_free. */
+int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char *case_id,
+                           ge_features *out, ge_err *err);
+
+/* Recomputes a case's content hash from what is stored and compares it with
+ * the recorded one (constant time). */
+int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_err *err);
+
+/* The form server's view of a case (new reference). */
+json_t *ge_forms_case_doc(const ge_case *c, bool intact);
+
+/* "2026-11-25T21:22:43Z" for now + seconds. */
+void ge_forms_utc_in(long seconds, char out[32]);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * handlers_cases.c - the form server's view of its cases (Bearer API key):
+ *
+ *   GET /v1/cases/{id}           status, service, reference, created, updated,
+ *                                the content hash and whether the stored
+ *                                features and report still match it
+ *   GET /v1/cases/{id}/features  the case's features as GeoJSON (crs selectable)
+ *
+ * A client sees only its own cases (another client's case: 404). Cases are
+ * immutable, so the features answer carries a strong ETag derived from the
+ * content hash and the CRS.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../geo/geojson_out.h"
+#include "../geo/geos_ctx.h"
+#include "../geo/token.h"
+#include "forms_common.h"
+#include "handlers.h"
+
+/* The authenticated client's case named by {id}, or a 404 problem. */
+static int ge_cases_lookup(ge_req *req, ge_resp *resp, const ge_client *client, ge_case *out)
+{
+    const char *id = ge_req_param(req, "id");
+    ge_err err;
+    int rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
+                     strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
+                 ? ge_store_case_get(req->ctx->store, id, out, &err)
+                 : ge_err_set(&err, GE_ENOENT, "no such case");
+
+    if (rc == GE_OK && out->client_id != client->id) {
+        ge_case_clear(out);
+        rc = GE_ENOENT;
+    }
+    if (rc == GE_ENOENT) {
+        json_t *p = ge_resp_problem(resp, req, 404,
+                                    GE_TR(req, "There is no case '%.40s' of this client.",
+                                          "Es gibt keinen Fall '%.40s' dieses Clients."),
+                                    id ? id : "");
+        if (p) json_object_set_new(p, "parameter", json_string("id"));
+        return GE_ENOENT;
+    }
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    return GE_OK;
+}
+
+static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_client client;
+    ge_case c;
+    bool intact = false;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&c, 0, sizeof c);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_cases_lookup(req, resp, &client, &c);
+    if (rc == GE_OK) {
+        /* Recomputed on every read: a case whose rows were altered behind
+         * the API's back says so instead of passing as authentic. */
+        rc = ge_forms_case_verify(req, &c, &intact, &err);
+        rc = rc < 0 ? ge_resp_error(resp, req, &err)
+                    : ge_forms_json(resp, 200, ge_forms_case_doc(&c, intact), NULL);
+    }
+    ge_case_clear(&c);
+    ge_client_clear(&client);
+    return rc;
+}
+
+static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_client client;
+    ge_case c;
+    ge_features fs = {0};
+    ge_crs crs, store;
+    json_t *fc;
+    char tag[128];
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&c, 0, sizeof c);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    if (rc == GE_OK) rc = ge_cases_lookup(req, resp, &client, &c);
+    if (rc < 0) goto err;
+    snprintf(tag, sizeof tag, "%.64s-%d%s", c.content_hash, crs.epsg, crs.latlon ? "-latlon" : "");
+    ge_forms_content_crs(resp, &crs);
+    if (ge_req_etag_matches(req, tag)) {
+        ge_resp_etag(resp, tag);
+        rc = ge_resp_empty(resp, 304);
+        goto err;
+    }
+    store = ge_forms_store_crs(req);
+    rc = ge_forms_case_features(req, h, c.id, &fs, &err);
+    fc = rc == GE_OK ? ge_geojson_out_features(h, &fs, &store, &crs, &err) : NULL;
+    if (!fc) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    ge_resp_etag(resp, tag);
+    ge_resp_cache(resp, "private, no-cache");
+    rc = ge_forms_json(resp, 200, fc, "application/geo+json");
+err:
+    ge_features_free(h, &fs);
+    ge_case_clear(&c);
+    ge_client_clear(&client);
+    return rc;
+}
+
+int ge_handlers_cases_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    int rc = ge_router_add(r, "GET", "/v1/cases/{id}", ge_cases_get, ctx, err);
+    if (rc == GE_OK)
+        rc = ge_router_add(r, "GET", "/v1/cases/{id}/features", ge_cases_features, ctx, err);
+    return rc;
+}

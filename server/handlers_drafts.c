@@ -1,0 +1,598 @@
+/*
+ * handlers_drafts.c - the form server's side of drafts (Bearer API key):
+ *
+ *   POST /v1/drafts              {service, reference, locale?, period?, features?,
+ *                                 expires_in?} -> 201 {id, editor_url, expires_at}
+ *   GET  /v1/drafts/{id}         features (crs selectable), a fresh validation
+ *                                report, status open|submitted|expired
+ *   POST /v1/drafts/{id}/submit  {reference?, applicant, period?} with an
+ *                                Idempotency-Key header -> 201 {case_id, ...}
+ *
+ * A client sees only its own drafts: another client's draft answers 404,
+ * exactly like one that does not exist. The capability token in editor_url
+ * is made here, shown in this one response and stored only as a hash.
+ *
+ * Submission validates the draft's features with the engine first (outside
+ * any transaction: it is the slow part), then hands everything to
+ * ge_store_case_submit, which re-checks inside the write transaction that
+ * the key is unused and the draft unchanged - so neither a concurrent retry
+ * nor an autosave racing the submission can make two cases or a case of
+ * features nobody validated.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../geo/case_hash.h"
+#include "../geo/geojson_out.h"
+#include "../geo/geos_ctx.h"
+#include "../geo/rules.h"
+#include "../geo/service.h"
+#include "../geo/token.h"
+#include "forms_common.h"
+#include "handlers.h"
+
+#define GE_DRAFT_REFERENCE_MAX 256
+#define GE_APPLICANT_MAX       16384
+#define GE_IDEMPOTENCY_KEY_MAX 255
+
+/* ---- POST /v1/drafts ----------------------------------------------------- */
+
+static int ge_drafts_problem_member(ge_req *req, ge_resp *resp, int status, const char *member,
+                                    const char *en, const char *de)
+{
+    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    if (p) json_object_set_new(p, "member", json_string(member));
+    return GE_EINVAL;
+}
+
+/* reference: a non-empty string of at most 256 bytes (required or not). */
+static int ge_drafts_reference(ge_req *req, ge_resp *resp, const json_t *body, bool required,
+                               const char **out)
+{
+    const json_t *v = json_object_get(body, "reference");
+    *out = NULL;
+    if (!v && !required) return GE_OK;
+    if (!v)
+        return ge_drafts_problem_member(
+            req, resp, 400, "reference",
+            "reference: missing; give the form's reference (e.g. the application number).",
+            "reference: fehlt; geben Sie das Zeichen des Formulars an (z. B. die Antragsnummer).");
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) > GE_DRAFT_REFERENCE_MAX)
+        return ge_drafts_problem_member(
+            req, resp, 400, "reference", "reference: expected a string of 1 to 256 characters.",
+            "reference: erwartet wird eine Zeichenkette mit 1 bis 256 Zeichen.");
+    *out = json_string_value(v);
+    return GE_OK;
+}
+
+/* period: optional {start, end}; start and end point into body. */
+static int ge_drafts_period(ge_req *req, ge_resp *resp, const json_t *body, const char **start,
+                            const char **end)
+{
+    const json_t *v = json_object_get(body, "period");
+    ge_period p;
+    ge_err err;
+
+    *start = *end = NULL;
+    if (!v || json_is_null(v)) return GE_OK;
+    if (ge_rules_period_from_json(v, &p, &err) < 0) {
+        ge_err_prefix(&err, "period");
+        return ge_forms_bad_member(req, resp, "period", &err);
+    }
+    *start = json_string_value(json_object_get(v, "start"));
+    *end = json_string_value(json_object_get(v, "end"));
+    return GE_OK;
+}
+
+static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body,
+                             const ge_service **out)
+{
+    const json_t *v = json_object_get(body, "service");
+    const ge_services *ss = req->ctx->services;
+    char known[256] = "";
+    json_t *p;
+
+    if (!v || !json_is_string(v))
+        return ge_drafts_problem_member(
+            req, resp, 400, "service",
+            "service: expected the id of a service (GET /v1/services lists them).",
+            "service: erwartet wird die Kennung eines Verfahrens (GET /v1/services listet sie).");
+    *out = ss ? ge_services_find(ss, json_string_value(v)) : NULL;
+    if (*out) return GE_OK;
+    for (size_t i = 0; ss && i < ge_services_count(ss); i++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                 ge_services_at(ss, i)->id);
+    p = ge_resp_problem(resp, req, 422,
+                        GE_TR(req, "service: '%.60s' does not exist (known: %s).",
+                              "service: '%.60s' gibt es nicht (bekannt: %s)."),
+                        json_string_value(v), known[0] ? known : "-");
+    if (p) json_object_set_new(p, "member", json_string("service"));
+    return GE_EINVAL;
+}
+
+static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
+{
+    static const char *const members[] = {"service",  "reference", "locale", "period",
+                                          "features", "expires_in", NULL};
+    ge_client client;
+    ge_draft d;
+    json_t *body = NULL, *v, *doc;
+    const ge_service *svc;
+    const char *reference, *pstart, *pend;
+    char token[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], base[256], *url = NULL;
+    ge_crs crs;
+    bool crs_explicit;
+    long expires_in = GE_FORMS_DRAFT_LIFETIME_S;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&d, 0, sizeof d);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_forms_crs_param(req, resp, &crs, &crs_explicit);
+    if (rc == GE_OK) rc = ge_forms_body(req, resp, &body);
+    if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the draft", members);
+    if (rc == GE_OK) rc = ge_drafts_service(req, resp, body, &svc);
+    if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, true, &reference);
+    if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
+    if (rc < 0) goto err;
+    v = json_object_get(body, "locale");
+    if (v && !(json_is_string(v) && (strcmp(json_string_value(v), "de") == 0 ||
+                                     strcmp(json_string_value(v), "en") == 0))) {
+        rc = ge_drafts_problem_member(req, resp, 400, "locale",
+                                      "locale: expected \"de\" or \"en\".",
+                                      "locale: erwartet wird \"de\" oder \"en\".");
+        goto err;
+    }
+    v = json_object_get(body, "expires_in");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+            json_integer_value(v) > GE_FORMS_DRAFT_LIFETIME_S) {
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "expires_in: expected whole seconds from 1 to %d.",
+                      "expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
+                GE_FORMS_DRAFT_LIFETIME_S);
+            if (p) {
+                json_object_set_new(p, "member", json_string("expires_in"));
+                json_object_set_new(p, "limit", json_integer(GE_FORMS_DRAFT_LIFETIME_S));
+            }
+            rc = GE_EINVAL;
+            goto err;
+        }
+        expires_in = (long)json_integer_value(v);
+    }
+    v = json_object_get(body, "features");
+    if (v && !json_is_null(v)) {
+        rc = ge_forms_features_in(req, resp, v, &crs, crs_explicit, "features", &d.features);
+        if (rc < 0) goto err;
+    }
+
+    rc = ge_token_id(d.id, &err);
+    if (rc == GE_OK) rc = ge_token_new("", token, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    ge_token_hash(token, hash);
+    d.client_id = client.id;
+    snprintf(d.service, sizeof d.service, "%s", svc->id);
+    snprintf(d.reference, sizeof d.reference, "%s", reference);
+    v = json_object_get(body, "locale");
+    snprintf(d.locale, sizeof d.locale, "%s", v ? json_string_value(v) : "de");
+    snprintf(d.period_start, sizeof d.period_start, "%s", pstart ? pstart : "");
+    snprintf(d.period_end, sizeof d.period_end, "%s", pend ? pend : "");
+    ge_forms_utc_in(expires_in, d.expires_at);
+    rc = ge_store_draft_create(req->ctx->store, &d, hash, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    ge_req_base_url(req, base, sizeof base);
+    url = malloc(strlen(base) + strlen(token) + 8);
+    if (!url) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    sprintf(url, "%s/edit/%s", base, token);
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", d.id, "editor_url", url,
+                    "expires_at", d.expires_at, "status", "open", "service", d.service,
+                    "reference", d.reference, "locale", d.locale);
+    snprintf(base, sizeof base, "/v1/drafts/%s", d.id);
+    ge_resp_header(resp, "Location", base);
+    rc = ge_forms_json(resp, 201, doc, NULL);
+err:
+    if (url) {
+        memset(url, 0, strlen(url));
+        free(url);
+    }
+    memset(token, 0, sizeof token);
+    ge_draft_clear(&d);
+    ge_client_clear(&client);
+    json_decref(body);
+    return rc;
+}
+
+/* ---- GET /v1/drafts/{id} ------------------------------------------------- */
+
+static const char *ge_drafts_status(const ge_draft *d)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (d->submitted_at[0]) return "submitted";
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strcmp(d->expires_at, now) <= 0 ? "expired" : "open";
+}
+
+static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_client client;
+    ge_draft d;
+    ge_crs crs;
+    json_t *fc = NULL, *report = NULL, *doc;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&d, 0, sizeof d);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
+    if (rc < 0) goto err;
+    fc = ge_forms_features_out(req, d.features, &crs, &err);
+    if (fc)
+        rc = ge_forms_validate(req, d.service, d.features, d.period_start, d.period_end, &crs,
+                               &report, &err);
+    if (!fc || rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d.id,
+                    "status", ge_drafts_status(&d), "service", d.service, "reference",
+                    d.reference, "locale", d.locale, "expires_at", d.expires_at, "created",
+                    d.created_at, "updated", d.updated_at, "submitted",
+                    d.submitted_at[0] ? d.submitted_at : NULL, "features", fc, "validation",
+                    report);
+    fc = report = NULL;
+    if (doc && d.period_start[0])
+        json_object_set_new(doc, "period",
+                            json_pack("{s:s, s:s}", "start", d.period_start, "end", d.period_end));
+    ge_forms_content_crs(resp, &crs);
+    rc = ge_forms_json(resp, 200, doc, NULL);
+err:
+    json_decref(fc);
+    json_decref(report);
+    ge_draft_clear(&d);
+    ge_client_clear(&client);
+    return rc;
+}
+
+/* ---- POST /v1/drafts/{id}/submit ----------------------------------------- */
+
+static int ge_drafts_idem_key(ge_req *req, ge_resp *resp, const char **out)
+{
+    const char *k = ge_req_header(req, "Idempotency-Key");
+    size_t n = k ? strlen(k) : 0;
+    json_t *p;
+
+    *out = k;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e) n = 0;
+    if (k && n > 0 && n <= GE_IDEMPOTENCY_KEY_MAX) return GE_OK;
+    p = ge_resp_problem(resp, req, 400,
+                        k ? GE_TR(req,
+                                  "The Idempotency-Key header must be 1 to %d visible ASCII "
+                                  "characters.",
+                                  "Der Header Idempotency-Key muss 1 bis %d sichtbare "
+                                  "ASCII-Zeichen lang sein.")
+                          : GE_TR(req,
+                                  "A submission needs an Idempotency-Key header (1 to %d "
+                                  "characters, e.g. a UUID), so that a retry never makes a "
+                                  "second case.",
+                                  "Eine Einreichung braucht den Header Idempotency-Key (1 bis "
+                                  "%d Zeichen, z. B. eine UUID), damit eine Wiederholung nie "
+                                  "einen zweiten Fall anlegt."),
+                        GE_IDEMPOTENCY_KEY_MAX);
+    if (p) json_object_set_new(p, "header", json_string("Idempotency-Key"));
+    return GE_EINVAL;
+}
+
+/* The answer to a submission, the same for the first call and every replay. */
+static int ge_drafts_submitted(ge_req *req, ge_resp *resp, const char *case_id, bool replayed)
+{
+    ge_case c;
+    ge_err err;
+    char loc[64];
+    json_t *doc;
+    int rc = ge_store_case_get(req->ctx->store, case_id, &c, &err);
+
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    doc = ge_forms_case_doc(&c, true);
+    ge_case_clear(&c);
+    snprintf(loc, sizeof loc, "/v1/cases/%s", case_id);
+    ge_resp_header(resp, "Location", loc);
+    if (replayed) ge_resp_header(resp, "Idempotent-Replayed", "true");
+    return ge_forms_json(resp, 201, doc, NULL);
+}
+
+static int ge_drafts_key_reused(ge_req *req, ge_resp *resp)
+{
+    json_t *p = ge_resp_problem(
+        resp, req, 422,
+        GE_TR(req,
+              "This Idempotency-Key was used before for a different submission; use a new key "
+              "for a new request.",
+              "Dieser Idempotency-Key wurde schon für eine andere Einreichung verwendet; "
+              "verwenden Sie für eine neue Anfrage einen neuen Schlüssel."));
+    if (p) json_object_set_new(p, "header", json_string("Idempotency-Key"));
+    return GE_ECONFLICT;
+}
+
+/* The case's features as WKB + properties text, and the content hash over
+ * their stored forms. */
+typedef struct ge_submit_parts {
+    ge_features fs;
+    ge_case_feature *cf;
+    unsigned char **wkb;
+    char **props;
+    size_t n;
+} ge_submit_parts;
+
+static void ge_submit_parts_free(GEOSContextHandle_t h, ge_submit_parts *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->wkb && p->wkb[i]) GEOSFree_r(h, p->wkb[i]);
+        if (p->props) free(p->props[i]);
+    }
+    free(p->wkb);
+    free(p->props);
+    free(p->cf);
+    ge_features_free(h, &p->fs);
+}
+
+static int ge_submit_parts_make(const ge_req *req, GEOSContextHandle_t h, const char *text,
+                                const char *report_text, ge_submit_parts *p,
+                                char hash[GE_TOKEN_HASH_LEN], ge_err *err)
+{
+    GEOSWKBWriter *w = NULL;
+    int rc = ge_forms_features_parse(req, h, text, &p->fs, err);
+
+    if (rc < 0) return rc;
+    p->n = p->fs.n;
+    p->cf = calloc(p->n + 1, sizeof *p->cf);
+    p->wkb = calloc(p->n + 1, sizeof *p->wkb);
+    p->props = calloc(p->n + 1, sizeof *p->props);
+    w = GEOSWKBWriter_create_r(h);
+    if (!p->cf || !p->wkb || !p->props || !w) {
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+        goto err;
+    }
+    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
+    for (size_t i = 0; i < p->n; i++) {
+        ge_feature *f = &p->fs.items[i];
+        json_t *props = f->properties && json_is_object(f->properties) ? f->properties : NULL;
+        size_t len = 0;
+        json_error_t je;
+
+        p->wkb[i] = GEOSWKBWriter_write_r(h, w, f->geom, &len);
+        p->props[i] = json_dumps(props ? props : json_object(), GE_JSON_DUMP_FLAGS);
+        if (!p->wkb[i] || !p->props[i]) {
+            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+            goto err;
+        }
+        p->cf[i].wkb = p->wkb[i];
+        p->cf[i].wkb_len = len;
+        p->cf[i].props_json = p->props[i];
+        /* Hash what will be read back: the properties as stored text. */
+        json_decref(f->properties);
+        f->properties = json_loads(p->props[i], 0, &je);
+    }
+    rc = ge_case_hash(h, &p->fs, ge_store_srid(req->ctx->store), report_text, hash, err);
+err:
+    if (w) GEOSWKBWriter_destroy_r(h, w);
+    return rc;
+}
+
+static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
+{
+    static const char *const members[] = {"reference", "applicant", "period", NULL};
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_client client;
+    ge_draft d;
+    ge_submit_parts parts = {0};
+    json_t *body = NULL, *report = NULL, *applicant;
+    const char *key, *reference, *pstart, *pend;
+    char *canon = NULL, *applicant_text = NULL, *report_text = NULL;
+    char request_hash[GE_TOKEN_HASH_LEN], content_hash[GE_TOKEN_HASH_LEN], case_id[40], actor[48];
+    bool same = false;
+    ge_submit_outcome outcome;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&d, 0, sizeof d);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_forms_client_draft(req, resp, &client, &d);
+    if (rc == GE_OK) rc = ge_drafts_idem_key(req, resp, &key);
+    if (rc == GE_OK) rc = ge_forms_body(req, resp, &body);
+    if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the submission", members);
+    if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, false, &reference);
+    if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
+    if (rc < 0) goto err;
+    applicant = json_object_get(body, "applicant");
+    if (!json_is_object(applicant)) {
+        rc = ge_drafts_problem_member(
+            req, resp, 400, "applicant",
+            "applicant: expected an object with the applicant's contact details.",
+            "applicant: erwartet wird ein Objekt mit den Kontaktdaten der antragstellenden Person.");
+        goto err;
+    }
+    applicant_text = json_dumps(applicant, GE_JSON_DUMP_FLAGS | JSON_SORT_KEYS);
+    if (applicant_text && strlen(applicant_text) > GE_APPLICANT_MAX) {
+        json_t *p = ge_resp_problem(resp, req, 422,
+                                    GE_TR(req, "applicant: %zu bytes, at most %d.",
+                                          "applicant: %zu Bytes, höchstens %d."),
+                                    strlen(applicant_text), GE_APPLICANT_MAX);
+        if (p) {
+            json_object_set_new(p, "member", json_string("applicant"));
+            json_object_set_new(p, "limit", json_integer(GE_APPLICANT_MAX));
+        }
+        rc = GE_ELIMIT;
+        goto err;
+    }
+    /* The request is the draft plus the body, whatever order its keys came in. */
+    json_object_set_new(body, "draft", json_string(d.id));
+    canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    if (!canon || !applicant_text) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    ge_token_sha256_hex(canon, strlen(canon), request_hash);
+
+    /* A retry of a finished submission needs no second validation. */
+    rc = ge_store_case_by_key(req->ctx->store, client.id, key, request_hash, case_id, &same, &err);
+    if (rc == GE_OK) {
+        rc = same ? ge_drafts_submitted(req, resp, case_id, true) : ge_drafts_key_reused(req, resp);
+        goto err;
+    }
+    if (rc != GE_ENOENT) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    if (d.submitted_at[0]) {
+        rc = GE_ECONFLICT;
+        ge_resp_problem(resp, req, 409,
+                        GE_TR(req, "The draft was submitted already (under another "
+                                   "Idempotency-Key).",
+                              "Der Entwurf wurde schon eingereicht (mit einem anderen "
+                              "Idempotency-Key)."));
+        goto err;
+    }
+    if (strcmp(ge_drafts_status(&d), "expired") == 0) {
+        rc = GE_EGONE;
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req, "The draft expired at %s; open a new one.",
+                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
+                        d.expires_at);
+        goto err;
+    }
+    if (!pstart && d.period_start[0]) {
+        pstart = d.period_start;
+        pend = d.period_end;
+    }
+    if (!reference && d.reference[0]) reference = d.reference;
+
+    rc = ge_forms_validate(req, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
+    if (rc < 0) {
+        rc = ge_forms_bad_member(req, resp, "features", &err);
+        goto err;
+    }
+    if (!json_is_true(json_object_get(report, "valid"))) {
+        json_t *p = ge_resp_problem(
+            resp, req, 422,
+            GE_TR(req, "The drawing breaks rules of the service; it cannot be submitted.",
+                  "Die Zeichnung verstößt gegen Regeln des Verfahrens; sie kann nicht "
+                  "eingereicht werden."));
+        if (p) {
+            json_object_set_new(p, "errors", ge_forms_report_errors(report));
+            json_object_set(p, "validation", report);
+        }
+        rc = GE_EINVAL;
+        goto err;
+    }
+    report_text = json_dumps(report, GE_JSON_DUMP_FLAGS);
+    if (!report_text) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    rc = ge_submit_parts_make(req, h, d.features, report_text, &parts, content_hash, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    snprintf(actor, sizeof actor, "client:%lld", (long long)client.id);
+    ge_case_submit in = {
+        .client_id = client.id,
+        .draft_id = d.id,
+        .draft_features = d.features,
+        .idempotency_key = key,
+        .request_hash = request_hash,
+        .service = d.service,
+        .reference = reference,
+        .applicant_json = applicant_text,
+        .period_start = pstart,
+        .period_end = pend,
+        .report_json = report_text,
+        .content_hash = content_hash,
+        .features = parts.cf,
+        .nfeatures = parts.n,
+        .actor = actor,
+    };
+    rc = ge_store_case_submit(req->ctx->store, &in, &outcome, case_id, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    switch (outcome) {
+    case GE_SUBMIT_CREATED:
+    case GE_SUBMIT_REPLAYED:
+        rc = ge_drafts_submitted(req, resp, case_id, outcome == GE_SUBMIT_REPLAYED);
+        break;
+    case GE_SUBMIT_KEY_REUSED:
+        rc = ge_drafts_key_reused(req, resp);
+        break;
+    case GE_SUBMIT_DRAFT_SUBMITTED:
+        rc = GE_ECONFLICT;
+        ge_resp_problem(resp, req, 409,
+                        GE_TR(req, "The draft was submitted already (under another "
+                                   "Idempotency-Key).",
+                              "Der Entwurf wurde schon eingereicht (mit einem anderen "
+                              "Idempotency-Key)."));
+        break;
+    case GE_SUBMIT_DRAFT_CHANGED:
+        rc = GE_ECONFLICT;
+        ge_resp_problem(resp, req, 409,
+                        GE_TR(req, "The applicant changed the drawing while it was being "
+                                   "submitted; submit again to check the new drawing.",
+                              "Die Zeichnung wurde während der Einreichung geändert; reichen "
+                              "Sie erneut ein, um die neue Zeichnung zu prüfen."));
+        break;
+    case GE_SUBMIT_DRAFT_EXPIRED:
+        rc = GE_EGONE;
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req, "The draft expired at %s; open a new one.",
+                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
+                        d.expires_at);
+        break;
+    }
+err:
+    ge_submit_parts_free(h, &parts);
+    free(canon);
+    free(applicant_text);
+    free(report_text);
+    json_decref(report);
+    json_decref(body);
+    ge_draft_clear(&d);
+    ge_client_clear(&client);
+    return rc;
+}
+
+int ge_handlers_drafts_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    int rc = ge_router_add(r, "POST", "/v1/drafts", ge_drafts_create, ctx, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/drafts/{id}", ge_drafts_get, ctx, err);
+    if (rc == GE_OK)
+        rc = ge_router_add(r, "POST", "/v1/drafts/{id}/submit", ge_drafts_submit, ctx, err);
+    return rc;
+}
