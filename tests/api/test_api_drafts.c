@@ -1,0 +1,703 @@
+/*
+ * test_api_drafts.c - the form-server API and the applicant's token routes
+ * against the real server: Bearer keys (missing, wrong, malformed, revoked:
+ * 401), one client never sees another's drafts or cases (404), capability
+ * tokens (wrong: 404; expired or used: 410), autosave (an empty drawing is
+ * fine), finish in the Munimap protocol's shape, submission (Idempotency-Key
+ * required; concurrent submits with one key make one case; a reused key with
+ * another body is refused; a drawing with errors is refused listing them),
+ * the immutable case with its verifiable hash, every bad input naming its
+ * member, and that no response body or log line carries an API key or a
+ * capability token.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_run.h"
+#include "ts_server.h"
+
+static ts_server srv;
+static char key_a[128], key_b[128], key_revoked[128];
+
+/* Every token handed out, to check that no later answer or log line shows it. */
+static char tokens[64][128];
+static size_t ntokens;
+
+/* Every response body except the one that hands out editor_url. */
+static char *bodies;
+static size_t bodies_len;
+
+static void keep_body(const ts_http_resp *r)
+{
+    size_t n = r->body ? strlen(r->body) : 0;
+    char *nb = realloc(bodies, bodies_len + n + 2);
+    assert_non_null(nb);
+    bodies = nb;
+    memcpy(bodies + bodies_len, r->body ? r->body : "", n);
+    bodies_len += n;
+    bodies[bodies_len++] = '\n';
+    bodies[bodies_len] = '\0';
+}
+
+static int setup(void **state)
+{
+    const char *argv[] = {NULL, "client", "revoke", "--db", NULL, "3", NULL};
+    ts_run_result r;
+    (void)state;
+    if (ts_server_start(&srv, "api_drafts", NULL) != 0) return -1;
+    if (ts_forms_client_add(srv.db, "Client A", key_a) != 0 ||
+        ts_forms_client_add(srv.db, "Client B", key_b) != 0 ||
+        ts_forms_client_add(srv.db, "Client Revoked", key_revoked) != 0)
+        return -1;
+    argv[4] = srv.db;
+    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) return -1;
+    ts_run_free(&r);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(bodies);
+    return ts_server_stop(&srv) == 0 ? 0 : -1;
+}
+
+/* A call whose answer is kept for the secret check. */
+static void call(const char *method, const char *path, const char *key, const char *idem,
+                 const char *body, ts_http_resp *r)
+{
+    if (ts_forms_call(method, ts_server_url(&srv, path), key, idem, body, r) != 0)
+        fail_msg("%s %s: %s", method, path, r->error);
+    keep_body(r);
+}
+
+static json_t *expect_problem(const ts_http_resp *r, long status)
+{
+    const char *ct = ts_http_header(r, "Content-Type");
+    json_t *p;
+    if (r->status != status) fail_msg("expected %ld, got %ld: %.400s", status, r->status, r->body);
+    if (!ct || strcmp(ct, "application/problem+json") != 0)
+        fail_msg("Content-Type of a problem: %s", ct ? ct : "(none)");
+    p = ts_forms_json(r);
+    assert_non_null(p);
+    assert_int_equal(json_integer_value(json_object_get(p, "status")), status);
+    assert_non_null(json_string_value(json_object_get(p, "detail")));
+    return p;
+}
+
+/* A problem naming a member (or header/parameter: field) and mentioning text. */
+static void expect_named(const ts_http_resp *r, long status, const char *field, const char *name,
+                         const char *text)
+{
+    json_t *p = expect_problem(r, status);
+    const char *v = json_string_value(json_object_get(p, field));
+    const char *detail = json_string_value(json_object_get(p, "detail"));
+    if (name && (!v || strcmp(v, name) != 0))
+        fail_msg("problem should name %s '%s': %.400s", field, name, r->body);
+    if (text && !strstr(detail, text))
+        fail_msg("detail should mention '%s': %s", text, detail);
+    json_decref(p);
+}
+
+static void new_draft(const char *key, const char *body, char *id, char *token)
+{
+    long st = ts_forms_draft(&srv, key, body, id, token);
+    if (st != 201) fail_msg("creating a draft: %ld", st);
+    assert_true(ntokens < 64);
+    snprintf(tokens[ntokens++], 128, "%s", token);
+    assert_int_equal(strlen(token), 43);
+}
+
+__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
+{
+    static char buf[4][512];
+    static int i;
+    va_list ap;
+    i = (i + 1) % 4;
+    va_start(ap, fmt);
+    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
+    va_end(ap);
+    return buf[i];
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+static void test_keys_401(void **state)
+{
+    static const char *const bad_keys[] = {"gek_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                           "nonsense key with spaces", "x", NULL};
+    const char *body = ts_forms_stand_body(13.31, 52.585);
+    ts_http_resp r;
+
+    (void)state;
+    call("POST", "/v1/drafts", NULL, NULL, body, &r);
+    expect_named(&r, 401, "type", NULL, "Authorization: Bearer");
+    assert_non_null(ts_http_header(&r, "WWW-Authenticate"));
+    ts_http_resp_free(&r);
+    for (size_t i = 0; i < 4; i++) {
+        const char *k = i < 3 ? bad_keys[i] : key_revoked;
+        call("POST", "/v1/drafts", k, NULL, body, &r);
+        expect_named(&r, 401, "type", NULL, "not valid or has been revoked");
+        assert_null(strstr(r.body, k));
+        ts_http_resp_free(&r);
+    }
+    /* A Basic header is not a Bearer key. */
+    {
+        const char *h[] = {"Authorization: Basic dXNlcjpwYXNz", NULL};
+        ts_http_req q = {.method = "GET", .url = ts_server_url(&srv, "/v1/cases/00"),
+                         .headers = h};
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 401);
+        ts_http_resp_free(&r);
+    }
+    /* Every route of the form server wants a key. */
+    call("GET", "/v1/drafts/0123456789abcdef0123456789abcdef", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 401);
+    ts_http_resp_free(&r);
+    call("POST", "/v1/drafts/0123456789abcdef0123456789abcdef/submit", NULL, "k", "{}", &r);
+    assert_int_equal(r.status, 401);
+    ts_http_resp_free(&r);
+    call("GET", "/v1/cases/0123456789abcdef0123456789abcdef/features", key_revoked, NULL, NULL,
+         &r);
+    assert_int_equal(r.status, 401);
+    ts_http_resp_free(&r);
+}
+
+/* ---- a whole flow, and other clients --------------------------------------- */
+
+static void test_flow_and_isolation(void **state)
+{
+    char id[128], token[128], case_id[64], hash[80];
+    ts_http_resp r;
+    json_t *doc;
+
+    (void)state;
+    new_draft(key_a, ts_forms_stand_body(13.31, 52.585), id, token);
+
+    /* the form server reads its draft, in CRS84 and in the store CRS */
+    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "open");
+    assert_true(json_is_true(json_object_get(json_object_get(doc, "validation"), "valid")));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "features"), "features")),
+                     1);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/drafts/%s?crs=EPSG:25832", id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(ts_http_header(&r, "Content-Crs"), "EPSG/0/25832"));
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/drafts/%s?crs=EPSG:999", id), key_a, NULL, NULL, &r);
+    expect_named(&r, 400, "parameter", "crs", NULL);
+    ts_http_resp_free(&r);
+
+    /* another client sees nothing of it: 404 like an unknown id */
+    call("GET", pathf("/v1/drafts/%s", id), key_b, NULL, NULL, &r);
+    expect_named(&r, 404, "parameter", "id", NULL);
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_b, "b-1", "{\"applicant\":{}}", &r);
+    expect_problem(&r, 404);
+    ts_http_resp_free(&r);
+    call("GET", "/v1/drafts/ffffffffffffffffffffffffffffffff", key_a, NULL, NULL, &r);
+    expect_problem(&r, 404);
+    ts_http_resp_free(&r);
+    call("GET", "/v1/drafts/..%2F..%2Fetc", key_a, NULL, NULL, &r);
+    assert_true(r.status == 404 || r.status == 400);
+    ts_http_resp_free(&r);
+
+    /* the applicant autosaves: an empty drawing first, then a moved point */
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_false(json_is_true(json_object_get(json_object_get(doc, "validation"), "valid")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_int_equal(json_array_size(json_object_get(doc, "features")), 0);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* finish with nothing drawn: the Munimap shape with what is missing */
+    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_false(json_object_get(doc, "success")));
+    assert_non_null(json_string_value(json_object_get(doc, "message")));
+    assert_true(json_array_size(json_object_get(doc, "missing")) >= 1);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+         "{\"label\":\"Stand\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+         "[13.3101234,52.5851234]}}]}",
+         &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "13.3101234"));
+    assert_non_null(strstr(r.body, "52.5851234"));
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/edit/%s/validate", token), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"valid\":true"));
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "success")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "geoJSON"), "type")),
+        "FeatureCollection");
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* submit: without a key 400; with one 201; again 201 with the same case */
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, NULL,
+         "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
+    expect_named(&r, 400, "header", "Idempotency-Key", "Idempotency-Key");
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+         "{\"reference\":\"A-77\",\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    snprintf(case_id, sizeof case_id, "%s", json_string_value(json_object_get(doc, "case_id")));
+    snprintf(hash, sizeof hash, "%s", json_string_value(json_object_get(doc, "content_hash")));
+    assert_int_equal(strlen(hash), 64);
+    assert_string_equal(json_string_value(json_object_get(doc, "reference")), "A-77");
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+         "{\"applicant\":{\"name\":\"Erika Mustermann\"},\"reference\":\"A-77\"}", &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, case_id));
+    assert_string_equal(ts_http_header(&r, "Idempotent-Replayed"), "true");
+    ts_http_resp_free(&r);
+    /* the same key with another body: refused, no second case */
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+         "{\"applicant\":{\"name\":\"Someone Else\"}}", &r);
+    expect_named(&r, 422, "header", "Idempotency-Key", NULL);
+    ts_http_resp_free(&r);
+    /* another key for the submitted draft: conflict */
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-2",
+         "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
+    expect_problem(&r, 409);
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
+                     1);
+    assert_int_equal(
+        ts_forms_sql_int(srv.db, "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                 " AND action = 'submitted'",
+                         case_id),
+        1);
+
+    /* the used token: 410 on every applicant route */
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    expect_problem(&r, 410);
+    ts_http_resp_free(&r);
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
+    expect_problem(&r, 410);
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    expect_problem(&r, 410);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "\"status\":\"submitted\""));
+    ts_http_resp_free(&r);
+
+    /* the case: status, hash that verifies, features in a chosen CRS */
+    call("GET", pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "submitted");
+    assert_string_equal(json_string_value(json_object_get(doc, "service")), "info-stand");
+    assert_string_equal(json_string_value(json_object_get(doc, "content_hash")), hash);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_non_null(json_string_value(json_object_get(doc, "created")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/cases/%s", case_id), key_b, NULL, NULL, &r);
+    expect_named(&r, 404, "parameter", "id", NULL);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/cases/%s/features", case_id), key_b, NULL, NULL, &r);
+    expect_problem(&r, 404);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/cases/%s/features", case_id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "13.3101234"));
+    assert_non_null(strstr(r.body, "\"label\":\"Stand\""));
+    {
+        const char *etag = ts_http_header(&r, "ETag");
+        char inm[160];
+        const char *h[] = {NULL, NULL, NULL};
+        char auth[200];
+        ts_http_resp r2;
+        assert_non_null(etag);
+        snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+        h[0] = auth;
+        h[1] = inm;
+        ts_http_req q = {.url = ts_server_url(&srv, pathf("/v1/cases/%s/features", case_id)),
+                         .headers = h};
+        assert_int_equal(ts_http(&q, &r2), 0);
+        assert_int_equal(r2.status, 304);
+        ts_http_resp_free(&r2);
+    }
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/cases/%s/features?crs=EPSG:25832", case_id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "13.3101234"));
+    ts_http_resp_free(&r);
+
+    /* A case altered behind the API's back (by someone with access to the
+     * file) no longer verifies. */
+    assert_int_equal(ts_forms_sql_exec(srv.db,
+                                       "UPDATE case_features SET props = '{\"label\":\"Moved\"}'"
+                                       " WHERE case_id = ?1",
+                                       case_id),
+                     1);
+    call("GET", pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"content_hash_valid\":false"));
+    ts_http_resp_free(&r);
+}
+
+/* ---- expiry ---------------------------------------------------------------- */
+
+static void test_expired_token_410(void **state)
+{
+    char id[128], token[128], body[1024];
+    ts_http_resp r;
+    const char *stand = ts_forms_stand_body(13.311, 52.586);
+
+    (void)state;
+    /* a draft that lives one second */
+    snprintf(body, sizeof body, "%.*s,\"expires_in\":1}", (int)strlen(stand) - 1, stand);
+    new_draft(key_a, body, id, token);
+    sleep(3);
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    expect_named(&r, 410, "type", NULL, "expired");
+    ts_http_resp_free(&r);
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
+    expect_problem(&r, 410);
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "exp-1", "{\"applicant\":{}}", &r);
+    expect_problem(&r, 410);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "\"status\":\"expired\""));
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
+                     0);
+}
+
+static void test_wrong_token_404(void **state)
+{
+    static const char *const toks[] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "short",
+                                       "not%20a%20token", NULL};
+    ts_http_resp r;
+    (void)state;
+    for (size_t i = 0; toks[i]; i++) {
+        call("GET", pathf("/v1/edit/%s/features", toks[i]), NULL, NULL, NULL, &r);
+        expect_problem(&r, 404);
+        ts_http_resp_free(&r);
+        call("POST", pathf("/v1/edit/%s/finish", toks[i]), NULL, NULL, NULL, &r);
+        expect_problem(&r, 404);
+        ts_http_resp_free(&r);
+    }
+}
+
+/* ---- submission -------------------------------------------------------------- */
+
+typedef struct submit_arg {
+    const char *path;
+    long status;
+    char case_id[64];
+} submit_arg;
+
+static void *submit_thread(void *p)
+{
+    submit_arg *a = p;
+    ts_http_resp r;
+    if (ts_forms_call("POST", ts_server_url(&srv, a->path), key_a, "same-key-for-all",
+                      "{\"applicant\":{\"name\":\"Concurrent\"}}", &r) == 0) {
+        json_t *doc = ts_forms_json(&r);
+        a->status = r.status;
+        if (doc && json_string_value(json_object_get(doc, "case_id")))
+            snprintf(a->case_id, sizeof a->case_id, "%s",
+                     json_string_value(json_object_get(doc, "case_id")));
+        json_decref(doc);
+    }
+    ts_http_resp_free(&r);
+    return NULL;
+}
+
+static void test_concurrent_submits_one_case(void **state)
+{
+    enum { N = 16 };
+    char id[128], token[128];
+    pthread_t th[N];
+    submit_arg args[N];
+    const char *path;
+
+    (void)state;
+    new_draft(key_a, ts_forms_stand_body(13.312, 52.587), id, token);
+    path = pathf("/v1/drafts/%s/submit", id);
+    for (int i = 0; i < N; i++) {
+        memset(&args[i], 0, sizeof args[i]);
+        args[i].path = path;
+        assert_int_equal(pthread_create(&th[i], NULL, submit_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        if (args[i].status != 201) fail_msg("submit %d: %ld", i, args[i].status);
+        assert_string_equal(args[i].case_id, args[0].case_id);
+    }
+    assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
+                     1);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM idempotency_keys"
+                                      " WHERE key = 'same-key-for-all'",
+                                      NULL),
+                     1);
+}
+
+static void test_submit_with_errors_422(void **state)
+{
+    char id[128], token[128], body[2048];
+    ts_http_resp r;
+    json_t *p;
+
+    (void)state;
+    /* three stands, the service allows two */
+    snprintf(body, sizeof body,
+             "{\"service\":\"info-stand\",\"reference\":\"E-1\",\"period\":%s,\"features\":"
+             "{\"type\":\"MultiPoint\",\"coordinates\":[[13.31,52.58]]}}",
+             ts_forms_period());
+    new_draft(key_a, body, id, token);
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":["
+         "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+         "[13.31,52.58]}},"
+         "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+         "[13.311,52.58]}},"
+         "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+         "[13.312,52.58]}}]}",
+         &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "err-1", "{\"applicant\":{}}", &r);
+    p = expect_problem(&r, 422);
+    assert_true(json_array_size(json_object_get(p, "errors")) >= 1);
+    assert_non_null(strstr(r.body, "\"rule\":\"count\""));
+    json_decref(p);
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
+                     0);
+    /* the draft stays open: the applicant can fix it */
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+}
+
+/* ---- bad input ------------------------------------------------------------------ */
+
+static void test_bad_input_names_member(void **state)
+{
+    static const struct {
+        const char *body;
+        long status;
+        const char *member;
+    } drafts[] = {
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"colour\":1}", 400, "colour"},
+        {"{\"reference\":\"x\"}", 400, "service"},
+        {"{\"service\":7,\"reference\":\"x\"}", 400, "service"},
+        {"{\"service\":\"no-such\",\"reference\":\"x\"}", 422, "service"},
+        {"{\"service\":\"info-stand\"}", 400, "reference"},
+        {"{\"service\":\"info-stand\",\"reference\":\"\"}", 400, "reference"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"locale\":\"fr\"}", 400, "locale"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"period\":{\"start\":\"2026-13-01\","
+         "\"end\":\"2026-12-02\"}}",
+         400, "period"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"period\":\"soon\"}", 400, "period"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"features\":{\"type\":\"Point\","
+         "\"coordinates\":[200,52]}}",
+         400, "features"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"features\":{\"type\":\"Polygon\","
+         "\"coordinates\":[[[13.3,52.5],[13.4,52.5],[13.4,52.6]]]}}",
+         400, "features"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"features\":{\"type\":\"Blob\"}}", 400,
+         "features"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"expires_in\":0}", 400, "expires_in"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"expires_in\":99999999}", 400,
+         "expires_in"},
+        {"{\"service\":\"info-stand\",\"reference\":\"x\",\"expires_in\":\"1h\"}", 400,
+         "expires_in"},
+    };
+    char id[128], token[128], longref[600];
+    ts_http_resp r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof drafts / sizeof drafts[0]; i++) {
+        call("POST", "/v1/drafts", key_a, NULL, drafts[i].body, &r);
+        expect_named(&r, drafts[i].status, "member", drafts[i].member, NULL);
+        ts_http_resp_free(&r);
+    }
+    memset(longref, 'r', 300);
+    longref[300] = '\0';
+    {
+        char body[800];
+        snprintf(body, sizeof body, "{\"service\":\"info-stand\",\"reference\":\"%s\"}", longref);
+        call("POST", "/v1/drafts", key_a, NULL, body, &r);
+        expect_named(&r, 400, "member", "reference", "256");
+        ts_http_resp_free(&r);
+    }
+    /* not JSON, not an object, duplicate keys, deep nesting: 400 with where */
+    call("POST", "/v1/drafts", key_a, NULL, "{\"service\":", &r);
+    expect_named(&r, 400, "type", NULL, "line 1");
+    ts_http_resp_free(&r);
+    call("POST", "/v1/drafts", key_a, NULL, "[1,2]", &r);
+    expect_problem(&r, 400);
+    ts_http_resp_free(&r);
+    call("POST", "/v1/drafts", key_a, NULL,
+         "{\"service\":\"info-stand\",\"service\":\"x\",\"reference\":\"x\"}", &r);
+    expect_problem(&r, 400);
+    ts_http_resp_free(&r);
+    {
+        char deep[4200];
+        size_t n = 0;
+        n += (size_t)sprintf(deep, "{\"service\":\"info-stand\",\"reference\":\"x\",\"features\":");
+        for (int i = 0; i < 1000; i++)
+            deep[n++] = '[';
+        for (int i = 0; i < 1000; i++)
+            deep[n++] = ']';
+        deep[n++] = '}';
+        deep[n] = '\0';
+        call("POST", "/v1/drafts", key_a, NULL, deep, &r);
+        assert_true(r.status == 400 || r.status == 422);
+        ts_http_resp_free(&r);
+    }
+    call("POST", "/v1/drafts", key_a, NULL, "", &r);
+    expect_problem(&r, 400);
+    ts_http_resp_free(&r);
+
+    /* the submission's members */
+    new_draft(key_a, ts_forms_stand_body(13.313, 52.588), id, token);
+    {
+        static const struct {
+            const char *body;
+            const char *member;
+        } subs[] = {
+            {"{}", "applicant"},
+            {"{\"applicant\":\"Erika\"}", "applicant"},
+            {"{\"applicant\":{},\"reference\":5}", "reference"},
+            {"{\"applicant\":{},\"period\":{\"start\":\"2026-12-05\"}}", "period"},
+            {"{\"applicant\":{},\"signature\":\"x\"}", "signature"},
+        };
+        for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "bad-%zu", i);
+            call("POST", pathf("/v1/drafts/%s/submit", id), key_a, k, subs[i].body, &r);
+            expect_named(&r, 400, "member", subs[i].member, NULL);
+            ts_http_resp_free(&r);
+        }
+    }
+    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "a key with spaces",
+         "{\"applicant\":{}}", &r);
+    expect_named(&r, 400, "header", "Idempotency-Key", NULL);
+    ts_http_resp_free(&r);
+    {
+        char big[20000];
+        memset(big, 'a', sizeof big);
+        memcpy(big, "{\"applicant\":{\"x\":\"", 19);
+        memcpy(big + sizeof big - 4, "\"}}", 4);
+        call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "big-1", big, &r);
+        expect_named(&r, 422, "member", "applicant", NULL);
+        ts_http_resp_free(&r);
+    }
+    /* autosave with broken GeoJSON: 400 naming the path; the saved drawing stays */
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"
+         "\"geometry\":{\"type\":\"Point\",\"coordinates\":[13.3,\"x\"]}}]}",
+         &r);
+    expect_named(&r, 400, "member", "features", "features[0]");
+    ts_http_resp_free(&r);
+    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, "not json", &r);
+    expect_problem(&r, 400);
+    ts_http_resp_free(&r);
+    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "13.313"));
+    ts_http_resp_free(&r);
+    /* German problems for German clients */
+    {
+        const char *h[] = {"Accept-Language: de-DE,de;q=0.9", NULL};
+        ts_http_req q = {.method = "POST", .url = ts_server_url(&srv, "/v1/drafts"), .headers = h,
+                         .body = "{}", .body_len = 2};
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 401);
+        assert_non_null(strstr(r.body, "API-Schl"));
+        ts_http_resp_free(&r);
+    }
+    /* nothing broke: the server answers */
+    call("GET", "/healthz", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+}
+
+/* ---- secrets ---------------------------------------------------------------------- */
+
+static void test_no_secret_in_bodies_or_log(void **state)
+{
+    char *log = ts_server_log(&srv);
+    const char *keys[] = {key_a, key_b, key_revoked};
+
+    (void)state;
+    assert_non_null(log);
+    assert_true(ntokens >= 4);
+    for (size_t i = 0; i < 3; i++) {
+        if (strstr(log, keys[i])) fail_msg("API key %zu in the server log", i);
+        if (bodies && strstr(bodies, keys[i])) fail_msg("API key %zu in a response", i);
+        /* nor its hash-free tail */
+        if (strstr(log, keys[i] + 4)) fail_msg("API key %zu (tail) in the server log", i);
+    }
+    for (size_t i = 0; i < ntokens; i++) {
+        if (strstr(log, tokens[i])) fail_msg("capability token %zu in the server log", i);
+        if (bodies && strstr(bodies, tokens[i])) fail_msg("capability token %zu in a response", i);
+    }
+    /* the access log did see the token routes, redacted */
+    assert_non_null(strstr(log, "/v1/edit/{token}/features"));
+    free(log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_401),
+        cmocka_unit_test(test_flow_and_isolation),
+        cmocka_unit_test(test_expired_token_410),
+        cmocka_unit_test(test_wrong_token_404),
+        cmocka_unit_test(test_concurrent_submits_one_case),
+        cmocka_unit_test(test_submit_with_errors_422),
+        cmocka_unit_test(test_bad_input_names_member),
+        cmocka_unit_test(test_no_secret_in_bodies_or_log),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
