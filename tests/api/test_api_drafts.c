@@ -210,10 +210,10 @@ static void test_flow_and_isolation(void **state)
     expect_named(&r, 404, "parameter", "id", NULL);
     ts_http_resp_free(&r);
     call("POST", pathf("/v1/drafts/%s/submit", id), key_b, "b-1", "{\"applicant\":{}}", &r);
-    expect_problem(&r, 404);
+    json_decref(expect_problem(&r, 404));
     ts_http_resp_free(&r);
     call("GET", "/v1/drafts/ffffffffffffffffffffffffffffffff", key_a, NULL, NULL, &r);
-    expect_problem(&r, 404);
+    json_decref(expect_problem(&r, 404));
     ts_http_resp_free(&r);
     call("GET", "/v1/drafts/..%2F..%2Fetc", key_a, NULL, NULL, &r);
     assert_true(r.status == 404 || r.status == 400);
@@ -295,7 +295,7 @@ static void test_flow_and_isolation(void **state)
     /* another key for the submitted draft: conflict */
     call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-2",
          "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
-    expect_problem(&r, 409);
+    json_decref(expect_problem(&r, 409));
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      1);
@@ -307,14 +307,14 @@ static void test_flow_and_isolation(void **state)
 
     /* the used token: 410 on every applicant route */
     call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
-    expect_problem(&r, 410);
+    json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
     call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
-    expect_problem(&r, 410);
+    json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
     call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
-    expect_problem(&r, 410);
+    json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
     call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "\"status\":\"submitted\""));
@@ -335,7 +335,7 @@ static void test_flow_and_isolation(void **state)
     expect_named(&r, 404, "parameter", "id", NULL);
     ts_http_resp_free(&r);
     call("GET", pathf("/v1/cases/%s/features", case_id), key_b, NULL, NULL, &r);
-    expect_problem(&r, 404);
+    json_decref(expect_problem(&r, 404));
     ts_http_resp_free(&r);
     call("GET", pathf("/v1/cases/%s/features", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
@@ -395,10 +395,10 @@ static void test_expired_token_410(void **state)
     ts_http_resp_free(&r);
     call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
-    expect_problem(&r, 410);
+    json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
     call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "exp-1", "{\"applicant\":{}}", &r);
-    expect_problem(&r, 410);
+    json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
     call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "\"status\":\"expired\""));
@@ -415,10 +415,10 @@ static void test_wrong_token_404(void **state)
     (void)state;
     for (size_t i = 0; toks[i]; i++) {
         call("GET", pathf("/v1/edit/%s/features", toks[i]), NULL, NULL, NULL, &r);
-        expect_problem(&r, 404);
+        json_decref(expect_problem(&r, 404));
         ts_http_resp_free(&r);
         call("POST", pathf("/v1/edit/%s/finish", toks[i]), NULL, NULL, NULL, &r);
-        expect_problem(&r, 404);
+        json_decref(expect_problem(&r, 404));
         ts_http_resp_free(&r);
     }
 }
@@ -574,11 +574,11 @@ static void test_bad_input_names_member(void **state)
     expect_named(&r, 400, "type", NULL, "line 1");
     ts_http_resp_free(&r);
     call("POST", "/v1/drafts", key_a, NULL, "[1,2]", &r);
-    expect_problem(&r, 400);
+    json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);
     call("POST", "/v1/drafts", key_a, NULL,
          "{\"service\":\"info-stand\",\"service\":\"x\",\"reference\":\"x\"}", &r);
-    expect_problem(&r, 400);
+    json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);
     {
         char deep[4200];
@@ -595,7 +595,7 @@ static void test_bad_input_names_member(void **state)
         ts_http_resp_free(&r);
     }
     call("POST", "/v1/drafts", key_a, NULL, "", &r);
-    expect_problem(&r, 400);
+    json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);
 
     /* the submission's members */
@@ -640,7 +640,7 @@ static void test_bad_input_names_member(void **state)
     expect_named(&r, 400, "member", "features", "features[0]");
     ts_http_resp_free(&r);
     call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, "not json", &r);
-    expect_problem(&r, 400);
+    json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);
     call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
