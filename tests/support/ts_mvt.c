@@ -61,6 +61,18 @@ static int ts_pb_field(ts_pb *b, unsigned *field, unsigned *wire, ts_pb *sub, ui
     }
 }
 
+/* A NUL-terminated copy of n bytes that need not be terminated themselves
+ * (strndup may read on to find a NUL that is not there). */
+static char *ts_mvt_strn(const unsigned char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
 static void ts_mvt_msg(char *err, size_t size, const char *fmt, ...)
 {
     va_list ap;
@@ -217,13 +229,13 @@ static int ts_mvt_layer_read(ts_pb b, ts_mvt_layer *l, char *err, size_t es)
         }
         if (field == 1 && wire == 2) {
             free(l->name);
-            l->name = strndup((const char *)sub.p, (size_t)(sub.end - sub.p));
+            l->name = ts_mvt_strn(sub.p, (size_t)(sub.end - sub.p));
         } else if (field == 2 && wire == 2) {
             feats = realloc(feats, (nfeats + 1) * sizeof *feats);
             feats[nfeats++] = sub;
         } else if (field == 3 && wire == 2) {
             keys = realloc(keys, (l->nkeys + 1) * sizeof *keys);
-            keys[l->nkeys++] = strndup((const char *)sub.p, (size_t)(sub.end - sub.p));
+            keys[l->nkeys++] = ts_mvt_strn(sub.p, (size_t)(sub.end - sub.p));
         } else if (field == 4 && wire == 2) {
             json_t *val = ts_mvt_value(sub);
             if (!val) {
