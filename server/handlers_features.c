@@ -44,6 +44,8 @@
 #define GE_MT_GEOJSON   "application/geo+json"
 #define GE_MT_HTML      "text/html"
 #define GE_MT_OPENAPI   "application/vnd.oai.openapi+json;version=3.0"
+/* The format follows Accept (JSON or HTML), link titles Accept-Language. */
+#define GE_FEATURES_VARY "Accept, Accept-Encoding, Accept-Language"
 
 /* Query parameters of the items route; property names must not shadow them. */
 static const char *const ge_items_params[] = {"f",     "limit",  "bbox",     "bbox-crs", "crs",
@@ -110,6 +112,7 @@ static bool ge_features_not_modified(const ge_req *req, ge_resp *resp, const cha
     ge_resp_empty(resp, 304);
     ge_resp_etag(resp, opaque);
     ge_resp_cache(resp, "no-cache");
+    ge_resp_header(resp, "Vary", GE_FEATURES_VARY);
     return true;
 }
 
@@ -176,6 +179,7 @@ static int ge_features_send_doc(const ge_req *req, ge_resp *resp, ge_features_fm
         if (rc == GE_OK) ge_resp_etag_body(resp);
     }
     ge_resp_cache(resp, "no-cache");
+    ge_resp_header(resp, "Vary", GE_FEATURES_VARY);
     return rc;
 }
 
@@ -629,6 +633,7 @@ static int ge_features_send_page(const ge_req *req, ge_resp *resp, ge_features_f
     ge_resp_header(resp, "Content-Crs", hdr);
     ge_resp_etag(resp, opaque);
     ge_resp_cache(resp, "no-cache");
+    ge_resp_header(resp, "Vary", GE_FEATURES_VARY);
     return GE_OK;
 }
 
@@ -660,7 +665,8 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_features_parse_items(req, resp, props, n_props, &p);
     if (rc < 0) goto out;
 
-    ge_features_etag(req, li.name, li.version, "items", opaque, sizeof opaque);
+    ge_features_etag(req, li.name, li.version, p.fmt == GE_FEATURES_HTML ? "items-html" : "items",
+                     opaque, sizeof opaque);
     if (ge_features_not_modified(req, resp, opaque)) goto out;
 
     memset(&q, 0, sizeof q);
@@ -693,7 +699,8 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
     if (page.version != li.version) /* an import committed in between: tag what we read */
-        ge_features_etag(req, li.name, page.version, "items", opaque, sizeof opaque);
+        ge_features_etag(req, li.name, page.version,
+                         p.fmt == GE_FEATURES_HTML ? "items-html" : "items", opaque, sizeof opaque);
 
     ge_req_base_url(req, base, sizeof base);
     {
@@ -780,7 +787,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         rc = GE_ENOENT;
         goto out;
     }
-    ge_features_etag(req, li.name, li.version, "item", opaque, sizeof opaque);
+    ge_features_etag(req, li.name, li.version, fmt == GE_FEATURES_HTML ? "item-html" : "item",
+                     opaque, sizeof opaque);
     if (ge_features_not_modified(req, resp, opaque)) goto out;
 
     rc = ge_feature_writer_init(&w, &body, ge_store_srid(st), &crs);
@@ -802,7 +810,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
     if (version != li.version)
-        ge_features_etag(req, li.name, version, "item", opaque, sizeof opaque);
+        ge_features_etag(req, li.name, version, fmt == GE_FEATURES_HTML ? "item-html" : "item",
+                         opaque, sizeof opaque);
     /* Replace the closing brace of the feature with its links. */
     if (body.len && body.data[body.len - 1] == '}') body.len--;
     ge_req_base_url(req, base, sizeof base);

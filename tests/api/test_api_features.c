@@ -570,6 +570,25 @@ static void test_etag_and_gzip(void **state)
         }
         ts_http_resp_free(&r);
     }
+    /* the JSON page's tag does not validate the HTML page of the same query */
+    {
+        ts_http_resp a, b;
+        char inm[200];
+        assert_int_equal(ts_http_get(ts_server_url(&srv, "/collections/trees/items?limit=4"), &a),
+                         0);
+        assert_non_null(strstr(ts_http_header(&a, "Vary"), "Accept"));
+        snprintf(inm, sizeof inm, "If-None-Match: %s", ts_http_header(&a, "ETag"));
+        {
+            const char *h[] = {inm, "Accept: text/html", NULL};
+            ts_http_req q = {.url = ts_server_url(&srv, "/collections/trees/items?limit=4"),
+                             .headers = h};
+            assert_int_equal(ts_http(&q, &b), 0);
+            assert_int_equal(b.status, 200);
+            assert_string_equal(ts_http_header(&b, "Content-Type"), "text/html; charset=utf-8");
+        }
+        ts_http_resp_free(&a);
+        ts_http_resp_free(&b);
+    }
     /* another query, another tag */
     {
         ts_http_resp a, b;
