@@ -330,3 +330,46 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
+                        size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    /* Straight to the R*Tree that CreateSpatialIndex made, as the layer
+     * queries do: cheaper than SpatiaLite's SpatialIndex virtual table. */
+    rc = ge_store_sql_prepare(c,
+                              "SELECT k.id, k.service, k.period_start, k.period_end,"
+                              " AsBinary(f.geometry)"
+                              " FROM case_features f JOIN cases k ON k.id = f.case_id"
+                              " WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"
+                              "   WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)"
+                              " AND k.closed_at IS NULL AND k.purged_at IS NULL"
+                              " AND (?5 IS NULL OR k.draft_id IS NOT ?5)"
+                              " ORDER BY k.created_at LIMIT ?6",
+                              &s, err);
+    if (rc < 0) goto err;
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_double(s, i + 1, bbox[i]);
+    if (exclude_draft_id) sqlite3_bind_text(s, 5, exclude_draft_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)limit);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int cb_rc = cb(ud, (const char *)sqlite3_column_text(s, 0),
+                       (const char *)sqlite3_column_text(s, 1),
+                       (const char *)sqlite3_column_text(s, 2),
+                       (const char *)sqlite3_column_text(s, 3), sqlite3_column_blob(s, 4),
+                       (size_t)sqlite3_column_bytes(s, 4));
+        if (cb_rc != 0) {
+            rc = cb_rc;
+            goto err;
+        }
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "finding cases near by");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}

@@ -14,6 +14,7 @@
 #include "../geo/case_hash.h"
 #include "../geo/geojson_in.h"
 #include "../geo/geojson_out.h"
+#include "../geo/date.h"
 #include "../geo/geos_ctx.h"
 #include "../geo/refindex.h"
 #include "../geo/token.h"
@@ -223,19 +224,109 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
     return fc;
 }
 
+/* Cases near a drawing, for the conflict rules. */
+typedef struct ge_forms_others {
+    GEOSContextHandle_t h;
+    ge_rules_other *v;
+    size_t n, cap;
+    ge_err *err;
+} ge_forms_others;
+
+static void ge_forms_others_free(ge_forms_others *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free((char *)o->v[i].ref);
+        free((char *)o->v[i].service_id);
+        if (o->v[i].geom) GEOSGeom_destroy_r(o->h, (GEOSGeometry *)o->v[i].geom);
+    }
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+static int ge_forms_other_cb(void *ud, const char *case_id, const char *service,
+                             const char *period_start, const char *period_end,
+                             const unsigned char *wkb, size_t wkb_len)
+{
+    ge_forms_others *o = ud;
+    ge_rules_other *x;
+    GEOSWKBReader *r;
+    ge_err ignored;
+
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 8;
+        ge_rules_other *nv = realloc(o->v, nc * sizeof *nv);
+        if (!nv) return ge_err_set(o->err, GE_ENOMEM, "out of memory");
+        o->v = nv;
+        o->cap = nc;
+    }
+    x = &o->v[o->n];
+    memset(x, 0, sizeof *x);
+    r = GEOSWKBReader_create_r(o->h);
+    x->geom = r && wkb ? GEOSWKBReader_read_r(o->h, r, wkb, wkb_len) : NULL;
+    if (r) GEOSWKBReader_destroy_r(o->h, r);
+    x->ref = strdup(case_id ? case_id : "");
+    x->service_id = strdup(service ? service : "");
+    /* A case without a readable period is taken to overlap (the engine's
+     * rule for a missing period): one warning too many rather than none. */
+    x->has_period = period_start && period_end &&
+                    ge_date_parse(period_start, &x->period.start, &ignored) == GE_OK &&
+                    ge_date_parse(period_end, &x->period.end, &ignored) == GE_OK;
+    o->n++;
+    if (!x->geom || !x->ref || !x->service_id)
+        return ge_err_set(o->err, GE_EIO, "a stored case near by cannot be read");
+    return 0;
+}
+
+/* The widest conflict distance of a service's rules; 0 when it has none. */
+static double ge_forms_conflict_reach(const ge_service *svc)
+{
+    double reach = 0;
+    for (size_t i = 0; i < svc->nrules; i++)
+        if (svc->rules[i].kind == GE_RULE_CONFLICT && svc->rules[i].has_max &&
+            svc->rules[i].max > reach)
+            reach = svc->rules[i].max;
+    return reach;
+}
+
+static int ge_forms_others_load(const ge_req *req, const ge_service *svc, const ge_features *fs,
+                                const char *exclude_draft_id, ge_forms_others *o, ge_err *err)
+{
+    double reach = ge_forms_conflict_reach(svc), bbox[4] = {0, 0, 0, 0};
+    bool any = false;
+
+    if (reach <= 0 || fs->n == 0) return GE_OK;
+    for (size_t i = 0; i < fs->n; i++) {
+        double x0, y0, x1, y1;
+        if (!GEOSGeom_getExtent_r(o->h, fs->items[i].geom, &x0, &y0, &x1, &y1)) continue;
+        if (!any || x0 < bbox[0]) bbox[0] = x0;
+        if (!any || y0 < bbox[1]) bbox[1] = y0;
+        if (!any || x1 > bbox[2]) bbox[2] = x1;
+        if (!any || y1 > bbox[3]) bbox[3] = y1;
+        any = true;
+    }
+    if (!any) return GE_OK;
+    bbox[0] -= reach + 1;
+    bbox[1] -= reach + 1;
+    bbox[2] += reach + 1;
+    bbox[3] += reach + 1;
+    return ge_store_cases_near(req->ctx->store, bbox, exclude_draft_id, GE_FORMS_MAX_OTHERS,
+                               ge_forms_other_cb, o, err);
+}
+
 /* The engine is called directly rather than through ge_validate_request:
  * the features are already in the store CRS, and an empty drawing (a fresh
  * draft, or everything deleted) must give a report ("draw something"), not
  * a malformed-request error. */
-int ge_forms_validate(const ge_req *req, const char *service, const char *features_text,
-                      const char *period_start, const char *period_end, const ge_crs *out_crs,
-                      json_t **report, ge_err *err)
+int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
+                      const char *features_text, const char *period_start,
+                      const char *period_end, const ge_crs *out_crs, json_t **report, ge_err *err)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
     const ge_service *svc = req->ctx->services ? ge_services_find(req->ctx->services, service)
                                                : NULL;
     ge_features fs = {0};
+    ge_forms_others others = {.h = h, .err = err};
     ge_period period;
     json_t *pj = NULL;
     ge_rules_input ri;
@@ -252,6 +343,7 @@ int ge_forms_validate(const ge_req *req, const char *service, const char *featur
         if (rc < 0) goto err;
     }
     rc = ge_forms_features_parse(req, h, features_text, &fs, err);
+    if (rc == GE_OK) rc = ge_forms_others_load(req, svc, &fs, draft_id, &others, err);
     if (rc < 0) goto err;
     ge_rules_input_init(&ri);
     ri.service = svc;
@@ -259,8 +351,11 @@ int ge_forms_validate(const ge_req *req, const char *service, const char *featur
     ri.srid = ge_store_srid(req->ctx->store);
     ri.period = pj ? &period : NULL;
     ri.out_crs = *out_crs;
+    ri.others = others.v;
+    ri.nothers = others.n;
     rc = ge_rules_validate(h, snap, &ri, report, err);
 err:
+    ge_forms_others_free(&others);
     ge_features_free(h, &fs);
     json_decref(pj);
     if (snap) ge_refsnap_release(snap);

@@ -65,11 +65,15 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
                               ge_err *err);
 
 /* Validates stored features of a service for a period (either date may be
- * NULL or "") against the current reference snapshot; highlight geometries
- * in out_crs. *report is a new reference. */
-int ge_forms_validate(const ge_req *req, const char *service, const char *features_text,
-                      const char *period_start, const char *period_end, const ge_crs *out_crs,
-                      json_t **report, ge_err *err);
+ * NULL or "") against the current reference snapshot and, for conflict
+ * rules, the open cases near by (except one made from draft_id); highlight
+ * geometries in out_crs. *report is a new reference. */
+int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
+                      const char *features_text, const char *period_start,
+                      const char *period_end, const ge_crs *out_crs, json_t **report, ge_err *err);
+
+/* At most this many features of other cases go into one validation. */
+#define GE_FORMS_MAX_OTHERS 1000
 
 /* A JSON response dumped with GE_JSON_DUMP_FLAGS (coordinates and measures
  * as rounded, not with 17 digits); content_type NULL: application/json.

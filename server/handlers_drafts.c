@@ -249,7 +249,7 @@ static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) goto err;
     fc = ge_forms_features_out(req, d.features, &crs, &err);
     if (fc)
-        rc = ge_forms_validate(req, d.service, d.features, d.period_start, d.period_end, &crs,
+        rc = ge_forms_validate(req, d.id, d.service, d.features, d.period_start, d.period_end, &crs,
                                &report, &err);
     if (!fc || rc < 0) {
         rc = ge_resp_error(resp, req, &err);
@@ -492,7 +492,7 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     }
     if (!reference && d.reference[0]) reference = d.reference;
 
-    rc = ge_forms_validate(req, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
+    rc = ge_forms_validate(req, d.id, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "features", &err);
         goto err;

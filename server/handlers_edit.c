@@ -147,7 +147,7 @@ static int ge_edit_put_features(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.service, text, d.period_start, d.period_end, &crs, &report,
+    rc = ge_forms_validate(req, d.id, d.service, text, d.period_start, d.period_end, &crs, &report,
                            &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "features", &err);
@@ -181,7 +181,7 @@ static int ge_edit_validate(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.service, text ? text : d.features, d.period_start,
+    rc = ge_forms_validate(req, d.id, d.service, text ? text : d.features, d.period_start,
                            d.period_end, &crs, &report, &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "features", &err);
@@ -226,7 +226,7 @@ static int ge_edit_finish(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.service, text ? text : d.features, d.period_start,
+    rc = ge_forms_validate(req, d.id, d.service, text ? text : d.features, d.period_start,
                            d.period_end, &crs, &report, &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "features", &err);

@@ -364,6 +364,40 @@ static void test_flow_and_isolation(void **state)
     assert_null(strstr(r.body, "13.3101234"));
     ts_http_resp_free(&r);
 
+    /* A new stand a metre from the case, in the same period: the conflict
+     * rule warns and names the case; one far away does not. */
+    {
+        char id2[128], token2[128];
+        json_t *v, *violations;
+        size_t i;
+        bool found = false;
+        new_draft(key_b, ts_forms_stand_body(13.31013, 52.58513), id2, token2);
+        call("GET", pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        doc = ts_forms_json(&r);
+        violations = json_object_get(json_object_get(doc, "validation"), "violations");
+        json_array_foreach(violations, i, v)
+        {
+            if (strcmp(json_string_value(json_object_get(v, "rule")), "conflict") != 0) continue;
+            found = true;
+            assert_string_equal(json_string_value(json_object_get(v, "severity")), "warning");
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(v, "ref"), "other")), case_id);
+        }
+        assert_true(found);
+        assert_true(json_is_true(json_object_get(json_object_get(doc, "validation"), "valid")));
+        json_decref(doc);
+        ts_http_resp_free(&r);
+        new_draft(key_b, ts_forms_stand_body(13.35, 52.58513), id2, token2);
+        call("GET", pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
+        assert_null(strstr(r.body, "\"rule\":\"conflict\""));
+        ts_http_resp_free(&r);
+    }
+    /* the submitted draft does not conflict with its own case */
+    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    assert_null(strstr(r.body, "\"rule\":\"conflict\""));
+    ts_http_resp_free(&r);
+
     /* A case altered behind the API's back (by someone with access to the
      * file) no longer verifies. */
     assert_int_equal(ts_forms_sql_exec(srv.db,
@@ -435,7 +469,10 @@ static void *submit_thread(void *p)
 {
     submit_arg *a = p;
     ts_http_resp r;
-    if (ts_forms_call("POST", ts_server_url(&srv, a->path), key_a, "same-key-for-all",
+    char url[512];
+    /* Not ts_server_url: its rotating buffer is shared by all threads. */
+    snprintf(url, sizeof url, "%s%s", srv.base, a->path);
+    if (ts_forms_call("POST", url, key_a, "same-key-for-all",
                       "{\"applicant\":{\"name\":\"Concurrent\"}}", &r) == 0) {
         json_t *doc = ts_forms_json(&r);
         a->status = r.status;
