@@ -48,8 +48,8 @@ static void sleep_ms(int ms)
 
 static const char *pathf(const char *fmt, const char *a)
 {
-    static __thread char buf[4][512];
-    static __thread int i;
+    static char buf[4][512];
+    static int i;
     i = (i + 1) % 4;
     snprintf(buf[i], sizeof buf[i], "%s%s", fmt, a);
     return buf[i];
@@ -74,10 +74,11 @@ static long submit_once(const ts_server *srv, const char *key, submitter *s)
 {
     ts_http_resp r;
     long status = 0;
-    char path[256];
+    char url[512];
 
-    snprintf(path, sizeof path, "/v1/drafts/%s/submit", s->draft);
-    if (ts_forms_call("POST", ts_server_url(srv, path), key, s->idem,
+    /* Not ts_server_url: its rotating buffer is shared by all threads. */
+    snprintf(url, sizeof url, "%s/v1/drafts/%s/submit", srv->base, s->draft);
+    if (ts_forms_call("POST", url, key, s->idem,
                       "{\"applicant\":{\"name\":\"Crash Test\"}}", &r) == 0) {
         json_t *doc = ts_forms_json(&r);
         status = r.status;
@@ -168,6 +169,7 @@ static void test_sigkill_during_submits(void **state)
         if (r.status != 200) fail_msg("case %d (%s): %ld %s", i, subs[i].case_id, r.status, r.body);
         doc = ts_forms_json(&r);
         assert_string_equal(json_string_value(json_object_get(doc, "content_hash")), subs[i].hash);
+        assert_string_equal(json_string_value(json_object_get(doc, "draft_id")), subs[i].draft);
         assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
         json_decref(doc);
         ts_http_resp_free(&r);
@@ -236,8 +238,9 @@ static void *saver_thread(void *p)
                  "\"properties\":{\"n\":%d},\"geometry\":{\"type\":\"Point\","
                  "\"coordinates\":[13.31,52.585]}}]}",
                  n);
-        rc = ts_forms_call("PUT", ts_server_url(s->srv, pathf(pathf("/v1/edit/", s->token), "/features")),
-                           NULL, NULL, body, &r);
+        char url[512];
+        snprintf(url, sizeof url, "%s/v1/edit/%s/features", s->srv->base, s->token);
+        rc = ts_forms_call("PUT", url, NULL, NULL, body, &r);
         if (rc == 0 && r.status == 200) {
             s->last_ok = n;
             atomic_fetch_add(s->answered, 1);

@@ -1,0 +1,327 @@
+/*
+ * test_store_forms.c - the store's clients, drafts and cases
+ * (store_forms.h) and the secrets and hashes they keep (token.h,
+ * case_hash.h): keys found only while active, revoke of unknown or revoked
+ * clients, autosave refused for submitted and expired drafts, every outcome
+ * of a submission (created, replayed, key reused, draft submitted, changed,
+ * expired), a geometry the store refuses leaving nothing behind, the spatial
+ * query for conflicts, and a content hash that does not depend on key order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case_hash.h"
+#include "geos_ctx.h"
+#include "store.h"
+#include "store_forms.h"
+#include "token.h"
+#include "ts.h"
+
+static ge_store *st;
+
+static int setup(void **state)
+{
+    ge_store_opts o = {.path = ts_path(ts_tmpdir("store_forms"), "f.db"), .srid = 25832};
+    ge_err err;
+    (void)state;
+    if (ge_store_open(&st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_store_close(st);
+    return 0;
+}
+
+static void wkb_point(unsigned char out[21], double x, double y)
+{
+    uint32_t type = 1;
+    out[0] = 1; /* little endian, as on the machines we run on */
+    memcpy(out + 1, &type, 4);
+    memcpy(out + 5, &x, 8);
+    memcpy(out + 13, &y, 8);
+}
+
+static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
+{
+    char hash[GE_TOKEN_HASH_LEN];
+    int64_t id = 0;
+    ge_err err;
+    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
+    ge_token_hash(key, hash);
+    assert_int_equal(
+        ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL, &id, &err),
+        GE_OK);
+    return id;
+}
+
+static void test_tokens(void **state)
+{
+    char a[GE_TOKEN_MAX], b[GE_TOKEN_MAX], ha[GE_TOKEN_HASH_LEN], ha2[GE_TOKEN_HASH_LEN],
+        hb[GE_TOKEN_HASH_LEN], id[GE_TOKEN_ID_LEN];
+    ge_err err;
+    (void)state;
+    assert_int_equal(ge_token_new("", a, &err), GE_OK);
+    assert_int_equal(ge_token_new("", b, &err), GE_OK);
+    assert_int_equal(strlen(a), GE_TOKEN_LEN);
+    assert_string_not_equal(a, b);
+    assert_true(ge_token_plausible(a));
+    assert_false(ge_token_plausible("has space"));
+    assert_false(ge_token_plausible(""));
+    assert_false(ge_token_plausible("a/b"));
+    ge_token_hash(a, ha);
+    ge_token_hash(a, ha2);
+    ge_token_hash(b, hb);
+    assert_int_equal(strlen(ha), 64);
+    assert_true(ge_token_equal(ha, ha2));
+    assert_false(ge_token_equal(ha, hb));
+    assert_false(ge_token_equal(ha, "abc"));
+    assert_null(strstr(ha, a));
+    assert_int_equal(ge_token_id(id, &err), GE_OK);
+    assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    /* a known SHA-256 vector */
+    ge_token_sha256_hex("abc", 3, ha);
+    assert_string_equal(ha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_clients(void **state)
+{
+    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], other[GE_TOKEN_MAX];
+    ge_client c, *v = NULL;
+    size_t n = 0;
+    int64_t id, id2;
+    ge_err err;
+
+    (void)state;
+    id = add_client("clients-a", key);
+    id2 = add_client("clients-b", other);
+    ge_token_hash(key, hash);
+    assert_int_equal(ge_store_client_add(st, "clients-a", "x", "[]", NULL, NULL, &id2, &err),
+                     GE_ECONFLICT);
+    assert_non_null(strstr(err.msg, "exists already"));
+    assert_int_equal(ge_store_client_by_key(st, hash, &c, &err), GE_OK);
+    assert_int_equal(c.id, id);
+    assert_string_equal(c.name, "clients-a");
+    assert_string_equal(c.origins_json, "[\"https://a.example\"]");
+    ge_client_clear(&c);
+    assert_int_equal(ge_store_client_revoke(st, id, &err), GE_OK);
+    assert_int_equal(ge_store_client_by_key(st, hash, &c, &err), GE_ENOENT);
+    assert_int_equal(ge_store_client_revoke(st, id, &err), GE_ECONFLICT);
+    assert_int_equal(ge_store_client_revoke(st, 99999, &err), GE_ENOENT);
+    assert_int_equal(ge_store_client_list(st, &v, &n, &err), GE_OK);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].id == id) assert_true(v[i].revoked_at[0] != '\0');
+    ge_client_list_free(v, n);
+}
+
+static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char *token_hash)
+{
+    char token[GE_TOKEN_MAX];
+    ge_err err;
+    memset(d, 0, sizeof *d);
+    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
+    assert_int_equal(ge_token_new("", token, &err), GE_OK);
+    ge_token_hash(token, token_hash);
+    d->client_id = client;
+    snprintf(d->service, sizeof d->service, "info-stand");
+    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
+    assert_int_equal(ge_store_draft_create(st, d, token_hash, &err), GE_OK);
+}
+
+#define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
+
+static void test_drafts(void **state)
+{
+    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    ge_draft d, old, got;
+    ge_err err;
+    int64_t client;
+
+    (void)state;
+    client = add_client("drafts", key);
+    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
+    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    assert_int_equal(ge_store_draft_by_token(st, th, &got, &err), GE_OK);
+    assert_string_equal(got.id, d.id);
+    assert_string_equal(got.locale, "de");
+    assert_non_null(strstr(got.features, "FeatureCollection"));
+    ge_draft_clear(&got);
+    assert_int_equal(ge_store_draft_by_token(st, "00", &got, &err), GE_ENOENT);
+    assert_int_equal(ge_store_draft_save(st, d.id, FC_A, NULL, upd, &err), GE_OK);
+    /* an expired draft keeps what it had */
+    assert_int_equal(ge_store_draft_save(st, old.id, FC_A, NULL, upd, &err), GE_EGONE);
+    assert_int_equal(ge_store_draft_save(st, "nope", FC_A, NULL, upd, &err), GE_ENOENT);
+    /* the store refuses text that is not JSON */
+    assert_int_equal(ge_store_draft_save(st, d.id, "{", NULL, upd, &err), GE_EINVAL);
+}
+
+static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
+                      const char *req_hash, const ge_case_feature *f, size_t nf)
+{
+    memset(in, 0, sizeof *in);
+    in->client_id = client;
+    in->draft_id = d->id;
+    in->draft_features = d->features ? d->features : FC_A;
+    in->idempotency_key = key;
+    in->request_hash = req_hash;
+    in->service = "info-stand";
+    in->applicant_json = "{}";
+    in->report_json = "{\"valid\":true}";
+    in->content_hash = "h";
+    in->features = f;
+    in->nfeatures = nf;
+    in->period_start = "2026-12-01";
+    in->period_end = "2026-12-02";
+}
+
+static int count_cb(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
+                    const unsigned char *wkb, size_t len)
+{
+    (void)id;
+    (void)svc;
+    (void)ps;
+    (void)pe;
+    (void)wkb;
+    (void)len;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static void test_cases(void **state)
+{
+    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th2[GE_TOKEN_HASH_LEN], th3[GE_TOKEN_HASH_LEN];
+    char case_id[40], first[40];
+    unsigned char pt[21], bad[21];
+    ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt, .props_json = "{\"a\":1}"};
+    ge_case_feature fb = {.wkb = bad, .wkb_len = sizeof bad};
+    ge_draft d, d2, d3;
+    ge_case_submit in;
+    ge_submit_outcome out;
+    ge_case c;
+    ge_err err;
+    int64_t client;
+    bool same;
+    int near = 0;
+
+    (void)state;
+    wkb_point(pt, 390000, 5820000);
+    memcpy(bad, pt, sizeof bad);
+    bad[1] = 0x99; /* no such geometry type */
+    client = add_client("cases", key);
+    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
+    make_draft(client, "2999-01-01T00:00:00Z", &d2, th2);
+    make_draft(client, "2000-01-01T00:00:00Z", &d3, th3);
+
+    /* a geometry the store refuses: nothing of the submission stays */
+    submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
+    assert_true(ge_store_case_submit(st, &in, &out, case_id, &err) < 0);
+    assert_int_equal(ge_store_case_by_key(st, client, "k-bad", "r1", case_id, &same, &err),
+                     GE_ENOENT);
+
+    submit_in(&in, client, &d, "k1", "r1", &f, 1);
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_CREATED);
+    snprintf(first, sizeof first, "%s", case_id);
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_REPLAYED);
+    assert_string_equal(case_id, first);
+    in.request_hash = "r2";
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_KEY_REUSED);
+    submit_in(&in, client, &d, "k2", "r1", &f, 1);
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_DRAFT_SUBMITTED);
+    submit_in(&in, client, &d2, "k3", "r1", &f, 1);
+    in.draft_features = "{\"type\":\"FeatureCollection\",\"features\":[1]}";
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_DRAFT_CHANGED);
+    submit_in(&in, client, &d3, "k4", "r1", &f, 1);
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_DRAFT_EXPIRED);
+    assert_int_equal(ge_store_case_by_key(st, client, "k1", "r1", case_id, &same, &err), GE_OK);
+    assert_true(same);
+    assert_string_equal(case_id, first);
+
+    assert_int_equal(ge_store_case_get(st, first, &c, &err), GE_OK);
+    assert_string_equal(c.status, "submitted");
+    assert_string_equal(c.draft_id, d.id);
+    assert_string_equal(c.period_start, "2026-12-01");
+    ge_case_clear(&c);
+    assert_int_equal(ge_store_case_get(st, "nope", &c, &err), GE_ENOENT);
+
+    /* the conflict query finds the case near its point, not far away, and
+     * not for the draft it was made from */
+    {
+        double here[4] = {389990, 5819990, 390010, 5820010};
+        double far[4] = {300000, 5000000, 300010, 5000010};
+        assert_int_equal(ge_store_cases_near(st, here, NULL, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(near, 1);
+        near = 0;
+        assert_int_equal(ge_store_cases_near(st, far, NULL, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(near, 0);
+        assert_int_equal(ge_store_cases_near(st, here, d.id, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(near, 0);
+    }
+    /* the draft is closed to autosave now */
+    {
+        char upd[32];
+        assert_int_equal(ge_store_draft_save(st, d.id, FC_A, NULL, upd, &err), GE_EGONE);
+    }
+}
+
+static void test_case_hash(void **state)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_features fs = {0};
+    ge_feature item;
+    char a[GE_TOKEN_HASH_LEN], b[GE_TOKEN_HASH_LEN], c[GE_TOKEN_HASH_LEN];
+    ge_err err;
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 1, 2);
+
+    (void)state;
+    GEOSCoordSeq_setXY_r(h, cs, 0, 390000.1234, 5820000.5678);
+    item.geom = GEOSGeom_createPoint_r(h, cs);
+    item.properties = json_pack("{s:i, s:s}", "b", 1, "a", "x");
+    item.id = NULL;
+    fs.items = &item;
+    fs.n = 1;
+    assert_int_equal(ge_case_hash(h, &fs, 25832, "{\"valid\":true,\"violations\":[]}", a, &err),
+                     GE_OK);
+    /* the report's key order does not matter */
+    assert_int_equal(ge_case_hash(h, &fs, 25832, "{\"violations\":[],\"valid\":true}", b, &err),
+                     GE_OK);
+    assert_string_equal(a, b);
+    /* a changed property does */
+    json_object_set_new(item.properties, "b", json_integer(2));
+    assert_int_equal(ge_case_hash(h, &fs, 25832, "{\"valid\":true,\"violations\":[]}", c, &err),
+                     GE_OK);
+    assert_string_not_equal(a, c);
+    assert_int_equal(ge_case_hash(h, &fs, 25832, "{not json", c, &err), GE_EINVAL);
+    json_decref(item.properties);
+    GEOSGeom_destroy_r(h, item.geom);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokens),  cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_drafts),  cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_case_hash),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    ge_geos_thread_cleanup();
+    return rc;
+}
