@@ -205,7 +205,9 @@ int ge_cli_client(int argc, char **argv)
         ge_cli_fail(&ge_client_cmd, "%s takes no --name, --origin or --webhook", action);
         return 2;
     }
-    ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid};
+    /* list only reads: it must not create a store where none is */
+    ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid,
+                        .readonly = strcmp(action, "list") == 0};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_client_cmd, "%s", err.msg);
         return 1;

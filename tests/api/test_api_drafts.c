@@ -676,6 +676,23 @@ static void test_bad_input_names_member(void **state)
          &r);
     expect_named(&r, 400, "member", "features", "features[0]");
     ts_http_resp_free(&r);
+    {
+        /* more features than the limit (100): 422 naming the limit */
+        char *many = malloc(200 * 120 + 100);
+        size_t n = 0;
+        assert_non_null(many);
+        n += (size_t)sprintf(many, "{\"type\":\"FeatureCollection\",\"features\":[");
+        for (int i = 0; i < 101; i++)
+            n += (size_t)sprintf(many + n,
+                                 "%s{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                                 "{\"type\":\"Point\",\"coordinates\":[13.3,52.5]}}",
+                                 i ? "," : "");
+        sprintf(many + n, "]}");
+        call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, many, &r);
+        expect_named(&r, 422, "member", "features", "100");
+        ts_http_resp_free(&r);
+        free(many);
+    }
     call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, "not json", &r);
     json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);

@@ -187,6 +187,19 @@ static void test_bad_input_one_line(void **state)
             ts_run_free(&r);
         }
     }
+    /* list does not create a store where there is none */
+    {
+        const char *missing = ts_path(dir, "missing.db");
+        const char *argv[] = {NULL, "client", "list", "--db", missing, NULL};
+        FILE *f;
+        assert_int_equal(ts_run(&r, NULL, argv), 0);
+        assert_int_not_equal(r.status, 0);
+        assert_int_equal(ts_count_lines(r.err), 1);
+        ts_run_free(&r);
+        f = fopen(missing, "r");
+        assert_null(f);
+        if (f) fclose(f);
+    }
     /* Nothing was stored by the failures: only the one good client. */
     assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM clients", NULL), 1);
 }
