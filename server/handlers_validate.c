@@ -20,8 +20,12 @@
  * body bytes to the response bytes (parse, rules, serialisation) inside the
  * server, which is what bench/validate reports as in-server latency.
  *
- * Conflict rules compare with other drafts and cases. Until the store holds
- * them, opts.others stays empty and the engine finds no conflict.
+ * Conflict rules compare with other applicants' cases. This endpoint needs
+ * no credential, and case data is not public (DESIGN.md section 5): a
+ * conflict warning names the other case, and a stream of anonymous probes
+ * would map where and when others applied. So opts.others stays empty here;
+ * the draft and editor validations (forms_common.c), which know who asks,
+ * pass the open cases near by.
  */
 #include <geos_c.h>
 #include <jansson.h>
