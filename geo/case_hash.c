@@ -10,7 +10,7 @@
 #include "crs.h"
 #include "geojson_out.h"
 
-#define GE_CASE_HASH_DUMP_FLAGS \
+#define GE_CASE_HASH_DUMP_FLAGS                                                                    \
     (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
 
 int ge_case_hash(GEOSContextHandle_t h, const ge_features *features, int srid,

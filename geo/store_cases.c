@@ -102,8 +102,8 @@ err:
     return rc;
 }
 
-static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in,
-                         const char *case_id, const char *now, ge_err *err)
+static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in, const char *case_id,
+                         const char *now, ge_err *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = ge_store_sql_prepare(c,
@@ -179,9 +179,8 @@ static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in,
     if (rc < 0) goto err;
     sqlite3_finalize(s);
 
-    rc = ge_store_sql_prepare(c,
-                              "UPDATE drafts SET submitted_at = ?1, updated_at = ?1 WHERE id = ?2",
-                              &s, err);
+    rc = ge_store_sql_prepare(
+        c, "UPDATE drafts SET submitted_at = ?1, updated_at = ?1 WHERE id = ?2", &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, in->draft_id, -1, SQLITE_TRANSIENT);
@@ -220,9 +219,8 @@ err:
     return rc;
 }
 
-int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key,
-                         const char *request_hash, char case_id[40], bool *same_request,
-                         ge_err *err)
+int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash,
+                         char case_id[40], bool *same_request, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -285,13 +283,13 @@ int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
     ge_store_copy_text(out->draft_id, sizeof out->draft_id, sqlite3_column_text(s, 2));
     ge_store_copy_text(out->service, sizeof out->service, sqlite3_column_text(s, 3));
     ge_store_copy_text(out->reference, sizeof out->reference, sqlite3_column_text(s, 4));
-    out->applicant = strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5)
-                                                      : "{}");
+    out->applicant =
+        strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5) : "{}");
     ge_store_copy_text(out->period_start, sizeof out->period_start, sqlite3_column_text(s, 6));
     ge_store_copy_text(out->period_end, sizeof out->period_end, sqlite3_column_text(s, 7));
     ge_store_copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 8));
-    out->report = strdup(sqlite3_column_text(s, 9) ? (const char *)sqlite3_column_text(s, 9)
-                                                   : "null");
+    out->report =
+        strdup(sqlite3_column_text(s, 9) ? (const char *)sqlite3_column_text(s, 9) : "null");
     ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
     ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
     ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
@@ -357,11 +355,10 @@ int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_
     if (exclude_draft_id) sqlite3_bind_text(s, 5, exclude_draft_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 6, (sqlite3_int64)limit);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int cb_rc = cb(ud, (const char *)sqlite3_column_text(s, 0),
-                       (const char *)sqlite3_column_text(s, 1),
-                       (const char *)sqlite3_column_text(s, 2),
-                       (const char *)sqlite3_column_text(s, 3), sqlite3_column_blob(s, 4),
-                       (size_t)sqlite3_column_bytes(s, 4));
+        int cb_rc =
+            cb(ud, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+               (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+               sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4));
         if (cb_rc != 0) {
             rc = cb_rc;
             goto err;

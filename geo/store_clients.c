@@ -96,8 +96,7 @@ int ge_store_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err)
     *out = NULL;
     *n = 0;
     if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c, "SELECT " GE_CLIENT_COLUMNS " FROM clients ORDER BY id", &s,
-                              err);
+    rc = ge_store_sql_prepare(c, "SELECT " GE_CLIENT_COLUMNS " FROM clients ORDER BY id", &s, err);
     if (rc < 0) goto err;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (cnt == cap) {

@@ -65,8 +65,8 @@ err:
     return rc;
 }
 
-#define GE_DRAFT_COLUMNS                                                                      \
-    "id, client_id, service, reference, locale, period_start, period_end, features,"        \
+#define GE_DRAFT_COLUMNS                                                                           \
+    "id, client_id, service, reference, locale, period_start, period_end, features,"               \
     " expires_at, submitted_at, created_at, updated_at"
 
 static int ge_draft_from_row(sqlite3_stmt *s, ge_draft *out, ge_err *err)

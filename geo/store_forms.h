@@ -26,7 +26,7 @@
 typedef struct ge_client {
     int64_t id;
     char name[128];
-    char *origins_json; /* JSON array of origin strings; malloc'd */
+    char *origins_json;    /* JSON array of origin strings; malloc'd */
     char webhook_url[512]; /* "" when none */
     char created_at[32];
     char revoked_at[32]; /* "" while active */
@@ -62,7 +62,7 @@ typedef struct ge_draft {
     char locale[8];
     char period_start[16]; /* "" when none */
     char period_end[16];
-    char *features;   /* FeatureCollection text in the store CRS; malloc'd */
+    char *features; /* FeatureCollection text in the store CRS; malloc'd */
     char expires_at[32];
     char submitted_at[32]; /* "" while open */
     char created_at[32];
@@ -99,11 +99,11 @@ typedef struct ge_case_submit {
     const char *draft_id;
     const char *draft_features; /* the draft's features that were validated */
     const char *idempotency_key;
-    const char *request_hash;   /* tells a retry from a different request */
+    const char *request_hash; /* tells a retry from a different request */
     const char *service;
-    const char *reference;      /* NULL: none */
+    const char *reference; /* NULL: none */
     const char *applicant_json;
-    const char *period_start;   /* NULL: none */
+    const char *period_start; /* NULL: none */
     const char *period_end;
     const char *report_json;
     const char *content_hash;
@@ -134,9 +134,8 @@ int ge_store_case_submit(ge_store *st, const ge_case_submit *in, ge_submit_outco
 
 /* The case a client's key made, for a replay before validating again:
  * GE_ENOENT when the key is unused; *same_request tells a retry. */
-int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key,
-                         const char *request_hash, char case_id[40], bool *same_request,
-                         ge_err *err);
+int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash,
+                         char case_id[40], bool *same_request, ge_err *err);
 
 typedef struct ge_case {
     char id[40];

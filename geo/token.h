@@ -20,8 +20,8 @@
 #include "error.h"
 
 /* 43 characters + NUL; with a prefix ("gek_") up to GE_TOKEN_MAX. */
-#define GE_TOKEN_LEN  43
-#define GE_TOKEN_MAX  64
+#define GE_TOKEN_LEN 43
+#define GE_TOKEN_MAX 64
 /* 64 hex digits + NUL */
 #define GE_TOKEN_HASH_LEN 65
 /* 32 hex digits + NUL */

@@ -89,8 +89,7 @@ static int ge_client_add(const ge_cli *cli, ge_store *st)
         const char *o = ge_cli_value_at(cli, "origin", i);
         if (!o) break;
         if (i >= GE_CLIENT_MAX_ORIGINS) {
-            ge_cli_fail(&ge_client_cmd, "add: at most %d --origin values",
-                        GE_CLIENT_MAX_ORIGINS);
+            ge_cli_fail(&ge_client_cmd, "add: at most %d --origin values", GE_CLIENT_MAX_ORIGINS);
             goto err;
         }
         if (!ge_origin_valid(o, why, sizeof why)) {
@@ -147,8 +146,8 @@ static int ge_client_list(ge_store *st)
     }
     printf("%-5s %-24s %-20s %-20s %s\n", "id", "name", "created", "revoked", "origins");
     for (size_t i = 0; i < n; i++)
-        printf("%-5lld %-24s %-20s %-20s %s%s%s\n", (long long)v[i].id, v[i].name,
-               v[i].created_at, v[i].revoked_at[0] ? v[i].revoked_at : "-", v[i].origins_json,
+        printf("%-5lld %-24s %-20s %-20s %s%s%s\n", (long long)v[i].id, v[i].name, v[i].created_at,
+               v[i].revoked_at[0] ? v[i].revoked_at : "-", v[i].origins_json,
                v[i].webhook_url[0] ? " webhook " : "", v[i].webhook_url);
     if (n == 0) printf("(no clients: add one with 'geoeditor client add --name N --origin URL')\n");
     ge_client_list_free(v, n);
@@ -164,8 +163,10 @@ static int ge_client_revoke(const char *arg, ge_store *st)
     errno = 0;
     id = strtoll(arg, &end, 10);
     if (!arg[0] || *end || errno || id < 1) {
-        ge_cli_fail(&ge_client_cmd, "revoke: '%.40s' is not a client id (a number from "
-                                    "'geoeditor client list')", arg);
+        ge_cli_fail(&ge_client_cmd,
+                    "revoke: '%.40s' is not a client id (a number from "
+                    "'geoeditor client list')",
+                    arg);
         return 2;
     }
     if (ge_store_client_revoke(st, id, &err) < 0) {
@@ -197,8 +198,7 @@ int ge_cli_client(int argc, char **argv)
         return 2;
     }
     if (strcmp(action, "revoke") != 0 && cli.nargs != 1) {
-        ge_cli_fail(&ge_client_cmd, "unexpected argument '%.40s' after '%s'", cli.args[1],
-                    action);
+        ge_cli_fail(&ge_client_cmd, "unexpected argument '%.40s' after '%s'", cli.args[1], action);
         return 2;
     }
     if (strcmp(action, "add") != 0 && cli.nvalues > 0) {
@@ -206,8 +206,8 @@ int ge_cli_client(int argc, char **argv)
         return 2;
     }
     /* list only reads: it must not create a store where none is */
-    ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid,
-                        .readonly = strcmp(action, "list") == 0};
+    ge_store_opts so = {
+        .path = cli.cfg.db_path, .srid = cli.cfg.srid, .readonly = strcmp(action, "list") == 0};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_client_cmd, "%s", err.msg);
         return 1;

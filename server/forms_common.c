@@ -132,11 +132,10 @@ int ge_forms_members(ge_req *req, ge_resp *resp, const json_t *obj, const char *
         for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
             ;
         if (!allowed[i]) {
-            json_t *p = ge_resp_problem(
-                resp, req, 400,
-                GE_TR(req, "Unknown member '%.60s' in %s (known: %s).",
-                      "Unbekanntes Element '%.60s' in %s (bekannt: %s)."),
-                key, what, list);
+            json_t *p = ge_resp_problem(resp, req, 400,
+                                        GE_TR(req, "Unknown member '%.60s' in %s (known: %s).",
+                                              "Unbekanntes Element '%.60s' in %s (bekannt: %s)."),
+                                        key, what, list);
             if (p) json_object_set_new(p, "member", json_string(key));
             return GE_EINVAL;
         }
@@ -318,13 +317,13 @@ static int ge_forms_others_load(const ge_req *req, const ge_service *svc, const 
  * draft, or everything deleted) must give a report ("draw something"), not
  * a malformed-request error. */
 int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
-                      const char *features_text, const char *period_start,
-                      const char *period_end, const ge_crs *out_crs, json_t **report, ge_err *err)
+                      const char *features_text, const char *period_start, const char *period_end,
+                      const ge_crs *out_crs, json_t **report, ge_err *err)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    const ge_service *svc = req->ctx->services ? ge_services_find(req->ctx->services, service)
-                                               : NULL;
+    const ge_service *svc =
+        req->ctx->services ? ge_services_find(req->ctx->services, service) : NULL;
     ge_features fs = {0};
     ge_forms_others others = {.h = h, .err = err};
     ge_period period;
@@ -387,10 +386,10 @@ json_t *ge_forms_report_errors(const json_t *report)
     {
         const char *sev = json_string_value(json_object_get(v, "severity"));
         if (!sev || strcmp(sev, "error") != 0) continue;
-        json_array_append_new(out, json_pack("{s:O?, s:O?, s:O?}", "rule",
-                                             json_object_get(v, "rule"), "feature",
-                                             json_object_get(v, "feature"), "message",
-                                             json_object_get(v, "message")));
+        json_array_append_new(out,
+                              json_pack("{s:O?, s:O?, s:O?}", "rule", json_object_get(v, "rule"),
+                                        "feature", json_object_get(v, "feature"), "message",
+                                        json_object_get(v, "message")));
     }
     return out;
 }
@@ -494,17 +493,15 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact)
 {
     json_t *report = json_loads(c->report ? c->report : "null", JSON_DECODE_ANY, NULL);
     json_t *applicant = json_loads(c->applicant ? c->applicant : "{}", 0, NULL);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_id",
-                            c->id, "status", c->status, "service", c->service, "reference",
-                            c->reference[0] ? c->reference : NULL, "draft_id", c->draft_id,
-                            "created", c->created_at, "updated", c->updated_at, "content_hash",
-                            c->content_hash, "content_hash_valid", intact, "validation",
-                            report ? report : json_null(), "applicant",
-                            applicant ? applicant : json_object());
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_id", c->id, "status",
+        c->status, "service", c->service, "reference", c->reference[0] ? c->reference : NULL,
+        "draft_id", c->draft_id, "created", c->created_at, "updated", c->updated_at, "content_hash",
+        c->content_hash, "content_hash_valid", intact, "validation", report ? report : json_null(),
+        "applicant", applicant ? applicant : json_object());
     if (doc && c->period_start[0])
-        json_object_set_new(doc, "period",
-                            json_pack("{s:s, s:s}", "start", c->period_start, "end",
-                                      c->period_end));
+        json_object_set_new(
+            doc, "period", json_pack("{s:s, s:s}", "start", c->period_start, "end", c->period_end));
     return doc;
 }
 

@@ -69,8 +69,8 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
  * rules, the open cases near by (except one made from draft_id); highlight
  * geometries in out_crs. *report is a new reference. */
 int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
-                      const char *features_text, const char *period_start,
-                      const char *period_end, const ge_crs *out_crs, json_t **report, ge_err *err);
+                      const char *features_text, const char *period_start, const char *period_end,
+                      const ge_crs *out_crs, json_t **report, ge_err *err);
 
 /* At most this many features of other cases go into one validation. */
 #define GE_FORMS_MAX_OTHERS 1000

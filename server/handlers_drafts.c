@@ -87,8 +87,7 @@ static int ge_drafts_period(ge_req *req, ge_resp *resp, const json_t *body, cons
     return GE_OK;
 }
 
-static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body,
-                             const ge_service **out)
+static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body, const ge_service **out)
 {
     const json_t *v = json_object_get(body, "service");
     const ge_services *ss = req->ctx->services;
@@ -115,7 +114,7 @@ static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body,
 
 static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
 {
-    static const char *const members[] = {"service",  "reference", "locale", "period",
+    static const char *const members[] = {"service",  "reference",  "locale", "period",
                                           "features", "expires_in", NULL};
     ge_client client;
     ge_draft d;
@@ -143,20 +142,20 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     v = json_object_get(body, "locale");
     if (v && !(json_is_string(v) && (strcmp(json_string_value(v), "de") == 0 ||
                                      strcmp(json_string_value(v), "en") == 0))) {
-        rc = ge_drafts_problem_member(req, resp, 400, "locale",
-                                      "locale: expected \"de\" or \"en\".",
-                                      "locale: erwartet wird \"de\" oder \"en\".");
+        rc =
+            ge_drafts_problem_member(req, resp, 400, "locale", "locale: expected \"de\" or \"en\".",
+                                     "locale: erwartet wird \"de\" oder \"en\".");
         goto err;
     }
     v = json_object_get(body, "expires_in");
     if (v) {
         if (!json_is_integer(v) || json_integer_value(v) < 1 ||
             json_integer_value(v) > GE_FORMS_DRAFT_LIFETIME_S) {
-            json_t *p = ge_resp_problem(
-                resp, req, 400,
-                GE_TR(req, "expires_in: expected whole seconds from 1 to %d.",
-                      "expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
-                GE_FORMS_DRAFT_LIFETIME_S);
+            json_t *p =
+                ge_resp_problem(resp, req, 400,
+                                GE_TR(req, "expires_in: expected whole seconds from 1 to %d.",
+                                      "expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
+                                GE_FORMS_DRAFT_LIFETIME_S);
             if (p) {
                 json_object_set_new(p, "member", json_string("expires_in"));
                 json_object_set_new(p, "limit", json_integer(GE_FORMS_DRAFT_LIFETIME_S));
@@ -201,8 +200,8 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     }
     sprintf(url, "%s/edit/%s", base, token);
     doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", d.id, "editor_url", url,
-                    "expires_at", d.expires_at, "status", "open", "service", d.service,
-                    "reference", d.reference, "locale", d.locale);
+                    "expires_at", d.expires_at, "status", "open", "service", d.service, "reference",
+                    d.reference, "locale", d.locale);
     snprintf(base, sizeof base, "/v1/drafts/%s", d.id);
     ge_resp_header(resp, "Location", base);
     rc = ge_forms_json(resp, 201, doc, NULL);
@@ -256,11 +255,10 @@ static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d.id,
-                    "status", ge_drafts_status(&d), "service", d.service, "reference",
-                    d.reference, "locale", d.locale, "expires_at", d.expires_at, "created",
-                    d.created_at, "updated", d.updated_at, "submitted",
-                    d.submitted_at[0] ? d.submitted_at : NULL, "features", fc, "validation",
-                    report);
+                    "status", ge_drafts_status(&d), "service", d.service, "reference", d.reference,
+                    "locale", d.locale, "expires_at", d.expires_at, "created", d.created_at,
+                    "updated", d.updated_at, "submitted", d.submitted_at[0] ? d.submitted_at : NULL,
+                    "features", fc, "validation", report);
     fc = report = NULL;
     if (doc && d.period_start[0])
         json_object_set_new(doc, "period",
@@ -433,15 +431,16 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_drafts_problem_member(
             req, resp, 400, "applicant",
             "applicant: expected an object with the applicant's contact details.",
-            "applicant: erwartet wird ein Objekt mit den Kontaktdaten der antragstellenden Person.");
+            "applicant: erwartet wird ein Objekt mit den Kontaktdaten der antragstellenden "
+            "Person.");
         goto err;
     }
     applicant_text = json_dumps(applicant, GE_JSON_DUMP_FLAGS | JSON_SORT_KEYS);
     if (applicant_text && strlen(applicant_text) > GE_APPLICANT_MAX) {
-        json_t *p = ge_resp_problem(resp, req, 422,
-                                    GE_TR(req, "applicant: %zu bytes, at most %d.",
-                                          "applicant: %zu Bytes, höchstens %d."),
-                                    strlen(applicant_text), GE_APPLICANT_MAX);
+        json_t *p = ge_resp_problem(
+            resp, req, 422,
+            GE_TR(req, "applicant: %zu bytes, at most %d.", "applicant: %zu Bytes, höchstens %d."),
+            strlen(applicant_text), GE_APPLICANT_MAX);
         if (p) {
             json_object_set_new(p, "member", json_string("applicant"));
             json_object_set_new(p, "limit", json_integer(GE_APPLICANT_MAX));
@@ -472,8 +471,9 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     if (d.submitted_at[0]) {
         rc = GE_ECONFLICT;
         ge_resp_problem(resp, req, 409,
-                        GE_TR(req, "The draft was submitted already (under another "
-                                   "Idempotency-Key).",
+                        GE_TR(req,
+                              "The draft was submitted already (under another "
+                              "Idempotency-Key).",
                               "Der Entwurf wurde schon eingereicht (mit einem anderen "
                               "Idempotency-Key)."));
         goto err;
@@ -492,7 +492,8 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     }
     if (!reference && d.reference[0]) reference = d.reference;
 
-    rc = ge_forms_validate(req, d.id, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
+    rc =
+        ge_forms_validate(req, d.id, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "features", &err);
         goto err;
@@ -555,16 +556,18 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     case GE_SUBMIT_DRAFT_SUBMITTED:
         rc = GE_ECONFLICT;
         ge_resp_problem(resp, req, 409,
-                        GE_TR(req, "The draft was submitted already (under another "
-                                   "Idempotency-Key).",
+                        GE_TR(req,
+                              "The draft was submitted already (under another "
+                              "Idempotency-Key).",
                               "Der Entwurf wurde schon eingereicht (mit einem anderen "
                               "Idempotency-Key)."));
         break;
     case GE_SUBMIT_DRAFT_CHANGED:
         rc = GE_ECONFLICT;
         ge_resp_problem(resp, req, 409,
-                        GE_TR(req, "The applicant changed the drawing while it was being "
-                                   "submitted; submit again to check the new drawing.",
+                        GE_TR(req,
+                              "The applicant changed the drawing while it was being "
+                              "submitted; submit again to check the new drawing.",
                               "Die Zeichnung wurde während der Einreichung geändert; reichen "
                               "Sie erneut ein, um die neue Zeichnung zu prüfen."));
         break;

@@ -41,17 +41,18 @@ static int ge_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d)
     rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, d, &err)
                                    : ge_err_set(&err, GE_ENOENT, "no such draft");
     if (rc == GE_ENOENT) {
-        ge_resp_problem(resp, req, 404,
-                        GE_TR(req, "This editing link is not valid.",
-                              "Dieser Bearbeitungslink ist ungültig."));
+        ge_resp_problem(
+            resp, req, 404,
+            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
         return GE_ENOENT;
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);
     ge_forms_utc_in(0, now);
     if (d->submitted_at[0]) {
         ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "This application was submitted; its drawing can no longer "
-                                   "be changed.",
+                        GE_TR(req,
+                              "This application was submitted; its drawing can no longer "
+                              "be changed.",
                               "Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
                               "geändert werden."));
         ge_draft_clear(d);
@@ -59,8 +60,9 @@ static int ge_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d)
     }
     if (strcmp(d->expires_at, now) <= 0) {
         ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "This editing link expired at %s; please start again from "
-                                   "the form.",
+                        GE_TR(req,
+                              "This editing link expired at %s; please start again from "
+                              "the form.",
                               "Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen "
                               "Sie erneut im Formular."),
                         d->expires_at);
@@ -122,8 +124,9 @@ static int ge_edit_save(ge_req *req, ge_resp *resp, ge_draft *d, const char *tex
     free(report_text);
     if (rc == GE_EGONE) {
         ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "This application was submitted or its link expired; the "
-                                   "drawing was not saved.",
+                        GE_TR(req,
+                              "This application was submitted or its link expired; the "
+                              "drawing was not saved.",
                               "Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; "
                               "die Zeichnung wurde nicht gespeichert."));
         return rc;
@@ -155,10 +158,10 @@ static int ge_edit_put_features(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_edit_save(req, resp, &d, text, report);
     if (rc == GE_OK)
-        rc = ge_forms_json(resp, 200,
-                           json_pack("{s:b, s:s, s:O}", "saved", 1, "updated", d.updated_at,
-                                     "validation", report),
-                           NULL);
+        rc = ge_forms_json(
+            resp, 200,
+            json_pack("{s:b, s:s, s:O}", "saved", 1, "updated", d.updated_at, "validation", report),
+            NULL);
 err:
     json_decref(report);
     free(text);

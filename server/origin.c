@@ -21,8 +21,9 @@ static bool ge_origin_host_ok(const char *h, size_t len, char *why, size_t n)
             return ge_origin_fail(why, n, "an IPv6 host must be written in brackets: [::1]");
         for (size_t i = 1; i + 1 < len; i++)
             if (!strchr("0123456789abcdef:.", h[i]))
-                return ge_origin_fail(why, n, "the IPv6 host has a character other than "
-                                              "lower-case hex digits, ':' and '.'");
+                return ge_origin_fail(why, n,
+                                      "the IPv6 host has a character other than "
+                                      "lower-case hex digits, ':' and '.'");
         return true;
     }
     if (h[0] == '.' || h[0] == '-' || h[len - 1] == '.' || h[len - 1] == '-')
@@ -30,11 +31,13 @@ static bool ge_origin_host_ok(const char *h, size_t len, char *why, size_t n)
     for (size_t i = 0; i < len; i++) {
         char c = h[i];
         if (c >= 'A' && c <= 'Z')
-            return ge_origin_fail(why, n, "the host has upper-case letters; browsers write "
-                                          "origins in lower case");
+            return ge_origin_fail(why, n,
+                                  "the host has upper-case letters; browsers write "
+                                  "origins in lower case");
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
-            return ge_origin_fail(why, n, "the host may hold only a-z, 0-9, '-' and '.' "
-                                          "(write internationalised names in punycode, xn--)");
+            return ge_origin_fail(why, n,
+                                  "the host may hold only a-z, 0-9, '-' and '.' "
+                                  "(write internationalised names in punycode, xn--)");
         if (c == '.' && h[i + 1] == '.')
             return ge_origin_fail(why, n, "the host has an empty label ('..')");
     }
@@ -60,10 +63,10 @@ bool ge_origin_valid(const char *s, char *why, size_t n)
     }
     end = rest + strcspn(rest, "/?#");
     if (*end)
-        return ge_origin_fail(why, n, "an origin has no path, query or fragment, not even a "
-                                      "trailing '/': write scheme://host[:port]");
-    if (strchr(rest, '@'))
-        return ge_origin_fail(why, n, "an origin has no user name or password");
+        return ge_origin_fail(why, n,
+                              "an origin has no path, query or fragment, not even a "
+                              "trailing '/': write scheme://host[:port]");
+    if (strchr(rest, '@')) return ge_origin_fail(why, n, "an origin has no user name or password");
     host = rest;
     if (host[0] == '[') {
         const char *close = strchr(host, ']');
@@ -80,14 +83,16 @@ bool ge_origin_valid(const char *s, char *why, size_t n)
         char *e;
         long port;
         if (!*p || *p == '0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
-            return ge_origin_fail(why, n, "the port must be a number from 1 to 65535 without "
-                                          "leading zeros");
+            return ge_origin_fail(why, n,
+                                  "the port must be a number from 1 to 65535 without "
+                                  "leading zeros");
         port = strtol(p, &e, 10);
         if (port < 1 || port > 65535)
             return ge_origin_fail(why, n, "the port must be from 1 to 65535");
         if ((https && port == 443) || (!https && port == 80))
-            return ge_origin_fail(why, n, "browsers leave out the scheme's default port "
-                                          "(443 for https, 80 for http): remove it");
+            return ge_origin_fail(why, n,
+                                  "browsers leave out the scheme's default port "
+                                  "(443 for https, 80 for http): remove it");
     }
     return true;
 }

@@ -78,8 +78,8 @@ static long submit_once(const ts_server *srv, const char *key, submitter *s)
 
     /* Not ts_server_url: its rotating buffer is shared by all threads. */
     snprintf(url, sizeof url, "%s/v1/drafts/%s/submit", srv->base, s->draft);
-    if (ts_forms_call("POST", url, key, s->idem,
-                      "{\"applicant\":{\"name\":\"Crash Test\"}}", &r) == 0) {
+    if (ts_forms_call("POST", url, key, s->idem, "{\"applicant\":{\"name\":\"Crash Test\"}}", &r) ==
+        0) {
         json_t *doc = ts_forms_json(&r);
         status = r.status;
         if (status == 201 && doc) {
@@ -125,9 +125,8 @@ static void test_sigkill_during_submits(void **state)
         subs[i].start = &start;
         snprintf(subs[i].idem, sizeof subs[i].idem, "crash-%d", i);
         snprintf(subs[i].lon, sizeof subs[i].lon, "%.7f", lon);
-        assert_int_equal(ts_forms_draft(&s1, key, ts_forms_stand_body(lon, 52.585), subs[i].draft,
-                                        token),
-                         201);
+        assert_int_equal(
+            ts_forms_draft(&s1, key, ts_forms_stand_body(lon, 52.585), subs[i].draft, token), 201);
     }
     pthread_barrier_init(&start, NULL, NSUBMIT + 1);
     for (int i = 0; i < NSUBMIT; i++)
@@ -163,7 +162,8 @@ static void test_sigkill_during_submits(void **state)
         json_t *doc;
         if (subs[i].status != 201) continue;
         /* the case is there, intact */
-        assert_int_equal(ts_forms_call("GET", ts_server_url(&s2, pathf("/v1/cases/", subs[i].case_id)),
+        assert_int_equal(ts_forms_call("GET",
+                                       ts_server_url(&s2, pathf("/v1/cases/", subs[i].case_id)),
                                        key, NULL, NULL, &r),
                          0);
         if (r.status != 200) fail_msg("case %d (%s): %ld %s", i, subs[i].case_id, r.status, r.body);
@@ -173,17 +173,17 @@ static void test_sigkill_during_submits(void **state)
         assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
         json_decref(doc);
         ts_http_resp_free(&r);
-        assert_int_equal(ts_forms_call("GET",
-                                       ts_server_url(&s2, pathf(pathf("/v1/cases/", subs[i].case_id),
-                                                                "/features")),
-                                       key, NULL, NULL, &r),
-                         0);
+        assert_int_equal(
+            ts_forms_call(
+                "GET", ts_server_url(&s2, pathf(pathf("/v1/cases/", subs[i].case_id), "/features")),
+                key, NULL, NULL, &r),
+            0);
         assert_int_equal(r.status, 200);
         doc = ts_forms_json(&r);
         {
             json_t *fs = json_object_get(doc, "features");
-            json_t *c = json_object_get(json_object_get(json_array_get(fs, 0), "geometry"),
-                                        "coordinates");
+            json_t *c =
+                json_object_get(json_object_get(json_array_get(fs, 0), "geometry"), "coordinates");
             assert_int_equal(json_array_size(fs), 1);
             if (!(fabs(json_number_value(json_array_get(c, 0)) - atof(subs[i].lon)) < 1e-7 &&
                   fabs(json_number_value(json_array_get(c, 1)) - 52.585) < 1e-7))
@@ -299,7 +299,8 @@ static void test_sigterm_loses_no_acknowledged_write(void **state)
         for (int i = 0; i < NSUBDRAFT / 4; i++) {
             submitter *it = &subbers[b].items[i];
             snprintf(it->idem, sizeof it->idem, "term-%d-%d", b, i);
-            assert_int_equal(ts_forms_draft(&s, key, ts_forms_stand_body(13.32 + i * 0.0001, 52.585),
+            assert_int_equal(ts_forms_draft(&s, key,
+                                            ts_forms_stand_body(13.32 + i * 0.0001, 52.585),
                                             it->draft, token),
                              201);
         }
@@ -323,8 +324,9 @@ static void test_sigterm_loses_no_acknowledged_write(void **state)
     assert_true(ts_forms_integrity_ok(s.db));
     for (int i = 0; i < NSAVERS; i++) {
         long long n = ts_forms_sql_int(
-            s.db, "SELECT json_extract(features, '$.features[0].properties.n') FROM drafts"
-                  " WHERE id = ?1",
+            s.db,
+            "SELECT json_extract(features, '$.features[0].properties.n') FROM drafts"
+            " WHERE id = ?1",
             savers[i].draft);
         acked_saves += savers[i].last_ok;
         if (n < savers[i].last_ok)
@@ -336,9 +338,8 @@ static void test_sigterm_loses_no_acknowledged_write(void **state)
             submitter *it = &subbers[b].items[i];
             if (it->status != 201) continue;
             acked_subs++;
-            assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM cases WHERE id = ?1",
-                                              it->case_id),
-                             1);
+            assert_int_equal(
+                ts_forms_sql_int(s.db, "SELECT count(*) FROM cases WHERE id = ?1", it->case_id), 1);
             assert_int_equal(ts_forms_sql_int(s.db,
                                               "SELECT count(*) FROM case_features WHERE"
                                               " case_id = ?1",

@@ -107,8 +107,7 @@ static void expect_named(const ts_http_resp *r, long status, const char *field, 
     const char *detail = json_string_value(json_object_get(p, "detail"));
     if (name && (!v || strcmp(v, name) != 0))
         fail_msg("problem should name %s '%s': %.400s", field, name, r->body);
-    if (text && !strstr(detail, text))
-        fail_msg("detail should mention '%s': %s", text, detail);
+    if (text && !strstr(detail, text)) fail_msg("detail should mention '%s': %s", text, detail);
     json_decref(p);
 }
 
@@ -157,8 +156,7 @@ static void test_keys_401(void **state)
     /* A Basic header is not a Bearer key. */
     {
         const char *h[] = {"Authorization: Basic dXNlcjpwYXNz", NULL};
-        ts_http_req q = {.method = "GET", .url = ts_server_url(&srv, "/v1/cases/00"),
-                         .headers = h};
+        ts_http_req q = {.method = "GET", .url = ts_server_url(&srv, "/v1/cases/00"), .headers = h};
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 401);
         ts_http_resp_free(&r);
@@ -170,8 +168,7 @@ static void test_keys_401(void **state)
     call("POST", "/v1/drafts/0123456789abcdef0123456789abcdef/submit", NULL, "k", "{}", &r);
     assert_int_equal(r.status, 401);
     ts_http_resp_free(&r);
-    call("GET", "/v1/cases/0123456789abcdef0123456789abcdef/features", key_revoked, NULL, NULL,
-         &r);
+    call("GET", "/v1/cases/0123456789abcdef0123456789abcdef/features", key_revoked, NULL, NULL, &r);
     assert_int_equal(r.status, 401);
     ts_http_resp_free(&r);
 }
@@ -260,9 +257,8 @@ static void test_flow_and_isolation(void **state)
     call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
     doc = ts_forms_json(&r);
     assert_true(json_is_true(json_object_get(doc, "success")));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(doc, "geoJSON"), "type")),
-        "FeatureCollection");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "geoJSON"), "type")),
+                        "FeatureCollection");
     json_decref(doc);
     ts_http_resp_free(&r);
 
@@ -299,11 +295,11 @@ static void test_flow_and_isolation(void **state)
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      1);
-    assert_int_equal(
-        ts_forms_sql_int(srv.db, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                                 " AND action = 'submitted'",
-                         case_id),
-        1);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                      " AND action = 'submitted'",
+                                      case_id),
+                     1);
 
     /* the used token: 410 on every applicant route */
     call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
@@ -703,8 +699,11 @@ static void test_bad_input_names_member(void **state)
     /* German problems for German clients */
     {
         const char *h[] = {"Accept-Language: de-DE,de;q=0.9", NULL};
-        ts_http_req q = {.method = "POST", .url = ts_server_url(&srv, "/v1/drafts"), .headers = h,
-                         .body = "{}", .body_len = 2};
+        ts_http_req q = {.method = "POST",
+                         .url = ts_server_url(&srv, "/v1/drafts"),
+                         .headers = h,
+                         .body = "{}",
+                         .body_len = 2};
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 401);
         assert_non_null(strstr(r.body, "API-Schl"));

@@ -21,10 +21,10 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define RUN(r, ...)                                                                              \
-    do {                                                                                         \
-        const char *argv_[] = {NULL, __VA_ARGS__, NULL};                                         \
-        assert_int_equal(ts_run((r), NULL, argv_), 0);                                           \
+#define RUN(r, ...)                                                                                \
+    do {                                                                                           \
+        const char *argv_[] = {NULL, __VA_ARGS__, NULL};                                           \
+        assert_int_equal(ts_run((r), NULL, argv_), 0);                                             \
     } while (0)
 
 static int count_of(const char *hay, const char *needle)
@@ -115,8 +115,9 @@ static void test_add_prints_key_once(void **state)
     assert_false(mem_contains(bytes, len, key));
     assert_false(mem_contains(bytes, len, key + 4));
     free(bytes);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM clients WHERE length(api_key_hash)"
-                                          " = 64 AND api_key_hash NOT LIKE 'gek_%'",
+    assert_int_equal(ts_forms_sql_int(db,
+                                      "SELECT count(*) FROM clients WHERE length(api_key_hash)"
+                                      " = 64 AND api_key_hash NOT LIKE 'gek_%'",
                                       NULL),
                      2);
 }
@@ -164,17 +165,18 @@ static void test_bad_input_one_line(void **state)
             {"client", "add", "--db", NULL, "--origin", "https://a.de", NULL},
             {"client", "add", "--db", NULL, "--name", "Y", NULL},
             {"client", "add", "--db", NULL, "--name", "ok", "--origin", "https://a.de", NULL},
-            {"client", "add", "--db", NULL, "--name", "Z", "--origin", "https://a.de",
-             "--webhook", "ftp://x"},
+            {"client", "add", "--db", NULL, "--name", "Z", "--origin", "https://a.de", "--webhook",
+             "ftp://x"},
             {"client", "frobnicate", "--db", NULL, NULL},
             {"client", "revoke", "--db", NULL, "abc", NULL},
             {"client", "revoke", "--db", NULL, "999", NULL},
             {"client", "revoke", "--db", NULL, NULL},
             {"client", "list", "--db", NULL, "--name", "x", NULL},
         };
-        static const char *const expect[] = {"--name",   "--origin", "exists already",
-                                             "--webhook", "unknown action", "not a client id",
-                                             "no client 999", "ID", "takes no"};
+        static const char *const expect[] = {
+            "--name",         "--origin",        "exists already", "--webhook",
+            "unknown action", "not a client id", "no client 999",  "ID",
+            "takes no"};
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             const char *argv[12] = {NULL};
             size_t n = 1;

@@ -13,8 +13,9 @@
 
 int ts_forms_client_add(const char *db, const char *name, char *key)
 {
-    const char *argv[] = {NULL,   "client", "add",      "--db", db, "--name",
-                          name,   "--origin", "https://forms.example.de", NULL};
+    const char *argv[] = {
+        NULL, "client", "add", "--db", db, "--name", name, "--origin", "https://forms.example.de",
+        NULL};
     ts_run_result r;
     const char *p;
     int rc = -1;
@@ -156,8 +157,10 @@ long long ts_forms_sql_exec(const char *db, const char *sql, const char *text_ar
         goto out;
     }
     if (text_arg) sqlite3_bind_text(s, 1, text_arg, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_DONE) v = sqlite3_changes(h);
-    else fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(h));
+    if (sqlite3_step(s) == SQLITE_DONE)
+        v = sqlite3_changes(h);
+    else
+        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(h));
 out:
     sqlite3_finalize(s);
     sqlite3_close(h);

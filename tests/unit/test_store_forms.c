@@ -317,8 +317,8 @@ static void test_case_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens),  cmocka_unit_test(test_clients),
-        cmocka_unit_test(test_drafts),  cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_tokens),    cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_drafts),    cmocka_unit_test(test_cases),
         cmocka_unit_test(test_case_hash),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
