@@ -57,6 +57,7 @@ static const struct {
     {"drafts", ge_handlers_drafts_routes},
     {"cases", ge_handlers_cases_routes},
     {"edit", ge_handlers_edit_routes},
+    {"editor", ge_handlers_editor_routes},
 };
 
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)
