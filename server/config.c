@@ -51,6 +51,9 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30, "largest request body (bytes; K/M suffixes)"),
     GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24, "largest request header block (bytes; K/M suffixes)"),
     GE_INT("shutdown_grace", shutdown_grace, 0, 600, "seconds to finish running requests on SIGTERM"),
+    GE_INT("features_limit_default", features_limit_default, 1, 100000, "OGC API items per page when the client names no limit"),
+    GE_INT("features_limit_max", features_limit_max, 1, 100000, "largest limit a client may ask for (a page is built in memory)"),
+    GE_INT("draft_lifetime", draft_lifetime, 60, 90 * 86400, "seconds an editing draft and its editor link stay valid"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -71,6 +74,9 @@ void ge_config_defaults(ge_config *cfg)
     cfg->max_body_bytes = 8u << 20;
     cfg->max_header_bytes = 64u << 10;
     cfg->shutdown_grace = 10;
+    cfg->features_limit_default = 100;
+    cfg->features_limit_max = 10000;
+    cfg->draft_lifetime = 7 * 86400;
     cfg->log_level = GE_LOG_INFO;
 }
 

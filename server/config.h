@@ -30,6 +30,9 @@ typedef struct ge_config {
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
     int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
+    int features_limit_default; /* features_limit_default: items per page without ?limit */
+    int features_limit_max;     /* features_limit_max: largest ?limit (bounds a page's memory) */
+    int draft_lifetime;         /* draft_lifetime: seconds an editing draft and its link live */
     int log_level;              /* log_level */
 } ge_config;
 

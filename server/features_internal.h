@@ -15,11 +15,9 @@
 #include "../geo/store_features.h"
 #include "http.h"
 
-/* Page sizes. The lead may turn these into settings (features_limit_default,
- * features_limit_max); until then they are fixed here. The maximum bounds a
- * response's memory: a page is written into one buffer. */
-#define GE_FEATURES_LIMIT_DEFAULT 100
-#define GE_FEATURES_LIMIT_MAX     10000
+/* Page sizes come from the settings features_limit_default and
+ * features_limit_max; the maximum bounds a response's memory, since a page is
+ * written into one buffer. */
 #define GE_FEATURES_MAX_FILTERS_Q 16
 
 typedef enum ge_features_fmt { GE_FEATURES_JSON, GE_FEATURES_HTML } ge_features_fmt;

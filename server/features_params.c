@@ -238,10 +238,13 @@ int ge_features_parse_items(const ge_req *req, ge_resp *resp, char *const *props
     memset(p, 0, sizeof *p);
     rc = ge_features_parse_format(req, resp, &p->fmt);
     if (rc < 0) return rc;
-    rc = ge_req_parse_long(req, resp, "limit", ge_req_query(req, "limit"), 1, GE_FEATURES_LIMIT_MAX,
-                           &p->limit);
+    const ge_config *cfg = req->ctx->cfg;
+    rc = ge_req_parse_long(req, resp, "limit", ge_req_query(req, "limit"), 1,
+                           cfg->features_limit_max, &p->limit);
     if (rc == GE_ENOENT)
-        p->limit = GE_FEATURES_LIMIT_DEFAULT;
+        p->limit = cfg->features_limit_default < cfg->features_limit_max
+                       ? cfg->features_limit_default
+                       : cfg->features_limit_max;
     else if (rc < 0)
         return rc;
     rc = ge_features_parse_crs(req, resp, "crs", &p->crs);

@@ -20,11 +20,6 @@
 #include "../geo/store_forms.h"
 #include "http.h"
 
-/* The lifetime of a draft when the form server names none, and the longest
- * it may ask for ("expires_in", seconds). A setting for the lead to add:
- * draft_lifetime. */
-#define GE_FORMS_DRAFT_LIFETIME_S (7 * 24 * 3600)
-
 /* Checks "Authorization: Bearer <key>": GE_OK with *client filled (clear it
  * with ge_client_clear), or a 401 problem in resp (missing header, wrong or
  * revoked key - the answer does not tell which). */

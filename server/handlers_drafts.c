@@ -124,7 +124,7 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     char token[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], base[256], *url = NULL;
     ge_crs crs;
     bool crs_explicit;
-    long expires_in = GE_FORMS_DRAFT_LIFETIME_S;
+    long expires_in = req->ctx->cfg->draft_lifetime;
     ge_err err;
     int rc;
 
@@ -150,15 +150,15 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     v = json_object_get(body, "expires_in");
     if (v) {
         if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > GE_FORMS_DRAFT_LIFETIME_S) {
+            json_integer_value(v) > req->ctx->cfg->draft_lifetime) {
             json_t *p =
                 ge_resp_problem(resp, req, 400,
                                 GE_TR(req, "expires_in: expected whole seconds from 1 to %d.",
                                       "expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
-                                GE_FORMS_DRAFT_LIFETIME_S);
+                                req->ctx->cfg->draft_lifetime);
             if (p) {
                 json_object_set_new(p, "member", json_string("expires_in"));
-                json_object_set_new(p, "limit", json_integer(GE_FORMS_DRAFT_LIFETIME_S));
+                json_object_set_new(p, "limit", json_integer(req->ctx->cfg->draft_lifetime));
             }
             rc = GE_EINVAL;
             goto err;

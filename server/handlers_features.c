@@ -17,7 +17,7 @@
  * row comes from the store - the geometry through ge_geojson_out_geometry()
  * (CRS transform, per-CRS rounding, RFC 7946 winding), the properties as the
  * JSON text the store keeps - so memory is one page of output, never a
- * document tree of the page, and GE_FEATURES_LIMIT_MAX bounds that page.
+ * document tree of the page, and the setting features_limit_max bounds that page.
  *
  * ETags: a page is a function of the layer's version (bumped by every import)
  * and the request's query, so the tag is computed from those before any
