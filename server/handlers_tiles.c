@@ -17,7 +17,9 @@
  * Dynamic tiles come from the store through the spatial index (tilegen.c)
  * and are kept in a bounded LRU (tile_cache.c) keyed by tileset and z/x/y
  * and tagged with the layer version, so an import makes every cached tile
- * of the layer stale at once. The ETag names tileset, version and tile, so
+ * of the layer stale at once (seen within GE_TILES_VERSION_TTL, a second:
+ * the version is not read from the store for every request). The ETag
+ * names tileset, version and tile, so
  * a client revalidates without the server rendering anything. Tiles are
  * cached plain and gzipped; the gzip is sent to clients that accept it.
  *
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../geo/basemap.h"
 #include "../geo/crs.h"
@@ -54,6 +57,10 @@
 /* Reference data changes only with an import; a minute keeps maps fresh
  * after one while sparing most revalidations. */
 #define GE_TILES_CACHE_CONTROL "public, max-age=60"
+/* How long a layer version read from the store is trusted (seconds), and
+ * how many layers' versions are remembered. */
+#define GE_TILES_VERSION_TTL 1.0
+#define GE_TILES_VERSIONS    64
 /* The encoder's output format: bump when it changes what it writes. */
 #define GE_TILES_ENCODER "m1"
 
@@ -94,7 +101,63 @@ typedef struct ge_tiles_mod {
     struct timespec bm_mtime;
     off_t bm_size;
     char bm_path[PATH_MAX + 32];
+    /* Layer versions as last read from the store (see ge_tiles_version). */
+    pthread_mutex_t vmu;
+    struct {
+        char layer[64];
+        int64_t version;
+        double read_at;
+    } versions[GE_TILES_VERSIONS];
+    size_t nversions;
 } ge_tiles_mod;
+
+static double ge_tiles_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The layer's version, read from the store at most once per
+ * GE_TILES_VERSION_TTL per layer. A cached tile is served only while its
+ * version is the current one, so this bounds how long after an import the
+ * old tiles can still be served: a second, against the minute clients may
+ * keep a tile anyway (Cache-Control). It spares a store round trip on every
+ * cached tile, which is most of the cost of serving one.
+ */
+static int ge_tiles_version(ge_tiles_mod *mod, ge_store *st, const char *layer, int64_t *version,
+                            ge_err *err)
+{
+    double now = ge_tiles_mono();
+    size_t i;
+    int rc;
+
+    pthread_mutex_lock(&mod->vmu);
+    for (i = 0; i < mod->nversions; i++) {
+        if (strcmp(mod->versions[i].layer, layer) != 0) continue;
+        if (now - mod->versions[i].read_at < GE_TILES_VERSION_TTL) {
+            *version = mod->versions[i].version;
+            pthread_mutex_unlock(&mod->vmu);
+            return GE_OK;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&mod->vmu);
+    rc = ge_store_tiles_version(st, layer, version, err);
+    if (rc < 0) return rc; /* unknown layers are not remembered */
+    pthread_mutex_lock(&mod->vmu);
+    for (i = 0; i < mod->nversions; i++)
+        if (strcmp(mod->versions[i].layer, layer) == 0) break;
+    if (i == mod->nversions && mod->nversions < GE_TILES_VERSIONS) mod->nversions++;
+    if (i < mod->nversions) {
+        snprintf(mod->versions[i].layer, sizeof mod->versions[i].layer, "%s", layer);
+        mod->versions[i].version = *version;
+        mod->versions[i].read_at = now;
+    }
+    pthread_mutex_unlock(&mod->vmu);
+    return GE_OK;
+}
 
 /* ---- parameters ---------------------------------------------------------- */
 
@@ -214,7 +277,7 @@ static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
 
     ge_err_clear(&err);
     if (ge_tiles_check_tms(req, resp) < 0 || ge_tiles_parse_zyx(req, resp, &t) < 0) return GE_OK;
-    rc = ge_store_tiles_version(req->ctx->store, id, &version, &err);
+    rc = ge_tiles_version(mod, req->ctx->store, id, &version, &err);
     if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
     if (rc < 0) return ge_resp_error(resp, req, &err);
     if (!src->authorize(req, id)) return ge_tiles_unknown(req, resp, "collectionId", id);
@@ -600,6 +663,7 @@ static void ge_tiles_stop(void *ud)
     ge_tiles_bm_unref(mod->bm);
     ge_tile_cache_free(mod->cache);
     pthread_mutex_destroy(&mod->mu);
+    pthread_mutex_destroy(&mod->vmu);
     free(mod);
 }
 
@@ -622,9 +686,11 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     if (!mod) return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     mod->ctx = ctx;
     pthread_mutex_init(&mod->mu, NULL);
+    pthread_mutex_init(&mod->vmu, NULL);
     mod->cache = ge_tile_cache_new((size_t)GE_TILES_CACHE_MB << 20);
     if (!mod->cache) {
         pthread_mutex_destroy(&mod->mu);
+        pthread_mutex_destroy(&mod->vmu);
         free(mod);
         return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     }
