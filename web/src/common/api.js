@@ -1,0 +1,59 @@
+// api.js - the applicant's calls to the server, with the capability token of
+// the page's path as the only credential (DESIGN.md section 5). Every call
+// answers {ok, status, body}; a problem document's detail is kept as the
+// message, so the page can say what went wrong in the server's words.
+
+// The token is the last path segment of /edit/{token}.
+export function tokenFromPath(pathname = location.pathname) {
+  const m = pathname.match(/\/edit\/([A-Za-z0-9_-]+)\/?$/);
+  return m ? m[1] : null;
+}
+
+async function call(method, url, body, lang) {
+  const headers = { Accept: 'application/json', 'Accept-Language': lang };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch (e) {
+    return { ok: false, status: 0, body: null, message: String(e.message || e) };
+  }
+  let doc = null;
+  try {
+    doc = await res.json();
+  } catch {
+    doc = null;
+  }
+  return {
+    ok: res.ok,
+    status: res.status,
+    body: doc,
+    message: res.ok ? '' : (doc && (doc.detail || doc.title)) || `HTTP ${res.status}`,
+  };
+}
+
+export function makeApi(token, lang) {
+  const base = `/v1/edit/${encodeURIComponent(token)}`;
+  return {
+    getFeatures: () => call('GET', `${base}/features`, undefined, lang),
+    putFeatures: (fc) => call('PUT', `${base}/features`, fc, lang),
+    validate: (fc) => call('POST', `${base}/validate`, fc, lang),
+    finish: (fc) => call('POST', `${base}/finish`, fc, lang),
+    service: (id) => call('GET', `/v1/services/${encodeURIComponent(id)}`, undefined, lang),
+    boundary: () => call('GET', '/collections/boundary/items?limit=10', undefined, lang),
+    address: (street, number) =>
+      call(
+        'GET',
+        `/collections/addresses/items?limit=1&street=${encodeURIComponent(street)}` +
+          `&housenumber=${encodeURIComponent(number)}`,
+        undefined,
+        lang,
+      ),
+  };
+}

@@ -1,0 +1,844 @@
+// main.js - the applicant's editor: loads the draft and its service, shows
+// the map, offers the tools the service allows (a rectangle of chosen size
+// for a skip, a line or area for an access, a point or small rectangle for a
+// stand), checks the drawing as it changes, saves it, and hands it to the
+// form (embed.js). Mouse, touch and keyboard reach every operation: the
+// crosshair in the map centre is the keyboard's pointer.
+import 'ol/ol.css';
+import './editor.css';
+import Map from 'ol/Map.js';
+import View from 'ol/View.js';
+import Feature from 'ol/Feature.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import VectorSource from 'ol/source/Vector.js';
+import GeoJSON from 'ol/format/GeoJSON.js';
+import Point from 'ol/geom/Point.js';
+import LineString from 'ol/geom/LineString.js';
+import Polygon from 'ol/geom/Polygon.js';
+import { defaults as defaultInteractions } from 'ol/interaction/defaults.js';
+import Draw from 'ol/interaction/Draw.js';
+import Modify from 'ol/interaction/Modify.js';
+import Snap from 'ol/interaction/Snap.js';
+import Translate from 'ol/interaction/Translate.js';
+import Collection from 'ol/Collection.js';
+import { fromLonLat, toLonLat } from 'ol/proj.js';
+import { getCenter, isEmpty } from 'ol/extent.js';
+import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
+import { ScaleLine, Zoom, Attribution } from 'ol/control.js';
+
+import { applyI18n, num, setLang, t } from '../common/i18n.js';
+import { makeApi, tokenFromPath } from '../common/api.js';
+import { startEmbedding } from '../common/embed.js';
+import { baseLayer, fillLegend, overlayLayers } from './layers.js';
+import { measures, moveMetres, nearestEdgeRotation, normRot, rectPolygon } from './geometry.js';
+
+const $ = (id) => document.getElementById(id);
+const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+
+// ---- configuration from the server (handlers_editor.c) ----------------------
+function readConfig() {
+  const raw = document.querySelector('meta[name="geoeditor-config"]')?.content || '{}';
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return {};
+  }
+}
+const config = readConfig();
+setLang(config.locale === 'en' ? 'en' : 'de');
+applyI18n();
+
+const token = tokenFromPath();
+const api = makeApi(token, config.locale === 'en' ? 'en' : 'de');
+
+// ---- state -----------------------------------------------------------------
+const state = {
+  service: null,
+  tools: [], // 'rect' | 'point' | 'line' | 'polygon'
+  tool: null,
+  maxCount: 99,
+  limits: { wmin: 0.5, wmax: 10, lmin: 0.5, lmax: 20 },
+  size: { w: 2, l: 3.5, rot: 0 },
+  selected: null, // ol Feature
+  moving: null, // {feature, before} while a rectangle follows the crosshair
+  sketch: null, // [coords] while drawing a line/area with the keyboard
+  undo: [],
+  redo: [],
+  report: null,
+  validateTimer: null,
+  saveTimer: null,
+  validateSeq: 0,
+  savedSnapshot: null,
+};
+
+const drawSource = new VectorSource();
+const problemSource = new VectorSource();
+const sketchSource = new VectorSource();
+
+// ---- styles of the drawing and the problems ------------------------------
+const blue = '#005eb8';
+const drawStyle = (selected) =>
+  new Style({
+    fill: new Fill({ color: 'rgba(0, 94, 184, 0.28)' }),
+    stroke: new Stroke({ color: selected ? '#002d5c' : blue, width: selected ? 3.5 : 2 }),
+    image: new CircleStyle({
+      radius: selected ? 9 : 7,
+      fill: new Fill({ color: blue }),
+      stroke: new Stroke({ color: selected ? '#002d5c' : '#ffffff', width: 2.5 }),
+    }),
+  });
+const STYLE_PLAIN = drawStyle(false);
+const STYLE_SELECTED = drawStyle(true);
+function featureStyle(f) {
+  const base = f === state.selected ? STYLE_SELECTED : STYLE_PLAIN;
+  const n = drawSource.getFeatures().indexOf(f) + 1;
+  return [
+    base,
+    new Style({
+      text: new Text({
+        text: String(n),
+        font: 'bold 11px system-ui, sans-serif',
+        fill: new Fill({ color: '#ffffff' }),
+        backgroundFill: new Fill({ color: f === state.selected ? '#002d5c' : blue }),
+        padding: [1, 4, 1, 4],
+        offsetY: f.getGeometry().getType() === 'Point' ? -18 : 0,
+      }),
+    }),
+  ];
+}
+const problemStyle = new Style({
+  stroke: new Stroke({ color: '#b00020', width: 4 }),
+  fill: new Fill({ color: 'rgba(176, 0, 32, 0.18)' }),
+  image: new CircleStyle({
+    radius: 10,
+    stroke: new Stroke({ color: '#b00020', width: 3 }),
+    fill: new Fill({ color: 'rgba(176, 0, 32, 0.2)' }),
+  }),
+});
+const sketchStyle = new Style({
+  stroke: new Stroke({ color: blue, width: 2, lineDash: [6, 4] }),
+  fill: new Fill({ color: 'rgba(0, 94, 184, 0.12)' }),
+  image: new CircleStyle({ radius: 5, fill: new Fill({ color: blue }) }),
+});
+
+// ---- the map ---------------------------------------------------------------
+const map = new Map({
+  target: 'map',
+  layers: [baseLayer()],
+  view: new View({ center: fromLonLat([10, 51]), zoom: 6, maxZoom: 21, constrainResolution: false }),
+  // Our own keys (crosshair, Enter, R ...) replace OpenLayers' keyboard pan/zoom.
+  interactions: defaultInteractions({ keyboard: false, doubleClickZoom: false }),
+  controls: [
+    new Zoom({ zoomInTipLabel: '+', zoomOutTipLabel: '−' }),
+    new ScaleLine(),
+    new Attribution({ collapsible: false }),
+  ],
+  keyboardEventTarget: undefined,
+});
+const drawLayer = new VectorLayer({ source: drawSource, style: featureStyle, zIndex: 10 });
+const problemLayer = new VectorLayer({ source: problemSource, style: problemStyle, zIndex: 11 });
+const sketchLayer = new VectorLayer({ source: sketchSource, style: sketchStyle, zIndex: 12 });
+let overlays = {};
+
+// ---- features <-> GeoJSON ------------------------------------------------------
+function rectParams(f) {
+  return f.get('rect');
+}
+
+function setRect(f, p) {
+  f.set('rect', { ...p, rot: normRot(p.rot) }, true);
+  f.setGeometry(rectPolygon(f.get('rect')));
+}
+
+function toFeatureCollection() {
+  const features = drawSource.getFeatures().map((f) => {
+    const o = geojson.writeFeatureObject(f, { decimals: 8 });
+    const r = rectParams(f);
+    o.properties = r
+      ? { shape: 'rectangle', width_m: r.w, length_m: r.l, rotation_deg: r.rot }
+      : { shape: f.getGeometry().getType().toLowerCase() };
+    delete o.id;
+    return o;
+  });
+  return { type: 'FeatureCollection', features };
+}
+
+function fromFeatureCollection(fc) {
+  drawSource.clear();
+  for (const o of fc?.features || []) {
+    const f = geojson.readFeature({ ...o, id: undefined });
+    const p = o.properties || {};
+    if (p.shape === 'rectangle' && f.getGeometry().getType() === 'Polygon') {
+      const c = getCenter(f.getGeometry().getExtent());
+      setRect(f, { cx: c[0], cy: c[1], w: +p.width_m, l: +p.length_m, rot: +p.rotation_deg });
+    }
+    drawSource.addFeature(f);
+  }
+}
+
+// ---- history ------------------------------------------------------------------
+function snapshot() {
+  return JSON.stringify(toFeatureCollection());
+}
+
+// Call before a change: the state before it can be restored.
+function remember() {
+  state.undo.push(snapshot());
+  if (state.undo.length > 100) state.undo.shift();
+  state.redo = [];
+}
+
+function restore(text) {
+  const sel = state.selected ? drawSource.getFeatures().indexOf(state.selected) : -1;
+  fromFeatureCollection(JSON.parse(text));
+  const feats = drawSource.getFeatures();
+  select(feats[Math.min(sel, feats.length - 1)] || null);
+  changed();
+}
+
+function undo() {
+  if (!state.undo.length) return;
+  state.redo.push(snapshot());
+  restore(state.undo.pop());
+  announce(t('undone'));
+}
+
+function redo() {
+  if (!state.redo.length) return;
+  state.undo.push(snapshot());
+  restore(state.redo.pop());
+  announce(t('redone'));
+}
+
+// ---- announcements and summary ----------------------------------------------
+let announceTimer = null;
+function announce(text) {
+  // Cleared first so that the same sentence twice is read twice.
+  const el = $('announcer');
+  el.textContent = '';
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => (el.textContent = text), 30);
+}
+
+function describeFeature(f, i) {
+  const g = f.getGeometry();
+  const m = measureOf(f, i - 1);
+  const r = rectParams(f);
+  if (r) return t('feature_rect', { i, w: num(r.w), l: num(r.l), a: num(m.area), r: r.rot });
+  if (g.getType() === 'Point') return t('feature_point', { i });
+  if (g.getType() === 'LineString') return t('feature_line', { i, len: num(m.length) });
+  return t('feature_polygon', { i, a: num(m.area) });
+}
+
+// Measures from the last report when it is about the current drawing, else
+// computed here (they agree to a few centimetres).
+function measureOf(f, idx) {
+  const local = measures(f.getGeometry());
+  const r = rectParams(f);
+  if (r) local.area = r.w * r.l;
+  const srv = state.report && !state.dirty ? state.report.measures?.find((m) => m.feature === idx) : null;
+  return {
+    area: srv?.area_m2 ?? local.area,
+    length: srv?.length_m ?? local.length,
+  };
+}
+
+function renderMeasures() {
+  const feats = drawSource.getFeatures();
+  $('measures').textContent = feats.length
+    ? feats.map((f, i) => describeFeature(f, i + 1)).join(' · ')
+    : t('nothing_drawn');
+}
+
+// ---- selection ----------------------------------------------------------------
+function select(f) {
+  state.selected = f;
+  translateFeatures.clear();
+  modifyFeatures.clear();
+  if (f) {
+    if (rectParams(f)) translateFeatures.push(f);
+    else modifyFeatures.push(f);
+  }
+  syncSizeFields();
+  drawLayer.changed();
+}
+
+function syncSizeFields() {
+  const r = state.selected && rectParams(state.selected);
+  const src = r || state.size;
+  $('width').value = src.w;
+  $('length').value = src.l;
+  $('rotation').value = src.rot;
+}
+
+// ---- changes, validation and autosave -----------------------------------------
+function changed() {
+  state.dirty = true;
+  drawLayer.changed();
+  renderMeasures();
+  clearTimeout(state.validateTimer);
+  state.validateTimer = setTimeout(validateNow, 350);
+  clearTimeout(state.saveTimer);
+  state.saveTimer = setTimeout(saveNow, 1200);
+  document.body.dataset.state = 'checking';
+}
+
+async function validateNow() {
+  const seq = ++state.validateSeq;
+  $('status').textContent = t('checking');
+  const res = await api.validate(toFeatureCollection());
+  if (seq !== state.validateSeq) return; // a newer check is on its way
+  state.dirty = false;
+  if (!res.ok) {
+    if (res.status === 410 || res.status === 404) return gone();
+    $('status').textContent = t('check_failed', { msg: res.message });
+    document.body.dataset.state = 'error';
+    return;
+  }
+  showReport(res.body);
+}
+
+function showReport(report) {
+  state.report = report;
+  problemSource.clear();
+  const list = $('violations');
+  list.replaceChildren();
+  const lang = config.locale === 'en' ? 'en' : 'de';
+  const errors = (report.violations || []).filter((v) => v.severity === 'error');
+  const warnings = (report.violations || []).filter((v) => v.severity !== 'error');
+  for (const v of [...errors, ...warnings]) {
+    const li = document.createElement('li');
+    li.className = v.severity === 'error' ? 'error' : 'warning';
+    const n = typeof v.feature === 'number' && v.feature >= 0 ? `${v.feature + 1}: ` : '';
+    li.textContent = n + (v.message?.[lang] || v.message?.de || v.rule);
+    list.append(li);
+    if (v.geometry) {
+      try {
+        problemSource.addFeature(new Feature(geojson.readGeometry(v.geometry)));
+      } catch {
+        // a report without a drawable highlight still lists the problem
+      }
+    }
+  }
+  let text;
+  if (!drawSource.getFeatures().length) text = t('nothing_drawn');
+  else if (errors.length) text = t('invalid', { n: errors.length });
+  else if (warnings.length) text = t('valid_warnings');
+  else text = t('valid');
+  $('status').textContent = text;
+  $('status').className = 'status ' + (errors.length ? 'bad' : 'good');
+  $('finish-why').textContent = errors.length
+    ? t('finish_blocked', { list: errors.map((v) => v.message?.[lang] || v.rule).join(' ') })
+    : '';
+  document.body.dataset.state = report.valid ? 'valid' : 'invalid';
+  renderMeasures();
+}
+
+async function saveNow() {
+  clearTimeout(state.saveTimer);
+  const text = snapshot();
+  if (text === state.savedSnapshot) return true;
+  $('save-state').textContent = t('saving');
+  const res = await api.putFeatures(JSON.parse(text));
+  if (!res.ok) {
+    if (res.status === 410 || res.status === 404) gone();
+    else $('save-state').textContent = t('save_failed', { msg: res.message });
+    return false;
+  }
+  state.savedSnapshot = text;
+  const time = new Date().toLocaleTimeString(config.locale === 'en' ? 'en-GB' : 'de-DE', {
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  $('save-state').textContent = t('saved', { time });
+  return true;
+}
+
+function gone() {
+  document.body.dataset.state = 'gone';
+  $('status').textContent = t('link_gone');
+  $('finish').disabled = true;
+}
+
+// ---- shapes -------------------------------------------------------------------
+function centre() {
+  return map.getView().getCenter();
+}
+
+function countOk() {
+  if (drawSource.getFeatures().length < state.maxCount) return true;
+  announce(t('max_reached', { n: state.maxCount }));
+  return false;
+}
+
+function addRect(c) {
+  if (!countOk()) return null;
+  remember();
+  const f = new Feature();
+  const aligned = nearestEdgeRotation(overlays.street_space?.getSource(), c);
+  const rot = aligned ?? state.size.rot;
+  setRect(f, { cx: c[0], cy: c[1], w: state.size.w, l: state.size.l, rot });
+  drawSource.addFeature(f);
+  select(f);
+  changed();
+  announce(t('placed', { i: drawSource.getFeatures().length }));
+  return f;
+}
+
+function addPoint(c) {
+  if (!countOk()) return;
+  remember();
+  const f = new Feature(new Point(c));
+  drawSource.addFeature(f);
+  select(f);
+  changed();
+  announce(t('point_placed', { i: drawSource.getFeatures().length }));
+}
+
+function updateSelectedRect(patch, message) {
+  const f = state.selected;
+  const r = f && rectParams(f);
+  if (!r) {
+    if (patch.w || patch.l || patch.rot !== undefined) Object.assign(state.size, patch);
+    return false;
+  }
+  if (!state.moving) remember();
+  setRect(f, { ...r, ...patch });
+  syncSizeFields();
+  changed();
+  if (message) announce(message(rectParams(f)));
+  return true;
+}
+
+function rotateBy(deg) {
+  const r = state.selected && rectParams(state.selected);
+  if (!r) return announce(t('nothing_selected'));
+  updateSelectedRect({ rot: r.rot + deg }, (p) => t('rotated', { r: p.rot }));
+}
+
+function alignSelected() {
+  const r = state.selected && rectParams(state.selected);
+  if (!r) return announce(t('nothing_selected'));
+  const rot = nearestEdgeRotation(overlays.street_space?.getSource(), [r.cx, r.cy]);
+  if (rot === null) return announce(t('no_edge'));
+  updateSelectedRect({ rot }, (p) => t('aligned', { r: p.rot }));
+}
+
+function deleteSelected() {
+  const f = state.selected;
+  if (!f) return announce(t('nothing_selected'));
+  const i = drawSource.getFeatures().indexOf(f) + 1;
+  remember();
+  drawSource.removeFeature(f);
+  select(null);
+  changed();
+  announce(t('deleted', { i }));
+}
+
+function featureAtCentre() {
+  const px = map.getPixelFromCoordinate(centre());
+  let hit = null;
+  map.forEachFeatureAtPixel(px, (f) => (hit = f), { layerFilter: (l) => l === drawLayer, hitTolerance: 4 });
+  return hit;
+}
+
+// ---- keyboard drawing ----------------------------------------------------------
+function moveCrosshair(dxm, dym) {
+  const c = moveMetres(centre(), dxm, dym);
+  map.getView().setCenter(c);
+  if (state.moving) {
+    const r = rectParams(state.moving.feature);
+    setRect(state.moving.feature, { ...r, cx: c[0], cy: c[1] });
+    changed();
+  }
+  if (state.sketch) drawSketch();
+  clearTimeout(moveCrosshair.timer);
+  moveCrosshair.timer = setTimeout(() => {
+    const [lon, lat] = toLonLat(centre());
+    announce(t('crosshair_at', { lat: num(lat, 6), lon: num(lon, 6) }));
+  }, 700);
+}
+
+function enterKey(shift) {
+  const c = centre();
+  if (state.moving) {
+    const i = drawSource.getFeatures().indexOf(state.moving.feature) + 1;
+    state.moving = null;
+    announce(t('dropped', { i }));
+    return;
+  }
+  if (state.tool === 'line' || state.tool === 'polygon') {
+    if (shift) return finishSketch();
+    state.sketch = state.sketch || [];
+    state.sketch.push(c);
+    drawSketch();
+    announce(t('vertex_added', { n: state.sketch.length }));
+    return;
+  }
+  const hit = featureAtCentre();
+  if (hit && rectParams(hit)) {
+    select(hit);
+    remember();
+    const r = rectParams(hit);
+    // Centre the map on it: from now on it follows the crosshair.
+    map.getView().setCenter([r.cx, r.cy]);
+    state.moving = { feature: hit };
+    announce(t('picked_up', { i: drawSource.getFeatures().indexOf(hit) + 1 }));
+    return;
+  }
+  if (hit) return select(hit);
+  if (state.tool === 'rect') addRect(c);
+  else if (state.tool === 'point') addPoint(c);
+}
+
+function cancelKey() {
+  if (state.moving) {
+    state.moving = null;
+    undo();
+    announce(t('move_cancelled'));
+  } else if (state.sketch) {
+    state.sketch = null;
+    sketchSource.clear();
+    announce(t('sketch_cancelled'));
+  } else if (state.selected) {
+    select(null);
+  }
+}
+
+function drawSketch() {
+  sketchSource.clear();
+  if (!state.sketch) return;
+  const pts = [...state.sketch, centre()];
+  sketchSource.addFeature(new Feature(new LineString(pts)));
+  for (const p of state.sketch) sketchSource.addFeature(new Feature(new Point(p)));
+}
+
+function finishSketch() {
+  const pts = state.sketch || [];
+  const poly = state.tool === 'polygon';
+  if (pts.length < (poly ? 3 : 2)) return announce(t('sketch_too_short'));
+  if (!countOk()) return;
+  remember();
+  const f = new Feature(poly ? new Polygon([[...pts, pts[0]]]) : new LineString(pts));
+  drawSource.addFeature(f);
+  state.sketch = null;
+  sketchSource.clear();
+  select(f);
+  changed();
+  announce(t('sketch_done', { i: drawSource.getFeatures().length }));
+}
+
+function onMapKey(e) {
+  const step = e.shiftKey ? 10 : 1;
+  const k = e.key;
+  let handled = true;
+  if (k === 'ArrowLeft') moveCrosshair(-step, 0);
+  else if (k === 'ArrowRight') moveCrosshair(step, 0);
+  else if (k === 'ArrowUp') moveCrosshair(0, step);
+  else if (k === 'ArrowDown') moveCrosshair(0, -step);
+  else if (k === 'Enter') enterKey(e.shiftKey);
+  else if (k === 'Escape') cancelKey();
+  else if (k === 'r' || k === 'R') rotateBy(e.shiftKey ? -15 : 15);
+  else if (k === 'Delete') deleteSelected();
+  else if (k === 'Backspace' && state.sketch) {
+    state.sketch.pop();
+    drawSketch();
+  } else if (k === '+' || k === '=') map.getView().adjustZoom(1);
+  else if (k === '-') map.getView().adjustZoom(-1);
+  else if ((e.ctrlKey || e.metaKey) && k.toLowerCase() === 'z') (e.shiftKey ? redo : undo)();
+  else if ((e.ctrlKey || e.metaKey) && k.toLowerCase() === 'y') redo();
+  else handled = false;
+  if (handled) e.preventDefault();
+}
+
+// ---- mouse and touch ---------------------------------------------------------
+const translateFeatures = new Collection();
+const modifyFeatures = new Collection();
+const translate = new Translate({ features: translateFeatures, hitTolerance: 4 });
+translate.on('translatestart', () => remember());
+translate.on('translateend', (e) => {
+  for (const f of e.features.getArray()) {
+    const r = rectParams(f);
+    if (!r) continue;
+    const c = getCenter(f.getGeometry().getExtent());
+    setRect(f, { ...r, cx: c[0], cy: c[1] });
+  }
+  changed();
+});
+const modify = new Modify({ features: modifyFeatures, pixelTolerance: 12 });
+modify.on('modifystart', () => remember());
+modify.on('modifyend', () => changed());
+let draw = null;
+let snap = null;
+
+function onMapClick(e) {
+  if (draw) return; // the Draw interaction owns clicks while drawing a line or area
+  let hit = null;
+  map.forEachFeatureAtPixel(e.pixel, (f) => (hit = f), { layerFilter: (l) => l === drawLayer, hitTolerance: 4 });
+  if (hit) return select(hit);
+  if (state.tool === 'rect') addRect(e.coordinate);
+  else if (state.tool === 'point') addPoint(e.coordinate);
+}
+
+function setTool(tool) {
+  state.tool = tool;
+  state.sketch = null;
+  sketchSource.clear();
+  if (draw) map.removeInteraction(draw);
+  draw = null;
+  if (tool === 'line' || tool === 'polygon') {
+    draw = new Draw({ source: drawSource, type: tool === 'line' ? 'LineString' : 'Polygon', style: sketchStyle });
+    draw.on('drawstart', (e) => {
+      if (!countOk()) draw.abortDrawing();
+      else remember();
+    });
+    draw.on('drawend', (e) => {
+      setTimeout(() => {
+        select(e.feature);
+        changed();
+        announce(t('sketch_done', { i: drawSource.getFeatures().length }));
+      });
+    });
+    map.addInteraction(draw);
+  }
+  if (snap) map.removeInteraction(snap);
+  snap = overlays.street_space ? new Snap({ source: overlays.street_space.getSource(), pixelTolerance: 8 }) : null;
+  if (snap) map.addInteraction(snap); // last: snapping sees the pointer before the others
+  for (const b of document.querySelectorAll('#tool-choice [role=radio]')) {
+    const on = b.dataset.tool === tool;
+    b.setAttribute('aria-checked', String(on));
+    b.tabIndex = on ? 0 : -1;
+  }
+  $('size-fields').hidden = tool !== 'rect';
+  $('rotate-left').hidden = $('rotate-right').hidden = $('align').hidden = tool !== 'rect';
+  $('finish-sketch').hidden = !(tool === 'line' || tool === 'polygon');
+}
+
+// ---- the service's tools -------------------------------------------------------
+function toolsFor(service) {
+  const types = service.geometry?.types || ['Polygon'];
+  const tools = [];
+  const rectLike = service.rules?.some((r) => r.kind === 'dimensions');
+  if (types.includes('Polygon') && rectLike) tools.push('rect');
+  if (types.includes('Point')) tools.push('point');
+  if (types.includes('LineString')) tools.push('line');
+  if (types.includes('Polygon') && (!rectLike || types.includes('LineString'))) tools.push('polygon');
+  return tools.length ? tools : ['polygon'];
+}
+
+function limitsFor(service) {
+  const l = { wmin: 0.5, wmax: 10, lmin: 0.5, lmax: 20 };
+  for (const r of service.rules || []) {
+    if (r.kind !== 'dimensions') continue;
+    const p = r.params || {};
+    if (p.measure === 'width') {
+      if (p.min_m) l.wmin = p.min_m;
+      if (p.max_m) l.wmax = p.max_m;
+    } else if (p.measure === 'length') {
+      if (p.min_m) l.lmin = p.min_m;
+      if (p.max_m) l.lmax = p.max_m;
+    }
+  }
+  return l;
+}
+
+function buildToolChoice() {
+  const box = $('tool-choice');
+  box.replaceChildren();
+  for (const tool of state.tools) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('role', 'radio');
+    b.dataset.tool = tool;
+    b.textContent = t(tool === 'rect' && state.service.id === 'skip-container' ? 'tool_rect_skip' : `tool_${tool}`);
+    b.addEventListener('click', () => setTool(tool));
+    b.addEventListener('keydown', (e) => {
+      const i = state.tools.indexOf(tool);
+      const d = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
+      if (!d) return;
+      e.preventDefault();
+      const next = state.tools[(i + d + state.tools.length) % state.tools.length];
+      setTool(next);
+      box.querySelector(`[data-tool=${next}]`).focus();
+    });
+    box.append(b);
+  }
+  const L = state.limits;
+  for (const [id, min, max] of [['width', L.wmin, L.wmax], ['length', L.lmin, L.lmax]]) {
+    $(id).min = min;
+    $(id).max = max;
+  }
+  $('size-limits').textContent = t('size_limits', { wmin: num(L.wmin), wmax: num(L.wmax), lmin: num(L.lmin), lmax: num(L.lmax) });
+}
+
+// ---- finishing and the form ------------------------------------------------------
+async function finish() {
+  await saveNow();
+  const res = await api.finish(toFeatureCollection());
+  if (!res.ok) {
+    if (res.status === 410 || res.status === 404) gone();
+    $('finish-why').textContent = t('finish_failed', { msg: res.message });
+    return { success: false, message: res.message, missing: [] };
+  }
+  const b = res.body;
+  if (b.validation) showReport(b.validation);
+  if (b.success) {
+    $('finish-why').textContent = t('finish_ok');
+    announce(t('finish_ok'));
+    embedding?.broadcast({
+      action: 'geoeditorResult',
+      value: { draftId: b.draft_id, report: b.validation, geoJSON: b.geoJSON },
+    });
+    return { success: true, geoJSON: b.geoJSON };
+  }
+  $('finish-why').textContent = `${b.message} ${(b.missing || []).join(' ')}`;
+  announce($('finish-why').textContent);
+  return { success: false, message: b.message, missing: b.missing || [] };
+}
+
+let embedding = null;
+
+// printGeoEditing: the static map of the drawing when the server makes one
+// (GET /v1/edit/{token}/map.png), else a message saying there is none.
+async function printUrl() {
+  await saveNow();
+  const url = `${location.origin}/v1/edit/${encodeURIComponent(token)}/map.png`;
+  try {
+    const res = await fetch(url, { cache: 'no-store', credentials: 'omit' });
+    if (res.ok && /^image\/png/.test(res.headers.get('content-type') || ''))
+      return { success: true, downloadUrl: url };
+  } catch {
+    // no static map on this server
+  }
+  return { success: false, message: t('print_unavailable') };
+}
+
+// ---- start -----------------------------------------------------------------------
+async function centreMap(fcExtent) {
+  const view = map.getView();
+  if (fcExtent && !isEmpty(fcExtent)) return view.fit(fcExtent, { padding: [80, 80, 80, 80], maxZoom: 19 });
+  const q = new URLSearchParams(location.search);
+  const lon = parseFloat(q.get('lon')), lat = parseFloat(q.get('lat'));
+  if (Number.isFinite(lon) && Number.isFinite(lat)) {
+    view.setCenter(fromLonLat([lon, lat]));
+    return view.setZoom(19);
+  }
+  const addr = q.get('address')?.match(/^(.*\S)\s+(\d+\s*[a-zA-Z]?)$/);
+  if (addr) {
+    const res = await api.address(addr[1], addr[2].replace(/\s+/g, ''));
+    const f = res.ok && res.body.features?.[0];
+    if (f) {
+      view.setCenter(fromLonLat(f.geometry.coordinates));
+      return view.setZoom(19);
+    }
+  }
+  const res = await api.boundary();
+  if (res.ok && res.body.features?.length) {
+    const src = new VectorSource({ features: geojson.readFeatures(res.body) });
+    view.fit(src.getExtent(), { padding: [20, 20, 20, 20] });
+  }
+}
+
+function wireUi() {
+  const mapEl = $('map');
+  mapEl.addEventListener('keydown', onMapKey);
+  mapEl.addEventListener('focus', () => document.body.classList.add('map-focused'));
+  mapEl.addEventListener('blur', () => document.body.classList.remove('map-focused'));
+  map.on('singleclick', onMapClick);
+  map.on('moveend', () => state.sketch && drawSketch());
+  $('undo').addEventListener('click', undo);
+  $('redo').addEventListener('click', redo);
+  $('delete').addEventListener('click', deleteSelected);
+  $('rotate-left').addEventListener('click', () => rotateBy(-15));
+  $('rotate-right').addEventListener('click', () => rotateBy(15));
+  $('align').addEventListener('click', alignSelected);
+  $('finish-sketch').addEventListener('click', finishSketch);
+  $('finish').addEventListener('click', finish);
+  for (const [id, key, lo, hi] of [
+    ['width', 'w', () => state.limits.wmin, () => state.limits.wmax],
+    ['length', 'l', () => state.limits.lmin, () => state.limits.lmax],
+    ['rotation', 'rot', () => 0, () => 359],
+  ]) {
+    $(id).addEventListener('change', () => {
+      let v = parseFloat(String($(id).value).replace(',', '.'));
+      if (!Number.isFinite(v)) return syncSizeFields();
+      v = Math.min(hi(), Math.max(lo(), v));
+      if (!updateSelectedRect({ [key]: v })) state.size[key] = v;
+      syncSizeFields();
+    });
+  }
+  $('coord-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const lat = parseFloat($('lat').value.replace(',', '.'));
+    const lon = parseFloat($('lon').value.replace(',', '.'));
+    if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) {
+      $('coord-error').textContent = t('coord_bad');
+      return;
+    }
+    $('coord-error').textContent = '';
+    const c = fromLonLat([lon, lat]);
+    map.getView().setCenter(c);
+    if (map.getView().getZoom() < 18) map.getView().setZoom(19);
+    const r = state.selected && rectParams(state.selected);
+    if (r) updateSelectedRect({ cx: c[0], cy: c[1] }, () => t('dropped', { i: drawSource.getFeatures().indexOf(state.selected) + 1 }));
+    else if (state.tool === 'rect') addRect(c);
+    else if (state.tool === 'point') addPoint(c);
+    else enterKey(false);
+  });
+}
+
+async function start() {
+  if (!token) return gone();
+  const [svc, feats] = await Promise.all([api.service(config.service), api.getFeatures()]);
+  if (!feats.ok && (feats.status === 404 || feats.status === 410)) return gone();
+  if (!svc.ok) {
+    $('status').textContent = t('check_failed', { msg: svc.message });
+    return;
+  }
+  const service = svc.body;
+  const lang = config.locale === 'en' ? 'en' : 'de';
+  state.service = service;
+  state.tools = toolsFor(service);
+  state.maxCount = service.geometry?.max_count || 99;
+  state.limits = limitsFor(service);
+  state.size.w = Math.min(state.limits.wmax, Math.max(state.limits.wmin, 2));
+  state.size.l = Math.min(state.limits.lmax, Math.max(state.limits.lmin, service.id === 'skip-container' ? 3.5 : 2));
+  $('title').textContent = service.title?.[lang] || t('app_title');
+  document.title = `${$('title').textContent} – geoEDITOR`;
+  $('service-hint').textContent = service.description?.[lang] || '';
+
+  overlays = overlayLayers(service);
+  for (const l of Object.values(overlays)) map.addLayer(l);
+  map.addLayer(drawLayer);
+  map.addLayer(problemLayer);
+  map.addLayer(sketchLayer);
+  map.addInteraction(translate);
+  map.addInteraction(modify);
+  fillLegend($('legend'), service);
+  buildToolChoice();
+  wireUi();
+  setTool(state.tools[0]);
+
+  if (feats.ok) fromFeatureCollection(feats.body);
+  state.savedSnapshot = snapshot();
+  await centreMap(drawSource.getFeatures().length ? drawSource.getExtent() : null);
+  syncSizeFields();
+  renderMeasures();
+  await validateNow();
+
+  embedding = startEmbedding({
+    origins: config.origins,
+    handlers: {
+      finishGeoEditing: async () => ({ action: 'finishGeoEditing_response', value: await finish() }),
+      printGeoEditing: async () => ({ action: 'printGeoEditing_response', value: await printUrl() }),
+    },
+  });
+  // For the browser tests: where a place is on screen, and that start-up ended.
+  window.geoeditor = {
+    pixelOf: (lon, lat) => map.getPixelFromCoordinate(fromLonLat([lon, lat])),
+    map,
+  };
+  document.body.dataset.ready = '1';
+}
+
+start();
