@@ -119,7 +119,7 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     ge_client client;
     ge_draft d;
     json_t *body = NULL, *v, *doc;
-    const ge_service *svc;
+    const ge_service *svc = NULL;
     const char *reference, *pstart, *pend;
     char token[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], base[256], *url = NULL;
     ge_crs crs;
@@ -407,7 +407,7 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     ge_draft d;
     ge_submit_parts parts = {0};
     json_t *body = NULL, *report = NULL, *applicant;
-    const char *key, *reference, *pstart, *pend;
+    const char *key = NULL, *reference = NULL, *pstart = NULL, *pend = NULL;
     char *canon = NULL, *applicant_text = NULL, *report_text = NULL;
     char request_hash[GE_TOKEN_HASH_LEN], content_hash[GE_TOKEN_HASH_LEN], case_id[40], actor[48];
     bool same = false;

@@ -50,8 +50,10 @@ static const char *pathf(const char *fmt, const char *a)
 {
     static char buf[4][512];
     static int i;
+    char tmp[512]; /* a may be an earlier result: never write over it while reading it */
     i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s%s", fmt, a);
+    snprintf(tmp, sizeof tmp, "%s%s", fmt, a);
+    memcpy(buf[i], tmp, sizeof tmp);
     return buf[i];
 }
 

@@ -41,6 +41,7 @@ static char *slurp(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     long n;
+    *len = 0;
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     n = ftell(f);
