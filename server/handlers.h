@@ -53,6 +53,13 @@ int ge_handlers_drafts_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 int ge_handlers_cases_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* MapLibre styles: /styles, /styles/{id} (handlers_styles.c) */
+int ge_handlers_styles_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
+/* Static map PNGs: /v1/cases/{id}/map.png, /v1/drafts/{id}/map.png,
+ * /v1/edit/{token}/map.png (handlers_staticmap.c) */
+int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* The applicant's editor page: GET /edit/{token} (handlers_editor.c) */
 int ge_handlers_editor_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 

@@ -57,6 +57,8 @@ static const struct {
     {"drafts", ge_handlers_drafts_routes},
     {"cases", ge_handlers_cases_routes},
     {"edit", ge_handlers_edit_routes},
+    {"styles", ge_handlers_styles_routes},
+    {"staticmap", ge_handlers_staticmap_routes},
     {"editor", ge_handlers_editor_routes},
 };
 

@@ -1,0 +1,414 @@
+/*
+ * handlers_staticmap.c - map images (PNG) of drawn features, rendered on the
+ * server (geo/staticmap.h) for the PDF receipt and the editor's print:
+ *
+ *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key)
+ *   GET /v1/drafts/{id}/map.png   a draft of the form server (Bearer API key)
+ *   GET /v1/edit/{token}/map.png  the applicant's open draft (capability
+ *                                 token), for the Munimap printGeoEditing
+ *
+ * Query: width and height in pixels (default 800 x 600), dpi (default 96;
+ * an A4 receipt at 150 DPI is 1240 x 1754). Each is checked and a bad one
+ * answers 400 naming it; so does any other parameter.
+ *
+ * Each feature is drawn in the services style with its service and its
+ * validation state (valid, warning, error): a case's from the report stored
+ * at submission, a draft's from validating it now. A violation that names no
+ * feature (too many features, the period) marks every feature. The legend
+ * says which service and state each symbol stands for, in the request's
+ * language. X-Map-Bbox and X-Map-Crs say where the image lies (minx, miny,
+ * maxx, maxy of its frame in the store CRS).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../geo/geos_ctx.h"
+#include "../geo/mapstyle.h"
+#include "../geo/service.h"
+#include "../geo/staticmap.h"
+#include "../geo/token.h"
+#include "forms_common.h"
+#include "handlers.h"
+#include "styles_dir.h"
+
+#define GE_SM_DEFAULT_WIDTH  800
+#define GE_SM_DEFAULT_HEIGHT 600
+#define GE_SM_DEFAULT_DPI    96
+
+typedef struct ge_sm_mod {
+    ge_mapstyles styles;
+    const json_t *order[3]; /* basemap, overlays, services - those that exist */
+    size_t norder;
+} ge_sm_mod;
+
+typedef struct ge_sm_params {
+    long width, height, dpi;
+} ge_sm_params;
+
+static int ge_sm_params_read(ge_req *req, ge_resp *resp, ge_sm_params *p)
+{
+    static const char *const known[] = {"width", "height", "dpi", NULL};
+    ge_err err;
+    int rc;
+
+    for (size_t i = 0; i < ge_req_query_count(req); i++) {
+        const ge_query_arg *a = ge_req_query_at(req, i);
+        bool ok = false;
+        for (size_t k = 0; known[k]; k++)
+            ok = ok || strcmp(a->name, known[k]) == 0;
+        if (!ok) {
+            json_t *pr = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "Unknown query parameter '%.64s'; known are width, height and dpi.",
+                      "Unbekannter Parameter '%.64s'; bekannt sind width, height und dpi."),
+                a->name);
+            if (pr) json_object_set_new(pr, "parameter", json_string(a->name));
+            return GE_EINVAL;
+        }
+    }
+    p->width = GE_SM_DEFAULT_WIDTH;
+    p->height = GE_SM_DEFAULT_HEIGHT;
+    p->dpi = GE_SM_DEFAULT_DPI;
+    rc = ge_req_parse_long(req, resp, "width", ge_req_query(req, "width"), GE_STATICMAP_MIN_SIDE,
+                           GE_STATICMAP_MAX_SIDE, &p->width);
+    if (rc == GE_EINVAL) return rc;
+    rc = ge_req_parse_long(req, resp, "height", ge_req_query(req, "height"), GE_STATICMAP_MIN_SIDE,
+                           GE_STATICMAP_MAX_SIDE, &p->height);
+    if (rc == GE_EINVAL) return rc;
+    rc = ge_req_parse_long(req, resp, "dpi", ge_req_query(req, "dpi"), GE_STATICMAP_MIN_DPI,
+                           GE_STATICMAP_MAX_DPI, &p->dpi);
+    if (rc == GE_EINVAL) return rc;
+    if (ge_staticmap_check((int)p->width, (int)p->height, (double)p->dpi, &err) < 0) {
+        json_t *pr = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "The image is %ld x %ld = %ld pixels; at most %ld are made (an A4 page at "
+                  "300 DPI).",
+                  "Das Bild hätte %ld x %ld = %ld Pixel; höchstens %ld werden erzeugt (eine "
+                  "A4-Seite mit 300 DPI)."),
+            p->width, p->height, p->width * p->height, GE_STATICMAP_MAX_PIXELS);
+        if (pr) {
+            json_object_set_new(pr, "parameter", json_string("height"));
+            json_object_set_new(pr, "limit", json_integer(GE_STATICMAP_MAX_PIXELS));
+        }
+        return GE_EINVAL;
+    }
+    return GE_OK;
+}
+
+/* "error" > "warning" > "valid" per feature, from a report's violations. */
+static void ge_sm_states(const char *report_text, const json_t *report_doc, size_t n,
+                         const char **states)
+{
+    json_t *report = report_doc ? json_incref((json_t *)report_doc)
+                                : (report_text ? json_loads(report_text, 0, NULL) : NULL);
+    size_t i;
+    json_t *v;
+
+    for (i = 0; i < n; i++)
+        states[i] = "valid";
+    json_array_foreach(json_object_get(report, "violations"), i, v)
+    {
+        const char *sev = json_string_value(json_object_get(v, "severity"));
+        const json_t *f = json_object_get(v, "feature");
+        bool error = sev && strcmp(sev, "error") == 0;
+        if (!sev) continue;
+        for (size_t k = 0; k < n; k++) {
+            if (json_is_integer(f) && (size_t)json_integer_value(f) != k) continue;
+            if (error)
+                states[k] = "error";
+            else if (strcmp(states[k], "valid") == 0)
+                states[k] = "warning";
+        }
+    }
+    json_decref(report);
+}
+
+static const char *ge_sm_state_label(const ge_req *req, const char *state)
+{
+    if (strcmp(state, "error") == 0) return GE_TR(req, "not acceptable", "nicht zulässig");
+    if (strcmp(state, "warning") == 0) return GE_TR(req, "with remarks", "mit Hinweisen");
+    return GE_TR(req, "acceptable", "zulässig");
+}
+
+static const char *ge_sm_legend_type(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    switch (GEOSGeomTypeId_r(h, g)) {
+    case GEOS_POINT:
+    case GEOS_MULTIPOINT:
+        return "Point";
+    case GEOS_LINESTRING:
+    case GEOS_MULTILINESTRING:
+        return "LineString";
+    default:
+        return "Polygon";
+    }
+}
+
+/* Renders features (store CRS) of a service with their states into resp. */
+static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const char *service,
+                         const ge_features *fs, const char *const *states, const ge_sm_params *p)
+{
+    static const struct {
+        const char *source, *type, *en, *de;
+    } refs[] = {
+        {"street_space", "Polygon", "Public street space", "Öffentlicher Straßenraum"},
+        {"cycleways", "LineString", "Cycleway or cycle lane", "Radweg oder Radfahrstreifen"},
+        {"hydrants", "Point", "Fire hydrant", "Hydrant"},
+        {"trees", "Point", "Tree", "Baum"},
+        {"boundary", "LineString", "Municipal boundary", "Gemeindegrenze"},
+    };
+    GEOSContextHandle_t h = ge_geos_ctx();
+    const ge_service *svc = ge_services_find(req->ctx->services, service);
+    const char *title =
+        svc ? (ge_req_lang(req) == GE_LANG_DE ? svc->title.de : svc->title.en) : service;
+    size_t nf = fs->n, nleg = 0;
+    ge_staticmap_feature *feats = calloc(nf ? nf : 1, sizeof *feats);
+    json_t **props = calloc(nf ? nf : 1, sizeof *props);
+    ge_staticmap_legend *leg = calloc(nf + 5, sizeof *leg);
+    char(*labels)[200] = calloc(nf ? nf : 1, sizeof *labels);
+    ge_staticmap_opts o;
+    ge_staticmap_result r;
+    ge_err err;
+    int rc = GE_OK;
+
+    if (!feats || !props || !leg || !labels) {
+        rc = ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
+        goto err;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const char *type = ge_sm_legend_type(h, fs->items[i].geom);
+        bool seen = false;
+        props[i] = json_pack("{s:s, s:s}", "service", service, "state", states[i]);
+        feats[i].geom = fs->items[i].geom;
+        feats[i].props = props[i];
+        for (size_t k = 0; k < nleg; k++)
+            seen = seen || (json_equal(props[i], (json_t *)leg[k].props) &&
+                            strcmp(leg[k].geometry_type, type) == 0);
+        if (seen) continue;
+        snprintf(labels[nleg], sizeof labels[nleg], "%s: %s", title ? title : service,
+                 ge_sm_state_label(req, states[i]));
+        leg[nleg] = (ge_staticmap_legend){"features", type, props[i], labels[nleg]};
+        nleg++;
+    }
+    for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++)
+        leg[nleg++] = (ge_staticmap_legend){refs[k].source, refs[k].type, NULL,
+                                            GE_TR(req, refs[k].en, refs[k].de)};
+    if (nf == 0) {
+        ge_resp_problem(resp, req, 409,
+                        GE_TR(req, "Nothing is drawn yet, so there is no map to show.",
+                              "Es ist noch nichts gezeichnet, daher gibt es keine Karte."));
+        rc = GE_ECONFLICT;
+        goto done;
+    }
+    memset(&o, 0, sizeof o);
+    o.width = (int)p->width;
+    o.height = (int)p->height;
+    o.dpi = (double)p->dpi;
+    o.store = req->ctx->store;
+    o.srid = ge_store_srid(req->ctx->store);
+    o.styles = mod->order;
+    o.nstyles = mod->norder;
+    o.features_source = "features";
+    o.features = feats;
+    o.nfeatures = nf;
+    o.legend = leg;
+    o.nlegend = nleg;
+    rc = ge_staticmap_render(&o, &r, &err);
+    if (rc < 0) goto err;
+    rc = ge_resp_take(resp, 200, "image/png", (char *)r.png, r.png_len);
+    if (rc == GE_OK) {
+        /* Where the image lies, for a client that places it (a world file's
+         * content) - and for tests that look at a feature's pixels. */
+        char bbox[160], crs[80];
+        snprintf(bbox, sizeof bbox, "%.3f,%.3f,%.3f,%.3f", r.extent[0], r.extent[1], r.extent[2],
+                 r.extent[3]);
+        snprintf(crs, sizeof crs, "http://www.opengis.net/def/crs/EPSG/0/%d", o.srid);
+        ge_resp_header(resp, "X-Map-Bbox", bbox);
+        ge_resp_header(resp, "X-Map-Crs", crs);
+        ge_resp_etag_body(resp);
+        ge_resp_cache(resp, "private, no-cache");
+    }
+    goto done;
+err:
+    rc = ge_resp_error(resp, req, &err);
+done:
+    for (size_t i = 0; props && i < nf; i++)
+        json_decref(props[i]);
+    free(props);
+    free(feats);
+    free(leg);
+    free(labels);
+    return rc;
+}
+
+static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    const char *id = ge_req_param(req, "id");
+    ge_client client;
+    ge_case c;
+    ge_features fs = {0};
+    ge_sm_params p;
+    const char **states = NULL;
+    ge_err err;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_sm_params_read(req, resp, &p);
+    if (rc < 0) goto done;
+    rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
+                 strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
+             ? ge_store_case_get(req->ctx->store, id, &c, &err)
+             : ge_err_set(&err, GE_ENOENT, "no such case");
+    if (rc == GE_OK && c.client_id != client.id) rc = GE_ENOENT;
+    if (rc == GE_ENOENT) {
+        json_t *pr = ge_resp_problem(resp, req, 404,
+                                     GE_TR(req, "There is no case '%.40s' of this client.",
+                                           "Es gibt keinen Fall '%.40s' dieses Clients."),
+                                     id ? id : "");
+        if (pr) json_object_set_new(pr, "parameter", json_string("id"));
+        goto done;
+    }
+    if (rc == GE_OK) rc = ge_forms_case_features(req, h, c.id, &fs, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto done;
+    }
+    states = calloc(fs.n ? fs.n : 1, sizeof *states);
+    if (!states) {
+        ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto done;
+    }
+    ge_sm_states(c.report, NULL, fs.n, states);
+    rc = ge_sm_respond(req, resp, ud, c.service, &fs, states, &p);
+done:
+    free(states);
+    ge_features_free(h, &fs);
+    ge_case_clear(&c);
+    ge_client_clear(&client);
+    return rc;
+}
+
+/* A draft's features with their states from validating them now. */
+static int ge_sm_draft_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_draft *d,
+                           const ge_sm_params *p)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_features fs = {0};
+    ge_crs store = ge_forms_store_crs(req);
+    json_t *report = NULL;
+    const char **states = NULL;
+    ge_err err;
+    int rc = d->features ? ge_forms_features_parse(req, h, d->features, &fs, &err) : GE_OK;
+
+    if (rc == GE_OK && fs.n)
+        rc = ge_forms_validate(req, d->id, d->service, d->features, d->period_start, d->period_end,
+                               &store, &report, &err);
+    if (rc == GE_OK && !(states = calloc(fs.n ? fs.n : 1, sizeof *states)))
+        rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+    } else {
+        ge_sm_states(NULL, report, fs.n, states);
+        rc = ge_sm_respond(req, resp, mod, d->service, &fs, states, p);
+    }
+    free(states);
+    json_decref(report);
+    ge_features_free(h, &fs);
+    return rc;
+}
+
+static int ge_sm_draft(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_client client;
+    ge_draft d;
+    ge_sm_params p;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_sm_params_read(req, resp, &p);
+    if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
+    if (rc == GE_OK) rc = ge_sm_draft_map(req, resp, ud, &d, &p);
+    ge_draft_clear(&d);
+    ge_client_clear(&client);
+    return rc;
+}
+
+/* The applicant's draft: 404 for a token that opens none, 410 when it
+ * expired or was submitted (as every /v1/edit/{token} route answers). */
+static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
+{
+    const char *token = ge_req_param(req, "token");
+    char hash[GE_TOKEN_HASH_LEN], now[32];
+    ge_draft d;
+    ge_sm_params p;
+    ge_err err;
+    int rc = ge_sm_params_read(req, resp, &p);
+
+    memset(&d, 0, sizeof d);
+    if (rc < 0) return rc;
+    ge_token_hash(token ? token : "", hash);
+    rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, &d, &err)
+                                   : ge_err_set(&err, GE_ENOENT, "no such draft");
+    if (rc == GE_ENOENT) {
+        ge_resp_problem(
+            resp, req, 404,
+            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
+        return GE_ENOENT;
+    }
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    ge_forms_utc_in(0, now);
+    if (d.submitted_at[0] || strcmp(d.expires_at, now) <= 0) {
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req, "This editing link is no longer open.",
+                              "Dieser Bearbeitungslink ist nicht mehr offen."));
+        rc = GE_EGONE;
+    } else {
+        rc = ge_sm_draft_map(req, resp, ud, &d, &p);
+    }
+    ge_draft_clear(&d);
+    return rc;
+}
+
+static void ge_sm_stop(void *ud)
+{
+    ge_sm_mod *mod = ud;
+    ge_mapstyles_free(&mod->styles);
+    free(mod);
+}
+
+int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    static const char *const order[] = {"basemap", "overlays", "services"};
+    char dir[4200];
+    ge_sm_mod *mod = calloc(1, sizeof *mod);
+    int rc;
+
+    if (!mod) return ge_err_set(err, GE_ENOMEM, "static map: out of memory");
+    ge_styles_dir(ctx->cfg, dir, sizeof dir);
+    rc = ge_mapstyles_load_dir(dir, &mod->styles, err);
+    if (rc < 0) {
+        free(mod);
+        return rc;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        const ge_mapstyle *st = ge_mapstyles_find(&mod->styles, order[i]);
+        if (st) mod->order[mod->norder++] = st->doc;
+    }
+    rc = ge_ctx_on_stop(ctx, ge_sm_stop, mod);
+    if (rc < 0) {
+        ge_sm_stop(mod);
+        return ge_err_set(err, rc, "static map: cannot register the stop hook");
+    }
+    rc = ge_router_add(r, "GET", "/v1/cases/{id}/map.png", ge_sm_case, mod, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/drafts/{id}/map.png", ge_sm_draft, mod, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/edit/{token}/map.png", ge_sm_edit, mod, err);
+    return rc;
+}

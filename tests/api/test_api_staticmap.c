@@ -1,0 +1,400 @@
+/*
+ * test_api_staticmap.c - map images of cases and drafts through the real
+ * server on the shared OSM extract (imported by the real "geoeditor
+ * import"): a skip container placed where the rules find nothing wrong is
+ * submitted as a case; its map.png has the requested size, and the pixels
+ * of its outline carry the colour styles/services.json gives a valid
+ * feature. A draft at the same place and time conflicts with that case, so
+ * its map (by API key and by the applicant's token) shows the warning
+ * colour. An A4 receipt at 150 DPI is written for visual review. Every bad
+ * input answers a problem naming what was wrong.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cairo.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crs.h"
+#include "geos_ctx.h"
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_run.h"
+#include "ts_server.h"
+
+#define CRS_URI "http://www.opengis.net/def/crs/EPSG/0/25832"
+
+static ts_server srv;
+static bool have_data;
+static char dir[4096], db[4096 + 32];
+static char key_a[160], key_b[160];
+static char case_id[64], fc[1024];
+static double skip_ring[10]; /* the case's polygon, store CRS */
+
+static const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *pathf(const char *fmt, ...)
+{
+    static char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return ts_server_url(&srv, buf);
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* A 4 x 2 m skip 0.3 m beside a road segment of at least 12 m, in the store
+ * CRS, as a FeatureCollection. */
+static void make_skip(const double *a, const double *b, double *ring, char *out, size_t n)
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy), ux = dx / len, uy = dy / len;
+    const double uv[4][2] = {{3, 0.3}, {7, 0.3}, {7, 2.3}, {3, 2.3}};
+    for (int i = 0; i < 4; i++) {
+        ring[2 * i] = a[0] + uv[i][0] * ux - uv[i][1] * uy;
+        ring[2 * i + 1] = a[1] + uv[i][0] * uy + uv[i][1] * ux;
+    }
+    ring[8] = ring[0];
+    ring[9] = ring[1];
+    snprintf(out, n,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+             "{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.3f,%.3f],[%.3f,%.3f],"
+             "[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}]}",
+             ring[0], ring[1], ring[2], ring[3], ring[4], ring[5], ring[6], ring[7], ring[8],
+             ring[9]);
+}
+
+static bool valid_here(const char *features)
+{
+    char body[2048];
+    ts_http_resp r;
+    json_t *doc;
+    bool ok;
+    snprintf(body, sizeof body, "{\"service\":\"skip-container\",\"period\":%s,\"features\":%s}",
+             ts_forms_period(), features);
+    ts_forms_call("POST", pathf("/v1/validate?crs=%s", CRS_URI), NULL, NULL, body, &r);
+    doc = ts_forms_json(&r);
+    ok = r.status == 200 && json_is_true(json_object_get(doc, "valid")) &&
+         json_array_size(json_object_get(doc, "violations")) == 0;
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    return ok;
+}
+
+/* Walks the roads until a skip beside one is valid; submits it as a case. */
+static int make_case(void)
+{
+    ts_http_resp r;
+    json_t *doc, *feats, *f;
+    size_t i;
+    char body[2048], draft[160];
+    bool found = false;
+
+    ts_http_get(pathf("/collections/roads/items?limit=1000&crs=%s", CRS_URI), &r);
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    feats = json_object_get(doc, "features");
+    json_array_foreach(feats, i, f)
+    {
+        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
+        if (found) break;
+        for (size_t k = 0; !found && k + 1 < json_array_size(c) && i % 3 == 0; k++) {
+            double a[2] = {json_number_value(json_array_get(json_array_get(c, k), 0)),
+                           json_number_value(json_array_get(json_array_get(c, k), 1))};
+            double b[2] = {json_number_value(json_array_get(json_array_get(c, k + 1), 0)),
+                           json_number_value(json_array_get(json_array_get(c, k + 1), 1))};
+            if (hypot(b[0] - a[0], b[1] - a[1]) < 12) continue;
+            make_skip(a, b, skip_ring, fc, sizeof fc);
+            found = valid_here(fc);
+        }
+    }
+    json_decref(doc);
+    if (!found) {
+        fprintf(stderr, "no valid skip placement along the roads\n");
+        return -1;
+    }
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"reference\":\"MAP-1\",\"period\":%s,"
+             "\"features\":%s}",
+             ts_forms_period(), fc);
+    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
+    doc = ts_forms_json(&r);
+    snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", draft), key_a, "map-1",
+                  "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
+    doc = ts_forms_json(&r);
+    snprintf(case_id, sizeof case_id, "%s",
+             or_empty(json_string_value(json_object_get(doc, "case_id"))));
+    json_decref(doc);
+    if (r.status != 201) fprintf(stderr, "submit: %ld %s\n", r.status, r.body);
+    ts_http_resp_free(&r);
+    return case_id[0] ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    const char *osm = ts_shared_osm();
+    ts_run_result r;
+    (void)state;
+    if (!osm) return 0;
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_staticmap_data"));
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
+    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
+        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err);
+        ts_run_free(&r);
+        return -1;
+    }
+    ts_run_free(&r);
+    if (ts_forms_client_add(db, "portal-a", key_a) != 0 ||
+        ts_forms_client_add(db, "portal-b", key_b) != 0)
+        return -1;
+    ts_server_opts o = {.db = db};
+    if (ts_server_start(&srv, "api_staticmap", &o) != 0) return -1;
+    if (make_case() != 0) return -1;
+    have_data = true;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_geos_thread_cleanup();
+    ge_crs_thread_cleanup();
+    if (have_data) ts_server_stop(&srv);
+    return 0;
+}
+
+#define NEED_DATA()                                                                                \
+    do {                                                                                           \
+        if (!have_data) {                                                                          \
+            print_message("SKIP: the shared OSM extract is absent\n");                             \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* The colour styles/services.json's features-line gives a state. */
+static uint32_t state_colour(const char *st)
+{
+    char path[4200];
+    json_t *doc, *layer;
+    size_t i;
+    uint32_t out = 0;
+    snprintf(path, sizeof path, "%s/styles/services.json", ts_env("GE_SOURCE_DIR"));
+    doc = json_load_file(path, 0, NULL);
+    assert_non_null(doc);
+    json_array_foreach(json_object_get(doc, "layers"), i, layer)
+    {
+        json_t *m;
+        if (strcmp(json_string_value(json_object_get(layer, "id")), "features-line") != 0) continue;
+        m = json_object_get(json_object_get(layer, "paint"), "line-color");
+        for (size_t k = 2; k + 1 < json_array_size(m); k += 2)
+            if (strcmp(json_string_value(json_array_get(m, k)), st) == 0)
+                out = (uint32_t)strtoul(json_string_value(json_array_get(m, k + 1)) + 1, NULL, 16);
+    }
+    json_decref(doc);
+    assert_true(out != 0);
+    return out;
+}
+
+typedef struct png_reader {
+    const unsigned char *data;
+    size_t len, pos;
+} png_reader;
+
+static cairo_status_t png_read(void *ud, unsigned char *out, unsigned int n)
+{
+    png_reader *r = ud;
+    if (r->pos + n > r->len) return CAIRO_STATUS_READ_ERROR;
+    memcpy(out, r->data + r->pos, n);
+    r->pos += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Decodes a map.png answer and checks that the middle of each edge of the
+ * skip has colour want (within 2 per channel). */
+static void check_map(const ts_http_resp *r, int width, int height, uint32_t want)
+{
+    png_reader pr = {(const unsigned char *)r->body, r->body_len, 0};
+    cairo_surface_t *img;
+    const char *bbox_h = ts_http_header(r, "X-Map-Bbox");
+    double bb[4];
+
+    assert_int_equal(r->status, 200);
+    assert_string_equal(ts_http_header(r, "Content-Type"), "image/png");
+    assert_string_equal(ts_http_header(r, "X-Map-Crs"), CRS_URI);
+    assert_non_null(bbox_h);
+    assert_int_equal(sscanf(bbox_h, "%lf,%lf,%lf,%lf", &bb[0], &bb[1], &bb[2], &bb[3]), 4);
+    img = cairo_image_surface_create_from_png_stream(png_read, &pr);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_image_surface_get_width(img), width);
+    assert_int_equal(cairo_image_surface_get_height(img), height);
+    for (int e = 0; e < 4; e++) {
+        double x = (skip_ring[2 * e] + skip_ring[2 * e + 2]) / 2;
+        double y = (skip_ring[2 * e + 1] + skip_ring[2 * e + 3]) / 2;
+        int px = (int)((x - bb[0]) / (bb[2] - bb[0]) * width);
+        int py = (int)((bb[3] - y) / (bb[3] - bb[1]) * height);
+        const unsigned char *row =
+            cairo_image_surface_get_data(img) + py * cairo_image_surface_get_stride(img);
+        uint32_t got = ((const uint32_t *)row)[px] & 0xffffff;
+        for (int sh = 0; sh <= 16; sh += 8)
+            if (abs((int)((got >> sh) & 0xff) - (int)((want >> sh) & 0xff)) > 2)
+                fail_msg("edge %d at pixel %d,%d: #%06x, expected #%06x", e, px, py, got, want);
+    }
+    cairo_surface_destroy(img);
+}
+
+static void test_case_map(void **state)
+{
+    ts_http_resp r;
+    char inm[160], path[4200];
+    FILE *f;
+    (void)state;
+    NEED_DATA();
+
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png", case_id), key_a, NULL, NULL, &r);
+    check_map(&r, 800, 600, state_colour("valid"));
+    snprintf(inm, sizeof inm, "If-None-Match: %s", ts_http_header(&r, "ETag"));
+    ts_http_resp_free(&r);
+    {
+        char auth[256];
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+        const char *hdrs[] = {auth, inm, NULL};
+        ts_http_req q = {.url = pathf("/v1/cases/%s/map.png", case_id), .headers = hdrs};
+        ts_http(&q, &r);
+        assert_int_equal(r.status, 304);
+        ts_http_resp_free(&r);
+    }
+
+    /* the A4 receipt at 150 DPI, kept for a look */
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=1240&height=1754&dpi=150", case_id),
+                  key_a, NULL, NULL, &r);
+    check_map(&r, 1240, 1754, state_colour("valid"));
+    snprintf(path, sizeof path, "%s/staticmap-case.png", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(r.body, 1, r.body_len, f);
+    fclose(f);
+    print_message("the A4 map of the case: %s\n", path);
+    ts_http_resp_free(&r);
+}
+
+static void test_draft_maps(void **state)
+{
+    ts_http_resp r;
+    char body[2048], id[160], token[160];
+    (void)state;
+    NEED_DATA();
+
+    /* the same place and period as the case: the conflict rule warns */
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"reference\":\"MAP-2\",\"period\":%s,"
+             "\"features\":%s}",
+             ts_forms_period(), fc);
+    {
+        char url[256];
+        snprintf(url, sizeof url, "/v1/drafts?crs=%s", CRS_URI);
+        ts_forms_call("POST", ts_server_url(&srv, url), key_a, NULL, body, &r);
+        assert_int_equal(r.status, 201);
+        json_t *doc = ts_forms_json(&r);
+        const char *u = json_string_value(json_object_get(doc, "editor_url"));
+        snprintf(id, sizeof id, "%s", json_string_value(json_object_get(doc, "id")));
+        snprintf(token, sizeof token, "%s", strstr(u, "/edit/") + 6);
+        json_decref(doc);
+        ts_http_resp_free(&r);
+    }
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png?width=640&height=480", id), key_a, NULL, NULL,
+                  &r);
+    check_map(&r, 640, 480, state_colour("warning"));
+    ts_http_resp_free(&r);
+    ts_forms_call("GET", pathf("/v1/edit/%s/map.png?width=500&height=400&dpi=120", token), NULL,
+                  NULL, NULL, &r);
+    check_map(&r, 500, 400, state_colour("warning"));
+    ts_http_resp_free(&r);
+    /* another client does not see the draft */
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), key_b, NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    ts_http_resp_free(&r);
+
+    /* an empty draft has no map */
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"reference\":\"MAP-3\",\"period\":%s}",
+             ts_forms_period());
+    assert_int_equal(ts_forms_draft(&srv, key_a, body, id, token), 201);
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), key_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 409);
+    assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
+    assert_non_null(strstr(r.body, "Nothing is drawn"));
+    ts_http_resp_free(&r);
+}
+
+/* A problem with status and, when not NULL, the parameter it names. */
+static void expect_problem(const char *path_query, const char *key, long status,
+                           const char *parameter, const char *needle)
+{
+    ts_http_resp r;
+    json_t *doc;
+    ts_forms_call("GET", ts_server_url(&srv, path_query), key, NULL, NULL, &r);
+    if (r.status != status)
+        fail_msg("%s: %ld, expected %ld: %s", path_query, r.status, status, r.body);
+    assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
+    doc = ts_forms_json(&r);
+    assert_non_null(doc);
+    if (parameter)
+        assert_string_equal(json_string_value(json_object_get(doc, "parameter")), parameter);
+    if (needle && !strstr(json_string_value(json_object_get(doc, "detail")), needle))
+        fail_msg("%s: detail '%s' lacks '%s'", path_query,
+                 json_string_value(json_object_get(doc, "detail")), needle);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
+static void test_bad_input(void **state)
+{
+    char p[512];
+    (void)state;
+    NEED_DATA();
+
+#define CASE_Q(q) (snprintf(p, sizeof p, "/v1/cases/%s/map.png%s", case_id, q), p)
+    expect_problem(CASE_Q("?width=5000"), key_a, 400, "width", "4096");
+    expect_problem(CASE_Q("?width=63"), key_a, 400, "width", "64");
+    expect_problem(CASE_Q("?width=abc"), key_a, 400, "width", NULL);
+    expect_problem(CASE_Q("?height=-5"), key_a, 400, "height", NULL);
+    expect_problem(CASE_Q("?dpi=50"), key_a, 400, "dpi", "300");
+    expect_problem(CASE_Q("?dpi=301"), key_a, 400, "dpi", "72");
+    expect_problem(CASE_Q("?width=4096&height=4096"), key_a, 400, "height", "8699840");
+    expect_problem(CASE_Q("?size=big"), key_a, 400, "size", "width, height");
+    expect_problem(CASE_Q(""), key_b, 404, "id", NULL); /* another client's case */
+    expect_problem(CASE_Q(""), NULL, 401, NULL, NULL);
+    expect_problem("/v1/cases/0123456789abcdef0123456789abcdef/map.png", key_a, 404, "id",
+                   "0123456789abcdef");
+    expect_problem("/v1/cases/not-a-case/map.png", key_a, 404, "id", NULL);
+    expect_problem("/v1/drafts/0123456789abcdef0123456789abcdef/map.png", key_a, 404, "id", NULL);
+    expect_problem("/v1/edit/get_not-a-real-token-at-all-0000000000000/map.png", NULL, 404, NULL,
+                   NULL);
+    expect_problem("/v1/edit/x/map.png?dpi=1000", NULL, 400, "dpi", NULL);
+#undef CASE_Q
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case_map),
+        cmocka_unit_test(test_draft_maps),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
