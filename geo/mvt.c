@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Geometries with at most this many vertices are not simplified. */
+#define GE_MVT_SIMPLIFY_MIN 16
+
 /* ---- a growable byte buffer with protobuf writers ------------------------ */
 
 typedef struct ge_mvt_buf {
@@ -531,7 +534,12 @@ static GEOSGeometry *ge_mvt_prepare(ge_mvt_tile *t, GEOSContextHandle_t h, const
          * a correct (only larger) answer. */
         if (!c) c = GEOSGeom_clone_r(h, g);
     }
-    if (!c || t->simplify <= 0 || GEOSisEmpty_r(h, c)) return c;
+    /* Few vertices: quantisation and the dropping of repeated points do all
+     * a pixel tolerance could; the simplifiers' set-up would cost more than
+     * the whole rest of the feature. */
+    if (!c || t->simplify <= 0 || GEOSisEmpty_r(h, c) ||
+        GEOSGetNumCoordinates_r(h, c) <= GE_MVT_SIMPLIFY_MIN)
+        return c;
     s = dim == 2 ? GEOSTopologyPreserveSimplify_r(h, c, t->simplify)
                  : GEOSSimplify_r(h, c, t->simplify);
     if (!s) return c;

@@ -61,6 +61,8 @@
  * how many layers' versions are remembered. */
 #define GE_TILES_VERSION_TTL 1.0
 #define GE_TILES_VERSIONS    64
+/* Smaller tiles go out plain: gzip would save a few bytes at best. */
+#define GE_TILES_GZIP_MIN 256
 /* The encoder's output format: bump when it changes what it writes. */
 #define GE_TILES_ENCODER "m1"
 
@@ -262,6 +264,36 @@ static int ge_tiles_send(ge_resp *resp, ge_tile_blob *b, const char *opaque,
 
 /* ---- dynamic tiles of the reference layers --------------------------------- */
 
+/*
+ * Puts a rendered tile (in blob->data) into the cache. The gzip form is made
+ * only for a client that accepts it, once per tile, and kept beside the plain
+ * one: deflate's set-up alone costs as much as encoding a small tile, and
+ * clients that do not want gzip (GDAL, benchmarks, some proxies) should not
+ * pay for it. blob then holds what to send.
+ */
+static void ge_tiles_keep(ge_tiles_mod *mod, const char *key, int64_t version, bool want_gz,
+                          ge_tile_blob *blob)
+{
+    unsigned char *gz = NULL;
+    size_t gz_len = 0;
+
+    if (want_gz && blob->len >= GE_TILES_GZIP_MIN &&
+        ge_gzip_compress(blob->data, blob->len, &gz, &gz_len, NULL) == GE_OK &&
+        gz_len >= blob->len) {
+        free(gz); /* incompressible: the plain tile is all we keep */
+        gz = NULL;
+        gz_len = 0;
+    }
+    ge_tile_cache_put(mod->cache, key, version, blob->data, blob->len, gz, gz_len);
+    if (gz) {
+        free(blob->data);
+        blob->data = NULL;
+        blob->len = 0;
+        blob->gz = gz;
+        blob->gz_len = gz_len;
+    }
+}
+
 static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_tiles_mod *mod = ud;
@@ -290,8 +322,6 @@ static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
     if (!ge_tile_cache_get(mod->cache, key, version, want_gz, &blob)) {
         ge_tilegen_layer layer = {.source = id, .name = id};
         ge_tilegen_result r;
-        unsigned char *gz = NULL;
-        size_t gz_len = 0;
 
         rc = ge_tilegen_render(req->ctx->store, &t, &layer, 1, &r, &err);
         if (rc == GE_ENOENT) return ge_tiles_unknown(req, resp, "collectionId", id);
@@ -300,23 +330,12 @@ static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
         version = r.version;
         snprintf(opaque, sizeof opaque, "%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id,
                  (long long)version, t.z, t.x, t.y);
-        if (r.len && ge_gzip_compress(r.data, r.len, &gz, &gz_len, NULL) == GE_OK &&
-            gz_len >= r.len) {
-            free(gz); /* incompressible: the plain tile is all we keep */
-            gz = NULL;
-            gz_len = 0;
-        }
-        ge_tile_cache_put(mod->cache, key, version, r.data, r.len, gz, gz_len);
         memset(&blob, 0, sizeof blob);
-        if (want_gz && gz) {
-            blob.gz = gz;
-            blob.gz_len = gz_len;
-            free(r.data);
-        } else {
-            blob.data = r.data;
-            blob.len = r.len;
-            free(gz);
-        }
+        blob.data = r.data;
+        blob.len = r.len;
+        ge_tiles_keep(mod, key, version, want_gz, &blob);
+    } else if (want_gz && !blob.gz && blob.len >= GE_TILES_GZIP_MIN) {
+        ge_tiles_keep(mod, key, version, true, &blob);
     }
     return ge_tiles_send(resp, &blob, opaque, src->cache_control);
 }
