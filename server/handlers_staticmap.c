@@ -30,6 +30,7 @@
 #include "../geo/token.h"
 #include "forms_common.h"
 #include "handlers.h"
+#include "log.h"
 #include "styles_dir.h"
 
 #define GE_SM_DEFAULT_WIDTH  800
@@ -400,7 +401,11 @@ int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     }
     for (size_t i = 0; i < 3; i++) {
         const ge_mapstyle *st = ge_mapstyles_find(&mod->styles, order[i]);
-        if (st) mod->order[mod->norder++] = st->doc;
+        if (st)
+            mod->order[mod->norder++] = st->doc;
+        else /* the maps still render, without what this style draws */
+            ge_log(GE_LOG_WARN, "static maps: a style is missing", "{s:s, s:s}", "style", order[i],
+                   "dir", dir);
     }
     rc = ge_ctx_on_stop(ctx, ge_sm_stop, mod);
     if (rc < 0) {
