@@ -143,8 +143,8 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
     await shot(page, '4-valid');
 
     // Autosave, then a reload restores the drawing (and its check).
-    await frame.waitForFunction(() => /Gespeichert/.test(document.getElementById('save-state').textContent),
-      null, { timeout: T });
+    await frame.waitForSelector('body[data-saved="1"]', { timeout: T });
+    assert.match(await frame.textContent('#save-state'), /Gespeichert/);
     await frame.goto(frame.url());
     await frame.waitForSelector('body[data-ready="1"]');
     await waitState(frame, 'valid');

@@ -101,8 +101,13 @@ function featureStyle(f) {
         fill: new Fill({ color: '#ffffff' }),
         backgroundFill: new Fill({ color: f === state.selected ? '#002d5c' : blue }),
         padding: [1, 4, 1, 4],
-        offsetY: f.getGeometry().getType() === 'Point' ? -18 : 0,
+        offsetY: -12,
       }),
+      // Above the shape, so that the number never hides a small skip.
+      geometry: (feat) => {
+        const e = feat.getGeometry().getExtent();
+        return new Point([(e[0] + e[2]) / 2, e[3]]);
+      },
     }),
   ];
 }
@@ -281,6 +286,7 @@ function changed() {
   clearTimeout(state.saveTimer);
   state.saveTimer = setTimeout(saveNow, 1200);
   document.body.dataset.state = 'checking';
+  document.body.dataset.saved = '0';
 }
 
 async function validateNow() {
@@ -337,7 +343,10 @@ function showReport(report) {
 async function saveNow() {
   clearTimeout(state.saveTimer);
   const text = snapshot();
-  if (text === state.savedSnapshot) return true;
+  if (text === state.savedSnapshot) {
+    document.body.dataset.saved = '1';
+    return true;
+  }
   $('save-state').textContent = t('saving');
   const res = await api.putFeatures(JSON.parse(text));
   if (!res.ok) {
@@ -346,6 +355,7 @@ async function saveNow() {
     return false;
   }
   state.savedSnapshot = text;
+  if (snapshot() === text) document.body.dataset.saved = '1';
   const time = new Date().toLocaleTimeString(config.locale === 'en' ? 'en-GB' : 'de-DE', {
     hour: '2-digit',
     minute: '2-digit',
@@ -742,9 +752,27 @@ async function centreMap(fcExtent) {
 function wireUi() {
   const mapEl = $('map');
   mapEl.addEventListener('keydown', onMapKey);
-  mapEl.addEventListener('focus', () => document.body.classList.add('map-focused'));
+  // The crosshair is the keyboard's pointer: shown when the map got focus
+  // from the keyboard, not after a click.
+  mapEl.addEventListener('focus', () => {
+    if (mapEl.matches(':focus-visible')) document.body.classList.add('map-focused');
+  });
+  mapEl.addEventListener('keydown', () => document.body.classList.add('map-focused'));
   mapEl.addEventListener('blur', () => document.body.classList.remove('map-focused'));
   map.on('singleclick', onMapClick);
+  // Leaving with changes the autosave has not sent yet: send them anyway
+  // (keepalive lets the request outlive the page).
+  window.addEventListener('pagehide', () => {
+    const text = snapshot();
+    if (text === state.savedSnapshot || !token) return;
+    fetch(`/v1/edit/${encodeURIComponent(token)}/features`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: text,
+      keepalive: true,
+      credentials: 'omit',
+    });
+  });
   map.on('moveend', () => state.sketch && drawSketch());
   $('undo').addEventListener('click', undo);
   $('redo').addEventListener('click', redo);
