@@ -335,7 +335,9 @@ function showReport(report) {
   $('status').className = 'status ' + (errors.length ? 'bad' : 'good');
   $('finish-why').textContent = errors.length
     ? t('finish_blocked', { list: errors.map((v) => v.message?.[lang] || v.rule).join(' ') })
-    : '';
+    : drawSource.getFeatures().length
+      ? t('valid')
+      : '';
   document.body.dataset.state = report.valid ? 'valid' : 'invalid';
   renderMeasures();
 }
