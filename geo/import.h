@@ -23,6 +23,7 @@ typedef struct ge_import_opts {
     size_t nsources;
     const char *mapping_path;   /* layer mapping file */
     const char *boundary_path;  /* optional: an OGR source whose polygons are the boundary */
+    const char *attribution;    /* optional: overrides the mapping's attribution (own data) */
     /* Progress and report lines ("hydrants: 46 features"), or NULL for none.
      * `final` is false for transient progress lines that a terminal may overwrite. */
     void (*report)(void *ud, bool final, const char *line);

@@ -24,6 +24,7 @@ static const char *const ge_import_settings[] = {"db", "srid", "data_dir", "log_
 static const ge_cli_opt ge_import_opts_table[] = {
     {"mapping", "FILE", "layer mapping (default: DATA_DIR/layers/osm.json)", false},
     {"boundary", "FILE", "take the city boundary from the polygons of this OGR source", false},
+    {"attribution", "TEXT", "credit shown on maps for these layers (default: the mapping's)", false},
     {"quiet", NULL, "print only errors", false},
     {0},
 };
@@ -134,6 +135,7 @@ int ge_cli_import(int argc, char **argv)
         .nsources = cli.nargs,
         .mapping_path = mapping,
         .boundary_path = ge_cli_value(&cli, "boundary"),
+        .attribution = ge_cli_value(&cli, "attribution"),
         .report = ge_import_report,
         .report_ud = &ui,
     };

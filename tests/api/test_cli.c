@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "ts.h"
 #include "ts_run.h"
 
@@ -167,9 +168,19 @@ static void test_import_demo_then_failed_reimport_keeps_data(void **state)
     const char *db = ts_path(dir, "demo.sqlite");
     const char *bad = ts_path(dir, "empty.geojson");
 
-    RUN(&r, "import", "--quiet", "--db", db, demo_osm());
+    RUN(&r, "import", "--quiet", "--attribution", "Demo data: fictional", "--db", db, demo_osm());
     assert_int_equal(r.status, 0);
     ts_run_free(&r);
+
+    /* The demo quarter is not OSM data: the override replaces the mapping's credit. */
+    ge_store *st = NULL;
+    ge_store_opts so = {.path = db, .readonly = true};
+    ge_layer_info li;
+    ge_err err;
+    assert_int_equal(ge_store_open(&st, &so, &err), GE_OK);
+    assert_int_equal(ge_store_layer_get(st, "hydrants", &li, &err), GE_OK);
+    assert_string_equal(li.attribution, "Demo data: fictional");
+    ge_store_close(st);
     RUN(&before, "layers", "--db", db);
     assert_int_equal(before.status, 0);
     assert_non_null(strstr(before.out, "hydrants"));
