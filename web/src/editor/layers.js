@@ -94,15 +94,27 @@ function baseStyle(feature, resolution) {
   }
 }
 
+// The credit comes from the data itself (the base map's TileJSON carries the
+// attribution of the imported layers): OSM data says so, a city's own or the
+// fictional demo data says what it is.
 export function baseLayer() {
+  const source = new VectorTileSource({
+    format: new MVT(),
+    url: '/tiles/basemap/WebMercatorQuad/{z}/{y}/{x}',
+    maxZoom: 17,
+  });
+  fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((tj) => {
+      const credit = tj?.attribution || '';
+      source.setAttributions(credit);
+      const footer = document.getElementById('attribution');
+      if (footer) footer.textContent = credit ? `${t('attribution')}: ${credit}` : '';
+    })
+    .catch(() => {});
   return new VectorTileLayer({
     declutter: true,
-    source: new VectorTileSource({
-      format: new MVT(),
-      url: '/tiles/basemap/WebMercatorQuad/{z}/{y}/{x}',
-      maxZoom: 17,
-      attributions: t('attribution'),
-    }),
+    source,
     style: baseStyle,
     background: '#f6f4ef',
   });
