@@ -268,6 +268,7 @@ static void test_osm_counts(void **state)
     assert_in_range(count_of("addresses"), 1400,
                     2700); /* 1,470 points + 1,205 areas, less repeats */
     assert_in_range(count_of("roads"), 600, 1500);
+    assert_in_range(count_of("paths"), 1000, 2000); /* 1,433 footways, paths and steps */
     assert_in_range(count_of("landuse"), 250, 350);
     assert_in_range(count_of("water"), 1, 20);
 
@@ -295,7 +296,7 @@ static void test_osm_metadata_and_coordinates(void **state)
 
     NEED_OSM();
     assert_int_equal(ge_store_layer_list(osm.st, &list, &n, &err), GE_OK);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 13);
     for (size_t i = 0; i < n; i++) {
         ge_layer_info *li = &list[i];
         assert_int_equal(li->srid, 25833);
@@ -1001,7 +1002,7 @@ static void test_osm_mapping_and_numbers(void **state)
     double v = 0;
 
     if (ge_import_mapping_load(osm_mapping(), &m, &err) != GE_OK) fail_msg("%s", err.msg);
-    assert_int_equal(m->nlayers, 12);
+    assert_int_equal(m->nlayers, 13);
     assert_non_null(strstr(m->osm_config, "data/layers/osmconf.ini"));
     assert_true(ge_import_mapping_class_width(m, "residential") > 3.0);
     assert_true(ge_import_mapping_class_width(m, "no_such_class") == m->roads.fallback_width);
