@@ -832,7 +832,8 @@ async function start() {
   state.maxCount = service.geometry?.max_count || 99;
   state.limits = limitsFor(service);
   state.size.w = Math.min(state.limits.wmax, Math.max(state.limits.wmin, 2));
-  state.size.l = Math.min(state.limits.lmax, Math.max(state.limits.lmin, service.id === 'skip-container' ? 3.5 : 2));
+  // A usual skip's proportions (2 x 3.5 m), within the service's limits: no service id in code.
+  state.size.l = Math.min(state.limits.lmax, Math.max(state.limits.lmin, 1.75 * state.size.w));
   $('title').textContent = service.title?.[lang] || t('app_title');
   document.title = `${$('title').textContent} – geoEDITOR`;
   $('service-hint').textContent = service.description?.[lang] || '';
