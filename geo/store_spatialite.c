@@ -23,6 +23,7 @@
  * says, because every geometry in it is in that CRS. ge_store_srid() tells.
  */
 #include "store.h"
+#include "store_addresses.h"
 #include "store_internal.h"
 
 #include <assert.h>
@@ -816,6 +817,9 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     rc = sqlite3_step(s);
     rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, b->c->db, rc, "writing layer metadata");
     sqlite3_finalize(s);
+    /* the address search index is replaced with its layer, in this transaction */
+    if (rc == GE_OK && strcmp(li->name, GE_ADDRESSES_LAYER) == 0)
+        rc = ge_store_addresses_reindex_conn(b->c, err);
     sqlite3_finalize(b->insert);
     b->insert = NULL;
     b->has_layer = false;
