@@ -31,6 +31,7 @@ import { makeApi, tokenFromPath } from '../common/api.js';
 import { startEmbedding } from '../common/embed.js';
 import { baseLayer, fillLegend, overlayLayers } from './layers.js';
 import { measures, moveMetres, nearestEdgeRotation, normRot, rectPolygon } from './geometry.js';
+import { initAddressSearch } from './address.js';
 
 const $ = (id) => document.getElementById(id);
 const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
@@ -797,6 +798,19 @@ function wireUi() {
       syncSizeFields();
     });
   }
+  // The address field centres the map on the chosen address (the crosshair
+  // then stands on it, ready for Enter) and says so in the live region.
+  initAddressSearch({
+    input: $('address'),
+    list: $('address-list'),
+    status: $('address-status'),
+    lang: config.locale === 'en' ? 'en' : 'de',
+    onPick: (a) => {
+      map.getView().setCenter(fromLonLat([a.lon, a.lat]));
+      if (map.getView().getZoom() < 18) map.getView().setZoom(19);
+      announce(t('address_centred', { label: a.label }));
+    },
+  });
   $('coord-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const lat = parseFloat($('lat').value.replace(',', '.'));
