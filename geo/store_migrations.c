@@ -13,6 +13,7 @@
  *   2  form servers and their data: clients, drafts, cases, case_features,
  *      case_events (append-only), idempotency_keys
  *   3  caseworkers: users, sessions
+ *   4  users.last_login_at
  */
 #include "store_internal.h"
 
@@ -164,10 +165,17 @@ static const char *const ge_migration_3[] = {
     NULL,
 };
 
+/* When a user last logged in, for "geoeditor user list". */
+static const char *const ge_migration_4[] = {
+    "ALTER TABLE users ADD COLUMN last_login_at TEXT",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
     {3, "caseworker users and sessions", ge_migration_3},
+    {4, "last login of users", ge_migration_4},
 };
 
 const size_t ge_store_spatialite_nmigrations =

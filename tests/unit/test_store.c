@@ -204,7 +204,9 @@ static const char *const tables_v1[] = {"store_meta", "layers", NULL};
 static const char *const tables_v2[] = {"clients",     "drafts",           "cases", "case_features",
                                         "case_events", "idempotency_keys", NULL};
 static const char *const tables_v3[] = {"users", "sessions", NULL};
-static const char *const *const tables_by_version[] = {NULL, tables_v1, tables_v2, tables_v3};
+static const char *const tables_v4[] = {NULL}; /* a column only: users.last_login_at */
+static const char *const *const tables_by_version[] = {NULL, tables_v1, tables_v2, tables_v3,
+                                                       tables_v4};
 
 static void check_tables(const char *path, int version)
 {

@@ -1,0 +1,400 @@
+/*
+ * store_users.c - caseworker accounts and login sessions in the store
+ * (store_users.h).
+ *
+ * A user's role lives in the "roles" JSON array of migration 3 as a single
+ * element: one role per user is all the review app needs, and the array
+ * keeps the door open for more. Ending a user's sessions (password change,
+ * disabling) happens in the same transaction as the change, so there is no
+ * moment in which the old password's session still works.
+ */
+#include "store_users.h"
+#include "store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ge_user_clear(ge_user *u)
+{
+    if (!u) return;
+    free(u->services_json);
+    memset(u, 0, sizeof *u);
+}
+
+void ge_user_list_free(ge_user *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        ge_user_clear(&v[i]);
+    free(v);
+}
+
+/* The columns ge_user_from_row reads, from "users u". */
+#define GE_USER_COLUMNS                                                                            \
+    "u.id, u.name, coalesce(json_extract(u.roles, '$[0]'), ''), u.services, u.disabled,"           \
+    " u.created_at, u.last_login_at"
+#define GE_USER_NCOLUMNS 7
+
+static int ge_user_from_row(sqlite3_stmt *s, int col, ge_user *out, ge_err *err)
+{
+    const unsigned char *sv = sqlite3_column_text(s, col + 3);
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, col);
+    ge_store_copy_text(out->name, sizeof out->name, sqlite3_column_text(s, col + 1));
+    ge_store_copy_text(out->role, sizeof out->role, sqlite3_column_text(s, col + 2));
+    out->services_json = strdup(sv ? (const char *)sv : "[]");
+    out->disabled = sqlite3_column_int(s, col + 4) != 0;
+    ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, col + 5));
+    ge_store_copy_text(out->last_login_at, sizeof out->last_login_at,
+                       sqlite3_column_text(s, col + 6));
+    if (!out->services_json) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    return GE_OK;
+}
+
+int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
+                      const char *services_json, int64_t *id, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO users (name, password_hash, roles, services,"
+                              " created_at, updated_at)"
+                              " VALUES (?1, ?2, json_array(?3), json(?4), ?5, ?5)",
+                              &s, err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(now, sizeof now);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, password_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, services_json ? services_json : "[]", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        if ((rc & 0xff) == SQLITE_CONSTRAINT && strstr(sqlite3_errmsg(c->db), "users.name"))
+            rc = ge_err_set(err, GE_ECONFLICT, "a user named '%.100s' exists already", name);
+        else
+            rc = ge_store_sql_err(err, c->db, rc, "adding a user");
+        goto err;
+    }
+    if (id) *id = sqlite3_last_insert_rowid(c->db);
+    rc = GE_OK;
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+/* Runs an UPDATE of one user by name (?1) and, when it changed the user,
+ * deletes their sessions, in one transaction. *changed tells whether a row
+ * matched. */
+static int ge_user_update(ge_store *st, const char *sql, const char *name, const char *arg2,
+                          bool *changed, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    bool in_tx = false;
+    int rc = ge_store_acquire(st, &c, err);
+
+    *changed = false;
+    if (rc < 0) goto err;
+    rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc < 0) goto err;
+    in_tx = true;
+    rc = ge_store_sql_prepare(c, sql, &s, err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(now, sizeof now);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    if (arg2) sqlite3_bind_text(s, 3, arg2, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "updating a user");
+        goto err;
+    }
+    *changed = sqlite3_changes(c->db) == 1;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (*changed) {
+        rc = ge_store_sql_prepare(
+            c, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)", &s,
+            err);
+        if (rc < 0) goto err;
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) {
+            rc = ge_store_sql_err(err, c->db, rc, "ending a user's sessions");
+            goto err;
+        }
+    }
+    rc = ge_store_sql_exec(c, "COMMIT", err);
+    if (rc < 0) goto err;
+    in_tx = false;
+err:
+    sqlite3_finalize(s);
+    if (in_tx) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    ge_store_release(st, c);
+    return rc;
+}
+
+static int ge_user_exists(ge_store *st, const char *name, int64_t *n, ge_err *err)
+{
+    ge_conn *c = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+    *n = 0;
+    if (rc == GE_OK)
+        rc = ge_store_sql_int(c, "SELECT count(*) FROM users WHERE name = ?1", name, n, err);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
+                               ge_err *err)
+{
+    bool changed;
+    int rc = ge_user_update(st,
+                            "UPDATE users SET password_hash = ?3, updated_at = ?2,"
+                            " failed_logins = 0, locked_until = NULL WHERE name = ?1",
+                            name, password_hash, &changed, err);
+    if (rc == GE_OK && !changed) rc = ge_err_set(err, GE_ENOENT, "there is no user '%.100s'", name);
+    return rc;
+}
+
+int ge_store_user_disable(ge_store *st, const char *name, ge_err *err)
+{
+    bool changed;
+    int64_t n = 0;
+    int rc = ge_user_update(st,
+                            "UPDATE users SET disabled = 1, updated_at = ?2"
+                            " WHERE name = ?1 AND disabled = 0",
+                            name, NULL, &changed, err);
+    if (rc < 0 || changed) return rc;
+    rc = ge_user_exists(st, name, &n, err);
+    if (rc < 0) return rc;
+    return n ? ge_err_set(err, GE_ECONFLICT, "user '%.100s' is disabled already", name)
+             : ge_err_set(err, GE_ENOENT, "there is no user '%.100s'", name);
+}
+
+int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    ge_user *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = ge_store_acquire(st, &c, err);
+
+    *out = NULL;
+    *n = 0;
+    if (rc < 0) goto err;
+    rc =
+        ge_store_sql_prepare(c, "SELECT " GE_USER_COLUMNS " FROM users u ORDER BY u.name", &s, err);
+    if (rc < 0) goto err;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            ge_user *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
+                goto err;
+            }
+            v = nv;
+            cap = nc;
+        }
+        rc = ge_user_from_row(s, 0, &v[cnt++], err);
+        if (rc < 0) goto err;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "listing users");
+        goto err;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+    cnt = 0;
+    rc = GE_OK;
+err:
+    ge_user_list_free(v, cnt);
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out,
+                              char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    hash[0] = '\0';
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT " GE_USER_COLUMNS ", u.password_hash FROM users u"
+                              " WHERE u.name = ?1",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        rc = ge_user_from_row(s, 0, out, err);
+        ge_store_copy_text(hash, GE_PASSWORD_HASH_MAX, sqlite3_column_text(s, GE_USER_NCOLUMNS));
+    } else if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such user");
+    } else {
+        rc = ge_store_sql_err(err, c->db, rc, "looking up a user");
+    }
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
+                            int64_t user_id, const char *expires_at, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    bool in_tx = false;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc < 0) goto err;
+    in_tx = true;
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO sessions (id_hash, user_id, csrf_hash, created_at,"
+                              " last_seen, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                              &s, err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(now, sizeof now);
+    sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_text(s, 3, csrf_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, expires_at, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "starting a session");
+        goto err;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    rc = ge_store_sql_prepare(c, "UPDATE users SET last_login_at = ?2 WHERE id = ?1", &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "recording a login");
+        goto err;
+    }
+    rc = ge_store_sql_exec(c, "COMMIT", err);
+    if (rc < 0) goto err;
+    in_tx = false;
+err:
+    sqlite3_finalize(s);
+    if (in_tx) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_session_get(ge_store *st, const char *id_hash, ge_session_row *out, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT " GE_USER_COLUMNS ", s.csrf_hash, s.created_at,"
+                              " s.last_seen, s.expires_at"
+                              " FROM sessions s JOIN users u ON u.id = s.user_id"
+                              " WHERE s.id_hash = ?1 AND u.disabled = 0",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        rc = ge_user_from_row(s, 0, &out->user, err);
+        ge_store_copy_text(out->csrf_hash, sizeof out->csrf_hash,
+                           sqlite3_column_text(s, GE_USER_NCOLUMNS));
+        ge_store_copy_text(out->created_at, sizeof out->created_at,
+                           sqlite3_column_text(s, GE_USER_NCOLUMNS + 1));
+        ge_store_copy_text(out->last_seen, sizeof out->last_seen,
+                           sqlite3_column_text(s, GE_USER_NCOLUMNS + 2));
+        ge_store_copy_text(out->expires_at, sizeof out->expires_at,
+                           sqlite3_column_text(s, GE_USER_NCOLUMNS + 3));
+    } else if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such session");
+    } else {
+        rc = ge_store_sql_err(err, c->db, rc, "looking up a session");
+    }
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+/* Runs one statement with the text parameters ?1 and ?2 (either may be
+ * NULL); *changes is how many rows it changed. */
+static int ge_session_exec(ge_store *st, const char *sql, const char *a1, const char *a2,
+                           int64_t *changes, const char *what, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c, sql, &s, err);
+    if (rc < 0) goto err;
+    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
+    if (a2) sqlite3_bind_text(s, 2, a2, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, what);
+        goto err;
+    }
+    *changes = sqlite3_changes(c->db);
+    rc = GE_OK;
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_session_touch(ge_store *st, const char *id_hash, ge_err *err)
+{
+    char now[32];
+    int64_t n = 0;
+    ge_store_utc_now(now, sizeof now);
+    return ge_session_exec(st, "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1", id_hash,
+                           now, &n, "recording session activity", err);
+}
+
+int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
+{
+    int64_t n = 0;
+    int rc = ge_session_exec(st, "DELETE FROM sessions WHERE id_hash = ?1", id_hash, NULL, &n,
+                             "ending a session", err);
+    if (rc == GE_OK && n == 0) rc = ge_err_set(err, GE_ENOENT, "no such session");
+    return rc;
+}
+
+int ge_store_sessions_expire(ge_store *st, const char *idle_before, int64_t *n, ge_err *err)
+{
+    char now[32];
+    int64_t k = 0;
+    int rc;
+
+    ge_store_utc_now(now, sizeof now);
+    rc = ge_session_exec(st, "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen < ?2", now,
+                         idle_before, &k, "ending expired sessions", err);
+    if (n) *n = k;
+    return rc;
+}

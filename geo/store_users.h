@@ -1,0 +1,89 @@
+/*
+ * store_users.h - the store's side of caseworker accounts: users (name,
+ * argon2id password hash, role, services, disabled) and their login
+ * sessions.
+ *
+ * Session ids and CSRF secrets cross this interface only as hashes
+ * (token.h); password hashes only leave the store for checking a login
+ * (ge_store_user_credentials), never in a listing. Times are RFC 3339 UTC
+ * text and compare as strings. Implemented in store_users.c.
+ */
+#ifndef GE_STORE_USERS_H
+#define GE_STORE_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "password.h"
+#include "store.h"
+
+/* The roles a user can have. */
+#define GE_ROLE_CASEWORKER "caseworker"
+#define GE_ROLE_ADMIN      "admin"
+
+typedef struct ge_user {
+    int64_t id;
+    char name[128];
+    char role[16];       /* GE_ROLE_CASEWORKER or GE_ROLE_ADMIN */
+    char *services_json; /* JSON array of service ids; malloc'd */
+    bool disabled;
+    char created_at[32];
+    char last_login_at[32]; /* "" when never */
+} ge_user;
+
+void ge_user_clear(ge_user *u);
+
+/* Adds a user. GE_ECONFLICT when the name is taken. */
+int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
+                      const char *services_json, int64_t *id, ge_err *err);
+
+/* Replaces a user's password hash and ends all their sessions (whoever
+ * knew the old password is logged out). GE_ENOENT for an unknown name. */
+int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
+                               ge_err *err);
+
+/* Disables a user and ends all their sessions. GE_ENOENT for an unknown
+ * name, GE_ECONFLICT when already disabled. */
+int ge_store_user_disable(ge_store *st, const char *name, ge_err *err);
+
+/* All users by name. Free with ge_user_list_free. */
+int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err);
+void ge_user_list_free(ge_user *v, size_t n);
+
+/* A user and the password hash to check a login against (disabled users
+ * too: the caller decides). GE_ENOENT for an unknown name. */
+int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out,
+                              char hash[GE_PASSWORD_HASH_MAX], ge_err *err);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+typedef struct ge_session_row {
+    ge_user user;
+    char csrf_hash[72];
+    char created_at[32];
+    char last_seen[32];
+    char expires_at[32]; /* the absolute end of the session */
+} ge_session_row;
+
+/* Starts a session and records the login as the user's last one. */
+int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
+                            int64_t user_id, const char *expires_at, ge_err *err);
+
+/* The session with this id hash, with its user; GE_ENOENT when there is
+ * none or its user is disabled. Expiry is the caller's to judge. Clear
+ * out->user with ge_user_clear. */
+int ge_store_session_get(ge_store *st, const char *id_hash, ge_session_row *out, ge_err *err);
+
+/* Records activity: last_seen = now. */
+int ge_store_session_touch(ge_store *st, const char *id_hash, ge_err *err);
+
+/* Ends a session. GE_ENOENT when there was none. */
+int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err);
+
+/* Deletes every session that ended by now (expires_at <= now) or was idle
+ * since before idle_before; *n (may be NULL) is how many. */
+int ge_store_sessions_expire(ge_store *st, const char *idle_before, int64_t *n, ge_err *err);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * test_store_users.c - caseworker accounts and sessions in the store
+ * (store_users.h) and their password hashes (password.h): argon2id hashes
+ * that verify only the right password, short passwords refused, duplicate
+ * names, disable and password change ending the user's sessions at once,
+ * sessions of disabled users not found, last login recorded, and expiry of
+ * sessions that ran out or sat idle.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "password.h"
+#include "store.h"
+#include "store_users.h"
+#include "token.h"
+#include "ts.h"
+
+static ge_store *st;
+
+static int setup(void **state)
+{
+    ge_store_opts o = {.path = ts_path(ts_tmpdir("store_users"), "u.db"), .srid = 25832};
+    ge_err err;
+    (void)state;
+    if (ge_store_open(&st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_store_close(st);
+    return 0;
+}
+
+static void utc_in(long secs, char out[32])
+{
+    time_t t = time(NULL) + secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t add_user(const char *name, const char *role, const char *services, const char *pw)
+{
+    char hash[GE_PASSWORD_HASH_MAX];
+    int64_t id = 0;
+    ge_err err;
+    assert_int_equal(ge_password_hash(pw, hash, &err), GE_OK);
+    assert_int_equal(ge_store_user_add(st, name, hash, role, services, &id, &err), GE_OK);
+    assert_true(id > 0);
+    return id;
+}
+
+static void test_password_hash(void **state)
+{
+    char h1[GE_PASSWORD_HASH_MAX], h2[GE_PASSWORD_HASH_MAX];
+    ge_err err;
+
+    (void)state;
+    assert_int_equal(ge_password_hash("correct horse battery", h1, &err), GE_OK);
+    assert_int_equal(ge_password_hash("correct horse battery", h2, &err), GE_OK);
+    assert_non_null(strstr(h1, "$argon2id$"));
+    assert_string_not_equal(h1, h2); /* salted */
+    assert_null(strstr(h1, "correct horse"));
+    assert_true(ge_password_verify("correct horse battery", h1));
+    assert_true(ge_password_verify("correct horse battery", h2));
+    assert_false(ge_password_verify("correct horse batterY", h1));
+    assert_false(ge_password_verify("", h1));
+    assert_false(ge_password_verify("correct horse battery", "not a hash"));
+    assert_int_equal(ge_password_hash("elevenchars", h1, &err), GE_EINVAL);
+    assert_non_null(strstr(err.msg, "12"));
+    assert_int_equal(ge_password_hash("", h1, &err), GE_EINVAL);
+    {
+        char big[GE_PASSWORD_MAX + 2];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = '\0';
+        assert_int_equal(ge_password_hash(big, h1, &err), GE_EINVAL);
+    }
+    /* The dummy hash is a real argon2id hash that no guess matches. */
+    assert_non_null(strstr(ge_password_dummy_hash(), "$argon2id$"));
+    assert_false(ge_password_verify("correct horse battery", ge_password_dummy_hash()));
+}
+
+static void test_users(void **state)
+{
+    char hash[GE_PASSWORD_HASH_MAX], h2[GE_PASSWORD_HASH_MAX];
+    ge_user *v = NULL, u;
+    size_t n = 0;
+    int64_t id;
+    ge_err err;
+
+    (void)state;
+    id = add_user("berta", GE_ROLE_CASEWORKER, "[\"skip-container\",\"info-stand\"]",
+                  "berta's long password");
+    add_user("admin", GE_ROLE_ADMIN, "[]", "the admin's long password");
+    assert_int_equal(ge_password_hash("another long password", hash, &err), GE_OK);
+    assert_int_equal(ge_store_user_add(st, "berta", hash, GE_ROLE_CASEWORKER, "[]", NULL, &err),
+                     GE_ECONFLICT);
+    assert_non_null(strstr(err.msg, "berta"));
+
+    assert_int_equal(ge_store_user_credentials(st, "berta", &u, h2, &err), GE_OK);
+    assert_int_equal(u.id, id);
+    assert_string_equal(u.role, "caseworker");
+    assert_string_equal(u.services_json, "[\"skip-container\",\"info-stand\"]");
+    assert_false(u.disabled);
+    assert_string_equal(u.last_login_at, "");
+    assert_true(ge_password_verify("berta's long password", h2));
+    ge_user_clear(&u);
+    assert_int_equal(ge_store_user_credentials(st, "nobody", &u, h2, &err), GE_ENOENT);
+    assert_int_equal(ge_store_user_credentials(st, "Berta", &u, h2, &err), GE_ENOENT);
+
+    assert_int_equal(ge_store_user_list(st, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].name, "admin");
+    assert_string_equal(v[0].role, "admin");
+    assert_string_equal(v[1].name, "berta");
+    ge_user_list_free(v, n);
+
+    /* A new password replaces the old one. */
+    assert_int_equal(ge_store_user_set_password(st, "berta", hash, &err), GE_OK);
+    assert_int_equal(ge_store_user_credentials(st, "berta", &u, h2, &err), GE_OK);
+    assert_true(ge_password_verify("another long password", h2));
+    assert_false(ge_password_verify("berta's long password", h2));
+    ge_user_clear(&u);
+    assert_int_equal(ge_store_user_set_password(st, "nobody", hash, &err), GE_ENOENT);
+
+    assert_int_equal(ge_store_user_disable(st, "admin", &err), GE_OK);
+    assert_int_equal(ge_store_user_disable(st, "admin", &err), GE_ECONFLICT);
+    assert_int_equal(ge_store_user_disable(st, "nobody", &err), GE_ENOENT);
+    assert_int_equal(ge_store_user_credentials(st, "admin", &u, h2, &err), GE_OK);
+    assert_true(u.disabled);
+    ge_user_clear(&u);
+}
+
+static void session_new(int64_t user_id, long lifetime, char id_hash[GE_TOKEN_HASH_LEN])
+{
+    char id[GE_TOKEN_MAX], csrf[GE_TOKEN_MAX], csrf_hash[GE_TOKEN_HASH_LEN], exp[32];
+    ge_err err;
+    assert_int_equal(ge_token_new("", id, &err), GE_OK);
+    assert_int_equal(ge_token_new("", csrf, &err), GE_OK);
+    ge_token_hash(id, id_hash);
+    ge_token_hash(csrf, csrf_hash);
+    utc_in(lifetime, exp);
+    assert_int_equal(ge_store_session_create(st, id_hash, csrf_hash, user_id, exp, &err), GE_OK);
+}
+
+static void test_sessions(void **state)
+{
+    char a[GE_TOKEN_HASH_LEN], b[GE_TOKEN_HASH_LEN], c[GE_TOKEN_HASH_LEN], d[GE_TOKEN_HASH_LEN];
+    char future[32];
+    ge_session_row row;
+    ge_user u;
+    char h[GE_PASSWORD_HASH_MAX];
+    int64_t carl = add_user("carl", GE_ROLE_CASEWORKER, "[\"skip-container\"]", "carl's password!");
+    int64_t dora = add_user("dora", GE_ROLE_ADMIN, "[]", "dora's password!!");
+    int64_t n = 0;
+    ge_err err;
+
+    (void)state;
+    session_new(carl, 3600, a);
+    session_new(carl, 3600, b);
+    session_new(dora, -5, c); /* already past its absolute end */
+    session_new(dora, 3600, d);
+    assert_int_equal(ge_store_session_get(st, a, &row, &err), GE_OK);
+    assert_string_equal(row.user.name, "carl");
+    assert_int_equal(strlen(row.csrf_hash), 64);
+    assert_string_equal(row.created_at, row.last_seen);
+    ge_user_clear(&row.user);
+    /* The login is the user's last one now. */
+    assert_int_equal(ge_store_user_credentials(st, "carl", &u, h, &err), GE_OK);
+    assert_int_equal(strlen(u.last_login_at), 20);
+    ge_user_clear(&u);
+
+    assert_int_equal(ge_store_session_touch(st, a, &err), GE_OK);
+    assert_int_equal(ge_store_session_delete(st, a, &err), GE_OK);
+    assert_int_equal(ge_store_session_get(st, a, &row, &err), GE_ENOENT);
+    assert_int_equal(ge_store_session_delete(st, a, &err), GE_ENOENT);
+
+    /* Expiry: c ran out; nobody was idle since before an hour ago. */
+    utc_in(-3600, future);
+    assert_int_equal(ge_store_sessions_expire(st, future, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ge_store_session_get(st, c, &row, &err), GE_ENOENT);
+    assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_OK);
+    ge_user_clear(&row.user);
+    /* Everyone idle since before a minute from now: d goes, b goes. */
+    utc_in(60, future);
+    assert_int_equal(ge_store_sessions_expire(st, future, &n, &err), GE_OK);
+    assert_int_equal(n, 2);
+
+    /* Disabling and a new password end the user's sessions at once. */
+    session_new(carl, 3600, a);
+    session_new(dora, 3600, d);
+    assert_int_equal(ge_password_hash("carl's new password", h, &err), GE_OK);
+    assert_int_equal(ge_store_user_set_password(st, "carl", h, &err), GE_OK);
+    assert_int_equal(ge_store_session_get(st, a, &row, &err), GE_ENOENT);
+    assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_OK);
+    ge_user_clear(&row.user);
+    assert_int_equal(ge_store_user_disable(st, "dora", &err), GE_OK);
+    assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_ENOENT);
+    /* A session row of a disabled user (made behind the API's back) is not found. */
+    session_new(dora, 3600, d);
+    assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_ENOENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_password_hash),
+        cmocka_unit_test(test_users),
+        cmocka_unit_test(test_sessions),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
