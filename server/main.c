@@ -21,6 +21,7 @@ static const ge_subcommand ge_subcommands[] = {
     {"import", ge_cli_import, "import reference layers from OGR sources (OSM, GeoPackage, ...)"},
     {"layers", ge_cli_layers, "list the reference layers of a store"},
     {"client", ge_cli_client, "manage form-server clients and their API keys"},
+    {"user", ge_cli_user, "manage caseworker and admin accounts"},
 };
 
 static void ge_main_help(FILE *out)
