@@ -66,6 +66,9 @@ int ge_handlers_editor_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* Address search: GET /v1/addresses (handlers_addresses.c) */
 int ge_handlers_addresses_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* Caseworkers' sessions: POST /v1/login, POST /v1/logout, GET /v1/session (handlers_auth.c) */
+int ge_handlers_auth_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Registers every module of ge_handler_modules[] (server.c) in r: what the
  * server does at start-up, and what tests use to list the routes. */
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err);

@@ -60,6 +60,7 @@ static const struct {
     {"styles", ge_handlers_styles_routes},
     {"staticmap", ge_handlers_staticmap_routes},
     {"editor", ge_handlers_editor_routes},
+    {"auth", ge_handlers_auth_routes},
     {"addresses", ge_handlers_addresses_routes},
 };
 
