@@ -54,6 +54,9 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("features_limit_default", features_limit_default, 1, 100000, "OGC API items per page when the client names no limit"),
     GE_INT("features_limit_max", features_limit_max, 1, 100000, "largest limit a client may ask for (a page is built in memory)"),
     GE_INT("draft_lifetime", draft_lifetime, 60, 90 * 86400, "seconds an editing draft and its editor link stay valid"),
+    GE_INT("session_idle_timeout", session_idle_timeout, 1, 30 * 86400, "seconds without a request after which a caseworker session ends"),
+    GE_INT("session_max_age", session_max_age, 1, 30 * 86400, "seconds after login after which a caseworker session ends"),
+    GE_INT("login_lockout", login_lockout, 1, 30 * 86400, "seconds a user name or address is locked after repeated failed logins"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -77,6 +80,9 @@ void ge_config_defaults(ge_config *cfg)
     cfg->features_limit_default = 100;
     cfg->features_limit_max = 10000;
     cfg->draft_lifetime = 7 * 86400;
+    cfg->session_idle_timeout = 30 * 60;
+    cfg->session_max_age = 12 * 3600;
+    cfg->login_lockout = 15 * 60;
     cfg->log_level = GE_LOG_INFO;
 }
 

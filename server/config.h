@@ -33,6 +33,9 @@ typedef struct ge_config {
     int features_limit_default; /* features_limit_default: items per page without ?limit */
     int features_limit_max;     /* features_limit_max: largest ?limit (bounds a page's memory) */
     int draft_lifetime;         /* draft_lifetime: seconds an editing draft and its link live */
+    int session_idle_timeout;   /* session_idle_timeout: seconds without a request ending a session */
+    int session_max_age;        /* session_max_age: seconds after login ending a session */
+    int login_lockout;          /* login_lockout: seconds a name or address is locked after failures */
     int log_level;              /* log_level */
 } ge_config;
 

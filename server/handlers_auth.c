@@ -215,7 +215,7 @@ int ge_handlers_auth_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     int rc;
 
-    (void)ge_session_limits_get(); /* read the overrides (and log them) at start-up */
+    ge_session_limits_configure(ctx->cfg);
     if (!ge_password_dummy_hash()[0])
         return ge_err_set(err, GE_ENOMEM, "cannot make the dummy password hash");
     rc = ge_router_add(r, "POST", "/v1/login", ge_auth_login, ctx, err);

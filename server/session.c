@@ -24,34 +24,22 @@
 
 /* ---- limits ------------------------------------------------------------- */
 
+/* Written once at start-up (ge_session_limits_configure, before the server
+ * accepts connections), read-only afterwards. */
 static ge_session_limits ge_limits = {GE_SESSION_IDLE, GE_SESSION_MAX_AGE, GE_LOGIN_LOCKOUT,
                                       GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES};
-static pthread_once_t ge_limits_once = PTHREAD_ONCE_INIT;
 
-static void ge_limit_env(const char *name, long *v)
+void ge_session_limits_configure(const ge_config *cfg)
 {
-    const char *s = getenv(name);
-    char *end;
-    long n;
-    if (!s || !*s) return;
-    n = strtol(s, &end, 10);
-    if (*end == '\0' && n > 0 && n <= 30L * 86400) {
-        *v = n;
-        ge_log(GE_LOG_WARN, "session limit overridden", "{s:s, s:I}", "variable", name, "seconds",
-               (json_int_t)n);
-    }
-}
-
-static void ge_limits_load(void)
-{
-    ge_limit_env("GEOEDITOR_SESSION_IDLE_TIMEOUT", &ge_limits.idle);
-    ge_limit_env("GEOEDITOR_SESSION_MAX_AGE", &ge_limits.max_age);
-    ge_limit_env("GEOEDITOR_LOGIN_LOCKOUT", &ge_limits.lockout);
+    ge_limits.idle = cfg->session_idle_timeout;
+    ge_limits.max_age = cfg->session_max_age;
+    ge_limits.lockout = cfg->login_lockout;
+    ge_log(GE_LOG_INFO, "session limits", "{s:I, s:I, s:I}", "idle_s", (json_int_t)ge_limits.idle,
+           "max_age_s", (json_int_t)ge_limits.max_age, "lockout_s", (json_int_t)ge_limits.lockout);
 }
 
 const ge_session_limits *ge_session_limits_get(void)
 {
-    pthread_once(&ge_limits_once, ge_limits_load);
     return &ge_limits;
 }
 

@@ -19,11 +19,9 @@
  * response never repeats it byte for byte (BREACH). Every request with a
  * method other than GET, HEAD and OPTIONS must carry it as X-CSRF-Token.
  *
- * Timeouts: a session ends after GE_SESSION_IDLE seconds without a request
- * and GE_SESSION_MAX_AGE seconds after login, whichever comes first. Tests
- * shorten them with the environment variables GEOEDITOR_SESSION_IDLE_TIMEOUT,
- * GEOEDITOR_SESSION_MAX_AGE and GEOEDITOR_LOGIN_LOCKOUT (seconds), read only
- * here, once per process.
+ * Timeouts: a session ends after session_idle_timeout seconds without a
+ * request and session_max_age seconds after login, whichever comes first
+ * (settings, config.c; defaults GE_SESSION_IDLE and GE_SESSION_MAX_AGE).
  */
 #ifndef GE_SESSION_H
 #define GE_SESSION_H
@@ -53,7 +51,10 @@ typedef struct ge_session_limits {
     int max_addr_failures;
 } ge_session_limits;
 
-/* The limits in force (constants, or the test overrides). */
+/* Takes the timeouts from the settings; called once at start-up. */
+void ge_session_limits_configure(const ge_config *cfg);
+
+/* The limits in force. */
 const ge_session_limits *ge_session_limits_get(void);
 
 typedef struct ge_session {
