@@ -57,7 +57,9 @@ export async function startServer(name) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const db = path.join(dir, 'store.sqlite');
-  run(['import', '--db', db, path.join(SRC, 'data/demo/musterstadt.osm')]);
+  // The demo quarter is fictional: credit it as such, as scripts/demo does.
+  run(['import', '--db', db, '--attribution', 'Demo data: fictional, made by geoEDITOR',
+       path.join(SRC, 'data/demo/musterstadt.osm')]);
   const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1',
     '--data-dir', path.join(SRC, 'data'), '--web-root', path.join(SRC, 'web/dist'), '--log-level', 'info'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
