@@ -7,9 +7,10 @@ boundary relation, streets with widths, lanes, sidewalks and cycle lanes, a
 pedestrian market square, houses with addresses, hydrants, street trees, a
 park with a pond and a cycleway. Nothing in it is real; it is made here.
 
-    python3 data/demo/make_demo.py > data/demo/musterstadt.osm
+    python3 data/demo/make_demo.py OUT.osm    (the build does this: build/demo/)
 """
 import math
+import sys
 from xml.sax.saxutils import quoteattr
 
 LON0, LAT0 = 9.93, 51.54  # somewhere in the countryside of UTM zone 32
@@ -145,31 +146,36 @@ for x in range(-430, 441, 12):
 for x, y in [(300, -270), (330, -170), (400, -215), (420, -160), (280, -160)]:
     node(x, y, {"natural": "tree"})
 
-print('<?xml version="1.0" encoding="UTF-8"?>')
-print('<osm version="0.6" generator="geoEDITOR make_demo.py">')
-print('  <bounds minlat="%.7f" minlon="%.7f" maxlat="%.7f" maxlon="%.7f"/>' %
+lines = []
+out = lines.append
+out('<?xml version="1.0" encoding="UTF-8"?>')
+out('<osm version="0.6" generator="geoEDITOR make_demo.py">')
+out('  <bounds minlat="%.7f" minlon="%.7f" maxlat="%.7f" maxlon="%.7f"/>' %
       (LAT0 - 360 / M_LAT, LON0 - 490 / M_LON, LAT0 + 360 / M_LAT, LON0 + 490 / M_LON))
 common = 'version="1" timestamp="2026-01-01T00:00:00Z" changeset="1"'
 for i, lon, lat, tags in nodes:
     if tags:
-        print('  <node id="%d" %s lat="%.7f" lon="%.7f">' % (i, common, lat, lon))
+        out('  <node id="%d" %s lat="%.7f" lon="%.7f">' % (i, common, lat, lon))
         for k, v in tags.items():
-            print('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
-        print('  </node>')
+            out('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
+        out('  </node>')
     else:
-        print('  <node id="%d" %s lat="%.7f" lon="%.7f"/>' % (i, common, lat, lon))
+        out('  <node id="%d" %s lat="%.7f" lon="%.7f"/>' % (i, common, lat, lon))
 for i, refs, tags in ways:
-    print('  <way id="%d" %s>' % (i, common))
+    out('  <way id="%d" %s>' % (i, common))
     for r in refs:
-        print('    <nd ref="%d"/>' % r)
+        out('    <nd ref="%d"/>' % r)
     for k, v in tags.items():
-        print('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
-    print('  </way>')
+        out('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
+    out('  </way>')
 for i, members, tags in rels:
-    print('  <relation id="%d" %s>' % (i, common))
+    out('  <relation id="%d" %s>' % (i, common))
     for t, r, role in members:
-        print('    <member type="%s" ref="%d" role="%s"/>' % (t, r, role))
+        out('    <member type="%s" ref="%d" role="%s"/>' % (t, r, role))
     for k, v in tags.items():
-        print('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
-    print('  </relation>')
-print('</osm>')
+        out('    <tag k=%s v=%s/>' % (quoteattr(k), quoteattr(v)))
+    out('  </relation>')
+out('</osm>')
+
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n")

@@ -48,7 +48,7 @@ static int setup(void **state)
     char demo_osm[4096], db[4096];
     (void)state;
 
-    snprintf(demo_osm, sizeof demo_osm, "%s/data/demo/musterstadt.osm", ts_env("GE_SOURCE_DIR"));
+    snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
     snprintf(demo_db, sizeof demo_db, "%s", ts_path(ts_tmpdir("api_addresses_db"), "demo.db"));
     import(demo_db, "25832", demo_osm);
     o.db = demo_db;
@@ -308,7 +308,7 @@ static void test_old_store_and_reimport(void **state)
     (void)state;
 
     snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("api_addresses_old_db"), "old.db"));
-    snprintf(demo_osm, sizeof demo_osm, "%s/data/demo/musterstadt.osm", ts_env("GE_SOURCE_DIR"));
+    snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
     import(path, "25832", demo_osm);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE fts_addresses", NULL, NULL, NULL), SQLITE_OK);

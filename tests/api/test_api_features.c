@@ -1,7 +1,7 @@
 /*
  * test_api_features.c - OGC API - Features against the real server on a
  * real store with the project's demo quarter imported by the real binary
- * (data/demo/musterstadt.osm, EPSG:25832; always present, so these tests
+ * (made by data/demo/make_demo.py, EPSG:25832; always present, so these tests
  * never skip): landing page, conformance, collections, items and features;
  * every kind of bad input of issue 3 (each a problem+json naming the
  * parameter, the server staying up and the data unchanged); CRS and bbox-crs
@@ -49,7 +49,7 @@ static int setup(void **state)
     char db[4096];
     (void)state;
 
-    snprintf(demo_osm, sizeof demo_osm, "%s/data/demo/musterstadt.osm", ts_env("GE_SOURCE_DIR"));
+    snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_features_db"), "demo.db"));
     import_demo(db);
     o.db = db;

@@ -139,7 +139,7 @@ static int world_start(world *w, const char *source)
 static int start_demo(void **state)
 {
     char src[4096];
-    snprintf(src, sizeof src, "%s/data/demo/musterstadt.osm", ts_env("GE_SOURCE_DIR"));
+    snprintf(src, sizeof src, "%s", ts_demo_osm());
     *state = &DEMO;
     return world_start(&DEMO, src);
 }

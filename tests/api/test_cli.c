@@ -28,7 +28,7 @@
 
 static const char *demo_osm(void)
 {
-    return ts_path(ts_env("GE_SOURCE_DIR"), "data/demo/musterstadt.osm");
+    return ts_demo_osm();
 }
 
 static void write_text(const char *path, const char *text)

@@ -59,7 +59,7 @@ export async function startServer(name) {
   const db = path.join(dir, 'store.sqlite');
   // The demo quarter is fictional: credit it as such, as scripts/demo does.
   run(['import', '--db', db, '--attribution', 'Demo data: fictional, made by geoEDITOR',
-       path.join(SRC, 'data/demo/musterstadt.osm')]);
+       process.env.GE_DEMO_OSM]);
   const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1',
     '--data-dir', path.join(SRC, 'data'), '--web-root', path.join(SRC, 'web/dist'), '--log-level', 'info'],
   { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -69,3 +69,8 @@ const char *ts_path(const char *dir, const char *file)
     snprintf(b, sizeof bufs[0], "%s/%s", dir, file);
     return b;
 }
+
+const char *ts_demo_osm(void)
+{
+    return ts_env("GE_DEMO_OSM");
+}

@@ -7,6 +7,7 @@
 #define GE_TS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The value of a variable ctest sets (GE_BINARY, GE_SOURCE_DIR, ...); aborts if unset. */
 const char *ts_env(const char *name);
@@ -18,6 +19,9 @@ const char *ts_shared_osm(void);
 /* A fresh, empty directory for this test: GE_TEST_TMP/<name>-<pid>. Returns a
  * static buffer valid until the next call. */
 const char *ts_tmpdir(const char *name);
+
+/* The project's demo quarter, generated at build time (GE_DEMO_OSM). */
+const char *ts_demo_osm(void);
 
 /* Joins a directory and a file name into a static rotating buffer. */
 const char *ts_path(const char *dir, const char *file);
