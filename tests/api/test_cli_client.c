@@ -35,35 +35,6 @@ static int count_of(const char *hay, const char *needle)
     return n;
 }
 
-/* Reads a whole file (binary) into a NUL-terminated buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    *len = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-static bool mem_contains(const char *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(hay + i, needle, n) == 0) return true;
-    return false;
-}
-
 static void test_add_prints_key_once(void **state)
 {
     const char *dir = ts_tmpdir("cli_client_add");
@@ -111,10 +82,10 @@ static void test_add_prints_key_once(void **state)
     ts_run_free(&r);
 
     /* The store file holds only a hash of the key. */
-    bytes = slurp(db, &len);
+    bytes = ts_read_file(db, &len);
     assert_non_null(bytes);
-    assert_false(mem_contains(bytes, len, key));
-    assert_false(mem_contains(bytes, len, key + 4));
+    assert_false(ts_mem_contains(bytes, len, key));
+    assert_false(ts_mem_contains(bytes, len, key + 4));
     free(bytes);
     assert_int_equal(ts_forms_sql_int(db,
                                       "SELECT count(*) FROM clients WHERE length(api_key_hash)"

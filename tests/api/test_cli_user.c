@@ -30,33 +30,11 @@
 
 #define PW "a long secret pass phrase"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    *len = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static bool file_contains(const char *path, const char *needle)
 {
-    size_t len, n = strlen(needle);
-    char *b = slurp(path, &len);
-    bool found = false;
-    for (size_t i = 0; b && i + n <= len && !found; i++)
-        found = memcmp(b + i, needle, n) == 0;
+    size_t len;
+    char *b = ts_read_file(path, &len);
+    bool found = ts_mem_contains(b, len, needle);
     free(b);
     return found;
 }

@@ -20,6 +20,13 @@ const char *ts_shared_osm(void);
  * static buffer valid until the next call. */
 const char *ts_tmpdir(const char *name);
 
+/* A whole file as a NUL-terminated malloc'd buffer (binary safe: *len holds
+ * its size); NULL when it cannot be read. */
+char *ts_read_file(const char *path, size_t *len);
+
+/* True when needle occurs in the len bytes at hay (which may hold NULs). */
+bool ts_mem_contains(const char *hay, size_t len, const char *needle);
+
 /* The project's demo quarter, generated at build time (GE_DEMO_OSM). */
 const char *ts_demo_osm(void);
 

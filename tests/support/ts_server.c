@@ -26,20 +26,9 @@ static void ts_server_sleep_ms(int ms)
 
 char *ts_server_log(const ts_server *s)
 {
-    FILE *f = fopen(s->log_path, "rb");
-    char *text = NULL;
-    long n;
-
-    if (!f)
-        return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
-    if (text && n > 0 && fread(text, 1, (size_t)n, f) != (size_t)n)
-        text[0] = '\0';
-    fclose(f);
-    return text;
+    size_t len;
+    char *text = ts_read_file(s->log_path, &len);
+    return text ? text : calloc(1, 1);
 }
 
 bool ts_server_log_wait(const ts_server *s, const char *needle, int timeout_s)
