@@ -110,7 +110,7 @@ static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in, con
                                   "INSERT INTO cases (id, client_id, draft_id, service, reference,"
                                   " applicant, period_start, period_end, status, report,"
                                   " content_hash, created_at, updated_at)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10,"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?10,"
                                   " ?11, ?11)",
                                   &s, err);
     if (rc < 0) goto err;
@@ -155,7 +155,7 @@ static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in, con
 
     rc = ge_store_sql_prepare(c,
                               "INSERT INTO case_events (case_id, at, actor, action, to_status)"
-                              " VALUES (?1, ?2, ?3, 'submitted', 'submitted')",
+                              " VALUES (?1, ?2, ?3, 'submitted', 'received')",
                               &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);

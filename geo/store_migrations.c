@@ -171,11 +171,50 @@ static const char *const ge_migration_4[] = {
     NULL,
 };
 
+/*
+ * The review workflow. A case is received -> in_review -> approved | rejected
+ * | changes_requested (changes_requested may go back to in_review); approved
+ * and rejected close it (closed_at), which starts its retention period.
+ * Every status change is a case_events row with action 'status'; the trigger
+ * queues one webhook delivery per such row for the case's form server in the
+ * same transaction (an outbox), so a change is never announced without being
+ * stored nor stored without being announced. server/webhooks.c sends them.
+ */
+static const char *const ge_migration_5[] = {
+    "UPDATE cases SET status = 'received' WHERE status = 'submitted'",
+    "CREATE INDEX cases_status_closed ON cases (closed_at) WHERE purged_at IS NULL",
+    "CREATE TABLE webhook_deliveries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id INTEGER NOT NULL UNIQUE REFERENCES case_events (id),"
+    "  case_id TEXT NOT NULL REFERENCES cases (id),"
+    "  client_id INTEGER NOT NULL REFERENCES clients (id),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at TEXT NOT NULL,"
+    "  last_attempt_at TEXT,"
+    "  last_status INTEGER," /* HTTP status of the last attempt; NULL: no answer */
+    "  last_error TEXT,"
+    "  delivered_at TEXT,"
+    "  failed_at TEXT," /* gave up after the last retry */
+    "  created_at TEXT NOT NULL)",
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)"
+    " WHERE delivered_at IS NULL AND failed_at IS NULL",
+    "CREATE TRIGGER case_events_webhook AFTER INSERT ON case_events"
+    " WHEN NEW.action = 'status'"
+    " BEGIN"
+    "  INSERT INTO webhook_deliveries (event_id, case_id, client_id, next_attempt_at, created_at)"
+    "  SELECT NEW.id, k.id, k.client_id, NEW.at, NEW.at"
+    "  FROM cases k JOIN clients c ON c.id = k.client_id"
+    "  WHERE k.id = NEW.case_id AND c.webhook_url IS NOT NULL AND c.webhook_url <> '';"
+    " END",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
     {3, "caseworker users and sessions", ge_migration_3},
     {4, "last login of users", ge_migration_4},
+    {5, "review workflow and webhook outbox", ge_migration_5},
 };
 
 const size_t ge_store_spatialite_nmigrations =

@@ -320,7 +320,7 @@ static void test_flow_and_isolation(void **state)
     call("GET", pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
-    assert_string_equal(json_string_value(json_object_get(doc, "status")), "submitted");
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "received");
     assert_string_equal(json_string_value(json_object_get(doc, "service")), "info-stand");
     assert_string_equal(json_string_value(json_object_get(doc, "content_hash")), hash);
     assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));

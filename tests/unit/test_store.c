@@ -205,8 +205,9 @@ static const char *const tables_v2[] = {"clients",     "drafts",           "case
                                         "case_events", "idempotency_keys", NULL};
 static const char *const tables_v3[] = {"users", "sessions", NULL};
 static const char *const tables_v4[] = {NULL}; /* a column only: users.last_login_at */
-static const char *const *const tables_by_version[] = {NULL, tables_v1, tables_v2, tables_v3,
-                                                       tables_v4};
+static const char *const tables_v5[] = {"webhook_deliveries", NULL};
+static const char *const *const tables_by_version[] = {NULL,      tables_v1, tables_v2,
+                                                       tables_v3, tables_v4, tables_v5};
 
 static void check_tables(const char *path, int version)
 {

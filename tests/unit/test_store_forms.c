@@ -256,7 +256,7 @@ static void test_cases(void **state)
     assert_string_equal(case_id, first);
 
     assert_int_equal(ge_store_case_get(st, first, &c, &err), GE_OK);
-    assert_string_equal(c.status, "submitted");
+    assert_string_equal(c.status, "received");
     assert_string_equal(c.draft_id, d.id);
     assert_string_equal(c.period_start, "2026-12-01");
     ge_case_clear(&c);
