@@ -179,6 +179,7 @@ static const char *const ge_migration_4[] = {
  * queues one webhook delivery per such row for the case's form server in the
  * same transaction (an outbox), so a change is never announced without being
  * stored nor stored without being announced. server/webhooks.c sends them.
+ * A purged case announces nothing (retention rewrites its events).
  */
 static const char *const ge_migration_5[] = {
     "UPDATE cases SET status = 'received' WHERE status = 'submitted'",
@@ -200,6 +201,7 @@ static const char *const ge_migration_5[] = {
     " WHERE delivered_at IS NULL AND failed_at IS NULL",
     "CREATE TRIGGER case_events_webhook AFTER INSERT ON case_events"
     " WHEN NEW.action = 'status'"
+    "  AND (SELECT purged_at FROM cases WHERE id = NEW.case_id) IS NULL"
     " BEGIN"
     "  INSERT INTO webhook_deliveries (event_id, case_id, client_id, next_attempt_at, created_at)"
     "  SELECT NEW.id, k.id, k.client_id, NEW.at, NEW.at"
