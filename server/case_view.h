@@ -1,0 +1,48 @@
+/*
+ * case_view.h - the caseworker's answer of GET /v1/cases/{id} (review
+ * contract, issue 7), shared by that route and PATCH /v1/cases/{id}, which
+ * answers with the same document after a status change.
+ *
+ * The document is the form server's view (ge_forms_case_doc: case_id,
+ * status, service, reference, draft_id, created, updated, period,
+ * content_hash, content_hash_valid, validation, applicant) plus
+ *
+ *   closed         the closing time or null
+ *   purged         the purge time or null (the case is then anonymised)
+ *   features       FeatureCollection in CRS84 (or ?crs=)
+ *   measures       the submitted report's measures
+ *   revalidation   {checked_at, differs, report}: the same features and
+ *                  period checked now against the server's current services
+ *                  and reference data; the case itself (its draft) takes no
+ *                  part in the conflict rule. differs compares valid and the
+ *                  violations (rule, severity, feature) with the report as
+ *                  submitted.
+ *   transitions    the statuses that may follow (geo/case_status.h)
+ *   history        the events, oldest first, as GET /v1/cases/{id}/history
+ */
+#ifndef GE_CASE_VIEW_H
+#define GE_CASE_VIEW_H
+
+#include <jansson.h>
+
+#include "../geo/store_review.h"
+#include "http.h"
+#include "session.h"
+
+/*
+ * Sends the session answer for case_id with http_status (200, or what the
+ * caller needs). A case the session may not see, or that does not exist, is
+ * a 404 problem naming the parameter "id" (the two are not told apart).
+ * Reads ?crs= for the features (400 naming it when unsupported). Returns
+ * GE_OK or the code of the problem sent.
+ */
+int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session *s,
+                      const char *case_id, unsigned http_status);
+
+/* A case's history as {"events": [...]} (new reference), or NULL with err. */
+json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err);
+
+/* The 404 problem for a case the session may not see or that does not exist. */
+int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id);
+
+#endif
