@@ -62,6 +62,7 @@ static const struct {
     {"editor", ge_handlers_editor_routes},
     {"auth", ge_handlers_auth_routes},
     {"addresses", ge_handlers_addresses_routes},
+    {"review_app", ge_handlers_review_app_routes},
 };
 
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)
