@@ -1,0 +1,194 @@
+/*
+ * store_decisions.c - a caseworker's status change of a case (see
+ * store_decisions.h): check and write in one transaction.
+ *
+ * The write lock is taken first (BEGIN IMMEDIATE), as in store_cases.c, and
+ * only then is the current status read: two caseworkers deciding the same
+ * case at once are serialised, and the second one's check sees the first
+ * one's result (a 409 or 412 for it, never two events from one status).
+ */
+#include "store_decisions.h"
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* What the case looks like inside the transaction. */
+typedef struct ge_decision_row {
+    char service[64];
+    char status[32];
+    char updated_at[32];
+    char closed_at[32];
+    bool purged;
+} ge_decision_row;
+
+static int ge_decision_read(ge_conn *c, const char *id, ge_decision_row *row, bool *found,
+                            ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_sql_prepare(c,
+                                  "SELECT service, status, updated_at, closed_at,"
+                                  " purged_at IS NOT NULL FROM cases WHERE id = ?1",
+                                  &s, err);
+
+    *found = false;
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        ge_store_copy_text(row->service, sizeof row->service, sqlite3_column_text(s, 0));
+        ge_store_copy_text(row->status, sizeof row->status, sqlite3_column_text(s, 1));
+        ge_store_copy_text(row->updated_at, sizeof row->updated_at, sqlite3_column_text(s, 2));
+        ge_store_copy_text(row->closed_at, sizeof row->closed_at, sqlite3_column_text(s, 3));
+        row->purged = sqlite3_column_int(s, 4) != 0;
+        *found = true;
+        rc = GE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = GE_OK;
+    } else {
+        rc = ge_store_sql_err(err, c->db, rc, "reading the case's status");
+    }
+err:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The time of the change: now, but at least a second after the previous
+ * updated_at, so that every version of a case has its own updated_at (the
+ * column has whole seconds, and If-Match compares it). */
+static void ge_decision_time(const char *previous, char out[32])
+{
+    struct tm tm;
+    time_t t;
+
+    ge_store_utc_now(out, 32);
+    if (strcmp(out, previous) > 0) return;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(previous, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return; /* not our format: keep now */
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    t = timegm(&tm) + 1;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool ge_decision_precondition_holds(const ge_status_change *in, const char *updated_at)
+{
+    if (!in->if_match) return true;
+    for (size_t i = 0; i < in->n_if_updated; i++)
+        if (in->if_updated[i] && strcmp(in->if_updated[i], updated_at) == 0) return true;
+    return false;
+}
+
+static int ge_decision_write(ge_conn *c, const ge_status_change *in, const char *from,
+                             const char *now, ge_status_result *out, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    bool closes = ge_case_status_closes(in->to);
+    int rc = ge_store_sql_prepare(c,
+                                  "UPDATE cases SET status = ?2, updated_at = ?3,"
+                                  " closed_at = CASE WHEN ?4 THEN ?3 ELSE closed_at END"
+                                  " WHERE id = ?1",
+                                  &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, in->case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, ge_case_status_name(in->to), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, closes);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "changing the case's status");
+        goto err;
+    }
+    sqlite3_finalize(s);
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                              " to_status, comment) VALUES (?1, ?2, ?3, 'status', ?4, ?5, ?6)",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, in->case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, in->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, ge_case_status_name(in->to), -1, SQLITE_STATIC);
+    if (in->comment && in->comment[0])
+        sqlite3_bind_text(s, 6, in->comment, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 6);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "recording the status change");
+        goto err;
+    }
+    out->event_id = sqlite3_last_insert_rowid(c->db);
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", now);
+    if (closes) snprintf(out->closed_at, sizeof out->closed_at, "%s", now);
+    rc = GE_OK;
+err:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status_result *out,
+                             ge_err *err)
+{
+    ge_conn *c = NULL;
+    ge_decision_row row;
+    char now[32];
+    bool found = false;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&row, 0, sizeof row);
+    out->outcome = GE_DECISION_NOT_FOUND;
+    out->from = GE_CASE_NSTATUS;
+    if (!in->case_id || !in->actor || !in->actor[0] || (unsigned)in->to >= GE_CASE_NSTATUS)
+        return ge_err_set(err, GE_EINVAL, "a status change needs a case, an actor and a status");
+    if (ge_case_status_needs_comment(in->to) && !(in->comment && in->comment[0]))
+        return ge_err_set(err, GE_EINVAL, "the status %s needs a comment",
+                          ge_case_status_name(in->to));
+    rc = ge_store_acquire(st, &c, err);
+    if (rc < 0) goto err;
+    rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc < 0) goto err;
+    rc = ge_decision_read(c, in->case_id, &row, &found, err);
+    if (rc < 0 || !found) goto err;
+    /* Nothing about a case the caller may not see leaves this function. */
+    if (in->may_see && !in->may_see(in->may_see_ud, row.service)) goto err;
+    snprintf(out->service, sizeof out->service, "%s", row.service);
+    snprintf(out->from_name, sizeof out->from_name, "%s", row.status);
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", row.updated_at);
+    snprintf(out->closed_at, sizeof out->closed_at, "%s", row.closed_at);
+    if (!ge_case_status_parse(row.status, &out->from)) out->from = GE_CASE_NSTATUS;
+    if (row.purged) {
+        out->outcome = GE_DECISION_PURGED;
+        goto err;
+    }
+    /* The precondition first (RFC 9110 13.2.2): a client that saw an older
+     * version learns that, not a verdict on a status it did not see. */
+    if (!ge_decision_precondition_holds(in, row.updated_at)) {
+        out->outcome = GE_DECISION_PRECONDITION;
+        goto err;
+    }
+    if (!ge_case_status_allowed(out->from, in->to)) {
+        out->outcome = GE_DECISION_NOT_ALLOWED;
+        goto err;
+    }
+    ge_decision_time(row.updated_at, now);
+    rc = ge_decision_write(c, in, row.status, now, out, err);
+    if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
+    if (rc == GE_OK) out->outcome = GE_DECISION_OK;
+err:
+    /* A refusal or a failure: nothing of this change stays. */
+    if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        out->outcome = GE_DECISION_NOT_FOUND;
+        out->from = GE_CASE_NSTATUS;
+    }
+    ge_store_release(st, c);
+    return rc;
+}

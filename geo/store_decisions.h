@@ -1,0 +1,78 @@
+/*
+ * store_decisions.h - caseworkers decide cases: a status change of the
+ * review workflow (case_status.h) as one write transaction of the store.
+ *
+ * The change reads the case's current status under the write lock, checks
+ * the transition, updates the case (status, updated_at, closed_at when the
+ * new status closes it) and appends the case_events row (action 'status')
+ * together. The trigger of migration 5 queues the webhook delivery for the
+ * case's form server in the same transaction, so a decision is never stored
+ * without being announced, nor announced without being stored.
+ *
+ * Like store_forms.h, callers never see SQL. Implemented in store_decisions.c.
+ */
+#ifndef GE_STORE_DECISIONS_H
+#define GE_STORE_DECISIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "case_status.h"
+#include "error.h"
+#include "store.h"
+
+/* At most this many candidate updated_at values (the entity tags of an
+ * If-Match header) per change. */
+#define GE_DECISION_MAX_IF 8
+
+typedef struct ge_status_change {
+    const char *case_id;
+    ge_case_status to;
+    const char *comment; /* NULL or "": none (refused where to needs one) */
+    const char *actor;   /* for the audit trail: "user:<name>" */
+    /* The precondition: when if_match is set, the change happens only if
+     * the case's updated_at is one of if_updated[0..n_if_updated) (none:
+     * it never happens). */
+    bool if_match;
+    const char *const *if_updated;
+    size_t n_if_updated;
+    /* May the caller see a case of this service? NULL: every case. A case
+     * it may not see is GE_DECISION_NOT_FOUND, as one that does not exist. */
+    bool (*may_see)(void *ud, const char *service);
+    void *may_see_ud;
+} ge_status_change;
+
+typedef enum ge_decision_outcome {
+    GE_DECISION_OK,           /* changed; the event is written */
+    GE_DECISION_NOT_FOUND,    /* no such case, or one the caller may not see */
+    GE_DECISION_PURGED,       /* the case was purged (retention): decided for good */
+    GE_DECISION_NOT_ALLOWED,  /* the workflow has no step from the current status to `to` */
+    GE_DECISION_PRECONDITION, /* if_match given and the case changed meanwhile */
+} ge_decision_outcome;
+
+typedef struct ge_status_result {
+    ge_decision_outcome outcome;
+    /* The status before the change (OK), or the current one (refused).
+     * from_name holds the stored text too, in case it is none we know. */
+    ge_case_status from;
+    char from_name[32];
+    char service[64];
+    char updated_at[32]; /* after the change (OK), or the current one */
+    char closed_at[32];  /* "" while the case is open */
+    int64_t event_id;    /* the new case_events row (OK) */
+} ge_status_result;
+
+/*
+ * Changes a case's status in one write transaction (BEGIN IMMEDIATE): two
+ * concurrent changes of one case are serialised by the write lock, so the
+ * second sees the first's status and updated_at. updated_at moves forward
+ * by at least a second with every change, so that it tells any two
+ * versions of a case apart (it has whole seconds). Returns GE_OK with
+ * out->outcome, GE_EINVAL for a missing comment where `to` needs one or an
+ * actor that is missing, or an error for storage failures only.
+ */
+int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status_result *out,
+                             ge_err *err);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * test_store_decisions.c - status changes of cases in the store
+ * (store_decisions.h): every outcome (not found, not visible, purged, not
+ * allowed, precondition failed, changed), the case_events row and closed_at
+ * written with the change, updated_at moving forward with every change even
+ * within one second, the webhook outbox row that the trigger of migration 5
+ * adds for a client with a webhook URL (and not for one without), nothing
+ * written by a refusal, and concurrent changes of one case of which exactly
+ * one wins.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_decisions.h"
+#include "store_forms.h"
+#include "token.h"
+#include "ts.h"
+
+static ge_store *st;
+static char db_path[4096];
+static int64_t client_hook, client_plain;
+
+#define FC_EMPTY "{\"type\":\"FeatureCollection\",\"features\":[]}"
+
+static int64_t add_client(const char *name, const char *webhook)
+{
+    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
+    int64_t id = 0;
+    ge_err err;
+    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
+    ge_token_hash(key, hash);
+    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", webhook,
+                                         webhook ? "whsec_test" : NULL, &id, &err),
+                     GE_OK);
+    return id;
+}
+
+static int setup(void **state)
+{
+    ge_store_opts o = {.srid = 25832};
+    ge_err err;
+    (void)state;
+    snprintf(db_path, sizeof db_path, "%s", ts_path(ts_tmpdir("store_decisions"), "d.db"));
+    o.path = db_path;
+    if (ge_store_open(&st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    client_hook = add_client("with hook", "https://forms.example/hook");
+    client_plain = add_client("without hook", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_store_close(st);
+    return 0;
+}
+
+/* A new case of client (service info-stand) through the real submission. */
+static void make_case(int64_t client, const char *service, char case_id[40])
+{
+    unsigned char pt[21];
+    uint32_t type = 1;
+    double x = 390000, y = 5820000;
+    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN];
+    ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt};
+    ge_draft d;
+    ge_case_submit in;
+    ge_submit_outcome out;
+    ge_err err;
+
+    pt[0] = 1;
+    memcpy(pt + 1, &type, 4);
+    memcpy(pt + 5, &x, 8);
+    memcpy(pt + 13, &y, 8);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(ge_token_id(d.id, &err), GE_OK);
+    assert_int_equal(ge_token_new("", token, &err), GE_OK);
+    ge_token_hash(token, th);
+    d.client_id = client;
+    snprintf(d.service, sizeof d.service, "%s", service);
+    snprintf(d.expires_at, sizeof d.expires_at, "2999-01-01T00:00:00Z");
+    assert_int_equal(ge_store_draft_create(st, &d, th, &err), GE_OK);
+    memset(&in, 0, sizeof in);
+    in.client_id = client;
+    in.draft_id = d.id;
+    in.draft_features = FC_EMPTY;
+    in.idempotency_key = d.id;
+    in.request_hash = "r";
+    in.service = service;
+    in.applicant_json = "{}";
+    in.report_json = "{\"valid\":true}";
+    in.content_hash = "h";
+    in.features = &f;
+    in.nfeatures = 1;
+    in.actor = "client:test";
+    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_CREATED);
+}
+
+static long long sql_int(const char *sql, const char *arg)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void sql_text(const char *sql, const char *arg, char *out, size_t cap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static int change(const char *id, ge_case_status to, const char *comment, ge_status_result *r)
+{
+    ge_status_change in = {.case_id = id, .to = to, .comment = comment, .actor = "user:erika"};
+    ge_err err;
+    return ge_store_case_set_status(st, &in, r, &err);
+}
+
+static long long events(const char *id)
+{
+    return sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1", id);
+}
+
+static long long deliveries(const char *id)
+{
+    return sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", id);
+}
+
+static void test_workflow(void **state)
+{
+    char id[40], plain[40], created[32], text[512];
+    ge_status_result r;
+    ge_err err;
+
+    (void)state;
+    make_case(client_hook, "info-stand", id);
+    make_case(client_plain, "info-stand", plain);
+    sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, created, sizeof created);
+
+    /* Not a step of the workflow: refused, naming the current status. */
+    assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_NOT_ALLOWED);
+    assert_int_equal(r.from, GE_CASE_RECEIVED);
+    assert_string_equal(r.from_name, "received");
+    assert_string_equal(r.updated_at, created);
+    assert_int_equal(events(id), 1);
+    assert_int_equal(deliveries(id), 0);
+
+    /* received -> in_review */
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(r.from, GE_CASE_RECEIVED);
+    assert_string_equal(r.service, "info-stand");
+    assert_true(strcmp(r.updated_at, created) > 0);
+    assert_string_equal(r.closed_at, "");
+    assert_true(r.event_id > 0);
+    sql_text("SELECT status || '|' || updated_at || '|' || ifnull(closed_at, '-') FROM cases"
+             " WHERE id = ?1",
+             id, text, sizeof text);
+    {
+        char want[128];
+        snprintf(want, sizeof want, "in_review|%s|-", r.updated_at);
+        assert_string_equal(text, want);
+    }
+    sql_text("SELECT actor || '|' || action || '|' || from_status || '|' || to_status || '|' ||"
+             " ifnull(comment, '-') || '|' || at FROM case_events WHERE case_id = ?1"
+             " ORDER BY id DESC LIMIT 1",
+             id, text, sizeof text);
+    {
+        char want[160];
+        snprintf(want, sizeof want, "user:erika|status|received|in_review|-|%s", r.updated_at);
+        assert_string_equal(text, want);
+    }
+    /* The trigger queued one delivery for the client with a webhook ... */
+    assert_int_equal(deliveries(id), 1);
+    assert_int_equal(
+        sql_int("SELECT count(*) FROM webhook_deliveries d JOIN case_events e ON e.id ="
+                " d.event_id WHERE d.case_id = ?1 AND e.to_status = 'in_review'",
+                id),
+        1);
+    /* ... and none for the one without. */
+    assert_int_equal(change(plain, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(deliveries(plain), 0);
+    assert_int_equal(events(plain), 2);
+
+    /* rejected and changes_requested need a comment: refused before writing. */
+    assert_int_equal(change(id, GE_CASE_REJECTED, NULL, &r), GE_EINVAL);
+    assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "", &r), GE_EINVAL);
+    assert_int_equal(events(id), 2);
+
+    /* Back and forth within one second: updated_at still moves on each time. */
+    {
+        char seen[4][32];
+        assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "Bitte Fläche verkleinern", &r),
+                         GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_OK);
+        snprintf(seen[0], 32, "%s", r.updated_at);
+        assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+        snprintf(seen[1], 32, "%s", r.updated_at);
+        assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "noch einmal", &r), GE_OK);
+        snprintf(seen[2], 32, "%s", r.updated_at);
+        assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+        snprintf(seen[3], 32, "%s", r.updated_at);
+        for (int i = 1; i < 4; i++)
+            assert_true(strcmp(seen[i], seen[i - 1]) > 0);
+        assert_int_equal(deliveries(id), 5);
+    }
+    sql_text("SELECT comment FROM case_events WHERE case_id = ?1 AND to_status ="
+             " 'changes_requested' ORDER BY id LIMIT 1",
+             id, text, sizeof text);
+    assert_string_equal(text, "Bitte Fläche verkleinern");
+
+    /* If-Match: an older updated_at is refused, the current one passes. */
+    {
+        char current[32];
+        const char *stale[] = {created, "nonsense"};
+        const char *fresh[] = {"W/x", current};
+        ge_status_change in = {.case_id = id,
+                               .to = GE_CASE_APPROVED,
+                               .comment = "passt",
+                               .actor = "user:erika",
+                               .if_match = true,
+                               .if_updated = stale,
+                               .n_if_updated = 2};
+        sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, current, sizeof current);
+        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
+        assert_string_equal(r.updated_at, current);
+        /* an If-Match with no usable tag never holds */
+        in.n_if_updated = 0;
+        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
+        in.if_updated = fresh;
+        in.n_if_updated = 2;
+        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_OK);
+        assert_int_equal(r.from, GE_CASE_IN_REVIEW);
+    }
+    /* approved closes the case at the time of the change */
+    assert_string_not_equal(r.closed_at, "");
+    assert_string_equal(r.closed_at, r.updated_at);
+    sql_text("SELECT closed_at FROM cases WHERE id = ?1", id, text, sizeof text);
+    assert_string_equal(text, r.closed_at);
+    /* and is final */
+    for (int to = 0; to < GE_CASE_NSTATUS; to++) {
+        assert_int_equal(change(id, (ge_case_status)to, "x", &r), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_NOT_ALLOWED);
+        assert_int_equal(r.from, GE_CASE_APPROVED);
+    }
+    assert_int_equal(events(id), 7);
+    assert_int_equal(deliveries(id), 6);
+
+    /* rejected closes too, with its comment */
+    assert_int_equal(change(plain, GE_CASE_REJECTED, "Standort liegt im Gleisbereich", &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_string_equal(r.closed_at, r.updated_at);
+}
+
+static bool only_skips(void *ud, const char *service)
+{
+    (*(int *)ud)++;
+    return strcmp(service, "skip-container") == 0;
+}
+
+static void test_not_found_hidden_purged(void **state)
+{
+    char id[40], text[64];
+    int asked = 0;
+    ge_status_result r;
+    ge_status_change in = {.to = GE_CASE_IN_REVIEW, .actor = "user:erika"};
+    ge_err err;
+
+    (void)state;
+    make_case(client_hook, "info-stand", id);
+    in.case_id = "0123456789abcdef0123456789abcdef";
+    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
+
+    /* A case the caller may not see is the same as none, and tells nothing. */
+    in.case_id = id;
+    in.may_see = only_skips;
+    in.may_see_ud = &asked;
+    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
+    assert_int_equal(asked, 1);
+    assert_string_equal(r.service, "");
+    assert_string_equal(r.from_name, "");
+    assert_string_equal(r.updated_at, "");
+    assert_int_equal(events(id), 1);
+
+    /* No actor: refused. */
+    in.may_see = NULL;
+    in.actor = NULL;
+    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_EINVAL);
+    in.actor = "user:erika";
+
+    /* Purged (as retention leaves a case): decided for good. */
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(sql_int("UPDATE cases SET purged_at = closed_at WHERE id = ?1 RETURNING 1", id),
+                     1);
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_PURGED);
+    assert_int_equal(r.from, GE_CASE_APPROVED);
+    sql_text("SELECT status FROM cases WHERE id = ?1", id, text, sizeof text);
+    assert_string_equal(text, "approved");
+    assert_int_equal(events(id), 3);
+}
+
+typedef struct racer {
+    const char *id;
+    ge_case_status to;
+    const char *comment;
+    int rc;
+    ge_status_result r;
+} racer;
+
+static void *race(void *p)
+{
+    racer *x = p;
+    x->rc = change(x->id, x->to, x->comment, &x->r);
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    char id[40];
+    racer x[8];
+    pthread_t t[8];
+    int ok = 0, refused = 0;
+
+    (void)state;
+    make_case(client_hook, "info-stand", id);
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &x[0].r), GE_OK);
+    /* Eight caseworkers decide at once, four ways: exactly one decision. */
+    for (int i = 0; i < 8; i++) {
+        x[i].id = id;
+        x[i].to = i % 2 ? GE_CASE_APPROVED : GE_CASE_REJECTED;
+        x[i].comment = "gleichzeitig";
+        assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(x[i].rc, GE_OK);
+        ok += x[i].r.outcome == GE_DECISION_OK;
+        refused += x[i].r.outcome == GE_DECISION_NOT_ALLOWED;
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(refused, 7);
+    assert_int_equal(events(id), 3);
+    assert_int_equal(deliveries(id), 2);
+    assert_int_equal(sql_int("SELECT count(*) FROM cases WHERE id = ?1 AND closed_at IS NOT NULL",
+                             id),
+                     1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_workflow),
+        cmocka_unit_test(test_not_found_hidden_purged),
+        cmocka_unit_test(test_concurrent),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
