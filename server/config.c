@@ -57,6 +57,9 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("session_idle_timeout", session_idle_timeout, 1, 30 * 86400, "seconds without a request after which a caseworker session ends"),
     GE_INT("session_max_age", session_max_age, 1, 30 * 86400, "seconds after login after which a caseworker session ends"),
     GE_INT("login_lockout", login_lockout, 1, 30 * 86400, "seconds a user name or address is locked after repeated failed logins"),
+    GE_INT("webhook_timeout", webhook_timeout, 1, 300, "seconds one webhook attempt may take (connect, send, answer)"),
+    GE_INT("webhook_max_attempts", webhook_max_attempts, 1, 100, "attempts at a webhook delivery before it is marked failed"),
+    GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400, "seconds before the first webhook retry; doubled for each further one, at most 6 h"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -83,6 +86,9 @@ void ge_config_defaults(ge_config *cfg)
     cfg->session_idle_timeout = 30 * 60;
     cfg->session_max_age = 12 * 3600;
     cfg->login_lockout = 15 * 60;
+    cfg->webhook_timeout = 10;
+    cfg->webhook_max_attempts = 8;
+    cfg->webhook_retry_base = 30;
     cfg->log_level = GE_LOG_INFO;
 }
 

@@ -36,6 +36,9 @@ typedef struct ge_config {
     int session_idle_timeout;   /* session_idle_timeout: seconds without a request ending a session */
     int session_max_age;        /* session_max_age: seconds after login ending a session */
     int login_lockout;          /* login_lockout: seconds a name or address is locked after failures */
+    int webhook_timeout;        /* webhook_timeout: seconds one webhook attempt may take */
+    int webhook_max_attempts;   /* webhook_max_attempts: attempts before a delivery fails */
+    int webhook_retry_base;     /* webhook_retry_base: seconds before the first retry (doubling) */
     int log_level;              /* log_level */
 } ge_config;
 
