@@ -1,0 +1,324 @@
+/*
+ * test_store_webhooks.c - the webhook outbox of the store
+ * (store_webhooks.h) on a real store file: the trigger queues one delivery
+ * per status event for clients with a webhook URL only; a claim returns
+ * what the request needs, oldest first, and leases the rows so that a second
+ * claim does not get them again; attempts are counted with the backoff and
+ * the give-up rules of the policy; a release makes a row due again without
+ * counting; the backoff doubles and stops at six hours.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_forms.h"
+#include "store_webhooks.h"
+#include "ts.h"
+
+static ge_store *st;
+static char db_path[4096];
+static int64_t client_hook, client_plain;
+
+/* 2026-01-01T00:00:00Z */
+#define T0 INT64_C(1767225600)
+
+static void sql(const char *q, const char *a1, const char *a2, const char *a3)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(db));
+    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
+    if (a2) sqlite3_bind_text(s, 2, a2, -1, SQLITE_TRANSIENT);
+    if (a3) sqlite3_bind_text(s, 3, a3, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_DONE) fail_msg("%s: %s", q, sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static long long sql_int(const char *q, const char *a1)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(db));
+    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static char *sql_text(const char *q, const char *a1)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    char *v = NULL;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(db));
+    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        v = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A case of the client; reference may be NULL. */
+static void add_case(const char *id, int64_t client, const char *reference)
+{
+    char cl[32];
+    snprintf(cl, sizeof cl, "%lld", (long long)client);
+    sql("INSERT INTO cases (id, client_id, service, reference, status, created_at, updated_at)"
+        " VALUES (?1, CAST(?2 AS INTEGER), 'skip-container', ?3, 'received',"
+        " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        id, cl, reference);
+}
+
+/* The case's status event received -> in_review at `at`, with a comment or NULL. */
+static void add_status_event(const char *case_id, const char *at, const char *comment)
+{
+    sql("INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', ?3)",
+        case_id, at, comment);
+}
+
+static int setup(void **state)
+{
+    ge_store_opts o = {.srid = 25832};
+    ge_err err;
+    (void)state;
+    snprintf(db_path, sizeof db_path, "%s", ts_path(ts_tmpdir("store_webhooks"), "w.db"));
+    o.path = db_path;
+    if (ge_store_open(&st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    if (ge_store_client_add(st, "Hooked", "h1", "[]", "http://127.0.0.1:9/hook?token=abc",
+                            "whsec_unit", &client_hook, &err) < 0 ||
+        ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, &client_plain, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_store_close(st);
+    return 0;
+}
+
+static void test_policy(void **state)
+{
+    (void)state;
+    assert_true(ge_store_webhook_retryable(0));
+    assert_true(ge_store_webhook_retryable(408));
+    assert_true(ge_store_webhook_retryable(429));
+    assert_true(ge_store_webhook_retryable(500));
+    assert_true(ge_store_webhook_retryable(503));
+    assert_false(ge_store_webhook_retryable(400));
+    assert_false(ge_store_webhook_retryable(404));
+    assert_false(ge_store_webhook_retryable(410));
+    assert_false(ge_store_webhook_retryable(301));
+    assert_int_equal(ge_store_webhook_backoff(30, 1), 30);
+    assert_int_equal(ge_store_webhook_backoff(30, 2), 60);
+    assert_int_equal(ge_store_webhook_backoff(30, 3), 120);
+    assert_int_equal(ge_store_webhook_backoff(30, 8), 30 * 128);
+    assert_int_equal(ge_store_webhook_backoff(30, 10), 15360);
+    assert_int_equal(ge_store_webhook_backoff(30, 11), 21600);
+    assert_int_equal(ge_store_webhook_backoff(30, 1000000), 21600);
+    assert_int_equal(ge_store_webhook_backoff(86400, 1), 21600);
+    assert_int_equal(ge_store_webhook_backoff(1, 1), 1);
+    assert_string_equal(ge_webhook_outcome_name(GE_WEBHOOK_RETRY), "retry");
+}
+
+static void test_queue_claim_record(void **state)
+{
+    ge_webhook_delivery *v = NULL;
+    ge_webhook_policy pol = {.max_attempts = 3, .retry_base_s = 10};
+    ge_webhook_attempt fail500 = {.http_status = 500, .error = "HTTP 500"};
+    ge_webhook_attempt ok200 = {.http_status = 200};
+    ge_webhook_outcome o;
+    size_t n = 0;
+    int attempts = 0;
+    int64_t next = 0, pending = 0;
+    ge_err err;
+    char *t;
+
+    (void)state;
+    add_case("case-a", client_hook, "AZ-1");
+    add_case("case-b", client_hook, NULL);
+    add_case("case-p", client_plain, "AZ-P");
+    add_status_event("case-b", "2026-01-01T00:00:10Z", "Bitte prüfen \"hier\"");
+    add_status_event("case-a", "2026-01-01T00:00:05Z", NULL);
+    add_status_event("case-p", "2026-01-01T00:00:01Z", NULL);
+    /* a submitted event queues nothing, nor does a client without URL */
+    sql("INSERT INTO case_events (case_id, at, actor, action, to_status)"
+        " VALUES (?1, '2026-01-01T00:00:00Z', 'client:1', 'submitted', 'received')",
+        "case-a", NULL, NULL);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries", NULL), 2);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-p'",
+                             NULL),
+                     0);
+    assert_int_equal(ge_store_webhooks_pending(st, &pending, &err), GE_OK);
+    assert_int_equal(pending, 2);
+
+    /* nothing due before the events happened */
+    assert_int_equal(ge_store_webhooks_claim(st, T0, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+
+    /* oldest first, one at a time, with the request's content */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 20, 60, 1, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].case_id, "case-a");
+    assert_string_equal(v[0].reference, "AZ-1");
+    assert_string_equal(v[0].service, "skip-container");
+    assert_string_equal(v[0].status, "in_review");
+    assert_string_equal(v[0].previous_status, "received");
+    assert_null(v[0].comment);
+    assert_string_equal(v[0].at, "2026-01-01T00:00:05Z");
+    assert_string_equal(v[0].url, "http://127.0.0.1:9/hook?token=abc");
+    assert_string_equal(v[0].secret, "whsec_unit");
+    assert_false(v[0].client_revoked);
+    assert_int_equal(v[0].attempts, 0);
+    int64_t id_a = v[0].id;
+    ge_webhook_delivery_list_free(v, n);
+    /* leased: the next claim gets only the other one, with a NULL reference */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 20, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].case_id, "case-b");
+    assert_null(v[0].reference);
+    assert_string_equal(v[0].comment, "Bitte prüfen \"hier\"");
+    int64_t id_b = v[0].id;
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 21, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+
+    /* a: 500, 500 -> retries after 10 s then 20 s; 500 again -> failed (3 attempts) */
+    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 30, &fail500, &pol, &o, &attempts,
+                                             &next, &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_RETRY);
+    assert_int_equal(attempts, 1);
+    assert_int_equal(next, T0 + 40);
+    t = sql_text("SELECT next_attempt_at || '|' || last_attempt_at || '|' || last_status || '|'"
+                 " || last_error FROM webhook_deliveries WHERE case_id = 'case-a'",
+                 NULL);
+    assert_string_equal(t, "2026-01-01T00:00:40Z|2026-01-01T00:00:30Z|500|HTTP 500");
+    free(t);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 39, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0); /* not due yet */
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 40, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].attempts, 1);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 41, &fail500, &pol, &o, &attempts,
+                                             &next, &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_RETRY);
+    assert_int_equal(next, T0 + 41 + 20);
+    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 70, &fail500, &pol, &o, &attempts,
+                                             &next, &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_FAILED);
+    assert_int_equal(attempts, 3);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-a'"
+                             " AND failed_at = '2026-01-01T00:01:10Z' AND delivered_at IS NULL",
+                             NULL),
+                     1);
+    /* settled: another record is refused */
+    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 71, &ok200, &pol, &o, NULL, NULL, &err),
+                     GE_ENOENT);
+
+    /* b: released (shutdown) -> due again, no attempt counted; then 200 -> delivered */
+    assert_int_equal(ge_store_webhook_release(st, id_b, T0 + 22, &err), GE_OK);
+    assert_int_equal(sql_int("SELECT attempts FROM webhook_deliveries WHERE case_id = 'case-b'",
+                             NULL),
+                     0);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 22, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhook_record(st, id_b, T0 + 23, &ok200, &pol, &o, &attempts, NULL,
+                                             &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_DELIVERED);
+    assert_int_equal(attempts, 1);
+    t = sql_text("SELECT delivered_at || '|' || last_status || '|' ||"
+                 " coalesce(last_error, 'none') FROM webhook_deliveries WHERE case_id = 'case-b'",
+                 NULL);
+    assert_string_equal(t, "2026-01-01T00:00:23Z|200|none");
+    free(t);
+    assert_int_equal(ge_store_webhooks_pending(st, &pending, &err), GE_OK);
+    assert_int_equal(pending, 0);
+}
+
+static void test_give_up_rules(void **state)
+{
+    ge_webhook_delivery *v = NULL;
+    ge_webhook_policy pol = {.max_attempts = 8, .retry_base_s = 30};
+    ge_webhook_attempt gone = {.http_status = 410, .error = "HTTP 410"};
+    ge_webhook_attempt revoked = {.http_status = 0, .error = "client revoked", .permanent = true};
+    ge_webhook_outcome o;
+    size_t n = 0;
+    ge_err err;
+
+    (void)state;
+    add_case("case-c", client_hook, "AZ-C");
+    add_case("case-d", client_hook, "AZ-D");
+    add_status_event("case-c", "2026-01-01T00:00:00Z", NULL);
+    add_status_event("case-d", "2026-01-01T00:00:00Z", NULL);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 1, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 2);
+    /* 410: failed after one attempt */
+    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 2, &gone, &pol, &o, NULL, NULL,
+                                             &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_FAILED);
+    /* a permanent failure wins over any status */
+    assert_int_equal(ge_store_webhook_record(st, v[1].id, T0 + 2, &revoked, &pol, &o, NULL, NULL,
+                                             &err),
+                     GE_OK);
+    assert_int_equal(o, GE_WEBHOOK_FAILED);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id IN"
+                             " ('case-c', 'case-d') AND failed_at IS NOT NULL AND attempts = 1",
+                             NULL),
+                     2);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-d'"
+                             " AND last_status IS NULL AND last_error = 'client revoked'",
+                             NULL),
+                     1);
+    /* a revoked client's row says so at the claim */
+    sql("UPDATE clients SET revoked_at = '2026-01-01T00:00:00Z' WHERE name = 'Hooked'", NULL, NULL, NULL);
+    add_case("case-e", client_hook, "AZ-E");
+    add_status_event("case-e", "2026-01-01T00:00:00Z", NULL);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_true(v[0].client_revoked);
+    ge_webhook_delivery_list_free(v, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_queue_claim_record),
+        cmocka_unit_test(test_give_up_rules),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
