@@ -14,6 +14,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         edit: resolve(import.meta.dirname, 'edit.html'),
+        review: resolve(import.meta.dirname, 'review.html'),
       },
     },
   },

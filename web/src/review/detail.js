@@ -1,0 +1,344 @@
+// detail.js - one case: its features over the base map and the reference
+// overlays, the conflicting cases drawn dashed in their status colour and
+// listed, the validation report as submitted and the fresh re-check when it
+// differs (reasons in the UI language), measures, period, the applicant's
+// contact, the decision buttons the workflow allows now (`transitions` of
+// GET /v1/cases/{id}) with the comment the applicant will read, and the
+// history. A text list says what the map shows, for people who cannot see it.
+import { api } from './api.js';
+import { num, period, pick, t, when } from './i18n.js';
+import { caseLayers, createMap } from './map.js';
+import { checksText, statusBadge } from './list.js';
+
+const $ = (id) => document.getElementById(id);
+const NEEDS_COMMENT = new Set(['rejected', 'changes_requested']);
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+function countFeatures(fc) {
+  const n = { Polygon: 0, LineString: 0, Point: 0 };
+  for (const f of fc?.features || []) {
+    const type = (f.geometry?.type || '').replace('Multi', '');
+    if (type in n) n[type] += 1;
+  }
+  const parts = [];
+  if (n.Polygon) parts.push(t(n.Polygon === 1 ? 'shape_area_one' : 'shape_areas', { n: n.Polygon }));
+  if (n.LineString) parts.push(t(n.LineString === 1 ? 'shape_line_one' : 'shape_lines', { n: n.LineString }));
+  if (n.Point) parts.push(t(n.Point === 1 ? 'shape_point_one' : 'shape_points', { n: n.Point }));
+  return parts.join(', ') || t('shape_none');
+}
+
+function actorText(actor) {
+  const [kind, ...rest] = String(actor || '').split(':');
+  const name = rest.join(':');
+  if (kind === 'user') return name;
+  if (kind === 'client') return t('actor_client', { name });
+  if (kind === 'system') return t('actor_system');
+  return actor || '';
+}
+
+export async function createDetail(app, { onChanged }) {
+  const state = { id: null, doc: null, conflicts: null, seq: 0 };
+  let map = null;
+  let layers = null;
+
+  async function ensureMap() {
+    if (map) {
+      map.updateSize();
+      return;
+    }
+    map = await createMap('detail-map', { overlays: true });
+    layers = caseLayers(map);
+    app.detailMap = map;
+    app.detailLayers = layers;
+  }
+
+  // ---- rendering ---------------------------------------------------------------
+  function violations(ul, report) {
+    ul.replaceChildren();
+    for (const v of report?.violations || []) {
+      const li = el('li', v.severity === 'error' ? 'error' : 'warning');
+      const sev = el('strong', null, `${t(v.severity === 'error' ? 'severity_error' : 'severity_warning')}: `);
+      const f = Number.isInteger(v.feature) && v.feature >= 0 ? ` (${t('shape_n', { n: v.feature + 1 })})` : '';
+      li.append(sev, document.createTextNode(pick(v.message) + f));
+      ul.append(li);
+    }
+  }
+
+  function verdict(p, report) {
+    const errs = (report?.violations || []).filter((v) => v.severity === 'error').length;
+    const warns = (report?.violations || []).filter((v) => v.severity !== 'error').length;
+    p.className = `verdict ${errs ? 'bad' : warns ? 'warn' : 'good'}`;
+    p.textContent = checksText(errs, warns);
+  }
+
+  function renderHead(d) {
+    $('case-heading').textContent = t('case_heading', { ref: d.reference || t('no_reference') });
+    const s = $('case-summary');
+    s.replaceChildren(
+      statusBadge(d.status),
+      document.createTextNode(` ${app.serviceTitle(d.service)} · ${t('period_label')}: ${period(d.period)}`),
+      el('br'),
+      document.createTextNode(
+        `${t('received_on', { date: when(d.created) })}${d.closed ? ` · ${t('closed_on', { date: when(d.closed) })}` : ''}`,
+      ),
+    );
+    document.title = `${d.reference || d.case_id} - ${t('app_title')}`;
+  }
+
+  function renderDecide(d) {
+    const box = $('decide-buttons');
+    box.replaceChildren();
+    const next = d.transitions || [];
+    for (const s of next) {
+      const b = el('button', `decide decide-${s}${s === 'approved' ? ' primary' : ''}`, t(`action_${s}`));
+      b.type = 'button';
+      b.dataset.status = s;
+      b.addEventListener('click', () => decide(s));
+      box.append(b);
+    }
+    $('decide-none').hidden = next.length > 0;
+    $('comment').disabled = next.length === 0;
+    $('comment-hint').hidden = next.length === 0;
+  }
+
+  function renderReport(d) {
+    const report = d.validation || null;
+    verdict($('report-verdict'), report);
+    violations($('report'), report);
+    const rv = d.revalidation;
+    const differs = !!(rv && rv.differs);
+    $('revalidation').hidden = !differs;
+    if (differs) {
+      $('reval-heading').textContent = t('reval_heading', { when: when(rv.checked_at) });
+      verdict($('reval-verdict'), rv.report);
+      violations($('reval'), rv.report);
+    }
+    $('reval-same').textContent = rv && !differs ? t('reval_same', { when: when(rv.checked_at) }) : '';
+  }
+
+  function renderMeasures(d) {
+    const ul = $('measures');
+    ul.replaceChildren();
+    const list = d.measures || d.validation?.measures || [];
+    for (const m of list) {
+      const parts = [];
+      if (m.width_m != null && m.length_m != null && m.area_m2 != null)
+        parts.push(t('measure_rect', { w: num(m.width_m, 2), l: num(m.length_m, 2), a: num(m.area_m2, 1) }));
+      else if (m.area_m2 != null) parts.push(t('measure_area', { a: num(m.area_m2, 1) }));
+      else if (m.length_m != null) parts.push(t('measure_length', { l: num(m.length_m, 1) }));
+      ul.append(el('li', null, `${t('shape_n', { n: (m.feature ?? 0) + 1 })}: ${parts.join(', ') || '-'}`));
+    }
+    if (!list.length) ul.append(el('li', null, t('measures_none')));
+  }
+
+  function renderApplicant(d) {
+    const dl = $('applicant');
+    dl.replaceChildren();
+    const a = d.applicant || {};
+    const known = ['name', 'organisation', 'organization', 'email', 'phone', 'address'];
+    const keys = [...known.filter((k) => a[k]), ...Object.keys(a).filter((k) => !known.includes(k) && a[k])];
+    for (const k of keys) {
+      const v = a[k];
+      const dd = el('dd');
+      const text = typeof v === 'object' ? Object.values(v).join(', ') : String(v);
+      if (k === 'email') {
+        const link = el('a', null, text);
+        link.href = `mailto:${text}`;
+        dd.append(link);
+      } else if (k === 'phone') {
+        const link = el('a', null, text);
+        link.href = `tel:${text.replace(/[^+0-9]/g, '')}`;
+        dd.append(link);
+      } else dd.textContent = text;
+      dl.append(el('dt', null, t(`applicant_${k}`) === `applicant_${k}` ? k : t(`applicant_${k}`)), dd);
+    }
+    if (!keys.length) dl.append(el('dt', null, t('applicant_none')), el('dd', null, '-'));
+  }
+
+  function renderHistory(events) {
+    const tb = $('history').querySelector('tbody');
+    tb.replaceChildren();
+    for (const e of events || []) {
+      const tr = el('tr');
+      tr.dataset.action = e.action;
+      const to = e.action === 'purged' ? t('history_purged') : e.to ? t(`status_${e.to}`) : '';
+      tr.append(
+        el('td', null, when(e.at)),
+        el('td', null, actorText(e.actor)),
+        el('td', null, e.from ? t(`status_${e.from}`) : '-'),
+        el('td', null, to),
+        el('td', 'comment-cell', e.comment || ''),
+      );
+      tb.append(tr);
+    }
+  }
+
+  function renderConflicts(c) {
+    const ul = $('conflicts');
+    ul.replaceChildren();
+    const cases = c?.cases || [];
+    $('conflicts-intro').textContent = c
+      ? cases.length
+        ? t('conflicts_intro', { n: cases.length, d: num(c.distance_m ?? 0, 1) })
+        : t('conflicts_none', { d: num(c.distance_m ?? 0, 1) })
+      : t('conflicts_unavailable');
+    for (const x of cases) {
+      const li = el('li', 'conflict');
+      li.dataset.caseId = x.case_id;
+      let name;
+      if (x.visible === false) name = el('span', 'conflict-ref', t('conflict_hidden', { service: app.serviceTitle(x.service) }));
+      else {
+        name = el('a', 'conflict-ref', x.reference || x.case_id);
+        name.href = `#/case/${x.case_id}`;
+      }
+      li.append(
+        name,
+        document.createTextNode(' '),
+        statusBadge(x.status),
+        el('p', 'case-meta', `${app.serviceTitle(x.service)} · ${period(x.period)} · ${t('distance', { d: num(x.distance_m ?? 0, 1) })}`),
+      );
+      ul.append(li);
+    }
+  }
+
+  // The text alternative of the map: what it draws, in words.
+  function renderDrawn(d, c) {
+    const ul = $('drawn');
+    ul.replaceChildren();
+    const own = el('li', 'drawn-own');
+    own.dataset.caseId = d.case_id;
+    const sw = el('span', 'swatch own');
+    sw.setAttribute('aria-hidden', 'true');
+    own.append(sw, document.createTextNode(t('drawn_own', { ref: d.reference || d.case_id, what: countFeatures(d.features) })));
+    ul.append(own);
+    for (const x of c?.cases || []) {
+      const li = el('li', 'drawn-conflict');
+      li.dataset.caseId = x.case_id;
+      const s = el('span', `swatch conflict status-${x.status}`);
+      s.setAttribute('aria-hidden', 'true');
+      const ref = x.visible === false ? t('conflict_hidden_short') : x.reference || x.case_id;
+      li.append(s, document.createTextNode(t('drawn_conflict', { ref, status: t(`status_${x.status}`), what: countFeatures(x.features) })));
+      ul.append(li);
+    }
+    const problems = (d.validation?.violations || []).filter((v) => v.severity === 'error' && v.geometry).length;
+    if (problems) {
+      const li = el('li', 'drawn-problem');
+      const s = el('span', 'swatch problem');
+      s.setAttribute('aria-hidden', 'true');
+      li.append(s, document.createTextNode(t('drawn_problems', { n: problems })));
+      ul.append(li);
+    }
+  }
+
+  function renderAll() {
+    const d = state.doc;
+    if (!d) return;
+    renderHead(d);
+    renderDecide(d);
+    renderReport(d);
+    renderMeasures(d);
+    renderApplicant(d);
+    renderHistory(d.history || []);
+    renderConflicts(state.conflicts);
+    renderDrawn(d, state.conflicts);
+  }
+
+  // ---- loading -----------------------------------------------------------------
+  async function load(id) {
+    const seq = ++state.seq;
+    const [r, c] = await Promise.all([api.case(id), api.conflicts(id)]);
+    if (seq !== state.seq) return false;
+    if (!r.ok) {
+      if (r.status === 401) return false;
+      state.doc = null;
+      $('case-heading').textContent = t('case_missing');
+      $('detail-error').textContent = r.status === 404 ? t('case_not_found') : t('case_failed', { detail: r.message });
+      return false;
+    }
+    state.doc = r.body;
+    if (!state.doc.history) {
+      const h = await api.history(id);
+      if (h.ok) state.doc.history = h.body.events || [];
+    }
+    state.conflicts = c.ok ? c.body : null;
+    $('detail-error').textContent = '';
+    renderAll();
+    layers.set(state.doc.features, state.conflicts?.cases || [], state.doc.validation?.violations || []);
+    document.body.dataset.caseLoaded = id;
+    return true;
+  }
+
+  // ---- deciding ----------------------------------------------------------------
+  async function decide(status) {
+    const d = state.doc;
+    const comment = $('comment').value.trim();
+    const err = $('comment-error');
+    err.textContent = '';
+    $('comment').removeAttribute('aria-invalid');
+    $('decide-result').textContent = '';
+    if (NEEDS_COMMENT.has(status) && !comment) {
+      err.textContent = t('comment_required', { action: t(`action_${status}`) });
+      $('comment').setAttribute('aria-invalid', 'true');
+      $('comment').focus();
+      return;
+    }
+    for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = true;
+    const r = await api.decide(d.case_id, status, comment, d.updated);
+    for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = false;
+    if (r.status === 401) return;
+    if (!r.ok) {
+      const key = r.status === 412 ? 'decide_changed' : r.status === 409 ? 'decide_conflict' : 'decide_failed';
+      err.textContent = t(key, { detail: r.message });
+      if (r.body?.member === 'comment' || /comment/.test(r.body?.parameter || '')) $('comment').setAttribute('aria-invalid', 'true');
+      if (r.status === 412 || r.status === 409) await load(d.case_id);
+      $('comment').focus();
+      return;
+    }
+    $('comment').value = '';
+    if (r.body && r.body.case_id) {
+      state.doc = r.body;
+      if (!state.doc.history) {
+        const h = await api.history(d.case_id);
+        if (h.ok) state.doc.history = h.body.events || [];
+      }
+      renderAll();
+    } else await load(d.case_id);
+    const msg = t('decide_done', { status: t(`status_${status}`) });
+    $('decide-result').textContent = msg;
+    onChanged();
+    // Focus stays on the decision block: the next possible step is there.
+    const first = $('decide-buttons').querySelector('button');
+    (first || $('decide-heading')).focus?.();
+  }
+
+  $('decide-form').addEventListener('submit', (ev) => ev.preventDefault());
+
+  return {
+    async open(id) {
+      await ensureMap();
+      if (state.id !== id) {
+        state.id = id;
+        $('comment').value = '';
+        $('comment-error').textContent = '';
+        $('decide-result').textContent = '';
+        layers.set(null, [], []);
+      }
+      const ok = await load(id);
+      $('case-heading').tabIndex = -1;
+      if (ok !== false || state.doc === null) $('case-heading').focus();
+    },
+    close() {
+      state.seq++;
+    },
+    relabel() {
+      renderAll();
+    },
+    state,
+  };
+}

@@ -1,0 +1,257 @@
+// list.js - the case list beside its map: the filters (service, status,
+// period, free text, only the map's area) become the query of GET /v1/cases;
+// the answer fills the list and decides which cases the map draws, so list
+// and map always show the same cases. Selecting a case in the list (focus
+// or click) highlights it on the map; clicking it on the map selects it in
+// the list and says so in the live region.
+import { api } from './api.js';
+import { date, num, period, t } from './i18n.js';
+import { STATUS_COLOUR, casesLayer, createMap, fitBoxes, viewBbox } from './map.js';
+
+const $ = (id) => document.getElementById(id);
+const PAGE = 100;
+const STATUSES = ['received', 'in_review', 'changes_requested', 'approved', 'rejected'];
+
+export function statusBadge(status) {
+  const b = document.createElement('span');
+  b.className = `badge status-${status}`;
+  b.textContent = t(`status_${status}`);
+  return b;
+}
+
+export function checksText(errors, warnings) {
+  if (!errors && !warnings) return t('checks_none');
+  const parts = [];
+  if (errors) parts.push(t(errors === 1 ? 'checks_error_one' : 'checks_errors', { n: errors }));
+  if (warnings) parts.push(t(warnings === 1 ? 'checks_warning_one' : 'checks_warnings', { n: warnings }));
+  return parts.join(', ');
+}
+
+export async function createList(app) {
+  const state = {
+    cases: [],
+    matched: 0,
+    selected: null,
+    seq: 0,
+    stale: true,
+    fitNext: true,
+    visible: false,
+  };
+
+  // ---- filters ---------------------------------------------------------------
+  function fillSelects() {
+    const svc = $('f-service');
+    const keep = svc.value;
+    const mine = app.user.role === 'admin' ? [...app.services.keys()] : app.user.services || [];
+    svc.replaceChildren(new Option(t('filter_service_all'), ''));
+    for (const id of mine) svc.append(new Option(app.serviceTitle(id), id));
+    svc.value = [...svc.options].some((o) => o.value === keep) ? keep : '';
+
+    const st = $('f-status');
+    const keepSt = st.value || 'open';
+    st.replaceChildren(
+      new Option(t('filter_status_open'), 'open'),
+      new Option(t('filter_status_closed'), 'closed'),
+      new Option(t('filter_status_all'), ''),
+    );
+    for (const s of STATUSES) st.append(new Option(t(`status_${s}`), s));
+    st.value = keepSt;
+  }
+
+  function query(offset = 0) {
+    const q = new URLSearchParams();
+    if ($('f-service').value) q.set('service', $('f-service').value);
+    if ($('f-status').value) q.set('status', $('f-status').value);
+    if ($('f-from').value) q.set('from', $('f-from').value);
+    if ($('f-to').value) q.set('to', $('f-to').value);
+    const text = $('f-q').value.trim();
+    if (text) q.set('q', text);
+    if ($('f-bbox').checked) q.set('bbox', viewBbox(map).map((v) => v.toFixed(6)).join(','));
+    q.set('limit', String(PAGE));
+    if (offset) q.set('offset', String(offset));
+    return q.toString();
+  }
+
+  // ---- the map ---------------------------------------------------------------
+  const map = await createMap('list-map', { overlays: false });
+  const layer = await casesLayer(map, { fetchFeatures: (id) => api.features(id) });
+  app.listMap = map;
+  app.listLayer = layer;
+
+  map.on('singleclick', (ev) => {
+    const id = layer.caseAt(ev.pixel);
+    if (!id) return;
+    select(id, { scroll: true });
+    const c = state.cases.find((x) => x.case_id === id);
+    if (c) app.announce(t('selected_case', { ref: c.reference || id }));
+  });
+  map.on('pointermove', (ev) => {
+    if (ev.dragging) return;
+    map.getTargetElement().style.cursor = layer.caseAt(ev.pixel) ? 'pointer' : '';
+  });
+  map.on('dblclick', (ev) => {
+    const id = layer.caseAt(ev.pixel);
+    if (!id) return;
+    ev.preventDefault();
+    location.hash = `#/case/${id}`;
+  });
+  let moveTimer = null;
+  map.on('moveend', () => {
+    if (!$('f-bbox').checked || !state.visible) return;
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(() => load(), 300);
+  });
+
+  function legend() {
+    const ul = $('list-legend');
+    ul.setAttribute('aria-label', t('legend'));
+    ul.replaceChildren();
+    for (const s of STATUSES) {
+      const li = document.createElement('li');
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = STATUS_COLOUR[s];
+      sw.setAttribute('aria-hidden', 'true');
+      li.append(sw, document.createTextNode(t(`status_${s}`)));
+      ul.append(li);
+    }
+  }
+
+  // ---- the list --------------------------------------------------------------
+  function select(id, { scroll = false } = {}) {
+    state.selected = id;
+    layer.select(id);
+    for (const li of $('case-list').children) {
+      const on = li.dataset.caseId === id;
+      li.classList.toggle('selected', on);
+      if (on) {
+        li.setAttribute('aria-current', 'true');
+        if (scroll) li.scrollIntoView({ block: 'nearest' });
+      } else li.removeAttribute('aria-current');
+    }
+  }
+
+  function item(c) {
+    const li = document.createElement('li');
+    li.className = 'case-item';
+    li.dataset.caseId = c.case_id;
+    li.dataset.status = c.status;
+    li.dataset.service = c.service;
+    if (c.bbox) li.dataset.bbox = JSON.stringify(c.bbox);
+    const head = document.createElement('div');
+    head.className = 'case-head';
+    const a = document.createElement('a');
+    a.href = `#/case/${c.case_id}`;
+    a.className = 'case-ref';
+    a.textContent = c.reference || t('no_reference');
+    head.append(a, statusBadge(c.status));
+    const meta = document.createElement('p');
+    meta.className = 'case-meta';
+    meta.textContent = `${app.serviceTitle(c.service)} · ${period(c.period)}`;
+    const checks = document.createElement('p');
+    checks.className = `case-checks${c.errors ? ' has-errors' : c.warnings ? ' has-warnings' : ''}`;
+    checks.textContent = checksText(c.errors, c.warnings);
+    const who = document.createElement('p');
+    who.className = 'case-meta';
+    who.textContent = [c.applicant_name, t('received_on', { date: date((c.created || '').slice(0, 10)) })]
+      .filter(Boolean)
+      .join(' · ');
+    li.append(head, meta, checks, who);
+    li.addEventListener('click', (ev) => {
+      if (ev.target.closest('a')) return;
+      select(c.case_id);
+    });
+    a.addEventListener('focus', () => select(c.case_id));
+    return li;
+  }
+
+  function render() {
+    const ul = $('case-list');
+    ul.replaceChildren(...state.cases.map(item));
+    const n = state.cases.length;
+    $('list-count').textContent =
+      state.matched === 0
+        ? t('list_empty')
+        : state.matched > n
+          ? t('list_count_some', { n: num(n, 0), total: num(state.matched, 0) })
+          : t(state.matched === 1 ? 'list_count_one' : 'list_count', { n: num(state.matched, 0) });
+    $('list-more').hidden = state.matched <= n;
+    if (state.selected && state.cases.some((c) => c.case_id === state.selected)) select(state.selected);
+    else select(null);
+  }
+
+  async function load({ more = false } = {}) {
+    const seq = ++state.seq;
+    const r = await api.cases(query(more ? state.cases.length : 0));
+    if (seq !== state.seq) return; // an answer to an older filter
+    if (!r.ok) {
+      if (r.status !== 401) $('filter-error').textContent = t('list_failed', { detail: r.message });
+      return;
+    }
+    $('filter-error').textContent = '';
+    state.cases = more ? state.cases.concat(r.body.cases || []) : r.body.cases || [];
+    state.matched = r.body.numberMatched ?? state.cases.length;
+    state.stale = false;
+    render();
+    await layer.show(state.cases);
+    if (state.fitNext && !$('f-bbox').checked) fitBoxes(map, state.cases.map((c) => c.bbox));
+    state.fitNext = false;
+    document.body.dataset.listSeq = String(seq);
+  }
+
+  function changed() {
+    state.fitNext = true;
+    load();
+  }
+
+  let textTimer = null;
+  for (const id of ['f-service', 'f-status', 'f-from', 'f-to', 'f-bbox']) $(id).addEventListener('change', changed);
+  $('f-q').addEventListener('input', () => {
+    clearTimeout(textTimer);
+    textTimer = setTimeout(changed, 300);
+  });
+  $('filters').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    changed();
+  });
+  $('f-reset').addEventListener('click', () => {
+    $('f-service').value = '';
+    $('f-status').value = 'open';
+    $('f-from').value = '';
+    $('f-to').value = '';
+    $('f-q').value = '';
+    $('f-bbox').checked = false;
+    changed();
+  });
+  $('list-more').addEventListener('click', () => load({ more: true }));
+
+  fillSelects();
+  legend();
+
+  return {
+    map,
+    layer,
+    state,
+    pause() {
+      state.visible = false;
+    },
+    async resume() {
+      state.visible = true;
+      map.updateSize();
+      if (state.stale || state.cases.length === 0) state.fitNext = state.fitNext || state.cases.length === 0;
+      await load();
+      // Back from a case: the keyboard continues where it left.
+      const li = state.selected && [...$('case-list').children].find((x) => x.dataset.caseId === state.selected);
+      if (li && document.activeElement === document.body) li.querySelector('a').focus();
+    },
+    invalidate() {
+      state.stale = true;
+      layer.refresh();
+    },
+    relabel() {
+      fillSelects();
+      legend();
+      render();
+    },
+  };
+}

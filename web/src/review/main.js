@@ -1,0 +1,193 @@
+// main.js - the caseworkers' review app: session (login, logout, expiry),
+// language, and the two views behind the login, the case list beside its
+// map (list.js) and one case (detail.js), chosen by the URL's fragment
+// (#/ and #/case/{id}) so that the browser's back button and bookmarks work.
+import 'ol/ol.css';
+import './review.css';
+import { applyI18n, getLang, setLang, t } from './i18n.js';
+import { api, onSessionExpired, setApiLang, setCsrf } from './api.js';
+import { attribution } from './map.js';
+import { createList } from './list.js';
+import { createDetail } from './detail.js';
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  user: null,
+  services: new Map(), // id -> {de, en} title
+  announce(text) {
+    // A fresh node each time, so that the same words are read again.
+    const el = $('announcer');
+    el.textContent = '';
+    setTimeout(() => {
+      el.textContent = text;
+    }, 30);
+  },
+  serviceTitle(id) {
+    const s = app.services.get(id);
+    if (!s) return id;
+    return typeof s === 'string' ? s : s[getLang()] || s.de || id;
+  },
+};
+window.reviewApp = app; // for tests and for looking around in the console
+
+// ---- language ----------------------------------------------------------------
+function initialLang() {
+  const stored = localStorage.getItem('geoeditor-review-lang');
+  if (stored === 'de' || stored === 'en') return stored;
+  const served = document.documentElement.lang; // from Accept-Language (handlers_review_app.c)
+  if (served === 'de' || served === 'en') return served;
+  return (navigator.language || 'de').toLowerCase().startsWith('en') ? 'en' : 'de';
+}
+
+function useLang(l) {
+  setLang(l);
+  setApiLang(l);
+  applyI18n();
+  document.title = t('app_title');
+  const other = l === 'de' ? 'en' : 'de';
+  const btn = $('lang-switch');
+  btn.textContent = t('lang_switch');
+  btn.lang = other;
+  btn.setAttribute('aria-label', t('lang_switch_label'));
+  renderWho();
+}
+
+function renderWho() {
+  $('who').textContent = app.user ? t('logged_in_as', { name: app.user.name }) : '';
+  $('logout').hidden = !app.user;
+}
+
+// ---- views -----------------------------------------------------------------
+let list = null;
+let detail = null;
+let returnTo = null;
+
+function showView(name) {
+  for (const v of ['login', 'list', 'detail']) $(`view-${v}`).hidden = v !== name;
+  document.body.dataset.view = name;
+}
+
+function showLogin(messageKey, params) {
+  app.user = null;
+  setCsrf(null);
+  renderWho();
+  showView('login');
+  $('login-message').textContent = messageKey ? t(messageKey, params) : '';
+  $('login-message').dataset.key = messageKey || '';
+  $('login-error').textContent = '';
+  $('login-password').value = '';
+  document.title = `${t('login_heading')} - ${t('app_title')}`;
+  $('login-name').focus();
+}
+
+async function route() {
+  if (!app.user) return;
+  const m = location.hash.match(/^#\/case\/([0-9a-f]+)$/);
+  if (m) {
+    showView('detail');
+    list.pause();
+    await detail.open(m[1]);
+  } else {
+    showView('list');
+    detail.close();
+    await list.resume();
+  }
+}
+
+async function startSession(doc) {
+  app.user = doc.user;
+  setCsrf(doc.csrf_token);
+  renderWho();
+  if (!app.services.size) {
+    const r = await api.services();
+    if (r.ok) for (const s of r.body.services || []) app.services.set(s.id, s.title);
+  }
+  if (!list) list = await createList(app);
+  if (!detail) detail = await createDetail(app, { onChanged: () => list.invalidate() });
+  const attr = await attribution();
+  $('attribution').textContent = attr ? `${t('attribution')}: ${attr}` : '';
+  if (returnTo && returnTo !== location.hash) location.hash = returnTo;
+  returnTo = null;
+  await route();
+  document.body.dataset.ready = '1';
+}
+
+// ---- login -----------------------------------------------------------------
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const name = $('login-name').value.trim();
+  const password = $('login-password').value;
+  const err = $('login-error');
+  err.textContent = '';
+  if (!name || !password) {
+    err.textContent = t(name ? 'login_need_password' : 'login_need_name');
+    (name ? $('login-password') : $('login-name')).focus();
+    return;
+  }
+  $('login-submit').disabled = true;
+  const r = await api.login(name, password);
+  $('login-submit').disabled = false;
+  if (r.ok) {
+    $('login-password').value = '';
+    $('login-message').textContent = '';
+    await startSession(r.body);
+    app.announce(t('logged_in_as', { name: app.user.name }));
+    return;
+  }
+  if (r.status === 429) {
+    const secs = Number(r.headers.get('Retry-After')) || 0;
+    err.textContent = t('login_locked', { minutes: Math.max(1, Math.ceil(secs / 60)) });
+  } else if (r.status === 401) {
+    err.textContent = t('login_wrong');
+  } else if (r.status === 0) {
+    err.textContent = t('network_error');
+  } else {
+    err.textContent = t('login_failed', { detail: r.message });
+  }
+  $('login-password').value = '';
+  $('login-password').focus();
+});
+
+$('logout').addEventListener('click', async () => {
+  await api.logout();
+  location.hash = '#/';
+  showLogin('logged_out');
+});
+
+$('lang-switch').addEventListener('click', () => {
+  const l = getLang() === 'de' ? 'en' : 'de';
+  localStorage.setItem('geoeditor-review-lang', l);
+  useLang(l);
+  if (document.body.dataset.view === 'login') {
+    const key = $('login-message').dataset.key;
+    $('login-message').textContent = key ? t(key) : '';
+    $('login-error').textContent = '';
+  }
+  list?.relabel();
+  detail?.relabel();
+});
+
+// The session ended under us (idle or absolute timeout, logged out in
+// another tab): back to the login, then back to where the caseworker was.
+onSessionExpired(() => {
+  if (!app.user) return;
+  returnTo = location.hash || '#/';
+  showLogin('session_expired');
+});
+
+window.addEventListener('hashchange', () => {
+  route();
+});
+
+// ---- start -----------------------------------------------------------------
+useLang(initialLang());
+(async () => {
+  const r = await api.session();
+  if (r.ok) await startSession(r.body);
+  else {
+    returnTo = location.hash || null;
+    showLogin(null);
+    document.body.dataset.ready = '1';
+  }
+})();
