@@ -38,6 +38,7 @@
 #include "router.h"
 #include "server_internal.h"
 #include "static.h"
+#include "webhooks.h"
 
 #ifndef GE_VERSION
 #define GE_VERSION "unknown"
@@ -342,6 +343,9 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     if (!srv->ctx.router)
         return ge_err_set(err, GE_ENOMEM, "out of memory");
     rc = ge_refdata_open(&srv->ctx, err);
+    if (rc < 0)
+        return rc;
+    rc = ge_webhooks_start(&srv->ctx, err);
     if (rc < 0)
         return rc;
     rc = ge_server_add_routes(srv, err);

@@ -1,0 +1,668 @@
+/*
+ * test_api_webhooks.c - the webhook sender of the real server against a
+ * real receiver: a libmicrohttpd server in this test process on loopback,
+ * answering each path with a script of statuses (or hanging).
+ *
+ * Form-server clients are made with "geoeditor client add --webhook"; cases
+ * by the form-server API (draft, submit); status changes by
+ * PATCH /v1/cases/{id} as a logged-in caseworker when the server has that
+ * route, otherwise by writing the status event into the running server's
+ * store file (the trigger queues the delivery either way).
+ *
+ * Checks: the body's members and headers, the signature verifying with the
+ * client's secret and not with another, a fresh timestamp; 500, 500, 200 ->
+ * three attempts then delivered; 410 -> failed after one attempt; an
+ * unreachable port -> attempts with the error recorded, then failed after
+ * webhook_max_attempts; a client without webhook gets no row; no secret and
+ * no query string of a webhook URL in the log; SIGTERM while a receiver
+ * hangs ends the server within shutdown_grace and gives the delivery back,
+ * while an attempt that answers within the grace is recorded as delivered.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_run.h"
+#include "ts_server.h"
+#include "webhook_sign.h"
+
+/* ---- the receiver -------------------------------------------------------- */
+
+#define MAX_HITS 64
+
+typedef struct hit {
+    char path[64];
+    char *body;
+    char timestamp[32], signature[96], delivery[32], event[64], content_type[64];
+    double arrived; /* monotonic seconds */
+} hit;
+
+static struct {
+    struct MHD_Daemon *d;
+    int port;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    hit hits[MAX_HITS];
+    size_t nhits;
+    int flaky_calls; /* answers of /flaky so far: 500, 500, then 200 */
+    int hanging;     /* requests of /hang waiting */
+    bool release;    /* let /hang answer */
+} rx = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct rx_conn {
+    char *body;
+    size_t len;
+} rx_conn;
+
+static void copy_header(struct MHD_Connection *c, const char *name, char *out, size_t cap)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    snprintf(out, cap, "%s", v ? v : "");
+}
+
+static enum MHD_Result rx_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+    rx_conn *rc = *con_cls;
+    struct MHD_Response *resp;
+    unsigned status = 200;
+    enum MHD_Result ret;
+    (void)cls;
+    (void)method;
+    (void)version;
+
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        *con_cls = rc;
+        return rc ? MHD_YES : MHD_NO;
+    }
+    if (*upload_size) {
+        char *nb = realloc(rc->body, rc->len + *upload_size + 1);
+        if (!nb) return MHD_NO;
+        rc->body = nb;
+        memcpy(rc->body + rc->len, upload, *upload_size);
+        rc->len += *upload_size;
+        rc->body[rc->len] = '\0';
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&rx.mu);
+    if (rx.nhits < MAX_HITS) {
+        hit *h = &rx.hits[rx.nhits++];
+        snprintf(h->path, sizeof h->path, "%s", url);
+        h->body = rc->body ? strdup(rc->body) : strdup("");
+        copy_header(c, "X-GeoEditor-Timestamp", h->timestamp, sizeof h->timestamp);
+        copy_header(c, "X-GeoEditor-Signature", h->signature, sizeof h->signature);
+        copy_header(c, "X-GeoEditor-Delivery", h->delivery, sizeof h->delivery);
+        copy_header(c, "X-GeoEditor-Event", h->event, sizeof h->event);
+        copy_header(c, "Content-Type", h->content_type, sizeof h->content_type);
+        h->arrived = mono();
+    }
+    if (strcmp(url, "/flaky") == 0) status = rx.flaky_calls++ < 2 ? 500 : 200;
+    else if (strcmp(url, "/gone") == 0) status = 410;
+    else if (strcmp(url, "/hang") == 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 120;
+        rx.hanging++;
+        pthread_cond_broadcast(&rx.cv);
+        while (!rx.release && pthread_cond_timedwait(&rx.cv, &rx.mu, &until) == 0)
+            ;
+        rx.hanging--;
+    }
+    pthread_cond_broadcast(&rx.cv);
+    pthread_mutex_unlock(&rx.mu);
+    if (strcmp(url, "/slow") == 0) usleep(1500000);
+    resp = MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void rx_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    rx_conn *rc = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (rc) free(rc->body);
+    free(rc);
+    *con_cls = NULL;
+}
+
+static int rx_start(void)
+{
+    const union MHD_DaemonInfo *info;
+    rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                MHD_USE_ERROR_LOG,
+                            0, NULL, NULL, rx_access, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+                            rx_completed, NULL, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
+    if (!rx.d) return -1;
+    info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
+    rx.port = info ? info->port : 0;
+    return rx.port > 0 ? 0 : -1;
+}
+
+static void rx_stop(void)
+{
+    pthread_mutex_lock(&rx.mu);
+    rx.release = true;
+    pthread_cond_broadcast(&rx.cv);
+    pthread_mutex_unlock(&rx.mu);
+    if (rx.d) MHD_stop_daemon(rx.d);
+    rx.d = NULL;
+    for (size_t i = 0; i < rx.nhits; i++)
+        free(rx.hits[i].body);
+}
+
+/* How many requests reached path so far. */
+static size_t rx_count(const char *path)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&rx.mu);
+    for (size_t i = 0; i < rx.nhits; i++)
+        n += strcmp(rx.hits[i].path, path) == 0;
+    pthread_mutex_unlock(&rx.mu);
+    return n;
+}
+
+/* Waits until path has had n requests; false after timeout_s. */
+static bool rx_wait(const char *path, size_t n, int timeout_s)
+{
+    double until = mono() + timeout_s;
+    while (rx_count(path) < n) {
+        if (mono() > until) return false;
+        usleep(20000);
+    }
+    return true;
+}
+
+/* The i-th request to path (a copy of the record; the body stays owned by rx). */
+static hit rx_hit(const char *path, size_t i)
+{
+    hit h = {0};
+    pthread_mutex_lock(&rx.mu);
+    for (size_t k = 0; k < rx.nhits; k++) {
+        if (strcmp(rx.hits[k].path, path) == 0 && i-- == 0) {
+            h = rx.hits[k];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&rx.mu);
+    return h;
+}
+
+/* ---- the server, clients and cases --------------------------------------- */
+
+static ts_server srv;
+
+typedef struct client {
+    char key[128];
+    char secret[128];
+    char url[256];
+} client;
+
+static client c_ok, c_flaky, c_gone, c_dead, c_plain;
+
+/* A port nobody listens on: bound, then closed again. */
+static int free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+    if (fd < 0) return 0;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &l) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* "geoeditor client add" with a webhook URL (or none). */
+static int client_add(const char *db, const char *name, const char *url, client *out)
+{
+    const char *argv[] = {NULL,     "client", "add",       "--db",                  db,
+                          "--name", name,     "--origin",  "https://forms.example.de",
+                          url ? "--webhook" : NULL,         url,                     NULL};
+    ts_run_result r;
+    const char *p;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (url) snprintf(out->url, sizeof out->url, "%s", url);
+    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
+        fprintf(stderr, "client add failed: %s\n", r.err ? r.err : "");
+        goto out;
+    }
+    p = strstr(r.out, "api_key: ");
+    if (!p || sscanf(p, "api_key: %127s", out->key) != 1) goto out;
+    if (url) {
+        p = strstr(r.out, "webhook_secret: ");
+        if (!p || sscanf(p, "webhook_secret: %127s", out->secret) != 1) goto out;
+    }
+    rc = 0;
+out:
+    ts_run_free(&r);
+    return rc;
+}
+
+/* A submitted case of the client: its id into case_id (64 bytes). */
+static void new_case(const ts_server *s, const client *c, const char *reference, char *case_id)
+{
+    char id[128], token[128], url[512], body[256], idem[64];
+    ts_http_resp r;
+    json_t *doc;
+    static int n;
+
+    assert_int_equal(ts_forms_draft(s, c->key, ts_forms_stand_body(13.31, 52.585), id, token),
+                     201);
+    snprintf(url, sizeof url, "%s/v1/drafts/%s/submit", s->base, id);
+    snprintf(body, sizeof body, "{\"reference\":\"%s\",\"applicant\":{\"name\":\"Erika\"}}",
+             reference);
+    snprintf(idem, sizeof idem, "wh-%d", ++n);
+    assert_int_equal(ts_forms_call("POST", url, c->key, idem, body, &r), 0);
+    if (r.status != 201) fail_msg("submit: %ld %s", r.status, r.body);
+    doc = ts_forms_json(&r);
+    snprintf(case_id, 64, "%s", json_string_value(json_object_get(doc, "case_id")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
+/* received -> in_review with a comment, as a caseworker's decision writes it:
+ * the case row and its status event in one transaction. */
+static void change_status(const ts_server *s, const char *case_id, const char *comment)
+{
+    {
+        sqlite3 *h = NULL;
+        char *msg = NULL;
+        assert_int_equal(sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        sqlite3_busy_timeout(h, 10000);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, &msg), SQLITE_OK);
+        assert_int_equal(
+            sqlite3_prepare_v2(h,
+                               "UPDATE cases SET status = 'in_review',"
+                               " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+                               -1, &st, NULL),
+            SQLITE_OK);
+        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        assert_int_equal(
+            sqlite3_prepare_v2(h,
+                               "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                               " to_status, comment) VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ',"
+                               " 'now'), 'user:test', 'status', 'received', 'in_review', ?2)",
+                               -1, &st, NULL),
+            SQLITE_OK);
+        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+        if (comment) sqlite3_bind_text(st, 2, comment, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, &msg), SQLITE_OK);
+        sqlite3_close(h);
+    }
+}
+
+static long long row_int(const ts_server *s, const char *sql, const char *case_id)
+{
+    return ts_forms_sql_int(s->db, sql, case_id);
+}
+
+/* Waits until the SQL yields a value >= want; the last value. */
+static long long wait_row(const ts_server *s, const char *sql, const char *case_id, long long want,
+                          int timeout_s)
+{
+    double until = mono() + timeout_s;
+    long long v;
+    while ((v = row_int(s, sql, case_id)) < want && mono() < until)
+        usleep(50000);
+    return v;
+}
+
+static int setup(void **state)
+{
+    static const char *const args[] = {"--webhook-retry-base", "1", "--webhook-max-attempts", "3",
+                                       "--webhook-timeout", "5", NULL};
+    ts_server_opts o = {.args = args};
+    char url[256];
+    (void)state;
+    if (rx_start() != 0) return -1;
+    if (ts_server_start(&srv, "api_webhooks", &o) != 0) return -1;
+    /* The ok client's URL carries a token in its query: it must stay out of the log. */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok?token=QUERYSECRET42", rx.port);
+    if (client_add(srv.db, "OK", url, &c_ok) != 0) return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/flaky", rx.port);
+    if (client_add(srv.db, "Flaky", url, &c_flaky) != 0) return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/gone", rx.port);
+    if (client_add(srv.db, "Gone", url, &c_gone) != 0) return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/dead", free_port());
+    if (client_add(srv.db, "Dead", url, &c_dead) != 0) return -1;
+    if (client_add(srv.db, "Plain", NULL, &c_plain) != 0) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    int rc;
+    (void)state;
+    rc = ts_server_stop(&srv);
+    rx_stop();
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- the tests ------------------------------------------------------------ */
+
+static void test_signed_delivery(void **state)
+{
+    char case_id[64], did[32];
+    const char *comment = "Wir prüfen den Standort \"am Markt\".";
+    json_t *b;
+    hit h;
+    long long id;
+    (void)state;
+
+    new_case(&srv, &c_ok, "AZ-OK-1", case_id);
+    change_status(&srv, case_id, comment);
+    if (!rx_wait("/ok", 1, 15)) fail_msg("no delivery reached the receiver");
+    h = rx_hit("/ok", 0);
+
+    /* the headers */
+    assert_string_equal(h.content_type, "application/json");
+    assert_string_equal(h.event, "case.status_changed");
+    id = row_int(&srv, "SELECT id FROM webhook_deliveries WHERE case_id = ?1", case_id);
+    snprintf(did, sizeof did, "%lld", id);
+    assert_string_equal(h.delivery, did);
+    assert_true(labs((long)(strtoll(h.timestamp, NULL, 10) - (long long)time(NULL))) <= 30);
+    assert_int_equal(strncmp(h.signature, "sha256=", 7), 0);
+    assert_int_equal(strlen(h.signature), 7 + 64);
+    for (size_t i = 7; h.signature[i]; i++)
+        assert_non_null(strchr("0123456789abcdef", h.signature[i]));
+
+    /* the signature: good with the client's secret, bad with any other */
+    assert_true(ge_webhook_verify(c_ok.secret, h.timestamp, h.body, strlen(h.body), h.signature,
+                                  time(NULL), 300));
+    assert_false(ge_webhook_verify(c_flaky.secret, h.timestamp, h.body, strlen(h.body),
+                                   h.signature, time(NULL), 300));
+    assert_false(ge_webhook_verify("whsec_wrong", h.timestamp, h.body, strlen(h.body), h.signature,
+                                   time(NULL), 300));
+
+    /* the body */
+    b = json_loads(h.body, 0, NULL);
+    assert_non_null(b);
+    assert_string_equal(json_string_value(json_object_get(b, "type")), "case.status_changed");
+    assert_int_equal(json_integer_value(json_object_get(b, "delivery_id")), id);
+    assert_string_equal(json_string_value(json_object_get(b, "case_id")), case_id);
+    assert_string_equal(json_string_value(json_object_get(b, "reference")), "AZ-OK-1");
+    assert_string_equal(json_string_value(json_object_get(b, "service")), "info-stand");
+    assert_string_equal(json_string_value(json_object_get(b, "status")), "in_review");
+    assert_string_equal(json_string_value(json_object_get(b, "previous_status")), "received");
+    assert_string_equal(json_string_value(json_object_get(b, "comment")), comment);
+    assert_int_equal(strlen(json_string_value(json_object_get(b, "at"))), 20);
+    assert_int_equal(json_object_size(b), 9);
+    json_decref(b);
+
+    /* recorded as delivered after one attempt */
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND delivered_at IS NOT NULL AND attempts = 1 AND last_status = 200"
+                              " AND failed_at IS NULL",
+                              case_id, 1, 10),
+                     1);
+    /* and not sent again */
+    usleep(1500000);
+    assert_int_equal(rx_count("/ok"), 1);
+}
+
+static void test_retry_then_delivered(void **state)
+{
+    char case_id[64];
+    (void)state;
+
+    new_case(&srv, &c_flaky, "AZ-FLAKY", case_id);
+    change_status(&srv, case_id, NULL);
+    /* 500 at once, 500 after 1 s, 200 after 2 s more */
+    if (!rx_wait("/flaky", 3, 30)) fail_msg("only %zu attempts arrived", rx_count("/flaky"));
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND delivered_at IS NOT NULL AND attempts = 3 AND last_status = 200",
+                              case_id, 1, 10),
+                     1);
+    /* the same delivery each time, the same body, each attempt signed anew */
+    hit h0 = rx_hit("/flaky", 0), h2 = rx_hit("/flaky", 2);
+    assert_string_equal(h0.delivery, h2.delivery);
+    assert_string_equal(h0.body, h2.body);
+    for (size_t i = 0; i < 3; i++) {
+        hit h = rx_hit("/flaky", i);
+        assert_true(ge_webhook_verify(c_flaky.secret, h.timestamp, h.body, strlen(h.body),
+                                      h.signature, time(NULL), 300));
+    }
+    /* a backoff between the attempts (1 s, then 2 s, to the whole second:
+     * the exact figures are the unit test's) */
+    assert_true(h2.arrived - h0.arrived >= 1.0);
+    /* no comment: null, not missing */
+    assert_non_null(strstr(h0.body, "\"comment\":null"));
+    usleep(1500000);
+    assert_int_equal(rx_count("/flaky"), 3);
+}
+
+static void test_gone_fails_at_once(void **state)
+{
+    char case_id[64];
+    (void)state;
+
+    new_case(&srv, &c_gone, "AZ-GONE", case_id);
+    change_status(&srv, case_id, "x");
+    if (!rx_wait("/gone", 1, 15)) fail_msg("no attempt arrived");
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND failed_at IS NOT NULL AND delivered_at IS NULL"
+                              " AND attempts = 1 AND last_status = 410",
+                              case_id, 1, 10),
+                     1);
+    sleep(3);
+    assert_int_equal(rx_count("/gone"), 1);
+}
+
+static void test_unreachable_retries_then_fails(void **state)
+{
+    char case_id[64];
+    long long n;
+    (void)state;
+
+    new_case(&srv, &c_dead, "AZ-DEAD", case_id);
+    change_status(&srv, case_id, NULL);
+    /* attempts grow, each with the error and no status */
+    n = wait_row(&srv, "SELECT attempts FROM webhook_deliveries WHERE case_id = ?1", case_id, 2,
+                 15);
+    assert_true(n >= 2);
+    assert_int_equal(row_int(&srv,
+                             "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                             " AND last_status IS NULL AND length(last_error) > 5"
+                             " AND last_attempt_at IS NOT NULL",
+                             case_id),
+                     1);
+    /* webhook_max_attempts = 3: failed after the third */
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND failed_at IS NOT NULL AND attempts = 3",
+                              case_id, 1, 20),
+                     1);
+}
+
+static void test_no_webhook_no_row(void **state)
+{
+    char case_id[64];
+    (void)state;
+
+    new_case(&srv, &c_plain, "AZ-PLAIN", case_id);
+    change_status(&srv, case_id, NULL);
+    assert_int_equal(row_int(&srv,
+                             "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                             " AND action = 'status'",
+                             case_id),
+                     1);
+    assert_int_equal(
+        row_int(&srv, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", case_id), 0);
+}
+
+static void test_log_lines_and_no_secrets(void **state)
+{
+    char *log = ts_server_log(&srv);
+    const client *all[] = {&c_ok, &c_flaky, &c_gone, &c_dead};
+    char *line;
+    int attempts = 0;
+    (void)state;
+
+    assert_non_null(log);
+    for (size_t i = 0; i < 4; i++) {
+        if (strstr(log, all[i]->secret)) fail_msg("webhook secret %zu in the server log", i);
+        /* nor its random part alone */
+        if (strstr(log, all[i]->secret + 6)) fail_msg("webhook secret %zu (tail) in the log", i);
+        if (strstr(log, all[i]->key)) fail_msg("API key %zu in the server log", i);
+    }
+    if (strstr(log, "QUERYSECRET42")) fail_msg("a webhook URL's query string in the log");
+    /* one JSON line per attempt with delivery, case, status and duration */
+    for (line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *o = json_loads(line, 0, NULL);
+        const char *msg = o ? json_string_value(json_object_get(o, "msg")) : NULL;
+        if (msg && strcmp(msg, "webhook attempt") == 0) {
+            attempts++;
+            assert_true(json_is_integer(json_object_get(o, "delivery_id")));
+            assert_non_null(json_string_value(json_object_get(o, "case_id")));
+            assert_true(json_is_integer(json_object_get(o, "status")));
+            assert_true(json_is_integer(json_object_get(o, "duration_ms")));
+            assert_non_null(json_string_value(json_object_get(o, "outcome")));
+        }
+        json_decref(o);
+    }
+    /* ok 1, flaky 3, gone 1, dead 3 */
+    assert_true(attempts >= 8);
+    free(log);
+}
+
+/* A server of its own with the given grace, a client posting to path, and a
+ * status change whose first attempt has reached the receiver. */
+static void start_pending(ts_server *s2, const char *name, const char *grace, const char *path,
+                          char *case_id)
+{
+    const char *args[] = {"--shutdown-grace", grace, "--webhook-timeout", "60", NULL};
+    ts_server_opts o = {.args = args};
+    client c;
+    char url[256];
+    size_t before = rx_count(path);
+
+    assert_int_equal(ts_server_start(s2, name, &o), 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", rx.port, path);
+    assert_int_equal(client_add(s2->db, name, url, &c), 0);
+    new_case(s2, &c, "AZ-SHUTDOWN", case_id);
+    change_status(s2, case_id, NULL);
+    if (!rx_wait(path, before + 1, 15)) {
+        ts_server_kill(s2);
+        fail_msg("no attempt arrived at %s", path);
+    }
+}
+
+/* SIGTERM; the seconds until the process ended with status 0. */
+static double sigterm_and_wait(ts_server *s2)
+{
+    double t0 = mono();
+    assert_int_equal(ts_server_signal(s2, SIGTERM), 0);
+    if (ts_server_wait(s2, 30) < 0) {
+        ts_server_kill(s2);
+        fail_msg("the server did not stop within 30 s");
+    }
+    assert_int_equal(s2->exit_status, 0);
+    return mono() - t0;
+}
+
+static void test_shutdown_with_hanging_receiver(void **state)
+{
+    ts_server s2;
+    char case_id[64];
+    double took;
+    (void)state;
+
+    start_pending(&s2, "api_webhooks_hang", "2", "/hang", case_id);
+    took = sigterm_and_wait(&s2);
+    printf("# SIGTERM with a hanging receiver: stopped after %.2f s (grace 2 s, webhook "
+           "timeout 60 s)\n",
+           took);
+    /* the attempt had the grace, and no more: not the 60 s webhook timeout */
+    assert_true(took >= 1.5);
+    assert_true(took < 2 + 8);
+    /* the cut-off attempt is given back: not counted, due again, not failed */
+    assert_int_equal(row_int(&s2,
+                             "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                             " AND attempts = 0 AND failed_at IS NULL AND delivered_at IS NULL"
+                             " AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                             case_id),
+                     1);
+    {
+        char *log = ts_server_log(&s2);
+        assert_non_null(strstr(log, "webhook attempt cut off"));
+        free(log);
+    }
+}
+
+static void test_shutdown_lets_a_slow_attempt_finish(void **state)
+{
+    ts_server s2;
+    char case_id[64];
+    double took;
+    (void)state;
+
+    /* the receiver answers after 1.5 s; the grace of 10 s lets it */
+    start_pending(&s2, "api_webhooks_slow", "10", "/slow", case_id);
+    took = sigterm_and_wait(&s2);
+    printf("# SIGTERM with a slow receiver (1.5 s): stopped after %.2f s (grace 10 s)\n", took);
+    assert_int_equal(row_int(&s2,
+                             "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                             " AND attempts = 1 AND delivered_at IS NOT NULL",
+                             case_id),
+                     1);
+    assert_true(took < 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signed_delivery),
+        cmocka_unit_test(test_retry_then_delivered),
+        cmocka_unit_test(test_gone_fails_at_once),
+        cmocka_unit_test(test_unreachable_retries_then_fails),
+        cmocka_unit_test(test_no_webhook_no_row),
+        cmocka_unit_test(test_log_lines_and_no_secrets),
+        cmocka_unit_test(test_shutdown_with_hanging_receiver),
+        cmocka_unit_test(test_shutdown_lets_a_slow_attempt_finish),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
