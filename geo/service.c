@@ -716,6 +716,11 @@ int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_e
     if (rc == GE_OK) rc = sv_number(&st, doc, "retention_days", 0, true, &present, &retention);
     if (rc == GE_OK && !present)
         rc = sv_fail(&st, "'retention_days' is missing (how long closed cases are kept)");
+    /* Bounded so that closed_at + retention_days stays a real date (and an
+     * int): a century is beyond any retention duty. */
+    if (rc == GE_OK && retention > 36500)
+        rc = sv_fail(&st, "retention_days: %.0f is above the largest allowed value 36500 (100 years)",
+                     retention);
     if (rc == GE_OK) rc = sv_number(&st, doc, "version", 1, true, &present, &version);
     if (rc == GE_OK) rc = sv_string(&st, doc, "comment", false, &comment);
     if (rc == GE_OK) rc = sv_rules(&st, doc, s);
