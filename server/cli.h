@@ -66,5 +66,6 @@ int ge_cli_import(int argc, char **argv);
 int ge_cli_layers(int argc, char **argv);
 int ge_cli_client(int argc, char **argv);
 int ge_cli_user(int argc, char **argv);
+int ge_cli_purge(int argc, char **argv);
 
 #endif

@@ -61,6 +61,7 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("webhook_max_attempts", webhook_max_attempts, 1, 100, "attempts at a webhook delivery before it is marked failed"),
     GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400, "seconds before the first webhook retry; doubled for each further one, at most 6 h"),
     GE_INT("conflict_distance", conflict_distance, 0, 500, "metres within which the caseworkers' review lists other cases of an overlapping period as conflicts"),
+    GE_INT("purge_interval", purge_interval, 0, 365 * 86400, "seconds between the server's retention purges of closed cases past their service's retention_days (0: off; first run a few seconds after start)"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -91,6 +92,7 @@ void ge_config_defaults(ge_config *cfg)
     cfg->webhook_max_attempts = 8;
     cfg->webhook_retry_base = 30;
     cfg->conflict_distance = 2;
+    cfg->purge_interval = 86400;
     cfg->log_level = GE_LOG_INFO;
 }
 

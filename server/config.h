@@ -40,6 +40,7 @@ typedef struct ge_config {
     int webhook_max_attempts;   /* webhook_max_attempts: attempts before a delivery fails */
     int webhook_retry_base;     /* webhook_retry_base: seconds before the first retry (doubling) */
     int conflict_distance;      /* conflict_distance: metres within which the review lists conflicts */
+    int purge_interval;         /* purge_interval: seconds between retention purges (0 = off) */
     int log_level;              /* log_level */
 } ge_config;
 

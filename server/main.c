@@ -22,6 +22,7 @@ static const ge_subcommand ge_subcommands[] = {
     {"layers", ge_cli_layers, "list the reference layers of a store"},
     {"client", ge_cli_client, "manage form-server clients and their API keys"},
     {"user", ge_cli_user, "manage caseworker and admin accounts"},
+    {"purge", ge_cli_purge, "remove personal data of closed cases past retention"},
 };
 
 static void ge_main_help(FILE *out)
