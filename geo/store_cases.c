@@ -345,7 +345,7 @@ int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_
                               " FROM case_features f JOIN cases k ON k.id = f.case_id"
                               " WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"
                               "   WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)"
-                              " AND k.closed_at IS NULL AND k.purged_at IS NULL"
+                              " AND k.status <> 'rejected'"
                               " AND (?5 IS NULL OR k.draft_id IS NOT ?5)"
                               " ORDER BY k.created_at LIMIT ?6",
                               &s, err);

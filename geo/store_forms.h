@@ -161,14 +161,15 @@ int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err);
 /* Visits a case's features in order (fid is the index from 0). */
 int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err);
 
-/* One feature of an open case near a drawing, for the conflict rules. */
+/* One feature of a case near a drawing, for the conflict rules. */
 typedef int (*ge_case_near_cb)(void *ud, const char *case_id, const char *service,
                                const char *period_start, const char *period_end,
                                const unsigned char *wkb, size_t wkb_len);
 
-/* Visits the features of cases that are not closed or purged whose bounding
- * boxes meet bbox (minx, miny, maxx, maxy in the store CRS), through the
- * spatial index, at most limit of them; a case made from exclude_draft_id
+/* Visits the features of cases that are not rejected (an approved case
+ * takes the place; review contract) whose bounding boxes meet bbox (minx,
+ * miny, maxx, maxy in the store CRS), through the spatial index, at most
+ * limit of them; a case made from exclude_draft_id
  * (may be NULL) is left out, so a draft never conflicts with itself. */
 int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
                         size_t limit, ge_case_near_cb cb, void *ud, ge_err *err);

@@ -24,6 +24,7 @@
 #define GE_CASE_VIEW_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "../geo/store_review.h"
 #include "http.h"
@@ -44,5 +45,15 @@ json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err);
 
 /* The 404 problem for a case the session may not see or that does not exist. */
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id);
+
+/* The case named by the path parameter {id} if the session may see it
+ * (purged cases too): GE_OK with *out (clear with ge_case_clear), or a 404
+ * (or server error) problem in resp. */
+int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out);
+
+/* Does the request carry a form server's key (Authorization header)? Routes
+ * open to both form servers and caseworkers then take the Bearer path, else
+ * the session's. */
+bool ge_case_view_has_bearer(const ge_req *req);
 
 #endif

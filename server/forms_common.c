@@ -320,6 +320,15 @@ int ge_forms_validate(const ge_req *req, const char *draft_id, const char *servi
                       const char *features_text, const char *period_start, const char *period_end,
                       const ge_crs *out_crs, json_t **report, ge_err *err)
 {
+    return ge_forms_validate_on(req, draft_id, service, features_text, period_start, period_end,
+                                ge_date_today(), out_crs, report, err);
+}
+
+int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
+                         const char *features_text, const char *period_start,
+                         const char *period_end, ge_date today, const ge_crs *out_crs,
+                         json_t **report, ge_err *err)
+{
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
     const ge_service *svc =
@@ -349,6 +358,7 @@ int ge_forms_validate(const ge_req *req, const char *draft_id, const char *servi
     ri.features = &fs;
     ri.srid = ge_store_srid(req->ctx->store);
     ri.period = pj ? &period : NULL;
+    ri.today = today;
     ri.out_crs = *out_crs;
     ri.others = others.v;
     ri.nothers = others.n;

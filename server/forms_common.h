@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "../geo/crs.h"
+#include "../geo/date.h"
 #include "../geo/geojson_in.h"
 #include "../geo/store_forms.h"
 #include "http.h"
@@ -66,6 +67,13 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
 int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
                       const char *features_text, const char *period_start, const char *period_end,
                       const ge_crs *out_crs, json_t **report, ge_err *err);
+
+/* The same as if it were `today` (lead times): the caseworkers' re-check
+ * of a case judges them on its submission date. */
+int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
+                         const char *features_text, const char *period_start,
+                         const char *period_end, ge_date today, const ge_crs *out_crs,
+                         json_t **report, ge_err *err);
 
 /* At most this many features of other cases go into one validation. */
 #define GE_FORMS_MAX_OTHERS 1000

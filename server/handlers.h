@@ -75,6 +75,10 @@ int ge_handlers_review_app_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* No routes: the retention timer (retention.h), started and stopped like a module */
 int ge_retention_timer_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* Caseworkers' read routes: GET /v1/cases, /v1/cases/{id}/history,
+ * /v1/cases/{id}/conflicts (handlers_review.c) */
+int ge_handlers_review_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Registers every module of ge_handler_modules[] (server.c) in r: what the
  * server does at start-up, and what tests use to list the routes. */
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err);

@@ -2,7 +2,8 @@
  * handlers_staticmap.c - map images (PNG) of drawn features, rendered on the
  * server (geo/staticmap.h) for the PDF receipt and the editor's print:
  *
- *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key)
+ *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key),
+ *                                 or of a caseworker's services (session)
  *   GET /v1/drafts/{id}/map.png   a draft of the form server (Bearer API key)
  *   GET /v1/edit/{token}/map.png  the applicant's open draft (capability
  *                                 token), for the Munimap printGeoEditing
@@ -28,6 +29,7 @@
 #include "../geo/service.h"
 #include "../geo/staticmap.h"
 #include "../geo/token.h"
+#include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"
@@ -257,6 +259,19 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     int rc;
 
     memset(&c, 0, sizeof c);
+    memset(&client, 0, sizeof client);
+    if (!ge_case_view_has_bearer(req)) {
+        /* A caseworker: the session and its services decide (case_view.h). */
+        ge_session s;
+        rc = ge_session_require(req, resp, &s);
+        if (rc < 0) return rc;
+        rc = ge_sm_params_read(req, resp, &p);
+        if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c);
+        ge_session_clear(&s);
+        if (rc < 0) goto done;
+        rc = ge_forms_case_features(req, h, c.id, &fs, &err);
+        goto found;
+    }
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
     rc = ge_sm_params_read(req, resp, &p);
@@ -275,6 +290,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         goto done;
     }
     if (rc == GE_OK) rc = ge_forms_case_features(req, h, c.id, &fs, &err);
+found:
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto done;

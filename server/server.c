@@ -63,6 +63,7 @@ static const struct {
     {"editor", ge_handlers_editor_routes},
     {"auth", ge_handlers_auth_routes},
     {"addresses", ge_handlers_addresses_routes},
+    {"review", ge_handlers_review_routes},
     {"retention", ge_retention_timer_routes},
     {"review_app", ge_handlers_review_app_routes},
 };

@@ -1,0 +1,421 @@
+/*
+ * store_review.c - the caseworkers' read view of cases in the store
+ * (store_review.h): the filtered list, a case with its closing and purge
+ * dates, its history, and the cases that conflict with it.
+ *
+ * The list is one fixed statement whose conditions are all switched by
+ * bound parameters (NULL = no condition), so that no filter value is ever
+ * spliced into SQL: lists (services, statuses) travel as JSON array text and
+ * are opened with json_each. Visibility (admin or the user's services) is
+ * a condition of the same statement, not a later pass, so that
+ * numberMatched and paging count only what the user may see.
+ */
+#include "store_review.h"
+#include "store_internal.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ge_case_filter_init(ge_case_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->limit = 50;
+}
+
+static int ge_filter_add(char list[][GE_CASE_FILTER_SERVICE_LEN], size_t *n, const char *service,
+                         ge_err *err)
+{
+    size_t len = service ? strlen(service) : 0;
+    if (len == 0 || len >= GE_CASE_FILTER_SERVICE_LEN)
+        return ge_err_set(err, GE_EINVAL, "service id '%.70s' is empty or too long",
+                          service ? service : "");
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(list[i], service)) return GE_OK;
+    if (*n >= GE_CASE_FILTER_MAX_SERVICES)
+        return ge_err_set(err, GE_ELIMIT, "at most %d services", GE_CASE_FILTER_MAX_SERVICES);
+    memcpy(list[*n], service, len + 1);
+    (*n)++;
+    return GE_OK;
+}
+
+int ge_case_filter_add_service(ge_case_filter *f, const char *service, ge_err *err)
+{
+    return ge_filter_add(f->services, &f->nservices, service, err);
+}
+
+int ge_case_filter_allow_service(ge_case_filter *f, const char *service, ge_err *err)
+{
+    return ge_filter_add(f->allowed, &f->nallowed, service, err);
+}
+
+bool ge_case_filter_allows(const ge_case_filter *f, const char *service)
+{
+    if (f->admin) return true;
+    for (size_t i = 0; service && i < f->nallowed; i++)
+        if (!strcmp(f->allowed[i], service)) return true;
+    return false;
+}
+
+/* A list of ids as JSON array text (malloc'd), NULL on no memory. */
+static char *ge_review_json_list(const char (*list)[GE_CASE_FILTER_SERVICE_LEN], size_t n)
+{
+    json_t *a = json_array();
+    char *text;
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(list[i]));
+    text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return text;
+}
+
+static char *ge_review_json_statuses(unsigned bits)
+{
+    json_t *a = json_array();
+    char *text;
+    for (int s = 0; a && s < GE_CASE_NSTATUS; s++)
+        if (bits & (1u << s)) json_array_append_new(a, json_string(ge_case_status_name(s)));
+    text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return text;
+}
+
+/*
+ * Case folding for q: ASCII lower case plus the German capital umlauts,
+ * the same on both sides (ge_review_fold in C, GE_FOLD in SQL). SQLite's
+ * lower() folds ASCII only; this keeps "Müller" findable as "MÜLLER"
+ * without an ICU build of SQLite.
+ */
+#define GE_FOLD(x)                                                                             \
+    "lower(replace(replace(replace(coalesce(" x ", ''), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü'))"
+
+static void ge_review_fold(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 2 < cap; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        /* Ä Ö Ü are C3 84, C3 96, C3 9C; their small forms C3 A4, C3 B6, C3 BC */
+        if (ch == 0xC3 && (in[i + 1] == '\x84' || in[i + 1] == '\x96' || in[i + 1] == '\x9C')) {
+            out[o++] = (char)ch;
+            out[o++] = (char)((unsigned char)in[i + 1] + 0x20);
+            i++;
+            continue;
+        }
+        out[o++] = (char)(ch < 0x80 ? tolower(ch) : ch);
+    }
+    out[o] = '\0';
+}
+
+/* The conditions of a case list; ?1.. as bound in ge_review_bind. */
+#define GE_REVIEW_WHERE                                                                        \
+    " WHERE (?1 IS NULL OR k.service IN (SELECT value FROM json_each(?1)))"                    \
+    " AND (?2 = 1 OR k.service IN (SELECT value FROM json_each(?3)))"                          \
+    " AND (?4 IS NULL OR k.status IN (SELECT value FROM json_each(?4)))"                       \
+    " AND (?5 IS NULL OR k.period_end IS NULL OR k.period_end >= ?5)"                          \
+    " AND (?6 IS NULL OR k.period_start IS NULL OR k.period_start <= ?6)"                      \
+    " AND (?7 IS NULL OR k.id IN (SELECT f.case_id FROM case_features f"                       \
+    "   WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"                           \
+    "     WHERE xmin <= ?9 AND xmax >= ?7 AND ymin <= ?10 AND ymax >= ?8)"                     \
+    "   AND MbrIntersects(f.geometry, BuildMbr(?7, ?8, ?9, ?10))))"                            \
+    " AND (?11 IS NULL OR instr(" GE_FOLD("k.id") ", ?11) > 0"                                 \
+    "   OR instr(" GE_FOLD("k.reference") ", ?11) > 0"                                         \
+    "   OR instr(" GE_FOLD("json_extract(k.applicant, '$.name')") ", ?11) > 0"                 \
+    "   OR instr(" GE_FOLD("json_extract(k.applicant, '$.email')") ", ?11) > 0"                \
+    "   OR instr(" GE_FOLD("json_extract(k.applicant, '$.organisation')") ", ?11) > 0"         \
+    "   OR instr(" GE_FOLD("json_extract(k.applicant, '$.organization')") ", ?11) > 0)"        \
+    " AND (?12 = 1 OR k.purged_at IS NULL)"
+
+typedef struct ge_review_params {
+    char *services; /* JSON text or NULL */
+    char *allowed;
+    char *statuses;
+    char q[GE_CASE_FILTER_Q_MAX * 2 + 1];
+} ge_review_params;
+
+static void ge_review_params_free(ge_review_params *p)
+{
+    free(p->services);
+    free(p->allowed);
+    free(p->statuses);
+}
+
+static int ge_review_params_make(const ge_case_filter *f, ge_review_params *p, ge_err *err)
+{
+    memset(p, 0, sizeof *p);
+    if (f->nservices) p->services = ge_review_json_list(f->services, f->nservices);
+    p->allowed = ge_review_json_list(f->allowed, f->nallowed);
+    if (f->statuses) p->statuses = ge_review_json_statuses(f->statuses);
+    if ((f->nservices && !p->services) || !p->allowed || (f->statuses && !p->statuses))
+        return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    ge_review_fold(f->q, p->q, sizeof p->q);
+    return GE_OK;
+}
+
+static void ge_review_bind(sqlite3_stmt *s, const ge_case_filter *f, const ge_review_params *p)
+{
+    if (p->services) sqlite3_bind_text(s, 1, p->services, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, f->admin ? 1 : 0);
+    sqlite3_bind_text(s, 3, p->allowed, -1, SQLITE_TRANSIENT);
+    if (p->statuses) sqlite3_bind_text(s, 4, p->statuses, -1, SQLITE_TRANSIENT);
+    if (f->from[0]) sqlite3_bind_text(s, 5, f->from, -1, SQLITE_TRANSIENT);
+    if (f->to[0]) sqlite3_bind_text(s, 6, f->to, -1, SQLITE_TRANSIENT);
+    if (f->has_bbox)
+        for (int i = 0; i < 4; i++)
+            sqlite3_bind_double(s, 7 + i, f->bbox[i]);
+    if (p->q[0]) sqlite3_bind_text(s, 11, p->q, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 12, f->include_purged ? 1 : 0);
+}
+
+static int ge_review_count(ge_conn *c, const ge_case_filter *f, const ge_review_params *p,
+                           int64_t *matched, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_sql_prepare(c, "SELECT count(*) FROM cases k" GE_REVIEW_WHERE, &s, err);
+    if (rc < 0) goto err;
+    ge_review_bind(s, f, p);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "counting cases");
+        goto err;
+    }
+    *matched = sqlite3_column_int64(s, 0);
+    rc = GE_OK;
+err:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static void ge_review_summary_row(sqlite3_stmt *s, ge_case_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    ge_store_copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
+    ge_store_copy_text(out->service, sizeof out->service, sqlite3_column_text(s, 1));
+    ge_store_copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 2));
+    ge_store_copy_text(out->reference, sizeof out->reference, sqlite3_column_text(s, 3));
+    ge_store_copy_text(out->period_start, sizeof out->period_start, sqlite3_column_text(s, 4));
+    ge_store_copy_text(out->period_end, sizeof out->period_end, sqlite3_column_text(s, 5));
+    ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 6));
+    ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 7));
+    ge_store_copy_text(out->closed_at, sizeof out->closed_at, sqlite3_column_text(s, 8));
+    ge_store_copy_text(out->purged_at, sizeof out->purged_at, sqlite3_column_text(s, 9));
+    out->valid = sqlite3_column_int(s, 10) != 0;
+    out->errors = sqlite3_column_int(s, 11);
+    out->warnings = sqlite3_column_int(s, 12);
+    ge_store_copy_text(out->applicant_name, sizeof out->applicant_name, sqlite3_column_text(s, 13));
+    out->has_bbox = sqlite3_column_type(s, 14) != SQLITE_NULL;
+    for (int i = 0; out->has_bbox && i < 4; i++)
+        out->bbox[i] = sqlite3_column_double(s, 14 + i);
+}
+
+int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
+                        int64_t *matched, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    ge_review_params p;
+    ge_case_summary row;
+    int rc = ge_review_params_make(f, &p, err);
+
+    if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
+    if (rc < 0) goto err;
+    /* The count and the page in one read transaction, so that they agree. */
+    rc = ge_store_sql_exec(c, "BEGIN", err);
+    if (rc < 0) goto err;
+    if (matched) {
+        rc = ge_review_count(c, f, &p, matched, err);
+        if (rc < 0) goto err;
+    }
+    /* The box per case from the features' own MBRs (exact, unlike the
+     * R*Tree's float32 boxes). */
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
+        " k.created_at, k.updated_at, k.closed_at, k.purged_at,"
+        " coalesce(json_extract(k.report, '$.valid'), 0),"
+        " (SELECT count(*) FROM json_each(k.report, '$.violations') v"
+        "   WHERE json_extract(v.value, '$.severity') = 'error'),"
+        " (SELECT count(*) FROM json_each(k.report, '$.violations') v"
+        "   WHERE json_extract(v.value, '$.severity') = 'warning'),"
+        " json_extract(k.applicant, '$.name'),"
+        " (SELECT min(MbrMinX(geometry)) FROM case_features WHERE case_id = k.id),"
+        " (SELECT min(MbrMinY(geometry)) FROM case_features WHERE case_id = k.id),"
+        " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"
+        " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id)"
+        " FROM cases k" GE_REVIEW_WHERE " ORDER BY k.created_at DESC, k.id DESC"
+        " LIMIT ?13 OFFSET ?14",
+        &s, err);
+    if (rc < 0) goto err;
+    ge_review_bind(s, f, &p);
+    sqlite3_bind_int64(s, 13, f->limit < 0 ? -1 : f->limit);
+    sqlite3_bind_int64(s, 14, f->offset > 0 ? f->offset : 0);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int cb_rc;
+        ge_review_summary_row(s, &row);
+        cb_rc = cb(ud, &row);
+        if (cb_rc != 0) {
+            rc = cb_rc;
+            goto err;
+        }
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "listing cases");
+err:
+    sqlite3_finalize(s);
+    if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    ge_store_release(st, c);
+    ge_review_params_free(&p);
+    return rc;
+}
+
+int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
+                             char purged_at[32], ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    closed_at[0] = purged_at[0] = '\0';
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT id, client_id, draft_id, service, reference, applicant,"
+                              " period_start, period_end, status, report, content_hash,"
+                              " created_at, updated_at, closed_at, purged_at FROM cases"
+                              " WHERE id = ?1",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such case");
+        goto err;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
+        goto err;
+    }
+    ge_store_copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
+    out->client_id = sqlite3_column_int64(s, 1);
+    ge_store_copy_text(out->draft_id, sizeof out->draft_id, sqlite3_column_text(s, 2));
+    ge_store_copy_text(out->service, sizeof out->service, sqlite3_column_text(s, 3));
+    ge_store_copy_text(out->reference, sizeof out->reference, sqlite3_column_text(s, 4));
+    out->applicant =
+        strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5) : "{}");
+    ge_store_copy_text(out->period_start, sizeof out->period_start, sqlite3_column_text(s, 6));
+    ge_store_copy_text(out->period_end, sizeof out->period_end, sqlite3_column_text(s, 7));
+    ge_store_copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 8));
+    out->report =
+        strdup(sqlite3_column_text(s, 9) ? (const char *)sqlite3_column_text(s, 9) : "null");
+    ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
+    ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
+    ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
+    ge_store_copy_text(closed_at, 32, sqlite3_column_text(s, 13));
+    ge_store_copy_text(purged_at, 32, sqlite3_column_text(s, 14));
+    rc = out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+err:
+    if (rc < 0) ge_case_clear(out);
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
+                         ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    ge_case_event e;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT id, at, actor, action, from_status, to_status, comment"
+                              " FROM case_events WHERE case_id = ?1 ORDER BY id",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int cb_rc;
+        memset(&e, 0, sizeof e);
+        e.id = sqlite3_column_int64(s, 0);
+        ge_store_copy_text(e.at, sizeof e.at, sqlite3_column_text(s, 1));
+        ge_store_copy_text(e.actor, sizeof e.actor, sqlite3_column_text(s, 2));
+        ge_store_copy_text(e.action, sizeof e.action, sqlite3_column_text(s, 3));
+        ge_store_copy_text(e.from_status, sizeof e.from_status, sqlite3_column_text(s, 4));
+        ge_store_copy_text(e.to_status, sizeof e.to_status, sqlite3_column_text(s, 5));
+        e.comment = (const char *)sqlite3_column_text(s, 6);
+        cb_rc = cb(ud, &e);
+        if (cb_rc != 0) {
+            rc = cb_rc;
+            goto err;
+        }
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "reading case events");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
+int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                            void *ud, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    ge_case_conflict k;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    if (!(distance_m >= 0)) {
+        rc = ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
+        goto err;
+    }
+    /* Candidates through the R*Tree with each of our features' box grown
+     * by the distance, then the exact distance (GEOS through SpatiaLite,
+     * in the metric store CRS). A missing period on either side overlaps
+     * everything, as in the conflict rule (rules_time.c). */
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
+        " min(ST_Distance(a.geometry, b.geometry)) AS d"
+        " FROM cases me"
+        " JOIN case_features a ON a.case_id = me.id"
+        " JOIN case_features b ON b.fid IN (SELECT pkid FROM idx_case_features_geometry"
+        "   WHERE xmin <= MbrMaxX(a.geometry) + ?2 AND xmax >= MbrMinX(a.geometry) - ?2"
+        "   AND ymin <= MbrMaxY(a.geometry) + ?2 AND ymax >= MbrMinY(a.geometry) - ?2)"
+        " JOIN cases k ON k.id = b.case_id"
+        " WHERE me.id = ?1 AND k.id <> me.id AND k.status <> 'rejected'"
+        " AND (me.period_start IS NULL OR me.period_end IS NULL"
+        "   OR k.period_start IS NULL OR k.period_end IS NULL"
+        "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"
+        " AND ST_Distance(a.geometry, b.geometry) <= ?2"
+        " GROUP BY k.id ORDER BY d, k.created_at, k.id LIMIT ?3",
+        &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(s, 2, distance_m);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int cb_rc;
+        memset(&k, 0, sizeof k);
+        ge_store_copy_text(k.id, sizeof k.id, sqlite3_column_text(s, 0));
+        ge_store_copy_text(k.service, sizeof k.service, sqlite3_column_text(s, 1));
+        ge_store_copy_text(k.status, sizeof k.status, sqlite3_column_text(s, 2));
+        ge_store_copy_text(k.reference, sizeof k.reference, sqlite3_column_text(s, 3));
+        ge_store_copy_text(k.period_start, sizeof k.period_start, sqlite3_column_text(s, 4));
+        ge_store_copy_text(k.period_end, sizeof k.period_end, sqlite3_column_text(s, 5));
+        k.distance_m = sqlite3_column_double(s, 6);
+        k.visible = who ? ge_case_filter_allows(who, k.service) : false;
+        cb_rc = cb(ud, &k);
+        if (cb_rc != 0) {
+            rc = cb_rc;
+            goto err;
+        }
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "finding conflicting cases");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}

@@ -1,0 +1,269 @@
+/*
+ * case_view.c - the caseworker's answer of GET /v1/cases/{id} (case_view.h):
+ * the form server's document plus closing, features, measures, a fresh
+ * re-check, the allowed next statuses and the history.
+ *
+ * The re-check runs the case's stored features through the same engine and
+ * the same path as a submission (ge_forms_validate_on), against the
+ * services and reference data the server holds now. Lead times are judged
+ * on the submission date: the applicant applied in time or not then, and a
+ * case should not turn "different" only because days have passed. The
+ * case's own draft is excluded from the conflict rule, as it was at
+ * submission, so that a case never conflicts with itself.
+ */
+#include "case_view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../geo/case_status.h"
+#include "../geo/date.h"
+#include "../geo/geojson_out.h"
+#include "../geo/geos_ctx.h"
+#include "../geo/token.h"
+#include "forms_common.h"
+
+int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id)
+{
+    json_t *p = ge_resp_problem(resp, req, 404,
+                                GE_TR(req, "There is no case '%.40s' you may see.",
+                                      "Es gibt keinen Fall '%.40s', den Sie sehen dürfen."),
+                                case_id ? case_id : "");
+    if (p) json_object_set_new(p, "parameter", json_string("id"));
+    return GE_ENOENT;
+}
+
+bool ge_case_view_has_bearer(const ge_req *req)
+{
+    return ge_req_header(req, "Authorization") != NULL;
+}
+
+int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out)
+{
+    const char *id = ge_req_param(req, "id");
+    char closed_at[32], purged_at[32];
+    ge_err err;
+    int rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
+                     strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
+                 ? ge_store_case_review_get(req->ctx->store, id, out, closed_at, purged_at, &err)
+                 : GE_ENOENT;
+    if (rc == GE_OK && !ge_session_allows_service(s, out->service)) {
+        ge_case_clear(out);
+        rc = GE_ENOENT;
+    }
+    if (rc == GE_ENOENT) return ge_case_view_not_found(req, resp, id);
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    return GE_OK;
+}
+
+static int ge_case_view_event_cb(void *ud, const ge_case_event *e)
+{
+    json_t *events = ud;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)e->id, "at",
+                          e->at, "actor", e->actor, "action", e->action, "from",
+                          e->from_status[0] ? e->from_status : NULL, "to",
+                          e->to_status[0] ? e->to_status : NULL, "comment", e->comment);
+    if (!o) return GE_ENOMEM;
+    /* s:s? leaves a NULL member out; the contract shows them as null. */
+    if (!json_object_get(o, "from")) json_object_set_new(o, "from", json_null());
+    if (!json_object_get(o, "to")) json_object_set_new(o, "to", json_null());
+    if (!json_object_get(o, "comment")) json_object_set_new(o, "comment", json_null());
+    return json_array_append_new(events, o) == 0 ? 0 : GE_ENOMEM;
+}
+
+json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err)
+{
+    json_t *events = json_array();
+    int rc = events ? ge_store_case_events(st, case_id, ge_case_view_event_cb, events, err)
+                    : ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (rc == GE_ENOMEM) ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (rc < 0) {
+        json_decref(events);
+        return NULL;
+    }
+    return json_pack("{s:o}", "events", events);
+}
+
+/* A violation's identity for comparing two reports: rule, severity,
+ * feature and, for conflicts, the other case. Measured values may move a
+ * little with new reference data without the verdict changing. */
+static json_t *ge_case_view_verdict(const json_t *report)
+{
+    json_t *keys = json_array(), *v;
+    size_t i;
+
+    json_array_foreach(json_object_get(report, "violations"), i, v)
+    {
+        const json_t *ref = json_object_get(v, "ref");
+        char *key = NULL;
+        json_t *k = json_pack("[O?, O?, O?, O?]", json_object_get(v, "rule"),
+                              json_object_get(v, "severity"), json_object_get(v, "feature"),
+                              ref ? json_object_get(ref, "other") : NULL);
+        key = k ? json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        json_decref(k);
+        if (key) json_array_append_new(keys, json_string(key));
+        free(key);
+    }
+    return keys;
+}
+
+static int ge_case_view_key_cmp(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* Do two reports differ in their verdict? */
+static bool ge_case_view_differs(const json_t *then, const json_t *now)
+{
+    json_t *a = ge_case_view_verdict(then), *b = ge_case_view_verdict(now);
+    bool differs = json_is_true(json_object_get(then, "valid")) !=
+                       json_is_true(json_object_get(now, "valid")) ||
+                   json_array_size(a) != json_array_size(b);
+    size_t n = json_array_size(a);
+    json_t **va = n ? calloc(n, sizeof *va) : NULL, **vb = n ? calloc(n, sizeof *vb) : NULL;
+
+    if (!differs && n && va && vb) {
+        for (size_t i = 0; i < n; i++) {
+            va[i] = json_array_get(a, i);
+            vb[i] = json_array_get(b, i);
+        }
+        qsort(va, n, sizeof *va, ge_case_view_key_cmp);
+        qsort(vb, n, sizeof *vb, ge_case_view_key_cmp);
+        for (size_t i = 0; i < n && !differs; i++)
+            differs = !json_equal(va[i], vb[i]);
+    } else if (!differs && n) {
+        differs = true; /* out of memory: rather say so than hide a change */
+    }
+    free(va);
+    free(vb);
+    json_decref(a);
+    json_decref(b);
+    return differs;
+}
+
+/* {checked_at, differs, report}, or null for a purged case (decided,
+ * anonymised, its draft gone). */
+static int ge_case_view_revalidate(ge_req *req, const ge_case *c, const char *purged_at,
+                                   const ge_features *fs, const ge_crs *crs, json_t **out,
+                                   ge_err *err)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_crs store = ge_forms_store_crs(req);
+    json_t *then = NULL, *report = NULL, *fc = NULL;
+    char *text = NULL, now[32];
+    ge_date submitted;
+    ge_err derr;
+    int rc = GE_OK;
+
+    *out = NULL;
+    if (purged_at[0] || !c->draft_id[0]) {
+        *out = json_null();
+        return GE_OK;
+    }
+    fc = ge_geojson_out_features(h, fs, &store, &store, err);
+    text = fc ? json_dumps(fc, GE_JSON_DUMP_FLAGS) : NULL;
+    if (!text) {
+        rc = fc ? ge_err_set(err, GE_ENOMEM, "out of memory") : err->code;
+        goto err;
+    }
+    {
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", c->created_at);
+        if (ge_date_parse(day, &submitted, &derr) < 0) submitted = ge_date_today();
+    }
+    rc = ge_forms_validate_on(req, c->draft_id, c->service, text, c->period_start, c->period_end,
+                              submitted, crs, &report, err);
+    if (rc == GE_ENOENT) {
+        /* The service is no longer configured: nothing to check against. */
+        *out = json_null();
+        rc = GE_OK;
+        goto err;
+    }
+    if (rc < 0) goto err;
+    then = json_loads(c->report ? c->report : "null", JSON_DECODE_ANY, NULL);
+    ge_forms_utc_in(0, now);
+    *out = json_pack("{s:s, s:b, s:O}", "checked_at", now, "differs",
+                     ge_case_view_differs(then, report), "report", report);
+    if (!*out) rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+err:
+    json_decref(then);
+    json_decref(report);
+    json_decref(fc);
+    free(text);
+    return rc;
+}
+
+static json_t *ge_case_view_transitions(const char *status)
+{
+    ge_case_status from, next[GE_CASE_NSTATUS];
+    json_t *a = json_array();
+    size_t n = ge_case_status_parse(status, &from) ? ge_case_status_next(from, next) : 0;
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(ge_case_status_name(next[i])));
+    return a;
+}
+
+int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session *s,
+                      const char *case_id, unsigned http_status)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_case c;
+    ge_features fs = {0};
+    ge_crs crs, store;
+    char closed_at[32], purged_at[32];
+    json_t *doc = NULL, *report = NULL, *v;
+    bool intact = false;
+    ge_err err;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    if (rc < 0) return rc;
+    rc = case_id && strlen(case_id) == GE_TOKEN_ID_LEN - 1 &&
+                 strspn(case_id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
+             ? ge_store_case_review_get(ctx->store, case_id, &c, closed_at, purged_at, &err)
+             : GE_ENOENT;
+    if (rc == GE_OK && !ge_session_allows_service(s, c.service)) rc = GE_ENOENT;
+    if (rc == GE_ENOENT) {
+        rc = ge_case_view_not_found(req, resp, case_id);
+        goto done;
+    }
+    if (rc < 0) goto err;
+    store = ge_forms_store_crs(req);
+    rc = ge_forms_case_features(req, h, c.id, &fs, &err);
+    if (rc == GE_OK) rc = ge_forms_case_verify(req, &c, &intact, &err);
+    if (rc < 0) goto err;
+    doc = ge_forms_case_doc(&c, intact);
+    if (!doc) goto nomem;
+    if (!c.period_start[0]) json_object_set_new(doc, "period", json_null());
+    json_object_set_new(doc, "closed", closed_at[0] ? json_string(closed_at) : json_null());
+    json_object_set_new(doc, "purged", purged_at[0] ? json_string(purged_at) : json_null());
+    v = ge_geojson_out_features(h, &fs, &store, &crs, &err);
+    if (!v) goto err;
+    json_object_set_new(doc, "features", v);
+    report = json_object_get(doc, "validation");
+    v = json_object_get(report, "measures");
+    json_object_set_new(doc, "measures", v ? json_incref(v) : json_array());
+    rc = ge_case_view_revalidate(req, &c, purged_at, &fs, &crs, &v, &err);
+    if (rc < 0) goto err;
+    json_object_set_new(doc, "revalidation", v);
+    json_object_set_new(doc, "transitions", ge_case_view_transitions(c.status));
+    v = ge_case_view_history(ctx->store, c.id, &err);
+    if (!v) goto err;
+    json_object_set_new(doc, "history", json_incref(json_object_get(v, "events")));
+    json_decref(v);
+    ge_resp_cache(resp, "private, no-store");
+    rc = ge_forms_json(resp, (int)http_status, doc, NULL);
+    doc = NULL;
+    goto done;
+nomem:
+    ge_err_set(&err, GE_ENOMEM, "out of memory");
+err:
+    rc = ge_resp_error(resp, req, &err);
+done:
+    json_decref(doc);
+    ge_features_free(h, &fs);
+    ge_case_clear(&c);
+    return rc;
+}

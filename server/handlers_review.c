@@ -1,0 +1,310 @@
+/*
+ * handlers_review.c - the caseworkers' read routes (session cookie; review
+ * contract, issue 7):
+ *
+ *   GET /v1/cases                  the filtered list (case_filter.h), newest
+ *                                  first, with numberMatched for paging
+ *   GET /v1/cases/{id}/history     the case's events, oldest first
+ *   GET /v1/cases/{id}/conflicts   other cases near it in place and time
+ *
+ * A caseworker sees only cases of their services; a case they may not see
+ * is a 404 like one that does not exist. The conflict list is the one
+ * exception: it also names cases of other services (the place is taken),
+ * but only as visible: false, without reference or applicant.
+ * GET /v1/cases/{id} itself lives in handlers_cases.c (Bearer or session).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../geo/geojson_out.h"
+#include "../geo/geos_ctx.h"
+#include "../geo/token.h"
+#include "case_filter.h"
+#include "case_view.h"
+#include "forms_common.h"
+#include "handlers.h"
+
+/* At most this many conflicting cases are listed (nearest first). */
+#define GE_REVIEW_MAX_CONFLICTS 200
+
+/* The store box -> CRS84 [minx, miny, maxx, maxy], rounded as GeoJSON is:
+ * the edges are sampled because a UTM box is not a box in longitude and
+ * latitude. */
+#define GE_REVIEW_BBOX_SAMPLES 8
+
+static json_t *ge_review_bbox_out(const ge_req *req, const double b[4])
+{
+    double pts[2 * 4 * GE_REVIEW_BBOX_SAMPLES], out[4];
+    ge_crs store = ge_forms_store_crs(req);
+    size_t n = 0;
+    ge_err err;
+
+    for (int i = 0; i < GE_REVIEW_BBOX_SAMPLES; i++) {
+        double t = (double)i / (GE_REVIEW_BBOX_SAMPLES - 1);
+        double x = b[0] + t * (b[2] - b[0]), y = b[1] + t * (b[3] - b[1]);
+        pts[n++] = x, pts[n++] = b[1];
+        pts[n++] = x, pts[n++] = b[3];
+        pts[n++] = b[0], pts[n++] = y;
+        pts[n++] = b[2], pts[n++] = y;
+    }
+    if (ge_crs_transform(&store, &GE_CRS84, pts, n / 2, &err) < 0) return json_null();
+    out[0] = out[2] = pts[0];
+    out[1] = out[3] = pts[1];
+    for (size_t i = 0; i < n; i += 2) {
+        out[0] = fmin(out[0], pts[i]);
+        out[2] = fmax(out[2], pts[i]);
+        out[1] = fmin(out[1], pts[i + 1]);
+        out[3] = fmax(out[3], pts[i + 1]);
+    }
+    /* Outward to 7 decimals (~1 cm), so the box still holds the features. */
+    return json_pack("[f, f, f, f]", floor(out[0] * 1e7) / 1e7, floor(out[1] * 1e7) / 1e7,
+                     ceil(out[2] * 1e7) / 1e7, ceil(out[3] * 1e7) / 1e7);
+}
+
+static json_t *ge_review_period(const char *start, const char *end)
+{
+    return start[0] ? json_pack("{s:s, s:s}", "start", start, "end", end) : json_null();
+}
+
+typedef struct ge_review_list {
+    const ge_req *req;
+    json_t *cases;
+} ge_review_list;
+
+static int ge_review_list_cb(void *ud, const ge_case_summary *c)
+{
+    ge_review_list *l = ud;
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s?, s:b, s:i, s:i, s:s?, s:o}", "case_id", c->id,
+        "service", c->service, "status", c->status, "reference",
+        c->reference[0] ? c->reference : NULL, "period",
+        ge_review_period(c->period_start, c->period_end), "created", c->created_at, "updated",
+        c->updated_at, "closed", c->closed_at[0] ? c->closed_at : NULL, "valid", c->valid,
+        "errors", c->errors, "warnings", c->warnings, "applicant_name",
+        c->applicant_name[0] ? c->applicant_name : NULL, "bbox",
+        c->has_bbox ? ge_review_bbox_out(l->req, c->bbox) : json_null());
+    if (!o) return GE_ENOMEM;
+    /* Members the web app reads are always present, null when empty. */
+    if (!json_object_get(o, "reference")) json_object_set_new(o, "reference", json_null());
+    if (!json_object_get(o, "closed")) json_object_set_new(o, "closed", json_null());
+    if (!json_object_get(o, "applicant_name"))
+        json_object_set_new(o, "applicant_name", json_null());
+    if (c->purged_at[0]) json_object_set_new(o, "purged", json_string(c->purged_at));
+    return json_array_append_new(l->cases, o) == 0 ? 0 : GE_ENOMEM;
+}
+
+/* A 400 problem naming the first query parameter not in the filter's set
+ * (a typo such as "stauts" must not silently list everything). */
+static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *const *extra)
+{
+    for (size_t i = 0; i < ge_req_query_count(req); i++) {
+        const char *name = ge_req_query_at(req, i)->name;
+        bool known = ge_case_filter_is_param(name);
+        for (size_t j = 0; !known && extra && extra[j]; j++)
+            known = !strcmp(name, extra[j]);
+        if (!known) {
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req,
+                      "Unknown parameter '%.60s'; known are service, status, from, to, bbox, q, "
+                      "limit, offset, purged.",
+                      "Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
+                      "bbox, q, limit, offset, purged."),
+                name);
+            if (p) json_object_set_new(p, "parameter", json_string(name));
+            return GE_EINVAL;
+        }
+    }
+    return GE_OK;
+}
+
+static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_session s;
+    ge_case_filter *f = NULL;
+    ge_review_list l = {.req = req};
+    int64_t matched = 0;
+    json_t *doc;
+    ge_err err;
+    int rc = ge_session_require(req, resp, &s);
+
+    (void)ud;
+    if (rc < 0) return rc;
+    /* The filter is some 8 KiB of fixed buffers: off the worker's stack. */
+    f = malloc(sizeof *f);
+    l.cases = json_array();
+    if (!f || !l.cases) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto done;
+    }
+    rc = ge_review_unknown_params(req, resp, NULL);
+    if (rc == GE_OK) rc = ge_case_filter_from_query(req, resp, &s, f);
+    if (rc < 0) goto done;
+    rc = ge_store_cases_list(req->ctx->store, f, ge_review_list_cb, &l, &matched, &err);
+    if (rc == GE_ENOMEM) rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto done;
+    }
+    doc = json_pack("{s:O, s:I, s:I, s:I, s:I}", "cases", l.cases, "numberMatched",
+                    (json_int_t)matched, "numberReturned", (json_int_t)json_array_size(l.cases),
+                    "limit", (json_int_t)f->limit, "offset", (json_int_t)f->offset);
+    ge_resp_cache(resp, "private, no-store");
+    rc = ge_forms_json(resp, 200, doc, NULL);
+done:
+    json_decref(l.cases);
+    free(f);
+    ge_session_clear(&s);
+    return rc;
+}
+
+static int ge_review_history(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_session s;
+    ge_case c;
+    json_t *doc;
+    ge_err err;
+    int rc = ge_session_require(req, resp, &s);
+
+    (void)ud;
+    memset(&c, 0, sizeof c);
+    if (rc < 0) return rc;
+    rc = ge_case_view_find(req, resp, &s, &c);
+    if (rc == GE_OK) {
+        doc = ge_case_view_history(req->ctx->store, c.id, &err);
+        ge_resp_cache(resp, "private, no-store");
+        rc = doc ? ge_forms_json(resp, 200, doc, NULL) : ge_resp_error(resp, req, &err);
+    }
+    ge_case_clear(&c);
+    ge_session_clear(&s);
+    return rc;
+}
+
+typedef struct ge_review_conflicts {
+    ge_req *req;
+    GEOSContextHandle_t h;
+    const ge_crs *crs;
+    json_t *cases;
+    ge_err *err;
+} ge_review_conflicts;
+
+static int ge_review_conflict_cb(void *ud, const ge_case_conflict *k)
+{
+    ge_review_conflicts *cc = ud;
+    ge_crs store = ge_forms_store_crs(cc->req);
+    ge_features fs = {0};
+    json_t *o, *fc = NULL;
+    int rc = ge_forms_case_features(cc->req, cc->h, k->id, &fs, cc->err);
+
+    if (rc == GE_OK) {
+        fc = ge_geojson_out_features(cc->h, &fs, &store, cc->crs, cc->err);
+        if (!fc) rc = cc->err->code ? cc->err->code : GE_ENOMEM;
+    }
+    ge_features_free(cc->h, &fs);
+    if (rc < 0) return rc;
+    /* 1 mm is what the store keeps. */
+    o = json_pack("{s:s, s:s, s:s, s:o, s:f, s:b, s:o}", "case_id", k->id, "service", k->service,
+                  "status", k->status, "period", ge_review_period(k->period_start, k->period_end),
+                  "distance_m", round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible,
+                  "features", fc);
+    if (!o) return ge_err_set(cc->err, GE_ENOMEM, "out of memory");
+    if (k->visible)
+        json_object_set_new(o, "reference", k->reference[0] ? json_string(k->reference) : json_null());
+    return json_array_append_new(cc->cases, o) == 0
+               ? 0
+               : ge_err_set(cc->err, GE_ENOMEM, "out of memory");
+}
+
+/* ?distance=: metres 0..500, default the conflict_distance setting. */
+static int ge_review_distance(ge_req *req, ge_resp *resp, double *out)
+{
+    const char *v = ge_req_query(req, "distance");
+    char *end = NULL;
+    double d;
+
+    *out = req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2;
+    if (!v) return GE_OK;
+    d = strtod(v, &end);
+    if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
+        json_t *p = ge_resp_problem(resp, req, 400,
+                                    GE_TR(req, "distance: '%.40s' is not a number of metres from 0 to 500.",
+                                          "distance: '%.40s' ist keine Meterzahl von 0 bis 500."),
+                                    v);
+        if (p) {
+            json_object_set_new(p, "parameter", json_string("distance"));
+            json_object_set_new(p, "limit", json_integer(500));
+        }
+        return GE_EINVAL;
+    }
+    *out = d;
+    return GE_OK;
+}
+
+static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
+{
+    static const char *const extra[] = {"distance", "crs", NULL};
+    ge_session s;
+    ge_case c;
+    ge_case_filter *who = NULL;
+    ge_crs crs;
+    double distance = 0;
+    ge_err err;
+    ge_review_conflicts cc = {.req = req, .h = ge_geos_ctx(), .crs = &crs, .err = &err};
+    int rc = ge_session_require(req, resp, &s);
+
+    (void)ud;
+    memset(&c, 0, sizeof c);
+    if (rc < 0) return rc;
+    rc = ge_case_view_find(req, resp, &s, &c);
+    if (rc < 0) goto done;
+    /* Only crs and distance here; the filter's names would be ignored. */
+    for (size_t i = 0; i < ge_req_query_count(req); i++) {
+        const char *name = ge_req_query_at(req, i)->name;
+        if (strcmp(name, extra[0]) && strcmp(name, extra[1])) {
+            json_t *p = ge_resp_problem(resp, req, 400,
+                                        GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
+                                              "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
+                                        name);
+            if (p) json_object_set_new(p, "parameter", json_string(name));
+            rc = GE_EINVAL;
+            goto done;
+        }
+    }
+    rc = ge_review_distance(req, resp, &distance);
+    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    if (rc < 0) goto done;
+    who = malloc(sizeof *who);
+    cc.cases = json_array();
+    rc = who && cc.cases ? ge_case_filter_from_session(&s, who, &err)
+                         : ge_err_set(&err, GE_ENOMEM, "out of memory");
+    if (rc == GE_OK)
+        rc = ge_store_case_conflicts(req->ctx->store, c.id, distance, who, GE_REVIEW_MAX_CONFLICTS,
+                                     ge_review_conflict_cb, &cc, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto done;
+    }
+    ge_resp_cache(resp, "private, no-store");
+    ge_forms_content_crs(resp, &crs);
+    rc = ge_forms_json(resp, 200,
+                       json_pack("{s:f, s:O}", "distance_m", distance, "cases", cc.cases), NULL);
+done:
+    json_decref(cc.cases);
+    free(who);
+    ge_case_clear(&c);
+    ge_session_clear(&s);
+    return rc;
+}
+
+int ge_handlers_review_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    int rc = ge_router_add(r, "GET", "/v1/cases", ge_review_cases, ctx, err);
+    if (rc == GE_OK)
+        rc = ge_router_add(r, "GET", "/v1/cases/{id}/history", ge_review_history, ctx, err);
+    if (rc == GE_OK)
+        rc = ge_router_add(r, "GET", "/v1/cases/{id}/conflicts", ge_review_conflicts_get, ctx, err);
+    return rc;
+}

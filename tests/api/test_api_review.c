@@ -1,0 +1,1026 @@
+/*
+ * test_api_review.c - the caseworkers' read routes against the real server
+ * on the demo quarter (imported by the real "geoeditor import"): accounts
+ * made with "geoeditor user add", sessions from POST /v1/login, cases
+ * submitted the way a form server submits them (skip containers placed
+ * where the rules find no error, an info stand beside them), statuses set
+ * in the store file directly (the PATCH route is tested elsewhere).
+ *
+ * Covered: every filter of GET /v1/cases (service, status with open and
+ * closed, period overlap, bbox, q with umlauts, limit and offset with
+ * numberMatched, purged), each bad parameter as a 400 problem naming it,
+ * what an admin, a caseworker and a caseworker of another service see
+ * (404 for detail, features, map, history and conflicts; the list without
+ * those cases), a stranger's 401, the detail's re-check (unchanged world:
+ * differs false; a newer case in the way: differs true), conflicts (same
+ * place and time; not a disjoint period, not a rejected case; another
+ * service's case as visible:false without reference; ?distance=), and the
+ * history oldest first.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_run.h"
+#include "ts_server.h"
+
+#define CRS_URI  "http://www.opengis.net/def/crs/EPSG/0/25832"
+#define PW_ADMIN "the admin's password, 2026"
+#define PW_SAM   "Sam checks skips daily"
+#define PW_INES  "Ines looks at info stands"
+
+typedef struct session {
+    char cookie[128];
+} session;
+
+static ts_server srv;
+static bool have_data;
+static char dir[4096], db[4096 + 32];
+static char key[160];
+static session admin, sam, ines;
+
+/* The cases: S1..S5 skip containers, I1 an info stand. */
+enum { S1, S2, S3, S4, S5, I1, NCASES };
+static char ids[NCASES][64];
+static const char *const refs[NCASES] = {"AZ-S1", "AZ-S2", "AZ-S3", "AZ-S4", "AZ-S5", "AZ-I1"};
+static double seg_a[2], seg_b[2], far_a[2], far_b[2]; /* road segments, EPSG:25832 */
+static char period1[96], period2[96];
+
+__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
+{
+    static char buf[4][2048];
+    static int i;
+    va_list ap;
+    i = (i + 1) % 4;
+    va_start(ap, fmt);
+    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
+    va_end(ap);
+    return buf[i];
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* ---- accounts and requests ---------------------------------------------- */
+
+static int add_user(const char *name, const char *role, const char *service, const char *pw)
+{
+    char input[256];
+    const char *argv[12] = {NULL, "user", "add", "--db", db, "--name", name, "--role", role};
+    size_t n = 9;
+    ts_run_result r;
+    int rc;
+
+    if (service) {
+        argv[n++] = "--service";
+        argv[n++] = service;
+    }
+    argv[n] = NULL;
+    snprintf(input, sizeof input, "%s\n", pw);
+    rc = ts_run(&r, input, argv) == 0 && r.status == 0 ? 0 : -1;
+    if (rc) fprintf(stderr, "user add %s: %s\n", name, r.err ? r.err : "");
+    ts_run_free(&r);
+    return rc;
+}
+
+/* GET (or another method) path with the session's cookie; cookie NULL: none. */
+static void call(const session *who, const char *method, const char *path, const char *extra,
+                 ts_http_resp *r)
+{
+    char ch[256];
+    const char *headers[4];
+    size_t n = 0;
+    ts_http_req q = {0};
+
+    if (who) {
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", who->cookie);
+        headers[n++] = ch;
+    }
+    if (extra) headers[n++] = extra;
+    headers[n] = NULL;
+    q.method = method;
+    q.url = ts_server_url(&srv, path);
+    q.headers = headers;
+    assert_int_equal(ts_http(&q, r), 0);
+}
+
+static int login(const char *name, const char *pw, session *out)
+{
+    char body[256];
+    ts_http_resp r;
+    ts_http_req q = {0};
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    const char *sc;
+    int rc = -1;
+
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
+    q.method = "POST";
+    q.url = ts_server_url(&srv, "/v1/login");
+    q.headers = headers;
+    q.body = body;
+    q.body_len = strlen(body);
+    if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
+        strncmp(sc, "ge_session=", 11) == 0) {
+        snprintf(out->cookie, sizeof out->cookie, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
+        rc = 0;
+    } else {
+        fprintf(stderr, "login %s: %ld %s\n", name, r.status, or_empty(r.body));
+    }
+    ts_http_resp_free(&r);
+    return rc;
+}
+
+/* GET as who; the JSON answer (NULL when not JSON) and its status. */
+static json_t *get_json(const session *who, const char *path, long *status)
+{
+    ts_http_resp r;
+    json_t *doc;
+    call(who, "GET", path, NULL, &r);
+    *status = r.status;
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    return doc;
+}
+
+/* GET that must answer 200 with JSON. */
+static json_t *get_ok(const session *who, const char *path)
+{
+    long st;
+    json_t *doc = get_json(who, path, &st);
+    if (st != 200) {
+        char *t = doc ? json_dumps(doc, 0) : NULL;
+        fail_msg("GET %s: %ld %s", path, st, or_empty(t));
+    }
+    return doc;
+}
+
+/* A problem with this status whose "parameter" member names param. */
+static void expect_problem(const session *who, const char *path, long status, const char *param)
+{
+    ts_http_resp r;
+    json_t *doc;
+    const char *ct;
+    call(who, "GET", path, "Accept-Language: de", &r);
+    if (r.status != status) fail_msg("GET %s: %ld, expected %ld: %s", path, r.status, status, r.body);
+    ct = ts_http_header(&r, "Content-Type");
+    assert_non_null(ct);
+    assert_string_equal(ct, "application/problem+json");
+    doc = ts_forms_json(&r);
+    assert_non_null(doc);
+    assert_non_null(json_string_value(json_object_get(doc, "detail")));
+    if (param) {
+        const char *got = json_string_value(json_object_get(doc, "parameter"));
+        if (!got || strcmp(got, param) != 0)
+            fail_msg("GET %s: parameter %s, expected %s: %s", path, or_empty(got), param, r.body);
+    }
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
+/* ---- cases -------------------------------------------------------------- */
+
+/* A point at (u along the segment a->b, v to its left), EPSG:25832. */
+static void at_uv(const double *a, const double *b, double u, double v, double *out)
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy), ux = dx / len, uy = dy / len;
+    out[0] = a[0] + u * ux - v * uy;
+    out[1] = a[1] + u * uy + v * ux;
+}
+
+/* A 4 x 2 m skip from u0 along a->b, 0.3 m to the left, as a FeatureCollection. */
+static void skip_fc(const double *a, const double *b, double u0, char *out, size_t n)
+{
+    const double uv[5][2] = {{u0, 0.3}, {u0 + 4, 0.3}, {u0 + 4, 2.3}, {u0, 2.3}, {u0, 0.3}};
+    double p[5][2];
+    for (int i = 0; i < 5; i++)
+        at_uv(a, b, uv[i][0], uv[i][1], p[i]);
+    snprintf(out, n,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+             "{\"note\":\"skip\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.3f,%.3f],"
+             "[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}]}",
+             p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1], p[4][0],
+             p[4][1]);
+}
+
+static void stand_fc(const double *a, const double *b, double u, double v, char *out, size_t n)
+{
+    double p[2];
+    at_uv(a, b, u, v, p);
+    snprintf(out, n,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+             "{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[%.3f,%.3f]}}]}",
+             p[0], p[1]);
+}
+
+/* Does the engine find no error (warnings are fine) for these features? */
+static bool no_errors(const char *service, const char *period, const char *features)
+{
+    char body[4096];
+    ts_http_resp r;
+    json_t *doc, *v;
+    size_t i;
+    bool ok;
+    snprintf(body, sizeof body, "{\"service\":\"%s\",\"period\":%s,\"features\":%s}", service,
+             period, features);
+    ts_forms_call("POST", ts_server_url(&srv, "/v1/validate?crs=" CRS_URI), NULL, NULL, body, &r);
+    doc = ts_forms_json(&r);
+    ok = r.status == 200 && json_is_true(json_object_get(doc, "valid"));
+    json_array_foreach(json_object_get(doc, "violations"), i, v)
+    {
+        /* unchecked layers would hide a problem: want them all checked */
+        if (!strcmp(or_empty(json_string_value(json_object_get(v, "severity"))), "error"))
+            ok = false;
+    }
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    return ok;
+}
+
+/* Finds road segments of the demo quarter where skips (u 3..8) pass the
+ * rules: one for the cluster of cases, one at least 150 m away. */
+static int find_places(void)
+{
+    ts_http_resp r;
+    json_t *doc, *f;
+    size_t i;
+    char fc[1024];
+    int found = 0;
+
+    ts_http_get(ts_server_url(&srv, "/collections/roads/items?limit=1000&crs=" CRS_URI), &r);
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    json_array_foreach(json_object_get(doc, "features"), i, f)
+    {
+        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
+        for (size_t k = 0; found < 2 && k + 1 < json_array_size(c); k++) {
+            double a[2] = {json_number_value(json_array_get(json_array_get(c, k), 0)),
+                           json_number_value(json_array_get(json_array_get(c, k), 1))};
+            double b[2] = {json_number_value(json_array_get(json_array_get(c, k + 1), 0)),
+                           json_number_value(json_array_get(json_array_get(c, k + 1), 1))};
+            if (hypot(b[0] - a[0], b[1] - a[1]) < 14) continue;
+            if (found == 1 && hypot(a[0] - seg_a[0], a[1] - seg_a[1]) < 150) continue;
+            skip_fc(a, b, 3, fc, sizeof fc);
+            if (!no_errors("skip-container", period1, fc)) continue;
+            if (found == 0) {
+                /* the cluster needs the shifted skips and a stand too */
+                skip_fc(a, b, 4, fc, sizeof fc);
+                if (!no_errors("skip-container", period1, fc)) continue;
+                stand_fc(a, b, 5, -0.7, fc, sizeof fc);
+                if (!no_errors("info-stand", period1, fc)) {
+                    stand_fc(a, b, 5, 3.3, fc, sizeof fc);
+                    if (!no_errors("info-stand", period1, fc)) continue;
+                }
+                memcpy(seg_a, a, sizeof a);
+                memcpy(seg_b, b, sizeof b);
+            } else {
+                memcpy(far_a, a, sizeof a);
+                memcpy(far_b, b, sizeof b);
+            }
+            found++;
+        }
+    }
+    json_decref(doc);
+    if (found < 2) fprintf(stderr, "found %d of 2 places for skips in the demo quarter\n", found);
+    return found == 2 ? 0 : -1;
+}
+
+/* Draft + submit; the case id into out. */
+static int submit(const char *service, const char *ref, const char *period, const char *fc,
+                  const char *applicant, char *out)
+{
+    char body[4096], draft[160], idem[64];
+    ts_http_resp r;
+    json_t *doc;
+
+    snprintf(body, sizeof body,
+             "{\"service\":\"%s\",\"reference\":\"%s\",\"period\":%s,\"features\":%s}", service, ref,
+             period, fc);
+    ts_forms_call("POST", ts_server_url(&srv, "/v1/drafts?crs=" CRS_URI), key, NULL, body, &r);
+    doc = ts_forms_json(&r);
+    snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
+    if (r.status != 201) fprintf(stderr, "draft %s: %ld %s\n", ref, r.status, or_empty(r.body));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    snprintf(body, sizeof body, "{\"applicant\":%s}", applicant);
+    snprintf(idem, sizeof idem, "idem-%s", ref);
+    ts_forms_call("POST", ts_server_url(&srv, pathf("/v1/drafts/%s/submit", draft)), key, idem,
+                  body, &r);
+    doc = ts_forms_json(&r);
+    snprintf(out, 64, "%s", or_empty(json_string_value(json_object_get(doc, "case_id"))));
+    if (r.status != 201) fprintf(stderr, "submit %s: %ld %s\n", ref, r.status, or_empty(r.body));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    return out[0] ? 0 : -1;
+}
+
+static void period_in(int from_days, int to_days, char *out, size_t n)
+{
+    char a[16], b[16];
+    time_t t = time(NULL), ta = t + from_days * 86400, tb = t + to_days * 86400;
+    struct tm tm;
+    localtime_r(&ta, &tm);
+    strftime(a, sizeof a, "%Y-%m-%d", &tm);
+    localtime_r(&tb, &tm);
+    strftime(b, sizeof b, "%Y-%m-%d", &tm);
+    snprintf(out, n, "{\"start\":\"%s\",\"end\":\"%s\"}", a, b);
+}
+
+/* The start or end date of a period text. */
+static const char *period_date(const char *period, const char *which)
+{
+    static char buf[2][16];
+    static int i;
+    json_t *p = json_loads(period, 0, NULL);
+    i = (i + 1) % 2;
+    snprintf(buf[i], sizeof buf[i], "%s", or_empty(json_string_value(json_object_get(p, which))));
+    json_decref(p);
+    return buf[i];
+}
+
+static long long sql(const char *stmt, const char *arg)
+{
+    long long n = ts_forms_sql_exec(db, stmt, arg);
+    if (n < 0) fail_msg("sql failed: %s", stmt);
+    return n;
+}
+
+static int make_cases(void)
+{
+    char fc[1024];
+    int rc = 0;
+
+    period_in(20, 21, period1, sizeof period1);
+    period_in(40, 41, period2, sizeof period2);
+    if (find_places() != 0) return -1;
+    skip_fc(seg_a, seg_b, 3, fc, sizeof fc);
+    rc |= submit("skip-container", refs[S1], period1, fc,
+                 "{\"name\":\"Erika Mustermann\",\"email\":\"erika@example.de\","
+                 "\"organisation\":\"M\\u00fcller Bau GmbH\"}",
+                 ids[S1]);
+    skip_fc(seg_a, seg_b, 4, fc, sizeof fc);
+    rc |= submit("skip-container", refs[S2], period1, fc, "{\"name\":\"Max Meier\"}", ids[S2]);
+    skip_fc(seg_a, seg_b, 3, fc, sizeof fc);
+    rc |= submit("skip-container", refs[S3], period2, fc, "{\"name\":\"Paula Later\"}", ids[S3]);
+    skip_fc(seg_a, seg_b, 3.5, fc, sizeof fc);
+    rc |= submit("skip-container", refs[S4], period1, fc, "{\"name\":\"Rita Rejected\"}", ids[S4]);
+    skip_fc(far_a, far_b, 3, fc, sizeof fc);
+    rc |= submit("skip-container", refs[S5], period1, fc, "{\"name\":\"Fern Weit\"}", ids[S5]);
+    stand_fc(seg_a, seg_b, 5, -0.7, fc, sizeof fc);
+    if (!no_errors("info-stand", period1, fc)) stand_fc(seg_a, seg_b, 5, 3.3, fc, sizeof fc);
+    rc |= submit("info-stand", refs[I1], period1, fc, "{\"name\":\"Ines Stand\"}", ids[I1]);
+    if (rc) return -1;
+    /* Distinct creation times (the API's are seconds): S1 oldest ... I1 newest. */
+    for (int i = 0; i < NCASES; i++)
+        if (ts_forms_sql_exec(db, pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z'"
+                                        " WHERE id = ?1", i + 1),
+                              ids[i]) != 1)
+            return -1;
+    /* Decisions as the PATCH route would record them. */
+    if (ts_forms_sql_exec(db,
+                          "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                          " to_status, comment) VALUES (?1, '2026-11-10T08:00:00Z', 'user:sam',"
+                          " 'status', 'received', 'in_review', NULL)",
+                          ids[S3]) != 1 ||
+        ts_forms_sql_exec(db,
+                          "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                          " to_status, comment) VALUES (?1, '2026-11-11T09:30:00Z', 'user:sam',"
+                          " 'status', 'in_review', 'changes_requested', 'Bitte 1 m weiter')",
+                          ids[S3]) != 1 ||
+        ts_forms_sql_exec(db,
+                          "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                          " to_status, comment) VALUES (?1, '2026-11-12T07:00:00Z', 'user:sam',"
+                          " 'status', 'changes_requested', 'in_review', NULL)",
+                          ids[S3]) != 1)
+        return -1;
+    if (ts_forms_sql_exec(db, "UPDATE cases SET status = 'approved', closed_at ="
+                              " '2026-11-20T10:00:00Z' WHERE id = ?1", ids[S1]) != 1 ||
+        ts_forms_sql_exec(db, "UPDATE cases SET status = 'in_review' WHERE id = ?1", ids[S3]) != 1 ||
+        ts_forms_sql_exec(db, "UPDATE cases SET status = 'rejected', closed_at ="
+                              " '2026-11-21T10:00:00Z' WHERE id = ?1", ids[S4]) != 1 ||
+        ts_forms_sql_exec(db, "UPDATE cases SET status = 'changes_requested' WHERE id = ?1",
+                          ids[S5]) != 1)
+        return -1;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    const char *osm = ts_demo_osm();
+    ts_run_result r;
+    (void)state;
+    if (!osm) return 0;
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_review_data"));
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
+    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
+        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err);
+        ts_run_free(&r);
+        return -1;
+    }
+    ts_run_free(&r);
+    if (ts_forms_client_add(db, "portal", key) != 0) return -1;
+    if (add_user("admin", "admin", NULL, PW_ADMIN) != 0 ||
+        add_user("sam", "caseworker", "skip-container", PW_SAM) != 0 ||
+        add_user("ines", "caseworker", "info-stand", PW_INES) != 0)
+        return -1;
+    ts_server_opts o = {.db = db};
+    if (ts_server_start(&srv, "api_review", &o) != 0) return -1;
+    if (login("admin", PW_ADMIN, &admin) != 0 || login("sam", PW_SAM, &sam) != 0 ||
+        login("ines", PW_INES, &ines) != 0)
+        return -1;
+    if (make_cases() != 0) return -1;
+    have_data = true;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (have_data) ts_server_stop(&srv);
+    return 0;
+}
+
+#define NEED_DATA()                                                                                \
+    do {                                                                                           \
+        if (!have_data) {                                                                          \
+            print_message("SKIP: the demo quarter (GE_DEMO_OSM) is absent\n");                     \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* ---- the list ----------------------------------------------------------- */
+
+/* The list's case ids in order, as a string of case letters "I1 S5 ...". */
+static const char *names_of(const json_t *doc)
+{
+    static char buf[256];
+    json_t *c;
+    size_t i, n = 0;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "case_id"));
+        const char *name = "??";
+        for (int k = 0; k < NCASES; k++)
+            if (id && !strcmp(id, ids[k])) name = refs[k] + 3;
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", n ? " " : "", name);
+    }
+    return buf;
+}
+
+/* GET /v1/cases?query as who: the order of the cases, and numberMatched. */
+static void expect_list(const session *who, const char *query, const char *want, long matched)
+{
+    json_t *doc = get_ok(who, pathf("/v1/cases%s%s", query[0] ? "?" : "", query));
+    const char *got = names_of(doc);
+    if (strcmp(got, want) != 0) fail_msg("/v1/cases?%s: [%s], expected [%s]", query, got, want);
+    if (json_integer_value(json_object_get(doc, "numberMatched")) != matched)
+        fail_msg("/v1/cases?%s: numberMatched %lld, expected %ld", query,
+                 (long long)json_integer_value(json_object_get(doc, "numberMatched")), matched);
+    assert_int_equal(json_integer_value(json_object_get(doc, "numberReturned")),
+                     json_array_size(json_object_get(doc, "cases")));
+    json_decref(doc);
+}
+
+static void test_list_shape(void **state)
+{
+    json_t *doc, *c = NULL, *v;
+    size_t i;
+    (void)state;
+    NEED_DATA();
+
+    doc = get_ok(&admin, "/v1/cases");
+    assert_string_equal(names_of(doc), "I1 S5 S4 S3 S2 S1");
+    assert_int_equal(json_integer_value(json_object_get(doc, "numberMatched")), 6);
+    assert_int_equal(json_integer_value(json_object_get(doc, "limit")), 50);
+    assert_int_equal(json_integer_value(json_object_get(doc, "offset")), 0);
+    json_array_foreach(json_object_get(doc, "cases"), i, v)
+    {
+        if (!strcmp(or_empty(json_string_value(json_object_get(v, "case_id"))), ids[S1])) c = v;
+    }
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "service")), "skip-container");
+    assert_string_equal(json_string_value(json_object_get(c, "status")), "approved");
+    assert_string_equal(json_string_value(json_object_get(c, "reference")), "AZ-S1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "period"), "start")),
+                        period_date(period1, "start"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "period"), "end")),
+                        period_date(period1, "end"));
+    assert_string_equal(json_string_value(json_object_get(c, "created")), "2026-11-01T10:00:00Z");
+    assert_non_null(json_string_value(json_object_get(c, "updated")));
+    assert_string_equal(json_string_value(json_object_get(c, "closed")), "2026-11-20T10:00:00Z");
+    assert_true(json_is_true(json_object_get(c, "valid")));
+    assert_int_equal(json_integer_value(json_object_get(c, "errors")), 0);
+    assert_true(json_is_integer(json_object_get(c, "warnings")));
+    assert_string_equal(json_string_value(json_object_get(c, "applicant_name")),
+                        "Erika Mustermann");
+    /* the box holds the skip, in CRS84 */
+    v = json_object_get(c, "bbox");
+    assert_int_equal(json_array_size(v), 4);
+    assert_true(json_number_value(json_array_get(v, 0)) < json_number_value(json_array_get(v, 2)));
+    assert_true(json_number_value(json_array_get(v, 1)) < json_number_value(json_array_get(v, 3)));
+    assert_true(json_number_value(json_array_get(v, 0)) > 5 &&
+                json_number_value(json_array_get(v, 2)) < 16);
+    assert_true(json_number_value(json_array_get(v, 1)) > 47 &&
+                json_number_value(json_array_get(v, 3)) < 56);
+    /* S2 was submitted beside S1: its report warns of the conflict */
+    json_array_foreach(json_object_get(doc, "cases"), i, v)
+    {
+        if (!strcmp(or_empty(json_string_value(json_object_get(v, "case_id"))), ids[S2]))
+            assert_true(json_integer_value(json_object_get(v, "warnings")) >= 1);
+    }
+    json_decref(doc);
+}
+
+static void test_list_filters(void **state)
+{
+    (void)state;
+    NEED_DATA();
+
+    /* service */
+    expect_list(&admin, "service=skip-container", "S5 S4 S3 S2 S1", 5);
+    expect_list(&admin, "service=info-stand", "I1", 1);
+    expect_list(&admin, "service=info-stand,skip-container", "I1 S5 S4 S3 S2 S1", 6);
+    expect_list(&admin, "service=construction-access", "", 0);
+    /* status, with the groups */
+    expect_list(&admin, "status=open", "I1 S5 S3 S2", 4);
+    expect_list(&admin, "status=closed", "S4 S1", 2);
+    expect_list(&admin, "status=approved,rejected", "S4 S1", 2);
+    expect_list(&admin, "status=in_review", "S3", 1);
+    expect_list(&admin, "status=received,changes_requested", "I1 S5 S2", 3);
+    expect_list(&admin, "status=open&service=skip-container", "S5 S3 S2", 3);
+    /* period overlap */
+    expect_list(&admin, pathf("from=%s", period_date(period2, "start")), "S3", 1);
+    expect_list(&admin, pathf("to=%s", period_date(period1, "end")), "I1 S5 S4 S2 S1", 5);
+    expect_list(&admin, pathf("from=%s&to=%s", period_date(period1, "end"),
+                              period_date(period1, "end")),
+                "I1 S5 S4 S2 S1", 5);
+    expect_list(&admin, pathf("from=%s&to=%s", period_date(period2, "start"),
+                              period_date(period2, "start")),
+                "S3", 1);
+    expect_list(&admin, "from=2020-01-01&to=2020-12-31", "", 0);
+    /* free text: id, reference, name, e-mail, organisation; case and umlauts folded */
+    expect_list(&admin, "q=az-s2", "S2", 1);
+    expect_list(&admin, "q=MUSTERMANN", "S1", 1);
+    expect_list(&admin, "q=ERIKA%40Example", "S1", 1);
+    expect_list(&admin, "q=m%C3%9CLLER%20bau", "S1", 1);
+    expect_list(&admin, pathf("q=%.12s", ids[S4]), "S4", 1);
+    expect_list(&admin, "q=nobody-has-this", "", 0);
+    /* paging keeps numberMatched */
+    expect_list(&admin, "limit=2", "I1 S5", 6);
+    expect_list(&admin, "limit=2&offset=2", "S4 S3", 6);
+    expect_list(&admin, "limit=2&offset=5", "S1", 6);
+    expect_list(&admin, "offset=6", "", 6);
+    expect_list(&admin, "limit=500&status=open", "I1 S5 S3 S2", 4);
+    {
+        json_t *doc = get_ok(&admin, "/v1/cases?limit=3&offset=1");
+        assert_int_equal(json_integer_value(json_object_get(doc, "limit")), 3);
+        assert_int_equal(json_integer_value(json_object_get(doc, "offset")), 1);
+        assert_int_equal(json_integer_value(json_object_get(doc, "numberReturned")), 3);
+        json_decref(doc);
+    }
+}
+
+/* A bbox parameter around a case's bbox from the list, grown by pad degrees. */
+static const char *bbox_of(const char *id, double pad)
+{
+    static char buf[200];
+    json_t *doc = get_ok(&admin, "/v1/cases?limit=500"), *c, *b = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        if (!strcmp(or_empty(json_string_value(json_object_get(c, "case_id"))), id))
+            b = json_object_get(c, "bbox");
+    }
+    assert_non_null(b);
+    snprintf(buf, sizeof buf, "bbox=%.7f,%.7f,%.7f,%.7f",
+             json_number_value(json_array_get(b, 0)) - pad,
+             json_number_value(json_array_get(b, 1)) - pad,
+             json_number_value(json_array_get(b, 2)) + pad,
+             json_number_value(json_array_get(b, 3)) + pad);
+    json_decref(doc);
+    return buf;
+}
+
+static void test_list_bbox(void **state)
+{
+    char q[256];
+    (void)state;
+    NEED_DATA();
+
+    /* the far skip alone */
+    snprintf(q, sizeof q, "%s", bbox_of(ids[S5], 0));
+    expect_list(&admin, q, "S5", 1);
+    /* the cluster: four skips and the stand, within some 10 m */
+    snprintf(q, sizeof q, "%s", bbox_of(ids[S1], 0.0001));
+    expect_list(&admin, q, "I1 S4 S3 S2 S1", 5);
+    snprintf(q, sizeof q, "%s&service=skip-container&status=open", bbox_of(ids[S1], 0.0001));
+    expect_list(&admin, q, "S3 S2", 2);
+    /* somewhere else entirely */
+    expect_list(&admin, "bbox=9.0,50.0,9.001,50.001", "", 0);
+}
+
+static void test_list_purged(void **state)
+{
+    json_t *doc;
+    long st;
+    (void)state;
+    NEED_DATA();
+
+    sql("UPDATE cases SET purged_at = '2026-11-24T03:00:00Z' WHERE id = ?1", ids[S5]);
+    expect_list(&admin, "", "I1 S4 S3 S2 S1", 5);
+    expect_list(&admin, "purged=true", "I1 S5 S4 S3 S2 S1", 6);
+    expect_list(&admin, "purged=false", "I1 S4 S3 S2 S1", 5);
+    /* the detail still answers, saying so */
+    doc = get_json(&sam, pathf("/v1/cases/%s", ids[S5]), &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(json_string_value(json_object_get(doc, "purged")), "2026-11-24T03:00:00Z");
+    assert_true(json_is_null(json_object_get(doc, "revalidation")));
+    json_decref(doc);
+    sql("UPDATE cases SET purged_at = NULL WHERE id = ?1", ids[S5]);
+    expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
+}
+
+static void test_list_bad_params(void **state)
+{
+    static const struct {
+        const char *query, *param;
+    } bad[] = {
+        {"service=nope", "service"},
+        {"service=skip-container,", "service"},
+        {"service=,info-stand", "service"},
+        {"status=done", "status"},
+        {"status=open,", "status"},
+        {"status=Received", "status"},
+        {"from=2026-13-01", "from"},
+        {"from=01.12.2026", "from"},
+        {"to=2026-02-30", "to"},
+        {"to=2026-12-01T00:00:00Z", "to"},
+        {"from=2026-12-05&to=2026-12-01", "to"},
+        {"bbox=1,2,3", "bbox"},
+        {"bbox=1,2,3,4,5", "bbox"},
+        {"bbox=a,b,c,d", "bbox"},
+        {"bbox=13.3,52.5,13.2,52.6", "bbox"},
+        {"bbox=200,0,201,1", "bbox"},
+        {"bbox=13,nan,14,53", "bbox"},
+        {"limit=0", "limit"},
+        {"limit=501", "limit"},
+        {"limit=ten", "limit"},
+        {"offset=-1", "offset"},
+        {"offset=1x", "offset"},
+        {"purged=yes", "purged"},
+        {"stauts=open", "stauts"},
+    };
+    char longq[300];
+    (void)state;
+    NEED_DATA();
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_problem(&admin, pathf("/v1/cases?%s", bad[i].query), 400, bad[i].param);
+    memset(longq, 'x', 201);
+    longq[201] = '\0';
+    expect_problem(&admin, pathf("/v1/cases?q=%s", longq), 400, "q");
+    /* the same from a caseworker; nothing broke */
+    expect_problem(&sam, "/v1/cases?status=nope", 400, "status");
+    expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
+}
+
+/* ---- who sees what ------------------------------------------------------ */
+
+static void test_visibility(void **state)
+{
+    const char *const sub[] = {"", "/features", "/map.png?width=200&height=200", "/history",
+                               "/conflicts"};
+    session bogus = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    long st;
+    json_t *doc;
+    (void)state;
+    NEED_DATA();
+
+    /* caseworkers list only their services' cases, also when asking for others */
+    expect_list(&sam, "", "S5 S4 S3 S2 S1", 5);
+    expect_list(&sam, "service=info-stand", "", 0);
+    expect_list(&sam, "q=AZ-I1", "", 0);
+    expect_list(&ines, "", "I1", 1);
+    expect_list(&ines, "status=closed", "", 0);
+
+    for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+        ts_http_resp r;
+        /* a case of another service is a 404 like a missing one */
+        expect_problem(&ines, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 404, "id");
+        expect_problem(&sam, pathf("/v1/cases/%s%s", ids[I1], sub[i]), 404, "id");
+        expect_problem(&sam, pathf("/v1/cases/%032d%s", 0, sub[i]), 404, "id");
+        expect_problem(&sam, pathf("/v1/cases/nothex%s", sub[i]), 404, "id");
+        /* strangers and unknown sessions: 401 */
+        expect_problem(NULL, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
+        expect_problem(&bogus, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
+        /* the caseworker of the service and the admin see it */
+        call(&sam, "GET", pathf("/v1/cases/%s%s", ids[S1], sub[i]), NULL, &r);
+        if (r.status != 200) fail_msg("sam %s: %ld %s", sub[i], r.status, r.body);
+        ts_http_resp_free(&r);
+        call(&admin, "GET", pathf("/v1/cases/%s%s", ids[I1], sub[i]), NULL, &r);
+        if (r.status != 200) fail_msg("admin %s: %ld %s", sub[i], r.status, r.body);
+        ts_http_resp_free(&r);
+    }
+    expect_problem(NULL, "/v1/cases", 401, NULL);
+    expect_problem(&bogus, "/v1/cases", 401, NULL);
+
+    /* the form server's key still gets its own view, without the session's members */
+    {
+        ts_http_resp r;
+        ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", ids[S1])), key, NULL, NULL,
+                      &r);
+        assert_int_equal(r.status, 200);
+        doc = ts_forms_json(&r);
+        assert_string_equal(json_string_value(json_object_get(doc, "case_id")), ids[S1]);
+        assert_string_equal(json_string_value(json_object_get(doc, "status")), "approved");
+        assert_null(json_object_get(doc, "history"));
+        assert_null(json_object_get(doc, "revalidation"));
+        json_decref(doc);
+        ts_http_resp_free(&r);
+        /* a wrong key is a 401 even with a valid session beside it */
+        {
+            char hdr[256];
+            snprintf(hdr, sizeof hdr, "Authorization: Bearer wrong-key");
+            call(&sam, "GET", pathf("/v1/cases/%s", ids[S1]), hdr, &r);
+            assert_int_equal(r.status, 401);
+            ts_http_resp_free(&r);
+        }
+    }
+    /* the features by session are the case's, in CRS84 or the crs asked for */
+    doc = get_json(&sam, pathf("/v1/cases/%s/features?crs=%s", ids[S1], CRS_URI), &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_array_size(json_object_get(doc, "features")), 1);
+    json_decref(doc);
+}
+
+/* ---- the detail --------------------------------------------------------- */
+
+static json_t *member_array_find(const json_t *arr, const char *member, const char *value)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(arr, i, v)
+    {
+        if (!strcmp(or_empty(json_string_value(json_object_get(v, member))), value))
+            return v;
+    }
+    return NULL;
+}
+
+static void test_detail(void **state)
+{
+    json_t *doc, *v, *rv;
+    (void)state;
+    NEED_DATA();
+
+    /* S1, approved: closed, no transitions, its skip, its measures */
+    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S1]));
+    assert_string_equal(json_string_value(json_object_get(doc, "case_id")), ids[S1]);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "approved");
+    assert_string_equal(json_string_value(json_object_get(doc, "reference")), "AZ-S1");
+    assert_string_equal(json_string_value(json_object_get(doc, "closed")), "2026-11-20T10:00:00Z");
+    assert_true(json_is_null(json_object_get(doc, "purged")));
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "applicant"), "email")),
+        "erika@example.de");
+    v = json_object_get(doc, "features");
+    assert_string_equal(json_string_value(json_object_get(v, "type")), "FeatureCollection");
+    assert_int_equal(json_array_size(json_object_get(v, "features")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(json_object_get(v, "features"), 0),
+                                            "properties"),
+                            "note")),
+                        "skip");
+    v = json_object_get(doc, "measures");
+    assert_int_equal(json_array_size(v), 1);
+    assert_true(json_number_value(json_object_get(json_array_get(v, 0), "area_m2")) > 7.9);
+    assert_int_equal(json_array_size(json_object_get(doc, "transitions")), 0);
+    /* S1 came first; S2 (received) now lies on it in the same period: the
+     * re-check finds the new conflict, so it differs. */
+    rv = json_object_get(doc, "revalidation");
+    assert_non_null(json_string_value(json_object_get(rv, "checked_at")));
+    assert_true(json_is_true(json_object_get(rv, "differs")));
+    assert_non_null(member_array_find(json_object_get(json_object_get(rv, "report"), "violations"),
+                                      "rule", "conflict"));
+    assert_null(member_array_find(json_object_get(json_object_get(doc, "validation"), "violations"),
+                                  "rule", "conflict"));
+    /* history: the submission */
+    v = json_object_get(doc, "history");
+    assert_int_equal(json_array_size(v), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "action")),
+                        "submitted");
+    json_decref(doc);
+
+    /* S2: submitted beside S1, which is approved now and still takes the
+     * place; S4 (rejected) no longer counts; the case's own draft never
+     * does. The world is unchanged for it: differs is false. */
+    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S2]));
+    assert_true(json_is_null(json_object_get(doc, "closed")));
+    rv = json_object_get(doc, "revalidation");
+    if (!json_is_false(json_object_get(rv, "differs"))) {
+        char *t = json_dumps(doc, JSON_INDENT(1));
+        fail_msg("S2 re-check differs: %s", t);
+    }
+    v = json_object_get(doc, "transitions");
+    assert_int_equal(json_array_size(v), 1);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "in_review");
+    json_decref(doc);
+
+    /* S5, alone far away: unchanged, and in changes_requested */
+    doc = get_ok(&admin, pathf("/v1/cases/%s?crs=%s", ids[S5], CRS_URI));
+    assert_true(json_is_false(json_object_get(json_object_get(doc, "revalidation"), "differs")));
+    assert_true(json_is_true(
+        json_object_get(json_object_get(json_object_get(doc, "revalidation"), "report"), "valid")));
+    v = json_object_get(doc, "transitions");
+    assert_int_equal(json_array_size(v), 1);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "in_review");
+    /* ?crs: the coordinates are metres */
+    v = json_array_get(json_object_get(doc, "features"), 0);
+    v = json_array_get(json_object_get(json_object_get(json_array_get(json_object_get(
+                                                           json_object_get(doc, "features"),
+                                                           "features"),
+                                                       0),
+                                                       "geometry"),
+                                       "coordinates"),
+                       0);
+    assert_true(json_number_value(json_array_get(json_array_get(v, 0), 0)) > 1000);
+    json_decref(doc);
+
+    /* S3 in review: three ways on */
+    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S3]));
+    v = json_object_get(doc, "transitions");
+    assert_int_equal(json_array_size(v), 3);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "approved");
+    assert_string_equal(json_string_value(json_array_get(v, 1)), "rejected");
+    assert_string_equal(json_string_value(json_array_get(v, 2)), "changes_requested");
+    assert_int_equal(json_array_size(json_object_get(doc, "history")), 4);
+    json_decref(doc);
+
+    expect_problem(&sam, pathf("/v1/cases/%s?crs=EPSG:4711", ids[S1]), 400, "crs");
+}
+
+static void test_history(void **state)
+{
+    json_t *doc, *ev, *e;
+    (void)state;
+    NEED_DATA();
+
+    doc = get_ok(&sam, pathf("/v1/cases/%s/history", ids[S3]));
+    ev = json_object_get(doc, "events");
+    assert_int_equal(json_array_size(ev), 4);
+    e = json_array_get(ev, 0);
+    assert_string_equal(json_string_value(json_object_get(e, "action")), "submitted");
+    assert_int_equal(strncmp(or_empty(json_string_value(json_object_get(e, "actor"))), "client:", 7),
+                     0);
+    assert_true(json_is_null(json_object_get(e, "from")));
+    assert_string_equal(json_string_value(json_object_get(e, "to")), "received");
+    assert_true(json_is_null(json_object_get(e, "comment")));
+    e = json_array_get(ev, 2);
+    assert_string_equal(json_string_value(json_object_get(e, "action")), "status");
+    assert_string_equal(json_string_value(json_object_get(e, "actor")), "user:sam");
+    assert_string_equal(json_string_value(json_object_get(e, "at")), "2026-11-11T09:30:00Z");
+    assert_string_equal(json_string_value(json_object_get(e, "from")), "in_review");
+    assert_string_equal(json_string_value(json_object_get(e, "to")), "changes_requested");
+    assert_string_equal(json_string_value(json_object_get(e, "comment")), "Bitte 1 m weiter");
+    /* oldest first, ids rising */
+    for (size_t i = 1; i < json_array_size(ev); i++)
+        assert_true(json_integer_value(json_object_get(json_array_get(ev, i), "id")) >
+                    json_integer_value(json_object_get(json_array_get(ev, i - 1), "id")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 3), "to")),
+                        "in_review");
+    json_decref(doc);
+}
+
+/* ---- conflicts ---------------------------------------------------------- */
+
+static void test_conflicts(void **state)
+{
+    json_t *doc, *cs, *c;
+    (void)state;
+    NEED_DATA();
+
+    /* S2 for sam: S1 (approved, overlapping), the info stand of another
+     * service beside it (visible:false); not S3 (other period), not S4
+     * (rejected), not S5 (far) */
+    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
+    cs = json_object_get(doc, "cases");
+    if (json_array_size(cs) != 2) fail_msg("conflicts: %s", json_dumps(doc, 0));
+    c = json_array_get(cs, 0);
+    assert_string_equal(json_string_value(json_object_get(c, "case_id")), ids[S1]);
+    assert_string_equal(json_string_value(json_object_get(c, "service")), "skip-container");
+    assert_string_equal(json_string_value(json_object_get(c, "status")), "approved");
+    assert_true(json_number_value(json_object_get(c, "distance_m")) == 0);
+    assert_true(json_is_true(json_object_get(c, "visible")));
+    assert_string_equal(json_string_value(json_object_get(c, "reference")), "AZ-S1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "period"), "start")),
+                        period_date(period1, "start"));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(c, "features"), "features")),
+                     1);
+    c = json_array_get(cs, 1);
+    assert_string_equal(json_string_value(json_object_get(c, "case_id")), ids[I1]);
+    assert_string_equal(json_string_value(json_object_get(c, "service")), "info-stand");
+    assert_true(json_is_false(json_object_get(c, "visible")));
+    assert_null(json_object_get(c, "reference"));
+    assert_null(json_object_get(c, "applicant"));
+    assert_true(json_number_value(json_object_get(c, "distance_m")) > 0.5 &&
+                json_number_value(json_object_get(c, "distance_m")) <= 2);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(c, "features"), "features")),
+                     1);
+    assert_null(strstr(json_dumps(doc, 0), "AZ-I1"));
+    json_decref(doc);
+
+    /* the admin sees the stand's reference */
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    c = member_array_find(json_object_get(doc, "cases"), "case_id", ids[I1]);
+    assert_non_null(c);
+    assert_true(json_is_true(json_object_get(c, "visible")));
+    assert_string_equal(json_string_value(json_object_get(c, "reference")), "AZ-I1");
+    json_decref(doc);
+
+    /* distance 0: only what touches */
+    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=0", ids[S2]));
+    assert_string_equal(names_of(doc), "S1");
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
+    json_decref(doc);
+    /* a wide distance still leaves out the other period, the rejected and the far one */
+    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=20", ids[S2]));
+    assert_string_equal(names_of(doc), "S1 I1");
+    json_decref(doc);
+    /* S3's period overlaps nobody's */
+    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=500", ids[S3]));
+    assert_string_equal(names_of(doc), "");
+    json_decref(doc);
+    /* S1 (approved) conflicts with S2 and the stand; S4 is rejected */
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S1]));
+    assert_string_equal(names_of(doc), "S2 I1");
+    json_decref(doc);
+    /* once rejected, S2 leaves S1's list */
+    sql("UPDATE cases SET status = 'rejected' WHERE id = ?1", ids[S2]);
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S1]));
+    assert_string_equal(names_of(doc), "I1");
+    json_decref(doc);
+    sql("UPDATE cases SET status = 'received' WHERE id = ?1", ids[S2]);
+
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=501", ids[S2]), 400, "distance");
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=-1", ids[S2]), 400, "distance");
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=2m", ids[S2]), 400, "distance");
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=nan", ids[S2]), 400, "distance");
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?radius=2", ids[S2]), 400, "radius");
+    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?crs=EPSG:1", ids[S2]), 400, "crs");
+}
+
+/* The conflict setting from the configuration. */
+static void test_conflict_setting(void **state)
+{
+    ts_server s2;
+    const char *const args[] = {"--conflict-distance", "0", NULL};
+    ts_server_opts o = {.db = db, .args = args};
+    session a2;
+    json_t *doc;
+    long st;
+    (void)state;
+    NEED_DATA();
+
+    assert_int_equal(ts_server_start(&s2, "api_review_setting", &o), 0);
+    {
+        ts_server keep = srv;
+        srv = s2;
+        assert_int_equal(login("admin", PW_ADMIN, &a2), 0);
+        doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
+        srv = keep;
+    }
+    assert_int_equal(st, 200);
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
+    assert_string_equal(names_of(doc), "S1");
+    json_decref(doc);
+    ts_server_stop(&s2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_shape),     cmocka_unit_test(test_list_filters),
+        cmocka_unit_test(test_list_bbox),      cmocka_unit_test(test_list_bad_params),
+        cmocka_unit_test(test_visibility),     cmocka_unit_test(test_detail),
+        cmocka_unit_test(test_history),        cmocka_unit_test(test_conflicts),
+        cmocka_unit_test(test_list_purged),    cmocka_unit_test(test_conflict_setting),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
