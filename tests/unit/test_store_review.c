@@ -1,0 +1,485 @@
+/*
+ * test_store_review.c - the caseworkers' read view in the store
+ * (store_review.h) on a real store file: the filter's service lists and
+ * their limits, the case list under every condition (visibility, services,
+ * statuses, period overlap with missing periods, bbox, folded free text,
+ * paging with the matched count, purged cases), a purged case still read
+ * for caseworkers, the events oldest first, and the conflict query
+ * (distance, periods, rejected and approved cases, visibility) together
+ * with the validation rule's candidate query ge_store_cases_near, which
+ * follows the same rule: approved cases take the place, rejected ones do
+ * not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_forms.h"
+#include "store_review.h"
+#include "token.h"
+#include "ts.h"
+#include "ts_forms.h"
+
+static ge_store *st;
+static char path[4096];
+static int64_t client;
+
+enum { A, B, C, D, E, NCASES };
+static char ids[NCASES][40];
+static char drafts[NCASES][40];
+
+static void wkb_point(unsigned char out[21], double x, double y)
+{
+    uint32_t type = 1;
+    out[0] = 1; /* little endian, as on the machines we run on */
+    memcpy(out + 1, &type, 4);
+    memcpy(out + 5, &x, 8);
+    memcpy(out + 13, &y, 8);
+}
+
+static void sql(const char *stmt, const char *arg)
+{
+    if (ts_forms_sql_exec(path, stmt, arg) < 0) fail_msg("sql: %s", stmt);
+}
+
+/* One case of one point, made as a submission makes it. */
+static void make_case(int i, const char *service, double x, double y, const char *ps,
+                      const char *pe, const char *reference, const char *applicant,
+                      const char *report)
+{
+    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], key[16];
+    unsigned char pt[21];
+    ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt, .props_json = "{}"};
+    ge_draft d;
+    ge_case_submit in;
+    ge_submit_outcome out;
+    ge_err err;
+
+    memset(&d, 0, sizeof d);
+    assert_int_equal(ge_token_id(d.id, &err), GE_OK);
+    assert_int_equal(ge_token_new("", token, &err), GE_OK);
+    ge_token_hash(token, th);
+    d.client_id = client;
+    snprintf(d.service, sizeof d.service, "%s", service);
+    snprintf(d.expires_at, sizeof d.expires_at, "2999-01-01T00:00:00Z");
+    assert_int_equal(ge_store_draft_create(st, &d, th, &err), GE_OK);
+    wkb_point(pt, x, y);
+    snprintf(key, sizeof key, "k%d", i);
+    memset(&in, 0, sizeof in);
+    in.client_id = client;
+    in.draft_id = d.id;
+    in.draft_features = "{\"type\":\"FeatureCollection\",\"features\":[]}";
+    in.idempotency_key = key;
+    in.request_hash = "r";
+    in.service = service;
+    in.reference = reference;
+    in.applicant_json = applicant;
+    in.period_start = ps;
+    in.period_end = pe;
+    in.report_json = report;
+    in.content_hash = "h";
+    in.features = &f;
+    in.nfeatures = 1;
+    in.actor = "client:1";
+    assert_int_equal(ge_store_case_submit(st, &in, &out, ids[i], &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_CREATED);
+    snprintf(drafts[i], sizeof drafts[i], "%s", d.id);
+    /* distinct creation times: A oldest ... E newest */
+    {
+        char stmt[160];
+        snprintf(stmt, sizeof stmt,
+                 "UPDATE cases SET created_at = '2026-11-0%dT08:00:00Z' WHERE id = ?1", i + 1);
+        sql(stmt, ids[i]);
+    }
+}
+
+static int setup(void **state)
+{
+    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
+    ge_store_opts o;
+    ge_err err;
+    (void)state;
+    snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("store_review"), "r.db"));
+    o = (ge_store_opts){.path = path, .srid = 25832};
+    if (ge_store_open(&st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    if (ge_token_new("gek_", key, &err) < 0) return -1;
+    ge_token_hash(key, hash);
+    if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, &client, &err) < 0) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ge_store_close(st);
+    return 0;
+}
+
+static void seed(void)
+{
+    static bool done;
+    if (done) return;
+    done = true;
+    make_case(A, "info-stand", 390000, 5820000, "2026-12-01", "2026-12-02", "R-A",
+              "{\"name\":\"J\\u00f6rg \\u00c4rger\",\"email\":\"Joerg@Example.de\"}",
+              "{\"valid\":true,\"violations\":[{\"rule\":\"c\",\"severity\":\"warning\"}]}");
+    make_case(B, "skip-container", 390001, 5820000, "2026-12-02", "2026-12-03", "R-B",
+              "{\"name\":\"Bea\",\"organisation\":\"Mulden AG\"}",
+              "{\"valid\":false,\"violations\":[{\"severity\":\"error\"},{\"severity\":"
+              "\"error\"},{\"severity\":\"warning\"}]}");
+    make_case(C, "info-stand", 390000.5, 5820000, "2027-01-01", "2027-01-02", NULL,
+              "{\"name\":\"Cem\"}", "{\"valid\":true,\"violations\":[]}");
+    make_case(D, "info-stand", 390000, 5820001.5, NULL, NULL, "R-D", "{}",
+              "{\"valid\":true,\"violations\":[]}");
+    make_case(E, "skip-container", 391000, 5820000, "2026-12-01", "2026-12-20", "R-E",
+              "{\"name\":\"Eve\"}", "{\"valid\":true,\"violations\":[]}");
+    sql("UPDATE cases SET status = 'approved', closed_at = '2026-11-20T00:00:00Z' WHERE id = ?1",
+        ids[E]);
+    sql("UPDATE cases SET status = 'in_review' WHERE id = ?1", ids[C]);
+}
+
+static void test_filter_lists(void **state)
+{
+    ge_case_filter *f = malloc(sizeof *f);
+    char id[80];
+    ge_err err;
+    (void)state;
+
+    ge_case_filter_init(f);
+    assert_int_equal(f->limit, 50);
+    assert_false(f->admin);
+    assert_false(ge_case_filter_allows(f, "info-stand"));
+    assert_int_equal(ge_case_filter_allow_service(f, "info-stand", &err), GE_OK);
+    assert_int_equal(ge_case_filter_allow_service(f, "info-stand", &err), GE_OK);
+    assert_int_equal(f->nallowed, 1);
+    assert_true(ge_case_filter_allows(f, "info-stand"));
+    assert_false(ge_case_filter_allows(f, "skip-container"));
+    assert_false(ge_case_filter_allows(f, NULL));
+    assert_int_equal(ge_case_filter_add_service(f, "", &err), GE_EINVAL);
+    memset(id, 'x', 64);
+    id[64] = '\0';
+    assert_int_equal(ge_case_filter_add_service(f, id, &err), GE_EINVAL);
+    for (int i = 0; i < GE_CASE_FILTER_MAX_SERVICES; i++) {
+        snprintf(id, sizeof id, "s%d", i);
+        assert_int_equal(ge_case_filter_add_service(f, id, &err), GE_OK);
+    }
+    assert_int_equal(ge_case_filter_add_service(f, "one-more", &err), GE_ELIMIT);
+    f->admin = true;
+    assert_true(ge_case_filter_allows(f, "anything"));
+    free(f);
+}
+
+typedef struct collected {
+    char names[64];
+    ge_case_summary first;
+    size_t n;
+} collected;
+
+static int collect_cb(void *ud, const ge_case_summary *c)
+{
+    collected *co = ud;
+    size_t len = strlen(co->names);
+    for (int i = 0; i < NCASES; i++)
+        if (!strcmp(c->id, ids[i])) co->names[len] = (char)('A' + i);
+    co->names[len + 1] = '\0';
+    if (co->n++ == 0) co->first = *c;
+    return 0;
+}
+
+/* The letters of the listed cases in order, and numberMatched. */
+static const char *list(const ge_case_filter *f, int64_t *matched)
+{
+    static collected co;
+    ge_err err;
+    memset(&co, 0, sizeof co);
+    assert_int_equal(ge_store_cases_list(st, f, collect_cb, &co, matched, &err), GE_OK);
+    return co.names;
+}
+
+static unsigned bit(ge_case_status s)
+{
+    return 1u << s;
+}
+
+static void test_list(void **state)
+{
+    ge_case_filter *f = malloc(sizeof *f);
+    int64_t m = -1;
+    ge_err err;
+    (void)state;
+    seed();
+
+    /* nobody allowed anything sees nothing */
+    ge_case_filter_init(f);
+    assert_string_equal(list(f, &m), "");
+    assert_int_equal(m, 0);
+    /* an admin sees all, newest first */
+    f->admin = true;
+    assert_string_equal(list(f, &m), "EDCBA");
+    assert_int_equal(m, 5);
+    /* a caseworker of info stands, also when asking for skips */
+    f->admin = false;
+    assert_int_equal(ge_case_filter_allow_service(f, "info-stand", &err), GE_OK);
+    assert_string_equal(list(f, &m), "DCA");
+    assert_int_equal(ge_case_filter_add_service(f, "skip-container", &err), GE_OK);
+    assert_string_equal(list(f, &m), "");
+    ge_case_filter_init(f);
+    f->admin = true;
+    assert_int_equal(ge_case_filter_add_service(f, "skip-container", &err), GE_OK);
+    assert_string_equal(list(f, &m), "EB");
+    /* statuses */
+    ge_case_filter_init(f);
+    f->admin = true;
+    f->statuses = bit(GE_CASE_RECEIVED);
+    assert_string_equal(list(f, &m), "DBA");
+    f->statuses = bit(GE_CASE_APPROVED) | bit(GE_CASE_IN_REVIEW);
+    assert_string_equal(list(f, &m), "EC");
+    f->statuses = bit(GE_CASE_REJECTED);
+    assert_string_equal(list(f, &m), "");
+    /* the period overlaps [from, to]; D has none and always overlaps */
+    f->statuses = 0;
+    snprintf(f->from, sizeof f->from, "2026-12-03");
+    assert_string_equal(list(f, &m), "EDCB");
+    snprintf(f->to, sizeof f->to, "2026-12-03");
+    assert_string_equal(list(f, &m), "EDB");
+    f->from[0] = '\0';
+    snprintf(f->to, sizeof f->to, "2026-12-01");
+    assert_string_equal(list(f, &m), "EDA");
+    f->to[0] = '\0';
+    /* bbox: the features' boxes meet it */
+    f->has_bbox = true;
+    f->bbox[0] = 389999.9, f->bbox[1] = 5819999.9, f->bbox[2] = 390000.6, f->bbox[3] = 5820000.1;
+    assert_string_equal(list(f, &m), "CA");
+    f->bbox[0] = 390990, f->bbox[2] = 391010;
+    assert_string_equal(list(f, &m), "E");
+    f->has_bbox = false;
+    /* free text: reference, name with umlauts in either case, e-mail, organisation, id */
+    snprintf(f->q, sizeof f->q, "r-b");
+    assert_string_equal(list(f, &m), "B");
+    snprintf(f->q, sizeof f->q, "\xc3\xa4rger"); /* "ärger" finds "Ärger" */
+    assert_string_equal(list(f, &m), "A");
+    snprintf(f->q, sizeof f->q, "J\xc3\x96RG");
+    assert_string_equal(list(f, &m), "A");
+    snprintf(f->q, sizeof f->q, "joerg@example");
+    assert_string_equal(list(f, &m), "A");
+    snprintf(f->q, sizeof f->q, "MULDEN");
+    assert_string_equal(list(f, &m), "B");
+    snprintf(f->q, sizeof f->q, "%.10s", ids[D]);
+    assert_string_equal(list(f, &m), "D");
+    snprintf(f->q, sizeof f->q, "%%"); /* no wildcard */
+    assert_string_equal(list(f, &m), "");
+    f->q[0] = '\0';
+    /* paging */
+    f->limit = 2;
+    assert_string_equal(list(f, &m), "ED");
+    assert_int_equal(m, 5);
+    f->offset = 4;
+    assert_string_equal(list(f, &m), "A");
+    assert_int_equal(m, 5);
+    f->limit = -1;
+    f->offset = 1;
+    assert_string_equal(list(f, NULL), "DCBA");
+    f->offset = 0;
+    free(f);
+}
+
+static void test_summary_and_purged(void **state)
+{
+    ge_case_filter *f = malloc(sizeof *f);
+    collected co;
+    ge_case c;
+    char closed[32], purged[32];
+    int64_t m;
+    ge_err err;
+    (void)state;
+    seed();
+
+    ge_case_filter_init(f);
+    f->admin = true;
+    snprintf(f->q, sizeof f->q, "R-B");
+    memset(&co, 0, sizeof co);
+    assert_int_equal(ge_store_cases_list(st, f, collect_cb, &co, &m, &err), GE_OK);
+    assert_int_equal(co.n, 1);
+    assert_string_equal(co.first.service, "skip-container");
+    assert_string_equal(co.first.status, "received");
+    assert_string_equal(co.first.reference, "R-B");
+    assert_string_equal(co.first.period_start, "2026-12-02");
+    assert_string_equal(co.first.period_end, "2026-12-03");
+    assert_string_equal(co.first.created_at, "2026-11-02T08:00:00Z");
+    assert_string_equal(co.first.closed_at, "");
+    assert_false(co.first.valid);
+    assert_int_equal(co.first.errors, 2);
+    assert_int_equal(co.first.warnings, 1);
+    assert_string_equal(co.first.applicant_name, "Bea");
+    assert_true(co.first.has_bbox);
+    assert_true(co.first.bbox[0] == 390001 && co.first.bbox[2] == 390001);
+    assert_true(co.first.bbox[1] == 5820000 && co.first.bbox[3] == 5820000);
+
+    /* a purged case leaves the list unless asked for; it is still read */
+    sql("UPDATE cases SET purged_at = '2026-11-24T00:00:00Z', reference = NULL,"
+        " applicant = '{}' WHERE id = ?1",
+        ids[C]);
+    f->q[0] = '\0';
+    assert_string_equal(list(f, &m), "EDBA");
+    assert_int_equal(m, 4);
+    f->include_purged = true;
+    assert_string_equal(list(f, &m), "EDCBA");
+    assert_int_equal(ge_store_case_get(st, ids[C], &c, &err), GE_ENOENT);
+    assert_int_equal(ge_store_case_review_get(st, ids[C], &c, closed, purged, &err), GE_OK);
+    assert_string_equal(purged, "2026-11-24T00:00:00Z");
+    assert_string_equal(c.reference, "");
+    assert_string_equal(c.status, "in_review");
+    ge_case_clear(&c);
+    assert_int_equal(ge_store_case_review_get(st, ids[E], &c, closed, purged, &err), GE_OK);
+    assert_string_equal(closed, "2026-11-20T00:00:00Z");
+    assert_string_equal(purged, "");
+    ge_case_clear(&c);
+    assert_int_equal(ge_store_case_review_get(st, "nope", &c, closed, purged, &err), GE_ENOENT);
+    sql("UPDATE cases SET purged_at = NULL WHERE id = ?1", ids[C]);
+    free(f);
+}
+
+typedef struct events {
+    int n;
+    char last_to[32];
+    char comment[64];
+    int64_t last_id;
+    bool ordered;
+} events;
+
+static int event_cb(void *ud, const ge_case_event *e)
+{
+    events *ev = ud;
+    if (e->id <= ev->last_id) ev->ordered = false;
+    ev->last_id = e->id;
+    snprintf(ev->last_to, sizeof ev->last_to, "%s", e->to_status);
+    snprintf(ev->comment, sizeof ev->comment, "%s", e->comment ? e->comment : "(null)");
+    if (ev->n == 0) {
+        assert_string_equal(e->action, "submitted");
+        assert_string_equal(e->actor, "client:1");
+        assert_string_equal(e->from_status, "");
+        assert_null(e->comment);
+    }
+    ev->n++;
+    return 0;
+}
+
+static void test_events(void **state)
+{
+    events ev = {.ordered = true};
+    ge_err err;
+    (void)state;
+    seed();
+
+    sql("INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, '2026-11-10T00:00:00Z', 'user:x', 'status', 'received', 'in_review', 'ok')",
+        ids[B]);
+    assert_int_equal(ge_store_case_events(st, ids[B], event_cb, &ev, &err), GE_OK);
+    assert_int_equal(ev.n, 2);
+    assert_true(ev.ordered);
+    assert_string_equal(ev.last_to, "in_review");
+    assert_string_equal(ev.comment, "ok");
+    memset(&ev, 0, sizeof ev);
+    assert_int_equal(ge_store_case_events(st, "nope", event_cb, &ev, &err), GE_OK);
+    assert_int_equal(ev.n, 0);
+}
+
+typedef struct conflicts {
+    char names[16];
+    bool visible[NCASES];
+    double dist[NCASES];
+} conflicts;
+
+static int conflict_cb(void *ud, const ge_case_conflict *k)
+{
+    conflicts *c = ud;
+    size_t len = strlen(c->names);
+    for (int i = 0; i < NCASES; i++)
+        if (!strcmp(k->id, ids[i])) {
+            c->names[len] = (char)('A' + i);
+            c->visible[i] = k->visible;
+            c->dist[i] = k->distance_m;
+        }
+    return 0;
+}
+
+static const char *conflicts_of(int i, double d, const ge_case_filter *who, conflicts *c)
+{
+    ge_err err;
+    memset(c, 0, sizeof *c);
+    assert_int_equal(ge_store_case_conflicts(st, ids[i], d, who, 100, conflict_cb, c, &err), GE_OK);
+    return c->names;
+}
+
+static int near_cb(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
+                   const unsigned char *wkb, size_t len)
+{
+    char *names = ud;
+    size_t n = strlen(names);
+    (void)svc, (void)ps, (void)pe, (void)wkb, (void)len;
+    for (int i = 0; i < NCASES; i++)
+        if (!strcmp(id, ids[i])) names[n] = (char)('A' + i);
+    return 0;
+}
+
+static void test_conflicts(void **state)
+{
+    ge_case_filter *who = malloc(sizeof *who);
+    conflicts c;
+    ge_err err;
+    char near[16] = "";
+    const double here[4] = {389990, 5819990, 390010, 5820010};
+    (void)state;
+    seed();
+
+    ge_case_filter_init(who);
+    assert_int_equal(ge_case_filter_allow_service(who, "info-stand", &err), GE_OK);
+    /* A: B 1 m away in an overlapping period, D 1.5 m away without a
+     * period; not C (other period), not E (far) */
+    assert_string_equal(conflicts_of(A, 2, who, &c), "BD");
+    assert_true(c.dist[B] > 0.999 && c.dist[B] < 1.001);
+    assert_true(c.dist[D] > 1.499 && c.dist[D] < 1.501);
+    assert_false(c.visible[B]); /* a skip: not this caseworker's */
+    assert_true(c.visible[D]);
+    assert_string_equal(conflicts_of(A, 1.2, who, &c), "B");
+    assert_string_equal(conflicts_of(A, 0, who, &c), "");
+    assert_string_equal(conflicts_of(A, 2, NULL, &c), "BD");
+    assert_false(c.visible[D]);
+    /* C's period overlaps only D's missing one */
+    assert_string_equal(conflicts_of(C, 5, who, &c), "D");
+    /* a rejected case conflicts with nothing, an approved one does */
+    sql("UPDATE cases SET status = 'rejected', closed_at = '2026-11-21T00:00:00Z' WHERE id = ?1",
+        ids[B]);
+    assert_string_equal(conflicts_of(A, 2, who, &c), "D");
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, near_cb, near, &err), GE_OK);
+    assert_string_equal(near, "ACD");
+    sql("UPDATE cases SET status = 'approved' WHERE id = ?1", ids[B]);
+    assert_string_equal(conflicts_of(A, 2, who, &c), "BD");
+    memset(near, 0, sizeof near);
+    assert_int_equal(ge_store_cases_near(st, here, drafts[A], 10, near_cb, near, &err), GE_OK);
+    assert_string_equal(near, "BCD");
+    sql("UPDATE cases SET status = 'received', closed_at = NULL WHERE id = ?1", ids[B]);
+    assert_int_equal(ge_store_case_conflicts(st, ids[A], -1, who, 10, conflict_cb, &c, &err),
+                     GE_EINVAL);
+    free(who);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filter_lists),       cmocka_unit_test(test_list),
+        cmocka_unit_test(test_summary_and_purged), cmocka_unit_test(test_events),
+        cmocka_unit_test(test_conflicts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
