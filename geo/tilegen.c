@@ -252,7 +252,10 @@ int ge_tilegen_render(ge_store *st, const ge_tile *t, const ge_tilegen_layer *la
         s.layer = &layers[i];
         if (t->z < layers[i].minzoom) continue;
         rc = ge_mvt_layer_begin(s.mvt, layers[i].name ? layers[i].name : layers[i].source, err);
-        if (rc == GE_OK)
+        if (rc == GE_OK && layers[i].query)
+            rc = layers[i].query(st, layers[i].query_arg, box, &version, ge_tilegen_feature, &s,
+                                 err);
+        else if (rc == GE_OK)
             rc = ge_store_tiles_query(st, layers[i].source, box, &version, ge_tilegen_feature, &s,
                                       err);
         if (i == 0) out->version = version;

@@ -4,8 +4,9 @@
  * reprojected from the store's CRS to EPSG:3857 and into tile coordinates,
  * then clipped, simplified and encoded by the MVT encoder (mvt.h).
  *
- * Used by the dynamic tiles of the HTTP API (one layer per tile) and by the
- * base map builder (several layers, filtered and renamed per zoom).
+ * Used by the dynamic tiles of the HTTP API (one layer per tile), by the
+ * review app's case tiles (a layer with its own query, case_tiles.h) and by
+ * the base map builder (several layers, filtered and renamed per zoom).
  */
 #ifndef GE_TILEGEN_H
 #define GE_TILEGEN_H
@@ -26,6 +27,14 @@ typedef struct ge_tilegen_layer {
     const char *filter_key;
     const char *const *filter_values;
     bool filter_negate; /* keep the features that do NOT match instead */
+    /* Where the features come from: NULL reads the store layer source
+     * (ge_store_tiles_query); otherwise this is called instead, with
+     * query_arg, and source only names the data (the case tiles use it). It
+     * visits the features whose boxes meet box (store SRID) and sets
+     * *version to the version of the data it read. */
+    int (*query)(ge_store *st, const void *query_arg, const double box[4], int64_t *version,
+                 ge_feature_cb cb, void *ud, ge_err *err);
+    const void *query_arg;
 } ge_tilegen_layer;
 
 typedef struct ge_tilegen_result {

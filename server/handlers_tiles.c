@@ -4,8 +4,11 @@
  *   GET /collections/{id}/tiles                                  tilesets of a collection
  *   GET /collections/{id}/tiles/WebMercatorQuad                  TileJSON 3.0 (+ OGC members)
  *   GET /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}      dynamic tile of the layer
+ *   GET /collections/cases/tiles/WebMercatorQuad                 TileJSON of the case tiles
+ *   GET /collections/cases/tiles/WebMercatorQuad/{z}/{y}/{x}     case tile (caseworkers only)
  *   GET /tiles                                                   the tilesets not tied to a
- * collection GET /tiles/basemap/WebMercatorQuad                           TileJSON of the base map
+ *                                                                collection
+ *   GET /tiles/basemap/WebMercatorQuad                           TileJSON of the base map
  *   GET /tiles/basemap/WebMercatorQuad/{z}/{y}/{x}               base map tile (MBTiles)
  *
  * Tiles are application/vnd.mapbox-vector-tile. A tile inside the matrix
@@ -24,9 +27,16 @@
  * cached plain and gzipped; the gzip is sent to clients that accept it.
  *
  * Who may read a tileset is asked of its source (ge_tiles_source): the
- * reference layers are public; the case layers of the review app will be a
- * second source whose authorize() checks the caseworker session, and whose
- * responses are then marked private.
+ * reference layers are public; the cases (the review app's map) are a
+ * second source whose authorize() requires a caseworker session (401
+ * without) and names the audience: the services the user may see, or all
+ * for admins. The audience is part of the cache key and the ETag, so users
+ * with different service sets never share a tile. Case tiles are private
+ * ("private, no-store", Vary: Cookie: no shared cache keeps them), not open
+ * to other origins (no CORS), and not listed under /collections. Their
+ * version is the largest case event id, read from the store on every
+ * request (one indexed look-up): every change of a case adds an event, so
+ * the next tile after a decision shows it, with no second of delay.
  */
 #include <jansson.h>
 #include <limits.h>
@@ -37,7 +47,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "../geo/basemap.h"
+#include "../geo/case_tiles.h"
+#include "../geo/store_case_tiles.h"
 #include "../geo/crs.h"
 #include "../geo/gzip.h"
 #include "../geo/mbtiles.h"
@@ -46,6 +60,7 @@
 #include "../geo/tilemath.h"
 #include "handlers.h"
 #include "log.h"
+#include "session.h"
 #include "tile_cache.h"
 
 #define GE_TILES_TYPE      "application/vnd.mapbox-vector-tile"
@@ -65,24 +80,39 @@
 #define GE_TILES_GZIP_MIN 256
 /* The encoder's output format: bump when it changes what it writes. */
 #define GE_TILES_ENCODER "m1"
+/* Case tiles show case data of one caseworker's services: no cache on the
+ * way may keep them, and the browser need not either (a map view fetches a
+ * few dozen tiles; the server's own cache makes them cheap). */
+#define GE_TILES_CASES_CACHE_CONTROL "private, no-store"
 
-/* A kind of dynamic tileset: the reference layers now, case layers later. */
+/* Who a tile is made for: everyone (reference layers), or one set of
+ * services a caseworker may see. */
+typedef struct ge_tiles_scope {
+    /* Names the audience in cache keys and ETags: "pub", "all" (admins), or
+     * a hash of the sorted service list. */
+    char name[40];
+    const char *services_json; /* case tiles: the user's services; NULL: all */
+    ge_session session;
+    bool has_session;
+} ge_tiles_scope;
+
+typedef struct ge_tiles_mod ge_tiles_mod;
+
+/* A kind of dynamic tileset: the reference layers, and the review app's cases. */
 typedef struct ge_tiles_source {
     const char *name;
-    /* May the request read it? The reference layers are open data. */
-    bool (*authorize)(const ge_req *req, const char *id);
+    /* May the request read it? GE_OK with *scope filled, or a negative code
+     * with the problem (401) in resp. */
+    int (*authorize)(ge_req *req, ge_resp *resp, const char *id, ge_tiles_scope *scope);
+    /* The current version of the tileset's data; GE_ENOENT: no such tileset. */
+    int (*version)(ge_tiles_mod *mod, ge_req *req, const char *id, int64_t *version, ge_err *err);
+    /* Renders a tile for scope; r->version is the version it shows. */
+    int (*render)(ge_req *req, const char *id, const ge_tiles_scope *scope, const ge_tile *t,
+                  ge_tilegen_result *r, ge_err *err);
     const char *cache_control;
+    const char *vary;
+    const char *key_prefix; /* of the cache keys: "c" reference layers, "k" cases */
 } ge_tiles_source;
-
-static bool ge_tiles_public(const ge_req *req, const char *id)
-{
-    (void)req;
-    (void)id;
-    return true;
-}
-
-static const ge_tiles_source ge_tiles_reference = {"reference", ge_tiles_public,
-                                                   GE_TILES_CACHE_CONTROL};
 
 /* The open base map file; replaced (not changed) when a new import renames
  * a new file into place, and freed by whoever drops the last reference. */
@@ -294,41 +324,192 @@ static void ge_tiles_keep(ge_tiles_mod *mod, const char *key, int64_t version, b
     }
 }
 
-static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
+/* ---- the tileset kinds ----------------------------------------------------- */
+
+static int ge_tiles_public(ge_req *req, ge_resp *resp, const char *id, ge_tiles_scope *scope)
 {
-    ge_tiles_mod *mod = ud;
-    const ge_tiles_source *src = &ge_tiles_reference;
-    const char *id = ge_req_param(req, "id");
+    (void)req;
+    (void)resp;
+    (void)id;
+    snprintf(scope->name, sizeof scope->name, "pub");
+    return GE_OK;
+}
+
+static int ge_tiles_reference_version(ge_tiles_mod *mod, ge_req *req, const char *id,
+                                      int64_t *version, ge_err *err)
+{
+    return ge_tiles_version(mod, req->ctx->store, id, version, err);
+}
+
+static int ge_tiles_reference_render(ge_req *req, const char *id, const ge_tiles_scope *scope,
+                                     const ge_tile *t, ge_tilegen_result *r, ge_err *err)
+{
+    ge_tilegen_layer layer = {.source = id, .name = id};
+    (void)scope;
+    return ge_tilegen_render(req->ctx->store, t, &layer, 1, r, err);
+}
+
+static const ge_tiles_source ge_tiles_reference = {"reference",
+                                                   ge_tiles_public,
+                                                   ge_tiles_reference_version,
+                                                   ge_tiles_reference_render,
+                                                   GE_TILES_CACHE_CONTROL,
+                                                   "Accept-Encoding",
+                                                   "c"};
+
+static int ge_tiles_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The audience of a caseworker's case tiles: a hash of the sorted, distinct
+ * service ids, so that two users with the same services share tiles and
+ * users with different ones never do, whatever order their lists are in.
+ */
+static int ge_tiles_services_scope(const char *services_json, char name[40], ge_err *err)
+{
+    json_t *arr = json_loads(services_json ? services_json : "[]", 0, NULL);
+    const char **ids = NULL;
+    size_t n = 0, i;
+    json_t *v;
+    unsigned char h[16];
+    crypto_generichash_state st;
+    int rc = GE_OK;
+
+    if (!json_is_array(arr)) {
+        rc = ge_err_set(err, GE_EINTERNAL, "a user's services are not a JSON array");
+        goto err;
+    }
+    ids = calloc(json_array_size(arr) + 1, sizeof *ids);
+    if (!ids) {
+        rc = ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
+        goto err;
+    }
+    json_array_foreach(arr, i, v) if (json_is_string(v)) ids[n++] = json_string_value(v);
+    qsort(ids, n, sizeof *ids, ge_tiles_strcmp);
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0) continue;
+        /* With the NUL: "ab","c" and "a","bc" hash differently. */
+        crypto_generichash_update(&st, (const unsigned char *)ids[i], strlen(ids[i]) + 1);
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    name[0] = 's';
+    sodium_bin2hex(name + 1, 39, h, sizeof h);
+err:
+    free(ids);
+    json_decref(arr);
+    return rc;
+}
+
+static int ge_tiles_caseworker(ge_req *req, ge_resp *resp, const char *id, ge_tiles_scope *scope)
+{
+    ge_err err;
+    int rc;
+
+    (void)id;
+    rc = ge_session_require(req, resp, &scope->session);
+    if (rc < 0) return rc; /* the 401 problem is in resp */
+    scope->has_session = true;
+    if (ge_session_is_admin(&scope->session)) {
+        snprintf(scope->name, sizeof scope->name, "all");
+        scope->services_json = NULL;
+        return GE_OK;
+    }
+    scope->services_json =
+        scope->session.user.services_json ? scope->session.user.services_json : "[]";
+    ge_err_clear(&err);
+    rc = ge_tiles_services_scope(scope->services_json, scope->name, &err);
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    return GE_OK;
+}
+
+static int ge_tiles_cases_version(ge_tiles_mod *mod, ge_req *req, const char *id, int64_t *version,
+                                  ge_err *err)
+{
+    (void)mod;
+    (void)id;
+    return ge_store_case_tiles_version(req->ctx->store, version, err);
+}
+
+static int ge_tiles_cases_render(ge_req *req, const char *id, const ge_tiles_scope *scope,
+                                 const ge_tile *t, ge_tilegen_result *r, ge_err *err)
+{
+    (void)id;
+    return ge_case_tiles_render(req->ctx->store, t, scope->services_json, r, err);
+}
+
+static const ge_tiles_source ge_tiles_cases = {GE_CASE_TILES_LAYER,
+                                               ge_tiles_caseworker,
+                                               ge_tiles_cases_version,
+                                               ge_tiles_cases_render,
+                                               GE_TILES_CASES_CACHE_CONTROL,
+                                               "Cookie, Accept-Encoding",
+                                               "k"};
+
+static void ge_tiles_scope_clear(ge_tiles_scope *scope)
+{
+    if (scope->has_session) ge_session_clear(&scope->session);
+    scope->has_session = false;
+}
+
+/*
+ * One dynamic tile of a tileset kind: authorisation, parameters, version,
+ * then the cache or a render. The ETag names encoder, tileset, audience,
+ * version and tile, so a revalidation is answered without rendering.
+ */
+static int ge_tiles_serve(ge_tiles_mod *mod, const ge_tiles_source *src, ge_req *req, ge_resp *resp,
+                          const char *id)
+{
     bool want_gz = ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
-    char key[160], opaque[160];
+    char key[192], opaque[192];
+    ge_tiles_scope scope;
     ge_tile t;
     ge_tile_blob blob;
     int64_t version = 0;
     ge_err err;
     int rc;
 
+    memset(&scope, 0, sizeof scope);
     ge_err_clear(&err);
-    if (ge_tiles_check_tms(req, resp) < 0 || ge_tiles_parse_zyx(req, resp, &t) < 0) return GE_OK;
-    rc = ge_tiles_version(mod, req->ctx->store, id, &version, &err);
-    if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
-    if (rc < 0) return ge_resp_error(resp, req, &err);
-    if (!src->authorize(req, id)) return ge_tiles_unknown(req, resp, "collectionId", id);
-
-    snprintf(key, sizeof key, "c/%s/%d/%u/%u", id, t.z, t.x, t.y);
-    snprintf(opaque, sizeof opaque, "%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id, (long long)version,
-             t.z, t.x, t.y);
-    if (ge_req_etag_matches(req, opaque))
-        return ge_tiles_not_modified(req, resp, opaque, src->cache_control);
+    rc = src->authorize(req, resp, id, &scope);
+    if (rc < 0) goto out;
+    if (ge_tiles_check_tms(req, resp) < 0 || ge_tiles_parse_zyx(req, resp, &t) < 0) {
+        rc = GE_OK;
+        goto out;
+    }
+    rc = src->version(mod, req, id, &version, &err);
+    if (rc == GE_ENOENT || rc == GE_EINVAL) {
+        rc = ge_tiles_unknown(req, resp, "collectionId", id);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto out;
+    }
+    snprintf(key, sizeof key, "%s/%s/%s/%d/%u/%u", src->key_prefix, id, scope.name, t.z, t.x, t.y);
+    snprintf(opaque, sizeof opaque, "%s-%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id, scope.name,
+             (long long)version, t.z, t.x, t.y);
+    if (ge_req_etag_matches(req, opaque)) {
+        rc = ge_tiles_not_modified(req, resp, opaque, src->cache_control);
+        goto vary;
+    }
     if (!ge_tile_cache_get(mod->cache, key, version, want_gz, &blob)) {
-        ge_tilegen_layer layer = {.source = id, .name = id};
         ge_tilegen_result r;
 
-        rc = ge_tilegen_render(req->ctx->store, &t, &layer, 1, &r, &err);
-        if (rc == GE_ENOENT) return ge_tiles_unknown(req, resp, "collectionId", id);
-        if (rc < 0) return ge_resp_error(resp, req, &err);
+        rc = src->render(req, id, &scope, &t, &r, &err);
+        if (rc == GE_ENOENT) {
+            rc = ge_tiles_unknown(req, resp, "collectionId", id);
+            goto out;
+        }
+        if (rc < 0) {
+            rc = ge_resp_error(resp, req, &err);
+            goto out;
+        }
         /* The version read with the features is the one the tile shows. */
         version = r.version;
-        snprintf(opaque, sizeof opaque, "%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id,
+        snprintf(opaque, sizeof opaque, "%s-%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id, scope.name,
                  (long long)version, t.z, t.x, t.y);
         memset(&blob, 0, sizeof blob);
         blob.data = r.data;
@@ -337,7 +518,22 @@ static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
     } else if (want_gz && !blob.gz && blob.len >= GE_TILES_GZIP_MIN) {
         ge_tiles_keep(mod, key, version, true, &blob);
     }
-    return ge_tiles_send(resp, &blob, opaque, src->cache_control);
+    rc = ge_tiles_send(resp, &blob, opaque, src->cache_control);
+vary:
+    ge_resp_header(resp, "Vary", src->vary);
+out:
+    ge_tiles_scope_clear(&scope);
+    return rc;
+}
+
+static int ge_tiles_collection_tile(ge_req *req, ge_resp *resp, void *ud)
+{
+    return ge_tiles_serve(ud, &ge_tiles_reference, req, resp, ge_req_param(req, "id"));
+}
+
+static int ge_tiles_cases_tile(ge_req *req, ge_resp *resp, void *ud)
+{
+    return ge_tiles_serve(ud, &ge_tiles_cases, req, resp, GE_CASE_TILES_LAYER);
 }
 
 /* lon/lat bounds of a layer's box in the store CRS. */
@@ -375,20 +571,20 @@ static int ge_tiles_collection_tilejson(ge_req *req, ge_resp *resp, void *ud)
     json_t *fields = NULL, *doc;
     char base[512], url[1024], self[1024];
     double b[4];
+    ge_tiles_scope scope;
     ge_err err;
     int rc;
 
     (void)ud;
     ge_err_clear(&err);
+    memset(&scope, 0, sizeof scope);
+    if (ge_tiles_reference.authorize(req, resp, id, &scope) < 0) return GE_OK;
+    ge_tiles_scope_clear(&scope);
     if (ge_tiles_check_tms(req, resp) < 0) return GE_OK;
     rc = ge_store_layer_get(req->ctx->store, id, &li, &err);
     if (rc == GE_ENOENT || rc == GE_EINVAL) return ge_tiles_unknown(req, resp, "collectionId", id);
     if (rc == GE_OK) rc = ge_store_tiles_fields(req->ctx->store, id, &fields, &err);
     if (rc < 0) return ge_resp_error(resp, req, &err);
-    if (!ge_tiles_reference.authorize(req, id)) {
-        json_decref(fields);
-        return ge_tiles_unknown(req, resp, "collectionId", id);
-    }
     ge_tiles_layer_lonlat(&li, b);
     ge_req_base_url(req, base, sizeof base);
     snprintf(url, sizeof url, "%s/collections/%s/tiles/%s/{z}/{y}/{x}", base, id, GE_TILES_TMS);
@@ -412,6 +608,56 @@ static int ge_tiles_collection_tilejson(ge_req *req, ge_resp *resp, void *ud)
     }
     ge_resp_cache(resp, GE_TILES_CACHE_CONTROL);
     return ge_resp_json(resp, 200, doc);
+}
+
+/* TileJSON of the case tiles: the same session rule as the tiles. */
+static int ge_tiles_cases_tilejson(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_tiles_scope scope;
+    json_t *doc;
+    char base[512], url[1024], self[1024];
+    int rc;
+
+    (void)ud;
+    memset(&scope, 0, sizeof scope);
+    rc = ge_tiles_cases.authorize(req, resp, GE_CASE_TILES_LAYER, &scope);
+    if (rc < 0) goto out;
+    rc = GE_OK;
+    if (ge_tiles_check_tms(req, resp) < 0) goto out;
+    ge_req_base_url(req, base, sizeof base);
+    snprintf(url, sizeof url, "%s/collections/%s/tiles/%s/{z}/{y}/{x}", base, GE_CASE_TILES_LAYER,
+             GE_TILES_TMS);
+    snprintf(self, sizeof self, "%s/collections/%s/tiles/%s", base, GE_CASE_TILES_LAYER,
+             GE_TILES_TMS);
+    doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:[s], s:i, s:i, s:[f,f,f,f],"
+        " s:[{s:s, s:s, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s}}],"
+        " s:s, s:s, s:s, s:[o,o]}",
+        "tilejson", "3.0.0", "name", GE_CASE_TILES_LAYER, "description",
+        GE_TR(req, "Submitted cases of the services you may see, one feature per drawn feature.",
+              "Eingereichte Fälle der Dienste, die Sie sehen dürfen, ein Objekt je "
+              "gezeichnetem Objekt."),
+        "version", "1.0.0", "scheme", "xyz", "tiles", url, "minzoom", 0, "maxzoom",
+        GE_TILEMATH_MAX_ZOOM, "bounds", -180.0, -GE_TILEMATH_MAX_LAT, 180.0, GE_TILEMATH_MAX_LAT,
+        "vector_layers", "id", GE_CASE_TILES_LAYER, "description",
+        GE_TR(req, "Case features", "Objekte der Fälle"), "minzoom", 0, "maxzoom",
+        GE_TILEMATH_MAX_ZOOM, "fields", "case_id", "String", "service", "String", "status",
+        "String", "reference", "String", "valid", "Boolean", "dataType", "vector", "crs",
+        GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
+        ge_tiles_link(self, "self", "application/json", "TileJSON 3.0", false),
+        ge_tiles_link(url, "item", GE_TILES_TYPE, "Mapbox vector tiles", true));
+    if (!doc) {
+        ge_err err;
+        ge_err_set(&err, GE_ENOMEM, "out of memory building TileJSON");
+        rc = ge_resp_error(resp, req, &err);
+        goto out;
+    }
+    ge_resp_cache(resp, GE_TILES_CASES_CACHE_CONTROL);
+    ge_resp_header(resp, "Vary", ge_tiles_cases.vary);
+    rc = ge_resp_json(resp, 200, doc);
+out:
+    ge_tiles_scope_clear(&scope);
+    return rc;
 }
 
 static int ge_tiles_collection_list(ge_req *req, ge_resp *resp, void *ud)
@@ -691,13 +937,18 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     static const struct {
         const char *pattern;
         ge_handler_fn fn;
+        unsigned flags;
     } routes[] = {
-        {"/collections/{id}/tiles", ge_tiles_collection_list},
-        {"/collections/{id}/tiles/{tileMatrixSetId}", ge_tiles_collection_tilejson},
-        {"/collections/{id}/tiles/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_collection_tile},
-        {"/tiles", ge_tiles_list},
-        {"/tiles/{tilesetId}/{tileMatrixSetId}", ge_tiles_basemap_tilejson},
-        {"/tiles/{tilesetId}/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_basemap_tile},
+        {"/collections/{id}/tiles", ge_tiles_collection_list, GE_ROUTE_CORS},
+        {"/collections/{id}/tiles/{tileMatrixSetId}", ge_tiles_collection_tilejson, GE_ROUTE_CORS},
+        {"/collections/{id}/tiles/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_collection_tile,
+         GE_ROUTE_CORS},
+        /* Case data: the literal segment wins over {id}; same-origin only. */
+        {"/collections/cases/tiles/{tileMatrixSetId}", ge_tiles_cases_tilejson, 0},
+        {"/collections/cases/tiles/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_cases_tile, 0},
+        {"/tiles", ge_tiles_list, GE_ROUTE_CORS},
+        {"/tiles/{tilesetId}/{tileMatrixSetId}", ge_tiles_basemap_tilejson, GE_ROUTE_CORS},
+        {"/tiles/{tilesetId}/{tileMatrixSetId}/{z}/{y}/{x}", ge_tiles_basemap_tile, GE_ROUTE_CORS},
     };
     ge_tiles_mod *mod = calloc(1, sizeof *mod);
     int rc;
@@ -720,7 +971,7 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
         return ge_err_set(err, rc, "tiles: cannot register the stop hook");
     }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == GE_OK; i++)
-        rc =
-            ge_router_add_flags(r, "GET", routes[i].pattern, routes[i].fn, mod, GE_ROUTE_CORS, err);
+        rc = ge_router_add_flags(r, "GET", routes[i].pattern, routes[i].fn, mod, routes[i].flags,
+                                 err);
     return rc;
 }
