@@ -66,6 +66,7 @@ static const struct {
     {"review", ge_handlers_review_routes},
     {"retention", ge_retention_timer_routes},
     {"review_app", ge_handlers_review_app_routes},
+    {"export", ge_handlers_export_routes},
 };
 
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err)

@@ -1,0 +1,389 @@
+/*
+ * handlers_decisions.c - caseworkers decide cases (review contract, issue 7):
+ *
+ *   PATCH /v1/cases/{id}   {"status": "approved", "comment": "..."}
+ *                          optional If-Match: "<updated>"
+ *
+ * Session and X-CSRF-Token (ge_session_require), then the body: a JSON
+ * object with a known `status` and an optional `comment` (at most
+ * GE_DECISION_COMMENT_MAX characters; required for rejected and
+ * changes_requested), nothing else. The change itself is one transaction of
+ * the store (store_decisions.h), which also decides 404 for a case the user
+ * may not see (the same answer as for none), 409 for a step the workflow
+ * does not have (naming from, to and the allowed ones) and 412 when If-Match
+ * names a version that is no longer current. The answer is the session view
+ * of the case (case_view.h), so the app shows what was stored.
+ *
+ * The trigger of migration 5 queued the form server's webhook delivery in
+ * the same transaction; after the commit ge_webhooks_kick() wakes the
+ * sender. The log records who moved which case from what to what, never
+ * the comment (it is addressed to the applicant and may hold personal data).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../geo/case_status.h"
+#include "../geo/store_decisions.h"
+#include "../geo/token.h"
+#include "case_view.h"
+#include "forms_common.h"
+#include "handlers.h"
+#include "log.h"
+#include "session.h"
+#include "webhooks.h"
+
+/* Characters (not bytes) of a comment. */
+#define GE_DECISION_COMMENT_MAX 4000
+
+/* The longest If-Match header we read (eight tags fit easily). */
+#define GE_DECISION_IF_MATCH_MAX 1024
+
+static const char *const ge_decision_members[] = {"status", "comment", NULL};
+
+static int ge_decision_member_problem(ge_req *req, ge_resp *resp, int status, const char *member,
+                                      const char *detail)
+{
+    json_t *p = ge_resp_problem(resp, req, status, "%s", detail);
+    if (p) json_object_set_new(p, "member", json_string(member));
+    return GE_EINVAL;
+}
+
+/* Every unknown member named at once, so that a client fixes them in one go. */
+static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t *body)
+{
+    json_t *unknown = json_array(), *p;
+    const char *key;
+    json_t *v;
+    char list[512] = "";
+
+    if (!unknown) return GE_ENOMEM;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        size_t i;
+        for (i = 0; ge_decision_members[i] && strcmp(ge_decision_members[i], key) != 0; i++)
+            ;
+        if (ge_decision_members[i]) continue;
+        json_array_append_new(unknown, json_string(key));
+        if (strlen(list) < sizeof list - 80)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%.60s'",
+                     list[0] ? ", " : "", key);
+    }
+    if (json_array_size(unknown) == 0) {
+        json_decref(unknown);
+        return GE_OK;
+    }
+    p = ge_resp_problem(resp, req, 400,
+                        GE_TR(req,
+                              "Unknown member(s) %s in the decision; known are status and comment.",
+                              "Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
+                              "status und comment."),
+                        list);
+    if (p) {
+        json_object_set(p, "member", json_array_get(unknown, 0));
+        json_object_set(p, "members", unknown);
+    }
+    json_decref(unknown);
+    return GE_EINVAL;
+}
+
+static size_t ge_decision_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static bool ge_decision_blank(const char *s)
+{
+    return !s || s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* The body's status and comment, or a 400 problem naming the member. */
+static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_status *to,
+                            const char **comment)
+{
+    json_t *st, *cm;
+    int rc;
+
+    *comment = NULL;
+    rc = ge_forms_body(req, resp, body);
+    if (rc < 0) return rc;
+    rc = ge_decision_unknown_members(req, resp, *body);
+    if (rc < 0) return rc;
+    st = json_object_get(*body, "status");
+    if (!json_is_string(st))
+        return ge_decision_member_problem(
+            req, resp, 400, "status",
+            GE_TR(req,
+                  "status is required: one of received, in_review, approved, rejected, "
+                  "changes_requested.",
+                  "status fehlt: einer von received, in_review, approved, rejected, "
+                  "changes_requested."));
+    if (!ge_case_status_parse(json_string_value(st), to)) {
+        json_t *p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "status '%.40s' is not a status of a case: one of received, in_review, "
+                  "approved, rejected, changes_requested.",
+                  "status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
+                  "approved, rejected, changes_requested."),
+            json_string_value(st));
+        if (p) {
+            json_t *known = json_array();
+            for (int s = 0; s < GE_CASE_NSTATUS; s++)
+                json_array_append_new(known, json_string(ge_case_status_name((ge_case_status)s)));
+            json_object_set_new(p, "member", json_string("status"));
+            json_object_set_new(p, "known", known);
+        }
+        return GE_EINVAL;
+    }
+    cm = json_object_get(*body, "comment");
+    if (cm && !json_is_null(cm) && !json_is_string(cm))
+        return ge_decision_member_problem(
+            req, resp, 400, "comment",
+            GE_TR(req, "comment must be a string (or null).",
+                  "comment muss ein Text (oder null) sein."));
+    if (json_is_string(cm)) {
+        size_t n = ge_decision_utf8_chars(json_string_value(cm));
+        if (n > GE_DECISION_COMMENT_MAX) {
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "comment has %zu characters; at most %d are allowed.",
+                      "comment hat %zu Zeichen; erlaubt sind höchstens %d."),
+                n, GE_DECISION_COMMENT_MAX);
+            if (p) {
+                json_object_set_new(p, "member", json_string("comment"));
+                json_object_set_new(p, "limit", json_integer(GE_DECISION_COMMENT_MAX));
+            }
+            return GE_EINVAL;
+        }
+        *comment = json_string_value(cm);
+    }
+    if (ge_case_status_needs_comment(*to) && ge_decision_blank(*comment)) {
+        json_t *p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "comment is required for the status %s: the applicant must learn why.",
+                  "comment ist für den Status %s nötig: die antragstellende Person muss "
+                  "erfahren, warum."),
+            ge_case_status_name(*to));
+        if (p) json_object_set_new(p, "member", json_string("comment"));
+        return GE_EINVAL;
+    }
+    if (ge_decision_blank(*comment)) *comment = NULL;
+    return GE_OK;
+}
+
+static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
+{
+    json_t *p = ge_resp_problem(
+        resp, req, 400,
+        GE_TR(req,
+              "If-Match must be * or at most %d entity tags in double quotes, e.g. "
+              "\"2026-11-25T21:22:43Z\" (the case's updated).",
+              "If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
+              "z. B. \"2026-11-25T21:22:43Z\" (updated des Falls)."),
+        GE_DECISION_MAX_IF);
+    if (p) json_object_set_new(p, "header", json_string("If-Match"));
+    return GE_EINVAL;
+}
+
+/*
+ * If-Match (RFC 9110 13.1.1): "*" holds for any existing case; otherwise
+ * the list of entity tags. Weak tags (W/"...") never match under the strong
+ * comparison If-Match uses, so they are read and dropped. The tags point
+ * into buf.
+ */
+static int ge_decision_if_match(ge_req *req, ge_resp *resp, char buf[GE_DECISION_IF_MATCH_MAX],
+                                ge_status_change *in, const char *tags[GE_DECISION_MAX_IF])
+{
+    const char *h = ge_req_header(req, "If-Match");
+    char *p;
+    size_t n = 0;
+
+    in->if_match = false;
+    if (!h) return GE_OK;
+    if (strlen(h) >= GE_DECISION_IF_MATCH_MAX) return ge_decision_if_match_problem(req, resp);
+    snprintf(buf, GE_DECISION_IF_MATCH_MAX, "%s", h);
+    p = buf + strspn(buf, " \t");
+    for (size_t end = strlen(p); end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t'); end--)
+        p[end - 1] = '\0';
+    if (strcmp(p, "*") == 0) return GE_OK; /* the case exists: checked by the store anyway */
+    if (!*p) return ge_decision_if_match_problem(req, resp);
+    while (*p) {
+        bool weak = strncmp(p, "W/", 2) == 0;
+        char *end;
+        if (weak) p += 2;
+        if (*p != '"') return ge_decision_if_match_problem(req, resp);
+        end = strchr(p + 1, '"');
+        if (!end) return ge_decision_if_match_problem(req, resp);
+        *end = '\0';
+        if (!weak) {
+            if (n == GE_DECISION_MAX_IF) return ge_decision_if_match_problem(req, resp);
+            tags[n++] = p + 1;
+        }
+        p = end + 1;
+        p += strspn(p, " \t");
+        if (*p == ',') {
+            p++;
+            p += strspn(p, " \t");
+            if (!*p) return ge_decision_if_match_problem(req, resp);
+        } else if (*p) {
+            return ge_decision_if_match_problem(req, resp);
+        }
+    }
+    in->if_match = true;
+    in->if_updated = tags;
+    in->n_if_updated = n;
+    return GE_OK;
+}
+
+static bool ge_decision_may_see(void *ud, const char *service)
+{
+    return ge_session_allows_service(ud, service);
+}
+
+static json_t *ge_decision_allowed(ge_case_status from)
+{
+    ge_case_status next[GE_CASE_NSTATUS];
+    size_t n = (unsigned)from < GE_CASE_NSTATUS ? ge_case_status_next(from, next) : 0;
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(ge_case_status_name(next[i])));
+    return a;
+}
+
+/* 409: the workflow has no such step (or the case was purged). */
+static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_result *r,
+                                ge_case_status to)
+{
+    json_t *allowed = r->outcome == GE_DECISION_PURGED ? json_array() : ge_decision_allowed(r->from);
+    char list[160] = "";
+    size_t i;
+    json_t *v, *p;
+
+    json_array_foreach(allowed, i, v) snprintf(list + strlen(list), sizeof list - strlen(list),
+                                               "%s%s", i ? ", " : "", json_string_value(v));
+    if (r->outcome == GE_DECISION_PURGED)
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "The case was decided (%s) and its personal data has been "
+                                  "purged; its status cannot change any more.",
+                                  "Der Fall ist entschieden (%s) und seine personenbezogenen "
+                                  "Daten sind gelöscht; sein Status kann sich nicht mehr ändern."),
+                            r->from_name);
+    else if (list[0])
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "A case in status %s cannot change to %s; allowed next: %s.",
+                                  "Ein Fall im Status %s kann nicht zu %s wechseln; möglich "
+                                  "ist: %s."),
+                            r->from_name, ge_case_status_name(to), list);
+    else
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "A case in status %s is decided; it cannot change to %s or "
+                                  "any other status.",
+                                  "Ein Fall im Status %s ist entschieden; er kann weder zu %s "
+                                  "noch zu einem anderen Status wechseln."),
+                            r->from_name, ge_case_status_name(to));
+    if (p) {
+        json_object_set_new(p, "from", json_string(r->from_name));
+        json_object_set_new(p, "to", json_string(ge_case_status_name(to)));
+        json_object_set(p, "allowed", allowed);
+        json_object_set_new(p, "updated", json_string(r->updated_at));
+    }
+    json_decref(allowed);
+    return GE_ECONFLICT;
+}
+
+/* 412: If-Match names a version that is no longer current. */
+static int ge_decision_precondition_failed(ge_req *req, ge_resp *resp, const ge_status_result *r)
+{
+    json_t *p = ge_resp_problem(
+        resp, req, 412,
+        GE_TR(req,
+              "The case has changed since you loaded it (If-Match does not name its current "
+              "version, updated %s); load it again and decide anew.",
+              "Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt nicht "
+              "seinen aktuellen Stand, updated %s); laden Sie ihn neu und entscheiden Sie erneut."),
+        r->updated_at);
+    if (p) {
+        json_object_set_new(p, "header", json_string("If-Match"));
+        json_object_set_new(p, "updated", json_string(r->updated_at));
+        json_object_set_new(p, "status_now", json_string(r->from_name));
+    }
+    return GE_EINVAL;
+}
+
+static bool ge_decision_id_ok(const char *id)
+{
+    return id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
+           strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1;
+}
+
+static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_ctx *ctx = ud;
+    const char *id = ge_req_param(req, "id");
+    const char *tags[GE_DECISION_MAX_IF];
+    char if_match[GE_DECISION_IF_MATCH_MAX], actor[160];
+    ge_session s;
+    ge_status_change in;
+    ge_status_result r;
+    json_t *body = NULL;
+    ge_err err;
+    int rc;
+
+    memset(&in, 0, sizeof in);
+    rc = ge_session_require(req, resp, &s);
+    if (rc < 0) return rc;
+    if (!ge_decision_id_ok(id)) {
+        rc = ge_case_view_not_found(req, resp, id ? id : "");
+        goto err;
+    }
+    rc = ge_decision_body(req, resp, &body, &in.to, &in.comment);
+    if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, tags);
+    if (rc < 0) goto err;
+    snprintf(actor, sizeof actor, "user:%s", s.user.name);
+    in.case_id = id;
+    in.actor = actor;
+    in.may_see = ge_decision_may_see;
+    in.may_see_ud = &s;
+    rc = ge_store_case_set_status(ctx->store, &in, &r, &err);
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    switch (r.outcome) {
+    case GE_DECISION_NOT_FOUND:
+        rc = ge_case_view_not_found(req, resp, id);
+        break;
+    case GE_DECISION_PURGED:
+    case GE_DECISION_NOT_ALLOWED:
+        rc = ge_decision_conflict(req, resp, &r, in.to);
+        break;
+    case GE_DECISION_PRECONDITION:
+        rc = ge_decision_precondition_failed(req, resp, &r);
+        break;
+    case GE_DECISION_OK:
+        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I}", "case_id", id,
+               "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor, "event_id",
+               (json_int_t)r.event_id);
+        /* The outbox row committed with the change; have it sent now
+         * rather than at the sender's next poll. */
+        ge_webhooks_kick();
+        rc = ge_case_view_send(req, resp, ctx, &s, id, 200);
+        break;
+    }
+err:
+    json_decref(body);
+    ge_session_clear(&s);
+    return rc;
+}
+
+int ge_handlers_decisions_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    return ge_router_add(r, "PATCH", "/v1/cases/{id}", ge_decision_patch, ctx, err);
+}

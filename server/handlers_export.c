@@ -1,0 +1,269 @@
+/*
+ * handlers_export.c - GET /v1/export: the cases a caseworker may see, as a
+ * file for their own tools (review contract, issue 7):
+ *
+ *   f      gpkg | shp | kml | csv | dxf | geojson (required)
+ *   crs    as in the features API: CRS84 (default), EPSG:4326, 3857, 25832,
+ *          25833 (KML is always CRS84)
+ *   service, status, from, to, bbox, q, limit, offset, purged
+ *          the filters of GET /v1/cases (case_filter.h); without limit
+ *          every matching case, at most GE_EXPORT_MAX_CASES
+ *
+ * One row per case feature with case_id, service, status, reference,
+ * period_start, period_end, created, valid and feature (export.h says what
+ * each format makes of them); no applicant data and no feature properties.
+ * The answer is an attachment "cases-<UTC date>.<ext>" that is never
+ * cached, with Content-Crs naming the CRS of the coordinates.
+ *
+ * The cases are listed first and their features read afterwards, one case
+ * at a time, so that the handler never holds two store connections at once
+ * (nested reads from a list callback could exhaust the pool under load).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../geo/export.h"
+#include "../geo/store_review.h"
+#include "case_filter.h"
+#include "forms_common.h"
+#include "handlers.h"
+#include "log.h"
+#include "session.h"
+
+/* The most cases one export holds (review contract). */
+#define GE_EXPORT_MAX_CASES 10000
+
+/* What the export needs of a listed case. */
+typedef struct ge_export_case {
+    char id[40];
+    char service[64];
+    char status[32];
+    char reference[260];
+    char period_start[16];
+    char period_end[16];
+    char created[32];
+    bool valid;
+} ge_export_case;
+
+typedef struct ge_export_cases {
+    ge_export_case *v;
+    size_t n, cap;
+} ge_export_cases;
+
+static int ge_export_collect(void *ud, const ge_case_summary *c)
+{
+    ge_export_cases *cs = ud;
+    ge_export_case *e;
+
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 64;
+        ge_export_case *v = realloc(cs->v, cap * sizeof *v);
+        if (!v) return GE_ENOMEM;
+        cs->v = v;
+        cs->cap = cap;
+    }
+    e = &cs->v[cs->n++];
+    snprintf(e->id, sizeof e->id, "%s", c->id);
+    snprintf(e->service, sizeof e->service, "%s", c->service);
+    snprintf(e->status, sizeof e->status, "%s", c->status);
+    snprintf(e->reference, sizeof e->reference, "%s", c->reference);
+    snprintf(e->period_start, sizeof e->period_start, "%s", c->period_start);
+    snprintf(e->period_end, sizeof e->period_end, "%s", c->period_end);
+    snprintf(e->created, sizeof e->created, "%s", c->created_at);
+    e->valid = c->valid;
+    return 0;
+}
+
+typedef struct ge_export_feed {
+    ge_export *x;
+    const ge_export_case *c;
+    size_t features;
+    ge_err *err;
+} ge_export_feed;
+
+static int ge_export_feature(void *ud, int64_t fid, const unsigned char *wkb, size_t wkb_len,
+                             const char *props_json)
+{
+    ge_export_feed *feed = ud;
+    const ge_export_case *c = feed->c;
+    ge_export_row row = {.case_id = c->id,
+                         .service = c->service,
+                         .status = c->status,
+                         .reference = c->reference,
+                         .period_start = c->period_start,
+                         .period_end = c->period_end,
+                         .created = c->created,
+                         .valid = c->valid,
+                         .feature = (int)fid,
+                         .wkb = wkb,
+                         .wkb_len = wkb_len};
+    int rc;
+
+    (void)props_json; /* the applicant's own words: never exported */
+    rc = ge_export_add(feed->x, &row, feed->err);
+    if (rc < 0) return rc;
+    feed->features++;
+    return 0;
+}
+
+static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, ge_crs *crs)
+{
+    const char *f = ge_req_query(req, "f");
+    ge_err err;
+    json_t *p;
+
+    for (size_t i = 0; i < ge_req_query_count(req); i++) {
+        const char *name = ge_req_query_at(req, i)->name;
+        if (!strcmp(name, "f") || !strcmp(name, "crs") || ge_case_filter_is_param(name)) continue;
+        p = ge_resp_problem(resp, req, 400,
+                            GE_TR(req,
+                                  "'%.64s' is not a parameter of the export (f, crs, service, "
+                                  "status, from, to, bbox, q, limit, offset, purged).",
+                                  "'%.64s' ist kein Parameter des Exports (f, crs, service, "
+                                  "status, from, to, bbox, q, limit, offset, purged)."),
+                            name);
+        if (p) json_object_set_new(p, "parameter", json_string(name));
+        return GE_EINVAL;
+    }
+    if (ge_export_format_parse(f, fmt, &err) < 0) {
+        if (f)
+            p = ge_resp_problem(resp, req, 400,
+                                GE_TR(req, "f: the format '%.64s' is not offered; one of %s.",
+                                      "f: das Format '%.64s' wird nicht angeboten; eines von %s."),
+                                f, ge_export_format_names());
+        else
+            p = ge_resp_problem(resp, req, 400,
+                                GE_TR(req, "f is required: the file format, one of %s.",
+                                      "f fehlt: das Dateiformat, eines von %s."),
+                                ge_export_format_names());
+        if (p) {
+            json_t *allowed = json_array();
+            for (int i = 0; i < GE_EXPORT_NFORMATS; i++)
+                json_array_append_new(allowed,
+                                      json_string(ge_export_format_name((ge_export_format)i)));
+            json_object_set_new(p, "parameter", json_string("f"));
+            json_object_set_new(p, "allowed", allowed);
+        }
+        return GE_EINVAL;
+    }
+    return ge_forms_crs_param(req, resp, crs, NULL);
+}
+
+/* Content-Disposition for today's (UTC) export in format f. */
+static void ge_export_disposition(ge_resp *resp, ge_export_format f)
+{
+    char date[16], value[96];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    snprintf(value, sizeof value, "attachment; filename=\"cases-%s.%s\"", date,
+             ge_export_extension(f));
+    ge_resp_header(resp, "Content-Disposition", value);
+}
+
+static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
+{
+    ge_session s;
+    ge_case_filter *filter = NULL;
+    ge_export_cases cases = {0};
+    ge_export *x = NULL;
+    ge_export_format fmt;
+    ge_crs crs, out_crs;
+    ge_err err;
+    int64_t matched = 0;
+    size_t features = 0;
+    char *bytes = NULL;
+    size_t len = 0;
+    struct timespec t0, t1;
+    int rc;
+
+    (void)ud;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = ge_session_require(req, resp, &s);
+    if (rc < 0) return rc;
+    rc = ge_export_params(req, resp, &fmt, &crs);
+    if (rc < 0) goto out;
+    /* The filter is large (lists of services): not on the worker's stack. */
+    filter = malloc(sizeof *filter);
+    if (!filter) {
+        rc = ge_resp_error(resp, req, &(ge_err){GE_ENOMEM, "out of memory"});
+        goto out;
+    }
+    rc = ge_case_filter_from_query_limits(req, resp, &s, GE_EXPORT_MAX_CASES, GE_EXPORT_MAX_CASES,
+                                          filter);
+    if (rc < 0) goto out;
+
+    rc = ge_store_cases_list(req->ctx->store, filter, ge_export_collect, &cases, &matched, &err);
+    if (rc < 0) {
+        if (rc == GE_ENOMEM) ge_err_set(&err, GE_ENOMEM, "out of memory listing cases");
+        rc = ge_resp_error(resp, req, &err);
+        goto out;
+    }
+    if (!ge_req_query(req, "limit") && filter->offset == 0 && matched > GE_EXPORT_MAX_CASES) {
+        /* Without a limit the caseworker asked for everything: cutting it
+         * off silently would make an export that looks complete but is not. */
+        json_t *p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "The filter matches %lld cases; an export holds at most %d. Narrow the "
+                  "filter, or export in parts with limit and offset.",
+                  "Der Filter trifft %lld Fälle; ein Export fasst höchstens %d. Bitte den "
+                  "Filter einschränken oder in Teilen mit limit und offset exportieren."),
+            (long long)matched, GE_EXPORT_MAX_CASES);
+        if (p) {
+            json_object_set_new(p, "parameter", json_string("limit"));
+            json_object_set_new(p, "limit", json_integer(GE_EXPORT_MAX_CASES));
+            json_object_set_new(p, "numberMatched", json_integer(matched));
+        }
+        rc = GE_EINVAL;
+        goto out;
+    }
+
+    rc = ge_export_begin(&x, fmt, ge_store_srid(req->ctx->store), &crs, &err);
+    for (size_t i = 0; rc == GE_OK && i < cases.n; i++) {
+        ge_export_feed feed = {.x = x, .c = &cases.v[i], .err = &err};
+        rc = ge_store_case_features(req->ctx->store, cases.v[i].id, ge_export_feature, &feed, &err);
+        features += feed.features;
+    }
+    if (rc == GE_OK) {
+        rc = ge_export_finish(x, &bytes, &len, &err);
+        x = NULL;
+    }
+    if (rc < 0) {
+        /* Everything here was read from our own store: a failure is ours,
+         * never the client's (a 5xx, with the message in the log only). */
+        if (err.code == GE_EINVAL) err.code = GE_EINTERNAL;
+        rc = ge_resp_error(resp, req, &err);
+        goto out;
+    }
+
+    out_crs = ge_export_output_crs(fmt, &crs);
+    rc = ge_resp_take(resp, 200, ge_export_media_type(fmt), bytes, len);
+    bytes = NULL;
+    if (fmt == GE_EXPORT_DXF) resp->compressible = true; /* DXF is text */
+    ge_export_disposition(resp, fmt);
+    ge_forms_content_crs(resp, &out_crs);
+    ge_resp_cache(resp, "no-store");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ge_log(GE_LOG_INFO, "export", "{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:i}", "request_id",
+           req->request_id, "user", s.user.name, "format", ge_export_format_name(fmt), "epsg",
+           out_crs.epsg, "cases", (int)cases.n, "features", (int)features, "bytes", (json_int_t)len,
+           "ms", (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+
+out:
+    ge_export_abort(x);
+    free(bytes);
+    free(cases.v);
+    free(filter);
+    ge_session_clear(&s);
+    return rc;
+}
+
+int ge_handlers_export_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
+{
+    return ge_router_add(r, "GET", "/v1/export", ge_export_get, ctx, err);
+}

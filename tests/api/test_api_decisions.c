@@ -1,0 +1,521 @@
+/*
+ * test_api_decisions.c - caseworkers decide cases through PATCH
+ * /v1/cases/{id} against the real server: the whole workflow (received ->
+ * in_review -> changes_requested -> in_review -> approved; in_review ->
+ * rejected), each refused step as a 409 naming from, to and the allowed
+ * ones, the comment rules (required for rejected and changes_requested, at
+ * most 4000 characters), If-Match (412 for an older version), closed_at on
+ * approve and reject, one history row per change (actor, from, to, comment),
+ * the webhook outbox row for a form server with a webhook URL only, the form
+ * server's own GET /v1/cases/{id} (Bearer) seeing the new status, every bad
+ * body as a problem naming the member, a case of another service as a 404
+ * like a case that does not exist, and two sessions deciding one case at the
+ * same moment: exactly one wins, the other gets 409 or 412, the store stays
+ * intact.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_review.h"
+#include "ts_server.h"
+
+#define PW_ERIKA "Erika's password, 2026"
+#define PW_MAX   "Max reviews skips, 2026"
+#define PW_ADMIN "the admin's password 2026"
+
+static ts_server srv;
+static char key_hook[128], key_plain[128];
+static ts_review_session erika, erika2, max, admin;
+static double next_lon = 13.30;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (ts_server_start(&srv, "api_decisions", NULL) != 0) return -1;
+    /* The webhook receiver is a closed port: deliveries stay in the outbox,
+     * which is all this test looks at (test_api_webhooks sends them). */
+    if (ts_review_client_with_webhook(srv.db, "Form with hook", "http://127.0.0.1:9/hook",
+                                      key_hook, NULL) != 0 ||
+        ts_forms_client_add(srv.db, "Form without hook", key_plain) != 0)
+        return -1;
+    if (ts_review_user_add(srv.db, "erika", "caseworker", "info-stand", PW_ERIKA) != 0 ||
+        ts_review_user_add(srv.db, "max", "caseworker", "skip-container", PW_MAX) != 0 ||
+        ts_review_user_add(srv.db, "admin", "admin", NULL, PW_ADMIN) != 0)
+        return -1;
+    if (ts_review_login(&srv, "erika", PW_ERIKA, &erika) != 200 ||
+        ts_review_login(&srv, "erika", PW_ERIKA, &erika2) != 200 ||
+        ts_review_login(&srv, "max", PW_MAX, &max) != 200 ||
+        ts_review_login(&srv, "admin", PW_ADMIN, &admin) != 200)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    assert_true(ts_forms_integrity_ok(srv.db));
+    return ts_server_stop(&srv) == 0 ? 0 : -1;
+}
+
+/* A new case a little east of the last one (so no two conflict). */
+static void new_case(const char *key, char id[40])
+{
+    next_lon += 0.002;
+    if (ts_review_case(&srv, key, next_lon, 52.52, "Erika Mustermann", id) != 0)
+        fail_msg("could not make a case");
+}
+
+__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
+{
+    static char buf[4][512];
+    static int i;
+    va_list ap;
+    i = (i + 1) % 4;
+    va_start(ap, fmt);
+    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
+    va_end(ap);
+    return buf[i];
+}
+
+/* PATCH as a session with its own token; the answer as JSON (NULL when not JSON). */
+static json_t *patch(const ts_review_session *who, const char *id, const char *body,
+                     const char *extra, long *status)
+{
+    ts_http_resp r;
+    json_t *doc;
+    if (ts_review_call(&srv, "PATCH", pathf("/v1/cases/%s", id), who->cookie, who->csrf, extra,
+                       body, &r) != 0)
+        fail_msg("PATCH: %s", r.error);
+    *status = r.status;
+    if (r.status != 200) {
+        const char *ct = ts_http_header(&r, "Content-Type");
+        if (!ct || strcmp(ct, "application/problem+json") != 0)
+            fail_msg("a refusal (%ld) must be a problem: %s", r.status, ct ? ct : "(none)");
+    }
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    return doc;
+}
+
+static json_t *patch_ok(const ts_review_session *who, const char *id, const char *body)
+{
+    long st;
+    json_t *doc = patch(who, id, body, NULL, &st);
+    if (st != 200) {
+        char *t = json_dumps(doc, 0);
+        fail_msg("PATCH %s: %ld %s", body, st, t);
+    }
+    return doc;
+}
+
+static const char *str(const json_t *doc, const char *member)
+{
+    const char *v = json_string_value(json_object_get(doc, member));
+    return v ? v : "";
+}
+
+static long long events(const char *id)
+{
+    return ts_forms_sql_int(srv.db, "SELECT count(*) FROM case_events WHERE case_id = ?1", id);
+}
+
+static long long deliveries(const char *id)
+{
+    return ts_forms_sql_int(srv.db, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                            id);
+}
+
+/* A 409 naming from, to and exactly the allowed statuses. */
+static void expect_refused(const char *id, const char *body, const char *from, const char *to,
+                           const char *const *allowed)
+{
+    long st, before = (long)events(id);
+    json_t *p = patch(&erika, id, body, NULL, &st), *a;
+    size_t n = 0;
+    if (st != 409) fail_msg("%s from %s: expected 409, got %ld", body, from, st);
+    assert_string_equal(str(p, "from"), from);
+    assert_string_equal(str(p, "to"), to);
+    a = json_object_get(p, "allowed");
+    assert_true(json_is_array(a));
+    for (; allowed[n]; n++)
+        assert_string_equal(json_string_value(json_array_get(a, n)), allowed[n]);
+    assert_int_equal(json_array_size(a), n);
+    assert_non_null(strstr(str(p, "detail"), from));
+    json_decref(p);
+    assert_int_equal(events(id), before);
+}
+
+static void test_workflow(void **state)
+{
+    static const char *const after_received[] = {"in_review", NULL};
+    static const char *const after_review[] = {"approved", "rejected", "changes_requested", NULL};
+    static const char *const after_changes[] = {"in_review", NULL};
+    static const char *const none[] = {NULL};
+    char id[40], first_updated[32], updated[32], closed[32];
+    ts_http_resp r;
+    json_t *doc, *h;
+
+    (void)state;
+    new_case(key_hook, id);
+    snprintf(first_updated, sizeof first_updated, "%s",
+             ts_review_sql_text(srv.db, "SELECT updated_at FROM cases WHERE id = ?1", id));
+
+    /* received: only in_review may follow */
+    expect_refused(id, "{\"status\":\"approved\"}", "received", "approved", after_received);
+    expect_refused(id, "{\"status\":\"changes_requested\",\"comment\":\"x\"}", "received",
+                   "changes_requested", after_received);
+    expect_refused(id, "{\"status\":\"received\"}", "received", "received", after_received);
+    assert_int_equal(deliveries(id), 0);
+
+    doc = patch_ok(&erika, id, "{\"status\":\"in_review\"}");
+    assert_string_equal(str(doc, "case_id"), id);
+    assert_string_equal(str(doc, "status"), "in_review");
+    assert_true(strcmp(str(doc, "updated"), first_updated) > 0);
+    assert_true(json_is_null(json_object_get(doc, "closed")));
+    json_decref(doc);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1 AND"
+                                      " action = 'status' AND actor = 'user:erika' AND"
+                                      " from_status = 'received' AND to_status = 'in_review' AND"
+                                      " comment IS NULL",
+                                      id),
+                     1);
+    /* the outbox row for the form server with a webhook, in the same commit */
+    assert_int_equal(deliveries(id), 1);
+
+    /* in_review: comment rules */
+    expect_refused(id, "{\"status\":\"in_review\"}", "in_review", "in_review", after_review);
+    {
+        long st;
+        json_t *p = patch(&erika, id, "{\"status\":\"rejected\"}", NULL, &st);
+        assert_int_equal(st, 400);
+        assert_string_equal(str(p, "member"), "comment");
+        json_decref(p);
+        p = patch(&erika, id, "{\"status\":\"changes_requested\",\"comment\":\" \\n \"}", NULL,
+                  &st);
+        assert_int_equal(st, 400);
+        assert_string_equal(str(p, "member"), "comment");
+        json_decref(p);
+        p = patch(&erika, id, "{\"status\":\"rejected\",\"comment\":null}", NULL, &st);
+        assert_int_equal(st, 400);
+        json_decref(p);
+    }
+    doc = patch_ok(&erika, id,
+                   "{\"status\":\"changes_requested\",\"comment\":\"Bitte den Stand 2 m vom "
+                   "Hydranten abrücken.\"}");
+    assert_string_equal(str(doc, "status"), "changes_requested");
+    json_decref(doc);
+    expect_refused(id, "{\"status\":\"approved\"}", "changes_requested", "approved",
+                   after_changes);
+    doc = patch_ok(&erika2, id, "{\"status\":\"in_review\",\"comment\":\"Neue Zeichnung da\"}");
+    snprintf(updated, sizeof updated, "%s", str(doc, "updated"));
+    json_decref(doc);
+
+    /* If-Match: the first version is long gone -> 412, nothing written */
+    {
+        char hdr[96];
+        long st, before = (long)events(id);
+        json_t *p;
+        snprintf(hdr, sizeof hdr, "If-Match: \"%s\"", first_updated);
+        p = patch(&erika, id, "{\"status\":\"approved\",\"comment\":\"ok\"}", hdr, &st);
+        assert_int_equal(st, 412);
+        assert_string_equal(str(p, "header"), "If-Match");
+        assert_string_equal(str(p, "updated"), updated);
+        json_decref(p);
+        /* a weak tag never matches (strong comparison) */
+        snprintf(hdr, sizeof hdr, "If-Match: W/\"%s\"", updated);
+        p = patch(&erika, id, "{\"status\":\"approved\"}", hdr, &st);
+        assert_int_equal(st, 412);
+        json_decref(p);
+        assert_int_equal(events(id), before);
+        assert_string_equal(
+            ts_review_sql_text(srv.db, "SELECT status FROM cases WHERE id = ?1", id),
+            "in_review");
+        /* the current version, among others: approved */
+        snprintf(hdr, sizeof hdr, "If-Match: \"1999-01-01T00:00:00Z\", \"%s\"", updated);
+        doc = patch(&erika, id, "{\"status\":\"approved\",\"comment\":\"Genehmigt wie beantragt.\"}",
+                    hdr, &st);
+        assert_int_equal(st, 200);
+    }
+    assert_string_equal(str(doc, "status"), "approved");
+    snprintf(closed, sizeof closed, "%s", str(doc, "closed"));
+    assert_string_equal(closed, str(doc, "updated"));
+    assert_string_equal(
+        ts_review_sql_text(srv.db, "SELECT closed_at FROM cases WHERE id = ?1", id), closed);
+    assert_true(json_array_size(json_object_get(doc, "transitions")) == 0);
+    /* The answer carries the history: submitted + four changes, oldest first. */
+    h = json_object_get(doc, "history");
+    h = json_is_object(h) ? json_object_get(h, "events") : h;
+    assert_int_equal(json_array_size(h), 5);
+    assert_string_equal(str(json_array_get(h, 0), "action"), "submitted");
+    assert_string_equal(str(json_array_get(h, 2), "to"), "changes_requested");
+    assert_string_equal(str(json_array_get(h, 2), "comment"),
+                        "Bitte den Stand 2 m vom Hydranten abrücken.");
+    assert_string_equal(str(json_array_get(h, 4), "actor"), "user:erika");
+    assert_string_equal(str(json_array_get(h, 4), "from"), "in_review");
+    assert_string_equal(str(json_array_get(h, 4), "to"), "approved");
+    json_decref(doc);
+    assert_int_equal(events(id), 5);
+    assert_int_equal(deliveries(id), 4);
+
+    /* approved is final */
+    expect_refused(id, "{\"status\":\"in_review\"}", "approved", "in_review", none);
+    expect_refused(id, "{\"status\":\"rejected\",\"comment\":\"doch nicht\"}", "approved",
+                   "rejected", none);
+
+    /* The form server sees the decision through its own GET. */
+    assert_int_equal(
+        ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", id)), key_hook, NULL, NULL,
+                      &r),
+        0);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_string_equal(str(doc, "status"), "approved");
+    assert_string_equal(str(doc, "updated"), closed);
+    assert_null(json_object_get(doc, "history")); /* Bearer answers keep their shape */
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
+static void test_reject_without_webhook(void **state)
+{
+    char id[40];
+    json_t *doc;
+
+    (void)state;
+    new_case(key_plain, id);
+    json_decref(patch_ok(&erika, id, "{\"status\":\"in_review\"}"));
+    doc = patch_ok(&erika, id,
+                   "{\"status\":\"rejected\",\"comment\":\"Der Platz ist an diesem Tag "
+                   "vergeben.\"}");
+    assert_string_equal(str(doc, "status"), "rejected");
+    assert_string_not_equal(str(doc, "closed"), "");
+    json_decref(doc);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM cases WHERE id = ?1 AND status ="
+                                      " 'rejected' AND closed_at = updated_at",
+                                      id),
+                     1);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1 AND"
+                                      " to_status = 'rejected' AND comment = 'Der Platz ist an"
+                                      " diesem Tag vergeben.'",
+                                      id),
+                     1);
+    /* a client without a webhook URL gets no outbox rows */
+    assert_int_equal(events(id), 3);
+    assert_int_equal(deliveries(id), 0);
+}
+
+static void test_bad_bodies(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *extra;
+        long status;
+        const char *field, *name;
+    } cases[] = {
+        {"{\"status\":\"in_review\"", NULL, 400, NULL, NULL},
+        {"[\"in_review\"]", NULL, 400, NULL, NULL},
+        {"\"in_review\"", NULL, 400, NULL, NULL},
+        {"{}", NULL, 400, "member", "status"},
+        {"{\"status\":null}", NULL, 400, "member", "status"},
+        {"{\"status\":7}", NULL, 400, "member", "status"},
+        {"{\"status\":\"submitted\"}", NULL, 400, "member", "status"},
+        {"{\"status\":\"APPROVED\"}", NULL, 400, "member", "status"},
+        {"{\"status\":\"in_review\",\"comment\":5}", NULL, 400, "member", "comment"},
+        {"{\"status\":\"in_review\",\"comment\":[\"a\"]}", NULL, 400, "member", "comment"},
+        {"{\"status\":\"in_review\",\"reason\":\"x\"}", NULL, 400, "member", "reason"},
+        {"{\"status\":\"in_review\",\"id\":\"x\",\"closed\":null}", NULL, 400, "member", "id"},
+        {"{\"status\":\"in_review\"}", "If-Match: 2026-01-01T00:00:00Z", 400, "header", "If-Match"},
+        {"{\"status\":\"in_review\"}", "If-Match: \"a\" \"b\"", 400, "header", "If-Match"},
+        {"{\"status\":\"in_review\"}", "If-Match: \"a\",", 400, "header", "If-Match"},
+        {"{\"status\":\"in_review\"}", "If-Match: \"unterminated", 400, "header", "If-Match"},
+    };
+    char id[40];
+    long st;
+    json_t *p;
+
+    (void)state;
+    new_case(key_plain, id);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        p = patch(&erika, id, cases[i].body, cases[i].extra, &st);
+        if (st != cases[i].status ||
+            (cases[i].field && strcmp(str(p, cases[i].field), cases[i].name) != 0)) {
+            char *t = json_dumps(p, 0);
+            fail_msg("case %zu (%s): status %ld, %s", i, cases[i].body, st, t);
+        }
+        json_decref(p);
+    }
+    /* every unknown member at once */
+    p = patch(&erika, id, "{\"status\":\"in_review\",\"reason\":1,\"by\":2}", NULL, &st);
+    assert_int_equal(st, 400);
+    assert_int_equal(json_array_size(json_object_get(p, "members")), 2);
+    json_decref(p);
+    /* the list of statuses comes with an unknown one */
+    p = patch(&erika, id, "{\"status\":\"done\"}", NULL, &st);
+    assert_int_equal(json_array_size(json_object_get(p, "known")), 5);
+    assert_non_null(strstr(str(p, "detail"), "done"));
+    json_decref(p);
+    /* German when German is preferred */
+    p = patch(&erika, id, "{\"status\":\"rejected\"}", "Accept-Language: de-DE,de;q=0.9", &st);
+    assert_int_equal(st, 400);
+    assert_non_null(strstr(str(p, "detail"), "nötig"));
+    json_decref(p);
+
+    /* comments: 4000 characters (of two bytes each) pass, 4001 do not */
+    {
+        size_t n = 4001;
+        char *text = malloc(n * 2 + 128), *body = malloc(n * 2 + 256);
+        for (size_t i = 0; i < n; i++)
+            memcpy(text + 2 * i, "\xc3\xa4", 2); /* ä */
+        text[2 * n] = '\0';
+        snprintf(body, n * 2 + 256, "{\"status\":\"in_review\",\"comment\":\"%s\"}", text);
+        p = patch(&erika, id, body, NULL, &st);
+        assert_int_equal(st, 400);
+        assert_string_equal(str(p, "member"), "comment");
+        assert_int_equal(json_integer_value(json_object_get(p, "limit")), 4000);
+        assert_null(strstr(str(p, "detail"), "\xc3\xa4\xc3\xa4")); /* the text is not echoed */
+        json_decref(p);
+        assert_int_equal(events(id), 1);
+        text[2 * 4000] = '\0';
+        snprintf(body, n * 2 + 256, "{\"status\":\"in_review\",\"comment\":\"%s\"}", text);
+        json_decref(patch_ok(&erika, id, body));
+        assert_int_equal(ts_forms_sql_int(srv.db,
+                                          "SELECT length(comment) FROM case_events WHERE"
+                                          " case_id = ?1 AND to_status = 'in_review'",
+                                          id),
+                         4000);
+        free(text);
+        free(body);
+    }
+    /* "*" holds for any existing case */
+    json_decref(patch_ok(&erika, id, "{\"status\":\"changes_requested\",\"comment\":\"a\"}"));
+    p = patch(&erika, id, "{\"status\":\"in_review\"}", "If-Match: *", &st);
+    assert_int_equal(st, 200);
+    json_decref(p);
+
+    /* ids: malformed and unknown are 404s naming the parameter */
+    p = patch(&erika, "0123456789abcdef0123456789abcdef", "{\"status\":\"in_review\"}", NULL, &st);
+    assert_int_equal(st, 404);
+    assert_string_equal(str(p, "parameter"), "id");
+    json_decref(p);
+    p = patch(&erika, "not-a-case", "{\"status\":\"in_review\"}", NULL, &st);
+    assert_int_equal(st, 404);
+    json_decref(p);
+    assert_int_equal(events(id), 4);
+}
+
+static void test_other_service_404(void **state)
+{
+    char id[40];
+    long st;
+    json_t *p, *q;
+
+    (void)state;
+    new_case(key_plain, id);
+    /* max reviews skip containers: an info stand is as unknown to him as none */
+    p = patch(&max, id, "{\"status\":\"in_review\"}", NULL, &st);
+    assert_int_equal(st, 404);
+    q = patch(&max, "0123456789abcdef0123456789abcdef", "{\"status\":\"in_review\"}", NULL, &st);
+    assert_int_equal(st, 404);
+    assert_string_equal(str(p, "title"), str(q, "title"));
+    assert_null(strstr(str(p, "detail"), "info-stand"));
+    assert_null(strstr(str(p, "detail"), "received"));
+    json_decref(p);
+    json_decref(q);
+    assert_int_equal(events(id), 1);
+    /* the admin sees every service */
+    json_decref(patch_ok(&admin, id, "{\"status\":\"in_review\"}"));
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1 AND"
+                                      " actor = 'user:admin'",
+                                      id),
+                     1);
+}
+
+typedef struct racer {
+    const ts_review_session *who;
+    const char *id;
+    const char *body;
+    char if_match[96];
+    long status;
+} racer;
+
+static void *race(void *p)
+{
+    racer *x = p;
+    json_decref(patch(x->who, x->id, x->body, x->if_match[0] ? x->if_match : NULL, &x->status));
+    return NULL;
+}
+
+static void test_concurrent_decisions(void **state)
+{
+    (void)state;
+    /* Rounds of two sessions deciding one case at the same moment, with and
+     * without If-Match, the same way and opposite ways. */
+    for (int round = 0; round < 6; round++) {
+        char id[40];
+        racer x[2];
+        pthread_t t[2];
+        int won = 0;
+
+        new_case(key_hook, id);
+        json_decref(patch_ok(&erika, id, "{\"status\":\"in_review\"}"));
+        for (int i = 0; i < 2; i++) {
+            x[i].who = i ? &erika2 : &admin;
+            x[i].id = id;
+            x[i].body = round % 2 && i ? "{\"status\":\"rejected\",\"comment\":\"nein\"}"
+                                       : "{\"status\":\"approved\"}";
+            x[i].if_match[0] = '\0';
+            if (round >= 3)
+                snprintf(x[i].if_match, sizeof x[i].if_match, "If-Match: \"%s\"",
+                         ts_review_sql_text(srv.db,
+                                                    "SELECT updated_at FROM cases WHERE id = ?1",
+                                                    id));
+        }
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_join(t[i], NULL), 0);
+        for (int i = 0; i < 2; i++) {
+            if (x[i].status == 200)
+                won++;
+            else if (x[i].status != 409 && x[i].status != 412)
+                fail_msg("round %d: the loser got %ld", round, x[i].status);
+        }
+        assert_int_equal(won, 1);
+        /* one decision, one event, one outbox row for it */
+        assert_int_equal(ts_forms_sql_int(srv.db,
+                                          "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                          " AND from_status = 'in_review'",
+                                          id),
+                         1);
+        assert_int_equal(deliveries(id), 2);
+    }
+    assert_true(ts_forms_integrity_ok(srv.db));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_workflow),
+        cmocka_unit_test(test_reject_without_webhook),
+        cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_other_service_404),
+        cmocka_unit_test(test_concurrent_decisions),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,748 @@
+/*
+ * test_api_export.c - GET /v1/export against the real server: every format
+ * downloaded to a file and opened with GDAL's ogrinfo (gdal-bin), which
+ * must find the same cases and the same geometries as GET
+ * /v1/cases/{id}/features answers (in CRS84 and in EPSG:25833, the latter
+ * also named as the file's CRS), the case attributes, and none of the
+ * applicant's personal data or the features' properties. Also: the list
+ * filters (status, service, bbox, q, from/to, limit), a caseworker of
+ * another service gets none of those cases and an admin gets all, the
+ * headers (media type, attachment file name, no-store, Content-Crs), 401
+ * without a session, 400 naming f, crs, an unknown parameter or a bad
+ * filter, and the 10000-case ceiling.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <geos_c.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ts.h"
+#include "ts_forms.h"
+#include "ts_http.h"
+#include "ts_run.h"
+#include "ts_server.h"
+
+#define PW_ANNA  "Anna's long passphrase 1"
+#define PW_BERT  "Bert's long passphrase 22"
+#define PW_CARL  "Carl's long passphrase 333"
+#define PW_ADMIN "Admin's long passphrase 4444"
+
+/* Personal data the applicants gave and notes they typed into feature
+ * properties: none of it may appear in an export. */
+static const char *const secrets[] = {"Mustermann",       "erika.m@example.de", "+49 30 555 0123",
+                                      "Musterfirma GmbH", "Geheimnotiz",        "Privatweg 7"};
+
+static ts_server srv;
+static char key[128];
+static char dir[4096];
+static char cookie_anna[128], cookie_bert[128], cookie_carl[128], cookie_admin[128];
+/* c[0]: info-stand, one point; c[1]: info-stand, a polygon and a point,
+ * status in_review; c[2]: turned into a skip-container case (another
+ * service) in the store file. */
+static char cid[3][64];
+static const double ll[3][2] = {
+    {13.310120, 52.585120}, {13.311420, 52.586260}, {13.309720, 52.584020}};
+static GEOSContextHandle_t gh;
+
+__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
+{
+    static char buf[8][1024];
+    static int i;
+    va_list ap;
+    i = (i + 1) % 8;
+    va_start(ap, fmt);
+    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
+    va_end(ap);
+    return buf[i];
+}
+
+static int add_user(const char *name, const char *role, const char *service, const char *pw)
+{
+    char input[256];
+    const char *argv[12] = {NULL, "user", "add", "--db", srv.db, "--name", name, "--role", role};
+    size_t n = 9;
+    ts_run_result r;
+    int rc;
+
+    if (service) {
+        argv[n++] = "--service";
+        argv[n++] = service;
+    }
+    argv[n] = NULL;
+    snprintf(input, sizeof input, "%s\n", pw);
+    if (ts_run(&r, input, argv) != 0) return -1;
+    rc = r.status == 0 ? 0 : -1;
+    if (rc) fprintf(stderr, "user add %s: %s\n", name, r.err);
+    ts_run_free(&r);
+    return rc;
+}
+
+static int login(const char *name, const char *pw, char *cookie)
+{
+    char body[256];
+    ts_http_resp r;
+    ts_http_req q = {0};
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    const char *sc;
+
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
+    q.method = "POST";
+    q.url = ts_server_url(&srv, "/v1/login");
+    q.headers = headers;
+    q.body = body;
+    q.body_len = strlen(body);
+    cookie[0] = '\0';
+    if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
+        strncmp(sc, "ge_session=", 11) == 0)
+        snprintf(cookie, 128, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
+    else
+        fprintf(stderr, "login %s: %ld %s\n", name, r.status, r.body ? r.body : "");
+    ts_http_resp_free(&r);
+    return cookie[0] ? 0 : -1;
+}
+
+/* GET path with an optional session cookie. */
+static void get(const char *path, const char *cookie, ts_http_resp *r)
+{
+    char ch[256];
+    const char *headers[3] = {NULL};
+    ts_http_req q = {0};
+
+    if (cookie) {
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie);
+        headers[0] = ch;
+    }
+    q.url = ts_server_url(&srv, path);
+    q.headers = headers;
+    if (ts_http(&q, r) != 0) fail_msg("GET %s: %s", path, r->error);
+}
+
+/* A case of the form server: draft with features, then submit with the
+ * applicant's personal data. */
+static int submit(int i, const char *features, const char *reference, const char *applicant)
+{
+    char id[128], token[128], idem[32], body[2048];
+    ts_http_resp r;
+    json_t *doc;
+
+    snprintf(body, sizeof body,
+             "{\"service\":\"info-stand\",\"reference\":\"%s\",\"period\":%s,"
+             "\"features\":{\"type\":\"FeatureCollection\",\"features\":[%s]}}",
+             reference, ts_forms_period(), features);
+    if (ts_forms_draft(&srv, key, body, id, token) != 201) return -1;
+    snprintf(idem, sizeof idem, "export-%d", i);
+    snprintf(body, sizeof body, "{\"reference\":\"%s\",\"applicant\":%s}", reference, applicant);
+    if (ts_forms_call("POST", ts_server_url(&srv, pathf("/v1/drafts/%s/submit", id)), key, idem,
+                      body, &r) != 0 ||
+        r.status != 201) {
+        fprintf(stderr, "submit: %ld %s\n", r.status, r.body ? r.body : "");
+        ts_http_resp_free(&r);
+        return -1;
+    }
+    doc = ts_forms_json(&r);
+    snprintf(cid[i], sizeof cid[i], "%s", json_string_value(json_object_get(doc, "case_id")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    return 0;
+}
+
+static const char *point_feature(double lon, double lat, const char *note)
+{
+    return pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"%s\"},"
+                 "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%.7f,%.7f]}}",
+                 note, lon, lat);
+}
+
+/* About 2 m by 1.5 m (an info stand may cover 6 m2). */
+static const char *polygon_feature(double lon, double lat)
+{
+    double dx = 2.96e-5, dy = 1.35e-5;
+    return pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"Geheimnotiz: Privatweg 7\"},"
+                 "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.7f,%.7f],[%.7f,%.7f],"
+                 "[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]}}",
+                 lon, lat, lon + dx, lat, lon + dx, lat + dy, lon, lat + dy, lon, lat);
+}
+
+static int setup(void **state)
+{
+    char features[1024];
+    (void)state;
+    gh = GEOS_init_r();
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_export_files"));
+    if (ts_server_start(&srv, "api_export", NULL) != 0) return -1;
+    if (ts_forms_client_add(srv.db, "Export Form", key) != 0) return -1;
+    if (add_user("anna", "caseworker", "info-stand", PW_ANNA) != 0 ||
+        add_user("bert", "caseworker", "skip-container", PW_BERT) != 0 ||
+        add_user("carl", "caseworker", "construction-access", PW_CARL) != 0 ||
+        add_user("admin", "admin", NULL, PW_ADMIN) != 0)
+        return -1;
+    if (submit(0, point_feature(ll[0][0], ll[0][1], "Geheimnotiz: bitte Erika Mustermann anrufen"),
+               "EXP-0",
+               "{\"name\":\"Erika Mustermann\",\"email\":\"erika.m@example.de\","
+               "\"phone\":\"+49 30 555 0123\",\"organisation\":\"Musterfirma GmbH\","
+               "\"address\":\"Privatweg 7\"}") != 0)
+        return -1;
+    snprintf(features, sizeof features, "%s,", polygon_feature(ll[1][0], ll[1][1]));
+    strncat(features, point_feature(ll[1][0] + 0.0001, ll[1][1], "stand"),
+            sizeof features - strlen(features) - 1);
+    if (submit(1, features, "EXP-1", "{\"name\":\"Max Mustermann\"}") != 0) return -1;
+    if (submit(2, point_feature(ll[2][0], ll[2][1], "x"), "EXP-2",
+               "{\"name\":\"Erika Mustermann\"}") != 0)
+        return -1;
+    /* c[1] is in review; c[2] stands for a case of another service (the
+     * empty test store has no reference data a skip container could be
+     * checked against). */
+    if (ts_forms_sql_exec(srv.db, "UPDATE cases SET status = 'in_review' WHERE id = ?1", cid[1]) !=
+            1 ||
+        ts_forms_sql_exec(srv.db, "UPDATE cases SET service = 'skip-container' WHERE id = ?1",
+                          cid[2]) != 1)
+        return -1;
+    if (login("anna", PW_ANNA, cookie_anna) != 0 || login("bert", PW_BERT, cookie_bert) != 0 ||
+        login("carl", PW_CARL, cookie_carl) != 0 || login("admin", PW_ADMIN, cookie_admin) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    GEOS_finish_r(gh);
+    return ts_server_stop(&srv) == 0 ? 0 : -1;
+}
+
+/* ---- what ogrinfo says ----------------------------------------------------- */
+
+#define MAX_FEATS  64
+#define MAX_FIELDS 32
+
+typedef struct ogr_feature {
+    char layer[64];
+    char names[MAX_FIELDS][32];
+    char values[MAX_FIELDS][256];
+    int nfields;
+    char *wkt;
+} ogr_feature;
+
+typedef struct ogr_file {
+    char *text; /* all of ogrinfo's output */
+    ogr_feature f[MAX_FEATS];
+    int n;
+    char srs[8][64]; /* per layer: "EPSG:25833" ... or "" */
+    int nlayers;
+} ogr_file;
+
+static bool is_geometry_line(const char *s)
+{
+    static const char *const kinds[] = {"POINT",           "LINESTRING",   "POLYGON", "MULTIPOINT",
+                                        "MULTILINESTRING", "MULTIPOLYGON", NULL};
+    for (int i = 0; kinds[i]; i++) {
+        size_t n = strlen(kinds[i]);
+        if (!strncmp(s, kinds[i], n) && (s[n] == ' ' || s[n] == '(')) return true;
+    }
+    return false;
+}
+
+/* The layer's CRS as ogrinfo prints it: the last ID["EPSG",n] of the
+ * layer's SRS WKT. */
+static void layer_srs(const char *section, char out[64])
+{
+    const char *srs = strstr(section, "Layer SRS WKT:"), *end, *id, *last = NULL;
+    out[0] = '\0';
+    if (!srs) return;
+    end = strstr(srs, "OGRFeature(");
+    for (id = strstr(srs, "ID[\"EPSG\","); id && (!end || id < end);
+         id = strstr(id + 1, "ID[\"EPSG\","))
+        last = id;
+    if (last) snprintf(out, 64, "EPSG:%d", atoi(last + 10));
+}
+
+static void ogrinfo(const char *path, ogr_file *o)
+{
+    const char *argv[] = {"ogrinfo", "-ro", "-al", path, NULL};
+    ts_run_result r;
+    char *line, *save = NULL;
+    ogr_feature *cur = NULL;
+    char layer[64] = "";
+
+    memset(o, 0, sizeof *o);
+    assert_int_equal(ts_run(&r, NULL, argv), 0);
+    if (r.status != 0) fail_msg("ogrinfo %s: %s", path, r.err);
+    o->text = r.out;
+    r.out = NULL;
+    ts_run_free(&r);
+    {
+        /* per layer section: its CRS */
+        const char *p = o->text;
+        while ((p = strstr(p, "\nLayer name: ")) && o->nlayers < 8) {
+            layer_srs(p, o->srs[o->nlayers++]);
+            p++;
+        }
+    }
+    {
+        char *copy = strdup(o->text);
+        for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            if (!strncmp(line, "Layer name: ", 12)) {
+                snprintf(layer, sizeof layer, "%s", line + 12);
+            } else if (!strncmp(line, "OGRFeature(", 11)) {
+                assert_true(o->n < MAX_FEATS);
+                cur = &o->f[o->n++];
+                snprintf(cur->layer, sizeof cur->layer, "%s", layer);
+            } else if (cur && !strncmp(line, "  ", 2)) {
+                char *s = line + 2, *open = strstr(s, " ("), *eq = strstr(s, ") = ");
+                if (is_geometry_line(s)) {
+                    free(cur->wkt);
+                    cur->wkt = strdup(s);
+                } else if (open && eq && open < eq && cur->nfields < MAX_FIELDS) {
+                    snprintf(cur->names[cur->nfields], 32, "%.*s", (int)(open - s), s);
+                    snprintf(cur->values[cur->nfields], 256, "%s", eq + 4);
+                    cur->nfields++;
+                }
+            } else {
+                cur = NULL;
+            }
+        }
+        free(copy);
+    }
+}
+
+static void ogr_file_free(ogr_file *o)
+{
+    for (int i = 0; i < o->n; i++)
+        free(o->f[i].wkt);
+    free(o->text);
+}
+
+static const char *field(const ogr_feature *f, const char *name)
+{
+    for (int i = 0; i < f->nfields; i++)
+        if (!strcmp(f->names[i], name)) return f->values[i];
+    return NULL;
+}
+
+/* GDAL prints dates as 2026/12/15 and timestamps as 2026/11/25 21:22:43+00. */
+static const char *iso(const char *v)
+{
+    static char buf[4][64];
+    static int i;
+    char *o = buf[i++ % 4];
+    size_t n;
+    snprintf(o, 64, "%s", v ? v : "");
+    for (char *p = o; *p; p++) {
+        if (*p == '/') *p = '-';
+        if (*p == ' ') *p = 'T';
+    }
+    n = strlen(o);
+    if (n > 3 && !strcmp(o + n - 3, "+00")) strcpy(o + n - 3, "Z");
+    return o;
+}
+
+/* ---- what the API says about a case --------------------------------------- */
+
+typedef struct expected_case {
+    json_t *doc;      /* GET /v1/cases/{id} (Bearer) */
+    json_t *features; /* GET /v1/cases/{id}/features?crs=... */
+} expected_case;
+
+static void expect(int i, const char *crs, expected_case *e)
+{
+    ts_http_resp r;
+    assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", cid[i])), key,
+                                   NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    e->doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    assert_int_equal(
+        ts_forms_call("GET",
+                      ts_server_url(&srv, pathf("/v1/cases/%s/features?crs=%s", cid[i], crs)), key,
+                      NULL, NULL, &r),
+        0);
+    assert_int_equal(r.status, 200);
+    {
+        json_t *fc = ts_forms_json(&r);
+        e->features = json_incref(json_object_get(fc, "features"));
+        json_decref(fc);
+    }
+    ts_http_resp_free(&r);
+}
+
+static GEOSGeometry *geos_from_geojson(const json_t *geometry)
+{
+    char *text = json_dumps(geometry, 0);
+    GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(gh);
+    GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(gh, rd, text);
+    GEOSGeoJSONReader_destroy_r(gh, rd);
+    free(text);
+    assert_non_null(g);
+    return g;
+}
+
+/* The feature of the file must be the API's feature: within tol at every
+ * vertex and back. DXF has no polygons in GDAL's sense for every reader
+ * (closed polylines read as lines): then the ring is compared. */
+static void assert_geometry(const char *fmt, const ogr_feature *f, const json_t *geometry,
+                            double tol)
+{
+    GEOSWKTReader *rd = GEOSWKTReader_create_r(gh);
+    GEOSGeometry *got, *want = geos_from_geojson(geometry);
+    double d = -1;
+    if (!f->wkt) fail_msg("%s: a feature without geometry", fmt);
+    got = GEOSWKTReader_read_r(gh, rd, f->wkt);
+    GEOSWKTReader_destroy_r(gh, rd);
+    if (!got) fail_msg("%s: ogrinfo printed unreadable WKT %s", fmt, f->wkt);
+    if (GEOSGeomTypeId_r(gh, want) == GEOS_POLYGON && GEOSGeomTypeId_r(gh, got) != GEOS_POLYGON &&
+        GEOSGeomTypeId_r(gh, got) != GEOS_MULTIPOLYGON) {
+        GEOSGeometry *ring = GEOSBoundary_r(gh, want);
+        assert_string_equal(fmt, "dxf");
+        GEOSGeom_destroy_r(gh, want);
+        want = ring;
+    }
+    assert_int_equal(GEOSHausdorffDistance_r(gh, want, got, &d), 1);
+    if (!(d <= tol)) fail_msg("%s: %s is %g away from the case's feature", fmt, f->wkt, d);
+    GEOSGeom_destroy_r(gh, want);
+    GEOSGeom_destroy_r(gh, got);
+}
+
+/* Downloads GET /v1/export?f=fmt&crs=crs as anna into the file the answer
+ * names; checks the headers. Returns the saved path. */
+static const char *download(const char *fmt, const char *crs, const char *cookie, char **bytes,
+                            size_t *len)
+{
+    static const struct {
+        const char *f, *type, *ext;
+    } types[] = {{"gpkg", "application/geopackage+sqlite3", "gpkg"},
+                 {"shp", "application/zip", "shp.zip"},
+                 {"kml", "application/vnd.google-earth.kml+xml", "kml"},
+                 {"csv", "text/csv; charset=utf-8", "csv"},
+                 {"dxf", "image/vnd.dxf", "dxf"},
+                 {"geojson", "application/geo+json", "geojson"}};
+    ts_http_resp r;
+    char want[128], date[16];
+    const char *cd, *path;
+    time_t now = time(NULL);
+    struct tm tm;
+    FILE *fp;
+    int t = -1;
+
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(types[i].f, fmt)) t = i;
+    assert_true(t >= 0);
+    get(pathf("/v1/export?f=%s&crs=%s", fmt, crs), cookie, &r);
+    if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs, r.status, r.body);
+    assert_string_equal(ts_http_header(&r, "Content-Type"), types[t].type);
+    assert_string_equal(ts_http_header(&r, "Cache-Control"), "no-store");
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    snprintf(want, sizeof want, "attachment; filename=\"cases-%s.%s\"", date, types[t].ext);
+    cd = ts_http_header(&r, "Content-Disposition");
+    assert_non_null(cd);
+    assert_string_equal(cd, want);
+    assert_non_null(ts_http_header(&r, "Content-Crs"));
+    path = ts_path(
+        dir, pathf("%s-%s.%s", fmt, strchr(crs, ':') ? strchr(crs, ':') + 1 : crs, types[t].ext));
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(r.body, 1, r.body_len, fp), r.body_len);
+    fclose(fp);
+    *bytes = r.body;
+    *len = r.body_len;
+    r.body = NULL;
+    ts_http_resp_free(&r);
+    return path;
+}
+
+static void assert_no_personal_data(const char *fmt, const char *bytes, size_t len,
+                                    const char *text)
+{
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+        if (ts_mem_contains(bytes, len, secrets[i]))
+            fail_msg("%s: the file holds '%s'", fmt, secrets[i]);
+        if (strstr(text, secrets[i])) fail_msg("%s: ogrinfo shows '%s'", fmt, secrets[i]);
+    }
+}
+
+/* Every format as anna in crs: ogrinfo finds exactly c[0] and c[1] with
+ * their features and attributes, in the CRS asked for. */
+static void check_formats(const char *crs, const char *epsg, double tol)
+{
+    static const char *const fmts[] = {"gpkg", "shp", "kml", "csv", "dxf", "geojson"};
+    expected_case e[2];
+
+    for (int i = 0; i < 2; i++)
+        expect(i, crs, &e[i]);
+    for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
+        const char *fmt = fmts[k];
+        bool is_dxf = !strcmp(fmt, "dxf"), is_kml = !strcmp(fmt, "kml");
+        /* KML is always WGS 84: compare with the CRS84 features then */
+        expected_case k84[2];
+        expected_case *ex = e;
+        char *bytes;
+        size_t len;
+        ogr_file o;
+        int seen[2][2] = {{0}};
+        const char *path = download(fmt, crs, cookie_anna, &bytes, &len);
+
+        if (is_kml && strcmp(crs, "CRS84")) {
+            for (int i = 0; i < 2; i++)
+                expect(i, "CRS84", &k84[i]);
+            ex = k84;
+        }
+        ogrinfo(path, &o);
+        assert_no_personal_data(fmt, bytes, len, o.text);
+        assert_int_equal(o.n, 3); /* c[0]: one feature, c[1]: two */
+        /* the CRS named in the file */
+        if (strcmp(fmt, "csv") && !is_dxf) {
+            const char *want = is_kml ? "EPSG:4326" : epsg;
+            assert_true(o.nlayers >= 1);
+            for (int l = 0; l < o.nlayers; l++)
+                if (strcmp(o.srs[l], want))
+                    fail_msg("%s: layer CRS %s, not %s", fmt, o.srs[l], want);
+        }
+        for (int j = 0; j < o.n; j++) {
+            const ogr_feature *f = &o.f[j];
+            const char *id = field(f, is_dxf ? "Layer" : "case_id");
+            int c = -1, idx;
+            const json_t *doc, *feat;
+            assert_non_null(id);
+            for (int i = 0; i < 2; i++)
+                if (!strcmp(id, cid[i])) c = i;
+            if (c < 0) fail_msg("%s: case %s should not be in anna's export", fmt, id);
+            if (is_dxf) {
+                /* DXF carries only the layer: the geometry type tells the
+                 * polygon (feature 0) from the point (feature 1) of c[1] */
+                idx = c == 0 ? 0 : (f->wkt && !strncmp(f->wkt, "POINT", 5) ? 1 : 0);
+            } else {
+                idx = atoi(field(f, "feature"));
+            }
+            assert_true(idx >= 0 && idx < 2);
+            seen[c][idx]++;
+            doc = ex[c].doc;
+            feat = json_array_get(ex[c].features, (size_t)idx);
+            assert_non_null(feat);
+            assert_geometry(fmt, f, json_object_get(feat, "geometry"),
+                            is_kml && strcmp(crs, "CRS84") ? 1e-6 : tol);
+            if (is_dxf) continue;
+            assert_string_equal(field(f, "service"), "info-stand");
+            assert_string_equal(field(f, "status"), c == 0 ? "received" : "in_review");
+            assert_string_equal(field(f, "reference"), c == 0 ? "EXP-0" : "EXP-1");
+            assert_string_equal(
+                iso(field(f, strcmp(fmt, "shp") ? "period_start" : "period_sta")),
+                json_string_value(json_object_get(json_object_get(doc, "period"), "start")));
+            assert_string_equal(
+                iso(field(f, "period_end")),
+                json_string_value(json_object_get(json_object_get(doc, "period"), "end")));
+            assert_string_equal(iso(field(f, "created")),
+                                json_string_value(json_object_get(doc, "created")));
+            assert_non_null(field(f, "valid"));
+        }
+        assert_int_equal(seen[0][0], 1);
+        assert_int_equal(seen[1][0], 1);
+        assert_int_equal(seen[1][1], 1);
+        ogr_file_free(&o);
+        free(bytes);
+        if (ex == k84)
+            for (int i = 0; i < 2; i++) {
+                json_decref(k84[i].doc);
+                json_decref(k84[i].features);
+            }
+    }
+    for (int i = 0; i < 2; i++) {
+        json_decref(e[i].doc);
+        json_decref(e[i].features);
+    }
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_formats_crs84(void **state)
+{
+    (void)state;
+    check_formats("CRS84", "EPSG:4326", 1e-6);
+}
+
+static void test_formats_epsg25833(void **state)
+{
+    (void)state;
+    /* the test store is in EPSG:25832: a real transform */
+    check_formats("EPSG:25833", "EPSG:25833", 0.01);
+}
+
+/* The case ids in a GeoJSON export of path, as a bit set over cid[]. */
+static unsigned export_cases(const char *query, const char *cookie, int *nfeatures)
+{
+    ts_http_resp r;
+    json_t *doc, *f;
+    size_t i;
+    unsigned set = 0;
+
+    get(pathf("/v1/export?f=geojson%s", query), cookie, &r);
+    if (r.status != 200) fail_msg("export %s: %ld %s", query, r.status, r.body);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    if (nfeatures) *nfeatures = (int)json_array_size(json_object_get(doc, "features"));
+    json_array_foreach(json_object_get(doc, "features"), i, f)
+    {
+        const char *id =
+            json_string_value(json_object_get(json_object_get(f, "properties"), "case_id"));
+        int k;
+        for (k = 0; k < 3; k++)
+            if (id && !strcmp(id, cid[k])) break;
+        if (k == 3) fail_msg("export %s: unknown case %s", query, id ? id : "(none)");
+        set |= 1u << k;
+    }
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    return set;
+}
+
+static void test_filters_and_visibility(void **state)
+{
+    int n = 0;
+    (void)state;
+    /* anna: info-stand only; bert: skip-container only; admin: all */
+    assert_int_equal(export_cases("", cookie_anna, &n), 0x3);
+    assert_int_equal(n, 3);
+    assert_int_equal(export_cases("", cookie_bert, &n), 0x4);
+    assert_int_equal(n, 1);
+    assert_int_equal(export_cases("", cookie_carl, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(export_cases("", cookie_admin, NULL), 0x7);
+    /* a caseworker asking for another service's cases gets none of them */
+    assert_int_equal(export_cases("&service=skip-container", cookie_anna, NULL), 0);
+    assert_int_equal(export_cases("&service=info-stand", cookie_bert, NULL), 0);
+    assert_int_equal(export_cases("&service=info-stand", cookie_admin, NULL), 0x3);
+    /* the list's filters */
+    assert_int_equal(export_cases("&status=in_review", cookie_anna, NULL), 0x2);
+    assert_int_equal(export_cases("&status=received", cookie_admin, NULL), 0x5);
+    assert_int_equal(export_cases("&status=closed", cookie_admin, NULL), 0);
+    assert_int_equal(export_cases("&q=EXP-1", cookie_admin, NULL), 0x2);
+    assert_int_equal(export_cases(pathf("&bbox=%.5f,%.5f,%.5f,%.5f", ll[0][0] - 0.0002,
+                                        ll[0][1] - 0.0002, ll[0][0] + 0.0002, ll[0][1] + 0.0002),
+                                  cookie_admin, NULL),
+                     0x1);
+    assert_int_equal(export_cases("&from=2000-01-01&to=2000-01-02", cookie_admin, NULL), 0);
+    {
+        /* paging: one case, then the other two (the three were made within
+         * a second or so: which one is newest is the list's tie-break) */
+        unsigned first = export_cases("&limit=1", cookie_admin, NULL),
+                 rest = export_cases("&limit=2&offset=1", cookie_admin, NULL);
+        assert_true(first == 0x1 || first == 0x2 || first == 0x4);
+        assert_int_equal(first & rest, 0);
+        assert_int_equal(first | rest, 0x7);
+    }
+}
+
+static void assert_problem(const char *query, const char *cookie, long status,
+                           const char *parameter, const char *in_detail)
+{
+    ts_http_resp r;
+    json_t *doc;
+    get(pathf("/v1/export%s", query), cookie, &r);
+    if (r.status != status) fail_msg("%s: %ld %s", query, r.status, r.body);
+    assert_non_null(strstr(ts_http_header(&r, "Content-Type"), "application/problem+json"));
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    if (parameter)
+        assert_string_equal(json_string_value(json_object_get(doc, "parameter")), parameter);
+    if (in_detail && !strstr(json_string_value(json_object_get(doc, "detail")), in_detail))
+        fail_msg("%s: detail '%s' does not say '%s'", query,
+                 json_string_value(json_object_get(doc, "detail")), in_detail);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
+static void test_errors(void **state)
+{
+    ts_http_resp r;
+    json_t *doc;
+    (void)state;
+    assert_problem("?f=gpkg", NULL, 401, NULL, NULL);
+    assert_problem("?f=gpkg", "not-a-session", 401, NULL, NULL);
+    assert_problem("", cookie_anna, 400, "f", "gpkg, shp, kml, csv, dxf, geojson");
+    assert_problem("?f=xlsx", cookie_anna, 400, "f", "'xlsx'");
+    assert_problem("?f=GPKG", cookie_anna, 400, "f", "geojson");
+    assert_problem("?f=gpkg&crs=EPSG:9999", cookie_anna, 400, "crs", "9999");
+    assert_problem("?f=gpkg&crs=", cookie_anna, 400, "crs", NULL);
+    assert_problem("?f=gpkg&format=zip", cookie_anna, 400, "format", "'format'");
+    assert_problem("?f=gpkg&status=bogus", cookie_anna, 400, "status", NULL);
+    assert_problem("?f=gpkg&bbox=1,2,3", cookie_anna, 400, "bbox", NULL);
+    assert_problem("?f=gpkg&limit=10001", cookie_anna, 400, "limit", NULL);
+    assert_problem("?f=gpkg&limit=0", cookie_anna, 400, "limit", NULL);
+    /* the allowed formats are listed for programs too */
+    get("/v1/export?f=pdf", cookie_anna, &r);
+    doc = json_loads(r.body, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 6);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* German */
+    {
+        const char *headers[] = {"Accept-Language: de", NULL, NULL};
+        char ch[256];
+        ts_http_req q = {0};
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
+        headers[1] = ch;
+        q.url = ts_server_url(&srv, "/v1/export");
+        q.headers = headers;
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "Dateiformat"));
+        ts_http_resp_free(&r);
+    }
+}
+
+static void test_ceiling(void **state)
+{
+    ts_http_resp r;
+    json_t *doc;
+    int n = 0;
+    (void)state;
+    /* 10001 cases of carl's service, made in the store file directly (a
+     * form server would take hours): an export without limit refuses them
+     * with a problem naming the limit, a page of them is fine */
+    assert_int_equal(
+        ts_forms_sql_exec(srv.db,
+                          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                          " WHERE i < 10001)"
+                          " INSERT INTO cases (id, client_id, service, reference, applicant,"
+                          " period_start, period_end, status, report, content_hash, created_at,"
+                          " updated_at)"
+                          " SELECT printf('b%031x', i), client_id, 'construction-access',"
+                          " 'BULK-' || i, '{}', period_start, period_end, 'received', report,"
+                          " content_hash, created_at, updated_at FROM cases, n WHERE cases.id = ?1",
+                          cid[0]),
+        10001);
+    get("/v1/export?f=csv", cookie_carl, &r);
+    assert_int_equal(r.status, 400);
+    doc = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "parameter")), "limit");
+    assert_int_equal(json_integer_value(json_object_get(doc, "limit")), 10000);
+    assert_int_equal(json_integer_value(json_object_get(doc, "numberMatched")), 10001);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* the cases have no features: an export of them has no rows */
+    assert_int_equal(export_cases("&limit=10000", cookie_carl, &n), 0);
+    assert_int_equal(n, 0);
+    /* the others' exports are unchanged */
+    assert_int_equal(export_cases("", cookie_anna, &n), 0x3);
+    assert_int_equal(n, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_formats_crs84),
+        cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ceiling),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
