@@ -82,6 +82,9 @@ int ge_handlers_review_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* Caseworkers' export of cases as GIS/CAD files: GET /v1/export (handlers_export.c) */
 int ge_handlers_export_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* Caseworkers decide: PATCH /v1/cases/{id} (handlers_decisions.c) */
+int ge_handlers_decisions_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Registers every module of ge_handler_modules[] (server.c) in r: what the
  * server does at start-up, and what tests use to list the routes. */
 int ge_handlers_register_all(ge_router *r, ge_ctx *ctx, ge_err *err);

@@ -62,6 +62,7 @@ static const struct {
     {"staticmap", ge_handlers_staticmap_routes},
     {"editor", ge_handlers_editor_routes},
     {"auth", ge_handlers_auth_routes},
+    {"decisions", ge_handlers_decisions_routes},
     {"addresses", ge_handlers_addresses_routes},
     {"review", ge_handlers_review_routes},
     {"retention", ge_retention_timer_routes},
