@@ -93,6 +93,7 @@ struct ge_export {
     int kml_name, kml_desc;  /* KML's own Name and Description fields, -1 if missing */
     int dxf_layer_field;     /* DXF's "Layer" field, -1 if missing */
     size_t count;
+    bool in_transaction;
     bool cpl_failed; /* a GDAL error (CE_Failure or worse) since the last reset */
     char cpl_msg[256];
 };
@@ -160,10 +161,15 @@ static void CPL_STDCALL ge_export_cpl_handler(CPLErr cls, CPLErrorNum no, const 
     }
 }
 
-static void ge_export_cpl_begin(ge_export *x)
+static void ge_export_cpl_reset(ge_export *x)
 {
     x->cpl_failed = false;
     x->cpl_msg[0] = '\0';
+}
+
+static void ge_export_cpl_begin(ge_export *x)
+{
+    ge_export_cpl_reset(x);
     CPLPushErrorHandlerEx(ge_export_cpl_handler, x);
 }
 
@@ -355,6 +361,11 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
             goto err;
         }
     }
+    /* One transaction for the whole file: the GeoPackage driver would
+     * otherwise commit (and journal) every feature on its own. Drivers
+     * without transactions say so and write as they go. */
+    x->in_transaction = GDALDatasetStartTransaction(x->ds, FALSE) == OGRERR_NONE;
+    ge_export_cpl_reset(x);
     OSRDestroySpatialReference(store_srs);
     ge_export_cpl_end();
     *out = x;
@@ -523,6 +534,12 @@ int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
     *bytes = NULL;
     *len = 0;
     ge_export_cpl_begin(x);
+    if (x->in_transaction && GDALDatasetCommitTransaction(x->ds) != OGRERR_NONE) {
+        rc = ge_err_set(err, GE_EINTERNAL, "%s export: commit: %s", ge_export_format_name(x->f),
+                        ge_export_cpl_msg(x));
+        goto err;
+    }
+    x->in_transaction = false;
     /* Closing writes what the drivers keep back: the GeoPackage's last
      * pages, the shapefiles into their zip, GeoJSON's closing brackets. */
     GDALClose(x->ds);
