@@ -1,0 +1,397 @@
+/*
+ * test_retention.c - which cases retention finds due and what one purge does
+ * to the store (geo/retention.h, geo/store_retention.h), on a real store
+ * file with a "now" the test chooses: the boundary second of a service's
+ * retention, retention_days 0, open and already purged cases, cases of an
+ * unknown service (and no services at all) left alone, events of two cases
+ * interleaved by id, another case's deliveries untouched, a stop flag, and
+ * two purgers racing over the same cases purging each exactly once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../geo/retention.h" /* server/retention.h is the timer */
+#include "service.h"
+#include "store.h"
+#include "store_retention.h"
+#include "ts.h"
+
+/* 2030-06-16T12:00:00Z: the test's "now" */
+#define NOW ((time_t)1907841600)
+
+typedef struct fixture {
+    ge_store *st;
+    ge_services *ss;
+    char path[4096];
+    int ncases;
+} fixture;
+
+static ge_service *service(const char *id, int days)
+{
+    char text[512];
+    json_error_t jerr;
+    json_t *doc;
+    ge_service *s = NULL;
+    ge_err err;
+
+    snprintf(text, sizeof text,
+             "{\"id\":\"%s\",\"title\":{\"de\":\"T\",\"en\":\"T\"},\"description\":{\"de\":\"D\","
+             "\"en\":\"D\"},\"retention_days\":%d,\"rules\":[]}",
+             id, days);
+    doc = json_loads(text, 0, &jerr);
+    assert_non_null(doc);
+    if (ge_service_parse(doc, NULL, &s, &err) != GE_OK) fail_msg("%s", err.msg);
+    json_decref(doc);
+    return s;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    ge_service *v[2];
+    ge_store_opts o = {.srid = 25832};
+    ge_err err;
+
+    snprintf(fx->path, sizeof fx->path, "%s", ts_path(ts_tmpdir("retention"), "r.db"));
+    o.path = fx->path;
+    if (ge_store_open(&fx->st, &o, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    v[0] = service("ten-days", 10);
+    v[1] = service("at-once", 0);
+    if (ge_services_from(v, 2, &fx->ss, &err) < 0) return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    ge_store_close(fx->st);
+    ge_services_free(fx->ss);
+    free(fx);
+    return 0;
+}
+
+/* Runs sql with text parameters (NULL binds NULL). */
+static void sql(const fixture *fx, const char *q, int n, ...)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    va_list ap;
+
+    assert_int_equal(sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 20000);
+    sqlite3_exec(h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(h));
+    va_start(ap, n);
+    for (int i = 1; i <= n; i++) {
+        const char *v = va_arg(ap, const char *);
+        if (v)
+            sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(s, i);
+    }
+    va_end(ap);
+    if (sqlite3_step(s) != SQLITE_DONE) fail_msg("%s: %s", q, sqlite3_errmsg(h));
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+}
+
+static long long count(const fixture *fx, const char *q, const char *arg)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+
+    assert_int_equal(sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 20000);
+    if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(h));
+    if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}
+
+static void at(time_t t, char out[32])
+{
+    ge_retention_format_time(t, out, 32);
+}
+
+/* A case of service with personal data, a draft, a key, two commented
+ * status events with webhook deliveries, closed at closed (0: open). */
+static void add_case(fixture *fx, const char *id, const char *service, time_t closed)
+{
+    char created[32], closed_at[32], draft[48], key[48];
+
+    if (fx->ncases++ == 0) {
+        sql(fx, "INSERT INTO clients (id, name, api_key_hash, webhook_url, created_at)"
+                " VALUES (1, 'c', 'h', 'https://forms.example.de/hook', '2029-01-01T00:00:00Z')",
+            0);
+    }
+    at(NOW - 400 * 86400, created);
+    at(closed, closed_at);
+    snprintf(draft, sizeof draft, "d-%s", id);
+    snprintf(key, sizeof key, "k-%s", id);
+    sql(fx, "INSERT INTO drafts (id, client_id, service, reference, token_hash, expires_at,"
+            " created_at, updated_at) VALUES (?1, 1, ?2, 'REF-SECRET', ?1, ?3, ?3, ?3)",
+        3, draft, service, created);
+    sql(fx, "INSERT INTO cases (id, client_id, draft_id, service, reference, applicant, status,"
+            " report, created_at, updated_at) VALUES (?1, 1, ?2, ?3, 'REF-SECRET',"
+            " '{\"name\":\"Secret Person\"}', 'received', '{\"valid\":true}', ?4, ?4)",
+        4, id, draft, service, created);
+    sql(fx, "INSERT INTO idempotency_keys (client_id, key, case_id, request_hash, created_at)"
+            " VALUES (1, ?1, ?2, 'x', ?3)",
+        3, key, id, created);
+    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, to_status)"
+            " VALUES (?1, ?2, 'client:1', 'submitted', 'received')",
+        2, id, created);
+    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+            " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'secret comment')",
+        2, id, created);
+    if (closed) {
+        sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status,"
+                " comment) VALUES (?1, ?2, 'user:erika', 'status', 'in_review', 'approved',"
+                " 'secret comment')",
+            2, id, closed_at);
+        sql(fx, "UPDATE cases SET status = 'approved', closed_at = ?2, updated_at = ?2"
+                " WHERE id = ?1",
+            2, id, closed_at);
+    }
+}
+
+static bool listed(const ge_retention_case *v, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].case_id, id) == 0) return true;
+    return false;
+}
+
+static void test_due_boundaries(void **state)
+{
+    fixture *fx = *state;
+    ge_retention_plan p;
+    ge_err err;
+
+    add_case(fx, "b-exact", "ten-days", NOW - 10 * 86400);      /* retention ends now: due */
+    add_case(fx, "b-second", "ten-days", NOW - 10 * 86400 + 1); /* one second to go */
+    add_case(fx, "b-zero", "at-once", NOW);                     /* 0 days: due when closed */
+    add_case(fx, "b-future", "at-once", NOW + 60);              /* a clock ahead: not yet */
+    add_case(fx, "b-open", "ten-days", 0);                      /* open: never */
+    add_case(fx, "b-gone", "retired", NOW - 900 * 86400);       /* unknown service */
+    add_case(fx, "b-done", "ten-days", NOW - 20 * 86400);
+    sql(fx, "UPDATE cases SET purged_at = '2030-01-01T00:00:00Z' WHERE id = 'b-done'", 0);
+
+    assert_int_equal(ge_retention_plan_make(fx->st, fx->ss, NOW, &p, &err), GE_OK);
+    assert_int_equal(p.ndue, 2);
+    assert_true(listed(p.due, p.ndue, "b-exact"));
+    assert_true(listed(p.due, p.ndue, "b-zero"));
+    assert_int_equal(p.nunknown, 1);
+    assert_string_equal(p.unknown[0].case_id, "b-gone");
+    assert_string_equal(p.unknown[0].service, "retired");
+    assert_string_equal(p.unknown[0].due_at, "");
+    assert_string_equal(p.now, "2030-06-16T12:00:00Z");
+    for (size_t i = 0; i < p.ndue; i++)
+        if (strcmp(p.due[i].case_id, "b-exact") == 0)
+            assert_string_equal(p.due[i].due_at, "2030-06-16T12:00:00Z");
+    ge_retention_plan_clear(&p);
+
+    /* one second later the next one is due too */
+    assert_int_equal(ge_retention_plan_make(fx->st, fx->ss, NOW + 1, &p, &err), GE_OK);
+    assert_int_equal(p.ndue, 3);
+    assert_true(listed(p.due, p.ndue, "b-second"));
+    ge_retention_plan_clear(&p);
+
+    /* without services nothing is due and every closed case is reported */
+    assert_int_equal(ge_retention_plan_make(fx->st, NULL, NOW, &p, &err), GE_OK);
+    assert_int_equal(p.ndue, 0);
+    assert_int_equal(p.nunknown, 5);
+    ge_retention_plan_clear(&p);
+}
+
+static void report_nothing(void *ud, const ge_retention_case *c, ge_retention_outcome o,
+                           const char *error)
+{
+    size_t *n = ud;
+    (void)c;
+    (void)error;
+    if (o == GE_RETENTION_PURGED) (*n)++;
+}
+
+static void test_purge_one_case(void **state)
+{
+    fixture *fx = *state;
+    ge_retention_stats stats;
+    atomic_bool stop;
+    size_t reported = 0;
+    ge_err err;
+
+    /* events of p-one and p-two interleave by id */
+    add_case(fx, "p-one", "ten-days", NOW - 30 * 86400);
+    add_case(fx, "p-two", "ten-days", NOW - 2 * 86400);
+    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+            " VALUES ('p-one', '2030-06-01T00:00:00Z', 'user:erika', 'status', 'approved',"
+            " 'approved', 'late note')",
+        0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                           "p-one"),
+                     3);
+    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                           "p-two"),
+                     2);
+
+    /* a stop flag set before the run: nothing happens */
+    atomic_init(&stop, true);
+    assert_int_equal(ge_retention_run(fx->st, fx->ss, NOW, false, &stop, NULL, NULL, &stats, &err),
+                     GE_OK);
+    assert_true(stats.due >= 1);
+    assert_int_equal(stats.purged, 0);
+    assert_int_equal(stats.stopped, stats.due);
+    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE purged_at IS NOT NULL"
+                               " AND id = ?1", "p-one"),
+                     0);
+
+    /* a dry run neither */
+    assert_int_equal(ge_retention_run(fx->st, fx->ss, NOW, true, NULL, NULL, NULL, &stats, &err),
+                     GE_OK);
+    assert_int_equal(stats.purged, 0);
+
+    atomic_store(&stop, false);
+    assert_int_equal(ge_retention_run(fx->st, fx->ss, NOW, false, &stop, report_nothing, &reported,
+                                      &stats, &err),
+                     GE_OK);
+    assert_int_equal(stats.purged, reported);
+    assert_int_equal(stats.failed, 0);
+    assert_true(stats.checkpointed);
+    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at = "
+                               "'2030-06-16T12:00:00Z' AND applicant = '{}' AND reference IS NULL"
+                               " AND draft_id IS NULL AND status = 'approved'"
+                               " AND report = '{\"valid\":true}'",
+                           "p-one"),
+                     1);
+    assert_int_equal(count(fx, "SELECT count(*) FROM drafts WHERE id = 'd-p-one'", NULL), 0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM idempotency_keys WHERE case_id = ?1", "p-one"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                           "p-one"),
+                     0);
+    /* 4 events kept without comments, plus 'purged' with the highest id */
+    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1", "p-one"), 5);
+    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                               " AND comment IS NOT NULL", "p-one"),
+                     0);
+    assert_int_equal(count(fx, "SELECT max(id) = (SELECT id FROM case_events WHERE case_id = ?1"
+                               " AND action = 'purged' AND actor = 'system:retention'"
+                               " AND at = '2030-06-16T12:00:00Z') FROM case_events WHERE case_id = ?1",
+                           "p-one"),
+                     1);
+    /* the other case: all of it still there */
+    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                               " AND comment = 'secret comment'", "p-two"),
+                     2);
+    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                           "p-two"),
+                     2);
+    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL"
+                               " AND applicant <> '{}'", "p-two"),
+                     1);
+    /* a purged case's events queue no webhook, and stay append-only for others */
+    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status)"
+            " VALUES ('p-one', '2030-06-16T00:00:00Z', 'user:x', 'status', 'approved', 'approved')",
+        0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+                           "p-one"),
+                     0);
+
+    /* purging a case directly: not due (open or inside retention) is no purge */
+    {
+        bool purged = true;
+        assert_int_equal(ge_store_retention_purge(fx->st, "p-two", "ten-days",
+                                                  "2030-06-06T12:00:00Z", "2030-06-16T12:00:00Z",
+                                                  &purged, &err),
+                         GE_OK);
+        assert_false(purged);
+        assert_int_equal(ge_store_retention_purge(fx->st, "no-such-case", "ten-days",
+                                                  "2030-06-16T12:00:00Z", "2030-06-16T12:00:00Z",
+                                                  &purged, &err),
+                         GE_OK);
+        assert_false(purged);
+    }
+}
+
+typedef struct racer {
+    fixture *fx;
+    ge_retention_stats stats;
+    int rc;
+} racer;
+
+static void *race(void *p)
+{
+    racer *r = p;
+    ge_err err;
+    r->rc = ge_retention_run(r->fx->st, r->fx->ss, NOW + 86400 * 365, false, NULL, NULL, NULL,
+                             &r->stats, &err);
+    return NULL;
+}
+
+static void test_two_purgers_purge_each_case_once(void **state)
+{
+    fixture *fx = *state;
+    pthread_t th[2];
+    racer r[2] = {{.fx = fx}, {.fx = fx}};
+    char id[32];
+    long long due = 0;
+
+    for (int i = 0; i < 20; i++) {
+        snprintf(id, sizeof id, "race-%02d", i);
+        add_case(fx, id, i % 2 ? "ten-days" : "at-once", NOW - i * 3600);
+    }
+    due = count(fx, "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND purged_at IS NULL"
+                    " AND service IN ('ten-days', 'at-once')",
+                NULL);
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    assert_int_equal(r[0].rc, GE_OK);
+    assert_int_equal(r[1].rc, GE_OK);
+    assert_int_equal(r[0].stats.failed + r[1].stats.failed, 0);
+    /* every due case purged by exactly one of them */
+    assert_int_equal(r[0].stats.purged + r[1].stats.purged, due);
+    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND"
+                               " purged_at IS NULL AND service IN ('ten-days', 'at-once')",
+                           NULL),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM (SELECT case_id FROM case_events"
+                               " WHERE action = 'purged' GROUP BY case_id HAVING count(*) > 1)",
+                           NULL),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE comment IS NOT NULL AND"
+                               " case_id IN (SELECT case_id FROM case_events WHERE action = 'purged')",
+                           NULL),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_integrity_check"
+                               " WHERE integrity_check <> 'ok'", NULL),
+                     0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_due_boundaries),
+        cmocka_unit_test(test_purge_one_case),
+        cmocka_unit_test(test_two_purgers_purge_each_case_once),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
