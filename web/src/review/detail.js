@@ -59,13 +59,21 @@ export async function createDetail(app, { onChanged }) {
   }
 
   // ---- rendering ---------------------------------------------------------------
+  // The conflict rule names another case by its id where the check knew no
+  // reference; people know cases by their reference, so put that in.
+  function withReferences(text) {
+    for (const c of state.conflicts?.cases || [])
+      if (c.visible !== false && c.reference) text = text.split(c.case_id).join(c.reference);
+    return text;
+  }
+
   function violations(ul, report) {
     ul.replaceChildren();
     for (const v of report?.violations || []) {
       const li = el('li', v.severity === 'error' ? 'error' : 'warning');
       const sev = el('strong', null, `${t(v.severity === 'error' ? 'severity_error' : 'severity_warning')}: `);
       const f = Number.isInteger(v.feature) && v.feature >= 0 ? ` (${t('shape_n', { n: v.feature + 1 })})` : '';
-      li.append(sev, document.createTextNode(pick(v.message) + f));
+      li.append(sev, document.createTextNode(withReferences(pick(v.message)) + f));
       ul.append(li);
     }
   }
@@ -129,7 +137,7 @@ export async function createDetail(app, { onChanged }) {
     for (const m of list) {
       const parts = [];
       if (m.width_m != null && m.length_m != null && m.area_m2 != null)
-        parts.push(t('measure_rect', { w: num(m.width_m, 2), l: num(m.length_m, 2), a: num(m.area_m2, 1) }));
+        parts.push(t('measure_rect', { w: num(m.width_m, 1), l: num(m.length_m, 1), a: num(m.area_m2, 1) }));
       else if (m.area_m2 != null) parts.push(t('measure_area', { a: num(m.area_m2, 1) }));
       else if (m.length_m != null) parts.push(t('measure_length', { l: num(m.length_m, 1) }));
       ul.append(el('li', null, `${t('shape_n', { n: (m.feature ?? 0) + 1 })}: ${parts.join(', ') || '-'}`));
@@ -185,7 +193,7 @@ export async function createDetail(app, { onChanged }) {
     const cases = c?.cases || [];
     $('conflicts-intro').textContent = c
       ? cases.length
-        ? t('conflicts_intro', { n: cases.length, d: num(c.distance_m ?? 0, 1) })
+        ? t(cases.length === 1 ? 'conflicts_intro_one' : 'conflicts_intro', { n: cases.length, d: num(c.distance_m ?? 0, 1) })
         : t('conflicts_none', { d: num(c.distance_m ?? 0, 1) })
       : t('conflicts_unavailable');
     for (const x of cases) {
@@ -269,7 +277,8 @@ export async function createDetail(app, { onChanged }) {
     state.conflicts = c.ok ? c.body : null;
     $('detail-error').textContent = '';
     renderAll();
-    layers.set(state.doc.features, state.conflicts?.cases || [], state.doc.validation?.violations || []);
+    layers.set(state.doc.features, state.conflicts?.cases || [], state.doc.validation?.violations || [],
+      state.doc.reference || '');
     document.body.dataset.caseLoaded = id;
     return true;
   }

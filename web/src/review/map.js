@@ -44,8 +44,12 @@ const alpha = (hex, a) => {
 };
 
 const styleCache = new globalThis.Map();
-function caseStyle(status, selected) {
-  const key = `${status}|${selected}`;
+// Below about zoom 18 a skip is a few pixels: a dot at its centre keeps it
+// findable; closer in, the shape itself shows and the dot would hide it.
+const DOT_RESOLUTION = 0.4;
+function caseStyle(status, selected, resolution) {
+  const dot = resolution > DOT_RESOLUTION;
+  const key = `${status}|${selected}|${dot}`;
   let s = styleCache.get(key);
   if (!s) {
     const c = colour(status);
@@ -61,8 +65,8 @@ function caseStyle(status, selected) {
         zIndex: selected ? 2 : 1,
       }),
     ];
-    // Small skips vanish at city zoom: a dot at the centre keeps them findable.
-    s.push(
+    if (dot)
+      s.push(
       new Style({
         geometry: (f) => {
           const g = f.getGeometry();
@@ -100,19 +104,27 @@ export async function createMap(target, { overlays = false } = {}) {
   } catch (e) {
     console.warn('base map style', e); // the cases still show without a base map
   }
-  view.setCenter(center);
-  view.setZoom(zoom);
+  // Until there are cases to fit, show the area the base map covers.
+  const tj = await basemapTileJson();
+  if (Array.isArray(tj?.bounds) && tj.bounds[2] - tj.bounds[0] < 5) fitBoxes(map, [tj.bounds], { maxZoom: 15 });
+  else {
+    view.setCenter(center);
+    view.setZoom(zoom);
+  }
   return map;
+}
+
+let tileJson = null;
+function basemapTileJson() {
+  tileJson ??= fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null))
+    .catch(() => null);
+  return tileJson;
 }
 
 // The base map's credit from its TileJSON (the data says what it is).
 export async function attribution() {
-  try {
-    const r = await fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } });
-    return r.ok ? (await r.json()).attribution || '' : '';
-  } catch {
-    return '';
-  }
+  return (await basemapTileJson())?.attribution || '';
 }
 
 async function haveCaseTiles() {
@@ -135,10 +147,10 @@ export async function casesLayer(map, { fetchFeatures }) {
   const state = { show: new Set(), selected: null, statuses: new globalThis.Map() };
   const tiles = await haveCaseTiles();
   let layer, fallback = null;
-  const style = (f) => {
+  const style = (f, resolution) => {
     const id = f.get('case_id');
     if (!state.show.has(id)) return null;
-    return caseStyle(state.statuses.get(id) || f.get('status'), id === state.selected);
+    return caseStyle(state.statuses.get(id) || f.get('status'), id === state.selected, resolution);
   };
   if (tiles) {
     layer = new VectorTileLayer({
@@ -227,6 +239,12 @@ export function fitBoxes(map, boxes, { maxZoom = 18 } = {}) {
   const e = createEmpty();
   for (const b of boxes) if (b && b.length === 4) extend(e, transformExtent(b, 'EPSG:4326', 'EPSG:3857'));
   if (isEmpty(e)) return false;
+  const size = map.getSize();
+  if (!size || !size[0] || !size[1]) {
+    // a map in a hidden view has no size yet: fit once it gets one
+    map.once('change:size', () => fitBoxes(map, boxes, { maxZoom }));
+    return true;
+  }
   map.getView().fit(e, { padding: [60, 60, 60, 60], maxZoom, duration: 0 });
   return true;
 }
@@ -238,29 +256,40 @@ export function viewBbox(map) {
 
 // ---- one case --------------------------------------------------------------
 
+// The case under review: warm yellow with a dark outline, a colour no
+// status uses, so it never looks like one of the other cases.
 const OWN = new Style({
-  fill: new Fill({ color: 'rgba(0, 94, 184, 0.35)' }),
-  stroke: new Stroke({ color: '#003f7d', width: 3 }),
-  image: new CircleStyle({ radius: 8, fill: new Fill({ color: '#005eb8' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+  fill: new Fill({ color: 'rgba(255, 191, 71, 0.6)' }),
+  stroke: new Stroke({ color: '#1d2733', width: 3 }),
+  image: new CircleStyle({ radius: 8, fill: new Fill({ color: '#ffbf47' }), stroke: new Stroke({ color: '#1d2733', width: 3 }) }),
   zIndex: 3,
 });
 
+// Other cases: dashed outline in their status colour over a light fill,
+// drawn above the case under review so that an overlap shows as the dashed
+// line crossing the yellow; the label sits above the shape, never on it.
+const topCentre = (f) => {
+  const e = f.getGeometry().getExtent();
+  return new Point([(e[0] + e[2]) / 2, e[3]]);
+};
 function conflictStyle(f) {
   const c = colour(f.get('status'));
   return [
     new Style({
-      fill: new Fill({ color: alpha(c, 0.18) }),
+      fill: new Fill({ color: alpha(c, 0.15) }),
       stroke: new Stroke({ color: c, width: 3, lineDash: [8, 5] }),
       image: new CircleStyle({ radius: 8, fill: new Fill({ color: alpha(c, 0.4) }), stroke: new Stroke({ color: c, width: 3, lineDash: [4, 3] }) }),
+    }),
+    new Style({
+      geometry: topCentre,
       text: new Text({
         text: f.get('label') || '',
         font: '600 12px system-ui, sans-serif',
         fill: new Fill({ color: '#111827' }),
         stroke: new Stroke({ color: '#ffffff', width: 3 }),
-        offsetY: -16,
+        offsetY: -12,
         overflow: true,
       }),
-      zIndex: 2,
     }),
   ];
 }
@@ -275,8 +304,28 @@ export function caseLayers(map) {
   const own = new VectorSource();
   const others = new VectorSource();
   const problems = new VectorSource();
-  map.addLayer(new VectorLayer({ source: others, style: conflictStyle, zIndex: 20, properties: { name: 'conflicts' } }));
-  map.addLayer(new VectorLayer({ source: own, style: OWN, zIndex: 21, properties: { name: 'case' } }));
+  // The case's own label goes below it, the others' above: two cases side
+  // by side never put their labels on one line.
+  const bottomCentre = (f) => {
+    const e = f.getGeometry().getExtent();
+    return new Point([(e[0] + e[2]) / 2, e[1]]);
+  };
+  const ownStyle = (f) => [
+    OWN,
+    new Style({
+      geometry: bottomCentre,
+      text: new Text({
+        text: f.get('label') || '',
+        font: '700 12px system-ui, sans-serif',
+        fill: new Fill({ color: '#111827' }),
+        stroke: new Stroke({ color: '#ffffff', width: 3 }),
+        offsetY: 12,
+        overflow: true,
+      }),
+    }),
+  ];
+  map.addLayer(new VectorLayer({ source: own, style: ownStyle, zIndex: 20, properties: { name: 'case' } }));
+  map.addLayer(new VectorLayer({ source: others, style: conflictStyle, zIndex: 21, properties: { name: 'conflicts' } }));
   map.addLayer(new VectorLayer({ source: problems, style: PROBLEM, zIndex: 22, properties: { name: 'problems' } }));
   return {
     own,
@@ -284,13 +333,13 @@ export function caseLayers(map) {
     problems,
     // The case's features, the conflicting cases' features, the places the
     // report points at; the view fits all of them.
-    set(caseFc, conflicts, violations) {
+    set(caseFc, conflicts, violations, label = '') {
       own.clear();
       others.clear();
       problems.clear();
       if (caseFc) {
         const feats = geojson.readFeatures(caseFc);
-        feats.forEach((f, i) => f.set('index', i + 1));
+        feats.forEach((f, i) => f.setProperties({ index: i + 1, label }));
         own.addFeatures(feats);
       }
       for (const c of conflicts || []) {
@@ -310,7 +359,7 @@ export function caseLayers(map) {
       }
       const e = createEmpty();
       for (const s of [own, others]) if (s.getFeatures().length) extend(e, s.getExtent());
-      if (!isEmpty(e)) map.getView().fit(e, { padding: [70, 70, 70, 70], maxZoom: 19.5, duration: 0 });
+      if (!isEmpty(e)) map.getView().fit(e, { padding: [80, 80, 80, 80], maxZoom: 20.5, duration: 0 });
     },
   };
 }

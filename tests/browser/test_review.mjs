@@ -1,0 +1,447 @@
+// test_review.mjs - the caseworkers' review app (/review/) in Debian's
+// chromium against the real server. Seeded through the real interfaces:
+// two caseworkers by "geoeditor user add" (skip containers; information
+// stands), a form-server client with a webhook URL and secret pointing at an
+// http server inside this test, and through the form-server API two
+// overlapping skip-container cases with overlapping periods plus one
+// information-stand case.
+//
+// Then: log in (after a wrong password, said in words), filter to open
+// skip-container cases, list and map agree, select on the map and in the
+// list, open the case with the conflict and see both cases drawn (the
+// map's features and the text list of what is drawn), start the review,
+// try to reject without a comment, approve with a comment; the history
+// shows it, the form server sees it, and the webhook receiver gets a call
+// whose X-GeoEditor-Signature verifies. The other service's caseworker does
+// not see the case. An ended session leads back to the login with a
+// message; repeated wrong passwords show the lockout in words. axe-core
+// finds no WCAG 2.1 AA violation in login, list and detail, German and
+// English. Screenshots: tests/screenshots/review-list.png, review-detail.png.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  SCREENSHOTS, SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason, startServer,
+} from './support.mjs';
+
+const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
+const reason = skipReason() || (
+  // support.mjs checks the editor's page; this test needs the review app's
+  (await import('node:fs')).existsSync(path.join(SRC, 'web/dist/review.html'))
+    ? null : 'web/dist/review.html is missing (scripts/setup builds the front end)');
+if (reason) console.log(`# SKIP browser review tests: ${reason}`);
+const T = 30000 * SLOW;
+
+const PASSWORDS = { erika: 'erika-secret-2026!', otto: 'otto-secret-2026!!' };
+
+// A webhook receiver: records every request with its raw body.
+function startReceiver() {
+  const calls = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    calls.push({ method: req.method, url: req.url, headers: req.headers, body });
+    res.writeHead(204);
+    res.end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}/hooks/geoeditor`,
+    calls,
+    close: () => new Promise((r) => server.close(r)),
+  })));
+}
+
+// A rectangle of w x l metres centred on lon/lat (east-west length).
+function rect(lon, lat, w = 2, l = 3.5) {
+  const mLat = 111320, mLon = 111320 * Math.cos((lat * Math.PI) / 180);
+  const dx = l / 2 / mLon, dy = w / 2 / mLat;
+  return { type: 'Polygon', coordinates: [[[lon - dx, lat - dy], [lon + dx, lat - dy], [lon + dx, lat + dy], [lon - dx, lat + dy], [lon - dx, lat - dy]]] };
+}
+const fc = (...geoms) => ({ type: 'FeatureCollection', features: geoms.map((g) => ({ type: 'Feature', properties: {}, geometry: g })) });
+
+describe('review app', { skip: reason || false, timeout: 900000 }, () => {
+  let srv, browser, hooks, client;
+  const cases = {}; // name -> {id, reference}
+  const period = futurePeriod(10, 4);
+  const period2 = futurePeriod(12, 4); // overlaps period
+
+  const cli = (args, input) => execFileSync(BIN, [...args, '--db', srv.db], {
+    encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+
+  async function formApi(method, p, body, headers = {}) {
+    const r = await fetch(srv.base + p, {
+      method,
+      headers: { Authorization: `Bearer ${client.key}`, 'Content-Type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }
+
+  // A case through the form server's API: draft with features, then submit.
+  async function makeCase(service, reference, features, per, applicant) {
+    const d = await formApi('POST', '/v1/drafts', { service, reference, locale: 'de', period: per, features });
+    assert.equal(d.status, 201, JSON.stringify(d.body));
+    const s = await formApi('POST', `/v1/drafts/${d.body.id}/submit`, { applicant },
+      { 'Idempotency-Key': `seed-${reference}` });
+    assert.equal(s.status, 201, JSON.stringify(s.body));
+    return { id: s.body.case_id, reference };
+  }
+
+  async function validate(service, features, per) {
+    const r = await fetch(`${srv.base}/v1/validate`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ service, period: per, features }),
+    });
+    return r.json();
+  }
+
+  before(async () => {
+    srv = await startServer('review');
+    hooks = await startReceiver();
+    const out = cli(['client', 'add', '--name', 'review-form', '--origin', 'http://127.0.0.1:9', '--webhook', hooks.url]);
+    client = { key: out.match(/api_key: (\S+)/)[1], secret: out.match(/webhook_secret: (\S+)/)[1] };
+    cli(['user', 'add', '--name', 'erika', '--role', 'caseworker', '--service', 'skip-container'], `${PASSWORDS.erika}\n`);
+    cli(['user', 'add', '--name', 'otto', '--role', 'caseworker', '--service', 'info-stand'], `${PASSWORDS.otto}\n`);
+
+    // Two skips on the same valid spot at overlapping times: each is the
+    // other's conflict. A third case of another service elsewhere.
+    const spot = await findHydrantSpot(srv.base, period);
+    const [lon, lat] = spot.good;
+    cases.a = await makeCase('skip-container', 'AZ-2026-0101', fc(rect(lon, lat)), period,
+      { name: 'Erika Mustermann', email: 'erika@example.org', phone: '+49 30 1234567' });
+    // B stands a little further from the hydrant, 1 m beside A where the
+    // rules allow it (else overlapping A): within the 2 m of a conflict.
+    const mLon = 111320 * Math.cos((lat * Math.PI) / 180);
+    let bGeom = fc(rect(lon + Math.sign(spot.dxM) / mLon, lat));
+    for (const along of [4.5, 3])
+      if ((await validate('skip-container', fc(rect(lon + (Math.sign(spot.dxM) * along) / mLon, lat)), period2)).valid) {
+        bGeom = fc(rect(lon + (Math.sign(spot.dxM) * along) / mLon, lat));
+        break;
+      }
+    cases.b = await makeCase('skip-container', 'AZ-2026-0102', bGeom, period2,
+      { name: 'Max Muster', organisation: 'Muster Bau GmbH', email: 'bau@example.org' });
+    // An information stand some way along the street, where the rules
+    // accept it (asked of the server, never assumed).
+    let stand = null;
+    for (const dxM of [30, -30, 60, -60, 90, -90]) {
+      const g = fc(rect(lon + dxM / (111320 * Math.cos((lat * Math.PI) / 180)), lat, 1.5, 2));
+      if ((await validate('info-stand', g, period)).valid) {
+        stand = g;
+        break;
+      }
+    }
+    assert.ok(stand, 'a valid place for an information stand in the demo quarter');
+    cases.c = await makeCase('info-stand', 'AZ-2026-0103', stand, period, { name: 'Verein Beispiel e.V.' });
+
+    browser = await launchBrowser();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hooks?.close();
+    await srv?.stop();
+    assert.doesNotMatch(srv?.log() || '', /AddressSanitizer|LeakSanitizer|runtime error:/);
+  });
+
+  async function newPage(locale = 'de-DE') {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(T);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.errors = errors;
+    return page;
+  }
+
+  async function login(page, name, password) {
+    await page.fill('#login-name', name);
+    await page.fill('#login-password', password);
+    await page.click('#login-submit');
+  }
+
+  async function waitList(page, ids) {
+    await page.waitForFunction((want) => {
+      const got = [...document.querySelectorAll('#case-list > li')].map((li) => li.dataset.caseId).sort();
+      return JSON.stringify(got) === JSON.stringify([...want].sort());
+    }, ids, { timeout: T });
+  }
+
+  // The ids the list map draws, once its tiles or features are in.
+  async function waitMapDrawn(page, ids) {
+    await page.waitForFunction((want) => {
+      const got = window.reviewApp.listLayer.drawnIds().sort();
+      return JSON.stringify(got) === JSON.stringify([...want].sort());
+    }, ids, { timeout: T, polling: 250 });
+  }
+
+  async function rendered(page, which) {
+    await page.evaluate((w) => new Promise((resolve) => {
+      const map = window.reviewApp[w];
+      map.once('rendercomplete', () => resolve());
+      map.render();
+    }), which);
+    await page.waitForTimeout(300);
+  }
+
+  test('(1) log in, filter, list and map in sync, open the conflict, decide; history, form server and signed webhook', async () => {
+    const page = await newPage();
+    const res = await page.goto(`${srv.base}/review/`);
+    assert.match(res.headers()['content-security-policy'], /frame-ancestors 'none'/);
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+    assert.equal(await page.isVisible('#view-login'), true);
+
+    // A wrong password is said in words, and the password field is emptied.
+    await login(page, 'erika', 'not-the-password');
+    await page.waitForFunction(() => /falsch/.test(document.getElementById('login-error').textContent));
+    assert.equal(await page.inputValue('#login-password'), '');
+
+    await login(page, 'erika', PASSWORDS.erika);
+    await page.waitForSelector('body[data-view="list"]');
+    assert.match(await page.textContent('#who'), /erika/);
+    // Only her service is offered; the default status is "open".
+    assert.deepEqual(await page.$$eval('#f-service option', (o) => o.map((x) => x.value)), ['', 'skip-container']);
+    assert.equal(await page.inputValue('#f-status'), 'open');
+
+    await page.selectOption('#f-service', 'skip-container');
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await waitMapDrawn(page, [cases.a.id, cases.b.id]);
+    // The map draws the authorised case tiles, not a copy of the list.
+    assert.equal(await page.evaluate(() => window.reviewApp.listLayer.mode), 'tiles');
+    const listText = await page.textContent('#case-list');
+    for (const s of ['AZ-2026-0101', 'AZ-2026-0102', 'Eingegangen', '1 Hinweis'])
+      assert.ok(listText.includes(s), `the list shows ${s}: ${listText}`);
+    assert.ok(!listText.includes('AZ-2026-0103'), 'the information stand is not hers');
+
+    // Filters narrow list and map together: free text, then closed cases.
+    await page.fill('#f-q', 'muster bau');
+    await waitList(page, [cases.b.id]);
+    await waitMapDrawn(page, [cases.b.id]);
+    await page.fill('#f-q', '');
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await page.selectOption('#f-status', 'closed');
+    await waitList(page, []);
+    await waitMapDrawn(page, []);
+    assert.match(await page.textContent('#list-count'), /Keine Fälle/);
+    await page.selectOption('#f-status', 'open');
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await waitMapDrawn(page, [cases.a.id, cases.b.id]);
+
+    // Map -> list: a click on case A's place selects a case there in the list.
+    const px = await page.evaluate((id) => {
+      const app = window.reviewApp;
+      const c = [...document.querySelectorAll('#case-list > li')].find((li) => li.dataset.caseId === id);
+      const b = JSON.parse(c.dataset.bbox);
+      const R = 6378137, lon = (b[0] + b[2]) / 2, lat = (b[1] + b[3]) / 2;
+      const x = (R * lon * Math.PI) / 180, y = R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+      app.listMap.getView().setCenter([x, y]);
+      app.listMap.getView().setZoom(19);
+      app.listMap.renderSync();
+      return app.listMap.getPixelFromCoordinate([x, y]);
+    }, cases.a.id);
+    await rendered(page, 'listMap');
+    const box = await (await page.$('#list-map')).boundingBox();
+    await page.mouse.click(box.x + px[0], box.y + px[1]);
+    await page.waitForSelector('#case-list > li[aria-current="true"]');
+    const picked = await page.$eval('#case-list > li[aria-current="true"]', (li) => li.dataset.caseId);
+    assert.ok([cases.a.id, cases.b.id].includes(picked));
+    // List -> map: focusing a case's link highlights it on the map.
+    await page.focus(`#case-list > li[data-case-id="${cases.b.id}"] a`);
+    assert.equal(await page.evaluate(() => window.reviewApp.listLayer.selected()), cases.b.id);
+    await page.focus(`#case-list > li[data-case-id="${cases.a.id}"] a`);
+    assert.equal(await page.evaluate(() => window.reviewApp.listLayer.selected()), cases.a.id);
+
+    await page.evaluate(() => {
+      const app = window.reviewApp;
+      app.listMap.getView().setZoom(19.6);
+    });
+    await rendered(page, 'listMap');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-list.png') });
+
+    // Open case A: its conflict B is listed and drawn.
+    await page.click(`#case-list > li[data-case-id="${cases.a.id}"] a`);
+    await page.waitForSelector(`body[data-case-loaded="${cases.a.id}"]`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'case-heading');
+    assert.match(await page.textContent('#case-heading'), /AZ-2026-0101/);
+    const drawn = await page.$$eval('#drawn > li', (lis) => lis.map((li) => ({ cls: li.className, id: li.dataset.caseId, text: li.textContent })));
+    assert.deepEqual(drawn.filter((d) => d.cls === 'drawn-own').map((d) => d.id), [cases.a.id]);
+    assert.deepEqual(drawn.filter((d) => d.cls === 'drawn-conflict').map((d) => d.id), [cases.b.id]);
+    assert.match(drawn.find((d) => d.cls === 'drawn-conflict').text, /AZ-2026-0102.*Eingegangen.*1 Fläche/);
+    const onMap = await page.evaluate(() => ({
+      own: window.reviewApp.detailLayers.own.getFeatures().length,
+      others: [...new Set(window.reviewApp.detailLayers.others.getFeatures().map((f) => f.get('case_id')))],
+    }));
+    assert.equal(onMap.own, 1);
+    assert.deepEqual(onMap.others, [cases.b.id]);
+    const conflictText = await page.textContent('#conflicts');
+    assert.match(conflictText, /AZ-2026-0102/);
+    // A was submitted before B existed: its report as submitted found no
+    // conflict, the fresh re-check does and says so in words.
+    assert.equal(await page.isVisible('#revalidation'), true);
+    assert.match(await page.textContent('#reval'), /Hinweis: .*AZ-2026-0102/);
+    assert.match(await page.textContent('#measures'), /2 m × 3,5 m/);
+    assert.match(await page.textContent('#applicant'), /Erika Mustermann.*erika@example\.org/s);
+    assert.deepEqual(await page.$$eval('#decide-buttons button', (b) => b.map((x) => x.dataset.status)), ['in_review']);
+    await rendered(page, 'detailMap');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-detail.png') });
+
+    // received -> in review
+    await page.click('#decide-buttons button[data-status="in_review"]');
+    await page.waitForFunction(() => /In Prüfung/.test(document.getElementById('decide-result').textContent));
+    assert.deepEqual(await page.$$eval('#decide-buttons button', (b) => b.map((x) => x.dataset.status).sort()),
+      ['approved', 'changes_requested', 'rejected']);
+    // Rejecting needs a comment: said at the field, nothing sent.
+    await page.click('#decide-buttons button[data-status="rejected"]');
+    await page.waitForFunction(() => /Kommentar/.test(document.getElementById('comment-error').textContent));
+    assert.equal(await page.getAttribute('#comment', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'comment');
+    // Approve with a comment.
+    const comment = 'Genehmigt: beide Mulden haben nebeneinander Platz (geprüft vor Ort).';
+    await page.fill('#comment', comment);
+    await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForFunction(() => /Genehmigt/.test(document.getElementById('decide-result').textContent));
+    assert.equal(await page.$$eval('#decide-buttons button', (b) => b.length), 0);
+    const history = await page.$$eval('#history tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    const last = history[history.length - 1];
+    assert.equal(last[1], 'erika');
+    assert.equal(last[2], 'In Prüfung');
+    assert.equal(last[3], 'Genehmigt');
+    assert.equal(last[4], comment);
+    assert.equal(history.length, 3, JSON.stringify(history)); // submitted, in review, approved
+    assert.match(history[0][1], /Formularserver/);
+
+    // The form server learns it by GET ...
+    const fs = await formApi('GET', `/v1/cases/${cases.a.id}`);
+    assert.equal(fs.status, 200);
+    assert.equal(fs.body.status, 'approved');
+    // ... and by a webhook signed with its secret.
+    const deadline = Date.now() + 60000 * SLOW;
+    let call = null;
+    while (!call && Date.now() < deadline) {
+      call = hooks.calls.find((c) => {
+        try {
+          const b = JSON.parse(c.body);
+          return b.case_id === cases.a.id && b.status === 'approved';
+        } catch {
+          return false;
+        }
+      });
+      if (!call) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(call, `a webhook for the approval arrived (got ${hooks.calls.length} calls)`);
+    assert.equal(call.method, 'POST');
+    assert.equal(call.headers['x-geoeditor-event'], 'case.status_changed');
+    const ts = call.headers['x-geoeditor-timestamp'];
+    assert.match(ts, /^\d+$/);
+    const want = `sha256=${createHmac('sha256', client.secret).update(`${ts}.${call.body}`).digest('hex')}`;
+    assert.equal(call.headers['x-geoeditor-signature'], want, 'the signature verifies with the client secret');
+    const wrong = `sha256=${createHmac('sha256', 'whsec_wrong').update(`${ts}.${call.body}`).digest('hex')}`;
+    assert.notEqual(call.headers['x-geoeditor-signature'], wrong);
+    const body = JSON.parse(call.body);
+    assert.equal(body.previous_status, 'in_review');
+    assert.equal(body.comment, comment);
+    assert.equal(body.reference, 'AZ-2026-0101');
+
+    // Back to the list: A is no longer open, B still is.
+    await page.click('#back');
+    await waitList(page, [cases.b.id]);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('(2) the other service\'s caseworker does not see the skip cases', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    await login(page, 'otto', PASSWORDS.otto);
+    await page.waitForSelector('body[data-view="list"]');
+    await page.selectOption('#f-status', '');
+    await waitList(page, [cases.c.id]);
+    await waitMapDrawn(page, [cases.c.id]);
+    // Asked directly, the case does not exist for him.
+    await page.goto(`${srv.base}/review/#/case/${cases.a.id}`);
+    await page.waitForSelector('body[data-view="detail"]');
+    await page.waitForFunction(() => /gibt es nicht/.test(document.getElementById('detail-error').textContent));
+    const status = await page.evaluate(async (id) => (await fetch(`/v1/cases/${id}`)).status, cases.a.id);
+    assert.equal(status, 404);
+    const tiles = await page.evaluate(() => window.reviewApp.listLayer.drawnIds());
+    assert.ok(!tiles.includes(cases.a.id));
+    await page.context().close();
+  });
+
+  test('(3) an ended session leads back to the login with a message, then to the same place', async () => {
+    const page = await newPage('en-GB');
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await login(page, 'erika', PASSWORDS.erika);
+    await page.waitForSelector('body[data-view="list"]');
+    await page.click(`#case-list > li[data-case-id="${cases.b.id}"] a`);
+    await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+    // The server forgets the session (as after the idle timeout).
+    const csrf = await page.evaluate(async () => (await (await fetch('/v1/session')).json()).csrf_token);
+    const out = await page.evaluate(async (tok) => (await fetch('/v1/logout', { method: 'POST', headers: { 'X-CSRF-Token': tok } })).status, csrf);
+    assert.ok(out === 200 || out === 204, `logout answered ${out}`);
+    await page.click('#back');
+    await page.waitForSelector('body[data-view="login"]');
+    assert.match(await page.textContent('#login-message'), /session has ended/);
+    await login(page, 'erika', PASSWORDS.erika);
+    await page.waitForSelector('body[data-view="list"]');
+    await page.context().close();
+  });
+
+  test('(4) repeated wrong passwords: the lockout is said in words', async () => {
+    const page = await newPage('en-GB');
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    let text = '';
+    for (let i = 0; i < 8 && !/locked/.test(text); i++) {
+      await login(page, 'mallory', `wrong-password-${i}`);
+      await page.waitForFunction((n) => document.getElementById('login-error').textContent && !document.getElementById('login-submit').disabled, i);
+      text = await page.textContent('#login-error');
+      if (!/locked/.test(text)) assert.match(text, /wrong/);
+      await page.evaluate(() => { document.getElementById('login-error').textContent = ''; });
+    }
+    assert.match(text, /locked.*try again in \d+ minutes/);
+    await page.context().close();
+  });
+
+  test('(5) axe-core: no WCAG 2.1 AA violations in login, list and detail, German and English', async () => {
+    const AxeBuilder = axeBuilder();
+    const check = async (page, what) => {
+      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      assert.deepEqual(
+        result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        [], `axe violations (${what})`);
+    };
+    for (const [locale, lang] of [['de-DE', 'de'], ['en-GB', 'en']]) {
+      const page = await newPage(locale);
+      await page.goto(`${srv.base}/review/`);
+      await page.waitForSelector('body[data-ready="1"]');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      // with an error shown
+      await login(page, 'erika', 'wrong-but-long-enough');
+      await page.waitForFunction(() => document.getElementById('login-error').textContent);
+      await check(page, `${lang} login`);
+      await login(page, 'erika', PASSWORDS.erika);
+      await page.waitForSelector('body[data-view="list"]');
+      await page.selectOption('#f-status', '');
+      await waitList(page, [cases.a.id, cases.b.id]);
+      await page.focus(`#case-list > li[data-case-id="${cases.a.id}"] a`);
+      await check(page, `${lang} list`);
+      await page.click(`#case-list > li[data-case-id="${cases.b.id}"] a`);
+      await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+      await rendered(page, 'detailMap');
+      await check(page, `${lang} detail`);
+      await page.context().close();
+    }
+  });
+});
