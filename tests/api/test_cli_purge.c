@@ -623,6 +623,22 @@ static void test_bad_input(void **state)
         ts_run_free(&r);
     }
     {
+        /* the store from a config file, as a deployment runs it from cron */
+        char conf[4096];
+        FILE *f;
+        snprintf(conf, sizeof conf, "%s", ts_path(dir, "geoeditor.conf"));
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "# deployment\ndb = %s\ndata_dir = %s/data\npurge_interval = 3600\n", srv.db,
+                ts_env("GE_SOURCE_DIR"));
+        fclose(f);
+        const char *argv[] = {NULL, "purge", "--config", conf, "--dry-run", NULL};
+        run(&r, argv);
+        if (r.status != 0) fail_msg("--config: %d %s", r.status, r.err);
+        assert_non_null(strstr(r.out, "dry run: 0 cases due, 1 of an unknown service"));
+        ts_run_free(&r);
+    }
+    {
         const char *argv[] = {NULL, "purge", "extra-argument", "--db", srv.db, NULL};
         run(&r, argv);
         assert_int_equal(r.status, 2);
