@@ -15,9 +15,11 @@
  * The answer is an attachment "cases-<UTC date>.<ext>" that is never
  * cached, with Content-Crs naming the CRS of the coordinates.
  *
- * The cases are listed first and their features read afterwards, one case
- * at a time, so that the handler never holds two store connections at once
- * (nested reads from a list callback could exhaust the pool under load).
+ * The cases are listed first and their features read afterwards in one
+ * read transaction (store_export.h), so that the handler never holds two
+ * store connections at once (nested reads from a list callback could
+ * exhaust the pool under load). Applicant data and feature properties are
+ * never read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #include "../geo/export.h"
+#include "../geo/store_export.h"
 #include "../geo/store_review.h"
 #include "case_filter.h"
 #include "forms_common.h"
@@ -78,16 +81,16 @@ static int ge_export_collect(void *ud, const ge_case_summary *c)
 
 typedef struct ge_export_feed {
     ge_export *x;
-    const ge_export_case *c;
+    const ge_export_case *cases;
     size_t features;
     ge_err *err;
 } ge_export_feed;
 
-static int ge_export_feature(void *ud, int64_t fid, const unsigned char *wkb, size_t wkb_len,
-                             const char *props_json)
+static int ge_export_feature(void *ud, size_t case_index, int64_t idx, const unsigned char *wkb,
+                             size_t wkb_len)
 {
     ge_export_feed *feed = ud;
-    const ge_export_case *c = feed->c;
+    const ge_export_case *c = &feed->cases[case_index];
     ge_export_row row = {.case_id = c->id,
                          .service = c->service,
                          .status = c->status,
@@ -96,13 +99,11 @@ static int ge_export_feature(void *ud, int64_t fid, const unsigned char *wkb, si
                          .period_end = c->period_end,
                          .created = c->created,
                          .valid = c->valid,
-                         .feature = (int)fid,
+                         .feature = (int)idx,
                          .wkb = wkb,
                          .wkb_len = wkb_len};
-    int rc;
+    int rc = ge_export_add(feed->x, &row, feed->err);
 
-    (void)props_json; /* the applicant's own words: never exported */
-    rc = ge_export_add(feed->x, &row, feed->err);
     if (rc < 0) return rc;
     feed->features++;
     return 0;
@@ -170,6 +171,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
     ge_session s;
     ge_case_filter *filter = NULL;
     ge_export_cases cases = {0};
+    const char **ids = NULL;
     ge_export *x = NULL;
     ge_export_format fmt;
     ge_crs crs, out_crs;
@@ -223,11 +225,18 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
 
+    ids = malloc((cases.n ? cases.n : 1) * sizeof *ids);
+    if (!ids) {
+        rc = ge_resp_error(resp, req, &(ge_err){GE_ENOMEM, "out of memory"});
+        goto out;
+    }
+    for (size_t i = 0; i < cases.n; i++)
+        ids[i] = cases.v[i].id;
     rc = ge_export_begin(&x, fmt, ge_store_srid(req->ctx->store), &crs, &err);
-    for (size_t i = 0; rc == GE_OK && i < cases.n; i++) {
-        ge_export_feed feed = {.x = x, .c = &cases.v[i], .err = &err};
-        rc = ge_store_case_features(req->ctx->store, cases.v[i].id, ge_export_feature, &feed, &err);
-        features += feed.features;
+    if (rc == GE_OK) {
+        ge_export_feed feed = {.x = x, .cases = cases.v, .err = &err};
+        rc = ge_store_cases_features(req->ctx->store, ids, cases.n, ge_export_feature, &feed, &err);
+        features = feed.features;
     }
     if (rc == GE_OK) {
         rc = ge_export_finish(x, &bytes, &len, &err);
@@ -257,6 +266,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
 out:
     ge_export_abort(x);
     free(bytes);
+    free(ids);
     free(cases.v);
     free(filter);
     ge_session_clear(&s);
