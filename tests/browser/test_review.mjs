@@ -235,6 +235,29 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await waitList(page, [cases.a.id, cases.b.id]);
     await waitMapDrawn(page, [cases.a.id, cases.b.id]);
 
+    // "Only this map area": away from the cases the list and map are empty,
+    // back over them both cases return.
+    const centreOn = (dxM) => page.evaluate(([id, dx]) => {
+      const app = window.reviewApp;
+      const li = [...document.querySelectorAll('#case-list > li')].find((x) => x.dataset.caseId === id);
+      const b = JSON.parse(li?.dataset.bbox || app.lastBbox);
+      app.lastBbox = JSON.stringify(b);
+      const R = 6378137, lon = (b[0] + b[2]) / 2, lat = (b[1] + b[3]) / 2;
+      const x = (R * lon * Math.PI) / 180 + dx, y = R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+      app.listMap.getView().setCenter([x, y]);
+      app.listMap.getView().setZoom(18);
+    }, [cases.a.id, dxM]);
+    await centreOn(0);
+    await page.check('#f-bbox');
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await centreOn(3000);
+    await waitList(page, []);
+    await waitMapDrawn(page, []);
+    await centreOn(0);
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await page.uncheck('#f-bbox');
+    await waitList(page, [cases.a.id, cases.b.id]);
+
     // Map -> list: a click on case A's place selects a case there in the list.
     const px = await page.evaluate((id) => {
       const app = window.reviewApp;
@@ -309,12 +332,17 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.click('#decide-buttons button[data-status="approved"]');
     await page.waitForFunction(() => /Genehmigt/.test(document.getElementById('decide-result').textContent));
     assert.equal(await page.$$eval('#decide-buttons button', (b) => b.length), 0);
-    const history = await page.$$eval('#history tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    // who, from, to in the event's row; the comment in the row under it
+    const history = await page.$$eval('#history tbody tr.event', (trs) => trs.map((tr) => [
+      ...[...tr.cells].map((c) => c.textContent),
+      tr.nextElementSibling?.classList.contains('event-comment') ? tr.nextElementSibling.textContent : '']));
     const last = history[history.length - 1];
     assert.equal(last[1], 'erika');
     assert.equal(last[2], 'In Prüfung');
     assert.equal(last[3], 'Genehmigt');
-    assert.equal(last[4], comment);
+    assert.equal(last[4], `Kommentar: ${comment}`);
+    assert.equal(await page.isVisible('#comment'), false);
+    assert.equal(await page.isVisible('#decide-none'), true);
     assert.equal(history.length, 3, JSON.stringify(history)); // submitted, in review, approved
     assert.match(history[0][1], /Formularserver/);
 
@@ -382,6 +410,12 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.goto(`${srv.base}/review/`);
     await page.waitForSelector('body[data-ready="1"]');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    // The language switch changes every text at once, and back.
+    await page.click('#lang-switch');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+    assert.equal(await page.textContent('#login-heading'), 'Anmelden');
+    await page.click('#lang-switch');
+    assert.equal(await page.textContent('#login-heading'), 'Log in');
     await login(page, 'erika', PASSWORDS.erika);
     await page.waitForSelector('body[data-view="list"]');
     await page.click(`#case-list > li[data-case-id="${cases.b.id}"] a`);
@@ -390,11 +424,18 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     const csrf = await page.evaluate(async () => (await (await fetch('/v1/session')).json()).csrf_token);
     const out = await page.evaluate(async (tok) => (await fetch('/v1/logout', { method: 'POST', headers: { 'X-CSRF-Token': tok } })).status, csrf);
     assert.ok(out === 200 || out === 204, `logout answered ${out}`);
-    await page.click('#back');
+    // The next decision meets the ended session: login with a message,
+    // nothing changed, and after logging in the same case again.
+    await page.click('#decide-buttons button[data-status="in_review"]');
     await page.waitForSelector('body[data-view="login"]');
     assert.match(await page.textContent('#login-message'), /session has ended/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'login-name');
     await login(page, 'erika', PASSWORDS.erika);
-    await page.waitForSelector('body[data-view="list"]');
+    await page.waitForSelector('body[data-view="detail"]');
+    await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+    assert.equal(new URL(page.url()).hash, `#/case/${cases.b.id}`);
+    assert.equal((await formApi('GET', `/v1/cases/${cases.b.id}`)).body.status, 'received');
+    assert.deepEqual(await page.$$eval('#decide-buttons button', (b) => b.map((x) => x.dataset.status)), ['in_review']);
     await page.context().close();
   });
 

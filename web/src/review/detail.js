@@ -111,8 +111,8 @@ export async function createDetail(app, { onChanged }) {
       box.append(b);
     }
     $('decide-none').hidden = next.length > 0;
-    $('comment').disabled = next.length === 0;
-    $('comment-hint').hidden = next.length === 0;
+    // A decided case offers nothing to do: no empty comment field either.
+    for (const id of ['comment-label', 'comment', 'comment-hint']) $(id).hidden = next.length === 0;
   }
 
   function renderReport(d) {
@@ -169,11 +169,14 @@ export async function createDetail(app, { onChanged }) {
     if (!keys.length) dl.append(el('dt', null, t('applicant_none')), el('dd', null, '-'));
   }
 
+  // One row per event (when, who, from, to); a comment gets a full-width
+  // row of its own under it, so that a long reason reads as a paragraph
+  // rather than a narrow column.
   function renderHistory(events) {
     const tb = $('history').querySelector('tbody');
     tb.replaceChildren();
     for (const e of events || []) {
-      const tr = el('tr');
+      const tr = el('tr', 'event');
       tr.dataset.action = e.action;
       const to = e.action === 'purged' ? t('history_purged') : e.to ? t(`status_${e.to}`) : '';
       tr.append(
@@ -181,9 +184,16 @@ export async function createDetail(app, { onChanged }) {
         el('td', null, actorText(e.actor)),
         el('td', null, e.from ? t(`status_${e.from}`) : '-'),
         el('td', null, to),
-        el('td', 'comment-cell', e.comment || ''),
       );
       tb.append(tr);
+      if (e.comment) {
+        const c = el('tr', 'event-comment');
+        const td = el('td', 'comment-cell');
+        td.colSpan = 4;
+        td.append(el('strong', null, `${t('history_comment')}: `), document.createTextNode(e.comment));
+        c.append(td);
+        tb.append(c);
+      }
     }
   }
 
