@@ -16,6 +16,27 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Which pending rows "d" a claim may take (?1 now, ?3 now + the fresh
+ * window):
+ * - due: next_attempt_at has come. A row never tried yet may also be up to
+ *   GE_WEBHOOK_FRESH_AHEAD_S early: the trigger sets next_attempt_at to the
+ *   event's time, which the decision store puts a second (or, for quick
+ *   successive changes, a few) after the previous version of the case, so a
+ *   fresh change may carry a time just ahead of the clock. Its row exists,
+ *   so the change is committed and may be announced at once. Leased rows lie
+ *   at least GE_WEBHOOK_LEASE_MIN_S ahead and stay out.
+ * - in order per case: no older row of the same case is still pending, so a
+ *   form server learns a case's changes in the order they happened (a later
+ *   change waits while an earlier one is retried, until that is delivered or
+ *   given up).
+ */
+#define GE_WEBHOOK_DUE                                                                             \
+    "d.delivered_at IS NULL AND d.failed_at IS NULL"                                               \
+    " AND (d.next_attempt_at <= ?1 OR (d.attempts = 0 AND d.next_attempt_at <= ?3))"              \
+    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.case_id = d.case_id"              \
+    " AND p.id < d.id AND p.delivered_at IS NULL AND p.failed_at IS NULL)"
+
 void ge_webhook_delivery_clear(ge_webhook_delivery *d)
 {
     if (!d) return;
@@ -122,7 +143,7 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     sqlite3_stmt *s = NULL, *u = NULL;
     ge_webhook_delivery *v = NULL;
     size_t cnt = 0;
-    char now_text[32], lease_text[32];
+    char now_text[32], lease_text[32], fresh_text[32];
     int64_t due = 0;
     bool in_tx = false;
     int rc;
@@ -133,16 +154,28 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     v = calloc(max, sizeof *v);
     if (!v) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     ge_webhook_time(now, now_text);
-    ge_webhook_time(now + (lease_s > 0 ? lease_s : 1), lease_text);
+    ge_webhook_time(now + (lease_s > GE_WEBHOOK_LEASE_MIN_S ? lease_s : GE_WEBHOOK_LEASE_MIN_S),
+                    lease_text);
+    ge_webhook_time(now + GE_WEBHOOK_FRESH_AHEAD_S, fresh_text);
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     /* The sender asks every second: a plain read first, so that an empty
      * outbox never takes the write lock from the writers that matter. */
-    rc = ge_store_sql_int(c,
-                          "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE delivered_at IS NULL"
-                          " AND failed_at IS NULL AND next_attempt_at <= ?1)",
-                          now_text, &due, err);
-    if (rc < 0 || !due) goto err;
+    rc = ge_store_sql_prepare(c, "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE "
+                              GE_WEBHOOK_DUE ")", &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, fresh_text, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "looking for due webhook deliveries");
+        goto err;
+    }
+    due = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+    rc = GE_OK;
+    if (!due) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) goto err;
     in_tx = true;
@@ -155,12 +188,13 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
         " JOIN case_events e ON e.id = d.event_id"
         " JOIN cases k ON k.id = d.case_id"
         " JOIN clients c ON c.id = d.client_id"
-        " WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= ?1"
+        " WHERE " GE_WEBHOOK_DUE
         " ORDER BY d.next_attempt_at, d.id LIMIT ?2",
         &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    sqlite3_bind_text(s, 3, fresh_text, -1, SQLITE_TRANSIENT);
     while (cnt < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (ge_webhook_from_row(s, &v[cnt++]) < 0) {
             rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");

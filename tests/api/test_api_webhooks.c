@@ -5,12 +5,14 @@
  *
  * Form-server clients are made with "geoeditor client add --webhook"; cases
  * by the form-server API (draft, submit); status changes by
- * PATCH /v1/cases/{id} as a logged-in caseworker when the server has that
- * route, otherwise by writing the status event into the running server's
- * store file (the trigger queues the delivery either way).
+ * PATCH /v1/cases/{id} as a logged-in admin ("geoeditor user add", POST
+ * /v1/login), which kicks the sender, and once by writing the status event
+ * into the running server's store file as another process would (found by
+ * the sender's poll). The trigger queues the delivery either way.
  *
  * Checks: the body's members and headers, the signature verifying with the
- * client's secret and not with another, a fresh timestamp; 500, 500, 200 ->
+ * client's secret and not with another, a fresh timestamp; a case's changes
+ * arriving in order; 500, 500, 200 ->
  * three attempts then delivered; 410 -> failed after one attempt; an
  * unreachable port -> attempts with the error recorded, then failed after
  * webhook_max_attempts; a client without webhook gets no row; no secret and
@@ -296,40 +298,113 @@ static void new_case(const ts_server *s, const client *c, const char *reference,
     ts_http_resp_free(&r);
 }
 
-/* received -> in_review with a comment, as a caseworker's decision writes it:
- * the case row and its status event in one transaction. */
-static void change_status(const ts_server *s, const char *case_id, const char *comment)
+/* ---- caseworkers: PATCH /v1/cases/{id} ----------------------------------- */
+
+#define ADMIN_NAME "erika"
+#define ADMIN_PASSWORD "webhook-test-password-1"
+
+typedef struct session {
+    char cookie[256]; /* "ge_session=..." */
+    char csrf[128];
+} session;
+
+/* "geoeditor user add" (password on standard input), then POST /v1/login. */
+static int caseworker_login(const ts_server *s, session *out)
 {
-    {
-        sqlite3 *h = NULL;
-        char *msg = NULL;
-        assert_int_equal(sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-        sqlite3_busy_timeout(h, 10000);
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, &msg), SQLITE_OK);
-        assert_int_equal(
-            sqlite3_prepare_v2(h,
-                               "UPDATE cases SET status = 'in_review',"
-                               " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-                               -1, &st, NULL),
-            SQLITE_OK);
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_finalize(st);
-        assert_int_equal(
-            sqlite3_prepare_v2(h,
-                               "INSERT INTO case_events (case_id, at, actor, action, from_status,"
-                               " to_status, comment) VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ',"
-                               " 'now'), 'user:test', 'status', 'received', 'in_review', ?2)",
-                               -1, &st, NULL),
-            SQLITE_OK);
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
-        if (comment) sqlite3_bind_text(st, 2, comment, -1, SQLITE_TRANSIENT);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_finalize(st);
-        assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, &msg), SQLITE_OK);
-        sqlite3_close(h);
+    const char *argv[] = {NULL,          "user", "add",    "--db", s->db, "--name",
+                          ADMIN_NAME,    "--role", "admin", NULL};
+    const char *h[] = {"Content-Type: application/json", NULL};
+    const char *body = "{\"name\":\"" ADMIN_NAME "\",\"password\":\"" ADMIN_PASSWORD "\"}";
+    ts_http_req q = {.method = "POST", .headers = h, .body = body, .body_len = strlen(body)};
+    ts_run_result r;
+    ts_http_resp resp;
+    const char *cookie;
+    json_t *doc;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (ts_run(&r, ADMIN_PASSWORD "\n", argv) != 0 || r.status != 0) {
+        fprintf(stderr, "user add failed: %s\n", r.err ? r.err : "");
+        ts_run_free(&r);
+        return -1;
     }
+    ts_run_free(&r);
+    q.url = ts_server_url(s, "/v1/login");
+    if (ts_http(&q, &resp) != 0 || resp.status != 200) goto out;
+    cookie = ts_http_header(&resp, "Set-Cookie");
+    doc = ts_forms_json(&resp);
+    if (cookie && doc && json_string_value(json_object_get(doc, "csrf_token"))) {
+        snprintf(out->cookie, sizeof out->cookie, "%.*s", (int)strcspn(cookie, ";"), cookie);
+        snprintf(out->csrf, sizeof out->csrf, "%s",
+                 json_string_value(json_object_get(doc, "csrf_token")));
+        rc = 0;
+    }
+    json_decref(doc);
+out:
+    if (rc != 0) fprintf(stderr, "login failed: %ld %s\n", resp.status, resp.body ? resp.body : "");
+    ts_http_resp_free(&resp);
+    return rc;
+}
+
+static session admin; /* on srv */
+
+/* A caseworker's decision: PATCH /v1/cases/{id} to `to` with a comment (or
+ * none). Returns the monotonic time the answer arrived. */
+static double change_status(const ts_server *s, const session *sess, const char *case_id,
+                            const char *to, const char *comment)
+{
+    char cookie[300], csrf[160], path[128];
+    const char *h[] = {cookie, csrf, "Content-Type: application/json", NULL};
+    json_t *b = json_pack("{s:s, s:s?}", "status", to, "comment", comment);
+    char *body = json_dumps(b, JSON_COMPACT);
+    ts_http_req q = {.method = "PATCH", .headers = h, .body = body, .body_len = strlen(body)};
+    ts_http_resp r;
+    double at;
+
+    snprintf(cookie, sizeof cookie, "Cookie: %s", sess->cookie);
+    snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s", sess->csrf);
+    snprintf(path, sizeof path, "/v1/cases/%s", case_id);
+    q.url = ts_server_url(s, path);
+    assert_int_equal(ts_http(&q, &r), 0);
+    at = mono();
+    if (r.status != 200) fail_msg("PATCH %s: %ld %s", path, r.status, r.body);
+    ts_http_resp_free(&r);
+    free(body);
+    json_decref(b);
+    return at;
+}
+
+/* received -> in_review as another process writes it straight into the
+ * store file (no kick: the sender's poll must find it): the case row and
+ * its status event in one transaction. */
+static void write_status_event(const ts_server *s, const char *case_id)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 10000);
+    assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "UPDATE cases SET status = 'in_review',"
+                           " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "INSERT INTO case_events (case_id, at, actor, action, from_status,"
+                           " to_status) VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"
+                           " 'user:other-process', 'status', 'received', 'in_review')",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
 }
 
 static long long row_int(const ts_server *s, const char *sql, const char *case_id)
@@ -367,6 +442,7 @@ static int setup(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/dead", free_port());
     if (client_add(srv.db, "Dead", url, &c_dead) != 0) return -1;
     if (client_add(srv.db, "Plain", NULL, &c_plain) != 0) return -1;
+    if (caseworker_login(&srv, &admin) != 0) return -1;
     return 0;
 }
 
@@ -388,12 +464,17 @@ static void test_signed_delivery(void **state)
     json_t *b;
     hit h;
     long long id;
+    double answered;
     (void)state;
 
     new_case(&srv, &c_ok, "AZ-OK-1", case_id);
-    change_status(&srv, case_id, comment);
+    answered = change_status(&srv, &admin, case_id, "in_review", comment);
     if (!rx_wait("/ok", 1, 15)) fail_msg("no delivery reached the receiver");
     h = rx_hit("/ok", 0);
+    /* ge_webhooks_kick() after the commit: no wait for the next poll (the
+     * figure is printed, not asserted; the request may even beat the answer) */
+    printf("# delivery arrived %.0f ms after the PATCH answer\n",
+           h.arrived > answered ? (h.arrived - answered) * 1000 : 0.0);
 
     /* the headers */
     assert_string_equal(h.content_type, "application/json");
@@ -442,13 +523,61 @@ static void test_signed_delivery(void **state)
     assert_int_equal(rx_count("/ok"), 1);
 }
 
+static void test_event_from_another_process(void **state)
+{
+    char case_id[64];
+    size_t before = rx_count("/ok");
+    hit h;
+    (void)state;
+
+    /* nobody kicks the sender: its poll finds the row within a second or so */
+    new_case(&srv, &c_ok, "AZ-OK-2", case_id);
+    write_status_event(&srv, case_id);
+    if (!rx_wait("/ok", before + 1, 15)) fail_msg("the polled delivery did not arrive");
+    h = rx_hit("/ok", before);
+    assert_non_null(strstr(h.body, case_id));
+    assert_true(ge_webhook_verify(c_ok.secret, h.timestamp, h.body, strlen(h.body), h.signature,
+                                  time(NULL), 300));
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND delivered_at IS NOT NULL AND attempts = 1",
+                              case_id, 1, 10),
+                     1);
+}
+
+static void test_changes_of_a_case_in_order(void **state)
+{
+    char case_id[64];
+    size_t before = rx_count("/ok");
+    json_t *b0, *b1;
+    (void)state;
+
+    /* two decisions in quick succession: announced one after the other */
+    new_case(&srv, &c_ok, "AZ-OK-3", case_id);
+    change_status(&srv, &admin, case_id, "in_review", NULL);
+    change_status(&srv, &admin, case_id, "approved", "Genehmigt.");
+    if (!rx_wait("/ok", before + 2, 15)) fail_msg("both changes should arrive");
+    b0 = json_loads(rx_hit("/ok", before).body, 0, NULL);
+    b1 = json_loads(rx_hit("/ok", before + 1).body, 0, NULL);
+    assert_non_null(b0);
+    assert_non_null(b1);
+    assert_string_equal(json_string_value(json_object_get(b0, "status")), "in_review");
+    assert_string_equal(json_string_value(json_object_get(b1, "previous_status")), "in_review");
+    assert_string_equal(json_string_value(json_object_get(b1, "status")), "approved");
+    assert_string_equal(json_string_value(json_object_get(b1, "comment")), "Genehmigt.");
+    assert_true(json_integer_value(json_object_get(b0, "delivery_id")) <
+                json_integer_value(json_object_get(b1, "delivery_id")));
+    json_decref(b0);
+    json_decref(b1);
+}
+
 static void test_retry_then_delivered(void **state)
 {
     char case_id[64];
     (void)state;
 
     new_case(&srv, &c_flaky, "AZ-FLAKY", case_id);
-    change_status(&srv, case_id, NULL);
+    change_status(&srv, &admin, case_id, "in_review", NULL);
     /* 500 at once, 500 after 1 s, 200 after 2 s more */
     if (!rx_wait("/flaky", 3, 30)) fail_msg("only %zu attempts arrived", rx_count("/flaky"));
     assert_int_equal(wait_row(&srv,
@@ -480,7 +609,7 @@ static void test_gone_fails_at_once(void **state)
     (void)state;
 
     new_case(&srv, &c_gone, "AZ-GONE", case_id);
-    change_status(&srv, case_id, "x");
+    change_status(&srv, &admin, case_id, "in_review", "x");
     if (!rx_wait("/gone", 1, 15)) fail_msg("no attempt arrived");
     assert_int_equal(wait_row(&srv,
                               "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
@@ -499,7 +628,7 @@ static void test_unreachable_retries_then_fails(void **state)
     (void)state;
 
     new_case(&srv, &c_dead, "AZ-DEAD", case_id);
-    change_status(&srv, case_id, NULL);
+    change_status(&srv, &admin, case_id, "in_review", NULL);
     /* attempts grow, each with the error and no status */
     n = wait_row(&srv, "SELECT attempts FROM webhook_deliveries WHERE case_id = ?1", case_id, 2,
                  15);
@@ -524,7 +653,7 @@ static void test_no_webhook_no_row(void **state)
     (void)state;
 
     new_case(&srv, &c_plain, "AZ-PLAIN", case_id);
-    change_status(&srv, case_id, NULL);
+    change_status(&srv, &admin, case_id, "in_review", NULL);
     assert_int_equal(row_int(&srv,
                              "SELECT count(*) FROM case_events WHERE case_id = ?1"
                              " AND action = 'status'",
@@ -550,6 +679,8 @@ static void test_log_lines_and_no_secrets(void **state)
         if (strstr(log, all[i]->key)) fail_msg("API key %zu in the server log", i);
     }
     if (strstr(log, "QUERYSECRET42")) fail_msg("a webhook URL's query string in the log");
+    if (strstr(log, ADMIN_PASSWORD)) fail_msg("the caseworker's password in the log");
+    if (strstr(log, admin.csrf)) fail_msg("the CSRF token in the log");
     /* one JSON line per attempt with delivery, case, status and duration */
     for (line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
         json_t *o = json_loads(line, 0, NULL);
@@ -577,14 +708,16 @@ static void start_pending(ts_server *s2, const char *name, const char *grace, co
     const char *args[] = {"--shutdown-grace", grace, "--webhook-timeout", "60", NULL};
     ts_server_opts o = {.args = args};
     client c;
+    session se2;
     char url[256];
     size_t before = rx_count(path);
 
     assert_int_equal(ts_server_start(s2, name, &o), 0);
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", rx.port, path);
     assert_int_equal(client_add(s2->db, name, url, &c), 0);
+    assert_int_equal(caseworker_login(s2, &se2), 0);
     new_case(s2, &c, "AZ-SHUTDOWN", case_id);
-    change_status(s2, case_id, NULL);
+    change_status(s2, &se2, case_id, "in_review", NULL);
     if (!rx_wait(path, before + 1, 15)) {
         ts_server_kill(s2);
         fail_msg("no attempt arrived at %s", path);
@@ -656,6 +789,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signed_delivery),
+        cmocka_unit_test(test_event_from_another_process),
+        cmocka_unit_test(test_changes_of_a_case_in_order),
         cmocka_unit_test(test_retry_then_delivered),
         cmocka_unit_test(test_gone_fails_at_once),
         cmocka_unit_test(test_unreachable_retries_then_fails),

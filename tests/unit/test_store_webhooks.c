@@ -3,7 +3,9 @@
  * (store_webhooks.h) on a real store file: the trigger queues one delivery
  * per status event for clients with a webhook URL only; a claim returns
  * what the request needs, oldest first, and leases the rows so that a second
- * claim does not get them again; attempts are counted with the backoff and
+ * claim does not get them again; a case's changes go one after the other;
+ * a change not tried yet may be claimed a little ahead of its event time, a
+ * retry never early; attempts are counted with the backoff and
  * the give-up rules of the policy; a release makes a row due again without
  * counting; the backoff doubles and stops at six hours.
  */
@@ -175,8 +177,8 @@ static void test_queue_claim_record(void **state)
     assert_int_equal(ge_store_webhooks_pending(st, &pending, &err), GE_OK);
     assert_int_equal(pending, 2);
 
-    /* nothing due before the events happened */
-    assert_int_equal(ge_store_webhooks_claim(st, T0, 60, 8, &v, &n, &err), GE_OK);
+    /* nothing due well before the events happened */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 - 20, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 0);
     ge_webhook_delivery_list_free(v, n);
 
@@ -310,6 +312,76 @@ static void test_give_up_rules(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_true(v[0].client_revoked);
+    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 3, &revoked, &pol, &o, NULL, NULL,
+                                             &err),
+                     GE_OK);
+    ge_webhook_delivery_list_free(v, n);
+}
+
+static void test_order_fresh_and_lease(void **state)
+{
+    ge_webhook_delivery *v = NULL;
+    ge_webhook_policy pol = {.max_attempts = 8, .retry_base_s = 30};
+    ge_webhook_attempt ok200 = {.http_status = 200};
+    ge_webhook_attempt fail503 = {.http_status = 503, .error = "HTTP 503"};
+    size_t n = 0;
+    int64_t first;
+    ge_err err;
+    char *t;
+
+    (void)state;
+    sql("UPDATE clients SET revoked_at = NULL WHERE name = 'Hooked'", NULL, NULL, NULL);
+    /* two quick changes of one case; the event times run a few seconds
+     * ahead of the clock (as the decision store writes them) */
+    add_case("case-f", client_hook, "AZ-F");
+    add_status_event("case-f", "2026-01-01T01:00:02Z", "first");
+    add_status_event("case-f", "2026-01-01T01:00:03Z", "second");
+    /* never tried: claimable a little ahead of its time, but one per case,
+     * the older first */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3600, 1, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].comment, "first");
+    first = v[0].id;
+    ge_webhook_delivery_list_free(v, n);
+    /* the lease is at least GE_WEBHOOK_LEASE_MIN_S even when asked for 1 s */
+    t = sql_text("SELECT next_attempt_at FROM webhook_deliveries WHERE case_id = 'case-f'"
+                 " ORDER BY id LIMIT 1",
+                 NULL);
+    assert_string_equal(t, "2026-01-01T01:00:30Z");
+    free(t);
+    /* while the first is pending (leased, then retried), the second waits */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3600, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhook_record(st, first, T0 + 3601, &fail503, &pol, NULL, NULL,
+                                             NULL, &err),
+                     GE_OK);
+    /* a retry is never early: due at +30 s, not claimable at +25 s */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3601 + 25, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3601 + 30, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].id, first);
+    ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhook_record(st, first, T0 + 3632, &ok200, &pol, NULL, NULL, NULL,
+                                             &err),
+                     GE_OK);
+    /* delivered: now the second */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3632, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].comment, "second");
+    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 3633, &ok200, &pol, NULL, NULL,
+                                             NULL, &err),
+                     GE_OK);
+    ge_webhook_delivery_list_free(v, n);
+    /* a change more than GE_WEBHOOK_FRESH_AHEAD_S ahead is not claimed yet */
+    add_case("case-g", client_hook, "AZ-G");
+    add_status_event("case-g", "2026-01-01T02:00:00Z", NULL);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 7200 - GE_WEBHOOK_FRESH_AHEAD_S - 1, 60, 8,
+                                             &v, &n, &err),
+                     GE_OK);
+    assert_int_equal(n, 0);
     ge_webhook_delivery_list_free(v, n);
 }
 
@@ -319,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_queue_claim_record),
         cmocka_unit_test(test_give_up_rules),
+        cmocka_unit_test(test_order_fresh_and_lease),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
