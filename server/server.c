@@ -66,7 +66,6 @@ static const struct {
     {"addresses", ge_handlers_addresses_routes},
     {"review", ge_handlers_review_routes},
     {"retention", ge_retention_timer_routes},
-    {"review_app", ge_handlers_review_app_routes},
     {"export", ge_handlers_export_routes},
 };
 

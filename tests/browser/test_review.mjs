@@ -33,8 +33,8 @@ const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath
 const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
 const reason = skipReason() || (
   // support.mjs checks the editor's page; this test needs the review app's
-  (await import('node:fs')).existsSync(path.join(SRC, 'web/dist/review.html'))
-    ? null : 'web/dist/review.html is missing (scripts/setup builds the front end)');
+  (await import('node:fs')).existsSync(path.join(SRC, 'web/dist/review/index.html'))
+    ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
 if (reason) console.log(`# SKIP browser review tests: ${reason}`);
 const T = 30000 * SLOW;
 
@@ -193,8 +193,13 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
 
   test('(1) log in, filter, list and map in sync, open the conflict, decide; history, form server and signed webhook', async () => {
     const page = await newPage();
+    // Served as a static page: /review without the slash too; no other
+    // origin may frame it (its buttons decide cases).
+    const bare = await fetch(`${srv.base}/review`);
+    assert.equal(bare.status, 200);
+    assert.match(await bare.text(), /src\/review|assets\/review-/);
     const res = await page.goto(`${srv.base}/review/`);
-    assert.match(res.headers()['content-security-policy'], /frame-ancestors 'none'/);
+    assert.match(res.headers()['content-security-policy'], /frame-ancestors 'self'/);
     await page.waitForSelector('body[data-ready="1"]');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
     assert.equal(await page.isVisible('#view-login'), true);

@@ -35,9 +35,12 @@ window.reviewApp = app; // for tests and for looking around in the console
 function initialLang() {
   const stored = localStorage.getItem('geoeditor-review-lang');
   if (stored === 'de' || stored === 'en') return stored;
-  const served = document.documentElement.lang; // from Accept-Language (handlers_review_app.c)
-  if (served === 'de' || served === 'en') return served;
-  return (navigator.language || 'de').toLowerCase().startsWith('en') ? 'en' : 'de';
+  // The browser's preference: the first of German or English it names.
+  for (const l of navigator.languages || [navigator.language || 'de']) {
+    const two = String(l).toLowerCase().slice(0, 2);
+    if (two === 'de' || two === 'en') return two;
+  }
+  return 'de';
 }
 
 function useLang(l) {
