@@ -32,6 +32,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -44,6 +45,7 @@
 
 static ts_server srv;
 static char key[128];
+static char purged_id[64], kept_id[64]; /* test_purge's cases a and b */
 
 static int setup(void **state)
 {
@@ -485,11 +487,84 @@ static void test_purge(void **state)
     assert_int_equal(resp.status, 200);
     ts_http_resp_free(&resp);
 
+    snprintf(purged_id, sizeof purged_id, "%s", a);
+    snprintf(kept_id, sizeof kept_id, "%s", b);
     free(before_a);
     free(before_b);
     free(before_c);
     free(before_d);
     free(before_e);
+}
+
+/* ---- the caseworkers' view of a purged case ------------------------------ */
+
+static json_t *review_get(const ts_review_session *se, const char *path, long status)
+{
+    ts_http_resp r;
+    json_t *doc;
+    assert_int_equal(ts_review_call(&srv, "GET", path, se->cookie, NULL, NULL, NULL, &r), 0);
+    if (r.status != status) fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    assert_no_personal_data(r.body ? r.body : "");
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    assert_non_null(doc);
+    return doc;
+}
+
+static bool list_has(const json_t *doc, const char *id)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+        if (strcmp(json_string_value(json_object_get(c, "case_id")), id) == 0) return true;
+    return false;
+}
+
+static void test_caseworker_view_of_purged_case(void **state)
+{
+    ts_review_session se;
+    char path[256];
+    json_t *doc, *events, *last;
+
+    (void)state;
+    assert_true(purged_id[0]);
+    assert_int_equal(ts_review_user_add(srv.db, "purge-admin", "admin", NULL,
+                                        "a long admin pass phrase"),
+                     0);
+    assert_int_equal(ts_review_login(&srv, "purge-admin", "a long admin pass phrase", &se), 200);
+
+    /* the list leaves the purged case out unless asked for */
+    doc = review_get(&se, "/v1/cases?limit=500", 200);
+    assert_false(list_has(doc, purged_id));
+    assert_true(list_has(doc, kept_id));
+    json_decref(doc);
+    doc = review_get(&se, "/v1/cases?limit=500&purged=true", 200);
+    assert_true(list_has(doc, purged_id));
+    json_decref(doc);
+
+    /* the detail answers, anonymised, with the decision and the geometry */
+    snprintf(path, sizeof path, "/v1/cases/%s", purged_id);
+    doc = review_get(&se, path, 200);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "approved");
+    assert_string_equal(json_string_value(json_object_get(doc, "service")), "info-stand");
+    assert_true(json_is_null(json_object_get(doc, "reference")) ||
+                !json_object_get(doc, "reference"));
+    assert_int_equal(json_object_size(json_object_get(doc, "applicant")), 0);
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(doc, "features"), "features")), 2);
+    json_decref(doc);
+
+    /* the history: comments gone, 'purged' by system:retention last */
+    snprintf(path, sizeof path, "/v1/cases/%s/history", purged_id);
+    doc = review_get(&se, path, 200);
+    events = json_object_get(doc, "events");
+    assert_int_equal(json_array_size(events), 4);
+    for (size_t i = 0; i < json_array_size(events); i++)
+        assert_true(json_is_null(json_object_get(json_array_get(events, i), "comment")));
+    last = json_array_get(events, json_array_size(events) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "action")), "purged");
+    assert_string_equal(json_string_value(json_object_get(last, "actor")), "system:retention");
+    json_decref(doc);
 }
 
 /* ---- the server's timer ----------------------------------------------------- */
@@ -659,6 +734,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_purge),
+        cmocka_unit_test(test_caseworker_view_of_purged_case),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_timer_purges_in_running_server),
     };
