@@ -226,6 +226,22 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
       assert.ok(listText.includes(s), `the list shows ${s}: ${listText}`);
     assert.ok(!listText.includes('AZ-2026-0103'), 'the information stand is not hers');
 
+    // The export link downloads the same cases (GeoJSON here, read back).
+    await page.selectOption('#export-format', 'geojson');
+    const href = await page.getAttribute('#export-link', 'href');
+    assert.match(href, /^\/v1\/export\?/);
+    assert.match(href, /service=skip-container/);
+    assert.match(href, /status=open/);
+    assert.match(href, /f=geojson/);
+    const exported = await page.evaluate(async (h) => {
+      const r = await fetch(h);
+      return { status: r.status, disposition: r.headers.get('Content-Disposition'), doc: await r.json() };
+    }, href);
+    assert.equal(exported.status, 200);
+    assert.match(exported.disposition, /attachment; filename="cases-.*\.geojson"/);
+    assert.deepEqual([...new Set(exported.doc.features.map((f) => f.properties.case_id))].sort(),
+      [cases.a.id, cases.b.id].sort());
+
     // Filters narrow list and map together: free text, then closed cases.
     await page.fill('#f-q', 'muster bau');
     await waitList(page, [cases.b.id]);

@@ -196,7 +196,17 @@ export async function createList(app) {
     await layer.show(state.cases);
     if (state.fitNext && !$('f-bbox').checked) fitBoxes(map, state.cases.map((c) => c.bbox));
     state.fitNext = false;
+    exportLink();
     document.body.dataset.listSeq = String(seq);
+  }
+
+  // The export link carries the list's filters (all matching cases, no paging).
+  function exportLink() {
+    const q = new URLSearchParams(query());
+    q.delete('limit');
+    q.delete('offset');
+    q.set('f', $('export-format').value);
+    $('export-link').href = `/v1/export?${q}`;
   }
 
   function changed() {
@@ -224,6 +234,7 @@ export async function createList(app) {
     changed();
   });
   $('list-more').addEventListener('click', () => load({ more: true }));
+  $('export-format').addEventListener('change', exportLink);
 
   fillSelects();
   legend();
