@@ -56,6 +56,10 @@ int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* MapLibre styles: /styles, /styles/{id} (handlers_styles.c) */
 int ge_handlers_styles_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* The styles' label fonts: /fonts/{fontstack}/{range}.pbf and the
+ * @font-face sheets (handlers_glyphs.c) */
+int ge_handlers_glyphs_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+
 /* Static map PNGs: /v1/cases/{id}/map.png, /v1/drafts/{id}/map.png,
  * /v1/edit/{token}/map.png (handlers_staticmap.c) */
 int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err);

@@ -59,6 +59,7 @@ static const struct {
     {"cases", ge_handlers_cases_routes},
     {"edit", ge_handlers_edit_routes},
     {"styles", ge_handlers_styles_routes},
+    {"glyphs", ge_handlers_glyphs_routes},
     {"staticmap", ge_handlers_staticmap_routes},
     {"editor", ge_handlers_editor_routes},
     {"auth", ge_handlers_auth_routes},

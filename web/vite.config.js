@@ -3,11 +3,31 @@
 // handlers_editor.c); review/index.html the caseworkers' review app, which
 // the server's static files answer at /review/ (static.h); further pages add
 // an input here.
+import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
+// The map styles' label glyphs (SDF ranges of Noto Sans from the npm package
+// tileserver-gl-styles) go into dist/fonts, which the server answers at
+// /fonts/{fontstack}/{range}.pbf (server/handlers_glyphs.c).
+let outDir;
+const glyphs = {
+  name: 'geoeditor-glyphs',
+  configResolved(config) {
+    outDir = resolve(config.root, config.build.outDir);
+  },
+  closeBundle() {
+    cpSync(
+      resolve(import.meta.dirname, 'node_modules/tileserver-gl-styles/fonts'),
+      resolve(outDir, 'fonts'),
+      { recursive: true },
+    );
+  },
+};
+
 export default defineConfig({
   base: '/',
+  plugins: [glyphs],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -440,6 +440,25 @@ static void test_basemap(void **state)
         named |= json_object_get(p, "name") != NULL;
     }
     assert_true(named);
+    /* The labels the style sets at this zoom: street names on the roads'
+     * lines, house numbers on the address points (issue 5). */
+    {
+        const ts_mvt_layer *hn = ts_mvt_layer_get(&m, "housenumbers");
+        size_t numbered = 0, street_names = 0;
+        for (size_t i = 0; i < hn->nfeatures; i++) {
+            const char *v =
+                json_string_value(json_object_get(hn->features[i].props, "housenumber"));
+            assert_int_equal(hn->features[i].type, 1);
+            if (v && *v >= '1' && *v <= '9') numbered++;
+        }
+        for (size_t i = 0; i < roads->nfeatures; i++) {
+            const char *v = json_string_value(json_object_get(roads->features[i].props, "name"));
+            if (roads->features[i].type == 2 && v && strlen(v) > 3) street_names++;
+        }
+        if (numbered < 10 || street_names < 3)
+            fail_msg("z16 base map tile: %zu house numbers, %zu named road lines", numbered,
+                     street_names);
+    }
     ts_mvt_free(&m);
     free(inflated);
     ts_http_resp_free(&plain);

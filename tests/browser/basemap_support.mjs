@@ -75,7 +75,16 @@ const PAGE = `<!doctype html>
   const view = new ol.View({ center: ol.proj.fromLonLat([Number(q.get('lon')), Number(q.get('lat'))]), zoom: Number(q.get('z')) });
   const map = new ol.Map({ target: 'map', view });
   try {
-    for (const id of (q.get('styles') || 'basemap').split(',')) await olms.apply(map, api + '/styles/' + id);
+    for (const id of (q.get('styles') || 'basemap').split(',')) {
+      if (q.get('nolabels') === '1') {
+        // the same style without its label layers, to tell what the labels draw
+        const doc = await (await fetch(api + '/styles/' + id)).json();
+        doc.layers = doc.layers.filter((l) => l.type !== 'symbol');
+        await olms.apply(map, doc);
+      } else {
+        await olms.apply(map, api + '/styles/' + id);
+      }
+    }
     // a style may carry its own centre and zoom: the test asks for this view
     view.setCenter(ol.proj.fromLonLat([Number(q.get('lon')), Number(q.get('lat'))]));
     view.setZoom(Number(q.get('z')));

@@ -4,8 +4,11 @@
 // server over the shared OSM extract. Every tile and TileJSON request must
 // succeed (200, or 204 for an empty tile), the screenshot must not be blank
 // (many colours, pixel variance), and the style's source layers must be
-// layers the base map tiles really have. The screenshot is written to the
-// test's scratch folder; tests/screenshots/basemap.png is the reviewed one.
+// layers the base map tiles really have. Street names and house numbers are
+// drawn (dark label pixels that the same view without the label layers
+// lacks), with fonts from the server only. The screenshots are written to
+// the test's scratch folder; tests/screenshots/basemap.png and
+// basemap-labels.png are the reviewed ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -104,4 +107,61 @@ test('OpenLayers draws the base map and overlays, every tile request succeeds', 
   assert.ok(stats.colours > 200, `only ${stats.colours} colours: the map looks blank`);
   assert.ok(stats.variance > 50, `luminance variance ${stats.variance.toFixed(1)}: the map looks blank`);
   await ctx.close();
+});
+
+// Dark pixels (luminance under 110) of a PNG: the labels' text is the only
+// dark ink of the base map style.
+async function darkPixels(tab, png) {
+  return tab.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2] < 110) n++;
+    return n;
+  }, png.toString('base64'));
+}
+
+test('street names and house numbers are drawn, with fonts from the server only', { skip, timeout: 120000 * SLOW }, async () => {
+  const shots = {};
+  for (const nolabels of ['0', '1']) {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 1 });
+    const tab = await ctx.newPage();
+    const responses = [];
+    const elsewhere = [];
+    tab.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.origin !== srv.base && u.origin !== page.origin && u.protocol !== 'data:') elsewhere.push(r.url());
+    });
+    tab.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
+    const q = new URLSearchParams({ api: srv.base, styles: 'basemap', lon: '13.3105', lat: '52.5842', z: '18', nolabels });
+    await tab.goto(`${page.origin}/?${q}`);
+    await tab.waitForFunction(() => window.mapDone || window.mapError, null, { timeout: 90000 * SLOW });
+    assert.equal(await tab.evaluate(() => window.mapError || null), null);
+    // ol-mapbox-style asks the style's ol:webfonts template: our server, never a CDN
+    assert.deepEqual(elsewhere, [], 'no request left the two test origins');
+    assert.deepEqual(responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`), []);
+    if (nolabels === '0')
+      assert.ok(responses.some((r) => r.url === `${srv.base}/fonts/noto-sans/400.css` && r.status === 200),
+        'the label font was declared by the server');
+    shots[nolabels] = await tab.locator('#map').screenshot();
+    await ctx.close();
+  }
+  const file = path.join(srv.dir, 'basemap-labels.png');
+  writeFileSync(file, shots['0']);
+  console.log(`screenshot: ${file}`);
+  const ctx = await browser.newContext();
+  const tab = await ctx.newPage();
+  const withLabels = await darkPixels(tab, shots['0']);
+  const without = await darkPixels(tab, shots['1']);
+  await ctx.close();
+  assert.ok(without < 200, `${without} dark pixels without labels: the style has other dark ink`);
+  console.log(`dark pixels: ${withLabels} with labels, ${without} without`);
+  assert.ok(withLabels > without + 500, `labels drew only ${withLabels - without} dark pixels`);
 });

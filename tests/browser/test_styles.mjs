@@ -64,3 +64,22 @@ test('every drawn layer of the services style reads the service or the state', (
   for (const state of ['valid', 'warning', 'error'])
     assert.ok(text.includes(`"${state}"`), `services.json has no symbol for the state ${state}`);
 });
+
+test('the base map labels streets and house numbers with the server\'s own glyphs', { skip }, () => {
+  const spec = createRequire(path.join(SRC, 'web/package.json'))('@maplibre/maplibre-gl-style-spec');
+  const doc = JSON.parse(readFileSync(path.join(STYLES, 'basemap.json'), 'utf8'));
+  // root-relative: the server makes it absolute against its public URL, and
+  // nothing is fetched from elsewhere (also not the webfonts of OpenLayers)
+  assert.equal(doc.glyphs, '/fonts/{fontstack}/{range}.pbf');
+  assert.match(doc.metadata['ol:webfonts'], /^\/fonts\//);
+  const symbols = doc.layers.filter((l) => l.type === 'symbol');
+  const fields = symbols.map((l) => `${l['source-layer']}:${JSON.stringify(l.layout['text-field'])}`);
+  assert.ok(fields.includes('roads:["get","name"]'), fields.join(' '));
+  assert.ok(fields.includes('housenumbers:["get","housenumber"]'), fields.join(' '));
+  for (const l of symbols) assert.deepEqual(l.layout['text-font'], ['literal', ['Noto Sans Regular']]);
+  // the validator checks the glyphs template (its tokens), so the check of
+  // this style above covers it
+  const bad = structuredClone(doc);
+  bad.glyphs = '/fonts/{fontstack}/0-255.pbf';
+  assert.match(spec.validateStyleMin(bad).map((e) => e.message).join('\n'), /\{range\}/);
+});
