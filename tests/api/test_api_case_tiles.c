@@ -37,6 +37,7 @@
 static ts_server srv;
 static char key_a[128];
 static char cookie_anna[128], cookie_bert[128], cookie_admin[128];
+static char csrf_anna[128];
 /* Three cases near one another: two info stands and one that the setup
  * turns into a skip container (another service). */
 static char case_ids[3][64];
@@ -96,7 +97,7 @@ static void call(const char *path, const char *cookie, const char *extra, ts_htt
     if (ts_http(&q, r) != 0) fail_msg("GET %s: %s", path, r->error);
 }
 
-static int login(const char *name, const char *pw, char *cookie)
+static int login(const char *name, const char *pw, char *cookie, char *csrf)
 {
     char body[256];
     ts_http_resp r;
@@ -112,9 +113,16 @@ static int login(const char *name, const char *pw, char *cookie)
     q.body_len = strlen(body);
     cookie[0] = '\0';
     if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
-        strncmp(sc, "ge_session=", 11) == 0)
+        strncmp(sc, "ge_session=", 11) == 0) {
+        json_t *doc = ts_forms_json(&r);
         snprintf(cookie, 128, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
-    else
+        if (csrf)
+            snprintf(csrf, 128, "%s",
+                     json_string_value(json_object_get(doc, "csrf_token"))
+                         ? json_string_value(json_object_get(doc, "csrf_token"))
+                         : "");
+        json_decref(doc);
+    } else
         fprintf(stderr, "login %s: %ld %s\n", name, r.status, r.body ? r.body : "");
     ts_http_resp_free(&r);
     return cookie[0] ? 0 : -1;
@@ -176,8 +184,9 @@ static int setup(void **state)
                           " VALUES (?1, '2026-01-01T00:00:00Z', 'system:test', 'test', 'received')",
                           case_ids[2]) != 1)
         return -1;
-    if (login("anna", PW_ANNA, cookie_anna) != 0 || login("bert", PW_BERT, cookie_bert) != 0 ||
-        login("admin", PW_ADMIN, cookie_admin) != 0)
+    if (login("anna", PW_ANNA, cookie_anna, csrf_anna) != 0 ||
+        login("bert", PW_BERT, cookie_bert, NULL) != 0 ||
+        login("admin", PW_ADMIN, cookie_admin, NULL) != 0)
         return -1;
     lonlat_tile(case_ll[0][0], case_ll[0][1], Z, &tile_x, &tile_y);
     for (int i = 1; i < 3; i++) {
@@ -444,6 +453,35 @@ static void test_status_change_next_tile(void **state)
     ts_mvt_free(&t);
 }
 
+/* A decision through the review API (PATCH /v1/cases/{id}) shows in the
+ * next tile, like the status events written by hand above. */
+static void test_decision_next_tile(void **state)
+{
+    char ch[200], xh[200];
+    const char *headers[] = {ch, xh, "Content-Type: application/json", NULL};
+    const char *body = "{\"status\":\"approved\",\"comment\":\"Passt.\"}";
+    ts_http_req q = {0};
+    ts_http_resp r;
+    ts_mvt t;
+    (void)state;
+    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "in_review");
+    ts_mvt_free(&t);
+    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
+    snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf_anna);
+    q.method = "PATCH";
+    q.url = ts_server_url(&srv, pathf("/v1/cases/%s", case_ids[0]));
+    q.headers = headers;
+    q.body = body;
+    q.body_len = strlen(body);
+    assert_int_equal(ts_http(&q, &r), 0);
+    if (r.status != 200) fail_msg("PATCH: %ld %s", r.status, r.body);
+    ts_http_resp_free(&r);
+    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "approved");
+    ts_mvt_free(&t);
+}
+
 static void test_purged_left_out(void **state)
 {
     ts_mvt t;
@@ -563,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_caseworker_sees_own_service),
         cmocka_unit_test(test_other_service_and_admin),
         cmocka_unit_test(test_status_change_next_tile),
+        cmocka_unit_test(test_decision_next_tile),
         cmocka_unit_test(test_purged_left_out),
         cmocka_unit_test(test_zooms),
         cmocka_unit_test(test_bad_tiles),
