@@ -14,9 +14,11 @@
 // shows it, the form server sees it, and the webhook receiver gets a call
 // whose X-GeoEditor-Signature verifies. The other service's caseworker does
 // not see the case. An ended session leads back to the login with a
-// message; repeated wrong passwords show the lockout in words. axe-core
-// finds no WCAG 2.1 AA violation in login, list and detail, German and
-// English. Screenshots: tests/screenshots/review-list.png, review-detail.png.
+// message; repeated wrong passwords show the lockout in words; the export
+// link downloads the listed cases; the keyboard alone logs in, opens a case
+// and decides. axe-core finds no WCAG 2.1 AA violation in login, list and
+// detail, German and English. Screenshots (looked at):
+// tests/screenshots/review-list.png, review-detail.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -476,7 +478,49 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.context().close();
   });
 
-  test('(5) axe-core: no WCAG 2.1 AA violations in login, list and detail, German and English', async () => {
+  test('(5) the keyboard alone: log in, open a case from the list, start its review, back to the list', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    // The login form has the focus from the start.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'login-name');
+    await page.keyboard.type('erika');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORDS.erika);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-view="list"]');
+    await waitList(page, [cases.b.id]);
+    const tabTo = async (pred, what, max = 40) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(pred)) return;
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+    // Focus order: header, filters, then the cases.
+    await tabTo(() => document.activeElement.id === 'f-service', 'the service filter');
+    await tabTo(() => document.activeElement.classList.contains('case-ref'), 'a case link');
+    // Focusing a case selects it on the map too.
+    assert.equal(await page.evaluate(() => window.reviewApp.listLayer.selected()), cases.b.id);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'case-heading');
+    await tabTo(() => document.activeElement.dataset?.status === 'in_review', 'the decision button');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /In Prüfung/.test(document.getElementById('decide-result').textContent));
+    assert.equal(await page.getAttribute('#decide-result', 'role'), 'status');
+    // Focus stays in the decision block, on the next step.
+    assert.ok(await page.evaluate(() => !!document.activeElement.closest('#decide-buttons')));
+    // Back to the list with the keyboard: the case keeps the focus there.
+    await page.focus('#back');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-view="list"]');
+    await page.waitForFunction((id) => document.activeElement?.closest('li')?.dataset.caseId === id, cases.b.id);
+    assert.match(await page.textContent(`#case-list > li[data-case-id="${cases.b.id}"]`), /In Prüfung/);
+    await page.context().close();
+  });
+
+  test('(6) axe-core: no WCAG 2.1 AA violations in login, list and detail, German and English', async () => {
     const AxeBuilder = axeBuilder();
     const check = async (page, what) => {
       const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
