@@ -474,8 +474,10 @@ static void sleep_s(double s)
 /* Expired sessions: idle and absolute, on the case routes. */
 static void test_expiry(void **state)
 {
-    static const char *const env[] = {"GEOEDITOR_SESSION_IDLE_TIMEOUT=2",
-                                      "GEOEDITOR_SESSION_MAX_AGE=5", NULL};
+    /* idle 3 s, absolute 7 s: far enough apart that a busy machine's slow
+     * requests in the once-a-second loop below never make it idle */
+    static const char *const env[] = {"GEOEDITOR_SESSION_IDLE_TIMEOUT=3",
+                                      "GEOEDITOR_SESSION_MAX_AGE=7", NULL};
     ts_server_opts o = {.env = env};
     ts_server s;
     ts_review_session a, b;
@@ -492,9 +494,9 @@ static void test_expiry(void **state)
     snprintf(before, sizeof before, "%s",
              ts_review_sql_text(s.db, "SELECT status || updated_at FROM cases WHERE id = ?1", id));
 
-    /* idle: a PATCH with a valid token after 3 s of nothing is a 401 */
+    /* idle: a PATCH with a valid token after 4 s of nothing is a 401 */
     assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &a), 200);
-    sleep_s(3.2);
+    sleep_s(4.2);
     assert_int_equal(ts_review_call(&s, "PATCH", "/v1/cases/0123456789abcdef0123456789abcdef",
                                     a.cookie, a.csrf, NULL, patch_body, &r),
                      0);
@@ -511,10 +513,10 @@ static void test_expiry(void **state)
             ts_review_sql_text(s.db, "SELECT status || updated_at FROM cases WHERE id = ?1", id),
             before);
 
-        /* absolute: busy every second, the session still ends after 5 s */
+        /* absolute: busy every second, the session still ends after 7 s */
         assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &b), 200);
         start = time(NULL);
-        while (time(NULL) - start < 10) {
+        while (time(NULL) - start < 15) {
             assert_int_equal(ts_review_call(&s, "PATCH", path, b.cookie, b.csrf, NULL,
                                             "{\"status\":\"received\"}", &r),
                              0);
@@ -524,7 +526,7 @@ static void test_expiry(void **state)
             sleep_s(1.0);
         }
         assert_int_equal(st, 401);
-        assert_true(time(NULL) - start >= 4);
+        assert_true(time(NULL) - start >= 6);
         assert_int_equal(ts_review_call(&s, "PATCH", path, b.cookie, b.csrf, NULL, patch_body, &r),
                          0);
         assert_int_equal(r.status, 401);
@@ -542,7 +544,9 @@ static void test_expiry(void **state)
  * guesser cannot throw a caseworker out in the middle of her work. */
 static void test_lockout_keeps_open_sessions(void **state)
 {
-    static const char *const env[] = {"GEOEDITOR_LOGIN_LOCKOUT=4", NULL};
+    /* long enough that a slow machine's five argon2id checks never outlast
+     * it (recovery after the lockout: test_api_auth.c) */
+    static const char *const env[] = {"GEOEDITOR_LOGIN_LOCKOUT=120", NULL};
     ts_server_opts o = {.env = env};
     ts_server s;
     ts_review_session open, x;
@@ -564,8 +568,8 @@ static void test_lockout_keeps_open_sessions(void **state)
                      0);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
-    sleep_s(4.5);
-    assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &x), 200);
+    /* and the lock holds all the while */
+    assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &x), 429);
     {
         char *log = ts_server_log(&s);
         assert_null(strstr(log, PW_ERIKA_GUESS));
