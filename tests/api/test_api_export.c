@@ -698,6 +698,32 @@ static void test_errors(void **state)
     }
 }
 
+static void test_gzip(void **state)
+{
+    char ch[256];
+    const char *headers[] = {ch, NULL};
+    ts_http_req q = {0};
+    ts_http_resp r, plain;
+    (void)state;
+    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
+    get("/v1/export?f=gpkg", cookie_anna, &plain);
+    assert_int_equal(plain.status, 200);
+    assert_null(ts_http_header(&plain, "Content-Encoding"));
+    /* a client that accepts gzip gets it, and the same GeoPackage after decoding */
+    q.url = ts_server_url(&srv, "/v1/export?f=gpkg");
+    q.headers = headers;
+    q.decode = true;
+    assert_int_equal(ts_http(&q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ts_http_header(&r, "Content-Encoding"), "gzip");
+    assert_string_equal(ts_http_header(&r, "Content-Type"), "application/geopackage+sqlite3");
+    assert_true(r.body_len > 1000);
+    assert_int_equal(memcmp(r.body, "SQLite format 3", 15), 0);
+    assert_int_equal(r.body_len, plain.body_len);
+    ts_http_resp_free(&r);
+    ts_http_resp_free(&plain);
+}
+
 static void test_ceiling(void **state)
 {
     ts_http_resp r;
@@ -727,6 +753,13 @@ static void test_ceiling(void **state)
     assert_int_equal(json_integer_value(json_object_get(doc, "numberMatched")), 10001);
     json_decref(doc);
     ts_http_resp_free(&r);
+    /* an offset without limit leaves 10000: fine; less offset: refused */
+    get("/v1/export?f=csv&offset=1", cookie_carl, &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    get("/v1/export?f=csv&offset=0", cookie_carl, &r);
+    assert_int_equal(r.status, 400);
+    ts_http_resp_free(&r);
     /* the cases have no features: an export of them has no rows */
     assert_int_equal(export_cases("&limit=10000", cookie_carl, &n), 0);
     assert_int_equal(n, 0);
@@ -742,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_formats_epsg25833),
         cmocka_unit_test(test_filters_and_visibility),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_ceiling),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
