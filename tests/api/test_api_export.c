@@ -9,7 +9,8 @@
  * another service gets none of those cases and an admin gets all, the
  * headers (media type, attachment file name, no-store, Content-Crs), 401
  * without a session, 400 naming f, crs, an unknown parameter or a bad
- * filter, and the 10000-case ceiling.
+ * filter, gzip for clients that accept it, exports in four threads at once
+ * equal to the same exports made alone, and the 10000-case ceiling.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include <geos_c.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -724,6 +726,68 @@ static void test_gzip(void **state)
     ts_http_resp_free(&plain);
 }
 
+/* Exports in four client threads at once: the server's workers run GDAL
+ * side by side; every answer must equal the one made alone. */
+#define NPAR 4
+
+typedef struct par_job {
+    const char *fmt;
+    char *want; /* the sequential answer */
+    size_t want_len;
+    int mismatches;
+    char msg[256];
+} par_job;
+
+static void *par_run(void *arg)
+{
+    par_job *j = arg;
+    for (int k = 0; k < 3; k++) {
+        ts_http_resp r;
+        char ch[256];
+        const char *headers[] = {ch, NULL};
+        ts_http_req q = {0};
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_admin);
+        q.url = ts_server_url(&srv, pathf("/v1/export?f=%s&crs=EPSG:25833", j->fmt));
+        q.headers = headers;
+        if (ts_http(&q, &r) != 0 || r.status != 200 || r.body_len != j->want_len ||
+            memcmp(r.body, j->want, r.body_len) != 0) {
+            j->mismatches++;
+            snprintf(j->msg, sizeof j->msg, "%s: status %ld, %zu bytes (alone: %zu)", j->fmt,
+                     r.status, r.body_len, j->want_len);
+        }
+        ts_http_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_parallel(void **state)
+{
+    /* formats whose bytes do not depend on the time they were written */
+    static const char *const fmts[NPAR] = {"geojson", "csv", "kml", "dxf"};
+    pthread_t t[NPAR];
+    par_job jobs[NPAR];
+    (void)state;
+    for (int i = 0; i < NPAR; i++) {
+        ts_http_resp r;
+        jobs[i] = (par_job){.fmt = fmts[i]};
+        get(pathf("/v1/export?f=%s&crs=EPSG:25833", fmts[i]), cookie_admin, &r);
+        assert_int_equal(r.status, 200);
+        jobs[i].want = r.body;
+        jobs[i].want_len = r.body_len;
+        r.body = NULL;
+        ts_http_resp_free(&r);
+    }
+    for (int i = 0; i < NPAR; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, par_run, &jobs[i]), 0);
+    for (int i = 0; i < NPAR; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < NPAR; i++) {
+        if (jobs[i].mismatches)
+            fail_msg("%d of 3 differ, last %s", jobs[i].mismatches, jobs[i].msg);
+        free(jobs[i].want);
+    }
+}
+
 static void test_ceiling(void **state)
 {
     ts_http_resp r;
@@ -776,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_filters_and_visibility),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),
         cmocka_unit_test(test_ceiling),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
