@@ -10,7 +10,8 @@
  * headers (media type, attachment file name, no-store, Content-Crs), 401
  * without a session, 400 naming f, crs, an unknown parameter or a bad
  * filter, gzip for clients that accept it, exports in four threads at once
- * equal to the same exports made alone, and the 10000-case ceiling.
+ * equal to the same exports made alone, the 10000-case ceiling, and purged
+ * cases only when asked for (geometry kept, reference gone).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -837,6 +838,31 @@ static void test_ceiling(void **state)
     assert_int_equal(n, 3);
 }
 
+static void test_purged(void **state)
+{
+    ts_http_resp r;
+    json_t *doc, *props;
+    (void)state;
+    /* c[2] purged (as the retention does it: reference gone, purged_at set) */
+    assert_int_equal(ts_forms_sql_exec(srv.db,
+                                       "UPDATE cases SET purged_at = '2026-01-01T00:00:00Z',"
+                                       " reference = NULL, applicant = '{}' WHERE id = ?1",
+                                       cid[2]),
+                     1);
+    assert_int_equal(export_cases("&service=skip-container", cookie_bert, NULL), 0);
+    assert_int_equal(export_cases("&service=skip-container&purged=true", cookie_bert, NULL), 0x4);
+    get("/v1/export?f=geojson&purged=true", cookie_bert, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    props = json_object_get(json_array_get(json_object_get(doc, "features"), 0), "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "case_id")), cid[2]);
+    assert_true(json_is_null(json_object_get(props, "reference")));
+    assert_non_null(
+        json_object_get(json_array_get(json_object_get(doc, "features"), 0), "geometry"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -847,6 +873,7 @@ int main(void)
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_parallel),
         cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_purged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
