@@ -39,10 +39,11 @@ bool ge_case_view_has_bearer(const ge_req *req)
     return ge_req_header(req, "Authorization") != NULL;
 }
 
-int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out)
+int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out,
+                      char *purged_out)
 {
     const char *id = ge_req_param(req, "id");
-    char closed_at[32], purged_at[32];
+    char closed_at[32], purged_at[32] = "";
     ge_err err;
     int rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
                      strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
@@ -54,6 +55,7 @@ int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *
     }
     if (rc == GE_ENOENT) return ge_case_view_not_found(req, resp, id);
     if (rc < 0) return ge_resp_error(resp, req, &err);
+    if (purged_out) memcpy(purged_out, purged_at, sizeof purged_at);
     return GE_OK;
 }
 

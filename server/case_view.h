@@ -47,9 +47,11 @@ json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err);
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id);
 
 /* The case named by the path parameter {id} if the session may see it
- * (purged cases too): GE_OK with *out (clear with ge_case_clear), or a 404
- * (or server error) problem in resp. */
-int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out);
+ * (purged cases too): GE_OK with *out (clear with ge_case_clear) and, when
+ * purged_at is not NULL, the purge time ("" when kept), or a 404 (or server
+ * error) problem in resp. */
+int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *out,
+                      char *purged_at);
 
 /* Does the request carry a form server's key (Authorization header)? Routes
  * open to both form servers and caseworkers then take the Bearer path, else

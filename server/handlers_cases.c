@@ -91,7 +91,7 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
     ge_features fs = {0};
     ge_crs crs, store;
     json_t *fc;
-    char tag[128];
+    char tag[140], purged_at[32] = "";
     ge_err err;
     int rc;
 
@@ -108,11 +108,13 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_session_require(req, resp, &s);
         if (rc < 0) return rc;
         rc = ge_forms_crs_param(req, resp, &crs, NULL);
-        if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c);
+        if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c, purged_at);
         ge_session_clear(&s);
     }
     if (rc < 0) goto err;
-    snprintf(tag, sizeof tag, "%.64s-%d%s", c.content_hash, crs.epsg, crs.latlon ? "-latlon" : "");
+    /* A purge empties the features' properties but keeps the hash. */
+    snprintf(tag, sizeof tag, "%.64s-%d%s%s", c.content_hash, crs.epsg, crs.latlon ? "-latlon" : "",
+             purged_at[0] ? "-purged" : "");
     ge_forms_content_crs(resp, &crs);
     if (ge_req_etag_matches(req, tag)) {
         ge_resp_etag(resp, tag);

@@ -172,7 +172,7 @@ static int ge_review_history(ge_req *req, ge_resp *resp, void *ud)
     (void)ud;
     memset(&c, 0, sizeof c);
     if (rc < 0) return rc;
-    rc = ge_case_view_find(req, resp, &s, &c);
+    rc = ge_case_view_find(req, resp, &s, &c, NULL);
     if (rc == GE_OK) {
         doc = ge_case_view_history(req->ctx->store, c.id, &err);
         ge_resp_cache(resp, "private, no-store");
@@ -258,7 +258,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     (void)ud;
     memset(&c, 0, sizeof c);
     if (rc < 0) return rc;
-    rc = ge_case_view_find(req, resp, &s, &c);
+    rc = ge_case_view_find(req, resp, &s, &c, NULL);
     if (rc < 0) goto done;
     /* Only crs and distance here; the filter's names would be ignored. */
     for (size_t i = 0; i < ge_req_query_count(req); i++) {

@@ -266,7 +266,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_session_require(req, resp, &s);
         if (rc < 0) return rc;
         rc = ge_sm_params_read(req, resp, &p);
-        if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c);
+        if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c, NULL);
         ge_session_clear(&s);
         if (rc < 0) goto done;
         rc = ge_forms_case_features(req, h, c.id, &fs, &err);

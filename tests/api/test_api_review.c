@@ -639,10 +639,27 @@ static void test_list_purged(void **state)
 {
     json_t *doc;
     long st;
+    char etag[160], inm[200];
+    ts_http_resp r;
     (void)state;
     NEED_DATA();
 
+    /* the features' ETag before the purge */
+    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(ts_http_header(&r, "ETag"));
+    snprintf(etag, sizeof etag, "%s", ts_http_header(&r, "ETag"));
+    ts_http_resp_free(&r);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
+    assert_int_equal(r.status, 304);
+    ts_http_resp_free(&r);
+
     sql("UPDATE cases SET purged_at = '2026-11-24T03:00:00Z' WHERE id = ?1", ids[S5]);
+    /* a purge empties the properties: the old ETag no longer matches */
+    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
     expect_list(&admin, "", "I1 S4 S3 S2 S1", 5);
     expect_list(&admin, "purged=true", "I1 S5 S4 S3 S2 S1", 6);
     expect_list(&admin, "purged=false", "I1 S4 S3 S2 S1", 5);
