@@ -355,6 +355,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.click('#decide-buttons button[data-status="approved"]');
     await page.waitForFunction(() => /Genehmigt/.test(document.getElementById('decide-result').textContent));
     assert.equal(await page.$$eval('#decide-buttons button', (b) => b.length), 0);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-heading');
     // who, from, to in the event's row; the comment in the row under it
     const history = await page.$$eval('#history tbody tr.event', (trs) => trs.map((tr) => [
       ...[...tr.cells].map((c) => c.textContent),

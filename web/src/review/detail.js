@@ -331,9 +331,11 @@ export async function createDetail(app, { onChanged }) {
     const msg = t('decide_done', { status: t(`status_${status}`) });
     $('decide-result').textContent = msg;
     onChanged();
-    // Focus stays on the decision block: the next possible step is there.
+    // Focus stays on the decision block: on the next possible step, or on
+    // its heading when the case is decided (the buttons are gone).
     const first = $('decide-buttons').querySelector('button');
-    (first || $('decide-heading')).focus?.();
+    $('decide-heading').tabIndex = -1;
+    (first || $('decide-heading')).focus();
   }
 
   $('decide-form').addEventListener('submit', (ev) => ev.preventDefault());

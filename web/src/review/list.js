@@ -33,7 +33,6 @@ export async function createList(app) {
     matched: 0,
     selected: null,
     seq: 0,
-    stale: true,
     fitNext: true,
     visible: false,
   };
@@ -191,7 +190,6 @@ export async function createList(app) {
     $('filter-error').textContent = '';
     state.cases = more ? state.cases.concat(r.body.cases || []) : r.body.cases || [];
     state.matched = r.body.numberMatched ?? state.cases.length;
-    state.stale = false;
     render();
     await layer.show(state.cases);
     if (state.fitNext && !$('f-bbox').checked) fitBoxes(map, state.cases.map((c) => c.bbox));
@@ -249,14 +247,13 @@ export async function createList(app) {
     async resume() {
       state.visible = true;
       map.updateSize();
-      if (state.stale || state.cases.length === 0) state.fitNext = state.fitNext || state.cases.length === 0;
+      if (state.cases.length === 0) state.fitNext = true; // nothing shown yet: fit to what comes
       await load();
       // Back from a case: the keyboard continues where it left.
       const li = state.selected && [...$('case-list').children].find((x) => x.dataset.caseId === state.selected);
       if (li && document.activeElement === document.body) li.querySelector('a').focus();
     },
     invalidate() {
-      state.stale = true;
       layer.refresh();
     },
     relabel() {
