@@ -409,7 +409,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.context().close();
   });
 
-  test('(2) the other service\'s caseworker does not see the skip cases', async () => {
+  test('(2) the other service\'s caseworker does not see the skip cases; logout', async () => {
     const page = await newPage();
     await page.goto(`${srv.base}/review/`);
     await page.waitForSelector('body[data-ready="1"]');
@@ -426,6 +426,11 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(status, 404);
     const tiles = await page.evaluate(() => window.reviewApp.listLayer.drawnIds());
     assert.ok(!tiles.includes(cases.a.id));
+    // Logging out ends the session on the server, and says so.
+    await page.click('#logout');
+    await page.waitForSelector('body[data-view="login"]');
+    assert.match(await page.textContent('#login-message'), /abgemeldet/);
+    assert.equal(await page.evaluate(async () => (await fetch('/v1/session')).status), 401);
     await page.context().close();
   });
 
