@@ -14,7 +14,9 @@
  *     query parameter or a cookie instead of the header: 403, and nothing in
  *     the store changed;
  *   - the owner as the control: the same requests succeed with the right
- *     session, so the refusals above are not a broken route.
+ *     session, so the refusals above are not a broken route; even then no
+ *     other site is granted a CORS read or a preflight for PATCH, and no
+ *     answer may be kept by a shared cache.
  *
  * Plus what test_api_auth.c checks for /v1/session, here for the case
  * routes: a session id planted before login is never adopted (and a
@@ -291,13 +293,23 @@ static void test_other_service(void **state)
         ts_http_resp r, none;
 
         if (!rt->session) continue;
-        /* the owner, as the control: the route works and shows the case */
+        /* the owner, as the control: the route works and shows the case;
+         * asked from another site's page, the answer grants it no CORS
+         * read, and no shared cache may keep it */
         if (strcmp(rt->method, "GET") == 0) {
+            const char *cc;
             snprintf(what, sizeof what, "%s %s as erika", rt->method, rt->path);
-            call(rt->method, route_path(rt, case_id), erika.cookie, NULL, NULL, &r);
+            call(rt->method, route_path(rt, case_id), erika.cookie, NULL,
+                 "Origin: https://evil.example", &r);
             if (r.status != 200) fail_msg("%s: %ld %.300s", what, r.status, r.body ? r.body : "");
             if (rt->shows && !mem_has(r.body, r.body_len, case_id))
                 fail_msg("%s: the owner's answer lacks the case", what);
+            if (ts_http_header(&r, "Access-Control-Allow-Origin"))
+                fail_msg("%s: CORS granted to %s", what,
+                         ts_http_header(&r, "Access-Control-Allow-Origin"));
+            cc = ts_http_header(&r, "Cache-Control");
+            if (!cc || (!strstr(cc, "private") && !strstr(cc, "no-store")))
+                fail_msg("%s: Cache-Control %s lets shared caches keep it", what, cc ? cc : "-");
             ts_http_resp_free(&r);
         }
         snprintf(what, sizeof what, "%s %s as max", rt->method, rt->path);
@@ -405,6 +417,27 @@ static void test_csrf(void **state)
                                       " action = 'status'",
                                       case_id),
                      1);
+}
+
+/* No other site's page may send a PATCH with the caseworker's cookie: the
+ * CORS preflight for it is not granted (SameSite=Strict aside). */
+static void test_no_cors_preflight(void **state)
+{
+    const char *h[] = {"Origin: https://evil.example", "Access-Control-Request-Method: PATCH",
+                       "Access-Control-Request-Headers: x-csrf-token, content-type", NULL};
+    char path[128];
+    ts_http_req q = {.method = "OPTIONS", .headers = h};
+    ts_http_resp r;
+
+    (void)state;
+    snprintf(path, sizeof path, "/v1/cases/%s", case_id);
+    q.url = ts_server_url(&srv, path);
+    assert_int_equal(ts_http(&q, &r), 0);
+    keep(&r);
+    assert_true(r.status < 500);
+    assert_null(ts_http_header(&r, "Access-Control-Allow-Origin"));
+    assert_null(ts_http_header(&r, "Access-Control-Allow-Credentials"));
+    ts_http_resp_free(&r);
 }
 
 /* A session id chosen by an attacker before the login is never adopted. */
@@ -626,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_strangers),
         cmocka_unit_test(test_other_service),
         cmocka_unit_test(test_csrf),
+        cmocka_unit_test(test_no_cors_preflight),
         cmocka_unit_test(test_fixation),
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_lockout_keeps_open_sessions),
