@@ -321,7 +321,8 @@ static void ge_webhooks_abort_all(ge_webhooks *w, const char *why)
 }
 
 /* Claims as many due deliveries as there are free slots and starts them.
- * True when the claim filled every free slot (more may be due). */
+ * True when more may be due: the claim filled every free slot, or there was
+ * none (then the next claim follows as soon as an attempt ends). */
 static bool ge_webhooks_claim(ge_webhooks *w)
 {
     ge_webhook_delivery *v = NULL;
@@ -331,7 +332,7 @@ static bool ge_webhooks_claim(ge_webhooks *w)
     int lease = w->ctx->cfg->webhook_timeout * 2 + 30;
     ge_err err;
 
-    if (free_slots == 0) return false;
+    if (free_slots == 0) return true;
     if (ge_store_webhooks_claim(w->ctx->store, (int64_t)time(NULL), lease, free_slots, &v, &n,
                                 &err) < 0) {
         ge_log(GE_LOG_ERROR, "reading the webhook outbox failed", "{s:s}", "detail", err.msg);

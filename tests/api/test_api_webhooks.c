@@ -571,6 +571,35 @@ static void test_changes_of_a_case_in_order(void **state)
     json_decref(b1);
 }
 
+static void test_more_than_one_batch(void **state)
+{
+    enum { N = 12 }; /* more than the sender has in flight at once */
+    client c_many;
+    char url[256], case_ids[N][64];
+    (void)state;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/many", rx.port);
+    assert_int_equal(client_add(srv.db, "Many", url, &c_many), 0);
+    for (int i = 0; i < N; i++) {
+        char ref[32];
+        snprintf(ref, sizeof ref, "AZ-MANY-%d", i);
+        new_case(&srv, &c_many, ref, case_ids[i]);
+    }
+    for (int i = 0; i < N; i++)
+        write_status_event(&srv, case_ids[i]);
+    if (!rx_wait("/many", N, 30)) fail_msg("only %zu of %d arrived", rx_count("/many"), N);
+    for (int i = 0; i < N; i++) {
+        hit h = rx_hit("/many", (size_t)i);
+        assert_true(ge_webhook_verify(c_many.secret, h.timestamp, h.body, strlen(h.body),
+                                      h.signature, time(NULL), 300));
+        assert_int_equal(wait_row(&srv,
+                                  "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                                  " AND delivered_at IS NOT NULL AND attempts = 1",
+                                  case_ids[i], 1, 10),
+                         1);
+    }
+}
+
 static void test_retry_then_delivered(void **state)
 {
     char case_id[64];
@@ -791,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_signed_delivery),
         cmocka_unit_test(test_event_from_another_process),
         cmocka_unit_test(test_changes_of_a_case_in_order),
+        cmocka_unit_test(test_more_than_one_batch),
         cmocka_unit_test(test_retry_then_delivered),
         cmocka_unit_test(test_gone_fails_at_once),
         cmocka_unit_test(test_unreachable_retries_then_fails),
