@@ -3,7 +3,7 @@
  * everyone who must not get in, against the real server:
  *
  *   - a stranger: no cookie, a made-up cookie, the cookie of a session that
- *     has logged out (401 problem each), a form server's API key on routes
+ *     has logged out (401 problem each; HEAD too), a form server's API key on routes
  *     that are not the form server's (401), and on its routes for another
  *     client's case (404);
  *   - a caseworker of another service: 404 for the case, exactly like a case
@@ -259,6 +259,15 @@ static void test_strangers(void **state)
             expect_problem(&r, 401, what);
             ts_http_resp_free(&r);
         }
+        /* HEAD, which the GET route answers, checks just the same */
+        if (strcmp(rt->method, "GET") == 0) {
+            call("HEAD", path, NULL, NULL, NULL, &r);
+            if (r.status != 401) fail_msg("HEAD %s: %ld", rt->path, r.status);
+            ts_http_resp_free(&r);
+            call("HEAD", path, made_up[0], NULL, NULL, &r);
+            if (r.status != 401) fail_msg("HEAD %s with a made-up cookie: %ld", rt->path, r.status);
+            ts_http_resp_free(&r);
+        }
         /* a session that has logged out, with its own token */
         call(rt->method, path, erika_gone.cookie, erika_gone.csrf, NULL, &r);
         expect_problem(&r, 401, what);
@@ -314,6 +323,12 @@ static void test_other_service(void **state)
         }
         snprintf(what, sizeof what, "%s %s as max", rt->method, rt->path);
         call(rt->method, route_path(rt, case_id), max.cookie, max.csrf, NULL, &r);
+        if (rt->kind == ROUTE_CASE && strcmp(rt->method, "GET") == 0) {
+            ts_http_resp h;
+            call("HEAD", route_path(rt, case_id), max.cookie, NULL, NULL, &h);
+            if (h.status != 404) fail_msg("HEAD %s as max: %ld", rt->path, h.status);
+            ts_http_resp_free(&h);
+        }
         if (rt->kind == ROUTE_CASE) {
             /* the same answer as for a case that does not exist */
             json_t *a, *b;
