@@ -9,7 +9,7 @@
  * the webhook outbox row for a form server with a webhook URL only, the form
  * server's own GET /v1/cases/{id} (Bearer) seeing the new status, every bad
  * body as a problem naming the member, a case of another service as a 404
- * like a case that does not exist, and two sessions deciding one case at the
+ * like a case that does not exist, a purged case as decided for good, and two sessions deciding one case at the
  * same moment: exactly one wins, the other gets 409 or 412, the store stays
  * intact.
  */
@@ -446,6 +446,35 @@ static void test_other_service_404(void **state)
                      1);
 }
 
+/* A purged case (retention) is decided for good: 409, no allowed step. */
+static void test_purged_case(void **state)
+{
+    char id[40];
+    long st;
+    json_t *p;
+
+    (void)state;
+    new_case(key_hook, id);
+    json_decref(patch_ok(&erika, id, "{\"status\":\"in_review\"}"));
+    json_decref(patch_ok(&erika, id, "{\"status\":\"approved\"}"));
+    /* as geoeditor purge leaves it once the retention period has passed */
+    assert_int_equal(ts_forms_sql_exec(srv.db, "UPDATE cases SET purged_at = closed_at WHERE id = ?1",
+                                       id),
+                     1);
+    p = patch(&erika, id, "{\"status\":\"in_review\"}", NULL, &st);
+    assert_int_equal(st, 409);
+    assert_string_equal(str(p, "from"), "approved");
+    assert_int_equal(json_array_size(json_object_get(p, "allowed")), 0);
+    assert_non_null(strstr(str(p, "detail"), "purged"));
+    json_decref(p);
+    p = patch(&erika, id, "{\"status\":\"rejected\",\"comment\":\"x\"}",
+              "Accept-Language: de", &st);
+    assert_int_equal(st, 409);
+    assert_non_null(strstr(str(p, "detail"), "gelöscht"));
+    json_decref(p);
+    assert_int_equal(events(id), 3);
+}
+
 typedef struct racer {
     const ts_review_session *who;
     const char *id;
@@ -515,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_reject_without_webhook),
         cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_other_service_404),
+        cmocka_unit_test(test_purged_case),
         cmocka_unit_test(test_concurrent_decisions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
