@@ -58,6 +58,20 @@ static void go_reverse(double *xy, size_t n)
     }
 }
 
+/* [x, y] rounded; built directly rather than with json_pack("[ff]"), whose
+ * format parsing costs more than the position itself (a report has dozens). */
+static json_t *go_position(const go_state *st, const double *xy)
+{
+    json_t *p = json_array();
+
+    if (!p || json_array_append_new(p, json_real(ge_geojson_round(xy[0], st->decimals))) < 0 ||
+        json_array_append_new(p, json_real(ge_geojson_round(xy[1], st->decimals))) < 0) {
+        json_decref(p);
+        return NULL;
+    }
+    return p;
+}
+
 /* orient: 0 leave, 1 counterclockwise, -1 clockwise. */
 static json_t *go_positions(go_state *st, const GEOSGeometry *g, int orient, bool single)
 {
@@ -93,13 +107,11 @@ static json_t *go_positions(go_state *st, const GEOSGeometry *g, int orient, boo
     }
     if (single) {
         if (n == 0) return json_array();
-        return json_pack("[ff]", ge_geojson_round(st->buf[0], st->decimals),
-                         ge_geojson_round(st->buf[1], st->decimals));
+        return go_position(st, st->buf);
     }
     arr = json_array();
     for (unsigned i = 0; arr && i < n; i++) {
-        json_t *p = json_pack("[ff]", ge_geojson_round(st->buf[2 * i], st->decimals),
-                              ge_geojson_round(st->buf[2 * i + 1], st->decimals));
+        json_t *p = go_position(st, st->buf + 2 * i);
         if (!p || json_array_append_new(arr, p) < 0) {
             json_decref(arr);
             arr = NULL;

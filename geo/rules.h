@@ -76,6 +76,9 @@ typedef struct ge_rules_input {
     ge_date today;                /* for lead times; the caller's local date */
     const ge_rules_other *others; /* for conflict rules */
     size_t nothers;
+    /* The caller may not look at other applicants' cases (the public
+     * POST /v1/validate): conflict rules go to "unchecked", saying why. */
+    bool conflicts_unchecked;
     ge_crs out_crs; /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
 } ge_rules_input;
 

@@ -28,6 +28,10 @@ typedef struct gr_feature {
     double area, length, perimeter; /* area: polygons; length: lines; perimeter: polygons */
     double width, rect_length;      /* sides of the minimum rotated rectangle (polygons) */
     bool has_dims;
+    /* fixed or geom prepared, for intersects against small items: cheaper
+     * than GEOSIntersects_r, which computes the whole relate matrix; NULL
+     * when GEOS could not prepare it (the plain predicate is used then) */
+    const GEOSPreparedGeometry *prep;
 } gr_feature;
 
 typedef struct gr_ctx {

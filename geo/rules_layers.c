@@ -5,11 +5,14 @@
  *
  * Every check starts with an STRtree query over a box around the feature
  * (grown by the rule's distance), so the cost depends on what is near the
- * drawing, never on the size of the layer; only max_distance, when nothing is
- * within the limit, asks the tree for the nearest item (a best-first search,
- * still not a scan) to say how far off the drawing is. Big items (the city
- * boundary, long street-space polygons) are tested through this thread's
- * prepared copy; small ones with plain GEOS predicates.
+ * drawing, never on the size of the layer; only max_distance (and inside),
+ * when nothing is within the limit, look farther for the nearest item, in
+ * growing boxes (gr_nearest), to say how far off the drawing is. Big items
+ * (the city boundary, long street-space polygons) are tested through this
+ * thread's prepared copy; small ones through the feature's prepared copy
+ * where the predicate is symmetric, else with plain GEOS predicates.
+ * Candidates are measured nearest box first and skipped once their box is
+ * farther than the best distance found, which leaves every answer as it was.
  */
 #include "geos_ctx.h"
 #include "rules_internal.h"
@@ -34,15 +37,16 @@ static size_t gr_rule_layers(gr_ctx *c, const ge_rule *r, const gr_feature *f,
     for (size_t i = 0; i < r->nlayers && n < GR_MAX_LAYERS; i++) {
         const ge_reflayer *l = c->snap ? ge_refsnap_layer(c->snap, r->layers[i]) : NULL;
         if (l) out[n++] = l;
+    }
+    if (n > 0) return n;
+    /* The names only for the message: this runs for every rule and feature. */
+    for (size_t i = 0; i < r->nlayers; i++)
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s'%s'", i ? ", " : "",
                  r->layers[i]);
-    }
-    if (n == 0) {
-        snprintf(de, sizeof de, "Referenzdaten fehlen (%s); die Regel wurde nicht geprüft.", names);
-        snprintf(en, sizeof en, "Reference data is missing (%s); the rule was not checked.", names);
-        *rc = gr_unchecked(c, r, (long)f->index, de, en);
-    }
-    return n;
+    snprintf(de, sizeof de, "Referenzdaten fehlen (%s); die Regel wurde nicht geprüft.", names);
+    snprintf(en, sizeof en, "Reference data is missing (%s); the rule was not checked.", names);
+    *rc = gr_unchecked(c, r, (long)f->index, de, en);
+    return 0;
 }
 
 static int gr_query(gr_ctx *c, const gr_feature *f, const ge_reflayer **layers, size_t nl,
@@ -54,22 +58,6 @@ static int gr_query(gr_ctx *c, const gr_feature *f, const ge_reflayer **layers, 
         if (rc < 0) return rc;
     }
     return GE_OK;
-}
-
-static const ge_refitem *gr_nearest(gr_ctx *c, const ge_reflayer **layers, size_t nl,
-                                    const GEOSGeometry *g, double *dist)
-{
-    const ge_refitem *best = NULL;
-
-    for (size_t i = 0; i < nl; i++) {
-        double d;
-        const ge_refitem *it = ge_reflayer_nearest(c->h, layers[i], g, &d);
-        if (it && (!best || d < *dist)) {
-            best = it;
-            *dist = d;
-        }
-    }
-    return best;
 }
 
 static int gr_geos_fail(gr_ctx *c, const char *what)
@@ -89,6 +77,16 @@ static char gr_intersects(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g
 {
     const GEOSPreparedGeometry *p = ge_refsnap_prepared(c->h, c->snap, it);
     return p ? GEOSPreparedIntersects_r(c->h, p, g) : GEOSIntersects_r(c->h, it->geom, g);
+}
+
+/* Does the item meet the feature? Through the item's prepared copy when it
+ * is big, else through the feature's (intersects is symmetric). */
+static char gr_intersects_feature(gr_ctx *c, const ge_refitem *it, const gr_feature *f)
+{
+    const GEOSPreparedGeometry *p = ge_refsnap_prepared(c->h, c->snap, it);
+    if (p) return GEOSPreparedIntersects_r(c->h, p, f->fixed ? f->fixed : f->geom);
+    if (f->prep) return GEOSPreparedIntersects_r(c->h, f->prep, it->geom);
+    return GEOSIntersects_r(c->h, it->geom, f->fixed ? f->fixed : f->geom);
 }
 
 static char gr_covers(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g)
@@ -141,6 +139,9 @@ static int gr_vertices(gr_ctx *c, const GEOSGeometry *g, double **xy, size_t *n,
     const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(c->h, g);
     unsigned size = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(c->h, seq, &size) || size == 0) return GE_OK;
+    /* A ring's last vertex is its first again: measuring it twice cannot
+     * change the largest distance. */
+    if (type == GEOS_LINEARRING && size > 1) size--;
     if (*n + size > *cap) {
         size_t ncap = 2 * (*n + size);
         double *v = realloc(*xy, ncap * 2 * sizeof *v);
@@ -148,9 +149,26 @@ static int gr_vertices(gr_ctx *c, const GEOSGeometry *g, double **xy, size_t *n,
         *xy = v;
         *cap = ncap;
     }
-    GEOSCoordSeq_copyToBuffer_r(c->h, seq, *xy + 2 * *n, 0, 0);
+    if (type == GEOS_LINEARRING) {
+        for (unsigned i = 0; i < size; i++)
+            GEOSCoordSeq_getXY_r(c->h, seq, i, *xy + 2 * (*n + i), *xy + 2 * (*n + i) + 1);
+    } else {
+        GEOSCoordSeq_copyToBuffer_r(c->h, seq, *xy + 2 * *n, 0, 0);
+    }
     *n += size;
     return GE_OK;
+}
+
+/* The distance between two boxes (0 when they meet): a lower bound of the
+ * distance between what they hold, so a candidate whose box is not nearer
+ * than the best distance so far cannot be nearer either and is skipped
+ * without asking GEOS. The nanometre taken off keeps the bound below GEOS's
+ * own rounding of the same distance. */
+static double gr_box_distance(double ax0, double ay0, double ax1, double ay1, const ge_refitem *it)
+{
+    double dx = it->minx > ax1 ? it->minx - ax1 : ax0 > it->maxx ? ax0 - it->maxx : 0;
+    double dy = it->miny > ay1 ? it->miny - ay1 : ay0 > it->maxy ? ay0 - it->maxy : 0;
+    return sqrt(dx * dx + dy * dy) - 1e-9;
 }
 
 /* How far the part outside sticks out: the largest distance of one of its
@@ -164,13 +182,14 @@ static int gr_stick_out(gr_ctx *c, const GEOSGeometry *rest, const ge_refitem **
 
     *out = 0;
     for (size_t i = 0; rc == GE_OK && i < n; i++) {
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, xy[2 * i], xy[2 * i + 1]);
-        double best = INFINITY, d;
+        double x = xy[2 * i], y = xy[2 * i + 1], best = INFINITY, d;
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, x, y);
         if (!pt) {
             rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
             break;
         }
         for (size_t k = 0; rc == GE_OK && k < ncands; k++) {
+            if (gr_box_distance(x, y, x, y, cands[k]) >= best) continue;
             rc = gr_distance(c, cands[k], pt, &d);
             if (rc == GE_OK && d < best) best = d;
         }
@@ -179,6 +198,99 @@ static int gr_stick_out(gr_ctx *c, const GEOSGeometry *rest, const ge_refitem **
     }
     free(xy);
     return rc;
+}
+
+typedef struct gr_cand {
+    double lower; /* box distance: no nearer than this */
+    const ge_refitem *it;
+} gr_cand;
+
+static int gr_cand_cmp(const void *a, const void *b)
+{
+    const gr_cand *x = a, *y = b;
+    return x->lower < y->lower ? -1 : x->lower > y->lower;
+}
+
+static bool gr_item_before(const ge_refitem *a, const ge_refitem *b)
+{
+    return a->layer < b->layer || (a->layer == b->layer && a->index < b->index);
+}
+
+/* The item of the layers nearest to g (f's geometry), however far, and its
+ * distance; NULL when the layers are empty (*rc stays GE_OK). Queries boxes
+ * around the feature, growing from r0: once the nearest item found within a
+ * box of radius r is no farther than r, nothing outside can be nearer. The
+ * candidates are measured in the order of their boxes' distances, so the
+ * search stops at the first box that is farther than the best so far; a tie
+ * goes to the item first in layer order. (GEOS's STRtree nearest search
+ * measures every item of each leaf it opens: with long road pieces whose
+ * boxes overlap, several times as many.) */
+static const ge_refitem *gr_nearest(gr_ctx *c, const gr_feature *f, const GEOSGeometry *g,
+                                    const ge_reflayer **layers, size_t nl, double r0, double *dist,
+                                    int *rc)
+{
+    const ge_refitem *best = NULL;
+    gr_cand *cand = NULL;
+    size_t ncap = 0;
+    double r = r0 > 1 ? r0 : 1;
+
+    *rc = GE_OK;
+    *dist = INFINITY;
+    /* 1 m to beyond 1000 km: any layer of a city is found long before */
+    for (int round = 0; round < 32 && *rc == GE_OK; round++) {
+        ge_refhits hits = {0};
+        *rc = gr_query(c, f, layers, nl, r, &hits);
+        if (*rc == GE_OK && hits.n > ncap) {
+            gr_cand *v = realloc(cand, hits.n * sizeof *v);
+            if (!v)
+                *rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
+            else {
+                cand = v;
+                ncap = hits.n;
+            }
+        }
+        for (size_t i = 0; *rc == GE_OK && i < hits.n; i++) {
+            cand[i].it = hits.v[i];
+            cand[i].lower = gr_box_distance(f->minx, f->miny, f->maxx, f->maxy, hits.v[i]);
+        }
+        if (*rc == GE_OK && hits.n > 1) qsort(cand, hits.n, sizeof *cand, gr_cand_cmp);
+        for (size_t i = 0; *rc == GE_OK && i < hits.n && cand[i].lower <= *dist; i++) {
+            double d;
+            *rc = gr_distance(c, cand[i].it, g, &d);
+            if (*rc == GE_OK &&
+                (d < *dist || (d == *dist && best && gr_item_before(cand[i].it, best)))) {
+                *dist = d;
+                best = cand[i].it;
+            }
+        }
+        ge_refhits_free(&hits);
+        if (best && *dist <= r) break;
+        best = NULL; /* found again, with all that may be nearer, in the next box */
+        r = isfinite(*dist) && *dist > 2 * r ? *dist : 2 * r;
+        *dist = INFINITY;
+    }
+    free(cand);
+    if (*rc < 0) return NULL;
+    return best;
+}
+
+/* rest minus the item. A big item (a 256-vertex piece of the street space)
+ * is first cut to a box around the feature, a metre wider on every side:
+ * what lies outside that box cannot take anything away from the feature,
+ * and the overlay of a few vertices costs a fraction of the whole piece's.
+ * Should GEOS fail on the cut piece, the whole one is used. */
+static GEOSGeometry *gr_difference(gr_ctx *c, const gr_feature *f, const GEOSGeometry *rest,
+                                   const ge_refitem *it)
+{
+    GEOSGeometry *cut = NULL, *out = NULL;
+
+    if (it->npoints >= GE_REFINDEX_PREPARE_MIN_POINTS &&
+        (it->minx < f->minx - 1 || it->miny < f->miny - 1 || it->maxx > f->maxx + 1 ||
+         it->maxy > f->maxy + 1))
+        cut = GEOSClipByRect_r(c->h, it->geom, f->minx - 1, f->miny - 1, f->maxx + 1, f->maxy + 1);
+    if (cut && GEOSisEmpty_r(c->h, cut) == 0) out = GEOSDifference_r(c->h, rest, cut);
+    if (cut) GEOSGeom_destroy_r(c->h, cut);
+    return out ? out : GEOSDifference_r(c->h, rest, it->geom);
 }
 
 int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
@@ -204,7 +316,7 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     rest = GEOSGeom_clone_r(c->h, g);
     for (size_t i = 0; rest && i < hits.n && !GEOSisEmpty_r(c->h, rest); i++) {
         if (gr_intersects(c, hits.v[i], rest) != 1) continue;
-        next = GEOSDifference_r(c->h, rest, hits.v[i]->geom);
+        next = gr_difference(c, f, rest, hits.v[i]);
         GEOSGeom_destroy_r(c->h, rest);
         rest = next;
     }
@@ -216,7 +328,8 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     if (hits.n) {
         rc = gr_stick_out(c, rest, hits.v, hits.n, &stick);
     } else {
-        nearest = gr_nearest(c, layers, nl, g, &d);
+        nearest = gr_nearest(c, f, g, layers, nl, 2 * r->tolerance + 1, &d, &rc);
+        if (rc < 0) goto out;
         if (!nearest) {
             rc = gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
                               "The reference data is empty.");
@@ -262,7 +375,7 @@ int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         double size = 0;
         GEOSGeometry *part;
 
-        if (gr_intersects(c, it, g) != 1) continue;
+        if (gr_intersects_feature(c, it, f) != 1) continue;
         idim = GEOSGeom_getDimensions_r(c->h, it->geom);
         od = idim < f->dim ? idim : f->dim; /* what the overlap can be at most */
         part = GEOSIntersection_r(c->h, g, it->geom);
@@ -318,15 +431,17 @@ out:
     return rc;
 }
 
-/* The nearest of the candidates to g. */
-static int gr_nearest_of(gr_ctx *c, const ge_refhits *hits, const GEOSGeometry *g,
+/* The nearest of the candidates to the feature (the first of equals). */
+static int gr_nearest_of(gr_ctx *c, const ge_refhits *hits, const gr_feature *f,
                          const ge_refitem **best, double *best_d)
 {
     *best = NULL;
     *best_d = INFINITY;
     for (size_t i = 0; i < hits->n; i++) {
         double d;
-        int rc = gr_distance(c, hits->v[i], g, &d);
+        int rc;
+        if (gr_box_distance(f->minx, f->miny, f->maxx, f->maxy, hits->v[i]) >= *best_d) continue;
+        rc = gr_distance(c, hits->v[i], f->geom, &d);
         if (rc < 0) return rc;
         if (d < *best_d) {
             *best_d = d;
@@ -362,7 +477,7 @@ static int gr_nearest_within(gr_ctx *c, const ge_rule *r, const gr_feature *f, d
     *nl = gr_rule_layers(c, r, f, layers, &rc);
     if (*nl == 0) return rc;
     rc = gr_query(c, f, layers, *nl, grow, &hits);
-    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f->geom, best, best_d);
+    if (rc == GE_OK) rc = gr_nearest_of(c, &hits, f, best, best_d);
     ge_refhits_free(&hits);
     return rc;
 }
@@ -390,7 +505,8 @@ int gr_check_max_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 
     if (rc < 0 || nl == 0 || (best && best_d <= r->max + GR_EPS)) return rc;
     /* Nothing within the limit: how far is the nearest one? */
-    best = gr_nearest(c, layers, nl, f->geom, &best_d);
+    best = gr_nearest(c, f, f->geom, layers, nl, 4 * r->max + 1, &best_d, &rc);
+    if (rc < 0) return rc;
     if (!best)
         return gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
                             "The reference data is empty.");

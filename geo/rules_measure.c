@@ -113,6 +113,7 @@ int gr_feature_prepare(gr_ctx *c, gr_feature *f, size_t index, const GEOSGeometr
         return ge_err_set(c->err, GE_EINVAL, "feature %zu: empty geometry", index);
     gr_feature_validity(c, f);
     m = f->fixed ? f->fixed : f->geom;
+    f->prep = GEOSPrepare_r(c->h, m);
     if (f->dim == 2) {
         GEOSArea_r(c->h, m, &f->area);
         GEOSLength_r(c->h, m, &f->perimeter);
@@ -127,6 +128,7 @@ void gr_feature_clear(gr_ctx *c, gr_feature *f)
 {
     if (f->fixed) GEOSGeom_destroy_r(c->h, f->fixed);
     if (f->invalid_at) GEOSGeom_destroy_r(c->h, f->invalid_at);
+    if (f->prep) GEOSPreparedGeom_destroy_r(c->h, f->prep);
     memset(f, 0, sizeof *f);
 }
 

@@ -79,6 +79,16 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_period *p = c->in->period;
 
+    /* Not a pass: the applicant must not read "no conflict" where nobody
+     * looked, and the caseworker sees the rule among the unchecked ones. */
+    if (c->in->conflicts_unchecked)
+        return gr_unchecked(
+            c, r, (long)f->index,
+            "Überschneidungen mit anderen Anträgen werden hier nicht geprüft, weil deren Daten "
+            "nicht öffentlich sind; die Behörde prüft sie bei der Bearbeitung.",
+            "Conflicts with other applications are not checked here because their data is not "
+            "public; the authority checks them when it processes the application.");
+
     for (size_t i = 0; i < c->in->nothers; i++) {
         const ge_rules_other *o = &c->in->others[i];
         gr_violation v = {

@@ -9,7 +9,10 @@
 #include "validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "geojson_out.h"
 
 void ge_validate_opts_init(ge_validate_opts *o)
 {
@@ -123,6 +126,7 @@ int ge_validate_request(GEOSContextHandle_t h, const json_t *body, const ge_vali
     ri.today = o->today;
     ri.others = o->others;
     ri.nothers = o->nothers;
+    ri.conflicts_unchecked = o->conflicts_unchecked;
     ri.out_crs = o->out_crs;
     rc = ge_rules_validate(h, o->snap, &ri, report, err);
     ge_features_free(h, &fs);
@@ -139,6 +143,73 @@ int ge_validate_request_text(GEOSContextHandle_t h, const char *buf, size_t len,
     rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &body, err);
     if (rc < 0) return rc;
     rc = ge_validate_request(h, body, o, report, err);
+    json_decref(body);
+    return rc;
+}
+
+/* The body's "crs" member, when the request named none and we know it. */
+static void ge_validate_out_crs(const json_t *body, ge_validate_opts *o)
+{
+    const json_t *v = json_is_object(body) ? json_object_get(body, "crs") : NULL;
+    ge_crs c;
+    ge_err err;
+
+    if (o->crs_explicit || !json_is_string(v)) return;
+    if (ge_crs_parse(json_string_value(v), &c, &err) == GE_OK) o->out_crs = c;
+}
+
+/* The report's text, written by jansson straight into one buffer that the
+ * HTTP layer then sends and frees: json_dumps would grow its own buffer from
+ * 16 bytes and copy the result once more. */
+typedef struct ge_validate_text {
+    char *p;
+    size_t n, cap;
+} ge_validate_text;
+
+static int ge_validate_text_put(const char *s, size_t n, void *ud)
+{
+    ge_validate_text *t = ud;
+
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 2048; /* most reports fit */
+        while (cap < t->n + n + 1)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p) return -1;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->n, s, n);
+    t->n += n;
+    t->p[t->n] = '\0';
+    return 0;
+}
+
+int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
+                            const ge_validate_opts *o, char **text, size_t *text_len, ge_err *err)
+{
+    ge_validate_opts opts = *o;
+    json_t *body = NULL, *report = NULL;
+    ge_validate_text t = {0};
+    int rc;
+
+    *text = NULL;
+    *text_len = 0;
+    rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &body, err);
+    if (rc < 0) return rc;
+    ge_validate_out_crs(body, &opts);
+    rc = ge_validate_request(h, body, &opts, &report, err);
+    if (rc < 0) goto out;
+    if (json_dump_callback(report, ge_validate_text_put, &t,
+                           GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER) < 0) {
+        free(t.p);
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory writing the report");
+        goto out;
+    }
+    *text = t.p;
+    *text_len = t.n;
+out:
+    json_decref(report);
     json_decref(body);
     return rc;
 }

@@ -41,6 +41,7 @@ typedef struct ge_validate_opts {
     ge_geojson_limits limits;     /* zeros: the defaults of geojson_in.h */
     const ge_rules_other *others; /* for conflict rules (drafts and cases near by) */
     size_t nothers;
+    bool conflicts_unchecked; /* conflict rules not checked: see ge_rules_input */
 } ge_validate_opts;
 
 /* Defaults: CRS84 in and out, today, default limits, store 25832. */
@@ -53,5 +54,13 @@ int ge_validate_request(GEOSContextHandle_t h, const json_t *body, const ge_vali
 /* The same from the raw body: depth check, JSON errors with line and column. */
 int ge_validate_request_text(GEOSContextHandle_t h, const char *buf, size_t len,
                              const ge_validate_opts *o, json_t **report, ge_err *err);
+
+/* What POST /v1/validate does with its body: reads it, validates it and
+ * writes the report as JSON text (*text malloc'd, *text_len bytes, no NUL
+ * counted). The report's geometries go out in the CRS the coordinates came
+ * in: o->out_crs, unless o->crs_explicit is false and the body's "crs" names
+ * a CRS we know. bench/validate/cpu.c measures exactly this call. */
+int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
+                            const ge_validate_opts *o, char **text, size_t *text_len, ge_err *err);
 
 #endif

@@ -25,9 +25,10 @@
  * Conflict rules compare with other applicants' cases. This endpoint needs
  * no credential, and case data is not public (DESIGN.md section 5): a
  * conflict warning names the other case, and a stream of anonymous probes
- * would map where and when others applied. So opts.others stays empty here;
- * the draft and editor validations (forms_common.c), which know who asks,
- * pass the open cases near by.
+ * would map where and when others applied. So opts.others stays empty here
+ * and the report lists the conflict rules under "unchecked", with the reason
+ * in German and English; the draft and editor validations (forms_common.c),
+ * which know who asks, pass the open cases near by.
  */
 #include <geos_c.h>
 #include <jansson.h>
@@ -37,7 +38,6 @@
 #include <time.h>
 
 #include "../geo/crs.h"
-#include "../geo/geojson_out.h"
 #include "../geo/geos_ctx.h"
 #include "../geo/refindex.h"
 #include "../geo/validate.h"
@@ -87,19 +87,6 @@ static int ge_validate_query(const ge_req *req, ge_resp *resp, ge_validate_opts 
     return GE_OK;
 }
 
-/* The report's geometries go out in the CRS the coordinates came in. With no
- * crs parameter, that is the body's "crs" member when it names a CRS we know;
- * when it does not, ge_validate_request says so. */
-static void ge_validate_out_crs(const json_t *body, ge_validate_opts *o)
-{
-    const json_t *v = json_is_object(body) ? json_object_get(body, "crs") : NULL;
-    ge_crs c;
-    ge_err err;
-
-    if (o->crs_explicit || !json_is_string(v)) return;
-    if (ge_crs_parse(json_string_value(v), &c, &err) == GE_OK) o->out_crs = c;
-}
-
 /* Maps the engine's codes onto problems; the message is the detail. */
 static int ge_validate_fail(ge_resp *resp, const ge_req *req, const ge_validate_opts *o,
                             const ge_err *err)
@@ -127,7 +114,6 @@ static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_validate_opts o;
     ge_refsnap *snap = NULL;
-    json_t *body = NULL, *report = NULL;
     char *text = NULL, timing[96];
     double t0 = ge_validate_clock_ms(CLOCK_MONOTONIC);
     double c0 = ge_validate_clock_ms(CLOCK_THREAD_CPUTIME_ID);
@@ -139,25 +125,17 @@ static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
     ge_validate_opts_init(&o);
     o.services = ctx->services;
     o.store_srid = ctx->cfg->srid;
+    o.conflicts_unchecked = true; /* see the top of this file */
     if (!h || !o.services) {
         rc = ge_err_set(&err, GE_EINTERNAL, "no %s", h ? "services loaded" : "GEOS context");
         goto fail;
     }
     rc = ge_validate_query(req, resp, &o);
     if (rc < 0) goto out; /* resp holds the problem */
-    rc = ge_geojson_in_load(req->body, req->body_len, o.limits.max_depth, &body, &err);
-    if (rc < 0) goto fail;
-    ge_validate_out_crs(body, &o);
     snap = ctx->refindex ? ge_refindex_acquire(ctx->refindex) : NULL;
     o.snap = snap;
-    rc = ge_validate_request(h, body, &o, &report, &err);
+    rc = ge_validate_report_text(h, req->body, req->body_len, &o, &text, &len, &err);
     if (rc < 0) goto fail;
-    text = json_dumps(report, GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER);
-    if (!text) {
-        rc = ge_err_set(&err, GE_ENOMEM, "out of memory writing the report");
-        goto fail;
-    }
-    len = strlen(text);
     snprintf(timing, sizeof timing, "validate;dur=%.3f, cpu;dur=%.3f",
              ge_validate_clock_ms(CLOCK_MONOTONIC) - t0,
              ge_validate_clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0);
@@ -169,8 +147,6 @@ fail:
     rc = ge_validate_fail(resp, req, &o, &err);
 out:
     if (snap) ge_refsnap_release(snap);
-    json_decref(report);
-    json_decref(body);
     free(text);
     return rc;
 }

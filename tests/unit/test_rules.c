@@ -529,6 +529,59 @@ static void test_conflict(void **state)
     ge_service_free(svc);
 }
 
+/* A caller that may not look at other cases (the public POST /v1/validate)
+ * gets the conflict rule under "unchecked", per feature, with a reason in
+ * both languages, and no conflict violation even when a case is near. */
+static void test_conflict_unchecked(void **state)
+{
+    ge_service *svc =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+                   "{\"services\":[\"t\"],\"distance_m\":2}" MSG("{other}", "{other}"));
+    ge_feature items[] = {{.geom = local(SQ(0, 0, 3, 2))}, {.geom = local("POINT(3.5 1)")}};
+    ge_features fs = {.items = items, .n = 2};
+    GEOSGeometry *near = local(SQ(4, 0, 8, 2));
+    ge_rules_other o = {"case-1", "t", near, false, {0, 0}};
+    ge_rules_input in;
+    json_t *rep, *u;
+    (void)state;
+    ge_rules_input_init(&in);
+    in.service = svc;
+    in.features = &fs;
+    in.srid = 25833;
+    in.others = &o;
+    in.nothers = 1;
+    in.conflicts_unchecked = true;
+    assert_int_equal(ge_rules_validate(H, SNAP, &in, &rep, NULL), GE_OK);
+    assert_int_equal(json_array_size(json_object_get(rep, "violations")), 0);
+    assert_true(json_is_true(json_object_get(rep, "valid")));
+    u = json_object_get(rep, "unchecked");
+    assert_int_equal(json_array_size(u), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *e = json_array_get(u, i), *reason = json_object_get(e, "reason");
+        assert_string_equal(json_string_value(json_object_get(e, "rule")), "conflict");
+        assert_int_equal(json_integer_value(json_object_get(e, "feature")), (json_int_t)i);
+        assert_string_equal(json_string_value(json_object_get(reason, "de")),
+                            "Überschneidungen mit anderen Anträgen werden hier nicht geprüft, "
+                            "weil deren Daten nicht öffentlich sind; die Behörde prüft sie bei der "
+                            "Bearbeitung.");
+        assert_string_equal(json_string_value(json_object_get(reason, "en")),
+                            "Conflicts with other applications are not checked here because their "
+                            "data is not public; the authority checks them when it processes the "
+                            "application.");
+    }
+    json_decref(rep);
+    /* The same input checked by a caller that may look: the warning. */
+    in.conflicts_unchecked = false;
+    assert_int_equal(ge_rules_validate(H, SNAP, &in, &rep, NULL), GE_OK);
+    assert_int_equal(json_array_size(json_object_get(rep, "violations")), 2);
+    assert_int_equal(json_array_size(json_object_get(rep, "unchecked")), 0);
+    json_decref(rep);
+    GEOSGeom_destroy_r(H, items[0].geom);
+    GEOSGeom_destroy_r(H, items[1].geom);
+    GEOSGeom_destroy_r(H, near);
+    ge_service_free(svc);
+}
+
 static void test_period_from_json(void **state)
 {
     ge_period p;
@@ -803,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_no_snapshot_everything_spatial_unchecked),
         cmocka_unit_test(test_warnings_keep_valid),
         cmocka_unit_test(test_conflict),
+        cmocka_unit_test(test_conflict_unchecked),
         cmocka_unit_test(test_period_from_json),
         cmocka_unit_test(test_shipped_services_valid_placements),
         cmocka_unit_test(test_shipped_skip_messages),
