@@ -294,7 +294,13 @@ int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webh
         o = GE_WEBHOOK_FAILED;
     ge_webhook_time(now, now_text);
     if (o == GE_WEBHOOK_RETRY) {
-        next = now + ge_store_webhook_backoff(pol->retry_base_s, made);
+        int64_t wait = ge_store_webhook_backoff(pol->retry_base_s, made);
+        /* A receiver that says when it can take more (429, 503) is
+         * believed, within the cap. */
+        if (a->retry_after_s > wait)
+            wait = a->retry_after_s < GE_WEBHOOK_BACKOFF_MAX_S ? a->retry_after_s
+                                                               : GE_WEBHOOK_BACKOFF_MAX_S;
+        next = now + wait;
         ge_webhook_time(next, next_text);
     }
     rc = ge_store_sql_prepare(

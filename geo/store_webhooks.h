@@ -82,6 +82,7 @@ typedef struct ge_webhook_attempt {
     int http_status;   /* the answer's status; 0 when none came */
     const char *error; /* why it did not succeed (NULL for a 2xx); stored as last_error */
     bool permanent;    /* give up now whatever the status (client revoked, URL refused) */
+    int64_t retry_after_s; /* the answer's Retry-After in seconds, 0 when none */
 } ge_webhook_attempt;
 
 typedef enum ge_webhook_outcome {
@@ -93,7 +94,8 @@ typedef enum ge_webhook_outcome {
 /*
  * Records an attempt made at `now` on a claimed delivery: attempts + 1,
  * last_attempt_at, last_status, last_error, and delivered_at, a new
- * next_attempt_at (backoff) or failed_at as the policy says. The outcome and
+ * next_attempt_at (backoff, or the receiver's Retry-After when that is
+ * longer, at most GE_WEBHOOK_BACKOFF_MAX_S) or failed_at as the policy says. The outcome and
  * the attempt count (may be NULL) and, for a retry, when it is due
  * (next_at, may be NULL) are passed back. GE_ENOENT when the delivery is
  * gone (purged) or already settled.

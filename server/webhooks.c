@@ -215,11 +215,15 @@ err:
 
 /* Records an attempt's outcome and logs it. */
 static void ge_webhooks_record(ge_webhooks *w, ge_webhook_xfer *x, int http_status,
-                               const char *error, bool permanent, double duration_ms)
+                               const char *error, bool permanent, int64_t retry_after_s,
+                               double duration_ms)
 {
     ge_webhook_policy pol = {.max_attempts = w->ctx->cfg->webhook_max_attempts,
                              .retry_base_s = w->ctx->cfg->webhook_retry_base};
-    ge_webhook_attempt a = {.http_status = http_status, .error = error, .permanent = permanent};
+    ge_webhook_attempt a = {.http_status = http_status,
+                            .error = error,
+                            .permanent = permanent,
+                            .retry_after_s = retry_after_s};
     ge_webhook_outcome o = GE_WEBHOOK_FAILED;
     int64_t now = (int64_t)time(NULL), next_at = 0;
     int attempts = x->d.attempts + 1;
@@ -249,16 +253,23 @@ static void ge_webhooks_done(ge_webhooks *w, ge_webhook_xfer *x, CURLcode res)
     bool permanent = false;
 
     if (res == CURLE_OK) {
+        curl_off_t retry_after = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-        snprintf(why, sizeof why, "HTTP %ld", code);
-        if (code >= 300 && code <= 399) snprintf(why, sizeof why, "HTTP %ld (redirects are not followed)", code);
-        ge_webhooks_record(w, x, (int)code, why, false, ms);
+        /* Seconds or an HTTP date, both turned into seconds by libcurl. */
+        if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &retry_after) != CURLE_OK ||
+            retry_after < 0)
+            retry_after = 0;
+        if (code >= 300 && code <= 399)
+            snprintf(why, sizeof why, "HTTP %ld (redirects are not followed)", code);
+        else
+            snprintf(why, sizeof why, "HTTP %ld", code);
+        ge_webhooks_record(w, x, (int)code, why, false, (int64_t)retry_after, ms);
         return;
     }
     /* A URL we will never be able to send to does not get better with time. */
     permanent = res == CURLE_UNSUPPORTED_PROTOCOL || res == CURLE_URL_MALFORMAT;
     snprintf(why, sizeof why, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
-    ge_webhooks_record(w, x, 0, why, permanent, ms);
+    ge_webhooks_record(w, x, 0, why, permanent, 0, ms);
 }
 
 /* Starts one claimed delivery (or settles it without sending). */
@@ -275,7 +286,7 @@ static void ge_webhooks_begin(ge_webhooks *w, ge_webhook_delivery *d)
         ge_webhooks_record(w, &tmp, 0,
                            d->client_revoked ? "client revoked: not sent"
                                              : "client has no webhook URL: not sent",
-                           true, 0);
+                           true, 0, 0);
         ge_webhook_delivery_clear(d);
         return;
     }

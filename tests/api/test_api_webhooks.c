@@ -12,13 +12,14 @@
  *
  * Checks: the body's members and headers, the signature verifying with the
  * client's secret and not with another, a fresh timestamp; a case's changes
- * arriving in order; 500, 500, 200 ->
- * three attempts then delivered; 410 -> failed after one attempt; an
- * unreachable port -> attempts with the error recorded, then failed after
- * webhook_max_attempts; a client without webhook gets no row; no secret and
- * no query string of a webhook URL in the log; SIGTERM while a receiver
- * hangs ends the server within shutdown_grace and gives the delivery back,
- * while an attempt that answers within the grace is recorded as delivered.
+ * arriving in order; more deliveries than one batch; 500, 500, 200 -> three
+ * attempts then delivered; a 429's Retry-After kept to; 410 -> failed after
+ * one attempt; an unreachable port -> attempts with the error recorded,
+ * then failed after webhook_max_attempts; a client without webhook gets no
+ * row; no secret and no query string of a webhook URL in the log; SIGTERM
+ * while a receiver hangs ends the server within shutdown_grace and gives
+ * the delivery back, while an attempt that answers within the grace is
+ * recorded as delivered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,6 +67,7 @@ static struct {
     hit hits[MAX_HITS];
     size_t nhits;
     int flaky_calls; /* answers of /flaky so far: 500, 500, then 200 */
+    int busy_calls;  /* answers of /busy so far: 429 with Retry-After: 3, then 200 */
     int hanging;     /* requests of /hang waiting */
     bool release;    /* let /hang answer */
 } rx = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -128,6 +130,7 @@ static enum MHD_Result rx_access(void *cls, struct MHD_Connection *c, const char
         h->arrived = mono();
     }
     if (strcmp(url, "/flaky") == 0) status = rx.flaky_calls++ < 2 ? 500 : 200;
+    else if (strcmp(url, "/busy") == 0) status = rx.busy_calls++ < 1 ? 429 : 200;
     else if (strcmp(url, "/gone") == 0) status = 410;
     else if (strcmp(url, "/hang") == 0) {
         struct timespec until;
@@ -143,6 +146,7 @@ static enum MHD_Result rx_access(void *cls, struct MHD_Connection *c, const char
     pthread_mutex_unlock(&rx.mu);
     if (strcmp(url, "/slow") == 0) usleep(1500000);
     resp = MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    if (status == 429) MHD_add_response_header(resp, "Retry-After", "3");
     ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -632,6 +636,30 @@ static void test_retry_then_delivered(void **state)
     assert_int_equal(rx_count("/flaky"), 3);
 }
 
+static void test_retry_after_is_kept_to(void **state)
+{
+    client c_busy;
+    char url[256], case_id[64];
+    hit h0, h1;
+    (void)state;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/busy", rx.port);
+    assert_int_equal(client_add(srv.db, "Busy", url, &c_busy), 0);
+    new_case(&srv, &c_busy, "AZ-BUSY", case_id);
+    change_status(&srv, &admin, case_id, "in_review", NULL);
+    if (!rx_wait("/busy", 2, 20)) fail_msg("the retry did not arrive");
+    assert_int_equal(wait_row(&srv,
+                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                              " AND delivered_at IS NOT NULL AND attempts = 2",
+                              case_id, 1, 10),
+                     1);
+    h0 = rx_hit("/busy", 0);
+    h1 = rx_hit("/busy", 1);
+    /* 429 with Retry-After: 3 beats the backoff of 1 s (to the whole second) */
+    printf("# retry after a 429 with Retry-After: 3 came %.2f s later\n", h1.arrived - h0.arrived);
+    assert_true(h1.arrived - h0.arrived >= 2.0);
+}
+
 static void test_gone_fails_at_once(void **state)
 {
     char case_id[64];
@@ -822,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_changes_of_a_case_in_order),
         cmocka_unit_test(test_more_than_one_batch),
         cmocka_unit_test(test_retry_then_delivered),
+        cmocka_unit_test(test_retry_after_is_kept_to),
         cmocka_unit_test(test_gone_fails_at_once),
         cmocka_unit_test(test_unreachable_retries_then_fails),
         cmocka_unit_test(test_no_webhook_no_row),

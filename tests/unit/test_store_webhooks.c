@@ -375,6 +375,35 @@ static void test_order_fresh_and_lease(void **state)
                                              NULL, &err),
                      GE_OK);
     ge_webhook_delivery_list_free(v, n);
+    /* a receiver's Retry-After longer than the backoff is kept to, within the cap */
+    {
+        ge_webhook_attempt busy = {.http_status = 429, .error = "HTTP 429", .retry_after_s = 120};
+        ge_webhook_attempt huge = {.http_status = 503, .error = "HTTP 503",
+                                   .retry_after_s = 10 * 86400};
+        ge_webhook_attempt shorter = {.http_status = 503, .error = "HTTP 503", .retry_after_s = 5};
+        int64_t next = 0, id;
+        add_case("case-h", client_hook, "AZ-H");
+        add_status_event("case-h", "2026-01-01T00:00:00Z", NULL);
+        assert_int_equal(ge_store_webhooks_claim(st, T0 + 3700, 60, 8, &v, &n, &err), GE_OK);
+        assert_int_equal(n, 1);
+        id = v[0].id;
+        ge_webhook_delivery_list_free(v, n);
+        assert_int_equal(
+            ge_store_webhook_record(st, id, T0 + 3700, &busy, &pol, NULL, NULL, &next, &err),
+            GE_OK);
+        assert_int_equal(next, T0 + 3700 + 120);
+        assert_int_equal(
+            ge_store_webhook_record(st, id, T0 + 3900, &shorter, &pol, NULL, NULL, &next, &err),
+            GE_OK);
+        assert_int_equal(next, T0 + 3900 + 60); /* the backoff (30 x 2) is longer */
+        assert_int_equal(
+            ge_store_webhook_record(st, id, T0 + 4000, &huge, &pol, NULL, NULL, &next, &err),
+            GE_OK);
+        assert_int_equal(next, T0 + 4000 + GE_WEBHOOK_BACKOFF_MAX_S);
+        assert_int_equal(
+            ge_store_webhook_record(st, id, T0 + 4001, &ok200, &pol, NULL, NULL, NULL, &err),
+            GE_OK);
+    }
     /* a change more than GE_WEBHOOK_FRESH_AHEAD_S ahead is not claimed yet */
     add_case("case-g", client_hook, "AZ-G");
     add_status_event("case-g", "2026-01-01T02:00:00Z", NULL);
