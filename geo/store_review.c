@@ -349,10 +349,18 @@ int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb,
     int rc = ge_store_acquire(st, &c, err);
 
     if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT id, at, actor, action, from_status, to_status, comment"
-                              " FROM case_events WHERE case_id = ?1 ORDER BY id",
-                              &s, err);
+    /* The form server's name joins by its id; the text comparison keeps
+     * "client:3x" from meeting client 3 (CAST reads the leading digits). */
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT e.id, e.at, e.actor, e.action, e.from_status, e.to_status, e.comment,"
+        " CASE WHEN substr(e.actor, 1, 5) = 'user:' THEN substr(e.actor, 6)"
+        "   ELSE k.name END"
+        " FROM case_events e LEFT JOIN clients k"
+        "   ON substr(e.actor, 1, 7) = 'client:'"
+        "   AND k.id = CAST(substr(e.actor, 8) AS INTEGER) AND e.actor = 'client:' || k.id"
+        " WHERE e.case_id = ?1 ORDER BY e.id",
+        &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -365,6 +373,7 @@ int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb,
         ge_store_copy_text(e.from_status, sizeof e.from_status, sqlite3_column_text(s, 4));
         ge_store_copy_text(e.to_status, sizeof e.to_status, sqlite3_column_text(s, 5));
         e.comment = (const char *)sqlite3_column_text(s, 6);
+        ge_store_copy_text(e.actor_name, sizeof e.actor_name, sqlite3_column_text(s, 7));
         cb_rc = cb(ud, &e);
         if (cb_rc != 0) {
             rc = cb_rc;

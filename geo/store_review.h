@@ -114,6 +114,10 @@ typedef struct ge_case_event {
     int64_t id;
     char at[32];
     char actor[160];      /* "client:<id>", "user:<name>", "system:retention" */
+    /* Who that is for people: the form server's name for client:<id> (read
+     * from clients in the same query; "" when the client is gone), the name
+     * for user:<name>, "" for anyone else (the system). */
+    char actor_name[160];
     char action[32];      /* "submitted", "status", "purged" */
     char from_status[32]; /* "" when none */
     char to_status[32];   /* "" when none */
@@ -122,7 +126,7 @@ typedef struct ge_case_event {
 
 typedef int (*ge_case_event_cb)(void *ud, const ge_case_event *e);
 
-/* Visits a case's events oldest first (by id). */
+/* Visits a case's events oldest first (by id), each with its actor's name. */
 int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
                          ge_err *err);
 

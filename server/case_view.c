@@ -1,7 +1,9 @@
 /*
  * case_view.c - the caseworker's answer of GET /v1/cases/{id} (case_view.h):
  * the form server's document plus closing, features, measures, a fresh
- * re-check, the allowed next statuses and the history.
+ * re-check, the allowed next statuses and the history (each actor with its
+ * name). A purged case's content hash is not checked (content_hash_valid
+ * null) and content_hash_note says why, in German and English.
  *
  * The re-check runs the case's stored features through the same engine and
  * the same path as a submission (ge_forms_validate_on), against the
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/case_hash.h"
 #include "../geo/case_status.h"
 #include "../geo/date.h"
 #include "../geo/geojson_out.h"
@@ -62,12 +65,14 @@ int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *
 static int ge_case_view_event_cb(void *ud, const ge_case_event *e)
 {
     json_t *events = ud;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)e->id, "at",
-                          e->at, "actor", e->actor, "action", e->action, "from",
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)e->id,
+                          "at", e->at, "actor", e->actor, "actor_name",
+                          e->actor_name[0] ? e->actor_name : NULL, "action", e->action, "from",
                           e->from_status[0] ? e->from_status : NULL, "to",
                           e->to_status[0] ? e->to_status : NULL, "comment", e->comment);
     if (!o) return GE_ENOMEM;
     /* s:s? leaves a NULL member out; the contract shows them as null. */
+    if (!json_object_get(o, "actor_name")) json_object_set_new(o, "actor_name", json_null());
     if (!json_object_get(o, "from")) json_object_set_new(o, "from", json_null());
     if (!json_object_get(o, "to")) json_object_set_new(o, "to", json_null());
     if (!json_object_get(o, "comment")) json_object_set_new(o, "comment", json_null());
@@ -196,6 +201,30 @@ err:
     return rc;
 }
 
+/*
+ * Why a purged case's content hash is not checked. Retention emptied the
+ * applicant and the features' properties that the hash covers, so it can no
+ * longer match; that is the rule working, not tampering, and the
+ * caseworker must not be told otherwise. In both languages (the app
+ * switches without asking again), with the day of the purge.
+ */
+static json_t *ge_case_view_hash_note(const char *purged_at)
+{
+    char de[256], en[256];
+    int y = 0, m = 0, d = 0;
+
+    if (sscanf(purged_at, "%4d-%2d-%2d", &y, &m, &d) != 3) return json_null();
+    snprintf(de, sizeof de,
+             "Personenbezogene Daten wurden am %02d.%02d.%04d nach der Löschfrist entfernt; "
+             "der Inhalts-Hash lässt sich deshalb nicht mehr prüfen.",
+             d, m, y);
+    snprintf(en, sizeof en,
+             "Personal data was removed under the retention rule on %04d-%02d-%02d; the "
+             "content hash can therefore no longer be verified.",
+             y, m, d);
+    return json_pack("{s:s, s:s}", "de", de, "en", en);
+}
+
 static json_t *ge_case_view_transitions(const char *status)
 {
     ge_case_status from, next[GE_CASE_NSTATUS];
@@ -234,10 +263,22 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
     if (rc < 0) goto err;
     store = ge_forms_store_crs(req);
     rc = ge_forms_case_features(req, h, c.id, &fs, &err);
-    if (rc == GE_OK) rc = ge_forms_case_verify(req, &c, &intact, &err);
+    /* The hash over the features just read (ge_forms_case_verify would read
+     * them again). A purged case's cannot match (ge_case_view_hash_note). */
+    if (rc == GE_OK && !purged_at[0]) {
+        char hash[GE_TOKEN_HASH_LEN];
+        rc = ge_case_hash(h, &fs, ge_store_srid(ctx->store), c.report, hash, &err);
+        if (rc == GE_OK) intact = ge_token_equal(hash, c.content_hash);
+    }
     if (rc < 0) goto err;
     doc = ge_forms_case_doc(&c, intact);
     if (!doc) goto nomem;
+    if (purged_at[0]) {
+        json_object_set_new(doc, "content_hash_valid", json_null());
+        json_object_set_new(doc, "content_hash_note", ge_case_view_hash_note(purged_at));
+    } else {
+        json_object_set_new(doc, "content_hash_note", json_null());
+    }
     if (!c.period_start[0]) json_object_set_new(doc, "period", json_null());
     json_object_set_new(doc, "closed", closed_at[0] ? json_string(closed_at) : json_null());
     json_object_set_new(doc, "purged", purged_at[0] ? json_string(purged_at) : json_null());

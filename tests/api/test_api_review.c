@@ -15,7 +15,7 @@
  * differs false; a newer case in the way: differs true), conflicts (same
  * place and time; not a disjoint period, not a rejected case; another
  * service's case as visible:false without reference; ?distance=), and the
- * history oldest first.
+ * history oldest first, each actor with its name (form server, user).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -668,7 +668,25 @@ static void test_list_purged(void **state)
     assert_int_equal(st, 200);
     assert_string_equal(json_string_value(json_object_get(doc, "purged")), "2026-11-24T03:00:00Z");
     assert_true(json_is_null(json_object_get(doc, "revalidation")));
+    /* its hash is not judged; the note says why, on the purge's day */
+    assert_non_null(json_object_get(doc, "content_hash_valid"));
+    assert_true(json_is_null(json_object_get(doc, "content_hash_valid")));
+    assert_non_null(strstr(
+        or_empty(json_string_value(json_object_get(json_object_get(doc, "content_hash_note"), "de"))),
+        "am 24.11.2026 nach der Löschfrist"));
+    assert_non_null(strstr(
+        or_empty(json_string_value(json_object_get(json_object_get(doc, "content_hash_note"), "en"))),
+        "retention rule on 2026-11-24"));
     json_decref(doc);
+    /* the form server still gets a 404 for it */
+    {
+        ts_http_resp fr;
+        assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", ids[S5])),
+                                       key, NULL, NULL, &fr),
+                         0);
+        assert_int_equal(fr.status, 404);
+        ts_http_resp_free(&fr);
+    }
     sql("UPDATE cases SET purged_at = NULL WHERE id = ?1", ids[S5]);
     expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
 }
@@ -814,6 +832,7 @@ static void test_detail(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "closed")), "2026-11-20T10:00:00Z");
     assert_true(json_is_null(json_object_get(doc, "purged")));
     assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_true(json_is_null(json_object_get(doc, "content_hash_note")));
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(doc, "applicant"), "email")),
         "erika@example.de");
@@ -843,6 +862,9 @@ static void test_detail(void **state)
     assert_int_equal(json_array_size(v), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "action")),
                         "submitted");
+    assert_string_equal(
+        or_empty(json_string_value(json_object_get(json_array_get(v, 0), "actor_name"))),
+        "portal");
     json_decref(doc);
 
     /* S2: submitted beside S1, which is approved now and still takes the
@@ -906,12 +928,15 @@ static void test_history(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "action")), "submitted");
     assert_int_equal(strncmp(or_empty(json_string_value(json_object_get(e, "actor"))), "client:", 7),
                      0);
+    /* the actor as stored, and whom it names: the form server's name */
+    assert_string_equal(or_empty(json_string_value(json_object_get(e, "actor_name"))), "portal");
     assert_true(json_is_null(json_object_get(e, "from")));
     assert_string_equal(json_string_value(json_object_get(e, "to")), "received");
     assert_true(json_is_null(json_object_get(e, "comment")));
     e = json_array_get(ev, 2);
     assert_string_equal(json_string_value(json_object_get(e, "action")), "status");
     assert_string_equal(json_string_value(json_object_get(e, "actor")), "user:sam");
+    assert_string_equal(or_empty(json_string_value(json_object_get(e, "actor_name"))), "sam");
     assert_string_equal(json_string_value(json_object_get(e, "at")), "2026-11-11T09:30:00Z");
     assert_string_equal(json_string_value(json_object_get(e, "from")), "in_review");
     assert_string_equal(json_string_value(json_object_get(e, "to")), "changes_requested");

@@ -552,6 +552,32 @@ static void test_caseworker_view_of_purged_case(void **state)
     assert_int_equal(json_object_size(json_object_get(doc, "applicant")), 0);
     assert_int_equal(
         json_array_size(json_object_get(json_object_get(doc, "features"), "features")), 2);
+    /* its content hash cannot match any more (applicant and properties are
+     * gone): not a verdict of tampering but a note of why, with the day */
+    {
+        const char *purged = json_string_value(json_object_get(doc, "purged"));
+        const json_t *note = json_object_get(doc, "content_hash_note");
+        const char *de = json_string_value(json_object_get(note, "de"));
+        const char *en = json_string_value(json_object_get(note, "en"));
+        char de_day[16], en_day[16];
+        assert_non_null(purged);
+        assert_non_null(json_object_get(doc, "content_hash_valid"));
+        assert_true(json_is_null(json_object_get(doc, "content_hash_valid")));
+        assert_non_null(de);
+        assert_non_null(en);
+        snprintf(de_day, sizeof de_day, "%.2s.%.2s.%.4s", purged + 8, purged + 5, purged);
+        snprintf(en_day, sizeof en_day, "%.10s", purged);
+        if (!strstr(de, de_day) || !strstr(de, "Löschfrist") || !strstr(de, "Personenbezogene"))
+            fail_msg("German note: %s", de);
+        if (!strstr(en, en_day) || !strstr(en, "retention") || !strstr(en, "Personal data"))
+            fail_msg("English note: %s", en);
+    }
+    json_decref(doc);
+    /* a case that is not purged verifies as before and has no note */
+    snprintf(path, sizeof path, "/v1/cases/%s", kept_id);
+    doc = review_get(&se, path, 200);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_true(json_is_null(json_object_get(doc, "content_hash_note")));
     json_decref(doc);
 
     /* the history: comments gone, 'purged' by system:retention last */
@@ -564,6 +590,9 @@ static void test_caseworker_view_of_purged_case(void **state)
     last = json_array_get(events, json_array_size(events) - 1);
     assert_string_equal(json_string_value(json_object_get(last, "action")), "purged");
     assert_string_equal(json_string_value(json_object_get(last, "actor")), "system:retention");
+    /* the system is no one with a name */
+    assert_non_null(json_object_get(last, "actor_name"));
+    assert_true(json_is_null(json_object_get(last, "actor_name")));
     json_decref(doc);
 }
 
