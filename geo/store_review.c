@@ -9,6 +9,11 @@
  * are opened with json_each. Visibility (admin or the user's services) is
  * a condition of the same statement, not a later pass, so that
  * numberMatched and paging count only what the user may see.
+ *
+ * Only q needs a case's text columns; it reads them in a subquery of its
+ * own (evaluated only when q is given), so that the other conditions and
+ * the order are answered by the index cases_created alone (migration 6)
+ * instead of reading every case's whole row.
  */
 #include "store_review.h"
 #include "store_internal.h"
@@ -127,7 +132,8 @@ static void ge_review_fold(const char *in, char *out, size_t cap)
     "   WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"                           \
     "     WHERE xmin <= ?9 AND xmax >= ?7 AND ymin <= ?10 AND ymax >= ?8)"                     \
     "   AND MbrIntersects(f.geometry, BuildMbr(?7, ?8, ?9, ?10))))"                            \
-    " AND (?11 IS NULL OR instr(" GE_FOLD(GE_REVIEW_TEXT) ", ?11) > 0)"                       \
+    " AND (?11 IS NULL OR k.rowid IN (SELECT k.rowid FROM cases k"                             \
+    "   WHERE instr(" GE_FOLD(GE_REVIEW_TEXT) ", ?11) > 0))"                                    \
     " AND (?12 = 1 OR k.purged_at IS NULL)"
 
 typedef struct ge_review_params {
@@ -230,7 +236,9 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
     if (rc < 0) goto err;
     /* The page first, by id alone, with the number of all matches from a
      * window function (one pass over the matches instead of a count and a
-     * page); only the page's rows then get their report counts and box
+     * page; its window is in the list's order, which the index
+     * cases_created gives, so nothing is sorted); only the page's rows then
+     * get their report counts and box
      * (from the features' own MBRs, exact unlike the R*Tree's float32
      * boxes). */
     rc = ge_store_sql_prepare(
@@ -248,7 +256,9 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
         " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"
         " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id),"
         " p.matched"
-        " FROM (SELECT k.id AS id, k.created_at AS created_at, count(*) OVER () AS matched"
+        " FROM (SELECT k.id AS id, k.created_at AS created_at,"
+        "   count(*) OVER (ORDER BY k.created_at DESC, k.id DESC"
+        "     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS matched"
         "   FROM cases k" GE_REVIEW_WHERE
         "   ORDER BY k.created_at DESC, k.id DESC LIMIT ?13 OFFSET ?14) p"
         " JOIN cases k ON k.id = p.id ORDER BY p.created_at DESC, p.id DESC",
