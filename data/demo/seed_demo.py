@@ -28,7 +28,7 @@ print an editor link an applicant would get.
 Placements are in metres of the demo quarter (data/demo/make_demo.py: x east,
 y north of its centre) and were chosen with POST /v1/validate: the skips stand
 in the parking lane clear of hydrants (5 m), street trees (1.5 m) and
-junctions (8 m); the access at Lindenallee 36 passes within 5 m of a lime tree.
+junctions (8 m); the access to Lindenallee 32 passes within 5 m of a lime tree.
 
     python3 data/demo/seed_demo.py --binary build/geoeditor --db var/musterstadt.sqlite \\
         --port 8080 [--server-pid PID] [--wait 60]
@@ -104,7 +104,7 @@ CASES = [
      "geometry": line((41, -103), (41, -113)), "period": period(20, 110),
      "applicant": {"name": "Jonas Beispiel", "organisation": "Muster & Söhne Hochbau GmbH",
                    "email": "bauleitung@muster-soehne.example", "phone": "+49 30 7654321",
-                   "address": "Lindenallee 36, 12345 Musterstadt"},
+                   "address": "Lindenallee 32, 12345 Musterstadt"},
      "steps": []},
     {"reference": "MS-2026-0104", "service": "info-stand",
      "geometry": point(90, 60), "period": period(9, 9),
@@ -299,7 +299,11 @@ def main():
             passwords[name] = pw
 
         ids = {}
-        for c in CASES:
+        for i, c in enumerate(CASES):
+            if i:
+                # Creation times have whole seconds and the list is newest
+                # first: a second apart, the list shows the cases in order.
+                time.sleep(1.05)
             ids[c["reference"]] = submit(api, state["api_key"], c)
         if any(c["steps"] for c in CASES):
             if CASEWORKER not in passwords:

@@ -38,10 +38,12 @@ static char *seed(void)
     ts_run_result r;
     snprintf(script, sizeof script, "%s/data/demo/seed_demo.py", ts_env("GE_SOURCE_DIR"));
     snprintf(port, sizeof port, "%d", srv.port);
-    const char *argv[] = {"python3", script,   "--binary", ts_env("GE_BINARY"), "--db", db,
-                          "--port",  port,     "--wait",   "30",                NULL};
+    const char *argv[] = {"python3", script, "--binary", ts_env("GE_BINARY"),
+                          "--db",    db,     "--port",   port,
+                          "--wait",  "30",   NULL};
     assert_int_equal(ts_run(&r, NULL, argv), 0);
-    if (r.status != 0) fprintf(stderr, "seed_demo.py failed (%d):\n%s\n%s\n", r.status, r.out, r.err);
+    if (r.status != 0)
+        fprintf(stderr, "seed_demo.py failed (%d):\n%s\n%s\n", r.status, r.out, r.err);
     assert_int_equal(r.status, 0);
     char *out = r.out;
     r.out = NULL;
@@ -110,7 +112,7 @@ static int setup(void **state)
     }
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("demo_seed_db"), "musterstadt.sqlite"));
     const char *imp[] = {ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25832",
-                         ts_demo_osm(), NULL};
+                         ts_demo_osm(),       NULL};
     if (ts_run(&r, NULL, imp) != 0 || r.status != 0) {
         fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
         ts_run_free(&r);
@@ -189,6 +191,10 @@ static void test_seed_then_reseed(void **state)
     json_t *all = get_json(&admin, "/v1/cases?limit=500");
     assert_int_equal(json_integer_value(json_object_get(mine, "numberMatched")), 5);
     assert_int_equal(json_integer_value(json_object_get(all, "numberMatched")), 6);
+    /* Submitted a second apart: newest first lists them in reverse order. */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(all, "cases"), 0), "reference")),
+                        "MS-2026-0106");
     assert_null(by_reference(mine, "MS-2026-0104")); /* the information stand */
     assert_non_null(by_reference(all, "MS-2026-0104"));
 
@@ -232,8 +238,8 @@ static void test_seed_then_reseed(void **state)
     assert_string_equal(json_string_value(json_object_get(last, "actor")),
                         "user:demo-sachbearbeitung");
     assert_string_equal(json_string_value(json_object_get(last, "to")), "approved");
-    assert_non_null(strstr(json_string_value(json_object_get(last, "comment")) ?: "",
-                           "Warnleuchten"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(last, "comment")) ?: "", "Warnleuchten"));
 
     /* Again: nothing added, no password printed, the old passwords still work. */
     char *again = seed();
