@@ -368,7 +368,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(await page.isVisible('#comment'), false);
     assert.equal(await page.isVisible('#decide-none'), true);
     assert.equal(history.length, 3, JSON.stringify(history)); // submitted, in review, approved
-    assert.match(history[0][1], /Formularserver/);
+    assert.equal(history[0][1], 'Formularserver review-form'); // the client's name, not its id
 
     // The form server learns it by GET ...
     const fs = await formApi('GET', `/v1/cases/${cases.a.id}`);
@@ -553,6 +553,36 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
       await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
       await rendered(page, 'detailMap');
       await check(page, `${lang} detail`);
+      await page.context().close();
+    }
+  });
+
+  test('(7) content hash: a purged case says why it no longer verifies, a changed one warns', async () => {
+    const sqlite = (q) => execFileSync('sqlite3', [srv.db, q], { encoding: 'utf8' });
+    // A (approved in (1)) past its retention: the real purge empties what the hash covers.
+    sqlite(`UPDATE cases SET closed_at = '2000-01-01T00:00:00Z' WHERE id = '${cases.a.id}'`);
+    assert.match(cli(['purge']), /purged 1 case/);
+    // B changed behind the application's back.
+    sqlite(`UPDATE case_features SET props = '{"changed":1}' WHERE case_id = '${cases.b.id}'`);
+    for (const [locale, purged, broken] of [
+      ['de-DE', /Personenbezogene Daten wurden am .* nach der Löschfrist entfernt/, /Achtung/],
+      ['en-GB', /Personal data was removed under the retention rule on \d{4}-\d\d-\d\d/, /Warning/]]) {
+      const page = await newPage(locale);
+      await page.goto(`${srv.base}/review/`);
+      await page.waitForSelector('body[data-ready="1"]');
+      await login(page, 'erika', PASSWORDS.erika);
+      await page.waitForSelector('body[data-view="list"]');
+      await page.goto(`${srv.base}/review/#/case/${cases.a.id}`);
+      await page.waitForSelector(`body[data-case-loaded="${cases.a.id}"]`);
+      const a = await page.$eval('#case-integrity', (p) => ({ text: p.textContent, cls: p.className, shown: p.offsetHeight > 0 }));
+      assert.match(a.text, purged);
+      assert.ok(a.shown && !/integrity-broken/.test(a.cls), JSON.stringify(a));
+      await page.goto(`${srv.base}/review/#/case/${cases.b.id}`);
+      await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+      const b = await page.$eval('#case-integrity', (p) => ({ text: p.textContent, cls: p.className }));
+      assert.match(b.text, broken);
+      assert.match(b.cls, /integrity-broken/);
+      assert.deepEqual(page.errors, []);
       await page.context().close();
     }
   });

@@ -33,9 +33,12 @@ function countFeatures(fc) {
   return parts.join(', ') || t('shape_none');
 }
 
-function actorText(actor) {
+// Who acted, for people: the server resolves actor_name (a form server's
+// name for client:<id>, the user's name); the stored id is the fallback.
+function actorText(e) {
+  const actor = e.actor;
   const [kind, ...rest] = String(actor || '').split(':');
-  const name = rest.join(':');
+  const name = e.actor_name || rest.join(':');
   if (kind === 'user') return name;
   if (kind === 'client') return t('actor_client', { name });
   if (kind === 'system') return t('actor_system');
@@ -97,6 +100,20 @@ export async function createDetail(app, { onChanged }) {
       ),
     );
     document.title = `${d.reference || d.case_id} - ${t('app_title')}`;
+    renderIntegrity(d);
+  }
+
+  // The content hash: a purged case's can no longer match (retention emptied
+  // what it covers), so the server sends null and a note saying so, which
+  // is shown instead of any warning; a mismatch otherwise is a warning.
+  function renderIntegrity(d) {
+    const p = $('case-integrity');
+    p.classList.toggle('integrity-broken', false);
+    if (d.content_hash_note) p.textContent = pick(d.content_hash_note);
+    else if (d.content_hash_valid === false) {
+      p.textContent = t('integrity_broken');
+      p.classList.toggle('integrity-broken', true);
+    } else p.textContent = '';
   }
 
   function renderDecide(d) {
@@ -181,7 +198,7 @@ export async function createDetail(app, { onChanged }) {
       const to = e.action === 'purged' ? t('history_purged') : e.to ? t(`status_${e.to}`) : '';
       tr.append(
         el('td', null, when(e.at)),
-        el('td', null, actorText(e.actor)),
+        el('td', null, actorText(e)),
         el('td', null, e.from ? t(`status_${e.from}`) : '-'),
         el('td', null, to),
       );
