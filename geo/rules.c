@@ -34,6 +34,7 @@ static const ge_text *gr_template(const gr_violation *v)
 {
     const ge_rule *r = v->rule;
 
+    if (v->text) return v->text;
     if (v->bound == GR_BOUND_MIN && r->text_min.de) return &r->text_min;
     if (v->bound == GR_BOUND_MAX && r->text_max.de) return &r->text_max;
     if (v->bound == GR_BOUND_MISSING)

@@ -66,6 +66,7 @@ typedef struct gr_violation {
     char measured_text[2][96]; /* overrides the number formatting of {measured} */
     char limit_text[2][96];    /* overrides {limit} */
     GEOSGeometry *highlight;   /* stolen */
+    const ge_text *text;       /* overrides the rule's message templates */
     json_t *ref;               /* stolen */
     gr_var vars[3];
     int nvars;

@@ -68,6 +68,15 @@ int gr_check_period_lead(gr_ctx *c, const ge_rule *r)
     return gr_emit(c, &v);
 }
 
+/* The conflict rule's message when the shapes meet: the service's
+ * template speaks of a distance ("in 0 m Entfernung"), which reads as if
+ * they were apart; a distance of 0 means they overlap or touch. */
+static const ge_text gr_conflict_overlap = {
+    (char *)"Im selben Zeitraum überschneidet sich die Zeichnung mit einem anderen Antrag "
+            "({other}).",
+    (char *)"The drawing overlaps another application ({other}) in the same period.",
+};
+
 static bool gr_service_listed(const ge_rule *r, const char *service_id)
 {
     for (size_t i = 0; service_id && i < r->nservices; i++)
@@ -108,6 +117,7 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
             return ge_err_set(c->err, GE_EINTERNAL, "distance to %s failed", o->ref ? o->ref : "?");
         if (d > r->max + GR_EPS) continue;
         v.measured = d;
+        if (d <= 0) v.text = &gr_conflict_overlap;
         v.highlight = GEOSGeom_clone_r(c->h, o->geom);
         v.ref = json_pack("{s:s, s:s}", "other", o->ref ? o->ref : "", "service", o->service_id);
         v.vars[0].name = "other";

@@ -529,6 +529,53 @@ static void test_conflict(void **state)
     ge_service_free(svc);
 }
 
+/* Shapes that meet (distance 0) overlap: the message says so instead of
+ * the template's "in 0 m"; a shape 1 cm away keeps the template. */
+static void test_conflict_overlap_message(void **state)
+{
+    ge_service *svc =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+                   "{\"services\":[\"t\"],\"distance_m\":2}" MSG(
+                       "Im selben Zeitraum ist in {measured} m Entfernung {other}.",
+                       "{other} lies {measured} m away."));
+    const char *wkt[] = {SQ(0, 0, 3, 2), NULL};
+    GEOSGeometry *over = local(SQ(2, 1, 5, 3)), *touch = local(SQ(3, 0, 5, 2)),
+                 *near = local(SQ(3.01, 0, 5, 2));
+    ge_rules_other o[] = {
+        {"case-1", "t", over, true, {TODAY + 10, TODAY + 12}},
+        {"case-2", "t", touch, true, {TODAY + 10, TODAY + 12}},
+        {"case-3", "t", near, true, {TODAY + 10, TODAY + 12}},
+    };
+    run r = validate(svc, wkt, 11, 14, o, 3);
+    json_t *m;
+    (void)state;
+    assert_int_equal(json_array_size(r.violations), 3);
+    for (int i = 0; i < 2; i++) {
+        m = json_object_get(json_array_get(r.violations, (size_t)i), "message");
+        assert_string_equal(json_string_value(json_object_get(m, "de")),
+                            i == 0 ? "Im selben Zeitraum überschneidet sich die Zeichnung mit "
+                                     "einem anderen Antrag (case-1)."
+                                   : "Im selben Zeitraum überschneidet sich die Zeichnung mit "
+                                     "einem anderen Antrag (case-2).");
+        assert_string_equal(json_string_value(json_object_get(m, "en")),
+                            i == 0 ? "The drawing overlaps another application (case-1) in the "
+                                     "same period."
+                                   : "The drawing overlaps another application (case-2) in the "
+                                     "same period.");
+        assert_true(json_number_value(json_object_get(json_array_get(r.violations, (size_t)i),
+                                                      "measured")) == 0);
+    }
+    m = json_object_get(json_array_get(r.violations, 2), "message");
+    assert_string_equal(json_string_value(json_object_get(m, "de")),
+                        "Im selben Zeitraum ist in 0,1 m Entfernung case-3.");
+    assert_string_equal(json_string_value(json_object_get(m, "en")), "case-3 lies 0.1 m away.");
+    json_decref(r.report);
+    GEOSGeom_destroy_r(H, over);
+    GEOSGeom_destroy_r(H, touch);
+    GEOSGeom_destroy_r(H, near);
+    ge_service_free(svc);
+}
+
 /* A caller that may not look at other cases (the public POST /v1/validate)
  * gets the conflict rule under "unchecked", per feature, with a reason in
  * both languages, and no conflict violation even when a case is near. */
@@ -856,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_no_snapshot_everything_spatial_unchecked),
         cmocka_unit_test(test_warnings_keep_valid),
         cmocka_unit_test(test_conflict),
+        cmocka_unit_test(test_conflict_overlap_message),
         cmocka_unit_test(test_conflict_unchecked),
         cmocka_unit_test(test_period_from_json),
         cmocka_unit_test(test_shipped_services_valid_placements),
