@@ -225,6 +225,27 @@ static const char *const ge_migration_6[] = {
     NULL,
 };
 
+/*
+ * Cases submitted in the same second (created_at keeps whole seconds) must
+ * list in a fixed order, newest first, not by their random ids. The order
+ * of insertion is the rowid, but an index cannot hold the rowid in the
+ * middle of its columns, and VACUUM may renumber an implicit rowid: seq
+ * keeps each case's rowid from its insertion (a trigger, so that every
+ * writer of cases gets it), and cases_created is rebuilt with seq right
+ * after created_at, so that the list still walks the index in order and
+ * needs no sort.
+ */
+static const char *const ge_migration_7[] = {
+    "ALTER TABLE cases ADD COLUMN seq INTEGER",
+    "UPDATE cases SET seq = rowid",
+    "CREATE TRIGGER cases_seq AFTER INSERT ON cases WHEN NEW.seq IS NULL"
+    " BEGIN UPDATE cases SET seq = NEW.rowid WHERE rowid = NEW.rowid; END",
+    "DROP INDEX cases_created",
+    "CREATE INDEX cases_created ON cases"
+    " (created_at, seq, id, service, status, period_start, period_end, purged_at)",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -232,6 +253,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {4, "last login of users", ge_migration_4},
     {5, "review workflow and webhook outbox", ge_migration_5},
     {6, "case list index by creation time", ge_migration_6},
+    {7, "case list order of insertion within a second", ge_migration_7},
 };
 
 const size_t ge_store_spatialite_nmigrations =

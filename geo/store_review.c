@@ -237,7 +237,8 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
     /* The page first, by id alone, with the number of all matches from a
      * window function (one pass over the matches instead of a count and a
      * page; its window is in the list's order, which the index
-     * cases_created gives, so nothing is sorted); only the page's rows then
+     * cases_created gives, so nothing is sorted; within a second the
+     * newer insertion (seq, migration 7) comes first); only the page's rows then
      * get their report counts and box
      * (from the features' own MBRs, exact unlike the R*Tree's float32
      * boxes). */
@@ -256,12 +257,12 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
         " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"
         " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id),"
         " p.matched"
-        " FROM (SELECT k.id AS id, k.created_at AS created_at,"
-        "   count(*) OVER (ORDER BY k.created_at DESC, k.id DESC"
+        " FROM (SELECT k.id AS id, k.created_at AS created_at, k.seq AS seq,"
+        "   count(*) OVER (ORDER BY k.created_at DESC, k.seq DESC"
         "     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS matched"
         "   FROM cases k" GE_REVIEW_WHERE
-        "   ORDER BY k.created_at DESC, k.id DESC LIMIT ?13 OFFSET ?14) p"
-        " JOIN cases k ON k.id = p.id ORDER BY p.created_at DESC, p.id DESC",
+        "   ORDER BY k.created_at DESC, k.seq DESC LIMIT ?13 OFFSET ?14) p"
+        " JOIN cases k ON k.id = p.id ORDER BY p.created_at DESC, p.seq DESC",
         &s, err);
     if (rc < 0) goto err;
     ge_review_bind(s, f, &p);
@@ -397,6 +398,77 @@ err:
     return rc;
 }
 
+/*
+ * The conflict rule of the review contract, between the case "me" and the
+ * other case "k" with the distance D (an SQL expression): candidates
+ * through the R*Tree with each of our features' box grown by the
+ * distance, then the exact distance (GEOS through SpatiaLite, in the
+ * metric store CRS). A missing period on either side overlaps everything,
+ * as in the conflict rule (rules_time.c). The list's counts and the
+ * conflicts of one case share it, so that they always agree.
+ */
+#define GE_REVIEW_CONFLICT_JOIN(D)                                                             \
+    " JOIN case_features a ON a.case_id = me.id"                                               \
+    " JOIN case_features b ON b.fid IN (SELECT pkid FROM idx_case_features_geometry"           \
+    "   WHERE xmin <= MbrMaxX(a.geometry) + " D " AND xmax >= MbrMinX(a.geometry) - " D        \
+    "   AND ymin <= MbrMaxY(a.geometry) + " D " AND ymax >= MbrMinY(a.geometry) - " D ")"      \
+    " JOIN cases k ON k.id = b.case_id"                                                        \
+    " WHERE k.id <> me.id AND k.status <> 'rejected'"                                          \
+    " AND (me.period_start IS NULL OR me.period_end IS NULL"                                   \
+    "   OR k.period_start IS NULL OR k.period_end IS NULL"                                     \
+    "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"             \
+    " AND ST_Distance(a.geometry, b.geometry) <= " D
+
+int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
+                                   int *counts, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    json_t *page = json_array();
+    char *text = NULL;
+    int rc = GE_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        counts[i] = 0;
+        if (!(q[i].distance_m >= 0)) {
+            rc = ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
+            goto err;
+        }
+        if (!page || json_array_append_new(page, json_pack("[s, f]", q[i].id, q[i].distance_m)))
+            break;
+    }
+    text = page && json_array_size(page) == n ? json_dumps(page, JSON_COMPACT) : NULL;
+    if (!text) {
+        rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
+        goto err;
+    }
+    if (n == 0) goto err;
+    rc = ge_store_acquire(st, &c, err);
+    if (rc < 0) goto err;
+    /* One statement for the whole page: each listed case's features look
+     * up their neighbours in the spatial index, at the case's distance. */
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT CAST(p.key AS INTEGER), (SELECT count(DISTINCT k.id) FROM cases me"
+        GE_REVIEW_CONFLICT_JOIN("json_extract(p.value, '$[1]')")
+        " AND me.id = json_extract(p.value, '$[0]'))"
+        " FROM json_each(?1) p",
+        &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sqlite3_int64 i = sqlite3_column_int64(s, 0);
+        if (i >= 0 && (size_t)i < n) counts[i] = sqlite3_column_int(s, 1);
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "counting conflicts");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    free(text);
+    json_decref(page);
+    return rc;
+}
+
 int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
                             const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
                             void *ud, ge_err *err)
@@ -411,25 +483,11 @@ int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m
         rc = ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
         goto err;
     }
-    /* Candidates through the R*Tree with each of our features' box grown
-     * by the distance, then the exact distance (GEOS through SpatiaLite,
-     * in the metric store CRS). A missing period on either side overlaps
-     * everything, as in the conflict rule (rules_time.c). */
     rc = ge_store_sql_prepare(
         c,
         "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
         " min(ST_Distance(a.geometry, b.geometry)) AS d"
-        " FROM cases me"
-        " JOIN case_features a ON a.case_id = me.id"
-        " JOIN case_features b ON b.fid IN (SELECT pkid FROM idx_case_features_geometry"
-        "   WHERE xmin <= MbrMaxX(a.geometry) + ?2 AND xmax >= MbrMinX(a.geometry) - ?2"
-        "   AND ymin <= MbrMaxY(a.geometry) + ?2 AND ymax >= MbrMinY(a.geometry) - ?2)"
-        " JOIN cases k ON k.id = b.case_id"
-        " WHERE me.id = ?1 AND k.id <> me.id AND k.status <> 'rejected'"
-        " AND (me.period_start IS NULL OR me.period_end IS NULL"
-        "   OR k.period_start IS NULL OR k.period_end IS NULL"
-        "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"
-        " AND ST_Distance(a.geometry, b.geometry) <= ?2"
+        " FROM cases me" GE_REVIEW_CONFLICT_JOIN("?2") " AND me.id = ?1"
         " GROUP BY k.id ORDER BY d, k.created_at, k.id LIMIT ?3",
         &s, err);
     if (rc < 0) goto err;

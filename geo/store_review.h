@@ -155,4 +155,18 @@ int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m
                             const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
                             void *ud, ge_err *err);
 
+/* A case of a list page whose conflicts are counted, at its distance. */
+typedef struct ge_case_conflict_query {
+    const char *id;
+    double distance_m; /* metres, >= 0 */
+} ge_case_conflict_query;
+
+/*
+ * How many cases conflict with each of n cases (the same rule as
+ * ge_store_case_conflicts, every service counted, no limit), in one
+ * statement over all of them: counts[i] for q[i]; 0 for an unknown id.
+ */
+int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
+                                   int *counts, ge_err *err);
+
 #endif

@@ -3,9 +3,12 @@
  * contract, issue 7):
  *
  *   GET /v1/cases                  the filtered list (case_filter.h), newest
- *                                  first, with numberMatched for paging
+ *                                  first, with numberMatched for paging and
+ *                                  each case's number of conflicts
  *   GET /v1/cases/{id}/history     the case's events, oldest first
  *   GET /v1/cases/{id}/conflicts   other cases near it in place and time
+ *                                  (within the service's conflict rule's
+ *                                  distance unless ?distance= is given)
  *
  * A caseworker sees only cases of their services; a case they may not see
  * is a 404 like one that does not exist. The conflict list is the one
@@ -20,6 +23,7 @@
 
 #include "../geo/geojson_out.h"
 #include "../geo/geos_ctx.h"
+#include "../geo/service.h"
 #include "../geo/token.h"
 #include "case_filter.h"
 #include "case_view.h"
@@ -95,6 +99,54 @@ static int ge_review_list_cb(void *ud, const ge_case_summary *c)
     return json_array_append_new(l->cases, o) == 0 ? 0 : GE_ENOMEM;
 }
 
+/*
+ * The distance within which other cases conflict with a case of this
+ * service, when nobody asks for another: the service's own conflict rule
+ * (data/services/<id>.json; what the applicant's check used), else the
+ * conflict_distance setting. A caseworker must not read "within 2 m" on a
+ * case whose rule looked 3 m around it.
+ */
+static double ge_review_default_distance(const ge_req *req, const char *service)
+{
+    const ge_services *ss = req->ctx->services;
+    const ge_service *svc = ss && service ? ge_services_find(ss, service) : NULL;
+
+    for (size_t i = 0; svc && i < svc->nrules; i++)
+        if (svc->rules[i].kind == GE_RULE_CONFLICT && svc->rules[i].has_max)
+            return svc->rules[i].max;
+    return req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2;
+}
+
+/* Adds "conflicts" (how many cases conflict, as GET /v1/cases/{id}/conflicts
+ * with its default distance lists them) to each case of the page, counted
+ * in one store statement for the whole page. */
+static int ge_review_count_conflicts(const ge_req *req, json_t *cases, ge_err *err)
+{
+    size_t n = json_array_size(cases), i;
+    ge_case_conflict_query *q = calloc(n ? n : 1, sizeof *q);
+    int *counts = calloc(n ? n : 1, sizeof *counts);
+    json_t *c;
+    int rc = q && counts ? GE_OK : ge_err_set(err, GE_ENOMEM, "out of memory");
+
+    json_array_foreach(cases, i, c)
+    {
+        if (rc < 0) break;
+        q[i].id = json_string_value(json_object_get(c, "case_id"));
+        q[i].distance_m =
+            ge_review_default_distance(req, json_string_value(json_object_get(c, "service")));
+    }
+    if (rc == GE_OK && n) rc = ge_store_cases_conflict_counts(req->ctx->store, q, n, counts, err);
+    json_array_foreach(cases, i, c)
+    {
+        if (rc < 0) break;
+        if (json_object_set_new(c, "conflicts", json_integer(counts[i])) < 0)
+            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+    }
+    free(q);
+    free(counts);
+    return rc;
+}
+
 /* A 400 problem naming the first query parameter not in the filter's set
  * (a typo such as "stauts" must not silently list everything). */
 static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *const *extra)
@@ -145,6 +197,7 @@ static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) goto done;
     rc = ge_store_cases_list(req->ctx->store, f, ge_review_list_cb, &l, &matched, &err);
     if (rc == GE_ENOMEM) rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
+    if (rc == GE_OK) rc = ge_review_count_conflicts(req, l.cases, &err);
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto done;
@@ -218,14 +271,15 @@ static int ge_review_conflict_cb(void *ud, const ge_case_conflict *k)
                : ge_err_set(cc->err, GE_ENOMEM, "out of memory");
 }
 
-/* ?distance=: metres 0..500, default the conflict_distance setting. */
-static int ge_review_distance(ge_req *req, ge_resp *resp, double *out)
+/* ?distance=: metres 0..500, default the service's conflict rule's
+ * distance, else the conflict_distance setting. */
+static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, double *out)
 {
     const char *v = ge_req_query(req, "distance");
     char *end = NULL;
     double d;
 
-    *out = req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2;
+    *out = ge_review_default_distance(req, service);
     if (!v) return GE_OK;
     d = strtod(v, &end);
     if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
@@ -273,7 +327,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
             goto done;
         }
     }
-    rc = ge_review_distance(req, resp, &distance);
+    rc = ge_review_distance(req, resp, c.service, &distance);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto done;
     who = malloc(sizeof *who);

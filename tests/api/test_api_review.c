@@ -1054,10 +1054,83 @@ static void test_conflict_setting(void **state)
         srv = keep;
     }
     assert_int_equal(st, 200);
-    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
-    assert_string_equal(names_of(doc), "S1");
+    /* the skip's own conflict rule (2 m) comes before the setting */
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
+    assert_string_equal(names_of(doc), "S1 I1");
     json_decref(doc);
     assert_int_equal(ts_server_stop(&s2), 0);
+}
+
+/* Without ?distance= a case's conflicts are looked for within its service's
+ * conflict rule's distance (the info stand's: 10 m), which the answer names. */
+static void test_conflict_service_distance(void **state)
+{
+    json_t *doc;
+    (void)state;
+    NEED_DATA();
+
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[I1]));
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 10);
+    json_decref(doc);
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
+    json_decref(doc);
+    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts?distance=0", ids[I1]));
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
+    json_decref(doc);
+}
+
+/* Every listed case carries its number of conflicts, the same as its
+ * conflicts route lists with the default distance. */
+static void test_list_conflicts(void **state)
+{
+    json_t *doc, *v;
+    size_t i;
+    (void)state;
+    NEED_DATA();
+
+    doc = get_ok(&admin, "/v1/cases?limit=500");
+    assert_int_equal(json_array_size(json_object_get(doc, "cases")), NCASES);
+    json_array_foreach(json_object_get(doc, "cases"), i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "case_id"));
+        json_t *n = json_object_get(v, "conflicts"), *one;
+        if (!json_is_integer(n)) fail_msg("case %s: no conflicts count", id);
+        one = get_ok(&admin, pathf("/v1/cases/%s/conflicts", id));
+        if ((size_t)json_integer_value(n) != json_array_size(json_object_get(one, "cases")))
+            fail_msg("case %s: conflicts %lld in the list, %zu listed", id,
+                     (long long)json_integer_value(n),
+                     json_array_size(json_object_get(one, "cases")));
+        json_decref(one);
+        /* S2 meets S1 and the stand beside them; S5 is far from all */
+        if (!strcmp(id, ids[S2])) assert_int_equal(json_integer_value(n), 2);
+        if (!strcmp(id, ids[S5])) assert_int_equal(json_integer_value(n), 0);
+    }
+    json_decref(doc);
+    /* a caseworker's list counts the other service's stand too (the place
+     * is taken), as its conflicts route lists it */
+    doc = get_ok(&sam, "/v1/cases");
+    v = member_array_find(json_object_get(doc, "cases"), "case_id", ids[S2]);
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(json_object_get(v, "conflicts")), 2);
+    json_decref(doc);
+}
+
+/* Cases created in the same second list newest insertion first, the same
+ * on every request, not by their random ids. */
+static void test_list_same_second(void **state)
+{
+    (void)state;
+    NEED_DATA();
+
+    for (int i = 0; i < NCASES; i++)
+        sql("UPDATE cases SET created_at = '2026-11-05T10:00:00Z' WHERE id = ?1", ids[i]);
+    expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
+    expect_list(&admin, "limit=2&offset=2", "S4 S3", 6);
+    expect_list(&sam, "", "S5 S4 S3 S2 S1", 5);
+    for (int i = 0; i < NCASES; i++)
+        sql(pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z' WHERE id = ?1", i + 1),
+            ids[i]);
 }
 
 int main(void)
@@ -1068,6 +1141,9 @@ int main(void)
         cmocka_unit_test(test_visibility),     cmocka_unit_test(test_detail),
         cmocka_unit_test(test_history),        cmocka_unit_test(test_conflicts),
         cmocka_unit_test(test_list_purged),    cmocka_unit_test(test_conflict_setting),
+        cmocka_unit_test(test_conflict_service_distance),
+        cmocka_unit_test(test_list_conflicts),
+        cmocka_unit_test(test_list_same_second),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

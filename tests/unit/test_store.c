@@ -207,8 +207,9 @@ static const char *const tables_v3[] = {"users", "sessions", NULL};
 static const char *const tables_v4[] = {NULL}; /* a column only: users.last_login_at */
 static const char *const tables_v5[] = {"webhook_deliveries", NULL};
 static const char *const tables_v6[] = {NULL}; /* an index only: cases_created */
-static const char *const *const tables_by_version[] = {NULL,      tables_v1, tables_v2, tables_v3,
-                                                       tables_v4, tables_v5, tables_v6};
+static const char *const tables_v7[] = {NULL}; /* cases.seq, its trigger, cases_created again */
+static const char *const *const tables_by_version[] = {
+    NULL, tables_v1, tables_v2, tables_v3, tables_v4, tables_v5, tables_v6, tables_v7};
 
 static void check_tables(const char *path, int version)
 {
@@ -282,7 +283,8 @@ static void test_migration_version_bounds(void **state)
 
 /*
  * The caseworkers' case list (store_review.c) pages newest first under
- * visibility, status and purge conditions: the index of migration 6 must
+ * visibility, status and purge conditions, ties of a second broken by the
+ * order of insertion (seq, migration 7): the index cases_created must
  * answer that alone, walked in order (no sort, no read of the cases' whole
  * rows). The conditions here are the list's, as bound parameters.
  */
@@ -303,13 +305,13 @@ static void test_case_list_index(void **state)
     assert_int_equal(
         sqlite3_prepare_v2(db,
                            "EXPLAIN QUERY PLAN SELECT k.id, count(*) OVER (ORDER BY k.created_at"
-                           " DESC, k.id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED"
+                           " DESC, k.seq DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED"
                            " FOLLOWING) FROM cases k"
                            " WHERE (?1 = 1 OR k.service IN (SELECT value FROM json_each(?2)))"
                            " AND (?3 IS NULL OR k.status IN (SELECT value FROM json_each(?3)))"
                            " AND (?4 IS NULL OR k.period_end IS NULL OR k.period_end >= ?4)"
                            " AND (?5 = 1 OR k.purged_at IS NULL)"
-                           " ORDER BY k.created_at DESC, k.id DESC LIMIT 50",
+                           " ORDER BY k.created_at DESC, k.seq DESC LIMIT 50",
                            -1, &s, NULL),
         SQLITE_OK);
     while (sqlite3_step(s) == SQLITE_ROW) {
