@@ -40,7 +40,33 @@ const reason = skipReason() || (
 if (reason) console.log(`# SKIP browser review tests: ${reason}`);
 const T = 30000 * SLOW;
 
-const PASSWORDS = { erika: 'erika-secret-2026!', otto: 'otto-secret-2026!!' };
+const PASSWORDS = { erika: 'erika-secret-2026!', otto: 'otto-secret-2026!!', ada: 'ada-admin-secret-2026' };
+
+// The scale bar's text against its box, WCAG contrast ratio, the box's
+// translucency taken at its worst (over white and over black map).
+function scaleContrast(page, mapId) {
+  return page.evaluate((id) => {
+    const inner = document.querySelector(`#${id} .ol-scale-line-inner`);
+    const box = document.querySelector(`#${id} .ol-scale-line`);
+    if (!inner || !box) return 0;
+    const parse = (x) => x.match(/[\d.]+/g).map(Number);
+    const [r, g, b, ta = 1] = parse(getComputedStyle(inner).color);
+    const [br, bg, bb, ba = 1] = parse(getComputedStyle(box).backgroundColor);
+    const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    const lum = ([x, y, z]) => 0.2126 * lin(x) + 0.7152 * lin(y) + 0.0722 * lin(z);
+    const ratio = (p, q) => {
+      const [hi, lo] = [lum(p), lum(q)].sort((m, n) => n - m);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    let worst = Infinity;
+    for (const under of [255, 0]) {
+      const back = [br, bg, bb].map((c) => c * ba + under * (1 - ba));
+      const text = [r, g, b].map((c, i) => c * ta + back[i] * (1 - ta));
+      worst = Math.min(worst, ratio(text, back));
+    }
+    return worst;
+  }, mapId);
+}
 
 // A webhook receiver: records every request with its raw body.
 function startReceiver() {
@@ -72,6 +98,8 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
   const cases = {}; // name -> {id, reference}
   const period = futurePeriod(10, 4);
   const period2 = futurePeriod(12, 4); // overlaps period
+  const oneDay = futurePeriod(11, 0); // one day, within period
+  cases.oneDay = oneDay;
 
   const cli = (args, input) => execFileSync(BIN, [...args, '--db', srv.db], {
     encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'],
@@ -134,13 +162,16 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     let stand = null;
     for (const dxM of [30, -30, 60, -60, 90, -90]) {
       const g = fc(rect(lon + dxM / (111320 * Math.cos((lat * Math.PI) / 180)), lat, 1.5, 2));
-      if ((await validate('info-stand', g, period)).valid) {
+      if ((await validate('info-stand', g, oneDay)).valid) {
         stand = g;
         break;
       }
     }
     assert.ok(stand, 'a valid place for an information stand in the demo quarter');
-    cases.c = await makeCase('info-stand', 'AZ-2026-0103', stand, period, { name: 'Verein Beispiel e.V.' });
+    cases.c = await makeCase('info-stand', 'AZ-2026-0103', stand, oneDay, { name: 'Verein Beispiel e.V.' });
+    // A second stand on the very same place and day: the two overlap.
+    cases.d = await makeCase('info-stand', 'AZ-2026-0104', stand, oneDay, { name: 'Initiative Gegenüber' });
+    cli(['user', 'add', '--name', 'ada', '--role', 'admin'], `${PASSWORDS.ada}\n`);
 
     browser = await launchBrowser();
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -216,6 +247,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.match(await page.textContent('#who'), /erika/);
     // Only her service is offered; the default status is "open".
     assert.deepEqual(await page.$$eval('#f-service option', (o) => o.map((x) => x.value)), ['', 'skip-container']);
+    assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'Alle meine Leistungen');
     assert.equal(await page.inputValue('#f-status'), 'open');
 
     await page.selectOption('#f-service', 'skip-container');
@@ -227,6 +259,10 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     for (const s of ['AZ-2026-0101', 'AZ-2026-0102', 'Eingegangen', '1 Hinweis'])
       assert.ok(listText.includes(s), `the list shows ${s}: ${listText}`);
     assert.ok(!listText.includes('AZ-2026-0103'), 'the information stand is not hers');
+    // Each of the two skips names its conflict with the other at once,
+    // although A's report at submission found nothing.
+    for (const id of [cases.a.id, cases.b.id])
+      assert.match(await page.textContent(`#case-list > li[data-case-id="${id}"] .case-conflicts`), /^1 Überschneidung$/);
 
     // The export link downloads the same cases (GeoJSON here, read back).
     await page.selectOption('#export-format', 'geojson');
@@ -311,6 +347,9 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     });
     await rendered(page, 'listMap');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-list.png') });
+    assert.match(await page.textContent('#list-legend'), /Eingegangen.*Radweg, Radfahrstreifen/);
+    const listScale = await scaleContrast(page, 'list-map');
+    assert.ok(listScale >= 4.5, `the list map's scale bar text contrast ${listScale.toFixed(2)} < 4.5`);
 
     // Open case A: its conflict B is listed and drawn.
     await page.click(`#case-list > li[data-case-id="${cases.a.id}"] a`);
@@ -338,6 +377,13 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.deepEqual(await page.$$eval('#decide-buttons button', (b) => b.map((x) => x.dataset.status)), ['in_review']);
     await rendered(page, 'detailMap');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-detail.png') });
+    const detailScale = await scaleContrast(page, 'detail-map');
+    assert.ok(detailScale >= 4.5, `the case map's scale bar text contrast ${detailScale.toFixed(2)} < 4.5`);
+    // The case map's key names what its colours are, reference layers too.
+    assert.equal(await page.isVisible('#detail-legend'), true);
+    const key = await page.$$eval('#detail-legend li', (lis) => lis.map((li) => li.textContent));
+    for (const s of ['Dieser Fall', 'Überschneidender Fall', 'Hydrant', 'Baum', 'Radweg, Radfahrstreifen', 'Straßenraum'])
+      assert.ok(key.includes(s), `the case map's key names ${s}: ${key}`);
 
     // received -> in review
     await page.click('#decide-buttons button[data-status="in_review"]');
@@ -416,8 +462,22 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await login(page, 'otto', PASSWORDS.otto);
     await page.waitForSelector('body[data-view="list"]');
     await page.selectOption('#f-status', '');
-    await waitList(page, [cases.c.id]);
-    await waitMapDrawn(page, [cases.c.id]);
+    await waitList(page, [cases.c.id, cases.d.id]);
+    await waitMapDrawn(page, [cases.c.id, cases.d.id]);
+    // A one-day period is one date; the two stands on one place overlap.
+    const cItem = `#case-list > li[data-case-id="${cases.c.id}"]`;
+    const [y, m, d] = cases.oneDay.start.split('-');
+    const meta = await page.textContent(`${cItem} .case-meta`);
+    assert.ok(meta.includes(`${d}.${m}.${y}`) && !meta.includes('–'), `one date: ${meta}`);
+    assert.equal(await page.textContent(`${cItem} .case-conflicts`), '1 Überschneidung');
+    await page.click(`${cItem} a`);
+    await page.waitForSelector(`body[data-case-loaded="${cases.c.id}"]`);
+    const overlap = await page.textContent(`#conflicts li[data-case-id="${cases.d.id}"]`);
+    assert.match(overlap, /überschneidet sich/);
+    assert.doesNotMatch(overlap, /0 m entfernt/);
+    // the conflict rule's message of D's report says so too, not "in 0 m"
+    assert.equal((await formApi('GET', `/v1/cases/${cases.d.id}`)).body.validation.violations
+      .filter((v) => v.rule === 'conflict' && /überschneidet sich/.test(v.message.de) && /overlaps/.test(v.message.en)).length, 1);
     // Asked directly, the case does not exist for him.
     await page.goto(`${srv.base}/review/#/case/${cases.a.id}`);
     await page.waitForSelector('body[data-view="detail"]');
@@ -585,5 +645,31 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
       assert.deepEqual(page.errors, []);
       await page.context().close();
     }
+  });
+
+  test('(8) an admin: "All services"; the case map\'s key and an overlap in English', async () => {
+    const page = await newPage('en-GB');
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    await login(page, 'ada', PASSWORDS.ada);
+    await page.waitForSelector('body[data-view="list"]');
+    assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'All services');
+    await page.selectOption('#f-service', 'info-stand');
+    await waitList(page, [cases.c.id, cases.d.id]);
+    assert.equal(await page.textContent(`#case-list > li[data-case-id="${cases.d.id}"] .case-conflicts`), '1 conflict');
+    await page.click(`#case-list > li[data-case-id="${cases.d.id}"] a`);
+    await page.waitForSelector(`body[data-case-loaded="${cases.d.id}"]`);
+    assert.match(await page.textContent(`#conflicts li[data-case-id="${cases.c.id}"]`), /overlaps/);
+    // the info stand's conflict rule looks 10 m around, and the page says so
+    assert.match(await page.textContent('#conflicts-intro'), /at most 10 m/);
+    const key = await page.$$eval('#detail-legend li', (lis) => lis.map((li) => li.textContent));
+    for (const s of ['This case', 'Conflicting case', 'Hydrant', 'Tree', 'Cycle path or lane', 'Street space'])
+      assert.ok(key.includes(s), `the case map's key names ${s}: ${key}`);
+    await page.click('#lang-switch');
+    await page.click('#back');
+    await page.waitForSelector('body[data-view="list"]');
+    assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'Alle Leistungen');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
   });
 });

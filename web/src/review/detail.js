@@ -236,7 +236,7 @@ export async function createDetail(app, { onChanged }) {
         name,
         document.createTextNode(' '),
         statusBadge(x.status),
-        el('p', 'case-meta', `${app.serviceTitle(x.service)} · ${period(x.period)} · ${t('distance', { d: num(x.distance_m ?? 0, 1) })}`),
+        el('p', 'case-meta', `${app.serviceTitle(x.service)} · ${period(x.period)} · ${x.distance_m === 0 ? t('distance_overlap') : t('distance', { d: num(x.distance_m ?? 0, 1) })}`),
       );
       ul.append(li);
     }

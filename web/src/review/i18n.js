@@ -56,6 +56,8 @@ export function when(ts) {
 
 export function period(p) {
   if (!p || (!p.start && !p.end)) return t('period_none');
+  // A one-day period is one date, not "05.12.2026 – 05.12.2026".
+  if (p.start && p.start === p.end) return date(p.start);
   return t('period_range', { start: date(p.start), end: date(p.end) });
 }
 

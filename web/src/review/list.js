@@ -3,7 +3,8 @@
 // the answer fills the list and decides which cases the map draws, so list
 // and map always show the same cases. Selecting a case in the list (focus
 // or click) highlights it on the map; clicking it on the map selects it in
-// the list and says so in the live region.
+// the list and says so in the live region. Each case says how many other
+// cases conflict with it now (conflicts of GET /v1/cases).
 import { api } from './api.js';
 import { date, num, period, t } from './i18n.js';
 import { STATUS_COLOUR, casesLayer, createMap, fitBoxes, viewBbox } from './map.js';
@@ -42,7 +43,8 @@ export async function createList(app) {
     const svc = $('f-service');
     const keep = svc.value;
     const mine = app.user.role === 'admin' ? [...app.services.keys()] : app.user.services || [];
-    svc.replaceChildren(new Option(t('filter_service_all'), ''));
+    // An admin's "all" is every service, not "all of mine".
+    svc.replaceChildren(new Option(t(app.user.role === 'admin' ? 'filter_service_all_admin' : 'filter_service_all'), ''));
     for (const id of mine) svc.append(new Option(app.serviceTitle(id), id));
     svc.value = [...svc.options].some((o) => o.value === keep) ? keep : '';
 
@@ -114,6 +116,13 @@ export async function createList(app) {
       li.append(sw, document.createTextNode(t(`status_${s}`)));
       ul.append(li);
     }
+    // The base map's dashed blue lines are cycle lanes, not cases.
+    const li = document.createElement('li');
+    const sw = document.createElement('span');
+    sw.className = 'swatch line cycleway-base';
+    sw.setAttribute('aria-hidden', 'true');
+    li.append(sw, document.createTextNode(t('legend_cycleway')));
+    ul.append(li);
   }
 
   // ---- the list --------------------------------------------------------------
@@ -150,6 +159,15 @@ export async function createList(app) {
     const checks = document.createElement('p');
     checks.className = `case-checks${c.errors ? ' has-errors' : c.warnings ? ' has-warnings' : ''}`;
     checks.textContent = checksText(c.errors, c.warnings);
+    // Other cases in the same place and time (counted now, unlike the
+    // report at submission, which knew only the cases before it): said on
+    // the case itself, so that what collides shows at once.
+    if (c.conflicts > 0) {
+      const k = document.createElement('span');
+      k.className = 'case-conflicts';
+      k.textContent = t(c.conflicts === 1 ? 'list_conflicts_one' : 'list_conflicts', { n: num(c.conflicts, 0) });
+      checks.append(document.createTextNode(' · '), k);
+    }
     const who = document.createElement('p');
     who.className = 'case-meta';
     who.textContent = [c.applicant_name, t('received_on', { date: date((c.created || '').slice(0, 10)) })]

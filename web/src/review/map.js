@@ -2,7 +2,7 @@
 // from the server's own MapLibre styles (GET /styles/basemap and
 // /styles/overlays, applied by ol-mapbox-style, as a municipal geoportal
 // would), the cases coloured by status, and for one case its features and
-// the conflicting cases in a distinct (dashed) style.
+// the conflicting cases in a distinct (hatched, dash-dotted) style.
 //
 // The cases of the list map come from the authorised vector tile layer
 // /collections/cases/tiles/WebMercatorQuad/{z}/{y}/{x} (session cookie).
@@ -265,20 +265,46 @@ const OWN = new Style({
   zIndex: 3,
 });
 
-// Other cases: dashed outline in their status colour over a light fill,
-// drawn above the case under review so that an overlap shows as the dashed
-// line crossing the yellow; the label sits above the shape, never on it.
+// Other cases: hatched in their status colour with a long-short dashed
+// outline, drawn above the case under review so that an overlap shows as
+// the hatching over the yellow; the label sits above the shape, never on
+// it. Hatching and the dash-dot rhythm keep them apart from the base map's
+// evenly dashed cycle lanes and paths.
 const topCentre = (f) => {
   const e = f.getGeometry().getExtent();
   return new Point([(e[0] + e[2]) / 2, e[3]]);
 };
+export const CONFLICT_DASH = [12, 4, 3, 4];
+const hatchCache = new globalThis.Map();
+// Diagonal lines in the colour, 8 px apart, as a fill pattern.
+export function hatch(c) {
+  let p = hatchCache.get(c);
+  if (!p) {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 8;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = alpha(c, 0.12);
+    ctx.fillRect(0, 0, 8, 8);
+    ctx.strokeStyle = alpha(c, 0.75);
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    for (const o of [-8, 0, 8]) {
+      ctx.moveTo(o, 8);
+      ctx.lineTo(o + 8, 0);
+    }
+    ctx.stroke();
+    p = ctx.createPattern(canvas, 'repeat');
+    hatchCache.set(c, p);
+  }
+  return p;
+}
 function conflictStyle(f) {
   const c = colour(f.get('status'));
   return [
     new Style({
-      fill: new Fill({ color: alpha(c, 0.15) }),
-      stroke: new Stroke({ color: c, width: 3, lineDash: [8, 5] }),
-      image: new CircleStyle({ radius: 8, fill: new Fill({ color: alpha(c, 0.4) }), stroke: new Stroke({ color: c, width: 3, lineDash: [4, 3] }) }),
+      fill: new Fill({ color: hatch(c) }),
+      stroke: new Stroke({ color: c, width: 3, lineDash: CONFLICT_DASH }),
+      image: new CircleStyle({ radius: 8, fill: new Fill({ color: hatch(c) }), stroke: new Stroke({ color: c, width: 3, lineDash: [6, 2, 2, 2] }) }),
     }),
     new Style({
       geometry: topCentre,
