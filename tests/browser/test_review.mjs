@@ -18,7 +18,7 @@
 // link downloads the listed cases; the keyboard alone logs in, opens a case
 // and decides. axe-core finds no WCAG 2.1 AA violation in login, list and
 // detail, German and English. Screenshots (looked at):
-// tests/screenshots/review-list.png, review-detail.png.
+// tests/screenshots/review-list.png, review-detail.png, review-purged.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -637,6 +637,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
       const a = await page.$eval('#case-integrity', (p) => ({ text: p.textContent, cls: p.className, shown: p.offsetHeight > 0 }));
       assert.match(a.text, purged);
       assert.ok(a.shown && !/integrity-broken/.test(a.cls), JSON.stringify(a));
+      if (locale === 'de-DE') await page.screenshot({ path: path.join(SCREENSHOTS, 'review-purged.png') });
       await page.goto(`${srv.base}/review/#/case/${cases.b.id}`);
       await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
       const b = await page.$eval('#case-integrity', (p) => ({ text: p.textContent, cls: p.className }));
