@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ts.h"
 #include "ts_forms.h"
@@ -1061,6 +1063,71 @@ static void test_conflict_setting(void **state)
     assert_int_equal(ts_server_stop(&s2), 0);
 }
 
+/* A service without a conflict rule falls back to the setting: a data
+ * folder whose skip-container service has no conflict rule, the rest of the
+ * project's data and styles linked in. */
+static void test_conflict_setting_without_rule(void **state)
+{
+    char root[4096], data[4200], services[4300], src[4200], dst[4400];
+    const char *source = ts_env("GE_SOURCE_DIR");
+    const char *const args[] = {"--conflict-distance", "5", "--data-dir", data, NULL};
+    ts_server_opts o = {.db = db, .args = args};
+    ts_server s2;
+    session a2;
+    json_t *svc, *rules, *kept, *r, *doc;
+    size_t i;
+    long st;
+    (void)state;
+    NEED_DATA();
+
+    snprintf(root, sizeof root, "%s", ts_tmpdir("api_review_norule"));
+    snprintf(data, sizeof data, "%s/data", root);
+    snprintf(services, sizeof services, "%s/services", data);
+    assert_int_equal(mkdir(data, 0755), 0);
+    assert_int_equal(mkdir(services, 0755), 0);
+    for (const char *const *n = (const char *const[]){"layers", "openapi.json", NULL}; *n; n++) {
+        snprintf(src, sizeof src, "%s/data/%s", source, *n);
+        snprintf(dst, sizeof dst, "%s/%s", data, *n);
+        assert_int_equal(symlink(src, dst), 0);
+    }
+    snprintf(src, sizeof src, "%s/styles", source);
+    snprintf(dst, sizeof dst, "%s/styles", root);
+    assert_int_equal(symlink(src, dst), 0);
+    for (const char *const *n = (const char *const[]){"skip-container", "info-stand",
+                                                      "construction-access", NULL};
+         *n; n++) {
+        snprintf(src, sizeof src, "%s/data/services/%s.json", source, *n);
+        snprintf(dst, sizeof dst, "%s/%s.json", services, *n);
+        svc = json_load_file(src, 0, NULL);
+        assert_non_null(svc);
+        if (!strcmp(*n, "skip-container")) {
+            rules = json_object_get(svc, "rules");
+            kept = json_array();
+            json_array_foreach(rules, i, r)
+            {
+                if (strcmp(json_string_value(json_object_get(r, "kind")), "conflict"))
+                    json_array_append(kept, r);
+            }
+            assert_true(json_array_size(kept) + 1 == json_array_size(rules));
+            json_object_set_new(svc, "rules", kept);
+        }
+        assert_int_equal(json_dump_file(svc, dst, JSON_INDENT(2)), 0);
+        json_decref(svc);
+    }
+    assert_int_equal(ts_server_start(&s2, "api_review_norule_srv", &o), 0);
+    {
+        ts_server keep = srv;
+        srv = s2;
+        assert_int_equal(login("admin", PW_ADMIN, &a2), 0);
+        doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
+        srv = keep;
+    }
+    assert_int_equal(st, 200);
+    assert_true(json_number_value(json_object_get(doc, "distance_m")) == 5);
+    json_decref(doc);
+    assert_int_equal(ts_server_stop(&s2), 0);
+}
+
 /* Without ?distance= a case's conflicts are looked for within its service's
  * conflict rule's distance (the info stand's: 10 m), which the answer names. */
 static void test_conflict_service_distance(void **state)
@@ -1142,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_history),        cmocka_unit_test(test_conflicts),
         cmocka_unit_test(test_list_purged),    cmocka_unit_test(test_conflict_setting),
         cmocka_unit_test(test_conflict_service_distance),
+        cmocka_unit_test(test_conflict_setting_without_rule),
         cmocka_unit_test(test_list_conflicts),
         cmocka_unit_test(test_list_same_second),
     };
