@@ -9,6 +9,7 @@
  * that two submissions with one key cannot both find the key unused.
  */
 #include "store_forms.h"
+#include "store_case_row.h"
 #include "store_internal.h"
 #include "token.h"
 
@@ -253,31 +254,8 @@ err:
     return rc;
 }
 
-int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+int ge_store_case_from_row(sqlite3_stmt *s, ge_case *out, ge_err *err)
 {
-    ge_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc = ge_store_acquire(st, &c, err);
-
-    memset(out, 0, sizeof *out);
-    if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT id, client_id, draft_id, service, reference, applicant,"
-                              " period_start, period_end, status, report, content_hash,"
-                              " created_at, updated_at FROM cases"
-                              " WHERE id = ?1 AND purged_at IS NULL",
-                              &s, err);
-    if (rc < 0) goto err;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "no such case");
-        goto err;
-    }
-    if (rc != SQLITE_ROW) {
-        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
-        goto err;
-    }
     ge_store_copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
     out->client_id = sqlite3_column_int64(s, 1);
     ge_store_copy_text(out->draft_id, sizeof out->draft_id, sqlite3_column_text(s, 2));
@@ -293,7 +271,33 @@ int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
     ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
     ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
     ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
-    rc = out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    return out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+}
+
+int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
+                              " WHERE id = ?1 AND purged_at IS NULL",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "no such case");
+        goto err;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
+        goto err;
+    }
+    rc = ge_store_case_from_row(s, out, err);
 err:
     if (rc < 0) ge_case_clear(out);
     sqlite3_finalize(s);

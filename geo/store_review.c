@@ -16,6 +16,7 @@
  * instead of reading every case's whole row.
  */
 #include "store_review.h"
+#include "store_case_row.h"
 #include "store_internal.h"
 
 #include <ctype.h>
@@ -310,9 +311,7 @@ int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char cl
     closed_at[0] = purged_at[0] = '\0';
     if (rc < 0) goto err;
     rc = ge_store_sql_prepare(c,
-                              "SELECT id, client_id, draft_id, service, reference, applicant,"
-                              " period_start, period_end, status, report, content_hash,"
-                              " created_at, updated_at, closed_at, purged_at FROM cases"
+                              "SELECT " GE_STORE_CASE_COLUMNS ", closed_at, purged_at FROM cases"
                               " WHERE id = ?1",
                               &s, err);
     if (rc < 0) goto err;
@@ -326,24 +325,9 @@ int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char cl
         rc = ge_store_sql_err(err, c->db, rc, "reading a case");
         goto err;
     }
-    ge_store_copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
-    out->client_id = sqlite3_column_int64(s, 1);
-    ge_store_copy_text(out->draft_id, sizeof out->draft_id, sqlite3_column_text(s, 2));
-    ge_store_copy_text(out->service, sizeof out->service, sqlite3_column_text(s, 3));
-    ge_store_copy_text(out->reference, sizeof out->reference, sqlite3_column_text(s, 4));
-    out->applicant =
-        strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5) : "{}");
-    ge_store_copy_text(out->period_start, sizeof out->period_start, sqlite3_column_text(s, 6));
-    ge_store_copy_text(out->period_end, sizeof out->period_end, sqlite3_column_text(s, 7));
-    ge_store_copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 8));
-    out->report =
-        strdup(sqlite3_column_text(s, 9) ? (const char *)sqlite3_column_text(s, 9) : "null");
-    ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
-    ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
-    ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
-    ge_store_copy_text(closed_at, 32, sqlite3_column_text(s, 13));
-    ge_store_copy_text(purged_at, 32, sqlite3_column_text(s, 14));
-    rc = out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    ge_store_copy_text(closed_at, 32, sqlite3_column_text(s, GE_STORE_CASE_NCOLS));
+    ge_store_copy_text(purged_at, 32, sqlite3_column_text(s, GE_STORE_CASE_NCOLS + 1));
+    rc = ge_store_case_from_row(s, out, err);
 err:
     if (rc < 0) ge_case_clear(out);
     sqlite3_finalize(s);
