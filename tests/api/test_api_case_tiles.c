@@ -26,7 +26,7 @@
 #include "ts_forms.h"
 #include "ts_http.h"
 #include "ts_mvt.h"
-#include "ts_run.h"
+#include "ts_review.h"
 #include "ts_server.h"
 
 #define PW_ANNA  "Anna's long passphrase 1"
@@ -36,8 +36,7 @@
 
 static ts_server srv;
 static char key_a[128];
-static char cookie_anna[128], cookie_bert[128], cookie_admin[128];
-static char csrf_anna[128];
+static ts_review_session anna, bert, admin;
 /* Three cases near one another: two info stands and one that the setup
  * turns into a skip container (another service). */
 static char case_ids[3][64];
@@ -57,75 +56,11 @@ __attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, 
     return buf[i];
 }
 
-static int add_user(const char *name, const char *role, const char *service, const char *pw)
-{
-    char input[256];
-    const char *argv[12] = {NULL, "user", "add", "--db", srv.db, "--name", name, "--role", role};
-    size_t n = 9;
-    ts_run_result r;
-    int rc;
-
-    if (service) {
-        argv[n++] = "--service";
-        argv[n++] = service;
-    }
-    argv[n] = NULL;
-    snprintf(input, sizeof input, "%s\n", pw);
-    if (ts_run(&r, input, argv) != 0) return -1;
-    rc = r.status == 0 ? 0 : -1;
-    if (rc) fprintf(stderr, "user add %s: %s\n", name, r.err);
-    ts_run_free(&r);
-    return rc;
-}
-
-/* A request with an optional session cookie and one extra header. */
+/* A GET with an optional session cookie and one extra header. */
 static void call(const char *path, const char *cookie, const char *extra, ts_http_resp *r)
 {
-    char ch[256];
-    const char *headers[4];
-    size_t n = 0;
-    ts_http_req q = {0};
-
-    if (cookie) {
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie);
-        headers[n++] = ch;
-    }
-    if (extra) headers[n++] = extra;
-    headers[n] = NULL;
-    q.url = ts_server_url(&srv, path);
-    q.headers = headers;
-    if (ts_http(&q, r) != 0) fail_msg("GET %s: %s", path, r->error);
-}
-
-static int login(const char *name, const char *pw, char *cookie, char *csrf)
-{
-    char body[256];
-    ts_http_resp r;
-    ts_http_req q = {0};
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    const char *sc;
-
-    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
-    q.method = "POST";
-    q.url = ts_server_url(&srv, "/v1/login");
-    q.headers = headers;
-    q.body = body;
-    q.body_len = strlen(body);
-    cookie[0] = '\0';
-    if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
-        strncmp(sc, "ge_session=", 11) == 0) {
-        json_t *doc = ts_forms_json(&r);
-        snprintf(cookie, 128, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
-        if (csrf)
-            snprintf(csrf, 128, "%s",
-                     json_string_value(json_object_get(doc, "csrf_token"))
-                         ? json_string_value(json_object_get(doc, "csrf_token"))
-                         : "");
-        json_decref(doc);
-    } else
-        fprintf(stderr, "login %s: %ld %s\n", name, r.status, r.body ? r.body : "");
-    ts_http_resp_free(&r);
-    return cookie[0] ? 0 : -1;
+    if (ts_review_call(&srv, "GET", path, cookie, NULL, extra, NULL, r) != 0)
+        fail_msg("GET %s: %s", path, r->error);
 }
 
 static int submit_stand(int i)
@@ -167,9 +102,9 @@ static int setup(void **state)
     (void)state;
     if (ts_server_start(&srv, "api_case_tiles", NULL) != 0) return -1;
     if (ts_forms_client_add(srv.db, "Tiles Form", key_a) != 0) return -1;
-    if (add_user("anna", "caseworker", "info-stand", PW_ANNA) != 0 ||
-        add_user("bert", "caseworker", "skip-container", PW_BERT) != 0 ||
-        add_user("admin", "admin", NULL, PW_ADMIN) != 0)
+    if (ts_review_user_add(srv.db, "anna", "caseworker", "info-stand", PW_ANNA) != 0 ||
+        ts_review_user_add(srv.db, "bert", "caseworker", "skip-container", PW_BERT) != 0 ||
+        ts_review_user_add(srv.db, "admin", "admin", NULL, PW_ADMIN) != 0)
         return -1;
     for (int i = 0; i < 3; i++)
         if (submit_stand(i) != 0) return -1;
@@ -184,9 +119,9 @@ static int setup(void **state)
                           " VALUES (?1, '2026-01-01T00:00:00Z', 'system:test', 'test', 'received')",
                           case_ids[2]) != 1)
         return -1;
-    if (login("anna", PW_ANNA, cookie_anna, csrf_anna) != 0 ||
-        login("bert", PW_BERT, cookie_bert, NULL) != 0 ||
-        login("admin", PW_ADMIN, cookie_admin, NULL) != 0)
+    if (ts_review_login(&srv, "anna", PW_ANNA, &anna) != 200 || !anna.cookie[0] ||
+        ts_review_login(&srv, "bert", PW_BERT, &bert) != 200 || !bert.cookie[0] ||
+        ts_review_login(&srv, "admin", PW_ADMIN, &admin) != 200 || !admin.cookie[0])
         return -1;
     lonlat_tile(case_ll[0][0], case_ll[0][1], Z, &tile_x, &tile_y);
     for (int i = 1; i < 3; i++) {
@@ -326,7 +261,7 @@ static void test_caseworker_sees_own_service(void **state)
 {
     ts_mvt t;
     (void)state;
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, NULL), 200);
     assert_int_equal(t.nlayers, 1);
     assert_string_equal(t.layers[0].name, "cases");
     assert_int_equal(t.layers[0].extent, 4096);
@@ -357,7 +292,7 @@ static void test_caseworker_sees_own_service(void **state)
     ts_mvt_free(&t);
 
     /* gzip for a client that asks */
-    assert_int_equal(get_tile(cookie_anna, "Accept-Encoding: gzip", &t, NULL), 200);
+    assert_int_equal(get_tile(anna.cookie, "Accept-Encoding: gzip", &t, NULL), 200);
     assert_int_equal(case_count(&t), 2);
     ts_mvt_free(&t);
 }
@@ -368,15 +303,15 @@ static void test_other_service_and_admin(void **state)
     char etag_anna[128], etag_bert[128], etag_admin[128];
     (void)state;
     /* anna's tile is in the cache now; bert must not get it */
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, etag_anna), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, etag_anna), 200);
     ts_mvt_free(&t);
-    assert_int_equal(get_tile(cookie_bert, NULL, &t, etag_bert), 200);
+    assert_int_equal(get_tile(bert.cookie, NULL, &t, etag_bert), 200);
     assert_int_equal(case_count(&t), 1);
     assert_non_null(feature_of(&t, case_ids[2]));
     assert_string_equal(prop(feature_of(&t, case_ids[2]), "service"), "skip-container");
     ts_mvt_free(&t);
     assert_string_not_equal(etag_anna, etag_bert);
-    assert_int_equal(get_tile(cookie_admin, NULL, &t, etag_admin), 200);
+    assert_int_equal(get_tile(admin.cookie, NULL, &t, etag_admin), 200);
     assert_int_equal(case_count(&t), 3);
     for (int i = 0; i < 3; i++)
         assert_non_null(feature_of(&t, case_ids[i]));
@@ -387,12 +322,12 @@ static void test_other_service_and_admin(void **state)
     {
         char h[200];
         snprintf(h, sizeof h, "If-None-Match: %s", etag_anna);
-        assert_int_equal(get_tile(cookie_bert, h, &t, NULL), 200);
+        assert_int_equal(get_tile(bert.cookie, h, &t, NULL), 200);
         assert_int_equal(case_count(&t), 1);
         ts_mvt_free(&t);
         /* ... while anna's own revalidates */
         ts_http_resp r;
-        call(tile_path(Z, tile_x, tile_y), cookie_anna, h, &r);
+        call(tile_path(Z, tile_x, tile_y), anna.cookie, h, &r);
         assert_int_equal(r.status, 304);
         ts_http_resp_free(&r);
     }
@@ -401,7 +336,7 @@ static void test_other_service_and_admin(void **state)
      * far from the cases */
     assert_int_equal(
         ts_forms_sql_exec(srv.db, "UPDATE users SET services = '[]' WHERE name = ?1", "bert"), 1);
-    assert_int_equal(get_tile(cookie_bert, NULL, &t, NULL), 204);
+    assert_int_equal(get_tile(bert.cookie, NULL, &t, NULL), 204);
     assert_int_equal(ts_forms_sql_exec(srv.db,
                                        "UPDATE users SET services = '[\"skip-container\"]'"
                                        " WHERE name = ?1",
@@ -409,7 +344,7 @@ static void test_other_service_and_admin(void **state)
                      1);
     {
         ts_http_resp r;
-        call(tile_path(Z, tile_x + 5, tile_y), cookie_admin, NULL, &r);
+        call(tile_path(Z, tile_x + 5, tile_y), admin.cookie, NULL, &r);
         assert_int_equal(r.status, 204);
         ts_http_resp_free(&r);
     }
@@ -421,7 +356,7 @@ static void test_status_change_next_tile(void **state)
     char before[128], after[128], h[200];
     ts_http_resp r;
     (void)state;
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, before), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, before), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "received");
     ts_mvt_free(&t);
     /* A decision as the workflow writes it: one status event and the
@@ -440,15 +375,15 @@ static void test_status_change_next_tile(void **state)
                      1);
     /* the very next tile shows it; the old ETag no longer matches */
     snprintf(h, sizeof h, "If-None-Match: %s", before);
-    assert_int_equal(get_tile(cookie_anna, h, &t, after), 200);
+    assert_int_equal(get_tile(anna.cookie, h, &t, after), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "in_review");
     assert_string_equal(prop(feature_of(&t, case_ids[1]), "status"), "received");
     ts_mvt_free(&t);
     assert_string_not_equal(before, after);
-    call(tile_path(Z, tile_x, tile_y), cookie_admin, NULL, &r);
+    call(tile_path(Z, tile_x, tile_y), admin.cookie, NULL, &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
-    assert_int_equal(get_tile(cookie_admin, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(admin.cookie, NULL, &t, NULL), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "in_review");
     ts_mvt_free(&t);
 }
@@ -457,27 +392,19 @@ static void test_status_change_next_tile(void **state)
  * next tile, like the status events written by hand above. */
 static void test_decision_next_tile(void **state)
 {
-    char ch[200], xh[200];
-    const char *headers[] = {ch, xh, "Content-Type: application/json", NULL};
-    const char *body = "{\"status\":\"approved\",\"comment\":\"Passt.\"}";
-    ts_http_req q = {0};
     ts_http_resp r;
     ts_mvt t;
     (void)state;
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, NULL), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "in_review");
     ts_mvt_free(&t);
-    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
-    snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf_anna);
-    q.method = "PATCH";
-    q.url = ts_server_url(&srv, pathf("/v1/cases/%s", case_ids[0]));
-    q.headers = headers;
-    q.body = body;
-    q.body_len = strlen(body);
-    assert_int_equal(ts_http(&q, &r), 0);
+    assert_int_equal(ts_review_call(&srv, "PATCH", pathf("/v1/cases/%s", case_ids[0]), anna.cookie,
+                                    anna.csrf, NULL,
+                                    "{\"status\":\"approved\",\"comment\":\"Passt.\"}", &r),
+                     0);
     if (r.status != 200) fail_msg("PATCH: %ld %s", r.status, r.body);
     ts_http_resp_free(&r);
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, NULL), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "approved");
     ts_mvt_free(&t);
 }
@@ -498,11 +425,11 @@ static void test_purged_left_out(void **state)
                                        " 'system:retention', 'purged')",
                                        case_ids[1]),
                      1);
-    assert_int_equal(get_tile(cookie_anna, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(anna.cookie, NULL, &t, NULL), 200);
     assert_int_equal(case_count(&t), 1);
     assert_non_null(feature_of(&t, case_ids[0]));
     ts_mvt_free(&t);
-    assert_int_equal(get_tile(cookie_admin, NULL, &t, NULL), 200);
+    assert_int_equal(get_tile(admin.cookie, NULL, &t, NULL), 200);
     assert_int_equal(case_count(&t), 2);
     assert_null(feature_of(&t, case_ids[1]));
     ts_mvt_free(&t);
@@ -518,7 +445,7 @@ static void test_zooms(void **state)
         ts_mvt t;
         char err[256];
         lonlat_tile(case_ll[0][0], case_ll[0][1], z, &x, &y);
-        call(tile_path(z, x, y), cookie_admin, NULL, &r);
+        call(tile_path(z, x, y), admin.cookie, NULL, &r);
         if (r.status != 200) fail_msg("z%d: %ld", z, r.status);
         if (ts_mvt_decode(r.body, r.body_len, &t, err, sizeof err) != 0) fail_msg("%s", err);
         assert_non_null(feature_of(&t, case_ids[0]));
@@ -547,7 +474,7 @@ static void test_bad_tiles(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ts_http_resp r;
-        call(bad[i].path, cookie_anna, NULL, &r);
+        call(bad[i].path, anna.cookie, NULL, &r);
         expect_problem(&r, bad[i].status, bad[i].parameter);
         ts_http_resp_free(&r);
         /* without a session the answer is 401 whatever the parameters */
@@ -564,7 +491,7 @@ static void test_tilejson_and_listing(void **state)
     size_t i;
     json_t *c;
     (void)state;
-    call("/collections/cases/tiles/WebMercatorQuad", cookie_bert, NULL, &r);
+    call("/collections/cases/tiles/WebMercatorQuad", bert.cookie, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(ts_http_header(&r, "Cache-Control"), "private"));
     doc = ts_forms_json(&r);
@@ -589,7 +516,7 @@ static void test_tilejson_and_listing(void **state)
         assert_string_not_equal(json_string_value(json_object_get(c, "id")), "cases");
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("/collections/cases", cookie_admin, NULL, &r);
+    call("/collections/cases", admin.cookie, NULL, &r);
     assert_int_equal(r.status, 404);
     ts_http_resp_free(&r);
 }

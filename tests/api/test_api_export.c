@@ -30,6 +30,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -46,7 +47,7 @@ static const char *const secrets[] = {"Mustermann",       "erika.m@example.de", 
 static ts_server srv;
 static char key[128];
 static char dir[4096];
-static char cookie_anna[128], cookie_bert[128], cookie_carl[128], cookie_admin[128];
+static ts_review_session anna, bert, carl, admin;
 /* c[0]: info-stand, one point; c[1]: info-stand, a polygon and a point,
  * status in_review; c[2]: turned into a skip-container case (another
  * service) in the store file. */
@@ -67,65 +68,11 @@ __attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, 
     return buf[i];
 }
 
-static int add_user(const char *name, const char *role, const char *service, const char *pw)
-{
-    char input[256];
-    const char *argv[12] = {NULL, "user", "add", "--db", srv.db, "--name", name, "--role", role};
-    size_t n = 9;
-    ts_run_result r;
-    int rc;
-
-    if (service) {
-        argv[n++] = "--service";
-        argv[n++] = service;
-    }
-    argv[n] = NULL;
-    snprintf(input, sizeof input, "%s\n", pw);
-    if (ts_run(&r, input, argv) != 0) return -1;
-    rc = r.status == 0 ? 0 : -1;
-    if (rc) fprintf(stderr, "user add %s: %s\n", name, r.err);
-    ts_run_free(&r);
-    return rc;
-}
-
-static int login(const char *name, const char *pw, char *cookie)
-{
-    char body[256];
-    ts_http_resp r;
-    ts_http_req q = {0};
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    const char *sc;
-
-    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
-    q.method = "POST";
-    q.url = ts_server_url(&srv, "/v1/login");
-    q.headers = headers;
-    q.body = body;
-    q.body_len = strlen(body);
-    cookie[0] = '\0';
-    if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
-        strncmp(sc, "ge_session=", 11) == 0)
-        snprintf(cookie, 128, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
-    else
-        fprintf(stderr, "login %s: %ld %s\n", name, r.status, r.body ? r.body : "");
-    ts_http_resp_free(&r);
-    return cookie[0] ? 0 : -1;
-}
-
 /* GET path with an optional session cookie. */
 static void get(const char *path, const char *cookie, ts_http_resp *r)
 {
-    char ch[256];
-    const char *headers[3] = {NULL};
-    ts_http_req q = {0};
-
-    if (cookie) {
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie);
-        headers[0] = ch;
-    }
-    q.url = ts_server_url(&srv, path);
-    q.headers = headers;
-    if (ts_http(&q, r) != 0) fail_msg("GET %s: %s", path, r->error);
+    if (ts_review_call(&srv, "GET", path, cookie, NULL, NULL, NULL, r) != 0)
+        fail_msg("GET %s: %s", path, r->error);
 }
 
 /* A case of the form server: draft with features, then submit with the
@@ -182,10 +129,10 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_export_files"));
     if (ts_server_start(&srv, "api_export", NULL) != 0) return -1;
     if (ts_forms_client_add(srv.db, "Export Form", key) != 0) return -1;
-    if (add_user("anna", "caseworker", "info-stand", PW_ANNA) != 0 ||
-        add_user("bert", "caseworker", "skip-container", PW_BERT) != 0 ||
-        add_user("carl", "caseworker", "construction-access", PW_CARL) != 0 ||
-        add_user("admin", "admin", NULL, PW_ADMIN) != 0)
+    if (ts_review_user_add(srv.db, "anna", "caseworker", "info-stand", PW_ANNA) != 0 ||
+        ts_review_user_add(srv.db, "bert", "caseworker", "skip-container", PW_BERT) != 0 ||
+        ts_review_user_add(srv.db, "carl", "caseworker", "construction-access", PW_CARL) != 0 ||
+        ts_review_user_add(srv.db, "admin", "admin", NULL, PW_ADMIN) != 0)
         return -1;
     if (submit(0, point_feature(ll[0][0], ll[0][1], "Geheimnotiz: bitte Erika Mustermann anrufen"),
                "EXP-0",
@@ -208,8 +155,10 @@ static int setup(void **state)
         ts_forms_sql_exec(srv.db, "UPDATE cases SET service = 'skip-container' WHERE id = ?1",
                           cid[2]) != 1)
         return -1;
-    if (login("anna", PW_ANNA, cookie_anna) != 0 || login("bert", PW_BERT, cookie_bert) != 0 ||
-        login("carl", PW_CARL, cookie_carl) != 0 || login("admin", PW_ADMIN, cookie_admin) != 0)
+    if (ts_review_login(&srv, "anna", PW_ANNA, &anna) != 200 || !anna.cookie[0] ||
+        ts_review_login(&srv, "bert", PW_BERT, &bert) != 200 || !bert.cookie[0] ||
+        ts_review_login(&srv, "carl", PW_CARL, &carl) != 200 || !carl.cookie[0] ||
+        ts_review_login(&srv, "admin", PW_ADMIN, &admin) != 200 || !admin.cookie[0])
         return -1;
     return 0;
 }
@@ -496,7 +445,7 @@ static void check_formats(const char *crs, const char *epsg, double tol)
         size_t len;
         ogr_file o;
         int seen[2][2] = {{0}};
-        const char *path = download(fmt, crs, cookie_anna, &bytes, &len);
+        const char *path = download(fmt, crs, anna.cookie, &bytes, &len);
 
         if (is_kml && strcmp(crs, "CRS84")) {
             for (int i = 0; i < 2; i++)
@@ -616,32 +565,32 @@ static void test_filters_and_visibility(void **state)
     int n = 0;
     (void)state;
     /* anna: info-stand only; bert: skip-container only; admin: all */
-    assert_int_equal(export_cases("", cookie_anna, &n), 0x3);
+    assert_int_equal(export_cases("", anna.cookie, &n), 0x3);
     assert_int_equal(n, 3);
-    assert_int_equal(export_cases("", cookie_bert, &n), 0x4);
+    assert_int_equal(export_cases("", bert.cookie, &n), 0x4);
     assert_int_equal(n, 1);
-    assert_int_equal(export_cases("", cookie_carl, &n), 0);
+    assert_int_equal(export_cases("", carl.cookie, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(export_cases("", cookie_admin, NULL), 0x7);
+    assert_int_equal(export_cases("", admin.cookie, NULL), 0x7);
     /* a caseworker asking for another service's cases gets none of them */
-    assert_int_equal(export_cases("&service=skip-container", cookie_anna, NULL), 0);
-    assert_int_equal(export_cases("&service=info-stand", cookie_bert, NULL), 0);
-    assert_int_equal(export_cases("&service=info-stand", cookie_admin, NULL), 0x3);
+    assert_int_equal(export_cases("&service=skip-container", anna.cookie, NULL), 0);
+    assert_int_equal(export_cases("&service=info-stand", bert.cookie, NULL), 0);
+    assert_int_equal(export_cases("&service=info-stand", admin.cookie, NULL), 0x3);
     /* the list's filters */
-    assert_int_equal(export_cases("&status=in_review", cookie_anna, NULL), 0x2);
-    assert_int_equal(export_cases("&status=received", cookie_admin, NULL), 0x5);
-    assert_int_equal(export_cases("&status=closed", cookie_admin, NULL), 0);
-    assert_int_equal(export_cases("&q=EXP-1", cookie_admin, NULL), 0x2);
+    assert_int_equal(export_cases("&status=in_review", anna.cookie, NULL), 0x2);
+    assert_int_equal(export_cases("&status=received", admin.cookie, NULL), 0x5);
+    assert_int_equal(export_cases("&status=closed", admin.cookie, NULL), 0);
+    assert_int_equal(export_cases("&q=EXP-1", admin.cookie, NULL), 0x2);
     assert_int_equal(export_cases(pathf("&bbox=%.5f,%.5f,%.5f,%.5f", ll[0][0] - 0.0002,
                                         ll[0][1] - 0.0002, ll[0][0] + 0.0002, ll[0][1] + 0.0002),
-                                  cookie_admin, NULL),
+                                  admin.cookie, NULL),
                      0x1);
-    assert_int_equal(export_cases("&from=2000-01-01&to=2000-01-02", cookie_admin, NULL), 0);
+    assert_int_equal(export_cases("&from=2000-01-01&to=2000-01-02", admin.cookie, NULL), 0);
     {
         /* paging: one case, then the other two (the three were made within
          * a second or so: which one is newest is the list's tie-break) */
-        unsigned first = export_cases("&limit=1", cookie_admin, NULL),
-                 rest = export_cases("&limit=2&offset=1", cookie_admin, NULL);
+        unsigned first = export_cases("&limit=1", admin.cookie, NULL),
+                 rest = export_cases("&limit=2&offset=1", admin.cookie, NULL);
         assert_true(first == 0x1 || first == 0x2 || first == 0x4);
         assert_int_equal(first & rest, 0);
         assert_int_equal(first | rest, 0x7);
@@ -674,18 +623,18 @@ static void test_errors(void **state)
     (void)state;
     assert_problem("?f=gpkg", NULL, 401, NULL, NULL);
     assert_problem("?f=gpkg", "not-a-session", 401, NULL, NULL);
-    assert_problem("", cookie_anna, 400, "f", "gpkg, shp, kml, csv, dxf, geojson");
-    assert_problem("?f=xlsx", cookie_anna, 400, "f", "'xlsx'");
-    assert_problem("?f=GPKG", cookie_anna, 400, "f", "geojson");
-    assert_problem("?f=gpkg&crs=EPSG:9999", cookie_anna, 400, "crs", "9999");
-    assert_problem("?f=gpkg&crs=", cookie_anna, 400, "crs", NULL);
-    assert_problem("?f=gpkg&format=zip", cookie_anna, 400, "format", "'format'");
-    assert_problem("?f=gpkg&status=bogus", cookie_anna, 400, "status", NULL);
-    assert_problem("?f=gpkg&bbox=1,2,3", cookie_anna, 400, "bbox", NULL);
-    assert_problem("?f=gpkg&limit=10001", cookie_anna, 400, "limit", NULL);
-    assert_problem("?f=gpkg&limit=0", cookie_anna, 400, "limit", NULL);
+    assert_problem("", anna.cookie, 400, "f", "gpkg, shp, kml, csv, dxf, geojson");
+    assert_problem("?f=xlsx", anna.cookie, 400, "f", "'xlsx'");
+    assert_problem("?f=GPKG", anna.cookie, 400, "f", "geojson");
+    assert_problem("?f=gpkg&crs=EPSG:9999", anna.cookie, 400, "crs", "9999");
+    assert_problem("?f=gpkg&crs=", anna.cookie, 400, "crs", NULL);
+    assert_problem("?f=gpkg&format=zip", anna.cookie, 400, "format", "'format'");
+    assert_problem("?f=gpkg&status=bogus", anna.cookie, 400, "status", NULL);
+    assert_problem("?f=gpkg&bbox=1,2,3", anna.cookie, 400, "bbox", NULL);
+    assert_problem("?f=gpkg&limit=10001", anna.cookie, 400, "limit", NULL);
+    assert_problem("?f=gpkg&limit=0", anna.cookie, 400, "limit", NULL);
     /* the allowed formats are listed for programs too */
-    get("/v1/export?f=pdf", cookie_anna, &r);
+    get("/v1/export?f=pdf", anna.cookie, &r);
     doc = json_loads(r.body, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 6);
     json_decref(doc);
@@ -695,7 +644,7 @@ static void test_errors(void **state)
         const char *headers[] = {"Accept-Language: de", NULL, NULL};
         char ch[256];
         ts_http_req q = {0};
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", anna.cookie);
         headers[1] = ch;
         q.url = ts_server_url(&srv, "/v1/export");
         q.headers = headers;
@@ -713,8 +662,8 @@ static void test_gzip(void **state)
     ts_http_req q = {0};
     ts_http_resp r, plain;
     (void)state;
-    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_anna);
-    get("/v1/export?f=gpkg", cookie_anna, &plain);
+    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", anna.cookie);
+    get("/v1/export?f=gpkg", anna.cookie, &plain);
     assert_int_equal(plain.status, 200);
     assert_null(ts_http_header(&plain, "Content-Encoding"));
     /* a client that accepts gzip gets it, and the same GeoPackage after decoding */
@@ -752,7 +701,7 @@ static void *par_run(void *arg)
         char ch[256];
         const char *headers[] = {ch, NULL};
         ts_http_req q = {0};
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie_admin);
+        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", admin.cookie);
         q.url = ts_server_url(&srv, pathf("/v1/export?f=%s&crs=EPSG:25833", j->fmt));
         q.headers = headers;
         if (ts_http(&q, &r) != 0 || r.status != 200 || r.body_len != j->want_len ||
@@ -776,7 +725,7 @@ static void test_parallel(void **state)
     for (int i = 0; i < NPAR; i++) {
         ts_http_resp r;
         jobs[i] = (par_job){.fmt = fmts[i]};
-        get(pathf("/v1/export?f=%s&crs=EPSG:25833", fmts[i]), cookie_admin, &r);
+        get(pathf("/v1/export?f=%s&crs=EPSG:25833", fmts[i]), admin.cookie, &r);
         assert_int_equal(r.status, 200);
         jobs[i].want = r.body;
         jobs[i].want_len = r.body_len;
@@ -815,7 +764,7 @@ static void test_ceiling(void **state)
                           " content_hash, created_at, updated_at FROM cases, n WHERE cases.id = ?1",
                           cid[0]),
         10001);
-    get("/v1/export?f=csv", cookie_carl, &r);
+    get("/v1/export?f=csv", carl.cookie, &r);
     assert_int_equal(r.status, 400);
     doc = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(doc, "parameter")), "limit");
@@ -824,17 +773,17 @@ static void test_ceiling(void **state)
     json_decref(doc);
     ts_http_resp_free(&r);
     /* an offset without limit leaves 10000: fine; less offset: refused */
-    get("/v1/export?f=csv&offset=1", cookie_carl, &r);
+    get("/v1/export?f=csv&offset=1", carl.cookie, &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
-    get("/v1/export?f=csv&offset=0", cookie_carl, &r);
+    get("/v1/export?f=csv&offset=0", carl.cookie, &r);
     assert_int_equal(r.status, 400);
     ts_http_resp_free(&r);
     /* the cases have no features: an export of them has no rows */
-    assert_int_equal(export_cases("&limit=10000", cookie_carl, &n), 0);
+    assert_int_equal(export_cases("&limit=10000", carl.cookie, &n), 0);
     assert_int_equal(n, 0);
     /* the others' exports are unchanged */
-    assert_int_equal(export_cases("", cookie_anna, &n), 0x3);
+    assert_int_equal(export_cases("", anna.cookie, &n), 0x3);
     assert_int_equal(n, 3);
 }
 
@@ -849,9 +798,9 @@ static void test_purged(void **state)
                                        " reference = NULL, applicant = '{}' WHERE id = ?1",
                                        cid[2]),
                      1);
-    assert_int_equal(export_cases("&service=skip-container", cookie_bert, NULL), 0);
-    assert_int_equal(export_cases("&service=skip-container&purged=true", cookie_bert, NULL), 0x4);
-    get("/v1/export?f=geojson&purged=true", cookie_bert, &r);
+    assert_int_equal(export_cases("&service=skip-container", bert.cookie, NULL), 0);
+    assert_int_equal(export_cases("&service=skip-container&purged=true", bert.cookie, NULL), 0x4);
+    get("/v1/export?f=geojson&purged=true", bert.cookie, &r);
     assert_int_equal(r.status, 200);
     doc = json_loads(r.body, 0, NULL);
     props = json_object_get(json_array_get(json_object_get(doc, "features"), 0), "properties");

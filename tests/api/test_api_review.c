@@ -35,6 +35,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -43,15 +44,11 @@
 #define PW_SAM   "Sam checks skips daily"
 #define PW_INES  "Ines looks at info stands"
 
-typedef struct session {
-    char cookie[128];
-} session;
-
 static ts_server srv;
 static bool have_data;
 static char dir[4096], db[4096 + 32];
 static char key[160];
-static session admin, sam, ines;
+static ts_review_session admin, sam, ines;
 
 /* The cases: S1..S5 skip containers, I1 an info stand. */
 enum { S1, S2, S3, S4, S5, I1, NCASES };
@@ -79,75 +76,16 @@ static const char *or_empty(const char *s)
 
 /* ---- accounts and requests ---------------------------------------------- */
 
-static int add_user(const char *name, const char *role, const char *service, const char *pw)
+/* GET (or another method) path with the session's cookie; who NULL: none. */
+static void call(const ts_review_session *who, const char *method, const char *path,
+                 const char *extra, ts_http_resp *r)
 {
-    char input[256];
-    const char *argv[12] = {NULL, "user", "add", "--db", db, "--name", name, "--role", role};
-    size_t n = 9;
-    ts_run_result r;
-    int rc;
-
-    if (service) {
-        argv[n++] = "--service";
-        argv[n++] = service;
-    }
-    argv[n] = NULL;
-    snprintf(input, sizeof input, "%s\n", pw);
-    rc = ts_run(&r, input, argv) == 0 && r.status == 0 ? 0 : -1;
-    if (rc) fprintf(stderr, "user add %s: %s\n", name, r.err ? r.err : "");
-    ts_run_free(&r);
-    return rc;
-}
-
-/* GET (or another method) path with the session's cookie; cookie NULL: none. */
-static void call(const session *who, const char *method, const char *path, const char *extra,
-                 ts_http_resp *r)
-{
-    char ch[256];
-    const char *headers[4];
-    size_t n = 0;
-    ts_http_req q = {0};
-
-    if (who) {
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", who->cookie);
-        headers[n++] = ch;
-    }
-    if (extra) headers[n++] = extra;
-    headers[n] = NULL;
-    q.method = method;
-    q.url = ts_server_url(&srv, path);
-    q.headers = headers;
-    assert_int_equal(ts_http(&q, r), 0);
-}
-
-static int login(const char *name, const char *pw, session *out)
-{
-    char body[256];
-    ts_http_resp r;
-    ts_http_req q = {0};
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    const char *sc;
-    int rc = -1;
-
-    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
-    q.method = "POST";
-    q.url = ts_server_url(&srv, "/v1/login");
-    q.headers = headers;
-    q.body = body;
-    q.body_len = strlen(body);
-    if (ts_http(&q, &r) == 0 && r.status == 200 && (sc = ts_http_header(&r, "Set-Cookie")) &&
-        strncmp(sc, "ge_session=", 11) == 0) {
-        snprintf(out->cookie, sizeof out->cookie, "%.*s", (int)strcspn(sc + 11, ";"), sc + 11);
-        rc = 0;
-    } else {
-        fprintf(stderr, "login %s: %ld %s\n", name, r.status, or_empty(r.body));
-    }
-    ts_http_resp_free(&r);
-    return rc;
+    assert_int_equal(
+        ts_review_call(&srv, method, path, who ? who->cookie : NULL, NULL, extra, NULL, r), 0);
 }
 
 /* GET as who; the JSON answer (NULL when not JSON) and its status. */
-static json_t *get_json(const session *who, const char *path, long *status)
+static json_t *get_json(const ts_review_session *who, const char *path, long *status)
 {
     ts_http_resp r;
     json_t *doc;
@@ -159,7 +97,7 @@ static json_t *get_json(const session *who, const char *path, long *status)
 }
 
 /* GET that must answer 200 with JSON. */
-static json_t *get_ok(const session *who, const char *path)
+static json_t *get_ok(const ts_review_session *who, const char *path)
 {
     long st;
     json_t *doc = get_json(who, path, &st);
@@ -171,7 +109,7 @@ static json_t *get_ok(const session *who, const char *path)
 }
 
 /* A problem with this status whose "parameter" member names param. */
-static void expect_problem(const session *who, const char *path, long status, const char *param)
+static void expect_problem(const ts_review_session *who, const char *path, long status, const char *param)
 {
     ts_http_resp r;
     json_t *doc;
@@ -435,14 +373,15 @@ static int setup(void **state)
     }
     ts_run_free(&r);
     if (ts_forms_client_add(db, "portal", key) != 0) return -1;
-    if (add_user("admin", "admin", NULL, PW_ADMIN) != 0 ||
-        add_user("sam", "caseworker", "skip-container", PW_SAM) != 0 ||
-        add_user("ines", "caseworker", "info-stand", PW_INES) != 0)
+    if (ts_review_user_add(db, "admin", "admin", NULL, PW_ADMIN) != 0 ||
+        ts_review_user_add(db, "sam", "caseworker", "skip-container", PW_SAM) != 0 ||
+        ts_review_user_add(db, "ines", "caseworker", "info-stand", PW_INES) != 0)
         return -1;
     ts_server_opts o = {.db = db};
     if (ts_server_start(&srv, "api_review", &o) != 0) return -1;
-    if (login("admin", PW_ADMIN, &admin) != 0 || login("sam", PW_SAM, &sam) != 0 ||
-        login("ines", PW_INES, &ines) != 0)
+    if (ts_review_login(&srv, "admin", PW_ADMIN, &admin) != 200 || !admin.cookie[0] ||
+        ts_review_login(&srv, "sam", PW_SAM, &sam) != 200 || !sam.cookie[0] ||
+        ts_review_login(&srv, "ines", PW_INES, &ines) != 200 || !ines.cookie[0])
         return -1;
     if (make_cases() != 0) return -1;
     have_data = true;
@@ -486,7 +425,7 @@ static const char *names_of(const json_t *doc)
 }
 
 /* GET /v1/cases?query as who: the order of the cases, and numberMatched. */
-static void expect_list(const session *who, const char *query, const char *want, long matched)
+static void expect_list(const ts_review_session *who, const char *query, const char *want, long matched)
 {
     json_t *doc = get_ok(who, pathf("/v1/cases%s%s", query[0] ? "?" : "", query));
     const char *got = names_of(doc);
@@ -743,7 +682,7 @@ static void test_visibility(void **state)
 {
     const char *const sub[] = {"", "/features", "/map.png?width=200&height=200", "/history",
                                "/conflicts"};
-    session bogus = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    ts_review_session bogus = {.cookie = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     long st;
     json_t *doc;
     (void)state;
@@ -1041,7 +980,7 @@ static void test_conflict_setting(void **state)
     ts_server s2;
     const char *const args[] = {"--conflict-distance", "0", NULL};
     ts_server_opts o = {.db = db, .args = args};
-    session a2;
+    ts_review_session a2;
     json_t *doc;
     long st;
     (void)state;
@@ -1051,7 +990,7 @@ static void test_conflict_setting(void **state)
     {
         ts_server keep = srv;
         srv = s2;
-        assert_int_equal(login("admin", PW_ADMIN, &a2), 0);
+        assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
         doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
         srv = keep;
     }
@@ -1073,7 +1012,7 @@ static void test_conflict_setting_without_rule(void **state)
     const char *const args[] = {"--conflict-distance", "5", "--data-dir", data, NULL};
     ts_server_opts o = {.db = db, .args = args};
     ts_server s2;
-    session a2;
+    ts_review_session a2;
     json_t *svc, *rules, *kept, *r, *doc;
     size_t i;
     long st;
@@ -1118,7 +1057,7 @@ static void test_conflict_setting_without_rule(void **state)
     {
         ts_server keep = srv;
         srv = s2;
-        assert_int_equal(login("admin", PW_ADMIN, &a2), 0);
+        assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
         doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
         srv = keep;
     }
