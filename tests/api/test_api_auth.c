@@ -26,6 +26,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -42,30 +43,11 @@ typedef struct login_result {
     char body[2048];
 } login_result;
 
-static void add_user(const char *db, const char *name, const char *role, const char *service,
-                     const char *pw)
-{
-    char input[256];
-    const char *argv[12] = {NULL, "user", "add", "--db", db, "--name", name, "--role", role};
-    size_t n = 9;
-    ts_run_result r;
-
-    if (service) {
-        argv[n++] = "--service";
-        argv[n++] = service;
-    }
-    argv[n] = NULL;
-    snprintf(input, sizeof input, "%s\n", pw);
-    assert_int_equal(ts_run(&r, input, argv), 0);
-    if (r.status != 0) fail_msg("user add %s: %s", name, r.err);
-    ts_run_free(&r);
-}
-
 static void setup_users(const char *db)
 {
-    add_user(db, "berta", "caseworker", "skip-container", PW_BERTA);
-    add_user(db, "admin", "admin", NULL, PW_ADMIN);
-    add_user(db, "otto", "caseworker", "info-stand", PW_OTTO);
+    assert_int_equal(ts_review_user_add(db, "berta", "caseworker", "skip-container", PW_BERTA), 0);
+    assert_int_equal(ts_review_user_add(db, "admin", "admin", NULL, PW_ADMIN), 0);
+    assert_int_equal(ts_review_user_add(db, "otto", "caseworker", "info-stand", PW_OTTO), 0);
     {
         const char *argv[] = {NULL, "user", "disable", "--db", db, "--name", "otto", NULL};
         ts_run_result r;

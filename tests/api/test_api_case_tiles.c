@@ -44,18 +44,6 @@ static const double case_ll[3][2] = {
     {13.310120, 52.585120}, {13.310420, 52.585260}, {13.310720, 52.585020}};
 static unsigned tile_x, tile_y;
 
-__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
-{
-    static char buf[4][512];
-    static int i;
-    va_list ap;
-    i = (i + 1) % 4;
-    va_start(ap, fmt);
-    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
-    va_end(ap);
-    return buf[i];
-}
-
 /* A GET with an optional session cookie and one extra header. */
 static void call(const char *path, const char *cookie, const char *extra, ts_http_resp *r)
 {
@@ -75,8 +63,8 @@ static int submit_stand(int i)
     snprintf(idem, sizeof idem, "tiles-%d", i);
     snprintf(body, sizeof body,
              "{\"reference\":\"AZ-TILE-%d\",\"applicant\":{\"name\":\"Erika Mustermann\"}}", i);
-    if (ts_forms_call("POST", ts_server_url(&srv, pathf("/v1/drafts/%s/submit", id)), key_a, idem,
-                      body, &r) != 0 ||
+    if (ts_forms_call("POST", ts_server_url(&srv, ts_pathf("/v1/drafts/%s/submit", id)), key_a,
+                      idem, body, &r) != 0 ||
         r.status != 201) {
         fprintf(stderr, "submit: %ld %s\n", r.status, r.body ? r.body : "");
         ts_http_resp_free(&r);
@@ -143,7 +131,7 @@ static int teardown(void **state)
 
 static const char *tile_path(int z, unsigned x, unsigned y)
 {
-    return pathf("/collections/cases/tiles/WebMercatorQuad/%d/%u/%u", z, y, x);
+    return ts_pathf("/collections/cases/tiles/WebMercatorQuad/%d/%u/%u", z, y, x);
 }
 
 static void expect_problem(const ts_http_resp *r, long status, const char *parameter)
@@ -398,8 +386,8 @@ static void test_decision_next_tile(void **state)
     assert_int_equal(get_tile(anna.cookie, NULL, &t, NULL), 200);
     assert_string_equal(prop(feature_of(&t, case_ids[0]), "status"), "in_review");
     ts_mvt_free(&t);
-    assert_int_equal(ts_review_call(&srv, "PATCH", pathf("/v1/cases/%s", case_ids[0]), anna.cookie,
-                                    anna.csrf, NULL,
+    assert_int_equal(ts_review_call(&srv, "PATCH", ts_pathf("/v1/cases/%s", case_ids[0]),
+                                    anna.cookie, anna.csrf, NULL,
                                     "{\"status\":\"approved\",\"comment\":\"Passt.\"}", &r),
                      0);
     if (r.status != 200) fail_msg("PATCH: %ld %s", r.status, r.body);

@@ -77,25 +77,13 @@ static void new_case(const char *key, char id[40])
         fail_msg("could not make a case");
 }
 
-__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
-{
-    static char buf[4][512];
-    static int i;
-    va_list ap;
-    i = (i + 1) % 4;
-    va_start(ap, fmt);
-    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
-    va_end(ap);
-    return buf[i];
-}
-
 /* PATCH as a session with its own token; the answer as JSON (NULL when not JSON). */
 static json_t *patch(const ts_review_session *who, const char *id, const char *body,
                      const char *extra, long *status)
 {
     ts_http_resp r;
     json_t *doc;
-    if (ts_review_call(&srv, "PATCH", pathf("/v1/cases/%s", id), who->cookie, who->csrf, extra,
+    if (ts_review_call(&srv, "PATCH", ts_pathf("/v1/cases/%s", id), who->cookie, who->csrf, extra,
                        body, &r) != 0)
         fail_msg("PATCH: %s", r.error);
     *status = r.status;
@@ -276,10 +264,9 @@ static void test_workflow(void **state)
                    "rejected", none);
 
     /* The form server sees the decision through its own GET. */
-    assert_int_equal(
-        ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", id)), key_hook, NULL, NULL,
-                      &r),
-        0);
+    assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, ts_pathf("/v1/cases/%s", id)),
+                                   key_hook, NULL, NULL, &r),
+                     0);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_string_equal(str(doc, "status"), "approved");

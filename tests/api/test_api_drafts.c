@@ -120,18 +120,6 @@ static void new_draft(const char *key, const char *body, char *id, char *token)
     assert_int_equal(strlen(token), 43);
 }
 
-__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
-{
-    static char buf[4][512];
-    static int i;
-    va_list ap;
-    i = (i + 1) % 4;
-    va_start(ap, fmt);
-    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
-    va_end(ap);
-    return buf[i];
-}
-
 /* ---- authentication ------------------------------------------------------ */
 
 static void test_keys_401(void **state)
@@ -185,7 +173,7 @@ static void test_flow_and_isolation(void **state)
     new_draft(key_a, ts_forms_stand_body(13.31, 52.585), id, token);
 
     /* the form server reads its draft, in CRS84 and in the store CRS */
-    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_string_equal(json_string_value(json_object_get(doc, "status")), "open");
@@ -194,19 +182,19 @@ static void test_flow_and_isolation(void **state)
                      1);
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/drafts/%s?crs=EPSG:25832", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s?crs=EPSG:25832", id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(ts_http_header(&r, "Content-Crs"), "EPSG/0/25832"));
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/drafts/%s?crs=EPSG:999", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s?crs=EPSG:999", id), key_a, NULL, NULL, &r);
     expect_named(&r, 400, "parameter", "crs", NULL);
     ts_http_resp_free(&r);
 
     /* another client sees nothing of it: 404 like an unknown id */
-    call("GET", pathf("/v1/drafts/%s", id), key_b, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_b, NULL, NULL, &r);
     expect_named(&r, 404, "parameter", "id", NULL);
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_b, "b-1", "{\"applicant\":{}}", &r);
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_b, "b-1", "{\"applicant\":{}}", &r);
     json_decref(expect_problem(&r, 404));
     ts_http_resp_free(&r);
     call("GET", "/v1/drafts/ffffffffffffffffffffffffffffffff", key_a, NULL, NULL, &r);
@@ -217,21 +205,21 @@ static void test_flow_and_isolation(void **state)
     ts_http_resp_free(&r);
 
     /* the applicant autosaves: an empty drawing first, then a moved point */
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_false(json_is_true(json_object_get(json_object_get(doc, "validation"), "valid")));
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_int_equal(json_array_size(json_object_get(doc, "features")), 0);
     json_decref(doc);
     ts_http_resp_free(&r);
     /* finish with nothing drawn: the Munimap shape with what is missing */
-    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    call("POST", ts_pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_true(json_is_false(json_object_get(doc, "success")));
@@ -239,22 +227,22 @@ static void test_flow_and_isolation(void **state)
     assert_true(json_array_size(json_object_get(doc, "missing")) >= 1);
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
          "{\"label\":\"Stand\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
          "[13.3101234,52.5851234]}}]}",
          &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "13.3101234"));
     assert_non_null(strstr(r.body, "52.5851234"));
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/edit/%s/validate", token), NULL, NULL, NULL, &r);
+    call("POST", ts_pathf("/v1/edit/%s/validate", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"valid\":true"));
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    call("POST", ts_pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
     doc = ts_forms_json(&r);
     assert_true(json_is_true(json_object_get(doc, "success")));
     assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "geoJSON"), "type")),
@@ -263,11 +251,11 @@ static void test_flow_and_isolation(void **state)
     ts_http_resp_free(&r);
 
     /* submit: without a key 400; with one 201; again 201 with the same case */
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, NULL,
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, NULL,
          "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
     expect_named(&r, 400, "header", "Idempotency-Key", "Idempotency-Key");
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
          "{\"reference\":\"A-77\",\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
     assert_int_equal(r.status, 201);
     doc = ts_forms_json(&r);
@@ -277,19 +265,19 @@ static void test_flow_and_isolation(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "reference")), "A-77");
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
          "{\"applicant\":{\"name\":\"Erika Mustermann\"},\"reference\":\"A-77\"}", &r);
     assert_int_equal(r.status, 201);
     assert_non_null(strstr(r.body, case_id));
     assert_string_equal(ts_http_header(&r, "Idempotent-Replayed"), "true");
     ts_http_resp_free(&r);
     /* the same key with another body: refused, no second case */
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "flow-1",
          "{\"applicant\":{\"name\":\"Someone Else\"}}", &r);
     expect_named(&r, 422, "header", "Idempotency-Key", NULL);
     ts_http_resp_free(&r);
     /* another key for the submitted draft: conflict */
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "flow-2",
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "flow-2",
          "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
     json_decref(expect_problem(&r, 409));
     ts_http_resp_free(&r);
@@ -302,22 +290,22 @@ static void test_flow_and_isolation(void **state)
                      1);
 
     /* the used token: 410 on every applicant route */
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
     json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
+    call("POST", ts_pathf("/v1/edit/%s/finish", token), NULL, NULL, NULL, &r);
     json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "\"status\":\"submitted\""));
     ts_http_resp_free(&r);
 
     /* the case: status, hash that verifies, features in a chosen CRS */
-    call("GET", pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     doc = ts_forms_json(&r);
     assert_string_equal(json_string_value(json_object_get(doc, "status")), "received");
@@ -327,13 +315,13 @@ static void test_flow_and_isolation(void **state)
     assert_non_null(json_string_value(json_object_get(doc, "created")));
     json_decref(doc);
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/cases/%s", case_id), key_b, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s", case_id), key_b, NULL, NULL, &r);
     expect_named(&r, 404, "parameter", "id", NULL);
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/cases/%s/features", case_id), key_b, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s/features", case_id), key_b, NULL, NULL, &r);
     json_decref(expect_problem(&r, 404));
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/cases/%s/features", case_id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s/features", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "13.3101234"));
     assert_non_null(strstr(r.body, "\"label\":\"Stand\""));
@@ -348,14 +336,14 @@ static void test_flow_and_isolation(void **state)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
         h[0] = auth;
         h[1] = inm;
-        ts_http_req q = {.url = ts_server_url(&srv, pathf("/v1/cases/%s/features", case_id)),
+        ts_http_req q = {.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s/features", case_id)),
                          .headers = h};
         assert_int_equal(ts_http(&q, &r2), 0);
         assert_int_equal(r2.status, 304);
         ts_http_resp_free(&r2);
     }
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/cases/%s/features?crs=EPSG:25832", case_id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s/features?crs=EPSG:25832", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, "13.3101234"));
     ts_http_resp_free(&r);
@@ -368,7 +356,7 @@ static void test_flow_and_isolation(void **state)
         size_t i;
         bool found = false;
         new_draft(key_b, ts_forms_stand_body(13.31013, 52.58513), id2, token2);
-        call("GET", pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
+        call("GET", ts_pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
         doc = ts_forms_json(&r);
         violations = json_object_get(json_object_get(doc, "validation"), "violations");
@@ -385,12 +373,12 @@ static void test_flow_and_isolation(void **state)
         json_decref(doc);
         ts_http_resp_free(&r);
         new_draft(key_b, ts_forms_stand_body(13.35, 52.58513), id2, token2);
-        call("GET", pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
+        call("GET", ts_pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
         assert_null(strstr(r.body, "\"rule\":\"conflict\""));
         ts_http_resp_free(&r);
     }
     /* the submitted draft does not conflict with its own case */
-    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_null(strstr(r.body, "\"rule\":\"conflict\""));
     ts_http_resp_free(&r);
 
@@ -401,7 +389,7 @@ static void test_flow_and_isolation(void **state)
                                        " WHERE case_id = ?1",
                                        case_id),
                      1);
-    call("GET", pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/cases/%s", case_id), key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"content_hash_valid\":false"));
     ts_http_resp_free(&r);
@@ -420,17 +408,17 @@ static void test_expired_token_410(void **state)
     snprintf(body, sizeof body, "%.*s,\"expires_in\":1}", (int)strlen(stand) - 1, stand);
     new_draft(key_a, body, id, token);
     sleep(3);
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     expect_named(&r, 410, "type", NULL, "expired");
     ts_http_resp_free(&r);
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
     json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "exp-1", "{\"applicant\":{}}", &r);
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "exp-1", "{\"applicant\":{}}", &r);
     json_decref(expect_problem(&r, 410));
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "\"status\":\"expired\""));
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
@@ -444,10 +432,10 @@ static void test_wrong_token_404(void **state)
     ts_http_resp r;
     (void)state;
     for (size_t i = 0; toks[i]; i++) {
-        call("GET", pathf("/v1/edit/%s/features", toks[i]), NULL, NULL, NULL, &r);
+        call("GET", ts_pathf("/v1/edit/%s/features", toks[i]), NULL, NULL, NULL, &r);
         json_decref(expect_problem(&r, 404));
         ts_http_resp_free(&r);
-        call("POST", pathf("/v1/edit/%s/finish", toks[i]), NULL, NULL, NULL, &r);
+        call("POST", ts_pathf("/v1/edit/%s/finish", toks[i]), NULL, NULL, NULL, &r);
         json_decref(expect_problem(&r, 404));
         ts_http_resp_free(&r);
     }
@@ -491,7 +479,7 @@ static void test_concurrent_submits_one_case(void **state)
 
     (void)state;
     new_draft(key_a, ts_forms_stand_body(13.312, 52.587), id, token);
-    path = pathf("/v1/drafts/%s/submit", id);
+    path = ts_pathf("/v1/drafts/%s/submit", id);
     for (int i = 0; i < N; i++) {
         memset(&args[i], 0, sizeof args[i]);
         args[i].path = path;
@@ -525,7 +513,7 @@ static void test_submit_with_errors_422(void **state)
              "{\"type\":\"MultiPoint\",\"coordinates\":[[13.31,52.58]]}}",
              ts_forms_period());
     new_draft(key_a, body, id, token);
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":["
          "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
          "[13.31,52.58]}},"
@@ -536,7 +524,7 @@ static void test_submit_with_errors_422(void **state)
          &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "err-1", "{\"applicant\":{}}", &r);
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "err-1", "{\"applicant\":{}}", &r);
     p = expect_problem(&r, 422);
     assert_true(json_array_size(json_object_get(p, "errors")) >= 1);
     assert_non_null(strstr(r.body, "\"rule\":\"count\""));
@@ -545,7 +533,7 @@ static void test_submit_with_errors_422(void **state)
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      0);
     /* the draft stays open: the applicant can fix it */
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
 }
@@ -647,12 +635,12 @@ static void test_bad_input_names_member(void **state)
         for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
             char k[32];
             snprintf(k, sizeof k, "bad-%zu", i);
-            call("POST", pathf("/v1/drafts/%s/submit", id), key_a, k, subs[i].body, &r);
+            call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, k, subs[i].body, &r);
             expect_named(&r, 400, "member", subs[i].member, NULL);
             ts_http_resp_free(&r);
         }
     }
-    call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "a key with spaces",
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "a key with spaces",
          "{\"applicant\":{}}", &r);
     expect_named(&r, 400, "header", "Idempotency-Key", NULL);
     ts_http_resp_free(&r);
@@ -661,12 +649,12 @@ static void test_bad_input_names_member(void **state)
         memset(big, 'a', sizeof big);
         memcpy(big, "{\"applicant\":{\"x\":\"", 19);
         memcpy(big + sizeof big - 4, "\"}}", 4);
-        call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "big-1", big, &r);
+        call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "big-1", big, &r);
         expect_named(&r, 422, "member", "applicant", NULL);
         ts_http_resp_free(&r);
     }
     /* autosave with broken GeoJSON: 400 naming the path; the saved drawing stays */
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL,
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"
          "\"geometry\":{\"type\":\"Point\",\"coordinates\":[13.3,\"x\"]}}]}",
          &r);
@@ -684,15 +672,15 @@ static void test_bad_input_names_member(void **state)
                                  "{\"type\":\"Point\",\"coordinates\":[13.3,52.5]}}",
                                  i ? "," : "");
         sprintf(many + n, "]}");
-        call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, many, &r);
+        call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, many, &r);
         expect_named(&r, 422, "member", "features", "100");
         ts_http_resp_free(&r);
         free(many);
     }
-    call("PUT", pathf("/v1/edit/%s/features", token), NULL, NULL, "not json", &r);
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, "not json", &r);
     json_decref(expect_problem(&r, 400));
     ts_http_resp_free(&r);
-    call("GET", pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "13.313"));
     ts_http_resp_free(&r);

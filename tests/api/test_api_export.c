@@ -56,18 +56,6 @@ static const double ll[3][2] = {
     {13.310120, 52.585120}, {13.311420, 52.586260}, {13.309720, 52.584020}};
 static GEOSContextHandle_t gh;
 
-__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
-{
-    static char buf[8][1024];
-    static int i;
-    va_list ap;
-    i = (i + 1) % 8;
-    va_start(ap, fmt);
-    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
-    va_end(ap);
-    return buf[i];
-}
-
 /* GET path with an optional session cookie. */
 static void get(const char *path, const char *cookie, ts_http_resp *r)
 {
@@ -90,7 +78,7 @@ static int submit(int i, const char *features, const char *reference, const char
     if (ts_forms_draft(&srv, key, body, id, token) != 201) return -1;
     snprintf(idem, sizeof idem, "export-%d", i);
     snprintf(body, sizeof body, "{\"reference\":\"%s\",\"applicant\":%s}", reference, applicant);
-    if (ts_forms_call("POST", ts_server_url(&srv, pathf("/v1/drafts/%s/submit", id)), key, idem,
+    if (ts_forms_call("POST", ts_server_url(&srv, ts_pathf("/v1/drafts/%s/submit", id)), key, idem,
                       body, &r) != 0 ||
         r.status != 201) {
         fprintf(stderr, "submit: %ld %s\n", r.status, r.body ? r.body : "");
@@ -106,19 +94,19 @@ static int submit(int i, const char *features, const char *reference, const char
 
 static const char *point_feature(double lon, double lat, const char *note)
 {
-    return pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"%s\"},"
-                 "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%.7f,%.7f]}}",
-                 note, lon, lat);
+    return ts_pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"%s\"},"
+                    "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%.7f,%.7f]}}",
+                    note, lon, lat);
 }
 
 /* About 2 m by 1.5 m (an info stand may cover 6 m2). */
 static const char *polygon_feature(double lon, double lat)
 {
     double dx = 2.96e-5, dy = 1.35e-5;
-    return pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"Geheimnotiz: Privatweg 7\"},"
-                 "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.7f,%.7f],[%.7f,%.7f],"
-                 "[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]}}",
-                 lon, lat, lon + dx, lat, lon + dx, lat + dy, lon, lat + dy, lon, lat);
+    return ts_pathf("{\"type\":\"Feature\",\"properties\":{\"note\":\"Geheimnotiz: Privatweg 7\"},"
+                    "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.7f,%.7f],[%.7f,%.7f],"
+                    "[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]}}",
+                    lon, lat, lon + dx, lat, lon + dx, lat + dy, lon, lat + dy, lon, lat);
 }
 
 static int setup(void **state)
@@ -306,16 +294,16 @@ typedef struct expected_case {
 static void expect(int i, const char *crs, expected_case *e)
 {
     ts_http_resp r;
-    assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", cid[i])), key,
-                                   NULL, NULL, &r),
+    assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, ts_pathf("/v1/cases/%s", cid[i])),
+                                   key, NULL, NULL, &r),
                      0);
     assert_int_equal(r.status, 200);
     e->doc = ts_forms_json(&r);
     ts_http_resp_free(&r);
     assert_int_equal(
         ts_forms_call("GET",
-                      ts_server_url(&srv, pathf("/v1/cases/%s/features?crs=%s", cid[i], crs)), key,
-                      NULL, NULL, &r),
+                      ts_server_url(&srv, ts_pathf("/v1/cases/%s/features?crs=%s", cid[i], crs)),
+                      key, NULL, NULL, &r),
         0);
     assert_int_equal(r.status, 200);
     {
@@ -387,7 +375,7 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     for (int i = 0; i < 6; i++)
         if (!strcmp(types[i].f, fmt)) t = i;
     assert_true(t >= 0);
-    get(pathf("/v1/export?f=%s&crs=%s", fmt, crs), cookie, &r);
+    get(ts_pathf("/v1/export?f=%s&crs=%s", fmt, crs), cookie, &r);
     if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs, r.status, r.body);
     assert_string_equal(ts_http_header(&r, "Content-Type"), types[t].type);
     assert_string_equal(ts_http_header(&r, "Cache-Control"), "no-store");
@@ -401,10 +389,10 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     assert_string_equal(
         ts_http_header(&r, "Content-Crs"),
         strcmp(crs, "CRS84") && strcmp(fmt, "kml")
-            ? pathf("<http://www.opengis.net/def/crs/EPSG/0/%s>", strchr(crs, ':') + 1)
+            ? ts_pathf("<http://www.opengis.net/def/crs/EPSG/0/%s>", strchr(crs, ':') + 1)
             : "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>");
-    path = ts_path(
-        dir, pathf("%s-%s.%s", fmt, strchr(crs, ':') ? strchr(crs, ':') + 1 : crs, types[t].ext));
+    path = ts_path(dir, ts_pathf("%s-%s.%s", fmt, strchr(crs, ':') ? strchr(crs, ':') + 1 : crs,
+                                 types[t].ext));
     fp = fopen(path, "wb");
     assert_non_null(fp);
     assert_int_equal(fwrite(r.body, 1, r.body_len, fp), r.body_len);
@@ -540,7 +528,7 @@ static unsigned export_cases(const char *query, const char *cookie, int *nfeatur
     size_t i;
     unsigned set = 0;
 
-    get(pathf("/v1/export?f=geojson%s", query), cookie, &r);
+    get(ts_pathf("/v1/export?f=geojson%s", query), cookie, &r);
     if (r.status != 200) fail_msg("export %s: %ld %s", query, r.status, r.body);
     doc = json_loads(r.body, 0, NULL);
     assert_non_null(doc);
@@ -581,8 +569,8 @@ static void test_filters_and_visibility(void **state)
     assert_int_equal(export_cases("&status=received", admin.cookie, NULL), 0x5);
     assert_int_equal(export_cases("&status=closed", admin.cookie, NULL), 0);
     assert_int_equal(export_cases("&q=EXP-1", admin.cookie, NULL), 0x2);
-    assert_int_equal(export_cases(pathf("&bbox=%.5f,%.5f,%.5f,%.5f", ll[0][0] - 0.0002,
-                                        ll[0][1] - 0.0002, ll[0][0] + 0.0002, ll[0][1] + 0.0002),
+    assert_int_equal(export_cases(ts_pathf("&bbox=%.5f,%.5f,%.5f,%.5f", ll[0][0] - 0.0002,
+                                           ll[0][1] - 0.0002, ll[0][0] + 0.0002, ll[0][1] + 0.0002),
                                   admin.cookie, NULL),
                      0x1);
     assert_int_equal(export_cases("&from=2000-01-01&to=2000-01-02", admin.cookie, NULL), 0);
@@ -602,7 +590,7 @@ static void assert_problem(const char *query, const char *cookie, long status,
 {
     ts_http_resp r;
     json_t *doc;
-    get(pathf("/v1/export%s", query), cookie, &r);
+    get(ts_pathf("/v1/export%s", query), cookie, &r);
     if (r.status != status) fail_msg("%s: %ld %s", query, r.status, r.body);
     assert_non_null(strstr(ts_http_header(&r, "Content-Type"), "application/problem+json"));
     doc = json_loads(r.body, 0, NULL);
@@ -702,7 +690,7 @@ static void *par_run(void *arg)
         const char *headers[] = {ch, NULL};
         ts_http_req q = {0};
         snprintf(ch, sizeof ch, "Cookie: ge_session=%s", admin.cookie);
-        q.url = ts_server_url(&srv, pathf("/v1/export?f=%s&crs=EPSG:25833", j->fmt));
+        q.url = ts_server_url(&srv, ts_pathf("/v1/export?f=%s&crs=EPSG:25833", j->fmt));
         q.headers = headers;
         if (ts_http(&q, &r) != 0 || r.status != 200 || r.body_len != j->want_len ||
             memcmp(r.body, j->want, r.body_len) != 0) {
@@ -725,7 +713,7 @@ static void test_parallel(void **state)
     for (int i = 0; i < NPAR; i++) {
         ts_http_resp r;
         jobs[i] = (par_job){.fmt = fmts[i]};
-        get(pathf("/v1/export?f=%s&crs=EPSG:25833", fmts[i]), admin.cookie, &r);
+        get(ts_pathf("/v1/export?f=%s&crs=EPSG:25833", fmts[i]), admin.cookie, &r);
         assert_int_equal(r.status, 200);
         jobs[i].want = r.body;
         jobs[i].want_len = r.body_len;

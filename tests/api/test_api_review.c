@@ -57,18 +57,6 @@ static const char *const refs[NCASES] = {"AZ-S1", "AZ-S2", "AZ-S3", "AZ-S4", "AZ
 static double seg_a[2], seg_b[2], far_a[2], far_b[2]; /* road segments, EPSG:25832 */
 static char period1[96], period2[96];
 
-__attribute__((format(printf, 1, 2))) static const char *pathf(const char *fmt, ...)
-{
-    static char buf[4][2048];
-    static int i;
-    va_list ap;
-    i = (i + 1) % 4;
-    va_start(ap, fmt);
-    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
-    va_end(ap);
-    return buf[i];
-}
-
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
@@ -257,7 +245,7 @@ static int submit(const char *service, const char *ref, const char *period, cons
     ts_http_resp_free(&r);
     snprintf(body, sizeof body, "{\"applicant\":%s}", applicant);
     snprintf(idem, sizeof idem, "idem-%s", ref);
-    ts_forms_call("POST", ts_server_url(&srv, pathf("/v1/drafts/%s/submit", draft)), key, idem,
+    ts_forms_call("POST", ts_server_url(&srv, ts_pathf("/v1/drafts/%s/submit", draft)), key, idem,
                   body, &r);
     doc = ts_forms_json(&r);
     snprintf(out, 64, "%s", or_empty(json_string_value(json_object_get(doc, "case_id"))));
@@ -325,8 +313,10 @@ static int make_cases(void)
     if (rc) return -1;
     /* Distinct creation times (the API's are seconds): S1 oldest ... I1 newest. */
     for (int i = 0; i < NCASES; i++)
-        if (ts_forms_sql_exec(db, pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z'"
-                                        " WHERE id = ?1", i + 1),
+        if (ts_forms_sql_exec(db,
+                              ts_pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z'"
+                                       " WHERE id = ?1",
+                                       i + 1),
                               ids[i]) != 1)
             return -1;
     /* Decisions as the PATCH route would record them. */
@@ -427,7 +417,7 @@ static const char *names_of(const json_t *doc)
 /* GET /v1/cases?query as who: the order of the cases, and numberMatched. */
 static void expect_list(const ts_review_session *who, const char *query, const char *want, long matched)
 {
-    json_t *doc = get_ok(who, pathf("/v1/cases%s%s", query[0] ? "?" : "", query));
+    json_t *doc = get_ok(who, ts_pathf("/v1/cases%s%s", query[0] ? "?" : "", query));
     const char *got = names_of(doc);
     if (strcmp(got, want) != 0) fail_msg("/v1/cases?%s: [%s], expected [%s]", query, got, want);
     if (json_integer_value(json_object_get(doc, "numberMatched")) != matched)
@@ -506,21 +496,22 @@ static void test_list_filters(void **state)
     expect_list(&admin, "status=received,changes_requested", "I1 S5 S2", 3);
     expect_list(&admin, "status=open&service=skip-container", "S5 S3 S2", 3);
     /* period overlap */
-    expect_list(&admin, pathf("from=%s", period_date(period2, "start")), "S3", 1);
-    expect_list(&admin, pathf("to=%s", period_date(period1, "end")), "I1 S5 S4 S2 S1", 5);
-    expect_list(&admin, pathf("from=%s&to=%s", period_date(period1, "end"),
-                              period_date(period1, "end")),
+    expect_list(&admin, ts_pathf("from=%s", period_date(period2, "start")), "S3", 1);
+    expect_list(&admin, ts_pathf("to=%s", period_date(period1, "end")), "I1 S5 S4 S2 S1", 5);
+    expect_list(&admin,
+                ts_pathf("from=%s&to=%s", period_date(period1, "end"), period_date(period1, "end")),
                 "I1 S5 S4 S2 S1", 5);
-    expect_list(&admin, pathf("from=%s&to=%s", period_date(period2, "start"),
-                              period_date(period2, "start")),
-                "S3", 1);
+    expect_list(
+        &admin,
+        ts_pathf("from=%s&to=%s", period_date(period2, "start"), period_date(period2, "start")),
+        "S3", 1);
     expect_list(&admin, "from=2020-01-01&to=2020-12-31", "", 0);
     /* free text: id, reference, name, e-mail, organisation; case and umlauts folded */
     expect_list(&admin, "q=az-s2", "S2", 1);
     expect_list(&admin, "q=MUSTERMANN", "S1", 1);
     expect_list(&admin, "q=ERIKA%40Example", "S1", 1);
     expect_list(&admin, "q=m%C3%9CLLER%20bau", "S1", 1);
-    expect_list(&admin, pathf("q=%.12s", ids[S4]), "S4", 1);
+    expect_list(&admin, ts_pathf("q=%.12s", ids[S4]), "S4", 1);
     expect_list(&admin, "q=nobody-has-this", "", 0);
     /* paging keeps numberMatched */
     expect_list(&admin, "limit=2", "I1 S5", 6);
@@ -586,26 +577,26 @@ static void test_list_purged(void **state)
     NEED_DATA();
 
     /* the features' ETag before the purge */
-    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), NULL, &r);
+    call(&sam, "GET", ts_pathf("/v1/cases/%s/features", ids[S5]), NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(ts_http_header(&r, "ETag"));
     snprintf(etag, sizeof etag, "%s", ts_http_header(&r, "ETag"));
     ts_http_resp_free(&r);
     snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
-    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
+    call(&sam, "GET", ts_pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
     assert_int_equal(r.status, 304);
     ts_http_resp_free(&r);
 
     sql("UPDATE cases SET purged_at = '2026-11-24T03:00:00Z' WHERE id = ?1", ids[S5]);
     /* a purge empties the properties: the old ETag no longer matches */
-    call(&sam, "GET", pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
+    call(&sam, "GET", ts_pathf("/v1/cases/%s/features", ids[S5]), inm, &r);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
     expect_list(&admin, "", "I1 S4 S3 S2 S1", 5);
     expect_list(&admin, "purged=true", "I1 S5 S4 S3 S2 S1", 6);
     expect_list(&admin, "purged=false", "I1 S4 S3 S2 S1", 5);
     /* the detail still answers, saying so */
-    doc = get_json(&sam, pathf("/v1/cases/%s", ids[S5]), &st);
+    doc = get_json(&sam, ts_pathf("/v1/cases/%s", ids[S5]), &st);
     assert_int_equal(st, 200);
     assert_string_equal(json_string_value(json_object_get(doc, "purged")), "2026-11-24T03:00:00Z");
     assert_true(json_is_null(json_object_get(doc, "revalidation")));
@@ -622,8 +613,9 @@ static void test_list_purged(void **state)
     /* the form server still gets a 404 for it */
     {
         ts_http_resp fr;
-        assert_int_equal(ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", ids[S5])),
-                                       key, NULL, NULL, &fr),
+        assert_int_equal(ts_forms_call("GET",
+                                       ts_server_url(&srv, ts_pathf("/v1/cases/%s", ids[S5])), key,
+                                       NULL, NULL, &fr),
                          0);
         assert_int_equal(fr.status, 404);
         ts_http_resp_free(&fr);
@@ -667,10 +659,10 @@ static void test_list_bad_params(void **state)
     NEED_DATA();
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        expect_problem(&admin, pathf("/v1/cases?%s", bad[i].query), 400, bad[i].param);
+        expect_problem(&admin, ts_pathf("/v1/cases?%s", bad[i].query), 400, bad[i].param);
     memset(longq, 'x', 201);
     longq[201] = '\0';
-    expect_problem(&admin, pathf("/v1/cases?q=%s", longq), 400, "q");
+    expect_problem(&admin, ts_pathf("/v1/cases?q=%s", longq), 400, "q");
     /* the same from a caseworker; nothing broke */
     expect_problem(&sam, "/v1/cases?status=nope", 400, "status");
     expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
@@ -698,18 +690,18 @@ static void test_visibility(void **state)
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
         ts_http_resp r;
         /* a case of another service is a 404 like a missing one */
-        expect_problem(&ines, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 404, "id");
-        expect_problem(&sam, pathf("/v1/cases/%s%s", ids[I1], sub[i]), 404, "id");
-        expect_problem(&sam, pathf("/v1/cases/%032d%s", 0, sub[i]), 404, "id");
-        expect_problem(&sam, pathf("/v1/cases/nothex%s", sub[i]), 404, "id");
+        expect_problem(&ines, ts_pathf("/v1/cases/%s%s", ids[S1], sub[i]), 404, "id");
+        expect_problem(&sam, ts_pathf("/v1/cases/%s%s", ids[I1], sub[i]), 404, "id");
+        expect_problem(&sam, ts_pathf("/v1/cases/%032d%s", 0, sub[i]), 404, "id");
+        expect_problem(&sam, ts_pathf("/v1/cases/nothex%s", sub[i]), 404, "id");
         /* strangers and unknown sessions: 401 */
-        expect_problem(NULL, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
-        expect_problem(&bogus, pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
+        expect_problem(NULL, ts_pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
+        expect_problem(&bogus, ts_pathf("/v1/cases/%s%s", ids[S1], sub[i]), 401, NULL);
         /* the caseworker of the service and the admin see it */
-        call(&sam, "GET", pathf("/v1/cases/%s%s", ids[S1], sub[i]), NULL, &r);
+        call(&sam, "GET", ts_pathf("/v1/cases/%s%s", ids[S1], sub[i]), NULL, &r);
         if (r.status != 200) fail_msg("sam %s: %ld %s", sub[i], r.status, r.body);
         ts_http_resp_free(&r);
-        call(&admin, "GET", pathf("/v1/cases/%s%s", ids[I1], sub[i]), NULL, &r);
+        call(&admin, "GET", ts_pathf("/v1/cases/%s%s", ids[I1], sub[i]), NULL, &r);
         if (r.status != 200) fail_msg("admin %s: %ld %s", sub[i], r.status, r.body);
         ts_http_resp_free(&r);
     }
@@ -719,8 +711,8 @@ static void test_visibility(void **state)
     /* the form server's key still gets its own view, without the session's members */
     {
         ts_http_resp r;
-        ts_forms_call("GET", ts_server_url(&srv, pathf("/v1/cases/%s", ids[S1])), key, NULL, NULL,
-                      &r);
+        ts_forms_call("GET", ts_server_url(&srv, ts_pathf("/v1/cases/%s", ids[S1])), key, NULL,
+                      NULL, &r);
         assert_int_equal(r.status, 200);
         doc = ts_forms_json(&r);
         assert_string_equal(json_string_value(json_object_get(doc, "case_id")), ids[S1]);
@@ -733,13 +725,13 @@ static void test_visibility(void **state)
         {
             char hdr[256];
             snprintf(hdr, sizeof hdr, "Authorization: Bearer wrong-key");
-            call(&sam, "GET", pathf("/v1/cases/%s", ids[S1]), hdr, &r);
+            call(&sam, "GET", ts_pathf("/v1/cases/%s", ids[S1]), hdr, &r);
             assert_int_equal(r.status, 401);
             ts_http_resp_free(&r);
         }
     }
     /* the features by session are the case's, in CRS84 or the crs asked for */
-    doc = get_json(&sam, pathf("/v1/cases/%s/features?crs=%s", ids[S1], CRS_URI), &st);
+    doc = get_json(&sam, ts_pathf("/v1/cases/%s/features?crs=%s", ids[S1], CRS_URI), &st);
     assert_int_equal(st, 200);
     assert_int_equal(json_array_size(json_object_get(doc, "features")), 1);
     json_decref(doc);
@@ -766,7 +758,7 @@ static void test_detail(void **state)
     NEED_DATA();
 
     /* S1, approved: closed, no transitions, its skip, its measures */
-    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S1]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s", ids[S1]));
     assert_string_equal(json_string_value(json_object_get(doc, "case_id")), ids[S1]);
     assert_string_equal(json_string_value(json_object_get(doc, "status")), "approved");
     assert_string_equal(json_string_value(json_object_get(doc, "reference")), "AZ-S1");
@@ -811,7 +803,7 @@ static void test_detail(void **state)
     /* S2: submitted beside S1, which is approved now and still takes the
      * place; S4 (rejected) no longer counts; the case's own draft never
      * does. The world is unchanged for it: differs is false. */
-    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S2]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s", ids[S2]));
     assert_true(json_is_null(json_object_get(doc, "closed")));
     rv = json_object_get(doc, "revalidation");
     if (!json_is_false(json_object_get(rv, "differs"))) {
@@ -824,7 +816,7 @@ static void test_detail(void **state)
     json_decref(doc);
 
     /* S5, alone far away: unchanged, and in changes_requested */
-    doc = get_ok(&admin, pathf("/v1/cases/%s?crs=%s", ids[S5], CRS_URI));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s?crs=%s", ids[S5], CRS_URI));
     assert_true(json_is_false(json_object_get(json_object_get(doc, "revalidation"), "differs")));
     assert_true(json_is_true(
         json_object_get(json_object_get(json_object_get(doc, "revalidation"), "report"), "valid")));
@@ -844,7 +836,7 @@ static void test_detail(void **state)
     json_decref(doc);
 
     /* S3 in review: three ways on */
-    doc = get_ok(&sam, pathf("/v1/cases/%s", ids[S3]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s", ids[S3]));
     v = json_object_get(doc, "transitions");
     assert_int_equal(json_array_size(v), 3);
     assert_string_equal(json_string_value(json_array_get(v, 0)), "approved");
@@ -853,7 +845,7 @@ static void test_detail(void **state)
     assert_int_equal(json_array_size(json_object_get(doc, "history")), 4);
     json_decref(doc);
 
-    expect_problem(&sam, pathf("/v1/cases/%s?crs=EPSG:4711", ids[S1]), 400, "crs");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s?crs=EPSG:4711", ids[S1]), 400, "crs");
 }
 
 static void test_history(void **state)
@@ -862,7 +854,7 @@ static void test_history(void **state)
     (void)state;
     NEED_DATA();
 
-    doc = get_ok(&sam, pathf("/v1/cases/%s/history", ids[S3]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s/history", ids[S3]));
     ev = json_object_get(doc, "events");
     assert_int_equal(json_array_size(ev), 4);
     e = json_array_get(ev, 0);
@@ -902,7 +894,7 @@ static void test_conflicts(void **state)
     /* S2 for sam: S1 (approved, overlapping), the info stand of another
      * service beside it (visible:false); not S3 (other period), not S4
      * (rejected), not S5 (far) */
-    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s/conflicts", ids[S2]));
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
     cs = json_object_get(doc, "cases");
     if (json_array_size(cs) != 2) fail_msg("conflicts: %s", json_dumps(doc, 0));
@@ -935,7 +927,7 @@ static void test_conflicts(void **state)
     json_decref(doc);
 
     /* the admin sees the stand's reference */
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", ids[S2]));
     c = member_array_find(json_object_get(doc, "cases"), "case_id", ids[I1]);
     assert_non_null(c);
     assert_true(json_is_true(json_object_get(c, "visible")));
@@ -943,35 +935,35 @@ static void test_conflicts(void **state)
     json_decref(doc);
 
     /* distance 0: only what touches */
-    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=0", ids[S2]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=0", ids[S2]));
     assert_string_equal(names_of(doc), "S1");
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
     json_decref(doc);
     /* a wide distance still leaves out the other period, the rejected and the far one */
-    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=20", ids[S2]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=20", ids[S2]));
     assert_string_equal(names_of(doc), "S1 I1");
     json_decref(doc);
     /* S3's period overlaps nobody's */
-    doc = get_ok(&sam, pathf("/v1/cases/%s/conflicts?distance=500", ids[S3]));
+    doc = get_ok(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=500", ids[S3]));
     assert_string_equal(names_of(doc), "");
     json_decref(doc);
     /* S1 (approved) conflicts with S2 and the stand; S4 is rejected */
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S1]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", ids[S1]));
     assert_string_equal(names_of(doc), "S2 I1");
     json_decref(doc);
     /* once rejected, S2 leaves S1's list */
     sql("UPDATE cases SET status = 'rejected' WHERE id = ?1", ids[S2]);
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S1]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", ids[S1]));
     assert_string_equal(names_of(doc), "I1");
     json_decref(doc);
     sql("UPDATE cases SET status = 'received' WHERE id = ?1", ids[S2]);
 
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=501", ids[S2]), 400, "distance");
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=-1", ids[S2]), 400, "distance");
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=2m", ids[S2]), 400, "distance");
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?distance=nan", ids[S2]), 400, "distance");
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?radius=2", ids[S2]), 400, "radius");
-    expect_problem(&sam, pathf("/v1/cases/%s/conflicts?crs=EPSG:1", ids[S2]), 400, "crs");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=501", ids[S2]), 400, "distance");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=-1", ids[S2]), 400, "distance");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=2m", ids[S2]), 400, "distance");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?distance=nan", ids[S2]), 400, "distance");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?radius=2", ids[S2]), 400, "radius");
+    expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?crs=EPSG:1", ids[S2]), 400, "crs");
 }
 
 /* The conflict setting from the configuration. */
@@ -991,7 +983,7 @@ static void test_conflict_setting(void **state)
         ts_server keep = srv;
         srv = s2;
         assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
-        doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
+        doc = get_json(&a2, ts_pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
         srv = keep;
     }
     assert_int_equal(st, 200);
@@ -1058,7 +1050,7 @@ static void test_conflict_setting_without_rule(void **state)
         ts_server keep = srv;
         srv = s2;
         assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
-        doc = get_json(&a2, pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
+        doc = get_json(&a2, ts_pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
         srv = keep;
     }
     assert_int_equal(st, 200);
@@ -1075,13 +1067,13 @@ static void test_conflict_service_distance(void **state)
     (void)state;
     NEED_DATA();
 
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[I1]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", ids[I1]));
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 10);
     json_decref(doc);
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts", ids[S2]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", ids[S2]));
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
     json_decref(doc);
-    doc = get_ok(&admin, pathf("/v1/cases/%s/conflicts?distance=0", ids[I1]));
+    doc = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts?distance=0", ids[I1]));
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 0);
     json_decref(doc);
 }
@@ -1102,7 +1094,7 @@ static void test_list_conflicts(void **state)
         const char *id = json_string_value(json_object_get(v, "case_id"));
         json_t *n = json_object_get(v, "conflicts"), *one;
         if (!json_is_integer(n)) fail_msg("case %s: no conflicts count", id);
-        one = get_ok(&admin, pathf("/v1/cases/%s/conflicts", id));
+        one = get_ok(&admin, ts_pathf("/v1/cases/%s/conflicts", id));
         if ((size_t)json_integer_value(n) != json_array_size(json_object_get(one, "cases")))
             fail_msg("case %s: conflicts %lld in the list, %zu listed", id,
                      (long long)json_integer_value(n),
@@ -1135,7 +1127,7 @@ static void test_list_same_second(void **state)
     expect_list(&admin, "limit=2&offset=2", "S4 S3", 6);
     expect_list(&sam, "", "S5 S4 S3 S2 S1", 5);
     for (int i = 0; i < NCASES; i++)
-        sql(pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z' WHERE id = ?1", i + 1),
+        sql(ts_pathf("UPDATE cases SET created_at = '2026-11-0%dT10:00:00Z' WHERE id = ?1", i + 1),
             ids[i]);
 }
 

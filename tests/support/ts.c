@@ -4,6 +4,7 @@
 #include "ts.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,17 @@ bool ts_mem_contains(const char *hay, size_t len, const char *needle)
 const char *ts_demo_osm(void)
 {
     return ts_env("GE_DEMO_OSM");
+}
+
+const char *ts_pathf(const char *fmt, ...)
+{
+    static __thread char buf[8][2048];
+    static __thread int i;
+    va_list ap;
+
+    i = (i + 1) % 8;
+    va_start(ap, fmt);
+    vsnprintf(buf[i], sizeof buf[i], fmt, ap);
+    va_end(ap);
+    return buf[i];
 }
