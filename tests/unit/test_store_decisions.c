@@ -25,6 +25,7 @@
 #include "store_forms.h"
 #include "token.h"
 #include "ts.h"
+#include "ts_store.h"
 
 static ge_store *st;
 static char db_path[4096];
@@ -47,15 +48,8 @@ static int64_t add_client(const char *name, const char *webhook)
 
 static int setup(void **state)
 {
-    ge_store_opts o = {.srid = 25832};
-    ge_err err;
     (void)state;
-    snprintf(db_path, sizeof db_path, "%s", ts_path(ts_tmpdir("store_decisions"), "d.db"));
-    o.path = db_path;
-    if (ge_store_open(&st, &o, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
+    if (ts_store_open("store_decisions", "d.db", &st, db_path) < 0) return -1;
     client_hook = add_client("with hook", "https://forms.example/hook");
     client_plain = add_client("without hook", NULL);
     return 0;
@@ -72,27 +66,14 @@ static int teardown(void **state)
 static void make_case(int64_t client, const char *service, char case_id[40])
 {
     unsigned char pt[21];
-    uint32_t type = 1;
-    double x = 390000, y = 5820000;
-    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN];
     ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt};
     ge_draft d;
     ge_case_submit in;
     ge_submit_outcome out;
     ge_err err;
 
-    pt[0] = 1;
-    memcpy(pt + 1, &type, 4);
-    memcpy(pt + 5, &x, 8);
-    memcpy(pt + 13, &y, 8);
-    memset(&d, 0, sizeof d);
-    assert_int_equal(ge_token_id(d.id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, th);
-    d.client_id = client;
-    snprintf(d.service, sizeof d.service, "%s", service);
-    snprintf(d.expires_at, sizeof d.expires_at, "2999-01-01T00:00:00Z");
-    assert_int_equal(ge_store_draft_create(st, &d, th, &err), GE_OK);
+    ts_wkb_point(pt, 390000, 5820000);
+    ts_store_draft(st, client, service, &d);
     memset(&in, 0, sizeof in);
     in.client_id = client;
     in.draft_id = d.id;

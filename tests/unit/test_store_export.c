@@ -21,24 +21,16 @@
 #include "store_forms.h"
 #include "token.h"
 #include "ts.h"
+#include "ts_store.h"
 
 static ge_store *st;
 static int64_t client;
 static char ids[3][40];
 
-static void wkb_point(unsigned char out[21], double x, double y)
-{
-    uint32_t type = 1;
-    out[0] = 1; /* little endian, as on the machines we run on */
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &x, 8);
-    memcpy(out + 13, &y, 8);
-}
-
 /* A case of n points at (390000 + 10 k, 5820000 + i) for feature i. */
 static void add_case(int k, int n, char case_id[40])
 {
-    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], key[16];
+    char key[16];
     unsigned char pts[4][21];
     ge_case_feature f[4];
     ge_case_submit in;
@@ -46,16 +38,9 @@ static void add_case(int k, int n, char case_id[40])
     ge_draft d;
     ge_err err;
 
-    memset(&d, 0, sizeof d);
-    assert_int_equal(ge_token_id(d.id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, th);
-    d.client_id = client;
-    snprintf(d.service, sizeof d.service, "info-stand");
-    snprintf(d.expires_at, sizeof d.expires_at, "2999-01-01T00:00:00Z");
-    assert_int_equal(ge_store_draft_create(st, &d, th, &err), GE_OK);
+    ts_store_draft(st, client, "info-stand", &d);
     for (int i = 0; i < n; i++) {
-        wkb_point(pts[i], 390000 + 10.0 * k, 5820000 + i);
+        ts_wkb_point(pts[i], 390000 + 10.0 * k, 5820000 + i);
         f[i] = (ge_case_feature){.wkb = pts[i], .wkb_len = 21, .props_json = "{\"note\":\"x\"}"};
     }
     memset(&in, 0, sizeof in);
@@ -77,11 +62,11 @@ static void add_case(int k, int n, char case_id[40])
 
 static int setup(void **state)
 {
-    ge_store_opts o = {.path = ts_path(ts_tmpdir("store_export"), "e.db"), .srid = 25832};
     char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
     ge_err err;
     (void)state;
-    if (ge_store_open(&st, &o, &err) < 0 || ge_token_new("gek_", key, &err) < 0) return -1;
+    if (ts_store_open("store_export", "e.db", &st, NULL) < 0 || ge_token_new("gek_", key, &err) < 0)
+        return -1;
     ge_token_hash(key, hash);
     if (ge_store_client_add(st, "export", hash, "[\"https://a.example\"]", NULL, NULL, &client,
                             &err) < 0)

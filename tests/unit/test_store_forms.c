@@ -23,19 +23,14 @@
 #include "store_forms.h"
 #include "token.h"
 #include "ts.h"
+#include "ts_store.h"
 
 static ge_store *st;
 
 static int setup(void **state)
 {
-    ge_store_opts o = {.path = ts_path(ts_tmpdir("store_forms"), "f.db"), .srid = 25832};
-    ge_err err;
     (void)state;
-    if (ge_store_open(&st, &o, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return ts_store_open("store_forms", "f.db", &st, NULL);
 }
 
 static int teardown(void **state)
@@ -43,15 +38,6 @@ static int teardown(void **state)
     (void)state;
     ge_store_close(st);
     return 0;
-}
-
-static void wkb_point(unsigned char out[21], double x, double y)
-{
-    uint32_t type = 1;
-    out[0] = 1; /* little endian, as on the machines we run on */
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &x, 8);
-    memcpy(out + 13, &y, 8);
 }
 
 static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
@@ -217,7 +203,7 @@ static void test_cases(void **state)
     int near = 0;
 
     (void)state;
-    wkb_point(pt, 390000, 5820000);
+    ts_wkb_point(pt, 390000, 5820000);
     memcpy(bad, pt, sizeof bad);
     bad[1] = 0x99; /* no such geometry type */
     client = add_client("cases", key);

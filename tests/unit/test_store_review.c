@@ -25,6 +25,7 @@
 #include "store_review.h"
 #include "token.h"
 #include "ts.h"
+#include "ts_store.h"
 #include "ts_forms.h"
 
 static ge_store *st;
@@ -34,15 +35,6 @@ static int64_t client;
 enum { A, B, C, D, E, NCASES };
 static char ids[NCASES][40];
 static char drafts[NCASES][40];
-
-static void wkb_point(unsigned char out[21], double x, double y)
-{
-    uint32_t type = 1;
-    out[0] = 1; /* little endian, as on the machines we run on */
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &x, 8);
-    memcpy(out + 13, &y, 8);
-}
 
 static void sql(const char *stmt, const char *arg)
 {
@@ -54,7 +46,7 @@ static void make_case(int i, const char *service, double x, double y, const char
                       const char *pe, const char *reference, const char *applicant,
                       const char *report)
 {
-    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], key[16];
+    char key[16];
     unsigned char pt[21];
     ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt, .props_json = "{}"};
     ge_draft d;
@@ -62,15 +54,8 @@ static void make_case(int i, const char *service, double x, double y, const char
     ge_submit_outcome out;
     ge_err err;
 
-    memset(&d, 0, sizeof d);
-    assert_int_equal(ge_token_id(d.id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, th);
-    d.client_id = client;
-    snprintf(d.service, sizeof d.service, "%s", service);
-    snprintf(d.expires_at, sizeof d.expires_at, "2999-01-01T00:00:00Z");
-    assert_int_equal(ge_store_draft_create(st, &d, th, &err), GE_OK);
-    wkb_point(pt, x, y);
+    ts_store_draft(st, client, service, &d);
+    ts_wkb_point(pt, x, y);
     snprintf(key, sizeof key, "k%d", i);
     memset(&in, 0, sizeof in);
     in.client_id = client;
@@ -103,15 +88,9 @@ static void make_case(int i, const char *service, double x, double y, const char
 static int setup(void **state)
 {
     char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
-    ge_store_opts o;
     ge_err err;
     (void)state;
-    snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("store_review"), "r.db"));
-    o = (ge_store_opts){.path = path, .srid = 25832};
-    if (ge_store_open(&st, &o, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
+    if (ts_store_open("store_review", "r.db", &st, path) < 0) return -1;
     if (ge_token_new("gek_", key, &err) < 0) return -1;
     ge_token_hash(key, hash);
     if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, &client, &err) < 0) return -1;

@@ -22,19 +22,14 @@
 #include "store_users.h"
 #include "token.h"
 #include "ts.h"
+#include "ts_store.h"
 
 static ge_store *st;
 
 static int setup(void **state)
 {
-    ge_store_opts o = {.path = ts_path(ts_tmpdir("store_users"), "u.db"), .srid = 25832};
-    ge_err err;
     (void)state;
-    if (ge_store_open(&st, &o, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return ts_store_open("store_users", "u.db", &st, NULL);
 }
 
 static int teardown(void **state)

@@ -24,6 +24,7 @@
 #include "store_forms.h"
 #include "store_webhooks.h"
 #include "ts.h"
+#include "ts_store.h"
 
 static ge_store *st;
 static char db_path[4096];
@@ -97,15 +98,9 @@ static void add_status_event(const char *case_id, const char *at, const char *co
 
 static int setup(void **state)
 {
-    ge_store_opts o = {.srid = 25832};
     ge_err err;
     (void)state;
-    snprintf(db_path, sizeof db_path, "%s", ts_path(ts_tmpdir("store_webhooks"), "w.db"));
-    o.path = db_path;
-    if (ge_store_open(&st, &o, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
+    if (ts_store_open("store_webhooks", "w.db", &st, db_path) < 0) return -1;
     if (ge_store_client_add(st, "Hooked", "h1", "[]", "http://127.0.0.1:9/hook?token=abc",
                             "whsec_unit", &client_hook, &err) < 0 ||
         ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, &client_plain, &err) < 0) {
