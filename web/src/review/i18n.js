@@ -3,37 +3,20 @@
 // the two apps never step on each other's keys): t(key, params) fills {name}
 // placeholders, applyI18n() fills every element with a data-i18n key, and
 // dates, times and numbers are written as people of the language write them.
+// t, applyI18n, num and the language come from common/i18n_core.js.
 import de from '../i18n/review.de.json';
 import en from '../i18n/review.en.json';
+import { makeI18n } from '../common/i18n_core.js';
 
-const tables = { de, en };
-let lang = 'de';
-
-export function setLang(l) {
-  lang = tables[l] ? l : 'de';
-  document.documentElement.lang = lang;
-}
-
-export function getLang() {
-  return lang;
-}
-
-export function t(key, params = {}) {
-  const s = tables[lang][key] ?? tables.de[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
-}
+const i18n = makeI18n({ de, en });
+export const { setLang, getLang, t, num, applyI18n } = i18n;
+const locale = i18n.locale;
 
 // A text given in both languages ({de, en}) by the server or a service file.
 export function pick(x) {
   if (x == null) return '';
   if (typeof x === 'string') return x;
-  return x[lang] ?? x.de ?? x.en ?? '';
-}
-
-const locale = () => (lang === 'de' ? 'de-DE' : 'en-GB');
-
-export function num(x, digits = 1) {
-  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(x);
+  return x[getLang()] ?? x.de ?? x.en ?? '';
 }
 
 // "2026-12-01" -> 01.12.2026 / 1 Dec 2026; the date is a calendar day, so no time zone applies.
@@ -59,8 +42,4 @@ export function period(p) {
   // A one-day period is one date, not "05.12.2026 – 05.12.2026".
   if (p.start && p.start === p.end) return date(p.start);
   return t('period_range', { start: date(p.start), end: date(p.end) });
-}
-
-export function applyI18n(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
 }
