@@ -3,39 +3,16 @@
 // answers {ok, status, body}; a problem document's detail is kept as the
 // message, so the page can say what went wrong in the server's words.
 
+import { fetchJson } from './fetch_json.js';
+
 // The token is the last path segment of /edit/{token}.
 export function tokenFromPath(pathname = location.pathname) {
   const m = pathname.match(/\/edit\/([A-Za-z0-9_-]+)\/?$/);
   return m ? m[1] : null;
 }
 
-async function call(method, url, body, lang) {
-  const headers = { Accept: 'application/json', 'Accept-Language': lang };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res;
-  try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-    });
-  } catch (e) {
-    return { ok: false, status: 0, body: null, message: String(e.message || e) };
-  }
-  let doc = null;
-  try {
-    doc = await res.json();
-  } catch {
-    doc = null;
-  }
-  return {
-    ok: res.ok,
-    status: res.status,
-    body: doc,
-    message: res.ok ? '' : (doc && (doc.detail || doc.title)) || `HTTP ${res.status}`,
-  };
+function call(method, url, body, lang) {
+  return fetchJson(method, url, body, { 'Accept-Language': lang }, 'omit');
 }
 
 export function makeApi(token, lang) {

@@ -5,6 +5,8 @@
 // headers}; a 401 on anything but the login itself means the session has
 // ended (idle or absolute timeout, logout elsewhere), which the app turns
 // into the login view with a message.
+import { fetchJson } from '../common/fetch_json.js';
+
 let csrf = null;
 let lang = 'de';
 let onExpired = () => {};
@@ -20,35 +22,10 @@ export function onSessionExpired(fn) {
 }
 
 export async function call(method, url, body, extraHeaders = {}) {
-  const headers = { Accept: 'application/json', 'Accept-Language': lang, ...extraHeaders };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers = { 'Accept-Language': lang, ...extraHeaders };
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  let res;
-  try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch (e) {
-    return { ok: false, status: 0, body: null, message: String(e.message || e), headers: new Headers() };
-  }
-  let doc = null;
-  try {
-    doc = await res.json();
-  } catch {
-    doc = null;
-  }
-  const out = {
-    ok: res.ok,
-    status: res.status,
-    body: doc,
-    headers: res.headers,
-    message: res.ok ? '' : (doc && (doc.detail || doc.title)) || `HTTP ${res.status}`,
-  };
-  if (res.status === 401 && url !== '/v1/login' && url !== '/v1/session') onExpired(out);
+  const out = await fetchJson(method, url, body, headers, 'same-origin');
+  if (out.status === 401 && url !== '/v1/login' && url !== '/v1/session') onExpired(out);
   return out;
 }
 
