@@ -271,7 +271,21 @@ int ge_store_case_from_row(sqlite3_stmt *s, ge_case *out, ge_err *err)
     ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
     ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
     ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
-    return out->applicant && out->report ? GE_OK : ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    if (!out->applicant || !out->report) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    return GE_OK;
+}
+
+int ge_store_case_select_one(ge_conn *c, const char *sql, const char *id, ge_case *out,
+                             sqlite3_stmt **s, ge_err *err)
+{
+    int rc = ge_store_sql_prepare(c, sql, s, err);
+
+    if (rc < 0) return rc;
+    sqlite3_bind_text(*s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(*s);
+    if (rc == SQLITE_DONE) return ge_err_set(err, GE_ENOENT, "no such case");
+    if (rc != SQLITE_ROW) return ge_store_sql_err(err, c->db, rc, "reading a case");
+    return ge_store_case_from_row(*s, out, err);
 }
 
 int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
@@ -282,22 +296,10 @@ int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
 
     memset(out, 0, sizeof *out);
     if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
-                              " WHERE id = ?1 AND purged_at IS NULL",
-                              &s, err);
-    if (rc < 0) goto err;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "no such case");
-        goto err;
-    }
-    if (rc != SQLITE_ROW) {
-        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
-        goto err;
-    }
-    rc = ge_store_case_from_row(s, out, err);
+    rc = ge_store_case_select_one(c,
+                                  "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
+                                  " WHERE id = ?1 AND purged_at IS NULL",
+                                  id, out, &s, err);
 err:
     if (rc < 0) ge_case_clear(out);
     sqlite3_finalize(s);

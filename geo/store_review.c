@@ -310,24 +310,13 @@ int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char cl
     memset(out, 0, sizeof *out);
     closed_at[0] = purged_at[0] = '\0';
     if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT " GE_STORE_CASE_COLUMNS ", closed_at, purged_at FROM cases"
-                              " WHERE id = ?1",
-                              &s, err);
+    rc = ge_store_case_select_one(c,
+                                  "SELECT " GE_STORE_CASE_COLUMNS ", closed_at, purged_at"
+                                  " FROM cases WHERE id = ?1",
+                                  id, out, &s, err);
     if (rc < 0) goto err;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "no such case");
-        goto err;
-    }
-    if (rc != SQLITE_ROW) {
-        rc = ge_store_sql_err(err, c->db, rc, "reading a case");
-        goto err;
-    }
     ge_store_copy_text(closed_at, 32, sqlite3_column_text(s, GE_STORE_CASE_NCOLS));
     ge_store_copy_text(purged_at, 32, sqlite3_column_text(s, GE_STORE_CASE_NCOLS + 1));
-    rc = ge_store_case_from_row(s, out, err);
 err:
     if (rc < 0) ge_case_clear(out);
     sqlite3_finalize(s);
