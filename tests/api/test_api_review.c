@@ -350,18 +350,11 @@ static int make_cases(void)
 static int setup(void **state)
 {
     const char *osm = ts_demo_osm();
-    ts_run_result r;
     (void)state;
     if (!osm) return 0;
     snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_review_data"));
     snprintf(db, sizeof db, "%s/store.db", dir);
-    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
-    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
-        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err);
-        ts_run_free(&r);
-        return -1;
-    }
-    ts_run_free(&r);
+    if (ts_run_import(db, osm) != 0) return -1;
     if (ts_forms_client_add(db, "portal", key) != 0) return -1;
     if (ts_review_user_add(db, "admin", "admin", NULL, PW_ADMIN) != 0 ||
         ts_review_user_add(db, "sam", "caseworker", "skip-container", PW_SAM) != 0 ||

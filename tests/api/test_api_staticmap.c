@@ -147,18 +147,11 @@ static int make_case(void)
 static int setup(void **state)
 {
     const char *osm = ts_shared_osm();
-    ts_run_result r;
     (void)state;
     if (!osm) return 0;
     snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_staticmap_data"));
     snprintf(db, sizeof db, "%s/store.db", dir);
-    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
-    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
-        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err);
-        ts_run_free(&r);
-        return -1;
-    }
-    ts_run_free(&r);
+    if (ts_run_import(db, osm) != 0) return -1;
     if (ts_forms_client_add(db, "portal-a", key_a) != 0 ||
         ts_forms_client_add(db, "portal-b", key_b) != 0)
         return -1;

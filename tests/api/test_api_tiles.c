@@ -53,19 +53,12 @@ static char dir[4096], db[4096 + 32], osm[4096];
 static int setup(void **state)
 {
     const char *p = ts_shared_osm();
-    ts_run_result r;
     (void)state;
     if (!p) return 0; /* every test skips with the message printed above */
     snprintf(osm, sizeof osm, "%s", p);
     snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_tiles_data"));
     snprintf(db, sizeof db, "%s/store.db", dir);
-    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
-    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
-        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err);
-        ts_run_free(&r);
-        return -1;
-    }
-    ts_run_free(&r);
+    if (ts_run_import(db, osm) != 0) return -1;
     ts_server_opts o = {.db = db};
     if (ts_server_start(&srv, "api_tiles", &o) != 0) return -1;
     have_data = true;
@@ -522,7 +515,6 @@ static void test_new_import_invalidates_tiles(void **state)
 {
     char path[256], etag1[128], etag2[128];
     ts_http_resp r;
-    ts_run_result rr;
     ge_tile t;
     (void)state;
     NEED_DATA();
@@ -538,10 +530,7 @@ static void test_new_import_invalidates_tiles(void **state)
     ts_http_resp_free(&r);
 
     /* Import again while the server runs: new layer versions, new base map. */
-    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
-    assert_int_equal(ts_run(&rr, NULL, argv), 0);
-    assert_int_equal(rr.status, 0);
-    ts_run_free(&rr);
+    assert_int_equal(ts_run_import(db, osm), 0);
 
     get(path, NULL, &r);
     snprintf(etag2, sizeof etag2, "%s", ts_http_header(&r, "ETag"));

@@ -108,6 +108,21 @@ void ts_run_free(ts_run_result *r)
     r->out = r->err = NULL;
 }
 
+int ts_run_import(const char *db, const char *osm)
+{
+    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
+    ts_run_result r;
+    int rc = -1;
+
+    if (ts_run(&r, NULL, argv) != 0) return -1;
+    if (r.status == 0)
+        rc = 0;
+    else
+        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err ? r.err : "");
+    ts_run_free(&r);
+    return rc;
+}
+
 int ts_count_lines(const char *s)
 {
     int n = 0;

@@ -17,6 +17,9 @@ int ts_run(ts_run_result *r, const char *input, const char *const *argv);
 
 void ts_run_free(ts_run_result *r);
 
+/* "geoeditor import --quiet --db db osm": 0, or -1 after printing why. */
+int ts_run_import(const char *db, const char *osm);
+
 /* Number of lines in s (a last line without '\n' counts). */
 int ts_count_lines(const char *s);
 
