@@ -959,32 +959,39 @@ static void test_conflicts(void **state)
     expect_problem(&sam, ts_pathf("/v1/cases/%s/conflicts?crs=EPSG:1", ids[S2]), 400, "crs");
 }
 
-/* The conflict setting from the configuration. */
-static void test_conflict_setting(void **state)
+/* S2's conflicts as the admin gets them from a second server on the same
+ * store, started with o for this and stopped again. */
+static json_t *s2_conflicts_on(const char *name, const ts_server_opts *o)
 {
-    ts_server s2;
-    const char *const args[] = {"--conflict-distance", "0", NULL};
-    ts_server_opts o = {.db = db, .args = args};
+    ts_server s2, keep = srv;
     ts_review_session a2;
     json_t *doc;
     long st;
+
+    assert_int_equal(ts_server_start(&s2, name, o), 0);
+    srv = s2;
+    assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
+    doc = get_json(&a2, ts_pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
+    srv = keep;
+    assert_int_equal(ts_server_stop(&s2), 0);
+    assert_int_equal(st, 200);
+    return doc;
+}
+
+/* The conflict setting from the configuration. */
+static void test_conflict_setting(void **state)
+{
+    const char *const args[] = {"--conflict-distance", "0", NULL};
+    ts_server_opts o = {.db = db, .args = args};
+    json_t *doc;
     (void)state;
     NEED_DATA();
 
-    assert_int_equal(ts_server_start(&s2, "api_review_setting", &o), 0);
-    {
-        ts_server keep = srv;
-        srv = s2;
-        assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
-        doc = get_json(&a2, ts_pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
-        srv = keep;
-    }
-    assert_int_equal(st, 200);
+    doc = s2_conflicts_on("api_review_setting", &o);
     /* the skip's own conflict rule (2 m) comes before the setting */
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 2);
     assert_string_equal(names_of(doc), "S1 I1");
     json_decref(doc);
-    assert_int_equal(ts_server_stop(&s2), 0);
 }
 
 /* A service without a conflict rule falls back to the setting: a data
@@ -996,11 +1003,8 @@ static void test_conflict_setting_without_rule(void **state)
     const char *source = ts_env("GE_SOURCE_DIR");
     const char *const args[] = {"--conflict-distance", "5", "--data-dir", data, NULL};
     ts_server_opts o = {.db = db, .args = args};
-    ts_server s2;
-    ts_review_session a2;
     json_t *svc, *rules, *kept, *r, *doc;
     size_t i;
-    long st;
     (void)state;
     NEED_DATA();
 
@@ -1038,18 +1042,9 @@ static void test_conflict_setting_without_rule(void **state)
         assert_int_equal(json_dump_file(svc, dst, JSON_INDENT(2)), 0);
         json_decref(svc);
     }
-    assert_int_equal(ts_server_start(&s2, "api_review_norule_srv", &o), 0);
-    {
-        ts_server keep = srv;
-        srv = s2;
-        assert_int_equal(ts_review_login(&srv, "admin", PW_ADMIN, &a2), 200);
-        doc = get_json(&a2, ts_pathf("/v1/cases/%s/conflicts", ids[S2]), &st);
-        srv = keep;
-    }
-    assert_int_equal(st, 200);
+    doc = s2_conflicts_on("api_review_norule_srv", &o);
     assert_true(json_number_value(json_object_get(doc, "distance_m")) == 5);
     json_decref(doc);
-    assert_int_equal(ts_server_stop(&s2), 0);
 }
 
 /* Without ?distance= a case's conflicts are looked for within its service's
