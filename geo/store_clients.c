@@ -99,16 +99,12 @@ int ge_store_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err)
     rc = ge_store_sql_prepare(c, "SELECT " GE_CLIENT_COLUMNS " FROM clients ORDER BY id", &s, err);
     if (rc < 0) goto err;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            ge_client *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
-                goto err;
-            }
-            v = nv;
-            cap = nc;
+        ge_client *nv = ge_store_grow(v, &cap, cnt, sizeof *v, 8, err);
+        if (!nv) {
+            rc = GE_ENOMEM;
+            goto err;
         }
+        v = nv;
         rc = ge_client_from_row(s, &v[cnt++], err);
         if (rc < 0) goto err;
     }

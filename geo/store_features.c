@@ -334,16 +334,12 @@ int ge_store_layer_property_names(ge_store *st, const char *layer, char ***names
             rc = ge_store_sql_err(err, c->db, step, "reading property names");
             break;
         }
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            char **nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        char **nv = ge_store_grow(v, &cap, len, sizeof *v, 32, err);
+        if (!nv) {
+            rc = GE_ENOMEM;
+            break;
         }
+        v = nv;
         v[len] = strdup((const char *)sqlite3_column_text(s, 0));
         if (!v[len]) {
             rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");

@@ -50,6 +50,16 @@ void ge_store_utc_now(char *buf, size_t len);
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src);
 
 /*
+ * Room for one more row in a malloc'd result array v of *cap elements of
+ * elem_size bytes, len of them used: v itself while there is room, else v
+ * grown to twice the size (the first time first_cap elements), *cap updated.
+ * NULL with GE_ENOMEM in err when memory runs out; v is then untouched and
+ * still the caller's to free.
+ */
+void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
+                    ge_err *err);
+
+/*
  * One migration: the statements that take a store from version-1 to
  * version. They run in order inside one transaction together with the
  * "PRAGMA user_version = version" that records them, so a migration is

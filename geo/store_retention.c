@@ -33,16 +33,12 @@ int ge_store_retention_services(ge_store *st, char (**out)[64], size_t *n, ge_er
                               &s, err);
     if (rc < 0) goto err;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            char(*grown)[64] = realloc(v, ncap * sizeof *v);
-            if (!grown) {
-                rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-                goto err;
-            }
-            v = grown;
-            cap = ncap;
+        char(*grown)[64] = ge_store_grow(v, &cap, len, sizeof *v, 8, err);
+        if (!grown) {
+            rc = GE_ENOMEM;
+            goto err;
         }
+        v = grown;
         ge_store_copy_text(v[len++], sizeof v[0], sqlite3_column_text(s, 0));
     }
     if (rc != SQLITE_DONE) {
@@ -86,16 +82,12 @@ int ge_store_retention_closed(ge_store *st, const char *service, const char *cut
     else
         sqlite3_bind_null(s, 2);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            ge_store_closed_case *grown = realloc(v, ncap * sizeof *v);
-            if (!grown) {
-                rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-                goto err;
-            }
-            v = grown;
-            cap = ncap;
+        ge_store_closed_case *grown = ge_store_grow(v, &cap, len, sizeof *v, 16, err);
+        if (!grown) {
+            rc = GE_ENOMEM;
+            goto err;
         }
+        v = grown;
         ge_store_copy_text(v[len].case_id, sizeof v[len].case_id, sqlite3_column_text(s, 0));
         ge_store_copy_text(v[len].service, sizeof v[len].service, sqlite3_column_text(s, 1));
         ge_store_copy_text(v[len].closed_at, sizeof v[len].closed_at, sqlite3_column_text(s, 2));
@@ -213,16 +205,12 @@ static int ge_retention_rewrite_events(ge_conn *c, const char *case_id, ge_err *
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            ge_retention_event *grown = realloc(v, ncap * sizeof *v);
-            if (!grown) {
-                rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-                goto err;
-            }
-            v = grown;
-            cap = ncap;
+        ge_retention_event *grown = ge_store_grow(v, &cap, len, sizeof *v, 8, err);
+        if (!grown) {
+            rc = GE_ENOMEM;
+            goto err;
         }
+        v = grown;
         v[len].id = sqlite3_column_int64(s, 0);
         v[len].at = ge_retention_col(s, 1, &oom);
         v[len].actor = ge_retention_col(s, 2, &oom);

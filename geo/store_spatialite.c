@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +178,22 @@ void ge_store_utc_now(char *buf, size_t len)
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src)
 {
     snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
+                    ge_err *err)
+{
+    size_t ncap = *cap ? *cap * 2 : first_cap;
+    void *grown;
+
+    if (len < *cap) return v;
+    grown = ncap <= SIZE_MAX / elem_size ? realloc(v, ncap * elem_size) : NULL;
+    if (!grown) {
+        ge_err_set(err, GE_ENOMEM, "store: out of memory");
+        return NULL;
+    }
+    *cap = ncap;
+    return grown;
 }
 
 /* ---- connections and the pool -------------------------------------------- */
@@ -586,16 +603,12 @@ int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *er
             rc = ge_store_sql_err(err, c->db, step, "listing layers");
             break;
         }
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            ge_layer_info *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        ge_layer_info *nv = ge_store_grow(v, &cap, len, sizeof *v, 16, err);
+        if (!nv) {
+            rc = GE_ENOMEM;
+            break;
         }
+        v = nv;
         ge_layer_from_row(s, &v[len++]);
     }
     sqlite3_finalize(s);

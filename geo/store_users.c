@@ -193,16 +193,12 @@ int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
         ge_store_sql_prepare(c, "SELECT " GE_USER_COLUMNS " FROM users u ORDER BY u.name", &s, err);
     if (rc < 0) goto err;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            ge_user *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
-                goto err;
-            }
-            v = nv;
-            cap = nc;
+        ge_user *nv = ge_store_grow(v, &cap, cnt, sizeof *v, 8, err);
+        if (!nv) {
+            rc = GE_ENOMEM;
+            goto err;
         }
+        v = nv;
         rc = ge_user_from_row(s, 0, &v[cnt++], err);
         if (rc < 0) goto err;
     }
