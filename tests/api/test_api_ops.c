@@ -115,6 +115,36 @@ static double scrape(const char *series)
     return v;
 }
 
+/* The server counts a request once its response is sent, so a client can read the
+ * answer a moment before the counter moves. These two wait for that moment. */
+
+/* The value once it has stopped moving (two reads 50 ms apart agree). */
+static double scrape_settled(const char *series)
+{
+    double v = scrape(series);
+    for (int i = 0; i < 100; i++) {
+        double again;
+        usleep(50000);
+        again = scrape(series);
+        if (again == v)
+            break;
+        v = again;
+    }
+    return v;
+}
+
+/* Fails unless the series reaches exactly `want` within 5 s. */
+static void expect_metric(const char *series, double want)
+{
+    double v = scrape(series);
+    for (int i = 0; i < 100 && v < want; i++) {
+        usleep(50000);
+        v = scrape(series);
+    }
+    if (v != want)
+        fail_msg("%s is %g, expected %g", series, v, want);
+}
+
 static void expect_healthy(void)
 {
     ts_http_resp r;
@@ -210,6 +240,7 @@ static void test_metrics(void **state)
     double before, count_before;
 
     expect_healthy();
+    scrape_settled(ok);
     get("/metrics", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "Content-Type"),
@@ -229,8 +260,8 @@ static void test_metrics(void **state)
 
     for (int i = 0; i < 3; i++)
         expect_healthy();
-    assert_true(scrape(ok) == before + 3);
-    assert_true(scrape(count) == count_before + 3);
+    expect_metric(ok, before + 3);
+    expect_metric(count, count_before + 3);
 
     /* Unknown paths share one label: the raw path never becomes a series. */
     get("/no-such-path-for-metrics", &r);
@@ -482,7 +513,7 @@ static void test_concurrent_keepalive(void **state)
     pthread_t th[CLIENTS];
     client_result res[CLIENTS];
     const char *series = "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}";
-    double before = scrape(series);
+    double before = scrape_settled(series);
 
     memset(res, 0, sizeof res);
     for (int i = 0; i < CLIENTS; i++)
@@ -496,7 +527,7 @@ static void test_concurrent_keepalive(void **state)
             fail_msg("client %d opened %ld connections for %d requests", i, res[i].connects,
                      REQUESTS);
     }
-    assert_true(scrape(series) == before + CLIENTS * REQUESTS);
+    expect_metric(series, before + CLIENTS * REQUESTS);
 }
 
 static void test_gzip(void **state)
