@@ -1,7 +1,7 @@
 /*
  * test_api_webhooks.c - the webhook sender of the real server against a
- * real receiver: a libmicrohttpd server in this test process on loopback,
- * answering each path with a script of statuses (or hanging).
+ * real receiver (ts_receiver.h): a libmicrohttpd server in this test process
+ * on loopback, answering each path with a script of statuses (or hanging).
  *
  * Form-server clients are made with "geoeditor client add --webhook"; cases
  * by the form-server API (draft, submit); status changes by
@@ -29,9 +29,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -44,186 +42,26 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_receiver.h"
 #include "ts_run.h"
 #include "ts_server.h"
 #include "webhook_sign.h"
 
-/* ---- the receiver -------------------------------------------------------- */
+/* ---- the receiver (ts_receiver.h) ------------------------------------------- */
 
-#define MAX_HITS 64
-
-typedef struct hit {
-    char path[64];
-    char *body;
-    char timestamp[32], signature[96], delivery[32], event[64], content_type[64];
-    double arrived; /* monotonic seconds */
-} hit;
-
-static struct {
-    struct MHD_Daemon *d;
-    int port;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    hit hits[MAX_HITS];
-    size_t nhits;
-    int flaky_calls; /* answers of /flaky so far: 500, 500, then 200 */
-    int busy_calls;  /* answers of /busy so far: 429 with Retry-After: 3, then 200 */
-    int hanging;     /* requests of /hang waiting */
-    bool release;    /* let /hang answer */
-} rx = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+static const ts_rx_route routes[] = {
+    {.path = "/flaky", .statuses = {500, 500, 200}},
+    {.path = "/busy", .statuses = {429, 200}, .retry_after = "3"},
+    {.path = "/gone", .statuses = {410}},
+    {.path = "/hang", .hang = true},
+    {.path = "/slow", .delay_ms = 1500},
+};
 
 static double mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-typedef struct rx_conn {
-    char *body;
-    size_t len;
-} rx_conn;
-
-static void copy_header(struct MHD_Connection *c, const char *name, char *out, size_t cap)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-    snprintf(out, cap, "%s", v ? v : "");
-}
-
-static enum MHD_Result rx_access(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **con_cls)
-{
-    rx_conn *rc = *con_cls;
-    struct MHD_Response *resp;
-    unsigned status = 200;
-    enum MHD_Result ret;
-    (void)cls;
-    (void)method;
-    (void)version;
-
-    if (!rc) {
-        rc = calloc(1, sizeof *rc);
-        *con_cls = rc;
-        return rc ? MHD_YES : MHD_NO;
-    }
-    if (*upload_size) {
-        char *nb = realloc(rc->body, rc->len + *upload_size + 1);
-        if (!nb) return MHD_NO;
-        rc->body = nb;
-        memcpy(rc->body + rc->len, upload, *upload_size);
-        rc->len += *upload_size;
-        rc->body[rc->len] = '\0';
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    pthread_mutex_lock(&rx.mu);
-    if (rx.nhits < MAX_HITS) {
-        hit *h = &rx.hits[rx.nhits++];
-        snprintf(h->path, sizeof h->path, "%s", url);
-        h->body = rc->body ? strdup(rc->body) : strdup("");
-        copy_header(c, "X-GeoEditor-Timestamp", h->timestamp, sizeof h->timestamp);
-        copy_header(c, "X-GeoEditor-Signature", h->signature, sizeof h->signature);
-        copy_header(c, "X-GeoEditor-Delivery", h->delivery, sizeof h->delivery);
-        copy_header(c, "X-GeoEditor-Event", h->event, sizeof h->event);
-        copy_header(c, "Content-Type", h->content_type, sizeof h->content_type);
-        h->arrived = mono();
-    }
-    if (strcmp(url, "/flaky") == 0) status = rx.flaky_calls++ < 2 ? 500 : 200;
-    else if (strcmp(url, "/busy") == 0) status = rx.busy_calls++ < 1 ? 429 : 200;
-    else if (strcmp(url, "/gone") == 0) status = 410;
-    else if (strcmp(url, "/hang") == 0) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 120;
-        rx.hanging++;
-        pthread_cond_broadcast(&rx.cv);
-        while (!rx.release && pthread_cond_timedwait(&rx.cv, &rx.mu, &until) == 0)
-            ;
-        rx.hanging--;
-    }
-    pthread_cond_broadcast(&rx.cv);
-    pthread_mutex_unlock(&rx.mu);
-    if (strcmp(url, "/slow") == 0) usleep(1500000);
-    resp = MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
-    if (status == 429) MHD_add_response_header(resp, "Retry-After", "3");
-    ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static void rx_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    rx_conn *rc = *con_cls;
-    (void)cls;
-    (void)c;
-    (void)toe;
-    if (rc) free(rc->body);
-    free(rc);
-    *con_cls = NULL;
-}
-
-static int rx_start(void)
-{
-    const union MHD_DaemonInfo *info;
-    rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, rx_access, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-                            rx_completed, NULL, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
-    if (!rx.d) return -1;
-    info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
-    rx.port = info ? info->port : 0;
-    return rx.port > 0 ? 0 : -1;
-}
-
-static void rx_stop(void)
-{
-    pthread_mutex_lock(&rx.mu);
-    rx.release = true;
-    pthread_cond_broadcast(&rx.cv);
-    pthread_mutex_unlock(&rx.mu);
-    if (rx.d) MHD_stop_daemon(rx.d);
-    rx.d = NULL;
-    for (size_t i = 0; i < rx.nhits; i++)
-        free(rx.hits[i].body);
-}
-
-/* How many requests reached path so far. */
-static size_t rx_count(const char *path)
-{
-    size_t n = 0;
-    pthread_mutex_lock(&rx.mu);
-    for (size_t i = 0; i < rx.nhits; i++)
-        n += strcmp(rx.hits[i].path, path) == 0;
-    pthread_mutex_unlock(&rx.mu);
-    return n;
-}
-
-/* Waits until path has had n requests; false after timeout_s. */
-static bool rx_wait(const char *path, size_t n, int timeout_s)
-{
-    double until = mono() + timeout_s;
-    while (rx_count(path) < n) {
-        if (mono() > until) return false;
-        usleep(20000);
-    }
-    return true;
-}
-
-/* The i-th request to path (a copy of the record; the body stays owned by rx). */
-static hit rx_hit(const char *path, size_t i)
-{
-    hit h = {0};
-    pthread_mutex_lock(&rx.mu);
-    for (size_t k = 0; k < rx.nhits; k++) {
-        if (strcmp(rx.hits[k].path, path) == 0 && i-- == 0) {
-            h = rx.hits[k];
-            break;
-        }
-    }
-    pthread_mutex_unlock(&rx.mu);
-    return h;
 }
 
 /* ---- the server, clients and cases --------------------------------------- */
@@ -434,14 +272,14 @@ static int setup(void **state)
     ts_server_opts o = {.args = args};
     char url[256];
     (void)state;
-    if (rx_start() != 0) return -1;
+    if (ts_rx_start(routes, sizeof routes / sizeof routes[0]) != 0) return -1;
     if (ts_server_start(&srv, "api_webhooks", &o) != 0) return -1;
     /* The ok client's URL carries a token in its query: it must stay out of the log. */
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok?token=QUERYSECRET42", rx.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok?token=QUERYSECRET42", ts_rx_port());
     if (client_add(srv.db, "OK", url, &c_ok) != 0) return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/flaky", rx.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/flaky", ts_rx_port());
     if (client_add(srv.db, "Flaky", url, &c_flaky) != 0) return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/gone", rx.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/gone", ts_rx_port());
     if (client_add(srv.db, "Gone", url, &c_gone) != 0) return -1;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/dead", free_port());
     if (client_add(srv.db, "Dead", url, &c_dead) != 0) return -1;
@@ -455,7 +293,7 @@ static int teardown(void **state)
     int rc;
     (void)state;
     rc = ts_server_stop(&srv);
-    rx_stop();
+    ts_rx_stop();
     return rc == 0 ? 0 : -1;
 }
 
@@ -466,15 +304,15 @@ static void test_signed_delivery(void **state)
     char case_id[64], did[32];
     const char *comment = "Wir prüfen den Standort \"am Markt\".";
     json_t *b;
-    hit h;
+    ts_rx_hit h;
     long long id;
     double answered;
     (void)state;
 
     new_case(&srv, &c_ok, "AZ-OK-1", case_id);
     answered = change_status(&srv, &admin, case_id, "in_review", comment);
-    if (!rx_wait("/ok", 1, 15)) fail_msg("no delivery reached the receiver");
-    h = rx_hit("/ok", 0);
+    if (!ts_rx_wait("/ok", 1, 15)) fail_msg("no delivery reached the receiver");
+    h = ts_rx_get("/ok", 0);
     /* ge_webhooks_kick() after the commit: no wait for the next poll (the
      * figure is printed, not asserted; the request may even beat the answer) */
     printf("# delivery arrived %.0f ms after the PATCH answer\n",
@@ -524,21 +362,21 @@ static void test_signed_delivery(void **state)
                      1);
     /* and not sent again */
     usleep(1500000);
-    assert_int_equal(rx_count("/ok"), 1);
+    assert_int_equal(ts_rx_count("/ok"), 1);
 }
 
 static void test_event_from_another_process(void **state)
 {
     char case_id[64];
-    size_t before = rx_count("/ok");
-    hit h;
+    size_t before = ts_rx_count("/ok");
+    ts_rx_hit h;
     (void)state;
 
     /* nobody kicks the sender: its poll finds the row within a second or so */
     new_case(&srv, &c_ok, "AZ-OK-2", case_id);
     write_status_event(&srv, case_id);
-    if (!rx_wait("/ok", before + 1, 15)) fail_msg("the polled delivery did not arrive");
-    h = rx_hit("/ok", before);
+    if (!ts_rx_wait("/ok", before + 1, 15)) fail_msg("the polled delivery did not arrive");
+    h = ts_rx_get("/ok", before);
     assert_non_null(strstr(h.body, case_id));
     assert_true(ge_webhook_verify(c_ok.secret, h.timestamp, h.body, strlen(h.body), h.signature,
                                   time(NULL), 300));
@@ -552,7 +390,7 @@ static void test_event_from_another_process(void **state)
 static void test_changes_of_a_case_in_order(void **state)
 {
     char case_id[64];
-    size_t before = rx_count("/ok");
+    size_t before = ts_rx_count("/ok");
     json_t *b0, *b1;
     (void)state;
 
@@ -560,9 +398,9 @@ static void test_changes_of_a_case_in_order(void **state)
     new_case(&srv, &c_ok, "AZ-OK-3", case_id);
     change_status(&srv, &admin, case_id, "in_review", NULL);
     change_status(&srv, &admin, case_id, "approved", "Genehmigt.");
-    if (!rx_wait("/ok", before + 2, 15)) fail_msg("both changes should arrive");
-    b0 = json_loads(rx_hit("/ok", before).body, 0, NULL);
-    b1 = json_loads(rx_hit("/ok", before + 1).body, 0, NULL);
+    if (!ts_rx_wait("/ok", before + 2, 15)) fail_msg("both changes should arrive");
+    b0 = json_loads(ts_rx_get("/ok", before).body, 0, NULL);
+    b1 = json_loads(ts_rx_get("/ok", before + 1).body, 0, NULL);
     assert_non_null(b0);
     assert_non_null(b1);
     assert_string_equal(json_string_value(json_object_get(b0, "status")), "in_review");
@@ -582,7 +420,7 @@ static void test_more_than_one_batch(void **state)
     char url[256], case_ids[N][64];
     (void)state;
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/many", rx.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/many", ts_rx_port());
     assert_int_equal(client_add(srv.db, "Many", url, &c_many), 0);
     for (int i = 0; i < N; i++) {
         char ref[32];
@@ -591,9 +429,9 @@ static void test_more_than_one_batch(void **state)
     }
     for (int i = 0; i < N; i++)
         write_status_event(&srv, case_ids[i]);
-    if (!rx_wait("/many", N, 30)) fail_msg("only %zu of %d arrived", rx_count("/many"), N);
+    if (!ts_rx_wait("/many", N, 30)) fail_msg("only %zu of %d arrived", ts_rx_count("/many"), N);
     for (int i = 0; i < N; i++) {
-        hit h = rx_hit("/many", (size_t)i);
+        ts_rx_hit h = ts_rx_get("/many", (size_t)i);
         assert_true(ge_webhook_verify(c_many.secret, h.timestamp, h.body, strlen(h.body),
                                       h.signature, time(NULL), 300));
         assert_int_equal(wait_row(&srv,
@@ -612,18 +450,18 @@ static void test_retry_then_delivered(void **state)
     new_case(&srv, &c_flaky, "AZ-FLAKY", case_id);
     change_status(&srv, &admin, case_id, "in_review", NULL);
     /* 500 at once, 500 after 1 s, 200 after 2 s more */
-    if (!rx_wait("/flaky", 3, 30)) fail_msg("only %zu attempts arrived", rx_count("/flaky"));
+    if (!ts_rx_wait("/flaky", 3, 30)) fail_msg("only %zu attempts arrived", ts_rx_count("/flaky"));
     assert_int_equal(wait_row(&srv,
                               "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
                               " AND delivered_at IS NOT NULL AND attempts = 3 AND last_status = 200",
                               case_id, 1, 10),
                      1);
     /* the same delivery each time, the same body, each attempt signed anew */
-    hit h0 = rx_hit("/flaky", 0), h2 = rx_hit("/flaky", 2);
+    ts_rx_hit h0 = ts_rx_get("/flaky", 0), h2 = ts_rx_get("/flaky", 2);
     assert_string_equal(h0.delivery, h2.delivery);
     assert_string_equal(h0.body, h2.body);
     for (size_t i = 0; i < 3; i++) {
-        hit h = rx_hit("/flaky", i);
+        ts_rx_hit h = ts_rx_get("/flaky", i);
         assert_true(ge_webhook_verify(c_flaky.secret, h.timestamp, h.body, strlen(h.body),
                                       h.signature, time(NULL), 300));
     }
@@ -633,28 +471,28 @@ static void test_retry_then_delivered(void **state)
     /* no comment: null, not missing */
     assert_non_null(strstr(h0.body, "\"comment\":null"));
     usleep(1500000);
-    assert_int_equal(rx_count("/flaky"), 3);
+    assert_int_equal(ts_rx_count("/flaky"), 3);
 }
 
 static void test_retry_after_is_kept_to(void **state)
 {
     client c_busy;
     char url[256], case_id[64];
-    hit h0, h1;
+    ts_rx_hit h0, h1;
     (void)state;
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/busy", rx.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/busy", ts_rx_port());
     assert_int_equal(client_add(srv.db, "Busy", url, &c_busy), 0);
     new_case(&srv, &c_busy, "AZ-BUSY", case_id);
     change_status(&srv, &admin, case_id, "in_review", NULL);
-    if (!rx_wait("/busy", 2, 20)) fail_msg("the retry did not arrive");
+    if (!ts_rx_wait("/busy", 2, 20)) fail_msg("the retry did not arrive");
     assert_int_equal(wait_row(&srv,
                               "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
                               " AND delivered_at IS NOT NULL AND attempts = 2",
                               case_id, 1, 10),
                      1);
-    h0 = rx_hit("/busy", 0);
-    h1 = rx_hit("/busy", 1);
+    h0 = ts_rx_get("/busy", 0);
+    h1 = ts_rx_get("/busy", 1);
     /* 429 with Retry-After: 3 beats the backoff of 1 s (to the whole second) */
     printf("# retry after a 429 with Retry-After: 3 came %.2f s later\n", h1.arrived - h0.arrived);
     assert_true(h1.arrived - h0.arrived >= 2.0);
@@ -667,7 +505,7 @@ static void test_gone_fails_at_once(void **state)
 
     new_case(&srv, &c_gone, "AZ-GONE", case_id);
     change_status(&srv, &admin, case_id, "in_review", "x");
-    if (!rx_wait("/gone", 1, 15)) fail_msg("no attempt arrived");
+    if (!ts_rx_wait("/gone", 1, 15)) fail_msg("no attempt arrived");
     assert_int_equal(wait_row(&srv,
                               "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
                               " AND failed_at IS NOT NULL AND delivered_at IS NULL"
@@ -675,7 +513,7 @@ static void test_gone_fails_at_once(void **state)
                               case_id, 1, 10),
                      1);
     sleep(3);
-    assert_int_equal(rx_count("/gone"), 1);
+    assert_int_equal(ts_rx_count("/gone"), 1);
 }
 
 static void test_unreachable_retries_then_fails(void **state)
@@ -767,15 +605,15 @@ static void start_pending(ts_server *s2, const char *name, const char *grace, co
     client c;
     session se2;
     char url[256];
-    size_t before = rx_count(path);
+    size_t before = ts_rx_count(path);
 
     assert_int_equal(ts_server_start(s2, name, &o), 0);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", rx.port, path);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", ts_rx_port(), path);
     assert_int_equal(client_add(s2->db, name, url, &c), 0);
     assert_int_equal(caseworker_login(s2, &se2), 0);
     new_case(s2, &c, "AZ-SHUTDOWN", case_id);
     change_status(s2, &se2, case_id, "in_review", NULL);
-    if (!rx_wait(path, before + 1, 15)) {
+    if (!ts_rx_wait(path, before + 1, 15)) {
         ts_server_kill(s2);
         fail_msg("no attempt arrived at %s", path);
     }
