@@ -49,6 +49,8 @@ struct ge_metrics {
     ge_metrics_hist *hist;          /* [route] */
     atomic_long in_flight;
     atomic_long connections;
+    atomic_uint_fast64_t webhook_attempts[3]; /* by ge_webhook_outcome */
+    atomic_llong webhooks_pending;            /* < 0: unknown */
     double start_time;
     char version[64];
 };
@@ -95,6 +97,7 @@ ge_metrics *ge_metrics_new(const char *const *routes, size_t n_routes, const cha
     if (!(m->routes[n_routes] = strdup("static")) ||
         !(m->routes[n_routes + 1] = strdup("unmatched")))
         goto err;
+    atomic_init(&m->webhooks_pending, -1);
     clock_gettime(CLOCK_REALTIME, &now);
     m->start_time = (double)now.tv_sec + now.tv_nsec / 1e9;
     snprintf(m->version, sizeof m->version, "%s", version ? version : "unknown");
@@ -200,6 +203,20 @@ void ge_metrics_connection_open(ge_metrics *m)
 void ge_metrics_connection_close(ge_metrics *m)
 {
     atomic_fetch_sub_explicit(&m->connections, 1, memory_order_relaxed);
+}
+
+void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o)
+{
+    if (!m || (unsigned)o >= 3)
+        return;
+    atomic_fetch_add_explicit(&m->webhook_attempts[o], 1, memory_order_relaxed);
+}
+
+void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n)
+{
+    if (!m)
+        return;
+    atomic_store_explicit(&m->webhooks_pending, n < 0 ? -1 : (long long)n, memory_order_relaxed);
 }
 
 /* A growing text buffer; on allocation failure it stays failed and render
@@ -310,6 +327,33 @@ static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
     }
 }
 
+/* Every outcome is printed, 0 included, so that rate() sees a series from
+ * the start rather than from its first attempt. */
+static void ge_metrics_render_webhooks(const ge_metrics *m, ge_metrics_buf *b)
+{
+    static const ge_webhook_outcome outcomes[] = {GE_WEBHOOK_DELIVERED, GE_WEBHOOK_RETRY,
+                                                  GE_WEBHOOK_FAILED};
+    long long pending =
+        atomic_load_explicit(&((ge_metrics *)m)->webhooks_pending, memory_order_relaxed);
+
+    ge_metrics_printf(b, "# HELP geoeditor_webhook_attempts_total Webhook delivery attempts by "
+                         "outcome: delivered, retry (will be tried again), failed (given up).\n"
+                         "# TYPE geoeditor_webhook_attempts_total counter\n");
+    for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
+        ge_metrics_printf(b, "geoeditor_webhook_attempts_total{outcome=\"%s\"} %llu\n",
+                          ge_webhook_outcome_name(outcomes[i]),
+                          (unsigned long long)atomic_load_explicit(
+                              &((ge_metrics *)m)->webhook_attempts[outcomes[i]],
+                              memory_order_relaxed));
+    if (pending >= 0)
+        ge_metrics_printf(b,
+                          "# HELP geoeditor_webhook_deliveries_pending Webhook deliveries "
+                          "waiting to be delivered (neither delivered nor given up).\n"
+                          "# TYPE geoeditor_webhook_deliveries_pending gauge\n"
+                          "geoeditor_webhook_deliveries_pending %lld\n",
+                          pending);
+}
+
 char *ge_metrics_render(const ge_metrics *m, size_t *len)
 {
     ge_metrics_buf b = {0};
@@ -333,6 +377,7 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                       atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
                       atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
                       m->start_time, m->version);
+    ge_metrics_render_webhooks(m, &b);
     if (b.failed) {
         free(b.text);
         return NULL;

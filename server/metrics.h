@@ -9,6 +9,9 @@
  *   http_connections_open                              gauge
  *   process_start_time_seconds                         gauge
  *   geoeditor_build_info{version}                      gauge, always 1
+ *   geoeditor_webhook_attempts_total{outcome}          counter: delivered, retry, failed
+ *   geoeditor_webhook_deliveries_pending               gauge: the outbox's waiting rows,
+ *                                                      read from the store at each scrape
  *
  * Cardinality is fixed when the server starts: "route" is a registered
  * pattern, "static" (files of the web root) or "unmatched" (everything else,
@@ -20,6 +23,9 @@
 #define GE_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "../geo/store_webhooks.h"
 
 typedef struct ge_metrics ge_metrics;
 
@@ -42,6 +48,13 @@ long ge_metrics_in_flight(const ge_metrics *m);
 
 void ge_metrics_connection_open(ge_metrics *m);
 void ge_metrics_connection_close(ge_metrics *m);
+
+/* The webhook sender recorded one attempt with this outcome. NULL m is fine. */
+void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o);
+
+/* The number of pending webhook deliveries, read just before rendering;
+ * negative when it could not be read (the gauge is then left out). */
+void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n);
 
 /* The whole exposition as text, malloc'd; NULL when memory ran out. */
 char *ge_metrics_render(const ge_metrics *m, size_t *len);

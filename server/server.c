@@ -349,9 +349,6 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     rc = ge_refdata_open(&srv->ctx, err);
     if (rc < 0)
         return rc;
-    rc = ge_webhooks_start(&srv->ctx, err);
-    if (rc < 0)
-        return rc;
     rc = ge_server_add_routes(srv, err);
     if (rc < 0)
         return rc;
@@ -365,6 +362,10 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     free(names);
     if (!srv->ctx.metrics)
         return ge_err_set(err, GE_ENOMEM, "out of memory");
+    /* After the metrics: the sender counts its attempts there from the first. */
+    rc = ge_webhooks_start(&srv->ctx, err);
+    if (rc < 0)
+        return rc;
     return ge_static_open(&srv->ctx.web, cfg->web_root, err);
 }
 

@@ -37,6 +37,7 @@
 #include "../geo/store_webhooks.h"
 #include "../geo/webhook_sign.h"
 #include "log.h"
+#include "metrics.h"
 
 #ifndef GE_VERSION
 #define GE_VERSION "unknown"
@@ -236,6 +237,7 @@ static void ge_webhooks_record(ge_webhooks *w, ge_webhook_xfer *x, int http_stat
                (json_int_t)x->d.id, "case_id", x->d.case_id, "detail", err.msg);
         return;
     }
+    ge_metrics_webhook_attempt(w->ctx->metrics, o);
     ge_log(o == GE_WEBHOOK_DELIVERED ? GE_LOG_INFO : GE_LOG_WARN, "webhook attempt",
            "{s:I, s:s, s:s, s:i, s:i, s:s, s:I, s:s?, s:I}", "delivery_id", (json_int_t)x->d.id,
            "case_id", x->d.case_id, "target", x->target, "attempt", attempts, "status",
