@@ -67,5 +67,6 @@ int ge_cli_layers(int argc, char **argv);
 int ge_cli_client(int argc, char **argv);
 int ge_cli_user(int argc, char **argv);
 int ge_cli_purge(int argc, char **argv);
+int ge_cli_webhooks(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const ge_subcommand ge_subcommands[] = {
     {"client", ge_cli_client, "manage form-server clients and their API keys"},
     {"user", ge_cli_user, "manage caseworker and admin accounts"},
     {"purge", ge_cli_purge, "remove personal data of closed cases past retention"},
+    {"webhooks", ge_cli_webhooks, "list webhook deliveries and retry failed ones"},
 };
 
 static void ge_main_help(FILE *out)
