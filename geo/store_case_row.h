@@ -18,8 +18,8 @@
  * columns after them (from index GE_STORE_CASE_NCOLS on). */
 #define GE_STORE_CASE_COLUMNS                                                                      \
     "id, client_id, draft_id, service, reference, applicant, period_start, period_end, status,"    \
-    " report, content_hash, created_at, updated_at"
-#define GE_STORE_CASE_NCOLS 13
+    " report, content_hash, created_at, updated_at, version"
+#define GE_STORE_CASE_NCOLS 14
 
 /* Copies the current row of `s` (selected with GE_STORE_CASE_COLUMNS first)
  * into *out, which the caller zeroed. GE_ENOMEM when the applicant or report

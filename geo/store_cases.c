@@ -271,6 +271,7 @@ int ge_store_case_from_row(sqlite3_stmt *s, ge_case *out, ge_err *err)
     ge_store_copy_text(out->content_hash, sizeof out->content_hash, sqlite3_column_text(s, 10));
     ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 11));
     ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 12));
+    out->version = sqlite3_column_int64(s, 13);
     if (!out->applicant || !out->report) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     return GE_OK;
 }

@@ -6,13 +6,14 @@
  * only then is the current status read: two caseworkers deciding the same
  * case at once are serialised, and the second one's check sees the first
  * one's result (a 409 or 412 for it, never two events from one status).
+ * The same transaction moves the case's version on by one, so the version
+ * a caller saw names exactly one state of the case.
  */
 #include "store_decisions.h"
 #include "store_internal.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* What the case looks like inside the transaction. */
 typedef struct ge_decision_row {
@@ -20,6 +21,7 @@ typedef struct ge_decision_row {
     char status[32];
     char updated_at[32];
     char closed_at[32];
+    int64_t version;
     bool purged;
 } ge_decision_row;
 
@@ -29,7 +31,7 @@ static int ge_decision_read(ge_conn *c, const char *id, ge_decision_row *row, bo
     sqlite3_stmt *s = NULL;
     int rc = ge_store_sql_prepare(c,
                                   "SELECT service, status, updated_at, closed_at,"
-                                  " purged_at IS NOT NULL FROM cases WHERE id = ?1",
+                                  " purged_at IS NOT NULL, version FROM cases WHERE id = ?1",
                                   &s, err);
 
     *found = false;
@@ -42,6 +44,7 @@ static int ge_decision_read(ge_conn *c, const char *id, ge_decision_row *row, bo
         ge_store_copy_text(row->updated_at, sizeof row->updated_at, sqlite3_column_text(s, 2));
         ge_store_copy_text(row->closed_at, sizeof row->closed_at, sqlite3_column_text(s, 3));
         row->purged = sqlite3_column_int(s, 4) != 0;
+        row->version = sqlite3_column_int64(s, 5);
         *found = true;
         rc = GE_OK;
     } else if (rc == SQLITE_DONE) {
@@ -54,42 +57,23 @@ err:
     return rc;
 }
 
-/* The time of the change: now, but at least a second after the previous
- * updated_at, so that every version of a case has its own updated_at (the
- * column has whole seconds, and If-Match compares it). */
-static void ge_decision_time(const char *previous, char out[32])
-{
-    struct tm tm;
-    time_t t;
-
-    ge_store_utc_now(out, 32);
-    if (strcmp(out, previous) > 0) return;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(previous, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return; /* not our format: keep now */
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    t = timegm(&tm) + 1;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static bool ge_decision_precondition_holds(const ge_status_change *in, const char *updated_at)
+static bool ge_decision_precondition_holds(const ge_status_change *in, int64_t version)
 {
     if (!in->if_match) return true;
-    for (size_t i = 0; i < in->n_if_updated; i++)
-        if (in->if_updated[i] && strcmp(in->if_updated[i], updated_at) == 0) return true;
+    for (size_t i = 0; in->if_versions && i < in->n_if_versions; i++)
+        if (in->if_versions[i] == version) return true;
     return false;
 }
 
-static int ge_decision_write(ge_conn *c, const ge_status_change *in, const char *from,
+static int ge_decision_write(ge_conn *c, const ge_status_change *in, const ge_decision_row *row,
                              const char *now, ge_status_result *out, ge_err *err)
 {
     sqlite3_stmt *s = NULL;
     bool closes = ge_case_status_closes(in->to);
+    const char *from = row->status;
     int rc = ge_store_sql_prepare(c,
                                   "UPDATE cases SET status = ?2, updated_at = ?3,"
+                                  " version = ?5,"
                                   " closed_at = CASE WHEN ?4 THEN ?3 ELSE closed_at END"
                                   " WHERE id = ?1",
                                   &s, err);
@@ -98,6 +82,8 @@ static int ge_decision_write(ge_conn *c, const ge_status_change *in, const char 
     sqlite3_bind_text(s, 2, ge_case_status_name(in->to), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 4, closes);
+    /* The write lock is held since the read: nobody moved it meanwhile. */
+    sqlite3_bind_int64(s, 5, row->version + 1);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
         rc = ge_store_sql_err(err, c->db, rc, "changing the case's status");
@@ -125,6 +111,7 @@ static int ge_decision_write(ge_conn *c, const ge_status_change *in, const char 
     }
     out->event_id = sqlite3_last_insert_rowid(c->db);
     snprintf(out->updated_at, sizeof out->updated_at, "%s", now);
+    out->version = row->version + 1;
     if (closes) snprintf(out->closed_at, sizeof out->closed_at, "%s", now);
     rc = GE_OK;
 err:
@@ -162,6 +149,7 @@ int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status
     snprintf(out->from_name, sizeof out->from_name, "%s", row.status);
     snprintf(out->updated_at, sizeof out->updated_at, "%s", row.updated_at);
     snprintf(out->closed_at, sizeof out->closed_at, "%s", row.closed_at);
+    out->version = row.version;
     if (!ge_case_status_parse(row.status, &out->from)) out->from = GE_CASE_NSTATUS;
     if (row.purged) {
         out->outcome = GE_DECISION_PURGED;
@@ -169,7 +157,7 @@ int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status
     }
     /* The precondition first (RFC 9110 13.2.2): a client that saw an older
      * version learns that, not a verdict on a status it did not see. */
-    if (!ge_decision_precondition_holds(in, row.updated_at)) {
+    if (!ge_decision_precondition_holds(in, row.version)) {
         out->outcome = GE_DECISION_PRECONDITION;
         goto err;
     }
@@ -177,8 +165,12 @@ int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status
         out->outcome = GE_DECISION_NOT_ALLOWED;
         goto err;
     }
-    ge_decision_time(row.updated_at, now);
-    rc = ge_decision_write(c, in, row.status, now, out, err);
+    /* The clock's time, whole seconds (as every time in the store), cut
+     * down rather than rounded: a recorded change is never later than the
+     * clock, so the webhook sender finds its delivery due at once. Two
+     * changes in one second share the time and differ in version. */
+    ge_store_utc_now(now, sizeof now);
+    rc = ge_decision_write(c, in, &row, now, out, err);
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
     if (rc == GE_OK) out->outcome = GE_DECISION_OK;
 err:

@@ -3,9 +3,9 @@
  * review workflow (case_status.h) as one write transaction of the store.
  *
  * The change reads the case's current status under the write lock, checks
- * the transition, updates the case (status, updated_at, closed_at when the
- * new status closes it) and appends the case_events row (action 'status')
- * together. The trigger of migration 5 queues the webhook delivery for the
+ * the transition, updates the case (status, version + 1, updated_at,
+ * closed_at when the new status closes it) and appends the case_events row
+ * (action 'status') together. The trigger of migration 5 queues the webhook delivery for the
  * case's form server in the same transaction, so a decision is never stored
  * without being announced, nor announced without being stored.
  *
@@ -22,8 +22,8 @@
 #include "error.h"
 #include "store.h"
 
-/* At most this many candidate updated_at values (the entity tags of an
- * If-Match header) per change. */
+/* At most this many candidate versions (the entity tags of an If-Match
+ * header) per change. */
 #define GE_DECISION_MAX_IF 8
 
 typedef struct ge_status_change {
@@ -32,11 +32,11 @@ typedef struct ge_status_change {
     const char *comment; /* NULL or "": none (refused where to needs one) */
     const char *actor;   /* for the audit trail: "user:<name>" */
     /* The precondition: when if_match is set, the change happens only if
-     * the case's updated_at is one of if_updated[0..n_if_updated) (none:
-     * it never happens). */
+     * the case's version (cases.version, migration 8) is one of
+     * if_versions[0..n_if_versions) (none: it never happens). */
     bool if_match;
-    const char *const *if_updated;
-    size_t n_if_updated;
+    const int64_t *if_versions;
+    size_t n_if_versions;
     /* May the caller see a case of this service? NULL: every case. A case
      * it may not see is GE_DECISION_NOT_FOUND, as one that does not exist. */
     bool (*may_see)(void *ud, const char *service);
@@ -58,6 +58,7 @@ typedef struct ge_status_result {
     ge_case_status from;
     char from_name[32];
     char service[64];
+    int64_t version;     /* after the change (OK), or the current one */
     char updated_at[32]; /* after the change (OK), or the current one */
     char closed_at[32];  /* "" while the case is open */
     int64_t event_id;    /* the new case_events row (OK) */
@@ -66,11 +67,12 @@ typedef struct ge_status_result {
 /*
  * Changes a case's status in one write transaction (BEGIN IMMEDIATE): two
  * concurrent changes of one case are serialised by the write lock, so the
- * second sees the first's status and updated_at. updated_at moves forward
- * by at least a second with every change, so that it tells any two
- * versions of a case apart (it has whole seconds). Returns GE_OK with
- * out->outcome, GE_EINVAL for a missing comment where `to` needs one or an
- * actor that is missing, or an error for storage failures only.
+ * second sees the first's status and version. The version goes up by one
+ * with every change and tells any two versions of a case apart, however
+ * close in time; updated_at (and the event's at, closed_at) is the time of
+ * the change as the clock says, whole seconds, never ahead of it. Returns
+ * GE_OK with out->outcome, GE_EINVAL for a missing comment where `to` needs
+ * one or an actor that is missing, or an error for storage failures only.
  */
 int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status_result *out,
                              ge_err *err);

@@ -151,6 +151,7 @@ typedef struct ge_case {
     char content_hash[80];
     char created_at[32];
     char updated_at[32];
+    int64_t version; /* 1 at submission, + 1 with every change (migration 8) */
 } ge_case;
 
 void ge_case_clear(ge_case *c);

@@ -246,6 +246,26 @@ static const char *const ge_migration_7[] = {
     NULL,
 };
 
+/*
+ * Case versions. A case's entity tag (If-Match of PATCH /v1/cases/{id}) was
+ * its updated_at, whole seconds, so the decision store had to push a
+ * change's time ahead of the clock to keep two quick versions apart: wrong
+ * for an audit trail, and the webhook outbox had to claim "future" rows
+ * early. version counts the case's versions instead: 1 at submission, and
+ * every change of the case adds 1 in the transaction that makes it (a status
+ * change, the retention purge); updated_at is the plain time of the change
+ * again. Existing cases get the number they would have had had the column
+ * always been there: 1 + their status changes + their purge, which the
+ * append-only case_events holds (each of those writes exactly one event), so
+ * version - 1 always equals the changes in the case's history.
+ */
+static const char *const ge_migration_8[] = {
+    "ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "UPDATE cases SET version = 1 + (SELECT count(*) FROM case_events e"
+    " WHERE e.case_id = cases.id AND e.action IN ('status', 'purged'))",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -254,6 +274,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {5, "review workflow and webhook outbox", ge_migration_5},
     {6, "case list index by creation time", ge_migration_6},
     {7, "case list order of insertion within a second", ge_migration_7},
+    {8, "case versions", ge_migration_8},
 };
 
 const size_t ge_store_spatialite_nmigrations =

@@ -124,13 +124,16 @@ static int ge_retention_exec_case(ge_conn *c, const char *sql, const char *case_
 }
 
 /* Step 1: claims the case by setting purged_at, only while it is still due.
- * *claimed tells whether it was. */
+ * *claimed tells whether it was. The purge is a change of the case (its
+ * applicant and reference go), so its version moves on (migration 8) in
+ * this transaction; updated_at stays the time of the last status change,
+ * the purge has purged_at. */
 static int ge_retention_claim(ge_conn *c, const char *case_id, const char *service,
                               const char *cutoff, const char *now, bool *claimed, ge_err *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = ge_store_sql_prepare(c,
-                                  "UPDATE cases SET purged_at = ?4"
+                                  "UPDATE cases SET purged_at = ?4, version = version + 1"
                                   " WHERE id = ?1 AND service = ?2 AND purged_at IS NULL"
                                   "   AND closed_at IS NOT NULL AND closed_at <= ?3",
                                   &s, err);

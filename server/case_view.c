@@ -27,6 +27,33 @@
 #include "../geo/token.h"
 #include "forms_common.h"
 
+void ge_case_view_etag(int64_t version, char out[GE_CASE_VIEW_ETAG_MAX])
+{
+    snprintf(out, GE_CASE_VIEW_ETAG_MAX, "\"v%lld\"", (long long)version);
+}
+
+void ge_case_view_set_etag(ge_resp *resp, int64_t version)
+{
+    char tag[GE_CASE_VIEW_ETAG_MAX];
+    ge_case_view_etag(version, tag);
+    ge_resp_header(resp, "ETag", tag);
+}
+
+bool ge_case_view_etag_version(const char *opaque, int64_t *version)
+{
+    long long v = 0;
+
+    /* Exactly what ge_case_view_etag writes: "v", then 1 to 18 digits
+     * without a leading zero (no overflow, one spelling per version). */
+    if (!opaque || opaque[0] != 'v' || opaque[1] < '1' || opaque[1] > '9') return false;
+    for (const char *p = opaque + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || p - opaque > 18) return false;
+        v = v * 10 + (*p - '0');
+    }
+    *version = (int64_t)v;
+    return true;
+}
+
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id)
 {
     json_t *p = ge_resp_problem(resp, req, 404,
@@ -297,6 +324,7 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
     json_object_set_new(doc, "history", json_incref(json_object_get(v, "events")));
     json_decref(v);
     ge_resp_cache(resp, "private, no-store");
+    ge_case_view_set_etag(resp, c.version);
     rc = ge_forms_json(resp, (int)http_status, doc, NULL);
     doc = NULL;
     goto done;

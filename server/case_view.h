@@ -4,7 +4,7 @@
  * answers with the same document after a status change.
  *
  * The document is the form server's view (ge_forms_case_doc: case_id,
- * status, service, reference, draft_id, created, updated, period,
+ * status, service, reference, draft_id, created, updated, version, period,
  * content_hash, content_hash_valid, validation, applicant) plus
  *
  *   closed         the closing time or null
@@ -19,12 +19,24 @@
  *                  submitted.
  *   transitions    the statuses that may follow (geo/case_status.h)
  *   history        the events, oldest first, as GET /v1/cases/{id}/history
+ *
+ * Both views carry the case's entity tag as ETag: "v<version>" (the
+ * version of migration 8: 1 at submission, + 1 with every change). It is
+ * strong and names one stored state of the case, which is what If-Match of
+ * PATCH /v1/cases/{id} compares; clients keep it opaque and send it back as
+ * received. It is a plain header, not the HTTP layer's resp->etag: these
+ * answers are no-store and carry what is computed at read time
+ * (content_hash_valid, revalidation), so an If-None-Match must never turn
+ * them into a 304, and the tag must not change with the content coding
+ * (http_send.c marks gzipped tags "-gz") or a gzipped GET would give a tag
+ * that If-Match does not know.
  */
 #ifndef GE_CASE_VIEW_H
 #define GE_CASE_VIEW_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../geo/store_review.h"
 #include "http.h"
@@ -39,6 +51,19 @@
  */
 int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session *s,
                       const char *case_id, unsigned http_status);
+
+/* The longest entity tag of a case, quotes and NUL included. */
+#define GE_CASE_VIEW_ETAG_MAX 32
+
+/* The entity tag of a case's version, with its quotes: "\"v3\"". */
+void ge_case_view_etag(int64_t version, char out[GE_CASE_VIEW_ETAG_MAX]);
+
+/* Sets the ETag header of resp to the tag of version. */
+void ge_case_view_set_etag(ge_resp *resp, int64_t version);
+
+/* The version an entity tag's opaque part (without quotes: "v3") names;
+ * false for anything this server never sends as a case's tag. */
+bool ge_case_view_etag_version(const char *opaque, int64_t *version);
 
 /* A case's history as {"events": [...]} (new reference), or NULL with err. */
 json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err);

@@ -509,6 +509,8 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact)
         "draft_id", c->draft_id, "created", c->created_at, "updated", c->updated_at, "content_hash",
         c->content_hash, "content_hash_valid", intact, "validation", report ? report : json_null(),
         "applicant", applicant ? applicant : json_object());
+    /* The case's version (1 at submission, + 1 per change), also its ETag. */
+    if (doc) json_object_set_new(doc, "version", json_integer((json_int_t)c->version));
     if (doc && c->period_start[0])
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", c->period_start, "end", c->period_end));

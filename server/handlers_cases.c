@@ -10,6 +10,9 @@
  * immutable, so the features answer carries a strong ETag derived from the
  * content hash and the CRS.
  *
+ * GET /v1/cases/{id} carries the case's version as its ETag ("v3",
+ * case_view.h), the same tag the caseworkers' view sends.
+ *
  * Caseworkers reach both routes with their session cookie instead (review
  * contract): without an Authorization header the session decides, a case
  * of a service the user may not see is a 404, and GET /v1/cases/{id}
@@ -75,6 +78,8 @@ static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
         /* Recomputed on every read: a case whose rows were altered behind
          * the API's back says so instead of passing as authentic. */
         rc = ge_forms_case_verify(req, &c, &intact, &err);
+        /* The case's version as its tag, as for caseworkers (case_view.h). */
+        if (rc == GE_OK) ge_case_view_set_etag(resp, c.version);
         rc = rc < 0 ? ge_resp_error(resp, req, &err)
                     : ge_forms_json(resp, 200, ge_forms_case_doc(&c, intact), NULL);
     }

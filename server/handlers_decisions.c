@@ -2,7 +2,7 @@
  * handlers_decisions.c - caseworkers decide cases (review contract, issue 7):
  *
  *   PATCH /v1/cases/{id}   {"status": "approved", "comment": "..."}
- *                          optional If-Match: "<updated>"
+ *                          optional If-Match: "v3" (the case's ETag)
  *
  * Session and X-CSRF-Token (ge_session_require), then the body: a JSON
  * object with a known `status` and an optional `comment` (at most
@@ -11,8 +11,11 @@
  * the store (store_decisions.h), which also decides 404 for a case the user
  * may not see (the same answer as for none), 409 for a step the workflow
  * does not have (naming from, to and the allowed ones) and 412 when If-Match
- * names a version that is no longer current. The answer is the session view
- * of the case (case_view.h), so the app shows what was stored.
+ * names a version that is no longer current. The entity tag is the case's
+ * version ("v3", case_view.h), which the same transaction moves on; a tag
+ * this server never sent names no version and so never matches. The answer
+ * is the session view of the case (case_view.h) with its new ETag, so the
+ * app shows what was stored and can decide again without a reload.
  *
  * The trigger of migration 5 queued the form server's webhook delivery in
  * the same transaction; after the commit ge_webhooks_kick() wakes the
@@ -181,9 +184,9 @@ static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
         resp, req, 400,
         GE_TR(req,
               "If-Match must be * or at most %d entity tags in double quotes, e.g. "
-              "\"2026-11-25T21:22:43Z\" (the case's updated).",
+              "\"v3\" (the case's ETag).",
               "If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
-              "z. B. \"2026-11-25T21:22:43Z\" (updated des Falls)."),
+              "z. B. \"v3\" (ETag des Falls)."),
         GE_DECISION_MAX_IF);
     if (p) json_object_set_new(p, "header", json_string("If-Match"));
     return GE_EINVAL;
@@ -192,11 +195,13 @@ static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
 /*
  * If-Match (RFC 9110 13.1.1): "*" holds for any existing case; otherwise
  * the list of entity tags. Weak tags (W/"...") never match under the strong
- * comparison If-Match uses, so they are read and dropped. The tags point
- * into buf.
+ * comparison If-Match uses, so they are read and dropped, and so is a
+ * well-formed tag that names no version (an old client's "<updated>", a
+ * typo): it cannot match, so the change meets 412, not 400. The versions
+ * go to versions[].
  */
 static int ge_decision_if_match(ge_req *req, ge_resp *resp, char buf[GE_DECISION_IF_MATCH_MAX],
-                                ge_status_change *in, const char *tags[GE_DECISION_MAX_IF])
+                                ge_status_change *in, int64_t versions[GE_DECISION_MAX_IF])
 {
     const char *h = ge_req_header(req, "If-Match");
     char *p;
@@ -220,8 +225,9 @@ static int ge_decision_if_match(ge_req *req, ge_resp *resp, char buf[GE_DECISION
         if (!end) return ge_decision_if_match_problem(req, resp);
         *end = '\0';
         if (!weak) {
+            int64_t v;
             if (n == GE_DECISION_MAX_IF) return ge_decision_if_match_problem(req, resp);
-            tags[n++] = p + 1;
+            if (ge_case_view_etag_version(p + 1, &v)) versions[n++] = v;
         }
         p = end + 1;
         p += strspn(p, " \t");
@@ -234,8 +240,8 @@ static int ge_decision_if_match(ge_req *req, ge_resp *resp, char buf[GE_DECISION
         }
     }
     in->if_match = true;
-    in->if_updated = tags;
-    in->n_if_updated = n;
+    in->if_versions = versions;
+    in->n_if_versions = n;
     return GE_OK;
 }
 
@@ -259,9 +265,11 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
                                 ge_case_status to)
 {
     json_t *allowed = r->outcome == GE_DECISION_PURGED ? json_array() : ge_decision_allowed(r->from);
-    char list[160] = "";
+    char list[160] = "", tag[GE_CASE_VIEW_ETAG_MAX];
     size_t i;
     json_t *v, *p;
+
+    ge_case_view_etag(r->version, tag);
 
     json_array_foreach(allowed, i, v) snprintf(list + strlen(list), sizeof list - strlen(list),
                                                "%s%s", i ? ", " : "", json_string_value(v));
@@ -293,24 +301,32 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
         json_object_set_new(p, "to", json_string(ge_case_status_name(to)));
         json_object_set(p, "allowed", allowed);
         json_object_set_new(p, "updated", json_string(r->updated_at));
+        json_object_set_new(p, "etag", json_string(tag));
     }
     json_decref(allowed);
     return GE_ECONFLICT;
 }
 
-/* 412: If-Match names a version that is no longer current. */
+/* 412: If-Match names a version that is no longer current; the problem
+ * names the current one (its tag, status and time). */
 static int ge_decision_precondition_failed(ge_req *req, ge_resp *resp, const ge_status_result *r)
 {
-    json_t *p = ge_resp_problem(
+    char tag[GE_CASE_VIEW_ETAG_MAX];
+    json_t *p;
+
+    ge_case_view_etag(r->version, tag);
+    p = ge_resp_problem(
         resp, req, 412,
         GE_TR(req,
               "The case has changed since you loaded it (If-Match does not name its current "
-              "version, updated %s); load it again and decide anew.",
+              "version %s, status %s since %s); load it again and decide anew.",
               "Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt nicht "
-              "seinen aktuellen Stand, updated %s); laden Sie ihn neu und entscheiden Sie erneut."),
-        r->updated_at);
+              "seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu und entscheiden "
+              "Sie erneut."),
+        tag, r->from_name, r->updated_at);
     if (p) {
         json_object_set_new(p, "header", json_string("If-Match"));
+        json_object_set_new(p, "etag", json_string(tag));
         json_object_set_new(p, "updated", json_string(r->updated_at));
         json_object_set_new(p, "status_now", json_string(r->from_name));
     }
@@ -327,7 +343,7 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_ctx *ctx = ud;
     const char *id = ge_req_param(req, "id");
-    const char *tags[GE_DECISION_MAX_IF];
+    int64_t versions[GE_DECISION_MAX_IF];
     char if_match[GE_DECISION_IF_MATCH_MAX], actor[160];
     ge_session s;
     ge_status_change in;
@@ -344,7 +360,7 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     rc = ge_decision_body(req, resp, &body, &in.to, &in.comment);
-    if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, tags);
+    if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, versions);
     if (rc < 0) goto err;
     snprintf(actor, sizeof actor, "user:%s", s.user.name);
     in.case_id = id;
@@ -368,9 +384,9 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_decision_precondition_failed(req, resp, &r);
         break;
     case GE_DECISION_OK:
-        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I}", "case_id", id,
-               "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor, "event_id",
-               (json_int_t)r.event_id);
+        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I}", "case_id",
+               id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor,
+               "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version);
         /* The outbox row committed with the change; have it sent now
          * rather than at the sender's next poll. */
         ge_webhooks_kick();

@@ -4,7 +4,12 @@
  * in_review -> changes_requested -> in_review -> approved; in_review ->
  * rejected), each refused step as a 409 naming from, to and the allowed
  * ones, the comment rules (required for rejected and changes_requested, at
- * most 4000 characters), If-Match (412 for an older version), closed_at on
+ * most 4000 characters), If-Match against the case's ETag, its version
+ * ("v1" at submission, one more per change; 412 naming the current tag for
+ * an older or unknown one, also for an old client's "<updated>"; two
+ * changes in one second each get their own tag; the tag of a PATCH answer
+ * is good for the next PATCH), the ETag and version on both GET views and
+ * no 304 for them, updated never ahead of the clock, closed_at on
  * approve and reject, one history row per change (actor, from, to, comment),
  * the webhook outbox row for a form server with a webhook URL only, the form
  * server's own GET /v1/cases/{id} (Bearer) seeing the new status, every bad
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ts.h"
 #include "ts_forms.h"
@@ -36,6 +42,8 @@
 #define PW_ADMIN "the admin's password 2026"
 
 static ts_server srv;
+/* The ETag of the last PATCH answer ("" when none). */
+static char last_etag[64];
 static char key_hook[128], key_plain[128];
 static ts_review_session erika, erika2, max, admin;
 static double next_lon = 13.30;
@@ -87,6 +95,8 @@ static json_t *patch(const ts_review_session *who, const char *id, const char *b
                        body, &r) != 0)
         fail_msg("PATCH: %s", r.error);
     *status = r.status;
+    snprintf(last_etag, sizeof last_etag, "%s",
+             ts_http_header(&r, "ETag") ? ts_http_header(&r, "ETag") : "");
     if (r.status != 200) {
         const char *ct = ts_http_header(&r, "Content-Type");
         if (!ct || strcmp(ct, "application/problem+json") != 0)
@@ -112,6 +122,45 @@ static const char *str(const json_t *doc, const char *member)
 {
     const char *v = json_string_value(json_object_get(doc, member));
     return v ? v : "";
+}
+
+/* RFC 3339 UTC of the store ("2026-11-25T21:22:43Z") as Unix seconds. */
+static long long unix_time(const char *text)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!text || strlen(text) != 20 ||
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        fail_msg("not a time of the store: '%s'", text ? text : "(null)");
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (long long)timegm(&tm);
+}
+
+/* A time the server reported lies between the clock before the request
+ * and after the answer: never ahead of the clock. */
+static void assert_clock_time(const char *text, time_t before)
+{
+    long long t = unix_time(text), after = (long long)time(NULL);
+    if (t < (long long)before || t > after)
+        fail_msg("%s is not between %lld and %lld", text, (long long)before, after);
+}
+
+/* The caseworker's GET of a case: its ETag into etag (64 bytes), the JSON. */
+static json_t *get_case(const ts_review_session *who, const char *id, const char *extra,
+                        char *etag, long *status)
+{
+    ts_http_resp r;
+    json_t *doc;
+    if (ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s", id), who->cookie, NULL, extra, NULL,
+                       &r) != 0)
+        fail_msg("GET: %s", r.error);
+    *status = r.status;
+    snprintf(etag, 64, "%s", ts_http_header(&r, "ETag") ? ts_http_header(&r, "ETag") : "");
+    doc = r.status == 200 && !ts_http_header(&r, "Content-Encoding") ? ts_forms_json(&r) : NULL;
+    ts_http_resp_free(&r);
+    return doc;
 }
 
 static long long events(const char *id)
@@ -151,14 +200,22 @@ static void test_workflow(void **state)
     static const char *const after_review[] = {"approved", "rejected", "changes_requested", NULL};
     static const char *const after_changes[] = {"in_review", NULL};
     static const char *const none[] = {NULL};
-    char id[40], first_updated[32], updated[32], closed[32];
+    char id[40], first_updated[32], updated[32], closed[32], first_tag[64], tag[64];
     ts_http_resp r;
     json_t *doc, *h;
+    time_t before;
+    long st;
 
     (void)state;
     new_case(key_hook, id);
     snprintf(first_updated, sizeof first_updated, "%s",
              ts_review_sql_text(srv.db, "SELECT updated_at FROM cases WHERE id = ?1", id));
+    /* a new case is version 1, its tag "v1", on the caseworker's GET */
+    doc = get_case(&erika, id, NULL, first_tag, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(first_tag, "\"v1\"");
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 1);
+    json_decref(doc);
 
     /* received: only in_review may follow */
     expect_refused(id, "{\"status\":\"approved\"}", "received", "approved", after_received);
@@ -167,12 +224,19 @@ static void test_workflow(void **state)
     expect_refused(id, "{\"status\":\"received\"}", "received", "received", after_received);
     assert_int_equal(deliveries(id), 0);
 
+    before = time(NULL);
     doc = patch_ok(&erika, id, "{\"status\":\"in_review\"}");
     assert_string_equal(str(doc, "case_id"), id);
     assert_string_equal(str(doc, "status"), "in_review");
-    assert_true(strcmp(str(doc, "updated"), first_updated) > 0);
+    assert_true(strcmp(str(doc, "updated"), first_updated) >= 0);
+    assert_clock_time(str(doc, "updated"), before);
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 2);
+    assert_string_equal(last_etag, "\"v2\"");
     assert_true(json_is_null(json_object_get(doc, "closed")));
     json_decref(doc);
+    /* the GET says the same */
+    json_decref(get_case(&erika, id, NULL, tag, &st));
+    assert_string_equal(tag, "\"v2\"");
     assert_int_equal(ts_forms_sql_int(srv.db,
                                       "SELECT count(*) FROM case_events WHERE case_id = ?1 AND"
                                       " action = 'status' AND actor = 'user:erika' AND"
@@ -186,7 +250,6 @@ static void test_workflow(void **state)
     /* in_review: comment rules */
     expect_refused(id, "{\"status\":\"in_review\"}", "in_review", "in_review", after_review);
     {
-        long st;
         json_t *p = patch(&erika, id, "{\"status\":\"rejected\"}", NULL, &st);
         assert_int_equal(st, 400);
         assert_string_equal(str(p, "member"), "comment");
@@ -209,33 +272,61 @@ static void test_workflow(void **state)
                    after_changes);
     doc = patch_ok(&erika2, id, "{\"status\":\"in_review\",\"comment\":\"Neue Zeichnung da\"}");
     snprintf(updated, sizeof updated, "%s", str(doc, "updated"));
+    snprintf(tag, sizeof tag, "%s", last_etag);
+    assert_string_equal(tag, "\"v4\"");
     json_decref(doc);
 
-    /* If-Match: the first version is long gone -> 412, nothing written */
+    /* If-Match: the first version is long gone -> 412 naming the current
+     * tag, nothing written */
     {
-        char hdr[96];
-        long st, before = (long)events(id);
+        char hdr[160];
+        long before_events = (long)events(id);
         json_t *p;
-        snprintf(hdr, sizeof hdr, "If-Match: \"%s\"", first_updated);
+        snprintf(hdr, sizeof hdr, "If-Match: %s", first_tag);
         p = patch(&erika, id, "{\"status\":\"approved\",\"comment\":\"ok\"}", hdr, &st);
         assert_int_equal(st, 412);
         assert_string_equal(str(p, "header"), "If-Match");
+        assert_string_equal(str(p, "etag"), tag);
         assert_string_equal(str(p, "updated"), updated);
+        assert_string_equal(str(p, "status_now"), "in_review");
+        assert_non_null(strstr(str(p, "detail"), tag));
         json_decref(p);
+        /* the tag of the version before, and an old client's "<updated>"
+         * (the tag before versions), are stale too: 412, not 400 */
+        p = patch(&erika, id, "{\"status\":\"approved\"}", "If-Match: \"v3\"", &st);
+        assert_int_equal(st, 412);
+        json_decref(p);
+        snprintf(hdr, sizeof hdr, "If-Match: \"%s\"", updated);
+        p = patch(&erika, id, "{\"status\":\"approved\"}", hdr, &st);
+        assert_int_equal(st, 412);
+        assert_string_equal(str(p, "etag"), tag);
+        json_decref(p);
+        /* tags that look alike but are not this server's spelling */
+        static const char *const alike[] = {"If-Match: \"4\"", "If-Match: \"V4\"",
+                                            "If-Match: \"v04\"", "If-Match: \"v4 \"",
+                                            "If-Match: \"v4-gz\"",
+                                            "If-Match: \"v99999999999999999999999\""};
+        for (size_t i = 0; i < sizeof alike / sizeof alike[0]; i++) {
+            p = patch(&erika, id, "{\"status\":\"approved\"}", alike[i], &st);
+            if (st != 412) fail_msg("%s: %ld", alike[i], st);
+            json_decref(p);
+        }
         /* a weak tag never matches (strong comparison) */
-        snprintf(hdr, sizeof hdr, "If-Match: W/\"%s\"", updated);
+        snprintf(hdr, sizeof hdr, "If-Match: W/%s", tag);
         p = patch(&erika, id, "{\"status\":\"approved\"}", hdr, &st);
         assert_int_equal(st, 412);
         json_decref(p);
-        assert_int_equal(events(id), before);
+        assert_int_equal(events(id), before_events);
         assert_string_equal(
-            ts_review_sql_text(srv.db, "SELECT status FROM cases WHERE id = ?1", id),
-            "in_review");
+            ts_review_sql_text(srv.db, "SELECT status || '|' || version FROM cases WHERE id = ?1",
+                               id),
+            "in_review|4");
         /* the current version, among others: approved */
-        snprintf(hdr, sizeof hdr, "If-Match: \"1999-01-01T00:00:00Z\", \"%s\"", updated);
+        snprintf(hdr, sizeof hdr, "If-Match: \"1999-01-01T00:00:00Z\", \"v1\", %s", tag);
         doc = patch(&erika, id, "{\"status\":\"approved\",\"comment\":\"Genehmigt wie beantragt.\"}",
                     hdr, &st);
         assert_int_equal(st, 200);
+        assert_string_equal(last_etag, "\"v5\"");
     }
     assert_string_equal(str(doc, "status"), "approved");
     snprintf(closed, sizeof closed, "%s", str(doc, "closed"));
@@ -272,8 +363,32 @@ static void test_workflow(void **state)
     assert_string_equal(str(doc, "status"), "approved");
     assert_string_equal(str(doc, "updated"), closed);
     assert_null(json_object_get(doc, "history")); /* Bearer answers keep their shape */
+    /* with the same tag and version as the caseworkers' view */
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 5);
+    assert_non_null(ts_http_header(&r, "ETag"));
+    assert_string_equal(ts_http_header(&r, "ETag"), "\"v5\"");
     json_decref(doc);
     ts_http_resp_free(&r);
+    /* the tag names the stored state, not the bytes of an answer that is
+     * partly computed at read time: no 304 for it, and the same tag however
+     * the answer is encoded */
+    {
+        char auth[192];
+        const char *hdrs[] = {auth, "If-None-Match: \"v5\"", NULL};
+        ts_http_req q = {.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s", id)),
+                         .headers = hdrs};
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_hook);
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(ts_http_header(&r, "ETag"), "\"v5\"");
+        ts_http_resp_free(&r);
+    }
+    json_decref(get_case(&erika, id, "If-None-Match: \"v5\"", tag, &st));
+    assert_int_equal(st, 200);
+    assert_string_equal(tag, "\"v5\"");
+    json_decref(get_case(&erika, id, "Accept-Encoding: gzip", tag, &st));
+    assert_int_equal(st, 200);
+    assert_string_equal(tag, "\"v5\"");
 }
 
 static void test_reject_without_webhook(void **state)
@@ -462,6 +577,63 @@ static void test_purged_case(void **state)
     assert_int_equal(events(id), 3);
 }
 
+/*
+ * Two changes of one case within one second: both succeed, the second with
+ * the tag the first one's answer carried, and each has its own tag; their
+ * times are the clock's (the same second), not pushed apart. Each round
+ * starts right after a second begins, so that both PATCHes have all of it.
+ */
+static void test_same_second(void **state)
+{
+    char id[40], hdr[96], tag1[64], tag2[64], up1[32], up2[32];
+    int tries;
+    long st;
+    json_t *doc;
+
+    (void)state;
+    for (tries = 0; tries < 5; tries++) {
+        time_t start = time(NULL);
+        new_case(key_plain, id);
+        while (time(NULL) == start)
+            nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+        start = time(NULL);
+        doc = patch(&erika, id, "{\"status\":\"in_review\"}", "If-Match: \"v1\"", &st);
+        assert_int_equal(st, 200);
+        snprintf(tag1, sizeof tag1, "%s", last_etag);
+        snprintf(up1, sizeof up1, "%s", str(doc, "updated"));
+        json_decref(doc);
+        snprintf(hdr, sizeof hdr, "If-Match: %s", tag1);
+        doc = patch(&erika, id, "{\"status\":\"changes_requested\",\"comment\":\"Bitte kleiner\"}",
+                    hdr, &st);
+        assert_int_equal(st, 200);
+        snprintf(tag2, sizeof tag2, "%s", last_etag);
+        snprintf(up2, sizeof up2, "%s", str(doc, "updated"));
+        assert_int_equal(json_integer_value(json_object_get(doc, "version")), 3);
+        json_decref(doc);
+        assert_string_equal(tag1, "\"v2\"");
+        assert_string_equal(tag2, "\"v3\"");
+        assert_clock_time(up1, start);
+        assert_clock_time(up2, start);
+        if (strcmp(up1, up2) == 0) break; /* one second, as this test wants */
+    }
+    if (tries == 5) fail_msg("in five rounds, no two PATCHes fell within one second");
+    /* the first answer's tag is stale now: 412 naming the current one */
+    snprintf(hdr, sizeof hdr, "If-Match: %s", tag1);
+    doc = patch(&erika, id, "{\"status\":\"in_review\"}", hdr, &st);
+    assert_int_equal(st, 412);
+    assert_string_equal(str(doc, "etag"), tag2);
+    assert_string_equal(str(doc, "updated"), up2);
+    json_decref(doc);
+    assert_int_equal(events(id), 3);
+    /* the history keeps both changes with the same time, in order */
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                      " AND action = 'status' AND at = (SELECT updated_at FROM"
+                                      " cases WHERE id = ?1)",
+                                      id),
+                     2);
+}
+
 typedef struct racer {
     const ts_review_session *who;
     const char *id;
@@ -497,10 +669,9 @@ static void test_concurrent_decisions(void **state)
                                        : "{\"status\":\"approved\"}";
             x[i].if_match[0] = '\0';
             if (round >= 3)
-                snprintf(x[i].if_match, sizeof x[i].if_match, "If-Match: \"%s\"",
-                         ts_review_sql_text(srv.db,
-                                                    "SELECT updated_at FROM cases WHERE id = ?1",
-                                                    id));
+                snprintf(x[i].if_match, sizeof x[i].if_match, "If-Match: \"v%s\"",
+                         ts_review_sql_text(srv.db, "SELECT version FROM cases WHERE id = ?1",
+                                            id));
         }
         for (int i = 0; i < 2; i++)
             assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
@@ -532,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_other_service_404),
         cmocka_unit_test(test_purged_case),
+        cmocka_unit_test(test_same_second),
         cmocka_unit_test(test_concurrent_decisions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,8 +16,10 @@
 // not see the case. An ended session leads back to the login with a
 // message; repeated wrong passwords show the lockout in words; the export
 // link downloads the listed cases; the keyboard alone logs in, opens a case
-// and decides. axe-core finds no WCAG 2.1 AA violation in login, list and
-// detail, German and English. Screenshots (looked at):
+// and decides; a decision on a case someone else changed meanwhile is
+// refused in words (412 on the case's ETag), the case reloaded, and the
+// next decision goes through. axe-core finds no WCAG 2.1 AA violation in
+// login, list and detail, German and English. Screenshots (looked at):
 // tests/screenshots/review-list.png, review-detail.png, review-purged.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -583,6 +585,51 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.waitForSelector('body[data-view="list"]');
     await page.waitForFunction((id) => document.activeElement?.closest('li')?.dataset.caseId === id, cases.b.id);
     assert.match(await page.textContent(`#case-list > li[data-case-id="${cases.b.id}"]`), /In Prüfung/);
+    await page.context().close();
+  });
+
+  test('(5b) a case changed by someone else meanwhile: the decision is refused in words, the case reloaded, the next one goes through', async () => {
+    // B is in review (5). The app opens it and keeps its ETag.
+    const page = await newPage();
+    await page.goto(`${srv.base}/review/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    await login(page, 'erika', PASSWORDS.erika);
+    await page.waitForSelector('body[data-view="list"]');
+    await page.goto(`${srv.base}/review/#/case/${cases.b.id}`);
+    await page.waitForSelector(`body[data-case-loaded="${cases.b.id}"]`);
+    // Behind the app's back the admin asks for changes, with the ETag of
+    // her own GET as If-Match.
+    const lr = await fetch(`${srv.base}/v1/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'ada', password: PASSWORDS.ada }),
+    });
+    assert.equal(lr.status, 200);
+    const cookie = lr.headers.get('set-cookie').split(';')[0];
+    const { csrf_token: csrf } = await lr.json();
+    const g = await fetch(`${srv.base}/v1/cases/${cases.b.id}`, { headers: { Cookie: cookie } });
+    const before = g.headers.get('etag');
+    assert.match(before, /^"v\d+"$/);
+    const pr = await fetch(`${srv.base}/v1/cases/${cases.b.id}`, {
+      method: 'PATCH',
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'If-Match': before, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'changes_requested', comment: 'Bitte 1 m weiter nach Norden.' }),
+    });
+    assert.equal(pr.status, 200);
+    const changed = pr.headers.get('etag');
+    assert.notEqual(changed, before);
+    // The app still shows "in review" and tries to approve: 412, said in
+    // words, and the case as it is now.
+    await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForFunction(() => /inzwischen geändert/.test(document.getElementById('comment-error').textContent));
+    await page.waitForFunction(() => [...document.querySelectorAll('#decide-buttons button')].map((b) => b.dataset.status).join() === 'in_review');
+    assert.equal((await formApi('GET', `/v1/cases/${cases.b.id}`)).body.status, 'changes_requested');
+    // The next decision carries the reloaded ETag and goes through.
+    await page.click('#decide-buttons button[data-status="in_review"]');
+    await page.waitForFunction(() => /In Prüfung/.test(document.getElementById('decide-result').textContent));
+    const now = await fetch(`${srv.base}/v1/cases/${cases.b.id}`, { headers: { Authorization: `Bearer ${client.key}` } });
+    assert.equal((await now.json()).status, 'in_review');
+    assert.notEqual(now.headers.get('etag'), changed);
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 

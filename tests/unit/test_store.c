@@ -208,8 +208,9 @@ static const char *const tables_v4[] = {NULL}; /* a column only: users.last_logi
 static const char *const tables_v5[] = {"webhook_deliveries", NULL};
 static const char *const tables_v6[] = {NULL}; /* an index only: cases_created */
 static const char *const tables_v7[] = {NULL}; /* cases.seq, its trigger, cases_created again */
+static const char *const tables_v8[] = {NULL}; /* a column only: cases.version */
 static const char *const *const tables_by_version[] = {
-    NULL, tables_v1, tables_v2, tables_v3, tables_v4, tables_v5, tables_v6, tables_v7};
+    NULL, tables_v1, tables_v2, tables_v3, tables_v4, tables_v5, tables_v6, tables_v7, tables_v8};
 
 static void check_tables(const char *path, int version)
 {

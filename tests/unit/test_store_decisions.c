@@ -2,8 +2,9 @@
  * test_store_decisions.c - status changes of cases in the store
  * (store_decisions.h): every outcome (not found, not visible, purged, not
  * allowed, precondition failed, changed), the case_events row and closed_at
- * written with the change, updated_at moving forward with every change even
- * within one second, the webhook outbox row that the trigger of migration 5
+ * written with the change, the version moving on by one with every change
+ * even within one second while updated_at stays the clock's time (never
+ * ahead of it), If-Match by version, the webhook outbox row that the trigger of migration 5
  * adds for a client with a webhook URL (and not for one without), nothing
  * written by a refusal, and concurrent changes of one case of which exactly
  * one wins.
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_decisions.h"
@@ -121,6 +123,15 @@ static void sql_text(const char *sql, const char *arg, char *out, size_t cap)
     sqlite3_close(db);
 }
 
+/* The clock now as the store writes times. */
+static void clock_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static int change(const char *id, ge_case_status to, const char *comment, ge_status_result *r)
 {
     ge_status_change in = {.case_id = id, .to = to, .comment = comment, .actor = "user:erika"};
@@ -140,7 +151,7 @@ static long long deliveries(const char *id)
 
 static void test_workflow(void **state)
 {
-    char id[40], plain[40], created[32], text[512];
+    char id[40], plain[40], created[32], text[512], clock[32];
     ge_status_result r;
     ge_err err;
 
@@ -148,6 +159,8 @@ static void test_workflow(void **state)
     make_case(client_hook, "info-stand", id);
     make_case(client_plain, "info-stand", plain);
     sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, created, sizeof created);
+    /* a new case is version 1 */
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 1);
 
     /* Not a step of the workflow: refused, naming the current status. */
     assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
@@ -155,6 +168,7 @@ static void test_workflow(void **state)
     assert_int_equal(r.from, GE_CASE_RECEIVED);
     assert_string_equal(r.from_name, "received");
     assert_string_equal(r.updated_at, created);
+    assert_int_equal(r.version, 1);
     assert_int_equal(events(id), 1);
     assert_int_equal(deliveries(id), 0);
 
@@ -163,7 +177,13 @@ static void test_workflow(void **state)
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.from, GE_CASE_RECEIVED);
     assert_string_equal(r.service, "info-stand");
-    assert_true(strcmp(r.updated_at, created) > 0);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 2);
+    /* the time of the change is the clock's: not before the submission,
+     * not after now */
+    clock_now(clock);
+    assert_true(strcmp(r.updated_at, created) >= 0);
+    assert_true(strcmp(r.updated_at, clock) <= 0);
     assert_string_equal(r.closed_at, "");
     assert_true(r.event_id > 0);
     sql_text("SELECT status || '|' || updated_at || '|' || ifnull(closed_at, '-') FROM cases"
@@ -201,21 +221,38 @@ static void test_workflow(void **state)
     assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "", &r), GE_EINVAL);
     assert_int_equal(events(id), 2);
 
-    /* Back and forth within one second: updated_at still moves on each time. */
+    /* Back and forth as fast as the store goes (most often within one
+     * second): the version moves on by one each time; the time never runs
+     * backwards and never ahead of the clock. */
     {
         char seen[4][32];
+        int64_t version[4];
         assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "Bitte Fläche verkleinern", &r),
                          GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         snprintf(seen[0], 32, "%s", r.updated_at);
+        version[0] = r.version;
         assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
         snprintf(seen[1], 32, "%s", r.updated_at);
+        version[1] = r.version;
         assert_int_equal(change(id, GE_CASE_CHANGES_REQUESTED, "noch einmal", &r), GE_OK);
         snprintf(seen[2], 32, "%s", r.updated_at);
+        version[2] = r.version;
         assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
         snprintf(seen[3], 32, "%s", r.updated_at);
-        for (int i = 1; i < 4; i++)
-            assert_true(strcmp(seen[i], seen[i - 1]) > 0);
+        version[3] = r.version;
+        clock_now(clock);
+        assert_int_equal(version[0], 3);
+        for (int i = 1; i < 4; i++) {
+            assert_int_equal(version[i], version[i - 1] + 1);
+            assert_true(strcmp(seen[i], seen[i - 1]) >= 0);
+        }
+        assert_true(strcmp(seen[3], clock) <= 0);
+        /* the stored event times are the cases' times: none ahead either */
+        assert_int_equal(sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                 " AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                                 id),
+                         0);
         assert_int_equal(deliveries(id), 5);
     }
     sql_text("SELECT comment FROM case_events WHERE case_id = ?1 AND to_status ="
@@ -223,31 +260,42 @@ static void test_workflow(void **state)
              id, text, sizeof text);
     assert_string_equal(text, "Bitte Fläche verkleinern");
 
-    /* If-Match: an older updated_at is refused, the current one passes. */
+    /* If-Match: an older version is refused, the current one passes. */
     {
         char current[32];
-        const char *stale[] = {created, "nonsense"};
-        const char *fresh[] = {"W/x", current};
+        int64_t now_version = sql_int("SELECT version FROM cases WHERE id = ?1", id);
+        const int64_t stale[] = {1, now_version - 1, now_version + 1};
+        const int64_t fresh[] = {2, now_version};
         ge_status_change in = {.case_id = id,
                                .to = GE_CASE_APPROVED,
                                .comment = "passt",
                                .actor = "user:erika",
                                .if_match = true,
-                               .if_updated = stale,
-                               .n_if_updated = 2};
+                               .if_versions = stale,
+                               .n_if_versions = 3};
+        assert_int_equal(now_version, 6);
         sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, current, sizeof current);
         assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
+        assert_int_equal(r.version, now_version);
         assert_string_equal(r.updated_at, current);
         /* an If-Match with no usable tag never holds */
-        in.n_if_updated = 0;
+        in.n_if_versions = 0;
         assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
-        in.if_updated = fresh;
-        in.n_if_updated = 2;
+        assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), now_version);
+        in.if_versions = fresh;
+        in.n_if_versions = 2;
         assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         assert_int_equal(r.from, GE_CASE_IN_REVIEW);
+        assert_int_equal(r.version, now_version + 1);
+        /* the version it was is stale now */
+        in.to = GE_CASE_REJECTED;
+        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
+        assert_int_equal(r.version, now_version + 1);
+        assert_int_equal(r.from, GE_CASE_APPROVED);
     }
     /* approved closes the case at the time of the change */
     assert_string_not_equal(r.closed_at, "");
@@ -262,6 +310,12 @@ static void test_workflow(void **state)
     }
     assert_int_equal(events(id), 7);
     assert_int_equal(deliveries(id), 6);
+    /* refusals changed nothing: version - 1 is the number of status changes */
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 7);
+    assert_int_equal(sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1"
+                             " AND action = 'status'",
+                             id),
+                     6);
 
     /* rejected closes too, with its comment */
     assert_int_equal(change(plain, GE_CASE_REJECTED, "Standort liegt im Gleisbereich", &r), GE_OK);

@@ -41,7 +41,10 @@ export const api = {
   features: (id) => call('GET', `/v1/cases/${enc(id)}/features`),
   history: (id) => call('GET', `/v1/cases/${enc(id)}/history`),
   conflicts: (id) => call('GET', `/v1/cases/${enc(id)}/conflicts`),
-  decide: (id, status, comment, updated) =>
+  // etag: the case's ETag as the server sent it with the case (opaque,
+  // quotes included); the change then happens only on that version (412
+  // when someone changed the case meanwhile).
+  decide: (id, status, comment, etag) =>
     call('PATCH', `/v1/cases/${enc(id)}`, comment ? { status, comment } : { status },
-      updated ? { 'If-Match': `"${updated}"` } : {}),
+      etag ? { 'If-Match': etag } : {}),
 };

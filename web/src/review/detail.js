@@ -46,7 +46,9 @@ function actorText(e) {
 }
 
 export async function createDetail(app, { onChanged }) {
-  const state = { id: null, doc: null, conflicts: null, seq: 0 };
+  // etag: the ETag that came with doc (the case's version), sent back as
+  // If-Match with a decision.
+  const state = { id: null, doc: null, etag: null, conflicts: null, seq: 0 };
   let map = null;
   let layers = null;
 
@@ -292,11 +294,13 @@ export async function createDetail(app, { onChanged }) {
     if (!r.ok) {
       if (r.status === 401) return false;
       state.doc = null;
+      state.etag = null;
       $('case-heading').textContent = t('case_missing');
       $('detail-error').textContent = r.status === 404 ? t('case_not_found') : t('case_failed', { detail: r.message });
       return false;
     }
     state.doc = r.body;
+    state.etag = r.headers.get('ETag');
     if (!state.doc.history) {
       const h = await api.history(id);
       if (h.ok) state.doc.history = h.body.events || [];
@@ -325,7 +329,7 @@ export async function createDetail(app, { onChanged }) {
       return;
     }
     for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = true;
-    const r = await api.decide(d.case_id, status, comment, d.updated);
+    const r = await api.decide(d.case_id, status, comment, state.etag);
     for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = false;
     if (r.status === 401) return;
     if (!r.ok) {
@@ -339,6 +343,7 @@ export async function createDetail(app, { onChanged }) {
     $('comment').value = '';
     if (r.body && r.body.case_id) {
       state.doc = r.body;
+      state.etag = r.headers.get('ETag');
       if (!state.doc.history) {
         const h = await api.history(d.case_id);
         if (h.ok) state.doc.history = h.body.events || [];
