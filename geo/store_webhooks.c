@@ -17,15 +17,13 @@
 #include <time.h>
 
 /*
- * Which pending rows "d" a claim may take (?1 now, ?3 now + the fresh
- * window):
- * - due: next_attempt_at has come. A row never tried yet may also be up to
- *   GE_WEBHOOK_FRESH_AHEAD_S early: the trigger sets next_attempt_at to the
- *   event's time, which the decision store puts a second (or, for quick
- *   successive changes, a few) after the previous version of the case, so a
- *   fresh change may carry a time just ahead of the clock. Its row exists,
- *   so the change is committed and may be announced at once. Leased rows lie
- *   at least GE_WEBHOOK_LEASE_MIN_S ahead and stay out.
+ * Which pending rows "d" a claim may take (?1 now):
+ * - due: next_attempt_at has come. For a row never tried that is the
+ *   event's time (the trigger of migration 5), which the writers record
+ *   from the clock and never ahead of it (store_decisions.c; migration 8
+ *   gave cases a version, so times need not be pushed apart), so a fresh
+ *   change is due as soon as it is committed. Leased rows lie at least
+ *   GE_WEBHOOK_LEASE_MIN_S ahead and stay out.
  * - in order per case: no older row of the same case is still pending, so a
  *   form server learns a case's changes in the order they happened (a later
  *   change waits while an earlier one is retried, until that is delivered or
@@ -33,7 +31,7 @@
  */
 #define GE_WEBHOOK_DUE                                                                             \
     "d.delivered_at IS NULL AND d.failed_at IS NULL"                                               \
-    " AND (d.next_attempt_at <= ?1 OR (d.attempts = 0 AND d.next_attempt_at <= ?3))"              \
+    " AND d.next_attempt_at <= ?1"                                                                 \
     " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.case_id = d.case_id"              \
     " AND p.id < d.id AND p.delivered_at IS NULL AND p.failed_at IS NULL)"
 
@@ -143,7 +141,7 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     sqlite3_stmt *s = NULL, *u = NULL;
     ge_webhook_delivery *v = NULL;
     size_t cnt = 0;
-    char now_text[32], lease_text[32], fresh_text[32];
+    char now_text[32], lease_text[32];
     int64_t due = 0;
     bool in_tx = false;
     int rc;
@@ -156,7 +154,6 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     ge_webhook_time(now, now_text);
     ge_webhook_time(now + (lease_s > GE_WEBHOOK_LEASE_MIN_S ? lease_s : GE_WEBHOOK_LEASE_MIN_S),
                     lease_text);
-    ge_webhook_time(now + GE_WEBHOOK_FRESH_AHEAD_S, fresh_text);
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     /* The sender asks every second: a plain read first, so that an empty
@@ -165,7 +162,6 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
                               GE_WEBHOOK_DUE ")", &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, fresh_text, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         rc = ge_store_sql_err(err, c->db, rc, "looking for due webhook deliveries");
@@ -194,7 +190,6 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-    sqlite3_bind_text(s, 3, fresh_text, -1, SQLITE_TRANSIENT);
     while (cnt < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (ge_webhook_from_row(s, &v[cnt++]) < 0) {
             rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");

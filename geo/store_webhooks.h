@@ -32,10 +32,9 @@
 /* The longest wait between two attempts: six hours. */
 #define GE_WEBHOOK_BACKOFF_MAX_S (6 * 3600)
 
-/* How far ahead of the clock a change not tried yet may be claimed (its
- * event time can be a little ahead, see store_webhooks.c), and the shortest
- * lease a claim must be given so that leased rows stay beyond that. */
-#define GE_WEBHOOK_FRESH_AHEAD_S 10
+/* The shortest lease a claim gives: longer than an attempt takes
+ * (webhook_timeout) in any sane setting, so that no claim of this or another
+ * sender takes the row again while its attempt is under way. */
 #define GE_WEBHOOK_LEASE_MIN_S 30
 
 /* One claimed delivery with everything its request needs. Strings are
@@ -61,10 +60,10 @@ void ge_webhook_delivery_list_free(ge_webhook_delivery *v, size_t n);
 
 /*
  * Claims up to max due deliveries (not delivered, not failed,
- * next_attempt_at <= now, or a little later for one never tried; no older
- * delivery of the same case pending), longest due first, and moves their
- * next_attempt_at to now + lease_s (at least GE_WEBHOOK_LEASE_MIN_S) in the
- * same transaction. Free *out with ge_webhook_delivery_list_free.
+ * next_attempt_at <= now, which for one never tried is its event's time;
+ * no older delivery of the same case pending), longest due first, and moves
+ * their next_attempt_at to now + lease_s (at least GE_WEBHOOK_LEASE_MIN_S)
+ * in the same transaction. Free *out with ge_webhook_delivery_list_free.
  */
 int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
                             ge_webhook_delivery **out, size_t *n, ge_err *err);

@@ -4,8 +4,9 @@
  * per status event for clients with a webhook URL only; a claim returns
  * what the request needs, oldest first, and leases the rows so that a second
  * claim does not get them again; a case's changes go one after the other;
- * a change not tried yet may be claimed a little ahead of its event time, a
- * retry never early; attempts are counted with the backoff and
+ * nothing is claimed before its time, neither a fresh change nor a retry,
+ * and a change the decision store records is due at once (its time is the
+ * clock's, never ahead of it, however quick the changes); attempts are counted with the backoff and
  * the give-up rules of the policy; a release makes a row due again without
  * counting; the backoff doubles and stops at six hours.
  */
@@ -19,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
+#include "store_decisions.h"
 #include "store_forms.h"
 #include "store_webhooks.h"
 #include "ts.h"
@@ -326,13 +329,15 @@ static void test_order_fresh_and_lease(void **state)
 
     (void)state;
     sql("UPDATE clients SET revoked_at = NULL WHERE name = 'Hooked'", NULL, NULL, NULL);
-    /* two quick changes of one case; the event times run a few seconds
-     * ahead of the clock (as the decision store writes them) */
+    /* two quick changes of one case in the same second */
     add_case("case-f", client_hook, "AZ-F");
-    add_status_event("case-f", "2026-01-01T01:00:02Z", "first");
-    add_status_event("case-f", "2026-01-01T01:00:03Z", "second");
-    /* never tried: claimable a little ahead of its time, but one per case,
-     * the older first */
+    add_status_event("case-f", "2026-01-01T01:00:00Z", "first");
+    add_status_event("case-f", "2026-01-01T01:00:00Z", "second");
+    /* not a second before their time */
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 3599, 1, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+    /* due at their time, but one per case, the older first */
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3600, 1, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].comment, "first");
@@ -399,14 +404,100 @@ static void test_order_fresh_and_lease(void **state)
             ge_store_webhook_record(st, id, T0 + 4001, &ok200, &pol, NULL, NULL, NULL, &err),
             GE_OK);
     }
-    /* a change more than GE_WEBHOOK_FRESH_AHEAD_S ahead is not claimed yet */
+    /* a fresh change is not claimed a second before its time (there is no
+     * window ahead of the clock), and is at its time */
     add_case("case-g", client_hook, "AZ-G");
     add_status_event("case-g", "2026-01-01T02:00:00Z", NULL);
-    assert_int_equal(ge_store_webhooks_claim(st, T0 + 7200 - GE_WEBHOOK_FRESH_AHEAD_S - 1, 60, 8,
-                                             &v, &n, &err),
-                     GE_OK);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 7200 - 1, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 0);
     ge_webhook_delivery_list_free(v, n);
+    assert_int_equal(ge_store_webhooks_claim(st, T0 + 7200, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].case_id, "case-g");
+    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 7200, &ok200, &pol, NULL, NULL,
+                                             NULL, &err),
+                     GE_OK);
+    ge_webhook_delivery_list_free(v, n);
+}
+
+/* RFC 3339 UTC as the store writes it -> Unix seconds; -1 when not that. */
+static int64_t unix_time(const char *text)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!text || strlen(text) != 20 ||
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
+}
+
+/*
+ * The guarantee that replaced the claim's window ahead of the clock: a
+ * status change made by the decision store (as PATCH /v1/cases/{id} makes
+ * it) records the clock's time, never a later one, however quickly changes
+ * of one case follow each other, so the sender's next claim with the clock's
+ * time takes its delivery at once. Before migration 8 the decision store
+ * pushed the second change of a second one second ahead, and without the
+ * window its delivery would have waited.
+ */
+static void test_decision_due_at_once(void **state)
+{
+    static const ge_case_status steps[] = {GE_CASE_IN_REVIEW, GE_CASE_CHANGES_REQUESTED,
+                                           GE_CASE_IN_REVIEW, GE_CASE_CHANGES_REQUESTED,
+                                           GE_CASE_IN_REVIEW, GE_CASE_APPROVED};
+    ge_webhook_policy pol = {.max_attempts = 8, .retry_base_s = 30};
+    ge_webhook_attempt ok200 = {.http_status = 200};
+    ge_webhook_delivery *v = NULL;
+    size_t n = 0;
+    ge_err err;
+
+    (void)state;
+    /* what the tests before left pending (at times long past) is settled,
+     * so that each claim below can only find the change just made */
+    sql("UPDATE webhook_deliveries SET failed_at = '2026-01-01T00:00:00Z'"
+        " WHERE delivered_at IS NULL AND failed_at IS NULL",
+        NULL, NULL, NULL);
+    add_case("case-now", client_hook, "AZ-NOW");
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        ge_status_change in = {.case_id = "case-now",
+                               .to = steps[i],
+                               .comment = "Schritt",
+                               .actor = "user:erika"};
+        ge_status_result r;
+        int64_t before = (int64_t)time(NULL), after, at;
+        char *event_at;
+
+        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(r.outcome, GE_DECISION_OK);
+        after = (int64_t)time(NULL);
+        assert_int_equal(r.version, (int64_t)i + 2);
+        /* the recorded time lies between the clock before and after */
+        at = unix_time(r.updated_at);
+        assert_true(at >= before);
+        assert_true(at <= after);
+        event_at = sql_text("SELECT at FROM case_events WHERE case_id = 'case-now'"
+                            " ORDER BY id DESC LIMIT 1",
+                            NULL);
+        assert_string_equal(event_at, r.updated_at);
+        free(event_at);
+        /* claimed at once with the clock's time, and it is this change */
+        assert_int_equal(ge_store_webhooks_claim(st, after, 60, 8, &v, &n, &err), GE_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(v[0].event_id, r.event_id);
+        assert_string_equal(v[0].status, ge_case_status_name(steps[i]));
+        assert_string_equal(v[0].at, r.updated_at);
+        assert_int_equal(ge_store_webhook_record(st, v[0].id, after, &ok200, &pol, NULL, NULL,
+                                                 NULL, &err),
+                         GE_OK);
+        ge_webhook_delivery_list_free(v, n);
+    }
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-now'"
+                             " AND delivered_at IS NOT NULL",
+                             NULL),
+                     (long long)(sizeof steps / sizeof steps[0]));
 }
 
 int main(void)
@@ -416,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_queue_claim_record),
         cmocka_unit_test(test_give_up_rules),
         cmocka_unit_test(test_order_fresh_and_lease),
+        cmocka_unit_test(test_decision_due_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
