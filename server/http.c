@@ -7,6 +7,7 @@
  */
 #include "http.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -175,6 +176,8 @@ static void ge_resp_clear_body(ge_resp *resp)
 
 void ge_resp_clear(ge_resp *resp)
 {
+    if (resp->on_done)
+        resp->on_done(resp->on_done_ud);
     ge_resp_clear_body(resp);
     for (size_t i = 0; i < resp->n_headers; i++) {
         free(resp->headers[i].name);
@@ -182,6 +185,13 @@ void ge_resp_clear(ge_resp *resp)
     }
     free(resp->headers);
     ge_resp_init(resp);
+}
+
+void ge_resp_on_done(ge_resp *resp, void (*fn)(void *ud), void *ud)
+{
+    assert(!resp->on_done);
+    resp->on_done = fn;
+    resp->on_done_ud = ud;
 }
 
 /* Text formats are worth compressing; images, archives and fonts are not. */

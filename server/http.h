@@ -170,6 +170,8 @@ struct ge_resp {
     json_t *problem;   /* a problem document, serialised when the response is sent */
     ge_header *headers;
     size_t n_headers;
+    void (*on_done)(void *ud); /* ge_resp_on_done */
+    void *on_done_ud;
 };
 
 void ge_resp_init(ge_resp *resp);
@@ -188,6 +190,16 @@ int ge_resp_take(ge_resp *resp, int status, const char *content_type, char *data
 int ge_resp_file(ge_resp *resp, int status, const char *content_type, int fd, uint64_t size);
 /* No body (204, 304, redirects). */
 int ge_resp_empty(ge_resp *resp, int status);
+
+/*
+ * Runs fn(ud) once when the request is over: its response handed to the
+ * kernel to the last byte, or given up (send error, client gone, timeout,
+ * shutdown), or never sent. For what a handler holds beyond its return, such
+ * as a slot of a limited resource whose file is still being sent. One per
+ * response; ge_resp_clear runs it, and the server clears a request's
+ * response only when the request is over.
+ */
+void ge_resp_on_done(ge_resp *resp, void (*fn)(void *ud), void *ud);
 
 /* Sets (replacing) a response header. Content-Type and ETag have their own fields. */
 int ge_resp_header(ge_resp *resp, const char *name, const char *value);

@@ -15,7 +15,9 @@
  *     body ends; a client that keeps sending far beyond the limit is cut off.
  *  3. body complete: dispatch (handler, 404, 405, OPTIONS, static file) and
  *     send through http_send.c.
- *  4. request completed: metrics and one JSON access-log line.
+ *  4. request completed: metrics and one JSON access-log line; freeing the
+ *     call runs the response's on_done hook (ge_resp_on_done), also when
+ *     the client went away before the last byte.
  */
 #include <arpa/inet.h>
 #include <errno.h>
