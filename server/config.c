@@ -62,6 +62,7 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400, "seconds before the first webhook retry; doubled for each further one, at most 6 h"),
     GE_INT("conflict_distance", conflict_distance, 0, 500, "metres within which the caseworkers' review lists other cases of an overlapping period as conflicts"),
     GE_INT("purge_interval", purge_interval, 0, 365 * 86400, "seconds between the server's retention purges of closed cases past their service's retention_days (0: off; first run a few seconds after start)"),
+    GE_INT("export_concurrency", export_concurrency, 1, 256, "case exports (GET /v1/export) built or sent at once across the server; one more is refused at once with 503 and Retry-After"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -93,6 +94,10 @@ void ge_config_defaults(ge_config *cfg)
     cfg->webhook_retry_base = 30;
     cfg->conflict_distance = 2;
     cfg->purge_interval = 86400;
+    /* An export holds a worker thread while GDAL writes (about 1 s for 10000
+     * cases) and its whole file in memory until the client has it: two keep
+     * a 2-core server answering everyone else. */
+    cfg->export_concurrency = 2;
     cfg->log_level = GE_LOG_INFO;
 }
 

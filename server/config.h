@@ -41,6 +41,7 @@ typedef struct ge_config {
     int webhook_retry_base;     /* webhook_retry_base: seconds before the first retry (doubling) */
     int conflict_distance;      /* conflict_distance: metres within which the review lists conflicts */
     int purge_interval;         /* purge_interval: seconds between retention purges (0 = off) */
+    int export_concurrency;     /* export_concurrency: case exports built or sent at once, server-wide */
     int log_level;              /* log_level */
 } ge_config;
 

@@ -20,6 +20,15 @@
  * store connections at once (nested reads from a list callback could
  * exhaust the pool under load). Applicant data and feature properties are
  * never read.
+ *
+ * At most export_concurrency exports run at once across the server (slots.h).
+ * An export takes its slot once the session and parameters are checked, and
+ * gives it back when its request is over (ge_resp_on_done): the file is
+ * built on the worker thread and then held in memory until the client has
+ * read it, so a slow download still counts. A request that finds every slot
+ * taken is answered at once with 503, Retry-After and the limit; no worker
+ * ever waits for a slot. A client that stops reading holds its slot until
+ * the connection times out (connection_timeout) or it goes away.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +42,23 @@
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
+#include "slots.h"
 
 /* The most cases one export holds (review contract). */
 #define GE_EXPORT_MAX_CASES 10000
+
+/* Retry-After of a refused export, in seconds: an export of the most cases
+ * takes about a second to make and a few to download (bench/export), so a
+ * slot is usually free again by then. */
+#define GE_EXPORT_RETRY_AFTER 5
+
+/* The module's state: the slots of the whole server. */
+typedef struct ge_export_mod {
+    const ge_ctx *ctx;
+    ge_slots *slots;
+} ge_export_mod;
 
 /* What the export needs of a listed case. */
 typedef struct ge_export_case {
@@ -152,6 +174,53 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
     return ge_forms_crs_param(req, resp, crs, NULL);
 }
 
+/* The request is over (sent, failed or abandoned): the slot is free again.
+ * The slot first, then the gauge, so that a gauge read as 0 means free. */
+static void ge_export_slot_give(void *ud)
+{
+    ge_export_mod *mod = ud;
+
+    ge_slots_give(mod->slots);
+    if (mod->ctx->metrics) ge_metrics_export_end(mod->ctx->metrics);
+}
+
+/* Takes a slot for this request until it is over; or fills resp with the
+ * 503 that says every slot is taken (GE_ELIMIT). */
+static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp,
+                               const ge_session *s)
+{
+    int limit = ge_slots_limit(mod->slots);
+    char ra[16];
+    json_t *p;
+
+    if (ge_slots_try_take(mod->slots)) {
+        if (mod->ctx->metrics) ge_metrics_export_begin(mod->ctx->metrics);
+        ge_resp_on_done(resp, ge_export_slot_give, mod);
+        return GE_OK;
+    }
+    if (mod->ctx->metrics) ge_metrics_export_refused(mod->ctx->metrics);
+    p = ge_resp_problem(resp, req, 503,
+                        GE_TR(req,
+                              "Too many exports are running: this server makes at most %d at "
+                              "once (setting export_concurrency). Try again in %d seconds.",
+                              "Es laufen zu viele Exporte: dieser Server erstellt höchstens %d "
+                              "gleichzeitig (Einstellung export_concurrency). Bitte in %d "
+                              "Sekunden erneut versuchen."),
+                        limit, GE_EXPORT_RETRY_AFTER);
+    if (p) {
+        json_object_set_new(
+            p, "title",
+            json_string(GE_TR(req, "Too many exports at once", "Zu viele Exporte gleichzeitig")));
+        json_object_set_new(p, "limit", json_integer(limit));
+        json_object_set_new(p, "retry_after", json_integer(GE_EXPORT_RETRY_AFTER));
+    }
+    snprintf(ra, sizeof ra, "%d", GE_EXPORT_RETRY_AFTER);
+    ge_resp_header(resp, "Retry-After", ra);
+    ge_log(GE_LOG_WARN, "export refused: every export slot is taken", "{s:s, s:s, s:i}",
+           "request_id", req->request_id, "user", s->user.name, "export_concurrency", limit);
+    return GE_ELIMIT;
+}
+
 /* Content-Disposition for today's (UTC) export in format f. */
 static void ge_export_disposition(ge_resp *resp, ge_export_format f)
 {
@@ -183,7 +252,6 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
     struct timespec t0, t1;
     int rc;
 
-    (void)ud;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = ge_session_require(req, resp, &s);
     if (rc < 0) return rc;
@@ -197,6 +265,10 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_case_filter_from_query_limits(req, resp, &s, GE_EXPORT_MAX_CASES, GE_EXPORT_MAX_CASES,
                                           filter);
+    if (rc < 0) goto out;
+    /* Only now: a request the checks above refuse takes no slot, and is
+     * told what is wrong with it even while every slot is taken. */
+    rc = ge_export_slot_take(ud, req, resp, &s);
     if (rc < 0) goto out;
 
     rc = ge_store_cases_list(req->ctx->store, filter, ge_export_collect, &cases, &matched, &err);
@@ -276,7 +348,37 @@ out:
     return rc;
 }
 
+static void ge_export_mod_free(void *ud)
+{
+    ge_export_mod *mod = ud;
+
+    if (!mod) return;
+    ge_slots_free(mod->slots);
+    free(mod);
+}
+
 int ge_handlers_export_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
-    return ge_router_add(r, "GET", "/v1/export", ge_export_get, ctx, err);
+    int limit = ctx->cfg ? ctx->cfg->export_concurrency : 2;
+    ge_export_mod *mod;
+    int rc;
+
+    /* config.c refuses it already; a caller with its own ge_config may not */
+    if (limit < 1)
+        return ge_err_set(err, GE_EINVAL, "setting 'export_concurrency': %d is below 1", limit);
+    mod = calloc(1, sizeof *mod);
+    if (!mod) return ge_err_set(err, GE_ENOMEM, "export: out of memory");
+    mod->ctx = ctx;
+    mod->slots = ge_slots_new(limit);
+    if (!mod->slots) {
+        ge_export_mod_free(mod);
+        return ge_err_set(err, GE_ENOMEM, "export: out of memory");
+    }
+    /* Runs after the last request is over, so after every slot was given back. */
+    rc = ge_ctx_on_stop(ctx, ge_export_mod_free, mod);
+    if (rc < 0) {
+        ge_export_mod_free(mod);
+        return ge_err_set(err, rc, "export: cannot register the stop hook");
+    }
+    return ge_router_add(r, "GET", "/v1/export", ge_export_get, mod, err);
 }

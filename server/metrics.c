@@ -49,6 +49,8 @@ struct ge_metrics {
     ge_metrics_hist *hist;          /* [route] */
     atomic_long in_flight;
     atomic_long connections;
+    atomic_long exports_in_flight;
+    atomic_uint_fast64_t exports_refused;
     atomic_uint_fast64_t webhook_attempts[3]; /* by ge_webhook_outcome */
     atomic_llong webhooks_pending;            /* < 0: unknown */
     double start_time;
@@ -219,6 +221,21 @@ void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n)
     atomic_store_explicit(&m->webhooks_pending, n < 0 ? -1 : (long long)n, memory_order_relaxed);
 }
 
+void ge_metrics_export_begin(ge_metrics *m)
+{
+    atomic_fetch_add_explicit(&m->exports_in_flight, 1, memory_order_relaxed);
+}
+
+void ge_metrics_export_end(ge_metrics *m)
+{
+    atomic_fetch_sub_explicit(&m->exports_in_flight, 1, memory_order_relaxed);
+}
+
+void ge_metrics_export_refused(ge_metrics *m)
+{
+    atomic_fetch_add_explicit(&m->exports_refused, 1, memory_order_relaxed);
+}
+
 /* A growing text buffer; on allocation failure it stays failed and render
  * returns NULL once at the end instead of checking after every line. */
 typedef struct ge_metrics_buf {
@@ -377,6 +394,17 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                       atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
                       atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
                       m->start_time, m->version);
+    ge_metrics_printf(&b,
+                      "# HELP geoeditor_exports_in_flight Case exports being made or sent now.\n"
+                      "# TYPE geoeditor_exports_in_flight gauge\ngeoeditor_exports_in_flight %ld\n"
+                      "# HELP geoeditor_exports_refused_total Case exports refused with 503 "
+                      "because export_concurrency exports were running.\n"
+                      "# TYPE geoeditor_exports_refused_total counter\n"
+                      "geoeditor_exports_refused_total %llu\n",
+                      atomic_load_explicit(&((ge_metrics *)m)->exports_in_flight,
+                                           memory_order_relaxed),
+                      (unsigned long long)atomic_load_explicit(
+                          &((ge_metrics *)m)->exports_refused, memory_order_relaxed));
     ge_metrics_render_webhooks(m, &b);
     if (b.failed) {
         free(b.text);

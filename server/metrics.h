@@ -9,6 +9,8 @@
  *   http_connections_open                              gauge
  *   process_start_time_seconds                         gauge
  *   geoeditor_build_info{version}                      gauge, always 1
+ *   geoeditor_exports_in_flight                        gauge: case exports holding a slot
+ *   geoeditor_exports_refused_total                    counter: exports refused (503) for want of one
  *   geoeditor_webhook_attempts_total{outcome}          counter: delivered, retry, failed
  *   geoeditor_webhook_deliveries_pending               gauge: the outbox's waiting rows,
  *                                                      read from the store at each scrape
@@ -55,6 +57,12 @@ void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o);
 /* The number of pending webhook deliveries, read just before rendering;
  * negative when it could not be read (the gauge is then left out). */
 void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n);
+
+/* Case exports (handlers_export.c): one took a slot (begin) or gave it
+ * back (end), or was refused because export_concurrency slots were taken. */
+void ge_metrics_export_begin(ge_metrics *m);
+void ge_metrics_export_end(ge_metrics *m);
+void ge_metrics_export_refused(ge_metrics *m);
 
 /* The whole exposition as text, malloc'd; NULL when memory ran out. */
 char *ge_metrics_render(const ge_metrics *m, size_t *len);
