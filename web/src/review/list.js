@@ -4,14 +4,19 @@
 // and map always show the same cases. Selecting a case in the list (focus
 // or click) highlights it on the map; clicking it on the map selects it in
 // the list and says so in the live region. Each case says how many other
-// cases conflict with it now (conflicts of GET /v1/cases).
+// cases conflict with it now (conflicts of GET /v1/cases). The map fits
+// the listed cases until the caseworker moves it (see fitCases).
 import { api } from './api.js';
 import { date, num, period, t } from './i18n.js';
-import { STATUS_COLOUR, casesLayer, createMap, fitBoxes, viewBbox } from './map.js';
+import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
 const STATUSES = ['received', 'in_review', 'changes_requested', 'approved', 'rejected'];
+// A single case (or a few side by side) is shown this close and no closer:
+// its shape, not a dot (map.js DOT_RESOLUTION), with the street it stands
+// in and the house numbers around it.
+const CASE_MAX_ZOOM = 19;
 
 export function statusBadge(status) {
   const b = document.createElement('span');
@@ -34,7 +39,7 @@ export async function createList(app) {
     matched: 0,
     selected: null,
     seq: 0,
-    fitNext: true,
+    follow: true, // the map fits the list until the caseworker moves it
     visible: false,
   };
 
@@ -96,6 +101,39 @@ export async function createList(app) {
     ev.preventDefault();
     location.hash = `#/case/${id}`;
   });
+  // ---- the map follows the list ----------------------------------------------
+  // After each load the map fits the listed cases' boxes (bbox of each case
+  // in GET /v1/cases), or the city when the filter shows none. Once the
+  // caseworker moves the map (drag, wheel, zoom buttons, arrow keys) it
+  // stays where they put it, and filter changes only change which cases are
+  // drawn, until they ask with the button "Zoom to the cases". With "only
+  // cases in the map area" the map is the filter and never moves by itself.
+  onUserMove(map, () => {
+    state.follow = false;
+  });
+  // Room for what covers the map's edges: the zoom buttons (left), the
+  // button above and the key (bottom right, over the scale bar's row).
+  function padding() {
+    const m = $('list-map').getBoundingClientRect();
+    const tools = $('list-map-tools').getBoundingClientRect();
+    const key = $('list-legend').getBoundingClientRect();
+    const top = Math.min(m.height * 0.25, Math.max(48, tools.bottom - m.top + 16));
+    const bottom = Math.min(m.height * 0.4, Math.max(48, m.bottom - key.top + 16));
+    return [top, 48, bottom, 56];
+  }
+  async function fitCases() {
+    const boxes = state.cases.map((c) => c.bbox).filter((b) => Array.isArray(b) && b.length === 4);
+    if (boxes.length) return fitBoxes(map, boxes, { maxZoom: CASE_MAX_ZOOM, padding });
+    const city = await cityBox();
+    return city ? fitBoxes(map, [city], { maxZoom: 17, padding }) : false;
+  }
+  $('list-fit').addEventListener('click', async () => {
+    state.follow = true;
+    await fitCases();
+    const n = state.cases.length;
+    app.announce(n === 0 ? t('list_fit_city_done') : t(n === 1 ? 'list_fit_done_one' : 'list_fit_done', { n: num(n, 0) }));
+  });
+
   let moveTimer = null;
   map.on('moveend', () => {
     if (!$('f-bbox').checked || !state.visible) return;
@@ -193,11 +231,27 @@ export async function createList(app) {
           ? t('list_count_some', { n: num(n, 0), total: num(state.matched, 0) })
           : t(state.matched === 1 ? 'list_count_one' : 'list_count', { n: num(state.matched, 0) });
     $('list-more').hidden = state.matched <= n;
+    // With no case to show, the map shows the city and says why it is empty.
+    $('list-fit').textContent = t(n === 0 ? 'list_fit_city' : 'list_fit');
+    $('list-map-empty').hidden = n > 0;
     if (state.selected && state.cases.some((c) => c.case_id === state.selected)) select(state.selected);
     else select(null);
   }
 
-  async function load({ more = false } = {}) {
+  // Marks the page while list and map are not yet in step with the
+  // filters (the tests wait on it).
+  let loading = 0;
+  async function load(opts) {
+    loading++;
+    document.body.dataset.listLoading = '1';
+    try {
+      await loadList(opts);
+    } finally {
+      if (--loading === 0) delete document.body.dataset.listLoading;
+    }
+  }
+
+  async function loadList({ more = false } = {}) {
     const seq = ++state.seq;
     const r = await api.cases(query(more ? state.cases.length : 0));
     if (seq !== state.seq) return; // an answer to an older filter
@@ -210,8 +264,7 @@ export async function createList(app) {
     state.matched = r.body.numberMatched ?? state.cases.length;
     render();
     await layer.show(state.cases);
-    if (state.fitNext && !$('f-bbox').checked) fitBoxes(map, state.cases.map((c) => c.bbox));
-    state.fitNext = false;
+    if (state.follow && !$('f-bbox').checked) await fitCases();
     exportLink();
     document.body.dataset.listSeq = String(seq);
   }
@@ -226,7 +279,6 @@ export async function createList(app) {
   }
 
   function changed() {
-    state.fitNext = true;
     load();
   }
 
@@ -264,8 +316,7 @@ export async function createList(app) {
     },
     async resume() {
       state.visible = true;
-      map.updateSize();
-      if (state.cases.length === 0) state.fitNext = true; // nothing shown yet: fit to what comes
+      byApp(map, () => map.updateSize());
       await load();
       // Back from a case: the keyboard continues where it left.
       const li = state.selected && [...$('case-list').children].find((x) => x.dataset.caseId === state.selected);

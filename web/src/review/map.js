@@ -22,6 +22,7 @@ import Point from 'ol/geom/Point.js';
 import { fromLonLat, transformExtent } from 'ol/proj.js';
 import { createEmpty, extend, isEmpty } from 'ol/extent.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
+import { defaults as defaultInteractions } from 'ol/interaction.js';
 import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
 import { apply } from 'ol-mapbox-style';
 import { t } from './i18n.js';
@@ -95,6 +96,9 @@ export async function createMap(target, { overlays = false } = {}) {
     target,
     view,
     controls: defaultControls({ attribution: false, rotate: false }).extend([new ScaleLine()]),
+    // The list map takes the focus (tabindex) for its arrow keys; OpenLayers'
+    // own default would then ignore a drag or the wheel until it has it.
+    interactions: defaultInteractions(),
   });
   const center = view.getCenter();
   const zoom = view.getZoom();
@@ -105,8 +109,8 @@ export async function createMap(target, { overlays = false } = {}) {
     console.warn('base map style', e); // the cases still show without a base map
   }
   // Until there are cases to fit, show the area the base map covers.
-  const tj = await basemapTileJson();
-  if (Array.isArray(tj?.bounds) && tj.bounds[2] - tj.bounds[0] < 5) fitBoxes(map, [tj.bounds], { maxZoom: 15 });
+  const city = await cityBox();
+  if (city) fitBoxes(map, [city], { maxZoom: 15 });
   else {
     view.setCenter(center);
     view.setZoom(zoom);
@@ -235,18 +239,60 @@ export async function casesLayer(map, { fetchFeatures }) {
 }
 
 // Fits the view to boxes given in CRS84 ([minx, miny, maxx, maxy] each).
-export function fitBoxes(map, boxes, { maxZoom = 18 } = {}) {
+// padding is [top, right, bottom, left] in pixels, or a function giving it
+// when the fit happens (what covers the map's edges can change meanwhile).
+const fitting = new WeakSet(); // maps whose view the app itself is moving
+const pendingFit = new WeakMap(); // map -> the last fit asked while it had no size
+export function fitBoxes(map, boxes, { maxZoom = 18, padding = [60, 60, 60, 60] } = {}) {
   const e = createEmpty();
   for (const b of boxes) if (b && b.length === 4) extend(e, transformExtent(b, 'EPSG:4326', 'EPSG:3857'));
   if (isEmpty(e)) return false;
   const size = map.getSize();
   if (!size || !size[0] || !size[1]) {
-    // a map in a hidden view has no size yet: fit once it gets one
-    map.once('change:size', () => fitBoxes(map, boxes, { maxZoom }));
+    // A map in a hidden view has no size yet: fit once it gets one, and
+    // then only to the latest boxes asked for.
+    if (!pendingFit.has(map))
+      map.once('change:size', () => {
+        const args = pendingFit.get(map);
+        pendingFit.delete(map);
+        fitBoxes(map, ...args);
+      });
+    pendingFit.set(map, [boxes, { maxZoom, padding }]);
     return true;
   }
-  map.getView().fit(e, { padding: [60, 60, 60, 60], maxZoom, duration: 0 });
+  pendingFit.delete(map);
+  const pad = typeof padding === 'function' ? padding() : padding;
+  byApp(map, () => map.getView().fit(e, { padding: pad, maxZoom, duration: 0 }));
   return true;
+}
+
+// Runs fn, which moves the view, as the app's own move: onUserMove does not
+// take it for the caseworker's.
+export function byApp(map, fn) {
+  fitting.add(map);
+  try {
+    return fn();
+  } finally {
+    fitting.delete(map);
+  }
+}
+
+// Calls fn whenever the view moves by anything but the app itself: a drag,
+// the wheel, the zoom buttons, the arrow keys, a double click.
+export function onUserMove(map, fn) {
+  const view = map.getView();
+  const moved = () => {
+    if (!fitting.has(map)) fn();
+  };
+  view.on('change:center', moved);
+  view.on('change:resolution', moved);
+}
+
+// The city's extent in CRS84: the area the base map covers (its TileJSON
+// bounds), or null for a base map of the whole world or none.
+export async function cityBox() {
+  const b = (await basemapTileJson())?.bounds;
+  return Array.isArray(b) && b.length === 4 && b[2] - b[0] < 5 && b[3] - b[1] < 5 ? b : null;
 }
 
 export function viewBbox(map) {
