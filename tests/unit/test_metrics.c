@@ -1,7 +1,8 @@
 /*
  * test_metrics.c - the Prometheus exposition (server/metrics.h): counters by
  * route/method/status, cumulative histogram buckets, status classes for rare
- * codes, label escaping, gauges, and counting from many threads at once.
+ * codes, label escaping, gauges, counting from many threads at once, and
+ * the case exports' gauge and counter.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,12 +149,38 @@ static void test_threads(void **state)
     ge_metrics_free(m);
 }
 
+static void test_exports(void **state)
+{
+    ge_metrics *m = ge_metrics_new(routes, 3, "x");
+    char *text;
+
+    /* both series are there from the start, at 0 */
+    text = ge_metrics_render(m, NULL);
+    assert_true(value_of(text, "geoeditor_exports_in_flight") == 0);
+    assert_true(value_of(text, "geoeditor_exports_refused_total") == 0);
+    assert_non_null(strstr(text, "\n# TYPE geoeditor_exports_in_flight gauge\n"));
+    assert_non_null(strstr(text, "\n# TYPE geoeditor_exports_refused_total counter\n"));
+    free(text);
+    ge_metrics_export_begin(m);
+    ge_metrics_export_begin(m);
+    ge_metrics_export_refused(m);
+    ge_metrics_export_end(m);
+    ge_metrics_export_refused(m);
+    ge_metrics_export_refused(m);
+    text = ge_metrics_render(m, NULL);
+    assert_true(value_of(text, "geoeditor_exports_in_flight") == 1);
+    assert_true(value_of(text, "geoeditor_exports_refused_total") == 3);
+    free(text);
+    ge_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_and_histogram),
         cmocka_unit_test(test_label_escaping),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_exports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
