@@ -186,8 +186,7 @@ static void ge_export_slot_give(void *ud)
 
 /* Takes a slot for this request until it is over; or fills resp with the
  * 503 that says every slot is taken (GE_ELIMIT). */
-static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp,
-                               const ge_session *s)
+static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp, const ge_session *s)
 {
     int limit = ge_slots_limit(mod->slots);
     char ra[16];

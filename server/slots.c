@@ -21,11 +21,9 @@ ge_slots *ge_slots_new(int limit)
 {
     ge_slots *s;
 
-    if (limit < 1)
-        return NULL;
+    if (limit < 1) return NULL;
     s = malloc(sizeof *s);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     atomic_init(&s->taken, 0);
     s->limit = limit;
     return s;
@@ -41,8 +39,7 @@ bool ge_slots_try_take(ge_slots *s)
     int taken = atomic_load(&s->taken);
 
     do {
-        if (taken >= s->limit)
-            return false;
+        if (taken >= s->limit) return false;
     } while (!atomic_compare_exchange_weak(&s->taken, &taken, taken + 1));
     return true;
 }

@@ -53,7 +53,7 @@
 static ts_server srv; /* export_concurrency = 1 */
 static char key[128];
 static ts_review_session admin;
-static long n_cases;  /* cases in the store, each one feature */
+static long n_cases;    /* cases in the store, each one feature */
 static size_t min_file; /* the export must be larger than this (see above) */
 
 /* ---- the store ----------------------------------------------------------- */
@@ -301,8 +301,8 @@ static void assert_export_ok(const ts_server *s)
 
 static int setup(void **state)
 {
-    static const char *const args[] = {"--export-concurrency", "1", "--connection-timeout",
-                                       "600", NULL};
+    static const char *const args[] = {"--export-concurrency", "1", "--connection-timeout", "600",
+                                       NULL};
     ts_server_opts o = {.args = args};
     char seed[64];
     ts_http_resp r;
@@ -436,18 +436,19 @@ static void test_default_allows_two(void **state)
 
 static void test_bad_settings_stop_start_up(void **state)
 {
-    static const char *const bad[][2] = {{"0", "setting 'export_concurrency': 0 is outside 1..256"},
-                                         {"-2", "setting 'export_concurrency': -2 is outside 1..256"},
-                                         {"two", "setting 'export_concurrency': 'two' is not a whole number"},
-                                         {"1.5", "'1.5' is not a whole number"},
-                                         {"", "'' is not a whole number"}};
+    static const char *const bad[][2] = {
+        {"0", "setting 'export_concurrency': 0 is outside 1..256"},
+        {"-2", "setting 'export_concurrency': -2 is outside 1..256"},
+        {"two", "setting 'export_concurrency': 'two' is not a whole number"},
+        {"1.5", "'1.5' is not a whole number"},
+        {"", "'' is not a whole number"}};
     const char *dir = ts_tmpdir("api_export_limit_settings");
     const char *db = ts_path(dir, "x.sqlite");
     ts_run_result r;
     (void)state;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *argv[] = {NULL, "serve", "--db", db, "--port", "0", "--export-concurrency",
+        const char *argv[] = {NULL,      "serve", "--db", db, "--port", "0", "--export-concurrency",
                               bad[i][0], NULL};
         assert_int_equal(ts_run(&r, NULL, argv), 0);
         assert_true(r.status != 0);
