@@ -7,8 +7,12 @@
 // information-stand case.
 //
 // Then: log in (after a wrong password, said in words), filter to open
-// skip-container cases, list and map agree, select on the map and in the
-// list, open the case with the conflict and see both cases drawn (the
+// skip-container cases, list and map agree, the list map fits the listed
+// cases (in view, clear of its key and button, not much wider than they
+// are, at most zoom 19) or with none the whole city, and refits when the
+// filter changes, but not after the caseworker dragged it or moved it by
+// the arrow keys until "Auf die Fälle zoomen" asks; select on the map and
+// in the list, open the case with the conflict and see both cases drawn (the
 // map's features and the text list of what is drawn), start the review,
 // try to reject without a comment, approve with a comment; the history
 // shows it, the form server sees it, and the webhook receiver gets a call
@@ -94,6 +98,14 @@ function rect(lon, lat, w = 2, l = 3.5) {
   return { type: 'Polygon', coordinates: [[[lon - dx, lat - dy], [lon + dx, lat - dy], [lon + dx, lat + dy], [lon - dx, lat + dy], [lon - dx, lat - dy]]] };
 }
 const fc = (...geoms) => ({ type: 'FeatureCollection', features: geoms.map((g) => ({ type: 'Feature', properties: {}, geometry: g })) });
+// Web Mercator metres (EPSG:3857, the maps' view projection) of a lon/lat box.
+const R = 6378137;
+const merc = (lon, lat) => [(R * lon * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
+const mercBox = (b) => [...merc(b[0], b[1]), ...merc(b[2], b[3])];
+const inside = (a, b) => a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3];
+const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+// How much of the view a box fills, in its fuller direction (1: edge to edge).
+const share = (box, view) => Math.max((box[2] - box[0]) / (view[2] - view[0]), (box[3] - box[1]) / (view[3] - view[1]));
 
 describe('review app', { skip: reason || false, timeout: 900000 }, () => {
   let srv, browser, hooks, client;
@@ -146,6 +158,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     // other's conflict. A third case of another service elsewhere.
     const spot = await findHydrantSpot(srv.base, period);
     const [lon, lat] = spot.good;
+    cases.spot = spot.good;
     cases.a = await makeCase('skip-container', 'AZ-2026-0101', fc(rect(lon, lat)), period,
       { name: 'Erika Mustermann', email: 'erika@example.org', phone: '+49 30 1234567' });
     // B stands a little further from the hydrant, 1 m beside A where the
@@ -217,6 +230,67 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     }, ids, { timeout: T, polling: 250 });
   }
 
+  // What the list map shows once list and map are in step: the view
+  // (EPSG:3857) and its zoom, each listed case's box, on the map and on the
+  // page, and where on the page the key and the button lie over the map.
+  async function listView(page) {
+    await page.waitForFunction(() => !document.body.dataset.listLoading
+      && !window.reviewApp.listMap.getView().getAnimating(), null, { timeout: T });
+    return page.evaluate(() => {
+      const R = 6378137;
+      const merc = (lon, lat) => [(R * lon * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
+      const rect = (id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+      };
+      const map = window.reviewApp.listMap;
+      map.renderSync(); // pixels of the view as it is now, not of the last frame
+      const view = map.getView();
+      const m = rect('list-map');
+      const cases = [...document.querySelectorAll('#case-list > li')].filter((li) => li.dataset.bbox).map((li) => {
+        const b = JSON.parse(li.dataset.bbox);
+        const [x0, y0] = merc(b[0], b[1]), [x1, y1] = merc(b[2], b[3]);
+        const p0 = map.getPixelFromCoordinate([x0, y1]), p1 = map.getPixelFromCoordinate([x1, y0]);
+        return { id: li.dataset.caseId, box: [x0, y0, x1, y1], px: [m[0] + p0[0], m[1] + p0[1], m[0] + p1[0], m[1] + p1[1]] };
+      });
+      return { extent: view.calculateExtent(map.getSize()), zoom: view.getZoom(), center: view.getCenter(),
+        cases, key: rect('list-legend'), tools: rect('list-map-tools') };
+    });
+  }
+
+  // The list map fits the listed cases: each one in view, between the
+  // button above and the key below (the bands the fit keeps free, so that
+  // no case hides behind them, wherever it lies), the view at most twice as
+  // wide (or high) as all of them together, except where they lie so close
+  // that the map shows them at its closest zoom for cases (19), and never
+  // closer than that.
+  async function assertFitsCases(page, what) {
+    const v = await listView(page);
+    assert.ok(v.cases.length > 0, `${what}: no case listed`);
+    const all = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const c of v.cases) {
+      assert.ok(inside(c.box, v.extent), `${what}: case ${c.id} ${c.box} outside the view ${v.extent}`);
+      assert.ok(c.px[3] <= v.key[1] && !overlaps(c.px, v.key), `${what}: case ${c.id} at ${c.px} not above the map's key ${v.key}`);
+      assert.ok(c.px[1] >= v.tools[3], `${what}: case ${c.id} at ${c.px} not below the button ${v.tools}`);
+      for (let i = 0; i < 4; i++) all[i] = (i < 2 ? Math.min : Math.max)(all[i], c.box[i]);
+    }
+    assert.ok(v.zoom <= 19 + 1e-6, `${what}: zoom ${v.zoom} closer than 19`);
+    const s = share(all, v.extent);
+    assert.ok(s >= 0.5 || v.zoom >= 19 - 1e-6,
+      `${what}: the view is ${(1 / s).toFixed(1)} times as wide as the cases, at zoom ${v.zoom.toFixed(2)}`);
+    return v;
+  }
+
+  // With no case listed the list map shows the city: the base map's bounds,
+  // filling at least half the view.
+  async function assertFitsCity(page, what) {
+    const tj = await (await fetch(`${srv.base}/tiles/basemap/WebMercatorQuad`, { headers: { Accept: 'application/json' } })).json();
+    const city = mercBox(tj.bounds);
+    const v = await listView(page);
+    assert.ok(inside(city, v.extent), `${what}: the city ${city} is not all in the view ${v.extent}`);
+    assert.ok(share(city, v.extent) >= 0.5, `${what}: the city fills only ${share(city, v.extent).toFixed(2)} of the view`);
+  }
+
   async function rendered(page, which) {
     await page.evaluate((w) => new Promise((resolve) => {
       const map = window.reviewApp[w];
@@ -251,6 +325,9 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.deepEqual(await page.$$eval('#f-service option', (o) => o.map((x) => x.value)), ['', 'skip-container']);
     assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'Alle meine Leistungen');
     assert.equal(await page.inputValue('#f-status'), 'open');
+    // The map opens on her cases (not on the city or the country).
+    await waitList(page, [cases.a.id, cases.b.id]);
+    await assertFitsCases(page, 'after login');
 
     await page.selectOption('#f-service', 'skip-container');
     await waitList(page, [cases.a.id, cases.b.id]);
@@ -292,9 +369,48 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await waitList(page, []);
     await waitMapDrawn(page, []);
     assert.match(await page.textContent('#list-count'), /Keine Fälle/);
+    // No case: the map shows the whole city and says why it is empty.
+    await assertFitsCity(page, 'no case listed');
+    assert.equal(await page.isVisible('#list-map-empty'), true);
+    assert.equal(await page.textContent('#list-fit'), 'Ganzes Stadtgebiet zeigen');
     await page.selectOption('#f-status', 'open');
     await waitList(page, [cases.a.id, cases.b.id]);
     await waitMapDrawn(page, [cases.a.id, cases.b.id]);
+    const fitted = await assertFitsCases(page, 'the filter changed back');
+    assert.equal(await page.isVisible('#list-map-empty'), false);
+    assert.equal(await page.textContent('#list-fit'), 'Auf die Fälle zoomen');
+
+    // Once she drags the map herself, a filter change leaves it where she
+    // put it ...
+    const mb = await (await page.$('#list-map')).boundingBox();
+    const [mx, my] = [mb.x + mb.width / 2, mb.y + mb.height / 2];
+    await page.mouse.move(mx, my);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(mx - 40 * i, my - 20 * i);
+    await page.mouse.up();
+    const dragged = await listView(page);
+    assert.ok(dragged.center[0] - fitted.center[0] > 50, `the drag moved the map east: ${fitted.center} -> ${dragged.center}`);
+    await page.fill('#f-q', 'muster bau');
+    await waitList(page, [cases.b.id]);
+    const kept = await listView(page);
+    assert.deepEqual([kept.center, kept.zoom], [dragged.center, dragged.zoom], 'the filter change did not move the map');
+    // ... until she asks: "Auf die Fälle zoomen", by keyboard, fits the
+    // listed case and says so.
+    await page.focus('#list-fit');
+    await page.keyboard.press('Enter');
+    const refitted = await assertFitsCases(page, 'the button after a drag');
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === 'Die Karte zeigt den Fall der Liste.');
+    // The arrow keys move the focused map just as well, and it stays there.
+    await page.focus('#list-map');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    const keyed = await listView(page);
+    assert.ok(keyed.center[0] - refitted.center[0] > 10, `the arrow keys moved the map east: ${refitted.center} -> ${keyed.center}`);
+    await page.fill('#f-q', '');
+    await waitList(page, [cases.a.id, cases.b.id]);
+    const kept2 = await listView(page);
+    assert.deepEqual([kept2.center, kept2.zoom], [keyed.center, keyed.zoom], 'the filter change did not move the map');
+    await page.click('#list-fit');
+    await assertFitsCases(page, 'the button after the arrow keys');
 
     // "Only this map area": away from the cases the list and map are empty,
     // back over them both cases return.
@@ -343,10 +459,9 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.focus(`#case-list > li[data-case-id="${cases.a.id}"] a`);
     assert.equal(await page.evaluate(() => window.reviewApp.listLayer.selected()), cases.a.id);
 
-    await page.evaluate(() => {
-      const app = window.reviewApp;
-      app.listMap.getView().setZoom(19.6);
-    });
+    // The button brings back the cases after the views made above by hand.
+    await page.click('#list-fit');
+    await assertFitsCases(page, 'the button before the screenshot');
     await rendered(page, 'listMap');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-list.png') });
     assert.match(await page.textContent('#list-legend'), /Eingegangen.*Radweg, Radfahrstreifen/);
@@ -466,6 +581,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.selectOption('#f-status', '');
     await waitList(page, [cases.c.id, cases.d.id]);
     await waitMapDrawn(page, [cases.c.id, cases.d.id]);
+    await assertFitsCases(page, 'two stands on one place');
     // A one-day period is one date; the two stands on one place overlap.
     const cItem = `#case-list > li[data-case-id="${cases.c.id}"]`;
     const [y, m, d] = cases.oneDay.start.split('-');
@@ -696,14 +812,38 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
   });
 
   test('(8) an admin: "All services"; the case map\'s key and an overlap in English', async () => {
+    // A construction-site access on a street some 150-300 m north, where
+    // the rules accept it: only the admin sees it, and her open cases then
+    // lie far apart from north to south.
+    const [lon, lat] = cases.spot;
+    const accessPeriod = futurePeriod(20, 30);
+    let access = null;
+    for (let dy = 150; dy <= 300 && !access; dy += 6)
+      for (const dir of [1, -1]) {
+        const g = fc({ type: 'LineString', coordinates: [[lon, lat + dy / 111320], [lon, lat + (dy + dir * 10) / 111320]] });
+        if ((await validate('construction-access', g, accessPeriod)).valid) {
+          access = g;
+          break;
+        }
+      }
+    assert.ok(access, 'a valid construction-site access north of the skips');
+    cases.e = await makeCase('construction-access', 'AZ-2026-0105', access, accessPeriod, { name: 'Hoch & Tief GmbH' });
     const page = await newPage('en-GB');
     await page.goto(`${srv.base}/review/`);
     await page.waitForSelector('body[data-ready="1"]');
     await login(page, 'ada', PASSWORDS.ada);
     await page.waitForSelector('body[data-view="list"]');
     assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'All services');
+    // Her open cases of all services, some way apart, all in view; the
+    // button in English.
+    await page.waitForSelector(`#case-list > li[data-case-id="${cases.e.id}"]`);
+    const spread = await assertFitsCases(page, 'an admin\'s open cases');
+    const ids = spread.cases.map((c) => c.id);
+    assert.ok([cases.c.id, cases.d.id, cases.e.id].every((id) => ids.includes(id)), JSON.stringify(spread.cases));
+    assert.equal(await page.textContent('#list-fit'), 'Zoom to the cases');
     await page.selectOption('#f-service', 'info-stand');
     await waitList(page, [cases.c.id, cases.d.id]);
+    await assertFitsCases(page, 'the service filter changed');
     assert.equal(await page.textContent(`#case-list > li[data-case-id="${cases.d.id}"] .case-conflicts`), '1 conflict');
     await page.click(`#case-list > li[data-case-id="${cases.d.id}"] a`);
     await page.waitForSelector(`body[data-case-loaded="${cases.d.id}"]`);
@@ -717,6 +857,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.click('#back');
     await page.waitForSelector('body[data-view="list"]');
     assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'Alle Leistungen');
+    assert.equal(await page.textContent('#list-fit'), 'Auf die Fälle zoomen');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
