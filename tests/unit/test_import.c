@@ -500,12 +500,13 @@ static void test_osm_cycle_lanes_on_their_side(void **state)
 static void test_osm_reimport(void **state)
 {
     ge_import_result res;
-    report_log *log = calloc(1, sizeof *log);
+    report_log *log;
     ge_err err = {0};
     ge_layer_info *list = NULL;
     size_t n = 0;
 
     NEED_OSM();
+    log = calloc(1, sizeof *log);
     assert_int_equal(run_import(osm.st, osm.osm, osm_mapping(), NULL, &res, log, &err), GE_OK);
     assert_int_equal(res.nlayers, osm.res.nlayers);
     for (size_t i = 0; i < res.nlayers; i++) {
