@@ -29,6 +29,65 @@ export async function call(method, url, body, extraHeaders = {}) {
   return out;
 }
 
+// A file from the server (GET, the session cookie, the page's language so
+// that a problem document comes in it). Answers {ok, status, blob,
+// filename, message, problem, headers}: blob and filename (from
+// Content-Disposition, null when it names none) when ok; otherwise the
+// problem document's detail (or title) as message, or for an answer that
+// is no problem document an empty message; status 0 when the network
+// failed, before or during the download. A 401 means the session has
+// ended, as for call().
+export async function fetchFile(url) {
+  let res;
+  let blob = null;
+  try {
+    res = await fetch(url, { headers: { 'Accept-Language': lang }, credentials: 'same-origin', cache: 'no-store' });
+    if (res.ok) blob = await res.blob();
+  } catch (e) {
+    return { ok: false, status: 0, blob: null, filename: null, message: String(e.message || e), problem: null, headers: new Headers() };
+  }
+  let problem = null;
+  if (!res.ok && /json/.test(res.headers.get('Content-Type') || '')) {
+    try {
+      problem = await res.json();
+    } catch {
+      problem = null;
+    }
+  }
+  if (res.status === 401) onExpired(res);
+  return {
+    ok: res.ok,
+    status: res.status,
+    blob,
+    filename: res.ok ? dispositionName(res.headers.get('Content-Disposition')) : null,
+    message: (problem && (problem.detail || problem.title)) || '',
+    problem,
+    headers: res.headers,
+  };
+}
+
+// The file name of a Content-Disposition header (RFC 6266): filename*
+// (UTF-8, percent-encoded) before filename; only its last path part.
+export function dispositionName(h) {
+  if (!h) return null;
+  let name = null;
+  const star = h.match(/filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/);
+  if (star) {
+    try {
+      name = decodeURIComponent(star[1].trim());
+    } catch {
+      name = null;
+    }
+  }
+  if (!name) {
+    const m = h.match(/filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/);
+    if (m) name = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+  }
+  if (!name) return null;
+  name = name.split(/[\\/]/).pop();
+  return name || null;
+}
+
 const enc = encodeURIComponent;
 
 export const api = {

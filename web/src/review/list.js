@@ -7,6 +7,7 @@
 // cases conflict with it now (conflicts of GET /v1/cases). The map fits
 // the listed cases until the caseworker moves it (see fitCases).
 import { api } from './api.js';
+import { createExport } from './export.js';
 import { date, num, period, t } from './i18n.js';
 import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
 
@@ -265,18 +266,19 @@ export async function createList(app) {
     render();
     await layer.show(state.cases);
     if (state.follow && !$('f-bbox').checked) await fitCases();
-    exportLink();
     document.body.dataset.listSeq = String(seq);
   }
 
-  // The export link carries the list's filters (all matching cases, no paging).
-  function exportLink() {
+  // The export carries the list's filters (all matching cases, no paging)
+  // and the chosen format (export.js).
+  function exportQuery() {
     const q = new URLSearchParams(query());
     q.delete('limit');
     q.delete('offset');
     q.set('f', $('export-format').value);
-    $('export-link').href = `/v1/export?${q}`;
+    return q.toString();
   }
+  const exporter = createExport(app, exportQuery);
 
   function changed() {
     load();
@@ -302,7 +304,6 @@ export async function createList(app) {
     changed();
   });
   $('list-more').addEventListener('click', () => load({ more: true }));
-  $('export-format').addEventListener('change', exportLink);
 
   fillSelects();
   legend();
@@ -329,6 +330,7 @@ export async function createList(app) {
       fillSelects();
       legend();
       render();
+      exporter.relabel();
     },
   };
 }
