@@ -51,8 +51,9 @@ function run(args) {
   return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-// A scratch store with the demo quarter, served on a free port.
-export async function startServer(name) {
+// A scratch store with the demo quarter, served on a free port; env: more
+// environment for the server (its settings, GEOEDITOR_*).
+export async function startServer(name, { env = {} } = {}) {
   const dir = path.join(TMP, `browser-${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -62,7 +63,7 @@ export async function startServer(name) {
        process.env.GE_DEMO_OSM]);
   const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--bind', '127.0.0.1',
     '--data-dir', path.join(SRC, 'data'), '--web-root', path.join(SRC, 'web/dist'), '--log-level', 'info'],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
+  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30000 * SLOW);

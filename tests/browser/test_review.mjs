@@ -19,8 +19,9 @@
 // whose X-GeoEditor-Signature verifies. The other service's caseworker does
 // not see the case. An ended session leads back to the login with a
 // message; repeated wrong passwords show the lockout in words; the export
-// link downloads the listed cases; the keyboard alone logs in, opens a case
-// and decides; a decision on a case someone else changed meanwhile is
+// button downloads the listed cases under the server's file name (export
+// refusals: test_review_export.mjs); the keyboard alone logs in, opens a
+// case and decides; a decision on a case someone else changed meanwhile is
 // refused in words (412 on the case's ETag), the case reloaded, and the
 // next decision goes through. axe-core finds no WCAG 2.1 AA violation in
 // login, list and detail, German and English. Screenshots (looked at):
@@ -29,7 +30,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -343,21 +344,29 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     for (const id of [cases.a.id, cases.b.id])
       assert.match(await page.textContent(`#case-list > li[data-case-id="${id}"] .case-conflicts`), /^1 Überschneidung$/);
 
-    // The export link downloads the same cases (GeoJSON here, read back).
+    // The export button downloads the same cases (GeoJSON here, read back)
+    // under the server's file name, fetched with the list's filters.
     await page.selectOption('#export-format', 'geojson');
-    const href = await page.getAttribute('#export-link', 'href');
-    assert.match(href, /^\/v1\/export\?/);
-    assert.match(href, /service=skip-container/);
-    assert.match(href, /status=open/);
-    assert.match(href, /f=geojson/);
-    const exported = await page.evaluate(async (h) => {
-      const r = await fetch(h);
-      return { status: r.status, disposition: r.headers.get('Content-Disposition'), doc: await r.json() };
-    }, href);
-    assert.equal(exported.status, 200);
-    assert.match(exported.disposition, /attachment; filename="cases-.*\.geojson"/);
-    assert.deepEqual([...new Set(exported.doc.features.map((f) => f.properties.case_id))].sort(),
+    const [exportReq, download] = await Promise.all([
+      page.waitForRequest((q) => new URL(q.url()).pathname === '/v1/export'),
+      page.waitForEvent('download'),
+      page.click('#export-button'),
+    ]);
+    const exportUrl = new URL(exportReq.url());
+    assert.equal(exportUrl.searchParams.get('service'), 'skip-container');
+    assert.equal(exportUrl.searchParams.get('status'), 'open');
+    assert.equal(exportUrl.searchParams.get('f'), 'geojson');
+    assert.ok(!exportUrl.searchParams.has('limit') && !exportUrl.searchParams.has('offset'), exportUrl.search);
+    assert.equal(exportReq.headers()['accept-language'], 'de');
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(download.suggestedFilename(), `cases-${today}.geojson`);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.deepEqual([...new Set(exported.features.map((f) => f.properties.case_id))].sort(),
       [cases.a.id, cases.b.id].sort());
+    await page.waitForSelector('body[data-export-done="1"]');
+    assert.equal(await page.textContent('#export-message'), `Heruntergeladen: cases-${today}.geojson`);
+    assert.equal(await page.getAttribute('#export-button', 'aria-busy'), 'false');
+    assert.equal(await page.isDisabled('#export-button'), false);
 
     // Filters narrow list and map together: free text, then closed cases.
     await page.fill('#f-q', 'muster bau');
