@@ -307,7 +307,12 @@ export function viewBbox(map) {
 const OWN = new Style({
   fill: new Fill({ color: 'rgba(255, 191, 71, 0.6)' }),
   stroke: new Stroke({ color: '#1d2733', width: 3 }),
-  image: new CircleStyle({ radius: 8, fill: new Fill({ color: '#ffbf47' }), stroke: new Stroke({ color: '#1d2733', width: 3 }) }),
+  image: new CircleStyle({
+    radius: 8,
+    fill: new Fill({ color: '#ffbf47' }),
+    stroke: new Stroke({ color: '#1d2733', width: 3 }),
+    declutterMode: 'obstacle',
+  }),
   zIndex: 3,
 });
 
@@ -350,7 +355,12 @@ function conflictStyle(f) {
     new Style({
       fill: new Fill({ color: hatch(c) }),
       stroke: new Stroke({ color: c, width: 3, lineDash: CONFLICT_DASH }),
-      image: new CircleStyle({ radius: 8, fill: new Fill({ color: hatch(c) }), stroke: new Stroke({ color: c, width: 3, lineDash: [6, 2, 2, 2] }) }),
+      image: new CircleStyle({
+        radius: 8,
+        fill: new Fill({ color: hatch(c) }),
+        stroke: new Stroke({ color: c, width: 3, lineDash: [6, 2, 2, 2] }),
+        declutterMode: 'obstacle',
+      }),
     }),
     new Style({
       geometry: topCentre,
@@ -393,11 +403,17 @@ export function caseLayers(map) {
         stroke: new Stroke({ color: '#ffffff', width: 3 }),
         offsetY: 12,
         overflow: true,
+        declutterMode: 'obstacle', // the case under review is always named
       }),
     }),
   ];
-  map.addLayer(new VectorLayer({ source: own, style: ownStyle, zIndex: 20, properties: { name: 'case' } }));
-  map.addLayer(new VectorLayer({ source: others, style: conflictStyle, zIndex: 21, properties: { name: 'conflicts' } }));
+  // Decluttered together with the base map's labels (the same `true` group),
+  // and above them, so a street name gives way to a case's reference; the
+  // points stay drawn whatever overlaps them ('obstacle').
+  map.addLayer(new VectorLayer({ source: own, style: ownStyle, zIndex: 20, declutter: true, properties: { name: 'case' } }));
+  map.addLayer(
+    new VectorLayer({ source: others, style: conflictStyle, zIndex: 21, declutter: true, properties: { name: 'conflicts' } }),
+  );
   map.addLayer(new VectorLayer({ source: problems, style: PROBLEM, zIndex: 22, properties: { name: 'problems' } }));
   return {
     own,
