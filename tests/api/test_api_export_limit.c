@@ -42,6 +42,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_metrics.h"
 #include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
@@ -136,40 +137,14 @@ static void get(const char *path, const char *lang, ts_http_resp *r)
     if (ts_http(&q, r) != 0) fail_msg("GET %s: %s", path, r->error);
 }
 
-/* A value of /metrics, or -1 when the series is absent. */
-static double metric(const ts_server *s, const char *series)
-{
-    ts_http_resp r;
-    double v = -1;
-    size_t n = strlen(series);
-
-    if (ts_http_get(ts_server_url(s, "/metrics"), &r) == 0 && r.status == 200 && r.body)
-        for (const char *p = r.body; (p = strstr(p, series)) != NULL; p += n)
-            if ((p == r.body || p[-1] == '\n') && p[n] == ' ') {
-                v = strtod(p + n + 1, NULL);
-                break;
-            }
-    ts_http_resp_free(&r);
-    return v;
-}
-
 /* Waits until the series has the value: the server moves it when an export
- * takes or gives back its slot. Polls; false after timeout_s. */
+ * takes or gives back its slot. False after timeout_s, saying what it was. */
 static bool metric_wait(const ts_server *s, const char *series, double want, int timeout_s)
 {
-    struct timespec t0, now, pause = {0, 20 * 1000 * 1000};
+    double v = ts_metric_wait(s, series, want, timeout_s);
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        double v = metric(s, series);
-        if (v == want) return true;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec > timeout_s) {
-            fprintf(stderr, "%s is %g, not %g, after %d s\n", series, v, want, timeout_s);
-            return false;
-        }
-        nanosleep(&pause, NULL);
-    }
+    if (v != want) fprintf(stderr, "%s is %g, not %g, after %d s\n", series, v, want, timeout_s);
+    return v == want;
 }
 
 /* Sends an export request on a raw socket whose receive buffer is small,
@@ -355,8 +330,8 @@ static void test_busy_while_one_is_sent(void **state)
     int fd;
     (void)state;
 
-    assert_int_equal(metric(&srv, "geoeditor_exports_in_flight"), 0);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 0);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_in_flight"), 0);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 0);
     fd = slow_export(&srv);
     assert_true(fd >= 0);
     /* from here until the test reads, the export cannot finish */
@@ -364,8 +339,8 @@ static void test_busy_while_one_is_sent(void **state)
 
     assert_busy(&srv, "de", 1);
     assert_busy(&srv, "en", 1);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 2);
-    assert_int_equal(metric(&srv, "geoeditor_exports_in_flight"), 1);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 2);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_in_flight"), 1);
 
     /* the workers are free: other routes answer, an invalid export is told
      * what is wrong with it rather than that the server is busy */
@@ -378,14 +353,14 @@ static void test_busy_while_one_is_sent(void **state)
     get("/v1/export?f=pdf", "en", &r);
     assert_int_equal(r.status, 400);
     ts_http_resp_free(&r);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 2);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 2);
 
     /* the slow client reads its whole file: the slot is free again */
     slow_finish(fd);
     assert_true(metric_wait(&srv, "geoeditor_exports_in_flight", 0, 60));
     assert_export_ok(&srv);
-    assert_int_equal(metric(&srv, "geoeditor_exports_in_flight"), 0);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 2);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_in_flight"), 0);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 2);
 }
 
 static void test_client_gone_frees_the_slot(void **state)
@@ -397,14 +372,14 @@ static void test_client_gone_frees_the_slot(void **state)
     assert_true(fd >= 0);
     assert_true(metric_wait(&srv, "geoeditor_exports_in_flight", 1, 120));
     assert_busy(&srv, "en", 1);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 3);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 3);
     /* the client goes away without reading a byte (the unread data makes
      * the kernel reset the connection) */
     close(fd);
     assert_true(metric_wait(&srv, "geoeditor_exports_in_flight", 0, 60));
     assert_true(ts_server_log_wait(&srv, "\"aborted\"", 30));
     assert_export_ok(&srv);
-    assert_int_equal(metric(&srv, "geoeditor_exports_refused_total"), 3);
+    assert_int_equal(ts_metric(&srv, "geoeditor_exports_refused_total"), 3);
 }
 
 /* The default (2) on a second server over the same store: one slow export
@@ -425,7 +400,7 @@ static void test_default_allows_two(void **state)
     assert_true(fd2 >= 0);
     assert_true(metric_wait(&two, "geoeditor_exports_in_flight", 2, 120));
     assert_busy(&two, "en", 2);
-    assert_int_equal(metric(&two, "geoeditor_exports_refused_total"), 1);
+    assert_int_equal(ts_metric(&two, "geoeditor_exports_refused_total"), 1);
     slow_finish(fd1);
     close(fd2);
     assert_true(metric_wait(&two, "geoeditor_exports_in_flight", 0, 60));

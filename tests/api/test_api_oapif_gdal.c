@@ -26,10 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ts.h"
 #include "ts_http.h"
+#include "ts_metrics.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -85,19 +85,14 @@ static json_t *collections(void)
     return doc;
 }
 
-/* Successful GETs of the items route so far, from /metrics. */
+/* Successful GETs of the items route, from /metrics. */
+#define ITEMS_REQUESTS                                                                             \
+    "http_requests_total{route=\"/collections/{id}/items\",method=\"GET\",status=\"200\"}"
+
 static long items_requests(void)
 {
-    const char *key =
-        "http_requests_total{route=\"/collections/{id}/items\",method=\"GET\",status=\"200\"} ";
-    ts_http_resp r;
-    const char *p;
-    long n = 0;
-    assert_int_equal(ts_http_get(ts_server_url(&srv, "/metrics"), &r), 0);
-    p = strstr(r.body, key);
-    if (p) n = strtol(p + strlen(key), NULL, 10);
-    ts_http_resp_free(&r);
-    return n;
+    double v = ts_metric(&srv, ITEMS_REQUESTS);
+    return v < 0 ? 0 : (long)v;
 }
 
 static void test_ogrinfo_lists_every_collection(void **state)
@@ -234,11 +229,7 @@ static void test_ogr2ogr_copies_every_collection(void **state)
     assert_int_equal(r.status, 0);
     ts_run_free(&r);
     /* the server counts a request after its response is sent: give the last one a moment */
-    after = items_requests();
-    for (int tries = 0; tries < 100 && after - before < pages; tries++) {
-        usleep(50000);
-        after = items_requests();
-    }
+    after = (long)ts_metric_wait_at_least(&srv, ITEMS_REQUESTS, (double)(before + pages), 5);
     /* paged: at least one request per page of PAGE_SIZE */
     if (after - before < pages)
         fail_msg("ogr2ogr made %ld items requests, want at least %ld pages", after - before, pages);

@@ -26,6 +26,7 @@
 
 #include "ts.h"
 #include "ts_http.h"
+#include "ts_metrics.h"
 #include "ts_server.h"
 
 #define MAX_BODY   2048
@@ -90,59 +91,21 @@ static const char *detail_of(json_t *p)
     return json_string_value(json_object_get(p, "detail"));
 }
 
-/* The value of one exact series in a Prometheus exposition, or 0 when absent. */
-static double metric_value(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    const char *p = text;
-
-    while ((p = strstr(p, series)) != NULL) {
-        if ((p == text || p[-1] == '\n') && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-        p += n;
-    }
-    return 0;
-}
-
-static double scrape(const char *series)
-{
-    ts_http_resp r;
-    double v;
-    get("/metrics", &r);
-    assert_int_equal(r.status, 200);
-    v = metric_value(r.body, series);
-    ts_http_resp_free(&r);
-    return v;
-}
-
-/* The server counts a request once its response is sent, so a client can read the
- * answer a moment before the counter moves. These two wait for that moment. */
-
-/* The value once it has stopped moving (two reads 50 ms apart agree). */
-static double scrape_settled(const char *series)
-{
-    double v = scrape(series);
-    for (int i = 0; i < 100; i++) {
-        double again;
-        usleep(50000);
-        again = scrape(series);
-        if (again == v)
-            break;
-        v = again;
-    }
-    return v;
-}
-
-/* Fails unless the series reaches exactly `want` within 5 s. */
+/* Fails unless the series reaches exactly `want` within 5 s (the server
+ * counts a request once its response is sent: see ts_metrics.h). */
 static void expect_metric(const char *series, double want)
 {
-    double v = scrape(series);
-    for (int i = 0; i < 100 && v < want; i++) {
-        usleep(50000);
-        v = scrape(series);
-    }
+    double v = ts_metric_wait(&shared, series, want, 5);
     if (v != want)
         fail_msg("%s is %g, expected %g", series, v, want);
+}
+
+/* Fails unless the series reaches at least `min` within 5 s. */
+static void expect_at_least(const char *series, double min)
+{
+    double v = ts_metric_wait_at_least(&shared, series, min, 5);
+    if (v < min)
+        fail_msg("%s is %g, expected at least %g", series, v, min);
 }
 
 static void expect_healthy(void)
@@ -240,7 +203,7 @@ static void test_metrics(void **state)
     double before, count_before;
 
     expect_healthy();
-    scrape_settled(ok);
+    ts_metric_settled(&shared, ok);
     get("/metrics", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "Content-Type"),
@@ -252,10 +215,10 @@ static void test_metrics(void **state)
     assert_non_null(strstr(r.body, "\nhttp_requests_in_flight "));
     assert_non_null(strstr(r.body, "\nprocess_start_time_seconds "));
     assert_non_null(strstr(r.body, "\ngeoeditor_build_info{version=\""));
-    before = metric_value(r.body, ok);
-    count_before = metric_value(r.body, count);
+    before = ts_metric_in(r.body, ok);
+    count_before = ts_metric_in(r.body, count);
     assert_true(before >= 1);
-    assert_true(metric_value(r.body, inf) == count_before);
+    assert_true(ts_metric_in(r.body, inf) == count_before);
     ts_http_resp_free(&r);
 
     for (int i = 0; i < 3; i++)
@@ -268,9 +231,9 @@ static void test_metrics(void **state)
     ts_http_resp_free(&r);
     get("/metrics", &r);
     assert_null(strstr(r.body, "no-such-path-for-metrics"));
-    assert_true(metric_value(r.body, "http_requests_total{route=\"unmatched\",method=\"GET\","
-                                     "status=\"404\"}") >= 1);
     ts_http_resp_free(&r);
+    expect_at_least(
+        "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}", 1);
 }
 
 /* ---- problems ----------------------------------------------------------- */
@@ -331,8 +294,8 @@ static void test_method_not_allowed(void **state)
     ts_http_resp_free(&r);
 
     /* the 405 counts under the route's pattern */
-    assert_true(scrape("http_requests_total{route=\"/healthz\",method=\"POST\",status=\"405\"}") >=
-                1);
+    expect_at_least(
+        "http_requests_total{route=\"/healthz\",method=\"POST\",status=\"405\"}", 1);
 }
 
 static void test_bad_requests(void **state)
@@ -419,8 +382,8 @@ static void test_body_limit_chunked(void **state)
     free(big);
 
     expect_healthy();
-    assert_true(scrape("http_requests_total{route=\"/healthz\",method=\"POST\",status=\"413\"}") >=
-                2);
+    expect_at_least(
+        "http_requests_total{route=\"/healthz\",method=\"POST\",status=\"413\"}", 2);
 }
 
 static char *request_with_header(size_t filler)
@@ -470,10 +433,10 @@ static void test_header_limit(void **state)
     free(answer);
     free(req);
     expect_healthy();
-    assert_true(
-        scrape("http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") >= 1);
-    assert_true(scrape("http_requests_total{route=\"/healthz\",method=\"GET\",status=\"431\"}") >=
-                1);
+    expect_at_least(
+        "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}", 1);
+    expect_at_least(
+        "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"431\"}", 1);
 }
 
 /* ---- concurrency, keep-alive, gzip --------------------------------------- */
@@ -513,7 +476,7 @@ static void test_concurrent_keepalive(void **state)
     pthread_t th[CLIENTS];
     client_result res[CLIENTS];
     const char *series = "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}";
-    double before = scrape_settled(series);
+    double before = ts_metric_settled(&shared, series);
 
     memset(res, 0, sizeof res);
     for (int i = 0; i < CLIENTS; i++)
@@ -606,12 +569,7 @@ static void test_access_log(void **state)
 static void wait_in_flight(const ts_server *s, int n)
 {
     for (int i = 0; i < 3000; i++) {
-        ts_http_resp r;
-        double v = -1;
-        if (ts_http_get(ts_server_url(s, "/metrics"), &r) == 0 && r.status == 200)
-            v = metric_value(r.body, "http_requests_in_flight");
-        ts_http_resp_free(&r);
-        if (v >= n + 1)
+        if (ts_metric(s, "http_requests_in_flight") >= n + 1)
             return;
         usleep(10000);
     }

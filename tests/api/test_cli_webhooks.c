@@ -36,6 +36,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_metrics.h"
 #include "ts_receiver.h"
 #include "ts_review.h"
 #include "ts_run.h"
@@ -184,22 +185,9 @@ static char *table_line(const char *out, long long id)
     return NULL;
 }
 
-/* A series' value in GET /metrics; -1 when absent. */
 static double metric(const char *series)
 {
-    ts_http_resp r;
-    double v = -1;
-    size_t n = strlen(series);
-
-    assert_int_equal(ts_http_get(ts_server_url(&srv, "/metrics"), &r), 0);
-    assert_int_equal(r.status, 200);
-    for (const char *p = r.body; (p = strstr(p, series)) != NULL; p += n)
-        if ((p == r.body || p[-1] == '\n') && p[n] == ' ') {
-            v = strtod(p + n + 1, NULL);
-            break;
-        }
-    ts_http_resp_free(&r);
-    return v;
+    return ts_metric(&srv, series);
 }
 
 #define DELIVERED "geoeditor_webhook_attempts_total{outcome=\"delivered\"}"
@@ -210,11 +198,7 @@ static double metric(const char *series)
 /* Waits until a counter reaches want (it moves just after the store row). */
 static double wait_metric(const char *series, double want, int timeout_s)
 {
-    double until = mono() + timeout_s, v;
-
-    while ((v = metric(series)) < want && mono() < until)
-        usleep(50000);
-    return v;
+    return ts_metric_wait_at_least(&srv, series, want, timeout_s);
 }
 
 /* ---- setup --------------------------------------------------------------- */

@@ -15,17 +15,9 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "ts_metrics.h"
 
 static const char *const routes[] = {"/healthz", "/collections/{id}", "/odd\"route\\"};
-
-static double value_of(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; (p = strstr(p, series)) != NULL; p += n)
-        if ((p == text || p[-1] == '\n') && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return -1;
-}
 
 static void test_counts_and_histogram(void **state)
 {
@@ -56,47 +48,48 @@ static void test_counts_and_histogram(void **state)
     assert_non_null(text);
     assert_int_equal(strlen(text), len);
     assert_true(
-        value_of(text, "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}") ==
-        4);
+        ts_metric_in(text,
+                     "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}") == 4);
     assert_true(
-        value_of(
+        ts_metric_in(
             text,
             "http_requests_total{route=\"/collections/{id}\",method=\"OTHER\",status=\"4xx\"}") ==
         1);
     assert_true(
-        value_of(text,
-                 "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") == 1);
+        ts_metric_in(
+            text, "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}") == 1);
     assert_true(
-        value_of(text, "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}") ==
-        1);
+        ts_metric_in(
+            text, "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}") == 1);
     /* series without requests are not printed */
     assert_null(strstr(text, "status=\"201\""));
     /* cumulative buckets */
     assert_true(
-        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"}") ==
-        3);
+        ts_metric_in(text,
+                     "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"}") == 3);
     assert_true(
-        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.25\"}") ==
-        3);
+        ts_metric_in(text,
+                     "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.25\"}") == 3);
     assert_true(
-        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.5\"}") == 4);
-    assert_true(
-        value_of(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}") ==
+        ts_metric_in(text, "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.5\"}") ==
         4);
-    assert_true(value_of(text, "http_request_duration_seconds_count{route=\"/healthz\"}") == 4);
-    assert_true(value_of(text, "http_request_duration_seconds_sum{route=\"/healthz\"}") > 0.3);
     assert_true(
-        value_of(text,
-                 "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"10\"}") ==
+        ts_metric_in(text,
+                     "http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}") == 4);
+    assert_true(ts_metric_in(text, "http_request_duration_seconds_count{route=\"/healthz\"}") == 4);
+    assert_true(ts_metric_in(text, "http_request_duration_seconds_sum{route=\"/healthz\"}") > 0.3);
+    assert_true(
+        ts_metric_in(
+            text, "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"10\"}") ==
         0);
     assert_true(
-        value_of(text,
-                 "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"+Inf\"}") ==
-        1);
-    assert_true(value_of(text, "http_requests_in_flight") == 1);
-    assert_true(value_of(text, "http_connections_open") == 1);
-    assert_true(value_of(text, "process_start_time_seconds") > 1.5e9);
-    assert_true(value_of(text, "geoeditor_build_info{version=\"1.2.3\"}") == 1);
+        ts_metric_in(
+            text,
+            "http_request_duration_seconds_bucket{route=\"/collections/{id}\",le=\"+Inf\"}") == 1);
+    assert_true(ts_metric_in(text, "http_requests_in_flight") == 1);
+    assert_true(ts_metric_in(text, "http_connections_open") == 1);
+    assert_true(ts_metric_in(text, "process_start_time_seconds") > 1.5e9);
+    assert_true(ts_metric_in(text, "geoeditor_build_info{version=\"1.2.3\"}") == 1);
     assert_int_equal(ge_metrics_in_flight(m), 1);
     free(text);
     ge_metrics_free(m);
@@ -137,14 +130,14 @@ static void test_threads(void **state)
         pthread_join(th[i], NULL);
     text = ge_metrics_render(m, NULL);
     assert_true(
-        value_of(
+        ts_metric_in(
             text,
             "http_requests_total{route=\"/collections/{id}\",method=\"POST\",status=\"201\"}") ==
         40000);
     assert_true(
-        value_of(text, "http_request_duration_seconds_count{route=\"/collections/{id}\"}") ==
+        ts_metric_in(text, "http_request_duration_seconds_count{route=\"/collections/{id}\"}") ==
         40000);
-    assert_true(value_of(text, "http_requests_in_flight") == 0);
+    assert_true(ts_metric_in(text, "http_requests_in_flight") == 0);
     free(text);
     ge_metrics_free(m);
 }
@@ -156,8 +149,8 @@ static void test_exports(void **state)
 
     /* both series are there from the start, at 0 */
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, "geoeditor_exports_in_flight") == 0);
-    assert_true(value_of(text, "geoeditor_exports_refused_total") == 0);
+    assert_true(ts_metric_in(text, "geoeditor_exports_in_flight") == 0);
+    assert_true(ts_metric_in(text, "geoeditor_exports_refused_total") == 0);
     assert_non_null(strstr(text, "\n# TYPE geoeditor_exports_in_flight gauge\n"));
     assert_non_null(strstr(text, "\n# TYPE geoeditor_exports_refused_total counter\n"));
     free(text);
@@ -168,8 +161,8 @@ static void test_exports(void **state)
     ge_metrics_export_refused(m);
     ge_metrics_export_refused(m);
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, "geoeditor_exports_in_flight") == 1);
-    assert_true(value_of(text, "geoeditor_exports_refused_total") == 3);
+    assert_true(ts_metric_in(text, "geoeditor_exports_in_flight") == 1);
+    assert_true(ts_metric_in(text, "geoeditor_exports_refused_total") == 3);
     free(text);
     ge_metrics_free(m);
 }

@@ -15,16 +15,9 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "ts_metrics.h"
 
 static const char *const routes[] = {"/metrics"};
-
-static double value_of(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; (p = strstr(p, series)) != NULL; p += n)
-        if ((p == text || p[-1] == '\n') && p[n] == ' ') return strtod(p + n + 1, NULL);
-    return -1;
-}
 
 #define DELIVERED "geoeditor_webhook_attempts_total{outcome=\"delivered\"}"
 #define RETRY "geoeditor_webhook_attempts_total{outcome=\"retry\"}"
@@ -39,9 +32,9 @@ static void test_zero_from_the_start(void **state)
 
     text = ge_metrics_render(m, NULL);
     assert_non_null(strstr(text, "# TYPE geoeditor_webhook_attempts_total counter\n"));
-    assert_true(value_of(text, DELIVERED) == 0);
-    assert_true(value_of(text, RETRY) == 0);
-    assert_true(value_of(text, FAILED) == 0);
+    assert_true(ts_metric_in(text, DELIVERED) == 0);
+    assert_true(ts_metric_in(text, RETRY) == 0);
+    assert_true(ts_metric_in(text, FAILED) == 0);
     /* not read yet: no gauge rather than a made-up 0 */
     assert_null(strstr(text, PENDING));
     free(text);
@@ -61,22 +54,22 @@ static void test_counts_and_gauge(void **state)
     ge_metrics_webhook_attempt(NULL, GE_WEBHOOK_FAILED);  /* no metrics: nothing */
     ge_metrics_set_webhooks_pending(m, 3);
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, DELIVERED) == 1);
-    assert_true(value_of(text, RETRY) == 2);
-    assert_true(value_of(text, FAILED) == 1);
+    assert_true(ts_metric_in(text, DELIVERED) == 1);
+    assert_true(ts_metric_in(text, RETRY) == 2);
+    assert_true(ts_metric_in(text, FAILED) == 1);
     assert_non_null(strstr(text, "# TYPE " PENDING " gauge\n"));
-    assert_true(value_of(text, PENDING) == 3);
+    assert_true(ts_metric_in(text, PENDING) == 3);
     free(text);
 
     /* a scrape that could not read the store leaves the gauge out */
     ge_metrics_set_webhooks_pending(m, -1);
     text = ge_metrics_render(m, NULL);
     assert_null(strstr(text, PENDING));
-    assert_true(value_of(text, RETRY) == 2);
+    assert_true(ts_metric_in(text, RETRY) == 2);
     free(text);
     ge_metrics_set_webhooks_pending(m, 0);
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, PENDING) == 0);
+    assert_true(ts_metric_in(text, PENDING) == 0);
     free(text);
     ge_metrics_free(m);
 }
@@ -100,7 +93,7 @@ static void test_threads(void **state)
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
     text = ge_metrics_render(m, NULL);
-    assert_true(value_of(text, DELIVERED) == 40000);
+    assert_true(ts_metric_in(text, DELIVERED) == 40000);
     free(text);
     ge_metrics_free(m);
 }
