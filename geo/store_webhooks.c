@@ -35,6 +35,21 @@
     " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.case_id = d.case_id"              \
     " AND p.id < d.id AND p.delivered_at IS NULL AND p.failed_at IS NULL)"
 
+/*
+ * The case's version right after the change of delivery "d" (its ETag
+ * "v<version>"), derived rather than stored: every change of a case adds 1
+ * to cases.version in the transaction that writes its one case_events row
+ * with action 'status' (store_decisions.c) or 'purged' (store_retention.c),
+ * submission sets 1, and migration 8 numbered older cases the same way from
+ * their events. So the version after an event is 1 + the case's
+ * 'status'/'purged' events up to and including it; event ids grow in the
+ * order the changes were committed (the purge rewrites a case's events
+ * under their old ids). The index case_events_case (case_id, id) answers it.
+ */
+#define GE_WEBHOOK_VERSION                                                                         \
+    "(SELECT 1 + count(*) FROM case_events v WHERE v.case_id = d.case_id"                          \
+    " AND v.id <= d.event_id AND v.action IN ('status', 'purged'))"
+
 void ge_webhook_delivery_clear(ge_webhook_delivery *d)
 {
     if (!d) return;
@@ -122,6 +137,7 @@ static int ge_webhook_from_row(sqlite3_stmt *s, ge_webhook_delivery *d)
     d->event_id = sqlite3_column_int64(s, 1);
     d->attempts = sqlite3_column_int(s, 2);
     d->client_revoked = sqlite3_column_int(s, 12) != 0;
+    d->version = sqlite3_column_int64(s, 13);
     if (rc == GE_OK) rc = ge_webhook_col(s, 3, false, &d->case_id);
     if (rc == GE_OK) rc = ge_webhook_col(s, 4, true, &d->reference);
     if (rc == GE_OK) rc = ge_webhook_col(s, 5, false, &d->service);
@@ -179,7 +195,7 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
         c,
         "SELECT d.id, d.event_id, d.attempts, d.case_id, k.reference, k.service,"
         " e.to_status, e.from_status, e.comment, e.at, coalesce(c.webhook_url, ''),"
-        " coalesce(c.webhook_secret, ''), c.revoked_at IS NOT NULL"
+        " coalesce(c.webhook_secret, ''), c.revoked_at IS NOT NULL, " GE_WEBHOOK_VERSION
         " FROM webhook_deliveries d"
         " JOIN case_events e ON e.id = d.event_id"
         " JOIN cases k ON k.id = d.case_id"

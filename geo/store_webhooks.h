@@ -50,6 +50,7 @@ typedef struct ge_webhook_delivery {
     char *previous_status; /* the event's from_status, or NULL */
     char *comment;         /* or NULL */
     char *at;              /* when the status changed, RFC 3339 UTC */
+    int64_t version;       /* the case's version right after this change (its ETag "v<n>") */
     char *url;             /* the client's webhook URL */
     char *secret;          /* the client's webhook secret ("" when none is stored) */
     bool client_revoked;   /* the client's API key was revoked */

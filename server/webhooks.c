@@ -121,14 +121,15 @@ static void ge_webhooks_target(const char *url, char *out, size_t cap)
 }
 
 /* The body of the contract: type, delivery_id, case_id, reference, service,
- * status, previous_status, comment, at (null where the store has none). */
+ * status, previous_status, comment, at (null where the store has none), and
+ * version, the case's version this change made (its ETag "v<version>"). */
 static char *ge_webhooks_body(const ge_webhook_delivery *d)
 {
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s}", "type",
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s, s:I}", "type",
                           "case.status_changed", "delivery_id", (json_int_t)d->id, "case_id",
                           d->case_id, "reference", d->reference, "service", d->service, "status",
                           d->status, "previous_status", d->previous_status, "comment",
-                          d->comment, "at", d->at);
+                          d->comment, "at", d->at, "version", (json_int_t)d->version);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
     json_decref(o);

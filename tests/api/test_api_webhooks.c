@@ -191,9 +191,10 @@ out:
 static session admin; /* on srv */
 
 /* A caseworker's decision: PATCH /v1/cases/{id} to `to` with a comment (or
- * none). Returns the monotonic time the answer arrived. */
-static double change_status(const ts_server *s, const session *sess, const char *case_id,
-                            const char *to, const char *comment)
+ * none); the answer's ETag into etag (64 bytes) unless NULL. Returns the
+ * monotonic time the answer arrived. */
+static double change_status_etag(const ts_server *s, const session *sess, const char *case_id,
+                                 const char *to, const char *comment, char *etag)
 {
     char cookie[300], csrf[160], path[128];
     const char *h[] = {cookie, csrf, "Content-Type: application/json", NULL};
@@ -210,14 +211,26 @@ static double change_status(const ts_server *s, const session *sess, const char 
     assert_int_equal(ts_http(&q, &r), 0);
     at = mono();
     if (r.status != 200) fail_msg("PATCH %s: %ld %s", path, r.status, r.body);
+    if (etag) {
+        const char *e = ts_http_header(&r, "ETag");
+        if (!e) fail_msg("PATCH %s: no ETag", path);
+        snprintf(etag, 64, "%s", e);
+    }
     ts_http_resp_free(&r);
     free(body);
     json_decref(b);
     return at;
 }
 
+static double change_status(const ts_server *s, const session *sess, const char *case_id,
+                            const char *to, const char *comment)
+{
+    return change_status_etag(s, sess, case_id, to, comment, NULL);
+}
+
 /* received -> in_review as another process writes it straight into the
- * store file (no kick: the sender's poll must find it): the case row and
+ * store file (no kick: the sender's poll must find it): the case row (its
+ * version one on, as every writer of a change does since migration 8) and
  * its status event in one transaction. */
 static void write_status_event(const ts_server *s, const char *case_id)
 {
@@ -228,7 +241,7 @@ static void write_status_event(const ts_server *s, const char *case_id)
     assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
         sqlite3_prepare_v2(h,
-                           "UPDATE cases SET status = 'in_review',"
+                           "UPDATE cases SET status = 'in_review', version = version + 1,"
                            " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
                            -1, &st, NULL),
         SQLITE_OK);
@@ -350,7 +363,8 @@ static void test_signed_delivery(void **state)
     assert_string_equal(json_string_value(json_object_get(b, "previous_status")), "received");
     assert_string_equal(json_string_value(json_object_get(b, "comment")), comment);
     assert_int_equal(strlen(json_string_value(json_object_get(b, "at"))), 20);
-    assert_int_equal(json_object_size(b), 9);
+    assert_int_equal(json_integer_value(json_object_get(b, "version")), 2);
+    assert_int_equal(json_object_size(b), 10);
     json_decref(b);
 
     /* recorded as delivered after one attempt */
@@ -378,6 +392,7 @@ static void test_event_from_another_process(void **state)
     if (!ts_rx_wait("/ok", before + 1, 15)) fail_msg("the polled delivery did not arrive");
     h = ts_rx_get("/ok", before);
     assert_non_null(strstr(h.body, case_id));
+    assert_non_null(strstr(h.body, "\"version\":2}"));
     assert_true(ge_webhook_verify(c_ok.secret, h.timestamp, h.body, strlen(h.body), h.signature,
                                   time(NULL), 300));
     assert_int_equal(wait_row(&srv,
@@ -389,15 +404,16 @@ static void test_event_from_another_process(void **state)
 
 static void test_changes_of_a_case_in_order(void **state)
 {
-    char case_id[64];
+    char case_id[64], etag0[64], etag1[64], want[64];
     size_t before = ts_rx_count("/ok");
     json_t *b0, *b1;
     (void)state;
 
-    /* two decisions in quick succession: announced one after the other */
+    /* two decisions in quick succession: announced one after the other, each
+     * with the version it made, which the PATCH answer's ETag names */
     new_case(&srv, &c_ok, "AZ-OK-3", case_id);
-    change_status(&srv, &admin, case_id, "in_review", NULL);
-    change_status(&srv, &admin, case_id, "approved", "Genehmigt.");
+    change_status_etag(&srv, &admin, case_id, "in_review", NULL, etag0);
+    change_status_etag(&srv, &admin, case_id, "approved", "Genehmigt.", etag1);
     if (!ts_rx_wait("/ok", before + 2, 15)) fail_msg("both changes should arrive");
     b0 = json_loads(ts_rx_get("/ok", before).body, 0, NULL);
     b1 = json_loads(ts_rx_get("/ok", before + 1).body, 0, NULL);
@@ -409,6 +425,17 @@ static void test_changes_of_a_case_in_order(void **state)
     assert_string_equal(json_string_value(json_object_get(b1, "comment")), "Genehmigt.");
     assert_true(json_integer_value(json_object_get(b0, "delivery_id")) <
                 json_integer_value(json_object_get(b1, "delivery_id")));
+    assert_true(json_is_integer(json_object_get(b0, "version")));
+    assert_int_equal(json_integer_value(json_object_get(b0, "version")), 2);
+    assert_int_equal(json_integer_value(json_object_get(b1, "version")), 3);
+    snprintf(want, sizeof want, "\"v%lld\"",
+             (long long)json_integer_value(json_object_get(b0, "version")));
+    assert_string_equal(etag0, want);
+    snprintf(want, sizeof want, "\"v%lld\"",
+             (long long)json_integer_value(json_object_get(b1, "version")));
+    assert_string_equal(etag1, want);
+    /* the last member, after at: the rest of the body is as before */
+    assert_non_null(strstr(ts_rx_get("/ok", before + 1).body, "\",\"version\":3}"));
     json_decref(b0);
     json_decref(b1);
 }

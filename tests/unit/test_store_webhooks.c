@@ -2,7 +2,8 @@
  * test_store_webhooks.c - the webhook outbox of the store
  * (store_webhooks.h) on a real store file: the trigger queues one delivery
  * per status event for clients with a webhook URL only; a claim returns
- * what the request needs, oldest first, and leases the rows so that a second
+ * what the request needs (with the case's version after the change, the
+ * decision store's), oldest first, and leases the rows so that a second
  * claim does not get them again; a case's changes go one after the other;
  * nothing is claimed before its time, neither a fresh change nor a retry,
  * and a change the decision store records is due at once (its time is the
@@ -194,6 +195,9 @@ static void test_queue_claim_record(void **state)
     assert_string_equal(v[0].secret, "whsec_unit");
     assert_false(v[0].client_revoked);
     assert_int_equal(v[0].attempts, 0);
+    /* one status event before it (its own): version 2; the later
+     * 'submitted' row does not count */
+    assert_int_equal(v[0].version, 2);
     int64_t id_a = v[0].id;
     ge_webhook_delivery_list_free(v, n);
     /* leased: the next claim gets only the other one, with a NULL reference */
@@ -341,6 +345,7 @@ static void test_order_fresh_and_lease(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3600, 1, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].comment, "first");
+    assert_int_equal(v[0].version, 2);
     first = v[0].id;
     ge_webhook_delivery_list_free(v, n);
     /* the lease is at least GE_WEBHOOK_LEASE_MIN_S even when asked for 1 s */
@@ -371,6 +376,7 @@ static void test_order_fresh_and_lease(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3632, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].comment, "second");
+    assert_int_equal(v[0].version, 3); /* same second as the first, one version on */
     assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 3633, &ok200, &pol, NULL, NULL,
                                              NULL, &err),
                      GE_OK);
@@ -489,6 +495,10 @@ static void test_decision_due_at_once(void **state)
         assert_int_equal(v[0].event_id, r.event_id);
         assert_string_equal(v[0].status, ge_case_status_name(steps[i]));
         assert_string_equal(v[0].at, r.updated_at);
+        /* the version the decision store wrote, which the case's ETag names */
+        assert_int_equal(v[0].version, r.version);
+        assert_int_equal(v[0].version,
+                         sql_int("SELECT version FROM cases WHERE id = 'case-now'", NULL));
         assert_int_equal(ge_store_webhook_record(st, v[0].id, after, &ok200, &pol, NULL, NULL,
                                                  NULL, &err),
                          GE_OK);
@@ -500,6 +510,67 @@ static void test_decision_due_at_once(void **state)
                      (long long)(sizeof steps / sizeof steps[0]));
 }
 
+/*
+ * A case written before migration 8 (schema 7 had no version) got its
+ * version from its events when the store was migrated; the deliveries of
+ * its old changes, still pending, and of a change after the migration
+ * carry the versions that numbering and the decision store give: 2, 3,
+ * then the decision's own, which the case's ETag names.
+ */
+static void test_versions_of_a_migrated_case(void **state)
+{
+    ge_webhook_policy pol = {.max_attempts = 8, .retry_base_s = 30};
+    ge_webhook_attempt ok200 = {.http_status = 200};
+    ge_status_change in = {.case_id = "case-m",
+                           .to = GE_CASE_CHANGES_REQUESTED,
+                           .comment = "Bitte Lage prüfen",
+                           .actor = "user:erika"};
+    ge_status_result r;
+    ge_webhook_delivery *v = NULL;
+    size_t n = 0;
+    ge_err err;
+    int64_t now = (int64_t)time(NULL);
+
+    (void)state;
+    sql("UPDATE webhook_deliveries SET failed_at = '2026-01-01T00:00:00Z'"
+        " WHERE delivered_at IS NULL AND failed_at IS NULL",
+        NULL, NULL, NULL);
+    /* the history as schema 7 wrote it: submitted and two status changes
+     * (both written as received -> in_review here: only their number
+     * matters), the version column not yet counted */
+    add_case("case-m", client_hook, "AZ-M");
+    sql("INSERT INTO case_events (case_id, at, actor, action, to_status)"
+        " VALUES (?1, '2026-01-01T03:00:00Z', 'client:1', 'submitted', 'received')",
+        "case-m", NULL, NULL);
+    add_status_event("case-m", "2026-01-01T03:00:01Z", NULL);
+    add_status_event("case-m", "2026-01-01T03:00:01Z", "wieder");
+    sql("UPDATE cases SET status = 'in_review', version = 1 WHERE id = ?1", "case-m", NULL, NULL);
+    /* migration 8's numbering of existing cases */
+    sql("UPDATE cases SET version = 1 + (SELECT count(*) FROM case_events e"
+        " WHERE e.case_id = cases.id AND e.action IN ('status', 'purged')) WHERE id = ?1",
+        "case-m", NULL, NULL);
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", "case-m"), 3);
+    /* a decision after the migration */
+    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(r.version, 4);
+    /* one at a time in order, each with the version its change made */
+    for (int64_t want = 2; want <= 4; want++) {
+        assert_int_equal(ge_store_webhooks_claim(st, now + 1, 60, 8, &v, &n, &err), GE_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0].case_id, "case-m");
+        assert_int_equal(v[0].version, want);
+        if (want == 4) assert_int_equal(v[0].event_id, r.event_id);
+        assert_int_equal(ge_store_webhook_record(st, v[0].id, now + 1, &ok200, &pol, NULL, NULL,
+                                                 NULL, &err),
+                         GE_OK);
+        ge_webhook_delivery_list_free(v, n);
+    }
+    assert_int_equal(ge_store_webhooks_claim(st, now + 1, 60, 8, &v, &n, &err), GE_OK);
+    assert_int_equal(n, 0);
+    ge_webhook_delivery_list_free(v, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_give_up_rules),
         cmocka_unit_test(test_order_fresh_and_lease),
         cmocka_unit_test(test_decision_due_at_once),
+        cmocka_unit_test(test_versions_of_a_migrated_case),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
