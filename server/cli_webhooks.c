@@ -56,8 +56,8 @@ static const ge_cli_cmd ge_webhooks_cmd = {
         "\n"
         "A retried delivery keeps its id (X-GeoEditor-Delivery) and body; it may reach\n"
         "the receiver after later changes of the same case that were delivered\n"
-        "meanwhile, so receivers order a case's changes by delivery id ('at' has whole\n"
-        "seconds: two changes within one second share it).\n"
+        "meanwhile, so receivers order a case's changes by the payload's version (one\n"
+        "more with every change; 'at' has whole seconds and can tie).\n"
         "Exit status 0; 1 when the store fails or an ID cannot be retried; 2 for bad\n"
         "options.",
     .settings = ge_webhooks_settings,
