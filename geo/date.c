@@ -1,5 +1,5 @@
 /*
- * date.c - day numbers <-> calendar dates (date.h).
+ * date.c - day numbers <-> calendar dates, and the store's UTC time text (date.h).
  *
  * The conversions are Howard Hinnant's days_from_civil / civil_from_days,
  * exact for the proleptic Gregorian calendar without tables.
@@ -79,4 +79,11 @@ ge_date ge_date_today(void)
     struct tm tm;
     localtime_r(&now, &tm);
     return ge_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void ge_date_utc(time_t t, char out[GE_DATE_UTC_LEN])
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, GE_DATE_UTC_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
 }

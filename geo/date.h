@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -31,5 +32,11 @@ void ge_date_format_de(ge_date day, char *buf, size_t n);
 
 /* The current local date of the process (TZ applies). */
 ge_date ge_date_today(void);
+
+/* The store's time text of Unix time t: UTC in whole seconds, e.g.
+ * "2026-11-25T21:22:43Z", the form every *_at column holds and compares as
+ * text; "" for a t that gmtime cannot represent. */
+#define GE_DATE_UTC_LEN 32
+void ge_date_utc(time_t t, char out[GE_DATE_UTC_LEN]);
 
 #endif

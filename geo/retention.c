@@ -9,26 +9,20 @@
  * of RFC 3339 strings on an index.
  */
 #include "retention.h"
+#include "date.h"
 #include "store_retention.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ge_retention_format_time(time_t t, char *buf, size_t len)
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "%s", "");
-}
-
 /* closed_at + days as text; "" when closed_at is not a time the store wrote. */
-static void ge_retention_due_at(const char *closed_at, int days, char *buf, size_t len)
+static void ge_retention_due_at(const char *closed_at, int days, char buf[GE_DATE_UTC_LEN])
 {
     struct tm tm;
     int y, mo, d, h, mi, sec, used = -1;
 
-    snprintf(buf, len, "%s", "");
+    buf[0] = '\0';
     if (sscanf(closed_at, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
         used < 0 || closed_at[used] != '\0')
         return;
@@ -39,7 +33,7 @@ static void ge_retention_due_at(const char *closed_at, int days, char *buf, size
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = sec;
-    ge_retention_format_time(timegm(&tm) + (time_t)days * 86400, buf, len);
+    ge_date_utc(timegm(&tm) + (time_t)days * 86400, buf);
 }
 
 const char *ge_retention_outcome_name(ge_retention_outcome o)
@@ -79,7 +73,7 @@ static int ge_retention_append(ge_retention_case **v, size_t *len, const ge_stor
         snprintf(c->service, sizeof c->service, "%s", rows[i].service);
         snprintf(c->closed_at, sizeof c->closed_at, "%s", rows[i].closed_at);
         if (svc) {
-            ge_retention_due_at(c->closed_at, svc->retention_days, c->due_at, sizeof c->due_at);
+            ge_retention_due_at(c->closed_at, svc->retention_days, c->due_at);
             snprintf(c->cutoff, sizeof c->cutoff, "%s", cutoff);
         }
     }
@@ -97,7 +91,7 @@ int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now,
     int rc;
 
     memset(out, 0, sizeof *out);
-    ge_retention_format_time(now, out->now, sizeof out->now);
+    ge_date_utc(now, out->now);
     if (!out->now[0]) return ge_err_set(err, GE_EINVAL, "the time %lld is out of range", (long long)now);
     rc = ge_store_retention_services(st, &services, &nservices, err);
     if (rc < 0) goto err;
@@ -106,8 +100,7 @@ int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now,
         char cutoff[32] = "";
 
         if (svc) {
-            ge_retention_format_time(now - (time_t)svc->retention_days * 86400, cutoff,
-                                     sizeof cutoff);
+            ge_date_utc(now - (time_t)svc->retention_days * 86400, cutoff);
             if (!cutoff[0]) {
                 rc = ge_err_set(err, GE_EINVAL, "service '%s': retention_days %d is out of range",
                                 svc->id, svc->retention_days);

@@ -87,7 +87,4 @@ int ge_retention_run(ge_store *st, const ge_services *ss, time_t now, bool dry_r
                      const atomic_bool *stop, ge_retention_fn fn, void *ud,
                      ge_retention_stats *stats, ge_err *err);
 
-/* "2026-11-25T21:22:43Z" of t; buf >= 21 bytes. */
-void ge_retention_format_time(time_t t, char *buf, size_t len);
-
 #endif

@@ -22,6 +22,7 @@
  * an existing store keeps the SRID it was created with whatever opts->srid
  * says, because every geometry in it is in that CRS. ge_store_srid() tells.
  */
+#include "date.h"
 #include "store.h"
 #include "store_addresses.h"
 #include "store_internal.h"
@@ -169,10 +170,9 @@ int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t 
 
 void ge_store_utc_now(char *buf, size_t len)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char now[GE_DATE_UTC_LEN];
+    ge_date_utc(time(NULL), now);
+    snprintf(buf, len, "%s", now);
 }
 
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src)

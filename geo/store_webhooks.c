@@ -10,6 +10,7 @@
  * ones however many delivered rows pile up.
  */
 #include "store_webhooks.h"
+#include "date.h"
 #include "store_internal.h"
 
 #include <stdlib.h>
@@ -105,16 +106,6 @@ int64_t ge_store_webhook_backoff(int retry_base_s, int attempts)
     return d < GE_WEBHOOK_BACKOFF_MAX_S ? d : GE_WEBHOOK_BACKOFF_MAX_S;
 }
 
-/* Unix seconds as the store writes times: "2026-11-25T21:22:43Z". */
-static void ge_webhook_time(int64_t t, char buf[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* A column as a malloc'd string; NULL stays NULL when keep_null. */
 static int ge_webhook_col(sqlite3_stmt *s, int col, bool keep_null, char **out)
 {
@@ -167,9 +158,9 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     if (max == 0) return GE_OK;
     v = calloc(max, sizeof *v);
     if (!v) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
-    ge_webhook_time(now, now_text);
-    ge_webhook_time(now + (lease_s > GE_WEBHOOK_LEASE_MIN_S ? lease_s : GE_WEBHOOK_LEASE_MIN_S),
-                    lease_text);
+    ge_date_utc(now, now_text);
+    ge_date_utc(now + (lease_s > GE_WEBHOOK_LEASE_MIN_S ? lease_s : GE_WEBHOOK_LEASE_MIN_S),
+                lease_text);
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     /* The sender asks every second: a plain read first, so that an empty
@@ -303,7 +294,7 @@ int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webh
         o = GE_WEBHOOK_RETRY;
     else
         o = GE_WEBHOOK_FAILED;
-    ge_webhook_time(now, now_text);
+    ge_date_utc(now, now_text);
     if (o == GE_WEBHOOK_RETRY) {
         int64_t wait = ge_store_webhook_backoff(pol->retry_base_s, made);
         /* A receiver that says when it can take more (429, 503) is
@@ -312,7 +303,7 @@ int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webh
             wait = a->retry_after_s < GE_WEBHOOK_BACKOFF_MAX_S ? a->retry_after_s
                                                                : GE_WEBHOOK_BACKOFF_MAX_S;
         next = now + wait;
-        ge_webhook_time(next, next_text);
+        ge_date_utc(next, next_text);
     }
     rc = ge_store_sql_prepare(
         c,
@@ -363,7 +354,7 @@ int ge_store_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
                               " AND delivered_at IS NULL AND failed_at IS NULL",
                               &s, err);
     if (rc < 0) goto err;
-    ge_webhook_time(now, now_text);
+    ge_date_utc(now, now_text);
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, now_text, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);

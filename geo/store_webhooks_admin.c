@@ -17,6 +17,7 @@
  * again at once, and a purged case must announce nothing any more.
  */
 #include "store_webhooks_admin.h"
+#include "date.h"
 #include "store_internal.h"
 
 #include <stdlib.h>
@@ -54,16 +55,6 @@ bool ge_webhook_state_parse(const char *name, ge_webhook_state *out)
         }
     }
     return false;
-}
-
-/* Unix seconds as the store writes times: "2026-11-25T21:22:43Z". */
-static void ge_webhook_admin_time(int64_t t, char buf[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* GE_ENOENT unless client_id is 0 or names a client (revoked ones too). */
@@ -267,7 +258,7 @@ int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t 
     int rc;
 
     if (retried) *retried = 0;
-    ge_webhook_admin_time(now, now_text);
+    ge_date_utc(now, now_text);
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
@@ -326,7 +317,7 @@ int ge_store_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
     int rc;
 
     memset(stats, 0, sizeof *stats);
-    ge_webhook_admin_time(now, now_text);
+    ge_date_utc(now, now_text);
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);

@@ -519,8 +519,5 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact)
 
 void ge_forms_utc_in(long seconds, char out[32])
 {
-    time_t t = time(NULL) + seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ge_date_utc(time(NULL) + seconds, out);
 }

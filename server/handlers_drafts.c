@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "../geo/case_hash.h"
+#include "../geo/date.h"
 #include "../geo/geojson_out.h"
 #include "../geo/geos_ctx.h"
 #include "../geo/rules.h"
@@ -221,12 +222,9 @@ err:
 
 static const char *ge_drafts_status(const ge_draft *d)
 {
-    char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
+    char now[GE_DATE_UTC_LEN];
     if (d->submitted_at[0]) return "submitted";
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ge_date_utc(time(NULL), now);
     return strcmp(d->expires_at, now) <= 0 ? "expired" : "open";
 }
 

@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "../geo/date.h"
 #include "log.h"
 
 /* ---- limits ------------------------------------------------------------- */
@@ -41,13 +42,6 @@ void ge_session_limits_configure(const ge_config *cfg)
 const ge_session_limits *ge_session_limits_get(void)
 {
     return &ge_limits;
-}
-
-static void ge_session_utc(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ---- CSRF --------------------------------------------------------------- */
@@ -238,8 +232,8 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    ge_session_utc(t, now);
-    ge_session_utc(t - lim->idle, idle_cut);
+    ge_date_utc(t, now);
+    ge_date_utc(t - lim->idle, idle_cut);
     if (strcmp(now, row.expires_at) >= 0 || strcmp(row.last_seen, idle_cut) < 0) {
         /* Over: gone from the server too, not only refused. */
         ge_store_session_delete(req->ctx->store, out->id_hash, NULL);
@@ -303,9 +297,9 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     ge_csrf_secret(raw, secret);
     ge_csrf_hash(secret, csrf_hash);
     ge_token_hash(id, id_hash);
-    ge_session_utc(t + lim->max_age, expires);
+    ge_date_utc(t + lim->max_age, expires);
     /* Housekeeping on the way: sessions that ended without a logout. */
-    ge_session_utc(t - lim->idle, idle_cut);
+    ge_date_utc(t - lim->idle, idle_cut);
     ge_store_sessions_expire(req->ctx->store, idle_cut, NULL, NULL);
     rc = ge_store_session_create(req->ctx->store, id_hash, csrf_hash, user_id, expires, err);
     if (rc < 0) goto err;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../../geo/retention.h" /* server/retention.h is the timer */
+#include "date.h"
 #include "service.h"
 #include "store.h"
 #include "store_retention.h"
@@ -128,7 +129,7 @@ static long long count(const fixture *fx, const char *q, const char *arg)
 
 static void at(time_t t, char out[32])
 {
-    ge_retention_format_time(t, out, 32);
+    ge_date_utc(t, out);
 }
 
 /* A case of service with personal data, a draft, a key, two commented
