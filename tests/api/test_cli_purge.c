@@ -35,6 +35,7 @@
 #include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
+#include "ts_store.h"
 
 /* Personal data the store must forget; none may appear in any output. */
 #define NAME_A "Erika Mustermann-Purgetest"
@@ -77,35 +78,6 @@ static int teardown(void **state)
 }
 
 /* ---- the store, read and written as the review routes would ------------- */
-
-/* Runs sql with text parameters ?1..?n (NULL binds NULL) on db; the number
- * of changed rows. */
-static long sql_run(const char *db, const char *sql, int n, ...)
-{
-    sqlite3 *h = NULL;
-    sqlite3_stmt *s = NULL;
-    va_list ap;
-    long changed = -1;
-
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 20000);
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-    va_start(ap, n);
-    for (int i = 1; i <= n; i++) {
-        const char *v = va_arg(ap, const char *);
-        if (v)
-            sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(s, i);
-    }
-    va_end(ap);
-    if (sqlite3_step(s) != SQLITE_DONE) fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-    changed = sqlite3_changes(h);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return changed;
-}
 
 /* Appends every row of sql (?1 = arg) as "col|col|...\n" to out. */
 static void dump_query(sqlite3 *h, const char *sql, const char *arg, char **out, size_t *len)
@@ -234,15 +206,15 @@ static void close_case(const char *db, const char *case_id, const char *final, i
 
     iso_days_ago(days_ago + 2, at1, sizeof at1);
     iso_days_ago(days_ago, at2, sizeof at2);
-    sql_run(db,
+    ts_store_sql(db,
             "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
             " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', ?3)",
             3, case_id, at1, comment);
-    sql_run(db,
+    ts_store_sql(db,
             "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
             " VALUES (?1, ?2, 'user:erika', 'status', 'in_review', ?3, ?4)",
             4, case_id, at2, final, comment);
-    assert_int_equal(sql_run(db,
+    assert_int_equal(ts_store_sql(db,
                              "UPDATE cases SET status = ?2, closed_at = ?3, updated_at = ?3"
                              " WHERE id = ?1",
                              3, case_id, final, at2),
@@ -303,21 +275,21 @@ static void test_purge(void **state)
     /* c: open for 1000 days: never closed, never due */
     make_case(&srv, key, "AZ-C", "Carl Offen", "c@example.net", "note c", 13.3121234, c, dc);
     iso_days_ago(1000, now_minus, sizeof now_minus);
-    sql_run(db,
+    ts_store_sql(db,
             "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
             " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'looking')",
             2, c, now_minus);
-    sql_run(db, "UPDATE cases SET status = 'in_review', created_at = ?2, updated_at = ?2 WHERE id = ?1",
+    ts_store_sql(db, "UPDATE cases SET status = 'in_review', created_at = ?2, updated_at = ?2 WHERE id = ?1",
             2, c, now_minus);
     /* d: a service no longer defined, closed 1000 days ago: left alone */
     make_case(&srv, key, "AZ-D", "Dora Alt", "d@example.net", "note d", 13.3131234, d, dd);
     close_case(db, d, "approved", 1000, "ok");
-    sql_run(db, "UPDATE cases SET service = 'retired-service' WHERE id = ?1", 1, d);
+    ts_store_sql(db, "UPDATE cases SET service = 'retired-service' WHERE id = ?1", 1, d);
     /* e: construction-access (730 days), closed 400 days ago: past
      * info-stand's 180 days, but its own service keeps it */
     make_case(&srv, key, "AZ-E", "Emil Lang", "e@example.net", "note e", 13.3141234, e, de);
     close_case(db, e, "approved", 400, "ok");
-    sql_run(db, "UPDATE cases SET service = 'construction-access' WHERE id = ?1", 1, e);
+    ts_store_sql(db, "UPDATE cases SET service = 'construction-access' WHERE id = ?1", 1, e);
 
     /* the status events queued webhook deliveries (the client has a URL) */
     assert_true(ts_forms_sql_int(db, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",

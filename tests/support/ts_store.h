@@ -1,11 +1,14 @@
 /*
  * ts_store.h - helpers for unit tests that work on a store directly (no
  * server): a scratch store file, WKB points, and drafts made the way
- * POST /v1/drafts stores them, for tests that then submit cases.
+ * POST /v1/drafts stores them, for tests that then submit cases; plain SQL
+ * on a store file, for fixtures the API cannot make and for reading back
+ * what it stored.
  */
 #ifndef GE_TS_STORE_H
 #define GE_TS_STORE_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -21,5 +24,17 @@ void ts_wkb_point(unsigned char out[21], double x, double y);
 /* Stores a new draft of client for service, with a fresh id and token,
  * expiring in 2999, into *d (asserts success). */
 void ts_store_draft(ge_store *st, int64_t client, const char *service, ge_draft *d);
+
+/* Runs one statement on the store file at path (foreign keys on) with n
+ * text parameters ?1..?n (NULL binds NULL); fails the test unless it runs to
+ * its end. The number of changed rows. */
+long long ts_store_sql(const char *path, const char *sql, int n, ...);
+long long ts_store_sqlv(const char *path, const char *sql, int n, va_list ap);
+
+/* The first column of the first row of sql (?1 = arg unless NULL): as an
+ * integer, -1 when there is no row; as malloc'd text, NULL when there is
+ * none or it is NULL. */
+long long ts_store_sql_int(const char *path, const char *sql, const char *arg);
+char *ts_store_sql_text(const char *path, const char *sql, const char *arg);
 
 #endif

@@ -27,6 +27,7 @@
 #include "store.h"
 #include "store_retention.h"
 #include "ts.h"
+#include "ts_store.h"
 
 /* 2030-06-16T12:00:00Z: the test's "now" */
 #define NOW ((time_t)1907841600)
@@ -89,26 +90,11 @@ static int teardown(void **state)
 /* Runs sql with text parameters (NULL binds NULL). */
 static void sql(const fixture *fx, const char *q, int n, ...)
 {
-    sqlite3 *h = NULL;
-    sqlite3_stmt *s = NULL;
     va_list ap;
 
-    assert_int_equal(sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 20000);
-    sqlite3_exec(h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(h));
     va_start(ap, n);
-    for (int i = 1; i <= n; i++) {
-        const char *v = va_arg(ap, const char *);
-        if (v)
-            sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(s, i);
-    }
+    ts_store_sqlv(fx->path, q, n, ap);
     va_end(ap);
-    if (sqlite3_step(s) != SQLITE_DONE) fail_msg("%s: %s", q, sqlite3_errmsg(h));
-    sqlite3_finalize(s);
-    sqlite3_close(h);
 }
 
 static long long count(const fixture *fx, const char *q, const char *arg)

@@ -30,35 +30,16 @@
 #include "store_retention.h"
 #include "store_review.h"
 #include "ts.h"
+#include "ts_store.h"
 
-/* Runs one statement with up to three text parameters (NULL: none). */
 static void sql(const char *path, const char *q, const char *a1, const char *a2, const char *a3)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(db));
-    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
-    if (a2) sqlite3_bind_text(s, 2, a2, -1, SQLITE_TRANSIENT);
-    if (a3) sqlite3_bind_text(s, 3, a3, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) != SQLITE_DONE) fail_msg("%s: %s", q, sqlite3_errmsg(db));
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    ts_store_sql(path, q, 3, a1, a2, a3);
 }
 
 static long long sql_int(const char *path, const char *q, const char *a1)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    long long v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(db));
-    if (a1) sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
+    return ts_store_sql_int(path, q, a1);
 }
 
 #define CASE_NEW     "00000000000000000000000000000001"
