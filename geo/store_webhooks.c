@@ -165,20 +165,10 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
     if (rc < 0) goto err;
     /* The sender asks every second: a plain read first, so that an empty
      * outbox never takes the write lock from the writers that matter. */
-    rc = ge_store_sql_prepare(c, "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE "
-                              GE_WEBHOOK_DUE ")", &s, err);
-    if (rc < 0) goto err;
-    sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        rc = ge_store_sql_err(err, c->db, rc, "looking for due webhook deliveries");
-        goto err;
-    }
-    due = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    s = NULL;
-    rc = GE_OK;
-    if (!due) goto err;
+    rc = ge_store_sql_int(
+        c, "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE " GE_WEBHOOK_DUE ")", now_text,
+        &due, err);
+    if (rc < 0 || !due) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) goto err;
     in_tx = true;
