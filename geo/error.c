@@ -53,6 +53,8 @@ const char *ge_code_name(int code)
     case GE_ELIMIT: return "ELIMIT";
     case GE_EINTERNAL: return "EINTERNAL";
     case GE_EGONE: return "EGONE";
+    case GE_EBUDGET: return "EBUDGET";
+    case GE_ECANCELED: return "ECANCELED";
     default: return "EUNKNOWN";
     }
 }

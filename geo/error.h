@@ -22,7 +22,9 @@ enum {
     GE_ECONFLICT = -5, /* the state does not allow it (already exists, in use) */
     GE_ELIMIT = -6,    /* a configured limit was exceeded */
     GE_EINTERNAL = -7, /* a bug or an unexpected library failure */
-    GE_EGONE = -8      /* existed, but expired or was used up */
+    GE_EGONE = -8,     /* existed, but expired or was used up */
+    GE_EBUDGET = -9,   /* the work needed more than its cost budget (budget.h) */
+    GE_ECANCELED = -10 /* stopped: nobody waits for the result, or the server stops */
 };
 
 typedef struct ge_err {

@@ -10,6 +10,8 @@
  */
 #include "geos_ctx.h"
 
+#include "budget.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ static void ge_geos_on_error(const char *message, void *ud)
 {
     ge_geos_box *box = ud;
     snprintf(box->msg, sizeof box->msg, "%s", message);
+    /* GEOS reports an interruption (budget.h) as an error of the call that
+     * was interrupted, on the thread that ran it. */
+    if (strncmp(message, "InterruptedException", 20) == 0) ge_budget_note_interrupt();
 }
 
 static void ge_geos_on_notice(const char *message, void *ud)

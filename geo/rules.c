@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "geojson_out.h"
 
 void ge_rules_input_init(ge_rules_input *in)
@@ -182,9 +183,35 @@ static int gr_check_collection(gr_ctx *c, const ge_rule *r, size_t n)
     }
 }
 
+/* Rules whose checks overlay the drawing (intersection, difference) or
+ * measure its area: on an invalid drawing the answers are undefined, and the
+ * overlays can cost seconds (a 101-vertex star has 2,500 self-crossings), so
+ * they wait until the drawing is corrected. Distances and sizes of the
+ * rectangle stay well defined and are checked. */
+static bool gr_kind_needs_valid(ge_rule_kind kind)
+{
+    return kind == GE_RULE_AREA || kind == GE_RULE_INSIDE || kind == GE_RULE_OUTSIDE ||
+           kind == GE_RULE_CONFLICT;
+}
+
+static int gr_unchecked_invalid(gr_ctx *c, const ge_rule *r, const gr_feature *f)
+{
+    char de[256], en[256];
+
+    snprintf(de, sizeof de,
+             "Die Zeichnung ist fehlerhaft (%s); diese Regel wird geprüft, sobald sie "
+             "korrigiert ist.",
+             gr_reason_text(f->reason, true));
+    snprintf(en, sizeof en,
+             "The drawing is malformed (%s); this rule is checked once it is corrected.",
+             gr_reason_text(f->reason, false));
+    return gr_unchecked(c, r, (long)f->index, de, en);
+}
+
 static int gr_check_feature(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     if (!(r->applies_to & f->type)) return GE_OK;
+    if (!f->valid && gr_kind_needs_valid(r->kind)) return gr_unchecked_invalid(c, r, f);
     switch (r->kind) {
     case GE_RULE_GEOMETRY_TYPE:
         return gr_check_geometry_type(c, r, f);
@@ -223,8 +250,8 @@ static bool gr_has_errors(const json_t *violations)
     return false;
 }
 
-int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
-                      json_t **report, ge_err *err)
+static int gr_validate_once(GEOSContextHandle_t h, const ge_refsnap *snap,
+                            const ge_rules_input *in, json_t **report, ge_err *err)
 {
     gr_ctx c = {.h = h, .snap = snap, .in = in, .err = err};
     const ge_service *s = in->service;
@@ -261,6 +288,10 @@ int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_ru
         for (size_t k = 0; k < s->nrules; k++) {
             rc = gr_check_feature(&c, &s->rules[k], &feats[i]);
             if (rc < 0) goto out;
+            if (ge_budget_check()) {
+                rc = ge_err_set(err, GE_EBUDGET, "stopped by the budget");
+                goto out;
+            }
         }
         json_array_append_new(measures, gr_feature_measures(&feats[i]));
     }
@@ -276,6 +307,48 @@ out:
     json_decref(c.unchecked);
     json_decref(measures);
     return rc;
+}
+
+/* Counts the drawing's vertices, for the budget's message. */
+static size_t gr_vertex_count(GEOSContextHandle_t h, const ge_features *fs)
+{
+    size_t n = 0;
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        int k = GEOSGetNumCoordinates_r(h, fs->items[i].geom);
+        if (k > 0) n += (size_t)k;
+    }
+    return n;
+}
+
+/* Runs the validation under the thread's budget (budget.h). An interrupt
+ * while the budget still runs was meant for another thread (GEOS 3.11 has
+ * one interrupt flag per process): the answers of that run cannot be
+ * trusted, since an interrupted predicate reads as "no", so it runs again. */
+int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
+                      json_t **report, ge_err *err)
+{
+    for (int attempt = 0;; attempt++) {
+        unsigned long seen = ge_budget_interrupts();
+        int rc = gr_validate_once(h, snap, in, report, err);
+        ge_budget_state st = ge_budget_state_now();
+
+        if (st == GE_BUDGET_RUNNING && (rc != GE_EBUDGET) && ge_budget_interrupts() == seen)
+            return rc;
+        json_decref(*report);
+        *report = NULL;
+        if (st == GE_BUDGET_EXHAUSTED)
+            return ge_err_set(err, GE_EBUDGET,
+                              "checking the drawing (%zu vertices) needed more than the "
+                              "computing budget of %.0f ms",
+                              gr_vertex_count(h, in->features), ge_budget_limit_ms());
+        if (st != GE_BUDGET_RUNNING)
+            return ge_err_set(err, GE_ECANCELED, "the check was stopped: %s",
+                              st == GE_BUDGET_CANCELLED ? "the client is gone"
+                                                        : "the server is stopping");
+        if (attempt == 2)
+            return ge_err_set(err, GE_EINTERNAL,
+                              "GEOS was interrupted three times on behalf of other threads");
+    }
 }
 
 int ge_rules_period_from_json(const json_t *v, ge_period *out, ge_err *err)

@@ -18,19 +18,21 @@
 typedef struct gr_feature {
     size_t index;
     const GEOSGeometry *geom; /* as drawn (store CRS) */
-    GEOSGeometry *fixed;      /* a valid copy for overlays when geom is invalid */
     unsigned type;            /* GE_GT_* */
     int dim;                  /* 0 points, 1 lines, 2 polygons */
+    int npoints;              /* vertices */
     double minx, miny, maxx, maxy;
-    bool valid;
+    bool valid;                     /* valid, and for lines simple (no self-crossing) */
     char reason[128];               /* GEOS's reason when not valid */
     GEOSGeometry *invalid_at;       /* where, when GEOS says */
-    double area, length, perimeter; /* area: polygons; length: lines; perimeter: polygons */
+    double area, length, perimeter; /* area: valid polygons; length: lines; perimeter: polygons */
     double width, rect_length;      /* sides of the minimum rotated rectangle (polygons) */
     bool has_dims;
-    /* fixed or geom prepared, for intersects against small items: cheaper
-     * than GEOSIntersects_r, which computes the whole relate matrix; NULL
-     * when GEOS could not prepare it (the plain predicate is used then) */
+    /* geom prepared, for intersects (valid drawings only) and distances
+     * against small items: cheaper than GEOSIntersects_r, which computes
+     * the whole relate matrix, and than DistanceOp, which measures every
+     * pair of segments; NULL when GEOS could not prepare it (the plain
+     * operations are used then) */
     const GEOSPreparedGeometry *prep;
 } gr_feature;
 

@@ -14,6 +14,7 @@
  * Candidates are measured nearest box first and skipped once their box is
  * farther than the best distance found, which leaves every answer as it was.
  */
+#include "budget.h"
 #include "geos_ctx.h"
 #include "rules_internal.h"
 
@@ -66,10 +67,23 @@ static int gr_geos_fail(gr_ctx *c, const char *what)
     return ge_err_set(c->err, GE_EINTERNAL, "%s failed%s%s", what, why[0] ? ": " : "", why);
 }
 
-static int gr_distance(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g, double *d)
+/* The distance of g to the item: through the item's prepared copy when it
+ * is big, else through the feature's when g is the feature and both have
+ * more than a few vertices (a drawing of thousands of vertices against a
+ * road: the prepared side's index makes it n log n instead of n times m;
+ * for a point or a small drawing the plain measure is cheaper). */
+static int gr_distance(gr_ctx *c, const ge_refitem *it, const gr_feature *f, const GEOSGeometry *g,
+                       double *d)
 {
     const GEOSPreparedGeometry *p = ge_refsnap_prepared(c->h, c->snap, it);
-    int ok = p ? GEOSPreparedDistance_r(c->h, p, g, d) : GEOSDistance_r(c->h, it->geom, g, d);
+    int ok;
+
+    if (p)
+        ok = GEOSPreparedDistance_r(c->h, p, g, d);
+    else if (f && f->prep && g == f->geom && f->npoints >= 64 && it->npoints >= 4)
+        ok = GEOSPreparedDistance_r(c->h, f->prep, it->geom, d);
+    else
+        ok = GEOSDistance_r(c->h, it->geom, g, d);
     return ok ? GE_OK : gr_geos_fail(c, "distance");
 }
 
@@ -84,9 +98,9 @@ static char gr_intersects(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g
 static char gr_intersects_feature(gr_ctx *c, const ge_refitem *it, const gr_feature *f)
 {
     const GEOSPreparedGeometry *p = ge_refsnap_prepared(c->h, c->snap, it);
-    if (p) return GEOSPreparedIntersects_r(c->h, p, f->fixed ? f->fixed : f->geom);
+    if (p) return GEOSPreparedIntersects_r(c->h, p, f->geom);
     if (f->prep) return GEOSPreparedIntersects_r(c->h, f->prep, it->geom);
-    return GEOSIntersects_r(c->h, it->geom, f->fixed ? f->fixed : f->geom);
+    return GEOSIntersects_r(c->h, it->geom, f->geom);
 }
 
 static char gr_covers(gr_ctx *c, const ge_refitem *it, const GEOSGeometry *g)
@@ -172,26 +186,39 @@ static double gr_box_distance(double ax0, double ay0, double ax1, double ay1, co
 }
 
 /* How far the part outside sticks out: the largest distance of one of its
- * vertices to the nearest candidate. */
+ * vertices to the nearest candidate. Neighbouring vertices mostly share
+ * their nearest candidate, so each vertex first measures the previous one's
+ * nearest: its distance then rules out most other candidates by their box
+ * alone. */
 static int gr_stick_out(gr_ctx *c, const GEOSGeometry *rest, const ge_refitem **cands,
                         size_t ncands, double *out)
 {
     double *xy = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, last = 0;
     int rc = gr_vertices(c, rest, &xy, &n, &cap);
 
     *out = 0;
     for (size_t i = 0; rc == GE_OK && i < n; i++) {
         double x = xy[2 * i], y = xy[2 * i + 1], best = INFINITY, d;
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, x, y);
+        GEOSGeometry *pt;
+        /* vertices x candidates: the one loop of ours that can grow long */
+        if (ge_budget_check()) {
+            rc = ge_err_set(c->err, GE_EBUDGET, "stopped by the budget");
+            break;
+        }
+        pt = GEOSGeom_createPointFromXY_r(c->h, x, y);
         if (!pt) {
             rc = ge_err_set(c->err, GE_ENOMEM, "out of memory");
             break;
         }
-        for (size_t k = 0; rc == GE_OK && k < ncands; k++) {
+        for (size_t j = 0; rc == GE_OK && j < ncands; j++) {
+            size_t k = j == 0 ? last : j == last ? 0 : j; /* the previous nearest first */
             if (gr_box_distance(x, y, x, y, cands[k]) >= best) continue;
-            rc = gr_distance(c, cands[k], pt, &d);
-            if (rc == GE_OK && d < best) best = d;
+            rc = gr_distance(c, cands[k], NULL, pt, &d);
+            if (rc == GE_OK && d < best) {
+                best = d;
+                last = k;
+            }
         }
         GEOSGeom_destroy_r(c->h, pt);
         if (best > *out) *out = best;
@@ -256,7 +283,7 @@ static const ge_refitem *gr_nearest(gr_ctx *c, const gr_feature *f, const GEOSGe
         if (*rc == GE_OK && hits.n > 1) qsort(cand, hits.n, sizeof *cand, gr_cand_cmp);
         for (size_t i = 0; *rc == GE_OK && i < hits.n && cand[i].lower <= *dist; i++) {
             double d;
-            *rc = gr_distance(c, cand[i].it, g, &d);
+            *rc = gr_distance(c, cand[i].it, f, g, &d);
             if (*rc == GE_OK &&
                 (d < *dist || (d == *dist && best && gr_item_before(cand[i].it, best)))) {
                 *dist = d;
@@ -279,24 +306,66 @@ static const ge_refitem *gr_nearest(gr_ctx *c, const gr_feature *f, const GEOSGe
  * what lies outside that box cannot take anything away from the feature,
  * and the overlay of a few vertices costs a fraction of the whole piece's.
  * Should GEOS fail on the cut piece, the whole one is used. */
-static GEOSGeometry *gr_difference(gr_ctx *c, const gr_feature *f, const GEOSGeometry *rest,
-                                   const ge_refitem *it)
+static GEOSGeometry *gr_cut(gr_ctx *c, const gr_feature *f, const ge_refitem *it)
 {
-    GEOSGeometry *cut = NULL, *out = NULL;
+    GEOSGeometry *cut = NULL;
 
     if (it->npoints >= GE_REFINDEX_PREPARE_MIN_POINTS &&
         (it->minx < f->minx - 1 || it->miny < f->miny - 1 || it->maxx > f->maxx + 1 ||
          it->maxy > f->maxy + 1))
         cut = GEOSClipByRect_r(c->h, it->geom, f->minx - 1, f->miny - 1, f->maxx + 1, f->maxy + 1);
-    if (cut && GEOSisEmpty_r(c->h, cut) == 0) out = GEOSDifference_r(c->h, rest, cut);
+    if (cut && GEOSisEmpty_r(c->h, cut) != 0) {
+        GEOSGeom_destroy_r(c->h, cut);
+        cut = NULL;
+    }
+    return cut;
+}
+
+static GEOSGeometry *gr_difference(gr_ctx *c, const gr_feature *f, const GEOSGeometry *rest,
+                                   const ge_refitem *it)
+{
+    GEOSGeometry *cut = gr_cut(c, f, it), *out = NULL;
+
+    if (cut) out = GEOSDifference_r(c->h, rest, cut);
     if (cut) GEOSGeom_destroy_r(c->h, cut);
     return out ? out : GEOSDifference_r(c->h, rest, it->geom);
+}
+
+/* A drawing across many items (a long line over a street space of many
+ * pieces, a big area): one difference with their union, since taking them
+ * away one by one overlays the whole remainder once per item. */
+#define GR_UNION_MIN_ITEMS 8
+
+static GEOSGeometry *gr_difference_union(gr_ctx *c, const gr_feature *f, const ge_refhits *hits)
+{
+    GEOSGeometry **parts = calloc(hits->n ? hits->n : 1, sizeof *parts), *coll, *uni, *out;
+    size_t n = 0;
+
+    if (!parts) return NULL;
+    for (size_t i = 0; i < hits->n; i++) {
+        if (gr_intersects_feature(c, hits->v[i], f) != 1) continue;
+        parts[n] = gr_cut(c, f, hits->v[i]);
+        if (!parts[n]) parts[n] = GEOSGeom_clone_r(c->h, hits->v[i]->geom);
+        if (parts[n]) n++;
+    }
+    coll = GEOSGeom_createCollection_r(c->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    if (!coll)
+        for (size_t i = 0; i < n; i++)
+            GEOSGeom_destroy_r(c->h, parts[i]);
+    free(parts);
+    if (!coll) return NULL;
+    uni = GEOSUnaryUnion_r(c->h, coll);
+    GEOSGeom_destroy_r(c->h, coll);
+    if (!uni) return NULL;
+    out = GEOSDifference_r(c->h, f->geom, uni);
+    GEOSGeom_destroy_r(c->h, uni);
+    return out;
 }
 
 int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
-    const GEOSGeometry *g = f->fixed ? f->fixed : f->geom;
+    const GEOSGeometry *g = f->geom;
     const ge_refitem *nearest = NULL;
     ge_refhits hits = {0};
     GEOSGeometry *rest = NULL, *next;
@@ -313,8 +382,11 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     for (size_t i = 0; i < hits.n; i++)
         if (gr_covers(c, hits.v[i], g) == 1) goto out;
     /* Slow path: take away every item it overlaps; what remains is outside. */
-    rest = GEOSGeom_clone_r(c->h, g);
-    for (size_t i = 0; rest && i < hits.n && !GEOSisEmpty_r(c->h, rest); i++) {
+    rest = hits.n >= GR_UNION_MIN_ITEMS ? gr_difference_union(c, f, &hits)
+                                        : GEOSGeom_clone_r(c->h, g);
+    for (size_t i = 0; hits.n < GR_UNION_MIN_ITEMS && rest && i < hits.n &&
+                       !GEOSisEmpty_r(c->h, rest);
+         i++) {
         if (gr_intersects(c, hits.v[i], rest) != 1) continue;
         next = gr_difference(c, f, rest, hits.v[i]);
         GEOSGeom_destroy_r(c->h, rest);
@@ -352,7 +424,7 @@ out:
 int gr_check_outside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     const ge_reflayer *layers[GR_MAX_LAYERS];
-    const GEOSGeometry *g = f->fixed ? f->fixed : f->geom;
+    const GEOSGeometry *g = f->geom;
     ge_refhits hits = {0};
     GEOSGeometry **parts = NULL;
     size_t nparts = 0, nl;
@@ -441,7 +513,7 @@ static int gr_nearest_of(gr_ctx *c, const ge_refhits *hits, const gr_feature *f,
         double d;
         int rc;
         if (gr_box_distance(f->minx, f->miny, f->maxx, f->maxy, hits->v[i]) >= *best_d) continue;
-        rc = gr_distance(c, hits->v[i], f->geom, &d);
+        rc = gr_distance(c, hits->v[i], f, f->geom, &d);
         if (rc < 0) return rc;
         if (d < *best_d) {
             *best_d = d;

@@ -81,6 +81,12 @@ static void gr_feature_dims(gr_ctx *c, gr_feature *f)
     GEOSGeom_destroy_r(c->h, mrr);
 }
 
+/* GEOS's validity, and for lines also simplicity: a line that crosses
+ * itself is valid in the OGC sense but is no way across a kerb, and noding
+ * its crossings is what makes overlays of it quadratic (a 4,001-vertex star
+ * has 8 million). Both tests stop at the first problem. No repair is tried:
+ * GEOSMakeValid nodes every crossing, the cost this avoids (rules.c leaves
+ * the rules that need a valid drawing unchecked instead). */
 static void gr_feature_validity(gr_ctx *c, gr_feature *f)
 {
     char *reason = NULL;
@@ -92,9 +98,9 @@ static void gr_feature_validity(gr_ctx *c, gr_feature *f)
         snprintf(f->reason, sizeof f->reason, "%s", reason ? reason : "invalid geometry");
         f->invalid_at = loc;
         loc = NULL;
-        /* Overlays on an invalid polygon fail or lie; measure a repaired
-         * copy (a bow tie becomes two triangles) and say so in the report. */
-        if (f->dim == 2) f->fixed = GEOSMakeValid_r(c->h, f->geom);
+    } else if (f->dim == 1 && GEOSisSimple_r(c->h, f->geom) != 1) {
+        f->valid = false;
+        snprintf(f->reason, sizeof f->reason, "Line self-intersection");
     }
     if (reason) GEOSFree_r(c->h, reason);
     if (loc) GEOSGeom_destroy_r(c->h, loc);
@@ -109,13 +115,16 @@ int gr_feature_prepare(gr_ctx *c, gr_feature *f, size_t index, const GEOSGeometr
     f->geom = g;
     f->type = gr_type_bit(c->h, g);
     f->dim = GEOSGeom_getDimensions_r(c->h, g);
+    f->npoints = GEOSGetNumCoordinates_r(c->h, g);
     if (!GEOSGeom_getExtent_r(c->h, g, &f->minx, &f->miny, &f->maxx, &f->maxy))
         return ge_err_set(c->err, GE_EINVAL, "feature %zu: empty geometry", index);
     gr_feature_validity(c, f);
-    m = f->fixed ? f->fixed : f->geom;
+    m = f->geom;
     f->prep = GEOSPrepare_r(c->h, m);
     if (f->dim == 2) {
-        GEOSArea_r(c->h, m, &f->area);
+        /* The area of a self-crossing outline is not defined (a bow tie's
+         * halves cancel out); its length and rectangle are. */
+        if (f->valid) GEOSArea_r(c->h, m, &f->area);
         GEOSLength_r(c->h, m, &f->perimeter);
         gr_feature_dims(c, f);
     } else if (f->dim == 1) {
@@ -126,7 +135,6 @@ int gr_feature_prepare(gr_ctx *c, gr_feature *f, size_t index, const GEOSGeometr
 
 void gr_feature_clear(gr_ctx *c, gr_feature *f)
 {
-    if (f->fixed) GEOSGeom_destroy_r(c->h, f->fixed);
     if (f->invalid_at) GEOSGeom_destroy_r(c->h, f->invalid_at);
     if (f->prep) GEOSPreparedGeom_destroy_r(c->h, f->prep);
     memset(f, 0, sizeof *f);
@@ -140,7 +148,7 @@ json_t *gr_feature_measures(const gr_feature *f)
 
     if (!m) return NULL;
     if (f->dim == 2) {
-        json_object_set_new(m, "area_m2", json_real(ge_geojson_round(f->area, 2)));
+        if (f->valid) json_object_set_new(m, "area_m2", json_real(ge_geojson_round(f->area, 2)));
         json_object_set_new(m, "perimeter_m", json_real(ge_geojson_round(f->perimeter, 3)));
         if (f->has_dims) {
             json_object_set_new(m, "width_m", json_real(ge_geojson_round(f->width, 3)));

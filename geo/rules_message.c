@@ -187,6 +187,8 @@ static const struct {
     {"Self-intersection", "Die Umrisslinie überschneidet sich selbst",
      "the outline crosses itself"},
     {"Ring Self-intersection", "Die Umrisslinie berührt sich selbst", "the outline touches itself"},
+    /* not GEOS's: rules_measure.c's name for a line that is not simple */
+    {"Line self-intersection", "Die Linie kreuzt sich selbst", "the line crosses itself"},
     {"Too few points", "Zu wenige verschiedene Punkte", "too few distinct points"},
     {"Invalid Coordinate", "Ungültige Koordinate", "invalid coordinate"},
     {"Hole lies outside shell", "Ein Loch liegt außerhalb der Fläche",
