@@ -63,6 +63,9 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("conflict_distance", conflict_distance, 0, 500, "metres within which the caseworkers' review lists other cases of an overlapping period as conflicts"),
     GE_INT("purge_interval", purge_interval, 0, 365 * 86400, "seconds between the server's retention purges of closed cases past their service's retention_days (0: off; first run a few seconds after start)"),
     GE_INT("export_concurrency", export_concurrency, 1, 256, "case exports (GET /v1/export) built or sent at once across the server; one more is refused at once with 503 and Retry-After"),
+    GE_INT("compute_threads", compute_threads, 0, 256, "threads of the pool that runs the rule engine's requests (validation, drafts, the editor's checks) apart from the HTTP workers (0: one per core)"),
+    GE_INT("compute_queue", compute_queue, 0, 100000, "computing requests that may wait for a compute thread; one more is refused at once with 503 and Retry-After"),
+    GE_INT("compute_budget_ms", compute_budget_ms, 1, 600000, "milliseconds of CPU time one computing request may use; a drawing that needs more is refused with 422 naming the budget"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -98,6 +101,9 @@ void ge_config_defaults(ge_config *cfg)
      * cases) and its whole file in memory until the client has it: two keep
      * a 2-core server answering everyone else. */
     cfg->export_concurrency = 2;
+    cfg->compute_threads = 0;
+    cfg->compute_queue = 64;
+    cfg->compute_budget_ms = 1000;
     cfg->log_level = GE_LOG_INFO;
 }
 

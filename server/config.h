@@ -42,6 +42,9 @@ typedef struct ge_config {
     int conflict_distance;      /* conflict_distance: metres within which the review lists conflicts */
     int purge_interval;         /* purge_interval: seconds between retention purges (0 = off) */
     int export_concurrency;     /* export_concurrency: case exports built or sent at once, server-wide */
+    int compute_threads;        /* compute_threads: pool for the rule engine's routes (0 = one per core) */
+    int compute_queue;          /* compute_queue: computing requests waiting at most */
+    int compute_budget_ms;      /* compute_budget_ms: CPU time per computing request */
     int log_level;              /* log_level */
 } ge_config;
 

@@ -148,7 +148,8 @@ int ge_forms_bad_member(ge_req *req, ge_resp *resp, const char *member, const ge
     int status = err->code == GE_ELIMIT ? 422 : err->code == GE_ENOENT ? 422 : 400;
     json_t *p;
 
-    if (err->code == GE_ENOMEM || err->code == GE_EIO || err->code == GE_EINTERNAL)
+    if (err->code == GE_ENOMEM || err->code == GE_EIO || err->code == GE_EINTERNAL ||
+        err->code == GE_EBUDGET || err->code == GE_ECANCELED)
         return ge_resp_error(resp, req, err);
     p = ge_resp_problem(resp, req, status, "%s", err->msg);
     if (p) json_object_set_new(p, "member", json_string(member));

@@ -592,8 +592,12 @@ err:
 int ge_handlers_drafts_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     int rc = ge_router_add(r, "POST", "/v1/drafts", ge_drafts_create, ctx, err);
-    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/drafts/{id}", ge_drafts_get, ctx, err);
+    /* these two run the rule engine: on the compute pool (compute.h) */
     if (rc == GE_OK)
-        rc = ge_router_add(r, "POST", "/v1/drafts/{id}/submit", ge_drafts_submit, ctx, err);
+        rc = ge_router_add_flags(r, "GET", "/v1/drafts/{id}", ge_drafts_get, ctx, GE_ROUTE_COMPUTE,
+                                 err);
+    if (rc == GE_OK)
+        rc = ge_router_add_flags(r, "POST", "/v1/drafts/{id}/submit", ge_drafts_submit, ctx,
+                                 GE_ROUTE_COMPUTE, err);
     return rc;
 }

@@ -270,11 +270,15 @@ err:
 int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     int rc = ge_router_add(r, "GET", "/v1/edit/{token}/features", ge_edit_get_features, ctx, err);
+    /* the rule engine's routes: on the compute pool (compute.h) */
     if (rc == GE_OK)
-        rc = ge_router_add(r, "PUT", "/v1/edit/{token}/features", ge_edit_put_features, ctx, err);
+        rc = ge_router_add_flags(r, "PUT", "/v1/edit/{token}/features", ge_edit_put_features, ctx,
+                                 GE_ROUTE_COMPUTE, err);
     if (rc == GE_OK)
-        rc = ge_router_add(r, "POST", "/v1/edit/{token}/validate", ge_edit_validate, ctx, err);
+        rc = ge_router_add_flags(r, "POST", "/v1/edit/{token}/validate", ge_edit_validate, ctx,
+                                 GE_ROUTE_COMPUTE, err);
     if (rc == GE_OK)
-        rc = ge_router_add(r, "POST", "/v1/edit/{token}/finish", ge_edit_finish, ctx, err);
+        rc = ge_router_add_flags(r, "POST", "/v1/edit/{token}/finish", ge_edit_finish, ctx,
+                                 GE_ROUTE_COMPUTE, err);
     return rc;
 }

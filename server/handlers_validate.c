@@ -153,6 +153,6 @@ out:
 
 int ge_handlers_validate_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
-    return ge_router_add_flags(r, "POST", "/v1/validate", ge_validate_post, ctx, GE_ROUTE_CORS,
-                               err);
+    return ge_router_add_flags(r, "POST", "/v1/validate", ge_validate_post, ctx,
+                               GE_ROUTE_CORS | GE_ROUTE_COMPUTE, err);
 }

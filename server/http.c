@@ -444,6 +444,11 @@ int ge_http_status_for_code(int code)
      * semantic refusal: 422. The body-size limit is answered 413 by the
      * server itself before a handler runs. */
     case GE_ELIMIT: return 422;
+    /* The drawing needs more computing than one request may use: a property
+     * of the content, like too many vertices. */
+    case GE_EBUDGET: return 422;
+    /* Stopped because the server stops (a client that left hears nothing). */
+    case GE_ECANCELED: return 503;
     default: return 500;
     }
 }
@@ -572,10 +577,47 @@ err:
     return NULL;
 }
 
+/* The budget's problems say what the limit is and what helps, in the
+ * request's language; the engine's message (with the vertex count) goes to
+ * the log. */
+static int ge_resp_budget_problem(ge_resp *resp, const ge_req *req, const ge_err *err)
+{
+    int budget = req && req->ctx && req->ctx->cfg ? req->ctx->cfg->compute_budget_ms : 0;
+    json_t *p;
+
+    ge_log(GE_LOG_WARN, "request stopped", "{s:s, s:s, s:s, s:s}", "request_id",
+           req ? req->request_id : "", "route", req && req->route ? req->route : "", "code",
+           ge_code_name(err->code), "error", err->msg);
+    if (err->code == GE_ECANCELED) {
+        p = ge_resp_problem(resp, req, 503,
+                            GE_TR(req,
+                                  "The server is shutting down and stopped this request; please "
+                                  "send it again.",
+                                  "Der Server wird beendet und hat diese Anfrage abgebrochen; "
+                                  "bitte senden Sie sie erneut."));
+        if (p) json_object_set_new(p, "retry_after", json_integer(5));
+        ge_resp_header(resp, "Retry-After", "5");
+        return err->code;
+    }
+    p = ge_resp_problem(resp, req, 422,
+                        GE_TR(req,
+                              "Checking this drawing needs more than the computing budget of %d "
+                              "ms per request. Draw it with fewer vertices and without "
+                              "self-crossing outlines.",
+                              "Die Prüfung dieser Zeichnung braucht mehr als die Rechenzeit von "
+                              "%d ms, die eine Anfrage nutzen darf. Zeichnen Sie sie mit weniger "
+                              "Eckpunkten und ohne sich kreuzende Umrisse."),
+                        budget);
+    if (p) json_object_set_new(p, "budget_ms", json_integer(budget));
+    return err->code;
+}
+
 int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err)
 {
     int status = ge_http_status_for_code(err->code);
 
+    if (err->code == GE_EBUDGET || err->code == GE_ECANCELED)
+        return ge_resp_budget_problem(resp, req, err);
     if (status >= 500) {
         ge_log(GE_LOG_ERROR, "request failed", "{s:s, s:s, s:s, s:s}", "request_id",
                req ? req->request_id : "", "route", req && req->route ? req->route : "",

@@ -51,6 +51,10 @@ struct ge_metrics {
     atomic_long connections;
     atomic_long exports_in_flight;
     atomic_uint_fast64_t exports_refused;
+    atomic_uint_fast64_t compute_refused;
+    atomic_uint_fast64_t compute_stopped[3]; /* budget, client gone, shutdown */
+    unsigned (*compute_pending)(const void *ud);
+    const void *compute_ud;
     atomic_uint_fast64_t webhook_attempts[3]; /* by ge_webhook_outcome */
     atomic_llong webhooks_pending;            /* < 0: unknown */
     double start_time;
@@ -231,6 +235,24 @@ void ge_metrics_export_end(ge_metrics *m)
     atomic_fetch_sub_explicit(&m->exports_in_flight, 1, memory_order_relaxed);
 }
 
+void ge_metrics_set_compute_source(ge_metrics *m, unsigned (*pending)(const void *ud),
+                                   const void *ud)
+{
+    m->compute_pending = pending;
+    m->compute_ud = ud;
+}
+
+void ge_metrics_compute_refused(ge_metrics *m)
+{
+    atomic_fetch_add_explicit(&m->compute_refused, 1, memory_order_relaxed);
+}
+
+void ge_metrics_compute_stopped(ge_metrics *m, int reason)
+{
+    if (reason >= 1 && reason <= 3)
+        atomic_fetch_add_explicit(&m->compute_stopped[reason - 1], 1, memory_order_relaxed);
+}
+
 void ge_metrics_export_refused(ge_metrics *m)
 {
     atomic_fetch_add_explicit(&m->exports_refused, 1, memory_order_relaxed);
@@ -346,6 +368,31 @@ static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
 
 /* Every outcome is printed, 0 included, so that rate() sees a series from
  * the start rather than from its first attempt. */
+static void ge_metrics_render_compute(const ge_metrics *m, ge_metrics_buf *b)
+{
+    static const char *const reasons[] = {"budget", "client_gone", "shutdown"};
+    ge_metrics *mm = (ge_metrics *)m;
+
+    ge_metrics_printf(b,
+                      "# HELP geoeditor_compute_pending Computing requests (validation, drafts) "
+                      "queued or running on the compute pool.\n"
+                      "# TYPE geoeditor_compute_pending gauge\ngeoeditor_compute_pending %u\n"
+                      "# HELP geoeditor_compute_refused_total Computing requests refused with "
+                      "503 because the compute queue was full.\n"
+                      "# TYPE geoeditor_compute_refused_total counter\n"
+                      "geoeditor_compute_refused_total %llu\n"
+                      "# HELP geoeditor_compute_stopped_total Computing requests stopped before "
+                      "the end: by their budget, because the client left, or by shutdown.\n"
+                      "# TYPE geoeditor_compute_stopped_total counter\n",
+                      m->compute_pending ? m->compute_pending(m->compute_ud) : 0u,
+                      (unsigned long long)atomic_load_explicit(&mm->compute_refused,
+                                                               memory_order_relaxed));
+    for (int i = 0; i < 3; i++)
+        ge_metrics_printf(b, "geoeditor_compute_stopped_total{reason=\"%s\"} %llu\n", reasons[i],
+                          (unsigned long long)atomic_load_explicit(&mm->compute_stopped[i],
+                                                                   memory_order_relaxed));
+}
+
 static void ge_metrics_render_webhooks(const ge_metrics *m, ge_metrics_buf *b)
 {
     static const ge_webhook_outcome outcomes[] = {GE_WEBHOOK_DELIVERED, GE_WEBHOOK_RETRY,
@@ -405,6 +452,7 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                                            memory_order_relaxed),
                       (unsigned long long)atomic_load_explicit(
                           &((ge_metrics *)m)->exports_refused, memory_order_relaxed));
+    ge_metrics_render_compute(m, &b);
     ge_metrics_render_webhooks(m, &b);
     if (b.failed) {
         free(b.text);

@@ -11,6 +11,12 @@
  *   geoeditor_build_info{version}                      gauge, always 1
  *   geoeditor_exports_in_flight                        gauge: case exports holding a slot
  *   geoeditor_exports_refused_total                    counter: exports refused (503) for want of one
+ *   geoeditor_compute_pending                          gauge: computing requests queued or
+ *                                                      running on the compute pool
+ *   geoeditor_compute_refused_total                    counter: refused (503), queue full
+ *   geoeditor_compute_stopped_total{reason}            counter: stopped by the budget
+ *                                                      ("budget"), a client gone
+ *                                                      ("client_gone") or shutdown
  *   geoeditor_webhook_attempts_total{outcome}          counter: delivered, retry, failed
  *   geoeditor_webhook_deliveries_pending               gauge: the outbox's waiting rows,
  *                                                      read from the store at each scrape
@@ -63,6 +69,15 @@ void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n);
 void ge_metrics_export_begin(ge_metrics *m);
 void ge_metrics_export_end(ge_metrics *m);
 void ge_metrics_export_refused(ge_metrics *m);
+
+/* The compute pool (compute.h): how many requests it holds now (read
+ * at each scrape through the function given here), one refused for want of
+ * room, one whose budget stopped it (reason: 1 budget, 2 client gone, 3
+ * shutdown; the values of geo/budget.h's ge_budget_state). */
+void ge_metrics_set_compute_source(ge_metrics *m, unsigned (*pending)(const void *ud),
+                                   const void *ud);
+void ge_metrics_compute_refused(ge_metrics *m);
+void ge_metrics_compute_stopped(ge_metrics *m, int reason);
 
 /* The whole exposition as text, malloc'd; NULL when memory ran out. */
 char *ge_metrics_render(const ge_metrics *m, size_t *len);

@@ -45,7 +45,10 @@ typedef int (*ge_handler_fn)(struct ge_req *req, struct ge_resp *resp, void *ud)
 
 enum {
     /* public data: any origin may read it (Access-Control-Allow-Origin: *) */
-    GE_ROUTE_CORS = 1 << 0
+    GE_ROUTE_CORS = 1 << 0,
+    /* runs the rule engine: handled on the compute pool under a cost budget
+     * (compute.h), never on an HTTP worker */
+    GE_ROUTE_COMPUTE = 1 << 1
 };
 
 #define GE_ROUTER_MAX_PARAMS   8

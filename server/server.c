@@ -5,12 +5,17 @@
  * Threads: a pool of cfg->threads workers (default one per core), each with
  * its own epoll set. A handler runs on the worker of its connection, so a slow
  * handler delays the other connections of that worker: handlers must not
- * block for long (heavy work such as exports belongs in its own thread).
+ * block for long. Routes that run the rule engine (GE_ROUTE_COMPUTE) run on
+ * a pool of their own, cfg->compute_threads, under a cost budget
+ * (compute.h); exports hold a slot of their own (slots.h).
  *
  * Shutdown: SIGTERM/SIGINT write to a self-pipe that the main thread polls.
  * MHD_quiesce_daemon() closes the listening socket (new connections are
  * refused), responses get "Connection: close", in-flight requests finish for
- * up to cfg->shutdown_grace seconds, then MHD_stop_daemon() closes the rest.
+ * up to cfg->shutdown_grace seconds; then every budget is stopped, so that
+ * the compute pool's work ends within milliseconds and its connections are
+ * resumed (libmicrohttpd must not stop with suspended ones), and
+ * MHD_stop_daemon() closes the rest.
  */
 #include "server.h"
 #include "refdata.h"
@@ -31,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../geo/budget.h"
+#include "compute.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
@@ -148,10 +155,20 @@ err:
     return rc;
 }
 
+static unsigned ge_server_ncpu(int configured)
+{
+    long n = configured > 0 ? configured : sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
 static unsigned ge_server_threads(const ge_config *cfg)
 {
-    long n = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    return ge_server_ncpu(cfg->threads);
+}
+
+static unsigned ge_server_compute_pending(const void *ud)
+{
+    return ge_compute_pending(ud);
 }
 
 static int ge_server_start_daemon(ge_server *srv, ge_err *err)
@@ -191,8 +208,9 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     /* MHD_USE_ITC: MHD_quiesce_daemon() needs it with internal threads. */
+    /* MHD_ALLOW_SUSPEND_RESUME: the compute pool's requests (compute.h). */
     srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                                       MHD_USE_ERROR_LOG,
+                                       MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
                                    0, NULL, NULL, ge_server_access, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon)
@@ -308,14 +326,22 @@ static void ge_server_shutdown(ge_server *srv, int signo)
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     drained = ge_server_drain(srv);
+    /* What still computes stops at its next budget check, answers and is
+     * resumed; then the pool is gone and no connection stays suspended. */
+    ge_budget_stop_all();
+    ge_compute_free(srv->compute);
+    srv->compute = NULL;
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    ge_budget_resume_all();
     ge_log(GE_LOG_INFO, "stopped", "{s:b, s:i}", "drained", drained, "unfinished",
            (int)ge_metrics_in_flight(srv->ctx.metrics));
 }
 
 static void ge_server_free(ge_server *srv)
 {
+    ge_compute_free(srv->compute); /* before the daemon: see ge_server_shutdown */
+    srv->compute = NULL;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd >= 0)
@@ -362,6 +388,12 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     free(names);
     if (!srv->ctx.metrics)
         return ge_err_set(err, GE_ENOMEM, "out of memory");
+    ge_budget_init();
+    rc = ge_compute_new(&srv->compute, ge_server_ncpu(cfg->compute_threads),
+                        (unsigned)cfg->compute_queue, err);
+    if (rc < 0)
+        return rc;
+    ge_metrics_set_compute_source(srv->ctx.metrics, ge_server_compute_pending, srv->compute);
     /* After the metrics: the sender counts its attempts there from the first. */
     rc = ge_webhooks_start(&srv->ctx, err);
     if (rc < 0)
@@ -392,9 +424,11 @@ int ge_server_run(const ge_config *cfg, ge_store *store, ge_err *err)
     rc = ge_server_start_daemon(&srv, err);
     if (rc < 0)
         goto err;
-    ge_log(GE_LOG_INFO, "listening", "{s:s, s:i, s:i, s:s}", "bind",
+    ge_log(GE_LOG_INFO, "listening", "{s:s, s:i, s:i, s:i, s:i, s:s}", "bind",
            cfg->bind[0] ? cfg->bind : "*", "port", srv.port, "threads",
-           (int)ge_server_threads(cfg), "web_root", srv.ctx.web ? cfg->web_root : "");
+           (int)ge_server_threads(cfg), "compute_threads",
+           (int)ge_server_ncpu(cfg->compute_threads), "compute_budget_ms",
+           cfg->compute_budget_ms, "web_root", srv.ctx.web ? cfg->web_root : "");
 
     signo = ge_server_wait_signal(-1);
     ge_server_shutdown(&srv, signo);

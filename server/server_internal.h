@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "compute.h"
 #include "http.h"
 
 typedef struct ge_server {
@@ -20,6 +21,7 @@ typedef struct ge_server {
     int port;             /* the port actually bound (cfg->port may be 0) */
     uint32_t id_prefix;   /* random per start: request ids differ across restarts */
     atomic_uint_fast32_t next_id;
+    ge_compute *compute; /* the pool of GE_ROUTE_COMPUTE routes */
 } ge_server;
 
 /* libmicrohttpd callbacks (server_request.c); cls is the ge_server. */

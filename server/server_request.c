@@ -14,7 +14,11 @@
  *     response while it delivers upload data, so the 413 goes out when the
  *     body ends; a client that keeps sending far beyond the limit is cut off.
  *  3. body complete: dispatch (handler, 404, 405, OPTIONS, static file) and
- *     send through http_send.c.
+ *     send through http_send.c. A GE_ROUTE_COMPUTE route's handler runs on
+ *     the compute pool instead (compute.h): the connection is suspended,
+ *     the pool runs the handler under the request's budget and resumes it,
+ *     and libmicrohttpd calls the access handler once more on the worker,
+ *     which then sends what the handler made.
  *  4. request completed: metrics and one JSON access-log line; freeing the
  *     call runs the response's on_done hook (ge_resp_on_done), also when
  *     the client went away before the last byte.
@@ -28,6 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../geo/budget.h"
 #include "http.h"
 #include "http_send.h"
 #include "log.h"
@@ -52,6 +57,11 @@ typedef struct ge_call {
     bool too_large;    /* the body passed max_body_bytes */
     bool bad_query;
     char bad_query_name[64];
+    bool computing; /* suspended, its handler queued or running on the compute pool */
+    bool computed;  /* the pool ran the handler: resp is ready to send */
+    bool gone;      /* its budget found the client gone: nothing to send */
+    int fd;         /* the client's socket, for the budget's gone test */
+    ge_server *srv;
     bool sent;
     int send_rc;
     int status;
@@ -332,6 +342,96 @@ static void ge_server_options(ge_call *call)
     ge_resp_cache(&call->resp, "public, max-age=86400");
 }
 
+static void ge_server_call_handler(ge_call *call)
+{
+    const ge_route *route = call->match.route;
+    int rc = route->fn(&call->req, &call->resp, route->ud);
+
+    if (rc < 0 && call->resp.status == 0) {
+        ge_err err;
+        ge_err_set(&err, rc, "handler of %s failed with %s and no response", route->pattern,
+                   ge_code_name(rc));
+        ge_resp_error(&call->resp, &call->req, &err);
+    }
+}
+
+/* The budget's gone test: the client closed its end (recv sees the end of
+ * the stream) or the connection broke. Bytes waiting (a pipelined request)
+ * mean it is still there. A client that half-closes after sending its
+ * request looks gone too; HTTP clients do not do that. */
+static bool ge_server_client_gone(void *ud)
+{
+    const ge_call *call = ud;
+    char b;
+    ssize_t n;
+
+    if (call->fd < 0) return false;
+    n = recv(call->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* On a compute thread: the handler under the request's budget, then back
+ * to the connection's worker. */
+static void ge_server_compute_run(void *ud)
+{
+    ge_call *call = ud;
+    ge_server *srv = call->srv;
+    ge_budget_state st;
+
+    ge_budget_begin(srv->ctx.cfg->compute_budget_ms, ge_server_client_gone, call);
+    ge_server_call_handler(call);
+    st = ge_budget_state_now();
+    ge_budget_end();
+    if (st != GE_BUDGET_RUNNING) {
+        ge_metrics_compute_stopped(srv->ctx.metrics, (int)st);
+        call->gone = st == GE_BUDGET_CANCELLED;
+        /* What was stopped may have failed anywhere (a GEOS call outside the
+         * rule engine reads as a 500): say what happened instead. */
+        if (st == GE_BUDGET_SHUTDOWN || call->resp.status >= 500) {
+            ge_err err;
+            ge_err_set(&err, st == GE_BUDGET_EXHAUSTED ? GE_EBUDGET : GE_ECANCELED,
+                       "stopped by the budget");
+            ge_resp_clear(&call->resp);
+            ge_resp_init(&call->resp);
+            ge_resp_error(&call->resp, &call->req, &err);
+        }
+    }
+    call->computing = false;
+    call->computed = true;
+    /* The daemon's mutex in resume orders these writes before the worker's
+     * next look at the call. */
+    MHD_resume_connection(call->req.conn);
+}
+
+/* Hands the call to the compute pool; false (and a 503 in resp) when its
+ * queue is full. */
+static bool ge_server_compute_begin(ge_server *srv, ge_call *call)
+{
+    const union MHD_ConnectionInfo *ci;
+    json_t *p;
+
+    if (!ge_compute_reserve(srv->compute)) {
+        ge_metrics_compute_refused(srv->ctx.metrics);
+        p = ge_resp_problem(&call->resp, &call->req, 503,
+                            GE_TR(&call->req,
+                                  "The server is checking %d requests already; please try "
+                                  "again in a second.",
+                                  "Der Server prüft bereits %d Anfragen; bitte versuchen Sie es "
+                                  "in einer Sekunde erneut."),
+                            srv->ctx.cfg->compute_queue);
+        if (p) json_object_set_new(p, "retry_after", json_integer(1));
+        ge_resp_header(&call->resp, "Retry-After", "1");
+        return false;
+    }
+    ci = MHD_get_connection_info(call->req.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    call->fd = ci ? ci->connect_fd : -1;
+    call->srv = srv;
+    call->computing = true;
+    MHD_suspend_connection(call->req.conn);
+    ge_compute_submit(srv->compute, (ge_compute_job){ge_server_compute_run, call});
+    return true;
+}
+
 /* Step 3: the whole request is here. */
 static void ge_server_dispatch(ge_server *srv, ge_call *call)
 {
@@ -369,14 +469,10 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
                             call->bad_query_name);
         if (p)
             json_object_set_new(p, "parameter", json_string(call->bad_query_name));
+    } else if (m->kind == GE_MATCH_OK && (m->route->flags & GE_ROUTE_COMPUTE) && srv->compute) {
+        if (ge_server_compute_begin(srv, call)) return; /* sent when the pool is done */
     } else if (m->kind == GE_MATCH_OK) {
-        int rc = m->route->fn(req, resp, m->route->ud);
-        if (rc < 0 && resp->status == 0) {
-            ge_err err;
-            ge_err_set(&err, rc, "handler of %s failed with %s and no response", m->route->pattern,
-                       ge_code_name(rc));
-            ge_resp_error(resp, req, &err);
-        }
+        ge_server_call_handler(call);
     } else if (m->kind == GE_MATCH_NO_METHOD && strcmp(call->method, "OPTIONS") == 0) {
         ge_server_options(call);
     } else if (m->kind == GE_MATCH_NO_METHOD) {
@@ -411,7 +507,13 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
         *upload_data_size = 0;
         return ge_server_receive(srv, call, upload_data, n);
     }
-    if (!call->sent)
+    if (call->computing) /* not called while suspended; nothing to do if it were */
+        return MHD_YES;
+    if (call->computed && call->gone) /* logged as 499: never answered */
+        return MHD_NO;
+    if (call->computed && !call->sent)
+        ge_server_send(srv, call, false);
+    else if (!call->sent)
         ge_server_dispatch(srv, call);
     return call->send_rc == GE_OK ? MHD_YES : MHD_NO;
 }
