@@ -126,7 +126,7 @@ int gr_emit(gr_ctx *c, gr_violation *v)
     gr_set(j, "message", gr_texts(de, en), &ok);
     gr_set(j, "measured", measured, &ok);
     gr_set(j, "limit", limit, &ok);
-    gr_set(j, "unit", unit ? json_string(unit) : json_null(), &ok);
+    gr_set(j, "unit", unit && unit[0] ? json_string(unit) : json_null(), &ok);
     gr_set(j, "bound",
            gr_bound_name(v->bound) ? json_string_nocheck(gr_bound_name(v->bound)) : json_null(),
            &ok);

@@ -20,7 +20,8 @@
  *                    "unit": "m"|"m2"|"days"|"features"|null,
  *                    "bound": "min"|"max"|null,
  *                    "geometry": GeoJSON geometry to highlight or null,
- *                    "ref": {"layer", "id"} | {"other", "service"} (optional)}],
+ *                    "ref": {"layer", "id"} | {"other", "service"} (optional;
+ *                           "other" only for GE_RULES_CONFLICTS_FULL)}],
  *    "measures": [{"feature", "type", "area_m2", "perimeter_m",
  *                  "width_m", "length_m"}],   (what applies to the type)
  *    "unchecked": [{"rule", "feature", "reason": {"de", "en"}}]}
@@ -36,6 +37,22 @@
  * up for "at most"), so 4.99 m against 5 m reads "4,99 m ..., mindestens
  * 5 m" and never "5,0 m ..., mindestens 5 m". Limits print as written
  * (up to two decimals). Days and counts are whole numbers.
+ *
+ * Conflicts with other applications (the rule kind "conflict") are told
+ * as the caller's audience may learn them (ge_rules_conflicts below). For
+ * applicants and form servers (anonymous, the default) a feature gets at
+ * most one conflict violation per rule, however many others are near:
+ *   "measured": the size of the overlap (m2 for areas, m for lines; null
+ *               for points and where the overlap has no size),
+ *   "unit": "m2" | "m" | null, "limit": null, "bound": null,
+ *   "geometry": the part of the applicant's own feature that lies within
+ *               the rule's distance of another application (the feature
+ *               itself for points or an overlap without size), no "ref";
+ * and the message comes from the rule's "anonymous" templates or a built-in
+ * text, which can speak of {limit} (the rule's distance) and {overlap}
+ * ("3,2 m²"), never of another case's id, service, reference, period,
+ * distance or shape. For caseworkers (full) every other case near by gets
+ * its own violation with its id, service, distance and exact geometry.
  */
 #ifndef GE_RULES_H
 #define GE_RULES_H
@@ -61,12 +78,28 @@ typedef struct ge_period {
 /* Another draft or case that may conflict (the caller selects candidates,
  * typically the store's cases near the drawing). */
 typedef struct ge_rules_other {
-    const char *ref; /* its id, shown in messages as {other} */
+    const char *ref; /* its id, shown in caseworkers' messages as {other} */
     const char *service_id;
     const GEOSGeometry *geom; /* store CRS */
     bool has_period;
     ge_period period;
 } ge_rules_other;
+
+/* What a report may tell about other applications (the conflict rule).
+ * The zero value is the private one: a caller that forgets to choose tells
+ * nothing about anyone else. */
+typedef enum ge_rules_conflicts {
+    /* Applicants and form servers: that another application occupies part
+     * of what they drew in that period, as the overlap with their own
+     * feature (see above); nothing that names or outlines another case. */
+    GE_RULES_CONFLICTS_ANONYMOUS = 0,
+    /* Caseworkers: each other case near by with its id, service, distance
+     * and exact geometry. */
+    GE_RULES_CONFLICTS_FULL,
+    /* The public POST /v1/validate, which may not look at other cases at
+     * all: conflict rules go to "unchecked", saying why. */
+    GE_RULES_CONFLICTS_UNCHECKED,
+} ge_rules_conflicts;
 
 typedef struct ge_rules_input {
     const ge_service *service;
@@ -76,13 +109,12 @@ typedef struct ge_rules_input {
     ge_date today;                /* for lead times; the caller's local date */
     const ge_rules_other *others; /* for conflict rules */
     size_t nothers;
-    /* The caller may not look at other applicants' cases (the public
-     * POST /v1/validate): conflict rules go to "unchecked", saying why. */
-    bool conflicts_unchecked;
-    ge_crs out_crs; /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
+    ge_rules_conflicts conflicts; /* who reads the report (above) */
+    ge_crs out_crs;               /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
 } ge_rules_input;
 
-/* Fills in with defaults: CRS84 output, today's date, no period. */
+/* Fills in with defaults: CRS84 output, today's date, no period,
+ * anonymous conflicts. */
 void ge_rules_input_init(ge_rules_input *in);
 
 /* Validates; snap may be NULL (no reference data yet: every layer rule is
@@ -90,6 +122,16 @@ void ge_rules_input_init(ge_rules_input *in);
  * cannot judge (e.g. features in another CRS than the snapshot). */
 int ge_rules_validate(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
                       json_t **report, ge_err *err);
+
+/* For reports stored before conflicts were told anonymously (a case's
+ * report is kept as submitted, under its content hash): rewrites, in
+ * place, every conflict violation that names another case ("ref" with
+ * "other") into the anonymous form without a geometry or figure, one per
+ * rule and feature. Returns how many violations it changed or removed;
+ * reports written anonymously are left as they are. Only for showing a
+ * stored report to applicants and form servers; the stored text (and so
+ * the hash) stays as it was. */
+size_t ge_rules_report_anonymize(json_t *report);
 
 /* Reads {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}; the end must not be
  * before the start. Errors name the member. */

@@ -64,7 +64,7 @@ typedef struct gr_violation {
     double measured;
     json_t *measured_json;     /* instead of a number (a type name); stolen */
     json_t *limit_json;        /* instead of rule->min/max (a type list); stolen */
-    const char *unit;          /* overrides the kind's unit (outside: m2 or m) */
+    const char *unit;          /* overrides the kind's unit (outside: m2 or m); "": none */
     char measured_text[2][96]; /* overrides the number formatting of {measured} */
     char limit_text[2][96];    /* overrides {limit} */
     GEOSGeometry *highlight;   /* stolen */

@@ -310,34 +310,49 @@ static void sv_text_free(ge_text *t)
     t->de = t->en = NULL;
 }
 
-/* Checks that every {name} in a template is one the kind fills. */
-static int sv_check_placeholders(sv_state *st, ge_rule_kind kind, const char *tpl)
+/* Checks that every {name} in a template is one of names (NULL-ended);
+ * what names the template in errors ("this kind", "an anonymous message"). */
+static int sv_check_names(sv_state *st, const char *tpl, const char *const *names, const char *what)
 {
     for (const char *p = strchr(tpl, '{'); p; p = strchr(p + 1, '{')) {
         const char *end = strchr(p, '}');
         char name[40];
-        bool ok;
+        bool ok = false;
         size_t n;
 
         if (!end || (n = (size_t)(end - p - 1)) == 0 || n >= sizeof name)
             return sv_fail(st, "'{' without a placeholder name and '}'");
         memcpy(name, p + 1, n);
         name[n] = '\0';
-        ok = !strcmp(name, "measured") || !strcmp(name, "limit");
-        for (int i = 0;
-             kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
-            if (!strcmp(name, kind_placeholders[kind][i])) ok = true;
+        for (int i = 0; names[i]; i++)
+            if (!strcmp(name, names[i])) ok = true;
         if (!ok) {
-            char list[120] = "{measured}, {limit}";
-            for (int i = 0;
-                 kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i]; i++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), ", {%s}",
-                         kind_placeholders[kind][i]);
-            return sv_fail(st, "unknown placeholder {%s} (this kind fills %s)", name, list);
+            char list[120] = "";
+            for (int i = 0; names[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s{%s}", i ? ", " : "",
+                         names[i]);
+            return sv_fail(st, "unknown placeholder {%s} (%s fills %s)", name, what, list);
         }
     }
     return GE_OK;
 }
+
+/* Checks that every {name} in a template is one the kind fills. */
+static int sv_check_placeholders(sv_state *st, ge_rule_kind kind, const char *tpl)
+{
+    const char *names[6] = {"measured", "limit"};
+
+    for (int i = 0; kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i];
+         i++)
+        names[2 + i] = kind_placeholders[kind][i];
+    return sv_check_names(st, tpl, names, "this kind");
+}
+
+/* What the conflict rule's "anonymous" templates may say: nothing that
+ * names or measures another case ({other}, {other_service}, {measured} -
+ * the distance to it - are refused), only the rule's own distance and the
+ * overlap with the applicant's drawing (rules.h). */
+static const char *const sv_anonymous_names[] = {"limit", "overlap", NULL};
 
 /* {"de": "...", "en": "..."}; kind >= 0 checks placeholders. */
 static int sv_text_obj(sv_state *st, const json_t *v, int kind, ge_text *out)
@@ -511,6 +526,7 @@ static bool sv_kind_has_variants(ge_rule_kind k)
 static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
 {
     static const char *const keys[] = {"de", "en", "min", "max", "missing"};
+    static const char *const conflict_keys[] = {"de", "en", "anonymous"};
     size_t old = sv_push(st, ".messages");
     int rc = GE_OK;
 
@@ -518,8 +534,22 @@ static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
         rc = sv_fail(st, "expected an object with de and en templates, found %s", ge_json_kind(m));
         goto out;
     }
-    rc = sv_check_keys(st, m, keys, sv_kind_has_variants(r->kind) ? 5 : 2);
+    rc = r->kind == GE_RULE_CONFLICT
+             ? sv_check_keys(st, m, conflict_keys, 3)
+             : sv_check_keys(st, m, keys, sv_kind_has_variants(r->kind) ? 5 : 2);
     if (rc < 0) goto out;
+    if (json_object_get(m, "anonymous")) {
+        size_t o2 = sv_push(st, ".anonymous");
+        rc = sv_text_obj(st, json_object_get(m, "anonymous"), -1, &r->text_anonymous);
+        for (int i = 0; rc == GE_OK && i < 2; i++) {
+            size_t o3 = sv_push(st, ".%s", i ? "en" : "de");
+            rc = sv_check_names(st, i ? r->text_anonymous.en : r->text_anonymous.de,
+                                sv_anonymous_names, "an anonymous message");
+            sv_pop(st, o3);
+        }
+        sv_pop(st, o2);
+        if (rc < 0) goto out;
+    }
     if (json_object_get(m, "de") || json_object_get(m, "en")) {
         /* the default templates sit directly in messages */
         size_t o2 = strlen(st->path);
@@ -569,6 +599,7 @@ static void sv_rule_free(ge_rule *r)
     sv_text_free(&r->text_min);
     sv_text_free(&r->text_max);
     sv_text_free(&r->text_missing);
+    sv_text_free(&r->text_anonymous);
     free(r->source);
     json_decref(r->params);
 }
@@ -944,6 +975,7 @@ static json_t *sv_rule_json(const ge_rule *r)
     if (r->text_min.de) json_object_set_new(m, "min", sv_text_json(&r->text_min));
     if (r->text_max.de) json_object_set_new(m, "max", sv_text_json(&r->text_max));
     if (r->text_missing.de) json_object_set_new(m, "missing", sv_text_json(&r->text_missing));
+    if (r->text_anonymous.de) json_object_set_new(m, "anonymous", sv_text_json(&r->text_anonymous));
     json_object_set_new(j, "messages", m);
     return j;
 }

@@ -80,12 +80,14 @@ typedef struct ge_rule {
     bool measure_width; /* dimensions: width (short side) rather than length */
     char **services;    /* conflict: service ids whose cases conflict */
     size_t nservices;
-    ge_text text;         /* message templates; */
-    ge_text text_min;     /* ... when the min limit is broken (falls back to text) */
-    ge_text text_max;     /* ... when the max limit is broken (falls back to text) */
-    ge_text text_missing; /* period rules: no period given (falls back to a built-in text) */
-    char *source;         /* where the limit comes from */
-    json_t *params;       /* the params object as written, for describing the rule */
+    ge_text text;           /* message templates; */
+    ge_text text_min;       /* ... when the min limit is broken (falls back to text) */
+    ge_text text_max;       /* ... when the max limit is broken (falls back to text) */
+    ge_text text_missing;   /* period rules: no period given (falls back to a built-in text) */
+    ge_text text_anonymous; /* conflict: what applicants read ({limit}, {overlap}; falls
+                               back to a built-in text; see rules.h) */
+    char *source;           /* where the limit comes from */
+    json_t *params;         /* the params object as written, for describing the rule */
 } ge_rule;
 
 typedef struct ge_service {

@@ -126,7 +126,7 @@ int ge_validate_request(GEOSContextHandle_t h, const json_t *body, const ge_vali
     ri.today = o->today;
     ri.others = o->others;
     ri.nothers = o->nothers;
-    ri.conflicts_unchecked = o->conflicts_unchecked;
+    ri.conflicts = o->conflicts;
     ri.out_crs = o->out_crs;
     rc = ge_rules_validate(h, o->snap, &ri, report, err);
     ge_features_free(h, &fs);

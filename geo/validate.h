@@ -41,7 +41,7 @@ typedef struct ge_validate_opts {
     ge_geojson_limits limits;     /* zeros: the defaults of geojson_in.h */
     const ge_rules_other *others; /* for conflict rules (drafts and cases near by) */
     size_t nothers;
-    bool conflicts_unchecked; /* conflict rules not checked: see ge_rules_input */
+    ge_rules_conflicts conflicts; /* what conflicts may tell: see ge_rules_input */
 } ge_validate_opts;
 
 /* Defaults: CRS84 in and out, today, default limits, store 25832. */

@@ -11,7 +11,9 @@
  * on the submission date: the applicant applied in time or not then, and a
  * case should not turn "different" only because days have passed. The
  * case's own draft is excluded from the conflict rule, as it was at
- * submission, so that a case never conflicts with itself.
+ * submission, so that a case never conflicts with itself. The re-check
+ * names every case in the way (GE_RULES_CONFLICTS_FULL: caseworkers may see
+ * them); the stored report stays the anonymous one the applicant saw.
  */
 #include "case_view.h"
 
@@ -119,58 +121,46 @@ json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err)
     return json_pack("{s:o}", "events", events);
 }
 
-/* A violation's identity for comparing two reports: rule, severity,
- * feature and, for conflicts, the other case. Measured values may move a
- * little with new reference data without the verdict changing. */
+/*
+ * A report's verdict for comparing two reports: how often each violation
+ * identity (rule, severity, feature) occurs. Measured values may move a
+ * little with new reference data without the verdict changing. A conflict
+ * counts once per rule and feature, whoever is in the way: the stored
+ * report tells conflicts as the applicant saw them (anonymously, one per
+ * feature; see geo/rules.h), the re-check tells each case, and the cases
+ * themselves are listed by GET /v1/cases/{id}/conflicts.
+ */
 static json_t *ge_case_view_verdict(const json_t *report)
 {
-    json_t *keys = json_array(), *v;
+    json_t *keys = json_object(), *v;
     size_t i;
 
     json_array_foreach(json_object_get(report, "violations"), i, v)
     {
-        const json_t *ref = json_object_get(v, "ref");
-        char *key = NULL;
-        json_t *k = json_pack("[O?, O?, O?, O?]", json_object_get(v, "rule"),
-                              json_object_get(v, "severity"), json_object_get(v, "feature"),
-                              ref ? json_object_get(ref, "other") : NULL);
-        key = k ? json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        const char *kind = json_string_value(json_object_get(v, "kind"));
+        bool once = kind && !strcmp(kind, "conflict");
+        json_t *k = json_pack("[O?, O?, O?]", json_object_get(v, "rule"),
+                              json_object_get(v, "severity"), json_object_get(v, "feature"));
+        char *key = k ? json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        json_int_t n = key ? json_integer_value(json_object_get(keys, key)) : 0;
+
         json_decref(k);
-        if (key) json_array_append_new(keys, json_string(key));
+        if (key && keys) json_object_set_new(keys, key, json_integer(once ? 1 : n + 1));
         free(key);
     }
     return keys;
-}
-
-static int ge_case_view_key_cmp(const void *a, const void *b)
-{
-    return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
 }
 
 /* Do two reports differ in their verdict? */
 static bool ge_case_view_differs(const json_t *then, const json_t *now)
 {
     json_t *a = ge_case_view_verdict(then), *b = ge_case_view_verdict(now);
-    bool differs = json_is_true(json_object_get(then, "valid")) !=
+    /* out of memory: rather say so than hide a change */
+    bool differs = !a || !b ||
+                   json_is_true(json_object_get(then, "valid")) !=
                        json_is_true(json_object_get(now, "valid")) ||
-                   json_array_size(a) != json_array_size(b);
-    size_t n = json_array_size(a);
-    json_t **va = n ? calloc(n, sizeof *va) : NULL, **vb = n ? calloc(n, sizeof *vb) : NULL;
+                   !json_equal(a, b);
 
-    if (!differs && n && va && vb) {
-        for (size_t i = 0; i < n; i++) {
-            va[i] = json_array_get(a, i);
-            vb[i] = json_array_get(b, i);
-        }
-        qsort(va, n, sizeof *va, ge_case_view_key_cmp);
-        qsort(vb, n, sizeof *vb, ge_case_view_key_cmp);
-        for (size_t i = 0; i < n && !differs; i++)
-            differs = !json_equal(va[i], vb[i]);
-    } else if (!differs && n) {
-        differs = true; /* out of memory: rather say so than hide a change */
-    }
-    free(va);
-    free(vb);
     json_decref(a);
     json_decref(b);
     return differs;
@@ -207,7 +197,7 @@ static int ge_case_view_revalidate(ge_req *req, const ge_case *c, const char *pu
         if (ge_date_parse(day, &submitted, &derr) < 0) submitted = ge_date_today();
     }
     rc = ge_forms_validate_on(req, c->draft_id, c->service, text, c->period_start, c->period_end,
-                              submitted, crs, &report, err);
+                              submitted, GE_RULES_CONFLICTS_FULL, crs, &report, err);
     if (rc == GE_ENOENT) {
         /* The service is no longer configured: nothing to check against. */
         *out = json_null();
@@ -298,7 +288,7 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
         if (rc == GE_OK) intact = ge_token_equal(hash, c.content_hash);
     }
     if (rc < 0) goto err;
-    doc = ge_forms_case_doc(&c, intact);
+    doc = ge_forms_case_doc(&c, intact, GE_RULES_CONFLICTS_FULL);
     if (!doc) goto nomem;
     if (purged_at[0]) {
         json_object_set_new(doc, "content_hash_valid", json_null());

@@ -322,13 +322,14 @@ int ge_forms_validate(const ge_req *req, const char *draft_id, const char *servi
                       const ge_crs *out_crs, json_t **report, ge_err *err)
 {
     return ge_forms_validate_on(req, draft_id, service, features_text, period_start, period_end,
-                                ge_date_today(), out_crs, report, err);
+                                ge_date_today(), GE_RULES_CONFLICTS_ANONYMOUS, out_crs, report,
+                                err);
 }
 
 int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
                          const char *features_text, const char *period_start,
-                         const char *period_end, ge_date today, const ge_crs *out_crs,
-                         json_t **report, ge_err *err)
+                         const char *period_end, ge_date today, ge_rules_conflicts conflicts,
+                         const ge_crs *out_crs, json_t **report, ge_err *err)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
@@ -363,6 +364,7 @@ int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *se
     ri.out_crs = *out_crs;
     ri.others = others.v;
     ri.nothers = others.n;
+    ri.conflicts = conflicts;
     rc = ge_rules_validate(h, snap, &ri, report, err);
 err:
     ge_forms_others_free(&others);
@@ -500,16 +502,19 @@ int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_e
     return rc;
 }
 
-json_t *ge_forms_case_doc(const ge_case *c, bool intact)
+json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts)
 {
     json_t *report = json_loads(c->report ? c->report : "null", JSON_DECODE_ANY, NULL);
-    json_t *applicant = json_loads(c->applicant ? c->applicant : "{}", 0, NULL);
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_id", c->id, "status",
-        c->status, "service", c->service, "reference", c->reference[0] ? c->reference : NULL,
-        "draft_id", c->draft_id, "created", c->created_at, "updated", c->updated_at, "content_hash",
-        c->content_hash, "content_hash_valid", intact, "validation", report ? report : json_null(),
-        "applicant", applicant ? applicant : json_object());
+    json_t *applicant = json_loads(c->applicant ? c->applicant : "{}", 0, NULL), *doc;
+
+    /* a report stored before conflicts were told anonymously */
+    if (report && conflicts != GE_RULES_CONFLICTS_FULL) ge_rules_report_anonymize(report);
+    doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_id", c->id,
+                    "status", c->status, "service", c->service, "reference",
+                    c->reference[0] ? c->reference : NULL, "draft_id", c->draft_id, "created",
+                    c->created_at, "updated", c->updated_at, "content_hash", c->content_hash,
+                    "content_hash_valid", intact, "validation", report ? report : json_null(),
+                    "applicant", applicant ? applicant : json_object());
     /* The case's version (1 at submission, + 1 per change), also its ETag. */
     if (doc) json_object_set_new(doc, "version", json_integer((json_int_t)c->version));
     if (doc && c->period_start[0])

@@ -18,6 +18,7 @@
 #include "../geo/crs.h"
 #include "../geo/date.h"
 #include "../geo/geojson_in.h"
+#include "../geo/rules.h"
 #include "../geo/store_forms.h"
 #include "http.h"
 
@@ -63,17 +64,20 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
 /* Validates stored features of a service for a period (either date may be
  * NULL or "") against the current reference snapshot and, for conflict
  * rules, the open cases near by (except one made from draft_id); highlight
- * geometries in out_crs. *report is a new reference. */
+ * geometries in out_crs. *report is a new reference. This is the report
+ * applicants and form servers read, and the one a case stores: conflicts
+ * are told anonymously (GE_RULES_CONFLICTS_ANONYMOUS, geo/rules.h). */
 int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
                       const char *features_text, const char *period_start, const char *period_end,
                       const ge_crs *out_crs, json_t **report, ge_err *err);
 
-/* The same as if it were `today` (lead times): the caseworkers' re-check
- * of a case judges them on its submission date. */
+/* The same as if it were `today` (lead times), telling conflicts as
+ * `conflicts` says: the caseworkers' re-check of a case judges lead times
+ * on its submission date and sees every case in the way (FULL). */
 int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
                          const char *features_text, const char *period_start,
-                         const char *period_end, ge_date today, const ge_crs *out_crs,
-                         json_t **report, ge_err *err);
+                         const char *period_end, ge_date today, ge_rules_conflicts conflicts,
+                         const ge_crs *out_crs, json_t **report, ge_err *err);
 
 /* At most this many features of other cases go into one validation. */
 #define GE_FORMS_MAX_OTHERS 1000
@@ -104,8 +108,13 @@ int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char 
  * the recorded one (constant time). */
 int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_err *err);
 
-/* The form server's view of a case (new reference). */
-json_t *ge_forms_case_doc(const ge_case *c, bool intact);
+/* The form server's view of a case (new reference); the caseworkers' view
+ * starts from it. conflicts says who reads the stored report: for
+ * GE_RULES_CONFLICTS_ANONYMOUS (form servers) a report stored before
+ * conflicts were told anonymously has them rewritten in the answer
+ * (ge_rules_report_anonymize); the stored text, and so the content hash
+ * and its check, stay as they are. Caseworkers (FULL) read it as stored. */
+json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts);
 
 /* "2026-11-25T21:22:43Z" for now + seconds. */
 void ge_forms_utc_in(long seconds, char out[32]);

@@ -80,8 +80,10 @@ static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_forms_case_verify(req, &c, &intact, &err);
         /* The case's version as its tag, as for caseworkers (case_view.h). */
         if (rc == GE_OK) ge_case_view_set_etag(resp, c.version);
-        rc = rc < 0 ? ge_resp_error(resp, req, &err)
-                    : ge_forms_json(resp, 200, ge_forms_case_doc(&c, intact), NULL);
+        rc = rc < 0
+                 ? ge_resp_error(resp, req, &err)
+                 : ge_forms_json(resp, 200,
+                                 ge_forms_case_doc(&c, intact, GE_RULES_CONFLICTS_ANONYMOUS), NULL);
     }
     ge_case_clear(&c);
     ge_client_clear(&client);

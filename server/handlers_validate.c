@@ -23,12 +23,14 @@
  * on a busy machine is most of the tail). bench/validate reports both.
  *
  * Conflict rules compare with other applicants' cases. This endpoint needs
- * no credential, and case data is not public (DESIGN.md section 5): a
- * conflict warning names the other case, and a stream of anonymous probes
- * would map where and when others applied. So opts.others stays empty here
+ * no credential, and case data is not public (DESIGN.md section 5): even
+ * the anonymous conflict warning of the editor shows where others occupy
+ * a place, and a stream of probes that no one can be held to would map
+ * where and when others applied. So opts.others stays empty here
  * and the report lists the conflict rules under "unchecked", with the reason
  * in German and English; the draft and editor validations (forms_common.c),
- * which know who asks, pass the open cases near by.
+ * which know who asks, pass the open cases near by and tell conflicts
+ * anonymously (geo/rules.h).
  */
 #include <geos_c.h>
 #include <jansson.h>
@@ -125,7 +127,7 @@ static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
     ge_validate_opts_init(&o);
     o.services = ctx->services;
     o.store_srid = ctx->cfg->srid;
-    o.conflicts_unchecked = true; /* see the top of this file */
+    o.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* see the top of this file */
     if (!h || !o.services) {
         rc = ge_err_set(&err, GE_EINTERNAL, "no %s", h ? "services loaded" : "GEOS context");
         goto fail;

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     ge_validate_opts_init(&o);
     o.services = ss;
     o.snap = snap;
-    o.conflicts_unchecked = true; /* as the handler: no other cases in the public check */
+    o.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* as the handler: no other cases in public */
     double t0 = 0;
     FILE *dump = getenv("GE_CPU_DUMP") ? fopen(getenv("GE_CPU_DUMP"), "w") : NULL;
     for (int p = 0; p < passes; p++) {

@@ -17,17 +17,25 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "case_hash.h"
+#include "geojson_in.h"
+#include "geojson_out.h"
+#include "geos_ctx.h"
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
+#include "ts_store.h"
 
 static ts_server srv;
 static char key_a[128], key_b[128], key_revoked[128];
@@ -348,8 +356,10 @@ static void test_flow_and_isolation(void **state)
     assert_null(strstr(r.body, "13.3101234"));
     ts_http_resp_free(&r);
 
-    /* A new stand a metre from the case, in the same period: the conflict
-     * rule warns and names the case; one far away does not. */
+    /* A new stand of another client a metre from the case, in the same
+     * period: the conflict rule warns that the place is taken, without
+     * naming the case (test_conflicts_anonymous_for_applicants checks
+     * every route); one far away does not warn. */
     {
         char id2[128], token2[128];
         json_t *v, *violations;
@@ -358,6 +368,7 @@ static void test_flow_and_isolation(void **state)
         new_draft(key_b, ts_forms_stand_body(13.31013, 52.58513), id2, token2);
         call("GET", ts_pathf("/v1/drafts/%s", id2), key_b, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
+        assert_null(strstr(r.body, case_id));
         doc = ts_forms_json(&r);
         violations = json_object_get(json_object_get(doc, "validation"), "violations");
         json_array_foreach(violations, i, v)
@@ -365,8 +376,7 @@ static void test_flow_and_isolation(void **state)
             if (strcmp(json_string_value(json_object_get(v, "rule")), "conflict") != 0) continue;
             found = true;
             assert_string_equal(json_string_value(json_object_get(v, "severity")), "warning");
-            assert_string_equal(
-                json_string_value(json_object_get(json_object_get(v, "ref"), "other")), case_id);
+            assert_null(json_object_get(v, "ref"));
         }
         assert_true(found);
         assert_true(json_is_true(json_object_get(json_object_get(doc, "validation"), "valid")));
@@ -393,6 +403,244 @@ static void test_flow_and_isolation(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"content_hash_valid\":false"));
     ts_http_resp_free(&r);
+}
+
+/* ---- conflicts: what applicants and form servers may learn ------------------ */
+
+/* YYYY-MM-DD of today + days (local), as ts_forms_period writes it. */
+static void day_in(int days, char out[16])
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* A validation report as an applicant or form server gets it: the conflict
+ * is there, as a warning on feature 0 highlighting the reader's own point,
+ * and nothing in it names or outlines the other case. */
+static void expect_anonymous_conflict(const json_t *report, const char *other_case,
+                                      const char *other_reference, const char *other_start,
+                                      double own_lon, double own_lat)
+{
+    char *text = json_dumps(report, JSON_COMPACT);
+    json_t *v, *c = NULL;
+    size_t i;
+
+    assert_non_null(text);
+    if (strstr(text, other_case)) fail_msg("the other case's id in a report: %s", text);
+    if (strstr(text, other_reference)) fail_msg("the other case's reference: %s", text);
+    if (strstr(text, other_start)) fail_msg("the other case's period: %s", text);
+    json_array_foreach(json_object_get(report, "violations"), i, v)
+    {
+        if (!strcmp(json_string_value(json_object_get(v, "kind")), "conflict")) c = v;
+    }
+    if (!c) fail_msg("no conflict warning: %s", text);
+    assert_string_equal(json_string_value(json_object_get(c, "severity")), "warning");
+    assert_null(json_object_get(c, "ref"));
+    assert_true(json_is_null(json_object_get(c, "measured"))); /* a point has no overlap size */
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(c, "message"), "en")),
+                           "within 10 m"));
+    v = json_object_get(json_object_get(c, "geometry"), "coordinates");
+    assert_true(fabs(json_number_value(json_array_get(v, 0)) - own_lon) < 1e-7);
+    assert_true(fabs(json_number_value(json_array_get(v, 1)) - own_lat) < 1e-7);
+    free(text);
+}
+
+/* A report of the same case as a caseworker reads it: the case named. */
+static bool names_case(const json_t *report, const char *other_case)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(report, "violations"), i, v)
+    {
+        const char *o = json_string_value(json_object_get(json_object_get(v, "ref"), "other"));
+        if (o && !strcmp(o, other_case)) return true;
+    }
+    return false;
+}
+
+/* The content hash over a case's features (as GET .../features in the
+ * store CRS gives them) and report_text, as case_hash.h says anyone can
+ * compute it. */
+static void case_hash_of(const char *case_id, const char *report_text, char hash[80])
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_geojson_in_opts in;
+    ge_features fs = {0};
+    ge_err err = {0};
+    ts_http_resp r;
+    char out[GE_TOKEN_HASH_LEN];
+
+    call("GET", ts_pathf("/v1/cases/%s/features?crs=EPSG:25832", case_id), key_b, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    ge_geojson_in_opts_init(&in);
+    assert_int_equal(ge_crs_from_epsg(25832, &in.crs, NULL), GE_OK);
+    in.crs_explicit = true;
+    in.store_srid = 25832;
+    if (ge_geojson_in_parse_text(h, r.body, strlen(r.body), &in, &fs, &err) != GE_OK ||
+        ge_case_hash(h, &fs, 25832, report_text, out, &err) != GE_OK)
+        fail_msg("hash: %s", err.msg);
+    snprintf(hash, 80, "%s", out);
+    ge_features_free(h, &fs);
+    ts_http_resp_free(&r);
+}
+
+/*
+ * Another client's applicant draws 1 m from a case: every route that shows
+ * them or their form server a report - the draft, the editor's validate,
+ * autosave and finish, the stored draft report, the submission's answer,
+ * the case as stored and as the form server reads it - warns that the
+ * place is taken in that period, and none names the case, its reference,
+ * its period or its point. A caseworker still sees the case, in the
+ * conflicts list and in the re-check. A case whose report was stored before
+ * conflicts were anonymous (its hash over that report) still verifies, and
+ * its form server reads the report without the other case.
+ */
+static void test_conflicts_anonymous_for_applicants(void **state)
+{
+    const double lon_a = 13.3205, lat_a = 52.5905, lon_b = 13.32051, lat_b = 52.59051;
+    char id_a[128], token_a[128], id_b[128], token_b[128], case_a[64], case_b[64];
+    char a_start[16], b_start[16], b_end[16], body[1024], ref_a[32], hash[80];
+    char features_b[256], *legacy = NULL, *stored = NULL;
+    ts_review_session clerk;
+    ts_http_resp r;
+    json_t *doc;
+
+    (void)state;
+    assert_int_equal(ts_review_user_add(srv.db, "clerk", "admin", NULL, "clerk-password-1"), 0);
+    assert_int_equal(ts_review_login(&srv, "clerk", "clerk-password-1", &clerk), 200);
+
+    /* Client A's case: a stand for days 20 and 21. */
+    new_draft(key_a, ts_forms_stand_body(lon_a, lat_a), id_a, token_a);
+    snprintf(ref_a, sizeof ref_a, "T-%.6f", lon_a);
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id_a), key_a, "privacy-a",
+         "{\"applicant\":{\"name\":\"Alice Example\"}}", &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    snprintf(case_a, sizeof case_a, "%s", json_string_value(json_object_get(doc, "case_id")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    day_in(20, a_start);
+
+    /* Client B's applicant: a stand a metre away for days 21 to 24. */
+    day_in(21, b_start);
+    day_in(24, b_end);
+    snprintf(features_b, sizeof features_b,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+             "{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[%.7f,%.7f]}}]}",
+             lon_b, lat_b);
+    snprintf(body, sizeof body,
+             "{\"service\":\"info-stand\",\"reference\":\"B-1\",\"period\":{\"start\":\"%s\","
+             "\"end\":\"%s\"},\"features\":%s}",
+             b_start, b_end, features_b);
+    new_draft(key_b, body, id_b, token_b);
+
+    call("GET", ts_pathf("/v1/drafts/%s", id_b), key_b, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
+                              lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("POST", ts_pathf("/v1/edit/%s/validate", token_b), NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    expect_anonymous_conflict(doc, case_a, ref_a, a_start, lon_b, lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("PUT", ts_pathf("/v1/edit/%s/features", token_b), NULL, NULL, features_b, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
+                              lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    stored = ts_store_sql_text(srv.db, "SELECT validation FROM drafts WHERE id = ?1", id_b);
+    assert_non_null(stored);
+    assert_null(strstr(stored, case_a));
+    free(stored);
+    call("POST", ts_pathf("/v1/edit/%s/finish", token_b), NULL, NULL, features_b, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "success")));
+    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
+                              lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* Submitted: the answer, the stored report and the case as the form
+     * server reads it, whose hash verifies. */
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id_b), key_b, "privacy-b",
+         "{\"applicant\":{\"name\":\"Bob Example\"}}", &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    snprintf(case_b, sizeof case_b, "%s", json_string_value(json_object_get(doc, "case_id")));
+    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
+                              lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    stored = ts_store_sql_text(srv.db, "SELECT report FROM cases WHERE id = ?1", case_b);
+    assert_non_null(stored);
+    assert_null(strstr(stored, case_a));
+    free(stored);
+    call("GET", ts_pathf("/v1/cases/%s", case_b), key_b, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
+                              lat_b);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* A caseworker: the conflicts list and the re-check name case A; the
+     * re-check agrees with the anonymous stored report (differs false). */
+    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/conflicts", case_b),
+                                    clerk.cookie, NULL, NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, case_a));
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s", case_b), clerk.cookie,
+                                    NULL, NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_true(
+        names_case(json_object_get(json_object_get(doc, "revalidation"), "report"), case_a));
+    assert_true(json_is_false(json_object_get(json_object_get(doc, "revalidation"), "differs")));
+    /* Case B as an older server stored it: the caseworker's report, which
+     * names case A, with the hash taken over it. */
+    legacy = json_dumps(json_object_get(json_object_get(doc, "revalidation"), "report"),
+                        GE_JSON_DUMP_FLAGS);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    assert_non_null(legacy);
+    case_hash_of(case_b, legacy, hash);
+    assert_int_equal(ts_store_sql(srv.db,
+                                  "UPDATE cases SET report = ?1, content_hash = ?2 WHERE id = ?3",
+                                  3, legacy, hash, case_b),
+                     1);
+    call("GET", ts_pathf("/v1/cases/%s", case_b), key_b, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_string_equal(json_string_value(json_object_get(doc, "content_hash")), hash);
+    assert_null(strstr(r.body, case_a));
+    assert_null(strstr(r.body, "\"ref\":{\"other\""));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* the caseworker reads it as stored */
+    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s", case_b), clerk.cookie,
+                                    NULL, NULL, NULL, &r),
+                     0);
+    doc = ts_forms_json(&r);
+    assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
+    assert_true(names_case(json_object_get(doc, "validation"), case_a));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    free(legacy);
 }
 
 /* ---- expiry ---------------------------------------------------------------- */
@@ -733,6 +981,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_401),
         cmocka_unit_test(test_flow_and_isolation),
+        cmocka_unit_test(test_conflicts_anonymous_for_applicants),
         cmocka_unit_test(test_expired_token_410),
         cmocka_unit_test(test_wrong_token_404),
         cmocka_unit_test(test_concurrent_submits_one_case),

@@ -494,6 +494,64 @@ static void test_warnings_keep_valid(void **state)
     ge_service_free(svc);
 }
 
+/* A conflict check of wkts against others in the period TODAY+11..14 for
+ * an audience (ge_rules_input_init's default when mode < 0); highlights in
+ * the store CRS, so that tests can read them in local metres (x - X0). */
+static run conflict_run(const ge_service *svc, const char *const *wkts,
+                        const ge_rules_other *others, size_t nothers, int mode)
+{
+    ge_feature items[8] = {{0}};
+    ge_features fs = {.items = items};
+    ge_period period = {TODAY + 11, TODAY + 14};
+    ge_rules_input in;
+    ge_err err = {0};
+    run r;
+
+    for (size_t i = 0; wkts && wkts[i]; i++)
+        items[fs.n++].geom = local(wkts[i]);
+    ge_rules_input_init(&in);
+    in.service = svc;
+    in.features = &fs;
+    in.srid = 25833;
+    in.today = TODAY;
+    in.others = others;
+    in.nothers = nothers;
+    in.period = &period;
+    if (mode >= 0) in.conflicts = (ge_rules_conflicts)mode;
+    assert_int_equal(ge_crs_from_epsg(25833, &in.out_crs, NULL), GE_OK);
+    if (ge_rules_validate(H, SNAP, &in, &r.report, &err) != GE_OK)
+        fail_msg("validate: %s", err.msg);
+    for (size_t i = 0; i < fs.n; i++)
+        GEOSGeom_destroy_r(H, items[i].geom);
+    r.violations = json_object_get(r.report, "violations");
+    return r;
+}
+
+/* The bounding box of a GeoJSON geometry's coordinates, in local metres. */
+static void local_box(const json_t *coords, double box[4])
+{
+    size_t i;
+    json_t *c;
+
+    if (json_is_number(json_array_get(coords, 0))) {
+        double x = json_number_value(json_array_get(coords, 0)) - X0;
+        double y = json_number_value(json_array_get(coords, 1)) - Y0;
+        box[0] = fmin(box[0], x);
+        box[1] = fmin(box[1], y);
+        box[2] = fmax(box[2], x);
+        box[3] = fmax(box[3], y);
+        return;
+    }
+    json_array_foreach(coords, i, c) local_box(c, box);
+}
+
+static void geometry_box(const json_t *g, double box[4])
+{
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    local_box(json_object_get(g, "coordinates"), box);
+}
+
 static void test_conflict(void **state)
 {
     ge_service *svc =
@@ -510,7 +568,7 @@ static void test_conflict(void **state)
         {"case-4", "other", at2, true, {TODAY + 20, TODAY + 30}}, /* later */
         {"case-5", "other", at2, false, {0, 0}},                  /* no period: overlaps */
     };
-    run r = validate(svc, wkt, 11, 14, o, 5);
+    run r = conflict_run(svc, wkt, o, 5, GE_RULES_CONFLICTS_FULL);
     (void)state;
     assert_int_equal(json_array_size(r.violations), 2);
     json_t *v = json_array_get(r.violations, 0);
@@ -546,7 +604,7 @@ static void test_conflict_overlap_message(void **state)
         {"case-2", "t", touch, true, {TODAY + 10, TODAY + 12}},
         {"case-3", "t", near, true, {TODAY + 10, TODAY + 12}},
     };
-    run r = validate(svc, wkt, 11, 14, o, 3);
+    run r = conflict_run(svc, wkt, o, 3, GE_RULES_CONFLICTS_FULL);
     json_t *m;
     (void)state;
     assert_int_equal(json_array_size(r.violations), 3);
@@ -597,7 +655,7 @@ static void test_conflict_unchecked(void **state)
     in.srid = 25833;
     in.others = &o;
     in.nothers = 1;
-    in.conflicts_unchecked = true;
+    in.conflicts = GE_RULES_CONFLICTS_UNCHECKED;
     assert_int_equal(ge_rules_validate(H, SNAP, &in, &rep, NULL), GE_OK);
     assert_int_equal(json_array_size(json_object_get(rep, "violations")), 0);
     assert_true(json_is_true(json_object_get(rep, "valid")));
@@ -618,7 +676,7 @@ static void test_conflict_unchecked(void **state)
     }
     json_decref(rep);
     /* The same input checked by a caller that may look: the warning. */
-    in.conflicts_unchecked = false;
+    in.conflicts = GE_RULES_CONFLICTS_FULL;
     assert_int_equal(ge_rules_validate(H, SNAP, &in, &rep, NULL), GE_OK);
     assert_int_equal(json_array_size(json_object_get(rep, "violations")), 2);
     assert_int_equal(json_array_size(json_object_get(rep, "unchecked")), 0);
@@ -627,6 +685,250 @@ static void test_conflict_unchecked(void **state)
     GEOSGeom_destroy_r(H, items[1].geom);
     GEOSGeom_destroy_r(H, near);
     ge_service_free(svc);
+}
+
+/*
+ * Applicants and form servers (the default audience) learn that another
+ * application occupies part of their drawing in the period, and which part:
+ * one violation per feature however many cases are near, the part of the
+ * feature within the rule's distance of them and its size, no "ref", no
+ * distance, no id, service or period of another case and no vertex outside
+ * the feature. The same input read by a caseworker names each case.
+ */
+static void test_conflict_anonymous(void **state)
+{
+    ge_service *svc =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+                   "{\"services\":[\"t\",\"other\"],\"distance_m\":2}" MSG(
+                       "In {measured} m liegt {other} ({other_service}).",
+                       "{other} ({other_service}) is {measured} m away."));
+    const char *wkt[] = {SQ(0, 0, 3, 2), NULL};
+    /* 1 m east of the drawing; the second also reaches far beyond it */
+    GEOSGeometry *near = local(SQ(4, 0, 8, 2)), *long_one = local(SQ(4, 0, 40, 2));
+    ge_rules_other o[] = {
+        {"case-1", "t", near, true, {TODAY + 10, TODAY + 12}},
+        {"case-5", "other", long_one, false, {0, 0}},                  /* no period: overlaps */
+        {"case-3", "unrelated", near, true, {TODAY + 10, TODAY + 12}}, /* not listed */
+        {"case-4", "other", near, true, {TODAY + 20, TODAY + 30}},     /* later */
+    };
+    run r, one, full;
+    json_t *v, *g;
+    char *text, *text_one;
+    double box[4];
+    (void)state;
+
+    assert_int_equal(GE_RULES_CONFLICTS_ANONYMOUS, 0); /* what a zeroed input says */
+    r = conflict_run(svc, wkt, o, 4, -1);
+    assert_int_equal(json_array_size(r.violations), 1);
+    v = json_array_get(r.violations, 0);
+    assert_string_equal(json_string_value(json_object_get(v, "kind")), "conflict");
+    assert_string_equal(json_string_value(json_object_get(v, "severity")), "warning");
+    assert_int_equal(json_integer_value(json_object_get(v, "feature")), 0);
+    assert_null(json_object_get(v, "ref"));
+    assert_true(json_is_null(json_object_get(v, "limit")));
+    assert_true(json_is_null(json_object_get(v, "bound")));
+    assert_string_equal(json_string_value(json_object_get(v, "unit")), "m2");
+    /* the strip x 2..3 of the drawing lies within 2 m of the others */
+    assert_true(fabs(json_number_value(json_object_get(v, "measured")) - 2.0) < 1e-3);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "Im selben Zeitraum liegt ein anderer Antrag höchstens 2 m von dieser "
+                        "Fläche entfernt; betroffen ist der markierte Teil (2 m²).");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+                        "Another application in the same period lies within 2 m of this area; "
+                        "the highlighted part (2 m²) is affected.");
+    g = json_object_get(v, "geometry");
+    assert_non_null(strstr(json_string_value(json_object_get(g, "type")), "Polygon"));
+    geometry_box(g, box);
+    assert_true(fabs(box[0] - 2) < 1e-3 && fabs(box[1]) < 1e-3 && fabs(box[2] - 3) < 1e-3 &&
+                fabs(box[3] - 2) < 1e-3);
+    text = json_dumps(r.report, JSON_COMPACT);
+    assert_null(strstr(text, "case-"));
+    assert_null(strstr(text, "\"ref\""));
+    assert_null(strstr(text, "\"other\""));
+    assert_null(strstr(text, "unrelated"));
+
+    /* One case instead of two, and a shorter one: not a byte differs, so
+     * neither how many cases nor their extent beyond the drawing shows. */
+    one = conflict_run(svc, wkt, o, 1, GE_RULES_CONFLICTS_ANONYMOUS);
+    text_one = json_dumps(one.report, JSON_COMPACT);
+    assert_string_equal(text, text_one);
+
+    /* A caseworker reads the same input case by case, with each shape. */
+    full = conflict_run(svc, wkt, o, 4, GE_RULES_CONFLICTS_FULL);
+    assert_int_equal(json_array_size(full.violations), 2);
+    v = json_array_get(full.violations, 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ref"), "other")),
+                        "case-5");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ref"), "service")),
+                        "other");
+    assert_true(json_number_value(json_object_get(v, "measured")) == 1.0);
+    geometry_box(json_object_get(v, "geometry"), box);
+    assert_true(fabs(box[2] - 40) < 1e-3);
+    free(text);
+    free(text_one);
+    json_decref(r.report);
+    json_decref(one.report);
+    json_decref(full.report);
+    GEOSGeom_destroy_r(H, near);
+    GEOSGeom_destroy_r(H, long_one);
+    ge_service_free(svc);
+}
+
+/* Lines get the overlapping length, points themselves without a figure; a
+ * rule with distance 0 says "uses part of this area", and shapes that only
+ * touch get the feature itself highlighted and no figure. */
+static void test_conflict_anonymous_lines_points_touching(void **state)
+{
+    ge_service *near2 =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+                   "{\"distance_m\":2}" MSG("{other}", "{other}"));
+    ge_service *meet =
+        service_of("{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"error\",\"params\":"
+                   "{\"distance_m\":0}" MSG("{other}", "{other}"));
+    const char *lp[] = {"LINESTRING(0 1, 6 1)", "POINT(3 1)", NULL};
+    const char *areas[] = {SQ(0, 0, 3, 2), SQ(10, 0, 13, 2), NULL};
+    GEOSGeometry *a = local(SQ(4, 0, 8, 2)), *b = local(SQ(2, 1, 5, 3)),
+                 *c = local(SQ(13, 0, 15, 2));
+    ge_rules_other o1[] = {{"case-1", "t", a, false, {0, 0}}};
+    ge_rules_other o2[] = {{"case-2", "t", b, false, {0, 0}}, {"case-3", "t", c, false, {0, 0}}};
+    run r;
+    json_t *v, *g;
+    char *text;
+    double box[4];
+    (void)state;
+
+    r = conflict_run(near2, lp, o1, 1, GE_RULES_CONFLICTS_ANONYMOUS);
+    assert_int_equal(json_array_size(r.violations), 2);
+    v = json_array_get(r.violations, 0); /* the line: x 2..6 lies within 2 m */
+    assert_string_equal(json_string_value(json_object_get(v, "unit")), "m");
+    assert_true(fabs(json_number_value(json_object_get(v, "measured")) - 4.0) < 1e-3);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "Im selben Zeitraum liegt ein anderer Antrag höchstens 2 m von dieser "
+                        "Strecke entfernt; betroffen ist der markierte Teil (4 m).");
+    g = json_object_get(v, "geometry");
+    assert_non_null(strstr(json_string_value(json_object_get(g, "type")), "LineString"));
+    geometry_box(g, box);
+    assert_true(fabs(box[0] - 2) < 1e-3 && fabs(box[2] - 6) < 1e-3);
+    v = json_array_get(r.violations, 1); /* the point: itself, no figure */
+    assert_true(json_is_null(json_object_get(v, "measured")));
+    assert_true(json_is_null(json_object_get(v, "unit")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+                        "Another application in the same period lies within 2 m of this place.");
+    g = json_object_get(v, "geometry");
+    assert_string_equal(json_string_value(json_object_get(g, "type")), "Point");
+    geometry_box(g, box);
+    assert_true(fabs(box[0] - 3) < 1e-3 && fabs(box[1] - 1) < 1e-3);
+    text = json_dumps(r.report, JSON_COMPACT);
+    assert_null(strstr(text, "case-"));
+    free(text);
+    json_decref(r.report);
+
+    r = conflict_run(meet, areas, o2, 2, GE_RULES_CONFLICTS_ANONYMOUS);
+    assert_int_equal(json_array_size(r.violations), 2);
+    assert_true(json_is_false(json_object_get(r.report, "valid"))); /* severity stays */
+    v = json_array_get(r.violations, 0);
+    assert_true(fabs(json_number_value(json_object_get(v, "measured")) - 1.0) < 1e-6);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "Ein anderer Antrag belegt im selben Zeitraum bereits einen Teil dieser "
+                        "Fläche (1 m² Überschneidung).");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "en")),
+                        "Another application already uses part of this area in the same period "
+                        "(1 m² overlap).");
+    geometry_box(json_object_get(v, "geometry"), box);
+    assert_true(fabs(box[0] - 2) < 1e-6 && fabs(box[1] - 1) < 1e-6 && fabs(box[2] - 3) < 1e-6 &&
+                fabs(box[3] - 2) < 1e-6);
+    v = json_array_get(r.violations, 1); /* touches along x = 13 only */
+    assert_int_equal(json_integer_value(json_object_get(v, "feature")), 1);
+    assert_true(json_is_null(json_object_get(v, "measured")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "Ein anderer Antrag belegt im selben Zeitraum bereits diese Stelle oder "
+                        "grenzt an sie.");
+    geometry_box(json_object_get(v, "geometry"), box);
+    assert_true(fabs(box[0] - 10) < 1e-6 && fabs(box[2] - 13) < 1e-6);
+    json_decref(r.report);
+    GEOSGeom_destroy_r(H, a);
+    GEOSGeom_destroy_r(H, b);
+    GEOSGeom_destroy_r(H, c);
+    ge_service_free(near2);
+    ge_service_free(meet);
+}
+
+/* A rule's own "anonymous" message, with {limit} and {overlap}; where the
+ * overlap has no size (a point) one that speaks of it gives way to the
+ * built-in text. */
+static void test_conflict_anonymous_service_text(void **state)
+{
+    ge_service *svc = service_of(
+        "{\"id\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":"
+        "{\"distance_m\":2},\"messages\":{\"de\":\"{other}\",\"en\":\"{other}\",\"anonymous\":{"
+        "\"de\":\"Belegt: {overlap} im Umkreis von {limit} m.\",\"en\":\"Taken: {overlap} within "
+        "{limit} m.\"}},\"source\":\"test\"}");
+    const char *wkt[] = {SQ(0, 0, 3, 2), "POINT(3 1)", NULL};
+    GEOSGeometry *a = local(SQ(4, 0, 8, 2));
+    ge_rules_other o[] = {{"case-1", "t", a, false, {0, 0}}};
+    run r = conflict_run(svc, wkt, o, 1, GE_RULES_CONFLICTS_ANONYMOUS);
+    json_t *m;
+    (void)state;
+    assert_int_equal(json_array_size(r.violations), 2);
+    m = json_object_get(json_array_get(r.violations, 0), "message");
+    assert_string_equal(json_string_value(json_object_get(m, "de")),
+                        "Belegt: 2 m² im Umkreis von 2 m.");
+    assert_string_equal(json_string_value(json_object_get(m, "en")), "Taken: 2 m² within 2 m.");
+    m = json_object_get(json_array_get(r.violations, 1), "message");
+    assert_string_equal(json_string_value(json_object_get(m, "en")),
+                        "Another application in the same period lies within 2 m of this place.");
+    json_decref(r.report);
+    GEOSGeom_destroy_r(H, a);
+    ge_service_free(svc);
+}
+
+/* A report stored before conflicts were told anonymously: each conflict
+ * that names another case becomes one anonymous violation per rule and
+ * feature, without shape, figure or ref; everything else stays. */
+static void test_report_anonymize(void **state)
+{
+    json_t *rep = json_loads(
+        "{\"valid\":true,\"violations\":["
+        "{\"rule\":\"hydrant\",\"kind\":\"min_distance\",\"severity\":\"warning\",\"feature\":0,"
+        "\"message\":{\"de\":\"h\",\"en\":\"h\"},\"measured\":4,\"limit\":5,\"unit\":\"m\","
+        "\"bound\":\"min\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]},"
+        "\"ref\":{\"layer\":\"hydrants\",\"id\":42}},"
+        "{\"rule\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"feature\":0,"
+        "\"message\":{\"de\":\"In 1 m liegt abc123 (t).\",\"en\":\"abc123\"},\"measured\":1,"
+        "\"limit\":10,\"unit\":\"m\",\"bound\":\"max\",\"geometry\":{\"type\":\"Point\","
+        "\"coordinates\":[13.3,52.5]},\"ref\":{\"other\":\"abc123\",\"service\":\"t\"}},"
+        "{\"rule\":\"conflict\",\"kind\":\"conflict\",\"severity\":\"warning\",\"feature\":0,"
+        "\"message\":{\"de\":\"def456\",\"en\":\"def456\"},\"measured\":0,\"limit\":10,"
+        "\"unit\":\"m\",\"bound\":\"max\",\"geometry\":null,\"ref\":{\"other\":\"def456\","
+        "\"service\":\"t\"}}]}",
+        0, NULL);
+    json_t *v, *again;
+    char *text;
+    (void)state;
+    assert_non_null(rep);
+    assert_int_equal(ge_rules_report_anonymize(rep), 2);
+    assert_int_equal(json_array_size(json_object_get(rep, "violations")), 2);
+    v = json_array_get(json_object_get(rep, "violations"), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "ref"), "id")), 42);
+    v = json_array_get(json_object_get(rep, "violations"), 1);
+    assert_null(json_object_get(v, "ref"));
+    assert_true(json_is_null(json_object_get(v, "geometry")));
+    assert_true(json_is_null(json_object_get(v, "measured")));
+    assert_true(json_is_null(json_object_get(v, "limit")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "message"), "de")),
+                        "Im selben Zeitraum liegt ein anderer Antrag höchstens 10 m von dieser "
+                        "Stelle entfernt.");
+    text = json_dumps(rep, JSON_COMPACT);
+    assert_null(strstr(text, "abc123"));
+    assert_null(strstr(text, "def456"));
+    assert_null(strstr(text, "13.3"));
+    /* a report written anonymously is left alone */
+    again = json_deep_copy(rep);
+    assert_int_equal(ge_rules_report_anonymize(again), 0);
+    assert_true(json_equal(again, rep));
+    free(text);
+    json_decref(again);
+    json_decref(rep);
 }
 
 static void test_period_from_json(void **state)
@@ -905,6 +1207,10 @@ int main(void)
         cmocka_unit_test(test_conflict),
         cmocka_unit_test(test_conflict_overlap_message),
         cmocka_unit_test(test_conflict_unchecked),
+        cmocka_unit_test(test_conflict_anonymous),
+        cmocka_unit_test(test_conflict_anonymous_lines_points_touching),
+        cmocka_unit_test(test_conflict_anonymous_service_text),
+        cmocka_unit_test(test_report_anonymize),
         cmocka_unit_test(test_period_from_json),
         cmocka_unit_test(test_shipped_services_valid_placements),
         cmocka_unit_test(test_shipped_skip_messages),

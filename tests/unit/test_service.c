@@ -77,8 +77,14 @@ static void test_describe(void **state)
                         5.0);
             assert_non_null(json_object_get(json_object_get(r, "messages"), "de"));
         }
+        if (!strcmp(json_string_value(json_object_get(r, "kind")), "conflict")) {
+            json_t *a = json_object_get(json_object_get(r, "messages"), "anonymous");
+            found++;
+            assert_non_null(strstr(json_string_value(json_object_get(a, "de")), "{overlap}"));
+            assert_null(strstr(json_string_value(json_object_get(a, "en")), "{other}"));
+        }
     }
-    assert_true(found);
+    assert_int_equal(found, 2);
     json_decref(d);
     list = ge_services_describe(ss);
     assert_int_equal(json_array_size(list), 3);
@@ -202,6 +208,17 @@ static void test_malformed_files_name_path_and_problem(void **state)
           "test.json: rules[1]: rule id 'r' is used twice (also rules[0])" },
         { SVC_HEAD "{\"id\":\"r\",\"kind\":\"area\",\"severity\":\"error\",\"messages\":{\"de\":\"x\",\"en\":\"x\"},\"source\":\"s\"}]}",
           "test.json: rules[0]: 'params' is missing" },
+        /* what applicants read of a conflict names no other case and no distance to it */
+        { SVC_HEAD "{\"id\":\"r\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":{\"distance_m\":2},\"messages\":{\"de\":\"{other}\",\"en\":\"x\",\"anonymous\":{\"de\":\"x {other}\",\"en\":\"x\"}},\"source\":\"s\"}]}",
+          "test.json: rules[0].messages.anonymous.de: unknown placeholder {other} (an anonymous message fills {limit}, {overlap})" },
+        { SVC_HEAD "{\"id\":\"r\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":{\"distance_m\":2},\"messages\":{\"de\":\"x\",\"en\":\"x\",\"anonymous\":{\"de\":\"x\",\"en\":\"{measured} m\"}},\"source\":\"s\"}]}",
+          "test.json: rules[0].messages.anonymous.en: unknown placeholder {measured} (an anonymous message fills {limit}, {overlap})" },
+        { SVC_HEAD "{\"id\":\"r\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":{\"distance_m\":2},\"messages\":{\"de\":\"x\",\"en\":\"x\",\"anonymous\":{\"de\":\"x\"}},\"source\":\"s\"}]}",
+          "test.json: rules[0].messages.anonymous: 'en' is missing" },
+        { SVC_HEAD "{\"id\":\"r\",\"kind\":\"area\",\"severity\":\"error\",\"params\":{\"max_m2\":1},\"messages\":{\"de\":\"x\",\"en\":\"x\",\"anonymous\":{\"de\":\"x\",\"en\":\"x\"}},\"source\":\"s\"}]}",
+          "test.json: rules[0].messages: unknown key 'anonymous' (known: de, en, min, max, missing)" },
+        { SVC_HEAD "{\"id\":\"r\",\"kind\":\"conflict\",\"severity\":\"warning\",\"params\":{\"distance_m\":2},\"messages\":{\"de\":\"x\",\"en\":\"x\",\"max\":{\"de\":\"x\",\"en\":\"x\"}},\"source\":\"s\"}]}",
+          "test.json: rules[0].messages: unknown key 'max' (known: de, en, anonymous)" },
     };
     /* clang-format on */
     (void)state;
