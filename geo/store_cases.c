@@ -308,6 +308,25 @@ err:
     return rc;
 }
 
+int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc < 0) goto err;
+    rc = ge_store_case_select_one(c,
+                                  "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
+                                  " WHERE draft_id = ?1 AND purged_at IS NULL",
+                                  draft_id, out, &s, err);
+err:
+    if (rc < 0) ge_case_clear(out);
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
 int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err)
 {
     ge_conn *c = NULL;

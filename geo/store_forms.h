@@ -159,6 +159,10 @@ void ge_case_clear(ge_case *c);
 /* GE_ENOENT when there is no such case. */
 int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err);
 
+/* The case submitted from the draft draft_id; GE_ENOENT when there is none
+ * or it has been purged (retention). */
+int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err);
+
 /* Visits a case's features in order (fid is the index from 0). */
 int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err);
 

@@ -14,6 +14,11 @@
  *      case_events (append-only), idempotency_keys
  *   3  caseworkers: users, sessions
  *   4  users.last_login_at
+ *   5  review workflow and webhook outbox
+ *   6  case list index by creation time
+ *   7  case list order of insertion within a second
+ *   8  case versions
+ *   9  the case made from a draft (index cases_draft)
  */
 #include "store_internal.h"
 
@@ -266,6 +271,17 @@ static const char *const ge_migration_8[] = {
     NULL,
 };
 
+/*
+ * The case made from a draft, found by the draft's editor link: after
+ * submission GET /v1/edit/{token}/map.png prints the submitted case
+ * (handlers_staticmap.c). At most one case per draft; partial, as most rows
+ * of a long-lived store are purged or have lost their draft.
+ */
+static const char *const ge_migration_9[] = {
+    "CREATE INDEX cases_draft ON cases (draft_id) WHERE draft_id IS NOT NULL",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -275,6 +291,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {6, "case list index by creation time", ge_migration_6},
     {7, "case list order of insertion within a second", ge_migration_7},
     {8, "case versions", ge_migration_8},
+    {9, "case by its draft", ge_migration_9},
 };
 
 const size_t ge_store_spatialite_nmigrations =

@@ -90,6 +90,13 @@ static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
     return rc;
 }
 
+/* What the features answer and its 304 both carry. */
+static void ge_cases_features_validators(ge_resp *resp, const char *tag)
+{
+    ge_resp_etag(resp, tag);
+    ge_resp_cache(resp, "private, no-cache");
+}
+
 static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
@@ -124,8 +131,8 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
              purged_at[0] ? "-purged" : "");
     ge_forms_content_crs(resp, &crs);
     if (ge_req_etag_matches(req, tag)) {
-        ge_resp_etag(resp, tag);
-        rc = ge_resp_empty(resp, 304);
+        ge_cases_features_validators(resp, tag);
+        rc = ge_resp_not_modified(resp, "application/geo+json");
         goto err;
     }
     store = ge_forms_store_crs(req);
@@ -135,8 +142,7 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    ge_resp_etag(resp, tag);
-    ge_resp_cache(resp, "private, no-cache");
+    ge_cases_features_validators(resp, tag);
     rc = ge_forms_json(resp, 200, fc, "application/geo+json");
 err:
     ge_features_free(h, &fs);

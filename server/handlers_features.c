@@ -106,10 +106,16 @@ static void ge_features_etag(const ge_req *req, const char *layer, int64_t versi
     snprintf(out, size, "%s-%lld-%016llx", layer, (long long)version, (unsigned long long)h);
 }
 
-static bool ge_features_not_modified(const ge_req *req, ge_resp *resp, const char *opaque)
+/* 304 with the headers ge_features_send_page gives the 200. */
+static bool ge_features_not_modified(const ge_req *req, ge_resp *resp, ge_features_fmt fmt,
+                                     const ge_crs *crs, const char *opaque)
 {
+    char hdr[128];
+
     if (!ge_req_etag_matches(req, opaque)) return false;
-    ge_resp_empty(resp, 304);
+    ge_resp_not_modified(resp, fmt == GE_FEATURES_HTML ? GE_MT_HTML : GE_MT_GEOJSON);
+    snprintf(hdr, sizeof hdr, "<%s>", ge_crs_uri(crs));
+    ge_resp_header(resp, "Content-Crs", hdr);
     ge_resp_etag(resp, opaque);
     ge_resp_cache(resp, "no-cache");
     ge_resp_header(resp, "Vary", GE_FEATURES_VARY);
@@ -667,7 +673,7 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
 
     ge_features_etag(req, li.name, li.version, p.fmt == GE_FEATURES_HTML ? "items-html" : "items",
                      opaque, sizeof opaque);
-    if (ge_features_not_modified(req, resp, opaque)) goto out;
+    if (ge_features_not_modified(req, resp, p.fmt, &p.crs, opaque)) goto out;
 
     memset(&q, 0, sizeof q);
     q.layer = li.name;
@@ -789,7 +795,7 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
     }
     ge_features_etag(req, li.name, li.version, fmt == GE_FEATURES_HTML ? "item-html" : "item",
                      opaque, sizeof opaque);
-    if (ge_features_not_modified(req, resp, opaque)) goto out;
+    if (ge_features_not_modified(req, resp, fmt, &crs, opaque)) goto out;
 
     rc = ge_feature_writer_init(&w, &body, ge_store_srid(st), &crs);
     if (rc < 0) {

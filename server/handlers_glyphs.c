@@ -182,7 +182,7 @@ static int ge_glyphs_pbf(ge_glyphs_mod *mod, ge_req *req, ge_resp *resp, const c
     if (ge_req_etag_matches(req, opaque)) {
         close(fd);
         ge_resp_etag(resp, opaque);
-        return ge_resp_empty(resp, 304);
+        return ge_resp_not_modified(resp, GE_GLYPHS_TYPE);
     }
     ge_resp_etag(resp, opaque);
     return ge_resp_file(resp, 200, GE_GLYPHS_TYPE, fd, (uint64_t)sb.st_size);

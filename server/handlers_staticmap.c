@@ -5,8 +5,10 @@
  *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key),
  *                                 or of a caseworker's services (session)
  *   GET /v1/drafts/{id}/map.png   a draft of the form server (Bearer API key)
- *   GET /v1/edit/{token}/map.png  the applicant's open draft (capability
- *                                 token), for the Munimap printGeoEditing
+ *   GET /v1/edit/{token}/map.png  the applicant's draft (capability token),
+ *                                 for the Munimap printGeoEditing; after
+ *                                 submission the submitted case, until the
+ *                                 draft's original expiry (ge_sm_edit)
  *
  * Query: width and height in pixels (default 800 x 600), dpi (default 96;
  * an A4 receipt at 150 DPI is 1240 x 1754). Each is checked and a bad one
@@ -246,15 +248,35 @@ done:
     return rc;
 }
 
-static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
+/* A case's features with their states from its report at submission. */
+static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_case *c,
+                          const ge_sm_params *p)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
+    ge_features fs = {0};
+    const char **states = NULL;
+    ge_err err;
+    int rc = ge_forms_case_features(req, h, c->id, &fs, &err);
+
+    if (rc == GE_OK && !(states = calloc(fs.n ? fs.n : 1, sizeof *states)))
+        rc = ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+    } else {
+        ge_sm_states(c->report, NULL, fs.n, states);
+        rc = ge_sm_respond(req, resp, mod, c->service, &fs, states, p);
+    }
+    free(states);
+    ge_features_free(h, &fs);
+    return rc;
+}
+
+static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
+{
     const char *id = ge_req_param(req, "id");
     ge_client client;
     ge_case c;
-    ge_features fs = {0};
     ge_sm_params p;
-    const char **states = NULL;
     ge_err err;
     int rc;
 
@@ -268,9 +290,8 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_sm_params_read(req, resp, &p);
         if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c, NULL);
         ge_session_clear(&s);
-        if (rc < 0) goto done;
-        rc = ge_forms_case_features(req, h, c.id, &fs, &err);
-        goto found;
+        if (rc == GE_OK) rc = ge_sm_case_map(req, resp, ud, &c, &p);
+        goto done;
     }
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
@@ -289,23 +310,8 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         if (pr) json_object_set_new(pr, "parameter", json_string("id"));
         goto done;
     }
-    if (rc == GE_OK) rc = ge_forms_case_features(req, h, c.id, &fs, &err);
-found:
-    if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
-        goto done;
-    }
-    states = calloc(fs.n ? fs.n : 1, sizeof *states);
-    if (!states) {
-        ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
-        rc = ge_resp_error(resp, req, &err);
-        goto done;
-    }
-    ge_sm_states(c.report, NULL, fs.n, states);
-    rc = ge_sm_respond(req, resp, ud, c.service, &fs, states, &p);
+    rc = rc < 0 ? ge_resp_error(resp, req, &err) : ge_sm_case_map(req, resp, ud, &c, &p);
 done:
-    free(states);
-    ge_features_free(h, &fs);
     ge_case_clear(&c);
     ge_client_clear(&client);
     return rc;
@@ -358,18 +364,28 @@ static int ge_sm_draft(ge_req *req, ge_resp *resp, void *ud)
     return rc;
 }
 
-/* The applicant's draft: 404 for a token that opens none, 410 when it
- * expired or was submitted (as every /v1/edit/{token} route answers). */
+/*
+ * The applicant's drawing, for the Munimap printGeoEditing: 404 for a token
+ * that opens no draft. While the draft is open, its features as drawn now.
+ * Once it is submitted, the submitted case's (its drawing and report as
+ * submitted), so that a print URL handed to the form before the submission
+ * still prints what was submitted - until the draft's original expiry, as
+ * long as the token would have opened the draft anyway, and while the case
+ * is not purged. It shows only what the applicant drew and was told, never
+ * the case's status or the caseworkers' words. Expired: 410.
+ */
 static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
 {
     const char *token = ge_req_param(req, "token");
     char hash[GE_TOKEN_HASH_LEN], now[32];
     ge_draft d;
+    ge_case c;
     ge_sm_params p;
     ge_err err;
     int rc = ge_sm_params_read(req, resp, &p);
 
     memset(&d, 0, sizeof d);
+    memset(&c, 0, sizeof c);
     if (rc < 0) return rc;
     ge_token_hash(token ? token : "", hash);
     rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, &d, &err)
@@ -382,14 +398,27 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);
     ge_forms_utc_in(0, now);
-    if (d.submitted_at[0] || strcmp(d.expires_at, now) <= 0) {
+    if (strcmp(d.expires_at, now) <= 0) {
         ge_resp_problem(resp, req, 410,
                         GE_TR(req, "This editing link is no longer open.",
                               "Dieser Bearbeitungslink ist nicht mehr offen."));
         rc = GE_EGONE;
-    } else {
+    } else if (!d.submitted_at[0]) {
         rc = ge_sm_draft_map(req, resp, ud, &d, &p);
+    } else if ((rc = ge_store_case_by_draft(req->ctx->store, d.id, &c, &err)) == GE_OK) {
+        rc = ge_sm_case_map(req, resp, ud, &c, &p);
+    } else if (rc == GE_ENOENT) {
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req,
+                              "The application was submitted and its data has since been "
+                              "deleted; there is no map to show.",
+                              "Der Antrag wurde eingereicht und seine Daten sind inzwischen "
+                              "gelöscht; es gibt keine Karte mehr."));
+        rc = GE_EGONE;
+    } else {
+        rc = ge_resp_error(resp, req, &err);
     }
+    ge_case_clear(&c);
     ge_draft_clear(&d);
     return rc;
 }

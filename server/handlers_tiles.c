@@ -248,14 +248,12 @@ static int ge_tiles_unknown(const ge_req *req, ge_resp *resp, const char *param,
 
 /* ---- sending tiles -------------------------------------------------------- */
 
-static int ge_tiles_not_modified(const ge_req *req, ge_resp *resp, const char *opaque,
-                                 const char *cache_control)
+/* The 304 with the headers of ge_tiles_send; the server writes the ETag in
+ * the form (gzip or plain) the client named, which is the form its copy has. */
+static int ge_tiles_not_modified(ge_resp *resp, const char *opaque, const char *cache_control)
 {
-    char tag[96];
-    bool gz = ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
-    snprintf(tag, sizeof tag, "%s%s", opaque, gz ? "-gz" : "");
-    ge_resp_empty(resp, 304);
-    ge_resp_etag(resp, tag);
+    ge_resp_not_modified(resp, GE_TILES_TYPE);
+    ge_resp_etag(resp, opaque);
     ge_resp_cache(resp, cache_control);
     ge_resp_header(resp, "Vary", "Accept-Encoding");
     return GE_OK;
@@ -492,7 +490,7 @@ static int ge_tiles_serve(ge_tiles_mod *mod, const ge_tiles_source *src, ge_req 
     snprintf(opaque, sizeof opaque, "%s-%s-%s-%lld-%d-%u-%u", GE_TILES_ENCODER, id, scope.name,
              (long long)version, t.z, t.x, t.y);
     if (ge_req_etag_matches(req, opaque)) {
-        rc = ge_tiles_not_modified(req, resp, opaque, src->cache_control);
+        rc = ge_tiles_not_modified(resp, opaque, src->cache_control);
         goto vary;
     }
     if (!ge_tile_cache_get(mod->cache, key, version, want_gz, &blob)) {
@@ -790,7 +788,7 @@ static int ge_tiles_basemap_tile(ge_req *req, ge_resp *resp, void *ud)
     snprintf(opaque, sizeof opaque, "bm-%llx-%d-%u-%u", (unsigned long long)bm->gen, t.z, t.x, t.y);
     if (ge_req_etag_matches(req, opaque)) {
         ge_tiles_bm_release(mod, bm);
-        return ge_tiles_not_modified(req, resp, opaque, GE_TILES_CACHE_CONTROL);
+        return ge_tiles_not_modified(resp, opaque, GE_TILES_CACHE_CONTROL);
     }
     if (!ge_tile_cache_get(mod->cache, key, bm->gen, want_gz, &blob)) {
         unsigned char *raw = NULL, *plain = NULL;

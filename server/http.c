@@ -271,6 +271,15 @@ int ge_resp_empty(ge_resp *resp, int status)
     return GE_OK;
 }
 
+int ge_resp_not_modified(ge_resp *resp, const char *content_type)
+{
+    ge_resp_clear_body(resp);
+    resp->status = 304;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+    resp->compressible = ge_resp_type_compressible(content_type);
+    return GE_OK;
+}
+
 int ge_resp_header(ge_resp *resp, const char *name, const char *value)
 {
     char *v = strdup(value), *n = NULL;
@@ -335,25 +344,31 @@ void ge_resp_etag_body(ge_resp *resp)
     ge_resp_etag(resp, opaque);
 }
 
+#define GE_ETAG_ANY   1u /* "*" */
+#define GE_ETAG_PLAIN 2u /* "<opaque>" */
+#define GE_ETAG_GZ    4u /* "<opaque>-gz" */
+
 /*
- * Weak comparison (RFC 9110 13.1.2): "W/" is ignored. A tag we sent for the
- * gzipped representation carries "-gz" (http_send.c); it validates the same
- * content.
+ * What If-None-Match names of the tag opaque (olen bytes), as GE_ETAG_* bits.
+ * Weak comparison (RFC 9110 13.1.2): "W/" is ignored.
  */
-bool ge_req_etag_matches(const ge_req *req, const char *opaque)
+static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t olen)
 {
     const char *h = ge_req_header(req, "If-None-Match");
-    size_t olen = strlen(opaque);
+    unsigned found = 0;
 
     if (!h)
-        return false;
+        return 0;
     while (*h) {
         const char *end;
         size_t n;
         while (*h == ' ' || *h == '\t' || *h == ',')
             h++;
-        if (*h == '*')
-            return true;
+        if (*h == '*') {
+            found |= GE_ETAG_ANY;
+            h++;
+            continue;
+        }
         if (strncmp(h, "W/", 2) == 0)
             h += 2;
         if (*h != '"')
@@ -362,13 +377,40 @@ bool ge_req_etag_matches(const ge_req *req, const char *opaque)
         if (!end)
             break;
         n = (size_t)(end - h - 1);
-        if ((n == olen && memcmp(h + 1, opaque, n) == 0) ||
-            (n == olen + 3 && memcmp(h + 1, opaque, olen) == 0 &&
-             memcmp(h + 1 + olen, "-gz", 3) == 0))
-            return true;
+        if (n == olen && memcmp(h + 1, opaque, n) == 0)
+            found |= GE_ETAG_PLAIN;
+        else if (n == olen + 3 && memcmp(h + 1, opaque, olen) == 0 &&
+                 memcmp(h + 1 + olen, "-gz", 3) == 0)
+            found |= GE_ETAG_GZ;
         h = end + 1;
     }
-    return false;
+    return found;
+}
+
+/*
+ * A tag we sent for the gzipped representation carries "-gz" (http_send.c);
+ * it validates the same content.
+ */
+bool ge_req_etag_matches(const ge_req *req, const char *opaque)
+{
+    return ge_req_etag_scan(req, opaque, strlen(opaque)) != 0;
+}
+
+bool ge_req_etag_named(const ge_req *req, const char *opaque, bool prefer_gz, char *out,
+                       size_t size)
+{
+    size_t olen = strlen(opaque);
+    unsigned found;
+    bool gz;
+
+    if (olen >= 3 && strcmp(opaque + olen - 3, "-gz") == 0)
+        olen -= 3;
+    found = ge_req_etag_scan(req, opaque, olen);
+    if (!(found & (GE_ETAG_PLAIN | GE_ETAG_GZ)))
+        return false;
+    gz = (found & GE_ETAG_GZ) && (prefer_gz || !(found & GE_ETAG_PLAIN));
+    snprintf(out, size, "\"%.*s%s\"", (int)olen, opaque, gz ? "-gz" : "");
+    return true;
 }
 
 /* ---- statuses, languages, problems -------------------------------------- */

@@ -188,8 +188,20 @@ int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const voi
 int ge_resp_take(ge_resp *resp, int status, const char *content_type, char *data, size_t len);
 /* An open file of size bytes (the fd is closed by the response, also on failure). */
 int ge_resp_file(ge_resp *resp, int status, const char *content_type, int fd, uint64_t size);
-/* No body (204, 304, redirects). */
+/* No body (204, redirects). A 304 goes through ge_resp_not_modified. */
 int ge_resp_empty(ge_resp *resp, int status);
+/*
+ * 304 Not Modified for a representation of content_type: no body, but the
+ * response remembers the type so that the server adds the headers the 200
+ * would have carried (the HTML or the non-HTML Content-Security-Policy,
+ * Vary: Accept-Encoding for a compressible type); a 304 replaces the headers
+ * a cache holds for the page (RFC 9110 15.4.5, RFC 9111 4.3.4), so a wrong
+ * one breaks the cached page. Content-Type itself is not sent with a 304.
+ * Set the headers the 200 would carry (Cache-Control, Vary, ETag,
+ * Content-Security-Policy) as for the 200; the server writes the ETag in
+ * the form (plain or "-gz") that the client's If-None-Match named.
+ */
+int ge_resp_not_modified(ge_resp *resp, const char *content_type);
 
 /*
  * Runs fn(ud) once when the request is over: its response handed to the
@@ -213,8 +225,18 @@ void ge_resp_etag(ge_resp *resp, const char *opaque);
 /* A strong entity tag from a hash of the body (for GE_BODY_BYTES). */
 void ge_resp_etag_body(ge_resp *resp);
 
-/* Does If-None-Match name this opaque tag (or "*")? Lets a handler skip work. */
+/* Does If-None-Match name this opaque tag (or "*")? Lets a handler skip work.
+ * The gzip form "<opaque>-gz" counts as the same (see http_send.c). */
 bool ge_req_etag_matches(const ge_req *req, const char *opaque);
+
+/*
+ * The entity tag, quoted, in the form If-None-Match names it: "<base>-gz" or
+ * "<base>", where base is opaque without a trailing "-gz". When it names both,
+ * the gzip form if prefer_gz. Writes out and returns true, or returns false
+ * when it names neither (absent, "*", other tags).
+ */
+bool ge_req_etag_named(const ge_req *req, const char *opaque, bool prefer_gz, char *out,
+                       size_t size);
 
 /* ---- problems (RFC 7807) ------------------------------------------------ */
 

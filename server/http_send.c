@@ -4,6 +4,10 @@
  *
  *  - Problems are serialised here, so handlers could add members until now.
  *  - Conditional GET: a 200 whose ETag the client already has becomes 304.
+ *    A 304 (made here or by a handler through ge_resp_not_modified) carries
+ *    the headers the 200 would have: a browser replaces the cached page's
+ *    headers with them, so a 304 with the non-HTML policy would block the
+ *    scripts of a cached HTML page. Its ETag names the client's copy.
  *  - gzip: text bodies of 1 KiB or more when Accept-Encoding allows it; the
  *    ETag then carries "-gz" (a different representation, RFC 9110 8.8.3).
  *  - Security headers: nosniff; Referrer-Policy no-referrer (editor URLs hold
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "log.h"
@@ -88,22 +93,54 @@ static void ge_http_finish_problem(ge_resp *resp)
         ge_resp_bytes(resp, 500, "application/problem+json", "{\"status\":500}", 14);
 }
 
-/* If-None-Match on a 200 with an ETag: the client's copy is current. */
+/* Would this body be gzipped on the way out (ge_http_gzip may still keep
+ * it plain when compression does not make it smaller)? */
+static bool ge_http_wants_gzip(const ge_req *req, const ge_resp *resp)
+{
+    return resp->kind == GE_BODY_BYTES && resp->compressible && !resp->precompressed &&
+           resp->body_len >= GE_HTTP_GZIP_MIN &&
+           ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"));
+}
+
+/* If-None-Match on a 200 with an ETag: the client's copy is current. The 304
+ * keeps the type and the headers of the 200 (see ge_resp_not_modified). */
 static void ge_http_conditional(const ge_req *req, ge_resp *resp)
 {
-    char opaque[sizeof resp->etag];
+    char opaque[sizeof resp->etag], type[sizeof resp->content_type];
     size_t n = strlen(resp->etag);
+    bool compressible = resp->compressible;
 
     if (resp->status != 200 || n < 2 || !req->conn)
         return;
     memcpy(opaque, resp->etag + 1, n - 2);
     opaque[n - 2] = '\0';
     if (ge_req_etag_matches(req, opaque)) {
-        char etag[sizeof resp->etag];
-        memcpy(etag, resp->etag, sizeof etag);
-        ge_resp_empty(resp, 304);
-        memcpy(resp->etag, etag, sizeof etag);
+        if (ge_http_wants_gzip(req, resp) && n + 3 < sizeof resp->etag)
+            memcpy(resp->etag + n - 1, "-gz\"", 5); /* the tag the 200 would carry */
+        memcpy(type, resp->content_type, sizeof type);
+        ge_resp_not_modified(resp, type);
+        resp->compressible = compressible; /* Vary as for the 200 */
     }
+}
+
+/*
+ * The ETag of a 304 in the form the client named it: "<tag>-gz" for its
+ * gzipped copy, "<tag>" for a plain one. A cache updates the stored response
+ * whose validator the 304 carries (RFC 9111 4.3.4); a handler that answers
+ * 304 before it knows the encoding the 200 would have had sets the plain tag.
+ */
+static void ge_http_not_modified_etag(const ge_req *req, ge_resp *resp)
+{
+    char opaque[sizeof resp->etag], named[sizeof resp->etag];
+    size_t n = strlen(resp->etag);
+
+    if (resp->status != 304 || n < 2)
+        return;
+    memcpy(opaque, resp->etag + 1, n - 2);
+    opaque[n - 2] = '\0';
+    if (ge_req_etag_named(req, opaque, ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding")),
+                          named, sizeof named))
+        memcpy(resp->etag, named, sizeof named);
 }
 
 static struct MHD_Response *ge_http_mhd_response(ge_resp *resp, uint64_t *bytes)
@@ -147,12 +184,16 @@ static void ge_http_add_headers(struct MHD_Response *r, const ge_req *req, const
     const ge_route *route = req->match && req->match->kind == GE_MATCH_OK ? req->match->route
                                                                          : NULL;
 
-    if (resp->content_type[0])
+    /* A 304 has no body: its content type only chose the defaults below. */
+    bool body = resp->status != 304;
+
+    if (resp->content_type[0] && body)
         ge_http_add(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     if (resp->etag[0])
         ge_http_add(r, MHD_HTTP_HEADER_ETAG, resp->etag);
     for (size_t i = 0; i < resp->n_headers; i++)
-        ge_http_add(r, resp->headers[i].name, resp->headers[i].value);
+        if (body || strcasecmp(resp->headers[i].name, MHD_HTTP_HEADER_CONTENT_ENCODING) != 0)
+            ge_http_add(r, resp->headers[i].name, resp->headers[i].value);
     if (!ge_resp_header_get(resp, "Cache-Control"))
         ge_http_add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (!ge_resp_header_get(resp, "Content-Security-Policy"))
@@ -189,9 +230,8 @@ int ge_http_send(const ge_req *req, ge_resp *resp, const ge_http_send_opts *opts
     if (resp->problem)
         ge_http_finish_problem(resp);
     ge_http_conditional(req, resp);
-    if (resp->kind == GE_BODY_BYTES && resp->compressible && !resp->precompressed &&
-        resp->body_len >= GE_HTTP_GZIP_MIN &&
-        ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding")))
+    ge_http_not_modified_etag(req, resp);
+    if (ge_http_wants_gzip(req, resp))
         ge_http_gzip(resp);
 
     r = ge_http_mhd_response(resp, &bytes);

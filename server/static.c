@@ -277,12 +277,9 @@ int ge_static_serve(const ge_static *st, const ge_req *req, ge_resp *resp)
     else
         ge_resp_cache(resp, "no-cache");
 
-    if (ge_req_etag_matches(req, opaque)) {
-        close(fd);
-        ge_resp_empty(resp, 304);
-        ge_resp_etag(resp, opaque);
-        return GE_OK;
-    }
+    /* If-None-Match is answered by the server (http_send.c) from the 200
+     * built here, so that the 304 carries the same headers: the CSP of an
+     * HTML page above all. */
     textual = strncmp(type, "text/", 5) == 0 || strstr(type, "json") || strstr(type, "svg");
     if (textual)
         ge_resp_header(resp, "Vary", "Accept-Encoding"); /* a .gz sibling may be chosen */

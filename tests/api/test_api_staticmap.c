@@ -6,8 +6,12 @@
  * of its outline carry the colour styles/services.json gives a valid
  * feature. A draft at the same place and time conflicts with that case, so
  * its map (by API key and by the applicant's token) shows the warning
- * colour. An A4 receipt at 150 DPI is written for visual review. Every bad
- * input answers a problem naming what was wrong.
+ * colour. An A4 receipt at 150 DPI is written for visual review. The
+ * applicant's map URL (printGeoEditing's downloadUrl) keeps printing after
+ * the draft was submitted: the submitted case's map, the same image as the
+ * case's own URL, while the editing routes answer 410; once the draft's
+ * original expiry has passed, or the case was purged, 410 with a detail that
+ * says which. Every bad input answers a problem naming what was wrong.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -334,6 +338,100 @@ static void test_draft_maps(void **state)
     ts_http_resp_free(&r);
 }
 
+/* GET a URL without credentials; its status, and the problem's detail into
+ * detail (when not NULL and the answer is a problem). */
+static long get_detail(const char *url, char *detail, size_t size, ts_http_resp *keep)
+{
+    ts_http_resp r;
+    long status;
+    ts_forms_call("GET", url, NULL, NULL, NULL, &r);
+    status = r.status;
+    if (detail) {
+        json_t *doc = ts_forms_json(&r);
+        snprintf(detail, size, "%s", or_empty(json_string_value(json_object_get(doc, "detail"))));
+        json_decref(doc);
+    }
+    if (keep)
+        *keep = r;
+    else
+        ts_http_resp_free(&r);
+    return status;
+}
+
+static void test_edit_map_after_submit(void **state)
+{
+    ts_http_resp r, mine;
+    char body[2048], id[160], token[160], cid[64], etag[160], detail[512];
+    json_t *doc;
+    (void)state;
+    NEED_DATA();
+
+    /* the case's place and period: the draft warns of the conflict */
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"reference\":\"MAP-4\",\"period\":%s,"
+             "\"features\":%s}",
+             ts_forms_period(), fc);
+    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(doc, "id")));
+    snprintf(token, sizeof token, "%s",
+             strstr(json_string_value(json_object_get(doc, "editor_url")), "/edit/") + 6);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    ts_forms_call("GET", pathf("/v1/edit/%s/map.png?width=500&height=400", token), NULL, NULL, NULL,
+                  &r);
+    check_map(&r, 500, 400, state_colour("warning"));
+    ts_http_resp_free(&r);
+
+    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "map-4",
+                  "{\"applicant\":{\"name\":\"Max Meier\"}}", &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    snprintf(cid, sizeof cid, "%s", json_string_value(json_object_get(doc, "case_id")));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* The print URL still prints: what was submitted, the case's own map. */
+    get_detail(pathf("/v1/edit/%s/map.png?width=500&height=400", token), NULL, 0, &mine);
+    check_map(&mine, 500, 400, state_colour("warning"));
+    snprintf(etag, sizeof etag, "%s", ts_http_header(&mine, "ETag"));
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=500&height=400", cid), key_a, NULL, NULL,
+                  &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ts_http_header(&r, "ETag"), etag);
+    assert_int_equal(r.body_len, mine.body_len);
+    assert_memory_equal(r.body, mine.body, r.body_len);
+    ts_http_resp_free(&r);
+    ts_http_resp_free(&mine);
+    /* Editing is over. */
+    assert_int_equal(get_detail(pathf("/v1/edit/%s/features", token), NULL, 0, NULL), 410);
+    assert_int_equal(get_detail(pathf("/edit/%s", token), NULL, 0, NULL), 410);
+
+    /* The case purged (retention): gone, and said so. */
+    assert_int_equal(ts_forms_sql_exec(db,
+                                       "UPDATE cases SET purged_at = '2026-01-01T00:00:00Z'"
+                                       " WHERE id = ?1",
+                                       cid),
+                     1);
+    assert_int_equal(get_detail(pathf("/v1/edit/%s/map.png", token), detail, sizeof detail, NULL),
+                     410);
+    assert_non_null(strstr(detail, "deleted"));
+    assert_int_equal(ts_forms_sql_exec(db, "UPDATE cases SET purged_at = NULL WHERE id = ?1", cid),
+                     1);
+    assert_int_equal(get_detail(pathf("/v1/edit/%s/map.png", token), NULL, 0, NULL), 200);
+
+    /* Past the draft's original expiry: 410 like every route of the link. */
+    assert_int_equal(ts_forms_sql_exec(db,
+                                       "UPDATE drafts SET expires_at = '2026-01-01T00:00:00Z'"
+                                       " WHERE id = ?1",
+                                       id),
+                     1);
+    assert_int_equal(get_detail(pathf("/v1/edit/%s/map.png", token), detail, sizeof detail, NULL),
+                     410);
+    assert_non_null(strstr(detail, "no longer open"));
+}
+
 /* A problem with status and, when not NULL, the parameter it names. */
 static void expect_problem(const char *path_query, const char *key, long status,
                            const char *parameter, const char *needle)
@@ -387,6 +485,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_map),
         cmocka_unit_test(test_draft_maps),
+        cmocka_unit_test(test_edit_map_after_submit),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

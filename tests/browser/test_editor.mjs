@@ -4,11 +4,14 @@
 // the map), moves it, finishes, and the form submits exactly one case - with
 // the mouse, with the keyboard alone, in a popup; a page of another origin
 // gets no answer; axe-core finds no WCAG 2.1 AA violation in either
-// language. Screenshots of flow (1) go to tests/screenshots/editor-*.png.
+// language; printGeoEditing says plainly (German, English) that nothing is
+// drawn yet, and its downloadUrl still prints after the form submitted the
+// draft: the submitted case's map. Screenshots of flow (1) go to
+// tests/screenshots/editor-*.png; flow (6)'s to the server's scratch folder.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import {
   SCREENSHOTS, SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason,
   startDemoForm, startServer,
@@ -256,17 +259,14 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(r.value.success, true);
     assert.equal(r.value.geoJSON.features.length, 1);
 
-    // printGeoEditing: a map image URL that answers with a PNG, or an honest no.
+    // printGeoEditing: with a drawing, a map image URL that answers with a PNG.
     await page.click('#ask-print');
     await page.waitForFunction(() => window.received.some((m) => m.action === 'printGeoEditing_response'));
     const pr = await page.evaluate(() => window.received.find((m) => m.action === 'printGeoEditing_response'));
-    if (pr.value.success) {
-      const img = await fetch(pr.value.downloadUrl);
-      assert.equal(img.status, 200);
-      assert.match(img.headers.get('content-type'), /image\/png/);
-    } else {
-      assert.ok(pr.value.message.length > 10, 'says why there is no map image');
-    }
+    assert.equal(pr.value.success, true, JSON.stringify(pr.value));
+    const img = await fetch(pr.value.downloadUrl);
+    assert.equal(img.status, 200);
+    assert.match(img.headers.get('content-type'), /image\/png/);
     await page.context().close();
   });
 
@@ -329,6 +329,66 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
         [],
         `axe violations (${locale})`,
       );
+      await page.context().close();
+    }
+  });
+
+  // The form's nth printGeoEditing answer (from 1).
+  async function askPrint(page, n) {
+    await page.click('#ask-print');
+    await page.waitForFunction((k) => window.received.filter((m) => m.action === 'printGeoEditing_response').length >= k, n);
+    return page.evaluate((k) => window.received.filter((m) => m.action === 'printGeoEditing_response')[k - 1], n);
+  }
+
+  test('(6) printGeoEditing: nothing drawn yet, said plainly; after the submission the URL prints the case', async () => {
+    for (const [locale, words] of [['en', /^Nothing is drawn yet, so there is no map image to print\./],
+      ['de', /^Es ist noch nichts eingezeichnet, daher gibt es noch kein Kartenbild zum Drucken\./]]) {
+      const page = await newPage();
+      await openForm(page, `locale=${locale}`);
+      const frame = await editorFrame(page);
+      await page.waitForFunction(() => window.received.some((m) => m.action === 'munimapReady'));
+      const none = await askPrint(page, 1);
+      assert.equal(none.value.success, false);
+      assert.match(none.value.message, words);
+      assert.doesNotMatch(none.value.message, /draft|Entwurf/i, 'no talk of drafts');
+      assert.equal(none.value.downloadUrl, undefined);
+      if (locale === 'en') {
+        await page.context().close();
+        continue;
+      }
+
+      await frame.fill('#lat', String(spot.good[1]));
+      await frame.fill('#lon', String(spot.good[0]));
+      await frame.click('#coord-go');
+      await waitState(frame, 'valid');
+      const pr = await askPrint(page, 2);
+      assert.equal(pr.value.success, true, JSON.stringify(pr.value));
+      const url = pr.value.downloadUrl;
+      const token = url.match(/\/v1\/edit\/([^/]+)\/map\.png$/)[1];
+      const before = await fetch(url);
+      assert.equal(before.status, 200);
+      assert.match(before.headers.get('content-type'), /image\/png/);
+
+      // The form takes the drawing and submits it; the applicant is done.
+      await page.click('#ask-finish');
+      await page.waitForFunction(() => window.result !== null);
+      await page.click('#submit');
+      await page.waitForFunction(() => window.submitAnswers.length === 1);
+      const sub = await page.evaluate(() => window.submitAnswers[0]);
+      assert.equal(sub.status, 201, JSON.stringify(sub.body));
+      await page.screenshot({ path: path.join(srv.dir, 'editor-print-submitted.png') });
+
+      // The URL the form got still prints: the submitted case's map.
+      const after = await fetch(url);
+      assert.equal(after.status, 200);
+      assert.match(after.headers.get('content-type'), /image\/png/);
+      const png = Buffer.from(await after.arrayBuffer());
+      writeFileSync(path.join(srv.dir, 'editor-print-submitted-map.png'), png);
+      const own = await fetch(`${srv.base}/v1/cases/${sub.body.case_id}/map.png`, { headers: { Authorization: `Bearer ${key}` } });
+      assert.equal(own.status, 200);
+      assert.equal(after.headers.get('etag'), own.headers.get('etag'), 'the same image as the case\'s own map');
+      // Editing is over for the link.
+      assert.equal((await fetch(`${srv.base}/v1/edit/${token}/features`)).status, 410);
       await page.context().close();
     }
   });

@@ -175,8 +175,20 @@ static void test_builders_and_headers(void **state)
     ge_resp_etag_body(&resp);
     assert_int_equal(strlen(resp.etag), 18);
 
+    /* a 304 keeps the type of the representation (the server chooses the
+     * same CSP and Vary as for the 200), the headers and the ETag, no body */
+    assert_int_equal(ge_resp_not_modified(&resp, "text/html; charset=utf-8"), GE_OK);
+    assert_int_equal(resp.status, 304);
+    assert_int_equal(resp.kind, GE_BODY_NONE);
+    assert_null(resp.body);
+    assert_string_equal(resp.content_type, "text/html; charset=utf-8");
+    assert_true(resp.compressible);
+    assert_string_equal(ge_resp_header_get(&resp, "Cache-Control"), "public, max-age=60");
+    assert_int_equal(strlen(resp.etag), 18);
+
     assert_int_equal(ge_resp_empty(&resp, 204), GE_OK);
     assert_int_equal(resp.kind, GE_BODY_NONE);
+    assert_string_equal(resp.content_type, "");
     ge_resp_clear(&resp);
     assert_int_equal(resp.n_headers, 0);
 }

@@ -26,11 +26,12 @@
 #include "ts_store.h"
 
 static ge_store *st;
+static char path[4096];
 
 static int setup(void **state)
 {
     (void)state;
-    return ts_store_open("store_forms", "f.db", &st, NULL);
+    return ts_store_open("store_forms", "f.db", &st, path);
 }
 
 static int teardown(void **state)
@@ -247,6 +248,22 @@ static void test_cases(void **state)
     assert_string_equal(c.period_start, "2026-12-01");
     ge_case_clear(&c);
     assert_int_equal(ge_store_case_get(st, "nope", &c, &err), GE_ENOENT);
+
+    /* the case a draft became (the applicant's print link after submission):
+     * none for a draft still open, none once the case is purged */
+    assert_int_equal(ge_store_case_by_draft(st, d.id, &c, &err), GE_OK);
+    assert_string_equal(c.id, first);
+    ge_case_clear(&c);
+    assert_int_equal(ge_store_case_by_draft(st, d2.id, &c, &err), GE_ENOENT);
+    assert_int_equal(ge_store_case_by_draft(st, "nope", &c, &err), GE_ENOENT);
+    assert_int_equal(ts_store_sql(path,
+                                  "UPDATE cases SET purged_at = '2026-01-01T00:00:00Z'"
+                                  " WHERE id = ?1",
+                                  1, first),
+                     1);
+    assert_int_equal(ge_store_case_by_draft(st, d.id, &c, &err), GE_ENOENT);
+    assert_int_equal(
+        ts_store_sql(path, "UPDATE cases SET purged_at = NULL WHERE id = ?1", 1, first), 1);
 
     /* the conflict query finds the case near its point, not far away, and
      * not for the draft it was made from */

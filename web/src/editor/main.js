@@ -711,19 +711,30 @@ async function finish() {
 
 let embedding = null;
 
-// printGeoEditing: the static map of the drawing when the server makes one
-// (GET /v1/edit/{token}/map.png), else a message saying there is none.
+// printGeoEditing: the URL of the drawing's map image (GET
+// /v1/edit/{token}/map.png). The form may fetch it later: after the
+// submission it shows the submitted drawing, until the draft would have
+// expired. With nothing drawn there is no image, and the answer says so
+// plainly; another refusal gives the server's reason in the draft's language.
 async function printUrl() {
   await saveNow();
+  if (!drawSource.getFeatures().length) return { success: false, message: t('print_nothing_drawn') };
   const url = `${location.origin}/v1/edit/${encodeURIComponent(token)}/map.png`;
+  let res;
   try {
-    const res = await fetch(url, { cache: 'no-store', credentials: 'omit' });
-    if (res.ok && /^image\/png/.test(res.headers.get('content-type') || ''))
-      return { success: true, downloadUrl: url };
+    res = await fetch(url, {
+      cache: 'no-store',
+      credentials: 'omit',
+      headers: { 'Accept-Language': config.locale === 'en' ? 'en' : 'de' },
+    });
   } catch {
-    // no static map on this server
+    return { success: false, message: t('print_network') };
   }
-  return { success: false, message: t('print_unavailable') };
+  if (res.ok && /^image\/png/.test(res.headers.get('content-type') || ''))
+    return { success: true, downloadUrl: url };
+  if (res.status === 409) return { success: false, message: t('print_nothing_drawn') };
+  const problem = await res.json().catch(() => null);
+  return { success: false, message: t('print_failed', { detail: problem?.detail || `HTTP ${res.status}` }) };
 }
 
 // ---- start -----------------------------------------------------------------------

@@ -2,6 +2,12 @@
 // language, and the two views behind the login, the case list beside its
 // map (list.js) and one case (detail.js), chosen by the URL's fragment
 // (#/ and #/case/{id}) so that the browser's back button and bookmarks work.
+//
+// A caseworker's state lives in the page: the filters, the selected case,
+// messages, both maps with their cached case tiles, the services offered in
+// the filter. Logging out, and logging in as someone else after a session
+// ended, therefore load the page afresh (restart): the next person at this
+// browser starts from nothing of the last one's, whatever the modules keep.
 import 'ol/ol.css';
 import './review.css';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
@@ -65,6 +71,16 @@ function renderWho() {
 let list = null;
 let detail = null;
 let returnTo = null;
+let endedUser = null; // the name of the user whose session ended in this page
+
+// The page loaded again, at the list, saying messageKey on the login.
+const RESTART_KEY = 'geoeditor-review-restart';
+function restart(messageKey) {
+  if (messageKey) sessionStorage.setItem(RESTART_KEY, messageKey);
+  else sessionStorage.removeItem(RESTART_KEY);
+  history.replaceState(null, '', location.pathname);
+  location.reload();
+}
 
 function showView(name) {
   for (const v of ['login', 'list', 'detail']) $(`view-${v}`).hidden = v !== name;
@@ -134,6 +150,13 @@ $('login-form').addEventListener('submit', async (ev) => {
   if (r.ok) {
     $('login-password').value = '';
     $('login-message').textContent = '';
+    // Someone else than the user whose session ended here: start afresh
+    // (with the new session), not where the other one was.
+    if (endedUser && endedUser !== r.body.user?.name) {
+      restart(null);
+      return;
+    }
+    endedUser = null;
     await startSession(r.body);
     app.announce(t('logged_in_as', { name: app.user.name }));
     return;
@@ -153,9 +176,9 @@ $('login-form').addEventListener('submit', async (ev) => {
 });
 
 $('logout').addEventListener('click', async () => {
+  $('logout').disabled = true;
   await api.logout();
-  location.hash = '#/';
-  showLogin('logged_out');
+  restart('logged_out');
 });
 
 $('lang-switch').addEventListener('click', () => {
@@ -175,6 +198,7 @@ $('lang-switch').addEventListener('click', () => {
 // another tab): back to the login, then back to where the caseworker was.
 onSessionExpired(() => {
   if (!app.user) return;
+  endedUser = app.user.name;
   returnTo = location.hash || '#/';
   showLogin('session_expired');
 });
@@ -186,11 +210,13 @@ window.addEventListener('hashchange', () => {
 // ---- start -----------------------------------------------------------------
 useLang(initialLang());
 (async () => {
+  const said = sessionStorage.getItem(RESTART_KEY);
+  sessionStorage.removeItem(RESTART_KEY);
   const r = await api.session();
   if (r.ok) await startSession(r.body);
   else {
     returnTo = location.hash || null;
-    showLogin(null);
+    showLogin(said === 'logged_out' ? 'logged_out' : null);
     document.body.dataset.ready = '1';
   }
 })();
