@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -740,5 +741,5 @@ int main(void)
         cmocka_unit_test(test_bad_input_names_member),
         cmocka_unit_test(test_no_secret_in_bodies_or_log),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

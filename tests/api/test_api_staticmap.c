@@ -16,6 +16,7 @@
 
 #include <cairo.h>
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -389,5 +390,5 @@ int main(void)
         cmocka_unit_test(test_draft_maps),
         cmocka_unit_test(test_bad_input),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,5 +177,5 @@ int main(void)
         cmocka_unit_test(test_style_urls),
         cmocka_unit_test(test_unknown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

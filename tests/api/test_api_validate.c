@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -915,9 +916,9 @@ int main(void)
     int failed;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    failed = cmocka_run_group_tests_name("demo quarter", tests, start_demo, stop_world);
-    failed += cmocka_run_group_tests_name("shared OSM extract", extract_tests, start_extract,
-                                          stop_world);
+    failed = ts_run_group_tests_name("demo quarter", tests, start_demo, stop_world);
+    failed +=
+        ts_run_group_tests_name("shared OSM extract", extract_tests, start_extract, stop_world);
     curl_global_cleanup();
     return failed;
 }

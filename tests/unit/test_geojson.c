@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,5 +425,5 @@ int main(void)
         cmocka_unit_test(test_out_rfc7946_winding),
         cmocka_unit_test(test_out_feature_collection_keeps_ids_and_props),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

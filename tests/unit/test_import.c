@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1041,9 +1042,9 @@ int main(void)
         cmocka_unit_test(test_mapping_errors),
         cmocka_unit_test(test_source_errors),
     };
-    int failed = cmocka_run_group_tests_name("import (shared OSM extract)", osm_tests, osm_setup,
-                                             osm_teardown);
-    failed += cmocka_run_group_tests_name("import (own files and errors)", tests, NULL, NULL);
+    int failed =
+        ts_run_group_tests_name("import (shared OSM extract)", osm_tests, osm_setup, osm_teardown);
+    failed += ts_run_group_tests_name("import (own files and errors)", tests, NULL, NULL);
     GDALDestroy();
     return failed;
 }
