@@ -770,7 +770,7 @@ static void test_limits(void **state)
     body = malloc(2 * n + 1);
     memset(body, '[', n);
     memset(body + n, ']', n);
-    const char *const deep[] = {"nests deeper than 32 levels", NULL};
+    const char *const deep[] = {"nests deeper than 64 levels", NULL};
     expect_problem(w, NULL, body, 2 * n, 422, deep);
     len = 0;
     for (size_t i = 0; i < 200000; i++)

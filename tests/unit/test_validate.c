@@ -155,7 +155,7 @@ static void test_limits(void **state)
     memset(p, '[', n);
     p[n] = '\0';
     assert_int_equal(ge_validate_request_text(H, body, strlen(body), &o, &rep, &err), GE_ELIMIT);
-    assert_non_null(strstr(err.msg, "JSON nests deeper than 32 levels (limit)"));
+    assert_non_null(strstr(err.msg, "JSON nests deeper than 64 levels (limit)"));
     free(body);
     /* more vertices than the configured limit */
     o.limits.max_vertices = 4;
