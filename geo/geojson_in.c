@@ -149,7 +149,7 @@ static int gi_explain_load_error(const char *buf, size_t len, const json_error_t
                       je->column, je->text);
 }
 
-int ge_geojson_in_load(const char *buf, size_t len, int max_depth, json_t **out, ge_err *err)
+int ge_geojson_in_load(const char *buf, size_t len, json_t **out, ge_err *err)
 {
     json_error_t je;
     int rc;
@@ -157,7 +157,7 @@ int ge_geojson_in_load(const char *buf, size_t len, int max_depth, json_t **out,
     *out = NULL;
     if (!buf || len == 0)
         return ge_err_set(err, GE_EINVAL, "the body is empty; expected a JSON object");
-    rc = gi_check_depth(buf, len, max_depth > 0 ? max_depth : GE_GEOJSON_MAX_DEPTH, err);
+    rc = gi_check_depth(buf, len, GE_JSON_MAX_DEPTH, err);
     if (rc < 0) return rc;
     *out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!*out) return gi_explain_load_error(buf, len, &je, err);
@@ -479,6 +479,35 @@ static GEOSGeometry *gi_geometry(gi_state *st, const json_t *g)
 
 /* ---- features ------------------------------------------------------------- */
 
+/* Levels of v (a scalar: 0, an empty container: 1), counted no further than
+ * max + 1, so that the recursion stays as shallow as the limit. */
+static int gi_depth(const json_t *v, int max)
+{
+    int deepest = 0, d;
+    const json_t *e;
+    const char *key;
+    size_t i;
+
+    if (!json_is_object(v) && !json_is_array(v)) return 0;
+    if (max <= 0) return 1;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, e)
+        {
+            d = gi_depth(e, max - 1);
+            if (d > deepest) deepest = d;
+            if (deepest >= max) break;
+        }
+    } else {
+        json_array_foreach(v, i, e)
+        {
+            d = gi_depth(e, max - 1);
+            if (d > deepest) deepest = d;
+            if (deepest >= max) break;
+        }
+    }
+    return deepest + 1;
+}
+
 static int gi_feature_from_geometry(gi_state *st, const json_t *geom, ge_feature *f)
 {
     memset(f, 0, sizeof *f);
@@ -517,6 +546,16 @@ static int gi_feature(gi_state *st, const json_t *obj, ge_feature *f)
     if (props && !json_is_object(props) && !json_is_null(props)) {
         old = gi_push_key(st, "properties");
         rc = gi_fail(st, GE_EINVAL, "expected an object or null, found %s", ge_json_kind(props));
+        gi_pop(st, old);
+        goto err;
+    }
+    if (props &&
+        gi_depth(props, GE_GEOJSON_MAX_PROPERTIES_DEPTH) > GE_GEOJSON_MAX_PROPERTIES_DEPTH) {
+        old = gi_push_key(st, "properties");
+        rc = gi_fail(st, GE_ELIMIT,
+                     "nests deeper than %d levels (the limit for a feature's properties; the "
+                     "properties object is level 1)",
+                     GE_GEOJSON_MAX_PROPERTIES_DEPTH);
         gi_pop(st, old);
         goto err;
     }
@@ -669,7 +708,7 @@ int ge_geojson_in_parse_text(GEOSContextHandle_t h, const char *buf, size_t len,
     int rc;
 
     memset(out, 0, sizeof *out);
-    rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &doc, err);
+    rc = ge_geojson_in_load(buf, len, &doc, err);
     if (rc < 0) return rc;
     rc = ge_geojson_in_parse(h, doc, o, out, err);
     json_decref(doc);

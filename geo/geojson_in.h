@@ -28,13 +28,35 @@
 typedef struct ge_geojson_limits {
     size_t max_features; /* 0: GE_GEOJSON_MAX_FEATURES */
     size_t max_vertices; /* positions over all features; 0: GE_GEOJSON_MAX_VERTICES */
-    int max_depth;       /* JSON nesting of the whole document; 0: GE_GEOJSON_MAX_DEPTH */
 } ge_geojson_limits;
 
 #define GE_GEOJSON_MAX_FEATURES 100
 #define GE_GEOJSON_MAX_VERTICES 10000
-/* A MultiPolygon in a FeatureCollection inside a request body nests 7 deep. */
-#define GE_GEOJSON_MAX_DEPTH 32
+
+/*
+ * Nesting. The one limit a client meets is on a feature's properties, the
+ * only part of a feature whose shape is free: they nest at most
+ * GE_GEOJSON_MAX_PROPERTIES_DEPTH levels, counted from the properties object
+ * (level 1; {"a": {"b": [1]}} is 3 levels). It is measured on the feature
+ * itself, wherever the feature comes in - a request body, or a stored draft
+ * read back - so what was accepted once is read back unchanged: a limit on
+ * the whole document would judge the same feature by how many levels its
+ * document wraps around it (a draft body with a FeatureCollection wraps the
+ * feature in one level more than the stored FeatureCollection; a bare Feature
+ * in a draft body in one fewer, as the whole body of an autosave in two fewer).
+ *
+ * GE_JSON_MAX_DEPTH guards a whole document before jansson recurses into it
+ * (stack use against nesting bombs). It leaves room for the deepest
+ * properties in the deepest wrapping any document has
+ * (GE_GEOJSON_WRAP_DEPTH: request body > FeatureCollection > "features" >
+ * Feature > properties), so properties over their limit are still refused
+ * by the properties check, which names them.
+ */
+#define GE_GEOJSON_MAX_PROPERTIES_DEPTH 32
+#define GE_GEOJSON_WRAP_DEPTH           4
+#define GE_JSON_MAX_DEPTH               64
+_Static_assert(GE_JSON_MAX_DEPTH > GE_GEOJSON_MAX_PROPERTIES_DEPTH + GE_GEOJSON_WRAP_DEPTH,
+               "the document guard must not refuse properties the properties limit judges");
 
 typedef struct ge_geojson_in_opts {
     ge_geojson_limits limits;
@@ -64,11 +86,11 @@ typedef struct ge_features {
 
 /*
  * Loads JSON text with jansson after a cheap scan that refuses nesting deeper
- * than max_depth (0: default) before any allocation. Errors name line and
- * column and what was found: "line 1, column 14: NaN is not a JSON number ...".
+ * than GE_JSON_MAX_DEPTH before any allocation. Errors name line and column
+ * and what was found: "line 1, column 14: NaN is not a JSON number ...".
  * Duplicate object keys are refused. *out is a new reference.
  */
-int ge_geojson_in_load(const char *buf, size_t len, int max_depth, json_t **out, ge_err *err);
+int ge_geojson_in_load(const char *buf, size_t len, json_t **out, ge_err *err);
 
 /* Reads a loaded GeoJSON document. On success *out holds the features
  * (free with ge_features_free); on failure *out is empty. */

@@ -4,16 +4,19 @@
  *
  * The steps, in the order that keeps a failed import from touching the store:
  *   1. read and check the mapping file (import_mapping.c);
- *   2. open every source (and the --boundary file); an OSM extract is read
- *      once, in GDAL's interleaved order, into in-memory layers, because the
- *      OSM driver parses the whole file again for every layer read on its own;
+ *   2. open every source (and the --boundary file), a compressed file or an
+ *      archive through GDAL's virtual file systems (/vsigzip/, /vsizip/,
+ *      /vsitar/); an OSM extract is read once, in GDAL's interleaved order,
+ *      into in-memory layers, because the OSM driver parses the whole file
+ *      again for every layer read on its own;
  *   3. begin one import batch; per mapping layer: read its features through
  *      the OGR attribute filter, reproject them to the store CRS (axis order
  *      x=east/lon on both sides), make them valid (GEOSMakeValid), keep those
  *      of the layer's geometry kind, map the properties or derive the layer
  *      (import_derive.c), write it;
  *   4. the boundary last, since without one in the sources it is the extent
- *      of everything else; then commit.
+ *      of everything else, and a warning when it holds less than half of the
+ *      features written before it; then commit.
  * Any error aborts the batch: the store keeps every old layer as it was.
  *
  * GDAL errors are caught by an error handler of our own for the duration of
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +52,7 @@
 
 typedef struct ge_import_source {
     const char *name; /* as given */
+    char *open_name;  /* as GDAL opens it: "/vsigzip/city.osm.gz" (malloc'd) */
     GDALDatasetH ds;
     GDALDatasetH mem; /* OSM: the layers the mapping reads, buffered */
 } ge_import_source;
@@ -80,8 +85,17 @@ typedef struct ge_importer {
     ge_import_batch *batch;
     double extent[4]; /* of everything written so far */
     bool has_extent;
+    /* The middle of the bounding box of every feature written so far (x, y
+     * pairs; the boundary's own left out): how much of the data the boundary
+     * holds. */
+    double *mids;
+    size_t nmids, mids_cap;
     ge_err *err;
 } ge_importer;
+
+/* A boundary that holds less than this share of the imported features is
+ * most likely one district of a larger extract: warn. */
+#define GE_IMPORT_BOUNDARY_MIN_SHARE 0.5
 
 static pthread_once_t ge_import_gdal_once = PTHREAD_ONCE_INIT;
 
@@ -103,6 +117,19 @@ static void ge_import_say(ge_importer *im, bool final, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     im->opts->report(im->opts->report_ud, final, line);
+}
+
+/* A warning: in the report (a final line) and to opts->warn. */
+static void ge_import_warn(ge_importer *im, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void ge_import_warn(ge_importer *im, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (im->opts->warn) im->opts->warn(im->opts->report_ud, line);
 }
 
 static void CPL_STDCALL ge_import_cpl_handler(CPLErr cls, CPLErrorNum no, const char *msg)
@@ -241,17 +268,125 @@ done:
     return rc;
 }
 
+/* How GDAL reads a compressed file or an archive: through one of its virtual
+ * file systems, chosen by the file name's ending (GDAL does not look inside
+ * "city.osm.gz" by itself). GDAL 3.6 has none for bzip2, xz or 7z. */
+typedef struct ge_import_vsi {
+    const char *suffix;
+    const char *prefix; /* NULL: GDAL cannot read it */
+    bool archive;       /* may hold several files */
+    const char *unpack; /* for those GDAL cannot read: the command that decompresses */
+} ge_import_vsi;
+
+static const ge_import_vsi ge_import_vsis[] = {
+    {".tar.gz", "/vsitar/", true, NULL}, {".tgz", "/vsitar/", true, NULL},
+    {".tar", "/vsitar/", true, NULL},    {".zip", "/vsizip/", true, NULL},
+    {".gz", "/vsigzip/", false, NULL},   {".bz2", NULL, false, "bunzip2 -k"},
+    {".xz", NULL, false, "unxz -k"},     {".7z", NULL, true, "7z x"},
+};
+
+static const ge_import_vsi *ge_import_vsi_of(const char *name)
+{
+    size_t n = strlen(name);
+    if (!ge_import_is_local(name)) return NULL;
+    for (size_t i = 0; i < sizeof ge_import_vsis / sizeof ge_import_vsis[0]; i++) {
+        size_t k = strlen(ge_import_vsis[i].suffix);
+        if (n > k && strcasecmp(name + n - k, ge_import_vsis[i].suffix) == 0)
+            return &ge_import_vsis[i];
+    }
+    return NULL;
+}
+
+/* A shapefile's .dbf or .shx beside its .shp: part of it, not a source of
+ * its own. */
+static bool ge_import_shp_sidecar(char **list, const char *member)
+{
+    size_t n = strlen(member);
+    if (n < 4 || (strcasecmp(member + n - 4, ".dbf") && strcasecmp(member + n - 4, ".shx")))
+        return false;
+    for (char **m = list; *m; m++)
+        if (strlen(*m) == n && strncmp(*m, member, n - 4) == 0 &&
+            strcasecmp(*m + n - 4, ".shp") == 0)
+            return true;
+    return false;
+}
+
+/* An archive GDAL does not open as a whole (not one file, not a folder of
+ * shapefiles): the one file in it that GDAL can read as vector data. */
+static int ge_import_archive_member(ge_importer *im, ge_import_source *s)
+{
+    char **list = VSIReadDirRecursive(s->open_name), *pick = NULL;
+    char names[256] = "";
+    size_t found = 0;
+    int rc = GE_OK;
+
+    for (char **m = list; m && *m; m++) {
+        size_t n = strlen(*m);
+        char *path;
+        if (n == 0 || (*m)[n - 1] == '/' || ge_import_shp_sidecar(list, *m)) continue;
+        path = malloc(strlen(s->open_name) + n + 2);
+        if (!path) {
+            rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
+            goto out;
+        }
+        sprintf(path, "%s/%s", s->open_name, *m);
+        if (!GDALIdentifyDriverEx(path, GDAL_OF_VECTOR, NULL, NULL)) {
+            free(path);
+            continue;
+        }
+        found++;
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", found > 1 ? ", " : "",
+                 *m);
+        free(pick);
+        pick = path;
+    }
+    if (found == 0) {
+        rc = ge_err_set(im->err, GE_EIO, "source '%s': the archive holds no file GDAL can read",
+                        s->name);
+    } else if (found > 1) {
+        rc = ge_err_set(im->err, GE_EINVAL,
+                        "source '%s': the archive holds %zu files GDAL can read (%s); name one, "
+                        "e.g. %s",
+                        s->name, found, names, pick);
+    } else {
+        free(s->open_name);
+        s->open_name = pick;
+        pick = NULL;
+    }
+out:
+    free(pick);
+    CSLDestroy(list);
+    return rc;
+}
+
 static int ge_import_open(ge_importer *im, const char *name, bool buffer_osm, ge_import_source *s)
 {
     struct stat sb;
     char **oo = NULL;
     GDALDriverH drv;
+    const ge_import_vsi *vsi = ge_import_vsi_of(name);
     bool osm;
+    int rc;
 
     s->name = name;
     if (ge_import_is_local(name) && stat(name, &sb) != 0)
         return ge_err_set(im->err, errno == ENOENT ? GE_ENOENT : GE_EIO, "source '%s': %s", name,
                           errno == ENOENT ? "no such file" : strerror(errno));
+    if (vsi && !vsi->prefix)
+        return ge_err_set(im->err, GE_EINVAL,
+                          "source '%s': GDAL cannot read %s files (it reads .gz, .zip and .tar "
+                          "archives); decompress it first (%s %s) and import what it holds, or "
+                          "take the .osm.pbf extract",
+                          name, vsi->suffix, vsi->unpack, name);
+    s->open_name = malloc(strlen(name) + 16);
+    if (!s->open_name) return ge_err_set(im->err, GE_ENOMEM, "out of memory");
+    sprintf(s->open_name, "%s%s", vsi ? vsi->prefix : "", name);
+    ge_import_cpl_reset(im);
+    if (vsi && vsi->archive && !GDALIdentifyDriverEx(s->open_name, GDAL_OF_VECTOR, NULL, NULL)) {
+        rc = ge_import_archive_member(im, s);
+        if (rc < 0) return rc;
+    }
+    name = s->open_name;
     ge_import_cpl_reset(im);
     drv = GDALIdentifyDriverEx(name, GDAL_OF_VECTOR, NULL, NULL);
     osm = drv && strcmp(GDALGetDriverShortName(drv), "OSM") == 0;
@@ -266,7 +401,7 @@ static int ge_import_open(ge_importer *im, const char *name, bool buffer_osm, ge
         GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
     CSLDestroy(oo);
     if (!s->ds)
-        return ge_err_set(im->err, GE_EIO, "source '%s': cannot open it: %s", name,
+        return ge_err_set(im->err, GE_EIO, "source '%s': cannot open it: %s", s->name,
                           im->cpl_failed ? im->cpl_msg : "not a vector format GDAL can read");
     return osm && buffer_osm ? ge_import_buffer_osm(im, s) : GE_OK;
 }
@@ -276,6 +411,8 @@ static void ge_import_close(ge_import_source *s)
     if (s->mem) GDALClose(s->mem);
     if (s->ds) GDALClose(s->ds);
     s->mem = s->ds = NULL;
+    free(s->open_name);
+    s->open_name = NULL;
 }
 
 /* ---- features ------------------------------------------------------------ */
@@ -597,6 +734,21 @@ static int ge_import_read_boundary_file(ge_importer *im, const ge_import_layer_m
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* Notes the middle of a written feature's bounding box (ge_importer.mids). */
+static int ge_import_note_mid(ge_importer *im, double minx, double miny, double maxx, double maxy)
+{
+    if (im->nmids + 2 > im->mids_cap) {
+        size_t cap = im->mids_cap ? im->mids_cap * 2 : 4096;
+        double *m = realloc(im->mids, cap * sizeof *m);
+        if (!m) return ge_err_set(im->err, GE_ENOMEM, "out of memory");
+        im->mids = m;
+        im->mids_cap = cap;
+    }
+    im->mids[im->nmids++] = (minx + maxx) / 2;
+    im->mids[im->nmids++] = (miny + maxy) / 2;
+    return GE_OK;
+}
+
 static int ge_import_write(ge_importer *im, const ge_import_layer_map *lm,
                            const ge_import_features *fs, const char *sources)
 {
@@ -638,9 +790,75 @@ static int ge_import_write(ge_importer *im, const ge_import_layer_map *lm,
             im->extent[1] = fmin(im->extent[1], miny);
             im->extent[2] = fmax(im->extent[2], maxx);
             im->extent[3] = fmax(im->extent[3], maxy);
+            if (lm->derive != GE_IMPORT_DERIVE_BOUNDARY)
+                rc = ge_import_note_mid(im, minx, miny, maxx, maxy);
         }
     }
     return rc;
+}
+
+/* ---- the boundary's share of the data ------------------------------------- */
+
+/* How many of the imported features (the middles of their bounding boxes)
+ * lie in the boundary's polygons. */
+static int ge_import_boundary_inside(ge_importer *im, const ge_import_features *b, size_t *inside)
+{
+    GEOSContextHandle_t gh = im->gh;
+    const GEOSPreparedGeometry **prep = calloc(b->n ? b->n : 1, sizeof *prep);
+    int rc = GE_OK;
+
+    *inside = 0;
+    if (!prep) return ge_err_set(im->err, GE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->n && rc == GE_OK; i++)
+        if (!(prep[i] = GEOSPrepare_r(gh, b->v[i].geom)))
+            rc = ge_err_set(im->err, GE_EINTERNAL, "boundary: %s", im->geos_msg);
+    for (size_t k = 0; k + 1 < im->nmids && rc == GE_OK; k += 2) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gh, im->mids[k], im->mids[k + 1]);
+        if (!pt) {
+            rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < b->n; i++) {
+            if (GEOSPreparedIntersects_r(gh, prep[i], pt) == 1) {
+                (*inside)++;
+                break;
+            }
+        }
+        GEOSGeom_destroy_r(gh, pt);
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (prep[i]) GEOSPreparedGeom_destroy_r(gh, prep[i]);
+    free(prep);
+    return rc;
+}
+
+/* Warns (and notes on the layer) when the boundary holds less than half of
+ * the imported features: an administrative area of the extract that is one
+ * district of a larger one, whose rules would then refuse most of the town. */
+static int ge_import_check_boundary(ge_importer *im, const ge_import_layer_map *lm,
+                                    const ge_import_features *b, bool from_file, char *note,
+                                    size_t note_cap)
+{
+    size_t total = im->nmids / 2, inside = 0;
+    double share;
+    int rc;
+
+    if (total == 0 || b->n == 0) return GE_OK;
+    rc = ge_import_boundary_inside(im, b, &inside);
+    if (rc < 0) return rc;
+    share = (double)inside / (double)total;
+    if (share >= GE_IMPORT_BOUNDARY_MIN_SHARE) return GE_OK;
+    snprintf(note + strlen(note), note_cap - strlen(note),
+             "%sWARNING: holds only %.0f %% of the imported features", note[0] ? "; " : "",
+             floor(share * 100));
+    ge_import_warn(im,
+                   "%s: the boundary holds only %.0f %% of the imported features (%zu of %zu); "
+                   "places outside it fail every rule that needs the city. %s",
+                   lm->name, floor(share * 100), inside, total,
+                   from_file ? "Check the file given with --boundary FILE."
+                             : "If the extract covers more than this administrative area, give "
+                               "the city's outline with --boundary FILE.");
+    return GE_OK;
 }
 
 /* ---- one layer ----------------------------------------------------------- */
@@ -674,7 +892,7 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
     ge_import_stats st = {0};
     ge_import_derive_ctx dx = {gh, im->geos_msg, im->map, lm, ""};
     ge_import_kind main_kind, extra_kind;
-    bool found = false, found_extra = false, from_file = false;
+    bool found = false, found_extra = false, from_file = false, from_extent = false;
     /* mapped properties are read from the inputs of these layers */
     bool props_from_inputs =
         lm->derive == GE_IMPORT_DERIVE_NONE || lm->derive == GE_IMPORT_DERIVE_BOUNDARY ||
@@ -740,13 +958,20 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
                 rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
                 break;
             }
+            from_extent = true;
             snprintf(dx.note, sizeof dx.note,
                      "no boundary in the sources: the extent of the imported data");
             ge_import_say(im, true,
                           "%s: WARNING: no administrative boundary in the sources; "
                           "using the extent of the imported data",
                           lm->name);
+            ge_import_warn(im,
+                           "%s: no administrative boundary in the sources; using the extent "
+                           "of the imported data. Give the city's outline with --boundary FILE.",
+                           lm->name);
         }
+        if (rc == GE_OK && !from_extent)
+            rc = ge_import_check_boundary(im, lm, &out, from_file, dx.note, sizeof dx.note);
         break;
     case GE_IMPORT_DERIVE_STREET_SPACE:
         rc = ge_import_derive_street_space(&dx, &in, &extra, &out, im->err);
@@ -799,6 +1024,7 @@ static void ge_importer_free(ge_importer *im)
     }
     if (im->store_srs) OSRDestroySpatialReference(im->store_srs);
     free(im->buf);
+    free(im->mids);
     ge_import_mapping_free(im->map);
 }
 

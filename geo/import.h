@@ -19,22 +19,30 @@
 #include "store.h"
 
 typedef struct ge_import_opts {
-    const char *const *sources; /* OGR data source names (files, or "WFS:..." etc.) */
+    /* OGR data source names (files, or "WFS:..." etc.). A local file ending in
+     * .gz, .zip, .tar, .tgz or .tar.gz is read through GDAL's /vsigzip/,
+     * /vsizip/ or /vsitar/ (an archive: the one file in it GDAL can read);
+     * .bz2, .xz and .7z are refused with a message saying to decompress. */
+    const char *const *sources;
     size_t nsources;
-    const char *mapping_path;   /* layer mapping file */
-    const char *boundary_path;  /* optional: an OGR source whose polygons are the boundary */
-    const char *attribution;    /* optional: overrides the mapping's attribution (own data) */
+    const char *mapping_path;  /* layer mapping file */
+    const char *boundary_path; /* optional: an OGR source whose polygons are the boundary */
+    const char *attribution;   /* optional: overrides the mapping's attribution (own data) */
     /* Progress and report lines ("hydrants: 46 features"), or NULL for none.
      * `final` is false for transient progress lines that a terminal may overwrite. */
     void (*report)(void *ud, bool final, const char *line);
+    /* Warnings that need the operator ("boundary: the boundary holds only 40 %
+     * of the imported features ..."), or NULL; also noted in the layer's
+     * report line. Called with report_ud. */
+    void (*warn)(void *ud, const char *line);
     void *report_ud;
 } ge_import_opts;
 
 typedef struct ge_import_layer_result {
     char layer[64];
     int64_t count;
-    bool missing;    /* the source had nothing for it: reported, not fatal */
-    char note[256];  /* e.g. "derived from 2,112 centrelines and 13 area:highway polygons" */
+    bool missing;   /* the source had nothing for it: reported, not fatal */
+    char note[256]; /* e.g. "derived from 2,112 centrelines and 13 area:highway polygons" */
 } ge_import_layer_result;
 
 typedef struct ge_import_result {

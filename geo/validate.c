@@ -140,7 +140,7 @@ int ge_validate_request_text(GEOSContextHandle_t h, const char *buf, size_t len,
     int rc;
 
     *report = NULL;
-    rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &body, err);
+    rc = ge_geojson_in_load(buf, len, &body, err);
     if (rc < 0) return rc;
     rc = ge_validate_request(h, body, o, report, err);
     json_decref(body);
@@ -195,7 +195,7 @@ int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
 
     *text = NULL;
     *text_len = 0;
-    rc = ge_geojson_in_load(buf, len, o->limits.max_depth, &body, err);
+    rc = ge_geojson_in_load(buf, len, &body, err);
     if (rc < 0) return rc;
     ge_validate_out_crs(body, &opts);
     rc = ge_validate_request(h, body, &opts, &report, err);

@@ -24,8 +24,9 @@ static const char *const ge_import_settings[] = {"db", "srid", "data_dir", "log_
 static const ge_cli_opt ge_import_opts_table[] = {
     {"mapping", "FILE", "layer mapping (default: DATA_DIR/layers/osm.json)", false},
     {"boundary", "FILE", "take the city boundary from the polygons of this OGR source", false},
-    {"attribution", "TEXT", "credit shown on maps for these layers (default: the mapping's)", false},
-    {"quiet", NULL, "print only errors", false},
+    {"attribution", "TEXT", "credit shown on maps for these layers (default: the mapping's)",
+     false},
+    {"quiet", NULL, "print only errors and warnings", false},
     {0},
 };
 
@@ -37,6 +38,12 @@ static const ge_cli_cmd ge_import_cmd = {
     .details = "All layers of one import are replaced together in one transaction: readers\n"
                "see the old data until the import commits, and a failed import changes\n"
                "nothing. Layers the source has nothing for are reported, not fatal.\n"
+               "A SOURCE ending in .gz, .zip, .tar, .tgz or .tar.gz is read through GDAL's\n"
+               "/vsigzip/, /vsizip/ or /vsitar/ (an archive: the one file in it GDAL reads);\n"
+               "GDAL cannot read .bz2, .xz or .7z: decompress those first.\n"
+               "A warning on standard error says when the boundary holds less than half of\n"
+               "the imported features (one district of a larger extract): give the city's\n"
+               "outline with --boundary FILE.\n"
                "Example: geoeditor import --db city.sqlite --srid 25833 extract.osm.pbf",
     .settings = ge_import_settings,
     .opts = ge_import_opts_table,
@@ -49,6 +56,19 @@ typedef struct ge_import_ui {
     bool quiet;
     bool transient; /* a progress line is on screen and must be cleared */
 } ge_import_ui;
+
+/* Warnings go to standard error, also with --quiet. */
+static void ge_import_warning(void *ud, const char *line)
+{
+    ge_import_ui *ui = ud;
+
+    if (ui->transient) {
+        fprintf(stderr, "\r\033[K");
+        ui->transient = false;
+    }
+    fflush(stdout);
+    fprintf(stderr, "geoeditor import: WARNING: %s\n", line);
+}
 
 static void ge_import_report(void *ud, bool final, const char *line)
 {
@@ -65,8 +85,7 @@ static void ge_import_report(void *ud, bool final, const char *line)
         fprintf(stderr, "\r\033[K");
         ui->transient = false;
     }
-    if (!ui->quiet)
-        printf("%s\n", line);
+    if (!ui->quiet) printf("%s\n", line);
     fflush(stdout);
 }
 
@@ -100,8 +119,7 @@ int ge_cli_import(int argc, char **argv)
     struct timespec t0, t1;
     int rc = ge_cli_parse(&ge_import_cmd, argc, argv, &cli, &stop);
 
-    if (stop)
-        return rc;
+    if (stop) return rc;
     ui.tty = isatty(STDERR_FILENO);
     ui.quiet = ge_cli_flag(&cli, "quiet");
     if (ge_cli_value(&cli, "mapping"))
@@ -113,8 +131,7 @@ int ge_cli_import(int argc, char **argv)
      * name never creates or changes a store. */
     for (size_t i = 0; i < cli.nargs; i++) {
         if (ge_import_is_local_path(cli.args[i]) && access(cli.args[i], R_OK) != 0) {
-            ge_cli_fail(&ge_import_cmd, "cannot read source %s: %s", cli.args[i],
-                        strerror(errno));
+            ge_cli_fail(&ge_import_cmd, "cannot read source %s: %s", cli.args[i], strerror(errno));
             return 1;
         }
     }
@@ -137,17 +154,16 @@ int ge_cli_import(int argc, char **argv)
         .boundary_path = ge_cli_value(&cli, "boundary"),
         .attribution = ge_cli_value(&cli, "attribution"),
         .report = ge_import_report,
+        .warn = ge_import_warning,
         .report_ud = &ui,
     };
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = ge_import_run(store, &io, &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (ui.transient)
-        fprintf(stderr, "\r\033[K");
+    if (ui.transient) fprintf(stderr, "\r\033[K");
     if (rc < 0) {
         ge_store_close(store);
-        if (new_store)
-            ge_import_remove_store(cli.cfg.db_path);
+        if (new_store) ge_import_remove_store(cli.cfg.db_path);
         ge_cli_fail(&ge_import_cmd, "%s", err.msg);
         return 1;
     }

@@ -97,7 +97,7 @@ int ge_forms_body(ge_req *req, ge_resp *resp, json_t **out)
                               "Der Anfragekörper ist leer; erwartet wird ein JSON-Objekt."));
         return GE_EINVAL;
     }
-    if (ge_geojson_in_load(req->body, req->body_len, 0, out, &err) < 0) {
+    if (ge_geojson_in_load(req->body, req->body_len, out, &err) < 0) {
         p = ge_resp_problem(resp, req, err.code == GE_ELIMIT ? 422 : 400,
                             GE_TR(req, "The request body is not valid JSON: %s",
                                   "Der Anfragekörper ist kein gültiges JSON: %s"),

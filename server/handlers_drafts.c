@@ -379,7 +379,8 @@ static int ge_submit_parts_make(const ge_req *req, GEOSContextHandle_t h, const 
         json_error_t je;
 
         p->wkb[i] = GEOSWKBWriter_write_r(h, w, f->geom, &len);
-        p->props[i] = json_dumps(props ? props : json_object(), GE_JSON_DUMP_FLAGS);
+        /* A feature without properties (none, or null) is stored with {}. */
+        p->props[i] = props ? json_dumps(props, GE_JSON_DUMP_FLAGS) : strdup("{}");
         if (!p->wkb[i] || !p->props[i]) {
             rc = ge_err_set(err, GE_ENOMEM, "out of memory");
             goto err;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -391,5 +392,5 @@ int main(void)
         cmocka_unit_test(test_old_store_and_reimport),
         cmocka_unit_test(test_osm_extract),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

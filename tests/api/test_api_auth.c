@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -589,5 +590,5 @@ int main(void)
         cmocka_unit_test(test_expiry),          cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_address_limit),   cmocka_unit_test(test_parallel_guesses),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -522,5 +523,5 @@ int main(void)
         cmocka_unit_test(test_bad_tiles),
         cmocka_unit_test(test_tilejson_and_listing),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ts_group.h"
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
@@ -455,5 +456,5 @@ int main(void)
         cmocka_unit_test(test_busy_pool_and_hangups),
         cmocka_unit_test(test_shutdown_stops_computation),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return ts_run_group_tests(tests, setup, NULL);
 }

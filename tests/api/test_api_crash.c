@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -360,5 +361,5 @@ int main(void)
         cmocka_unit_test(test_sigkill_during_submits),
         cmocka_unit_test(test_sigterm_loses_no_acknowledged_write),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -706,5 +707,5 @@ int main(void)
         cmocka_unit_test(test_same_second),
         cmocka_unit_test(test_concurrent_decisions),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

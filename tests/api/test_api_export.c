@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <geos_c.h>
 #include <jansson.h>
@@ -812,5 +813,5 @@ int main(void)
         cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -479,5 +480,5 @@ int main(void)
         cmocka_unit_test(test_default_allows_two),
         cmocka_unit_test(test_bad_settings_stop_start_up),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

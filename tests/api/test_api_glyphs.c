@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -359,5 +360,5 @@ int main(void)
         cmocka_unit_test(test_unknown_and_bad),
         cmocka_unit_test(test_webfont_sheet),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ts_group.h"
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
@@ -416,5 +417,5 @@ int main(void)
         cmocka_unit_test(test_tiles_and_glyphs), cmocka_unit_test(test_cases_and_maps),
         cmocka_unit_test(test_editor_page),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

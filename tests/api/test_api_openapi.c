@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -131,5 +132,5 @@ int main(void)
         cmocka_unit_test(test_api_serves_the_document),
         cmocka_unit_test(test_api_bad_format),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -695,8 +696,8 @@ int main(void)
     int failed;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    failed = cmocka_run_group_tests_name("shared server", shared_tests, start_shared, stop_shared);
-    failed += cmocka_run_group_tests_name("own server", own_server_tests, NULL, NULL);
+    failed = ts_run_group_tests_name("shared server", shared_tests, start_shared, stop_shared);
+    failed += ts_run_group_tests_name("own server", own_server_tests, NULL, NULL);
     curl_global_cleanup();
     return failed;
 }

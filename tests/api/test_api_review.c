@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -1132,5 +1133,5 @@ int main(void)
         cmocka_unit_test(test_list_conflicts),
         cmocka_unit_test(test_list_same_second),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

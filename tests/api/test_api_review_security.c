@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -680,5 +681,5 @@ int main(void)
         cmocka_unit_test(test_lockout_keeps_open_sessions),
         cmocka_unit_test(test_no_secrets),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

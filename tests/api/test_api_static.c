@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,7 +248,7 @@ int main(void)
     int failed;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    failed = cmocka_run_group_tests(tests, setup, teardown);
+    failed = ts_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();
     return failed;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,12 +37,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    int rc = 0;
     (void)state;
     if (up) {
-        ts_server_stop(&srv);
-        ts_server_stop(&pub);
+        if (ts_server_stop(&srv) != 0) rc = -1;
+        if (ts_server_stop(&pub) != 0) rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 static json_t *get_json(const ts_server *s, const char *path, const char *host, long status,
@@ -176,5 +178,5 @@ int main(void)
         cmocka_unit_test(test_style_urls),
         cmocka_unit_test(test_unknown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

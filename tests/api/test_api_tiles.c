@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <geos_c.h>
 #include <jansson.h>
@@ -637,5 +638,5 @@ int main(void)
         cmocka_unit_test(test_new_import_invalidates_tiles),
         cmocka_unit_test(test_no_basemap_yet),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

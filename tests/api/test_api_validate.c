@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -769,7 +770,7 @@ static void test_limits(void **state)
     body = malloc(2 * n + 1);
     memset(body, '[', n);
     memset(body + n, ']', n);
-    const char *const deep[] = {"nests deeper than 32 levels", NULL};
+    const char *const deep[] = {"nests deeper than 64 levels", NULL};
     expect_problem(w, NULL, body, 2 * n, 422, deep);
     len = 0;
     for (size_t i = 0; i < 200000; i++)
@@ -915,9 +916,9 @@ int main(void)
     int failed;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    failed = cmocka_run_group_tests_name("demo quarter", tests, start_demo, stop_world);
-    failed += cmocka_run_group_tests_name("shared OSM extract", extract_tests, start_extract,
-                                          stop_world);
+    failed = ts_run_group_tests_name("demo quarter", tests, start_demo, stop_world);
+    failed +=
+        ts_run_group_tests_name("shared OSM extract", extract_tests, start_extract, stop_world);
     curl_global_cleanup();
     return failed;
 }

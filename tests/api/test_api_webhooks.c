@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -723,5 +724,5 @@ int main(void)
         cmocka_unit_test(test_shutdown_with_hanging_receiver),
         cmocka_unit_test(test_shutdown_lets_a_slow_attempt_finish),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -9,21 +9,23 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "store.h"
 #include "ts.h"
 #include "ts_run.h"
 
-#define RUN(r, ...)                                                                              \
-    do {                                                                                         \
-        const char *argv_[] = {NULL, __VA_ARGS__, NULL};                                         \
-        assert_int_equal(ts_run((r), NULL, argv_), 0);                                           \
+#define RUN(r, ...)                                                                                \
+    do {                                                                                           \
+        const char *argv_[] = {NULL, __VA_ARGS__, NULL};                                           \
+        assert_int_equal(ts_run((r), NULL, argv_), 0);                                             \
     } while (0)
 
 static const char *demo_osm(void)
@@ -199,6 +201,59 @@ static void test_import_demo_then_failed_reimport_keeps_data(void **state)
     ts_run_free(&after);
 }
 
+/* "geoeditor import city.osm.gz" reads it through GDAL's /vsigzip/; a boundary
+ * that holds less than half of the data is a warning on standard error that
+ * names --boundary FILE, also with --quiet; a .bz2 is refused with what to do. */
+static void test_import_gz_and_boundary_warning(void **state)
+{
+    ts_run_result r;
+    const char *dir = ts_tmpdir("cli-gz");
+    char db[4096], gz[4096], strip[4096], bz2[4096];
+    size_t len;
+    char *text = ts_read_file(demo_osm(), &len);
+    gzFile f;
+
+    snprintf(db, sizeof db, "%s", ts_path(dir, "demo.sqlite"));
+    snprintf(gz, sizeof gz, "%s", ts_path(dir, "musterstadt.osm.gz"));
+    snprintf(strip, sizeof strip, "%s", ts_path(dir, "strip.geojson"));
+    snprintf(bz2, sizeof bz2, "%s", ts_path(dir, "musterstadt.osm.bz2"));
+    assert_non_null(text);
+    f = gzopen(gz, "wb");
+    assert_non_null(f);
+    assert_int_equal(gzwrite(f, text, (unsigned)len), (int)len);
+    assert_int_equal(gzclose(f), Z_OK);
+    free(text);
+
+    RUN(&r, "import", "--db", db, gz);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "hydrants: "));
+    assert_non_null(strstr(r.out, "boundary: 1 feature (union of 1 polygon of admin_level 8"));
+    assert_null(strstr(r.err, "WARNING")); /* the quarter's boundary holds all of it */
+    ts_run_free(&r);
+
+    /* a boundary file of the quarter's western edge only */
+    write_text(strip, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+                      " \"properties\": {}, \"geometry\": {\"type\": \"Polygon\","
+                      " \"coordinates\": [[[9.92, 51.536], [9.925, 51.536], [9.925, 51.544],"
+                      " [9.92, 51.544], [9.92, 51.536]]]}}]}\n");
+    RUN(&r, "import", "--quiet", "--db", db, "--boundary", strip, gz);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_int_equal(ts_count_lines(r.err), 1);
+    assert_non_null(strstr(r.err, "geoeditor import: WARNING: boundary: the boundary holds only "));
+    assert_non_null(strstr(r.err, "Check the file given with --boundary FILE."));
+    ts_run_free(&r);
+
+    write_text(bz2, "BZh91AY&SY");
+    RUN(&r, "import", "--db", ts_path(dir, "new.sqlite"), bz2);
+    assert_int_equal(r.status, 1);
+    assert_int_equal(ts_count_lines(r.err), 1);
+    assert_non_null(strstr(r.err, "GDAL cannot read .bz2 files"));
+    assert_non_null(strstr(r.err, "bunzip2 -k"));
+    assert_false(exists(ts_path(dir, "new.sqlite")));
+    ts_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_import_unknown_mapping_key),
         cmocka_unit_test(test_unreadable_db_path),
         cmocka_unit_test(test_import_demo_then_failed_reimport_keeps_data),
+        cmocka_unit_test(test_import_gz_and_boundary_warning),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

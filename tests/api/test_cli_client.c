@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,5 +234,5 @@ int main(void)
         cmocka_unit_test(test_bad_input_one_line),
         cmocka_unit_test(test_revoke_makes_key_401),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

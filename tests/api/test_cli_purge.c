@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -739,5 +740,5 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_timer_purges_in_running_server),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

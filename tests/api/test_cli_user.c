@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -359,5 +360,5 @@ int main(void)
         cmocka_unit_test(test_terminal_prompt),
         cmocka_unit_test(test_passwd_ends_sessions),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

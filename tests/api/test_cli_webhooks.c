@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -590,5 +591,5 @@ int main(void)
         cmocka_unit_test(test_pending_deliveries),
         cmocka_unit_test(test_bad_input),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -272,5 +273,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_then_reseed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

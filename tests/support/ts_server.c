@@ -95,8 +95,46 @@ void ts_server_kill(ts_server *s)
     }
 }
 
+/* Where a sanitizer's report starts in a server log (at the start of its
+ * line, "==PID==ERROR: LeakSanitizer: ..."), or NULL when there is none. */
+static const char *ts_server_sanitizer_report(const char *log)
+{
+    static const char *const marks[] = {"ERROR: LeakSanitizer", "ERROR: AddressSanitizer",
+                                        "runtime error:", "WARNING: ThreadSanitizer", NULL};
+    const char *first = NULL;
+
+    for (size_t i = 0; marks[i]; i++) {
+        const char *p = strstr(log, marks[i]);
+        if (p && (!first || p < first)) first = p;
+    }
+    while (first && first > log && first[-1] != '\n')
+        first--;
+    return first;
+}
+
+/* Says why a stopped server counts as failed: its sanitizer report, or else
+ * the end of its log. */
+static void ts_server_explain_exit(const ts_server *s, const char *log, const char *report)
+{
+    const char *from = report;
+    int lines = 0;
+
+    if (!from) {
+        from = log + strlen(log);
+        while (from > log && lines <= 30)
+            if (*--from == '\n') lines++;
+    }
+    fprintf(stderr,
+            "test: server of %s exited with status %d%s\n---- %s ----\n%.16000s\n---- end ----\n",
+            s->dir, s->exit_status, report ? " and a sanitizer report" : "",
+            report ? "sanitizer report" : "end of the server log", from);
+}
+
 int ts_server_stop(ts_server *s)
 {
+    char *log;
+    const char *report;
+
     if (s->pid <= 0)
         return s->exit_status;
     kill(s->pid, SIGTERM);
@@ -104,6 +142,15 @@ int ts_server_stop(ts_server *s)
         fprintf(stderr, "test: server %d ignored SIGTERM for 60 s; killing it\n", (int)s->pid);
         ts_server_kill(s);
     }
+    /* Under ASan the leak check runs when the server exits: a leak makes the
+     * exit status non-zero (LSan's exitcode, or an abort with
+     * abort_on_error=1). A report that did not change the status (UBSan
+     * without halt_on_error) fails the stop all the same. */
+    log = ts_server_log(s);
+    report = ts_server_sanitizer_report(log);
+    if (report && s->exit_status == 0) s->exit_status = TS_SERVER_SANITIZER_REPORT;
+    if (s->exit_status != 0) ts_server_explain_exit(s, log, report);
+    free(log);
     return s->exit_status;
 }
 

@@ -37,7 +37,15 @@ typedef struct ts_server_opts {
  * why (with the server's log) on stderr. */
 int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts);
 
-/* SIGTERM, then waits up to 60 s (SIGKILL after that). Returns the exit status. */
+/* ts_server_stop's answer when the server exited 0 but its log holds a
+ * sanitizer report. */
+#define TS_SERVER_SANITIZER_REPORT (-2)
+
+/* SIGTERM, then waits up to 60 s (SIGKILL after that). Returns the exit
+ * status (also in s->exit_status), or TS_SERVER_SANITIZER_REPORT; when it is
+ * not 0, prints the server's sanitizer report or the end of its log to
+ * stderr. A test that stops its server in a group teardown must run the group
+ * with ts_run_group_tests (ts_group.h), or cmocka ignores the failure. */
 int ts_server_stop(ts_server *s);
 
 int ts_server_signal(const ts_server *s, int sig);

@@ -21,6 +21,7 @@
 #include "refindex.h"
 #include "rules.h"
 #include "service.h"
+#include "ts_group.h"
 
 /* A star polygon of n vertices: each edge crosses nearly every other, so
  * GEOSMakeValid has to node about n*n/4 crossings. */
@@ -195,7 +196,7 @@ int main(void)
         cmocka_unit_test(test_stop_all),
         cmocka_unit_test(test_rules_answer_ebudget),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = ts_run_group_tests(tests, NULL, NULL);
     ge_geos_thread_cleanup();
     return rc;
 }

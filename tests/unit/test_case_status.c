@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -81,5 +82,5 @@ int main(void)
         cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_closing_and_comments),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

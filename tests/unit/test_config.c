@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,5 +128,5 @@ int main(void)
         cmocka_unit_test(test_file_errors_name_line),
         cmocka_unit_test(test_environment),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
 #include <string.h>
 
@@ -185,5 +186,5 @@ int main(void)
         cmocka_unit_test(test_transform_axis_orders_agree),
         cmocka_unit_test(test_transform_to_web_mercator),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return ts_run_group_tests(tests, NULL, teardown);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <cpl_string.h>
 #include <cpl_vsi.h>
@@ -700,7 +701,7 @@ int main(void)
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_threads),
     };
-    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    int rc = ts_run_group_tests(tests, setup, teardown);
     ge_crs_thread_cleanup();
     GDALDestroyDriverManager();
     return rc;

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,9 +277,9 @@ static void test_limits(void **state)
     o = opts();
     doc = repeat_doc("", "[", 100000, "", "");
     assert_int_equal(parse(doc, &o, &f, &err), GE_ELIMIT);
-    assert_string_equal(err.msg, "JSON nests deeper than 32 levels (limit) at byte 32");
+    assert_string_equal(err.msg, "JSON nests deeper than 64 levels (limit) at byte 64");
     free(doc);
-    doc = repeat_doc("{\"type\":\"Point\",\"coordinates\":", "[", 40, "", "13.3,52.5]}");
+    doc = repeat_doc("{\"type\":\"Point\",\"coordinates\":", "[", 70, "", "13.3,52.5]}");
     assert_int_equal(parse(doc, &o, &f, &err), GE_ELIMIT);
     free(doc);
     /* brackets inside strings do not count */
@@ -395,6 +397,85 @@ static void test_out_feature_collection_keeps_ids_and_props(void **state)
     ge_features_free(H, &f);
 }
 
+/* A Feature whose properties nest `levels` deep ({"a": {"a": ... {}}}),
+ * wrapped in a FeatureCollection when in_collection. */
+static char *feature_with_depth(int levels, bool in_collection)
+{
+    char *props = malloc((size_t)levels * 8 + 8), *doc = malloc((size_t)levels * 8 + 256);
+    size_t n = 0;
+
+    for (int i = 1; i < levels; i++)
+        n += (size_t)sprintf(props + n, "{\"a\":");
+    n += (size_t)sprintf(props + n, "{}");
+    for (int i = 1; i < levels; i++)
+        props[n++] = '}';
+    props[n] = '\0';
+    sprintf(doc,
+            "%s{\"type\":\"Feature\",\"properties\":%s,\"geometry\":{\"type\":\"Point\","
+            "\"coordinates\":[13.3,52.5]}}%s",
+            in_collection ? "{\"type\":\"FeatureCollection\",\"features\":[" : "", props,
+            in_collection ? "]}" : "");
+    free(props);
+    return doc;
+}
+
+/* The nesting limit is on the properties, wherever the feature is: what is
+ * accepted as a bare Feature is accepted again when written out as the
+ * stored FeatureCollection (two levels deeper) and read back. */
+static void test_properties_depth_limit(void **state)
+{
+    const int limit = GE_GEOJSON_MAX_PROPERTIES_DEPTH;
+    ge_geojson_in_opts o = opts();
+    ge_features f, back;
+    ge_crs utm;
+    ge_err err;
+    (void)state;
+    ge_crs_from_epsg(25833, &utm, NULL);
+    assert_int_equal(limit, 32);
+    for (int levels = limit - 1; levels <= limit + 1; levels++) {
+        for (int wrapped = 0; wrapped < 2; wrapped++) {
+            char *doc = feature_with_depth(levels, wrapped), *stored;
+            int rc = parse(doc, &o, &f, &err);
+            free(doc);
+            if (levels > limit) {
+                assert_int_equal(rc, GE_ELIMIT);
+                assert_string_equal(err.msg, wrapped
+                                                 ? "features[0].properties: nests deeper than 32 "
+                                                   "levels (the limit for a feature's properties; "
+                                                   "the properties object is level 1)"
+                                                 : "properties: nests deeper than 32 levels (the "
+                                                   "limit for a feature's properties; the "
+                                                   "properties object is level 1)");
+                continue;
+            }
+            if (rc != GE_OK) fail_msg("%d levels (wrapped %d): %s", levels, wrapped, err.msg);
+            stored = dump(ge_geojson_out_features(H, &f, &utm, &utm, NULL));
+            ge_features_free(H, &f);
+            ge_geojson_in_opts stored_opts = opts();
+            stored_opts.crs = utm;
+            if (parse(stored, &stored_opts, &back, &err) != GE_OK)
+                fail_msg("%d levels (wrapped %d): the stored form is refused: %s", levels, wrapped,
+                         err.msg);
+            assert_int_equal(back.n, 1);
+            ge_features_free(H, &back);
+            free(stored);
+        }
+    }
+    /* arrays count like objects: {"a": [[...]]} with limit - 1 arrays is the limit */
+    for (int arrays = limit - 1; arrays <= limit; arrays++) {
+        char *doc = repeat_doc("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+                               "\"coordinates\":[1,2]},\"properties\":{\"a\":",
+                               "[", (size_t)arrays, "", "");
+        size_t n = strlen(doc);
+        doc = realloc(doc, n + (size_t)arrays + 8);
+        memset(doc + n, ']', (size_t)arrays);
+        strcpy(doc + n + arrays, "}}");
+        assert_int_equal(parse(doc, &o, &f, &err), arrays < limit ? GE_OK : GE_ELIMIT);
+        if (arrays < limit) ge_features_free(H, &f);
+        free(doc);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -419,10 +500,11 @@ int main(void)
         cmocka_unit_test(test_bad_inputs_name_path_and_value),
         cmocka_unit_test(test_path_prefix),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_properties_depth_limit),
         cmocka_unit_test(test_empty_collection_allowed_for_drafts),
         cmocka_unit_test(test_out_precision_and_round_trip),
         cmocka_unit_test(test_out_rfc7946_winding),
         cmocka_unit_test(test_out_feature_collection_keeps_ids_and_props),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -319,5 +320,5 @@ int main(void)
         cmocka_unit_test(test_base_url),
         cmocka_unit_test(test_ctx_on_stop),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #include <geos_c.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <cpl_vsi.h>
+#include <zlib.h>
 
 #include "import.h"
 #include "import_mapping.h"
@@ -31,9 +34,17 @@
 /* ---- helpers -------------------------------------------------------------- */
 
 typedef struct report_log {
-    int progress;     /* final == false */
-    char text[16384]; /* final lines, '\n'-separated */
+    int progress;        /* final == false */
+    char text[16384];    /* final lines, '\n'-separated */
+    char warnings[4096]; /* opts.warn lines, '\n'-separated */
 } report_log;
+
+static void warn_cb(void *ud, const char *line)
+{
+    report_log *log = ud;
+    size_t len = strlen(log->warnings);
+    snprintf(log->warnings + len, sizeof log->warnings - len, "%s\n", line);
+}
 
 static void report_cb(void *ud, bool final, const char *line)
 {
@@ -65,6 +76,7 @@ static int run_import(ge_store *st, const char *source, const char *mapping, con
                         .mapping_path = mapping,
                         .boundary_path = boundary,
                         .report = log ? report_cb : NULL,
+                        .warn = log ? warn_cb : NULL,
                         .report_ud = log};
     if (log) memset(log, 0, sizeof *log);
     return ge_import_run(st, &o, res, err);
@@ -341,6 +353,21 @@ static void test_osm_boundary(void **state)
     assert_non_null(strstr(b.props[0], "\"admin_level\":10"));
     free_layer(&b);
     GEOS_finish_r(gh);
+
+    /* Borsigwalde is one district of the extract (which reaches into Wittenau):
+     * it holds about 40 % of the imported features, and the importer says so,
+     * naming the way out. */
+    fprintf(stderr, "warnings of the shared extract's import:\n%s", osm.log.warnings);
+    assert_non_null(strstr(osm.log.warnings, "boundary: the boundary holds only"));
+    assert_non_null(strstr(osm.log.warnings, "--boundary FILE"));
+    int share = -1;
+    const char *at = strstr(osm.log.warnings, "holds only ");
+    assert_non_null(at);
+    assert_int_equal(sscanf(at, "holds only %d %%", &share), 1);
+    assert_in_range(share, 30, 49);
+    assert_non_null(strstr(result_of(&osm.res, "boundary")->note, "WARNING: holds only"));
+    assert_non_null(strstr(osm.log.text, "boundary: 1 feature (")); /* the report line */
+    assert_non_null(strstr(osm.log.text, "WARNING: holds only"));
 }
 
 /* The street space covers the road centrelines: every public road is in it. */
@@ -794,9 +821,11 @@ static void test_boundary_file_and_extent(void **state)
                         .mapping_path = mapping,
                         .boundary_path = bfile,
                         .report = report_cb,
+                        .warn = warn_cb,
                         .report_ud = log};
     if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_int_equal(result_of(&res, "boundary")->count, 1);
+    assert_string_equal(log->warnings, ""); /* it holds all the zones */
     b = load_layer(st, gh, "boundary");
     GEOSArea_r(gh, b.g[0], &area);
     assert_true(area > 8e6 && area < 12e6); /* 0.04° x 0.03° at 52.6° N: about 9 km² */
@@ -804,11 +833,27 @@ static void test_boundary_file_and_extent(void **state)
     free_layer(&b);
     ge_import_result_free(&res);
 
+    /* a boundary file beside the data: a warning that says to check it */
+    write_file(bfile,
+               "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+               " \"properties\": {}, \"geometry\": {\"type\": \"Polygon\","
+               " \"coordinates\": [[[13.32, 52.57], [13.33, 52.57], [13.33, 52.6], [13.32, 52.6],"
+               " [13.32, 52.57]]]}}]}");
+    memset(log, 0, sizeof *log);
+    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
+    assert_non_null(strstr(log->warnings, "boundary: the boundary holds only 0 % of the "
+                                          "imported features (0 of "));
+    assert_non_null(strstr(log->warnings, "Check the file given with --boundary FILE."));
+    assert_non_null(strstr(result_of(&res, "boundary")->note, "WARNING: holds only 0 %"));
+    ge_import_result_free(&res);
+
     /* without: the extent of the data, with a warning */
     o.boundary_path = NULL;
     memset(log, 0, sizeof *log);
     if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_non_null(strstr(log->text, "boundary: WARNING"));
+    assert_non_null(strstr(log->warnings, "boundary: no administrative boundary in the sources"));
+    assert_null(strstr(log->warnings, "holds only")); /* the extent holds everything */
     assert_false(result_of(&res, "boundary")->missing);
     b = load_layer(st, gh, "boundary");
     assert_int_equal(b.n, 1);
@@ -995,6 +1040,119 @@ static void test_source_errors(void **state)
     ge_store_close(st);
 }
 
+/* ---- compressed files and archives ---------------------------------------- */
+
+/* file -> path.gz with zlib. */
+static void gzip_file(const char *file, const char *path)
+{
+    size_t len;
+    char *text = ts_read_file(file, &len);
+    gzFile gz = gzopen(path, "wb");
+    assert_non_null(text);
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, text, (unsigned)len), (int)len);
+    assert_int_equal(gzclose(gz), Z_OK);
+    free(text);
+}
+
+/* Files into a new zip archive (written by GDAL's /vsizip/), each under its
+ * name in names. */
+static void zip_files(const char *zip, const char *const *files, const char *const *names)
+{
+    for (size_t i = 0; files[i]; i++) {
+        size_t len;
+        char *text = ts_read_file(files[i], &len), member[4200];
+        VSILFILE *f;
+        snprintf(member, sizeof member, "/vsizip/%s/%s", zip, names[i]);
+        assert_non_null(text);
+        f = VSIFOpenL(member, "wb");
+        if (!f) fail_msg("cannot write %s", member);
+        assert_int_equal(VSIFWriteL(text, 1, len, f), len);
+        assert_int_equal(VSIFCloseL(f), 0);
+        free(text);
+    }
+}
+
+/* Per layer "name count", in the import's order. */
+static void layer_counts(const ge_import_result *res, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < res->nlayers; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s %lld\n", res->layers[i].layer,
+                 (long long)res->layers[i].count);
+}
+
+/* "geoeditor import city.osm.gz" used to fail ("not a vector format GDAL
+ * can read"): .gz and .zip sources are read through GDAL's virtual file
+ * systems and give the same layers as the plain file. bzip2 GDAL cannot
+ * read: refused, saying to decompress. */
+static void test_compressed_sources(void **state)
+{
+    const char *dir = ts_tmpdir("import-compressed");
+    const char *demo = ts_demo_osm();
+    char plain[4096], counts[4096], gz[4096], zip[4096], two[4096], bz2[4096];
+    ge_store *st = open_store(ts_path(dir, "geo.sqlite"), 25832);
+    ge_import_result res;
+    report_log *log = calloc(1, sizeof *log);
+    ge_layer_info li;
+    ge_err err = {0};
+    uint64_t before;
+    (void)state;
+
+    assert_int_equal(run_import(st, demo, osm_mapping(), NULL, &res, log, &err), GE_OK);
+    layer_counts(&res, plain, sizeof plain);
+    assert_true(res.nlayers > 10);
+    assert_int_equal(result_of(&res, "boundary")->count, 1);
+    /* the demo quarter's boundary holds all of it: no warning */
+    assert_string_equal(log->warnings, "");
+    ge_import_result_free(&res);
+
+    snprintf(gz, sizeof gz, "%s", ts_path(dir, "musterstadt.osm.gz"));
+    gzip_file(demo, gz);
+    if (run_import(st, gz, osm_mapping(), NULL, &res, log, &err) != GE_OK)
+        fail_msg("importing %s: %s", gz, err.msg);
+    layer_counts(&res, counts, sizeof counts);
+    assert_string_equal(counts, plain);
+    assert_int_equal(ge_store_layer_get(st, "hydrants", &li, &err), GE_OK);
+    assert_string_equal(li.source, "musterstadt.osm.gz");
+    ge_import_result_free(&res);
+
+    /* a zip with the extract and a note beside it: the one file GDAL reads */
+    snprintf(zip, sizeof zip, "%s", ts_path(dir, "musterstadt.zip"));
+    {
+        const char *files[] = {demo, osm_mapping(), NULL};
+        const char *names[] = {"musterstadt.osm", "LIESMICH.txt", NULL};
+        zip_files(zip, files, names);
+    }
+    if (run_import(st, zip, osm_mapping(), NULL, &res, log, &err) != GE_OK)
+        fail_msg("importing %s: %s", zip, err.msg);
+    layer_counts(&res, counts, sizeof counts);
+    assert_string_equal(counts, plain);
+    ge_import_result_free(&res);
+    before = store_digest(st);
+
+    /* a zip with two extracts: which one is meant? */
+    snprintf(two, sizeof two, "%s", ts_path(dir, "two.zip"));
+    {
+        const char *files[] = {demo, demo, NULL};
+        const char *names[] = {"a.osm", "b.osm", NULL};
+        zip_files(two, files, names);
+    }
+    assert_int_equal(run_import(st, two, osm_mapping(), NULL, &res, NULL, &err), GE_EINVAL);
+    assert_non_null(strstr(err.msg, "2 files GDAL can read (a.osm, b.osm); name one"));
+    assert_non_null(strstr(err.msg, "/vsizip/"));
+
+    /* bzip2: GDAL 3.6 has no virtual file system for it */
+    snprintf(bz2, sizeof bz2, "%s", ts_path(dir, "musterstadt.osm.bz2"));
+    write_file(bz2, "BZh91AY&SY");
+    assert_int_equal(run_import(st, bz2, osm_mapping(), NULL, &res, NULL, &err), GE_EINVAL);
+    assert_non_null(strstr(err.msg, "GDAL cannot read .bz2 files"));
+    assert_non_null(strstr(err.msg, "decompress it first (bunzip2 -k "));
+    assert_int_equal(store_digest(st), before); /* refused before anything was written */
+    free(log);
+    ge_store_close(st);
+}
+
 /* The mapping file that ships parses, and the number reader reads OSM lengths. */
 static void test_osm_mapping_and_numbers(void **state)
 {
@@ -1040,10 +1198,11 @@ int main(void)
         cmocka_unit_test(test_boundary_file_and_extent),
         cmocka_unit_test(test_mapping_errors),
         cmocka_unit_test(test_source_errors),
+        cmocka_unit_test(test_compressed_sources),
     };
-    int failed = cmocka_run_group_tests_name("import (shared OSM extract)", osm_tests, osm_setup,
-                                             osm_teardown);
-    failed += cmocka_run_group_tests_name("import (own files and errors)", tests, NULL, NULL);
+    int failed =
+        ts_run_group_tests_name("import (shared OSM extract)", osm_tests, osm_setup, osm_teardown);
+    failed += ts_run_group_tests_name("import (own files and errors)", tests, NULL, NULL);
     GDALDestroy();
     return failed;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -175,5 +176,5 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_exports),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,5 +344,5 @@ int main(void)
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_tile_coords),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return ts_run_group_tests(tests, NULL, teardown);
 }

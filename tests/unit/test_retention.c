@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -380,5 +381,5 @@ int main(void)
         cmocka_unit_test(test_purge_one_case),
         cmocka_unit_test(test_two_purgers_purge_each_case_once),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

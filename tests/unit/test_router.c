@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -340,5 +341,5 @@ int main(void)
         cmocka_unit_test(test_bad_registrations),
         cmocka_unit_test(test_log_path),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

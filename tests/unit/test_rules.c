@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -1217,5 +1218,5 @@ int main(void)
         cmocka_unit_test(test_concurrent_validation_with_swaps),
         cmocka_unit_test(test_print_validation_time),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

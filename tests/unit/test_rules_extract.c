@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,5 +424,5 @@ int main(void)
         cmocka_unit_test(test_hydrant_distance_boundaries),
         cmocka_unit_test(test_print_validation_time),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,5 +330,5 @@ int main(void)
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_unknown_layers_are_warnings),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return ts_run_group_tests(tests, NULL, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -103,5 +104,5 @@ int main(void)
         cmocka_unit_test(test_limit_below_one),
         cmocka_unit_test(test_threads_never_exceed_the_limit),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

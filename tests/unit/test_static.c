@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,5 +142,5 @@ int main(void)
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_paths),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

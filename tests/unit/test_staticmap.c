@@ -15,6 +15,7 @@
 
 #include <cairo.h>
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,5 +275,5 @@ int main(void)
         cmocka_unit_test(test_dpi_scales),
         cmocka_unit_test(test_limits),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -617,5 +618,5 @@ int main(void)
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_concurrent_readers),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

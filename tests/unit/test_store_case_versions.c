@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -263,5 +264,5 @@ int main(void)
         cmocka_unit_test(test_migration_of_previous_store),
         cmocka_unit_test(test_purge_moves_version),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -429,5 +430,5 @@ int main(void)
         cmocka_unit_test(test_not_found_hidden_purged),
         cmocka_unit_test(test_concurrent),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

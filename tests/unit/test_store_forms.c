@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +325,7 @@ int main(void)
         cmocka_unit_test(test_drafts),    cmocka_unit_test(test_cases),
         cmocka_unit_test(test_case_hash),
     };
-    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    int rc = ts_run_group_tests(tests, setup, teardown);
     ge_geos_thread_cleanup();
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,5 +461,5 @@ int main(void)
         cmocka_unit_test(test_summary_and_purged), cmocka_unit_test(test_events),
         cmocka_unit_test(test_conflicts),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

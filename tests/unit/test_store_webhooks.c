@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -552,5 +553,5 @@ int main(void)
         cmocka_unit_test(test_decision_due_at_once),
         cmocka_unit_test(test_versions_of_a_migrated_case),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -333,5 +334,5 @@ int main(void)
         cmocka_unit_test(test_retry_by_id),
         cmocka_unit_test(test_retry_failed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

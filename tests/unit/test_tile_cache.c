@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,5 +162,5 @@ int main(void)
         cmocka_unit_test(test_eviction_in_use_order),
         cmocka_unit_test(test_threads),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <math.h>
 
 #include "tilemath.h"
@@ -133,5 +134,5 @@ int main(void)
         cmocka_unit_test(test_cover),
         cmocka_unit_test(test_tms_and_resolution),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "ts_group.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,7 @@ static void test_limits(void **state)
     memset(p, '[', n);
     p[n] = '\0';
     assert_int_equal(ge_validate_request_text(H, body, strlen(body), &o, &rep, &err), GE_ELIMIT);
-    assert_non_null(strstr(err.msg, "JSON nests deeper than 32 levels (limit)"));
+    assert_non_null(strstr(err.msg, "JSON nests deeper than 64 levels (limit)"));
     free(body);
     /* more vertices than the configured limit */
     o.limits.max_vertices = 4;
@@ -216,5 +217,5 @@ int main(void)
         cmocka_unit_test(test_good_request_named_crs),
         cmocka_unit_test(test_good_request_crs84_wrong_type_is_a_violation),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "ts_group.h"
 
 #include <string.h>
 
@@ -108,5 +109,5 @@ int main(void)
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_empty_body),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_run_group_tests(tests, NULL, NULL);
 }
