@@ -6,6 +6,8 @@
  * its own epoll set. A handler runs on the worker of its connection, so a slow
  * handler delays the other connections of that worker: handlers must not
  * block for long (heavy work such as exports belongs in its own thread).
+ * One more thread, the reaper (reaper.h), cuts connections whose request
+ * headers or body arrive too slowly.
  *
  * Shutdown: SIGTERM/SIGINT write to a self-pipe that the main thread polls.
  * MHD_quiesce_daemon() closes the listening socket (new connections are
@@ -182,6 +184,11 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     if (cfg->connection_timeout > 0)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                             cfg->connection_timeout, NULL};
+    /* Counted by the full address, IPv6 included; a connection over the cap
+     * is closed right after accept, before a byte is read. */
+    if (cfg->max_connections_per_ip > 0)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                            cfg->max_connections_per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
                                         (intptr_t)ge_server_completed, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
@@ -318,6 +325,9 @@ static void ge_server_free(ge_server *srv)
 {
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    /* After the daemon: every connection has been closed and unlisted. */
+    ge_reaper_stop(srv->reaper);
+    srv->reaper = NULL;
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     for (size_t i = srv->ctx.n_cleanups; i-- > 0;)
@@ -364,6 +374,10 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
         return ge_err_set(err, GE_ENOMEM, "out of memory");
     /* After the metrics: the sender counts its attempts there from the first. */
     rc = ge_webhooks_start(&srv->ctx, err);
+    if (rc < 0)
+        return rc;
+    rc = ge_reaper_start(&srv->reaper, cfg->header_timeout, cfg->body_timeout, srv->ctx.metrics,
+                         err);
     if (rc < 0)
         return rc;
     return ge_static_open(&srv->ctx.web, cfg->web_root, err);

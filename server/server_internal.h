@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "reaper.h"
 
 typedef struct ge_server {
     ge_ctx ctx;
@@ -20,6 +21,7 @@ typedef struct ge_server {
     int port;             /* the port actually bound (cfg->port may be 0) */
     uint32_t id_prefix;   /* random per start: request ids differ across restarts */
     atomic_uint_fast32_t next_id;
+    ge_reaper *reaper;    /* header and body deadlines; NULL when both are off */
 } ge_server;
 
 /* libmicrohttpd callbacks (server_request.c); cls is the ge_server. */

@@ -18,6 +18,10 @@
  *  4. request completed: metrics and one JSON access-log line; freeing the
  *     call runs the response's on_done hook (ge_resp_on_done), also when
  *     the client went away before the last byte.
+ *
+ * Along the way the connection's reaper entry (reaper.h, the connection's
+ * socket context) learns when the headers and the body are complete, so
+ * that a client that sends them too slowly is cut off.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +102,14 @@ static void ge_server_remote(struct MHD_Connection *conn, char *out, size_t size
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
                   (socklen_t)size);
+}
+
+/* The connection's reaper entry (its socket context), or NULL. */
+static ge_reaper_conn *ge_server_reaper_conn(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result ge_server_count_header(void *cls, enum MHD_ValueKind kind,
@@ -398,12 +410,16 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
     ge_call *call = *con_cls;
 
     if (!call) {
+        /* The headers are here: from now on the body is due (reaper.h). */
+        ge_reaper_headers_done(ge_server_reaper_conn(conn));
         call = ge_server_begin(srv, conn, url, method);
         if (!call)
             return MHD_NO;
         *con_cls = call;
-        if (ge_server_refuse_early(srv, call))
+        if (ge_server_refuse_early(srv, call)) {
+            ge_reaper_body_done(ge_server_reaper_conn(conn));
             return call->send_rc == GE_OK ? MHD_YES : MHD_NO;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -411,8 +427,10 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
         *upload_data_size = 0;
         return ge_server_receive(srv, call, upload_data, n);
     }
-    if (!call->sent)
+    if (!call->sent) {
+        ge_reaper_body_done(ge_server_reaper_conn(conn));
         ge_server_dispatch(srv, call);
+    }
     return call->send_rc == GE_OK ? MHD_YES : MHD_NO;
 }
 
@@ -441,6 +459,8 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     /* Never answered (client gone, connection cut): counted like nginx's 499. */
     int status;
 
+    /* Kept alive, the connection waits for a next request now. */
+    ge_reaper_request_done(ge_server_reaper_conn(conn));
     if (!call)
         return;
     *con_cls = NULL;
@@ -462,14 +482,26 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ge_server_call_free(call);
 }
 
+/* Runs on the connection's worker thread. CLOSED comes before libmicrohttpd
+ * closes the socket (reaper.c relies on that). */
 void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                                  enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char remote[64];
         ge_metrics_connection_open(srv->ctx.metrics);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        if (srv->reaper && ci) {
+            ge_server_remote(conn, remote, sizeof remote);
+            *socket_context = ge_reaper_conn_open(srv->reaper, ci->connect_fd, remote);
+        }
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        ge_reaper_conn_close(srv->reaper, *socket_context);
+        *socket_context = NULL;
         ge_metrics_connection_close(srv->ctx.metrics);
+    }
 }
 
 /* Leaves the URL raw: the router decodes per segment (so that "%2F" stays
@@ -501,11 +533,14 @@ static void ge_server_scrub(char *text)
 }
 
 /* libmicrohttpd's own messages. Requests it refuses by itself (a header that
- * overflows the connection's memory: 431, a request line too long: 414)
- * never reach the access handler; this is where they become visible. */
+ * overflows the connection's memory: 431, a request line too long: 414) and
+ * connections it closes at accept (a connection limit) never reach the
+ * access handler; this is where they become visible. */
 void ge_server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     static const char refused[] = "Error processing request (HTTP response code is ";
+    /* accept: over max_connections or max_connections_per_ip (one message for both) */
+    static const char limit[] = "Server reached connection limit";
     ge_server *srv = cls;
     char text[512];
     size_t n;
@@ -514,6 +549,12 @@ void ge_server_mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
+    if (strncmp(text, limit, sizeof limit - 1) == 0) {
+        ge_metrics_connection_refused(srv->ctx.metrics);
+        ge_log(GE_LOG_WARN, "connection refused: max_connections or max_connections_per_ip reached",
+               NULL);
+        return;
+    }
     if (strncmp(text, refused, sizeof refused - 1) == 0) {
         int status = atoi(text + sizeof refused - 1);
         ge_metrics_request_refused(srv->ctx.metrics, status);
