@@ -7,7 +7,8 @@
  *
  *  1. headers complete (first access-handler call): create the ge_call, match
  *     the route, decode the query, and refuse at once what is over a limit:
- *     header fields over max_header_bytes (431) and a Content-Length over
+ *     header fields over max_header_bytes (431), an ambiguous body length
+ *     (400: ge_server_refuse_framing) and a Content-Length over
  *     max_body_bytes (413) - before a single body byte is read.
  *  2. body chunks: kept up to max_body_bytes. A chunked body that passes the
  *     limit is counted and thrown away: libmicrohttpd 0.9.75 cannot queue a
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -214,6 +216,84 @@ static void ge_server_send(ge_server *srv, ge_call *call, bool close)
     call->sent = true;
 }
 
+/* How the request says where its body ends (RFC 9112, 6): every
+ * Content-Length and Transfer-Encoding field, for ge_server_refuse_framing. */
+typedef struct ge_framing {
+    int n_length, n_coding;
+    const char *length, *other_length; /* the first, and a different later one */
+    const char *coding;
+} ge_framing;
+
+static enum MHD_Result ge_server_framing_header(void *cls, enum MHD_ValueKind kind,
+                                                const char *key, const char *value)
+{
+    ge_framing *f = cls;
+    value = value ? value : "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ == 0)
+            f->length = value;
+        else if (!f->other_length && strcmp(f->length, value) != 0)
+            f->other_length = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_coding++ == 0)
+            f->coding = value;
+    }
+    return MHD_YES;
+}
+
+/*
+ * A body whose end two parties could find in different places is how
+ * requests are smuggled past a proxy: libmicrohttpd 0.9.75 takes the first
+ * of two Content-Length fields and lets Transfer-Encoding win over
+ * Content-Length without a word. So, before a body byte is read:
+ * Content-Length fields that differ, Content-Length together with
+ * Transfer-Encoding (RFC 9112, 6.3: "ought to be handled as an error") and
+ * any transfer coding but a single "chunked" (the only one we decode) get a
+ * 400 naming the header, and the connection is closed. Repeats of one value
+ * are one length (RFC 9110, 8.6) and pass.
+ */
+static bool ge_server_refuse_framing(ge_server *srv, ge_call *call)
+{
+    ge_framing f = {0};
+    const char *header = NULL;
+    json_t *p = NULL;
+
+    MHD_get_connection_values(call->req.conn, MHD_HEADER_KIND, ge_server_framing_header, &f);
+    if (f.other_length) {
+        header = MHD_HTTP_HEADER_CONTENT_LENGTH;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "The request has Content-Length headers with different values "
+                                  "('%.32s' and '%.32s'); send exactly one.",
+                                  "Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
+                                  "('%.32s' und '%.32s'); senden Sie genau einen."),
+                            f.length, f.other_length);
+    } else if (f.n_length && f.n_coding) {
+        header = MHD_HTTP_HEADER_CONTENT_LENGTH;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "The request has both Content-Length and Transfer-Encoding; "
+                                  "send only one of them.",
+                                  "Die Anfrage hat sowohl Content-Length als auch "
+                                  "Transfer-Encoding; senden Sie nur einen der beiden."));
+    } else if (f.n_coding > 1 || (f.n_coding && strcasecmp(f.coding, "chunked") != 0)) {
+        header = MHD_HTTP_HEADER_TRANSFER_ENCODING;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "Transfer-Encoding '%.32s'%s is not supported; only a single "
+                                  "'chunked' is.",
+                                  "Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
+                                  "einzelnes 'chunked'."),
+                            f.coding, f.n_coding > 1 ? " (repeated)" : "");
+    }
+    if (!header)
+        return false;
+    if (p)
+        json_object_set_new(p, "header", json_string(header));
+    ge_server_send(srv, call, true);
+    return true;
+}
+
 /* Step 1: limits that are known from the headers alone. */
 static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
 {
@@ -235,6 +315,8 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
         ge_server_send(srv, call, true);
         return true;
     }
+    if (ge_server_refuse_framing(srv, call))
+        return true;
     cl = MHD_lookup_connection_value(call->req.conn, MHD_HEADER_KIND,
                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {

@@ -7,7 +7,10 @@
  *    trickles the next request on a kept-alive connection likewise, while an
  *    idle kept-alive connection is left alone and everyone else is served;
  *  - the per-address cap (max_connections_per_ip) closes one connection too
- *    many from one address while other addresses are served.
+ *    many from one address while other addresses are served;
+ *  - two different Content-Length values, Content-Length with
+ *    Transfer-Encoding, and unknown transfer codings get a 400 naming the
+ *    header.
  *
  * Clients come from several loopback addresses (127.0.0.2, ...: all of
  * 127.0.0.0/8 is local on Linux). Time enters only as generous upper bounds
@@ -21,6 +24,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,13 +287,81 @@ static void test_per_ip_cap(void **state)
     close(held[2]);
 }
 
+/* ---- body framing ---------------------------------------------------------- */
+
+/* One raw request to the slow server, its whole answer (or NULL). */
+static char *raw(const char *request)
+{
+    return ts_http_raw(slow.port, request, strlen(request), 10000);
+}
+
+/* Sends a raw request to /healthz (POST there is 405 when the framing is
+ * fine) and checks a 400 naming header whose detail contains needle. */
+static void expect_framing_400(const char *request, const char *header, const char *needle)
+{
+    char *answer = raw(request), *body;
+    json_t *doc;
+
+    assert_non_null(answer);
+    if (ts_http_raw_status(answer) != 400)
+        fail_msg("expected 400 for\n%s\ngot:\n%s", request, answer);
+    assert_non_null(strstr(answer, "Content-Type: application/problem+json"));
+    assert_non_null(strstr(answer, "Connection: close"));
+    body = strstr(answer, "\r\n\r\n");
+    assert_non_null(body);
+    doc = json_loads(body + 4, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "header")), header);
+    if (!strstr(json_string_value(json_object_get(doc, "detail")), needle))
+        fail_msg("detail '%s' lacks '%s'", json_string_value(json_object_get(doc, "detail")),
+                 needle);
+    json_decref(doc);
+    free(answer);
+}
+
+static void test_framing(void **state)
+{
+    char *answer;
+    (void)state;
+
+    expect_framing_400("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+                       "Content-Length: 12\r\n\r\n{}0123456789",
+                       "Content-Length", "different values ('2' and '12')");
+    expect_framing_400("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                       "Content-Length", "both Content-Length and Transfer-Encoding");
+    expect_framing_400("POST /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"
+                       "xxxx",
+                       "Transfer-Encoding", "'gzip' is not supported");
+    expect_framing_400("POST /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                       "Transfer-Encoding", "(repeated)");
+
+    /* German too */
+    answer = raw("POST /healthz HTTP/1.1\r\nHost: t\r\nAccept-Language: de\r\n"
+                 "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}");
+    assert_int_equal(ts_http_raw_status(answer), 400);
+    assert_non_null(strstr(answer, "Content-Length-Header mit verschiedenen Werten"));
+    free(answer);
+
+    /* The same length twice is one length (RFC 9110, 8.6), and a plain
+     * chunked body is fine: both reach the route (405: GET only). */
+    answer = raw("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+                 "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+    assert_int_equal(ts_http_raw_status(answer), 405);
+    free(answer);
+    answer = raw("POST /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n"
+                 "Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    assert_int_equal(ts_http_raw_status(answer), 405);
+    free(answer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_slowloris_headers),
-        cmocka_unit_test(test_slow_body),
-        cmocka_unit_test(test_keepalive),
-        cmocka_unit_test(test_per_ip_cap),
+        cmocka_unit_test(test_slowloris_headers), cmocka_unit_test(test_slow_body),
+        cmocka_unit_test(test_keepalive),         cmocka_unit_test(test_per_ip_cap),
+        cmocka_unit_test(test_framing),
     };
     int failed;
 
