@@ -66,6 +66,8 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("conflict_distance", conflict_distance, 0, 500, "metres within which the caseworkers' review lists other cases of an overlapping period as conflicts"),
     GE_INT("purge_interval", purge_interval, 0, 365 * 86400, "seconds between the server's retention purges of closed cases past their service's retention_days (0: off; first run a few seconds after start)"),
     GE_INT("export_concurrency", export_concurrency, 1, 256, "case exports (GET /v1/export) built or sent at once across the server; one more is refused at once with 503 and Retry-After"),
+    GE_STR("metrics_allow", metrics_allow, "client addresses or prefixes that may read /metrics, comma-separated (e.g. 127.0.0.0/8, ::1, 10.1.2.0/24; empty: none; behind a reverse proxy on this host every client is loopback)"),
+    GE_STR("metrics_token", metrics_token, "bearer token (at least 16 characters) with which any address may read /metrics (Authorization: Bearer <token>; empty: none)"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -107,6 +109,7 @@ void ge_config_defaults(ge_config *cfg)
      * cases) and its whole file in memory until the client has it: two keep
      * a 2-core server answering everyone else. */
     cfg->export_concurrency = 2;
+    snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.0/8, ::1");
     cfg->log_level = GE_LOG_INFO;
 }
 

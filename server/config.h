@@ -45,6 +45,8 @@ typedef struct ge_config {
     int conflict_distance;      /* conflict_distance: metres within which the review lists conflicts */
     int purge_interval;         /* purge_interval: seconds between retention purges (0 = off) */
     int export_concurrency;     /* export_concurrency: case exports built or sent at once, server-wide */
+    char metrics_allow[512];    /* metrics_allow: addresses/prefixes that may read /metrics */
+    char metrics_token[256];    /* metrics_token: bearer token that may read /metrics ("" = none) */
     int log_level;              /* log_level */
 } ge_config;
 
