@@ -4,8 +4,9 @@
  * English and German, body limits (Content-Length and chunked) and header
  * limits with the server staying up, many concurrent keep-alive clients,
  * gzip, the access log (JSON, no query strings or tokens), draining on
- * SIGTERM, the grace limit, a port that is already in use, and who may read
- * /metrics (metrics_allow, metrics_token).
+ * SIGTERM, the grace limit, a port that is already in use, who may read
+ * /metrics (metrics_allow, metrics_token), and that a server others can reach
+ * needs public_url.
  *
  * Most tests share one server started with small limits; the shutdown tests
  * start their own. No assertion depends on how long something takes.
@@ -785,6 +786,35 @@ static void test_metrics_settings_checked(void **state)
     free(log);
 }
 
+/* Without public_url the links could only come from the Host header: a
+ * server on a non-loopback address refuses to start, naming the setting,
+ * before it listens; a public_url without a scheme is refused too. */
+static void test_links_need_public_url(void **state)
+{
+    const char *any[] = {"--bind", "0.0.0.0", NULL};
+    const char *no_scheme[] = {"--public-url", "geo.example.de", NULL};
+    ts_server_opts a = {.args = any, .no_wait = true};
+    ts_server_opts b = {.args = no_scheme, .no_wait = true};
+    char *log;
+
+    assert_int_equal(ts_server_start(&own, "api_ops_bind_any", &a), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "public_url is not set, and 0.0.0.0:0 is not a loopback address: set "
+                     "public_url to the URL clients reach the server at"))
+        fail_msg("no clear message for --bind 0.0.0.0 without public_url:\n%s", log);
+    assert_null(strstr(log, "\"msg\":\"listening\""));
+    free(log);
+
+    assert_int_equal(ts_server_start(&own, "api_ops_public_url", &b), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "setting 'public_url': 'geo.example.de' must start with http:// or "
+                     "https://"))
+        fail_msg("no clear message for a public_url without scheme:\n%s", log);
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest shared_tests[] = {
@@ -806,6 +836,7 @@ int main(void)
         cmocka_unit_test_teardown(test_grace_limit, kill_own),
         cmocka_unit_test_teardown(test_metrics_access, kill_own),
         cmocka_unit_test_teardown(test_metrics_settings_checked, kill_own),
+        cmocka_unit_test_teardown(test_links_need_public_url, kill_own),
     };
     int failed;
 
