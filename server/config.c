@@ -44,10 +44,13 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("srid", srid, 1, 999999, "metric CRS (EPSG code) of a new store: 25832, or 25833 in eastern Germany"),
     GE_STR("data_dir", data_dir, "folder with services/ and layers/"),
     GE_STR("web_root", web_root, "folder of the built front end"),
-    GE_STR("public_url", public_url, "base URL clients use to reach the server (empty: from the Host header)"),
+    GE_STR("public_url", public_url, "base URL clients reach the server at (e.g. https://geo.example.de), for every link the server writes: editor_url, OGC API, styles, TileJSON; required unless bind is a loopback address (empty: http://<bind>:<port>, or the Host header when it names a loopback host)"),
     GE_INT("threads", threads, 0, 256, "HTTP worker threads (0: one per core)"),
     GE_INT("max_connections", max_connections, 1, 100000, "simultaneous connections"),
-    GE_INT("connection_timeout", connection_timeout, 1, 3600, "seconds an idle connection is kept"),
+    GE_INT("connection_timeout", connection_timeout, 1, 3600, "seconds an idle connection is kept (between requests, or while a response waits for the client)"),
+    GE_INT("header_timeout", header_timeout, 0, 3600, "seconds for a request line and all headers to arrive, from connecting or from the first byte of a next request on a kept-alive connection; a late one is closed (0: no limit)"),
+    GE_INT("body_timeout", body_timeout, 0, 86400, "seconds for the whole request body to arrive after the headers; a late one is closed (0: no limit)"),
+    GE_INT("max_connections_per_ip", max_connections_per_ip, 0, 100000, "simultaneous connections from one client address (IPv6: the full address); more are closed at once. 0: no cap, for a reverse proxy in front (all clients then share its address)"),
     GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30, "largest request body (bytes; K/M suffixes)"),
     GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24, "largest request header block (bytes; K/M suffixes)"),
     GE_INT("shutdown_grace", shutdown_grace, 0, 600, "seconds to finish running requests on SIGTERM"),
@@ -66,6 +69,8 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("compute_threads", compute_threads, 0, 256, "threads of the pool that runs the rule engine's requests (validation, drafts, the editor's checks) apart from the HTTP workers (0: one per core)"),
     GE_INT("compute_queue", compute_queue, 0, 100000, "computing requests that may wait for a compute thread; one more is refused at once with 503 and Retry-After"),
     GE_INT("compute_budget_ms", compute_budget_ms, 1, 600000, "milliseconds of CPU time one computing request may use; a drawing that needs more is refused with 422 naming the budget"),
+    GE_STR("metrics_allow", metrics_allow, "client addresses or prefixes that may read /metrics, comma-separated (e.g. 127.0.0.0/8, ::1, 10.1.2.0/24; empty: none; behind a reverse proxy on this host every client is loopback)"),
+    GE_STR("metrics_token", metrics_token, "bearer token (at least 16 characters) with which any address may read /metrics (Authorization: Bearer <token>; empty: none)"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
 };
 
@@ -83,6 +88,12 @@ void ge_config_defaults(ge_config *cfg)
     cfg->threads = 0;
     cfg->max_connections = 1024;
     cfg->connection_timeout = 30;
+    cfg->header_timeout = 10;
+    /* 8 MiB (max_body) in 60 s needs about 1.1 Mbit/s. */
+    cfg->body_timeout = 60;
+    /* Browsers open up to 6 connections per host, and a town hall's staff
+     * may all come from one address: 64 leaves room for about ten of them. */
+    cfg->max_connections_per_ip = 64;
     cfg->max_body_bytes = 8u << 20;
     cfg->max_header_bytes = 64u << 10;
     cfg->shutdown_grace = 10;
@@ -104,6 +115,7 @@ void ge_config_defaults(ge_config *cfg)
     cfg->compute_threads = 0;
     cfg->compute_queue = 64;
     cfg->compute_budget_ms = 1000;
+    snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.0/8, ::1");
     cfg->log_level = GE_LOG_INFO;
 }
 
@@ -153,7 +165,7 @@ int ge_config_set(ge_config *cfg, const char *key, const char *value, ge_err *er
     long v;
 
     if (!k) {
-        char known[512] = "";
+        char known[1024] = "";
         for (size_t i = 0; i < GE_NKEYS; i++) {
             strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
             strncat(known, ge_config_keys[i].key, sizeof known - strlen(known) - 1);

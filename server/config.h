@@ -23,10 +23,13 @@ typedef struct ge_config {
     int srid;                   /* srid: metric CRS of a new store */
     char data_dir[PATH_MAX];    /* data_dir: services, layer mappings */
     char web_root[PATH_MAX];    /* web_root: built front end (web/dist) */
-    char public_url[256];       /* public_url: how clients reach us ("" = from Host) */
+    char public_url[256];       /* public_url: how clients reach us, for links (http.h) */
     int threads;                /* threads: HTTP worker threads (0 = one per core) */
     int max_connections;        /* max_connections */
     int connection_timeout;     /* connection_timeout: seconds idle before a connection is closed */
+    int header_timeout;         /* header_timeout: seconds for request line + headers (0 = none) */
+    int body_timeout;           /* body_timeout: seconds for the body after the headers (0 = none) */
+    int max_connections_per_ip; /* max_connections_per_ip: per client address (0 = no cap) */
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
     int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
@@ -45,6 +48,8 @@ typedef struct ge_config {
     int compute_threads;        /* compute_threads: pool for the rule engine's routes (0 = one per core) */
     int compute_queue;          /* compute_queue: computing requests waiting at most */
     int compute_budget_ms;      /* compute_budget_ms: CPU time per computing request */
+    char metrics_allow[512];    /* metrics_allow: addresses/prefixes that may read /metrics */
+    char metrics_token[256];    /* metrics_token: bearer token that may read /metrics ("" = none) */
     int log_level;              /* log_level */
 } ge_config;
 

@@ -7,10 +7,12 @@
  */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,28 +96,66 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
     return GE_EINVAL;
 }
 
-/* A Host header we are willing to echo into links: host or [v6]:port characters only. */
-static bool ge_req_host_ok(const char *h)
+bool ge_http_host_is_loopback(const char *host)
 {
-    size_t n = h ? strlen(h) : 0;
-    if (n == 0 || n > 255)
+    char name[64];
+    const char *port = NULL;
+    size_t n;
+    unsigned char a[16];
+
+    if (!host)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!(isalnum((unsigned char)h[i]) || strchr(".-:[]", h[i])))
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        if (!close)
             return false;
+        n = (size_t)(close - host - 1);
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1] != '\0')
+            return false;
+        if (n == 0 || n >= sizeof name)
+            return false;
+        memcpy(name, host + 1, n);
+        name[n] = '\0';
+        if (inet_pton(AF_INET6, name, a) != 1 || !IN6_IS_ADDR_LOOPBACK((struct in6_addr *)a))
+            return false;
+    } else {
+        const char *colon = strchr(host, ':');
+        n = colon ? (size_t)(colon - host) : strlen(host);
+        if (colon)
+            port = colon + 1;
+        if (n == 0 || n >= sizeof name)
+            return false;
+        memcpy(name, host, n);
+        name[n] = '\0';
+        if (strcasecmp(name, "localhost") != 0 &&
+            !(inet_pton(AF_INET, name, a) == 1 && a[0] == 127))
+            return false;
+    }
+    if (port) {
+        size_t digits = strspn(port, "0123456789");
+        if (digits == 0 || digits > 5 || port[digits] != '\0')
+            return false;
+    }
     return true;
 }
 
 void ge_req_base_url(const ge_req *req, char *out, size_t size)
 {
-    const char *pub = req->ctx && req->ctx->cfg ? req->ctx->cfg->public_url : "";
+    const ge_ctx *ctx = req->ctx;
+    const char *pub = ctx && ctx->cfg ? ctx->cfg->public_url : "";
     const char *host = ge_req_header(req, "Host");
     size_t n;
 
     if (pub[0])
         snprintf(out, size, "%s", pub);
+    else if (ge_http_host_is_loopback(host))
+        snprintf(out, size, "http://%s", host);
+    else if (ctx && ctx->self_url[0])
+        snprintf(out, size, "%s", ctx->self_url);
     else
-        snprintf(out, size, "http://%s", ge_req_host_ok(host) ? host : "localhost");
+        snprintf(out, size, "http://localhost");
     n = strlen(out);
     while (n > 0 && out[n - 1] == '/')
         out[--n] = '\0';

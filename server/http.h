@@ -69,6 +69,7 @@ typedef struct ge_ctx {
     struct ge_refdata *refdata;   /* keeps refindex current after imports (refdata.h) */
     ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */
     size_t n_cleanups;
+    char self_url[128]; /* "http://<bind>:<port>" as bound; links without public_url */
 } ge_ctx;
 
 /* Registers fn(ud) to run once the server has stopped (handler module state). */
@@ -134,12 +135,21 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
                       long min, long max, long *out);
 
 /*
- * The URL clients reach us at, without a trailing '/', for links in
- * responses: cfg->public_url when set, else "http://" + the Host header when
- * it is a plain host[:port], else "http://localhost". Never trust a Host
- * header further than that: it is client input.
+ * The URL clients reach us at, without a trailing '/', for every link in a
+ * response (editor_url, OGC API links, styles, TileJSON): cfg->public_url
+ * when set. Without it the server listens on loopback only (server.c refuses
+ * to start otherwise), and the link is "http://" + the Host header when that
+ * names a loopback host (ge_http_host_is_loopback: a browser on this machine,
+ * e.g. at localhost:8080), else ctx->self_url ("http://127.0.0.1:8080").
+ * Any other Host is client input that must not shape links: behind a proxy
+ * that passes Host on, "Host: evil.example" would otherwise hand applicants
+ * an editor link to evil.example.
  */
 void ge_req_base_url(const ge_req *req, char *out, size_t size);
+
+/* Is host (a Host header: host[:port]) localhost, an address in
+ * 127.0.0.0/8 or [::1], with at most a numeric port? */
+bool ge_http_host_is_loopback(const char *host);
 
 /*
  * Parses the body as JSON. On failure fills resp with a 400 problem that says

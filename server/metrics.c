@@ -49,6 +49,8 @@ struct ge_metrics {
     ge_metrics_hist *hist;          /* [route] */
     atomic_long in_flight;
     atomic_long connections;
+    atomic_uint_fast64_t timed_out[2]; /* header, body */
+    atomic_uint_fast64_t connections_refused;
     atomic_long exports_in_flight;
     atomic_uint_fast64_t exports_refused;
     atomic_uint_fast64_t compute_refused;
@@ -209,6 +211,18 @@ void ge_metrics_connection_open(ge_metrics *m)
 void ge_metrics_connection_close(ge_metrics *m)
 {
     atomic_fetch_sub_explicit(&m->connections, 1, memory_order_relaxed);
+}
+
+void ge_metrics_connection_timed_out(ge_metrics *m, bool body)
+{
+    if (m)
+        atomic_fetch_add_explicit(&m->timed_out[body ? 1 : 0], 1, memory_order_relaxed);
+}
+
+void ge_metrics_connection_refused(ge_metrics *m)
+{
+    if (m)
+        atomic_fetch_add_explicit(&m->connections_refused, 1, memory_order_relaxed);
 }
 
 void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o)
@@ -453,6 +467,23 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                       (unsigned long long)atomic_load_explicit(
                           &((ge_metrics *)m)->exports_refused, memory_order_relaxed));
     ge_metrics_render_compute(m, &b);
+    ge_metrics_printf(&b,
+                      "# HELP geoeditor_connections_timed_out_total Connections cut because "
+                      "the request line and headers (header_timeout) or the body "
+                      "(body_timeout) did not arrive in time.\n"
+                      "# TYPE geoeditor_connections_timed_out_total counter\n"
+                      "geoeditor_connections_timed_out_total{phase=\"header\"} %llu\n"
+                      "geoeditor_connections_timed_out_total{phase=\"body\"} %llu\n"
+                      "# HELP geoeditor_connections_refused_total Connections closed at once "
+                      "because max_connections or max_connections_per_ip was reached.\n"
+                      "# TYPE geoeditor_connections_refused_total counter\n"
+                      "geoeditor_connections_refused_total %llu\n",
+                      (unsigned long long)atomic_load_explicit(
+                          &((ge_metrics *)m)->timed_out[0], memory_order_relaxed),
+                      (unsigned long long)atomic_load_explicit(
+                          &((ge_metrics *)m)->timed_out[1], memory_order_relaxed),
+                      (unsigned long long)atomic_load_explicit(
+                          &((ge_metrics *)m)->connections_refused, memory_order_relaxed));
     ge_metrics_render_webhooks(m, &b);
     if (b.failed) {
         free(b.text);

@@ -7,6 +7,10 @@
  *   http_request_duration_seconds{route}               histogram (_bucket, _sum, _count)
  *   http_requests_in_flight                            gauge
  *   http_connections_open                              gauge
+ *   geoeditor_connections_timed_out_total{phase}       counter: cut because the request's
+ *                                                      header or body was late (reaper.h)
+ *   geoeditor_connections_refused_total                counter: closed at accept for
+ *                                                      max_connections(_per_ip)
  *   process_start_time_seconds                         gauge
  *   geoeditor_build_info{version}                      gauge, always 1
  *   geoeditor_exports_in_flight                        gauge: case exports holding a slot
@@ -30,6 +34,7 @@
 #ifndef GE_METRICS_H
 #define GE_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +61,10 @@ long ge_metrics_in_flight(const ge_metrics *m);
 
 void ge_metrics_connection_open(ge_metrics *m);
 void ge_metrics_connection_close(ge_metrics *m);
+/* A connection was cut because its headers (body false) or body were late. */
+void ge_metrics_connection_timed_out(ge_metrics *m, bool body);
+/* A connection was closed at accept: a connection limit was reached. */
+void ge_metrics_connection_refused(ge_metrics *m);
 
 /* The webhook sender recorded one attempt with this outcome. NULL m is fine. */
 void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o);

@@ -7,7 +7,9 @@
  * handler delays the other connections of that worker: handlers must not
  * block for long. Routes that run the rule engine (GE_ROUTE_COMPUTE) run on
  * a pool of their own, cfg->compute_threads, under a cost budget
- * (compute.h); exports hold a slot of their own (slots.h).
+ * (compute.h); exports hold a slot of their own (slots.h). One more thread,
+ * the reaper (reaper.h), cuts connections whose request headers or body
+ * arrive too slowly.
  *
  * Shutdown: SIGTERM/SIGINT write to a self-pipe that the main thread polls.
  * MHD_quiesce_daemon() closes the listening socket (new connections are
@@ -110,6 +112,47 @@ static int ge_server_add_routes(ge_server *srv, ge_err *err)
     return GE_OK;
 }
 
+static bool ge_server_addr_is_loopback(const struct sockaddr *sa)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) ||
+               (memcmp(a->s6_addr, mapped, sizeof mapped) == 0 && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/*
+ * Links in responses come from public_url (http.h, ge_req_base_url). Without
+ * it they could only come from the Host header, which is client input; so a
+ * server that others can reach needs public_url, and one on loopback names
+ * itself: http://<bind>:<port>.
+ */
+static int ge_server_check_links(ge_server *srv, const ge_config *cfg,
+                                 const struct sockaddr *bound, ge_err *err)
+{
+    const char *pub = cfg->public_url;
+
+    if (pub[0] && strncmp(pub, "http://", 7) != 0 && strncmp(pub, "https://", 8) != 0)
+        return ge_err_set(err, GE_EINVAL,
+                          "setting 'public_url': '%.64s' must start with http:// or https://",
+                          pub);
+    if (!pub[0] && !ge_server_addr_is_loopback(bound))
+        return ge_err_set(err, GE_EINVAL,
+                          "public_url is not set, and %s is not a loopback address: set "
+                          "public_url to the URL clients reach the server at (e.g. "
+                          "--public-url https://geo.example.de), so that editor links and "
+                          "other links in responses never come from the Host header a client "
+                          "sends",
+                          srv->listen_name);
+    return GE_OK;
+}
+
 static int ge_server_listen(ge_server *srv, const ge_config *cfg, ge_err *err)
 {
     struct addrinfo hints, *res = NULL;
@@ -131,6 +174,11 @@ static int ge_server_listen(ge_server *srv, const ge_config *cfg, ge_err *err)
     if (rc != 0)
         return ge_err_set(err, GE_EIO, "cannot listen on %s: %s", srv->listen_name,
                           gai_strerror(rc));
+    rc = ge_server_check_links(srv, cfg, res->ai_addr, err);
+    if (rc < 0) {
+        freeaddrinfo(res);
+        return rc;
+    }
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto err;
@@ -144,6 +192,8 @@ static int ge_server_listen(ge_server *srv, const ge_config *cfg, ge_err *err)
         goto err;
     srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                : ((struct sockaddr_in *)&ss)->sin_port);
+    snprintf(srv->ctx.self_url, sizeof srv->ctx.self_url,
+             strchr(cfg->bind, ':') ? "http://[%s]:%d" : "http://%s:%d", cfg->bind, srv->port);
     srv->listen_fd = fd;
     freeaddrinfo(res);
     return GE_OK;
@@ -199,6 +249,11 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     if (cfg->connection_timeout > 0)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                             cfg->connection_timeout, NULL};
+    /* Counted by the full address, IPv6 included; a connection over the cap
+     * is closed right after accept, before a byte is read. */
+    if (cfg->max_connections_per_ip > 0)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                            cfg->max_connections_per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
                                         (intptr_t)ge_server_completed, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
@@ -344,6 +399,9 @@ static void ge_server_free(ge_server *srv)
     srv->compute = NULL;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    /* After the daemon: every connection has been closed and unlisted. */
+    ge_reaper_stop(srv->reaper);
+    srv->reaper = NULL;
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     for (size_t i = srv->ctx.n_cleanups; i-- > 0;)
@@ -398,6 +456,10 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     rc = ge_webhooks_start(&srv->ctx, err);
     if (rc < 0)
         return rc;
+    rc = ge_reaper_start(&srv->reaper, cfg->header_timeout, cfg->body_timeout, srv->ctx.metrics,
+                         err);
+    if (rc < 0)
+        return rc;
     return ge_static_open(&srv->ctx.web, cfg->web_root, err);
 }
 
@@ -424,11 +486,12 @@ int ge_server_run(const ge_config *cfg, ge_store *store, ge_err *err)
     rc = ge_server_start_daemon(&srv, err);
     if (rc < 0)
         goto err;
-    ge_log(GE_LOG_INFO, "listening", "{s:s, s:i, s:i, s:i, s:i, s:s}", "bind",
+    ge_log(GE_LOG_INFO, "listening", "{s:s, s:i, s:i, s:i, s:i, s:s, s:s}", "bind",
            cfg->bind[0] ? cfg->bind : "*", "port", srv.port, "threads",
            (int)ge_server_threads(cfg), "compute_threads",
            (int)ge_server_ncpu(cfg->compute_threads), "compute_budget_ms",
-           cfg->compute_budget_ms, "web_root", srv.ctx.web ? cfg->web_root : "");
+           cfg->compute_budget_ms, "web_root", srv.ctx.web ? cfg->web_root : "", "links",
+           cfg->public_url[0] ? cfg->public_url : srv.ctx.self_url);
 
     signo = ge_server_wait_signal(-1);
     ge_server_shutdown(&srv, signo);

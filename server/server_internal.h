@@ -12,6 +12,7 @@
 
 #include "compute.h"
 #include "http.h"
+#include "reaper.h"
 
 typedef struct ge_server {
     ge_ctx ctx;
@@ -22,6 +23,7 @@ typedef struct ge_server {
     uint32_t id_prefix;   /* random per start: request ids differ across restarts */
     atomic_uint_fast32_t next_id;
     ge_compute *compute; /* the pool of GE_ROUTE_COMPUTE routes */
+    ge_reaper *reaper;    /* header and body deadlines; NULL when both are off */
 } ge_server;
 
 /* libmicrohttpd callbacks (server_request.c); cls is the ge_server. */

@@ -7,7 +7,8 @@
  *
  *  1. headers complete (first access-handler call): create the ge_call, match
  *     the route, decode the query, and refuse at once what is over a limit:
- *     header fields over max_header_bytes (431) and a Content-Length over
+ *     header fields over max_header_bytes (431), an ambiguous body length
+ *     (400: ge_server_refuse_framing) and a Content-Length over
  *     max_body_bytes (413) - before a single body byte is read.
  *  2. body chunks: kept up to max_body_bytes. A chunked body that passes the
  *     limit is counted and thrown away: libmicrohttpd 0.9.75 cannot queue a
@@ -22,6 +23,10 @@
  *  4. request completed: metrics and one JSON access-log line; freeing the
  *     call runs the response's on_done hook (ge_resp_on_done), also when
  *     the client went away before the last byte.
+ *
+ * Along the way the connection's reaper entry (reaper.h, the connection's
+ * socket context) learns when the headers and the body are complete, so
+ * that a client that sends them too slowly is cut off.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -108,6 +114,14 @@ static void ge_server_remote(struct MHD_Connection *conn, char *out, size_t size
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
                   (socklen_t)size);
+}
+
+/* The connection's reaper entry (its socket context), or NULL. */
+static ge_reaper_conn *ge_server_reaper_conn(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result ge_server_count_header(void *cls, enum MHD_ValueKind kind,
@@ -212,6 +226,84 @@ static void ge_server_send(ge_server *srv, ge_call *call, bool close)
     call->sent = true;
 }
 
+/* How the request says where its body ends (RFC 9112, 6): every
+ * Content-Length and Transfer-Encoding field, for ge_server_refuse_framing. */
+typedef struct ge_framing {
+    int n_length, n_coding;
+    const char *length, *other_length; /* the first, and a different later one */
+    const char *coding;
+} ge_framing;
+
+static enum MHD_Result ge_server_framing_header(void *cls, enum MHD_ValueKind kind,
+                                                const char *key, const char *value)
+{
+    ge_framing *f = cls;
+    value = value ? value : "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ == 0)
+            f->length = value;
+        else if (!f->other_length && strcmp(f->length, value) != 0)
+            f->other_length = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_coding++ == 0)
+            f->coding = value;
+    }
+    return MHD_YES;
+}
+
+/*
+ * A body whose end two parties could find in different places is how
+ * requests are smuggled past a proxy: libmicrohttpd 0.9.75 takes the first
+ * of two Content-Length fields and lets Transfer-Encoding win over
+ * Content-Length without a word. So, before a body byte is read:
+ * Content-Length fields that differ, Content-Length together with
+ * Transfer-Encoding (RFC 9112, 6.3: "ought to be handled as an error") and
+ * any transfer coding but a single "chunked" (the only one we decode) get a
+ * 400 naming the header, and the connection is closed. Repeats of one value
+ * are one length (RFC 9110, 8.6) and pass.
+ */
+static bool ge_server_refuse_framing(ge_server *srv, ge_call *call)
+{
+    ge_framing f = {0};
+    const char *header = NULL;
+    json_t *p = NULL;
+
+    MHD_get_connection_values(call->req.conn, MHD_HEADER_KIND, ge_server_framing_header, &f);
+    if (f.other_length) {
+        header = MHD_HTTP_HEADER_CONTENT_LENGTH;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "The request has Content-Length headers with different values "
+                                  "('%.32s' and '%.32s'); send exactly one.",
+                                  "Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
+                                  "('%.32s' und '%.32s'); senden Sie genau einen."),
+                            f.length, f.other_length);
+    } else if (f.n_length && f.n_coding) {
+        header = MHD_HTTP_HEADER_CONTENT_LENGTH;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "The request has both Content-Length and Transfer-Encoding; "
+                                  "send only one of them.",
+                                  "Die Anfrage hat sowohl Content-Length als auch "
+                                  "Transfer-Encoding; senden Sie nur einen der beiden."));
+    } else if (f.n_coding > 1 || (f.n_coding && strcasecmp(f.coding, "chunked") != 0)) {
+        header = MHD_HTTP_HEADER_TRANSFER_ENCODING;
+        p = ge_resp_problem(&call->resp, &call->req, 400,
+                            GE_TR(&call->req,
+                                  "Transfer-Encoding '%.32s'%s is not supported; only a single "
+                                  "'chunked' is.",
+                                  "Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
+                                  "einzelnes 'chunked'."),
+                            f.coding, f.n_coding > 1 ? " (repeated)" : "");
+    }
+    if (!header)
+        return false;
+    if (p)
+        json_object_set_new(p, "header", json_string(header));
+    ge_server_send(srv, call, true);
+    return true;
+}
+
 /* Step 1: limits that are known from the headers alone. */
 static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
 {
@@ -233,6 +325,8 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
         ge_server_send(srv, call, true);
         return true;
     }
+    if (ge_server_refuse_framing(srv, call))
+        return true;
     cl = MHD_lookup_connection_value(call->req.conn, MHD_HEADER_KIND,
                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -494,12 +588,16 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
     ge_call *call = *con_cls;
 
     if (!call) {
+        /* The headers are here: from now on the body is due (reaper.h). */
+        ge_reaper_headers_done(ge_server_reaper_conn(conn));
         call = ge_server_begin(srv, conn, url, method);
         if (!call)
             return MHD_NO;
         *con_cls = call;
-        if (ge_server_refuse_early(srv, call))
+        if (ge_server_refuse_early(srv, call)) {
+            ge_reaper_body_done(ge_server_reaper_conn(conn));
             return call->send_rc == GE_OK ? MHD_YES : MHD_NO;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -511,10 +609,12 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     if (call->computed && call->gone) /* logged as 499: never answered */
         return MHD_NO;
-    if (call->computed && !call->sent)
+    if (call->computed && !call->sent) {
         ge_server_send(srv, call, false);
-    else if (!call->sent)
+    } else if (!call->sent) {
+        ge_reaper_body_done(ge_server_reaper_conn(conn));
         ge_server_dispatch(srv, call);
+    }
     return call->send_rc == GE_OK ? MHD_YES : MHD_NO;
 }
 
@@ -543,6 +643,8 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     /* Never answered (client gone, connection cut): counted like nginx's 499. */
     int status;
 
+    /* Kept alive, the connection waits for a next request now. */
+    ge_reaper_request_done(ge_server_reaper_conn(conn));
     if (!call)
         return;
     *con_cls = NULL;
@@ -564,14 +666,26 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ge_server_call_free(call);
 }
 
+/* Runs on the connection's worker thread. CLOSED comes before libmicrohttpd
+ * closes the socket (reaper.c relies on that). */
 void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                                  enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char remote[64];
         ge_metrics_connection_open(srv->ctx.metrics);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        if (srv->reaper && ci) {
+            ge_server_remote(conn, remote, sizeof remote);
+            *socket_context = ge_reaper_conn_open(srv->reaper, ci->connect_fd, remote);
+        }
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        ge_reaper_conn_close(srv->reaper, *socket_context);
+        *socket_context = NULL;
         ge_metrics_connection_close(srv->ctx.metrics);
+    }
 }
 
 /* Leaves the URL raw: the router decodes per segment (so that "%2F" stays
@@ -603,11 +717,14 @@ static void ge_server_scrub(char *text)
 }
 
 /* libmicrohttpd's own messages. Requests it refuses by itself (a header that
- * overflows the connection's memory: 431, a request line too long: 414)
- * never reach the access handler; this is where they become visible. */
+ * overflows the connection's memory: 431, a request line too long: 414) and
+ * connections it closes at accept (a connection limit) never reach the
+ * access handler; this is where they become visible. */
 void ge_server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     static const char refused[] = "Error processing request (HTTP response code is ";
+    /* accept: over max_connections or max_connections_per_ip (one message for both) */
+    static const char limit[] = "Server reached connection limit";
     ge_server *srv = cls;
     char text[512];
     size_t n;
@@ -616,6 +733,12 @@ void ge_server_mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
+    if (strncmp(text, limit, sizeof limit - 1) == 0) {
+        ge_metrics_connection_refused(srv->ctx.metrics);
+        ge_log(GE_LOG_WARN, "connection refused: max_connections or max_connections_per_ip reached",
+               NULL);
+        return;
+    }
     if (strncmp(text, refused, sizeof refused - 1) == 0) {
         int status = atoi(text + sizeof refused - 1);
         ge_metrics_request_refused(srv->ctx.metrics, status);

@@ -7,8 +7,8 @@
  * required; concurrent submits with one key make one case; a reused key with
  * another body is refused; a drawing with errors is refused listing them),
  * the immutable case with its verifiable hash, every bad input naming its
- * member, and that no response body or log line carries an API key or a
- * capability token.
+ * member, editor_url never shaped by a foreign Host header, and that no
+ * response body or log line carries an API key or a capability token.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1028,6 +1028,51 @@ static void test_no_secret_in_bodies_or_log(void **state)
     free(log);
 }
 
+/* editor_url is built from public_url or the server's own address, never
+ * from a Host header that names another host: behind a proxy that passes
+ * Host on, that would hand applicants a link to the attacker's site. A
+ * loopback Host (a browser on this machine) is used as written. */
+static void test_editor_url_ignores_host(void **state)
+{
+    static const struct {
+        const char *host, *want;
+    } cases[] = {
+        {"Host: evil.example", NULL},
+        {"Host: evil.example:8080", NULL},
+        {"Host: localhost:8080", "http://localhost:8080/edit/"},
+    };
+    char auth[256], want[256];
+    (void)state;
+
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *hdrs[] = {auth, "Content-Type: application/json", cases[i].host, NULL};
+        const char *body = ts_forms_stand_body(13.3002 + i * 0.0001, 52.585);
+        ts_http_req q = {.url = ts_server_url(&srv, "/v1/drafts"),
+                         .headers = hdrs,
+                         .body = body,
+                         .body_len = strlen(body)};
+        ts_http_resp r;
+        json_t *doc;
+        const char *url;
+
+        assert_int_equal(ts_http(&q, &r), 0);
+        if (r.status != 201)
+            fail_msg("%s: %ld %s", cases[i].host, r.status, r.body);
+        doc = json_loads(r.body, 0, NULL);
+        assert_non_null(doc);
+        url = json_string_value(json_object_get(doc, "editor_url"));
+        assert_non_null(url);
+        snprintf(want, sizeof want, "%s",
+                 cases[i].want ? cases[i].want : ts_server_url(&srv, "/edit/"));
+        if (strncmp(url, want, strlen(want)) != 0)
+            fail_msg("%s: editor_url '%s' does not start with '%s'", cases[i].host, url, want);
+        assert_null(strstr(r.body, "evil.example"));
+        json_decref(doc);
+        ts_http_resp_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1040,6 +1085,7 @@ int main(void)
         cmocka_unit_test(test_submit_with_errors_422),
         cmocka_unit_test(test_bad_input_names_member),
         cmocka_unit_test(test_submit_without_properties),
+        cmocka_unit_test(test_editor_url_ignores_host),
         cmocka_unit_test(test_no_secret_in_bodies_or_log),
     };
     return ts_run_group_tests(tests, setup, teardown);

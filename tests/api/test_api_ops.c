@@ -4,7 +4,9 @@
  * English and German, body limits (Content-Length and chunked) and header
  * limits with the server staying up, many concurrent keep-alive clients,
  * gzip, the access log (JSON, no query strings or tokens), draining on
- * SIGTERM, the grace limit, and a port that is already in use.
+ * SIGTERM, the grace limit, a port that is already in use, who may read
+ * /metrics (metrics_allow, metrics_token), and that a server others can reach
+ * needs public_url.
  *
  * Most tests share one server started with small limits; the shutdown tests
  * start their own. No assertion depends on how long something takes.
@@ -195,6 +197,50 @@ static void check_exposition(const char *text)
     assert_true(samples > 10);
 }
 
+#define METRICS_TOKEN "m3tr1cs-t0ken-for-the-test-0123"
+
+/* GET /metrics from the loopback address src, with an Authorization header
+ * when auth is not NULL. */
+static void get_metrics_from(const ts_server *s, const char *src, const char *auth,
+                             const char *lang, ts_http_resp *r)
+{
+    char h[256], l[64];
+    const char *hdrs[3] = {NULL, NULL, NULL};
+    int n = 0;
+    ts_http_req q = {.url = ts_server_url(s, "/metrics"), .local_addr = src, .headers = hdrs};
+
+    if (auth) {
+        snprintf(h, sizeof h, "Authorization: %s", auth);
+        hdrs[n++] = h;
+    }
+    if (lang) {
+        snprintf(l, sizeof l, "Accept-Language: %s", lang);
+        hdrs[n++] = l;
+    }
+    if (ts_http(&q, r) != 0)
+        fail_msg("GET /metrics from %s: %s", src, r->error);
+}
+
+static void expect_metrics_403(const ts_server *s, const char *src, const char *auth)
+{
+    ts_http_resp r;
+    json_t *doc;
+
+    get_metrics_from(s, src, auth, NULL, &r);
+    if (r.status != 403)
+        fail_msg("/metrics from %s with '%s': %ld, expected 403", src, auth ? auth : "-",
+                 r.status);
+    assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "metrics_allow"));
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "metrics_token"));
+    assert_string_equal(json_string_value(json_object_get(doc, "remote")), src);
+    assert_null(strstr(r.body, "http_requests_total"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
 static void test_metrics(void **state)
 {
     const char *ok = "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}";
@@ -220,6 +266,11 @@ static void test_metrics(void **state)
     count_before = ts_metric_in(r.body, count);
     assert_true(before >= 1);
     assert_true(ts_metric_in(r.body, inf) == count_before);
+    ts_http_resp_free(&r);
+
+    /* the default metrics_allow is all of loopback */
+    get_metrics_from(&shared, "127.0.0.2", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
 
     for (int i = 0; i < 3; i++)
@@ -673,6 +724,98 @@ static void test_port_in_use(void **state)
     expect_healthy();
 }
 
+/* ---- who may read /metrics ------------------------------------------------ */
+
+static void test_metrics_access(void **state)
+{
+    const char *args[] = {"--metrics-allow", "127.0.0.1/32", NULL};
+    /* the token through the environment: a flag would show in ps */
+    const char *env[] = {"GEOEDITOR_METRICS_TOKEN=" METRICS_TOKEN, NULL};
+    ts_server_opts o = {.args = args, .env = env};
+    ts_http_resp r;
+
+    assert_int_equal(ts_server_start(&own, "api_ops_metrics", &o), 0);
+    get_metrics_from(&own, "127.0.0.1", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "# TYPE http_requests_total counter"));
+    ts_http_resp_free(&r);
+
+    expect_metrics_403(&own, "127.0.0.2", NULL);
+    expect_metrics_403(&own, "127.0.0.2", "Bearer m3tr1cs-t0ken-for-the-test-0124");
+    expect_metrics_403(&own, "127.0.0.2", "Bearer m3tr1cs-t0ken-for-the-test-012");
+    expect_metrics_403(&own, "127.0.0.2", "Basic " METRICS_TOKEN);
+    get_metrics_from(&own, "127.0.0.2", NULL, "de", &r);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "darf von den Adressen in der Einstellung metrics_allow"));
+    ts_http_resp_free(&r);
+
+    get_metrics_from(&own, "127.0.0.2", "Bearer " METRICS_TOKEN, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "# TYPE http_requests_total counter"));
+    ts_http_resp_free(&r);
+    /* the refusals were counted like any answer (read from 127.0.0.1) */
+    assert_true(ts_metric_wait_at_least(&own,
+                                        "http_requests_total{route=\"/metrics\",method=\"GET\","
+                                        "status=\"403\"}",
+                                        5, 10) >= 5);
+    assert_int_equal(ts_server_stop(&own), 0);
+}
+
+/* A bad metrics_allow or a short metrics_token stop the start with a clear
+ * message. */
+static void test_metrics_settings_checked(void **state)
+{
+    const char *bad_allow[] = {"--metrics-allow", "127.0.0.1, 10.0.0.0/33", NULL};
+    const char *short_token[] = {"--metrics-token", "0123456789", NULL};
+    ts_server_opts a = {.args = bad_allow, .no_wait = true};
+    ts_server_opts t = {.args = short_token, .no_wait = true};
+    char *log;
+
+    assert_int_equal(ts_server_start(&own, "api_ops_metrics_bad", &a), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "setting 'metrics_allow': '10.0.0.0/33' is not an address or "
+                     "address/prefix"))
+        fail_msg("no clear message for a bad metrics_allow:\n%s", log);
+    free(log);
+
+    assert_int_equal(ts_server_start(&own, "api_ops_metrics_short", &t), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "setting 'metrics_token': 10 characters; at least 16 are needed"))
+        fail_msg("no clear message for a short metrics_token:\n%s", log);
+    free(log);
+}
+
+/* Without public_url the links could only come from the Host header: a
+ * server on a non-loopback address refuses to start, naming the setting,
+ * before it listens; a public_url without a scheme is refused too. */
+static void test_links_need_public_url(void **state)
+{
+    const char *any[] = {"--bind", "0.0.0.0", NULL};
+    const char *no_scheme[] = {"--public-url", "geo.example.de", NULL};
+    ts_server_opts a = {.args = any, .no_wait = true};
+    ts_server_opts b = {.args = no_scheme, .no_wait = true};
+    char *log;
+
+    assert_int_equal(ts_server_start(&own, "api_ops_bind_any", &a), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "public_url is not set, and 0.0.0.0:0 is not a loopback address: set "
+                     "public_url to the URL clients reach the server at"))
+        fail_msg("no clear message for --bind 0.0.0.0 without public_url:\n%s", log);
+    assert_null(strstr(log, "\"msg\":\"listening\""));
+    free(log);
+
+    assert_int_equal(ts_server_start(&own, "api_ops_public_url", &b), 0);
+    assert_true(ts_server_wait(&own, 60) > 0);
+    log = ts_server_log(&own);
+    if (!strstr(log, "setting 'public_url': 'geo.example.de' must start with http:// or "
+                     "https://"))
+        fail_msg("no clear message for a public_url without scheme:\n%s", log);
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest shared_tests[] = {
@@ -692,6 +835,9 @@ int main(void)
     const struct CMUnitTest own_server_tests[] = {
         cmocka_unit_test_teardown(test_sigterm_drains, kill_own),
         cmocka_unit_test_teardown(test_grace_limit, kill_own),
+        cmocka_unit_test_teardown(test_metrics_access, kill_own),
+        cmocka_unit_test_teardown(test_metrics_settings_checked, kill_own),
+        cmocka_unit_test_teardown(test_links_need_public_url, kill_own),
     };
     int failed;
 

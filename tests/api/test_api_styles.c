@@ -1,8 +1,9 @@
 /*
  * test_api_styles.c - GET /styles and /styles/{id} on the real server: the
  * list names every style of styles/ with its link; a style comes back as
- * written except that its root-relative source URLs carry the base URL the
- * client used (Host header) or the configured public_url; ETag and 304;
+ * written except that its root-relative source URLs carry the configured
+ * public_url, or without it the server's own loopback address (or the Host
+ * header when that names a loopback host, never another); ETag and 304;
  * CORS for browser maps on other origins; an unknown or malformed id is a
  * 404 problem naming the parameter and the known ids.
  */
@@ -71,18 +72,30 @@ static const char *source_url(const json_t *doc, const char *source)
 static void test_list(void **state)
 {
     ts_http_resp r;
-    json_t *doc = get_json(&srv, "/styles", "maps.example.org:8080", 200, &r), *list;
+    json_t *doc = get_json(&srv, "/styles", "localhost:8080", 200, &r), *list;
     (void)state;
 
     list = json_object_get(doc, "styles");
     assert_int_equal(json_array_size(list), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "id")),
                         "basemap");
+    /* a loopback Host (a browser on this machine) names the server */
     assert_string_equal(
         json_string_value(json_object_get(
             json_array_get(json_object_get(json_array_get(list, 2), "links"), 0), "href")),
-        "http://maps.example.org:8080/styles/services");
+        "http://localhost:8080/styles/services");
     assert_string_equal(ts_http_header(&r, "Access-Control-Allow-Origin"), "*");
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* any other Host does not: the links name the address the server is bound to */
+    doc = get_json(&srv, "/styles", "maps.example.org:8080", 200, &r);
+    list = json_object_get(doc, "styles");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_array_get(list, 2), "links"), 0), "href")),
+        ts_server_url(&srv, "/styles/services"));
+    assert_null(strstr(r.body, "maps.example.org"));
     json_decref(doc);
     ts_http_resp_free(&r);
 }
@@ -94,17 +107,17 @@ static void test_style_urls(void **state)
     char inm[160];
     (void)state;
 
-    doc = get_json(&srv, "/styles/basemap", "maps.example.org:8080", 200, &r);
+    doc = get_json(&srv, "/styles/basemap", "localhost:8080", 200, &r);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/vnd.mapbox.style+json");
     assert_int_equal(json_integer_value(json_object_get(doc, "version")), 8);
     assert_string_equal(source_url(doc, "basemap"),
-                        "http://maps.example.org:8080/tiles/basemap/WebMercatorQuad");
+                        "http://localhost:8080/tiles/basemap/WebMercatorQuad");
     assert_true(json_array_size(json_object_get(doc, "layers")) > 10);
     snprintf(inm, sizeof inm, "If-None-Match: %s", ts_http_header(&r, "ETag"));
     json_decref(doc);
     ts_http_resp_free(&r);
     {
-        const char *hdrs[] = {"Host: maps.example.org:8080", inm, NULL};
+        const char *hdrs[] = {"Host: localhost:8080", inm, NULL};
         ts_http_req q = {.url = ts_server_url(&srv, "/styles/basemap"), .headers = hdrs};
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 304);
@@ -112,11 +125,21 @@ static void test_style_urls(void **state)
     }
     {
         /* another host: another document, so the old tag does not match */
-        const char *hdrs[] = {"Host: other.example.org", inm, NULL};
+        const char *hdrs[] = {"Host: 127.0.0.2:9", inm, NULL};
         ts_http_req q = {.url = ts_server_url(&srv, "/styles/basemap"), .headers = hdrs};
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 200);
-        assert_non_null(strstr(r.body, "http://other.example.org/tiles/basemap"));
+        assert_non_null(strstr(r.body, "http://127.0.0.2:9/tiles/basemap"));
+        ts_http_resp_free(&r);
+    }
+    {
+        /* a Host that is not loopback never reaches the document */
+        const char *hdrs[] = {"Host: evil.example", NULL};
+        ts_http_req q = {.url = ts_server_url(&srv, "/styles/basemap"), .headers = hdrs};
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_null(strstr(r.body, "evil.example"));
+        assert_non_null(strstr(r.body, ts_server_url(&srv, "/tiles/basemap/WebMercatorQuad")));
         ts_http_resp_free(&r);
     }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct ts_buf {
@@ -104,6 +105,8 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (req->decode)
         curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    if (req->local_addr)
+        curl_easy_setopt(c, CURLOPT_INTERFACE, req->local_addr);
     for (const char *const *h = req->headers; h && *h; h++)
         hl = curl_slist_append(hl, *h);
     if (req->body) {
@@ -177,11 +180,23 @@ void ts_http_resp_free(ts_http_resp *resp)
 
 int ts_http_connect(int port)
 {
+    return ts_http_connect_from(port, NULL);
+}
+
+int ts_http_connect_from(int port, const char *src)
+{
     struct sockaddr_in sa;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     if (fd < 0)
         return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    if (src && (inet_pton(AF_INET, src, &sa.sin_addr) != 1 ||
+                bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)) {
+        close(fd);
+        return -1;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_port = htons((unsigned short)port);
@@ -206,6 +221,28 @@ int ts_http_send_all(int fd, const void *data, size_t len)
         len -= (size_t)w;
     }
     return 0;
+}
+
+int ts_http_wait_closed(int fd, int timeout_ms)
+{
+    struct timespec t0, now;
+    char chunk[4096];
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        long left;
+        ssize_t r;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L);
+        if (left <= 0)
+            return 0;
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;
+        r = recv(fd, chunk, sizeof chunk, 0);
+        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+            return 1;
+    }
 }
 
 char *ts_http_read_all(int fd, int timeout_ms, size_t *len)

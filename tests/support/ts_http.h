@@ -28,6 +28,7 @@ typedef struct ts_http_req {
     bool chunked;                /* send the body with Transfer-Encoding: chunked */
     bool decode;                 /* offer gzip and decode it (Accept-Encoding by libcurl) */
     CURL *handle;                /* reuse for keep-alive; NULL: a fresh handle */
+    const char *local_addr;      /* bind the client to this address (e.g. "127.0.0.2"); NULL: any */
     long timeout_s;              /* 0: 60 */
 } ts_http_req;
 
@@ -47,6 +48,14 @@ void ts_http_resp_free(ts_http_resp *resp);
 
 /* A TCP connection to 127.0.0.1:port, or -1. */
 int ts_http_connect(int port);
+
+/* The same from the loopback address src (e.g. "127.0.0.2": the whole of
+ * 127.0.0.0/8 is local on Linux), so that a test can be several clients. */
+int ts_http_connect_from(int port, const char *src);
+
+/* Waits up to timeout_ms for the peer to close fd (end of stream or reset),
+ * throwing away what it sends: 1 when it closed, 0 when it is still open. */
+int ts_http_wait_closed(int fd, int timeout_ms);
 
 /* Writes all of data; 0, or -1 when the peer closed or failed. */
 int ts_http_send_all(int fd, const void *data, size_t len);

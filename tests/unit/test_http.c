@@ -242,8 +242,8 @@ static void test_parse_long(void **state)
     ge_req req = fake_req(GE_LANG_EN);
     ge_resp resp;
     long v = 7;
-    const char *bad[] = {"", "abc", "12abc", " 12", "+12", "0x10", "10001", "0", "1.5",
-                         "99999999999999999999999"};
+    const char *bad[] = {"",     "abc",   "12abc", " 12", "+12",
+                         "0x10", "10001", "0",     "1.5", "99999999999999999999999"};
 
     ge_resp_init(&resp);
     assert_int_equal(ge_req_parse_long(&req, &resp, "limit", NULL, 1, 10000, &v), GE_ENOENT);
@@ -279,9 +279,48 @@ static void test_base_url(void **state)
     req.ctx = &ctx;
     ge_req_base_url(&req, url, sizeof url);
     assert_string_equal(url, "http://localhost"); /* no Host header without a connection */
+    /* the address the server bound (server.c fills it in) */
+    strcpy(ctx.self_url, "http://127.0.0.1:8080");
+    ge_req_base_url(&req, url, sizeof url);
+    assert_string_equal(url, "http://127.0.0.1:8080");
     strcpy(cfg.public_url, "https://geo.example-stadt.de/geoeditor/");
     ge_req_base_url(&req, url, sizeof url);
     assert_string_equal(url, "https://geo.example-stadt.de/geoeditor");
+}
+
+/* Which Host headers may shape links when public_url is unset. */
+static void test_host_is_loopback(void **state)
+{
+    static const char *const yes[] = {"localhost", "localhost:8080", "LocalHost:1",
+                                      "127.0.0.1", "127.0.0.1:8080", "127.1.2.3:65535",
+                                      "[::1]",     "[::1]:8080",     "[0:0:0:0:0:0:0:1]:80"};
+    static const char *const no[] = {NULL,
+                                     "",
+                                     "evil.example",
+                                     "evil.example:8080",
+                                     "localhost.evil.example",
+                                     "localhost:",
+                                     "localhost:8x",
+                                     "localhost:123456",
+                                     "127.0.0.1:80:80",
+                                     "128.0.0.1",
+                                     "127.0.0.1.evil.example",
+                                     "127.1",
+                                     "[::2]:8080",
+                                     "[::1",
+                                     "[::1]x",
+                                     "[::ffff:127.0.0.1]",
+                                     "10.0.0.1:8080",
+                                     "localhost/evil",
+                                     "localhost:80/x",
+                                     "[::1]:80\"><script>"};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!ge_http_host_is_loopback(yes[i])) fail_msg("'%s' should count as loopback", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (ge_http_host_is_loopback(no[i]))
+            fail_msg("'%s' should not count as loopback", no[i] ? no[i] : "(null)");
 }
 
 static int cleanups_run;
@@ -318,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_query_and_body),
         cmocka_unit_test(test_parse_long),
         cmocka_unit_test(test_base_url),
+        cmocka_unit_test(test_host_is_loopback),
         cmocka_unit_test(test_ctx_on_stop),
     };
     return ts_run_group_tests(tests, NULL, NULL);
