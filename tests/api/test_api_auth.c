@@ -31,9 +31,9 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define PW_BERTA "Berta's password 2026"
-#define PW_ADMIN "admin password, long enough"
-#define PW_OTTO  "otto is disabled, password"
+#define PW_BERTA "Blue skip on Linden street 2026"
+#define PW_ADMIN "the keeper of all cases, long enough"
+#define PW_OTTO  "disabled since spring, long phrase"
 
 typedef struct login_result {
     long status;
@@ -202,7 +202,7 @@ static void test_login(void **state)
     assert_int_equal(get_session(&s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL), 401);
 
     /* A wrong password, an unknown name and a disabled user: one answer. */
-    assert_int_equal(login(&s, "berta", "Berta's password 2025", NULL, NULL, &w), 401);
+    assert_int_equal(login(&s, "berta", "Blue skip on Linden street 2025", NULL, NULL, &w), 401);
     assert_int_equal(login(&s, "bertha", PW_BERTA, NULL, NULL, &u), 401);
     assert_int_equal(login(&s, "otto", PW_OTTO, NULL, NULL, &d), 401);
     assert_string_equal(w.detail, u.detail);
@@ -211,7 +211,7 @@ static void test_login(void **state)
     assert_string_equal(u.cookie, "");
     assert_string_equal(d.cookie, "");
     assert_string_equal(w.csrf, "");
-    assert_null(strstr(w.body, "Berta's password"));
+    assert_null(strstr(w.body, "Linden street"));
 
     /* The last login shows in the list. */
     {
@@ -225,7 +225,7 @@ static void test_login(void **state)
         ts_run_free(&rr);
     }
     {
-        const char *const secrets[] = {PW_BERTA, PW_ADMIN, PW_OTTO, "Berta's password 2025",
+        const char *const secrets[] = {PW_BERTA, PW_ADMIN, PW_OTTO, "Blue skip on Linden street 2025",
                                        a.cookie, b.cookie, a.csrf,  b.csrf,
                                        NULL};
         assert_log_clean(&s, secrets);
