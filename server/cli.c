@@ -38,6 +38,18 @@ void ge_cli_fail(const ge_cli_cmd *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+bool ge_cli_german(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && v[0])
+            return strncmp(v, "de", 2) == 0 &&
+                   (v[2] == '\0' || v[2] == '_' || v[2] == '.' || v[2] == '@');
+    }
+    return false;
+}
+
 static void ge_cli_help(const ge_cli_cmd *cmd)
 {
     printf("Usage: geoeditor %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);

@@ -60,6 +60,15 @@ bool ge_cli_flag(const ge_cli *cli, const char *name);
 /* Prints "geoeditor CMD: message" on stderr. */
 void ge_cli_fail(const ge_cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Does the locale ask for German? The first of LC_ALL, LC_MESSAGES and
+ * LANG that is set and not empty decides (POSIX order): "de", "de_DE.UTF-8"
+ * and the like. For the messages that people setting passwords read. */
+bool ge_cli_german(void);
+
+/* en or de, as the locale asks (both string literals, so that a format
+ * stays checked). */
+#define GE_CLI_TR(en, de) (ge_cli_german() ? (de) : (en))
+
 /* The subcommands (cli_*.c). */
 int ge_cli_serve(int argc, char **argv);
 int ge_cli_import(int argc, char **argv);

@@ -8,7 +8,9 @@
  * echo switched off (termios); from a pipe the first line is the password,
  * so that provisioning scripts can say "printf '%s\n' "$pw" | geoeditor
  * user add ...". The password is kept in memory only as long as hashing
- * takes and wiped afterwards.
+ * takes and wiped afterwards. A new password is refused (exit status 1, one
+ * line on stderr saying why, German under a German locale) when it is too
+ * short, contains the user name or is too common (ge_password_check).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -46,7 +48,11 @@ static const ge_cli_cmd ge_user_cmd = {
                "  disable  stops a user from logging in and ends their sessions\n"
                "  list     shows name, role, services, disabled and last login; never hashes\n"
                "On a terminal the password is asked for twice without echo; otherwise the\n"
-               "first line of standard input is the password (at least 12 characters).",
+               "first line of standard input is the password. It must have at least 12\n"
+               "characters, must not contain the user name (or a part of it of 3 or more\n"
+               "letters, ignoring case) and must not be too common (zxcvbn's estimate:\n"
+               "at least 10^8 guesses, beyond the 10,000 most common passwords, words,\n"
+               "names, keyboard rows, years and repeats). LANG=de_DE.UTF-8: German messages.",
     .settings = ge_user_settings,
     .opts = ge_user_opts,
     .min_args = 1,
@@ -108,42 +114,92 @@ static long ge_user_prompt(const char *prompt, char *buf, size_t cap)
     return n;
 }
 
-/* The new password into pw (GE_PASSWORD_MAX + 2 bytes). 0, or an exit
- * status after one line on stderr. */
-static int ge_user_read_password(const char *action, char *pw, size_t cap)
+/* One line on stderr saying why a new password was refused, in German
+ * when the locale asks for it. */
+static void ge_user_refuse(const char *action, ge_password_verdict v, const char *part)
 {
-    char again[GE_PASSWORD_MAX + 2];
+    switch (v) {
+    case GE_PASSWORD_TOO_LONG:
+        ge_cli_fail(&ge_user_cmd,
+                    GE_CLI_TR("%s: the password is too long (at most %d characters)",
+                              "%s: das Passwort ist zu lang (höchstens %d Zeichen)"),
+                    action, GE_PASSWORD_MAX);
+        break;
+    case GE_PASSWORD_TOO_SHORT:
+        ge_cli_fail(&ge_user_cmd,
+                    GE_CLI_TR("%s: the password is too short (at least %d characters)",
+                              "%s: das Passwort ist zu kurz (mindestens %d Zeichen)"),
+                    action, GE_PASSWORD_MIN);
+        break;
+    case GE_PASSWORD_HAS_NAME:
+        ge_cli_fail(&ge_user_cmd,
+                    GE_CLI_TR("%s: the password contains the user name ('%s'); choose one "
+                              "without it",
+                              "%s: das Passwort enthält den Benutzernamen ('%s'); wählen Sie "
+                              "eines ohne ihn"),
+                    action, part);
+        break;
+    case GE_PASSWORD_TOO_COMMON:
+        ge_cli_fail(&ge_user_cmd,
+                    GE_CLI_TR("%s: the password is too common: one of the most common "
+                              "passwords, or as easy to guess (common words and names, "
+                              "keyboard rows, sequences, years, repeats); choose a longer one, "
+                              "e.g. several unrelated words",
+                              "%s: das Passwort ist zu gebräuchlich: eines der häufigsten "
+                              "Passwörter oder ebenso leicht zu erraten (gängige Wörter und "
+                              "Namen, Tastaturreihen, Folgen, Jahreszahlen, Wiederholungen); "
+                              "wählen Sie ein längeres, z. B. aus mehreren unzusammenhängenden "
+                              "Wörtern"),
+                    action);
+        break;
+    case GE_PASSWORD_OK:
+        break;
+    }
+}
+
+/* The new password of name into pw (GE_PASSWORD_MAX + 2 bytes), checked
+ * (ge_password_check). 0, or an exit status after one line on stderr. */
+static int ge_user_read_password(const char *action, const char *name, char *pw, size_t cap)
+{
+    char again[GE_PASSWORD_MAX + 2], part[128];
+    ge_password_verdict v = GE_PASSWORD_OK;
     long n;
     int rc = 1;
 
+    part[0] = '\0';
     if (isatty(STDIN_FILENO)) {
-        n = ge_user_prompt("New password: ", pw, cap);
-        if (n >= GE_PASSWORD_MIN) {
-            long m = ge_user_prompt("Repeat the password: ", again, sizeof again);
+        n = ge_user_prompt(GE_CLI_TR("New password: ", "Neues Passwort: "), pw, cap);
+        if (n > 0) v = ge_password_check(pw, name, part, sizeof part);
+        /* Asked again only for a password that would be taken. */
+        if (n > 0 && v == GE_PASSWORD_OK) {
+            long m = ge_user_prompt(GE_CLI_TR("Repeat the password: ", "Passwort wiederholen: "),
+                                    again, sizeof again);
             if (m != n || sodium_memcmp(pw, again, (size_t)n) != 0) {
-                ge_cli_fail(&ge_user_cmd, "%s: the two passwords differ; nothing was changed",
+                ge_cli_fail(&ge_user_cmd,
+                            GE_CLI_TR("%s: the two passwords differ; nothing was changed",
+                                      "%s: die beiden Passwörter sind verschieden; nichts wurde "
+                                      "geändert"),
                             action);
                 goto err;
             }
         }
     } else {
         n = ge_user_read_line(STDIN_FILENO, pw, cap);
+        if (n > 0) v = ge_password_check(pw, name, part, sizeof part);
     }
-    if (n < 0) {
-        ge_cli_fail(&ge_user_cmd, "%s: the password is too long (at most %d characters)", action,
-                    GE_PASSWORD_MAX);
-        goto err;
-    }
+    if (n < 0) v = GE_PASSWORD_TOO_LONG;
     if (n == 0) {
         ge_cli_fail(&ge_user_cmd,
-                    "%s: no password on standard input (type it when asked, or pipe it in: "
-                    "printf '%%s\\n' \"$PW\" | geoeditor user %s ...)",
+                    GE_CLI_TR("%s: no password on standard input (type it when asked, or pipe "
+                              "it in: printf '%%s\\n' \"$PW\" | geoeditor user %s ...)",
+                              "%s: kein Passwort auf der Standardeingabe (tippen Sie es, wenn "
+                              "danach gefragt wird, oder leiten Sie es ein: printf '%%s\\n' "
+                              "\"$PW\" | geoeditor user %s ...)"),
                     action, action);
         goto err;
     }
-    if (n < GE_PASSWORD_MIN) {
-        ge_cli_fail(&ge_user_cmd, "%s: the password is too short (%ld characters; at least %d)",
-                    action, n, GE_PASSWORD_MIN);
+    if (v != GE_PASSWORD_OK) {
+        ge_user_refuse(action, v, part);
         goto err;
     }
     rc = 0;
@@ -152,12 +208,12 @@ err:
     return rc;
 }
 
-/* Reads the password and hashes it into hash; 0 or an exit status. */
-static int ge_user_new_hash(const char *action, char hash[GE_PASSWORD_HASH_MAX])
+/* Reads the password of name and hashes it into hash; 0 or an exit status. */
+static int ge_user_new_hash(const char *action, const char *name, char hash[GE_PASSWORD_HASH_MAX])
 {
     char pw[GE_PASSWORD_MAX + 2];
     ge_err err;
-    int rc = ge_user_read_password(action, pw, sizeof pw);
+    int rc = ge_user_read_password(action, name, pw, sizeof pw);
 
     if (rc == 0 && ge_password_hash(pw, hash, &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "%s: %s", action, err.msg);
@@ -232,7 +288,7 @@ static int ge_user_add(const ge_cli *cli, ge_store *st)
     rc = 1;
     services = ge_user_services(cli);
     if (!services) goto err;
-    rc = ge_user_new_hash("add", hash);
+    rc = ge_user_new_hash("add", name, hash);
     if (rc != 0) goto err;
     if (ge_store_user_add(st, name, hash, role, services, &id, &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "add: %s", err.msg);
@@ -263,7 +319,7 @@ static int ge_user_passwd(const char *name, ge_store *st)
                                     : err.msg);
         return 1;
     }
-    rc = ge_user_new_hash("passwd", hash);
+    rc = ge_user_new_hash("passwd", name, hash);
     if (rc == 0 && ge_store_user_set_password(st, name, hash, &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "passwd: %s", err.msg);
         rc = 1;

@@ -59,7 +59,7 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("draft_lifetime", draft_lifetime, 60, 90 * 86400, "seconds an editing draft and its editor link stay valid"),
     GE_INT("session_idle_timeout", session_idle_timeout, 1, 30 * 86400, "seconds without a request after which a caseworker session ends"),
     GE_INT("session_max_age", session_max_age, 1, 30 * 86400, "seconds after login after which a caseworker session ends"),
-    GE_INT("login_lockout", login_lockout, 1, 30 * 86400, "seconds a user name or address is locked after repeated failed logins"),
+    GE_INT("login_lockout", login_lockout, 1, 30 * 86400, "seconds a user name (after 5 failed logins) or a client address (after 20; IPv6 per /64) is locked"),
     GE_INT("webhook_timeout", webhook_timeout, 1, 300, "seconds one webhook attempt may take (connect, send, answer)"),
     GE_INT("webhook_max_attempts", webhook_max_attempts, 1, 100, "attempts at a webhook delivery before it is marked failed"),
     GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400, "seconds before the first webhook retry; doubled for each further one, at most 6 h"),

@@ -115,6 +115,7 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
     const char *name = NULL, *password = NULL;
     json_t *body = NULL, *doc;
     ge_user u;
+    ge_throttle_attempt attempt;
     long retry = 0;
     bool known, ok;
     ge_err err;
@@ -125,7 +126,7 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
     hash[0] = csrf[0] = '\0';
     rc = ge_auth_body(req, resp, &body, &name, &password);
     if (rc < 0) goto err;
-    if (!ge_session_throttle_begin(req, name, &retry)) {
+    if (!ge_session_throttle_begin(req, name, &retry, &attempt)) {
         char ra[24];
         json_t *p = ge_resp_problem(resp, req, 429,
                                     GE_TR(req, "Too many failed logins: try again in %ld seconds.",
@@ -157,7 +158,7 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
         rc = GE_EINVAL;
         goto err;
     }
-    ge_session_throttle_success(req, name);
+    ge_session_throttle_success(&attempt);
     /* A new session id every time: a cookie that came with this request
      * (perhaps planted by someone else) is never taken over. */
     rc = ge_session_start(req, resp, u.id, csrf, &err);

@@ -2,12 +2,12 @@
  * session.c - caseworker sessions, CSRF tokens and the login throttle
  * (session.h).
  *
- * The throttle lives in this process's memory: a small table of recent
- * failures per user name and per remote address, keyed by a hash (the name
- * someone typed may be a password typed into the wrong field, so it is
- * never kept in clear). Unknown names are counted exactly like known ones,
- * so a lockout tells nothing about which names exist. When the table is
- * full, the entry used longest ago makes room.
+ * The throttle lives in this process's memory (throttle.h): failures per
+ * user name and per address group in fixed tables that hold only hashed
+ * cells (the name someone typed may be a password typed into the wrong
+ * field, so it is never kept). Unknown names are counted exactly like known
+ * ones, so a lockout tells nothing about which names exist, and no flood of
+ * other logins can end a lock before its time.
  */
 #include "session.h"
 
@@ -327,104 +327,34 @@ int ge_session_end(ge_req *req, ge_resp *resp, const ge_session *s, ge_err *err)
 
 /* ---- the login throttle ------------------------------------------------- */
 
-#define GE_THROTTLE_SLOTS 4096
+/* 2 rows of 65536 cells (16 bytes) per count: 2 MiB each for names and
+ * address groups, whatever happens. A flood of F counted failures within a
+ * lockout period locks a name it never tried only when both of the name's
+ * cells reach 5: for F = 100000 (5000 addresses at 20 each) that is about
+ * one name in 2500, for F = 20000 one in three billion. */
+#define GE_THROTTLE_WIDTH 65536
 
-typedef struct ge_throttle_entry {
-    char key[GE_TOKEN_HASH_LEN]; /* "" when free */
-    int failures;
-    time_t window_start; /* failures older than a lockout period are forgotten */
-    time_t locked_until;
-    time_t used;
-} ge_throttle_entry;
+static ge_throttle_cell ge_throttle_name_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
+static ge_throttle_cell ge_throttle_addr_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
+static ge_throttle ge_login_throttle;
+static pthread_once_t ge_login_throttle_once = PTHREAD_ONCE_INIT;
 
-static ge_throttle_entry ge_throttle[GE_THROTTLE_SLOTS];
-static pthread_mutex_t ge_throttle_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void ge_throttle_key(const char *kind, const char *value, char out[GE_TOKEN_HASH_LEN])
+static void ge_login_throttle_init(void)
 {
-    crypto_generichash_state st;
-    unsigned char h[32];
-    crypto_generichash_init(&st, NULL, 0, sizeof h);
-    crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
-    crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
-    crypto_generichash_final(&st, h, sizeof h);
-    sodium_bin2hex(out, GE_TOKEN_HASH_LEN, h, sizeof h);
+    ge_throttle_init(&ge_login_throttle, ge_throttle_name_cells, ge_throttle_addr_cells,
+                     GE_THROTTLE_WIDTH, GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES, NULL);
 }
 
-/* The entry of key, made (or taken over from the least recently used) when
- * absent. Call with the mutex held. */
-static ge_throttle_entry *ge_throttle_find(const char *key, time_t now, long lockout)
+bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after,
+                               ge_throttle_attempt *a)
 {
-    ge_throttle_entry *free_slot = NULL, *oldest = &ge_throttle[0], *e = NULL;
-
-    for (size_t i = 0; i < GE_THROTTLE_SLOTS; i++) {
-        ge_throttle_entry *x = &ge_throttle[i];
-        if (x->key[0] && strcmp(x->key, key) == 0) {
-            e = x;
-            break;
-        }
-        if (!x->key[0] && !free_slot) free_slot = x;
-        if (x->used < oldest->used) oldest = x;
-    }
-    if (!e) {
-        e = free_slot ? free_slot : oldest;
-        memset(e, 0, sizeof *e);
-        memcpy(e->key, key, GE_TOKEN_HASH_LEN);
-        e->window_start = now;
-    }
-    if (e->locked_until && e->locked_until <= now) {
-        e->failures = 0;
-        e->locked_until = 0;
-        e->window_start = now;
-    }
-    if (!e->locked_until && e->window_start + lockout <= now) {
-        e->failures = 0;
-        e->window_start = now;
-    }
-    e->used = now;
-    return e;
+    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
+    return ge_throttle_begin(&ge_login_throttle, name, req->remote, time(NULL),
+                             ge_session_limits_get()->lockout, retry_after, a);
 }
 
-bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after)
+void ge_session_throttle_success(const ge_throttle_attempt *a)
 {
-    const ge_session_limits *lim = ge_session_limits_get();
-    char kn[GE_TOKEN_HASH_LEN], ka[GE_TOKEN_HASH_LEN];
-    ge_throttle_entry *en, *ea;
-    time_t now = time(NULL);
-    long wait = 0;
-
-    ge_throttle_key("name", name, kn);
-    ge_throttle_key("addr", req->remote, ka);
-    pthread_mutex_lock(&ge_throttle_mu);
-    en = ge_throttle_find(kn, now, lim->lockout);
-    ea = ge_throttle_find(ka, now, lim->lockout);
-    if (en->locked_until > now) wait = (long)(en->locked_until - now);
-    if (ea->locked_until > now && (long)(ea->locked_until - now) > wait)
-        wait = (long)(ea->locked_until - now);
-    if (wait == 0) {
-        if (++en->failures >= lim->max_failures) en->locked_until = now + lim->lockout;
-        if (++ea->failures >= lim->max_addr_failures) ea->locked_until = now + lim->lockout;
-    }
-    pthread_mutex_unlock(&ge_throttle_mu);
-    *retry_after = wait;
-    return wait == 0;
-}
-
-void ge_session_throttle_success(const ge_req *req, const char *name)
-{
-    const ge_session_limits *lim = ge_session_limits_get();
-    char kn[GE_TOKEN_HASH_LEN], ka[GE_TOKEN_HASH_LEN];
-    ge_throttle_entry *e;
-    time_t now = time(NULL);
-
-    ge_throttle_key("name", name, kn);
-    ge_throttle_key("addr", req->remote, ka);
-    pthread_mutex_lock(&ge_throttle_mu);
-    e = ge_throttle_find(kn, now, lim->lockout);
-    e->failures = 0;
-    e->locked_until = 0;
-    e = ge_throttle_find(ka, now, lim->lockout);
-    if (e->failures > 0) e->failures--;
-    if (e->failures < lim->max_addr_failures) e->locked_until = 0;
-    pthread_mutex_unlock(&ge_throttle_mu);
+    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
+    ge_throttle_success(&ge_login_throttle, a);
 }

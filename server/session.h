@@ -32,13 +32,14 @@
 #include "../geo/store_users.h"
 #include "../geo/token.h"
 #include "http.h"
+#include "throttle.h"
 
 #define GE_SESSION_COOKIE          "ge_session"
 #define GE_SESSION_IDLE            1800  /* 30 minutes */
 #define GE_SESSION_MAX_AGE         43200 /* 12 hours */
 #define GE_LOGIN_LOCKOUT           900   /* 15 minutes */
 #define GE_LOGIN_MAX_FAILURES      5     /* per user name, then locked */
-#define GE_LOGIN_MAX_ADDR_FAILURES 20    /* per remote address, then locked */
+#define GE_LOGIN_MAX_ADDR_FAILURES 20    /* per address (IPv6: per /64), then locked */
 
 /* A masked CSRF token: 64 bytes in URL-safe base64 (86) + NUL. */
 #define GE_CSRF_TOKEN_LEN 87
@@ -90,14 +91,17 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
 /* Ends the session on the server and tells the browser to drop the cookie. */
 int ge_session_end(ge_req *req, ge_resp *resp, const ge_session *s, ge_err *err);
 
-/* Before checking a password: may name try from the request's address?
- * Counts the attempt as a failure in advance (so that parallel guesses
- * cannot slip past the limit); false with *retry_after (seconds) when the
- * name or the address is locked. */
-bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after);
+/* Before checking a password: may name try from the request's address
+ * (grouped: IPv6 per /64)? Counts the attempt as a failure in advance (so
+ * that parallel guesses cannot slip past the limit); false with
+ * *retry_after (seconds) when the name or the address is locked. Unknown
+ * names count exactly like known ones, and no other login, however many,
+ * ends a lock early (throttle.h). */
+bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after,
+                               ge_throttle_attempt *a);
 
-/* After a successful login: forgets the name's failures (and takes back the
- * address's advance count). */
-void ge_session_throttle_success(const ge_req *req, const char *name);
+/* After a successful login: takes back the attempt's advance counts and
+ * forgets the name's earlier failures. */
+void ge_session_throttle_success(const ge_throttle_attempt *a);
 
 #endif

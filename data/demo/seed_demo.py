@@ -40,6 +40,7 @@ import datetime
 import json
 import math
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -255,6 +256,17 @@ def read_state(path):
         return {}
 
 
+def new_password(name):
+    """16 random characters (96 bits). "user add" refuses a password that
+    contains the user name or a part of it of 3 or more letters, ignoring
+    case; a random one does so about once in 80000 draws: draw again."""
+    parts = [p.lower() for p in re.split(r"[^0-9A-Za-z\x80-\U0010ffff]+", name) if len(p) >= 3]
+    while True:
+        pw = secrets.token_urlsafe(12)
+        if not any(p in pw.lower() for p in parts + [name.lower()]):
+            return pw
+
+
 def main():
     ap = argparse.ArgumentParser(description="Seed the demo quarter's store with cases.")
     ap.add_argument("--binary", default="build/geoeditor")
@@ -291,7 +303,7 @@ def main():
         for name, role, services in USERS:
             if name in users:
                 continue
-            pw = secrets.token_urlsafe(12)  # 16 characters, 96 bits
+            pw = new_password(name)
             args = ["user", "add", "--name", name, "--role", role]
             for s in services:
                 args += ["--service", s]

@@ -6,8 +6,9 @@
  * never taken over); idle and absolute expiry (shortened through the
  * session module's environment overrides); CSRF missing, forged and
  * replayed from another session; lockout after repeated failures per name
- * and per address with 429 + Retry-After and recovery; every bad login body
- * as a problem naming the member; and no password, session id or CSRF
+ * and per address with 429 + Retry-After and recovery; a lock that no
+ * flood of made-up names from other addresses (127.0.0.x) lifts; every bad
+ * login body as a problem naming the member; and no password, session id or CSRF
  * token in the server's log.
  */
 #include <setjmp.h>
@@ -31,9 +32,9 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define PW_BERTA "Berta's password 2026"
-#define PW_ADMIN "admin password, long enough"
-#define PW_OTTO  "otto is disabled, password"
+#define PW_BERTA "Blue skip on Linden street 2026"
+#define PW_ADMIN "the keeper of all cases, long enough"
+#define PW_OTTO  "disabled since spring, long phrase"
 
 typedef struct login_result {
     long status;
@@ -202,7 +203,7 @@ static void test_login(void **state)
     assert_int_equal(get_session(&s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL), 401);
 
     /* A wrong password, an unknown name and a disabled user: one answer. */
-    assert_int_equal(login(&s, "berta", "Berta's password 2025", NULL, NULL, &w), 401);
+    assert_int_equal(login(&s, "berta", "Blue skip on Linden street 2025", NULL, NULL, &w), 401);
     assert_int_equal(login(&s, "bertha", PW_BERTA, NULL, NULL, &u), 401);
     assert_int_equal(login(&s, "otto", PW_OTTO, NULL, NULL, &d), 401);
     assert_string_equal(w.detail, u.detail);
@@ -211,7 +212,7 @@ static void test_login(void **state)
     assert_string_equal(u.cookie, "");
     assert_string_equal(d.cookie, "");
     assert_string_equal(w.csrf, "");
-    assert_null(strstr(w.body, "Berta's password"));
+    assert_null(strstr(w.body, "Linden street"));
 
     /* The last login shows in the list. */
     {
@@ -225,7 +226,7 @@ static void test_login(void **state)
         ts_run_free(&rr);
     }
     {
-        const char *const secrets[] = {PW_BERTA, PW_ADMIN, PW_OTTO, "Berta's password 2025",
+        const char *const secrets[] = {PW_BERTA, PW_ADMIN, PW_OTTO, "Blue skip on Linden street 2025",
                                        a.cookie, b.cookie, a.csrf,  b.csrf,
                                        NULL};
         assert_log_clean(&s, secrets);
@@ -542,6 +543,90 @@ static void test_address_limit(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
+/* One login from a given source address (127.0.0.x) over a kept-alive
+ * handle: the status, and Retry-After (0 when absent). */
+static long login_from(const ts_server *s, const char *addr, CURL *handle, const char *name,
+                       const char *pw, long *retry_after)
+{
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    json_t *body = json_pack("{s:s, s:s}", "name", name, "password", pw);
+    char *text = json_dumps(body, JSON_COMPACT);
+    ts_http_req q = {.method = "POST",
+                     .url = ts_server_url(s, "/v1/login"),
+                     .headers = headers,
+                     .body = text,
+                     .body_len = strlen(text),
+                     .handle = handle,
+                     .local_addr = addr};
+    ts_http_resp r;
+    const char *ra;
+    long st;
+
+    if (ts_http(&q, &r) != 0) fail_msg("login from %s: %s", addr, r.error);
+    st = r.status;
+    ra = ts_http_header(&r, "Retry-After");
+    if (retry_after) *retry_after = ra ? atol(ra) : 0;
+    ts_http_resp_free(&r);
+    free(text);
+    json_decref(body);
+    return st;
+}
+
+/*
+ * Issue 11: five wrong passwords lock berta (from 127.0.0.2); then 4200
+ * logins under made-up names come from 127.0.0.3. They used to push berta's
+ * lock out of the throttle's full table, and the right password from
+ * 127.0.0.4 got 200. A lock now ends only when its time is up: 429 with
+ * Retry-After, while that fresh address and another name still get in.
+ */
+static void test_flood_keeps_lock(void **state)
+{
+    ts_server s;
+    CURL *h2 = curl_easy_init(), *h3 = curl_easy_init(), *h4 = curl_easy_init();
+    long retry = 0, n401 = 0, n429 = 0;
+    unsigned int seed = (unsigned int)time(NULL);
+    char name[64];
+
+    (void)state;
+    assert_non_null(h2);
+    assert_non_null(h3);
+    assert_non_null(h4);
+    assert_int_equal(ts_server_start(&s, "api_auth_flood", NULL), 0);
+    setup_users(s.db);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(login_from(&s, "127.0.0.2", h2, "berta", "guess number one", NULL), 401);
+    assert_int_equal(login_from(&s, "127.0.0.2", h2, "berta", PW_BERTA, &retry), 429);
+    assert_true(retry >= 1 && retry <= 900);
+
+    for (int i = 0; i < 4200; i++) {
+        long st;
+        snprintf(name, sizeof name, "flood-%08x-%d", (unsigned int)rand_r(&seed), i);
+        st = login_from(&s, "127.0.0.3", h3, name, "one common password", NULL);
+        n401 += st == 401;
+        n429 += st == 429;
+    }
+    /* 127.0.0.3 is a client of its own: locked after its 20th failure. */
+    assert_int_equal(n401, 20);
+    assert_int_equal(n429, 4180);
+
+    retry = 0;
+    assert_int_equal(login_from(&s, "127.0.0.4", h4, "berta", PW_BERTA, &retry), 429);
+    assert_true(retry >= 1 && retry <= 900);
+    assert_int_equal(login_from(&s, "127.0.0.4", h4, "admin", PW_ADMIN, NULL), 200);
+    {
+        /* The server told the three clients apart by their addresses. */
+        char *log = ts_server_log(&s);
+        assert_non_null(strstr(log, "\"remote\":\"127.0.0.2\""));
+        assert_non_null(strstr(log, "\"remote\":\"127.0.0.3\""));
+        assert_non_null(strstr(log, "\"remote\":\"127.0.0.4\""));
+        free(log);
+    }
+    curl_easy_cleanup(h2);
+    curl_easy_cleanup(h3);
+    curl_easy_cleanup(h4);
+    assert_int_equal(ts_server_stop(&s), 0);
+}
+
 typedef struct guess_arg {
     const ts_server *s;
     long status;
@@ -589,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_logout_and_csrf), cmocka_unit_test(test_session_fixation),
         cmocka_unit_test(test_expiry),          cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_address_limit),   cmocka_unit_test(test_parallel_guesses),
+        cmocka_unit_test(test_flood_keeps_lock),
     };
     return ts_run_group_tests(tests, NULL, NULL);
 }

@@ -30,9 +30,9 @@
 #include "ts_review.h"
 #include "ts_server.h"
 
-#define PW_ANNA  "Anna's long passphrase 1"
-#define PW_BERT  "Bert's long passphrase 22"
-#define PW_ADMIN "Admin's long passphrase 333"
+#define PW_ANNA  "Info stand passphrase 1"
+#define PW_BERT  "Skip container passphrase 22"
+#define PW_ADMIN "Overseer's long passphrase 333"
 #define Z        16
 
 static ts_server srv;

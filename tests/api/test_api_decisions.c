@@ -38,9 +38,9 @@
 #include "ts_review.h"
 #include "ts_server.h"
 
-#define PW_ERIKA "Erika's password, 2026"
-#define PW_MAX   "Max reviews skips, 2026"
-#define PW_ADMIN "the admin's password 2026"
+#define PW_ERIKA "Info stands on Fridays, 2026"
+#define PW_MAX   "reviews skip containers, 2026"
+#define PW_ADMIN "the head of all cases 2026"
 
 static ts_server srv;
 /* The ETag of the last PATCH answer ("" when none). */

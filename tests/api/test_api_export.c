@@ -35,10 +35,10 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define PW_ANNA  "Anna's long passphrase 1"
-#define PW_BERT  "Bert's long passphrase 22"
-#define PW_CARL  "Carl's long passphrase 333"
-#define PW_ADMIN "Admin's long passphrase 4444"
+#define PW_ANNA  "Info stand passphrase 1"
+#define PW_BERT  "Skip container passphrase 22"
+#define PW_CARL  "Building site passphrase 333"
+#define PW_ADMIN "Overseer's long passphrase 4444"
 
 /* Personal data the applicants gave and notes they typed into feature
  * properties: none of it may appear in an export. */

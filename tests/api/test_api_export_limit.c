@@ -48,7 +48,7 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define PW_ADMIN "Admin's long passphrase 4444"
+#define PW_ADMIN "Overseer's long passphrase 4444"
 /* The slow client's receive buffer (the kernel doubles it). */
 #define SLOW_RCVBUF 16384
 

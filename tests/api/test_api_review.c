@@ -41,9 +41,9 @@
 #include "ts_server.h"
 
 #define CRS_URI  "http://www.opengis.net/def/crs/EPSG/0/25832"
-#define PW_ADMIN "the admin's password, 2026"
-#define PW_SAM   "Sam checks skips daily"
-#define PW_INES  "Ines looks at info stands"
+#define PW_ADMIN "the head of all cases, 2026"
+#define PW_SAM   "checks skips every day"
+#define PW_INES  "looks at info stands daily"
 
 static ts_server srv;
 static bool have_data;

@@ -47,8 +47,8 @@
 #include "ts_review.h"
 #include "ts_server.h"
 
-#define PW_ERIKA "Erika's password, 2026"
-#define PW_MAX   "Max reviews skips, 2026"
+#define PW_ERIKA "Info stands on Fridays, 2026"
+#define PW_MAX   "reviews skip containers, 2026"
 #define PW_ERIKA_GUESS "erika2026!"
 
 #define CASE_LON 13.3125

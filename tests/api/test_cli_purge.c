@@ -502,9 +502,9 @@ static void test_caseworker_view_of_purged_case(void **state)
     (void)state;
     assert_true(purged_id[0]);
     assert_int_equal(ts_review_user_add(srv.db, "purge-admin", "admin", NULL,
-                                        "a long admin pass phrase"),
+                                        "a long retention pass phrase"),
                      0);
-    assert_int_equal(ts_review_login(&srv, "purge-admin", "a long admin pass phrase", &se), 200);
+    assert_int_equal(ts_review_login(&srv, "purge-admin", "a long retention pass phrase", &se), 200);
 
     /* the list leaves the purged case out unless asked for */
     doc = review_get(&se, "/v1/cases?limit=500", 200);

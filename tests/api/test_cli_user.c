@@ -4,7 +4,9 @@
  * with the echo off and asked twice), is never printed, logged or stored in
  * clear; a short or empty password, --password on the command line, an
  * unknown service or role and every other mistake are one clear line and a
- * non-zero exit that stores nothing; list shows no hash; passwd ends the
+ * non-zero exit that stores nothing; too common passwords and ones that
+ * contain the user name are refused with exit status 1 and the reason (in
+ * German under a German locale); list shows no hash; passwd ends the
  * user's sessions on a running server and only the new password works.
  */
 #include <setjmp.h>
@@ -212,6 +214,97 @@ static void test_bad_input_one_line(void **state)
     assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM users", NULL), 1);
 }
 
+/* user add with a password that must be refused: exit status 1, one line
+ * on stderr with expect and without the password (unless it is the name
+ * itself), nothing stored. */
+static void refused(const char *db, const char *name, const char *pw, const char *expect)
+{
+    char input[256];
+    const char *add[] = {NULL, "user", "add", "--db", db, "--name", name, "--role", "admin", NULL};
+    ts_run_result r;
+
+    snprintf(input, sizeof input, "%s\n", pw);
+    run(&r, input, add);
+    if (r.status != 1 || ts_count_lines(r.err) != 1 || !strstr(r.err, expect) ||
+        (strstr(r.err, pw) && strcmp(pw, name) != 0) || strstr(r.out, pw))
+        fail_msg("%s / %s: status %d, stderr: %s", name, pw, r.status, r.err);
+    ts_run_free(&r);
+    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM users WHERE name = ?1", name), 0);
+}
+
+/* Issue 11: the most common passwords (zxcvbn's list of the 10,000 most
+ * common ones and what is as easy to guess) and passwords that contain the
+ * user name are refused, saying why, in English or German as the locale
+ * asks; long random and passphrase passwords go through. */
+static void test_password_policy(void **state)
+{
+    const char *dir = ts_tmpdir("cli_user_policy");
+    const char *db = ts_path(dir, "u.db");
+    static const char *const common[] = {
+        "Password1234",     "iloveyou1234", "passwordpassword", "qwertzuiop123",
+        "1qaz2wsx3edc",     "letmein12345", "123456789012",     "football2020",
+        "trustno1trustno1", "Sommer2024!!", "aaaaaaaaaaaa",     "abcdefghijkl",
+    };
+    static const struct {
+        const char *name, *pw, *part;
+    } with_name[] = {
+        {"berta", "Berta-2026-on-the-road", "'berta'"},
+        {"berta", "my name is BERTA, see?", "'berta'"},
+        {"m.mueller", "Mueller und Partner 7", "'mueller'"},
+        {"anna schmidt", "schmidt family car 1999", "'schmidt'"},
+        {"long-user-name-x", "long-user-name-x", "'long-user-name-x'"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        refused(db, "berta", common[i], "too common");
+    for (size_t i = 0; i < sizeof with_name / sizeof with_name[0]; i++) {
+        char expect[128];
+        snprintf(expect, sizeof expect, "contains the user name (%s)", with_name[i].part);
+        refused(db, with_name[i].name, with_name[i].pw, expect);
+    }
+    /* German under a German locale. */
+    setenv("LC_ALL", "de_DE.UTF-8", 1);
+    refused(db, "berta", "Password1234", "das Passwort ist zu gebräuchlich");
+    refused(db, "berta", "Berta-2026-on-the-road", "enthält den Benutzernamen ('berta')");
+    refused(db, "berta", "x1y2z3", "das Passwort ist zu kurz (mindestens 12 Zeichen)");
+    setenv("LC_ALL", "C", 1);
+    /* A name of one or two letters is not looked for; the demo's random
+     * passwords and passphrases pass. */
+    {
+        static const struct {
+            const char *name, *pw;
+        } ok[] = {{"al", "nothing in common, all right"},
+                  {"berta", "z-gfRWJM5WTliFG_"},
+                  {"demo-admin", "8tJnZ-6nJvZw9ych"},
+                  {"m.mueller", "Rote Mulde am Markt 7"}};
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+            const char *add[] = {NULL,     "user",     "add",    "--db",  db,
+                                 "--name", ok[i].name, "--role", "admin", NULL};
+            char input[128];
+            ts_run_result r;
+            snprintf(input, sizeof input, "%s\n", ok[i].pw);
+            run(&r, input, add);
+            if (r.status != 0) fail_msg("%s / %s: %s", ok[i].name, ok[i].pw, r.err);
+            ts_run_free(&r);
+        }
+    }
+    /* passwd refuses the same way and keeps the old password. */
+    {
+        const char *pw[] = {NULL, "user", "passwd", "--db", db, "--name", "berta", NULL};
+        ts_run_result r;
+        run(&r, "Berta2027berta!\n", pw);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "passwd: the password contains the user name"));
+        ts_run_free(&r);
+        run(&r, "iloveyou1234\n", pw);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "passwd: the password is too common"));
+        ts_run_free(&r);
+    }
+    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM users", NULL), 4);
+}
+
 /* Reads from the pty master until needle shows (appending to buf) or the
  * child closes it; false after 20 s. */
 static bool pty_expect(int fd, char *buf, size_t cap, const char *needle)
@@ -276,6 +369,10 @@ static void test_terminal_prompt(void **state)
     assert_non_null(strstr(shown, "user 'tina' added"));
     assert_null(strstr(shown, PW));
     assert_null(strstr(shown, "secret pass"));
+    /* A too common one is refused at once, without asking again. */
+    assert_int_equal(tty_add(db, "tilda", "Password1234", "Password1234", shown, sizeof shown), 1);
+    assert_non_null(strstr(shown, "too common"));
+    assert_null(strstr(shown, "Repeat the password: "));
     /* Two different answers: nothing is stored. */
     assert_int_not_equal(tty_add(db, "tom", PW, PW "!", shown, sizeof shown), 0);
     assert_non_null(strstr(shown, "differ"));
@@ -326,7 +423,7 @@ static void test_passwd_ends_sessions(void **state)
         run(&r, "short\n", pw); /* refused: the old password stays */
         assert_int_not_equal(r.status, 0);
         ts_run_free(&r);
-        run(&r, "paul's brand new password\n", pw);
+        run(&r, "a brand new pass phrase, 2027\n", pw);
         assert_int_equal(r.status, 0);
         assert_null(strstr(r.out, "brand new"));
         ts_run_free(&r);
@@ -342,7 +439,7 @@ static void test_passwd_ends_sessions(void **state)
         ts_http_resp_free(&resp);
     }
     assert_int_equal(login(&s, "paul", PW, NULL), 401);
-    assert_int_equal(login(&s, "paul", "paul's brand new password", NULL), 200);
+    assert_int_equal(login(&s, "paul", "a brand new pass phrase, 2027", NULL), 200);
     {
         char *log = ts_server_log(&s);
         assert_null(strstr(log, PW));
@@ -354,10 +451,11 @@ static void test_passwd_ends_sessions(void **state)
 
 int main(void)
 {
+    /* English messages whatever the machine's locale; German where asked. */
+    setenv("LC_ALL", "C", 1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_from_stdin),
-        cmocka_unit_test(test_bad_input_one_line),
-        cmocka_unit_test(test_terminal_prompt),
+        cmocka_unit_test(test_add_from_stdin),       cmocka_unit_test(test_bad_input_one_line),
+        cmocka_unit_test(test_terminal_prompt),      cmocka_unit_test(test_password_policy),
         cmocka_unit_test(test_passwd_ends_sessions),
     };
     return ts_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,7 @@ const reason = skipReason() || (
 if (reason) console.log(`# SKIP browser review tests: ${reason}`);
 const T = 30000 * SLOW;
 
-const PASSWORDS = { erika: 'erika-secret-2026!', otto: 'otto-secret-2026!!', ada: 'ada-admin-secret-2026' };
+const PASSWORDS = { erika: 'stands-secret-2026!', otto: 'skips-secret-2026!!', ada: 'overseer-secret-2026' };
 
 // The scale bar's text against its box, WCAG contrast ratio, the box's
 // translucency taken at its worst (over white and over black map).

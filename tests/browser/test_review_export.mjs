@@ -44,7 +44,7 @@ const reason = skipReason()
   || (hasSqlite ? null : 'the sqlite3 command is missing (Debian package sqlite3)');
 if (reason) console.log(`# SKIP browser review export tests: ${reason}`);
 const T = 30000 * SLOW;
-const PASSWORD = 'ada-admin-secret-2026';
+const PASSWORD = 'overseer-secret-2026';
 // export.js REVOKE_AFTER_MS
 const REVOKE_AFTER_MS = 4000;
 

@@ -105,8 +105,14 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (req->decode)
         curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    if (req->local_addr)
-        curl_easy_setopt(c, CURLOPT_INTERFACE, req->local_addr);
+    if (req->local_addr) {
+        /* "host!": bind to this address, not to an interface of that name.
+         * Linux answers every 127.0.0.0/8 address on lo, so one test can be
+         * several clients that the server tells apart by address. */
+        char iface[80];
+        snprintf(iface, sizeof iface, "host!%s", req->local_addr);
+        curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+    }
     for (const char *const *h = req->headers; h && *h; h++)
         hl = curl_slist_append(hl, *h);
     if (req->body) {

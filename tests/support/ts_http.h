@@ -1,8 +1,9 @@
 /*
  * ts_http.h - a small HTTP client for API tests: libcurl for well-formed
  * requests (any method, headers, body, chunked upload, gzip, keep-alive by
- * reusing a handle), raw sockets for what libcurl will not send (oversized or
- * malformed requests, a body that stops half-way).
+ * reusing a handle, a source address of our choice on 127.0.0.0/8), raw
+ * sockets for what libcurl will not send (oversized or malformed requests,
+ * a body that stops half-way).
  */
 #ifndef GE_TS_HTTP_H
 #define GE_TS_HTTP_H
@@ -28,8 +29,8 @@ typedef struct ts_http_req {
     bool chunked;                /* send the body with Transfer-Encoding: chunked */
     bool decode;                 /* offer gzip and decode it (Accept-Encoding by libcurl) */
     CURL *handle;                /* reuse for keep-alive; NULL: a fresh handle */
-    const char *local_addr;      /* bind the client to this address (e.g. "127.0.0.2"); NULL: any */
     long timeout_s;              /* 0: 60 */
+    const char *local_addr;      /* connect from it (e.g. "127.0.0.2"); NULL: any */
 } ts_http_req;
 
 /* 0 when a response arrived (any status), -1 on a transport error (resp->error says). */
