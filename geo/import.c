@@ -896,7 +896,8 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
     /* mapped properties are read from the inputs of these layers */
     bool props_from_inputs =
         lm->derive == GE_IMPORT_DERIVE_NONE || lm->derive == GE_IMPORT_DERIVE_BOUNDARY ||
-        lm->derive == GE_IMPORT_DERIVE_CYCLEWAYS || lm->derive == GE_IMPORT_DERIVE_ADDRESSES;
+        lm->derive == GE_IMPORT_DERIVE_CYCLEWAYS || lm->derive == GE_IMPORT_DERIVE_ADDRESSES ||
+        lm->derive == GE_IMPORT_DERIVE_ROADS;
     char sources[256] = "", what[128];
     const char *level_field;
     int rc = GE_OK;
@@ -933,8 +934,18 @@ static int ge_import_one(ge_importer *im, const ge_import_layer_map *lm, ge_impo
     /* 2. the features of the layer */
     switch (lm->derive) {
     case GE_IMPORT_DERIVE_NONE:
+    case GE_IMPORT_DERIVE_ROADS:
         for (size_t i = 0; i < in.n && rc == GE_OK; i++) {
             json_t *props = ge_import_mapping_props(lm, in.v[i].attrs);
+            /* the width the street space was built with (import_derive.c),
+             * for whoever places things along the kerb (placement.c) */
+            if (props && lm->derive == GE_IMPORT_DERIVE_ROADS &&
+                json_object_set_new(props, "carriageway_m",
+                                    json_real(ge_import_road_width(im->map, in.v[i].attrs, NULL))) <
+                    0) {
+                json_decref(props);
+                props = NULL;
+            }
             if (!props) {
                 rc = ge_err_set(im->err, GE_ENOMEM, "out of memory");
                 break;

@@ -52,6 +52,7 @@ static const struct {
     {"junctions", GE_IMPORT_DERIVE_JUNCTIONS, GE_IMPORT_KIND_POINT, ge_map_layer_keys_junctions},
     {"cycleways", GE_IMPORT_DERIVE_CYCLEWAYS, GE_IMPORT_KIND_LINE, ge_map_layer_keys_cycleways},
     {"addresses", GE_IMPORT_DERIVE_ADDRESSES, GE_IMPORT_KIND_POINT, ge_map_layer_keys_areas},
+    {"roads", GE_IMPORT_DERIVE_ROADS, GE_IMPORT_KIND_LINE, ge_map_layer_keys},
 };
 
 static const char *const ge_map_kind_names[] = {NULL, "point", "line", "polygon"};
@@ -231,7 +232,7 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
         if (i == n) {
             snprintf(at, sizeof at, "%s.derive", where);
             rc = ge_map_fail(cx, at, "unknown derivation '%s' (known: %s)", s,
-                             "boundary, street_space, junctions, cycleways, addresses");
+                             "boundary, street_space, junctions, cycleways, addresses, roads");
             free(s);
             return rc;
         }

@@ -28,7 +28,8 @@ typedef enum ge_import_derive {
     GE_IMPORT_DERIVE_STREET_SPACE, /* buffered centrelines + street-area polygons */
     GE_IMPORT_DERIVE_JUNCTIONS,    /* nodes of the road network of degree >= min_degree */
     GE_IMPORT_DERIVE_CYCLEWAYS,    /* cycleways + cycle lanes/tracks offset from roads */
-    GE_IMPORT_DERIVE_ADDRESSES     /* address points + point on surface of addressed areas */
+    GE_IMPORT_DERIVE_ADDRESSES,    /* address points + point on surface of addressed areas */
+    GE_IMPORT_DERIVE_ROADS         /* centrelines as they are, plus their carriageway_m */
 } ge_import_derive;
 
 /* How a property value is written. */

@@ -718,10 +718,47 @@ out:
     return rc;
 }
 
+/* "placement": {"shape", "size": {"width_m", "length_m"}, "comment"}. */
+static int sv_placement(sv_state *st, const json_t *doc, ge_place_spec *out)
+{
+    static const char *const keys[] = {"shape", "size", "comment"};
+    static const char *const size_keys[] = {"width_m", "length_m"};
+    static const char *const shapes[] = {"rectangle", "point", "line"};
+    const json_t *p = json_object_get(doc, "placement"), *size;
+    char *shape = NULL;
+    bool present;
+    size_t old;
+    int rc;
+
+    if (!p) return GE_OK;
+    old = sv_push(st, "placement");
+    rc = json_is_object(p) ? sv_check_keys(st, p, keys, sizeof keys / sizeof keys[0])
+                           : sv_fail(st, "expected an object, found %s", ge_json_kind(p));
+    if (rc == GE_OK) rc = sv_string(st, p, "shape", false, &shape);
+    for (int i = 0; rc == GE_OK && shape && i < 3; i++)
+        if (!strcmp(shape, shapes[i])) out->shape = (ge_place_shape)(GE_PLACE_RECTANGLE + i);
+    if (rc == GE_OK && shape && out->shape == GE_PLACE_INFER)
+        rc = sv_fail(st, "shape: '%.40s' is not one of rectangle, point, line", shape);
+    size = rc == GE_OK ? json_object_get(p, "size") : NULL;
+    if (size) {
+        size_t o2 = sv_push(st, ".size");
+        rc = json_is_object(size) ? sv_check_keys(st, size, size_keys, 2)
+                                  : sv_fail(st, "expected an object, found %s", ge_json_kind(size));
+        if (rc == GE_OK) rc = sv_number(st, size, "width_m", 0.01, false, &present, &out->width_m);
+        if (rc == GE_OK && !present) rc = sv_fail(st, "'width_m' is missing");
+        if (rc == GE_OK) rc = sv_number(st, size, "length_m", 0.01, false, &present, &out->length_m);
+        if (rc == GE_OK && !present) rc = sv_fail(st, "'length_m' is missing");
+        sv_pop(st, o2);
+    }
+    free(shape);
+    sv_pop(st, old);
+    return rc;
+}
+
 int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_err *err)
 {
-    static const char *const keys[] = {"id",    "title",   "description", "retention_days",
-                                       "rules", "comment", "version"};
+    static const char *const keys[] = {"id",      "title",   "description", "retention_days",
+                                       "rules",   "comment", "version",     "placement"};
     sv_state st = {.file = file, .err = err};
     ge_service *s = NULL;
     bool present;
@@ -755,6 +792,7 @@ int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_e
     if (rc == GE_OK) rc = sv_number(&st, doc, "version", 1, true, &present, &version);
     if (rc == GE_OK) rc = sv_string(&st, doc, "comment", false, &comment);
     if (rc == GE_OK) rc = sv_rules(&st, doc, s);
+    if (rc == GE_OK) rc = sv_placement(&st, doc, &s->placement);
     free(comment);
     if (rc < 0) goto err;
     s->retention_days = (int)retention;

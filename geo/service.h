@@ -90,11 +90,28 @@ typedef struct ge_rule {
     json_t *params;         /* the params object as written, for describing the rule */
 } ge_rule;
 
+/* How the placement assistant (placement.h) proposes a place for this
+ * service: the shape it draws, and the size of a rectangle when the request
+ * names none. From the service file's optional "placement" member:
+ * {"shape": "rectangle"|"point"|"line", "size": {"width_m", "length_m"}}. */
+typedef enum ge_place_shape {
+    GE_PLACE_INFER = 0, /* not given: from the geometry_type rule (placement.c) */
+    GE_PLACE_RECTANGLE,
+    GE_PLACE_POINT,
+    GE_PLACE_LINE
+} ge_place_shape;
+
+typedef struct ge_place_spec {
+    ge_place_shape shape;
+    double width_m, length_m; /* default size of a rectangle; 0 when not given */
+} ge_place_spec;
+
 typedef struct ge_service {
     char *id;
     ge_text title;
     ge_text description;
     int retention_days; /* days a closed case is kept */
+    ge_place_spec placement;
     ge_rule *rules;
     size_t nrules;
     char *file; /* where it was loaded from ("" when parsed from memory) */

@@ -15,6 +15,7 @@
 #include "../geo/geojson_in.h"
 #include "../geo/geojson_out.h"
 #include "../geo/date.h"
+#include "../geo/token.h"
 #include "../geo/geos_ctx.h"
 #include "../geo/refindex.h"
 #include "../geo/token.h"
@@ -224,15 +225,7 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
     return fc;
 }
 
-/* Cases near a drawing, for the conflict rules. */
-typedef struct ge_forms_others {
-    GEOSContextHandle_t h;
-    ge_rules_other *v;
-    size_t n, cap;
-    ge_err *err;
-} ge_forms_others;
-
-static void ge_forms_others_free(ge_forms_others *o)
+void ge_forms_others_free(ge_forms_others *o)
 {
     for (size_t i = 0; i < o->n; i++) {
         free((char *)o->v[i].ref);
@@ -288,13 +281,27 @@ static double ge_forms_conflict_reach(const ge_service *svc)
     return reach;
 }
 
+int ge_forms_others_in_box(const ge_req *req, const ge_service *svc, const double box[4],
+                           const char *exclude_draft_id, ge_forms_others *o, ge_err *err)
+{
+    double reach = ge_forms_conflict_reach(svc), bbox[4];
+
+    if (reach <= 0) return GE_OK;
+    bbox[0] = box[0] - reach - 1;
+    bbox[1] = box[1] - reach - 1;
+    bbox[2] = box[2] + reach + 1;
+    bbox[3] = box[3] + reach + 1;
+    return ge_store_cases_near(req->ctx->store, bbox, exclude_draft_id, GE_FORMS_MAX_OTHERS,
+                               ge_forms_other_cb, o, err);
+}
+
 static int ge_forms_others_load(const ge_req *req, const ge_service *svc, const ge_features *fs,
                                 const char *exclude_draft_id, ge_forms_others *o, ge_err *err)
 {
-    double reach = ge_forms_conflict_reach(svc), bbox[4] = {0, 0, 0, 0};
+    double bbox[4] = {0, 0, 0, 0};
     bool any = false;
 
-    if (reach <= 0 || fs->n == 0) return GE_OK;
+    if (fs->n == 0) return GE_OK;
     for (size_t i = 0; i < fs->n; i++) {
         double x0, y0, x1, y1;
         if (!GEOSGeom_getExtent_r(o->h, fs->items[i].geom, &x0, &y0, &x1, &y1)) continue;
@@ -305,12 +312,7 @@ static int ge_forms_others_load(const ge_req *req, const ge_service *svc, const 
         any = true;
     }
     if (!any) return GE_OK;
-    bbox[0] -= reach + 1;
-    bbox[1] -= reach + 1;
-    bbox[2] += reach + 1;
-    bbox[3] += reach + 1;
-    return ge_store_cases_near(req->ctx->store, bbox, exclude_draft_id, GE_FORMS_MAX_OTHERS,
-                               ge_forms_other_cb, o, err);
+    return ge_forms_others_in_box(req, svc, bbox, exclude_draft_id, o, err);
 }
 
 /* The engine is called directly rather than through ge_validate_request:
@@ -526,4 +528,48 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conf
 void ge_forms_utc_in(long seconds, char out[32])
 {
     ge_date_utc(time(NULL) + seconds, out);
+}
+
+/* The open draft of the path's token, or a 404/410 problem. */
+int ge_forms_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d)
+{
+    const char *token = ge_req_param(req, "token");
+    char hash[GE_TOKEN_HASH_LEN], now[32];
+    ge_err err;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    ge_token_hash(token ? token : "", hash);
+    rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, d, &err)
+                                   : ge_err_set(&err, GE_ENOENT, "no such draft");
+    if (rc == GE_ENOENT) {
+        ge_resp_problem(
+            resp, req, 404,
+            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
+        return GE_ENOENT;
+    }
+    if (rc < 0) return ge_resp_error(resp, req, &err);
+    ge_forms_utc_in(0, now);
+    if (d->submitted_at[0]) {
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req,
+                              "This application was submitted; its drawing can no longer "
+                              "be changed.",
+                              "Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
+                              "geändert werden."));
+        ge_draft_clear(d);
+        return GE_EGONE;
+    }
+    if (strcmp(d->expires_at, now) <= 0) {
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req,
+                              "This editing link expired at %s; please start again from "
+                              "the form.",
+                              "Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen "
+                              "Sie erneut im Formular."),
+                        d->expires_at);
+        ge_draft_clear(d);
+        return GE_EGONE;
+    }
+    return GE_OK;
 }

@@ -82,6 +82,22 @@ int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *se
 /* At most this many features of other cases go into one validation. */
 #define GE_FORMS_MAX_OTHERS 1000
 
+/* Other applicants' cases near by, for the conflict rules (h and err set
+ * by the caller; the rest zero). */
+typedef struct ge_forms_others {
+    GEOSContextHandle_t h;
+    ge_rules_other *v;
+    size_t n, cap;
+    ge_err *err;
+} ge_forms_others;
+
+/* Loads the open cases whose features lie within the service's widest
+ * conflict distance of the box (store CRS), except one made from
+ * exclude_draft_id; nothing when the service has no conflict rule. */
+int ge_forms_others_in_box(const ge_req *req, const ge_service *svc, const double box[4],
+                           const char *exclude_draft_id, ge_forms_others *o, ge_err *err);
+void ge_forms_others_free(ge_forms_others *o);
+
 /* A JSON response dumped with GE_JSON_DUMP_FLAGS (coordinates and measures
  * as rounded, not with 17 digits); content_type NULL: application/json.
  * Takes the reference, also on failure. */
@@ -98,6 +114,10 @@ json_t *ge_forms_report_errors(const json_t *report);
  * none or it is another client's (the two are not told apart). id is
  * checked for shape first. */
 int ge_forms_client_draft(ge_req *req, ge_resp *resp, const ge_client *client, ge_draft *out);
+
+/* The open draft of the path's {token} (the applicant's capability), or a
+ * 404 problem (no such link) or 410 (submitted, expired) in resp. */
+int ge_forms_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d);
 
 /* Reads a case's features back from the store (store CRS, properties
  * parsed). Free with ge_features_free. */

@@ -67,6 +67,9 @@ int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* The applicant's editor page: GET /edit/{token} (handlers_editor.c) */
 int ge_handlers_editor_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
+/* The placement assistant: POST /v1/placements, POST /v1/edit/{token}/placements
+ * (handlers_placements.c) */
+int ge_handlers_placements_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* Address search: GET /v1/addresses (handlers_addresses.c) */
 int ge_handlers_addresses_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 

@@ -28,49 +28,6 @@
 #include "forms_common.h"
 #include "handlers.h"
 
-/* The open draft of the path's token, or a 404/410 problem. */
-static int ge_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d)
-{
-    const char *token = ge_req_param(req, "token");
-    char hash[GE_TOKEN_HASH_LEN], now[32];
-    ge_err err;
-    int rc;
-
-    memset(d, 0, sizeof *d);
-    ge_token_hash(token ? token : "", hash);
-    rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, d, &err)
-                                   : ge_err_set(&err, GE_ENOENT, "no such draft");
-    if (rc == GE_ENOENT) {
-        ge_resp_problem(
-            resp, req, 404,
-            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
-        return GE_ENOENT;
-    }
-    if (rc < 0) return ge_resp_error(resp, req, &err);
-    ge_forms_utc_in(0, now);
-    if (d->submitted_at[0]) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req,
-                              "This application was submitted; its drawing can no longer "
-                              "be changed.",
-                              "Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
-                              "geändert werden."));
-        ge_draft_clear(d);
-        return GE_EGONE;
-    }
-    if (strcmp(d->expires_at, now) <= 0) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req,
-                              "This editing link expired at %s; please start again from "
-                              "the form.",
-                              "Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen "
-                              "Sie erneut im Formular."),
-                        d->expires_at);
-        ge_draft_clear(d);
-        return GE_EGONE;
-    }
-    return GE_OK;
-}
 
 static int ge_edit_get_features(ge_req *req, ge_resp *resp, void *ud)
 {
@@ -83,7 +40,7 @@ static int ge_edit_get_features(ge_req *req, ge_resp *resp, void *ud)
     (void)ud;
     rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) return rc;
-    rc = ge_edit_draft(req, resp, &d);
+    rc = ge_forms_edit_draft(req, resp, &d);
     if (rc < 0) return rc;
     fc = ge_forms_features_out(req, d.features, &crs, &err);
     if (fc) {
@@ -146,7 +103,7 @@ static int ge_edit_put_features(ge_req *req, ge_resp *resp, void *ud)
 
     (void)ud;
     memset(&d, 0, sizeof d);
-    rc = ge_edit_draft(req, resp, &d);
+    rc = ge_forms_edit_draft(req, resp, &d);
     if (rc == GE_OK) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;
@@ -180,7 +137,7 @@ static int ge_edit_validate(ge_req *req, ge_resp *resp, void *ud)
 
     (void)ud;
     memset(&d, 0, sizeof d);
-    rc = ge_edit_draft(req, resp, &d);
+    rc = ge_forms_edit_draft(req, resp, &d);
     if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;
@@ -225,7 +182,7 @@ static int ge_edit_finish(ge_req *req, ge_resp *resp, void *ud)
 
     (void)ud;
     memset(&d, 0, sizeof d);
-    rc = ge_edit_draft(req, resp, &d);
+    rc = ge_forms_edit_draft(req, resp, &d);
     if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto err;

@@ -61,6 +61,7 @@ static const struct {
     {"ops", ge_handlers_ops_routes},
     {"services", ge_handlers_services_routes},
     {"validate", ge_handlers_validate_routes},
+    {"placements", ge_handlers_placements_routes},
     {"features", ge_handlers_features_routes},
     {"openapi", ge_handlers_openapi_routes},
     {"tiles", ge_handlers_tiles_routes},
