@@ -509,8 +509,8 @@ static void test_conflicts_anonymous_for_applicants(void **state)
     json_t *doc;
 
     (void)state;
-    assert_int_equal(ts_review_user_add(srv.db, "clerk", "admin", NULL, "clerk-password-1"), 0);
-    assert_int_equal(ts_review_login(&srv, "clerk", "clerk-password-1", &clerk), 200);
+    assert_int_equal(ts_review_user_add(srv.db, "clerk", "admin", NULL, "Tabellen-Kalk-42"), 0);
+    assert_int_equal(ts_review_login(&srv, "clerk", "Tabellen-Kalk-42", &clerk), 200);
 
     /* Client A's case: a stand for days 20 and 21. */
     new_draft(key_a, ts_forms_stand_body(lon_a, lat_a), id_a, token_a);

@@ -158,7 +158,7 @@ static void test_malformed_files_name_path_and_problem(void **state)
         { "{\"id\":\"t\"}", "test.json: 'title' is missing" },
         { SVC_HEAD "]", NULL }, /* placeholder, replaced below by a full doc */
         { "{\"id\":\"T x\",\"title\":{\"de\":\"T\",\"en\":\"T\"}}", "test.json: id 'T x' is not a valid service id" },
-        { "{\"id\":\"t\",\"titel\":1}", "test.json: unknown key 'titel' (known: id, title, description, retention_days, rules, comment, version)" },
+        { "{\"id\":\"t\",\"titel\":1}", "test.json: unknown key 'titel' (known: id, title, description, retention_days, rules, comment, version, placement)" },
         { "{\"id\":\"t\",\"title\":{\"de\":\"T\"},\"description\":{\"de\":\"D\",\"en\":\"D\"}}", "test.json: title: 'en' is missing" },
         { "{\"id\":\"t\",\"title\":{\"de\":\"T\",\"en\":\"T\",\"fr\":\"T\"}}", "test.json: title: unknown key 'fr' (known: de, en)" },
         { "{\"id\":\"t\",\"title\":{\"de\":\"T\",\"en\":\"T\"},\"description\":{\"de\":\"D\",\"en\":\"D\"},\"rules\":[]}",
