@@ -35,7 +35,7 @@
 #include "ts_server.h"
 
 #define LIMIT    32 /* GE_GEOJSON_MAX_PROPERTIES_DEPTH */
-#define PW_ADMIN "nesting-admin-pw-123"
+#define PW_ADMIN "Schachtel-Tiefe-77"
 
 static ts_server srv;
 static char key[128];

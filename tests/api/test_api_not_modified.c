@@ -46,7 +46,7 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define PW_ADMIN  "Admin's long passphrase 333"
+#define PW_ADMIN  "Zinnober Leuchtturm 333"
 #define CASE_LON  13.310120
 #define CASE_LAT  52.585120
 #define FONT      "Noto Sans Regular"

@@ -34,7 +34,7 @@ const reason = skipReason() || (existsSync(path.join(SRC, 'web/dist/review/index
   ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
 if (reason) console.log(`# SKIP browser review session tests: ${reason}`);
 const T = 30000 * SLOW;
-const PASSWORDS = { erika: 'erika-secret-2026!', ada: 'ada-admin-secret-2026' };
+const PASSWORDS = { erika: 'Lindenblatt-Mosaik-31!', ada: 'Kupfer-Gans-Nebel-44' };
 
 function rect(lon, lat, w = 2, l = 3.5) {
   const mLat = 111320, mLon = 111320 * Math.cos((lat * Math.PI) / 180);
