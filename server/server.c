@@ -352,9 +352,9 @@ static int ge_server_wait_signal(int timeout_ms)
 
 /* Waits for in-flight requests; false when the grace time ran out or a
  * second signal asked to stop at once. */
-static bool ge_server_drain(ge_server *srv)
+static bool ge_server_drain(ge_server *srv, double grace)
 {
-    double deadline = ge_server_mono() + srv->ctx.cfg->shutdown_grace;
+    double deadline = ge_server_mono() + grace;
 
     while (ge_metrics_in_flight(srv->ctx.metrics) > 0) {
         double left = deadline - ge_server_mono();
@@ -381,12 +381,15 @@ static void ge_server_shutdown(ge_server *srv, int signo)
     lfd = MHD_quiesce_daemon(srv->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
-    drained = ge_server_drain(srv);
+    drained = ge_server_drain(srv, srv->ctx.cfg->shutdown_grace);
     /* What still computes stops at its next budget check, answers and is
-     * resumed; then the pool is gone and no connection stays suspended. */
+     * resumed; then the pool is gone and no connection stays suspended. A
+     * moment more lets the workers send those answers (a 503 naming the
+     * shutdown) before the daemon closes every connection. */
     ge_budget_stop_all();
     ge_compute_free(srv->compute);
     srv->compute = NULL;
+    if (!drained) ge_server_drain(srv, 1.0);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
     ge_budget_resume_all();
