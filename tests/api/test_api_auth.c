@@ -589,5 +589,5 @@ int main(void)
         cmocka_unit_test(test_expiry),          cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_address_limit),   cmocka_unit_test(test_parallel_guesses),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -522,5 +522,5 @@ int main(void)
         cmocka_unit_test(test_bad_tiles),
         cmocka_unit_test(test_tilejson_and_listing),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -360,5 +360,5 @@ int main(void)
         cmocka_unit_test(test_sigkill_during_submits),
         cmocka_unit_test(test_sigterm_loses_no_acknowledged_write),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -706,5 +706,5 @@ int main(void)
         cmocka_unit_test(test_same_second),
         cmocka_unit_test(test_concurrent_decisions),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -989,5 +989,5 @@ int main(void)
         cmocka_unit_test(test_bad_input_names_member),
         cmocka_unit_test(test_no_secret_in_bodies_or_log),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -812,5 +812,5 @@ int main(void)
         cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -479,5 +479,5 @@ int main(void)
         cmocka_unit_test(test_default_allows_two),
         cmocka_unit_test(test_bad_settings_stop_start_up),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -131,5 +131,5 @@ int main(void)
         cmocka_unit_test(test_api_serves_the_document),
         cmocka_unit_test(test_api_bad_format),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -1132,5 +1132,5 @@ int main(void)
         cmocka_unit_test(test_list_conflicts),
         cmocka_unit_test(test_list_same_second),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

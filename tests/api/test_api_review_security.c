@@ -680,5 +680,5 @@ int main(void)
         cmocka_unit_test(test_lockout_keeps_open_sessions),
         cmocka_unit_test(test_no_secrets),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

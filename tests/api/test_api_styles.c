@@ -176,5 +176,5 @@ int main(void)
         cmocka_unit_test(test_style_urls),
         cmocka_unit_test(test_unknown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

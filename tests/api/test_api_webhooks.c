@@ -723,5 +723,5 @@ int main(void)
         cmocka_unit_test(test_shutdown_with_hanging_receiver),
         cmocka_unit_test(test_shutdown_lets_a_slow_attempt_finish),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -210,5 +210,5 @@ int main(void)
         cmocka_unit_test(test_unreadable_db_path),
         cmocka_unit_test(test_import_demo_then_failed_reimport_keeps_data),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

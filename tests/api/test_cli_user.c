@@ -359,5 +359,5 @@ int main(void)
         cmocka_unit_test(test_terminal_prompt),
         cmocka_unit_test(test_passwd_ends_sessions),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -590,5 +590,5 @@ int main(void)
         cmocka_unit_test(test_pending_deliveries),
         cmocka_unit_test(test_bad_input),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -150,7 +150,7 @@ static void test_seed_then_reseed(void **state)
     (void)state;
     if (!have_python) {
         printf("SKIP: python3 is missing\n");
-        return;
+        skip();
     }
 
     char *out = seed();
@@ -272,5 +272,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_then_reseed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

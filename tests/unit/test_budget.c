@@ -21,6 +21,7 @@
 #include "refindex.h"
 #include "rules.h"
 #include "service.h"
+#include "ts.h"
 
 /* A star polygon of n vertices: each edge crosses nearly every other, so
  * GEOSMakeValid has to node about n*n/4 crossings. */
@@ -197,5 +198,5 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ge_geos_thread_cleanup();
-    return rc;
+    return ts_exit(rc);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "case_status.h"
+#include "ts.h"
 
 static void test_names_round_trip(void **state)
 {
@@ -81,5 +82,5 @@ int main(void)
         cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_closing_and_comments),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -127,5 +127,5 @@ int main(void)
         cmocka_unit_test(test_file_errors_name_line),
         cmocka_unit_test(test_environment),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

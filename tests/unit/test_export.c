@@ -703,5 +703,5 @@ int main(void)
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     ge_crs_thread_cleanup();
     GDALDestroyDriverManager();
-    return rc;
+    return ts_exit(rc);
 }

@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "ts.h"
 
 static void test_lang(void **state)
 {
@@ -319,5 +320,5 @@ int main(void)
         cmocka_unit_test(test_base_url),
         cmocka_unit_test(test_ctx_on_stop),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

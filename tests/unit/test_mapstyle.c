@@ -226,5 +226,5 @@ int main(void)
         cmocka_unit_test(test_values),         cmocka_unit_test(test_visibility_and_check),
         cmocka_unit_test(test_with_base),      cmocka_unit_test(test_load_dir_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

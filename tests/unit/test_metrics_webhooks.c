@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "ts.h"
 #include "ts_metrics.h"
 
 static const char *const routes[] = {"/metrics"};
@@ -105,5 +106,5 @@ int main(void)
         cmocka_unit_test(test_counts_and_gauge),
         cmocka_unit_test(test_threads),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -16,6 +16,7 @@
 
 #include "geos_ctx.h"
 #include "mvt.h"
+#include "ts.h"
 #include "ts_mvt.h"
 
 static GEOSGeometry *wkt(const char *text)
@@ -343,5 +344,5 @@ int main(void)
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_tile_coords),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, teardown));
 }

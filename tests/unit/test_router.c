@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "ts.h"
 
 static int handler_a(struct ge_req *req, struct ge_resp *resp, void *ud)
 {
@@ -340,5 +341,5 @@ int main(void)
         cmocka_unit_test(test_bad_registrations),
         cmocka_unit_test(test_log_path),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

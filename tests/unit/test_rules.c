@@ -1217,5 +1217,5 @@ int main(void)
         cmocka_unit_test(test_concurrent_validation_with_swaps),
         cmocka_unit_test(test_print_validation_time),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

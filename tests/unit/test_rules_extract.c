@@ -423,5 +423,5 @@ int main(void)
         cmocka_unit_test(test_hydrant_distance_boundaries),
         cmocka_unit_test(test_print_validation_time),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -329,5 +329,5 @@ int main(void)
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_unknown_layers_are_warnings),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, teardown));
 }

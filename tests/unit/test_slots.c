@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "slots.h"
+#include "ts.h"
 
 static void test_take_and_give(void **state)
 {
@@ -103,5 +104,5 @@ int main(void)
         cmocka_unit_test(test_limit_below_one),
         cmocka_unit_test(test_threads_never_exceed_the_limit),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

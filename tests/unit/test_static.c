@@ -141,5 +141,5 @@ int main(void)
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_paths),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

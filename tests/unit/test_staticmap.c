@@ -274,5 +274,5 @@ int main(void)
         cmocka_unit_test(test_dpi_scales),
         cmocka_unit_test(test_limits),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

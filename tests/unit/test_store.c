@@ -617,5 +617,5 @@ int main(void)
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_concurrent_readers),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -156,5 +156,5 @@ int main(void)
         cmocka_unit_test(test_order_and_content),
         cmocka_unit_test(test_empty_and_stop),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -292,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_one_and_names),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -326,5 +326,5 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     ge_geos_thread_cleanup();
-    return rc;
+    return ts_exit(rc);
 }

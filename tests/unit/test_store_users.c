@@ -217,5 +217,5 @@ int main(void)
         cmocka_unit_test(test_users),
         cmocka_unit_test(test_sessions),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -552,5 +552,5 @@ int main(void)
         cmocka_unit_test(test_decision_due_at_once),
         cmocka_unit_test(test_versions_of_a_migrated_case),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -333,5 +333,5 @@ int main(void)
         cmocka_unit_test(test_retry_by_id),
         cmocka_unit_test(test_retry_failed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ts_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "tilemath.h"
+#include "ts.h"
 
 /* This cmocka has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -133,5 +134,5 @@ int main(void)
         cmocka_unit_test(test_cover),
         cmocka_unit_test(test_tms_and_resolution),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

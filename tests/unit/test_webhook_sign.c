@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "ts.h"
 #include "webhook_sign.h"
 
 #define BODY "{\"type\":\"case.status_changed\",\"delivery_id\":17}"
@@ -108,5 +109,5 @@ int main(void)
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_empty_body),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
