@@ -1,7 +1,8 @@
 /*
  * test_api_addresses.c - GET /v1/addresses against the real server on real
  * stores imported by the real binary: the demo quarter (always present) and
- * the shared OSM extract (skipped visibly when absent). Type-ahead prefixes,
+ * the shared OSM extract (skipped visibly when absent; run as
+ * test_api_addresses_extract, "--extract"). Type-ahead prefixes,
  * ß/ss and case folding, house numbers in natural order with the typed
  * number first, CRS84 and store coordinates that agree, no credential and
  * CORS, every bad parameter as a 400 problem naming it (server still up),
@@ -29,7 +30,7 @@
 #include "ts_server.h"
 
 static ts_server demo, osm;
-static bool have_osm;
+static bool have_demo, have_osm;
 static char demo_db[4096];
 
 static void import(const char *db, const char *srid, const char *file)
@@ -45,8 +46,7 @@ static void import(const char *db, const char *srid, const char *file)
 static int setup(void **state)
 {
     ts_server_opts o = {0};
-    const char *shared = ts_shared_osm();
-    char demo_osm[4096], db[4096];
+    char demo_osm[4096];
     (void)state;
 
     snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
@@ -54,19 +54,32 @@ static int setup(void **state)
     import(demo_db, "25832", demo_osm);
     o.db = demo_db;
     if (ts_server_start(&demo, "api_addresses", &o) != 0) return -1;
+    have_demo = true;
+    return 0;
+}
+
+/* The extract's part (test_api_addresses_extract): its own server. */
+static int setup_extract(void **state)
+{
+    ts_server_opts o = {0};
+    const char *shared = ts_shared_osm();
+    char db[4096];
+    (void)state;
+
     if (!shared) return 0;
-    have_osm = true;
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_addresses_osm_db"), "osm.db"));
     import(db, "25833", shared);
     o.db = db;
-    return ts_server_start(&osm, "api_addresses_osm", &o);
+    if (ts_server_start(&osm, "api_addresses_osm", &o) != 0) return -1;
+    have_osm = true;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     int rc = 0;
     (void)state;
-    if (ts_server_stop(&demo) != 0) rc = -1;
+    if (have_demo && ts_server_stop(&demo) != 0) rc = -1;
     if (have_osm && ts_server_stop(&osm) != 0) rc = -1;
     return rc;
 }
@@ -381,7 +394,7 @@ static void test_osm_extract(void **state)
     json_decref(list);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_demo_finds),
@@ -390,7 +403,11 @@ int main(void)
         cmocka_unit_test(test_public_and_cors),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_old_store_and_reimport),
+    };
+    const struct CMUnitTest extract_tests[] = {
         cmocka_unit_test(test_osm_extract),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    if (ts_extract_part(argc, argv))
+        return ts_exit(ts_run_group_tests(extract_tests, setup_extract, teardown));
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

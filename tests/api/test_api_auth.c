@@ -676,5 +676,5 @@ int main(void)
         cmocka_unit_test(test_address_limit),   cmocka_unit_test(test_parallel_guesses),
         cmocka_unit_test(test_flood_keeps_lock),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

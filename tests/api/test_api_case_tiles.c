@@ -523,5 +523,5 @@ int main(void)
         cmocka_unit_test(test_bad_tiles),
         cmocka_unit_test(test_tilejson_and_listing),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -456,5 +456,5 @@ int main(void)
         cmocka_unit_test(test_busy_pool_and_hangups),
         cmocka_unit_test(test_shutdown_stops_computation),
     };
-    return ts_run_group_tests(tests, setup, NULL);
+    return ts_exit(ts_run_group_tests(tests, setup, NULL));
 }

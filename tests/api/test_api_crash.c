@@ -361,5 +361,5 @@ int main(void)
         cmocka_unit_test(test_sigkill_during_submits),
         cmocka_unit_test(test_sigterm_loses_no_acknowledged_write),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -707,5 +707,5 @@ int main(void)
         cmocka_unit_test(test_same_second),
         cmocka_unit_test(test_concurrent_decisions),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

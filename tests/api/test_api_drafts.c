@@ -1088,5 +1088,5 @@ int main(void)
         cmocka_unit_test(test_editor_url_ignores_host),
         cmocka_unit_test(test_no_secret_in_bodies_or_log),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -813,5 +813,5 @@ int main(void)
         cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -480,5 +480,5 @@ int main(void)
         cmocka_unit_test(test_default_allows_two),
         cmocka_unit_test(test_bad_settings_stop_start_up),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

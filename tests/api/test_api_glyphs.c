@@ -360,5 +360,5 @@ int main(void)
         cmocka_unit_test(test_unknown_and_bad),
         cmocka_unit_test(test_webfont_sheet),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

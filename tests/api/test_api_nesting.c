@@ -282,5 +282,5 @@ int main(void)
         cmocka_unit_test(test_create),
         cmocka_unit_test(test_edit_routes),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

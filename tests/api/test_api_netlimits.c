@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "ts.h"
+#include "ts_group.h"
 #include "ts_http.h"
 #include "ts_metrics.h"
 #include "ts_server.h"
@@ -366,7 +367,7 @@ int main(void)
     int failed;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    failed = cmocka_run_group_tests_name("netlimits", tests, start_servers, stop_servers);
+    failed = ts_run_group_tests_name("netlimits", tests, start_servers, stop_servers);
     curl_global_cleanup();
-    return failed;
+    return ts_exit(failed);
 }

@@ -132,5 +132,5 @@ int main(void)
         cmocka_unit_test(test_api_serves_the_document),
         cmocka_unit_test(test_api_bad_format),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

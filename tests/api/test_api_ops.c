@@ -845,5 +845,5 @@ int main(void)
     failed = ts_run_group_tests_name("shared server", shared_tests, start_shared, stop_shared);
     failed += ts_run_group_tests_name("own server", own_server_tests, NULL, NULL);
     curl_global_cleanup();
-    return failed;
+    return ts_exit(failed);
 }

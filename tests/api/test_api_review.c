@@ -1133,5 +1133,5 @@ int main(void)
         cmocka_unit_test(test_list_conflicts),
         cmocka_unit_test(test_list_same_second),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -681,5 +681,5 @@ int main(void)
         cmocka_unit_test(test_lockout_keeps_open_sessions),
         cmocka_unit_test(test_no_secrets),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -250,5 +250,5 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     failed = ts_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();
-    return failed;
+    return ts_exit(failed);
 }

@@ -488,5 +488,5 @@ int main(void)
         cmocka_unit_test(test_edit_map_after_submit),
         cmocka_unit_test(test_bad_input),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -201,5 +201,5 @@ int main(void)
         cmocka_unit_test(test_style_urls),
         cmocka_unit_test(test_unknown),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

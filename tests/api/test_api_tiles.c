@@ -638,5 +638,5 @@ int main(void)
         cmocka_unit_test(test_new_import_invalidates_tiles),
         cmocka_unit_test(test_no_basemap_yet),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

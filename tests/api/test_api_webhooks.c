@@ -724,5 +724,5 @@ int main(void)
         cmocka_unit_test(test_shutdown_with_hanging_receiver),
         cmocka_unit_test(test_shutdown_lets_a_slow_attempt_finish),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -266,5 +266,5 @@ int main(void)
         cmocka_unit_test(test_import_demo_then_failed_reimport_keeps_data),
         cmocka_unit_test(test_import_gz_and_boundary_warning),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

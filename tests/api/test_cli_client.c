@@ -234,5 +234,5 @@ int main(void)
         cmocka_unit_test(test_bad_input_one_line),
         cmocka_unit_test(test_revoke_makes_key_401),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

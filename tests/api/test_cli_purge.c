@@ -740,5 +740,5 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_timer_purges_in_running_server),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

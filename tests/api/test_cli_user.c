@@ -458,5 +458,5 @@ int main(void)
         cmocka_unit_test(test_terminal_prompt),      cmocka_unit_test(test_password_policy),
         cmocka_unit_test(test_passwd_ends_sessions),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

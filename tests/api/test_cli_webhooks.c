@@ -591,5 +591,5 @@ int main(void)
         cmocka_unit_test(test_pending_deliveries),
         cmocka_unit_test(test_bad_input),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

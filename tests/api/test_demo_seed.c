@@ -151,7 +151,7 @@ static void test_seed_then_reseed(void **state)
     (void)state;
     if (!have_python) {
         printf("SKIP: python3 is missing\n");
-        return;
+        skip();
     }
 
     char *out = seed();
@@ -273,5 +273,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_then_reseed),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -15,7 +15,6 @@ const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath
 const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
 const TMP = process.env.GE_TEST_TMP || path.join(SRC, 'build/test-tmp');
 const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = path.join(SRC, 'tests/screenshots');
 
 // Under ASan everything is several times slower: generous timeouts.
 export const SLOW = /asan|sanitize/i.test(BIN) ? 4 : 1;

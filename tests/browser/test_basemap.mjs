@@ -6,14 +6,15 @@
 // (many colours, pixel variance), and the style's source layers must be
 // layers the base map tiles really have. Street names and house numbers are
 // drawn (dark label pixels that the same view without the label layers
-// lacks), with fonts from the server only. The screenshots are written to
-// the test's scratch folder; tests/screenshots/basemap.png and
-// basemap-labels.png are the reviewed ones.
+// lacks), with fonts from the server only. The screenshots go to
+// build/test-screenshots and are compared with the reviewed references
+// tests/screenshots/basemap.png and basemap-labels.png (screenshots.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from './support.mjs';
+import { checkScreenshot } from './screenshots.mjs';
 import { basemapSkipReason, startExtractServer, startPageServer, SRC, SLOW } from './basemap_support.mjs';
 
 const skip = basemapSkipReason() || false;
@@ -76,10 +77,7 @@ test('OpenLayers draws the base map and overlays, every tile request succeeds', 
     assert.ok(tiles.some((r) => r.url.includes(`/collections/${id}/tiles/WebMercatorQuad/`)), `${id} tiles were asked for`);
   assert.deepEqual(consoleErrors, []);
 
-  const shot = await tab.locator('#map').screenshot();
-  const file = path.join(srv.dir, 'basemap.png');
-  writeFileSync(file, shot);
-  console.log(`screenshot: ${file}`);
+  const { png: shot } = await checkScreenshot(tab.locator('#map'), 'basemap');
   // Decode the screenshot in the page and measure it.
   const stats = await tab.evaluate(async (b64) => {
     const img = new Image();
@@ -150,12 +148,11 @@ test('street names and house numbers are drawn, with fonts from the server only'
     if (nolabels === '0')
       assert.ok(responses.some((r) => r.url === `${srv.base}/fonts/noto-sans/400.css` && r.status === 200),
         'the label font was declared by the server');
-    shots[nolabels] = await tab.locator('#map').screenshot();
+    shots[nolabels] = nolabels === '0'
+      ? (await checkScreenshot(tab.locator('#map'), 'basemap-labels')).png
+      : await tab.locator('#map').screenshot();
     await ctx.close();
   }
-  const file = path.join(srv.dir, 'basemap-labels.png');
-  writeFileSync(file, shots['0']);
-  console.log(`screenshot: ${file}`);
   const ctx = await browser.newContext();
   const tab = await ctx.newPage();
   const withLabels = await darkPixels(tab, shots['0']);

@@ -7,15 +7,18 @@
 // language; printGeoEditing says plainly (German, English) that nothing is
 // drawn yet, and its downloadUrl still prints after the form submitted the
 // draft: the submitted case's map. Screenshots of flow (1) go to
-// tests/screenshots/editor-*.png; flow (6)'s to the server's scratch folder.
+// build/test-screenshots and are compared with the reviewed references
+// tests/screenshots/editor-*.png (screenshots.mjs); flow (6)'s go to the
+// server's scratch folder.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import {
-  SCREENSHOTS, SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason,
+  SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason,
   startDemoForm, startServer,
 } from './support.mjs';
+import { checkScreenshot } from './screenshots.mjs';
 
 const reason = skipReason();
 if (reason) console.log(`# SKIP browser editor tests: ${reason}`);
@@ -34,7 +37,6 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
     foreign.setKey(key);
     spot = await findHydrantSpot(srv.base, period);
     browser = await launchBrowser();
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
@@ -100,7 +102,7 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
 
   async function shot(page, name) {
     await page.waitForTimeout(400);
-    await (await page.$('#editor')).screenshot({ path: path.join(SCREENSHOTS, `editor-${name}.png`) });
+    await checkScreenshot(page.locator('#editor'), `editor-${name}`);
   }
 
   test('(1) mouse: hydrant error in words and on the map, move, valid, finish, one case', async () => {

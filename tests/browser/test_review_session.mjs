@@ -18,8 +18,7 @@
 // (3) A session that ended under the caseworker (logged out elsewhere) leads
 //     to the login; the admin logs in there: a fresh start at the list, not
 //     the caseworker's case, filters or messages.
-// Screenshots go to the test's scratch folder (looked at), never to the
-// tracked tests/screenshots.
+// Screenshots go to the test's scratch folder (looked at), not compared.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 /*
- * ts.c - test helpers: environment, shared data, scratch directories (ts.h).
+ * ts.c - test helpers: environment, shared data, scratch directories, the
+ * exit status of skipped cases (ts.h).
  */
 #include "ts.h"
 
@@ -21,10 +22,47 @@ const char *ts_env(const char *name)
     return v;
 }
 
+int ts_cases_;
+static int ts_skipped;
+
+void ts_skip_(const char *file, int line)
+{
+    ts_skipped++;
+    _skip(file, line);
+}
+
+int ts_exit(int failed)
+{
+    if (failed) return failed;
+    if (ts_skipped == 0) return 0;
+    printf("SKIPPED: %d of %d case(s) skipped (listed above), %d passed: exit status %d, "
+           "so ctest lists this program as skipped\n",
+           ts_skipped, ts_cases_, ts_cases_ - ts_skipped, TS_SKIPPED);
+    fflush(stdout);
+    return TS_SKIPPED;
+}
+
+bool ts_extract_part(int argc, char **argv)
+{
+    if (argc == 1) return false;
+    if (argc == 2 && !strcmp(argv[1], "--extract")) return true;
+    fprintf(stderr,
+            "usage: %s [--extract]   (--extract: only the cases that need the shared "
+            "OSM extract)\n",
+            argv[0]);
+    exit(2);
+}
+
 const char *ts_shared_osm(void)
 {
     static char path[4096];
-    snprintf(path, sizeof path, "%s/berlin-borsigwalde.osm.pbf", ts_env("GE_SHARED_DATA"));
+    const char *dir = getenv("GE_SHARED_DATA");
+
+    if (dir && *dir)
+        snprintf(path, sizeof path, "%s/berlin-borsigwalde.osm.pbf", dir);
+    else
+        snprintf(path, sizeof path, "%s/../shared/data/berlin-borsigwalde.osm.pbf",
+                 ts_env("GE_SOURCE_DIR"));
     if (access(path, R_OK) != 0) {
         fprintf(stderr, "SKIP: shared extract %s is absent; tests that need it are skipped\n",
                 path);

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "ts.h"
+
 /* The group's own teardown and whether it failed. Groups run one after the
  * other on the main thread, so one slot is enough. */
 static CMFixtureFunction ts_group_teardown_fn;
@@ -22,6 +24,7 @@ int ts_group_run(const char *name, const struct CMUnitTest *tests, size_t n,
 {
     int failed;
 
+    ts_cases_ += (int)n; /* for ts_exit's line (ts.h) */
     ts_group_teardown_fn = teardown;
     ts_group_teardown_rc = 0;
     failed = _cmocka_run_group_tests(name, tests, n, setup, teardown ? ts_group_teardown : NULL);

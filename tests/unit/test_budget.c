@@ -21,6 +21,7 @@
 #include "refindex.h"
 #include "rules.h"
 #include "service.h"
+#include "ts.h"
 #include "ts_group.h"
 
 /* A star polygon of n vertices: each edge crosses nearly every other, so
@@ -198,5 +199,5 @@ int main(void)
     };
     int rc = ts_run_group_tests(tests, NULL, NULL);
     ge_geos_thread_cleanup();
-    return rc;
+    return ts_exit(rc);
 }

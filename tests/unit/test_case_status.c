@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "case_status.h"
+#include "ts.h"
 
 static void test_names_round_trip(void **state)
 {
@@ -82,5 +83,5 @@ int main(void)
         cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_closing_and_comments),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cidr.h"
+#include "ts.h"
+#include "ts_group.h"
 
 static void test_match(void **state)
 {
@@ -96,5 +98,5 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -128,5 +128,5 @@ int main(void)
         cmocka_unit_test(test_file_errors_name_line),
         cmocka_unit_test(test_environment),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

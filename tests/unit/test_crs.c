@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crs.h"
+#include "ts.h"
 
 static void test_parse_accepts_supported_forms(void **state)
 {
@@ -186,5 +187,5 @@ int main(void)
         cmocka_unit_test(test_transform_axis_orders_agree),
         cmocka_unit_test(test_transform_to_web_mercator),
     };
-    return ts_run_group_tests(tests, NULL, teardown);
+    return ts_exit(ts_run_group_tests(tests, NULL, teardown));
 }

@@ -704,5 +704,5 @@ int main(void)
     int rc = ts_run_group_tests(tests, setup, teardown);
     ge_crs_thread_cleanup();
     GDALDestroyDriverManager();
-    return rc;
+    return ts_exit(rc);
 }

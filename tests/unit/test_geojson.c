@@ -18,6 +18,7 @@
 #include "geojson_in.h"
 #include "geojson_out.h"
 #include "geos_ctx.h"
+#include "ts.h"
 
 static GEOSContextHandle_t H;
 
@@ -506,5 +507,5 @@ int main(void)
         cmocka_unit_test(test_out_rfc7946_winding),
         cmocka_unit_test(test_out_feature_collection_keeps_ids_and_props),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

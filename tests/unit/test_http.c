@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "ts.h"
 
 static void test_lang(void **state)
 {
@@ -360,5 +361,5 @@ int main(void)
         cmocka_unit_test(test_host_is_loopback),
         cmocka_unit_test(test_ctx_on_stop),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -227,5 +227,5 @@ int main(void)
         cmocka_unit_test(test_values),         cmocka_unit_test(test_visibility_and_check),
         cmocka_unit_test(test_with_base),      cmocka_unit_test(test_load_dir_errors),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

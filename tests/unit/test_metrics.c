@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "ts.h"
 #include "ts_metrics.h"
 
 static const char *const routes[] = {"/healthz", "/collections/{id}", "/odd\"route\\"};
@@ -176,5 +177,5 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_exports),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

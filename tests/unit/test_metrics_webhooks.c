@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "ts.h"
 #include "ts_metrics.h"
 
 static const char *const routes[] = {"/metrics"};
@@ -106,5 +107,5 @@ int main(void)
         cmocka_unit_test(test_counts_and_gauge),
         cmocka_unit_test(test_threads),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -17,6 +17,7 @@
 
 #include "geos_ctx.h"
 #include "mvt.h"
+#include "ts.h"
 #include "ts_mvt.h"
 
 static GEOSGeometry *wkt(const char *text)
@@ -344,5 +345,5 @@ int main(void)
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_tile_coords),
     };
-    return ts_run_group_tests(tests, NULL, teardown);
+    return ts_exit(ts_run_group_tests(tests, NULL, teardown));
 }

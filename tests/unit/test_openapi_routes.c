@@ -173,5 +173,5 @@ int main(void)
         cmocka_unit_test(test_every_operation_is_a_route),
         cmocka_unit_test(test_an_undocumented_route_is_found),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

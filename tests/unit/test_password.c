@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "password.h"
+#include "ts.h"
+#include "ts_group.h"
 
 static void test_verdicts(void **state)
 {
@@ -73,5 +75,5 @@ int main(void)
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_too_long),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

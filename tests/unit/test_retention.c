@@ -381,5 +381,5 @@ int main(void)
         cmocka_unit_test(test_purge_one_case),
         cmocka_unit_test(test_two_purgers_purge_each_case_once),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

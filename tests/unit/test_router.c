@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "ts.h"
 
 static int handler_a(struct ge_req *req, struct ge_resp *resp, void *ud)
 {
@@ -341,5 +342,5 @@ int main(void)
         cmocka_unit_test(test_bad_registrations),
         cmocka_unit_test(test_log_path),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -1218,5 +1218,5 @@ int main(void)
         cmocka_unit_test(test_concurrent_validation_with_swaps),
         cmocka_unit_test(test_print_validation_time),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

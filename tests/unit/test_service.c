@@ -330,5 +330,5 @@ int main(void)
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_unknown_layers_are_warnings),
     };
-    return ts_run_group_tests(tests, NULL, teardown);
+    return ts_exit(ts_run_group_tests(tests, NULL, teardown));
 }

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 
 #include "slots.h"
+#include "ts.h"
 
 static void test_take_and_give(void **state)
 {
@@ -104,5 +105,5 @@ int main(void)
         cmocka_unit_test(test_limit_below_one),
         cmocka_unit_test(test_threads_never_exceed_the_limit),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

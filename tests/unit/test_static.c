@@ -142,5 +142,5 @@ int main(void)
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_paths),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

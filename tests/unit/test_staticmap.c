@@ -275,5 +275,5 @@ int main(void)
         cmocka_unit_test(test_dpi_scales),
         cmocka_unit_test(test_limits),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -618,5 +618,5 @@ int main(void)
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_concurrent_readers),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -264,5 +264,5 @@ int main(void)
         cmocka_unit_test(test_migration_of_previous_store),
         cmocka_unit_test(test_purge_moves_version),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

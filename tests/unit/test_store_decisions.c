@@ -430,5 +430,5 @@ int main(void)
         cmocka_unit_test(test_not_found_hidden_purged),
         cmocka_unit_test(test_concurrent),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

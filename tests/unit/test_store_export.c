@@ -157,5 +157,5 @@ int main(void)
         cmocka_unit_test(test_order_and_content),
         cmocka_unit_test(test_empty_and_stop),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

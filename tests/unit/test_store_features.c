@@ -293,5 +293,5 @@ int main(void)
         cmocka_unit_test(test_one_and_names),
         cmocka_unit_test(test_errors),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -327,5 +327,5 @@ int main(void)
     };
     int rc = ts_run_group_tests(tests, setup, teardown);
     ge_geos_thread_cleanup();
-    return rc;
+    return ts_exit(rc);
 }

@@ -461,5 +461,5 @@ int main(void)
         cmocka_unit_test(test_summary_and_purged), cmocka_unit_test(test_events),
         cmocka_unit_test(test_conflicts),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -218,5 +218,5 @@ int main(void)
         cmocka_unit_test(test_users),
         cmocka_unit_test(test_sessions),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

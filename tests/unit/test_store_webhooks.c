@@ -553,5 +553,5 @@ int main(void)
         cmocka_unit_test(test_decision_due_at_once),
         cmocka_unit_test(test_versions_of_a_migrated_case),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -334,5 +334,5 @@ int main(void)
         cmocka_unit_test(test_retry_by_id),
         cmocka_unit_test(test_retry_failed),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

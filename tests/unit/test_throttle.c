@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "throttle.h"
+#include "ts.h"
+#include "ts_group.h"
 
 #define LOCKOUT    900
 #define MAX_NAME   5
@@ -252,5 +254,5 @@ int main(void)
         cmocka_unit_test(test_name_lock_expires), cmocka_unit_test(test_flood_tiny_table),
         cmocka_unit_test(test_flood_real_table),  cmocka_unit_test(test_success),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tile_cache.h"
+#include "ts.h"
 
 static unsigned char buf[1000];
 
@@ -162,5 +163,5 @@ int main(void)
         cmocka_unit_test(test_eviction_in_use_order),
         cmocka_unit_test(test_threads),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "tilemath.h"
+#include "ts.h"
 
 /* This cmocka has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -134,5 +135,5 @@ int main(void)
         cmocka_unit_test(test_cover),
         cmocka_unit_test(test_tms_and_resolution),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

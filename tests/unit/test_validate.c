@@ -217,5 +217,5 @@ int main(void)
         cmocka_unit_test(test_good_request_named_crs),
         cmocka_unit_test(test_good_request_crs84_wrong_type_is_a_violation),
     };
-    return ts_run_group_tests(tests, setup, teardown);
+    return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

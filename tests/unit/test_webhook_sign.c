@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "ts.h"
 #include "webhook_sign.h"
 
 #define BODY "{\"type\":\"case.status_changed\",\"delivery_id\":17}"
@@ -109,5 +110,5 @@ int main(void)
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_empty_body),
     };
-    return ts_run_group_tests(tests, NULL, NULL);
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -21,7 +21,7 @@ export async function fetchJson(method, url, body, extraHeaders, credentials) {
   } catch (e) {
     return { ok: false, status: 0, body: null, message: String(e.message || e), headers: new Headers() };
   }
-  let doc = null;
+  let doc;
   try {
     doc = await res.json();
   } catch {

@@ -64,7 +64,7 @@ export function initAddressSearch({ input, list, status, lang, onPick }) {
 
   async function search(q) {
     const mine = ++seq;
-    let body = null;
+    let body;
     try {
       const res = await fetch(`/v1/addresses?q=${encodeURIComponent(q)}&limit=${LIMIT}`, {
         headers: { Accept: 'application/json', 'Accept-Language': lang },

@@ -601,7 +601,7 @@ function setTool(tool) {
   draw = null;
   if (tool === 'line' || tool === 'polygon') {
     draw = new Draw({ source: drawSource, type: tool === 'line' ? 'LineString' : 'Polygon', style: sketchStyle });
-    draw.on('drawstart', (e) => {
+    draw.on('drawstart', () => {
       if (!countOk()) draw.abortDrawing();
       else remember();
     });
