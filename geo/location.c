@@ -179,15 +179,16 @@ static bool gl_norm(const char *s, char *out, size_t n)
         size_t skip = 0;
         char c;
 
-        if (!strncasecmp(rest,
-                         "stra\xc3\x9f"
-                         "e",
-                         7))
-            skip = 7;
-        else if (!strncasecmp(rest, "strasse", 7))
-            skip = 7;
-        else if (!strncasecmp(rest, "str.", 4))
-            skip = 4;
+        if ((*p | 0x20) == 's') { /* the only letter the suffixes start with */
+            if (!strncasecmp(rest,
+                             "stra\xc3\x9f"
+                             "e",
+                             7) ||
+                !strncasecmp(rest, "strasse", 7))
+                skip = 7;
+            else if (!strncasecmp(rest, "str.", 4))
+                skip = 4;
+        }
         if (skip && (rest[skip] == '\0' || rest[skip] == ' ' || rest[skip] == '-')) {
             if (k + 3 >= n) return false;
             memcpy(out + k, "str", 3);

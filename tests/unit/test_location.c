@@ -502,7 +502,7 @@ static void test_demo_cost(void **state)
     (void)state;
 
     assert_non_null(roads);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     for (size_t i = 0; i < ge_reflayer_size(roads); i++) {
         const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(H, ge_reflayer_item(roads, i)->geom);
         unsigned size = 0;
@@ -525,10 +525,10 @@ static void test_demo_cost(void **state)
                 }
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("demo quarter: %zu sentences for %zu skip containers along the streets, "
-           "%.1f us per feature\n",
+           "%.1f us of CPU time per feature\n",
            said, n, 1000.0 * ms / (double)n);
     assert_true(n > 1000);
     assert_true(said == n);
