@@ -26,28 +26,29 @@
 #include "layer_words.h"
 #include "rules.h"
 
-#define GL_STREET_M      25.0 /* a named road this near the centre is the street */
-#define GL_WIDE_SLACK_M  15.0 /* ... or half its tagged width plus this */
-#define GL_SQUARE_ROAD_M 5.0  /* in a named square: a named road this near still wins */
-#define GL_AREA_M        80.0 /* segments and addresses looked at around the centre */
-#define GL_ADDR_OFF_M    60.0 /* an address this far from its street's centre line, at most */
-#define GL_ALONG_M       50.0 /* addresses counted this far along the street */
-#define GL_FRONT_M       5.0  /* "vor Nr.": this near along the street */
-#define GL_FRONT_MAX_M   15.0 /* ... however long the feature is */
-#define GL_BETWEEN_M     50.0 /* "zwischen": neighbours at most this far apart */
-#define GL_NEAR_M        15.0 /* "bei Nr." */
-#define GL_OPPOSITE_M    10.0 /* "gegenüber Nr." */
-#define GL_NUMBERS_MAX_M 40.0 /* house numbers only for features smaller than this across */
-#define GL_SIDE_MIN_M    1.0  /* a side only for a centre this far off the centre line */
-#define GL_SIDE_CROSS_M  0.25 /* ... and no vertex farther than this across it */
-#define GL_ADDR_SIDE_M   0.5  /* an address this near the centre line has no side */
-#define GL_DUAL_M        40.0 /* another carriageway of the same name this near beyond */
-#define GL_CORNER_M      12.0 /* a junction with another street this near: "Ecke" */
-#define GL_CLEAR_SLACK_M 10.0 /* clearances told up to the rule's limit plus this */
-#define GL_ADDR_ONLY_M   30.0 /* without a street: the nearest address this near */
-#define GL_NAME_MAX      200  /* longer names and numbers are not told */
-#define GL_NUMBER_MAX    32
-#define GL_TEXT          1400
+#define GL_STREET_M       25.0 /* a named road this near the centre is the street */
+#define GL_WIDE_SLACK_M   15.0 /* ... or half its tagged width plus this */
+#define GL_SQUARE_ROAD_M  5.0  /* in a named square: a named road this near still wins */
+#define GL_AREA_M         80.0 /* segments and addresses looked at around the centre */
+#define GL_ADDR_OFF_M     60.0 /* an address this far from its street's centre line, at most */
+#define GL_ALONG_M        50.0 /* addresses counted this far along the street */
+#define GL_FRONT_M        5.0  /* "vor Nr.": this near along the street */
+#define GL_FRONT_MAX_M    15.0 /* ... however long the feature is */
+#define GL_BETWEEN_M      50.0 /* "zwischen": neighbours at most this far apart */
+#define GL_NEAR_M         15.0 /* "bei Nr." */
+#define GL_OPPOSITE_M     10.0 /* "gegenüber Nr." */
+#define GL_BIG_M          40.0 /* features this far across: no corner, no numbers, all near */
+#define GL_SIDE_MIN_M     1.0  /* a side only for a centre this far off the centre line */
+#define GL_SIDE_CROSS_M   0.25 /* ... and no vertex farther than this across it */
+#define GL_ADDR_SIDE_M    0.5  /* an address this near the centre line has no side */
+#define GL_DUAL_M         40.0 /* another carriageway of the same name this near beyond */
+#define GL_CORNER_M       12.0 /* a junction with another street this near: "Ecke" */
+#define GL_CLEAR_SLACK_M  10.0 /* clearances told up to the rule's limit plus this */
+#define GL_ADDR_ONLY_M    30.0 /* without a street: the nearest address this near */
+#define GL_PREPARE_POINTS 64   /* features with more vertices are measured prepared */
+#define GL_NAME_MAX       200  /* longer names and numbers are not told */
+#define GL_NUMBER_MAX     32
+#define GL_TEXT           1400
 
 /* ---- small geometry ----------------------------------------------------- */
 
@@ -129,10 +130,13 @@ static int gl_segs_add(GEOSContextHandle_t h, const GEOSGeometry *g, size_t hit,
 }
 
 /* The extent of g's vertices in the street's frame at (qx, qy), direction
- * (tx, ty): u along, v to the left. */
+ * (tx, ty): u along, v to the left; and, when segs is given, the distance
+ * from them of the vertex farthest from them. */
 typedef struct gl_extent {
     double qx, qy, tx, ty;
     double umin, umax, vmin, vmax;
+    const gl_segs *segs;
+    double reach;
 } gl_extent;
 
 static void gl_extent_add(GEOSContextHandle_t h, const GEOSGeometry *g, gl_extent *e)
@@ -161,6 +165,16 @@ static void gl_extent_add(GEOSContextHandle_t h, const GEOSGeometry *g, gl_exten
         e->umax = fmax(e->umax, u);
         e->vmin = fmin(e->vmin, v);
         e->vmax = fmax(e->vmax, v);
+        if (e->segs) {
+            /* a vertex no farther than the farthest so far changes nothing */
+            double best = INFINITY;
+            for (size_t k = 0; k < e->segs->n && best > e->reach; k++) {
+                gl_near nr;
+                gl_seg_nearest(&e->segs->v[k], x, y, &nr);
+                best = fmin(best, nr.d);
+            }
+            e->reach = fmax(e->reach, best);
+        }
     }
 }
 
@@ -265,6 +279,7 @@ typedef struct gl_street {
     const char *name;   /* NULL: none */
     char norm[GL_TEXT]; /* name as compared */
     bool square;        /* a pedestrian area: no side, numbers only "bei" */
+    double max_d;       /* how far from its centre line the feature may be */
     gl_near at;         /* the nearest point of its centre line to the centre */
     gl_segs segs;       /* its segments (and only its) around the centre */
 } gl_street;
@@ -281,6 +296,9 @@ typedef struct gl_ctx {
     gl_segs all;      /* segments of the named roads around the centre */
     double *buf;      /* coordinate buffer */
     size_t bufcap;
+    int npoints;                      /* the feature's vertices */
+    bool big;                         /* GL_BIG_M or more across */
+    const GEOSPreparedGeometry *prep; /* the feature prepared, when big (made on first use) */
 } gl_ctx;
 
 static bool gl_budget(gl_ctx *c)
@@ -367,7 +385,8 @@ static int gl_find_street(gl_ctx *c, gl_street *st)
     {
         const json_t *props = c->roads.v[best_hit]->props;
         double w = json_number_value(json_object_get(props, "width"));
-        if (best.d > fmax(GL_STREET_M, w / 2 + GL_WIDE_SLACK_M)) return GE_OK;
+        st->max_d = fmax(GL_STREET_M, w / 2 + GL_WIDE_SLACK_M);
+        if (best.d > st->max_d) return GE_OK;
         st->name = gl_prop(props, "name");
     }
     if (!gl_norm(st->name, st->norm, sizeof st->norm)) {
@@ -411,28 +430,27 @@ static void gl_street_nearest(const gl_street *st, double x, double y, gl_near *
     }
 }
 
-/* Which side of the street the feature is on: +1 left of the frame, -1
- * right, 0 not clearly one (location.h). */
-static int gl_side(gl_ctx *c, const gl_street *st, double *along_half)
+/* Which side of the street the feature (its extent e in the street's
+ * frame) is on: +1 left of the frame, -1 right, 0 not clearly one
+ * (location.h). */
+static int gl_side(gl_ctx *c, const gl_street *st, const gl_extent *e)
 {
-    gl_extent e = {st->at.qx, st->at.qy, st->at.tx, st->at.ty,
-                   INFINITY,  -INFINITY, INFINITY,  -INFINITY};
-    double v = -(c->px - e.qx) * e.ty + (c->py - e.qy) * e.tx;
+    double v = -(c->px - e->qx) * e->ty + (c->py - e->qy) * e->tx;
     int side;
 
-    gl_extent_add(c->h, c->g, &e);
-    *along_half = isfinite(e.umax) ? (e.umax - e.umin) / 2 : 0;
     if (st->square || fabs(v) < GL_SIDE_MIN_M) return 0;
     side = v > 0 ? 1 : -1;
-    if ((side > 0 && e.vmin < -GL_SIDE_CROSS_M) || (side < 0 && e.vmax > GL_SIDE_CROSS_M)) return 0;
+    if ((side > 0 && e->vmin < -GL_SIDE_CROSS_M) || (side < 0 && e->vmax > GL_SIDE_CROSS_M))
+        return 0;
     /* a parallel centre line of the same name beyond the feature: it stands
      * between two carriageways */
     for (size_t k = 0; k < st->segs.n; k++) {
         gl_near nr;
         double beyond;
         gl_seg_nearest(&st->segs.v[k], c->px, c->py, &nr);
-        beyond = side * (-(nr.qx - c->px) * e.ty + (nr.qy - c->py) * e.tx);
-        if (beyond > GL_SIDE_MIN_M && nr.d <= GL_DUAL_M && fabs(nr.tx * e.tx + nr.ty * e.ty) > 0.9)
+        beyond = side * (-(nr.qx - c->px) * e->ty + (nr.qy - c->py) * e->tx);
+        if (beyond > GL_SIDE_MIN_M && nr.d <= GL_DUAL_M &&
+            fabs(nr.tx * e->tx + nr.ty * e->ty) > 0.9)
             return 0;
     }
     return side;
@@ -748,8 +766,16 @@ static int gl_nearest_within(gl_ctx *c, gl_layer_near *ln, double r)
     for (size_t i = 0; rc == GE_OK && i < hits.n && cand[i].lower < ln->d; i++) {
         const GEOSPreparedGeometry *p = ge_refsnap_prepared(c->h, c->snap, cand[i].it);
         double d;
-        int ok = p ? GEOSPreparedDistance_r(c->h, p, c->g, &d)
-                   : GEOSDistance_r(c->h, cand[i].it->geom, c->g, &d);
+        int ok;
+        /* a drawing of many vertices is measured through its own index, as
+         * the rule engine does, instead of against every segment */
+        if (!p && c->npoints >= GL_PREPARE_POINTS && !c->prep) c->prep = GEOSPrepare_r(c->h, c->g);
+        if (p)
+            ok = GEOSPreparedDistance_r(c->h, p, c->g, &d);
+        else if (c->npoints >= GL_PREPARE_POINTS && c->prep)
+            ok = GEOSPreparedDistance_r(c->h, c->prep, cand[i].it->geom, &d);
+        else
+            ok = GEOSDistance_r(c->h, cand[i].it->geom, c->g, &d);
         if (!ok) {
             rc = gl_budget(c) ? GE_EBUDGET
                               : ge_err_set(c->err, GE_EINTERNAL, "GEOS distance failed");
@@ -823,7 +849,8 @@ static int gl_clearance(gl_ctx *c, const ge_service *svc, gl_text *t)
         ge_rules_format_number(best_d, fabs(best_d - best_limit) < 0.1 ? 2 : 1, -1, german,
                                num[german], sizeof num[german]);
     if (!strcmp(num[0], "0")) {
-        gl_part(t, w->de_at, w->en_at);
+        /* "am Hydranten" places a small feature; of a big one it says little */
+        if (!c->big) gl_part(t, w->de_at, w->en_at);
         return GE_OK;
     }
     snprintf(de, sizeof de, "%s m %s", num[1], w->de_from);
@@ -869,32 +896,48 @@ json_t *ge_location_describe(GEOSContextHandle_t h, const ge_refsnap *snap, cons
     gl_addr *addrs = NULL;
     size_t naddrs = 0;
     json_t *out = NULL;
-    int rc = GE_OK;
+    double along_half = 0;
+    int rc = GE_OK, side = 0;
+    bool big;
 
     ge_err_clear(err);
     if (!snap || !g || GEOSisEmpty_r(h, g) != 0 ||
         !GEOSGeom_getExtent_r(h, g, &c.minx, &c.miny, &c.maxx, &c.maxy))
         return NULL;
+    c.npoints = GEOSGetNumCoordinates_r(h, g);
     gl_centre(&c);
     rc = gl_find_street(&c, &st);
     if (rc < 0) goto out;
+    big = c.big = hypot(c.maxx - c.minx, c.maxy - c.miny) >= GL_BIG_M;
+    if (st.name && !st.square) {
+        gl_extent e = {st.at.qx, st.at.qy,  st.at.tx,
+                       st.at.ty, INFINITY,  -INFINITY,
+                       INFINITY, -INFINITY, big ? &st.segs : NULL,
+                       0};
+        gl_extent_add(h, g, &e);
+        if (gl_budget(&c)) {
+            rc = GE_EBUDGET;
+            goto out;
+        }
+        /* a big feature stands on the street only when all of it is near */
+        if (big && !(e.reach <= st.max_d)) st.name = NULL;
+        if (st.name) {
+            side = gl_side(&c, &st, &e);
+            along_half = isfinite(e.umax) ? (e.umax - e.umin) / 2 : 0;
+        }
+    } else if (big) {
+        st.name = NULL; /* its centre in a square says little of all of it */
+    }
     if (st.name) {
-        double along_half = 0;
-        int side;
         gl_part(&t, st.name, st.name);
-        rc = gl_corner(&c, &st, &t);
-        if (rc < 0) goto out;
-        side = gl_side(&c, &st, &along_half);
-        if (hypot(c.maxx - c.minx, c.maxy - c.miny) < GL_NUMBERS_MAX_M) {
-            rc = gl_addresses(&c, &st, &addrs, &naddrs);
+        if (!big) {
+            rc = gl_corner(&c, &st, &t);
+            if (rc == GE_OK) rc = gl_addresses(&c, &st, &addrs, &naddrs);
             if (rc < 0) goto out;
             gl_numbers(addrs, naddrs, side, along_half, &t);
         }
-        if (side) {
-            double nx = -st.at.ty * side, ny = st.at.tx * side;
-            gl_compass(nx, ny, &t);
-        }
-    } else {
+        if (side) gl_compass(-st.at.ty * side, st.at.tx * side, &t);
+    } else if (!big) {
         rc = gl_near_address(&c, &t);
         if (rc < 0) goto out;
     }
@@ -911,6 +954,7 @@ out:
     free(c.buf);
     free(c.road_d);
     ge_refhits_free(&c.roads);
+    if (c.prep) GEOSPreparedGeom_destroy_r(h, c.prep);
     if (rc < 0 && err && err->code == GE_OK) ge_err_set(err, rc, "location failed");
     return rc < 0 ? NULL : out;
 }

@@ -381,6 +381,22 @@ static void test_clearance(void **state)
             "Ahornweg, in front of no. 3, north side");
 }
 
+/* A feature 40 m across or more is on a street only when all of it is
+ * near the street; it gets no corner, no house number and no "am ...". */
+static void test_big_features(void **state)
+{
+    (void)state;
+    /* 100 x 100 m across the Ahornweg: its centre is on the street, most of it is not */
+    assert_null(describe(TOWN, local("POLYGON((50 -50, 150 -50, 150 50, 50 50, 50 -50))"), POLLER));
+    /* a 160 m fence along the Feldweg */
+    TOWN_AT("LINESTRING(20 303, 180 303)", POLLER,
+            "Feldweg, Nordseite, 3 m vom nächsten Objekt der Ebene „poller“",
+            "Feldweg, north side, 3 m from the nearest item of layer “poller”");
+    /* 60 m along the Ahornweg over the hydrant: no "am Hydranten" */
+    TOWN_AT("POLYGON((0 1, 60 1, 60 10, 0 10, 0 1))", POLLER, "Ahornweg, Nordseite",
+            "Ahornweg, north side");
+}
+
 static void test_far_from_everything(void **state)
 {
     ge_err err = {.code = GE_EINTERNAL};
@@ -532,6 +548,26 @@ static void test_demo_cost(void **state)
            said, n, 1000.0 * ms / (double)n);
     assert_true(n > 1000);
     assert_true(said == n);
+
+    /* the heaviest drawing a request may hold: a saw-toothed ring of 9,999
+     * vertices, 500 m across the quarter (as tests/api/test_api_compute_budget.c) */
+    double *xy = malloc(2 * 10000 * sizeof *xy);
+    assert_non_null(xy);
+    for (int i = 0; i <= 9999; i++) {
+        double a = 2 * M_PI * (i % 9999) / 9999, r = 250 + ((i % 9999) % 2 ? 20 : 0);
+        demo_xy(r * cos(a), r * sin(a), &xy[2 * i], &xy[2 * i + 1]);
+    }
+    GEOSGeometry *ring = GEOSGeom_createPolygon_r(
+        H, GEOSGeom_createLinearRing_r(H, GEOSCoordSeq_copyFromBuffer_r(H, xy, 10000, 0, 0)), NULL,
+        0);
+    free(xy);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    json_t *loc = describe(DEMO, ring, skip);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    printf("a 9,999-vertex drawing across the quarter: %.1f ms of CPU time, \"%s\"\n",
+           (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+           loc ? json_string_value(json_object_get(loc, "de")) : "(nothing)");
+    json_decref(loc);
 }
 
 int main(void)
@@ -541,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_numbers_on_a_straight_street),
         cmocka_unit_test(test_corner_and_sides),
         cmocka_unit_test(test_clearance),
+        cmocka_unit_test(test_big_features),
         cmocka_unit_test(test_far_from_everything),
         cmocka_unit_test(test_in_the_report),
         cmocka_unit_test(test_demo_spots),
