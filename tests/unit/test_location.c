@@ -7,10 +7,11 @@
  * drawn as two ways in opposite directions, a cross street spelled
  * "Birkenstraße" whose addresses say "Birkenstr.", a street without
  * numbers, a diagonal street, a dual carriageway, a square, a layer the
- * table does not know and a place far from everything; and the project's
- * demo quarter (GE_DEMO_OSM, imported into a fresh store), where five spots
- * chosen from data/demo/make_demo.py must read exactly as written below in
- * both languages. The cost per feature is printed, never asserted.
+ * table does not know, big features and a place far from everything; and
+ * the project's demo quarter (GE_DEMO_OSM, imported into a fresh store),
+ * where six spots chosen from data/demo/make_demo.py must read exactly as
+ * written below in both languages. The CPU time per feature is printed,
+ * never asserted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
