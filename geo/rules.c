@@ -17,6 +17,7 @@
 
 #include "budget.h"
 #include "geojson_out.h"
+#include "location.h"
 
 void ge_rules_input_init(ge_rules_input *in)
 {
@@ -238,6 +239,27 @@ static int gr_check_feature(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     }
 }
 
+/* The feature's entry in "measures": its sizes and, when one can be said,
+ * its location sentence (location.h). A sentence that cannot be made for
+ * any other reason than memory or the budget is left out: it explains the
+ * report and never changes a verdict. */
+static int gr_feature_report(gr_ctx *c, const gr_feature *f, json_t *measures)
+{
+    json_t *m = gr_feature_measures(f), *loc;
+    ge_err lerr = {0};
+
+    if (!m) return ge_err_set(c->err, GE_ENOMEM, "out of memory");
+    loc = ge_location_describe(c->h, c->snap, f->geom, c->in->service, &lerr);
+    if (loc && json_object_set_new_nocheck(m, "location", loc) < 0) lerr.code = GE_ENOMEM;
+    if (lerr.code == GE_ENOMEM || lerr.code == GE_EBUDGET) {
+        json_decref(m);
+        return ge_err_set(c->err, lerr.code, "%s", lerr.msg[0] ? lerr.msg : "out of memory");
+    }
+    if (json_array_append_new(measures, m) < 0)
+        return ge_err_set(c->err, GE_ENOMEM, "out of memory");
+    return GE_OK;
+}
+
 static bool gr_has_errors(const json_t *violations)
 {
     size_t i;
@@ -293,7 +315,8 @@ static int gr_validate_once(GEOSContextHandle_t h, const ge_refsnap *snap,
                 goto out;
             }
         }
-        json_array_append_new(measures, gr_feature_measures(&feats[i]));
+        rc = gr_feature_report(&c, &feats[i], measures);
+        if (rc < 0) goto out;
     }
     *report = json_pack("{s:b, s:s, s:s, s:O, s:O, s:O}", "valid", !gr_has_errors(c.violations),
                         "service", s->id, "crs", ge_crs_uri(&in->out_crs), "violations",

@@ -23,7 +23,10 @@
  *                    "ref": {"layer", "id"} | {"other", "service"} (optional;
  *                           "other" only for GE_RULES_CONFLICTS_FULL)}],
  *    "measures": [{"feature", "type", "area_m2", "perimeter_m",
- *                  "width_m", "length_m"}],   (what applies to the type)
+ *                  "width_m", "length_m",     (what applies to the type)
+ *                  "valid": false,            (only for a malformed drawing)
+ *                  "location": {"de", "en"}}], (where it is, location.h; absent
+ *                                               when nothing can be said)
  *    "unchecked": [{"rule", "feature", "reason": {"de", "en"}}]}
  *
  * Limits are inclusive the natural way: "min_m": 5 accepts 5.00 m and

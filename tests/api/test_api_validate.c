@@ -7,9 +7,10 @@
  * What it shows: a valid placement for every shipped service (searched along
  * the real roads of the store, not hard-coded), a skip container 4.99, 5.00
  * and 5.01 m from a real hydrant, the messages in German and English, the
- * report's geometries in the request's CRS, and every kind of bad input of
- * issue 4 answered by a problem+json that names the problem, with the server
- * still healthy afterwards. The shared-extract group is its own ctest test
+ * report's geometries in the request's CRS, every feature's location sentence
+ * (demo quarter), and every kind of bad input of issue 4 answered by a
+ * problem+json that names the problem, with the server still healthy
+ * afterwards. The shared-extract group is its own ctest test
  * (test_api_validate_extract: this program with --extract) and skips
  * visibly when the extract is absent.
  */
@@ -582,6 +583,57 @@ static void test_hydrant_crs84(void **state)
     json_decref(rep);
 }
 
+/* ---- the location sentence -------------------------------------------------------- */
+
+/* A box of make_demo.py's local metres as GeoJSON in CRS84, the way the demo
+ * quarter was made (data/demo/make_demo.py). */
+static void demo_box_json(double x0, double y0, double x1, double y1, char *buf, size_t n)
+{
+    const double lon0 = 9.93, lat0 = 51.54, m_lat = 111320.0;
+    const double m_lon = 111320.0 * cos(lat0 * M_PI / 180.0);
+    double xs[5] = {x0, x1, x1, x0, x0}, ys[5] = {y0, y0, y1, y1, y0};
+    size_t len = (size_t)snprintf(buf, n, "{\"type\": \"Polygon\", \"coordinates\": [[");
+    for (int i = 0; i < 5; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s[%.9f, %.9f]", i ? ", " : "",
+                                lon0 + xs[i] / m_lon, lat0 + ys[i] / m_lat);
+    snprintf(buf + len, n - len, "]]}");
+}
+
+/* Every feature's measures say where it is, in both languages (the same
+ * spots as tests/unit/test_location.c). */
+static void test_location_sentence(void **state)
+{
+    world *w = *state;
+    char a[512], b[512], body[1600], period[96];
+    json_t *rep, *m, *l0, *l1;
+
+    NEED_UP(w);
+    demo_box_json(-95, -98.5, -91, -96.5, a, sizeof a);
+    demo_box_json(-141, -98.5, -137, -96.5, b, sizeof b);
+    period_json(period, sizeof period);
+    snprintf(body, sizeof body,
+             "{\"service\": \"skip-container\", \"period\": %s, \"features\": {\"type\": "
+             "\"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": "
+             "{}, \"geometry\": %s}, {\"type\": \"Feature\", \"properties\": {}, "
+             "\"geometry\": %s}]}}",
+             period, a, b);
+    rep = validate_ok(w, NULL, body);
+    m = json_object_get(rep, "measures");
+    assert_int_equal(json_array_size(m), 2);
+    l0 = json_object_get(json_array_get(m, 0), "location");
+    l1 = json_object_get(json_array_get(m, 1), "location");
+    if (!l0 || !l1) fail_msg("measures without a location: %s", json_dumps(m, 0));
+    assert_string_equal(json_string_value(json_object_get(l0, "de")),
+                        "Lindenallee, vor Nr. 15, Nordseite, 6 m vom Hydranten");
+    assert_string_equal(json_string_value(json_object_get(l0, "en")),
+                        "Lindenallee, in front of no. 15, north side, 6 m from the hydrant");
+    assert_string_equal(json_string_value(json_object_get(l1, "de")),
+                        "Lindenallee, zwischen Nr. 9 und 11, Nordseite, 7,5 m vom Baum");
+    assert_string_equal(json_string_value(json_object_get(l1, "en")),
+                        "Lindenallee, between nos. 9 and 11, north side, 7.5 m from the tree");
+    json_decref(rep);
+}
+
 /* ---- bad input ---------------------------------------------------------------- */
 
 static void test_bad_json(void **state)
@@ -908,6 +960,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_body_50mb),
         cmocka_unit_test(test_languages),
+        cmocka_unit_test(test_location_sentence),
     };
     const struct CMUnitTest extract_tests[] = {
         cmocka_unit_test(test_valid_placements),
