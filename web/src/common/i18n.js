@@ -6,4 +6,4 @@ import de from '../i18n/de.json';
 import en from '../i18n/en.json';
 import { makeI18n } from './i18n_core.js';
 
-export const { setLang, getLang, t, num, applyI18n } = makeI18n({ de, en });
+export const { setLang, getLang, t, tn, num, applyI18n } = makeI18n({ de, en });

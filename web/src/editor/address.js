@@ -6,7 +6,7 @@
 // Enter picks, Escape closes (and clears the field when already closed).
 // Focus stays in the field throughout, as the pattern wants, so a screen
 // reader follows the active option through aria-activedescendant.
-import { t } from '../common/i18n.js';
+import { t, tn } from '../common/i18n.js';
 
 const DEBOUNCE_MS = 200;
 const LIMIT = 8;
@@ -59,7 +59,7 @@ export function initAddressSearch({ input, list, status, lang, onPick }) {
       list.append(li);
     });
     open(hits.length > 0);
-    status.textContent = hits.length ? t('address_count', { n: hits.length }) : t('address_none');
+    status.textContent = hits.length ? tn('address_count', hits.length) : t('address_none');
   }
 
   async function search(q) {

@@ -218,6 +218,7 @@ export function fillLegend(ul, service) {
     ['legend_drawing', { fill: 'rgba(0, 94, 184, 0.3)', border: '#005eb8' }],
     ['legend_selected', { fill: 'rgba(0, 94, 184, 0.3)', border: '#002d5c', thick: true }],
     ['legend_problem', { line: '#b00020', thick: true }],
+    ['legend_proposal', { fill: 'rgba(255, 255, 255, 0.6)', border: '#1d2733', dashed: true, thick: true }],
   ];
   for (const id of ['street_space', 'cycleways', 'trees', 'hydrants'])
     if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id]]);
@@ -241,6 +242,7 @@ export function fillLegend(ul, service) {
       s.style.background = sw.fill;
       s.style.borderColor = sw.border;
       if (sw.thick) s.style.borderWidth = '3px';
+      if (sw.dashed) s.style.borderStyle = 'dashed';
     }
     li.append(s, document.createTextNode(t(key) + (ring ? ` (${ring} m)` : '')));
     ul.append(li);

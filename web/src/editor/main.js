@@ -3,7 +3,9 @@
 // for a skip, a line or area for an access, a point or small rectangle for a
 // stand), checks the drawing as it changes, saves it, and hands it to the
 // form (embed.js). Mouse, touch and keyboard reach every operation: the
-// crosshair in the map centre is the keyboard's pointer.
+// crosshair in the map centre is the keyboard's pointer. The placement
+// assistant's proposals and the "nearest valid place" offer live in
+// proposals.js.
 import 'ol/ol.css';
 import './editor.css';
 import Map from 'ol/Map.js';
@@ -30,8 +32,9 @@ import { applyI18n, num, setLang, t } from '../common/i18n.js';
 import { makeApi, tokenFromPath } from '../common/api.js';
 import { startEmbedding } from '../common/embed.js';
 import { baseLayer, fillLegend, overlayLayers } from './layers.js';
-import { measures, moveMetres, nearestEdgeRotation, normRot, rectPolygon } from './geometry.js';
+import { centroid, measures, moveMetres, nearestEdgeRotation, normRot, rectFromPolygon, rectPolygon } from './geometry.js';
 import { initAddressSearch } from './address.js';
+import { initProposals } from './proposals.js';
 
 const $ = (id) => document.getElementById(id);
 const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
@@ -145,6 +148,7 @@ const drawLayer = new VectorLayer({ source: drawSource, style: featureStyle, zIn
 const problemLayer = new VectorLayer({ source: problemSource, style: problemStyle, zIndex: 11 });
 const sketchLayer = new VectorLayer({ source: sketchSource, style: sketchStyle, zIndex: 12 });
 let overlays = {};
+let proposals = null; // proposals.js, once the service is known
 
 // ---- features <-> GeoJSON ------------------------------------------------------
 function rectParams(f) {
@@ -169,17 +173,49 @@ function toFeatureCollection() {
   return { type: 'FeatureCollection', features };
 }
 
+// A rectangle keeps the geometry it was stored with when it is one (a
+// proposal of the placement assistant fits to the centimetre and must not
+// move by a rounded rotation); its rotation comes from the shape, its size
+// from the properties when they give one. A polygon without a shape of its
+// own is a rectangle when the service draws rectangles and it has the shape
+// of one.
 function fromFeatureCollection(fc) {
   drawSource.clear();
   for (const o of fc?.features || []) {
     const f = geojson.readFeature({ ...o, id: undefined });
     const p = o.properties || {};
-    if (p.shape === 'rectangle' && f.getGeometry().getType() === 'Polygon') {
-      const c = getCenter(f.getGeometry().getExtent());
+    const g = f.getGeometry();
+    const asRect = p.shape === 'rectangle' || (!p.shape && state.tools.includes('rect'));
+    const r = asRect ? rectFromPolygon(g) : null;
+    if (r && p.width_m > 0 && p.length_m > 0 && Math.abs(p.width_m - r.w) < 0.05 && Math.abs(p.length_m - r.l) < 0.05) {
+      r.w = +p.width_m;
+      r.l = +p.length_m;
+    }
+    // the rotation as given (195°, not the shape's 15°) when it is the shape's
+    const dr = r && Number.isFinite(p.rotation_deg) ? Math.abs(((p.rotation_deg - r.rot) % 180 + 180) % 180) : 90;
+    if (Math.min(dr, 180 - dr) < 0.5) r.rot = normRot(p.rotation_deg);
+    if (r) f.set('rect', r, true);
+    else if (p.shape === 'rectangle' && g.getType() === 'Polygon') {
+      const c = getCenter(g.getExtent());
       setRect(f, { cx: c[0], cy: c[1], w: +p.width_m, l: +p.length_m, rot: +p.rotation_deg });
     }
     drawSource.addFeature(f);
   }
+}
+
+// A proposal taken (proposals.js): the whole drawing becomes fc, feature
+// index is selected and the crosshair stands on it; saved and checked as
+// any edit, and undone as one.
+function takeDrawing(fc, index) {
+  state.moving = null;
+  state.sketch = null;
+  sketchSource.clear();
+  remember();
+  fromFeatureCollection(fc);
+  const f = drawSource.getFeatures()[index] || null;
+  select(f);
+  if (f) map.getView().setCenter(centroid(f.getGeometry()));
+  changed();
 }
 
 // ---- history ------------------------------------------------------------------
@@ -230,10 +266,13 @@ function describeFeature(f, i) {
   const g = f.getGeometry();
   const m = measureOf(f, i - 1);
   const r = rectParams(f);
-  if (r) return t('feature_rect', { i, w: num(r.w), l: num(r.l), a: num(m.area), r: r.rot });
-  if (g.getType() === 'Point') return t('feature_point', { i });
-  if (g.getType() === 'LineString') return t('feature_line', { i, len: num(m.length) });
-  return t('feature_polygon', { i, a: num(m.area) });
+  let text;
+  if (r) text = t('feature_rect', { i, w: num(r.w), l: num(r.l), a: num(m.area), r: Math.round(r.rot) });
+  else if (g.getType() === 'Point') text = t('feature_point', { i });
+  else if (g.getType() === 'LineString') text = t('feature_line', { i, len: num(m.length) });
+  else text = t('feature_polygon', { i, a: num(m.area) });
+  // the report's location sentence ("Lindenallee, vor Nr. 9, Nordseite")
+  return m.location ? `${text} – ${m.location}` : text;
 }
 
 // Measures from the last report when it is about the current drawing, else
@@ -243,9 +282,11 @@ function measureOf(f, idx) {
   const r = rectParams(f);
   if (r) local.area = r.w * r.l;
   const srv = state.report && !state.dirty ? state.report.measures?.find((m) => m.feature === idx) : null;
+  const lang = config.locale === 'en' ? 'en' : 'de';
   return {
     area: srv?.area_m2 ?? local.area,
     length: srv?.length_m ?? local.length,
+    location: srv?.location?.[lang] || srv?.location?.de || '',
   };
 }
 
@@ -280,6 +321,7 @@ function syncSizeFields() {
 // ---- changes, validation and autosave -----------------------------------------
 function changed() {
   state.dirty = true;
+  proposals?.drawingChanged();
   drawLayer.changed();
   renderMeasures();
   clearTimeout(state.validateTimer);
@@ -293,9 +335,11 @@ function changed() {
 async function validateNow() {
   const seq = ++state.validateSeq;
   $('status').textContent = t('checking');
-  const res = await api.validate(toFeatureCollection());
+  const sent = snapshot();
+  const res = await api.validate(JSON.parse(sent));
   if (seq !== state.validateSeq) return; // a newer check is on its way
-  state.dirty = false;
+  // Changed while the answer was on its way: the next check is due already.
+  state.dirty = snapshot() !== sent;
   if (!res.ok) {
     if (res.status === 410 || res.status === 404) return gone();
     $('status').textContent = t('check_failed', { msg: res.message });
@@ -341,6 +385,7 @@ function showReport(report) {
       : '';
   document.body.dataset.state = report.valid ? 'valid' : 'invalid';
   renderMeasures();
+  if (!state.dirty) proposals?.onReport(report);
 }
 
 async function saveNow() {
@@ -586,6 +631,7 @@ let snap = null;
 
 function onMapClick(e) {
   if (draw) return; // the Draw interaction owns clicks while drawing a line or area
+  if (proposals?.clickAt(e.pixel)) return; // a proposal's ghost taken
   let hit = null;
   map.forEachFeatureAtPixel(e.pixel, (f) => (hit = f), { layerFilter: (l) => l === drawLayer, hitTolerance: 4 });
   if (hit) return select(hit);
@@ -820,6 +866,7 @@ function wireUi() {
       map.getView().setCenter(fromLonLat([a.lon, a.lat]));
       if (map.getView().getZoom() < 18) map.getView().setZoom(19);
       announce(t('address_centred', { label: a.label }));
+      proposals.ask({ point: [a.lon, a.lat], label: a.label });
     },
   });
   $('coord-form').addEventListener('submit', (e) => {
@@ -871,6 +918,29 @@ async function start() {
   map.addInteraction(translate);
   map.addInteraction(modify);
   fillLegend($('legend'), service);
+  proposals = initProposals({
+    map,
+    api,
+    geojson,
+    service,
+    els: {
+      list: $('proposals-list'),
+      status: $('proposals-status'),
+      reasons: $('proposals-reasons'),
+      ask: $('proposals-ask'),
+      fix: $('fix'),
+      fixButton: $('fix-take'),
+      fixDone: $('fix-done'),
+      fixWhere: $('fix-where'),
+    },
+    drawing: toFeatureCollection,
+    // proposals of the size in the fields, as a rectangle drawn by hand would be
+    size: () => (state.tool === 'rect' ? { width_m: state.size.w, length_m: state.size.l } : null),
+    limits: () => state.limits,
+    maxCount: () => state.maxCount,
+    crosshair: () => toLonLat(centre()),
+    take: takeDrawing,
+  });
   buildToolChoice();
   wireUi();
   setTool(state.tools[0]);
@@ -892,6 +962,7 @@ async function start() {
   // For the browser tests: where a place is on screen, and that start-up ended.
   window.geoeditor = {
     pixelOf: (lon, lat) => map.getPixelFromCoordinate(fromLonLat([lon, lat])),
+    ghostCentre: (i) => proposals.ghostCentre(i),
     map,
   };
   document.body.dataset.ready = '1';
