@@ -134,6 +134,23 @@ static int gp_size(const ge_placement_req *req, double *w, double *l, ge_err *er
     return GE_OK;
 }
 
+/* A size at a service's limit is drawn a centimetre inside it: a proposal
+ * travels as CRS84 coordinates of 7 decimals (about a centimetre), and a
+ * 2.00 m stand must not come back 2.002 m wide and break the limit it was
+ * asked to meet. */
+#define GP_SIZE_MARGIN 0.01
+
+static void gp_fit_size(const ge_service *svc, double *w, double *l)
+{
+    const ge_rule *rw = gp_rule(svc, GE_RULE_DIMENSIONS, 1), *rl = gp_rule(svc, GE_RULE_DIMENSIONS, 0);
+    const ge_rule *ra = gp_rule(svc, GE_RULE_AREA, -1);
+
+    if (rw && rw->has_max && *w > rw->max - GP_SIZE_MARGIN) *w = rw->max - GP_SIZE_MARGIN;
+    if (rl && rl->has_max && *l > rl->max - GP_SIZE_MARGIN) *l = rl->max - GP_SIZE_MARGIN;
+    if (ra && ra->has_max && *w * *l > ra->max - GP_SIZE_MARGIN * (*w + *l))
+        *l = (ra->max - GP_SIZE_MARGIN * (*w + *l)) / *w;
+}
+
 int ge_placement_check(const ge_placement_req *req, ge_placement_issue *issue, ge_err *err)
 {
     const ge_service *s = req->service;
@@ -916,6 +933,7 @@ int ge_placement_search(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_
     s.shape = gp_shape(req);
     if (s.shape == GE_PLACE_RECTANGLE) rc = gp_size(req, &s.w, &s.l, err);
     if (rc < 0) return rc;
+    if (s.shape == GE_PLACE_RECTANGLE) gp_fit_size(req->service, &s.w, &s.l);
     out->shape = s.shape;
     out->width_m = s.w;
     out->length_m = s.l;

@@ -12,9 +12,10 @@
  * already (kept, and not collided with)}. Coordinates are CRS84 unless the
  * crs parameter names another; answers come back in the same CRS.
  *
- * Answer 200: {"near": {"point": [x, y], "address"?}, "shape", "size"?,
- * "placements": [{"features": FeatureCollection (the kept features and the
- * proposal, ready for PUT .../features or a draft), "distance_m", "report"}],
+ * Answer 200: {"near": {"point": [x, y], "address"?, "location"?}, "shape",
+ * "size"?, "placements": [{"features": FeatureCollection (the kept features
+ * and the proposal, ready for PUT .../features or a draft), "distance_m",
+ * "location"? {"de", "en"} (where the proposal is, in words), "report"}],
  * "reasons"?: [{"de", "en"}]} - reasons say why there are fewer placements
  * than asked for, or none. Problems: 400 a malformed member (named), 422 an
  * unknown service or address (with up to 5 "similar" addresses), a size
@@ -34,6 +35,7 @@
 #include "../geo/geojson_in.h"
 #include "../geo/geojson_out.h"
 #include "../geo/geos_ctx.h"
+#include "../geo/location.h"
 #include "../geo/placement.h"
 #include "../geo/refindex.h"
 #include "../geo/store_addresses.h"
@@ -304,8 +306,16 @@ static int ge_pl_check_town(ge_req *req, ge_resp *resp, const ge_refsnap *snap, 
     return GE_ELIMIT;
 }
 
-static json_t *ge_pl_answer(GEOSContextHandle_t h, ge_req *req, const ge_pl_ask *a,
-                            const ge_placement_result *res, ge_err *err)
+/* The location sentence of a proposal: its report's, for the last feature
+ * (the proposal), as the engine made it. */
+static json_t *ge_pl_location(const json_t *report)
+{
+    const json_t *m = json_object_get(report, "measures");
+    return json_object_get(json_array_get(m, json_array_size(m) - 1), "location");
+}
+
+static json_t *ge_pl_answer(GEOSContextHandle_t h, ge_req *req, const ge_refsnap *snap,
+                            const ge_pl_ask *a, const ge_placement_result *res, ge_err *err)
 {
     ge_crs store = ge_forms_store_crs(req);
     static const char *const shapes[] = {"rectangle", "rectangle", "point", "line"};
@@ -334,14 +344,24 @@ static json_t *ge_pl_answer(GEOSContextHandle_t h, ge_req *req, const ge_pl_ask 
             return NULL;
         }
         json_array_append_new(json_object_get(fc, "features"), f);
-        json_array_append_new(list, json_pack("{s:o, s:f, s:O}", "features", fc, "distance_m",
-                                              round(p->distance_m * 10) / 10, "report", p->report));
+        json_array_append_new(list, json_pack("{s:o, s:f, s:O*, s:O}", "features", fc,
+                                              "distance_m", round(p->distance_m * 10) / 10,
+                                              "location", ge_pl_location(p->report), "report",
+                                              p->report));
     }
     doc = json_pack("{s:{s:o*}, s:s, s:o}", "near", "point", pt, "shape", shapes[res->shape],
                     "placements", list);
     if (!doc) return NULL;
     if (a->address[0])
         json_object_set_new(json_object_get(doc, "near"), "address", json_string(a->address));
+    /* where the anchor is, in words; nothing when nothing can honestly be said */
+    anchor = GEOSGeom_createPointFromXY_r(h, a->req.ax, a->req.ay);
+    if (anchor) {
+        ge_err lerr;
+        json_t *where = ge_location_describe(h, snap, anchor, a->req.service, &lerr);
+        if (where) json_object_set_new(json_object_get(doc, "near"), "location", where);
+        GEOSGeom_destroy_r(h, anchor);
+    }
     if (res->shape == GE_PLACE_RECTANGLE)
         json_object_set_new(
             doc, "size",
@@ -433,7 +453,7 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
         rc = ge_resp_error(resp, req, &err);
         goto out;
     }
-    doc = ge_pl_answer(h, req, a, &res, &err);
+    doc = ge_pl_answer(h, req, snap, a, &res, &err);
     rc = doc ? ge_forms_json(resp, 200, doc, NULL) : ge_resp_error(resp, req, &err);
     if (rc == GE_OK) ge_forms_content_crs(resp, &a->crs);
 out:
