@@ -86,8 +86,10 @@ static json_t *post_ok(const world *w, const char *path, const char *body, const
     return doc;
 }
 
-/* Every proposal passes /v1/validate with the same period, within max_d. */
-static size_t check_proposals(const world *w, const json_t *answer, double max_d)
+/* Every proposal passes /v1/validate for the service with the same period,
+ * within max_d, and says where it is in both languages. */
+static size_t check_service_proposals(const world *w, const char *service, const json_t *answer,
+                                      double max_d)
 {
     const json_t *list = json_object_get(answer, "placements");
     size_t i;
@@ -100,10 +102,12 @@ static size_t check_proposals(const world *w, const json_t *answer, double max_d
         size_t n;
 
         assert_true(json_real_value(json_object_get(p, "distance_m")) <= max_d);
+        assert_non_null(json_string_value(json_object_get(json_object_get(p, "location"), "de")));
+        assert_non_null(json_string_value(json_object_get(json_object_get(p, "location"), "en")));
         assert_true(json_is_true(json_object_get(json_object_get(p, "report"), "valid")));
         n = strlen(fc) + 200;
         body = malloc(n);
-        snprintf(body, n, "{\"service\":\"skip-container\",\"period\":%s,\"features\":%s}", PERIOD,
+        snprintf(body, n, "{\"service\":\"%s\",\"period\":%s,\"features\":%s}", service, PERIOD,
                  fc);
         report = post_ok(w, "/v1/validate", body, "en", 200);
         if (!json_is_true(json_object_get(report, "valid"))) {
@@ -115,6 +119,11 @@ static size_t check_proposals(const world *w, const json_t *answer, double max_d
         free(fc);
     }
     return json_array_size(list);
+}
+
+static size_t check_proposals(const world *w, const json_t *answer, double max_d)
+{
+    return check_service_proposals(w, "skip-container", answer, max_d);
 }
 
 static void every_address(world *w, size_t max_n)
@@ -183,6 +192,40 @@ static void test_point_on_hydrant(void **state)
     assert_true(check_proposals(&DEMO, doc, 50) > 0);
     json_decref(doc);
     json_decref(hyd);
+}
+
+/* The anchor and the proposals say where they are; a size at the
+ * service's limits still passes once it has travelled as CRS84. */
+static void test_locations_and_size_at_limit(void **state)
+{
+    char body[512];
+    json_t *doc;
+    const char *de;
+
+    (void)state;
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"near\":{\"address\":\"Lindenallee "
+             "9\"},\"period\":%s}",
+             PERIOD);
+    doc = post_ok(&DEMO, "/v1/placements", body, "de", 200);
+    de = json_string_value(
+        json_object_get(json_object_get(json_object_get(doc, "near"), "location"), "de"));
+    assert_non_null(de);
+    assert_non_null(strstr(de, "Lindenallee"));
+    de = json_string_value(json_object_get(
+        json_object_get(json_array_get(json_object_get(doc, "placements"), 0), "location"), "de"));
+    assert_non_null(de);
+    assert_non_null(strstr(de, "Lindenallee"));
+    json_decref(doc);
+    /* an information stand of the largest size it may have: 2 x 3 m */
+    snprintf(body, sizeof body,
+             "{\"service\":\"info-stand\",\"near\":{\"address\":\"Lindenallee 9\"},\"size\":{"
+             "\"width_m\":2,\"length_m\":3},\"period\":%s}",
+             PERIOD);
+    doc = post_ok(&DEMO, "/v1/placements", body, "en", 200);
+    assert_string_equal(json_string_value(json_object_get(doc, "shape")), "rectangle");
+    assert_true(check_service_proposals(&DEMO, "info-stand", doc, 50) > 0);
+    json_decref(doc);
 }
 
 static void test_bad_requests(void **state)
@@ -460,6 +503,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest demo[] = {
         cmocka_unit_test(test_demo_addresses),
         cmocka_unit_test(test_point_on_hydrant),
+        cmocka_unit_test(test_locations_and_size_at_limit),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_editor_route),
         cmocka_unit_test(test_street_without_street_space),
