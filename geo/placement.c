@@ -142,7 +142,8 @@ static int gp_size(const ge_placement_req *req, double *w, double *l, ge_err *er
 
 static void gp_fit_size(const ge_service *svc, double *w, double *l)
 {
-    const ge_rule *rw = gp_rule(svc, GE_RULE_DIMENSIONS, 1), *rl = gp_rule(svc, GE_RULE_DIMENSIONS, 0);
+    const ge_rule *rw = gp_rule(svc, GE_RULE_DIMENSIONS, 1),
+                  *rl = gp_rule(svc, GE_RULE_DIMENSIONS, 0);
     const ge_rule *ra = gp_rule(svc, GE_RULE_AREA, -1);
 
     if (rw && rw->has_max && *w > rw->max - GP_SIZE_MARGIN) *w = rw->max - GP_SIZE_MARGIN;

@@ -28,7 +28,6 @@
 #include "forms_common.h"
 #include "handlers.h"
 
-
 static int ge_edit_get_features(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_draft d;

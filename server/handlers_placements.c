@@ -344,10 +344,9 @@ static json_t *ge_pl_answer(GEOSContextHandle_t h, ge_req *req, const ge_refsnap
             return NULL;
         }
         json_array_append_new(json_object_get(fc, "features"), f);
-        json_array_append_new(list, json_pack("{s:o, s:f, s:O*, s:O}", "features", fc,
-                                              "distance_m", round(p->distance_m * 10) / 10,
-                                              "location", ge_pl_location(p->report), "report",
-                                              p->report));
+        json_array_append_new(list, json_pack("{s:o, s:f, s:O*, s:O}", "features", fc, "distance_m",
+                                              round(p->distance_m * 10) / 10, "location",
+                                              ge_pl_location(p->report), "report", p->report));
     }
     doc = json_pack("{s:{s:o*}, s:s, s:o}", "near", "point", pt, "shape", shapes[res->shape],
                     "placements", list);

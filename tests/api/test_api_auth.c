@@ -226,9 +226,9 @@ static void test_login(void **state)
         ts_run_free(&rr);
     }
     {
-        const char *const secrets[] = {PW_BERTA, PW_ADMIN, PW_OTTO, "Blue skip on Linden street 2025",
-                                       a.cookie, b.cookie, a.csrf,  b.csrf,
-                                       NULL};
+        const char *const secrets[] = {
+            PW_BERTA, PW_ADMIN, PW_OTTO, "Blue skip on Linden street 2025", a.cookie, b.cookie,
+            a.csrf,   b.csrf,   NULL};
         assert_log_clean(&s, secrets);
     }
     assert_int_equal(ts_server_stop(&s), 0);
@@ -670,10 +670,14 @@ static void test_parallel_guesses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_login),           cmocka_unit_test(test_bad_login_bodies),
-        cmocka_unit_test(test_logout_and_csrf), cmocka_unit_test(test_session_fixation),
-        cmocka_unit_test(test_expiry),          cmocka_unit_test(test_lockout),
-        cmocka_unit_test(test_address_limit),   cmocka_unit_test(test_parallel_guesses),
+        cmocka_unit_test(test_login),
+        cmocka_unit_test(test_bad_login_bodies),
+        cmocka_unit_test(test_logout_and_csrf),
+        cmocka_unit_test(test_session_fixation),
+        cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_lockout),
+        cmocka_unit_test(test_address_limit),
+        cmocka_unit_test(test_parallel_guesses),
         cmocka_unit_test(test_flood_keeps_lock),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));

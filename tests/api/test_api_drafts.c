@@ -1057,8 +1057,7 @@ static void test_editor_url_ignores_host(void **state)
         const char *url;
 
         assert_int_equal(ts_http(&q, &r), 0);
-        if (r.status != 201)
-            fail_msg("%s: %ld %s", cases[i].host, r.status, r.body);
+        if (r.status != 201) fail_msg("%s: %ld %s", cases[i].host, r.status, r.body);
         doc = json_loads(r.body, 0, NULL);
         assert_non_null(doc);
         url = json_string_value(json_object_get(doc, "editor_url"));

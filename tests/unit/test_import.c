@@ -1205,7 +1205,7 @@ int main(int argc, char **argv)
     /* test_import_extract runs the first group, test_import the second */
     if (ts_extract_part(argc, argv))
         failed = ts_run_group_tests_name("import (shared OSM extract)", osm_tests, osm_setup,
-                                             osm_teardown);
+                                         osm_teardown);
     else
         failed = ts_run_group_tests_name("import (own files and errors)", tests, NULL, NULL);
     GDALDestroy();

@@ -453,7 +453,7 @@ int main(int argc, char **argv)
     };
     /* test_placement_extract runs the second group, test_placement the first */
     if (ts_extract_part(argc, argv))
-        return ts_exit(ts_run_group_tests_name("shared OSM extract", extract, setup_extract,
-                                               teardown));
+        return ts_exit(
+            ts_run_group_tests_name("shared OSM extract", extract, setup_extract, teardown));
     return ts_exit(ts_run_group_tests_name("demo quarter", tests, setup, teardown));
 }
