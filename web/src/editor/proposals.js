@@ -20,7 +20,6 @@
 //
 // The drawing itself stays main.js's: this module reads it through
 // drawing() and hands a chosen proposal back through take(fc, index).
-import Feature from 'ol/Feature.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
 import Point from 'ol/geom/Point.js';
