@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/crs.h"
-#include "../geo/date.h"
-#include "../geo/service.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/date.h"
+#include "../geo/rules/service.h"
 #include "forms_common.h"
 
 static const char *const ge_case_filter_params[] = {

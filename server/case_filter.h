@@ -25,7 +25,7 @@
 
 #include <stdbool.h>
 
-#include "../geo/store_review.h"
+#include "../geo/store/store_review.h"
 #include "http.h"
 #include "session.h"
 

@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/case_hash.h"
-#include "../geo/case_status.h"
-#include "../geo/date.h"
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/token.h"
+#include "../geo/app/case_hash.h"
+#include "../geo/app/case_status.h"
+#include "../geo/core/date.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/core/token.h"
 #include "forms_common.h"
 
 void ge_case_view_etag(int64_t version, char out[GE_CASE_VIEW_ETAG_MAX])
@@ -127,7 +127,7 @@ json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err)
  * little with new reference data without the verdict changing. A conflict
  * counts once per rule and feature, whoever is in the way: the stored
  * report tells conflicts as the applicant saw them (anonymously, one per
- * feature; see geo/rules.h), the re-check tells each case, and the cases
+ * feature; see geo/rules/rules.h), the re-check tells each case, and the cases
  * themselves are listed by GET /v1/cases/{id}/conflicts.
  */
 static json_t *ge_case_view_verdict(const json_t *report)

@@ -17,7 +17,7 @@
  *                  part in the conflict rule. differs compares valid and the
  *                  violations (rule, severity, feature) with the report as
  *                  submitted.
- *   transitions    the statuses that may follow (geo/case_status.h)
+ *   transitions    the statuses that may follow (geo/app/case_status.h)
  *   history        the events, oldest first, as GET /v1/cases/{id}/history
  *
  * Both views carry the case's entity tag as ETag: "v<version>" (the
@@ -38,7 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../geo/store_review.h"
+#include "../geo/store/store_review.h"
 #include "http.h"
 #include "session.h"
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 
 typedef struct ge_cidr {
     int family;             /* AF_INET or AF_INET6 */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../geo/basemap.h"
+#include "../geo/maps/basemap.h"
 
 int ge_cli_basemap_after_import(ge_store *st, const char *db_path, bool quiet)
 {

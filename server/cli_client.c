@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/store.h"
-#include "../geo/store_forms.h"
-#include "../geo/token.h"
+#include "../geo/store/store.h"
+#include "../geo/store/store_forms.h"
+#include "../geo/core/token.h"
 #include "cli.h"
 #include "origin.h"
 

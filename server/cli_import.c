@@ -2,7 +2,7 @@
  * cli_import.c - "geoeditor import": read OGR sources (OSM PBF, GeoPackage,
  * Shapefile, GeoJSON, WFS ...) into the store's reference layers.
  *
- * The import itself lives in geo/import.c; this file turns options into a
+ * The import itself lives in geo/import/import.c; this file turns options into a
  * ge_import_opts, shows progress on a terminal, prints the per-layer summary
  * and makes sure that a failed import into a new store leaves no file behind.
  */
@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../geo/import.h"
-#include "../geo/store.h"
+#include "../geo/import/import.h"
+#include "../geo/store/store.h"
 #include "cli.h"
 #include "cli_basemap.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../geo/store.h"
+#include "../geo/store/store.h"
 #include "cli.h"
 
 static const char *const ge_layers_settings[] = {"db", "srid", "data_dir", "log_level", NULL};

@@ -2,7 +2,7 @@
  * cli_purge.c - "geoeditor purge": DSGVO retention from the command line.
  *
  * Removes the applicant's personal data from every closed case whose
- * service's retention_days have passed (geo/retention.h), or with --dry-run
+ * service's retention_days have passed (geo/app/retention.h), or with --dry-run
  * only lists them. Meant for cron or a systemd timer in deployments that do
  * not leave it to the server's own timer (setting purge_interval), and for an
  * operator who wants to see what is due before it happens.
@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../geo/retention.h"
-#include "../geo/service.h"
-#include "../geo/store.h"
+#include "../geo/app/retention.h"
+#include "../geo/rules/service.h"
+#include "../geo/store/store.h"
 #include "cli.h"
 
 static const char *const ge_purge_settings[] = {"db", "srid", "data_dir", "log_level", NULL};

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../geo/store.h"
+#include "../geo/store/store.h"
 #include "cli.h"
 #include "log.h"
 #include "server.h"

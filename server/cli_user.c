@@ -22,10 +22,10 @@
 
 #include <sodium.h>
 
-#include "../geo/password.h"
-#include "../geo/service.h"
-#include "../geo/store.h"
-#include "../geo/store_users.h"
+#include "../geo/core/password.h"
+#include "../geo/rules/service.h"
+#include "../geo/store/store.h"
+#include "../geo/store/store_users.h"
 #include "cli.h"
 
 static const char *const ge_user_settings[] = {"db", "srid", "data_dir", "log_level", NULL};

@@ -1,6 +1,6 @@
 /*
  * cli_webhooks.c - "geoeditor webhooks list|retry": the operator's handle on
- * the webhook outbox (geo/store_webhooks_admin.h).
+ * the webhook outbox (geo/store/store_webhooks_admin.h).
  *
  * "list" shows which deliveries wait, which were given up and why (the last
  * HTTP status or network error), as a table for people or as JSON for
@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../geo/store.h"
-#include "../geo/store_webhooks_admin.h"
+#include "../geo/store/store.h"
+#include "../geo/store/store_webhooks_admin.h"
 #include "cli.h"
 
 #define GE_WEBHOOKS_LIST_DEFAULT 50

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../geo/geos_ctx.h"
+#include "../geo/core/geos_ctx.h"
 
 struct ge_compute {
     pthread_mutex_t lock;

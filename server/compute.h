@@ -8,7 +8,7 @@
  * every other connection on it, and a handful of such requests would stop
  * /healthz and everything else. Routes flagged GE_ROUTE_COMPUTE are instead
  * suspended on their worker and queued here (server_request.c); a pool
- * thread runs the handler under a cost budget (geo/budget.h) and resumes the
+ * thread runs the handler under a cost budget (geo/core/budget.h) and resumes the
  * connection, whose worker then sends the answer. The HTTP workers stay free
  * for everything else, and the pool's size bounds how many cores the
  * computing routes can take at once.
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 
 typedef struct ge_compute ge_compute;
 

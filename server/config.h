@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 
 typedef struct ge_config {
     char db_path[PATH_MAX];     /* db: the SpatiaLite store file */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/geojson_out.h"
+#include "../geo/core/geojson_out.h"
 #include "features_internal.h"
 
 #define GE_HTML_MAX_DEPTH 8

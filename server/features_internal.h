@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../geo/crs.h"
-#include "../geo/store_features.h"
+#include "../geo/core/crs.h"
+#include "../geo/store/store_features.h"
 #include "http.h"
 
 /* Page sizes come from the settings features_limit_default and

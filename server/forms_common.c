@@ -11,16 +11,16 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../geo/case_hash.h"
-#include "../geo/geojson_in.h"
-#include "../geo/geojson_out.h"
-#include "../geo/date.h"
-#include "../geo/token.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/refindex.h"
-#include "../geo/token.h"
-#include "../geo/rules.h"
-#include "../geo/service.h"
+#include "../geo/app/case_hash.h"
+#include "../geo/core/geojson_in.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/date.h"
+#include "../geo/core/token.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/rules/refindex.h"
+#include "../geo/core/token.h"
+#include "../geo/rules/rules.h"
+#include "../geo/rules/service.h"
 #include "log.h"
 
 int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client)

@@ -15,11 +15,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "../geo/crs.h"
-#include "../geo/date.h"
-#include "../geo/geojson_in.h"
-#include "../geo/rules.h"
-#include "../geo/store_forms.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/date.h"
+#include "../geo/core/geojson_in.h"
+#include "../geo/rules/rules.h"
+#include "../geo/store/store_forms.h"
 #include "http.h"
 
 /* Checks "Authorization: Bearer <key>": GE_OK with *client filled (clear it
@@ -66,7 +66,7 @@ json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs 
  * rules, the open cases near by (except one made from draft_id); highlight
  * geometries in out_crs. *report is a new reference. This is the report
  * applicants and form servers read, and the one a case stores: conflicts
- * are told anonymously (GE_RULES_CONFLICTS_ANONYMOUS, geo/rules.h). */
+ * are told anonymously (GE_RULES_CONFLICTS_ANONYMOUS, geo/rules/rules.h). */
 int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
                       const char *features_text, const char *period_start, const char *period_end,
                       const ge_crs *out_crs, json_t **report, ge_err *err);

@@ -76,7 +76,7 @@ int ge_handlers_addresses_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 /* Caseworkers' sessions: POST /v1/login, POST /v1/logout, GET /v1/session (handlers_auth.c) */
 int ge_handlers_auth_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
-/* No routes: the retention timer (retention.h), started and stopped like a module */
+/* No routes: the retention timer (retention_timer.h), started and stopped like a module */
 int ge_retention_timer_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
 /* Caseworkers' read routes: GET /v1/cases, /v1/cases/{id}/history,

@@ -1,6 +1,6 @@
 /*
  * handlers_addresses.c - GET /v1/addresses?q=TEXT&limit=N: type-ahead
- * search over the imported addresses (geo/store_addresses.h), for the
+ * search over the imported addresses (geo/store/store_addresses.h), for the
  * editor's address field and for form servers that want to centre a map.
  *
  * Public like the reference layers it searches (the OGC collection
@@ -12,9 +12,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "../geo/crs.h"
-#include "../geo/geojson_out.h"
-#include "../geo/store_addresses.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/store/store_addresses.h"
 #include "handlers.h"
 
 #define GE_ADDRESSES_LIMIT_DEFAULT 10

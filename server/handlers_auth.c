@@ -22,8 +22,8 @@
 
 #include <sodium.h>
 
-#include "../geo/password.h"
-#include "../geo/store_users.h"
+#include "../geo/core/password.h"
+#include "../geo/store/store_users.h"
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"

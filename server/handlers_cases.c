@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/token.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/core/token.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"

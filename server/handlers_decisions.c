@@ -25,9 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../geo/case_status.h"
-#include "../geo/store_decisions.h"
-#include "../geo/token.h"
+#include "../geo/app/case_status.h"
+#include "../geo/store/store_decisions.h"
+#include "../geo/core/token.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"

@@ -24,13 +24,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/case_hash.h"
-#include "../geo/date.h"
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/rules.h"
-#include "../geo/service.h"
-#include "../geo/token.h"
+#include "../geo/app/case_hash.h"
+#include "../geo/core/date.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/rules/rules.h"
+#include "../geo/rules/service.h"
+#include "../geo/core/token.h"
 #include "forms_common.h"
 #include "handlers.h"
 

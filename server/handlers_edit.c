@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/geojson_out.h"
-#include "../geo/token.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/token.h"
 #include "forms_common.h"
 #include "handlers.h"
 

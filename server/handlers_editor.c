@@ -30,8 +30,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/store_forms.h"
-#include "../geo/token.h"
+#include "../geo/store/store_forms.h"
+#include "../geo/core/token.h"
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"

@@ -35,9 +35,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/export.h"
-#include "../geo/store_export.h"
-#include "../geo/store_review.h"
+#include "../geo/app/export.h"
+#include "../geo/store/store_export.h"
+#include "../geo/store/store_review.h"
 #include "case_filter.h"
 #include "forms_common.h"
 #include "handlers.h"

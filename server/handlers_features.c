@@ -11,7 +11,7 @@
  *
  * (/api, the OpenAPI document, is openapi.c.) Parameters are checked in
  * features_params.c, HTML pages come from features_html.c, the features from
- * geo/store_features.c.
+ * geo/store/store_features.c.
  *
  * Writing a page: each feature is written into the response buffer as its
  * row comes from the store - the geometry through ge_geojson_out_geometry()
@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/crs.h"
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/store_features.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/store/store_features.h"
 #include "features_internal.h"
 #include "handlers.h"
 #include "log.h"

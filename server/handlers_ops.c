@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../geo/store_webhooks.h"
+#include "../geo/store/store_webhooks.h"
 #include "cidr.h"
 #include "handlers.h"
 #include "log.h"

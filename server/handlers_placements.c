@@ -1,5 +1,5 @@
 /*
- * handlers_placements.c - the placement assistant over HTTP (geo/placement.h):
+ * handlers_placements.c - the placement assistant over HTTP (geo/rules/placement.h):
  *
  *   POST /v1/placements                 public, like POST /v1/validate
  *   POST /v1/edit/{token}/placements    the applicant's editor (the draft's
@@ -32,13 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/geojson_in.h"
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/location.h"
-#include "../geo/placement.h"
-#include "../geo/refindex.h"
-#include "../geo/store_addresses.h"
+#include "../geo/core/geojson_in.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/maps/location.h"
+#include "../geo/rules/placement.h"
+#include "../geo/rules/refindex.h"
+#include "../geo/store/store_addresses.h"
 #include "forms_common.h"
 #include "handlers.h"
 

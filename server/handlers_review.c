@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/geojson_out.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/service.h"
-#include "../geo/token.h"
+#include "../geo/core/geojson_out.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/rules/service.h"
+#include "../geo/core/token.h"
 #include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"

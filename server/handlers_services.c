@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../geo/service.h"
+#include "../geo/rules/service.h"
 #include "handlers.h"
 
 /* Five minutes before a browser revalidates with If-None-Match: a restart

@@ -1,6 +1,6 @@
 /*
  * handlers_staticmap.c - map images (PNG) of drawn features, rendered on the
- * server (geo/staticmap.h) for the PDF receipt and the editor's print:
+ * server (geo/maps/staticmap.h) for the PDF receipt and the editor's print:
  *
  *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key),
  *                                 or of a caseworker's services (session)
@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/geos_ctx.h"
-#include "../geo/mapstyle.h"
-#include "../geo/service.h"
-#include "../geo/staticmap.h"
-#include "../geo/token.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/maps/mapstyle.h"
+#include "../geo/rules/service.h"
+#include "../geo/maps/staticmap.h"
+#include "../geo/core/token.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"

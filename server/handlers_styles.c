@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../geo/mapstyle.h"
+#include "../geo/maps/mapstyle.h"
 #include "handlers.h"
 #include "styles_dir.h"
 

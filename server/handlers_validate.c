@@ -1,10 +1,10 @@
 /*
  * handlers_validate.c - POST /v1/validate: an applicant's drawing checked
  * against a service's rules and the reference layers in memory, answered
- * with the report of geo/rules.h (valid, violations with bilingual messages,
+ * with the report of geo/rules/rules.h (valid, violations with bilingual messages,
  * measures, unchecked rules).
  *
- * The body is {"service", "features", "period"?, "crs"?} (geo/validate.h).
+ * The body is {"service", "features", "period"?, "crs"?} (geo/app/validate.h).
  * The coordinates are CRS84 unless the request names another CRS, in the
  * query (?crs=URI) or in the body's "crs" member; the geometries of the
  * report come back in that same CRS, so a client that draws in EPSG:25833
@@ -30,7 +30,7 @@
  * and the report lists the conflict rules under "unchecked", with the reason
  * in German and English; the draft and editor validations (forms_common.c),
  * which know who asks, pass the open cases near by and tell conflicts
- * anonymously (geo/rules.h).
+ * anonymously (geo/rules/rules.h).
  */
 #include <geos_c.h>
 #include <jansson.h>
@@ -39,10 +39,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/crs.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/refindex.h"
-#include "../geo/validate.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/rules/refindex.h"
+#include "../geo/app/validate.h"
 #include "handlers.h"
 
 static double ge_validate_clock_ms(clockid_t clock)

@@ -36,8 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../geo/error.h"
-#include "../geo/store.h"
+#include "../geo/core/error.h"
+#include "../geo/store/store.h"
 #include "config.h"
 #include "router.h"
 
@@ -64,7 +64,7 @@ typedef struct ge_ctx {
     struct ge_static *web; /* NULL when cfg->web_root does not exist */
     atomic_bool draining;  /* SIGTERM seen: finishing in-flight requests */
     double started_at;     /* Unix time of start-up */
-    struct ge_services *services; /* loaded at start-up, immutable (geo/service.h) */
+    struct ge_services *services; /* loaded at start-up, immutable (geo/rules/service.h) */
     struct ge_refindex *refindex; /* reference layers in memory; acquire a snapshot per request */
     struct ge_refdata *refdata;   /* keeps refindex current after imports (refdata.h) */
     ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../geo/store_webhooks.h"
+#include "../geo/store/store_webhooks.h"
 
 typedef struct ge_metrics ge_metrics;
 
@@ -82,7 +82,7 @@ void ge_metrics_export_refused(ge_metrics *m);
 /* The compute pool (compute.h): how many requests it holds now (read
  * at each scrape through the function given here), one refused for want of
  * room, one whose budget stopped it (reason: 1 budget, 2 client gone, 3
- * shutdown; the values of geo/budget.h's ge_budget_state). */
+ * shutdown; the values of geo/core/budget.h's ge_budget_state). */
 void ge_metrics_set_compute_source(ge_metrics *m, unsigned (*pending)(const void *ud),
                                    const void *ud);
 void ge_metrics_compute_refused(ge_metrics *m);

@@ -29,7 +29,7 @@
 #ifndef GE_REAPER_H
 #define GE_REAPER_H
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 
 struct ge_metrics;
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/crs.h"
-#include "../geo/geos_ctx.h"
-#include "../geo/refindex.h"
-#include "../geo/service.h"
+#include "../geo/core/crs.h"
+#include "../geo/core/geos_ctx.h"
+#include "../geo/rules/refindex.h"
+#include "../geo/rules/service.h"
 #include "log.h"
 
 /* How often the watcher asks the store whether an import committed. A cheap

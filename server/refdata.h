@@ -1,7 +1,7 @@
 /*
  * refdata.h - the domain data every handler validates against: the services
  * (the files in data/services/, loaded once at start-up) and the reference layers
- * in memory (geo/refindex.h), kept current while the server runs.
+ * in memory (geo/rules/refindex.h), kept current while the server runs.
  *
  * An import runs as a separate process ("geoeditor import") and commits to the
  * same store file; a watcher thread polls ge_store_layers_stamp() and, when it

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 
 struct ge_req;
 struct ge_resp;

@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../geo/budget.h"
+#include "../geo/core/budget.h"
 #include "compute.h"
 #include "handlers.h"
 #include "http.h"

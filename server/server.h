@@ -13,8 +13,8 @@
 #ifndef GE_SERVER_H
 #define GE_SERVER_H
 
-#include "../geo/error.h"
-#include "../geo/store.h"
+#include "../geo/core/error.h"
+#include "../geo/store/store.h"
 #include "config.h"
 
 /*

@@ -38,7 +38,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../geo/budget.h"
+#include "../geo/core/budget.h"
 #include "http.h"
 #include "http_send.h"
 #include "log.h"

@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "../geo/date.h"
+#include "../geo/core/date.h"
 #include "log.h"
 
 /* ---- limits ------------------------------------------------------------- */

@@ -29,8 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../geo/store_users.h"
-#include "../geo/token.h"
+#include "../geo/store/store_users.h"
+#include "../geo/core/token.h"
 #include "http.h"
 #include "throttle.h"
 

@@ -34,8 +34,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/store_webhooks.h"
-#include "../geo/webhook_sign.h"
+#include "../geo/store/store_webhooks.h"
+#include "../geo/core/webhook_sign.h"
 #include "log.h"
 #include "metrics.h"
 

@@ -1,8 +1,8 @@
 /*
  * webhooks.h - the webhook sender: one background thread of the server
  * that posts every status change of a case to its form server's webhook
- * URL, signed (geo/webhook_sign.h), retried with backoff, and recorded
- * (geo/store_webhooks.h).
+ * URL, signed (geo/core/webhook_sign.h), retried with backoff, and recorded
+ * (geo/store/store_webhooks.h).
  *
  * The outbox rows are written by a trigger in the same transaction as the
  * status change, so a handler that committed a change only calls
@@ -17,7 +17,7 @@
 #ifndef GE_WEBHOOKS_H
 #define GE_WEBHOOKS_H
 
-#include "../geo/error.h"
+#include "../geo/core/error.h"
 #include "http.h"
 
 /* Starts the sender for this server (ctx->cfg, ctx->store) and registers

@@ -1,6 +1,6 @@
 /*
  * ts_mvt.h - a small Mapbox Vector Tile decoder for the tests: reads what
- * geo/mvt.c (or any MVT 2.1 writer) produced, strictly, so that a malformed
+ * geo/maps/mvt.c (or any MVT 2.1 writer) produced, strictly, so that a malformed
  * tile fails the test instead of being half-read. Written independently of
  * the encoder from the spec's vector_tile.proto and command encoding.
  */

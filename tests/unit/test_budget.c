@@ -1,5 +1,5 @@
 /*
- * test_budget.c - geo/budget.h: a thread's cost budget stops GEOS work that
+ * test_budget.c - geo/core/budget.h: a thread's cost budget stops GEOS work that
  * runs too long, that nobody waits for, or that a shutdown ends; unarmed,
  * GEOS runs unbounded; and the rule engine answers GE_EBUDGET instead of a
  * report built from interrupted (and so wrong) predicates.

@@ -1,5 +1,5 @@
 /*
- * test_import.c - the importer (geo/import.h): the shared OSM extract with
+ * test_import.c - the importer (geo/import/import.h): the shared OSM extract with
  * data/layers/osm.json (counts, coordinates, boundary, street space,
  * re-import), a city's own GeoPackage and GeoJSON with a mapping of their
  * own, the boundary fallbacks, and every error an import can meet, each

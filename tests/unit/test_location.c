@@ -1,6 +1,6 @@
 /*
- * test_location.c - the location sentence (geo/location.h) and the words for
- * layers (geo/layer_words.h).
+ * test_location.c - the location sentence (geo/maps/location.h) and the words for
+ * layers (geo/maps/layer_words.h).
  *
  * Two worlds: a synthetic town built in memory (EPSG:25832 around (X0, Y0),
  * WKT in local metres) with a straight street numbered on both sides and

@@ -1,5 +1,5 @@
 /*
- * test_password.c - which passwords may be set (geo/password.h,
+ * test_password.c - which passwords may be set (geo/core/password.h,
  * ge_password_check): the length limits first, then the user name and its
  * parts ignoring case (parts under 3 characters are not looked for), then
  * zxcvbn's estimate: common passwords and patterns are too common, long

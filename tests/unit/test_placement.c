@@ -1,5 +1,5 @@
 /*
- * test_placement.c - the placement assistant (geo/placement.h) on the demo
+ * test_placement.c - the placement assistant (geo/rules/placement.h) on the demo
  * quarter (made by the build, imported into a fresh store) and on small
  * towns made here.
  *

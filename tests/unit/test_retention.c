@@ -1,6 +1,6 @@
 /*
  * test_retention.c - which cases retention finds due and what one purge does
- * to the store (geo/retention.h, geo/store_retention.h), on a real store
+ * to the store (geo/app/retention.h, geo/store/store_retention.h), on a real store
  * file with a "now" the test chooses: the boundary second of a service's
  * retention, retention_days 0, open and already purged cases, cases of an
  * unknown service (and no services at all) left alone, events of two cases
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../geo/retention.h" /* server/retention.h is the timer */
+#include "retention.h"
 #include "date.h"
 #include "service.h"
 #include "store.h"

@@ -1,5 +1,5 @@
 /*
- * test_store.c - the SpatiaLite store (geo/store.h): creating and opening,
+ * test_store.c - the SpatiaLite store (geo/store/store.h): creating and opening,
  * the recorded SRID, migrations from every earlier version, WAL, the import
  * batch (commit, abort, readers during a batch), layer-name checks, bad paths
  * and concurrent readers.

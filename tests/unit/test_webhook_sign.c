@@ -1,5 +1,5 @@
 /*
- * test_webhook_sign.c - the webhook signature (geo/webhook_sign.h) against
+ * test_webhook_sign.c - the webhook signature (geo/core/webhook_sign.h) against
  * vectors computed independently of libsodium:
  *   RFC 4231 test cases 2 and 6 (the second with a key longer than a block);
  *   the delivery framing "<timestamp>.<body>", computed with

@@ -3,11 +3,11 @@
  * service's retention_days, and purging their personal data.
  *
  * A case is due when closed_at + its service's retention_days (data/services,
- * geo/service.h) lies in the past (at "now", which the caller passes so that
+ * geo/rules/service.h) lies in the past (at "now", which the caller passes so that
  * tests choose it) and purged_at is NULL. Purging keeps what statistics and
  * the decision need (geometry, service, status, period, dates, report, the
  * history without comments) and removes the rest in one transaction per case
- * (ge_store_retention_purge, geo/store_retention.h, says exactly what).
+ * (ge_store_retention_purge, geo/store/store_retention.h, says exactly what).
  *
  * A closed case whose service is no longer loaded is never purged: its
  * retention is unknown and must not be guessed. It is reported instead, so

@@ -1,5 +1,5 @@
 /*
- * store_retention.h - the store's side of DSGVO retention (geo/retention.h
+ * store_retention.h - the store's side of DSGVO retention (geo/app/retention.h
  * decides what is due; this file finds closed cases and purges one).
  *
  * Like store.h, callers never see SQL. Times are RFC 3339 UTC text

@@ -1,6 +1,6 @@
 /*
- * retention.c - the server's retention timer (retention.h): a thread that
- * sleeps on a condition variable and runs ge_retention_run() (geo/retention.h)
+ * retention_timer.c - the server's retention timer (retention_timer.h): a thread that
+ * sleeps on a condition variable and runs ge_retention_run() (geo/app/retention.h)
  * every purge_interval seconds.
  *
  * The sleep uses CLOCK_MONOTONIC, so that a clock step (NTP, a wrong
@@ -8,7 +8,7 @@
  * suspends them; "now" for deciding what is due is the wall clock of each
  * run, as it must be for dates in the store.
  */
-#include "retention.h"
+#include "retention_timer.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/retention.h"
+#include "../geo/app/retention.h"
 #include "log.h"
 
 /* The first run comes this many seconds after start (or after one interval

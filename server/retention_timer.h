@@ -1,9 +1,9 @@
 /*
- * retention.h - the server's retention timer: every cfg->purge_interval
+ * retention_timer.h - the server's retention timer: every cfg->purge_interval
  * seconds (setting purge_interval, default one day, 0 = off; the first run a
  * few seconds after start) it purges the personal data of closed cases past
  * their service's retention_days, exactly as "geoeditor purge" does
- * (geo/retention.h), and logs one JSON line with the counts.
+ * (geo/app/retention.h), and logs one JSON line with the counts.
  *
  * The timer plugs in like a handler module (handlers.h) without routes: its
  * registration function starts the thread and a ge_ctx_on_stop() callback
