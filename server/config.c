@@ -12,15 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
+/* Where data/ and the built front end are when the binary runs from its
+ * build folder (the source tree's), and where `cmake --install` puts them
+ * relative to the installed binary: <prefix>/bin/geoeditor,
+ * <prefix>/share/geoeditor/{data,styles,web}. */
 #ifndef GE_DEFAULT_DATA_DIR
 #define GE_DEFAULT_DATA_DIR "data"
 #endif
 #ifndef GE_DEFAULT_WEB_ROOT
 #define GE_DEFAULT_WEB_ROOT "web/dist"
 #endif
+#define GE_INSTALL_SHARE "share/geoeditor"
 
 typedef enum { GE_CFG_STR, GE_CFG_INT, GE_CFG_SIZE, GE_CFG_LOGLEVEL } ge_cfg_kind;
 
@@ -76,6 +82,31 @@ static const ge_cfg_key ge_config_keys[] = {
 
 #define GE_NKEYS (sizeof ge_config_keys / sizeof ge_config_keys[0])
 
+/* An installed binary finds data/ and the front end under its prefix; one
+ * in its build folder (or anywhere else without them) uses the source
+ * tree's. */
+static void ge_config_default_dirs(ge_config *cfg)
+{
+    char exe[PATH_MAX], probe[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash;
+
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", GE_DEFAULT_DATA_DIR);
+    snprintf(cfg->web_root, sizeof cfg->web_root, "%s", GE_DEFAULT_WEB_ROOT);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    /* <prefix>/bin/geoeditor -> <prefix> */
+    for (int up = 0; up < 2; up++) {
+        slash = strrchr(exe, '/');
+        if (!slash) return;
+        *slash = '\0';
+    }
+    snprintf(probe, sizeof probe, "%s/" GE_INSTALL_SHARE "/data/services", exe);
+    if (access(probe, R_OK) != 0) return;
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/" GE_INSTALL_SHARE "/data", exe);
+    snprintf(cfg->web_root, sizeof cfg->web_root, "%s/" GE_INSTALL_SHARE "/web", exe);
+}
+
 void ge_config_defaults(ge_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -83,8 +114,7 @@ void ge_config_defaults(ge_config *cfg)
     snprintf(cfg->bind, sizeof cfg->bind, "127.0.0.1");
     cfg->port = 8080;
     cfg->srid = 25832;
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", GE_DEFAULT_DATA_DIR);
-    snprintf(cfg->web_root, sizeof cfg->web_root, "%s", GE_DEFAULT_WEB_ROOT);
+    ge_config_default_dirs(cfg);
     cfg->threads = 0;
     cfg->max_connections = 1024;
     cfg->connection_timeout = 30;

@@ -200,8 +200,11 @@ static void ts_server_exec(const ts_server *s, const ts_server_opts *opts, const
         dup2(fd, STDIN_FILENO);
         close(fd);
     }
-    execv(ts_env("GE_BINARY"), (char *const *)argv);
-    fprintf(stderr, "test: cannot run %s: %s\n", ts_env("GE_BINARY"), strerror(errno));
+    {
+        const char *bin = opts->binary ? opts->binary : ts_env("GE_BINARY");
+        execv(bin, (char *const *)argv);
+        fprintf(stderr, "test: cannot run %s: %s\n", bin, strerror(errno));
+    }
     _exit(127);
 }
 

@@ -31,6 +31,7 @@ typedef struct ts_server_opts {
     int port;                /* 0: a free port chosen by the kernel */
     bool no_wait;            /* return right after the start (start-up failure tests) */
     int timeout_s;           /* how long to wait for /healthz; 0: 60 */
+    const char *binary;      /* the geoeditor to run; NULL: GE_BINARY (the build's) */
 } ts_server_opts;
 
 /* Starts a server; name names its scratch directory. 0, or -1 after printing
