@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "rule_kinds.h"
 
 /* Margin added to every clearance in the region, so that the region's
  * polygonal circles (inscribed in the true ones) never let a candidate
@@ -306,11 +307,17 @@ static void gp_keep_parts(gp_search *s, GEOSGeometry ***all, size_t *n, size_t *
     }
 }
 
+/* The rule's zone (rule_kinds.h): what the region is made of. */
+static ge_rule_zone gp_zone(const ge_rule *r)
+{
+    return ge_rule_kind_def_of(r->kind)->zone;
+}
+
 static bool gp_models(const ge_rule *r)
 {
+    ge_rule_zone z = gp_zone(r);
     return r->severity == GE_SEVERITY_ERROR &&
-           (r->kind == GE_RULE_INSIDE || r->kind == GE_RULE_OUTSIDE ||
-            r->kind == GE_RULE_MIN_DISTANCE);
+           (z == GE_RULE_ZONE_WITHIN || z == GE_RULE_ZONE_AVOID || z == GE_RULE_ZONE_CLEARANCE);
 }
 
 /* The region: the box within every "inside" rule's layers, then minus
@@ -334,18 +341,18 @@ static int gp_region(gp_search *s)
             bool missing;
             double grow;
 
-            if (!gp_models(r) || (r->kind == GE_RULE_INSIDE) != (pass == 0)) continue;
+            if (!gp_models(r) || (gp_zone(r) == GE_RULE_ZONE_WITHIN) != (pass == 0)) continue;
             /* a clearance by its distance (and the chords' margin); the
              * lines and points of an "outside" layer by a thin band */
-            grow = r->kind == GE_RULE_MIN_DISTANCE ? r->min * 1.02 + GP_CLEARANCE_MARGIN
-                   : r->kind == GE_RULE_OUTSIDE    ? GP_LINE_BAND
-                                                   : 0;
+            grow = gp_zone(r) == GE_RULE_ZONE_CLEARANCE ? r->min * 1.02 + GP_CLEARANCE_MARGIN
+                   : gp_zone(r) == GE_RULE_ZONE_AVOID   ? GP_LINE_BAND
+                                                        : 0;
             rc = gp_items(s, r, grow, pass == 0 ? NULL : gp_near_inside, &v, &n, &missing);
             if (rc < 0 || missing) { /* a layer not loaded: the engine says unchecked */
                 free(v);
                 continue;
             }
-            if (r->kind == GE_RULE_INSIDE) {
+            if (gp_zone(r) == GE_RULE_ZONE_WITHIN) {
                 GEOSGeometry *u = gp_union(h, v, n);
                 next = u ? GEOSIntersection_r(h, region, u) : NULL;
                 if (u) GEOSGeom_destroy_r(h, u);
@@ -730,7 +737,7 @@ static void gp_blame(gp_search *s, const GEOSGeometry *g)
 {
     for (size_t i = 0; i < s->nparts; i++) {
         struct gp_part *p = &s->parts[i];
-        bool bad = p->rule->kind == GE_RULE_INSIDE
+        bool bad = gp_zone(p->rule) == GE_RULE_ZONE_WITHIN
                        ? !(p->prep && GEOSPreparedCovers_r(s->h, p->prep, g) == 1)
                        : (p->prep && GEOSPreparedIntersects_r(s->h, p->prep, g) == 1);
         if (bad) {
@@ -823,7 +830,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
     }
     for (size_t i = 0; i < s->nparts; i++) {
         total += s->parts[i].refused;
-        if (s->parts[i].rule->kind == GE_RULE_INSIDE && GEOSisEmpty_r(s->h, s->region) == 1 &&
+        if (gp_zone(s->parts[i].rule) == GE_RULE_ZONE_WITHIN && GEOSisEmpty_r(s->h, s->region) == 1 &&
             !inside)
             inside = &s->parts[i];
     }
@@ -839,7 +846,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
     /* the inside constraints first: no room at all */
     for (size_t i = 0; i < s->nparts; i++) {
         const struct gp_part *p = &s->parts[i];
-        if (p->rule->kind != GE_RULE_INSIDE || p->refused * 5 < total) continue;
+        if (gp_zone(p->rule) != GE_RULE_ZONE_WITHIN || p->refused * 5 < total) continue;
         snprintf(de, sizeof de, "Im Umkreis von %s m passt %s nirgends ganz in %s.", dist_de,
                  what_de, gp_layer_plural(p->rule->layers[0], true));
         snprintf(en, sizeof en, "Within %s m, %s fits nowhere entirely into %s.", dist_en, what_en,
@@ -851,14 +858,14 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
         char lde[400] = "", len_[400] = "";
         size_t n = 0, shown = 0;
         for (size_t i = 0; i < s->nparts; i++)
-            n += s->parts[i].rule->kind != GE_RULE_INSIDE && s->parts[i].refused * 5 >= total &&
+            n += gp_zone(s->parts[i].rule) != GE_RULE_ZONE_WITHIN && s->parts[i].refused * 5 >= total &&
                  s->parts[i].refused > 0;
         for (size_t i = 0; i < s->nparts; i++) {
             const struct gp_part *p = &s->parts[i];
             char d[120], e[120];
-            if (p->rule->kind == GE_RULE_INSIDE || p->refused * 5 < total || p->refused == 0)
+            if (gp_zone(p->rule) == GE_RULE_ZONE_WITHIN || p->refused * 5 < total || p->refused == 0)
                 continue;
-            if (p->rule->kind == GE_RULE_MIN_DISTANCE) {
+            if (gp_zone(p->rule) == GE_RULE_ZONE_CLEARANCE) {
                 gp_clearance_words(p->rule, d, sizeof d, e, sizeof e);
             } else {
                 snprintf(d, sizeof d, "auf %s", gp_layer_plural(p->rule->layers[0], true));

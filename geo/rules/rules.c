@@ -18,6 +18,7 @@
 #include "budget.h"
 #include "geojson_out.h"
 #include "location.h"
+#include "rule_kinds.h"
 
 void ge_rules_input_init(ge_rules_input *in)
 {
@@ -170,31 +171,6 @@ int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, cons
     return GE_OK;
 }
 
-static int gr_check_collection(gr_ctx *c, const ge_rule *r, size_t n)
-{
-    switch (r->kind) {
-    case GE_RULE_COUNT:
-        return gr_check_count(c, r, n);
-    case GE_RULE_PERIOD_LENGTH:
-        return gr_check_period_length(c, r);
-    case GE_RULE_PERIOD_LEAD:
-        return gr_check_period_lead(c, r);
-    default:
-        return GE_OK;
-    }
-}
-
-/* Rules whose checks overlay the drawing (intersection, difference) or
- * measure its area: on an invalid drawing the answers are undefined, and the
- * overlays can cost seconds (a 101-vertex star has 2,500 self-crossings), so
- * they wait until the drawing is corrected. Distances and sizes of the
- * rectangle stay well defined and are checked. */
-static bool gr_kind_needs_valid(ge_rule_kind kind)
-{
-    return kind == GE_RULE_AREA || kind == GE_RULE_INSIDE || kind == GE_RULE_OUTSIDE ||
-           kind == GE_RULE_CONFLICT;
-}
-
 static int gr_unchecked_invalid(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     char de[256], en[256];
@@ -209,34 +185,24 @@ static int gr_unchecked_invalid(gr_ctx *c, const ge_rule *r, const gr_feature *f
     return gr_unchecked(c, r, (long)f->index, de, en);
 }
 
+/* The kind's check (rule_kinds.h). On an invalid drawing the kinds that
+ * overlay it or measure its area wait until it is corrected: the answers
+ * are undefined, and the overlays can cost seconds (a 101-vertex star has
+ * 2,500 self-crossings). Distances and sizes of the rectangle stay well
+ * defined and are checked. */
 static int gr_check_feature(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
-    if (!(r->applies_to & f->type)) return GE_OK;
-    if (!f->valid && gr_kind_needs_valid(r->kind)) return gr_unchecked_invalid(c, r, f);
-    switch (r->kind) {
-    case GE_RULE_GEOMETRY_TYPE:
-        return gr_check_geometry_type(c, r, f);
-    case GE_RULE_VALID_GEOMETRY:
-        return gr_check_valid_geometry(c, r, f);
-    case GE_RULE_AREA:
-        return gr_check_area(c, r, f);
-    case GE_RULE_LENGTH:
-        return gr_check_length(c, r, f);
-    case GE_RULE_DIMENSIONS:
-        return gr_check_dimensions(c, r, f);
-    case GE_RULE_INSIDE:
-        return gr_check_inside(c, r, f);
-    case GE_RULE_OUTSIDE:
-        return gr_check_outside(c, r, f);
-    case GE_RULE_MIN_DISTANCE:
-        return gr_check_min_distance(c, r, f);
-    case GE_RULE_MAX_DISTANCE:
-        return gr_check_max_distance(c, r, f);
-    case GE_RULE_CONFLICT:
-        return gr_check_conflict(c, r, f);
-    default:
-        return GE_OK;
-    }
+    const ge_rule_kind_def *d = ge_rule_kind_def_of(r->kind);
+
+    if (!(r->applies_to & f->type) || !d->check_feature) return GE_OK;
+    if (!f->valid && d->needs_valid) return gr_unchecked_invalid(c, r, f);
+    return d->check_feature(c, r, f);
+}
+
+static int gr_check_collection(gr_ctx *c, const ge_rule *r, size_t n)
+{
+    const ge_rule_kind_def *d = ge_rule_kind_def_of(r->kind);
+    return d->check_submission ? d->check_submission(c, r, n) : GE_OK;
 }
 
 /* The feature's entry in "measures": its sizes and, when one can be said,

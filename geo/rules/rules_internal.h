@@ -101,8 +101,8 @@ int gr_check_min_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f);
 int gr_check_max_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f);
 
 /* rules_time.c */
-int gr_check_period_length(gr_ctx *c, const ge_rule *r);
-int gr_check_period_lead(gr_ctx *c, const ge_rule *r);
+int gr_check_period_length(gr_ctx *c, const ge_rule *r, size_t nfeatures);
+int gr_check_period_lead(gr_ctx *c, const ge_rule *r, size_t nfeatures);
 int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f);
 
 /* rules_message.c */

@@ -30,8 +30,9 @@ static int gr_period_missing(gr_ctx *c, const ge_rule *r)
     return gr_emit(c, &v);
 }
 
-int gr_check_period_length(gr_ctx *c, const ge_rule *r)
+int gr_check_period_length(gr_ctx *c, const ge_rule *r, size_t nfeatures)
 {
+    (void)nfeatures;
     const ge_period *p = c->in->period;
     gr_violation v = {.rule = r, .feature = -1, .has_measured = true};
 
@@ -49,8 +50,9 @@ int gr_check_period_length(gr_ctx *c, const ge_rule *r)
     return gr_emit(c, &v);
 }
 
-int gr_check_period_lead(gr_ctx *c, const ge_rule *r)
+int gr_check_period_lead(gr_ctx *c, const ge_rule *r, size_t nfeatures)
 {
+    (void)nfeatures;
     const ge_period *p = c->in->period;
     gr_violation v = {.rule = r, .feature = -1, .has_measured = true};
 

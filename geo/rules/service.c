@@ -7,6 +7,8 @@
  */
 #include "service.h"
 
+#include "rule_kinds.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <math.h>
@@ -44,62 +46,9 @@ static int sv_fail(sv_state *st, const char *fmt, ...)
 
 /* ---- names ---------------------------------------------------------------- */
 
-static const char *const kind_names[GE_RULE_KIND_COUNT] = {
-    [GE_RULE_GEOMETRY_TYPE] = "geometry_type",
-    [GE_RULE_COUNT] = "count",
-    [GE_RULE_VALID_GEOMETRY] = "valid_geometry",
-    [GE_RULE_AREA] = "area",
-    [GE_RULE_LENGTH] = "length",
-    [GE_RULE_DIMENSIONS] = "dimensions",
-    [GE_RULE_INSIDE] = "inside",
-    [GE_RULE_OUTSIDE] = "outside",
-    [GE_RULE_MIN_DISTANCE] = "min_distance",
-    [GE_RULE_MAX_DISTANCE] = "max_distance",
-    [GE_RULE_PERIOD_LENGTH] = "period_length",
-    [GE_RULE_PERIOD_LEAD] = "period_lead",
-    [GE_RULE_CONFLICT] = "conflict",
-};
-
-/* Parameters each kind takes; anything else is an error. */
-static const char *const kind_params[GE_RULE_KIND_COUNT][5] = {
-    [GE_RULE_GEOMETRY_TYPE] = {"types"},
-    [GE_RULE_COUNT] = {"min", "max"},
-    [GE_RULE_VALID_GEOMETRY] = {NULL},
-    [GE_RULE_AREA] = {"min_m2", "max_m2"},
-    [GE_RULE_LENGTH] = {"min_m", "max_m"},
-    [GE_RULE_DIMENSIONS] = {"measure", "min_m", "max_m"},
-    [GE_RULE_INSIDE] = {"layers", "tolerance_m"},
-    [GE_RULE_OUTSIDE] = {"layers", "min_overlap"},
-    [GE_RULE_MIN_DISTANCE] = {"layers", "min_m"},
-    [GE_RULE_MAX_DISTANCE] = {"layers", "max_m"},
-    [GE_RULE_PERIOD_LENGTH] = {"min_days", "max_days"},
-    [GE_RULE_PERIOD_LEAD] = {"min_days", "max_days"},
-    [GE_RULE_CONFLICT] = {"services", "distance_m"},
-};
-
-/* Placeholders each kind fills in its messages, besides {measured} and {limit}. */
-static const char *const kind_placeholders[GE_RULE_KIND_COUNT][3] = {
-    [GE_RULE_VALID_GEOMETRY] = {"reason"},
-    [GE_RULE_PERIOD_LENGTH] = {"start", "end"},
-    [GE_RULE_PERIOD_LEAD] = {"start", "earliest"},
-    [GE_RULE_CONFLICT] = {"other", "other_service"},
-};
-
-/* Which geometries a kind measures unless the rule says otherwise: an area
- * rule has nothing to say about a line, a length rule nothing about a point. */
-static const unsigned kind_applies[GE_RULE_KIND_COUNT] = {
-    [GE_RULE_GEOMETRY_TYPE] = GE_GT_ALL,  [GE_RULE_COUNT] = GE_GT_ALL,
-    [GE_RULE_VALID_GEOMETRY] = GE_GT_ALL, [GE_RULE_AREA] = GE_GT_POLYGONAL,
-    [GE_RULE_LENGTH] = GE_GT_LINEAL,      [GE_RULE_DIMENSIONS] = GE_GT_POLYGONAL,
-    [GE_RULE_INSIDE] = GE_GT_ALL,         [GE_RULE_OUTSIDE] = GE_GT_ALL,
-    [GE_RULE_MIN_DISTANCE] = GE_GT_ALL,   [GE_RULE_MAX_DISTANCE] = GE_GT_ALL,
-    [GE_RULE_PERIOD_LENGTH] = GE_GT_ALL,  [GE_RULE_PERIOD_LEAD] = GE_GT_ALL,
-    [GE_RULE_CONFLICT] = GE_GT_ALL,
-};
-
 const char *ge_rule_kind_name(ge_rule_kind k)
 {
-    return k >= 0 && k < GE_RULE_KIND_COUNT ? kind_names[k] : "unknown";
+    return k >= 0 && k < GE_RULE_KIND_COUNT ? ge_rule_kind_def_of(k)->name : "unknown";
 }
 
 const char *ge_severity_name(ge_severity s)
@@ -109,24 +58,7 @@ const char *ge_severity_name(ge_severity s)
 
 const char *ge_rule_unit(ge_rule_kind k)
 {
-    switch (k) {
-    case GE_RULE_AREA:
-        return "m2";
-    case GE_RULE_LENGTH:
-    case GE_RULE_DIMENSIONS:
-    case GE_RULE_INSIDE:
-    case GE_RULE_MIN_DISTANCE:
-    case GE_RULE_MAX_DISTANCE:
-    case GE_RULE_CONFLICT:
-        return "m";
-    case GE_RULE_PERIOD_LENGTH:
-    case GE_RULE_PERIOD_LEAD:
-        return "days";
-    case GE_RULE_COUNT:
-        return "features";
-    default:
-        return NULL;
-    }
+    return k >= 0 && k < GE_RULE_KIND_COUNT ? ge_rule_kind_def_of(k)->unit : NULL;
 }
 
 static const struct {
@@ -342,9 +274,10 @@ static int sv_check_placeholders(sv_state *st, ge_rule_kind kind, const char *tp
 {
     const char *names[6] = {"measured", "limit"};
 
-    for (int i = 0; kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 && kind_placeholders[kind][i];
+    for (int i = 0; kind >= 0 && kind < GE_RULE_KIND_COUNT && i < 3 &&
+                    ge_rule_kind_def_of(kind)->placeholders[i];
          i++)
-        names[2 + i] = kind_placeholders[kind][i];
+        names[2 + i] = ge_rule_kind_def_of(kind)->placeholders[i];
     return sv_check_names(st, tpl, names, "this kind");
 }
 
@@ -392,16 +325,10 @@ static int sv_text(sv_state *st, const json_t *obj, const char *key, bool requir
 
 static int sv_rule_kind(sv_state *st, const char *name, ge_rule_kind *out)
 {
-    char list[300] = "";
+    char list[300];
 
-    for (int k = 0; k < GE_RULE_KIND_COUNT; k++) {
-        if (!strcmp(name, kind_names[k])) {
-            *out = (ge_rule_kind)k;
-            return GE_OK;
-        }
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
-                 kind_names[k]);
-    }
+    if (ge_rule_kind_from_name(name, out)) return GE_OK;
+    ge_rule_kind_names(list, sizeof list);
     return sv_fail(st, "unknown rule kind '%.60s' (known: %s)", name, list);
 }
 
@@ -435,92 +362,93 @@ out:
 }
 
 /* Reads an optional min/max pair named lo_key/hi_key; at least one is required. */
-static int sv_range(sv_state *st, ge_rule *r, const json_t *p, const char *lo_key,
-                    const char *hi_key, double lo, bool integer)
+/* One number parameter into its field (rule_kinds.h), with its default. */
+static int sv_param_number(sv_state *st, ge_rule *r, const json_t *p, const ge_rule_param *q)
 {
-    int rc = sv_number(st, p, lo_key, lo, integer, &r->has_min, &r->min);
-    if (rc == GE_OK) rc = sv_number(st, p, hi_key, lo, integer, &r->has_max, &r->max);
+    double *to = q->field == GE_RULE_FIELD_MIN   ? &r->min
+                 : q->field == GE_RULE_FIELD_MAX ? &r->max
+                                                 : &r->tolerance;
+    bool *has = q->field == GE_RULE_FIELD_MIN ? &r->has_min
+                : q->field == GE_RULE_FIELD_MAX ? &r->has_max
+                                                : NULL;
+    bool present;
+    double v = 0;
+    int rc;
+
+    if (q->has_default) {
+        *to = q->def;
+        if (has) *has = true;
+    }
+    rc = sv_number(st, p, q->key, q->floor, q->type == GE_RULE_PARAM_INTEGER, &present, &v);
     if (rc < 0) return rc;
-    if (!r->has_min && !r->has_max)
-        return sv_fail(st, "needs '%s' or '%s' (or both)", lo_key, hi_key);
-    if (r->has_min && r->has_max && r->min > r->max)
-        return sv_fail(st, "'%s' %g is larger than '%s' %g", lo_key, r->min, hi_key, r->max);
+    if (present) {
+        *to = v;
+        if (has) *has = true;
+    } else if (q->required) {
+        return sv_fail(st, "'%s' is missing", q->key);
+    }
     return GE_OK;
 }
 
+/* The parameters as the kind's entry in rule_kinds.c describes them. */
 static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char *service_id)
 {
-    bool present;
+    const ge_rule_kind_def *d = ge_rule_kind_def_of(r->kind);
+    const char *keys[GE_RULE_MAX_PARAMS], *lo = NULL, *hi = NULL;
+    size_t nkeys = 0;
     char *measure = NULL;
     int rc;
 
-    rc = sv_check_keys(st, p, kind_params[r->kind], 5);
-    if (rc < 0) return rc;
-    switch (r->kind) {
-    case GE_RULE_GEOMETRY_TYPE:
-        return sv_types(st, p, "types", &r->types);
-    case GE_RULE_COUNT:
-        return sv_range(st, r, p, "min", "max", 0, true);
-    case GE_RULE_VALID_GEOMETRY:
-        return GE_OK;
-    case GE_RULE_AREA:
-        return sv_range(st, r, p, "min_m2", "max_m2", 0, false);
-    case GE_RULE_LENGTH:
-        return sv_range(st, r, p, "min_m", "max_m", 0, false);
-    case GE_RULE_DIMENSIONS:
-        rc = sv_string(st, p, "measure", true, &measure);
-        if (rc < 0) return rc;
-        r->measure_width = !strcmp(measure, "width");
-        if (!r->measure_width && strcmp(measure, "length")) {
+    for (size_t i = 0; i < GE_RULE_MAX_PARAMS && d->params[i].key; i++)
+        keys[nkeys++] = d->params[i].key;
+    rc = sv_check_keys(st, p, keys, nkeys);
+    for (size_t i = 0; rc == GE_OK && i < nkeys; i++) {
+        const ge_rule_param *q = &d->params[i];
+        switch (q->type) {
+        case GE_RULE_PARAM_NUMBER:
+        case GE_RULE_PARAM_INTEGER:
+            if (q->field == GE_RULE_FIELD_MIN) lo = q->key;
+            if (q->field == GE_RULE_FIELD_MAX) hi = q->key;
+            rc = sv_param_number(st, r, p, q);
+            break;
+        case GE_RULE_PARAM_LAYERS:
+            rc = sv_names(st, p, q->key, q->required, false, &r->layers, &r->nlayers);
+            break;
+        case GE_RULE_PARAM_SERVICES:
+            rc = sv_names(st, p, q->key, q->required, true, &r->services, &r->nservices);
+            if (rc == GE_OK && !r->services) {
+                /* Default: applications of the same service conflict. */
+                r->services = calloc(1, sizeof *r->services);
+                if (!r->services || !(r->services[0] = strdup(service_id)))
+                    return ge_err_set(st->err, GE_ENOMEM, "out of memory");
+                r->nservices = 1;
+            }
+            break;
+        case GE_RULE_PARAM_TYPES:
+            rc = sv_types(st, p, q->key, &r->types);
+            break;
+        case GE_RULE_PARAM_MEASURE:
+            rc = sv_string(st, p, q->key, true, &measure);
+            if (rc < 0) break;
+            r->measure_width = !strcmp(measure, "width");
+            if (!r->measure_width && strcmp(measure, "length"))
+                rc = sv_fail(st, "'%s' must be \"width\" or \"length\"", q->key);
             free(measure);
-            return sv_fail(st, "'measure' must be \"width\" or \"length\"");
+            measure = NULL;
+            break;
         }
-        free(measure);
-        return sv_range(st, r, p, "min_m", "max_m", 0, false);
-    case GE_RULE_INSIDE:
-        r->tolerance = 0.05;
-        rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        return rc < 0 ? rc : sv_number(st, p, "tolerance_m", 0, false, &present, &r->tolerance);
-    case GE_RULE_OUTSIDE:
-        r->tolerance = 0.01;
-        rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        return rc < 0 ? rc : sv_number(st, p, "min_overlap", 0, false, &present, &r->tolerance);
-    case GE_RULE_MIN_DISTANCE:
-        rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        if (rc == GE_OK) rc = sv_number(st, p, "min_m", 0, false, &r->has_min, &r->min);
-        if (rc == GE_OK && !r->has_min) rc = sv_fail(st, "'min_m' is missing");
-        return rc;
-    case GE_RULE_MAX_DISTANCE:
-        rc = sv_names(st, p, "layers", true, false, &r->layers, &r->nlayers);
-        if (rc == GE_OK) rc = sv_number(st, p, "max_m", 0, false, &r->has_max, &r->max);
-        if (rc == GE_OK && !r->has_max) rc = sv_fail(st, "'max_m' is missing");
-        return rc;
-    case GE_RULE_PERIOD_LENGTH:
-        return sv_range(st, r, p, "min_days", "max_days", 1, true);
-    case GE_RULE_PERIOD_LEAD:
-        return sv_range(st, r, p, "min_days", "max_days", 0, true);
-    case GE_RULE_CONFLICT:
-        rc = sv_names(st, p, "services", false, true, &r->services, &r->nservices);
-        if (rc == GE_OK && !r->services) {
-            /* Default: applications of the same service conflict. */
-            r->services = calloc(1, sizeof *r->services);
-            if (!r->services || !(r->services[0] = strdup(service_id)))
-                return ge_err_set(st->err, GE_ENOMEM, "out of memory");
-            r->nservices = 1;
-        }
-        r->max = 0;
-        if (rc == GE_OK) rc = sv_number(st, p, "distance_m", 0, false, &present, &r->max);
-        r->has_max = true;
-        return rc;
-    default:
-        return sv_fail(st, "unknown rule kind");
     }
+    if (rc < 0 || !d->range) return rc;
+    if (!r->has_min && !r->has_max)
+        return sv_fail(st, "needs '%s' or '%s' (or both)", lo, hi);
+    if (r->has_min && r->has_max && r->min > r->max)
+        return sv_fail(st, "'%s' %g is larger than '%s' %g", lo, r->min, hi, r->max);
+    return GE_OK;
 }
 
 static bool sv_kind_has_variants(ge_rule_kind k)
 {
-    return k == GE_RULE_COUNT || k == GE_RULE_AREA || k == GE_RULE_LENGTH ||
-           k == GE_RULE_DIMENSIONS || k == GE_RULE_PERIOD_LENGTH || k == GE_RULE_PERIOD_LEAD;
+    return ge_rule_kind_def_of(k)->range;
 }
 
 static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
@@ -642,7 +570,7 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
     if (rc == GE_OK) rc = sv_string(st, obj, "comment", false, &comment);
     if (rc < 0) goto out;
     params = json_object_get(obj, "params");
-    if (!params && r->kind != GE_RULE_VALID_GEOMETRY) {
+    if (!params && !ge_rule_kind_def_of(r->kind)->params_optional) {
         rc = sv_fail(st, "'params' is missing");
         goto out;
     }
@@ -657,7 +585,7 @@ static int sv_rule(sv_state *st, const json_t *obj, ge_rule *r, const char *serv
     } else {
         r->params = json_object();
     }
-    r->applies_to = kind_applies[r->kind];
+    r->applies_to = ge_rule_kind_def_of(r->kind)->applies;
     if (json_object_get(obj, "applies_to")) {
         rc = sv_types(st, obj, "applies_to", &r->applies_to);
         if (rc < 0) goto out;
@@ -992,6 +920,22 @@ static json_t *sv_text_json(const ge_text *t)
     return json_pack("{s:s, s:s}", "de", t->de, "en", t->en);
 }
 
+/* Where the rule marks the map, for editors that draw no-go zones before
+ * anything is drawn: {"type", "layers", "distance_m"?}. */
+static json_t *sv_zone_json(const ge_rule *r)
+{
+    const ge_rule_kind_def *d = ge_rule_kind_def_of(r->kind);
+    json_t *layers = json_array(), *z;
+
+    for (size_t i = 0; layers && i < r->nlayers; i++)
+        json_array_append_new(layers, json_string(r->layers[i]));
+    z = json_pack("{s:s, s:o}", "type", ge_rule_zone_name(d->zone), "layers", layers);
+    if (z && d->zone == GE_RULE_ZONE_CLEARANCE)
+        json_object_set_new(z, "distance_m", json_real(r->min));
+    if (z && d->zone == GE_RULE_ZONE_REACH) json_object_set_new(z, "distance_m", json_real(r->max));
+    return z;
+}
+
 static json_t *sv_rule_json(const ge_rule *r)
 {
     json_t *j =
@@ -1006,6 +950,8 @@ static json_t *sv_rule_json(const ge_rule *r)
         return NULL;
     }
     if (ge_rule_unit(r->kind)) json_object_set_new(j, "unit", json_string(ge_rule_unit(r->kind)));
+    if (ge_rule_kind_def_of(r->kind)->zone != GE_RULE_ZONE_NONE)
+        json_object_set_new(j, "zone", sv_zone_json(r));
     if (r->text.de) {
         json_object_set_new(m, "de", json_string(r->text.de));
         json_object_set_new(m, "en", json_string(r->text.en));

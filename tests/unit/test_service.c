@@ -77,7 +77,18 @@ static void test_describe(void **state)
             assert_true(json_number_value(json_object_get(json_object_get(r, "params"), "min_m")) ==
                         5.0);
             assert_non_null(json_object_get(json_object_get(r, "messages"), "de"));
+            /* the zone an editor draws, from the table of kinds */
+            json_t *z = json_object_get(r, "zone");
+            assert_string_equal(json_string_value(json_object_get(z, "type")), "clearance");
+            assert_string_equal(json_string_value(json_array_get(json_object_get(z, "layers"), 0)),
+                                "hydrants");
+            assert_true(json_number_value(json_object_get(z, "distance_m")) == 5.0);
         }
+        if (!strcmp(json_string_value(json_object_get(r, "id")), "inside-street-space"))
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(r, "zone"), "type")), "within");
+        if (!strcmp(json_string_value(json_object_get(r, "id")), "width"))
+            assert_null(json_object_get(r, "zone"));
         if (!strcmp(json_string_value(json_object_get(r, "kind")), "conflict")) {
             json_t *a = json_object_get(json_object_get(r, "messages"), "anonymous");
             found++;

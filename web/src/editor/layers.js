@@ -120,19 +120,20 @@ export function baseLayer() {
   });
 }
 
-// The service's minimum distance to a layer, for the clearance rings.
+// The service's clearance around a layer's items, for the rings: the
+// rules' zones as GET /v1/services describes them (never their params).
 export function clearances(service) {
   const out = {};
   for (const r of service?.rules || [])
-    if (r.kind === 'min_distance' && r.params?.min_m)
-      for (const l of r.params.layers || []) out[l] = Math.max(out[l] || 0, r.params.min_m);
+    if (r.zone?.type === 'clearance' && r.zone.distance_m)
+      for (const l of r.zone.layers) out[l] = Math.max(out[l] || 0, r.zone.distance_m);
   return out;
 }
 
-// Which reference layers the service checks (so only those are shown).
+// Which reference layers the service's zones name (so only those are shown).
 export function checkedLayers(service) {
   const s = new Set();
-  for (const r of service?.rules || []) for (const l of r.params?.layers || []) s.add(l);
+  for (const r of service?.rules || []) for (const l of r.zone?.layers || []) s.add(l);
   return s;
 }
 
