@@ -830,8 +830,8 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
     }
     for (size_t i = 0; i < s->nparts; i++) {
         total += s->parts[i].refused;
-        if (gp_zone(s->parts[i].rule) == GE_RULE_ZONE_WITHIN && GEOSisEmpty_r(s->h, s->region) == 1 &&
-            !inside)
+        if (gp_zone(s->parts[i].rule) == GE_RULE_ZONE_WITHIN &&
+            GEOSisEmpty_r(s->h, s->region) == 1 && !inside)
             inside = &s->parts[i];
     }
     if (s->sampled == 0 && s->engine_refused == 0) {
@@ -858,12 +858,13 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
         char lde[400] = "", len_[400] = "";
         size_t n = 0, shown = 0;
         for (size_t i = 0; i < s->nparts; i++)
-            n += gp_zone(s->parts[i].rule) != GE_RULE_ZONE_WITHIN && s->parts[i].refused * 5 >= total &&
-                 s->parts[i].refused > 0;
+            n += gp_zone(s->parts[i].rule) != GE_RULE_ZONE_WITHIN &&
+                 s->parts[i].refused * 5 >= total && s->parts[i].refused > 0;
         for (size_t i = 0; i < s->nparts; i++) {
             const struct gp_part *p = &s->parts[i];
             char d[120], e[120];
-            if (gp_zone(p->rule) == GE_RULE_ZONE_WITHIN || p->refused * 5 < total || p->refused == 0)
+            if (gp_zone(p->rule) == GE_RULE_ZONE_WITHIN || p->refused * 5 < total ||
+                p->refused == 0)
                 continue;
             if (gp_zone(p->rule) == GE_RULE_ZONE_CLEARANCE) {
                 gp_clearance_words(p->rule, d, sizeof d, e, sizeof e);

@@ -50,7 +50,8 @@ static void test_installed_server(void **state)
                                             "share/geoeditor/data/layers/osm.json",
                                             "share/geoeditor/data/openapi.json",
                                             "share/geoeditor/styles/basemap.json",
-                                            "share/geoeditor/web/edit.html", NULL};
+                                            "share/geoeditor/web/edit.html",
+                                            NULL};
         for (const char *const *f = files; *f; f++) {
             char p[4300];
             snprintf(p, sizeof p, "%s/%s", prefix, *f);
