@@ -5,7 +5,7 @@
 // driven by playwright-core from web/node_modules. Missing pieces (chromium,
 // node_modules, the built front end) skip the tests with a visible reason.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -64,10 +64,19 @@ export async function startServer(name, { env = {} } = {}) {
     '--data-dir', path.join(SRC, 'data'), '--web-root', path.join(SRC, 'web/dist'), '--log-level', 'info'],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
+  // The server's log also goes to a file beside its store, and a server that
+  // dies under a test says how, so that a crash is never just "connection
+  // refused" in the next request.
+  const logFile = path.join(dir, 'server.log');
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`# server ${name} exited unexpectedly: code ${code}, signal ${signal}; its log: ${logFile}\n${log.split('\n').slice(-20).join('\n')}`);
+  });
+  let stopping = false;
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30000 * SLOW);
     child.stderr.on('data', (d) => {
       log += d;
+      appendFileSync(logFile, d);
       const m = log.match(/"listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"listening"/);
       if (m) {
         clearTimeout(timer);
@@ -87,6 +96,7 @@ export async function startServer(name, { env = {} } = {}) {
       return out.match(/api_key: (\S+)/)[1];
     },
     async stop() {
+      stopping = true;
       if (child.exitCode !== null) return;
       const done = new Promise((r) => child.on('exit', r));
       child.kill('SIGTERM');
