@@ -23,6 +23,8 @@
  * polygonal circles (inscribed in the true ones) never let a candidate
  * through that the engine then finds a hair too close. */
 #define GP_CLEARANCE_MARGIN 0.05
+/* How much less than an inside rule's tolerance the region grows by. */
+#define GP_TOLERANCE_MARGIN 0.005
 /* A kept feature is avoided by this much: proposals never touch it. */
 #define GP_KEEP_MARGIN 0.3
 /* Width of the band that stands for a line of an "outside" layer. */
@@ -354,6 +356,16 @@ static int gp_region(gp_search *s)
             }
             if (gp_zone(r) == GE_RULE_ZONE_WITHIN) {
                 GEOSGeometry *u = gp_union(h, v, n);
+                /* the engine lets a drawing stick out by the rule's
+                 * tolerance (a 2 m skip on a sidewalk strip of 2 m): so
+                 * does the region, a hair less */
+                if (u && r->tolerance > 2 * GP_TOLERANCE_MARGIN) {
+                    GEOSGeometry *grown = GEOSBuffer_r(h, u, r->tolerance - GP_TOLERANCE_MARGIN, 2);
+                    if (grown) {
+                        GEOSGeom_destroy_r(h, u);
+                        u = grown;
+                    }
+                }
                 next = u ? GEOSIntersection_r(h, region, u) : NULL;
                 if (u) GEOSGeom_destroy_r(h, u);
                 GEOSGeom_destroy_r(h, region);
@@ -466,28 +478,21 @@ static double gp_half_width(const ge_refitem *road)
 }
 
 /* Where a rectangle of width w stands across a street whose carriageway
- * reaches k from the centreline: its centre's distances from the
- * centreline, the preferred first (in the carriageway along the kerb, on
- * the sidewalk along it, then half a metre and a metre farther in and
- * out), then the rest of the cross section in half metres, out to 6 m past
- * the kerb and in to the centre. Narrow lanes take the centre itself. */
+ * reaches k from the centreline, first: its centre's distances from the
+ * centreline in the carriageway along the kerb, on the sidewalk along it,
+ * then half a metre and a metre farther in and out. Narrow lanes take the
+ * centre. When these give too few places, the second pass takes its
+ * distances from the region itself (gp_stretch_candidates). */
 #define GP_LATERAL_PREFERRED 6
-#define GP_LATERAL_MAX       48
 
 static int gp_laterals(double k, double w, double *lat)
 {
     const double pref[GP_LATERAL_PREFERRED] = {k - w / 2,       k + w / 2,       k - w / 2 - 0.5,
                                                k + w / 2 + 0.5, k - w / 2 - 1.0, k + w / 2 + 1.0};
-    int n = 0;
 
     for (int j = 0; j < GP_LATERAL_PREFERRED; j++)
-        lat[n++] = fmax(0, pref[j]);
-    for (double x = k + w / 2 + 1.5; x <= k + w / 2 + 6 && n < GP_LATERAL_MAX; x += 0.5)
-        lat[n++] = x;
-    for (double x = k - w / 2 - 1.5; x >= 0 && n < GP_LATERAL_MAX; x -= 0.5)
-        lat[n++] = x;
-    if (n < GP_LATERAL_MAX && k - w / 2 - 1.5 > 0) lat[n++] = 0;
-    return n;
+        lat[j] = fmax(0, pref[j]);
+    return GP_LATERAL_PREFERRED;
 }
 
 /* Rectangles along every road segment in reach. The rank: the anchor's side
@@ -505,7 +510,7 @@ static int gp_rect_candidates(gp_search *s, gp_cands *out)
     rc = ge_reflayer_query(h, roads, s->box[0], s->box[1], s->box[2], s->box[3], &hits, s->err);
     for (size_t i = 0; rc == GE_OK && i < hits.n; i++) {
         const ge_refitem *it = hits.v[i];
-        double k = gp_half_width(it), lat[GP_LATERAL_MAX];
+        double k = gp_half_width(it), lat[GP_LATERAL_PREFERRED];
         int nlat = gp_laterals(k, s->w, lat);
         int ng = GEOSGetNumGeometries_r(h, it->geom);
 
@@ -542,8 +547,7 @@ static int gp_rect_candidates(gp_search *s, gp_cands *out)
                             c.uy = uy;
                             d = hypot(c.cx - ax, c.cy - ay);
                             if (d > maxd + s->l / 2 + s->w / 2) continue;
-                            c.rank = sd * 1e6 + (j < GP_LATERAL_PREFERRED ? 0 : 1e5) +
-                                     floor(d) * 100 + j;
+                            c.rank = sd * 1e6 + floor(d) * 100 + j;
                             rc = gp_push(s, out, c);
                         }
                     }
@@ -552,6 +556,217 @@ static int gp_rect_candidates(gp_search *s, gp_cands *out)
         }
     }
     ge_refhits_free(&hits);
+    return rc;
+}
+
+/* ---- the second pass: distances from the region ---------------------------
+ *
+ * Where the street space does not follow the carriageway the road says it
+ * has (a sidewalk mapped as a strip of its own 10 m out, a 2 m strip that
+ * only a 2 m skip fits exactly), the preferred distances miss it. So the
+ * second pass reads, for each position along a road segment, the stretches
+ * of the segment's normal that lie in the region - a scanline across the
+ * region's rings in the segment's frame, at both ends and the middle of the
+ * rectangle's length - and proposes the rectangle at both ends and the
+ * middle of every stretch at least its width wide. */
+
+typedef struct gp_edges {
+    double *v; /* x0, y0, x1, y1 per edge */
+    size_t n, cap;
+} gp_edges;
+
+static int gp_ring_edges(GEOSContextHandle_t h, const GEOSGeometry *ring, gp_edges *e)
+{
+    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+    unsigned np = 0;
+    double px = 0, py = 0;
+
+    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &np)) return GE_OK;
+    for (unsigned i = 0; i < np; i++) {
+        double x, y;
+        GEOSCoordSeq_getXY_r(h, seq, i, &x, &y);
+        if (i > 0) {
+            if (e->n == e->cap) {
+                size_t cap = e->cap ? 2 * e->cap : 1024;
+                double *v = realloc(e->v, cap * 4 * sizeof *v);
+                if (!v) return GE_ENOMEM;
+                e->v = v;
+                e->cap = cap;
+            }
+            e->v[4 * e->n] = px;
+            e->v[4 * e->n + 1] = py;
+            e->v[4 * e->n + 2] = x;
+            e->v[4 * e->n + 3] = y;
+            e->n++;
+        }
+        px = x;
+        py = y;
+    }
+    return GE_OK;
+}
+
+/* Every ring edge of the region's polygons. */
+static int gp_region_edges(GEOSContextHandle_t h, const GEOSGeometry *g, gp_edges *e)
+{
+    int type = GEOSGeomTypeId_r(h, g), rc = GE_OK;
+
+    if (type == GEOS_POLYGON) {
+        rc = gp_ring_edges(h, GEOSGetExteriorRing_r(h, g), e);
+        for (int i = 0; rc == GE_OK && i < GEOSGetNumInteriorRings_r(h, g); i++)
+            rc = gp_ring_edges(h, GEOSGetInteriorRingN_r(h, g, i), e);
+    } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; rc == GE_OK && i < GEOSGetNumGeometries_r(h, g); i++)
+            rc = gp_region_edges(h, GEOSGetGeometryN_r(h, g, i), e);
+    }
+    return rc;
+}
+
+#define GP_MAX_CROSSINGS 64
+#define GP_STRETCH_EPS   0.01
+
+static int gp_double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The inside stretches [n0, n1] of the scanline u = t in a segment's frame
+ * (edges already in (u, n)), by the even-odd rule; how many were written. */
+static size_t gp_scanline(const double *loc, size_t nedges, double t, double *iv, size_t max)
+{
+    double cross[GP_MAX_CROSSINGS];
+    size_t nc = 0, n = 0;
+
+    for (size_t i = 0; i < nedges && nc < GP_MAX_CROSSINGS; i++) {
+        const double *e = &loc[4 * i];
+        if ((e[0] <= t) == (e[2] <= t)) continue; /* half-open: a vertex counts once */
+        cross[nc++] = e[1] + (t - e[0]) * (e[3] - e[1]) / (e[2] - e[0]);
+    }
+    qsort(cross, nc, sizeof *cross, gp_double_cmp);
+    for (size_t i = 0; i + 1 < nc && n + 2 <= max; i += 2) {
+        iv[n++] = cross[i];
+        iv[n++] = cross[i + 1];
+    }
+    return n;
+}
+
+/* a and b: sorted stretch lists; their intersection into out. */
+static size_t gp_stretch_and(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, n = 0;
+
+    while (i < na && j < nb) {
+        double lo = fmax(a[i], b[j]), hi = fmin(a[i + 1], b[j + 1]);
+        if (lo < hi) {
+            out[n++] = lo;
+            out[n++] = hi;
+        }
+        if (a[i + 1] < b[j + 1])
+            i += 2;
+        else
+            j += 2;
+    }
+    return n;
+}
+
+static int gp_stretch_candidates(gp_search *s, gp_cands *out)
+{
+    GEOSContextHandle_t h = s->h;
+    const ge_reflayer *roads = ge_refsnap_layer(s->snap, "roads");
+    const double ax = s->req->ax, ay = s->req->ay, maxd = s->req->max_distance_m;
+    const double reach = 20; /* how far out from the centreline the normal is read */
+    gp_edges all = {0};
+    double *loc = NULL;
+    ge_refhits hits = {0};
+    int rc;
+
+    if (!roads) return GE_OK;
+    if (gp_region_edges(h, s->region, &all) < 0)
+        return ge_err_set(s->err, GE_ENOMEM, "out of memory");
+    loc = malloc((all.n ? all.n : 1) * 4 * sizeof *loc);
+    rc =
+        loc ? ge_reflayer_query(h, roads, s->box[0], s->box[1], s->box[2], s->box[3], &hits, s->err)
+            : ge_err_set(s->err, GE_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == GE_OK && i < hits.n; i++) {
+        const GEOSGeometry *geom = hits.v[i]->geom;
+        for (int g = 0; rc == GE_OK && g < GEOSGetNumGeometries_r(h, geom); g++) {
+            const GEOSCoordSequence *seq =
+                GEOSGeom_getCoordSeq_r(h, GEOSGetGeometryN_r(h, geom, g));
+            unsigned np = 0;
+            if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &np)) continue;
+            for (unsigned v = 0; rc == GE_OK && v + 1 < np; v++) {
+                double x0, y0, x1, y1, len, ux, uy, nx, ny, side, bx0, by0, bx1, by1;
+                size_t nloc = 0;
+                GEOSCoordSeq_getXY_r(h, seq, v, &x0, &y0);
+                GEOSCoordSeq_getXY_r(h, seq, v + 1, &x1, &y1);
+                len = hypot(x1 - x0, y1 - y0);
+                if (len < 0.5) continue;
+                ux = (x1 - x0) / len;
+                uy = (y1 - y0) / len;
+                nx = -uy;
+                ny = ux;
+                side = (ax - x0) * nx + (ay - y0) * ny >= 0 ? 1 : -1;
+                /* the edges near the segment, in its frame (u along, n across) */
+                bx0 = fmin(x0, x1) - reach - s->l;
+                by0 = fmin(y0, y1) - reach - s->l;
+                bx1 = fmax(x0, x1) + reach + s->l;
+                by1 = fmax(y0, y1) + reach + s->l;
+                for (size_t k = 0; k < all.n; k++) {
+                    const double *e = &all.v[4 * k];
+                    if (fmax(e[0], e[2]) < bx0 || fmin(e[0], e[2]) > bx1 ||
+                        fmax(e[1], e[3]) < by0 || fmin(e[1], e[3]) > by1)
+                        continue;
+                    for (int p = 0; p < 2; p++) {
+                        double dx = e[2 * p] - x0, dy = e[2 * p + 1] - y0;
+                        loc[4 * nloc + 2 * p] = dx * ux + dy * uy;
+                        loc[4 * nloc + 2 * p + 1] = dx * nx + dy * ny;
+                    }
+                    nloc++;
+                }
+                if (nloc == 0) continue;
+                for (double t = 0; rc == GE_OK && t <= len + 1e-9; t += 1) {
+                    double a[GP_MAX_CROSSINGS], b[GP_MAX_CROSSINGS], c[GP_MAX_CROSSINGS],
+                        ab[GP_MAX_CROSSINGS], abc[GP_MAX_CROSSINGS];
+                    double px = x0 + t * ux, py = y0 + t * uy;
+                    size_t na, nb, nc, nab, nabc;
+
+                    if (hypot(px - ax, py - ay) > maxd + s->l + reach) continue;
+                    na = gp_scanline(loc, nloc, t - s->l / 2 - GP_STRETCH_EPS, a, GP_MAX_CROSSINGS);
+                    nb = gp_scanline(loc, nloc, t, b, GP_MAX_CROSSINGS);
+                    nc = gp_scanline(loc, nloc, t + s->l / 2 + GP_STRETCH_EPS, c, GP_MAX_CROSSINGS);
+                    nab = gp_stretch_and(a, na, b, nb, ab);
+                    nabc = gp_stretch_and(ab, nab, c, nc, abc);
+                    for (size_t q = 0; rc == GE_OK && q < nabc; q += 2) {
+                        /* a centimetre clear of either edge: a rectangle flush with
+                         * the region's edge is not covered by it for rounding */
+                        double lo = fmax(abc[q], -reach) + GP_STRETCH_EPS,
+                               hi = fmin(abc[q + 1], reach) - GP_STRETCH_EPS;
+                        const double at[3] = {lo + s->w / 2, hi - s->w / 2, (lo + hi) / 2};
+                        if (hi - lo < s->w) continue;
+                        for (int z = 0; rc == GE_OK && z < 3; z++) {
+                            gp_cand cd = {0};
+                            double d;
+                            if (z > 0 && fabs(at[z] - at[0]) < 0.05) continue;
+                            if (z == 2 && fabs(at[2] - at[1]) < 0.05) continue;
+                            cd.cx = px + at[z] * nx;
+                            cd.cy = py + at[z] * ny;
+                            cd.ux = ux;
+                            cd.uy = uy;
+                            d = hypot(cd.cx - ax, cd.cy - ay);
+                            if (d > maxd + s->l / 2 + s->w / 2) continue;
+                            cd.rank = ((at[z] >= 0) == (side > 0) ? 0 : 1e6) + floor(d) * 100 + z;
+                            rc = gp_push(s, out, cd);
+                        }
+                    }
+                    if (ge_budget_check())
+                        rc = ge_err_set(s->err, GE_EBUDGET, "stopped by the budget");
+                }
+            }
+        }
+    }
+    ge_refhits_free(&hits);
+    free(loc);
+    free(all.v);
     return rc;
 }
 
@@ -924,12 +1139,77 @@ static double gp_reach_extra(const gp_search *s)
     return (s->shape == GE_PLACE_RECTANGLE ? hypot(s->w, s->l) : 0) + 1;
 }
 
+/* What the judging keeps across passes: proposals with warnings wait in
+ * spare until the warning-free ones are counted; refused candidates are
+ * remembered, on a sample, for the reasons. */
+typedef struct gp_pick {
+    ge_placement spare[GE_PLACEMENT_MAX_LIMIT];
+    size_t nspare;
+    gp_cand refused[GP_BLAME_SAMPLE];
+    size_t nrefused;
+    size_t checks; /* engine checks so far */
+} gp_pick;
+
+/* The candidates in rank order: the region first, then the engine, until
+ * enough proposals are warning-free or the engine checks are used up. */
+static int gp_judge(gp_search *s, gp_cands *cands, ge_placement_result *out, gp_pick *pk)
+{
+    GEOSContextHandle_t h = s->h;
+    const ge_placement_req *req = s->req;
+    int rc = GE_OK;
+
+    if (cands->n > 1) qsort(cands->v, cands->n, sizeof *cands->v, gp_cand_cmp);
+    for (size_t i = 0; rc == GE_OK && i < cands->n && out->n < (size_t)req->limit &&
+                       pk->checks < GP_MAX_ENGINE_CHECKS;
+         i++) {
+        GEOSGeometry *g = gp_candidate_geom(s, &cands->v[i]);
+        json_t *report = NULL;
+        int warnings = 0;
+
+        if (ge_budget_check()) rc = ge_err_set(s->err, GE_EBUDGET, "stopped by the budget");
+        if (!g || rc < 0) {
+            if (g) GEOSGeom_destroy_r(h, g);
+            if (rc == GE_OK) rc = ge_err_set(s->err, GE_ENOMEM, "out of memory");
+            break;
+        }
+        if (gp_anchor_distance(s, g) > req->max_distance_m) {
+            GEOSGeom_destroy_r(h, g);
+            continue;
+        }
+        if (GEOSPreparedCovers_r(h, s->prep, g) != 1) {
+            if (pk->nrefused < GP_BLAME_SAMPLE) pk->refused[pk->nrefused++] = cands->v[i];
+            GEOSGeom_destroy_r(h, g);
+            continue;
+        }
+        if (!gp_far_from_chosen(s, out, g) ||
+            (pk->nspare &&
+             !gp_far_from_chosen(s, &(ge_placement_result){.v = pk->spare, .n = pk->nspare}, g))) {
+            GEOSGeom_destroy_r(h, g);
+            continue;
+        }
+        pk->checks++;
+        rc = gp_engine(s, g, &report);
+        if (rc == GE_OK && gp_acceptable(report, req->period != NULL, &warnings) &&
+            (warnings == 0 || pk->nspare < (size_t)req->limit)) {
+            ge_placement *p = warnings == 0 ? &out->v[out->n++] : &pk->spare[pk->nspare++];
+            p->geom = g;
+            p->report = report;
+            p->distance_m = gp_anchor_distance(s, g);
+        } else {
+            s->engine_refused += rc == GE_OK;
+            GEOSGeom_destroy_r(h, g);
+            json_decref(report);
+        }
+    }
+    return rc;
+}
+
 int ge_placement_search(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_placement_req *req,
                         ge_placement_result *out, ge_err *err)
 {
     gp_search s = {.h = h, .snap = snap, .req = req, .err = err};
     gp_cands cands = {0};
-    size_t checks = 0;
+    gp_pick pick = {0};
     double extra;
     int rc;
 
@@ -956,70 +1236,28 @@ int ge_placement_search(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_
         rc = s.shape == GE_PLACE_RECTANGLE ? gp_rect_candidates(&s, &cands)
              : s.shape == GE_PLACE_POINT   ? gp_point_candidates(&s, &cands)
                                            : gp_line_candidates(&s, &cands);
-    if (rc == GE_OK && cands.n > 1) qsort(cands.v, cands.n, sizeof *cands.v, gp_cand_cmp);
-    /* warning-free proposals are wanted first: those with warnings wait in
-     * a second list until the engine checks are used up */
-    {
-        ge_placement spare[GE_PLACEMENT_MAX_LIMIT];
-        size_t nspare = 0, refused[GP_BLAME_SAMPLE], nrefused = 0;
-        for (size_t i = 0; rc == GE_OK && i < cands.n && out->n < (size_t)req->limit &&
-                           checks < GP_MAX_ENGINE_CHECKS;
-             i++) {
-            GEOSGeometry *g = gp_candidate_geom(&s, &cands.v[i]);
-            json_t *report = NULL;
-            int warnings = 0;
-
-            if (ge_budget_check()) rc = ge_err_set(err, GE_EBUDGET, "stopped by the budget");
-            if (!g || rc < 0) {
-                if (g) GEOSGeom_destroy_r(h, g);
-                if (rc == GE_OK) rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-                break;
-            }
-            if (gp_anchor_distance(&s, g) > req->max_distance_m) {
-                GEOSGeom_destroy_r(h, g);
-                continue;
-            }
-            if (GEOSPreparedCovers_r(h, s.prep, g) != 1) {
-                /* remembered for the reasons, which only a short result needs */
-                if (nrefused < GP_BLAME_SAMPLE) refused[nrefused++] = i;
-                GEOSGeom_destroy_r(h, g);
-                continue;
-            }
-            if (!gp_far_from_chosen(&s, out, g) ||
-                (nspare &&
-                 !gp_far_from_chosen(&s, &(ge_placement_result){.v = spare, .n = nspare}, g))) {
-                GEOSGeom_destroy_r(h, g);
-                continue;
-            }
-            checks++;
-            rc = gp_engine(&s, g, &report);
-            if (rc == GE_OK && gp_acceptable(report, req->period != NULL, &warnings) &&
-                (warnings == 0 || nspare < (size_t)req->limit)) {
-                ge_placement *p = warnings == 0 ? &out->v[out->n++] : &spare[nspare++];
-                p->geom = g;
-                p->report = report;
-                p->distance_m = gp_anchor_distance(&s, g);
-            } else {
-                s.engine_refused += rc == GE_OK;
-                GEOSGeom_destroy_r(h, g);
-                json_decref(report);
-            }
+    if (rc == GE_OK) rc = gp_judge(&s, &cands, out, &pick);
+    /* too few along the preferred lines: distances from the region itself */
+    if (rc == GE_OK && s.shape == GE_PLACE_RECTANGLE && out->n + pick.nspare < (size_t)req->limit &&
+        pick.checks < GP_MAX_ENGINE_CHECKS) {
+        cands.n = 0;
+        rc = gp_stretch_candidates(&s, &cands);
+        if (rc == GE_OK) rc = gp_judge(&s, &cands, out, &pick);
+    }
+    /* fill up with the ones that carry warnings, in their order */
+    for (size_t i = 0; i < pick.nspare; i++) {
+        if (rc == GE_OK && out->n < (size_t)req->limit) {
+            out->v[out->n++] = pick.spare[i];
+        } else {
+            GEOSGeom_destroy_r(h, pick.spare[i].geom);
+            json_decref(pick.spare[i].report);
         }
-        /* fill up with the ones that carry warnings, in their order */
-        for (size_t i = 0; i < nspare; i++) {
-            if (rc == GE_OK && out->n < (size_t)req->limit) {
-                out->v[out->n++] = spare[i];
-            } else {
-                GEOSGeom_destroy_r(h, spare[i].geom);
-                json_decref(spare[i].report);
-            }
-        }
-        /* why not (more): which constraint refused the candidates, on a sample */
-        for (size_t i = 0; rc == GE_OK && out->n < (size_t)req->limit && i < nrefused; i++) {
-            GEOSGeometry *g = gp_candidate_geom(&s, &cands.v[refused[i]]);
-            if (g) gp_blame(&s, g);
-            if (g) GEOSGeom_destroy_r(h, g);
-        }
+    }
+    /* why not (more): which constraint refused the candidates, on a sample */
+    for (size_t i = 0; rc == GE_OK && out->n < (size_t)req->limit && i < pick.nrefused; i++) {
+        GEOSGeometry *g = gp_candidate_geom(&s, &pick.refused[i]);
+        if (g) gp_blame(&s, g);
+        if (g) GEOSGeom_destroy_r(h, g);
     }
     if (rc == GE_OK && out->n < (size_t)req->limit) rc = gp_reasons(&s, out);
     free(cands.v);
