@@ -24,6 +24,11 @@
  * The public route cannot show other applications (conflict rules are left
  * unchecked, as on /v1/validate); the editor's route checks them the way the
  * editor's own checks do, anonymously.
+ *
+ * A 200 carries "Server-Timing: placements;dur=MS, cpu;dur=MS" as POST
+ * /v1/validate does: the wall-clock time from the body bytes to the answer's
+ * text (reading, the address, the search, the answer) and the CPU time this
+ * thread spent on it. bench/placements reports both.
  */
 #include <geos_c.h>
 #include <jansson.h>
@@ -31,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../geo/core/geojson_in.h"
 #include "../geo/core/geojson_out.h"
@@ -42,8 +48,16 @@
 #include "forms_common.h"
 #include "handlers.h"
 
+static double ge_pl_clock_ms(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* What a request asks for, read from the body. */
 typedef struct ge_pl_ask {
+    double t0, c0; /* when the handler began: wall clock and thread CPU (ms) */
     ge_placement_req req;
     ge_period period;
     ge_features keep;  /* store CRS */
@@ -454,7 +468,14 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
     }
     doc = ge_pl_answer(h, req, snap, a, &res, &err);
     rc = doc ? ge_forms_json(resp, 200, doc, NULL) : ge_resp_error(resp, req, &err);
-    if (rc == GE_OK) ge_forms_content_crs(resp, &a->crs);
+    if (rc == GE_OK) {
+        char timing[96];
+        snprintf(timing, sizeof timing, "placements;dur=%.3f, cpu;dur=%.3f",
+                 ge_pl_clock_ms(CLOCK_MONOTONIC) - a->t0,
+                 ge_pl_clock_ms(CLOCK_THREAD_CPUTIME_ID) - a->c0);
+        ge_forms_content_crs(resp, &a->crs);
+        rc = ge_resp_header(resp, "Server-Timing", timing);
+    }
 out:
     ge_placement_result_free(h, &res);
     ge_forms_others_free(&others);
@@ -468,6 +489,8 @@ static int ge_pl_begin(ge_req *req, ge_resp *resp, ge_pl_ask *a, json_t **body)
     int rc;
 
     memset(a, 0, sizeof *a);
+    a->t0 = ge_pl_clock_ms(CLOCK_MONOTONIC);
+    a->c0 = ge_pl_clock_ms(CLOCK_THREAD_CPUTIME_ID);
     ge_placement_req_init(&a->req);
     rc = ge_forms_crs_param(req, resp, &a->crs, &a->crs_explicit);
     if (rc == GE_OK) rc = ge_forms_body(req, resp, body);

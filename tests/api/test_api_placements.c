@@ -6,7 +6,8 @@
  * What it shows:
  *  - for addresses inside the boundary (every one of the quarter, 50 of the
  *    extract), every proposal for a skip container passes POST /v1/validate
- *    with the same period, and lies within the distance asked for;
+ *    with the same period, and lies within the distance asked for; the
+ *    answer carries the Server-Timing header (placements and CPU time);
  *  - a point on a hydrant gets proposals that pass the hydrant's clearance;
  *  - the city's own street space (imported after the OSM data) that leaves
  *    a street out: an address there gets no proposal and a reason in German
@@ -51,6 +52,7 @@ static world DEMO = {.name = "api_placements_demo", .srid = 25832};
 static world EXTRACT = {.name = "api_placements_extract", .srid = 25833};
 
 static char PERIOD[80];
+static char TIMING[128]; /* the Server-Timing header of the last answer, or "" */
 
 static long post(const world *w, const char *path, const char *body, const char *lang, json_t **doc)
 {
@@ -66,6 +68,8 @@ static long post(const world *w, const char *path, const char *body, const char 
     snprintf(accept, sizeof accept, "Accept-Language: %s", lang ? lang : "en");
     assert_int_equal(ts_http(&req, &r), 0);
     status = r.status;
+    snprintf(TIMING, sizeof TIMING, "%s",
+             ts_http_header(&r, "Server-Timing") ? ts_http_header(&r, "Server-Timing") : "");
     if (doc) *doc = json_loads(r.body, 0, NULL);
     ts_http_resp_free(&r);
     return status;
@@ -143,6 +147,9 @@ static void every_address(world *w, size_t max_n)
                  "{\"service\":\"skip-container\",\"near\":{\"address\":\"%s\"},\"period\":%s}",
                  json_string_value(json_object_get(a, "label")), PERIOD);
         doc = post_ok(w, "/v1/placements", body, "de", 200);
+        /* the time in the server, as /v1/validate gives it (bench/placements) */
+        if (strncmp(TIMING, "placements;dur=", 15) != 0 || !strstr(TIMING, ", cpu;dur="))
+            fail_msg("Server-Timing: '%s'", TIMING);
         assert_string_equal(
             json_string_value(json_object_get(json_object_get(doc, "near"), "address")),
             json_string_value(json_object_get(a, "label")));
