@@ -260,7 +260,7 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
     ge_features fs = {0};
     ge_crs crs, store;
     char closed_at[32], purged_at[32];
-    json_t *doc = NULL, *report = NULL, *v;
+    json_t *doc = NULL, *v;
     bool intact = false;
     ge_err err;
     int rc;
@@ -302,9 +302,10 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
     v = ge_geojson_out_features(h, &fs, &store, &crs, &err);
     if (!v) goto err;
     json_object_set_new(doc, "features", v);
-    report = json_object_get(doc, "validation");
-    v = json_object_get(report, "measures");
-    json_object_set_new(doc, "measures", v ? json_incref(v) : json_array());
+    /* measures with each feature's location sentence, made now where the
+     * stored report has none (a case from before them) */
+    rc = ge_forms_case_locations(req, c.service, doc, &fs, true, &err);
+    if (rc < 0) goto err;
     rc = ge_case_view_revalidate(req, &c, purged_at, &fs, &crs, &v, &err);
     if (rc < 0) goto err;
     json_object_set_new(doc, "revalidation", v);

@@ -10,7 +10,11 @@
  *   closed         the closing time or null
  *   purged         the purge time or null (the case is then anonymised)
  *   features       FeatureCollection in CRS84 (or ?crs=)
- *   measures       the submitted report's measures
+ *   measures       the submitted report's measures, each with its feature's
+ *                  location sentence: the stored one, or where the report
+ *                  has none the one made now (geo/app/case_location.h); the
+ *                  first feature's is also "location", as in the form
+ *                  server's view
  *   revalidation   {checked_at, differs, report}: the same features and
  *                  period checked now against the server's current services
  *                  and reference data; the case itself (its draft) takes no

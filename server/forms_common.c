@@ -12,13 +12,13 @@
 #include <time.h>
 
 #include "../geo/app/case_hash.h"
+#include "../geo/app/case_location.h"
+#include "../geo/core/date.h"
 #include "../geo/core/geojson_in.h"
 #include "../geo/core/geojson_out.h"
-#include "../geo/core/date.h"
-#include "../geo/core/token.h"
 #include "../geo/core/geos_ctx.h"
-#include "../geo/rules/refindex.h"
 #include "../geo/core/token.h"
+#include "../geo/rules/refindex.h"
 #include "../geo/rules/rules.h"
 #include "../geo/rules/service.h"
 #include "log.h"
@@ -489,7 +489,8 @@ int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char 
     return rc;
 }
 
-int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_err *err)
+int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_features *keep,
+                         ge_err *err)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
@@ -500,7 +501,50 @@ int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_e
     if (rc == GE_OK)
         rc = ge_case_hash(h, &fs, ge_store_srid(req->ctx->store), c->report, hash, err);
     if (rc == GE_OK) *intact = ge_token_equal(hash, c->content_hash);
+    if (rc == GE_OK && keep) {
+        *keep = fs;
+        return rc;
+    }
     ge_features_free(h, &fs);
+    return rc;
+}
+
+int ge_forms_case_locations(const ge_req *req, const char *service, json_t *doc,
+                            const ge_features *fs, bool measures, ge_err *err)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
+    const ge_service *svc =
+        req->ctx->services && service ? ge_services_find(req->ctx->services, service) : NULL;
+    json_t *m, *loc;
+    int rc = GE_OK;
+
+    ge_err_clear(err);
+    if (measures) {
+        /* A copy: the stored report in "validation" stays as stored. */
+        m = json_deep_copy(json_object_get(json_object_get(doc, "validation"), "measures"));
+        if (!m) m = json_array();
+        if (!m || json_object_set_new(doc, "measures", m) < 0) {
+            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = ge_case_location_complete(h, snap, svc, m, fs, err);
+        if (rc < 0) goto out;
+    }
+    if (ge_case_location_valid(json_object_get(doc, "location"))) goto out;
+    /* The measures just completed hold the first feature's sentence if one
+     * can be said; without them it is made here. */
+    loc = ge_case_location(h, snap, svc, measures ? ge_case_location_stored(doc, 0) : NULL,
+                           fs && fs->n ? fs->items[0].geom : NULL, err);
+    if (!loc && ge_case_location_fatal(err->code)) {
+        rc = err->code;
+        goto out;
+    }
+    ge_err_clear(err);
+    if (json_object_set_new(doc, "location", loc ? loc : json_null()) < 0)
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+out:
+    if (snap) ge_refsnap_release(snap);
     return rc;
 }
 
@@ -519,6 +563,12 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conf
                     "applicant", applicant ? applicant : json_object());
     /* The case's version (1 at submission, + 1 per change), also its ETag. */
     if (doc) json_object_set_new(doc, "version", json_integer((json_int_t)c->version));
+    /* Where its first feature is, as the report says; the views that read
+     * the features make it for a report without (ge_forms_case_locations). */
+    if (doc) {
+        json_t *loc = ge_case_location_stored(report, 0);
+        json_object_set_new(doc, "location", loc ? json_incref(loc) : json_null());
+    }
     if (doc && c->period_start[0])
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", c->period_start, "end", c->period_end));

@@ -125,11 +125,28 @@ int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char 
                            ge_features *out, ge_err *err);
 
 /* Recomputes a case's content hash from what is stored and compares it with
- * the recorded one (constant time). */
-int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_err *err);
+ * the recorded one (constant time). keep (may be NULL) gets the features
+ * read for it on success (free with ge_features_free). */
+int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_features *keep,
+                         ge_err *err);
+
+/*
+ * Completes the location sentences (geo/app/case_location.h) of a case
+ * document made by ge_forms_case_doc, from the case's features fs (store
+ * CRS) against the current reference snapshot with the clearances of the
+ * case's service: "location" (the first feature's) when the stored report
+ * has none; and with measures, "measures": a copy of the report's measures
+ * in which each feature lacking a sentence gets the one made now. The
+ * stored report ("validation") is never changed. GE_OK, or GE_ENOMEM /
+ * GE_EBUDGET / GE_ECANCELED.
+ */
+int ge_forms_case_locations(const ge_req *req, const char *service, json_t *doc,
+                            const ge_features *fs, bool measures, ge_err *err);
 
 /* The form server's view of a case (new reference); the caseworkers' view
- * starts from it. conflicts says who reads the stored report: for
+ * starts from it. "location" is the first feature's sentence as the stored
+ * report has it, else null (ge_forms_case_locations makes it then).
+ * conflicts says who reads the stored report: for
  * GE_RULES_CONFLICTS_ANONYMOUS (form servers) a report stored before
  * conflicts were told anonymously has them rewritten in the answer
  * (ge_rules_report_anonymize); the stored text, and so the content hash

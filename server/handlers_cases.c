@@ -3,7 +3,10 @@
  *
  *   GET /v1/cases/{id}           status, service, reference, created, updated,
  *                                the content hash and whether the stored
- *                                features and report still match it
+ *                                features and report still match it, and
+ *                                the location sentence of the first feature
+ *                                (the report's, else made now: a case from
+ *                                before the sentences)
  *   GET /v1/cases/{id}/features  the case's features as GeoJSON (crs selectable)
  *
  * A client sees only its own cases (another client's case: 404). Cases are
@@ -56,8 +59,11 @@ static int ge_cases_lookup(ge_req *req, ge_resp *resp, const ge_client *client, 
 
 static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
 {
+    GEOSContextHandle_t h = ge_geos_ctx();
     ge_client client;
     ge_case c;
+    ge_features fs = {0};
+    json_t *doc = NULL;
     bool intact = false;
     ge_err err;
     int rc;
@@ -77,14 +83,23 @@ static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) {
         /* Recomputed on every read: a case whose rows were altered behind
          * the API's back says so instead of passing as authentic. */
-        rc = ge_forms_case_verify(req, &c, &intact, &err);
+        rc = ge_forms_case_verify(req, &c, &intact, &fs, &err);
+        if (rc == GE_OK) {
+            doc = ge_forms_case_doc(&c, intact, GE_RULES_CONFLICTS_ANONYMOUS);
+            rc = doc ? ge_forms_case_locations(req, c.service, doc, &fs, false, &err)
+                     : ge_err_set(&err, GE_ENOMEM, "out of memory");
+        }
         /* The case's version as its tag, as for caseworkers (case_view.h). */
         if (rc == GE_OK) ge_case_view_set_etag(resp, c.version);
-        rc = rc < 0
-                 ? ge_resp_error(resp, req, &err)
-                 : ge_forms_json(resp, 200,
-                                 ge_forms_case_doc(&c, intact, GE_RULES_CONFLICTS_ANONYMOUS), NULL);
+        if (rc < 0) {
+            rc = ge_resp_error(resp, req, &err);
+        } else {
+            rc = ge_forms_json(resp, 200, doc, NULL); /* takes doc */
+            doc = NULL;
+        }
     }
+    json_decref(doc);
+    ge_features_free(h, &fs);
     ge_case_clear(&c);
     ge_client_clear(&client);
     return rc;

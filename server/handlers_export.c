@@ -10,8 +10,11 @@
  *          every matching case, at most GE_EXPORT_MAX_CASES
  *
  * One row per case feature with case_id, service, status, reference,
- * period_start, period_end, created, valid and feature (export.h says what
- * each format makes of them); no applicant data and no feature properties.
+ * period_start, period_end, created, valid, feature, location and
+ * location_en (export.h says what each format makes of them); no applicant
+ * data and no feature properties. The location sentence is the one the
+ * case's report stores, or for a report without it the one made now
+ * against the current reference data (geo/app/case_location.h).
  * The answer is an attachment "cases-<UTC date>.<ext>" that is never
  * cached, with Content-Crs naming the CRS of the coordinates.
  *
@@ -35,7 +38,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../geo/app/case_location.h"
 #include "../geo/app/export.h"
+#include "../geo/core/geos_ctx.h"
 #include "../geo/store/store_export.h"
 #include "../geo/store/store_review.h"
 #include "case_filter.h"
@@ -104,15 +109,22 @@ static int ge_export_collect(void *ud, const ge_case_summary *c)
 typedef struct ge_export_feed {
     ge_export *x;
     const ge_export_case *cases;
+    GEOSContextHandle_t h;
+    const ge_refsnap *snap;      /* for sentences the reports lack; may be NULL */
+    const ge_services *services; /* their clearances; may be NULL */
     size_t features;
     ge_err *err;
 } ge_export_feed;
 
-static int ge_export_feature(void *ud, size_t case_index, int64_t idx, const unsigned char *wkb,
-                             size_t wkb_len)
+static int ge_export_feature(void *ud, const ge_store_export_feature *f)
 {
     ge_export_feed *feed = ud;
-    const ge_export_case *c = &feed->cases[case_index];
+    const ge_export_case *c = &feed->cases[f->case_index];
+    const ge_service *svc =
+        feed->services && !f->location ? ge_services_find(feed->services, c->service) : NULL;
+    ge_err lerr;
+    json_t *loc =
+        ge_case_location_wkb(feed->h, feed->snap, svc, f->location, f->wkb, f->wkb_len, &lerr);
     ge_export_row row = {.case_id = c->id,
                          .service = c->service,
                          .status = c->status,
@@ -121,11 +133,18 @@ static int ge_export_feature(void *ud, size_t case_index, int64_t idx, const uns
                          .period_end = c->period_end,
                          .created = c->created,
                          .valid = c->valid,
-                         .feature = (int)idx,
-                         .wkb = wkb,
-                         .wkb_len = wkb_len};
-    int rc = ge_export_add(feed->x, &row, feed->err);
+                         .feature = (int)f->idx,
+                         .location = json_string_value(json_object_get(loc, "de")),
+                         .location_en = json_string_value(json_object_get(loc, "en")),
+                         .wkb = f->wkb,
+                         .wkb_len = f->wkb_len};
+    int rc;
 
+    /* A sentence that cannot be made (GEOS failed on the feature) leaves the
+     * cells empty; only memory fails the export. */
+    if (!loc && lerr.code == GE_ENOMEM) return ge_err_set(feed->err, GE_ENOMEM, "out of memory");
+    rc = ge_export_add(feed->x, &row, feed->err);
+    json_decref(loc);
     if (rc < 0) return rc;
     feed->features++;
     return 0;
@@ -241,6 +260,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
     ge_export_cases cases = {0};
     const char **ids = NULL;
     ge_export *x = NULL;
+    ge_refsnap *snap = NULL;
     ge_export_format fmt;
     ge_crs crs, out_crs;
     ge_err err;
@@ -303,9 +323,15 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
     }
     for (size_t i = 0; i < cases.n; i++)
         ids[i] = cases.v[i].id;
+    snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
     rc = ge_export_begin(&x, fmt, ge_store_srid(req->ctx->store), &crs, &err);
     if (rc == GE_OK) {
-        ge_export_feed feed = {.x = x, .cases = cases.v, .err = &err};
+        ge_export_feed feed = {.x = x,
+                               .cases = cases.v,
+                               .h = ge_geos_ctx(),
+                               .snap = snap,
+                               .services = req->ctx->services,
+                               .err = &err};
         rc = ge_store_cases_features(req->ctx->store, ids, cases.n, ge_export_feature, &feed, &err);
         features = feed.features;
     }
@@ -339,6 +365,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
 
 out:
     ge_export_abort(x);
+    if (snap) ge_refsnap_release(snap);
     free(bytes);
     free(ids);
     free(cases.v);

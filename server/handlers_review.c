@@ -3,8 +3,9 @@
  * contract, issue 7):
  *
  *   GET /v1/cases                  the filtered list (case_filter.h), newest
- *                                  first, with numberMatched for paging and
- *                                  each case's number of conflicts
+ *                                  first, with numberMatched for paging, each
+ *                                  case's number of conflicts and the
+ *                                  location sentence of its first feature
  *   GET /v1/cases/{id}/history     the case's events, oldest first
  *   GET /v1/cases/{id}/conflicts   other cases near it in place and time
  *                                  (within the service's conflict rule's
@@ -21,10 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/app/case_location.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
-#include "../geo/rules/service.h"
 #include "../geo/core/token.h"
+#include "../geo/rules/service.h"
 #include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"
@@ -75,20 +77,41 @@ static json_t *ge_review_period(const char *start, const char *end)
 typedef struct ge_review_list {
     const ge_req *req;
     json_t *cases;
+    GEOSContextHandle_t h;
+    const ge_refsnap *snap; /* for cases whose reports have no sentence; may be NULL */
 } ge_review_list;
+
+/* The first feature's location sentence (case_location.h): the report's,
+ * else made now from the feature; null when none can be said (or GEOS
+ * failed on the feature: the list does not fail for a sentence). NULL only
+ * when out of memory. */
+static json_t *ge_review_list_location(ge_review_list *l, const ge_case_summary *c)
+{
+    json_t *stored = c->location ? json_loads(c->location, 0, NULL) : NULL, *loc;
+    const ge_services *ss = l->req->ctx->services;
+    ge_err err;
+
+    loc = ge_case_location_wkb(l->h, l->snap, ss ? ge_services_find(ss, c->service) : NULL, stored,
+                               c->first_wkb, c->first_wkb_len, &err);
+    json_decref(stored);
+    if (!loc && err.code == GE_ENOMEM) return NULL;
+    return loc ? loc : json_null();
+}
 
 static int ge_review_list_cb(void *ud, const ge_case_summary *c)
 {
     ge_review_list *l = ud;
+    /* NULL (out of memory) fails the pack, which drops what it took */
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s?, s:b, s:i, s:i, s:s?, s:o}", "case_id", c->id,
-        "service", c->service, "status", c->status, "reference",
+        "{s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s?, s:b, s:i, s:i, s:s?, s:o, s:o}", "case_id",
+        c->id, "service", c->service, "status", c->status, "reference",
         c->reference[0] ? c->reference : NULL, "period",
         ge_review_period(c->period_start, c->period_end), "created", c->created_at, "updated",
         c->updated_at, "closed", c->closed_at[0] ? c->closed_at : NULL, "valid", c->valid,
         "errors", c->errors, "warnings", c->warnings, "applicant_name",
         c->applicant_name[0] ? c->applicant_name : NULL, "bbox",
-        c->has_bbox ? ge_review_bbox_out(l->req, c->bbox) : json_null());
+        c->has_bbox ? ge_review_bbox_out(l->req, c->bbox) : json_null(), "location",
+        ge_review_list_location(l, c));
     if (!o) return GE_ENOMEM;
     /* Members the web app reads are always present, null when empty. */
     if (!json_object_get(o, "reference")) json_object_set_new(o, "reference", json_null());
@@ -176,7 +199,8 @@ static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_session s;
     ge_case_filter *f = NULL;
-    ge_review_list l = {.req = req};
+    ge_review_list l = {.req = req, .h = ge_geos_ctx()};
+    ge_refsnap *snap = NULL;
     int64_t matched = 0;
     json_t *doc;
     ge_err err;
@@ -195,6 +219,8 @@ static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
     rc = ge_review_unknown_params(req, resp, NULL);
     if (rc == GE_OK) rc = ge_case_filter_from_query(req, resp, &s, f);
     if (rc < 0) goto done;
+    snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
+    l.snap = snap;
     rc = ge_store_cases_list(req->ctx->store, f, ge_review_list_cb, &l, &matched, &err);
     if (rc == GE_ENOMEM) rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
     if (rc == GE_OK) rc = ge_review_count_conflicts(req, l.cases, &err);
@@ -208,6 +234,7 @@ static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
     ge_resp_cache(resp, "private, no-store");
     rc = ge_forms_json(resp, 200, doc, NULL);
 done:
+    if (snap) ge_refsnap_release(snap);
     json_decref(l.cases);
     free(f);
     ge_session_clear(&s);

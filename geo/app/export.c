@@ -71,13 +71,19 @@ enum {
     GE_XF_CREATED,
     GE_XF_VALID,
     GE_XF_FEATURE,
+    GE_XF_LOCATION,
+    GE_XF_LOCATION_EN,
     GE_XF_NFIELDS
 };
 
 static const char *const ge_export_field_names[GE_XF_NFIELDS] = {
-    "case_id",    "service", "status", "reference", "period_start",
-    "period_end", "created", "valid",  "feature",
+    "case_id", "service", "status",  "reference", "period_start", "period_end",
+    "created", "valid",   "feature", "location",  "location_en",
 };
+
+/* The longest free-text value a CSV cell is guarded for without being cut
+ * (a reference has at most 255 bytes, a location sentence 1400). */
+#define GE_EXPORT_TEXT_MAX 2048
 
 struct ge_export {
     ge_export_format f;
@@ -389,11 +395,22 @@ static void ge_export_set_text(OGRFeatureH feat, int field, const char *value)
 }
 
 /* A spreadsheet runs a cell starting with one of these as a formula
- * (CSV injection); the reference is the one free-text field. */
+ * (CSV injection). The free-text fields are the reference (the form's) and
+ * the location sentences, which start with a name from the imported
+ * reference data. */
 static bool ge_export_formula_like(const char *s)
 {
     return s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' ||
                  (*s > 0 && (unsigned char)*s < 0x20));
+}
+
+/* A free-text field's value: in CSV one that looks like a formula gets a
+ * leading apostrophe (in buf, of size n). */
+static const char *ge_export_text_value(const ge_export *x, const char *value, char *buf, size_t n)
+{
+    if (x->f != GE_EXPORT_CSV || !ge_export_formula_like(value)) return value;
+    snprintf(buf, n, "'%s", value);
+    return buf;
 }
 
 static OGRLayerH ge_export_shp_for(ge_export *x, OGRwkbGeometryType flat, ge_err *err)
@@ -434,12 +451,8 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
     if (x->f == GE_EXPORT_DXF) {
         if (x->dxf_layer_field >= 0) ge_export_set_text(feat, x->dxf_layer_field, row->case_id);
     } else {
-        char quoted[300];
-        const char *ref = row->reference;
-        if (x->f == GE_EXPORT_CSV && ge_export_formula_like(ref)) {
-            snprintf(quoted, sizeof quoted, "'%s", ref);
-            ref = quoted;
-        }
+        char quoted[3][GE_EXPORT_TEXT_MAX + 2];
+        const char *ref = ge_export_text_value(x, row->reference, quoted[0], sizeof quoted[0]);
         ge_export_set_text(feat, x->fidx[GE_XF_CASE_ID], row->case_id);
         ge_export_set_text(feat, x->fidx[GE_XF_SERVICE], row->service);
         ge_export_set_text(feat, x->fidx[GE_XF_STATUS], row->status);
@@ -449,6 +462,10 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
         ge_export_set_text(feat, x->fidx[GE_XF_CREATED], row->created);
         OGR_F_SetFieldInteger(feat, x->fidx[GE_XF_VALID], row->valid ? 1 : 0);
         OGR_F_SetFieldInteger(feat, x->fidx[GE_XF_FEATURE], row->feature);
+        ge_export_set_text(feat, x->fidx[GE_XF_LOCATION],
+                           ge_export_text_value(x, row->location, quoted[1], sizeof quoted[1]));
+        ge_export_set_text(feat, x->fidx[GE_XF_LOCATION_EN],
+                           ge_export_text_value(x, row->location_en, quoted[2], sizeof quoted[2]));
         if (x->kml_name >= 0)
             ge_export_set_text(feat, x->kml_name,
                                row->reference && *row->reference ? row->reference : row->case_id);

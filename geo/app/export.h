@@ -13,10 +13,13 @@
  *   rc = ge_export_finish(x, &bytes, &len, &err);        // x is gone either way
  *
  * Every format holds the attributes case_id, service, status, reference,
- * period_start, period_end (dates), created (timestamp), valid (boolean)
- * and feature (the feature's index in its case), and nothing else: in
- * particular no applicant data and no feature properties (an applicant may
- * have typed anything into those). What each format does with them:
+ * period_start, period_end (dates), created (timestamp), valid (boolean),
+ * feature (the feature's index in its case), location and location_en (the
+ * feature's location sentence in German, the office's language, and in
+ * English; empty when none can be said; case_location.h), and nothing
+ * else: in particular no applicant data and no feature properties (an
+ * applicant may have typed anything into those). What each format does
+ * with them:
  *
  *   gpkg     one layer "cases", typed columns, the CRS asked for.
  *   shp      a ZIP (.shp.zip, GDAL >= 3.1) of shapefiles: a shapefile holds
@@ -25,21 +28,27 @@
  *            (Polygon, MultiPolygon), empty ones included so that scripts can
  *            rely on their names, plus cases_multipoint only when a
  *            MultiPoint occurs. Field names are cut to 10 characters by the
- *            format (period_start becomes period_sta); a .prj names the CRS
- *            and a .cpg says UTF-8. Timestamps are text (dBase has no such
- *            type).
+ *            format (period_start becomes period_sta, location_en
+ *            location_e); a .prj names the CRS and a .cpg says UTF-8.
+ *            Timestamps are text (dBase has no such type). GDAL widens a
+ *            text field for a longer value, up to dBase's 254 bytes (a
+ *            location sentence is far shorter).
  *   kml      always WGS 84 longitude/latitude (the only CRS KML knows): the
  *            CRS asked for is ignored (ge_export_output_crs says so); the
  *            attributes go into ExtendedData of one Folder "cases".
  *   csv      one row per feature, the geometry as WKT in the first column
  *            "WKT", attributes as ISO 8601 text. CSV carries no CRS: the
  *            caller should name it (the HTTP answer's Content-Crs header).
- *            A reference starting with =, +, -, @ or a control character gets
- *            a leading apostrophe, so that a spreadsheet does not run it as a
- *            formula.
+ *            A reference or location sentence starting with =, +, -, @ or a
+ *            control character gets a leading apostrophe, so that a
+ *            spreadsheet does not run it as a formula (a sentence starts
+ *            with a street name from the imported data).
  *   dxf      the geometries as DXF entities (points, polylines; polygons as
  *            closed polylines), each on a DXF layer named by its case_id:
- *            DXF entities carry no other attributes. No CRS in the file.
+ *            DXF entities carry no other attributes (GDAL's DXF writer
+ *            knows only its fixed fields: Layer, Linetype, Text ...), so
+ *            the location sentence is not in a DXF file. No CRS in the
+ *            file.
  *   geojson  CRS84 (the default): RFC 7946 (longitude, latitude, 7
  *            decimals, no "crs" member). Another CRS: GeoJSON 2008 style
  *            with a "crs" member naming it (3 decimals for metres).
@@ -106,6 +115,8 @@ typedef struct ge_export_row {
     const char *created; /* YYYY-MM-DDTHH:MM:SSZ */
     bool valid;
     int feature;              /* index of the feature in its case, from 0 */
+    const char *location;     /* its location sentence, German; NULL: none */
+    const char *location_en;  /* ... English */
     const unsigned char *wkb; /* ISO WKB in the store CRS */
     size_t wkb_len;
 } ge_export_row;

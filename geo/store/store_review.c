@@ -178,6 +178,12 @@ static void ge_review_bind(sqlite3_stmt *s, const ge_case_filter *f, const ge_re
     sqlite3_bind_int(s, 12, f->include_purged ? 1 : 0);
 }
 
+/* The first feature's location sentence in a case's report (the measures
+ * entry of feature 0, rules.h), as JSON text or NULL. */
+#define GE_REVIEW_LOCATION0                                                                        \
+    "(SELECT json_extract(m.value, '$.location') FROM json_each(k.report, '$.measures') m"         \
+    " WHERE json_extract(m.value, '$.feature') = 0 LIMIT 1)"
+
 static int ge_review_count(ge_conn *c, const ge_case_filter *f, const ge_review_params *p,
                            int64_t *matched, ge_err *err)
 {
@@ -217,6 +223,9 @@ static void ge_review_summary_row(sqlite3_stmt *s, ge_case_summary *out)
     out->has_bbox = sqlite3_column_type(s, 14) != SQLITE_NULL;
     for (int i = 0; out->has_bbox && i < 4; i++)
         out->bbox[i] = sqlite3_column_double(s, 14 + i);
+    out->location = (const char *)sqlite3_column_text(s, 19);
+    out->first_wkb = sqlite3_column_blob(s, 20);
+    out->first_wkb_len = out->first_wkb ? (size_t)sqlite3_column_bytes(s, 20) : 0;
 }
 
 int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
@@ -242,7 +251,8 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
      * newer insertion (seq, migration 7) comes first); only the page's rows then
      * get their report counts and box
      * (from the features' own MBRs, exact unlike the R*Tree's float32
-     * boxes). */
+     * boxes), the first feature's location sentence from the report and, only
+     * where the report has none, that feature itself (case_location.h). */
     rc = ge_store_sql_prepare(
         c,
         "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
@@ -257,7 +267,10 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
         " (SELECT min(MbrMinY(geometry)) FROM case_features WHERE case_id = k.id),"
         " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"
         " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id),"
-        " p.matched"
+        " p.matched, " GE_REVIEW_LOCATION0 ","
+        " CASE WHEN " GE_REVIEW_LOCATION0 " IS NULL THEN"
+        "   (SELECT AsBinary(geometry) FROM case_features WHERE case_id = k.id"
+        "     ORDER BY idx LIMIT 1) END"
         " FROM (SELECT k.id AS id, k.created_at AS created_at, k.seq AS seq,"
         "   count(*) OVER (ORDER BY k.created_at DESC, k.seq DESC"
         "     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS matched"

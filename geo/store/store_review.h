@@ -89,6 +89,14 @@ typedef struct ge_case_summary {
     char applicant_name[256]; /* applicant.name, "" when none */
     bool has_bbox;            /* false when the case has no features */
     double bbox[4];           /* of all its features, store CRS */
+    /* The first feature's location sentence as the report stores it
+     * (measures entry of feature 0: JSON text, case_location.h), NULL when
+     * it stores none; then the first feature itself as WKB (store CRS),
+     * NULL when the case has none, so that the caller can make the sentence
+     * now. Both valid during the callback only. */
+    const char *location;
+    const unsigned char *first_wkb;
+    size_t first_wkb_len;
 } ge_case_summary;
 
 /* Called per case in list order; a non-zero return stops the scan and is

@@ -16,7 +16,9 @@
 // map's features and the text list of what is drawn), start the review,
 // try to reject without a comment, approve with a comment; the history
 // shows it, the form server sees it, and the webhook receiver gets a call
-// whose X-GeoEditor-Signature verifies. The other service's caseworker does
+// whose X-GeoEditor-Signature verifies. Each case says where it is in words
+// (its first feature's location sentence) on its card and in its detail,
+// in German and, for the admin, in English. The other service's caseworker does
 // not see the case. An ended session leads back to the login with a
 // message; repeated wrong passwords show the lockout in words; the export
 // button downloads the listed cases under the server's file name (export
@@ -341,6 +343,17 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     for (const s of ['AZ-2026-0101', 'AZ-2026-0102', 'Eingegangen', '1 Hinweis'])
       assert.ok(listText.includes(s), `the list shows ${s}: ${listText}`);
     assert.ok(!listText.includes('AZ-2026-0103'), 'the information stand is not hers');
+    // Each case says where it is in words: its first feature's location
+    // sentence, the one the form server reads too, in German.
+    for (const c of [cases.a, cases.b]) {
+      c.where = (await formApi('GET', `/v1/cases/${c.id}`)).body.location;
+      assert.ok(c.where && /\S/.test(c.where.de) && /\S/.test(c.where.en), `case ${c.reference} has a location sentence`);
+      const line = page.locator(`#case-list > li[data-case-id="${c.id}"] .case-where`);
+      assert.equal(await line.isVisible(), true);
+      // the label is for screen readers; the eye reads the sentence
+      assert.equal(await line.textContent(), `Ort: ${c.where.de}`);
+      assert.equal(await line.locator('.visually-hidden').textContent(), 'Ort: ');
+    }
     // Each of the two skips names its conflict with the other at once,
     // although A's report at submission found nothing.
     for (const id of [cases.a.id, cases.b.id])
@@ -502,6 +515,11 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(await page.isVisible('#revalidation'), true);
     assert.match(await page.textContent('#reval'), /Hinweis: .*AZ-2026-0102/);
     assert.match(await page.textContent('#measures'), /2 m × 3,5 m/);
+    // where it is, under the heading and beside the shape's measures
+    assert.equal(await page.isVisible('#case-where'), true);
+    assert.equal(await page.textContent('#case-where'), `Ort: ${cases.a.where.de}`);
+    assert.ok((await page.textContent('#measures')).includes(` · ${cases.a.where.de}`),
+      await page.textContent('#measures'));
     assert.match(await page.textContent('#applicant'), /Erika Mustermann.*erika@example\.org/s);
     assert.deepEqual(await page.$$eval('#decide-buttons button', (b) => b.map((x) => x.dataset.status)), ['in_review']);
     await rendered(page, 'detailMap');
@@ -865,8 +883,16 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await waitList(page, [cases.c.id, cases.d.id]);
     await assertFitsCases(page, 'the service filter changed');
     assert.equal(await page.textContent(`#case-list > li[data-case-id="${cases.d.id}"] .case-conflicts`), '1 conflict');
+    // where it is, in English
+    const whereD = (await formApi('GET', `/v1/cases/${cases.d.id}`)).body.location;
+    assert.ok(whereD && /\S/.test(whereD.en), 'the stand has a location sentence');
+    const lineD = page.locator(`#case-list > li[data-case-id="${cases.d.id}"] .case-where`);
+    assert.equal(await lineD.isVisible(), true);
+    assert.equal(await lineD.textContent(), `Location: ${whereD.en}`);
     await page.click(`#case-list > li[data-case-id="${cases.d.id}"] a`);
     await page.waitForSelector(`body[data-case-loaded="${cases.d.id}"]`);
+    assert.equal(await page.textContent('#case-where'), `Location: ${whereD.en}`);
+    assert.ok((await page.textContent('#measures')).includes(whereD.en), await page.textContent('#measures'));
     assert.match(await page.textContent(`#conflicts li[data-case-id="${cases.c.id}"]`), /overlaps/);
     // the info stand's conflict rule looks 10 m around, and the page says so
     assert.match(await page.textContent('#conflicts-intro'), /at most 10 m/);
@@ -878,6 +904,8 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.waitForSelector('body[data-view="list"]');
     assert.equal(await page.$eval('#f-service option', (o) => o.textContent), 'Alle Leistungen');
     assert.equal(await page.textContent('#list-fit'), 'Auf die Fälle zoomen');
+    // the sentence follows the page's language
+    assert.equal(await lineD.textContent(), `Ort: ${whereD.de}`);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -4,9 +4,13 @@
  * reopened with GDAL, which must find the same number of features, the same
  * attributes, the geometries within a centimetre of the same points
  * transformed by our own PROJ wrapper (crs.h, not GDAL's transform), and the
- * CRS asked for (KML: always WGS 84). Also: the format names, refused
- * geometries that leave the export usable, CSV formula guarding, exports in
- * four threads at once, and no /vsimem/ file left behind.
+ * CRS asked for (KML: always WGS 84); the location sentences in the
+ * columns location and location_en (location_e in a shapefile, which keeps
+ * one of 130 bytes whole: longer than the 80 a text field starts with),
+ * none in DXF. Also: the format names, refused
+ * geometries that leave the export usable, CSV formula guarding (of the
+ * reference and the sentences), exports in four threads at once, and no
+ * /vsimem/ file left behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,25 +50,33 @@ static const struct {
     bool valid;
     int feature;
     const char *wkt;
+    const char *location, *location_en;
 } rows[] = {
     {"0123456789abcdef0123456789abcdef", "skip-container", "received", "AZ-2026-0042", "2026-12-01",
      "2026-12-05", "2026-11-25T21:22:43Z", true, 0,
-     "POLYGON ((385000 5828000,385010 5828000,385010 5828003,385000 5828003,385000 5828000))"},
+     "POLYGON ((385000 5828000,385010 5828000,385010 5828003,385000 5828003,385000 5828000))",
+     "Lindenallee, vor Nr. 9, Nordseite, 6 m vom Hydranten",
+     "Lindenallee, in front of no. 9, north side, 6 m from the hydrant"},
     {"fedcba9876543210fedcba9876543210", "construction-access", "in_review", "Bau/17 Zufahrt",
      "2026-12-10", "2027-01-31", "2026-11-24T08:00:00Z", false, 0,
-     "LINESTRING (385100 5828100,385150 5828120,385180 5828180)"},
+     "LINESTRING (385100 5828100,385150 5828120,385180 5828180)", NULL, NULL},
     {"fedcba9876543210fedcba9876543210", "construction-access", "in_review", "Bau/17 Zufahrt",
      "2026-12-10", "2027-01-31", "2026-11-24T08:00:00Z", false, 1,
-     "POLYGON ((385200 5828200,385220 5828200,385220 5828230,385200 5828200))"},
+     "POLYGON ((385200 5828200,385220 5828200,385220 5828230,385200 5828200))",
+     "Große Straße der Deutsch-Französischen Freundschaft Ecke "
+     "Karl-Marx-Allee, zwischen Nr. 117a und 119, Südwestseite, 4,5 m vom Baum",
+     "Große Straße der Deutsch-Französischen Freundschaft corner of "
+     "Karl-Marx-Allee, between no. 117a and 119, south-west side, 4.5 m from the tree"},
     {"00000000000000000000000000000001", "info-stand", "approved", NULL, NULL, NULL,
-     "2026-11-20T10:15:00Z", true, 0, "POINT (385300.25 5828300.75)"},
-    {"00000000000000000000000000000002", "info-stand", "changes_requested",
-     "Stand \xc3\xa4\xc3\x9f", "2026-12-24", "2026-12-24", "2026-11-21T23:59:59Z", true, 0,
+     "2026-11-20T10:15:00Z", true, 0, "POINT (385300.25 5828300.75)", "Marktplatz", "Marktplatz"},
+    {"00000000000000000000000000000002", "info-stand", "changes_requested", "Stand äß",
+     "2026-12-24", "2026-12-24", "2026-11-21T23:59:59Z", true, 0,
      "MULTIPOLYGON (((385400 5828400,385405 5828400,385405 5828405,385400 5828405,385400 5828400)),"
-     "((385410 5828400,385415 5828400,385415 5828405,385410 5828400)))"},
+     "((385410 5828400,385415 5828400,385415 5828405,385410 5828400)))",
+     "Kirchweg, gegenüber Nr. 12", "Kirchweg, opposite no. 12"},
     {"00000000000000000000000000000003", "info-stand", "rejected", "multi", "2027-02-01",
      "2027-02-02", "2026-11-22T00:00:00Z", false, 0,
-     "MULTIPOINT ((385500 5828500),(385501 5828502))"},
+     "MULTIPOINT ((385500 5828500),(385501 5828502))", "bei Lindenallee 9", "near Lindenallee 9"},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -111,7 +123,9 @@ static ge_export_row row_of(size_t i, unsigned char **wkb)
                        .period_end = rows[i].end,
                        .created = rows[i].created,
                        .valid = rows[i].valid,
-                       .feature = rows[i].feature};
+                       .feature = rows[i].feature,
+                       .location = rows[i].location,
+                       .location_en = rows[i].location_en};
     *wkb = wkb_of(rows[i].wkt, &r.wkb_len);
     r.wkb = *wkb;
     return r;
@@ -247,12 +261,12 @@ static void field_iso(OGRFeatureH feat, int i, char *out, size_t size)
 
 static const char *field_text(OGRFeatureH feat, const char *name)
 {
-    static char buf[4][128];
+    static char buf[4][512];
     static int next;
     char *out = buf[next++ % 4];
     int i = OGR_F_GetFieldIndex(feat, name);
     if (i < 0) fail_msg("no field %s", name);
-    field_iso(feat, i, out, 128);
+    field_iso(feat, i, out, 512);
     return out;
 }
 
@@ -300,6 +314,9 @@ static void assert_attributes(ge_export_format f, OGRFeatureH feat, size_t i)
     assert_string_equal(field_text(feat, "period_end"), rows[i].end ? rows[i].end : "");
     assert_string_equal(field_text(feat, "created"), rows[i].created);
     assert_int_equal(field_int(feat, "valid"), rows[i].valid);
+    assert_string_equal(field_text(feat, "location"), rows[i].location ? rows[i].location : "");
+    assert_string_equal(field_text(feat, f == GE_EXPORT_SHP ? "location_e" : "location_en"),
+                        rows[i].location_en ? rows[i].location_en : "");
 }
 
 /* Opens the file with GDAL and checks everything against rows[]. */
@@ -350,6 +367,8 @@ static void check_file(ge_export_format f, const char *path, const ge_crs *asked
             seen[i]++;
             total++;
             if (f != GE_EXPORT_DXF) assert_attributes(f, feat, i);
+            /* DXF keeps no attribute but the layer: no sentence */
+            if (f == GE_EXPORT_DXF) assert_true(OGR_F_GetFieldIndex(feat, "location") < 0);
             if (f == GE_EXPORT_DXF && !strncmp(rows[i].wkt, "MULTI", 5)) {
                 /* DXF writes each part as an entity of its own. */
                 OGR_F_Destroy(feat);
@@ -496,20 +515,27 @@ static void test_csv_text(void **state)
     size_t len;
     (void)state;
     r.reference = "=HYPERLINK(\"http://evil.example\")";
+    /* a street name from the imported data could be one too */
+    r.location = "@SUM(1+1), vor Nr. 9";
+    r.location_en = "+cmd, in front of no. 9";
     assert_int_equal(ge_export_begin(&x, GE_EXPORT_CSV, STORE_SRID, &GE_CRS84, &err), GE_OK);
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
     r.reference = "AZ-1";
+    r.location = "Lindenallee";
+    r.location_en = NULL;
     r.feature = 1;
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
     assert_int_equal(ge_export_finish(x, &bytes, &len, &err), GE_OK);
     /* the header, ISO dates, WKT first, the formula defused */
     assert_non_null(strstr(bytes, "WKT,case_id,service,status,reference,period_start,period_end,"
-                                  "created,valid,feature\r\n"));
+                                  "created,valid,feature,location,location_en\r\n"));
     assert_non_null(strstr(bytes, "\"POLYGON ((13."));
     assert_non_null(strstr(bytes, "2026-12-01,2026-12-05,2026-11-25T21:22:43Z"));
     assert_non_null(strstr(bytes, "'=HYPERLINK"));
     assert_null(strstr(bytes, ",=HYPERLINK"));
     assert_non_null(strstr(bytes, ",AZ-1,"));
+    assert_non_null(strstr(bytes, ",\"'@SUM(1+1), vor Nr. 9\",\"'+cmd, in front of no. 9\"\r\n"));
+    assert_non_null(strstr(bytes, ",Lindenallee,\r\n"));
     free(bytes);
     free(wkb);
 }

@@ -2,9 +2,12 @@
  * test_store_export.c - ge_store_cases_features (store_export.h) on a real
  * store file: features come case by case in the order of the ids given
  * (not the store's), each case's by index, with the case's position and the
- * WKB as stored; unknown ids and an empty list give nothing; a callback's
- * non-zero return stops the reading and is returned, and the connection
- * still goes back to the pool (ten stopped reads on a pool of eight).
+ * WKB as stored; each with the location sentence its case's report stores
+ * for it (by the measures entry's "feature", none for a report without
+ * measures, an entry without a sentence or one that is not {de, en});
+ * unknown ids and an empty list give nothing; a callback's non-zero return
+ * stops the reading and is returned, and the connection still goes back to
+ * the pool (ten stopped reads on a pool of eight).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 #include "ts_group.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +32,9 @@ static ge_store *st;
 static int64_t client;
 static char ids[3][40];
 
-/* A case of n points at (390000 + 10 k, 5820000 + i) for feature i. */
-static void add_case(int k, int n, char case_id[40])
+/* A case of n points at (390000 + 10 k, 5820000 + i) for feature i, with
+ * this report. */
+static void add_case_report(int k, int n, const char *report, char case_id[40])
 {
     char key[16];
     unsigned char pts[4][21];
@@ -53,12 +58,17 @@ static void add_case(int k, int n, char case_id[40])
     in.request_hash = key;
     in.service = "info-stand";
     in.applicant_json = "{}";
-    in.report_json = "{\"valid\":true}";
+    in.report_json = report;
     in.content_hash = "h";
     in.features = f;
     in.nfeatures = (size_t)n;
     assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
+}
+
+static void add_case(int k, int n, char case_id[40])
+{
+    add_case_report(k, n, "{\"valid\":true}", case_id);
 }
 
 static int setup(void **state)
@@ -90,19 +100,21 @@ typedef struct seen {
     size_t case_index[16];
     int64_t idx[16];
     double x[16], y[16];
+    char de[16][64];   /* the location's, "" when none */
     size_t stop_after; /* 0: never */
 } seen;
 
-static int collect(void *ud, size_t case_index, int64_t idx, const unsigned char *wkb,
-                   size_t wkb_len)
+static int collect(void *ud, const ge_store_export_feature *f)
 {
     seen *s = ud;
-    assert_int_equal(wkb_len, 21);
+    assert_int_equal(f->wkb_len, 21);
     assert_true(s->n < 16);
-    s->case_index[s->n] = case_index;
-    s->idx[s->n] = idx;
-    memcpy(&s->x[s->n], wkb + 5, 8);
-    memcpy(&s->y[s->n], wkb + 13, 8);
+    s->case_index[s->n] = f->case_index;
+    s->idx[s->n] = f->idx;
+    memcpy(&s->x[s->n], f->wkb + 5, 8);
+    memcpy(&s->y[s->n], f->wkb + 13, 8);
+    snprintf(s->de[s->n], sizeof s->de[s->n], "%s",
+             f->location ? json_string_value(json_object_get(f->location, "de")) : "");
     s->n++;
     return s->stop_after && s->n == s->stop_after ? 42 : 0;
 }
@@ -124,7 +136,34 @@ static void test_order_and_content(void **state)
         assert_int_equal(s.idx[i], want_idx[i]);
         assert_true(s.x[i] == 390000 + 10.0 * want_k[i]);
         assert_true(s.y[i] == 5820000 + (double)want_idx[i]);
+        assert_string_equal(s.de[i], ""); /* the reports hold no measures */
     }
+}
+
+/* The sentences of the report, by the measures entry's "feature" (the
+ * entries here out of order), none where it has none or a broken one. */
+static void test_locations(void **state)
+{
+    static const char report[] = "{\"valid\":true,\"violations\":[],\"measures\":["
+                                 "{\"feature\":2,\"location\":{\"de\":\"Lindenallee, vor Nr. 9\","
+                                 "\"en\":\"Lindenallee, in front of no. 9\"}},"
+                                 "{\"feature\":0,\"location\":{\"de\":\"Ahornweg, Nordseite\","
+                                 "\"en\":\"Ahornweg, north side\"}},"
+                                 "{\"feature\":1},"
+                                 "{\"feature\":3,\"location\":{\"de\":\"nur deutsch\"}}]}";
+    char id[40];
+    const char *one[1];
+    seen s = {0};
+    ge_err err;
+    (void)state;
+    add_case_report(4, 4, report, id);
+    one[0] = id;
+    assert_int_equal(ge_store_cases_features(st, one, 1, collect, &s, &err), GE_OK);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.de[0], "Ahornweg, Nordseite");
+    assert_string_equal(s.de[1], "");
+    assert_string_equal(s.de[2], "Lindenallee, vor Nr. 9");
+    assert_string_equal(s.de[3], "");
 }
 
 static void test_empty_and_stop(void **state)
@@ -156,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_content),
         cmocka_unit_test(test_empty_and_stop),
+        cmocka_unit_test(test_locations),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

@@ -1,14 +1,16 @@
 // detail.js - one case: its features over the base map and the reference
 // overlays, the conflicting cases drawn dashed in their status colour and
 // listed, the validation report as submitted and the fresh re-check when it
-// differs (reasons in the UI language), measures, period, the applicant's
+// differs (reasons in the UI language), where the case is in words (its
+// first feature's location sentence, and each feature's beside its
+// measures), measures, period, the applicant's
 // contact, the decision buttons the workflow allows now (`transitions` of
 // GET /v1/cases/{id}) with the comment the applicant will read, and the
 // history. A text list says what the map shows, for people who cannot see it.
 import { api } from './api.js';
 import { num, period, pick, t, when } from './i18n.js';
 import { caseLayers, createMap } from './map.js';
-import { checksText, statusBadge } from './list.js';
+import { checksText, statusBadge, whereLine } from './list.js';
 
 const $ = (id) => document.getElementById(id);
 const NEEDS_COMMENT = new Set(['rejected', 'changes_requested']);
@@ -102,6 +104,9 @@ export async function createDetail(app, { onChanged }) {
       ),
     );
     document.title = `${d.reference || d.case_id} - ${t('app_title')}`;
+    const where = whereLine(d.location, { showLabel: true });
+    $('case-where').replaceChildren(...(where ? where.childNodes : []));
+    $('case-where').hidden = !where;
     renderIntegrity(d);
   }
 
@@ -159,7 +164,11 @@ export async function createDetail(app, { onChanged }) {
         parts.push(t('measure_rect', { w: num(m.width_m, 1), l: num(m.length_m, 1), a: num(m.area_m2, 1) }));
       else if (m.area_m2 != null) parts.push(t('measure_area', { a: num(m.area_m2, 1) }));
       else if (m.length_m != null) parts.push(t('measure_length', { l: num(m.length_m, 1) }));
-      ul.append(el('li', null, `${t('shape_n', { n: (m.feature ?? 0) + 1 })}: ${parts.join(', ') || '-'}`));
+      // where the feature is, in words (made now for a case from before
+      // the sentences; none when nothing can be said)
+      const where = pick(m.location);
+      const text = [parts.join(', '), where].filter(Boolean).join(' · ') || '-';
+      ul.append(el('li', null, `${t('shape_n', { n: (m.feature ?? 0) + 1 })}: ${text}`));
     }
     if (!list.length) ul.append(el('li', null, t('measures_none')));
   }

@@ -5,10 +5,12 @@
 // or click) highlights it on the map; clicking it on the map selects it in
 // the list and says so in the live region. Each case says how many other
 // cases conflict with it now (conflicts of GET /v1/cases). The map fits
-// the listed cases until the caseworker moves it (see fitCases).
+// the listed cases until the caseworker moves it (see fitCases). Each case
+// says where it is in words: the location sentence of its first feature
+// (location of GET /v1/cases), in the page's language.
 import { api } from './api.js';
 import { createExport } from './export.js';
-import { date, num, period, t } from './i18n.js';
+import { date, num, period, pick, t } from './i18n.js';
 import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
@@ -24,6 +26,22 @@ export function statusBadge(status) {
   b.className = `badge status-${status}`;
   b.textContent = t(`status_${status}`);
   return b;
+}
+
+// Where a case is, in words (a {de, en} location sentence), as a line of
+// the card or the case's summary; null when nothing can be said. The label
+// is for screen readers on a card (the sentence speaks for itself to the
+// eye) and shown in the case's summary.
+export function whereLine(location, { tag = 'p', cls = 'case-where', showLabel = false } = {}) {
+  const text = pick(location);
+  if (!text) return null;
+  const line = document.createElement(tag);
+  line.className = cls;
+  const label = document.createElement(showLabel ? 'strong' : 'span');
+  if (!showLabel) label.className = 'visually-hidden';
+  label.textContent = `${t('location_label')}: `;
+  line.append(label, document.createTextNode(text));
+  return line;
 }
 
 export function checksText(errors, warnings) {
@@ -192,6 +210,7 @@ export async function createList(app) {
     a.className = 'case-ref';
     a.textContent = c.reference || t('no_reference');
     head.append(a, statusBadge(c.status));
+    const where = whereLine(c.location);
     const meta = document.createElement('p');
     meta.className = 'case-meta';
     meta.textContent = `${app.serviceTitle(c.service)} · ${period(c.period)}`;
@@ -212,7 +231,7 @@ export async function createList(app) {
     who.textContent = [c.applicant_name, t('received_on', { date: date((c.created || '').slice(0, 10)) })]
       .filter(Boolean)
       .join(' · ');
-    li.append(head, meta, checks, who);
+    li.append(...[head, where, meta, checks, who].filter(Boolean));
     li.addEventListener('click', (ev) => {
       if (ev.target.closest('a')) return;
       select(c.case_id);
