@@ -23,6 +23,7 @@
 #include "geos_ctx.h"
 #include "location.h"
 #include "ts.h"
+#include "ts_refdata.h"
 #include "ts_group.h"
 
 #define X0 500000.0
@@ -32,23 +33,9 @@ static GEOSContextHandle_t H;
 static ge_refsnap *TOWN;
 static ge_service *SVC; /* 5 m from hydrants */
 
-static int shift(double *x, double *y, void *ud)
-{
-    (void)ud;
-    *x += X0;
-    *y += Y0;
-    return 1;
-}
-
 static GEOSGeometry *local(const char *wkt)
 {
-    GEOSWKTReader *r = GEOSWKTReader_create_r(H);
-    GEOSGeometry *g = GEOSWKTReader_read_r(H, r, wkt), *moved;
-    GEOSWKTReader_destroy_r(H, r);
-    if (!g) fail_msg("bad WKT in test: %s", wkt);
-    moved = GEOSGeom_transformXY_r(H, g, shift, NULL);
-    GEOSGeom_destroy_r(H, g);
-    return moved;
+    return ts_refdata_local(wkt, X0, Y0);
 }
 
 static void add(ge_refbuilder *b, const char *layer, const char *wkt, const char *props)

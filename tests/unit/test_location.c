@@ -33,6 +33,7 @@
 #include "rules.h"
 #include "store.h"
 #include "ts.h"
+#include "ts_refdata.h"
 #include "ts_group.h"
 
 #define X0 500000.0
@@ -46,23 +47,9 @@ static ge_service *POLLER; /* a service with a rule on a layer the table does no
 
 /* ---- building blocks ------------------------------------------------------ */
 
-static int shift(double *x, double *y, void *ud)
-{
-    (void)ud;
-    *x += X0;
-    *y += Y0;
-    return 1;
-}
-
 static GEOSGeometry *local(const char *wkt)
 {
-    GEOSWKTReader *r = GEOSWKTReader_create_r(H);
-    GEOSGeometry *g = GEOSWKTReader_read_r(H, r, wkt), *moved;
-    GEOSWKTReader_destroy_r(H, r);
-    if (!g) fail_msg("bad WKT in test: %s", wkt);
-    moved = GEOSGeom_transformXY_r(H, g, shift, NULL);
-    GEOSGeom_destroy_r(H, g);
-    return moved;
+    return ts_refdata_local(wkt, X0, Y0);
 }
 
 static void add(ge_refbuilder *b, const char *layer, const char *wkt, const char *props)
@@ -162,45 +149,17 @@ static ge_service *service_of(const char *rules)
 
 static ge_refsnap *import_demo(void)
 {
-    const char *sources[1] = {ts_demo_osm()};
-    const char *dir = ts_tmpdir("location-demo");
-    char mapping[4096];
-    ge_store_opts so = {.path = ts_path(dir, "store.sqlite"), .srid = 25832};
-    ge_import_opts io = {0};
-    ge_import_result res = {0};
-    ge_store *st = NULL;
     ge_refsnap *snap = NULL;
-    ge_err err = {0};
-
-    if (ge_store_open(&st, &so, &err) != GE_OK) {
-        fprintf(stderr, "ge_store_open: %s\n", err.msg);
-        return NULL;
-    }
-    snprintf(mapping, sizeof mapping, "%s/data/layers/osm.json", ts_env("GE_SOURCE_DIR"));
-    io.sources = sources;
-    io.nsources = 1;
-    io.mapping_path = mapping;
-    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
-        ge_refindex_build_from_store(st, &snap, &err) != GE_OK)
-        fprintf(stderr, "import of the demo quarter: %s\n", err.msg);
-    ge_import_result_free(&res);
-    ge_store_close(st);
+    ts_refdata_import(ts_demo_osm(), "location-demo", 25832, &snap);
     return snap;
 }
 
 static int setup(void **state)
 {
-    char dir[4096];
-    ge_err err = {0};
-
     (void)state;
     H = ge_geos_ctx();
     TOWN = make_town();
-    snprintf(dir, sizeof dir, "%s/data/services", ts_env("GE_SOURCE_DIR"));
-    if (ge_services_load_dir(dir, &SERVICES, &err) != GE_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
+    if (ts_refdata_services(&SERVICES) < 0) return -1;
     POLLER = service_of("{\"id\":\"poller\",\"kind\":\"min_distance\",\"severity\":\"error\","
                         "\"params\":{\"layers\":[\"poller\"],\"min_m\":2}" MSG
                         ",{\"id\":\"hydrant\",\"kind\":\"min_distance\",\"severity\":\"error\","

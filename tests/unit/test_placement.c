@@ -31,6 +31,7 @@
 #include "service.h"
 #include "store.h"
 #include "ts.h"
+#include "ts_refdata.h"
 #include "ts_group.h"
 
 static GEOSContextHandle_t H;
@@ -364,50 +365,14 @@ static void test_extract_addresses(void **state)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static int import_into(const char *osm, const char *name, int srid, ge_refsnap **out)
-{
-    const char *dir = ts_tmpdir(name);
-    const char *sources[1] = {osm};
-    char mapping[4096];
-    ge_store_opts so = {.srid = srid};
-    ge_import_opts io = {0};
-    ge_import_result res = {0};
-    ge_store *st = NULL;
-    ge_err err = {0};
-
-    so.path = ts_path(dir, "store.sqlite");
-    if (ge_store_open(&st, &so, &err) != GE_OK) return -1;
-    snprintf(mapping, sizeof mapping, "%s/data/layers/osm.json", ts_env("GE_SOURCE_DIR"));
-    io.sources = sources;
-    io.nsources = 1;
-    io.mapping_path = mapping;
-    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
-        ge_refindex_build_from_store(st, out, &err) != GE_OK) {
-        fprintf(stderr, "import: %s\n", err.msg);
-        ge_store_close(st);
-        return -1;
-    }
-    ge_import_result_free(&res);
-    ge_store_close(st);
-    return 0;
-}
-
 /* The services, today and a period that passes their lead times. */
 static int setup_common(void)
 {
-    char services[4096];
-    ge_err err = {0};
-
     H = ge_geos_ctx();
     TODAY = ge_date_today();
     PERIOD.start = TODAY + 20;
     PERIOD.end = TODAY + 22;
-    snprintf(services, sizeof services, "%s/data/services", ts_env("GE_SOURCE_DIR"));
-    if (ge_services_load_dir(services, &SERVICES, &err) != GE_OK) {
-        fprintf(stderr, "services: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return ts_refdata_services(&SERVICES);
 }
 
 static int setup_extract(void **state)
@@ -417,7 +382,7 @@ static int setup_extract(void **state)
     (void)state;
     if (setup_common() < 0) return -1;
     if (!osm) return 0; /* the test skips */
-    return import_into(osm, "placement-extract", 25833, &DEMO);
+    return ts_refdata_import(osm, "placement-extract", 25833, &DEMO);
 }
 
 static int setup(void **state)
@@ -426,7 +391,7 @@ static int setup(void **state)
 
     (void)state;
     if (setup_common() < 0 || !demo) return -1;
-    return import_into(demo, "placement", 25832, &DEMO);
+    return ts_refdata_import(demo, "placement", 25832, &DEMO);
 }
 
 static int teardown(void **state)

@@ -26,6 +26,7 @@
 #include "geos_ctx.h"
 #include "rules.h"
 #include "ts.h"
+#include "ts_refdata.h"
 
 #define X0       385000.0
 #define Y0       5826000.0
@@ -37,23 +38,9 @@ static ge_date TODAY;
 
 /* ---- building blocks ------------------------------------------------------ */
 
-static int shift(double *x, double *y, void *ud)
-{
-    (void)ud;
-    *x += X0;
-    *y += Y0;
-    return 1;
-}
-
 static GEOSGeometry *local(const char *wkt)
 {
-    GEOSWKTReader *r = GEOSWKTReader_create_r(H);
-    GEOSGeometry *g = GEOSWKTReader_read_r(H, r, wkt), *moved;
-    GEOSWKTReader_destroy_r(H, r);
-    if (!g) fail_msg("bad WKT in test: %s", wkt);
-    moved = GEOSGeom_transformXY_r(H, g, shift, NULL);
-    GEOSGeom_destroy_r(H, g);
-    return moved;
+    return ts_refdata_local(wkt, X0, Y0);
 }
 
 static void add(ge_refbuilder *b, const char *layer, const char *wkt, int64_t fid)
@@ -1054,11 +1041,8 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     GEOSContextHandle_t h = ge_geos_ctx();
-    GEOSWKTReader *rd = GEOSWKTReader_create_r(h);
     /* a skip 4.2 m from the hydrant and 0.06 m outside the street: two errors */
-    GEOSGeometry *g0 =
-        GEOSWKTReader_read_r(h, rd, "POLYGON((54.2 7, 58.2 7, 58.2 10.06, 54.2 10.06, 54.2 7))");
-    GEOSGeometry *g = GEOSGeom_transformXY_r(h, g0, shift, NULL);
+    GEOSGeometry *g = local("POLYGON((54.2 7, 58.2 7, 58.2 10.06, 54.2 10.06, 54.2 7))");
     ge_feature item = {.geom = g};
     ge_features fs = {.items = &item, .n = 1};
     ge_period p = {TODAY + 10, TODAY + 12};
@@ -1079,9 +1063,7 @@ static void *worker_main(void *arg)
         json_decref(rep);
         ge_refsnap_release(s);
     }
-    GEOSGeom_destroy_r(h, g0);
     GEOSGeom_destroy_r(h, g);
-    GEOSWKTReader_destroy_r(h, rd);
     /* no ge_*_thread_cleanup(): thread exit frees the GEOS and PROJ state (LSan checks) */
     return NULL;
 }

@@ -32,6 +32,7 @@
 #include "service.h"
 #include "store.h"
 #include "ts.h"
+#include "ts_refdata.h"
 
 static GEOSContextHandle_t H;
 static ge_refsnap *SNAP;
@@ -40,44 +41,14 @@ static ge_date TODAY;
 
 static int setup(void **state)
 {
-    const char *osm = ts_shared_osm(), *dir;
-    const char *sources[1];
-    char mapping[4096], services[4096];
-    ge_store_opts so = {.srid = 25833};
-    ge_import_opts io = {0};
-    ge_import_result res = {0};
-    ge_store *st = NULL;
-    ge_err err = {0};
+    const char *osm = ts_shared_osm();
 
     (void)state;
     H = ge_geos_ctx();
     TODAY = ge_date_from_ymd(2026, 7, 1);
     if (!osm) return 0; /* every test skips */
-    dir = ts_tmpdir("rules-extract");
-    so.path = ts_path(dir, "store.sqlite");
-    if (ge_store_open(&st, &so, &err) != GE_OK) {
-        fprintf(stderr, "ge_store_open: %s\n", err.msg);
-        return -1;
-    }
-    snprintf(mapping, sizeof mapping, "%s/data/layers/osm.json", ts_env("GE_SOURCE_DIR"));
-    sources[0] = osm;
-    io.sources = sources;
-    io.nsources = 1;
-    io.mapping_path = mapping;
-    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
-        ge_refindex_build_from_store(st, &SNAP, &err) != GE_OK) {
-        fprintf(stderr, "import: %s\n", err.msg);
-        ge_store_close(st);
-        return -1;
-    }
-    ge_import_result_free(&res);
-    ge_store_close(st);
-    snprintf(services, sizeof services, "%s/data/services", ts_env("GE_SOURCE_DIR"));
-    if (ge_services_load_dir(services, &SERVICES, &err) != GE_OK) {
-        fprintf(stderr, "services: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    if (ts_refdata_import(osm, "rules-extract", 25833, &SNAP) < 0) return -1;
+    return ts_refdata_services(&SERVICES);
 }
 
 static int teardown(void **state)

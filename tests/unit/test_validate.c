@@ -17,6 +17,7 @@
 #include "geojson_out.h"
 #include "geos_ctx.h"
 #include "ts.h"
+#include "ts_refdata.h"
 #include "validate.h"
 
 static GEOSContextHandle_t H;
@@ -25,17 +26,11 @@ static ge_refsnap *SNAP;
 
 static int setup(void **state)
 {
-    char dir[4096];
     ge_refbuilder *b;
-    ge_err err = {0};
     GEOSWKTReader *r;
     (void)state;
     H = ge_geos_ctx();
-    snprintf(dir, sizeof dir, "%s/data/services", ts_env("GE_SOURCE_DIR"));
-    if (ge_services_load_dir(dir, &SERVICES, &err) != GE_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
+    if (ts_refdata_services(&SERVICES) < 0) return -1;
     /* a street around 13.3 E, 52.58 N in EPSG:25833, and a hydrant on it */
     ge_refindex_builder_new(25833, &b, NULL);
     r = GEOSWKTReader_create_r(H);
