@@ -86,7 +86,7 @@ async function start(el) {
   map.on('singleclick', (e) => {
     const f = hit(e.pixel);
     if (item && f && f.getId() !== undefined)
-      window.location.href = item.replace('%7Bid%7D', encodeURIComponent(f.getId())).replace('{id}', encodeURIComponent(f.getId()));
+      window.location.href = item.replace('{id}', encodeURIComponent(f.getId()));
   });
   map.once('rendercomplete', () => {
     el.dataset.ready = 'true';
