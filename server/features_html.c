@@ -739,6 +739,7 @@ static void ge_html_map(ge_html *h, json_t *data)
                   h->page->kind == GE_HTML_ITEM ? TR(h, "Map of the feature", "Karte des Objekts")
                                                 : TR(h, "Map of the features on this page",
                                                      "Karte der Objekte dieser Seite"));
+    ge_buf_puts(h->b, " aria-describedby=\"map-help\"");
     ge_buf_printf(h->b, " data-zoom-in=\"%s\" data-zoom-out=\"%s\" data-item=\"",
                   TR(h, "Zoom in", "Vergrößern"), TR(h, "Zoom out", "Verkleinern"));
     snprintf(path, sizeof path, "/collections/%s/items/{id}", h->page->layer);
@@ -765,6 +766,14 @@ static void ge_html_map(ge_html *h, json_t *data)
         free(u.data);
     }
     ge_buf_puts(h->b, "></div>\n");
+    ge_buf_printf(h->b, "<p id=\"map-help\" class=\"visually-hidden\">%s %s</p>\n",
+                  TR(h, "Arrow keys move the map, + and - zoom.",
+                     "Pfeiltasten verschieben die Karte, + und - zoomen."),
+                  h->page->kind == GE_HTML_ITEM
+                      ? TR(h, "The properties follow below the map.",
+                           "Die Eigenschaften folgen unter der Karte.")
+                      : TR(h, "The table below lists the same features.",
+                           "Die Tabelle darunter nennt dieselben Objekte."));
     if (h->page->crs84 && data) {
         ge_buf_puts(h->b, "<script type=\"application/json\" id=\"map-data\">");
         ge_html_put_json_data(h->b, data);
@@ -843,7 +852,6 @@ static void ge_html_items(ge_html *h, json_t *doc)
                 more_cols++;
         }
     }
-    (void)more_cols;
 
     ge_buf_puts(h->b, "<p class=\"summary\">");
     if (json_is_integer(matched)) {
@@ -895,6 +903,10 @@ static void ge_html_items(ge_html *h, json_t *doc)
         ge_buf_puts(h->b, "</tr>\n");
     }
     ge_buf_puts(h->b, "</tbody>\n</table>\n</div>\n");
+    if (more_cols)
+        ge_buf_printf(h->b, "<p class=\"small\">%s</p>\n",
+                      TR(h, "More properties are shown on each feature's page.",
+                         "Weitere Eigenschaften zeigt die Seite des einzelnen Objekts."));
     if (json_array_size(features) == 0)
         ge_buf_printf(h->b, "<p>%s</p>\n",
                       TR(h, "No feature matches.", "Kein Objekt passt zur Abfrage."));

@@ -87,8 +87,8 @@ bool ge_web_manifest_entry(ge_web_manifest *m, const char *entry, ge_web_entry *
         ge_web_copy(out->css, sizeof out->css, json_array_get(json_object_get(e, "css"), 0));
         json_array_foreach(json_object_get(e, "imports"), i, imp)
         {
-            json_t *chunk = json_object_get(m->doc, json_string_value(imp) ? json_string_value(imp)
-                                                                            : "");
+            json_t *chunk =
+                json_object_get(m->doc, json_string_value(imp) ? json_string_value(imp) : "");
             size_t k;
             json_t *css;
             json_array_foreach(json_object_get(chunk, "css"), k, css)

@@ -24,8 +24,8 @@ void ge_web_manifest_free(ge_web_manifest *m);
 
 /* The files of one entry, as paths from the web root ("assets/ogc-X1.js"). */
 typedef struct ge_web_entry {
-    char js[256];        /* the entry's script */
-    char css[256];       /* the entry's own stylesheet ("" if none) */
+    char js[256];           /* the entry's script */
+    char css[256];          /* the entry's own stylesheet ("" if none) */
     char chunk_css[4][256]; /* stylesheets of the chunks it imports */
     size_t n_chunk_css;
 } ge_web_entry;

@@ -43,7 +43,7 @@ static int setup(void **state)
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_ogc_html_db"), "demo.db"));
     {
         const char *argv[] = {ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25832",
-                              ts_demo_osm(), NULL};
+                              ts_demo_osm(),       NULL};
         if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
             fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
             return -1;
@@ -97,8 +97,8 @@ static void expect_page(const char *path, const char *accept_language, const cha
     assert_string_equal(ts_http_header(&r, "Content-Type"), "text/html; charset=utf-8");
     snprintf(want, sizeof want, "<html lang=\"%s\">", lang);
     if (!strstr(r.body, want))
-        fail_msg("GET %s (Accept-Language %s): no %s", path, accept_language ? accept_language : "-",
-                 want);
+        fail_msg("GET %s (Accept-Language %s): no %s", path,
+                 accept_language ? accept_language : "-", want);
     if (!strstr(r.body, label))
         fail_msg("GET %s (%s): the label '%s' is missing", path, lang, label);
     if (strstr(r.body, other_label))
