@@ -8,7 +8,9 @@
  * differing per language; the favicon (ICO and SVG, right types), the
  * stylesheet and map script from the built front end (hashed, immutable),
  * the map's data inside the items page or, for another CRS, its CRS84
- * GeoJSON URL; breadcrumbs and paging links.
+ * GeoJSON URL; breadcrumbs and paging links; a layer whose title,
+ * description and properties hold markup (imported from GeoJSON beside the
+ * demo quarter) shows it as text everywhere, also inside the map's data.
  *
  * The cases that need the built front end (web/dist, from scripts/setup)
  * skip visibly without it.
@@ -33,22 +35,55 @@
 
 static ts_server srv;
 
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static int import(const char *const *argv)
+{
+    ts_run_result r;
+    if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
+        fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
+        return -1;
+    }
+    ts_run_free(&r);
+    return 0;
+}
+
+/* The demo quarter, and a layer "evil" with markup in its title,
+ * description and a property value. */
 static int setup(void **state)
 {
     ts_server_opts o = {0};
-    ts_run_result r;
-    char db[4096];
+    char dir[4096], db[4200], mapping[4200], evil[4200];
     (void)state;
 
-    snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_ogc_html_db"), "demo.db"));
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_ogc_html_db"));
+    snprintf(db, sizeof db, "%s/demo.db", dir);
+    snprintf(mapping, sizeof mapping, "%s/evil.json", dir);
+    snprintf(evil, sizeof evil, "%s/evil.geojson", dir);
     {
         const char *argv[] = {ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25832",
                               ts_demo_osm(),       NULL};
-        if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
-            fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
-            return -1;
-        }
-        ts_run_free(&r);
+        if (import(argv) != 0) return -1;
+    }
+    if (write_text(mapping, "{\"layers\": {\"evil\": {\"title\": \"<b>Böse</b> & Co\", "
+                            "\"description\": \"<img src=x onerror=alert(1)>\", "
+                            "\"source\": \"evil\", \"geometry\": \"point\", "
+                            "\"properties\": {\"note\": \"note\"}}}}") != 0 ||
+        write_text(evil, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": "
+                         "\"Feature\", \"properties\": {\"note\": "
+                         "\"</script><script>alert(1)</script><!--<script>\"}, \"geometry\": "
+                         "{\"type\": \"Point\", \"coordinates\": [9.93, 51.54]}}]}") != 0)
+        return -1;
+    {
+        const char *argv[] = {ts_env("GE_BINARY"), "import", "--db", db,
+                              "--mapping",         mapping,  evil,   NULL};
+        if (import(argv) != 0) return -1;
     }
     o.db = db; /* the default web root: the source tree's web/dist */
     return ts_server_start(&srv, "api_ogc_html", &o);
@@ -221,7 +256,7 @@ static void test_json_unchanged(void **state)
     doc = json_loads(r.body, 0, NULL);
     assert_non_null(doc);
     assert_non_null(strstr(r.body, "\"This document as JSON\""));
-    assert_null(strstr(r.body, "<"));
+    assert_null(strstr(r.body, "<html"));
     json_decref(doc);
     ts_http_resp_free(&r);
     get("/collections/trees/items?limit=2", NULL, &r);
@@ -402,6 +437,44 @@ static void test_breadcrumbs_and_paging(void **state)
     ts_http_resp_free(&r);
 }
 
+static void test_markup_is_text(void **state)
+{
+    ts_http_resp r;
+    const char *data, *end;
+    (void)state;
+
+    get("/collections?f=html", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "&lt;b&gt;Böse&lt;/b&gt; &amp; Co"));
+    assert_non_null(strstr(r.body, "&lt;img src=x onerror=alert(1)&gt;"));
+    assert_null(strstr(r.body, "<b>"));
+    assert_null(strstr(r.body, "<img"));
+    ts_http_resp_free(&r);
+
+    get("/collections/evil/items?f=html", NULL, &r);
+    assert_int_equal(r.status, 200);
+    /* the table cell */
+    assert_non_null(strstr(r.body, "<td>&lt;/script&gt;&lt;script&gt;alert(1)"));
+    /* the map's data: its text holds no markup, so the element ends where the page ends it */
+    data = strstr(r.body, "<script type=\"application/json\" id=\"map-data\">");
+    assert_non_null(data);
+    end = strstr(data, "</script>");
+    assert_non_null(end);
+    assert_non_null(strstr(data, "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"));
+    assert_true(strstr(data, "\\u003c/script") < end);
+    assert_null(strstr(r.body, "<script>alert"));
+    assert_null(strstr(r.body, "<!--"));
+    ts_http_resp_free(&r);
+
+    get("/collections/evil/items/1?f=html", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<title>&lt;b&gt;Böse&lt;/b&gt; &amp; Co: Objekt 1"));
+    assert_non_null(strstr(r.body, "<dd>&lt;/script&gt;&lt;script&gt;alert(1)"));
+    assert_null(strstr(r.body, "<script>alert"));
+    assert_null(strstr(r.body, "<b>"));
+    ts_http_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_favicon),
         cmocka_unit_test(test_stylesheet_and_script),
         cmocka_unit_test(test_breadcrumbs_and_paging),
+        cmocka_unit_test(test_markup_is_text),
     };
     int failed;
     curl_global_init(CURL_GLOBAL_DEFAULT);
