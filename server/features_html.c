@@ -892,7 +892,7 @@ static void ge_html_items(ge_html *h, json_t *doc)
             snprintf(label, sizeof label, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
             ge_html_a(h, path, label);
         }
-        ge_buf_puts(h->b, "</th><td>");
+        ge_buf_puts(h->b, "</th><td class=\"nowrap\">");
         ge_buf_put_html(h->b, gt ? gt : "");
         ge_buf_puts(h->b, "</td>");
         for (size_t k = 0; k < n_cols; k++) {

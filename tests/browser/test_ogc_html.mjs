@@ -8,7 +8,8 @@
 // features counted in OpenLayers, the screenshot not blank and holding the
 // features' colour); the items page's screenshot is compared with the
 // reviewed reference tests/screenshots/ogc-items.png (screenshots.mjs); a
-// click on a feature of the map opens its page.
+// click on a feature of the map opens its page; on a phone's width no page
+// is wider than the screen.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -147,6 +148,18 @@ describe('OGC API HTML pages', { skip }, () => {
     assert.ok(stats.ink > 20 * 40, `only ${stats.ink} pixels in the features' colour`);
     assert.deepEqual(problems, []);
     await page.context().close();
+  });
+
+  test('on a phone the pages are as wide as the screen: tables scroll inside their box', { timeout: 120000 * SLOW }, async () => {
+    for (const url of ['/collections?f=html', '/collections/buildings/items?f=html&limit=20', '/collections/trees/items/3?f=html']) {
+      const ctx = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 800 }, deviceScaleFactor: 1 });
+      const page = await ctx.newPage();
+      await page.goto(`${srv.base}${url}`);
+      if (url.includes('/items')) await mapReady(page);
+      const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      assert.ok(scroll <= client, `${url}: the page is ${scroll} px wide in a ${client} px window`);
+      await ctx.close();
+    }
   });
 
   test('a click on a feature of the map opens its page', { timeout: 120000 * SLOW }, async () => {
