@@ -313,25 +313,34 @@ static const char *ge_html_link_href(json_t *doc, const char *rel, const char *t
     return NULL;
 }
 
-/* The URL of this page in the other language: the request's path and query
- * with lang= replaced. */
-static void ge_html_other_lang_href(ge_html *h, const char *lang)
+/* The URL of this page with another query, as an href: the request's path,
+ * then `lead` ("f=html"; NULL: none), the request's query arguments except
+ * those in drop (NULL-terminated), then `tail` (NULL: none). */
+static void ge_html_this_href(ge_html *h, const char *lead, const char *const *drop,
+                              const char *tail)
 {
     ge_buf u = {0};
     bool first = true;
 
     ge_buf_puts(&u, h->base);
     ge_buf_puts(&u, h->req->path);
+    if (lead) {
+        ge_buf_printf(&u, "?%s", lead);
+        first = false;
+    }
     for (size_t i = 0; i < ge_req_query_count(h->req); i++) {
         const ge_query_arg *a = ge_req_query_at(h->req, i);
-        if (strcmp(a->name, "lang") == 0) continue;
+        bool dropped = false;
+        for (size_t k = 0; drop[k] && !dropped; k++)
+            dropped = strcmp(a->name, drop[k]) == 0;
+        if (dropped) continue;
         ge_buf_puts(&u, first ? "?" : "&");
         first = false;
         ge_buf_put_query(&u, a->name);
         ge_buf_puts(&u, "=");
         ge_buf_put_query(&u, a->value);
     }
-    ge_buf_printf(&u, "%slang=%s", first ? "?" : "&", lang);
+    if (tail) ge_buf_printf(&u, "%s%s", first ? "?" : "&", tail);
     ge_buf_put_html(h->b, u.data ? u.data : "");
     h->b->failed |= u.failed;
     free(u.data);
@@ -394,9 +403,11 @@ static void ge_html_banner(ge_html *h)
     ge_html_a(h, "/", "geoEDITOR");
     ge_buf_printf(h->b, " <span>%s</span></p>\n",
                   TR(h, "Reference data of the city", "Referenzdaten der Stadt"));
+    static const char *const drop[] = {"lang", NULL};
+
     ge_buf_printf(h->b, "<nav class=\"lang\" aria-label=\"%s\"><a href=\"",
                   TR(h, "Language", "Sprache"));
-    ge_html_other_lang_href(h, de ? "en" : "de");
+    ge_html_this_href(h, NULL, drop, de ? "lang=en" : "lang=de");
     ge_buf_printf(h->b, "\" hreflang=\"%s\" lang=\"%s\">%s</a></nav>\n</header>\n",
                   de ? "en" : "de", de ? "en" : "de", de ? "English" : "Deutsch");
 }
@@ -746,24 +757,10 @@ static void ge_html_map(ge_html *h, json_t *data)
     ge_html_href(h, path);
     ge_buf_puts(h->b, "\"");
     if (!h->page->crs84) {
-        ge_buf u = {0};
-        ge_buf_puts(&u, h->base);
-        ge_buf_puts(&u, h->req->path);
-        ge_buf_puts(&u, "?f=json");
-        for (size_t i = 0; i < ge_req_query_count(h->req); i++) {
-            const ge_query_arg *a = ge_req_query_at(h->req, i);
-            if (!strcmp(a->name, "f") || !strcmp(a->name, "crs") || !strcmp(a->name, "lang"))
-                continue;
-            ge_buf_puts(&u, "&");
-            ge_buf_put_query(&u, a->name);
-            ge_buf_puts(&u, "=");
-            ge_buf_put_query(&u, a->value);
-        }
+        static const char *const drop[] = {"f", "crs", "lang", NULL};
         ge_buf_puts(h->b, " data-src=\"");
-        ge_buf_put_html(h->b, u.data ? u.data : "");
+        ge_html_this_href(h, "f=json", drop, NULL);
         ge_buf_puts(h->b, "\"");
-        h->b->failed |= u.failed;
-        free(u.data);
     }
     ge_buf_puts(h->b, "></div>\n");
     ge_buf_printf(h->b, "<p id=\"map-help\" class=\"visually-hidden\">%s %s</p>\n",
@@ -792,15 +789,16 @@ static void ge_html_pager(ge_html *h, json_t *doc, const char *where)
 {
     const char *prev = ge_html_link_href(doc, "prev", "text/html");
     const char *next = ge_html_link_href(doc, "next", "text/html");
-    char path[256];
 
     if (!prev && !next) return;
     ge_buf_printf(h->b, "<nav class=\"pager\" aria-label=\"%s\">\n",
                   where[0] == 't' ? TR(h, "Pages (top)", "Seiten (oben)")
                                   : TR(h, "Pages (bottom)", "Seiten (unten)"));
     if (prev) {
-        snprintf(path, sizeof path, "/collections/%s/items", h->page->layer);
-        ge_html_a(h, path, TR(h, "First page", "Erste Seite"));
+        static const char *const drop[] = {"f", "after", "before", NULL};
+        ge_buf_puts(h->b, "<a rel=\"first\" href=\"");
+        ge_html_this_href(h, "f=html", drop, NULL);
+        ge_buf_printf(h->b, "\">%s</a>\n", TR(h, "First page", "Erste Seite"));
         ge_buf_puts(h->b, " <a rel=\"prev\" href=\"");
         ge_buf_put_html(h->b, prev);
         ge_buf_printf(h->b, "\">&larr; %s</a>\n", TR(h, "Previous page", "Vorige Seite"));
