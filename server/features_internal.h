@@ -43,6 +43,11 @@ typedef struct ge_features_params {
 /* f=json|html, else the Accept header (text/html before any JSON type: HTML). */
 int ge_features_parse_format(const ge_req *req, ge_resp *resp, ge_features_fmt *fmt);
 
+/* lang=de|en sets req->lang (titles, labels, problems); without it an HTML
+ * page is German unless Accept-Language prefers English, and JSON keeps the
+ * Accept-Language default. */
+int ge_features_parse_lang(ge_req *req, ge_resp *resp, ge_features_fmt fmt);
+
 /* Every query parameter must be in allowed (NULL-terminated) or in props. */
 int ge_features_check_params(const ge_req *req, ge_resp *resp, const char *const *allowed,
                              char *const *props, size_t n_props);
@@ -76,12 +81,41 @@ void ge_buf_printf(ge_buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Text with & < > " ' escaped for HTML element content and attribute values. */
 void ge_buf_put_html(ge_buf *b, const char *s);
 
+/* A query component percent-encoded (RFC 3986 unreserved characters stay). */
+void ge_buf_put_query(ge_buf *b, const char *s);
+
+typedef enum ge_html_kind {
+    GE_HTML_LANDING,
+    GE_HTML_CONFORMANCE,
+    GE_HTML_COLLECTIONS,
+    GE_HTML_COLLECTION,
+    GE_HTML_ITEMS,
+    GE_HTML_ITEM
+} ge_html_kind;
+
+struct ge_web_manifest;
+
+/* The front end's entry of these pages (web/vite.config.js): the map script
+ * and the stylesheet. */
+#define GE_HTML_ENTRY "src/ogc/main.js"
+
+/* What an HTML page shows besides its document. */
+typedef struct ge_html_page {
+    ge_html_kind kind;
+    const char *title;           /* the page's heading */
+    const char *layer;           /* collection, items, item: the layer's id */
+    const char *layer_title;     /* and its title, for the breadcrumbs */
+    long long fid;               /* item: the feature's id */
+    bool crs84;                  /* items, item: the coordinates are CRS84 (the map embeds them) */
+    struct ge_web_manifest *web; /* the built front end's files; NULL: no map, no stylesheet */
+} ge_html_page;
+
 /*
  * A JSON document of this API (landing page, conformance, collections, a
- * collection, a feature collection, a feature) as an HTML page: its title,
- * links as anchors, and the members as a definition list. Every string from
- * the document is escaped. Responds with text/html.
+ * collection, a feature collection, a feature) as the HTML page of its kind,
+ * in the request's language (ge_features_parse_lang). Every string from the
+ * document is escaped. Takes doc. Responds with text/html.
  */
-int ge_features_html(const ge_req *req, ge_resp *resp, const char *title, json_t *doc);
+int ge_features_html(const ge_req *req, ge_resp *resp, const ge_html_page *page, json_t *doc);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * features_params.c - the query parameters of the OGC API - Features routes,
- * checked and parsed: f, limit, bbox, bbox-crs, crs, datetime, the paging
- * cursors after/before, property filters, and "unknown parameter".
+ * checked and parsed: f, lang, limit, bbox, bbox-crs, crs, datetime, the
+ * paging cursors after/before, property filters, and "unknown parameter".
  *
  * Every rejection is a 400 problem that names the parameter in "parameter"
  * and says what was wrong with which value and which limit, in English or
@@ -63,6 +63,29 @@ int ge_features_parse_format(const ge_req *req, ge_resp *resp, ge_features_fmt *
                                  GE_TR(req, "f must be json or html, not '%.64s'",
                                        "f muss json oder html sein, nicht '%.64s'"),
                                  f);
+}
+
+int ge_features_parse_lang(ge_req *req, ge_resp *resp, ge_features_fmt fmt)
+{
+    const char *lang = ge_req_query(req, "lang");
+
+    if (lang) {
+        if (strcmp(lang, "de") == 0)
+            req->lang = GE_LANG_DE;
+        else if (strcmp(lang, "en") == 0)
+            req->lang = GE_LANG_EN;
+        else
+            return ge_features_bad_param(resp, req, "lang",
+                                         GE_TR(req, "lang must be de or en, not '%.64s'",
+                                               "lang muss de oder en sein, nicht '%.64s'"),
+                                         lang);
+        return GE_OK;
+    }
+    /* The pages are for the city's staff: German unless the browser prefers
+     * English. JSON keeps the server-wide default (English). */
+    if (fmt == GE_FEATURES_HTML)
+        req->lang = ge_http_lang_from_header_or(ge_req_header(req, "Accept-Language"), GE_LANG_DE);
+    return GE_OK;
 }
 
 int ge_features_check_params(const ge_req *req, ge_resp *resp, const char *const *allowed,

@@ -37,6 +37,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "static.h"
+#include "web_manifest.h"
 
 #define GE_OGC_CONF     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 #define GE_OGC_CONF_CRS "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
@@ -48,10 +49,10 @@
 #define GE_FEATURES_VARY "Accept, Accept-Encoding, Accept-Language"
 
 /* Query parameters of the items route; property names must not shadow them. */
-static const char *const ge_items_params[] = {"f",     "limit",  "bbox",     "bbox-crs", "crs",
-                                              "after", "before", "datetime", NULL};
-static const char *const ge_meta_params[] = {"f", NULL};
-static const char *const ge_feature_params[] = {"f", "crs", NULL};
+static const char *const ge_items_params[] = {"f",   "lang",  "limit",  "bbox",     "bbox-crs",
+                                              "crs", "after", "before", "datetime", NULL};
+static const char *const ge_meta_params[] = {"f", "lang", NULL};
+static const char *const ge_feature_params[] = {"f", "lang", "crs", NULL};
 
 /* Property names of a layer at one version (see ge_features_props). */
 typedef struct ge_props_entry {
@@ -65,6 +66,7 @@ typedef struct ge_features_mod {
     pthread_mutex_t mu;
     ge_props_entry *props;
     size_t n_props;
+    ge_web_manifest *web; /* the HTML pages' stylesheet and map script */
 } ge_features_mod;
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -106,6 +108,21 @@ static void ge_features_etag(const ge_req *req, const char *layer, int64_t versi
     snprintf(out, size, "%s-%lld-%016llx", layer, (long long)version, (unsigned long long)h);
 }
 
+/* The part of a page's tag that is not the layer or the query: the kind of
+ * page, and for HTML the map script it names (a rebuilt front end has new
+ * file names, so a cached page must not be revalidated). */
+static void ge_features_etag_extra(ge_features_mod *mod, ge_features_fmt fmt, const char *kind,
+                                   char *out, size_t size)
+{
+    ge_web_entry web;
+    if (fmt != GE_FEATURES_HTML) {
+        snprintf(out, size, "%s", kind);
+        return;
+    }
+    ge_web_manifest_entry(mod->web, GE_HTML_ENTRY, &web);
+    snprintf(out, size, "%s-html %s", kind, web.js);
+}
+
 /* 304 with the headers ge_features_send_page gives the 200. */
 static bool ge_features_not_modified(const ge_req *req, ge_resp *resp, ge_features_fmt fmt,
                                      const ge_crs *crs, const char *opaque)
@@ -120,22 +137,6 @@ static bool ge_features_not_modified(const ge_req *req, ge_resp *resp, ge_featur
     ge_resp_cache(resp, "no-cache");
     ge_resp_header(resp, "Vary", GE_FEATURES_VARY);
     return true;
-}
-
-/* Percent-encodes a query component (RFC 3986 unreserved characters stay). */
-static void ge_buf_put_query(ge_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~' || c == ',' || c == ':' || c == '/') {
-            ge_buf_put(b, s, 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            ge_buf_put(b, e, 3);
-        }
-    }
 }
 
 /* A link object. */
@@ -163,7 +164,7 @@ static void ge_links_self_alt(json_t *links, const char *href, const char *json_
 
 /* Sends a metadata document as JSON or HTML, tagged by its body. */
 static int ge_features_send_doc(const ge_req *req, ge_resp *resp, ge_features_fmt fmt,
-                                const char *title, json_t *doc)
+                                const ge_html_page *page, json_t *doc)
 {
     int rc;
     if (!doc) {
@@ -172,7 +173,7 @@ static int ge_features_send_doc(const ge_req *req, ge_resp *resp, ge_features_fm
         return ge_resp_error(resp, req, &err);
     }
     if (fmt == GE_FEATURES_HTML)
-        rc = ge_features_html(req, resp, title, doc);
+        rc = ge_features_html(req, resp, page, doc);
     else {
         char *text = json_dumps(doc, GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER);
         json_decref(doc);
@@ -304,13 +305,14 @@ static bool ge_features_accept_json(const ge_req *req)
 
 static int ge_features_landing(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_features_mod *mod = ud;
     char base[256], href[512];
     ge_features_fmt fmt;
     json_t *doc, *links;
-    (void)ud;
+    ge_html_page page = {.kind = GE_HTML_LANDING, .title = "geoEDITOR", .web = mod->web};
 
     if (ge_features_check_params(req, resp, ge_meta_params, NULL, 0) < 0 ||
-        ge_features_parse_format(req, resp, &fmt) < 0)
+        ge_features_parse_format(req, resp, &fmt) < 0 || ge_features_parse_lang(req, resp, fmt) < 0)
         return GE_EINVAL;
     /* "/" is also the front end's start page: a request that asks for no
      * format (a browser, curl) gets the web root's index.html when there is
@@ -342,21 +344,23 @@ static int ge_features_landing(ge_req *req, ge_resp *resp, void *ud)
                           "API - Features.",
                           "Referenzdaten der Stadt für Online-Anträge, als OGC API - Features."),
                     "links", links);
-    return ge_features_send_doc(req, resp, fmt, "geoEDITOR", doc);
+    return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
 static int ge_features_conformance(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_features_mod *mod = ud;
     ge_features_fmt fmt;
     json_t *doc;
-    (void)ud;
+    ge_html_page page = {.kind = GE_HTML_CONFORMANCE, .web = mod->web};
 
     if (ge_features_check_params(req, resp, ge_meta_params, NULL, 0) < 0 ||
-        ge_features_parse_format(req, resp, &fmt) < 0)
+        ge_features_parse_format(req, resp, &fmt) < 0 || ge_features_parse_lang(req, resp, fmt) < 0)
         return GE_EINVAL;
     doc = json_pack("{s:[s,s,s,s,s]}", "conformsTo", GE_OGC_CONF "core", GE_OGC_CONF "geojson",
                     GE_OGC_CONF "oas30", GE_OGC_CONF "html", GE_OGC_CONF_CRS);
-    return ge_features_send_doc(req, resp, fmt, GE_TR(req, "Conformance", "Konformität"), doc);
+    page.title = GE_TR(req, "Conformance classes", "Konformitätsklassen");
+    return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
 /* ---- collections ------------------------------------------------------------ */
@@ -437,6 +441,8 @@ static json_t *ge_features_collection_doc(const ge_req *req, const ge_layer_info
 
 static int ge_features_collections(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_features_mod *mod = ud;
+    ge_html_page page = {.kind = GE_HTML_COLLECTIONS, .web = mod->web};
     char base[256], href[512];
     ge_features_fmt fmt;
     ge_layer_info *layers = NULL;
@@ -444,10 +450,9 @@ static int ge_features_collections(ge_req *req, ge_resp *resp, void *ud)
     ge_err err;
     json_t *doc, *list, *links, *crs;
     const char *const *uris = ge_crs_supported_uris();
-    (void)ud;
 
     if (ge_features_check_params(req, resp, ge_meta_params, NULL, 0) < 0 ||
-        ge_features_parse_format(req, resp, &fmt) < 0)
+        ge_features_parse_format(req, resp, &fmt) < 0 || ge_features_parse_lang(req, resp, fmt) < 0)
         return GE_EINVAL;
     ge_err_clear(&err);
     if (ge_store_layer_list(req->ctx->store, &layers, &n, &err) < 0)
@@ -464,25 +469,28 @@ static int ge_features_collections(ge_req *req, ge_resp *resp, void *ud)
     for (size_t i = 0; uris[i]; i++)
         json_array_append_new(crs, json_string(uris[i]));
     doc = json_pack("{s:o, s:o, s:o}", "links", links, "crs", crs, "collections", list);
-    return ge_features_send_doc(req, resp, fmt, GE_TR(req, "Reference layers", "Referenzebenen"),
-                                doc);
+    page.title = GE_TR(req, "Reference layers", "Referenzebenen");
+    return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
 static int ge_features_collection(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_features_mod *mod = ud;
+    ge_html_page page = {.kind = GE_HTML_COLLECTION, .web = mod->web};
     char base[256];
     ge_features_fmt fmt;
     ge_layer_info li;
     json_t *doc;
-    (void)ud;
 
     if (ge_features_layer(req, resp, &li) < 0) return GE_ENOENT;
     if (ge_features_check_params(req, resp, ge_meta_params, NULL, 0) < 0 ||
-        ge_features_parse_format(req, resp, &fmt) < 0)
+        ge_features_parse_format(req, resp, &fmt) < 0 || ge_features_parse_lang(req, resp, fmt) < 0)
         return GE_EINVAL;
     ge_req_base_url(req, base, sizeof base);
     doc = ge_features_collection_doc(req, &li, fmt, base);
-    return ge_features_send_doc(req, resp, fmt, li.title[0] ? li.title : li.name, doc);
+    page.title = page.layer_title = li.title[0] ? li.title : li.name;
+    page.layer = li.name;
+    return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
 /* ---- features ------------------------------------------------------------- */
@@ -613,7 +621,7 @@ static void ge_items_link(ge_buf *links, const ge_req *req, const char *base, co
 
 /* Sends the written page as GeoJSON or as an HTML page. */
 static int ge_features_send_page(const ge_req *req, ge_resp *resp, ge_features_fmt fmt,
-                                 ge_buf *body, const char *title, const ge_crs *crs,
+                                 ge_buf *body, ge_html_page *page, const ge_crs *crs,
                                  const char *opaque)
 {
     char hdr[128];
@@ -629,7 +637,8 @@ static int ge_features_send_page(const ge_req *req, ge_resp *resp, ge_features_f
             ge_err_set(&err, GE_EINTERNAL, "page is not JSON: %s", jerr.text);
             return ge_resp_error(resp, req, &err);
         }
-        rc = ge_features_html(req, resp, title, doc);
+        page->crs84 = ge_crs_equal(crs, &GE_CRS84);
+        rc = ge_features_html(req, resp, page, doc);
     } else {
         rc = ge_resp_take(resp, 200, GE_MT_GEOJSON, body->data, body->len);
         body->data = NULL;
@@ -647,7 +656,7 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_features_mod *mod = ud;
     ge_store *st = req->ctx->store;
-    char base[256], opaque[160], **props = NULL;
+    char base[256], opaque[160], extra[300], **props = NULL;
     size_t n_props = 0;
     ge_layer_info li;
     ge_features_params p;
@@ -669,10 +678,11 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_features_check_params(req, resp, ge_items_params, props, n_props);
     if (rc == GE_OK) rc = ge_features_parse_items(req, resp, props, n_props, &p);
+    if (rc == GE_OK) rc = ge_features_parse_lang(req, resp, p.fmt);
     if (rc < 0) goto out;
 
-    ge_features_etag(req, li.name, li.version, p.fmt == GE_FEATURES_HTML ? "items-html" : "items",
-                     opaque, sizeof opaque);
+    ge_features_etag_extra(mod, p.fmt, "items", extra, sizeof extra);
+    ge_features_etag(req, li.name, li.version, extra, opaque, sizeof opaque);
     if (ge_features_not_modified(req, resp, p.fmt, &p.crs, opaque)) goto out;
 
     memset(&q, 0, sizeof q);
@@ -705,8 +715,7 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
     if (page.version != li.version) /* an import committed in between: tag what we read */
-        ge_features_etag(req, li.name, page.version,
-                         p.fmt == GE_FEATURES_HTML ? "items-html" : "items", opaque, sizeof opaque);
+        ge_features_etag(req, li.name, page.version, extra, opaque, sizeof opaque);
 
     ge_req_base_url(req, base, sizeof base);
     {
@@ -748,8 +757,14 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto out;
     }
-    rc = ge_features_send_page(req, resp, p.fmt, &body, li.title[0] ? li.title : li.name, &p.crs,
-                               opaque);
+    {
+        ge_html_page hp = {.kind = GE_HTML_ITEMS, .layer = li.name, .web = mod->web};
+        char title[400];
+        hp.layer_title = li.title[0] ? li.title : li.name;
+        snprintf(title, sizeof title, GE_TR(req, "%s: features", "%s: Objekte"), hp.layer_title);
+        hp.title = title;
+        rc = ge_features_send_page(req, resp, p.fmt, &body, &hp, &p.crs, opaque);
+    }
 out:
     ge_feature_writer_done(&w);
     ge_store_names_free(props, n_props);
@@ -762,7 +777,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_store *st = req->ctx->store;
     const char *fid_text = ge_req_param(req, "featureId");
-    char base[256], opaque[160];
+    ge_features_mod *mod = ud;
+    char base[256], opaque[160], extra[300];
     char *end = NULL;
     long long fid;
     int64_t version = 0;
@@ -773,7 +789,6 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
     ge_buf body = {0};
     ge_err err;
     int rc;
-    (void)ud;
 
     memset(&w, 0, sizeof w);
     ge_err_clear(&err);
@@ -781,6 +796,7 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) goto out;
     rc = ge_features_check_params(req, resp, ge_feature_params, NULL, 0);
     if (rc == GE_OK) rc = ge_features_parse_format(req, resp, &fmt);
+    if (rc == GE_OK) rc = ge_features_parse_lang(req, resp, fmt);
     if (rc == GE_OK) rc = ge_features_parse_crs(req, resp, "crs", &crs);
     if (rc < 0) goto out;
     fid = fid_text ? strtoll(fid_text, &end, 10) : 0;
@@ -793,8 +809,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         rc = GE_ENOENT;
         goto out;
     }
-    ge_features_etag(req, li.name, li.version, fmt == GE_FEATURES_HTML ? "item-html" : "item",
-                     opaque, sizeof opaque);
+    ge_features_etag_extra(mod, fmt, "item", extra, sizeof extra);
+    ge_features_etag(req, li.name, li.version, extra, opaque, sizeof opaque);
     if (ge_features_not_modified(req, resp, fmt, &crs, opaque)) goto out;
 
     rc = ge_feature_writer_init(&w, &body, ge_store_srid(st), &crs);
@@ -816,8 +832,7 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
     if (version != li.version)
-        ge_features_etag(req, li.name, version, fmt == GE_FEATURES_HTML ? "item-html" : "item",
-                         opaque, sizeof opaque);
+        ge_features_etag(req, li.name, version, extra, opaque, sizeof opaque);
     /* Replace the closing brace of the feature with its links. */
     if (body.len && body.data[body.len - 1] == '}') body.len--;
     ge_req_base_url(req, base, sizeof base);
@@ -836,9 +851,13 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         goto out;
     }
     {
-        char title[128];
-        snprintf(title, sizeof title, "%s %lld", li.name, fid);
-        rc = ge_features_send_page(req, resp, fmt, &body, title, &crs, opaque);
+        ge_html_page hp = {.kind = GE_HTML_ITEM, .layer = li.name, .fid = fid, .web = mod->web};
+        char title[400];
+        hp.layer_title = li.title[0] ? li.title : li.name;
+        snprintf(title, sizeof title, GE_TR(req, "%s: feature %lld", "%s: Objekt %lld"),
+                 hp.layer_title, fid);
+        hp.title = title;
+        rc = ge_features_send_page(req, resp, fmt, &body, &hp, &crs, opaque);
     }
 out:
     ge_feature_writer_done(&w);
@@ -855,6 +874,7 @@ static void ge_features_mod_free(void *ud)
     for (size_t i = 0; i < mod->n_props; i++)
         ge_store_names_free(mod->props[i].names, mod->props[i].n);
     free(mod->props);
+    ge_web_manifest_free(mod->web);
     pthread_mutex_destroy(&mod->mu);
     free(mod);
 }
@@ -877,6 +897,11 @@ int ge_handlers_features_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 
     if (!mod) return ge_err_set(err, GE_ENOMEM, "out of memory");
     pthread_mutex_init(&mod->mu, NULL);
+    mod->web = ge_web_manifest_new(ctx->cfg->web_root);
+    if (!mod->web) {
+        ge_features_mod_free(mod);
+        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    }
     rc = ge_ctx_on_stop(ctx, ge_features_mod_free, mod);
     if (rc < 0) {
         ge_features_mod_free(mod);

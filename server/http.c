@@ -558,11 +558,16 @@ static bool ge_http_tag_is(const char *tag, size_t n, const char *lang)
 
 ge_lang ge_http_lang_from_header(const char *h)
 {
-    ge_lang best = GE_LANG_EN;
+    return ge_http_lang_from_header_or(h, GE_LANG_EN);
+}
+
+ge_lang ge_http_lang_from_header_or(const char *h, ge_lang fallback)
+{
+    ge_lang best = fallback;
     double best_q = 0.0;
 
     if (!h)
-        return GE_LANG_EN;
+        return fallback;
     while (*h) {
         const char *item_end = strchr(h, ','), *tag_end;
         size_t tag_len;

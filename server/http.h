@@ -281,6 +281,10 @@ const char *ge_http_problem_type(int status);
 /* Accept-Language -> GE_LANG_DE when German is preferred over English. */
 ge_lang ge_http_lang_from_header(const char *accept_language);
 
+/* The same with another default: the language when the header names neither
+ * German nor English (or is absent). */
+ge_lang ge_http_lang_from_header_or(const char *accept_language, ge_lang fallback);
+
 /* Does Accept-Encoding accept gzip (q > 0)? */
 bool ge_http_accepts_gzip(const char *accept_encoding);
 

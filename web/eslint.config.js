@@ -1,6 +1,6 @@
 // eslint.config.js - lint for the front end (scripts/check-lint runs it):
 // ESLint's recommended rules; web/src runs in the browser as ES modules,
-// vite.config.js and eslint.config.js in node. web/dist (built) and
+// vite.config.js, eslint.config.js and make-favicon.mjs in node. web/dist (built) and
 // node_modules are not ours.
 import js from '@eslint/js';
 import globals from 'globals';
@@ -13,7 +13,7 @@ export default [
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.browser } },
   },
   {
-    files: ['*.config.js'],
+    files: ['*.config.js', '*.mjs'],
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
   },
 ];

@@ -2,7 +2,10 @@
 // edit.html is the applicant's editor (the server serves it at /edit/{token},
 // handlers_editor.c); review/index.html the caseworkers' review app, which
 // the server's static files answer at /review/ (static.h); further pages add
-// an input here.
+// an input here. src/ogc/main.js is a script entry for pages the server
+// writes itself (the OGC API's HTML pages, server/features_html.c): the
+// server finds its hashed file names in dist/.vite/manifest.json
+// (server/web_manifest.c). public/ (the favicon) is copied as it is.
 import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
@@ -33,10 +36,12 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 1200,
+    manifest: true,
     rollupOptions: {
       input: {
         edit: resolve(import.meta.dirname, 'edit.html'),
         review: resolve(import.meta.dirname, 'review/index.html'),
+        ogc: resolve(import.meta.dirname, 'src/ogc/main.js'),
       },
     },
   },

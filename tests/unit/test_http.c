@@ -33,6 +33,17 @@ static void test_lang(void **state)
     assert_int_equal(ge_http_lang_from_header("dexx"), GE_LANG_EN);
     assert_int_equal(ge_http_lang_from_header("en, de"), GE_LANG_EN);
     assert_int_equal(ge_http_lang_from_header("de, en"), GE_LANG_DE);
+
+    /* another default (the OGC API's HTML pages: German) for headers that
+     * name neither language; a named one still wins */
+    assert_int_equal(ge_http_lang_from_header_or(NULL, GE_LANG_DE), GE_LANG_DE);
+    assert_int_equal(ge_http_lang_from_header_or("", GE_LANG_DE), GE_LANG_DE);
+    assert_int_equal(ge_http_lang_from_header_or("fr-FR,fr;q=0.9", GE_LANG_DE), GE_LANG_DE);
+    assert_int_equal(ge_http_lang_from_header_or("en-US,en;q=0.9", GE_LANG_DE), GE_LANG_EN);
+    assert_int_equal(ge_http_lang_from_header_or("fr, en;q=0.1", GE_LANG_DE), GE_LANG_EN);
+    assert_int_equal(ge_http_lang_from_header_or("en;q=0", GE_LANG_DE), GE_LANG_DE);
+    assert_int_equal(ge_http_lang_from_header_or("de;q=0.5, en", GE_LANG_DE), GE_LANG_EN);
+    assert_int_equal(ge_http_lang_from_header_or("fr", GE_LANG_EN), GE_LANG_EN);
 }
 
 static void test_accepts_gzip(void **state)
