@@ -31,7 +31,9 @@ static void test_clean(void **state)
     (void)state;
     assert_string_equal(clean("AZ-2026-0042"), "AZ-2026-0042");
     assert_string_equal(clean("Bau/17 Zufahrt"), "Bau_17_Zufahrt");
-    assert_string_equal(clean("Stra\xc3\x9f" "e: \xc3\x84nderung <1>"), "Strasse_Aenderung_1");
+    assert_string_equal(clean("Stra\xc3\x9f"
+                              "e: \xc3\x84nderung <1>"),
+                        "Strasse_Aenderung_1");
     assert_string_equal(clean("  ;=*?|`,\"\\ "), "");
     assert_string_equal(clean("__x__"), "x");
     assert_string_equal(clean("caf\xc3\xa9 \xe2\x82\xac 5"), "caf_5");
