@@ -102,7 +102,8 @@ int ge_siteplan_pdf(const ge_siteplan *p, const ge_staticmap_opts *map, ge_stati
     memset(mr, 0, sizeof *mr);
     surface = cairo_pdf_surface_create_for_stream(ge_sp_write, &buf, W, H);
     cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_5);
-    if (p->pdf_title) cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, p->pdf_title);
+    if (p->pdf_title)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, p->pdf_title);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "geoEDITOR");
     cr = cairo_create(surface);
 

@@ -31,7 +31,7 @@ typedef struct ge_siteplan {
     const char *subtitle; /* the service's title */
     const ge_siteplan_row *rows;
     size_t nrows;
-    const char *footer;   /* e.g. "Erstellt am 07.12.2026 mit geoEDITOR"; may be NULL */
+    const char *footer;    /* e.g. "Erstellt am 07.12.2026 mit geoEDITOR"; may be NULL */
     const char *pdf_title; /* the document's metadata title; may be NULL */
 } ge_siteplan;
 

@@ -527,13 +527,45 @@ static void ge_sm_halo_text(ge_sm *s, const char *text, double x, double y, doub
     cairo_set_source_rgba(s->cr, 1, 1, 1, 0.9);
     cairo_set_line_width(s->cr, 3 * s->scale);
     cairo_set_line_join(s->cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_stroke_preserve(s->cr);
+    cairo_stroke(s->cr);
+    /* The letters themselves as text, not as a path: in a PDF they stay
+     * searchable and copyable (pdftotext finds the street names). */
+    cairo_move_to(s->cr, -te.width / 2 - te.x_bearing, -te.height / 2 - te.y_bearing);
     cairo_set_source_rgba(s->cr, color.r, color.g, color.b, color.a);
-    cairo_fill(s->cr);
+    cairo_show_text(s->cr, text);
     cairo_restore(s->cr);
 }
 
-/* A street name along the longest straight piece of its line that holds it. */
+/* Clips the segment a-b to the box x0..x1, y0..y1 in place (Liang-Barsky);
+ * false when nothing of it is inside. */
+static bool ge_sm_clip(double *a, double *b, double x0, double y0, double x1, double y1)
+{
+    double t0 = 0, t1 = 1, dx = b[0] - a[0], dy = b[1] - a[1];
+    const double p[4] = {-dx, dx, -dy, dy}, q[4] = {a[0] - x0, x1 - a[0], a[1] - y0, y1 - a[1]};
+
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0) return false;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0) {
+            if (t > t1) return false;
+            if (t > t0) t0 = t;
+        } else {
+            if (t < t0) return false;
+            if (t < t1) t1 = t;
+        }
+    }
+    b[0] = a[0] + t1 * dx;
+    b[1] = a[1] + t1 * dy;
+    a[0] += t0 * dx;
+    a[1] += t0 * dy;
+    return true;
+}
+
+/* A street name along the longest straight piece of its line inside the map
+ * that holds it. */
 static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name)
 {
     const GEOSCoordSequence *cs;
@@ -554,11 +586,17 @@ static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name
         double x, y, px, py;
         GEOSCoordSeq_getXY_r(s->h, cs, i, &x, &y);
         ge_staticmap_to_pixel(s->r, x, y, &px, &py);
-        if (i > 0 && hypot(px - px0, py - py0) > best) {
-            best = hypot(px - px0, py - py0);
-            bx = (px + px0) / 2;
-            by = (py + py0) / 2;
-            ba = atan2(py - py0, px - px0);
+        if (i > 0) {
+            /* the part of the segment inside the map: a long street's
+             * longest piece is often outside a large-scale frame */
+            double a[2] = {px0, py0}, b[2] = {px, py};
+            if (ge_sm_clip(a, b, 0, s->top, s->o->width, s->o->height) &&
+                hypot(b[0] - a[0], b[1] - a[1]) > best) {
+                best = hypot(b[0] - a[0], b[1] - a[1]);
+                bx = (a[0] + b[0]) / 2;
+                by = (a[1] + b[1]) / 2;
+                ba = atan2(b[1] - a[1], b[0] - a[0]);
+            }
         }
         px0 = px;
         py0 = py;
@@ -570,7 +608,10 @@ static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name
     {
         double hw = fabs(cos(ba)) * te.x_advance / 2 + fabs(sin(ba)) * te.height / 2 + 2;
         double hh = fabs(sin(ba)) * te.x_advance / 2 + fabs(cos(ba)) * te.height / 2 + 2;
-        if (!ge_sm_label_room(s, bx - hw, by - hh, bx + hw, by + hh)) return;
+        /* whole inside the map, never cut by its edge */
+        if (bx - hw < 0 || by - hh < s->top || bx + hw > s->o->width || by + hh > s->o->height ||
+            !ge_sm_label_room(s, bx - hw, by - hh, bx + hw, by + hh))
+            return;
     }
     ge_sm_halo_text(s, name, bx, by, ba, (ge_rgba){0.22, 0.22, 0.24, 1});
 }

@@ -141,7 +141,8 @@ static int make_case(void)
              ts_forms_period(), fc);
     ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
     doc = ts_forms_json(&r);
-    snprintf(edit_url, sizeof edit_url, "%s", or_empty(json_string_value(json_object_get(doc, "editor_url"))));
+    snprintf(edit_url, sizeof edit_url, "%s",
+             or_empty(json_string_value(json_object_get(doc, "editor_url"))));
     snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
     json_decref(doc);
     ts_http_resp_free(&r);
@@ -192,8 +193,7 @@ static int teardown(void **state)
 
 /* GET path with the API key and optional extra header; the PDF saved as
  * name in dir. */
-static const char *get_pdf(const char *path, const char *header, const char *name,
-                           ts_http_resp *r)
+static const char *get_pdf(const char *path, const char *header, const char *name, ts_http_resp *r)
 {
     char auth[256];
     const char *headers[] = {auth, header, NULL};
@@ -215,9 +215,10 @@ static const char *get_pdf(const char *path, const char *header, const char *nam
     return file;
 }
 
-static char *pdf_text(const char *file)
+/* pdftotext's text of file: laid out, or raw (in drawing order). */
+static char *pdf_text_as(const char *file, const char *mode)
 {
-    const char *argv[] = {"pdftotext", "-layout", file, "-", NULL};
+    const char *argv[] = {"pdftotext", mode, file, "-", NULL};
     ts_run_result rr;
     char *out;
     assert_int_equal(ts_run(&rr, NULL, argv), 0);
@@ -226,6 +227,11 @@ static char *pdf_text(const char *file)
     rr.out = NULL;
     ts_run_free(&rr);
     return out;
+}
+
+static char *pdf_text(const char *file)
+{
+    return pdf_text_as(file, "-layout");
 }
 
 static void must_say(const char *text, const char *what)
@@ -245,7 +251,7 @@ static bool have_poppler(void)
 #define NEED_POPPLER()                                                                             \
     do {                                                                                           \
         if (!have_poppler()) {                                                                     \
-            print_message("SKIP: pdftotext is missing (Debian package poppler-utils)\n");        \
+            print_message("SKIP: pdftotext is missing (Debian package poppler-utils)\n");          \
             skip();                                                                                \
         }                                                                                          \
     } while (0)
@@ -278,7 +284,27 @@ static void test_text(void **state)
     must_say(text, "Eingegangen");
     must_say(text, "1:500");
     must_say(text, "Datenstand");
-    if (street[0]) must_say(text, street);
+    /* the street's name in the title block's location and on the map (a
+     * label along the street: pdftotext splits slanted words into letters,
+     * so the text in drawing order, compared without white space) */
+    assert_true(street[0]);
+    free(text);
+    text = pdf_text_as(file, "-raw");
+    {
+        char *flat = strdup(text), *o = flat, want[160];
+        size_t k = 0;
+        int n = 0;
+        for (const char *c = text; *c; c++)
+            if (*c != ' ' && *c != '\n' && *c != '\f') *o++ = *c;
+        *o = '\0';
+        for (const char *c = street; *c; c++)
+            if (*c != ' ' && k + 1 < sizeof want) want[k++] = *c;
+        want[k] = '\0';
+        for (const char *c = flat; (c = strstr(c, want)); c++)
+            n++;
+        if (n < 2) fail_msg("the street name %s is not on the map:\n%s", street, text);
+        free(flat);
+    }
     free(text);
     /* lang=en overrides */
     file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf?lang=en", case_id), NULL, "en.pdf", &r);
@@ -330,11 +356,11 @@ static double skip_mm(const char *pdf, int dpi, uint32_t want)
     stride = cairo_image_surface_get_stride(img);
     data = cairo_image_surface_get_data(img);
 #define PX_IS(x, y)                                                                                \
-    (abs((int)((((const uint32_t *)(data + (y) * stride))[x] >> 16) & 0xff) -                     \
+    (abs((int)((((const uint32_t *)(data + (y)*stride))[x] >> 16) & 0xff) -                        \
          (int)((want >> 16) & 0xff)) < 40 &&                                                       \
-     abs((int)((((const uint32_t *)(data + (y) * stride))[x] >> 8) & 0xff) -                      \
+     abs((int)((((const uint32_t *)(data + (y)*stride))[x] >> 8) & 0xff) -                         \
          (int)((want >> 8) & 0xff)) < 40 &&                                                        \
-     abs((int)((((const uint32_t *)(data + (y) * stride))[x]) & 0xff) - (int)(want & 0xff)) < 40)
+     abs((int)((((const uint32_t *)(data + (y)*stride))[x]) & 0xff) - (int)(want & 0xff)) < 40)
     /* the skip is drawn in the map's middle, which is the page's middle
      * across; find the outline's rows within 2 cm of the middle column */
     cx = w / 2;
@@ -416,6 +442,30 @@ static void test_scale(void **state)
     if (fabs(mm - 3.5) > 0.5) fail_msg("the 3.5 m skip measures %.2f mm at 1:1000, not 3.5", mm);
 }
 
+/* The map image follows the case's language too, with its scale. */
+static void test_png_language(void **state)
+{
+    char auth[256];
+    const char *headers[] = {auth, "Accept-Language: en", NULL};
+    ts_http_req q = {0};
+    ts_http_resp r;
+    (void)state;
+    NEED_DATA();
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+    q.headers = headers;
+    q.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s/map.png", case_id));
+    assert_int_equal(ts_http(&q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ts_http_header(&r, "Content-Language"), "de");
+    assert_string_equal(ts_http_header(&r, "X-Map-Scale"), "500");
+    ts_http_resp_free(&r);
+    q.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s/map.png?lang=en", case_id));
+    assert_int_equal(ts_http(&q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ts_http_header(&r, "Content-Language"), "en");
+    ts_http_resp_free(&r);
+}
+
 static void expect_problem(const char *path, const char *key, long status, const char *param)
 {
     char auth[256];
@@ -455,6 +505,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_scale),
+        cmocka_unit_test(test_png_language),
         cmocka_unit_test(test_bad_input),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
