@@ -30,6 +30,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
 
@@ -442,6 +443,63 @@ static void test_scale(void **state)
     if (fabs(mm - 3.5) > 0.5) fail_msg("the 3.5 m skip measures %.2f mm at 1:1000, not 3.5", mm);
 }
 
+/* A caseworker of the service reads the same site plan with the session;
+ * one of another service does not find the case. A draft still open
+ * prints as a draft through the applicant's link. */
+static void test_session_and_draft(void **state)
+{
+    ts_review_session anna, bert;
+    ts_http_resp r;
+    char body[2048], tok[128];
+    const char *file, *t;
+    char *text;
+    json_t *doc;
+    (void)state;
+    NEED_DATA();
+    NEED_POPPLER();
+    assert_int_equal(
+        ts_review_user_add(db, "anna", "caseworker", "skip-container", "Site plan passphrase 123"),
+        0);
+    assert_int_equal(
+        ts_review_user_add(db, "bert", "caseworker", "info-stand", "Other service passphrase 456"),
+        0);
+    assert_int_equal(ts_review_login(&srv, "anna", "Site plan passphrase 123", &anna), 200);
+    assert_int_equal(ts_review_login(&srv, "bert", "Other service passphrase 456", &bert), 200);
+    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", case_id),
+                                    anna.cookie, NULL, NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ts_http_header(&r, "Content-Type"), "application/pdf");
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", case_id),
+                                    bert.cookie, NULL, NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.status, 404);
+    ts_http_resp_free(&r);
+    /* an open English draft: its print link */
+    snprintf(body, sizeof body,
+             "{\"service\":\"skip-container\",\"reference\":\"LP-DRAFT-7\",\"locale\":\"en\","
+             "\"period\":%s,\"features\":%s}",
+             ts_forms_period(), fc);
+    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
+    assert_int_equal(r.status, 201);
+    doc = ts_forms_json(&r);
+    t = strstr(or_empty(json_string_value(json_object_get(doc, "editor_url"))), "/edit/");
+    assert_non_null(t);
+    snprintf(tok, sizeof tok, "%.*s", (int)strcspn(t + 6, "/?#"), t + 6);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    file = get_pdf(ts_pathf("/v1/edit/%s/map.pdf", tok), "Accept-Language: de", "draft.pdf", &r);
+    assert_string_equal(ts_http_header(&r, "Content-Language"), "en");
+    ts_http_resp_free(&r);
+    text = pdf_text(file);
+    must_say(text, "Site plan");
+    must_say(text, "LP-DRAFT-7");
+    must_say(text, "(not submitted yet)");
+    must_say(text, "draft");
+    free(text);
+}
+
 /* The map image follows the case's language too, with its scale. */
 static void test_png_language(void **state)
 {
@@ -503,9 +561,8 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text),
-        cmocka_unit_test(test_scale),
-        cmocka_unit_test(test_png_language),
+        cmocka_unit_test(test_text),         cmocka_unit_test(test_scale),
+        cmocka_unit_test(test_png_language), cmocka_unit_test(test_session_and_draft),
         cmocka_unit_test(test_bad_input),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
