@@ -3,8 +3,10 @@
  * file for their own tools (review contract, issue 7):
  *
  *   f      gpkg | shp | kml | csv | dxf | geojson (required)
- *   crs    as in the features API: CRS84 (default), EPSG:4326, 3857, 25832,
- *          25833 (KML is always CRS84)
+ *   crs    as in the features API: CRS84, EPSG:4326, 3857, 25832, 25833;
+ *          by default the store's metric CRS (EPSG:25832 or 25833), what
+ *          CAD and desktop GIS in the office work in. KML is always CRS84;
+ *          DXF only 25832 or 25833 (another: 400 naming those)
  *   service, status, from, to, bbox, q, limit, offset, purged
  *          the filters of GET /v1/cases (case_filter.h); without limit
  *          every matching case, at most GE_EXPORT_MAX_CASES
@@ -190,7 +192,34 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         }
         return GE_EINVAL;
     }
-    return ge_forms_crs_param(req, resp, crs, NULL);
+    {
+        bool explicit_crs = false;
+        int rc = ge_forms_crs_param(req, resp, crs, &explicit_crs);
+        if (rc < 0) return rc;
+        if (!explicit_crs) *crs = ge_forms_store_crs(req);
+    }
+    if (!ge_export_crs_allowed(*fmt, crs)) {
+        p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "crs: DXF is written in metres for CAD; %s is not metric. Allowed are "
+                  "EPSG:25832 and EPSG:25833 (the default is the store's, EPSG:%d).",
+                  "crs: DXF wird für CAD in Metern geschrieben; %s ist nicht metrisch. "
+                  "Erlaubt sind EPSG:25832 und EPSG:25833 (Standard ist das des Bestands, "
+                  "EPSG:%d)."),
+            ge_req_query(req, "crs"), ge_store_srid(req->ctx->store));
+        if (p) {
+            json_t *allowed = json_array();
+            ge_crs utm;
+            for (int epsg = 25832; epsg <= 25833; epsg++)
+                if (ge_crs_from_epsg(epsg, &utm, NULL) == GE_OK)
+                    json_array_append_new(allowed, json_string(ge_crs_uri(&utm)));
+            json_object_set_new(p, "parameter", json_string("crs"));
+            json_object_set_new(p, "allowed", allowed);
+        }
+        return GE_EINVAL;
+    }
+    return GE_OK;
 }
 
 /* The request is over (sent, failed or abandoned): the slot is free again.

@@ -1,18 +1,31 @@
 /*
- * handlers_staticmap.c - map images (PNG) of drawn features, rendered on the
- * server (geo/maps/staticmap.h) for the PDF receipt and the editor's print:
+ * handlers_staticmap.c - map images (PNG) and site plans (PDF) of drawn
+ * features, rendered on the server (geo/maps/staticmap.h, siteplan.h) for
+ * the receipt and the editor's print:
  *
- *   GET /v1/cases/{id}/map.png    a case of the form server (Bearer API key),
- *                                 or of a caseworker's services (session)
- *   GET /v1/drafts/{id}/map.png   a draft of the form server (Bearer API key)
- *   GET /v1/edit/{token}/map.png  the applicant's draft (capability token),
- *                                 for the Munimap printGeoEditing; after
- *                                 submission the submitted case, until the
- *                                 draft's original expiry (ge_sm_edit)
+ *   GET /v1/cases/{id}/map.png|pdf  a case of the form server (Bearer API
+ *                                   key), or of a caseworker's services
+ *                                   (session)
+ *   GET /v1/drafts/{id}/map.png     a draft of the form server (Bearer API key)
+ *   GET /v1/edit/{token}/map.png|pdf the applicant's draft (capability
+ *                                   token), for the Munimap printGeoEditing;
+ *                                   after submission the submitted case,
+ *                                   until the draft's original expiry
+ *                                   (ge_sm_edit)
  *
- * Query: width and height in pixels (default 800 x 600), dpi (default 96;
- * an A4 receipt at 150 DPI is 1240 x 1754). Each is checked and a bad one
- * answers 400 naming it; so does any other parameter.
+ * PNG query: width and height in pixels (default 800 x 600), dpi (default
+ * 96; an A4 receipt at 150 DPI is 1240 x 1754), lang. PDF query: lang,
+ * scale (250, 500 or 1000; default: the standard scale mapscale.h chooses).
+ * Each is checked and a bad one answers 400 naming it; so does any other
+ * parameter.
+ *
+ * Both are in the language of the case (its draft's locale; German when
+ * that is gone), not the caller's Accept-Language: they are documents of
+ * the case. lang=de|en overrides it. Both have a title (the service and
+ * the reference), street names and house numbers, and a standard scale
+ * printed as a ratio beside the scale bar. The PDF is an A4 sheet with a
+ * title block: service, reference, case id, period, status, the location
+ * sentence (siteplan.h).
  *
  * Each feature is drawn in the services style with its service and its
  * validation state (valid, warning, error): a case's from the report stored
@@ -26,7 +39,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/app/case_location.h"
+#include "../geo/app/case_status.h"
 #include "../geo/core/geos_ctx.h"
+#include "../geo/maps/mapscale.h"
+#include "../geo/maps/siteplan.h"
 #include "../geo/maps/mapstyle.h"
 #include "../geo/rules/service.h"
 #include "../geo/maps/staticmap.h"
@@ -48,12 +65,20 @@ typedef struct ge_sm_mod {
 } ge_sm_mod;
 
 typedef struct ge_sm_params {
+    bool pdf;
     long width, height, dpi;
+    long scale; /* 1:n of the PDF; GE_STATICMAP_SCALE_AUTO */
+    int lang;   /* GE_LANG_DE / GE_LANG_EN from ?lang=, -1: the case's */
 } ge_sm_params;
+
+#define GE_SM_TL(lang, en, de) ((lang) == GE_LANG_DE ? (de) : (en))
 
 static int ge_sm_params_read(ge_req *req, ge_resp *resp, ge_sm_params *p)
 {
-    static const char *const known[] = {"width", "height", "dpi", NULL};
+    static const char *const known_png[] = {"width", "height", "dpi", "lang", NULL};
+    static const char *const known_pdf[] = {"lang", "scale", NULL};
+    const char *const *known = p->pdf ? known_pdf : known_png;
+    const char *lang = ge_req_query(req, "lang");
     ge_err err;
     int rc;
 
@@ -65,12 +90,49 @@ static int ge_sm_params_read(ge_req *req, ge_resp *resp, ge_sm_params *p)
         if (!ok) {
             json_t *pr = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "Unknown query parameter '%.64s'; known are width, height and dpi.",
-                      "Unbekannter Parameter '%.64s'; bekannt sind width, height und dpi."),
+                p->pdf ? GE_TR(req, "Unknown query parameter '%.64s'; known are lang and scale.",
+                               "Unbekannter Parameter '%.64s'; bekannt sind lang und scale.")
+                       : GE_TR(req,
+                               "Unknown query parameter '%.64s'; known are width, height, dpi "
+                               "and lang.",
+                               "Unbekannter Parameter '%.64s'; bekannt sind width, height, dpi "
+                               "und lang."),
                 a->name);
             if (pr) json_object_set_new(pr, "parameter", json_string(a->name));
             return GE_EINVAL;
         }
+    }
+    p->lang = -1;
+    if (lang && strcmp(lang, "de") == 0) {
+        p->lang = GE_LANG_DE;
+    } else if (lang && strcmp(lang, "en") == 0) {
+        p->lang = GE_LANG_EN;
+    } else if (lang) {
+        json_t *pr = ge_resp_problem(resp, req, 400,
+                                     GE_TR(req, "lang: '%.16s' is not offered; de or en.",
+                                           "lang: '%.16s' wird nicht angeboten; de oder en."),
+                                     lang);
+        if (pr) json_object_set_new(pr, "parameter", json_string("lang"));
+        return GE_EINVAL;
+    }
+    p->scale = GE_STATICMAP_SCALE_AUTO;
+    if (p->pdf) {
+        const char *sc = ge_req_query(req, "scale");
+        if (sc) {
+            char *end = NULL;
+            long n = strtol(sc, &end, 10);
+            if (!*sc || *end || !ge_mapscale_standard((int)n)) {
+                json_t *pr = ge_resp_problem(
+                    resp, req, 400,
+                    GE_TR(req, "scale: '%.16s' is not offered; 250, 500 or 1000 (1:n).",
+                          "scale: '%.16s' wird nicht angeboten; 250, 500 oder 1000 (1:n)."),
+                    sc);
+                if (pr) json_object_set_new(pr, "parameter", json_string("scale"));
+                return GE_EINVAL;
+            }
+            p->scale = n;
+        }
+        return GE_OK;
     }
     p->width = GE_SM_DEFAULT_WIDTH;
     p->height = GE_SM_DEFAULT_HEIGHT;
@@ -130,11 +192,32 @@ static void ge_sm_states(const char *report_text, const json_t *report_doc, size
     json_decref(report);
 }
 
-static const char *ge_sm_state_label(const ge_req *req, const char *state)
+static const char *ge_sm_state_label(ge_lang lang, const char *state)
 {
-    if (strcmp(state, "error") == 0) return GE_TR(req, "not acceptable", "nicht zulässig");
-    if (strcmp(state, "warning") == 0) return GE_TR(req, "with remarks", "mit Hinweisen");
-    return GE_TR(req, "acceptable", "zulässig");
+    if (strcmp(state, "error") == 0) return GE_SM_TL(lang, "not acceptable", "nicht zulässig");
+    if (strcmp(state, "warning") == 0) return GE_SM_TL(lang, "with remarks", "mit Hinweisen");
+    return GE_SM_TL(lang, "acceptable", "zulässig");
+}
+
+/* What the map is of: a case or a draft, for its title and title block. */
+typedef struct ge_sm_doc {
+    const char *service;
+    const char *reference;
+    const char *case_id; /* NULL for a draft */
+    const char *status;  /* NULL for a draft */
+    const char *period_start, *period_end;
+    const char *locale;      /* the case's language ("de", "en"); NULL: German */
+    const char *report_text; /* for the location sentence; or report_doc */
+    const json_t *report_doc;
+} ge_sm_doc;
+
+/* A date YYYY-MM-DD as the language writes it. */
+static void ge_sm_date(ge_lang lang, const char *d, char *out, size_t n)
+{
+    if (d && strlen(d) >= 10 && lang == GE_LANG_DE)
+        snprintf(out, n, "%.2s.%.2s.%.4s", d + 8, d + 5, d);
+    else
+        snprintf(out, n, "%.10s", d ? d : "");
 }
 
 static const char *ge_sm_legend_type(GEOSContextHandle_t h, const GEOSGeometry *g)
@@ -151,10 +234,76 @@ static const char *ge_sm_legend_type(GEOSContextHandle_t h, const GEOSGeometry *
     }
 }
 
-/* Renders features (store CRS) of a service with their states into resp. */
-static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const char *service,
+/* The site plan of doc into resp (200 application/pdf); GE_OK or a
+ * failure for the caller to answer. */
+static int ge_sm_pdf(ge_req *req, ge_resp *resp, const ge_sm_doc *doc, ge_lang lang,
+                     const char *title, const ge_staticmap_opts *o, ge_staticmap_result *r,
+                     ge_err *err)
+{
+    json_t *report = doc->report_doc
+                         ? json_incref((json_t *)doc->report_doc)
+                         : (doc->report_text ? json_loads(doc->report_text, 0, NULL) : NULL);
+    const json_t *loc = ge_case_location_stored(report, 0);
+    char period[64], from[16], to[16], footer[160], now[32], today[16], pdf_title[400], disp[160];
+    ge_case_status st;
+    ge_siteplan_row rows[5];
+    size_t n = 0;
+    ge_siteplan sp = {0};
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    int rc;
+
+    ge_sm_date(lang, doc->period_start, from, sizeof from);
+    ge_sm_date(lang, doc->period_end, to, sizeof to);
+    if (doc->period_start && *doc->period_start)
+        snprintf(period, sizeof period, "%s \xe2\x80\x93 %s", from, to);
+    else
+        period[0] = '\0';
+    ge_forms_utc_in(0, now);
+    ge_sm_date(lang, now, today, sizeof today);
+    snprintf(footer, sizeof footer,
+             GE_SM_TL(lang, "Made on %s with geoEDITOR", "Erstellt am %s mit geoEDITOR"), today);
+    rows[n++] = (ge_siteplan_row){GE_SM_TL(lang, "Reference", "Aktenzeichen"), doc->reference};
+    rows[n++] = (ge_siteplan_row){
+        GE_SM_TL(lang, "Case", "Vorgang"),
+        doc->case_id ? doc->case_id
+                     : GE_SM_TL(lang, "(not submitted yet)", "(noch nicht eingereicht)")};
+    rows[n++] = (ge_siteplan_row){GE_SM_TL(lang, "Period", "Zeitraum"), period};
+    rows[n++] =
+        (ge_siteplan_row){"Status", doc->status && ge_case_status_parse(doc->status, &st)
+                                        ? ge_case_status_label(st, lang == GE_LANG_DE ? "de" : "en")
+                                        : GE_SM_TL(lang, "draft", "Entwurf")};
+    rows[n++] = (ge_siteplan_row){
+        GE_SM_TL(lang, "Location", "Ort"),
+        json_string_value(json_object_get(loc, lang == GE_LANG_DE ? "de" : "en"))};
+    snprintf(pdf_title, sizeof pdf_title, "%s %s", GE_SM_TL(lang, "Site plan", "Lageplan"),
+             doc->reference ? doc->reference : "");
+    sp.heading = GE_SM_TL(lang, "Site plan", "Lageplan");
+    sp.subtitle = title;
+    sp.rows = rows;
+    sp.nrows = n;
+    sp.footer = footer;
+    sp.pdf_title = pdf_title;
+    rc = ge_siteplan_pdf(&sp, o, r, &pdf, &len, err);
+    json_decref(report);
+    if (rc < 0) return rc;
+    rc = ge_resp_take(resp, 200, "application/pdf", (char *)pdf, len);
+    snprintf(disp, sizeof disp, "inline; filename=\"%s-%.40s.pdf\"",
+             GE_SM_TL(lang, "site-plan", "lageplan"), doc->case_id ? doc->case_id : "draft");
+    ge_resp_header(resp, "Content-Disposition", disp);
+    (void)req;
+    return rc;
+}
+
+/* Renders features (store CRS) of doc with their states into resp, as a
+ * PNG or a site plan PDF. */
+static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_sm_doc *doc,
                          const ge_features *fs, const char *const *states, const ge_sm_params *p)
 {
+    const char *service = doc->service;
+    ge_lang lang = p->lang >= 0                                        ? (ge_lang)p->lang
+                   : doc->locale && strncmp(doc->locale, "en", 2) == 0 ? GE_LANG_EN
+                                                                       : GE_LANG_DE;
     static const struct {
         const char *source, *type, *en, *de;
     } refs[] = {
@@ -166,8 +315,8 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     };
     GEOSContextHandle_t h = ge_geos_ctx();
     const ge_service *svc = ge_services_find(req->ctx->services, service);
-    const char *title =
-        svc ? (ge_req_lang(req) == GE_LANG_DE ? svc->title.de : svc->title.en) : service;
+    const char *title = svc ? (lang == GE_LANG_DE ? svc->title.de : svc->title.en) : service;
+    char map_title[400];
     size_t nf = fs->n, nleg = 0;
     ge_staticmap_feature *feats = calloc(nf ? nf : 1, sizeof *feats);
     json_t **props = calloc(nf ? nf : 1, sizeof *props);
@@ -193,13 +342,13 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
                             strcmp(leg[k].geometry_type, type) == 0);
         if (seen) continue;
         snprintf(labels[nleg], sizeof labels[nleg], "%s: %s", title ? title : service,
-                 ge_sm_state_label(req, states[i]));
+                 ge_sm_state_label(lang, states[i]));
         leg[nleg] = (ge_staticmap_legend){"features", type, props[i], labels[nleg]};
         nleg++;
     }
     for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++)
         leg[nleg++] = (ge_staticmap_legend){refs[k].source, refs[k].type, NULL,
-                                            GE_TR(req, refs[k].en, refs[k].de)};
+                                            GE_SM_TL(lang, refs[k].en, refs[k].de)};
     if (nf == 0) {
         ge_resp_problem(resp, req, 409,
                         GE_TR(req, "Nothing is drawn yet, so there is no map to show.",
@@ -220,9 +369,21 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     o.nfeatures = nf;
     o.legend = leg;
     o.nlegend = nleg;
-    rc = ge_staticmap_render(&o, &r, &err);
-    if (rc < 0) goto err;
-    rc = ge_resp_take(resp, 200, "image/png", (char *)r.png, r.png_len);
+    o.scale_denominator = (int)p->scale;
+    o.data_date_label = GE_SM_TL(lang, "Reference data as of", "Datenstand");
+    o.german_dates = lang == GE_LANG_DE;
+    snprintf(map_title, sizeof map_title, "%s%s%s", title ? title : service,
+             doc->reference && *doc->reference ? " \xc2\xb7 " : "",
+             doc->reference ? doc->reference : "");
+    if (p->pdf) {
+        rc = ge_sm_pdf(req, resp, doc, lang, title, &o, &r, &err);
+        if (rc < 0) goto err;
+    } else {
+        o.title = map_title;
+        rc = ge_staticmap_render(&o, &r, &err);
+        if (rc < 0) goto err;
+        rc = ge_resp_take(resp, 200, "image/png", (char *)r.png, r.png_len);
+    }
     if (rc == GE_OK) {
         /* Where the image lies, for a client that places it (a world file's
          * content) - and for tests that look at a feature's pixels. */
@@ -232,6 +393,9 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
         snprintf(crs, sizeof crs, "http://www.opengis.net/def/crs/EPSG/0/%d", o.srid);
         ge_resp_header(resp, "X-Map-Bbox", bbox);
         ge_resp_header(resp, "X-Map-Crs", crs);
+        snprintf(bbox, sizeof bbox, "%d", r.scale_denominator);
+        ge_resp_header(resp, "X-Map-Scale", bbox);
+        ge_resp_header(resp, "Content-Language", lang == GE_LANG_DE ? "de" : "en");
         ge_resp_etag_body(resp);
         ge_resp_cache(resp, "private, no-cache");
     }
@@ -263,12 +427,32 @@ static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, cons
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
     } else {
+        /* the case's language: its draft's locale (German once it is gone) */
+        ge_draft d;
+        ge_sm_doc doc = {.service = c->service,
+                         .reference = c->reference,
+                         .case_id = c->id,
+                         .status = c->status,
+                         .period_start = c->period_start,
+                         .period_end = c->period_end,
+                         .report_text = c->report};
+        memset(&d, 0, sizeof d);
+        if (c->draft_id[0] && ge_store_draft_get(req->ctx->store, c->draft_id, &d, NULL) == GE_OK)
+            doc.locale = d.locale;
         ge_sm_states(c->report, NULL, fs.n, states);
-        rc = ge_sm_respond(req, resp, mod, c->service, &fs, states, p);
+        rc = ge_sm_respond(req, resp, mod, &doc, &fs, states, p);
+        ge_draft_clear(&d);
     }
     free(states);
     ge_features_free(h, &fs);
     return rc;
+}
+
+/* Whether the route asked for the site plan (.../map.pdf). */
+static bool ge_sm_is_pdf(const ge_req *req)
+{
+    size_t n = req->path ? strlen(req->path) : 0;
+    return n > 4 && strcmp(req->path + n - 4, ".pdf") == 0;
 }
 
 static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
@@ -276,7 +460,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     const char *id = ge_req_param(req, "id");
     ge_client client;
     ge_case c;
-    ge_sm_params p;
+    ge_sm_params p = {.pdf = ge_sm_is_pdf(req)};
     ge_err err;
     int rc;
 
@@ -337,8 +521,14 @@ static int ge_sm_draft_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, con
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
     } else {
+        ge_sm_doc doc = {.service = d->service,
+                         .reference = d->reference,
+                         .period_start = d->period_start,
+                         .period_end = d->period_end,
+                         .locale = d->locale,
+                         .report_doc = report};
         ge_sm_states(NULL, report, fs.n, states);
-        rc = ge_sm_respond(req, resp, mod, d->service, &fs, states, p);
+        rc = ge_sm_respond(req, resp, mod, &doc, &fs, states, p);
     }
     free(states);
     json_decref(report);
@@ -350,7 +540,7 @@ static int ge_sm_draft(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_client client;
     ge_draft d;
-    ge_sm_params p;
+    ge_sm_params p = {0};
     int rc;
 
     memset(&d, 0, sizeof d);
@@ -380,7 +570,7 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     char hash[GE_TOKEN_HASH_LEN], now[32];
     ge_draft d;
     ge_case c;
-    ge_sm_params p;
+    ge_sm_params p = {.pdf = ge_sm_is_pdf(req)};
     ge_err err;
     int rc = ge_sm_params_read(req, resp, &p);
 
@@ -460,5 +650,7 @@ int ge_handlers_staticmap_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     rc = ge_router_add(r, "GET", "/v1/cases/{id}/map.png", ge_sm_case, mod, err);
     if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/drafts/{id}/map.png", ge_sm_draft, mod, err);
     if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/edit/{token}/map.png", ge_sm_edit, mod, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/cases/{id}/map.pdf", ge_sm_case, mod, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/v1/edit/{token}/map.pdf", ge_sm_edit, mod, err);
     return rc;
 }

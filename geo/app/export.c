@@ -29,7 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "dxf_layers.h"
+#include "zip_time.h"
 
 /* The shapefile parts of a .shp.zip, one per geometry type. */
 enum { GE_SHP_POINT, GE_SHP_MULTIPOINT, GE_SHP_LINE, GE_SHP_POLYGON, GE_SHP_NLAYERS };
@@ -95,9 +99,10 @@ struct ge_export {
     OGRCoordinateTransformationH ct; /* NULL when the output is in the store CRS */
     OGRLayerH layer;                 /* every format but shp */
     OGRLayerH shp[GE_SHP_NLAYERS];
-    int fidx[GE_XF_NFIELDS]; /* our fields' indexes (drivers may add fields before them) */
-    int kml_name, kml_desc;  /* KML's own Name and Description fields, -1 if missing */
-    int dxf_layer_field;     /* DXF's "Layer" field, -1 if missing */
+    int fidx[GE_XF_NFIELDS];  /* our fields' indexes (drivers may add fields before them) */
+    int kml_name, kml_desc;   /* KML's own Name and Description fields, -1 if missing */
+    int dxf_layer_field;      /* DXF's "Layer" field, -1 if missing */
+    ge_dxf_layers *dxf_names; /* DXF: each case's layer */
     size_t count;
     bool in_transaction;
     bool cpl_failed; /* a GDAL error (CE_Failure or worse) since the last reset */
@@ -151,6 +156,14 @@ ge_crs ge_export_output_crs(ge_export_format f, const ge_crs *crs)
     /* KML 2.2 defines its coordinates as WGS 84 longitude, latitude. */
     if (f == GE_EXPORT_KML || !crs) return GE_CRS84;
     return *crs;
+}
+
+bool ge_export_crs_allowed(ge_export_format f, const ge_crs *crs)
+{
+    /* CAD draws in true metres: degrees are useless there, and web
+     * mercator's metres are 1.6 times too long in Germany. */
+    if (f == GE_EXPORT_DXF) return crs && ge_crs_is_store_srid(crs->epsg);
+    return true;
 }
 
 /* ---- GDAL messages ------------------------------------------------------- */
@@ -306,6 +319,10 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
     if (f >= GE_EXPORT_NFORMATS) return ge_err_set(err, GE_EINVAL, "unknown export format");
     if (!ge_crs_is_store_srid(store_srid))
         return ge_err_set(err, GE_EINVAL, "store SRID %d is not a metric store CRS", store_srid);
+    if (!ge_export_crs_allowed(f, crs))
+        return ge_err_set(err, GE_EINVAL,
+                          "%s is written in metres: EPSG:25832 or EPSG:25833, not EPSG:%d",
+                          ge_export_format_name(f), crs ? crs->epsg : 4326);
     pthread_once(&ge_export_gdal_once, ge_export_gdal_init);
 
     x = calloc(1, sizeof *x);
@@ -346,6 +363,10 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
     if (!x->ds) {
         rc = ge_err_set(err, GE_EINTERNAL, "%s export: cannot create the file: %s",
                         ge_export_format_name(f), ge_export_cpl_msg(x));
+        goto err;
+    }
+    if (f == GE_EXPORT_DXF && !(x->dxf_names = ge_dxf_layers_new())) {
+        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
         goto err;
     }
     if (f == GE_EXPORT_SHP) {
@@ -438,8 +459,8 @@ static OGRLayerH ge_export_shp_for(ge_export *x, OGRwkbGeometryType flat, ge_err
 }
 
 /* Writes one feature with geometry g (taken) into layer. */
-static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row, OGRGeometryH g,
-                         ge_err *err)
+static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row,
+                         const char *layer_name, OGRGeometryH g, ge_err *err)
 {
     OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
     int rc = GE_OK;
@@ -449,7 +470,7 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
         return ge_err_set(err, GE_ENOMEM, "out of memory");
     }
     if (x->f == GE_EXPORT_DXF) {
-        if (x->dxf_layer_field >= 0) ge_export_set_text(feat, x->dxf_layer_field, row->case_id);
+        if (x->dxf_layer_field >= 0) ge_export_set_text(feat, x->dxf_layer_field, layer_name);
     } else {
         char quoted[3][GE_EXPORT_TEXT_MAX + 2];
         const char *ref = ge_export_text_value(x, row->reference, quoted[0], sizeof quoted[0]);
@@ -481,6 +502,33 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
     if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
         rc = ge_err_set(err, GE_EINTERNAL, "%s export: case %.40s feature %d: %s",
                         ge_export_format_name(x->f), row->case_id ? row->case_id : "", row->feature,
+                        ge_export_cpl_msg(x));
+    OGR_F_Destroy(feat);
+    return rc;
+}
+
+/* The text entity that names case cid on its DXF layer: at a point on the
+ * surface of g (the case's first feature, in the output CRS), 0.25 m high. */
+static int ge_export_dxf_label(ge_export *x, OGRLayerH layer, const char *cid,
+                               const char *layer_name, OGRGeometryH g, ge_err *err)
+{
+    OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    OGRGeometryH at = OGR_G_PointOnSurface(g);
+    char style[160];
+    int rc = GE_OK;
+
+    if (!feat || !at) {
+        if (feat) OGR_F_Destroy(feat);
+        if (at) OGR_G_DestroyGeometry(at);
+        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    }
+    /* the id is hex: nothing in it needs quoting in a style string */
+    snprintf(style, sizeof style, "LABEL(f:\"Arial\",t:\"%.40s\",s:0.25g,p:1)", cid);
+    OGR_F_SetStyleString(feat, style);
+    if (x->dxf_layer_field >= 0) ge_export_set_text(feat, x->dxf_layer_field, layer_name);
+    OGR_F_SetGeometryDirectly(feat, at);
+    if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
+        rc = ge_err_set(err, GE_EINTERNAL, "dxf export: case %.40s label: %s", cid,
                         ge_export_cpl_msg(x));
     OGR_F_Destroy(feat);
     return rc;
@@ -518,13 +566,28 @@ int ge_export_add(ge_export *x, const ge_export_row *row, ge_err *err)
         rc = err ? err->code : GE_EINTERNAL;
         goto err;
     }
-    if (x->f == GE_EXPORT_DXF && OGR_GT_IsSubClassOf(flat, wkbGeometryCollection)) {
-        /* DXF has no multi entities (GDAL's writer refuses MultiPoint):
-         * one entity per part, all on the case's layer. */
-        for (int i = 0; rc == GE_OK && i < OGR_G_GetGeometryCount(g); i++)
-            rc = ge_export_put(x, layer, row, OGR_G_Clone(OGR_G_GetGeometryRef(g, i)), err);
+    if (x->f == GE_EXPORT_DXF) {
+        bool is_new = false;
+        const char *name = ge_dxf_layers_get(x->dxf_names, cid, row->reference, &is_new);
+        if (!name) {
+            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
+            goto err;
+        }
+        /* The case id, the one attribute DXF can hold besides the layer:
+         * a text on the case's layer at its first feature. */
+        if (is_new) rc = ge_export_dxf_label(x, layer, cid, name, g, err);
+        if (rc == GE_OK && OGR_GT_IsSubClassOf(flat, wkbGeometryCollection)) {
+            /* DXF has no multi entities (GDAL's writer refuses MultiPoint):
+             * one entity per part, all on the case's layer. */
+            for (int i = 0; rc == GE_OK && i < OGR_G_GetGeometryCount(g); i++)
+                rc = ge_export_put(x, layer, row, name, OGR_G_Clone(OGR_G_GetGeometryRef(g, i)),
+                                   err);
+        } else if (rc == GE_OK) {
+            rc = ge_export_put(x, layer, row, name, g, err);
+            g = NULL;
+        }
     } else {
-        rc = ge_export_put(x, layer, row, g, err);
+        rc = ge_export_put(x, layer, row, NULL, g, err);
         g = NULL;
     }
     if (rc == GE_OK) x->count++;
@@ -581,6 +644,14 @@ int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
     memcpy(*bytes, data, (size_t)size);
     (*bytes)[size] = '\0'; /* text formats can be read as a C string */
     *len = (size_t)size;
+    /* GDAL dates the zip's entries 1980; they were made now. */
+    if (x->f == GE_EXPORT_SHP &&
+        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, time(NULL), err)) < 0) {
+        free(*bytes);
+        *bytes = NULL;
+        *len = 0;
+        goto err;
+    }
 
 err:
     ge_export_cpl_end();
@@ -597,5 +668,6 @@ void ge_export_abort(ge_export *x)
     CPLPopErrorHandler();
     if (x->ct) OCTDestroyCoordinateTransformation(x->ct);
     if (x->srs) OSRDestroySpatialReference(x->srs);
+    ge_dxf_layers_free(x->dxf_names);
     free(x);
 }

@@ -30,7 +30,8 @@
  *            MultiPoint occurs. Field names are cut to 10 characters by the
  *            format (period_start becomes period_sta, location_en
  *            location_e); a .prj names the CRS and a .cpg says UTF-8.
- *            Timestamps are text (dBase has no such type). GDAL widens a
+ *            Timestamps are text (dBase has no such type). The zip's
+ *            entries are dated when the export was made (zip_time.h). GDAL widens a
  *            text field for a longer value, up to dBase's 254 bytes (a
  *            location sentence is far shorter).
  *   kml      always WGS 84 longitude/latitude (the only CRS KML knows): the
@@ -43,11 +44,15 @@
  *            control character gets a leading apostrophe, so that a
  *            spreadsheet does not run it as a formula (a sentence starts
  *            with a street name from the imported data).
- *   dxf      the geometries as DXF entities (points, polylines; polygons as
- *            closed polylines), each on a DXF layer named by its case_id:
- *            DXF entities carry no other attributes (GDAL's DXF writer
- *            knows only its fixed fields: Layer, Linetype, Text ...), so
- *            the location sentence is not in a DXF file. No CRS in the
+ *   dxf      always in metres (EPSG:25832 or 25833; another CRS is
+ *            refused): the geometries as DXF entities (points, polylines;
+ *            polygons as closed polylines), each case's on a DXF layer named
+ *            by its cleaned reference (dxf_layers.h: unique, characters
+ *            every CAD program takes). DXF entities carry no attributes
+ *            (GDAL's DXF writer knows only its fixed fields: Layer,
+ *            Linetype, Text ...), so the case id is a TEXT entity on the
+ *            case's layer at its first feature (ogrinfo: the Text field),
+ *            and the location sentence is not in a DXF file. No CRS in the
  *            file.
  *   geojson  CRS84 (the default): RFC 7946 (longitude, latitude, 7
  *            decimals, no "crs" member). Another CRS: GeoJSON 2008 style
@@ -99,6 +104,10 @@ const char *ge_export_media_type(ge_export_format f);
  * "dxf", "geojson". */
 const char *ge_export_extension(ge_export_format f);
 
+/* Whether format f can be written in crs: every CRS but for DXF, which
+ * takes only the metric EPSG:25832 and 25833. */
+bool ge_export_crs_allowed(ge_export_format f, const ge_crs *crs);
+
 /* The CRS the file will be in when asked for crs: crs itself, except for
  * KML (always CRS84). */
 ge_crs ge_export_output_crs(ge_export_format f, const ge_crs *crs);
@@ -125,7 +134,8 @@ typedef struct ge_export ge_export;
 
 /* Starts an export of format f from store_srid (25832 or 25833) to crs
  * (ge_crs_parse; KML: ignored, see above). GE_EINVAL for a store_srid or
- * crs GDAL cannot take, GE_EINTERNAL when GDAL lacks the driver. */
+ * crs GDAL cannot take or the format does not allow
+ * (ge_export_crs_allowed), GE_EINTERNAL when GDAL lacks the driver. */
 int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const ge_crs *crs,
                     ge_err *err);
 

@@ -23,6 +23,7 @@
 
 #include "crs.h"
 #include "geos_ctx.h"
+#include "mapscale.h"
 #include "mapstyle.h"
 #include "store_tiles.h"
 
@@ -58,6 +59,7 @@ typedef struct ge_sm {
     GEOSWKBReader *wkb;
     cairo_t *cr;
     double scale; /* device pixels per CSS pixel */
+    double top;   /* the title band's height: the furniture starts below */
     double query[4];
     ge_sm_layer layers[GE_SM_MAX_LAYERS];
     size_t nlayers;
@@ -154,6 +156,14 @@ static int ge_sm_frame(ge_sm *s, ge_err *err)
     cx = (b[0] + b[2]) / 2;
     cy = (b[1] + b[3]) / 2;
     res = fmax(w / o->width, h / o->height);
+    if (o->scale_denominator != 0) {
+        int n = o->scale_denominator;
+        if (n < 0)
+            n = ge_mapscale_choose(b[2] - b[0], b[3] - b[1], o->width / o->dpi * 0.0254,
+                                   (o->height - s->top) / o->dpi * 0.0254);
+        r->scale_denominator = n;
+        res = ge_mapscale_resolution(n, o->dpi);
+    }
     r->resolution = res;
     r->extent[0] = cx - res * o->width / 2;
     r->extent[2] = cx + res * o->width / 2;
@@ -517,13 +527,45 @@ static void ge_sm_halo_text(ge_sm *s, const char *text, double x, double y, doub
     cairo_set_source_rgba(s->cr, 1, 1, 1, 0.9);
     cairo_set_line_width(s->cr, 3 * s->scale);
     cairo_set_line_join(s->cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_stroke_preserve(s->cr);
+    cairo_stroke(s->cr);
+    /* The letters themselves as text, not as a path: in a PDF they stay
+     * searchable and copyable (pdftotext finds the street names). */
+    cairo_move_to(s->cr, -te.width / 2 - te.x_bearing, -te.height / 2 - te.y_bearing);
     cairo_set_source_rgba(s->cr, color.r, color.g, color.b, color.a);
-    cairo_fill(s->cr);
+    cairo_show_text(s->cr, text);
     cairo_restore(s->cr);
 }
 
-/* A street name along the longest straight piece of its line that holds it. */
+/* Clips the segment a-b to the box x0..x1, y0..y1 in place (Liang-Barsky);
+ * false when nothing of it is inside. */
+static bool ge_sm_clip(double *a, double *b, double x0, double y0, double x1, double y1)
+{
+    double t0 = 0, t1 = 1, dx = b[0] - a[0], dy = b[1] - a[1];
+    const double p[4] = {-dx, dx, -dy, dy}, q[4] = {a[0] - x0, x1 - a[0], a[1] - y0, y1 - a[1]};
+
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0) return false;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0) {
+            if (t > t1) return false;
+            if (t > t0) t0 = t;
+        } else {
+            if (t < t0) return false;
+            if (t < t1) t1 = t;
+        }
+    }
+    b[0] = a[0] + t1 * dx;
+    b[1] = a[1] + t1 * dy;
+    a[0] += t0 * dx;
+    a[1] += t0 * dy;
+    return true;
+}
+
+/* A street name along the longest straight piece of its line inside the map
+ * that holds it. */
 static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name)
 {
     const GEOSCoordSequence *cs;
@@ -544,11 +586,17 @@ static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name
         double x, y, px, py;
         GEOSCoordSeq_getXY_r(s->h, cs, i, &x, &y);
         ge_staticmap_to_pixel(s->r, x, y, &px, &py);
-        if (i > 0 && hypot(px - px0, py - py0) > best) {
-            best = hypot(px - px0, py - py0);
-            bx = (px + px0) / 2;
-            by = (py + py0) / 2;
-            ba = atan2(py - py0, px - px0);
+        if (i > 0) {
+            /* the part of the segment inside the map: a long street's
+             * longest piece is often outside a large-scale frame */
+            double a[2] = {px0, py0}, b[2] = {px, py};
+            if (ge_sm_clip(a, b, 0, s->top, s->o->width, s->o->height) &&
+                hypot(b[0] - a[0], b[1] - a[1]) > best) {
+                best = hypot(b[0] - a[0], b[1] - a[1]);
+                bx = (a[0] + b[0]) / 2;
+                by = (a[1] + b[1]) / 2;
+                ba = atan2(b[1] - a[1], b[0] - a[0]);
+            }
         }
         px0 = px;
         py0 = py;
@@ -560,7 +608,10 @@ static void ge_sm_street_label(ge_sm *s, const GEOSGeometry *g, const char *name
     {
         double hw = fabs(cos(ba)) * te.x_advance / 2 + fabs(sin(ba)) * te.height / 2 + 2;
         double hh = fabs(sin(ba)) * te.x_advance / 2 + fabs(cos(ba)) * te.height / 2 + 2;
-        if (!ge_sm_label_room(s, bx - hw, by - hh, bx + hw, by + hh)) return;
+        /* whole inside the map, never cut by its edge */
+        if (bx - hw < 0 || by - hh < s->top || bx + hw > s->o->width || by + hh > s->o->height ||
+            !ge_sm_label_room(s, bx - hw, by - hh, bx + hw, by + hh))
+            return;
     }
     ge_sm_halo_text(s, name, bx, by, ba, (ge_rgba){0.22, 0.22, 0.24, 1});
 }
@@ -574,8 +625,9 @@ static int ge_sm_labels(ge_sm *s, ge_err *err)
     /* Keep names clear of the map furniture drawn later (its corners). */
     {
         double k = s->scale, wd = s->o->width, ht = s->o->height;
-        ge_sm_label_reserve(s, 0, 0, 300 * k, (20 + 18 * (double)s->o->nlegend) * k);
-        ge_sm_label_reserve(s, wd - 52 * k, 0, wd, 56 * k);
+        ge_sm_label_reserve(s, 0, 0, wd, s->top);
+        ge_sm_label_reserve(s, 0, s->top, 300 * k, s->top + (20 + 18 * (double)s->o->nlegend) * k);
+        ge_sm_label_reserve(s, wd - 52 * k, s->top, wd, s->top + 56 * k);
         ge_sm_label_reserve(s, 0, ht - 48 * k, fmin(wd * 0.25, 160 * k) + 30 * k, ht);
         ge_sm_label_reserve(s, wd - 220 * k, ht - 24 * k, wd, ht);
     }
@@ -680,7 +732,7 @@ static void ge_sm_legend(ge_sm *s)
         shown++;
     }
     if (!shown) return;
-    *b = (ge_staticmap_box){8 * s->scale, 8 * s->scale, pad * 3 + sw + width,
+    *b = (ge_staticmap_box){8 * s->scale, s->top + 8 * s->scale, pad * 3 + sw + width,
                             pad * 2 + row * (double)shown};
     ge_sm_panel(s, b);
     y = b->y + pad;
@@ -698,7 +750,7 @@ static void ge_sm_scalebar(ge_sm *s)
 {
     double target = fmin(s->o->width * 0.25, 160 * s->scale) * s->r->resolution, nice = 1;
     double len, pad = 5 * s->scale, bh = 5 * s->scale, x, y;
-    char text[32];
+    char text[48];
     cairo_text_extents_t te;
     ge_staticmap_box *b = &s->r->scalebar;
 
@@ -713,6 +765,9 @@ static void ge_sm_scalebar(ge_sm *s)
         snprintf(text, sizeof text, "%g km", nice / 1000);
     else
         snprintf(text, sizeof text, "%g m", nice);
+    if (s->r->scale_denominator > 0)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "   1:%d",
+                 s->r->scale_denominator);
     ge_sm_font(s, 10.5, false);
     cairo_text_extents(s->cr, text, &te);
     *b = (ge_staticmap_box){8 * s->scale, s->o->height - 8 * s->scale - (pad * 3 + bh + te.height),
@@ -739,7 +794,7 @@ static void ge_sm_north(ge_sm *s)
     double size = 34 * s->scale, cx, cy, r = 11 * s->scale;
     ge_staticmap_box *b = &s->r->north;
 
-    *b = (ge_staticmap_box){s->o->width - 8 * s->scale - size, 8 * s->scale, size,
+    *b = (ge_staticmap_box){s->o->width - 8 * s->scale - size, s->top + 8 * s->scale, size,
                             size + 4 * s->scale};
     ge_sm_panel(s, b);
     cx = b->x + size / 2;
@@ -805,12 +860,44 @@ static void ge_sm_collect_attribution(ge_sm *s)
     for (size_t i = 0; i < s->nlayers; i++) {
         ge_layer_info info;
         if (!s->layers[i].drawn ||
-            ge_store_layer_get(s->o->store, s->layers[i].name, &info, NULL) != GE_OK ||
-            !info.attribution[0] || strstr(out, info.attribution))
+            ge_store_layer_get(s->o->store, s->layers[i].name, &info, NULL) != GE_OK)
             continue;
+        if (strlen(info.imported_at) >= 10 && strncmp(info.imported_at, s->r->data_date, 10) > 0)
+            snprintf(s->r->data_date, sizeof s->r->data_date, "%.10s", info.imported_at);
+        if (!info.attribution[0] || strstr(out, info.attribution)) continue;
         snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "",
                  info.attribution);
     }
+    if (s->o->data_date_label && s->r->data_date[0]) {
+        const char *d = s->r->data_date;
+        char date[16];
+        if (s->o->german_dates)
+            snprintf(date, sizeof date, "%.2s.%.2s.%.4s", d + 8, d + 5, d);
+        else
+            snprintf(date, sizeof date, "%s", d);
+        snprintf(out + strlen(out), size - strlen(out), "%s%s %s", out[0] ? " \xc2\xb7 " : "",
+                 s->o->data_date_label, date);
+    }
+}
+
+/* The title band across the top of the map. */
+static void ge_sm_title(ge_sm *s)
+{
+    cairo_font_extents_t fe;
+
+    if (!s->o->title || !s->o->title[0]) return;
+    cairo_rectangle(s->cr, 0, 0, s->o->width, s->top);
+    cairo_set_source_rgba(s->cr, 1, 1, 1, 0.92);
+    cairo_fill(s->cr);
+    cairo_move_to(s->cr, 0, s->top);
+    cairo_line_to(s->cr, s->o->width, s->top);
+    cairo_set_source_rgb(s->cr, 0.55, 0.55, 0.55);
+    cairo_set_line_width(s->cr, 0.75 * s->scale);
+    cairo_stroke(s->cr);
+    ge_sm_font(s, 14, true);
+    cairo_font_extents(s->cr, &fe);
+    cairo_set_source_rgb(s->cr, 0.1, 0.1, 0.1);
+    ge_sm_text_at(s, s->o->title, 8 * s->scale, (s->top + fe.ascent - fe.descent) / 2);
 }
 
 /* ---- PNG ------------------------------------------------------------------- */
@@ -885,11 +972,19 @@ int ge_staticmap_render(const ge_staticmap_opts *o, ge_staticmap_result *out, ge
         rc = ge_err_set(err, GE_ENOMEM, "static map: out of memory");
         goto err;
     }
+    s->top = o->title && o->title[0] ? 28 * s->scale : 0;
     rc = ge_sm_frame(s, err);
     if (rc == GE_OK) rc = ge_sm_geodesy(s, err);
     if (rc < 0) goto err;
-    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o->width, o->height);
-    s->cr = cairo_create(surface);
+    if (o->target) {
+        s->cr = cairo_reference(o->target);
+        cairo_save(s->cr);
+        cairo_rectangle(s->cr, 0, 0, o->width, o->height);
+        cairo_clip(s->cr);
+    } else {
+        surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o->width, o->height);
+        s->cr = cairo_create(surface);
+    }
     if (cairo_status(s->cr) != CAIRO_STATUS_SUCCESS) {
         rc = ge_err_set(err, GE_ENOMEM, "static map: cannot make a %dx%d image", o->width,
                         o->height);
@@ -917,10 +1012,18 @@ int ge_staticmap_render(const ge_staticmap_opts *o, ge_staticmap_result *out, ge
     }
     if (rc < 0) goto err;
     ge_sm_collect_attribution(s);
+    ge_sm_title(s);
     ge_sm_legend(s);
     ge_sm_north(s);
     ge_sm_scalebar(s);
     ge_sm_attribution(s);
+    if (o->target) {
+        cairo_restore(s->cr);
+        if (cairo_status(s->cr) != CAIRO_STATUS_SUCCESS)
+            rc = ge_err_set(err, GE_EINTERNAL, "static map: cairo: %s",
+                            cairo_status_to_string(cairo_status(s->cr)));
+        goto err;
+    }
     cairo_surface_flush(surface);
     if (cairo_surface_write_to_png_stream(surface, ge_sm_write, &png) != CAIRO_STATUS_SUCCESS) {
         rc = ge_err_set(err, GE_ENOMEM, "static map: cannot encode the PNG");

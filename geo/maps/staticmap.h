@@ -24,8 +24,10 @@
 #ifndef GE_STATICMAP_H
 #define GE_STATICMAP_H
 
+#include <cairo.h>
 #include <geos_c.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -66,7 +68,22 @@ typedef struct ge_staticmap_opts {
     size_t nlegend;
     const char *attribution; /* NULL: the attributions of the store layers drawn */
     double min_extent_m;     /* smallest map side in metres (0: 160) */
+    /* The scale: 0 frames the features (min_extent_m); n > 0 draws at 1:n
+     * (one device unit is 1/dpi inch), centred on the features;
+     * GE_STATICMAP_SCALE_AUTO the standard scale mapscale.h chooses. The
+     * scale bar then also prints the ratio. */
+    int scale_denominator;
+    const char *title;           /* a title band across the top; NULL: none */
+    const char *data_date_label; /* "Datenstand": the reference data's date
+                                    after the attribution; NULL: none */
+    bool german_dates;           /* that date as 01.12.2026, not 2026-12-01 */
+    /* Draw into this context instead of making a PNG: the map fills
+     * 0,0 .. width,height of its user space (clipped), e.g. a box on a PDF
+     * page (dpi 72: points). The result's png stays NULL. */
+    cairo_t *target;
 } ge_staticmap_opts;
+
+#define GE_STATICMAP_SCALE_AUTO (-1)
 
 typedef struct ge_staticmap_box {
     double x, y, w, h; /* pixels from the top left */
@@ -80,8 +97,10 @@ typedef struct ge_staticmap_result {
     double zoom;       /* the Web Mercator zoom the styles were evaluated at */
     double north_deg;  /* true north, clockwise from the image's up */
     ge_staticmap_box map, attribution, legend, scalebar, north;
-    char attribution_text[256];
-    size_t drawn; /* reference features drawn */
+    char attribution_text[320];
+    int scale_denominator; /* the map's 1:n; 0 when framed freely */
+    char data_date[16];    /* the newest import of the layers drawn, YYYY-MM-DD */
+    size_t drawn;          /* reference features drawn */
 } ge_staticmap_result;
 
 /* Checks size and DPI: GE_EINVAL / GE_ELIMIT naming the value and limit. */

@@ -3,8 +3,12 @@
  * downloaded to a file and opened with GDAL's ogrinfo (gdal-bin), which
  * must find the same cases and the same geometries as GET
  * /v1/cases/{id}/features answers (in CRS84 and in EPSG:25833, the latter
- * also named as the file's CRS), the case attributes, and none of the
- * applicant's personal data or the features' properties. Also: the list
+ * also named as the file's CRS; without crs in the store's EPSG:25832), the
+ * case attributes, and none of the applicant's personal data or the
+ * features' properties. DXF only in metres (CRS84, EPSG:4326 and 3857 are
+ * refused with 400 naming the allowed ones), one layer per case named by
+ * its reference with the case id as a text on it; the Shapefile ZIP's
+ * entries dated today, not 1980. Also: the list
  * filters (status, service, bbox, q, from/to, limit), a caseworker of
  * another service gets none of those cases and an admin gets all, the
  * headers (media type, attachment file name, no-store, Content-Crs), 401
@@ -376,8 +380,13 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     for (int i = 0; i < 6; i++)
         if (!strcmp(types[i].f, fmt)) t = i;
     assert_true(t >= 0);
-    get(ts_pathf("/v1/export?f=%s&crs=%s", fmt, crs), cookie, &r);
-    if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs, r.status, r.body);
+    if (crs)
+        get(ts_pathf("/v1/export?f=%s&crs=%s", fmt, crs), cookie, &r);
+    else
+        get(ts_pathf("/v1/export?f=%s", fmt), cookie, &r);
+    if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs ? crs : "", r.status, r.body);
+    /* no crs: the store's, EPSG:25832 in the test store */
+    if (!crs) crs = "EPSG:25832";
     assert_string_equal(ts_http_header(&r, "Content-Type"), types[t].type);
     assert_string_equal(ts_http_header(&r, "Cache-Control"), "no-store");
     gmtime_r(&now, &tm);
@@ -427,6 +436,7 @@ static void check_formats(const char *crs, const char *epsg, double tol)
     for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
         const char *fmt = fmts[k];
         bool is_dxf = !strcmp(fmt, "dxf"), is_kml = !strcmp(fmt, "kml");
+        int labels[2] = {0};
         /* KML is always WGS 84: compare with the CRS84 features then */
         expected_case k84[2];
         expected_case *ex = e;
@@ -434,7 +444,10 @@ static void check_formats(const char *crs, const char *epsg, double tol)
         size_t len;
         ogr_file o;
         int seen[2][2] = {{0}};
-        const char *path = download(fmt, crs, anna.cookie, &bytes, &len);
+        const char *path;
+
+        if (is_dxf && !strstr(crs, "2583")) continue; /* DXF: metres only (test_errors) */
+        path = download(fmt, crs, anna.cookie, &bytes, &len);
 
         if (is_kml && strcmp(crs, "CRS84")) {
             for (int i = 0; i < 2; i++)
@@ -443,7 +456,8 @@ static void check_formats(const char *crs, const char *epsg, double tol)
         }
         ogrinfo(path, &o);
         assert_no_personal_data(fmt, bytes, len, o.text);
-        assert_int_equal(o.n, 3); /* c[0]: one feature, c[1]: two */
+        /* c[0]: one feature, c[1]: two; DXF: and a text per case */
+        assert_int_equal(o.n, is_dxf ? 5 : 3);
         /* the CRS named in the file */
         if (strcmp(fmt, "csv") && !is_dxf) {
             const char *want = is_kml ? "EPSG:4326" : epsg;
@@ -454,11 +468,26 @@ static void check_formats(const char *crs, const char *epsg, double tol)
         }
         for (int j = 0; j < o.n; j++) {
             const ogr_feature *f = &o.f[j];
-            const char *id = field(f, is_dxf ? "Layer" : "case_id");
+            const char *id = field(f, "case_id");
             int c = -1, idx;
             const json_t *doc, *feat;
+            if (is_dxf) {
+                /* the layer is the case's reference, the case id a text on it */
+                const char *layer = field(f, "Layer"), *text = field(f, "Text"),
+                           *sub = field(f, "SubClasses");
+                assert_non_null(layer);
+                c = !strcmp(layer, "EXP-0") ? 0 : !strcmp(layer, "EXP-1") ? 1 : -1;
+                if (c < 0) fail_msg("dxf: layer '%s' is no reference of anna's cases", layer);
+                id = cid[c];
+                if (sub && strstr(sub, "AcDbMText")) {
+                    assert_non_null(text);
+                    assert_string_equal(text, cid[c]);
+                    labels[c]++;
+                    continue;
+                }
+            }
             assert_non_null(id);
-            for (int i = 0; i < 2; i++)
+            for (int i = 0; c < 0 && i < 2; i++)
                 if (!strcmp(id, cid[i])) c = i;
             if (c < 0) fail_msg("%s: case %s should not be in anna's export", fmt, id);
             if (is_dxf) {
@@ -492,6 +521,10 @@ static void check_formats(const char *crs, const char *epsg, double tol)
         assert_int_equal(seen[0][0], 1);
         assert_int_equal(seen[1][0], 1);
         assert_int_equal(seen[1][1], 1);
+        if (is_dxf) {
+            assert_int_equal(labels[0], 1);
+            assert_int_equal(labels[1], 1);
+        }
         ogr_file_free(&o);
         free(bytes);
         if (ex == k84)
@@ -519,6 +552,138 @@ static void test_formats_epsg25833(void **state)
     (void)state;
     /* the test store is in EPSG:25832: a real transform */
     check_formats("EPSG:25833", "EPSG:25833", 0.01);
+}
+
+/* Without crs every format but KML is in the store's metric CRS
+ * (EPSG:25832 in the test store): the layers name it, and the DXF's
+ * coordinates are the features' in metres. */
+static void test_default_crs(void **state)
+{
+    static const char *const fmts[] = {"gpkg", "shp", "geojson", "dxf", "csv"};
+    expected_case e;
+    (void)state;
+    expect(0, "EPSG:25832", &e);
+    for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
+        char *bytes;
+        size_t len;
+        ogr_file o;
+        const char *path = download(fmts[k], NULL, anna.cookie, &bytes, &len);
+        bool found = false;
+        ogrinfo(path, &o);
+        if (!strcmp(fmts[k], "gpkg") || !strcmp(fmts[k], "shp") || !strcmp(fmts[k], "geojson"))
+            for (int l = 0; l < o.nlayers; l++)
+                if (strcmp(o.srs[l], "EPSG:25832"))
+                    fail_msg("%s: layer CRS %s, not EPSG:25832", fmts[k], o.srs[l]);
+        for (int j = 0; j < o.n; j++) {
+            const char *id = field(&o.f[j], "case_id"), *layer = field(&o.f[j], "Layer"),
+                       *sub = field(&o.f[j], "SubClasses");
+            if (sub && strstr(sub, "AcDbMText")) continue; /* a DXF label */
+            if (!(id && !strcmp(id, cid[0])) && !(layer && !strcmp(layer, "EXP-0"))) continue;
+            /* UTM metres: about 390 km east, 5830 km north in Berlin */
+            assert_geometry(fmts[k], &o.f[j],
+                            json_object_get(json_array_get(e.features, 0), "geometry"), 0.01);
+            found = true;
+        }
+        if (!found) fail_msg("%s: no feature of %s", fmts[k], cid[0]);
+        ogr_file_free(&o);
+        free(bytes);
+    }
+    {
+        /* the point is where the API puts it in metres */
+        const json_t *xy = json_object_get(
+            json_object_get(json_array_get(e.features, 0), "geometry"), "coordinates");
+        assert_true(json_real_value(json_array_get(xy, 0)) > 100000 &&
+                    json_real_value(json_array_get(xy, 0)) < 900000);
+        assert_true(json_real_value(json_array_get(xy, 1)) > 5000000);
+    }
+    json_decref(e.doc);
+    json_decref(e.features);
+}
+
+/* DXF layer names come from references cleaned for CAD, unique without
+ * regard to case; a case without reference gets one from its id. */
+static void test_dxf_layer_names(void **state)
+{
+    char *bytes;
+    size_t len;
+    ogr_file o;
+    const char *path;
+    const char *want[3] = {"EXP-0", "Stra_e_Nr_7_ae", NULL};
+    int seen[3] = {0};
+    (void)state;
+    assert_int_equal(ts_forms_sql_exec(srv.db,
+                                       "UPDATE cases SET reference = 'Stra/e: Nr. 7 \xc3\xa4'"
+                                       " WHERE id = ?1",
+                                       cid[1]),
+                     1);
+    path = download("dxf", "EPSG:25832", anna.cookie, &bytes, &len);
+    ogrinfo(path, &o);
+    for (int j = 0; j < o.n; j++) {
+        const char *layer = field(&o.f[j], "Layer");
+        int k;
+        assert_non_null(layer);
+        for (k = 0; want[k]; k++)
+            if (!strcmp(layer, want[k])) break;
+        if (!want[k]) fail_msg("dxf: unexpected layer '%s'", layer);
+        seen[k]++;
+    }
+    assert_int_equal(seen[0], 2); /* a point and its label */
+    assert_int_equal(seen[1], 3); /* polygon, point, label */
+    ogr_file_free(&o);
+    free(bytes);
+    assert_int_equal(
+        ts_forms_sql_exec(srv.db, "UPDATE cases SET reference = 'EXP-1' WHERE id = ?1", cid[1]), 1);
+}
+
+static unsigned zip_u16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned long zip_u32(const unsigned char *p)
+{
+    return (unsigned long)zip_u16(p) | (unsigned long)zip_u16(p + 2) << 16;
+}
+
+/* Every entry of the Shapefile ZIP, in the central directory and in its
+ * local header, is dated today (local time, as ZIP means it), not 1980. */
+static void test_zip_dates(void **state)
+{
+    char *bytes;
+    size_t len, eocd = 0, pos;
+    unsigned count;
+    time_t now = time(NULL), before = now - 86400;
+    struct tm tm, tb;
+    unsigned today, yesterday;
+    (void)state;
+    localtime_r(&now, &tm);
+    localtime_r(&before, &tb);
+    today = (unsigned)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+    yesterday = (unsigned)((tb.tm_year - 80) << 9 | (tb.tm_mon + 1) << 5 | tb.tm_mday);
+    download("shp", "EPSG:25832", anna.cookie, &bytes, &len);
+    for (size_t i = len - 22 + 1; i-- > 0;)
+        if (zip_u32((unsigned char *)bytes + i) == 0x06054b50UL) {
+            eocd = i;
+            break;
+        }
+    assert_true(eocd > 0);
+    count = zip_u16((unsigned char *)bytes + eocd + 10);
+    assert_true(count >= 3 * 4); /* three shapefiles of .shp .shx .dbf .prj (and .cpg) */
+    pos = zip_u32((unsigned char *)bytes + eocd + 16);
+    for (unsigned k = 0; k < count; k++) {
+        const unsigned char *c = (unsigned char *)bytes + pos;
+        const unsigned char *l;
+        unsigned date = zip_u16(c + 14);
+        assert_true(zip_u32(c) == 0x02014b50UL);
+        l = (unsigned char *)bytes + zip_u32(c + 42);
+        if (date != today && date != yesterday)
+            fail_msg("entry %.*s is dated %u-%02u-%02u", (int)zip_u16(c + 28), (const char *)c + 46,
+                     (date >> 9) + 1980, date >> 5 & 15, date & 31);
+        assert_int_equal(zip_u16(l + 12), date);
+        assert_int_equal(zip_u16(l + 10), zip_u16(c + 12));
+        pos += 46 + zip_u16(c + 28) + zip_u16(c + 30) + zip_u16(c + 32);
+    }
+    free(bytes);
 }
 
 /* The case ids in a GeoJSON export of path, as a bit set over cid[]. */
@@ -617,6 +782,18 @@ static void test_errors(void **state)
     assert_problem("?f=GPKG", anna.cookie, 400, "f", "geojson");
     assert_problem("?f=gpkg&crs=EPSG:9999", anna.cookie, 400, "crs", "9999");
     assert_problem("?f=gpkg&crs=", anna.cookie, 400, "crs", NULL);
+    assert_problem("?f=dxf&crs=EPSG:9999", anna.cookie, 400, "crs", "9999");
+    /* DXF only in metres: the refusal names the allowed CRSs */
+    assert_problem("?f=dxf&crs=CRS84", anna.cookie, 400, "crs", "EPSG:25832 and EPSG:25833");
+    assert_problem("?f=dxf&crs=EPSG:4326", anna.cookie, 400, "crs", "EPSG:4326");
+    assert_problem("?f=dxf&crs=EPSG:3857", anna.cookie, 400, "crs", "EPSG:25833");
+    get("/v1/export?f=dxf&crs=CRS84", anna.cookie, &r);
+    doc = json_loads(r.body, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "allowed"), 0)),
+                        "http://www.opengis.net/def/crs/EPSG/0/25832");
+    json_decref(doc);
+    ts_http_resp_free(&r);
     assert_problem("?f=gpkg&format=zip", anna.cookie, 400, "format", "'format'");
     assert_problem("?f=gpkg&status=bogus", anna.cookie, 400, "status", NULL);
     assert_problem("?f=gpkg&bbox=1,2,3", anna.cookie, 400, "bbox", NULL);
@@ -640,6 +817,11 @@ static void test_errors(void **state)
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 400);
         assert_non_null(strstr(r.body, "Dateiformat"));
+        ts_http_resp_free(&r);
+        q.url = ts_server_url(&srv, "/v1/export?f=dxf&crs=CRS84");
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "in Metern"));
         ts_http_resp_free(&r);
     }
 }
@@ -804,13 +986,11 @@ static void test_purged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_crs84),
-        cmocka_unit_test(test_formats_epsg25833),
-        cmocka_unit_test(test_filters_and_visibility),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_parallel),
-        cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_formats_crs84), cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_default_crs),   cmocka_unit_test(test_dxf_layer_names),
+        cmocka_unit_test(test_zip_dates),     cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),      cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));

@@ -269,6 +269,12 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
     const img = await fetch(pr.value.downloadUrl);
     assert.equal(img.status, 200);
     assert.match(img.headers.get('content-type'), /image\/png/);
+    // ... and the site plan's URL beside it, answering with a PDF
+    assert.equal(pr.value.pdfUrl, pr.value.downloadUrl.replace(/\.png$/, '.pdf'));
+    const pdf = await fetch(pr.value.pdfUrl);
+    assert.equal(pdf.status, 200);
+    assert.match(pdf.headers.get('content-type'), /application\/pdf/);
+    assert.equal((await pdf.text()).slice(0, 5), '%PDF-');
     await page.context().close();
   });
 

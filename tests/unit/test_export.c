@@ -7,7 +7,9 @@
  * CRS asked for (KML: always WGS 84); the location sentences in the
  * columns location and location_en (location_e in a shapefile, which keeps
  * one of 130 bytes whole: longer than the 80 a text field starts with),
- * none in DXF. Also: the format names, refused
+ * none in DXF, where each case is a layer named by its cleaned reference
+ * with a text giving the case id; DXF refuses a CRS that is not metric.
+ * The Shapefile ZIP's entries are dated now. Also: the format names, refused
  * geometries that leave the export usable, CSV formula guarding (of the
  * reference and the sentences), exports in four threads at once, and no
  * /vsimem/ file left behind.
@@ -30,11 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crs.h"
 #include "export.h"
 #include "geos_ctx.h"
 #include "ts.h"
+#include "zip_time.h"
 
 #define STORE_SRID 25833
 
@@ -285,10 +289,14 @@ static int field_int(OGRFeatureH feat, const char *name)
 static size_t find_row(ge_export_format f, OGRFeatureH feat, OGRGeometryH g)
 {
     if (f == GE_EXPORT_DXF) {
-        /* Only the layer names the case; the geometry type tells the row. */
+        /* Only the layer names the case (by its cleaned reference); the
+         * geometry type tells the row. */
+        static const char *const layers[NROWS] = {"AZ-2026-0042",   "Bau_17_Zufahrt",
+                                                  "Bau_17_Zufahrt", "case_00000000",
+                                                  "Stand_aess",     "multi"};
         const char *layer = field_text(feat, "Layer");
         for (size_t i = 0; i < NROWS; i++) {
-            if (strcmp(rows[i].case_id, layer)) continue;
+            if (strcmp(layers[i], layer)) continue;
             if (!strcmp(rows[i].case_id, "fedcba9876543210fedcba9876543210"))
                 return OGR_G_GetPointCount(g) == 3 ? 1
                                                    : 2; /* the line has 3 vertices, the ring 4 */
@@ -326,7 +334,7 @@ static void check_file(ge_export_format f, const char *path, const ge_crs *asked
     double tol = ge_crs_is_geographic(&crs) ? 1e-7 : 0.01; /* about 1 cm */
     GDALDatasetH ds;
     int seen[NROWS] = {0};
-    size_t total = 0;
+    size_t total = 0, labels = 0;
 
     /* GDAL reads a .shp.zip directly, like QGIS does. */
     ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
@@ -363,6 +371,17 @@ static void check_file(ge_export_format f, const char *path, const ge_crs *asked
             OGRGeometryH g = OGR_F_GetGeometryRef(feat);
             size_t i;
             assert_non_null(g);
+            if (f == GE_EXPORT_DXF && strstr(field_text(feat, "SubClasses"), "AcDbMText")) {
+                /* the case id on the case's layer, once per case */
+                const char *text = field_text(feat, "Text");
+                bool known = false;
+                for (size_t k = 0; k < NROWS; k++)
+                    known = known || !strcmp(text, rows[k].case_id);
+                if (!known) fail_msg("DXF text '%s' is no case id of ours", text);
+                labels++;
+                OGR_F_Destroy(feat);
+                continue;
+            }
             i = find_row(f, feat, g);
             seen[i]++;
             total++;
@@ -381,6 +400,7 @@ static void check_file(ge_export_format f, const char *path, const ge_crs *asked
     if (f == GE_EXPORT_DXF) {
         /* the two parts of the MultiPolygon and of the MultiPoint */
         assert_int_equal(total, NROWS + 2);
+        assert_int_equal(labels, 5); /* five cases */
         for (size_t i = 0; i < NROWS; i++)
             assert_int_equal(seen[i], strncmp(rows[i].wkt, "MULTI", 5) ? 1 : 2);
     } else {
@@ -436,6 +456,7 @@ static void roundtrip(const char *crs_id)
     assert_int_equal(ge_crs_parse(crs_id, &crs, &err), GE_OK);
     for (int f = 0; f < GE_EXPORT_NFORMATS; f++) {
         size_t len;
+        if (!ge_export_crs_allowed((ge_export_format)f, &crs)) continue; /* test_dxf_metric */
         char *bytes = write_all((ge_export_format)f, &crs, &len);
         const char *path = save(dir, (ge_export_format)f, bytes, len);
         check_file((ge_export_format)f, path, &crs);
@@ -586,6 +607,68 @@ static void test_begin_refuses(void **state)
     ge_export_abort(NULL);
 }
 
+/* CRS84, or for DXF (metres only) the store's. */
+static const ge_crs *any_crs(int f)
+{
+    static ge_crs store;
+    ge_crs_from_epsg(STORE_SRID, &store, NULL);
+    return f == GE_EXPORT_DXF ? &store : &GE_CRS84;
+}
+
+/* DXF is for CAD: degrees and web mercator's stretched metres are refused,
+ * both UTM zones taken. */
+static void test_dxf_metric(void **state)
+{
+    ge_export *x = (ge_export *)&x;
+    ge_crs crs;
+    ge_err err;
+    (void)state;
+    assert_int_equal(ge_export_begin(&x, GE_EXPORT_DXF, STORE_SRID, &GE_CRS84, &err), GE_EINVAL);
+    assert_null(x);
+    assert_non_null(strstr(err.msg, "EPSG:25832 or EPSG:25833"));
+    assert_false(ge_export_crs_allowed(GE_EXPORT_DXF, &GE_CRS84));
+    ge_crs_from_epsg(3857, &crs, NULL);
+    assert_false(ge_export_crs_allowed(GE_EXPORT_DXF, &crs));
+    assert_true(ge_export_crs_allowed(GE_EXPORT_GPKG, &crs));
+    ge_crs_from_epsg(25832, &crs, NULL);
+    assert_true(ge_export_crs_allowed(GE_EXPORT_DXF, &crs));
+    assert_int_equal(ge_export_begin(&x, GE_EXPORT_DXF, STORE_SRID, &crs, &err), GE_OK);
+    ge_export_abort(x);
+}
+
+/* The zip's entries are dated when it was made (local time, DOS format),
+ * in the central directory and the local headers. */
+static void test_shp_zip_dated(void **state)
+{
+    size_t len, eocd = 0;
+    char *bytes = write_all(GE_EXPORT_SHP, &GE_CRS84, &len);
+    const unsigned char *b = (const unsigned char *)bytes;
+    unsigned date, tm_, n, pos;
+    (void)state;
+    ge_zip_dos_time(time(NULL), &date, &tm_);
+    for (size_t i = len - 22 + 1; i-- > 0;)
+        if (b[i] == 0x50 && b[i + 1] == 0x4b && b[i + 2] == 5 && b[i + 3] == 6) {
+            eocd = i;
+            break;
+        }
+    assert_true(eocd > 0);
+    n = b[eocd + 10] | b[eocd + 11] << 8;
+    assert_true(n >= 12);
+    pos = (unsigned)(b[eocd + 16] | b[eocd + 17] << 8 | b[eocd + 18] << 16 | b[eocd + 19] << 24);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned d = b[pos + 14] | b[pos + 15] << 8;
+        unsigned loc =
+            (unsigned)(b[pos + 42] | b[pos + 43] << 8 | b[pos + 44] << 16 | b[pos + 45] << 24);
+        /* today (a run across midnight: yesterday) */
+        if (d != date && d != date - 1)
+            fail_msg("zip entry %u dated %u-%02u-%02u", k, (d >> 9) + 1980, d >> 5 & 15, d & 31);
+        assert_int_equal(b[loc + 12] | b[loc + 13] << 8, d);
+        pos += 46 + (b[pos + 28] | b[pos + 29] << 8) + (b[pos + 30] | b[pos + 31] << 8) +
+               (b[pos + 32] | b[pos + 33] << 8);
+    }
+    free(bytes);
+}
+
 static void test_empty_exports(void **state)
 {
     const char *dir = ts_tmpdir("export_empty");
@@ -597,7 +680,7 @@ static void test_empty_exports(void **state)
         size_t len;
         const char *path;
         GDALDatasetH ds;
-        assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, &GE_CRS84, &err),
+        assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, any_crs(f), &err),
                          GE_OK);
         if (ge_export_finish(x, &bytes, &len, &err) != GE_OK)
             fail_msg("empty %s: %s", ge_export_format_name((ge_export_format)f), err.msg);
@@ -621,7 +704,7 @@ static void test_abort_leaves_nothing(void **state)
     ge_export_row r = row_of(0, &wkb);
     (void)state;
     for (int f = 0; f < GE_EXPORT_NFORMATS; f++) {
-        assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, &GE_CRS84, &err),
+        assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, any_crs(f), &err),
                          GE_OK);
         assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
         assert_false(vsimem_clean());
@@ -647,13 +730,16 @@ static void *work(void *arg)
     worker *w = arg;
     ge_crs crs;
     ge_err err;
+    ge_crs metric;
     ge_crs_from_epsg(w->index % 2 ? 25832 : 4326, &crs, &err);
+    ge_crs_from_epsg(25832, &metric, &err);
     for (int k = 0; k < NROUNDS; k++) {
         ge_export_format f = (ge_export_format)((w->index + k) % GE_EXPORT_NFORMATS);
         ge_export *x;
         char *bytes = NULL;
         size_t len = 0, n = 0;
-        if (ge_export_begin(&x, f, STORE_SRID, &crs, &err) < 0) goto fail;
+        if (ge_export_begin(&x, f, STORE_SRID, f == GE_EXPORT_DXF ? &metric : &crs, &err) < 0)
+            goto fail;
         for (size_t i = 0; i < NROWS; i++) {
             size_t wl;
             unsigned char *wkb;
@@ -723,6 +809,8 @@ int main(void)
         cmocka_unit_test(test_csv_text),
         cmocka_unit_test(test_bad_geometry_keeps_export_usable),
         cmocka_unit_test(test_begin_refuses),
+        cmocka_unit_test(test_dxf_metric),
+        cmocka_unit_test(test_shp_zip_dated),
         cmocka_unit_test(test_empty_exports),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_threads),

@@ -758,7 +758,8 @@ async function finish() {
 let embedding = null;
 
 // printGeoEditing: the URL of the drawing's map image (GET
-// /v1/edit/{token}/map.png). The form may fetch it later: after the
+// /v1/edit/{token}/map.png), and beside it (pdfUrl, an addition of ours)
+// the A4 site plan's (map.pdf). The form may fetch them later: after the
 // submission it shows the submitted drawing, until the draft would have
 // expired. With nothing drawn there is no image, and the answer says so
 // plainly; another refusal gives the server's reason in the draft's language.
@@ -777,7 +778,7 @@ async function printUrl() {
     return { success: false, message: t('print_network') };
   }
   if (res.ok && /^image\/png/.test(res.headers.get('content-type') || ''))
-    return { success: true, downloadUrl: url };
+    return { success: true, downloadUrl: url, pdfUrl: url.replace(/\.png$/, '.pdf') };
   if (res.status === 409) return { success: false, message: t('print_nothing_drawn') };
   const problem = await res.json().catch(() => null);
   return { success: false, message: t('print_failed', { detail: problem?.detail || `HTTP ${res.status}` }) };

@@ -1,6 +1,7 @@
 // export.js - the list's export as an action, not a plain link: the button
-// fetches GET /v1/export with the list's filters and the chosen format (the
-// session cookie, the page's language), shows that it is busy (disabled,
+// fetches GET /v1/export with the list's filters, the chosen format and
+// coordinate reference system (none chosen: the server's default, the
+// store's metric CRS; the session cookie, the page's language), shows that it is busy (disabled,
 // aria-busy, its label), and saves the answer under the server's file name
 // (Content-Disposition) through a Blob's object URL, revoked afterwards.
 // A refusal is said in the live region under the button: the server's
@@ -94,7 +95,10 @@ export function createExport(app, query) {
     document.body.dataset.exporting = '1';
     let r;
     try {
-      r = await fetchFile(`/v1/export?${query()}`);
+      const q = new URLSearchParams(query());
+      const crs = $('export-crs').value;
+      if (crs) q.set('crs', crs);
+      r = await fetchFile(`/v1/export?${q}`);
     } finally {
       state.busy = false;
       delete document.body.dataset.exporting;
