@@ -151,7 +151,7 @@ export async function createList(app) {
   });
   map.on('pointermove', (ev) => {
     if (ev.dragging) return;
-    map.getTargetElement().style.cursor = layer.caseAt(ev.pixel) ? 'pointer' : '';
+    map.getTargetElement().style.cursor = layer.caseAt(ev.pixel) || layer.clusterAt(ev.pixel) ? 'pointer' : '';
   });
   map.on('dblclick', (ev) => {
     const id = layer.caseAt(ev.pixel);
