@@ -653,6 +653,27 @@ static void test_approve_over_conflicts(void **state)
     assert_int_equal(st, 400);
     assert_string_equal(str(p, "member"), "override_conflicts");
     json_decref(p);
+    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":{\"x\":1}}", NULL,
+              &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(str(p, "member"), "override_conflicts");
+    json_decref(p);
+    {
+        /* more ids than a case can have conflicts: 400 naming the limit */
+        json_t *ids = json_array(), *doc;
+        char *text;
+        for (int i = 0; i < 201; i++)
+            json_array_append_new(ids, json_string(b));
+        doc = json_pack("{s:s, s:o}", "status", "approved", "override_conflicts", ids);
+        text = json_dumps(doc, JSON_COMPACT);
+        p = patch(&erika, a, text, NULL, &st);
+        assert_int_equal(st, 400);
+        assert_string_equal(str(p, "member"), "override_conflicts");
+        assert_int_equal(json_integer_value(json_object_get(p, "limit")), 200);
+        json_decref(p);
+        free(text);
+        json_decref(doc);
+    }
 
     /* B and K acknowledged, but C has arrived meanwhile: 409 again, C not acknowledged */
     if (ts_review_case(&srv, key_plain, next_lon, 52.52, "Carla Spaet", c) != 0)
