@@ -400,25 +400,40 @@ static int ge_decision_conflicts(ge_req *req, ge_resp *resp, const ge_status_res
         size_t len = strlen(names);
         json_array_append_new(list, ge_decision_conflict_doc(k, !r->unacknowledged[i]));
         unack += r->unacknowledged[i];
-        if (len < sizeof names - 120)
-            snprintf(names + len, sizeof names - len, "%s%s (%.1f m)", len ? ", " : "",
+        if (len < sizeof names - 120) {
+            char m[32], *dot;
+            snprintf(m, sizeof m, "%.1f", k->distance_m);
+            /* 1,5 m in German */
+            if (ge_req_lang(req) == GE_LANG_DE && (dot = strchr(m, '.'))) *dot = ',';
+            snprintf(names + len, sizeof names - len, "%s%s (%s m)", len ? ", " : "",
                      k->visible && k->reference[0] ? k->reference
                      : k->visible                  ? k->id
                                                    : GE_TR(req, "a case of another service",
-                                                           "ein Fall eines anderen Dienstes"),
-                     k->distance_m);
-        else if (len < sizeof names - 8 && !strstr(names, ", ..."))
+                                                           "ein Fall einer anderen Leistung"),
+                     m);
+        } else if (len < sizeof names - 8 && !strstr(names, ", ...")) {
             snprintf(names + len, sizeof names - len, ", ...");
+        }
     }
-    p = ge_resp_problem(resp, req, 409,
-                        GE_TR(req,
-                              "The case conflicts in place and period with %zu other case(s), %zu "
-                              "of them not acknowledged: %s. To approve it anyway, name them in "
-                              "override_conflicts.",
-                              "Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
-                              "Fall/Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
-                              "genehmigen, nennen Sie sie in override_conflicts."),
-                        r->nconflicts, unack, names);
+    if (r->nconflicts == 1)
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "The case conflicts in place and period with another case "
+                                  "(%s). To approve it anyway, name it in override_conflicts.",
+                                  "Der Fall überschneidet sich in Ort und Zeitraum mit einem "
+                                  "anderen Fall (%s). Um ihn trotzdem zu genehmigen, nennen Sie "
+                                  "diesen in override_conflicts."),
+                            names);
+    else
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "The case conflicts in place and period with %zu other cases, "
+                                  "%zu of them not acknowledged: %s. To approve it anyway, name "
+                                  "them all in override_conflicts.",
+                                  "Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
+                                  "Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
+                                  "genehmigen, nennen Sie alle in override_conflicts."),
+                            r->nconflicts, unack, names);
     if (p) {
         char tag[GE_CASE_VIEW_ETAG_MAX];
         ge_case_view_etag(r->version, tag);
