@@ -267,6 +267,9 @@ export async function createDetail(app, { onChanged }) {
         statusBadge(x.status),
         el('p', 'case-meta', `${app.serviceTitle(x.service)} · ${period(x.period)} · ${x.distance_m === 0 ? t('distance_overlap') : t('distance', { d: num(x.distance_m ?? 0, 1) })}`),
       );
+      // where it is, in words (the conflicts route makes the sentence)
+      const where = whereLine(x.location);
+      if (where) li.append(where);
       ul.append(li);
     }
   }

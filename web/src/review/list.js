@@ -212,6 +212,13 @@ export async function createList(app) {
       li.append(sw, document.createTextNode(t(`status_${s}`)));
       ul.append(li);
     }
+    // A dark circle with a number: cases close together, zoomed out.
+    const cl = document.createElement('li');
+    const csw = document.createElement('span');
+    csw.className = 'swatch cluster';
+    csw.setAttribute('aria-hidden', 'true');
+    cl.append(csw, document.createTextNode(t('legend_cluster')));
+    ul.append(cl);
     // The base map's dashed blue lines are cycle lanes, not cases.
     const li = document.createElement('li');
     const sw = document.createElement('span');
