@@ -27,7 +27,26 @@
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/core/token.h"
+#include "../geo/rules/service.h"
 #include "forms_common.h"
+
+/*
+ * The distance within which other cases conflict with a case of this
+ * service, when nobody asks for another: the service's own conflict rule
+ * (data/services/<id>.json; what the applicant's check used), else the
+ * conflict_distance setting. A caseworker must not read "within 2 m" on a
+ * case whose rule looked 3 m around it.
+ */
+double ge_case_view_conflict_distance(const ge_req *req, const char *service)
+{
+    const ge_services *ss = req->ctx->services;
+    const ge_service *svc = ss && service ? ge_services_find(ss, service) : NULL;
+
+    for (size_t i = 0; svc && i < svc->nrules; i++)
+        if (svc->rules[i].kind == GE_RULE_CONFLICT && svc->rules[i].has_max)
+            return svc->rules[i].max;
+    return req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2;
+}
 
 void ge_case_view_etag(int64_t version, char out[GE_CASE_VIEW_ETAG_MAX])
 {
@@ -91,14 +110,51 @@ int ge_case_view_find(ge_req *req, ge_resp *resp, const ge_session *s, ge_case *
     return GE_OK;
 }
 
+typedef struct ge_case_view_events {
+    json_t *events;
+    const ge_session *s;
+} ge_case_view_events;
+
+/* The overridden conflicts of an event as the session may see them: a case
+ * of a service it may not see without its reference (as in GET
+ * /v1/cases/{id}/conflicts). */
+static json_t *ge_case_view_overrides(const ge_session *s, const char *text)
+{
+    json_t *in = text ? json_loads(text, 0, NULL) : json_array(), *out = json_array(), *o;
+    size_t i;
+
+    if (!in || !out) goto nomem;
+    json_array_foreach(in, i, o)
+    {
+        const char *service = json_string_value(json_object_get(o, "service"));
+        bool visible = service && s && ge_session_allows_service(s, service);
+        json_t *ref = json_object_get(o, "reference");
+        json_t *x = json_pack("{s:O, s:O?, s:O?, s:O, s:b}", "case_id", json_object_get(o, "case_id"),
+                              "service", json_object_get(o, "service"), "status",
+                              json_object_get(o, "status"), "distance_m",
+                              json_object_get(o, "distance_m"), "visible", visible);
+        if (!x) goto nomem;
+        if (visible) json_object_set(x, "reference", json_is_string(ref) ? ref : json_null());
+        if (json_array_append_new(out, x) < 0) goto nomem;
+    }
+    json_decref(in);
+    return out;
+nomem:
+    json_decref(in);
+    json_decref(out);
+    return NULL;
+}
+
 static int ge_case_view_event_cb(void *ud, const ge_case_event *e)
 {
-    json_t *events = ud;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)e->id,
-                          "at", e->at, "actor", e->actor, "actor_name",
+    ge_case_view_events *ev = ud;
+    json_t *events = ev->events;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:o}", "id",
+                          (json_int_t)e->id, "at", e->at, "actor", e->actor, "actor_name",
                           e->actor_name[0] ? e->actor_name : NULL, "action", e->action, "from",
                           e->from_status[0] ? e->from_status : NULL, "to",
-                          e->to_status[0] ? e->to_status : NULL, "comment", e->comment);
+                          e->to_status[0] ? e->to_status : NULL, "comment", e->comment,
+                          "overridden_conflicts", ge_case_view_overrides(ev->s, e->overrides));
     if (!o) return GE_ENOMEM;
     /* s:s? leaves a NULL member out; the contract shows them as null. */
     if (!json_object_get(o, "actor_name")) json_object_set_new(o, "actor_name", json_null());
@@ -108,17 +164,18 @@ static int ge_case_view_event_cb(void *ud, const ge_case_event *e)
     return json_array_append_new(events, o) == 0 ? 0 : GE_ENOMEM;
 }
 
-json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err)
+json_t *ge_case_view_history(ge_store *st, const ge_session *s, const char *case_id,
+                             ge_err *err)
 {
-    json_t *events = json_array();
-    int rc = events ? ge_store_case_events(st, case_id, ge_case_view_event_cb, events, err)
-                    : ge_err_set(err, GE_ENOMEM, "out of memory");
+    ge_case_view_events ev = {.events = json_array(), .s = s};
+    int rc = ev.events ? ge_store_case_events(st, case_id, ge_case_view_event_cb, &ev, err)
+                       : ge_err_set(err, GE_ENOMEM, "out of memory");
     if (rc == GE_ENOMEM) ge_err_set(err, GE_ENOMEM, "out of memory");
     if (rc < 0) {
-        json_decref(events);
+        json_decref(ev.events);
         return NULL;
     }
-    return json_pack("{s:o}", "events", events);
+    return json_pack("{s:o}", "events", ev.events);
 }
 
 /*
@@ -310,7 +367,7 @@ int ge_case_view_send(ge_req *req, ge_resp *resp, ge_ctx *ctx, const ge_session 
     if (rc < 0) goto err;
     json_object_set_new(doc, "revalidation", v);
     json_object_set_new(doc, "transitions", ge_case_view_transitions(c.status));
-    v = ge_case_view_history(ctx->store, c.id, &err);
+    v = ge_case_view_history(ctx->store, s, c.id, &err);
     if (!v) goto err;
     json_object_set_new(doc, "history", json_incref(json_object_get(v, "events")));
     json_decref(v);

@@ -69,8 +69,17 @@ void ge_case_view_set_etag(ge_resp *resp, int64_t version);
  * false for anything this server never sends as a case's tag. */
 bool ge_case_view_etag_version(const char *opaque, int64_t *version);
 
-/* A case's history as {"events": [...]} (new reference), or NULL with err. */
-json_t *ge_case_view_history(ge_store *st, const char *case_id, ge_err *err);
+/* The distance within which other cases conflict with a case of this
+ * service by default: its service's conflict rule's, else the
+ * conflict_distance setting (the list's counts, GET /v1/cases/{id}/conflicts
+ * and the approval's check agree on it). */
+double ge_case_view_conflict_distance(const ge_req *req, const char *service);
+
+/* A case's history as {"events": [...]} (new reference), or NULL with err.
+ * Each event's overridden_conflicts names the other cases an approval was
+ * made over (case_event_overrides), with their reference only where the
+ * session may see their service. */
+json_t *ge_case_view_history(ge_store *st, const ge_session *s, const char *case_id, ge_err *err);
 
 /* The 404 problem for a case the session may not see or that does not exist. */
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id);

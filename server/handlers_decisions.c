@@ -17,17 +17,30 @@
  * is the session view of the case (case_view.h) with its new ETag, so the
  * app shows what was stored and can decide again without a reload.
  *
+ * Approving a case that other cases conflict with (in place and period, as
+ * GET /v1/cases/{id}/conflicts lists them at the service's distance) needs
+ * `override_conflicts`: the ids of those cases, as the caseworker was shown
+ * them. Without it, or when a conflict is missing from it (one that arrived
+ * since), the answer is 409 naming every conflict (only references the
+ * session may see) and which were not acknowledged; the check runs in the
+ * decision's transaction. The approval records the cases it overrode beside
+ * its event (case_event_overrides), which the history names; the webhook
+ * and the form server's view never carry them.
+ *
  * The trigger of migration 5 queued the form server's webhook delivery in
  * the same transaction; after the commit ge_webhooks_kick() wakes the
  * sender. The log records who moved which case from what to what, never
  * the comment (it is addressed to the applicant and may hold personal data).
  */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../geo/app/case_status.h"
 #include "../geo/store/store_decisions.h"
 #include "../geo/core/token.h"
+#include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"
@@ -41,7 +54,8 @@
 /* The longest If-Match header we read (eight tags fit easily). */
 #define GE_DECISION_IF_MATCH_MAX 1024
 
-static const char *const ge_decision_members[] = {"status", "comment", NULL};
+static const char *const ge_decision_members[] = {"status", "comment", "override_conflicts",
+                                                   NULL};
 
 static int ge_decision_member_problem(ge_req *req, ge_resp *resp, int status, const char *member,
                                       const char *detail)
@@ -77,9 +91,10 @@ static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t 
     }
     p = ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "Unknown member(s) %s in the decision; known are status and comment.",
+                              "Unknown member(s) %s in the decision; known are status, comment "
+                              "and override_conflicts.",
                               "Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
-                              "status und comment."),
+                              "status, comment und override_conflicts."),
                         list);
     if (p) {
         json_object_set(p, "member", json_array_get(unknown, 0));
@@ -178,6 +193,49 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     return GE_OK;
 }
 
+static bool ge_decision_id_ok(const char *id);
+
+/* override_conflicts: absent or null (none), or an array of at most
+ * GE_DECISION_MAX_CONFLICTS case ids (borrowed from body into ids). */
+static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
+                                 const char *ids[GE_DECISION_MAX_CONFLICTS], size_t *n)
+{
+    json_t *v = json_object_get(body, "override_conflicts"), *x;
+    size_t i;
+
+    *n = 0;
+    if (!v || json_is_null(v)) return GE_OK;
+    if (!json_is_array(v) || json_array_size(v) > GE_DECISION_MAX_CONFLICTS) {
+        json_t *p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  "override_conflicts must be an array of at most %d case ids: the conflicting "
+                  "cases you approve this one over.",
+                  "override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
+                  "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+            GE_DECISION_MAX_CONFLICTS);
+        if (p) {
+            json_object_set_new(p, "member", json_string("override_conflicts"));
+            json_object_set_new(p, "limit", json_integer(GE_DECISION_MAX_CONFLICTS));
+        }
+        return GE_EINVAL;
+    }
+    json_array_foreach(v, i, x)
+    {
+        if (!json_is_string(x) || !ge_decision_id_ok(json_string_value(x))) {
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "override_conflicts[%zu] is not a case id (32 hexadecimal digits).",
+                      "override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                i);
+            if (p) json_object_set_new(p, "member", json_string("override_conflicts"));
+            return GE_EINVAL;
+        }
+        ids[(*n)++] = json_string_value(x);
+    }
+    return GE_OK;
+}
+
 static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
 {
     json_t *p = ge_resp_problem(
@@ -250,6 +308,11 @@ static bool ge_decision_may_see(void *ud, const char *service)
     return ge_session_allows_service(ud, service);
 }
 
+static double ge_decision_conflict_distance(void *ud, const char *service)
+{
+    return ge_case_view_conflict_distance(ud, service);
+}
+
 static json_t *ge_decision_allowed(ge_case_status from)
 {
     ge_case_status next[GE_CASE_NSTATUS];
@@ -307,6 +370,81 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
     return GE_ECONFLICT;
 }
 
+static json_t *ge_decision_conflict_doc(const ge_case_conflict *k, bool acknowledged)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b}", "case_id", k->id, "service",
+                          k->service, "status", k->status, "distance_m",
+                          round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible,
+                          "acknowledged", acknowledged);
+    if (!o) return NULL;
+    json_object_set_new(o, "period",
+                        k->period_start[0] ? json_pack("{s:s, s:s}", "start", k->period_start,
+                                                       "end", k->period_end)
+                                           : json_null());
+    /* A case of a service the caseworker may not see: the place is taken,
+     * but not by whom (as in GET /v1/cases/{id}/conflicts). */
+    if (k->visible)
+        json_object_set_new(o, "reference", k->reference[0] ? json_string(k->reference) : json_null());
+    return o;
+}
+
+/* 409: an approval over conflicts nobody acknowledged; names each one. */
+static int ge_decision_conflicts(ge_req *req, ge_resp *resp, const ge_status_result *r)
+{
+    json_t *list = json_array(), *p;
+    char names[600] = "";
+    size_t unack = 0;
+
+    for (size_t i = 0; list && i < r->nconflicts; i++) {
+        const ge_case_conflict *k = &r->conflicts[i];
+        size_t len = strlen(names);
+        json_array_append_new(list, ge_decision_conflict_doc(k, !r->unacknowledged[i]));
+        unack += r->unacknowledged[i];
+        if (len < sizeof names - 120) {
+            char m[32], *dot;
+            snprintf(m, sizeof m, "%.1f", k->distance_m);
+            /* 1,5 m in German */
+            if (ge_req_lang(req) == GE_LANG_DE && (dot = strchr(m, '.'))) *dot = ',';
+            snprintf(names + len, sizeof names - len, "%s%s (%s m)", len ? ", " : "",
+                     k->visible && k->reference[0] ? k->reference
+                     : k->visible                  ? k->id
+                                                   : GE_TR(req, "a case of another service",
+                                                           "ein Fall einer anderen Leistung"),
+                     m);
+        } else if (len < sizeof names - 8 && !strstr(names, ", ...")) {
+            snprintf(names + len, sizeof names - len, ", ...");
+        }
+    }
+    if (r->nconflicts == 1)
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "The case conflicts in place and period with another case "
+                                  "(%s). To approve it anyway, name it in override_conflicts.",
+                                  "Der Fall überschneidet sich in Ort und Zeitraum mit einem "
+                                  "anderen Fall (%s). Um ihn trotzdem zu genehmigen, nennen Sie "
+                                  "diesen in override_conflicts."),
+                            names);
+    else
+        p = ge_resp_problem(resp, req, 409,
+                            GE_TR(req,
+                                  "The case conflicts in place and period with %zu other cases, "
+                                  "%zu of them not acknowledged: %s. To approve it anyway, name "
+                                  "them all in override_conflicts.",
+                                  "Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
+                                  "Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
+                                  "genehmigen, nennen Sie alle in override_conflicts."),
+                            r->nconflicts, unack, names);
+    if (p) {
+        char tag[GE_CASE_VIEW_ETAG_MAX];
+        ge_case_view_etag(r->version, tag);
+        json_object_set_new(p, "member", json_string("override_conflicts"));
+        json_object_set(p, "conflicts", list);
+        json_object_set_new(p, "etag", json_string(tag));
+    }
+    json_decref(list);
+    return GE_ECONFLICT;
+}
+
 /* 412: If-Match names a version that is no longer current; the problem
  * names the current one (its tag, status and time). */
 static int ge_decision_precondition_failed(ge_req *req, ge_resp *resp, const ge_status_result *r)
@@ -348,11 +486,14 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
     ge_session s;
     ge_status_change in;
     ge_status_result r;
+    const char *acknowledged[GE_DECISION_MAX_CONFLICTS];
+    ge_case_filter *who = NULL;
     json_t *body = NULL;
     ge_err err;
     int rc;
 
     memset(&in, 0, sizeof in);
+    memset(&r, 0, sizeof r);
     rc = ge_session_require(req, resp, &s);
     if (rc < 0) return rc;
     if (!ge_decision_id_ok(id)) {
@@ -360,6 +501,8 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     rc = ge_decision_body(req, resp, &body, &in.to, &in.comment);
+    if (rc == GE_OK)
+        rc = ge_decision_overrides(req, resp, body, acknowledged, &in.n_acknowledged);
     if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, versions);
     if (rc < 0) goto err;
     snprintf(actor, sizeof actor, "user:%s", s.user.name);
@@ -367,7 +510,16 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
     in.actor = actor;
     in.may_see = ge_decision_may_see;
     in.may_see_ud = &s;
-    rc = ge_store_case_set_status(ctx->store, &in, &r, &err);
+    /* An approval's conflicts: at the service's distance, acknowledged by
+     * id, their references shown as far as the session may see them. */
+    in.conflict_distance = ge_decision_conflict_distance;
+    in.conflict_distance_ud = req;
+    in.acknowledged = acknowledged;
+    who = malloc(sizeof *who);
+    rc = who ? ge_case_filter_from_session(&s, who, &err)
+             : ge_err_set(&err, GE_ENOMEM, "out of memory");
+    in.who = who;
+    if (rc == GE_OK) rc = ge_store_case_set_status(ctx->store, &in, &r, &err);
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto err;
@@ -383,10 +535,14 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
     case GE_DECISION_PRECONDITION:
         rc = ge_decision_precondition_failed(req, resp, &r);
         break;
+    case GE_DECISION_CONFLICTS:
+        rc = ge_decision_conflicts(req, resp, &r);
+        break;
     case GE_DECISION_OK:
-        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I}", "case_id",
-               id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor,
-               "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version);
+        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+               "case_id", id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor",
+               actor, "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version,
+               "conflicts_overridden", (json_int_t)r.nconflicts);
         /* The outbox row committed with the change; have it sent now
          * rather than at the sender's next poll. */
         ge_webhooks_kick();
@@ -394,6 +550,8 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         break;
     }
 err:
+    ge_status_result_clear(&r);
+    free(who);
     json_decref(body);
     ge_session_clear(&s);
     return rc;

@@ -2,10 +2,15 @@
  * handlers_review.c - the caseworkers' read routes (session cookie; review
  * contract, issue 7):
  *
- *   GET /v1/cases                  the filtered list (case_filter.h), newest
- *                                  first, with numberMatched for paging, each
- *                                  case's number of conflicts and the
- *                                  location sentence of its first feature
+ *   GET /v1/cases                  the filtered list (case_filter.h) in the
+ *                                  order ?sort= asks (newest first by
+ *                                  default), with numberMatched for paging,
+ *                                  each case's number of conflicts and the
+ *                                  location sentence of its first feature,
+ *                                  and the morning's summary: the matching
+ *                                  cases per status (whatever status the
+ *                                  list asks for) and the open ones that
+ *                                  start within the next 7 days
  *   GET /v1/cases/{id}/history     the case's events, oldest first
  *   GET /v1/cases/{id}/conflicts   other cases near it in place and time
  *                                  (within the service's conflict rule's
@@ -23,6 +28,7 @@
 #include <string.h>
 
 #include "../geo/app/case_location.h"
+#include "../geo/core/date.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/core/token.h"
@@ -34,6 +40,9 @@
 
 /* At most this many conflicting cases are listed (nearest first). */
 #define GE_REVIEW_MAX_CONFLICTS 200
+
+/* "Starting soon" in the summary: from today to today + this many days. */
+#define GE_REVIEW_SOON_DAYS 7
 
 /* The store box -> CRS84 [minx, miny, maxx, maxy], rounded as GeoJSON is:
  * the edges are sampled because a UTM box is not a box in longitude and
@@ -122,24 +131,6 @@ static int ge_review_list_cb(void *ud, const ge_case_summary *c)
     return json_array_append_new(l->cases, o) == 0 ? 0 : GE_ENOMEM;
 }
 
-/*
- * The distance within which other cases conflict with a case of this
- * service, when nobody asks for another: the service's own conflict rule
- * (data/services/<id>.json; what the applicant's check used), else the
- * conflict_distance setting. A caseworker must not read "within 2 m" on a
- * case whose rule looked 3 m around it.
- */
-static double ge_review_default_distance(const ge_req *req, const char *service)
-{
-    const ge_services *ss = req->ctx->services;
-    const ge_service *svc = ss && service ? ge_services_find(ss, service) : NULL;
-
-    for (size_t i = 0; svc && i < svc->nrules; i++)
-        if (svc->rules[i].kind == GE_RULE_CONFLICT && svc->rules[i].has_max)
-            return svc->rules[i].max;
-    return req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2;
-}
-
 /* Adds "conflicts" (how many cases conflict, as GET /v1/cases/{id}/conflicts
  * with its default distance lists them) to each case of the page, counted
  * in one store statement for the whole page. */
@@ -156,7 +147,7 @@ static int ge_review_count_conflicts(const ge_req *req, json_t *cases, ge_err *e
         if (rc < 0) break;
         q[i].id = json_string_value(json_object_get(c, "case_id"));
         q[i].distance_m =
-            ge_review_default_distance(req, json_string_value(json_object_get(c, "service")));
+            ge_case_view_conflict_distance(req, json_string_value(json_object_get(c, "service")));
     }
     if (rc == GE_OK && n) rc = ge_store_cases_conflict_counts(req->ctx->store, q, n, counts, err);
     json_array_foreach(cases, i, c)
@@ -184,9 +175,9 @@ static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *cons
                 resp, req, 400,
                 GE_TR(req,
                       "Unknown parameter '%.60s'; known are service, status, from, to, bbox, q, "
-                      "limit, offset, purged.",
+                      "limit, offset, purged, sort.",
                       "Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
-                      "bbox, q, limit, offset, purged."),
+                      "bbox, q, limit, offset, purged, sort."),
                 name);
             if (p) json_object_set_new(p, "parameter", json_string(name));
             return GE_EINVAL;
@@ -195,14 +186,75 @@ static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *cons
     return GE_OK;
 }
 
+/* ?sort=: one of the orders of store_review.h; default newest first. */
+static int ge_review_sort(ge_req *req, ge_resp *resp, ge_case_filter *f)
+{
+    const char *v = ge_req_query(req, "sort");
+    ge_case_order order = GE_CASE_ORDER_NEWEST;
+
+    if (v && !ge_case_order_parse(v, &order)) {
+        json_t *p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req, "sort: '%.40s' is not an order of the list; allowed are start, newest, "
+                       "oldest and reference.",
+                  "sort: '%.40s' ist keine Reihenfolge der Liste; möglich sind start, newest, "
+                  "oldest und reference."),
+            v);
+        if (p) {
+            json_t *allowed = json_pack("[s, s, s, s]", "start", "newest", "oldest", "reference");
+            json_object_set_new(p, "parameter", json_string("sort"));
+            json_object_set_new(p, "allowed", allowed);
+        }
+        return GE_EINVAL;
+    }
+    f->order = order;
+    return GE_OK;
+}
+
+/*
+ * The morning's overview of the cases the filter matches apart from its
+ * status: how many in each status, and how many open ones start from today
+ * to GE_REVIEW_SOON_DAYS days ahead (the server's calendar day, said as
+ * "today" so that the app counts the days to a start from the same day).
+ */
+static json_t *ge_review_summary(const ge_req *req, const ge_case_filter *f, ge_err *err)
+{
+    ge_date today = ge_date_today(), until = today + GE_REVIEW_SOON_DAYS;
+    char from_s[16], until_s[16];
+    ge_case_counts n;
+    json_t *by, *doc;
+    int64_t open = 0, all = 0;
+
+    ge_date_format_iso(today, from_s, sizeof from_s);
+    ge_date_format_iso(until, until_s, sizeof until_s);
+    if (ge_store_cases_counts(req->ctx->store, f, from_s, until_s, &n, err) < 0) return NULL;
+    by = json_object();
+    for (int i = 0; by && i < GE_CASE_NSTATUS; i++) {
+        json_object_set_new(by, ge_case_status_name((ge_case_status)i),
+                            json_integer((json_int_t)n.by_status[i]));
+        all += n.by_status[i];
+        if (!ge_case_status_closes((ge_case_status)i)) open += n.by_status[i];
+    }
+    all += n.other_status;
+    doc = by ? json_pack("{s:s, s:o, s:I, s:I, s:I, s:{s:I, s:s, s:s}}", "today", from_s,
+                         "statuses", by, "open", (json_int_t)open, "closed",
+                         (json_int_t)(all - open - n.other_status), "total", (json_int_t)all,
+                         "starting_soon", "count", (json_int_t)n.starting, "from", from_s,
+                         "until", until_s)
+             : NULL;
+    if (!doc) ge_err_set(err, GE_ENOMEM, "out of memory");
+    return doc;
+}
+
 static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
 {
+    static const char *const extra[] = {"sort", NULL};
     ge_session s;
     ge_case_filter *f = NULL;
     ge_review_list l = {.req = req, .h = ge_geos_ctx()};
     ge_refsnap *snap = NULL;
     int64_t matched = 0;
-    json_t *doc;
+    json_t *doc, *summary = NULL;
     ge_err err;
     int rc = ge_session_require(req, resp, &s);
 
@@ -216,25 +268,30 @@ static int ge_review_cases(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto done;
     }
-    rc = ge_review_unknown_params(req, resp, NULL);
+    rc = ge_review_unknown_params(req, resp, extra);
     if (rc == GE_OK) rc = ge_case_filter_from_query(req, resp, &s, f);
+    if (rc == GE_OK) rc = ge_review_sort(req, resp, f);
     if (rc < 0) goto done;
     snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
     l.snap = snap;
     rc = ge_store_cases_list(req->ctx->store, f, ge_review_list_cb, &l, &matched, &err);
     if (rc == GE_ENOMEM) rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
     if (rc == GE_OK) rc = ge_review_count_conflicts(req, l.cases, &err);
+    if (rc == GE_OK && !(summary = ge_review_summary(req, f, &err))) rc = err.code;
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto done;
     }
-    doc = json_pack("{s:O, s:I, s:I, s:I, s:I}", "cases", l.cases, "numberMatched",
+    doc = json_pack("{s:O, s:I, s:I, s:I, s:I, s:s, s:o}", "cases", l.cases, "numberMatched",
                     (json_int_t)matched, "numberReturned", (json_int_t)json_array_size(l.cases),
-                    "limit", (json_int_t)f->limit, "offset", (json_int_t)f->offset);
+                    "limit", (json_int_t)f->limit, "offset", (json_int_t)f->offset, "sort",
+                    ge_case_order_name((ge_case_order)f->order), "summary", summary);
+    summary = NULL;
     ge_resp_cache(resp, "private, no-store");
     rc = ge_forms_json(resp, 200, doc, NULL);
 done:
     if (snap) ge_refsnap_release(snap);
+    json_decref(summary);
     json_decref(l.cases);
     free(f);
     ge_session_clear(&s);
@@ -254,7 +311,7 @@ static int ge_review_history(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     rc = ge_case_view_find(req, resp, &s, &c, NULL);
     if (rc == GE_OK) {
-        doc = ge_case_view_history(req->ctx->store, c.id, &err);
+        doc = ge_case_view_history(req->ctx->store, &s, c.id, &err);
         ge_resp_cache(resp, "private, no-store");
         rc = doc ? ge_forms_json(resp, 200, doc, NULL) : ge_resp_error(resp, req, &err);
     }
@@ -268,6 +325,7 @@ typedef struct ge_review_conflicts {
     GEOSContextHandle_t h;
     const ge_crs *crs;
     json_t *cases;
+    const ge_refsnap *snap; /* for the location sentences; may be NULL */
     ge_err *err;
 } ge_review_conflicts;
 
@@ -276,20 +334,38 @@ static int ge_review_conflict_cb(void *ud, const ge_case_conflict *k)
     ge_review_conflicts *cc = ud;
     ge_crs store = ge_forms_store_crs(cc->req);
     ge_features fs = {0};
-    json_t *o, *fc = NULL;
+    json_t *o, *fc = NULL, *loc = NULL;
     int rc = ge_forms_case_features(cc->req, cc->h, k->id, &fs, cc->err);
 
     if (rc == GE_OK) {
         fc = ge_geojson_out_features(cc->h, &fs, &store, cc->crs, cc->err);
         if (!fc) rc = cc->err->code ? cc->err->code : GE_ENOMEM;
     }
+    /* Where the other case is, in words (its first feature's sentence made
+     * now: the dialog that asks before an approval over it names the
+     * place); null when nothing can be said. */
+    if (rc == GE_OK) {
+        const ge_services *ss = cc->req->ctx->services;
+        ge_err lerr;
+        loc = fs.n ? ge_case_location(cc->h, cc->snap, ss ? ge_services_find(ss, k->service) : NULL,
+                                      NULL, fs.items[0].geom, &lerr)
+                   : NULL;
+        if (!loc && fs.n && ge_case_location_fatal(lerr.code)) {
+            *cc->err = lerr;
+            rc = lerr.code;
+        }
+    }
     ge_features_free(cc->h, &fs);
-    if (rc < 0) return rc;
+    if (rc < 0) {
+        json_decref(fc);
+        return rc;
+    }
     /* 1 mm is what the store keeps. */
-    o = json_pack("{s:s, s:s, s:s, s:o, s:f, s:b, s:o}", "case_id", k->id, "service", k->service,
-                  "status", k->status, "period", ge_review_period(k->period_start, k->period_end),
-                  "distance_m", round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible,
-                  "features", fc);
+    o = json_pack("{s:s, s:s, s:s, s:o, s:f, s:b, s:o, s:o}", "case_id", k->id, "service",
+                  k->service, "status", k->status, "period",
+                  ge_review_period(k->period_start, k->period_end), "distance_m",
+                  round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible, "features", fc,
+                  "location", loc ? loc : json_null());
     if (!o) return ge_err_set(cc->err, GE_ENOMEM, "out of memory");
     if (k->visible)
         json_object_set_new(o, "reference", k->reference[0] ? json_string(k->reference) : json_null());
@@ -306,7 +382,7 @@ static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, d
     char *end = NULL;
     double d;
 
-    *out = ge_review_default_distance(req, service);
+    *out = ge_case_view_conflict_distance(req, service);
     if (!v) return GE_OK;
     d = strtod(v, &end);
     if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
@@ -330,6 +406,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     ge_session s;
     ge_case c;
     ge_case_filter *who = NULL;
+    ge_refsnap *snap = NULL;
     ge_crs crs;
     double distance = 0;
     ge_err err;
@@ -361,6 +438,8 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     cc.cases = json_array();
     rc = who && cc.cases ? ge_case_filter_from_session(&s, who, &err)
                          : ge_err_set(&err, GE_ENOMEM, "out of memory");
+    snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
+    cc.snap = snap;
     if (rc == GE_OK)
         rc = ge_store_case_conflicts(req->ctx->store, c.id, distance, who, GE_REVIEW_MAX_CONFLICTS,
                                      ge_review_conflict_cb, &cc, &err);
@@ -373,6 +452,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     rc = ge_forms_json(resp, 200,
                        json_pack("{s:f, s:O}", "distance_m", distance, "cases", cc.cases), NULL);
 done:
+    if (snap) ge_refsnap_release(snap);
     json_decref(cc.cases);
     free(who);
     ge_case_clear(&c);

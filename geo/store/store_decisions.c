@@ -13,6 +13,7 @@
 #include "store_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What the case looks like inside the transaction. */
@@ -65,6 +66,91 @@ static bool ge_decision_precondition_holds(const ge_status_change *in, int64_t v
     return false;
 }
 
+void ge_status_result_clear(ge_status_result *r)
+{
+    free(r->conflicts);
+    free(r->unacknowledged);
+    r->conflicts = NULL;
+    r->unacknowledged = NULL;
+    r->nconflicts = 0;
+}
+
+typedef struct ge_decision_conflicts {
+    ge_status_result *out;
+    size_t cap;
+    ge_err *err;
+} ge_decision_conflicts;
+
+static int ge_decision_conflict_cb(void *ud, const ge_case_conflict *k)
+{
+    ge_decision_conflicts *dc = ud;
+    ge_status_result *out = dc->out;
+    ge_case_conflict *grown;
+
+    if (out->nconflicts == dc->cap) {
+        size_t cap = dc->cap;
+        grown = ge_store_grow(out->conflicts, &cap, out->nconflicts, sizeof *grown, 4, dc->err);
+        if (!grown) return GE_ENOMEM;
+        out->conflicts = grown;
+        bool *un = realloc(out->unacknowledged, cap * sizeof *un);
+        if (!un) return ge_err_set(dc->err, GE_ENOMEM, "out of memory");
+        out->unacknowledged = un;
+        dc->cap = cap;
+    }
+    out->conflicts[out->nconflicts] = *k;
+    out->unacknowledged[out->nconflicts] = false;
+    out->nconflicts++;
+    return 0;
+}
+
+/* The approval's conflicts into out; *all_acknowledged whether the caller
+ * named every one of them. */
+static int ge_decision_check_conflicts(ge_conn *c, const ge_status_change *in,
+                                       ge_status_result *out, bool *all_acknowledged, ge_err *err)
+{
+    ge_decision_conflicts dc = {.out = out, .err = err};
+    double d = in->conflict_distance(in->conflict_distance_ud, out->service);
+    int rc = ge_store_case_conflicts_on(c, in->case_id, d, in->who, GE_DECISION_MAX_CONFLICTS,
+                                        ge_decision_conflict_cb, &dc, err);
+
+    *all_acknowledged = true;
+    if (rc < 0) return rc;
+    for (size_t i = 0; i < out->nconflicts; i++) {
+        bool named = false;
+        for (size_t j = 0; !named && in->acknowledged && j < in->n_acknowledged; j++)
+            named = in->acknowledged[j] && !strcmp(in->acknowledged[j], out->conflicts[i].id);
+        out->unacknowledged[i] = !named;
+        if (!named) *all_acknowledged = false;
+    }
+    return GE_OK;
+}
+
+/* The conflicts an approval overrode, beside its event. */
+static int ge_decision_write_overrides(ge_conn *c, int64_t event_id, const ge_status_result *out,
+                                       ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = GE_OK;
+
+    if (!out->nconflicts) return GE_OK;
+    rc = ge_store_sql_prepare(c,
+                              "INSERT INTO case_event_overrides (event_id, case_id, distance_m)"
+                              " VALUES (?1, ?2, ?3)",
+                              &s, err);
+    for (size_t i = 0; rc == GE_OK && i < out->nconflicts; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, event_id);
+        sqlite3_bind_text(s, 2, out->conflicts[i].id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(s, 3, out->conflicts[i].distance_m);
+        rc = sqlite3_step(s);
+        rc = rc == SQLITE_DONE
+                 ? GE_OK
+                 : ge_store_sql_err(err, c->db, rc, "recording the overridden conflicts");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 static int ge_decision_write(ge_conn *c, const ge_status_change *in, const ge_decision_row *row,
                              const char *now, ge_status_result *out, ge_err *err)
 {
@@ -110,6 +196,8 @@ static int ge_decision_write(ge_conn *c, const ge_status_change *in, const ge_de
         goto err;
     }
     out->event_id = sqlite3_last_insert_rowid(c->db);
+    rc = ge_decision_write_overrides(c, out->event_id, out, err);
+    if (rc < 0) goto err;
     snprintf(out->updated_at, sizeof out->updated_at, "%s", now);
     out->version = row->version + 1;
     if (closes) snprintf(out->closed_at, sizeof out->closed_at, "%s", now);
@@ -165,6 +253,17 @@ int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status
         out->outcome = GE_DECISION_NOT_ALLOWED;
         goto err;
     }
+    /* Under the write lock: no case can arrive between this check and the
+     * change, so what the caller acknowledged is all there is. */
+    if (in->to == GE_CASE_APPROVED && in->conflict_distance) {
+        bool acknowledged = true;
+        rc = ge_decision_check_conflicts(c, in, out, &acknowledged, err);
+        if (rc < 0) goto err;
+        if (!acknowledged) {
+            out->outcome = GE_DECISION_CONFLICTS;
+            goto err;
+        }
+    }
     /* The clock's time, whole seconds (as every time in the store), cut
      * down rather than rounded: a recorded change is never later than the
      * clock, so the webhook sender finds its delivery due at once. Two
@@ -177,6 +276,7 @@ err:
     /* A refusal or a failure: nothing of this change stays. */
     if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
     if (rc < 0) {
+        ge_status_result_clear(out);
         memset(out, 0, sizeof *out);
         out->outcome = GE_DECISION_NOT_FOUND;
         out->from = GE_CASE_NSTATUS;

@@ -76,4 +76,14 @@ typedef struct ge_store_migration {
 extern const ge_store_migration ge_store_spatialite_migrations[];
 extern const size_t ge_store_spatialite_nmigrations;
 
+/* ge_store_case_conflicts (store_review.h) on a connection the caller holds,
+ * e.g. inside the decision's write transaction (store_decisions.c), so that
+ * what is checked is what is decided on. */
+struct ge_case_filter;
+struct ge_case_conflict;
+int ge_store_case_conflicts_on(ge_conn *c, const char *case_id, double distance_m,
+                               const struct ge_case_filter *who, size_t limit,
+                               int (*cb)(void *ud, const struct ge_case_conflict *k), void *ud,
+                               ge_err *err);
+
 #endif

@@ -19,6 +19,7 @@
  *   7  case list order of insertion within a second
  *   8  case versions
  *   9  the case made from a draft (index cases_draft)
+ *  10  conflicts a decision overrode (case_event_overrides)
  */
 #include "store_internal.h"
 
@@ -282,6 +283,26 @@ static const char *const ge_migration_9[] = {
     NULL,
 };
 
+/*
+ * An approval over conflicts (PATCH /v1/cases/{id} with override_conflicts)
+ * records beside its event each other case that conflicted then, with the
+ * distance at that moment, so that the history names them. Apart from
+ * case_events.comment, which goes to the form server (the webhook): which
+ * other cases are in the way is for caseworkers only. Append-only like the
+ * events; the foreign key on the event is deferred because the retention
+ * purge writes a case's events anew under their ids in one transaction.
+ */
+static const char *const ge_migration_10[] = {
+    "CREATE TABLE case_event_overrides ("
+    "  event_id INTEGER NOT NULL REFERENCES case_events (id) DEFERRABLE INITIALLY DEFERRED,"
+    "  case_id TEXT NOT NULL REFERENCES cases (id)," /* the other case */
+    "  distance_m REAL NOT NULL,"
+    "  PRIMARY KEY (event_id, case_id))",
+    "CREATE TRIGGER case_event_overrides_append_only BEFORE UPDATE ON case_event_overrides"
+    " BEGIN SELECT RAISE(ABORT, 'case_event_overrides is append-only'); END",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -292,6 +313,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {7, "case list order of insertion within a second", ge_migration_7},
     {8, "case versions", ge_migration_8},
     {9, "case by its draft", ge_migration_9},
+    {10, "conflicts a decision overrode", ge_migration_10},
 };
 
 const size_t ge_store_spatialite_nmigrations =

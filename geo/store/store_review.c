@@ -228,6 +228,74 @@ static void ge_review_summary_row(sqlite3_stmt *s, ge_case_summary *out)
     out->first_wkb_len = out->first_wkb ? (size_t)sqlite3_column_bytes(s, 20) : 0;
 }
 
+
+/*
+ * The list statement in one order: the page first, by id alone, with the
+ * number of all matches from a window function (one pass over the matches
+ * instead of a count and a page; for the newest first its window is in the
+ * order the index cases_created gives, so nothing is sorted; within a
+ * second the newer insertion (seq, migration 7) comes first; the other
+ * orders sort the matches, whose keys the same index covers except the
+ * reference); only the page's rows then get their report counts and box
+ * (from the features' own MBRs, exact unlike the R*Tree's float32 boxes),
+ * the first feature's location sentence from the report and, only where
+ * the report has none, that feature itself (case_location.h). ORDER is an
+ * ORDER BY list over the case k, used for the window, the page and the
+ * result alike.
+ */
+#define GE_REVIEW_LIST_SQL(ORDER)                                                                  \
+    "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"                 \
+    " k.created_at, k.updated_at, k.closed_at, k.purged_at,"                                       \
+    " coalesce(json_extract(k.report, '$.valid'), 0),"                                             \
+    " (SELECT count(*) FROM json_each(k.report, '$.violations') v"                                 \
+    "   WHERE json_extract(v.value, '$.severity') = 'error'),"                                     \
+    " (SELECT count(*) FROM json_each(k.report, '$.violations') v"                                 \
+    "   WHERE json_extract(v.value, '$.severity') = 'warning'),"                                   \
+    " json_extract(k.applicant, '$.name'),"                                                        \
+    " (SELECT min(MbrMinX(geometry)) FROM case_features WHERE case_id = k.id),"                    \
+    " (SELECT min(MbrMinY(geometry)) FROM case_features WHERE case_id = k.id),"                    \
+    " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"                    \
+    " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id),"                    \
+    " p.matched, " GE_REVIEW_LOCATION0 ","                                                         \
+    " CASE WHEN " GE_REVIEW_LOCATION0 " IS NULL THEN"                                              \
+    "   (SELECT AsBinary(geometry) FROM case_features WHERE case_id = k.id"                        \
+    "     ORDER BY idx LIMIT 1) END"                                                               \
+    " FROM (SELECT k.id AS id,"                                                                    \
+    "   count(*) OVER (ORDER BY " ORDER                                                            \
+    "     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS matched"                    \
+    "   FROM cases k" GE_REVIEW_WHERE " ORDER BY " ORDER " LIMIT ?13 OFFSET ?14) p"                \
+    " JOIN cases k ON k.id = p.id ORDER BY " ORDER
+
+/* Open first: the statuses that close a case (case_status.h). */
+#define GE_REVIEW_CLOSED "k.status IN ('approved', 'rejected')"
+
+static const char *const ge_review_list_sql[GE_CASE_NORDER] = {
+    [GE_CASE_ORDER_NEWEST] = GE_REVIEW_LIST_SQL("k.created_at DESC, k.seq DESC"),
+    [GE_CASE_ORDER_OLDEST] = GE_REVIEW_LIST_SQL("k.created_at, k.seq"),
+    [GE_CASE_ORDER_START] = GE_REVIEW_LIST_SQL(GE_REVIEW_CLOSED ", k.period_start IS NULL,"
+                                               " k.period_start, k.created_at, k.seq"),
+    [GE_CASE_ORDER_REFERENCE] = GE_REVIEW_LIST_SQL(
+        "k.reference IS NULL, k.reference COLLATE NOCASE, k.created_at DESC, k.seq DESC"),
+};
+
+static const char *const ge_case_order_names[GE_CASE_NORDER] = {"newest", "oldest", "start",
+                                                                "reference"};
+
+const char *ge_case_order_name(ge_case_order o)
+{
+    return (unsigned)o < GE_CASE_NORDER ? ge_case_order_names[o] : "";
+}
+
+bool ge_case_order_parse(const char *name, ge_case_order *out)
+{
+    for (int i = 0; name && i < GE_CASE_NORDER; i++)
+        if (!strcmp(name, ge_case_order_names[i])) {
+            *out = (ge_case_order)i;
+            return true;
+        }
+    return false;
+}
+
 int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
                         int64_t *matched, ge_err *err)
 {
@@ -236,6 +304,8 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
     ge_review_params p;
     ge_case_summary row;
     bool any = false;
+    ge_case_order order =
+        f->order >= 0 && f->order < GE_CASE_NORDER ? (ge_case_order)f->order : GE_CASE_ORDER_NEWEST;
     int rc = ge_review_params_make(f, &p, err);
 
     if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
@@ -244,40 +314,8 @@ int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_c
      * that they agree. */
     rc = ge_store_sql_exec(c, "BEGIN", err);
     if (rc < 0) goto err;
-    /* The page first, by id alone, with the number of all matches from a
-     * window function (one pass over the matches instead of a count and a
-     * page; its window is in the list's order, which the index
-     * cases_created gives, so nothing is sorted; within a second the
-     * newer insertion (seq, migration 7) comes first); only the page's rows then
-     * get their report counts and box
-     * (from the features' own MBRs, exact unlike the R*Tree's float32
-     * boxes), the first feature's location sentence from the report and, only
-     * where the report has none, that feature itself (case_location.h). */
-    rc = ge_store_sql_prepare(
-        c,
-        "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
-        " k.created_at, k.updated_at, k.closed_at, k.purged_at,"
-        " coalesce(json_extract(k.report, '$.valid'), 0),"
-        " (SELECT count(*) FROM json_each(k.report, '$.violations') v"
-        "   WHERE json_extract(v.value, '$.severity') = 'error'),"
-        " (SELECT count(*) FROM json_each(k.report, '$.violations') v"
-        "   WHERE json_extract(v.value, '$.severity') = 'warning'),"
-        " json_extract(k.applicant, '$.name'),"
-        " (SELECT min(MbrMinX(geometry)) FROM case_features WHERE case_id = k.id),"
-        " (SELECT min(MbrMinY(geometry)) FROM case_features WHERE case_id = k.id),"
-        " (SELECT max(MbrMaxX(geometry)) FROM case_features WHERE case_id = k.id),"
-        " (SELECT max(MbrMaxY(geometry)) FROM case_features WHERE case_id = k.id),"
-        " p.matched, " GE_REVIEW_LOCATION0 ","
-        " CASE WHEN " GE_REVIEW_LOCATION0 " IS NULL THEN"
-        "   (SELECT AsBinary(geometry) FROM case_features WHERE case_id = k.id"
-        "     ORDER BY idx LIMIT 1) END"
-        " FROM (SELECT k.id AS id, k.created_at AS created_at, k.seq AS seq,"
-        "   count(*) OVER (ORDER BY k.created_at DESC, k.seq DESC"
-        "     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS matched"
-        "   FROM cases k" GE_REVIEW_WHERE
-        "   ORDER BY k.created_at DESC, k.seq DESC LIMIT ?13 OFFSET ?14) p"
-        " JOIN cases k ON k.id = p.id ORDER BY p.created_at DESC, p.seq DESC",
-        &s, err);
+    /* ge_review_list_sql: the page first, then its rows' details. */
+    rc = ge_store_sql_prepare(c, ge_review_list_sql[order], &s, err);
     if (rc < 0) goto err;
     ge_review_bind(s, f, &p);
     sqlite3_bind_int64(s, 13, f->limit < 0 ? -1 : f->limit);
@@ -310,6 +348,54 @@ err:
     if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
     ge_store_release(st, c);
     ge_review_params_free(&p);
+    return rc;
+}
+
+
+int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
+                          const char *until, ge_case_counts *out, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    ge_case_filter *all = malloc(sizeof *all);
+    ge_review_params p;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&p, 0, sizeof p);
+    if (!all) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    /* Every status, whatever the list asks for. */
+    memcpy(all, f, sizeof *all);
+    all->statuses = 0;
+    rc = ge_review_params_make(all, &p, err);
+    if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
+    if (rc < 0) goto err;
+    /* One pass over the matches, which the index cases_created covers. */
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT k.status, count(*), sum(NOT " GE_REVIEW_CLOSED
+        " AND k.period_start >= ?13 AND k.period_start <= ?14)"
+        " FROM cases k" GE_REVIEW_WHERE " GROUP BY k.status",
+        &s, err);
+    if (rc < 0) goto err;
+    ge_review_bind(s, all, &p);
+    sqlite3_bind_text(s, 13, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 14, until, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ge_case_status status;
+        int64_t n = sqlite3_column_int64(s, 1);
+        if (ge_case_status_parse((const char *)sqlite3_column_text(s, 0), &status))
+            out->by_status[status] += n;
+        else
+            out->other_status += n;
+        out->starting += sqlite3_column_int64(s, 2);
+    }
+    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "counting cases by status");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    ge_review_params_free(&p);
+    free(all);
     return rc;
 }
 
@@ -352,7 +438,13 @@ int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb,
         c,
         "SELECT e.id, e.at, e.actor, e.action, e.from_status, e.to_status, e.comment,"
         " CASE WHEN substr(e.actor, 1, 5) = 'user:' THEN substr(e.actor, 6)"
-        "   ELSE k.name END"
+        "   ELSE k.name END,"
+        /* the conflicts the decision overrode (migration 10), nearest first */
+        " (SELECT json_group_array(json_object('case_id', o.case_id, 'service', x.service,"
+        "     'reference', x.reference, 'status', x.status, 'distance_m', o.distance_m))"
+        "   FROM (SELECT * FROM case_event_overrides WHERE event_id = e.id"
+        "     ORDER BY distance_m, case_id) o"
+        "   LEFT JOIN cases x ON x.id = o.case_id)"
         " FROM case_events e LEFT JOIN clients k"
         "   ON substr(e.actor, 1, 7) = 'client:'"
         "   AND k.id = CAST(substr(e.actor, 8) AS INTEGER) AND e.actor = 'client:' || k.id"
@@ -371,6 +463,7 @@ int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb,
         ge_store_copy_text(e.to_status, sizeof e.to_status, sqlite3_column_text(s, 5));
         e.comment = (const char *)sqlite3_column_text(s, 6);
         ge_store_copy_text(e.actor_name, sizeof e.actor_name, sqlite3_column_text(s, 7));
+        e.overrides = (const char *)sqlite3_column_text(s, 8);
         cb_rc = cb(ud, &e);
         if (cb_rc != 0) {
             rc = cb_rc;
@@ -455,20 +548,15 @@ err:
     return rc;
 }
 
-int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
-                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
-                            void *ud, ge_err *err)
+int ge_store_case_conflicts_on(ge_conn *c, const char *case_id, double distance_m,
+                               const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                               void *ud, ge_err *err)
 {
-    ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
     ge_case_conflict k;
-    int rc = ge_store_acquire(st, &c, err);
+    int rc;
 
-    if (rc < 0) goto err;
-    if (!(distance_m >= 0)) {
-        rc = ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
-        goto err;
-    }
+    if (!(distance_m >= 0)) return ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
     rc = ge_store_sql_prepare(
         c,
         "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
@@ -500,6 +588,18 @@ int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m
     rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "finding conflicting cases");
 err:
     sqlite3_finalize(s);
+    return rc;
+}
+
+int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                            void *ud, ge_err *err)
+{
+    ge_conn *c = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc == GE_OK)
+        rc = ge_store_case_conflicts_on(c, case_id, distance_m, who, limit, cb, ud, err);
     ge_store_release(st, c);
     return rc;
 }

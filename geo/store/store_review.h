@@ -49,7 +49,10 @@ typedef struct ge_case_filter {
     /* case-insensitive substring of case id, reference, applicant name,
      * e-mail or organisation; "" = none */
     char q[GE_CASE_FILTER_Q_MAX + 1];
-    /* paging: newest first (created desc, then id) */
+    /* the list's order (ge_store_cases_list; the export and the tiles
+     * ignore it); 0 = newest first */
+    int order; /* a ge_case_order */
+    /* paging in that order */
     int64_t limit; /* < 0: no limit */
     int64_t offset;
     bool include_purged; /* purged cases are left out unless asked for */
@@ -59,6 +62,30 @@ typedef struct ge_case_filter {
     char allowed[GE_CASE_FILTER_MAX_SERVICES][GE_CASE_FILTER_SERVICE_LEN];
     size_t nallowed;
 } ge_case_filter;
+
+/*
+ * The orders of a case list. Within equal keys the order of receipt
+ * decides (created, then insertion), so that paging is stable.
+ *   NEWEST     received, newest first (the API's default)
+ *   OLDEST     received, oldest first
+ *   START      open cases (received, in_review, changes_requested) before
+ *              closed ones, each by the period's start, soonest first,
+ *              cases without a period last, then oldest received first
+ *   REFERENCE  by reference (ASCII case ignored), none last, then newest
+ */
+typedef enum ge_case_order {
+    GE_CASE_ORDER_NEWEST = 0,
+    GE_CASE_ORDER_OLDEST,
+    GE_CASE_ORDER_START,
+    GE_CASE_ORDER_REFERENCE,
+    GE_CASE_NORDER
+} ge_case_order;
+
+/* "newest", "oldest", "start", "reference" */
+const char *ge_case_order_name(ge_case_order o);
+
+/* The order of a name; false for anything else. */
+bool ge_case_order_parse(const char *name, ge_case_order *out);
 
 /* No restriction, nobody allowed anything (not admin, no services), limit 50. */
 void ge_case_filter_init(ge_case_filter *f);
@@ -104,12 +131,29 @@ typedef struct ge_case_summary {
 typedef int (*ge_case_summary_cb)(void *ud, const ge_case_summary *c);
 
 /*
- * The cases matching f, newest first, from f->offset, at most f->limit;
+ * The cases matching f, in f->order, from f->offset, at most f->limit;
  * *matched (may be NULL) gets how many match without paging
  * (numberMatched).
  */
 int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
                         int64_t *matched, ge_err *err);
+
+/* What the morning view counts (ge_store_cases_counts). */
+typedef struct ge_case_counts {
+    int64_t by_status[GE_CASE_NSTATUS];
+    int64_t other_status; /* a status text the workflow does not know */
+    /* open cases whose period starts from `from` to `until` (inclusive) */
+    int64_t starting;
+} ge_case_counts;
+
+/*
+ * The cases matching f apart from its statuses and paging (the counts are
+ * an overview, whatever statuses the list shows), counted per status, and
+ * the open ones among them whose period starts from `from` to `until`
+ * (dates "YYYY-MM-DD", inclusive). Visibility as in the list.
+ */
+int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
+                          const char *until, ge_case_counts *out, ge_err *err);
 
 /* A case as ge_store_case_get reads it, but purged cases too (anonymised),
  * with the dates the caseworker view adds ("" when not set). GE_ENOENT
@@ -130,6 +174,11 @@ typedef struct ge_case_event {
     char from_status[32]; /* "" when none */
     char to_status[32];   /* "" when none */
     const char *comment;  /* NULL when none; valid during the callback only */
+    /* The conflicts a decision overrode (case_event_overrides): JSON text
+     * of an array of {case_id, service, reference, status, distance_m}
+     * (the other case as it is now; "[]" when none), nearest first; valid
+     * during the callback only. The caller hides what its user may not see. */
+    const char *overrides;
 } ge_case_event;
 
 typedef int (*ge_case_event_cb)(void *ud, const ge_case_event *e);

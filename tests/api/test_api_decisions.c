@@ -14,7 +14,10 @@
  * the webhook outbox row for a form server with a webhook URL only, the form
  * server's own GET /v1/cases/{id} (Bearer) seeing the new status, every bad
  * body as a problem naming the member, a case of another service as a 404
- * like a case that does not exist, a purged case as decided for good, and two sessions deciding one case at the
+ * like a case that does not exist, an approval over conflicting cases (409
+ * naming them until each is acknowledged in override_conflicts, then
+ * recorded and named in the history, never told to the form server), a
+ * purged case as decided for good, and two sessions deciding one case at the
  * same moment: exactly one wins, the other gets 409 or 412, the store stays
  * intact.
  */
@@ -36,6 +39,7 @@
 #include "ts_forms.h"
 #include "ts_http.h"
 #include "ts_review.h"
+#include "ts_run.h"
 #include "ts_server.h"
 
 #define PW_ERIKA "Info stands on Fridays, 2026"
@@ -549,6 +553,264 @@ static void test_other_service_404(void **state)
                      1);
 }
 
+/* The conflict of a 409 for an approval with this case id, or NULL. */
+static json_t *conflict_of(json_t *problem, const char *id)
+{
+    json_t *c;
+    size_t i;
+    json_array_foreach(json_object_get(problem, "conflicts"), i, c)
+    {
+        if (!strcmp(str(c, "case_id"), id)) return c;
+    }
+    return NULL;
+}
+
+/* The last event of a case's history as who sees it (a new reference). */
+static json_t *last_event(const ts_review_session *who, const char *id)
+{
+    ts_http_resp r;
+    json_t *doc, *ev;
+    if (ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/history", id), who->cookie, NULL, NULL,
+                       NULL, &r) != 0 ||
+        r.status != 200)
+        fail_msg("history of %s: %ld", id, r.status);
+    doc = ts_forms_json(&r);
+    ts_http_resp_free(&r);
+    ev = json_array_get(json_object_get(doc, "events"),
+                        json_array_size(json_object_get(doc, "events")) - 1);
+    json_incref(ev);
+    json_decref(doc);
+    return ev;
+}
+
+/*
+ * Approving a case over conflicts: without override_conflicts a 409 naming
+ * each conflicting case (a case of a service the caseworker may not see
+ * without its reference), with a list that misses one (one that arrived
+ * meanwhile) again 409 saying which; with all of them the approval goes
+ * through and the history names them (references as far as the reader may
+ * see them), while the form server's view and the webhook carry none of it.
+ */
+static void test_approve_over_conflicts(void **state)
+{
+    char a[40], b[40], c[40], k[40], body[512], tag[64];
+    long st, n_events;
+    json_t *p, *x, *ev, *o;
+    ts_http_resp r;
+
+    (void)state;
+    new_case(key_hook, a);
+    /* B on the very same place and period; K too, made a skip container
+     * (a service erika does not review) as if so submitted */
+    if (ts_review_case(&srv, key_plain, next_lon, 52.52, "Bea Daneben", b) != 0 ||
+        ts_review_case(&srv, key_plain, next_lon, 52.52, "Karl Kiste", k) != 0)
+        fail_msg("could not make the conflicting cases");
+    assert_int_equal(
+        ts_forms_sql_exec(srv.db, "UPDATE cases SET service = 'skip-container' WHERE id = ?1", k),
+        1);
+    json_decref(patch_ok(&erika, a, "{\"status\":\"in_review\"}"));
+    n_events = (long)events(a);
+
+    /* plain approval: 409 naming both, nothing changed */
+    p = patch(&erika, a, "{\"status\":\"approved\",\"comment\":\"ok\"}", "Accept-Language: en",
+              &st);
+    assert_int_equal(st, 409);
+    assert_string_equal(str(p, "member"), "override_conflicts");
+    assert_int_equal(json_array_size(json_object_get(p, "conflicts")), 2);
+    x = conflict_of(p, b);
+    assert_non_null(x);
+    assert_true(json_is_true(json_object_get(x, "visible")));
+    assert_string_equal(str(x, "reference"), ts_review_sql_text(srv.db, "SELECT reference FROM cases WHERE id = ?1", b));
+    assert_string_equal(str(x, "service"), "info-stand");
+    assert_string_equal(str(x, "status"), "received");
+    assert_true(json_is_false(json_object_get(x, "acknowledged")));
+    assert_true(json_number_value(json_object_get(x, "distance_m")) < 0.01);
+    assert_non_null(strstr(str(p, "detail"), str(x, "reference")));
+    /* the skip container: the place is taken, but not by whom */
+    x = conflict_of(p, k);
+    assert_non_null(x);
+    assert_true(json_is_false(json_object_get(x, "visible")));
+    assert_null(json_object_get(x, "reference"));
+    assert_null(strstr(str(p, "detail"),
+                       ts_review_sql_text(srv.db, "SELECT reference FROM cases WHERE id = ?1", k)));
+    assert_non_null(strstr(str(p, "detail"), "another service"));
+    json_decref(p);
+    assert_int_equal(events(a), n_events);
+    assert_string_equal(ts_review_sql_text(srv.db, "SELECT status FROM cases WHERE id = ?1", a),
+                        "in_review");
+    /* in German too */
+    p = patch(&erika, a, "{\"status\":\"approved\"}", "Accept-Language: de", &st);
+    assert_int_equal(st, 409);
+    assert_non_null(strstr(str(p, "detail"), "überschneidet"));
+    json_decref(p);
+
+    /* override_conflicts must be case ids */
+    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":true}", NULL, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(str(p, "member"), "override_conflicts");
+    json_decref(p);
+    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":[\"x\"]}", NULL, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(str(p, "member"), "override_conflicts");
+    json_decref(p);
+    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":{\"x\":1}}", NULL,
+              &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(str(p, "member"), "override_conflicts");
+    json_decref(p);
+    {
+        /* more ids than a case can have conflicts: 400 naming the limit */
+        json_t *ids = json_array(), *doc;
+        char *text;
+        for (int i = 0; i < 201; i++)
+            json_array_append_new(ids, json_string(b));
+        doc = json_pack("{s:s, s:o}", "status", "approved", "override_conflicts", ids);
+        text = json_dumps(doc, JSON_COMPACT);
+        p = patch(&erika, a, text, NULL, &st);
+        assert_int_equal(st, 400);
+        assert_string_equal(str(p, "member"), "override_conflicts");
+        assert_int_equal(json_integer_value(json_object_get(p, "limit")), 200);
+        json_decref(p);
+        free(text);
+        json_decref(doc);
+    }
+
+    /* B and K acknowledged, but C has arrived meanwhile: 409 again, C not acknowledged */
+    if (ts_review_case(&srv, key_plain, next_lon, 52.52, "Carla Spaet", c) != 0)
+        fail_msg("could not make case C");
+    snprintf(body, sizeof body,
+             "{\"status\":\"approved\",\"override_conflicts\":[\"%s\",\"%s\"]}", b, k);
+    p = patch(&erika, a, body, NULL, &st);
+    assert_int_equal(st, 409);
+    assert_int_equal(json_array_size(json_object_get(p, "conflicts")), 3);
+    assert_true(json_is_true(json_object_get(conflict_of(p, b), "acknowledged")));
+    assert_true(json_is_true(json_object_get(conflict_of(p, k), "acknowledged")));
+    assert_true(json_is_false(json_object_get(conflict_of(p, c), "acknowledged")));
+    json_decref(p);
+    assert_int_equal(events(a), n_events);
+
+    /* all three (and a case id that is no conflict, ignored): approved */
+    snprintf(body, sizeof body,
+             "{\"status\":\"approved\",\"comment\":\"Platz reicht für alle.\","
+             "\"override_conflicts\":[\"%s\",\"%s\",\"%s\",\"0123456789abcdef0123456789abcdef\"]}",
+             c, k, b);
+    json_decref(patch_ok(&erika, a, body));
+    assert_int_equal(events(a), n_events + 1);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_event_overrides o JOIN case_events"
+                                      " e ON e.id = o.event_id WHERE e.case_id = ?1",
+                                      a),
+                     3);
+    /* the history names them: erika sees B's and C's references, not K's */
+    ev = last_event(&erika, a);
+    assert_string_equal(str(ev, "to"), "approved");
+    o = json_object_get(ev, "overridden_conflicts");
+    assert_int_equal(json_array_size(o), 3);
+    {
+        size_t i, seen = 0;
+        json_t *v;
+        json_array_foreach(o, i, v)
+        {
+            const char *cid = str(v, "case_id");
+            if (!strcmp(cid, k)) {
+                assert_true(json_is_false(json_object_get(v, "visible")));
+                assert_null(json_object_get(v, "reference"));
+                assert_string_equal(str(v, "service"), "skip-container");
+            } else {
+                assert_true(!strcmp(cid, b) || !strcmp(cid, c));
+                assert_true(json_is_true(json_object_get(v, "visible")));
+                assert_string_equal(
+                    str(v, "reference"),
+                    ts_review_sql_text(srv.db, "SELECT reference FROM cases WHERE id = ?1", cid));
+            }
+            assert_true(json_is_number(json_object_get(v, "distance_m")));
+            seen++;
+        }
+        assert_int_equal(seen, 3);
+    }
+    json_decref(ev);
+    /* the admin sees K's reference too; the caseworker view carries the same history */
+    ev = last_event(&admin, a);
+    {
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(ev, "overridden_conflicts"), i, v)
+        {
+            assert_true(json_is_true(json_object_get(v, "visible")));
+            assert_true(json_is_string(json_object_get(v, "reference")));
+        }
+    }
+    json_decref(ev);
+    x = get_case(&erika, a, NULL, tag, &st);
+    assert_int_equal(st, 200);
+    ev = json_array_get(json_object_get(x, "history"), json_array_size(json_object_get(x, "history")) - 1);
+    assert_int_equal(json_array_size(json_object_get(ev, "overridden_conflicts")), 3);
+    /* earlier events override nothing */
+    assert_int_equal(
+        json_array_size(json_object_get(json_array_get(json_object_get(x, "history"), 0),
+                                        "overridden_conflicts")),
+        0);
+    json_decref(x);
+    /* the form server learns the decision, not the other cases */
+    ts_forms_call("GET", ts_server_url(&srv, ts_pathf("/v1/cases/%s", a)), key_hook, NULL, NULL,
+                  &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "approved"));
+    assert_null(strstr(r.body, b));
+    assert_null(strstr(r.body, k));
+    assert_null(strstr(r.body, "overridden"));
+    ts_http_resp_free(&r);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1 AND"
+                                      " comment = 'Platz reicht für alle.'",
+                                      a),
+                     1);
+
+    /* the retention purge writes A's events anew: the record stays, the
+     * comment goes (geoeditor purge, A closed long ago) */
+    {
+        const char *argv[] = {NULL, "purge", "--db", srv.db, NULL};
+        ts_run_result pr;
+        assert_int_equal(ts_forms_sql_exec(srv.db,
+                                           "UPDATE cases SET closed_at = '2000-01-01T00:00:00Z'"
+                                           " WHERE id = ?1",
+                                           a),
+                         1);
+        if (ts_run(&pr, NULL, argv) != 0 || pr.status != 0)
+            fail_msg("purge: %s", pr.err ? pr.err : "");
+        ts_run_free(&pr);
+        assert_true(ts_review_sql_text(srv.db, "SELECT purged_at FROM cases WHERE id = ?1", a)[0]);
+        ev = last_event(&admin, a);
+        assert_string_equal(str(ev, "action"), "purged");
+        json_decref(ev);
+        assert_int_equal(ts_forms_sql_int(srv.db,
+                                          "SELECT count(*) FROM case_event_overrides o JOIN"
+                                          " case_events e ON e.id = o.event_id"
+                                          " WHERE e.case_id = ?1 AND e.to_status = 'approved'",
+                                          a),
+                         3);
+        assert_int_equal(ts_forms_sql_int(srv.db,
+                                          "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                          " AND comment IS NOT NULL",
+                                          a),
+                         0);
+    }
+
+    /* other steps need no acknowledgement: B in review, then rejected over its conflicts */
+    json_decref(patch_ok(&erika, b, "{\"status\":\"in_review\"}"));
+    json_decref(patch_ok(&erika, b, "{\"status\":\"rejected\",\"comment\":\"Platz vergeben.\"}"));
+    ev = last_event(&erika, b);
+    assert_int_equal(json_array_size(json_object_get(ev, "overridden_conflicts")), 0);
+    json_decref(ev);
+    /* a rejected case is no conflict any more: C now meets A and K only */
+    json_decref(patch_ok(&erika, c, "{\"status\":\"in_review\"}"));
+    p = patch(&erika, c, "{\"status\":\"approved\"}", NULL, &st);
+    assert_int_equal(st, 409);
+    assert_int_equal(json_array_size(json_object_get(p, "conflicts")), 2); /* A and K, not B */
+    assert_null(conflict_of(p, b));
+    json_decref(p);
+}
+
 /* A purged case (retention) is decided for good: 409, no allowed step. */
 static void test_purged_case(void **state)
 {
@@ -703,6 +965,7 @@ int main(void)
         cmocka_unit_test(test_reject_without_webhook),
         cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_other_service_404),
+        cmocka_unit_test(test_approve_over_conflicts),
         cmocka_unit_test(test_purged_case),
         cmocka_unit_test(test_same_second),
         cmocka_unit_test(test_concurrent_decisions),

@@ -8,7 +8,9 @@
  *
  * Covered: every filter of GET /v1/cases (service, status with open and
  * closed, period overlap, bbox, q with umlauts, limit and offset with
- * numberMatched, purged), each bad parameter as a 400 problem naming it,
+ * numberMatched, purged), its orders (sort=start, newest, oldest,
+ * reference) and its summary (per status whatever status is asked, open
+ * cases starting within a week), each bad parameter as a 400 problem naming it,
  * what an admin, a caseworker and a caseworker of another service see
  * (404 for detail, features, map, history and conflicts; the list without
  * those cases), a stranger's 401, the detail's re-check (unchanged world:
@@ -662,6 +664,123 @@ static void test_list_bad_params(void **state)
     expect_list(&admin, "", "I1 S5 S4 S3 S2 S1", 6);
 }
 
+/* ---- the morning view: order and summary -------------------------------- */
+
+static void test_list_sort(void **state)
+{
+    static const char *const bad[] = {"soon", "", "START", "-created", "start,newest"};
+    json_t *doc, *a;
+    (void)state;
+    NEED_DATA();
+
+    /* open before closed, each by the period's start, then oldest received */
+    expect_list(&admin, "sort=start", "S2 S5 I1 S3 S1 S4", 6);
+    expect_list(&admin, "sort=newest", "I1 S5 S4 S3 S2 S1", 6);
+    expect_list(&admin, "sort=oldest", "S1 S2 S3 S4 S5 I1", 6);
+    expect_list(&admin, "sort=reference", "I1 S1 S2 S3 S4 S5", 6);
+    /* with the filters and paging */
+    expect_list(&admin, "sort=start&status=open&limit=2&offset=1", "S5 I1", 4);
+    expect_list(&sam, "sort=start", "S2 S5 S3 S1 S4", 5);
+    expect_list(&admin, "sort=oldest&limit=2&offset=5", "I1", 6);
+    /* the answer says which order it is in; newest first by default */
+    doc = get_ok(&admin, "/v1/cases?sort=start");
+    assert_string_equal(json_string_value(json_object_get(doc, "sort")), "start");
+    json_decref(doc);
+    doc = get_ok(&admin, "/v1/cases");
+    assert_string_equal(json_string_value(json_object_get(doc, "sort")), "newest");
+    json_decref(doc);
+    /* anything else: 400 naming the parameter and the allowed values */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long st;
+        expect_problem(&admin, ts_pathf("/v1/cases?sort=%s", bad[i]), 400, "sort");
+        doc = get_json(&admin, ts_pathf("/v1/cases?sort=%s", bad[i]), &st);
+        a = json_object_get(doc, "allowed");
+        assert_int_equal(json_array_size(a), 4);
+        assert_string_equal(json_string_value(json_array_get(a, 0)), "start");
+        assert_string_equal(json_string_value(json_array_get(a, 3)), "reference");
+        assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), "oldest"));
+        json_decref(doc);
+    }
+}
+
+/* The summary of GET /v1/cases: its statuses, open, closed, total and the
+ * open cases starting from today to a week ahead. */
+static void expect_summary(const ts_review_session *who, const char *query, const int want[5],
+                           int soon)
+{
+    static const char *const names[] = {"received", "in_review", "approved", "rejected",
+                                        "changes_requested"};
+    json_t *doc = get_ok(who, ts_pathf("/v1/cases?%s", query));
+    json_t *sum = json_object_get(doc, "summary"), *st = json_object_get(sum, "statuses");
+    json_t *ss = json_object_get(sum, "starting_soon");
+    char today[16], until[16];
+    int open = want[0] + want[1] + want[4], closed = want[2] + want[3];
+    time_t t = time(NULL), u = t + 7 * 86400;
+    struct tm tm;
+
+    localtime_r(&t, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    localtime_r(&u, &tm);
+    strftime(until, sizeof until, "%Y-%m-%d", &tm);
+    if (!json_is_object(st)) fail_msg("?%s: no summary.statuses", query);
+    for (int i = 0; i < 5; i++)
+        if (json_integer_value(json_object_get(st, names[i])) != want[i] ||
+            !json_is_integer(json_object_get(st, names[i])))
+            fail_msg("?%s: %s %lld, expected %d", query, names[i],
+                     (long long)json_integer_value(json_object_get(st, names[i])), want[i]);
+    assert_int_equal(json_integer_value(json_object_get(sum, "open")), open);
+    assert_int_equal(json_integer_value(json_object_get(sum, "closed")), closed);
+    assert_int_equal(json_integer_value(json_object_get(sum, "total")), open + closed);
+    assert_string_equal(json_string_value(json_object_get(sum, "today")), today);
+    assert_string_equal(json_string_value(json_object_get(ss, "from")), today);
+    assert_string_equal(json_string_value(json_object_get(ss, "until")), until);
+    if (json_integer_value(json_object_get(ss, "count")) != soon)
+        fail_msg("?%s: starting_soon %lld, expected %d", query,
+                 (long long)json_integer_value(json_object_get(ss, "count")), soon);
+    json_decref(doc);
+}
+
+static void test_list_summary(void **state)
+{
+    /* received, in_review, approved, rejected, changes_requested */
+    static const int all[] = {2, 1, 1, 1, 1}, skips[] = {1, 1, 1, 1, 1}, stands[] = {1, 0, 0, 0, 0};
+    char p[64];
+    (void)state;
+    NEED_DATA();
+
+    expect_summary(&admin, "", all, 0);
+    /* the status filter does not narrow the overview; the others do */
+    expect_summary(&admin, "status=closed", all, 0);
+    expect_summary(&admin, "status=approved&limit=1&offset=3", all, 0);
+    expect_summary(&admin, "service=skip-container", skips, 0);
+    expect_summary(&sam, "", skips, 0);
+    expect_summary(&ines, "", stands, 0);
+    /* periods starting in 3 days (S2, received), in 7 (S5, changes
+     * requested), in 8 (S3: too late), in 1 (S1: approved, not counted),
+     * today (I1, received), yesterday (S4... rejected anyway) */
+    static const struct {
+        int which, days;
+    } starts[] = {{S2, 3}, {S5, 7}, {S3, 8}, {S1, 1}, {I1, 0}, {S4, -1}};
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        period_in(starts[i].days, starts[i].days + 1, p, sizeof p);
+        sql(ts_pathf("UPDATE cases SET period_start = '%s' WHERE id = ?1",
+                     period_date(p, "start")),
+            ids[starts[i].which]);
+    }
+    expect_summary(&admin, "", all, 3);
+    expect_summary(&admin, "status=closed", all, 3);
+    expect_summary(&sam, "", skips, 2);
+    expect_summary(&ines, "", stands, 1);
+    expect_summary(&admin, "q=AZ-S2", (const int[]){1, 0, 0, 0, 0}, 1);
+    /* the order by start follows: I1 today, S2 in 3 days, S5 in 7 */
+    expect_list(&admin, "sort=start", "I1 S2 S5 S3 S4 S1", 6);
+    for (int i = 0; i < NCASES; i++)
+        sql(ts_pathf("UPDATE cases SET period_start = '%s' WHERE id = ?1",
+                     period_date(i == S3 ? period2 : period1, "start")),
+            ids[i]);
+    expect_list(&admin, "sort=start", "S2 S5 I1 S3 S1 S4", 6);
+}
+
 /* ---- who sees what ------------------------------------------------------ */
 
 static void test_visibility(void **state)
@@ -1125,6 +1244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_shape),     cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_list_bbox),      cmocka_unit_test(test_list_bad_params),
+        cmocka_unit_test(test_list_sort),      cmocka_unit_test(test_list_summary),
         cmocka_unit_test(test_visibility),     cmocka_unit_test(test_detail),
         cmocka_unit_test(test_history),        cmocka_unit_test(test_conflicts),
         cmocka_unit_test(test_list_purged),    cmocka_unit_test(test_conflict_setting),

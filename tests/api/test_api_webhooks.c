@@ -127,8 +127,10 @@ static void new_case(const ts_server *s, const client *c, const char *reference,
     json_t *doc;
     static int n;
 
-    assert_int_equal(ts_forms_draft(s, c->key, ts_forms_stand_body(13.31, 52.585), id, token),
-                     201);
+    /* each case some 70 m east of the last, so that no two conflict (an
+     * approval over a conflict needs override_conflicts) */
+    assert_int_equal(
+        ts_forms_draft(s, c->key, ts_forms_stand_body(13.31 + 0.001 * n, 52.585), id, token), 201);
     snprintf(url, sizeof url, "%s/v1/drafts/%s/submit", s->base, id);
     snprintf(body, sizeof body, "{\"reference\":\"%s\",\"applicant\":{\"name\":\"Erika\"}}",
              reference);

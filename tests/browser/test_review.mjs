@@ -14,8 +14,9 @@
 // the arrow keys until "Auf die Fälle zoomen" asks; select on the map and
 // in the list, open the case with the conflict and see both cases drawn (the
 // map's features and the text list of what is drawn), start the review,
-// try to reject without a comment, approve with a comment; the history
-// shows it, the form server sees it, and the webhook receiver gets a call
+// try to reject without a comment, approve with a comment (asked first in a
+// dialog naming the conflicting case: cancelled, then approved anyway); the
+// history shows it with the conflict it was made over, the form server sees it, and the webhook receiver gets a call
 // whose X-GeoEditor-Signature verifies. Each case says where it is in words
 // (its first feature's location sentence) on its card and in its detail,
 // in German and, for the admin, in English. The other service's caseworker does
@@ -488,7 +489,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await assertFitsCases(page, 'the button before the screenshot');
     await rendered(page, 'listMap');
     // the periods and days of receipt move with today's date
-    await checkScreenshot(page, 'review-list', { ignore: ['.case-meta'] });
+    await checkScreenshot(page, 'review-list', { ignore: ['.case-meta', '#summary-soon .small'] });
     assert.match(await page.textContent('#list-legend'), /Eingegangen.*Radweg, Radfahrstreifen/);
     const listScale = await scaleContrast(page, 'list-map');
     assert.ok(listScale >= 4.5, `the list map's scale bar text contrast ${listScale.toFixed(2)} < 4.5`);
@@ -542,10 +543,31 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     await page.waitForFunction(() => /Kommentar/.test(document.getElementById('comment-error').textContent));
     assert.equal(await page.getAttribute('#comment', 'aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'comment');
-    // Approve with a comment.
+    // Approve with a comment: B is in the way, so the app asks first, in a
+    // modal dialog naming B (reference, where, status, distance); the focus
+    // starts on "Abbrechen", which changes nothing.
     const comment = 'Genehmigt: beide Mulden haben nebeneinander Platz (geprüft vor Ort).';
     await page.fill('#comment', comment);
     await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForSelector('#confirm-approve[open]');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'confirm-cancel');
+    assert.equal(await page.textContent('#confirm-heading'), 'Trotz Überschneidung genehmigen?');
+    const asked = await page.$$eval('#confirm-list li', (lis) => lis.map((li) => [li.dataset.caseId, li.textContent]));
+    assert.deepEqual(asked.map((x) => x[0]), [cases.b.id]);
+    assert.match(asked[0][1], /^AZ-2026-0102 – .*Eingegangen/);
+    await page.click('#confirm-cancel');
+    await page.waitForFunction(() => !document.getElementById('confirm-approve').open);
+    await page.waitForFunction(() => /Nicht genehmigt/.test(document.getElementById('decide-result').textContent));
+    assert.equal((await formApi('GET', `/v1/cases/${cases.a.id}`)).body.status, 'in_review');
+    // Escape cancels too; then "Trotzdem genehmigen".
+    await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForSelector('#confirm-approve[open]');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('confirm-approve').open);
+    assert.equal((await formApi('GET', `/v1/cases/${cases.a.id}`)).body.status, 'in_review');
+    await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForSelector('#confirm-approve[open]');
+    await page.click('#confirm-ok');
     await page.waitForFunction(() => /Genehmigt/.test(document.getElementById('decide-result').textContent));
     assert.equal(await page.$$eval('#decide-buttons button', (b) => b.length), 0);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'decide-heading');
@@ -558,6 +580,8 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(last[2], 'In Prüfung');
     assert.equal(last[3], 'Genehmigt');
     assert.equal(last[4], `Kommentar: ${comment}`);
+    // ... and under it the conflict the approval was made over
+    assert.equal(await page.textContent('#history tbody tr.event-overrode'), 'Genehmigt trotz Konflikt mit AZ-2026-0102');
     assert.equal(await page.isVisible('#comment'), false);
     assert.equal(await page.isVisible('#decide-none'), true);
     assert.equal(history.length, 3, JSON.stringify(history)); // submitted, in review, approved
@@ -594,6 +618,8 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(body.previous_status, 'in_review');
     assert.equal(body.comment, comment);
     assert.equal(body.reference, 'AZ-2026-0101');
+    // which other case was in the way is for caseworkers only
+    assert.ok(!call.body.includes(cases.b.id) && !call.body.includes('AZ-2026-0102'), call.body);
 
     // Back to the list: A is no longer open, B still is.
     await page.click('#back');
@@ -769,9 +795,12 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.equal(pr.status, 200);
     const changed = pr.headers.get('etag');
     assert.notEqual(changed, before);
-    // The app still shows "in review" and tries to approve: 412, said in
-    // words, and the case as it is now.
+    // The app still shows "in review" and tries to approve (over its
+    // conflict with A, asked first): 412, said in words, and the case as it
+    // is now.
     await page.click('#decide-buttons button[data-status="approved"]');
+    await page.waitForSelector('#confirm-approve[open]');
+    await page.click('#confirm-ok');
     await page.waitForFunction(() => /inzwischen geändert/.test(document.getElementById('comment-error').textContent));
     await page.waitForFunction(() => [...document.querySelectorAll('#decide-buttons button')].map((b) => b.dataset.status).join() === 'in_review');
     assert.equal((await formApi('GET', `/v1/cases/${cases.b.id}`)).body.status, 'changes_requested');

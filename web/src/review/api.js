@@ -102,8 +102,13 @@ export const api = {
   conflicts: (id) => call('GET', `/v1/cases/${enc(id)}/conflicts`),
   // etag: the case's ETag as the server sent it with the case (opaque,
   // quotes included); the change then happens only on that version (412
-  // when someone changed the case meanwhile).
-  decide: (id, status, comment, etag) =>
-    call('PATCH', `/v1/cases/${enc(id)}`, comment ? { status, comment } : { status },
-      etag ? { 'If-Match': etag } : {}),
+  // when someone changed the case meanwhile). overrides: the ids of the
+  // conflicting cases the caseworker was shown and approves over (an
+  // approval with conflicts not named is a 409 listing them).
+  decide: (id, status, comment, etag, overrides) =>
+    call('PATCH', `/v1/cases/${enc(id)}`, {
+      status,
+      ...(comment ? { comment } : {}),
+      ...(overrides?.length ? { override_conflicts: overrides } : {}),
+    }, etag ? { 'If-Match': etag } : {}),
 };

@@ -7,8 +7,16 @@
 // contact, the decision buttons the workflow allows now (`transitions` of
 // GET /v1/cases/{id}) with the comment the applicant will read, and the
 // history. A text list says what the map shows, for people who cannot see it.
+//
+// Approving a case that other cases conflict with asks first: a modal
+// dialog lists them (reference, where, status, period, distance; a case of
+// a service the caseworker does not review only as such) in the page's
+// language, Cancel (the default) or Approve anyway. Only then is the
+// approval sent, naming those cases (override_conflicts); when the server
+// knows one more (a 409 for override_conflicts), the dialog asks again with
+// the new list. The history names the cases an approval was made over.
 import { api } from './api.js';
-import { num, period, pick, t, when } from './i18n.js';
+import { num, period, pick, t, tn, when } from './i18n.js';
 import { caseLayers, createMap } from './map.js';
 import { checksText, statusBadge, whereLine } from './list.js';
 
@@ -199,7 +207,8 @@ export async function createDetail(app, { onChanged }) {
 
   // One row per event (when, who, from, to); a comment gets a full-width
   // row of its own under it, so that a long reason reads as a paragraph
-  // rather than a narrow column.
+  // rather than a narrow column, and so do the conflicts an approval was
+  // made over ("Genehmigt trotz Konflikt mit ...").
   function renderHistory(events) {
     const tb = $('history').querySelector('tbody');
     tb.replaceChildren();
@@ -221,6 +230,15 @@ export async function createDetail(app, { onChanged }) {
         td.append(el('strong', null, `${t('history_comment')}: `), document.createTextNode(e.comment));
         c.append(td);
         tb.append(c);
+      }
+      if (e.overridden_conflicts?.length) {
+        const o = el('tr', 'event-overrode');
+        const names = e.overridden_conflicts.map((x) =>
+          x.visible === false ? t('history_overrode_hidden', { service: app.serviceTitle(x.service) }) : x.reference || x.case_id);
+        const td = el('td', null, t('history_overrode', { list: names.join(', ') }));
+        td.colSpan = 4;
+        o.append(td);
+        tb.append(o);
       }
     }
   }
@@ -249,6 +267,9 @@ export async function createDetail(app, { onChanged }) {
         statusBadge(x.status),
         el('p', 'case-meta', `${app.serviceTitle(x.service)} · ${period(x.period)} · ${x.distance_m === 0 ? t('distance_overlap') : t('distance', { d: num(x.distance_m ?? 0, 1) })}`),
       );
+      // where it is, in words (the conflicts route makes the sentence)
+      const where = whereLine(x.location);
+      if (where) li.append(where);
       ul.append(li);
     }
   }
@@ -324,6 +345,47 @@ export async function createDetail(app, { onChanged }) {
   }
 
   // ---- deciding ----------------------------------------------------------------
+  // One line per conflicting case for the dialog: who (the reference, or
+  // "a case of service X"), where, its status, period and distance.
+  function conflictLine(x) {
+    const li = el('li', 'confirm-item');
+    li.dataset.caseId = x.case_id;
+    const who = x.visible === false ? t('conflict_hidden', { service: app.serviceTitle(x.service) }) : x.reference || x.case_id;
+    const where = pick(x.location);
+    const rest = [
+      where,
+      x.status ? t(`status_${x.status}`) : '',
+      period(x.period),
+      x.distance_m === 0 ? t('distance_overlap') : t('distance', { d: num(x.distance_m ?? 0, 1) }),
+    ].filter(Boolean).join(' · ');
+    li.append(el('strong', null, who), document.createTextNode(` – ${rest}`));
+    return li;
+  }
+
+  // Asks whether to approve over these conflicts; true for "Approve anyway".
+  // A modal dialog: the focus starts on Cancel, Escape cancels, and the
+  // focus returns where it was.
+  function confirmConflicts(cases, again) {
+    const dlg = $('confirm-approve');
+    $('confirm-new').hidden = !again;
+    $('confirm-intro').textContent = tn('confirm_intro', cases.length);
+    $('confirm-list').replaceChildren(...cases.map(conflictLine));
+    return new Promise((resolve) => {
+      const done = () => {
+        dlg.removeEventListener('close', done);
+        document.body.dataset.confirm = '';
+        resolve(dlg.returnValue === 'ok');
+      };
+      dlg.addEventListener('close', done);
+      dlg.returnValue = '';
+      dlg.showModal();
+      $('confirm-cancel').focus();
+      document.body.dataset.confirm = 'open';
+    });
+  }
+  $('confirm-cancel').addEventListener('click', () => $('confirm-approve').close('cancel'));
+  $('confirm-ok').addEventListener('click', () => $('confirm-approve').close('ok'));
+
   async function decide(status) {
     const d = state.doc;
     const comment = $('comment').value.trim();
@@ -337,9 +399,35 @@ export async function createDetail(app, { onChanged }) {
       $('comment').focus();
       return;
     }
-    for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = true;
-    const r = await api.decide(d.case_id, status, comment, state.etag);
-    for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = false;
+    // An approval over conflicts: asked first, and asked again while the
+    // server knows of one the caseworker was not shown.
+    let ask = status === 'approved' ? state.conflicts?.cases || [] : [];
+    let again = false;
+    let r;
+    for (let round = 0; ; round++) {
+      let overrides;
+      if (ask.length) {
+        if (!(await confirmConflicts(ask, again))) {
+          $('decide-result').textContent = t('confirm_cancelled');
+          return;
+        }
+        overrides = ask.map((x) => x.case_id);
+      }
+      for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = true;
+      r = await api.decide(d.case_id, status, comment, state.etag, overrides);
+      for (const b of $('decide-buttons').querySelectorAll('button')) b.disabled = false;
+      if (r.status !== 409 || r.body?.member !== 'override_conflicts' || round >= 4) break;
+      // The conflicts as they are now, on the page and in the question.
+      const c = await api.conflicts(d.case_id);
+      if (c.ok) {
+        state.conflicts = c.body;
+        renderConflicts(state.conflicts);
+        renderDrawn(d, state.conflicts);
+        layers.set(d.features, state.conflicts.cases || [], d.validation?.violations || [], d.reference || '');
+      }
+      ask = c.ok && c.body.cases?.length ? c.body.cases : r.body.conflicts || [];
+      again = true;
+    }
     if (r.status === 401) return;
     if (!r.ok) {
       const key = r.status === 412 ? 'decide_changed' : r.status === 409 ? 'decide_conflict' : 'decide_failed';

@@ -9,7 +9,7 @@ import en from '../i18n/review.en.json';
 import { makeI18n } from '../common/i18n_core.js';
 
 const i18n = makeI18n({ de, en });
-export const { setLang, getLang, t, num, applyI18n } = i18n;
+export const { setLang, getLang, t, tn, num, applyI18n } = i18n;
 const locale = i18n.locale;
 
 // A text given in both languages ({de, en}) by the server or a service file.
@@ -35,6 +35,23 @@ export function when(ts) {
   const d = new Date(ts);
   if (Number.isNaN(d.getTime())) return ts;
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+// Whole days from the calendar day `from` to `to` ("YYYY-MM-DD" each);
+// null when either is missing or no date.
+export function daysBetween(from, to) {
+  const parse = (d) => {
+    const [y, m, day] = String(d || '').split('-').map(Number);
+    return y && m && day ? Date.UTC(y, m - 1, day) : NaN;
+  };
+  const n = (parse(to) - parse(from)) / 86400000;
+  return Number.isFinite(n) ? Math.round(n) : null;
+}
+
+// Today in the browser's time zone, "YYYY-MM-DD".
+export function localToday() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 export function period(p) {

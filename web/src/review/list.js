@@ -8,14 +8,24 @@
 // the listed cases until the caseworker moves it (see fitCases). Each case
 // says where it is in words: the location sentence of its first feature
 // (location of GET /v1/cases), in the page's language.
+//
+// The morning view: above the filters, the server's summary of the cases
+// the filters match whatever their status (how many in each status, each a
+// button that shows only those, and how many open ones start within the
+// next 7 days); the list in the order chosen (by default the period's
+// start, open cases first: ?sort= of GET /v1/cases); each open case says
+// how many days remain until it starts (counted from the server's "today",
+// plurals by Intl.PluralRules), and a case with conflicts carries a badge.
 import { api } from './api.js';
 import { createExport } from './export.js';
-import { date, num, period, pick, t } from './i18n.js';
+import { date, daysBetween, localToday, num, period, pick, t, tn } from './i18n.js';
 import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
 const STATUSES = ['received', 'in_review', 'changes_requested', 'approved', 'rejected'];
+const CLOSED = new Set(['approved', 'rejected']);
+const SORTS = ['start', 'newest', 'oldest', 'reference'];
 // A single case (or a few side by side) is shown this close and no closer:
 // its shape, not a dot (map.js DOT_RESOLUTION), with the street it stands
 // in and the house numbers around it.
@@ -44,6 +54,20 @@ export function whereLine(location, { tag = 'p', cls = 'case-where', showLabel =
   return line;
 }
 
+// How far the case's period is from today, for an open case: "beginnt in
+// 3 Tagen", "beginnt heute", "begonnen vor 2 Tagen", "Zeitraum abgelaufen";
+// null for a closed case or one without a period.
+export function daysText(c, today) {
+  if (CLOSED.has(c.status) || !c.period?.start) return null;
+  const toStart = daysBetween(today, c.period.start);
+  if (toStart === null) return null;
+  if (toStart > 0) return { text: tn('starts_in', toStart), soon: toStart <= 7 };
+  if (toStart === 0) return { text: t('starts_today'), soon: true };
+  const toEnd = daysBetween(today, c.period.end || c.period.start);
+  if (toEnd !== null && toEnd < 0) return { text: t('period_over'), soon: false };
+  return { text: tn('started', -toStart), soon: true };
+}
+
 export function checksText(errors, warnings) {
   if (!errors && !warnings) return t('checks_none');
   const parts = [];
@@ -57,6 +81,7 @@ export async function createList(app) {
     cases: [],
     matched: 0,
     selected: null,
+    summary: null, // the server's summary of the last answer
     seq: 0,
     follow: true, // the map fits the list until the caseworker moves it
     visible: false,
@@ -81,6 +106,11 @@ export async function createList(app) {
     );
     for (const s of STATUSES) st.append(new Option(t(`status_${s}`), s));
     st.value = keepSt;
+
+    const so = $('f-sort');
+    const keepSo = so.value || 'start';
+    so.replaceChildren(...SORTS.map((x) => new Option(t(`sort_${x}`), x)));
+    so.value = keepSo;
   }
 
   function query(offset = 0) {
@@ -92,6 +122,7 @@ export async function createList(app) {
     const text = $('f-q').value.trim();
     if (text) q.set('q', text);
     if ($('f-bbox').checked) q.set('bbox', viewBbox(map).map((v) => v.toFixed(6)).join(','));
+    q.set('sort', $('f-sort').value || 'start');
     q.set('limit', String(PAGE));
     if (offset) q.set('offset', String(offset));
     return q.toString();
@@ -104,6 +135,14 @@ export async function createList(app) {
   app.listLayer = layer;
 
   map.on('singleclick', (ev) => {
+    // A cluster of several cases opens up: the map zooms in on them.
+    const cl = layer.clusterAt(ev.pixel);
+    if (cl && cl.ids.length > 1) {
+      state.follow = false;
+      map.getView().fit(cl.extent, { padding: padding(), maxZoom: CASE_MAX_ZOOM, duration: 250 });
+      app.announce(t('map_cluster', { n: num(cl.ids.length, 0) }));
+      return;
+    }
     const id = layer.caseAt(ev.pixel);
     if (!id) return;
     select(id, { scroll: true });
@@ -112,7 +151,7 @@ export async function createList(app) {
   });
   map.on('pointermove', (ev) => {
     if (ev.dragging) return;
-    map.getTargetElement().style.cursor = layer.caseAt(ev.pixel) ? 'pointer' : '';
+    map.getTargetElement().style.cursor = layer.caseAt(ev.pixel) || layer.clusterAt(ev.pixel) ? 'pointer' : '';
   });
   map.on('dblclick', (ev) => {
     const id = layer.caseAt(ev.pixel);
@@ -138,7 +177,7 @@ export async function createList(app) {
     const key = $('list-legend').getBoundingClientRect();
     const top = Math.min(m.height * 0.25, Math.max(48, tools.bottom - m.top + 16));
     const bottom = Math.min(m.height * 0.4, Math.max(48, m.bottom - key.top + 16));
-    return [top, 48, bottom, 56];
+    return [top, 80, bottom, 80];
   }
   async function fitCases() {
     const boxes = state.cases.map((c) => c.bbox).filter((b) => Array.isArray(b) && b.length === 4);
@@ -173,6 +212,13 @@ export async function createList(app) {
       li.append(sw, document.createTextNode(t(`status_${s}`)));
       ul.append(li);
     }
+    // A dark circle with a number: cases close together, zoomed out.
+    const cl = document.createElement('li');
+    const csw = document.createElement('span');
+    csw.className = 'swatch cluster';
+    csw.setAttribute('aria-hidden', 'true');
+    cl.append(csw, document.createTextNode(t('legend_cluster')));
+    ul.append(cl);
     // The base map's dashed blue lines are cycle lanes, not cases.
     const li = document.createElement('li');
     const sw = document.createElement('span');
@@ -209,23 +255,33 @@ export async function createList(app) {
     a.href = `#/case/${c.case_id}`;
     a.className = 'case-ref';
     a.textContent = c.reference || t('no_reference');
-    head.append(a, statusBadge(c.status));
+    const badges = document.createElement('span');
+    badges.className = 'case-badges';
+    // Other cases in the same place and time (counted now, unlike the
+    // report at submission, which knew only the cases before it): a badge
+    // on the case itself, so that what collides shows at once.
+    if (c.conflicts > 0) {
+      const k = document.createElement('span');
+      k.className = 'badge case-conflicts';
+      k.textContent = t(c.conflicts === 1 ? 'list_conflicts_one' : 'list_conflicts', { n: num(c.conflicts, 0) });
+      badges.append(k);
+    }
+    badges.append(statusBadge(c.status));
+    head.append(a, badges);
     const where = whereLine(c.location);
     const meta = document.createElement('p');
     meta.className = 'case-meta';
     meta.textContent = `${app.serviceTitle(c.service)} · ${period(c.period)}`;
+    const days = daysText(c, state.summary?.today || localToday());
+    if (days) {
+      const d = document.createElement('span');
+      d.className = `case-days${days.soon ? ' soon' : ''}`;
+      d.textContent = days.text;
+      meta.append(document.createTextNode(' · '), d);
+    }
     const checks = document.createElement('p');
     checks.className = `case-checks${c.errors ? ' has-errors' : c.warnings ? ' has-warnings' : ''}`;
     checks.textContent = checksText(c.errors, c.warnings);
-    // Other cases in the same place and time (counted now, unlike the
-    // report at submission, which knew only the cases before it): said on
-    // the case itself, so that what collides shows at once.
-    if (c.conflicts > 0) {
-      const k = document.createElement('span');
-      k.className = 'case-conflicts';
-      k.textContent = t(c.conflicts === 1 ? 'list_conflicts_one' : 'list_conflicts', { n: num(c.conflicts, 0) });
-      checks.append(document.createTextNode(' · '), k);
-    }
     const who = document.createElement('p');
     who.className = 'case-meta';
     who.textContent = [c.applicant_name, t('received_on', { date: date((c.created || '').slice(0, 10)) })]
@@ -240,7 +296,50 @@ export async function createList(app) {
     return li;
   }
 
+  // The summary above the filters: one button per status with its count
+  // (pressed while the status filter shows just that status), and the open
+  // cases that start within the next 7 days.
+  function renderSummary() {
+    const sum = state.summary;
+    const ul = $('summary-statuses');
+    ul.setAttribute('aria-label', t('summary_statuses'));
+    ul.replaceChildren();
+    $('summary').hidden = !sum;
+    if (!sum) return;
+    const current = $('f-status').value;
+    for (const s of STATUSES) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'summary-count';
+      b.dataset.status = s;
+      b.setAttribute('aria-pressed', String(current === s));
+      b.title = t('summary_show', { status: t(`status_${s}`) });
+      const n = document.createElement('span');
+      n.className = 'n';
+      n.textContent = num(sum.statuses?.[s] ?? 0, 0);
+      const label = document.createElement('span');
+      label.textContent = t(`status_${s}`);
+      b.append(n, label);
+      b.addEventListener('click', () => {
+        $('f-status').value = current === s ? 'open' : s;
+        changed();
+      });
+      li.append(b);
+      ul.append(li);
+    }
+    const soon = $('summary-soon');
+    const n = document.createElement('span');
+    n.className = 'n';
+    n.textContent = num(sum.starting_soon?.count ?? 0, 0);
+    const hint = document.createElement('span');
+    hint.className = 'small';
+    hint.textContent = ` (${t('summary_soon_hint', { date: date(sum.starting_soon?.until) })})`;
+    soon.replaceChildren(n, document.createTextNode(` ${t('summary_soon')}`), hint);
+  }
+
   function render() {
+    renderSummary();
     const ul = $('case-list');
     ul.replaceChildren(...state.cases.map(item));
     const n = state.cases.length;
@@ -282,6 +381,7 @@ export async function createList(app) {
     $('filter-error').textContent = '';
     state.cases = more ? state.cases.concat(r.body.cases || []) : r.body.cases || [];
     state.matched = r.body.numberMatched ?? state.cases.length;
+    state.summary = r.body.summary || null;
     render();
     await layer.show(state.cases);
     if (state.follow && !$('f-bbox').checked) await fitCases();
@@ -294,6 +394,7 @@ export async function createList(app) {
     const q = new URLSearchParams(query());
     q.delete('limit');
     q.delete('offset');
+    q.delete('sort');
     q.set('f', $('export-format').value);
     return q.toString();
   }
@@ -304,7 +405,7 @@ export async function createList(app) {
   }
 
   let textTimer = null;
-  for (const id of ['f-service', 'f-status', 'f-from', 'f-to', 'f-bbox']) $(id).addEventListener('change', changed);
+  for (const id of ['f-service', 'f-status', 'f-from', 'f-to', 'f-bbox', 'f-sort']) $(id).addEventListener('change', changed);
   $('f-q').addEventListener('input', () => {
     clearTimeout(textTimer);
     textTimer = setTimeout(changed, 300);
@@ -320,6 +421,7 @@ export async function createList(app) {
     $('f-to').value = '';
     $('f-q').value = '';
     $('f-bbox').checked = false;
+    $('f-sort').value = 'start';
     changed();
   });
   $('list-more').addEventListener('click', () => load({ more: true }));

@@ -4,6 +4,15 @@
 // would), the cases coloured by status, and for one case its features and
 // the conflicting cases in a distinct (hatched, dash-dotted) style.
 //
+// On the list map each listed case is a symbol in its status colour at the
+// centre of its box, labelled with its reference; zoomed out, symbols that
+// would touch are clustered (OpenLayers' Cluster source) into one circle
+// with their number, which a click zooms into. Closer in, where a case is
+// more than a few pixels, its shapes come from the case tiles, labelled
+// too. Symbols and labels are decluttered together with the base map's
+// labels and drawn above them (a higher z-index wins and is drawn later),
+// so a street name gives way to a case, never the other way round.
+//
 // The cases of the list map come from the authorised vector tile layer
 // /collections/cases/tiles/WebMercatorQuad/{z}/{y}/{x} (session cookie).
 // The tiles carry every case the caseworker may see; the map shows only the
@@ -14,13 +23,15 @@ import Map from 'ol/Map.js';
 import View from 'ol/View.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
+import Cluster from 'ol/source/Cluster.js';
+import Feature from 'ol/Feature.js';
 import VectorTileLayer from 'ol/layer/VectorTile.js';
 import VectorTileSource from 'ol/source/VectorTile.js';
 import MVT from 'ol/format/MVT.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
 import Point from 'ol/geom/Point.js';
 import { fromLonLat, transformExtent } from 'ol/proj.js';
-import { createEmpty, extend, isEmpty } from 'ol/extent.js';
+import { boundingExtent, createEmpty, extend, isEmpty } from 'ol/extent.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
 import { defaults as defaultInteractions } from 'ol/interaction.js';
 import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
@@ -45,47 +56,100 @@ const alpha = (hex, a) => {
 };
 
 const styleCache = new globalThis.Map();
-// Below about zoom 18 a skip is a few pixels: a dot at its centre keeps it
-// findable; closer in, the shape itself shows and the dot would hide it.
-const DOT_RESOLUTION = 0.4;
-function caseStyle(status, selected, resolution) {
-  const dot = resolution > DOT_RESOLUTION;
-  const key = `${status}|${selected}|${dot}`;
+// Below about zoom 18 a skip is a few pixels: there the list map shows a
+// symbol per case (or a cluster of them) instead; closer in, the shape
+// itself shows, labelled with the case's reference.
+export const DOT_RESOLUTION = 0.4;
+const LABEL_FONT = '600 12px system-ui, sans-serif';
+function caseStyle(status, selected, resolution, label) {
+  const key = `${status}|${selected}`;
   let s = styleCache.get(key);
   if (!s) {
     const c = colour(status);
-    s = [
-      new Style({
-        fill: new Fill({ color: alpha(c, selected ? 0.55 : 0.35) }),
-        stroke: new Stroke({ color: selected ? '#111827' : c, width: selected ? 4 : 2 }),
-        image: new CircleStyle({
-          radius: selected ? 9 : 6,
-          fill: new Fill({ color: c }),
-          stroke: new Stroke({ color: selected ? '#111827' : '#ffffff', width: 2 }),
-        }),
-        zIndex: selected ? 2 : 1,
+    s = new Style({
+      fill: new Fill({ color: alpha(c, selected ? 0.55 : 0.35) }),
+      stroke: new Stroke({ color: selected ? '#111827' : c, width: selected ? 4 : 2 }),
+      image: new CircleStyle({
+        radius: selected ? 9 : 6,
+        fill: new Fill({ color: c }),
+        stroke: new Stroke({ color: selected ? '#111827' : '#ffffff', width: 2 }),
+        declutterMode: 'obstacle',
       }),
-    ];
-    if (dot)
-      s.push(
-      new Style({
-        geometry: (f) => {
-          const g = f.getGeometry();
-          if (!g || g.getType() === 'Point') return undefined;
-          const e = g.getExtent();
-          return new Point([(e[0] + e[2]) / 2, (e[1] + e[3]) / 2]);
-        },
-        image: new CircleStyle({
-          radius: selected ? 8 : 5,
-          fill: new Fill({ color: c }),
-          stroke: new Stroke({ color: selected ? '#111827' : '#ffffff', width: 2 }),
-        }),
-        zIndex: selected ? 2 : 1,
-      }),
-    );
+      zIndex: selected ? 2 : 1,
+    });
     styleCache.set(key, s);
   }
-  return s;
+  if (resolution > DOT_RESOLUTION || !label) return s;
+  return [s, labelStyle(label, selected, (f) => {
+    const e = f.getGeometry().getExtent();
+    return new Point([(e[0] + e[2]) / 2, e[3]]);
+  })];
+}
+
+// A case's reference above its symbol or shape, dark on a white halo.
+function labelStyle(text, selected, geometry, offsetY = -15) {
+  return new Style({
+    geometry,
+    text: new Text({
+      text,
+      font: selected ? `700 13px system-ui, sans-serif` : LABEL_FONT,
+      fill: new Fill({ color: '#111827' }),
+      stroke: new Stroke({ color: '#ffffff', width: 3 }),
+      offsetY,
+      overflow: true,
+    }),
+    zIndex: selected ? 4 : 3,
+  });
+}
+
+// A cluster of listed cases: one case is its symbol and reference; more
+// are a dark circle with their number (outlined in the highlight colour
+// when the selected case is among them), up to three of them named above.
+const clusterCache = new globalThis.Map();
+function clusterStyle(feature, selectedId) {
+  const members = feature.get('features') || [];
+  if (members.length === 1) {
+    const m = members[0];
+    const selected = m.get('case_id') === selectedId;
+    const c = colour(m.get('status'));
+    return [
+      new Style({
+        image: new CircleStyle({
+          radius: selected ? 10 : 7,
+          fill: new Fill({ color: c }),
+          stroke: new Stroke({ color: selected ? '#111827' : '#ffffff', width: selected ? 3 : 2 }),
+          declutterMode: 'obstacle',
+        }),
+        zIndex: selected ? 2 : 1,
+      }),
+      labelStyle(m.get('label') || '', selected),
+    ];
+  }
+  const holds = members.some((m) => m.get('case_id') === selectedId);
+  const key = `${members.length}|${holds}`;
+  const radius = 12 + Math.min(8, Math.log2(members.length) * 2);
+  let s = clusterCache.get(key);
+  if (!s) {
+    s = new Style({
+      image: new CircleStyle({
+        radius,
+        fill: new Fill({ color: '#1d2733' }),
+        stroke: new Stroke({ color: holds ? '#ffbf47' : '#ffffff', width: 3 }),
+        declutterMode: 'obstacle',
+      }),
+      text: new Text({
+        text: String(members.length),
+        font: '700 13px system-ui, sans-serif',
+        fill: new Fill({ color: '#ffffff' }),
+        declutterMode: 'obstacle',
+      }),
+      zIndex: holds ? 2 : 1,
+    });
+    clusterCache.set(key, s);
+  }
+  if (members.length > 3) return s;
+  const names = members.map((m) => m.get('label') || '').sort().join(', ');
+  return [s, labelStyle(names, holds, undefined, -(radius + 9))];
 }
 
 // One base map + overlays per map element; the styles' own centre is
@@ -148,13 +212,14 @@ async function haveCaseTiles() {
 // select(id) which one is highlighted; caseAt(pixel) is the case under a
 // pixel; refresh() reloads after a change on the server.
 export async function casesLayer(map, { fetchFeatures }) {
-  const state = { show: new Set(), selected: null, statuses: new globalThis.Map() };
+  const state = { show: new Set(), selected: null, statuses: new globalThis.Map(), labels: new globalThis.Map() };
   const tiles = await haveCaseTiles();
   let layer, fallback = null;
   const style = (f, resolution) => {
     const id = f.get('case_id');
     if (!state.show.has(id)) return null;
-    return caseStyle(state.statuses.get(id) || f.get('status'), id === state.selected, resolution);
+    return caseStyle(state.statuses.get(id) || f.get('status'), id === state.selected, resolution,
+      state.labels.get(id) ?? f.get('reference') ?? '');
   };
   if (tiles) {
     layer = new VectorTileLayer({
@@ -166,21 +231,49 @@ export async function casesLayer(map, { fetchFeatures }) {
       style,
       zIndex: 20,
       renderMode: 'hybrid',
+      declutter: true,
       properties: { name: 'cases' },
     });
   } else {
     fallback = new VectorSource();
-    layer = new VectorLayer({ source: fallback, style, zIndex: 20, properties: { name: 'cases' } });
+    layer = new VectorLayer({ source: fallback, style, zIndex: 20, declutter: true, properties: { name: 'cases' } });
   }
   map.addLayer(layer);
+  // One point per listed case, clustered, while the shapes are too small.
+  const points = new VectorSource();
+  const clusters = new Cluster({ source: points, distance: 40, minDistance: 16 });
+  const symbols = new VectorLayer({
+    source: clusters,
+    style: (f) => clusterStyle(f, state.selected),
+    zIndex: 21,
+    declutter: true,
+    minResolution: DOT_RESOLUTION,
+    properties: { name: 'case-symbols' },
+  });
+  map.addLayer(symbols);
   const loaded = new Set();
 
   return {
     mode: tiles ? 'tiles' : 'features',
     layer,
+    symbols,
     async show(cases) {
       state.show = new Set(cases.map((c) => c.case_id));
-      for (const c of cases) state.statuses.set(c.case_id, c.status);
+      for (const c of cases) {
+        state.statuses.set(c.case_id, c.status);
+        state.labels.set(c.case_id, c.reference || t('no_reference'));
+      }
+      points.clear();
+      points.addFeatures(cases.filter((c) => Array.isArray(c.bbox) && c.bbox.length === 4).map((c) => {
+        const [x0, y0] = fromLonLat([c.bbox[0], c.bbox[1]]);
+        const [x1, y1] = fromLonLat([c.bbox[2], c.bbox[3]]);
+        return new Feature({
+          geometry: new Point([(x0 + x1) / 2, (y0 + y1) / 2]),
+          case_id: c.case_id,
+          status: c.status,
+          label: c.reference || t('no_reference'),
+        });
+      }));
       if (fallback) {
         const todo = cases.filter((c) => !loaded.has(c.case_id));
         await Promise.all(
@@ -202,9 +295,36 @@ export async function casesLayer(map, { fetchFeatures }) {
     select(id) {
       state.selected = id;
       layer.changed();
+      symbols.changed();
     },
     selected: () => state.selected,
+    // The cluster under a pixel while symbols show: {ids, extent} (the
+    // extent of its cases' symbols, EPSG:3857), or null.
+    clusterAt(pixel) {
+      let found = null;
+      map.forEachFeatureAtPixel(
+        pixel,
+        (f) => {
+          const members = f.get('features') || [];
+          found = { ids: members.map((m) => m.get('case_id')), extent: boundingExtent(members.map((m) => m.getGeometry().getCoordinates())) };
+          return true;
+        },
+        { layerFilter: (l) => l === symbols, hitTolerance: 4 },
+      );
+      return found;
+    },
+    // What the symbols layer shows now: one entry per cluster, for tests
+    // and for looking around ({ids, label, size}).
+    symbolsShown() {
+      if (map.getView().getResolution() < DOT_RESOLUTION) return [];
+      return clusters.getFeatures().map((f) => {
+        const members = f.get('features') || [];
+        return { ids: members.map((m) => m.get('case_id')), label: members.length === 1 ? members[0].get('label') : String(members.length), size: members.length };
+      });
+    },
     caseAt(pixel) {
+      const cl = this.clusterAt(pixel);
+      if (cl && cl.ids.length === 1) return cl.ids[0];
       let found = null;
       map.forEachFeatureAtPixel(
         pixel,
