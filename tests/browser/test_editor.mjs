@@ -102,7 +102,9 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
 
   async function shot(page, name) {
     await page.waitForTimeout(400);
-    await checkScreenshot(page.locator('#editor'), `editor-${name}`);
+    // the draft's period is relative to today: its text is not compared
+    await checkScreenshot(page.locator('#editor'), `editor-${name}`,
+      { ignore: ['#editor >> internal:control=enter-frame >> #period'] });
   }
 
   test('(1) mouse: hydrant error in words and on the map, move, valid, finish, one case', async () => {

@@ -14,7 +14,7 @@ import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
 import { transformExtent, getPointResolution } from 'ol/proj.js';
 import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
 import CircleGeom from 'ol/geom/Circle.js';
-import { t } from '../common/i18n.js';
+import { num, t } from '../common/i18n.js';
 
 const fill = (c) => new Fill({ color: c });
 const stroke = (c, w, dash) => new Stroke({ color: c, width: w, lineDash: dash });
@@ -94,6 +94,15 @@ function baseStyle(feature, resolution) {
   }
 }
 
+// The credits the importers write, in the page's language: "(c)
+// OpenStreetMap contributors" reads "© OpenStreetMap-Mitwirkende" in German.
+function localCredit(credit) {
+  return credit
+    .replace(/\(c\)/gi, '©')
+    .replace(/OpenStreetMap contributors/g, t('credit_osm'))
+    .replace(/Demo data: fictional, made by geoEDITOR/g, t('credit_demo'));
+}
+
 // The credit comes from the data itself (the base map's TileJSON carries the
 // attribution of the imported layers): OSM data says so, a city's own or the
 // fictional demo data says what it is.
@@ -106,7 +115,7 @@ export function baseLayer() {
   fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } })
     .then((r) => (r.ok ? r.json() : null))
     .then((tj) => {
-      const credit = tj?.attribution || '';
+      const credit = localCredit(tj?.attribution || '');
       source.setAttributions(credit);
       const footer = document.getElementById('attribution');
       if (footer) footer.textContent = credit ? `${t('attribution')}: ${credit}` : '';
@@ -137,6 +146,7 @@ export function checkedLayers(service) {
   return s;
 }
 
+const OVERLAY_IDS = ['street_space', 'cycleways', 'junctions', 'trees', 'hydrants'];
 const OVERLAY = {
   street_space: {
     style: new Style({ fill: fill('rgba(232, 196, 92, 0.28)'), stroke: stroke('#b08a1e', 1) }),
@@ -151,6 +161,13 @@ const OVERLAY = {
       image: new CircleStyle({ radius: 5, fill: fill('#3d8b37'), stroke: stroke('#ffffff', 1.5) }),
     }),
     swatch: { dot: '#3d8b37' },
+  },
+  // junctions: no point of their own, only their clearance (a no-go zone)
+  junctions: {
+    style: new Style({
+      image: new CircleStyle({ radius: 3, fill: fill('#7a1020') }),
+    }),
+    swatch: { fill: 'rgba(176, 0, 32, 0.14)', border: '#b00020', dashed: true },
   },
   hydrants: {
     style: new Style({
@@ -190,20 +207,22 @@ export function overlayLayers(service) {
   const used = checkedLayers(service);
   const rings = clearances(service);
   const layers = {};
-  for (const id of ['street_space', 'cycleways', 'trees', 'hydrants']) {
+  for (const id of OVERLAY_IDS) {
     if (!used.has(id)) continue;
     const o = OVERLAY[id];
     const ring = rings[id];
-    const ringStroke = stroke(id === 'hydrants' ? 'rgba(198, 40, 40, 0.7)' : 'rgba(61, 139, 55, 0.7)', 1.5, [5, 4]);
+    // every clearance is a no-go zone: drawn red, the junctions' filled
+    const ringStroke = stroke(id === 'trees' ? 'rgba(61, 139, 55, 0.8)' : 'rgba(176, 0, 32, 0.75)', 1.5, [5, 4]);
+    const ringFill = id === 'junctions' ? fill('rgba(176, 0, 32, 0.10)') : undefined;
     layers[id] = new VectorLayer({
       source: featureSource(id),
       minZoom: 14,
       style: (f, resolution) => {
         const g = f.getGeometry();
-        if (!ring || g.getType() !== 'Point' || resolution > 0.8) return o.style;
+        if (!ring || g.getType() !== 'Point' || resolution > (id === 'junctions' ? 3 : 0.8)) return o.style;
         const c = g.getCoordinates();
         const k = 1 / getPointResolution('EPSG:3857', 1, c);
-        return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke }), o.style];
+        return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke, fill: ringFill }), o.style];
       },
       properties: { overlay: id },
     });
@@ -221,7 +240,7 @@ export function fillLegend(ul, service) {
     ['legend_problem', { line: '#b00020', thick: true }],
     ['legend_proposal', { fill: 'rgba(255, 255, 255, 0.6)', border: '#1d2733', dashed: true, thick: true }],
   ];
-  for (const id of ['street_space', 'cycleways', 'trees', 'hydrants'])
+  for (const id of OVERLAY_IDS)
     if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id]]);
   rows.push(['legend_buildings', { fill: '#ddd8d1', border: '#bdb5ab' }]);
   rows.push(['legend_boundary', { line: '#7a5c99', dashed: true }]);
@@ -245,7 +264,7 @@ export function fillLegend(ul, service) {
       if (sw.thick) s.style.borderWidth = '3px';
       if (sw.dashed) s.style.borderStyle = 'dashed';
     }
-    li.append(s, document.createTextNode(t(key) + (ring ? ` (${ring} m)` : '')));
+    li.append(s, document.createTextNode(t(key) + (ring ? ` (${num(ring, 2)} m)` : '')));
     ul.append(li);
   }
 }
