@@ -270,7 +270,7 @@ static void ge_drafts_etag(const ge_draft *d, char out[GE_DRAFTS_ETAG_MAX])
 static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const ge_crs *crs)
 {
     json_t *fc = NULL, *report = NULL, *doc;
-    char tag[GE_DRAFTS_ETAG_MAX];
+    char tag[GE_DRAFTS_ETAG_MAX], quoted[GE_DRAFTS_ETAG_MAX + 2];
     ge_err err;
     int rc = GE_OK;
 
@@ -291,8 +291,12 @@ static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const g
     if (doc && d->period_start[0])
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", d->period_start, "end", d->period_end));
+    /* As a plain header, not ge_resp_etag: the tag names the draft's state,
+     * while the answer's report is made fresh on every read (reference data,
+     * other applications), so If-None-Match must never answer 304 here. */
     ge_drafts_etag(d, tag);
-    ge_resp_etag(resp, tag);
+    snprintf(quoted, sizeof quoted, "\"%s\"", tag);
+    ge_resp_header(resp, "ETag", quoted);
     ge_forms_content_crs(resp, crs);
     return ge_forms_json(resp, 200, doc, NULL);
 }
@@ -379,7 +383,8 @@ static int ge_drafts_if_match_problem(ge_req *req, ge_resp *resp, int status, co
 /*
  * If-Match (RFC 9110 13.1.1) against the draft's tag: "*" or a list of
  * entity tags, one of which must be the current tag (or its gzip form
- * "<tag>-gz", which a compressed GET carries); weak tags never match.
+ * "<tag>-gz", as compressed answers elsewhere carry it); weak tags never
+ * match.
  * GE_OK or a 400/412/428 problem.
  */
 static int ge_drafts_if_match(ge_req *req, ge_resp *resp, const char *tag)
