@@ -7,7 +7,8 @@
 // tap beside the footprint moves it and never adds one; a footprint that
 // breaks a rule is outlined red with its measured value; after "Fertig" the
 // drawing is locked, "Ändern" reopens it and the form (demo form, iframe)
-// hears geoeditorResult and then geoeditorResultWithdrawn. Screenshots are
+// hears geoeditorResult and then geoeditorResultWithdrawn. The draft's
+// period is shown in the sheet. Screenshots are
 // compared with tests/screenshots/editor-phone-*.png (screenshots.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,9 @@ describe('applicant editor on phones', { skip: reason || false, timeout: 900000 
     test(`(1) ${size}, touch: address -> placed -> finished, the sheet always in view`, async () => {
       const { page, token } = await openEditor('de', viewport);
       await sheetInView(page, viewport, 'opened');
+      // the draft's period, as the form server set it
+      const dmy = (x) => x.split('-').reverse().join('.');
+      assert.equal(await page.textContent('#period'), `Zeitraum: ${dmy(period.start)} bis ${dmy(period.end)}`);
       const mapBox = await page.locator('#map').boundingBox();
       assert.ok(mapBox.height >= viewport.height * 0.3, `the map fills the screen: ${mapBox.height} px`);
       const addrBox = await page.locator('#address').boundingBox();
