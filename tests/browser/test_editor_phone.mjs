@@ -110,14 +110,26 @@ describe('applicant editor on phones', { skip: reason || false, timeout: 900000 
       await page.waitForFunction(() => ['valid', 'invalid'].includes(document.body.dataset.state));
       await sheetInView(page, viewport, 'placed');
       // A tap beside it moves it; it never adds a second one.
+      const centreOf = () => page.evaluate(() => {
+        const f = window.geoeditor.map.getAllLayers().find((l) => l.getZIndex() === 10).getSource().getFeatures()[0];
+        return f.get('rect') ? [f.get('rect').cx, f.get('rect').cy] : null;
+      });
+      const was = await centreOf();
       const m = await page.locator('#map').boundingBox();
-      await page.touchscreen.tap(m.x + m.width / 2 + 25, m.y + m.height / 2 + 10);
+      await page.touchscreen.tap(m.x + m.width / 2 + 40, m.y + m.height / 2 + 10);
+      await page.waitForFunction((w) => {
+        const f = window.geoeditor.map.getAllLayers().find((l) => l.getZIndex() === 10).getSource().getFeatures()[0];
+        return f.get('rect').cx !== w[0];
+      }, was);
       await page.waitForFunction(() => document.body.dataset.state !== 'checking');
       assert.equal(await features(page), 1, 'a tap never adds a footprint');
+      assert.ok((await centreOf())[0] > was[0], 'moved towards the tap');
 
       // Where it breaks a rule it is outlined red with its measured value;
       // "Nächster gültiger Platz" puts it where it is valid.
       if ((await page.evaluate(() => document.body.dataset.state)) === 'invalid') {
+        // the offer for the moved footprint (a change drops the old one)
+        await page.waitForSelector('body[data-fix="offer"]');
         await page.waitForSelector('#fix-take:visible');
         await checkScreenshot(page, `editor-phone-${size}-2-invalid`, { ignore: ['#period', '#save-state'] });
         await page.tap('#fix-take');

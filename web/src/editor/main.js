@@ -203,6 +203,8 @@ const map = new Map({
   ],
   keyboardEventTarget: undefined,
 });
+// "Fertig" is named by the whole sentence, whichever of its texts is shown.
+$('finish').setAttribute('aria-label', t('finish'));
 // The map and its controls are named in the page's language.
 $('map').setAttribute('aria-label', t('map_label'));
 for (const [sel, key] of [['.ol-zoom-in', 'zoom_in'], ['.ol-zoom-out', 'zoom_out']]) {
