@@ -139,6 +139,14 @@ export function clearances(service) {
   return out;
 }
 
+// The layers the service's drawings must keep off (zone "avoid"): their
+// lines are no-go zones and drawn as such.
+export function avoided(service) {
+  const s = new Set();
+  for (const r of service?.rules || []) if (r.zone?.type === 'avoid') for (const l of r.zone.layers) s.add(l);
+  return s;
+}
+
 // Which reference layers the service's zones name (so only those are shown).
 export function checkedLayers(service) {
   const s = new Set();
@@ -206,6 +214,8 @@ function featureSource(id) {
 export function overlayLayers(service) {
   const used = checkedLayers(service);
   const rings = clearances(service);
+  const nogo = avoided(service);
+  const band = new Style({ stroke: stroke('rgba(176, 0, 32, 0.28)', 10) });
   const layers = {};
   for (const id of OVERLAY_IDS) {
     if (!used.has(id)) continue;
@@ -219,6 +229,8 @@ export function overlayLayers(service) {
       minZoom: 14,
       style: (f, resolution) => {
         const g = f.getGeometry();
+        // a line to keep off (a cycle lane): a red band under it
+        if (nogo.has(id) && g.getType().endsWith('LineString')) return [band, o.style];
         if (!ring || g.getType() !== 'Point' || resolution > (id === 'junctions' ? 3 : 0.8)) return o.style;
         const c = g.getCoordinates();
         const k = 1 / getPointResolution('EPSG:3857', 1, c);
@@ -234,6 +246,7 @@ export function overlayLayers(service) {
 export function fillLegend(ul, service) {
   const used = checkedLayers(service);
   const rings = clearances(service);
+  const nogo = avoided(service);
   const rows = [
     ['legend_drawing', { fill: 'rgba(0, 94, 184, 0.3)', border: '#005eb8' }],
     ['legend_selected', { fill: 'rgba(0, 94, 184, 0.3)', border: '#002d5c', thick: true }],
@@ -241,11 +254,11 @@ export function fillLegend(ul, service) {
     ['legend_proposal', { fill: 'rgba(255, 255, 255, 0.6)', border: '#1d2733', dashed: true, thick: true }],
   ];
   for (const id of OVERLAY_IDS)
-    if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id]]);
+    if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id], nogo.has(id) && id !== 'buildings']);
   rows.push(['legend_buildings', { fill: '#ddd8d1', border: '#bdb5ab' }]);
   rows.push(['legend_boundary', { line: '#7a5c99', dashed: true }]);
   ul.replaceChildren();
-  for (const [key, sw, ring] of rows) {
+  for (const [key, sw, ring, keepOff] of rows) {
     const li = document.createElement('li');
     const s = document.createElement('span');
     s.className = 'swatch';
@@ -264,7 +277,8 @@ export function fillLegend(ul, service) {
       if (sw.thick) s.style.borderWidth = '3px';
       if (sw.dashed) s.style.borderStyle = 'dashed';
     }
-    li.append(s, document.createTextNode(t(key) + (ring ? ` (${num(ring, 2)} m)` : '')));
+    const note = ring ? ` (${num(ring, 2)} m)` : keepOff ? ` (${t('keep_clear')})` : '';
+    li.append(s, document.createTextNode(t(key) + note));
     ul.append(li);
   }
 }
