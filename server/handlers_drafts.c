@@ -5,12 +5,20 @@
  *                                 expires_in?} -> 201 {id, editor_url, expires_at}
  *   GET  /v1/drafts/{id}         features (crs selectable), a fresh validation
  *                                report, status open|submitted|expired
+ *   PATCH /v1/drafts/{id}        {reference?, locale?, period?, features?} with
+ *                                If-Match: the ETag of GET -> 200 as GET
  *   POST /v1/drafts/{id}/submit  {reference?, applicant, period?} with an
  *                                Idempotency-Key header -> 201 {case_id, ...}
  *
  * A client sees only its own drafts: another client's draft answers 404,
  * exactly like one that does not exist. The capability token in editor_url
  * is made here, shown in this one response and stored only as a hash.
+ *
+ * GET sends an ETag naming the draft's state (ge_drafts_etag). PATCH needs
+ * If-Match with it (428 without, 412 when the applicant's autosave or
+ * another PATCH changed the draft since), and the store re-checks that
+ * state inside its UPDATE, so no change is ever overwritten unseen. A
+ * submitted draft answers 409, an expired one 410, as submit does.
  *
  * Submission validates the draft's features with the engine first (outside
  * any transaction: it is the slow part), then hands everything to
@@ -37,6 +45,7 @@
 #define GE_DRAFT_REFERENCE_MAX 256
 #define GE_APPLICANT_MAX       16384
 #define GE_IDEMPOTENCY_KEY_MAX 255
+#define GE_DRAFTS_ETAG_MAX     40
 
 /* ---- POST /v1/drafts ----------------------------------------------------- */
 
@@ -228,13 +237,75 @@ static const char *ge_drafts_status(const ge_draft *d)
     return strcmp(d->expires_at, now) <= 0 ? "expired" : "open";
 }
 
+/* The draft's entity tag: a hash of everything PATCH may change and an
+ * autosave changes (reference, locale, period, features), so a tag names a
+ * state of the draft, whatever crs the answer was written in. */
+static void ge_drafts_etag(const ge_draft *d, char out[GE_DRAFTS_ETAG_MAX])
+{
+    const char *parts[] = {d->reference, d->locale, d->period_start, d->period_end,
+                           d->features ? d->features : ""};
+    char hex[GE_TOKEN_HASH_LEN];
+    size_t n = 0, off = 0;
+    char *buf;
+
+    for (size_t i = 0; i < 5; i++)
+        n += strlen(parts[i]) + 1;
+    buf = malloc(n);
+    if (!buf) {
+        snprintf(out, GE_DRAFTS_ETAG_MAX, "d-");
+        return;
+    }
+    for (size_t i = 0; i < 5; i++) {
+        size_t l = strlen(parts[i]);
+        memcpy(buf + off, parts[i], l);
+        off += l;
+        buf[off++] = '\x1f';
+    }
+    ge_token_sha256_hex(buf, n, hex);
+    free(buf);
+    snprintf(out, GE_DRAFTS_ETAG_MAX, "d%.32s", hex);
+}
+
+/* The form server's view of a draft (GET, and PATCH's answer) with its ETag. */
+static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const ge_crs *crs)
+{
+    json_t *fc = NULL, *report = NULL, *doc;
+    char tag[GE_DRAFTS_ETAG_MAX], quoted[GE_DRAFTS_ETAG_MAX + 2];
+    ge_err err;
+    int rc = GE_OK;
+
+    fc = ge_forms_features_out(req, d->features, crs, &err);
+    if (fc)
+        rc = ge_forms_validate(req, d->id, d->service, d->features, d->period_start, d->period_end,
+                               crs, &report, &err);
+    if (!fc || rc < 0) {
+        json_decref(fc);
+        return ge_resp_error(resp, req, &err);
+    }
+    doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d->id, "status",
+                  ge_drafts_status(d), "service", d->service, "reference", d->reference, "locale",
+                  d->locale, "expires_at", d->expires_at, "created", d->created_at, "updated",
+                  d->updated_at, "submitted", d->submitted_at[0] ? d->submitted_at : NULL,
+                  "features", fc, "validation", report);
+    if (doc && d->period_start[0])
+        json_object_set_new(
+            doc, "period", json_pack("{s:s, s:s}", "start", d->period_start, "end", d->period_end));
+    /* As a plain header, not ge_resp_etag: the tag names the draft's state,
+     * while the answer's report is made fresh on every read (reference data,
+     * other applications), so If-None-Match must never answer 304 here. */
+    ge_drafts_etag(d, tag);
+    snprintf(quoted, sizeof quoted, "\"%s\"", tag);
+    ge_resp_header(resp, "ETag", quoted);
+    ge_forms_content_crs(resp, crs);
+    return ge_forms_json(resp, 200, doc, NULL);
+}
+
 static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_client client;
     ge_draft d;
     ge_crs crs;
-    json_t *fc = NULL, *report = NULL, *doc;
-    ge_err err;
     int rc;
 
     (void)ud;
@@ -243,31 +314,212 @@ static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
+    if (rc == GE_OK) rc = ge_drafts_send(req, resp, &d, &crs);
+    ge_draft_clear(&d);
+    ge_client_clear(&client);
+    return rc;
+}
+
+/* ---- PATCH /v1/drafts/{id} ----------------------------------------------- */
+
+/* 409 for a submitted draft, 410 for an expired one (as submit answers). */
+static int ge_drafts_closed(ge_req *req, ge_resp *resp, const ge_draft *d)
+{
+    if (d->submitted_at[0]) {
+        ge_resp_problem(resp, req, 409,
+                        GE_TR(req, "The draft was submitted already; it cannot change any more.",
+                              "Der Entwurf wurde schon eingereicht; er kann sich nicht mehr "
+                              "ändern."));
+        return GE_ECONFLICT;
+    }
+    if (strcmp(ge_drafts_status(d), "expired") == 0) {
+        ge_resp_problem(resp, req, 410,
+                        GE_TR(req, "The draft expired at %s; open a new one.",
+                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
+                        d->expires_at);
+        return GE_EGONE;
+    }
+    return GE_OK;
+}
+
+static int ge_drafts_if_match_problem(ge_req *req, ge_resp *resp, int status, const char *tag)
+{
+    json_t *p;
+    if (status == 428)
+        p = ge_resp_problem(
+            resp, req, 428,
+            GE_TR(req,
+                  "Changing a draft needs If-Match with its ETag (from GET /v1/drafts/{id}), "
+                  "so that no change of the applicant is overwritten unseen; the current one "
+                  "is \"%s\".",
+                  "Eine Änderung des Entwurfs braucht If-Match mit seinem ETag (aus GET "
+                  "/v1/drafts/{id}), damit keine Änderung der antragstellenden Person "
+                  "ungesehen überschrieben wird; der aktuelle ist \"%s\"."),
+            tag);
+    else if (status == 412)
+        p = ge_resp_problem(
+            resp, req, 412,
+            GE_TR(req,
+                  "The draft has changed since you read it (If-Match does not name its "
+                  "current ETag \"%s\"); read it again and decide anew.",
+                  "Der Entwurf hat sich geändert, seit Sie ihn gelesen haben (If-Match nennt "
+                  "nicht seinen aktuellen ETag \"%s\"); lesen Sie ihn neu und entscheiden "
+                  "Sie erneut."),
+            tag);
+    else
+        p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req, "If-Match must be * or entity tags in double quotes, e.g. \"%s\".",
+                  "If-Match muss * oder Entity-Tags in doppelten Anführungszeichen sein, "
+                  "z. B. \"%s\"."),
+            tag);
+    if (p) {
+        json_object_set_new(p, "header", json_string("If-Match"));
+        if (status != 400) json_object_set_new(p, "etag", json_string(tag));
+    }
+    return status == 400 ? GE_EINVAL : GE_ECONFLICT;
+}
+
+/*
+ * If-Match (RFC 9110 13.1.1) against the draft's tag: "*" or a list of
+ * entity tags, one of which must be the current tag (or its gzip form
+ * "<tag>-gz", as compressed answers elsewhere carry it); weak tags never
+ * match.
+ * GE_OK or a 400/412/428 problem.
+ */
+static int ge_drafts_if_match(ge_req *req, ge_resp *resp, const char *tag)
+{
+    const char *h = ge_req_header(req, "If-Match"), *p;
+    size_t tl = strlen(tag);
+    bool found = false;
+
+    if (!h) return ge_drafts_if_match_problem(req, resp, 428, tag);
+    p = h + strspn(h, " \t");
+    if (strncmp(p, "*", 1) == 0 && p[1 + strspn(p + 1, " \t")] == '\0') return GE_OK;
+    if (!*p) return ge_drafts_if_match_problem(req, resp, 400, tag);
+    while (*p) {
+        bool weak = strncmp(p, "W/", 2) == 0;
+        const char *end;
+        size_t n;
+        if (weak) p += 2;
+        if (*p != '"') return ge_drafts_if_match_problem(req, resp, 400, tag);
+        end = strchr(p + 1, '"');
+        if (!end) return ge_drafts_if_match_problem(req, resp, 400, tag);
+        n = (size_t)(end - p - 1);
+        if (!weak && n >= tl && memcmp(p + 1, tag, tl) == 0 &&
+            (n == tl || (n == tl + 3 && memcmp(p + 1 + tl, "-gz", 3) == 0)))
+            found = true;
+        p = end + 1;
+        p += strspn(p, " \t");
+        if (*p == ',') {
+            p++;
+            p += strspn(p, " \t");
+            if (!*p) return ge_drafts_if_match_problem(req, resp, 400, tag);
+        } else if (*p) {
+            return ge_drafts_if_match_problem(req, resp, 400, tag);
+        }
+    }
+    return found ? GE_OK : ge_drafts_if_match_problem(req, resp, 412, tag);
+}
+
+/* The body's locale (when given) into d->locale: "de" or "en". */
+static int ge_drafts_locale(ge_req *req, ge_resp *resp, const json_t *body, char *locale,
+                            size_t size)
+{
+    const json_t *v = json_object_get(body, "locale");
+    if (!v) return GE_OK;
+    if (!(json_is_string(v) &&
+          (strcmp(json_string_value(v), "de") == 0 || strcmp(json_string_value(v), "en") == 0)))
+        return ge_drafts_problem_member(req, resp, 400, "locale",
+                                        "locale: expected \"de\" or \"en\".",
+                                        "locale: erwartet wird \"de\" oder \"en\".");
+    snprintf(locale, size, "%s", json_string_value(v));
+    return GE_OK;
+}
+
+static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
+{
+    static const char *const members[] = {"reference", "locale", "period", "features", NULL};
+    ge_client client;
+    ge_draft d, to;
+    json_t *body = NULL, *v;
+    const char *reference = NULL, *pstart = NULL, *pend = NULL;
+    char tag[GE_DRAFTS_ETAG_MAX];
+    ge_crs crs;
+    bool crs_explicit;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&d, 0, sizeof d);
+    memset(&to, 0, sizeof to);
+    rc = ge_forms_auth(req, resp, &client);
+    if (rc < 0) return rc;
+    rc = ge_forms_crs_param(req, resp, &crs, &crs_explicit);
+    if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
+    if (rc == GE_OK) rc = ge_forms_body(req, resp, &body);
+    if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the change", members);
+    if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, false, &reference);
+    if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
     if (rc < 0) goto err;
-    fc = ge_forms_features_out(req, d.features, &crs, &err);
-    if (fc)
-        rc = ge_forms_validate(req, d.id, d.service, d.features, d.period_start, d.period_end, &crs,
-                               &report, &err);
-    if (!fc || rc < 0) {
+    to = d;
+    to.features = NULL;
+    rc = ge_drafts_locale(req, resp, body, to.locale, sizeof to.locale);
+    if (rc < 0) goto err;
+    if (reference) snprintf(to.reference, sizeof to.reference, "%s", reference);
+    v = json_object_get(body, "period");
+    if (v) {
+        snprintf(to.period_start, sizeof to.period_start, "%s", pstart ? pstart : "");
+        snprintf(to.period_end, sizeof to.period_end, "%s", pend ? pend : "");
+    }
+    v = json_object_get(body, "features");
+    if (v && !json_is_null(v)) {
+        rc = ge_forms_features_in(req, resp, v, &crs, crs_explicit, "features", &to.features);
+        if (rc < 0) goto err;
+    } else {
+        to.features = strdup(v ? "{\"type\":\"FeatureCollection\",\"features\":[]}" : d.features);
+        if (!to.features) {
+            ge_err_set(&err, GE_ENOMEM, "out of memory");
+            rc = ge_resp_error(resp, req, &err);
+            goto err;
+        }
+    }
+    rc = ge_drafts_closed(req, resp, &d);
+    if (rc < 0) goto err;
+    ge_drafts_etag(&d, tag);
+    rc = ge_drafts_if_match(req, resp, tag);
+    if (rc < 0) goto err;
+    rc = ge_store_draft_update(req->ctx->store, &d, &to, to.updated_at, &err);
+    if (rc == GE_ECONFLICT) {
+        /* changed between our read and the UPDATE: the tag is stale now */
+        ge_draft_clear(&d);
+        rc = ge_store_draft_get(req->ctx->store, to.id, &d, &err);
+        if (rc == GE_OK) {
+            ge_drafts_etag(&d, tag);
+            rc = ge_drafts_if_match_problem(req, resp, 412, tag);
+            goto err;
+        }
+    }
+    if (rc == GE_EGONE) {
+        /* submitted or expired between our read and the UPDATE */
+        ge_draft_clear(&d);
+        rc = ge_store_draft_get(req->ctx->store, to.id, &d, &err);
+        if (rc == GE_OK && ge_drafts_closed(req, resp, &d) < 0) {
+            rc = GE_EGONE;
+            goto err;
+        }
+        if (rc == GE_OK) rc = ge_err_set(&err, GE_EGONE, "the draft was submitted or has expired");
+    }
+    if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d.id,
-                    "status", ge_drafts_status(&d), "service", d.service, "reference", d.reference,
-                    "locale", d.locale, "expires_at", d.expires_at, "created", d.created_at,
-                    "updated", d.updated_at, "submitted", d.submitted_at[0] ? d.submitted_at : NULL,
-                    "features", fc, "validation", report);
-    fc = report = NULL;
-    if (doc && d.period_start[0])
-        json_object_set_new(doc, "period",
-                            json_pack("{s:s, s:s}", "start", d.period_start, "end", d.period_end));
-    ge_forms_content_crs(resp, &crs);
-    rc = ge_forms_json(resp, 200, doc, NULL);
+    rc = ge_drafts_send(req, resp, &to, &crs);
 err:
-    json_decref(fc);
-    json_decref(report);
     ge_draft_clear(&d);
+    ge_draft_clear(&to);
     ge_client_clear(&client);
+    json_decref(body);
     return rc;
 }
 
@@ -593,12 +845,15 @@ err:
 int ge_handlers_drafts_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     int rc = ge_router_add(r, "POST", "/v1/drafts", ge_drafts_create, ctx, err);
-    /* these two run the rule engine: on the compute pool (compute.h) */
+    /* these run the rule engine: on the compute pool (compute.h) */
     if (rc == GE_OK)
         rc = ge_router_add_flags(r, "GET", "/v1/drafts/{id}", ge_drafts_get, ctx, GE_ROUTE_COMPUTE,
                                  err);
     if (rc == GE_OK)
         rc = ge_router_add_flags(r, "POST", "/v1/drafts/{id}/submit", ge_drafts_submit, ctx,
+                                 GE_ROUTE_COMPUTE, err);
+    if (rc == GE_OK)
+        rc = ge_router_add_flags(r, "PATCH", "/v1/drafts/{id}", ge_drafts_patch, ctx,
                                  GE_ROUTE_COMPUTE, err);
     return rc;
 }

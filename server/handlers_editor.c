@@ -315,6 +315,10 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
     lang = strcmp(d.locale, "en") == 0 ? "en" : "de";
     config = json_pack("{s:s, s:s, s:s, s:s, s:O}", "draft_id", d.id, "service", d.service,
                        "locale", lang, "expires_at", d.expires_at, "origins", origins);
+    /* the period the drawing is checked for, shown beside the status */
+    if (config && d.period_start[0])
+        json_object_set_new(config, "period",
+                            json_pack("{s:s, s:s}", "start", d.period_start, "end", d.period_end));
     config_text = config ? json_dumps(config, JSON_COMPACT) : NULL;
     if (!config_text) {
         rc = GE_ENOMEM;

@@ -164,3 +164,73 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+/* Why an UPDATE guarded by id changed no row: GE_ENOENT, GE_EGONE, or
+ * GE_ECONFLICT when the draft is open (so the guard's state was stale). */
+static int ge_draft_why_unchanged(ge_conn *c, const char *id, const char *now, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_sql_prepare(c,
+                                  "SELECT submitted_at IS NULL AND expires_at > ?2 FROM drafts"
+                                  " WHERE id = ?1",
+                                  &s, err);
+    if (rc < 0) return rc;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_column_int(s, 0)
+                 ? ge_err_set(err, GE_ECONFLICT, "the draft changed meanwhile")
+                 : ge_err_set(err, GE_EGONE, "the draft was submitted or has expired");
+    else if (rc == SQLITE_DONE)
+        rc = ge_err_set(err, GE_ENOENT, "no such draft");
+    else
+        rc = ge_store_sql_err(err, c->db, rc, "reading a draft");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
+                          char updated_at[32], ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(
+        c,
+        "UPDATE drafts SET reference = ?1, locale = ?2, period_start = ?3, period_end = ?4,"
+        " features = ?5,"
+        " validation = CASE WHEN features IS ?5 THEN validation ELSE NULL END,"
+        " updated_at = ?6"
+        " WHERE id = ?7 AND submitted_at IS NULL AND expires_at > ?6"
+        " AND reference IS ?8 AND locale IS ?9 AND period_start IS ?10 AND period_end IS ?11"
+        " AND coalesce(features, '" GE_DRAFT_EMPTY "') = ?12",
+        &s, err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(updated_at, 32);
+    ge_bind_text_or_null(s, 1, to->reference);
+    sqlite3_bind_text(s, 2, to->locale[0] ? to->locale : "de", -1, SQLITE_TRANSIENT);
+    ge_bind_text_or_null(s, 3, to->period_start);
+    ge_bind_text_or_null(s, 4, to->period_end);
+    sqlite3_bind_text(s, 5, to->features ? to->features : GE_DRAFT_EMPTY, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, updated_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 7, from->id, -1, SQLITE_TRANSIENT);
+    ge_bind_text_or_null(s, 8, from->reference);
+    sqlite3_bind_text(s, 9, from->locale, -1, SQLITE_TRANSIENT);
+    ge_bind_text_or_null(s, 10, from->period_start);
+    ge_bind_text_or_null(s, 11, from->period_end);
+    sqlite3_bind_text(s, 12, from->features ? from->features : GE_DRAFT_EMPTY, -1,
+                      SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "changing a draft");
+        goto err;
+    }
+    rc = sqlite3_changes(c->db) == 1 ? GE_OK : ge_draft_why_unchanged(c, from->id, updated_at, err);
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}

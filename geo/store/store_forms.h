@@ -86,6 +86,16 @@ int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
 int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
                         const char *validation_json, char updated_at[32], ge_err *err);
 
+/* Replaces reference, locale, period and features of an open draft with
+ * those of `to`, but only while the draft is still exactly `from` (the state
+ * the caller read and judged): the check is part of the UPDATE, so a change
+ * in between (an autosave, another PATCH) is never overwritten. The stored
+ * report of the editor is dropped when the features change. GE_OK with
+ * updated_at; GE_ECONFLICT when the draft changed meanwhile; GE_EGONE when
+ * it was submitted or has expired; GE_ENOENT for an unknown id. */
+int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
+                          char updated_at[32], ge_err *err);
+
 /* ---- cases --------------------------------------------------------------- */
 
 typedef struct ge_case_feature {

@@ -644,6 +644,197 @@ static void test_conflicts_anonymous_for_applicants(void **state)
     free(legacy);
 }
 
+/* PATCH /v1/drafts/{id} with If-Match (NULL: none). */
+static void patch(const char *id, const char *key, const char *if_match, const char *body,
+                  ts_http_resp *r)
+{
+    char auth[256], im[256], url[512];
+    const char *headers[4] = {auth, "Content-Type: application/json", NULL, NULL};
+    ts_http_req q = {0};
+
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+    snprintf(im, sizeof im, "If-Match: %s", if_match ? if_match : "");
+    if (if_match) headers[2] = im;
+    snprintf(url, sizeof url, "%s", ts_server_url(&srv, ts_pathf("/v1/drafts/%s", id)));
+    q.method = "PATCH";
+    q.url = url;
+    q.headers = headers;
+    q.body = body;
+    q.body_len = strlen(body);
+    if (ts_http(&q, r) != 0) fail_msg("PATCH %s: %s", id, r->error);
+    keep_body(r);
+}
+
+/* The ETag of GET /v1/drafts/{id}, quoted, into tag. */
+static void draft_etag(const char *id, const char *key, char tag[128])
+{
+    ts_http_resp r;
+    const char *t;
+    call("GET", ts_pathf("/v1/drafts/%s", id), key, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    t = ts_http_header(&r, "ETag");
+    if (!t || t[0] != '"' || t[1] != 'd') fail_msg("GET /v1/drafts/{id}: ETag %s", t ? t : "none");
+    snprintf(tag, 128, "%s", t);
+    ts_http_resp_free(&r);
+}
+
+/* ---- PATCH /v1/drafts/{id} ------------------------------------------------ */
+
+static void test_patch_changes(void **state)
+{
+    char id[128], token[128], tag[128], tag2[128], body[1024];
+    ts_http_resp r;
+    json_t *doc, *f;
+
+    (void)state;
+    new_draft(key_a, ts_forms_stand_body(13.312, 52.5855), id, token);
+    draft_etag(id, key_a, tag);
+    draft_etag(id, key_a, tag2);
+    assert_string_equal(tag, tag2); /* a tag names a state: reading twice changes nothing */
+    {
+        /* the report is made fresh on every read: never a 304 */
+        char auth[256], inm[256];
+        const char *h[] = {auth, inm, NULL};
+        ts_http_req q = {0};
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+        snprintf(inm, sizeof inm, "If-None-Match: %s", tag);
+        q.url = ts_server_url(&srv, ts_pathf("/v1/drafts/%s", id));
+        q.headers = h;
+        assert_int_equal(ts_http(&q, &r), 0);
+        assert_int_equal(r.status, 200);
+        ts_http_resp_free(&r);
+    }
+
+    /* without If-Match nothing changes: 428 naming the header and the current tag */
+    patch(id, key_a, NULL, "{\"reference\":\"R-2\"}", &r);
+    doc = expect_problem(&r, 428);
+    assert_string_equal(json_string_value(json_object_get(doc, "header")), "If-Match");
+    assert_int_equal(strncmp(json_string_value(json_object_get(doc, "etag")), tag + 1, 33), 0);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    patch(id, key_a, "d123", "{\"reference\":\"R-2\"}", &r); /* unquoted */
+    expect_named(&r, 400, "header", "If-Match", NULL);
+    ts_http_resp_free(&r);
+    patch(id, key_a, "\"dffff\"", "{\"reference\":\"R-2\"}", &r);
+    expect_named(&r, 412, "header", "If-Match", NULL);
+    ts_http_resp_free(&r);
+    /* the weak form of the right tag never matches (strong comparison) */
+    snprintf(body, sizeof body, "W/%s", tag);
+    patch(id, key_a, body, "{\"reference\":\"R-2\"}", &r);
+    json_decref(expect_problem(&r, 412));
+    ts_http_resp_free(&r);
+
+    /* all four members change at once; the answer is the new state with its tag */
+    snprintf(body, sizeof body,
+             "{\"reference\":\"R-2\",\"locale\":\"en\",\"period\":{\"start\":\"2027-03-01\","
+             "\"end\":\"2027-03-02\"},\"features\":{\"type\":\"FeatureCollection\","
+             "\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":"
+             "\"Point\",\"coordinates\":[13.3121234,52.5856789]}}]}}");
+    patch(id, key_a, tag, body, &r);
+    if (r.status != 200) fail_msg("PATCH: %ld %s", r.status, r.body);
+    snprintf(tag2, sizeof tag2, "%s", ts_http_header(&r, "ETag"));
+    assert_string_not_equal(tag, tag2);
+    doc = ts_forms_json(&r);
+    assert_string_equal(json_string_value(json_object_get(doc, "reference")), "R-2");
+    assert_string_equal(json_string_value(json_object_get(doc, "locale")), "en");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "period"), "start")),
+                        "2027-03-01");
+    assert_non_null(json_object_get(doc, "validation"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
+    assert_string_equal(ts_http_header(&r, "ETag"), tag2);
+    assert_non_null(strstr(r.body, "13.3121234"));
+    assert_non_null(strstr(r.body, "\"reference\":\"R-2\""));
+    ts_http_resp_free(&r);
+
+    /* the old tag is stale now: 412 naming the current one, nothing changed */
+    patch(id, key_a, tag, "{\"reference\":\"R-3\"}", &r);
+    doc = expect_problem(&r, 412);
+    assert_int_equal(strncmp(json_string_value(json_object_get(doc, "etag")), tag2 + 1, 33), 0);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+
+    /* the applicant's autosave changes the draft, so the form server's tag goes stale */
+    call("PUT", ts_pathf("/v1/edit/%s/features", token), NULL, NULL,
+         "{\"type\":\"FeatureCollection\",\"features\":[]}", &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    patch(id, key_a, tag2, "{\"reference\":\"R-3\"}", &r);
+    json_decref(expect_problem(&r, 412));
+    ts_http_resp_free(&r);
+
+    /* one of several tags may match; period null removes the period; "*" matches any */
+    draft_etag(id, key_a, tag);
+    snprintf(body, sizeof body, "\"dffff\", %s", tag);
+    patch(id, key_a, body, "{\"period\":null}", &r);
+    assert_int_equal(r.status, 200);
+    doc = ts_forms_json(&r);
+    assert_null(json_object_get(doc, "period"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    patch(id, key_a, "*", "{\"reference\":\"R-4\"}", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"reference\":\"R-4\""));
+    ts_http_resp_free(&r);
+
+    /* another client's draft is not there for this client */
+    patch(id, key_b, "*", "{\"reference\":\"R-5\"}", &r);
+    expect_named(&r, 404, "parameter", "id", NULL);
+    ts_http_resp_free(&r);
+
+    /* the applicant's editor reads the changed drawing */
+    call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
+    f = ts_forms_json(&r);
+    assert_int_equal(json_array_size(json_object_get(f, "features")), 0);
+    json_decref(f);
+    ts_http_resp_free(&r);
+}
+
+static void test_patch_bad_input(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *member;
+    } bad[] = {
+        {"{\"period\":{\"start\":\"2026-13-01\",\"end\":\"2026-12-02\"}}", "period"},
+        {"{\"period\":{\"start\":\"2027-03-05\",\"end\":\"2027-03-01\"}}", "period"},
+        {"{\"period\":\"soon\"}", "period"},
+        {"{\"period\":{\"start\":\"2027-03-05\"}}", "period"},
+        {"{\"locale\":\"fr\"}", "locale"},
+        {"{\"reference\":\"\"}", "reference"},
+        {"{\"reference\":7}", "reference"},
+        {"{\"service\":\"info-stand\"}", "service"},
+        {"{\"features\":{\"type\":\"Point\",\"coordinates\":[200,52]}}", "features"},
+    };
+    char id[128], token[128], tag[128], tag2[128];
+    ts_http_resp r;
+
+    (void)state;
+    new_draft(key_a, ts_forms_stand_body(13.3125, 52.5857), id, token);
+    draft_etag(id, key_a, tag);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        /* bad input is told first, even with a stale tag */
+        patch(id, key_a, i % 2 ? tag : "\"dffff\"", bad[i].body, &r);
+        expect_named(&r, 400, "member", bad[i].member, NULL);
+        ts_http_resp_free(&r);
+    }
+    patch(id, key_a, tag, "[1]", &r);
+    json_decref(expect_problem(&r, 400));
+    ts_http_resp_free(&r);
+    draft_etag(id, key_a, tag2);
+    assert_string_equal(tag, tag2); /* nothing changed */
+
+    /* a submitted draft cannot change: 409 */
+    call("POST", ts_pathf("/v1/drafts/%s/submit", id), key_a, "patch-1",
+         "{\"applicant\":{\"name\":\"P\"}}", &r);
+    assert_int_equal(r.status, 201);
+    ts_http_resp_free(&r);
+    patch(id, key_a, tag, "{\"reference\":\"after\"}", &r);
+    expect_named(&r, 409, "type", NULL, "submitted");
+    ts_http_resp_free(&r);
+}
+
 /* ---- expiry ---------------------------------------------------------------- */
 
 static void test_expired_token_410(void **state)
@@ -669,6 +860,9 @@ static void test_expired_token_410(void **state)
     ts_http_resp_free(&r);
     call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "\"status\":\"expired\""));
+    ts_http_resp_free(&r);
+    patch(id, key_a, "*", "{\"reference\":\"late\"}", &r);
+    expect_named(&r, 410, "type", NULL, "expired");
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      0);
@@ -1077,6 +1271,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_401),
         cmocka_unit_test(test_flow_and_isolation),
+        cmocka_unit_test(test_patch_changes),
+        cmocka_unit_test(test_patch_bad_input),
         cmocka_unit_test(test_conflicts_anonymous_for_applicants),
         cmocka_unit_test(test_expired_token_410),
         cmocka_unit_test(test_wrong_token_404),

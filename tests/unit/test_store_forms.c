@@ -156,6 +156,56 @@ static void test_drafts(void **state)
     assert_int_equal(ge_store_draft_save(st, d.id, "{", NULL, upd, &err), GE_EINVAL);
 }
 
+#define FC_B                                                                                       \
+    "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"       \
+    "\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]}}]}"
+
+/* A change under a state read before: only while the draft is still in it. */
+static void test_draft_update(void **state)
+{
+    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    ge_draft d, old, from, to, got;
+    ge_err err;
+    int64_t client;
+
+    (void)state;
+    client = add_client("draft-update", key);
+    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
+    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
+    to = from;
+    to.features = (char *)FC_B;
+    snprintf(to.reference, sizeof to.reference, "R-2");
+    snprintf(to.period_start, sizeof to.period_start, "2027-03-01");
+    snprintf(to.period_end, sizeof to.period_end, "2027-03-02");
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_OK);
+    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
+    assert_string_equal(got.reference, "R-2");
+    assert_string_equal(got.period_start, "2027-03-01");
+    assert_non_null(strstr(got.features, "Point"));
+    ge_draft_clear(&got);
+    /* the same state again is stale now: nothing changes */
+    snprintf(to.reference, sizeof to.reference, "R-3");
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_ECONFLICT);
+    ge_draft_clear(&from);
+    /* an autosave in between makes a state read before it stale */
+    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
+    assert_int_equal(ge_store_draft_save(st, d.id, FC_A, NULL, upd, &err), GE_OK);
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_ECONFLICT);
+    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
+    assert_string_equal(got.reference, "R-2");
+    ge_draft_clear(&got);
+    ge_draft_clear(&from);
+    /* expired: gone; unknown: no such draft */
+    assert_int_equal(ge_store_draft_get(st, old.id, &from, &err), GE_OK);
+    to = from;
+    to.features = NULL;
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_EGONE);
+    snprintf(from.id, sizeof from.id, "nope");
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_ENOENT);
+    ge_draft_clear(&from);
+}
+
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
 {
@@ -321,9 +371,9 @@ static void test_case_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens),    cmocka_unit_test(test_clients),
-        cmocka_unit_test(test_drafts),    cmocka_unit_test(test_cases),
-        cmocka_unit_test(test_case_hash),
+        cmocka_unit_test(test_tokens), cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_drafts), cmocka_unit_test(test_draft_update),
+        cmocka_unit_test(test_cases),  cmocka_unit_test(test_case_hash),
     };
     int rc = ts_run_group_tests(tests, setup, teardown);
     ge_geos_thread_cleanup();

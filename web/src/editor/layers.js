@@ -14,7 +14,7 @@ import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
 import { transformExtent, getPointResolution } from 'ol/proj.js';
 import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
 import CircleGeom from 'ol/geom/Circle.js';
-import { t } from '../common/i18n.js';
+import { num, t } from '../common/i18n.js';
 
 const fill = (c) => new Fill({ color: c });
 const stroke = (c, w, dash) => new Stroke({ color: c, width: w, lineDash: dash });
@@ -94,6 +94,15 @@ function baseStyle(feature, resolution) {
   }
 }
 
+// The credits the importers write, in the page's language: "(c)
+// OpenStreetMap contributors" reads "© OpenStreetMap-Mitwirkende" in German.
+function localCredit(credit) {
+  return credit
+    .replace(/\(c\)/gi, '©')
+    .replace(/OpenStreetMap contributors/g, t('credit_osm'))
+    .replace(/Demo data: fictional, made by geoEDITOR/g, t('credit_demo'));
+}
+
 // The credit comes from the data itself (the base map's TileJSON carries the
 // attribution of the imported layers): OSM data says so, a city's own or the
 // fictional demo data says what it is.
@@ -106,7 +115,7 @@ export function baseLayer() {
   fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } })
     .then((r) => (r.ok ? r.json() : null))
     .then((tj) => {
-      const credit = tj?.attribution || '';
+      const credit = localCredit(tj?.attribution || '');
       source.setAttributions(credit);
       const footer = document.getElementById('attribution');
       if (footer) footer.textContent = credit ? `${t('attribution')}: ${credit}` : '';
@@ -130,6 +139,14 @@ export function clearances(service) {
   return out;
 }
 
+// The layers the service's drawings must keep off (zone "avoid"): their
+// lines are no-go zones and drawn as such.
+export function avoided(service) {
+  const s = new Set();
+  for (const r of service?.rules || []) if (r.zone?.type === 'avoid') for (const l of r.zone.layers) s.add(l);
+  return s;
+}
+
 // Which reference layers the service's zones name (so only those are shown).
 export function checkedLayers(service) {
   const s = new Set();
@@ -137,6 +154,7 @@ export function checkedLayers(service) {
   return s;
 }
 
+const OVERLAY_IDS = ['street_space', 'cycleways', 'junctions', 'trees', 'hydrants'];
 const OVERLAY = {
   street_space: {
     style: new Style({ fill: fill('rgba(232, 196, 92, 0.28)'), stroke: stroke('#b08a1e', 1) }),
@@ -151,6 +169,13 @@ const OVERLAY = {
       image: new CircleStyle({ radius: 5, fill: fill('#3d8b37'), stroke: stroke('#ffffff', 1.5) }),
     }),
     swatch: { dot: '#3d8b37' },
+  },
+  // junctions: no point of their own, only their clearance (a no-go zone)
+  junctions: {
+    style: new Style({
+      image: new CircleStyle({ radius: 3, fill: fill('#7a1020') }),
+    }),
+    swatch: { fill: 'rgba(176, 0, 32, 0.14)', border: '#b00020', dashed: true },
   },
   hydrants: {
     style: new Style({
@@ -189,21 +214,27 @@ function featureSource(id) {
 export function overlayLayers(service) {
   const used = checkedLayers(service);
   const rings = clearances(service);
+  const nogo = avoided(service);
+  const band = new Style({ stroke: stroke('rgba(176, 0, 32, 0.28)', 10) });
   const layers = {};
-  for (const id of ['street_space', 'cycleways', 'trees', 'hydrants']) {
+  for (const id of OVERLAY_IDS) {
     if (!used.has(id)) continue;
     const o = OVERLAY[id];
     const ring = rings[id];
-    const ringStroke = stroke(id === 'hydrants' ? 'rgba(198, 40, 40, 0.7)' : 'rgba(61, 139, 55, 0.7)', 1.5, [5, 4]);
+    // every clearance is a no-go zone: drawn red, the junctions' filled
+    const ringStroke = stroke(id === 'trees' ? 'rgba(61, 139, 55, 0.8)' : 'rgba(176, 0, 32, 0.75)', 1.5, [5, 4]);
+    const ringFill = id === 'junctions' ? fill('rgba(176, 0, 32, 0.10)') : undefined;
     layers[id] = new VectorLayer({
       source: featureSource(id),
       minZoom: 14,
       style: (f, resolution) => {
         const g = f.getGeometry();
-        if (!ring || g.getType() !== 'Point' || resolution > 0.8) return o.style;
+        // a line to keep off (a cycle lane): a red band under it
+        if (nogo.has(id) && g.getType().endsWith('LineString')) return [band, o.style];
+        if (!ring || g.getType() !== 'Point' || resolution > (id === 'junctions' ? 3 : 0.8)) return o.style;
         const c = g.getCoordinates();
         const k = 1 / getPointResolution('EPSG:3857', 1, c);
-        return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke }), o.style];
+        return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke, fill: ringFill }), o.style];
       },
       properties: { overlay: id },
     });
@@ -215,18 +246,19 @@ export function overlayLayers(service) {
 export function fillLegend(ul, service) {
   const used = checkedLayers(service);
   const rings = clearances(service);
+  const nogo = avoided(service);
   const rows = [
     ['legend_drawing', { fill: 'rgba(0, 94, 184, 0.3)', border: '#005eb8' }],
     ['legend_selected', { fill: 'rgba(0, 94, 184, 0.3)', border: '#002d5c', thick: true }],
     ['legend_problem', { line: '#b00020', thick: true }],
     ['legend_proposal', { fill: 'rgba(255, 255, 255, 0.6)', border: '#1d2733', dashed: true, thick: true }],
   ];
-  for (const id of ['street_space', 'cycleways', 'trees', 'hydrants'])
-    if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id]]);
+  for (const id of OVERLAY_IDS)
+    if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id], nogo.has(id) && id !== 'buildings']);
   rows.push(['legend_buildings', { fill: '#ddd8d1', border: '#bdb5ab' }]);
   rows.push(['legend_boundary', { line: '#7a5c99', dashed: true }]);
   ul.replaceChildren();
-  for (const [key, sw, ring] of rows) {
+  for (const [key, sw, ring, keepOff] of rows) {
     const li = document.createElement('li');
     const s = document.createElement('span');
     s.className = 'swatch';
@@ -245,7 +277,8 @@ export function fillLegend(ul, service) {
       if (sw.thick) s.style.borderWidth = '3px';
       if (sw.dashed) s.style.borderStyle = 'dashed';
     }
-    li.append(s, document.createTextNode(t(key) + (ring ? ` (${ring} m)` : '')));
+    const note = ring ? ` (${num(ring, 2)} m)` : keepOff ? ` (${t('keep_clear')})` : '';
+    li.append(s, document.createTextNode(t(key) + note));
     ul.append(li);
   }
 }

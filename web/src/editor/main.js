@@ -3,9 +3,15 @@
 // for a skip, a line or area for an access, a point or small rectangle for a
 // stand), checks the drawing as it changes, saves it, and hands it to the
 // form (embed.js). Mouse, touch and keyboard reach every operation: the
-// crosshair in the map centre is the keyboard's pointer. The placement
-// assistant's proposals and the "nearest valid place" offer live in
-// proposals.js.
+// crosshair in the map centre is the keyboard's pointer, and on phones
+// (below 700 px, editor.css) "Hier platzieren" puts a new footprint there
+// while taps only select or move. The live region says, once per check, where
+// the changed drawing lies (the report's location sentence) and each reason
+// in full; never degrees. A footprint that breaks a rule is outlined red with
+// its measured value beside it. After "Fertig" the drawing is locked until
+// "Ändern", which tells the form that its result no longer holds. The
+// placement assistant's proposals and the "nearest valid place" offer live
+// in proposals.js.
 import 'ol/ol.css';
 import './editor.css';
 import Map from 'ol/Map.js';
@@ -28,7 +34,7 @@ import { getCenter, isEmpty } from 'ol/extent.js';
 import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
 import { ScaleLine, Zoom, Attribution } from 'ol/control.js';
 
-import { applyI18n, num, setLang, t } from '../common/i18n.js';
+import { applyI18n, num, setLang, t, tn } from '../common/i18n.js';
 import { makeApi, tokenFromPath } from '../common/api.js';
 import { startEmbedding } from '../common/embed.js';
 import { baseLayer, fillLegend, overlayLayers } from './layers.js';
@@ -73,7 +79,15 @@ const state = {
   saveTimer: null,
   validateSeq: 0,
   savedSnapshot: null,
+  say: [], // what the next check's announcement starts with (the change that led to it)
+  sayFeature: -1, // the feature whose location sentence it says
+  errors: new Map(), // feature index -> the report's errors about it
+  locked: false, // after "Fertig", until "Ändern"
 };
+// The phone layout (editor.css): taps select or move; new footprints by "Hier platzieren".
+const phone = window.matchMedia('(max-width: 700px)');
+// Below this zoom a footprint would be too small to see: placing zooms in first.
+const PLACE_MIN_ZOOM = 17;
 
 const drawSource = new VectorSource();
 const problemSource = new VectorSource();
@@ -93,11 +107,37 @@ const drawStyle = (selected) =>
   });
 const STYLE_PLAIN = drawStyle(false);
 const STYLE_SELECTED = drawStyle(true);
+const STYLE_ERROR = new Style({
+  stroke: new Stroke({ color: '#b00020', width: 4 }),
+  image: new CircleStyle({ radius: 11, stroke: new Stroke({ color: '#b00020', width: 3 }) }),
+});
 function featureStyle(f) {
   const base = f === state.selected ? STYLE_SELECTED : STYLE_PLAIN;
   const n = drawSource.getFeatures().indexOf(f) + 1;
+  const errs = state.dirty ? null : state.errors.get(n - 1);
+  const label = errs && errs.map(measuredLabel).filter(Boolean).join(' · ');
   return [
     base,
+    ...(errs ? [STYLE_ERROR] : []),
+    ...(label
+      ? [
+          new Style({
+            text: new Text({
+              text: label,
+              font: 'bold 13px system-ui, sans-serif',
+              fill: new Fill({ color: '#ffffff' }),
+              backgroundFill: new Fill({ color: '#b00020' }),
+              padding: [2, 5, 2, 5],
+              offsetY: 16,
+            }),
+            // below the shape, so that it never hides the number above it
+            geometry: (feat) => {
+              const e = feat.getGeometry().getExtent();
+              return new Point([(e[0] + e[2]) / 2, e[1]]);
+            },
+          }),
+        ]
+      : []),
     new Style({
       text: new Text({
         text: String(n),
@@ -131,6 +171,25 @@ const sketchStyle = new Style({
 });
 
 // ---- the map ---------------------------------------------------------------
+// "0,9 m" for a measured distance: with as many decimals as the limit has
+// (at least one), rounded away from the limit as the report's message does
+// (a distance below a minimum down, a length above a maximum up), with more
+// decimals where that would still look like the limit itself.
+function decimalsOf(x) {
+  const m = String(x).match(/\.(\d+)$/);
+  return m ? m[1].length : 0;
+}
+function measuredLabel(v) {
+  if (typeof v.measured !== 'number' || v.unit !== 'm' || typeof v.limit !== 'number') return '';
+  const way = v.bound === 'min' ? Math.floor : v.bound === 'max' ? Math.ceil : Math.round;
+  const r = (k) => way(v.measured * 10 ** k + (way === Math.floor ? 1e-9 : -1e-9)) / 10 ** k;
+  let d = Math.max(1, decimalsOf(v.limit));
+  while (d < 3 && r(d) === v.limit) d++;
+  return t('measured_label', {
+    v: new Intl.NumberFormat(config.locale === 'en' ? 'en-GB' : 'de-DE', { minimumFractionDigits: d, maximumFractionDigits: d }).format(r(d)),
+  });
+}
+
 const map = new Map({
   target: 'map',
   layers: [baseLayer()],
@@ -138,12 +197,20 @@ const map = new Map({
   // Our own keys (crosshair, Enter, R ...) replace OpenLayers' keyboard pan/zoom.
   interactions: defaultInteractions({ keyboard: false, doubleClickZoom: false }),
   controls: [
-    new Zoom({ zoomInTipLabel: '+', zoomOutTipLabel: '−' }),
+    new Zoom({ zoomInTipLabel: t('zoom_in'), zoomOutTipLabel: t('zoom_out') }),
     new ScaleLine(),
     new Attribution({ collapsible: false }),
   ],
   keyboardEventTarget: undefined,
 });
+// "Fertig" is named by the whole sentence, whichever of its texts is shown.
+$('finish').setAttribute('aria-label', t('finish'));
+// The map and its controls are named in the page's language.
+$('map').setAttribute('aria-label', t('map_label'));
+for (const [sel, key] of [['.ol-zoom-in', 'zoom_in'], ['.ol-zoom-out', 'zoom_out']]) {
+  const b = $('map').querySelector(sel);
+  if (b) b.setAttribute('aria-label', t(key));
+}
 const drawLayer = new VectorLayer({ source: drawSource, style: featureStyle, zIndex: 10 });
 const problemLayer = new VectorLayer({ source: problemSource, style: problemStyle, zIndex: 11 });
 const sketchLayer = new VectorLayer({ source: sketchSource, style: sketchStyle, zIndex: 12 });
@@ -207,6 +274,7 @@ function fromFeatureCollection(fc) {
 // index is selected and the crosshair stands on it; saved and checked as
 // any edit, and undone as one.
 function takeDrawing(fc, index) {
+  if (!editable()) return;
   state.moving = null;
   state.sketch = null;
   sketchSource.clear();
@@ -239,17 +307,17 @@ function restore(text) {
 }
 
 function undo() {
-  if (!state.undo.length) return;
+  if (!editable() || !state.undo.length) return;
   state.redo.push(snapshot());
   restore(state.undo.pop());
-  announce(t('undone'));
+  sayAfterCheck(t('undone'));
 }
 
 function redo() {
-  if (!state.redo.length) return;
+  if (!editable() || !state.redo.length) return;
   state.undo.push(snapshot());
   restore(state.redo.pop());
-  announce(t('redone'));
+  sayAfterCheck(t('redone'));
 }
 
 // ---- announcements and summary ----------------------------------------------
@@ -260,6 +328,20 @@ function announce(text) {
   el.textContent = '';
   clearTimeout(announceTimer);
   announceTimer = setTimeout(() => (el.textContent = text), 30);
+}
+
+// A change that leads to a check: said together with the check's answer
+// (where the feature lies now, and the verdict with every reason), once.
+function sayAfterCheck(text, featureIndex = -1) {
+  if (text) state.say.push(text);
+  if (featureIndex >= 0) state.sayFeature = featureIndex;
+}
+
+// Changes are possible unless the drawing was handed over ("Fertig").
+function editable() {
+  if (!state.locked) return true;
+  announce(t('locked'));
+  return false;
 }
 
 function describeFeature(f, i) {
@@ -292,9 +374,10 @@ function measureOf(f, idx) {
 
 function renderMeasures() {
   const feats = drawSource.getFeatures();
+  // With nothing drawn, the status says so (once) and this says how to start.
   $('measures').textContent = feats.length
     ? feats.map((f, i) => describeFeature(f, i + 1)).join(' · ')
-    : t('nothing_drawn');
+    : t('nothing_drawn_hint');
 }
 
 // ---- selection ----------------------------------------------------------------
@@ -344,6 +427,8 @@ async function validateNow() {
     if (res.status === 410 || res.status === 404) return gone();
     $('status').textContent = t('check_failed', { msg: res.message });
     document.body.dataset.state = 'error';
+    announce([...state.say, $('status').textContent].join(' '));
+    state.say = [];
     return;
   }
   showReport(res.body);
@@ -355,13 +440,21 @@ function showReport(report) {
   const list = $('violations');
   list.replaceChildren();
   const lang = config.locale === 'en' ? 'en' : 'de';
+  const drawn = drawSource.getFeatures().length;
   const errors = (report.violations || []).filter((v) => v.severity === 'error');
   const warnings = (report.violations || []).filter((v) => v.severity !== 'error');
-  for (const v of [...errors, ...warnings]) {
+  const words = (v) => v.message?.[lang] || v.message?.de || v.rule;
+  state.errors = new Map();
+  for (const v of errors)
+    if (typeof v.feature === 'number' && v.feature >= 0)
+      state.errors.set(v.feature, [...(state.errors.get(v.feature) || []), v]);
+  // With nothing drawn, "nothing drawn" is the status, not a listed error.
+  const listed = drawn ? [...errors, ...warnings] : [];
+  for (const v of listed) {
     const li = document.createElement('li');
     li.className = v.severity === 'error' ? 'error' : 'warning';
     const n = typeof v.feature === 'number' && v.feature >= 0 ? `${v.feature + 1}: ` : '';
-    li.textContent = n + (v.message?.[lang] || v.message?.de || v.rule);
+    li.textContent = n + words(v);
     list.append(li);
     if (v.geometry) {
       try {
@@ -372,20 +465,30 @@ function showReport(report) {
     }
   }
   let text;
-  if (!drawSource.getFeatures().length) text = t('nothing_drawn');
-  else if (errors.length) text = t('invalid', { n: errors.length });
+  if (!drawn) text = t('nothing_drawn');
+  else if (errors.length) text = tn('invalid', errors.length);
   else if (warnings.length) text = t('valid_warnings');
   else text = t('valid');
   $('status').textContent = text;
-  $('status').className = 'status ' + (errors.length ? 'bad' : 'good');
-  $('finish-why').textContent = errors.length
-    ? t('finish_blocked', { list: errors.map((v) => v.message?.[lang] || v.rule).join(' ') })
-    : drawSource.getFeatures().length
-      ? t('valid')
-      : '';
+  $('status').className = 'status ' + (!drawn ? 'neutral' : errors.length ? 'bad' : 'good');
+  $('finish-why').textContent = !drawn
+    ? ''
+    : errors.length
+      ? t('finish_blocked', { list: errors.map(words).join(' ') })
+      : t('valid');
   document.body.dataset.state = report.valid ? 'valid' : 'invalid';
   renderMeasures();
+  drawLayer.changed();
   if (!state.dirty) proposals?.onReport(report);
+  // Once per check: the change, where the feature lies now, the verdict and
+  // every reason in full.
+  const feats = drawSource.getFeatures();
+  const fi = state.sayFeature >= 0 && state.sayFeature < feats.length ? state.sayFeature : -1;
+  const where = fi >= 0 ? measureOf(feats[fi], fi).location : '';
+  const said = [...state.say, where && `${where}.`, text, ...listed.map(words)].filter(Boolean).join(' ');
+  state.say = [];
+  state.sayFeature = -1;
+  announce(said);
 }
 
 async function saveNow() {
@@ -429,8 +532,19 @@ function countOk() {
   return false;
 }
 
+// Placing at a zoom where a footprint cannot be seen zooms in on the place
+// instead (the next tap or Enter places).
+function zoomedInEnough(c) {
+  const view = map.getView();
+  if (view.getZoom() >= PLACE_MIN_ZOOM) return true;
+  view.setCenter(c);
+  view.setZoom(19);
+  announce(t('zoomed_to_place'));
+  return false;
+}
+
 function addRect(c) {
-  if (!countOk()) return null;
+  if (!editable() || !zoomedInEnough(c) || !countOk()) return null;
   remember();
   const f = new Feature();
   const aligned = nearestEdgeRotation(overlays.street_space?.getSource(), c);
@@ -439,21 +553,22 @@ function addRect(c) {
   drawSource.addFeature(f);
   select(f);
   changed();
-  announce(t('placed', { i: drawSource.getFeatures().length }));
+  sayAfterCheck(t('placed', { i: drawSource.getFeatures().length }), drawSource.getFeatures().length - 1);
   return f;
 }
 
 function addPoint(c) {
-  if (!countOk()) return;
+  if (!editable() || !zoomedInEnough(c) || !countOk()) return;
   remember();
   const f = new Feature(new Point(c));
   drawSource.addFeature(f);
   select(f);
   changed();
-  announce(t('point_placed', { i: drawSource.getFeatures().length }));
+  sayAfterCheck(t('point_placed', { i: drawSource.getFeatures().length }), drawSource.getFeatures().length - 1);
 }
 
 function updateSelectedRect(patch, message) {
+  if (!editable()) return true;
   const f = state.selected;
   const r = f && rectParams(f);
   if (!r) {
@@ -464,7 +579,7 @@ function updateSelectedRect(patch, message) {
   setRect(f, { ...r, ...patch });
   syncSizeFields();
   changed();
-  if (message) announce(message(rectParams(f)));
+  if (message) sayAfterCheck(message(rectParams(f)), drawSource.getFeatures().indexOf(f));
   return true;
 }
 
@@ -483,6 +598,7 @@ function alignSelected() {
 }
 
 function deleteSelected() {
+  if (!editable()) return;
   const f = state.selected;
   if (!f) return announce(t('nothing_selected'));
   const i = drawSource.getFeatures().indexOf(f) + 1;
@@ -490,7 +606,7 @@ function deleteSelected() {
   drawSource.removeFeature(f);
   select(null);
   changed();
-  announce(t('deleted', { i }));
+  sayAfterCheck(t('deleted', { i }));
 }
 
 function featureAtCentre() {
@@ -501,24 +617,44 @@ function featureAtCentre() {
 }
 
 // ---- keyboard drawing ----------------------------------------------------------
+// "3 m nach Osten": a move in words (the larger direction of the two).
+function moveWords(dx, dy) {
+  const d = Math.round(Math.hypot(dx, dy));
+  const a = ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
+  const dir = ['n', 'ne', 'e', 'se', 's', 'sw', 'w', 'nw'][Math.round(a / 45) % 8];
+  return { d: num(d, 0), dir: t(`dir_${dir}`) };
+}
+
+// Arrow keys: the crosshair (and a carried footprint) move; said once the
+// keys rest - the footprint's new place with the check, the crosshair's move
+// in metres and a direction (never in degrees).
 function moveCrosshair(dxm, dym) {
   const c = moveMetres(centre(), dxm, dym);
   map.getView().setCenter(c);
+  const acc = (moveCrosshair.acc = moveCrosshair.acc || { dx: 0, dy: 0 });
+  acc.dx += dxm;
+  acc.dy += dym;
   if (state.moving) {
     const r = rectParams(state.moving.feature);
     setRect(state.moving.feature, { ...r, cx: c[0], cy: c[1] });
+    const i = drawSource.getFeatures().indexOf(state.moving.feature);
+    state.say = [t('moved', { i: i + 1, ...moveWords(acc.dx, acc.dy) })];
+    state.sayFeature = i;
     changed();
+    return;
   }
   if (state.sketch) drawSketch();
   clearTimeout(moveCrosshair.timer);
   moveCrosshair.timer = setTimeout(() => {
-    const [lon, lat] = toLonLat(centre());
-    announce(t('crosshair_at', { lat: num(lat, 6), lon: num(lon, 6) }));
+    announce(t('crosshair_moved', moveWords(acc.dx, acc.dy)));
+    moveCrosshair.acc = null;
   }, 700);
 }
 
 function enterKey(shift) {
   const c = centre();
+  moveCrosshair.acc = null;
+  if (!editable()) return;
   if (state.moving) {
     const i = drawSource.getFeatures().indexOf(state.moving.feature) + 1;
     state.moving = null;
@@ -572,6 +708,7 @@ function drawSketch() {
 }
 
 function finishSketch() {
+  if (!editable()) return;
   const pts = state.sketch || [];
   const poly = state.tool === 'polygon';
   if (pts.length < (poly ? 3 : 2)) return announce(t('sketch_too_short'));
@@ -583,7 +720,7 @@ function finishSketch() {
   sketchSource.clear();
   select(f);
   changed();
-  announce(t('sketch_done', { i: drawSource.getFeatures().length }));
+  sayAfterCheck(t('sketch_done', { i: drawSource.getFeatures().length }), drawSource.getFeatures().length - 1);
 }
 
 function onMapKey(e) {
@@ -620,6 +757,8 @@ translate.on('translateend', (e) => {
     if (!r) continue;
     const c = getCenter(f.getGeometry().getExtent());
     setRect(f, { ...r, cx: c[0], cy: c[1] });
+    const i = drawSource.getFeatures().indexOf(f);
+    sayAfterCheck(t('moved_to', { i: i + 1 }), i);
   }
   changed();
 });
@@ -635,8 +774,43 @@ function onMapClick(e) {
   let hit = null;
   map.forEachFeatureAtPixel(e.pixel, (f) => (hit = f), { layerFilter: (l) => l === drawLayer, hitTolerance: 4 });
   if (hit) return select(hit);
+  if (!editable()) return;
+  if (phone.matches) return tapMoves(e.coordinate);
   if (state.tool === 'rect') addRect(e.coordinate);
   else if (state.tool === 'point') addPoint(e.coordinate);
+}
+
+// On phones a tap beside the drawing moves the selected footprint there; it
+// never makes a new one ("Hier platzieren" does).
+function tapMoves(c) {
+  const f = state.selected;
+  if (!f) return announce(t('tap_hint'));
+  const i = drawSource.getFeatures().indexOf(f);
+  const r = rectParams(f);
+  if (r) {
+    remember();
+    setRect(f, { ...r, cx: c[0], cy: c[1] });
+  } else if (f.getGeometry().getType() === 'Point') {
+    remember();
+    f.getGeometry().setCoordinates(c);
+  } else return announce(t('tap_hint'));
+  sayAfterCheck(t('moved_to', { i: i + 1 }), i);
+  changed();
+}
+
+// "Hier platzieren": a new footprint at the crosshair in the map centre, or,
+// with one selected on a phone, that one moved there.
+function placeHere() {
+  if (!editable()) return;
+  const c = centre();
+  if (map.getView().getZoom() < PLACE_MIN_ZOOM) {
+    announce(t('zoom_first'));
+    $('measures').textContent = t('zoom_first');
+    return $('address').focus();
+  }
+  if (state.tool === 'rect') addRect(c);
+  else if (state.tool === 'point') addPoint(c);
+  else enterKey(false);
 }
 
 function setTool(tool) {
@@ -742,8 +916,9 @@ async function finish() {
   const b = res.body;
   if (b.validation) showReport(b.validation);
   if (b.success) {
-    $('finish-why').textContent = t('finish_ok');
-    announce(t('finish_ok'));
+    lock(true);
+    $('finish-why').textContent = t('locked');
+    announce(`${t('finish_ok')} ${t('locked')}`);
     embedding?.broadcast({
       action: 'geoeditorResult',
       value: { draftId: b.draft_id, report: b.validation, geoJSON: b.geoJSON },
@@ -753,6 +928,30 @@ async function finish() {
   $('finish-why').textContent = `${b.message} ${(b.missing || []).join(' ')}`;
   announce($('finish-why').textContent);
   return { success: false, message: b.message, missing: b.missing || [] };
+}
+
+// After "Fertig" the drawing is what the form holds: locked, so that nothing
+// drawn later differs from it unseen. "Ändern" opens it again and tells the
+// form (geoeditorResultWithdrawn) that its result no longer holds.
+function lock(on) {
+  state.locked = on;
+  state.moving = null;
+  document.body.classList.toggle('locked', on);
+  translate.setActive(!on);
+  modify.setActive(!on);
+  draw?.setActive(!on);
+  $('finish').hidden = on;
+  $('edit-again').hidden = !on;
+  for (const id of ['width', 'length', 'rotation', 'lat', 'lon', 'coord-go', 'proposals-ask'])
+    $(id).disabled = on;
+}
+
+function reopen() {
+  lock(false);
+  $('finish-why').textContent = t('reopened');
+  announce(t('reopened'));
+  embedding?.broadcast({ action: 'geoeditorResultWithdrawn', value: { draftId: config.draft_id } });
+  $('finish').focus();
 }
 
 let embedding = null;
@@ -843,6 +1042,27 @@ function wireUi() {
   $('align').addEventListener('click', alignSelected);
   $('finish-sketch').addEventListener('click', finishSketch);
   $('finish').addEventListener('click', finish);
+  $('edit-again').addEventListener('click', reopen);
+  $('place-here').addEventListener('click', placeHere);
+  const setSheet = (open) => {
+    document.body.classList.toggle('sheet-open', open);
+    $('sheet-toggle').setAttribute('aria-expanded', String(open));
+  };
+  $('sheet-toggle').addEventListener('click', () => setSheet(!document.body.classList.contains('sheet-open')));
+  // Proposals after an address search: on a phone they are ghosts on the
+  // map, numbered (a tap takes one), and their list waits in the folded
+  // sheet - so what their live region says is said through ours while it is
+  // folded. Tab from the address field goes to the first one, as it says.
+  new MutationObserver(() => {
+    const text = $('proposals-status').textContent;
+    if (phone.matches && text && !document.body.classList.contains('sheet-open')) announce(text);
+  }).observe($('proposals-status'), { childList: true, characterData: true, subtree: true });
+  $('address').addEventListener('keydown', (e) => {
+    const first = $('proposals-list').hidden ? null : $('proposals-list').querySelector('button');
+    if (e.key !== 'Tab' || e.shiftKey || !first || $('address').getAttribute('aria-expanded') === 'true') return;
+    e.preventDefault();
+    first.focus();
+  });
   for (const [id, key, lo, hi] of [
     ['width', 'w', () => state.limits.wmin, () => state.limits.wmax],
     ['length', 'l', () => state.limits.lmin, () => state.limits.lmax],
@@ -851,8 +1071,16 @@ function wireUi() {
     $(id).addEventListener('change', () => {
       let v = parseFloat(String($(id).value).replace(',', '.'));
       if (!Number.isFinite(v)) return syncSizeFields();
+      const asked = v;
       v = Math.min(hi(), Math.max(lo(), v));
+      // A value outside the service's limits is set to the nearest allowed
+      // one, and that is said (visibly and aloud), never done silently.
+      const note = v !== asked && key !== 'rot'
+        ? t('size_clamped', { what: t(key === 'w' ? 'what_width' : 'what_length'), v: num(v, 2), min: num(lo(), 2), max: num(hi(), 2) })
+        : '';
+      $('size-note').textContent = note;
       if (!updateSelectedRect({ [key]: v })) state.size[key] = v;
+      if (note) announce(note);
       syncSizeFields();
     });
   }
@@ -865,13 +1093,16 @@ function wireUi() {
     lang: config.locale === 'en' ? 'en' : 'de',
     onPick: (a) => {
       map.getView().setCenter(fromLonLat([a.lon, a.lat]));
+      // street level, where a footprint can be seen
       if (map.getView().getZoom() < 18) map.getView().setZoom(19);
+      renderMeasures();
       announce(t('address_centred', { label: a.label }));
       proposals.ask({ point: [a.lon, a.lat], label: a.label });
     },
   });
   $('coord-form').addEventListener('submit', (e) => {
     e.preventDefault();
+    if (!editable()) return;
     const lat = parseFloat($('lat').value.replace(',', '.'));
     const lon = parseFloat($('lon').value.replace(',', '.'));
     if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) {
@@ -883,7 +1114,7 @@ function wireUi() {
     map.getView().setCenter(c);
     if (map.getView().getZoom() < 18) map.getView().setZoom(19);
     const r = state.selected && rectParams(state.selected);
-    if (r) updateSelectedRect({ cx: c[0], cy: c[1] }, () => t('dropped', { i: drawSource.getFeatures().indexOf(state.selected) + 1 }));
+    if (r) updateSelectedRect({ cx: c[0], cy: c[1] }, () => t('moved_to', { i: drawSource.getFeatures().indexOf(state.selected) + 1 }));
     else if (state.tool === 'rect') addRect(c);
     else if (state.tool === 'point') addPoint(c);
     else enterKey(false);
@@ -910,6 +1141,12 @@ async function start() {
   $('title').textContent = service.title?.[lang] || t('app_title');
   document.title = `${$('title').textContent} – geoEDITOR`;
   $('service-hint').textContent = service.description?.[lang] || '';
+  if (config.period?.start) {
+    // dd.mm.yyyy: always as long, so that the layout never moves with the date
+    const d = (x) => new Date(`${x}T12:00:00`).toLocaleDateString(lang === 'en' ? 'en-GB' : 'de-DE', { day: '2-digit', month: '2-digit', year: 'numeric' });
+    $('period').textContent = t('period', { start: d(config.period.start), end: d(config.period.end) });
+    $('period').hidden = false;
+  }
 
   overlays = overlayLayers(service);
   for (const l of Object.values(overlays)) map.addLayer(l);
@@ -965,6 +1202,7 @@ async function start() {
     pixelOf: (lon, lat) => map.getPixelFromCoordinate(fromLonLat([lon, lat])),
     ghostCentre: (i) => proposals.ghostCentre(i),
     map,
+    centreLonLat: () => toLonLat(centre()),
   };
   document.body.dataset.ready = '1';
 }
