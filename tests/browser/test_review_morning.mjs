@@ -22,6 +22,9 @@
 // dialog, German and English. Screenshots: review-morning (the list page),
 // review-morning-cards (the cards) and review-approve-conflict (the dialog
 // over the case), compared with the references in tests/screenshots.
+// A case's detail links its site plan ("Lageplan (PDF)", "Site plan (PDF)")
+// and map image; followed with the session they are a PDF and a PNG,
+// without it a 401.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -263,6 +266,45 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     assert.equal(r.body.member, 'override_conflicts');
     assert.deepEqual(r.body.conflicts.map((x) => x.reference), ['MS-2026-0101']);
     assert.match(r.body.detail, /MS-2026-0101/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('(3) the case links its site plan (PDF) and map image (PNG), read through the session', async () => {
+    const page = await newPage();
+    await login(page);
+    await page.click(`${card('MS-2026-0105')} a`);
+    await page.waitForSelector('body[data-case-loaded]');
+    const id = await page.evaluate(() => location.hash.split('/').pop());
+    const pdf = page.getByRole('link', { name: 'Lageplan (PDF)', exact: true });
+    const png = page.getByRole('link', { name: 'Kartenbild (PNG)', exact: true });
+    assert.equal(await pdf.getAttribute('href'), `/v1/cases/${id}/map.pdf`);
+    assert.equal(await png.getAttribute('href'), `/v1/cases/${id}/map.png`);
+    await page.click('#lang-switch');
+    assert.equal(await page.textContent('#case-pdf'), 'Site plan (PDF)');
+    assert.equal(await page.textContent('#case-png'), 'Map image (PNG)');
+    await page.click('#lang-switch');
+    // What the link opens, with the caseworker's session cookie: the PDF.
+    const res = await page.context().request.get(new URL(await pdf.getAttribute('href'), srv.base).href);
+    assert.equal(res.status(), 200);
+    assert.equal(res.headers()['content-type'], 'application/pdf');
+    assert.equal((await res.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    const img = await page.context().request.get(new URL(await png.getAttribute('href'), srv.base).href);
+    assert.equal(img.status(), 200);
+    assert.equal(img.headers()['content-type'], 'image/png');
+    // The link itself, followed: a tab of its own that gets the PDF.
+    const followed = new Promise((resolve) => {
+      page.context().on('response', (x) => { if (x.url().endsWith(`/${id}/map.pdf`)) resolve(x); });
+    });
+    await pdf.click();
+    const got = await followed;
+    assert.equal(got.status(), 200);
+    assert.equal(got.headers()['content-type'], 'application/pdf');
+    // Without the session there is no site plan.
+    const anon = await browser.newContext();
+    const none = await anon.request.get(`${srv.base}/v1/cases/${id}/map.pdf`);
+    assert.equal(none.status(), 401);
+    await anon.close();
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
