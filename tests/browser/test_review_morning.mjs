@@ -24,14 +24,14 @@
 // over the case), compared with the references in tests/screenshots.
 // A case's detail links its site plan ("Lageplan (PDF)", "Site plan (PDF)")
 // and map image; followed with the session they are a PDF and a PNG,
-// without it a 401.
+// without it a 401. The app names the favicon as the OGC API pages do.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLOW, axeBuilder, launchBrowser, skipReason, startServer } from './support.mjs';
+import { SLOW, axeBuilder, checkFavicon, launchBrowser, skipReason, startServer } from './support.mjs';
 import { checkScreenshot } from './screenshots.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -273,6 +273,7 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
   test('(3) the case links its site plan (PDF) and map image (PNG), read through the session', async () => {
     const page = await newPage();
     await login(page);
+    await checkFavicon(page);
     await page.click(`${card('MS-2026-0105')} a`);
     await page.waitForSelector('body[data-case-loaded]');
     const id = await page.evaluate(() => location.hash.split('/').pop());
