@@ -15,7 +15,8 @@
 // ("beginnt in 6 Tagen", in English "starts in 6 days"), and the two skips
 // carry a conflict badge. On the map each case is a symbol labelled with
 // its reference, clustered when zoomed out, in a layer above the base
-// map's. Approving MS-2026-0101 (which MS-2026-0102 is in the way of) asks
+// map's; Enter on the focused map opens the cluster nearest its centre.
+// Approving MS-2026-0101 (which MS-2026-0102 is in the way of) asks
 // first in a dialog naming 0102 and where it is; cancelled nothing changes,
 // confirmed the history says "Genehmigt trotz Konflikt mit MS-2026-0102".
 // axe-core finds no WCAG 2.1 AA violation in the list and in the open
@@ -192,6 +193,22 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     // the cards themselves (scrolled into view): badges, where, days to start
     await checkScreenshot(page.locator('#case-list'), 'review-morning-cards', { ignore: ['.case-meta', '.case-item > .case-meta:last-child'] });
     await axeClean(page, 'morning list, de');
+    // By keyboard: Enter on the focused map opens the cluster nearest its
+    // centre as a click does, said aloud; with no cluster in view, said so.
+    await page.focus('#list-map');
+    const zoomBefore = await page.evaluate(() => window.reviewApp.listMap.getView().getZoom());
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((z) => window.reviewApp.listMap.getView().getZoom() > z + 0.5 && !window.reviewApp.listMap.getView().getAnimating(), zoomBefore);
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === '2 Fälle');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'list-map');
+    await rendered(page);
+    const opened = await page.evaluate(() => window.reviewApp.listLayer.symbolsShown());
+    assert.ok(!opened.some((x) => x.size > 1), `the two skips stand apart: ${JSON.stringify(opened)}`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Keine Gruppe von Fällen in der Karte/.test(document.getElementById('announcer').textContent));
+    assert.match(await page.textContent('#list-map-help'), /Eingabetaste zoomt auf die Gruppe von Fällen/);
+    await page.click('#list-fit');
+    await page.waitForFunction(() => !window.reviewApp.listMap.getView().getAnimating());
 
     // In English: the same counts, days in English plurals.
     await page.click('#lang-switch');
