@@ -489,6 +489,16 @@ static void ge_html_footer(ge_html *h, json_t *doc)
                   TR(h, "OGC API &ndash; Features", "OGC API &ndash; Features"));
 }
 
+/* A layer's description in the page's language: on a German page its German
+ * one (description_de) where it has one, otherwise the description as the
+ * mapping gave it. */
+static const char *ge_html_layer_desc(const ge_html *h, const json_t *layer)
+{
+    const char *de = json_string_value(json_object_get(layer, "description_de"));
+    if (de && de[0] && ge_req_lang(h->req) == GE_LANG_DE) return de;
+    return json_string_value(json_object_get(layer, "description"));
+}
+
 /* ---- landing page, conformance ---------------------------------------------- */
 
 static void ge_html_landing(ge_html *h, json_t *doc)
@@ -602,7 +612,7 @@ static void ge_html_collections(ge_html *h, json_t *doc)
     {
         const char *id = json_string_value(json_object_get(c, "id"));
         const char *title = json_string_value(json_object_get(c, "title"));
-        const char *desc = json_string_value(json_object_get(c, "description"));
+        const char *desc = ge_html_layer_desc(h, c);
         const char *gt = json_string_value(json_object_get(c, "geometryType"));
         json_t *count = json_object_get(c, "numberOfFeatures");
         if (!id) continue;
@@ -647,7 +657,7 @@ static void ge_html_collections(ge_html *h, json_t *doc)
 static void ge_html_collection(ge_html *h, json_t *doc)
 {
     const char *id = json_string_value(json_object_get(doc, "id"));
-    const char *desc = json_string_value(json_object_get(doc, "description"));
+    const char *desc = ge_html_layer_desc(h, doc);
     const char *attr = json_string_value(json_object_get(doc, "attribution"));
     const char *storage = json_string_value(json_object_get(doc, "storageCrs"));
     json_t *bbox = json_array_get(

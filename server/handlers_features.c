@@ -425,6 +425,10 @@ static json_t *ge_features_collection_doc(const ge_req *req, const ge_layer_info
         json_decref(crs);
         return NULL;
     }
+    /* The German description where the mapping gave one, beside the
+     * description as it was (the German HTML pages show it). */
+    if (li->description_de[0])
+        json_object_set_new(doc, "description_de", json_string(li->description_de));
     if (li->attribution[0]) json_object_set_new(doc, "attribution", json_string(li->attribution));
     if (ge_features_extent84(li, e))
         json_object_set_new(doc, "extent",

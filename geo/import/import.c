@@ -763,6 +763,8 @@ static int ge_import_write(ge_importer *im, const ge_import_layer_map *lm,
     snprintf(li.name, sizeof li.name, "%s", lm->name);
     snprintf(li.title, sizeof li.title, "%s", lm->title ? lm->title : lm->name);
     snprintf(li.description, sizeof li.description, "%s", lm->description ? lm->description : "");
+    snprintf(li.description_de, sizeof li.description_de, "%s",
+             lm->description_de ? lm->description_de : "");
     snprintf(li.source, sizeof li.source, "%s", sources);
     snprintf(li.attribution, sizeof li.attribution, "%s", attribution ? attribution : "");
     rc = ge_import_batch_layer(im->batch, &li, im->err);

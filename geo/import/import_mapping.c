@@ -32,7 +32,7 @@ static const char *const ge_map_input_keys[] = {"comment", "source", "where", NU
 static const char *const ge_map_prop_keys[] = {"comment", "field", "type", NULL};
 /* Keys of a layer: the common ones, then those of each derivation. */
 #define GE_MAP_LAYER_COMMON                                                                        \
-    "comment", "title", "description", "attribution", "srs", "geometry", "source", "where",        \
+    "comment", "title", "description", "description_de", "attribution", "srs", "geometry", "source", "where",        \
         "properties", "derive"
 static const char *const ge_map_layer_keys[] = {GE_MAP_LAYER_COMMON, NULL};
 static const char *const ge_map_layer_keys_boundary[] = {GE_MAP_LAYER_COMMON, "level_field", NULL};
@@ -244,6 +244,8 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
     rc = ge_map_check_keys(cx, obj, where, keys);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "title", where, &lm->title);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "description", where, &lm->description);
+    if (rc == GE_OK)
+        rc = ge_map_string(cx, obj, "description_de", where, &lm->description_de);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "attribution", where, &lm->attribution);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "srs", where, &lm->srs);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "source", where, &lm->input.source);
@@ -489,6 +491,7 @@ void ge_import_mapping_free(ge_import_mapping *m)
         ge_import_layer_map *lm = &m->layers[i];
         free(lm->title);
         free(lm->description);
+        free(lm->description_de);
         free(lm->attribution);
         free(lm->srs);
         free(lm->level_field);

@@ -55,7 +55,8 @@ typedef struct ge_import_input {
 typedef struct ge_import_layer_map {
     char name[64];
     char *title;
-    char *description;
+    char *description;    /* as given (the OSM mapping's are English) */
+    char *description_de; /* the German one for German pages, or NULL */
     char *attribution;
     char *srs; /* CRS of sources without one ("EPSG:25832"), or NULL */
     ge_import_kind kind;

@@ -61,6 +61,7 @@ typedef struct ge_layer_info {
     char name[64];           /* [a-z][a-z0-9_]*, also the collection id */
     char title[128];
     char description[512];
+    char description_de[512]; /* German description for German pages; "" when none */
     char geometry_type[32];  /* "Point", "LineString", "Polygon", "MultiPolygon", ... or "Geometry" */
     int srid;
     int64_t feature_count;

@@ -20,6 +20,8 @@
  *   8  case versions
  *   9  the case made from a draft (index cases_draft)
  *  10  conflicts a decision overrode (case_event_overrides)
+ *  11  (another branch's; a placeholder here until that branch is merged)
+ *  12  a layer's German description (layers.description_de)
  */
 #include "store_internal.h"
 
@@ -303,6 +305,23 @@ static const char *const ge_migration_10[] = {
     NULL,
 };
 
+/* Migration 11 belongs to another branch; this empty stand-in keeps the
+ * numbers consecutive until that branch is merged, which replaces it. */
+static const char *const ge_migration_11[] = {
+    NULL,
+};
+
+/*
+ * The German description of a reference layer, for the German HTML pages of
+ * the OGC API; the mapping's "description_de". "description" stays what the
+ * mapping says (English for the OSM mapping) and what the JSON documents
+ * carry as before.
+ */
+static const char *const ge_migration_12[] = {
+    "ALTER TABLE layers ADD COLUMN description_de TEXT NOT NULL DEFAULT ''",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -314,6 +333,8 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {8, "case versions", ge_migration_8},
     {9, "case by its draft", ge_migration_9},
     {10, "conflicts a decision overrode", ge_migration_10},
+    {11, "placeholder for another branch's migration", ge_migration_11},
+    {12, "German layer descriptions", ge_migration_12},
 };
 
 const size_t ge_store_spatialite_nmigrations =

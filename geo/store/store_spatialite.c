@@ -564,7 +564,7 @@ int ge_store_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err)
 
 #define GE_LAYER_COLUMNS                                                                           \
     "name, title, description, geometry_type, srid, feature_count, bbox_minx, bbox_miny, "         \
-    "bbox_maxx, bbox_maxy, source, attribution, imported_at, version"
+    "bbox_maxx, bbox_maxy, source, attribution, imported_at, version, description_de"
 
 static void ge_layer_from_row(sqlite3_stmt *s, ge_layer_info *li)
 {
@@ -581,6 +581,7 @@ static void ge_layer_from_row(sqlite3_stmt *s, ge_layer_info *li)
     ge_store_copy_text(li->attribution, sizeof li->attribution, sqlite3_column_text(s, 11));
     ge_store_copy_text(li->imported_at, sizeof li->imported_at, sqlite3_column_text(s, 12));
     li->version = sqlite3_column_int64(s, 13);
+    ge_store_copy_text(li->description_de, sizeof li->description_de, sqlite3_column_text(s, 14));
 }
 
 int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *err)
@@ -805,10 +806,11 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     rc = ge_store_sql_prepare(b->c,
                     "INSERT INTO layers (name, title, description, geometry_type, srid, "
                     "feature_count, bbox_minx, bbox_miny, bbox_maxx, bbox_maxy, source, "
-                    "attribution, imported_at, version) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1) "
+                    "attribution, imported_at, version, description_de) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14) "
                     "ON CONFLICT (name) DO UPDATE SET title = excluded.title, "
-                    "description = excluded.description, geometry_type = excluded.geometry_type, "
+                    "description = excluded.description, "
+                    "description_de = excluded.description_de, geometry_type = excluded.geometry_type, "
                     "srid = excluded.srid, feature_count = excluded.feature_count, "
                     "bbox_minx = excluded.bbox_minx, bbox_miny = excluded.bbox_miny, "
                     "bbox_maxx = excluded.bbox_maxx, bbox_maxy = excluded.bbox_maxy, "
@@ -827,6 +829,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     sqlite3_bind_text(s, 11, li->source, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 12, li->attribution, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 13, b->imported_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 14, li->description_de, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, b->c->db, rc, "writing layer metadata");
     sqlite3_finalize(s);

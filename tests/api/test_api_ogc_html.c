@@ -5,7 +5,9 @@
  * every label of each page kind, kept in the links), a bad lang a 400
  * problem naming the parameter on every route and format, the JSON
  * documents as before (English titles without lang), the pages' tags
- * differing per language; the favicon (ICO and SVG, right types), the
+ * differing per language; each layer's description in the page's language
+ * (the mapping's description_de on German pages; the JSON's description as
+ * before, description_de beside it); the favicon (ICO and SVG, right types), the
  * stylesheet and map script from the built front end (hashed, immutable),
  * the map's data inside the items page or, for another CRS, its CRS84
  * GeoJSON URL; breadcrumbs and paging links; a layer whose title,
@@ -271,6 +273,46 @@ static void test_json_unchanged(void **state)
     ts_http_resp_free(&r);
 }
 
+/* A layer's description in the page's language: the mapping's
+ * description_de on German pages, its description on English ones; the
+ * JSON keeps description as it was and has description_de beside it. */
+static void test_layer_description_per_language(void **state)
+{
+    ts_http_resp r;
+    json_t *doc;
+    (void)state;
+
+    expect_page("/collections/trees?f=html", NULL, "de", "Einzelbäume (natural=tree).",
+                "Single trees (natural=tree).");
+    expect_page("/collections/trees?f=html", "en", "en", "Single trees (natural=tree).",
+                "Einzelbäume (natural=tree).");
+    expect_page("/collections?f=html", "de-DE", "de", "Gebäudeumrisse (building=*).",
+                "Building outlines (building=*).");
+    expect_page("/collections?f=html&lang=en", "de-DE", "en", "Building outlines (building=*).",
+                "Gebäudeumrisse (building=*).");
+    /* a layer without description_de shows its description on German pages */
+    expect_page("/collections/evil?f=html", NULL, "de", "&lt;img src=x onerror=alert(1)&gt;",
+                "description_de");
+
+    get("/collections/trees", "de", &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "description")),
+                        "Single trees (natural=tree).");
+    assert_string_equal(json_string_value(json_object_get(doc, "description_de")),
+                        "Einzelbäume (natural=tree).");
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    get("/collections/evil", NULL, &r);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    assert_null(json_object_get(doc, "description_de"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
 static void test_tags_per_language(void **state)
 {
     const char *paths[] = {"/collections?f=html", "/collections/trees/items?f=html&limit=3",
@@ -486,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_bad_lang),
         cmocka_unit_test(test_json_unchanged),
         cmocka_unit_test(test_tags_per_language),
+        cmocka_unit_test(test_layer_description_per_language),
         cmocka_unit_test(test_favicon),
         cmocka_unit_test(test_stylesheet_and_script),
         cmocka_unit_test(test_breadcrumbs_and_paging),

@@ -212,3 +212,16 @@ export async function findHydrantSpot(base, period) {
   }
   throw new Error('no hydrant in the demo quarter with a bad and a good skip position');
 }
+
+// The page names the site's icon as the OGC API pages do (the ICO at 32 px
+// and the SVG), and both are there: fetched as the page's browser would.
+export async function checkFavicon(page) {
+  const icons = await page.$$eval('link[rel="icon"]', (ls) => ls.map((l) => [l.getAttribute('href'), l.getAttribute('type') || l.getAttribute('sizes')]));
+  if (JSON.stringify(icons) !== JSON.stringify([['/favicon.ico', '32x32'], ['/favicon.svg', 'image/svg+xml']]))
+    throw new Error(`the page's icons: ${JSON.stringify(icons)}`);
+  for (const [href, type] of [['/favicon.ico', 'image/x-icon'], ['/favicon.svg', 'image/svg+xml']]) {
+    const res = await page.context().request.get(new URL(href, page.url()).href);
+    if (res.status() !== 200 || res.headers()['content-type'] !== type)
+      throw new Error(`${href}: ${res.status()} ${res.headers()['content-type']}`);
+  }
+}

@@ -4,7 +4,7 @@
 // the map), moves it, finishes, and the form submits exactly one case - with
 // the mouse, with the keyboard alone, in a popup; a page of another origin
 // gets no answer; axe-core finds no WCAG 2.1 AA violation in either
-// language; printGeoEditing says plainly (German, English) that nothing is
+// language; the page names the favicon; printGeoEditing says plainly (German, English) that nothing is
 // drawn yet, and its downloadUrl still prints after the form submitted the
 // draft: the submitted case's map. Screenshots of flow (1) go to
 // build/test-screenshots and are compared with the reviewed references
@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
-  SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason,
+  SLOW, axeBuilder, checkFavicon, findHydrantSpot, futurePeriod, launchBrowser, skipReason,
   startDemoForm, startServer,
 } from './support.mjs';
 import { checkScreenshot } from './screenshots.mjs';
@@ -327,6 +327,7 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
       await page.goto(draft.editor_url);
       await page.waitForSelector('body[data-ready="1"]');
       assert.equal(await page.evaluate(() => document.documentElement.lang), locale);
+      await checkFavicon(page);
       // With a problem listed, so the error texts are checked too.
       await page.fill('#lat', String(spot.bad[1]));
       await page.fill('#lon', String(spot.bad[0]));

@@ -15,20 +15,24 @@
 // ("beginnt in 6 Tagen", in English "starts in 6 days"), and the two skips
 // carry a conflict badge. On the map each case is a symbol labelled with
 // its reference, clustered when zoomed out, in a layer above the base
-// map's. Approving MS-2026-0101 (which MS-2026-0102 is in the way of) asks
+// map's; Enter on the focused map opens the cluster nearest its centre.
+// Approving MS-2026-0101 (which MS-2026-0102 is in the way of) asks
 // first in a dialog naming 0102 and where it is; cancelled nothing changes,
 // confirmed the history says "Genehmigt trotz Konflikt mit MS-2026-0102".
 // axe-core finds no WCAG 2.1 AA violation in the list and in the open
 // dialog, German and English. Screenshots: review-morning (the list page),
 // review-morning-cards (the cards) and review-approve-conflict (the dialog
 // over the case), compared with the references in tests/screenshots.
+// A case's detail links its site plan ("Lageplan (PDF)", "Site plan (PDF)")
+// and map image; followed with the session they are a PDF and a PNG,
+// without it a 401. The app names the favicon as the OGC API pages do.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLOW, axeBuilder, launchBrowser, skipReason, startServer } from './support.mjs';
+import { SLOW, axeBuilder, checkFavicon, launchBrowser, skipReason, startServer } from './support.mjs';
 import { checkScreenshot } from './screenshots.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -189,6 +193,22 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     // the cards themselves (scrolled into view): badges, where, days to start
     await checkScreenshot(page.locator('#case-list'), 'review-morning-cards', { ignore: ['.case-meta', '.case-item > .case-meta:last-child'] });
     await axeClean(page, 'morning list, de');
+    // By keyboard: Enter on the focused map opens the cluster nearest its
+    // centre as a click does, said aloud; with no cluster in view, said so.
+    await page.focus('#list-map');
+    const zoomBefore = await page.evaluate(() => window.reviewApp.listMap.getView().getZoom());
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((z) => window.reviewApp.listMap.getView().getZoom() > z + 0.5 && !window.reviewApp.listMap.getView().getAnimating(), zoomBefore);
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === '2 Fälle');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'list-map');
+    await rendered(page);
+    const opened = await page.evaluate(() => window.reviewApp.listLayer.symbolsShown());
+    assert.ok(!opened.some((x) => x.size > 1), `the two skips stand apart: ${JSON.stringify(opened)}`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Keine Gruppe von Fällen in der Karte/.test(document.getElementById('announcer').textContent));
+    assert.match(await page.textContent('#list-map-help'), /Eingabetaste zoomt auf die Gruppe von Fällen/);
+    await page.click('#list-fit');
+    await page.waitForFunction(() => !window.reviewApp.listMap.getView().getAnimating());
 
     // In English: the same counts, days in English plurals.
     await page.click('#lang-switch');
@@ -263,6 +283,46 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     assert.equal(r.body.member, 'override_conflicts');
     assert.deepEqual(r.body.conflicts.map((x) => x.reference), ['MS-2026-0101']);
     assert.match(r.body.detail, /MS-2026-0101/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('(3) the case links its site plan (PDF) and map image (PNG), read through the session', async () => {
+    const page = await newPage();
+    await login(page);
+    await checkFavicon(page);
+    await page.click(`${card('MS-2026-0105')} a`);
+    await page.waitForSelector('body[data-case-loaded]');
+    const id = await page.evaluate(() => location.hash.split('/').pop());
+    const pdf = page.getByRole('link', { name: 'Lageplan (PDF)', exact: true });
+    const png = page.getByRole('link', { name: 'Kartenbild (PNG)', exact: true });
+    assert.equal(await pdf.getAttribute('href'), `/v1/cases/${id}/map.pdf`);
+    assert.equal(await png.getAttribute('href'), `/v1/cases/${id}/map.png`);
+    await page.click('#lang-switch');
+    assert.equal(await page.textContent('#case-pdf'), 'Site plan (PDF)');
+    assert.equal(await page.textContent('#case-png'), 'Map image (PNG)');
+    await page.click('#lang-switch');
+    // What the link opens, with the caseworker's session cookie: the PDF.
+    const res = await page.context().request.get(new URL(await pdf.getAttribute('href'), srv.base).href);
+    assert.equal(res.status(), 200);
+    assert.equal(res.headers()['content-type'], 'application/pdf');
+    assert.equal((await res.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+    const img = await page.context().request.get(new URL(await png.getAttribute('href'), srv.base).href);
+    assert.equal(img.status(), 200);
+    assert.equal(img.headers()['content-type'], 'image/png');
+    // The link itself, followed: a tab of its own that gets the PDF.
+    const followed = new Promise((resolve) => {
+      page.context().on('response', (x) => { if (x.url().endsWith(`/${id}/map.pdf`)) resolve(x); });
+    });
+    await pdf.click();
+    const got = await followed;
+    assert.equal(got.status(), 200);
+    assert.equal(got.headers()['content-type'], 'application/pdf');
+    // Without the session there is no site plan.
+    const anon = await browser.newContext();
+    const none = await anon.request.get(`${srv.base}/v1/cases/${id}/map.pdf`);
+    assert.equal(none.status(), 401);
+    await anon.close();
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

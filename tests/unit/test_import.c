@@ -913,6 +913,10 @@ static void test_mapping_errors(void **state)
         {"{\"layers\": {\"h\": {\"source\": \"s\", \"geometry\": \"point\", \"where\": 5}}}",
          GE_EINVAL,
          {"layers.h.where: want a string, got a number", NULL, NULL}},
+        {"{\"layers\": {\"h\": {\"source\": \"s\", \"geometry\": \"point\","
+         " \"description_de\": {\"de\": \"Hydranten\"}}}}",
+         GE_EINVAL,
+         {"bad.json: layers.h.description_de: want a string, got an object", NULL, NULL}},
         {"{\"layers\": {\"Hydranten\": {\"source\": \"s\", \"geometry\": \"point\"}}}",
          GE_EINVAL,
          {"layers.Hydranten: 'Hydranten' is not a valid layer name", NULL, NULL}},

@@ -212,9 +212,11 @@ static const char *const tables_v7[] = {NULL}; /* cases.seq, its trigger, cases_
 static const char *const tables_v8[] = {NULL}; /* a column only: cases.version */
 static const char *const tables_v9[] = {NULL}; /* an index only: cases_draft */
 static const char *const tables_v10[] = {"case_event_overrides", NULL};
-static const char *const *const tables_by_version[] = {NULL,      tables_v1, tables_v2, tables_v3,
-                                                       tables_v4, tables_v5, tables_v6, tables_v7,
-                                                       tables_v8, tables_v9, tables_v10};
+static const char *const tables_v11[] = {NULL}; /* another branch's; a placeholder here */
+static const char *const tables_v12[] = {NULL}; /* a column only: layers.description_de */
+static const char *const *const tables_by_version[] = {
+    NULL,      tables_v1, tables_v2, tables_v3,  tables_v4,  tables_v5, tables_v6,
+    tables_v7, tables_v8, tables_v9, tables_v10, tables_v11, tables_v12};
 
 static void check_tables(const char *path, int version)
 {
@@ -244,8 +246,21 @@ static void test_migrations_from_each_version(void **state)
         o.path = path;
         assert_int_equal(ge_store_open_at_version(&st, &o, k, &err), GE_OK);
         assert_int_equal(ge_store_schema_version(st), k);
-        if (k >= 1) import_points(st, "hydrants", 5, 1); /* data written by "an earlier release" */
         ge_store_close(st);
+        /* Data written by "an earlier release": a layer's row with the
+         * columns every version has (this release's writer needs the
+         * latest schema, layers.description_de since 12). */
+        if (k >= 1) {
+            sqlite3 *db;
+            assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+            assert_int_equal(sqlite3_exec(db,
+                                          "INSERT INTO layers (name, title, srid, feature_count,"
+                                          " imported_at, version) VALUES ('hydrants', 'Hydranten',"
+                                          " 25833, 5, '2026-01-01T00:00:00Z', 1)",
+                                          NULL, NULL, NULL),
+                             SQLITE_OK);
+            sqlite3_close(db);
+        }
         check_tables(path, k);
 
         /* Reopen as this release: migrates to the latest, keeps the data. */
@@ -257,6 +272,7 @@ static void test_migrations_from_each_version(void **state)
             ge_layer_info li;
             assert_int_equal(ge_store_layer_get(st, "hydrants", &li, &err), GE_OK);
             assert_int_equal(li.feature_count, 5);
+            assert_string_equal(li.description_de, ""); /* migration 12's default */
         }
         ge_store_close(st);
         check_tables(path, latest);

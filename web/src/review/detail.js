@@ -7,6 +7,8 @@
 // contact, the decision buttons the workflow allows now (`transitions` of
 // GET /v1/cases/{id}) with the comment the applicant will read, and the
 // history. A text list says what the map shows, for people who cannot see it.
+// Beside the way back to the list: the case's site plan (Lageplan, PDF) and
+// map image (PNG), opened in a tab of their own through the session.
 //
 // Approving a case that other cases conflict with asks first: a modal
 // dialog lists them (reference, where, status, period, distance; a case of
@@ -112,6 +114,11 @@ export async function createDetail(app, { onChanged }) {
       ),
     );
     document.title = `${d.reference || d.case_id} - ${t('app_title')}`;
+    // The site plan and the map image, read with the session cookie in a
+    // tab of their own; in the case's language, as the applicant gets them.
+    const base = `/v1/cases/${encodeURIComponent(d.case_id)}/map`;
+    $('case-pdf').href = `${base}.pdf`;
+    $('case-png').href = `${base}.png`;
     const where = whereLine(d.location, { showLabel: true });
     $('case-where').replaceChildren(...(where ? where.childNodes : []));
     $('case-where').hidden = !where;

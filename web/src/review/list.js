@@ -134,13 +134,16 @@ export async function createList(app) {
   app.listMap = map;
   app.listLayer = layer;
 
+  // A cluster of several cases opens up: the map zooms in on them.
+  function openCluster(cl) {
+    state.follow = false;
+    map.getView().fit(cl.extent, { padding: padding(), maxZoom: CASE_MAX_ZOOM, duration: 250 });
+    app.announce(t('map_cluster', { n: num(cl.ids.length, 0) }));
+  }
   map.on('singleclick', (ev) => {
-    // A cluster of several cases opens up: the map zooms in on them.
     const cl = layer.clusterAt(ev.pixel);
     if (cl && cl.ids.length > 1) {
-      state.follow = false;
-      map.getView().fit(cl.extent, { padding: padding(), maxZoom: CASE_MAX_ZOOM, duration: 250 });
-      app.announce(t('map_cluster', { n: num(cl.ids.length, 0) }));
+      openCluster(cl);
       return;
     }
     const id = layer.caseAt(ev.pixel);
@@ -148,6 +151,15 @@ export async function createList(app) {
     select(id, { scroll: true });
     const c = state.cases.find((x) => x.case_id === id);
     if (c) app.announce(t('selected_case', { ref: c.reference || id }));
+  });
+  // By keyboard: Enter on the focused map opens the cluster nearest to its
+  // centre (the arrow keys bring another one there), as a click on it would.
+  $('list-map').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter' || ev.target !== $('list-map') || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    ev.preventDefault();
+    const cl = layer.clusterNear(map.getView().getCenter());
+    if (cl) openCluster(cl);
+    else app.announce(t('map_no_cluster'));
   });
   map.on('pointermove', (ev) => {
     if (ev.dragging) return;

@@ -7,7 +7,8 @@
 // On the list map each listed case is a symbol in its status colour at the
 // centre of its box, labelled with its reference; zoomed out, symbols that
 // would touch are clustered (OpenLayers' Cluster source) into one circle
-// with their number, which a click zooms into. Closer in, where a case is
+// with their number, which a click zooms into (by keyboard: Enter on the
+// focused map, the cluster nearest its centre). Closer in, where a case is
 // more than a few pixels, its shapes come from the case tiles, labelled
 // too. Symbols and labels are decluttered together with the base map's
 // labels and drawn above them (a higher z-index wins and is drawn later),
@@ -312,6 +313,27 @@ export async function casesLayer(map, { fetchFeatures }) {
         { layerFilter: (l) => l === symbols, hitTolerance: 4 },
       );
       return found;
+    },
+    // The cluster of several cases nearest to a coordinate (EPSG:3857) among
+    // those in view while symbols show, as clusterAt answers; null when
+    // none: what Enter on the focused list map zooms into.
+    clusterNear(coord) {
+      const view = map.getView();
+      if (view.getResolution() < DOT_RESOLUTION) return null;
+      const inView = view.calculateExtent(map.getSize());
+      let best = null;
+      let bestD = Infinity;
+      for (const f of clusters.getFeatures()) {
+        const members = f.get('features') || [];
+        const [x, y] = f.getGeometry().getCoordinates();
+        if (members.length < 2 || x < inView[0] || x > inView[2] || y < inView[1] || y > inView[3]) continue;
+        const d = (x - coord[0]) ** 2 + (y - coord[1]) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = { ids: members.map((m) => m.get('case_id')), extent: boundingExtent(members.map((m) => m.getGeometry().getCoordinates())) };
+        }
+      }
+      return best;
     },
     // What the symbols layer shows now: one entry per cluster, for tests
     // and for looking around ({ids, label, size}).
