@@ -35,72 +35,14 @@
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"
+#include "staticmap_params.h"
 #include "styles_dir.h"
-
-#define GE_SM_DEFAULT_WIDTH  800
-#define GE_SM_DEFAULT_HEIGHT 600
-#define GE_SM_DEFAULT_DPI    96
 
 typedef struct ge_sm_mod {
     ge_mapstyles styles;
     const json_t *order[3]; /* basemap, overlays, services - those that exist */
     size_t norder;
 } ge_sm_mod;
-
-typedef struct ge_sm_params {
-    long width, height, dpi;
-} ge_sm_params;
-
-static int ge_sm_params_read(ge_req *req, ge_resp *resp, ge_sm_params *p)
-{
-    static const char *const known[] = {"width", "height", "dpi", NULL};
-    ge_err err;
-    int rc;
-
-    for (size_t i = 0; i < ge_req_query_count(req); i++) {
-        const ge_query_arg *a = ge_req_query_at(req, i);
-        bool ok = false;
-        for (size_t k = 0; known[k]; k++)
-            ok = ok || strcmp(a->name, known[k]) == 0;
-        if (!ok) {
-            json_t *pr = ge_resp_problem(
-                resp, req, 400,
-                GE_TR(req, "Unknown query parameter '%.64s'; known are width, height and dpi.",
-                      "Unbekannter Parameter '%.64s'; bekannt sind width, height und dpi."),
-                a->name);
-            if (pr) json_object_set_new(pr, "parameter", json_string(a->name));
-            return GE_EINVAL;
-        }
-    }
-    p->width = GE_SM_DEFAULT_WIDTH;
-    p->height = GE_SM_DEFAULT_HEIGHT;
-    p->dpi = GE_SM_DEFAULT_DPI;
-    rc = ge_req_parse_long(req, resp, "width", ge_req_query(req, "width"), GE_STATICMAP_MIN_SIDE,
-                           GE_STATICMAP_MAX_SIDE, &p->width);
-    if (rc == GE_EINVAL) return rc;
-    rc = ge_req_parse_long(req, resp, "height", ge_req_query(req, "height"), GE_STATICMAP_MIN_SIDE,
-                           GE_STATICMAP_MAX_SIDE, &p->height);
-    if (rc == GE_EINVAL) return rc;
-    rc = ge_req_parse_long(req, resp, "dpi", ge_req_query(req, "dpi"), GE_STATICMAP_MIN_DPI,
-                           GE_STATICMAP_MAX_DPI, &p->dpi);
-    if (rc == GE_EINVAL) return rc;
-    if (ge_staticmap_check((int)p->width, (int)p->height, (double)p->dpi, &err) < 0) {
-        json_t *pr = ge_resp_problem(
-            resp, req, 400,
-            GE_TR(req,
-                  "The image is %ld x %ld = %ld pixels; at most %ld are made (an A4 page at "
-                  "300 DPI).",
-                  "Das Bild hätte %ld x %ld = %ld Pixel; höchstens %ld werden erzeugt (eine "
-                  "A4-Seite mit 300 DPI)."),
-            p->width, p->height, p->width * p->height, GE_STATICMAP_MAX_PIXELS);
-        if (pr) {
-            json_object_set_new(pr, "parameter", json_string("height"));
-            json_object_set_new(pr, "limit", json_integer(GE_STATICMAP_MAX_PIXELS));
-        }
-        return GE_EINVAL;
-    }
-    return GE_OK;
-}
 
 /* "error" > "warning" > "valid" per feature, from a report's violations. */
 static void ge_sm_states(const char *report_text, const json_t *report_doc, size_t n,
@@ -153,7 +95,8 @@ static const char *ge_sm_legend_type(GEOSContextHandle_t h, const GEOSGeometry *
 
 /* Renders features (store CRS) of a service with their states into resp. */
 static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const char *service,
-                         const ge_features *fs, const char *const *states, const ge_sm_params *p)
+                         const ge_features *fs, const char *const *states,
+                         const ge_staticmap_params *p)
 {
     static const struct {
         const char *source, *type, *en, *de;
@@ -250,7 +193,7 @@ done:
 
 /* A case's features with their states from its report at submission. */
 static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_case *c,
-                          const ge_sm_params *p)
+                          const ge_staticmap_params *p)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
@@ -276,7 +219,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     const char *id = ge_req_param(req, "id");
     ge_client client;
     ge_case c;
-    ge_sm_params p;
+    ge_staticmap_params p;
     ge_err err;
     int rc;
 
@@ -287,7 +230,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         ge_session s;
         rc = ge_session_require(req, resp, &s);
         if (rc < 0) return rc;
-        rc = ge_sm_params_read(req, resp, &p);
+        rc = ge_staticmap_params_read(req, resp, &p);
         if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c, NULL);
         ge_session_clear(&s);
         if (rc == GE_OK) rc = ge_sm_case_map(req, resp, ud, &c, &p);
@@ -295,7 +238,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
-    rc = ge_sm_params_read(req, resp, &p);
+    rc = ge_staticmap_params_read(req, resp, &p);
     if (rc < 0) goto done;
     rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
                  strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
@@ -319,7 +262,7 @@ done:
 
 /* A draft's features with their states from validating them now. */
 static int ge_sm_draft_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_draft *d,
-                           const ge_sm_params *p)
+                           const ge_staticmap_params *p)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
@@ -350,13 +293,13 @@ static int ge_sm_draft(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_client client;
     ge_draft d;
-    ge_sm_params p;
+    ge_staticmap_params p;
     int rc;
 
     memset(&d, 0, sizeof d);
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
-    rc = ge_sm_params_read(req, resp, &p);
+    rc = ge_staticmap_params_read(req, resp, &p);
     if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
     if (rc == GE_OK) rc = ge_sm_draft_map(req, resp, ud, &d, &p);
     ge_draft_clear(&d);
@@ -380,9 +323,9 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     char hash[GE_TOKEN_HASH_LEN], now[32];
     ge_draft d;
     ge_case c;
-    ge_sm_params p;
+    ge_staticmap_params p;
     ge_err err;
-    int rc = ge_sm_params_read(req, resp, &p);
+    int rc = ge_staticmap_params_read(req, resp, &p);
 
     memset(&d, 0, sizeof d);
     memset(&c, 0, sizeof c);
