@@ -25,6 +25,7 @@
 #include "../geo/app/case_location.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
+#include "../geo/core/json_util.h"
 #include "../geo/core/token.h"
 #include "../geo/rules/service.h"
 #include "case_filter.h"
@@ -188,7 +189,7 @@ static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *cons
                       "Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
                       "bbox, q, limit, offset, purged."),
                 name);
-            if (p) json_object_set_new(p, "parameter", json_string(name));
+            if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             return GE_EINVAL;
         }
     }
@@ -349,7 +350,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
                                         GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
                                               "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
                                         name);
-            if (p) json_object_set_new(p, "parameter", json_string(name));
+            if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             rc = GE_EINVAL;
             goto done;
         }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "../geo/core/json_util.h"
 #include "../geo/maps/staticmap.h"
 
 int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_params *p)
@@ -26,7 +27,7 @@ int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_para
                 GE_TR(req, "Unknown query parameter '%.64s'; known are width, height and dpi.",
                       "Unbekannter Parameter '%.64s'; bekannt sind width, height und dpi."),
                 a->name);
-            if (pr) json_object_set_new(pr, "parameter", json_string(a->name));
+            if (pr) json_object_set_new(pr, "parameter", ge_json_string_lossy(a->name));
             return GE_EINVAL;
         }
     }
