@@ -18,6 +18,12 @@ const char *fz_source_dir(void)
     return d && *d ? d : GE_FUZZ_SOURCE_DIR;
 }
 
+double fz_budget_ms(void)
+{
+    const char *v = getenv("GE_FUZZ_BUDGET_MS");
+    return v && *v ? atof(v) : FZ_BUDGET_MS;
+}
+
 char *fz_strndup(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);

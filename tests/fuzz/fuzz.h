@@ -47,6 +47,10 @@ struct ge_refsnap *fz_snapshot(void);
  * timeout despite the budget is a real hang (a loop that never checks it). */
 #define FZ_BUDGET_MS 250
 
+/* FZ_BUDGET_MS, or $GE_FUZZ_BUDGET_MS when set (0: no budget), to tell a
+ * finding caused by the interrupt from one without it. */
+double fz_budget_ms(void);
+
 /* Aborts with a message when ok is false: a broken invariant is a crash. */
 #define FZ_CHECK(ok, ...) ((ok) ? (void)0 : fz_fail(__FILE__, __LINE__, __VA_ARGS__))
 void fz_fail(const char *file, int line, const char *fmt, ...)

@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.services = services;
     o.snap = fz_snapshot();
     o.today = ge_date_from_ymd(2026, 11, 25);
-    ge_budget_begin(FZ_BUDGET_MS, NULL, NULL);
+    ge_budget_begin(fz_budget_ms(), NULL, NULL);
     rc = ge_validate_report_text(h, text, size, &o, &out, &out_len, &err);
     if (rc < 0) {
         FZ_CHECK(known_code(rc), "validate: code %d: %s", rc, err.msg);
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(out);
     ge_budget_end();
 
-    ge_budget_begin(FZ_BUDGET_MS, NULL, NULL);
+    ge_budget_begin(fz_budget_ms(), NULL, NULL);
     read_bare(h, text, size, false);
     read_bare(h, text, size, true);
     ge_budget_end();

@@ -62,7 +62,7 @@ static void validate_with(GEOSContextHandle_t h, ge_service *svc)
     body = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
     if (!body) abort();
-    ge_budget_begin(FZ_BUDGET_MS, NULL, NULL);
+    ge_budget_begin(fz_budget_ms(), NULL, NULL);
     rc = ge_validate_report_text(h, body, strlen(body), &o, &out, &out_len, &err);
     ge_budget_end();
     FZ_CHECK(rc >= 0 || rc == GE_EBUDGET, "validation with a parsed service failed: %d %s", rc,

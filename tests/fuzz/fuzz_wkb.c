@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
 
-    ge_budget_begin(FZ_BUDGET_MS, NULL, NULL);
+    ge_budget_begin(fz_budget_ms(), NULL, NULL);
     index_it(h, data, size);
     ge_budget_end();
     export_it(data, size);
