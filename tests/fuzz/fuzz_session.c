@@ -13,9 +13,12 @@
  * is accepted only when it unmasks to the session's secret - a token masked
  * here with a pad from the input is accepted, and any one changed
  * character refused (the secret derived as session.c does, from libsodium's
- * documented functions); a Host taken for loopback starts with localhost
- * (in any case), 127. or [::1]; the address group is a terminated string.
+ * documented functions); a Host taken for loopback is localhost, 127/8 or
+ * a bracketed IPv6 loopback address (loopback_ref); the address group is a
+ * terminated string.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,6 +82,26 @@ static void check_csrf(const char *token, const uint8_t *data, size_t size)
     }
 }
 
+/* A loopback Host by RFC 3986 and RFC 4291: "localhost" in any case, an
+ * IPv4 address in 127/8, or in brackets an IPv6 address that is ::1 (in any
+ * of its spellings: [0::1]) or an IPv4-mapped 127/8 one; the port is not
+ * judged here. */
+static bool loopback_ref(const char *host)
+{
+    if (strncasecmp(host, "localhost", 9) == 0 || strncmp(host, "127.", 4) == 0) return true;
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        char addr[64];
+        struct in6_addr a;
+        if (!close || (size_t)(close - host - 1) >= sizeof addr) return false;
+        memcpy(addr, host + 1, (size_t)(close - host - 1));
+        addr[close - host - 1] = '\0';
+        if (inet_pton(AF_INET6, addr, &a) != 1) return false;
+        return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    }
+    return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fz_strndup(data, size), *line[6] = {0}, *p = text;
@@ -137,9 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ge_http_lang_from_header(line[2]);
     (void)ge_http_accepts_gzip(line[3]);
     if (ge_http_host_is_loopback(line[4]))
-        FZ_CHECK(strncasecmp(line[4], "localhost", 9) == 0 || strncmp(line[4], "127.", 4) == 0 ||
-                     strncmp(line[4], "[::1]", 5) == 0,
-                 "'%s' taken for loopback", line[4]);
+        FZ_CHECK(loopback_ref(line[4]), "'%s' taken for loopback", line[4]);
 
     /* the login throttle's address group */
     if (line[5]) {
