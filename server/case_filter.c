@@ -13,6 +13,7 @@
 
 #include "../geo/core/crs.h"
 #include "../geo/core/date.h"
+#include "../geo/core/json_util.h"
 #include "../geo/rules/service.h"
 #include "forms_common.h"
 
@@ -30,7 +31,7 @@ bool ge_case_filter_is_param(const char *name)
 static int ge_case_filter_bad(ge_req *req, ge_resp *resp, const char *name, const char *detail)
 {
     json_t *p = ge_resp_problem(resp, req, 400, "%s", detail);
-    if (p) json_object_set_new(p, "parameter", json_string(name));
+    if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
     return GE_EINVAL;
 }
 

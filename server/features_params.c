@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/core/json_util.h"
 #include "features_internal.h"
 
 int ge_features_bad_param(ge_resp *resp, const ge_req *req, const char *param, const char *fmt, ...)
@@ -29,7 +30,7 @@ int ge_features_bad_param(ge_resp *resp, const ge_req *req, const char *param, c
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     p = ge_resp_problem(resp, req, 400, "%s", detail);
-    if (p) json_object_set_new(p, "parameter", json_string(param));
+    if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(param));
     return GE_EINVAL;
 }
 

@@ -14,6 +14,7 @@
 
 #include "../geo/core/crs.h"
 #include "../geo/core/geojson_out.h"
+#include "../geo/core/json_util.h"
 #include "../geo/store/store_addresses.h"
 #include "handlers.h"
 
@@ -27,7 +28,7 @@ static json_t *ge_addresses_param_problem(ge_resp *resp, const ge_req *req, cons
                                           const char *detail)
 {
     json_t *p = ge_resp_problem(resp, req, 400, "%s", detail);
-    if (p) json_object_set_new(p, "parameter", json_string(param));
+    if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(param));
     return p;
 }
 

@@ -43,6 +43,7 @@
 #include "../geo/app/case_location.h"
 #include "../geo/app/export.h"
 #include "../geo/core/geos_ctx.h"
+#include "../geo/core/json_util.h"
 #include "../geo/store/store_export.h"
 #include "../geo/store/store_review.h"
 #include "case_filter.h"
@@ -168,7 +169,7 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
                                   "'%.64s' ist kein Parameter des Exports (f, crs, service, "
                                   "status, from, to, bbox, q, limit, offset, purged)."),
                             name);
-        if (p) json_object_set_new(p, "parameter", json_string(name));
+        if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         return GE_EINVAL;
     }
     if (ge_export_format_parse(f, fmt, &err) < 0) {

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../geo/core/json_util.h"
 #include "handlers.h"
 
 #define GE_GLYPHS_TYPE      "application/x-protobuf"
@@ -80,7 +81,7 @@ static json_t *ge_glyphs_problem(ge_resp *resp, const ge_req *req, int status, c
 {
     json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
     if (p) {
-        json_object_set_new(p, "parameter", json_string(param));
+        json_object_set_new(p, "parameter", ge_json_string_lossy(param));
         json_object_set_new(p, "value", json_string(value ? value : ""));
     }
     return p;

@@ -31,6 +31,7 @@
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
+#include "../geo/core/json_util.h"
 #include "../geo/core/token.h"
 #include "../geo/rules/service.h"
 #include "case_filter.h"
@@ -179,7 +180,7 @@ static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *cons
                       "Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
                       "bbox, q, limit, offset, purged, sort."),
                 name);
-            if (p) json_object_set_new(p, "parameter", json_string(name));
+            if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             return GE_EINVAL;
         }
     }
@@ -426,7 +427,7 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
                                         GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
                                               "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
                                         name);
-            if (p) json_object_set_new(p, "parameter", json_string(name));
+            if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             rc = GE_EINVAL;
             goto done;
         }

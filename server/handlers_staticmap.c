@@ -52,11 +52,8 @@
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"
+#include "staticmap_params.h"
 #include "styles_dir.h"
-
-#define GE_SM_DEFAULT_WIDTH  800
-#define GE_SM_DEFAULT_HEIGHT 600
-#define GE_SM_DEFAULT_DPI    96
 
 typedef struct ge_sm_mod {
     ge_mapstyles styles;
@@ -64,105 +61,7 @@ typedef struct ge_sm_mod {
     size_t norder;
 } ge_sm_mod;
 
-typedef struct ge_sm_params {
-    bool pdf;
-    long width, height, dpi;
-    long scale; /* 1:n of the PDF; GE_STATICMAP_SCALE_AUTO */
-    int lang;   /* GE_LANG_DE / GE_LANG_EN from ?lang=, -1: the case's */
-} ge_sm_params;
-
 #define GE_SM_TL(lang, en, de) ((lang) == GE_LANG_DE ? (de) : (en))
-
-static int ge_sm_params_read(ge_req *req, ge_resp *resp, ge_sm_params *p)
-{
-    static const char *const known_png[] = {"width", "height", "dpi", "lang", NULL};
-    static const char *const known_pdf[] = {"lang", "scale", NULL};
-    const char *const *known = p->pdf ? known_pdf : known_png;
-    const char *lang = ge_req_query(req, "lang");
-    ge_err err;
-    int rc;
-
-    for (size_t i = 0; i < ge_req_query_count(req); i++) {
-        const ge_query_arg *a = ge_req_query_at(req, i);
-        bool ok = false;
-        for (size_t k = 0; known[k]; k++)
-            ok = ok || strcmp(a->name, known[k]) == 0;
-        if (!ok) {
-            json_t *pr = ge_resp_problem(
-                resp, req, 400,
-                p->pdf ? GE_TR(req, "Unknown query parameter '%.64s'; known are lang and scale.",
-                               "Unbekannter Parameter '%.64s'; bekannt sind lang und scale.")
-                       : GE_TR(req,
-                               "Unknown query parameter '%.64s'; known are width, height, dpi "
-                               "and lang.",
-                               "Unbekannter Parameter '%.64s'; bekannt sind width, height, dpi "
-                               "und lang."),
-                a->name);
-            if (pr) json_object_set_new(pr, "parameter", json_string(a->name));
-            return GE_EINVAL;
-        }
-    }
-    p->lang = -1;
-    if (lang && strcmp(lang, "de") == 0) {
-        p->lang = GE_LANG_DE;
-    } else if (lang && strcmp(lang, "en") == 0) {
-        p->lang = GE_LANG_EN;
-    } else if (lang) {
-        json_t *pr = ge_resp_problem(resp, req, 400,
-                                     GE_TR(req, "lang: '%.16s' is not offered; de or en.",
-                                           "lang: '%.16s' wird nicht angeboten; de oder en."),
-                                     lang);
-        if (pr) json_object_set_new(pr, "parameter", json_string("lang"));
-        return GE_EINVAL;
-    }
-    p->scale = GE_STATICMAP_SCALE_AUTO;
-    if (p->pdf) {
-        const char *sc = ge_req_query(req, "scale");
-        if (sc) {
-            char *end = NULL;
-            long n = strtol(sc, &end, 10);
-            if (!*sc || *end || !ge_mapscale_standard((int)n)) {
-                json_t *pr = ge_resp_problem(
-                    resp, req, 400,
-                    GE_TR(req, "scale: '%.16s' is not offered; 250, 500 or 1000 (1:n).",
-                          "scale: '%.16s' wird nicht angeboten; 250, 500 oder 1000 (1:n)."),
-                    sc);
-                if (pr) json_object_set_new(pr, "parameter", json_string("scale"));
-                return GE_EINVAL;
-            }
-            p->scale = n;
-        }
-        return GE_OK;
-    }
-    p->width = GE_SM_DEFAULT_WIDTH;
-    p->height = GE_SM_DEFAULT_HEIGHT;
-    p->dpi = GE_SM_DEFAULT_DPI;
-    rc = ge_req_parse_long(req, resp, "width", ge_req_query(req, "width"), GE_STATICMAP_MIN_SIDE,
-                           GE_STATICMAP_MAX_SIDE, &p->width);
-    if (rc == GE_EINVAL) return rc;
-    rc = ge_req_parse_long(req, resp, "height", ge_req_query(req, "height"), GE_STATICMAP_MIN_SIDE,
-                           GE_STATICMAP_MAX_SIDE, &p->height);
-    if (rc == GE_EINVAL) return rc;
-    rc = ge_req_parse_long(req, resp, "dpi", ge_req_query(req, "dpi"), GE_STATICMAP_MIN_DPI,
-                           GE_STATICMAP_MAX_DPI, &p->dpi);
-    if (rc == GE_EINVAL) return rc;
-    if (ge_staticmap_check((int)p->width, (int)p->height, (double)p->dpi, &err) < 0) {
-        json_t *pr = ge_resp_problem(
-            resp, req, 400,
-            GE_TR(req,
-                  "The image is %ld x %ld = %ld pixels; at most %ld are made (an A4 page at "
-                  "300 DPI).",
-                  "Das Bild hätte %ld x %ld = %ld Pixel; höchstens %ld werden erzeugt (eine "
-                  "A4-Seite mit 300 DPI)."),
-            p->width, p->height, p->width * p->height, GE_STATICMAP_MAX_PIXELS);
-        if (pr) {
-            json_object_set_new(pr, "parameter", json_string("height"));
-            json_object_set_new(pr, "limit", json_integer(GE_STATICMAP_MAX_PIXELS));
-        }
-        return GE_EINVAL;
-    }
-    return GE_OK;
-}
 
 /* "error" > "warning" > "valid" per feature, from a report's violations. */
 static void ge_sm_states(const char *report_text, const json_t *report_doc, size_t n,
@@ -298,7 +197,8 @@ static int ge_sm_pdf(ge_req *req, ge_resp *resp, const ge_sm_doc *doc, ge_lang l
 /* Renders features (store CRS) of doc with their states into resp, as a
  * PNG or a site plan PDF. */
 static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_sm_doc *doc,
-                         const ge_features *fs, const char *const *states, const ge_sm_params *p)
+                         const ge_features *fs, const char *const *states,
+                         const ge_staticmap_params *p)
 {
     const char *service = doc->service;
     ge_lang lang = p->lang >= 0                                        ? (ge_lang)p->lang
@@ -414,7 +314,7 @@ done:
 
 /* A case's features with their states from its report at submission. */
 static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_case *c,
-                          const ge_sm_params *p)
+                          const ge_staticmap_params *p)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
@@ -460,7 +360,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     const char *id = ge_req_param(req, "id");
     ge_client client;
     ge_case c;
-    ge_sm_params p = {.pdf = ge_sm_is_pdf(req)};
+    ge_staticmap_params p = {.pdf = ge_sm_is_pdf(req)};
     ge_err err;
     int rc;
 
@@ -471,7 +371,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
         ge_session s;
         rc = ge_session_require(req, resp, &s);
         if (rc < 0) return rc;
-        rc = ge_sm_params_read(req, resp, &p);
+        rc = ge_staticmap_params_read(req, resp, &p);
         if (rc == GE_OK) rc = ge_case_view_find(req, resp, &s, &c, NULL);
         ge_session_clear(&s);
         if (rc == GE_OK) rc = ge_sm_case_map(req, resp, ud, &c, &p);
@@ -479,7 +379,7 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
-    rc = ge_sm_params_read(req, resp, &p);
+    rc = ge_staticmap_params_read(req, resp, &p);
     if (rc < 0) goto done;
     rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
                  strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
@@ -503,7 +403,7 @@ done:
 
 /* A draft's features with their states from validating them now. */
 static int ge_sm_draft_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const ge_draft *d,
-                           const ge_sm_params *p)
+                           const ge_staticmap_params *p)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
@@ -540,13 +440,13 @@ static int ge_sm_draft(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_client client;
     ge_draft d;
-    ge_sm_params p = {0};
+    ge_staticmap_params p = {0};
     int rc;
 
     memset(&d, 0, sizeof d);
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
-    rc = ge_sm_params_read(req, resp, &p);
+    rc = ge_staticmap_params_read(req, resp, &p);
     if (rc == GE_OK) rc = ge_forms_client_draft(req, resp, &client, &d);
     if (rc == GE_OK) rc = ge_sm_draft_map(req, resp, ud, &d, &p);
     ge_draft_clear(&d);
@@ -570,9 +470,9 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     char hash[GE_TOKEN_HASH_LEN], now[32];
     ge_draft d;
     ge_case c;
-    ge_sm_params p = {.pdf = ge_sm_is_pdf(req)};
+    ge_staticmap_params p = {.pdf = ge_sm_is_pdf(req)};
     ge_err err;
-    int rc = ge_sm_params_read(req, resp, &p);
+    int rc = ge_staticmap_params_read(req, resp, &p);
 
     memset(&d, 0, sizeof d);
     memset(&c, 0, sizeof c);

@@ -49,6 +49,7 @@
 
 #include <sodium.h>
 
+#include "../geo/core/json_util.h"
 #include "../geo/maps/basemap.h"
 #include "../geo/maps/case_tiles.h"
 #include "../geo/store/store_case_tiles.h"
@@ -199,7 +200,7 @@ static json_t *ge_tiles_problem_param(ge_resp *resp, const ge_req *req, int stat
 {
     json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
     if (p) {
-        json_object_set_new(p, "parameter", json_string(param));
+        json_object_set_new(p, "parameter", ge_json_string_lossy(param));
         json_object_set_new(p, "value", json_string(value ? value : ""));
     }
     return p;

@@ -41,6 +41,7 @@
 
 #include "../geo/core/crs.h"
 #include "../geo/core/geos_ctx.h"
+#include "../geo/core/json_util.h"
 #include "../geo/rules/refindex.h"
 #include "../geo/app/validate.h"
 #include "handlers.h"
@@ -57,7 +58,7 @@ static int ge_validate_bad_param(ge_resp *resp, const ge_req *req, const char *n
                                  const char *detail)
 {
     json_t *p = ge_resp_problem(resp, req, 400, "%s", detail);
-    if (p) json_object_set_new(p, "parameter", json_string(name));
+    if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
     return GE_EINVAL;
 }
 

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../geo/core/json_util.h"
 #include "log.h"
 
 int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud)
@@ -89,7 +90,7 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
                               "%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
                         name, min, max, text);
     if (p) {
-        json_object_set_new(p, "parameter", json_string(name));
+        json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         json_object_set_new(p, "minimum", json_integer(min));
         json_object_set_new(p, "maximum", json_integer(max));
     }
@@ -641,10 +642,9 @@ json_t *ge_resp_problem(ge_resp *resp, const ge_req *req, int status, const char
     json_object_set_new(p, "title", json_string(ge_http_status_title(status, lang)));
     json_object_set_new(p, "status", json_integer(status));
     /* jansson refuses invalid UTF-8: a detail quoting client input that is
-     * not UTF-8 must not lose the whole problem. */
-    if (json_object_set_new(p, "detail", json_string(detail)) < 0)
-        json_object_set_new(p, "detail", json_string(GE_TR(req, "(detail not UTF-8)",
-                                                               "(Detail nicht UTF-8)")));
+     * not UTF-8, or cut to its buffer inside a character, keeps the rest of
+     * its text (ge_json_string_lossy). */
+    json_object_set_new(p, "detail", ge_json_string_lossy(detail));
     if (req && req->path) {
         ge_router_log_path(req->match, req->path, instance, sizeof instance);
         json_object_set_new(p, "instance", json_string(instance));

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "../geo/core/budget.h"
+#include "../geo/core/json_util.h"
 #include "http.h"
 #include "http_send.h"
 #include "log.h"
@@ -562,7 +563,7 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
                                   "%%-Kodierung oder ein kodiertes NUL-Byte."),
                             call->bad_query_name);
         if (p)
-            json_object_set_new(p, "parameter", json_string(call->bad_query_name));
+            json_object_set_new(p, "parameter", ge_json_string_lossy(call->bad_query_name));
     } else if (m->kind == GE_MATCH_OK && (m->route->flags & GE_ROUTE_COMPUTE) && srv->compute) {
         if (ge_server_compute_begin(srv, call)) return; /* sent when the pool is done */
     } else if (m->kind == GE_MATCH_OK) {

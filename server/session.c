@@ -74,9 +74,7 @@ static void ge_csrf_mask(const unsigned char secret[32], char out[GE_CSRF_TOKEN_
     sodium_memzero(buf, sizeof buf);
 }
 
-/* Does a masked token from a header unmask to the secret whose hash is
- * stored? Compared in constant time. */
-static bool ge_csrf_check(const char *token, const char *stored_hash)
+bool ge_session_csrf_check(const char *token, const char *stored_hash)
 {
     unsigned char buf[64], secret[32];
     char h[GE_TOKEN_HASH_LEN];
@@ -96,8 +94,7 @@ static bool ge_csrf_check(const char *token, const char *stored_hash)
     return ok;
 }
 
-/* The raw 32 bytes of a session id as the cookie carries it. */
-static bool ge_session_id_raw(const char *id, unsigned char raw[32])
+bool ge_session_id_decode(const char *id, unsigned char raw[32])
 {
     size_t len = 0;
     if (!id || strlen(id) != GE_TOKEN_LEN || !ge_token_plausible(id)) return false;
@@ -108,10 +105,8 @@ static bool ge_session_id_raw(const char *id, unsigned char raw[32])
 
 /* ---- the cookie --------------------------------------------------------- */
 
-/* Copies the value of our cookie from the Cookie header; false when absent. */
-static bool ge_session_cookie(const ge_req *req, char out[GE_TOKEN_MAX])
+bool ge_session_cookie_parse(const char *h, char out[GE_TOKEN_MAX])
 {
-    const char *h = ge_req_header(req, "Cookie");
     const size_t nlen = strlen(GE_SESSION_COOKIE);
 
     while (h && *h) {
@@ -217,8 +212,9 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
 
     memset(out, 0, sizeof *out);
     memset(&row, 0, sizeof row);
-    if (!ge_session_cookie(req, id)) return ge_session_unauthorized(req, resp, false);
-    if (!ge_session_id_raw(id, raw)) {
+    if (!ge_session_cookie_parse(ge_req_header(req, "Cookie"), id))
+        return ge_session_unauthorized(req, resp, false);
+    if (!ge_session_id_decode(id, raw)) {
         rc = ge_session_unauthorized(req, resp, true);
         goto err;
     }
@@ -241,7 +237,7 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
         goto err;
     }
     if (!ge_session_safe_method(req->method) &&
-        !ge_csrf_check(ge_req_header(req, "X-CSRF-Token"), row.csrf_hash)) {
+        !ge_session_csrf_check(ge_req_header(req, "X-CSRF-Token"), row.csrf_hash)) {
         json_t *p = ge_resp_problem(
             resp, req, 403,
             ge_req_header(req, "X-CSRF-Token")
@@ -290,7 +286,7 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     int rc = ge_token_new("", id, err);
 
     if (rc < 0) goto err;
-    if (!ge_session_id_raw(id, raw)) {
+    if (!ge_session_id_decode(id, raw)) {
         rc = ge_err_set(err, GE_EINTERNAL, "a new session id does not decode");
         goto err;
     }

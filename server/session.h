@@ -81,6 +81,20 @@ bool ge_session_is_admin(const ge_session *s);
 /* May the user see cases of this service (admins: every service)? */
 bool ge_session_allows_service(const ge_session *s, const char *service);
 
+/* ---- what the client sends, read without a request (pure functions) ---- */
+
+/* Copies the value of our cookie ("ge_session=...") from a Cookie header
+ * (may be NULL) into out; false when absent or too long for a token. */
+bool ge_session_cookie_parse(const char *cookie_header, char out[GE_TOKEN_MAX]);
+
+/* The raw 32 bytes of a session id as the cookie carries it; false when id
+ * (may be NULL) is not a session id as ge_session_start makes them. */
+bool ge_session_id_decode(const char *id, unsigned char raw[32]);
+
+/* Does a masked CSRF token from the X-CSRF-Token header (may be NULL)
+ * unmask to the secret whose hash is stored? Compared in constant time. */
+bool ge_session_csrf_check(const char *token, const char *stored_hash);
+
 /* ---- for the login handler (handlers_auth.c) --------------------------- */
 
 /* Starts a session for user_id: a new random id (never one the client sent),

@@ -10,6 +10,7 @@
  */
 #include "refindex.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -283,6 +284,40 @@ static int ge_refbuilder_subdivide(ge_refbuilder *b, ge_reflayer *l, GEOSGeometr
     return rc;
 }
 
+/* Are all coordinates of g finite? A NaN slips through envelopes (every
+ * comparison with it is false) and makes overlays throw, and GEOS 3.11 leaks
+ * what its snapping overlay had made when it throws (found by
+ * tests/fuzz/fuzz_wkb). */
+static bool ge_refindex_finite(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+
+    if (type == GEOS_POLYGON) {
+        int n = GEOSGetNumInteriorRings_r(h, g);
+        if (!ge_refindex_finite(h, GEOSGetExteriorRing_r(h, g))) return false;
+        for (int i = 0; i < n; i++)
+            if (!ge_refindex_finite(h, GEOSGetInteriorRingN_r(h, g, i))) return false;
+        return true;
+    }
+    if (type >= GEOS_MULTIPOINT) {
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; i++)
+            if (!ge_refindex_finite(h, GEOSGetGeometryN_r(h, g, i))) return false;
+        return true;
+    }
+    {
+        const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, g);
+        unsigned int n = 0;
+        if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n)) return true; /* empty point */
+        for (unsigned int i = 0; i < n; i++) {
+            double x, y;
+            if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) || !isfinite(x) || !isfinite(y))
+                return false;
+        }
+        return true;
+    }
+}
+
 int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g, int64_t fid,
                             json_t *props, ge_err *err)
 {
@@ -301,6 +336,13 @@ int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g
         GEOSGeom_destroy_r(h, g);
         json_decref(props);
         return rc;
+    }
+    if (!ge_refindex_finite(h, g)) {
+        GEOSGeom_destroy_r(h, g);
+        json_decref(props);
+        return ge_err_set(err, GE_EINVAL,
+                          "layer '%s': item %lld has a coordinate that is not a finite number",
+                          layer, (long long)fid);
     }
     dim = GEOSGeom_getDimensions_r(h, g);
     if (dim == 0 || GEOSGetNumCoordinates_r(h, g) <= GE_REFINDEX_PIECE_POINTS)

@@ -68,7 +68,9 @@ int ge_refindex_builder_layer(ge_refbuilder *b, const char *layer, ge_err *err);
  * are dropped: they cannot be found and constrain nothing. A line or polygon
  * of more than GE_REFINDEX_PIECE_POINTS vertices becomes several items, its
  * pieces, all with the same fid and props: queries then touch only the
- * pieces near a drawing (like PostGIS's ST_Subdivide). */
+ * pieces near a drawing (like PostGIS's ST_Subdivide). A coordinate that is
+ * not a finite number (NaN, infinity) is GE_EINVAL: nothing could measure
+ * against it. */
 int ge_refindex_builder_add(ge_refbuilder *b, const char *layer, GEOSGeometry *g, int64_t fid,
                             json_t *props, ge_err *err);
 

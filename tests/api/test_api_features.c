@@ -220,6 +220,14 @@ static void test_bad_input(void **state)
     expect_problem("/collections/trees/items?limit=1000000000", 400, "limit", "1000000000");
     expect_problem("/collections/trees/items?limit=ten", 400, "limit", "ten");
     expect_problem("/collections/trees/items?limit=", 400, "limit", NULL);
+    /* a parameter name that is not UTF-8 is still named (U+FFFD for the
+     * byte), and a value cut inside a character keeps the rest of the detail
+     * (found by tests/fuzz/fuzz_features_params) */
+    expect_problem("/collections/trees/items?%D0=1", 400, "\xef\xbf\xbd", "\xef\xbf\xbd");
+    expect_problem("/collections/trees/items?x%D0%B0=1", 400, "x\xd0\xb0", "x\xd0\xb0");
+    expect_problem("/collections/trees/items?datetime="
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%C3%A4",
+                   400, "datetime", "is not an RFC 3339 date");
 
     expect_problem("/collections/trees/items?bbox=9.9,51.5,9.95", 400, "bbox", "4 numbers");
     expect_problem("/collections/trees/items?bbox=9.9,51.5,9.95,51.6,1", 400, "bbox", "5");

@@ -274,11 +274,12 @@ out:
 
 int ts_mvt_decode(const void *data, size_t len, ts_mvt *out, char *err, size_t es)
 {
-    ts_pb b = {data, (const unsigned char *)data + len}, sub;
+    ts_pb b = {data, data ? (const unsigned char *)data + len : NULL}, sub;
     unsigned field, wire;
     uint64_t v;
 
     memset(out, 0, sizeof *out);
+    if (!data) return len ? -1 : 0; /* an empty tile: no bytes at all */
     while (b.p < b.end) {
         if (ts_pb_field(&b, &field, &wire, &sub, &v) < 0) {
             ts_mvt_msg(err, es, "malformed tile");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "json_util.h"
 #include "log.h"
 #include "ts.h"
 
@@ -122,11 +123,48 @@ static void test_problem(void **state)
                         "limit muss von 1 bis 5 sein");
     assert_string_equal(ge_resp_header_get(&resp, "Content-Language"), "de");
 
-    /* a detail quoting bytes that are not UTF-8 still makes a problem */
+    /* a detail quoting bytes that are not UTF-8 still makes a problem, and
+     * keeps its text with U+FFFD for each such byte */
     p = ge_resp_problem(&resp, &req, 404, "no layer '%s'", "\xff\xfe");
     assert_non_null(p);
-    assert_non_null(json_object_get(p, "detail"));
+    assert_string_equal(json_string_value(json_object_get(p, "detail")),
+                        "no layer '\xef\xbf\xbd\xef\xbf\xbd'");
+    /* a quote cut to 64 bytes inside a character (a-umlaut at 63..64) */
+    p = ge_resp_problem(&resp, &req, 400, "bad '%.64s'",
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa4");
+    assert_string_equal(
+        json_string_value(json_object_get(p, "detail")),
+        "bad 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xef\xbf\xbd'");
     ge_resp_clear(&resp);
+}
+
+/* ge_json_string_lossy (geo/core/json_util.h): well-formed UTF-8 unchanged,
+ * every byte of a malformed sequence one U+FFFD */
+static void test_json_string_lossy(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", ""},
+        {"plain", "plain"},
+        {"Stra\xc3\x9f"
+         "e \xe2\x82\xac \xf0\x9f\x97\xba",
+         "Stra\xc3\x9f"
+         "e \xe2\x82\xac \xf0\x9f\x97\xba"},
+        {"\xd0", "\xef\xbf\xbd"},
+        {"a\xc3", "a\xef\xbf\xbd"},
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong '/' */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* a surrogate */
+        {"\xf4\x90\x80\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"}, /* > U+10FFFF */
+        {"\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = ge_json_string_lossy(cases[i].in);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(v), cases[i].out);
+        json_decref(v);
+    }
 }
 
 static void test_error_hides_internals(void **state)
@@ -367,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_error_hides_internals),
         cmocka_unit_test(test_builders_and_headers),
         cmocka_unit_test(test_query_and_body),
+        cmocka_unit_test(test_json_string_lossy),
         cmocka_unit_test(test_parse_long),
         cmocka_unit_test(test_base_url),
         cmocka_unit_test(test_host_is_loopback),

@@ -327,6 +327,39 @@ static void check_case(const rcase *c)
     ge_service_free(svc);
 }
 
+/* A reference item with a coordinate that is not finite is refused, not
+ * indexed (found by tests/fuzz/fuzz_wkb: a NaN made the subdivision's overlay
+ * throw, and GEOS 3.11 leaked what it had made). */
+static void test_refindex_refuses_nan(void **state)
+{
+    ge_refbuilder *b;
+    ge_refsnap *s;
+    ge_err err;
+    GEOSCoordSequence *seq;
+    GEOSGeometry *g;
+    (void)state;
+
+    assert_int_equal(ge_refindex_builder_new(25833, &b, NULL), GE_OK);
+    /* a long line (subdivided) with a NaN in the middle */
+    seq = GEOSCoordSeq_create_r(H, 600, 2);
+    for (unsigned i = 0; i < 600; i++)
+        GEOSCoordSeq_setXY_r(H, seq, i, 385000 + i, i == 300 ? NAN : 5826000 + (i % 7));
+    g = GEOSGeom_createLineString_r(H, seq);
+    assert_int_equal(ge_refindex_builder_add(b, "roads", g, 1, NULL, &err), GE_EINVAL);
+    assert_non_null(strstr(err.msg, "not a finite number"));
+    /* a point at infinity, and one fine point */
+    assert_int_equal(ge_refindex_builder_add(b, "hydrants", GEOSGeom_createPointFromXY_r(H, INFINITY, 1),
+                                             2, NULL, &err),
+                     GE_EINVAL);
+    assert_int_equal(ge_refindex_builder_add(b, "hydrants",
+                                             GEOSGeom_createPointFromXY_r(H, 385000, 5826000), 3,
+                                             NULL, &err),
+                     GE_OK);
+    assert_int_equal(ge_refindex_builder_finish(b, &s, NULL), GE_OK);
+    assert_int_equal(ge_reflayer_size(ge_refsnap_layer(s, "hydrants")), 1);
+    ge_refsnap_release(s);
+}
+
 static void test_rule_table(void **state)
 {
     (void)state;
@@ -1181,6 +1214,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_table),
+        cmocka_unit_test(test_refindex_refuses_nan),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_highlight_is_shortest_line_in_crs84),
         cmocka_unit_test(test_measures),
