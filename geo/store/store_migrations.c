@@ -20,6 +20,7 @@
  *   8  case versions
  *   9  the case made from a draft (index cases_draft)
  *  10  conflicts a decision overrode (case_event_overrides)
+ *  11  draft options set by the form server (drafts.period_editable)
  */
 #include "store_internal.h"
 
@@ -303,6 +304,17 @@ static const char *const ge_migration_10[] = {
     NULL,
 };
 
+/*
+ * Options a form server sets on a draft: period_editable lets the applicant
+ * change the period in the editor (PUT /v1/edit/{token}/period). Off for
+ * every draft made before, as it was.
+ */
+static const char *const ge_migration_11[] = {
+    "ALTER TABLE drafts ADD COLUMN period_editable INTEGER NOT NULL DEFAULT 0"
+    " CHECK (period_editable IN (0, 1))",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -314,6 +326,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {8, "case versions", ge_migration_8},
     {9, "case by its draft", ge_migration_9},
     {10, "conflicts a decision overrode", ge_migration_10},
+    {11, "draft options", ge_migration_11},
 };
 
 const size_t ge_store_spatialite_nmigrations =
