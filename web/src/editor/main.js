@@ -1212,7 +1212,7 @@ async function start() {
   map.addLayer(sketchLayer);
   map.addInteraction(translate);
   map.addInteraction(modify);
-  fillLegend($('legend'), service);
+  await fillLegend($('legend'), service);
   proposals = initProposals({
     map,
     api,
