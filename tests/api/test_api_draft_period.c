@@ -374,7 +374,7 @@ static void test_editor_period_refused(void **state)
             ts_http_resp_free(&r);
         }
     }
-    /* German by the draft's language? the Accept-Language decides; both exist */
+    /* the detail in German when Accept-Language asks for it (both languages exist) */
     {
         const char *h[] = {"Accept-Language: de", "Content-Type: application/json", NULL};
         const char *body = "{\"period\":{\"start\":\"2027-03-05\",\"end\":\"2027-03-01\"}}";
