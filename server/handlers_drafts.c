@@ -2,10 +2,11 @@
  * handlers_drafts.c - the form server's side of drafts (Bearer API key):
  *
  *   POST /v1/drafts              {service, reference, locale?, period?, features?,
- *                                 expires_in?} -> 201 {id, editor_url, expires_at}
+ *                                 options?, expires_in?} -> 201 {id, editor_url,
+ *                                 expires_at}
  *   GET  /v1/drafts/{id}         features (crs selectable), a fresh validation
  *                                report, status open|submitted|expired
- *   PATCH /v1/drafts/{id}        {reference?, locale?, period?, features?} with
+ *   PATCH /v1/drafts/{id}        {reference?, locale?, period?, features?, options?} with
  *                                If-Match: the ETag of GET -> 200 as GET
  *   POST /v1/drafts/{id}/submit  {reference?, applicant, period?} with an
  *                                Idempotency-Key header -> 201 {case_id, ...}
@@ -13,6 +14,9 @@
  * A client sees only its own drafts: another client's draft answers 404,
  * exactly like one that does not exist. The capability token in editor_url
  * is made here, shown in this one response and stored only as a hash.
+ *
+ * options: {period_editable: true} lets the applicant change the period in
+ * the editor (handlers_edit.c); without it the editor only shows it.
  *
  * GET sends an ETag naming the draft's state (ge_drafts_etag). PATCH needs
  * If-Match with it (428 without, 412 when the applicant's autosave or
@@ -97,6 +101,48 @@ static int ge_drafts_period(ge_req *req, ge_resp *resp, const json_t *body, cons
     return GE_OK;
 }
 
+/* options: optional {period_editable?: boolean}; *given tells whether the
+ * body had it, so that PATCH keeps what it does not name. */
+static int ge_drafts_options(ge_req *req, ge_resp *resp, const json_t *body, bool *period_editable,
+                             bool *given)
+{
+    const json_t *v = json_object_get(body, "options"), *m;
+    const char *key;
+
+    *given = false;
+    if (!v) return GE_OK;
+    if (!json_is_object(v))
+        return ge_drafts_problem_member(
+            req, resp, 400, "options",
+            "options: expected an object such as {\"period_editable\": true}.",
+            "options: erwartet wird ein Objekt wie {\"period_editable\": true}.");
+    json_object_foreach((json_t *)v, key, m)
+    {
+        if (strcmp(key, "period_editable") != 0) {
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "options: unknown member '%.60s' (known: period_editable).",
+                      "options: unbekanntes Element '%.60s' (bekannt: period_editable)."),
+                key);
+            if (p) json_object_set_new(p, "member", json_string("options"));
+            return GE_EINVAL;
+        }
+    }
+    m = json_object_get(v, "period_editable");
+    if (m && !json_is_boolean(m))
+        return ge_drafts_problem_member(
+            req, resp, 400, "options.period_editable",
+            "options.period_editable: expected true (the applicant may change the period in the "
+            "editor) or false.",
+            "options.period_editable: erwartet wird true (die antragstellende Person darf den "
+            "Zeitraum im Editor ändern) oder false.");
+    if (m) {
+        *period_editable = json_is_true(m);
+        *given = true;
+    }
+    return GE_OK;
+}
+
 static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body, const ge_service **out)
 {
     const json_t *v = json_object_get(body, "service");
@@ -124,8 +170,8 @@ static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body, con
 
 static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
 {
-    static const char *const members[] = {"service",  "reference",  "locale", "period",
-                                          "features", "expires_in", NULL};
+    static const char *const members[] = {"service",  "reference", "locale",     "period",
+                                          "features", "options",   "expires_in", NULL};
     ge_client client;
     ge_draft d;
     json_t *body = NULL, *v, *doc;
@@ -133,7 +179,7 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     const char *reference, *pstart, *pend;
     char token[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], base[256], *url = NULL;
     ge_crs crs;
-    bool crs_explicit;
+    bool crs_explicit, options_given;
     long expires_in = req->ctx->cfg->draft_lifetime;
     ge_err err;
     int rc;
@@ -148,6 +194,7 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_drafts_service(req, resp, body, &svc);
     if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, true, &reference);
     if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
+    if (rc == GE_OK) rc = ge_drafts_options(req, resp, body, &d.period_editable, &options_given);
     if (rc < 0) goto err;
     v = json_object_get(body, "locale");
     if (v && !(json_is_string(v) && (strcmp(json_string_value(v), "de") == 0 ||
@@ -209,9 +256,10 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     sprintf(url, "%s/edit/%s", base, token);
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", d.id, "editor_url", url,
-                    "expires_at", d.expires_at, "status", "open", "service", d.service, "reference",
-                    d.reference, "locale", d.locale);
+    doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "id", d.id, "editor_url", url,
+                  "expires_at", d.expires_at, "status", "open", "service", d.service, "reference",
+                  d.reference, "locale", d.locale, "options", "period_editable", d.period_editable);
     snprintf(base, sizeof base, "/v1/drafts/%s", d.id);
     ge_resp_header(resp, "Location", base);
     rc = ge_forms_json(resp, 201, doc, NULL);
@@ -237,25 +285,29 @@ static const char *ge_drafts_status(const ge_draft *d)
     return strcmp(d->expires_at, now) <= 0 ? "expired" : "open";
 }
 
-/* The draft's entity tag: a hash of everything PATCH may change and an
- * autosave changes (reference, locale, period, features), so a tag names a
- * state of the draft, whatever crs the answer was written in. */
+/* The draft's entity tag: a hash of everything PATCH may change and the
+ * applicant changes (reference, locale, period, features, options), so a tag
+ * names a state of the draft, whatever crs the answer was written in. */
 static void ge_drafts_etag(const ge_draft *d, char out[GE_DRAFTS_ETAG_MAX])
 {
-    const char *parts[] = {d->reference, d->locale, d->period_start, d->period_end,
-                           d->features ? d->features : ""};
+    const char *parts[] = {d->reference,
+                           d->locale,
+                           d->period_start,
+                           d->period_end,
+                           d->features ? d->features : "",
+                           d->period_editable ? "pe" : ""};
     char hex[GE_TOKEN_HASH_LEN];
     size_t n = 0, off = 0;
     char *buf;
 
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         n += strlen(parts[i]) + 1;
     buf = malloc(n);
     if (!buf) {
         snprintf(out, GE_DRAFTS_ETAG_MAX, "d-");
         return;
     }
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 6; i++) {
         size_t l = strlen(parts[i]);
         memcpy(buf + off, parts[i], l);
         off += l;
@@ -291,6 +343,9 @@ static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const g
     if (doc && d->period_start[0])
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", d->period_start, "end", d->period_end));
+    if (doc)
+        json_object_set_new(doc, "options",
+                            json_pack("{s:b}", "period_editable", d->period_editable));
     /* As a plain header, not ge_resp_etag: the tag names the draft's state,
      * while the answer's report is made fresh on every read (reference data,
      * other applications), so If-None-Match must never answer 304 here. */
@@ -439,14 +494,15 @@ static int ge_drafts_locale(ge_req *req, ge_resp *resp, const json_t *body, char
 
 static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
 {
-    static const char *const members[] = {"reference", "locale", "period", "features", NULL};
+    static const char *const members[] = {"reference", "locale",  "period",
+                                          "features",  "options", NULL};
     ge_client client;
     ge_draft d, to;
     json_t *body = NULL, *v;
     const char *reference = NULL, *pstart = NULL, *pend = NULL;
     char tag[GE_DRAFTS_ETAG_MAX];
     ge_crs crs;
-    bool crs_explicit;
+    bool crs_explicit, period_editable = false, options_given = false;
     ge_err err;
     int rc;
 
@@ -461,9 +517,11 @@ static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the change", members);
     if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, false, &reference);
     if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
+    if (rc == GE_OK) rc = ge_drafts_options(req, resp, body, &period_editable, &options_given);
     if (rc < 0) goto err;
     to = d;
     to.features = NULL;
+    if (options_given) to.period_editable = period_editable;
     rc = ge_drafts_locale(req, resp, body, to.locale, sizeof to.locale);
     if (rc < 0) goto err;
     if (reference) snprintf(to.reference, sizeof to.reference, "%s", reference);

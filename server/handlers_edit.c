@@ -12,6 +12,16 @@
  *                                    protocol's finishGeoEditing_response:
  *                                    {success: true, geoJSON} or
  *                                    {success: false, message, missing}
+ *   PUT  /v1/edit/{token}/period     {period: {start, end}} -> the report for
+ *                                    the saved drawing in the new period;
+ *                                    only when the form server set the
+ *                                    draft's option period_editable (403
+ *                                    otherwise, 409 when it was withdrawn
+ *                                    meanwhile). A period the service's rules
+ *                                    refuse (too soon, too long) is saved and
+ *                                    its reasons are in the report, as a
+ *                                    drawing's are: the draft cannot be
+ *                                    finished or submitted with it.
  *
  * A token that opens no draft answers 404; the token of a draft that has
  * expired or been submitted answers 410 Gone. The route parameter is named
@@ -23,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../geo/core/date.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/token.h"
 #include "forms_common.h"
@@ -223,6 +234,138 @@ err:
     return rc;
 }
 
+/* ---- PUT /v1/edit/{token}/period ----------------------------------------- */
+
+/* 400 naming member: "<member>: <text><arg><tail>" (text in the request's
+ * language). */
+static int ge_edit_period_problem(ge_req *req, ge_resp *resp, const char *member, const char *text,
+                                  const char *arg, const char *tail)
+{
+    json_t *p = ge_resp_problem(resp, req, 400, "%s: %s%s%s", member, text, arg ? arg : "",
+                                tail ? tail : "");
+    if (p) json_object_set_new(p, "member", json_string(member));
+    return GE_EINVAL;
+}
+
+/* The body's {period: {start, end}} as two parsed dates, every fault named
+ * by its member in both languages. */
+static int ge_edit_period_in(ge_req *req, ge_resp *resp, const json_t *body, const char **start,
+                             const char **end)
+{
+    static const char *const members[] = {"start", "end", NULL};
+    const json_t *v = json_object_get(body, "period");
+    ge_date day[2];
+    ge_err err;
+    int rc;
+
+    if (!json_is_object(v))
+        return ge_edit_period_problem(
+            req, resp, "period",
+            GE_TR(req, "expected {\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}.",
+                  "erwartet wird {\"start\": \"JJJJ-MM-TT\", \"end\": \"JJJJ-MM-TT\"}."),
+            NULL, NULL);
+    rc = ge_forms_members(req, resp, v, "period", members);
+    if (rc < 0) return rc;
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "period.end" : "period.start";
+        const json_t *d = json_object_get(v, i ? "end" : "start");
+        if (!json_is_string(d) || ge_date_parse(json_string_value(d), &day[i], &err) < 0)
+            return ge_edit_period_problem(
+                req, resp, name,
+                GE_TR(req, "expected a date YYYY-MM-DD, e.g. 2027-03-01.",
+                      "erwartet wird ein Datum JJJJ-MM-TT, z. B. 2027-03-01."),
+                NULL, NULL);
+    }
+    *start = json_string_value(json_object_get(v, "start"));
+    *end = json_string_value(json_object_get(v, "end"));
+    if (day[1] < day[0])
+        return ge_edit_period_problem(
+            req, resp, "period.end",
+            GE_TR(req, "the end is before the start (", "das Ende liegt vor dem Beginn ("), *start,
+            ").");
+    return GE_OK;
+}
+
+static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
+{
+    static const char *const members[] = {"period", NULL};
+    ge_draft d;
+    json_t *body = NULL, *report = NULL, *p;
+    const char *start = NULL, *end = NULL;
+    char *report_text = NULL;
+    ge_crs crs;
+    ge_err err;
+    int rc;
+
+    (void)ud;
+    memset(&d, 0, sizeof d);
+    rc = ge_forms_edit_draft(req, resp, &d);
+    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    if (rc == GE_OK) rc = ge_forms_body(req, resp, &body);
+    if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the period change", members);
+    if (rc == GE_OK) rc = ge_edit_period_in(req, resp, body, &start, &end);
+    if (rc < 0) goto err;
+    if (!d.period_editable) {
+        p = ge_resp_problem(resp, req, 403, "%s",
+                            GE_TR(req,
+                                  "The form sets the period of this application; change it in "
+                                  "the form, not on the map.",
+                                  "Das Formular legt den Zeitraum dieses Antrags fest; ändern "
+                                  "Sie ihn im Formular, nicht auf der Karte."));
+        if (p) json_object_set_new(p, "member", json_string("period"));
+        rc = GE_ECONFLICT;
+        goto err;
+    }
+    /* the rule engine judges the new period (lead time, length, conflicts) */
+    rc = ge_forms_validate(req, d.id, d.service, d.features, start, end, &crs, &report, &err);
+    if (rc < 0) {
+        rc = ge_forms_bad_member(req, resp, "period", &err);
+        goto err;
+    }
+    report_text = json_dumps(report, GE_JSON_DUMP_FLAGS);
+    if (!report_text) {
+        ge_err_set(&err, GE_ENOMEM, "out of memory");
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    rc = ge_store_draft_set_period(req->ctx->store, d.id, start, end, report_text, d.updated_at,
+                                   &err);
+    if (rc == GE_ECONFLICT) {
+        p = ge_resp_problem(resp, req, 409, "%s",
+                            GE_TR(req,
+                                  "The form no longer lets the period be changed here; the "
+                                  "period was not changed.",
+                                  "Das Formular erlaubt nicht mehr, den Zeitraum hier zu ändern; "
+                                  "der Zeitraum wurde nicht geändert."));
+        if (p) json_object_set_new(p, "member", json_string("period"));
+        goto err;
+    }
+    if (rc == GE_EGONE) {
+        ge_resp_problem(resp, req, 410, "%s",
+                        GE_TR(req,
+                              "This application was submitted or its link expired; the period "
+                              "was not changed.",
+                              "Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; der "
+                              "Zeitraum wurde nicht geändert."));
+        goto err;
+    }
+    if (rc < 0) {
+        rc = ge_resp_error(resp, req, &err);
+        goto err;
+    }
+    rc = ge_forms_json(resp, 200,
+                       json_pack("{s:b, s:s, s:{s:s, s:s}, s:O}", "saved", 1, "updated",
+                                 d.updated_at, "period", "start", start, "end", end, "validation",
+                                 report),
+                       NULL);
+err:
+    free(report_text);
+    json_decref(report);
+    json_decref(body);
+    ge_draft_clear(&d);
+    return rc;
+}
+
 int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     int rc = ge_router_add(r, "GET", "/v1/edit/{token}/features", ge_edit_get_features, ctx, err);
@@ -235,6 +378,9 @@ int ge_handlers_edit_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
                                  GE_ROUTE_COMPUTE, err);
     if (rc == GE_OK)
         rc = ge_router_add_flags(r, "POST", "/v1/edit/{token}/finish", ge_edit_finish, ctx,
+                                 GE_ROUTE_COMPUTE, err);
+    if (rc == GE_OK)
+        rc = ge_router_add_flags(r, "PUT", "/v1/edit/{token}/period", ge_edit_put_period, ctx,
                                  GE_ROUTE_COMPUTE, err);
     return rc;
 }

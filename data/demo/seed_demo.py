@@ -210,10 +210,11 @@ def demo_client(binary, db):
     return None
 
 
-def new_draft(api, key, reference, service, per):
-    return api.call("POST", "/v1/drafts",
-                    {"service": service, "reference": reference, "locale": "de", "period": per},
-                    {"Authorization": "Bearer " + key}, want=(201,))
+def new_draft(api, key, reference, service, per, options=None):
+    body = {"service": service, "reference": reference, "locale": "de", "period": per}
+    if options:
+        body["options"] = options
+    return api.call("POST", "/v1/drafts", body, {"Authorization": "Bearer " + key}, want=(201,))
 
 
 def submit(api, key, c):
@@ -335,8 +336,10 @@ def main():
         print("demo: added the form server '%s', %d cases and the accounts %s." %
               (CLIENT, len(ids), ", ".join(n for n, _, _ in USERS)))
 
-    # A fresh draft every run: the link an applicant would get from the form.
-    draft = new_draft(api, state["api_key"], "MS-2026-0199", "skip-container", period(7, 14))
+    # A fresh draft every run: the link an applicant would get from the form,
+    # whose period the applicant may change in the editor.
+    draft = new_draft(api, state["api_key"], "MS-2026-0199", "skip-container", period(7, 14),
+                      {"period_editable": True})
 
     print()
     print("  Review app (caseworkers):  %s/review/" % url)

@@ -41,8 +41,8 @@ int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_has
     rc = ge_store_sql_prepare(c,
                               "INSERT INTO drafts (id, client_id, service, reference, locale,"
                               " period_start, period_end, features, token_hash, expires_at,"
-                              " created_at, updated_at)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                              " created_at, updated_at, period_editable)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
                               &s, err);
     if (rc < 0) goto err;
     ge_store_utc_now(now, sizeof now);
@@ -57,6 +57,7 @@ int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_has
     sqlite3_bind_text(s, 9, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 10, d->expires_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 12, d->period_editable ? 1 : 0);
     rc = sqlite3_step(s);
     rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "creating a draft");
 err:
@@ -67,7 +68,7 @@ err:
 
 #define GE_DRAFT_COLUMNS                                                                           \
     "id, client_id, service, reference, locale, period_start, period_end, features,"               \
-    " expires_at, submitted_at, created_at, updated_at"
+    " expires_at, submitted_at, created_at, updated_at, period_editable"
 
 static int ge_draft_from_row(sqlite3_stmt *s, ge_draft *out, ge_err *err)
 {
@@ -84,6 +85,7 @@ static int ge_draft_from_row(sqlite3_stmt *s, ge_draft *out, ge_err *err)
     ge_store_copy_text(out->submitted_at, sizeof out->submitted_at, sqlite3_column_text(s, 9));
     ge_store_copy_text(out->created_at, sizeof out->created_at, sqlite3_column_text(s, 10));
     ge_store_copy_text(out->updated_at, sizeof out->updated_at, sqlite3_column_text(s, 11));
+    out->period_editable = sqlite3_column_int(s, 12) != 0;
     if (!out->features) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     return GE_OK;
 }
@@ -190,6 +192,43 @@ static int ge_draft_why_unchanged(ge_conn *c, const char *id, const char *now, g
     return rc;
 }
 
+int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
+                              const char *validation_json, char updated_at[32], ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    rc = ge_store_sql_prepare(c,
+                              "UPDATE drafts SET period_start = ?1, period_end = ?2,"
+                              " validation = ?3, updated_at = ?4"
+                              " WHERE id = ?5 AND submitted_at IS NULL AND expires_at > ?4"
+                              " AND period_editable = 1",
+                              &s, err);
+    if (rc < 0) goto err;
+    ge_store_utc_now(updated_at, 32);
+    ge_bind_text_or_null(s, 1, start);
+    ge_bind_text_or_null(s, 2, end);
+    ge_bind_text_or_null(s, 3, validation_json);
+    sqlite3_bind_text(s, 4, updated_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "changing a draft's period");
+        goto err;
+    }
+    /* no row: unknown, closed, or open but (now) without the permission */
+    rc = sqlite3_changes(c->db) == 1 ? GE_OK : ge_draft_why_unchanged(c, id, updated_at, err);
+    if (rc == GE_ECONFLICT)
+        rc =
+            ge_err_set(err, GE_ECONFLICT, "the draft does not let the applicant change the period");
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
 int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
                           char updated_at[32], ge_err *err)
 {
@@ -202,11 +241,12 @@ int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to
         c,
         "UPDATE drafts SET reference = ?1, locale = ?2, period_start = ?3, period_end = ?4,"
         " features = ?5,"
-        " validation = CASE WHEN features IS ?5 THEN validation ELSE NULL END,"
-        " updated_at = ?6"
+        " validation = CASE WHEN features IS ?5 AND period_start IS ?3 AND period_end IS ?4"
+        " THEN validation ELSE NULL END,"
+        " updated_at = ?6, period_editable = ?13"
         " WHERE id = ?7 AND submitted_at IS NULL AND expires_at > ?6"
         " AND reference IS ?8 AND locale IS ?9 AND period_start IS ?10 AND period_end IS ?11"
-        " AND coalesce(features, '" GE_DRAFT_EMPTY "') = ?12",
+        " AND coalesce(features, '" GE_DRAFT_EMPTY "') = ?12 AND period_editable = ?14",
         &s, err);
     if (rc < 0) goto err;
     ge_store_utc_now(updated_at, 32);
@@ -223,6 +263,8 @@ int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to
     ge_bind_text_or_null(s, 11, from->period_end);
     sqlite3_bind_text(s, 12, from->features ? from->features : GE_DRAFT_EMPTY, -1,
                       SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 13, to->period_editable ? 1 : 0);
+    sqlite3_bind_int(s, 14, from->period_editable ? 1 : 0);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
         rc = ge_store_sql_err(err, c->db, rc, "changing a draft");

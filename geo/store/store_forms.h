@@ -67,6 +67,7 @@ typedef struct ge_draft {
     char submitted_at[32]; /* "" while open */
     char created_at[32];
     char updated_at[32];
+    bool period_editable; /* the applicant may change the period (migration 11) */
 } ge_draft;
 
 void ge_draft_clear(ge_draft *d);
@@ -86,11 +87,20 @@ int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
 int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
                         const char *validation_json, char updated_at[32], ge_err *err);
 
-/* Replaces reference, locale, period and features of an open draft with
+/* Sets the period of an open draft the applicant may change it in
+ * (period_editable), with the editor's report for it (may be NULL); start
+ * and end "" remove it. The permission is checked inside the UPDATE, so a
+ * form server turning it off meanwhile wins. GE_OK with updated_at;
+ * GE_ECONFLICT when the draft does not allow it (now); GE_EGONE when it was
+ * submitted or has expired; GE_ENOENT for an unknown id. */
+int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
+                              const char *validation_json, char updated_at[32], ge_err *err);
+
+/* Replaces reference, locale, period, options and features of an open draft with
  * those of `to`, but only while the draft is still exactly `from` (the state
  * the caller read and judged): the check is part of the UPDATE, so a change
  * in between (an autosave, another PATCH) is never overwritten. The stored
- * report of the editor is dropped when the features change. GE_OK with
+ * report of the editor is dropped when the features or the period change. GE_OK with
  * updated_at; GE_ECONFLICT when the draft changed meanwhile; GE_EGONE when
  * it was submitted or has expired; GE_ENOENT for an unknown id. */
 int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,

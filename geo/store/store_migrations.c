@@ -20,7 +20,7 @@
  *   8  case versions
  *   9  the case made from a draft (index cases_draft)
  *  10  conflicts a decision overrode (case_event_overrides)
- *  11  (another branch's; a placeholder here until that branch is merged)
+ *  11  draft options set by the form server (drafts.period_editable)
  *  12  a layer's German description (layers.description_de)
  */
 #include "store_internal.h"
@@ -305,9 +305,14 @@ static const char *const ge_migration_10[] = {
     NULL,
 };
 
-/* Migration 11 belongs to another branch; this empty stand-in keeps the
- * numbers consecutive until that branch is merged, which replaces it. */
+/*
+ * Options a form server sets on a draft: period_editable lets the applicant
+ * change the period in the editor (PUT /v1/edit/{token}/period). Off for
+ * every draft made before, as it was.
+ */
 static const char *const ge_migration_11[] = {
+    "ALTER TABLE drafts ADD COLUMN period_editable INTEGER NOT NULL DEFAULT 0"
+    " CHECK (period_editable IN (0, 1))",
     NULL,
 };
 
@@ -333,7 +338,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {8, "case versions", ge_migration_8},
     {9, "case by its draft", ge_migration_9},
     {10, "conflicts a decision overrode", ge_migration_10},
-    {11, "placeholder for another branch's migration", ge_migration_11},
+    {11, "draft options", ge_migration_11},
     {12, "German layer descriptions", ge_migration_12},
 };
 

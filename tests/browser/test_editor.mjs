@@ -404,4 +404,35 @@ describe('applicant editor', { skip: reason || false, timeout: 900000 }, () => {
       await page.context().close();
     }
   });
+  test('(7) the reference layers are painted by the server\'s styles (styles/), as in the review app', async () => {
+    const draft = await (await fetch(`${srv.base}/v1/drafts`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ service: 'skip-container', reference: 'STYLES', period }),
+    })).json();
+    const page = await newPage();
+    const asked = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(draft.editor_url);
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.ok(asked.includes('/styles/basemap') && asked.includes('/styles/overlays'), asked.join(' '));
+    // the legend's swatches are the styles' colours
+    const overlays = await (await fetch(`${srv.base}/styles/overlays`)).json();
+    const base = await (await fetch(`${srv.base}/styles/basemap`)).json();
+    const paint = (doc, id) => doc.layers.find((l) => l.id === id).paint;
+    const rgb = (hex) => {
+      const n = parseInt(hex.slice(1), 16);
+      return `${n >> 16}, ${(n >> 8) & 255}, ${n & 255}`;
+    };
+    const swatches = await page.$$eval('#legend li', (lis) => lis.map((li) => {
+      const s = getComputedStyle(li.querySelector('.swatch'));
+      return { text: li.textContent, bg: s.backgroundColor, line: s.borderTopColor, border: s.borderLeftColor };
+    }));
+    const row = (re) => swatches.find((x) => re.test(x.text)) || assert.fail(`no legend row ${re}: ${JSON.stringify(swatches)}`);
+    assert.ok(row(/Straßenraum/).bg.includes(rgb(paint(overlays, 'street_space')['fill-color'])), JSON.stringify(row(/Straßenraum/)));
+    assert.ok(row(/Hydrant/).bg.includes(rgb(paint(overlays, 'hydrants')['circle-color'])), JSON.stringify(row(/Hydrant/)));
+    assert.ok(row(/Radweg/).line.includes(rgb(paint(overlays, 'cycleways')['line-color'])), JSON.stringify(row(/Radweg/)));
+    assert.ok(row(/Gebäude/).bg.includes(rgb(paint(base, 'buildings')['fill-color'])), JSON.stringify(row(/Gebäude/)));
+    await page.context().close();
+  });
 });

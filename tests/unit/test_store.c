@@ -212,7 +212,7 @@ static const char *const tables_v7[] = {NULL}; /* cases.seq, its trigger, cases_
 static const char *const tables_v8[] = {NULL}; /* a column only: cases.version */
 static const char *const tables_v9[] = {NULL}; /* an index only: cases_draft */
 static const char *const tables_v10[] = {"case_event_overrides", NULL};
-static const char *const tables_v11[] = {NULL}; /* another branch's; a placeholder here */
+static const char *const tables_v11[] = {NULL}; /* a column only: drafts.period_editable */
 static const char *const tables_v12[] = {NULL}; /* a column only: layers.description_de */
 static const char *const *const tables_by_version[] = {
     NULL,      tables_v1, tables_v2, tables_v3,  tables_v4,  tables_v5, tables_v6,

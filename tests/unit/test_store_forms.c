@@ -206,6 +206,61 @@ static void test_draft_update(void **state)
     ge_draft_clear(&from);
 }
 
+/* The applicant's period change: only while the draft allows it (checked in
+ * the UPDATE, so a form server's PATCH turning it off wins), only the period
+ * and the report change; an option set by PATCH is stored and read back. */
+static void test_draft_set_period(void **state)
+{
+    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    ge_draft d, old, from, to, got;
+    ge_err err;
+    int64_t client;
+
+    (void)state;
+    client = add_client("draft-period", key);
+    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
+    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    /* not allowed (the default): GE_ECONFLICT, nothing changed */
+    assert_int_equal(
+        ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02", NULL, upd, &err),
+        GE_ECONFLICT);
+    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
+    assert_false(got.period_editable);
+    assert_string_equal(got.period_start, "");
+    ge_draft_clear(&got);
+    /* the form server allows it (PATCH): stored, and then the period changes */
+    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
+    to = from;
+    to.features = NULL;
+    to.period_editable = true;
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_OK);
+    ge_draft_clear(&from);
+    assert_int_equal(ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02",
+                                               "{\"valid\":true}", upd, &err),
+                     GE_OK);
+    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
+    assert_true(got.period_editable);
+    assert_string_equal(got.period_start, "2027-03-01");
+    assert_string_equal(got.period_end, "2027-03-02");
+    assert_string_equal(got.features, FC_A);
+    assert_string_equal(got.updated_at, upd);
+    ge_draft_clear(&got);
+    /* a state read before the option changed is stale for PATCH */
+    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
+    to = from;
+    to.features = NULL;
+    from.period_editable = false;
+    assert_int_equal(ge_store_draft_update(st, &from, &to, upd, &err), GE_ECONFLICT);
+    ge_draft_clear(&from);
+    /* expired: gone; unknown: no such draft */
+    assert_int_equal(
+        ge_store_draft_set_period(st, old.id, "2027-03-01", "2027-03-02", NULL, upd, &err),
+        GE_EGONE);
+    assert_int_equal(
+        ge_store_draft_set_period(st, "nope", "2027-03-01", "2027-03-02", NULL, upd, &err),
+        GE_ENOENT);
+}
+
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
 {
@@ -371,9 +426,10 @@ static void test_case_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens), cmocka_unit_test(test_clients),
-        cmocka_unit_test(test_drafts), cmocka_unit_test(test_draft_update),
-        cmocka_unit_test(test_cases),  cmocka_unit_test(test_case_hash),
+        cmocka_unit_test(test_tokens),           cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_drafts),           cmocka_unit_test(test_draft_update),
+        cmocka_unit_test(test_draft_set_period), cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_case_hash),
     };
     int rc = ts_run_group_tests(tests, setup, teardown);
     ge_geos_thread_cleanup();

@@ -22,6 +22,7 @@ export function makeApi(token, lang) {
     putFeatures: (fc) => call('PUT', `${base}/features`, fc, lang),
     validate: (fc) => call('POST', `${base}/validate`, fc, lang),
     finish: (fc) => call('POST', `${base}/finish`, fc, lang),
+    putPeriod: (period) => call('PUT', `${base}/period`, { period }, lang),
     placements: (body) => call('POST', `${base}/placements`, body, lang),
     service: (id) => call('GET', `/v1/services/${encodeURIComponent(id)}`, undefined, lang),
     boundary: () => call('GET', '/collections/boundary/items?limit=10', undefined, lang),

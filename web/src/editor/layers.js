@@ -1,9 +1,13 @@
 // layers.js - what the applicant sees under the drawing: the base map (our
 // vector tiles, /tiles/basemap/...) and the reference layers that matter for
-// the service (street space, cycle lanes, trees, hydrants), with clearance
-// rings taken from the service's distance rules, and the legend that
-// explains them. Colours are calm and keep the drawing and the problems
-// (strong blue, strong red) the most visible things on the map.
+// the service (street space, cycle lanes, trees, hydrants), both painted by
+// the server's own MapLibre styles (GET /styles/basemap and
+// /styles/overlays, from styles/, applied by ol-mapbox-style as the review
+// app does), so that the editor, the review app and a geoportal show the
+// same map. The editor's own feedback stays drawn here: the clearance rings
+// taken from the service's distance rules, the red band under lines to keep
+// off, the junctions' no-go zones, and the legend that explains them (its
+// swatches read from the same styles).
 import VectorTileLayer from 'ol/layer/VectorTile.js';
 import VectorTileSource from 'ol/source/VectorTile.js';
 import VectorLayer from 'ol/layer/Vector.js';
@@ -12,86 +16,22 @@ import MVT from 'ol/format/MVT.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
 import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
 import { transformExtent, getPointResolution } from 'ol/proj.js';
-import { Style, Fill, Stroke, Circle as CircleStyle, Text } from 'ol/style.js';
+import { Style, Fill, Stroke, Circle as CircleStyle } from 'ol/style.js';
 import CircleGeom from 'ol/geom/Circle.js';
+import { applyBackground, applyStyle, stylefunction } from 'ol-mapbox-style';
 import { num, t } from '../common/i18n.js';
 
 const fill = (c) => new Fill({ color: c });
 const stroke = (c, w, dash) => new Stroke({ color: c, width: w, lineDash: dash });
 
-const BASE = {
-  landuse: {
-    residential: new Style({ fill: fill('#f1eee8') }),
-    grass: new Style({ fill: fill('#dcebd4') }),
-    park: new Style({ fill: fill('#d6e8cc') }),
-    cemetery: new Style({ fill: fill('#d3e2cd') }),
-    default: new Style({ fill: fill('#ebe8e1') }),
-  },
-  water: new Style({ fill: fill('#b9d5ec'), stroke: stroke('#9cc1e0', 1) }),
-  buildings: new Style({ fill: fill('#ddd8d1'), stroke: stroke('#bdb5ab', 1) }),
-  boundary: new Style({ stroke: stroke('#7a5c99', 2, [8, 6]) }),
-};
-
-function roadStyles(width, cls) {
-  const major = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary'].includes(cls);
-  return [
-    new Style({ stroke: stroke('#c3bcb2', width + 2), zIndex: 1 }),
-    new Style({ stroke: stroke(major ? '#fff6d8' : '#ffffff', width), zIndex: 2 }),
-  ];
-}
-
-// Road widths grow with the zoom, about like the real carriageways at 18+.
-function roadWidth(resolution, minor) {
-  const w = Math.max(1.5, Math.min(14, 6 / resolution));
-  return minor ? w * 0.6 : w;
-}
-
-function baseStyle(feature, resolution) {
-  const layer = feature.get('layer');
-  switch (layer) {
-    case 'landuse':
-      return BASE.landuse[feature.get('class')] || BASE.landuse.default;
-    case 'water':
-      return BASE.water;
-    case 'buildings':
-      return BASE.buildings;
-    case 'roads':
-    case 'minor_roads': {
-      const styles = roadStyles(roadWidth(resolution, layer === 'minor_roads'), feature.get('class'));
-      const name = feature.get('name');
-      if (name && resolution < 1.2)
-        styles.push(
-          new Style({
-            text: new Text({
-              text: name,
-              placement: 'line',
-              font: '600 12px system-ui, sans-serif',
-              fill: fill('#3a3f45'),
-              stroke: stroke('#ffffff', 3),
-            }),
-            zIndex: 3,
-          }),
-        );
-      return styles;
-    }
-    case 'paths':
-      return new Style({ stroke: stroke('#b59f86', 1.5, [4, 3]) });
-    case 'cycleways':
-      return new Style({ stroke: stroke('#8fb3dd', 1.5) });
-    case 'housenumbers':
-      if (resolution > 0.6) return null;
-      return new Style({
-        text: new Text({
-          text: String(feature.get('housenumber') || ''),
-          font: '11px system-ui, sans-serif',
-          fill: fill('#5f5a54'),
-        }),
-      });
-    case 'boundary':
-      return BASE.boundary;
-    default:
-      return null;
-  }
+// The style documents, fetched once each.
+const styleDocs = {};
+export function styleDoc(name) {
+  styleDocs[name] ??= fetch(`/styles/${name}`, { headers: { Accept: 'application/json' } }).then((r) => {
+    if (!r.ok) throw new Error(`/styles/${name}: ${r.status}`);
+    return r.json();
+  });
+  return styleDocs[name];
 }
 
 // The credits the importers write, in the page's language: "(c)
@@ -121,12 +61,15 @@ export function baseLayer() {
       if (footer) footer.textContent = credit ? `${t('attribution')}: ${credit}` : '';
     })
     .catch(() => {});
-  return new VectorTileLayer({
-    declutter: true,
-    source,
-    style: baseStyle,
-    background: '#f6f4ef',
-  });
+  // nothing is painted until the style is there (never OpenLayers' default)
+  const layer = new VectorTileLayer({ declutter: true, source, style: null, background: '#f6f4ef' });
+  styleDoc('basemap')
+    .then((gl) => Promise.all([
+      applyStyle(layer, gl, { source: 'basemap', updateSource: false }),
+      applyBackground(layer, gl),
+    ]))
+    .catch((e) => console.warn('base map style', e)); // the drawing still works without it
+  return layer;
 }
 
 // The service's clearance around a layer's items, for the rings: the
@@ -155,36 +98,10 @@ export function checkedLayers(service) {
 }
 
 const OVERLAY_IDS = ['street_space', 'cycleways', 'junctions', 'trees', 'hydrants'];
-const OVERLAY = {
-  street_space: {
-    style: new Style({ fill: fill('rgba(232, 196, 92, 0.28)'), stroke: stroke('#b08a1e', 1) }),
-    swatch: { fill: 'rgba(232, 196, 92, 0.5)', border: '#b08a1e' },
-  },
-  cycleways: {
-    style: new Style({ stroke: stroke('#2f6fbf', 3) }),
-    swatch: { line: '#2f6fbf' },
-  },
-  trees: {
-    style: new Style({
-      image: new CircleStyle({ radius: 5, fill: fill('#3d8b37'), stroke: stroke('#ffffff', 1.5) }),
-    }),
-    swatch: { dot: '#3d8b37' },
-  },
-  // junctions: no point of their own, only their clearance (a no-go zone)
-  junctions: {
-    style: new Style({
-      image: new CircleStyle({ radius: 3, fill: fill('#7a1020') }),
-    }),
-    swatch: { fill: 'rgba(176, 0, 32, 0.14)', border: '#b00020', dashed: true },
-  },
-  hydrants: {
-    style: new Style({
-      image: new CircleStyle({ radius: 6, fill: fill('#c62828'), stroke: stroke('#ffffff', 2) }),
-      zIndex: 5,
-    }),
-    swatch: { dot: '#c62828' },
-  },
-};
+// junctions have no style of their own in styles/: no point to show, only
+// their clearance (a no-go zone), which is the editor's own
+const JUNCTION = new Style({ image: new CircleStyle({ radius: 3, fill: fill('#7a1020') }) });
+const NOGO = { fill: 'rgba(176, 0, 32, 0.14)', border: '#b00020', dashed: true };
 
 // A reference layer as GeoJSON from the Features API, loaded per view
 // extent: features (not only pictures) are needed for snapping and for
@@ -200,6 +117,8 @@ function featureSource(id) {
         const res = await fetch(`/collections/${id}/items?limit=5000&bbox=${b.join(',')}`);
         if (!res.ok) throw new Error(String(res.status));
         const feats = format.readFeatures(await res.json());
+        // the style's layer for these features (as a tile's layer name would be)
+        for (const f of feats) f.set('mvt:layer', id, true);
         source.addFeatures(feats);
         success(feats);
       } catch {
@@ -219,31 +138,62 @@ export function overlayLayers(service) {
   const layers = {};
   for (const id of OVERLAY_IDS) {
     if (!used.has(id)) continue;
-    const o = OVERLAY[id];
     const ring = rings[id];
     // every clearance is a no-go zone: drawn red, the junctions' filled
     const ringStroke = stroke(id === 'trees' ? 'rgba(61, 139, 55, 0.8)' : 'rgba(176, 0, 32, 0.75)', 1.5, [5, 4]);
     const ringFill = id === 'junctions' ? fill('rgba(176, 0, 32, 0.10)') : undefined;
-    layers[id] = new VectorLayer({
+    // the editor's feedback under the feature as the style paints it
+    const own = (f, resolution) => {
+      const g = f.getGeometry();
+      // a line to keep off (a cycle lane): a red band under it
+      if (nogo.has(id) && g.getType().endsWith('LineString')) return [band];
+      if (!ring || g.getType() !== 'Point' || resolution > (id === 'junctions' ? 3 : 0.8)) return [];
+      const c = g.getCoordinates();
+      const k = 1 / getPointResolution('EPSG:3857', 1, c);
+      return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke, fill: ringFill })];
+    };
+    const layer = new VectorLayer({
       source: featureSource(id),
       minZoom: 14,
-      style: (f, resolution) => {
-        const g = f.getGeometry();
-        // a line to keep off (a cycle lane): a red band under it
-        if (nogo.has(id) && g.getType().endsWith('LineString')) return [band, o.style];
-        if (!ring || g.getType() !== 'Point' || resolution > (id === 'junctions' ? 3 : 0.8)) return o.style;
-        const c = g.getCoordinates();
-        const k = 1 / getPointResolution('EPSG:3857', 1, c);
-        return [new Style({ geometry: new CircleGeom(c, ring * k), stroke: ringStroke, fill: ringFill }), o.style];
-      },
+      style: id === 'junctions' ? (f, r) => [...own(f, r), JUNCTION] : (f, r) => own(f, r),
       properties: { overlay: id },
     });
+    if (id !== 'junctions')
+      styleDoc('overlays')
+        .then((gl) => {
+          if (!gl.layers.some((l) => l.source === id)) return;
+          const painted = stylefunction(layer, gl, id);
+          layer.setStyle((f, r) => [...own(f, r), ...(painted(f, r) || [])]);
+        })
+        .catch((e) => console.warn('overlay style', e));
+    layers[id] = layer;
   }
   return layers;
 }
 
+// A legend swatch from the style's paint of a layer (colours only; the
+// opacity folded into the fill, as the map shows it).
+function swatchOf(gl) {
+  const p = gl?.paint || {};
+  const rgba = (c, a = 1) => {
+    const m = /^#([0-9a-f]{6})$/i.exec(typeof c === 'string' ? c : '');
+    if (!m) return c;
+    const n = parseInt(m[1], 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+  };
+  const opacity = (v) => (typeof v === 'number' ? v : 1);
+  if (gl?.type === 'circle') return { dot: rgba(p['circle-color'], opacity(p['circle-opacity'])) };
+  if (gl?.type === 'line') return { line: p['line-color'], dashed: Array.isArray(p['line-dasharray']) };
+  if (gl?.type === 'fill')
+    // a faint fill reads better in the legend at twice its opacity
+    return { fill: rgba(p['fill-color'], Math.min(1, 2 * opacity(p['fill-opacity']))), border: p['fill-outline-color'] || p['fill-color'] };
+  return null;
+}
+
 // The legend: one row per thing on the map, with a swatch drawn in CSS.
-export function fillLegend(ul, service) {
+export async function fillLegend(ul, service) {
+  const [base, over] = await Promise.all([styleDoc('basemap').catch(() => null), styleDoc('overlays').catch(() => null)]);
+  const glLayer = (doc, id) => doc?.layers.find((l) => l.id === id);
   const used = checkedLayers(service);
   const rings = clearances(service);
   const nogo = avoided(service);
@@ -253,10 +203,15 @@ export function fillLegend(ul, service) {
     ['legend_problem', { line: '#b00020', thick: true }],
     ['legend_proposal', { fill: 'rgba(255, 255, 255, 0.6)', border: '#1d2733', dashed: true, thick: true }],
   ];
-  for (const id of OVERLAY_IDS)
-    if (used.has(id)) rows.push([`legend_${id}`, OVERLAY[id].swatch, rings[id], nogo.has(id) && id !== 'buildings']);
-  rows.push(['legend_buildings', { fill: '#ddd8d1', border: '#bdb5ab' }]);
-  rows.push(['legend_boundary', { line: '#7a5c99', dashed: true }]);
+  for (const id of OVERLAY_IDS) {
+    if (!used.has(id)) continue;
+    const sw = id === 'junctions' ? NOGO : swatchOf(glLayer(over, id));
+    if (sw) rows.push([`legend_${id}`, sw, rings[id], nogo.has(id) && id !== 'buildings']);
+  }
+  const buildings = swatchOf(glLayer(base, 'buildings'));
+  const boundary = swatchOf(glLayer(base, 'boundary'));
+  if (buildings) rows.push(['legend_buildings', buildings]);
+  if (boundary) rows.push(['legend_boundary', boundary]);
   ul.replaceChildren();
   for (const [key, sw, ring, keepOff] of rows) {
     const li = document.createElement('li');

@@ -448,8 +448,9 @@ function showReport(report) {
   for (const v of errors)
     if (typeof v.feature === 'number' && v.feature >= 0)
       state.errors.set(v.feature, [...(state.errors.get(v.feature) || []), v]);
-  // With nothing drawn, "nothing drawn" is the status, not a listed error.
-  const listed = drawn ? [...errors, ...warnings] : [];
+  // With nothing drawn, "nothing drawn" is the status, not a listed error;
+  // what is wrong with the period is said all the same.
+  const listed = drawn ? [...errors, ...warnings] : errors.filter((v) => state.periodRules?.has(v.rule));
   for (const v of listed) {
     const li = document.createElement('li');
     li.className = v.severity === 'error' ? 'error' : 'warning';
@@ -489,6 +490,65 @@ function showReport(report) {
   state.say = [];
   state.sayFeature = -1;
   announce(said);
+}
+
+// ---- the period ------------------------------------------------------------------
+// dd.mm.yyyy: always as long, so that the layout never moves with the date
+function dayText(x) {
+  return new Date(`${x}T12:00:00`).toLocaleDateString(config.locale === 'en' ? 'en-GB' : 'de-DE', { day: '2-digit', month: '2-digit', year: 'numeric' });
+}
+
+// Read-only as the form set it, or - when the form server allows it
+// (period_editable) - two date fields the applicant may change.
+function showPeriod() {
+  const p = config.period;
+  const open = !!config.period_editable;
+  if (p?.start) $('period').textContent = t('period', { start: dayText(p.start), end: dayText(p.end) });
+  $('period').hidden = open || !p?.start;
+  $('period-form').hidden = !open;
+  if (open) {
+    $('period-start').value = p?.start || '';
+    $('period-end').value = p?.end || '';
+  }
+}
+
+function periodProblem(msg, field) {
+  $('period-error').textContent = msg;
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  }
+  announce(msg);
+}
+
+// Saves the period through the editor's route; the check that follows (the
+// drawing in the new period) says whether the service accepts it: a start
+// too soon or a period too long is listed and announced as a reason.
+async function applyPeriod(e) {
+  e.preventDefault();
+  if (!editable()) return;
+  const fs = $('period-start'), fe = $('period-end');
+  const start = fs.value, end = fe.value;
+  fs.removeAttribute('aria-invalid');
+  fe.removeAttribute('aria-invalid');
+  if (!start || !end) return periodProblem(t('period_missing'), start ? fe : fs);
+  if (end < start) return periodProblem(t('period_order'), fe);
+  $('period-error').textContent = '';
+  if (start === config.period?.start && end === config.period?.end) return announce(t('period_unchanged'));
+  $('period-apply').disabled = true;
+  const res = await api.putPeriod({ start, end });
+  $('period-apply').disabled = false;
+  if (!res.ok) {
+    if (res.status === 410 || res.status === 404) return gone();
+    const member = res.body?.member;
+    return periodProblem(t('period_failed', { msg: res.message }), member === 'period.start' ? fs : member === 'period.end' ? fe : null);
+  }
+  config.period = res.body.period;
+  showPeriod();
+  document.body.dataset.period = `${start}/${end}`;
+  sayAfterCheck(t('period_saved', { start: dayText(start), end: dayText(end) }));
+  clearTimeout(state.validateTimer);
+  await validateNow();
 }
 
 async function saveNow() {
@@ -942,7 +1002,7 @@ function lock(on) {
   draw?.setActive(!on);
   $('finish').hidden = on;
   $('edit-again').hidden = !on;
-  for (const id of ['width', 'length', 'rotation', 'lat', 'lon', 'coord-go', 'proposals-ask'])
+  for (const id of ['width', 'length', 'rotation', 'lat', 'lon', 'coord-go', 'proposals-ask', 'period-start', 'period-end', 'period-apply'])
     $(id).disabled = on;
 }
 
@@ -1012,6 +1072,7 @@ async function centreMap(fcExtent) {
 function wireUi() {
   const mapEl = $('map');
   mapEl.addEventListener('keydown', onMapKey);
+  $('period-form').addEventListener('submit', applyPeriod);
   // The crosshair is the keyboard's pointer: shown when the map got focus
   // from the keyboard, not after a click.
   mapEl.addEventListener('focus', () => {
@@ -1141,12 +1202,8 @@ async function start() {
   $('title').textContent = service.title?.[lang] || t('app_title');
   document.title = `${$('title').textContent} – geoEDITOR`;
   $('service-hint').textContent = service.description?.[lang] || '';
-  if (config.period?.start) {
-    // dd.mm.yyyy: always as long, so that the layout never moves with the date
-    const d = (x) => new Date(`${x}T12:00:00`).toLocaleDateString(lang === 'en' ? 'en-GB' : 'de-DE', { day: '2-digit', month: '2-digit', year: 'numeric' });
-    $('period').textContent = t('period', { start: d(config.period.start), end: d(config.period.end) });
-    $('period').hidden = false;
-  }
+  state.periodRules = new Set((service.rules || []).filter((r) => r.kind?.startsWith('period')).map((r) => r.id));
+  showPeriod();
 
   overlays = overlayLayers(service);
   for (const l of Object.values(overlays)) map.addLayer(l);
@@ -1155,7 +1212,7 @@ async function start() {
   map.addLayer(sketchLayer);
   map.addInteraction(translate);
   map.addInteraction(modify);
-  fillLegend($('legend'), service);
+  await fillLegend($('legend'), service);
   proposals = initProposals({
     map,
     api,
