@@ -31,9 +31,11 @@ static void *ge_compute_main(void *arg)
         ge_compute_job job;
 
         pthread_mutex_lock(&c->lock);
-        while (c->n == 0 && !c->stopping)
+        /* Stopping, a thread waits on while a place is reserved: its job
+         * is submitted in a moment, and must run. */
+        while (c->n == 0 && !(c->stopping && c->reserved == 0))
             pthread_cond_wait(&c->ready, &c->lock);
-        if (c->n == 0) { /* stopping, and nothing left */
+        if (c->n == 0) { /* stopping, and nothing left or coming */
             pthread_mutex_unlock(&c->lock);
             break;
         }
@@ -47,6 +49,7 @@ static void *ge_compute_main(void *arg)
         pthread_mutex_lock(&c->lock);
         c->reserved--;
         atomic_store(&c->pending, c->reserved);
+        if (c->stopping && c->reserved == 0) pthread_cond_broadcast(&c->ready);
         pthread_mutex_unlock(&c->lock);
     }
     ge_geos_thread_cleanup();
@@ -109,15 +112,25 @@ unsigned ge_compute_pending(const ge_compute *c)
     return c ? atomic_load(&((ge_compute *)c)->pending) : 0;
 }
 
-void ge_compute_free(ge_compute *c)
+void ge_compute_stop(ge_compute *c)
 {
+    unsigned nthreads;
+
     if (!c) return;
     pthread_mutex_lock(&c->lock);
     c->stopping = true;
     pthread_cond_broadcast(&c->ready);
+    nthreads = c->nthreads;
+    c->nthreads = 0; /* joined once, by this call */
     pthread_mutex_unlock(&c->lock);
-    for (unsigned i = 0; i < c->nthreads; i++)
+    for (unsigned i = 0; i < nthreads; i++)
         pthread_join(c->threads[i], NULL);
+}
+
+void ge_compute_free(ge_compute *c)
+{
+    if (!c) return;
+    ge_compute_stop(c);
     pthread_cond_destroy(&c->ready);
     pthread_mutex_destroy(&c->lock);
     free(c->threads);

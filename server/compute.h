@@ -45,8 +45,16 @@ void ge_compute_submit(ge_compute *c, ge_compute_job job);
 /* Jobs queued or running now (for /metrics). */
 unsigned ge_compute_pending(const ge_compute *c);
 
-/* Lets the queued jobs run, then joins the threads and frees the pool.
- * Whoever calls it makes the jobs end fast first (ge_budget_stop_all). */
+/* Refuses new jobs (ge_compute_reserve says no from now on), lets the
+ * queued ones and those reserved but not yet submitted run, then joins the
+ * threads. The pool itself stays valid for the HTTP workers, which may still
+ * ask it (a request on a kept-alive connection, /metrics) until the daemon
+ * has stopped. Whoever calls it makes the jobs end fast first
+ * (ge_budget_stop_all). Called again, it does nothing. */
+void ge_compute_stop(ge_compute *c);
+
+/* Stops the pool (ge_compute_stop) and frees it: only when no other thread
+ * can reach it any more. */
 void ge_compute_free(ge_compute *c);
 
 #endif

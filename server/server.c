@@ -387,8 +387,10 @@ static void ge_server_shutdown(ge_server *srv, int signo)
      * moment more lets the workers send those answers (a 503 naming the
      * shutdown) before the daemon closes every connection. */
     ge_budget_stop_all();
-    ge_compute_free(srv->compute);
-    srv->compute = NULL;
+    /* Stopped, not freed: a worker may still reach the pool (a request on a
+     * kept-alive connection is refused with 503, /metrics reads it) until the
+     * daemon has stopped; ge_server_free frees it after that. */
+    ge_compute_stop(srv->compute);
     if (!drained) ge_server_drain(srv, 1.0);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
@@ -399,10 +401,13 @@ static void ge_server_shutdown(ge_server *srv, int signo)
 
 static void ge_server_free(ge_server *srv)
 {
-    ge_compute_free(srv->compute); /* before the daemon: see ge_server_shutdown */
-    srv->compute = NULL;
+    /* Stopped before the daemon (no connection may stay suspended, see
+     * ge_server_shutdown), freed after it, when no worker can reach it. */
+    ge_compute_stop(srv->compute);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    ge_compute_free(srv->compute);
+    srv->compute = NULL;
     /* After the daemon: every connection has been closed and unlisted. */
     ge_reaper_stop(srv->reaper);
     srv->reaper = NULL;

@@ -47,8 +47,8 @@
 #define PW_ADMIN "the head of all cases 2026"
 
 static ts_server srv;
-/* The ETag of the last PATCH answer ("" when none). */
-static char last_etag[64];
+/* The ETag of this thread's last PATCH answer ("" when none). */
+static __thread char last_etag[64];
 static char key_hook[128], key_plain[128];
 static ts_review_session erika, erika2, max, admin;
 static double next_lon = 13.30;

@@ -102,8 +102,8 @@ const char *ts_tmpdir(const char *name)
 
 const char *ts_path(const char *dir, const char *file)
 {
-    static char bufs[8][4096];
-    static int next;
+    static __thread char bufs[8][4096];
+    static __thread int next;
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "%s/%s", dir, file);
     return b;

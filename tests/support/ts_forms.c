@@ -72,7 +72,7 @@ json_t *ts_forms_json(const ts_http_resp *r)
 
 const char *ts_forms_period(void)
 {
-    static char buf[96];
+    static __thread char buf[96];
     char a[16], b[16];
     time_t t = time(NULL);
     struct tm tm;

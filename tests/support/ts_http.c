@@ -149,8 +149,8 @@ int ts_http_get(const char *url, ts_http_resp *resp)
 
 const char *ts_http_header(const ts_http_resp *resp, const char *name)
 {
-    static char bufs[8][1024];
-    static int next;
+    static __thread char bufs[8][1024]; /* per thread: tests call it from several */
+    static __thread int next;
     size_t n = strlen(name);
     const char *p = resp->headers;
 

@@ -46,8 +46,8 @@ bool ts_server_log_wait(const ts_server *s, const char *needle, int timeout_s)
 
 const char *ts_server_url(const ts_server *s, const char *path)
 {
-    static char bufs[8][4200];
-    static int next;
+    static __thread char bufs[8][4200]; /* per thread: tests call it from several */
+    static __thread int next;
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "%s%s", s->base, path);
     return b;
