@@ -488,12 +488,14 @@ out:
 
 static int ge_pl_begin(ge_req *req, ge_resp *resp, ge_pl_ask *a, json_t **body)
 {
+    ge_app app = ge_req_app(req);
     int rc;
 
     memset(a, 0, sizeof *a);
     a->t0 = ge_pl_clock_ms(CLOCK_MONOTONIC);
     a->c0 = ge_pl_clock_ms(CLOCK_THREAD_CPUTIME_ID);
     ge_placement_req_init(&a->req);
+    a->req.today = ge_app_today(&app); /* lead times by the server's clock */
     rc = ge_forms_crs_param(req, resp, &a->crs, &a->crs_explicit);
     if (rc == GE_OK) rc = ge_forms_body(req, resp, body);
     return rc;
