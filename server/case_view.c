@@ -6,7 +6,7 @@
  * null) and content_hash_note says why, in German and English.
  *
  * The re-check runs the case's stored features through the same engine and
- * the same path as a submission (ge_forms_validate_on), against the
+ * the same path as a submission (ge_app_validate_on), against the
  * services and reference data the server holds now. Lead times are judged
  * on the submission date: the applicant applied in time or not then, and a
  * case should not turn "different" only because days have passed. The
@@ -28,6 +28,7 @@
 #include "../geo/core/geos_ctx.h"
 #include "../geo/core/token.h"
 #include "../geo/rules/service.h"
+#include "app_http.h"
 #include "forms_common.h"
 
 /*
@@ -230,7 +231,8 @@ static int ge_case_view_revalidate(ge_req *req, const ge_case *c, const char *pu
                                    ge_err *err)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
-    ge_crs store = ge_forms_store_crs(req);
+    ge_app app = ge_req_app(req);
+    ge_crs store = ge_app_store_crs(&app);
     json_t *then = NULL, *report = NULL, *fc = NULL;
     char *text = NULL, now[32];
     ge_date submitted;
@@ -251,10 +253,10 @@ static int ge_case_view_revalidate(ge_req *req, const ge_case *c, const char *pu
     {
         char day[11];
         snprintf(day, sizeof day, "%.10s", c->created_at);
-        if (ge_date_parse(day, &submitted, &derr) < 0) submitted = ge_date_today();
+        if (ge_date_parse(day, &submitted, &derr) < 0) submitted = ge_app_today(&app);
     }
-    rc = ge_forms_validate_on(req, c->draft_id, c->service, text, c->period_start, c->period_end,
-                              submitted, GE_RULES_CONFLICTS_FULL, crs, &report, err);
+    rc = ge_app_validate_on(&app, c->draft_id, c->service, text, c->period_start, c->period_end,
+                            submitted, GE_RULES_CONFLICTS_FULL, crs, &report, err);
     if (rc == GE_ENOENT) {
         /* The service is no longer configured: nothing to check against. */
         *out = json_null();
@@ -263,7 +265,7 @@ static int ge_case_view_revalidate(ge_req *req, const ge_case *c, const char *pu
     }
     if (rc < 0) goto err;
     then = json_loads(c->report ? c->report : "null", JSON_DECODE_ANY, NULL);
-    ge_forms_utc_in(0, now);
+    ge_forms_utc_in(req, 0, now);
     *out = json_pack("{s:s, s:b, s:O}", "checked_at", now, "differs",
                      ge_case_view_differs(then, report), "report", report);
     if (!*out) rc = ge_err_set(err, GE_ENOMEM, "out of memory");

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "../geo/app/case_hash.h"
+#include "../geo/app/draft_check.h"
+#include "../geo/app/drafts.h"
 #include "../geo/app/case_location.h"
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_in.h"
@@ -21,6 +22,7 @@
 #include "../geo/rules/refindex.h"
 #include "../geo/rules/rules.h"
 #include "../geo/rules/service.h"
+#include "app_http.h"
 #include "log.h"
 
 int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client)
@@ -63,9 +65,8 @@ int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client)
 
 ge_crs ge_forms_store_crs(const ge_req *req)
 {
-    ge_crs c = GE_CRS84;
-    ge_crs_from_epsg(ge_store_srid(req->ctx->store), &c, NULL);
-    return c;
+    ge_app app = ge_req_app(req);
+    return ge_app_store_crs(&app);
 }
 
 int ge_forms_crs_param(ge_req *req, ge_resp *resp, ge_crs *crs, bool *explicit_crs)
@@ -146,14 +147,12 @@ int ge_forms_members(ge_req *req, ge_resp *resp, const json_t *obj, const char *
 
 int ge_forms_bad_member(ge_req *req, ge_resp *resp, const char *member, const ge_err *err)
 {
-    int status = err->code == GE_ELIMIT ? 422 : err->code == GE_ENOENT ? 422 : 400;
-    json_t *p;
+    ge_app_result r;
 
-    if (err->code == GE_ENOMEM || err->code == GE_EIO || err->code == GE_EINTERNAL ||
-        err->code == GE_EBUDGET || err->code == GE_ECANCELED)
-        return ge_resp_error(resp, req, err);
-    p = ge_resp_problem(resp, req, status, "%s", err->msg);
-    if (p) json_object_set_new(p, "member", json_string(member));
+    ge_app_result_init(&r);
+    ge_app_bad_member(&r, member, err);
+    ge_resp_app(resp, req, &r);
+    ge_app_result_clear(&r);
     return err->code;
 }
 
@@ -195,187 +194,6 @@ err:
     return rc;
 }
 
-int ge_forms_features_parse(const ge_req *req, GEOSContextHandle_t h, const char *text,
-                            ge_features *out, ge_err *err)
-{
-    ge_geojson_in_opts in;
-    int rc;
-
-    ge_geojson_in_opts_init(&in);
-    in.crs = ge_forms_store_crs(req);
-    in.crs_explicit = true;
-    in.store_srid = in.crs.epsg;
-    in.allow_empty = true;
-    rc = ge_geojson_in_parse_text(h, text, strlen(text), &in, out, err);
-    if (rc < 0) ge_err_prefix(err, "stored draft features");
-    return rc;
-}
-
-json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs *out_crs,
-                              ge_err *err)
-{
-    GEOSContextHandle_t h = ge_geos_ctx();
-    ge_features fs = {0};
-    ge_crs store = ge_forms_store_crs(req);
-    json_t *fc = NULL;
-
-    if (ge_forms_features_parse(req, h, text, &fs, err) == GE_OK)
-        fc = ge_geojson_out_features(h, &fs, &store, out_crs, err);
-    ge_features_free(h, &fs);
-    return fc;
-}
-
-void ge_forms_others_free(ge_forms_others *o)
-{
-    for (size_t i = 0; i < o->n; i++) {
-        free((char *)o->v[i].ref);
-        free((char *)o->v[i].service_id);
-        if (o->v[i].geom) GEOSGeom_destroy_r(o->h, (GEOSGeometry *)o->v[i].geom);
-    }
-    free(o->v);
-    memset(o, 0, sizeof *o);
-}
-
-static int ge_forms_other_cb(void *ud, const char *case_id, const char *service,
-                             const char *period_start, const char *period_end,
-                             const unsigned char *wkb, size_t wkb_len)
-{
-    ge_forms_others *o = ud;
-    ge_rules_other *x;
-    GEOSWKBReader *r;
-    ge_err ignored;
-
-    if (o->n == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 8;
-        ge_rules_other *nv = realloc(o->v, nc * sizeof *nv);
-        if (!nv) return ge_err_set(o->err, GE_ENOMEM, "out of memory");
-        o->v = nv;
-        o->cap = nc;
-    }
-    x = &o->v[o->n];
-    memset(x, 0, sizeof *x);
-    r = GEOSWKBReader_create_r(o->h);
-    x->geom = r && wkb ? GEOSWKBReader_read_r(o->h, r, wkb, wkb_len) : NULL;
-    if (r) GEOSWKBReader_destroy_r(o->h, r);
-    x->ref = strdup(case_id ? case_id : "");
-    x->service_id = strdup(service ? service : "");
-    /* A case without a readable period is taken to overlap (the engine's
-     * rule for a missing period): one warning too many rather than none. */
-    x->has_period = period_start && period_end &&
-                    ge_date_parse(period_start, &x->period.start, &ignored) == GE_OK &&
-                    ge_date_parse(period_end, &x->period.end, &ignored) == GE_OK;
-    o->n++;
-    if (!x->geom || !x->ref || !x->service_id)
-        return ge_err_set(o->err, GE_EIO, "a stored case near by cannot be read");
-    return 0;
-}
-
-/* The widest conflict distance of a service's rules; 0 when it has none. */
-static double ge_forms_conflict_reach(const ge_service *svc)
-{
-    double reach = 0;
-    for (size_t i = 0; i < svc->nrules; i++)
-        if (svc->rules[i].kind == GE_RULE_CONFLICT && svc->rules[i].has_max &&
-            svc->rules[i].max > reach)
-            reach = svc->rules[i].max;
-    return reach;
-}
-
-int ge_forms_others_in_box(const ge_req *req, const ge_service *svc, const double box[4],
-                           const char *exclude_draft_id, ge_forms_others *o, ge_err *err)
-{
-    double reach = ge_forms_conflict_reach(svc), bbox[4];
-
-    if (reach <= 0) return GE_OK;
-    bbox[0] = box[0] - reach - 1;
-    bbox[1] = box[1] - reach - 1;
-    bbox[2] = box[2] + reach + 1;
-    bbox[3] = box[3] + reach + 1;
-    return ge_store_cases_near(req->ctx->store, bbox, exclude_draft_id, GE_FORMS_MAX_OTHERS,
-                               ge_forms_other_cb, o, err);
-}
-
-static int ge_forms_others_load(const ge_req *req, const ge_service *svc, const ge_features *fs,
-                                const char *exclude_draft_id, ge_forms_others *o, ge_err *err)
-{
-    double bbox[4] = {0, 0, 0, 0};
-    bool any = false;
-
-    if (fs->n == 0) return GE_OK;
-    for (size_t i = 0; i < fs->n; i++) {
-        double x0, y0, x1, y1;
-        if (!GEOSGeom_getExtent_r(o->h, fs->items[i].geom, &x0, &y0, &x1, &y1)) continue;
-        if (!any || x0 < bbox[0]) bbox[0] = x0;
-        if (!any || y0 < bbox[1]) bbox[1] = y0;
-        if (!any || x1 > bbox[2]) bbox[2] = x1;
-        if (!any || y1 > bbox[3]) bbox[3] = y1;
-        any = true;
-    }
-    if (!any) return GE_OK;
-    return ge_forms_others_in_box(req, svc, bbox, exclude_draft_id, o, err);
-}
-
-/* The engine is called directly rather than through ge_validate_request:
- * the features are already in the store CRS, and an empty drawing (a fresh
- * draft, or everything deleted) must give a report ("draw something"), not
- * a malformed-request error. */
-int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
-                      const char *features_text, const char *period_start, const char *period_end,
-                      const ge_crs *out_crs, json_t **report, ge_err *err)
-{
-    return ge_forms_validate_on(req, draft_id, service, features_text, period_start, period_end,
-                                ge_date_today(), GE_RULES_CONFLICTS_ANONYMOUS, out_crs, report,
-                                err);
-}
-
-int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
-                         const char *features_text, const char *period_start,
-                         const char *period_end, ge_date today, ge_rules_conflicts conflicts,
-                         const ge_crs *out_crs, json_t **report, ge_err *err)
-{
-    GEOSContextHandle_t h = ge_geos_ctx();
-    ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    const ge_service *svc =
-        req->ctx->services ? ge_services_find(req->ctx->services, service) : NULL;
-    ge_features fs = {0};
-    ge_forms_others others = {.h = h, .err = err};
-    ge_period period;
-    json_t *pj = NULL;
-    ge_rules_input ri;
-    int rc;
-
-    *report = NULL;
-    if (!svc) {
-        rc = ge_err_set(err, GE_ENOENT, "service: '%.60s' is no longer configured", service);
-        goto err;
-    }
-    if (period_start && period_start[0] && period_end && period_end[0]) {
-        pj = json_pack("{s:s, s:s}", "start", period_start, "end", period_end);
-        rc = ge_rules_period_from_json(pj, &period, err);
-        if (rc < 0) goto err;
-    }
-    rc = ge_forms_features_parse(req, h, features_text, &fs, err);
-    if (rc == GE_OK) rc = ge_forms_others_load(req, svc, &fs, draft_id, &others, err);
-    if (rc < 0) goto err;
-    ge_rules_input_init(&ri);
-    ri.service = svc;
-    ri.features = &fs;
-    ri.srid = ge_store_srid(req->ctx->store);
-    ri.period = pj ? &period : NULL;
-    ri.today = today;
-    ri.out_crs = *out_crs;
-    ri.others = others.v;
-    ri.nothers = others.n;
-    ri.conflicts = conflicts;
-    rc = ge_rules_validate(h, snap, &ri, report, err);
-err:
-    ge_forms_others_free(&others);
-    ge_features_free(h, &fs);
-    json_decref(pj);
-    if (snap) ge_refsnap_release(snap);
-    return rc;
-}
-
 int ge_forms_json(ge_resp *resp, int status, json_t *doc, const char *content_type)
 {
     char *text = doc ? json_dumps(doc, GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER) : NULL;
@@ -390,23 +208,6 @@ void ge_forms_content_crs(ge_resp *resp, const ge_crs *crs)
     char v[96];
     snprintf(v, sizeof v, "<%s>", ge_crs_uri(crs));
     ge_resp_header(resp, "Content-Crs", v);
-}
-
-json_t *ge_forms_report_errors(const json_t *report)
-{
-    json_t *out = json_array(), *v;
-    size_t i;
-
-    json_array_foreach(json_object_get(report, "violations"), i, v)
-    {
-        const char *sev = json_string_value(json_object_get(v, "severity"));
-        if (!sev || strcmp(sev, "error") != 0) continue;
-        json_array_append_new(out,
-                              json_pack("{s:O?, s:O?, s:O?}", "rule", json_object_get(v, "rule"),
-                                        "feature", json_object_get(v, "feature"), "message",
-                                        json_object_get(v, "message")));
-    }
-    return out;
 }
 
 static bool ge_forms_id_plausible(const char *id)
@@ -575,51 +376,22 @@ json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conf
     return doc;
 }
 
-void ge_forms_utc_in(long seconds, char out[32])
+void ge_forms_utc_in(const ge_req *req, long seconds, char out[32])
 {
-    ge_date_utc(time(NULL) + seconds, out);
+    ge_app app = ge_req_app(req);
+    ge_app_utc_in(&app, seconds, out);
 }
 
 /* The open draft of the path's token, or a 404/410 problem. */
 int ge_forms_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d)
 {
-    const char *token = ge_req_param(req, "token");
-    char hash[GE_TOKEN_HASH_LEN], now[32];
-    ge_err err;
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     int rc;
 
-    memset(d, 0, sizeof *d);
-    ge_token_hash(token ? token : "", hash);
-    rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, d, &err)
-                                   : ge_err_set(&err, GE_ENOENT, "no such draft");
-    if (rc == GE_ENOENT) {
-        ge_resp_problem(
-            resp, req, 404,
-            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
-        return GE_ENOENT;
-    }
-    if (rc < 0) return ge_resp_error(resp, req, &err);
-    ge_forms_utc_in(0, now);
-    if (d->submitted_at[0]) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req,
-                              "This application was submitted; its drawing can no longer "
-                              "be changed.",
-                              "Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
-                              "geändert werden."));
-        ge_draft_clear(d);
-        return GE_EGONE;
-    }
-    if (strcmp(d->expires_at, now) <= 0) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req,
-                              "This editing link expired at %s; please start again from "
-                              "the form.",
-                              "Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen "
-                              "Sie erneut im Formular."),
-                        d->expires_at);
-        ge_draft_clear(d);
-        return GE_EGONE;
-    }
-    return GE_OK;
+    ge_app_result_init(&r);
+    rc = ge_app_draft_open(&app, ge_req_param(req, "token"), d, &r);
+    if (rc < 0) rc = ge_resp_app(resp, req, &r);
+    ge_app_result_clear(&r);
+    return rc;
 }

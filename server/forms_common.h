@@ -2,11 +2,8 @@
  * forms_common.h - what the form-server and applicant handlers
  * (handlers_drafts.c, handlers_cases.c, handlers_edit.c) share: Bearer API
  * key authentication of clients, the crs parameter, drafts' features kept as
- * GeoJSON text in the store CRS, and validating a draft with the engine.
- *
- * Features of a draft are stored as a FeatureCollection in the store's
- * metric CRS rounded to 1 mm (not in CRS84), so that what is checked at
- * submission is exactly what was drawn, without a second datum transform.
+ * GeoJSON text in the store CRS (read back and checked by the use cases
+ * in geo/app/draft_check.h), cases read back and verified.
  */
 #ifndef GE_FORMS_COMMON_H
 #define GE_FORMS_COMMON_H
@@ -15,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "../geo/app/draft_check.h"
 #include "../geo/core/crs.h"
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_in.h"
@@ -53,51 +51,6 @@ int ge_forms_bad_member(ge_req *req, ge_resp *resp, const char *member, const ge
 int ge_forms_features_in(ge_req *req, ge_resp *resp, const json_t *features, const ge_crs *crs,
                          bool crs_explicit, const char *path, char **out_text);
 
-/* Parses stored features text (store CRS) into GEOS features. */
-int ge_forms_features_parse(const ge_req *req, GEOSContextHandle_t h, const char *text,
-                            ge_features *out, ge_err *err);
-
-/* Stored features text -> FeatureCollection in out_crs (new reference). */
-json_t *ge_forms_features_out(const ge_req *req, const char *text, const ge_crs *out_crs,
-                              ge_err *err);
-
-/* Validates stored features of a service for a period (either date may be
- * NULL or "") against the current reference snapshot and, for conflict
- * rules, the open cases near by (except one made from draft_id); highlight
- * geometries in out_crs. *report is a new reference. This is the report
- * applicants and form servers read, and the one a case stores: conflicts
- * are told anonymously (GE_RULES_CONFLICTS_ANONYMOUS, geo/rules/rules.h). */
-int ge_forms_validate(const ge_req *req, const char *draft_id, const char *service,
-                      const char *features_text, const char *period_start, const char *period_end,
-                      const ge_crs *out_crs, json_t **report, ge_err *err);
-
-/* The same as if it were `today` (lead times), telling conflicts as
- * `conflicts` says: the caseworkers' re-check of a case judges lead times
- * on its submission date and sees every case in the way (FULL). */
-int ge_forms_validate_on(const ge_req *req, const char *draft_id, const char *service,
-                         const char *features_text, const char *period_start,
-                         const char *period_end, ge_date today, ge_rules_conflicts conflicts,
-                         const ge_crs *out_crs, json_t **report, ge_err *err);
-
-/* At most this many features of other cases go into one validation. */
-#define GE_FORMS_MAX_OTHERS 1000
-
-/* Other applicants' cases near by, for the conflict rules (h and err set
- * by the caller; the rest zero). */
-typedef struct ge_forms_others {
-    GEOSContextHandle_t h;
-    ge_rules_other *v;
-    size_t n, cap;
-    ge_err *err;
-} ge_forms_others;
-
-/* Loads the open cases whose features lie within the service's widest
- * conflict distance of the box (store CRS), except one made from
- * exclude_draft_id; nothing when the service has no conflict rule. */
-int ge_forms_others_in_box(const ge_req *req, const ge_service *svc, const double box[4],
-                           const char *exclude_draft_id, ge_forms_others *o, ge_err *err);
-void ge_forms_others_free(ge_forms_others *o);
-
 /* A JSON response dumped with GE_JSON_DUMP_FLAGS (coordinates and measures
  * as rounded, not with 17 digits); content_type NULL: application/json.
  * Takes the reference, also on failure. */
@@ -105,10 +58,6 @@ int ge_forms_json(ge_resp *resp, int status, json_t *doc, const char *content_ty
 
 /* Sets Content-Crs (OGC API - Features Part 2) for a GeoJSON response. */
 void ge_forms_content_crs(ge_resp *resp, const ge_crs *crs);
-
-/* The errors of a report, [{rule, feature, message}], for 422 problems and
- * the editor's "missing" list (new reference). */
-json_t *ge_forms_report_errors(const json_t *report);
 
 /* Looks up a draft of the authenticated client: a 404 problem when there is
  * none or it is another client's (the two are not told apart). id is
@@ -153,7 +102,7 @@ int ge_forms_case_locations(const ge_req *req, const char *service, json_t *doc,
  * and its check, stay as they are. Caseworkers (FULL) read it as stored. */
 json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts);
 
-/* "2026-11-25T21:22:43Z" for now + seconds. */
-void ge_forms_utc_in(long seconds, char out[32]);
+/* "2026-11-25T21:22:43Z" for now + seconds, by the server's clock. */
+void ge_forms_utc_in(const ge_req *req, long seconds, char out[32]);
 
 #endif

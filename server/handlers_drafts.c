@@ -18,7 +18,7 @@
  * options: {period_editable: true} lets the applicant change the period in
  * the editor (handlers_edit.c); without it the editor only shows it.
  *
- * GET sends an ETag naming the draft's state (ge_drafts_etag). PATCH needs
+ * GET sends an ETag naming the draft's state (ge_app_draft_tag). PATCH needs
  * If-Match with it (428 without, 412 when the applicant's autosave or
  * another PATCH changed the draft since), and the store re-checks that
  * state inside its UPDATE, so no change is ever overwritten unseen. A
@@ -34,22 +34,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "../geo/app/case_hash.h"
-#include "../geo/core/date.h"
+#include "../geo/app/draft_check.h"
+#include "../geo/app/drafts.h"
 #include "../geo/core/geojson_out.h"
-#include "../geo/core/geos_ctx.h"
+#include "../geo/core/token.h"
 #include "../geo/rules/rules.h"
 #include "../geo/rules/service.h"
-#include "../geo/core/token.h"
+#include "app_http.h"
 #include "forms_common.h"
 #include "handlers.h"
 
 #define GE_DRAFT_REFERENCE_MAX 256
 #define GE_APPLICANT_MAX       16384
 #define GE_IDEMPOTENCY_KEY_MAX 255
-#define GE_DRAFTS_ETAG_MAX     40
 
 /* ---- POST /v1/drafts ----------------------------------------------------- */
 
@@ -172,20 +170,23 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
 {
     static const char *const members[] = {"service",  "reference", "locale",     "period",
                                           "features", "options",   "expires_in", NULL};
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_client client;
     ge_draft d;
     json_t *body = NULL, *v, *doc;
     const ge_service *svc = NULL;
     const char *reference, *pstart, *pend;
-    char token[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN], base[256], *url = NULL;
+    char token[GE_TOKEN_MAX] = "", base[256], *url = NULL, *features = NULL;
     ge_crs crs;
-    bool crs_explicit, options_given;
+    bool crs_explicit, options_given, period_editable = false;
     long expires_in = req->ctx->cfg->draft_lifetime;
     ge_err err;
     int rc;
 
     (void)ud;
     memset(&d, 0, sizeof d);
+    ge_app_result_init(&r);
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
     rc = ge_forms_crs_param(req, resp, &crs, &crs_explicit);
@@ -194,7 +195,7 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_drafts_service(req, resp, body, &svc);
     if (rc == GE_OK) rc = ge_drafts_reference(req, resp, body, true, &reference);
     if (rc == GE_OK) rc = ge_drafts_period(req, resp, body, &pstart, &pend);
-    if (rc == GE_OK) rc = ge_drafts_options(req, resp, body, &d.period_editable, &options_given);
+    if (rc == GE_OK) rc = ge_drafts_options(req, resp, body, &period_editable, &options_given);
     if (rc < 0) goto err;
     v = json_object_get(body, "locale");
     if (v && !(json_is_string(v) && (strcmp(json_string_value(v), "de") == 0 ||
@@ -224,28 +225,25 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     }
     v = json_object_get(body, "features");
     if (v && !json_is_null(v)) {
-        rc = ge_forms_features_in(req, resp, v, &crs, crs_explicit, "features", &d.features);
+        rc = ge_forms_features_in(req, resp, v, &crs, crs_explicit, "features", &features);
         if (rc < 0) goto err;
     }
 
-    rc = ge_token_id(d.id, &err);
-    if (rc == GE_OK) rc = ge_token_new("", token, &err);
-    if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
-        goto err;
-    }
-    ge_token_hash(token, hash);
-    d.client_id = client.id;
-    snprintf(d.service, sizeof d.service, "%s", svc->id);
-    snprintf(d.reference, sizeof d.reference, "%s", reference);
     v = json_object_get(body, "locale");
-    snprintf(d.locale, sizeof d.locale, "%s", v ? json_string_value(v) : "de");
-    snprintf(d.period_start, sizeof d.period_start, "%s", pstart ? pstart : "");
-    snprintf(d.period_end, sizeof d.period_end, "%s", pend ? pend : "");
-    ge_forms_utc_in(expires_in, d.expires_at);
-    rc = ge_store_draft_create(req->ctx->store, &d, hash, &err);
+    ge_app_draft_new in = {
+        .client_id = client.id,
+        .service = svc->id,
+        .reference = reference,
+        .locale = v ? json_string_value(v) : NULL,
+        .period_start = pstart,
+        .period_end = pend,
+        .features = features,
+        .period_editable = period_editable,
+        .expires_in = expires_in,
+    };
+    rc = ge_app_draft_create(&app, &in, &d, token, &r);
     if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
+        rc = ge_resp_app(resp, req, &r);
         goto err;
     }
     ge_req_base_url(req, base, sizeof base);
@@ -269,6 +267,8 @@ err:
         free(url);
     }
     memset(token, 0, sizeof token);
+    free(features);
+    ge_app_result_clear(&r);
     ge_draft_clear(&d);
     ge_client_clear(&client);
     json_decref(body);
@@ -277,69 +277,30 @@ err:
 
 /* ---- GET /v1/drafts/{id} ------------------------------------------------- */
 
-static const char *ge_drafts_status(const ge_draft *d)
-{
-    char now[GE_DATE_UTC_LEN];
-    if (d->submitted_at[0]) return "submitted";
-    ge_date_utc(time(NULL), now);
-    return strcmp(d->expires_at, now) <= 0 ? "expired" : "open";
-}
-
-/* The draft's entity tag: a hash of everything PATCH may change and the
- * applicant changes (reference, locale, period, features, options), so a tag
- * names a state of the draft, whatever crs the answer was written in. */
-static void ge_drafts_etag(const ge_draft *d, char out[GE_DRAFTS_ETAG_MAX])
-{
-    const char *parts[] = {d->reference,
-                           d->locale,
-                           d->period_start,
-                           d->period_end,
-                           d->features ? d->features : "",
-                           d->period_editable ? "pe" : ""};
-    char hex[GE_TOKEN_HASH_LEN];
-    size_t n = 0, off = 0;
-    char *buf;
-
-    for (size_t i = 0; i < 6; i++)
-        n += strlen(parts[i]) + 1;
-    buf = malloc(n);
-    if (!buf) {
-        snprintf(out, GE_DRAFTS_ETAG_MAX, "d-");
-        return;
-    }
-    for (size_t i = 0; i < 6; i++) {
-        size_t l = strlen(parts[i]);
-        memcpy(buf + off, parts[i], l);
-        off += l;
-        buf[off++] = '\x1f';
-    }
-    ge_token_sha256_hex(buf, n, hex);
-    free(buf);
-    snprintf(out, GE_DRAFTS_ETAG_MAX, "d%.32s", hex);
-}
-
 /* The form server's view of a draft (GET, and PATCH's answer) with its ETag. */
 static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const ge_crs *crs)
 {
+    ge_app app = ge_req_app(req);
     json_t *fc = NULL, *report = NULL, *doc;
-    char tag[GE_DRAFTS_ETAG_MAX], quoted[GE_DRAFTS_ETAG_MAX + 2];
+    char tag[GE_APP_DRAFT_TAG_MAX], quoted[GE_APP_DRAFT_TAG_MAX + 2];
     ge_err err;
     int rc = GE_OK;
 
-    fc = ge_forms_features_out(req, d->features, crs, &err);
+    fc = ge_app_features_out(&app, d->features, crs, &err);
     if (fc)
-        rc = ge_forms_validate(req, d->id, d->service, d->features, d->period_start, d->period_end,
-                               crs, &report, &err);
+        rc = ge_app_validate_on(&app, d->id, d->service, d->features, d->period_start,
+                                d->period_end, ge_app_today(&app), GE_RULES_CONFLICTS_ANONYMOUS,
+                                crs, &report, &err);
     if (!fc || rc < 0) {
         json_decref(fc);
         return ge_resp_error(resp, req, &err);
     }
-    doc =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d->id, "status",
-                  ge_drafts_status(d), "service", d->service, "reference", d->reference, "locale",
-                  d->locale, "expires_at", d->expires_at, "created", d->created_at, "updated",
-                  d->updated_at, "submitted", d->submitted_at[0] ? d->submitted_at : NULL,
-                  "features", fc, "validation", report);
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o}", "id", d->id,
+                    "status", ge_app_draft_status(&app, d), "service", d->service, "reference",
+                    d->reference, "locale", d->locale, "expires_at", d->expires_at, "created",
+                    d->created_at, "updated", d->updated_at, "submitted",
+                    d->submitted_at[0] ? d->submitted_at : NULL, "features", fc, "validation",
+                    report);
     if (doc && d->period_start[0])
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", d->period_start, "end", d->period_end));
@@ -349,7 +310,7 @@ static int ge_drafts_send(ge_req *req, ge_resp *resp, const ge_draft *d, const g
     /* As a plain header, not ge_resp_etag: the tag names the draft's state,
      * while the answer's report is made fresh on every read (reference data,
      * other applications), so If-None-Match must never answer 304 here. */
-    ge_drafts_etag(d, tag);
+    ge_app_draft_tag(d, tag);
     snprintf(quoted, sizeof quoted, "\"%s\"", tag);
     ge_resp_header(resp, "ETag", quoted);
     ge_forms_content_crs(resp, crs);
@@ -376,26 +337,6 @@ static int ge_drafts_get(ge_req *req, ge_resp *resp, void *ud)
 }
 
 /* ---- PATCH /v1/drafts/{id} ----------------------------------------------- */
-
-/* 409 for a submitted draft, 410 for an expired one (as submit answers). */
-static int ge_drafts_closed(ge_req *req, ge_resp *resp, const ge_draft *d)
-{
-    if (d->submitted_at[0]) {
-        ge_resp_problem(resp, req, 409,
-                        GE_TR(req, "The draft was submitted already; it cannot change any more.",
-                              "Der Entwurf wurde schon eingereicht; er kann sich nicht mehr "
-                              "ändern."));
-        return GE_ECONFLICT;
-    }
-    if (strcmp(ge_drafts_status(d), "expired") == 0) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "The draft expired at %s; open a new one.",
-                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
-                        d->expires_at);
-        return GE_EGONE;
-    }
-    return GE_OK;
-}
 
 static int ge_drafts_if_match_problem(ge_req *req, ge_resp *resp, int status, const char *tag)
 {
@@ -500,7 +441,9 @@ static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
     ge_draft d, to;
     json_t *body = NULL, *v;
     const char *reference = NULL, *pstart = NULL, *pend = NULL;
-    char tag[GE_DRAFTS_ETAG_MAX];
+    char tag[GE_APP_DRAFT_TAG_MAX];
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_crs crs;
     bool crs_explicit, period_editable = false, options_given = false;
     ge_err err;
@@ -509,6 +452,7 @@ static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
     (void)ud;
     memset(&d, 0, sizeof d);
     memset(&to, 0, sizeof to);
+    ge_app_result_init(&r);
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
     rc = ge_forms_crs_param(req, resp, &crs, &crs_explicit);
@@ -542,38 +486,28 @@ static int ge_drafts_patch(ge_req *req, ge_resp *resp, void *ud)
             goto err;
         }
     }
-    rc = ge_drafts_closed(req, resp, &d);
-    if (rc < 0) goto err;
-    ge_drafts_etag(&d, tag);
+    rc = ge_app_draft_closed(&app, &d, &r);
+    if (rc < 0) {
+        rc = ge_resp_app(resp, req, &r);
+        goto err;
+    }
+    ge_app_draft_tag(&d, tag);
     rc = ge_drafts_if_match(req, resp, tag);
     if (rc < 0) goto err;
-    rc = ge_store_draft_update(req->ctx->store, &d, &to, to.updated_at, &err);
-    if (rc == GE_ECONFLICT) {
+    rc = ge_app_draft_update(&app, &d, &to, &r);
+    if (r.kind == GE_APP_STALE) {
         /* changed between our read and the UPDATE: the tag is stale now */
-        ge_draft_clear(&d);
-        rc = ge_store_draft_get(req->ctx->store, to.id, &d, &err);
-        if (rc == GE_OK) {
-            ge_drafts_etag(&d, tag);
-            rc = ge_drafts_if_match_problem(req, resp, 412, tag);
-            goto err;
-        }
-    }
-    if (rc == GE_EGONE) {
-        /* submitted or expired between our read and the UPDATE */
-        ge_draft_clear(&d);
-        rc = ge_store_draft_get(req->ctx->store, to.id, &d, &err);
-        if (rc == GE_OK && ge_drafts_closed(req, resp, &d) < 0) {
-            rc = GE_EGONE;
-            goto err;
-        }
-        if (rc == GE_OK) rc = ge_err_set(&err, GE_EGONE, "the draft was submitted or has expired");
+        ge_app_draft_tag(&d, tag);
+        rc = ge_drafts_if_match_problem(req, resp, 412, tag);
+        goto err;
     }
     if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
+        rc = ge_resp_app(resp, req, &r);
         goto err;
     }
     rc = ge_drafts_send(req, resp, &to, &crs);
 err:
+    ge_app_result_clear(&r);
     ge_draft_clear(&d);
     ge_draft_clear(&to);
     ge_client_clear(&client);
@@ -629,103 +563,24 @@ static int ge_drafts_submitted(ge_req *req, ge_resp *resp, const char *case_id, 
     return ge_forms_json(resp, 201, doc, NULL);
 }
 
-static int ge_drafts_key_reused(ge_req *req, ge_resp *resp)
-{
-    json_t *p = ge_resp_problem(
-        resp, req, 422,
-        GE_TR(req,
-              "This Idempotency-Key was used before for a different submission; use a new key "
-              "for a new request.",
-              "Dieser Idempotency-Key wurde schon für eine andere Einreichung verwendet; "
-              "verwenden Sie für eine neue Anfrage einen neuen Schlüssel."));
-    if (p) json_object_set_new(p, "header", json_string("Idempotency-Key"));
-    return GE_ECONFLICT;
-}
-
-/* The case's features as WKB + properties text, and the content hash over
- * their stored forms. */
-typedef struct ge_submit_parts {
-    ge_features fs;
-    ge_case_feature *cf;
-    unsigned char **wkb;
-    char **props;
-    size_t n;
-} ge_submit_parts;
-
-static void ge_submit_parts_free(GEOSContextHandle_t h, ge_submit_parts *p)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->wkb && p->wkb[i]) GEOSFree_r(h, p->wkb[i]);
-        if (p->props) free(p->props[i]);
-    }
-    free(p->wkb);
-    free(p->props);
-    free(p->cf);
-    ge_features_free(h, &p->fs);
-}
-
-static int ge_submit_parts_make(const ge_req *req, GEOSContextHandle_t h, const char *text,
-                                const char *report_text, ge_submit_parts *p,
-                                char hash[GE_TOKEN_HASH_LEN], ge_err *err)
-{
-    GEOSWKBWriter *w = NULL;
-    int rc = ge_forms_features_parse(req, h, text, &p->fs, err);
-
-    if (rc < 0) return rc;
-    p->n = p->fs.n;
-    p->cf = calloc(p->n + 1, sizeof *p->cf);
-    p->wkb = calloc(p->n + 1, sizeof *p->wkb);
-    p->props = calloc(p->n + 1, sizeof *p->props);
-    w = GEOSWKBWriter_create_r(h);
-    if (!p->cf || !p->wkb || !p->props || !w) {
-        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-        goto err;
-    }
-    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
-    for (size_t i = 0; i < p->n; i++) {
-        ge_feature *f = &p->fs.items[i];
-        json_t *props = f->properties && json_is_object(f->properties) ? f->properties : NULL;
-        size_t len = 0;
-        json_error_t je;
-
-        p->wkb[i] = GEOSWKBWriter_write_r(h, w, f->geom, &len);
-        /* A feature without properties (none, or null) is stored with {}. */
-        p->props[i] = props ? json_dumps(props, GE_JSON_DUMP_FLAGS) : strdup("{}");
-        if (!p->wkb[i] || !p->props[i]) {
-            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-            goto err;
-        }
-        p->cf[i].wkb = p->wkb[i];
-        p->cf[i].wkb_len = len;
-        p->cf[i].props_json = p->props[i];
-        /* Hash what will be read back: the properties as stored text. */
-        json_decref(f->properties);
-        f->properties = json_loads(p->props[i], 0, &je);
-    }
-    rc = ge_case_hash(h, &p->fs, ge_store_srid(req->ctx->store), report_text, hash, err);
-err:
-    if (w) GEOSWKBWriter_destroy_r(h, w);
-    return rc;
-}
-
 static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
 {
     static const char *const members[] = {"reference", "applicant", "period", NULL};
-    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_client client;
     ge_draft d;
-    ge_submit_parts parts = {0};
-    json_t *body = NULL, *report = NULL, *applicant;
+    json_t *body = NULL, *applicant;
     const char *key = NULL, *reference = NULL, *pstart = NULL, *pend = NULL;
-    char *canon = NULL, *applicant_text = NULL, *report_text = NULL;
-    char request_hash[GE_TOKEN_HASH_LEN], content_hash[GE_TOKEN_HASH_LEN], case_id[40], actor[48];
-    bool same = false;
-    ge_submit_outcome outcome;
+    char *canon = NULL, *applicant_text = NULL;
+    char request_hash[GE_TOKEN_HASH_LEN], case_id[40];
+    bool replayed = false;
     ge_err err;
     int rc;
 
     (void)ud;
     memset(&d, 0, sizeof d);
+    ge_app_result_init(&r);
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
     rc = ge_forms_client_draft(req, resp, &client, &d);
@@ -767,133 +622,22 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     }
     ge_token_sha256_hex(canon, strlen(canon), request_hash);
 
-    /* A retry of a finished submission needs no second validation. */
-    rc = ge_store_case_by_key(req->ctx->store, client.id, key, request_hash, case_id, &same, &err);
-    if (rc == GE_OK) {
-        rc = same ? ge_drafts_submitted(req, resp, case_id, true) : ge_drafts_key_reused(req, resp);
-        goto err;
-    }
-    if (rc != GE_ENOENT) {
-        rc = ge_resp_error(resp, req, &err);
-        goto err;
-    }
-    if (d.submitted_at[0]) {
-        rc = GE_ECONFLICT;
-        ge_resp_problem(resp, req, 409,
-                        GE_TR(req,
-                              "The draft was submitted already (under another "
-                              "Idempotency-Key).",
-                              "Der Entwurf wurde schon eingereicht (mit einem anderen "
-                              "Idempotency-Key)."));
-        goto err;
-    }
-    if (strcmp(ge_drafts_status(&d), "expired") == 0) {
-        rc = GE_EGONE;
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "The draft expired at %s; open a new one.",
-                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
-                        d.expires_at);
-        goto err;
-    }
-    if (!pstart && d.period_start[0]) {
-        pstart = d.period_start;
-        pend = d.period_end;
-    }
-    if (!reference && d.reference[0]) reference = d.reference;
-
-    rc =
-        ge_forms_validate(req, d.id, d.service, d.features, pstart, pend, &GE_CRS84, &report, &err);
-    if (rc < 0) {
-        rc = ge_forms_bad_member(req, resp, "features", &err);
-        goto err;
-    }
-    if (!json_is_true(json_object_get(report, "valid"))) {
-        json_t *p = ge_resp_problem(
-            resp, req, 422,
-            GE_TR(req, "The drawing breaks rules of the service; it cannot be submitted.",
-                  "Die Zeichnung verstößt gegen Regeln des Verfahrens; sie kann nicht "
-                  "eingereicht werden."));
-        if (p) {
-            json_object_set_new(p, "errors", ge_forms_report_errors(report));
-            json_object_set(p, "validation", report);
-        }
-        rc = GE_EINVAL;
-        goto err;
-    }
-    report_text = json_dumps(report, GE_JSON_DUMP_FLAGS);
-    if (!report_text) {
-        ge_err_set(&err, GE_ENOMEM, "out of memory");
-        rc = ge_resp_error(resp, req, &err);
-        goto err;
-    }
-    rc = ge_submit_parts_make(req, h, d.features, report_text, &parts, content_hash, &err);
-    if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
-        goto err;
-    }
-    snprintf(actor, sizeof actor, "client:%lld", (long long)client.id);
-    ge_case_submit in = {
+    ge_app_submission in = {
         .client_id = client.id,
-        .draft_id = d.id,
-        .draft_features = d.features,
+        .draft = &d,
         .idempotency_key = key,
         .request_hash = request_hash,
-        .service = d.service,
         .reference = reference,
-        .applicant_json = applicant_text,
         .period_start = pstart,
         .period_end = pend,
-        .report_json = report_text,
-        .content_hash = content_hash,
-        .features = parts.cf,
-        .nfeatures = parts.n,
-        .actor = actor,
+        .applicant_json = applicant_text,
     };
-    rc = ge_store_case_submit(req->ctx->store, &in, &outcome, case_id, &err);
-    if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
-        goto err;
-    }
-    switch (outcome) {
-    case GE_SUBMIT_CREATED:
-    case GE_SUBMIT_REPLAYED:
-        rc = ge_drafts_submitted(req, resp, case_id, outcome == GE_SUBMIT_REPLAYED);
-        break;
-    case GE_SUBMIT_KEY_REUSED:
-        rc = ge_drafts_key_reused(req, resp);
-        break;
-    case GE_SUBMIT_DRAFT_SUBMITTED:
-        rc = GE_ECONFLICT;
-        ge_resp_problem(resp, req, 409,
-                        GE_TR(req,
-                              "The draft was submitted already (under another "
-                              "Idempotency-Key).",
-                              "Der Entwurf wurde schon eingereicht (mit einem anderen "
-                              "Idempotency-Key)."));
-        break;
-    case GE_SUBMIT_DRAFT_CHANGED:
-        rc = GE_ECONFLICT;
-        ge_resp_problem(resp, req, 409,
-                        GE_TR(req,
-                              "The applicant changed the drawing while it was being "
-                              "submitted; submit again to check the new drawing.",
-                              "Die Zeichnung wurde während der Einreichung geändert; reichen "
-                              "Sie erneut ein, um die neue Zeichnung zu prüfen."));
-        break;
-    case GE_SUBMIT_DRAFT_EXPIRED:
-        rc = GE_EGONE;
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "The draft expired at %s; open a new one.",
-                              "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
-                        d.expires_at);
-        break;
-    }
+    rc = ge_app_draft_submit(&app, &in, case_id, &replayed, &r);
+    rc = rc < 0 ? ge_resp_app(resp, req, &r) : ge_drafts_submitted(req, resp, case_id, replayed);
 err:
-    ge_submit_parts_free(h, &parts);
+    ge_app_result_clear(&r);
     free(canon);
     free(applicant_text);
-    free(report_text);
-    json_decref(report);
     json_decref(body);
     ge_draft_clear(&d);
     ge_client_clear(&client);

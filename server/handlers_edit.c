@@ -31,16 +31,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../geo/app/draft_check.h"
+#include "../geo/app/drafts.h"
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_out.h"
-#include "../geo/core/token.h"
+#include "app_http.h"
 #include "forms_common.h"
 #include "handlers.h"
 
 static int ge_edit_get_features(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_app app = ge_req_app(req);
     ge_draft d;
     ge_crs crs;
     json_t *fc;
@@ -52,7 +54,7 @@ static int ge_edit_get_features(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     rc = ge_forms_edit_draft(req, resp, &d);
     if (rc < 0) return rc;
-    fc = ge_forms_features_out(req, d.features, &crs, &err);
+    fc = ge_app_features_out(&app, d.features, &crs, &err);
     if (fc) {
         json_object_set_new(fc, "updated", json_string(d.updated_at));
         ge_forms_content_crs(resp, &crs);
@@ -79,159 +81,78 @@ static int ge_edit_body_features(ge_req *req, ge_resp *resp, char **text)
     return rc;
 }
 
-/* Saves text into the draft; fills resp on failure (410 when it closed
- * meanwhile). */
-static int ge_edit_save(ge_req *req, ge_resp *resp, ge_draft *d, const char *text,
-                        const json_t *report)
+/* The parts every checking route parses: the open draft of the token, the
+ * body's drawing (when needed, or when there is a body) and the crs. */
+static int ge_edit_parse(ge_req *req, ge_resp *resp, bool need_body, ge_draft *d, char **text,
+                         ge_crs *crs)
 {
-    char *report_text = report ? json_dumps(report, GE_JSON_DUMP_FLAGS) : NULL;
-    ge_err err;
-    int rc = ge_store_draft_save(req->ctx->store, d->id, text, report_text, d->updated_at, &err);
-
-    free(report_text);
-    if (rc == GE_EGONE) {
-        ge_resp_problem(resp, req, 410,
-                        GE_TR(req,
-                              "This application was submitted or its link expired; the "
-                              "drawing was not saved.",
-                              "Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; "
-                              "die Zeichnung wurde nicht gespeichert."));
-        return rc;
-    }
-    if (rc < 0) return ge_resp_error(resp, req, &err);
-    return GE_OK;
-}
-
-static int ge_edit_put_features(ge_req *req, ge_resp *resp, void *ud)
-{
-    ge_draft d;
-    char *text = NULL;
-    json_t *report = NULL;
-    ge_crs crs;
-    ge_err err;
     int rc;
 
-    (void)ud;
-    memset(&d, 0, sizeof d);
-    rc = ge_forms_edit_draft(req, resp, &d);
-    if (rc == GE_OK) rc = ge_edit_body_features(req, resp, &text);
-    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
-    if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.id, d.service, text, d.period_start, d.period_end, &crs, &report,
-                           &err);
-    if (rc < 0) {
-        rc = ge_forms_bad_member(req, resp, "features", &err);
-        goto err;
-    }
-    rc = ge_edit_save(req, resp, &d, text, report);
-    if (rc == GE_OK)
-        rc = ge_forms_json(
-            resp, 200,
-            json_pack("{s:b, s:s, s:O}", "saved", 1, "updated", d.updated_at, "validation", report),
-            NULL);
-err:
-    json_decref(report);
-    free(text);
-    ge_draft_clear(&d);
+    memset(d, 0, sizeof *d);
+    *text = NULL;
+    rc = ge_forms_edit_draft(req, resp, d);
+    if (rc == GE_OK && (need_body || req->body_len > 0))
+        rc = ge_edit_body_features(req, resp, text);
+    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, crs, NULL);
     return rc;
 }
 
-static int ge_edit_validate(ge_req *req, ge_resp *resp, void *ud)
-{
-    ge_draft d;
-    char *text = NULL;
-    json_t *report = NULL;
-    ge_crs crs;
-    ge_err err;
-    int rc;
+/* The three checking routes: parse, call the use case, answer. */
+typedef enum ge_edit_op { GE_EDIT_SAVE, GE_EDIT_CHECK, GE_EDIT_FINISH } ge_edit_op;
 
-    (void)ud;
-    memset(&d, 0, sizeof d);
-    rc = ge_forms_edit_draft(req, resp, &d);
-    if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
-    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
-    if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.id, d.service, text ? text : d.features, d.period_start,
-                           d.period_end, &crs, &report, &err);
-    if (rc < 0) {
-        rc = ge_forms_bad_member(req, resp, "features", &err);
-        goto err;
-    }
-    rc = ge_forms_json(resp, 200, json_incref(report), NULL);
-err:
-    json_decref(report);
-    free(text);
-    ge_draft_clear(&d);
-    return rc;
-}
-
-/* "missing" of the Munimap protocol: the blocking problems in the draft's
- * language, one string each. */
-static json_t *ge_edit_missing(const json_t *report, const char *locale)
+static int ge_edit_run(ge_req *req, ge_resp *resp, ge_edit_op op)
 {
-    json_t *errors = ge_forms_report_errors(report), *out = json_array(), *e;
-    size_t i;
-    json_array_foreach(errors, i, e)
-    {
-        const char *m = json_string_value(json_object_get(json_object_get(e, "message"), locale));
-        if (m) json_array_append_new(out, json_string(m));
-    }
-    json_decref(errors);
-    return out;
-}
-
-static int ge_edit_finish(ge_req *req, ge_resp *resp, void *ud)
-{
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_draft d;
     char *text = NULL;
     json_t *report = NULL, *doc = NULL;
     ge_crs crs;
-    bool de;
-    ge_err err;
     int rc;
 
-    (void)ud;
-    memset(&d, 0, sizeof d);
-    rc = ge_forms_edit_draft(req, resp, &d);
-    if (rc == GE_OK && req->body_len > 0) rc = ge_edit_body_features(req, resp, &text);
-    if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
+    ge_app_result_init(&r);
+    rc = ge_edit_parse(req, resp, op == GE_EDIT_SAVE, &d, &text, &crs);
     if (rc < 0) goto err;
-    rc = ge_forms_validate(req, d.id, d.service, text ? text : d.features, d.period_start,
-                           d.period_end, &crs, &report, &err);
-    if (rc < 0) {
-        rc = ge_forms_bad_member(req, resp, "features", &err);
-        goto err;
+    switch (op) {
+    case GE_EDIT_SAVE:
+        rc = ge_app_draft_save(&app, &d, text, &crs, &report, &r);
+        if (rc == GE_OK)
+            doc = json_pack("{s:b, s:s, s:O}", "saved", 1, "updated", d.updated_at, "validation",
+                            report);
+        break;
+    case GE_EDIT_CHECK:
+        rc = ge_app_draft_check(&app, &d, text, &crs, &report, &r);
+        if (rc == GE_OK) doc = json_incref(report);
+        break;
+    case GE_EDIT_FINISH:
+        rc = ge_app_draft_finish(&app, &d, text, &crs, &doc, &r);
+        break;
     }
-    if (text) {
-        rc = ge_edit_save(req, resp, &d, text, report);
-        if (rc < 0) goto err;
-    }
-    de = strcmp(d.locale, "en") != 0;
-    if (json_is_true(json_object_get(report, "valid"))) {
-        json_t *fc = ge_forms_features_out(req, text ? text : d.features, &crs, &err);
-        if (!fc) {
-            rc = ge_resp_error(resp, req, &err);
-            goto err;
-        }
-        doc = json_pack("{s:b, s:o, s:s, s:O}", "success", 1, "geoJSON", fc, "draft_id", d.id,
-                        "validation", report);
-    } else {
-        json_t *missing = ge_edit_missing(report, de ? "de" : "en");
-        size_t n = json_array_size(missing);
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 de ? "Die Zeichnung kann noch nicht übernommen werden: %zu Problem%s zu beheben."
-                    : "The drawing cannot be handed back yet: %zu problem%s to fix.",
-                 n, de ? (n == 1 ? "" : "e") : (n == 1 ? "" : "s"));
-        doc = json_pack("{s:b, s:s, s:o, s:s, s:O}", "success", 0, "message", msg, "missing",
-                        missing, "draft_id", d.id, "validation", report);
-    }
-    rc = ge_forms_json(resp, 200, doc, NULL);
+    rc = rc < 0 ? ge_resp_app(resp, req, &r) : ge_forms_json(resp, 200, doc, NULL);
 err:
+    ge_app_result_clear(&r);
     json_decref(report);
     free(text);
     ge_draft_clear(&d);
     return rc;
+}
+
+static int ge_edit_put_features(ge_req *req, ge_resp *resp, void *ud)
+{
+    (void)ud;
+    return ge_edit_run(req, resp, GE_EDIT_SAVE);
+}
+
+static int ge_edit_validate(ge_req *req, ge_resp *resp, void *ud)
+{
+    (void)ud;
+    return ge_edit_run(req, resp, GE_EDIT_CHECK);
+}
+
+static int ge_edit_finish(ge_req *req, ge_resp *resp, void *ud)
+{
+    (void)ud;
+    return ge_edit_run(req, resp, GE_EDIT_FINISH);
 }
 
 /* ---- PUT /v1/edit/{token}/period ----------------------------------------- */
@@ -289,6 +210,7 @@ static int ge_edit_period_in(ge_req *req, ge_resp *resp, const json_t *body, con
 static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
 {
     static const char *const members[] = {"period", NULL};
+    ge_app app = ge_req_app(req);
     ge_draft d;
     json_t *body = NULL, *report = NULL, *p;
     const char *start = NULL, *end = NULL;
@@ -317,7 +239,8 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     /* the rule engine judges the new period (lead time, length, conflicts) */
-    rc = ge_forms_validate(req, d.id, d.service, d.features, start, end, &crs, &report, &err);
+    rc = ge_app_validate_on(&app, d.id, d.service, d.features, start, end, ge_app_today(&app),
+                            GE_RULES_CONFLICTS_ANONYMOUS, &crs, &report, &err);
     if (rc < 0) {
         rc = ge_forms_bad_member(req, resp, "period", &err);
         goto err;

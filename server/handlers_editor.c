@@ -277,7 +277,7 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    ge_forms_utc_in(0, now);
+    ge_forms_utc_in(req, 0, now);
     if (d.submitted_at[0]) {
         rc = ge_editor_error_page(
             req, resp, 410, "Dieser Antrag wurde bereits eingereicht",

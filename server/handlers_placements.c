@@ -45,6 +45,7 @@
 #include "../geo/rules/placement.h"
 #include "../geo/rules/refindex.h"
 #include "../geo/store/store_addresses.h"
+#include "app_http.h"
 #include "forms_common.h"
 #include "handlers.h"
 
@@ -421,7 +422,8 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    ge_forms_others others = {.h = h};
+    ge_app app = ge_req_app(req);
+    ge_app_others others = {.h = h};
     ge_placement_result res = {0};
     ge_placement_issue issue = {0};
     json_t *doc;
@@ -454,7 +456,7 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
         /* the editor sees other applications the way its checks do */
         double box[4] = {a->req.ax - a->req.max_distance_m, a->req.ay - a->req.max_distance_m,
                          a->req.ax + a->req.max_distance_m, a->req.ay + a->req.max_distance_m};
-        rc = ge_forms_others_in_box(req, svc, box, draft->id, &others, &err);
+        rc = ge_app_others_in_box(&app, svc, box, draft->id, &others, &err);
         a->req.others = others.v;
         a->req.nothers = others.n;
         a->req.conflicts = GE_RULES_CONFLICTS_ANONYMOUS;
@@ -478,7 +480,7 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
     }
 out:
     ge_placement_result_free(h, &res);
-    ge_forms_others_free(&others);
+    ge_app_others_free(&others);
     ge_features_free(h, &a->keep);
     if (snap) ge_refsnap_release(snap);
     return rc;
@@ -486,12 +488,14 @@ out:
 
 static int ge_pl_begin(ge_req *req, ge_resp *resp, ge_pl_ask *a, json_t **body)
 {
+    ge_app app = ge_req_app(req);
     int rc;
 
     memset(a, 0, sizeof *a);
     a->t0 = ge_pl_clock_ms(CLOCK_MONOTONIC);
     a->c0 = ge_pl_clock_ms(CLOCK_THREAD_CPUTIME_ID);
     ge_placement_req_init(&a->req);
+    a->req.today = ge_app_today(&app); /* lead times by the server's clock */
     rc = ge_forms_crs_param(req, resp, &a->crs, &a->crs_explicit);
     if (rc == GE_OK) rc = ge_forms_body(req, resp, body);
     return rc;

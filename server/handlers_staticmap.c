@@ -49,6 +49,7 @@
 #include "../geo/maps/staticmap.h"
 #include "../geo/core/token.h"
 #include "case_view.h"
+#include "app_http.h"
 #include "forms_common.h"
 #include "handlers.h"
 #include "log.h"
@@ -158,7 +159,7 @@ static int ge_sm_pdf(ge_req *req, ge_resp *resp, const ge_sm_doc *doc, ge_lang l
         snprintf(period, sizeof period, "%s \xe2\x80\x93 %s", from, to);
     else
         period[0] = '\0';
-    ge_forms_utc_in(0, now);
+    ge_forms_utc_in(req, 0, now);
     ge_sm_date(lang, now, today, sizeof today);
     snprintf(footer, sizeof footer,
              GE_SM_TL(lang, "Made on %s with geoEDITOR", "Erstellt am %s mit geoEDITOR"), today);
@@ -407,15 +408,17 @@ static int ge_sm_draft_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, con
 {
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
-    ge_crs store = ge_forms_store_crs(req);
+    ge_app app = ge_req_app(req);
+    ge_crs store = ge_app_store_crs(&app);
     json_t *report = NULL;
     const char **states = NULL;
     ge_err err;
-    int rc = d->features ? ge_forms_features_parse(req, h, d->features, &fs, &err) : GE_OK;
+    int rc = d->features ? ge_app_features_parse(&app, h, d->features, &fs, &err) : GE_OK;
 
     if (rc == GE_OK && fs.n)
-        rc = ge_forms_validate(req, d->id, d->service, d->features, d->period_start, d->period_end,
-                               &store, &report, &err);
+        rc = ge_app_validate_on(&app, d->id, d->service, d->features, d->period_start,
+                                d->period_end, ge_app_today(&app), GE_RULES_CONFLICTS_ANONYMOUS,
+                                &store, &report, &err);
     if (rc == GE_OK && !(states = calloc(fs.n ? fs.n : 1, sizeof *states)))
         rc = ge_err_set(&err, GE_ENOMEM, "out of memory");
     if (rc < 0) {
@@ -487,7 +490,7 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
         return GE_ENOENT;
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);
-    ge_forms_utc_in(0, now);
+    ge_forms_utc_in(req, 0, now);
     if (strcmp(d.expires_at, now) <= 0) {
         ge_resp_problem(resp, req, 410,
                         GE_TR(req, "This editing link is no longer open.",

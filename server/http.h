@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../geo/core/error.h"
 #include "../geo/store/store.h"
@@ -70,6 +71,9 @@ typedef struct ge_ctx {
     ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */
     size_t n_cleanups;
     char self_url[128]; /* "http://<bind>:<port>" as bound; links without public_url */
+    /* The one clock the use cases read (geo/app/app.h); NULL: the real one. */
+    time_t (*clock)(void *ud);
+    void *clock_ud;
 } ge_ctx;
 
 /* Registers fn(ud) to run once the server has stopped (handler module state). */
