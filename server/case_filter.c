@@ -17,8 +17,8 @@
 #include "../geo/rules/service.h"
 #include "forms_common.h"
 
-static const char *const ge_case_filter_params[] = {
-    "service", "status", "from", "to", "bbox", "q", "limit", "offset", "purged", NULL};
+static const char *const ge_case_filter_params[] = {"service", "status", "from",   "to",     "bbox",
+                                                    "q",       "limit",  "offset", "purged", NULL};
 
 bool ge_case_filter_is_param(const char *name)
 {
@@ -122,8 +122,8 @@ static int ge_case_filter_statuses(ge_req *req, ge_resp *resp, const char *v, ge
                            ge_case_status_bit(GE_CASE_IN_REVIEW) |
                            ge_case_status_bit(GE_CASE_CHANGES_REQUESTED);
         } else if (!strcmp(name, "closed")) {
-            f->statuses |= ge_case_status_bit(GE_CASE_APPROVED) |
-                           ge_case_status_bit(GE_CASE_REJECTED);
+            f->statuses |=
+                ge_case_status_bit(GE_CASE_APPROVED) | ge_case_status_bit(GE_CASE_REJECTED);
         } else if (name[0] && ge_case_status_parse(name, &st)) {
             f->statuses |= ge_case_status_bit(st);
         } else {
@@ -277,14 +277,20 @@ int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_sessio
         memcpy(out->q, v, strlen(v) + 1);
     }
     rc = ge_req_parse_long(req, resp, "limit", ge_req_query(req, "limit"), 1, limit_max, &n);
-    if (rc == GE_OK) out->limit = n;
-    else if (rc != GE_ENOENT) return rc;
+    if (rc == GE_OK)
+        out->limit = n;
+    else if (rc != GE_ENOENT)
+        return rc;
     rc = ge_req_parse_long(req, resp, "offset", ge_req_query(req, "offset"), 0, 1000000000L, &n);
-    if (rc == GE_OK) out->offset = n;
-    else if (rc != GE_ENOENT) return rc;
+    if (rc == GE_OK)
+        out->offset = n;
+    else if (rc != GE_ENOENT)
+        return rc;
     if ((v = ge_req_query(req, "purged"))) {
-        if (!strcmp(v, "true")) out->include_purged = true;
-        else if (!strcmp(v, "false")) out->include_purged = false;
+        if (!strcmp(v, "true"))
+            out->include_purged = true;
+        else if (!strcmp(v, "false"))
+            out->include_purged = false;
         else {
             char detail[200];
             snprintf(detail, sizeof detail,
@@ -297,8 +303,7 @@ int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_sessio
     return GE_OK;
 }
 
-int ge_case_filter_from_query(ge_req *req, ge_resp *resp, const ge_session *s,
-                              ge_case_filter *out)
+int ge_case_filter_from_query(ge_req *req, ge_resp *resp, const ge_session *s, ge_case_filter *out)
 {
     return ge_case_filter_from_query_limits(req, resp, s, GE_CASE_LIST_LIMIT_DEFAULT,
                                             GE_CASE_LIST_LIMIT_MAX, out);

@@ -34,8 +34,7 @@
 
 /* The filter of GET /v1/cases (limit default 50, max 500): GE_OK with *out
  * filled, or a 400 problem in resp naming the parameter (GE_EINVAL). */
-int ge_case_filter_from_query(ge_req *req, ge_resp *resp, const ge_session *s,
-                              ge_case_filter *out);
+int ge_case_filter_from_query(ge_req *req, ge_resp *resp, const ge_session *s, ge_case_filter *out);
 
 /* The same with other limits (the export: default and max 10000). */
 int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_session *s,

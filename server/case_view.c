@@ -130,10 +130,10 @@ static json_t *ge_case_view_overrides(const ge_session *s, const char *text)
         const char *service = json_string_value(json_object_get(o, "service"));
         bool visible = service && s && ge_session_allows_service(s, service);
         json_t *ref = json_object_get(o, "reference");
-        json_t *x = json_pack("{s:O, s:O?, s:O?, s:O, s:b}", "case_id", json_object_get(o, "case_id"),
-                              "service", json_object_get(o, "service"), "status",
-                              json_object_get(o, "status"), "distance_m",
-                              json_object_get(o, "distance_m"), "visible", visible);
+        json_t *x = json_pack("{s:O, s:O?, s:O?, s:O, s:b}", "case_id",
+                              json_object_get(o, "case_id"), "service",
+                              json_object_get(o, "service"), "status", json_object_get(o, "status"),
+                              "distance_m", json_object_get(o, "distance_m"), "visible", visible);
         if (!x) goto nomem;
         if (visible) json_object_set(x, "reference", json_is_string(ref) ? ref : json_null());
         if (json_array_append_new(out, x) < 0) goto nomem;
@@ -165,8 +165,7 @@ static int ge_case_view_event_cb(void *ud, const ge_case_event *e)
     return json_array_append_new(events, o) == 0 ? 0 : GE_ENOMEM;
 }
 
-json_t *ge_case_view_history(ge_store *st, const ge_session *s, const char *case_id,
-                             ge_err *err)
+json_t *ge_case_view_history(ge_store *st, const ge_session *s, const char *case_id, ge_err *err)
 {
     ge_case_view_events ev = {.events = json_array(), .s = s};
     int rc = ev.events ? ge_store_case_events(st, case_id, ge_case_view_event_cb, &ev, err)

@@ -12,19 +12,16 @@
 
 static bool ge_cli_setting_allowed(const ge_cli_cmd *cmd, const char *key)
 {
-    if (!cmd->settings)
-        return true;
+    if (!cmd->settings) return true;
     for (const char *const *s = cmd->settings; *s; s++)
-        if (strcmp(*s, key) == 0)
-            return true;
+        if (strcmp(*s, key) == 0) return true;
     return false;
 }
 
 static const ge_cli_opt *ge_cli_find_opt(const ge_cli_cmd *cmd, const char *name)
 {
     for (const ge_cli_opt *o = cmd->opts; o && o->name; o++)
-        if (strcmp(o->name, name) == 0)
-            return o;
+        if (strcmp(o->name, name) == 0) return o;
     return NULL;
 }
 
@@ -53,8 +50,7 @@ bool ge_cli_german(void)
 static void ge_cli_help(const ge_cli_cmd *cmd)
 {
     printf("Usage: geoeditor %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-    if (cmd->details)
-        printf("\n%s\n", cmd->details);
+    if (cmd->details) printf("\n%s\n", cmd->details);
     printf("\nOptions:\n");
     for (const ge_cli_opt *o = cmd->opts; o && o->name; o++) {
         char left[64];
@@ -72,8 +68,7 @@ static void ge_cli_flag_to_key(const char *flag, char *key, size_t size)
 {
     snprintf(key, size, "%s", flag);
     for (char *p = key; *p; p++)
-        if (*p == '-')
-            *p = '_';
+        if (*p == '-') *p = '_';
 }
 
 int ge_cli_parse(const ge_cli_cmd *cmd, int argc, char **argv, ge_cli *cli, bool *stop)
@@ -87,8 +82,7 @@ int ge_cli_parse(const ge_cli_cmd *cmd, int argc, char **argv, ge_cli *cli, bool
 
     /* First pass: --help and --config, which decide what the rest means. */
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
+        if (strcmp(argv[i], "--") == 0) break;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             ge_cli_help(cmd);
             return 0;
@@ -144,15 +138,13 @@ int ge_cli_parse(const ge_cli_cmd *cmd, int argc, char **argv, ge_cli *cli, bool
             value = a + 2 + (eq - name) + 1;
         }
         if (strcmp(name, "config") == 0) {
-            if (!value)
-                i++;
+            if (!value) i++;
             continue;
         }
         opt = ge_cli_find_opt(cmd, name);
         ge_cli_flag_to_key(name, key, sizeof key);
         if (!opt && !(ge_cli_setting_allowed(cmd, key) && ge_config_has_key(key))) {
-            ge_cli_fail(cmd, "unknown option '--%s' (try 'geoeditor %s --help')", name,
-                        cmd->name);
+            ge_cli_fail(cmd, "unknown option '--%s' (try 'geoeditor %s --help')", name, cmd->name);
             return 2;
         }
         bool wants_arg = !opt || opt->arg;
@@ -194,8 +186,7 @@ int ge_cli_parse(const ge_cli_cmd *cmd, int argc, char **argv, ge_cli *cli, bool
 const char *ge_cli_value_at(const ge_cli *cli, const char *name, size_t n)
 {
     for (size_t i = 0; i < cli->nvalues; i++)
-        if (strcmp(cli->value_names[i], name) == 0 && n-- == 0)
-            return cli->values[i];
+        if (strcmp(cli->value_names[i], name) == 0 && n-- == 0) return cli->values[i];
     return NULL;
 }
 
@@ -203,8 +194,7 @@ const char *ge_cli_value(const ge_cli *cli, const char *name)
 {
     const char *last = NULL;
     for (size_t i = 0; i < cli->nvalues; i++)
-        if (strcmp(cli->value_names[i], name) == 0)
-            last = cli->values[i];
+        if (strcmp(cli->value_names[i], name) == 0) last = cli->values[i];
     return last;
 }
 

@@ -15,17 +15,17 @@
 #include "config.h"
 
 typedef struct ge_cli_opt {
-    const char *name;  /* long option without dashes, e.g. "mapping" */
-    const char *arg;   /* argument name for help ("FILE"), NULL for a switch */
+    const char *name; /* long option without dashes, e.g. "mapping" */
+    const char *arg;  /* argument name for help ("FILE"), NULL for a switch */
     const char *help;
-    bool repeat;       /* may be given several times */
+    bool repeat; /* may be given several times */
 } ge_cli_opt;
 
 typedef struct ge_cli_cmd {
-    const char *name;     /* "import" */
-    const char *usage;    /* "[options] SOURCE..." */
-    const char *summary;  /* one line */
-    const char *details;  /* more text for --help, or NULL */
+    const char *name;            /* "import" */
+    const char *usage;           /* "[options] SOURCE..." */
+    const char *summary;         /* one line */
+    const char *details;         /* more text for --help, or NULL */
     const char *const *settings; /* config keys accepted as flags; NULL = all */
     const ge_cli_opt *opts;      /* the subcommand's own options, ending with {0} */
     size_t min_args, max_args;   /* positional arguments */
@@ -35,9 +35,9 @@ typedef struct ge_cli_cmd {
 
 typedef struct ge_cli {
     ge_config cfg;
-    const char *args[GE_CLI_MAX_VALUES];      /* positional */
+    const char *args[GE_CLI_MAX_VALUES]; /* positional */
     size_t nargs;
-    const char *values[GE_CLI_MAX_VALUES];    /* own options in the order given */
+    const char *values[GE_CLI_MAX_VALUES]; /* own options in the order given */
     const char *value_names[GE_CLI_MAX_VALUES];
     size_t nvalues;
 } ge_cli;

@@ -29,8 +29,7 @@ int ge_cli_layers(int argc, char **argv)
     size_t n = 0;
     int rc = ge_cli_parse(&ge_layers_cmd, argc, argv, &cli, &stop);
 
-    if (stop)
-        return rc;
+    if (stop) return rc;
     ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid, .readonly = true};
     if (ge_store_open(&store, &so, &err) < 0 || ge_store_layer_list(store, &layers, &n, &err) < 0) {
         ge_cli_fail(&ge_layers_cmd, "%s", err.msg);
@@ -47,8 +46,7 @@ int ge_cli_layers(int argc, char **argv)
         printf("%-18s %-16s %9lld  %-44s %s\n", layers[i].name, layers[i].geometry_type,
                (long long)layers[i].feature_count, extent, layers[i].imported_at);
     }
-    if (n == 0)
-        printf("(no layers: run 'geoeditor import SOURCE')\n");
+    if (n == 0) printf("(no layers: run 'geoeditor import SOURCE')\n");
     free(layers);
     ge_store_close(store);
     return 0;

@@ -34,17 +34,16 @@ static const ge_cli_cmd ge_purge_cmd = {
     .name = "purge",
     .usage = "[--db FILE | --config FILE] [--dry-run] [--services-dir DIR]",
     .summary = "Remove the applicant's personal data from closed cases past their retention.",
-    .details =
-        "A case is due when it was closed (approved or rejected) longer ago than its\n"
-        "service's retention_days (data/services/*.json). Purging sets applicant to {},\n"
-        "the reference to null and the drawn features' properties to {}; deletes the\n"
-        "case's draft, idempotency keys and pending webhook deliveries; removes the\n"
-        "comments from its history and adds a 'purged' event (system:retention). The\n"
-        "geometry, service, status, period, dates and validation report stay for\n"
-        "statistics. Each case is purged in its own transaction; running it again\n"
-        "changes nothing. Cases of a service that is no longer defined are left alone\n"
-        "and listed (their retention is unknown). The server does the same every\n"
-        "purge_interval seconds. Exit status 0, or 1 when a case could not be purged.",
+    .details = "A case is due when it was closed (approved or rejected) longer ago than its\n"
+               "service's retention_days (data/services/*.json). Purging sets applicant to {},\n"
+               "the reference to null and the drawn features' properties to {}; deletes the\n"
+               "case's draft, idempotency keys and pending webhook deliveries; removes the\n"
+               "comments from its history and adds a 'purged' event (system:retention). The\n"
+               "geometry, service, status, period, dates and validation report stay for\n"
+               "statistics. Each case is purged in its own transaction; running it again\n"
+               "changes nothing. Cases of a service that is no longer defined are left alone\n"
+               "and listed (their retention is unknown). The server does the same every\n"
+               "purge_interval seconds. Exit status 0, or 1 when a case could not be purged.",
     .settings = ge_purge_settings,
     .opts = ge_purge_opts,
     .min_args = 0,
@@ -118,8 +117,8 @@ int ge_cli_purge(int argc, char **argv)
         rc = 1;
         goto err;
     }
-    if (ge_retention_run(store, services, time(NULL), dry_run, NULL, ge_purge_report, NULL,
-                         &stats, &err) < 0) {
+    if (ge_retention_run(store, services, time(NULL), dry_run, NULL, ge_purge_report, NULL, &stats,
+                         &err) < 0) {
         ge_cli_fail(&ge_purge_cmd, "%s", err.msg);
         rc = 1;
         goto err;

@@ -33,8 +33,7 @@ int ge_cli_serve(int argc, char **argv)
     ge_store *store = NULL;
     int rc = ge_cli_parse(&ge_serve_cmd, argc, argv, &cli, &stop);
 
-    if (stop)
-        return rc;
+    if (stop) return rc;
     ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_serve_cmd, "%s", err.msg);
@@ -43,10 +42,8 @@ int ge_cli_serve(int argc, char **argv)
     ge_log(GE_LOG_INFO, "store opened", "{s:s, s:i, s:i}", "db", cli.cfg.db_path, "srid",
            ge_store_srid(store), "schema_version", ge_store_schema_version(store));
     rc = ge_server_run(&cli.cfg, store, &err);
-    if (rc < 0)
-        ge_cli_fail(&ge_serve_cmd, "%s", err.msg);
+    if (rc < 0) ge_cli_fail(&ge_serve_cmd, "%s", err.msg);
     ge_store_close(store);
-    if (rc >= 0)
-        ge_log(GE_LOG_INFO, "store closed", NULL);
+    if (rc >= 0) ge_log(GE_LOG_INFO, "store closed", NULL);
     return rc < 0 ? 1 : 0;
 }

@@ -43,23 +43,22 @@ static const ge_cli_cmd ge_webhooks_cmd = {
     .usage = "list [--status pending|failed|delivered] [--client ID] [--limit N] [--json]\n"
              "       | retry ID... | retry --failed [--client ID]",
     .summary = "Look at the webhook outbox and send failed deliveries again.",
-    .details =
-        "  list   the deliveries, newest first: id, state, client, case, status change,\n"
-        "         attempts, when the next attempt is due (pending ones), the last HTTP\n"
-        "         status or network error, and when the delivery was queued; then how\n"
-        "         many are pending, failed and delivered\n"
-        "  retry  puts failed deliveries back to pending with attempts reset; a running\n"
-        "         server sends them again within a few seconds. With IDs all of them are\n"
-        "         retried or, when one is unknown or not failed, none; --failed takes\n"
-        "         every failed delivery. Deliveries of revoked clients, of clients without\n"
-        "         a webhook URL or of purged cases stay failed.\n"
-        "\n"
-        "A retried delivery keeps its id (X-GeoEditor-Delivery) and body; it may reach\n"
-        "the receiver after later changes of the same case that were delivered\n"
-        "meanwhile, so receivers order a case's changes by the payload's version (one\n"
-        "more with every change; 'at' has whole seconds and can tie).\n"
-        "Exit status 0; 1 when the store fails or an ID cannot be retried; 2 for bad\n"
-        "options.",
+    .details = "  list   the deliveries, newest first: id, state, client, case, status change,\n"
+               "         attempts, when the next attempt is due (pending ones), the last HTTP\n"
+               "         status or network error, and when the delivery was queued; then how\n"
+               "         many are pending, failed and delivered\n"
+               "  retry  puts failed deliveries back to pending with attempts reset; a running\n"
+               "         server sends them again within a few seconds. With IDs all of them are\n"
+               "         retried or, when one is unknown or not failed, none; --failed takes\n"
+               "         every failed delivery. Deliveries of revoked clients, of clients without\n"
+               "         a webhook URL or of purged cases stay failed.\n"
+               "\n"
+               "A retried delivery keeps its id (X-GeoEditor-Delivery) and body; it may reach\n"
+               "the receiver after later changes of the same case that were delivered\n"
+               "meanwhile, so receivers order a case's changes by the payload's version (one\n"
+               "more with every change; 'at' has whole seconds and can tie).\n"
+               "Exit status 0; 1 when the store fails or an ID cannot be retried; 2 for bad\n"
+               "options.",
     .settings = ge_webhooks_settings,
     .opts = ge_webhooks_opts,
     .min_args = 1,
@@ -95,12 +94,21 @@ static bool ge_webhooks_client_opt(const ge_cli *cli, int64_t *client_id)
 
 /* ---- list ------------------------------------------------------------------ */
 
-enum { GE_WH_COL_ID, GE_WH_COL_STATE, GE_WH_COL_CLIENT, GE_WH_COL_CASE, GE_WH_COL_EVENT,
-       GE_WH_COL_ATTEMPTS, GE_WH_COL_NEXT, GE_WH_COL_LAST, GE_WH_COL_CREATED, GE_WH_NCOLS };
+enum {
+    GE_WH_COL_ID,
+    GE_WH_COL_STATE,
+    GE_WH_COL_CLIENT,
+    GE_WH_COL_CASE,
+    GE_WH_COL_EVENT,
+    GE_WH_COL_ATTEMPTS,
+    GE_WH_COL_NEXT,
+    GE_WH_COL_LAST,
+    GE_WH_COL_CREATED,
+    GE_WH_NCOLS
+};
 
 static const char *const ge_webhooks_headings[GE_WH_NCOLS] = {
-    "ID", "STATE", "CLIENT", "CASE", "EVENT", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT",
-    "CREATED"};
+    "ID", "STATE", "CLIENT", "CASE", "EVENT", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT", "CREATED"};
 
 /* Control characters would let a stored text move the terminal's cursor. */
 static void ge_webhooks_printable(char *s)
@@ -113,21 +121,30 @@ static void ge_webhooks_printable(char *s)
 static void ge_webhooks_cell(const ge_webhook_row *r, int col, char *buf, size_t cap)
 {
     switch (col) {
-    case GE_WH_COL_ID: snprintf(buf, cap, "%lld", (long long)r->id); break;
-    case GE_WH_COL_STATE: snprintf(buf, cap, "%s", ge_webhook_state_name(r->state)); break;
+    case GE_WH_COL_ID:
+        snprintf(buf, cap, "%lld", (long long)r->id);
+        break;
+    case GE_WH_COL_STATE:
+        snprintf(buf, cap, "%s", ge_webhook_state_name(r->state));
+        break;
     case GE_WH_COL_CLIENT:
         snprintf(buf, cap, "%s (%lld%s)", r->client_name[0] ? r->client_name : "?",
                  (long long)r->client_id, r->client_revoked ? ", revoked" : "");
         break;
-    case GE_WH_COL_CASE: snprintf(buf, cap, "%s", r->case_id); break;
+    case GE_WH_COL_CASE:
+        snprintf(buf, cap, "%s", r->case_id);
+        break;
     case GE_WH_COL_EVENT:
         if (r->from_status[0])
             snprintf(buf, cap, "%s -> %s", r->from_status, r->to_status);
         else
             snprintf(buf, cap, "%s", r->to_status[0] ? r->to_status : "-");
         break;
-    case GE_WH_COL_ATTEMPTS: snprintf(buf, cap, "%d", r->attempts); break;
-    case GE_WH_COL_NEXT: snprintf(buf, cap, "%s", r->next_attempt_at[0] ? r->next_attempt_at : "-");
+    case GE_WH_COL_ATTEMPTS:
+        snprintf(buf, cap, "%d", r->attempts);
+        break;
+    case GE_WH_COL_NEXT:
+        snprintf(buf, cap, "%s", r->next_attempt_at[0] ? r->next_attempt_at : "-");
         break;
     case GE_WH_COL_LAST:
         if (r->last_error[0])
@@ -138,8 +155,11 @@ static void ge_webhooks_cell(const ge_webhook_row *r, int col, char *buf, size_t
         else
             snprintf(buf, cap, "-");
         break;
-    case GE_WH_COL_CREATED: snprintf(buf, cap, "%s", r->created_at); break;
-    default: buf[0] = '\0';
+    case GE_WH_COL_CREATED:
+        snprintf(buf, cap, "%s", r->created_at);
+        break;
+    default:
+        buf[0] = '\0';
     }
     ge_webhooks_printable(buf);
 }
@@ -202,8 +222,8 @@ static json_t *ge_webhooks_row_json(const ge_webhook_row *r)
 static int ge_webhooks_print_json(const ge_webhook_row *v, size_t n, const ge_webhook_counts *k)
 {
     json_t *doc = json_pack("{s:[], s:{s:I, s:I, s:I}}", "deliveries", "counts", "pending",
-                            (json_int_t)k->pending, "failed", (json_int_t)k->failed,
-                            "delivered", (json_int_t)k->delivered);
+                            (json_int_t)k->pending, "failed", (json_int_t)k->failed, "delivered",
+                            (json_int_t)k->delivered);
     json_t *list = doc ? json_object_get(doc, "deliveries") : NULL;
     int rc = -1;
 
@@ -335,8 +355,7 @@ static bool ge_webhooks_check_usage(const ge_cli *cli, const char *action)
 
     if (strcmp(action, "list") == 0) {
         if (cli->nargs > 1) {
-            ge_cli_fail(&ge_webhooks_cmd, "unexpected argument '%.40s' after 'list'",
-                        cli->args[1]);
+            ge_cli_fail(&ge_webhooks_cmd, "unexpected argument '%.40s' after 'list'", cli->args[1]);
             return false;
         }
         if (ge_cli_flag(cli, "failed")) {
@@ -354,8 +373,7 @@ static bool ge_webhooks_check_usage(const ge_cli *cli, const char *action)
     }
     if (ge_cli_flag(cli, "failed")) {
         if (cli->nargs > 1) {
-            ge_cli_fail(&ge_webhooks_cmd,
-                        "retry takes either delivery IDs or --failed, not both");
+            ge_cli_fail(&ge_webhooks_cmd, "retry takes either delivery IDs or --failed, not both");
             return false;
         }
         return true;
@@ -399,9 +417,8 @@ int ge_cli_webhooks(int argc, char **argv)
                     cli.cfg.db_path, strerror(errno));
         return 1;
     }
-    ge_store_opts so = {.path = cli.cfg.db_path,
-                        .srid = cli.cfg.srid,
-                        .readonly = strcmp(action, "list") == 0};
+    ge_store_opts so = {
+        .path = cli.cfg.db_path, .srid = cli.cfg.srid, .readonly = strcmp(action, "list") == 0};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_webhooks_cmd, "%s", err.msg);
         return 1;

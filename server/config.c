@@ -39,45 +39,100 @@ typedef struct ge_cfg_key {
     const char *help;
 } ge_cfg_key;
 
-#define GE_STR(k, field, help) {k, GE_CFG_STR, offsetof(ge_config, field), sizeof(((ge_config *)0)->field), 0, 0, help}
-#define GE_INT(k, field, lo, hi, help) {k, GE_CFG_INT, offsetof(ge_config, field), 0, lo, hi, help}
-#define GE_SIZE(k, field, lo, hi, help) {k, GE_CFG_SIZE, offsetof(ge_config, field), 0, lo, hi, help}
+#define GE_STR(k, field, help)                                                                     \
+    {                                                                                              \
+        k, GE_CFG_STR, offsetof(ge_config, field), sizeof(((ge_config *)0)->field), 0, 0, help     \
+    }
+#define GE_INT(k, field, lo, hi, help)                                                             \
+    {                                                                                              \
+        k, GE_CFG_INT, offsetof(ge_config, field), 0, lo, hi, help                                 \
+    }
+#define GE_SIZE(k, field, lo, hi, help)                                                            \
+    {                                                                                              \
+        k, GE_CFG_SIZE, offsetof(ge_config, field), 0, lo, hi, help                                \
+    }
 
 static const ge_cfg_key ge_config_keys[] = {
     GE_STR("db", db_path, "SpatiaLite store file"),
     GE_STR("bind", bind, "address to listen on"),
     GE_INT("port", port, 0, 65535, "TCP port"),
-    GE_INT("srid", srid, 1, 999999, "metric CRS (EPSG code) of a new store: 25832, or 25833 in eastern Germany"),
+    GE_INT("srid", srid, 1, 999999,
+           "metric CRS (EPSG code) of a new store: 25832, or 25833 in eastern Germany"),
     GE_STR("data_dir", data_dir, "folder with services/ and layers/"),
     GE_STR("web_root", web_root, "folder of the built front end"),
-    GE_STR("public_url", public_url, "base URL clients reach the server at (e.g. https://geo.example.de), for every link the server writes: editor_url, OGC API, styles, TileJSON; required unless bind is a loopback address (empty: http://<bind>:<port>, or the Host header when it names a loopback host)"),
+    GE_STR(
+        "public_url", public_url,
+        "base URL clients reach the server at (e.g. https://geo.example.de), for every link the "
+        "server writes: editor_url, OGC API, styles, TileJSON; required unless bind is a loopback "
+        "address (empty: http://<bind>:<port>, or the Host header when it names a loopback host)"),
     GE_INT("threads", threads, 0, 256, "HTTP worker threads (0: one per core)"),
     GE_INT("max_connections", max_connections, 1, 100000, "simultaneous connections"),
-    GE_INT("connection_timeout", connection_timeout, 1, 3600, "seconds an idle connection is kept (between requests, or while a response waits for the client)"),
-    GE_INT("header_timeout", header_timeout, 0, 3600, "seconds for a request line and all headers to arrive, from connecting or from the first byte of a next request on a kept-alive connection; a late one is closed (0: no limit)"),
-    GE_INT("body_timeout", body_timeout, 0, 86400, "seconds for the whole request body to arrive after the headers; a late one is closed (0: no limit)"),
-    GE_INT("max_connections_per_ip", max_connections_per_ip, 0, 100000, "simultaneous connections from one client address (IPv6: the full address); more are closed at once. 0: no cap, for a reverse proxy in front (all clients then share its address)"),
-    GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30, "largest request body (bytes; K/M suffixes)"),
-    GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24, "largest request header block (bytes; K/M suffixes)"),
-    GE_INT("shutdown_grace", shutdown_grace, 0, 600, "seconds to finish running requests on SIGTERM"),
-    GE_INT("features_limit_default", features_limit_default, 1, 100000, "OGC API items per page when the client names no limit"),
-    GE_INT("features_limit_max", features_limit_max, 1, 100000, "largest limit a client may ask for (a page is built in memory)"),
-    GE_INT("draft_lifetime", draft_lifetime, 60, 90 * 86400, "seconds an editing draft and its editor link stay valid"),
-    GE_INT("session_idle_timeout", session_idle_timeout, 1, 30 * 86400, "seconds without a request after which a caseworker session ends"),
-    GE_INT("session_max_age", session_max_age, 1, 30 * 86400, "seconds after login after which a caseworker session ends"),
-    GE_INT("login_lockout", login_lockout, 1, 30 * 86400, "seconds a user name (after 5 failed logins) or a client address (after 20; IPv6 per /64) is locked"),
-    GE_INT("webhook_timeout", webhook_timeout, 1, 300, "seconds one webhook attempt may take (connect, send, answer)"),
-    GE_INT("webhook_max_attempts", webhook_max_attempts, 1, 100, "attempts at a webhook delivery before it is marked failed"),
-    GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400, "seconds before the first webhook retry; doubled for each further one, at most 6 h"),
-    GE_INT("conflict_distance", conflict_distance, 0, 500, "metres within which the caseworkers' review lists other cases of an overlapping period as conflicts"),
-    GE_INT("purge_interval", purge_interval, 0, 365 * 86400, "seconds between the server's retention purges of closed cases past their service's retention_days (0: off; first run a few seconds after start)"),
-    GE_INT("export_concurrency", export_concurrency, 1, 256, "case exports (GET /v1/export) built or sent at once across the server; one more is refused at once with 503 and Retry-After"),
-    GE_INT("compute_threads", compute_threads, 0, 256, "threads of the pool that runs the rule engine's requests (validation, drafts, the editor's checks) apart from the HTTP workers (0: one per core)"),
-    GE_INT("compute_queue", compute_queue, 0, 100000, "computing requests that may wait for a compute thread; one more is refused at once with 503 and Retry-After"),
-    GE_INT("compute_budget_ms", compute_budget_ms, 1, 600000, "milliseconds of CPU time one computing request may use; a drawing that needs more is refused with 422 naming the budget"),
-    GE_STR("metrics_allow", metrics_allow, "client addresses or prefixes that may read /metrics, comma-separated (e.g. 127.0.0.0/8, ::1, 10.1.2.0/24; empty: none; behind a reverse proxy on this host every client is loopback)"),
-    GE_STR("metrics_token", metrics_token, "bearer token (at least 16 characters) with which any address may read /metrics (Authorization: Bearer <token>; empty: none)"),
-    {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0, "debug, info, warn or error"},
+    GE_INT("connection_timeout", connection_timeout, 1, 3600,
+           "seconds an idle connection is kept (between requests, or while a response waits for "
+           "the client)"),
+    GE_INT(
+        "header_timeout", header_timeout, 0, 3600,
+        "seconds for a request line and all headers to arrive, from connecting or from the first "
+        "byte of a next request on a kept-alive connection; a late one is closed (0: no limit)"),
+    GE_INT("body_timeout", body_timeout, 0, 86400,
+           "seconds for the whole request body to arrive after the headers; a late one is closed "
+           "(0: no limit)"),
+    GE_INT("max_connections_per_ip", max_connections_per_ip, 0, 100000,
+           "simultaneous connections from one client address (IPv6: the full address); more are "
+           "closed at once. 0: no cap, for a reverse proxy in front (all clients then share its "
+           "address)"),
+    GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30,
+            "largest request body (bytes; K/M suffixes)"),
+    GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24,
+            "largest request header block (bytes; K/M suffixes)"),
+    GE_INT("shutdown_grace", shutdown_grace, 0, 600,
+           "seconds to finish running requests on SIGTERM"),
+    GE_INT("features_limit_default", features_limit_default, 1, 100000,
+           "OGC API items per page when the client names no limit"),
+    GE_INT("features_limit_max", features_limit_max, 1, 100000,
+           "largest limit a client may ask for (a page is built in memory)"),
+    GE_INT("draft_lifetime", draft_lifetime, 60, 90 * 86400,
+           "seconds an editing draft and its editor link stay valid"),
+    GE_INT("session_idle_timeout", session_idle_timeout, 1, 30 * 86400,
+           "seconds without a request after which a caseworker session ends"),
+    GE_INT("session_max_age", session_max_age, 1, 30 * 86400,
+           "seconds after login after which a caseworker session ends"),
+    GE_INT("login_lockout", login_lockout, 1, 30 * 86400,
+           "seconds a user name (after 5 failed logins) or a client address (after 20; IPv6 per "
+           "/64) is locked"),
+    GE_INT("webhook_timeout", webhook_timeout, 1, 300,
+           "seconds one webhook attempt may take (connect, send, answer)"),
+    GE_INT("webhook_max_attempts", webhook_max_attempts, 1, 100,
+           "attempts at a webhook delivery before it is marked failed"),
+    GE_INT("webhook_retry_base", webhook_retry_base, 1, 86400,
+           "seconds before the first webhook retry; doubled for each further one, at most 6 h"),
+    GE_INT("conflict_distance", conflict_distance, 0, 500,
+           "metres within which the caseworkers' review lists other cases of an overlapping period "
+           "as conflicts"),
+    GE_INT("purge_interval", purge_interval, 0, 365 * 86400,
+           "seconds between the server's retention purges of closed cases past their service's "
+           "retention_days (0: off; first run a few seconds after start)"),
+    GE_INT("export_concurrency", export_concurrency, 1, 256,
+           "case exports (GET /v1/export) built or sent at once across the server; one more is "
+           "refused at once with 503 and Retry-After"),
+    GE_INT("compute_threads", compute_threads, 0, 256,
+           "threads of the pool that runs the rule engine's requests (validation, drafts, the "
+           "editor's checks) apart from the HTTP workers (0: one per core)"),
+    GE_INT("compute_queue", compute_queue, 0, 100000,
+           "computing requests that may wait for a compute thread; one more is refused at once "
+           "with 503 and Retry-After"),
+    GE_INT("compute_budget_ms", compute_budget_ms, 1, 600000,
+           "milliseconds of CPU time one computing request may use; a drawing that needs more is "
+           "refused with 422 naming the budget"),
+    GE_STR("metrics_allow", metrics_allow,
+           "client addresses or prefixes that may read /metrics, comma-separated (e.g. "
+           "127.0.0.0/8, ::1, 10.1.2.0/24; empty: none; behind a reverse proxy on this host every "
+           "client is loopback)"),
+    GE_STR("metrics_token", metrics_token,
+           "bearer token (at least 16 characters) with which any address may read /metrics "
+           "(Authorization: Bearer <token>; empty: none)"),
+    {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0,
+     "debug, info, warn or error"},
 };
 
 #define GE_NKEYS (sizeof ge_config_keys / sizeof ge_config_keys[0])
@@ -152,8 +207,7 @@ void ge_config_defaults(ge_config *cfg)
 static const ge_cfg_key *ge_config_find(const char *key)
 {
     for (size_t i = 0; i < GE_NKEYS; i++)
-        if (strcmp(ge_config_keys[i].key, key) == 0)
-            return &ge_config_keys[i];
+        if (strcmp(ge_config_keys[i].key, key) == 0) return &ge_config_keys[i];
     return NULL;
 }
 
@@ -164,26 +218,28 @@ static int ge_config_parse_long(const char *value, long *out, bool allow_suffix)
 
     errno = 0;
     long v = strtol(value, &end, 10);
-    if (end == value || errno)
-        return -1;
+    if (end == value || errno) return -1;
     if (allow_suffix && *end) {
         switch (toupper((unsigned char)*end)) {
-        case 'K': mult = 1L << 10; break;
-        case 'M': mult = 1L << 20; break;
-        case 'G': mult = 1L << 30; break;
-        default: return -1;
+        case 'K':
+            mult = 1L << 10;
+            break;
+        case 'M':
+            mult = 1L << 20;
+            break;
+        case 'G':
+            mult = 1L << 30;
+            break;
+        default:
+            return -1;
         }
         end++;
         /* "8M", "8MB" and "8MiB" all mean 8 * 2^20: sizes here are never decimal. */
-        if (*end == 'i')
-            end++;
-        if (*end == 'B')
-            end++;
+        if (*end == 'i') end++;
+        if (*end == 'B') end++;
     }
-    if (*end)
-        return -1;
-    if (v > 0 && v > __LONG_MAX__ / mult)
-        return -1;
+    if (*end) return -1;
+    if (v > 0 && v > __LONG_MAX__ / mult) return -1;
     *out = v * mult;
     return 0;
 }
@@ -252,8 +308,7 @@ int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err)
     char line[4096];
     int lineno = 0, rc = GE_OK;
 
-    if (!f)
-        return ge_err_set(err, GE_EIO, "cannot read config file %s: %s", path, strerror(errno));
+    if (!f) return ge_err_set(err, GE_EIO, "cannot read config file %s: %s", path, strerror(errno));
     while (fgets(line, sizeof line, f)) {
         char *s, *eq, *key, *value;
         lineno++;
@@ -262,12 +317,11 @@ int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err)
             goto out;
         }
         s = ge_config_trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
+        if (*s == '\0' || *s == '#') continue;
         eq = strchr(s, '=');
         if (!eq) {
-            rc = ge_err_set(err, GE_EINVAL, "%s:%d: expected 'key = value', got '%s'", path,
-                            lineno, s);
+            rc = ge_err_set(err, GE_EINVAL, "%s:%d: expected 'key = value', got '%s'", path, lineno,
+                            s);
             goto out;
         }
         *eq = '\0';
@@ -285,8 +339,7 @@ int ge_config_load_file(ge_config *cfg, const char *path, ge_err *err)
             goto out;
         }
     }
-    if (ferror(f))
-        rc = ge_err_set(err, GE_EIO, "error reading config file %s", path);
+    if (ferror(f)) rc = ge_err_set(err, GE_EIO, "error reading config file %s", path);
 out:
     fclose(f);
     return rc;
@@ -316,11 +369,9 @@ bool ge_config_has_key(const char *key)
 
 static bool ge_config_in(const char *const *keys, const char *key)
 {
-    if (!keys)
-        return true;
+    if (!keys) return true;
     for (; *keys; keys++)
-        if (strcmp(*keys, key) == 0)
-            return true;
+        if (strcmp(*keys, key) == 0) return true;
     return false;
 }
 
@@ -330,22 +381,28 @@ void ge_config_print_help_filtered(FILE *out, const char *const *keys)
     ge_config_defaults(&d);
     for (size_t i = 0; i < GE_NKEYS; i++) {
         const ge_cfg_key *k = &ge_config_keys[i];
-        if (!ge_config_in(keys, k->key))
-            continue;
+        if (!ge_config_in(keys, k->key)) continue;
         char flag[64], env[64], def[PATH_MAX + 32];
         snprintf(flag, sizeof flag, "--%s", k->key);
         for (char *p = flag; *p; p++)
-            if (*p == '_')
-                *p = '-';
+            if (*p == '_') *p = '-';
         snprintf(env, sizeof env, "GEOEDITOR_%s", k->key);
         for (char *p = env; *p; p++)
             *p = (char)toupper((unsigned char)*p);
         const char *field = (const char *)&d + k->offset;
         switch (k->kind) {
-        case GE_CFG_STR: snprintf(def, sizeof def, "%s", field); break;
-        case GE_CFG_INT: snprintf(def, sizeof def, "%d", *(const int *)field); break;
-        case GE_CFG_SIZE: snprintf(def, sizeof def, "%zu", *(const size_t *)field); break;
-        case GE_CFG_LOGLEVEL: snprintf(def, sizeof def, "info"); break;
+        case GE_CFG_STR:
+            snprintf(def, sizeof def, "%s", field);
+            break;
+        case GE_CFG_INT:
+            snprintf(def, sizeof def, "%d", *(const int *)field);
+            break;
+        case GE_CFG_SIZE:
+            snprintf(def, sizeof def, "%zu", *(const size_t *)field);
+            break;
+        case GE_CFG_LOGLEVEL:
+            snprintf(def, sizeof def, "info");
+            break;
         }
         fprintf(out, "  %-22s %s\n  %-22s   env %s, file key '%s', default '%s'\n", flag, k->help,
                 "", env, k->key, def);

@@ -17,18 +17,18 @@
 #include "../geo/core/error.h"
 
 typedef struct ge_config {
-    char db_path[PATH_MAX];     /* db: the SpatiaLite store file */
-    char bind[64];              /* bind: listen address */
-    int port;                   /* port */
-    int srid;                   /* srid: metric CRS of a new store */
-    char data_dir[PATH_MAX];    /* data_dir: services, layer mappings */
-    char web_root[PATH_MAX];    /* web_root: built front end (web/dist) */
-    char public_url[256];       /* public_url: how clients reach us, for links (http.h) */
-    int threads;                /* threads: HTTP worker threads (0 = one per core) */
-    int max_connections;        /* max_connections */
-    int connection_timeout;     /* connection_timeout: seconds idle before a connection is closed */
-    int header_timeout;         /* header_timeout: seconds for request line + headers (0 = none) */
-    int body_timeout;           /* body_timeout: seconds for the body after the headers (0 = none) */
+    char db_path[PATH_MAX];  /* db: the SpatiaLite store file */
+    char bind[64];           /* bind: listen address */
+    int port;                /* port */
+    int srid;                /* srid: metric CRS of a new store */
+    char data_dir[PATH_MAX]; /* data_dir: services, layer mappings */
+    char web_root[PATH_MAX]; /* web_root: built front end (web/dist) */
+    char public_url[256];    /* public_url: how clients reach us, for links (http.h) */
+    int threads;             /* threads: HTTP worker threads (0 = one per core) */
+    int max_connections;     /* max_connections */
+    int connection_timeout;  /* connection_timeout: seconds idle before a connection is closed */
+    int header_timeout;      /* header_timeout: seconds for request line + headers (0 = none) */
+    int body_timeout;        /* body_timeout: seconds for the body after the headers (0 = none) */
     int max_connections_per_ip; /* max_connections_per_ip: per client address (0 = no cap) */
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
@@ -36,21 +36,22 @@ typedef struct ge_config {
     int features_limit_default; /* features_limit_default: items per page without ?limit */
     int features_limit_max;     /* features_limit_max: largest ?limit (bounds a page's memory) */
     int draft_lifetime;         /* draft_lifetime: seconds an editing draft and its link live */
-    int session_idle_timeout;   /* session_idle_timeout: seconds without a request ending a session */
-    int session_max_age;        /* session_max_age: seconds after login ending a session */
-    int login_lockout;          /* login_lockout: seconds a name or address is locked after failures */
-    int webhook_timeout;        /* webhook_timeout: seconds one webhook attempt may take */
-    int webhook_max_attempts;   /* webhook_max_attempts: attempts before a delivery fails */
-    int webhook_retry_base;     /* webhook_retry_base: seconds before the first retry (doubling) */
-    int conflict_distance;      /* conflict_distance: metres within which the review lists conflicts */
-    int purge_interval;         /* purge_interval: seconds between retention purges (0 = off) */
-    int export_concurrency;     /* export_concurrency: case exports built or sent at once, server-wide */
-    int compute_threads;        /* compute_threads: pool for the rule engine's routes (0 = one per core) */
-    int compute_queue;          /* compute_queue: computing requests waiting at most */
-    int compute_budget_ms;      /* compute_budget_ms: CPU time per computing request */
-    char metrics_allow[512];    /* metrics_allow: addresses/prefixes that may read /metrics */
-    char metrics_token[256];    /* metrics_token: bearer token that may read /metrics ("" = none) */
-    int log_level;              /* log_level */
+    int session_idle_timeout; /* session_idle_timeout: seconds without a request ending a session */
+    int session_max_age;      /* session_max_age: seconds after login ending a session */
+    int login_lockout;   /* login_lockout: seconds a name or address is locked after failures */
+    int webhook_timeout; /* webhook_timeout: seconds one webhook attempt may take */
+    int webhook_max_attempts; /* webhook_max_attempts: attempts before a delivery fails */
+    int webhook_retry_base;   /* webhook_retry_base: seconds before the first retry (doubling) */
+    int conflict_distance;  /* conflict_distance: metres within which the review lists conflicts */
+    int purge_interval;     /* purge_interval: seconds between retention purges (0 = off) */
+    int export_concurrency; /* export_concurrency: case exports built or sent at once, server-wide
+                             */
+    int compute_threads; /* compute_threads: pool for the rule engine's routes (0 = one per core) */
+    int compute_queue;   /* compute_queue: computing requests waiting at most */
+    int compute_budget_ms;   /* compute_budget_ms: CPU time per computing request */
+    char metrics_allow[512]; /* metrics_allow: addresses/prefixes that may read /metrics */
+    char metrics_token[256]; /* metrics_token: bearer token that may read /metrics ("" = none) */
+    int log_level;           /* log_level */
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);

@@ -169,8 +169,8 @@ err:
 int ge_handlers_cases_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
     /* a caseworker's view re-checks the case: on the compute pool (compute.h) */
-    int rc = ge_router_add_flags(r, "GET", "/v1/cases/{id}", ge_cases_get, ctx, GE_ROUTE_COMPUTE,
-                                 err);
+    int rc =
+        ge_router_add_flags(r, "GET", "/v1/cases/{id}", ge_cases_get, ctx, GE_ROUTE_COMPUTE, err);
     if (rc == GE_OK)
         rc = ge_router_add(r, "GET", "/v1/cases/{id}/features", ge_cases_features, ctx, err);
     return rc;

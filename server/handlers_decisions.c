@@ -54,8 +54,7 @@
 /* The longest If-Match header we read (eight tags fit easily). */
 #define GE_DECISION_IF_MATCH_MAX 1024
 
-static const char *const ge_decision_members[] = {"status", "comment", "override_conflicts",
-                                                   NULL};
+static const char *const ge_decision_members[] = {"status", "comment", "override_conflicts", NULL};
 
 static int ge_decision_member_problem(ge_req *req, ge_resp *resp, int status, const char *member,
                                       const char *detail)
@@ -158,18 +157,17 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     }
     cm = json_object_get(*body, "comment");
     if (cm && !json_is_null(cm) && !json_is_string(cm))
-        return ge_decision_member_problem(
-            req, resp, 400, "comment",
-            GE_TR(req, "comment must be a string (or null).",
-                  "comment muss ein Text (oder null) sein."));
+        return ge_decision_member_problem(req, resp, 400, "comment",
+                                          GE_TR(req, "comment must be a string (or null).",
+                                                "comment muss ein Text (oder null) sein."));
     if (json_is_string(cm)) {
         size_t n = ge_decision_utf8_chars(json_string_value(cm));
         if (n > GE_DECISION_COMMENT_MAX) {
-            json_t *p = ge_resp_problem(
-                resp, req, 400,
-                GE_TR(req, "comment has %zu characters; at most %d are allowed.",
-                      "comment hat %zu Zeichen; erlaubt sind höchstens %d."),
-                n, GE_DECISION_COMMENT_MAX);
+            json_t *p =
+                ge_resp_problem(resp, req, 400,
+                                GE_TR(req, "comment has %zu characters; at most %d are allowed.",
+                                      "comment hat %zu Zeichen; erlaubt sind höchstens %d."),
+                                n, GE_DECISION_COMMENT_MAX);
             if (p) {
                 json_object_set_new(p, "member", json_string("comment"));
                 json_object_set_new(p, "limit", json_integer(GE_DECISION_COMMENT_MAX));
@@ -181,8 +179,7 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     if (ge_case_status_needs_comment(*to) && ge_decision_blank(*comment)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
-            GE_TR(req,
-                  "comment is required for the status %s: the applicant must learn why.",
+            GE_TR(req, "comment is required for the status %s: the applicant must learn why.",
                   "comment ist für den Status %s nötig: die antragstellende Person muss "
                   "erfahren, warum."),
             ge_case_status_name(*to));
@@ -327,7 +324,8 @@ static json_t *ge_decision_allowed(ge_case_status from)
 static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_result *r,
                                 ge_case_status to)
 {
-    json_t *allowed = r->outcome == GE_DECISION_PURGED ? json_array() : ge_decision_allowed(r->from);
+    json_t *allowed =
+        r->outcome == GE_DECISION_PURGED ? json_array() : ge_decision_allowed(r->from);
     char list[160] = "", tag[GE_CASE_VIEW_ETAG_MAX];
     size_t i;
     json_t *v, *p;
@@ -346,8 +344,7 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
                             r->from_name);
     else if (list[0])
         p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "A case in status %s cannot change to %s; allowed next: %s.",
+                            GE_TR(req, "A case in status %s cannot change to %s; allowed next: %s.",
                                   "Ein Fall im Status %s kann nicht zu %s wechseln; möglich "
                                   "ist: %s."),
                             r->from_name, ge_case_status_name(to), list);
@@ -372,19 +369,19 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
 
 static json_t *ge_decision_conflict_doc(const ge_case_conflict *k, bool acknowledged)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b}", "case_id", k->id, "service",
-                          k->service, "status", k->status, "distance_m",
-                          round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible,
-                          "acknowledged", acknowledged);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b}", "case_id", k->id, "service", k->service,
+                          "status", k->status, "distance_m", round(k->distance_m * 1000.0) / 1000.0,
+                          "visible", k->visible, "acknowledged", acknowledged);
     if (!o) return NULL;
-    json_object_set_new(o, "period",
-                        k->period_start[0] ? json_pack("{s:s, s:s}", "start", k->period_start,
-                                                       "end", k->period_end)
-                                           : json_null());
+    json_object_set_new(
+        o, "period",
+        k->period_start[0] ? json_pack("{s:s, s:s}", "start", k->period_start, "end", k->period_end)
+                           : json_null());
     /* A case of a service the caseworker may not see: the place is taken,
      * but not by whom (as in GET /v1/cases/{id}/conflicts). */
     if (k->visible)
-        json_object_set_new(o, "reference", k->reference[0] ? json_string(k->reference) : json_null());
+        json_object_set_new(o, "reference",
+                            k->reference[0] ? json_string(k->reference) : json_null());
     return o;
 }
 
@@ -501,8 +498,7 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     rc = ge_decision_body(req, resp, &body, &in.to, &in.comment);
-    if (rc == GE_OK)
-        rc = ge_decision_overrides(req, resp, body, acknowledged, &in.n_acknowledged);
+    if (rc == GE_OK) rc = ge_decision_overrides(req, resp, body, acknowledged, &in.n_acknowledged);
     if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, versions);
     if (rc < 0) goto err;
     snprintf(actor, sizeof actor, "user:%s", s.user.name);
@@ -539,9 +535,9 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_decision_conflicts(req, resp, &r);
         break;
     case GE_DECISION_OK:
-        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
-               "case_id", id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor",
-               actor, "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version,
+        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "case_id",
+               id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor,
+               "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version,
                "conflicts_overridden", (json_int_t)r.nconflicts);
         /* The outbox row committed with the change; have it sent now
          * rather than at the sender's next poll. */

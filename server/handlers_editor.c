@@ -43,10 +43,10 @@
 #define GE_EDITOR_LANG_TAG   "__GE_LANG__"
 
 /* The server's HTML policy (http_send.c) with frame-ancestors of the client. */
-#define GE_EDITOR_CSP                                                                   \
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "         \
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "           \
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; " \
+#define GE_EDITOR_CSP                                                                              \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "                      \
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "            \
     "frame-ancestors"
 
 /* ---- small text buffer --------------------------------------------------- */
@@ -88,12 +88,23 @@ static void ge_editor_put_escaped(ge_editor_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': ge_editor_puts(b, "&amp;"); break;
-        case '<': ge_editor_puts(b, "&lt;"); break;
-        case '>': ge_editor_puts(b, "&gt;"); break;
-        case '"': ge_editor_puts(b, "&quot;"); break;
-        case '\'': ge_editor_puts(b, "&#39;"); break;
-        default: ge_editor_put(b, s, 1);
+        case '&':
+            ge_editor_puts(b, "&amp;");
+            break;
+        case '<':
+            ge_editor_puts(b, "&lt;");
+            break;
+        case '>':
+            ge_editor_puts(b, "&gt;");
+            break;
+        case '"':
+            ge_editor_puts(b, "&quot;");
+            break;
+        case '\'':
+            ge_editor_puts(b, "&#39;");
+            break;
+        default:
+            ge_editor_put(b, s, 1);
         }
     }
 }
@@ -197,8 +208,7 @@ static int ge_editor_read_page(const ge_req *req, char **out, ge_err *err)
     snprintf(path, sizeof path, "%s/%s", req->ctx->cfg->web_root, GE_EDITOR_PAGE);
     f = fopen(path, "rb");
     if (!f) {
-        rc = ge_err_set(err, errno == ENOENT ? GE_ENOENT : GE_EIO, "%s: %s", path,
-                        strerror(errno));
+        rc = ge_err_set(err, errno == ENOENT ? GE_ENOENT : GE_EIO, "%s: %s", path, strerror(errno));
         goto err;
     }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
@@ -226,8 +236,7 @@ err:
 }
 
 /* page with every placeholder replaced. */
-static void ge_editor_fill(ge_editor_buf *b, const char *page, const char *config,
-                           const char *lang)
+static void ge_editor_fill(ge_editor_buf *b, const char *page, const char *config, const char *lang)
 {
     const char *s = page;
     for (;;) {

@@ -45,9 +45,9 @@ static int ge_ops_readyz(ge_req *req, ge_resp *resp, void *ud)
 
     ge_err_clear(&err);
     if (atomic_load(&((ge_ctx *)req->ctx)->draining)) {
-        ge_resp_problem(resp, req, 503,
-                        GE_TR(req, "The server is shutting down.",
-                              "Der Server wird heruntergefahren."));
+        ge_resp_problem(
+            resp, req, 503,
+            GE_TR(req, "The server is shutting down.", "Der Server wird heruntergefahren."));
         return GE_OK;
     }
     if (!req->ctx->store || ge_store_ping(req->ctx->store, &err) < 0) {
@@ -70,8 +70,7 @@ static bool ge_ops_metrics_token_ok(const ge_ops_metrics_acl *acl, const ge_req 
     const char *h = ge_req_header(req, "Authorization");
     unsigned char got[crypto_generichash_BYTES];
 
-    if (!acl->has_token || !h || strncasecmp(h, "Bearer ", 7) != 0)
-        return false;
+    if (!acl->has_token || !h || strncasecmp(h, "Bearer ", 7) != 0) return false;
     h += 7;
     while (*h == ' ')
         h++;
@@ -99,8 +98,7 @@ static int ge_ops_metrics(ge_req *req, ge_resp *resp, void *ud)
                   "'Authorization: Bearer <Token>'; diese Anfrage kam von %s und hatte kein "
                   "gültiges Token."),
             req->remote);
-        if (p)
-            json_object_set_new(p, "remote", json_string(req->remote));
+        if (p) json_object_set_new(p, "remote", json_string(req->remote));
         /* The list itself is not told: it may name internal networks. */
         return GE_OK;
     }
@@ -125,8 +123,7 @@ static int ge_ops_metrics(ge_req *req, ge_resp *resp, void *ud)
 static void ge_ops_metrics_acl_free(void *ud)
 {
     ge_ops_metrics_acl *acl = ud;
-    if (!acl)
-        return;
+    if (!acl) return;
     ge_cidr_list_free(&acl->allow);
     sodium_memzero(acl->token_hash, sizeof acl->token_hash);
     free(acl);
@@ -140,8 +137,7 @@ static int ge_ops_metrics_acl_new(const ge_config *cfg, ge_ops_metrics_acl **out
     int rc;
 
     *out = NULL;
-    if (!acl)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!acl) return ge_err_set(err, GE_ENOMEM, "out of memory");
     rc = ge_cidr_list_parse(&acl->allow, cfg->metrics_allow, err);
     if (rc < 0) {
         ge_err_prefix(err, "setting 'metrics_allow'");
@@ -169,17 +165,14 @@ int ge_handlers_ops_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     ge_ops_metrics_acl *acl = NULL;
     int rc = ge_ops_metrics_acl_new(ctx->cfg, &acl, err);
 
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_ctx_on_stop(ctx, ge_ops_metrics_acl_free, acl);
     if (rc < 0) {
         ge_ops_metrics_acl_free(acl);
         return ge_err_set(err, rc, "out of memory");
     }
     rc = ge_router_add(r, "GET", "/healthz", ge_ops_healthz, ctx, err);
-    if (rc == GE_OK)
-        rc = ge_router_add(r, "GET", "/readyz", ge_ops_readyz, ctx, err);
-    if (rc == GE_OK)
-        rc = ge_router_add(r, "GET", "/metrics", ge_ops_metrics, acl, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/readyz", ge_ops_readyz, ctx, err);
+    if (rc == GE_OK) rc = ge_router_add(r, "GET", "/metrics", ge_ops_metrics, acl, err);
     return rc;
 }

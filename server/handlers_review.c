@@ -112,16 +112,16 @@ static int ge_review_list_cb(void *ud, const ge_case_summary *c)
 {
     ge_review_list *l = ud;
     /* NULL (out of memory) fails the pack, which drops what it took */
-    json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s?, s:b, s:i, s:i, s:s?, s:o, s:o}", "case_id",
-        c->id, "service", c->service, "status", c->status, "reference",
-        c->reference[0] ? c->reference : NULL, "period",
-        ge_review_period(c->period_start, c->period_end), "created", c->created_at, "updated",
-        c->updated_at, "closed", c->closed_at[0] ? c->closed_at : NULL, "valid", c->valid,
-        "errors", c->errors, "warnings", c->warnings, "applicant_name",
-        c->applicant_name[0] ? c->applicant_name : NULL, "bbox",
-        c->has_bbox ? ge_review_bbox_out(l->req, c->bbox) : json_null(), "location",
-        ge_review_list_location(l, c));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s?, s:b, s:i, s:i, s:s?, s:o, s:o}",
+                  "case_id", c->id, "service", c->service, "status", c->status, "reference",
+                  c->reference[0] ? c->reference : NULL, "period",
+                  ge_review_period(c->period_start, c->period_end), "created", c->created_at,
+                  "updated", c->updated_at, "closed", c->closed_at[0] ? c->closed_at : NULL,
+                  "valid", c->valid, "errors", c->errors, "warnings", c->warnings, "applicant_name",
+                  c->applicant_name[0] ? c->applicant_name : NULL, "bbox",
+                  c->has_bbox ? ge_review_bbox_out(l->req, c->bbox) : json_null(), "location",
+                  ge_review_list_location(l, c));
     if (!o) return GE_ENOMEM;
     /* Members the web app reads are always present, null when empty. */
     if (!json_object_get(o, "reference")) json_object_set_new(o, "reference", json_null());
@@ -196,8 +196,9 @@ static int ge_review_sort(ge_req *req, ge_resp *resp, ge_case_filter *f)
     if (v && !ge_case_order_parse(v, &order)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
-            GE_TR(req, "sort: '%.40s' is not an order of the list; allowed are start, newest, "
-                       "oldest and reference.",
+            GE_TR(req,
+                  "sort: '%.40s' is not an order of the list; allowed are start, newest, "
+                  "oldest and reference.",
                   "sort: '%.40s' ist keine Reihenfolge der Liste; möglich sind start, newest, "
                   "oldest und reference."),
             v);
@@ -240,8 +241,8 @@ static json_t *ge_review_summary(const ge_req *req, const ge_case_filter *f, ge_
     doc = by ? json_pack("{s:s, s:o, s:I, s:I, s:I, s:{s:I, s:s, s:s}}", "today", from_s,
                          "statuses", by, "open", (json_int_t)open, "closed",
                          (json_int_t)(all - open - n.other_status), "total", (json_int_t)all,
-                         "starting_soon", "count", (json_int_t)n.starting, "from", from_s,
-                         "until", until_s)
+                         "starting_soon", "count", (json_int_t)n.starting, "from", from_s, "until",
+                         until_s)
              : NULL;
     if (!doc) ge_err_set(err, GE_ENOMEM, "out of memory");
     return doc;
@@ -369,7 +370,8 @@ static int ge_review_conflict_cb(void *ud, const ge_case_conflict *k)
                   "location", loc ? loc : json_null());
     if (!o) return ge_err_set(cc->err, GE_ENOMEM, "out of memory");
     if (k->visible)
-        json_object_set_new(o, "reference", k->reference[0] ? json_string(k->reference) : json_null());
+        json_object_set_new(o, "reference",
+                            k->reference[0] ? json_string(k->reference) : json_null());
     return json_array_append_new(cc->cases, o) == 0
                ? 0
                : ge_err_set(cc->err, GE_ENOMEM, "out of memory");
@@ -387,10 +389,11 @@ static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, d
     if (!v) return GE_OK;
     d = strtod(v, &end);
     if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
-        json_t *p = ge_resp_problem(resp, req, 400,
-                                    GE_TR(req, "distance: '%.40s' is not a number of metres from 0 to 500.",
-                                          "distance: '%.40s' ist keine Meterzahl von 0 bis 500."),
-                                    v);
+        json_t *p =
+            ge_resp_problem(resp, req, 400,
+                            GE_TR(req, "distance: '%.40s' is not a number of metres from 0 to 500.",
+                                  "distance: '%.40s' ist keine Meterzahl von 0 bis 500."),
+                            v);
         if (p) {
             json_object_set_new(p, "parameter", json_string("distance"));
             json_object_set_new(p, "limit", json_integer(500));
@@ -423,10 +426,11 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     for (size_t i = 0; i < ge_req_query_count(req); i++) {
         const char *name = ge_req_query_at(req, i)->name;
         if (strcmp(name, extra[0]) && strcmp(name, extra[1])) {
-            json_t *p = ge_resp_problem(resp, req, 400,
-                                        GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
-                                              "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
-                                        name);
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
+                      "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
+                name);
             if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             rc = GE_EINVAL;
             goto done;

@@ -88,10 +88,10 @@ static int ge_services_one(ge_req *req, ge_resp *resp, void *ud)
 
 int ge_handlers_services_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
 {
-    int rc = ge_router_add_flags(r, "GET", "/v1/services", ge_services_list, ctx, GE_ROUTE_CORS,
-                                 err);
+    int rc =
+        ge_router_add_flags(r, "GET", "/v1/services", ge_services_list, ctx, GE_ROUTE_CORS, err);
     if (rc == GE_OK)
-        rc = ge_router_add_flags(r, "GET", "/v1/services/{id}", ge_services_one, ctx,
-                                 GE_ROUTE_CORS, err);
+        rc = ge_router_add_flags(r, "GET", "/v1/services/{id}", ge_services_one, ctx, GE_ROUTE_CORS,
+                                 err);
     return rc;
 }

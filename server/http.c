@@ -26,8 +26,7 @@
 int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud)
 {
     ge_ctx_cleanup *grown = realloc(ctx->cleanups, (ctx->n_cleanups + 1) * sizeof *grown);
-    if (!grown)
-        return GE_ENOMEM;
+    if (!grown) return GE_ENOMEM;
     ctx->cleanups = grown;
     ctx->cleanups[ctx->n_cleanups].fn = fn;
     ctx->cleanups[ctx->n_cleanups].ud = ud;
@@ -45,8 +44,7 @@ const char *ge_req_param(const ge_req *req, const char *name)
 const char *ge_req_query(const ge_req *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
-        if (strcmp(req->query[i].name, name) == 0)
-            return req->query[i].value;
+        if (strcmp(req->query[i].name, name) == 0) return req->query[i].value;
     return NULL;
 }
 
@@ -62,8 +60,7 @@ const ge_query_arg *ge_req_query_at(const ge_req *req, size_t i)
 
 const char *ge_req_header(const ge_req *req, const char *name)
 {
-    if (!req->conn)
-        return NULL;
+    if (!req->conn) return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
@@ -74,8 +71,7 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
     long v;
     json_t *p;
 
-    if (!text)
-        return GE_ENOENT;
+    if (!text) return GE_ENOENT;
     errno = 0;
     v = strtol(text, &end, 10);
     /* strtol alone would take " 12", "+12" and "12abc"; none is a clean integer */
@@ -104,19 +100,16 @@ bool ge_http_host_is_loopback(const char *host)
     size_t n;
     unsigned char a[16];
 
-    if (!host)
-        return false;
+    if (!host) return false;
     if (host[0] == '[') {
         const char *close = strchr(host, ']');
-        if (!close)
-            return false;
+        if (!close) return false;
         n = (size_t)(close - host - 1);
         if (close[1] == ':')
             port = close + 2;
         else if (close[1] != '\0')
             return false;
-        if (n == 0 || n >= sizeof name)
-            return false;
+        if (n == 0 || n >= sizeof name) return false;
         memcpy(name, host + 1, n);
         name[n] = '\0';
         if (inet_pton(AF_INET6, name, a) != 1 || !IN6_IS_ADDR_LOOPBACK((struct in6_addr *)a))
@@ -124,10 +117,8 @@ bool ge_http_host_is_loopback(const char *host)
     } else {
         const char *colon = strchr(host, ':');
         n = colon ? (size_t)(colon - host) : strlen(host);
-        if (colon)
-            port = colon + 1;
-        if (n == 0 || n >= sizeof name)
-            return false;
+        if (colon) port = colon + 1;
+        if (n == 0 || n >= sizeof name) return false;
         memcpy(name, host, n);
         name[n] = '\0';
         if (strcasecmp(name, "localhost") != 0 &&
@@ -136,8 +127,7 @@ bool ge_http_host_is_loopback(const char *host)
     }
     if (port) {
         size_t digits = strspn(port, "0123456789");
-        if (digits == 0 || digits > 5 || port[digits] != '\0')
-            return false;
+        if (digits == 0 || digits > 5 || port[digits] != '\0') return false;
     }
     return true;
 }
@@ -177,8 +167,7 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     /* Duplicate keys are rejected: which of two "features" members counts would
      * otherwise depend on the parser. */
     *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (*out)
-        return GE_OK;
+    if (*out) return GE_OK;
     p = ge_resp_problem(
         resp, req, 400,
         GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
@@ -204,8 +193,7 @@ static void ge_resp_clear_body(ge_resp *resp)
     free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
-    if (resp->fd >= 0)
-        close(resp->fd);
+    if (resp->fd >= 0) close(resp->fd);
     resp->fd = -1;
     resp->fd_size = 0;
     json_decref(resp->problem);
@@ -217,8 +205,7 @@ static void ge_resp_clear_body(ge_resp *resp)
 
 void ge_resp_clear(ge_resp *resp)
 {
-    if (resp->on_done)
-        resp->on_done(resp->on_done_ud);
+    if (resp->on_done) resp->on_done(resp->on_done_ud);
     ge_resp_clear_body(resp);
     for (size_t i = 0; i < resp->n_headers; i++) {
         free(resp->headers[i].name);
@@ -254,8 +241,7 @@ int ge_resp_take(ge_resp *resp, int status, const char *content_type, char *data
     return GE_OK;
 }
 
-int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const void *data,
-                  size_t len)
+int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const void *data, size_t len)
 {
     char *copy = malloc(len + 1);
     if (!copy) {
@@ -263,8 +249,7 @@ int ge_resp_bytes(ge_resp *resp, int status, const char *content_type, const voi
         resp->status = 500;
         return GE_ENOMEM;
     }
-    if (len)
-        memcpy(copy, data, len);
+    if (len) memcpy(copy, data, len);
     copy[len] = '\0';
     return ge_resp_take(resp, status, content_type, copy, len);
 }
@@ -273,14 +258,12 @@ int ge_resp_json_as(ge_resp *resp, int status, json_t *doc, const char *content_
 {
     char *text;
 
-    if (!doc)
-        goto err;
+    if (!doc) goto err;
     /* Compact and in insertion order: handlers decide the member order of
      * their documents (type, id, geometry, properties reads best). */
     text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     json_decref(doc);
-    if (!text)
-        goto err;
+    if (!text) goto err;
     return ge_resp_take(resp, status, content_type, text, strlen(text));
 err:
     ge_resp_clear_body(resp);
@@ -326,8 +309,7 @@ int ge_resp_header(ge_resp *resp, const char *name, const char *value)
     char *v = strdup(value), *n = NULL;
     ge_header *grown;
 
-    if (!v)
-        return GE_ENOMEM;
+    if (!v) return GE_ENOMEM;
     for (size_t i = 0; i < resp->n_headers; i++) {
         if (strcasecmp(resp->headers[i].name, name) == 0) {
             free(resp->headers[i].value);
@@ -337,8 +319,7 @@ int ge_resp_header(ge_resp *resp, const char *name, const char *value)
     }
     n = strdup(name);
     grown = n ? realloc(resp->headers, (resp->n_headers + 1) * sizeof *grown) : NULL;
-    if (!grown)
-        goto err;
+    if (!grown) goto err;
     resp->headers = grown;
     resp->headers[resp->n_headers].name = n;
     resp->headers[resp->n_headers].value = v;
@@ -353,8 +334,7 @@ err:
 const char *ge_resp_header_get(const ge_resp *resp, const char *name)
 {
     for (size_t i = 0; i < resp->n_headers; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
+        if (strcasecmp(resp->headers[i].name, name) == 0) return resp->headers[i].value;
     return NULL;
 }
 
@@ -375,8 +355,7 @@ void ge_resp_etag_body(ge_resp *resp)
     uint64_t h = 1469598103934665603ULL;
     char opaque[24];
 
-    if (resp->kind != GE_BODY_BYTES)
-        return;
+    if (resp->kind != GE_BODY_BYTES) return;
     for (size_t i = 0; i < resp->body_len; i++) {
         h ^= (unsigned char)resp->body[i];
         h *= 1099511628211ULL;
@@ -398,8 +377,7 @@ static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t o
     const char *h = ge_req_header(req, "If-None-Match");
     unsigned found = 0;
 
-    if (!h)
-        return 0;
+    if (!h) return 0;
     while (*h) {
         const char *end;
         size_t n;
@@ -410,13 +388,10 @@ static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t o
             h++;
             continue;
         }
-        if (strncmp(h, "W/", 2) == 0)
-            h += 2;
-        if (*h != '"')
-            break;
+        if (strncmp(h, "W/", 2) == 0) h += 2;
+        if (*h != '"') break;
         end = strchr(h + 1, '"');
-        if (!end)
-            break;
+        if (!end) break;
         n = (size_t)(end - h - 1);
         if (n == olen && memcmp(h + 1, opaque, n) == 0)
             found |= GE_ETAG_PLAIN;
@@ -444,11 +419,9 @@ bool ge_req_etag_named(const ge_req *req, const char *opaque, bool prefer_gz, ch
     unsigned found;
     bool gz;
 
-    if (olen >= 3 && strcmp(opaque + olen - 3, "-gz") == 0)
-        olen -= 3;
+    if (olen >= 3 && strcmp(opaque + olen - 3, "-gz") == 0) olen -= 3;
     found = ge_req_etag_scan(req, opaque, olen);
-    if (!(found & (GE_ETAG_PLAIN | GE_ETAG_GZ)))
-        return false;
+    if (!(found & (GE_ETAG_PLAIN | GE_ETAG_GZ))) return false;
     gz = (found & GE_ETAG_GZ) && (prefer_gz || !(found & GE_ETAG_PLAIN));
     snprintf(out, size, "\"%.*s%s\"", (int)olen, opaque, gz ? "-gz" : "");
     return true;
@@ -498,8 +471,7 @@ static const ge_status_text ge_status_texts[] = {
 static const ge_status_text *ge_http_status_find(int status)
 {
     for (size_t i = 0; i < sizeof ge_status_texts / sizeof ge_status_texts[0]; i++)
-        if (ge_status_texts[i].status == status)
-            return &ge_status_texts[i];
+        if (ge_status_texts[i].status == status) return &ge_status_texts[i];
     /* Fall back to the class: 4xx reads as Bad Request, 5xx as Internal Error. */
     return ge_http_status_find(status >= 500 ? 500 : 400);
 }
@@ -518,21 +490,30 @@ const char *ge_http_problem_type(int status)
 int ge_http_status_for_code(int code)
 {
     switch (code) {
-    case GE_OK: return 200;
-    case GE_EINVAL: return 400;
-    case GE_ENOENT: return 404;
-    case GE_ECONFLICT: return 409;
-    case GE_EGONE: return 410;
+    case GE_OK:
+        return 200;
+    case GE_EINVAL:
+        return 400;
+    case GE_ENOENT:
+        return 404;
+    case GE_ECONFLICT:
+        return 409;
+    case GE_EGONE:
+        return 410;
     /* A configured limit on content (vertices, features, period length) is a
      * semantic refusal: 422. The body-size limit is answered 413 by the
      * server itself before a handler runs. */
-    case GE_ELIMIT: return 422;
+    case GE_ELIMIT:
+        return 422;
     /* The drawing needs more computing than one request may use: a property
      * of the content, like too many vertices. */
-    case GE_EBUDGET: return 422;
+    case GE_EBUDGET:
+        return 422;
     /* Stopped because the server stops (a client that left hears nothing). */
-    case GE_ECANCELED: return 503;
-    default: return 500;
+    case GE_ECANCELED:
+        return 503;
+    default:
+        return 500;
     }
 }
 
@@ -543,8 +524,7 @@ static double ge_http_qvalue(const char *params, const char *end)
     while (q < end) {
         while (q < end && (*q == ';' || *q == ' ' || *q == '\t'))
             q++;
-        if (end - q >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
-            return strtod(q + 2, NULL);
+        if (end - q >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=') return strtod(q + 2, NULL);
         while (q < end && *q != ';')
             q++;
     }
@@ -567,15 +547,13 @@ ge_lang ge_http_lang_from_header_or(const char *h, ge_lang fallback)
     ge_lang best = fallback;
     double best_q = 0.0;
 
-    if (!h)
-        return fallback;
+    if (!h) return fallback;
     while (*h) {
         const char *item_end = strchr(h, ','), *tag_end;
         size_t tag_len;
         double q;
 
-        if (!item_end)
-            item_end = h + strlen(h);
+        if (!item_end) item_end = h + strlen(h);
         while (h < item_end && (*h == ' ' || *h == '\t'))
             h++;
         tag_end = h;
@@ -598,14 +576,12 @@ ge_lang ge_http_lang_from_header_or(const char *h, ge_lang fallback)
 
 bool ge_http_accepts_gzip(const char *h)
 {
-    if (!h)
-        return false;
+    if (!h) return false;
     while (*h) {
         const char *item_end = strchr(h, ','), *tag_end;
         size_t n;
 
-        if (!item_end)
-            item_end = h + strlen(h);
+        if (!item_end) item_end = h + strlen(h);
         while (h < item_end && (*h == ' ' || *h == '\t'))
             h++;
         tag_end = h;
@@ -636,8 +612,7 @@ json_t *ge_resp_problem(ge_resp *resp, const ge_req *req, int status, const char
     va_end(ap);
 
     p = json_object();
-    if (!p)
-        goto err;
+    if (!p) goto err;
     json_object_set_new(p, "type", json_string(ge_http_problem_type(status)));
     json_object_set_new(p, "title", json_string(ge_http_status_title(status, lang)));
     json_object_set_new(p, "status", json_integer(status));
@@ -707,8 +682,8 @@ int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err)
         return ge_resp_budget_problem(resp, req, err);
     if (status >= 500) {
         ge_log(GE_LOG_ERROR, "request failed", "{s:s, s:s, s:s, s:s}", "request_id",
-               req ? req->request_id : "", "route", req && req->route ? req->route : "",
-               "code", ge_code_name(err->code), "error", err->msg);
+               req ? req->request_id : "", "route", req && req->route ? req->route : "", "code",
+               ge_code_name(err->code), "error", err->msg);
         ge_resp_problem(resp, req, status,
                         GE_TR(req,
                               "The server could not complete the request; the error is logged "

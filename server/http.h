@@ -62,13 +62,13 @@ typedef struct ge_ctx {
     ge_store *store;
     struct ge_metrics *metrics;
     ge_router *router;
-    struct ge_static *web; /* NULL when cfg->web_root does not exist */
-    atomic_bool draining;  /* SIGTERM seen: finishing in-flight requests */
-    double started_at;     /* Unix time of start-up */
+    struct ge_static *web;        /* NULL when cfg->web_root does not exist */
+    atomic_bool draining;         /* SIGTERM seen: finishing in-flight requests */
+    double started_at;            /* Unix time of start-up */
     struct ge_services *services; /* loaded at start-up, immutable (geo/rules/service.h) */
     struct ge_refindex *refindex; /* reference layers in memory; acquire a snapshot per request */
     struct ge_refdata *refdata;   /* keeps refindex current after imports (refdata.h) */
-    ge_ctx_cleanup *cleanups; /* run in reverse order after the server stopped */
+    ge_ctx_cleanup *cleanups;     /* run in reverse order after the server stopped */
     size_t n_cleanups;
     char self_url[128]; /* "http://<bind>:<port>" as bound; links without public_url */
     /* The one clock the use cases read (geo/app/app.h); NULL: the real one. */
@@ -93,15 +93,15 @@ typedef struct ge_query_arg {
 
 typedef struct ge_req {
     const ge_ctx *ctx;
-    const char *method;        /* as sent: "GET", "HEAD", "POST", ... */
-    const char *path;          /* raw path without query string, still percent-encoded */
-    const char *route;         /* the matched pattern, or "unmatched" */
+    const char *method; /* as sent: "GET", "HEAD", "POST", ... */
+    const char *path;   /* raw path without query string, still percent-encoded */
+    const char *route;  /* the matched pattern, or "unmatched" */
     const ge_route_match *match;
-    const char *body;          /* NUL-terminated copy of the request body, "" if none */
+    const char *body; /* NUL-terminated copy of the request body, "" if none */
     size_t body_len;
-    ge_lang lang;              /* from Accept-Language */
-    char request_id[24];       /* also in the X-Request-Id header and the access log */
-    char remote[64];           /* client address, for logs */
+    ge_lang lang;        /* from Accept-Language */
+    char request_id[24]; /* also in the X-Request-Id header and the access log */
+    char remote[64];     /* client address, for logs */
 
     /* internal */
     struct MHD_Connection *conn;
@@ -175,13 +175,13 @@ struct ge_resp {
     ge_body_kind kind;
     char *body; /* GE_BODY_BYTES: malloc'd, owned */
     size_t body_len;
-    int fd;            /* GE_BODY_FILE: owned, closed by the server */
+    int fd; /* GE_BODY_FILE: owned, closed by the server */
     uint64_t fd_size;
     char content_type[128];
-    bool compressible; /* may be gzipped on the way out */
+    bool compressible;  /* may be gzipped on the way out */
     bool precompressed; /* body is already gzip (Content-Encoding set) */
-    char etag[96];     /* quoted entity tag, "" for none */
-    json_t *problem;   /* a problem document, serialised when the response is sent */
+    char etag[96];      /* quoted entity tag, "" for none */
+    json_t *problem;    /* a problem document, serialised when the response is sent */
     ge_header *headers;
     size_t n_headers;
     void (*on_done)(void *ud); /* ge_resp_on_done */

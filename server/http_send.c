@@ -49,18 +49,15 @@ static void ge_http_gzip(ge_resp *resp)
     memset(&zs, 0, sizeof zs);
     /* windowBits 15 + 16: a gzip wrapper, not raw zlib; level 6 is zlib's
      * default trade-off between time and size. */
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return;
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return;
     bound = deflateBound(&zs, (uLong)resp->body_len) + 32;
     out = malloc(bound);
-    if (!out)
-        goto err;
+    if (!out) goto err;
     zs.next_in = (unsigned char *)resp->body;
     zs.avail_in = (uInt)resp->body_len;
     zs.next_out = out;
     zs.avail_out = (uInt)bound;
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END || zs.total_out >= resp->body_len)
-        goto err;
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END || zs.total_out >= resp->body_len) goto err;
     free(resp->body);
     resp->body = (char *)out;
     resp->body_len = zs.total_out;
@@ -110,8 +107,7 @@ static void ge_http_conditional(const ge_req *req, ge_resp *resp)
     size_t n = strlen(resp->etag);
     bool compressible = resp->compressible;
 
-    if (resp->status != 200 || n < 2 || !req->conn)
-        return;
+    if (resp->status != 200 || n < 2 || !req->conn) return;
     memcpy(opaque, resp->etag + 1, n - 2);
     opaque[n - 2] = '\0';
     if (ge_req_etag_matches(req, opaque)) {
@@ -134,8 +130,7 @@ static void ge_http_not_modified_etag(const ge_req *req, ge_resp *resp)
     char opaque[sizeof resp->etag], named[sizeof resp->etag];
     size_t n = strlen(resp->etag);
 
-    if (resp->status != 304 || n < 2)
-        return;
+    if (resp->status != 304 || n < 2) return;
     memcpy(opaque, resp->etag + 1, n - 2);
     opaque[n - 2] = '\0';
     if (ge_req_etag_named(req, opaque, ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding")),
@@ -181,16 +176,15 @@ static void ge_http_add(struct MHD_Response *r, const char *name, const char *va
 static void ge_http_add_headers(struct MHD_Response *r, const ge_req *req, const ge_resp *resp,
                                 const ge_http_send_opts *opts)
 {
-    const ge_route *route = req->match && req->match->kind == GE_MATCH_OK ? req->match->route
-                                                                         : NULL;
+    const ge_route *route =
+        req->match && req->match->kind == GE_MATCH_OK ? req->match->route : NULL;
 
     /* A 304 has no body: its content type only chose the defaults below. */
     bool body = resp->status != 304;
 
     if (resp->content_type[0] && body)
         ge_http_add(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
-    if (resp->etag[0])
-        ge_http_add(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+    if (resp->etag[0]) ge_http_add(r, MHD_HTTP_HEADER_ETAG, resp->etag);
     for (size_t i = 0; i < resp->n_headers; i++)
         if (body || strcasecmp(resp->headers[i].name, MHD_HTTP_HEADER_CONTENT_ENCODING) != 0)
             ge_http_add(r, resp->headers[i].name, resp->headers[i].value);
@@ -202,8 +196,7 @@ static void ge_http_add_headers(struct MHD_Response *r, const ge_req *req, const
                                                                      : ge_http_csp_other);
     ge_http_add(r, "X-Content-Type-Options", "nosniff");
     ge_http_add(r, "Referrer-Policy", "no-referrer");
-    if (req->request_id[0])
-        ge_http_add(r, "X-Request-Id", req->request_id);
+    if (req->request_id[0]) ge_http_add(r, "X-Request-Id", req->request_id);
     if (((route && (route->flags & GE_ROUTE_CORS)) || opts->cors) &&
         !ge_resp_header_get(resp, "Access-Control-Allow-Origin")) {
         ge_http_add(r, "Access-Control-Allow-Origin", "*");
@@ -211,12 +204,11 @@ static void ge_http_add_headers(struct MHD_Response *r, const ge_req *req, const
     }
     if (resp->compressible && !ge_resp_header_get(resp, "Vary"))
         ge_http_add(r, "Vary", "Accept-Encoding");
-    if (opts->close)
-        ge_http_add(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (opts->close) ge_http_add(r, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
-int ge_http_send(const ge_req *req, ge_resp *resp, const ge_http_send_opts *opts,
-                 int *status_out, uint64_t *bytes_out)
+int ge_http_send(const ge_req *req, ge_resp *resp, const ge_http_send_opts *opts, int *status_out,
+                 uint64_t *bytes_out)
 {
     struct MHD_Response *r;
     enum MHD_Result q;
@@ -227,12 +219,10 @@ int ge_http_send(const ge_req *req, ge_resp *resp, const ge_http_send_opts *opts
                         GE_TR(req, "The server produced no response (reference %s).",
                               "Der Server hat keine Antwort erzeugt (Referenz %s)."),
                         req->request_id);
-    if (resp->problem)
-        ge_http_finish_problem(resp);
+    if (resp->problem) ge_http_finish_problem(resp);
     ge_http_conditional(req, resp);
     ge_http_not_modified_etag(req, resp);
-    if (ge_http_wants_gzip(req, resp))
-        ge_http_gzip(resp);
+    if (ge_http_wants_gzip(req, resp)) ge_http_gzip(resp);
 
     r = ge_http_mhd_response(resp, &bytes);
     if (!r) {

@@ -27,8 +27,7 @@ void ge_log_set_level(int level)
 int ge_log_level_parse(const char *name)
 {
     for (int i = 0; i < 4; i++)
-        if (strcmp(name, ge_log_names[i]) == 0)
-            return i;
+        if (strcmp(name, ge_log_names[i]) == 0) return i;
     return -1;
 }
 
@@ -40,13 +39,11 @@ void ge_log(int level, const char *msg, const char *fmt, ...)
     json_t *line, *fields = NULL;
     char *text;
 
-    if (level < atomic_load(&ge_log_min_level))
-        return;
+    if (level < atomic_load(&ge_log_min_level)) return;
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
     snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             now.tv_nsec / 1000000);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
 
     line = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", ge_log_names[level & 3], "msg", msg);
     if (fmt) {
@@ -54,8 +51,7 @@ void ge_log(int level, const char *msg, const char *fmt, ...)
         va_start(ap, fmt);
         fields = json_vpack_ex(NULL, 0, fmt, ap);
         va_end(ap);
-        if (fields && json_is_object(fields))
-            json_object_update(line, fields);
+        if (fields && json_is_object(fields)) json_object_update(line, fields);
         json_decref(fields);
     }
     text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));

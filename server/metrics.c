@@ -18,15 +18,14 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const ge_metrics_methods[] = {"GET",    "HEAD",    "POST",  "PUT",
-                                                 "PATCH",  "DELETE",  "OPTIONS", "OTHER"};
+static const char *const ge_metrics_methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                                 "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define GE_METRICS_N_METHODS 8
 
 /* The statuses geoEDITOR answers; anything else counts under its class. */
-static const int ge_metrics_statuses[] = {200, 201, 202, 204, 206, 301, 302, 304, 307, 308,
-                                          400, 401, 403, 404, 405, 406, 409, 410, 411, 412,
-                                          413, 414, 415, 416, 422, 428, 429, 431, 500, 501,
-                                          502, 503, 504};
+static const int ge_metrics_statuses[] = {200, 201, 202, 204, 206, 301, 302, 304, 307, 308, 400,
+                                          401, 403, 404, 405, 406, 409, 410, 411, 412, 413, 414,
+                                          415, 416, 422, 428, 429, 431, 500, 501, 502, 503, 504};
 #define GE_METRICS_N_STATUSES (sizeof ge_metrics_statuses / sizeof ge_metrics_statuses[0])
 /* ... followed by one slot per class 1xx..5xx */
 #define GE_METRICS_N_STATUS_SLOTS (GE_METRICS_N_STATUSES + 5)
@@ -43,8 +42,8 @@ typedef struct ge_metrics_hist {
 } ge_metrics_hist;
 
 struct ge_metrics {
-    char **routes; /* label values, escaped for the exposition format */
-    size_t n_routes; /* including "static" and "unmatched" */
+    char **routes;                  /* label values, escaped for the exposition format */
+    size_t n_routes;                /* including "static" and "unmatched" */
     atomic_uint_fast64_t *requests; /* [route][method][status slot] */
     ge_metrics_hist *hist;          /* [route] */
     atomic_long in_flight;
@@ -68,8 +67,7 @@ static char *ge_metrics_escape(const char *s)
 {
     size_t n = strlen(s);
     char *out = malloc(2 * n + 1), *o = out;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (; *s; s++) {
         if (*s == '\\' || *s == '"') {
             *o++ = '\\';
@@ -90,18 +88,15 @@ ge_metrics *ge_metrics_new(const char *const *routes, size_t n_routes, const cha
     ge_metrics *m = calloc(1, sizeof *m);
     struct timespec now;
 
-    if (!m)
-        return NULL;
+    if (!m) return NULL;
     m->n_routes = n_routes + 2;
     m->routes = calloc(m->n_routes, sizeof *m->routes);
-    m->requests = calloc(m->n_routes * GE_METRICS_N_METHODS * GE_METRICS_N_STATUS_SLOTS,
-                         sizeof *m->requests);
+    m->requests =
+        calloc(m->n_routes * GE_METRICS_N_METHODS * GE_METRICS_N_STATUS_SLOTS, sizeof *m->requests);
     m->hist = calloc(m->n_routes, sizeof *m->hist);
-    if (!m->routes || !m->requests || !m->hist)
-        goto err;
+    if (!m->routes || !m->requests || !m->hist) goto err;
     for (size_t i = 0; i < n_routes; i++)
-        if (!(m->routes[i] = ge_metrics_escape(routes[i])))
-            goto err;
+        if (!(m->routes[i] = ge_metrics_escape(routes[i]))) goto err;
     if (!(m->routes[n_routes] = strdup("static")) ||
         !(m->routes[n_routes + 1] = strdup("unmatched")))
         goto err;
@@ -117,8 +112,7 @@ err:
 
 void ge_metrics_free(ge_metrics *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     if (m->routes)
         for (size_t i = 0; i < m->n_routes; i++)
             free(m->routes[i]);
@@ -141,18 +135,15 @@ size_t ge_metrics_route_unmatched(const ge_metrics *m)
 static size_t ge_metrics_method_index(const char *method)
 {
     for (size_t i = 0; i < GE_METRICS_N_METHODS - 1; i++)
-        if (strcmp(method, ge_metrics_methods[i]) == 0)
-            return i;
+        if (strcmp(method, ge_metrics_methods[i]) == 0) return i;
     return GE_METRICS_N_METHODS - 1;
 }
 
 static size_t ge_metrics_status_index(int status)
 {
     for (size_t i = 0; i < GE_METRICS_N_STATUSES; i++)
-        if (ge_metrics_statuses[i] == status)
-            return i;
-    if (status < 100 || status > 599)
-        status = 500;
+        if (ge_metrics_statuses[i] == status) return i;
+    if (status < 100 || status > 599) status = 500;
     return GE_METRICS_N_STATUSES + (size_t)(status / 100 - 1);
 }
 
@@ -168,15 +159,13 @@ static void ge_metrics_count(ge_metrics *m, size_t route, const char *method, in
     ge_metrics_hist *h;
     size_t b = 0;
 
-    if (route >= m->n_routes)
-        route = ge_metrics_route_unmatched(m);
+    if (route >= m->n_routes) route = ge_metrics_route_unmatched(m);
     cell = (route * GE_METRICS_N_METHODS + ge_metrics_method_index(method)) *
                GE_METRICS_N_STATUS_SLOTS +
            ge_metrics_status_index(status);
     atomic_fetch_add_explicit(&m->requests[cell], 1, memory_order_relaxed);
 
-    if (seconds < 0)
-        seconds = 0;
+    if (seconds < 0) seconds = 0;
     while (b < GE_METRICS_N_BUCKETS && seconds > ge_metrics_buckets[b])
         b++;
     h = &m->hist[route];
@@ -215,27 +204,23 @@ void ge_metrics_connection_close(ge_metrics *m)
 
 void ge_metrics_connection_timed_out(ge_metrics *m, bool body)
 {
-    if (m)
-        atomic_fetch_add_explicit(&m->timed_out[body ? 1 : 0], 1, memory_order_relaxed);
+    if (m) atomic_fetch_add_explicit(&m->timed_out[body ? 1 : 0], 1, memory_order_relaxed);
 }
 
 void ge_metrics_connection_refused(ge_metrics *m)
 {
-    if (m)
-        atomic_fetch_add_explicit(&m->connections_refused, 1, memory_order_relaxed);
+    if (m) atomic_fetch_add_explicit(&m->connections_refused, 1, memory_order_relaxed);
 }
 
 void ge_metrics_webhook_attempt(ge_metrics *m, ge_webhook_outcome o)
 {
-    if (!m || (unsigned)o >= 3)
-        return;
+    if (!m || (unsigned)o >= 3) return;
     atomic_fetch_add_explicit(&m->webhook_attempts[o], 1, memory_order_relaxed);
 }
 
 void ge_metrics_set_webhooks_pending(ge_metrics *m, int64_t n)
 {
-    if (!m)
-        return;
+    if (!m) return;
     atomic_store_explicit(&m->webhooks_pending, n < 0 ? -1 : (long long)n, memory_order_relaxed);
 }
 
@@ -288,8 +273,7 @@ static void ge_metrics_printf(ge_metrics_buf *b, const char *fmt, ...)
     va_list ap;
     int n;
 
-    if (b->failed)
-        return;
+    if (b->failed) return;
     for (;;) {
         va_start(ap, fmt);
         n = vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
@@ -332,8 +316,7 @@ static void ge_metrics_render_requests(const ge_metrics *m, ge_metrics_buf *b)
             for (size_t s = 0; s < GE_METRICS_N_STATUS_SLOTS; s++) {
                 size_t cell = (r * GE_METRICS_N_METHODS + me) * GE_METRICS_N_STATUS_SLOTS + s;
                 uint_fast64_t v = atomic_load_explicit(&m->requests[cell], memory_order_relaxed);
-                if (!v)
-                    continue; /* series appear once they have a value */
+                if (!v) continue; /* series appear once they have a value */
                 ge_metrics_status_label(s, status, sizeof status);
                 ge_metrics_printf(b,
                                   "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
@@ -350,11 +333,10 @@ static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
                          "# TYPE http_request_duration_seconds histogram\n");
     for (size_t r = 0; r < m->n_routes; r++) {
         const ge_metrics_hist *h = &m->hist[r];
-        uint_fast64_t count = atomic_load_explicit(&((ge_metrics_hist *)h)->count,
-                                                   memory_order_relaxed);
+        uint_fast64_t count =
+            atomic_load_explicit(&((ge_metrics_hist *)h)->count, memory_order_relaxed);
         uint_fast64_t cum = 0;
-        if (!count)
-            continue;
+        if (!count) continue;
         for (size_t i = 0; i <= GE_METRICS_N_BUCKETS; i++) {
             cum += atomic_load_explicit(&((ge_metrics_hist *)h)->bucket[i], memory_order_relaxed);
             if (i < GE_METRICS_N_BUCKETS)
@@ -368,11 +350,10 @@ static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
                                   "%llu\n",
                                   m->routes[r], (unsigned long long)cum);
         }
-        ge_metrics_printf(b, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
-                          m->routes[r],
-                          (double)atomic_load_explicit(&((ge_metrics_hist *)h)->sum_us,
-                                                       memory_order_relaxed) /
-                              1e6);
+        ge_metrics_printf(
+            b, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", m->routes[r],
+            (double)atomic_load_explicit(&((ge_metrics_hist *)h)->sum_us, memory_order_relaxed) /
+                1e6);
         /* _count equals the +Inf bucket by definition; print that value so that
          * a scrape racing with a request stays self-consistent. */
         ge_metrics_printf(b, "http_request_duration_seconds_count{route=\"%s\"} %llu\n",
@@ -387,20 +368,20 @@ static void ge_metrics_render_compute(const ge_metrics *m, ge_metrics_buf *b)
     static const char *const reasons[] = {"budget", "client_gone", "shutdown"};
     ge_metrics *mm = (ge_metrics *)m;
 
-    ge_metrics_printf(b,
-                      "# HELP geoeditor_compute_pending Computing requests (validation, drafts) "
-                      "queued or running on the compute pool.\n"
-                      "# TYPE geoeditor_compute_pending gauge\ngeoeditor_compute_pending %u\n"
-                      "# HELP geoeditor_compute_refused_total Computing requests refused with "
-                      "503 because the compute queue was full.\n"
-                      "# TYPE geoeditor_compute_refused_total counter\n"
-                      "geoeditor_compute_refused_total %llu\n"
-                      "# HELP geoeditor_compute_stopped_total Computing requests stopped before "
-                      "the end: by their budget, because the client left, or by shutdown.\n"
-                      "# TYPE geoeditor_compute_stopped_total counter\n",
-                      m->compute_pending ? m->compute_pending(m->compute_ud) : 0u,
-                      (unsigned long long)atomic_load_explicit(&mm->compute_refused,
-                                                               memory_order_relaxed));
+    ge_metrics_printf(
+        b,
+        "# HELP geoeditor_compute_pending Computing requests (validation, drafts) "
+        "queued or running on the compute pool.\n"
+        "# TYPE geoeditor_compute_pending gauge\ngeoeditor_compute_pending %u\n"
+        "# HELP geoeditor_compute_refused_total Computing requests refused with "
+        "503 because the compute queue was full.\n"
+        "# TYPE geoeditor_compute_refused_total counter\n"
+        "geoeditor_compute_refused_total %llu\n"
+        "# HELP geoeditor_compute_stopped_total Computing requests stopped before "
+        "the end: by their budget, because the client left, or by shutdown.\n"
+        "# TYPE geoeditor_compute_stopped_total counter\n",
+        m->compute_pending ? m->compute_pending(m->compute_ud) : 0u,
+        (unsigned long long)atomic_load_explicit(&mm->compute_refused, memory_order_relaxed));
     for (int i = 0; i < 3; i++)
         ge_metrics_printf(b, "geoeditor_compute_stopped_total{reason=\"%s\"} %llu\n", reasons[i],
                           (unsigned long long)atomic_load_explicit(&mm->compute_stopped[i],
@@ -418,11 +399,11 @@ static void ge_metrics_render_webhooks(const ge_metrics *m, ge_metrics_buf *b)
                          "outcome: delivered, retry (will be tried again), failed (given up).\n"
                          "# TYPE geoeditor_webhook_attempts_total counter\n");
     for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
-        ge_metrics_printf(b, "geoeditor_webhook_attempts_total{outcome=\"%s\"} %llu\n",
-                          ge_webhook_outcome_name(outcomes[i]),
-                          (unsigned long long)atomic_load_explicit(
-                              &((ge_metrics *)m)->webhook_attempts[outcomes[i]],
-                              memory_order_relaxed));
+        ge_metrics_printf(
+            b, "geoeditor_webhook_attempts_total{outcome=\"%s\"} %llu\n",
+            ge_webhook_outcome_name(outcomes[i]),
+            (unsigned long long)atomic_load_explicit(
+                &((ge_metrics *)m)->webhook_attempts[outcomes[i]], memory_order_relaxed));
     if (pending >= 0)
         ge_metrics_printf(b,
                           "# HELP geoeditor_webhook_deliveries_pending Webhook deliveries "
@@ -438,8 +419,7 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
 
     b.cap = 16384;
     b.text = malloc(b.cap);
-    if (!b.text)
-        return NULL;
+    if (!b.text) return NULL;
     ge_metrics_render_requests(m, &b);
     ge_metrics_render_histograms(m, &b);
     ge_metrics_printf(&b,
@@ -455,17 +435,17 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                       atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
                       atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
                       m->start_time, m->version);
-    ge_metrics_printf(&b,
-                      "# HELP geoeditor_exports_in_flight Case exports being made or sent now.\n"
-                      "# TYPE geoeditor_exports_in_flight gauge\ngeoeditor_exports_in_flight %ld\n"
-                      "# HELP geoeditor_exports_refused_total Case exports refused with 503 "
-                      "because export_concurrency exports were running.\n"
-                      "# TYPE geoeditor_exports_refused_total counter\n"
-                      "geoeditor_exports_refused_total %llu\n",
-                      atomic_load_explicit(&((ge_metrics *)m)->exports_in_flight,
-                                           memory_order_relaxed),
-                      (unsigned long long)atomic_load_explicit(
-                          &((ge_metrics *)m)->exports_refused, memory_order_relaxed));
+    ge_metrics_printf(
+        &b,
+        "# HELP geoeditor_exports_in_flight Case exports being made or sent now.\n"
+        "# TYPE geoeditor_exports_in_flight gauge\ngeoeditor_exports_in_flight %ld\n"
+        "# HELP geoeditor_exports_refused_total Case exports refused with 503 "
+        "because export_concurrency exports were running.\n"
+        "# TYPE geoeditor_exports_refused_total counter\n"
+        "geoeditor_exports_refused_total %llu\n",
+        atomic_load_explicit(&((ge_metrics *)m)->exports_in_flight, memory_order_relaxed),
+        (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->exports_refused,
+                                                 memory_order_relaxed));
     ge_metrics_render_compute(m, &b);
     ge_metrics_printf(&b,
                       "# HELP geoeditor_connections_timed_out_total Connections cut because "
@@ -478,10 +458,10 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                       "because max_connections or max_connections_per_ip was reached.\n"
                       "# TYPE geoeditor_connections_refused_total counter\n"
                       "geoeditor_connections_refused_total %llu\n",
-                      (unsigned long long)atomic_load_explicit(
-                          &((ge_metrics *)m)->timed_out[0], memory_order_relaxed),
-                      (unsigned long long)atomic_load_explicit(
-                          &((ge_metrics *)m)->timed_out[1], memory_order_relaxed),
+                      (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[0],
+                                                               memory_order_relaxed),
+                      (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[1],
+                                                               memory_order_relaxed),
                       (unsigned long long)atomic_load_explicit(
                           &((ge_metrics *)m)->connections_refused, memory_order_relaxed));
     ge_metrics_render_webhooks(m, &b);
@@ -489,7 +469,6 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
         free(b.text);
         return NULL;
     }
-    if (len)
-        *len = b.len;
+    if (len) *len = b.len;
     return b.text;
 }

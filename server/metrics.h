@@ -14,8 +14,8 @@
  *   process_start_time_seconds                         gauge
  *   geoeditor_build_info{version}                      gauge, always 1
  *   geoeditor_exports_in_flight                        gauge: case exports holding a slot
- *   geoeditor_exports_refused_total                    counter: exports refused (503) for want of one
- *   geoeditor_compute_pending                          gauge: computing requests queued or
+ *   geoeditor_exports_refused_total                    counter: exports refused (503) for want of
+ * one geoeditor_compute_pending                          gauge: computing requests queued or
  *                                                      running on the compute pool
  *   geoeditor_compute_refused_total                    counter: refused (503), queue full
  *   geoeditor_compute_stopped_total{reason}            counter: stopped by the budget

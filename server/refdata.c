@@ -52,18 +52,15 @@ static int ge_refdata_reload_if_changed(ge_refdata *rd, bool force, ge_err *err)
 
     pthread_mutex_lock(&rd->mu);
     rc = ge_store_layers_stamp(rd->ctx->store, &stamp, err);
-    if (rc < 0 || (!force && stamp == rd->stamp))
-        goto out;
+    if (rc < 0 || (!force && stamp == rd->stamp)) goto out;
     rc = ge_refindex_reload(rd->ctx->refindex, rd->ctx->store, err);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     rd->stamp = stamp;
     ge_refsnap *snap = ge_refindex_acquire(rd->ctx->refindex);
     size_t nlayers = snap ? ge_refsnap_layer_count(snap) : 0;
-    size_t warnings = snap ? ge_services_check_layers(rd->ctx->services, snap, ge_refdata_warn, NULL)
-                           : 0;
-    if (snap)
-        ge_refsnap_release(snap);
+    size_t warnings =
+        snap ? ge_services_check_layers(rd->ctx->services, snap, ge_refdata_warn, NULL) : 0;
+    if (snap) ge_refsnap_release(snap);
     ge_log(GE_LOG_INFO, force ? "reference layers loaded" : "reference layers reloaded",
            "{s:i, s:I, s:i}", "layers", (int)nlayers, "stamp", (json_int_t)stamp,
            "service_warnings", (int)warnings);
@@ -93,8 +90,7 @@ static void *ge_refdata_watch(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&rd->cv, &rd->mu, &until);
-        if (rd->stop)
-            break;
+        if (rd->stop) break;
         pthread_mutex_unlock(&rd->mu);
         if (ge_refdata_reload_if_changed(rd, false, &err) < 0)
             ge_log(GE_LOG_ERROR, "reloading reference layers failed", "{s:s}", "detail", err.msg);
@@ -135,8 +131,7 @@ int ge_refdata_open(ge_ctx *ctx, ge_err *err)
     ge_refdata *rd = calloc(1, sizeof *rd);
     int rc;
 
-    if (!rd)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!rd) return ge_err_set(err, GE_ENOMEM, "out of memory");
     rd->ctx = ctx;
     pthread_mutex_init(&rd->mu, NULL);
     pthread_cond_init(&rd->cv, NULL);
@@ -152,16 +147,13 @@ int ge_refdata_open(ge_ctx *ctx, ge_err *err)
 
     snprintf(dir, sizeof dir, "%s/services", ctx->cfg->data_dir);
     rc = ge_services_load_dir(dir, &ctx->services, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     ge_log(GE_LOG_INFO, "services loaded", "{s:s, s:i}", "dir", dir, "count",
            (int)ge_services_count(ctx->services));
     rc = ge_refindex_new(&ctx->refindex, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_refdata_reload_if_changed(rd, true, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = pthread_create(&rd->thread, NULL, ge_refdata_watch, rd);
     if (rc != 0)
         return ge_err_set(err, GE_EINTERNAL, "cannot start the layer watcher: %s", strerror(rc));

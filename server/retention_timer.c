@@ -37,8 +37,8 @@ typedef struct ge_retention_log {
     json_t *unknown; /* service ids of cases left alone, each once */
 } ge_retention_log;
 
-static void ge_retention_timer_report(void *ud, const ge_retention_case *c,
-                                      ge_retention_outcome o, const char *error)
+static void ge_retention_timer_report(void *ud, const ge_retention_case *c, ge_retention_outcome o,
+                                      const char *error)
 {
     ge_retention_log *lg = ud;
 
@@ -48,8 +48,8 @@ static void ge_retention_timer_report(void *ud, const ge_retention_case *c,
     } else if (o == GE_RETENTION_UNKNOWN_SERVICE && lg->unknown) {
         size_t i;
         json_t *v;
-        json_array_foreach(lg->unknown, i, v) if (strcmp(json_string_value(v), c->service) == 0)
-            return;
+        json_array_foreach(lg->unknown, i,
+                           v) if (strcmp(json_string_value(v), c->service) == 0) return;
         json_array_append_new(lg->unknown, json_string(c->service));
     }
 }
@@ -73,8 +73,8 @@ static void ge_retention_timer_run(ge_retention_timer *t)
            "{s:I, s:I, s:I, s:I, s:I, s:O, s:I, s:b, s:f}", "due", (json_int_t)stats.due, "purged",
            (json_int_t)stats.purged, "skipped", (json_int_t)stats.skipped, "failed",
            (json_int_t)stats.failed, "unknown_service", (json_int_t)stats.unknown,
-           "unknown_services", lg.unknown, "stopped",
-           (json_int_t)stats.stopped, "checkpointed", stats.checkpointed, "duration_ms",
+           "unknown_services", lg.unknown, "stopped", (json_int_t)stats.stopped, "checkpointed",
+           stats.checkpointed, "duration_ms",
            (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
     json_decref(lg.unknown);
 }
@@ -93,9 +93,9 @@ static void *ge_retention_timer_loop(void *arg)
         int rc = pthread_cond_timedwait(&t->cv, &t->mu, &next);
         if (t->stop) break;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (rc != ETIMEDOUT && (now.tv_sec < next.tv_sec ||
-                                (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec)))
-            continue; /* spurious wake-up */
+        if (rc != ETIMEDOUT &&
+            (now.tv_sec < next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec)))
+            continue;                                 /* spurious wake-up */
         if (atomic_load(&t->ctx->draining)) continue; /* shutting down: no new run */
         pthread_mutex_unlock(&t->mu);
         ge_retention_timer_run(t);

@@ -38,8 +38,7 @@ ge_router *ge_router_new(void)
 
 void ge_router_free(ge_router *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     for (size_t i = 0; i < r->n_names; i++)
         free(r->names[i]);
     free(r->names);
@@ -50,21 +49,17 @@ void ge_router_free(ge_router *r)
 static bool ge_router_method_ok(const char *method)
 {
     size_t n = strlen(method);
-    if (n == 0 || n >= sizeof(((ge_route *)0)->method))
-        return false;
+    if (n == 0 || n >= sizeof(((ge_route *)0)->method)) return false;
     for (size_t i = 0; i < n; i++)
-        if (!isupper((unsigned char)method[i]))
-            return false;
+        if (!isupper((unsigned char)method[i])) return false;
     return true;
 }
 
 static bool ge_router_param_name_ok(const char *s, size_t n)
 {
-    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
-        return false;
+    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
     for (size_t i = 1; i < n; i++)
-        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-            return false;
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_')) return false;
     return true;
 }
 
@@ -106,8 +101,7 @@ static int ge_router_parse_pattern(const char *pattern, ge_route_entry *e, ge_er
             memcpy(s->text, p, n);
             s->text[n] = '\0';
         }
-        if (!end)
-            break;
+        if (!end) break;
         p = end + 1;
     }
     return GE_OK;
@@ -127,15 +121,12 @@ static size_t ge_router_intern_name(ge_router *r, const char *pattern)
     char **grown, *copy;
 
     for (size_t i = 0; i < r->n_names; i++)
-        if (strcmp(r->names[i], pattern) == 0)
-            return i;
+        if (strcmp(r->names[i], pattern) == 0) return i;
     grown = realloc(r->names, (r->n_names + 1) * sizeof *grown);
-    if (!grown)
-        return (size_t)-1;
+    if (!grown) return (size_t)-1;
     r->names = grown;
     copy = strdup(pattern);
-    if (!copy)
-        return (size_t)-1;
+    if (!copy) return (size_t)-1;
     r->names[r->n_names] = copy;
     return r->n_names++;
 }
@@ -147,17 +138,15 @@ int ge_router_add_flags(ge_router *r, const char *method, const char *pattern, g
     int rc;
 
     memset(&e, 0, sizeof e);
-    if (!fn)
-        return ge_err_set(err, GE_EINVAL, "route %s %s: no handler", method, pattern);
+    if (!fn) return ge_err_set(err, GE_EINVAL, "route %s %s: no handler", method, pattern);
     if (!ge_router_method_ok(method))
         return ge_err_set(err, GE_EINVAL, "route %s %s: method must be upper-case letters", method,
                           pattern);
     rc = ge_router_parse_pattern(pattern, &e, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (ge_router_count_params(&e) > GE_ROUTER_MAX_PARAMS)
-        return ge_err_set(err, GE_EINVAL, "route pattern '%s' has more than %d parameters",
-                          pattern, GE_ROUTER_MAX_PARAMS);
+        return ge_err_set(err, GE_EINVAL, "route pattern '%s' has more than %d parameters", pattern,
+                          GE_ROUTER_MAX_PARAMS);
     for (size_t i = 0; i < r->n_routes; i++)
         if (strcmp(r->routes[i].pub.method, method) == 0 &&
             strcmp(r->routes[i].pub.pattern, pattern) == 0)
@@ -166,8 +155,7 @@ int ge_router_add_flags(ge_router *r, const char *method, const char *pattern, g
     if (r->n_routes == r->cap_routes) {
         size_t cap = r->cap_routes ? r->cap_routes * 2 : 16;
         ge_route_entry *grown = realloc(r->routes, cap * sizeof *grown);
-        if (!grown)
-            return ge_err_set(err, GE_ENOMEM, "out of memory adding route %s", pattern);
+        if (!grown) return ge_err_set(err, GE_ENOMEM, "out of memory adding route %s", pattern);
         r->routes = grown;
         r->cap_routes = cap;
     }
@@ -183,8 +171,8 @@ int ge_router_add_flags(ge_router *r, const char *method, const char *pattern, g
     return GE_OK;
 }
 
-int ge_router_add(ge_router *r, const char *method, const char *pattern, ge_handler_fn fn,
-                  void *ud, ge_err *err)
+int ge_router_add(ge_router *r, const char *method, const char *pattern, ge_handler_fn fn, void *ud,
+                  ge_err *err)
 {
     return ge_router_add_flags(r, method, pattern, fn, ud, 0, err);
 }
@@ -201,12 +189,9 @@ const char *ge_router_name(const ge_router *r, size_t i)
 
 static int ge_router_hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -216,24 +201,20 @@ int ge_router_pct_decode(const char *in, size_t len, char *out, size_t *out_len)
 
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
-        if (c == '\0')
-            return GE_EINVAL;
+        if (c == '\0') return GE_EINVAL;
         if (c == '%') {
             int hi, lo;
-            if (i + 2 >= len)
-                return GE_EINVAL;
+            if (i + 2 >= len) return GE_EINVAL;
             hi = ge_router_hexval(in[i + 1]);
             lo = ge_router_hexval(in[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return GE_EINVAL;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return GE_EINVAL;
             c = (char)(hi * 16 + lo);
             i += 2;
         }
         out[o++] = c;
     }
     out[o] = '\0';
-    if (out_len)
-        *out_len = o;
+    if (out_len) *out_len = o;
     return GE_OK;
 }
 
@@ -251,25 +232,20 @@ static int ge_router_split_path(const char *path, ge_route_match *m, ge_path_seg
 
     /* Every decoded segment is no longer than its raw form, plus a NUL each. */
     m->storage = malloc(len + GE_ROUTER_MAX_SEGMENTS + 1);
-    if (!m->storage)
-        return GE_ENOMEM;
+    if (!m->storage) return GE_ENOMEM;
     ps->n = 0;
-    if (path[0] != '/')
-        return GE_EINVAL;
+    if (path[0] != '/') return GE_EINVAL;
     o = m->storage;
     p = path + 1;
     for (;;) {
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p), dn;
 
-        if (ps->n == GE_ROUTER_MAX_SEGMENTS)
-            return GE_EINVAL;
-        if (ge_router_pct_decode(p, n, o, &dn) < 0)
-            return GE_EINVAL;
+        if (ps->n == GE_ROUTER_MAX_SEGMENTS) return GE_EINVAL;
+        if (ge_router_pct_decode(p, n, o, &dn) < 0) return GE_EINVAL;
         ps->seg[ps->n++] = o;
         o += dn + 1;
-        if (!end)
-            break;
+        if (!end) break;
         p = end + 1;
     }
     return GE_OK;
@@ -284,16 +260,13 @@ static bool ge_router_fits(const ge_route_entry *e, const ge_path_segs *ps, unsi
 {
     unsigned long s = 0;
 
-    if (e->n_segs != ps->n)
-        return false;
+    if (e->n_segs != ps->n) return false;
     for (size_t i = 0; i < e->n_segs; i++) {
         s <<= 1;
         if (e->segs[i].param) {
-            if (ps->seg[i][0] == '\0')
-                return false;
+            if (ps->seg[i][0] == '\0') return false;
         } else {
-            if (strcmp(e->segs[i].text, ps->seg[i]) != 0)
-                return false;
+            if (strcmp(e->segs[i].text, ps->seg[i]) != 0) return false;
             s |= 1;
         }
     }
@@ -303,8 +276,7 @@ static bool ge_router_fits(const ge_route_entry *e, const ge_path_segs *ps, unsi
 
 static bool ge_router_method_fits(const ge_route_entry *e, const char *method, bool head_as_get)
 {
-    if (strcmp(e->pub.method, method) == 0)
-        return true;
+    if (strcmp(e->pub.method, method) == 0) return true;
     return head_as_get && strcmp(method, "HEAD") == 0 && strcmp(e->pub.method, "GET") == 0;
 }
 
@@ -313,8 +285,7 @@ static void ge_router_allow_add(char *allow, size_t size, const char *method)
 {
     size_t n = strlen(method), len = strlen(allow);
     for (const char *p = allow; (p = strstr(p, method)) != NULL; p += n)
-        if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
-            return;
+        if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0')) return;
     snprintf(allow + len, size - len, "%s%s", len ? ", " : "", method);
 }
 
@@ -323,8 +294,7 @@ static void ge_router_fill_params(const ge_route_entry *e, const ge_path_segs *p
 {
     m->n_params = 0;
     for (size_t i = 0; i < e->n_segs; i++) {
-        if (!e->segs[i].param)
-            continue;
+        if (!e->segs[i].param) continue;
         ge_param *p = &m->params[m->n_params++];
         p->name = e->segs[i].text;
         p->value = ps->seg[i];
@@ -344,17 +314,14 @@ int ge_router_match(const ge_router *r, const char *method, const char *path, ge
     memset(m, 0, sizeof *m);
     m->kind = GE_MATCH_BAD_PATH;
     rc = ge_router_split_path(path, m, &ps);
-    if (rc == GE_ENOMEM)
-        return rc;
-    if (rc < 0)
-        return GE_OK;
+    if (rc == GE_ENOMEM) return rc;
+    if (rc < 0) return GE_OK;
 
     for (size_t i = 0; i < r->n_routes; i++) {
         const ge_route_entry *e = &r->routes[i];
         unsigned long score;
 
-        if (!ge_router_fits(e, &ps, &score))
-            continue;
+        if (!ge_router_fits(e, &ps, &score)) continue;
         any_path = true;
         if (!best_any || score > best_any_score) {
             best_any = e;
@@ -374,12 +341,9 @@ int ge_router_match(const ge_router *r, const char *method, const char *path, ge
             best_head_score = score;
         }
     }
-    if (has_get && !has_head)
-        ge_router_allow_add(m->allow, sizeof m->allow, "HEAD");
-    if (any_path)
-        ge_router_allow_add(m->allow, sizeof m->allow, "OPTIONS");
-    if (!best)
-        best = best_head;
+    if (has_get && !has_head) ge_router_allow_add(m->allow, sizeof m->allow, "HEAD");
+    if (any_path) ge_router_allow_add(m->allow, sizeof m->allow, "OPTIONS");
+    if (!best) best = best_head;
     if (best) {
         m->kind = GE_MATCH_OK;
     } else if (any_path) {
@@ -404,15 +368,13 @@ void ge_route_match_clear(ge_route_match *m)
 const char *ge_route_match_param(const ge_route_match *m, const char *name)
 {
     for (size_t i = 0; i < m->n_params; i++)
-        if (strcmp(m->params[i].name, name) == 0)
-            return m->params[i].value;
+        if (strcmp(m->params[i].name, name) == 0) return m->params[i].value;
     return NULL;
 }
 
 static bool ge_router_looks_like_token(const char *s, size_t n)
 {
-    if (n < 20)
-        return false;
+    if (n < 20) return false;
     for (size_t i = 0; i < n; i++)
         if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_' || s[i] == '%' ||
               s[i] == '.' || s[i] == '~' || s[i] == '='))
@@ -423,10 +385,8 @@ static bool ge_router_looks_like_token(const char *s, size_t n)
 /* Appends text to out at *len, cutting at size. */
 static void ge_router_put(char *out, size_t size, size_t *len, const char *text, size_t n)
 {
-    if (*len + 1 >= size)
-        return;
-    if (n > size - 1 - *len)
-        n = size - 1 - *len;
+    if (*len + 1 >= size) return;
+    if (n > size - 1 - *len) n = size - 1 - *len;
     memcpy(out + *len, text, n);
     *len += n;
     out[*len] = '\0';
@@ -437,8 +397,7 @@ void ge_router_log_path(const ge_route_match *m, const char *raw_path, char *out
     size_t len = 0, pi = 0;
     const char *p;
 
-    if (out_size == 0)
-        return;
+    if (out_size == 0) return;
     out[0] = '\0';
     if (m && m->route) {
         /* Rebuild from the pattern, so that secret parameters stay out. */
@@ -447,8 +406,7 @@ void ge_router_log_path(const ge_route_match *m, const char *raw_path, char *out
             if (*p == '{') {
                 const char *close = strchr(p, '}');
                 const ge_param *prm = pi < m->n_params ? &m->params[pi++] : NULL;
-                if (!close)
-                    break;
+                if (!close) break;
                 if (prm && !prm->secret)
                     ge_router_put(out, out_size, &len, prm->value, strlen(prm->value));
                 else
@@ -470,8 +428,7 @@ void ge_router_log_path(const ge_route_match *m, const char *raw_path, char *out
             ge_router_put(out, out_size, &len, "{redacted}", 10);
         else
             ge_router_put(out, out_size, &len, p, n);
-        if (!end)
-            break;
+        if (!end) break;
         ge_router_put(out, out_size, &len, "/", 1);
         p = end + 1;
     }

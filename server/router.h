@@ -94,8 +94,8 @@ ge_router *ge_router_new(void);
 void ge_router_free(ge_router *r);
 
 /* GE_EINVAL for a malformed pattern or method, GE_ECONFLICT for a duplicate. */
-int ge_router_add(ge_router *r, const char *method, const char *pattern, ge_handler_fn fn,
-                  void *ud, ge_err *err);
+int ge_router_add(ge_router *r, const char *method, const char *pattern, ge_handler_fn fn, void *ud,
+                  ge_err *err);
 int ge_router_add_flags(ge_router *r, const char *method, const char *pattern, ge_handler_fn fn,
                         void *ud, unsigned flags, ge_err *err);
 

@@ -135,15 +135,14 @@ static bool ge_server_addr_is_loopback(const struct sockaddr *sa)
  * server that others can reach needs public_url, and one on loopback names
  * itself: http://<bind>:<port>.
  */
-static int ge_server_check_links(ge_server *srv, const ge_config *cfg,
-                                 const struct sockaddr *bound, ge_err *err)
+static int ge_server_check_links(ge_server *srv, const ge_config *cfg, const struct sockaddr *bound,
+                                 ge_err *err)
 {
     const char *pub = cfg->public_url;
 
     if (pub[0] && strncmp(pub, "http://", 7) != 0 && strncmp(pub, "https://", 8) != 0)
         return ge_err_set(err, GE_EINVAL,
-                          "setting 'public_url': '%.64s' must start with http:// or https://",
-                          pub);
+                          "setting 'public_url': '%.64s' must start with http:// or https://", pub);
     if (!pub[0] && !ge_server_addr_is_loopback(bound))
         return ge_err_set(err, GE_EINVAL,
                           "public_url is not set, and %s is not a loopback address: set "
@@ -182,16 +181,12 @@ static int ge_server_listen(ge_server *srv, const ge_config *cfg, ge_err *err)
         return rc;
     }
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto err;
+    if (fd < 0) goto err;
     /* Lets a restarted server bind while old connections sit in TIME_WAIT;
      * it does not allow two listeners on one port. */
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
-        goto err;
-    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0)
-        goto err;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-        goto err;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) goto err;
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) goto err;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) goto err;
     srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                : ((struct sockaddr_in *)&ss)->sin_port);
     snprintf(srv->ctx.self_url, sizeof srv->ctx.self_url,
@@ -201,8 +196,7 @@ static int ge_server_listen(ge_server *srv, const ge_config *cfg, ge_err *err)
     return GE_OK;
 err:
     rc = ge_err_set(err, GE_EIO, "cannot listen on %s: %s", srv->listen_name, strerror(errno));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     freeaddrinfo(res);
     return rc;
 }
@@ -240,26 +234,26 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     int n = 0;
 
     /* The logger first, so that even messages about later options reach it. */
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)ge_server_mhd_log,
-                                        srv};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)ge_server_mhd_log, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, ge_server_threads(cfg), NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL};
     if (cfg->max_connections > 0)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-                                            NULL};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
     if (cfg->connection_timeout > 0)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                            cfg->connection_timeout, NULL};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL};
     /* Counted by the full address, IPv6 included; a connection over the cap
      * is closed right after accept, before a byte is read. */
     if (cfg->max_connections_per_ip > 0)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                             cfg->max_connections_per_ip, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-                                        (intptr_t)ge_server_completed, srv};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-                                        (intptr_t)ge_server_connection, srv};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)ge_server_completed, srv};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)ge_server_connection, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK,
                                         (intptr_t)ge_server_unescape_none, srv};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
@@ -271,8 +265,8 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
                                    0, NULL, NULL, ge_server_access, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon)
-        return ge_err_set(err, GE_EIO, "cannot start the HTTP server on %s: %s",
-                          srv->listen_name, errno ? strerror(errno) : "libmicrohttpd refused");
+        return ge_err_set(err, GE_EIO, "cannot start the HTTP server on %s: %s", srv->listen_name,
+                          errno ? strerror(errno) : "libmicrohttpd refused");
     /* The daemon owns the listening socket now and closes it when it stops;
      * MHD_quiesce_daemon() hands it back. */
     srv->listen_fd = -1;
@@ -325,8 +319,7 @@ static void ge_server_signals_restore(const ge_server_sigs *old)
     sigaction(SIGINT, &old->intr, NULL);
     sigaction(SIGPIPE, &old->pipe, NULL);
     for (int i = 0; i < 2; i++) {
-        if (ge_server_sig_pipe[i] >= 0)
-            close(ge_server_sig_pipe[i]);
+        if (ge_server_sig_pipe[i] >= 0) close(ge_server_sig_pipe[i]);
         ge_server_sig_pipe[i] = -1;
     }
 }
@@ -340,14 +333,10 @@ static int ge_server_wait_signal(int timeout_ms)
 
     for (;;) {
         int rc = poll(&p, 1, timeout_ms);
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc <= 0)
-            return 0;
-        if (read(ge_server_sig_pipe[0], &b, 1) == 1)
-            return b;
-        if (errno != EAGAIN && errno != EINTR)
-            return 0;
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc <= 0) return 0;
+        if (read(ge_server_sig_pipe[0], &b, 1) == 1) return b;
+        if (errno != EAGAIN && errno != EINTR) return 0;
     }
 }
 
@@ -359,8 +348,7 @@ static bool ge_server_drain(ge_server *srv, double grace)
 
     while (ge_metrics_in_flight(srv->ctx.metrics) > 0) {
         double left = deadline - ge_server_mono();
-        if (left <= 0)
-            return false;
+        if (left <= 0) return false;
         if (ge_server_wait_signal(left < 0.05 ? (int)(left * 1000) + 1 : 50) != 0) {
             ge_log(GE_LOG_WARN, "second signal: stopping without waiting", NULL);
             return false;
@@ -380,8 +368,7 @@ static void ge_server_shutdown(ge_server *srv, int signo)
     atomic_store(&srv->ctx.draining, true);
     /* Stop accepting: the listening socket is ours again, and closed. */
     lfd = MHD_quiesce_daemon(srv->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
+    if (lfd != MHD_INVALID_SOCKET) close(lfd);
     drained = ge_server_drain(srv, srv->ctx.cfg->shutdown_grace);
     /* What still computes stops at its next budget check, answers and is
      * resumed; then the pool is gone and no connection stays suspended. A
@@ -405,15 +392,13 @@ static void ge_server_free(ge_server *srv)
     /* Stopped before the daemon (no connection may stay suspended, see
      * ge_server_shutdown), freed after it, when no worker can reach it. */
     ge_compute_stop(srv->compute);
-    if (srv->daemon)
-        MHD_stop_daemon(srv->daemon);
+    if (srv->daemon) MHD_stop_daemon(srv->daemon);
     ge_compute_free(srv->compute);
     srv->compute = NULL;
     /* After the daemon: every connection has been closed and unlisted. */
     ge_reaper_stop(srv->reaper);
     srv->reaper = NULL;
-    if (srv->listen_fd >= 0)
-        close(srv->listen_fd);
+    if (srv->listen_fd >= 0) close(srv->listen_fd);
     for (size_t i = srv->ctx.n_cleanups; i-- > 0;)
         srv->ctx.cleanups[i].fn(srv->ctx.cleanups[i].ud);
     free(srv->ctx.cleanups);
@@ -439,38 +424,30 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     if (getrandom(&srv->id_prefix, sizeof srv->id_prefix, 0) != sizeof srv->id_prefix)
         srv->id_prefix = (uint32_t)now.tv_nsec ^ (uint32_t)getpid();
     srv->ctx.router = ge_router_new();
-    if (!srv->ctx.router)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!srv->ctx.router) return ge_err_set(err, GE_ENOMEM, "out of memory");
     rc = ge_refdata_open(&srv->ctx, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_server_add_routes(srv, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     n = ge_router_name_count(srv->ctx.router);
     names = calloc(n ? n : 1, sizeof *names);
-    if (!names)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!names) return ge_err_set(err, GE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         names[i] = ge_router_name(srv->ctx.router, i);
     srv->ctx.metrics = ge_metrics_new(names, n, GE_VERSION);
     free(names);
-    if (!srv->ctx.metrics)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!srv->ctx.metrics) return ge_err_set(err, GE_ENOMEM, "out of memory");
     ge_budget_init();
     rc = ge_compute_new(&srv->compute, ge_server_ncpu(cfg->compute_threads),
                         (unsigned)cfg->compute_queue, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     ge_metrics_set_compute_source(srv->ctx.metrics, ge_server_compute_pending, srv->compute);
     /* After the metrics: the sender counts its attempts there from the first. */
     rc = ge_webhooks_start(&srv->ctx, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     rc = ge_reaper_start(&srv->reaper, cfg->header_timeout, cfg->body_timeout, srv->ctx.metrics,
                          err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     return ge_static_open(&srv->ctx.web, cfg->web_root, err);
 }
 
@@ -483,24 +460,19 @@ int ge_server_run(const ge_config *cfg, ge_store *store, ge_err *err)
 
     memset(&srv, 0, sizeof srv);
     rc = ge_server_setup(&srv, cfg, store, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     rc = ge_server_listen(&srv, cfg, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     /* Before the daemon starts: a SIGTERM right after "listening" must drain,
      * not kill. */
     rc = ge_server_signals_install(&old, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     sigs = true;
     rc = ge_server_start_daemon(&srv, err);
-    if (rc < 0)
-        goto err;
+    if (rc < 0) goto err;
     ge_log(GE_LOG_INFO, "listening", "{s:s, s:i, s:i, s:i, s:i, s:s, s:s}", "bind",
-           cfg->bind[0] ? cfg->bind : "*", "port", srv.port, "threads",
-           (int)ge_server_threads(cfg), "compute_threads",
-           (int)ge_server_ncpu(cfg->compute_threads), "compute_budget_ms",
+           cfg->bind[0] ? cfg->bind : "*", "port", srv.port, "threads", (int)ge_server_threads(cfg),
+           "compute_threads", (int)ge_server_ncpu(cfg->compute_threads), "compute_budget_ms",
            cfg->compute_budget_ms, "web_root", srv.ctx.web ? cfg->web_root : "", "links",
            cfg->public_url[0] ? cfg->public_url : srv.ctx.self_url);
 
@@ -509,7 +481,6 @@ int ge_server_run(const ge_config *cfg, ge_store *store, ge_err *err)
     rc = GE_OK;
 err:
     ge_server_free(&srv);
-    if (sigs)
-        ge_server_signals_restore(&old);
+    if (sigs) ge_server_signals_restore(&old);
     return rc;
 }

@@ -23,14 +23,13 @@ typedef struct ge_server {
     uint32_t id_prefix;   /* random per start: request ids differ across restarts */
     atomic_uint_fast32_t next_id;
     ge_compute *compute; /* the pool of GE_ROUTE_COMPUTE routes */
-    ge_reaper *reaper;    /* header and body deadlines; NULL when both are off */
+    ge_reaper *reaper;   /* header and body deadlines; NULL when both are off */
 } ge_server;
 
 /* libmicrohttpd callbacks (server_request.c); cls is the ge_server. */
 enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls);
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls);
 void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe);
 void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_context,

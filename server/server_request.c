@@ -88,8 +88,7 @@ static double ge_server_elapsed(const struct timespec *start)
 
 static void ge_server_call_free(ge_call *call)
 {
-    if (!call)
-        return;
+    if (!call) return;
     for (size_t i = 0; i < call->req.n_query; i++) {
         free(call->req.query[i].name);
         free(call->req.query[i].value);
@@ -125,8 +124,8 @@ static ge_reaper_conn *ge_server_reaper_conn(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-static enum MHD_Result ge_server_count_header(void *cls, enum MHD_ValueKind kind,
-                                              const char *key, const char *value)
+static enum MHD_Result ge_server_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                              const char *value)
 {
     size_t *sum = cls;
     /* "Name: value\r\n" as it was on the wire */
@@ -152,8 +151,7 @@ static enum MHD_Result ge_server_add_query(void *cls, enum MHD_ValueKind kind, c
     size_t klen = strlen(key), vlen = value ? strlen(value) : 0;
 
     grown = realloc(call->req.query, (call->req.n_query + 1) * sizeof *grown);
-    if (!grown)
-        return MHD_NO;
+    if (!grown) return MHD_NO;
     call->req.query = grown;
     a = &call->req.query[call->req.n_query];
     a->name = malloc(klen + 1);
@@ -181,17 +179,14 @@ static ge_call *ge_server_begin(ge_server *srv, struct MHD_Connection *conn, con
     ge_req *req;
     uint32_t id;
 
-    if (!call)
-        return NULL;
+    if (!call) return NULL;
     clock_gettime(CLOCK_MONOTONIC, &call->start);
     ge_resp_init(&call->resp);
     snprintf(call->method, sizeof call->method, "%s", method);
     call->path = strdup(url);
-    if (!call->path)
-        goto err;
+    if (!call->path) goto err;
     call->metric_route = ge_metrics_route_unmatched(srv->ctx.metrics);
-    if (ge_router_match(srv->ctx.router, call->method, call->path, &call->match) < 0)
-        goto err;
+    if (ge_router_match(srv->ctx.router, call->method, call->path, &call->match) < 0) goto err;
 
     req = &call->req;
     req->ctx = &srv->ctx;
@@ -200,8 +195,7 @@ static ge_call *ge_server_begin(ge_server *srv, struct MHD_Connection *conn, con
     req->path = call->path;
     req->match = &call->match;
     req->route = call->match.route ? call->match.route->pattern : "unmatched";
-    if (call->match.route)
-        call->metric_route = call->match.route->name_index;
+    if (call->match.route) call->metric_route = call->match.route->name_index;
     req->body = "";
     req->lang = ge_http_lang_from_header(
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
@@ -235,8 +229,8 @@ typedef struct ge_framing {
     const char *coding;
 } ge_framing;
 
-static enum MHD_Result ge_server_framing_header(void *cls, enum MHD_ValueKind kind,
-                                                const char *key, const char *value)
+static enum MHD_Result ge_server_framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                                const char *value)
 {
     ge_framing *f = cls;
     value = value ? value : "";
@@ -246,8 +240,7 @@ static enum MHD_Result ge_server_framing_header(void *cls, enum MHD_ValueKind ki
         else if (!f->other_length && strcmp(f->length, value) != 0)
             f->other_length = value;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-        if (f->n_coding++ == 0)
-            f->coding = value;
+        if (f->n_coding++ == 0) f->coding = value;
     }
     return MHD_YES;
 }
@@ -297,10 +290,8 @@ static bool ge_server_refuse_framing(ge_server *srv, ge_call *call)
                                   "einzelnes 'chunked'."),
                             f.coding, f.n_coding > 1 ? " (repeated)" : "");
     }
-    if (!header)
-        return false;
-    if (p)
-        json_object_set_new(p, "header", json_string(header));
+    if (!header) return false;
+    if (p) json_object_set_new(p, "header", json_string(header));
     ge_server_send(srv, call, true);
     return true;
 }
@@ -321,13 +312,11 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
                                   "Die Kopfzeilen der Anfrage haben %zu Bytes; die Grenze ist %zu "
                                   "Bytes."),
                             hdr, cfg->max_header_bytes);
-        if (p)
-            json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_header_bytes));
+        if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_header_bytes));
         ge_server_send(srv, call, true);
         return true;
     }
-    if (ge_server_refuse_framing(srv, call))
-        return true;
+    if (ge_server_refuse_framing(srv, call)) return true;
     cl = MHD_lookup_connection_value(call->req.conn, MHD_HEADER_KIND,
                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -342,8 +331,7 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
                                       "Der Anfragekörper hat %llu Bytes; die Grenze ist %zu "
                                       "Bytes."),
                                 n, cfg->max_body_bytes);
-            if (p)
-                json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_body_bytes));
+            if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_body_bytes));
             /* The body stays unread, so the connection cannot be reused. */
             ge_server_send(srv, call, true);
             return true;
@@ -353,8 +341,7 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
 }
 
 /* Step 2: one chunk of the body. */
-static enum MHD_Result ge_server_receive(ge_server *srv, ge_call *call, const char *data,
-                                         size_t n)
+static enum MHD_Result ge_server_receive(ge_server *srv, ge_call *call, const char *data, size_t n)
 {
     size_t limit = srv->ctx.cfg->max_body_bytes;
     size_t discard_cap = limit > GE_SERVER_DISCARD_MIN ? limit : GE_SERVER_DISCARD_MIN;
@@ -381,11 +368,9 @@ static enum MHD_Result ge_server_receive(ge_server *srv, ge_call *call, const ch
         char *grown;
         while (cap < call->body_len + n + 1)
             cap *= 2;
-        if (cap > limit + 1)
-            cap = limit + 1;
+        if (cap > limit + 1) cap = limit + 1;
         grown = realloc(call->body, cap);
-        if (!grown)
-            return MHD_NO;
+        if (!grown) return MHD_NO;
         call->body = grown;
         call->body_cap = cap;
     }
@@ -401,10 +386,10 @@ static void ge_server_not_found(ge_call *call)
     json_t *p;
 
     ge_router_log_path(&call->match, call->path, path, sizeof path);
-    p = ge_resp_problem(&call->resp, &call->req, 404,
-                        GE_TR(&call->req, "There is no resource at %s.",
-                              "Unter %s gibt es keine Ressource."),
-                        path);
+    p = ge_resp_problem(
+        &call->resp, &call->req, 404,
+        GE_TR(&call->req, "There is no resource at %s.", "Unter %s gibt es keine Ressource."),
+        path);
     (void)p;
 }
 
@@ -418,8 +403,7 @@ static void ge_server_not_allowed(ge_call *call)
                         GE_TR(&call->req, "The method %s is not allowed for %s; allowed: %s.",
                               "Die Methode %s ist für %s nicht erlaubt; erlaubt: %s."),
                         call->method, path, call->match.allow);
-    if (p)
-        json_object_set_new(p, "allow", json_string(call->match.allow));
+    if (p) json_object_set_new(p, "allow", json_string(call->match.allow));
     ge_resp_header(&call->resp, "Allow", call->match.allow);
 }
 
@@ -562,8 +546,7 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
                                   "Der Abfrageparameter '%s' ist fehlerhaft: ungültige "
                                   "%%-Kodierung oder ein kodiertes NUL-Byte."),
                             call->bad_query_name);
-        if (p)
-            json_object_set_new(p, "parameter", ge_json_string_lossy(call->bad_query_name));
+        if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(call->bad_query_name));
     } else if (m->kind == GE_MATCH_OK && (m->route->flags & GE_ROUTE_COMPUTE) && srv->compute) {
         if (ge_server_compute_begin(srv, call)) return; /* sent when the pool is done */
     } else if (m->kind == GE_MATCH_OK) {
@@ -581,9 +564,8 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
 }
 
 enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                        const char *method, const char *version,
-                                        const char *upload_data, size_t *upload_data_size,
-                                        void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     ge_server *srv = cls;
     ge_call *call = *con_cls;
@@ -592,8 +574,7 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
         /* The headers are here: from now on the body is due (reaper.h). */
         ge_reaper_headers_done(ge_server_reaper_conn(conn));
         call = ge_server_begin(srv, conn, url, method);
-        if (!call)
-            return MHD_NO;
+        if (!call) return MHD_NO;
         *con_cls = call;
         if (ge_server_refuse_early(srv, call)) {
             ge_reaper_body_done(ge_server_reaper_conn(conn));
@@ -622,20 +603,27 @@ enum MHD_Result ge_server_access(void *cls, struct MHD_Connection *conn, const c
 static const char *ge_server_termination_name(enum MHD_RequestTerminationCode toe)
 {
     switch (toe) {
-    case MHD_REQUEST_TERMINATED_COMPLETED_OK: return "completed";
-    case MHD_REQUEST_TERMINATED_WITH_ERROR: return "error";
-    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: return "timeout";
-    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: return "shutdown";
-    case MHD_REQUEST_TERMINATED_READ_ERROR: return "read error";
-    case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return "client abort";
-    default: return "unknown";
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return "completed";
+    case MHD_REQUEST_TERMINATED_WITH_ERROR:
+        return "error";
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "shutdown";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "read error";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client abort";
+    default:
+        return "unknown";
     }
 }
 
 /* Step 4: count and log. The path is the redacted one (router.h): no query
  * string, no capability token ever reaches the log. */
 void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                                enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
     ge_server *srv = cls;
     ge_call *call = *con_cls;
@@ -646,8 +634,7 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     /* Kept alive, the connection waits for a next request now. */
     ge_reaper_request_done(ge_server_reaper_conn(conn));
-    if (!call)
-        return;
+    if (!call) return;
     *con_cls = NULL;
     status = call->sent ? call->status : 499;
     secs = ge_server_elapsed(&call->start);
@@ -655,14 +642,14 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ge_router_log_path(&call->match, call->path, path, sizeof path);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "request_id",
-               call->req.request_id, "method", call->method, "route", call->req.route, "path",
-               path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
-               secs * 1000.0, "remote", call->req.remote);
+               call->req.request_id, "method", call->method, "route", call->req.route, "path", path,
+               "status", status, "bytes", (json_int_t)call->bytes, "duration_ms", secs * 1000.0,
+               "remote", call->req.remote);
     else
         ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s}",
-               "request_id", call->req.request_id, "method", call->method, "route",
-               call->req.route, "path", path, "status", status, "bytes", (json_int_t)call->bytes,
-               "duration_ms", secs * 1000.0, "remote", call->req.remote, "aborted",
+               "request_id", call->req.request_id, "method", call->method, "route", call->req.route,
+               "path", path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
+               secs * 1000.0, "remote", call->req.remote, "aborted",
                ge_server_termination_name(toe));
     ge_server_call_free(call);
 }
@@ -670,7 +657,7 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* Runs on the connection's worker thread. CLOSED comes before libmicrohttpd
  * closes the socket (reaper.c relies on that). */
 void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                                 enum MHD_ConnectionNotificationCode toe)
+                          enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -703,8 +690,8 @@ static void ge_server_scrub(char *text)
     char *p = text;
     while (*p) {
         size_t n = 0;
-        while (p[n] && (p[n] == '-' || p[n] == '_' || p[n] == '%' || p[n] == '.' ||
-                        p[n] == '~' || p[n] == '=' || (p[n] >= '0' && p[n] <= '9') ||
+        while (p[n] && (p[n] == '-' || p[n] == '_' || p[n] == '%' || p[n] == '.' || p[n] == '~' ||
+                        p[n] == '=' || (p[n] >= '0' && p[n] <= '9') ||
                         (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')))
             n++;
         if (n >= 20) {

@@ -33,12 +33,10 @@ int ge_static_open(ge_static **out, const char *web_root, ge_err *err)
     ge_static *st = NULL;
 
     *out = NULL;
-    if (!web_root || !*web_root)
-        return GE_OK;
+    if (!web_root || !*web_root) return GE_OK;
     if (stat(web_root, &sb) != 0) {
         if (errno == ENOENT) {
-            ge_log(GE_LOG_INFO, "no web root: serving the API only", "{s:s}", "web_root",
-                   web_root);
+            ge_log(GE_LOG_INFO, "no web root: serving the API only", "{s:s}", "web_root", web_root);
             return GE_OK;
         }
         return ge_err_set(err, GE_EIO, "web root %s: %s", web_root, strerror(errno));
@@ -46,8 +44,7 @@ int ge_static_open(ge_static **out, const char *web_root, ge_err *err)
     if (!S_ISDIR(sb.st_mode))
         return ge_err_set(err, GE_EIO, "web root %s is not a directory", web_root);
     st = calloc(1, sizeof *st);
-    if (!st)
-        return ge_err_set(err, GE_ENOMEM, "out of memory");
+    if (!st) return ge_err_set(err, GE_ENOMEM, "out of memory");
     if (!realpath(web_root, st->root)) {
         int e = errno;
         free(st);
@@ -102,8 +99,7 @@ const char *ge_static_content_type(const char *path)
 
     if (dot)
         for (size_t i = 0; i < sizeof ge_static_types / sizeof ge_static_types[0]; i++)
-            if (strcasecmp(dot + 1, ge_static_types[i].ext) == 0)
-                return ge_static_types[i].type;
+            if (strcasecmp(dot + 1, ge_static_types[i].ext) == 0) return ge_static_types[i].type;
     return "application/octet-stream";
 }
 
@@ -112,23 +108,18 @@ bool ge_static_is_hashed_asset(const char *path)
     const char *base, *dash, *dot;
     size_t n;
 
-    if (strncmp(path, "/assets/", 8) != 0)
-        return false;
+    if (strncmp(path, "/assets/", 8) != 0) return false;
     base = strrchr(path, '/') + 1;
     dot = strchr(base, '.');
-    if (!dot)
-        return false;
+    if (!dot) return false;
     /* vite names them [name]-[hash][ext]: the hash sits between the last '-'
      * before the extension and the extension. */
     dash = NULL;
     for (const char *p = base; p < dot; p++)
-        if (*p == '-')
-            dash = p;
-    if (!dash)
-        return false;
+        if (*p == '-') dash = p;
+    if (!dash) return false;
     n = (size_t)(dot - dash - 1);
-    if (n < 8)
-        return false;
+    if (n < 8) return false;
     for (const char *p = dash + 1; p < dot; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '_'))
@@ -141,16 +132,15 @@ bool ge_static_is_hashed_asset(const char *path)
  * every segment checked. Returns false for anything that is refused. *n_segs
  * counts segments; first receives the first one (for the SPA fallback).
  */
-static bool ge_static_relpath(const char *raw, char *out, size_t size, size_t *n_segs,
-                              char *first, size_t first_size)
+static bool ge_static_relpath(const char *raw, char *out, size_t size, size_t *n_segs, char *first,
+                              size_t first_size)
 {
     size_t len = 0;
     const char *p = raw + 1;
 
     *n_segs = 0;
     out[0] = first[0] = '\0';
-    if (raw[0] != '/')
-        return false;
+    if (raw[0] != '/') return false;
     while (*p) {
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p), dn;
@@ -158,24 +148,18 @@ static bool ge_static_relpath(const char *raw, char *out, size_t size, size_t *n
 
         if (n == 0) {
             /* Only a trailing slash may leave an empty segment. */
-            if (end)
-                return false;
+            if (end) return false;
             break;
         }
         if (n > NAME_MAX * 3 || ge_router_pct_decode(p, n, seg, &dn) < 0 || dn > NAME_MAX)
             return false;
-        if (seg[0] == '.' || strchr(seg, '/') || strchr(seg, '\\'))
-            return false;
-        if (len + dn + 2 > size)
-            return false;
-        if (len)
-            out[len++] = '/';
+        if (seg[0] == '.' || strchr(seg, '/') || strchr(seg, '\\')) return false;
+        if (len + dn + 2 > size) return false;
+        if (len) out[len++] = '/';
         memcpy(out + len, seg, dn + 1);
         len += dn;
-        if ((*n_segs)++ == 0)
-            snprintf(first, first_size, "%s", seg);
-        if (!end)
-            return true;
+        if ((*n_segs)++ == 0) snprintf(first, first_size, "%s", seg);
+        if (!end) return true;
         p = end + 1;
     }
     return true;
@@ -190,27 +174,21 @@ static int ge_static_open_file(const ge_static *st, const char *rel, char *resol
     size_t rootlen = strlen(st->root);
     int fd;
 
-    if (snprintf(full, sizeof full, "%s/%s", st->root, rel) >= (int)sizeof full)
-        return -1;
-    if (!realpath(full, resolved))
-        return -1;
+    if (snprintf(full, sizeof full, "%s/%s", st->root, rel) >= (int)sizeof full) return -1;
+    if (!realpath(full, resolved)) return -1;
     if (strncmp(resolved, st->root, rootlen) != 0 ||
         (resolved[rootlen] != '/' && resolved[rootlen] != '\0'))
         return -1; /* a symlink out of the root */
     fd = open(resolved, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, sb) != 0)
-        goto err;
+    if (fd < 0) return -1;
+    if (fstat(fd, sb) != 0) goto err;
     if (S_ISDIR(sb->st_mode)) {
         char index[PATH_MAX + 16];
         close(fd);
-        if (snprintf(index, sizeof index, "%s/index.html", rel) >= (int)sizeof index)
-            return -1;
+        if (snprintf(index, sizeof index, "%s/index.html", rel) >= (int)sizeof index) return -1;
         return ge_static_open_file(st, index, resolved, sb);
     }
-    if (!S_ISREG(sb->st_mode))
-        goto err;
+    if (!S_ISREG(sb->st_mode)) goto err;
     return fd;
 err:
     close(fd);
@@ -231,15 +209,12 @@ static int ge_static_open_gz(const ge_static *st, const ge_req *req, const char 
     size_t rootlen = strlen(st->root);
     int fd;
 
-    if (!ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding")))
-        return -1;
-    if (snprintf(gz, sizeof gz, "%s.gz", resolved) >= (int)sizeof gz)
-        return -1;
+    if (!ge_http_accepts_gzip(ge_req_header(req, "Accept-Encoding"))) return -1;
+    if (snprintf(gz, sizeof gz, "%s.gz", resolved) >= (int)sizeof gz) return -1;
     if (!realpath(gz, real) || strncmp(real, st->root, rootlen) != 0 || real[rootlen] != '/')
         return -1;
     fd = open(real, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
         close(fd);
         return -1;
@@ -264,8 +239,7 @@ int ge_static_serve(const ge_static *st, const ge_req *req, ge_resp *resp)
         snprintf(spa, sizeof spa, "%s/index.html", first);
         fd = ge_static_open_file(st, spa, resolved, &sb);
     }
-    if (fd < 0)
-        return GE_ENOENT;
+    if (fd < 0) return GE_ENOENT;
 
     type = ge_static_content_type(resolved);
     snprintf(opaque, sizeof opaque, "%llx-%llx-%llx", (unsigned long long)sb.st_ino,
@@ -281,8 +255,7 @@ int ge_static_serve(const ge_static *st, const ge_req *req, ge_resp *resp)
      * built here, so that the 304 carries the same headers: the CSP of an
      * HTML page above all. */
     textual = strncmp(type, "text/", 5) == 0 || strstr(type, "json") || strstr(type, "svg");
-    if (textual)
-        ge_resp_header(resp, "Vary", "Accept-Encoding"); /* a .gz sibling may be chosen */
+    if (textual) ge_resp_header(resp, "Vary", "Accept-Encoding"); /* a .gz sibling may be chosen */
     gzfd = textual ? ge_static_open_gz(st, req, resolved, &gzsb) : -1;
     if (gzfd >= 0) {
         char gzopaque[88];

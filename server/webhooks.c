@@ -55,8 +55,8 @@ typedef struct ge_webhook_xfer {
     ge_webhook_delivery d;
     char *body;
     struct curl_slist *headers;
-    double started;              /* monotonic seconds */
-    char target[160];            /* scheme://host[:port], for the log */
+    double started;   /* monotonic seconds */
+    char target[160]; /* scheme://host[:port], for the log */
     char errbuf[CURL_ERROR_SIZE];
 } ge_webhook_xfer;
 
@@ -128,8 +128,8 @@ static char *ge_webhooks_body(const ge_webhook_delivery *d)
     json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s, s:I}", "type",
                           "case.status_changed", "delivery_id", (json_int_t)d->id, "case_id",
                           d->case_id, "reference", d->reference, "service", d->service, "status",
-                          d->status, "previous_status", d->previous_status, "comment",
-                          d->comment, "at", d->at, "version", (json_int_t)d->version);
+                          d->status, "previous_status", d->previous_status, "comment", d->comment,
+                          "at", d->at, "version", (json_int_t)d->version);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
     json_decref(o);
@@ -233,18 +233,18 @@ static void ge_webhooks_record(ge_webhooks *w, ge_webhook_xfer *x, int http_stat
 
     if (ge_store_webhook_record(w->ctx->store, x->d.id, now, &a, &pol, &o, &attempts, &next_at,
                                 &err) < 0) {
-        ge_log(err.code == GE_ENOENT ? GE_LOG_INFO : GE_LOG_ERROR,
-               "webhook attempt not recorded", "{s:I, s:s, s:s}", "delivery_id",
-               (json_int_t)x->d.id, "case_id", x->d.case_id, "detail", err.msg);
+        ge_log(err.code == GE_ENOENT ? GE_LOG_INFO : GE_LOG_ERROR, "webhook attempt not recorded",
+               "{s:I, s:s, s:s}", "delivery_id", (json_int_t)x->d.id, "case_id", x->d.case_id,
+               "detail", err.msg);
         return;
     }
     ge_metrics_webhook_attempt(w->ctx->metrics, o);
     ge_log(o == GE_WEBHOOK_DELIVERED ? GE_LOG_INFO : GE_LOG_WARN, "webhook attempt",
            "{s:I, s:s, s:s, s:i, s:i, s:s, s:I, s:s?, s:I}", "delivery_id", (json_int_t)x->d.id,
-           "case_id", x->d.case_id, "target", x->target, "attempt", attempts, "status",
-           http_status, "outcome", ge_webhook_outcome_name(o), "duration_ms",
-           (json_int_t)(duration_ms + 0.5), "error", o == GE_WEBHOOK_DELIVERED ? NULL : error,
-           "retry_in_s", (json_int_t)(o == GE_WEBHOOK_RETRY ? next_at - now : 0));
+           "case_id", x->d.case_id, "target", x->target, "attempt", attempts, "status", http_status,
+           "outcome", ge_webhook_outcome_name(o), "duration_ms", (json_int_t)(duration_ms + 0.5),
+           "error", o == GE_WEBHOOK_DELIVERED ? NULL : error, "retry_in_s",
+           (json_int_t)(o == GE_WEBHOOK_RETRY ? next_at - now : 0));
 }
 
 /* A finished transfer: its status or error, recorded. */
@@ -382,8 +382,7 @@ static void *ge_webhooks_run(void *arg)
         if (stopping && drain_until < 0) drain_until = now + w->ctx->cfg->shutdown_grace;
         if (stopping && w->nxfers == 0) {
             if (atomic_load(&w->stop)) break;
-        } else if (!stopping &&
-                   (atomic_exchange(&w->kicked, false) || now >= next_claim || more)) {
+        } else if (!stopping && (atomic_exchange(&w->kicked, false) || now >= next_claim || more)) {
             more = ge_webhooks_claim(w);
             next_claim = now + GE_WEBHOOKS_POLL_MS / 1000.0;
         }

@@ -19,9 +19,8 @@ static const struct {
 /* allowed[from][to] */
 static const bool ge_status_allowed[GE_CASE_NSTATUS][GE_CASE_NSTATUS] = {
     [GE_CASE_RECEIVED] = {[GE_CASE_IN_REVIEW] = true},
-    [GE_CASE_IN_REVIEW] = {[GE_CASE_APPROVED] = true,
-                           [GE_CASE_REJECTED] = true,
-                           [GE_CASE_CHANGES_REQUESTED] = true},
+    [GE_CASE_IN_REVIEW] =
+        {[GE_CASE_APPROVED] = true, [GE_CASE_REJECTED] = true, [GE_CASE_CHANGES_REQUESTED] = true},
     [GE_CASE_CHANGES_REQUESTED] = {[GE_CASE_IN_REVIEW] = true},
 };
 

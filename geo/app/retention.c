@@ -39,11 +39,16 @@ static void ge_retention_due_at(const char *closed_at, int days, char buf[GE_DAT
 const char *ge_retention_outcome_name(ge_retention_outcome o)
 {
     switch (o) {
-    case GE_RETENTION_DUE: return "due";
-    case GE_RETENTION_PURGED: return "purged";
-    case GE_RETENTION_SKIPPED: return "skipped";
-    case GE_RETENTION_FAILED: return "failed";
-    case GE_RETENTION_UNKNOWN_SERVICE: return "unknown_service";
+    case GE_RETENTION_DUE:
+        return "due";
+    case GE_RETENTION_PURGED:
+        return "purged";
+    case GE_RETENTION_SKIPPED:
+        return "skipped";
+    case GE_RETENTION_FAILED:
+        return "failed";
+    case GE_RETENTION_UNKNOWN_SERVICE:
+        return "unknown_service";
     }
     return "?";
 }
@@ -81,8 +86,8 @@ static int ge_retention_append(ge_retention_case **v, size_t *len, const ge_stor
     return GE_OK;
 }
 
-int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now,
-                           ge_retention_plan *out, ge_err *err)
+int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now, ge_retention_plan *out,
+                           ge_err *err)
 {
     char(*services)[64] = NULL;
     size_t nservices = 0;
@@ -92,7 +97,8 @@ int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now,
 
     memset(out, 0, sizeof *out);
     ge_date_utc(now, out->now);
-    if (!out->now[0]) return ge_err_set(err, GE_EINVAL, "the time %lld is out of range", (long long)now);
+    if (!out->now[0])
+        return ge_err_set(err, GE_EINVAL, "the time %lld is out of range", (long long)now);
     rc = ge_store_retention_services(st, &services, &nservices, err);
     if (rc < 0) goto err;
     for (size_t i = 0; i < nservices; i++) {

@@ -46,8 +46,8 @@ typedef struct ge_retention_plan {
 } ge_retention_plan;
 
 /* Finds the due cases and those of unknown services at now. */
-int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now,
-                           ge_retention_plan *out, ge_err *err);
+int ge_retention_plan_make(ge_store *st, const ge_services *ss, time_t now, ge_retention_plan *out,
+                           ge_err *err);
 void ge_retention_plan_clear(ge_retention_plan *p);
 
 typedef enum ge_retention_outcome {
@@ -61,12 +61,12 @@ typedef enum ge_retention_outcome {
 const char *ge_retention_outcome_name(ge_retention_outcome o);
 
 typedef struct ge_retention_stats {
-    size_t due;     /* due at planning */
+    size_t due; /* due at planning */
     size_t purged;
     size_t skipped;
     size_t failed;
-    size_t unknown; /* cases of unknown services */
-    size_t stopped; /* due cases left because stop was set */
+    size_t unknown;    /* cases of unknown services */
+    size_t stopped;    /* due cases left because stop was set */
     bool checkpointed; /* the WAL was copied and truncated after the purges */
 } ge_retention_stats;
 

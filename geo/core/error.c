@@ -24,8 +24,7 @@ void ge_err_prefix(ge_err *err, const char *fmt, ...)
     char prefix[256], old[sizeof err->msg];
     va_list ap;
 
-    if (!err)
-        return;
+    if (!err) return;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
@@ -44,17 +43,29 @@ void ge_err_clear(ge_err *err)
 const char *ge_code_name(int code)
 {
     switch (code) {
-    case GE_OK: return "OK";
-    case GE_EINVAL: return "EINVAL";
-    case GE_ENOENT: return "ENOENT";
-    case GE_EIO: return "EIO";
-    case GE_ENOMEM: return "ENOMEM";
-    case GE_ECONFLICT: return "ECONFLICT";
-    case GE_ELIMIT: return "ELIMIT";
-    case GE_EINTERNAL: return "EINTERNAL";
-    case GE_EGONE: return "EGONE";
-    case GE_EBUDGET: return "EBUDGET";
-    case GE_ECANCELED: return "ECANCELED";
-    default: return "EUNKNOWN";
+    case GE_OK:
+        return "OK";
+    case GE_EINVAL:
+        return "EINVAL";
+    case GE_ENOENT:
+        return "ENOENT";
+    case GE_EIO:
+        return "EIO";
+    case GE_ENOMEM:
+        return "ENOMEM";
+    case GE_ECONFLICT:
+        return "ECONFLICT";
+    case GE_ELIMIT:
+        return "ELIMIT";
+    case GE_EINTERNAL:
+        return "EINTERNAL";
+    case GE_EGONE:
+        return "EGONE";
+    case GE_EBUDGET:
+        return "EBUDGET";
+    case GE_ECANCELED:
+        return "ECANCELED";
+    default:
+        return "EUNKNOWN";
     }
 }

@@ -11,8 +11,8 @@
 
 /* The raw MAC of "<prefix><msg>": the timestamp text and the body go in as
  * two updates, so the body is never copied. */
-static void ge_webhook_mac(const void *key, size_t key_len, const char *prefix,
-                           size_t prefix_len, const void *msg, size_t msg_len,
+static void ge_webhook_mac(const void *key, size_t key_len, const char *prefix, size_t prefix_len,
+                           const void *msg, size_t msg_len,
                            unsigned char mac[crypto_auth_hmacsha256_BYTES])
 {
     crypto_auth_hmacsha256_state st;
@@ -45,8 +45,8 @@ void ge_webhook_sign(const char *secret, int64_t timestamp, const char *body, si
     sodium_bin2hex(out + 7, GE_WEBHOOK_SIG_LEN - 7, mac, sizeof mac);
 }
 
-bool ge_webhook_verify(const char *secret, const char *timestamp, const char *body,
-                       size_t body_len, const char *signature, int64_t now, int64_t tolerance_s)
+bool ge_webhook_verify(const char *secret, const char *timestamp, const char *body, size_t body_len,
+                       const char *signature, int64_t now, int64_t tolerance_s)
 {
     unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES];
     char prefix[32];

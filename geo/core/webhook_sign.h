@@ -39,7 +39,7 @@ void ge_webhook_sign(const char *secret, int64_t timestamp, const char *body, si
  * matches (constant-time) and, when tolerance_s > 0, the timestamp lies
  * within tolerance_s seconds of `now` (either side).
  */
-bool ge_webhook_verify(const char *secret, const char *timestamp, const char *body,
-                       size_t body_len, const char *signature, int64_t now, int64_t tolerance_s);
+bool ge_webhook_verify(const char *secret, const char *timestamp, const char *body, size_t body_len,
+                       const char *signature, int64_t now, int64_t tolerance_s);
 
 #endif

@@ -755,8 +755,8 @@ static int ge_import_write(ge_importer *im, const ge_import_layer_map *lm,
     GEOSContextHandle_t gh = im->gh;
     ge_layer_info li;
     const char *attribution = im->opts->attribution ? im->opts->attribution
-                              : lm->attribution       ? lm->attribution
-                                                      : im->map->attribution;
+                              : lm->attribution     ? lm->attribution
+                                                    : im->map->attribution;
     int rc;
 
     memset(&li, 0, sizeof li);

@@ -32,8 +32,8 @@ static const char *const ge_map_input_keys[] = {"comment", "source", "where", NU
 static const char *const ge_map_prop_keys[] = {"comment", "field", "type", NULL};
 /* Keys of a layer: the common ones, then those of each derivation. */
 #define GE_MAP_LAYER_COMMON                                                                        \
-    "comment", "title", "description", "description_de", "attribution", "srs", "geometry", "source", "where",        \
-        "properties", "derive"
+    "comment", "title", "description", "description_de", "attribution", "srs", "geometry",         \
+        "source", "where", "properties", "derive"
 static const char *const ge_map_layer_keys[] = {GE_MAP_LAYER_COMMON, NULL};
 static const char *const ge_map_layer_keys_boundary[] = {GE_MAP_LAYER_COMMON, "level_field", NULL};
 static const char *const ge_map_layer_keys_areas[] = {GE_MAP_LAYER_COMMON, "areas", NULL};
@@ -244,8 +244,7 @@ static int ge_map_layer(ge_map_ctx *cx, const char *name, const json_t *obj,
     rc = ge_map_check_keys(cx, obj, where, keys);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "title", where, &lm->title);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "description", where, &lm->description);
-    if (rc == GE_OK)
-        rc = ge_map_string(cx, obj, "description_de", where, &lm->description_de);
+    if (rc == GE_OK) rc = ge_map_string(cx, obj, "description_de", where, &lm->description_de);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "attribution", where, &lm->attribution);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "srs", where, &lm->srs);
     if (rc == GE_OK) rc = ge_map_string(cx, obj, "source", where, &lm->input.source);
@@ -368,8 +367,7 @@ static int ge_map_from_json(ge_map_ctx *cx, const json_t *root, const char *dir,
     int rc;
 
     if (!json_is_object(root))
-        return ge_map_fail(cx, "", "want a JSON object at the top, got %s",
-                           ge_json_kind(root));
+        return ge_map_fail(cx, "", "want a JSON object at the top, got %s", ge_json_kind(root));
     rc = ge_map_check_keys(cx, root, "", ge_map_top_keys);
     if (rc == GE_OK) rc = ge_map_string(cx, root, "attribution", "", &m->attribution);
     if (rc == GE_OK) rc = ge_map_string(cx, root, "osm_config", "", &rel);

@@ -238,8 +238,8 @@ static bool gr_has_errors(const json_t *violations)
     return false;
 }
 
-static int gr_validate_once(GEOSContextHandle_t h, const ge_refsnap *snap,
-                            const ge_rules_input *in, json_t **report, ge_err *err)
+static int gr_validate_once(GEOSContextHandle_t h, const ge_refsnap *snap, const ge_rules_input *in,
+                            json_t **report, ge_err *err)
 {
     gr_ctx c = {.h = h, .snap = snap, .in = in, .err = err};
     const ge_service *s = in->service;

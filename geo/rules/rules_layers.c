@@ -382,11 +382,10 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     for (size_t i = 0; i < hits.n; i++)
         if (gr_covers(c, hits.v[i], g) == 1) goto out;
     /* Slow path: take away every item it overlaps; what remains is outside. */
-    rest = hits.n >= GR_UNION_MIN_ITEMS ? gr_difference_union(c, f, &hits)
-                                        : GEOSGeom_clone_r(c->h, g);
-    for (size_t i = 0; hits.n < GR_UNION_MIN_ITEMS && rest && i < hits.n &&
-                       !GEOSisEmpty_r(c->h, rest);
-         i++) {
+    rest =
+        hits.n >= GR_UNION_MIN_ITEMS ? gr_difference_union(c, f, &hits) : GEOSGeom_clone_r(c->h, g);
+    for (size_t i = 0;
+         hits.n < GR_UNION_MIN_ITEMS && rest && i < hits.n && !GEOSisEmpty_r(c->h, rest); i++) {
         if (gr_intersects(c, hits.v[i], rest) != 1) continue;
         next = gr_difference(c, f, rest, hits.v[i]);
         GEOSGeom_destroy_r(c->h, rest);

@@ -272,7 +272,8 @@ static GEOSGeometry *gr_conflict_part(gr_ctx *c, const gr_feature *f, GEOSGeomet
                                       size_t nzones, double *size)
 {
     GEOSContextHandle_t h = c->h;
-    const GEOSGeometry *own = f->geom; /* valid: rules.c runs no conflict rule on an invalid drawing */
+    const GEOSGeometry *own =
+        f->geom; /* valid: rules.c runs no conflict rule on an invalid drawing */
     GEOSGeometry *all, *zone = NULL, *part = NULL;
 
     *size = 0;

@@ -368,7 +368,7 @@ static int sv_param_number(sv_state *st, ge_rule *r, const json_t *p, const ge_r
     double *to = q->field == GE_RULE_FIELD_MIN   ? &r->min
                  : q->field == GE_RULE_FIELD_MAX ? &r->max
                                                  : &r->tolerance;
-    bool *has = q->field == GE_RULE_FIELD_MIN ? &r->has_min
+    bool *has = q->field == GE_RULE_FIELD_MIN   ? &r->has_min
                 : q->field == GE_RULE_FIELD_MAX ? &r->has_max
                                                 : NULL;
     bool present;
@@ -439,8 +439,7 @@ static int sv_rule_params(sv_state *st, ge_rule *r, const json_t *p, const char 
         }
     }
     if (rc < 0 || !d->range) return rc;
-    if (!r->has_min && !r->has_max)
-        return sv_fail(st, "needs '%s' or '%s' (or both)", lo, hi);
+    if (!r->has_min && !r->has_max) return sv_fail(st, "needs '%s' or '%s' (or both)", lo, hi);
     if (r->has_min && r->has_max && r->min > r->max)
         return sv_fail(st, "'%s' %g is larger than '%s' %g", lo, r->min, hi, r->max);
     return GE_OK;
@@ -674,7 +673,8 @@ static int sv_placement(sv_state *st, const json_t *doc, ge_place_spec *out)
                                   : sv_fail(st, "expected an object, found %s", ge_json_kind(size));
         if (rc == GE_OK) rc = sv_number(st, size, "width_m", 0.01, false, &present, &out->width_m);
         if (rc == GE_OK && !present) rc = sv_fail(st, "'width_m' is missing");
-        if (rc == GE_OK) rc = sv_number(st, size, "length_m", 0.01, false, &present, &out->length_m);
+        if (rc == GE_OK)
+            rc = sv_number(st, size, "length_m", 0.01, false, &present, &out->length_m);
         if (rc == GE_OK && !present) rc = sv_fail(st, "'length_m' is missing");
         sv_pop(st, o2);
     }
@@ -685,8 +685,8 @@ static int sv_placement(sv_state *st, const json_t *doc, ge_place_spec *out)
 
 int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_err *err)
 {
-    static const char *const keys[] = {"id",      "title",   "description", "retention_days",
-                                       "rules",   "comment", "version",     "placement"};
+    static const char *const keys[] = {"id",    "title",   "description", "retention_days",
+                                       "rules", "comment", "version",     "placement"};
     sv_state st = {.file = file, .err = err};
     ge_service *s = NULL;
     bool present;
@@ -715,7 +715,8 @@ int ge_service_parse(const json_t *doc, const char *file, ge_service **out, ge_e
     /* Bounded so that closed_at + retention_days stays a real date (and an
      * int): a century is beyond any retention duty. */
     if (rc == GE_OK && retention > 36500)
-        rc = sv_fail(&st, "retention_days: %.0f is above the largest allowed value 36500 (100 years)",
+        rc = sv_fail(&st,
+                     "retention_days: %.0f is above the largest allowed value 36500 (100 years)",
                      retention);
     if (rc == GE_OK) rc = sv_number(&st, doc, "version", 1, true, &present, &version);
     if (rc == GE_OK) rc = sv_string(&st, doc, "comment", false, &comment);

@@ -23,9 +23,9 @@ typedef struct ge_store ge_store;
 
 typedef struct ge_store_opts {
     const char *path; /* the SpatiaLite file; created if missing */
-    int srid;         /* metric CRS of a new store (25832 default); an existing store keeps its own */
-    bool readonly;    /* open without migrating or writing */
-    int pool_size;    /* connections kept for concurrent readers (0: default 8) */
+    int srid;      /* metric CRS of a new store (25832 default); an existing store keeps its own */
+    bool readonly; /* open without migrating or writing */
+    int pool_size; /* connections kept for concurrent readers (0: default 8) */
 } ge_store_opts;
 
 /* Opens (creating if needed) and migrates the store to the newest schema. */
@@ -58,18 +58,19 @@ int ge_store_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err);
 bool ge_store_layer_name_valid(const char *name);
 
 typedef struct ge_layer_info {
-    char name[64];           /* [a-z][a-z0-9_]*, also the collection id */
+    char name[64]; /* [a-z][a-z0-9_]*, also the collection id */
     char title[128];
     char description[512];
     char description_de[512]; /* German description for German pages; "" when none */
-    char geometry_type[32];  /* "Point", "LineString", "Polygon", "MultiPolygon", ... or "Geometry" */
+    char
+        geometry_type[32]; /* "Point", "LineString", "Polygon", "MultiPolygon", ... or "Geometry" */
     int srid;
     int64_t feature_count;
-    double bbox[4];          /* minx, miny, maxx, maxy in srid; all 0 when empty */
-    char source[256];        /* file the layer was imported from */
-    char attribution[128];   /* e.g. "(c) OpenStreetMap contributors" */
-    char imported_at[32];    /* RFC 3339 UTC */
-    int64_t version;         /* increases with every import of this layer */
+    double bbox[4];        /* minx, miny, maxx, maxy in srid; all 0 when empty */
+    char source[256];      /* file the layer was imported from */
+    char attribution[128]; /* e.g. "(c) OpenStreetMap contributors" */
+    char imported_at[32];  /* RFC 3339 UTC */
+    int64_t version;       /* increases with every import of this layer */
 } ge_layer_info;
 
 /* All layers, sorted by name. Free *out with free(). */

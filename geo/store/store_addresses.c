@@ -32,11 +32,13 @@ static const char ge_addr_create[] =
     "street, housenumber, postcode, city, tokenize = 'unicode61 remove_diacritics 2')";
 
 static const char ge_addr_fill[] =
-    "INSERT INTO fts_addresses (rowid, street, housenumber, postcode, city) SELECT fid, "
-    GE_ADDR_NORM("coalesce(json_extract(props, '$.street'), json_extract(props, '$.place'), '')")
-    ", coalesce(json_extract(props, '$.housenumber'), ''), "
-    "coalesce(json_extract(props, '$.postcode'), ''), "
-    GE_ADDR_NORM("coalesce(json_extract(props, '$.city'), '')") " FROM ref_addresses";
+    "INSERT INTO fts_addresses (rowid, street, housenumber, postcode, city) SELECT "
+    "fid, " GE_ADDR_NORM("coalesce(json_extract(props, '$.street'), json_extract(props, "
+                         "'$.place'), '')") ", coalesce(json_extract(props, '$.housenumber'), ''), "
+                                            "coalesce(json_extract(props, '$.postcode'), "
+                                            "''), " GE_ADDR_NORM("coalesce(json_extract(props, "
+                                                                 "'$.city'), '')") " FROM "
+                                                                                   "ref_addresses";
 
 int ge_store_addresses_reindex_conn(struct ge_conn *c, ge_err *err)
 {
@@ -109,8 +111,8 @@ static size_t ge_addr_match_expr(const char *q, char *out, char *number, char *w
 static int ge_addr_table_exists(ge_conn *c, const char *name, bool *yes, ge_err *err)
 {
     int64_t n = 0;
-    int rc = ge_store_sql_int(c, "SELECT count(*) FROM sqlite_master WHERE name = ?", name, &n,
-                              err);
+    int rc =
+        ge_store_sql_int(c, "SELECT count(*) FROM sqlite_master WHERE name = ?", name, &n, err);
     *yes = n > 0;
     return rc < 0 ? rc : GE_OK;
 }
@@ -205,8 +207,9 @@ int ge_store_addresses_search(ge_store *st, const char *q, int limit, ge_address
         a->y = sqlite3_column_double(s, 6);
         if (++*n == (size_t)limit) break;
     }
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? GE_OK
-                                               : ge_store_sql_err(err, c->db, rc, "searching addresses");
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+             ? GE_OK
+             : ge_store_sql_err(err, c->db, rc, "searching addresses");
 done:
     sqlite3_finalize(s);
     ge_store_release(st, c);

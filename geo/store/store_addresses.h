@@ -25,7 +25,7 @@
 #define GE_ADDRESSES_LIMIT_MAX 50
 
 typedef struct ge_address {
-    char label[256]; /* "Hauptstraße 1" as the import made it */
+    char label[256];  /* "Hauptstraße 1" as the import made it */
     char street[160]; /* street, or addr:place when there is no street */
     char housenumber[32];
     char postcode[16];

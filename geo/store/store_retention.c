@@ -276,8 +276,8 @@ static int ge_retention_scrub_case(ge_conn *c, const char *case_id, const char *
         rc = ge_retention_exec_case(c, "UPDATE case_features SET props = '{}' WHERE case_id = ?1",
                                     case_id, "clearing the feature properties", err);
     if (rc == GE_OK)
-        rc = ge_retention_exec_case(c, "DELETE FROM webhook_deliveries WHERE case_id = ?1",
-                                    case_id, "deleting the case's webhook deliveries", err);
+        rc = ge_retention_exec_case(c, "DELETE FROM webhook_deliveries WHERE case_id = ?1", case_id,
+                                    "deleting the case's webhook deliveries", err);
     /* The draft holds the drawing with its properties and the reference;
      * cases.draft_id becomes NULL through its ON DELETE SET NULL. */
     if (rc == GE_OK)

@@ -93,7 +93,7 @@ static char *ge_review_json_statuses(unsigned bits)
  * lower() folds ASCII only; this keeps "Müller" findable as "MÜLLER"
  * without an ICU build of SQLite.
  */
-#define GE_FOLD(x)                                                                             \
+#define GE_FOLD(x)                                                                                 \
     "lower(replace(replace(replace(coalesce(" x ", ''), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü'))"
 
 static void ge_review_fold(const char *in, char *out, size_t cap)
@@ -115,27 +115,27 @@ static void ge_review_fold(const char *in, char *out, size_t cap)
 
 /* What q searches, folded once per row: the fields joined by a unit
  * separator (a match across two fields would need q to hold one). */
-#define GE_REVIEW_TEXT                                                                         \
-    "k.id || char(31) || coalesce(k.reference, '') || char(31) ||"                             \
-    " coalesce(json_extract(k.applicant, '$.name'), '') || char(31) ||"                        \
-    " coalesce(json_extract(k.applicant, '$.email'), '') || char(31) ||"                       \
-    " coalesce(json_extract(k.applicant, '$.organisation'), '') || char(31) ||"                \
+#define GE_REVIEW_TEXT                                                                             \
+    "k.id || char(31) || coalesce(k.reference, '') || char(31) ||"                                 \
+    " coalesce(json_extract(k.applicant, '$.name'), '') || char(31) ||"                            \
+    " coalesce(json_extract(k.applicant, '$.email'), '') || char(31) ||"                           \
+    " coalesce(json_extract(k.applicant, '$.organisation'), '') || char(31) ||"                    \
     " coalesce(json_extract(k.applicant, '$.organization'), '')"
 
 /* The conditions of a case list; ?1.. as bound in ge_review_bind. */
-#define GE_REVIEW_WHERE                                                                        \
-    " WHERE (?1 IS NULL OR k.service IN (SELECT value FROM json_each(?1)))"                    \
-    " AND (?2 = 1 OR k.service IN (SELECT value FROM json_each(?3)))"                          \
-    " AND (?4 IS NULL OR k.status IN (SELECT value FROM json_each(?4)))"                       \
-    " AND (?5 IS NULL OR k.period_end IS NULL OR k.period_end >= ?5)"                          \
-    " AND (?6 IS NULL OR k.period_start IS NULL OR k.period_start <= ?6)"                      \
-    " AND (?7 IS NULL OR k.id IN (SELECT f.case_id FROM case_features f"                       \
-    "   WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"                           \
-    "     WHERE xmin <= ?9 AND xmax >= ?7 AND ymin <= ?10 AND ymax >= ?8)"                     \
-    "   AND MbrIntersects(f.geometry, BuildMbr(?7, ?8, ?9, ?10))))"                            \
-    " AND (?11 IS NULL OR k.rowid IN (SELECT k.rowid FROM cases k"                             \
-    "   WHERE instr(" GE_FOLD(GE_REVIEW_TEXT) ", ?11) > 0))"                                    \
-    " AND (?12 = 1 OR k.purged_at IS NULL)"
+#define GE_REVIEW_WHERE                                                                            \
+    " WHERE (?1 IS NULL OR k.service IN (SELECT value FROM json_each(?1)))"                        \
+    " AND (?2 = 1 OR k.service IN (SELECT value FROM json_each(?3)))"                              \
+    " AND (?4 IS NULL OR k.status IN (SELECT value FROM json_each(?4)))"                           \
+    " AND (?5 IS NULL OR k.period_end IS NULL OR k.period_end >= ?5)"                              \
+    " AND (?6 IS NULL OR k.period_start IS NULL OR k.period_start <= ?6)"                          \
+    " AND (?7 IS NULL OR k.id IN (SELECT f.case_id FROM case_features f"                           \
+    "   WHERE f.fid IN (SELECT pkid FROM idx_case_features_geometry"                               \
+    "     WHERE xmin <= ?9 AND xmax >= ?7 AND ymin <= ?10 AND ymax >= ?8)"                         \
+    "   AND MbrIntersects(f.geometry, BuildMbr(?7, ?8, ?9, ?10))))"                                \
+    " AND (?11 IS NULL OR k.rowid IN (SELECT k.rowid FROM cases k"                                 \
+    "   WHERE instr(" GE_FOLD(GE_REVIEW_TEXT) ", ?11) > 0))"                                       \
+                                              " AND (?12 = 1 OR k.purged_at IS NULL)"
 
 typedef struct ge_review_params {
     char *services; /* JSON text or NULL */
@@ -228,7 +228,6 @@ static void ge_review_summary_row(sqlite3_stmt *s, ge_case_summary *out)
     out->first_wkb_len = out->first_wkb ? (size_t)sqlite3_column_bytes(s, 20) : 0;
 }
 
-
 /*
  * The list statement in one order: the page first, by id alone, with the
  * number of all matches from a window function (one pass over the matches
@@ -272,8 +271,9 @@ static void ge_review_summary_row(sqlite3_stmt *s, ge_case_summary *out)
 static const char *const ge_review_list_sql[GE_CASE_NORDER] = {
     [GE_CASE_ORDER_NEWEST] = GE_REVIEW_LIST_SQL("k.created_at DESC, k.seq DESC"),
     [GE_CASE_ORDER_OLDEST] = GE_REVIEW_LIST_SQL("k.created_at, k.seq"),
-    [GE_CASE_ORDER_START] = GE_REVIEW_LIST_SQL(GE_REVIEW_CLOSED ", k.period_start IS NULL,"
-                                               " k.period_start, k.created_at, k.seq"),
+    [GE_CASE_ORDER_START] =
+        GE_REVIEW_LIST_SQL(GE_REVIEW_CLOSED ", k.period_start IS NULL,"
+                                            " k.period_start, k.created_at, k.seq"),
     [GE_CASE_ORDER_REFERENCE] = GE_REVIEW_LIST_SQL(
         "k.reference IS NULL, k.reference COLLATE NOCASE, k.created_at DESC, k.seq DESC"),
 };
@@ -351,7 +351,6 @@ err:
     return rc;
 }
 
-
 int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
                           const char *until, ge_case_counts *out, ge_err *err)
 {
@@ -371,12 +370,11 @@ int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *fro
     if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     /* One pass over the matches, which the index cases_created covers. */
-    rc = ge_store_sql_prepare(
-        c,
-        "SELECT k.status, count(*), sum(NOT " GE_REVIEW_CLOSED
-        " AND k.period_start >= ?13 AND k.period_start <= ?14)"
-        " FROM cases k" GE_REVIEW_WHERE " GROUP BY k.status",
-        &s, err);
+    rc = ge_store_sql_prepare(c,
+                              "SELECT k.status, count(*), sum(NOT " GE_REVIEW_CLOSED
+                              " AND k.period_start >= ?13 AND k.period_start <= ?14)"
+                              " FROM cases k" GE_REVIEW_WHERE " GROUP BY k.status",
+                              &s, err);
     if (rc < 0) goto err;
     ge_review_bind(s, all, &p);
     sqlite3_bind_text(s, 13, from, -1, SQLITE_TRANSIENT);
@@ -486,16 +484,16 @@ err:
  * as in the conflict rule (rules_time.c). The list's counts and the
  * conflicts of one case share it, so that they always agree.
  */
-#define GE_REVIEW_CONFLICT_JOIN(D)                                                             \
-    " JOIN case_features a ON a.case_id = me.id"                                               \
-    " JOIN case_features b ON b.fid IN (SELECT pkid FROM idx_case_features_geometry"           \
-    "   WHERE xmin <= MbrMaxX(a.geometry) + " D " AND xmax >= MbrMinX(a.geometry) - " D        \
-    "   AND ymin <= MbrMaxY(a.geometry) + " D " AND ymax >= MbrMinY(a.geometry) - " D ")"      \
-    " JOIN cases k ON k.id = b.case_id"                                                        \
-    " WHERE k.id <> me.id AND k.status <> 'rejected'"                                          \
-    " AND (me.period_start IS NULL OR me.period_end IS NULL"                                   \
-    "   OR k.period_start IS NULL OR k.period_end IS NULL"                                     \
-    "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"             \
+#define GE_REVIEW_CONFLICT_JOIN(D)                                                                 \
+    " JOIN case_features a ON a.case_id = me.id"                                                   \
+    " JOIN case_features b ON b.fid IN (SELECT pkid FROM idx_case_features_geometry"               \
+    "   WHERE xmin <= MbrMaxX(a.geometry) + " D " AND xmax >= MbrMinX(a.geometry) - " D            \
+    "   AND ymin <= MbrMaxY(a.geometry) + " D " AND ymax >= MbrMinY(a.geometry) - " D ")"          \
+    " JOIN cases k ON k.id = b.case_id"                                                            \
+    " WHERE k.id <> me.id AND k.status <> 'rejected'"                                              \
+    " AND (me.period_start IS NULL OR me.period_end IS NULL"                                       \
+    "   OR k.period_start IS NULL OR k.period_end IS NULL"                                         \
+    "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"                 \
     " AND ST_Distance(a.geometry, b.geometry) <= " D
 
 int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
@@ -528,10 +526,10 @@ int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q
      * up their neighbours in the spatial index, at the case's distance. */
     rc = ge_store_sql_prepare(
         c,
-        "SELECT CAST(p.key AS INTEGER), (SELECT count(DISTINCT k.id) FROM cases me"
-        GE_REVIEW_CONFLICT_JOIN("json_extract(p.value, '$[1]')")
-        " AND me.id = json_extract(p.value, '$[0]'))"
-        " FROM json_each(?1) p",
+        "SELECT CAST(p.key AS INTEGER), (SELECT count(DISTINCT k.id) FROM cases "
+        "me" GE_REVIEW_CONFLICT_JOIN(
+            "json_extract(p.value, '$[1]')") " AND me.id = json_extract(p.value, '$[0]'))"
+                                             " FROM json_each(?1) p",
         &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
@@ -561,8 +559,9 @@ int ge_store_case_conflicts_on(ge_conn *c, const char *case_id, double distance_
         c,
         "SELECT k.id, k.service, k.status, k.reference, k.period_start, k.period_end,"
         " min(ST_Distance(a.geometry, b.geometry)) AS d"
-        " FROM cases me" GE_REVIEW_CONFLICT_JOIN("?2") " AND me.id = ?1"
-        " GROUP BY k.id ORDER BY d, k.created_at, k.id LIMIT ?3",
+        " FROM cases me" GE_REVIEW_CONFLICT_JOIN(
+            "?2") " AND me.id = ?1"
+                  " GROUP BY k.id ORDER BY d, k.created_at, k.id LIMIT ?3",
         &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, case_id, -1, SQLITE_TRANSIENT);

@@ -25,8 +25,8 @@
 #include "store.h"
 #include "store_forms.h"
 
-#define GE_CASE_FILTER_MAX_SERVICES 64 /* services named in one filter / allowed to a user */
-#define GE_CASE_FILTER_SERVICE_LEN  64 /* a service id, NUL included */
+#define GE_CASE_FILTER_MAX_SERVICES 64  /* services named in one filter / allowed to a user */
+#define GE_CASE_FILTER_SERVICE_LEN  64  /* a service id, NUL included */
 #define GE_CASE_FILTER_Q_MAX        200 /* bytes of free text */
 
 /*
@@ -165,7 +165,7 @@ int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char cl
 typedef struct ge_case_event {
     int64_t id;
     char at[32];
-    char actor[160];      /* "client:<id>", "user:<name>", "system:retention" */
+    char actor[160]; /* "client:<id>", "user:<name>", "system:retention" */
     /* Who that is for people: the form server's name for client:<id> (read
      * from clients in the same query; "" when the client is gone), the name
      * for user:<name>, "" for anyone else (the system). */

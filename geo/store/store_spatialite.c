@@ -148,8 +148,7 @@ int ge_store_sql_exec(ge_conn *c, const char *sql, ge_err *err)
 }
 
 /* Runs a statement that yields one integer (or none: *out keeps its value). */
-int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out,
-                        ge_err *err)
+int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out, ge_err *err)
 {
     sqlite3_stmt *stmt;
     int rc = ge_store_sql_prepare(c, sql, &stmt, err);
@@ -476,7 +475,7 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
     }
     if (version >= 1) {
         rc = ge_store_sql_int(c, "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = 'srid'",
-                          NULL, &srid, err);
+                              NULL, &srid, err);
         if (rc < 0) goto fail;
         if (srid <= 0) {
             rc = ge_err_set(err, GE_EIO, "store '%s': store_meta has no srid", st->path);
@@ -626,7 +625,8 @@ int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *er
 static int ge_layer_get_conn(ge_conn *c, const char *name, ge_layer_info *out, ge_err *err)
 {
     sqlite3_stmt *s;
-    int rc = ge_store_sql_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers WHERE name = ?", &s, err);
+    int rc =
+        ge_store_sql_prepare(c, "SELECT " GE_LAYER_COLUMNS " FROM layers WHERE name = ?", &s, err);
     if (rc < 0) return rc;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
@@ -738,8 +738,9 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
     int rc;
 
     snprintf(table, sizeof table, "ref_%s", name);
-    rc = ge_store_sql_int(b->c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                      table, &exists, err);
+    rc = ge_store_sql_int(b->c,
+                          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          table, &exists, err);
     if (rc < 0) return rc;
     if (exists) {
         snprintf(sql, sizeof sql, "DELETE FROM \"%s\"", table);
@@ -803,20 +804,21 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
             bbox[i] = sqlite3_column_double(s, i);
     sqlite3_finalize(s);
 
-    rc = ge_store_sql_prepare(b->c,
-                    "INSERT INTO layers (name, title, description, geometry_type, srid, "
-                    "feature_count, bbox_minx, bbox_miny, bbox_maxx, bbox_maxy, source, "
-                    "attribution, imported_at, version, description_de) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14) "
-                    "ON CONFLICT (name) DO UPDATE SET title = excluded.title, "
-                    "description = excluded.description, "
-                    "description_de = excluded.description_de, geometry_type = excluded.geometry_type, "
-                    "srid = excluded.srid, feature_count = excluded.feature_count, "
-                    "bbox_minx = excluded.bbox_minx, bbox_miny = excluded.bbox_miny, "
-                    "bbox_maxx = excluded.bbox_maxx, bbox_maxy = excluded.bbox_maxy, "
-                    "source = excluded.source, attribution = excluded.attribution, "
-                    "imported_at = excluded.imported_at, version = layers.version + 1",
-                    &s, err);
+    rc = ge_store_sql_prepare(
+        b->c,
+        "INSERT INTO layers (name, title, description, geometry_type, srid, "
+        "feature_count, bbox_minx, bbox_miny, bbox_maxx, bbox_maxy, source, "
+        "attribution, imported_at, version, description_de) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14) "
+        "ON CONFLICT (name) DO UPDATE SET title = excluded.title, "
+        "description = excluded.description, "
+        "description_de = excluded.description_de, geometry_type = excluded.geometry_type, "
+        "srid = excluded.srid, feature_count = excluded.feature_count, "
+        "bbox_minx = excluded.bbox_minx, bbox_miny = excluded.bbox_miny, "
+        "bbox_maxx = excluded.bbox_maxx, bbox_maxy = excluded.bbox_maxy, "
+        "source = excluded.source, attribution = excluded.attribution, "
+        "imported_at = excluded.imported_at, version = layers.version + 1",
+        &s, err);
     if (rc < 0) return rc;
     sqlite3_bind_text(s, 1, li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, li->title[0] ? li->title : li->name, -1, SQLITE_TRANSIENT);

@@ -80,9 +80,12 @@ void ge_webhook_delivery_list_free(ge_webhook_delivery *v, size_t n)
 const char *ge_webhook_outcome_name(ge_webhook_outcome o)
 {
     switch (o) {
-    case GE_WEBHOOK_DELIVERED: return "delivered";
-    case GE_WEBHOOK_RETRY: return "retry";
-    case GE_WEBHOOK_FAILED: return "failed";
+    case GE_WEBHOOK_DELIVERED:
+        return "delivered";
+    case GE_WEBHOOK_RETRY:
+        return "retry";
+    case GE_WEBHOOK_FAILED:
+        return "failed";
     }
     return "unknown";
 }
@@ -181,8 +184,7 @@ int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
         " JOIN case_events e ON e.id = d.event_id"
         " JOIN cases k ON k.id = d.case_id"
         " JOIN clients c ON c.id = d.client_id"
-        " WHERE " GE_WEBHOOK_DUE
-        " ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+        " WHERE " GE_WEBHOOK_DUE " ORDER BY d.next_attempt_at, d.id LIMIT ?2",
         &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_text(s, 1, now_text, -1, SQLITE_TRANSIENT);
@@ -265,7 +267,8 @@ int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webh
     if (rc < 0) goto err;
     sqlite3_bind_int64(s, 1, id);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) before = sqlite3_column_int64(s, 0);
+    if (rc == SQLITE_ROW)
+        before = sqlite3_column_int64(s, 0);
     else if (rc != SQLITE_DONE) {
         rc = ge_store_sql_err(err, c->db, rc, "reading a webhook delivery");
         goto err;
@@ -348,7 +351,8 @@ int ge_store_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, now_text, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
-    rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "releasing a webhook delivery");
+    rc = rc == SQLITE_DONE ? GE_OK
+                           : ge_store_sql_err(err, c->db, rc, "releasing a webhook delivery");
 err:
     sqlite3_finalize(s);
     ge_store_release(st, c);

@@ -42,9 +42,9 @@
 typedef struct ge_webhook_delivery {
     int64_t id;
     int64_t event_id;
-    int attempts;          /* attempts made before this one */
+    int attempts; /* attempts made before this one */
     char *case_id;
-    char *reference;       /* or NULL */
+    char *reference; /* or NULL */
     char *service;
     char *status;          /* the event's to_status */
     char *previous_status; /* the event's from_status, or NULL */
@@ -79,9 +79,9 @@ typedef struct ge_webhook_policy {
 
 /* What one attempt brought. */
 typedef struct ge_webhook_attempt {
-    int http_status;   /* the answer's status; 0 when none came */
-    const char *error; /* why it did not succeed (NULL for a 2xx); stored as last_error */
-    bool permanent;    /* give up now whatever the status (client revoked, URL refused) */
+    int http_status;       /* the answer's status; 0 when none came */
+    const char *error;     /* why it did not succeed (NULL for a 2xx); stored as last_error */
+    bool permanent;        /* give up now whatever the status (client revoked, URL refused) */
     int64_t retry_after_s; /* the answer's Retry-After in seconds, 0 when none */
 } ge_webhook_attempt;
 

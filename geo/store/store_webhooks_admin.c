@@ -28,17 +28,21 @@
  * 2 client without URL (or gone), 3 case purged (or gone). The same order
  * in the by-id check and in the bulk statement. */
 #define GE_WEBHOOK_UNSENDABLE_SQL                                                                  \
-    "CASE WHEN c.id IS NULL OR coalesce(c.webhook_url, '') = '' THEN 2"                           \
+    "CASE WHEN c.id IS NULL OR coalesce(c.webhook_url, '') = '' THEN 2"                            \
     " WHEN c.revoked_at IS NOT NULL THEN 1"                                                        \
     " WHEN k.id IS NULL OR k.purged_at IS NOT NULL THEN 3 ELSE 0 END"
 
 const char *ge_webhook_state_name(ge_webhook_state s)
 {
     switch (s) {
-    case GE_WEBHOOK_STATE_ANY: return "any";
-    case GE_WEBHOOK_STATE_PENDING: return "pending";
-    case GE_WEBHOOK_STATE_FAILED: return "failed";
-    case GE_WEBHOOK_STATE_DELIVERED: return "delivered";
+    case GE_WEBHOOK_STATE_ANY:
+        return "any";
+    case GE_WEBHOOK_STATE_PENDING:
+        return "pending";
+    case GE_WEBHOOK_STATE_FAILED:
+        return "failed";
+    case GE_WEBHOOK_STATE_DELIVERED:
+        return "delivered";
     }
     return "unknown";
 }
@@ -168,8 +172,7 @@ err:
     return rc;
 }
 
-int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out,
-                            ge_err *err)
+int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -264,14 +267,14 @@ int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t 
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) goto err;
     in_tx = true;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT d.delivered_at, d.failed_at, d.attempts, "
-                              GE_WEBHOOK_UNSENDABLE_SQL ", d.client_id"
-                              " FROM webhook_deliveries d"
-                              " LEFT JOIN clients c ON c.id = d.client_id"
-                              " LEFT JOIN cases k ON k.id = d.case_id"
-                              " WHERE d.id = ?1",
-                              &q, err);
+    rc = ge_store_sql_prepare(
+        c,
+        "SELECT d.delivered_at, d.failed_at, d.attempts, " GE_WEBHOOK_UNSENDABLE_SQL ", d.client_id"
+        " FROM webhook_deliveries d"
+        " LEFT JOIN clients c ON c.id = d.client_id"
+        " LEFT JOIN cases k ON k.id = d.case_id"
+        " WHERE d.id = ?1",
+        &q, err);
     if (rc < 0) goto err;
     /* Every id first: one that may not be retried changes nothing. */
     for (size_t i = 0; i < n; i++) {

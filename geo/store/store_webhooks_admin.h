@@ -52,19 +52,19 @@ typedef struct ge_webhook_filter {
 typedef struct ge_webhook_row {
     int64_t id;
     int64_t client_id;
-    char client_name[128];      /* "" when the client row is gone */
+    char client_name[128]; /* "" when the client row is gone */
     bool client_revoked;
     char case_id[64];
-    char from_status[32];       /* the event's previous status, "" when none */
-    char to_status[32];         /* the status the case changed to */
+    char from_status[32]; /* the event's previous status, "" when none */
+    char to_status[32];   /* the status the case changed to */
     ge_webhook_state state;
     int attempts;
-    char next_attempt_at[32];   /* pending only, else "" */
-    char last_attempt_at[32];   /* "" before the first attempt */
-    int last_status;            /* HTTP status of the last attempt; 0: no answer / none */
-    char last_error[512];       /* why the last attempt did not deliver, "" when none */
-    char delivered_at[32];      /* "" unless delivered */
-    char failed_at[32];         /* "" unless failed */
+    char next_attempt_at[32]; /* pending only, else "" */
+    char last_attempt_at[32]; /* "" before the first attempt */
+    int last_status;          /* HTTP status of the last attempt; 0: no answer / none */
+    char last_error[512];     /* why the last attempt did not deliver, "" when none */
+    char delivered_at[32];    /* "" unless delivered */
+    char failed_at[32];       /* "" unless failed */
     char created_at[32];
 } ge_webhook_row;
 
@@ -81,8 +81,7 @@ typedef struct ge_webhook_counts {
 } ge_webhook_counts;
 
 /* How many deliveries (of client_id, or all when 0) are in each state. */
-int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out,
-                            ge_err *err);
+int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out, ge_err *err);
 
 /*
  * Puts the failed deliveries ids[0..n) back to pending, due at `now`, with

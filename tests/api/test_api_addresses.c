@@ -93,10 +93,12 @@ static json_t *search(ts_server *s, const char *q, const char *extra, long want,
     json_error_t jerr;
     json_t *doc;
 
-    snprintf(path, sizeof path, "/v1/addresses?q=%s%s%s", esc, extra ? "&" : "", extra ? extra : "");
+    snprintf(path, sizeof path, "/v1/addresses?q=%s%s%s", esc, extra ? "&" : "",
+             extra ? extra : "");
     curl_free(esc);
     if (ts_http_get(ts_server_url(s, path), &r) != 0) fail_msg("GET %s: %s", path, r.error);
-    if (r.status != want) fail_msg("GET %s: status %ld, want %ld: %s", path, r.status, want, r.body);
+    if (r.status != want)
+        fail_msg("GET %s: status %ld, want %ld: %s", path, r.status, want, r.body);
     doc = json_loads(r.body, 0, &jerr);
     if (!doc) fail_msg("GET %s: not JSON: %s", path, jerr.text);
     if (keep)
@@ -136,7 +138,7 @@ static void test_demo_finds(void **state)
     (void)state;
     expect_first(&demo, "Hauptstraße 1", "Hauptstraße 1");
     expect_first(&demo, "hauptstrasse 1", "Hauptstraße 1"); /* ss for ß, case */
-    expect_first(&demo, "HAUPTSTR. 7", "Hauptstraße 7");     /* abbreviation as a prefix */
+    expect_first(&demo, "HAUPTSTR. 7", "Hauptstraße 7");    /* abbreviation as a prefix */
     expect_first(&demo, "Lindenallee 2", "Lindenallee 2");
     expect_first(&demo, "Linden 2", "Lindenallee 2"); /* type-ahead prefix */
     expect_first(&demo, "am ang 3", "Am Anger 3");
@@ -295,7 +297,8 @@ static void test_bad_input(void **state)
     /* German problems */
     {
         const char *hdr[] = {"Accept-Language: de", NULL};
-        ts_http_req rq = {.url = ts_server_url(&demo, "/v1/addresses?q=a&limit=99"), .headers = hdr};
+        ts_http_req rq = {.url = ts_server_url(&demo, "/v1/addresses?q=a&limit=99"),
+                          .headers = hdr};
         ts_http_resp r;
         assert_int_equal(ts_http(&rq, &r), 0);
         assert_int_equal(r.status, 400);
@@ -373,8 +376,8 @@ static void test_osm_extract(void **state)
         const char *nr = json_string_value(json_object_get(a, "housenumber"));
         assert_string_equal(json_string_value(json_object_get(a, "street")), "Holzhauser Straße");
         if (nr[0] != '1') fail_msg("house number %s does not start with 1", nr);
-        if (i > 0 && atol(nr) < atol(json_string_value(json_object_get(
-                                     json_array_get(list, i - 1), "housenumber"))))
+        if (i > 0 && atol(nr) < atol(json_string_value(
+                                    json_object_get(json_array_get(list, i - 1), "housenumber"))))
             fail_msg("house number %s out of order", nr);
         assert_true(lon > 13.2 && lon < 13.4 && lat > 52.5 && lat < 52.65);
     }

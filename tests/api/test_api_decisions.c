@@ -59,8 +59,8 @@ static int setup(void **state)
     if (ts_server_start(&srv, "api_decisions", NULL) != 0) return -1;
     /* The webhook receiver is a closed port: deliveries stay in the outbox,
      * which is all this test looks at (test_api_webhooks sends them). */
-    if (ts_review_client_with_webhook(srv.db, "Form with hook", "http://127.0.0.1:9/hook",
-                                      key_hook, NULL) != 0 ||
+    if (ts_review_client_with_webhook(srv.db, "Form with hook", "http://127.0.0.1:9/hook", key_hook,
+                                      NULL) != 0 ||
         ts_forms_client_add(srv.db, "Form without hook", key_plain) != 0)
         return -1;
     if (ts_review_user_add(srv.db, "erika", "caseworker", "info-stand", PW_ERIKA) != 0 ||
@@ -135,8 +135,8 @@ static long long unix_time(const char *text)
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     if (!text || strlen(text) != 20 ||
-        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
         fail_msg("not a time of the store: '%s'", text ? text : "(null)");
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -153,8 +153,8 @@ static void assert_clock_time(const char *text, time_t before)
 }
 
 /* The caseworker's GET of a case: its ETag into etag (64 bytes), the JSON. */
-static json_t *get_case(const ts_review_session *who, const char *id, const char *extra,
-                        char *etag, long *status)
+static json_t *get_case(const ts_review_session *who, const char *id, const char *extra, char *etag,
+                        long *status)
 {
     ts_http_resp r;
     json_t *doc;
@@ -273,8 +273,7 @@ static void test_workflow(void **state)
                    "Hydranten abrücken.\"}");
     assert_string_equal(str(doc, "status"), "changes_requested");
     json_decref(doc);
-    expect_refused(id, "{\"status\":\"approved\"}", "changes_requested", "approved",
-                   after_changes);
+    expect_refused(id, "{\"status\":\"approved\"}", "changes_requested", "approved", after_changes);
     doc = patch_ok(&erika2, id, "{\"status\":\"in_review\",\"comment\":\"Neue Zeichnung da\"}");
     snprintf(updated, sizeof updated, "%s", str(doc, "updated"));
     snprintf(tag, sizeof tag, "%s", last_etag);
@@ -307,10 +306,9 @@ static void test_workflow(void **state)
         assert_string_equal(str(p, "etag"), tag);
         json_decref(p);
         /* tags that look alike but are not this server's spelling */
-        static const char *const alike[] = {"If-Match: \"4\"", "If-Match: \"V4\"",
-                                            "If-Match: \"v04\"", "If-Match: \"v4 \"",
-                                            "If-Match: \"v4-gz\"",
-                                            "If-Match: \"v99999999999999999999999\""};
+        static const char *const alike[] = {
+            "If-Match: \"4\"",   "If-Match: \"V4\"",    "If-Match: \"v04\"",
+            "If-Match: \"v4 \"", "If-Match: \"v4-gz\"", "If-Match: \"v99999999999999999999999\""};
         for (size_t i = 0; i < sizeof alike / sizeof alike[0]; i++) {
             p = patch(&erika, id, "{\"status\":\"approved\"}", alike[i], &st);
             if (st != 412) fail_msg("%s: %ld", alike[i], st);
@@ -328,16 +326,16 @@ static void test_workflow(void **state)
             "in_review|4");
         /* the current version, among others: approved */
         snprintf(hdr, sizeof hdr, "If-Match: \"1999-01-01T00:00:00Z\", \"v1\", %s", tag);
-        doc = patch(&erika, id, "{\"status\":\"approved\",\"comment\":\"Genehmigt wie beantragt.\"}",
-                    hdr, &st);
+        doc = patch(&erika, id,
+                    "{\"status\":\"approved\",\"comment\":\"Genehmigt wie beantragt.\"}", hdr, &st);
         assert_int_equal(st, 200);
         assert_string_equal(last_etag, "\"v5\"");
     }
     assert_string_equal(str(doc, "status"), "approved");
     snprintf(closed, sizeof closed, "%s", str(doc, "closed"));
     assert_string_equal(closed, str(doc, "updated"));
-    assert_string_equal(
-        ts_review_sql_text(srv.db, "SELECT closed_at FROM cases WHERE id = ?1", id), closed);
+    assert_string_equal(ts_review_sql_text(srv.db, "SELECT closed_at FROM cases WHERE id = ?1", id),
+                        closed);
     assert_true(json_array_size(json_object_get(doc, "transitions")) == 0);
     /* The answer carries the history: submitted + four changes, oldest first. */
     h = json_object_get(doc, "history");
@@ -380,8 +378,7 @@ static void test_workflow(void **state)
     {
         char auth[192];
         const char *hdrs[] = {auth, "If-None-Match: \"v5\"", NULL};
-        ts_http_req q = {.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s", id)),
-                         .headers = hdrs};
+        ts_http_req q = {.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s", id)), .headers = hdrs};
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_hook);
         assert_int_equal(ts_http(&q, &r), 0);
         assert_int_equal(r.status, 200);
@@ -620,7 +617,8 @@ static void test_approve_over_conflicts(void **state)
     x = conflict_of(p, b);
     assert_non_null(x);
     assert_true(json_is_true(json_object_get(x, "visible")));
-    assert_string_equal(str(x, "reference"), ts_review_sql_text(srv.db, "SELECT reference FROM cases WHERE id = ?1", b));
+    assert_string_equal(str(x, "reference"),
+                        ts_review_sql_text(srv.db, "SELECT reference FROM cases WHERE id = ?1", b));
     assert_string_equal(str(x, "service"), "info-stand");
     assert_string_equal(str(x, "status"), "received");
     assert_true(json_is_false(json_object_get(x, "acknowledged")));
@@ -653,8 +651,7 @@ static void test_approve_over_conflicts(void **state)
     assert_int_equal(st, 400);
     assert_string_equal(str(p, "member"), "override_conflicts");
     json_decref(p);
-    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":{\"x\":1}}", NULL,
-              &st);
+    p = patch(&erika, a, "{\"status\":\"approved\",\"override_conflicts\":{\"x\":1}}", NULL, &st);
     assert_int_equal(st, 400);
     assert_string_equal(str(p, "member"), "override_conflicts");
     json_decref(p);
@@ -678,8 +675,8 @@ static void test_approve_over_conflicts(void **state)
     /* B and K acknowledged, but C has arrived meanwhile: 409 again, C not acknowledged */
     if (ts_review_case(&srv, key_plain, next_lon, 52.52, "Carla Spaet", c) != 0)
         fail_msg("could not make case C");
-    snprintf(body, sizeof body,
-             "{\"status\":\"approved\",\"override_conflicts\":[\"%s\",\"%s\"]}", b, k);
+    snprintf(body, sizeof body, "{\"status\":\"approved\",\"override_conflicts\":[\"%s\",\"%s\"]}",
+             b, k);
     p = patch(&erika, a, body, NULL, &st);
     assert_int_equal(st, 409);
     assert_int_equal(json_array_size(json_object_get(p, "conflicts")), 3);
@@ -743,13 +740,13 @@ static void test_approve_over_conflicts(void **state)
     json_decref(ev);
     x = get_case(&erika, a, NULL, tag, &st);
     assert_int_equal(st, 200);
-    ev = json_array_get(json_object_get(x, "history"), json_array_size(json_object_get(x, "history")) - 1);
+    ev = json_array_get(json_object_get(x, "history"),
+                        json_array_size(json_object_get(x, "history")) - 1);
     assert_int_equal(json_array_size(json_object_get(ev, "overridden_conflicts")), 3);
     /* earlier events override nothing */
-    assert_int_equal(
-        json_array_size(json_object_get(json_array_get(json_object_get(x, "history"), 0),
-                                        "overridden_conflicts")),
-        0);
+    assert_int_equal(json_array_size(json_object_get(
+                         json_array_get(json_object_get(x, "history"), 0), "overridden_conflicts")),
+                     0);
     json_decref(x);
     /* the form server learns the decision, not the other cases */
     ts_forms_call("GET", ts_server_url(&srv, ts_pathf("/v1/cases/%s", a)), key_hook, NULL, NULL,
@@ -823,17 +820,16 @@ static void test_purged_case(void **state)
     json_decref(patch_ok(&erika, id, "{\"status\":\"in_review\"}"));
     json_decref(patch_ok(&erika, id, "{\"status\":\"approved\"}"));
     /* as geoeditor purge leaves it once the retention period has passed */
-    assert_int_equal(ts_forms_sql_exec(srv.db, "UPDATE cases SET purged_at = closed_at WHERE id = ?1",
-                                       id),
-                     1);
+    assert_int_equal(
+        ts_forms_sql_exec(srv.db, "UPDATE cases SET purged_at = closed_at WHERE id = ?1", id), 1);
     p = patch(&erika, id, "{\"status\":\"in_review\"}", NULL, &st);
     assert_int_equal(st, 409);
     assert_string_equal(str(p, "from"), "approved");
     assert_int_equal(json_array_size(json_object_get(p, "allowed")), 0);
     assert_non_null(strstr(str(p, "detail"), "purged"));
     json_decref(p);
-    p = patch(&erika, id, "{\"status\":\"rejected\",\"comment\":\"x\"}",
-              "Accept-Language: de", &st);
+    p = patch(&erika, id, "{\"status\":\"rejected\",\"comment\":\"x\"}", "Accept-Language: de",
+              &st);
     assert_int_equal(st, 409);
     assert_non_null(strstr(str(p, "detail"), "gelöscht"));
     json_decref(p);
@@ -933,8 +929,7 @@ static void test_concurrent_decisions(void **state)
             x[i].if_match[0] = '\0';
             if (round >= 3)
                 snprintf(x[i].if_match, sizeof x[i].if_match, "If-Match: \"v%s\"",
-                         ts_review_sql_text(srv.db, "SELECT version FROM cases WHERE id = ?1",
-                                            id));
+                         ts_review_sql_text(srv.db, "SELECT version FROM cases WHERE id = ?1", id));
         }
         for (int i = 0; i < 2; i++)
             assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);

@@ -37,8 +37,8 @@
 
 static ts_server shared;
 
-static const char *const shared_args[] = {"--max-body", "2048", "--max-header", "8192",
-                                          "--threads", "4", NULL};
+static const char *const shared_args[] = {"--max-body", "2048", "--max-header", "8192", "--threads",
+                                          "4",          NULL};
 
 static int start_shared(void **state)
 {
@@ -49,8 +49,7 @@ static int start_shared(void **state)
 static int stop_shared(void **state)
 {
     int status = ts_server_stop(&shared);
-    if (status != 0)
-        fprintf(stderr, "shared server exited with %d\n", status);
+    if (status != 0) fprintf(stderr, "shared server exited with %d\n", status);
     return status == 0 ? 0 : -1;
 }
 
@@ -58,16 +57,14 @@ static int stop_shared(void **state)
 
 static void get(const char *path, ts_http_resp *r)
 {
-    if (ts_http_get(ts_server_url(&shared, path), r) != 0)
-        fail_msg("GET %s: %s", path, r->error);
+    if (ts_http_get(ts_server_url(&shared, path), r) != 0) fail_msg("GET %s: %s", path, r->error);
 }
 
 static json_t *parse_json(const ts_http_resp *r)
 {
     json_error_t e;
     json_t *doc = json_loadb(r->body, r->body_len, 0, &e);
-    if (!doc)
-        fail_msg("not JSON (%s): %.300s", e.text, r->body);
+    if (!doc) fail_msg("not JSON (%s): %.300s", e.text, r->body);
     return doc;
 }
 
@@ -77,8 +74,7 @@ static json_t *expect_problem(const ts_http_resp *r, int status)
     json_t *p;
     const char *ct = ts_http_header(r, "Content-Type");
 
-    if (r->status != status)
-        fail_msg("expected %d, got %ld: %.300s", status, r->status, r->body);
+    if (r->status != status) fail_msg("expected %d, got %ld: %.300s", status, r->status, r->body);
     if (!ct || strcmp(ct, "application/problem+json") != 0)
         fail_msg("Content-Type of a problem: %s", ct ? ct : "(none)");
     p = parse_json(r);
@@ -99,16 +95,14 @@ static const char *detail_of(json_t *p)
 static void expect_metric(const char *series, double want)
 {
     double v = ts_metric_wait(&shared, series, want, 5);
-    if (v != want)
-        fail_msg("%s is %g, expected %g", series, v, want);
+    if (v != want) fail_msg("%s is %g, expected %g", series, v, want);
 }
 
 /* Fails unless the series reaches at least `min` within 5 s. */
 static void expect_at_least(const char *series, double min)
 {
     double v = ts_metric_wait_at_least(&shared, series, min, 5);
-    if (v < min)
-        fail_msg("%s is %g, expected at least %g", series, v, min);
+    if (v < min) fail_msg("%s is %g, expected at least %g", series, v, min);
 }
 
 static void expect_healthy(void)
@@ -122,8 +116,7 @@ static void expect_healthy(void)
 static char *raw_request(int port, const char *text, size_t len)
 {
     char *answer = ts_http_raw(port, text, len, 30000);
-    if (!answer)
-        fail_msg("cannot connect to port %d", port);
+    if (!answer) fail_msg("cannot connect to port %d", port);
     return answer;
 }
 
@@ -171,8 +164,7 @@ static void check_exposition(const char *text)
 
     while (*line) {
         const char *eol = strchr(line, '\n'), *p = line;
-        if (!eol)
-            fail_msg("the exposition must end with a newline");
+        if (!eol) fail_msg("the exposition must end with a newline");
         if (*line != '#') {
             if (!(isalpha((unsigned char)*p) || *p == '_'))
                 fail_msg("bad metric line: %.*s", (int)(eol - line), line);
@@ -180,16 +172,13 @@ static void check_exposition(const char *text)
                 p++;
             if (*p == '{') {
                 p = strchr(p, '}');
-                if (!p || p > eol)
-                    fail_msg("unclosed labels: %.*s", (int)(eol - line), line);
+                if (!p || p > eol) fail_msg("unclosed labels: %.*s", (int)(eol - line), line);
                 p++;
             }
-            if (*p != ' ')
-                fail_msg("no value: %.*s", (int)(eol - line), line);
+            if (*p != ' ') fail_msg("no value: %.*s", (int)(eol - line), line);
             char *end;
             strtod(p + 1, &end);
-            if (end != eol)
-                fail_msg("bad value: %.*s", (int)(eol - line), line);
+            if (end != eol) fail_msg("bad value: %.*s", (int)(eol - line), line);
             samples++;
         }
         line = eol + 1;
@@ -217,8 +206,7 @@ static void get_metrics_from(const ts_server *s, const char *src, const char *au
         snprintf(l, sizeof l, "Accept-Language: %s", lang);
         hdrs[n++] = l;
     }
-    if (ts_http(&q, r) != 0)
-        fail_msg("GET /metrics from %s: %s", src, r->error);
+    if (ts_http(&q, r) != 0) fail_msg("GET /metrics from %s: %s", src, r->error);
 }
 
 static void expect_metrics_403(const ts_server *s, const char *src, const char *auth)
@@ -228,8 +216,7 @@ static void expect_metrics_403(const ts_server *s, const char *src, const char *
 
     get_metrics_from(s, src, auth, NULL, &r);
     if (r.status != 403)
-        fail_msg("/metrics from %s with '%s': %ld, expected 403", src, auth ? auth : "-",
-                 r.status);
+        fail_msg("/metrics from %s with '%s': %ld, expected 403", src, auth ? auth : "-", r.status);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
     doc = json_loads(r.body, 0, NULL);
     assert_non_null(doc);
@@ -284,8 +271,7 @@ static void test_metrics(void **state)
     get("/metrics", &r);
     assert_null(strstr(r.body, "no-such-path-for-metrics"));
     ts_http_resp_free(&r);
-    expect_at_least(
-        "http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}", 1);
+    expect_at_least("http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}", 1);
 }
 
 /* ---- problems ----------------------------------------------------------- */
@@ -346,8 +332,7 @@ static void test_method_not_allowed(void **state)
     ts_http_resp_free(&r);
 
     /* the 405 counts under the route's pattern */
-    expect_at_least(
-        "http_requests_total{route=\"/healthz\",method=\"POST\",status=\"405\"}", 1);
+    expect_at_least("http_requests_total{route=\"/healthz\",method=\"POST\",status=\"405\"}", 1);
 }
 
 static void test_bad_requests(void **state)
@@ -395,8 +380,7 @@ static void test_body_limit_content_length(void **state)
     body = strstr(answer, "\r\n\r\n");
     assert_non_null(body);
     p = json_loads(body + 4, 0, &e);
-    if (!p)
-        fail_msg("413 body is not JSON: %s", body + 4);
+    if (!p) fail_msg("413 body is not JSON: %s", body + 4);
     assert_int_equal(json_integer_value(json_object_get(p, "limit")), MAX_BODY);
     assert_non_null(strstr(detail_of(p), "100000000"));
     assert_non_null(strstr(detail_of(p), "2048"));
@@ -434,8 +418,7 @@ static void test_body_limit_chunked(void **state)
     free(big);
 
     expect_healthy();
-    expect_at_least(
-        "http_requests_total{route=\"/healthz\",method=\"POST\",status=\"413\"}", 2);
+    expect_at_least("http_requests_total{route=\"/healthz\",method=\"POST\",status=\"413\"}", 2);
 }
 
 static char *request_with_header(size_t filler)
@@ -470,8 +453,7 @@ static void test_header_limit(void **state)
     assert_non_null(strstr(answer, "application/problem+json"));
     body = strstr(answer, "\r\n\r\n");
     p = body ? json_loads(body + 4, 0, &e) : NULL;
-    if (!p)
-        fail_msg("431 body is not JSON: %s", answer);
+    if (!p) fail_msg("431 body is not JSON: %s", answer);
     assert_int_equal(json_integer_value(json_object_get(p, "limit")), MAX_HEADER);
     json_decref(p);
     free(answer);
@@ -485,10 +467,8 @@ static void test_header_limit(void **state)
     free(answer);
     free(req);
     expect_healthy();
-    expect_at_least(
-        "http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}", 1);
-    expect_at_least(
-        "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"431\"}", 1);
+    expect_at_least("http_requests_total{route=\"unmatched\",method=\"OTHER\",status=\"431\"}", 1);
+    expect_at_least("http_requests_total{route=\"/healthz\",method=\"GET\",status=\"431\"}", 1);
 }
 
 /* ---- concurrency, keep-alive, gzip --------------------------------------- */
@@ -598,11 +578,10 @@ static void test_access_log(void **state)
     for (line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
         json_error_t e;
         json_t *o = json_loads(line, 0, &e);
-        if (!o)
-            fail_msg("log line is not JSON: %s", line);
+        if (!o) fail_msg("log line is not JSON: %s", line);
         if (strcmp(json_string_value(json_object_get(o, "msg")), "request") == 0) {
-            const char *keys[] = {"method", "route", "path", "status", "bytes", "duration_ms",
-                                  "remote", "request_id"};
+            const char *keys[] = {"method", "route",       "path",   "status",
+                                  "bytes",  "duration_ms", "remote", "request_id"};
             for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
                 if (!json_object_get(o, keys[i]))
                     fail_msg("request log line without '%s': %s", keys[i], line);
@@ -621,8 +600,7 @@ static void test_access_log(void **state)
 static void wait_in_flight(const ts_server *s, int n)
 {
     for (int i = 0; i < 3000; i++) {
-        if (ts_metric(s, "http_requests_in_flight") >= n + 1)
-            return;
+        if (ts_metric(s, "http_requests_in_flight") >= n + 1) return;
         usleep(10000);
     }
     fail_msg("the server never had %d request(s) in flight", n);

@@ -100,13 +100,15 @@ static json_t *get_ok(const ts_review_session *who, const char *path)
 }
 
 /* A problem with this status whose "parameter" member names param. */
-static void expect_problem(const ts_review_session *who, const char *path, long status, const char *param)
+static void expect_problem(const ts_review_session *who, const char *path, long status,
+                           const char *param)
 {
     ts_http_resp r;
     json_t *doc;
     const char *ct;
     call(who, "GET", path, "Accept-Language: de", &r);
-    if (r.status != status) fail_msg("GET %s: %ld, expected %ld: %s", path, r.status, status, r.body);
+    if (r.status != status)
+        fail_msg("GET %s: %ld, expected %ld: %s", path, r.status, status, r.body);
     ct = ts_http_header(&r, "Content-Type");
     assert_non_null(ct);
     assert_string_equal(ct, "application/problem+json");
@@ -238,8 +240,8 @@ static int submit(const char *service, const char *ref, const char *period, cons
     json_t *doc;
 
     snprintf(body, sizeof body,
-             "{\"service\":\"%s\",\"reference\":\"%s\",\"period\":%s,\"features\":%s}", service, ref,
-             period, fc);
+             "{\"service\":\"%s\",\"reference\":\"%s\",\"period\":%s,\"features\":%s}", service,
+             ref, period, fc);
     ts_forms_call("POST", ts_server_url(&srv, "/v1/drafts?crs=" CRS_URI), key, NULL, body, &r);
     doc = ts_forms_json(&r);
     snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
@@ -339,11 +341,16 @@ static int make_cases(void)
                           " 'status', 'changes_requested', 'in_review', NULL)",
                           ids[S3]) != 1)
         return -1;
-    if (ts_forms_sql_exec(db, "UPDATE cases SET status = 'approved', closed_at ="
-                              " '2026-11-20T10:00:00Z' WHERE id = ?1", ids[S1]) != 1 ||
-        ts_forms_sql_exec(db, "UPDATE cases SET status = 'in_review' WHERE id = ?1", ids[S3]) != 1 ||
-        ts_forms_sql_exec(db, "UPDATE cases SET status = 'rejected', closed_at ="
-                              " '2026-11-21T10:00:00Z' WHERE id = ?1", ids[S4]) != 1 ||
+    if (ts_forms_sql_exec(db,
+                          "UPDATE cases SET status = 'approved', closed_at ="
+                          " '2026-11-20T10:00:00Z' WHERE id = ?1",
+                          ids[S1]) != 1 ||
+        ts_forms_sql_exec(db, "UPDATE cases SET status = 'in_review' WHERE id = ?1", ids[S3]) !=
+            1 ||
+        ts_forms_sql_exec(db,
+                          "UPDATE cases SET status = 'rejected', closed_at ="
+                          " '2026-11-21T10:00:00Z' WHERE id = ?1",
+                          ids[S4]) != 1 ||
         ts_forms_sql_exec(db, "UPDATE cases SET status = 'changes_requested' WHERE id = ?1",
                           ids[S5]) != 1)
         return -1;
@@ -411,7 +418,8 @@ static const char *names_of(const json_t *doc)
 }
 
 /* GET /v1/cases?query as who: the order of the cases, and numberMatched. */
-static void expect_list(const ts_review_session *who, const char *query, const char *want, long matched)
+static void expect_list(const ts_review_session *who, const char *query, const char *want,
+                        long matched)
 {
     json_t *doc = get_ok(who, ts_pathf("/v1/cases%s%s", query[0] ? "?" : "", query));
     const char *got = names_of(doc);
@@ -599,12 +607,12 @@ static void test_list_purged(void **state)
     /* its hash is not judged; the note says why, on the purge's day */
     assert_non_null(json_object_get(doc, "content_hash_valid"));
     assert_true(json_is_null(json_object_get(doc, "content_hash_valid")));
-    assert_non_null(strstr(
-        or_empty(json_string_value(json_object_get(json_object_get(doc, "content_hash_note"), "de"))),
-        "am 24.11.2026 nach der Löschfrist"));
-    assert_non_null(strstr(
-        or_empty(json_string_value(json_object_get(json_object_get(doc, "content_hash_note"), "en"))),
-        "retention rule on 2026-11-24"));
+    assert_non_null(strstr(or_empty(json_string_value(
+                               json_object_get(json_object_get(doc, "content_hash_note"), "de"))),
+                           "am 24.11.2026 nach der Löschfrist"));
+    assert_non_null(strstr(or_empty(json_string_value(
+                               json_object_get(json_object_get(doc, "content_hash_note"), "en"))),
+                           "retention rule on 2026-11-24"));
     json_decref(doc);
     /* the form server still gets a 404 for it */
     {
@@ -763,8 +771,7 @@ static void test_list_summary(void **state)
     } starts[] = {{S2, 3}, {S5, 7}, {S3, 8}, {S1, 1}, {I1, 0}, {S4, -1}};
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
         period_in(starts[i].days, starts[i].days + 1, p, sizeof p);
-        sql(ts_pathf("UPDATE cases SET period_start = '%s' WHERE id = ?1",
-                     period_date(p, "start")),
+        sql(ts_pathf("UPDATE cases SET period_start = '%s' WHERE id = ?1", period_date(p, "start")),
             ids[starts[i].which]);
     }
     expect_summary(&admin, "", all, 3);
@@ -858,8 +865,7 @@ static json_t *member_array_find(const json_t *arr, const char *member, const ch
     size_t i;
     json_array_foreach(arr, i, v)
     {
-        if (!strcmp(or_empty(json_string_value(json_object_get(v, member))), value))
-            return v;
+        if (!strcmp(or_empty(json_string_value(json_object_get(v, member))), value)) return v;
     }
     return NULL;
 }
@@ -885,11 +891,11 @@ static void test_detail(void **state)
     v = json_object_get(doc, "features");
     assert_string_equal(json_string_value(json_object_get(v, "type")), "FeatureCollection");
     assert_int_equal(json_array_size(json_object_get(v, "features")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_array_get(json_object_get(v, "features"), 0),
-                                            "properties"),
-                            "note")),
-                        "skip");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(v, "features"), 0), "properties"),
+            "note")),
+        "skip");
     v = json_object_get(doc, "measures");
     assert_int_equal(json_array_size(v), 1);
     assert_true(json_number_value(json_object_get(json_array_get(v, 0), "area_m2")) > 7.9);
@@ -909,8 +915,7 @@ static void test_detail(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "action")),
                         "submitted");
     assert_string_equal(
-        or_empty(json_string_value(json_object_get(json_array_get(v, 0), "actor_name"))),
-        "portal");
+        or_empty(json_string_value(json_object_get(json_array_get(v, 0), "actor_name"))), "portal");
     json_decref(doc);
 
     /* S2: submitted beside S1, which is approved now and still takes the
@@ -938,13 +943,13 @@ static void test_detail(void **state)
     assert_string_equal(json_string_value(json_array_get(v, 0)), "in_review");
     /* ?crs: the coordinates are metres */
     v = json_array_get(json_object_get(doc, "features"), 0);
-    v = json_array_get(json_object_get(json_object_get(json_array_get(json_object_get(
-                                                           json_object_get(doc, "features"),
-                                                           "features"),
-                                                       0),
-                                                       "geometry"),
-                                       "coordinates"),
-                       0);
+    v = json_array_get(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(json_object_get(doc, "features"), "features"), 0),
+                "geometry"),
+            "coordinates"),
+        0);
     assert_true(json_number_value(json_array_get(json_array_get(v, 0), 0)) > 1000);
     json_decref(doc);
 
@@ -972,8 +977,8 @@ static void test_history(void **state)
     assert_int_equal(json_array_size(ev), 4);
     e = json_array_get(ev, 0);
     assert_string_equal(json_string_value(json_object_get(e, "action")), "submitted");
-    assert_int_equal(strncmp(or_empty(json_string_value(json_object_get(e, "actor"))), "client:", 7),
-                     0);
+    assert_int_equal(
+        strncmp(or_empty(json_string_value(json_object_get(e, "actor"))), "client:", 7), 0);
     /* the actor as stored, and whom it names: the form server's name */
     assert_string_equal(or_empty(json_string_value(json_object_get(e, "actor_name"))), "portal");
     assert_true(json_is_null(json_object_get(e, "from")));
@@ -1141,8 +1146,8 @@ static void test_conflict_setting_without_rule(void **state)
     snprintf(src, sizeof src, "%s/styles", source);
     snprintf(dst, sizeof dst, "%s/styles", root);
     assert_int_equal(symlink(src, dst), 0);
-    for (const char *const *n = (const char *const[]){"skip-container", "info-stand",
-                                                      "construction-access", NULL};
+    for (const char *const *n =
+             (const char *const[]){"skip-container", "info-stand", "construction-access", NULL};
          *n; n++) {
         snprintf(src, sizeof src, "%s/data/services/%s.json", source, *n);
         snprintf(dst, sizeof dst, "%s/%s.json", services, *n);
@@ -1242,12 +1247,18 @@ static void test_list_same_second(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_shape),     cmocka_unit_test(test_list_filters),
-        cmocka_unit_test(test_list_bbox),      cmocka_unit_test(test_list_bad_params),
-        cmocka_unit_test(test_list_sort),      cmocka_unit_test(test_list_summary),
-        cmocka_unit_test(test_visibility),     cmocka_unit_test(test_detail),
-        cmocka_unit_test(test_history),        cmocka_unit_test(test_conflicts),
-        cmocka_unit_test(test_list_purged),    cmocka_unit_test(test_conflict_setting),
+        cmocka_unit_test(test_list_shape),
+        cmocka_unit_test(test_list_filters),
+        cmocka_unit_test(test_list_bbox),
+        cmocka_unit_test(test_list_bad_params),
+        cmocka_unit_test(test_list_sort),
+        cmocka_unit_test(test_list_summary),
+        cmocka_unit_test(test_visibility),
+        cmocka_unit_test(test_detail),
+        cmocka_unit_test(test_history),
+        cmocka_unit_test(test_conflicts),
+        cmocka_unit_test(test_list_purged),
+        cmocka_unit_test(test_conflict_setting),
         cmocka_unit_test(test_conflict_service_distance),
         cmocka_unit_test(test_conflict_setting_without_rule),
         cmocka_unit_test(test_list_conflicts),

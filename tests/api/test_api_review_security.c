@@ -47,8 +47,8 @@
 #include "ts_review.h"
 #include "ts_server.h"
 
-#define PW_ERIKA "Info stands on Fridays, 2026"
-#define PW_MAX   "reviews skip containers, 2026"
+#define PW_ERIKA       "Info stands on Fridays, 2026"
+#define PW_MAX         "reviews skip containers, 2026"
 #define PW_ERIKA_GUESS "erika2026!"
 
 #define CASE_LON 13.3125
@@ -64,7 +64,7 @@ typedef struct route {
     const char *method;
     const char *path; /* "%s" is the case id (or, for tiles, z/y/x) */
     route_kind kind;
-    bool bearer; /* also a form server's route (Authorization: Bearer) */
+    bool bearer;  /* also a form server's route (Authorization: Bearer) */
     bool session; /* takes a caseworker session */
     bool shows;   /* the owner's answer holds the case id (list, export, tile) */
 } route;
@@ -171,8 +171,9 @@ static void call(const char *method, const char *path, const char *cookie, const
 static void expect_problem(const ts_http_resp *r, long status, const char *what)
 {
     const char *ct = ts_http_header(r, "Content-Type");
-    if (r->status != status) fail_msg("%s: expected %ld, got %ld: %.300s", what, status, r->status,
-                                      r->body ? r->body : "");
+    if (r->status != status)
+        fail_msg("%s: expected %ld, got %ld: %.300s", what, status, r->status,
+                 r->body ? r->body : "");
     if (!ct || strcmp(ct, "application/problem+json") != 0)
         fail_msg("%s: a %ld must be a problem, not %s", what, status, ct ? ct : "(none)");
 }
@@ -182,8 +183,8 @@ static const char *case_state(const char *id)
 {
     static char buf[256];
     snprintf(buf, sizeof buf, "%s|%lld",
-             ts_review_sql_text(srv.db, "SELECT status || '|' || updated_at FROM cases WHERE id = ?1",
-                                id),
+             ts_review_sql_text(srv.db,
+                                "SELECT status || '|' || updated_at FROM cases WHERE id = ?1", id),
              ts_forms_sql_int(srv.db, "SELECT count(*) FROM case_events WHERE case_id = ?1", id));
     return buf;
 }
@@ -238,7 +239,8 @@ static void test_strangers(void **state)
 {
     static const char *const made_up[] = {
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not a session", "x",
-        "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ", NULL};
+        "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+        NULL};
     char state_before[256];
 
     (void)state;
@@ -368,8 +370,7 @@ static void test_csrf(void **state)
     snprintf(state_before, sizeof state_before, "%s", case_state(case_id));
     for (size_t i = 0; i < NROUTES; i++) {
         const route *rt = &routes[i];
-        const char *bad[] = {NULL,        forged,         "",      "short",
-                             erika2.csrf, erika_gone.csrf, max.csrf};
+        const char *bad[] = {NULL, forged, "", "short", erika2.csrf, erika_gone.csrf, max.csrf};
         char what[600];
 
         if (strcmp(rt->method, "GET") == 0 || !rt->session) continue;
@@ -613,8 +614,8 @@ static void test_lockout_keeps_open_sessions(void **state)
     assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &x), 429);
     assert_string_equal(x.cookie, "");
     snprintf(path, sizeof path, "/v1/cases/%s", id);
-    assert_int_equal(ts_review_call(&s, "PATCH", path, open.cookie, open.csrf, NULL, patch_body, &r),
-                     0);
+    assert_int_equal(
+        ts_review_call(&s, "PATCH", path, open.cookie, open.csrf, NULL, patch_body, &r), 0);
     assert_int_equal(r.status, 200);
     ts_http_resp_free(&r);
     /* and the lock holds all the while */

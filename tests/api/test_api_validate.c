@@ -245,8 +245,7 @@ static void expect_problem(world *w, const char *query, const void *body, size_t
     detail = json_string_value(json_object_get(p, "detail"));
     assert_non_null(detail);
     for (size_t i = 0; needles && needles[i]; i++)
-        if (!strstr(detail, needles[i]))
-            fail_msg("detail lacks '%s': %s", needles[i], detail);
+        if (!strstr(detail, needles[i])) fail_msg("detail lacks '%s': %s", needles[i], detail);
     json_decref(p);
     ts_http_resp_free(&r);
     expect_healthy(w);
@@ -254,8 +253,8 @@ static void expect_problem(world *w, const char *query, const void *body, size_t
 
 #define PROBLEM(w, body, status, ...)                                                              \
     do {                                                                                           \
-        const char *const needles_[] = {__VA_ARGS__, NULL};                                       \
-        expect_problem(w, NULL, body, strlen(body), status, needles_);                            \
+        const char *const needles_[] = {__VA_ARGS__, NULL};                                        \
+        expect_problem(w, NULL, body, strlen(body), status, needles_);                             \
     } while (0)
 
 /* A period the lead-time and length rules of every service accept. */
@@ -429,8 +428,7 @@ static void test_services(void **state)
 
     /* An unknown id: 404 naming it and the known ones, in German too. */
     const char *de[] = {"Accept-Language: de", NULL};
-    ts_http_req q404 = {.url = ts_server_url(&w->srv, "/v1/services/hot-dog-stand"),
-                        .headers = de};
+    ts_http_req q404 = {.url = ts_server_url(&w->srv, "/v1/services/hot-dog-stand"), .headers = de};
     assert_int_equal(ts_http(&q404, &r), 0);
     assert_int_equal(r.status, 404);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
@@ -474,7 +472,8 @@ static json_t *hydrant_violation(world *w, size_t k, double d, const char *query
     vs = json_object_get(*rep, "violations");
     json_array_foreach(vs, i, v)
     {
-        if (strcmp(json_string_value(json_object_get(v, "rule")), "hydrant-distance") == 0) return v;
+        if (strcmp(json_string_value(json_object_get(v, "rule")), "hydrant-distance") == 0)
+            return v;
     }
     return NULL;
 }
@@ -495,9 +494,9 @@ static void test_hydrant_limits(void **state)
         nearest_other = INFINITY;
         for (size_t j = 0; j < w->nhydrants; j++)
             if (j != k)
-                nearest_other = fmin(nearest_other, hypot(w->hydrants[2 * j] - w->hydrants[2 * k],
-                                                          w->hydrants[2 * j + 1] -
-                                                              w->hydrants[2 * k + 1]));
+                nearest_other =
+                    fmin(nearest_other, hypot(w->hydrants[2 * j] - w->hydrants[2 * k],
+                                              w->hydrants[2 * j + 1] - w->hydrants[2 * k + 1]));
         if (nearest_other > 20) break;
     }
     assert_true(k < w->nhydrants);
@@ -520,10 +519,9 @@ static void test_hydrant_limits(void **state)
     assert_string_equal(json_string_value(json_object_get(geom, "type")), "LineString");
     json_t *c0 = json_array_get(json_object_get(geom, "coordinates"), 0);
     json_t *c1 = json_array_get(json_object_get(geom, "coordinates"), 1);
-    double len = hypot(json_number_value(json_array_get(c1, 0)) -
-                           json_number_value(json_array_get(c0, 0)),
-                       json_number_value(json_array_get(c1, 1)) -
-                           json_number_value(json_array_get(c0, 1)));
+    double len =
+        hypot(json_number_value(json_array_get(c1, 0)) - json_number_value(json_array_get(c0, 0)),
+              json_number_value(json_array_get(c1, 1)) - json_number_value(json_array_get(c0, 1)));
     assert_true(fabs(len - 4.99) < 0.001);
     assert_string_equal(json_string_value(json_object_get(json_object_get(v, "ref"), "layer")),
                         "hydrants");
@@ -555,8 +553,8 @@ static void test_hydrant_crs84(void **state)
     hy = w->hydrants[1];
     snprintf(crs, sizeof crs, "EPSG:%d", w->srid);
     assert_int_equal(ge_crs_parse(crs, &from, &err), GE_OK);
-    double ring[10] = {hx + 3.0, hy - 1, hx + 5, hy - 1, hx + 5, hy + 2, hx + 3.0, hy + 2,
-                       hx + 3.0, hy - 1};
+    double ring[10] = {hx + 3.0, hy - 1,   hx + 5, hy - 1,   hx + 5,
+                       hy + 2,   hx + 3.0, hy + 2, hx + 3.0, hy - 1};
     memcpy(xy, ring, sizeof xy);
     assert_int_equal(ge_crs_transform(&from, &to, xy, 5, &err), GE_OK);
     period_json(period, sizeof period);
@@ -643,14 +641,17 @@ static void test_bad_json(void **state)
     PROBLEM(w, "{not json", 400, "not valid JSON", "line 1, column");
     PROBLEM(w, "", 400, "empty");
     PROBLEM(w, "[1, 2]", 400, "expected a JSON object");
-    PROBLEM(w, "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
-               "\"coordinates\": [NaN, 52.5]}}",
+    PROBLEM(w,
+            "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
+            "\"coordinates\": [NaN, 52.5]}}",
             400, "NaN", "line 1");
-    PROBLEM(w, "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
-               "\"coordinates\": [Infinity, 52.5]}}",
+    PROBLEM(w,
+            "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
+            "\"coordinates\": [Infinity, 52.5]}}",
             400, "line 1");
-    PROBLEM(w, "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
-               "\"coordinates\": [1e999, 52.5]}}",
+    PROBLEM(w,
+            "{\"service\": \"skip-container\", \"features\": {\"type\": \"Point\", "
+            "\"coordinates\": [1e999, 52.5]}}",
             400, "1e999", "too large");
 }
 
@@ -660,7 +661,8 @@ static void test_bad_request_members(void **state)
     NEED_UP(w);
     PROBLEM(w, "{\"features\": {\"type\": \"Point\", \"coordinates\": [13.3, 52.5]}}", 400,
             "service: missing");
-    PROBLEM(w, "{\"service\": 7, \"features\": {\"type\": \"Point\", \"coordinates\": [13.3, 52.5]}}",
+    PROBLEM(w,
+            "{\"service\": 7, \"features\": {\"type\": \"Point\", \"coordinates\": [13.3, 52.5]}}",
             400, "service");
     PROBLEM(w, "{\"service\": \"skip-container\"}", 400, "features: missing");
     PROBLEM(w,
@@ -846,8 +848,9 @@ static void test_limits(void **state)
 static void test_body_50mb(void **state)
 {
     world *w = *state;
-    const char head[] = "POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                        "Content-Length: 52428800\r\nConnection: close\r\n\r\n";
+    const char head[] =
+        "POST /v1/validate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 52428800\r\nConnection: close\r\n\r\n";
     size_t n = 50 * (size_t)MB;
     char *answer, *big;
     const char *const needles[] = {"52428800", NULL};
@@ -949,18 +952,12 @@ static void test_languages(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_services),
-        cmocka_unit_test(test_valid_placements),
-        cmocka_unit_test(test_hydrant_limits),
-        cmocka_unit_test(test_hydrant_crs84),
-        cmocka_unit_test(test_bad_json),
-        cmocka_unit_test(test_bad_request_members),
-        cmocka_unit_test(test_bad_geojson),
-        cmocka_unit_test(test_wrong_type_is_a_violation),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_body_50mb),
-        cmocka_unit_test(test_languages),
-        cmocka_unit_test(test_location_sentence),
+        cmocka_unit_test(test_services),       cmocka_unit_test(test_valid_placements),
+        cmocka_unit_test(test_hydrant_limits), cmocka_unit_test(test_hydrant_crs84),
+        cmocka_unit_test(test_bad_json),       cmocka_unit_test(test_bad_request_members),
+        cmocka_unit_test(test_bad_geojson),    cmocka_unit_test(test_wrong_type_is_a_violation),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_body_50mb),
+        cmocka_unit_test(test_languages),      cmocka_unit_test(test_location_sentence),
     };
     const struct CMUnitTest extract_tests[] = {
         cmocka_unit_test(test_valid_placements),
@@ -972,8 +969,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     /* test_api_validate_extract runs the second group, test_api_validate the first */
     if (ts_extract_part(argc, argv))
-        failed = ts_run_group_tests_name("shared OSM extract", extract_tests, start_extract,
-                                             stop_world);
+        failed =
+            ts_run_group_tests_name("shared OSM extract", extract_tests, start_extract, stop_world);
     else
         failed = ts_run_group_tests_name("demo quarter", tests, start_demo, stop_world);
     curl_global_cleanup();

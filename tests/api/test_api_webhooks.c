@@ -94,9 +94,18 @@ static int free_port(void)
 /* "geoeditor client add" with a webhook URL (or none). */
 static int client_add(const char *db, const char *name, const char *url, client *out)
 {
-    const char *argv[] = {NULL,     "client", "add",       "--db",                  db,
-                          "--name", name,     "--origin",  "https://forms.example.de",
-                          url ? "--webhook" : NULL,         url,                     NULL};
+    const char *argv[] = {NULL,
+                          "client",
+                          "add",
+                          "--db",
+                          db,
+                          "--name",
+                          name,
+                          "--origin",
+                          "https://forms.example.de",
+                          url ? "--webhook" : NULL,
+                          url,
+                          NULL};
     ts_run_result r;
     const char *p;
     int rc = -1;
@@ -145,7 +154,7 @@ static void new_case(const ts_server *s, const client *c, const char *reference,
 
 /* ---- caseworkers: PATCH /v1/cases/{id} ----------------------------------- */
 
-#define ADMIN_NAME "erika"
+#define ADMIN_NAME     "erika"
 #define ADMIN_PASSWORD "webhook-test-password-1"
 
 typedef struct session {
@@ -156,8 +165,8 @@ typedef struct session {
 /* "geoeditor user add" (password on standard input), then POST /v1/login. */
 static int caseworker_login(const ts_server *s, session *out)
 {
-    const char *argv[] = {NULL,          "user", "add",    "--db", s->db, "--name",
-                          ADMIN_NAME,    "--role", "admin", NULL};
+    const char *argv[] = {NULL,     "user",     "add",    "--db",  s->db,
+                          "--name", ADMIN_NAME, "--role", "admin", NULL};
     const char *h[] = {"Content-Type: application/json", NULL};
     const char *body = "{\"name\":\"" ADMIN_NAME "\",\"password\":\"" ADMIN_PASSWORD "\"}";
     ts_http_req q = {.method = "POST", .headers = h, .body = body, .body_len = strlen(body)};
@@ -283,8 +292,8 @@ static long long wait_row(const ts_server *s, const char *sql, const char *case_
 
 static int setup(void **state)
 {
-    static const char *const args[] = {"--webhook-retry-base", "1", "--webhook-max-attempts", "3",
-                                       "--webhook-timeout", "5", NULL};
+    static const char *const args[] = {
+        "--webhook-retry-base", "1", "--webhook-max-attempts", "3", "--webhook-timeout", "5", NULL};
     ts_server_opts o = {.args = args};
     char url[256];
     (void)state;
@@ -349,8 +358,8 @@ static void test_signed_delivery(void **state)
     /* the signature: good with the client's secret, bad with any other */
     assert_true(ge_webhook_verify(c_ok.secret, h.timestamp, h.body, strlen(h.body), h.signature,
                                   time(NULL), 300));
-    assert_false(ge_webhook_verify(c_flaky.secret, h.timestamp, h.body, strlen(h.body),
-                                   h.signature, time(NULL), 300));
+    assert_false(ge_webhook_verify(c_flaky.secret, h.timestamp, h.body, strlen(h.body), h.signature,
+                                   time(NULL), 300));
     assert_false(ge_webhook_verify("whsec_wrong", h.timestamp, h.body, strlen(h.body), h.signature,
                                    time(NULL), 300));
 
@@ -481,11 +490,12 @@ static void test_retry_then_delivered(void **state)
     change_status(&srv, &admin, case_id, "in_review", NULL);
     /* 500 at once, 500 after 1 s, 200 after 2 s more */
     if (!ts_rx_wait("/flaky", 3, 30)) fail_msg("only %zu attempts arrived", ts_rx_count("/flaky"));
-    assert_int_equal(wait_row(&srv,
-                              "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
-                              " AND delivered_at IS NOT NULL AND attempts = 3 AND last_status = 200",
-                              case_id, 1, 10),
-                     1);
+    assert_int_equal(
+        wait_row(&srv,
+                 "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1"
+                 " AND delivered_at IS NOT NULL AND attempts = 3 AND last_status = 200",
+                 case_id, 1, 10),
+        1);
     /* the same delivery each time, the same body, each attempt signed anew */
     ts_rx_hit h0 = ts_rx_get("/flaky", 0), h2 = ts_rx_get("/flaky", 2);
     assert_string_equal(h0.delivery, h2.delivery);

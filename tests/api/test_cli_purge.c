@@ -39,10 +39,10 @@
 #include "ts_store.h"
 
 /* Personal data the store must forget; none may appear in any output. */
-#define NAME_A "Erika Mustermann-Purgetest"
-#define MAIL_A "erika.purgetest@example.org"
-#define REF_A "AZ-PURGE-0001"
-#define NOTE_A "Stand vor Hausnummer 7 bei Familie Purgetest"
+#define NAME_A    "Erika Mustermann-Purgetest"
+#define MAIL_A    "erika.purgetest@example.org"
+#define REF_A     "AZ-PURGE-0001"
+#define NOTE_A    "Stand vor Hausnummer 7 bei Familie Purgetest"
 #define COMMENT_A "Rueckruf unter 0151 2345678 Purgetest"
 
 static ts_server srv;
@@ -52,9 +52,18 @@ static char purged_id[64], kept_id[64]; /* test_purge's cases a and b */
 static int setup(void **state)
 {
     static const char *const args[] = {"--purge-interval", "0", NULL};
-    const char *add[] = {NULL,       "client", "add", "--db", NULL, "--name", "Purge Forms",
-                         "--origin", "https://forms.example.de", "--webhook",
-                         "http://127.0.0.1:9/hook", NULL};
+    const char *add[] = {NULL,
+                         "client",
+                         "add",
+                         "--db",
+                         NULL,
+                         "--name",
+                         "Purge Forms",
+                         "--origin",
+                         "https://forms.example.de",
+                         "--webhook",
+                         "http://127.0.0.1:9/hook",
+                         NULL};
     ts_server_opts o = {.args = args};
     ts_run_result r;
     const char *p;
@@ -135,8 +144,7 @@ static char *dump_case(const char *db, const char *case_id)
 }
 
 /* One text value of sql (?1 = arg) into buf ("<null>" for NULL). */
-static const char *sql_text(const char *db, const char *sql, const char *arg, char *buf,
-                            size_t cap)
+static const char *sql_text(const char *db, const char *sql, const char *arg, char *buf, size_t cap)
 {
     sqlite3 *h = NULL;
     char *d = NULL;
@@ -166,8 +174,7 @@ static void iso_days_ago(int days, char *buf, size_t cap)
 /* A submitted info-stand case with an applicant, a reference and feature
  * properties; its id into case_id (64 bytes), its draft id into draft_id. */
 static void make_case(const ts_server *s, const char *k, const char *ref, const char *name,
-                      const char *mail, const char *note, double lon, char *case_id,
-                      char *draft_id)
+                      const char *mail, const char *note, double lon, char *case_id, char *draft_id)
 {
     char body[1024], submit[768], path[256], token[128], idem[64];
     ts_http_resp r;
@@ -207,18 +214,20 @@ static void close_case(const char *db, const char *case_id, const char *final, i
 
     iso_days_ago(days_ago + 2, at1, sizeof at1);
     iso_days_ago(days_ago, at2, sizeof at2);
-    ts_store_sql(db,
-            "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
-            " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', ?3)",
-            3, case_id, at1, comment);
-    ts_store_sql(db,
-            "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
-            " VALUES (?1, ?2, 'user:erika', 'status', 'in_review', ?3, ?4)",
-            4, case_id, at2, final, comment);
+    ts_store_sql(
+        db,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', ?3)",
+        3, case_id, at1, comment);
+    ts_store_sql(
+        db,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, ?2, 'user:erika', 'status', 'in_review', ?3, ?4)",
+        4, case_id, at2, final, comment);
     assert_int_equal(ts_store_sql(db,
-                             "UPDATE cases SET status = ?2, closed_at = ?3, updated_at = ?3"
-                             " WHERE id = ?1",
-                             3, case_id, final, at2),
+                                  "UPDATE cases SET status = ?2, closed_at = ?3, updated_at = ?3"
+                                  " WHERE id = ?1",
+                                  3, case_id, final, at2),
                      1);
 }
 
@@ -230,8 +239,9 @@ static void run(ts_run_result *r, const char *const *argv)
 /* No personal data of any test case in text. */
 static void assert_no_personal_data(const char *text)
 {
-    static const char *const secrets[] = {NAME_A, MAIL_A, REF_A, NOTE_A, COMMENT_A,
-                                          "Purgetest", "Mustermann", "0151", "@example.org"};
+    static const char *const secrets[] = {NAME_A,       MAIL_A,    REF_A,
+                                          NOTE_A,       COMMENT_A, "Purgetest",
+                                          "Mustermann", "0151",    "@example.org"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
         if (strstr(text, secrets[i])) fail_msg("output holds '%s':\n%s", secrets[i], text);
 }
@@ -248,9 +258,9 @@ static bool file_contains(const char *path, const char *needle)
 /* ---- the purge ------------------------------------------------------------ */
 
 /* What a purge keeps of the case row, as one text. */
-#define KEEP_SQL                                                                            \
-    "SELECT service || '|' || status || '|' || period_start || '|' || period_end || '|' ||" \
-    " created_at || '|' || updated_at || '|' || closed_at || '|' || report || '|' ||"       \
+#define KEEP_SQL                                                                                   \
+    "SELECT service || '|' || status || '|' || period_start || '|' || period_end || '|' ||"        \
+    " created_at || '|' || updated_at || '|' || closed_at || '|' || report || '|' ||"              \
     " content_hash || '|' || client_id FROM cases WHERE id = ?1"
 
 static void test_purge(void **state)
@@ -276,12 +286,14 @@ static void test_purge(void **state)
     /* c: open for 1000 days: never closed, never due */
     make_case(&srv, key, "AZ-C", "Carl Offen", "c@example.net", "note c", 13.3121234, c, dc);
     iso_days_ago(1000, now_minus, sizeof now_minus);
-    ts_store_sql(db,
-            "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
-            " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'looking')",
-            2, c, now_minus);
-    ts_store_sql(db, "UPDATE cases SET status = 'in_review', created_at = ?2, updated_at = ?2 WHERE id = ?1",
-            2, c, now_minus);
+    ts_store_sql(
+        db,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'looking')",
+        2, c, now_minus);
+    ts_store_sql(
+        db, "UPDATE cases SET status = 'in_review', created_at = ?2, updated_at = ?2 WHERE id = ?1",
+        2, c, now_minus);
     /* d: a service no longer defined, closed 1000 days ago: left alone */
     make_case(&srv, key, "AZ-D", "Dora Alt", "d@example.net", "note d", 13.3131234, d, dd);
     close_case(db, d, "approved", 1000, "ok");
@@ -293,8 +305,8 @@ static void test_purge(void **state)
     ts_store_sql(db, "UPDATE cases SET service = 'construction-access' WHERE id = ?1", 1, e);
 
     /* the status events queued webhook deliveries (the client has a URL) */
-    assert_true(ts_forms_sql_int(db, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
-                                 a) == 2);
+    assert_true(
+        ts_forms_sql_int(db, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", a) == 2);
     assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM drafts WHERE id = ?1", da), 1);
 
     before_a = dump_case(db, a);
@@ -350,23 +362,35 @@ static void test_purge(void **state)
     ts_run_free(&r);
 
     /* a: personal data gone */
-    assert_string_equal(sql_text(db, "SELECT applicant FROM cases WHERE id = ?1", a, buf, sizeof buf),
-                        "{}");
-    assert_string_equal(sql_text(db, "SELECT reference FROM cases WHERE id = ?1", a, buf, sizeof buf),
-                        "<null>");
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM case_features WHERE case_id = ?1"
-                                          " AND props <> '{}'", a), 0);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM case_features WHERE case_id = ?1", a),
-                     2);
+    assert_string_equal(
+        sql_text(db, "SELECT applicant FROM cases WHERE id = ?1", a, buf, sizeof buf), "{}");
+    assert_string_equal(
+        sql_text(db, "SELECT reference FROM cases WHERE id = ?1", a, buf, sizeof buf), "<null>");
+    assert_int_equal(ts_forms_sql_int(db,
+                                      "SELECT count(*) FROM case_features WHERE case_id = ?1"
+                                      " AND props <> '{}'",
+                                      a),
+                     0);
+    assert_int_equal(
+        ts_forms_sql_int(db, "SELECT count(*) FROM case_features WHERE case_id = ?1", a), 2);
     assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM drafts WHERE id = ?1", da), 0);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM idempotency_keys WHERE case_id = ?1",
-                                      a), 0);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM webhook_deliveries"
-                                          " WHERE case_id = ?1", a), 0);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                                          " AND comment IS NOT NULL", a), 0);
-    assert_int_equal(ts_forms_sql_int(db, "SELECT count(*) FROM cases WHERE id = ?1"
-                                          " AND purged_at IS NOT NULL", a), 1);
+    assert_int_equal(
+        ts_forms_sql_int(db, "SELECT count(*) FROM idempotency_keys WHERE case_id = ?1", a), 0);
+    assert_int_equal(ts_forms_sql_int(db,
+                                      "SELECT count(*) FROM webhook_deliveries"
+                                      " WHERE case_id = ?1",
+                                      a),
+                     0);
+    assert_int_equal(ts_forms_sql_int(db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                      " AND comment IS NOT NULL",
+                                      a),
+                     0);
+    assert_int_equal(ts_forms_sql_int(db,
+                                      "SELECT count(*) FROM cases WHERE id = ?1"
+                                      " AND purged_at IS NOT NULL",
+                                      a),
+                     1);
     /* a: everything else kept */
     assert_string_equal(sql_text(db,
                                  "SELECT group_concat(hex(geometry), ',') FROM"
@@ -488,8 +512,9 @@ static bool list_has(const json_t *doc, const char *id)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(doc, "cases"), i, c)
-        if (strcmp(json_string_value(json_object_get(c, "case_id")), id) == 0) return true;
+    json_array_foreach(json_object_get(doc, "cases"), i,
+                       c) if (strcmp(json_string_value(json_object_get(c, "case_id")), id) ==
+                              0) return true;
     return false;
 }
 
@@ -501,10 +526,11 @@ static void test_caseworker_view_of_purged_case(void **state)
 
     (void)state;
     assert_true(purged_id[0]);
-    assert_int_equal(ts_review_user_add(srv.db, "purge-admin", "admin", NULL,
-                                        "a long retention pass phrase"),
-                     0);
-    assert_int_equal(ts_review_login(&srv, "purge-admin", "a long retention pass phrase", &se), 200);
+    assert_int_equal(
+        ts_review_user_add(srv.db, "purge-admin", "admin", NULL, "a long retention pass phrase"),
+        0);
+    assert_int_equal(ts_review_login(&srv, "purge-admin", "a long retention pass phrase", &se),
+                     200);
 
     /* the list leaves the purged case out unless asked for */
     doc = review_get(&se, "/v1/cases?limit=500", 200);
@@ -523,8 +549,8 @@ static void test_caseworker_view_of_purged_case(void **state)
     assert_true(json_is_null(json_object_get(doc, "reference")) ||
                 !json_object_get(doc, "reference"));
     assert_int_equal(json_object_size(json_object_get(doc, "applicant")), 0);
-    assert_int_equal(
-        json_array_size(json_object_get(json_object_get(doc, "features"), "features")), 2);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "features"), "features")),
+                     2);
     /* its content hash cannot match any more (applicant and properties are
      * gone): not a verdict of tampering but a note of why, with the day */
     {
@@ -589,14 +615,22 @@ static void test_timer_purges_in_running_server(void **state)
     close_case(s.db, a, "rejected", 181, COMMENT_A);
     /* within a few runs of the one-second timer */
     assert_true(ts_server_log_wait(&s, "\"purged\":1", 60));
-    assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM cases WHERE id = ?1"
-                                            " AND purged_at IS NOT NULL AND applicant = '{}'"
-                                            " AND reference IS NULL", a), 1);
-    assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                                            " AND action = 'purged' AND actor = 'system:retention'",
-                                      a), 1);
-    assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM cases WHERE id = ?1"
-                                            " AND purged_at IS NULL AND applicant <> '{}'", b), 1);
+    assert_int_equal(ts_forms_sql_int(s.db,
+                                      "SELECT count(*) FROM cases WHERE id = ?1"
+                                      " AND purged_at IS NOT NULL AND applicant = '{}'"
+                                      " AND reference IS NULL",
+                                      a),
+                     1);
+    assert_int_equal(ts_forms_sql_int(s.db,
+                                      "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                                      " AND action = 'purged' AND actor = 'system:retention'",
+                                      a),
+                     1);
+    assert_int_equal(ts_forms_sql_int(s.db,
+                                      "SELECT count(*) FROM cases WHERE id = ?1"
+                                      " AND purged_at IS NULL AND applicant <> '{}'",
+                                      b),
+                     1);
     /* SIGTERM: the timer thread ends with the server, which exits cleanly */
     assert_int_equal(ts_server_stop(&s), 0);
     log = ts_server_log(&s);
@@ -664,8 +698,8 @@ static void test_bad_input(void **state)
         ts_run_free(&r);
     }
     {
-        const char *argv[] = {NULL, "purge", "--db", srv.db, "--services-dir",
-                              ts_path(dir, "no-such-dir"), NULL};
+        const char *argv[] = {
+            NULL, "purge", "--db", srv.db, "--services-dir", ts_path(dir, "no-such-dir"), NULL};
         run(&r, argv);
         assert_int_equal(r.status, 1);
         assert_int_equal(ts_count_lines(r.err), 1);

@@ -43,7 +43,7 @@
 #include "ts_run.h"
 #include "ts_server.h"
 
-#define ADMIN "wh-admin"
+#define ADMIN          "wh-admin"
 #define ADMIN_PASSWORD "webhooks-cli-password-1"
 
 static const ts_rx_route routes[] = {
@@ -91,9 +91,8 @@ static long long new_delivery(const client *c, char *case_id)
     ts_http_resp r;
 
     assert_int_equal(ts_review_case(&srv, c->key, 13.31, 52.585, "Erika", case_id), 0);
-    assert_int_equal(ts_review_call(&srv, "PATCH", ts_pathf("/v1/cases/%s", case_id),
-                                    admin.cookie, admin.csrf, NULL,
-                                    "{\"status\":\"in_review\"}", &r),
+    assert_int_equal(ts_review_call(&srv, "PATCH", ts_pathf("/v1/cases/%s", case_id), admin.cookie,
+                                    admin.csrf, NULL, "{\"status\":\"in_review\"}", &r),
                      0);
     if (r.status != 200) fail_msg("PATCH: %ld %s", r.status, r.body);
     ts_http_resp_free(&r);
@@ -165,8 +164,8 @@ static json_t *find(json_t *doc, long long id)
     size_t i;
     json_t *d;
 
-    json_array_foreach(json_object_get(doc, "deliveries"), i, d)
-        if (json_integer_value(json_object_get(d, "id")) == id) return d;
+    json_array_foreach(json_object_get(doc, "deliveries"), i,
+                       d) if (json_integer_value(json_object_get(d, "id")) == id) return d;
     return NULL;
 }
 
@@ -178,8 +177,7 @@ static char *table_line(const char *out, long long id)
 
     snprintf(prefix, sizeof prefix, "%lld ", id);
     while (p && *p) {
-        if (strncmp(p, prefix, strlen(prefix)) == 0)
-            return strndup(p, strcspn(p, "\n"));
+        if (strncmp(p, prefix, strlen(prefix)) == 0) return strndup(p, strcspn(p, "\n"));
         p = strchr(p, '\n');
         if (p) p++;
     }
@@ -192,9 +190,9 @@ static double metric(const char *series)
 }
 
 #define DELIVERED "geoeditor_webhook_attempts_total{outcome=\"delivered\"}"
-#define RETRY "geoeditor_webhook_attempts_total{outcome=\"retry\"}"
-#define FAILED "geoeditor_webhook_attempts_total{outcome=\"failed\"}"
-#define PENDING "geoeditor_webhook_deliveries_pending"
+#define RETRY     "geoeditor_webhook_attempts_total{outcome=\"retry\"}"
+#define FAILED    "geoeditor_webhook_attempts_total{outcome=\"failed\"}"
+#define PENDING   "geoeditor_webhook_deliveries_pending"
 
 /* Waits until a counter reaches want (it moves just after the store row). */
 static double wait_metric(const char *series, double want, int timeout_s)
@@ -206,8 +204,15 @@ static double wait_metric(const char *series, double want, int timeout_s)
 
 static int setup(void **state)
 {
-    static const char *const args[] = {"--webhook-retry-base", "1", "--webhook-max-attempts", "2",
-                                       "--webhook-timeout", "30", "--shutdown-grace", "2", NULL};
+    static const char *const args[] = {"--webhook-retry-base",
+                                       "1",
+                                       "--webhook-max-attempts",
+                                       "2",
+                                       "--webhook-timeout",
+                                       "30",
+                                       "--shutdown-grace",
+                                       "2",
+                                       NULL};
     ts_server_opts o = {.args = args};
     (void)state;
 
@@ -283,8 +288,8 @@ static void test_failed_delivery_retried_by_id(void **state)
     assert_int_equal(r.status, 0);
     assert_int_equal(strncmp(r.out, "ID", 2), 0);
     {
-        const char *cols[] = {"STATE", "CLIENT", "CASE", "EVENT", "ATTEMPTS", "NEXT ATTEMPT",
-                              "LAST RESULT", "CREATED"};
+        const char *cols[] = {"STATE",    "CLIENT",       "CASE",        "EVENT",
+                              "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT", "CREATED"};
         const char *p = r.out;
         for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
             const char *q = strstr(p, cols[i]);
@@ -316,8 +321,7 @@ static void test_failed_delivery_retried_by_id(void **state)
     assert_true(json_is_false(json_object_get(d, "client_revoked")));
     assert_string_equal(json_string_value(json_object_get(d, "case_id")), case_id);
     assert_string_equal(json_string_value(json_object_get(d, "event")), "case.status_changed");
-    assert_string_equal(json_string_value(json_object_get(d, "previous_case_status")),
-                        "received");
+    assert_string_equal(json_string_value(json_object_get(d, "previous_case_status")), "received");
     assert_string_equal(json_string_value(json_object_get(d, "case_status")), "in_review");
     assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 2);
     assert_true(json_is_null(json_object_get(d, "next_attempt_at")));
@@ -328,8 +332,8 @@ static void test_failed_delivery_retried_by_id(void **state)
     assert_int_equal(strlen(json_string_value(json_object_get(d, "failed_at"))), 20);
     assert_int_equal(strlen(json_string_value(json_object_get(d, "created_at"))), 20);
     assert_int_equal(json_object_size(d), 17);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(doc, "counts"), "failed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "counts"), "failed")),
+                     1);
     json_decref(doc);
 
     /* retry: back to pending, and the running server delivers it (200 now) */
@@ -408,8 +412,8 @@ static void test_retry_failed_of_one_client(void **state)
     json_decref(doc);
     doc = list_json("--status", "failed", NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(doc, "deliveries")), 3);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(doc, "counts"), "failed")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "counts"), "failed")),
+                     3);
     json_decref(doc);
     doc = list_json("--limit", "1", NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(doc, "deliveries")), 1);
@@ -437,16 +441,16 @@ static void test_retry_failed_of_one_client(void **state)
     assert_int_equal(ts_rx_count("/gone"), 4);
     assert_true(wait_metric(DELIVERED, delivered0 + 2, 5) == delivered0 + 2);
     assert_string_equal(state_of(a1), "failed");
-    assert_int_equal(
-        ts_forms_sql_int(srv.db, "SELECT attempts FROM webhook_deliveries WHERE id = ?1",
-                         id_text(a1)),
-        1);
+    assert_int_equal(ts_forms_sql_int(srv.db,
+                                      "SELECT attempts FROM webhook_deliveries WHERE id = ?1",
+                                      id_text(a1)),
+                     1);
 
     /* a revoked client's delivery stays failed: by id it is refused, in
      * bulk it is counted and left */
     {
-        const char *argv[] = {NULL, "client", "revoke", "--db", srv.db,
-                              ts_pathf("%lld", c_always.id), NULL};
+        const char *argv[] = {
+            NULL, "client", "revoke", "--db", srv.db, ts_pathf("%lld", c_always.id), NULL};
         assert_int_equal(ts_run(&r, NULL, argv), 0);
         assert_int_equal(r.status, 0);
         ts_run_free(&r);
@@ -494,8 +498,8 @@ static void test_pending_deliveries(void **state)
 
     doc = list_json("--status", "pending", NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(doc, "deliveries")), 2);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(doc, "counts"), "pending")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "counts"), "pending")),
+                     2);
     d = find(doc, h1);
     assert_non_null(d);
     assert_string_equal(json_string_value(json_object_get(d, "status")), "pending");
@@ -556,10 +560,9 @@ static void test_bad_input(void **state)
 
     bad(2, "missing argument", "--db", db, NULL);
     bad(2, "unknown action 'send' (list or retry)", "send", "--db", db, NULL);
-    bad(2, "--status 'sent': give pending, failed or delivered", "list", "--status", "sent",
-        "--db", db, NULL);
-    bad(2, "--limit '0': give a number from 1 to 10000", "list", "--limit", "0", "--db", db,
-        NULL);
+    bad(2, "--status 'sent': give pending, failed or delivered", "list", "--status", "sent", "--db",
+        db, NULL);
+    bad(2, "--limit '0': give a number from 1 to 10000", "list", "--limit", "0", "--db", db, NULL);
     bad(2, "--limit '10001'", "list", "--limit", "10001", "--db", db, NULL);
     bad(2, "--limit 'ten'", "list", "--limit", "ten", "--db", db, NULL);
     bad(2, "--client 'abc' is not a client id", "list", "--client", "abc", "--db", db, NULL);
@@ -570,8 +573,7 @@ static void test_bad_input(void **state)
     bad(2, "retry needs delivery IDs or --failed", "retry", "--db", db, NULL);
     bad(2, "'abc' is not a delivery id", "retry", "abc", "--db", db, NULL);
     bad(2, "'0' is not a delivery id", "retry", "0", "--db", db, NULL);
-    bad(2, "either delivery IDs or --failed, not both", "retry", "1", "--failed", "--db", db,
-        NULL);
+    bad(2, "either delivery IDs or --failed, not both", "retry", "1", "--failed", "--db", db, NULL);
     bad(2, "--json is for list, not retry", "retry", "--json", "1", "--db", db, NULL);
     bad(2, "--client goes with retry --failed", "retry", "1", "--client", "1", "--db", db, NULL);
     bad(1, "no client 424242", "retry", "--failed", "--client", "424242", "--db", db, NULL);

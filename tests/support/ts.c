@@ -94,8 +94,7 @@ const char *ts_tmpdir(const char *name)
     char cmd[4200];
     snprintf(dir, sizeof dir, "%s/%s-%ld", ts_env("GE_TEST_TMP"), name, (long)getpid());
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        abort();
+    if (system(cmd) != 0) abort();
     ts_mkdir_p(dir);
     return dir;
 }
@@ -116,20 +115,17 @@ char *ts_read_file(const char *path, size_t *len)
     long n;
 
     *len = 0;
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    if (n >= 0)
-        buf = calloc(1, (size_t)n + 1);
+    if (n >= 0) buf = calloc(1, (size_t)n + 1);
     if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
         free(buf);
         buf = NULL;
     }
     fclose(f);
-    if (buf)
-        *len = (size_t)n;
+    if (buf) *len = (size_t)n;
     return buf;
 }
 
@@ -137,8 +133,7 @@ bool ts_mem_contains(const char *hay, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; hay && i + n <= len; i++)
-        if (memcmp(hay + i, needle, n) == 0)
-            return true;
+        if (memcmp(hay + i, needle, n) == 0) return true;
     return false;
 }
 

@@ -28,8 +28,7 @@ static int ts_buf_add(ts_buf *b, const void *data, size_t n)
         while (cap < b->len + n + 1)
             cap *= 2;
         grown = realloc(b->data, cap);
-        if (!grown)
-            return -1;
+        if (!grown) return -1;
         b->data = grown;
         b->cap = cap;
     }
@@ -49,8 +48,7 @@ static size_t ts_http_on_header(char *data, size_t size, size_t n, void *ud)
     ts_buf *b = ud;
     /* A new status line (after "100 Continue" or a redirect) starts over:
      * keep only the final response's headers. */
-    if (size * n >= 5 && strncmp(data, "HTTP/", 5) == 0)
-        b->len = 0;
+    if (size * n >= 5 && strncmp(data, "HTTP/", 5) == 0) b->len = 0;
     return ts_buf_add(b, data, size * n) == 0 ? size * n : 0;
 }
 
@@ -65,10 +63,8 @@ static size_t ts_http_on_read(char *out, size_t size, size_t n, void *ud)
 {
     ts_upload *u = ud;
     size_t room = size * n, left = u->len - u->pos;
-    if (room > 1000)
-        room = 1000;
-    if (room > left)
-        room = left;
+    if (room > 1000) room = 1000;
+    if (room > left) room = left;
     memcpy(out, u->data + u->pos, room);
     u->pos += room;
     return room;
@@ -89,8 +85,7 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
         snprintf(resp->error, sizeof resp->error, "curl_easy_init failed");
         return -1;
     }
-    if (req->handle)
-        curl_easy_reset(c); /* keeps the connection cache: keep-alive works */
+    if (req->handle) curl_easy_reset(c); /* keeps the connection cache: keep-alive works */
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -103,8 +98,7 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     else if (strcmp(method, "GET") != 0)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (req->decode)
-        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    if (req->decode) curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     if (req->local_addr) {
         /* "host!": bind to this address, not to an interface of that name.
          * Linux answers every 127.0.0.0/8 address on lo, so one test can be
@@ -136,8 +130,7 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
     resp->body_len = body.len;
     resp->headers = head.data ? head.data : calloc(1, 1);
     curl_slist_free_all(hl);
-    if (!req->handle)
-        curl_easy_cleanup(c);
+    if (!req->handle) curl_easy_cleanup(c);
     return rc;
 }
 
@@ -166,8 +159,7 @@ const char *ts_http_header(const ts_http_resp *resp, const char *name)
             vlen = (size_t)(p + len - v);
             while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == ' '))
                 vlen--;
-            if (vlen >= sizeof bufs[0])
-                vlen = sizeof bufs[0] - 1;
+            if (vlen >= sizeof bufs[0]) vlen = sizeof bufs[0] - 1;
             memcpy(b, v, vlen);
             b[vlen] = '\0';
             return b;
@@ -194,8 +186,7 @@ int ts_http_connect_from(int port, const char *src)
     struct sockaddr_in sa;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     if (src && (inet_pton(AF_INET, src, &sa.sin_addr) != 1 ||
@@ -219,10 +210,8 @@ int ts_http_send_all(int fd, const void *data, size_t len)
     const char *p = data;
     while (len) {
         ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
         p += w;
         len -= (size_t)w;
     }
@@ -240,14 +229,12 @@ int ts_http_wait_closed(int fd, int timeout_ms)
         long left;
         ssize_t r;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L);
-        if (left <= 0)
-            return 0;
-        if (poll(&p, 1, (int)left) <= 0)
-            continue;
+        left =
+            timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L);
+        if (left <= 0) return 0;
+        if (poll(&p, 1, (int)left) <= 0) continue;
         r = recv(fd, chunk, sizeof chunk, 0);
-        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-            return 1;
+        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) return 1;
     }
 }
 
@@ -261,19 +248,15 @@ char *ts_http_read_all(int fd, int timeout_ms, size_t *len)
         struct pollfd p = {.fd = fd, .events = POLLIN};
         ssize_t r;
         int pr = poll(&p, 1, timeout_ms);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            break;
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr <= 0) break;
         r = recv(fd, chunk, sizeof chunk, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) /* closed, or reset after the answer */
             break;
         ts_buf_add(&b, chunk, (size_t)r);
     }
-    if (len)
-        *len = b.len;
+    if (len) *len = b.len;
     return b.data;
 }
 
@@ -282,8 +265,7 @@ char *ts_http_raw(int port, const void *data, size_t len, int timeout_ms)
     int fd = ts_http_connect(port);
     char *answer;
 
-    if (fd < 0)
-        return NULL;
+    if (fd < 0) return NULL;
     /* A server that answers early and closes may make the rest of the send
      * fail: the answer still counts. */
     ts_http_send_all(fd, data, len);
@@ -295,7 +277,6 @@ char *ts_http_raw(int port, const void *data, size_t len, int timeout_ms)
 int ts_http_raw_status(const char *answer)
 {
     int status = 0;
-    if (answer && sscanf(answer, "HTTP/1.%*d %d", &status) == 1)
-        return status;
+    if (answer && sscanf(answer, "HTTP/1.%*d %d", &status) == 1) return status;
     return 0;
 }

@@ -13,24 +13,24 @@
 #include <stddef.h>
 
 typedef struct ts_http_resp {
-    long status;    /* 0 when the transfer failed */
-    char *headers;  /* the final response's header block, as received */
-    char *body;     /* NUL-terminated (decoded when req.decode) */
+    long status;   /* 0 when the transfer failed */
+    char *headers; /* the final response's header block, as received */
+    char *body;    /* NUL-terminated (decoded when req.decode) */
     size_t body_len;
     char error[CURL_ERROR_SIZE]; /* libcurl's message when status is 0 */
 } ts_http_resp;
 
 typedef struct ts_http_req {
-    const char *method;          /* NULL: GET, or POST when there is a body */
+    const char *method; /* NULL: GET, or POST when there is a body */
     const char *url;
-    const char *const *headers;  /* "Name: value" lines, NULL-terminated, or NULL */
-    const void *body;            /* NULL: no body */
+    const char *const *headers; /* "Name: value" lines, NULL-terminated, or NULL */
+    const void *body;           /* NULL: no body */
     size_t body_len;
-    bool chunked;                /* send the body with Transfer-Encoding: chunked */
-    bool decode;                 /* offer gzip and decode it (Accept-Encoding by libcurl) */
-    CURL *handle;                /* reuse for keep-alive; NULL: a fresh handle */
-    long timeout_s;              /* 0: 60 */
-    const char *local_addr;      /* connect from it (e.g. "127.0.0.2"); NULL: any */
+    bool chunked;           /* send the body with Transfer-Encoding: chunked */
+    bool decode;            /* offer gzip and decode it (Accept-Encoding by libcurl) */
+    CURL *handle;           /* reuse for keep-alive; NULL: a fresh handle */
+    long timeout_s;         /* 0: 60 */
+    const char *local_addr; /* connect from it (e.g. "127.0.0.2"); NULL: any */
 } ts_http_req;
 
 /* 0 when a response arrived (any status), -1 on a transport error (resp->error says). */

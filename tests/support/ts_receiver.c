@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TS_RX_MAX_HITS 256
+#define TS_RX_MAX_HITS   256
 #define TS_RX_MAX_ROUTES 16
 
 static struct {

@@ -122,8 +122,10 @@ out:
 int ts_review_client_with_webhook(const char *db, const char *name, const char *url, char *key,
                                   char *secret)
 {
-    const char *argv[] = {NULL,   "client", "add", "--db", db, "--name", name, "--origin",
-                          "https://forms.example.de", "--webhook", url, NULL};
+    const char *argv[] = {NULL,        "client",   "add",
+                          "--db",      db,         "--name",
+                          name,        "--origin", "https://forms.example.de",
+                          "--webhook", url,        NULL};
     ts_run_result r;
     const char *p;
     int rc = -1;

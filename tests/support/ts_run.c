@@ -25,8 +25,7 @@ static void ts_buf_add(ts_buf *b, const char *p, size_t n)
     if (b->len + n + 1 > b->cap) {
         b->cap = (b->len + n + 1) * 2;
         b->data = realloc(b->data, b->cap);
-        if (!b->data)
-            abort();
+        if (!b->data) abort();
     }
     memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -41,11 +40,9 @@ int ts_run(ts_run_result *r, const char *input, const char *const *argv)
     int st;
 
     memset(r, 0, sizeof *r);
-    if (pipe(out) || pipe(err) || pipe(in))
-        return -1;
+    if (pipe(out) || pipe(err) || pipe(in)) return -1;
     pid = fork();
-    if (pid < 0)
-        return -1;
+    if (pid < 0) return -1;
     if (pid == 0) {
         const char *bin = argv[0] ? argv[0] : ts_env("GE_BINARY");
         dup2(in[0], 0);
@@ -77,11 +74,9 @@ int ts_run(ts_run_result *r, const char *input, const char *const *argv)
     int open_fds = 2;
     while (open_fds > 0) {
         char buf[8192];
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
-            break;
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
         for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             ssize_t n = read(fds[i].fd, buf, sizeof buf);
             if (n <= 0) {
                 close(fds[i].fd);
@@ -128,9 +123,7 @@ int ts_count_lines(const char *s)
     int n = 0;
     size_t len = strlen(s);
     for (size_t i = 0; i < len; i++)
-        if (s[i] == '\n')
-            n++;
-    if (len && s[len - 1] != '\n')
-        n++;
+        if (s[i] == '\n') n++;
+    if (len && s[len - 1] != '\n') n++;
     return n;
 }

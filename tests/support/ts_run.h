@@ -6,9 +6,9 @@
 #define GE_TS_RUN_H
 
 typedef struct ts_run_result {
-    int status;     /* exit status, or 128+signal when killed */
-    char *out;      /* standard output (NUL-terminated, malloc'd) */
-    char *err;      /* standard error */
+    int status; /* exit status, or 128+signal when killed */
+    char *out;  /* standard output (NUL-terminated, malloc'd) */
+    char *err;  /* standard error */
 } ts_run_result;
 
 /* Runs argv (argv[0] == NULL means the geoeditor binary from GE_BINARY) with

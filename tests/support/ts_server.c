@@ -37,8 +37,7 @@ bool ts_server_log_wait(const ts_server *s, const char *needle, int timeout_s)
         char *log = ts_server_log(s);
         bool found = log && strstr(log, needle);
         free(log);
-        if (found)
-            return true;
+        if (found) return true;
         ts_server_sleep_ms(20);
     }
     return false;
@@ -59,11 +58,9 @@ static bool ts_server_reap(ts_server *s)
     int st;
     pid_t r;
 
-    if (s->pid <= 0)
-        return true;
+    if (s->pid <= 0) return true;
     r = waitpid(s->pid, &st, WNOHANG);
-    if (r == 0)
-        return false;
+    if (r == 0) return false;
     if (r == s->pid)
         s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     else
@@ -75,8 +72,7 @@ static bool ts_server_reap(ts_server *s)
 int ts_server_wait(ts_server *s, int timeout_s)
 {
     for (int waited = 0; waited <= timeout_s * 1000; waited += 20) {
-        if (ts_server_reap(s))
-            return s->exit_status;
+        if (ts_server_reap(s)) return s->exit_status;
         ts_server_sleep_ms(20);
     }
     return -1;
@@ -135,8 +131,7 @@ int ts_server_stop(ts_server *s)
     char *log;
     const char *report;
 
-    if (s->pid <= 0)
-        return s->exit_status;
+    if (s->pid <= 0) return s->exit_status;
     kill(s->pid, SIGTERM);
     if (ts_server_wait(s, 60) < 0) {
         fprintf(stderr, "test: server %d ignored SIGTERM for 60 s; killing it\n", (int)s->pid);
@@ -163,8 +158,7 @@ static int ts_server_read_port(const ts_server *s)
     line = log ? strstr(log, "\"msg\":\"listening\"") : NULL;
     if (line) {
         char *p = strstr(line, "\"port\":");
-        if (p)
-            port = atoi(p + 7);
+        if (p) port = atoi(p + 7);
     }
     free(log);
     return port;
@@ -222,8 +216,7 @@ int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
     char port[16];
     int timeout_ms;
 
-    if (!opts)
-        opts = &none;
+    if (!opts) opts = &none;
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "%s", ts_tmpdir(name));
     snprintf(s->db, sizeof s->db, "%s", opts->db ? opts->db : ts_path(s->dir, "geoeditor.db"));
@@ -236,10 +229,8 @@ int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
         fprintf(stderr, "test: fork: %s\n", strerror(errno));
         return -1;
     }
-    if (s->pid == 0)
-        ts_server_exec(s, opts, port);
-    if (opts->no_wait)
-        return 0;
+    if (s->pid == 0) ts_server_exec(s, opts, port);
+    if (opts->no_wait) return 0;
 
     timeout_ms = (opts->timeout_s ? opts->timeout_s : 60) * 1000;
     for (int waited = 0; waited <= timeout_ms; waited += 20) {
@@ -249,16 +240,14 @@ int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
             ts_server_dump_log(s);
             return -1;
         }
-        if (!s->port)
-            s->port = opts->port ? opts->port : ts_server_read_port(s);
+        if (!s->port) s->port = opts->port ? opts->port : ts_server_read_port(s);
         if (s->port) {
             ts_http_resp r;
             int rc;
             snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
             rc = ts_http_get(ts_server_url(s, "/healthz"), &r);
             ts_http_resp_free(&r);
-            if (rc == 0 && r.status == 200)
-                return 0;
+            if (rc == 0 && r.status == 200) return 0;
         }
         ts_server_sleep_ms(20);
     }

@@ -15,13 +15,13 @@
 #include <sys/types.h>
 
 typedef struct ts_server {
-    pid_t pid;          /* 0 once the process is collected */
+    pid_t pid; /* 0 once the process is collected */
     int port;
-    char base[64];      /* "http://127.0.0.1:PORT" */
-    char dir[4096];     /* scratch directory of this server */
-    char db[4096];      /* the store file */
+    char base[64];       /* "http://127.0.0.1:PORT" */
+    char dir[4096];      /* scratch directory of this server */
+    char db[4096];       /* the store file */
     char log_path[4096]; /* its standard error */
-    int exit_status;    /* after ts_server_wait: exit code, or 128 + signal */
+    int exit_status;     /* after ts_server_wait: exit code, or 128 + signal */
 } ts_server;
 
 typedef struct ts_server_opts {

@@ -22,9 +22,9 @@
 static const char *const routes[] = {"/metrics"};
 
 #define DELIVERED "geoeditor_webhook_attempts_total{outcome=\"delivered\"}"
-#define RETRY "geoeditor_webhook_attempts_total{outcome=\"retry\"}"
-#define FAILED "geoeditor_webhook_attempts_total{outcome=\"failed\"}"
-#define PENDING "geoeditor_webhook_deliveries_pending"
+#define RETRY     "geoeditor_webhook_attempts_total{outcome=\"retry\"}"
+#define FAILED    "geoeditor_webhook_attempts_total{outcome=\"failed\"}"
+#define PENDING   "geoeditor_webhook_deliveries_pending"
 
 static void test_zero_from_the_start(void **state)
 {
@@ -53,7 +53,7 @@ static void test_counts_and_gauge(void **state)
     ge_metrics_webhook_attempt(m, GE_WEBHOOK_RETRY);
     ge_metrics_webhook_attempt(m, GE_WEBHOOK_DELIVERED);
     ge_metrics_webhook_attempt(m, GE_WEBHOOK_FAILED);
-    ge_metrics_webhook_attempt(NULL, GE_WEBHOOK_FAILED);  /* no metrics: nothing */
+    ge_metrics_webhook_attempt(NULL, GE_WEBHOOK_FAILED); /* no metrics: nothing */
     ge_metrics_set_webhooks_pending(m, 3);
     text = ge_metrics_render(m, NULL);
     assert_true(ts_metric_in(text, DELIVERED) == 1);

@@ -106,7 +106,8 @@ static long long count(const fixture *fx, const char *q, const char *arg)
 
     assert_int_equal(sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(h, 20000);
-    if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", q, sqlite3_errmsg(h));
+    if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", q, sqlite3_errmsg(h));
     if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -126,37 +127,45 @@ static void add_case(fixture *fx, const char *id, const char *service, time_t cl
     char created[32], closed_at[32], draft[48], key[48];
 
     if (fx->ncases++ == 0) {
-        sql(fx, "INSERT INTO clients (id, name, api_key_hash, webhook_url, created_at)"
-                " VALUES (1, 'c', 'h', 'https://forms.example.de/hook', '2029-01-01T00:00:00Z')",
+        sql(fx,
+            "INSERT INTO clients (id, name, api_key_hash, webhook_url, created_at)"
+            " VALUES (1, 'c', 'h', 'https://forms.example.de/hook', '2029-01-01T00:00:00Z')",
             0);
     }
     at(NOW - 400 * 86400, created);
     at(closed, closed_at);
     snprintf(draft, sizeof draft, "d-%s", id);
     snprintf(key, sizeof key, "k-%s", id);
-    sql(fx, "INSERT INTO drafts (id, client_id, service, reference, token_hash, expires_at,"
-            " created_at, updated_at) VALUES (?1, 1, ?2, 'REF-SECRET', ?1, ?3, ?3, ?3)",
+    sql(fx,
+        "INSERT INTO drafts (id, client_id, service, reference, token_hash, expires_at,"
+        " created_at, updated_at) VALUES (?1, 1, ?2, 'REF-SECRET', ?1, ?3, ?3, ?3)",
         3, draft, service, created);
-    sql(fx, "INSERT INTO cases (id, client_id, draft_id, service, reference, applicant, status,"
-            " report, created_at, updated_at) VALUES (?1, 1, ?2, ?3, 'REF-SECRET',"
-            " '{\"name\":\"Secret Person\"}', 'received', '{\"valid\":true}', ?4, ?4)",
+    sql(fx,
+        "INSERT INTO cases (id, client_id, draft_id, service, reference, applicant, status,"
+        " report, created_at, updated_at) VALUES (?1, 1, ?2, ?3, 'REF-SECRET',"
+        " '{\"name\":\"Secret Person\"}', 'received', '{\"valid\":true}', ?4, ?4)",
         4, id, draft, service, created);
-    sql(fx, "INSERT INTO idempotency_keys (client_id, key, case_id, request_hash, created_at)"
-            " VALUES (1, ?1, ?2, 'x', ?3)",
+    sql(fx,
+        "INSERT INTO idempotency_keys (client_id, key, case_id, request_hash, created_at)"
+        " VALUES (1, ?1, ?2, 'x', ?3)",
         3, key, id, created);
-    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, to_status)"
-            " VALUES (?1, ?2, 'client:1', 'submitted', 'received')",
+    sql(fx,
+        "INSERT INTO case_events (case_id, at, actor, action, to_status)"
+        " VALUES (?1, ?2, 'client:1', 'submitted', 'received')",
         2, id, created);
-    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
-            " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'secret comment')",
+    sql(fx,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES (?1, ?2, 'user:erika', 'status', 'received', 'in_review', 'secret comment')",
         2, id, created);
     if (closed) {
-        sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status,"
-                " comment) VALUES (?1, ?2, 'user:erika', 'status', 'in_review', 'approved',"
-                " 'secret comment')",
+        sql(fx,
+            "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status,"
+            " comment) VALUES (?1, ?2, 'user:erika', 'status', 'in_review', 'approved',"
+            " 'secret comment')",
             2, id, closed_at);
-        sql(fx, "UPDATE cases SET status = 'approved', closed_at = ?2, updated_at = ?2"
-                " WHERE id = ?1",
+        sql(fx,
+            "UPDATE cases SET status = 'approved', closed_at = ?2, updated_at = ?2"
+            " WHERE id = ?1",
             2, id, closed_at);
     }
 }
@@ -230,16 +239,15 @@ static void test_purge_one_case(void **state)
     /* events of p-one and p-two interleave by id */
     add_case(fx, "p-one", "ten-days", NOW - 30 * 86400);
     add_case(fx, "p-two", "ten-days", NOW - 2 * 86400);
-    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
-            " VALUES ('p-one', '2030-06-01T00:00:00Z', 'user:erika', 'status', 'approved',"
-            " 'approved', 'late note')",
+    sql(fx,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
+        " VALUES ('p-one', '2030-06-01T00:00:00Z', 'user:erika', 'status', 'approved',"
+        " 'approved', 'late note')",
         0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
-                           "p-one"),
-                     3);
-    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
-                           "p-two"),
-                     2);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-one"), 3);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-two"), 2);
 
     /* a stop flag set before the run: nothing happens */
     atomic_init(&stop, true);
@@ -248,8 +256,10 @@ static void test_purge_one_case(void **state)
     assert_true(stats.due >= 1);
     assert_int_equal(stats.purged, 0);
     assert_int_equal(stats.stopped, stats.due);
-    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE purged_at IS NOT NULL"
-                               " AND id = ?1", "p-one"),
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM cases WHERE purged_at IS NOT NULL"
+                           " AND id = ?1",
+                           "p-one"),
                      0);
 
     /* a dry run neither */
@@ -264,45 +274,51 @@ static void test_purge_one_case(void **state)
     assert_int_equal(stats.purged, reported);
     assert_int_equal(stats.failed, 0);
     assert_true(stats.checkpointed);
-    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at = "
-                               "'2030-06-16T12:00:00Z' AND applicant = '{}' AND reference IS NULL"
-                               " AND draft_id IS NULL AND status = 'approved'"
-                               " AND report = '{\"valid\":true}'",
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at = "
+                           "'2030-06-16T12:00:00Z' AND applicant = '{}' AND reference IS NULL"
+                           " AND draft_id IS NULL AND status = 'approved'"
+                           " AND report = '{\"valid\":true}'",
                            "p-one"),
                      1);
     assert_int_equal(count(fx, "SELECT count(*) FROM drafts WHERE id = 'd-p-one'", NULL), 0);
     assert_int_equal(count(fx, "SELECT count(*) FROM idempotency_keys WHERE case_id = ?1", "p-one"),
                      0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
-                           "p-one"),
-                     0);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-one"), 0);
     /* 4 events kept without comments, plus 'purged' with the highest id */
     assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1", "p-one"), 5);
-    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                               " AND comment IS NOT NULL", "p-one"),
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                           " AND comment IS NOT NULL",
+                           "p-one"),
                      0);
-    assert_int_equal(count(fx, "SELECT max(id) = (SELECT id FROM case_events WHERE case_id = ?1"
-                               " AND action = 'purged' AND actor = 'system:retention'"
-                               " AND at = '2030-06-16T12:00:00Z') FROM case_events WHERE case_id = ?1",
+    assert_int_equal(count(fx,
+                           "SELECT max(id) = (SELECT id FROM case_events WHERE case_id = ?1"
+                           " AND action = 'purged' AND actor = 'system:retention'"
+                           " AND at = '2030-06-16T12:00:00Z') FROM case_events WHERE case_id = ?1",
                            "p-one"),
                      1);
     /* the other case: all of it still there */
-    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                               " AND comment = 'secret comment'", "p-two"),
-                     2);
-    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                           " AND comment = 'secret comment'",
                            "p-two"),
                      2);
-    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL"
-                               " AND applicant <> '{}'", "p-two"),
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-two"), 2);
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL"
+                           " AND applicant <> '{}'",
+                           "p-two"),
                      1);
     /* a purged case's events queue no webhook, and stay append-only for others */
-    sql(fx, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status)"
-            " VALUES ('p-one', '2030-06-16T00:00:00Z', 'user:x', 'status', 'approved', 'approved')",
+    sql(fx,
+        "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status)"
+        " VALUES ('p-one', '2030-06-16T00:00:00Z', 'user:x', 'status', 'approved', 'approved')",
         0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1",
-                           "p-one"),
-                     0);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-one"), 0);
 
     /* purging a case directly: not due (open or inside retention) is no purge */
     {
@@ -347,30 +363,38 @@ static void test_two_purgers_purge_each_case_once(void **state)
         snprintf(id, sizeof id, "race-%02d", i);
         add_case(fx, id, i % 2 ? "ten-days" : "at-once", NOW - i * 3600);
     }
-    due = count(fx, "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND purged_at IS NULL"
-                    " AND service IN ('ten-days', 'at-once')",
+    due = count(fx,
+                "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND purged_at IS NULL"
+                " AND service IN ('ten-days', 'at-once')",
                 NULL);
-    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
-    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
     assert_int_equal(r[0].rc, GE_OK);
     assert_int_equal(r[1].rc, GE_OK);
     assert_int_equal(r[0].stats.failed + r[1].stats.failed, 0);
     /* every due case purged by exactly one of them */
     assert_int_equal(r[0].stats.purged + r[1].stats.purged, due);
-    assert_int_equal(count(fx, "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND"
-                               " purged_at IS NULL AND service IN ('ten-days', 'at-once')",
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM cases WHERE closed_at IS NOT NULL AND"
+                           " purged_at IS NULL AND service IN ('ten-days', 'at-once')",
                            NULL),
                      0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM (SELECT case_id FROM case_events"
-                               " WHERE action = 'purged' GROUP BY case_id HAVING count(*) > 1)",
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM (SELECT case_id FROM case_events"
+                           " WHERE action = 'purged' GROUP BY case_id HAVING count(*) > 1)",
                            NULL),
                      0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM case_events WHERE comment IS NOT NULL AND"
-                               " case_id IN (SELECT case_id FROM case_events WHERE action = 'purged')",
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM case_events WHERE comment IS NOT NULL AND"
+                           " case_id IN (SELECT case_id FROM case_events WHERE action = 'purged')",
                            NULL),
                      0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_integrity_check"
-                               " WHERE integrity_check <> 'ok'", NULL),
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM pragma_integrity_check"
+                           " WHERE integrity_check <> 'ok'",
+                           NULL),
                      0);
 }
 

@@ -55,8 +55,8 @@ static ge_router *make_router(void)
         if (ge_router_add(r, routes[i].method, routes[i].pattern, handler_a,
                           (void *)routes[i].pattern, &err) != GE_OK)
             fail_msg("ge_router_add %s %s: %s", routes[i].method, routes[i].pattern, err.msg);
-    if (ge_router_add_flags(r, "GET", "/tiles/basemap/WebMercatorQuad/{z}/{y}/{x}", handler_b,
-                            NULL, GE_ROUTE_CORS, &err) != GE_OK)
+    if (ge_router_add_flags(r, "GET", "/tiles/basemap/WebMercatorQuad/{z}/{y}/{x}", handler_b, NULL,
+                            GE_ROUTE_CORS, &err) != GE_OK)
         fail_msg("ge_router_add_flags: %s", err.msg);
     return r;
 }
@@ -117,7 +117,8 @@ static void test_percent_decoding(void **state)
 
     /* UTF-8 and '+' (not a space in a path) */
     ge_router_match(r, "GET", "/collections/Stra%C3%9Fe+1", &m);
-    assert_string_equal(ge_route_match_param(&m, "id"), "Stra\xc3\x9f" "e+1");
+    assert_string_equal(ge_route_match_param(&m, "id"), "Stra\xc3\x9f"
+                                                        "e+1");
     ge_route_match_clear(&m);
 
     /* Literal segments are compared decoded too. */
@@ -132,8 +133,8 @@ static void test_bad_paths(void **state)
     ge_router *r = make_router();
     ge_route_match m;
     char deep[200] = "";
-    const char *bad[] = {"/collections/%zz", "/collections/%4", "/collections/%", "/a%00b",
-                         "no-leading-slash", "*"};
+    const char *bad[] = {"/collections/%zz", "/collections/%4",  "/collections/%",
+                         "/a%00b",           "no-leading-slash", "*"};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ge_router_match(r, "GET", bad[i], &m), GE_OK);
@@ -194,8 +195,13 @@ static void test_not_found(void **state)
 {
     ge_router *r = make_router();
     ge_route_match m;
-    const char *paths[] = {"/", "/nope", "/healthz/", "/collections/", "/collections//items",
-                           "/collections/a/items/b/c", "/review"};
+    const char *paths[] = {"/",
+                           "/nope",
+                           "/healthz/",
+                           "/collections/",
+                           "/collections//items",
+                           "/collections/a/items/b/c",
+                           "/review"};
 
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         ge_router_match(r, "GET", paths[i], &m);
@@ -281,9 +287,9 @@ static void test_bad_registrations(void **state)
     assert_int_equal(ge_router_add(r, "GET", "/a/%41", handler_a, NULL, &err), GE_EINVAL);
     assert_int_equal(ge_router_add(r, "get", "/b", handler_a, NULL, &err), GE_EINVAL);
     assert_int_equal(ge_router_add(r, "GET", "/b", NULL, NULL, &err), GE_EINVAL);
-    assert_int_equal(ge_router_add(r, "GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", handler_a,
-                                   NULL, &err),
-                     GE_EINVAL);
+    assert_int_equal(
+        ge_router_add(r, "GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", handler_a, NULL, &err),
+        GE_EINVAL);
     /* Two methods on one pattern make one metric name. */
     assert_int_equal(ge_router_name_count(r), 1);
     assert_string_equal(ge_router_name(r, 0), "/a/{id}");
@@ -331,16 +337,11 @@ static void test_log_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_literal_and_params),
-        cmocka_unit_test(test_percent_decoding),
-        cmocka_unit_test(test_bad_paths),
-        cmocka_unit_test(test_pct_decode),
-        cmocka_unit_test(test_specific_route_wins),
-        cmocka_unit_test(test_not_found),
-        cmocka_unit_test(test_method_not_allowed),
-        cmocka_unit_test(test_head_uses_get),
-        cmocka_unit_test(test_bad_registrations),
-        cmocka_unit_test(test_log_path),
+        cmocka_unit_test(test_literal_and_params),  cmocka_unit_test(test_percent_decoding),
+        cmocka_unit_test(test_bad_paths),           cmocka_unit_test(test_pct_decode),
+        cmocka_unit_test(test_specific_route_wins), cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_method_not_allowed),  cmocka_unit_test(test_head_uses_get),
+        cmocka_unit_test(test_bad_registrations),   cmocka_unit_test(test_log_path),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -348,8 +348,9 @@ static void test_refindex_refuses_nan(void **state)
     assert_int_equal(ge_refindex_builder_add(b, "roads", g, 1, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "not a finite number"));
     /* a point at infinity, and one fine point */
-    assert_int_equal(ge_refindex_builder_add(b, "hydrants", GEOSGeom_createPointFromXY_r(H, INFINITY, 1),
-                                             2, NULL, &err),
+    assert_int_equal(ge_refindex_builder_add(b, "hydrants",
+                                             GEOSGeom_createPointFromXY_r(H, INFINITY, 1), 2, NULL,
+                                             &err),
                      GE_EINVAL);
     assert_int_equal(ge_refindex_builder_add(b, "hydrants",
                                              GEOSGeom_createPointFromXY_r(H, 385000, 5826000), 3,
@@ -641,8 +642,8 @@ static void test_conflict_overlap_message(void **state)
                                      "same period."
                                    : "The drawing overlaps another application (case-2) in the "
                                      "same period.");
-        assert_true(json_number_value(json_object_get(json_array_get(r.violations, (size_t)i),
-                                                      "measured")) == 0);
+        assert_true(json_number_value(
+                        json_object_get(json_array_get(r.violations, (size_t)i), "measured")) == 0);
     }
     m = json_object_get(json_array_get(r.violations, 2), "message");
     assert_string_equal(json_string_value(json_object_get(m, "de")),

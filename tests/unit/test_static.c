@@ -39,8 +39,8 @@ static void test_hashed_assets(void **state)
     assert_true(ge_static_is_hashed_asset("/assets/ol-map-style-DfG_12ab.css"));
     assert_true(ge_static_is_hashed_asset("/assets/index-B2x9Qa1c.js.map"));
     assert_false(ge_static_is_hashed_asset("/assets/app.css"));
-    assert_false(ge_static_is_hashed_asset("/assets/index-abc.js"));   /* too short */
-    assert_false(ge_static_is_hashed_asset("/index-B2x9Qa1c.js"));     /* not under /assets/ */
+    assert_false(ge_static_is_hashed_asset("/assets/index-abc.js")); /* too short */
+    assert_false(ge_static_is_hashed_asset("/index-B2x9Qa1c.js"));   /* not under /assets/ */
     assert_false(ge_static_is_hashed_asset("/assets/index-B2x9Q.a1c.js"));
     assert_false(ge_static_is_hashed_asset("/assets/noext-B2x9Qa1cXX"));
 }
@@ -80,8 +80,9 @@ static void test_paths(void **state)
     ge_err err = {0};
     ge_resp resp;
     const char *refused[] = {"/../secret.txt", "/%2e%2e/secret.txt", "/sub/..%2f..%2fsecret.txt",
-                             "/.hidden", "/sub/%2Ehidden", "/link", "/a%00", "//sub/x.txt",
-                             "/sub/../index.html", "/./index.html", "/sub%5cx.txt", "relative"};
+                             "/.hidden",       "/sub/%2Ehidden",     "/link",
+                             "/a%00",          "//sub/x.txt",        "/sub/../index.html",
+                             "/./index.html",  "/sub%5cx.txt",       "relative"};
 
     snprintf(base, sizeof base, "%s", ts_tmpdir("static_paths"));
     snprintf(root, sizeof root, "%s/root", base);
@@ -99,8 +100,7 @@ static void test_paths(void **state)
     assert_int_equal(ge_static_open(&st, root, &err), GE_OK);
     assert_non_null(st);
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        if (serve(st, refused[i], &resp) != GE_ENOENT)
-            fail_msg("%s was served", refused[i]);
+        if (serve(st, refused[i], &resp) != GE_ENOENT) fail_msg("%s was served", refused[i]);
         ge_resp_clear(&resp);
     }
     assert_int_equal(serve(st, "/", &resp), GE_OK);

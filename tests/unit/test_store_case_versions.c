@@ -43,11 +43,11 @@ static long long sql_int(const char *path, const char *q, const char *a1)
     return ts_store_sql_int(path, q, a1);
 }
 
-#define CASE_NEW     "00000000000000000000000000000001"
-#define CASE_REVIEW  "00000000000000000000000000000002"
-#define CASE_BACK    "00000000000000000000000000000003"
-#define CASE_PURGED  "00000000000000000000000000000004"
-#define CASE_CLOSED  "00000000000000000000000000000005"
+#define CASE_NEW    "00000000000000000000000000000001"
+#define CASE_REVIEW "00000000000000000000000000000002"
+#define CASE_BACK   "00000000000000000000000000000003"
+#define CASE_PURGED "00000000000000000000000000000004"
+#define CASE_CLOSED "00000000000000000000000000000005"
 
 /* A case as the previous release's submission wrote it, with its
  * 'submitted' event. */
@@ -115,8 +115,9 @@ static void make_previous_store(const char *path)
     old_status(path, CASE_CLOSED, "in_review", "rejected");
     sql(path, "UPDATE cases SET closed_at = updated_at WHERE id = ?1", CASE_CLOSED, NULL, NULL);
     /* the previous schema has no version column */
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM pragma_table_info('cases')"
-                                   " WHERE name = 'version'",
+    assert_int_equal(sql_int(path,
+                             "SELECT count(*) FROM pragma_table_info('cases')"
+                             " WHERE name = 'version'",
                              NULL),
                      0);
 }
@@ -170,8 +171,9 @@ static void test_migration_of_previous_store(void **state)
     /* the column holds for every row, and nothing else moved */
     assert_int_equal(sql_int(path, "SELECT count(*) FROM cases WHERE version IS NULL", NULL), 0);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM cases", NULL), 5);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM cases WHERE updated_at ="
-                                   " '2026-02-02T09:00:03Z' AND id = ?1",
+    assert_int_equal(sql_int(path,
+                             "SELECT count(*) FROM cases WHERE updated_at ="
+                             " '2026-02-02T09:00:03Z' AND id = ?1",
                              CASE_BACK),
                      1);
 
@@ -245,8 +247,9 @@ static void test_purge_moves_version(void **state)
     assert_string_equal(c.applicant, "{}");
     ge_case_clear(&c);
     /* version - 1 is the number of changes in the history */
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM case_events WHERE case_id = ?1"
-                                   " AND action IN ('status', 'purged')",
+    assert_int_equal(sql_int(path,
+                             "SELECT count(*) FROM case_events WHERE case_id = ?1"
+                             " AND action IN ('status', 'purged')",
                              CASE_NEW),
                      3);
     /* a second purge finds nothing due and changes nothing */

@@ -366,8 +366,8 @@ static void test_not_found_hidden_purged(void **state)
     assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
     assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
-    assert_int_equal(sql_int("UPDATE cases SET purged_at = closed_at WHERE id = ?1 RETURNING 1", id),
-                     1);
+    assert_int_equal(
+        sql_int("UPDATE cases SET purged_at = closed_at WHERE id = ?1 RETURNING 1", id), 1);
     assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_PURGED);
     assert_int_equal(r.from, GE_CASE_APPROVED);
@@ -418,9 +418,8 @@ static void test_concurrent(void **state)
     assert_int_equal(refused, 7);
     assert_int_equal(events(id), 3);
     assert_int_equal(deliveries(id), 2);
-    assert_int_equal(sql_int("SELECT count(*) FROM cases WHERE id = ?1 AND closed_at IS NOT NULL",
-                             id),
-                     1);
+    assert_int_equal(
+        sql_int("SELECT count(*) FROM cases WHERE id = ?1 AND closed_at IS NOT NULL", id), 1);
 }
 
 int main(void)

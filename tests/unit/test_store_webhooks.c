@@ -142,9 +142,8 @@ static void test_queue_claim_record(void **state)
         " VALUES (?1, '2026-01-01T00:00:00Z', 'client:1', 'submitted', 'received')",
         "case-a", NULL, NULL);
     assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries", NULL), 2);
-    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-p'",
-                             NULL),
-                     0);
+    assert_int_equal(
+        sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-p'", NULL), 0);
     assert_int_equal(ge_store_webhooks_pending(st, &pending, &err), GE_OK);
     assert_int_equal(pending, 2);
 
@@ -185,9 +184,9 @@ static void test_queue_claim_record(void **state)
     ge_webhook_delivery_list_free(v, n);
 
     /* a: 500, 500 -> retries after 10 s then 20 s; 500 again -> failed (3 attempts) */
-    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 30, &fail500, &pol, &o, &attempts,
-                                             &next, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, id_a, T0 + 30, &fail500, &pol, &o, &attempts, &next, &err),
+        GE_OK);
     assert_int_equal(o, GE_WEBHOOK_RETRY);
     assert_int_equal(attempts, 1);
     assert_int_equal(next, T0 + 40);
@@ -203,14 +202,14 @@ static void test_queue_claim_record(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(v[0].attempts, 1);
     ge_webhook_delivery_list_free(v, n);
-    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 41, &fail500, &pol, &o, &attempts,
-                                             &next, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, id_a, T0 + 41, &fail500, &pol, &o, &attempts, &next, &err),
+        GE_OK);
     assert_int_equal(o, GE_WEBHOOK_RETRY);
     assert_int_equal(next, T0 + 41 + 20);
-    assert_int_equal(ge_store_webhook_record(st, id_a, T0 + 70, &fail500, &pol, &o, &attempts,
-                                             &next, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, id_a, T0 + 70, &fail500, &pol, &o, &attempts, &next, &err),
+        GE_OK);
     assert_int_equal(o, GE_WEBHOOK_FAILED);
     assert_int_equal(attempts, 3);
     assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-a'"
@@ -223,15 +222,13 @@ static void test_queue_claim_record(void **state)
 
     /* b: released (shutdown) -> due again, no attempt counted; then 200 -> delivered */
     assert_int_equal(ge_store_webhook_release(st, id_b, T0 + 22, &err), GE_OK);
-    assert_int_equal(sql_int("SELECT attempts FROM webhook_deliveries WHERE case_id = 'case-b'",
-                             NULL),
-                     0);
+    assert_int_equal(
+        sql_int("SELECT attempts FROM webhook_deliveries WHERE case_id = 'case-b'", NULL), 0);
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 22, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     ge_webhook_delivery_list_free(v, n);
-    assert_int_equal(ge_store_webhook_record(st, id_b, T0 + 23, &ok200, &pol, &o, &attempts, NULL,
-                                             &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, id_b, T0 + 23, &ok200, &pol, &o, &attempts, NULL, &err), GE_OK);
     assert_int_equal(o, GE_WEBHOOK_DELIVERED);
     assert_int_equal(attempts, 1);
     t = sql_text("SELECT delivered_at || '|' || last_status || '|' ||"
@@ -261,14 +258,12 @@ static void test_give_up_rules(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 1, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 2);
     /* 410: failed after one attempt */
-    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 2, &gone, &pol, &o, NULL, NULL,
-                                             &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, v[0].id, T0 + 2, &gone, &pol, &o, NULL, NULL, &err), GE_OK);
     assert_int_equal(o, GE_WEBHOOK_FAILED);
     /* a permanent failure wins over any status */
-    assert_int_equal(ge_store_webhook_record(st, v[1].id, T0 + 2, &revoked, &pol, &o, NULL, NULL,
-                                             &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, v[1].id, T0 + 2, &revoked, &pol, &o, NULL, NULL, &err), GE_OK);
     assert_int_equal(o, GE_WEBHOOK_FAILED);
     ge_webhook_delivery_list_free(v, n);
     assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id IN"
@@ -280,15 +275,15 @@ static void test_give_up_rules(void **state)
                              NULL),
                      1);
     /* a revoked client's row says so at the claim */
-    sql("UPDATE clients SET revoked_at = '2026-01-01T00:00:00Z' WHERE name = 'Hooked'", NULL, NULL, NULL);
+    sql("UPDATE clients SET revoked_at = '2026-01-01T00:00:00Z' WHERE name = 'Hooked'", NULL, NULL,
+        NULL);
     add_case("case-e", client_hook, "AZ-E");
     add_status_event("case-e", "2026-01-01T00:00:00Z", NULL);
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_true(v[0].client_revoked);
-    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 3, &revoked, &pol, &o, NULL, NULL,
-                                             &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, v[0].id, T0 + 3, &revoked, &pol, &o, NULL, NULL, &err), GE_OK);
     ge_webhook_delivery_list_free(v, n);
 }
 
@@ -330,9 +325,9 @@ static void test_order_fresh_and_lease(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3600, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 0);
     ge_webhook_delivery_list_free(v, n);
-    assert_int_equal(ge_store_webhook_record(st, first, T0 + 3601, &fail503, &pol, NULL, NULL,
-                                             NULL, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, first, T0 + 3601, &fail503, &pol, NULL, NULL, NULL, &err),
+        GE_OK);
     /* a retry is never early: due at +30 s, not claimable at +25 s */
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3601 + 25, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 0);
@@ -341,23 +336,22 @@ static void test_order_fresh_and_lease(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(v[0].id, first);
     ge_webhook_delivery_list_free(v, n);
-    assert_int_equal(ge_store_webhook_record(st, first, T0 + 3632, &ok200, &pol, NULL, NULL, NULL,
-                                             &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, first, T0 + 3632, &ok200, &pol, NULL, NULL, NULL, &err), GE_OK);
     /* delivered: now the second */
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 3632, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].comment, "second");
     assert_int_equal(v[0].version, 3); /* same second as the first, one version on */
-    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 3633, &ok200, &pol, NULL, NULL,
-                                             NULL, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, v[0].id, T0 + 3633, &ok200, &pol, NULL, NULL, NULL, &err),
+        GE_OK);
     ge_webhook_delivery_list_free(v, n);
     /* a receiver's Retry-After longer than the backoff is kept to, within the cap */
     {
         ge_webhook_attempt busy = {.http_status = 429, .error = "HTTP 429", .retry_after_s = 120};
-        ge_webhook_attempt huge = {.http_status = 503, .error = "HTTP 503",
-                                   .retry_after_s = 10 * 86400};
+        ge_webhook_attempt huge = {
+            .http_status = 503, .error = "HTTP 503", .retry_after_s = 10 * 86400};
         ge_webhook_attempt shorter = {.http_status = 503, .error = "HTTP 503", .retry_after_s = 5};
         int64_t next = 0, id;
         add_case("case-h", client_hook, "AZ-H");
@@ -392,9 +386,9 @@ static void test_order_fresh_and_lease(void **state)
     assert_int_equal(ge_store_webhooks_claim(st, T0 + 7200, 60, 8, &v, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].case_id, "case-g");
-    assert_int_equal(ge_store_webhook_record(st, v[0].id, T0 + 7200, &ok200, &pol, NULL, NULL,
-                                             NULL, &err),
-                     GE_OK);
+    assert_int_equal(
+        ge_store_webhook_record(st, v[0].id, T0 + 7200, &ok200, &pol, NULL, NULL, NULL, &err),
+        GE_OK);
     ge_webhook_delivery_list_free(v, n);
 }
 
@@ -404,8 +398,8 @@ static int64_t unix_time(const char *text)
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     if (!text || strlen(text) != 20 ||
-        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -440,10 +434,8 @@ static void test_decision_due_at_once(void **state)
         NULL, NULL, NULL);
     add_case("case-now", client_hook, "AZ-NOW");
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        ge_status_change in = {.case_id = "case-now",
-                               .to = steps[i],
-                               .comment = "Schritt",
-                               .actor = "user:erika"};
+        ge_status_change in = {
+            .case_id = "case-now", .to = steps[i], .comment = "Schritt", .actor = "user:erika"};
         ge_status_result r;
         int64_t before = (int64_t)time(NULL), after, at;
         char *event_at;
@@ -471,9 +463,9 @@ static void test_decision_due_at_once(void **state)
         assert_int_equal(v[0].version, r.version);
         assert_int_equal(v[0].version,
                          sql_int("SELECT version FROM cases WHERE id = 'case-now'", NULL));
-        assert_int_equal(ge_store_webhook_record(st, v[0].id, after, &ok200, &pol, NULL, NULL,
-                                                 NULL, &err),
-                         GE_OK);
+        assert_int_equal(
+            ge_store_webhook_record(st, v[0].id, after, &ok200, &pol, NULL, NULL, NULL, &err),
+            GE_OK);
         ge_webhook_delivery_list_free(v, n);
     }
     assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = 'case-now'"
@@ -533,9 +525,9 @@ static void test_versions_of_a_migrated_case(void **state)
         assert_string_equal(v[0].case_id, "case-m");
         assert_int_equal(v[0].version, want);
         if (want == 4) assert_int_equal(v[0].event_id, r.event_id);
-        assert_int_equal(ge_store_webhook_record(st, v[0].id, now + 1, &ok200, &pol, NULL, NULL,
-                                                 NULL, &err),
-                         GE_OK);
+        assert_int_equal(
+            ge_store_webhook_record(st, v[0].id, now + 1, &ok200, &pol, NULL, NULL, NULL, &err),
+            GE_OK);
         ge_webhook_delivery_list_free(v, n);
     }
     assert_int_equal(ge_store_webhooks_claim(st, now + 1, 60, 8, &v, &n, &err), GE_OK);

@@ -20,9 +20,9 @@
 #include "ts.h"
 #include "webhook_sign.h"
 
-#define BODY "{\"type\":\"case.status_changed\",\"delivery_id\":17}"
+#define BODY   "{\"type\":\"case.status_changed\",\"delivery_id\":17}"
 #define SECRET "whsec_test-secret"
-#define SIG "sha256=e5c1cf9758897c24c5d8c571a58d6dda9122fe5c0880e508192ee380d8e62759"
+#define SIG    "sha256=e5c1cf9758897c24c5d8c571a58d6dda9122fe5c0880e508192ee380d8e62759"
 
 static void test_rfc4231(void **state)
 {
