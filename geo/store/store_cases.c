@@ -24,14 +24,6 @@ void ge_case_clear(ge_case *c)
     memset(c, 0, sizeof *c);
 }
 
-static void ge_bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && v[0])
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 /* Steps a prepared INSERT/UPDATE to its end. */
 static int ge_case_step(ge_conn *c, sqlite3_stmt *s, const char *what, ge_err *err)
 {
@@ -119,10 +111,10 @@ static int ge_case_write(ge_store *st, ge_conn *c, const ge_case_submit *in, con
     sqlite3_bind_int64(s, 2, in->client_id);
     sqlite3_bind_text(s, 3, in->draft_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, in->service, -1, SQLITE_TRANSIENT);
-    ge_bind_opt(s, 5, in->reference);
+    ge_store_bind_opt(s, 5, in->reference);
     sqlite3_bind_text(s, 6, in->applicant_json ? in->applicant_json : "{}", -1, SQLITE_TRANSIENT);
-    ge_bind_opt(s, 7, in->period_start);
-    ge_bind_opt(s, 8, in->period_end);
+    ge_store_bind_opt(s, 7, in->period_start);
+    ge_store_bind_opt(s, 8, in->period_end);
     sqlite3_bind_text(s, 9, in->report_json, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 10, in->content_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);

@@ -22,14 +22,6 @@ void ge_draft_clear(ge_draft *d)
     memset(d, 0, sizeof *d);
 }
 
-static void ge_bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && v[0])
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, ge_err *err)
 {
     ge_conn *c = NULL;
@@ -49,10 +41,10 @@ int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_has
     sqlite3_bind_text(s, 1, d->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, d->client_id);
     sqlite3_bind_text(s, 3, d->service, -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 4, d->reference);
+    ge_store_bind_opt(s, 4, d->reference);
     sqlite3_bind_text(s, 5, d->locale[0] ? d->locale : "de", -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 6, d->period_start);
-    ge_bind_text_or_null(s, 7, d->period_end);
+    ge_store_bind_opt(s, 6, d->period_start);
+    ge_store_bind_opt(s, 7, d->period_end);
     sqlite3_bind_text(s, 8, d->features ? d->features : GE_DRAFT_EMPTY, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 9, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 10, d->expires_at, -1, SQLITE_TRANSIENT);
@@ -145,7 +137,7 @@ int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
     if (rc < 0) goto err;
     ge_store_utc_now(updated_at, 32);
     sqlite3_bind_text(s, 1, features_json, -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 2, validation_json);
+    ge_store_bind_opt(s, 2, validation_json);
     sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
@@ -208,9 +200,9 @@ int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, c
                               &s, err);
     if (rc < 0) goto err;
     ge_store_utc_now(updated_at, 32);
-    ge_bind_text_or_null(s, 1, start);
-    ge_bind_text_or_null(s, 2, end);
-    ge_bind_text_or_null(s, 3, validation_json);
+    ge_store_bind_opt(s, 1, start);
+    ge_store_bind_opt(s, 2, end);
+    ge_store_bind_opt(s, 3, validation_json);
     sqlite3_bind_text(s, 4, updated_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
@@ -250,17 +242,17 @@ int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to
         &s, err);
     if (rc < 0) goto err;
     ge_store_utc_now(updated_at, 32);
-    ge_bind_text_or_null(s, 1, to->reference);
+    ge_store_bind_opt(s, 1, to->reference);
     sqlite3_bind_text(s, 2, to->locale[0] ? to->locale : "de", -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 3, to->period_start);
-    ge_bind_text_or_null(s, 4, to->period_end);
+    ge_store_bind_opt(s, 3, to->period_start);
+    ge_store_bind_opt(s, 4, to->period_end);
     sqlite3_bind_text(s, 5, to->features ? to->features : GE_DRAFT_EMPTY, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, updated_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 7, from->id, -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 8, from->reference);
+    ge_store_bind_opt(s, 8, from->reference);
     sqlite3_bind_text(s, 9, from->locale, -1, SQLITE_TRANSIENT);
-    ge_bind_text_or_null(s, 10, from->period_start);
-    ge_bind_text_or_null(s, 11, from->period_end);
+    ge_store_bind_opt(s, 10, from->period_start);
+    ge_store_bind_opt(s, 11, from->period_end);
     sqlite3_bind_text(s, 12, from->features ? from->features : GE_DRAFT_EMPTY, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 13, to->period_editable ? 1 : 0);

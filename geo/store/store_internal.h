@@ -46,6 +46,13 @@ int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t 
 /* "2026-11-25T21:22:43Z" */
 void ge_store_utc_now(char *buf, size_t len);
 
+/* Binds v to parameter i as text, or NULL when v is NULL ("" stays ""). */
+void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* Binds v as text, or NULL when v is NULL or "": an optional member that a
+ * fixed buffer holds as "" when absent is stored as NULL. */
+void ge_store_bind_opt(sqlite3_stmt *s, int i, const char *v);
+
 /* Copies a column's text (NULL as "") into a fixed buffer, cut to fit. */
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src);
 

@@ -182,14 +182,6 @@ static void ge_retention_events_free(ge_retention_event *v, size_t n)
     free(v);
 }
 
-static void ge_retention_bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 /* Step 4: the case's events again without their comments. UPDATE is refused
  * by the append-only trigger; DELETE is allowed once purged_at is set, and
  * re-inserting the same ids keeps the order and the ids that others (the
@@ -245,11 +237,11 @@ static int ge_retention_rewrite_events(ge_conn *c, const char *case_id, ge_err *
         sqlite3_reset(s);
         sqlite3_bind_int64(s, 1, v[i].id);
         sqlite3_bind_text(s, 2, case_id, -1, SQLITE_TRANSIENT);
-        ge_retention_bind_opt(s, 3, v[i].at);
-        ge_retention_bind_opt(s, 4, v[i].actor);
-        ge_retention_bind_opt(s, 5, v[i].action);
-        ge_retention_bind_opt(s, 6, v[i].from);
-        ge_retention_bind_opt(s, 7, v[i].to);
+        ge_store_bind_text(s, 3, v[i].at);
+        ge_store_bind_text(s, 4, v[i].actor);
+        ge_store_bind_text(s, 5, v[i].action);
+        ge_store_bind_text(s, 6, v[i].from);
+        ge_store_bind_text(s, 7, v[i].to);
         rc = sqlite3_step(s);
         if (rc != SQLITE_DONE) {
             rc = ge_store_sql_err(err, c->db, rc, "writing the case's events again");

@@ -174,6 +174,19 @@ void ge_store_utc_now(char *buf, size_t len)
     snprintf(buf, len, "%s", now);
 }
 
+void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+void ge_store_bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    ge_store_bind_text(s, i, v && v[0] ? v : NULL);
+}
+
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src)
 {
     snprintf(dst, cap, "%s", src ? (const char *)src : "");
