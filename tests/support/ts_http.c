@@ -140,6 +140,24 @@ int ts_http_get(const char *url, ts_http_resp *resp)
     return ts_http(&req, resp);
 }
 
+int ts_http_send(const char *method, const char *url, const char *const h[6], const char *body,
+                 ts_http_resp *resp)
+{
+    const char *headers[7];
+    size_t n = 0;
+    ts_http_req req = {0};
+
+    for (size_t i = 0; i < 6; i++)
+        if (h[i]) headers[n++] = h[i];
+    headers[n] = NULL;
+    req.method = method;
+    req.url = url;
+    req.headers = headers;
+    req.body = body;
+    req.body_len = body ? strlen(body) : 0;
+    return ts_http(&req, resp);
+}
+
 const char *ts_http_header(const ts_http_resp *resp, const char *name)
 {
     static __thread char bufs[8][1024]; /* per thread: tests call it from several */

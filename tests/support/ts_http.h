@@ -39,6 +39,14 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp);
 /* GET url; the response must be freed even on failure. */
 int ts_http_get(const char *url, ts_http_resp *resp);
 
+#define TS_HTTP_JSON_TYPE "Content-Type: application/json"
+
+/* method url with the header lines in h (the NULLs among them skipped, so
+ * optional ones can stand in their place) and body (text; none when NULL).
+ * As ts_http. */
+int ts_http_send(const char *method, const char *url, const char *const h[6], const char *body,
+                 ts_http_resp *resp);
+
 /* The value of a header of the response (case-insensitive name), copied into a
  * rotating static buffer; NULL when absent. */
 const char *ts_http_header(const ts_http_resp *resp, const char *name);
