@@ -9,6 +9,7 @@
 #define GE_TS_HTTP_H
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +39,12 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp);
 
 /* GET url; the response must be freed even on failure. */
 int ts_http_get(const char *url, ts_http_resp *resp);
+
+/* GET url (with the header lines in headers, NULL-ended, or none) in a test
+ * case: fails the case unless it answers status want with a JSON body.
+ * The parsed body; the answer is kept in *keep (the caller frees it) or freed. */
+json_t *ts_http_get_json(const char *url, const char *const *headers, long want,
+                         ts_http_resp *keep);
 
 #define TS_HTTP_JSON_TYPE "Content-Type: application/json"
 
