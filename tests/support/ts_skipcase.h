@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "ts.h"
 #include "ts_server.h"
 
 #define TS_SKIPCASE_CRS "http://www.opengis.net/def/crs/EPSG/0/25832"
@@ -46,13 +47,7 @@ int ts_skipcase_setup(ts_skipcase *fx, const char *name, const ts_skipcase_opts 
 int ts_skipcase_teardown(ts_skipcase *fx);
 
 /* In a test case: skips it, saying why, when the fixture has no data. */
-#define TS_SKIPCASE_NEED(fx)                                                                       \
-    do {                                                                                           \
-        if (!(fx)->have_data) {                                                                    \
-            print_message("SKIP: the shared OSM extract is absent\n");                             \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
+#define TS_SKIPCASE_NEED(fx) TS_NEED((fx)->have_data, "the shared OSM extract")
 
 /*
  * Walks the roads (the first 1000, store CRS) until a skip 0.3 m beside a
