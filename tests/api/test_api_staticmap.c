@@ -32,6 +32,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_png.h"
 #include "ts_run.h"
 #include "ts_server.h"
 #include "ts_skipcase.h"
@@ -86,25 +87,10 @@ static uint32_t state_colour(const char *st)
     return out;
 }
 
-typedef struct png_reader {
-    const unsigned char *data;
-    size_t len, pos;
-} png_reader;
-
-static cairo_status_t png_read(void *ud, unsigned char *out, unsigned int n)
-{
-    png_reader *r = ud;
-    if (r->pos + n > r->len) return CAIRO_STATUS_READ_ERROR;
-    memcpy(out, r->data + r->pos, n);
-    r->pos += n;
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* Decodes a map.png answer and checks that the middle of each edge of the
  * skip has colour want (within 2 per channel). */
 static void check_map(const ts_http_resp *r, int width, int height, uint32_t want)
 {
-    png_reader pr = {(const unsigned char *)r->body, r->body_len, 0};
     cairo_surface_t *img;
     const char *bbox_h = ts_http_header(r, "X-Map-Bbox");
     double bb[4];
@@ -114,7 +100,7 @@ static void check_map(const ts_http_resp *r, int width, int height, uint32_t wan
     assert_string_equal(ts_http_header(r, "X-Map-Crs"), CRS_URI);
     assert_non_null(bbox_h);
     assert_int_equal(sscanf(bbox_h, "%lf,%lf,%lf,%lf", &bb[0], &bb[1], &bb[2], &bb[3]), 4);
-    img = cairo_image_surface_create_from_png_stream(png_read, &pr);
+    img = ts_png_decode(r->body, r->body_len);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
     assert_int_equal(cairo_image_surface_get_width(img), width);
     assert_int_equal(cairo_image_surface_get_height(img), height);
