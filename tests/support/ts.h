@@ -101,6 +101,9 @@ const char *ts_demo_osm(void);
 /* Joins a directory and a file name into a static rotating buffer. */
 const char *ts_path(const char *dir, const char *file);
 
+/* Writes text into a new file at path; fails the test if it cannot. */
+void ts_write_text(const char *path, const char *text);
+
 /* printf into a rotating per-thread buffer (8 of 2048 bytes), for request
  * paths built inline: ts_server_url(s, ts_pathf("/v1/cases/%s", id)). */
 __attribute__((format(printf, 1, 2))) const char *ts_pathf(const char *fmt, ...);
