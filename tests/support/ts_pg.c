@@ -31,7 +31,8 @@ static void ts_pg_stop(void)
     if (ts_pg_dir[0]) {
         snprintf(cmd, sizeof cmd, "'%s/scripts/pg-throwaway' stop '%s'", ts_env("GE_SOURCE_DIR"),
                  ts_pg_dir);
-        if (system(cmd) != 0) fprintf(stderr, "ts_pg: stopping the cluster in %s failed\n", ts_pg_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "ts_pg: stopping the cluster in %s failed\n", ts_pg_dir);
         ts_pg_dir[0] = '\0';
         return;
     }
@@ -61,6 +62,7 @@ static void ts_pg_start(void)
         ts_pg_state = TS_PG_READY;
         return;
     }
+    const char *source = ts_env("GE_SOURCE_DIR"); /* before mkdtemp: it aborts when unset */
     /* in /tmp: short enough for the unix socket, and open to the "postgres"
      * user that owns the cluster when we run as root */
     snprintf(ts_pg_dir, sizeof ts_pg_dir, "/tmp/ge-pg-test.XXXXXX");
@@ -69,8 +71,7 @@ static void ts_pg_start(void)
         ts_pg_state = TS_PG_BROKEN;
         return;
     }
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-throwaway' start '%s'", ts_env("GE_SOURCE_DIR"),
-             ts_pg_dir);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-throwaway' start '%s'", source, ts_pg_dir);
     f = popen(cmd, "r");
     if (!f || !fgets(ts_pg_base, sizeof ts_pg_base, f)) ts_pg_base[0] = '\0';
     status = f ? pclose(f) : -1;

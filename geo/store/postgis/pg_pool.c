@@ -275,9 +275,8 @@ int ge_pg_pool_acquire(ge_pg_pool *p, int timeout_ms, PGconn **out, ge_err *err)
         } else if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT &&
                    !ge_pg_find(p, GE_PG_SLOT_IDLE) && !ge_pg_find(p, GE_PG_SLOT_EMPTY)) {
             pthread_mutex_unlock(&p->mu);
-            return ge_err_set(err, GE_ELIMIT,
-                              "%s: all %d connections stayed in use for %d ms", p->name,
-                              p->size, timeout_ms);
+            return ge_err_set(err, GE_ELIMIT, "%s: all %d connections stayed in use for %d ms",
+                              p->name, p->size, timeout_ms);
         }
     }
     slot->state = GE_PG_SLOT_BUSY;
@@ -316,7 +315,8 @@ void ge_pg_pool_release(ge_pg_pool *p, PGconn *c)
     keep = PQstatus(c) == CONNECTION_OK;
     if (keep) {
         switch (PQtransactionStatus(c)) {
-        case PQTRANS_IDLE: break;
+        case PQTRANS_IDLE:
+            break;
         case PQTRANS_INTRANS:
         case PQTRANS_INERROR: {
             /* the caller left a transaction open (an error path): end it
@@ -326,7 +326,8 @@ void ge_pg_pool_release(ge_pg_pool *p, PGconn *c)
             PQclear(r);
             break;
         }
-        default: keep = false; /* a query still running, or no one knows */
+        default:
+            keep = false; /* a query still running, or no one knows */
         }
     }
 
