@@ -138,8 +138,8 @@ static int ge_pg_connect(ge_pg_pool *p, ge_pg_slot *slot, ge_err *err)
     slot->fatal = 0;
     PQsetNoticeReceiver(c, ge_pg_notice, slot);
     /* UTC and UTF-8 whatever the server's defaults; times are RFC 3339 text
-     * made by the application (see postgis/README in geo/store), so the time
-     * zone matters only to the few statements that ask the server's clock. */
+     * made by the application (pg_migrations.c says why), so the time zone
+     * matters only to the few statements that ask the server's clock. */
     r = PQexec(c, "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'");
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         ge_pg_conn_message(c, msg, sizeof msg);
