@@ -43,8 +43,8 @@ int ge_pg_schema_version(PGconn *c, int *version, ge_err *err)
     int64_t exists = 0, v = 0;
     int rc = ge_pg_has_schema_version(c, &exists, err);
     if (rc == GE_OK && exists)
-        rc = ge_pg_int(c, "reading the schema version", "SELECT version FROM schema_version",
-                       NULL, &v, err);
+        rc = ge_pg_int(c, "reading the schema version", "SELECT version FROM schema_version", NULL,
+                       &v, err);
     if (rc == GE_OK) *version = (int)v;
     return rc;
 }
@@ -73,11 +73,12 @@ static int ge_pg_prepare(PGconn *c, const char *name, ge_err *err)
                    "SELECT count(*) FROM pg_extension WHERE extname = 'postgis'", NULL,
                    &has_postgis, err);
     if (rc == GE_OK && !has_postgis) {
-        rc = ge_pg_exec(c, "creating the PostGIS extension", "CREATE EXTENSION IF NOT EXISTS postgis",
-                        0, NULL, NULL, err);
+        rc = ge_pg_exec(c, "creating the PostGIS extension",
+                        "CREATE EXTENSION IF NOT EXISTS postgis", 0, NULL, NULL, err);
         if (rc < 0) {
-            ge_err_prefix(err, "store '%s' has no PostGIS, and this user may not add it "
-                               "(as a superuser: CREATE EXTENSION postgis)",
+            ge_err_prefix(err,
+                          "store '%s' has no PostGIS, and this user may not add it "
+                          "(as a superuser: CREATE EXTENSION postgis)",
                           name);
             return rc;
         }

@@ -118,9 +118,10 @@ static void ge_pg_notice(void *arg, const PGresult *res)
         slot->fatal = 1;
 }
 
-/* Opens slot's connection. Every session gets the same settings, so that a
+/* Opens a connection for slot into *out (the caller stores it in the slot
+ * under the pool's lock). Every session gets the same settings, so that a
  * statement means the same on each connection. */
-static int ge_pg_connect(ge_pg_pool *p, ge_pg_slot *slot, ge_err *err)
+static int ge_pg_connect(ge_pg_pool *p, ge_pg_slot *slot, PGconn **out, ge_err *err)
 {
     /* Processed in order, the last value winning: the URI (expanded from
      * "dbname") may override the application name and the timeout. */
@@ -148,7 +149,7 @@ static int ge_pg_connect(ge_pg_pool *p, ge_pg_slot *slot, ge_err *err)
         return ge_err_set(err, GE_EIO, "%s: setting up a session: %s", p->name, msg);
     }
     PQclear(r);
-    slot->c = c;
+    *out = c;
     return GE_OK;
 }
 
@@ -221,7 +222,7 @@ int ge_pg_pool_open(ge_pg_pool **out, const ge_pg_pool_opts *opts, ge_err *err)
     }
     ge_pg_uri_name(p->conninfo, p->name, sizeof p->name);
 
-    rc = ge_pg_connect(p, &p->slots[0], err);
+    rc = ge_pg_connect(p, &p->slots[0], &p->slots[0].c, err);
     if (rc < 0) {
         ge_pg_pool_free(p);
         return rc;
@@ -250,6 +251,7 @@ int ge_pg_pool_acquire(ge_pg_pool *p, int timeout_ms, PGconn **out, ge_err *err)
 {
     struct timespec deadline;
     ge_pg_slot *slot;
+    PGconn *fresh = NULL;
     int rc;
 
     *out = NULL;
@@ -282,18 +284,22 @@ int ge_pg_pool_acquire(ge_pg_pool *p, int timeout_ms, PGconn **out, ge_err *err)
     slot->state = GE_PG_SLOT_BUSY;
     pthread_mutex_unlock(&p->mu);
 
+    /* The slot is ours now; its connection is still written only under the
+     * lock, because release looks through every slot's for the one it is
+     * given. */
     if (slot->c && ge_pg_alive(slot)) {
         *out = slot->c;
         return GE_OK;
     }
     if (slot->c) {
-        PQfinish(slot->c);
-        slot->c = NULL;
+        PGconn *dead = slot->c;
         pthread_mutex_lock(&p->mu);
+        slot->c = NULL;
         p->broken++;
         pthread_mutex_unlock(&p->mu);
+        PQfinish(dead);
     }
-    rc = ge_pg_connect(p, slot, err);
+    rc = ge_pg_connect(p, slot, &fresh, err);
     if (rc < 0) {
         pthread_mutex_lock(&p->mu);
         slot->state = GE_PG_SLOT_EMPTY;
@@ -302,7 +308,10 @@ int ge_pg_pool_acquire(ge_pg_pool *p, int timeout_ms, PGconn **out, ge_err *err)
         pthread_mutex_unlock(&p->mu);
         return rc;
     }
-    *out = slot->c;
+    pthread_mutex_lock(&p->mu);
+    slot->c = fresh;
+    pthread_mutex_unlock(&p->mu);
+    *out = fresh;
     return GE_OK;
 }
 
