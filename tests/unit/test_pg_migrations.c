@@ -51,7 +51,8 @@ static int schema_version(PGconn *c)
 static void assert_sql(PGconn *c, const char *sql, const char *expect)
 {
     char *v = ts_pg_sql(c, sql);
-    if (!v || strcmp(v, expect) != 0) fail_msg("%s: '%s', expected '%s'", sql, v ? v : "(null)", expect);
+    if (!v || strcmp(v, expect) != 0)
+        fail_msg("%s: '%s', expected '%s'", sql, v ? v : "(null)", expect);
     free(v);
 }
 
@@ -108,9 +109,10 @@ static void test_migrates_in_steps_over_existing_rows(void **state)
     free(ts_pg_sql(c, "INSERT INTO cases (id, client_id, service, created_at, updated_at)"
                       " VALUES ('b', 1, 's', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z'),"
                       "        ('a', 1, 's', '2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z')"));
-    free(ts_pg_sql(c, "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status)"
-                      " VALUES ('a', '2026-01-04T00:00:00Z', 'u', 'status', 'received', 'in_review'),"
-                      "        ('a', '2026-01-04T00:00:00Z', 'u', 'comment', NULL, NULL)"));
+    free(ts_pg_sql(c,
+                   "INSERT INTO case_events (case_id, at, actor, action, from_status, to_status)"
+                   " VALUES ('a', '2026-01-04T00:00:00Z', 'u', 'status', 'received', 'in_review'),"
+                   "        ('a', '2026-01-04T00:00:00Z', 'u', 'comment', NULL, NULL)"));
 
     migrate_ok(c, 25832, ge_pg_latest_version(), ge_pg_latest_version() - 6);
     /* seq in the order of insertion as best known: created_at */
@@ -255,12 +257,10 @@ static void test_newer_schema_is_refused(void **state)
     int applied = -1;
 
     migrate_ok(c, 25832, ge_pg_latest_version(), ge_pg_latest_version());
-    snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d",
-             ge_pg_latest_version() + 1);
+    snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", ge_pg_latest_version() + 1);
     free(ts_pg_sql(c, sql));
 
-    assert_int_equal(ge_pg_migrate(c, 25832, ge_pg_latest_version(), &applied, &err),
-                     GE_ECONFLICT);
+    assert_int_equal(ge_pg_migrate(c, 25832, ge_pg_latest_version(), &applied, &err), GE_ECONFLICT);
     assert_int_equal(applied, 0);
     snprintf(expect, sizeof expect, "' has schema version %d, newer than this build knows (%d)",
              ge_pg_latest_version() + 1, ge_pg_latest_version());
@@ -383,7 +383,7 @@ static sqlite3 *sqlite_store(void)
 /* The PostGIS side's tables: the schema's own, without PostGIS's and the
  * runner's schema_version (SQLite's user_version). */
 #define PG_OURS                                                                                    \
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"      \
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"       \
     " AND table_type = 'BASE TABLE' AND table_name NOT IN ('spatial_ref_sys', 'schema_version')"
 
 static void compare(const char *what, lines *sqlite_side, lines *pg_side)
@@ -409,8 +409,8 @@ static void test_schema_matches_the_sqlite_store(void **state)
     lines l = {0}, p = {0};
 
     /* tables and their columns */
-    sqlite_lines(lite,
-                 "SELECT o.name || '.' || c.name FROM ours o, pragma_table_info(o.name) c", &l);
+    sqlite_lines(lite, "SELECT o.name || '.' || c.name FROM ours o, pragma_table_info(o.name) c",
+                 &l);
     pg_lines(c,
              "SELECT table_name || '.' || column_name FROM information_schema.columns"
              " WHERE table_schema = current_schema() AND table_name IN (" PG_OURS ")",
@@ -436,8 +436,9 @@ static void test_schema_matches_the_sqlite_store(void **state)
                  "SELECT name FROM sqlite_master WHERE type = 'table'"
                  " AND name = 'idx_case_features_geometry'",
                  &l);
-    pg_lines(c, "SELECT 'idx_' || indexname FROM pg_indexes WHERE indexname = 'case_features_geometry'",
-             &p);
+    pg_lines(
+        c, "SELECT 'idx_' || indexname FROM pg_indexes WHERE indexname = 'case_features_geometry'",
+        &p);
     compare("spatial indexes", &l, &p);
 
     /* triggers by name, but SpatiaLite's own on the geometry column (the
