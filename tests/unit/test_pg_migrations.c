@@ -6,9 +6,9 @@
  * existing rows, four runners at once migrating once, a newer schema
  * refused with the SQLite store's words, a database of something else
  * refused; the triggers doing what SQLite's do; and the schema the same as
- * the SQLite store's, table by table and column by column, index by index
- * and trigger by trigger, so that a migration added to one store and not
- * the other fails here. Skipped visibly without PostgreSQL.
+ * the SQLite store's, table by table and column by column (and whether
+ * it may be NULL), index by index and trigger by trigger, so that a migration added to one store
+ * and not the other fails here. Skipped visibly without PostgreSQL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +416,19 @@ static void test_schema_matches_the_sqlite_store(void **state)
              " WHERE table_schema = current_schema() AND table_name IN (" PG_OURS ")",
              &p);
     compare("tables and columns", &l, &p);
+
+    /* which columns may be NULL; a primary key's may not on either side
+     * (SQLite lets a TEXT PRIMARY KEY hold NULL, a quirk the store never uses) */
+    sqlite_lines(lite,
+                 "SELECT o.name || '.' || c.name || CASE WHEN c.\"notnull\" OR c.pk > 0"
+                 " THEN ' NOT NULL' ELSE '' END FROM ours o, pragma_table_info(o.name) c",
+                 &l);
+    pg_lines(c,
+             "SELECT table_name || '.' || column_name || CASE WHEN is_nullable = 'NO'"
+             " THEN ' NOT NULL' ELSE '' END FROM information_schema.columns"
+             " WHERE table_schema = current_schema() AND table_name IN (" PG_OURS ")",
+             &p);
+    compare("columns that may be NULL", &l, &p);
 
     /* indexes by name, but the ones a constraint makes (SQLite's nameless
      * autoindexes, PostgreSQL's <table>_pkey and _key) and the spatial index
