@@ -12,6 +12,7 @@ ge_app ge_req_app(const ge_req *req)
         .services = req->ctx->services,
         .clock = req->ctx->clock,
         .clock_ud = req->ctx->clock_ud,
+        .conflict_distance = req->ctx->cfg ? req->ctx->cfg->conflict_distance : 2,
     };
     return app;
 }

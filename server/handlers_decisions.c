@@ -38,8 +38,10 @@
 #include <string.h>
 
 #include "../geo/app/case_status.h"
+#include "../geo/app/cases.h"
 #include "../geo/store/store_decisions.h"
 #include "../geo/core/token.h"
+#include "app_http.h"
 #include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"
@@ -307,7 +309,7 @@ static bool ge_decision_may_see(void *ud, const char *service)
 
 static double ge_decision_conflict_distance(void *ud, const char *service)
 {
-    return ge_case_view_conflict_distance(ud, service);
+    return ge_app_case_conflict_distance(ud, service);
 }
 
 static json_t *ge_decision_allowed(ge_case_status from)
@@ -477,6 +479,7 @@ static bool ge_decision_id_ok(const char *id)
 static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_ctx *ctx = ud;
+    ge_app app = ge_req_app(req);
     const char *id = ge_req_param(req, "id");
     int64_t versions[GE_DECISION_MAX_IF];
     char if_match[GE_DECISION_IF_MATCH_MAX], actor[160];
@@ -509,7 +512,7 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
     /* An approval's conflicts: at the service's distance, acknowledged by
      * id, their references shown as far as the session may see them. */
     in.conflict_distance = ge_decision_conflict_distance;
-    in.conflict_distance_ud = req;
+    in.conflict_distance_ud = &app;
     in.acknowledged = acknowledged;
     who = malloc(sizeof *who);
     rc = who ? ge_case_filter_from_session(&s, who, &err)

@@ -28,19 +28,19 @@
 #include <string.h>
 
 #include "../geo/app/case_location.h"
+#include "../geo/app/case_review.h"
+#include "../geo/app/cases.h"
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/core/json_util.h"
 #include "../geo/core/token.h"
 #include "../geo/rules/service.h"
+#include "app_http.h"
 #include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"
-
-/* At most this many conflicting cases are listed (nearest first). */
-#define GE_REVIEW_MAX_CONFLICTS 200
 
 /* "Starting soon" in the summary: from today to today + this many days. */
 #define GE_REVIEW_SOON_DAYS 7
@@ -140,6 +140,7 @@ static int ge_review_count_conflicts(const ge_req *req, json_t *cases, ge_err *e
     size_t n = json_array_size(cases), i;
     ge_case_conflict_query *q = calloc(n ? n : 1, sizeof *q);
     int *counts = calloc(n ? n : 1, sizeof *counts);
+    ge_app app = ge_req_app(req);
     json_t *c;
     int rc = q && counts ? GE_OK : ge_err_set(err, GE_ENOMEM, "out of memory");
 
@@ -148,7 +149,7 @@ static int ge_review_count_conflicts(const ge_req *req, json_t *cases, ge_err *e
         if (rc < 0) break;
         q[i].id = json_string_value(json_object_get(c, "case_id"));
         q[i].distance_m =
-            ge_case_view_conflict_distance(req, json_string_value(json_object_get(c, "service")));
+            ge_app_case_conflict_distance(&app, json_string_value(json_object_get(c, "service")));
     }
     if (rc == GE_OK && n) rc = ge_store_cases_conflict_counts(req->ctx->store, q, n, counts, err);
     json_array_foreach(cases, i, c)
@@ -302,8 +303,11 @@ done:
 
 static int ge_review_history(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_session s;
     ge_case c;
+    ge_case_filter *who = NULL;
     json_t *doc;
     ge_err err;
     int rc = ge_session_require(req, resp, &s);
@@ -311,70 +315,22 @@ static int ge_review_history(ge_req *req, ge_resp *resp, void *ud)
     (void)ud;
     memset(&c, 0, sizeof c);
     if (rc < 0) return rc;
-    rc = ge_case_view_find(req, resp, &s, &c, NULL);
+    ge_app_result_init(&r);
+    rc = ge_case_view_who(req, resp, &s, &who);
     if (rc == GE_OK) {
-        doc = ge_case_view_history(req->ctx->store, &s, c.id, &err);
+        rc = ge_app_case_find(&app, who, ge_req_param(req, "id"), &c, NULL, NULL, &r);
+        if (rc < 0) rc = ge_resp_app(resp, req, &r);
+    }
+    if (rc == GE_OK) {
+        doc = ge_app_case_history(&app, who, c.id, &err);
         ge_resp_cache(resp, "private, no-store");
         rc = doc ? ge_forms_json(resp, 200, doc, NULL) : ge_resp_error(resp, req, &err);
     }
+    ge_app_result_clear(&r);
+    free(who);
     ge_case_clear(&c);
     ge_session_clear(&s);
     return rc;
-}
-
-typedef struct ge_review_conflicts {
-    ge_req *req;
-    GEOSContextHandle_t h;
-    const ge_crs *crs;
-    json_t *cases;
-    const ge_refsnap *snap; /* for the location sentences; may be NULL */
-    ge_err *err;
-} ge_review_conflicts;
-
-static int ge_review_conflict_cb(void *ud, const ge_case_conflict *k)
-{
-    ge_review_conflicts *cc = ud;
-    ge_crs store = ge_forms_store_crs(cc->req);
-    ge_features fs = {0};
-    json_t *o, *fc = NULL, *loc = NULL;
-    int rc = ge_forms_case_features(cc->req, cc->h, k->id, &fs, cc->err);
-
-    if (rc == GE_OK) {
-        fc = ge_geojson_out_features(cc->h, &fs, &store, cc->crs, cc->err);
-        if (!fc) rc = cc->err->code ? cc->err->code : GE_ENOMEM;
-    }
-    /* Where the other case is, in words (its first feature's sentence made
-     * now: the dialog that asks before an approval over it names the
-     * place); null when nothing can be said. */
-    if (rc == GE_OK) {
-        const ge_services *ss = cc->req->ctx->services;
-        ge_err lerr;
-        loc = fs.n ? ge_case_location(cc->h, cc->snap, ss ? ge_services_find(ss, k->service) : NULL,
-                                      NULL, fs.items[0].geom, &lerr)
-                   : NULL;
-        if (!loc && fs.n && ge_case_location_fatal(lerr.code)) {
-            *cc->err = lerr;
-            rc = lerr.code;
-        }
-    }
-    ge_features_free(cc->h, &fs);
-    if (rc < 0) {
-        json_decref(fc);
-        return rc;
-    }
-    /* 1 mm is what the store keeps. */
-    o = json_pack("{s:s, s:s, s:s, s:o, s:f, s:b, s:o, s:o}", "case_id", k->id, "service",
-                  k->service, "status", k->status, "period",
-                  ge_review_period(k->period_start, k->period_end), "distance_m",
-                  round(k->distance_m * 1000.0) / 1000.0, "visible", k->visible, "features", fc,
-                  "location", loc ? loc : json_null());
-    if (!o) return ge_err_set(cc->err, GE_ENOMEM, "out of memory");
-    if (k->visible)
-        json_object_set_new(o, "reference",
-                            k->reference[0] ? json_string(k->reference) : json_null());
-    return json_array_append_new(cc->cases, o) == 0
-               ? 0
-               : ge_err_set(cc->err, GE_ENOMEM, "out of memory");
 }
 
 /* ?distance=: metres 0..500, default the service's conflict rule's
@@ -385,7 +341,9 @@ static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, d
     char *end = NULL;
     double d;
 
-    *out = ge_case_view_conflict_distance(req, service);
+    ge_app app = ge_req_app(req);
+
+    *out = ge_app_case_conflict_distance(&app, service);
     if (!v) return GE_OK;
     d = strtod(v, &end);
     if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
@@ -407,21 +365,27 @@ static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, d
 static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
 {
     static const char *const extra[] = {"distance", "crs", NULL};
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_session s;
     ge_case c;
     ge_case_filter *who = NULL;
-    ge_refsnap *snap = NULL;
     ge_crs crs;
     double distance = 0;
-    ge_err err;
-    ge_review_conflicts cc = {.req = req, .h = ge_geos_ctx(), .crs = &crs, .err = &err};
+    json_t *doc = NULL;
     int rc = ge_session_require(req, resp, &s);
 
     (void)ud;
     memset(&c, 0, sizeof c);
     if (rc < 0) return rc;
-    rc = ge_case_view_find(req, resp, &s, &c, NULL);
+    ge_app_result_init(&r);
+    rc = ge_case_view_who(req, resp, &s, &who);
     if (rc < 0) goto done;
+    rc = ge_app_case_find(&app, who, ge_req_param(req, "id"), &c, NULL, NULL, &r);
+    if (rc < 0) {
+        rc = ge_resp_app(resp, req, &r);
+        goto done;
+    }
     /* Only crs and distance here; the filter's names would be ignored. */
     for (size_t i = 0; i < ge_req_query_count(req); i++) {
         const char *name = ge_req_query_at(req, i)->name;
@@ -439,26 +403,16 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
     rc = ge_review_distance(req, resp, c.service, &distance);
     if (rc == GE_OK) rc = ge_forms_crs_param(req, resp, &crs, NULL);
     if (rc < 0) goto done;
-    who = malloc(sizeof *who);
-    cc.cases = json_array();
-    rc = who && cc.cases ? ge_case_filter_from_session(&s, who, &err)
-                         : ge_err_set(&err, GE_ENOMEM, "out of memory");
-    snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    cc.snap = snap;
-    if (rc == GE_OK)
-        rc = ge_store_case_conflicts(req->ctx->store, c.id, distance, who, GE_REVIEW_MAX_CONFLICTS,
-                                     ge_review_conflict_cb, &cc, &err);
+    rc = ge_app_case_conflicts(&app, who, &c, distance, &crs, &doc, &r);
     if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
+        rc = ge_resp_app(resp, req, &r);
         goto done;
     }
     ge_resp_cache(resp, "private, no-store");
     ge_forms_content_crs(resp, &crs);
-    rc = ge_forms_json(resp, 200,
-                       json_pack("{s:f, s:O}", "distance_m", distance, "cases", cc.cases), NULL);
+    rc = ge_forms_json(resp, 200, doc, NULL); /* takes doc */
 done:
-    if (snap) ge_refsnap_release(snap);
-    json_decref(cc.cases);
+    ge_app_result_clear(&r);
     free(who);
     ge_case_clear(&c);
     ge_session_clear(&s);

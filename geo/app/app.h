@@ -32,6 +32,9 @@ typedef struct ge_app {
     const struct ge_services *services; /* NULL: none configured */
     ge_app_clock_fn clock;              /* NULL: the real clock, time(NULL) */
     void *clock_ud;
+    /* Metres within which other cases conflict with a case whose service's
+     * conflict rule names no distance (the setting conflict_distance). */
+    double conflict_distance;
 } ge_app;
 
 /* Now, by the context's clock. */
