@@ -18,7 +18,7 @@
 
 void ge_case_view_etag(int64_t version, char out[GE_CASE_VIEW_ETAG_MAX])
 {
-    snprintf(out, GE_CASE_VIEW_ETAG_MAX, "\"v%lld\"", (long long)version);
+    ge_app_case_tag(version, out);
 }
 
 void ge_case_view_set_etag(ge_resp *resp, int64_t version)

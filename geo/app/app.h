@@ -58,7 +58,7 @@ typedef enum ge_app_kind {
     GE_APP_FAILED         /* could not be done (err: I/O, memory, budget, ...) */
 } ge_app_kind;
 
-#define GE_APP_TEXT_MAX 512
+#define GE_APP_TEXT_MAX 1024 /* as long as a problem's detail (server/http.c) */
 
 typedef struct ge_app_result {
     ge_app_kind kind;

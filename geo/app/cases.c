@@ -34,6 +34,11 @@ double ge_app_case_conflict_distance(const ge_app *app, const char *service)
     return app->conflict_distance;
 }
 
+void ge_app_case_tag(int64_t version, char out[GE_APP_CASE_TAG_MAX])
+{
+    snprintf(out, GE_APP_CASE_TAG_MAX, "\"v%lld\"", (long long)version);
+}
+
 /* ---- features, hash, sentences, document --------------------------------- */
 
 typedef struct ge_app_collect {

@@ -38,6 +38,13 @@ bool ge_app_case_id_plausible(const char *id);
  */
 double ge_app_case_conflict_distance(const ge_app *app, const char *service);
 
+/* The longest entity tag of a case, quotes and NUL included. */
+#define GE_APP_CASE_TAG_MAX 32
+
+/* The entity tag of a case's version, with its quotes ("\"v3\""): what
+ * its views carry as ETag and what a decision's refusals name. */
+void ge_app_case_tag(int64_t version, char out[GE_APP_CASE_TAG_MAX]);
+
 /* Reads a case's features back from the store (store CRS, properties
  * parsed). Free with ge_features_free. */
 int ge_app_case_features(const ge_app *app, GEOSContextHandle_t h, const char *case_id,
