@@ -2,10 +2,11 @@
  * cli_purge.c - "geoeditor purge": DSGVO retention from the command line.
  *
  * Removes the applicant's personal data from every closed case whose
- * service's retention_days have passed (geo/app/retention.h), or with --dry-run
- * only lists them. Meant for cron or a systemd timer in deployments that do
- * not leave it to the server's own timer (setting purge_interval), and for an
- * operator who wants to see what is due before it happens.
+ * service's retention_days have passed (the purge use case,
+ * ge_app_cases_purge in geo/app/retention.h, which the server's timer
+ * calls too), or with --dry-run only lists them. Meant for cron or a systemd timer in deployments
+ * that do not leave it to the server's own timer (setting purge_interval), and for an operator who
+ * wants to see what is due before it happens.
  *
  * The output names cases by id, service and times only, never by anything
  * personal: it ends up in cron mails and journal files, which retention
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "../geo/app/retention.h"
 #include "../geo/rules/service.h"
@@ -117,11 +117,17 @@ int ge_cli_purge(int argc, char **argv)
         rc = 1;
         goto err;
     }
-    if (ge_retention_run(store, services, time(NULL), dry_run, NULL, ge_purge_report, NULL, &stats,
-                         &err) < 0) {
-        ge_cli_fail(&ge_purge_cmd, "%s", err.msg);
-        rc = 1;
-        goto err;
+    {
+        /* the same use case as the server's timer, by the real clock */
+        ge_app app = {.store = store, .services = services};
+        ge_app_result r;
+        ge_app_result_init(&r);
+        if (ge_app_cases_purge(&app, dry_run, NULL, ge_purge_report, NULL, &stats, &r) < 0) {
+            ge_cli_fail(&ge_purge_cmd, "%s", r.err.msg);
+            ge_app_result_clear(&r);
+            rc = 1;
+            goto err;
+        }
     }
     if (dry_run)
         printf("dry run: %zu case%s due, %zu of an unknown service left alone; nothing was "
