@@ -28,8 +28,6 @@
 #include <string.h>
 
 #include "../geo/app/cases.h"
-#include "../geo/core/geojson_out.h"
-#include "../geo/core/geos_ctx.h"
 #include "app_http.h"
 #include "case_view.h"
 #include "forms_common.h"
@@ -91,20 +89,19 @@ static void ge_cases_features_validators(ge_resp *resp, const char *tag)
 
 static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
 {
-    GEOSContextHandle_t h = ge_geos_ctx();
     ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_client client;
     ge_case c;
-    ge_features fs = {0};
-    ge_crs crs, store;
+    ge_crs crs;
     json_t *fc;
     char tag[140], purged_at[32] = "";
-    ge_err err;
     int rc;
 
     (void)ud;
     memset(&c, 0, sizeof c);
     memset(&client, 0, sizeof client);
+    ge_app_result_init(&r);
     if (ge_case_view_has_bearer(req)) {
         rc = ge_forms_auth(req, resp, &client);
         if (rc < 0) return rc;
@@ -128,17 +125,15 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_not_modified(resp, "application/geo+json");
         goto err;
     }
-    store = ge_app_store_crs(&app);
-    rc = ge_app_case_features(&app, h, c.id, &fs, &err);
-    fc = rc == GE_OK ? ge_geojson_out_features(h, &fs, &store, &crs, &err) : NULL;
-    if (!fc) {
-        rc = ge_resp_error(resp, req, &err);
+    rc = ge_app_case_features_out(&app, c.id, &crs, &fc, &r);
+    if (rc < 0) {
+        rc = ge_resp_app(resp, req, &r);
         goto err;
     }
     ge_cases_features_validators(resp, tag);
     rc = ge_forms_json(resp, 200, fc, "application/geo+json");
 err:
-    ge_features_free(h, &fs);
+    ge_app_result_clear(&r);
     ge_case_clear(&c);
     ge_client_clear(&client);
     return rc;

@@ -11,6 +11,8 @@
 
 #include "case_hash.h"
 #include "case_location.h"
+#include "draft_check.h"
+#include "geojson_out.h"
 #include "geos_ctx.h"
 #include "refindex.h"
 #include "service.h"
@@ -174,6 +176,20 @@ json_t *ge_app_case_doc(const ge_case *c, bool intact, ge_rules_conflicts confli
         json_object_set_new(
             doc, "period", json_pack("{s:s, s:s}", "start", c->period_start, "end", c->period_end));
     return doc;
+}
+
+int ge_app_case_features_out(const ge_app *app, const char *case_id, const ge_crs *crs, json_t **fc,
+                             ge_app_result *r)
+{
+    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_crs store = ge_app_store_crs(app);
+    ge_features fs = {0};
+    ge_err err;
+    int rc = ge_app_case_features(app, h, case_id, &fs, &err);
+
+    *fc = rc == GE_OK ? ge_geojson_out_features(h, &fs, &store, crs, &err) : NULL;
+    ge_features_free(h, &fs);
+    return *fc ? GE_OK : ge_app_failed(r, &err);
 }
 
 /* ---- finding a case ------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "crs.h"
 #include "geojson_in.h"
 #include "rules.h"
 #include "store_forms.h"
@@ -78,6 +79,11 @@ int ge_app_case_locations(const ge_app *app, const char *service, json_t *doc,
  * (ge_rules_report_anonymize); the stored text, and so the content hash
  * and its check, stay as they are. Caseworkers (FULL) read it as stored. */
 json_t *ge_app_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts);
+
+/* A case's features as a GeoJSON FeatureCollection in crs (*fc a new
+ * reference); properties as stored (a purged case's are empty). */
+int ge_app_case_features_out(const ge_app *app, const char *case_id, const ge_crs *crs, json_t **fc,
+                             ge_app_result *r);
 
 /* ---- finding a case ------------------------------------------------------- */
 
