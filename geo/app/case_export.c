@@ -142,6 +142,8 @@ int ge_app_cases_export(const ge_app *app, const ge_case_filter *f, ge_export_fo
     snap = app->refindex ? ge_refindex_acquire(app->refindex) : NULL;
     rc = ge_export_begin(&x, fmt, ge_store_srid(app->store), crs, &err);
     if (rc == GE_OK) {
+        /* the zip's entries dated by the same clock as the file's name */
+        ge_export_set_time(x, ge_app_now(app));
         ge_app_export_feed feed = {.x = x,
                                    .cases = cases.v,
                                    .h = ge_geos_ctx(),

@@ -104,6 +104,7 @@ struct ge_export {
     int dxf_layer_field;      /* DXF's "Layer" field, -1 if missing */
     ge_dxf_layers *dxf_names; /* DXF: each case's layer */
     size_t count;
+    time_t made; /* when the export was made (the zip's entries' time); 0: now */
     bool in_transaction;
     bool cpl_failed; /* a GDAL error (CE_Failure or worse) since the last reset */
     char cpl_msg[256];
@@ -598,6 +599,11 @@ err:
     return rc;
 }
 
+void ge_export_set_time(ge_export *x, time_t made)
+{
+    x->made = made;
+}
+
 size_t ge_export_count(const ge_export *x)
 {
     return x ? x->count : 0;
@@ -645,8 +651,8 @@ int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
     (*bytes)[size] = '\0'; /* text formats can be read as a C string */
     *len = (size_t)size;
     /* GDAL dates the zip's entries 1980; they were made now. */
-    if (x->f == GE_EXPORT_SHP &&
-        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, time(NULL), err)) < 0) {
+    if (x->f == GE_EXPORT_SHP && (rc = ge_zip_set_time((unsigned char *)*bytes, *len,
+                                                       x->made ? x->made : time(NULL), err)) < 0) {
         free(*bytes);
         *bytes = NULL;
         *len = 0;

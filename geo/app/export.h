@@ -72,6 +72,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "crs.h"
 #include "error.h"
@@ -143,6 +144,10 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
  * a Point, LineString, Polygon or their Multi forms, or that cannot be
  * transformed; the export stays usable. */
 int ge_export_add(ge_export *x, const ge_export_row *row, ge_err *err);
+
+/* When the export is made (a zipped shapefile's entries are dated so);
+ * unset, the time ge_export_finish runs. */
+void ge_export_set_time(ge_export *x, time_t made);
 
 /* The number of rows added so far. */
 size_t ge_export_count(const ge_export *x);
