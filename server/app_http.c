@@ -4,16 +4,22 @@
  */
 #include "app_http.h"
 
-ge_app ge_req_app(const ge_req *req)
+ge_app ge_ctx_app(const ge_ctx *ctx)
 {
     ge_app app = {
-        .store = req->ctx->store,
-        .refindex = req->ctx->refindex,
-        .services = req->ctx->services,
-        .clock = req->ctx->clock,
-        .clock_ud = req->ctx->clock_ud,
+        .store = ctx->store,
+        .refindex = ctx->refindex,
+        .services = ctx->services,
+        .clock = ctx->clock,
+        .clock_ud = ctx->clock_ud,
+        .conflict_distance = ctx->cfg ? ctx->cfg->conflict_distance : 2,
     };
     return app;
+}
+
+ge_app ge_req_app(const ge_req *req)
+{
+    return ge_ctx_app(req->ctx);
 }
 
 int ge_app_status(const ge_app_result *r)

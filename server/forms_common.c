@@ -10,18 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../geo/app/case_hash.h"
 #include "../geo/app/draft_check.h"
 #include "../geo/app/drafts.h"
-#include "../geo/app/case_location.h"
 #include "../geo/core/date.h"
 #include "../geo/core/geojson_in.h"
 #include "../geo/core/geojson_out.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/core/token.h"
-#include "../geo/rules/refindex.h"
 #include "../geo/rules/rules.h"
-#include "../geo/rules/service.h"
 #include "app_http.h"
 #include "log.h"
 
@@ -238,142 +234,6 @@ int ge_forms_client_draft(ge_req *req, ge_resp *resp, const ge_client *client, g
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);
     return GE_OK;
-}
-
-typedef struct ge_forms_collect {
-    GEOSContextHandle_t h;
-    ge_features *fs;
-    size_t cap;
-    ge_err *err;
-} ge_forms_collect;
-
-static int ge_forms_collect_cb(void *ud, int64_t fid, const unsigned char *wkb, size_t wkb_len,
-                               const char *props_json)
-{
-    ge_forms_collect *c = ud;
-    GEOSWKBReader *r;
-    GEOSGeometry *g;
-    json_t *props;
-    json_error_t je;
-
-    (void)fid;
-    if (c->fs->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 8;
-        ge_feature *ni = realloc(c->fs->items, nc * sizeof *ni);
-        if (!ni) return ge_err_set(c->err, GE_ENOMEM, "out of memory");
-        c->fs->items = ni;
-        c->cap = nc;
-    }
-    r = GEOSWKBReader_create_r(c->h);
-    g = r && wkb ? GEOSWKBReader_read_r(c->h, r, wkb, wkb_len) : NULL;
-    if (r) GEOSWKBReader_destroy_r(c->h, r);
-    if (!g) return ge_err_set(c->err, GE_EIO, "a stored case geometry cannot be read");
-    props = json_loads(props_json ? props_json : "{}", 0, &je);
-    if (!props) {
-        GEOSGeom_destroy_r(c->h, g);
-        return ge_err_set(c->err, GE_EIO, "stored case properties are not JSON");
-    }
-    c->fs->items[c->fs->n].geom = g;
-    c->fs->items[c->fs->n].properties = props;
-    c->fs->items[c->fs->n].id = NULL;
-    c->fs->n++;
-    return 0;
-}
-
-int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char *case_id,
-                           ge_features *out, ge_err *err)
-{
-    ge_forms_collect c = {.h = h, .fs = out, .err = err};
-    memset(out, 0, sizeof *out);
-    int rc = ge_store_case_features(req->ctx->store, case_id, ge_forms_collect_cb, &c, err);
-    if (rc < 0) ge_features_free(h, out);
-    return rc;
-}
-
-int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_features *keep,
-                         ge_err *err)
-{
-    GEOSContextHandle_t h = ge_geos_ctx();
-    ge_features fs = {0};
-    char hash[GE_TOKEN_HASH_LEN];
-    int rc = ge_forms_case_features(req, h, c->id, &fs, err);
-
-    *intact = false;
-    if (rc == GE_OK)
-        rc = ge_case_hash(h, &fs, ge_store_srid(req->ctx->store), c->report, hash, err);
-    if (rc == GE_OK) *intact = ge_token_equal(hash, c->content_hash);
-    if (rc == GE_OK && keep) {
-        *keep = fs;
-        return rc;
-    }
-    ge_features_free(h, &fs);
-    return rc;
-}
-
-int ge_forms_case_locations(const ge_req *req, const char *service, json_t *doc,
-                            const ge_features *fs, bool measures, ge_err *err)
-{
-    GEOSContextHandle_t h = ge_geos_ctx();
-    ge_refsnap *snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    const ge_service *svc =
-        req->ctx->services && service ? ge_services_find(req->ctx->services, service) : NULL;
-    json_t *m, *loc;
-    int rc = GE_OK;
-
-    ge_err_clear(err);
-    if (measures) {
-        /* A copy: the stored report in "validation" stays as stored. */
-        m = json_deep_copy(json_object_get(json_object_get(doc, "validation"), "measures"));
-        if (!m) m = json_array();
-        if (!m || json_object_set_new(doc, "measures", m) < 0) {
-            rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-            goto out;
-        }
-        rc = ge_case_location_complete(h, snap, svc, m, fs, err);
-        if (rc < 0) goto out;
-    }
-    if (ge_case_location_valid(json_object_get(doc, "location"))) goto out;
-    /* The measures just completed hold the first feature's sentence if one
-     * can be said; without them it is made here. */
-    loc = ge_case_location(h, snap, svc, measures ? ge_case_location_stored(doc, 0) : NULL,
-                           fs && fs->n ? fs->items[0].geom : NULL, err);
-    if (!loc && ge_case_location_fatal(err->code)) {
-        rc = err->code;
-        goto out;
-    }
-    ge_err_clear(err);
-    if (json_object_set_new(doc, "location", loc ? loc : json_null()) < 0)
-        rc = ge_err_set(err, GE_ENOMEM, "out of memory");
-out:
-    if (snap) ge_refsnap_release(snap);
-    return rc;
-}
-
-json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts)
-{
-    json_t *report = json_loads(c->report ? c->report : "null", JSON_DECODE_ANY, NULL);
-    json_t *applicant = json_loads(c->applicant ? c->applicant : "{}", 0, NULL), *doc;
-
-    /* a report stored before conflicts were told anonymously */
-    if (report && conflicts != GE_RULES_CONFLICTS_FULL) ge_rules_report_anonymize(report);
-    doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_id", c->id,
-                    "status", c->status, "service", c->service, "reference",
-                    c->reference[0] ? c->reference : NULL, "draft_id", c->draft_id, "created",
-                    c->created_at, "updated", c->updated_at, "content_hash", c->content_hash,
-                    "content_hash_valid", intact, "validation", report ? report : json_null(),
-                    "applicant", applicant ? applicant : json_object());
-    /* The case's version (1 at submission, + 1 per change), also its ETag. */
-    if (doc) json_object_set_new(doc, "version", json_integer((json_int_t)c->version));
-    /* Where its first feature is, as the report says; the views that read
-     * the features make it for a report without (ge_forms_case_locations). */
-    if (doc) {
-        json_t *loc = ge_case_location_stored(report, 0);
-        json_object_set_new(doc, "location", loc ? json_incref(loc) : json_null());
-    }
-    if (doc && c->period_start[0])
-        json_object_set_new(
-            doc, "period", json_pack("{s:s, s:s}", "start", c->period_start, "end", c->period_end));
-    return doc;
 }
 
 void ge_forms_utc_in(const ge_req *req, long seconds, char out[32])

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/app/cases.h"
 #include "../geo/app/draft_check.h"
 #include "../geo/app/drafts.h"
 #include "../geo/core/geojson_out.h"
@@ -555,7 +556,7 @@ static int ge_drafts_submitted(ge_req *req, ge_resp *resp, const char *case_id, 
     int rc = ge_store_case_get(req->ctx->store, case_id, &c, &err);
 
     if (rc < 0) return ge_resp_error(resp, req, &err);
-    doc = ge_forms_case_doc(&c, true, GE_RULES_CONFLICTS_ANONYMOUS);
+    doc = ge_app_case_doc(&c, true, GE_RULES_CONFLICTS_ANONYMOUS);
     ge_case_clear(&c);
     snprintf(loc, sizeof loc, "/v1/cases/%s", case_id);
     ge_resp_header(resp, "Location", loc);

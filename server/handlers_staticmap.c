@@ -41,6 +41,7 @@
 
 #include "../geo/app/case_location.h"
 #include "../geo/app/case_status.h"
+#include "../geo/app/cases.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/maps/mapscale.h"
 #include "../geo/maps/siteplan.h"
@@ -320,8 +321,9 @@ static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, cons
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
     const char **states = NULL;
+    ge_app app = ge_req_app(req);
     ge_err err;
-    int rc = ge_forms_case_features(req, h, c->id, &fs, &err);
+    int rc = ge_app_case_features(&app, h, c->id, &fs, &err);
 
     if (rc == GE_OK && !(states = calloc(fs.n ? fs.n : 1, sizeof *states)))
         rc = ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
@@ -362,7 +364,6 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     ge_client client;
     ge_case c;
     ge_staticmap_params p = {.pdf = ge_sm_is_pdf(req)};
-    ge_err err;
     int rc;
 
     memset(&c, 0, sizeof c);
@@ -382,20 +383,14 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     rc = ge_staticmap_params_read(req, resp, &p);
     if (rc < 0) goto done;
-    rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
-                 strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
-             ? ge_store_case_get(req->ctx->store, id, &c, &err)
-             : ge_err_set(&err, GE_ENOENT, "no such case");
-    if (rc == GE_OK && c.client_id != client.id) rc = GE_ENOENT;
-    if (rc == GE_ENOENT) {
-        json_t *pr = ge_resp_problem(resp, req, 404,
-                                     GE_TR(req, "There is no case '%.40s' of this client.",
-                                           "Es gibt keinen Fall '%.40s' dieses Clients."),
-                                     id ? id : "");
-        if (pr) json_object_set_new(pr, "parameter", json_string("id"));
-        goto done;
+    {
+        ge_app app = ge_req_app(req);
+        ge_app_result r;
+        ge_app_result_init(&r);
+        rc = ge_app_case_of_client(&app, client.id, id, &c, &r);
+        rc = rc < 0 ? ge_resp_app(resp, req, &r) : ge_sm_case_map(req, resp, ud, &c, &p);
+        ge_app_result_clear(&r);
     }
-    rc = rc < 0 ? ge_resp_error(resp, req, &err) : ge_sm_case_map(req, resp, ud, &c, &p);
 done:
     ge_case_clear(&c);
     ge_client_clear(&client);

@@ -32,6 +32,9 @@ typedef struct ge_app {
     const struct ge_services *services; /* NULL: none configured */
     ge_app_clock_fn clock;              /* NULL: the real clock, time(NULL) */
     void *clock_ud;
+    /* Metres within which other cases conflict with a case whose service's
+     * conflict rule names no distance (the setting conflict_distance). */
+    double conflict_distance;
 } ge_app;
 
 /* Now, by the context's clock. */
@@ -55,7 +58,7 @@ typedef enum ge_app_kind {
     GE_APP_FAILED         /* could not be done (err: I/O, memory, budget, ...) */
 } ge_app_kind;
 
-#define GE_APP_TEXT_MAX 512
+#define GE_APP_TEXT_MAX 1024 /* as long as a problem's detail (server/http.c) */
 
 typedef struct ge_app_result {
     ge_app_kind kind;
