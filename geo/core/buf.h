@@ -31,7 +31,8 @@ typedef struct ge_buf {
 } ge_buf;
 
 /* Makes room for more bytes (and the terminator) beyond len, so a writer
- * may fill data[len..len+more) itself and add to len. GE_OK or GE_ENOMEM. */
+ * may fill data[len..len+more) itself and add to len (data is then
+ * terminated again by the next append). GE_OK or GE_ENOMEM. */
 int ge_buf_reserve(ge_buf *b, size_t more);
 
 /* Appends n bytes (may contain NULs). GE_OK or GE_ENOMEM. */
