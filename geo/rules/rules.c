@@ -29,8 +29,8 @@ void ge_rules_input_init(ge_rules_input *in)
 }
 
 static const ge_text missing_period = {
-    (char *)"Bitte geben Sie den Zeitraum der Nutzung an (Beginn und Ende).",
-    (char *)"Please give the period of use (start and end).",
+    "Bitte geben Sie den Zeitraum der Nutzung an (Beginn und Ende).",
+    "Please give the period of use (start and end).",
 };
 
 static const ge_text *gr_template(const gr_violation *v)
