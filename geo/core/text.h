@@ -61,8 +61,11 @@ typedef struct ge_text {
 #define GE_PICK(german, de, en) ((german) ? GE_DE(de) : GE_EN(en))
 
 /* A pair as an initialiser ({.de = ..., .en = ...}) and as a value. */
-#define GE_TEXT_INIT(de, en) {.de = GE_DE(de), .en = GE_EN(en)}
-#define GE_TEXT(de, en)      ((ge_text)GE_TEXT_INIT(de, en))
+#define GE_TEXT_INIT(german, english)                                                              \
+    {                                                                                              \
+        .de = GE_DE(german), .en = GE_EN(english)                                                  \
+    }
+#define GE_TEXT(german, english) ((ge_text)GE_TEXT_INIT(german, english))
 
 /* The German or the English half. */
 static inline const char *ge_text_pick(ge_text t, bool german)
