@@ -79,8 +79,8 @@ bool ge_case_view_etag_version(const char *opaque, int64_t *version)
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id)
 {
     json_t *p = ge_resp_problem(resp, req, 404,
-                                GE_TR(req, "There is no case '%.40s' you may see.",
-                                      "Es gibt keinen Fall '%.40s', den Sie sehen dürfen."),
+                                GE_TR(req, DE("Es gibt keinen Fall '%.40s', den Sie sehen dürfen."),
+                                      EN("There is no case '%.40s' you may see.")),
                                 case_id ? case_id : "");
     if (p) json_object_set_new(p, "parameter", json_string("id"));
     return GE_ENOENT;

@@ -57,7 +57,7 @@ typedef struct ge_html {
     bool have_web;
 } ge_html;
 
-#define TR(h, en, de) GE_TR((h)->req, en, de)
+#define TR(h, en, de) GE_TR((h)->req, DE(de), EN(en))
 
 /* Only absolute http(s) URLs and paths of this server become hrefs. */
 static bool ge_html_href_safe(const char *href)

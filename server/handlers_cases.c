@@ -47,8 +47,8 @@ static int ge_cases_lookup(ge_req *req, ge_resp *resp, const ge_client *client, 
     }
     if (rc == GE_ENOENT) {
         json_t *p = ge_resp_problem(resp, req, 404,
-                                    GE_TR(req, "There is no case '%.40s' of this client.",
-                                          "Es gibt keinen Fall '%.40s' dieses Clients."),
+                                    GE_TR(req, DE("Es gibt keinen Fall '%.40s' dieses Clients."),
+                                          EN("There is no case '%.40s' of this client.")),
                                     id ? id : "");
         if (p) json_object_set_new(p, "parameter", json_string("id"));
         return GE_ENOENT;

@@ -90,10 +90,10 @@ static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t 
     }
     p = ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "Unknown member(s) %s in the decision; known are status, comment "
-                              "and override_conflicts.",
-                              "Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
-                              "status, comment und override_conflicts."),
+                              DE("Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
+                                 "status, comment und override_conflicts."),
+                              EN("Unknown member(s) %s in the decision; known are status, comment "
+                                 "and override_conflicts.")),
                         list);
     if (p) {
         json_object_set(p, "member", json_array_get(unknown, 0));
@@ -133,18 +133,18 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
         return ge_decision_member_problem(
             req, resp, 400, "status",
             GE_TR(req,
-                  "status is required: one of received, in_review, approved, rejected, "
-                  "changes_requested.",
-                  "status fehlt: einer von received, in_review, approved, rejected, "
-                  "changes_requested."));
+                  DE("status fehlt: einer von received, in_review, approved, rejected, "
+                     "changes_requested."),
+                  EN("status is required: one of received, in_review, approved, rejected, "
+                     "changes_requested.")));
     if (!ge_case_status_parse(json_string_value(st), to)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "status '%.40s' is not a status of a case: one of received, in_review, "
-                  "approved, rejected, changes_requested.",
-                  "status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
-                  "approved, rejected, changes_requested."),
+                  DE("status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
+                     "approved, rejected, changes_requested."),
+                  EN("status '%.40s' is not a status of a case: one of received, in_review, "
+                     "approved, rejected, changes_requested.")),
             json_string_value(st));
         if (p) {
             json_t *known = json_array();
@@ -158,16 +158,16 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     cm = json_object_get(*body, "comment");
     if (cm && !json_is_null(cm) && !json_is_string(cm))
         return ge_decision_member_problem(req, resp, 400, "comment",
-                                          GE_TR(req, "comment must be a string (or null).",
-                                                "comment muss ein Text (oder null) sein."));
+                                          GE_TR(req, DE("comment muss ein Text (oder null) sein."),
+                                                EN("comment must be a string (or null).")));
     if (json_is_string(cm)) {
         size_t n = ge_decision_utf8_chars(json_string_value(cm));
         if (n > GE_DECISION_COMMENT_MAX) {
-            json_t *p =
-                ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "comment has %zu characters; at most %d are allowed.",
-                                      "comment hat %zu Zeichen; erlaubt sind höchstens %d."),
-                                n, GE_DECISION_COMMENT_MAX);
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, DE("comment hat %zu Zeichen; erlaubt sind höchstens %d."),
+                      EN("comment has %zu characters; at most %d are allowed.")),
+                n, GE_DECISION_COMMENT_MAX);
             if (p) {
                 json_object_set_new(p, "member", json_string("comment"));
                 json_object_set_new(p, "limit", json_integer(GE_DECISION_COMMENT_MAX));
@@ -179,9 +179,10 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     if (ge_case_status_needs_comment(*to) && ge_decision_blank(*comment)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
-            GE_TR(req, "comment is required for the status %s: the applicant must learn why.",
-                  "comment ist für den Status %s nötig: die antragstellende Person muss "
-                  "erfahren, warum."),
+            GE_TR(req,
+                  DE("comment ist für den Status %s nötig: die antragstellende Person muss "
+                     "erfahren, warum."),
+                  EN("comment is required for the status %s: the applicant must learn why.")),
             ge_case_status_name(*to));
         if (p) json_object_set_new(p, "member", json_string("comment"));
         return GE_EINVAL;
@@ -206,10 +207,10 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "override_conflicts must be an array of at most %d case ids: the conflicting "
-                  "cases you approve this one over.",
-                  "override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
-                  "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  DE("override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
+                     "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  EN("override_conflicts must be an array of at most %d case ids: the conflicting "
+                     "cases you approve this one over.")),
             GE_DECISION_MAX_CONFLICTS);
         if (p) {
             json_object_set_new(p, "member", json_string("override_conflicts"));
@@ -222,8 +223,8 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
         if (!json_is_string(x) || !ge_decision_id_ok(json_string_value(x))) {
             json_t *p = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "override_conflicts[%zu] is not a case id (32 hexadecimal digits).",
-                      "override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                GE_TR(req, DE("override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                      EN("override_conflicts[%zu] is not a case id (32 hexadecimal digits).")),
                 i);
             if (p) json_object_set_new(p, "member", json_string("override_conflicts"));
             return GE_EINVAL;
@@ -237,11 +238,12 @@ static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
 {
     json_t *p = ge_resp_problem(
         resp, req, 400,
-        GE_TR(req,
-              "If-Match must be * or at most %d entity tags in double quotes, e.g. "
-              "\"v3\" (the case's ETag).",
-              "If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
-              "z. B. \"v3\" (ETag des Falls)."),
+        GE_TR(
+            req,
+            DE("If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
+               "z. B. \"v3\" (ETag des Falls)."),
+            EN("If-Match must be * or at most %d entity tags in double quotes, e.g. "
+               "\"v3\" (the case's ETag).")),
         GE_DECISION_MAX_IF);
     if (p) json_object_set_new(p, "header", json_string("If-Match"));
     return GE_EINVAL;
@@ -335,26 +337,28 @@ static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_resu
     json_array_foreach(allowed, i, v) snprintf(list + strlen(list), sizeof list - strlen(list),
                                                "%s%s", i ? ", " : "", json_string_value(v));
     if (r->outcome == GE_DECISION_PURGED)
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "The case was decided (%s) and its personal data has been "
-                                  "purged; its status cannot change any more.",
-                                  "Der Fall ist entschieden (%s) und seine personenbezogenen "
-                                  "Daten sind gelöscht; sein Status kann sich nicht mehr ändern."),
-                            r->from_name);
+        p = ge_resp_problem(
+            resp, req, 409,
+            GE_TR(req,
+                  DE("Der Fall ist entschieden (%s) und seine personenbezogenen "
+                     "Daten sind gelöscht; sein Status kann sich nicht mehr ändern."),
+                  EN("The case was decided (%s) and its personal data has been "
+                     "purged; its status cannot change any more.")),
+            r->from_name);
     else if (list[0])
         p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req, "A case in status %s cannot change to %s; allowed next: %s.",
-                                  "Ein Fall im Status %s kann nicht zu %s wechseln; möglich "
-                                  "ist: %s."),
+                            GE_TR(req,
+                                  DE("Ein Fall im Status %s kann nicht zu %s wechseln; möglich "
+                                     "ist: %s."),
+                                  EN("A case in status %s cannot change to %s; allowed next: %s.")),
                             r->from_name, ge_case_status_name(to), list);
     else
         p = ge_resp_problem(resp, req, 409,
                             GE_TR(req,
-                                  "A case in status %s is decided; it cannot change to %s or "
-                                  "any other status.",
-                                  "Ein Fall im Status %s ist entschieden; er kann weder zu %s "
-                                  "noch zu einem anderen Status wechseln."),
+                                  DE("Ein Fall im Status %s ist entschieden; er kann weder zu %s "
+                                     "noch zu einem anderen Status wechseln."),
+                                  EN("A case in status %s is decided; it cannot change to %s or "
+                                     "any other status.")),
                             r->from_name, ge_case_status_name(to));
     if (p) {
         json_object_set_new(p, "from", json_string(r->from_name));
@@ -405,8 +409,8 @@ static int ge_decision_conflicts(ge_req *req, ge_resp *resp, const ge_status_res
             snprintf(names + len, sizeof names - len, "%s%s (%s m)", len ? ", " : "",
                      k->visible && k->reference[0] ? k->reference
                      : k->visible                  ? k->id
-                                                   : GE_TR(req, "a case of another service",
-                                                           "ein Fall einer anderen Leistung"),
+                                  : GE_TR(req, DE("ein Fall einer anderen Leistung"),
+                                          EN("a case of another service")),
                      m);
         } else if (len < sizeof names - 8 && !strstr(names, ", ...")) {
             snprintf(names + len, sizeof names - len, ", ...");
@@ -415,22 +419,23 @@ static int ge_decision_conflicts(ge_req *req, ge_resp *resp, const ge_status_res
     if (r->nconflicts == 1)
         p = ge_resp_problem(resp, req, 409,
                             GE_TR(req,
-                                  "The case conflicts in place and period with another case "
-                                  "(%s). To approve it anyway, name it in override_conflicts.",
-                                  "Der Fall überschneidet sich in Ort und Zeitraum mit einem "
-                                  "anderen Fall (%s). Um ihn trotzdem zu genehmigen, nennen Sie "
-                                  "diesen in override_conflicts."),
+                                  DE("Der Fall überschneidet sich in Ort und Zeitraum mit einem "
+                                     "anderen Fall (%s). Um ihn trotzdem zu genehmigen, nennen Sie "
+                                     "diesen in override_conflicts."),
+                                  EN("The case conflicts in place and period with another case "
+                                     "(%s). To approve it anyway, name it in override_conflicts.")),
                             names);
     else
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "The case conflicts in place and period with %zu other cases, "
-                                  "%zu of them not acknowledged: %s. To approve it anyway, name "
-                                  "them all in override_conflicts.",
-                                  "Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
-                                  "Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
-                                  "genehmigen, nennen Sie alle in override_conflicts."),
-                            r->nconflicts, unack, names);
+        p = ge_resp_problem(
+            resp, req, 409,
+            GE_TR(req,
+                  DE("Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
+                     "Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
+                     "genehmigen, nennen Sie alle in override_conflicts."),
+                  EN("The case conflicts in place and period with %zu other cases, "
+                     "%zu of them not acknowledged: %s. To approve it anyway, name "
+                     "them all in override_conflicts.")),
+            r->nconflicts, unack, names);
     if (p) {
         char tag[GE_CASE_VIEW_ETAG_MAX];
         ge_case_view_etag(r->version, tag);
@@ -453,11 +458,11 @@ static int ge_decision_precondition_failed(ge_req *req, ge_resp *resp, const ge_
     p = ge_resp_problem(
         resp, req, 412,
         GE_TR(req,
-              "The case has changed since you loaded it (If-Match does not name its current "
-              "version %s, status %s since %s); load it again and decide anew.",
-              "Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt nicht "
-              "seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu und entscheiden "
-              "Sie erneut."),
+              DE("Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt nicht "
+                 "seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu und entscheiden "
+                 "Sie erneut."),
+              EN("The case has changed since you loaded it (If-Match does not name its current "
+                 "version %s, status %s since %s); load it again and decide anew.")),
         tag, r->from_name, r->updated_at);
     if (p) {
         json_object_set_new(p, "header", json_string("If-Match"));

@@ -55,12 +55,11 @@
 /* A small self-contained page in both languages: the applicant may come
  * from a form in either, and the draft's locale is unknown for a bad token.
  * The primary language (from Accept-Language) goes first. */
-static int ge_editor_error_page(ge_req *req, ge_resp *resp, int status, const char *de_title,
-                                const char *de_text, const char *en_title, const char *en_text)
+static int ge_editor_error_page(ge_req *req, ge_resp *resp, int status, ge_text title, ge_text text)
 {
     bool de_first = ge_req_lang(req) == GE_LANG_DE;
-    const char *titles[2] = {de_first ? de_title : en_title, de_first ? en_title : de_title};
-    const char *texts[2] = {de_first ? de_text : en_text, de_first ? en_text : de_text};
+    const char *titles[2] = {ge_text_pick(title, de_first), ge_text_pick(title, !de_first)};
+    const char *texts[2] = {ge_text_pick(text, de_first), ge_text_pick(text, !de_first)};
     const char *langs[2] = {de_first ? "de" : "en", de_first ? "en" : "de"};
     ge_buf b = {0};
 
@@ -216,11 +215,13 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
                                    : ge_err_set(&err, GE_ENOENT, "no such draft");
     if (rc == GE_ENOENT) {
         rc = ge_editor_error_page(
-            req, resp, 404, "Dieser Bearbeitungslink ist ungültig",
-            "Der Link öffnet keinen Antrag. Bitte öffnen Sie die Karte erneut aus Ihrem "
-            "Online-Formular.",
-            "This editing link is not valid",
-            "The link opens no application. Please open the map again from your online form.");
+            req, resp, 404,
+            GE_TEXT(DE("Dieser Bearbeitungslink ist ungültig"),
+                    EN("This editing link is not valid")),
+            GE_TEXT(DE("Der Link öffnet keinen Antrag. Bitte öffnen Sie die Karte erneut aus Ihrem "
+                       "Online-Formular."),
+                    EN("The link opens no application. Please open the map again from your online "
+                       "form.")));
         goto err;
     }
     if (rc < 0) {
@@ -230,20 +231,25 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
     ge_forms_utc_in(req, 0, now);
     if (d.submitted_at[0]) {
         rc = ge_editor_error_page(
-            req, resp, 410, "Dieser Antrag wurde bereits eingereicht",
-            "Die Zeichnung ist Teil des eingereichten Antrags und kann nicht mehr geändert "
-            "werden.",
-            "This application has already been submitted",
-            "The drawing is part of the submitted application and can no longer be changed.");
+            req, resp, 410,
+            GE_TEXT(DE("Dieser Antrag wurde bereits eingereicht"),
+                    EN("This application has already been submitted")),
+            GE_TEXT(
+                DE("Die Zeichnung ist Teil des eingereichten Antrags und kann nicht mehr geändert "
+                   "werden."),
+                EN("The drawing is part of the submitted application and can no longer be "
+                   "changed.")));
         goto err;
     }
     if (strcmp(d.expires_at, now) <= 0) {
         rc = ge_editor_error_page(
-            req, resp, 410, "Dieser Bearbeitungslink ist abgelaufen",
-            "Bitte beginnen Sie erneut in Ihrem Online-Formular; es öffnet die Karte mit "
-            "einem neuen Link.",
-            "This editing link has expired",
-            "Please start again from your online form; it opens the map with a new link.");
+            req, resp, 410,
+            GE_TEXT(DE("Dieser Bearbeitungslink ist abgelaufen"),
+                    EN("This editing link has expired")),
+            GE_TEXT(
+                DE("Bitte beginnen Sie erneut in Ihrem Online-Formular; es öffnet die Karte mit "
+                   "einem neuen Link."),
+                EN("Please start again from your online form; it opens the map with a new link.")));
         goto err;
     }
 
@@ -253,8 +259,8 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
         ge_log(GE_LOG_ERROR, "editor page missing: build the front end (web/dist)", "{s:s}",
                "detail", err.msg);
         ge_resp_problem(resp, req, 503,
-                        GE_TR(req, "The editor page is not installed on this server.",
-                              "Die Editorseite ist auf diesem Server nicht installiert."));
+                        GE_TR(req, DE("Die Editorseite ist auf diesem Server nicht installiert."),
+                              EN("The editor page is not installed on this server.")));
         rc = GE_EIO;
         goto err;
     }

@@ -81,10 +81,11 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
         *out = v;
         return GE_OK;
     }
-    p = ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "%s must be an integer from %ld to %ld; got '%.64s'.",
-                              "%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
-                        name, min, max, text);
+    p = ge_resp_problem(
+        resp, req, 400,
+        GE_TR(req, DE("%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
+              EN("%s must be an integer from %ld to %ld; got '%.64s'.")),
+        name, min, max, text);
     if (p) {
         json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         json_object_set_new(p, "minimum", json_integer(min));
@@ -160,8 +161,9 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     *out = NULL;
     if (req->body_len == 0) {
         ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "The request body is empty; a JSON document is expected.",
-                              "Der Anfragekörper ist leer; erwartet wird ein JSON-Dokument."));
+                        GE_TR(req,
+                              DE("Der Anfragekörper ist leer; erwartet wird ein JSON-Dokument."),
+                              EN("The request body is empty; a JSON document is expected.")));
         return GE_EINVAL;
     }
     /* Duplicate keys are rejected: which of two "features" members counts would
@@ -170,8 +172,8 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     if (*out) return GE_OK;
     p = ge_resp_problem(
         resp, req, 400,
-        GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
-              "Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+        GE_TR(req, DE("Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+              EN("The request body is not valid JSON: %s (line %d, column %d).")),
         jerr.text, jerr.line, jerr.column);
     if (p) {
         json_object_set_new(p, "line", json_integer(jerr.line));
@@ -653,23 +655,24 @@ static int ge_resp_budget_problem(ge_resp *resp, const ge_req *req, const ge_err
     if (err->code == GE_ECANCELED) {
         p = ge_resp_problem(resp, req, 503,
                             GE_TR(req,
-                                  "The server is shutting down and stopped this request; please "
-                                  "send it again.",
-                                  "Der Server wird beendet und hat diese Anfrage abgebrochen; "
-                                  "bitte senden Sie sie erneut."));
+                                  DE("Der Server wird beendet und hat diese Anfrage abgebrochen; "
+                                     "bitte senden Sie sie erneut."),
+                                  EN("The server is shutting down and stopped this request; please "
+                                     "send it again.")));
         if (p) json_object_set_new(p, "retry_after", json_integer(5));
         ge_resp_header(resp, "Retry-After", "5");
         return err->code;
     }
-    p = ge_resp_problem(resp, req, 422,
-                        GE_TR(req,
-                              "Checking this drawing needs more than the computing budget of %d "
-                              "ms per request. Draw it with fewer vertices and without "
-                              "self-crossing outlines.",
-                              "Die Prüfung dieser Zeichnung braucht mehr als die Rechenzeit von "
-                              "%d ms, die eine Anfrage nutzen darf. Zeichnen Sie sie mit weniger "
-                              "Eckpunkten und ohne sich kreuzende Umrisse."),
-                        budget);
+    p = ge_resp_problem(
+        resp, req, 422,
+        GE_TR(req,
+              DE("Die Prüfung dieser Zeichnung braucht mehr als die Rechenzeit von "
+                 "%d ms, die eine Anfrage nutzen darf. Zeichnen Sie sie mit weniger "
+                 "Eckpunkten und ohne sich kreuzende Umrisse."),
+              EN("Checking this drawing needs more than the computing budget of %d "
+                 "ms per request. Draw it with fewer vertices and without "
+                 "self-crossing outlines.")),
+        budget);
     if (p) json_object_set_new(p, "budget_ms", json_integer(budget));
     return err->code;
 }
@@ -686,10 +689,10 @@ int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err)
                ge_code_name(err->code), "error", err->msg);
         ge_resp_problem(resp, req, status,
                         GE_TR(req,
-                              "The server could not complete the request; the error is logged "
-                              "under reference %s.",
-                              "Der Server konnte die Anfrage nicht ausführen; der Fehler ist "
-                              "unter der Referenz %s protokolliert."),
+                              DE("Der Server konnte die Anfrage nicht ausführen; der Fehler ist "
+                                 "unter der Referenz %s protokolliert."),
+                              EN("The server could not complete the request; the error is logged "
+                                 "under reference %s.")),
                         req ? req->request_id : "-");
     } else {
         ge_resp_problem(resp, req, status, "%s", err->msg);

@@ -365,10 +365,12 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
          * unchecked ones. */
         return gr_unchecked(
             c, r, (long)f->index,
-            "Überschneidungen mit anderen Anträgen werden hier nicht geprüft, weil deren Daten "
-            "nicht öffentlich sind; die Behörde prüft sie bei der Bearbeitung.",
-            "Conflicts with other applications are not checked here because their data is not "
-            "public; the authority checks them when it processes the application.");
+            GE_TEXT(DE("Überschneidungen mit anderen Anträgen werden hier nicht geprüft, weil "
+                       "deren Daten "
+                       "nicht öffentlich sind; die Behörde prüft sie bei der Bearbeitung."),
+                    EN("Conflicts with other applications are not checked here because their data "
+                       "is not "
+                       "public; the authority checks them when it processes the application.")));
     case GE_RULES_CONFLICTS_FULL:
         return gr_conflict_full(c, r, f);
     case GE_RULES_CONFLICTS_ANONYMOUS:
