@@ -211,13 +211,16 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
                    : doc->locale && strncmp(doc->locale, "en", 2) == 0 ? GE_LANG_EN
                                                                        : GE_LANG_DE;
     static const struct {
-        const char *source, *type, *en, *de;
+        const char *source, *type;
+        ge_text name;
     } refs[] = {
-        {"street_space", "Polygon", "Public street space", "Öffentlicher Straßenraum"},
-        {"cycleways", "LineString", "Cycleway or cycle lane", "Radweg oder Radfahrstreifen"},
-        {"hydrants", "Point", "Fire hydrant", "Hydrant"},
-        {"trees", "Point", "Tree", "Baum"},
-        {"boundary", "LineString", "Municipal boundary", "Gemeindegrenze"},
+        {"street_space", "Polygon",
+         GE_TEXT_INIT(DE("Öffentlicher Straßenraum"), EN("Public street space"))},
+        {"cycleways", "LineString",
+         GE_TEXT_INIT(DE("Radweg oder Radfahrstreifen"), EN("Cycleway or cycle lane"))},
+        {"hydrants", "Point", GE_TEXT_INIT(DE("Hydrant"), EN("Fire hydrant"))},
+        {"trees", "Point", GE_TEXT_INIT(DE("Baum"), EN("Tree"))},
+        {"boundary", "LineString", GE_TEXT_INIT(DE("Gemeindegrenze"), EN("Municipal boundary"))},
     };
     GEOSContextHandle_t h = ge_geos_ctx();
     const ge_service *svc = ge_services_find(req->ctx->services, service);
@@ -254,7 +257,7 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     }
     for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++)
         leg[nleg++] = (ge_staticmap_legend){refs[k].source, refs[k].type, NULL,
-                                            GE_SM_TL(lang, DE(refs[k].de), EN(refs[k].en))};
+                                            ge_text_pick(refs[k].name, lang == GE_LANG_DE)};
     if (nf == 0) {
         ge_resp_problem(resp, req, 409,
                         GE_TR(req, DE("Es ist noch nichts gezeichnet, daher gibt es keine Karte."),
