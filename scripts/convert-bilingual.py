@@ -413,8 +413,9 @@ def files(paths):
 
 def main(argv):
     check = "--check" in argv
-    paths = [a for a in argv if a != "--check"]
-    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    paths = [os.path.relpath(os.path.abspath(a), root) for a in argv if a != "--check"]
+    os.chdir(root)
     changed = []
     for p in files(paths):
         with open(p, encoding="utf-8") as f:
