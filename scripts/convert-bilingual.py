@@ -20,10 +20,15 @@ What it does, in this order, on each file:
    (a type before the name) are not calls.
 3. clang-format (14, as scripts/check-format) formats the changed files.
 
-A branch that still writes the old form merges with a conflict in a file
-both changed: take that branch's side of the file, run this script on it,
-build. A warning names a call it could not read (the argument count is not
-the old one's): convert that call by hand.
+Merging a branch that still writes the old form: resolve each conflicted
+file in server/, geo/ or tests/ by taking that branch's side
+(git checkout --theirs FILE), then run this script with no arguments -
+files the branch added or changed without a conflict need it too (new
+ge_app_refuse calls in geo/app, say) - and build. A warning names a call it
+could not read (the argument count is not the old one's): convert that call
+by hand. Taking a side also drops the other changes of this branch in that
+file; the script restores only the text pairs (the one-buffer changes in
+handlers_editor.c, metrics.c, features_html.c and geo/maps are not its).
 """
 import os
 import re
@@ -251,6 +256,120 @@ int ge_app_refuse_pair(ge_app_result *r, ge_app_kind kind, const char *de, const
     bool de_first = ge_req_lang(req) == GE_LANG_DE;
     const char *titles[2] = {ge_text_pick(title, de_first), ge_text_pick(title, !de_first)};
     const char *texts[2] = {ge_text_pick(text, de_first), ge_text_pick(text, !de_first)};'''),
+    # the (en, de) tables: the statuses' titles, the static map's legend names
+    ("server/http.c",
+     '''typedef struct ge_status_text {
+    int status;
+    const char *type; /* the problem "type" URI */
+    const char *en;
+    const char *de;
+} ge_status_text;
+
+/* The server's own titles, in both languages. Handlers reuse them through
+ * ge_resp_problem; a status missing here gets its class's title. */
+#define GE_PROBLEM_TYPE(slug) "urn:geoeditor:problem:" slug
+
+static const ge_status_text ge_status_texts[] = {
+    {400, GE_PROBLEM_TYPE("bad-request"), "Bad Request", "Ungültige Anfrage"},
+    {401, GE_PROBLEM_TYPE("unauthorized"), "Unauthorized", "Nicht angemeldet"},
+    {403, GE_PROBLEM_TYPE("forbidden"), "Forbidden", "Nicht erlaubt"},
+    {404, GE_PROBLEM_TYPE("not-found"), "Not Found", "Nicht gefunden"},
+    {405, GE_PROBLEM_TYPE("method-not-allowed"), "Method Not Allowed", "Methode nicht erlaubt"},
+    {406, GE_PROBLEM_TYPE("not-acceptable"), "Not Acceptable", "Format nicht verfügbar"},
+    {409, GE_PROBLEM_TYPE("conflict"), "Conflict", "Konflikt"},
+    {410, GE_PROBLEM_TYPE("gone"), "Gone", "Nicht mehr verfügbar"},
+    {411, GE_PROBLEM_TYPE("length-required"), "Length Required", "Länge erforderlich"},
+    {412, GE_PROBLEM_TYPE("precondition-failed"), "Precondition Failed",
+     "Vorbedingung nicht erfüllt"},
+    {413, GE_PROBLEM_TYPE("payload-too-large"), "Payload Too Large", "Anfrage zu groß"},
+    {414, GE_PROBLEM_TYPE("uri-too-long"), "URI Too Long", "Adresse zu lang"},
+    {415, GE_PROBLEM_TYPE("unsupported-media-type"), "Unsupported Media Type",
+     "Medientyp nicht unterstützt"},
+    {422, GE_PROBLEM_TYPE("unprocessable-content"), "Unprocessable Content",
+     "Inhalt nicht verarbeitbar"},
+    {428, GE_PROBLEM_TYPE("precondition-required"), "Precondition Required",
+     "Vorbedingung erforderlich"},
+    {429, GE_PROBLEM_TYPE("too-many-requests"), "Too Many Requests", "Zu viele Anfragen"},
+    {431, GE_PROBLEM_TYPE("header-too-large"), "Request Header Fields Too Large",
+     "Kopfzeilen der Anfrage zu groß"},
+    {500, GE_PROBLEM_TYPE("internal-error"), "Internal Server Error", "Interner Serverfehler"},
+    {501, GE_PROBLEM_TYPE("not-implemented"), "Not Implemented", "Nicht umgesetzt"},
+    {503, GE_PROBLEM_TYPE("unavailable"), "Service Unavailable", "Dienst nicht verfügbar"},
+};''',
+     '''typedef struct ge_status_text {
+    int status;
+    const char *type; /* the problem "type" URI */
+    ge_text title;
+} ge_status_text;
+
+/* The server's own titles, in both languages. Handlers reuse them through
+ * ge_resp_problem; a status missing here gets its class's title. */
+#define GE_PROBLEM_TYPE(slug) "urn:geoeditor:problem:" slug
+
+static const ge_status_text ge_status_texts[] = {
+    {400, GE_PROBLEM_TYPE("bad-request"), GE_TEXT_INIT(DE("Ungültige Anfrage"), EN("Bad Request"))},
+    {401, GE_PROBLEM_TYPE("unauthorized"),
+     GE_TEXT_INIT(DE("Nicht angemeldet"), EN("Unauthorized"))},
+    {403, GE_PROBLEM_TYPE("forbidden"), GE_TEXT_INIT(DE("Nicht erlaubt"), EN("Forbidden"))},
+    {404, GE_PROBLEM_TYPE("not-found"), GE_TEXT_INIT(DE("Nicht gefunden"), EN("Not Found"))},
+    {405, GE_PROBLEM_TYPE("method-not-allowed"),
+     GE_TEXT_INIT(DE("Methode nicht erlaubt"), EN("Method Not Allowed"))},
+    {406, GE_PROBLEM_TYPE("not-acceptable"),
+     GE_TEXT_INIT(DE("Format nicht verfügbar"), EN("Not Acceptable"))},
+    {409, GE_PROBLEM_TYPE("conflict"), GE_TEXT_INIT(DE("Konflikt"), EN("Conflict"))},
+    {410, GE_PROBLEM_TYPE("gone"), GE_TEXT_INIT(DE("Nicht mehr verfügbar"), EN("Gone"))},
+    {411, GE_PROBLEM_TYPE("length-required"),
+     GE_TEXT_INIT(DE("Länge erforderlich"), EN("Length Required"))},
+    {412, GE_PROBLEM_TYPE("precondition-failed"),
+     GE_TEXT_INIT(DE("Vorbedingung nicht erfüllt"), EN("Precondition Failed"))},
+    {413, GE_PROBLEM_TYPE("payload-too-large"),
+     GE_TEXT_INIT(DE("Anfrage zu groß"), EN("Payload Too Large"))},
+    {414, GE_PROBLEM_TYPE("uri-too-long"), GE_TEXT_INIT(DE("Adresse zu lang"), EN("URI Too Long"))},
+    {415, GE_PROBLEM_TYPE("unsupported-media-type"),
+     GE_TEXT_INIT(DE("Medientyp nicht unterstützt"), EN("Unsupported Media Type"))},
+    {422, GE_PROBLEM_TYPE("unprocessable-content"),
+     GE_TEXT_INIT(DE("Inhalt nicht verarbeitbar"), EN("Unprocessable Content"))},
+    {428, GE_PROBLEM_TYPE("precondition-required"),
+     GE_TEXT_INIT(DE("Vorbedingung erforderlich"), EN("Precondition Required"))},
+    {429, GE_PROBLEM_TYPE("too-many-requests"),
+     GE_TEXT_INIT(DE("Zu viele Anfragen"), EN("Too Many Requests"))},
+    {431, GE_PROBLEM_TYPE("header-too-large"),
+     GE_TEXT_INIT(DE("Kopfzeilen der Anfrage zu groß"), EN("Request Header Fields Too Large"))},
+    {500, GE_PROBLEM_TYPE("internal-error"),
+     GE_TEXT_INIT(DE("Interner Serverfehler"), EN("Internal Server Error"))},
+    {501, GE_PROBLEM_TYPE("not-implemented"),
+     GE_TEXT_INIT(DE("Nicht umgesetzt"), EN("Not Implemented"))},
+    {503, GE_PROBLEM_TYPE("unavailable"),
+     GE_TEXT_INIT(DE("Dienst nicht verfügbar"), EN("Service Unavailable"))},
+};'''),
+    ("server/http.c",
+     "    return lang == GE_LANG_DE ? t->de : t->en;",
+     "    return ge_text_pick(t->title, lang == GE_LANG_DE);"),
+    ("server/handlers_staticmap.c",
+     '''    static const struct {
+        const char *source, *type, *en, *de;
+    } refs[] = {
+        {"street_space", "Polygon", "Public street space", "Öffentlicher Straßenraum"},
+        {"cycleways", "LineString", "Cycleway or cycle lane", "Radweg oder Radfahrstreifen"},
+        {"hydrants", "Point", "Fire hydrant", "Hydrant"},
+        {"trees", "Point", "Tree", "Baum"},
+        {"boundary", "LineString", "Municipal boundary", "Gemeindegrenze"},
+    };''',
+     '''    static const struct {
+        const char *source, *type;
+        ge_text name;
+    } refs[] = {
+        {"street_space", "Polygon",
+         GE_TEXT_INIT(DE("Öffentlicher Straßenraum"), EN("Public street space"))},
+        {"cycleways", "LineString",
+         GE_TEXT_INIT(DE("Radweg oder Radfahrstreifen"), EN("Cycleway or cycle lane"))},
+        {"hydrants", "Point", GE_TEXT_INIT(DE("Hydrant"), EN("Fire hydrant"))},
+        {"trees", "Point", GE_TEXT_INIT(DE("Baum"), EN("Tree"))},
+        {"boundary", "LineString", GE_TEXT_INIT(DE("Gemeindegrenze"), EN("Municipal boundary"))},
+    };'''),
+    ("server/handlers_staticmap.c",
+     "GE_SM_TL(lang, refs[k].en, refs[k].de)",
+     "ge_text_pick(refs[k].name, lang == GE_LANG_DE)"),
 ]
 
 KEYWORDS = {"return", "else", "case", "sizeof", "do"}
