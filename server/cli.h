@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "../geo/core/text.h"
 #include "config.h"
@@ -65,6 +66,10 @@ void ge_cli_fail(const ge_cli_cmd *cmd, const char *fmt, ...) __attribute__((for
  * LANG that is set and not empty decides (POSIX order): "de", "de_DE.UTF-8"
  * and the like. For the messages that people setting passwords read. */
 bool ge_cli_german(void);
+
+/* Now, by the product's clock (geo/app/app.h): the real time, or the test
+ * clock the environment names in test builds (test_clock.h). */
+time_t ge_cli_now(void);
 
 /* The German or the English text of a labelled pair, as the locale asks:
  * GE_CLI_TR(DE("..."), EN("...")); literals stay literals, so a format stays

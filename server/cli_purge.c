@@ -117,8 +117,8 @@ int ge_cli_purge(int argc, char **argv)
         rc = 1;
         goto err;
     }
-    if (ge_retention_run(store, services, time(NULL), dry_run, NULL, ge_purge_report, NULL, &stats,
-                         &err) < 0) {
+    if (ge_retention_run(store, services, ge_cli_now(), dry_run, NULL, ge_purge_report, NULL,
+                         &stats, &err) < 0) {
         ge_cli_fail(&ge_purge_cmd, "%s", err.msg);
         rc = 1;
         goto err;

@@ -291,7 +291,7 @@ static int ge_user_add(const ge_cli *cli, ge_store *st)
     if (!services) goto err;
     rc = ge_user_new_hash("add", name, hash);
     if (rc != 0) goto err;
-    if (ge_store_user_add(st, name, hash, role, services, &id, &err) < 0) {
+    if (ge_store_user_add(st, name, hash, role, services, ge_cli_now(), &id, &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "add: %s", err.msg);
         rc = 1;
         goto err;
@@ -321,7 +321,7 @@ static int ge_user_passwd(const char *name, ge_store *st)
         return 1;
     }
     rc = ge_user_new_hash("passwd", name, hash);
-    if (rc == 0 && ge_store_user_set_password(st, name, hash, &err) < 0) {
+    if (rc == 0 && ge_store_user_set_password(st, name, hash, ge_cli_now(), &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "passwd: %s", err.msg);
         rc = 1;
     }
@@ -333,7 +333,7 @@ static int ge_user_passwd(const char *name, ge_store *st)
 static int ge_user_disable(const char *name, ge_store *st)
 {
     ge_err err;
-    if (ge_store_user_disable(st, name, &err) < 0) {
+    if (ge_store_user_disable(st, name, ge_cli_now(), &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "disable: %s", err.msg);
         return 1;
     }

@@ -520,7 +520,7 @@ static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
     rc = who ? ge_case_filter_from_session(&s, who, &err)
              : ge_err_set(&err, GE_ENOMEM, "out of memory");
     in.who = who;
-    if (rc == GE_OK) rc = ge_store_case_set_status(ctx->store, &in, &r, &err);
+    if (rc == GE_OK) rc = ge_store_case_set_status(ctx->store, &in, ge_ctx_now(ctx), &r, &err);
     if (rc < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto err;

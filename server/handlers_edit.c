@@ -251,8 +251,8 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    rc = ge_store_draft_set_period(req->ctx->store, d.id, start, end, report_text, d.updated_at,
-                                   &err);
+    rc = ge_store_draft_set_period(req->ctx->store, d.id, start, end, report_text, ge_app_now(&app),
+                                   d.updated_at, &err);
     if (rc == GE_ECONFLICT) {
         p = ge_resp_problem(
             resp, req, 409, "%s",

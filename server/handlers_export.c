@@ -270,11 +270,10 @@ static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp, c
     return GE_ELIMIT;
 }
 
-/* Content-Disposition for today's (UTC) export in format f. */
-static void ge_export_disposition(ge_resp *resp, ge_export_format f)
+/* Content-Disposition for an export in format f made now (its UTC date). */
+static void ge_export_disposition(ge_resp *resp, ge_export_format f, time_t now)
 {
     char date[16], value[96];
-    time_t now = time(NULL);
     struct tm tm;
 
     gmtime_r(&now, &tm);
@@ -367,7 +366,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
         features = feed.features;
     }
     if (rc == GE_OK) {
-        rc = ge_export_finish(x, &bytes, &len, &err);
+        rc = ge_export_finish(x, ge_ctx_now(req->ctx), &bytes, &len, &err);
         x = NULL;
     }
     if (rc < 0) {
@@ -385,7 +384,7 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
      * fifth or less for a client that accepts gzip (browsers store the
      * decoded file). Shapefiles come zipped already. */
     if (fmt == GE_EXPORT_DXF || fmt == GE_EXPORT_GPKG) resp->compressible = true;
-    ge_export_disposition(resp, fmt);
+    ge_export_disposition(resp, fmt, ge_ctx_now(req->ctx));
     ge_forms_content_crs(resp, &out_crs);
     ge_resp_cache(resp, "no-store");
     clock_gettime(CLOCK_MONOTONIC, &t1);

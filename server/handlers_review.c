@@ -221,7 +221,7 @@ static int ge_review_sort(ge_req *req, ge_resp *resp, ge_case_filter *f)
  */
 static json_t *ge_review_summary(const ge_req *req, const ge_case_filter *f, ge_err *err)
 {
-    ge_date today = ge_date_today(), until = today + GE_REVIEW_SOON_DAYS;
+    ge_date today = ge_date_local(ge_ctx_now(req->ctx)), until = today + GE_REVIEW_SOON_DAYS;
     char from_s[16], until_s[16];
     ge_case_counts n;
     json_t *by, *doc;

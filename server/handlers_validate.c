@@ -130,6 +130,7 @@ static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
     o.services = ctx->services;
     o.store_srid = ctx->cfg->srid;
     o.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* see the top of this file */
+    o.today = ge_date_local(ge_ctx_now(ctx));   /* lead times by the server's clock */
     if (!h || !o.services) {
         rc = ge_err_set(&err, GE_EINTERNAL, "no %s", h ? "services loaded" : "GEOS context");
         goto fail;

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../geo/app/app.h"
 #include "../geo/core/json_util.h"
 #include "log.h"
 
@@ -32,6 +33,12 @@ int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud)
     ctx->cleanups[ctx->n_cleanups].ud = ud;
     ctx->n_cleanups++;
     return GE_OK;
+}
+
+time_t ge_ctx_now(const ge_ctx *ctx)
+{
+    ge_app app = {.clock = ctx->clock, .clock_ud = ctx->clock_ud};
+    return ge_app_now(&app);
 }
 
 /* ---- requests ----------------------------------------------------------- */

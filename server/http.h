@@ -80,6 +80,10 @@ typedef struct ge_ctx {
 /* Registers fn(ud) to run once the server has stopped (handler module state). */
 int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud);
 
+/* Now, by the server's clock (the one its use cases read): the time the
+ * sessions, the webhook sender, exports and retention go by. */
+time_t ge_ctx_now(const ge_ctx *ctx);
+
 /* The languages of user-facing strings. English is the default. */
 typedef enum ge_lang { GE_LANG_EN = 0, GE_LANG_DE = 1 } ge_lang;
 

@@ -5,8 +5,8 @@
  *
  * The sleep uses CLOCK_MONOTONIC, so that a clock step (NTP, a wrong
  * hardware clock corrected at boot) neither fires a burst of purges nor
- * suspends them; "now" for deciding what is due is the wall clock of each
- * run, as it must be for dates in the store.
+ * suspends them; "now" for deciding what is due is the server's clock
+ * (ge_ctx_now) at each run, as it must be for dates in the store.
  */
 #include "retention_timer.h"
 
@@ -62,8 +62,8 @@ static void ge_retention_timer_run(ge_retention_timer *t)
     ge_err err;
 
     clock_gettime(CLOCK_MONOTONIC, &a);
-    if (ge_retention_run(t->ctx->store, t->ctx->services, time(NULL), false, &t->ctx->draining,
-                         ge_retention_timer_report, &lg, &stats, &err) < 0) {
+    if (ge_retention_run(t->ctx->store, t->ctx->services, ge_ctx_now(t->ctx), false,
+                         &t->ctx->draining, ge_retention_timer_report, &lg, &stats, &err) < 0) {
         ge_log(GE_LOG_ERROR, "retention purge failed", "{s:s}", "detail", err.msg);
         json_decref(lg.unknown);
         return;

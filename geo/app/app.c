@@ -19,10 +19,7 @@ void ge_app_utc_in(const ge_app *app, long seconds, char out[GE_DATE_UTC_LEN])
 
 ge_date ge_app_today(const ge_app *app)
 {
-    time_t now = ge_app_now(app);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return ge_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return ge_date_local(ge_app_now(app));
 }
 
 void ge_app_result_init(ge_app_result *r)

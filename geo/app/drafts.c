@@ -122,7 +122,7 @@ int ge_app_draft_create(const ge_app *app, const ge_app_draft_new *in, ge_draft 
              in->period_start ? in->period_start : "");
     snprintf(d->period_end, sizeof d->period_end, "%s", in->period_end ? in->period_end : "");
     ge_app_utc_in(app, in->expires_in, d->expires_at);
-    rc = ge_store_draft_create(app->store, d, hash, &err);
+    rc = ge_store_draft_create(app->store, d, hash, ge_app_now(app), &err);
     return rc < 0 ? ge_app_failed(r, &err) : GE_OK;
 }
 
@@ -165,7 +165,8 @@ static int ge_app_draft_store(const ge_app *app, ge_draft *d, const char *text,
 {
     char *report_text = report ? json_dumps(report, GE_JSON_DUMP_FLAGS) : NULL;
     ge_err err;
-    int rc = ge_store_draft_save(app->store, d->id, text, report_text, d->updated_at, &err);
+    int rc = ge_store_draft_save(app->store, d->id, text, report_text, ge_app_now(app),
+                                 d->updated_at, &err);
 
     free(report_text);
     if (rc == GE_EGONE)
@@ -242,7 +243,7 @@ out:
 int ge_app_draft_update(const ge_app *app, ge_draft *d, ge_draft *to, ge_app_result *r)
 {
     ge_err err;
-    int rc = ge_store_draft_update(app->store, d, to, to->updated_at, &err);
+    int rc = ge_store_draft_update(app->store, d, to, ge_app_now(app), to->updated_at, &err);
 
     if (rc == GE_ECONFLICT || rc == GE_EGONE) {
         /* changed, submitted or expired between the caller's read and the
@@ -414,7 +415,7 @@ int ge_app_draft_submit(const ge_app *app, const ge_app_submission *in, char cas
         .nfeatures = parts.n,
         .actor = actor,
     };
-    rc = ge_store_case_submit(app->store, &cs, &outcome, case_id, &err);
+    rc = ge_store_case_submit(app->store, &cs, ge_app_now(app), &outcome, case_id, &err);
     if (rc < 0) {
         rc = ge_app_failed(r, &err);
         goto out;

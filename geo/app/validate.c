@@ -21,7 +21,6 @@ void ge_validate_opts_init(ge_validate_opts *o)
     o->store_srid = 25832;
     o->crs = GE_CRS84;
     o->out_crs = GE_CRS84;
-    o->today = ge_date_today();
 }
 
 static int ge_validate_members(const json_t *body, ge_err *err)

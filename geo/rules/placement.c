@@ -41,7 +41,6 @@ void ge_placement_req_init(ge_placement_req *req)
     memset(req, 0, sizeof *req);
     req->limit = 3;
     req->max_distance_m = 50;
-    req->today = ge_date_today();
     req->out_crs = GE_CRS84;
     req->conflicts = GE_RULES_CONFLICTS_ANONYMOUS;
 }

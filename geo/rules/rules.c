@@ -24,7 +24,6 @@ void ge_rules_input_init(ge_rules_input *in)
 {
     memset(in, 0, sizeof *in);
     in->srid = 25832;
-    in->today = ge_date_today();
     in->out_crs = GE_CRS84;
 }
 

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "date.h"
 #include "error.h"
 #include "store.h"
 
@@ -42,9 +43,6 @@ int ge_store_sql_exec(ge_conn *c, const char *sql, ge_err *err);
 /* Runs a statement that yields one integer, with an optional text parameter ?1;
  * when it yields no row, *out keeps its value. */
 int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out, ge_err *err);
-
-/* "2026-11-25T21:22:43Z" */
-void ge_store_utc_now(char *buf, size_t len);
 
 /* Binds v to parameter i as text, or NULL when v is NULL ("" stays ""). */
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v);

@@ -167,13 +167,6 @@ int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t 
     return rc;
 }
 
-void ge_store_utc_now(char *buf, size_t len)
-{
-    char now[GE_DATE_UTC_LEN];
-    ge_date_utc(time(NULL), now);
-    snprintf(buf, len, "%s", now);
-}
-
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
@@ -857,7 +850,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     return rc;
 }
 
-int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
+int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err)
 {
     ge_import_batch *b;
     int rc;
@@ -882,7 +875,7 @@ int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
         ge_import_batch_abort(b);
         return rc;
     }
-    ge_store_utc_now(b->imported_at, sizeof b->imported_at);
+    ge_date_utc(now, b->imported_at);
     *out = b;
     return GE_OK;
 }
