@@ -57,7 +57,7 @@ int ge_resp_app(ge_resp *resp, const ge_req *req, const ge_app_result *r)
             ge_err_set(&e, GE_EINTERNAL, "a use case answered without a result");
         return ge_resp_error(resp, req, &e);
     }
-    p = ge_resp_problem(resp, req, ge_app_status(r), "%s", GE_TR(req, r->en, r->de));
+    p = ge_resp_problem(resp, req, ge_app_status(r), "%s", GE_TR(req, DE(r->de), EN(r->en)));
     if (p && r->extra) json_object_foreach(r->extra, key, v) json_object_set(p, key, v);
     switch (r->kind) {
     case GE_APP_INVALID:

@@ -32,10 +32,10 @@ int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client)
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "This call needs the form server's API key: send the header "
-                              "'Authorization: Bearer <API key>'.",
-                              "Dieser Aufruf braucht den API-Schlüssel des Formularservers: "
-                              "senden Sie den Header 'Authorization: Bearer <API-Schlüssel>'."));
+                              DE("Dieser Aufruf braucht den API-Schlüssel des Formularservers: "
+                                 "senden Sie den Header 'Authorization: Bearer <API-Schlüssel>'."),
+                              EN("This call needs the form server's API key: send the header "
+                                 "'Authorization: Bearer <API key>'.")));
         ge_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"geoeditor\"");
         return GE_EINVAL;
     }
@@ -49,8 +49,8 @@ int ge_forms_auth(ge_req *req, ge_resp *resp, ge_client *client)
                                : ge_err_set(&err, GE_ENOENT, "malformed key");
     if (rc == GE_ENOENT) {
         ge_resp_problem(resp, req, 401,
-                        GE_TR(req, "The API key is not valid or has been revoked.",
-                              "Der API-Schlüssel ist ungültig oder wurde widerrufen."));
+                        GE_TR(req, DE("Der API-Schlüssel ist ungültig oder wurde widerrufen."),
+                              EN("The API key is not valid or has been revoked.")));
         ge_resp_header(resp, "WWW-Authenticate",
                        "Bearer realm=\"geoeditor\", error=\"invalid_token\"");
         return GE_EINVAL;
@@ -91,22 +91,22 @@ int ge_forms_body(ge_req *req, ge_resp *resp, json_t **out)
     *out = NULL;
     if (req->body_len == 0) {
         ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "The request body is empty; a JSON object is expected.",
-                              "Der Anfragekörper ist leer; erwartet wird ein JSON-Objekt."));
+                        GE_TR(req, DE("Der Anfragekörper ist leer; erwartet wird ein JSON-Objekt."),
+                              EN("The request body is empty; a JSON object is expected.")));
         return GE_EINVAL;
     }
     if (ge_geojson_in_load(req->body, req->body_len, out, &err) < 0) {
         p = ge_resp_problem(resp, req, err.code == GE_ELIMIT ? 422 : 400,
-                            GE_TR(req, "The request body is not valid JSON: %s",
-                                  "Der Anfragekörper ist kein gültiges JSON: %s"),
+                            GE_TR(req, DE("Der Anfragekörper ist kein gültiges JSON: %s"),
+                                  EN("The request body is not valid JSON: %s")),
                             err.msg);
         (void)p;
         return GE_EINVAL;
     }
     if (!json_is_object(*out)) {
         ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "The request body must be a JSON object.",
-                              "Der Anfragekörper muss ein JSON-Objekt sein."));
+                        GE_TR(req, DE("Der Anfragekörper muss ein JSON-Objekt sein."),
+                              EN("The request body must be a JSON object.")));
         json_decref(*out);
         *out = NULL;
         return GE_EINVAL;
@@ -130,10 +130,11 @@ int ge_forms_members(ge_req *req, ge_resp *resp, const json_t *obj, const char *
         for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
             ;
         if (!allowed[i]) {
-            json_t *p = ge_resp_problem(resp, req, 400,
-                                        GE_TR(req, "Unknown member '%.60s' in %s (known: %s).",
-                                              "Unbekanntes Element '%.60s' in %s (bekannt: %s)."),
-                                        key, what, list);
+            json_t *p =
+                ge_resp_problem(resp, req, 400,
+                                GE_TR(req, DE("Unbekanntes Element '%.60s' in %s (bekannt: %s)."),
+                                      EN("Unknown member '%.60s' in %s (known: %s).")),
+                                key, what, list);
             if (p) json_object_set_new(p, "member", json_string(key));
             return GE_EINVAL;
         }
@@ -226,8 +227,8 @@ int ge_forms_client_draft(ge_req *req, ge_resp *resp, const ge_client *client, g
     }
     if (rc == GE_ENOENT) {
         json_t *p = ge_resp_problem(resp, req, 404,
-                                    GE_TR(req, "There is no draft '%.40s' of this client.",
-                                          "Es gibt keinen Entwurf '%.40s' dieses Clients."),
+                                    GE_TR(req, DE("Es gibt keinen Entwurf '%.40s' dieses Clients."),
+                                          EN("There is no draft '%.40s' of this client.")),
                                     id ? id : "");
         if (p) json_object_set_new(p, "parameter", json_string("id"));
         return GE_ENOENT;

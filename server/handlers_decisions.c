@@ -90,10 +90,10 @@ static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t 
     }
     p = ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "Unknown member(s) %s in the decision; known are status, comment "
-                              "and override_conflicts.",
-                              "Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
-                              "status, comment und override_conflicts."),
+                              DE("Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
+                                 "status, comment und override_conflicts."),
+                              EN("Unknown member(s) %s in the decision; known are status, comment "
+                                 "and override_conflicts.")),
                         list);
     if (p) {
         json_object_set(p, "member", json_array_get(unknown, 0));
@@ -121,18 +121,18 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
         return ge_decision_member_problem(
             req, resp, 400, "status",
             GE_TR(req,
-                  "status is required: one of received, in_review, approved, rejected, "
-                  "changes_requested.",
-                  "status fehlt: einer von received, in_review, approved, rejected, "
-                  "changes_requested."));
+                  DE("status fehlt: einer von received, in_review, approved, rejected, "
+                     "changes_requested."),
+                  EN("status is required: one of received, in_review, approved, rejected, "
+                     "changes_requested.")));
     if (!ge_case_status_parse(json_string_value(st), to)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "status '%.40s' is not a status of a case: one of received, in_review, "
-                  "approved, rejected, changes_requested.",
-                  "status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
-                  "approved, rejected, changes_requested."),
+                  DE("status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
+                     "approved, rejected, changes_requested."),
+                  EN("status '%.40s' is not a status of a case: one of received, in_review, "
+                     "approved, rejected, changes_requested.")),
             json_string_value(st));
         if (p) {
             json_t *known = json_array();
@@ -146,8 +146,8 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     cm = json_object_get(*body, "comment");
     if (cm && !json_is_null(cm) && !json_is_string(cm))
         return ge_decision_member_problem(req, resp, 400, "comment",
-                                          GE_TR(req, "comment must be a string (or null).",
-                                                "comment muss ein Text (oder null) sein."));
+                                          GE_TR(req, DE("comment muss ein Text (oder null) sein."),
+                                                EN("comment must be a string (or null).")));
     *comment = json_string_value(cm);
     /* its length, and whether the status needs one (the use case's rule) */
     ge_app_result_init(&r);
@@ -171,10 +171,10 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "override_conflicts must be an array of at most %d case ids: the conflicting "
-                  "cases you approve this one over.",
-                  "override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
-                  "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  DE("override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
+                     "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  EN("override_conflicts must be an array of at most %d case ids: the conflicting "
+                     "cases you approve this one over.")),
             GE_DECISION_MAX_CONFLICTS);
         if (p) {
             json_object_set_new(p, "member", json_string("override_conflicts"));
@@ -187,8 +187,8 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
         if (!json_is_string(x) || !ge_app_case_id_plausible(json_string_value(x))) {
             json_t *p = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "override_conflicts[%zu] is not a case id (32 hexadecimal digits).",
-                      "override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                GE_TR(req, DE("override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                      EN("override_conflicts[%zu] is not a case id (32 hexadecimal digits).")),
                 i);
             if (p) json_object_set_new(p, "member", json_string("override_conflicts"));
             return GE_EINVAL;
@@ -202,11 +202,12 @@ static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
 {
     json_t *p = ge_resp_problem(
         resp, req, 400,
-        GE_TR(req,
-              "If-Match must be * or at most %d entity tags in double quotes, e.g. "
-              "\"v3\" (the case's ETag).",
-              "If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
-              "z. B. \"v3\" (ETag des Falls)."),
+        GE_TR(
+            req,
+            DE("If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
+               "z. B. \"v3\" (ETag des Falls)."),
+            EN("If-Match must be * or at most %d entity tags in double quotes, e.g. "
+               "\"v3\" (the case's ETag).")),
         GE_DECISION_MAX_IF);
     if (p) json_object_set_new(p, "header", json_string("If-Match"));
     return GE_EINVAL;

@@ -67,24 +67,25 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         if (!strcmp(name, "f") || !strcmp(name, "crs") || ge_case_filter_is_param(name)) continue;
         p = ge_resp_problem(resp, req, 400,
                             GE_TR(req,
-                                  "'%.64s' is not a parameter of the export (f, crs, service, "
-                                  "status, from, to, bbox, q, limit, offset, purged).",
-                                  "'%.64s' ist kein Parameter des Exports (f, crs, service, "
-                                  "status, from, to, bbox, q, limit, offset, purged)."),
+                                  DE("'%.64s' ist kein Parameter des Exports (f, crs, service, "
+                                     "status, from, to, bbox, q, limit, offset, purged)."),
+                                  EN("'%.64s' is not a parameter of the export (f, crs, service, "
+                                     "status, from, to, bbox, q, limit, offset, purged).")),
                             name);
         if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         return GE_EINVAL;
     }
     if (ge_export_format_parse(f, fmt, &err) < 0) {
         if (f)
-            p = ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "f: the format '%.64s' is not offered; one of %s.",
-                                      "f: das Format '%.64s' wird nicht angeboten; eines von %s."),
-                                f, ge_export_format_names());
+            p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, DE("f: das Format '%.64s' wird nicht angeboten; eines von %s."),
+                      EN("f: the format '%.64s' is not offered; one of %s.")),
+                f, ge_export_format_names());
         else
             p = ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "f is required: the file format, one of %s.",
-                                      "f fehlt: das Dateiformat, eines von %s."),
+                                GE_TR(req, DE("f fehlt: das Dateiformat, eines von %s."),
+                                      EN("f is required: the file format, one of %s.")),
                                 ge_export_format_names());
         if (p) {
             json_t *allowed = json_array();
@@ -106,11 +107,11 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "crs: DXF is written in metres for CAD; %s is not metric. Allowed are "
-                  "EPSG:25832 and EPSG:25833 (the default is the store's, EPSG:%d).",
-                  "crs: DXF wird für CAD in Metern geschrieben; %s ist nicht metrisch. "
-                  "Erlaubt sind EPSG:25832 und EPSG:25833 (Standard ist das des Bestands, "
-                  "EPSG:%d)."),
+                  DE("crs: DXF wird für CAD in Metern geschrieben; %s ist nicht metrisch. "
+                     "Erlaubt sind EPSG:25832 und EPSG:25833 (Standard ist das des Bestands, "
+                     "EPSG:%d)."),
+                  EN("crs: DXF is written in metres for CAD; %s is not metric. Allowed are "
+                     "EPSG:25832 and EPSG:25833 (the default is the store's, EPSG:%d).")),
             ge_req_query(req, "crs"), ge_store_srid(req->ctx->store));
         if (p) {
             json_t *allowed = json_array();
@@ -152,16 +153,16 @@ static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp, c
     if (mod->ctx->metrics) ge_metrics_export_refused(mod->ctx->metrics);
     p = ge_resp_problem(resp, req, 503,
                         GE_TR(req,
-                              "Too many exports are running: this server makes at most %d at "
-                              "once (setting export_concurrency). Try again in %d seconds.",
-                              "Es laufen zu viele Exporte: dieser Server erstellt höchstens %d "
-                              "gleichzeitig (Einstellung export_concurrency). Bitte in %d "
-                              "Sekunden erneut versuchen."),
+                              DE("Es laufen zu viele Exporte: dieser Server erstellt höchstens %d "
+                                 "gleichzeitig (Einstellung export_concurrency). Bitte in %d "
+                                 "Sekunden erneut versuchen."),
+                              EN("Too many exports are running: this server makes at most %d at "
+                                 "once (setting export_concurrency). Try again in %d seconds.")),
                         limit, GE_EXPORT_RETRY_AFTER);
     if (p) {
-        json_object_set_new(
-            p, "title",
-            json_string(GE_TR(req, "Too many exports at once", "Zu viele Exporte gleichzeitig")));
+        json_object_set_new(p, "title",
+                            json_string(GE_TR(req, DE("Zu viele Exporte gleichzeitig"),
+                                              EN("Too many exports at once"))));
         json_object_set_new(p, "limit", json_integer(limit));
         json_object_set_new(p, "retry_after", json_integer(GE_EXPORT_RETRY_AFTER));
     }

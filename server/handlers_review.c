@@ -53,10 +53,10 @@ static int ge_review_unknown_params(ge_req *req, ge_resp *resp, const char *cons
             json_t *p = ge_resp_problem(
                 resp, req, 400,
                 GE_TR(req,
-                      "Unknown parameter '%.60s'; known are service, status, from, to, bbox, q, "
-                      "limit, offset, purged, sort.",
-                      "Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
-                      "bbox, q, limit, offset, purged, sort."),
+                      DE("Unbekannter Parameter '%.60s'; bekannt sind service, status, from, to, "
+                         "bbox, q, limit, offset, purged, sort."),
+                      EN("Unknown parameter '%.60s'; known are service, status, from, to, bbox, q, "
+                         "limit, offset, purged, sort.")),
                 name);
             if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             return GE_EINVAL;
@@ -75,10 +75,10 @@ static int ge_review_sort(ge_req *req, ge_resp *resp, ge_case_filter *f)
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "sort: '%.40s' is not an order of the list; allowed are start, newest, "
-                  "oldest and reference.",
-                  "sort: '%.40s' ist keine Reihenfolge der Liste; möglich sind start, newest, "
-                  "oldest und reference."),
+                  DE("sort: '%.40s' ist keine Reihenfolge der Liste; möglich sind start, newest, "
+                     "oldest und reference."),
+                  EN("sort: '%.40s' is not an order of the list; allowed are start, newest, "
+                     "oldest and reference.")),
             v);
         if (p) {
             json_t *allowed = json_pack("[s, s, s, s]", "start", "newest", "oldest", "reference");
@@ -178,8 +178,8 @@ static int ge_review_distance(ge_req *req, ge_resp *resp, const char *service, d
     if (end == v || *end || !isfinite(d) || d < 0 || d > 500) {
         json_t *p =
             ge_resp_problem(resp, req, 400,
-                            GE_TR(req, "distance: '%.40s' is not a number of metres from 0 to 500.",
-                                  "distance: '%.40s' ist keine Meterzahl von 0 bis 500."),
+                            GE_TR(req, DE("distance: '%.40s' ist keine Meterzahl von 0 bis 500."),
+                                  EN("distance: '%.40s' is not a number of metres from 0 to 500.")),
                             v);
         if (p) {
             json_object_set_new(p, "parameter", json_string("distance"));
@@ -221,8 +221,8 @@ static int ge_review_conflicts_get(ge_req *req, ge_resp *resp, void *ud)
         if (strcmp(name, extra[0]) && strcmp(name, extra[1])) {
             json_t *p = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "Unknown parameter '%.60s'; known are distance and crs.",
-                      "Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
+                GE_TR(req, DE("Unbekannter Parameter '%.60s'; bekannt sind distance und crs."),
+                      EN("Unknown parameter '%.60s'; known are distance and crs.")),
                 name);
             if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
             rc = GE_EINVAL;

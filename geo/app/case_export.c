@@ -121,12 +121,13 @@ int ge_app_cases_export(const ge_app *app, const ge_case_filter *f, ge_export_fo
         goto out;
     }
     if (!limited && matched - f->offset > GE_APP_EXPORT_MAX_CASES) {
-        rc = ge_app_refuse(r, GE_APP_INVALID,
-                           "Der Filter trifft %lld Fälle; ein Export fasst höchstens %d. Bitte den "
-                           "Filter einschränken oder in Teilen mit limit und offset exportieren.",
-                           "The filter matches %lld cases; an export holds at most %d. Narrow the "
-                           "filter, or export in parts with limit and offset.",
-                           (long long)matched, GE_APP_EXPORT_MAX_CASES);
+        rc = ge_app_refuse(
+            r, GE_APP_INVALID,
+            DE("Der Filter trifft %lld Fälle; ein Export fasst höchstens %d. Bitte den "
+               "Filter einschränken oder in Teilen mit limit und offset exportieren."),
+            EN("The filter matches %lld cases; an export holds at most %d. Narrow the "
+               "filter, or export in parts with limit and offset."),
+            (long long)matched, GE_APP_EXPORT_MAX_CASES);
         ge_app_extra(r, "parameter", json_string("limit"));
         ge_app_extra(r, "limit", json_integer(GE_APP_EXPORT_MAX_CASES));
         ge_app_extra(r, "numberMatched", json_integer(matched));

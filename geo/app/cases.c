@@ -206,8 +206,8 @@ int ge_app_case_of_client(const ge_app *app, int64_t client_id, const char *id, 
         rc = GE_ENOENT;
     }
     if (rc == GE_ENOENT) {
-        rc = ge_app_refuse(r, GE_APP_NOT_FOUND, "Es gibt keinen Fall '%.40s' dieses Clients.",
-                           "There is no case '%.40s' of this client.", id ? id : "");
+        rc = ge_app_refuse(r, GE_APP_NOT_FOUND, DE("Es gibt keinen Fall '%.40s' dieses Clients."),
+                           EN("There is no case '%.40s' of this client."), id ? id : "");
         ge_app_extra(r, "parameter", json_string("id"));
         return rc;
     }
@@ -217,8 +217,8 @@ int ge_app_case_of_client(const ge_app *app, int64_t client_id, const char *id, 
 int ge_app_case_not_visible(const char *id, ge_app_result *r)
 {
     int rc =
-        ge_app_refuse(r, GE_APP_NOT_FOUND, "Es gibt keinen Fall '%.40s', den Sie sehen dürfen.",
-                      "There is no case '%.40s' you may see.", id ? id : "");
+        ge_app_refuse(r, GE_APP_NOT_FOUND, DE("Es gibt keinen Fall '%.40s', den Sie sehen dürfen."),
+                      EN("There is no case '%.40s' you may see."), id ? id : "");
     ge_app_extra(r, "parameter", json_string("id"));
     return rc;
 }

@@ -32,8 +32,8 @@ int ge_app_decision_comment(ge_case_status to, const char **comment, ge_app_resu
         size_t n = ge_app_utf8_chars(*comment);
         if (n > GE_APP_DECISION_COMMENT_MAX) {
             rc = ge_app_refuse(r, GE_APP_INVALID,
-                               "comment hat %zu Zeichen; erlaubt sind höchstens %d.",
-                               "comment has %zu characters; at most %d are allowed.", n,
+                               DE("comment hat %zu Zeichen; erlaubt sind höchstens %d."),
+                               EN("comment has %zu characters; at most %d are allowed."), n,
                                GE_APP_DECISION_COMMENT_MAX);
             ge_app_extra(r, "member", json_string("comment"));
             ge_app_extra(r, "limit", json_integer(GE_APP_DECISION_COMMENT_MAX));
@@ -41,11 +41,12 @@ int ge_app_decision_comment(ge_case_status to, const char **comment, ge_app_resu
         }
     }
     if (ge_case_status_needs_comment(to) && ge_app_blank(*comment)) {
-        rc = ge_app_refuse(r, GE_APP_INVALID,
-                           "comment ist für den Status %s nötig: die antragstellende Person muss "
-                           "erfahren, warum.",
-                           "comment is required for the status %s: the applicant must learn why.",
-                           ge_case_status_name(to));
+        rc = ge_app_refuse(
+            r, GE_APP_INVALID,
+            DE("comment ist für den Status %s nötig: die antragstellende Person muss "
+               "erfahren, warum."),
+            EN("comment is required for the status %s: the applicant must learn why."),
+            ge_case_status_name(to));
         ge_app_extra(r, "member", json_string("comment"));
         return rc;
     }
@@ -79,23 +80,24 @@ static int ge_app_decision_not_allowed(const ge_status_result *s, ge_case_status
     json_array_foreach(allowed, i, v) snprintf(list + strlen(list), sizeof list - strlen(list),
                                                "%s%s", i ? ", " : "", json_string_value(v));
     if (s->outcome == GE_DECISION_PURGED)
-        rc = ge_app_refuse(r, GE_APP_CONFLICT,
-                           "Der Fall ist entschieden (%s) und seine personenbezogenen Daten sind "
-                           "gelöscht; sein Status kann sich nicht mehr ändern.",
-                           "The case was decided (%s) and its personal data has been purged; its "
-                           "status cannot change any more.",
-                           s->from_name);
+        rc =
+            ge_app_refuse(r, GE_APP_CONFLICT,
+                          DE("Der Fall ist entschieden (%s) und seine personenbezogenen Daten sind "
+                             "gelöscht; sein Status kann sich nicht mehr ändern."),
+                          EN("The case was decided (%s) and its personal data has been purged; its "
+                             "status cannot change any more."),
+                          s->from_name);
     else if (list[0])
         rc = ge_app_refuse(r, GE_APP_CONFLICT,
-                           "Ein Fall im Status %s kann nicht zu %s wechseln; möglich ist: %s.",
-                           "A case in status %s cannot change to %s; allowed next: %s.",
+                           DE("Ein Fall im Status %s kann nicht zu %s wechseln; möglich ist: %s."),
+                           EN("A case in status %s cannot change to %s; allowed next: %s."),
                            s->from_name, to_name, list);
     else
         rc = ge_app_refuse(r, GE_APP_CONFLICT,
-                           "Ein Fall im Status %s ist entschieden; er kann weder zu %s noch zu "
-                           "einem anderen Status wechseln.",
-                           "A case in status %s is decided; it cannot change to %s or any other "
-                           "status.",
+                           DE("Ein Fall im Status %s ist entschieden; er kann weder zu %s noch zu "
+                              "einem anderen Status wechseln."),
+                           EN("A case in status %s is decided; it cannot change to %s or any other "
+                              "status."),
                            s->from_name, to_name);
     ge_app_extra(r, "from", json_string(s->from_name));
     ge_app_extra(r, "to", json_string(to_name));
@@ -195,13 +197,14 @@ static int ge_app_decision_stale(const ge_status_result *s, ge_app_result *r)
     int rc;
 
     ge_app_case_tag(s->version, tag);
-    rc = ge_app_refuse(r, GE_APP_STALE,
-                       "Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt "
-                       "nicht seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu "
-                       "und entscheiden Sie erneut.",
-                       "The case has changed since you loaded it (If-Match does not name its "
-                       "current version %s, status %s since %s); load it again and decide anew.",
-                       tag, s->from_name, s->updated_at);
+    rc =
+        ge_app_refuse(r, GE_APP_STALE,
+                      DE("Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt "
+                         "nicht seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu "
+                         "und entscheiden Sie erneut."),
+                      EN("The case has changed since you loaded it (If-Match does not name its "
+                         "current version %s, status %s since %s); load it again and decide anew."),
+                      tag, s->from_name, s->updated_at);
     ge_app_extra(r, "header", json_string("If-Match"));
     ge_app_extra(r, "etag", json_string(tag));
     ge_app_extra(r, "updated", json_string(s->updated_at));
