@@ -158,7 +158,7 @@ int ge_cli_import(int argc, char **argv)
         .report_ud = &ui,
     };
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = ge_import_run(store, &io, &res, &err);
+    rc = ge_import_run(store, &io, ge_cli_now(), &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (ui.transient) fprintf(stderr, "\r\033[K");
     if (rc < 0) {

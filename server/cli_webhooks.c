@@ -305,7 +305,7 @@ static int ge_webhooks_retry_ids(const ge_cli *cli, ge_store *st)
             return 2;
         }
     }
-    if (ge_store_webhooks_retry(st, ids, n, (int64_t)time(NULL), &retried, &err) < 0) {
+    if (ge_store_webhooks_retry(st, ids, n, (int64_t)ge_cli_now(), &retried, &err) < 0) {
         ge_cli_fail(&ge_webhooks_cmd, "retry: %s; nothing was changed", err.msg);
         return 1;
     }
@@ -325,7 +325,7 @@ static int ge_webhooks_retry_failed(const ge_cli *cli, ge_store *st)
     ge_err err;
 
     if (!ge_webhooks_client_opt(cli, &client_id)) return 2;
-    if (ge_store_webhooks_retry_failed(st, client_id, (int64_t)time(NULL), &stats, &err) < 0) {
+    if (ge_store_webhooks_retry_failed(st, client_id, (int64_t)ge_cli_now(), &stats, &err) < 0) {
         ge_cli_fail(&ge_webhooks_cmd, "retry: %s", err.msg);
         return 1;
     }

@@ -420,7 +420,7 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     atomic_init(&srv->ctx.draining, false);
     clock_gettime(CLOCK_REALTIME, &now);
     srv->ctx.started_at = (double)now.tv_sec + now.tv_nsec / 1e9;
-    ge_test_clock_install(&srv->ctx);
+    ge_test_clock_install(&srv->ctx.clock, &srv->ctx.clock_ud);
     if (getrandom(&srv->id_prefix, sizeof srv->id_prefix, 0) != sizeof srv->id_prefix)
         srv->id_prefix = (uint32_t)now.tv_nsec ^ (uint32_t)getpid();
     srv->ctx.router = ge_router_new();

@@ -179,18 +179,18 @@ static int ge_session_unauthorized(ge_req *req, ge_resp *resp, bool had_cookie)
     if (had_cookie)
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "The session has ended (logged out, timed out or not valid): "
-                              "log in again with POST /v1/login.",
-                              "Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
-                              "melden Sie sich mit POST /v1/login neu an."));
+                              DE("Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
+                                 "melden Sie sich mit POST /v1/login neu an."),
+                              EN("The session has ended (logged out, timed out or not valid): "
+                                 "log in again with POST /v1/login.")));
     else
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "This call needs a caseworker session: log in with POST "
-                              "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.",
-                              "Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
-                              "melden Sie sich mit POST /v1/login an und senden Sie das "
-                              "Cookie '" GE_SESSION_COOKIE "'."));
+                              DE("Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
+                                 "melden Sie sich mit POST /v1/login an und senden Sie das "
+                                 "Cookie '" GE_SESSION_COOKIE "'."),
+                              EN("This call needs a caseworker session: log in with POST "
+                                 "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.")));
     ge_resp_header(resp, "WWW-Authenticate", "Cookie realm=\"geoeditor\"");
     return GE_EINVAL;
 }
@@ -206,7 +206,7 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
     char id[GE_TOKEN_MAX], now[32], idle_cut[32];
     unsigned char raw[32], secret[32];
     ge_session_row row;
-    time_t t = time(NULL);
+    time_t t = ge_ctx_now(req->ctx);
     ge_err err;
     int rc;
 
@@ -242,21 +242,21 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
             resp, req, 403,
             ge_req_header(req, "X-CSRF-Token")
                 ? GE_TR(req,
-                        "The X-CSRF-Token header does not belong to this session: use the "
-                        "csrf_token of this session's login or of GET /v1/session.",
-                        "Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
-                        "das csrf_token der Anmeldung oder von GET /v1/session.")
+                        DE("Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
+                           "das csrf_token der Anmeldung oder von GET /v1/session."),
+                        EN("The X-CSRF-Token header does not belong to this session: use the "
+                           "csrf_token of this session's login or of GET /v1/session."))
                 : GE_TR(req,
-                        "A state-changing request of a session needs the header X-CSRF-Token "
-                        "(the csrf_token of the login or of GET /v1/session).",
-                        "Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
-                        "(das csrf_token der Anmeldung oder von GET /v1/session)."));
+                        DE("Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
+                           "(das csrf_token der Anmeldung oder von GET /v1/session)."),
+                        EN("A state-changing request of a session needs the header X-CSRF-Token "
+                           "(the csrf_token of the login or of GET /v1/session).")));
         if (p) json_object_set_new(p, "header", json_string("X-CSRF-Token"));
         rc = GE_EINVAL;
         goto err;
     }
     if (strcmp(row.last_seen, now) != 0 &&
-        ge_store_session_touch(req->ctx->store, out->id_hash, &err) < 0) {
+        ge_store_session_touch(req->ctx->store, out->id_hash, t, &err) < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
@@ -282,7 +282,7 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     char id[GE_TOKEN_MAX], id_hash[GE_TOKEN_HASH_LEN], csrf_hash[GE_TOKEN_HASH_LEN];
     char expires[32], idle_cut[32];
     unsigned char raw[32], secret[32];
-    time_t t = time(NULL);
+    time_t t = ge_ctx_now(req->ctx);
     int rc = ge_token_new("", id, err);
 
     if (rc < 0) goto err;
@@ -296,8 +296,8 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     ge_date_utc(t + lim->max_age, expires);
     /* Housekeeping on the way: sessions that ended without a logout. */
     ge_date_utc(t - lim->idle, idle_cut);
-    ge_store_sessions_expire(req->ctx->store, idle_cut, NULL, NULL);
-    rc = ge_store_session_create(req->ctx->store, id_hash, csrf_hash, user_id, expires, err);
+    ge_store_sessions_expire(req->ctx->store, t, idle_cut, NULL, NULL);
+    rc = ge_store_session_create(req->ctx->store, id_hash, csrf_hash, user_id, expires, t, err);
     if (rc < 0) goto err;
     rc = ge_session_set_cookie(req, resp, id, lim->max_age);
     if (rc < 0) {
@@ -345,7 +345,7 @@ bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_
                                ge_throttle_attempt *a)
 {
     pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
-    return ge_throttle_begin(&ge_login_throttle, name, req->remote, time(NULL),
+    return ge_throttle_begin(&ge_login_throttle, name, req->remote, ge_ctx_now(req->ctx),
                              ge_session_limits_get()->lockout, retry_after, a);
 }
 

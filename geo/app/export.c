@@ -605,7 +605,7 @@ size_t ge_export_count(const ge_export *x)
 
 /* ---- finish -------------------------------------------------------------- */
 
-int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
+int ge_export_finish(ge_export *x, time_t now, char **bytes, size_t *len, ge_err *err)
 {
     vsi_l_offset size = 0;
     GByte *data;
@@ -646,7 +646,7 @@ int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
     *len = (size_t)size;
     /* GDAL dates the zip's entries 1980; they were made now. */
     if (x->f == GE_EXPORT_SHP &&
-        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, time(NULL), err)) < 0) {
+        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, now, err)) < 0) {
         free(*bytes);
         *bytes = NULL;
         *len = 0;

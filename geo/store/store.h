@@ -9,6 +9,10 @@
  *
  * A ge_store is safe to use from many threads at once: it keeps a small pool
  * of database connections and hands one to each call.
+ *
+ * The store reads no clock: what stamps or compares a time takes `now`
+ * (Unix seconds) from its caller, who reads the use cases' clock
+ * (geo/app/app.h), so that tests move one clock rather than sleep.
  */
 #ifndef GE_STORE_H
 #define GE_STORE_H
@@ -16,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -91,10 +96,11 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
  * An import opens one write transaction; every layer written in it replaces
  * the old layer of that name only when ge_import_batch_commit() succeeds.
  * Readers see the old data until then; an abort (or a crash) leaves it intact.
+ * now: the import's time (its layers' imported_at).
  */
 typedef struct ge_import_batch ge_import_batch;
 
-int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err);
+int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err);
 
 /* Starts (re)writing a layer inside the batch: its old features are dropped. */
 int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err *err);

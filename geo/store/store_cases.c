@@ -201,11 +201,11 @@ err:
     return rc;
 }
 
-int ge_store_case_submit(ge_store *st, const ge_case_submit *in, ge_submit_outcome *outcome,
-                         char case_id[40], ge_err *err)
+int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
+                         ge_submit_outcome *outcome, char case_id[40], ge_err *err)
 {
     ge_conn *c = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     bool decided = false;
     int rc = ge_store_acquire(st, &c, err);
 
@@ -213,11 +213,11 @@ int ge_store_case_submit(ge_store *st, const ge_case_submit *in, ge_submit_outco
     if (rc < 0) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
-    rc = ge_case_check(c, in, outcome, &decided, case_id, now, err);
+    ge_date_utc(now, at);
+    rc = ge_case_check(c, in, outcome, &decided, case_id, at, err);
     if (rc < 0 || decided) goto err;
     rc = ge_token_id(case_id, err);
-    if (rc == GE_OK) rc = ge_case_write(st, c, in, case_id, now, err);
+    if (rc == GE_OK) rc = ge_case_write(st, c, in, case_id, at, err);
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
     if (rc == GE_OK) *outcome = GE_SUBMIT_CREATED;
 err:

@@ -32,11 +32,11 @@ void ge_client_list_free(ge_client *v, size_t n)
 
 int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
                         const char *origins_json, const char *webhook_url,
-                        const char *webhook_secret, int64_t *id, ge_err *err)
+                        const char *webhook_secret, time_t now, int64_t *id, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int rc = ge_store_acquire(st, &c, err);
 
     if (rc < 0) goto err;
@@ -46,13 +46,13 @@ int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
+    ge_date_utc(now, at);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, key_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, origins_json, -1, SQLITE_TRANSIENT);
     if (webhook_url) sqlite3_bind_text(s, 4, webhook_url, -1, SQLITE_TRANSIENT);
     if (webhook_secret) sqlite3_bind_text(s, 5, webhook_secret, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 6, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, at, -1, SQLITE_TRANSIENT);
     rc = ge_store_insert_named(c, s, "clients.name", "client", name, id, err);
 err:
     sqlite3_finalize(s);
@@ -115,11 +115,11 @@ err:
     return rc;
 }
 
-int ge_store_client_revoke(ge_store *st, int64_t id, ge_err *err)
+int ge_store_client_revoke(ge_store *st, int64_t id, time_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int64_t exists = 0;
     int rc = ge_store_acquire(st, &c, err);
 
@@ -127,8 +127,8 @@ int ge_store_client_revoke(ge_store *st, int64_t id, ge_err *err)
     rc = ge_store_sql_prepare(
         c, "UPDATE clients SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL", &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
-    sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+    ge_date_utc(now, at);
+    sqlite3_bind_text(s, 1, at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, id);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {

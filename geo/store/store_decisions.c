@@ -207,12 +207,12 @@ err:
     return rc;
 }
 
-int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status_result *out,
-                             ge_err *err)
+int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
+                             ge_status_result *out, ge_err *err)
 {
     ge_conn *c = NULL;
     ge_decision_row row;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     bool found = false;
     int rc;
 
@@ -264,12 +264,12 @@ int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status
             goto err;
         }
     }
-    /* The clock's time, whole seconds (as every time in the store), cut
-     * down rather than rounded: a recorded change is never later than the
-     * clock, so the webhook sender finds its delivery due at once. Two
+    /* The caller's clock time, whole seconds (as every time in the store),
+     * cut down rather than rounded: a recorded change is never later than
+     * the clock, so the webhook sender finds its delivery due at once. Two
      * changes in one second share the time and differ in version. */
-    ge_store_utc_now(now, sizeof now);
-    rc = ge_decision_write(c, in, &row, now, out, err);
+    ge_date_utc(now, at);
+    rc = ge_decision_write(c, in, &row, at, out, err);
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "COMMIT", err);
     if (rc == GE_OK) out->outcome = GE_DECISION_OK;
 err:

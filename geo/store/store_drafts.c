@@ -22,11 +22,12 @@ void ge_draft_clear(ge_draft *d)
     memset(d, 0, sizeof *d);
 }
 
-int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, ge_err *err)
+int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, time_t now,
+                          ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int rc = ge_store_acquire(st, &c, err);
 
     if (rc < 0) goto err;
@@ -37,7 +38,7 @@ int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_has
                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
+    ge_date_utc(now, at);
     sqlite3_bind_text(s, 1, d->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, d->client_id);
     sqlite3_bind_text(s, 3, d->service, -1, SQLITE_TRANSIENT);
@@ -48,7 +49,7 @@ int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_has
     sqlite3_bind_text(s, 8, d->features ? d->features : GE_DRAFT_EMPTY, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 9, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 10, d->expires_at, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 11, at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 12, d->period_editable ? 1 : 0);
     rc = sqlite3_step(s);
     rc = rc == SQLITE_DONE ? GE_OK : ge_store_sql_err(err, c->db, rc, "creating a draft");
@@ -122,7 +123,7 @@ int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
 }
 
 int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
-                        const char *validation_json, char updated_at[32], ge_err *err)
+                        const char *validation_json, time_t now, char updated_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -135,7 +136,7 @@ int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
                               " WHERE id = ?4 AND submitted_at IS NULL AND expires_at > ?3",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(updated_at, 32);
+    ge_date_utc(now, updated_at);
     sqlite3_bind_text(s, 1, features_json, -1, SQLITE_TRANSIENT);
     ge_store_bind_opt(s, 2, validation_json);
     sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_TRANSIENT);
@@ -185,7 +186,8 @@ static int ge_draft_why_unchanged(ge_conn *c, const char *id, const char *now, g
 }
 
 int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
-                              const char *validation_json, char updated_at[32], ge_err *err)
+                              const char *validation_json, time_t now, char updated_at[32],
+                              ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -199,7 +201,7 @@ int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, c
                               " AND period_editable = 1",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(updated_at, 32);
+    ge_date_utc(now, updated_at);
     ge_store_bind_opt(s, 1, start);
     ge_store_bind_opt(s, 2, end);
     ge_store_bind_opt(s, 3, validation_json);
@@ -221,7 +223,7 @@ err:
     return rc;
 }
 
-int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
+int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to, time_t now,
                           char updated_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
@@ -241,7 +243,7 @@ int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to
         " AND coalesce(features, '" GE_DRAFT_EMPTY "') = ?12 AND period_editable = ?14",
         &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(updated_at, 32);
+    ge_date_utc(now, updated_at);
     ge_store_bind_opt(s, 1, to->reference);
     sqlite3_bind_text(s, 2, to->locale[0] ? to->locale : "de", -1, SQLITE_TRANSIENT);
     ge_store_bind_opt(s, 3, to->period_start);

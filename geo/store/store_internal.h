@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "date.h"
 #include "error.h"
 #include "store.h"
 
@@ -49,9 +50,6 @@ int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t 
  * it; else the SQLite error, as "adding a <what>". */
 int ge_store_insert_named(ge_conn *c, sqlite3_stmt *s, const char *column, const char *what,
                           const char *name, int64_t *id, ge_err *err);
-
-/* "2026-11-25T21:22:43Z" */
-void ge_store_utc_now(char *buf, size_t len);
 
 /* Binds v to parameter i as text, or NULL when v is NULL ("" stays ""). */
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v);

@@ -183,13 +183,6 @@ int ge_store_insert_named(ge_conn *c, sqlite3_stmt *s, const char *column, const
     return ge_store_sql_err(err, c->db, rc, doing);
 }
 
-void ge_store_utc_now(char *buf, size_t len)
-{
-    char now[GE_DATE_UTC_LEN];
-    ge_date_utc(time(NULL), now);
-    snprintf(buf, len, "%s", now);
-}
-
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
@@ -873,7 +866,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     return rc;
 }
 
-int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
+int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err)
 {
     ge_import_batch *b;
     int rc;
@@ -898,7 +891,7 @@ int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err)
         ge_import_batch_abort(b);
         return rc;
     }
-    ge_store_utc_now(b->imported_at, sizeof b->imported_at);
+    ge_date_utc(now, b->imported_at);
     *out = b;
     return GE_OK;
 }

@@ -51,11 +51,11 @@ static int ge_user_from_row(sqlite3_stmt *s, int col, ge_user *out, ge_err *err)
 }
 
 int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
-                      const char *services_json, int64_t *id, ge_err *err)
+                      const char *services_json, time_t now, int64_t *id, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int rc = ge_store_acquire(st, &c, err);
 
     if (rc < 0) goto err;
@@ -65,12 +65,12 @@ int ge_store_user_add(ge_store *st, const char *name, const char *password_hash,
                               " VALUES (?1, ?2, json_array(?3), json(?4), ?5, ?5)",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
+    ge_date_utc(now, at);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, password_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, services_json ? services_json : "[]", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, at, -1, SQLITE_TRANSIENT);
     rc = ge_store_insert_named(c, s, "users.name", "user", name, id, err);
 err:
     sqlite3_finalize(s);
@@ -82,11 +82,11 @@ err:
  * deletes their sessions, in one transaction. *changed tells whether a row
  * matched. */
 static int ge_user_update(ge_store *st, const char *sql, const char *name, const char *arg2,
-                          bool *changed, ge_err *err)
+                          time_t now, bool *changed, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     bool in_tx = false;
     int rc = ge_store_acquire(st, &c, err);
 
@@ -97,9 +97,9 @@ static int ge_user_update(ge_store *st, const char *sql, const char *name, const
     in_tx = true;
     rc = ge_store_sql_prepare(c, sql, &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
+    ge_date_utc(now, at);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, at, -1, SQLITE_TRANSIENT);
     if (arg2) sqlite3_bind_text(s, 3, arg2, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
@@ -143,25 +143,25 @@ static int ge_user_exists(ge_store *st, const char *name, int64_t *n, ge_err *er
 }
 
 int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
-                               ge_err *err)
+                               time_t now, ge_err *err)
 {
     bool changed;
     int rc = ge_user_update(st,
                             "UPDATE users SET password_hash = ?3, updated_at = ?2,"
                             " failed_logins = 0, locked_until = NULL WHERE name = ?1",
-                            name, password_hash, &changed, err);
+                            name, password_hash, now, &changed, err);
     if (rc == GE_OK && !changed) rc = ge_err_set(err, GE_ENOENT, "there is no user '%.100s'", name);
     return rc;
 }
 
-int ge_store_user_disable(ge_store *st, const char *name, ge_err *err)
+int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *err)
 {
     bool changed;
     int64_t n = 0;
     int rc = ge_user_update(st,
                             "UPDATE users SET disabled = 1, updated_at = ?2"
                             " WHERE name = ?1 AND disabled = 0",
-                            name, NULL, &changed, err);
+                            name, NULL, now, &changed, err);
     if (rc < 0 || changed) return rc;
     rc = ge_user_exists(st, name, &n, err);
     if (rc < 0) return rc;
@@ -241,11 +241,11 @@ err:
 }
 
 int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
-                            int64_t user_id, const char *expires_at, ge_err *err)
+                            int64_t user_id, const char *expires_at, time_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     bool in_tx = false;
     int rc = ge_store_acquire(st, &c, err);
 
@@ -258,11 +258,11 @@ int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_
                               " last_seen, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
                               &s, err);
     if (rc < 0) goto err;
-    ge_store_utc_now(now, sizeof now);
+    ge_date_utc(now, at);
     sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, user_id);
     sqlite3_bind_text(s, 3, csrf_hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, expires_at, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
@@ -274,7 +274,7 @@ int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_
     rc = ge_store_sql_prepare(c, "UPDATE users SET last_login_at = ?2 WHERE id = ?1", &s, err);
     if (rc < 0) goto err;
     sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, at, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
         rc = ge_store_sql_err(err, c->db, rc, "recording a login");
@@ -355,13 +355,13 @@ err:
     return rc;
 }
 
-int ge_store_session_touch(ge_store *st, const char *id_hash, ge_err *err)
+int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err)
 {
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int64_t n = 0;
-    ge_store_utc_now(now, sizeof now);
-    return ge_session_exec(st, "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1", id_hash,
-                           now, &n, "recording session activity", err);
+    ge_date_utc(now, at);
+    return ge_session_exec(st, "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1", id_hash, at,
+                           &n, "recording session activity", err);
 }
 
 int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
@@ -373,14 +373,15 @@ int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
     return rc;
 }
 
-int ge_store_sessions_expire(ge_store *st, const char *idle_before, int64_t *n, ge_err *err)
+int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
+                             ge_err *err)
 {
-    char now[32];
+    char at[GE_DATE_UTC_LEN];
     int64_t k = 0;
     int rc;
 
-    ge_store_utc_now(now, sizeof now);
-    rc = ge_session_exec(st, "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen < ?2", now,
+    ge_date_utc(now, at);
+    rc = ge_session_exec(st, "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen < ?2", at,
                          idle_before, &k, "ending expired sessions", err);
     if (n) *n = k;
     return rc;

@@ -4,12 +4,13 @@
  * password, an unknown name and a disabled user; logout that ends the
  * session on the server; session fixation (a cookie sent to /v1/login is
  * never taken over); idle and absolute expiry (shortened through the
- * session module's environment overrides); CSRF missing, forged and
- * replayed from another session; lockout after repeated failures per name
- * and per address with 429 + Retry-After and recovery; a lock that no
- * flood of made-up names from other addresses (127.0.0.x) lifts; every bad
- * login body as a problem naming the member; and no password, session id or CSRF
- * token in the server's log.
+ * session module's environment overrides, the server's clock moved rather
+ * than slept); CSRF missing, forged and replayed from another session;
+ * lockout after repeated failures per name and per address with 429 +
+ * Retry-After and recovery; a lock that no flood of made-up names from
+ * other addresses (127.0.0.x) lifts; every bad login body as a problem
+ * naming the member; and no password, session id or CSRF token in the
+ * server's log.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -419,12 +420,6 @@ static void test_session_fixation(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
-}
-
 static void test_expiry(void **state)
 {
     static const char *const env[] = {"GEOEDITOR_SESSION_IDLE_TIMEOUT=3",
@@ -433,7 +428,7 @@ static void test_expiry(void **state)
     ts_server s;
     login_result a, b;
     time_t start;
-    long st = 200;
+    long ahead = 0, st = 200;
 
     (void)state;
     assert_int_equal(ts_server_start(&s, "api_auth_expiry", &o), 0);
@@ -444,17 +439,17 @@ static void test_expiry(void **state)
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &a), 200);
     assert_non_null(strstr(a.set_cookie, "Max-Age=6"));
     assert_int_equal(get_session(&s, a.cookie, NULL), 200);
-    sleep_s(4.5);
+    ts_server_set_clock(&s, 4); /* the server's clock 4 s on */
     assert_int_equal(get_session(&s, a.cookie, NULL), 401);
     assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM sessions", NULL), 0);
 
     /* Absolute: active every second, it still ends after 6 s. */
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &b), 200);
     start = time(NULL);
-    while (time(NULL) - start < 12 && (st = get_session(&s, b.cookie, NULL)) == 200)
-        sleep_s(1.0);
+    while (ahead < 12 && (st = get_session(&s, b.cookie, NULL)) == 200)
+        ts_server_set_clock(&s, 4 + ++ahead); /* a second passes */
     assert_int_equal(st, 401);
-    assert_true(time(NULL) - start >= 5);
+    assert_true(ahead + (time(NULL) - start) >= 5); /* the server's seconds since the login */
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
@@ -493,7 +488,7 @@ static void test_lockout(void **state)
         assert_int_equal(login(&s, "nobody", "guess number two", NULL, NULL, &x), 401);
     assert_int_equal(login(&s, "nobody", "guess number two", NULL, NULL, &x), 429);
     /* Recovery once the lockout has passed. */
-    sleep_s(8.5);
+    ts_server_set_clock(&s, 9); /* the server's clock past the 8 s lock */
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &x), 200);
     /* The log tells of the lock without the name or the guesses. */
     {

@@ -61,30 +61,12 @@ static void keep_body(const ts_http_resp *r)
     bodies[bodies_len] = '\0';
 }
 
-/* The file that moves the server's clock in test builds (GE_TEST_HOOKS,
- * server/test_clock.h); a server without the hook ignores it. */
-static char clock_file[4096];
-static char clock_env[4200];
-
-/* Moves the server's clock to the real time + seconds. */
-static void set_clock(long seconds)
-{
-    FILE *f = fopen(clock_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%ld\n", seconds);
-    assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
     const char *argv[] = {NULL, "client", "revoke", "--db", NULL, "3", NULL};
-    const char *env[] = {clock_env, NULL};
-    ts_server_opts opts = {.env = env};
     ts_run_result r;
     (void)state;
-    snprintf(clock_file, sizeof clock_file, "%s", ts_path(ts_tmpdir("api_drafts_clock"), "clock"));
-    snprintf(clock_env, sizeof clock_env, "GEOEDITOR_TEST_CLOCK_FILE=%s", clock_file);
-    if (ts_server_start(&srv, "api_drafts", &opts) != 0) return -1;
+    if (ts_server_start(&srv, "api_drafts", NULL) != 0) return -1;
     if (ts_forms_client_add(srv.db, "Client A", key_a) != 0 ||
         ts_forms_client_add(srv.db, "Client B", key_b) != 0 ||
         ts_forms_client_add(srv.db, "Client Revoked", key_revoked) != 0)
@@ -864,10 +846,7 @@ static void test_expired_token_410(void **state)
     /* a draft that lives one second */
     snprintf(body, sizeof body, "%.*s,\"expires_in\":1}", (int)strlen(stand) - 1, stand);
     new_draft(key_a, body, id, token);
-    set_clock(3); /* the server's clock three seconds on */
-#ifndef GE_TEST_HOOKS
-    sleep(3); /* a build without the hook waits for real */
-#endif
+    ts_server_set_clock(&srv, 3); /* the server's clock three seconds on */
     call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     expect_named(&r, 410, "type", NULL, "expired");
     ts_http_resp_free(&r);
@@ -886,7 +865,7 @@ static void test_expired_token_410(void **state)
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      0);
-    set_clock(0);
+    ts_server_set_clock(&srv, 0);
 }
 
 static void test_wrong_token_404(void **state)

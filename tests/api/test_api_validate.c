@@ -253,8 +253,8 @@ static void expect_problem(world *w, const char *query, const void *body, size_t
 static void period_json(char *buf, size_t n)
 {
     char a[16], b[16];
-    ge_date_format_iso(ge_date_today() + 20, a, sizeof a);
-    ge_date_format_iso(ge_date_today() + 22, b, sizeof b);
+    ge_date_format_iso(ge_date_local(time(NULL)) + 20, a, sizeof a);
+    ge_date_format_iso(ge_date_local(time(NULL)) + 22, b, sizeof b);
     snprintf(buf, n, "{\"start\": \"%s\", \"end\": \"%s\"}", a, b);
 }
 

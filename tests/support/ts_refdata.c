@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "crs.h"
 #include "geos_ctx.h"
@@ -38,7 +39,7 @@ int ts_refdata_import(const char *osm, const char *name, int srid, ge_refsnap **
     io.sources = sources;
     io.nsources = 1;
     io.mapping_path = mapping;
-    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
+    if (ge_import_run(st, &io, time(NULL), &res, &err) != GE_OK ||
         ge_refindex_build_from_store(st, out, &err) != GE_OK) {
         fprintf(stderr, "import of %s: %s\n", osm, err.msg);
         rc = -1;

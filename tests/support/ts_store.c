@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "token.h"
 #include "ts.h"
@@ -50,7 +51,7 @@ void ts_store_draft(ge_store *st, int64_t client, const char *service, ge_draft 
     d->client_id = client;
     snprintf(d->service, sizeof d->service, "%s", service);
     snprintf(d->expires_at, sizeof d->expires_at, "2999-01-01T00:00:00Z");
-    assert_int_equal(ge_store_draft_create(st, d, th, &err), GE_OK);
+    assert_int_equal(ge_store_draft_create(st, d, th, time(NULL), &err), GE_OK);
 }
 
 static sqlite3 *ts_store_sql_open(const char *path)

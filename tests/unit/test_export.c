@@ -151,7 +151,7 @@ static char *write_all(ge_export_format f, const ge_crs *crs, size_t *len)
         if (rc != GE_OK) fail_msg("add %s row %zu: %s", ge_export_format_name(f), i, err.msg);
     }
     assert_int_equal(ge_export_count(x), NROWS);
-    rc = ge_export_finish(x, &bytes, len, &err);
+    rc = ge_export_finish(x, time(NULL), &bytes, len, &err);
     if (rc != GE_OK) fail_msg("finish %s: %s", ge_export_format_name(f), err.msg);
     assert_non_null(bytes);
     assert_true(*len > 0);
@@ -546,7 +546,7 @@ static void test_csv_text(void **state)
     r.location_en = NULL;
     r.feature = 1;
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
-    assert_int_equal(ge_export_finish(x, &bytes, &len, &err), GE_OK);
+    assert_int_equal(ge_export_finish(x, time(NULL), &bytes, &len, &err), GE_OK);
     /* the header, ISO dates, WKT first, the formula defused */
     assert_non_null(strstr(bytes, "WKT,case_id,service,status,reference,period_start,period_end,"
                                   "created,valid,feature,location,location_en\r\n"));
@@ -586,7 +586,7 @@ static void test_bad_geometry_keeps_export_usable(void **state)
     assert_int_equal(ge_export_add(x, &bad, &err), GE_EINVAL);
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
     assert_int_equal(ge_export_count(x), 1);
-    assert_int_equal(ge_export_finish(x, &bytes, &len, &err), GE_OK);
+    assert_int_equal(ge_export_finish(x, time(NULL), &bytes, &len, &err), GE_OK);
     assert_true(len > 1000);
     free(bytes);
     free(wkb);
@@ -682,7 +682,7 @@ static void test_empty_exports(void **state)
         GDALDatasetH ds;
         assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, any_crs(f), &err),
                          GE_OK);
-        if (ge_export_finish(x, &bytes, &len, &err) != GE_OK)
+        if (ge_export_finish(x, time(NULL), &bytes, &len, &err) != GE_OK)
             fail_msg("empty %s: %s", ge_export_format_name((ge_export_format)f), err.msg);
         path = save(dir, (ge_export_format)f, bytes, len);
         free(bytes);
@@ -769,7 +769,7 @@ static void *work(void *arg)
             snprintf(err.msg, sizeof err.msg, "only %zu rows", n);
             goto fail;
         }
-        if (ge_export_finish(x, &bytes, &len, &err) < 0 || len == 0) goto fail;
+        if (ge_export_finish(x, time(NULL), &bytes, &len, &err) < 0 || len == 0) goto fail;
         free(bytes);
         continue;
     fail:

@@ -79,7 +79,7 @@ static int run_import(ge_store *st, const char *source, const char *mapping, con
                         .warn = log ? warn_cb : NULL,
                         .report_ud = log};
     if (log) memset(log, 0, sizeof *log);
-    return ge_import_run(st, &o, res, err);
+    return ge_import_run(st, &o, time(NULL), res, err);
 }
 
 static const ge_import_layer_result *result_of(const ge_import_result *res, const char *layer)
@@ -816,7 +816,7 @@ static void test_boundary_file_and_extent(void **state)
                         .report = report_cb,
                         .warn = warn_cb,
                         .report_ud = log};
-    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
+    if (ge_import_run(st, &o, time(NULL), &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_int_equal(result_of(&res, "boundary")->count, 1);
     assert_string_equal(log->warnings, ""); /* it holds all the zones */
     b = load_layer(st, gh, "boundary");
@@ -833,7 +833,7 @@ static void test_boundary_file_and_extent(void **state)
                " \"coordinates\": [[[13.32, 52.57], [13.33, 52.57], [13.33, 52.6], [13.32, 52.6],"
                " [13.32, 52.57]]]}}]}");
     memset(log, 0, sizeof *log);
-    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
+    if (ge_import_run(st, &o, time(NULL), &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_non_null(strstr(log->warnings, "boundary: the boundary holds only 0 % of the "
                                           "imported features (0 of "));
     assert_non_null(strstr(log->warnings, "Check the file given with --boundary FILE."));
@@ -843,7 +843,7 @@ static void test_boundary_file_and_extent(void **state)
     /* without: the extent of the data, with a warning */
     o.boundary_path = NULL;
     memset(log, 0, sizeof *log);
-    if (ge_import_run(st, &o, &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
+    if (ge_import_run(st, &o, time(NULL), &res, &err) != GE_OK) fail_msg("import: %s", err.msg);
     assert_non_null(strstr(log->text, "boundary: WARNING"));
     assert_non_null(strstr(log->warnings, "boundary: no administrative boundary in the sources"));
     assert_null(strstr(log->warnings, "holds only")); /* the extent holds everything */
@@ -857,7 +857,7 @@ static void test_boundary_file_and_extent(void **state)
 
     /* a missing boundary file is an error before anything is written */
     o.boundary_path = ts_path(dir, "nosuch.geojson");
-    assert_int_equal(ge_import_run(st, &o, &res, &err), GE_ENOENT);
+    assert_int_equal(ge_import_run(st, &o, time(NULL), &res, &err), GE_ENOENT);
     assert_non_null(strstr(err.msg, "nosuch.geojson"));
     free(log);
     GEOS_finish_r(gh);
@@ -1032,7 +1032,7 @@ static void test_source_errors(void **state)
 
     /* bad arguments */
     ge_import_opts none = {0};
-    assert_int_equal(ge_import_run(st, &none, &res, &err), GE_EINVAL);
+    assert_int_equal(ge_import_run(st, &none, time(NULL), &res, &err), GE_EINVAL);
     free(log);
     ge_store_close(st);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -67,7 +68,7 @@ static void import_points(ge_store *st, const char *name, int n, int gen)
 {
     ge_import_batch *b = NULL;
     ge_err err = {0};
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     write_points(b, name, n, gen);
     if (ge_import_batch_commit(b, &err) != GE_OK) fail_msg("commit: %s", err.msg);
 }
@@ -171,7 +172,7 @@ static void test_open_creates_and_records_srid(void **state)
     assert_int_equal(ge_store_open(&st, &ro, &err), GE_OK);
     assert_int_equal(ge_store_srid(st), 25833);
     ge_import_batch *b = NULL;
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_EINVAL);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_EINVAL);
     assert_null(b);
     ge_store_close(st);
 }
@@ -370,7 +371,7 @@ static void test_batch_commit_and_abort(void **state)
     assert_string_equal(a.first_props, "{\"i\":0,\"gen\":1}");
 
     /* Begin, rewrite the layer and add a new one, abort: all as before. */
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     write_points(b, "hydrants", 1, 2);
     write_points(b, "trees", 4, 2);
     /* Readers meanwhile see the committed data only. */
@@ -402,7 +403,7 @@ static void test_batch_commit_and_abort(void **state)
     assert_false(a.mixed_gen);
 
     /* An empty layer: count 0, bbox all 0. */
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     write_points(b, "pedestrian_areas", 0, 0);
     write_points(b, "trees", 2, 4);
     assert_int_equal(ge_import_batch_commit(b, &err), GE_OK);
@@ -437,7 +438,7 @@ static void test_batch_rejects_bad_features(void **state)
 
     ts_wkb_point(wkb, 1, 2);
     memset(junk, 0x42, sizeof junk);
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     assert_int_equal(ge_import_batch_add(b, wkb, sizeof wkb, NULL, &err), GE_EINVAL);
     assert_int_equal(ge_import_batch_layer(b, &li, &err), GE_OK);
     assert_int_equal(ge_import_batch_add(b, junk, sizeof junk, NULL, &err), GE_EINVAL);
@@ -486,7 +487,7 @@ static void test_bad_layer_names(void **state)
     assert_false(ge_store_layer_name_valid(toolong));
     assert_false(ge_store_layer_name_valid(NULL));
 
-    assert_int_equal(ge_import_batch_begin(st, &b, &err), GE_OK);
+    assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     for (const char *const *n = bad; *n; n++) {
         memset(&li, 0, sizeof li);
         snprintf(li.name, sizeof li.name, "%s", *n);

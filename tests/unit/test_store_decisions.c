@@ -44,7 +44,7 @@ static int64_t add_client(const char *name, const char *webhook)
     assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
     ge_token_hash(key, hash);
     assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", webhook,
-                                         webhook ? "whsec_test" : NULL, &id, &err),
+                                         webhook ? "whsec_test" : NULL, time(NULL), &id, &err),
                      GE_OK);
     return id;
 }
@@ -90,7 +90,7 @@ static void make_case(int64_t client, const char *service, char case_id[40])
     in.features = &f;
     in.nfeatures = 1;
     in.actor = "client:test";
-    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
 }
 
@@ -137,7 +137,7 @@ static int change(const char *id, ge_case_status to, const char *comment, ge_sta
 {
     ge_status_change in = {.case_id = id, .to = to, .comment = comment, .actor = "user:erika"};
     ge_err err;
-    return ge_store_case_set_status(st, &in, r, &err);
+    return ge_store_case_set_status(st, &in, time(NULL), r, &err);
 }
 
 static long long events(const char *id)
@@ -276,24 +276,24 @@ static void test_workflow(void **state)
                                .n_if_versions = 3};
         assert_int_equal(now_version, 6);
         sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, current, sizeof current);
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
         assert_int_equal(r.version, now_version);
         assert_string_equal(r.updated_at, current);
         /* an If-Match with no usable tag never holds */
         in.n_if_versions = 0;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
         assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), now_version);
         in.if_versions = fresh;
         in.n_if_versions = 2;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         assert_int_equal(r.from, GE_CASE_IN_REVIEW);
         assert_int_equal(r.version, now_version + 1);
         /* the version it was is stale now */
         in.to = GE_CASE_REJECTED;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
         assert_int_equal(r.version, now_version + 1);
         assert_int_equal(r.from, GE_CASE_APPROVED);
@@ -341,14 +341,14 @@ static void test_not_found_hidden_purged(void **state)
     (void)state;
     make_case(client_hook, "info-stand", id);
     in.case_id = "0123456789abcdef0123456789abcdef";
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
 
     /* A case the caller may not see is the same as none, and tells nothing. */
     in.case_id = id;
     in.may_see = only_skips;
     in.may_see_ud = &asked;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
     assert_int_equal(asked, 1);
     assert_string_equal(r.service, "");
@@ -359,7 +359,7 @@ static void test_not_found_hidden_purged(void **state)
     /* No actor: refused. */
     in.may_see = NULL;
     in.actor = NULL;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_EINVAL);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_EINVAL);
     in.actor = "user:erika";
 
     /* Purged (as retention leaves a case): decided for good. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_export.h"
@@ -62,7 +63,7 @@ static void add_case_report(int k, int n, const char *report, char case_id[40])
     in.content_hash = "h";
     in.features = f;
     in.nfeatures = (size_t)n;
-    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
 }
 
@@ -79,8 +80,8 @@ static int setup(void **state)
     if (ts_store_open("store_export", "e.db", &st, NULL) < 0 || ge_token_new("gek_", key, &err) < 0)
         return -1;
     ge_token_hash(key, hash);
-    if (ge_store_client_add(st, "export", hash, "[\"https://a.example\"]", NULL, NULL, &client,
-                            &err) < 0)
+    if (ge_store_client_add(st, "export", hash, "[\"https://a.example\"]", NULL, NULL, time(NULL),
+                            &client, &err) < 0)
         return -1;
     add_case(0, 1, ids[0]);
     add_case(1, 3, ids[1]);

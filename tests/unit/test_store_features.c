@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_features.h"
@@ -38,7 +39,7 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("store_features"), "s.db"));
     o.path = path;
     o.srid = 25833;
-    if (ge_store_open(&st, &o, &err) < 0 || ge_import_batch_begin(st, &b, &err) < 0) {
+    if (ge_store_open(&st, &o, &err) < 0 || ge_import_batch_begin(st, time(NULL), &b, &err) < 0) {
         fprintf(stderr, "store: %s\n", err.msg);
         return -1;
     }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_forms.h"
@@ -74,7 +75,7 @@ static void make_case(int i, const char *service, double x, double y, const char
     in.features = &f;
     in.nfeatures = 1;
     in.actor = "client:1";
-    assert_int_equal(ge_store_case_submit(st, &in, &out, ids[i], &err), GE_OK);
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, ids[i], &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
     snprintf(drafts[i], sizeof drafts[i], "%s", d.id);
     /* distinct creation times: A oldest ... E newest */
@@ -94,7 +95,8 @@ static int setup(void **state)
     if (ts_store_open("store_review", "r.db", &st, path) < 0) return -1;
     if (ge_token_new("gek_", key, &err) < 0) return -1;
     ge_token_hash(key, hash);
-    if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, &client, &err) < 0) return -1;
+    if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, time(NULL), &client, &err) < 0)
+        return -1;
     return 0;
 }
 

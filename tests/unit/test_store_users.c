@@ -54,7 +54,8 @@ static int64_t add_user(const char *name, const char *role, const char *services
     int64_t id = 0;
     ge_err err;
     assert_int_equal(ge_password_hash(pw, hash, &err), GE_OK);
-    assert_int_equal(ge_store_user_add(st, name, hash, role, services, &id, &err), GE_OK);
+    assert_int_equal(ge_store_user_add(st, name, hash, role, services, time(NULL), &id, &err),
+                     GE_OK);
     assert_true(id > 0);
     return id;
 }
@@ -102,8 +103,9 @@ static void test_users(void **state)
                   "berta's long password");
     add_user("admin", GE_ROLE_ADMIN, "[]", "the admin's long password");
     assert_int_equal(ge_password_hash("another long password", hash, &err), GE_OK);
-    assert_int_equal(ge_store_user_add(st, "berta", hash, GE_ROLE_CASEWORKER, "[]", NULL, &err),
-                     GE_ECONFLICT);
+    assert_int_equal(
+        ge_store_user_add(st, "berta", hash, GE_ROLE_CASEWORKER, "[]", time(NULL), NULL, &err),
+        GE_ECONFLICT);
     assert_non_null(strstr(err.msg, "berta"));
 
     assert_int_equal(ge_store_user_credentials(st, "berta", &u, h2, &err), GE_OK);
@@ -125,16 +127,16 @@ static void test_users(void **state)
     ge_user_list_free(v, n);
 
     /* A new password replaces the old one. */
-    assert_int_equal(ge_store_user_set_password(st, "berta", hash, &err), GE_OK);
+    assert_int_equal(ge_store_user_set_password(st, "berta", hash, time(NULL), &err), GE_OK);
     assert_int_equal(ge_store_user_credentials(st, "berta", &u, h2, &err), GE_OK);
     assert_true(ge_password_verify("another long password", h2));
     assert_false(ge_password_verify("berta's long password", h2));
     ge_user_clear(&u);
-    assert_int_equal(ge_store_user_set_password(st, "nobody", hash, &err), GE_ENOENT);
+    assert_int_equal(ge_store_user_set_password(st, "nobody", hash, time(NULL), &err), GE_ENOENT);
 
-    assert_int_equal(ge_store_user_disable(st, "admin", &err), GE_OK);
-    assert_int_equal(ge_store_user_disable(st, "admin", &err), GE_ECONFLICT);
-    assert_int_equal(ge_store_user_disable(st, "nobody", &err), GE_ENOENT);
+    assert_int_equal(ge_store_user_disable(st, "admin", time(NULL), &err), GE_OK);
+    assert_int_equal(ge_store_user_disable(st, "admin", time(NULL), &err), GE_ECONFLICT);
+    assert_int_equal(ge_store_user_disable(st, "nobody", time(NULL), &err), GE_ENOENT);
     assert_int_equal(ge_store_user_credentials(st, "admin", &u, h2, &err), GE_OK);
     assert_true(u.disabled);
     ge_user_clear(&u);
@@ -149,7 +151,8 @@ static void session_new(int64_t user_id, long lifetime, char id_hash[GE_TOKEN_HA
     ge_token_hash(id, id_hash);
     ge_token_hash(csrf, csrf_hash);
     utc_in(lifetime, exp);
-    assert_int_equal(ge_store_session_create(st, id_hash, csrf_hash, user_id, exp, &err), GE_OK);
+    assert_int_equal(
+        ge_store_session_create(st, id_hash, csrf_hash, user_id, exp, time(NULL), &err), GE_OK);
 }
 
 static void test_sessions(void **state)
@@ -179,32 +182,32 @@ static void test_sessions(void **state)
     assert_int_equal(strlen(u.last_login_at), 20);
     ge_user_clear(&u);
 
-    assert_int_equal(ge_store_session_touch(st, a, &err), GE_OK);
+    assert_int_equal(ge_store_session_touch(st, a, time(NULL), &err), GE_OK);
     assert_int_equal(ge_store_session_delete(st, a, &err), GE_OK);
     assert_int_equal(ge_store_session_get(st, a, &row, &err), GE_ENOENT);
     assert_int_equal(ge_store_session_delete(st, a, &err), GE_ENOENT);
 
     /* Expiry: c ran out; nobody was idle since before an hour ago. */
     utc_in(-3600, future);
-    assert_int_equal(ge_store_sessions_expire(st, future, &n, &err), GE_OK);
+    assert_int_equal(ge_store_sessions_expire(st, time(NULL), future, &n, &err), GE_OK);
     assert_int_equal(n, 1);
     assert_int_equal(ge_store_session_get(st, c, &row, &err), GE_ENOENT);
     assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_OK);
     ge_user_clear(&row.user);
     /* Everyone idle since before a minute from now: d goes, b goes. */
     utc_in(60, future);
-    assert_int_equal(ge_store_sessions_expire(st, future, &n, &err), GE_OK);
+    assert_int_equal(ge_store_sessions_expire(st, time(NULL), future, &n, &err), GE_OK);
     assert_int_equal(n, 2);
 
     /* Disabling and a new password end the user's sessions at once. */
     session_new(carl, 3600, a);
     session_new(dora, 3600, d);
     assert_int_equal(ge_password_hash("carl's new password", h, &err), GE_OK);
-    assert_int_equal(ge_store_user_set_password(st, "carl", h, &err), GE_OK);
+    assert_int_equal(ge_store_user_set_password(st, "carl", h, time(NULL), &err), GE_OK);
     assert_int_equal(ge_store_session_get(st, a, &row, &err), GE_ENOENT);
     assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_OK);
     ge_user_clear(&row.user);
-    assert_int_equal(ge_store_user_disable(st, "dora", &err), GE_OK);
+    assert_int_equal(ge_store_user_disable(st, "dora", time(NULL), &err), GE_OK);
     assert_int_equal(ge_store_session_get(st, d, &row, &err), GE_ENOENT);
     /* A session row of a disabled user (made behind the API's back) is not found. */
     session_new(dora, 3600, d);

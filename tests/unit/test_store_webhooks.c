@@ -78,8 +78,9 @@ static int setup(void **state)
     (void)state;
     if (ts_store_open("store_webhooks", "w.db", &st, db_path) < 0) return -1;
     if (ge_store_client_add(st, "Hooked", "h1", "[]", "http://127.0.0.1:9/hook?token=abc",
-                            "whsec_unit", &client_hook, &err) < 0 ||
-        ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, &client_plain, &err) < 0) {
+                            "whsec_unit", time(NULL), &client_hook, &err) < 0 ||
+        ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, time(NULL), &client_plain, &err) <
+            0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -440,7 +441,7 @@ static void test_decision_due_at_once(void **state)
         int64_t before = (int64_t)time(NULL), after, at;
         char *event_at;
 
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         after = (int64_t)time(NULL);
         assert_int_equal(r.version, (int64_t)i + 2);
@@ -515,7 +516,7 @@ static void test_versions_of_a_migrated_case(void **state)
         "case-m", NULL, NULL);
     assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", "case-m"), 3);
     /* a decision after the migration */
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.version, 4);
     /* one at a time in order, each with the version its change made */

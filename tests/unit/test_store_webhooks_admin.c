@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_forms.h"
@@ -91,13 +92,13 @@ static int setup(void **state)
     ge_err err;
     (void)state;
     if (ts_store_open("store_webhooks_admin", "w.db", &st, db_path) < 0) return -1;
-    if (ge_store_client_add(st, "A", "h1", "[]", "http://127.0.0.1:9/a", "whsec_a", &cl_a, &err) <
-            0 ||
-        ge_store_client_add(st, "B", "h2", "[]", "http://127.0.0.1:9/b", "whsec_b", &cl_b, &err) <
-            0 ||
-        ge_store_client_add(st, "R", "h3", "[]", "http://127.0.0.1:9/r", "whsec_r", &cl_r, &err) <
-            0 ||
-        ge_store_client_add(st, "Plain", "h4", "[]", NULL, NULL, &cl_plain, &err) < 0) {
+    if (ge_store_client_add(st, "A", "h1", "[]", "http://127.0.0.1:9/a", "whsec_a", time(NULL),
+                            &cl_a, &err) < 0 ||
+        ge_store_client_add(st, "B", "h2", "[]", "http://127.0.0.1:9/b", "whsec_b", time(NULL),
+                            &cl_b, &err) < 0 ||
+        ge_store_client_add(st, "R", "h3", "[]", "http://127.0.0.1:9/r", "whsec_r", time(NULL),
+                            &cl_r, &err) < 0 ||
+        ge_store_client_add(st, "Plain", "h4", "[]", NULL, NULL, time(NULL), &cl_plain, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -116,7 +117,7 @@ static int setup(void **state)
     attempt(d_pg, 410);
     attempt(d_b1, 410);
     attempt(d_r1, 410);
-    if (ge_store_client_revoke(st, cl_r, &err) < 0) return -1;
+    if (ge_store_client_revoke(st, cl_r, time(NULL), &err) < 0) return -1;
     /* purged after its delivery failed (retention deletes the rows; this
      * one stands for a store where one was left behind) */
     if (ts_forms_sql_exec(db_path,
