@@ -32,36 +32,54 @@ static int ge_case_step(ge_conn *c, sqlite3_stmt *s, const char *what, ge_err *e
     return ge_store_sql_err(err, c->db, rc, what);
 }
 
-/* Looks at the key and the draft inside the transaction; GE_OK with
- * *decided set when the outcome is known without writing. */
-static int ge_case_check(ge_conn *c, const ge_case_submit *in, ge_submit_outcome *outcome,
-                         bool *decided, char case_id[40], const char *now, ge_err *err)
+/* The case an idempotency key of the client made: GE_OK with its id in
+ * case_id and whether request_hash is the hash of the request that made it
+ * (*same_request), GE_ENOENT when the key is unused. */
+static int ge_case_key_lookup(ge_conn *c, int64_t client_id, const char *key,
+                              const char *request_hash, char case_id[40], bool *same_request,
+                              ge_err *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = ge_store_sql_prepare(c,
                                   "SELECT case_id, request_hash FROM idempotency_keys"
                                   " WHERE client_id = ?1 AND key = ?2",
                                   &s, err);
-    *decided = false;
-    if (rc < 0) goto err;
-    sqlite3_bind_int64(s, 1, in->client_id);
-    sqlite3_bind_text(s, 2, in->idempotency_key, -1, SQLITE_TRANSIENT);
+    if (rc < 0) return rc;
+    sqlite3_bind_int64(s, 1, client_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const unsigned char *h = sqlite3_column_text(s, 1);
         ge_store_copy_text(case_id, 40, sqlite3_column_text(s, 0));
-        *outcome = h && strcmp((const char *)h, in->request_hash) == 0 ? GE_SUBMIT_REPLAYED
-                                                                       : GE_SUBMIT_KEY_REUSED;
-        *decided = true;
+        *same_request = h && strcmp((const char *)h, request_hash) == 0;
         rc = GE_OK;
-        goto err;
-    }
-    if (rc != SQLITE_DONE) {
+    } else if (rc == SQLITE_DONE) {
+        rc = ge_err_set(err, GE_ENOENT, "the idempotency key is unused");
+    } else {
         rc = ge_store_sql_err(err, c->db, rc, "reading an idempotency key");
-        goto err;
     }
     sqlite3_finalize(s);
-    s = NULL;
+    return rc;
+}
+
+/* Looks at the key and the draft inside the transaction; GE_OK with
+ * *decided set when the outcome is known without writing. */
+static int ge_case_check(ge_conn *c, const ge_case_submit *in, ge_submit_outcome *outcome,
+                         bool *decided, char case_id[40], const char *now, ge_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    bool same_request = false;
+    int rc = ge_case_key_lookup(c, in->client_id, in->idempotency_key, in->request_hash, case_id,
+                                &same_request, err);
+    *decided = false;
+    if (rc == GE_OK) {
+        *outcome = same_request ? GE_SUBMIT_REPLAYED : GE_SUBMIT_KEY_REUSED;
+        *decided = true;
+        return GE_OK;
+    }
+    if (rc != GE_ENOENT) return rc;
+    case_id[0] = '\0'; /* the key is unused: the draft decides */
+    ge_err_clear(err);
     rc = ge_store_sql_prepare(c,
                               "SELECT submitted_at IS NOT NULL, expires_at <= ?3, features = ?4"
                               " FROM drafts WHERE id = ?1 AND client_id = ?2",
@@ -216,32 +234,12 @@ int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const
                          char case_id[40], bool *same_request, ge_err *err)
 {
     ge_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     int rc = ge_store_acquire(st, &c, err);
 
     case_id[0] = '\0';
     *same_request = false;
-    if (rc < 0) goto err;
-    rc = ge_store_sql_prepare(c,
-                              "SELECT case_id, request_hash FROM idempotency_keys"
-                              " WHERE client_id = ?1 AND key = ?2",
-                              &s, err);
-    if (rc < 0) goto err;
-    sqlite3_bind_int64(s, 1, client_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *h = sqlite3_column_text(s, 1);
-        ge_store_copy_text(case_id, 40, sqlite3_column_text(s, 0));
-        *same_request = h && strcmp((const char *)h, request_hash) == 0;
-        rc = GE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "the idempotency key is unused");
-    } else {
-        rc = ge_store_sql_err(err, c->db, rc, "reading an idempotency key");
-    }
-err:
-    sqlite3_finalize(s);
+    if (rc == GE_OK)
+        rc = ge_case_key_lookup(c, client_id, key, request_hash, case_id, same_request, err);
     ge_store_release(st, c);
     return rc;
 }
@@ -281,42 +279,35 @@ int ge_store_case_select_one(ge_conn *c, const char *sql, const char *id, ge_cas
     return ge_store_case_from_row(*s, out, err);
 }
 
-int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+/* The case sql (one ?1 = id) selects, on a connection of its own. */
+static int ge_case_get_by(ge_store *st, const char *sql, const char *id, ge_case *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
     int rc = ge_store_acquire(st, &c, err);
 
     memset(out, 0, sizeof *out);
-    if (rc < 0) goto err;
-    rc = ge_store_case_select_one(c,
-                                  "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
-                                  " WHERE id = ?1 AND purged_at IS NULL",
-                                  id, out, &s, err);
-err:
+    if (rc == GE_OK) rc = ge_store_case_select_one(c, sql, id, out, &s, err);
     if (rc < 0) ge_case_clear(out);
     sqlite3_finalize(s);
     ge_store_release(st, c);
     return rc;
 }
 
+int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+{
+    return ge_case_get_by(st,
+                          "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
+                          " WHERE id = ?1 AND purged_at IS NULL",
+                          id, out, err);
+}
+
 int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
 {
-    ge_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc = ge_store_acquire(st, &c, err);
-
-    memset(out, 0, sizeof *out);
-    if (rc < 0) goto err;
-    rc = ge_store_case_select_one(c,
-                                  "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
-                                  " WHERE draft_id = ?1 AND purged_at IS NULL",
-                                  draft_id, out, &s, err);
-err:
-    if (rc < 0) ge_case_clear(out);
-    sqlite3_finalize(s);
-    ge_store_release(st, c);
-    return rc;
+    return ge_case_get_by(st,
+                          "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
+                          " WHERE draft_id = ?1 AND purged_at IS NULL",
+                          draft_id, out, err);
 }
 
 int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err)

@@ -53,16 +53,7 @@ int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
     if (webhook_url) sqlite3_bind_text(s, 4, webhook_url, -1, SQLITE_TRANSIENT);
     if (webhook_secret) sqlite3_bind_text(s, 5, webhook_secret, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, at, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE) {
-        if ((rc & 0xff) == SQLITE_CONSTRAINT && strstr(sqlite3_errmsg(c->db), "clients.name"))
-            rc = ge_err_set(err, GE_ECONFLICT, "a client named '%.100s' exists already", name);
-        else
-            rc = ge_store_sql_err(err, c->db, rc, "adding a client");
-        goto err;
-    }
-    *id = sqlite3_last_insert_rowid(c->db);
-    rc = GE_OK;
+    rc = ge_store_insert_named(c, s, "clients.name", "client", name, id, err);
 err:
     sqlite3_finalize(s);
     ge_store_release(st, c);

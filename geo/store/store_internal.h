@@ -44,6 +44,13 @@ int ge_store_sql_exec(ge_conn *c, const char *sql, ge_err *err);
  * when it yields no row, *out keeps its value. */
 int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t *out, ge_err *err);
 
+/* Steps a prepared INSERT of a row whose name must be unique: GE_OK with the
+ * new rowid in *id (unless NULL); GE_ECONFLICT "a <what> named '<name>'
+ * exists already" when the UNIQUE index on column ("users.name") refuses
+ * it; else the SQLite error, as "adding a <what>". */
+int ge_store_insert_named(ge_conn *c, sqlite3_stmt *s, const char *column, const char *what,
+                          const char *name, int64_t *id, ge_err *err);
+
 /* Binds v to parameter i as text, or NULL when v is NULL ("" stays ""). */
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 

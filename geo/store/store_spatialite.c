@@ -167,6 +167,22 @@ int ge_store_sql_int(ge_conn *c, const char *sql, const char *text_arg, int64_t 
     return rc;
 }
 
+int ge_store_insert_named(ge_conn *c, sqlite3_stmt *s, const char *column, const char *what,
+                          const char *name, int64_t *id, ge_err *err)
+{
+    char doing[64];
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_DONE) {
+        if (id) *id = sqlite3_last_insert_rowid(c->db);
+        return GE_OK;
+    }
+    if ((rc & 0xff) == SQLITE_CONSTRAINT && strstr(sqlite3_errmsg(c->db), column))
+        return ge_err_set(err, GE_ECONFLICT, "a %s named '%.100s' exists already", what, name);
+    snprintf(doing, sizeof doing, "adding a %s", what);
+    return ge_store_sql_err(err, c->db, rc, doing);
+}
+
 void ge_store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)

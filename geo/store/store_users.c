@@ -71,16 +71,7 @@ int ge_store_user_add(ge_store *st, const char *name, const char *password_hash,
     sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, services_json ? services_json : "[]", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, at, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE) {
-        if ((rc & 0xff) == SQLITE_CONSTRAINT && strstr(sqlite3_errmsg(c->db), "users.name"))
-            rc = ge_err_set(err, GE_ECONFLICT, "a user named '%.100s' exists already", name);
-        else
-            rc = ge_store_sql_err(err, c->db, rc, "adding a user");
-        goto err;
-    }
-    if (id) *id = sqlite3_last_insert_rowid(c->db);
-    rc = GE_OK;
+    rc = ge_store_insert_named(c, s, "users.name", "user", name, id, err);
 err:
     sqlite3_finalize(s);
     ge_store_release(st, c);

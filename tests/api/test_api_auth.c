@@ -65,28 +65,10 @@ static void setup_users(const char *db)
 static void call(const ts_server *s, const char *method, const char *path, const char *cookie,
                  const char *csrf, const char *extra, const char *body, ts_http_resp *r)
 {
-    char ch[256], xh[256];
-    const char *headers[6];
-    size_t n = 0;
-    ts_http_req q = {0};
-
-    if (cookie) {
-        snprintf(ch, sizeof ch, "Cookie: theme=dark; ge_session=%s; lang=de", cookie);
-        headers[n++] = ch;
-    }
-    if (csrf) {
-        snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf);
-        headers[n++] = xh;
-    }
-    if (body) headers[n++] = "Content-Type: application/json";
-    if (extra) headers[n++] = extra;
-    headers[n] = NULL;
-    q.method = method;
-    q.url = ts_server_url(s, path);
-    q.headers = headers;
-    q.body = body;
-    q.body_len = body ? strlen(body) : 0;
-    assert_int_equal(ts_http(&q, r), 0);
+    char ch[256];
+    snprintf(ch, sizeof ch, "Cookie: theme=dark; ge_session=%s; lang=de", cookie ? cookie : "");
+    assert_int_equal(
+        ts_review_call_cookie(s, method, path, cookie ? ch : NULL, csrf, extra, body, r), 0);
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "crs.h"
 #include "geos_ctx.h"
 #include "import.h"
 #include "store.h"
@@ -85,4 +86,24 @@ GEOSGeometry *ts_refdata_local(const char *wkt, double x0, double y0)
     moved = GEOSGeom_transformXY_r(h, g, shift, &s);
     GEOSGeom_destroy_r(h, g);
     return moved;
+}
+
+int ts_refdata_setup_extract(const char *name, GEOSContextHandle_t *h, ge_refsnap **snap,
+                             ge_services **services)
+{
+    const char *osm = ts_shared_osm();
+
+    *h = ge_geos_ctx();
+    if (!osm) return 0; /* every test skips */
+    if (ts_refdata_import(osm, name, 25833, snap) < 0) return -1;
+    return ts_refdata_services(services);
+}
+
+int ts_refdata_teardown(ge_refsnap *snap, ge_services *services)
+{
+    ge_refsnap_release(snap);
+    ge_services_free(services);
+    ge_crs_thread_cleanup();
+    ge_geos_thread_cleanup();
+    return 0;
 }

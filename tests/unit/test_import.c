@@ -90,14 +90,6 @@ static const ge_import_layer_result *result_of(const ge_import_result *res, cons
     return NULL;
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static const char *osm_mapping(void)
 {
     return ts_path(ts_env("GE_SOURCE_DIR"), "data/layers/osm.json");
@@ -586,10 +578,10 @@ static void test_osm_failed_import_leaves_store(void **state)
     fclose(in);
     fclose(out);
     /* a mapping that fails in its second layer, after the first was written */
-    write_file(badwhere, "{\"layers\": {"
-                         "\"hydrants\": {\"source\": \"points\", \"geometry\": \"point\"},"
-                         "\"trees\": {\"source\": \"points\", \"geometry\": \"point\","
-                         "            \"where\": \"no_such_column = 'tree'\"}}}");
+    ts_write_text(badwhere, "{\"layers\": {"
+                            "\"hydrants\": {\"source\": \"points\", \"geometry\": \"point\"},"
+                            "\"trees\": {\"source\": \"points\", \"geometry\": \"point\","
+                            "            \"where\": \"no_such_column = 'tree'\"}}}");
 
     before = store_digest(osm.st);
     assert_int_equal(run_import(osm.st, corrupt, osm_mapping(), NULL, &res, NULL, &err), GE_EIO);
@@ -697,20 +689,21 @@ static void test_city_geopackage(void **state)
     first_point fp = {0};
 
     write_city_gpkg(gpkg);
-    write_file(mapping,
-               "{\n"
-               "  \"attribution\": \"Stadt Musterstadt\",\n"
-               "  \"layers\": {\n"
-               "    \"hydrants\": {\n"
-               "      \"title\": \"Hydranten der Stadt\",\n"
-               "      \"source\": \"hydranten\",\n"
-               "      \"where\": \"art <> 'ausser Betrieb'\",\n"
-               "      \"geometry\": \"point\",\n"
-               "      \"properties\": {\"type\": \"art\", \"ref\": \"nummer\",\n"
-               "                     \"ref_text\": {\"field\": \"nummer\", \"type\": \"string\"}}\n"
-               "    }\n"
-               "  }\n"
-               "}\n");
+    ts_write_text(
+        mapping,
+        "{\n"
+        "  \"attribution\": \"Stadt Musterstadt\",\n"
+        "  \"layers\": {\n"
+        "    \"hydrants\": {\n"
+        "      \"title\": \"Hydranten der Stadt\",\n"
+        "      \"source\": \"hydranten\",\n"
+        "      \"where\": \"art <> 'ausser Betrieb'\",\n"
+        "      \"geometry\": \"point\",\n"
+        "      \"properties\": {\"type\": \"art\", \"ref\": \"nummer\",\n"
+        "                     \"ref_text\": {\"field\": \"nummer\", \"type\": \"string\"}}\n"
+        "    }\n"
+        "  }\n"
+        "}\n");
     if (run_import(st, gpkg, mapping, NULL, &res, log, &err) != GE_OK)
         fail_msg("import: %s", err.msg);
     assert_int_equal(res.nlayers, 1);
@@ -756,11 +749,11 @@ static void test_city_geojson_validity_and_kinds(void **state)
     GEOSContextHandle_t gh = geos_new();
     layer_geoms z;
 
-    write_file(src, zones_geojson);
-    write_file(mapping,
-               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-               " \"properties\": {\"name\": \"name\","
-               " \"width\": {\"field\": \"breite\", \"type\": \"number\"}}}}}");
+    ts_write_text(src, zones_geojson);
+    ts_write_text(mapping,
+                  "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+                  " \"properties\": {\"name\": \"name\","
+                  " \"width\": {\"field\": \"breite\", \"type\": \"number\"}}}}}");
     if (run_import(st, src, mapping, NULL, &res, NULL, &err) != GE_OK)
         fail_msg("import: %s", err.msg);
     assert_int_equal(res.layers[0].count, 2);
@@ -802,17 +795,17 @@ static void test_boundary_file_and_extent(void **state)
     layer_geoms b;
     double area = 0;
 
-    write_file(src, zones_geojson);
-    write_file(bfile,
-               "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+    ts_write_text(src, zones_geojson);
+    ts_write_text(
+        bfile, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
                " \"properties\": {\"name\": \"Musterstadt\"}, \"geometry\": {\"type\": \"Polygon\","
                " \"coordinates\": [[[13.29, 52.57], [13.33, 52.57], [13.33, 52.6], [13.29, 52.6],"
                " [13.29, 52.57]]]}}]}");
-    write_file(mapping,
-               "{\"layers\": {"
-               "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
-               "\"boundary\": {\"derive\": \"boundary\", \"source\": \"zonen\","
-               "  \"where\": \"name = 'no such'\", \"properties\": {\"name\": \"name\"}}}}");
+    ts_write_text(mapping,
+                  "{\"layers\": {"
+                  "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
+                  "\"boundary\": {\"derive\": \"boundary\", \"source\": \"zonen\","
+                  "  \"where\": \"name = 'no such'\", \"properties\": {\"name\": \"name\"}}}}");
 
     /* with a boundary file: its polygon */
     const char *sources[] = {src};
@@ -834,8 +827,8 @@ static void test_boundary_file_and_extent(void **state)
     ge_import_result_free(&res);
 
     /* a boundary file beside the data: a warning that says to check it */
-    write_file(bfile,
-               "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+    ts_write_text(
+        bfile, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
                " \"properties\": {}, \"geometry\": {\"type\": \"Polygon\","
                " \"coordinates\": [[[13.32, 52.57], [13.33, 52.57], [13.33, 52.6], [13.32, 52.6],"
                " [13.32, 52.57]]]}}]}");
@@ -946,9 +939,9 @@ static void test_mapping_errors(void **state)
         {"[1, 2]", GE_EINVAL, {"want a JSON object at the top", NULL, NULL}},
     };
 
-    write_file(src, zones_geojson);
+    ts_write_text(src, zones_geojson);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file(mapping, cases[i].json);
+        ts_write_text(mapping, cases[i].json);
         memset(&err, 0, sizeof err);
         int rc = run_import(st, src, mapping, NULL, &res, NULL, &err);
         if (rc != cases[i].code)
@@ -985,9 +978,9 @@ static void test_source_errors(void **state)
     ge_err err = {0};
     FILE *f;
 
-    write_file(src, zones_geojson);
-    write_file(mapping,
-               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"}}}");
+    ts_write_text(src, zones_geojson);
+    ts_write_text(mapping,
+                  "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_OK);
     ge_import_result_free(&res);
     uint64_t before = store_digest(st);
@@ -1009,23 +1002,23 @@ static void test_source_errors(void **state)
     assert_non_null(strstr(err.msg, "cannot open"));
 
     /* a filter OGR cannot parse, a property field the source lacks */
-    write_file(mapping,
-               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-               " \"where\": \"name ===\"}}}");
+    ts_write_text(mapping,
+                  "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+                  " \"where\": \"name ===\"}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "layers.zones.where"));
-    write_file(mapping,
-               "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
-               " \"properties\": {\"n\": \"nmae\"}}}}");
+    ts_write_text(mapping,
+                  "{\"layers\": {\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\","
+                  " \"properties\": {\"n\": \"nmae\"}}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "layers.zones.properties.n"));
     assert_non_null(strstr(err.msg, "no field 'nmae'"));
     assert_int_equal(store_digest(st), before);
 
     /* a source layer that does not exist: that layer is missing, the rest imports */
-    write_file(mapping, "{\"layers\": {"
-                        "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
-                        "\"hydrants\": {\"source\": \"hydranten\", \"geometry\": \"point\"}}}");
+    ts_write_text(mapping, "{\"layers\": {"
+                           "\"zones\": {\"source\": \"zonen\", \"geometry\": \"polygon\"},"
+                           "\"hydrants\": {\"source\": \"hydranten\", \"geometry\": \"point\"}}}");
     assert_int_equal(run_import(st, src, mapping, NULL, &res, log, &err), GE_OK);
     assert_true(result_of(&res, "hydrants")->missing);
     assert_false(result_of(&res, "zones")->missing);
@@ -1148,7 +1141,7 @@ static void test_compressed_sources(void **state)
 
     /* bzip2: GDAL 3.6 has no virtual file system for it */
     snprintf(bz2, sizeof bz2, "%s", ts_path(dir, "musterstadt.osm.bz2"));
-    write_file(bz2, "BZh91AY&SY");
+    ts_write_text(bz2, "BZh91AY&SY");
     assert_int_equal(run_import(st, bz2, osm_mapping(), NULL, &res, NULL, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "GDAL cannot read .bz2 files"));
     assert_non_null(strstr(err.msg, "decompress it first (bunzip2 -k "));

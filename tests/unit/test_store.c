@@ -23,18 +23,9 @@
 
 #include "store.h"
 #include "ts.h"
+#include "ts_store.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-/* Little-endian ISO WKB of POINT(x y). */
-static void wkb_point(unsigned char out[21], double x, double y)
-{
-    uint32_t type = 1;
-    out[0] = 1;
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &x, 8);
-    memcpy(out + 13, &y, 8);
-}
 
 static ge_store *open_store(const char *path, int srid)
 {
@@ -66,7 +57,7 @@ static void write_points(ge_import_batch *b, const char *name, int n, int gen)
     for (int i = 0; i < n; i++) {
         unsigned char wkb[21];
         char props[64];
-        wkb_point(wkb, 380000.0 + i * 10, 5820000.0 + i * 20 + gen);
+        ts_wkb_point(wkb, 380000.0 + i * 10, 5820000.0 + i * 20 + gen);
         snprintf(props, sizeof props, "{\"i\":%d,\"gen\":%d}", i, gen);
         if (ge_import_batch_add(b, wkb, sizeof wkb, props, &err) != GE_OK)
             fail_msg("add: %s", err.msg);
@@ -375,7 +366,7 @@ static void test_batch_commit_and_abort(void **state)
     a = scan_layer(st, "hydrants");
     assert_int_equal(a.n, 3);
     assert_false(a.out_of_order);
-    wkb_point(expect, 380000.0, 5820001.0);
+    ts_wkb_point(expect, 380000.0, 5820001.0);
     assert_memory_equal(a.first_wkb, expect, sizeof expect);
     assert_string_equal(a.first_props, "{\"i\":0,\"gen\":1}");
 
@@ -445,7 +436,7 @@ static void test_batch_rejects_bad_features(void **state)
     double coords[4] = {0, 0, 1, 1};
     memcpy(line + 9, coords, sizeof coords);
 
-    wkb_point(wkb, 1, 2);
+    ts_wkb_point(wkb, 1, 2);
     memset(junk, 0x42, sizeof junk);
     assert_int_equal(ge_import_batch_begin(st, time(NULL), &b, &err), GE_OK);
     assert_int_equal(ge_import_batch_add(b, wkb, sizeof wkb, NULL, &err), GE_EINVAL);

@@ -21,19 +21,11 @@
 #include "store.h"
 #include "store_features.h"
 #include "ts.h"
+#include "ts_store.h"
 
 #define N 50 /* points 1..50 at (385000 + 10 i, 5820000 + 10 i) */
 
 static ge_store *st;
-
-static void wkb_point(unsigned char out[21], double x, double y)
-{
-    uint32_t type = 1;
-    out[0] = 1;
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &x, 8);
-    memcpy(out + 13, &y, 8);
-}
 
 static int setup(void **state)
 {
@@ -57,7 +49,7 @@ static int setup(void **state)
     for (int i = 1; i <= N; i++) {
         unsigned char wkb[21];
         char props[96];
-        wkb_point(wkb, 385000.0 + 10 * i, 5820000.0 + 10 * i);
+        ts_wkb_point(wkb, 385000.0 + 10 * i, 5820000.0 + 10 * i);
         snprintf(props, sizeof props, "{\"kind\":\"%s\",\"n\":%d%s}", i % 2 ? "odd" : "even", i,
                  i == 7 ? ",\"note\":\"seven\"" : "");
         if (ge_import_batch_add(b, wkb, sizeof wkb, props, &err) < 0) return -1;

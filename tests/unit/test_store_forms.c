@@ -131,19 +131,26 @@ static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char
     assert_int_equal(ge_store_draft_create(st, d, token_hash, time(NULL), &err), GE_OK);
 }
 
+/* A new client named name with two drafts: d open (until 2999), old
+ * expired (in 2000); d's token hash into th unless NULL. */
+static void client_with_drafts(const char *name, ge_draft *d, char *th, ge_draft *old)
+{
+    char key[GE_TOKEN_MAX], th_d[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN];
+    int64_t client = add_client(name, key);
+    make_draft(client, "2999-01-01T00:00:00Z", d, th ? th : th_d);
+    make_draft(client, "2000-01-01T00:00:00Z", old, th_old);
+}
+
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
 static void test_drafts(void **state)
 {
-    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    char th[GE_TOKEN_HASH_LEN], upd[32];
     ge_draft d, old, got;
     ge_err err;
-    int64_t client;
 
     (void)state;
-    client = add_client("drafts", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client_with_drafts("drafts", &d, th, &old);
     assert_int_equal(ge_store_draft_by_token(st, th, &got, &err), GE_OK);
     assert_string_equal(got.id, d.id);
     assert_string_equal(got.locale, "de");
@@ -165,15 +172,12 @@ static void test_drafts(void **state)
 /* A change under a state read before: only while the draft is still in it. */
 static void test_draft_update(void **state)
 {
-    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    char upd[32];
     ge_draft d, old, from, to, got;
     ge_err err;
-    int64_t client;
 
     (void)state;
-    client = add_client("draft-update", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client_with_drafts("draft-update", &d, NULL, &old);
     assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
     to = from;
     to.features = (char *)FC_B;
@@ -213,15 +217,12 @@ static void test_draft_update(void **state)
  * and the report change; an option set by PATCH is stored and read back. */
 static void test_draft_set_period(void **state)
 {
-    char key[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN], upd[32];
+    char upd[32];
     ge_draft d, old, from, to, got;
     ge_err err;
-    int64_t client;
 
     (void)state;
-    client = add_client("draft-period", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client_with_drafts("draft-period", &d, NULL, &old);
     /* not allowed (the default): GE_ECONFLICT, nothing changed */
     assert_int_equal(ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02", NULL,
                                                time(NULL), upd, &err),
