@@ -10,7 +10,7 @@
  * a caller saw names exactly one state of the case.
  */
 #include "store_decisions.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include "store_export.h"
 
 #include "case_location.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* The report's measures of case id as {"measures": [...]}, or NULL when it
  * has none (or no memory: the sentences are then made anew by the caller,

@@ -10,7 +10,7 @@
  * collation or index oddity can never let a near miss through.
  */
 #include "store_forms.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 #include "token.h"
 
 #include <stdlib.h>

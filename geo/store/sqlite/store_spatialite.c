@@ -25,7 +25,7 @@
 #include "date.h"
 #include "store.h"
 #include "store_addresses.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <assert.h>
 #include <errno.h>

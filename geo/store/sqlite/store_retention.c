@@ -11,7 +11,7 @@
  * stay in the -wal file either.
  */
 #include "store_retention.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

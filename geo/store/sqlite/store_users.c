@@ -9,7 +9,7 @@
  * moment in which the old password's session still works.
  */
 #include "store_users.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

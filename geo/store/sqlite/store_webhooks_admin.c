@@ -18,7 +18,7 @@
  */
 #include "store_webhooks_admin.h"
 #include "date.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

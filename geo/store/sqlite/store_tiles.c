@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 static int ge_store_tiles_version_conn(ge_conn *c, const char *layer, int64_t *version, ge_err *err)
 {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* Longest WHERE clause: the bbox fragment plus GE_FEATURES_MAX_FILTERS filters. */
 #define GE_FEATURES_MAX_FILTERS 16

@@ -10,7 +10,7 @@
  */
 #include "store_forms.h"
 #include "store_case_row.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 #include "token.h"
 
 #include <stdlib.h>

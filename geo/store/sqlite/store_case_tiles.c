@@ -14,7 +14,7 @@
 
 #include <math.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 static const char ge_store_case_tiles_version_sql[] =
     "SELECT coalesce(max(id), 0) FROM case_events";

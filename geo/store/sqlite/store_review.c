@@ -17,7 +17,7 @@
  */
 #include "store_review.h"
 #include "store_case_row.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <ctype.h>
 #include <jansson.h>

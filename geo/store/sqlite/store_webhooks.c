@@ -11,7 +11,7 @@
  */
 #include "store_webhooks.h"
 #include "date.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* "ß" (U+00DF) and "ẞ" (U+1E9E) are both written "ss", in the index and in
  * queries, so that the spellings Straße/Strasse meet. */

@@ -8,7 +8,7 @@
  * autosave racing a submission can never write into a submitted draft.
  */
 #include "store_forms.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
