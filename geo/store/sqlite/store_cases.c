@@ -183,8 +183,8 @@ err:
     return rc;
 }
 
-int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
-                         ge_submit_outcome *outcome, char case_id[40], ge_err *err)
+static int ge_sqlite_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
+                                 ge_submit_outcome *outcome, char case_id[40], ge_err *err)
 {
     ge_conn *c = NULL;
     char at[GE_DATE_UTC_LEN];
@@ -212,8 +212,9 @@ err:
     return rc;
 }
 
-int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash,
-                         char case_id[40], bool *same_request, ge_err *err)
+static int ge_sqlite_case_by_key(ge_store *st, int64_t client_id, const char *key,
+                                 const char *request_hash, char case_id[40], bool *same_request,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -281,7 +282,7 @@ int ge_store_case_select_one(ge_conn *c, const char *sql, const char *id, ge_cas
     return ge_store_case_from_row(*s, out, err);
 }
 
-int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+static int ge_sqlite_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -300,7 +301,7 @@ err:
     return rc;
 }
 
-int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
+static int ge_sqlite_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -319,7 +320,8 @@ err:
     return rc;
 }
 
-int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud,
+                                   ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -347,8 +349,8 @@ err:
     return rc;
 }
 
-int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
-                        size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
+                                size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -388,3 +390,12 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_cases_ops ge_sqlite_cases_ops = {
+    .case_submit = ge_sqlite_case_submit,
+    .case_by_key = ge_sqlite_case_by_key,
+    .case_get = ge_sqlite_case_get,
+    .case_by_draft = ge_sqlite_case_by_draft,
+    .case_features = ge_sqlite_case_features,
+    .cases_near = ge_sqlite_cases_near,
+};

@@ -207,8 +207,8 @@ err:
     return rc;
 }
 
-int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
-                             ge_status_result *out, ge_err *err)
+static int ge_sqlite_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
+                                     ge_status_result *out, ge_err *err)
 {
     ge_conn *c = NULL;
     ge_decision_row row;
@@ -284,3 +284,7 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_decisions_ops ge_sqlite_decisions_ops = {
+    .case_set_status = ge_sqlite_case_set_status,
+};

@@ -233,8 +233,8 @@ out:
     return rc;
 }
 
-int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb, void *ud,
-                            ge_features_page *page, ge_err *err)
+static int ge_sqlite_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb,
+                                    void *ud, ge_features_page *page, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc;
@@ -255,8 +255,8 @@ int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature
     return rc;
 }
 
-int ge_store_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb, void *ud,
-                         int64_t *version, ge_err *err)
+static int ge_sqlite_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb,
+                                 void *ud, int64_t *version, ge_err *err)
 {
     char sql[160];
     ge_conn *c = NULL;
@@ -303,8 +303,8 @@ void ge_store_names_free(char **names, size_t n)
     free(names);
 }
 
-int ge_store_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
-                                  int64_t *version, ge_err *err)
+static int ge_sqlite_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
+                                          int64_t *version, ge_err *err)
 {
     char sql[200];
     ge_conn *c = NULL;
@@ -359,3 +359,9 @@ out:
     *n = len;
     return GE_OK;
 }
+
+const ge_store_features_ops ge_sqlite_features_ops = {
+    .features_query = ge_sqlite_features_query,
+    .feature_get = ge_sqlite_feature_get,
+    .layer_property_names = ge_sqlite_layer_property_names,
+};

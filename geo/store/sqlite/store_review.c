@@ -296,8 +296,8 @@ bool ge_case_order_parse(const char *name, ge_case_order *out)
     return false;
 }
 
-int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
-                        int64_t *matched, ge_err *err)
+static int ge_sqlite_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb,
+                                void *ud, int64_t *matched, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -351,8 +351,8 @@ err:
     return rc;
 }
 
-int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
-                          const char *until, ge_case_counts *out, ge_err *err)
+static int ge_sqlite_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
+                                  const char *until, ge_case_counts *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -397,8 +397,8 @@ err:
     return rc;
 }
 
-int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
-                             char purged_at[32], ge_err *err)
+static int ge_sqlite_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
+                                     char purged_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -421,8 +421,8 @@ err:
     return rc;
 }
 
-int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
-                         ge_err *err)
+static int ge_sqlite_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -496,8 +496,8 @@ err:
     "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"                 \
     " AND ST_Distance(a.geometry, b.geometry) <= " D
 
-int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
-                                   int *counts, ge_err *err)
+static int ge_sqlite_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
+                                           int *counts, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -590,9 +590,9 @@ err:
     return rc;
 }
 
-int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
-                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
-                            void *ud, ge_err *err)
+static int ge_sqlite_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                                    const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                                    void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc = ge_store_acquire(st, &c, err);
@@ -602,3 +602,12 @@ int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_review_ops ge_sqlite_review_ops = {
+    .cases_list = ge_sqlite_cases_list,
+    .cases_counts = ge_sqlite_cases_counts,
+    .case_review_get = ge_sqlite_case_review_get,
+    .case_events = ge_sqlite_case_events,
+    .case_conflicts = ge_sqlite_case_conflicts,
+    .cases_conflict_counts = ge_sqlite_cases_conflict_counts,
+};

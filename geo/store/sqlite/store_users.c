@@ -50,8 +50,9 @@ static int ge_user_from_row(sqlite3_stmt *s, int col, ge_user *out, ge_err *err)
     return GE_OK;
 }
 
-int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
-                      const char *services_json, time_t now, int64_t *id, ge_err *err)
+static int ge_sqlite_user_add(ge_store *st, const char *name, const char *password_hash,
+                              const char *role, const char *services_json, time_t now, int64_t *id,
+                              ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -151,8 +152,8 @@ static int ge_user_exists(ge_store *st, const char *name, int64_t *n, ge_err *er
     return rc;
 }
 
-int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
-                               time_t now, ge_err *err)
+static int ge_sqlite_user_set_password(ge_store *st, const char *name, const char *password_hash,
+                                       time_t now, ge_err *err)
 {
     bool changed;
     int rc = ge_user_update(st,
@@ -163,7 +164,7 @@ int ge_store_user_set_password(ge_store *st, const char *name, const char *passw
     return rc;
 }
 
-int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *err)
+static int ge_sqlite_user_disable(ge_store *st, const char *name, time_t now, ge_err *err)
 {
     bool changed;
     int64_t n = 0;
@@ -178,7 +179,7 @@ int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *er
              : ge_err_set(err, GE_ENOENT, "there is no user '%.100s'", name);
 }
 
-int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
+static int ge_sqlite_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -218,8 +219,8 @@ err:
     return rc;
 }
 
-int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out,
-                              char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
+static int ge_sqlite_user_credentials(ge_store *st, const char *name, ge_user *out,
+                                      char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -249,8 +250,9 @@ err:
     return rc;
 }
 
-int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
-                            int64_t user_id, const char *expires_at, time_t now, ge_err *err)
+static int ge_sqlite_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
+                                    int64_t user_id, const char *expires_at, time_t now,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -299,7 +301,8 @@ err:
     return rc;
 }
 
-int ge_store_session_get(ge_store *st, const char *id_hash, ge_session_row *out, ge_err *err)
+static int ge_sqlite_session_get(ge_store *st, const char *id_hash, ge_session_row *out,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -364,7 +367,7 @@ err:
     return rc;
 }
 
-int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err)
+static int ge_sqlite_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err)
 {
     char at[GE_DATE_UTC_LEN];
     int64_t n = 0;
@@ -373,7 +376,7 @@ int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err
                            &n, "recording session activity", err);
 }
 
-int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
+static int ge_sqlite_session_delete(ge_store *st, const char *id_hash, ge_err *err)
 {
     int64_t n = 0;
     int rc = ge_session_exec(st, "DELETE FROM sessions WHERE id_hash = ?1", id_hash, NULL, &n,
@@ -382,8 +385,8 @@ int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
     return rc;
 }
 
-int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
-                             ge_err *err)
+static int ge_sqlite_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
+                                     ge_err *err)
 {
     char at[GE_DATE_UTC_LEN];
     int64_t k = 0;
@@ -395,3 +398,16 @@ int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, 
     if (n) *n = k;
     return rc;
 }
+
+const ge_store_users_ops ge_sqlite_users_ops = {
+    .user_add = ge_sqlite_user_add,
+    .user_set_password = ge_sqlite_user_set_password,
+    .user_disable = ge_sqlite_user_disable,
+    .user_list = ge_sqlite_user_list,
+    .user_credentials = ge_sqlite_user_credentials,
+    .session_create = ge_sqlite_session_create,
+    .session_get = ge_sqlite_session_get,
+    .session_touch = ge_sqlite_session_touch,
+    .session_delete = ge_sqlite_session_delete,
+    .sessions_expire = ge_sqlite_sessions_expire,
+};

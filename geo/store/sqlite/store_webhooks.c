@@ -144,8 +144,8 @@ static int ge_webhook_from_row(sqlite3_stmt *s, ge_webhook_delivery *d)
     return rc;
 }
 
-int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
-                            ge_webhook_delivery **out, size_t *n, ge_err *err)
+static int ge_sqlite_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
+                                    ge_webhook_delivery **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL, *u = NULL;
@@ -228,7 +228,7 @@ err:
     return rc < 0 ? rc : GE_OK;
 }
 
-int ge_store_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
+static int ge_sqlite_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc = ge_store_acquire(st, &c, err);
@@ -243,9 +243,10 @@ int ge_store_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
     return rc;
 }
 
-int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webhook_attempt *a,
-                            const ge_webhook_policy *pol, ge_webhook_outcome *outcome,
-                            int *attempts, int64_t *next_at, ge_err *err)
+static int ge_sqlite_webhook_record(ge_store *st, int64_t id, int64_t now,
+                                    const ge_webhook_attempt *a, const ge_webhook_policy *pol,
+                                    ge_webhook_outcome *outcome, int *attempts, int64_t *next_at,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -334,7 +335,7 @@ err:
     return rc;
 }
 
-int ge_store_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
+static int ge_sqlite_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -358,3 +359,10 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_webhooks_ops ge_sqlite_webhooks_ops = {
+    .webhooks_claim = ge_sqlite_webhooks_claim,
+    .webhooks_pending = ge_sqlite_webhooks_pending,
+    .webhook_record = ge_sqlite_webhook_record,
+    .webhook_release = ge_sqlite_webhook_release,
+};

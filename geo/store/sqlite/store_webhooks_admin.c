@@ -111,8 +111,8 @@ static void ge_webhook_admin_row(sqlite3_stmt *s, ge_webhook_row *r)
     }
 }
 
-int ge_store_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out,
-                           size_t *n, ge_err *err)
+static int ge_sqlite_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out,
+                                   size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -172,7 +172,8 @@ err:
     return rc;
 }
 
-int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out, ge_err *err)
+static int ge_sqlite_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -250,8 +251,8 @@ static int ge_webhook_admin_check(ge_conn *c, sqlite3_stmt *s, int64_t id, ge_er
     return GE_OK;
 }
 
-int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
-                            size_t *retried, ge_err *err)
+static int ge_sqlite_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
+                                    size_t *retried, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *q = NULL, *u = NULL;
@@ -309,8 +310,8 @@ err:
     return rc;
 }
 
-int ge_store_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
-                                   ge_webhook_retry_stats *stats, ge_err *err)
+static int ge_sqlite_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
+                                           ge_webhook_retry_stats *stats, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -372,3 +373,10 @@ err:
     if (rc < 0) memset(stats, 0, sizeof *stats);
     return rc;
 }
+
+const ge_store_webhooks_admin_ops ge_sqlite_webhooks_admin_ops = {
+    .webhooks_list = ge_sqlite_webhooks_list,
+    .webhooks_count = ge_sqlite_webhooks_count,
+    .webhooks_retry = ge_sqlite_webhooks_retry,
+    .webhooks_retry_failed = ge_sqlite_webhooks_retry_failed,
+};
