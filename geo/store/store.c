@@ -4,12 +4,16 @@
  * ge_store_* function forwards to it (store_backend.h).
  *
  * Which backend: opts->path names a SpatiaLite file (sqlite/) - the
- * default, one binary and one file. Nothing in here knows SQL.
+ * default, one binary and one file - or is a PostgreSQL connection string
+ * (postgresql://..., postgres://..., key=value ...): PostgreSQL 15 +
+ * PostGIS 3 (postgis/), for several instances on one database. Nothing in
+ * here knows SQL.
  */
 #include "store.h"
 #include "store_backend.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct ge_store {
     const ge_store_backend *be;
@@ -37,11 +41,26 @@ const ge_store_backend *ge_store_backend_of(const ge_store *st)
     return st->be;
 }
 
+bool ge_store_path_is_postgres(const char *path)
+{
+    if (!path) return false;
+    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+        return true;
+    size_t i = 0;
+    while (path[i] == ' ')
+        i++;
+    size_t k = i;
+    while ((path[k] >= 'a' && path[k] <= 'z') || path[k] == '_')
+        k++;
+    while (k > i && path[k] == ' ')
+        k++;
+    return k > i && path[k] == '=';
+}
+
 /* The backend for opts->path. */
 static const ge_store_backend *ge_store_backend_for(const ge_store_opts *opts)
 {
-    (void)opts;
-    return &ge_sqlite_backend;
+    return opts && ge_store_path_is_postgres(opts->path) ? &ge_pg_backend : &ge_sqlite_backend;
 }
 
 int ge_store_latest_version(void)
@@ -157,7 +176,8 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
 
 /* ---- store_addresses.h: addresses ---------------------------------- */
 
-int ge_store_addresses_search(ge_store *st, const char *q, int limit, ge_address *out, size_t *n, ge_err *err)
+int ge_store_addresses_search(ge_store *st, const char *q, int limit, ge_address *out, size_t *n,
+                              ge_err *err)
 {
     return st->be->addresses->addresses_search(st, q, limit, out, n, err);
 }
@@ -169,19 +189,22 @@ int ge_store_case_tiles_version(ge_store *st, int64_t *version, ge_err *err)
     return st->be->case_tiles->case_tiles_version(st, version, err);
 }
 
-int ge_store_case_tiles_query(ge_store *st, const double box[4], const char *services_json, int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
+int ge_store_case_tiles_query(ge_store *st, const double box[4], const char *services_json,
+                              int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
 {
     return st->be->case_tiles->case_tiles_query(st, box, services_json, version, cb, ud, err);
 }
 
 /* ---- store_forms.h: cases ------------------------------------------ */
 
-int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now, ge_submit_outcome *outcome, char case_id[40], ge_err *err)
+int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
+                         ge_submit_outcome *outcome, char case_id[40], ge_err *err)
 {
     return st->be->cases->case_submit(st, in, now, outcome, case_id, err);
 }
 
-int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash, char case_id[40], bool *same_request, ge_err *err)
+int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash,
+                         char case_id[40], bool *same_request, ge_err *err)
 {
     return st->be->cases->case_by_key(st, client_id, key, request_hash, case_id, same_request, err);
 }
@@ -201,16 +224,20 @@ int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void 
     return st->be->cases->case_features(st, id, cb, ud, err);
 }
 
-int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id, size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
+int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
+                        size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
 {
     return st->be->cases->cases_near(st, bbox, exclude_draft_id, limit, cb, ud, err);
 }
 
 /* ---- store_forms.h: clients ---------------------------------------- */
 
-int ge_store_client_add(ge_store *st, const char *name, const char *key_hash, const char *origins_json, const char *webhook_url, const char *webhook_secret, time_t now, int64_t *id, ge_err *err)
+int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
+                        const char *origins_json, const char *webhook_url,
+                        const char *webhook_secret, time_t now, int64_t *id, ge_err *err)
 {
-    return st->be->clients->client_add(st, name, key_hash, origins_json, webhook_url, webhook_secret, now, id, err);
+    return st->be->clients->client_add(st, name, key_hash, origins_json, webhook_url,
+                                       webhook_secret, now, id, err);
 }
 
 int ge_store_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err)
@@ -230,14 +257,16 @@ int ge_store_client_by_key(ge_store *st, const char *key_hash, ge_client *out, g
 
 /* ---- store_decisions.h: decisions ---------------------------------- */
 
-int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now, ge_status_result *out, ge_err *err)
+int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
+                             ge_status_result *out, ge_err *err)
 {
     return st->be->decisions->case_set_status(st, in, now, out, err);
 }
 
 /* ---- store_forms.h: drafts ----------------------------------------- */
 
-int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, time_t now, ge_err *err)
+int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, time_t now,
+                          ge_err *err)
 {
     return st->be->drafts->draft_create(st, d, token_hash, now, err);
 }
@@ -252,41 +281,50 @@ int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
     return st->be->drafts->draft_by_token(st, token_hash, out, err);
 }
 
-int ge_store_draft_save(ge_store *st, const char *id, const char *features_json, const char *validation_json, time_t now, char updated_at[32], ge_err *err)
+int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
+                        const char *validation_json, time_t now, char updated_at[32], ge_err *err)
 {
     return st->be->drafts->draft_save(st, id, features_json, validation_json, now, updated_at, err);
 }
 
-int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end, const char *validation_json, time_t now, char updated_at[32], ge_err *err)
+int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
+                              const char *validation_json, time_t now, char updated_at[32],
+                              ge_err *err)
 {
-    return st->be->drafts->draft_set_period(st, id, start, end, validation_json, now, updated_at, err);
+    return st->be->drafts->draft_set_period(st, id, start, end, validation_json, now, updated_at,
+                                            err);
 }
 
-int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to, time_t now, char updated_at[32], ge_err *err)
+int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to, time_t now,
+                          char updated_at[32], ge_err *err)
 {
     return st->be->drafts->draft_update(st, from, to, now, updated_at, err);
 }
 
 /* ---- store_export.h: export ---------------------------------------- */
 
-int ge_store_cases_features(ge_store *st, const char *const *ids, size_t n, ge_store_export_cb cb, void *ud, ge_err *err)
+int ge_store_cases_features(ge_store *st, const char *const *ids, size_t n, ge_store_export_cb cb,
+                            void *ud, ge_err *err)
 {
     return st->be->export->cases_features(st, ids, n, cb, ud, err);
 }
 
 /* ---- store_features.h: features ------------------------------------ */
 
-int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb, void *ud, ge_features_page *page, ge_err *err)
+int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb, void *ud,
+                            ge_features_page *page, ge_err *err)
 {
     return st->be->features->features_query(st, q, cb, ud, page, err);
 }
 
-int ge_store_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb, void *ud, int64_t *version, ge_err *err)
+int ge_store_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb, void *ud,
+                         int64_t *version, ge_err *err)
 {
     return st->be->features->feature_get(st, layer, fid, cb, ud, version, err);
 }
 
-int ge_store_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n, int64_t *version, ge_err *err)
+int ge_store_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
+                                  int64_t *version, ge_err *err)
 {
     return st->be->features->layer_property_names(st, layer, names, n, version, err);
 }
@@ -298,12 +336,14 @@ int ge_store_retention_services(ge_store *st, char (**out)[64], size_t *n, ge_er
     return st->be->retention->retention_services(st, out, n, err);
 }
 
-int ge_store_retention_closed(ge_store *st, const char *service, const char *cutoff, ge_store_closed_case **out, size_t *n, ge_err *err)
+int ge_store_retention_closed(ge_store *st, const char *service, const char *cutoff,
+                              ge_store_closed_case **out, size_t *n, ge_err *err)
 {
     return st->be->retention->retention_closed(st, service, cutoff, out, n, err);
 }
 
-int ge_store_retention_purge(ge_store *st, const char *case_id, const char *service, const char *cutoff, const char *now, bool *purged, ge_err *err)
+int ge_store_retention_purge(ge_store *st, const char *case_id, const char *service,
+                             const char *cutoff, const char *now, bool *purged, ge_err *err)
 {
     return st->be->retention->retention_purge(st, case_id, service, cutoff, now, purged, err);
 }
@@ -315,32 +355,39 @@ int ge_store_retention_checkpoint(ge_store *st, bool *complete, ge_err *err)
 
 /* ---- store_review.h: review ---------------------------------------- */
 
-int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud, int64_t *matched, ge_err *err)
+int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
+                        int64_t *matched, ge_err *err)
 {
     return st->be->review->cases_list(st, f, cb, ud, matched, err);
 }
 
-int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from, const char *until, ge_case_counts *out, ge_err *err)
+int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
+                          const char *until, ge_case_counts *out, ge_err *err)
 {
     return st->be->review->cases_counts(st, f, from, until, out, err);
 }
 
-int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32], char purged_at[32], ge_err *err)
+int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
+                             char purged_at[32], ge_err *err)
 {
     return st->be->review->case_review_get(st, id, out, closed_at, purged_at, err);
 }
 
-int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud, ge_err *err)
+int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
+                         ge_err *err)
 {
     return st->be->review->case_events(st, case_id, cb, ud, err);
 }
 
-int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m, const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb, void *ud, ge_err *err)
+int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                            void *ud, ge_err *err)
 {
     return st->be->review->case_conflicts(st, case_id, distance_m, who, limit, cb, ud, err);
 }
 
-int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n, int *counts, ge_err *err)
+int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
+                                   int *counts, ge_err *err)
 {
     return st->be->review->cases_conflict_counts(st, q, n, counts, err);
 }
@@ -352,7 +399,8 @@ int ge_store_tiles_version(ge_store *st, const char *layer, int64_t *version, ge
     return st->be->tiles->tiles_version(st, layer, version, err);
 }
 
-int ge_store_tiles_query(ge_store *st, const char *layer, const double box[4], int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
+int ge_store_tiles_query(ge_store *st, const char *layer, const double box[4], int64_t *version,
+                         ge_feature_cb cb, void *ud, ge_err *err)
 {
     return st->be->tiles->tiles_query(st, layer, box, version, cb, ud, err);
 }
@@ -364,12 +412,14 @@ int ge_store_tiles_fields(ge_store *st, const char *layer, json_t **out, ge_err 
 
 /* ---- store_users.h: users ------------------------------------------ */
 
-int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role, const char *services_json, time_t now, int64_t *id, ge_err *err)
+int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
+                      const char *services_json, time_t now, int64_t *id, ge_err *err)
 {
     return st->be->users->user_add(st, name, password_hash, role, services_json, now, id, err);
 }
 
-int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash, time_t now, ge_err *err)
+int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
+                               time_t now, ge_err *err)
 {
     return st->be->users->user_set_password(st, name, password_hash, now, err);
 }
@@ -384,12 +434,14 @@ int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
     return st->be->users->user_list(st, out, n, err);
 }
 
-int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out, char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
+int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out,
+                              char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
 {
     return st->be->users->user_credentials(st, name, out, hash, err);
 }
 
-int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash, int64_t user_id, const char *expires_at, time_t now, ge_err *err)
+int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
+                            int64_t user_id, const char *expires_at, time_t now, ge_err *err)
 {
     return st->be->users->session_create(st, id_hash, csrf_hash, user_id, expires_at, now, err);
 }
@@ -409,14 +461,16 @@ int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
     return st->be->users->session_delete(st, id_hash, err);
 }
 
-int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n, ge_err *err)
+int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
+                             ge_err *err)
 {
     return st->be->users->sessions_expire(st, now, idle_before, n, err);
 }
 
 /* ---- store_webhooks.h: webhooks ------------------------------------ */
 
-int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max, ge_webhook_delivery **out, size_t *n, ge_err *err)
+int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
+                            ge_webhook_delivery **out, size_t *n, ge_err *err)
 {
     return st->be->webhooks->webhooks_claim(st, now, lease_s, max, out, n, err);
 }
@@ -426,7 +480,9 @@ int ge_store_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
     return st->be->webhooks->webhooks_pending(st, n, err);
 }
 
-int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webhook_attempt *a, const ge_webhook_policy *pol, ge_webhook_outcome *outcome, int *attempts, int64_t *next_at, ge_err *err)
+int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webhook_attempt *a,
+                            const ge_webhook_policy *pol, ge_webhook_outcome *outcome,
+                            int *attempts, int64_t *next_at, ge_err *err)
 {
     return st->be->webhooks->webhook_record(st, id, now, a, pol, outcome, attempts, next_at, err);
 }
@@ -438,7 +494,8 @@ int ge_store_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
 
 /* ---- store_webhooks_admin.h: webhooks admin ------------------------ */
 
-int ge_store_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out, size_t *n, ge_err *err)
+int ge_store_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out,
+                           size_t *n, ge_err *err)
 {
     return st->be->webhooks_admin->webhooks_list(st, f, out, n, err);
 }
@@ -448,12 +505,14 @@ int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *
     return st->be->webhooks_admin->webhooks_count(st, client_id, out, err);
 }
 
-int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now, size_t *retried, ge_err *err)
+int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
+                            size_t *retried, ge_err *err)
 {
     return st->be->webhooks_admin->webhooks_retry(st, ids, n, now, retried, err);
 }
 
-int ge_store_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now, ge_webhook_retry_stats *stats, ge_err *err)
+int ge_store_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
+                                   ge_webhook_retry_stats *stats, ge_err *err)
 {
     return st->be->webhooks_admin->webhooks_retry_failed(st, client_id, now, stats, err);
 }
