@@ -274,6 +274,19 @@ void ge_store_set_impl(ge_store *st, void *impl);
 /* The backend a store was opened with. */
 const ge_store_backend *ge_store_backend_of(const ge_store *st);
 
+/* A case filter's values as a backend binds them (store_case_filter.c):
+ * lists as JSON array text (NULL: no condition; allowed is always set),
+ * q folded as the backend folds the searched text. */
+typedef struct ge_case_filter_params {
+    char *services; /* JSON text or NULL */
+    char *allowed;
+    char *statuses;
+    char q[GE_CASE_FILTER_Q_MAX * 2 + 1];
+} ge_case_filter_params;
+
+int ge_case_filter_params_make(const ge_case_filter *f, ge_case_filter_params *p, ge_err *err);
+void ge_case_filter_params_free(ge_case_filter_params *p);
+
 /*
  * Room for one more row in a malloc'd result array v of *cap elements of
  * elem_size bytes, len of them used: v itself while there is room, else v

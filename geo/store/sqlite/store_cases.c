@@ -16,14 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ge_case_clear(ge_case *c)
-{
-    if (!c) return;
-    free(c->applicant);
-    free(c->report);
-    memset(c, 0, sizeof *c);
-}
-
 /* Steps a prepared INSERT/UPDATE to its end. */
 static int ge_case_step(ge_conn *c, sqlite3_stmt *s, const char *what, ge_err *err)
 {

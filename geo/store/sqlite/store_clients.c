@@ -16,20 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ge_client_clear(ge_client *c)
-{
-    if (!c) return;
-    free(c->origins_json);
-    memset(c, 0, sizeof *c);
-}
-
-void ge_client_list_free(ge_client *v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        ge_client_clear(&v[i]);
-    free(v);
-}
-
 static int ge_sqlite_client_add(ge_store *st, const char *name, const char *key_hash,
                                 const char *origins_json, const char *webhook_url,
                                 const char *webhook_secret, time_t now, int64_t *id, ge_err *err)

@@ -66,15 +66,6 @@ static bool ge_decision_precondition_holds(const ge_status_change *in, int64_t v
     return false;
 }
 
-void ge_status_result_clear(ge_status_result *r)
-{
-    free(r->conflicts);
-    free(r->unacknowledged);
-    r->conflicts = NULL;
-    r->unacknowledged = NULL;
-    r->nconflicts = 0;
-}
-
 typedef struct ge_decision_conflicts {
     ge_status_result *out;
     size_t cap;

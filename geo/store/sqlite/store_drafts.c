@@ -15,13 +15,6 @@
 
 #define GE_DRAFT_EMPTY "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
-void ge_draft_clear(ge_draft *d)
-{
-    if (!d) return;
-    free(d->features);
-    memset(d, 0, sizeof *d);
-}
-
 static int ge_sqlite_draft_create(ge_store *st, const ge_draft *d, const char *token_hash,
                                   time_t now, ge_err *err)
 {

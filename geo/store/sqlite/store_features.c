@@ -295,14 +295,6 @@ out:
     return rc;
 }
 
-void ge_store_names_free(char **names, size_t n)
-{
-    if (!names) return;
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 static int ge_sqlite_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
                                           int64_t *version, ge_err *err)
 {

@@ -14,20 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ge_user_clear(ge_user *u)
-{
-    if (!u) return;
-    free(u->services_json);
-    memset(u, 0, sizeof *u);
-}
-
-void ge_user_list_free(ge_user *v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        ge_user_clear(&v[i]);
-    free(v);
-}
-
 /* The columns ge_user_from_row reads, from "users u". */
 #define GE_USER_COLUMNS                                                                            \
     "u.id, u.name, coalesce(json_extract(u.roles, '$[0]'), ''), u.services, u.disabled,"           \

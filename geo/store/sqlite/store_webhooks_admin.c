@@ -32,35 +32,6 @@
     " WHEN c.revoked_at IS NOT NULL THEN 1"                                                        \
     " WHEN k.id IS NULL OR k.purged_at IS NOT NULL THEN 3 ELSE 0 END"
 
-const char *ge_webhook_state_name(ge_webhook_state s)
-{
-    switch (s) {
-    case GE_WEBHOOK_STATE_ANY:
-        return "any";
-    case GE_WEBHOOK_STATE_PENDING:
-        return "pending";
-    case GE_WEBHOOK_STATE_FAILED:
-        return "failed";
-    case GE_WEBHOOK_STATE_DELIVERED:
-        return "delivered";
-    }
-    return "unknown";
-}
-
-bool ge_webhook_state_parse(const char *name, ge_webhook_state *out)
-{
-    static const ge_webhook_state all[] = {GE_WEBHOOK_STATE_PENDING, GE_WEBHOOK_STATE_FAILED,
-                                           GE_WEBHOOK_STATE_DELIVERED};
-
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(name, ge_webhook_state_name(all[i])) == 0) {
-            *out = all[i];
-            return true;
-        }
-    }
-    return false;
-}
-
 /* GE_ENOENT unless client_id is 0 or names a client (revoked ones too). */
 static int ge_webhook_admin_client_exists(ge_conn *c, int64_t client_id, ge_err *err)
 {
