@@ -95,6 +95,11 @@ void ge_store_close(ge_store *st)
     free(st);
 }
 
+const char *ge_store_name(const ge_store *st)
+{
+    return st->be->core->name(st);
+}
+
 int ge_store_srid(const ge_store *st)
 {
     return st->be->core->srid(st);

@@ -46,6 +46,10 @@ int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
 /* Closes every connection and checkpoints the WAL. NULL is fine. */
 void ge_store_close(ge_store *st);
 
+/* What the store is, for messages and logs: its file, or
+ * "postgresql://user@host:port/dbname" without the password. */
+const char *ge_store_name(const ge_store *st);
+
 int ge_store_srid(const ge_store *st);
 int ge_store_schema_version(ge_store *st);
 

@@ -49,6 +49,7 @@ typedef struct ge_store_core_ops {
     int (*open)(ge_store *st, const ge_store_opts *opts, int target, ge_err *err);
     /* Frees the backend's state (ge_store_impl(st), possibly NULL). */
     void (*close)(ge_store *st);
+    const char *(*name)(const ge_store *st);
     int (*srid)(const ge_store *st);
     int (*schema_version)(ge_store *st);
     int (*ping)(ge_store *st, ge_err *err);

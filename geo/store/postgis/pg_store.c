@@ -98,6 +98,12 @@ static int ge_pg_open(ge_store *st, const ge_store_opts *opts, int target, ge_er
     return rc;
 }
 
+static const char *ge_pg_name(const ge_store *st)
+{
+    const ge_pg *pg = ge_store_impl(st);
+    return ge_pg_pool_name(pg->pool);
+}
+
 static int ge_pg_srid(const ge_store *st)
 {
     const ge_pg *pg = ge_store_impl(st);
@@ -128,6 +134,7 @@ static int ge_pg_ping(ge_store *st, ge_err *err)
 static const ge_store_core_ops ge_pg_core_ops = {
     .open = ge_pg_open,
     .close = ge_pg_close,
+    .name = ge_pg_name,
     .srid = ge_pg_srid,
     .schema_version = ge_pg_schema_version_of,
     .ping = ge_pg_ping,

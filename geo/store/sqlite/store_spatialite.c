@@ -498,6 +498,12 @@ static void ge_sqlite_close(ge_store *st)
     ge_sqlite_free(sq);
 }
 
+static const char *ge_sqlite_name(const ge_store *st)
+{
+    const ge_sqlite *sq = ge_store_impl(st);
+    return sq->path;
+}
+
 static int ge_sqlite_srid(const ge_store *st)
 {
     const ge_sqlite *sq = ge_store_impl(st);
@@ -987,6 +993,7 @@ const ge_store_layers_ops ge_sqlite_layers_ops = {
 static const ge_store_core_ops ge_sqlite_core_ops = {
     .open = ge_sqlite_open,
     .close = ge_sqlite_close,
+    .name = ge_sqlite_name,
     .srid = ge_sqlite_srid,
     .schema_version = ge_sqlite_schema_version,
     .ping = ge_sqlite_ping,
