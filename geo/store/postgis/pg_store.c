@@ -31,6 +31,11 @@ int ge_pg_unsupported(ge_err *err, const char *fn)
     return ge_err_set(err, GE_EINTERNAL, "the PostGIS store does not support %s yet", fn);
 }
 
+const char *ge_pg_opt(const char *v)
+{
+    return v && v[0] ? v : NULL;
+}
+
 void ge_pg_copy_text(char *dst, size_t cap, const PGresult *r, int row, int col)
 {
     snprintf(dst, cap, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));

@@ -42,6 +42,10 @@ void ge_pg_release(ge_store *st, PGconn *c);
 /* GE_EINTERNAL, "the PostGIS store does not support <fn> yet". */
 int ge_pg_unsupported(ge_err *err, const char *fn);
 
+/* v, or NULL when v is NULL or "": an optional member that a fixed buffer
+ * holds as "" when absent is stored as NULL (as ge_store_bind_opt). */
+const char *ge_pg_opt(const char *v);
+
 /* Copies a result's text (NULL as "") into a fixed buffer, cut to fit. */
 void ge_pg_copy_text(char *dst, size_t cap, const PGresult *r, int row, int col);
 
