@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "../geo/core/text.h"
 #include "config.h"
 
 typedef struct ge_cli_opt {
@@ -70,9 +71,10 @@ bool ge_cli_german(void);
  * clock the environment names in test builds (test_clock.h). */
 time_t ge_cli_now(void);
 
-/* en or de, as the locale asks (both string literals, so that a format
- * stays checked). */
-#define GE_CLI_TR(en, de) (ge_cli_german() ? (de) : (en))
+/* The German or the English text of a labelled pair, as the locale asks:
+ * GE_CLI_TR(DE("..."), EN("...")); literals stay literals, so a format stays
+ * checked (geo/core/text.h). */
+#define GE_CLI_TR(de, en) GE_PICK(ge_cli_german(), de, en)
 
 /* The subcommands (cli_*.c). */
 int ge_cli_serve(int argc, char **argv);

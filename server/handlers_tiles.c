@@ -195,10 +195,9 @@ static int ge_tiles_version(ge_tiles_mod *mod, ge_store *st, const char *layer, 
 /* ---- parameters ---------------------------------------------------------- */
 
 static json_t *ge_tiles_problem_param(ge_resp *resp, const ge_req *req, int status,
-                                      const char *param, const char *value, const char *en,
-                                      const char *de)
+                                      const char *param, const char *value, ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, status, "%s", ge_req_text(req, detail));
     if (p) {
         json_object_set_new(p, "parameter", ge_json_string_lossy(param));
         json_object_set_new(p, "value", json_string(value ? value : ""));
@@ -216,7 +215,7 @@ static int ge_tiles_check_tms(const ge_req *req, ge_resp *resp)
              tms ? tms : "", GE_TILES_TMS);
     snprintf(de, sizeof de, "Die Kachelmatrix '%.64s' wird nicht angeboten; die einzige ist %s.",
              tms ? tms : "", GE_TILES_TMS);
-    ge_tiles_problem_param(resp, req, 404, "tileMatrixSetId", tms, en, de);
+    ge_tiles_problem_param(resp, req, 404, "tileMatrixSetId", tms, GE_TEXT(DE(de), EN(en)));
     return GE_ENOENT;
 }
 
@@ -243,7 +242,7 @@ static int ge_tiles_unknown(const ge_req *req, ge_resp *resp, const char *param,
     char en[256], de[256];
     snprintf(en, sizeof en, "There is no tileset '%.64s'.", id ? id : "");
     snprintf(de, sizeof de, "Es gibt keinen Kachelsatz '%.64s'.", id ? id : "");
-    ge_tiles_problem_param(resp, req, 404, param, id, en, de);
+    ge_tiles_problem_param(resp, req, 404, param, id, GE_TEXT(DE(de), EN(en)));
     return GE_ENOENT;
 }
 
@@ -633,13 +632,14 @@ static int ge_tiles_cases_tilejson(ge_req *req, ge_resp *resp, void *ud)
         " s:[{s:s, s:s, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s}}],"
         " s:s, s:s, s:s, s:[o,o]}",
         "tilejson", "3.0.0", "name", GE_CASE_TILES_LAYER, "description",
-        GE_TR(req, "Submitted cases of the services you may see, one feature per drawn feature.",
-              "Eingereichte Fälle der Dienste, die Sie sehen dürfen, ein Objekt je "
-              "gezeichnetem Objekt."),
+        GE_TR(req,
+              DE("Eingereichte Fälle der Dienste, die Sie sehen dürfen, ein Objekt je "
+                 "gezeichnetem Objekt."),
+              EN("Submitted cases of the services you may see, one feature per drawn feature.")),
         "version", "1.0.0", "scheme", "xyz", "tiles", url, "minzoom", 0, "maxzoom",
         GE_TILEMATH_MAX_ZOOM, "bounds", -180.0, -GE_TILEMATH_MAX_LAT, 180.0, GE_TILEMATH_MAX_LAT,
         "vector_layers", "id", GE_CASE_TILES_LAYER, "description",
-        GE_TR(req, "Case features", "Objekte der Fälle"), "minzoom", 0, "maxzoom",
+        GE_TR(req, DE("Objekte der Fälle"), EN("Case features")), "minzoom", 0, "maxzoom",
         GE_TILEMATH_MAX_ZOOM, "fields", "case_id", "String", "service", "String", "status",
         "String", "reference", "String", "valid", "Boolean", "dataType", "vector", "crs",
         GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
@@ -761,10 +761,10 @@ static int ge_tiles_check_basemap(const ge_req *req, ge_resp *resp)
 static int ge_tiles_no_basemap(const ge_req *req, ge_resp *resp)
 {
     ge_tiles_problem_param(resp, req, 404, "tilesetId", "basemap",
-                           "The base map has not been built yet: it is made by "
-                           "'geoeditor import'.",
-                           "Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
-                           "'geoeditor import'.");
+                           GE_TEXT(DE("Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
+                                      "'geoeditor import'."),
+                                   EN("The base map has not been built yet: it is made by "
+                                      "'geoeditor import'.")));
     return GE_ENOENT;
 }
 

@@ -265,29 +265,30 @@ static bool ge_server_refuse_framing(ge_server *srv, ge_call *call)
     MHD_get_connection_values(call->req.conn, MHD_HEADER_KIND, ge_server_framing_header, &f);
     if (f.other_length) {
         header = MHD_HTTP_HEADER_CONTENT_LENGTH;
-        p = ge_resp_problem(&call->resp, &call->req, 400,
-                            GE_TR(&call->req,
-                                  "The request has Content-Length headers with different values "
-                                  "('%.32s' and '%.32s'); send exactly one.",
-                                  "Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
-                                  "('%.32s' und '%.32s'); senden Sie genau einen."),
-                            f.length, f.other_length);
+        p = ge_resp_problem(
+            &call->resp, &call->req, 400,
+            GE_TR(&call->req,
+                  DE("Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
+                     "('%.32s' und '%.32s'); senden Sie genau einen."),
+                  EN("The request has Content-Length headers with different values "
+                     "('%.32s' and '%.32s'); send exactly one.")),
+            f.length, f.other_length);
     } else if (f.n_length && f.n_coding) {
         header = MHD_HTTP_HEADER_CONTENT_LENGTH;
         p = ge_resp_problem(&call->resp, &call->req, 400,
                             GE_TR(&call->req,
-                                  "The request has both Content-Length and Transfer-Encoding; "
-                                  "send only one of them.",
-                                  "Die Anfrage hat sowohl Content-Length als auch "
-                                  "Transfer-Encoding; senden Sie nur einen der beiden."));
+                                  DE("Die Anfrage hat sowohl Content-Length als auch "
+                                     "Transfer-Encoding; senden Sie nur einen der beiden."),
+                                  EN("The request has both Content-Length and Transfer-Encoding; "
+                                     "send only one of them.")));
     } else if (f.n_coding > 1 || (f.n_coding && strcasecmp(f.coding, "chunked") != 0)) {
         header = MHD_HTTP_HEADER_TRANSFER_ENCODING;
         p = ge_resp_problem(&call->resp, &call->req, 400,
                             GE_TR(&call->req,
-                                  "Transfer-Encoding '%.32s'%s is not supported; only a single "
-                                  "'chunked' is.",
-                                  "Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
-                                  "einzelnes 'chunked'."),
+                                  DE("Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
+                                     "einzelnes 'chunked'."),
+                                  EN("Transfer-Encoding '%.32s'%s is not supported; only a single "
+                                     "'chunked' is.")),
                             f.coding, f.n_coding > 1 ? " (repeated)" : "");
     }
     if (!header) return false;
@@ -305,13 +306,14 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
     json_t *p;
 
     if (hdr > cfg->max_header_bytes) {
-        p = ge_resp_problem(&call->resp, &call->req, 431,
-                            GE_TR(&call->req,
-                                  "The request header fields have %zu bytes; the limit is %zu "
-                                  "bytes.",
-                                  "Die Kopfzeilen der Anfrage haben %zu Bytes; die Grenze ist %zu "
-                                  "Bytes."),
-                            hdr, cfg->max_header_bytes);
+        p = ge_resp_problem(
+            &call->resp, &call->req, 431,
+            GE_TR(&call->req,
+                  DE("Die Kopfzeilen der Anfrage haben %zu Bytes; die Grenze ist %zu "
+                     "Bytes."),
+                  EN("The request header fields have %zu bytes; the limit is %zu "
+                     "bytes.")),
+            hdr, cfg->max_header_bytes);
         if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_header_bytes));
         ge_server_send(srv, call, true);
         return true;
@@ -325,12 +327,13 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
         errno = 0;
         n = strtoull(cl, &end, 10);
         if (errno == 0 && end != cl && *end == '\0' && n > cfg->max_body_bytes) {
-            p = ge_resp_problem(&call->resp, &call->req, 413,
-                                GE_TR(&call->req,
-                                      "The request body has %llu bytes; the limit is %zu bytes.",
-                                      "Der Anfragekörper hat %llu Bytes; die Grenze ist %zu "
-                                      "Bytes."),
-                                n, cfg->max_body_bytes);
+            p = ge_resp_problem(
+                &call->resp, &call->req, 413,
+                GE_TR(&call->req,
+                      DE("Der Anfragekörper hat %llu Bytes; die Grenze ist %zu "
+                         "Bytes."),
+                      EN("The request body has %llu bytes; the limit is %zu bytes.")),
+                n, cfg->max_body_bytes);
             if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_body_bytes));
             /* The body stays unread, so the connection cannot be reused. */
             ge_server_send(srv, call, true);
@@ -386,10 +389,10 @@ static void ge_server_not_found(ge_call *call)
     json_t *p;
 
     ge_router_log_path(&call->match, call->path, path, sizeof path);
-    p = ge_resp_problem(
-        &call->resp, &call->req, 404,
-        GE_TR(&call->req, "There is no resource at %s.", "Unter %s gibt es keine Ressource."),
-        path);
+    p = ge_resp_problem(&call->resp, &call->req, 404,
+                        GE_TR(&call->req, DE("Unter %s gibt es keine Ressource."),
+                              EN("There is no resource at %s.")),
+                        path);
     (void)p;
 }
 
@@ -400,8 +403,9 @@ static void ge_server_not_allowed(ge_call *call)
 
     ge_router_log_path(&call->match, call->path, path, sizeof path);
     p = ge_resp_problem(&call->resp, &call->req, 405,
-                        GE_TR(&call->req, "The method %s is not allowed for %s; allowed: %s.",
-                              "Die Methode %s ist für %s nicht erlaubt; erlaubt: %s."),
+                        GE_TR(&call->req,
+                              DE("Die Methode %s ist für %s nicht erlaubt; erlaubt: %s."),
+                              EN("The method %s is not allowed for %s; allowed: %s.")),
                         call->method, path, call->match.allow);
     if (p) json_object_set_new(p, "allow", json_string(call->match.allow));
     ge_resp_header(&call->resp, "Allow", call->match.allow);
@@ -493,10 +497,10 @@ static bool ge_server_compute_begin(ge_server *srv, ge_call *call)
         ge_metrics_compute_refused(srv->ctx.metrics);
         p = ge_resp_problem(&call->resp, &call->req, 503,
                             GE_TR(&call->req,
-                                  "The server is checking %d requests already; please try "
-                                  "again in a second.",
-                                  "Der Server prüft bereits %d Anfragen; bitte versuchen Sie es "
-                                  "in einer Sekunde erneut."),
+                                  DE("Der Server prüft bereits %d Anfragen; bitte versuchen Sie es "
+                                     "in einer Sekunde erneut."),
+                                  EN("The server is checking %d requests already; please try "
+                                     "again in a second.")),
                             srv->ctx.cfg->compute_queue);
         if (p) json_object_set_new(p, "retry_after", json_integer(1));
         ge_resp_header(&call->resp, "Retry-After", "1");
@@ -526,26 +530,28 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
     }
     if (call->too_large) {
         p = ge_resp_problem(resp, req, 413,
-                            GE_TR(req, "The request body exceeds the limit of %zu bytes.",
-                                  "Der Anfragekörper überschreitet die Grenze von %zu Bytes."),
+                            GE_TR(req,
+                                  DE("Der Anfragekörper überschreitet die Grenze von %zu Bytes."),
+                                  EN("The request body exceeds the limit of %zu bytes.")),
                             srv->ctx.cfg->max_body_bytes);
         if (p)
             json_object_set_new(p, "limit", json_integer((json_int_t)srv->ctx.cfg->max_body_bytes));
     } else if (m->kind == GE_MATCH_BAD_PATH) {
         ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "The path is malformed: a bad percent-escape, an encoded NUL "
-                              "byte, or too many segments.",
-                              "Der Pfad ist fehlerhaft: ungültige %%-Kodierung, ein kodiertes "
-                              "NUL-Byte oder zu viele Segmente."));
+                              DE("Der Pfad ist fehlerhaft: ungültige %%-Kodierung, ein kodiertes "
+                                 "NUL-Byte oder zu viele Segmente."),
+                              EN("The path is malformed: a bad percent-escape, an encoded NUL "
+                                 "byte, or too many segments.")));
     } else if (call->bad_query) {
-        p = ge_resp_problem(resp, req, 400,
-                            GE_TR(req,
-                                  "The query argument '%s' is malformed: a bad percent-escape or "
-                                  "an encoded NUL byte.",
-                                  "Der Abfrageparameter '%s' ist fehlerhaft: ungültige "
-                                  "%%-Kodierung oder ein kodiertes NUL-Byte."),
-                            call->bad_query_name);
+        p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  DE("Der Abfrageparameter '%s' ist fehlerhaft: ungültige "
+                     "%%-Kodierung oder ein kodiertes NUL-Byte."),
+                  EN("The query argument '%s' is malformed: a bad percent-escape or "
+                     "an encoded NUL byte.")),
+            call->bad_query_name);
         if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(call->bad_query_name));
     } else if (m->kind == GE_MATCH_OK && (m->route->flags & GE_ROUTE_COMPUTE) && srv->compute) {
         if (ge_server_compute_begin(srv, call)) return; /* sent when the pool is done */

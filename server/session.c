@@ -179,18 +179,18 @@ static int ge_session_unauthorized(ge_req *req, ge_resp *resp, bool had_cookie)
     if (had_cookie)
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "The session has ended (logged out, timed out or not valid): "
-                              "log in again with POST /v1/login.",
-                              "Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
-                              "melden Sie sich mit POST /v1/login neu an."));
+                              DE("Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
+                                 "melden Sie sich mit POST /v1/login neu an."),
+                              EN("The session has ended (logged out, timed out or not valid): "
+                                 "log in again with POST /v1/login.")));
     else
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "This call needs a caseworker session: log in with POST "
-                              "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.",
-                              "Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
-                              "melden Sie sich mit POST /v1/login an und senden Sie das "
-                              "Cookie '" GE_SESSION_COOKIE "'."));
+                              DE("Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
+                                 "melden Sie sich mit POST /v1/login an und senden Sie das "
+                                 "Cookie '" GE_SESSION_COOKIE "'."),
+                              EN("This call needs a caseworker session: log in with POST "
+                                 "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.")));
     ge_resp_header(resp, "WWW-Authenticate", "Cookie realm=\"geoeditor\"");
     return GE_EINVAL;
 }
@@ -242,15 +242,15 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
             resp, req, 403,
             ge_req_header(req, "X-CSRF-Token")
                 ? GE_TR(req,
-                        "The X-CSRF-Token header does not belong to this session: use the "
-                        "csrf_token of this session's login or of GET /v1/session.",
-                        "Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
-                        "das csrf_token der Anmeldung oder von GET /v1/session.")
+                        DE("Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
+                           "das csrf_token der Anmeldung oder von GET /v1/session."),
+                        EN("The X-CSRF-Token header does not belong to this session: use the "
+                           "csrf_token of this session's login or of GET /v1/session."))
                 : GE_TR(req,
-                        "A state-changing request of a session needs the header X-CSRF-Token "
-                        "(the csrf_token of the login or of GET /v1/session).",
-                        "Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
-                        "(das csrf_token der Anmeldung oder von GET /v1/session)."));
+                        DE("Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
+                           "(das csrf_token der Anmeldung oder von GET /v1/session)."),
+                        EN("A state-changing request of a session needs the header X-CSRF-Token "
+                           "(the csrf_token of the login or of GET /v1/session).")));
         if (p) json_object_set_new(p, "header", json_string("X-CSRF-Token"));
         rc = GE_EINVAL;
         goto err;

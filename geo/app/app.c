@@ -55,7 +55,7 @@ static int ge_app_code(ge_app_kind kind)
     return GE_EINTERNAL;
 }
 
-int ge_app_refuse(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
+int ge_app_refuse_pair(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
 {
     va_list ap, aq;
 
@@ -95,7 +95,7 @@ int ge_app_bad_member(ge_app_result *r, const char *member, const ge_err *err)
         return ge_app_failed(r, err);
     ge_app_refuse(
         r, err->code == GE_ELIMIT || err->code == GE_ENOENT ? GE_APP_UNPROCESSABLE : GE_APP_INVALID,
-        "%s", "%s", err->msg);
+        DE("%s"), EN("%s"), err->msg);
     ge_app_extra(r, "member", json_string(member));
     return err->code;
 }

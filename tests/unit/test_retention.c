@@ -4,8 +4,9 @@
  * file with a "now" the test chooses: the boundary second of a service's
  * retention, retention_days 0, open and already purged cases, cases of an
  * unknown service (and no services at all) left alone, events of two cases
- * interleaved by id, another case's deliveries untouched, a stop flag, and
- * two purgers racing over the same cases purging each exactly once.
+ * interleaved by id, another case's deliveries untouched, a stop flag,
+ * two purgers racing over the same cases purging each exactly once, and the
+ * purge use case deciding by its context's clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -398,12 +399,47 @@ static void test_two_purgers_purge_each_case_once(void **state)
                      0);
 }
 
+static time_t fixed_clock(void *ud)
+{
+    return *(const time_t *)ud;
+}
+
+/* The purge use case (what the CLI and the server's timer call) reads the
+ * time from its context's clock, not time(NULL): a case closed in 2030 is
+ * not due two days before its retention ends and is purged at its end, at
+ * that time. */
+static void test_purge_use_case_reads_the_clock(void **state)
+{
+    fixture *fx = *state;
+    time_t now = NOW - 2 * 86400;
+    ge_app app = {.store = fx->st, .services = fx->ss, .clock = fixed_clock, .clock_ud = &now};
+    ge_retention_stats stats;
+    ge_app_result r;
+
+    add_case(fx, "clock-due", "ten-days", NOW - 10 * 86400);
+    ge_app_result_init(&r);
+    assert_int_equal(ge_app_cases_purge(&app, false, NULL, NULL, NULL, &stats, &r), GE_OK);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL", "clock-due"),
+        1);
+    now = NOW;
+    assert_int_equal(ge_app_cases_purge(&app, false, NULL, NULL, NULL, &stats, &r), GE_OK);
+    assert_int_equal(stats.failed, 0);
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM cases WHERE id = ?1"
+                           " AND purged_at = '2030-06-16T12:00:00Z'",
+                           "clock-due"),
+                     1);
+    ge_app_result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_due_boundaries),
         cmocka_unit_test(test_purge_one_case),
         cmocka_unit_test(test_two_purgers_purge_each_case_once),
+        cmocka_unit_test(test_purge_use_case_reads_the_clock),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }
