@@ -140,7 +140,7 @@ int ge_cli_import(int argc, char **argv)
         return 1;
     }
 
-    new_store = stat(cli.cfg.db_path, &sb) != 0;
+    new_store = !ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0;
     ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_import_cmd, "%s", err.msg);

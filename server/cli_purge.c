@@ -106,7 +106,7 @@ int ge_cli_purge(int argc, char **argv)
     }
     /* Purging must never create an empty store where the real one was
      * expected (a mistyped --db would then "succeed" with nothing due). */
-    if (stat(cli.cfg.db_path, &sb) != 0) {
+    if (!ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0) {
         ge_cli_fail(&ge_purge_cmd, "no store at %s: %s (give --db FILE or --config FILE)",
                     cli.cfg.db_path, strerror(errno));
         rc = 1;

@@ -412,7 +412,7 @@ int ge_cli_webhooks(int argc, char **argv)
     if (!ge_webhooks_check_usage(&cli, action)) return 2;
     /* Neither action may create an empty store where the real one was
      * expected: a mistyped --db would then list nothing and "succeed". */
-    if (stat(cli.cfg.db_path, &sb) != 0) {
+    if (!ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0) {
         ge_cli_fail(&ge_webhooks_cmd, "no store at %s: %s (give --db FILE or --config FILE)",
                     cli.cfg.db_path, strerror(errno));
         return 1;

@@ -53,7 +53,7 @@ typedef struct ge_cfg_key {
     }
 
 static const ge_cfg_key ge_config_keys[] = {
-    GE_STR("db", db_path, "SpatiaLite store file"),
+    GE_STR("db", db_path, "SpatiaLite store file, or postgresql://... (PostGIS)"),
     GE_STR("bind", bind, "address to listen on"),
     GE_INT("port", port, 0, 65535, "TCP port"),
     GE_INT("srid", srid, 1, 999999,

@@ -27,17 +27,28 @@
 typedef struct ge_store ge_store;
 
 typedef struct ge_store_opts {
-    const char *path; /* the SpatiaLite file; created if missing */
+    const char *path; /* the SpatiaLite file (created if missing), or a PostgreSQL
+                         connection string: postgresql://..., key=value ... */
     int srid;      /* metric CRS of a new store (25832 default); an existing store keeps its own */
     bool readonly; /* open without migrating or writing */
     int pool_size; /* connections kept for concurrent readers (0: default 8) */
 } ge_store_opts;
+
+/* True when path is a PostgreSQL connection string rather than a file: a
+ * URI "postgresql://..." or "postgres://...", or "key=value ..."
+ * conninfo (a keyword of letters and '_', then '='). A file whose name looks
+ * like that is reached as "./name". */
+bool ge_store_path_is_postgres(const char *path);
 
 /* Opens (creating if needed) and migrates the store to the newest schema. */
 int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
 
 /* Closes every connection and checkpoints the WAL. NULL is fine. */
 void ge_store_close(ge_store *st);
+
+/* What the store is, for messages and logs: its file, or
+ * "postgresql://user@host:port/dbname" without the password. */
+const char *ge_store_name(const ge_store *st);
 
 int ge_store_srid(const ge_store *st);
 int ge_store_schema_version(ge_store *st);

@@ -2,7 +2,8 @@
  * test_store_forms.c - the store's clients, drafts and cases
  * (store_forms.h) and the secrets and hashes they keep (token.h,
  * case_hash.h): keys found only while active, revoke of unknown or revoked
- * clients, autosave refused for submitted and expired drafts, every outcome
+ * clients (both also on PostGIS in test_store_clients.c; the drafts' cases
+ * are in test_store_drafts.c, on both backends), every outcome
  * of a submission (created, replayed, key reused, draft submitted, changed,
  * expired), a geometry the store refuses leaving nothing behind, the spatial
  * query for conflicts, and a content hash that does not depend on key order.
@@ -131,138 +132,7 @@ static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char
     assert_int_equal(ge_store_draft_create(st, d, token_hash, time(NULL), &err), GE_OK);
 }
 
-/* A new client named name with two drafts: d open (until 2999), old
- * expired (in 2000); d's token hash into th unless NULL. */
-static void client_with_drafts(const char *name, ge_draft *d, char *th, ge_draft *old)
-{
-    char key[GE_TOKEN_MAX], th_d[GE_TOKEN_HASH_LEN], th_old[GE_TOKEN_HASH_LEN];
-    int64_t client = add_client(name, key);
-    make_draft(client, "2999-01-01T00:00:00Z", d, th ? th : th_d);
-    make_draft(client, "2000-01-01T00:00:00Z", old, th_old);
-}
-
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
-
-static void test_drafts(void **state)
-{
-    char th[GE_TOKEN_HASH_LEN], upd[32];
-    ge_draft d, old, got;
-    ge_err err;
-
-    (void)state;
-    client_with_drafts("drafts", &d, th, &old);
-    assert_int_equal(ge_store_draft_by_token(st, th, &got, &err), GE_OK);
-    assert_string_equal(got.id, d.id);
-    assert_string_equal(got.locale, "de");
-    assert_non_null(strstr(got.features, "FeatureCollection"));
-    ge_draft_clear(&got);
-    assert_int_equal(ge_store_draft_by_token(st, "00", &got, &err), GE_ENOENT);
-    assert_int_equal(ge_store_draft_save(st, d.id, FC_A, NULL, time(NULL), upd, &err), GE_OK);
-    /* an expired draft keeps what it had */
-    assert_int_equal(ge_store_draft_save(st, old.id, FC_A, NULL, time(NULL), upd, &err), GE_EGONE);
-    assert_int_equal(ge_store_draft_save(st, "nope", FC_A, NULL, time(NULL), upd, &err), GE_ENOENT);
-    /* the store refuses text that is not JSON */
-    assert_int_equal(ge_store_draft_save(st, d.id, "{", NULL, time(NULL), upd, &err), GE_EINVAL);
-}
-
-#define FC_B                                                                                       \
-    "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"       \
-    "\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]}}]}"
-
-/* A change under a state read before: only while the draft is still in it. */
-static void test_draft_update(void **state)
-{
-    char upd[32];
-    ge_draft d, old, from, to, got;
-    ge_err err;
-
-    (void)state;
-    client_with_drafts("draft-update", &d, NULL, &old);
-    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
-    to = from;
-    to.features = (char *)FC_B;
-    snprintf(to.reference, sizeof to.reference, "R-2");
-    snprintf(to.period_start, sizeof to.period_start, "2027-03-01");
-    snprintf(to.period_end, sizeof to.period_end, "2027-03-02");
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_OK);
-    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
-    assert_string_equal(got.reference, "R-2");
-    assert_string_equal(got.period_start, "2027-03-01");
-    assert_non_null(strstr(got.features, "Point"));
-    ge_draft_clear(&got);
-    /* the same state again is stale now: nothing changes */
-    snprintf(to.reference, sizeof to.reference, "R-3");
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_ECONFLICT);
-    ge_draft_clear(&from);
-    /* an autosave in between makes a state read before it stale */
-    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
-    assert_int_equal(ge_store_draft_save(st, d.id, FC_A, NULL, time(NULL), upd, &err), GE_OK);
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_ECONFLICT);
-    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
-    assert_string_equal(got.reference, "R-2");
-    ge_draft_clear(&got);
-    ge_draft_clear(&from);
-    /* expired: gone; unknown: no such draft */
-    assert_int_equal(ge_store_draft_get(st, old.id, &from, &err), GE_OK);
-    to = from;
-    to.features = NULL;
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_EGONE);
-    snprintf(from.id, sizeof from.id, "nope");
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_ENOENT);
-    ge_draft_clear(&from);
-}
-
-/* The applicant's period change: only while the draft allows it (checked in
- * the UPDATE, so a form server's PATCH turning it off wins), only the period
- * and the report change; an option set by PATCH is stored and read back. */
-static void test_draft_set_period(void **state)
-{
-    char upd[32];
-    ge_draft d, old, from, to, got;
-    ge_err err;
-
-    (void)state;
-    client_with_drafts("draft-period", &d, NULL, &old);
-    /* not allowed (the default): GE_ECONFLICT, nothing changed */
-    assert_int_equal(ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02", NULL,
-                                               time(NULL), upd, &err),
-                     GE_ECONFLICT);
-    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
-    assert_false(got.period_editable);
-    assert_string_equal(got.period_start, "");
-    ge_draft_clear(&got);
-    /* the form server allows it (PATCH): stored, and then the period changes */
-    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
-    to = from;
-    to.features = NULL;
-    to.period_editable = true;
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_OK);
-    ge_draft_clear(&from);
-    assert_int_equal(ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02",
-                                               "{\"valid\":true}", time(NULL), upd, &err),
-                     GE_OK);
-    assert_int_equal(ge_store_draft_get(st, d.id, &got, &err), GE_OK);
-    assert_true(got.period_editable);
-    assert_string_equal(got.period_start, "2027-03-01");
-    assert_string_equal(got.period_end, "2027-03-02");
-    assert_string_equal(got.features, FC_A);
-    assert_string_equal(got.updated_at, upd);
-    ge_draft_clear(&got);
-    /* a state read before the option changed is stale for PATCH */
-    assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
-    to = from;
-    to.features = NULL;
-    from.period_editable = false;
-    assert_int_equal(ge_store_draft_update(st, &from, &to, time(NULL), upd, &err), GE_ECONFLICT);
-    ge_draft_clear(&from);
-    /* expired: gone; unknown: no such draft */
-    assert_int_equal(ge_store_draft_set_period(st, old.id, "2027-03-01", "2027-03-02", NULL,
-                                               time(NULL), upd, &err),
-                     GE_EGONE);
-    assert_int_equal(ge_store_draft_set_period(st, "nope", "2027-03-01", "2027-03-02", NULL,
-                                               time(NULL), upd, &err),
-                     GE_ENOENT);
-}
 
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
@@ -430,9 +300,9 @@ static void test_case_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens),           cmocka_unit_test(test_clients),
-        cmocka_unit_test(test_drafts),           cmocka_unit_test(test_draft_update),
-        cmocka_unit_test(test_draft_set_period), cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_cases),
         cmocka_unit_test(test_case_hash),
     };
     int rc = ts_run_group_tests(tests, setup, teardown);

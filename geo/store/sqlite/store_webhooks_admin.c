@@ -18,7 +18,7 @@
  */
 #include "store_webhooks_admin.h"
 #include "date.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,35 +31,6 @@
     "CASE WHEN c.id IS NULL OR coalesce(c.webhook_url, '') = '' THEN 2"                            \
     " WHEN c.revoked_at IS NOT NULL THEN 1"                                                        \
     " WHEN k.id IS NULL OR k.purged_at IS NOT NULL THEN 3 ELSE 0 END"
-
-const char *ge_webhook_state_name(ge_webhook_state s)
-{
-    switch (s) {
-    case GE_WEBHOOK_STATE_ANY:
-        return "any";
-    case GE_WEBHOOK_STATE_PENDING:
-        return "pending";
-    case GE_WEBHOOK_STATE_FAILED:
-        return "failed";
-    case GE_WEBHOOK_STATE_DELIVERED:
-        return "delivered";
-    }
-    return "unknown";
-}
-
-bool ge_webhook_state_parse(const char *name, ge_webhook_state *out)
-{
-    static const ge_webhook_state all[] = {GE_WEBHOOK_STATE_PENDING, GE_WEBHOOK_STATE_FAILED,
-                                           GE_WEBHOOK_STATE_DELIVERED};
-
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(name, ge_webhook_state_name(all[i])) == 0) {
-            *out = all[i];
-            return true;
-        }
-    }
-    return false;
-}
 
 /* GE_ENOENT unless client_id is 0 or names a client (revoked ones too). */
 static int ge_webhook_admin_client_exists(ge_conn *c, int64_t client_id, ge_err *err)
@@ -111,8 +82,8 @@ static void ge_webhook_admin_row(sqlite3_stmt *s, ge_webhook_row *r)
     }
 }
 
-int ge_store_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out,
-                           size_t *n, ge_err *err)
+static int ge_sqlite_webhooks_list(ge_store *st, const ge_webhook_filter *f, ge_webhook_row **out,
+                                   size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -172,7 +143,8 @@ err:
     return rc;
 }
 
-int ge_store_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out, ge_err *err)
+static int ge_sqlite_webhooks_count(ge_store *st, int64_t client_id, ge_webhook_counts *out,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -250,8 +222,8 @@ static int ge_webhook_admin_check(ge_conn *c, sqlite3_stmt *s, int64_t id, ge_er
     return GE_OK;
 }
 
-int ge_store_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
-                            size_t *retried, ge_err *err)
+static int ge_sqlite_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
+                                    size_t *retried, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *q = NULL, *u = NULL;
@@ -309,8 +281,8 @@ err:
     return rc;
 }
 
-int ge_store_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
-                                   ge_webhook_retry_stats *stats, ge_err *err)
+static int ge_sqlite_webhooks_retry_failed(ge_store *st, int64_t client_id, int64_t now,
+                                           ge_webhook_retry_stats *stats, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -372,3 +344,10 @@ err:
     if (rc < 0) memset(stats, 0, sizeof *stats);
     return rc;
 }
+
+const ge_store_webhooks_admin_ops ge_sqlite_webhooks_admin_ops = {
+    .webhooks_list = ge_sqlite_webhooks_list,
+    .webhooks_count = ge_sqlite_webhooks_count,
+    .webhooks_retry = ge_sqlite_webhooks_retry,
+    .webhooks_retry_failed = ge_sqlite_webhooks_retry_failed,
+};

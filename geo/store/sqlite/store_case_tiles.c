@@ -14,12 +14,12 @@
 
 #include <math.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 static const char ge_store_case_tiles_version_sql[] =
     "SELECT coalesce(max(id), 0) FROM case_events";
 
-int ge_store_case_tiles_version(ge_store *st, int64_t *version, ge_err *err)
+static int ge_sqlite_case_tiles_version(ge_store *st, int64_t *version, ge_err *err)
 {
     ge_conn *c = NULL;
     int64_t v = 0;
@@ -32,8 +32,8 @@ int ge_store_case_tiles_version(ge_store *st, int64_t *version, ge_err *err)
     return rc;
 }
 
-int ge_store_case_tiles_query(ge_store *st, const double box[4], const char *services_json,
-                              int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_case_tiles_query(ge_store *st, const double box[4], const char *services_json,
+                                      int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -87,3 +87,8 @@ int ge_store_case_tiles_query(ge_store *st, const double box[4], const char *ser
     if (rc == GE_OK && version) *version = v;
     return rc;
 }
+
+const ge_store_case_tiles_ops ge_sqlite_case_tiles_ops = {
+    .case_tiles_version = ge_sqlite_case_tiles_version,
+    .case_tiles_query = ge_sqlite_case_tiles_query,
+};

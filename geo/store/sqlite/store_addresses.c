@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* "ß" (U+00DF) and "ẞ" (U+1E9E) are both written "ss", in the index and in
  * queries, so that the spellings Straße/Strasse meet. */
@@ -164,8 +164,8 @@ static const char ge_addr_query[] =
     "JOIN ref_addresses AS a ON a.fid = f.id "
     "ORDER BY f.t, f.u, f.s, CAST(f.h AS INTEGER), f.h, f.p, f.id";
 
-int ge_store_addresses_search(ge_store *st, const char *q, int limit, ge_address *out, size_t *n,
-                              ge_err *err)
+static int ge_sqlite_addresses_search(ge_store *st, const char *q, int limit, ge_address *out,
+                                      size_t *n, ge_err *err)
 {
     char expr[4 * GE_ADDRESSES_Q_MAX + 1], number[2 * GE_ADDRESSES_Q_MAX + 1],
         word[2 * GE_ADDRESSES_Q_MAX + 1];
@@ -215,3 +215,7 @@ done:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_addresses_ops ge_sqlite_addresses_ops = {
+    .addresses_search = ge_sqlite_addresses_search,
+};

@@ -12,7 +12,7 @@
 
 #include "error.h"
 #include "store_forms.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* The columns ge_store_case_from_row reads, in its order; a query may add
  * columns after them (from index GE_STORE_CASE_NCOLS on). */

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* Longest WHERE clause: the bbox fragment plus GE_FEATURES_MAX_FILTERS filters. */
 #define GE_FEATURES_MAX_FILTERS 16
@@ -233,8 +233,8 @@ out:
     return rc;
 }
 
-int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb, void *ud,
-                            ge_features_page *page, ge_err *err)
+static int ge_sqlite_features_query(ge_store *st, const ge_features_query *q, ge_feature_cb cb,
+                                    void *ud, ge_features_page *page, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc;
@@ -255,8 +255,8 @@ int ge_store_features_query(ge_store *st, const ge_features_query *q, ge_feature
     return rc;
 }
 
-int ge_store_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb, void *ud,
-                         int64_t *version, ge_err *err)
+static int ge_sqlite_feature_get(ge_store *st, const char *layer, int64_t fid, ge_feature_cb cb,
+                                 void *ud, int64_t *version, ge_err *err)
 {
     char sql[160];
     ge_conn *c = NULL;
@@ -295,16 +295,8 @@ out:
     return rc;
 }
 
-void ge_store_names_free(char **names, size_t n)
-{
-    if (!names) return;
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-int ge_store_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
-                                  int64_t *version, ge_err *err)
+static int ge_sqlite_layer_property_names(ge_store *st, const char *layer, char ***names, size_t *n,
+                                          int64_t *version, ge_err *err)
 {
     char sql[200];
     ge_conn *c = NULL;
@@ -359,3 +351,9 @@ out:
     *n = len;
     return GE_OK;
 }
+
+const ge_store_features_ops ge_sqlite_features_ops = {
+    .features_query = ge_sqlite_features_query,
+    .feature_get = ge_sqlite_feature_get,
+    .layer_property_names = ge_sqlite_layer_property_names,
+};

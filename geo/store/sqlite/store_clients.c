@@ -10,29 +10,15 @@
  * collation or index oddity can never let a near miss through.
  */
 #include "store_forms.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 #include "token.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void ge_client_clear(ge_client *c)
-{
-    if (!c) return;
-    free(c->origins_json);
-    memset(c, 0, sizeof *c);
-}
-
-void ge_client_list_free(ge_client *v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        ge_client_clear(&v[i]);
-    free(v);
-}
-
-int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
-                        const char *origins_json, const char *webhook_url,
-                        const char *webhook_secret, time_t now, int64_t *id, ge_err *err)
+static int ge_sqlite_client_add(ge_store *st, const char *name, const char *key_hash,
+                                const char *origins_json, const char *webhook_url,
+                                const char *webhook_secret, time_t now, int64_t *id, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -76,7 +62,7 @@ static int ge_client_from_row(sqlite3_stmt *s, ge_client *out, ge_err *err)
 
 #define GE_CLIENT_COLUMNS "id, name, allowed_origins, webhook_url, created_at, revoked_at"
 
-int ge_store_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err)
+static int ge_sqlite_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -115,7 +101,7 @@ err:
     return rc;
 }
 
-int ge_store_client_revoke(ge_store *st, int64_t id, time_t now, ge_err *err)
+static int ge_sqlite_client_revoke(ge_store *st, int64_t id, time_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -153,7 +139,7 @@ err:
     return rc;
 }
 
-int ge_store_client_by_key(ge_store *st, const char *key_hash, ge_client *out, ge_err *err)
+static int ge_sqlite_client_by_key(ge_store *st, const char *key_hash, ge_client *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -185,3 +171,10 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_clients_ops ge_sqlite_clients_ops = {
+    .client_add = ge_sqlite_client_add,
+    .client_list = ge_sqlite_client_list,
+    .client_revoke = ge_sqlite_client_revoke,
+    .client_by_key = ge_sqlite_client_by_key,
+};

@@ -8,22 +8,15 @@
  * autosave racing a submission can never write into a submitted draft.
  */
 #include "store_forms.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define GE_DRAFT_EMPTY "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
-void ge_draft_clear(ge_draft *d)
-{
-    if (!d) return;
-    free(d->features);
-    memset(d, 0, sizeof *d);
-}
-
-int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, time_t now,
-                          ge_err *err)
+static int ge_sqlite_draft_create(ge_store *st, const ge_draft *d, const char *token_hash,
+                                  time_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -110,20 +103,22 @@ err:
     return rc;
 }
 
-int ge_store_draft_get(ge_store *st, const char *id, ge_draft *out, ge_err *err)
+static int ge_sqlite_draft_get(ge_store *st, const char *id, ge_draft *out, ge_err *err)
 {
     return ge_draft_get_by(st, "SELECT " GE_DRAFT_COLUMNS " FROM drafts WHERE id = ?1", id, out,
                            err);
 }
 
-int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out, ge_err *err)
+static int ge_sqlite_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
+                                    ge_err *err)
 {
     return ge_draft_get_by(st, "SELECT " GE_DRAFT_COLUMNS " FROM drafts WHERE token_hash = ?1",
                            token_hash, out, err);
 }
 
-int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
-                        const char *validation_json, time_t now, char updated_at[32], ge_err *err)
+static int ge_sqlite_draft_save(ge_store *st, const char *id, const char *features_json,
+                                const char *validation_json, time_t now, char updated_at[32],
+                                ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -185,9 +180,9 @@ static int ge_draft_why_unchanged(ge_conn *c, const char *id, const char *now, g
     return rc;
 }
 
-int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
-                              const char *validation_json, time_t now, char updated_at[32],
-                              ge_err *err)
+static int ge_sqlite_draft_set_period(ge_store *st, const char *id, const char *start,
+                                      const char *end, const char *validation_json, time_t now,
+                                      char updated_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -223,8 +218,8 @@ err:
     return rc;
 }
 
-int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to, time_t now,
-                          char updated_at[32], ge_err *err)
+static int ge_sqlite_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
+                                  time_t now, char updated_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -270,3 +265,12 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_drafts_ops ge_sqlite_drafts_ops = {
+    .draft_create = ge_sqlite_draft_create,
+    .draft_get = ge_sqlite_draft_get,
+    .draft_by_token = ge_sqlite_draft_by_token,
+    .draft_save = ge_sqlite_draft_save,
+    .draft_set_period = ge_sqlite_draft_set_period,
+    .draft_update = ge_sqlite_draft_update,
+};

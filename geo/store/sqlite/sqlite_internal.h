@@ -1,15 +1,17 @@
 /*
- * store_internal.h - what the SpatiaLite store's files share and nobody else
+ * sqlite_internal.h - what the SpatiaLite store's files share and nobody else
  * sees: the list of numbered schema migrations (store_migrations.c) that
- * store_spatialite.c applies at open, and the connection pool and SQL helpers
- * that the store's subject files (store_<subject>.c) use.
+ * store_spatialite.c applies at open, the connection pool and SQL helpers
+ * that the store's subject files (store_<subject>.c) use, and each subject
+ * file's part of the backend table (store_backend.h).
  *
- * The migrations are SQL for SQLite + SpatiaLite. A PostGIS backend would keep
+ * The migrations are SQL for SQLite + SpatiaLite. The PostGIS store keeps
  * its own list with the same version numbers and the same meaning per
- * version, so that "schema version 3" says the same thing on both.
+ * version (postgis/pg_migrations.c), so that "schema version 3" says the
+ * same thing on both.
  */
-#ifndef GE_STORE_INTERNAL_H
-#define GE_STORE_INTERNAL_H
+#ifndef GE_SQLITE_INTERNAL_H
+#define GE_SQLITE_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include "date.h"
 #include "error.h"
 #include "store.h"
+#include "store_backend.h"
 
 /* One SQLite connection with its SpatiaLite per-connection cache. */
 typedef struct ge_conn {
@@ -62,16 +65,6 @@ void ge_store_bind_opt(sqlite3_stmt *s, int i, const char *v);
 void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src);
 
 /*
- * Room for one more row in a malloc'd result array v of *cap elements of
- * elem_size bytes, len of them used: v itself while there is room, else v
- * grown to twice the size (the first time first_cap elements), *cap updated.
- * NULL with GE_ENOMEM in err when memory runs out; v is then untouched and
- * still the caller's to free.
- */
-void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
-                    ge_err *err);
-
-/*
  * One migration: the statements that take a store from version-1 to
  * version. They run in order inside one transaction together with the
  * "PRAGMA user_version = version" that records them, so a migration is
@@ -88,6 +81,10 @@ typedef struct ge_store_migration {
 extern const ge_store_migration ge_store_spatialite_migrations[];
 extern const size_t ge_store_spatialite_nmigrations;
 
+/* ge_store_addresses_search's index rebuilt on a connection inside the
+ * import's write transaction (store_addresses.c). */
+int ge_store_addresses_reindex_conn(ge_conn *c, ge_err *err);
+
 /* ge_store_case_conflicts (store_review.h) on a connection the caller holds,
  * e.g. inside the decision's write transaction (store_decisions.c), so that
  * what is checked is what is decided on. */
@@ -97,5 +94,22 @@ int ge_store_case_conflicts_on(ge_conn *c, const char *case_id, double distance_
                                const struct ge_case_filter *who, size_t limit,
                                int (*cb)(void *ud, const struct ge_case_conflict *k), void *ud,
                                ge_err *err);
+
+/* Each subject file's part of ge_sqlite_backend (store_spatialite.c). */
+extern const ge_store_layers_ops ge_sqlite_layers_ops;
+extern const ge_store_addresses_ops ge_sqlite_addresses_ops;
+extern const ge_store_case_tiles_ops ge_sqlite_case_tiles_ops;
+extern const ge_store_cases_ops ge_sqlite_cases_ops;
+extern const ge_store_clients_ops ge_sqlite_clients_ops;
+extern const ge_store_decisions_ops ge_sqlite_decisions_ops;
+extern const ge_store_drafts_ops ge_sqlite_drafts_ops;
+extern const ge_store_export_ops ge_sqlite_export_ops;
+extern const ge_store_features_ops ge_sqlite_features_ops;
+extern const ge_store_retention_ops ge_sqlite_retention_ops;
+extern const ge_store_review_ops ge_sqlite_review_ops;
+extern const ge_store_tiles_ops ge_sqlite_tiles_ops;
+extern const ge_store_users_ops ge_sqlite_users_ops;
+extern const ge_store_webhooks_ops ge_sqlite_webhooks_ops;
+extern const ge_store_webhooks_admin_ops ge_sqlite_webhooks_admin_ops;
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * store_spatialite.c - the store (store.h) on one SQLite + SpatiaLite file.
+ * store_spatialite.c - the SQLite store (store_backend.h: ge_sqlite_backend)
+ * on one SQLite + SpatiaLite file.
  *
  * What is here: a small pool of connections (each used by one caller at a
  * time; SQLite in WAL mode lets readers run beside the one writer), the
@@ -25,7 +26,7 @@
 #include "date.h"
 #include "store.h"
 #include "store_addresses.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -44,7 +45,8 @@
 #define GE_STORE_DEFAULT_POOL    8
 #define GE_STORE_BUSY_TIMEOUT_MS 10000
 
-struct ge_store {
+/* The SQLite store's state of an open ge_store (ge_store_impl). */
+typedef struct ge_sqlite {
     char *path;
     int srid;
     bool readonly;
@@ -56,9 +58,9 @@ struct ge_store {
     int nidle;
     int nopen;    /* idle + handed out (+ being opened) */
     bool writing; /* an import batch holds the write slot */
-};
+} ge_sqlite;
 
-struct ge_import_batch {
+typedef struct ge_sqlite_batch {
     ge_store *st;
     ge_conn *c;
     char imported_at[32];
@@ -71,21 +73,9 @@ struct ge_import_batch {
     /* layers already written in this batch (each at most once) */
     char (*done)[64];
     size_t ndone;
-};
+} ge_sqlite_batch;
 
 /* ---- small helpers ------------------------------------------------------- */
-
-bool ge_store_layer_name_valid(const char *name)
-{
-    size_t i;
-    if (!name || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-    for (i = 1; name[i]; i++) {
-        char ch = name[i];
-        if (i > 62 || !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
-            return false;
-    }
-    return true;
-}
 
 static int ge_layer_name_check(const char *name, ge_err *err)
 {
@@ -201,22 +191,6 @@ void ge_store_copy_text(char *dst, size_t cap, const unsigned char *src)
     snprintf(dst, cap, "%s", src ? (const char *)src : "");
 }
 
-void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
-                    ge_err *err)
-{
-    size_t ncap = *cap ? *cap * 2 : first_cap;
-    void *grown;
-
-    if (len < *cap) return v;
-    grown = ncap <= SIZE_MAX / elem_size ? realloc(v, ncap * elem_size) : NULL;
-    if (!grown) {
-        ge_err_set(err, GE_ENOMEM, "store: out of memory");
-        return NULL;
-    }
-    *cap = ncap;
-    return grown;
-}
-
 /* ---- connections and the pool -------------------------------------------- */
 
 static void ge_conn_close(ge_conn *c)
@@ -231,19 +205,19 @@ static void ge_conn_close(ge_conn *c)
     free(c);
 }
 
-static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
+static int ge_conn_open(ge_sqlite *sq, ge_conn **out, ge_err *err)
 {
     int flags = SQLITE_OPEN_NOMUTEX |
-                (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+                (sq->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ge_conn *c = calloc(1, sizeof *c);
     int rc;
     int64_t ignored = 0;
 
     if (!c) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
-    rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
+    rc = sqlite3_open_v2(sq->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         int sys = c->db ? sqlite3_system_errno(c->db) : 0;
-        rc = ge_err_set(err, GE_EIO, "store '%s': cannot open: %s%s%s", st->path,
+        rc = ge_err_set(err, GE_EIO, "store '%s': cannot open: %s%s%s", sq->path,
                         c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), sys ? ": " : "",
                         sys ? strerror(sys) : "");
         ge_conn_close(c);
@@ -261,10 +235,10 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
      * that cannot be read, shows itself. */
     rc = ge_store_sql_int(c, "SELECT count(*) FROM sqlite_master", NULL, &ignored, NULL);
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "PRAGMA foreign_keys = ON", NULL);
-    if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA journal_mode = WAL", NULL);
-    if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA synchronous = FULL", NULL);
+    if (rc == GE_OK && !sq->readonly) rc = ge_store_sql_exec(c, "PRAGMA journal_mode = WAL", NULL);
+    if (rc == GE_OK && !sq->readonly) rc = ge_store_sql_exec(c, "PRAGMA synchronous = FULL", NULL);
     if (rc < 0) {
-        rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", st->path,
+        rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", sq->path,
                         sqlite3_errmsg(c->db));
         ge_conn_close(c);
         return rc;
@@ -277,33 +251,35 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
  * or waits for one to come back. */
 int ge_store_acquire(ge_store *st, ge_conn **out, ge_err *err)
 {
+    ge_sqlite *sq = ge_store_impl(st);
     int rc;
 
-    pthread_mutex_lock(&st->mu);
+    pthread_mutex_lock(&sq->mu);
     for (;;) {
-        if (st->nidle > 0) {
-            *out = st->idle[--st->nidle];
-            pthread_mutex_unlock(&st->mu);
+        if (sq->nidle > 0) {
+            *out = sq->idle[--sq->nidle];
+            pthread_mutex_unlock(&sq->mu);
             return GE_OK;
         }
-        if (st->nopen < st->pool_size) break;
-        pthread_cond_wait(&st->cv, &st->mu);
+        if (sq->nopen < sq->pool_size) break;
+        pthread_cond_wait(&sq->cv, &sq->mu);
     }
-    st->nopen++; /* reserve the slot; open outside the lock */
-    pthread_mutex_unlock(&st->mu);
+    sq->nopen++; /* reserve the slot; open outside the lock */
+    pthread_mutex_unlock(&sq->mu);
 
-    rc = ge_conn_open(st, out, err);
+    rc = ge_conn_open(sq, out, err);
     if (rc < 0) {
-        pthread_mutex_lock(&st->mu);
-        st->nopen--;
-        pthread_cond_broadcast(&st->cv);
-        pthread_mutex_unlock(&st->mu);
+        pthread_mutex_lock(&sq->mu);
+        sq->nopen--;
+        pthread_cond_broadcast(&sq->cv);
+        pthread_mutex_unlock(&sq->mu);
     }
     return rc;
 }
 
 void ge_store_release(ge_store *st, ge_conn *c)
 {
+    ge_sqlite *sq = ge_store_impl(st);
     if (!c) return;
     /* A connection goes back without an open transaction; should a caller
      * path ever forget one, end it here rather than hand it on. */
@@ -311,16 +287,16 @@ void ge_store_release(ge_store *st, ge_conn *c)
         assert(!"connection returned inside a transaction");
         ge_store_sql_exec(c, "ROLLBACK", NULL);
     }
-    pthread_mutex_lock(&st->mu);
-    assert(st->nidle < st->pool_size);
-    st->idle[st->nidle++] = c;
-    pthread_cond_broadcast(&st->cv);
-    pthread_mutex_unlock(&st->mu);
+    pthread_mutex_lock(&sq->mu);
+    assert(sq->nidle < sq->pool_size);
+    sq->idle[sq->nidle++] = c;
+    pthread_cond_broadcast(&sq->cv);
+    pthread_mutex_unlock(&sq->mu);
 }
 
 /* ---- migrations ---------------------------------------------------------- */
 
-int ge_store_latest_version(void)
+int ge_sqlite_latest_version(void)
 {
     return ge_store_spatialite_migrations[ge_store_spatialite_nmigrations - 1].version;
 }
@@ -383,17 +359,17 @@ static int ge_migration_apply(ge_conn *c, const ge_store_migration *m, int srid,
 
 /* Takes the store from its version up to target. A new file first gets the
  * SpatiaLite metadata (spatial_ref_sys, geometry_columns, ...). */
-static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
+static int ge_sqlite_migrate(ge_sqlite *sq, ge_conn *c, int target, ge_err *err)
 {
     int version = 0, rc;
     int64_t has_meta = 0, ntables = 0;
 
     rc = ge_read_version(c, &version, err);
     if (rc < 0) return rc;
-    if (version > ge_store_latest_version())
+    if (version > ge_sqlite_latest_version())
         return ge_err_set(err, GE_ECONFLICT,
                           "store '%s' has schema version %d, newer than this build knows (%d)",
-                          st->path, version, ge_store_latest_version());
+                          sq->path, version, ge_sqlite_latest_version());
     if (version == 0) {
         rc = ge_store_sql_int(c, "SELECT CheckSpatialMetaData()", NULL, &has_meta, err);
         if (rc == GE_OK)
@@ -403,14 +379,14 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
             return ge_err_set(err, GE_EINVAL,
                               "store '%s': the file is an SQLite database of something else "
                               "(tables, but no SpatiaLite metadata and no schema version)",
-                              st->path);
+                              sq->path);
         /* InitSpatialMetadata(1) runs in a transaction of its own, so it
          * cannot share migration 1's; it is idempotent through the check
          * above should the process stop between the two. */
         if (has_meta == 0) {
             rc = ge_migration_step(c, "SELECT InitSpatialMetadata(1)", 0, err);
             if (rc < 0) {
-                ge_err_prefix(err, "store '%s': creating the SpatiaLite metadata", st->path);
+                ge_err_prefix(err, "store '%s': creating the SpatiaLite metadata", sq->path);
                 return rc;
             }
         }
@@ -419,9 +395,9 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
         const ge_store_migration *m = &ge_store_spatialite_migrations[i];
         assert(m->version == (int)i + 1);
         if (m->version <= version || m->version > target) continue;
-        rc = ge_migration_apply(c, m, st->srid, err);
+        rc = ge_migration_apply(c, m, sq->srid, err);
         if (rc < 0) {
-            ge_err_prefix(err, "store '%s'", st->path);
+            ge_err_prefix(err, "store '%s'", sq->path);
             return rc;
         }
     }
@@ -430,34 +406,33 @@ static int ge_store_migrate(ge_store *st, ge_conn *c, int target, ge_err *err)
 
 /* ---- open and close ------------------------------------------------------ */
 
-static void ge_store_free(ge_store *st)
+static void ge_sqlite_free(ge_sqlite *sq)
 {
-    if (!st) return;
-    for (int i = 0; i < st->nidle; i++)
-        ge_conn_close(st->idle[i]);
-    pthread_cond_destroy(&st->cv);
-    pthread_mutex_destroy(&st->mu);
-    free(st->idle);
-    free(st->path);
-    free(st);
+    if (!sq) return;
+    for (int i = 0; i < sq->nidle; i++)
+        ge_conn_close(sq->idle[i]);
+    pthread_cond_destroy(&sq->cv);
+    pthread_mutex_destroy(&sq->mu);
+    free(sq->idle);
+    free(sq->path);
+    free(sq);
 }
 
-int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int target, ge_err *err)
+static int ge_sqlite_open(ge_store *st, const ge_store_opts *opts, int target, ge_err *err)
 {
-    ge_store *st = NULL;
+    ge_sqlite *sq = NULL;
     ge_conn *c = NULL;
     struct stat sb;
     int rc, version = 0;
     int64_t srid = 0;
 
-    *out = NULL;
     if (!opts || !opts->path || !opts->path[0])
         return ge_err_set(err, GE_EINVAL, "store: no database path given");
     if (opts->srid < 0 || opts->pool_size < 0)
         return ge_err_set(err, GE_EINVAL, "store: srid and pool_size must not be negative");
-    if (target < 0 || target > ge_store_latest_version())
+    if (target < 0 || target > ge_sqlite_latest_version())
         return ge_err_set(err, GE_EINVAL, "store: schema version %d is unknown (latest is %d)",
-                          target, ge_store_latest_version());
+                          target, ge_sqlite_latest_version());
     if (stat(opts->path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode))
             return ge_err_set(err, GE_EIO, "store '%s': is a directory, not a database file",
@@ -467,32 +442,33 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
                           strerror(errno));
     }
 
-    st = calloc(1, sizeof *st);
-    if (!st) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
-    st->pool_size = opts->pool_size > 0 ? opts->pool_size : GE_STORE_DEFAULT_POOL;
-    st->srid = opts->srid > 0 ? opts->srid : GE_STORE_DEFAULT_SRID;
-    st->readonly = opts->readonly;
-    st->path = strdup(opts->path);
-    st->idle = calloc((size_t)st->pool_size, sizeof *st->idle);
-    pthread_mutex_init(&st->mu, NULL);
-    pthread_cond_init(&st->cv, NULL);
-    if (!st->path || !st->idle) {
-        ge_store_free(st);
+    sq = calloc(1, sizeof *sq);
+    if (!sq) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    sq->pool_size = opts->pool_size > 0 ? opts->pool_size : GE_STORE_DEFAULT_POOL;
+    sq->srid = opts->srid > 0 ? opts->srid : GE_STORE_DEFAULT_SRID;
+    sq->readonly = opts->readonly;
+    sq->path = strdup(opts->path);
+    sq->idle = calloc((size_t)sq->pool_size, sizeof *sq->idle);
+    pthread_mutex_init(&sq->mu, NULL);
+    pthread_cond_init(&sq->cv, NULL);
+    if (!sq->path || !sq->idle) {
+        ge_sqlite_free(sq);
         return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     }
+    ge_store_set_impl(st, sq);
 
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto fail;
-    if (!st->readonly) {
-        rc = ge_store_migrate(st, c, target, err);
+    if (!sq->readonly) {
+        rc = ge_sqlite_migrate(sq, c, target, err);
         if (rc < 0) goto fail;
     }
     rc = ge_read_version(c, &version, err);
     if (rc < 0) goto fail;
-    if (version > ge_store_latest_version()) {
+    if (version > ge_sqlite_latest_version()) {
         rc = ge_err_set(err, GE_ECONFLICT,
                         "store '%s' has schema version %d, newer than this build knows (%d)",
-                        st->path, version, ge_store_latest_version());
+                        sq->path, version, ge_sqlite_latest_version());
         goto fail;
     }
     if (version >= 1) {
@@ -500,54 +476,57 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
                               NULL, &srid, err);
         if (rc < 0) goto fail;
         if (srid <= 0) {
-            rc = ge_err_set(err, GE_EIO, "store '%s': store_meta has no srid", st->path);
+            rc = ge_err_set(err, GE_EIO, "store '%s': store_meta has no srid", sq->path);
             goto fail;
         }
-        st->srid = (int)srid;
-    } else if (st->readonly) {
+        sq->srid = (int)srid;
+    } else if (sq->readonly) {
         rc = ge_err_set(err, GE_EINVAL, "store '%s': not a geoEDITOR store (schema version 0)",
-                        st->path);
+                        sq->path);
         goto fail;
     }
     ge_store_release(st, c);
-    *out = st;
     return GE_OK;
 
 fail:
     if (c) {
-        pthread_mutex_lock(&st->mu);
-        st->nopen--;
-        pthread_mutex_unlock(&st->mu);
+        pthread_mutex_lock(&sq->mu);
+        sq->nopen--;
+        pthread_mutex_unlock(&sq->mu);
         ge_conn_close(c);
     }
-    ge_store_free(st);
+    ge_sqlite_free(sq);
+    ge_store_set_impl(st, NULL);
     return rc;
 }
 
-int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err)
+static void ge_sqlite_close(ge_store *st)
 {
-    return ge_store_open_at_version(out, opts, ge_store_latest_version(), err);
-}
-
-void ge_store_close(ge_store *st)
-{
-    if (!st) return;
-    pthread_mutex_lock(&st->mu);
+    ge_sqlite *sq = ge_store_impl(st);
+    if (!sq) return;
+    pthread_mutex_lock(&sq->mu);
     /* Closing while a connection is still handed out is a caller bug. */
-    assert(st->nidle == st->nopen && !st->writing);
-    pthread_mutex_unlock(&st->mu);
+    assert(sq->nidle == sq->nopen && !sq->writing);
+    pthread_mutex_unlock(&sq->mu);
     /* Fold the WAL into the database so the file stands alone. */
-    if (!st->readonly && st->nidle > 0)
-        ge_store_sql_exec(st->idle[0], "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
-    ge_store_free(st);
+    if (!sq->readonly && sq->nidle > 0)
+        ge_store_sql_exec(sq->idle[0], "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+    ge_sqlite_free(sq);
 }
 
-int ge_store_srid(const ge_store *st)
+static const char *ge_sqlite_name(const ge_store *st)
 {
-    return st->srid;
+    const ge_sqlite *sq = ge_store_impl(st);
+    return sq->path;
 }
 
-int ge_store_schema_version(ge_store *st)
+static int ge_sqlite_srid(const ge_store *st)
+{
+    const ge_sqlite *sq = ge_store_impl(st);
+    return sq->srid;
+}
+
+static int ge_sqlite_schema_version(ge_store *st)
 {
     ge_conn *c;
     int version = -1;
@@ -557,7 +536,7 @@ int ge_store_schema_version(ge_store *st)
     return version;
 }
 
-int ge_store_ping(ge_store *st, ge_err *err)
+static int ge_sqlite_ping(ge_store *st, ge_err *err)
 {
     ge_conn *c;
     int64_t one = 0;
@@ -568,7 +547,7 @@ int ge_store_ping(ge_store *st, ge_err *err)
     return rc;
 }
 
-int ge_store_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err)
+static int ge_sqlite_layers_stamp(ge_store *st, int64_t *stamp, ge_err *err)
 {
     ge_conn *c;
     int rc = ge_store_acquire(st, &c, err);
@@ -605,7 +584,7 @@ static void ge_layer_from_row(sqlite3_stmt *s, ge_layer_info *li)
     ge_store_copy_text(li->description_de, sizeof li->description_de, sqlite3_column_text(s, 14));
 }
 
-int ge_store_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *err)
+static int ge_sqlite_layer_list(ge_store *st, ge_layer_info **out, size_t *n, ge_err *err)
 {
     ge_conn *c;
     sqlite3_stmt *s = NULL;
@@ -664,7 +643,7 @@ static int ge_layer_get_conn(ge_conn *c, const char *name, ge_layer_info *out, g
     return rc;
 }
 
-int ge_store_layer_get(ge_store *st, const char *name, ge_layer_info *out, ge_err *err)
+static int ge_sqlite_layer_get(ge_store *st, const char *name, ge_layer_info *out, ge_err *err)
 {
     ge_conn *c;
     int rc = ge_layer_name_check(name, err);
@@ -676,7 +655,8 @@ int ge_store_layer_get(ge_store *st, const char *name, ge_layer_info *out, ge_er
     return rc;
 }
 
-int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *ud,
+                                ge_err *err)
 {
     char sql[160];
     ge_conn *c;
@@ -742,7 +722,7 @@ static const char *ge_geometry_type_name(unsigned types)
 
 /* The batch's transaction may have ended under it: SQLite rolls back by
  * itself on some errors, and SpatiaLite's geometry triggers RAISE(ROLLBACK). */
-static int ge_batch_alive(ge_import_batch *b, ge_err *err)
+static int ge_batch_alive(ge_sqlite_batch *b, ge_err *err)
 {
     if (sqlite3_get_autocommit(b->c->db))
         return ge_err_set(err, GE_EIO, "store: the import transaction was rolled back");
@@ -752,7 +732,7 @@ static int ge_batch_alive(ge_import_batch *b, ge_err *err)
 /* Creates ref_<name> with its geometry column and spatial index, or empties
  * it; inside the batch's transaction either way, so readers keep seeing the
  * old rows until commit and an abort restores them. */
-static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *err)
+static int ge_layer_table_reset(ge_sqlite_batch *b, const char *name, ge_err *err)
 {
     char table[80], sql[256];
     int64_t exists = 0;
@@ -784,7 +764,7 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
         rc = ge_store_sql_prepare(b->c, steps[i], &s, err);
         if (rc < 0) return rc;
         sqlite3_bind_text(s, 1, table, -1, SQLITE_TRANSIENT);
-        if (i == 0) sqlite3_bind_int(s, 2, b->st->srid);
+        if (i == 0) sqlite3_bind_int(s, 2, ge_store_srid(b->st));
         rc = sqlite3_step(s);
         if (rc != SQLITE_ROW || sqlite3_column_int(s, 0) != 1) {
             rc = rc == SQLITE_ROW
@@ -800,7 +780,7 @@ static int ge_layer_table_reset(ge_import_batch *b, const char *name, ge_err *er
 }
 
 /* Writes the metadata of the layer just written: count, bbox, type, version+1. */
-static int ge_layer_finish(ge_import_batch *b, ge_err *err)
+static int ge_layer_finish(ge_sqlite_batch *b, ge_err *err)
 {
     char sql[256];
     sqlite3_stmt *s = NULL;
@@ -846,7 +826,7 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     sqlite3_bind_text(s, 2, li->title[0] ? li->title : li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, li->description, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, ge_geometry_type_name(b->types), -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 5, b->st->srid);
+    sqlite3_bind_int(s, 5, ge_store_srid(b->st));
     sqlite3_bind_int64(s, 6, b->count);
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(s, 7 + i, bbox[i]);
@@ -866,29 +846,47 @@ static int ge_layer_finish(ge_import_batch *b, ge_err *err)
     return rc;
 }
 
-int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err)
+static void ge_batch_free(ge_sqlite_batch *b)
 {
-    ge_import_batch *b;
+    ge_store *st = b->st;
+    ge_sqlite *sq = ge_store_impl(st);
+    sqlite3_finalize(b->insert);
+    if (b->c) {
+        if (!sqlite3_get_autocommit(b->c->db)) ge_store_sql_exec(b->c, "ROLLBACK", NULL);
+        ge_store_release(st, b->c);
+    }
+    pthread_mutex_lock(&sq->mu);
+    sq->writing = false;
+    pthread_cond_broadcast(&sq->cv);
+    pthread_mutex_unlock(&sq->mu);
+    free(b->done);
+    free(b);
+}
+
+static int ge_sqlite_batch_begin(ge_store *st, time_t now, void **out, ge_err *err)
+{
+    ge_sqlite *sq = ge_store_impl(st);
+    ge_sqlite_batch *b;
     int rc;
 
     *out = NULL;
-    if (st->readonly) return ge_err_set(err, GE_EINVAL, "store '%s' is open read-only", st->path);
+    if (sq->readonly) return ge_err_set(err, GE_EINVAL, "store '%s' is open read-only", sq->path);
     b = calloc(1, sizeof *b);
     if (!b) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     b->st = st;
     /* One writer at a time: wait here rather than spin in SQLite's busy
      * handler. Other processes are still kept out by BEGIN IMMEDIATE. */
-    pthread_mutex_lock(&st->mu);
-    while (st->writing)
-        pthread_cond_wait(&st->cv, &st->mu);
-    st->writing = true;
-    pthread_mutex_unlock(&st->mu);
+    pthread_mutex_lock(&sq->mu);
+    while (sq->writing)
+        pthread_cond_wait(&sq->cv, &sq->mu);
+    sq->writing = true;
+    pthread_mutex_unlock(&sq->mu);
 
     rc = ge_store_acquire(st, &b->c, err);
     if (rc == GE_OK) rc = ge_store_sql_exec(b->c, "BEGIN IMMEDIATE", err);
     if (rc < 0) {
         ge_err_prefix(err, "starting an import");
-        ge_import_batch_abort(b);
+        ge_batch_free(b);
         return rc;
     }
     ge_date_utc(now, b->imported_at);
@@ -896,8 +894,9 @@ int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_er
     return GE_OK;
 }
 
-int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err *err)
+static int ge_sqlite_batch_layer(void *batch, const ge_layer_info *meta, ge_err *err)
 {
+    ge_sqlite_batch *b = batch;
     char sql[160];
     int rc = ge_layer_name_check(meta->name, err);
     if (rc < 0) return rc;
@@ -941,9 +940,10 @@ int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err 
     return GE_OK;
 }
 
-int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb_len,
-                        const char *props_json, ge_err *err)
+static int ge_sqlite_batch_add(void *batch, const unsigned char *wkb, size_t wkb_len,
+                               const char *props_json, ge_err *err)
 {
+    ge_sqlite_batch *b = batch;
     int rc, type;
 
     if (!b->has_layer)
@@ -958,7 +958,7 @@ int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb
     sqlite3_reset(b->insert);
     sqlite3_bind_text(b->insert, 1, props_json ? props_json : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(b->insert, 2, wkb, (int)wkb_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int(b->insert, 3, b->st->srid);
+    sqlite3_bind_int(b->insert, 3, ge_store_srid(b->st));
     rc = sqlite3_step(b->insert);
     if (rc != SQLITE_DONE) {
         int code = ge_store_sql_code(rc);
@@ -977,24 +977,9 @@ int ge_import_batch_add(ge_import_batch *b, const unsigned char *wkb, size_t wkb
     return GE_OK;
 }
 
-static void ge_batch_free(ge_import_batch *b)
+static int ge_sqlite_batch_commit(void *batch, ge_err *err)
 {
-    ge_store *st = b->st;
-    sqlite3_finalize(b->insert);
-    if (b->c) {
-        if (!sqlite3_get_autocommit(b->c->db)) ge_store_sql_exec(b->c, "ROLLBACK", NULL);
-        ge_store_release(st, b->c);
-    }
-    pthread_mutex_lock(&st->mu);
-    st->writing = false;
-    pthread_cond_broadcast(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-    free(b->done);
-    free(b);
-}
-
-int ge_import_batch_commit(ge_import_batch *b, ge_err *err)
-{
+    ge_sqlite_batch *b = batch;
     int rc = ge_batch_alive(b, err);
     if (rc == GE_OK) rc = ge_layer_finish(b, err);
     if (rc == GE_OK) rc = ge_store_sql_exec(b->c, "COMMIT", err);
@@ -1003,7 +988,49 @@ int ge_import_batch_commit(ge_import_batch *b, ge_err *err)
     return rc;
 }
 
-void ge_import_batch_abort(ge_import_batch *b)
+static void ge_sqlite_batch_abort(void *batch)
 {
+    ge_sqlite_batch *b = batch;
     if (b) ge_batch_free(b);
 }
+
+const ge_store_layers_ops ge_sqlite_layers_ops = {
+    .layers_stamp = ge_sqlite_layers_stamp,
+    .layer_list = ge_sqlite_layer_list,
+    .layer_get = ge_sqlite_layer_get,
+    .layer_scan = ge_sqlite_layer_scan,
+    .batch_begin = ge_sqlite_batch_begin,
+    .batch_layer = ge_sqlite_batch_layer,
+    .batch_add = ge_sqlite_batch_add,
+    .batch_commit = ge_sqlite_batch_commit,
+    .batch_abort = ge_sqlite_batch_abort,
+};
+
+static const ge_store_core_ops ge_sqlite_core_ops = {
+    .open = ge_sqlite_open,
+    .close = ge_sqlite_close,
+    .name = ge_sqlite_name,
+    .srid = ge_sqlite_srid,
+    .schema_version = ge_sqlite_schema_version,
+    .ping = ge_sqlite_ping,
+};
+
+const ge_store_backend ge_sqlite_backend = {
+    .name = "sqlite",
+    .core = &ge_sqlite_core_ops,
+    .layers = &ge_sqlite_layers_ops,
+    .addresses = &ge_sqlite_addresses_ops,
+    .case_tiles = &ge_sqlite_case_tiles_ops,
+    .cases = &ge_sqlite_cases_ops,
+    .clients = &ge_sqlite_clients_ops,
+    .decisions = &ge_sqlite_decisions_ops,
+    .drafts = &ge_sqlite_drafts_ops,
+    .export = &ge_sqlite_export_ops,
+    .features = &ge_sqlite_features_ops,
+    .retention = &ge_sqlite_retention_ops,
+    .review = &ge_sqlite_review_ops,
+    .tiles = &ge_sqlite_tiles_ops,
+    .users = &ge_sqlite_users_ops,
+    .webhooks = &ge_sqlite_webhooks_ops,
+    .webhooks_admin = &ge_sqlite_webhooks_admin_ops,
+};

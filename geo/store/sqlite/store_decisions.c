@@ -10,7 +10,7 @@
  * a caller saw names exactly one state of the case.
  */
 #include "store_decisions.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,15 +64,6 @@ static bool ge_decision_precondition_holds(const ge_status_change *in, int64_t v
     for (size_t i = 0; in->if_versions && i < in->n_if_versions; i++)
         if (in->if_versions[i] == version) return true;
     return false;
-}
-
-void ge_status_result_clear(ge_status_result *r)
-{
-    free(r->conflicts);
-    free(r->unacknowledged);
-    r->conflicts = NULL;
-    r->unacknowledged = NULL;
-    r->nconflicts = 0;
 }
 
 typedef struct ge_decision_conflicts {
@@ -207,8 +198,8 @@ err:
     return rc;
 }
 
-int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
-                             ge_status_result *out, ge_err *err)
+static int ge_sqlite_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
+                                     ge_status_result *out, ge_err *err)
 {
     ge_conn *c = NULL;
     ge_decision_row row;
@@ -284,3 +275,7 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_decisions_ops ge_sqlite_decisions_ops = {
+    .case_set_status = ge_sqlite_case_set_status,
+};

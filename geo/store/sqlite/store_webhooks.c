@@ -11,7 +11,7 @@
  */
 #include "store_webhooks.h"
 #include "date.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,64 +51,6 @@
     "(SELECT 1 + count(*) FROM case_events v WHERE v.case_id = d.case_id"                          \
     " AND v.id <= d.event_id AND v.action IN ('status', 'purged'))"
 
-void ge_webhook_delivery_clear(ge_webhook_delivery *d)
-{
-    if (!d) return;
-    free(d->case_id);
-    free(d->reference);
-    free(d->service);
-    free(d->status);
-    free(d->previous_status);
-    free(d->comment);
-    free(d->at);
-    free(d->url);
-    if (d->secret) {
-        /* The secret signs deliveries: do not leave it in freed memory. */
-        memset(d->secret, 0, strlen(d->secret));
-        free(d->secret);
-    }
-    memset(d, 0, sizeof *d);
-}
-
-void ge_webhook_delivery_list_free(ge_webhook_delivery *v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        ge_webhook_delivery_clear(&v[i]);
-    free(v);
-}
-
-const char *ge_webhook_outcome_name(ge_webhook_outcome o)
-{
-    switch (o) {
-    case GE_WEBHOOK_DELIVERED:
-        return "delivered";
-    case GE_WEBHOOK_RETRY:
-        return "retry";
-    case GE_WEBHOOK_FAILED:
-        return "failed";
-    }
-    return "unknown";
-}
-
-bool ge_store_webhook_retryable(int http_status)
-{
-    /* No answer at all, the receiver timing out on us (408), asking us to
-     * slow down (429) or failing itself (5xx): all may pass. Any other
-     * answer says the request itself is wrong and will stay wrong. */
-    return http_status == 0 || http_status == 408 || http_status == 429 ||
-           (http_status >= 500 && http_status <= 599);
-}
-
-int64_t ge_store_webhook_backoff(int retry_base_s, int attempts)
-{
-    int64_t d = retry_base_s > 0 ? retry_base_s : 1;
-
-    /* Doubling stops at the cap, so no shift can overflow. */
-    for (int i = 1; i < attempts && d < GE_WEBHOOK_BACKOFF_MAX_S; i++)
-        d *= 2;
-    return d < GE_WEBHOOK_BACKOFF_MAX_S ? d : GE_WEBHOOK_BACKOFF_MAX_S;
-}
-
 /* A column as a malloc'd string; NULL stays NULL when keep_null. */
 static int ge_webhook_col(sqlite3_stmt *s, int col, bool keep_null, char **out)
 {
@@ -144,8 +86,8 @@ static int ge_webhook_from_row(sqlite3_stmt *s, ge_webhook_delivery *d)
     return rc;
 }
 
-int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
-                            ge_webhook_delivery **out, size_t *n, ge_err *err)
+static int ge_sqlite_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
+                                    ge_webhook_delivery **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL, *u = NULL;
@@ -228,7 +170,7 @@ err:
     return rc < 0 ? rc : GE_OK;
 }
 
-int ge_store_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
+static int ge_sqlite_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc = ge_store_acquire(st, &c, err);
@@ -243,9 +185,10 @@ int ge_store_webhooks_pending(ge_store *st, int64_t *n, ge_err *err)
     return rc;
 }
 
-int ge_store_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_webhook_attempt *a,
-                            const ge_webhook_policy *pol, ge_webhook_outcome *outcome,
-                            int *attempts, int64_t *next_at, ge_err *err)
+static int ge_sqlite_webhook_record(ge_store *st, int64_t id, int64_t now,
+                                    const ge_webhook_attempt *a, const ge_webhook_policy *pol,
+                                    ge_webhook_outcome *outcome, int *attempts, int64_t *next_at,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -334,7 +277,7 @@ err:
     return rc;
 }
 
-int ge_store_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
+static int ge_sqlite_webhook_release(ge_store *st, int64_t id, int64_t now, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -358,3 +301,10 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_webhooks_ops ge_sqlite_webhooks_ops = {
+    .webhooks_claim = ge_sqlite_webhooks_claim,
+    .webhooks_pending = ge_sqlite_webhooks_pending,
+    .webhook_record = ge_sqlite_webhook_record,
+    .webhook_release = ge_sqlite_webhook_release,
+};

@@ -5,7 +5,7 @@
 #include "store_export.h"
 
 #include "case_location.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 /* The report's measures of case id as {"measures": [...]}, or NULL when it
  * has none (or no memory: the sentences are then made anew by the caller,
@@ -23,8 +23,8 @@ static json_t *ge_store_export_measures(sqlite3_stmt *s, const char *id)
     return doc;
 }
 
-int ge_store_cases_features(ge_store *st, const char *const *ids, size_t n, ge_store_export_cb cb,
-                            void *ud, ge_err *err)
+static int ge_sqlite_cases_features(ge_store *st, const char *const *ids, size_t n,
+                                    ge_store_export_cb cb, void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL, *r = NULL;
@@ -85,3 +85,7 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_export_ops ge_sqlite_export_ops = {
+    .cases_features = ge_sqlite_cases_features,
+};

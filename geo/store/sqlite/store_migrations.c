@@ -23,7 +23,7 @@
  *  11  draft options set by the form server (drafts.period_editable)
  *  12  a layer's German description (layers.description_de)
  */
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stddef.h>
 

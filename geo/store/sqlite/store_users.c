@@ -9,24 +9,10 @@
  * moment in which the old password's session still works.
  */
 #include "store_users.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void ge_user_clear(ge_user *u)
-{
-    if (!u) return;
-    free(u->services_json);
-    memset(u, 0, sizeof *u);
-}
-
-void ge_user_list_free(ge_user *v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        ge_user_clear(&v[i]);
-    free(v);
-}
 
 /* The columns ge_user_from_row reads, from "users u". */
 #define GE_USER_COLUMNS                                                                            \
@@ -50,8 +36,9 @@ static int ge_user_from_row(sqlite3_stmt *s, int col, ge_user *out, ge_err *err)
     return GE_OK;
 }
 
-int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
-                      const char *services_json, time_t now, int64_t *id, ge_err *err)
+static int ge_sqlite_user_add(ge_store *st, const char *name, const char *password_hash,
+                              const char *role, const char *services_json, time_t now, int64_t *id,
+                              ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -142,8 +129,8 @@ static int ge_user_exists(ge_store *st, const char *name, int64_t *n, ge_err *er
     return rc;
 }
 
-int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
-                               time_t now, ge_err *err)
+static int ge_sqlite_user_set_password(ge_store *st, const char *name, const char *password_hash,
+                                       time_t now, ge_err *err)
 {
     bool changed;
     int rc = ge_user_update(st,
@@ -154,7 +141,7 @@ int ge_store_user_set_password(ge_store *st, const char *name, const char *passw
     return rc;
 }
 
-int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *err)
+static int ge_sqlite_user_disable(ge_store *st, const char *name, time_t now, ge_err *err)
 {
     bool changed;
     int64_t n = 0;
@@ -169,7 +156,7 @@ int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *er
              : ge_err_set(err, GE_ENOENT, "there is no user '%.100s'", name);
 }
 
-int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
+static int ge_sqlite_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -209,8 +196,8 @@ err:
     return rc;
 }
 
-int ge_store_user_credentials(ge_store *st, const char *name, ge_user *out,
-                              char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
+static int ge_sqlite_user_credentials(ge_store *st, const char *name, ge_user *out,
+                                      char hash[GE_PASSWORD_HASH_MAX], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -240,8 +227,9 @@ err:
     return rc;
 }
 
-int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
-                            int64_t user_id, const char *expires_at, time_t now, ge_err *err)
+static int ge_sqlite_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
+                                    int64_t user_id, const char *expires_at, time_t now,
+                                    ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -290,7 +278,8 @@ err:
     return rc;
 }
 
-int ge_store_session_get(ge_store *st, const char *id_hash, ge_session_row *out, ge_err *err)
+static int ge_sqlite_session_get(ge_store *st, const char *id_hash, ge_session_row *out,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -355,7 +344,7 @@ err:
     return rc;
 }
 
-int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err)
+static int ge_sqlite_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err)
 {
     char at[GE_DATE_UTC_LEN];
     int64_t n = 0;
@@ -364,7 +353,7 @@ int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err
                            &n, "recording session activity", err);
 }
 
-int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
+static int ge_sqlite_session_delete(ge_store *st, const char *id_hash, ge_err *err)
 {
     int64_t n = 0;
     int rc = ge_session_exec(st, "DELETE FROM sessions WHERE id_hash = ?1", id_hash, NULL, &n,
@@ -373,8 +362,8 @@ int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err)
     return rc;
 }
 
-int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
-                             ge_err *err)
+static int ge_sqlite_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
+                                     ge_err *err)
 {
     char at[GE_DATE_UTC_LEN];
     int64_t k = 0;
@@ -386,3 +375,16 @@ int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, 
     if (n) *n = k;
     return rc;
 }
+
+const ge_store_users_ops ge_sqlite_users_ops = {
+    .user_add = ge_sqlite_user_add,
+    .user_set_password = ge_sqlite_user_set_password,
+    .user_disable = ge_sqlite_user_disable,
+    .user_list = ge_sqlite_user_list,
+    .user_credentials = ge_sqlite_user_credentials,
+    .session_create = ge_sqlite_session_create,
+    .session_get = ge_sqlite_session_get,
+    .session_touch = ge_sqlite_session_touch,
+    .session_delete = ge_sqlite_session_delete,
+    .sessions_expire = ge_sqlite_sessions_expire,
+};

@@ -10,19 +10,11 @@
  */
 #include "store_forms.h"
 #include "store_case_row.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 #include "token.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void ge_case_clear(ge_case *c)
-{
-    if (!c) return;
-    free(c->applicant);
-    free(c->report);
-    memset(c, 0, sizeof *c);
-}
 
 /* Steps a prepared INSERT/UPDATE to its end. */
 static int ge_case_step(ge_conn *c, sqlite3_stmt *s, const char *what, ge_err *err)
@@ -201,8 +193,8 @@ err:
     return rc;
 }
 
-int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
-                         ge_submit_outcome *outcome, char case_id[40], ge_err *err)
+static int ge_sqlite_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
+                                 ge_submit_outcome *outcome, char case_id[40], ge_err *err)
 {
     ge_conn *c = NULL;
     char at[GE_DATE_UTC_LEN];
@@ -230,8 +222,9 @@ err:
     return rc;
 }
 
-int ge_store_case_by_key(ge_store *st, int64_t client_id, const char *key, const char *request_hash,
-                         char case_id[40], bool *same_request, ge_err *err)
+static int ge_sqlite_case_by_key(ge_store *st, int64_t client_id, const char *key,
+                                 const char *request_hash, char case_id[40], bool *same_request,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     int rc = ge_store_acquire(st, &c, err);
@@ -294,7 +287,7 @@ static int ge_case_get_by(ge_store *st, const char *sql, const char *id, ge_case
     return rc;
 }
 
-int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
+static int ge_sqlite_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
 {
     return ge_case_get_by(st,
                           "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
@@ -302,7 +295,7 @@ int ge_store_case_get(ge_store *st, const char *id, ge_case *out, ge_err *err)
                           id, out, err);
 }
 
-int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
+static int ge_sqlite_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_err *err)
 {
     return ge_case_get_by(st,
                           "SELECT " GE_STORE_CASE_COLUMNS " FROM cases"
@@ -310,7 +303,8 @@ int ge_store_case_by_draft(ge_store *st, const char *draft_id, ge_case *out, ge_
                           draft_id, out, err);
 }
 
-int ge_store_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_case_features(ge_store *st, const char *id, ge_feature_cb cb, void *ud,
+                                   ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -338,8 +332,8 @@ err:
     return rc;
 }
 
-int ge_store_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
-                        size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_cases_near(ge_store *st, const double bbox[4], const char *exclude_draft_id,
+                                size_t limit, ge_case_near_cb cb, void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -379,3 +373,12 @@ err:
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_cases_ops ge_sqlite_cases_ops = {
+    .case_submit = ge_sqlite_case_submit,
+    .case_by_key = ge_sqlite_case_by_key,
+    .case_get = ge_sqlite_case_get,
+    .case_by_draft = ge_sqlite_case_by_draft,
+    .case_features = ge_sqlite_case_features,
+    .cases_near = ge_sqlite_cases_near,
+};

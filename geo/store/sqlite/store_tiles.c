@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 static int ge_store_tiles_version_conn(ge_conn *c, const char *layer, int64_t *version, ge_err *err)
 {
@@ -34,7 +34,7 @@ static int ge_store_tiles_version_conn(ge_conn *c, const char *layer, int64_t *v
     return rc;
 }
 
-int ge_store_tiles_version(ge_store *st, const char *layer, int64_t *version, ge_err *err)
+static int ge_sqlite_tiles_version(ge_store *st, const char *layer, int64_t *version, ge_err *err)
 {
     ge_conn *c;
     int rc;
@@ -48,8 +48,8 @@ int ge_store_tiles_version(ge_store *st, const char *layer, int64_t *version, ge
     return rc;
 }
 
-int ge_store_tiles_query(ge_store *st, const char *layer, const double box[4], int64_t *version,
-                         ge_feature_cb cb, void *ud, ge_err *err)
+static int ge_sqlite_tiles_query(ge_store *st, const char *layer, const double box[4],
+                                 int64_t *version, ge_feature_cb cb, void *ud, ge_err *err)
 {
     char sql[320];
     ge_conn *c = NULL;
@@ -96,7 +96,7 @@ int ge_store_tiles_query(ge_store *st, const char *layer, const double box[4], i
     return rc;
 }
 
-int ge_store_tiles_fields(ge_store *st, const char *layer, json_t **out, ge_err *err)
+static int ge_sqlite_tiles_fields(ge_store *st, const char *layer, json_t **out, ge_err *err)
 {
     char sql[256];
     ge_conn *c = NULL;
@@ -147,3 +147,9 @@ out:
     *out = fields;
     return GE_OK;
 }
+
+const ge_store_tiles_ops ge_sqlite_tiles_ops = {
+    .tiles_version = ge_sqlite_tiles_version,
+    .tiles_query = ge_sqlite_tiles_query,
+    .tiles_fields = ge_sqlite_tiles_fields,
+};

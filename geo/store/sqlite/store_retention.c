@@ -6,17 +6,17 @@
  * Deleted and overwritten personal data must not linger in the file: the
  * purge runs with PRAGMA secure_delete on (SQLite then zeroes freed cell
  * space and free pages, whatever the build's default), and
- * ge_store_retention_checkpoint() copies the WAL into the database and
+ * ge_sqlite_retention_checkpoint() copies the WAL into the database and
  * truncates it, so that old page images holding the applicant's data do not
  * stay in the -wal file either.
  */
 #include "store_retention.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int ge_store_retention_services(ge_store *st, char (**out)[64], size_t *n, ge_err *err)
+static int ge_sqlite_retention_services(ge_store *st, char (**out)[64], size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -56,8 +56,8 @@ err:
     return rc;
 }
 
-int ge_store_retention_closed(ge_store *st, const char *service, const char *cutoff,
-                              ge_store_closed_case **out, size_t *n, ge_err *err)
+static int ge_sqlite_retention_closed(ge_store *st, const char *service, const char *cutoff,
+                                      ge_store_closed_case **out, size_t *n, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -299,8 +299,8 @@ static int ge_retention_scrub_case(ge_conn *c, const char *case_id, const char *
     return rc;
 }
 
-int ge_store_retention_purge(ge_store *st, const char *case_id, const char *service,
-                             const char *cutoff, const char *now, bool *purged, ge_err *err)
+static int ge_sqlite_retention_purge(ge_store *st, const char *case_id, const char *service,
+                                     const char *cutoff, const char *now, bool *purged, ge_err *err)
 {
     ge_conn *c = NULL;
     int64_t secure = 1;
@@ -328,7 +328,7 @@ err:
     return rc;
 }
 
-int ge_store_retention_checkpoint(ge_store *st, bool *complete, ge_err *err)
+static int ge_sqlite_retention_checkpoint(ge_store *st, bool *complete, ge_err *err)
 {
     ge_conn *c = NULL;
     int64_t busy = 1;
@@ -343,3 +343,10 @@ err:
     if (c) ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_retention_ops ge_sqlite_retention_ops = {
+    .retention_services = ge_sqlite_retention_services,
+    .retention_closed = ge_sqlite_retention_closed,
+    .retention_purge = ge_sqlite_retention_purge,
+    .retention_checkpoint = ge_sqlite_retention_checkpoint,
+};

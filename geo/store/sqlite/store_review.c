@@ -17,101 +17,20 @@
  */
 #include "store_review.h"
 #include "store_case_row.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ge_case_filter_init(ge_case_filter *f)
-{
-    memset(f, 0, sizeof *f);
-    f->limit = 50;
-}
-
-static int ge_filter_add(char list[][GE_CASE_FILTER_SERVICE_LEN], size_t *n, const char *service,
-                         ge_err *err)
-{
-    size_t len = service ? strlen(service) : 0;
-    if (len == 0 || len >= GE_CASE_FILTER_SERVICE_LEN)
-        return ge_err_set(err, GE_EINVAL, "service id '%.70s' is empty or too long",
-                          service ? service : "");
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp(list[i], service)) return GE_OK;
-    if (*n >= GE_CASE_FILTER_MAX_SERVICES)
-        return ge_err_set(err, GE_ELIMIT, "at most %d services", GE_CASE_FILTER_MAX_SERVICES);
-    memcpy(list[*n], service, len + 1);
-    (*n)++;
-    return GE_OK;
-}
-
-int ge_case_filter_add_service(ge_case_filter *f, const char *service, ge_err *err)
-{
-    return ge_filter_add(f->services, &f->nservices, service, err);
-}
-
-int ge_case_filter_allow_service(ge_case_filter *f, const char *service, ge_err *err)
-{
-    return ge_filter_add(f->allowed, &f->nallowed, service, err);
-}
-
-bool ge_case_filter_allows(const ge_case_filter *f, const char *service)
-{
-    if (f->admin) return true;
-    for (size_t i = 0; service && i < f->nallowed; i++)
-        if (!strcmp(f->allowed[i], service)) return true;
-    return false;
-}
-
-/* A list of ids as JSON array text (malloc'd), NULL on no memory. */
-static char *ge_review_json_list(const char (*list)[GE_CASE_FILTER_SERVICE_LEN], size_t n)
-{
-    json_t *a = json_array();
-    char *text;
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_string(list[i]));
-    text = a ? json_dumps(a, JSON_COMPACT) : NULL;
-    json_decref(a);
-    return text;
-}
-
-static char *ge_review_json_statuses(unsigned bits)
-{
-    json_t *a = json_array();
-    char *text;
-    for (int s = 0; a && s < GE_CASE_NSTATUS; s++)
-        if (bits & (1u << s)) json_array_append_new(a, json_string(ge_case_status_name(s)));
-    text = a ? json_dumps(a, JSON_COMPACT) : NULL;
-    json_decref(a);
-    return text;
-}
-
 /*
  * Case folding for q: ASCII lower case plus the German capital umlauts,
- * the same on both sides (ge_review_fold in C, GE_FOLD in SQL). SQLite's
- * lower() folds ASCII only; this keeps "Müller" findable as "MÜLLER"
- * without an ICU build of SQLite.
+ * the same on both sides (ge_case_filter_params_make in C, GE_FOLD in
+ * SQL). SQLite's lower() folds ASCII only; this keeps "Müller" findable as
+ * "MÜLLER" without an ICU build of SQLite.
  */
 #define GE_FOLD(x)                                                                                 \
     "lower(replace(replace(replace(coalesce(" x ", ''), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü'))"
-
-static void ge_review_fold(const char *in, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (size_t i = 0; in[i] && o + 2 < cap; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        /* Ä Ö Ü are C3 84, C3 96, C3 9C; their small forms C3 A4, C3 B6, C3 BC */
-        if (ch == 0xC3 && (in[i + 1] == '\x84' || in[i + 1] == '\x96' || in[i + 1] == '\x9C')) {
-            out[o++] = (char)ch;
-            out[o++] = (char)((unsigned char)in[i + 1] + 0x20);
-            i++;
-            continue;
-        }
-        out[o++] = (char)(ch < 0x80 ? tolower(ch) : ch);
-    }
-    out[o] = '\0';
-}
 
 /* What q searches, folded once per row: the fields joined by a unit
  * separator (a match across two fields would need q to hold one). */
@@ -137,33 +56,7 @@ static void ge_review_fold(const char *in, char *out, size_t cap)
     "   WHERE instr(" GE_FOLD(GE_REVIEW_TEXT) ", ?11) > 0))"                                       \
                                               " AND (?12 = 1 OR k.purged_at IS NULL)"
 
-typedef struct ge_review_params {
-    char *services; /* JSON text or NULL */
-    char *allowed;
-    char *statuses;
-    char q[GE_CASE_FILTER_Q_MAX * 2 + 1];
-} ge_review_params;
-
-static void ge_review_params_free(ge_review_params *p)
-{
-    free(p->services);
-    free(p->allowed);
-    free(p->statuses);
-}
-
-static int ge_review_params_make(const ge_case_filter *f, ge_review_params *p, ge_err *err)
-{
-    memset(p, 0, sizeof *p);
-    if (f->nservices) p->services = ge_review_json_list(f->services, f->nservices);
-    p->allowed = ge_review_json_list(f->allowed, f->nallowed);
-    if (f->statuses) p->statuses = ge_review_json_statuses(f->statuses);
-    if ((f->nservices && !p->services) || !p->allowed || (f->statuses && !p->statuses))
-        return ge_err_set(err, GE_ENOMEM, "store: out of memory");
-    ge_review_fold(f->q, p->q, sizeof p->q);
-    return GE_OK;
-}
-
-static void ge_review_bind(sqlite3_stmt *s, const ge_case_filter *f, const ge_review_params *p)
+static void ge_review_bind(sqlite3_stmt *s, const ge_case_filter *f, const ge_case_filter_params *p)
 {
     if (p->services) sqlite3_bind_text(s, 1, p->services, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 2, f->admin ? 1 : 0);
@@ -184,7 +77,7 @@ static void ge_review_bind(sqlite3_stmt *s, const ge_case_filter *f, const ge_re
     "(SELECT json_extract(m.value, '$.location') FROM json_each(k.report, '$.measures') m"         \
     " WHERE json_extract(m.value, '$.feature') = 0 LIMIT 1)"
 
-static int ge_review_count(ge_conn *c, const ge_case_filter *f, const ge_review_params *p,
+static int ge_review_count(ge_conn *c, const ge_case_filter *f, const ge_case_filter_params *p,
                            int64_t *matched, ge_err *err)
 {
     sqlite3_stmt *s = NULL;
@@ -278,35 +171,17 @@ static const char *const ge_review_list_sql[GE_CASE_NORDER] = {
         "k.reference IS NULL, k.reference COLLATE NOCASE, k.created_at DESC, k.seq DESC"),
 };
 
-static const char *const ge_case_order_names[GE_CASE_NORDER] = {"newest", "oldest", "start",
-                                                                "reference"};
-
-const char *ge_case_order_name(ge_case_order o)
-{
-    return (unsigned)o < GE_CASE_NORDER ? ge_case_order_names[o] : "";
-}
-
-bool ge_case_order_parse(const char *name, ge_case_order *out)
-{
-    for (int i = 0; name && i < GE_CASE_NORDER; i++)
-        if (!strcmp(name, ge_case_order_names[i])) {
-            *out = (ge_case_order)i;
-            return true;
-        }
-    return false;
-}
-
-int ge_store_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb, void *ud,
-                        int64_t *matched, ge_err *err)
+static int ge_sqlite_cases_list(ge_store *st, const ge_case_filter *f, ge_case_summary_cb cb,
+                                void *ud, int64_t *matched, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
-    ge_review_params p;
+    ge_case_filter_params p;
     ge_case_summary row;
     bool any = false;
     ge_case_order order =
         f->order >= 0 && f->order < GE_CASE_NORDER ? (ge_case_order)f->order : GE_CASE_ORDER_NEWEST;
-    int rc = ge_review_params_make(f, &p, err);
+    int rc = ge_case_filter_params_make(f, &p, err);
 
     if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
@@ -347,17 +222,17 @@ err:
     sqlite3_finalize(s);
     if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
     ge_store_release(st, c);
-    ge_review_params_free(&p);
+    ge_case_filter_params_free(&p);
     return rc;
 }
 
-int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
-                          const char *until, ge_case_counts *out, ge_err *err)
+static int ge_sqlite_cases_counts(ge_store *st, const ge_case_filter *f, const char *from,
+                                  const char *until, ge_case_counts *out, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
     ge_case_filter *all = malloc(sizeof *all);
-    ge_review_params p;
+    ge_case_filter_params p;
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -366,7 +241,7 @@ int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *fro
     /* Every status, whatever the list asks for. */
     memcpy(all, f, sizeof *all);
     all->statuses = 0;
-    rc = ge_review_params_make(all, &p, err);
+    rc = ge_case_filter_params_make(all, &p, err);
     if (rc == GE_OK) rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     /* One pass over the matches, which the index cases_created covers. */
@@ -392,13 +267,13 @@ int ge_store_cases_counts(ge_store *st, const ge_case_filter *f, const char *fro
 err:
     sqlite3_finalize(s);
     ge_store_release(st, c);
-    ge_review_params_free(&p);
+    ge_case_filter_params_free(&p);
     free(all);
     return rc;
 }
 
-int ge_store_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
-                             char purged_at[32], ge_err *err)
+static int ge_sqlite_case_review_get(ge_store *st, const char *id, ge_case *out, char closed_at[32],
+                                     char purged_at[32], ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -421,8 +296,8 @@ err:
     return rc;
 }
 
-int ge_store_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
-                         ge_err *err)
+static int ge_sqlite_case_events(ge_store *st, const char *case_id, ge_case_event_cb cb, void *ud,
+                                 ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -496,8 +371,8 @@ err:
     "   OR (k.period_start <= me.period_end AND k.period_end >= me.period_start))"                 \
     " AND ST_Distance(a.geometry, b.geometry) <= " D
 
-int ge_store_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
-                                   int *counts, ge_err *err)
+static int ge_sqlite_cases_conflict_counts(ge_store *st, const ge_case_conflict_query *q, size_t n,
+                                           int *counts, ge_err *err)
 {
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
@@ -590,9 +465,9 @@ err:
     return rc;
 }
 
-int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m,
-                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
-                            void *ud, ge_err *err)
+static int ge_sqlite_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                                    const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                                    void *ud, ge_err *err)
 {
     ge_conn *c = NULL;
     int rc = ge_store_acquire(st, &c, err);
@@ -602,3 +477,12 @@ int ge_store_case_conflicts(ge_store *st, const char *case_id, double distance_m
     ge_store_release(st, c);
     return rc;
 }
+
+const ge_store_review_ops ge_sqlite_review_ops = {
+    .cases_list = ge_sqlite_cases_list,
+    .cases_counts = ge_sqlite_cases_counts,
+    .case_review_get = ge_sqlite_case_review_get,
+    .case_events = ge_sqlite_case_events,
+    .case_conflicts = ge_sqlite_case_conflicts,
+    .cases_conflict_counts = ge_sqlite_cases_conflict_counts,
+};
