@@ -162,8 +162,7 @@ static void test_submission_outcomes(void **state)
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_DRAFT_EXPIRED);
     /* refusals leave their keys unused */
-    assert_int_equal(ge_store_case_by_key(st, client, "k3", "r1", case_id, &same, &err),
-                     GE_ENOENT);
+    assert_int_equal(ge_store_case_by_key(st, client, "k3", "r1", case_id, &same, &err), GE_ENOENT);
     assert_int_equal(ge_store_case_by_key(st, client, "k1", "r2", case_id, &same, &err), GE_OK);
     assert_false(same);
     assert_int_equal(ge_store_case_by_key(st, client, "k1", "r1", case_id, &same, &err), GE_OK);

@@ -73,8 +73,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A new case of client (service info-stand) through the real submission. */
-static void make_case(int64_t client, const char *service, char case_id[40])
+/* A new case of client at (x, y) through the real submission. */
+static void make_case_at(int64_t client, const char *service, double x, double y, char case_id[40])
 {
     unsigned char pt[21];
     ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt};
@@ -83,7 +83,7 @@ static void make_case(int64_t client, const char *service, char case_id[40])
     ge_submit_outcome out;
     ge_err err;
 
-    ts_wkb_point(pt, 390000, 5820000);
+    ts_wkb_point(pt, x, y);
     ts_store_draft(st, client, service, &d);
     memset(&in, 0, sizeof in);
     in.client_id = client;
@@ -100,6 +100,12 @@ static void make_case(int64_t client, const char *service, char case_id[40])
     in.actor = "client:test";
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
+}
+
+/* A new case of client at the one place most tests use. */
+static void make_case(int64_t client, const char *service, char case_id[40])
+{
+    make_case_at(client, service, 390000, 5820000, case_id);
 }
 
 /* sql's first column of its first row on the PostGIS database, NULL when
@@ -414,6 +420,73 @@ static void test_not_found_hidden_purged(void **state)
     assert_int_equal(events(id), 3);
 }
 
+static double five_metres(void *ud, const char *service)
+{
+    (void)ud;
+    (void)service;
+    return 5;
+}
+
+static void test_approval_conflicts(void **state)
+{
+    char id[40], same_place[40], near_by[40], apart[40], q[200];
+    const char *ack[] = {"0123456789abcdef0123456789abcdef", NULL};
+    ge_status_result r;
+    ge_status_change in = {
+        .to = GE_CASE_APPROVED, .actor = "user:erika", .conflict_distance = five_metres};
+    ge_err err;
+
+    (void)state;
+    if (!st) skip();
+    make_case(client_hook, "info-stand", id);
+    make_case_at(client_plain, "info-stand", 390000, 5820000, same_place);
+    make_case_at(client_plain, "info-stand", 390003, 5820004, near_by);
+    make_case_at(client_plain, "info-stand", 390010, 5820000, apart);
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    in.case_id = id;
+
+    /* nobody acknowledged: refused, nearest first, nothing written */
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_CONFLICTS);
+    assert_int_equal(r.nconflicts, 2);
+    assert_string_equal(r.conflicts[0].id, same_place);
+    assert_true(r.conflicts[0].distance_m == 0);
+    assert_string_equal(r.conflicts[1].id, near_by);
+    assert_true(r.conflicts[1].distance_m == 5);
+    assert_string_equal(r.conflicts[1].status, "received");
+    assert_false(r.conflicts[1].visible);
+    assert_true(r.unacknowledged[0] && r.unacknowledged[1]);
+    assert_int_equal(r.version, 2);
+    ge_status_result_clear(&r);
+    assert_int_equal(events(id), 2);
+
+    /* one of two acknowledged (and a name that conflicts with nothing) */
+    ack[1] = near_by;
+    in.acknowledged = ack;
+    in.n_acknowledged = 2;
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_CONFLICTS);
+    assert_true(r.unacknowledged[0]);
+    assert_false(r.unacknowledged[1]);
+    ge_status_result_clear(&r);
+
+    /* both: approved, and the overridden conflicts recorded with the event */
+    ack[0] = same_place;
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(r.nconflicts, 2);
+    assert_int_equal(r.version, 3);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM case_event_overrides WHERE event_id = %lld"
+             " AND case_id IN ('%s', '%s')",
+             (long long)r.event_id, same_place, near_by);
+    assert_int_equal(sql_int(q, NULL), 2);
+    assert_int_equal(sql_int("SELECT count(*) FROM case_event_overrides WHERE case_id = $1", apart),
+                     0);
+    ge_status_result_clear(&r);
+    assert_int_equal(events(id), 3);
+}
+
 typedef struct racer {
     const char *id;
     ge_case_status to;
@@ -470,6 +543,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         ON_BOTH(test_workflow),
         ON_BOTH(test_not_found_hidden_purged),
+        ON_BOTH(test_approval_conflicts),
         ON_BOTH(test_concurrent),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
