@@ -51,24 +51,33 @@ static int ge_pg_key_lookup(PGconn *c, const char *client, const char *key,
 }
 
 /* Claims the key for this transaction: *claimed false (and the outcome
- * decided) when a committed submission holds it. */
+ * decided) when a committed submission holds it. A key seen taken and then
+ * gone when read (the retention purge deleted it in between) is claimed
+ * again. */
 static int ge_pg_key_claim(PGconn *c, const ge_case_submit *in, const char *client, const char *now,
                            bool *claimed, ge_submit_outcome *outcome, char case_id[40], ge_err *err)
 {
-    PGresult *r = NULL;
-    bool same = false;
     const char *p[] = {client, in->idempotency_key, in->request_hash, now};
-    int rc = ge_pg_exec(c, "claiming the idempotency key",
+    int rc = GE_OK;
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+        PGresult *r = NULL;
+        bool same = false;
+        rc = ge_pg_exec(c, "claiming the idempotency key",
                         "INSERT INTO idempotency_keys (client_id, key, case_id, request_hash,"
                         " created_at) VALUES ($1, $2, NULL, $3, $4)"
                         " ON CONFLICT (client_id, key) DO NOTHING RETURNING 1",
                         4, p, &r, err);
-    if (rc < 0) return rc;
-    *claimed = PQntuples(r) == 1;
-    PQclear(r);
-    if (*claimed) return GE_OK;
-    rc = ge_pg_key_lookup(c, client, in->idempotency_key, in->request_hash, case_id, &same, err);
-    if (rc == GE_OK) *outcome = same ? GE_SUBMIT_REPLAYED : GE_SUBMIT_KEY_REUSED;
+        if (rc < 0) return rc;
+        *claimed = PQntuples(r) == 1;
+        PQclear(r);
+        if (*claimed) return GE_OK;
+        rc =
+            ge_pg_key_lookup(c, client, in->idempotency_key, in->request_hash, case_id, &same, err);
+        if (rc == GE_OK) *outcome = same ? GE_SUBMIT_REPLAYED : GE_SUBMIT_KEY_REUSED;
+        if (rc != GE_ENOENT) return rc;
+        ge_err_clear(err);
+    }
     return rc;
 }
 
