@@ -6,11 +6,11 @@
  * even within one second while updated_at stays the clock's time (never
  * ahead of it), If-Match by version, the webhook outbox row that the trigger of migration 5
  * adds for a client with a webhook URL (and not for one without), nothing
- * written by a refusal, and concurrent changes of one case of which exactly
- * one wins. Every case runs on both backends (ts_store_open_on; the PostGIS
- * runs skip visibly without PostgreSQL); the checks beside the store's
- * answers read the database with plain SQL that both understand ($1,
- * coalesce), through SQLite or libpq.
+ * written by a refusal, and concurrent changes of one case through two
+ * store handles (as two instances) of which exactly one wins. Every case runs on both backends
+ * (ts_store_open_on; the PostGIS runs skip visibly without PostgreSQL); the checks beside the
+ * store's answers read the database with plain SQL that both understand ($1, coalesce), through
+ * SQLite or libpq.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -488,6 +488,8 @@ static void test_approval_conflicts(void **state)
 }
 
 typedef struct racer {
+    ge_store *st;
+    pthread_barrier_t *start;
     const char *id;
     ge_case_status to;
     const char *comment;
@@ -498,7 +500,11 @@ typedef struct racer {
 static void *race(void *p)
 {
     racer *x = p;
-    x->rc = change(x->id, x->to, x->comment, &x->r);
+    ge_status_change in = {
+        .case_id = x->id, .to = x->to, .comment = x->comment, .actor = "user:erika"};
+    ge_err err;
+    pthread_barrier_wait(x->start);
+    x->rc = ge_store_case_set_status(x->st, &in, time(NULL), &x->r, &err);
     return NULL;
 }
 
@@ -508,13 +514,23 @@ static void test_concurrent(void **state)
     racer x[8];
     pthread_t t[8];
     int ok = 0, refused = 0;
+    pthread_barrier_t start;
+    ge_store_opts o = {.path = db_path, .srid = 25832};
+    ge_store *st2 = NULL;
+    ge_err err;
 
     (void)state;
     if (!st) skip();
+    /* a second store on the same database, as a second instance */
+    assert_int_equal(ge_store_open(&st2, &o, &err), GE_OK);
+    assert_int_equal(pthread_barrier_init(&start, NULL, 8), 0);
     make_case(client_hook, "info-stand", id);
     assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &x[0].r), GE_OK);
-    /* Eight caseworkers decide at once, four ways: exactly one decision. */
+    /* Eight caseworkers on two instances decide at once, two ways: exactly
+     * one decision. */
     for (int i = 0; i < 8; i++) {
+        x[i].st = i % 2 ? st2 : st;
+        x[i].start = &start;
         x[i].id = id;
         x[i].to = i % 2 ? GE_CASE_APPROVED : GE_CASE_REJECTED;
         x[i].comment = "gleichzeitig";
@@ -526,6 +542,8 @@ static void test_concurrent(void **state)
         ok += x[i].r.outcome == GE_DECISION_OK;
         refused += x[i].r.outcome == GE_DECISION_NOT_ALLOWED;
     }
+    pthread_barrier_destroy(&start);
+    ge_store_close(st2);
     assert_int_equal(ok, 1);
     assert_int_equal(refused, 7);
     assert_int_equal(events(id), 3);
