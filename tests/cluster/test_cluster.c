@@ -430,6 +430,11 @@ static int teardown(void **state)
     for (int i = 0; i < NINST; i++)
         if (inst[i].pid > 0 && ts_server_stop(&inst[i]) != 0) failed = 1;
     ts_rx_stop();
+    /* the file after a SIGKILL amid writers and a restart: still whole */
+    if (db[0] && !is_pg_uri(db) && !skip_reason[0] && !ts_forms_integrity_ok(db)) {
+        fprintf(stderr, "the store file %s fails PRAGMA integrity_check\n", db);
+        failed = 1;
+    }
     pg_stop();
     return failed ? -1 : 0;
 }
