@@ -177,8 +177,8 @@ static int choose_store(void)
 static void pg_stop(void)
 {
     if (!pg_dir[0]) return;
-    const char *argv[] = {ts_path(ts_env("GE_SOURCE_DIR"), "scripts/pg-throwaway"), "stop",
-                          pg_dir, NULL};
+    const char *argv[] = {ts_path(ts_env("GE_SOURCE_DIR"), "scripts/pg-throwaway"), "stop", pg_dir,
+                          NULL};
     ts_run_result r;
     if (ts_run(&r, NULL, argv) != 0 || r.status != 0)
         fprintf(stderr, "pg-throwaway stop failed: %s\n", r.err ? r.err : "");
@@ -641,8 +641,8 @@ static bool flow_submit(flow *f)
     char path[256], body[512], idem[128];
     snprintf(path, sizeof path, "/v1/drafts/%s/submit", f->draft);
     snprintf(body, sizeof body,
-             "{\"reference\":\"%s\",\"applicant\":{\"name\":\"Antragstellerin %d\"}}",
-             f->reference, f->i);
+             "{\"reference\":\"%s\",\"applicant\":{\"name\":\"Antragstellerin %d\"}}", f->reference,
+             f->i);
     snprintf(idem, sizeof idem, "Idempotency-Key: %s", f->idem);
     const char *extra[] = {idem, NULL};
     for (int a = 0; a < MAX_TRIES; a++) {
@@ -814,11 +814,11 @@ static void test_each_acknowledged_submission_exists_once(void **state)
 
     /* the admin's list, every page, on one instance */
     do {
-        assert_int_equal(ts_review_call(&inst[0], "GET",
-                                        ts_pathf("/v1/cases?limit=500&offset=%zu",
-                                                 json_array_size(all)),
-                                        admin.cookie, admin.csrf, NULL, NULL, &r),
-                         0);
+        assert_int_equal(
+            ts_review_call(&inst[0], "GET",
+                           ts_pathf("/v1/cases?limit=500&offset=%zu", json_array_size(all)),
+                           admin.cookie, admin.csrf, NULL, NULL, &r),
+            0);
         assert_int_equal(r.status, 200);
         json_t *doc = ts_forms_json(&r), *list = json_object_get(doc, "cases");
         ts_http_resp_free(&r);
@@ -861,11 +861,11 @@ static void test_each_acknowledged_submission_exists_once(void **state)
         snprintf(body, sizeof body,
                  "{\"reference\":\"%s\",\"applicant\":{\"name\":\"Antragstellerin %d\"}}",
                  flows[i].reference, flows[i].i);
-        assert_int_equal(ts_forms_call("POST",
-                                       ts_server_url(s, ts_pathf("/v1/drafts/%s/submit",
-                                                                 flows[i].draft)),
-                                       api_key, flows[i].idem, body, &r),
-                         0);
+        assert_int_equal(
+            ts_forms_call("POST",
+                          ts_server_url(s, ts_pathf("/v1/drafts/%s/submit", flows[i].draft)),
+                          api_key, flows[i].idem, body, &r),
+            0);
         if (r.status != 201) fail_msg("replay of %s: %ld %s", flows[i].idem, r.status, r.body);
         json_t *d = ts_forms_json(&r);
         const char *id = json_string_value(json_object_get(d, "case_id"));
@@ -1068,9 +1068,8 @@ static void test_session_works_on_every_instance(void **state)
             fail_msg("PATCH on instance %d: %ld %s", VICTIM, r.status, r.body);
         ts_http_resp_free(&r);
     }
-    assert_int_equal(ts_review_call(&inst[0], "POST", "/v1/logout", anna.cookie, anna.csrf, NULL,
-                                    "{}", &r),
-                     0);
+    assert_int_equal(
+        ts_review_call(&inst[0], "POST", "/v1/logout", anna.cookie, anna.csrf, NULL, "{}", &r), 0);
     assert_in_range(r.status, 200, 204);
     ts_http_resp_free(&r);
     for (int i = 0; i < NINST; i++)
@@ -1101,8 +1100,7 @@ static void test_login_lock_holds_on_every_instance(void **state)
         n += snprintf(seen + n, sizeof seen - (size_t)n, "%sinstance %d: %ld", i ? ", " : "", i,
                       direct[i]);
     }
-    printf("# after 5 failed logins through the balancer, the right password directly: %s\n",
-           seen);
+    printf("# after 5 failed logins through the balancer, the right password directly: %s\n", seen);
     if (locked != NINST && !is_pg_uri(db)) {
         /* Known (issue 17): the throttle counts in each process's memory, so
          * round-robin spreads the failures (2, 2, 1) and no instance locks;
@@ -1178,8 +1176,7 @@ static void test_import_served_by_every_instance(void **state)
         done = 0;
         for (int i = 0; i < NINST; i++) {
             char now[160];
-            if (feat_at[i] < 0 && features_version(&inst[i]) > before[i])
-                feat_at[i] = mono() - t0;
+            if (feat_at[i] < 0 && features_version(&inst[i]) > before[i]) feat_at[i] = mono() - t0;
             if (tile_at[i] < 0) {
                 tile_etag(&inst[i], now, sizeof now);
                 if (now[0] && strcmp(now, tiles_before[i]) != 0) tile_at[i] = mono() - t0;
