@@ -31,6 +31,8 @@
 #include <time.h>
 
 #include "ts.h"
+#include "ts_backend.h"
+#include "ts_pg.h"
 #include "ts_forms.h"
 #include "ts_http.h"
 #include "ts_review.h"
@@ -117,6 +119,36 @@ static void dump_query(sqlite3 *h, const char *sql, const char *arg, char **out,
     *len += 2;
 }
 
+/* dump_query on a PostGIS store (ts_backend.h): ?1 as $1, the same text. */
+static void dump_query_pg(PGconn *c, const char *sql, const char *arg, char **out, size_t *len)
+{
+    char q[1024], *o = q;
+    PGresult *r;
+
+    for (const char *p = sql; *p && o < q + sizeof q - 1; p++)
+        *o++ = *p == '?' && p[1] == '1' ? '$' : *p;
+    *o = '\0';
+    if (!strstr(q, "$1")) fail_msg("%s: no ?1", sql);
+    r = PQexecParams(c, q, 1, NULL, &arg, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", q, PQresultErrorMessage(r));
+    for (int row = 0; row < PQntuples(r); row++) {
+        for (int i = 0; i < PQnfields(r); i++) {
+            const char *t = PQgetisnull(r, row, i) ? NULL : PQgetvalue(r, row, i);
+            size_t tl = t ? strlen(t) : 6;
+            *out = realloc(*out, *len + tl + 2);
+            assert_non_null(*out);
+            memcpy(*out + *len, t ? t : "<null>", tl);
+            *len += tl;
+            (*out)[(*len)++] = i + 1 < PQnfields(r) ? '|' : '\n';
+            (*out)[*len] = '\0';
+        }
+    }
+    PQclear(r);
+    *out = realloc(*out, *len + 3);
+    memcpy(*out + *len, "#\n", 3);
+    *len += 2;
+}
+
 /* Everything the store holds about a case, as text: the case row, its
  * features with their geometry in hex, its events, keys, draft and
  * deliveries (without the columns the webhook sender updates). */
@@ -135,6 +167,18 @@ static char *dump_case(const char *db, const char *case_id)
     char *out = calloc(1, 1);
     size_t len = 0;
 
+    if (ts_store_is_pg(db)) {
+        PGconn *c = ts_pg_connect(ts_store_db(db, false));
+        for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+            const char *q = queries[i];
+            if (strstr(q, "hex(geometry)"))
+                q = "SELECT fid, idx, props, encode(ST_AsBinary(geometry), 'hex') FROM"
+                    " case_features WHERE case_id = ?1 ORDER BY idx";
+            dump_query_pg(c, q, case_id, &out, &len);
+        }
+        PQfinish(c);
+        return out;
+    }
     assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(h, 20000);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
@@ -150,10 +194,16 @@ static const char *sql_text(const char *db, const char *sql, const char *arg, ch
     char *d = NULL;
     size_t len = 0;
 
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 20000);
-    dump_query(h, sql, arg, &d, &len);
-    sqlite3_close(h);
+    if (ts_store_is_pg(db)) {
+        PGconn *c = ts_pg_connect(ts_store_db(db, false));
+        dump_query_pg(c, sql, arg, &d, &len);
+        PQfinish(c);
+    } else {
+        assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_busy_timeout(h, 20000);
+        dump_query(h, sql, arg, &d, &len);
+        sqlite3_close(h);
+    }
     /* "value\n#\n" -> "value" */
     d[strcspn(d, "\n")] = '\0';
     snprintf(buf, cap, "%s", d);
@@ -249,7 +299,8 @@ static void assert_no_personal_data(const char *text)
 static bool file_contains(const char *path, const char *needle)
 {
     size_t len = 0;
-    char *b = ts_read_file(path, &len);
+    /* on PostGIS: the rows of its database (the -wal file is absent there) */
+    char *b = ts_store_is_pg(path) ? ts_store_contents(path, &len) : ts_read_file(path, &len);
     bool found = b && ts_mem_contains(b, len, needle);
     free(b);
     return found;

@@ -62,8 +62,10 @@ static bool ts_store_creatable(const char *path)
     snprintf(dir, sizeof dir, "%s", path);
     slash = strrchr(dir, '/');
     if (!slash) return true;
-    if (slash == dir) slash[1] = '\0';
-    else *slash = '\0';
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
     return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
