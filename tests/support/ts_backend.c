@@ -101,6 +101,15 @@ bool ts_store_is_pg(const char *path)
     return path && ge_store_path_is_postgres(ts_store_db(path, false));
 }
 
+const char *ts_store_gdal(const char *path)
+{
+    static char buf[4200];
+    const char *db = ts_store_db(path, false);
+    if (!db || !ge_store_path_is_postgres(db)) return path;
+    snprintf(buf, sizeof buf, "PG:%s", db);
+    return buf;
+}
+
 bool ts_binary_has_basemap(void)
 {
     static int known = -1; /* -1: not asked yet */

@@ -42,6 +42,10 @@ const char *ts_store_db(const char *path, bool create);
  * connection string itself). */
 bool ts_store_is_pg(const char *path);
 
+/* The store of path as GDAL opens it: path, or "PG:<conninfo>" on PostGIS
+ * (static buffer, valid until the next call). */
+const char *ts_store_gdal(const char *path);
+
 /* True when the geoeditor binary under test takes --basemap (asked once). */
 bool ts_binary_has_basemap(void);
 
