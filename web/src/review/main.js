@@ -13,6 +13,7 @@ import './review.css';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
 import { api, onSessionExpired, setApiLang, setCsrf } from './api.js';
 import { attribution } from './map.js';
+import { localCredit } from '../common/credit.js';
 import { createList } from './list.js';
 import { createDetail } from './detail.js';
 
@@ -60,6 +61,14 @@ function useLang(l) {
   btn.lang = other;
   btn.setAttribute('aria-label', t('lang_switch_label'));
   renderWho();
+  renderCredit();
+}
+
+// The base map's credit as the data gives it, shown in the page's language.
+let credit = '';
+function renderCredit() {
+  const text = localCredit(credit, t);
+  $('attribution').textContent = text ? `${t('attribution')}: ${text}` : '';
 }
 
 function renderWho() {
@@ -124,8 +133,8 @@ async function startSession(doc) {
   }
   if (!list) list = await createList(app);
   if (!detail) detail = await createDetail(app, { onChanged: () => list.invalidate() });
-  const attr = await attribution();
-  $('attribution').textContent = attr ? `${t('attribution')}: ${attr}` : '';
+  credit = await attribution();
+  renderCredit();
   if (returnTo && returnTo !== location.hash) location.hash = returnTo;
   returnTo = null;
   await route();
