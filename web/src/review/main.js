@@ -1,7 +1,8 @@
 // main.js - the caseworkers' review app: session (login, logout, expiry),
 // language, and the two views behind the login, the case list beside its
 // map (list.js) and one case (detail.js), chosen by the URL's fragment
-// (#/ and #/case/{id}) so that the browser's back button and bookmarks work.
+// (#/ and #/case/{id}; the list's filters as #/?status=...&sort=..., see
+// list.js) so that the browser's back button, reloads and bookmarks work.
 //
 // A caseworker's state lives in the page: the filters, the selected case,
 // messages, both maps with their cached case tiles, the services offered in
@@ -14,7 +15,7 @@ import { applyI18n, getLang, setLang, t } from './i18n.js';
 import { api, onSessionExpired, setApiLang, setCsrf } from './api.js';
 import { attribution } from './map.js';
 import { localCredit } from '../common/credit.js';
-import { createList } from './list.js';
+import { LIST_URL_KEY, createList } from './list.js';
 import { createDetail } from './detail.js';
 
 const $ = (id) => document.getElementById(id);
@@ -87,6 +88,7 @@ const RESTART_KEY = 'geoeditor-review-restart';
 function restart(messageKey) {
   if (messageKey) sessionStorage.setItem(RESTART_KEY, messageKey);
   else sessionStorage.removeItem(RESTART_KEY);
+  sessionStorage.removeItem(LIST_URL_KEY);
   history.replaceState(null, '', location.pathname);
   location.reload();
 }
