@@ -72,6 +72,11 @@ async function start(el) {
       new ScaleLine(),
     ],
   });
+  // named in words for screen readers too, not only by their tooltips
+  for (const [sel, label] of [['.ol-zoom-in', el.dataset.zoomIn], ['.ol-zoom-out', el.dataset.zoomOut]]) {
+    const b = el.querySelector(sel);
+    if (b && label) b.setAttribute('aria-label', label);
+  }
   showAttribution();
   try {
     await apply(map, '/styles/basemap');

@@ -19,7 +19,7 @@
 import { api } from './api.js';
 import { createExport } from './export.js';
 import { date, daysBetween, localToday, num, period, pick, t, tn } from './i18n.js';
-import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
+import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, labelZoom, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
@@ -516,6 +516,7 @@ export async function createList(app) {
     relabel() {
       fillSelects();
       legend();
+      labelZoom(map);
       render();
       exporter.relabel();
     },
