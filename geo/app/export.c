@@ -366,6 +366,8 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
     ge_export *x = NULL;
     OGRSpatialReferenceH store_srs = NULL;
     GDALDriverH drv;
+    char *hatch_was = NULL;
+    bool hatch_set = false;
     int rc = GE_OK;
 
     *out = NULL;
@@ -418,6 +420,15 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
         if (f == GE_EXPORT_DXF) {
             ge_export_dxf_header(x, header, sizeof header);
             if (header[0]) opts = CSLSetNameValue(opts, "HEADER", header);
+            /* Areas as closed polylines, their outlines, not as GDAL's
+             * default solid HATCH: a filled area hides what lies under it
+             * in a CAD drawing, and its edges are no lines to snap to. The
+             * writer's layer reads the option when it is made (below);
+             * thread-local and restored, so nothing else sees it. */
+            const char *hatch = CPLGetThreadLocalConfigOption("DXF_WRITE_HATCH", NULL);
+            hatch_was = hatch ? CPLStrdup(hatch) : NULL;
+            hatch_set = true;
+            CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", "NO");
         }
         x->ds = GDALCreate(drv, x->path, 0, 0, 0, GDT_Unknown, opts);
         CSLDestroy(opts);
@@ -450,6 +461,11 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
             goto err;
         }
     }
+    if (hatch_set) {
+        CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", hatch_was);
+        CPLFree(hatch_was);
+        hatch_set = false;
+    }
     /* One transaction for the whole file: the GeoPackage driver would
      * otherwise commit (and journal) every feature on its own. Drivers
      * without transactions say so and write as they go. */
@@ -461,6 +477,10 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
     return GE_OK;
 
 err:
+    if (hatch_set) {
+        CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", hatch_was);
+        CPLFree(hatch_was);
+    }
     if (store_srs) OSRDestroySpatialReference(store_srs);
     ge_export_cpl_end();
     ge_export_abort(x);

@@ -675,6 +675,21 @@ static void test_dxf_units(void **state)
     free(bytes);
 }
 
+/* A DXF's areas are closed polylines, outlines a CAD user can snap to and
+ * draw over, not GDAL's default of a solid black HATCH that hides what
+ * lies under it. The rows hold polygons, so polylines there must be. */
+static void test_dxf_outlines(void **state)
+{
+    size_t len;
+    char *bytes = write_all(GE_EXPORT_DXF, any_crs(GE_EXPORT_DXF), &len);
+    char *text = strndup(bytes, len);
+    (void)state;
+    assert_null(strstr(text, "\nHATCH\n"));
+    assert_non_null(strstr(text, "\nLWPOLYLINE\n"));
+    free(text);
+    free(bytes);
+}
+
 /* The zip's entries are dated when it was made (local time, DOS format),
  * in the central directory and the local headers. */
 static void test_shp_zip_dated(void **state)
@@ -850,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_begin_refuses),
         cmocka_unit_test(test_dxf_metric),
         cmocka_unit_test(test_dxf_units),
+        cmocka_unit_test(test_dxf_outlines),
         cmocka_unit_test(test_shp_zip_dated),
         cmocka_unit_test(test_empty_exports),
         cmocka_unit_test(test_abort_leaves_nothing),
