@@ -241,6 +241,12 @@ static void test_purge_one_case(void **state)
         " VALUES ('p-one', '2030-06-01T00:00:00Z', 'user:erika', 'status', 'approved',"
         " 'approved', 'late note')",
         0);
+    /* the approval was made over a conflict with p-two (migration 10) */
+    sql(fx,
+        "INSERT INTO case_event_overrides (event_id, case_id, distance_m)"
+        " SELECT id, 'p-two', 3.5 FROM case_events WHERE case_id = 'p-one'"
+        " AND action = 'status' AND to_status = 'approved' ORDER BY id LIMIT 1",
+        0);
     assert_int_equal(
         count(fx, "SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", "p-one"), 3);
     assert_int_equal(
@@ -296,6 +302,14 @@ static void test_purge_one_case(void **state)
                            " AND action = 'purged' AND actor = 'system:retention'"
                            " AND at = '2030-06-16T12:00:00Z') AS INTEGER)"
                            " FROM case_events WHERE case_id = ?1",
+                           "p-one"),
+                     1);
+    /* the override still names the approval, kept under its id */
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM case_event_overrides o"
+                           " JOIN case_events e ON e.id = o.event_id"
+                           " WHERE e.case_id = ?1 AND e.to_status = 'approved'"
+                           " AND e.comment IS NULL AND o.case_id = 'p-two'",
                            "p-one"),
                      1);
     /* the other case: all of it still there */
