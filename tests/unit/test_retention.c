@@ -423,51 +423,53 @@ static void test_two_purgers_purge_each_case_once(void **state)
 
 typedef struct lone_purge {
     fixture *fx;
+    const char *case_id;
     bool purged;
     int rc;
 } lone_purge;
 
-static void *purge_lock_1(void *p)
+static void *purge_alone(void *p)
 {
     lone_purge *lp = p;
     ge_err err;
-    lp->rc = ge_store_retention_purge(lp->fx->st, "lock-1", "ten-days", "2030-06-06T12:00:00Z",
+    lp->rc = ge_store_retention_purge(lp->fx->st, lp->case_id, "ten-days", "2030-06-06T12:00:00Z",
                                       "2030-06-16T12:00:00Z", &lp->purged, &err);
     return NULL;
 }
 
-/*
- * PostGIS: one instance purges at a time. While another session holds the
- * retention lock (pg_retention.c's GE_PG_RETENTION_LOCK_KEY, as a purge
- * transaction of another instance holds it), a purge waits for it and
- * changes nothing; once it is released, the purge goes through.
- */
-static void test_purge_waits_for_the_retention_lock(void **state)
+/* Purges case_id in a thread while another session holds the advisory lock
+ * key: the purge waits for exactly that lock and has changed nothing
+ * visible; once it is released, the purge goes through. */
+static void purge_waits_for(fixture *fx, const char *case_id, const char *key)
 {
-    fixture *fx = *state;
-    lone_purge lp = {.fx = fx};
+    lone_purge lp = {.fx = fx, .case_id = case_id};
     pthread_t th;
     PGconn *other;
-    char *waiting = NULL;
+    char q[512], *waiting = NULL;
 
-    if (!fx->st) skip();
-    add_case(fx, "lock-1", "ten-days", NOW - 30 * 86400);
+    add_case(fx, case_id, "ten-days", NOW - 30 * 86400);
     other = ts_pg_connect(fx->path);
-    free(ts_pg_sql(other, "SELECT pg_advisory_lock(7154816402318551901)"));
-    assert_int_equal(pthread_create(&th, NULL, purge_lock_1, &lp), 0);
-    /* until the purge's session waits for the lock (bounded: 60 s) */
+    snprintf(q, sizeof q, "SELECT pg_advisory_lock(%s)", key);
+    free(ts_pg_sql(other, q));
+    assert_int_equal(pthread_create(&th, NULL, purge_alone, &lp), 0);
+    /* until the purge's session waits for this lock (bounded: 60 s) */
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+             " AND ((classid::bigint << 32) | objid::bigint) = %s",
+             key);
     for (int i = 0; i < 6000; i++) {
         free(waiting);
-        waiting = ts_pg_sql(other, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                                   " AND NOT granted AND pid <> pg_backend_pid()");
+        waiting = ts_pg_sql(other, q);
         if (waiting && strcmp(waiting, "0") != 0) break;
         usleep(10000);
     }
     assert_string_equal(waiting, "1");
     free(waiting);
     assert_int_equal(
-        count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL", "lock-1"), 1);
-    free(ts_pg_sql(other, "SELECT pg_advisory_unlock(7154816402318551901)"));
+        count(fx, "SELECT count(*) FROM cases WHERE id = ?1 AND purged_at IS NULL", case_id), 1);
+    snprintf(q, sizeof q, "SELECT pg_advisory_unlock(%s)", key);
+    free(ts_pg_sql(other, q));
     pthread_join(th, NULL);
     PQfinish(other);
     assert_int_equal(lp.rc, GE_OK);
@@ -475,8 +477,25 @@ static void test_purge_waits_for_the_retention_lock(void **state)
     assert_int_equal(count(fx,
                            "SELECT count(*) FROM cases WHERE id = ?1"
                            " AND purged_at = '2030-06-16T12:00:00Z'",
-                           "lock-1"),
+                           case_id),
                      1);
+}
+
+/*
+ * PostGIS: one instance purges at a time. While another session holds the
+ * retention lock (pg_retention.c's GE_PG_RETENTION_LOCK_KEY, as a purge
+ * transaction of another instance holds it), a purge waits for it. And
+ * like every writer of case_events it waits for the case-events lock
+ * (pg_case_events.h's GE_PG_CASE_EVENTS_LOCK_KEY) before its events, so
+ * that event ids grow in commit order.
+ */
+static void test_purge_waits_for_the_retention_lock(void **state)
+{
+    fixture *fx = *state;
+
+    if (!fx->st) skip();
+    purge_waits_for(fx, "lock-1", "7154816402318551920");
+    purge_waits_for(fx, "lock-2", "7154816402318551901");
 }
 
 static time_t fixed_clock(void *ud)

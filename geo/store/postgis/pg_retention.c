@@ -12,6 +12,11 @@
  * an UPDATE that locks its row and re-checks "still due" on its newest
  * version: a case another instance purged meanwhile is no longer due and
  * is skipped, never purged twice; a decision on the case waits for the row.
+ * Like every writer of case_events it takes the case-events lock
+ * (pg_case_events.h) after its row locks, right before it writes events,
+ * so that event ids grow in commit order. The lock order is the retention
+ * lock, rows, the case-events lock; decisions and submissions take rows,
+ * then the case-events lock: no cycle.
  *
  * What SQLite's secure_delete and WAL checkpoint did has no like in
  * PostgreSQL: a deleted or overwritten row stays in its page as a dead
@@ -24,6 +29,7 @@
  * blocks readers or writers; a second instance's VACUUM of the same table
  * waits for the first.
  */
+#include "pg_case_events.h"
 #include "pg_store.h"
 #include "store_retention.h"
 
@@ -32,9 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pg_advisory_xact_lock's one-bigint key held by every purge transaction
- * (the migration runner's is GE_PG_MIGRATE_LOCK_KEY). */
-#define GE_PG_RETENTION_LOCK_KEY "7154816402318551901"
+/* pg_advisory_xact_lock's one-bigint key held by every purge transaction;
+ * not the migration runner's (GE_PG_MIGRATE_LOCK_KEY, ...900) nor the
+ * case-events lock's (GE_PG_CASE_EVENTS_LOCK_KEY, ...901). */
+#define GE_PG_RETENTION_LOCK_KEY "7154816402318551920"
 
 static int ge_pg_retention_services(ge_store *st, char (**out)[64], size_t *n, ge_err *err)
 {
@@ -137,6 +144,8 @@ static int ge_pg_retention_scrub(PGconn *c, const char *case_id, const char *now
         rc = ge_pg_retention_exec(c, "deleting the case's idempotency keys",
                                   "DELETE FROM idempotency_keys WHERE case_id = $1::text", case_id,
                                   NULL, err);
+    /* rows first (above), then the case-events lock, before any event */
+    if (rc == GE_OK) rc = ge_pg_case_events_lock(c, err);
     if (rc == GE_OK)
         rc = ge_pg_retention_exec(c, "writing the case's events again",
                                   "WITH old AS (DELETE FROM case_events WHERE case_id = $1::text"
