@@ -214,6 +214,28 @@ static int ge_pg_webhook_admin_check(PGconn *c, int64_t id, ge_err *err)
     return rc;
 }
 
+/* Locks the existing rows among ids[0..n), in id order. */
+static int ge_pg_webhook_admin_lock(PGconn *c, const int64_t *ids, size_t n, ge_err *err)
+{
+    char *list = malloc(n * 21 + 3), *at;
+    int rc;
+
+    if (!list) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
+    at = list;
+    *at++ = '{';
+    for (size_t i = 0; i < n; i++)
+        at += sprintf(at, "%s%" PRId64, i ? "," : "", ids[i]);
+    *at++ = '}';
+    *at = '\0';
+    const char *p[] = {list};
+    rc = ge_pg_exec(c, "locking webhook deliveries",
+                    "SELECT id FROM webhook_deliveries WHERE id = ANY ($1::bigint[])"
+                    " ORDER BY id FOR UPDATE",
+                    1, p, NULL, err);
+    free(list);
+    return rc;
+}
+
 static int ge_pg_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int64_t now,
                                 size_t *retried, ge_err *err)
 {
@@ -231,7 +253,11 @@ static int ge_pg_webhooks_retry(ge_store *st, const int64_t *ids, size_t n, int6
     rc = ge_pg_exec(c, "retrying a webhook delivery", "BEGIN", 0, NULL, NULL, err);
     if (rc < 0) goto done;
     in_tx = true;
-    /* Every id first (locked): one that may not be retried changes nothing. */
+    /* The rows in id order first, so that two retries of overlapping ids
+     * wait for each other rather than deadlock; then every id checked: one
+     * that may not be retried changes nothing. */
+    rc = ge_pg_webhook_admin_lock(c, ids, n, err);
+    if (rc < 0) goto done;
     for (size_t i = 0; i < n; i++) {
         rc = ge_pg_webhook_admin_check(c, ids[i], err);
         if (rc < 0) goto done;
