@@ -298,4 +298,11 @@ void ge_case_filter_params_free(ge_case_filter_params *p);
 void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
                     ge_err *err);
 
+/* The import batch on both backends (store_common.c): the base type (1
+ * Point .. 7 GeometryCollection) of ISO, OGC or EWKB, 0 when wkb is not
+ * WKB; and the layer's geometry_type for the set of base types written
+ * (bit n: type n), "Geometry" when they are mixed or none. */
+int ge_store_wkb_base_type(const unsigned char *wkb, size_t len);
+const char *ge_store_geometry_type_name(unsigned types);
+
 #endif
