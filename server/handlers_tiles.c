@@ -899,7 +899,7 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
         free(mod);
         return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     }
-    ge_basemap_path(ctx->cfg->db_path, mod->bm_path, sizeof mod->bm_path);
+    ge_config_basemap_path(ctx->cfg, mod->bm_path, sizeof mod->bm_path);
     rc = ge_ctx_on_stop(ctx, ge_tiles_stop, mod);
     if (rc < 0) {
         ge_tiles_stop(mod);
