@@ -9,7 +9,8 @@
 
 /* Rows per FETCH: big enough that round trips do not show, small enough
  * that a portion of polygons stays a few megabytes. */
-#define GE_PG_FETCH "FETCH 500 FROM ge_rows"
+#define GE_PG_FETCH_ROWS 500
+#define GE_PG_FETCH      "FETCH 500 FROM ge_rows"
 
 static int ge_hex_digit(char ch)
 {
@@ -72,11 +73,9 @@ int ge_pg_feature_rows(PGconn *c, const char *what, const char *sql, int n,
                     PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2));
         }
         PQclear(r);
-        if (nr == 0) break;
+        if (nr < GE_PG_FETCH_ROWS) break; /* a short portion is the last one */
     }
     free(wkb);
-    if (rc != GE_OK || PQtransactionStatus(c) == PQTRANS_INTRANS)
-        ge_pg_exec(c, what, "CLOSE ge_rows", 0, NULL, NULL, NULL);
     if (rows) *rows = count;
     return rc;
 }

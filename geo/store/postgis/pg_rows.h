@@ -24,7 +24,8 @@
 /* Runs sql (n text parameters) as a cursor on c, which must be inside a
  * transaction, and hands every row to cb (columns 0..2: fid, GE_PG_WKB,
  * props as text; further columns are ignored). A non-zero return of cb
- * stops and is returned; *rows (may be NULL) counts the rows handed over. */
+ * stops and is returned; *rows (may be NULL) counts the rows handed over.
+ * The cursor (ge_rows) ends with the transaction: one call per transaction. */
 int ge_pg_feature_rows(PGconn *c, const char *what, const char *sql, int n,
                        const char *const *params, ge_feature_cb cb, void *ud, int64_t *rows,
                        ge_err *err);
