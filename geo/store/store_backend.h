@@ -305,4 +305,12 @@ void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t f
 int ge_store_wkb_base_type(const unsigned char *wkb, size_t len);
 const char *ge_store_geometry_type_name(unsigned types);
 
+/* An address query as FTS5's MATCH expression: "w1"* "w2"* ... (words are
+ * runs of letters and digits, any non-ASCII byte a letter; "ß" and "ẞ" are
+ * written "ss"); the number of words. out holds 4 * strlen(q) + 1 bytes;
+ * number gets the first word that starts with a digit ("" when none), word
+ * the first other word, each 2 * strlen(q) + 1 bytes.
+ * (store_addresses_match.c; both backends' address search) */
+size_t ge_store_addresses_match(const char *q, char *out, char *number, char *word);
+
 #endif
