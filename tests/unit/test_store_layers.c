@@ -3,8 +3,9 @@
  * both backends (every case once on a SQLite file, once on a PostGIS
  * database; the PostGIS runs skip visibly without PostgreSQL): commit and
  * abort, readers during a batch, a second import counting the version up,
- * features refused one by one, layer-name checks, and readers on several
- * threads while the layer is replaced again and again.
+ * features refused one by one, layer-name checks, readers on several
+ * threads while the layer is replaced again and again, and two instances
+ * importing at once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,11 +24,12 @@
 #include "ts.h"
 #include "ts_store.h"
 
-static ge_store *st; /* NULL: the case's backend is not available (skip) */
+static ge_store *st;       /* NULL: the case's backend is not available (skip) */
+static char st_path[4096]; /* its file or connection string */
 
 static int open_store(void **state)
 {
-    int rc = ts_store_open_on(*state, "store_layers", "layers.db", &st, NULL);
+    int rc = ts_store_open_on(*state, "store_layers", "layers.db", &st, st_path);
     return rc < 0 ? -1 : 0;
 }
 
@@ -321,6 +323,69 @@ static void test_concurrent_readers(void **state)
     assert_int_equal(li.feature_count, 200);
 }
 
+/* Two instances import the same new layer at once, each through its own
+ * store handle: one waits for the other (SQLite's one writer, PostGIS's
+ * advisory lock) instead of both creating ref_trees, and the layer ends as
+ * one whole import with version 2. */
+typedef struct importer_arg {
+    ge_store *st;
+    int gen;
+    int rc;
+    char msg[256];
+} importer_arg;
+
+static void *importer_main(void *p)
+{
+    importer_arg *ia = p;
+    ge_import_batch *b = NULL;
+    ge_err err = {0};
+    ge_layer_info li = layer_meta("trees");
+    ia->rc = ge_import_batch_begin(ia->st, time(NULL), &b, &err);
+    if (ia->rc == GE_OK) ia->rc = ge_import_batch_layer(b, &li, &err);
+    for (int i = 0; ia->rc == GE_OK && i < 50; i++) {
+        unsigned char wkb[21];
+        char props[64];
+        ts_wkb_point(wkb, 380000.0 + i, 5820000.0);
+        snprintf(props, sizeof props, "{\"i\":%d,\"gen\":%d}", i, ia->gen);
+        ia->rc = ge_import_batch_add(b, wkb, sizeof wkb, props, &err);
+    }
+    if (ia->rc == GE_OK)
+        ia->rc = ge_import_batch_commit(b, &err);
+    else if (b)
+        ge_import_batch_abort(b);
+    snprintf(ia->msg, sizeof ia->msg, "%s", ia->rc == GE_OK ? "" : err.msg);
+    return NULL;
+}
+
+static void test_two_instances_import_at_once(void **state)
+{
+    ge_store *other = NULL;
+    ge_store_opts o = {.path = st_path};
+    ge_err err = {0};
+    pthread_t th[2];
+    importer_arg ia[2];
+    (void)state;
+    if (!st) skip();
+
+    assert_int_equal(ge_store_open(&other, &o, &err), GE_OK);
+    ia[0] = (importer_arg){.st = st, .gen = 1};
+    ia[1] = (importer_arg){.st = other, .gen = 2};
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, importer_main, &ia[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        if (ia[i].rc != GE_OK) fail_msg("import %d: %s", i + 1, ia[i].msg);
+    }
+    ge_layer_info li;
+    assert_int_equal(ge_store_layer_get(other, "trees", &li, &err), GE_OK);
+    assert_int_equal(li.version, 2);
+    assert_int_equal(li.feature_count, 50);
+    scan_acc a = scan_layer(st, "trees");
+    assert_int_equal(a.n, 50);
+    assert_false(a.mixed_gen);
+    ge_store_close(other);
+}
+
 #define ON_BOTH(fn)                                                                                \
     cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
         cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
@@ -332,6 +397,7 @@ int main(void)
         ON_BOTH(test_batch_rejects_bad_features),
         ON_BOTH(test_bad_layer_names),
         ON_BOTH(test_concurrent_readers),
+        ON_BOTH(test_two_instances_import_at_once),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }
