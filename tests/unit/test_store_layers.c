@@ -267,6 +267,14 @@ static void test_bad_layer_names(void **state)
         assert_int_equal(ge_store_layer_scan(st, *n, scan_cb, NULL, &err), GE_EINVAL);
     }
     li = layer_meta(longest);
+    if (strcmp(*state, TS_STORE_POSTGIS) == 0) {
+        /* "ref_" + 63 would be cut to PostgreSQL's 63 bytes, and two long
+         * names would share one table: refused, 59 is the most there */
+        assert_int_equal(ge_import_batch_layer(b, &li, &err), GE_EINVAL);
+        assert_non_null(strstr(err.msg, "at most 59"));
+        longest[59] = '\0';
+        li = layer_meta(longest);
+    }
     assert_int_equal(ge_import_batch_layer(b, &li, &err), GE_OK);
     assert_int_equal(ge_import_batch_commit(b, &err), GE_OK);
     assert_int_equal(ge_store_layer_get(st, longest, &li, &err), GE_OK);

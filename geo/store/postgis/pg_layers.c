@@ -36,6 +36,8 @@
 
 /* The advisory lock key of the import (pg_advisory_xact_lock). */
 #define GE_PG_IMPORT_LOCK "7143082611"
+/* The longest layer name here: "ref_" + 59 = 63, PostgreSQL's limit. */
+#define GE_PG_LAYER_NAME_MAX 59
 /* Bytes of COPY data gathered before they go to the server. */
 #define GE_PG_COPY_CHUNK (256 * 1024)
 
@@ -493,6 +495,13 @@ static int ge_pg_batch_layer(void *batch, const ge_layer_info *meta, ge_err *err
     ge_pg_batch *b = batch;
     int rc = ge_layer_name_check(meta->name, err);
     if (rc < 0) return rc;
+    /* PostgreSQL cuts identifiers to 63 bytes: two longer names would share
+     * one ref_ table */
+    if (strlen(meta->name) > GE_PG_LAYER_NAME_MAX)
+        return ge_err_set(err, GE_EINVAL,
+                          "layer name '%s' is too long for the PostGIS store (at most %d "
+                          "characters: ref_<name> must fit PostgreSQL's 63)",
+                          meta->name, GE_PG_LAYER_NAME_MAX);
     rc = ge_batch_alive(b, err);
     if (rc < 0) return rc;
     for (size_t i = 0; i < b->ndone; i++)
