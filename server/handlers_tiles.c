@@ -701,9 +701,11 @@ static int ge_tiles_no_basemap(const ge_req *req, ge_resp *resp)
 {
     ge_tiles_problem_param(resp, req, 404, "tilesetId", "basemap",
                            GE_TEXT(DE("Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
-                                      "'geoeditor import'."),
+                                      "'geoeditor import' (mit PostGIS in die Datei der "
+                                      "Einstellung basemap, --basemap DATEI)."),
                                    EN("The base map has not been built yet: it is made by "
-                                      "'geoeditor import'.")));
+                                      "'geoeditor import' (on PostGIS into the file of the "
+                                      "basemap setting, --basemap FILE).")));
     return GE_ENOENT;
 }
 
