@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "../geo/maps/basemap.h"
+#include "../geo/store/store.h"
 
 /* Where data/ and the built front end are when the binary runs from its
  * build folder (the source tree's), and where `cmake --install` puts them
@@ -54,6 +56,10 @@ typedef struct ge_cfg_key {
 
 static const ge_cfg_key ge_config_keys[] = {
     GE_STR("db", db_path, "SpatiaLite store file, or postgresql://... (PostGIS)"),
+    GE_STR("basemap", basemap_path,
+           "MBTiles file of the base map that import builds and serve reads (empty: "
+           "<db>.basemap.mbtiles beside a store file; a PostGIS store has a base map only with "
+           "this setting)"),
     GE_STR("bind", bind, "address to listen on"),
     GE_INT("port", port, 0, 65535, "TCP port"),
     GE_INT("srid", srid, 1, 999999,
@@ -160,6 +166,16 @@ static void ge_config_default_dirs(ge_config *cfg)
     if (access(probe, R_OK) != 0) return;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/" GE_INSTALL_SHARE "/data", exe);
     snprintf(cfg->web_root, sizeof cfg->web_root, "%s/" GE_INSTALL_SHARE "/web", exe);
+}
+
+void ge_config_basemap_path(const ge_config *cfg, char *out, size_t size)
+{
+    if (cfg->basemap_path[0])
+        snprintf(out, size, "%s", cfg->basemap_path);
+    else if (ge_store_path_is_postgres(cfg->db_path))
+        snprintf(out, size, "%s", "");
+    else
+        ge_basemap_path(cfg->db_path, out, size);
 }
 
 void ge_config_defaults(ge_config *cfg)

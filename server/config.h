@@ -52,9 +52,18 @@ typedef struct ge_config {
     char metrics_allow[512]; /* metrics_allow: addresses/prefixes that may read /metrics */
     char metrics_token[256]; /* metrics_token: bearer token that may read /metrics ("" = none) */
     int log_level;           /* log_level */
+
+    /* basemap: the base map's MBTiles file ("": beside a file store) */
+    char basemap_path[PATH_MAX];
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);
+
+/* The base map file that import writes and serve reads: the basemap
+ * setting when given, else "<db>.basemap.mbtiles" beside a file store, else
+ * "" - a PostGIS store (db a connection string) has no folder of its own, so
+ * without the setting it has no base map. */
+void ge_config_basemap_path(const ge_config *cfg, char *out, size_t size);
 
 /* Sets one key from text (file, environment or flag all come through here). */
 int ge_config_set(ge_config *cfg, const char *key, const char *value, ge_err *err);
