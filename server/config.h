@@ -48,10 +48,12 @@ typedef struct ge_config {
                              */
     int compute_threads; /* compute_threads: pool for the rule engine's routes (0 = one per core) */
     int compute_queue;   /* compute_queue: computing requests waiting at most */
-    int compute_budget_ms;   /* compute_budget_ms: CPU time per computing request */
-    char metrics_allow[512]; /* metrics_allow: addresses/prefixes that may read /metrics */
-    char metrics_token[256]; /* metrics_token: bearer token that may read /metrics ("" = none) */
-    int log_level;           /* log_level */
+    int compute_budget_ms;     /* compute_budget_ms: CPU time per computing request */
+    char metrics_allow[512];   /* metrics_allow: addresses/prefixes that may read /metrics */
+    char metrics_token[256];   /* metrics_token: bearer token that may read /metrics ("" = none) */
+    char trusted_proxies[512]; /* trusted_proxies: peers whose forwarding header names the client */
+    char forwarded_header[32]; /* forwarded_header: X-Forwarded-For or Forwarded */
+    int log_level;             /* log_level */
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);

@@ -398,6 +398,7 @@ static void ge_server_free(ge_server *srv)
     /* After the daemon: every connection has been closed and unlisted. */
     ge_reaper_stop(srv->reaper);
     srv->reaper = NULL;
+    ge_forwarded_free(&srv->forwarded);
     if (srv->listen_fd >= 0) close(srv->listen_fd);
     for (size_t i = srv->ctx.n_cleanups; i-- > 0;)
         srv->ctx.cleanups[i].fn(srv->ctx.cleanups[i].ud);
@@ -423,6 +424,8 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     ge_test_clock_install(&srv->ctx.clock, &srv->ctx.clock_ud);
     if (getrandom(&srv->id_prefix, sizeof srv->id_prefix, 0) != sizeof srv->id_prefix)
         srv->id_prefix = (uint32_t)now.tv_nsec ^ (uint32_t)getpid();
+    rc = ge_forwarded_init(&srv->forwarded, cfg->trusted_proxies, cfg->forwarded_header, err);
+    if (rc < 0) return rc;
     srv->ctx.router = ge_router_new();
     if (!srv->ctx.router) return ge_err_set(err, GE_ENOMEM, "out of memory");
     rc = ge_refdata_open(&srv->ctx, err);

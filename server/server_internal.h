@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "compute.h"
+#include "forwarded.h"
 #include "http.h"
 #include "reaper.h"
 
@@ -22,8 +23,9 @@ typedef struct ge_server {
     int port;             /* the port actually bound (cfg->port may be 0) */
     uint32_t id_prefix;   /* random per start: request ids differ across restarts */
     atomic_uint_fast32_t next_id;
-    ge_compute *compute; /* the pool of GE_ROUTE_COMPUTE routes */
-    ge_reaper *reaper;   /* header and body deadlines; NULL when both are off */
+    ge_compute *compute;    /* the pool of GE_ROUTE_COMPUTE routes */
+    ge_reaper *reaper;      /* header and body deadlines; NULL when both are off */
+    ge_forwarded forwarded; /* trusted_proxies: the client's address behind them */
 } ge_server;
 
 /* libmicrohttpd callbacks (server_request.c); cls is the ge_server. */
