@@ -142,7 +142,8 @@ ge_fwd_result ge_forwarded_client(const ge_forwarded *f, const char *peer, const
 
     snprintf(out, size, "%s", peer ? peer : "-");
     if (why && why_size) why[0] = '\0';
-    if (!f || f->trusted.n == 0 || !peer || !ge_cidr_list_match(&f->trusted, peer)) return GE_FWD_PEER;
+    if (!f || f->trusted.n == 0 || !peer || !ge_cidr_list_match(&f->trusted, peer))
+        return GE_FWD_PEER;
     if (!value || !value[strspn(value, " \t")]) return GE_FWD_PEER;
     end = value + strlen(value);
     for (;;) {
