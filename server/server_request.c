@@ -720,6 +720,14 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
+    if (srv->conncap_on) {
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && toe == MHD_CONNECTION_NOTIFY_STARTED)
+            ge_conncap_open(&srv->conncap, ai->client_addr);
+        else if (ai && toe == MHD_CONNECTION_NOTIFY_CLOSED)
+            ge_conncap_close(&srv->conncap, ai->client_addr);
+    }
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -734,6 +742,18 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = NULL;
         ge_metrics_connection_close(srv->ctx.metrics);
     }
+}
+
+/* With trusted_proxies: max_connections_per_ip for every peer but the
+ * proxies (conncap.h); refused like libmicrohttpd's own cap. */
+enum MHD_Result ge_server_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    ge_server *srv = cls;
+    (void)addrlen;
+    if (ge_conncap_admit(&srv->conncap, addr)) return MHD_YES;
+    ge_metrics_connection_refused(srv->ctx.metrics);
+    ge_log(GE_LOG_WARN, "connection refused: max_connections_per_ip reached", NULL);
+    return MHD_NO;
 }
 
 /* Leaves the URL raw: the router decodes per segment (so that "%2F" stays

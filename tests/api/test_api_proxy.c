@@ -8,7 +8,9 @@
  * untrusted hop; /metrics' allow list goes by the forwarded client from a
  * trusted proxy only, a client's own header field before the proxy's
  * included; malformed values fall back to the peer (no 500) with one
- * warning; and the access log names client and peer.
+ * warning; the access log names client and peer; and max_connections_per_ip
+ * spares the trusted proxy (its connections carry many clients) while it
+ * still caps any other peer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ts.h"
 #include "ts_http.h"
@@ -149,10 +152,9 @@ static void test_forged_chain(void **state)
     start(&s, "api_proxy_forged");
     spray(&s, PROXY, "1.2.3.", ", 198.51.100.9", "forger");
     assert_int_equal(login_from(&s, PROXY, "5.6.7.8, 198.51.100.9", "berta", PW_BERTA), 429);
-    assert_int_equal(
-        call_from(&s, PROXY, "/v1/login", "5.6.7.8", "198.51.100.9",
-                  "{\"name\":\"berta\",\"password\":\"" PW_BERTA "\"}"),
-        429);
+    assert_int_equal(call_from(&s, PROXY, "/v1/login", "5.6.7.8", "198.51.100.9",
+                               "{\"name\":\"berta\",\"password\":\"" PW_BERTA "\"}"),
+                     429);
     /* the forged addresses were never counted */
     assert_int_equal(login_from(&s, PROXY, "1.2.3.4", "berta", PW_BERTA), 200);
     assert_int_equal(login_from(&s, PROXY, "198.51.100.10", "berta", PW_BERTA), 200);
@@ -187,7 +189,7 @@ static void test_metrics_allow(void **state)
  * warning in the log for the lot. */
 static void test_bad_values(void **state)
 {
-    static const char *const bad[] = {"unknown", "[2001:db8::1", "not an address", ",",
+    static const char *const bad[] = {"unknown",           "[2001:db8::1",   "not an address", ",",
                                       "198.51.100.1:http", "198.51.100.1, ", "fe80::1%eth0"};
     ts_server s;
     char *log, *at;
@@ -220,14 +222,59 @@ static void test_bad_values(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
+/* max_connections_per_ip 3: five connections from the proxy are all
+ * served, a fourth from another peer is closed at accept. */
+static void test_connection_cap(void **state)
+{
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    const char *args[] = {"--trusted-proxies", PROXY "/32", "--max-connections-per-ip", "3", NULL};
+    ts_server_opts o = {.args = args};
+    ts_server s;
+    int proxy[5], other[3], extra;
+    (void)state;
+
+    assert_int_equal(ts_server_start(&s, "api_proxy_conncap", &o), 0);
+    for (int i = 0; i < 5; i++) {
+        proxy[i] = ts_http_connect_from(s.port, PROXY);
+        assert_true(proxy[i] >= 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        other[i] = ts_http_connect_from(s.port, "127.0.0.5");
+        assert_true(other[i] >= 0);
+    }
+    extra = ts_http_connect_from(s.port, "127.0.0.5");
+    assert_true(extra >= 0);
+    if (!ts_http_wait_closed(extra, 10000))
+        fail_msg("a fourth connection from 127.0.0.5 stayed open (max_connections_per_ip 3)");
+    close(extra);
+    for (int i = 0; i < 5; i++) {
+        char *answer;
+        assert_int_equal(ts_http_send_all(proxy[i], req, sizeof req - 1), 0);
+        answer = ts_http_read_all(proxy[i], 10000, NULL);
+        if (!answer || ts_http_raw_status(answer) != 200)
+            fail_msg("connection %d of 5 from the trusted proxy: %.80s", i + 1,
+                     answer ? answer : "(nothing)");
+        free(answer);
+        close(proxy[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        char *answer;
+        assert_int_equal(ts_http_send_all(other[i], req, sizeof req - 1), 0);
+        answer = ts_http_read_all(other[i], 10000, NULL);
+        assert_non_null(answer);
+        assert_int_equal(ts_http_raw_status(answer), 200);
+        free(answer);
+        close(other[i]);
+    }
+    assert_int_equal(ts_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_untrusted_ignored),
-        cmocka_unit_test(test_trusted_clients_apart),
-        cmocka_unit_test(test_forged_chain),
-        cmocka_unit_test(test_metrics_allow),
-        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_untrusted_ignored), cmocka_unit_test(test_trusted_clients_apart),
+        cmocka_unit_test(test_forged_chain),      cmocka_unit_test(test_metrics_allow),
+        cmocka_unit_test(test_bad_values),        cmocka_unit_test(test_connection_cap),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }
