@@ -32,8 +32,8 @@ typedef struct ge_conncap {
     pthread_mutex_t mu;
     ge_conncap_entry *e; /* addresses with at least one connection */
     size_t n, cap;
-    int limit;                   /* connections per address */
-    const ge_cidr_list *exempt;  /* never counted (the trusted proxies) */
+    int limit;                  /* connections per address */
+    const ge_cidr_list *exempt; /* never counted (the trusted proxies) */
 } ge_conncap;
 
 void ge_conncap_init(ge_conncap *c, int limit, const ge_cidr_list *exempt);
