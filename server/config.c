@@ -78,9 +78,9 @@ static const ge_cfg_key ge_config_keys[] = {
            "seconds for the whole request body to arrive after the headers; a late one is closed "
            "(0: no limit)"),
     GE_INT("max_connections_per_ip", max_connections_per_ip, 0, 100000,
-           "simultaneous connections from one client address (IPv6: the full address); more are "
-           "closed at once. 0: no cap, for a reverse proxy in front (all clients then share its "
-           "address)"),
+           "simultaneous connections from one peer address (IPv6: the full address); more are "
+           "closed at once. The trusted_proxies are exempt (their connections carry many "
+           "clients). 0: no cap"),
     GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30,
             "largest request body (bytes; K/M suffixes)"),
     GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24,
