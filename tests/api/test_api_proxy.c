@@ -8,8 +8,8 @@
  * untrusted hop; /metrics' allow list goes by the forwarded client from a
  * trusted proxy only, a client's own header field before the proxy's
  * included; malformed values fall back to the peer (no 500) with one
- * warning; the access log names client and peer; and max_connections_per_ip
- * spares the trusted proxy (its connections carry many clients) while it
+ * warning; Forwarded (RFC 7239) instead when so set; the access log names client and peer; and
+ * max_connections_per_ip spares the trusted proxy (its connections carry many clients) while it
  * still caps any other peer.
  */
 #include <setjmp.h>
@@ -222,6 +222,41 @@ static void test_bad_values(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
+/* GET /metrics from src with one header line; the status. */
+static long metrics_with(const ts_server *s, const char *src, const char *line)
+{
+    const char *headers[] = {line, NULL};
+    ts_http_req q = {.url = ts_server_url(s, "/metrics"), .headers = headers, .local_addr = src};
+    ts_http_resp r;
+    long st;
+    if (ts_http(&q, &r) != 0) fail_msg("/metrics from %s: %s", src, r.error);
+    st = r.status;
+    ts_http_resp_free(&r);
+    return st;
+}
+
+/* forwarded_header = Forwarded (RFC 7239): its for= is read, and then
+ * X-Forwarded-For - which the proxy would pass through from the client -
+ * is not. */
+static void test_forwarded_header(void **state)
+{
+    const char *args[] = {
+        "--trusted-proxies", PROXY "/32", "--metrics-allow", "10.9.8.7", "--forwarded-header",
+        "Forwarded",         NULL};
+    ts_server_opts o = {.args = args};
+    ts_server s;
+    (void)state;
+
+    assert_int_equal(ts_server_start(&s, "api_proxy_rfc7239", &o), 0);
+    assert_int_equal(metrics_with(&s, PROXY, "Forwarded: for=10.9.8.7;proto=https"), 200);
+    assert_int_equal(metrics_with(&s, PROXY, "Forwarded: for=\"10.9.8.7:4711\", for=10.9.8.6"),
+                     403);
+    assert_int_equal(metrics_with(&s, PROXY, "X-Forwarded-For: 10.9.8.7"), 403);
+    assert_int_equal(metrics_with(&s, "127.0.0.2", "Forwarded: for=10.9.8.7"), 403);
+    assert_int_equal(metrics_with(&s, PROXY, "Forwarded: for=unknown"), 403);
+    assert_int_equal(ts_server_stop(&s), 0);
+}
+
 /* max_connections_per_ip 3: five connections from the proxy are all
  * served, a fourth from another peer is closed at accept. */
 static void test_connection_cap(void **state)
@@ -274,7 +309,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_untrusted_ignored), cmocka_unit_test(test_trusted_clients_apart),
         cmocka_unit_test(test_forged_chain),      cmocka_unit_test(test_metrics_allow),
-        cmocka_unit_test(test_bad_values),        cmocka_unit_test(test_connection_cap),
+        cmocka_unit_test(test_bad_values),        cmocka_unit_test(test_forwarded_header),
+        cmocka_unit_test(test_connection_cap),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }
