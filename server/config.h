@@ -30,6 +30,11 @@ typedef struct ge_config {
     int header_timeout;      /* header_timeout: seconds for request line + headers (0 = none) */
     int body_timeout;        /* body_timeout: seconds for the body after the headers (0 = none) */
     int max_connections_per_ip; /* max_connections_per_ip: per client address (0 = no cap) */
+
+    /* trusted_proxies: peers whose forwarding header names the client (forwarded.h) */
+    char trusted_proxies[512];
+    char forwarded_header[32]; /* forwarded_header: X-Forwarded-For or Forwarded */
+
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
     int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
@@ -48,12 +53,10 @@ typedef struct ge_config {
                              */
     int compute_threads; /* compute_threads: pool for the rule engine's routes (0 = one per core) */
     int compute_queue;   /* compute_queue: computing requests waiting at most */
-    int compute_budget_ms;     /* compute_budget_ms: CPU time per computing request */
-    char metrics_allow[512];   /* metrics_allow: addresses/prefixes that may read /metrics */
-    char metrics_token[256];   /* metrics_token: bearer token that may read /metrics ("" = none) */
-    char trusted_proxies[512]; /* trusted_proxies: peers whose forwarding header names the client */
-    char forwarded_header[32]; /* forwarded_header: X-Forwarded-For or Forwarded */
-    int log_level;             /* log_level */
+    int compute_budget_ms;   /* compute_budget_ms: CPU time per computing request */
+    char metrics_allow[512]; /* metrics_allow: addresses/prefixes that may read /metrics */
+    char metrics_token[256]; /* metrics_token: bearer token that may read /metrics ("" = none) */
+    int log_level;           /* log_level */
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);
