@@ -30,6 +30,11 @@ typedef struct ge_config {
     int header_timeout;      /* header_timeout: seconds for request line + headers (0 = none) */
     int body_timeout;        /* body_timeout: seconds for the body after the headers (0 = none) */
     int max_connections_per_ip; /* max_connections_per_ip: per client address (0 = no cap) */
+
+    /* trusted_proxies: peers whose forwarding header names the client (forwarded.h) */
+    char trusted_proxies[512];
+    char forwarded_header[32]; /* forwarded_header: X-Forwarded-For or Forwarded */
+
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
     int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
