@@ -19,7 +19,8 @@
 #include "cli.h"
 #include "cli_basemap.h"
 
-static const char *const ge_import_settings[] = {"db", "srid", "data_dir", "log_level", NULL};
+static const char *const ge_import_settings[] = {"db",       "basemap",   "srid",
+                                                 "data_dir", "log_level", NULL};
 
 static const ge_cli_opt ge_import_opts_table[] = {
     {"mapping", "FILE", "layer mapping (default: DATA_DIR/layers/osm.json)", false},
@@ -177,7 +178,9 @@ int ge_cli_import(int argc, char **argv)
     }
     ge_import_result_free(&res);
     /* The base map is drawn from the layers just committed (cli_basemap.c). */
-    rc = ge_cli_basemap_after_import(store, cli.cfg.db_path, ui.quiet);
+    char bm_path[PATH_MAX + 32];
+    ge_config_basemap_path(&cli.cfg, bm_path, sizeof bm_path);
+    rc = ge_cli_basemap_after_import(store, bm_path, ui.quiet);
     ge_store_close(store);
     return rc < 0 ? 1 : 0;
 }

@@ -701,9 +701,11 @@ static int ge_tiles_no_basemap(const ge_req *req, ge_resp *resp)
 {
     ge_tiles_problem_param(resp, req, 404, "tilesetId", "basemap",
                            GE_TEXT(DE("Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
-                                      "'geoeditor import'."),
+                                      "'geoeditor import' (mit PostGIS in die Datei der "
+                                      "Einstellung basemap, --basemap DATEI)."),
                                    EN("The base map has not been built yet: it is made by "
-                                      "'geoeditor import'.")));
+                                      "'geoeditor import' (on PostGIS into the file of the "
+                                      "basemap setting, --basemap FILE).")));
     return GE_ENOENT;
 }
 
@@ -899,7 +901,7 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
         free(mod);
         return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     }
-    ge_basemap_path(ctx->cfg->db_path, mod->bm_path, sizeof mod->bm_path);
+    ge_config_basemap_path(ctx->cfg, mod->bm_path, sizeof mod->bm_path);
     rc = ge_ctx_on_stop(ctx, ge_tiles_stop, mod);
     if (rc < 0) {
         ge_tiles_stop(mod);

@@ -108,7 +108,9 @@ typedef struct ge_req {
     size_t body_len;
     ge_lang lang;        /* from Accept-Language */
     char request_id[24]; /* also in the X-Request-Id header and the access log */
-    char remote[64];     /* client address, for logs */
+    char remote[64];     /* client address (forwarded.h: behind a trusted proxy, the one it
+                            names); the login throttle, metrics_allow and logs go by it */
+    char peer[64];       /* the socket's address (the proxy's, behind one) */
 
     /* internal */
     struct MHD_Connection *conn;

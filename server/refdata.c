@@ -339,7 +339,7 @@ int ge_refdata_open(ge_ctx *ctx, ge_err *err)
 
     if (!rd) return ge_err_set(err, GE_ENOMEM, "out of memory");
     rd->ctx = ctx;
-    ge_basemap_path(ctx->cfg->db_path, rd->basemap_path, sizeof rd->basemap_path);
+    ge_config_basemap_path(ctx->cfg, rd->basemap_path, sizeof rd->basemap_path);
     pthread_mutex_init(&rd->mu, NULL);
     pthread_cond_init(&rd->cv, NULL);
     pthread_mutex_init(&rd->reload_mu, NULL);

@@ -116,6 +116,60 @@ static void ge_server_remote(struct MHD_Connection *conn, char *out, size_t size
                   (socklen_t)size);
 }
 
+/* Every field of one header, in order, joined with ", " (RFC 9110, 5.3):
+ * a proxy may add its own X-Forwarded-For field after the client's. */
+typedef struct ge_header_join {
+    const char *name;
+    char *text;
+    size_t len;
+    bool failed;
+} ge_header_join;
+
+static enum MHD_Result ge_server_join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                             const char *value)
+{
+    ge_header_join *j = cls;
+    size_t vlen = value ? strlen(value) : 0;
+    char *grown;
+
+    if (strcasecmp(key, j->name) != 0) return MHD_YES;
+    grown = realloc(j->text, j->len + vlen + 3);
+    if (!grown) {
+        j->failed = true;
+        return MHD_NO;
+    }
+    j->text = grown;
+    if (j->len) {
+        memcpy(j->text + j->len, ", ", 2);
+        j->len += 2;
+    }
+    memcpy(j->text + j->len, value ? value : "", vlen);
+    j->len += vlen;
+    j->text[j->len] = '\0';
+    return MHD_YES;
+}
+
+/* req->peer from the socket, req->remote from the trusted proxy's header
+ * (forwarded.h) or the peer. */
+static void ge_server_client(ge_server *srv, ge_req *req)
+{
+    ge_header_join j = {ge_forwarded_header_name(&srv->forwarded), NULL, 0, false};
+    char why[160];
+
+    ge_server_remote(req->conn, req->peer, sizeof req->peer);
+    snprintf(req->remote, sizeof req->remote, "%s", req->peer);
+    if (srv->forwarded.trusted.n == 0 || !ge_cidr_list_match(&srv->forwarded.trusted, req->peer))
+        return;
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, ge_server_join_header, &j);
+    if (j.failed)
+        snprintf(why, sizeof why, "out of memory");
+    else if (ge_forwarded_client(&srv->forwarded, req->peer, j.text, req->remote,
+                                 sizeof req->remote, why, sizeof why) != GE_FWD_MALFORMED)
+        why[0] = '\0';
+    if (why[0]) ge_forwarded_note_malformed(&srv->forwarded, req->peer, why);
+    free(j.text);
+}
+
 /* The connection's reaper entry (its socket context), or NULL. */
 static ge_reaper_conn *ge_server_reaper_conn(struct MHD_Connection *conn)
 {
@@ -201,7 +255,7 @@ static ge_call *ge_server_begin(ge_server *srv, struct MHD_Connection *conn, con
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
     id = (uint32_t)atomic_fetch_add_explicit(&srv->next_id, 1, memory_order_relaxed);
     snprintf(req->request_id, sizeof req->request_id, "%08x%08x", srv->id_prefix, id);
-    ge_server_remote(conn, req->remote, sizeof req->remote);
+    ge_server_client(srv, req);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, ge_server_add_query, call);
 
     ge_metrics_request_begin(srv->ctx.metrics);
@@ -647,15 +701,15 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ge_metrics_request_end(srv->ctx.metrics, call->metric_route, call->method, status, secs);
     ge_router_log_path(&call->match, call->path, path, sizeof path);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "request_id",
-               call->req.request_id, "method", call->method, "route", call->req.route, "path", path,
-               "status", status, "bytes", (json_int_t)call->bytes, "duration_ms", secs * 1000.0,
-               "remote", call->req.remote);
-    else
         ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s}",
                "request_id", call->req.request_id, "method", call->method, "route", call->req.route,
                "path", path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
-               secs * 1000.0, "remote", call->req.remote, "aborted",
+               secs * 1000.0, "remote", call->req.remote, "peer", call->req.peer);
+    else
+        ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s, s:s}",
+               "request_id", call->req.request_id, "method", call->method, "route", call->req.route,
+               "path", path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
+               secs * 1000.0, "remote", call->req.remote, "peer", call->req.peer, "aborted",
                ge_server_termination_name(toe));
     ge_server_call_free(call);
 }
@@ -666,6 +720,14 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
+    if (srv->conncap_on) {
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && toe == MHD_CONNECTION_NOTIFY_STARTED)
+            ge_conncap_open(&srv->conncap, ai->client_addr);
+        else if (ai && toe == MHD_CONNECTION_NOTIFY_CLOSED)
+            ge_conncap_close(&srv->conncap, ai->client_addr);
+    }
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -680,6 +742,18 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = NULL;
         ge_metrics_connection_close(srv->ctx.metrics);
     }
+}
+
+/* With trusted_proxies: max_connections_per_ip for every peer but the
+ * proxies (conncap.h); refused like libmicrohttpd's own cap. */
+enum MHD_Result ge_server_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    ge_server *srv = cls;
+    (void)addrlen;
+    if (ge_conncap_admit(&srv->conncap, addr)) return MHD_YES;
+    ge_metrics_connection_refused(srv->ctx.metrics);
+    ge_log(GE_LOG_WARN, "connection refused: max_connections_per_ip reached", NULL);
+    return MHD_NO;
 }
 
 /* Leaves the URL raw: the router decodes per segment (so that "%2F" stays

@@ -298,4 +298,19 @@ void ge_case_filter_params_free(ge_case_filter_params *p);
 void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t first_cap,
                     ge_err *err);
 
+/* The import batch on both backends (store_common.c): the base type (1
+ * Point .. 7 GeometryCollection) of ISO, OGC or EWKB, 0 when wkb is not
+ * WKB; and the layer's geometry_type for the set of base types written
+ * (bit n: type n), "Geometry" when they are mixed or none. */
+int ge_store_wkb_base_type(const unsigned char *wkb, size_t len);
+const char *ge_store_geometry_type_name(unsigned types);
+
+/* An address query as FTS5's MATCH expression: "w1"* "w2"* ... (words are
+ * runs of letters and digits, any non-ASCII byte a letter; "ß" and "ẞ" are
+ * written "ss"); the number of words. out holds 4 * strlen(q) + 1 bytes;
+ * number gets the first word that starts with a digit ("" when none), word
+ * the first other word, each 2 * strlen(q) + 1 bytes.
+ * (store_addresses_match.c; both backends' address search) */
+size_t ge_store_addresses_match(const char *q, char *out, char *number, char *word);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * store_common.c - what both store backends share and needs no SQL: the
- * layer-name check of every function that takes a layer name, and the
- * growing of result arrays.
+ * layer-name check of every function that takes a layer name, the
+ * growing of result arrays, and what the import batch reads from a WKB.
  */
 #include "store.h"
 #include "store_backend.h"
@@ -35,4 +35,32 @@ void *ge_store_grow(void *v, size_t *cap, size_t len, size_t elem_size, size_t f
     }
     *cap = ncap;
     return grown;
+}
+
+/* The base type (1 Point .. 7 GeometryCollection) of ISO, OGC or EWKB. */
+int ge_store_wkb_base_type(const unsigned char *wkb, size_t len)
+{
+    uint32_t t;
+    if (!wkb || len < 5 || wkb[0] > 1) return 0;
+    if (wkb[0] == 1)
+        t = (uint32_t)wkb[1] | (uint32_t)wkb[2] << 8 | (uint32_t)wkb[3] << 16 |
+            (uint32_t)wkb[4] << 24;
+    else
+        t = (uint32_t)wkb[4] | (uint32_t)wkb[3] << 8 | (uint32_t)wkb[2] << 16 |
+            (uint32_t)wkb[1] << 24;
+    t = (t & 0x0fffffffu) % 1000u; /* EWKB flags, ISO Z/M/ZM thousands */
+    return t >= 1 && t <= 7 ? (int)t : 0;
+}
+
+const char *ge_store_geometry_type_name(unsigned types)
+{
+    static const char *const names[] = {
+        "Geometry",   "Point",           "LineString",   "Polygon",
+        "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"};
+    for (int t = 1; t <= 7; t++)
+        if (types == (1u << t)) return names[t];
+    /* Single and multi parts of one kind: the multi type describes both. */
+    for (int t = 1; t <= 3; t++)
+        if (types == ((1u << t) | (1u << (t + 3)))) return names[t + 3];
+    return names[0];
 }

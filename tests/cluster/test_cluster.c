@@ -35,8 +35,8 @@
  *   instance (today the throttle is in each process's memory: the case
  *   skips visibly with what it saw - issue 17 moves it into the store);
  * - one client's failed logins through the balancer do not lock another
- *   client out (today they do: every login comes from the balancer's
- *   address; the case skips visibly with what it saw);
+ *   client out (haproxy names the client in X-Forwarded-For, which the
+ *   instances trust from it: --trusted-proxies);
  * - an import into the store (a second "geoeditor import") is served by
  *   every instance (features and tiles show the new layer version) within
  *   2 s of the import's end; the validation snapshot's swap is reported.
@@ -195,12 +195,14 @@ static int inst_start(int i, const char *name)
 {
     char port[16];
     snprintf(port, sizeof port, "%d", inst_port[i]);
-    /* behind a proxy: links name the balancer, no cap per address (every
-     * request comes from the proxy's), as the README says */
+    /* behind a proxy, as the README says: links name the balancer, and the
+     * balancer (haproxy on 127.0.0.1, option forwardfor) is trusted to
+     * name the client in X-Forwarded-For - for the login throttle, and
+     * its connections are spared the cap per address */
     const char *args[] = {"--public-url",
                           public_url,
-                          "--max-connections-per-ip",
-                          "0",
+                          "--trusted-proxies",
+                          "127.0.0.1/32",
                           "--webhook-timeout",
                           "5",
                           NULL};
@@ -236,6 +238,8 @@ static int lb_start(void)
             "    default_backend geoeditor\n"
             "backend geoeditor\n"
             "    balance roundrobin\n"
+            /* the client's address for the instances (--trusted-proxies) */
+            "    option forwardfor\n"
             "    option httpchk GET /healthz\n"
             "    default-server inter 500ms fall 2 rise 2\n",
             lb_port);
@@ -1160,10 +1164,10 @@ static long login_from(const char *base, const char *src, const char *name, cons
 /* One client's failed logins (20 per instance, each under another name, so
  * that no name locks) do not lock another client out: the lock per client
  * address must count the client, not the balancer. Behind a proxy every
- * login reaches the instances from the proxy's address, and nothing tells
- * the server the client's (no X-Forwarded-For is trusted): then 20 failures
- * per instance from anyone lock every caseworker out for login_lockout
- * seconds. That is today's behaviour; the case skips visibly when it sees it. */
+ * login reaches the instances from the proxy's address; haproxy's
+ * X-Forwarded-For, trusted from it (--trusted-proxies), names the client.
+ * Without it, 20 failures per instance from anyone locked every caseworker
+ * out for login_lockout seconds. */
 static void test_one_clients_failures_do_not_lock_out_others(void **state)
 {
     long st[NINST], direct;
@@ -1189,16 +1193,23 @@ static void test_one_clients_failures_do_not_lock_out_others(void **state)
            "instance 0: "
            "%ld\n",
            20 * NINST, seen, direct);
-    if (locked) {
-        printf("SKIP: behind the balancer the per-address login lock counts the balancer's "
-               "address: one client's 20 failures per instance lock every other client out "
-               "(%s; README: login_lockout, reverse proxy); the server would need the client's "
-               "address from a trusted proxy (X-Forwarded-For)\n",
-               seen);
-        skip();
-    }
+    if (locked)
+        fail_msg("behind the balancer one client's failures locked another client out (%s): the "
+                 "instances counted the balancer's address, not X-Forwarded-For's",
+                 seen);
     for (int i = 0; i < NINST; i++)
         assert_int_equal(st[i], 200);
+    /* ... while the guessing client itself is locked: round-robin gave each
+     * instance 20 of its failures, and each counted them against it */
+    n = 0;
+    locked = 0;
+    for (int i = 0; i < NINST; i++) {
+        st[i] = login_from(lb_base, "127.0.0.2", ANNA_NAME, ANNA_PW);
+        locked += st[i] == 429;
+        n += snprintf(seen + n, sizeof seen - (size_t)n, "%s%ld", i ? ", " : "", st[i]);
+    }
+    printf("# the guessing client's (127.0.0.2) right password through the balancer: %s\n", seen);
+    if (locked != NINST) fail_msg("the guessing client was not locked everywhere: %s", seen);
 }
 
 /* The layer version in a features or tile ETag ("buildings-<version>-..."). */

@@ -107,10 +107,12 @@ static void test_postgis_opens_by_uri(void **state)
     size_t n = 7;
     assert_int_equal(ge_store_user_list(st, &users, &n, &err), GE_EINTERNAL);
     assert_string_equal(err.msg, "the PostGIS store does not support ge_store_user_list yet");
+    /* written (pg_layers.c): a batch begins and aborts, the pool gets its
+     * connection back */
     ge_import_batch *b = NULL;
-    assert_int_equal(ge_import_batch_begin(st, 1800000000, &b, &err), GE_EINTERNAL);
-    assert_null(b);
-    assert_non_null(strstr(err.msg, "ge_import_batch_begin"));
+    assert_int_equal(ge_import_batch_begin(st, 1800000000, &b, &err), GE_OK);
+    assert_non_null(b);
+    ge_import_batch_abort(b);
     ge_store_close(st);
 
     /* an existing store keeps its SRID whatever opts say */
@@ -124,6 +126,8 @@ static void test_postgis_opens_by_uri(void **state)
     assert_int_equal(ge_store_open(&st, &o, &err), GE_OK);
     assert_int_equal(ge_store_srid(st), 25833);
     assert_int_equal(ge_store_schema_version(st), ge_store_latest_version());
+    assert_int_equal(ge_import_batch_begin(st, 1800000000, &b, &err), GE_EINVAL);
+    assert_non_null(strstr(err.msg, "read-only"));
     ge_store_close(st);
 }
 

@@ -692,34 +692,6 @@ static int ge_sqlite_layer_scan(ge_store *st, const char *name, ge_feature_cb cb
 
 /* ---- the import batch ---------------------------------------------------- */
 
-/* The base type (1 Point .. 7 GeometryCollection) of ISO, OGC or EWKB. */
-static int ge_wkb_base_type(const unsigned char *wkb, size_t len)
-{
-    uint32_t t;
-    if (!wkb || len < 5 || wkb[0] > 1) return 0;
-    if (wkb[0] == 1)
-        t = (uint32_t)wkb[1] | (uint32_t)wkb[2] << 8 | (uint32_t)wkb[3] << 16 |
-            (uint32_t)wkb[4] << 24;
-    else
-        t = (uint32_t)wkb[4] | (uint32_t)wkb[3] << 8 | (uint32_t)wkb[2] << 16 |
-            (uint32_t)wkb[1] << 24;
-    t = (t & 0x0fffffffu) % 1000u; /* EWKB flags, ISO Z/M/ZM thousands */
-    return t >= 1 && t <= 7 ? (int)t : 0;
-}
-
-static const char *ge_geometry_type_name(unsigned types)
-{
-    static const char *const names[] = {
-        "Geometry",   "Point",           "LineString",   "Polygon",
-        "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"};
-    for (int t = 1; t <= 7; t++)
-        if (types == (1u << t)) return names[t];
-    /* Single and multi parts of one kind: the multi type describes both. */
-    for (int t = 1; t <= 3; t++)
-        if (types == ((1u << t) | (1u << (t + 3)))) return names[t + 3];
-    return names[0];
-}
-
 /* The batch's transaction may have ended under it: SQLite rolls back by
  * itself on some errors, and SpatiaLite's geometry triggers RAISE(ROLLBACK). */
 static int ge_batch_alive(ge_sqlite_batch *b, ge_err *err)
@@ -825,7 +797,7 @@ static int ge_layer_finish(ge_sqlite_batch *b, ge_err *err)
     sqlite3_bind_text(s, 1, li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, li->title[0] ? li->title : li->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, li->description, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, ge_geometry_type_name(b->types), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, ge_store_geometry_type_name(b->types), -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, ge_store_srid(b->st));
     sqlite3_bind_int64(s, 6, b->count);
     for (int i = 0; i < 4; i++)
@@ -948,7 +920,7 @@ static int ge_sqlite_batch_add(void *batch, const unsigned char *wkb, size_t wkb
 
     if (!b->has_layer)
         return ge_err_set(err, GE_EINVAL, "store: feature added before any layer was started");
-    type = ge_wkb_base_type(wkb, wkb_len);
+    type = ge_store_wkb_base_type(wkb, wkb_len);
     if (!type)
         return ge_err_set(err, GE_EINVAL, "layer '%s': feature %lld: geometry is not WKB",
                           b->layer.name, (long long)b->count + 1);
