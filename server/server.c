@@ -59,6 +59,7 @@ static const struct {
     const char *name;
     ge_routes_fn fn;
 } ge_handler_modules[] = {
+    {"memory", ge_mem_trim_routes}, /* first: malloc_arenas before any thread allocates */
     {"ops", ge_handlers_ops_routes},
     {"services", ge_handlers_services_routes},
     {"validate", ge_handlers_validate_routes},

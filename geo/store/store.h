@@ -26,6 +26,7 @@ typedef struct ge_store_opts {
     int srid;      /* metric CRS of a new store (25832 default); an existing store keeps its own */
     bool readonly; /* open without migrating or writing */
     int pool_size; /* connections kept for concurrent readers (0: default 8) */
+    int cache_kib; /* page cache of each connection in KiB (0: SQLite's default, 2000) */
 } ge_store_opts;
 
 /* Opens (creating if needed) and migrates the store to the newest schema. */
@@ -35,6 +36,22 @@ int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
 void ge_store_close(ge_store *st);
 
 int ge_store_srid(const ge_store *st);
+
+/* What the store holds in memory now, for the server's /metrics. The page
+ * cache, schema and statement figures are those of the idle connections
+ * (one in use belongs to its caller's thread and is not read); the SQLite
+ * figures are the whole process's (every SQLite connection, GDAL's too). */
+typedef struct ge_store_mem {
+    int pool_size;             /* connections the pool may open */
+    int open, idle;            /* opened so far; of them not handed out now */
+    int64_t cache_bytes;       /* page caches (SQLITE_DBSTATUS_CACHE_USED) */
+    int64_t cache_limit_bytes; /* cache_size of one connection, in bytes */
+    int64_t schema_bytes;      /* parsed schemas (SQLITE_DBSTATUS_SCHEMA_USED) */
+    int64_t stmt_bytes;        /* prepared statements (SQLITE_DBSTATUS_STMT_USED) */
+    int64_t sqlite_used;       /* sqlite3_memory_used() */
+    int64_t sqlite_highwater;  /* sqlite3_memory_highwater(0) */
+} ge_store_mem;
+void ge_store_mem_stats(ge_store *st, ge_store_mem *out);
 int ge_store_schema_version(ge_store *st);
 
 /* The number of the newest migration this build knows. */

@@ -40,15 +40,17 @@
 #include <sqlite3.h> /* before spatialite.h, which uses its types */
 #include <spatialite.h>
 
-#define GE_STORE_DEFAULT_SRID    25832
-#define GE_STORE_DEFAULT_POOL    8
-#define GE_STORE_BUSY_TIMEOUT_MS 10000
+#define GE_STORE_DEFAULT_SRID      25832
+#define GE_STORE_DEFAULT_POOL      8
+#define GE_STORE_DEFAULT_CACHE_KIB 2000 /* SQLite's own default (-2000) */
+#define GE_STORE_BUSY_TIMEOUT_MS   10000
 
 struct ge_store {
     char *path;
     int srid;
     bool readonly;
     int pool_size;
+    int cache_kib; /* PRAGMA cache_size = -cache_kib on every connection */
 
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t cv;  /* a connection came back, or the writer finished */
@@ -254,6 +256,12 @@ static int ge_conn_open(ge_store *st, ge_conn **out, ge_err *err)
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "PRAGMA foreign_keys = ON", NULL);
     if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA journal_mode = WAL", NULL);
     if (rc == GE_OK && !st->readonly) rc = ge_store_sql_exec(c, "PRAGMA synchronous = FULL", NULL);
+    if (rc == GE_OK) {
+        /* PRAGMA takes no parameters; the number is our own int. */
+        char sql[48];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", st->cache_kib);
+        rc = ge_store_sql_exec(c, sql, NULL);
+    }
     if (rc < 0) {
         rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", st->path,
                         sqlite3_errmsg(c->db));
@@ -444,8 +452,9 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
     *out = NULL;
     if (!opts || !opts->path || !opts->path[0])
         return ge_err_set(err, GE_EINVAL, "store: no database path given");
-    if (opts->srid < 0 || opts->pool_size < 0)
-        return ge_err_set(err, GE_EINVAL, "store: srid and pool_size must not be negative");
+    if (opts->srid < 0 || opts->pool_size < 0 || opts->cache_kib < 0)
+        return ge_err_set(err, GE_EINVAL,
+                          "store: srid, pool_size and cache_kib must not be negative");
     if (target < 0 || target > ge_store_latest_version())
         return ge_err_set(err, GE_EINVAL, "store: schema version %d is unknown (latest is %d)",
                           target, ge_store_latest_version());
@@ -461,6 +470,7 @@ int ge_store_open_at_version(ge_store **out, const ge_store_opts *opts, int targ
     st = calloc(1, sizeof *st);
     if (!st) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     st->pool_size = opts->pool_size > 0 ? opts->pool_size : GE_STORE_DEFAULT_POOL;
+    st->cache_kib = opts->cache_kib > 0 ? opts->cache_kib : GE_STORE_DEFAULT_CACHE_KIB;
     st->srid = opts->srid > 0 ? opts->srid : GE_STORE_DEFAULT_SRID;
     st->readonly = opts->readonly;
     st->path = strdup(opts->path);
@@ -536,6 +546,31 @@ void ge_store_close(ge_store *st)
 int ge_store_srid(const ge_store *st)
 {
     return st->srid;
+}
+
+void ge_store_mem_stats(ge_store *st, ge_store_mem *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&st->mu);
+    out->pool_size = st->pool_size;
+    out->open = st->nopen;
+    out->idle = st->nidle;
+    /* An idle connection is no one's while the lock is held (the pool hands
+     * it out only under it), so reading its status races with nothing. */
+    for (int i = 0; i < st->nidle; i++) {
+        int cur = 0, hi = 0;
+        sqlite3 *db = st->idle[i]->db;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->cache_bytes += cur;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_SCHEMA_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->schema_bytes += cur;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_STMT_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->stmt_bytes += cur;
+    }
+    pthread_mutex_unlock(&st->mu);
+    out->cache_limit_bytes = (int64_t)st->cache_kib * 1024;
+    out->sqlite_used = sqlite3_memory_used();
+    out->sqlite_highwater = sqlite3_memory_highwater(0);
 }
 
 int ge_store_schema_version(ge_store *st)
