@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../geo/rules/refindex.h"
 #include "log.h"
 
 /* Where data/ and the built front end are when the binary runs from its
@@ -129,6 +130,10 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_SIZE("store_cache", store_cache_bytes, 64 << 10, 1L << 30,
             "SQLite page cache of each of the store's 8 connections at most (bytes; K/M "
             "suffixes)"),
+    GE_SIZE("prepared_cache", prepared_cache_bytes, 0, 1L << 34,
+            "prepared (indexed) reference geometries each thread that checks drawings keeps, "
+            "estimated at 100 bytes a vertex; the oldest go beyond it (bytes; K/M/G suffixes; 0: "
+            "none, every check uses the plain geometries)"),
     GE_INT("malloc_arenas", malloc_arenas, 0, 1024,
            "memory arenas of the C allocator (glibc) at most; fewer hold less free memory, more "
            "let threads allocate without waiting for each other (0: one per core; glibc's own "
@@ -213,6 +218,7 @@ void ge_config_defaults(ge_config *cfg)
     cfg->tile_cache_bytes = 64u << 20;
     /* SQLite's own default (cache_size = -2000). */
     cfg->store_cache_bytes = 2000u << 10;
+    cfg->prepared_cache_bytes = GE_REFINDEX_PREPARED_DEFAULT;
     cfg->malloc_arenas = 0;
     cfg->malloc_trim_interval = 60;
     cfg->compute_budget_ms = 1000;

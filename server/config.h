@@ -54,10 +54,11 @@ typedef struct ge_config {
     int log_level;           /* log_level */
 
     /* Memory: the caches' limits and the C allocator (mem_trim.h). */
-    size_t tile_cache_bytes;  /* tile_cache: encoded tiles kept in memory at most */
-    size_t store_cache_bytes; /* store_cache: SQLite page cache of each store connection */
-    int malloc_arenas;        /* malloc_arenas: glibc arenas at most (0 = one per core) */
-    int malloc_trim_interval; /* malloc_trim_interval: seconds between malloc_trim (0 = off) */
+    size_t tile_cache_bytes;     /* tile_cache: encoded tiles kept in memory at most */
+    size_t store_cache_bytes;    /* store_cache: SQLite page cache of each store connection */
+    size_t prepared_cache_bytes; /* prepared_cache: prepared reference geometries per thread */
+    int malloc_arenas;           /* malloc_arenas: glibc arenas at most (0 = one per core) */
+    int malloc_trim_interval;    /* malloc_trim_interval: seconds between malloc_trim (0 = off) */
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);

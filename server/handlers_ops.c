@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../geo/rules/refindex.h"
 #include "../geo/store/store_webhooks.h"
 #include "cidr.h"
 #include "handlers.h"
@@ -124,6 +125,15 @@ static void ge_ops_memory(const ge_ctx *ctx, ge_metrics_memory *mem)
     if (ctx->store) {
         ge_store_mem_stats(ctx->store, &mem->store);
         mem->have_store = true;
+    }
+    if (ctx->refindex) {
+        ge_refindex_prepared_stats ps;
+        ge_refindex_prepared_stats_get(&ps);
+        mem->have_prepared = true;
+        mem->prepared = ps.geometries;
+        mem->prepared_bytes = ps.bytes;
+        mem->prepared_evicted = ps.evicted;
+        mem->prepared_limit_bytes = ctx->cfg->prepared_cache_bytes;
     }
 #ifdef __GLIBC__
     {

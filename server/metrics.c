@@ -475,6 +475,19 @@ static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_metrics_bu
                          "Most bytes SQLite had allocated at once since the start.",
                          (unsigned long long)s->sqlite_highwater);
     }
+    if (mem->have_prepared) {
+        ge_metrics_gauge(b, "geoeditor_prepared_geometries",
+                         "Prepared (indexed) reference geometries all threads keep.",
+                         mem->prepared);
+        ge_metrics_gauge(b, "geoeditor_prepared_geometry_bytes",
+                         "Their bytes, estimated from their vertices.", mem->prepared_bytes);
+        ge_metrics_gauge(b, "geoeditor_prepared_geometry_limit_bytes",
+                         "What one thread may keep (setting prepared_cache).",
+                         mem->prepared_limit_bytes);
+        ge_metrics_counter(b, "geoeditor_prepared_geometries_evicted_total",
+                           "Prepared geometries freed to stay within that limit.",
+                           mem->prepared_evicted);
+    }
     if (mem->have_malloc) {
         ge_metrics_printf(
             b,

@@ -36,6 +36,10 @@
  *   geoeditor_store_page_cache_limit_bytes             gauge: one connection's (store_cache)
  *   geoeditor_store_schema_bytes, _statement_bytes     gauges: of the idle connections
  *   geoeditor_sqlite_memory_bytes, _highwater_bytes    gauges: all of SQLite in the process
+ *   geoeditor_prepared_geometries, _bytes, _limit_bytes gauges: prepared reference geometries
+ *                                                      of all threads, estimated bytes, and
+ *                                                      one thread's limit (prepared_cache)
+ *   geoeditor_prepared_geometries_evicted_total        counter: freed to stay within it
  *   geoeditor_malloc_bytes{kind}                       gauge: glibc's mallinfo2(): "arena"
  *                                                      (heap from sbrk and arena mmaps),
  *                                                      "in_use", "free" (inside the arenas),
@@ -118,6 +122,8 @@ typedef struct ge_metrics_memory {
     uint64_t tile_entries, tile_bytes, tile_limit_bytes;
     bool have_store;
     ge_store_mem store;
+    bool have_prepared;
+    uint64_t prepared, prepared_bytes, prepared_evicted, prepared_limit_bytes;
     bool have_malloc;
     uint64_t malloc_arena, malloc_in_use, malloc_free, malloc_mmap, malloc_releasable;
     int malloc_arenas; /* < 0: unknown */

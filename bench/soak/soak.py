@@ -112,6 +112,9 @@ GAUGES = [
     ("store_schema", 'geoeditor_store_schema_bytes'),
     ("store_stmt", 'geoeditor_store_statement_bytes'),
     ("sqlite", 'geoeditor_sqlite_memory_bytes'),
+    ("prepared", 'geoeditor_prepared_geometries'),
+    ("prepared_bytes", 'geoeditor_prepared_geometry_bytes'),
+    ("prepared_evicted", 'geoeditor_prepared_geometries_evicted_total'),
     ("malloc_arena", 'geoeditor_malloc_bytes{kind="arena"}'),
     ("malloc_in_use", 'geoeditor_malloc_bytes{kind="in_use"}'),
     ("malloc_free", 'geoeditor_malloc_bytes{kind="free"}'),
@@ -121,7 +124,7 @@ GAUGES = [
     ("trimmed", 'geoeditor_malloc_trimmed_bytes_total'),
     ("budget_stops", 'geoeditor_compute_stopped_total{reason="budget"}'),
 ]
-BYTE_GAUGES = {"tile_cache", "store_page_cache", "store_schema", "store_stmt", "sqlite", "malloc_arena", "malloc_in_use",
+BYTE_GAUGES = {"prepared_bytes", "tile_cache", "store_page_cache", "store_schema", "store_stmt", "sqlite", "malloc_arena", "malloc_in_use",
                "malloc_free", "malloc_mmap", "trimmed"}
 
 

@@ -744,8 +744,15 @@ static void test_metrics_access(void **state)
  * adding up, and the trimmer trimming. */
 static void test_metrics_memory(void **state)
 {
-    const char *args[] = {
-        "--tile-cache", "8M", "--store-cache", "1M", "--malloc-trim-interval", "1", NULL};
+    const char *args[] = {"--tile-cache",
+                          "8M",
+                          "--store-cache",
+                          "1M",
+                          "--prepared-cache",
+                          "3M",
+                          "--malloc-trim-interval",
+                          "1",
+                          NULL};
     ts_server_opts o = {.args = args};
     const char *names[] = {"process_resident_memory_bytes",
                            "geoeditor_tile_cache_bytes",
@@ -763,6 +770,10 @@ static void test_metrics_memory(void **state)
                            "geoeditor_store_statement_bytes",
                            "geoeditor_sqlite_memory_bytes",
                            "geoeditor_sqlite_memory_highwater_bytes",
+                           "geoeditor_prepared_geometries",
+                           "geoeditor_prepared_geometry_bytes",
+                           "geoeditor_prepared_geometry_limit_bytes",
+                           "geoeditor_prepared_geometries_evicted_total",
                            "geoeditor_malloc_bytes{kind=\"arena\"}",
                            "geoeditor_malloc_bytes{kind=\"in_use\"}",
                            "geoeditor_malloc_bytes{kind=\"free\"}",
@@ -789,6 +800,10 @@ static void test_metrics_memory(void **state)
     /* the limits are the settings */
     assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_limit_bytes") == 8 << 20);
     assert_true(ts_metric_in(r.body, "geoeditor_store_page_cache_limit_bytes") == 1 << 20);
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometry_limit_bytes") == 3 << 20);
+    /* nothing checked yet, nothing prepared */
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometries") == 0);
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometry_bytes") == 0);
     /* no tile asked for yet */
     assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_entries") == 0);
     assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_bytes") == 0);
