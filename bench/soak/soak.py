@@ -469,7 +469,7 @@ class Driver:
             if st == 409 and to == "approved":
                 p = json.loads(data)
                 if p.get("member") == "override_conflicts" and p.get("conflicts"):
-                    conflicts = [x["id"] for x in p["conflicts"]]
+                    conflicts = [x["case_id"] for x in p["conflicts"]]
             self.stats.add("decision", ms, st, st == 200 or conflicts is not None,
                            f"PATCH /v1/cases/{{id}} {data[:200]!r}")
             if conflicts:
