@@ -295,6 +295,109 @@ static int ge_pg_sessions_expire(ge_store *st, time_t now, const char *idle_befo
     return rc;
 }
 
+/* ---- the login throttle's cells (migration 13) ---------------------------- */
+
+/* Orders cells by (tbl, idx): every caller locks in this order, so two
+ * logins on two instances never wait for each other in a circle. */
+static int ge_throttle_cell_cmp(const void *a, const void *b)
+{
+    const ge_store_throttle_cell *x = *(ge_store_throttle_cell *const *)a;
+    const ge_store_throttle_cell *y = *(ge_store_throttle_cell *const *)b;
+    if (x->tbl != y->tbl) return x->tbl < y->tbl ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+#define GE_PG_THROTTLE_MAX 16
+
+/*
+ * Each cell's row is made if missing and locked in one upsert (ON CONFLICT
+ * DO UPDATE locks the row it meets), in (tbl, idx) order; the callback then
+ * changes the cells and they are written back before COMMIT. An instance
+ * that wants one of them meanwhile waits at its upsert.
+ */
+static int ge_pg_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                                 ge_store_throttle_fn fn, void *ud, ge_err *err)
+{
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    ge_store_throttle_cell *order[GE_PG_THROTTLE_MAX];
+    char tbl[24], idx[24], f[24], e[24], w[24];
+    int rc;
+
+    if (n > GE_PG_THROTTLE_MAX)
+        return ge_err_set(err, GE_EINVAL, "at most %d throttle cells at once", GE_PG_THROTTLE_MAX);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &cells[i];
+    qsort(order, n, sizeof order[0], ge_throttle_cell_cmp);
+    rc = ge_pg_acquire(st, &c, err);
+    if (rc < 0) return rc;
+    rc = ge_pg_exec(c, "reading the login throttle", "BEGIN", 0, NULL, NULL, err);
+    for (size_t i = 0; rc == GE_OK && i < n; i++) {
+        ge_store_throttle_cell *x = order[i];
+        snprintf(tbl, sizeof tbl, "%d", x->tbl);
+        snprintf(idx, sizeof idx, "%" PRId64, x->idx);
+        const char *p[] = {tbl, idx};
+        rc = ge_pg_exec(c, "reading the login throttle",
+                        "INSERT INTO login_throttle (tbl, idx) VALUES ($1, $2)"
+                        " ON CONFLICT (tbl, idx) DO UPDATE SET tbl = EXCLUDED.tbl"
+                        " RETURNING failures, epoch, window_end",
+                        2, p, &r, err);
+        if (rc == GE_OK) {
+            x->failures = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            x->epoch = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+            x->window_end = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        }
+        PQclear(r);
+        r = NULL;
+    }
+    if (rc == GE_OK) rc = fn(ud, cells, n);
+    for (size_t i = 0; rc == GE_OK && i < n; i++) {
+        ge_store_throttle_cell *x = order[i];
+        snprintf(tbl, sizeof tbl, "%d", x->tbl);
+        snprintf(idx, sizeof idx, "%" PRId64, x->idx);
+        snprintf(f, sizeof f, "%" PRId64, x->failures);
+        snprintf(e, sizeof e, "%" PRId64, x->epoch);
+        snprintf(w, sizeof w, "%" PRId64, x->window_end);
+        const char *p[] = {tbl, idx, f, e, w};
+        rc = ge_pg_exec(c, "writing the login throttle",
+                        "UPDATE login_throttle SET failures = $3, epoch = $4, window_end = $5"
+                        " WHERE tbl = $1 AND idx = $2",
+                        5, p, NULL, err);
+    }
+    if (rc == GE_OK) rc = ge_pg_exec(c, "writing the login throttle", "COMMIT", 0, NULL, NULL, err);
+    ge_pg_release(st, c); /* rolls back a transaction left open */
+    return rc;
+}
+
+static int ge_pg_throttle_key(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                              ge_err *err)
+{
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    char hex[65];
+    int rc = ge_pg_acquire(st, &c, err);
+
+    if (rc < 0) return rc;
+    ge_store_throttle_key_hex(fresh, hex);
+    const char *p[] = {hex};
+    /* The first instance's key wins; every other reads it. */
+    rc = ge_pg_exec(c, "storing the login throttle's key",
+                    "INSERT INTO store_meta (key, value) VALUES ('login_throttle_key', $1)"
+                    " ON CONFLICT (key) DO NOTHING",
+                    1, p, NULL, err);
+    if (rc == GE_OK)
+        rc = ge_pg_exec(c, "reading the login throttle's key",
+                        "SELECT value FROM store_meta WHERE key = 'login_throttle_key'", 0, NULL,
+                        &r, err);
+    ge_pg_release(st, c);
+    if (rc == GE_OK && PQntuples(r) == 1)
+        rc = ge_store_throttle_key_parse(PQgetvalue(r, 0, 0), key, err);
+    else if (rc == GE_OK)
+        rc = ge_err_set(err, GE_EIO, "store: the login throttle's key is missing");
+    PQclear(r);
+    return rc;
+}
+
 const ge_store_users_ops ge_pg_users_ops = {
     .user_add = ge_pg_user_add,
     .user_set_password = ge_pg_user_set_password,
@@ -306,4 +409,6 @@ const ge_store_users_ops ge_pg_users_ops = {
     .session_touch = ge_pg_session_touch,
     .session_delete = ge_pg_session_delete,
     .sessions_expire = ge_pg_sessions_expire,
+    .throttle_update = ge_pg_throttle_update,
+    .throttle_key = ge_pg_throttle_key,
 };
