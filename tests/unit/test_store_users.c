@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "ts_group.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,58 @@ static void test_throttle_cells(void **state)
     ge_store_close(other);
 }
 
+/* Four threads, each with a handle of its own as an instance has, count 25
+ * times into the same two cells, half of them naming the cells in the
+ * other order: no update is lost and none deadlocks. */
+#define GE_T_THREADS 4
+#define GE_T_ROUNDS  25
+
+static void *count_thread(void *arg)
+{
+    long k = (long)(intptr_t)arg;
+    ge_store *own = NULL;
+    ge_store_opts opts = {.path = path};
+    ge_err err;
+    long failed = 0;
+
+    if (ge_store_open(&own, &opts, &err) < 0) return (void *)(intptr_t)GE_T_ROUNDS;
+    for (int i = 0; i < GE_T_ROUNDS; i++) {
+        ge_store_throttle_cell c[2] = {{.tbl = 0, .idx = 11}, {.tbl = 1, .idx = 12}};
+        if (k % 2) {
+            ge_store_throttle_cell t = c[0];
+            c[0] = c[1];
+            c[1] = t;
+        }
+        int rc;
+        do
+            rc = ge_store_throttle_update(own, c, 2, count_cb, NULL, &err);
+        while (rc == GE_ECONFLICT);
+        failed += rc != GE_OK;
+    }
+    ge_store_close(own);
+    return (void *)(intptr_t)failed;
+}
+
+static void test_throttle_concurrent(void **state)
+{
+    pthread_t t[GE_T_THREADS];
+    ge_store_throttle_cell c[2] = {{.tbl = 0, .idx = 11}, {.tbl = 1, .idx = 12}};
+    ge_err err;
+
+    (void)state;
+    if (!st) skip();
+    for (long i = 0; i < GE_T_THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, count_thread, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < GE_T_THREADS; i++) {
+        void *failed = NULL;
+        pthread_join(t[i], &failed);
+        assert_int_equal((intptr_t)failed, 0);
+    }
+    assert_int_equal(ge_store_throttle_update(st, c, 2, look_cb, NULL, &err), GE_OK);
+    assert_int_equal(seen[0].failures, GE_T_THREADS * GE_T_ROUNDS);
+    assert_int_equal(seen[1].failures, GE_T_THREADS * GE_T_ROUNDS);
+}
+
 #define ON_BOTH(fn)                                                                                \
     cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
         cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
@@ -328,6 +381,7 @@ int main(void)
         ON_BOTH(test_sessions),
         ON_BOTH(test_session_seen_by_another_handle),
         ON_BOTH(test_throttle_cells),
+        ON_BOTH(test_throttle_concurrent),
     };
     return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }
