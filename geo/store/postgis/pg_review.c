@@ -446,19 +446,16 @@ err:
     return rc;
 }
 
-static int ge_pg_case_conflicts(ge_store *st, const char *case_id, double distance_m,
-                                const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
-                                void *ud, ge_err *err)
+int ge_pg_case_conflicts_on(PGconn *c, const char *case_id, double distance_m,
+                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                            void *ud, ge_err *err)
 {
-    PGconn *c = NULL;
     PGresult *r = NULL;
     ge_case_conflict k;
     char d[32], lim[24];
     int rc;
 
     if (!(distance_m >= 0)) return ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
-    rc = ge_pg_acquire(st, &c, err);
-    if (rc < 0) return rc;
     snprintf(d, sizeof d, "%.17g", distance_m);
     snprintf(lim, sizeof lim, "%zu", limit);
     const char *p[] = {case_id, d, lim};
@@ -470,7 +467,6 @@ static int ge_pg_case_conflicts(ge_store *st, const char *case_id, double distan
                                                                        " ORDER BY d, k.created_at,"
                                                                        " k.id LIMIT $3::bigint",
                     3, p, &r, err);
-    ge_pg_release(st, c);
     for (int i = 0; rc == GE_OK && i < PQntuples(r); i++) {
         memset(&k, 0, sizeof k);
         ge_pg_copy_text(k.id, sizeof k.id, r, i, 0);
@@ -484,6 +480,20 @@ static int ge_pg_case_conflicts(ge_store *st, const char *case_id, double distan
         rc = cb(ud, &k);
     }
     PQclear(r);
+    return rc;
+}
+
+static int ge_pg_case_conflicts(ge_store *st, const char *case_id, double distance_m,
+                                const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                                void *ud, ge_err *err)
+{
+    PGconn *c = NULL;
+    int rc;
+
+    if (!(distance_m >= 0)) return ge_err_set(err, GE_EINVAL, "distance must be 0 or more");
+    rc = ge_pg_acquire(st, &c, err);
+    if (rc == GE_OK) rc = ge_pg_case_conflicts_on(c, case_id, distance_m, who, limit, cb, ud, err);
+    ge_pg_release(st, c);
     return rc;
 }
 
