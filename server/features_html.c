@@ -282,7 +282,10 @@ static void ge_html_head(ge_html *h, json_t *doc)
                   "<title>",
                   ge_req_lang(h->req) == GE_LANG_DE ? "de" : "en");
     ge_buf_put_html(h->b, h->page->title);
-    ge_buf_puts(h->b, " &ndash; geoEDITOR</title>\n");
+    /* every page names the site after its own title; the landing page's
+     * title is the site's name already */
+    ge_buf_puts(h->b,
+                h->page->kind == GE_HTML_LANDING ? "</title>\n" : " &ndash; geoEDITOR</title>\n");
     ge_html_asset(h, "<link rel=\"icon\" href=\"", "favicon.ico", "\" sizes=\"32x32\">\n");
     ge_html_asset(h, "<link rel=\"icon\" href=\"", "favicon.svg", "\" type=\"image/svg+xml\">\n");
     if (h->have_web) {

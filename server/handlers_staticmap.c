@@ -282,6 +282,7 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     o.scale_denominator = (int)p->scale;
     o.data_date_label = GE_SM_TL(lang, DE("Datenstand"), EN("Reference data as of"));
     o.german_dates = lang == GE_LANG_DE;
+    o.german_credits = lang == GE_LANG_DE;
     snprintf(map_title, sizeof map_title, "%s%s%s", title ? title : service,
              doc->reference && *doc->reference ? " \xc2\xb7 " : "",
              doc->reference ? doc->reference : "");

@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "credit.h"
 #include "crs.h"
 #include "geos_ctx.h"
 #include "mapscale.h"
@@ -847,7 +848,8 @@ static void ge_sm_attribution(ge_sm *s)
     ge_sm_text_at(s, text, b->x + pad, b->y + pad + fe.ascent);
 }
 
-/* The attributions of the store layers drawn, each once. */
+/* The attributions of the store layers drawn, each once, in the map's
+ * language (credit.h). */
 static void ge_sm_collect_attribution(ge_sm *s)
 {
     char *out = s->r->attribution_text;
@@ -865,9 +867,10 @@ static void ge_sm_collect_attribution(ge_sm *s)
             continue;
         if (strlen(info.imported_at) >= 10 && strncmp(info.imported_at, s->r->data_date, 10) > 0)
             snprintf(s->r->data_date, sizeof s->r->data_date, "%.10s", info.imported_at);
-        if (!info.attribution[0] || strstr(out, info.attribution)) continue;
-        snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "",
-                 info.attribution);
+        char credit[sizeof info.attribution * 2];
+        ge_credit_local(info.attribution, s->o->german_credits, credit, sizeof credit);
+        if (!credit[0] || strstr(out, credit)) continue;
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "", credit);
     }
     if (s->o->data_date_label && s->r->data_date[0]) {
         const char *d = s->r->data_date;

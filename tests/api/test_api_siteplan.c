@@ -7,9 +7,10 @@
  * the street's name, in the case's language whatever Accept-Language says
  * (lang=en overrides); the printed scale is the drawing's: rendered by
  * pdftoppm at 600 DPI, the skip's outline measures 7 mm between its sides'
- * centre lines at 1:500 and 3.5 mm at 1:1000, within 0.5 mm. The map.png
- * follows the language too. Bad lang, scale or parameters are 400 problems
- * naming them.
+ * centre lines at 1:500 and 3.5 mm at 1:1000, within 0.5 mm. The data's
+ * credit is in the plan's language too ("© OpenStreetMap-Mitwirkende" on a
+ * German plan). The map.png follows the language too. Bad lang, scale or
+ * parameters are 400 problems naming them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -155,6 +156,8 @@ static void test_text(void **state)
     must_say(text, "Eingegangen");
     must_say(text, "1:500");
     must_say(text, "Datenstand");
+    /* the extract's credit as German readers know it, not as stored */
+    must_say(text, "OpenStreetMap-Mitwirkende");
     /* the street's name in the title block's location and on the map (a
      * label along the street: pdftotext splits slanted words into letters,
      * so the text in drawing order, compared without white space) */
@@ -186,6 +189,7 @@ static void test_text(void **state)
     must_say(text, "LP-2026/0815");
     must_say(text, s);
     must_say(text, "Reference data as of");
+    must_say(text, "OpenStreetMap contributors");
     if (fx.street[0]) must_say(text, fx.street);
     free(text);
     /* the applicant's print URL */

@@ -3,7 +3,8 @@
  * (store_forms.h) and the secrets and hashes they keep (token.h,
  * case_hash.h): keys found only while active, revoke of unknown or revoked
  * clients (both also on PostGIS in test_store_clients.c; the drafts' cases
- * are in test_store_drafts.c, on both backends), every outcome
+ * are in test_store_drafts.c, the cases' in test_store_cases.c, on both
+ * backends), every outcome
  * of a submission (created, replayed, key reused, draft submitted, changed,
  * expired), a geometry the store refuses leaving nothing behind, the spatial
  * query for conflicts, and a content hash that does not depend on key order.
