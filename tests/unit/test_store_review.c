@@ -13,11 +13,7 @@
  *
  * The store cases run on both backends (test_store_clients.c's pattern);
  * fixtures the API cannot make are plain SQL on the store under test
- * (SQLite file or PostGIS database). Where the PostGIS store does not yet
- * submit or read cases for form servers (pg_cases.c, another subject), the
- * PostGIS run makes a case's rows by SQL as a submission makes them, and
- * skips the checks of those other subjects' functions: this file tests
- * the review queries.
+ * (ts_store_any.h: SQLite file or PostGIS database).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,78 +35,21 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
-#include "ts_forms.h"
-#include "ts_pg.h"
+#include "ts_store_any.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 static char path[4096];
 static int64_t client;
 static bool seeded;
-static PGconn *pg; /* the PostGIS run's own connection for fixtures, else NULL */
 
 enum { A, B, C, D, E, NCASES };
 static char ids[NCASES][40];
 static char drafts[NCASES][40];
 
-/* Runs stmt (?1.. numbered parameters, said $1.. for PostgreSQL) with n
- * text parameters on the store under test. */
-static void sqlv(const char *stmt, int n, const char *const *args)
-{
-    if (!pg) {
-        if (n > 1) fail_msg("sql: one parameter at most on SQLite: %s", stmt);
-        if (ts_forms_sql_exec(path, stmt, n ? args[0] : NULL) < 0) fail_msg("sql: %s", stmt);
-        return;
-    }
-    char *q = strdup(stmt);
-    assert_non_null(q);
-    for (char *c = q; *c; c++)
-        if (*c == '?') *c = '$';
-    PGresult *r = PQexecParams(pg, q, n, NULL, args, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("sql: %s: %s", stmt, PQerrorMessage(pg));
-    PQclear(r);
-    free(q);
-}
-
+/* Runs stmt (?1 = arg) on the store under test, either backend. */
 static void sql(const char *stmt, const char *arg)
 {
-    const char *args[] = {arg};
-    sqlv(stmt, 1, args);
-}
-
-/* A function of a subject the PostGIS store does not have yet. */
-static bool unsupported(int rc, const ge_err *err)
-{
-    return pg && rc == GE_EINTERNAL && strstr(err->msg, "does not support");
-}
-
-/* The rows ge_store_case_submit writes for make_case, by SQL. */
-static void insert_case(int i, const ge_case_submit *in, double x, double y)
-{
-    char cl[24], xs[32], ys[32];
-    ge_err err;
-    assert_int_equal(ge_token_id(ids[i], &err), GE_OK);
-    snprintf(cl, sizeof cl, "%lld", (long long)client);
-    snprintf(xs, sizeof xs, "%.17g", x);
-    snprintf(ys, sizeof ys, "%.17g", y);
-    const char *kv[] = {ids[i],           cl,
-                        in->draft_id,     in->service,
-                        in->reference,    in->applicant_json,
-                        in->period_start, in->period_end,
-                        in->report_json};
-    sqlv("INSERT INTO cases (id, client_id, draft_id, service, reference, applicant,"
-         " period_start, period_end, status, report, content_hash, created_at, updated_at)"
-         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, 'h',"
-         " '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
-         9, kv);
-    const char *fv[] = {ids[i], xs, ys};
-    sqlv("INSERT INTO case_features (case_id, idx, props, geometry)"
-         " VALUES (?1, 0, '{}', ST_SetSRID(ST_MakePoint(?2::float8, ?3::float8), 25832))",
-         3, fv);
-    sql("INSERT INTO case_events (case_id, at, actor, action, to_status)"
-        " VALUES (?1, '2026-11-01T00:00:00Z', 'client:1', 'submitted', 'received')",
-        ids[i]);
-    sql("UPDATE drafts SET submitted_at = '2026-11-01T00:00:00Z' WHERE id = ?1", in->draft_id);
+    ts_any_sql(path, stmt, 1, arg);
 }
 
 /* One case of one point, made as a submission makes it. */
@@ -145,13 +84,8 @@ static void make_case(int i, const char *service, double x, double y, const char
     in.features = &f;
     in.nfeatures = 1;
     in.actor = "client:1";
-    int rc = ge_store_case_submit(st, &in, time(NULL), &out, ids[i], &err);
-    if (unsupported(rc, &err)) {
-        insert_case(i, &in, x, y);
-    } else {
-        assert_int_equal(rc, GE_OK);
-        assert_int_equal(out, GE_SUBMIT_CREATED);
-    }
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, ids[i], &err), GE_OK);
+    assert_int_equal(out, GE_SUBMIT_CREATED);
     snprintf(drafts[i], sizeof drafts[i], "%s", d.id);
     /* distinct creation times: A oldest ... E newest */
     {
@@ -169,7 +103,6 @@ static int open_store(void **state)
     int rc = ts_store_open_on(*state, "store_review", "r.db", &st, path);
     seeded = false;
     if (rc != 0) return rc < 0 ? -1 : 0;
-    if (!strcmp(*state, TS_STORE_POSTGIS)) pg = ts_pg_connect(path);
     if (ge_token_new("gek_", key, &err) < 0) return -1;
     ge_token_hash(key, hash);
     if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, time(NULL), &client, &err) < 0)
@@ -180,8 +113,6 @@ static int open_store(void **state)
 static int close_store(void **state)
 {
     (void)state;
-    if (pg) PQfinish(pg);
-    pg = NULL;
     ge_store_close(st);
     st = NULL;
     return 0;
@@ -397,8 +328,7 @@ static void test_summary_and_purged(void **state)
     assert_int_equal(m, 4);
     f->include_purged = true;
     assert_string_equal(list(f, &m), "EDCBA");
-    int rc = ge_store_case_get(st, ids[C], &c, &err);
-    if (!unsupported(rc, &err)) assert_int_equal(rc, GE_ENOENT);
+    assert_int_equal(ge_store_case_get(st, ids[C], &c, &err), GE_ENOENT);
     assert_int_equal(ge_store_case_review_get(st, ids[C], &c, closed, purged, &err), GE_OK);
     assert_string_equal(purged, "2026-11-24T00:00:00Z");
     assert_string_equal(c.reference, "");
@@ -552,19 +482,13 @@ static void test_conflicts(void **state)
     sql("UPDATE cases SET status = 'rejected', closed_at = '2026-11-21T00:00:00Z' WHERE id = ?1",
         ids[B]);
     assert_string_equal(conflicts_of(A, 2, who, &c), "D");
-    int rc = ge_store_cases_near(st, here, NULL, 10, near_cb, near, &err);
-    if (!unsupported(rc, &err)) {
-        assert_int_equal(rc, GE_OK);
-        assert_string_equal(near, "ACD");
-    }
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, near_cb, near, &err), GE_OK);
+    assert_string_equal(near, "ACD");
     sql("UPDATE cases SET status = 'approved' WHERE id = ?1", ids[B]);
     assert_string_equal(conflicts_of(A, 2, who, &c), "BD");
     memset(near, 0, sizeof near);
-    rc = ge_store_cases_near(st, here, drafts[A], 10, near_cb, near, &err);
-    if (!unsupported(rc, &err)) {
-        assert_int_equal(rc, GE_OK);
-        assert_string_equal(near, "BCD");
-    }
+    assert_int_equal(ge_store_cases_near(st, here, drafts[A], 10, near_cb, near, &err), GE_OK);
+    assert_string_equal(near, "BCD");
     sql("UPDATE cases SET status = 'received', closed_at = NULL WHERE id = ?1", ids[B]);
     assert_int_equal(ge_store_case_conflicts(st, ids[A], -1, who, 10, conflict_cb, &c, &err),
                      GE_EINVAL);
