@@ -472,6 +472,18 @@ int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, 
     return st->be->users->sessions_expire(st, now, idle_before, n, err);
 }
 
+int ge_store_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                             ge_store_throttle_fn fn, void *ud, ge_err *err)
+{
+    return st->be->users->throttle_update(st, cells, n, fn, ud, err);
+}
+
+int ge_store_throttle_key(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                          ge_err *err)
+{
+    return st->be->users->throttle_key(st, fresh, key, err);
+}
+
 /* ---- store_webhooks.h: webhooks ------------------------------------ */
 
 int ge_store_webhooks_claim(ge_store *st, int64_t now, int lease_s, size_t max,
