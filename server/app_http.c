@@ -4,16 +4,22 @@
  */
 #include "app_http.h"
 
-ge_app ge_req_app(const ge_req *req)
+ge_app ge_ctx_app(const ge_ctx *ctx)
 {
     ge_app app = {
-        .store = req->ctx->store,
-        .refindex = req->ctx->refindex,
-        .services = req->ctx->services,
-        .clock = req->ctx->clock,
-        .clock_ud = req->ctx->clock_ud,
+        .store = ctx->store,
+        .refindex = ctx->refindex,
+        .services = ctx->services,
+        .clock = ctx->clock,
+        .clock_ud = ctx->clock_ud,
+        .conflict_distance = ctx->cfg ? ctx->cfg->conflict_distance : 2,
     };
     return app;
+}
+
+ge_app ge_req_app(const ge_req *req)
+{
+    return ge_ctx_app(req->ctx);
 }
 
 int ge_app_status(const ge_app_result *r)
@@ -51,7 +57,7 @@ int ge_resp_app(ge_resp *resp, const ge_req *req, const ge_app_result *r)
             ge_err_set(&e, GE_EINTERNAL, "a use case answered without a result");
         return ge_resp_error(resp, req, &e);
     }
-    p = ge_resp_problem(resp, req, ge_app_status(r), "%s", GE_TR(req, r->en, r->de));
+    p = ge_resp_problem(resp, req, ge_app_status(r), "%s", GE_TR(req, DE(r->de), EN(r->en)));
     if (p && r->extra) json_object_foreach(r->extra, key, v) json_object_set(p, key, v);
     switch (r->kind) {
     case GE_APP_INVALID:

@@ -10,8 +10,11 @@
 #include "http.h"
 
 /* The use cases' context for a request: the server's store, reference
- * index, services and clock. */
+ * index, services, clock and settings. */
 ge_app ge_req_app(const ge_req *req);
+
+/* The same for the server's own work outside requests (timers). */
+ge_app ge_ctx_app(const ge_ctx *ctx);
 
 /* The status of a result kind (OK 200; FAILED as ge_http_status_for_code
  * says for its error). */

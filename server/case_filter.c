@@ -71,8 +71,9 @@ static int ge_case_filter_services(ge_req *req, ge_resp *resp, const char *v, ge
 
         if (len == 0 || len >= sizeof id) {
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "service: '%.*s' is not a service id (a comma list of ids).",
-                           "service: '%.*s' ist keine Dienst-Kennung (eine Liste mit Kommas)."),
+                     GE_TR(req,
+                           DE("service: '%.*s' ist keine Dienst-Kennung (eine Liste mit Kommas)."),
+                           EN("service: '%.*s' is not a service id (a comma list of ids).")),
                      (int)(len > 64 ? 64 : len), p);
             return ge_case_filter_bad(req, resp, "service", detail);
         }
@@ -80,14 +81,15 @@ static int ge_case_filter_services(ge_req *req, ge_resp *resp, const char *v, ge
         id[len] = '\0';
         if (!req->ctx->services || !ge_services_find(req->ctx->services, id)) {
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "service: there is no service '%s'.",
-                           "service: es gibt keinen Dienst '%s'."),
+                     GE_TR(req, DE("service: es gibt keinen Dienst '%s'."),
+                           EN("service: there is no service '%s'.")),
                      id);
             return ge_case_filter_bad(req, resp, "service", detail);
         }
         if (ge_case_filter_add_service(f, id, &err) < 0) {
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "service: at most %d services.", "service: höchstens %d Dienste."),
+                     GE_TR(req, DE("service: höchstens %d Dienste."),
+                           EN("service: at most %d services.")),
                      GE_CASE_FILTER_MAX_SERVICES);
             return ge_case_filter_bad(req, resp, "service", detail);
         }
@@ -128,13 +130,14 @@ static int ge_case_filter_statuses(ge_req *req, ge_resp *resp, const char *v, ge
             f->statuses |= ge_case_status_bit(st);
         } else {
             char detail[320];
-            snprintf(detail, sizeof detail,
-                     GE_TR(req,
-                           "status: '%.*s' is not one of received, in_review, approved, rejected, "
-                           "changes_requested, open, closed.",
-                           "status: '%.*s' ist keiner von received, in_review, approved, rejected, "
-                           "changes_requested, open, closed."),
-                     (int)(len > 64 ? 64 : len), p);
+            snprintf(
+                detail, sizeof detail,
+                GE_TR(req,
+                      DE("status: '%.*s' ist keiner von received, in_review, approved, rejected, "
+                         "changes_requested, open, closed."),
+                      EN("status: '%.*s' is not one of received, in_review, approved, rejected, "
+                         "changes_requested, open, closed.")),
+                (int)(len > 64 ? 64 : len), p);
             return ge_case_filter_bad(req, resp, "status", detail);
         }
         if (!comma) return GE_OK;
@@ -149,8 +152,8 @@ static int ge_case_filter_date(ge_req *req, ge_resp *resp, const char *name, con
     if (strlen(v) != 10 || ge_date_parse(v, day, &err) < 0) {
         char detail[200];
         snprintf(detail, sizeof detail,
-                 GE_TR(req, "%s: '%.40s' is not a date YYYY-MM-DD.",
-                       "%s: '%.40s' ist kein Datum JJJJ-MM-TT."),
+                 GE_TR(req, DE("%s: '%.40s' ist kein Datum JJJJ-MM-TT."),
+                       EN("%s: '%.40s' is not a date YYYY-MM-DD.")),
                  name, v);
         return ge_case_filter_bad(req, resp, name, detail);
     }
@@ -181,10 +184,10 @@ static int ge_case_filter_bbox(ge_req *req, ge_resp *resp, const char *v, ge_cas
             (i == 3 && *end != '\0')) {
             snprintf(detail, sizeof detail,
                      GE_TR(req,
-                           "bbox: '%.80s' is not four numbers minx,miny,maxx,maxy (longitude, "
-                           "latitude in CRS84).",
-                           "bbox: '%.80s' sind nicht vier Zahlen minx,miny,maxx,maxy (Länge, "
-                           "Breite in CRS84)."),
+                           DE("bbox: '%.80s' sind nicht vier Zahlen minx,miny,maxx,maxy (Länge, "
+                              "Breite in CRS84)."),
+                           EN("bbox: '%.80s' is not four numbers minx,miny,maxx,maxy (longitude, "
+                              "latitude in CRS84).")),
                      v);
             return ge_case_filter_bad(req, resp, "bbox", detail);
         }
@@ -192,13 +195,14 @@ static int ge_case_filter_bbox(ge_req *req, ge_resp *resp, const char *v, ge_cas
     }
     if (num[0] < -180 || num[2] > 180 || num[1] < -90 || num[3] > 90 || num[0] > num[2] ||
         num[1] > num[3]) {
-        snprintf(detail, sizeof detail,
-                 GE_TR(req,
-                       "bbox: (%g, %g, %g, %g) must lie within -180..180, -90..90 with the lower "
-                       "corner first.",
-                       "bbox: (%g, %g, %g, %g) muss in -180..180, -90..90 liegen, die untere Ecke "
-                       "zuerst."),
-                 num[0], num[1], num[2], num[3]);
+        snprintf(
+            detail, sizeof detail,
+            GE_TR(req,
+                  DE("bbox: (%g, %g, %g, %g) muss in -180..180, -90..90 liegen, die untere Ecke "
+                     "zuerst."),
+                  EN("bbox: (%g, %g, %g, %g) must lie within -180..180, -90..90 with the lower "
+                     "corner first.")),
+            num[0], num[1], num[2], num[3]);
         return ge_case_filter_bad(req, resp, "bbox", detail);
     }
     for (int i = 0; i < GE_BBOX_SAMPLES; i++) {
@@ -212,8 +216,9 @@ static int ge_case_filter_bbox(ge_req *req, ge_resp *resp, const char *v, ge_cas
     store = ge_forms_store_crs(req);
     if (ge_crs_transform(&GE_CRS84, &store, pts, n / 2, &err) < 0) {
         snprintf(detail, sizeof detail,
-                 GE_TR(req, "bbox: (%g, %g, %g, %g) cannot be converted to EPSG:%d: %s",
-                       "bbox: (%g, %g, %g, %g) lässt sich nicht nach EPSG:%d umrechnen: %s"),
+                 GE_TR(req,
+                       DE("bbox: (%g, %g, %g, %g) lässt sich nicht nach EPSG:%d umrechnen: %s"),
+                       EN("bbox: (%g, %g, %g, %g) cannot be converted to EPSG:%d: %s")),
                  num[0], num[1], num[2], num[3], store.epsg, err.msg);
         return ge_case_filter_bad(req, resp, "bbox", detail);
     }
@@ -222,8 +227,9 @@ static int ge_case_filter_bbox(ge_req *req, ge_resp *resp, const char *v, ge_cas
     for (size_t i = 0; i < n; i += 2) {
         if (!isfinite(pts[i]) || !isfinite(pts[i + 1])) {
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "bbox: (%g, %g, %g, %g) lies outside what EPSG:%d can hold.",
-                           "bbox: (%g, %g, %g, %g) liegt außerhalb dessen, was EPSG:%d fasst."),
+                     GE_TR(req,
+                           DE("bbox: (%g, %g, %g, %g) liegt außerhalb dessen, was EPSG:%d fasst."),
+                           EN("bbox: (%g, %g, %g, %g) lies outside what EPSG:%d can hold.")),
                      num[0], num[1], num[2], num[3], store.epsg);
             return ge_case_filter_bad(req, resp, "bbox", detail);
         }
@@ -260,8 +266,8 @@ int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_sessio
     if (out->from[0] && out->to[0] && from > to) {
         char detail[200];
         snprintf(detail, sizeof detail,
-                 GE_TR(req, "to: %s is before from (%s).", "to: %s liegt vor from (%s)."), out->to,
-                 out->from);
+                 GE_TR(req, DE("to: %s liegt vor from (%s)."), EN("to: %s is before from (%s).")),
+                 out->to, out->from);
         return ge_case_filter_bad(req, resp, "to", detail);
     }
     if ((v = ge_req_query(req, "bbox")) && (rc = ge_case_filter_bbox(req, resp, v, out)) < 0)
@@ -270,7 +276,7 @@ int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_sessio
         if (strlen(v) > GE_CASE_FILTER_Q_MAX) {
             char detail[200];
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "q: %zu bytes, at most %d.", "q: %zu Bytes, höchstens %d."),
+                     GE_TR(req, DE("q: %zu Bytes, höchstens %d."), EN("q: %zu bytes, at most %d.")),
                      strlen(v), GE_CASE_FILTER_Q_MAX);
             return ge_case_filter_bad(req, resp, "q", detail);
         }
@@ -294,8 +300,8 @@ int ge_case_filter_from_query_limits(ge_req *req, ge_resp *resp, const ge_sessio
         else {
             char detail[200];
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "purged: '%.40s' is neither true nor false.",
-                           "purged: '%.40s' ist weder true noch false."),
+                     GE_TR(req, DE("purged: '%.40s' ist weder true noch false."),
+                           EN("purged: '%.40s' is neither true nor false.")),
                      v);
             return ge_case_filter_bad(req, resp, "purged", detail);
         }

@@ -3,26 +3,8 @@
  * contract, issue 7), shared by that route and PATCH /v1/cases/{id}, which
  * answers with the same document after a status change.
  *
- * The document is the form server's view (ge_forms_case_doc: case_id,
- * status, service, reference, draft_id, created, updated, version, period,
- * content_hash, content_hash_valid, validation, applicant) plus
- *
- *   closed         the closing time or null
- *   purged         the purge time or null (the case is then anonymised)
- *   features       FeatureCollection in CRS84 (or ?crs=)
- *   measures       the submitted report's measures, each with its feature's
- *                  location sentence: the stored one, or where the report
- *                  has none the one made now (geo/app/case_location.h); the
- *                  first feature's is also "location", as in the form
- *                  server's view
- *   revalidation   {checked_at, differs, report}: the same features and
- *                  period checked now against the server's current services
- *                  and reference data; the case itself (its draft) takes no
- *                  part in the conflict rule. differs compares valid and the
- *                  violations (rule, severity, feature) with the report as
- *                  submitted.
- *   transitions    the statuses that may follow (geo/app/case_status.h)
- *   history        the events, oldest first, as GET /v1/cases/{id}/history
+ * The document and what it holds are the use case's (geo/app/case_review.h:
+ * ge_app_case_review); this file parses, answers and tags it.
  *
  * Both views carry the case's entity tag as ETag: "v<version>" (the
  * version of migration 8: 1 at submission, + 1 with every change). It is
@@ -42,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../geo/app/app.h"
 #include "../geo/store/store_review.h"
 #include "http.h"
 #include "session.h"
@@ -69,20 +52,13 @@ void ge_case_view_set_etag(ge_resp *resp, int64_t version);
  * false for anything this server never sends as a case's tag. */
 bool ge_case_view_etag_version(const char *opaque, int64_t *version);
 
-/* The distance within which other cases conflict with a case of this
- * service by default: its service's conflict rule's, else the
- * conflict_distance setting (the list's counts, GET /v1/cases/{id}/conflicts
- * and the approval's check agree on it). */
-double ge_case_view_conflict_distance(const ge_req *req, const char *service);
-
-/* A case's history as {"events": [...]} (new reference), or NULL with err.
- * Each event's overridden_conflicts names the other cases an approval was
- * made over (case_event_overrides), with their reference only where the
- * session may see their service. */
-json_t *ge_case_view_history(ge_store *st, const ge_session *s, const char *case_id, ge_err *err);
-
-/* The 404 problem for a case the session may not see or that does not exist. */
+/* The 404 problem for a case the session may not see or that does not exist
+ * (ge_app_case_not_visible). */
 int ge_case_view_not_found(ge_req *req, ge_resp *resp, const char *case_id);
+
+/* What the session may see, as the use cases take it (geo/app/cases.h): a
+ * malloc'd filter of visibility only (free it), or a server error in resp. */
+int ge_case_view_who(ge_req *req, ge_resp *resp, const ge_session *s, ge_case_filter **who);
 
 /* The case named by the path parameter {id} if the session may see it
  * (purged cases too): GE_OK with *out (clear with ge_case_clear) and, when

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "test_clock.h"
 
 static bool ge_cli_setting_allowed(const ge_cli_cmd *cmd, const char *key)
 {
@@ -45,6 +46,13 @@ bool ge_cli_german(void)
                    (v[2] == '\0' || v[2] == '_' || v[2] == '.' || v[2] == '@');
     }
     return false;
+}
+
+time_t ge_cli_now(void)
+{
+    ge_app app = {0};
+    ge_test_clock_install(&app.clock, &app.clock_ud);
+    return ge_app_now(&app);
 }
 
 static void ge_cli_help(const ge_cli_cmd *cmd)

@@ -11,7 +11,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
+#include "../geo/core/text.h"
 #include "config.h"
 
 typedef struct ge_cli_opt {
@@ -65,9 +67,14 @@ void ge_cli_fail(const ge_cli_cmd *cmd, const char *fmt, ...) __attribute__((for
  * and the like. For the messages that people setting passwords read. */
 bool ge_cli_german(void);
 
-/* en or de, as the locale asks (both string literals, so that a format
- * stays checked). */
-#define GE_CLI_TR(en, de) (ge_cli_german() ? (de) : (en))
+/* Now, by the product's clock (geo/app/app.h): the real time, or the test
+ * clock the environment names in test builds (test_clock.h). */
+time_t ge_cli_now(void);
+
+/* The German or the English text of a labelled pair, as the locale asks:
+ * GE_CLI_TR(DE("..."), EN("...")); literals stay literals, so a format stays
+ * checked (geo/core/text.h). */
+#define GE_CLI_TR(de, en) GE_PICK(ge_cli_german(), de, en)
 
 /* The subcommands (cli_*.c). */
 int ge_cli_serve(int argc, char **argv);

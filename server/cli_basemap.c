@@ -9,14 +9,18 @@
 
 #include "../geo/maps/basemap.h"
 
-int ge_cli_basemap_after_import(ge_store *st, const char *db_path, bool quiet)
+int ge_cli_basemap_after_import(ge_store *st, const char *path, bool quiet)
 {
-    char path[PATH_MAX + 32];
     ge_basemap_report rep;
     struct timespec t0, t1;
     ge_err err;
 
-    ge_basemap_path(db_path, path, sizeof path);
+    if (!path[0]) {
+        if (!quiet)
+            printf("base map: not built (a PostGIS store keeps no files: give it one with "
+                   "--basemap FILE)\n");
+        return 0;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (ge_basemap_build(st, path, NULL, &rep, &err) < 0) {
         fprintf(stderr,

@@ -10,9 +10,10 @@
 
 #include "../geo/store/store.h"
 
-/* Builds <db_path>.basemap.mbtiles from st. Prints one summary line unless
- * quiet; on failure prints why on stderr and returns -1 (the imported layers
- * stay committed either way). */
-int ge_cli_basemap_after_import(ge_store *st, const char *db_path, bool quiet);
+/* Builds the base map file path (ge_config_basemap_path) from st. Prints
+ * one summary line unless quiet; on failure prints why on stderr and returns
+ * -1 (the imported layers stay committed either way). An empty path (a
+ * PostGIS store without the basemap setting) builds nothing and says so. */
+int ge_cli_basemap_after_import(ge_store *st, const char *path, bool quiet);
 
 #endif

@@ -115,8 +115,8 @@ static int ge_client_add(const ge_cli *cli, ge_store *st)
         goto err;
     }
     ge_token_hash(key, hash);
-    if (ge_store_client_add(st, name, hash, origins_text, webhook, webhook ? secret : NULL, &id,
-                            &err) < 0) {
+    if (ge_store_client_add(st, name, hash, origins_text, webhook, webhook ? secret : NULL,
+                            ge_cli_now(), &id, &err) < 0) {
         ge_cli_fail(&ge_client_cmd, "add: %s", err.msg);
         goto err;
     }
@@ -169,7 +169,7 @@ static int ge_client_revoke(const char *arg, ge_store *st)
                     arg);
         return 2;
     }
-    if (ge_store_client_revoke(st, id, &err) < 0) {
+    if (ge_store_client_revoke(st, id, ge_cli_now(), &err) < 0) {
         ge_cli_fail(&ge_client_cmd, "revoke: %s", err.msg);
         return 1;
     }

@@ -19,7 +19,8 @@
 #include "cli.h"
 #include "cli_basemap.h"
 
-static const char *const ge_import_settings[] = {"db", "srid", "data_dir", "log_level", NULL};
+static const char *const ge_import_settings[] = {"db",       "basemap",   "srid",
+                                                 "data_dir", "log_level", NULL};
 
 static const ge_cli_opt ge_import_opts_table[] = {
     {"mapping", "FILE", "layer mapping (default: DATA_DIR/layers/osm.json)", false},
@@ -140,7 +141,7 @@ int ge_cli_import(int argc, char **argv)
         return 1;
     }
 
-    new_store = stat(cli.cfg.db_path, &sb) != 0;
+    new_store = !ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0;
     ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_import_cmd, "%s", err.msg);
@@ -158,7 +159,7 @@ int ge_cli_import(int argc, char **argv)
         .report_ud = &ui,
     };
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = ge_import_run(store, &io, &res, &err);
+    rc = ge_import_run(store, &io, ge_cli_now(), &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (ui.transient) fprintf(stderr, "\r\033[K");
     if (rc < 0) {
@@ -177,7 +178,9 @@ int ge_cli_import(int argc, char **argv)
     }
     ge_import_result_free(&res);
     /* The base map is drawn from the layers just committed (cli_basemap.c). */
-    rc = ge_cli_basemap_after_import(store, cli.cfg.db_path, ui.quiet);
+    char bm_path[PATH_MAX + 32];
+    ge_config_basemap_path(&cli.cfg, bm_path, sizeof bm_path);
+    rc = ge_cli_basemap_after_import(store, bm_path, ui.quiet);
     ge_store_close(store);
     return rc < 0 ? 1 : 0;
 }

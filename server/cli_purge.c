@@ -2,10 +2,11 @@
  * cli_purge.c - "geoeditor purge": DSGVO retention from the command line.
  *
  * Removes the applicant's personal data from every closed case whose
- * service's retention_days have passed (geo/app/retention.h), or with --dry-run
- * only lists them. Meant for cron or a systemd timer in deployments that do
- * not leave it to the server's own timer (setting purge_interval), and for an
- * operator who wants to see what is due before it happens.
+ * service's retention_days have passed (the purge use case,
+ * ge_app_cases_purge in geo/app/retention.h, which the server's timer
+ * calls too), or with --dry-run only lists them. Meant for cron or a systemd timer in deployments
+ * that do not leave it to the server's own timer (setting purge_interval), and for an operator who
+ * wants to see what is due before it happens.
  *
  * The output names cases by id, service and times only, never by anything
  * personal: it ends up in cron mails and journal files, which retention
@@ -15,12 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "../geo/app/retention.h"
 #include "../geo/rules/service.h"
 #include "../geo/store/store.h"
 #include "cli.h"
+#include "test_clock.h"
 
 static const char *const ge_purge_settings[] = {"db", "srid", "data_dir", "log_level", NULL};
 static const ge_cli_opt ge_purge_opts[] = {
@@ -105,7 +106,7 @@ int ge_cli_purge(int argc, char **argv)
     }
     /* Purging must never create an empty store where the real one was
      * expected (a mistyped --db would then "succeed" with nothing due). */
-    if (stat(cli.cfg.db_path, &sb) != 0) {
+    if (!ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0) {
         ge_cli_fail(&ge_purge_cmd, "no store at %s: %s (give --db FILE or --config FILE)",
                     cli.cfg.db_path, strerror(errno));
         rc = 1;
@@ -117,11 +118,19 @@ int ge_cli_purge(int argc, char **argv)
         rc = 1;
         goto err;
     }
-    if (ge_retention_run(store, services, time(NULL), dry_run, NULL, ge_purge_report, NULL, &stats,
-                         &err) < 0) {
-        ge_cli_fail(&ge_purge_cmd, "%s", err.msg);
-        rc = 1;
-        goto err;
+    {
+        /* the same use case as the server's timer, by the CLI's clock (the test
+         * clock in test builds, as ge_cli_now) */
+        ge_app app = {.store = store, .services = services};
+        ge_test_clock_install(&app.clock, &app.clock_ud);
+        ge_app_result r;
+        ge_app_result_init(&r);
+        if (ge_app_cases_purge(&app, dry_run, NULL, ge_purge_report, NULL, &stats, &r) < 0) {
+            ge_cli_fail(&ge_purge_cmd, "%s", r.err.msg);
+            ge_app_result_clear(&r);
+            rc = 1;
+            goto err;
+        }
     }
     if (dry_run)
         printf("dry run: %zu case%s due, %zu of an unknown service left alone; nothing was "

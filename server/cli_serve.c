@@ -41,7 +41,7 @@ int ge_cli_serve(int argc, char **argv)
         ge_cli_fail(&ge_serve_cmd, "%s", err.msg);
         return 1;
     }
-    ge_log(GE_LOG_INFO, "store opened", "{s:s, s:i, s:i}", "db", cli.cfg.db_path, "srid",
+    ge_log(GE_LOG_INFO, "store opened", "{s:s, s:i, s:i}", "db", ge_store_name(store), "srid",
            ge_store_srid(store), "schema_version", ge_store_schema_version(store));
     rc = ge_server_run(&cli.cfg, store, &err);
     if (rc < 0) ge_cli_fail(&ge_serve_cmd, "%s", err.msg);

@@ -121,35 +121,35 @@ static void ge_user_refuse(const char *action, ge_password_verdict v, const char
     switch (v) {
     case GE_PASSWORD_TOO_LONG:
         ge_cli_fail(&ge_user_cmd,
-                    GE_CLI_TR("%s: the password is too long (at most %d characters)",
-                              "%s: das Passwort ist zu lang (höchstens %d Zeichen)"),
+                    GE_CLI_TR(DE("%s: das Passwort ist zu lang (höchstens %d Zeichen)"),
+                              EN("%s: the password is too long (at most %d characters)")),
                     action, GE_PASSWORD_MAX);
         break;
     case GE_PASSWORD_TOO_SHORT:
         ge_cli_fail(&ge_user_cmd,
-                    GE_CLI_TR("%s: the password is too short (at least %d characters)",
-                              "%s: das Passwort ist zu kurz (mindestens %d Zeichen)"),
+                    GE_CLI_TR(DE("%s: das Passwort ist zu kurz (mindestens %d Zeichen)"),
+                              EN("%s: the password is too short (at least %d characters)")),
                     action, GE_PASSWORD_MIN);
         break;
     case GE_PASSWORD_HAS_NAME:
         ge_cli_fail(&ge_user_cmd,
-                    GE_CLI_TR("%s: the password contains the user name ('%s'); choose one "
-                              "without it",
-                              "%s: das Passwort enthält den Benutzernamen ('%s'); wählen Sie "
-                              "eines ohne ihn"),
+                    GE_CLI_TR(DE("%s: das Passwort enthält den Benutzernamen ('%s'); wählen Sie "
+                                 "eines ohne ihn"),
+                              EN("%s: the password contains the user name ('%s'); choose one "
+                                 "without it")),
                     action, part);
         break;
     case GE_PASSWORD_TOO_COMMON:
         ge_cli_fail(&ge_user_cmd,
-                    GE_CLI_TR("%s: the password is too common: one of the most common "
-                              "passwords, or as easy to guess (common words and names, "
-                              "keyboard rows, sequences, years, repeats); choose a longer one, "
-                              "e.g. several unrelated words",
-                              "%s: das Passwort ist zu gebräuchlich: eines der häufigsten "
-                              "Passwörter oder ebenso leicht zu erraten (gängige Wörter und "
-                              "Namen, Tastaturreihen, Folgen, Jahreszahlen, Wiederholungen); "
-                              "wählen Sie ein längeres, z. B. aus mehreren unzusammenhängenden "
-                              "Wörtern"),
+                    GE_CLI_TR(DE("%s: das Passwort ist zu gebräuchlich: eines der häufigsten "
+                                 "Passwörter oder ebenso leicht zu erraten (gängige Wörter und "
+                                 "Namen, Tastaturreihen, Folgen, Jahreszahlen, Wiederholungen); "
+                                 "wählen Sie ein längeres, z. B. aus mehreren unzusammenhängenden "
+                                 "Wörtern"),
+                              EN("%s: the password is too common: one of the most common "
+                                 "passwords, or as easy to guess (common words and names, "
+                                 "keyboard rows, sequences, years, repeats); choose a longer one, "
+                                 "e.g. several unrelated words")),
                     action);
         break;
     case GE_PASSWORD_OK:
@@ -168,17 +168,18 @@ static int ge_user_read_password(const char *action, const char *name, char *pw,
 
     part[0] = '\0';
     if (isatty(STDIN_FILENO)) {
-        n = ge_user_prompt(GE_CLI_TR("New password: ", "Neues Passwort: "), pw, cap);
+        n = ge_user_prompt(GE_CLI_TR(DE("Neues Passwort: "), EN("New password: ")), pw, cap);
         if (n > 0) v = ge_password_check(pw, name, part, sizeof part);
         /* Asked again only for a password that would be taken. */
         if (n > 0 && v == GE_PASSWORD_OK) {
-            long m = ge_user_prompt(GE_CLI_TR("Repeat the password: ", "Passwort wiederholen: "),
-                                    again, sizeof again);
+            long m =
+                ge_user_prompt(GE_CLI_TR(DE("Passwort wiederholen: "), EN("Repeat the password: ")),
+                               again, sizeof again);
             if (m != n || sodium_memcmp(pw, again, (size_t)n) != 0) {
                 ge_cli_fail(&ge_user_cmd,
-                            GE_CLI_TR("%s: the two passwords differ; nothing was changed",
-                                      "%s: die beiden Passwörter sind verschieden; nichts wurde "
-                                      "geändert"),
+                            GE_CLI_TR(DE("%s: die beiden Passwörter sind verschieden; nichts wurde "
+                                         "geändert"),
+                                      EN("%s: the two passwords differ; nothing was changed")),
                             action);
                 goto err;
             }
@@ -190,11 +191,11 @@ static int ge_user_read_password(const char *action, const char *name, char *pw,
     if (n < 0) v = GE_PASSWORD_TOO_LONG;
     if (n == 0) {
         ge_cli_fail(&ge_user_cmd,
-                    GE_CLI_TR("%s: no password on standard input (type it when asked, or pipe "
-                              "it in: printf '%%s\\n' \"$PW\" | geoeditor user %s ...)",
-                              "%s: kein Passwort auf der Standardeingabe (tippen Sie es, wenn "
-                              "danach gefragt wird, oder leiten Sie es ein: printf '%%s\\n' "
-                              "\"$PW\" | geoeditor user %s ...)"),
+                    GE_CLI_TR(DE("%s: kein Passwort auf der Standardeingabe (tippen Sie es, wenn "
+                                 "danach gefragt wird, oder leiten Sie es ein: printf '%%s\\n' "
+                                 "\"$PW\" | geoeditor user %s ...)"),
+                              EN("%s: no password on standard input (type it when asked, or pipe "
+                                 "it in: printf '%%s\\n' \"$PW\" | geoeditor user %s ...)")),
                     action, action);
         goto err;
     }
@@ -290,7 +291,7 @@ static int ge_user_add(const ge_cli *cli, ge_store *st)
     if (!services) goto err;
     rc = ge_user_new_hash("add", name, hash);
     if (rc != 0) goto err;
-    if (ge_store_user_add(st, name, hash, role, services, &id, &err) < 0) {
+    if (ge_store_user_add(st, name, hash, role, services, ge_cli_now(), &id, &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "add: %s", err.msg);
         rc = 1;
         goto err;
@@ -320,7 +321,7 @@ static int ge_user_passwd(const char *name, ge_store *st)
         return 1;
     }
     rc = ge_user_new_hash("passwd", name, hash);
-    if (rc == 0 && ge_store_user_set_password(st, name, hash, &err) < 0) {
+    if (rc == 0 && ge_store_user_set_password(st, name, hash, ge_cli_now(), &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "passwd: %s", err.msg);
         rc = 1;
     }
@@ -332,7 +333,7 @@ static int ge_user_passwd(const char *name, ge_store *st)
 static int ge_user_disable(const char *name, ge_store *st)
 {
     ge_err err;
-    if (ge_store_user_disable(st, name, &err) < 0) {
+    if (ge_store_user_disable(st, name, ge_cli_now(), &err) < 0) {
         ge_cli_fail(&ge_user_cmd, "disable: %s", err.msg);
         return 1;
     }

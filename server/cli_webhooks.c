@@ -305,7 +305,7 @@ static int ge_webhooks_retry_ids(const ge_cli *cli, ge_store *st)
             return 2;
         }
     }
-    if (ge_store_webhooks_retry(st, ids, n, (int64_t)time(NULL), &retried, &err) < 0) {
+    if (ge_store_webhooks_retry(st, ids, n, (int64_t)ge_cli_now(), &retried, &err) < 0) {
         ge_cli_fail(&ge_webhooks_cmd, "retry: %s; nothing was changed", err.msg);
         return 1;
     }
@@ -325,7 +325,7 @@ static int ge_webhooks_retry_failed(const ge_cli *cli, ge_store *st)
     ge_err err;
 
     if (!ge_webhooks_client_opt(cli, &client_id)) return 2;
-    if (ge_store_webhooks_retry_failed(st, client_id, (int64_t)time(NULL), &stats, &err) < 0) {
+    if (ge_store_webhooks_retry_failed(st, client_id, (int64_t)ge_cli_now(), &stats, &err) < 0) {
         ge_cli_fail(&ge_webhooks_cmd, "retry: %s", err.msg);
         return 1;
     }
@@ -412,7 +412,7 @@ int ge_cli_webhooks(int argc, char **argv)
     if (!ge_webhooks_check_usage(&cli, action)) return 2;
     /* Neither action may create an empty store where the real one was
      * expected: a mistyped --db would then list nothing and "succeed". */
-    if (stat(cli.cfg.db_path, &sb) != 0) {
+    if (!ge_store_path_is_postgres(cli.cfg.db_path) && stat(cli.cfg.db_path, &sb) != 0) {
         ge_cli_fail(&ge_webhooks_cmd, "no store at %s: %s (give --db FILE or --config FILE)",
                     cli.cfg.db_path, strerror(errno));
         return 1;

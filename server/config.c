@@ -16,6 +16,8 @@
 
 #include "../geo/rules/refindex.h"
 #include "log.h"
+#include "../geo/maps/basemap.h"
+#include "../geo/store/store.h"
 
 /* Where data/ and the built front end are when the binary runs from its
  * build folder (the source tree's), and where `cmake --install` puts them
@@ -54,7 +56,11 @@ typedef struct ge_cfg_key {
     }
 
 static const ge_cfg_key ge_config_keys[] = {
-    GE_STR("db", db_path, "SpatiaLite store file"),
+    GE_STR("db", db_path, "SpatiaLite store file, or postgresql://... (PostGIS)"),
+    GE_STR("basemap", basemap_path,
+           "MBTiles file of the base map that import builds and serve reads (empty: "
+           "<db>.basemap.mbtiles beside a store file; a PostGIS store has a base map only with "
+           "this setting)"),
     GE_STR("bind", bind, "address to listen on"),
     GE_INT("port", port, 0, 65535, "TCP port"),
     GE_INT("srid", srid, 1, 999999,
@@ -79,9 +85,9 @@ static const ge_cfg_key ge_config_keys[] = {
            "seconds for the whole request body to arrive after the headers; a late one is closed "
            "(0: no limit)"),
     GE_INT("max_connections_per_ip", max_connections_per_ip, 0, 100000,
-           "simultaneous connections from one client address (IPv6: the full address); more are "
-           "closed at once. 0: no cap, for a reverse proxy in front (all clients then share its "
-           "address)"),
+           "simultaneous connections from one peer address (IPv6: the full address); more are "
+           "closed at once. The trusted_proxies are exempt (their connections carry many "
+           "clients). 0: no cap"),
     GE_SIZE("max_body", max_body_bytes, 1024, 1L << 30,
             "largest request body (bytes; K/M suffixes)"),
     GE_SIZE("max_header", max_header_bytes, 4096, 1L << 24,
@@ -147,6 +153,14 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_STR("metrics_token", metrics_token,
            "bearer token (at least 16 characters) with which any address may read /metrics "
            "(Authorization: Bearer <token>; empty: none)"),
+    GE_STR("trusted_proxies", trusted_proxies,
+           "addresses or prefixes of reverse proxies in front of the server, comma-separated "
+           "(e.g. 127.0.0.1/32, 10.1.2.0/24); from these peers the client's address is read from "
+           "forwarded_header (walking from the right, past trusted hops), for the login throttle, "
+           "metrics_allow and the logs; from anyone else the header is ignored (empty: nobody)"),
+    GE_STR("forwarded_header", forwarded_header,
+           "the header the trusted proxies set: X-Forwarded-For (haproxy option forwardfor, "
+           "nginx) or Forwarded (RFC 7239); the other is ignored, as a client could forge it"),
     {"log_level", GE_CFG_LOGLEVEL, offsetof(ge_config, log_level), 0, 0, 0,
      "debug, info, warn or error"},
 };
@@ -176,6 +190,16 @@ static void ge_config_default_dirs(ge_config *cfg)
     if (access(probe, R_OK) != 0) return;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/" GE_INSTALL_SHARE "/data", exe);
     snprintf(cfg->web_root, sizeof cfg->web_root, "%s/" GE_INSTALL_SHARE "/web", exe);
+}
+
+void ge_config_basemap_path(const ge_config *cfg, char *out, size_t size)
+{
+    if (cfg->basemap_path[0])
+        snprintf(out, size, "%s", cfg->basemap_path);
+    else if (ge_store_path_is_postgres(cfg->db_path))
+        snprintf(out, size, "%s", "");
+    else
+        ge_basemap_path(cfg->db_path, out, size);
 }
 
 void ge_config_defaults(ge_config *cfg)
@@ -223,6 +247,7 @@ void ge_config_defaults(ge_config *cfg)
     cfg->malloc_trim_interval = 60;
     cfg->compute_budget_ms = 1000;
     snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.0/8, ::1");
+    snprintf(cfg->forwarded_header, sizeof cfg->forwarded_header, "X-Forwarded-For");
     cfg->log_level = GE_LOG_INFO;
 }
 

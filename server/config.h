@@ -30,6 +30,11 @@ typedef struct ge_config {
     int header_timeout;      /* header_timeout: seconds for request line + headers (0 = none) */
     int body_timeout;        /* body_timeout: seconds for the body after the headers (0 = none) */
     int max_connections_per_ip; /* max_connections_per_ip: per client address (0 = no cap) */
+
+    /* trusted_proxies: peers whose forwarding header names the client (forwarded.h) */
+    char trusted_proxies[512];
+    char forwarded_header[32]; /* forwarded_header: X-Forwarded-For or Forwarded */
+
     size_t max_body_bytes;      /* max_body: request body limit */
     size_t max_header_bytes;    /* max_header: request header limit (memory per connection) */
     int shutdown_grace;         /* shutdown_grace: seconds to drain on SIGTERM */
@@ -59,9 +64,18 @@ typedef struct ge_config {
     size_t prepared_cache_bytes; /* prepared_cache: prepared reference geometries per thread */
     int malloc_arenas;           /* malloc_arenas: glibc arenas at most (0 = one per core) */
     int malloc_trim_interval;    /* malloc_trim_interval: seconds between malloc_trim (0 = off) */
+
+    /* basemap: the base map's MBTiles file ("": beside a file store) */
+    char basemap_path[PATH_MAX];
 } ge_config;
 
 void ge_config_defaults(ge_config *cfg);
+
+/* The base map file that import writes and serve reads: the basemap
+ * setting when given, else "<db>.basemap.mbtiles" beside a file store, else
+ * "" - a PostGIS store (db a connection string) has no folder of its own, so
+ * without the setting it has no base map. */
+void ge_config_basemap_path(const ge_config *cfg, char *out, size_t size);
 
 /* Sets one key from text (file, environment or flag all come through here). */
 int ge_config_set(ge_config *cfg, const char *key, const char *value, ge_err *err);

@@ -18,7 +18,6 @@
  * ge_html_put_json_data(), and only http(s) or same-origin hrefs become
  * links (no "javascript:").
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,94 +27,6 @@
 #include "web_manifest.h"
 
 #define GE_HTML_MAX_DEPTH 8
-
-void ge_buf_put(ge_buf *b, const char *s, size_t n)
-{
-    if (b->failed) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *grown;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        grown = realloc(b->data, cap);
-        if (!grown) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void ge_buf_puts(ge_buf *b, const char *s)
-{
-    ge_buf_put(b, s, strlen(s));
-}
-
-void ge_buf_printf(ge_buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        ge_buf_put(b, small, (size_t)n);
-        return;
-    }
-    {
-        char *big = malloc((size_t)n + 1);
-        if (!big) {
-            b->failed = true;
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(big, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        ge_buf_put(b, big, (size_t)n);
-        free(big);
-    }
-}
-
-void ge_buf_put_html(ge_buf *b, const char *s)
-{
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep = NULL;
-        switch (*s) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            continue;
-        }
-        ge_buf_put(b, run, (size_t)(s - run));
-        ge_buf_puts(b, rep);
-        run = s + 1;
-    }
-    ge_buf_put(b, run, (size_t)(s - run));
-}
 
 /* Percent-encodes a query component (RFC 3986 unreserved characters stay). */
 void ge_buf_put_query(ge_buf *b, const char *s)
@@ -146,7 +57,7 @@ typedef struct ge_html {
     bool have_web;
 } ge_html;
 
-#define TR(h, en, de) GE_TR((h)->req, en, de)
+#define TR(h, en, de) GE_TR((h)->req, DE(de), EN(en))
 
 /* Only absolute http(s) URLs and paths of this server become hrefs. */
 static bool ge_html_href_safe(const char *href)
@@ -371,7 +282,10 @@ static void ge_html_head(ge_html *h, json_t *doc)
                   "<title>",
                   ge_req_lang(h->req) == GE_LANG_DE ? "de" : "en");
     ge_buf_put_html(h->b, h->page->title);
-    ge_buf_puts(h->b, " &ndash; geoEDITOR</title>\n");
+    /* every page names the site after its own title; the landing page's
+     * title is the site's name already */
+    ge_buf_puts(h->b,
+                h->page->kind == GE_HTML_LANDING ? "</title>\n" : " &ndash; geoEDITOR</title>\n");
     ge_html_asset(h, "<link rel=\"icon\" href=\"", "favicon.ico", "\" sizes=\"32x32\">\n");
     ge_html_asset(h, "<link rel=\"icon\" href=\"", "favicon.svg", "\" type=\"image/svg+xml\">\n");
     if (h->have_web) {

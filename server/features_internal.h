@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../geo/core/buf.h"
 #include "../geo/core/crs.h"
 #include "../geo/store/store_features.h"
 #include "http.h"
@@ -68,18 +69,8 @@ int ge_features_bad_param(ge_resp *resp, const ge_req *req, const char *param, c
 
 /* ---- HTML (features_html.c) --------------------------------------------- */
 
-/* Appends text to a growing buffer; false once memory ran out (then stays false). */
-typedef struct ge_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} ge_buf;
-
-void ge_buf_put(ge_buf *b, const char *s, size_t n);
-void ge_buf_puts(ge_buf *b, const char *s);
-void ge_buf_printf(ge_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Text with & < > " ' escaped for HTML element content and attribute values. */
-void ge_buf_put_html(ge_buf *b, const char *s);
+/* Pages are written into a ge_buf (geo/core/buf.h), text through
+ * ge_buf_put_html. */
 
 /* A query component percent-encoded (RFC 3986 unreserved characters stay). */
 void ge_buf_put_query(ge_buf *b, const char *s);

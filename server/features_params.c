@@ -61,8 +61,8 @@ int ge_features_parse_format(const ge_req *req, ge_resp *resp, ge_features_fmt *
         return GE_OK;
     }
     return ge_features_bad_param(resp, req, "f",
-                                 GE_TR(req, "f must be json or html, not '%.64s'",
-                                       "f muss json oder html sein, nicht '%.64s'"),
+                                 GE_TR(req, DE("f muss json oder html sein, nicht '%.64s'"),
+                                       EN("f must be json or html, not '%.64s'")),
                                  f);
 }
 
@@ -77,8 +77,8 @@ int ge_features_parse_lang(ge_req *req, ge_resp *resp, ge_features_fmt fmt)
             req->lang = GE_LANG_EN;
         else
             return ge_features_bad_param(resp, req, "lang",
-                                         GE_TR(req, "lang must be de or en, not '%.64s'",
-                                               "lang muss de oder en sein, nicht '%.64s'"),
+                                         GE_TR(req, DE("lang muss de oder en sein, nicht '%.64s'"),
+                                               EN("lang must be de or en, not '%.64s'")),
                                          lang);
         return GE_OK;
     }
@@ -101,8 +101,8 @@ int ge_features_check_params(const ge_req *req, ge_resp *resp, const char *const
             known = strcmp(props[k], name) == 0;
         if (!known)
             return ge_features_bad_param(resp, req, name,
-                                         GE_TR(req, "unknown query parameter '%.64s'",
-                                               "unbekannter Abfrageparameter '%.64s'"),
+                                         GE_TR(req, DE("unbekannter Abfrageparameter '%.64s'"),
+                                               EN("unknown query parameter '%.64s'")),
                                          name);
     }
     return GE_OK;
@@ -118,7 +118,8 @@ int ge_features_parse_crs(const ge_req *req, ge_resp *resp, const char *name, ge
     ge_err_clear(&err);
     if (ge_crs_parse(v, out, &err) < 0)
         return ge_features_bad_param(
-            resp, req, name, GE_TR(req, "%s: %s", "%s: %s (unterstützt: siehe /collections)"), name,
+            resp, req, name,
+            GE_TR(req, DE("%s: %s (unterstützt: siehe /collections)"), EN("%s: %s")), name,
             err.msg);
     return GE_OK;
 }
@@ -149,11 +150,11 @@ static int ge_features_parse_bbox(const ge_req *req, ge_resp *resp, const char *
         size_t len = comma ? (size_t)(comma - s) : strlen(s);
         if (n == 7) break;
         if (!ge_features_number(s, len, &num[n]))
-            return ge_features_bad_param(resp, req, "bbox",
-                                         GE_TR(req,
-                                               "bbox member %zu ('%.*s') is not a finite number",
-                                               "bbox-Wert %zu ('%.*s') ist keine endliche Zahl"),
-                                         n + 1, (int)(len > 40 ? 40 : len), s);
+            return ge_features_bad_param(
+                resp, req, "bbox",
+                GE_TR(req, DE("bbox-Wert %zu ('%.*s') ist keine endliche Zahl"),
+                      EN("bbox member %zu ('%.*s') is not a finite number")),
+                n + 1, (int)(len > 40 ? 40 : len), s);
         n++;
         if (!comma) break;
         s = comma + 1;
@@ -161,8 +162,8 @@ static int ge_features_parse_bbox(const ge_req *req, ge_resp *resp, const char *
     if (n != 4 && n != 6)
         return ge_features_bad_param(
             resp, req, "bbox",
-            GE_TR(req, "bbox must have 4 numbers (or 6 with heights), not %s%zu",
-                  "bbox braucht 4 Zahlen (oder 6 mit Höhen), nicht %s%zu"),
+            GE_TR(req, DE("bbox braucht 4 Zahlen (oder 6 mit Höhen), nicht %s%zu"),
+                  EN("bbox must have 4 numbers (or 6 with heights), not %s%zu")),
             n == 7 ? "more than " : "", n == 7 ? (size_t)6 : n);
     if (n == 6) { /* minx,miny,minz,maxx,maxy,maxz: heights do not matter here */
         num[2] = num[3];
@@ -172,9 +173,10 @@ static int ge_features_parse_bbox(const ge_req *req, ge_resp *resp, const char *
         return ge_features_bad_param(
             resp, req, "bbox",
             GE_TR(req,
-                  "bbox is inverted: the lower corner (%g, %g) must not exceed the upper (%g, %g)",
-                  "bbox ist vertauscht: die untere Ecke (%g, %g) darf die obere (%g, %g) nicht "
-                  "übersteigen"),
+                  DE("bbox ist vertauscht: die untere Ecke (%g, %g) darf die obere (%g, %g) nicht "
+                     "übersteigen"),
+                  EN("bbox is inverted: the lower corner (%g, %g) must not exceed the upper (%g, "
+                     "%g)")),
             num[0], num[1], num[2], num[3]);
     ge_err_clear(&err);
     if (ge_crs_check(&p->bbox_crs, num[0], num[1], &err) < 0 ||
@@ -279,26 +281,26 @@ int ge_features_parse_items(const ge_req *req, ge_resp *resp, char *const *props
         rc = ge_features_parse_bbox(req, resp, v, p);
         if (rc < 0) return rc;
     } else if (ge_req_query(req, "bbox-crs")) {
-        return ge_features_bad_param(
-            resp, req, "bbox-crs",
-            GE_TR(req, "bbox-crs is given without bbox", "bbox-crs ist ohne bbox angegeben"));
+        return ge_features_bad_param(resp, req, "bbox-crs",
+                                     GE_TR(req, DE("bbox-crs ist ohne bbox angegeben"),
+                                           EN("bbox-crs is given without bbox")));
     }
     if ((v = ge_req_query(req, "datetime")) && !ge_features_datetime_valid(v))
         return ge_features_bad_param(
             resp, req, "datetime",
             GE_TR(req,
-                  "datetime '%.64s' is not an RFC 3339 date, date-time or interval (start/end, "
-                  "'..' for an open end)",
-                  "datetime '%.64s' ist kein RFC-3339-Datum, keine Zeit und kein Intervall "
-                  "(Anfang/Ende, '..' für ein offenes Ende)"),
+                  DE("datetime '%.64s' ist kein RFC-3339-Datum, keine Zeit und kein Intervall "
+                     "(Anfang/Ende, '..' für ein offenes Ende)"),
+                  EN("datetime '%.64s' is not an RFC 3339 date, date-time or interval (start/end, "
+                     "'..' for an open end)")),
             v);
     rc = ge_features_parse_cursor(req, resp, "after", 0, &p->after);
     if (rc == GE_OK) rc = ge_features_parse_cursor(req, resp, "before", 1, &p->before);
     if (rc < 0) return rc;
     if (p->after && p->before)
         return ge_features_bad_param(resp, req, "before",
-                                     GE_TR(req, "after and before exclude each other",
-                                           "after und before schließen einander aus"));
+                                     GE_TR(req, DE("after und before schließen einander aus"),
+                                           EN("after and before exclude each other")));
     /* Property filters: the layer's property names, each at most once. */
     for (size_t i = 0; i < ge_req_query_count(req); i++) {
         const ge_query_arg *a = ge_req_query_at(req, i);
@@ -308,14 +310,14 @@ int ge_features_parse_items(const ge_req *req, ge_resp *resp, char *const *props
                 if (strcmp(p->filters[j].name, a->name) == 0)
                     return ge_features_bad_param(
                         resp, req, a->name,
-                        GE_TR(req, "property filter '%.64s' is given twice",
-                              "Eigenschaftsfilter '%.64s' ist doppelt angegeben"),
+                        GE_TR(req, DE("Eigenschaftsfilter '%.64s' ist doppelt angegeben"),
+                              EN("property filter '%.64s' is given twice")),
                         a->name);
             if (p->n_filters == GE_FEATURES_MAX_FILTERS_Q)
-                return ge_features_bad_param(
-                    resp, req, a->name,
-                    GE_TR(req, "at most %d property filters", "höchstens %d Eigenschaftsfilter"),
-                    GE_FEATURES_MAX_FILTERS_Q);
+                return ge_features_bad_param(resp, req, a->name,
+                                             GE_TR(req, DE("höchstens %d Eigenschaftsfilter"),
+                                                   EN("at most %d property filters")),
+                                             GE_FEATURES_MAX_FILTERS_Q);
             p->filters[p->n_filters].name = a->name;
             p->filters[p->n_filters].value = a->value;
             p->n_filters++;

@@ -3,7 +3,7 @@
  * (handlers_drafts.c, handlers_cases.c, handlers_edit.c) share: Bearer API
  * key authentication of clients, the crs parameter, drafts' features kept as
  * GeoJSON text in the store CRS (read back and checked by the use cases
- * in geo/app/draft_check.h), cases read back and verified.
+ * in geo/app/draft_check.h; cases are read back by geo/app/cases.h).
  */
 #ifndef GE_FORMS_COMMON_H
 #define GE_FORMS_COMMON_H
@@ -67,40 +67,6 @@ int ge_forms_client_draft(ge_req *req, ge_resp *resp, const ge_client *client, g
 /* The open draft of the path's {token} (the applicant's capability), or a
  * 404 problem (no such link) or 410 (submitted, expired) in resp. */
 int ge_forms_edit_draft(ge_req *req, ge_resp *resp, ge_draft *d);
-
-/* Reads a case's features back from the store (store CRS, properties
- * parsed). Free with ge_features_free. */
-int ge_forms_case_features(const ge_req *req, GEOSContextHandle_t h, const char *case_id,
-                           ge_features *out, ge_err *err);
-
-/* Recomputes a case's content hash from what is stored and compares it with
- * the recorded one (constant time). keep (may be NULL) gets the features
- * read for it on success (free with ge_features_free). */
-int ge_forms_case_verify(const ge_req *req, const ge_case *c, bool *intact, ge_features *keep,
-                         ge_err *err);
-
-/*
- * Completes the location sentences (geo/app/case_location.h) of a case
- * document made by ge_forms_case_doc, from the case's features fs (store
- * CRS) against the current reference snapshot with the clearances of the
- * case's service: "location" (the first feature's) when the stored report
- * has none; and with measures, "measures": a copy of the report's measures
- * in which each feature lacking a sentence gets the one made now. The
- * stored report ("validation") is never changed. GE_OK, or GE_ENOMEM /
- * GE_EBUDGET / GE_ECANCELED.
- */
-int ge_forms_case_locations(const ge_req *req, const char *service, json_t *doc,
-                            const ge_features *fs, bool measures, ge_err *err);
-
-/* The form server's view of a case (new reference); the caseworkers' view
- * starts from it. "location" is the first feature's sentence as the stored
- * report has it, else null (ge_forms_case_locations makes it then).
- * conflicts says who reads the stored report: for
- * GE_RULES_CONFLICTS_ANONYMOUS (form servers) a report stored before
- * conflicts were told anonymously has them rewritten in the answer
- * (ge_rules_report_anonymize); the stored text, and so the content hash
- * and its check, stay as they are. Caseworkers (FULL) read it as stored. */
-json_t *ge_forms_case_doc(const ge_case *c, bool intact, ge_rules_conflicts conflicts);
 
 /* "2026-11-25T21:22:43Z" for now + seconds, by the server's clock. */
 void ge_forms_utc_in(const ge_req *req, long seconds, char out[32]);

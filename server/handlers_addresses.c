@@ -75,8 +75,8 @@ static int ge_addresses_search_route(ge_req *req, ge_resp *resp, void *ud)
         if (strcmp(name, "q") != 0 && strcmp(name, "limit") != 0) {
             char detail[200];
             snprintf(detail, sizeof detail,
-                     GE_TR(req, "unknown query parameter '%.64s' (known: q, limit)",
-                           "unbekannter Abfrageparameter '%.64s' (bekannt: q, limit)"),
+                     GE_TR(req, DE("unbekannter Abfrageparameter '%.64s' (bekannt: q, limit)"),
+                           EN("unknown query parameter '%.64s' (known: q, limit)")),
                      name);
             ge_addresses_param_problem(resp, req, name, detail);
             return GE_EINVAL;
@@ -84,15 +84,16 @@ static int ge_addresses_search_route(ge_req *req, ge_resp *resp, void *ud)
     }
     if (!q || !q[0]) {
         ge_addresses_param_problem(resp, req, "q",
-                                   GE_TR(req, "q is required: the address text to search for",
-                                         "q fehlt: der zu suchende Adresstext"));
+                                   GE_TR(req, DE("q fehlt: der zu suchende Adresstext"),
+                                         EN("q is required: the address text to search for")));
         return GE_EINVAL;
     }
     if (strlen(q) > GE_ADDRESSES_Q_MAX) {
-        json_t *p = ge_resp_problem(resp, req, 400,
-                                    GE_TR(req, "q is %zu bytes long; at most %d are allowed",
-                                          "q ist %zu Bytes lang; erlaubt sind höchstens %d"),
-                                    strlen(q), GE_ADDRESSES_Q_MAX);
+        json_t *p =
+            ge_resp_problem(resp, req, 400,
+                            GE_TR(req, DE("q ist %zu Bytes lang; erlaubt sind höchstens %d"),
+                                  EN("q is %zu bytes long; at most %d are allowed")),
+                            strlen(q), GE_ADDRESSES_Q_MAX);
         if (p) {
             json_object_set_new(p, "parameter", json_string("q"));
             json_object_set_new(p, "limit", json_integer(GE_ADDRESSES_Q_MAX));
@@ -106,8 +107,9 @@ static int ge_addresses_search_route(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_EINVAL) {
         /* the only EINVAL left: q is all punctuation or spaces */
         ge_addresses_param_problem(resp, req, "q",
-                                   GE_TR(req, "q must contain a letter or a digit",
-                                         "q muss einen Buchstaben oder eine Ziffer enthalten"));
+                                   GE_TR(req,
+                                         DE("q muss einen Buchstaben oder eine Ziffer enthalten"),
+                                         EN("q must contain a letter or a digit")));
         return GE_EINVAL;
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);

@@ -38,10 +38,9 @@ static json_t *ge_auth_user_doc(const ge_user *u)
                      services ? services : json_array());
 }
 
-static int ge_auth_member_problem(ge_req *req, ge_resp *resp, const char *member, const char *en,
-                                  const char *de)
+static int ge_auth_member_problem(ge_req *req, ge_resp *resp, const char *member, ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, 400, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, 400, "%s", ge_req_text(req, detail));
     if (p) json_object_set_new(p, "member", json_string(member));
     return GE_EINVAL;
 }
@@ -60,9 +59,10 @@ static int ge_auth_body(ge_req *req, ge_resp *resp, json_t **body, const char **
         (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
         json_t *pr = ge_resp_problem(
             resp, req, 415,
-            GE_TR(req, "Log in with a JSON body and the header Content-Type: application/json.",
-                  "Melden Sie sich mit einem JSON-Körper und dem Header Content-Type: "
-                  "application/json an."));
+            GE_TR(req,
+                  DE("Melden Sie sich mit einem JSON-Körper und dem Header Content-Type: "
+                     "application/json an."),
+                  EN("Log in with a JSON body and the header Content-Type: application/json.")));
         if (pr) json_object_set_new(pr, "header", json_string("Content-Type"));
         return GE_EINVAL;
     }
@@ -73,13 +73,14 @@ static int ge_auth_body(ge_req *req, ge_resp *resp, json_t **body, const char **
     n = json_object_get(*body, "name");
     p = json_object_get(*body, "password");
     if (!json_is_string(n) || json_string_length(n) == 0)
-        return ge_auth_member_problem(req, resp, "name", "name must be a non-empty string.",
-                                      "name muss ein nicht leerer Text sein.");
+        return ge_auth_member_problem(req, resp, "name",
+                                      GE_TEXT(DE("name muss ein nicht leerer Text sein."),
+                                              EN("name must be a non-empty string.")));
     if (json_string_length(n) > GE_LOGIN_NAME_MAX) {
-        json_t *pr = ge_resp_problem(
-            resp, req, 400,
-            GE_TR(req, "name is longer than %d characters.", "name ist länger als %d Zeichen."),
-            GE_LOGIN_NAME_MAX);
+        json_t *pr = ge_resp_problem(resp, req, 400,
+                                     GE_TR(req, DE("name ist länger als %d Zeichen."),
+                                           EN("name is longer than %d characters.")),
+                                     GE_LOGIN_NAME_MAX);
         if (pr) {
             json_object_set_new(pr, "member", json_string("name"));
             json_object_set_new(pr, "limit", json_integer(GE_LOGIN_NAME_MAX));
@@ -87,12 +88,13 @@ static int ge_auth_body(ge_req *req, ge_resp *resp, json_t **body, const char **
         return GE_EINVAL;
     }
     if (!json_is_string(p) || json_string_length(p) == 0)
-        return ge_auth_member_problem(req, resp, "password", "password must be a non-empty string.",
-                                      "password muss ein nicht leerer Text sein.");
+        return ge_auth_member_problem(req, resp, "password",
+                                      GE_TEXT(DE("password muss ein nicht leerer Text sein."),
+                                              EN("password must be a non-empty string.")));
     if (json_string_length(p) > GE_PASSWORD_MAX) {
         json_t *pr = ge_resp_problem(resp, req, 400,
-                                     GE_TR(req, "password is longer than %d characters.",
-                                           "password ist länger als %d Zeichen."),
+                                     GE_TR(req, DE("password ist länger als %d Zeichen."),
+                                           EN("password is longer than %d characters.")),
                                      GE_PASSWORD_MAX);
         if (pr) {
             json_object_set_new(pr, "member", json_string("password"));
@@ -102,8 +104,9 @@ static int ge_auth_body(ge_req *req, ge_resp *resp, json_t **body, const char **
     }
     if (strlen(json_string_value(n)) != json_string_length(n) ||
         strlen(json_string_value(p)) != json_string_length(p))
-        return ge_auth_member_problem(req, resp, "name", "name and password must not contain NUL.",
-                                      "name und password dürfen kein NUL enthalten.");
+        return ge_auth_member_problem(req, resp, "name",
+                                      GE_TEXT(DE("name und password dürfen kein NUL enthalten."),
+                                              EN("name and password must not contain NUL.")));
     *name = json_string_value(n);
     *password = json_string_value(p);
     return GE_OK;
@@ -129,9 +132,10 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
     if (!ge_session_throttle_begin(req, name, &retry, &attempt)) {
         char ra[24];
         json_t *p = ge_resp_problem(resp, req, 429,
-                                    GE_TR(req, "Too many failed logins: try again in %ld seconds.",
-                                          "Zu viele fehlgeschlagene Anmeldungen: versuchen Sie "
-                                          "es in %ld Sekunden wieder."),
+                                    GE_TR(req,
+                                          DE("Zu viele fehlgeschlagene Anmeldungen: versuchen Sie "
+                                             "es in %ld Sekunden wieder."),
+                                          EN("Too many failed logins: try again in %ld seconds.")),
                                     retry);
         if (p) json_object_set_new(p, "retry_after", json_integer(retry));
         snprintf(ra, sizeof ra, "%ld", retry);
@@ -151,14 +155,14 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
     ok = ge_password_verify(password, known ? hash : ge_password_dummy_hash());
     if (!known || !ok || u.disabled) {
         ge_resp_problem(resp, req, 401,
-                        GE_TR(req, "The name or the password is wrong.",
-                              "Der Name oder das Passwort ist falsch."));
+                        GE_TR(req, DE("Der Name oder das Passwort ist falsch."),
+                              EN("The name or the password is wrong.")));
         ge_log(GE_LOG_INFO, "login failed", "{s:s, s:s}", "request_id", req->request_id, "remote",
                req->remote);
         rc = GE_EINVAL;
         goto err;
     }
-    ge_session_throttle_success(&attempt);
+    ge_session_throttle_success(req, &attempt);
     /* A new session id every time: a cookie that came with this request
      * (perhaps planted by someone else) is never taken over. */
     rc = ge_session_start(req, resp, u.id, csrf, &err);

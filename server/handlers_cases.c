@@ -20,13 +20,15 @@
  * contract): without an Authorization header the session decides, a case
  * of a service the user may not see is a 404, and GET /v1/cases/{id}
  * answers the caseworker's document (case_view.h).
+ *
+ * Finding, checking and describing the case are use cases
+ * (geo/app/cases.h); the handlers parse, authorise, call and answer.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../geo/core/geojson_out.h"
-#include "../geo/core/geos_ctx.h"
-#include "../geo/core/token.h"
+#include "../geo/app/cases.h"
+#include "app_http.h"
 #include "case_view.h"
 #include "forms_common.h"
 #include "handlers.h"
@@ -34,41 +36,26 @@
 /* The authenticated client's case named by {id}, or a 404 problem. */
 static int ge_cases_lookup(ge_req *req, ge_resp *resp, const ge_client *client, ge_case *out)
 {
-    const char *id = ge_req_param(req, "id");
-    ge_err err;
-    int rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
-                     strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
-                 ? ge_store_case_get(req->ctx->store, id, out, &err)
-                 : ge_err_set(&err, GE_ENOENT, "no such case");
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
+    int rc;
 
-    if (rc == GE_OK && out->client_id != client->id) {
-        ge_case_clear(out);
-        rc = GE_ENOENT;
-    }
-    if (rc == GE_ENOENT) {
-        json_t *p = ge_resp_problem(resp, req, 404,
-                                    GE_TR(req, "There is no case '%.40s' of this client.",
-                                          "Es gibt keinen Fall '%.40s' dieses Clients."),
-                                    id ? id : "");
-        if (p) json_object_set_new(p, "parameter", json_string("id"));
-        return GE_ENOENT;
-    }
-    if (rc < 0) return ge_resp_error(resp, req, &err);
-    return GE_OK;
+    ge_app_result_init(&r);
+    rc = ge_app_case_of_client(&app, client->id, ge_req_param(req, "id"), out, &r);
+    if (rc < 0) rc = ge_resp_app(resp, req, &r);
+    ge_app_result_clear(&r);
+    return rc;
 }
 
 static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
 {
-    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_client client;
-    ge_case c;
-    ge_features fs = {0};
     json_t *doc = NULL;
-    bool intact = false;
-    ge_err err;
+    int64_t version = 0;
     int rc;
 
-    memset(&c, 0, sizeof c);
     if (!ge_case_view_has_bearer(req)) {
         ge_session s;
         rc = ge_session_require(req, resp, &s);
@@ -79,28 +66,16 @@ static int ge_cases_get(ge_req *req, ge_resp *resp, void *ud)
     }
     rc = ge_forms_auth(req, resp, &client);
     if (rc < 0) return rc;
-    rc = ge_cases_lookup(req, resp, &client, &c);
-    if (rc == GE_OK) {
-        /* Recomputed on every read: a case whose rows were altered behind
-         * the API's back says so instead of passing as authentic. */
-        rc = ge_forms_case_verify(req, &c, &intact, &fs, &err);
-        if (rc == GE_OK) {
-            doc = ge_forms_case_doc(&c, intact, GE_RULES_CONFLICTS_ANONYMOUS);
-            rc = doc ? ge_forms_case_locations(req, c.service, doc, &fs, false, &err)
-                     : ge_err_set(&err, GE_ENOMEM, "out of memory");
-        }
+    ge_app_result_init(&r);
+    rc = ge_app_case_view_client(&app, client.id, ge_req_param(req, "id"), &doc, &version, &r);
+    if (rc < 0) {
+        rc = ge_resp_app(resp, req, &r);
+    } else {
         /* The case's version as its tag, as for caseworkers (case_view.h). */
-        if (rc == GE_OK) ge_case_view_set_etag(resp, c.version);
-        if (rc < 0) {
-            rc = ge_resp_error(resp, req, &err);
-        } else {
-            rc = ge_forms_json(resp, 200, doc, NULL); /* takes doc */
-            doc = NULL;
-        }
+        ge_case_view_set_etag(resp, version);
+        rc = ge_forms_json(resp, 200, doc, NULL); /* takes doc */
     }
-    json_decref(doc);
-    ge_features_free(h, &fs);
-    ge_case_clear(&c);
+    ge_app_result_clear(&r);
     ge_client_clear(&client);
     return rc;
 }
@@ -114,19 +89,19 @@ static void ge_cases_features_validators(ge_resp *resp, const char *tag)
 
 static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
 {
-    GEOSContextHandle_t h = ge_geos_ctx();
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
     ge_client client;
     ge_case c;
-    ge_features fs = {0};
-    ge_crs crs, store;
+    ge_crs crs;
     json_t *fc;
     char tag[140], purged_at[32] = "";
-    ge_err err;
     int rc;
 
     (void)ud;
     memset(&c, 0, sizeof c);
     memset(&client, 0, sizeof client);
+    ge_app_result_init(&r);
     if (ge_case_view_has_bearer(req)) {
         rc = ge_forms_auth(req, resp, &client);
         if (rc < 0) return rc;
@@ -150,17 +125,15 @@ static int ge_cases_features(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_not_modified(resp, "application/geo+json");
         goto err;
     }
-    store = ge_forms_store_crs(req);
-    rc = ge_forms_case_features(req, h, c.id, &fs, &err);
-    fc = rc == GE_OK ? ge_geojson_out_features(h, &fs, &store, &crs, &err) : NULL;
-    if (!fc) {
-        rc = ge_resp_error(resp, req, &err);
+    rc = ge_app_case_features_out(&app, c.id, &crs, &fc, &r);
+    if (rc < 0) {
+        rc = ge_resp_app(resp, req, &r);
         goto err;
     }
     ge_cases_features_validators(resp, tag);
     rc = ge_forms_json(resp, 200, fc, "application/geo+json");
 err:
-    ge_features_free(h, &fs);
+    ge_app_result_clear(&r);
     ge_case_clear(&c);
     ge_client_clear(&client);
     return rc;

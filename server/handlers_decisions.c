@@ -6,9 +6,11 @@
  *
  * Session and X-CSRF-Token (ge_session_require), then the body: a JSON
  * object with a known `status` and an optional `comment` (at most
- * GE_DECISION_COMMENT_MAX characters; required for rejected and
- * changes_requested), nothing else. The change itself is one transaction of
- * the store (store_decisions.h), which also decides 404 for a case the user
+ * GE_APP_DECISION_COMMENT_MAX characters; required for rejected and
+ * changes_requested), nothing else. The decision is a use case
+ * (geo/app/decisions.h: the refusals' texts are there); its change is one
+ * transaction of the store (store_decisions.h), which also decides 404 for
+ * a case the user
  * may not see (the same answer as for none), 409 for a step the workflow
  * does not have (naming from, to and the allowed ones) and 412 when If-Match
  * names a version that is no longer current. The entity tag is the case's
@@ -32,14 +34,15 @@
  * sender. The log records who moved which case from what to what, never
  * the comment (it is addressed to the applicant and may hold personal data).
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../geo/app/case_status.h"
+#include "../geo/app/cases.h"
+#include "../geo/app/decisions.h"
 #include "../geo/store/store_decisions.h"
-#include "../geo/core/token.h"
+#include "app_http.h"
 #include "case_filter.h"
 #include "case_view.h"
 #include "forms_common.h"
@@ -47,9 +50,6 @@
 #include "log.h"
 #include "session.h"
 #include "webhooks.h"
-
-/* Characters (not bytes) of a comment. */
-#define GE_DECISION_COMMENT_MAX 4000
 
 /* The longest If-Match header we read (eight tags fit easily). */
 #define GE_DECISION_IF_MATCH_MAX 1024
@@ -90,10 +90,10 @@ static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t 
     }
     p = ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "Unknown member(s) %s in the decision; known are status, comment "
-                              "and override_conflicts.",
-                              "Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
-                              "status, comment und override_conflicts."),
+                              DE("Unbekannte(s) Element(e) %s in der Entscheidung; bekannt sind "
+                                 "status, comment und override_conflicts."),
+                              EN("Unknown member(s) %s in the decision; known are status, comment "
+                                 "and override_conflicts.")),
                         list);
     if (p) {
         json_object_set(p, "member", json_array_get(unknown, 0));
@@ -103,23 +103,11 @@ static int ge_decision_unknown_members(ge_req *req, ge_resp *resp, const json_t 
     return GE_EINVAL;
 }
 
-static size_t ge_decision_utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-static bool ge_decision_blank(const char *s)
-{
-    return !s || s[strspn(s, " \t\r\n")] == '\0';
-}
-
 /* The body's status and comment, or a 400 problem naming the member. */
 static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_status *to,
                             const char **comment)
 {
+    ge_app_result r;
     json_t *st, *cm;
     int rc;
 
@@ -133,18 +121,18 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
         return ge_decision_member_problem(
             req, resp, 400, "status",
             GE_TR(req,
-                  "status is required: one of received, in_review, approved, rejected, "
-                  "changes_requested.",
-                  "status fehlt: einer von received, in_review, approved, rejected, "
-                  "changes_requested."));
+                  DE("status fehlt: einer von received, in_review, approved, rejected, "
+                     "changes_requested."),
+                  EN("status is required: one of received, in_review, approved, rejected, "
+                     "changes_requested.")));
     if (!ge_case_status_parse(json_string_value(st), to)) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "status '%.40s' is not a status of a case: one of received, in_review, "
-                  "approved, rejected, changes_requested.",
-                  "status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
-                  "approved, rejected, changes_requested."),
+                  DE("status '%.40s' ist kein Status eines Falls: einer von received, in_review, "
+                     "approved, rejected, changes_requested."),
+                  EN("status '%.40s' is not a status of a case: one of received, in_review, "
+                     "approved, rejected, changes_requested.")),
             json_string_value(st));
         if (p) {
             json_t *known = json_array();
@@ -158,39 +146,16 @@ static int ge_decision_body(ge_req *req, ge_resp *resp, json_t **body, ge_case_s
     cm = json_object_get(*body, "comment");
     if (cm && !json_is_null(cm) && !json_is_string(cm))
         return ge_decision_member_problem(req, resp, 400, "comment",
-                                          GE_TR(req, "comment must be a string (or null).",
-                                                "comment muss ein Text (oder null) sein."));
-    if (json_is_string(cm)) {
-        size_t n = ge_decision_utf8_chars(json_string_value(cm));
-        if (n > GE_DECISION_COMMENT_MAX) {
-            json_t *p =
-                ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "comment has %zu characters; at most %d are allowed.",
-                                      "comment hat %zu Zeichen; erlaubt sind höchstens %d."),
-                                n, GE_DECISION_COMMENT_MAX);
-            if (p) {
-                json_object_set_new(p, "member", json_string("comment"));
-                json_object_set_new(p, "limit", json_integer(GE_DECISION_COMMENT_MAX));
-            }
-            return GE_EINVAL;
-        }
-        *comment = json_string_value(cm);
-    }
-    if (ge_case_status_needs_comment(*to) && ge_decision_blank(*comment)) {
-        json_t *p = ge_resp_problem(
-            resp, req, 400,
-            GE_TR(req, "comment is required for the status %s: the applicant must learn why.",
-                  "comment ist für den Status %s nötig: die antragstellende Person muss "
-                  "erfahren, warum."),
-            ge_case_status_name(*to));
-        if (p) json_object_set_new(p, "member", json_string("comment"));
-        return GE_EINVAL;
-    }
-    if (ge_decision_blank(*comment)) *comment = NULL;
-    return GE_OK;
+                                          GE_TR(req, DE("comment muss ein Text (oder null) sein."),
+                                                EN("comment must be a string (or null).")));
+    *comment = json_string_value(cm);
+    /* its length, and whether the status needs one (the use case's rule) */
+    ge_app_result_init(&r);
+    rc = ge_app_decision_comment(*to, comment, &r);
+    if (rc < 0) rc = ge_resp_app(resp, req, &r);
+    ge_app_result_clear(&r);
+    return rc;
 }
-
-static bool ge_decision_id_ok(const char *id);
 
 /* override_conflicts: absent or null (none), or an array of at most
  * GE_DECISION_MAX_CONFLICTS case ids (borrowed from body into ids). */
@@ -206,10 +171,10 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
         json_t *p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "override_conflicts must be an array of at most %d case ids: the conflicting "
-                  "cases you approve this one over.",
-                  "override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
-                  "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  DE("override_conflicts muss eine Liste von höchstens %d Fall-IDs sein: die "
+                     "überschneidenden Fälle, über die hinweg Sie diesen genehmigen."),
+                  EN("override_conflicts must be an array of at most %d case ids: the conflicting "
+                     "cases you approve this one over.")),
             GE_DECISION_MAX_CONFLICTS);
         if (p) {
             json_object_set_new(p, "member", json_string("override_conflicts"));
@@ -219,11 +184,11 @@ static int ge_decision_overrides(ge_req *req, ge_resp *resp, const json_t *body,
     }
     json_array_foreach(v, i, x)
     {
-        if (!json_is_string(x) || !ge_decision_id_ok(json_string_value(x))) {
+        if (!json_is_string(x) || !ge_app_case_id_plausible(json_string_value(x))) {
             json_t *p = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "override_conflicts[%zu] is not a case id (32 hexadecimal digits).",
-                      "override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                GE_TR(req, DE("override_conflicts[%zu] ist keine Fall-ID (32 Hexadezimalziffern)."),
+                      EN("override_conflicts[%zu] is not a case id (32 hexadecimal digits).")),
                 i);
             if (p) json_object_set_new(p, "member", json_string("override_conflicts"));
             return GE_EINVAL;
@@ -237,11 +202,12 @@ static int ge_decision_if_match_problem(ge_req *req, ge_resp *resp)
 {
     json_t *p = ge_resp_problem(
         resp, req, 400,
-        GE_TR(req,
-              "If-Match must be * or at most %d entity tags in double quotes, e.g. "
-              "\"v3\" (the case's ETag).",
-              "If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
-              "z. B. \"v3\" (ETag des Falls)."),
+        GE_TR(
+            req,
+            DE("If-Match muss * oder höchstens %d Entity-Tags in doppelten Anführungszeichen sein, "
+               "z. B. \"v3\" (ETag des Falls)."),
+            EN("If-Match must be * or at most %d entity tags in double quotes, e.g. "
+               "\"v3\" (the case's ETag).")),
         GE_DECISION_MAX_IF);
     if (p) json_object_set_new(p, "header", json_string("If-Match"));
     return GE_EINVAL;
@@ -300,253 +266,62 @@ static int ge_decision_if_match(ge_req *req, ge_resp *resp, char buf[GE_DECISION
     return GE_OK;
 }
 
-static bool ge_decision_may_see(void *ud, const char *service)
-{
-    return ge_session_allows_service(ud, service);
-}
-
-static double ge_decision_conflict_distance(void *ud, const char *service)
-{
-    return ge_case_view_conflict_distance(ud, service);
-}
-
-static json_t *ge_decision_allowed(ge_case_status from)
-{
-    ge_case_status next[GE_CASE_NSTATUS];
-    size_t n = (unsigned)from < GE_CASE_NSTATUS ? ge_case_status_next(from, next) : 0;
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_string(ge_case_status_name(next[i])));
-    return a;
-}
-
-/* 409: the workflow has no such step (or the case was purged). */
-static int ge_decision_conflict(ge_req *req, ge_resp *resp, const ge_status_result *r,
-                                ge_case_status to)
-{
-    json_t *allowed =
-        r->outcome == GE_DECISION_PURGED ? json_array() : ge_decision_allowed(r->from);
-    char list[160] = "", tag[GE_CASE_VIEW_ETAG_MAX];
-    size_t i;
-    json_t *v, *p;
-
-    ge_case_view_etag(r->version, tag);
-
-    json_array_foreach(allowed, i, v) snprintf(list + strlen(list), sizeof list - strlen(list),
-                                               "%s%s", i ? ", " : "", json_string_value(v));
-    if (r->outcome == GE_DECISION_PURGED)
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "The case was decided (%s) and its personal data has been "
-                                  "purged; its status cannot change any more.",
-                                  "Der Fall ist entschieden (%s) und seine personenbezogenen "
-                                  "Daten sind gelöscht; sein Status kann sich nicht mehr ändern."),
-                            r->from_name);
-    else if (list[0])
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req, "A case in status %s cannot change to %s; allowed next: %s.",
-                                  "Ein Fall im Status %s kann nicht zu %s wechseln; möglich "
-                                  "ist: %s."),
-                            r->from_name, ge_case_status_name(to), list);
-    else
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "A case in status %s is decided; it cannot change to %s or "
-                                  "any other status.",
-                                  "Ein Fall im Status %s ist entschieden; er kann weder zu %s "
-                                  "noch zu einem anderen Status wechseln."),
-                            r->from_name, ge_case_status_name(to));
-    if (p) {
-        json_object_set_new(p, "from", json_string(r->from_name));
-        json_object_set_new(p, "to", json_string(ge_case_status_name(to)));
-        json_object_set(p, "allowed", allowed);
-        json_object_set_new(p, "updated", json_string(r->updated_at));
-        json_object_set_new(p, "etag", json_string(tag));
-    }
-    json_decref(allowed);
-    return GE_ECONFLICT;
-}
-
-static json_t *ge_decision_conflict_doc(const ge_case_conflict *k, bool acknowledged)
-{
-    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b}", "case_id", k->id, "service", k->service,
-                          "status", k->status, "distance_m", round(k->distance_m * 1000.0) / 1000.0,
-                          "visible", k->visible, "acknowledged", acknowledged);
-    if (!o) return NULL;
-    json_object_set_new(
-        o, "period",
-        k->period_start[0] ? json_pack("{s:s, s:s}", "start", k->period_start, "end", k->period_end)
-                           : json_null());
-    /* A case of a service the caseworker may not see: the place is taken,
-     * but not by whom (as in GET /v1/cases/{id}/conflicts). */
-    if (k->visible)
-        json_object_set_new(o, "reference",
-                            k->reference[0] ? json_string(k->reference) : json_null());
-    return o;
-}
-
-/* 409: an approval over conflicts nobody acknowledged; names each one. */
-static int ge_decision_conflicts(ge_req *req, ge_resp *resp, const ge_status_result *r)
-{
-    json_t *list = json_array(), *p;
-    char names[600] = "";
-    size_t unack = 0;
-
-    for (size_t i = 0; list && i < r->nconflicts; i++) {
-        const ge_case_conflict *k = &r->conflicts[i];
-        size_t len = strlen(names);
-        json_array_append_new(list, ge_decision_conflict_doc(k, !r->unacknowledged[i]));
-        unack += r->unacknowledged[i];
-        if (len < sizeof names - 120) {
-            char m[32], *dot;
-            snprintf(m, sizeof m, "%.1f", k->distance_m);
-            /* 1,5 m in German */
-            if (ge_req_lang(req) == GE_LANG_DE && (dot = strchr(m, '.'))) *dot = ',';
-            snprintf(names + len, sizeof names - len, "%s%s (%s m)", len ? ", " : "",
-                     k->visible && k->reference[0] ? k->reference
-                     : k->visible                  ? k->id
-                                                   : GE_TR(req, "a case of another service",
-                                                           "ein Fall einer anderen Leistung"),
-                     m);
-        } else if (len < sizeof names - 8 && !strstr(names, ", ...")) {
-            snprintf(names + len, sizeof names - len, ", ...");
-        }
-    }
-    if (r->nconflicts == 1)
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "The case conflicts in place and period with another case "
-                                  "(%s). To approve it anyway, name it in override_conflicts.",
-                                  "Der Fall überschneidet sich in Ort und Zeitraum mit einem "
-                                  "anderen Fall (%s). Um ihn trotzdem zu genehmigen, nennen Sie "
-                                  "diesen in override_conflicts."),
-                            names);
-    else
-        p = ge_resp_problem(resp, req, 409,
-                            GE_TR(req,
-                                  "The case conflicts in place and period with %zu other cases, "
-                                  "%zu of them not acknowledged: %s. To approve it anyway, name "
-                                  "them all in override_conflicts.",
-                                  "Der Fall überschneidet sich in Ort und Zeitraum mit %zu anderen "
-                                  "Fällen, %zu davon nicht bestätigt: %s. Um ihn trotzdem zu "
-                                  "genehmigen, nennen Sie alle in override_conflicts."),
-                            r->nconflicts, unack, names);
-    if (p) {
-        char tag[GE_CASE_VIEW_ETAG_MAX];
-        ge_case_view_etag(r->version, tag);
-        json_object_set_new(p, "member", json_string("override_conflicts"));
-        json_object_set(p, "conflicts", list);
-        json_object_set_new(p, "etag", json_string(tag));
-    }
-    json_decref(list);
-    return GE_ECONFLICT;
-}
-
-/* 412: If-Match names a version that is no longer current; the problem
- * names the current one (its tag, status and time). */
-static int ge_decision_precondition_failed(ge_req *req, ge_resp *resp, const ge_status_result *r)
-{
-    char tag[GE_CASE_VIEW_ETAG_MAX];
-    json_t *p;
-
-    ge_case_view_etag(r->version, tag);
-    p = ge_resp_problem(
-        resp, req, 412,
-        GE_TR(req,
-              "The case has changed since you loaded it (If-Match does not name its current "
-              "version %s, status %s since %s); load it again and decide anew.",
-              "Der Fall hat sich geändert, seit Sie ihn geladen haben (If-Match nennt nicht "
-              "seinen aktuellen Stand %s, Status %s seit %s); laden Sie ihn neu und entscheiden "
-              "Sie erneut."),
-        tag, r->from_name, r->updated_at);
-    if (p) {
-        json_object_set_new(p, "header", json_string("If-Match"));
-        json_object_set_new(p, "etag", json_string(tag));
-        json_object_set_new(p, "updated", json_string(r->updated_at));
-        json_object_set_new(p, "status_now", json_string(r->from_name));
-    }
-    return GE_EINVAL;
-}
-
-static bool ge_decision_id_ok(const char *id)
-{
-    return id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
-           strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1;
-}
-
 static int ge_decision_patch(ge_req *req, ge_resp *resp, void *ud)
 {
     ge_ctx *ctx = ud;
+    ge_app app = ge_req_app(req);
     const char *id = ge_req_param(req, "id");
     int64_t versions[GE_DECISION_MAX_IF];
     char if_match[GE_DECISION_IF_MATCH_MAX], actor[160];
     ge_session s;
-    ge_status_change in;
-    ge_status_result r;
+    ge_app_decision in;
+    ge_status_change im;
+    ge_status_result out;
+    ge_app_result r;
     const char *acknowledged[GE_DECISION_MAX_CONFLICTS];
     ge_case_filter *who = NULL;
     json_t *body = NULL;
-    ge_err err;
     int rc;
 
     memset(&in, 0, sizeof in);
-    memset(&r, 0, sizeof r);
+    memset(&im, 0, sizeof im);
+    memset(&out, 0, sizeof out);
+    ge_app_result_init(&r);
     rc = ge_session_require(req, resp, &s);
     if (rc < 0) return rc;
-    if (!ge_decision_id_ok(id)) {
+    if (!ge_app_case_id_plausible(id)) {
         rc = ge_case_view_not_found(req, resp, id ? id : "");
         goto err;
     }
     rc = ge_decision_body(req, resp, &body, &in.to, &in.comment);
     if (rc == GE_OK) rc = ge_decision_overrides(req, resp, body, acknowledged, &in.n_acknowledged);
-    if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &in, versions);
+    if (rc == GE_OK) rc = ge_decision_if_match(req, resp, if_match, &im, versions);
+    if (rc == GE_OK) rc = ge_case_view_who(req, resp, &s, &who);
     if (rc < 0) goto err;
     snprintf(actor, sizeof actor, "user:%s", s.user.name);
     in.case_id = id;
     in.actor = actor;
-    in.may_see = ge_decision_may_see;
-    in.may_see_ud = &s;
-    /* An approval's conflicts: at the service's distance, acknowledged by
-     * id, their references shown as far as the session may see them. */
-    in.conflict_distance = ge_decision_conflict_distance;
-    in.conflict_distance_ud = req;
-    in.acknowledged = acknowledged;
-    who = malloc(sizeof *who);
-    rc = who ? ge_case_filter_from_session(&s, who, &err)
-             : ge_err_set(&err, GE_ENOMEM, "out of memory");
     in.who = who;
-    if (rc == GE_OK) rc = ge_store_case_set_status(ctx->store, &in, &r, &err);
+    in.acknowledged = acknowledged;
+    in.if_match = im.if_match;
+    in.if_versions = im.if_versions;
+    in.n_if_versions = im.n_if_versions;
+    rc = ge_app_case_decide(&app, &in, &out, &r);
     if (rc < 0) {
-        rc = ge_resp_error(resp, req, &err);
+        rc = ge_resp_app(resp, req, &r);
         goto err;
     }
-    switch (r.outcome) {
-    case GE_DECISION_NOT_FOUND:
-        rc = ge_case_view_not_found(req, resp, id);
-        break;
-    case GE_DECISION_PURGED:
-    case GE_DECISION_NOT_ALLOWED:
-        rc = ge_decision_conflict(req, resp, &r, in.to);
-        break;
-    case GE_DECISION_PRECONDITION:
-        rc = ge_decision_precondition_failed(req, resp, &r);
-        break;
-    case GE_DECISION_CONFLICTS:
-        rc = ge_decision_conflicts(req, resp, &r);
-        break;
-    case GE_DECISION_OK:
-        ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "case_id",
-               id, "from", r.from_name, "to", ge_case_status_name(in.to), "actor", actor,
-               "event_id", (json_int_t)r.event_id, "version", (json_int_t)r.version,
-               "conflicts_overridden", (json_int_t)r.nconflicts);
-        /* The outbox row committed with the change; have it sent now
-         * rather than at the sender's next poll. */
-        ge_webhooks_kick();
-        rc = ge_case_view_send(req, resp, ctx, &s, id, 200);
-        break;
-    }
+    ge_log(GE_LOG_INFO, "case status changed", "{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "case_id", id,
+           "from", out.from_name, "to", ge_case_status_name(in.to), "actor", actor, "event_id",
+           (json_int_t)out.event_id, "version", (json_int_t)out.version, "conflicts_overridden",
+           (json_int_t)out.nconflicts);
+    /* The outbox row committed with the change; have it sent now rather
+     * than at the sender's next poll. */
+    ge_webhooks_kick();
+    rc = ge_case_view_send(req, resp, ctx, &s, id, 200);
 err:
-    ge_status_result_clear(&r);
+    ge_status_result_clear(&out);
+    ge_app_result_clear(&r);
     free(who);
     json_decref(body);
     ge_session_clear(&s);

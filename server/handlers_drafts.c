@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../geo/app/cases.h"
 #include "../geo/app/draft_check.h"
 #include "../geo/app/drafts.h"
 #include "../geo/core/geojson_out.h"
@@ -52,9 +53,9 @@
 /* ---- POST /v1/drafts ----------------------------------------------------- */
 
 static int ge_drafts_problem_member(ge_req *req, ge_resp *resp, int status, const char *member,
-                                    const char *en, const char *de)
+                                    ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, status, "%s", ge_req_text(req, detail));
     if (p) json_object_set_new(p, "member", json_string(member));
     return GE_EINVAL;
 }
@@ -67,15 +68,17 @@ static int ge_drafts_reference(ge_req *req, ge_resp *resp, const json_t *body, b
     *out = NULL;
     if (!v && !required) return GE_OK;
     if (!v)
-        return ge_drafts_problem_member(
-            req, resp, 400, "reference",
-            "reference: missing; give the form's reference (e.g. the application number).",
-            "reference: fehlt; geben Sie das Zeichen des Formulars an (z. B. die Antragsnummer).");
+        return ge_drafts_problem_member(req, resp, 400, "reference",
+                                        GE_TEXT(DE("reference: fehlt; geben Sie das Zeichen des "
+                                                   "Formulars an (z. B. die Antragsnummer)."),
+                                                EN("reference: missing; give the form's reference "
+                                                   "(e.g. the application number).")));
     if (!json_is_string(v) || json_string_length(v) == 0 ||
         json_string_length(v) > GE_DRAFT_REFERENCE_MAX)
         return ge_drafts_problem_member(
-            req, resp, 400, "reference", "reference: expected a string of 1 to 256 characters.",
-            "reference: erwartet wird eine Zeichenkette mit 1 bis 256 Zeichen.");
+            req, resp, 400, "reference",
+            GE_TEXT(DE("reference: erwartet wird eine Zeichenkette mit 1 bis 256 Zeichen."),
+                    EN("reference: expected a string of 1 to 256 characters.")));
     *out = json_string_value(v);
     return GE_OK;
 }
@@ -112,15 +115,15 @@ static int ge_drafts_options(ge_req *req, ge_resp *resp, const json_t *body, boo
     if (!json_is_object(v))
         return ge_drafts_problem_member(
             req, resp, 400, "options",
-            "options: expected an object such as {\"period_editable\": true}.",
-            "options: erwartet wird ein Objekt wie {\"period_editable\": true}.");
+            GE_TEXT(DE("options: erwartet wird ein Objekt wie {\"period_editable\": true}."),
+                    EN("options: expected an object such as {\"period_editable\": true}.")));
     json_object_foreach((json_t *)v, key, m)
     {
         if (strcmp(key, "period_editable") != 0) {
             json_t *p = ge_resp_problem(
                 resp, req, 400,
-                GE_TR(req, "options: unknown member '%.60s' (known: period_editable).",
-                      "options: unbekanntes Element '%.60s' (bekannt: period_editable)."),
+                GE_TR(req, DE("options: unbekanntes Element '%.60s' (bekannt: period_editable)."),
+                      EN("options: unknown member '%.60s' (known: period_editable).")),
                 key);
             if (p) json_object_set_new(p, "member", json_string("options"));
             return GE_EINVAL;
@@ -128,12 +131,13 @@ static int ge_drafts_options(ge_req *req, ge_resp *resp, const json_t *body, boo
     }
     m = json_object_get(v, "period_editable");
     if (m && !json_is_boolean(m))
-        return ge_drafts_problem_member(
-            req, resp, 400, "options.period_editable",
-            "options.period_editable: expected true (the applicant may change the period in the "
-            "editor) or false.",
-            "options.period_editable: erwartet wird true (die antragstellende Person darf den "
-            "Zeitraum im Editor ändern) oder false.");
+        return ge_drafts_problem_member(req, resp, 400, "options.period_editable",
+                                        GE_TEXT(DE("options.period_editable: erwartet wird true "
+                                                   "(die antragstellende Person darf den "
+                                                   "Zeitraum im Editor ändern) oder false."),
+                                                EN("options.period_editable: expected true (the "
+                                                   "applicant may change the period in the "
+                                                   "editor) or false.")));
     if (m) {
         *period_editable = json_is_true(m);
         *given = true;
@@ -151,16 +155,17 @@ static int ge_drafts_service(ge_req *req, ge_resp *resp, const json_t *body, con
     if (!v || !json_is_string(v))
         return ge_drafts_problem_member(
             req, resp, 400, "service",
-            "service: expected the id of a service (GET /v1/services lists them).",
-            "service: erwartet wird die Kennung eines Verfahrens (GET /v1/services listet sie).");
+            GE_TEXT(DE("service: erwartet wird die Kennung eines Verfahrens (GET /v1/services "
+                       "listet sie)."),
+                    EN("service: expected the id of a service (GET /v1/services lists them).")));
     *out = ss ? ge_services_find(ss, json_string_value(v)) : NULL;
     if (*out) return GE_OK;
     for (size_t i = 0; ss && i < ge_services_count(ss); i++)
         snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
                  ge_services_at(ss, i)->id);
     p = ge_resp_problem(resp, req, 422,
-                        GE_TR(req, "service: '%.60s' does not exist (known: %s).",
-                              "service: '%.60s' gibt es nicht (bekannt: %s)."),
+                        GE_TR(req, DE("service: '%.60s' gibt es nicht (bekannt: %s)."),
+                              EN("service: '%.60s' does not exist (known: %s).")),
                         json_string_value(v), known[0] ? known : "-");
     if (p) json_object_set_new(p, "member", json_string("service"));
     return GE_EINVAL;
@@ -200,20 +205,20 @@ static int ge_drafts_create(ge_req *req, ge_resp *resp, void *ud)
     v = json_object_get(body, "locale");
     if (v && !(json_is_string(v) && (strcmp(json_string_value(v), "de") == 0 ||
                                      strcmp(json_string_value(v), "en") == 0))) {
-        rc =
-            ge_drafts_problem_member(req, resp, 400, "locale", "locale: expected \"de\" or \"en\".",
-                                     "locale: erwartet wird \"de\" oder \"en\".");
+        rc = ge_drafts_problem_member(req, resp, 400, "locale",
+                                      GE_TEXT(DE("locale: erwartet wird \"de\" oder \"en\"."),
+                                              EN("locale: expected \"de\" or \"en\".")));
         goto err;
     }
     v = json_object_get(body, "expires_in");
     if (v) {
         if (!json_is_integer(v) || json_integer_value(v) < 1 ||
             json_integer_value(v) > req->ctx->cfg->draft_lifetime) {
-            json_t *p =
-                ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "expires_in: expected whole seconds from 1 to %d.",
-                                      "expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
-                                req->ctx->cfg->draft_lifetime);
+            json_t *p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, DE("expires_in: erwartet werden ganze Sekunden von 1 bis %d."),
+                      EN("expires_in: expected whole seconds from 1 to %d.")),
+                req->ctx->cfg->draft_lifetime);
             if (p) {
                 json_object_set_new(p, "member", json_string("expires_in"));
                 json_object_set_new(p, "limit", json_integer(req->ctx->cfg->draft_lifetime));
@@ -345,29 +350,30 @@ static int ge_drafts_if_match_problem(ge_req *req, ge_resp *resp, int status, co
         p = ge_resp_problem(
             resp, req, 428,
             GE_TR(req,
-                  "Changing a draft needs If-Match with its ETag (from GET /v1/drafts/{id}), "
-                  "so that no change of the applicant is overwritten unseen; the current one "
-                  "is \"%s\".",
-                  "Eine Änderung des Entwurfs braucht If-Match mit seinem ETag (aus GET "
-                  "/v1/drafts/{id}), damit keine Änderung der antragstellenden Person "
-                  "ungesehen überschrieben wird; der aktuelle ist \"%s\"."),
+                  DE("Eine Änderung des Entwurfs braucht If-Match mit seinem ETag (aus GET "
+                     "/v1/drafts/{id}), damit keine Änderung der antragstellenden Person "
+                     "ungesehen überschrieben wird; der aktuelle ist \"%s\"."),
+                  EN("Changing a draft needs If-Match with its ETag (from GET /v1/drafts/{id}), "
+                     "so that no change of the applicant is overwritten unseen; the current one "
+                     "is \"%s\".")),
             tag);
     else if (status == 412)
         p = ge_resp_problem(
             resp, req, 412,
             GE_TR(req,
-                  "The draft has changed since you read it (If-Match does not name its "
-                  "current ETag \"%s\"); read it again and decide anew.",
-                  "Der Entwurf hat sich geändert, seit Sie ihn gelesen haben (If-Match nennt "
-                  "nicht seinen aktuellen ETag \"%s\"); lesen Sie ihn neu und entscheiden "
-                  "Sie erneut."),
+                  DE("Der Entwurf hat sich geändert, seit Sie ihn gelesen haben (If-Match nennt "
+                     "nicht seinen aktuellen ETag \"%s\"); lesen Sie ihn neu und entscheiden "
+                     "Sie erneut."),
+                  EN("The draft has changed since you read it (If-Match does not name its "
+                     "current ETag \"%s\"); read it again and decide anew.")),
             tag);
     else
         p = ge_resp_problem(
             resp, req, 400,
-            GE_TR(req, "If-Match must be * or entity tags in double quotes, e.g. \"%s\".",
-                  "If-Match muss * oder Entity-Tags in doppelten Anführungszeichen sein, "
-                  "z. B. \"%s\"."),
+            GE_TR(req,
+                  DE("If-Match muss * oder Entity-Tags in doppelten Anführungszeichen sein, "
+                     "z. B. \"%s\"."),
+                  EN("If-Match must be * or entity tags in double quotes, e.g. \"%s\".")),
             tag);
     if (p) {
         json_object_set_new(p, "header", json_string("If-Match"));
@@ -427,8 +433,8 @@ static int ge_drafts_locale(ge_req *req, ge_resp *resp, const json_t *body, char
     if (!(json_is_string(v) &&
           (strcmp(json_string_value(v), "de") == 0 || strcmp(json_string_value(v), "en") == 0)))
         return ge_drafts_problem_member(req, resp, 400, "locale",
-                                        "locale: expected \"de\" or \"en\".",
-                                        "locale: erwartet wird \"de\" oder \"en\".");
+                                        GE_TEXT(DE("locale: erwartet wird \"de\" oder \"en\"."),
+                                                EN("locale: expected \"de\" or \"en\".")));
     snprintf(locale, size, "%s", json_string_value(v));
     return GE_OK;
 }
@@ -529,17 +535,17 @@ static int ge_drafts_idem_key(ge_req *req, ge_resp *resp, const char **out)
     if (k && n > 0 && n <= GE_IDEMPOTENCY_KEY_MAX) return GE_OK;
     p = ge_resp_problem(resp, req, 400,
                         k ? GE_TR(req,
-                                  "The Idempotency-Key header must be 1 to %d visible ASCII "
-                                  "characters.",
-                                  "Der Header Idempotency-Key muss 1 bis %d sichtbare "
-                                  "ASCII-Zeichen lang sein.")
+                                  DE("Der Header Idempotency-Key muss 1 bis %d sichtbare "
+                                     "ASCII-Zeichen lang sein."),
+                                  EN("The Idempotency-Key header must be 1 to %d visible ASCII "
+                                     "characters."))
                           : GE_TR(req,
-                                  "A submission needs an Idempotency-Key header (1 to %d "
-                                  "characters, e.g. a UUID), so that a retry never makes a "
-                                  "second case.",
-                                  "Eine Einreichung braucht den Header Idempotency-Key (1 bis "
-                                  "%d Zeichen, z. B. eine UUID), damit eine Wiederholung nie "
-                                  "einen zweiten Fall anlegt."),
+                                  DE("Eine Einreichung braucht den Header Idempotency-Key (1 bis "
+                                     "%d Zeichen, z. B. eine UUID), damit eine Wiederholung nie "
+                                     "einen zweiten Fall anlegt."),
+                                  EN("A submission needs an Idempotency-Key header (1 to %d "
+                                     "characters, e.g. a UUID), so that a retry never makes a "
+                                     "second case.")),
                         GE_IDEMPOTENCY_KEY_MAX);
     if (p) json_object_set_new(p, "header", json_string("Idempotency-Key"));
     return GE_EINVAL;
@@ -555,7 +561,7 @@ static int ge_drafts_submitted(ge_req *req, ge_resp *resp, const char *case_id, 
     int rc = ge_store_case_get(req->ctx->store, case_id, &c, &err);
 
     if (rc < 0) return ge_resp_error(resp, req, &err);
-    doc = ge_forms_case_doc(&c, true, GE_RULES_CONFLICTS_ANONYMOUS);
+    doc = ge_app_case_doc(&c, true, GE_RULES_CONFLICTS_ANONYMOUS);
     ge_case_clear(&c);
     snprintf(loc, sizeof loc, "/v1/cases/%s", case_id);
     ge_resp_header(resp, "Location", loc);
@@ -594,17 +600,18 @@ static int ge_drafts_submit(ge_req *req, ge_resp *resp, void *ud)
     if (!json_is_object(applicant)) {
         rc = ge_drafts_problem_member(
             req, resp, 400, "applicant",
-            "applicant: expected an object with the applicant's contact details.",
-            "applicant: erwartet wird ein Objekt mit den Kontaktdaten der antragstellenden "
-            "Person.");
+            GE_TEXT(
+                DE("applicant: erwartet wird ein Objekt mit den Kontaktdaten der antragstellenden "
+                   "Person."),
+                EN("applicant: expected an object with the applicant's contact details.")));
         goto err;
     }
     applicant_text = json_dumps(applicant, GE_JSON_DUMP_FLAGS | JSON_SORT_KEYS);
     if (applicant_text && strlen(applicant_text) > GE_APPLICANT_MAX) {
-        json_t *p = ge_resp_problem(
-            resp, req, 422,
-            GE_TR(req, "applicant: %zu bytes, at most %d.", "applicant: %zu Bytes, höchstens %d."),
-            strlen(applicant_text), GE_APPLICANT_MAX);
+        json_t *p = ge_resp_problem(resp, req, 422,
+                                    GE_TR(req, DE("applicant: %zu Bytes, höchstens %d."),
+                                          EN("applicant: %zu bytes, at most %d.")),
+                                    strlen(applicant_text), GE_APPLICANT_MAX);
         if (p) {
             json_object_set_new(p, "member", json_string("applicant"));
             json_object_set_new(p, "limit", json_integer(GE_APPLICANT_MAX));

@@ -182,8 +182,8 @@ static int ge_edit_period_in(ge_req *req, ge_resp *resp, const json_t *body, con
     if (!json_is_object(v))
         return ge_edit_period_problem(
             req, resp, "period",
-            GE_TR(req, "expected {\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}.",
-                  "erwartet wird {\"start\": \"JJJJ-MM-TT\", \"end\": \"JJJJ-MM-TT\"}."),
+            GE_TR(req, DE("erwartet wird {\"start\": \"JJJJ-MM-TT\", \"end\": \"JJJJ-MM-TT\"}."),
+                  EN("expected {\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}.")),
             NULL, NULL);
     rc = ge_forms_members(req, resp, v, "period", members);
     if (rc < 0) return rc;
@@ -193,8 +193,8 @@ static int ge_edit_period_in(ge_req *req, ge_resp *resp, const json_t *body, con
         if (!json_is_string(d) || ge_date_parse(json_string_value(d), &day[i], &err) < 0)
             return ge_edit_period_problem(
                 req, resp, name,
-                GE_TR(req, "expected a date YYYY-MM-DD, e.g. 2027-03-01.",
-                      "erwartet wird ein Datum JJJJ-MM-TT, z. B. 2027-03-01."),
+                GE_TR(req, DE("erwartet wird ein Datum JJJJ-MM-TT, z. B. 2027-03-01."),
+                      EN("expected a date YYYY-MM-DD, e.g. 2027-03-01.")),
                 NULL, NULL);
     }
     *start = json_string_value(json_object_get(v, "start"));
@@ -202,8 +202,8 @@ static int ge_edit_period_in(ge_req *req, ge_resp *resp, const json_t *body, con
     if (day[1] < day[0])
         return ge_edit_period_problem(
             req, resp, "period.end",
-            GE_TR(req, "the end is before the start (", "das Ende liegt vor dem Beginn ("), *start,
-            ").");
+            GE_TR(req, DE("das Ende liegt vor dem Beginn ("), EN("the end is before the start (")),
+            *start, ").");
     return GE_OK;
 }
 
@@ -230,10 +230,10 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
     if (!d.period_editable) {
         p = ge_resp_problem(resp, req, 403, "%s",
                             GE_TR(req,
-                                  "The form sets the period of this application; change it in "
-                                  "the form, not on the map.",
-                                  "Das Formular legt den Zeitraum dieses Antrags fest; ändern "
-                                  "Sie ihn im Formular, nicht auf der Karte."));
+                                  DE("Das Formular legt den Zeitraum dieses Antrags fest; ändern "
+                                     "Sie ihn im Formular, nicht auf der Karte."),
+                                  EN("The form sets the period of this application; change it in "
+                                     "the form, not on the map.")));
         if (p) json_object_set_new(p, "member", json_string("period"));
         rc = GE_ECONFLICT;
         goto err;
@@ -251,25 +251,27 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
-    rc = ge_store_draft_set_period(req->ctx->store, d.id, start, end, report_text, d.updated_at,
-                                   &err);
+    rc = ge_store_draft_set_period(req->ctx->store, d.id, start, end, report_text, ge_app_now(&app),
+                                   d.updated_at, &err);
     if (rc == GE_ECONFLICT) {
-        p = ge_resp_problem(resp, req, 409, "%s",
-                            GE_TR(req,
-                                  "The form no longer lets the period be changed here; the "
-                                  "period was not changed.",
-                                  "Das Formular erlaubt nicht mehr, den Zeitraum hier zu ändern; "
-                                  "der Zeitraum wurde nicht geändert."));
+        p = ge_resp_problem(
+            resp, req, 409, "%s",
+            GE_TR(req,
+                  DE("Das Formular erlaubt nicht mehr, den Zeitraum hier zu ändern; "
+                     "der Zeitraum wurde nicht geändert."),
+                  EN("The form no longer lets the period be changed here; the "
+                     "period was not changed.")));
         if (p) json_object_set_new(p, "member", json_string("period"));
         goto err;
     }
     if (rc == GE_EGONE) {
-        ge_resp_problem(resp, req, 410, "%s",
-                        GE_TR(req,
-                              "This application was submitted or its link expired; the period "
-                              "was not changed.",
-                              "Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; der "
-                              "Zeitraum wurde nicht geändert."));
+        ge_resp_problem(
+            resp, req, 410, "%s",
+            GE_TR(req,
+                  DE("Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; der "
+                     "Zeitraum wurde nicht geändert."),
+                  EN("This application was submitted or its link expired; the period "
+                     "was not changed.")));
         goto err;
     }
     if (rc < 0) {

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../geo/core/buf.h"
 #include "../geo/store/store_forms.h"
 #include "../geo/core/token.h"
 #include "forms_common.h"
@@ -49,108 +50,47 @@
     "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "            \
     "frame-ancestors"
 
-/* ---- small text buffer --------------------------------------------------- */
-
-typedef struct ge_editor_buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} ge_editor_buf;
-
-static void ge_editor_put(ge_editor_buf *b, const char *s, size_t n)
-{
-    if (b->failed) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *p;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void ge_editor_puts(ge_editor_buf *b, const char *s)
-{
-    ge_editor_put(b, s, strlen(s));
-}
-
-/* Text for an HTML attribute value or element content. */
-static void ge_editor_put_escaped(ge_editor_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            ge_editor_puts(b, "&amp;");
-            break;
-        case '<':
-            ge_editor_puts(b, "&lt;");
-            break;
-        case '>':
-            ge_editor_puts(b, "&gt;");
-            break;
-        case '"':
-            ge_editor_puts(b, "&quot;");
-            break;
-        case '\'':
-            ge_editor_puts(b, "&#39;");
-            break;
-        default:
-            ge_editor_put(b, s, 1);
-        }
-    }
-}
-
 /* ---- the error pages ----------------------------------------------------- */
 
 /* A small self-contained page in both languages: the applicant may come
  * from a form in either, and the draft's locale is unknown for a bad token.
  * The primary language (from Accept-Language) goes first. */
-static int ge_editor_error_page(ge_req *req, ge_resp *resp, int status, const char *de_title,
-                                const char *de_text, const char *en_title, const char *en_text)
+static int ge_editor_error_page(ge_req *req, ge_resp *resp, int status, ge_text title, ge_text text)
 {
     bool de_first = ge_req_lang(req) == GE_LANG_DE;
-    const char *titles[2] = {de_first ? de_title : en_title, de_first ? en_title : de_title};
-    const char *texts[2] = {de_first ? de_text : en_text, de_first ? en_text : de_text};
+    const char *titles[2] = {ge_text_pick(title, de_first), ge_text_pick(title, !de_first)};
+    const char *texts[2] = {ge_text_pick(text, de_first), ge_text_pick(text, !de_first)};
     const char *langs[2] = {de_first ? "de" : "en", de_first ? "en" : "de"};
-    ge_editor_buf b = {0};
+    ge_buf b = {0};
 
-    ge_editor_puts(&b, "<!doctype html>\n<html lang=\"");
-    ge_editor_puts(&b, langs[0]);
-    ge_editor_puts(&b, "\"><head><meta charset=\"utf-8\">"
-                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                       "<title>");
-    ge_editor_put_escaped(&b, titles[0]);
-    ge_editor_puts(&b, " - geoEDITOR</title><style>"
-                       "body{font:1rem/1.5 system-ui,sans-serif;color:#1d2733;background:#f6f7f9;"
-                       "margin:0;padding:2rem 1rem}main{max-width:36rem;margin:auto;"
-                       "background:#fff;border:1px solid #c9d1da;border-radius:8px;"
-                       "padding:1.5rem}h1{font-size:1.3rem;margin:0 0 .5rem}"
-                       "section+section{border-top:1px solid #e1e5ea;margin-top:1rem;"
-                       "padding-top:1rem}</style></head><body><main>");
+    ge_buf_puts(&b, "<!doctype html>\n<html lang=\"");
+    ge_buf_puts(&b, langs[0]);
+    ge_buf_puts(&b, "\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<title>");
+    ge_buf_put_html(&b, titles[0]);
+    ge_buf_puts(&b, " - geoEDITOR</title><style>"
+                    "body{font:1rem/1.5 system-ui,sans-serif;color:#1d2733;background:#f6f7f9;"
+                    "margin:0;padding:2rem 1rem}main{max-width:36rem;margin:auto;"
+                    "background:#fff;border:1px solid #c9d1da;border-radius:8px;"
+                    "padding:1.5rem}h1{font-size:1.3rem;margin:0 0 .5rem}"
+                    "section+section{border-top:1px solid #e1e5ea;margin-top:1rem;"
+                    "padding-top:1rem}</style></head><body><main>");
     for (int i = 0; i < 2; i++) {
-        ge_editor_puts(&b, "<section lang=\"");
-        ge_editor_puts(&b, langs[i]);
-        ge_editor_puts(&b, i == 0 ? "\"><h1>" : "\"><h2>");
-        ge_editor_put_escaped(&b, titles[i]);
-        ge_editor_puts(&b, i == 0 ? "</h1><p>" : "</h2><p>");
-        ge_editor_put_escaped(&b, texts[i]);
-        ge_editor_puts(&b, "</p></section>");
+        ge_buf_puts(&b, "<section lang=\"");
+        ge_buf_puts(&b, langs[i]);
+        ge_buf_puts(&b, i == 0 ? "\"><h1>" : "\"><h2>");
+        ge_buf_put_html(&b, titles[i]);
+        ge_buf_puts(&b, i == 0 ? "</h1><p>" : "</h2><p>");
+        ge_buf_put_html(&b, texts[i]);
+        ge_buf_puts(&b, "</p></section>");
     }
-    ge_editor_puts(&b, "</main></body></html>\n");
+    ge_buf_puts(&b, "</main></body></html>\n");
     if (b.failed) {
-        free(b.p);
+        free(b.data);
         return GE_ENOMEM;
     }
-    return ge_resp_take(resp, status, "text/html; charset=utf-8", b.p, b.len);
+    return ge_resp_take(resp, status, "text/html; charset=utf-8", b.data, b.len);
 }
 
 /* ---- the page ------------------------------------------------------------ */
@@ -236,23 +176,23 @@ err:
 }
 
 /* page with every placeholder replaced. */
-static void ge_editor_fill(ge_editor_buf *b, const char *page, const char *config, const char *lang)
+static void ge_editor_fill(ge_buf *b, const char *page, const char *config, const char *lang)
 {
     const char *s = page;
     for (;;) {
         const char *c = strstr(s, GE_EDITOR_CONFIG_TAG), *l = strstr(s, GE_EDITOR_LANG_TAG);
         const char *next = c && (!l || c < l) ? c : l;
         if (!next) break;
-        ge_editor_put(b, s, (size_t)(next - s));
+        ge_buf_put(b, s, (size_t)(next - s));
         if (next == c) {
-            ge_editor_put_escaped(b, config);
+            ge_buf_put_html(b, config);
             s = next + strlen(GE_EDITOR_CONFIG_TAG);
         } else {
-            ge_editor_puts(b, lang);
+            ge_buf_puts(b, lang);
             s = next + strlen(GE_EDITOR_LANG_TAG);
         }
     }
-    ge_editor_puts(b, s);
+    ge_buf_puts(b, s);
 }
 
 static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
@@ -262,7 +202,7 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
     ge_draft d;
     json_t *origins = NULL, *config = NULL, *v;
     char *page = NULL, *config_text = NULL;
-    ge_editor_buf csp = {0}, out = {0};
+    ge_buf csp = {0}, out = {0};
     const char *lang;
     size_t i;
     ge_err err;
@@ -275,11 +215,13 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
                                    : ge_err_set(&err, GE_ENOENT, "no such draft");
     if (rc == GE_ENOENT) {
         rc = ge_editor_error_page(
-            req, resp, 404, "Dieser Bearbeitungslink ist ungültig",
-            "Der Link öffnet keinen Antrag. Bitte öffnen Sie die Karte erneut aus Ihrem "
-            "Online-Formular.",
-            "This editing link is not valid",
-            "The link opens no application. Please open the map again from your online form.");
+            req, resp, 404,
+            GE_TEXT(DE("Dieser Bearbeitungslink ist ungültig"),
+                    EN("This editing link is not valid")),
+            GE_TEXT(DE("Der Link öffnet keinen Antrag. Bitte öffnen Sie die Karte erneut aus Ihrem "
+                       "Online-Formular."),
+                    EN("The link opens no application. Please open the map again from your online "
+                       "form.")));
         goto err;
     }
     if (rc < 0) {
@@ -289,20 +231,25 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
     ge_forms_utc_in(req, 0, now);
     if (d.submitted_at[0]) {
         rc = ge_editor_error_page(
-            req, resp, 410, "Dieser Antrag wurde bereits eingereicht",
-            "Die Zeichnung ist Teil des eingereichten Antrags und kann nicht mehr geändert "
-            "werden.",
-            "This application has already been submitted",
-            "The drawing is part of the submitted application and can no longer be changed.");
+            req, resp, 410,
+            GE_TEXT(DE("Dieser Antrag wurde bereits eingereicht"),
+                    EN("This application has already been submitted")),
+            GE_TEXT(
+                DE("Die Zeichnung ist Teil des eingereichten Antrags und kann nicht mehr geändert "
+                   "werden."),
+                EN("The drawing is part of the submitted application and can no longer be "
+                   "changed.")));
         goto err;
     }
     if (strcmp(d.expires_at, now) <= 0) {
         rc = ge_editor_error_page(
-            req, resp, 410, "Dieser Bearbeitungslink ist abgelaufen",
-            "Bitte beginnen Sie erneut in Ihrem Online-Formular; es öffnet die Karte mit "
-            "einem neuen Link.",
-            "This editing link has expired",
-            "Please start again from your online form; it opens the map with a new link.");
+            req, resp, 410,
+            GE_TEXT(DE("Dieser Bearbeitungslink ist abgelaufen"),
+                    EN("This editing link has expired")),
+            GE_TEXT(
+                DE("Bitte beginnen Sie erneut in Ihrem Online-Formular; es öffnet die Karte mit "
+                   "einem neuen Link."),
+                EN("Please start again from your online form; it opens the map with a new link.")));
         goto err;
     }
 
@@ -312,8 +259,8 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
         ge_log(GE_LOG_ERROR, "editor page missing: build the front end (web/dist)", "{s:s}",
                "detail", err.msg);
         ge_resp_problem(resp, req, 503,
-                        GE_TR(req, "The editor page is not installed on this server.",
-                              "Die Editorseite ist auf diesem Server nicht installiert."));
+                        GE_TR(req, DE("Die Editorseite ist auf diesem Server nicht installiert."),
+                              EN("The editor page is not installed on this server.")));
         rc = GE_EIO;
         goto err;
     }
@@ -336,25 +283,25 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
 
-    ge_editor_puts(&csp, GE_EDITOR_CSP);
+    ge_buf_puts(&csp, GE_EDITOR_CSP);
     json_array_foreach(origins, i, v)
     {
-        ge_editor_puts(&csp, " ");
-        ge_editor_puts(&csp, json_string_value(v));
+        ge_buf_puts(&csp, " ");
+        ge_buf_puts(&csp, json_string_value(v));
     }
     /* No allowed origin: no one may frame it (the popup still works). */
-    if (json_array_size(origins) == 0) ge_editor_puts(&csp, " 'none'");
+    if (json_array_size(origins) == 0) ge_buf_puts(&csp, " 'none'");
     ge_editor_fill(&out, page, config_text, lang);
     if (csp.failed || out.failed) {
         rc = GE_ENOMEM;
         goto err;
     }
-    ge_resp_header(resp, "Content-Security-Policy", csp.p);
-    rc = ge_resp_take(resp, 200, "text/html; charset=utf-8", out.p, out.len);
-    out.p = NULL;
+    ge_resp_header(resp, "Content-Security-Policy", csp.data);
+    rc = ge_resp_take(resp, 200, "text/html; charset=utf-8", out.data, out.len);
+    out.data = NULL;
 err:
-    free(out.p);
-    free(csp.p);
+    free(out.data);
+    free(csp.data);
     free(config_text);
     free(page);
     json_decref(config);

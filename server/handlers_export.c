@@ -9,22 +9,14 @@
  *          DXF only 25832 or 25833 (another: 400 naming those)
  *   service, status, from, to, bbox, q, limit, offset, purged
  *          the filters of GET /v1/cases (case_filter.h); without limit
- *          every matching case, at most GE_EXPORT_MAX_CASES
+ *          every matching case, at most GE_APP_EXPORT_MAX_CASES
  *
- * One row per case feature with case_id, service, status, reference,
- * period_start, period_end, created, valid, feature, location and
- * location_en (export.h says what each format makes of them); no applicant
- * data and no feature properties. The location sentence is the one the
- * case's report stores, or for a report without it the one made now
- * against the current reference data (geo/app/case_location.h).
- * The answer is an attachment "cases-<UTC date>.<ext>" that is never
- * cached, with Content-Crs naming the CRS of the coordinates.
- *
- * The cases are listed first and their features read afterwards in one
- * read transaction (store_export.h), so that the handler never holds two
- * store connections at once (nested reads from a list callback could
- * exhaust the pool under load). Applicant data and feature properties are
- * never read.
+ * What the file holds and how it is made is the use case's
+ * (geo/app/case_export.h: one row per case feature, no applicant data and
+ * no feature properties); this handler parses, authorises, takes a slot,
+ * calls and answers. The answer is an attachment "cases-<UTC date>.<ext>"
+ * that is never cached, with Content-Crs naming the CRS of the
+ * coordinates.
  *
  * At most export_concurrency exports run at once across the server (slots.h).
  * An export takes its slot once the session and parameters are checked, and
@@ -40,12 +32,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../geo/app/case_location.h"
+#include "../geo/app/case_export.h"
 #include "../geo/app/export.h"
-#include "../geo/core/geos_ctx.h"
 #include "../geo/core/json_util.h"
-#include "../geo/store/store_export.h"
 #include "../geo/store/store_review.h"
+#include "app_http.h"
 #include "case_filter.h"
 #include "forms_common.h"
 #include "handlers.h"
@@ -53,9 +44,6 @@
 #include "metrics.h"
 #include "session.h"
 #include "slots.h"
-
-/* The most cases one export holds (review contract). */
-#define GE_EXPORT_MAX_CASES 10000
 
 /* Retry-After of a refused export, in seconds: an export of the most cases
  * takes about a second to make and a few to download (bench/export), so a
@@ -68,91 +56,6 @@ typedef struct ge_export_mod {
     ge_slots *slots;
 } ge_export_mod;
 
-/* What the export needs of a listed case. */
-typedef struct ge_export_case {
-    char id[40];
-    char service[64];
-    char status[32];
-    char reference[260];
-    char period_start[16];
-    char period_end[16];
-    char created[32];
-    bool valid;
-} ge_export_case;
-
-typedef struct ge_export_cases {
-    ge_export_case *v;
-    size_t n, cap;
-} ge_export_cases;
-
-static int ge_export_collect(void *ud, const ge_case_summary *c)
-{
-    ge_export_cases *cs = ud;
-    ge_export_case *e;
-
-    if (cs->n == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 64;
-        ge_export_case *v = realloc(cs->v, cap * sizeof *v);
-        if (!v) return GE_ENOMEM;
-        cs->v = v;
-        cs->cap = cap;
-    }
-    e = &cs->v[cs->n++];
-    snprintf(e->id, sizeof e->id, "%s", c->id);
-    snprintf(e->service, sizeof e->service, "%s", c->service);
-    snprintf(e->status, sizeof e->status, "%s", c->status);
-    snprintf(e->reference, sizeof e->reference, "%s", c->reference);
-    snprintf(e->period_start, sizeof e->period_start, "%s", c->period_start);
-    snprintf(e->period_end, sizeof e->period_end, "%s", c->period_end);
-    snprintf(e->created, sizeof e->created, "%s", c->created_at);
-    e->valid = c->valid;
-    return 0;
-}
-
-typedef struct ge_export_feed {
-    ge_export *x;
-    const ge_export_case *cases;
-    GEOSContextHandle_t h;
-    const ge_refsnap *snap;      /* for sentences the reports lack; may be NULL */
-    const ge_services *services; /* their clearances; may be NULL */
-    size_t features;
-    ge_err *err;
-} ge_export_feed;
-
-static int ge_export_feature(void *ud, const ge_store_export_feature *f)
-{
-    ge_export_feed *feed = ud;
-    const ge_export_case *c = &feed->cases[f->case_index];
-    const ge_service *svc =
-        feed->services && !f->location ? ge_services_find(feed->services, c->service) : NULL;
-    ge_err lerr;
-    json_t *loc =
-        ge_case_location_wkb(feed->h, feed->snap, svc, f->location, f->wkb, f->wkb_len, &lerr);
-    ge_export_row row = {.case_id = c->id,
-                         .service = c->service,
-                         .status = c->status,
-                         .reference = c->reference,
-                         .period_start = c->period_start,
-                         .period_end = c->period_end,
-                         .created = c->created,
-                         .valid = c->valid,
-                         .feature = (int)f->idx,
-                         .location = json_string_value(json_object_get(loc, "de")),
-                         .location_en = json_string_value(json_object_get(loc, "en")),
-                         .wkb = f->wkb,
-                         .wkb_len = f->wkb_len};
-    int rc;
-
-    /* A sentence that cannot be made (GEOS failed on the feature) leaves the
-     * cells empty; only memory fails the export. */
-    if (!loc && lerr.code == GE_ENOMEM) return ge_err_set(feed->err, GE_ENOMEM, "out of memory");
-    rc = ge_export_add(feed->x, &row, feed->err);
-    json_decref(loc);
-    if (rc < 0) return rc;
-    feed->features++;
-    return 0;
-}
-
 static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, ge_crs *crs)
 {
     const char *f = ge_req_query(req, "f");
@@ -164,24 +67,25 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         if (!strcmp(name, "f") || !strcmp(name, "crs") || ge_case_filter_is_param(name)) continue;
         p = ge_resp_problem(resp, req, 400,
                             GE_TR(req,
-                                  "'%.64s' is not a parameter of the export (f, crs, service, "
-                                  "status, from, to, bbox, q, limit, offset, purged).",
-                                  "'%.64s' ist kein Parameter des Exports (f, crs, service, "
-                                  "status, from, to, bbox, q, limit, offset, purged)."),
+                                  DE("'%.64s' ist kein Parameter des Exports (f, crs, service, "
+                                     "status, from, to, bbox, q, limit, offset, purged)."),
+                                  EN("'%.64s' is not a parameter of the export (f, crs, service, "
+                                     "status, from, to, bbox, q, limit, offset, purged).")),
                             name);
         if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         return GE_EINVAL;
     }
     if (ge_export_format_parse(f, fmt, &err) < 0) {
         if (f)
-            p = ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "f: the format '%.64s' is not offered; one of %s.",
-                                      "f: das Format '%.64s' wird nicht angeboten; eines von %s."),
-                                f, ge_export_format_names());
+            p = ge_resp_problem(
+                resp, req, 400,
+                GE_TR(req, DE("f: das Format '%.64s' wird nicht angeboten; eines von %s."),
+                      EN("f: the format '%.64s' is not offered; one of %s.")),
+                f, ge_export_format_names());
         else
             p = ge_resp_problem(resp, req, 400,
-                                GE_TR(req, "f is required: the file format, one of %s.",
-                                      "f fehlt: das Dateiformat, eines von %s."),
+                                GE_TR(req, DE("f fehlt: das Dateiformat, eines von %s."),
+                                      EN("f is required: the file format, one of %s.")),
                                 ge_export_format_names());
         if (p) {
             json_t *allowed = json_array();
@@ -203,11 +107,11 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         p = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "crs: DXF is written in metres for CAD; %s is not metric. Allowed are "
-                  "EPSG:25832 and EPSG:25833 (the default is the store's, EPSG:%d).",
-                  "crs: DXF wird für CAD in Metern geschrieben; %s ist nicht metrisch. "
-                  "Erlaubt sind EPSG:25832 und EPSG:25833 (Standard ist das des Bestands, "
-                  "EPSG:%d)."),
+                  DE("crs: DXF wird für CAD in Metern geschrieben; %s ist nicht metrisch. "
+                     "Erlaubt sind EPSG:25832 und EPSG:25833 (Standard ist das des Bestands, "
+                     "EPSG:%d)."),
+                  EN("crs: DXF is written in metres for CAD; %s is not metric. Allowed are "
+                     "EPSG:25832 and EPSG:25833 (the default is the store's, EPSG:%d).")),
             ge_req_query(req, "crs"), ge_store_srid(req->ctx->store));
         if (p) {
             json_t *allowed = json_array();
@@ -249,16 +153,16 @@ static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp, c
     if (mod->ctx->metrics) ge_metrics_export_refused(mod->ctx->metrics);
     p = ge_resp_problem(resp, req, 503,
                         GE_TR(req,
-                              "Too many exports are running: this server makes at most %d at "
-                              "once (setting export_concurrency). Try again in %d seconds.",
-                              "Es laufen zu viele Exporte: dieser Server erstellt höchstens %d "
-                              "gleichzeitig (Einstellung export_concurrency). Bitte in %d "
-                              "Sekunden erneut versuchen."),
+                              DE("Es laufen zu viele Exporte: dieser Server erstellt höchstens %d "
+                                 "gleichzeitig (Einstellung export_concurrency). Bitte in %d "
+                                 "Sekunden erneut versuchen."),
+                              EN("Too many exports are running: this server makes at most %d at "
+                                 "once (setting export_concurrency). Try again in %d seconds.")),
                         limit, GE_EXPORT_RETRY_AFTER);
     if (p) {
-        json_object_set_new(
-            p, "title",
-            json_string(GE_TR(req, "Too many exports at once", "Zu viele Exporte gleichzeitig")));
+        json_object_set_new(p, "title",
+                            json_string(GE_TR(req, DE("Zu viele Exporte gleichzeitig"),
+                                              EN("Too many exports at once"))));
         json_object_set_new(p, "limit", json_integer(limit));
         json_object_set_new(p, "retry_after", json_integer(GE_EXPORT_RETRY_AFTER));
     }
@@ -269,39 +173,31 @@ static int ge_export_slot_take(ge_export_mod *mod, ge_req *req, ge_resp *resp, c
     return GE_ELIMIT;
 }
 
-/* Content-Disposition for today's (UTC) export in format f. */
-static void ge_export_disposition(ge_resp *resp, ge_export_format f)
+/* Content-Disposition for today's (UTC, by the context's clock) export in
+ * format f. */
+static void ge_export_disposition(ge_resp *resp, const ge_app *app, ge_export_format f)
 {
-    char date[16], value[96];
-    time_t now = time(NULL);
-    struct tm tm;
+    char name[64], value[96];
 
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    snprintf(value, sizeof value, "attachment; filename=\"cases-%s.%s\"", date,
-             ge_export_extension(f));
+    ge_app_export_file_name(app, f, name, sizeof name);
+    snprintf(value, sizeof value, "attachment; filename=\"%s\"", name);
     ge_resp_header(resp, "Content-Disposition", value);
 }
 
 static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
 {
+    ge_app app = ge_req_app(req);
+    ge_app_result r;
+    ge_app_export_file file = {0};
     ge_session s;
     ge_case_filter *filter = NULL;
-    ge_export_cases cases = {0};
-    const char **ids = NULL;
-    ge_export *x = NULL;
-    ge_refsnap *snap = NULL;
     ge_export_format fmt;
-    ge_crs crs, out_crs;
-    ge_err err;
-    int64_t matched = 0;
-    size_t features = 0;
-    char *bytes = NULL;
-    size_t len = 0;
+    ge_crs crs;
     struct timespec t0, t1;
     int rc;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    ge_app_result_init(&r);
     rc = ge_session_require(req, resp, &s);
     if (rc < 0) return rc;
     rc = ge_export_params(req, resp, &fmt, &crs);
@@ -312,93 +208,37 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
         rc = ge_resp_error(resp, req, &(ge_err){GE_ENOMEM, "out of memory"});
         goto out;
     }
-    rc = ge_case_filter_from_query_limits(req, resp, &s, GE_EXPORT_MAX_CASES, GE_EXPORT_MAX_CASES,
-                                          filter);
+    rc = ge_case_filter_from_query_limits(req, resp, &s, GE_APP_EXPORT_MAX_CASES,
+                                          GE_APP_EXPORT_MAX_CASES, filter);
     if (rc < 0) goto out;
     /* Only now: a request the checks above refuse takes no slot, and is
      * told what is wrong with it even while every slot is taken. */
     rc = ge_export_slot_take(ud, req, resp, &s);
     if (rc < 0) goto out;
-
-    rc = ge_store_cases_list(req->ctx->store, filter, ge_export_collect, &cases, &matched, &err);
+    rc =
+        ge_app_cases_export(&app, filter, fmt, &crs, ge_req_query(req, "limit") != NULL, &file, &r);
     if (rc < 0) {
-        if (rc == GE_ENOMEM) ge_err_set(&err, GE_ENOMEM, "out of memory listing cases");
-        rc = ge_resp_error(resp, req, &err);
+        rc = ge_resp_app(resp, req, &r);
         goto out;
     }
-    if (!ge_req_query(req, "limit") && matched - filter->offset > GE_EXPORT_MAX_CASES) {
-        /* Without a limit the caseworker asked for everything: cutting it
-         * off silently would make an export that looks complete but is not. */
-        json_t *p = ge_resp_problem(
-            resp, req, 400,
-            GE_TR(req,
-                  "The filter matches %lld cases; an export holds at most %d. Narrow the "
-                  "filter, or export in parts with limit and offset.",
-                  "Der Filter trifft %lld Fälle; ein Export fasst höchstens %d. Bitte den "
-                  "Filter einschränken oder in Teilen mit limit und offset exportieren."),
-            (long long)matched, GE_EXPORT_MAX_CASES);
-        if (p) {
-            json_object_set_new(p, "parameter", json_string("limit"));
-            json_object_set_new(p, "limit", json_integer(GE_EXPORT_MAX_CASES));
-            json_object_set_new(p, "numberMatched", json_integer(matched));
-        }
-        rc = GE_EINVAL;
-        goto out;
-    }
-
-    ids = malloc((cases.n ? cases.n : 1) * sizeof *ids);
-    if (!ids) {
-        rc = ge_resp_error(resp, req, &(ge_err){GE_ENOMEM, "out of memory"});
-        goto out;
-    }
-    for (size_t i = 0; i < cases.n; i++)
-        ids[i] = cases.v[i].id;
-    snap = req->ctx->refindex ? ge_refindex_acquire(req->ctx->refindex) : NULL;
-    rc = ge_export_begin(&x, fmt, ge_store_srid(req->ctx->store), &crs, &err);
-    if (rc == GE_OK) {
-        ge_export_feed feed = {.x = x,
-                               .cases = cases.v,
-                               .h = ge_geos_ctx(),
-                               .snap = snap,
-                               .services = req->ctx->services,
-                               .err = &err};
-        rc = ge_store_cases_features(req->ctx->store, ids, cases.n, ge_export_feature, &feed, &err);
-        features = feed.features;
-    }
-    if (rc == GE_OK) {
-        rc = ge_export_finish(x, &bytes, &len, &err);
-        x = NULL;
-    }
-    if (rc < 0) {
-        /* Everything here was read from our own store: a failure is ours,
-         * never the client's (a 5xx, with the message in the log only). */
-        if (err.code == GE_EINVAL) err.code = GE_EINTERNAL;
-        rc = ge_resp_error(resp, req, &err);
-        goto out;
-    }
-
-    out_crs = ge_export_output_crs(fmt, &crs);
-    rc = ge_resp_take(resp, 200, ge_export_media_type(fmt), bytes, len);
-    bytes = NULL;
+    rc = ge_resp_take(resp, 200, ge_export_media_type(fmt), file.bytes, file.len);
+    file.bytes = NULL;
     /* DXF is text and a GeoPackage mostly empty pages: both shrink to a
      * fifth or less for a client that accepts gzip (browsers store the
      * decoded file). Shapefiles come zipped already. */
     if (fmt == GE_EXPORT_DXF || fmt == GE_EXPORT_GPKG) resp->compressible = true;
-    ge_export_disposition(resp, fmt);
-    ge_forms_content_crs(resp, &out_crs);
+    ge_export_disposition(resp, &app, fmt);
+    ge_forms_content_crs(resp, &file.crs);
     ge_resp_cache(resp, "no-store");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ge_log(GE_LOG_INFO, "export", "{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:i}", "request_id",
            req->request_id, "user", s.user.name, "format", ge_export_format_name(fmt), "epsg",
-           out_crs.epsg, "cases", (int)cases.n, "features", (int)features, "bytes", (json_int_t)len,
-           "ms", (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
-
+           file.crs.epsg, "cases", (int)file.cases, "features", (int)file.features, "bytes",
+           (json_int_t)file.len, "ms",
+           (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 out:
-    ge_export_abort(x);
-    if (snap) ge_refsnap_release(snap);
-    free(bytes);
-    free(ids);
-    free(cases.v);
+    free(file.bytes);
+    ge_app_result_clear(&r);
     free(filter);
     ge_session_clear(&s);
     return rc;

@@ -153,13 +153,13 @@ static void ge_links_self_alt(json_t *links, const char *href, const char *json_
 {
     char h[1024];
     snprintf(h, sizeof h, "%s?f=json", href);
-    json_array_append_new(links,
-                          ge_link(h, fmt == GE_FEATURES_JSON ? "self" : "alternate", json_type,
-                                  GE_TR(req, "This document as JSON", "Dieses Dokument als JSON")));
+    json_array_append_new(
+        links, ge_link(h, fmt == GE_FEATURES_JSON ? "self" : "alternate", json_type,
+                       GE_TR(req, DE("Dieses Dokument als JSON"), EN("This document as JSON"))));
     snprintf(h, sizeof h, "%s?f=html", href);
-    json_array_append_new(links,
-                          ge_link(h, fmt == GE_FEATURES_HTML ? "self" : "alternate", GE_MT_HTML,
-                                  GE_TR(req, "This document as HTML", "Dieses Dokument als HTML")));
+    json_array_append_new(
+        links, ge_link(h, fmt == GE_FEATURES_HTML ? "self" : "alternate", GE_MT_HTML,
+                       GE_TR(req, DE("Dieses Dokument als HTML"), EN("This document as HTML"))));
 }
 
 /* Sends a metadata document as JSON or HTML, tagged by its body. */
@@ -192,10 +192,10 @@ static int ge_features_send_doc(const ge_req *req, ge_resp *resp, ge_features_fm
 
 static int ge_features_no_collection(const ge_req *req, ge_resp *resp, const char *id)
 {
-    json_t *p = ge_resp_problem(
-        resp, req, 404,
-        GE_TR(req, "collection '%.64s' does not exist", "die Sammlung '%.64s' gibt es nicht"),
-        id ? id : "");
+    json_t *p = ge_resp_problem(resp, req, 404,
+                                GE_TR(req, DE("die Sammlung '%.64s' gibt es nicht"),
+                                      EN("collection '%.64s' does not exist")),
+                                id ? id : "");
     if (p) json_object_set_new(p, "parameter", json_string("id"));
     return GE_ENOENT;
 }
@@ -330,19 +330,20 @@ static int ge_features_landing(ge_req *req, ge_resp *resp, void *ud)
     ge_links_self_alt(links, href, GE_MT_JSON, fmt, req);
     snprintf(href, sizeof href, "%s/api", base);
     json_array_append_new(links, ge_link(href, "service-desc", GE_MT_OPENAPI,
-                                         GE_TR(req, "The API definition (OpenAPI 3.0)",
-                                               "Die API-Beschreibung (OpenAPI 3.0)")));
+                                         GE_TR(req, DE("Die API-Beschreibung (OpenAPI 3.0)"),
+                                               EN("The API definition (OpenAPI 3.0)"))));
     snprintf(href, sizeof href, "%s/conformance", base);
-    json_array_append_new(links, ge_link(href, "conformance", GE_MT_JSON,
-                                         GE_TR(req, "Conformance classes", "Konformitätsklassen")));
-    snprintf(href, sizeof href, "%s/collections", base);
     json_array_append_new(
-        links, ge_link(href, "data", GE_MT_JSON, GE_TR(req, "Reference layers", "Referenzebenen")));
+        links, ge_link(href, "conformance", GE_MT_JSON,
+                       GE_TR(req, DE("Konformitätsklassen"), EN("Conformance classes"))));
+    snprintf(href, sizeof href, "%s/collections", base);
+    json_array_append_new(links, ge_link(href, "data", GE_MT_JSON,
+                                         GE_TR(req, DE("Referenzebenen"), EN("Reference layers"))));
     doc = json_pack("{s:s, s:s, s:o}", "title", "geoEDITOR", "description",
                     GE_TR(req,
-                          "Reference data of the city for online application forms, as OGC "
-                          "API - Features.",
-                          "Referenzdaten der Stadt für Online-Anträge, als OGC API - Features."),
+                          DE("Referenzdaten der Stadt für Online-Anträge, als OGC API - Features."),
+                          EN("Reference data of the city for online application forms, as OGC "
+                             "API - Features.")),
                     "links", links);
     return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
@@ -359,7 +360,7 @@ static int ge_features_conformance(ge_req *req, ge_resp *resp, void *ud)
         return GE_EINVAL;
     doc = json_pack("{s:[s,s,s,s,s]}", "conformsTo", GE_OGC_CONF "core", GE_OGC_CONF "geojson",
                     GE_OGC_CONF "oas30", GE_OGC_CONF "html", GE_OGC_CONF_CRS);
-    page.title = GE_TR(req, "Conformance classes", "Konformitätsklassen");
+    page.title = GE_TR(req, DE("Konformitätsklassen"), EN("Conformance classes"));
     return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
@@ -412,12 +413,12 @@ static json_t *ge_features_collection_doc(const ge_req *req, const ge_layer_info
     snprintf(href, sizeof href, "%s/collections/%s", base, li->name);
     ge_links_self_alt(links, href, GE_MT_JSON, fmt, req);
     snprintf(href, sizeof href, "%s/collections/%s/items", base, li->name);
-    json_array_append_new(
-        links, ge_link(href, "items", GE_MT_GEOJSON, GE_TR(req, "The features", "Die Objekte")));
+    json_array_append_new(links, ge_link(href, "items", GE_MT_GEOJSON,
+                                         GE_TR(req, DE("Die Objekte"), EN("The features"))));
     snprintf(href, sizeof href, "%s/collections/%s/items?f=html", base, li->name);
-    json_array_append_new(links,
-                          ge_link(href, "items", GE_MT_HTML,
-                                  GE_TR(req, "The features as HTML", "Die Objekte als HTML")));
+    json_array_append_new(
+        links, ge_link(href, "items", GE_MT_HTML,
+                       GE_TR(req, DE("Die Objekte als HTML"), EN("The features as HTML"))));
     doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", li->name, "title",
                     li->title[0] ? li->title : li->name, "description", li->description, "itemType",
                     "feature", "links", links);
@@ -473,7 +474,7 @@ static int ge_features_collections(ge_req *req, ge_resp *resp, void *ud)
     for (size_t i = 0; uris[i]; i++)
         json_array_append_new(crs, json_string(uris[i]));
     doc = json_pack("{s:o, s:o, s:o}", "links", links, "crs", crs, "collections", list);
-    page.title = GE_TR(req, "Reference layers", "Referenzebenen");
+    page.title = GE_TR(req, DE("Referenzebenen"), EN("Reference layers"));
     return ge_features_send_doc(req, resp, fmt, &page, doc);
 }
 
@@ -730,23 +731,24 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
                       : p.before ? "before"
                                  : NULL,
                       p.after ? p.after : p.before, "self", type, f,
-                      GE_TR(req, "This page", "Diese Seite"));
-        ge_items_link(&links, req, base, li.name,
-                      p.after    ? "after"
-                      : p.before ? "before"
-                                 : NULL,
-                      p.after ? p.after : p.before, "alternate",
-                      p.fmt == GE_FEATURES_HTML ? GE_MT_GEOJSON : GE_MT_HTML,
-                      p.fmt == GE_FEATURES_HTML ? "json" : "html",
-                      GE_TR(req, "This page in another format", "Diese Seite in anderem Format"));
+                      GE_TR(req, DE("Diese Seite"), EN("This page")));
+        ge_items_link(
+            &links, req, base, li.name,
+            p.after    ? "after"
+            : p.before ? "before"
+                       : NULL,
+            p.after ? p.after : p.before, "alternate",
+            p.fmt == GE_FEATURES_HTML ? GE_MT_GEOJSON : GE_MT_HTML,
+            p.fmt == GE_FEATURES_HTML ? "json" : "html",
+            GE_TR(req, DE("Diese Seite in anderem Format"), EN("This page in another format")));
         if (page.has_next)
             ge_items_link(&links, req, base, li.name, "after",
                           page.returned ? page.last_fid : p.before - 1, "next", type, f,
-                          GE_TR(req, "Next page", "Nächste Seite"));
+                          GE_TR(req, DE("Nächste Seite"), EN("Next page")));
         if (page.has_prev)
             ge_items_link(&links, req, base, li.name, "before",
                           page.returned ? page.first_fid : p.after + 1, "prev", type, f,
-                          GE_TR(req, "Previous page", "Vorige Seite"));
+                          GE_TR(req, DE("Vorige Seite"), EN("Previous page")));
         ge_buf_printf(&links,
                       ",{\"href\":\"%s/collections/%s\",\"rel\":\"collection\","
                       "\"type\":\"application/json\"}",
@@ -765,7 +767,8 @@ static int ge_features_items(ge_req *req, ge_resp *resp, void *ud)
         ge_html_page hp = {.kind = GE_HTML_ITEMS, .layer = li.name, .web = mod->web};
         char title[400];
         hp.layer_title = li.title[0] ? li.title : li.name;
-        snprintf(title, sizeof title, GE_TR(req, "%s: features", "%s: Objekte"), hp.layer_title);
+        snprintf(title, sizeof title, GE_TR(req, DE("%s: Objekte"), EN("%s: features")),
+                 hp.layer_title);
         hp.title = title;
         rc = ge_features_send_page(req, resp, p.fmt, &body, &hp, &p.crs, opaque);
     }
@@ -806,8 +809,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
     fid = fid_text ? strtoll(fid_text, &end, 10) : 0;
     if (!fid_text || !*fid_text || *end || fid < 1) {
         json_t *pr = ge_resp_problem(resp, req, 404,
-                                     GE_TR(req, "feature '%.64s' does not exist in '%s'",
-                                           "das Objekt '%.64s' gibt es in '%s' nicht"),
+                                     GE_TR(req, DE("das Objekt '%.64s' gibt es in '%s' nicht"),
+                                           EN("feature '%.64s' does not exist in '%s'")),
                                      fid_text ? fid_text : "", li.name);
         if (pr) json_object_set_new(pr, "parameter", json_string("featureId"));
         rc = GE_ENOENT;
@@ -825,8 +828,8 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
     rc = ge_store_feature_get(st, li.name, fid, ge_feature_write, &w, &version, &err);
     if (rc == GE_ENOENT) {
         json_t *pr = ge_resp_problem(resp, req, 404,
-                                     GE_TR(req, "feature %lld does not exist in '%s'",
-                                           "das Objekt %lld gibt es in '%s' nicht"),
+                                     GE_TR(req, DE("das Objekt %lld gibt es in '%s' nicht"),
+                                           EN("feature %lld does not exist in '%s'")),
                                      fid, li.name);
         if (pr) json_object_set_new(pr, "parameter", json_string("featureId"));
         goto out;
@@ -858,7 +861,7 @@ static int ge_features_item(ge_req *req, ge_resp *resp, void *ud)
         ge_html_page hp = {.kind = GE_HTML_ITEM, .layer = li.name, .fid = fid, .web = mod->web};
         char title[400];
         hp.layer_title = li.title[0] ? li.title : li.name;
-        snprintf(title, sizeof title, GE_TR(req, "%s: feature %lld", "%s: Objekt %lld"),
+        snprintf(title, sizeof title, GE_TR(req, DE("%s: Objekt %lld"), EN("%s: feature %lld")),
                  hp.layer_title, fid);
         hp.title = title;
         rc = ge_features_send_page(req, resp, fmt, &body, &hp, &crs, opaque);

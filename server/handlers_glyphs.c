@@ -77,9 +77,9 @@ static json_t *ge_glyphs_installed(const ge_glyphs_mod *mod)
 }
 
 static json_t *ge_glyphs_problem(ge_resp *resp, const ge_req *req, int status, const char *param,
-                                 const char *value, const char *en, const char *de)
+                                 const char *value, ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, status, "%s", ge_req_text(req, detail));
     if (p) {
         json_object_set_new(p, "parameter", ge_json_string_lossy(param));
         json_object_set_new(p, "value", json_string(value ? value : ""));
@@ -97,7 +97,7 @@ static int ge_glyphs_unknown_font(const ge_glyphs_mod *mod, const ge_req *req, g
     snprintf(de, sizeof de,
              "Keine Schrift aus '%.200s' ist installiert; 'installed' nennt die vorhandenen.",
              value ? value : "");
-    p = ge_glyphs_problem(resp, req, 404, param, value, en, de);
+    p = ge_glyphs_problem(resp, req, 404, param, value, GE_TEXT(DE(de), EN(en)));
     if (p) json_object_set_new(p, "installed", ge_glyphs_installed(mod));
     return GE_ENOENT;
 }
@@ -168,11 +168,12 @@ static int ge_glyphs_pbf(ge_glyphs_mod *mod, ge_req *req, ge_resp *resp, const c
     if (!ge_glyphs_stack_ok(stack))
         return ge_glyphs_unknown_font(mod, req, resp, "fontstack", stack);
     if (start < 0) {
-        ge_glyphs_problem(resp, req, 400, "range", file,
-                          "range must be '<start>-<start+255>.pbf' with start a multiple of 256 "
-                          "from 0 to 65280, e.g. 0-255.pbf.",
-                          "range muss '<start>-<start+255>.pbf' sein, start ein Vielfaches von 256 "
-                          "von 0 bis 65280, z. B. 0-255.pbf.");
+        ge_glyphs_problem(
+            resp, req, 400, "range", file,
+            GE_TEXT(DE("range muss '<start>-<start+255>.pbf' sein, start ein Vielfaches von 256 "
+                       "von 0 bis 65280, z. B. 0-255.pbf."),
+                    EN("range must be '<start>-<start+255>.pbf' with start a multiple of 256 "
+                       "from 0 to 65280, e.g. 0-255.pbf.")));
         return GE_EINVAL;
     }
     fd = ge_glyphs_open(mod, stack, start, &sb);
@@ -252,11 +253,12 @@ static int ge_glyphs_css(ge_glyphs_mod *mod, ge_req *req, ge_resp *resp, const c
         (strcmp(end, ".css") != 0 && strcmp(end, "-italic.css") != 0 &&
          strcmp(end, "-normal.css") != 0)) {
         json_decref(names);
-        ge_glyphs_problem(resp, req, 400, "file", file,
-                          "The stylesheet must be named '<weight>.css' or '<weight>-italic.css' "
-                          "with a weight of 100 to 900.",
-                          "Das Stylesheet muss '<Gewicht>.css' oder '<Gewicht>-italic.css' heißen, "
-                          "mit einem Gewicht von 100 bis 900.");
+        ge_glyphs_problem(
+            resp, req, 400, "file", file,
+            GE_TEXT(DE("Das Stylesheet muss '<Gewicht>.css' oder '<Gewicht>-italic.css' heißen, "
+                       "mit einem Gewicht von 100 bis 900."),
+                    EN("The stylesheet must be named '<weight>.css' or '<weight>-italic.css' "
+                       "with a weight of 100 to 900.")));
         return GE_EINVAL;
     }
     json_array_foreach(names, i, v)

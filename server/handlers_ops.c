@@ -52,9 +52,9 @@ static int ge_ops_readyz(ge_req *req, ge_resp *resp, void *ud)
 
     ge_err_clear(&err);
     if (atomic_load(&((ge_ctx *)req->ctx)->draining)) {
-        ge_resp_problem(
-            resp, req, 503,
-            GE_TR(req, "The server is shutting down.", "Der Server wird heruntergefahren."));
+        ge_resp_problem(resp, req, 503,
+                        GE_TR(req, DE("Der Server wird heruntergefahren."),
+                              EN("The server is shutting down.")));
         return GE_OK;
     }
     if (!req->ctx->store || ge_store_ping(req->ctx->store, &err) < 0) {
@@ -62,8 +62,8 @@ static int ge_ops_readyz(ge_req *req, ge_resp *resp, void *ud)
         ge_log(GE_LOG_WARN, "not ready: the store does not answer", "{s:s, s:s}", "request_id",
                req->request_id, "error", req->ctx->store ? err.msg : "no store");
         ge_resp_problem(resp, req, 503,
-                        GE_TR(req, "The store does not answer (reference %s).",
-                              "Der Datenspeicher antwortet nicht (Referenz %s)."),
+                        GE_TR(req, DE("Der Datenspeicher antwortet nicht (Referenz %s)."),
+                              EN("The store does not answer (reference %s).")),
                         req->request_id);
         return GE_OK;
     }
@@ -163,13 +163,13 @@ static int ge_ops_metrics(ge_req *req, ge_resp *resp, void *ud)
         json_t *p = ge_resp_problem(
             resp, req, 403,
             GE_TR(req,
-                  "/metrics may be read from the addresses in the server's setting "
-                  "metrics_allow, or with its setting metrics_token sent as 'Authorization: "
-                  "Bearer <token>'; this request came from %s and had no valid token.",
-                  "/metrics darf von den Adressen in der Einstellung metrics_allow des Servers "
-                  "gelesen werden oder mit seiner Einstellung metrics_token als "
-                  "'Authorization: Bearer <Token>'; diese Anfrage kam von %s und hatte kein "
-                  "gültiges Token."),
+                  DE("/metrics darf von den Adressen in der Einstellung metrics_allow des Servers "
+                     "gelesen werden oder mit seiner Einstellung metrics_token als "
+                     "'Authorization: Bearer <Token>'; diese Anfrage kam von %s und hatte kein "
+                     "gültiges Token."),
+                  EN("/metrics may be read from the addresses in the server's setting "
+                     "metrics_allow, or with its setting metrics_token sent as 'Authorization: "
+                     "Bearer <token>'; this request came from %s and had no valid token.")),
             req->remote);
         if (p) json_object_set_new(p, "remote", json_string(req->remote));
         /* The list itself is not told: it may name internal networks. */

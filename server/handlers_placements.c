@@ -67,10 +67,9 @@ typedef struct ge_pl_ask {
     bool crs_explicit;
 } ge_pl_ask;
 
-static int ge_pl_bad(ge_req *req, ge_resp *resp, const char *member, int status, const char *en,
-                     const char *de)
+static int ge_pl_bad(ge_req *req, ge_resp *resp, const char *member, int status, ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, status, "%s", ge_req_text(req, detail));
     if (p) json_object_set_new(p, "member", json_string(member));
     return status == 422 ? GE_ELIMIT : GE_EINVAL;
 }
@@ -91,7 +90,7 @@ static int ge_pl_number(ge_req *req, ge_resp *resp, const json_t *obj, const cha
              lo, hi);
     snprintf(de, sizeof de, "%s: erwartet wird eine Zahl von Metern über %g und höchstens %g.",
              member, lo, hi);
-    return ge_pl_bad(req, resp, member, 400, en, de);
+    return ge_pl_bad(req, resp, member, 400, GE_TEXT(DE(de), EN(en)));
 }
 
 /* A point [x, y] in the request's CRS -> the store CRS, through the GeoJSON
@@ -184,13 +183,13 @@ static int ge_pl_address(ge_req *req, ge_resp *resp, const char *q, ge_pl_ask *a
             if (ge_store_addresses_search(req->ctx->store, street, 5, hits, &n, &err) < 0) n = 0;
         }
     }
-    p = ge_resp_problem(
-        resp, req, 422,
-        GE_TR(req, "near.address: '%.120s' is not an address of this city%s.",
-              "near.address: '%.120s' ist keine Adresse dieser Stadt%s."),
-        q,
-        n ? GE_TR(req, "; similar ones are listed in 'similar'", "; ähnliche stehen in 'similar'")
-          : "");
+    p = ge_resp_problem(resp, req, 422,
+                        GE_TR(req, DE("near.address: '%.120s' ist keine Adresse dieser Stadt%s."),
+                              EN("near.address: '%.120s' is not an address of this city%s.")),
+                        q,
+                        n ? GE_TR(req, DE("; ähnliche stehen in 'similar'"),
+                                  EN("; similar ones are listed in 'similar'"))
+                          : "");
     similar = json_array();
     for (size_t i = 0; i < n && i < 5; i++)
         json_array_append_new(similar, json_string(hits[i].label));
@@ -210,20 +209,23 @@ static int ge_pl_near(ge_req *req, ge_resp *resp, const json_t *near, ge_pl_ask 
     int rc;
 
     if (!json_is_object(near))
-        return ge_pl_bad(req, resp, "near", 400,
-                         "near: expected {\"address\": \"Street 9\"} or {\"point\": [lon, lat]}.",
-                         "near: erwartet wird {\"address\": \"Straße 9\"} oder {\"point\": "
-                         "[lon, lat]}.");
+        return ge_pl_bad(
+            req, resp, "near", 400,
+            GE_TEXT(DE("near: erwartet wird {\"address\": \"Straße 9\"} oder {\"point\": "
+                       "[lon, lat]}."),
+                    EN("near: expected {\"address\": \"Street 9\"} or {\"point\": [lon, lat]}.")));
     rc = ge_forms_members(req, resp, near, "near", allowed);
     if (rc < 0) return rc;
     if (!!addr == !!pt)
-        return ge_pl_bad(req, resp, "near", 400, "near: give either an address or a point.",
-                         "near: geben Sie entweder eine Adresse oder einen Punkt an.");
+        return ge_pl_bad(req, resp, "near", 400,
+                         GE_TEXT(DE("near: geben Sie entweder eine Adresse oder einen Punkt an."),
+                                 EN("near: give either an address or a point.")));
     if (pt) return ge_pl_point(req, resp, pt, a);
     if (!json_is_string(addr) || json_string_length(addr) == 0)
-        return ge_pl_bad(req, resp, "near.address", 400,
-                         "near.address: expected the address as text (\"Lindenallee 9\").",
-                         "near.address: erwartet wird die Adresse als Text (\"Lindenallee 9\").");
+        return ge_pl_bad(
+            req, resp, "near.address", 400,
+            GE_TEXT(DE("near.address: erwartet wird die Adresse als Text (\"Lindenallee 9\")."),
+                    EN("near.address: expected the address as text (\"Lindenallee 9\").")));
     return ge_pl_address(req, resp, json_string_value(addr), a);
 }
 
@@ -245,8 +247,9 @@ static int ge_pl_read(ge_req *req, ge_resp *resp, const json_t *body, bool publi
     v = json_object_get(body, "limit");
     if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 &&
                json_integer_value(v) <= GE_PLACEMENT_MAX_LIMIT))
-        return ge_pl_bad(req, resp, "limit", 400, "limit: expected a whole number from 1 to 10.",
-                         "limit: erwartet wird eine ganze Zahl von 1 bis 10.");
+        return ge_pl_bad(req, resp, "limit", 400,
+                         GE_TEXT(DE("limit: erwartet wird eine ganze Zahl von 1 bis 10."),
+                                 EN("limit: expected a whole number from 1 to 10.")));
     if (v) a->req.limit = (int)json_integer_value(v);
     rc = ge_pl_number(req, resp, body, "max_distance_m", "max_distance_m", 0,
                       GE_PLACEMENT_MAX_DISTANCE, &a->req.max_distance_m);
@@ -254,9 +257,10 @@ static int ge_pl_read(ge_req *req, ge_resp *resp, const json_t *body, bool publi
     if (rc == GE_OK && v) {
         static const char *const size_members[] = {"width_m", "length_m", NULL};
         if (!json_is_object(v) || !json_object_get(v, "width_m") || !json_object_get(v, "length_m"))
-            return ge_pl_bad(req, resp, "size", 400,
-                             "size: expected {\"width_m\": 2, \"length_m\": 4} in metres.",
-                             "size: erwartet wird {\"width_m\": 2, \"length_m\": 4} in Metern.");
+            return ge_pl_bad(
+                req, resp, "size", 400,
+                GE_TEXT(DE("size: erwartet wird {\"width_m\": 2, \"length_m\": 4} in Metern."),
+                        EN("size: expected {\"width_m\": 2, \"length_m\": 4} in metres.")));
         rc = ge_forms_members(req, resp, v, "size", size_members);
         if (rc == GE_OK)
             rc = ge_pl_number(req, resp, v, "width_m", "size.width_m", 0, 100, &a->req.width_m);
@@ -287,8 +291,9 @@ static int ge_pl_read(ge_req *req, ge_resp *resp, const json_t *body, bool publi
     if (rc == GE_OK) {
         v = json_object_get(body, "near");
         rc = v ? ge_pl_near(req, resp, v, a)
-               : ge_pl_bad(req, resp, "near", 400, "near: missing; give an address or a point.",
-                           "near: fehlt; geben Sie eine Adresse oder einen Punkt an.");
+               : ge_pl_bad(req, resp, "near", 400,
+                           GE_TEXT(DE("near: fehlt; geben Sie eine Adresse oder einen Punkt an."),
+                                   EN("near: missing; give an address or a point.")));
     }
     return rc;
 }
@@ -307,13 +312,14 @@ static int ge_pl_check_town(ge_req *req, ge_resp *resp, const ge_refsnap *snap, 
     if (!pt || !ge_reflayer_nearest(h, town, pt, &d)) d = 0;
     if (pt) GEOSGeom_destroy_r(h, pt);
     if (d <= a->req.max_distance_m) return GE_OK;
-    p = ge_resp_problem(resp, req, 422,
-                        GE_TR(req,
-                              "near: the place lies %.0f m outside the municipal area; proposals "
-                              "are made within %.0f m of it.",
-                              "near: der Ort liegt %.0f m außerhalb des Gemeindegebiets; "
-                              "Vorschläge gibt es bis %.0f m davon."),
-                        d, a->req.max_distance_m);
+    p = ge_resp_problem(
+        resp, req, 422,
+        GE_TR(req,
+              DE("near: der Ort liegt %.0f m außerhalb des Gemeindegebiets; "
+                 "Vorschläge gibt es bis %.0f m davon."),
+              EN("near: the place lies %.0f m outside the municipal area; proposals "
+                 "are made within %.0f m of it.")),
+        d, a->req.max_distance_m);
     if (p) {
         json_object_set_new(p, "member", json_string("near"));
         json_object_set_new(p, "distance_m", json_real(round(d)));
@@ -436,8 +442,9 @@ static int ge_pl_run(ge_req *req, ge_resp *resp, const json_t *body, const ge_se
     a->req.out_crs = a->crs;
     rc = ge_pl_read(req, resp, body, draft == NULL, a);
     if (rc == GE_OK && !snap) {
-        rc = ge_pl_bad(req, resp, "near", 503, "No reference data is loaded yet.",
-                       "Es sind noch keine Referenzdaten geladen.");
+        rc = ge_pl_bad(req, resp, "near", 503,
+                       GE_TEXT(DE("Es sind noch keine Referenzdaten geladen."),
+                               EN("No reference data is loaded yet.")));
         goto out;
     }
     if (rc == GE_OK) rc = ge_placement_check(&a->req, &issue, &err);
@@ -515,15 +522,16 @@ static int ge_pl_public(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     sv = json_object_get(body, "service");
     if (!json_is_string(sv)) {
-        rc = ge_pl_bad(req, resp, "service", 400, "service: missing; name the application type.",
-                       "service: fehlt; nennen Sie die Antragsart.");
+        rc = ge_pl_bad(req, resp, "service", 400,
+                       GE_TEXT(DE("service: fehlt; nennen Sie die Antragsart."),
+                               EN("service: missing; name the application type.")));
         goto out;
     }
     svc = ss ? ge_services_find(ss, json_string_value(sv)) : NULL;
     if (!svc) {
         json_t *p = ge_resp_problem(resp, req, 422,
-                                    GE_TR(req, "service: '%.60s' does not exist.",
-                                          "service: '%.60s' gibt es nicht."),
+                                    GE_TR(req, DE("service: '%.60s' gibt es nicht."),
+                                          EN("service: '%.60s' does not exist.")),
                                     json_string_value(sv)),
                *known = json_array();
         for (size_t i = 0; ss && i < ge_services_count(ss); i++)

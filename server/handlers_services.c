@@ -75,8 +75,8 @@ static int ge_services_one(ge_req *req, ge_resp *resp, void *ud)
         json_array_append_new(names, json_string(name));
     }
     p = ge_resp_problem(resp, req, 404,
-                        GE_TR(req, "There is no service '%.80s'; known services: %s.",
-                              "Es gibt keinen Dienst '%.80s'; bekannte Dienste: %s."),
+                        GE_TR(req, DE("Es gibt keinen Dienst '%.80s'; bekannte Dienste: %s."),
+                              EN("There is no service '%.80s'; known services: %s.")),
                         id ? id : "", known[0] ? known : "-");
     if (p) {
         json_object_set_new(p, "service", json_string(id ? id : ""));

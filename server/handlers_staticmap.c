@@ -41,6 +41,7 @@
 
 #include "../geo/app/case_location.h"
 #include "../geo/app/case_status.h"
+#include "../geo/app/cases.h"
 #include "../geo/core/geos_ctx.h"
 #include "../geo/maps/mapscale.h"
 #include "../geo/maps/siteplan.h"
@@ -62,7 +63,7 @@ typedef struct ge_sm_mod {
     size_t norder;
 } ge_sm_mod;
 
-#define GE_SM_TL(lang, en, de) ((lang) == GE_LANG_DE ? (de) : (en))
+#define GE_SM_TL(lang, de, en) GE_PICK((lang) == GE_LANG_DE, de, en)
 
 /* "error" > "warning" > "valid" per feature, from a report's violations. */
 static void ge_sm_states(const char *report_text, const json_t *report_doc, size_t n,
@@ -94,9 +95,11 @@ static void ge_sm_states(const char *report_text, const json_t *report_doc, size
 
 static const char *ge_sm_state_label(ge_lang lang, const char *state)
 {
-    if (strcmp(state, "error") == 0) return GE_SM_TL(lang, "not acceptable", "nicht zulässig");
-    if (strcmp(state, "warning") == 0) return GE_SM_TL(lang, "with remarks", "mit Hinweisen");
-    return GE_SM_TL(lang, "acceptable", "zulässig");
+    if (strcmp(state, "error") == 0)
+        return GE_SM_TL(lang, DE("nicht zulässig"), EN("not acceptable"));
+    if (strcmp(state, "warning") == 0)
+        return GE_SM_TL(lang, DE("mit Hinweisen"), EN("with remarks"));
+    return GE_SM_TL(lang, DE("zulässig"), EN("acceptable"));
 }
 
 /* What the map is of: a case or a draft, for its title and title block. */
@@ -162,23 +165,25 @@ static int ge_sm_pdf(ge_req *req, ge_resp *resp, const ge_sm_doc *doc, ge_lang l
     ge_forms_utc_in(req, 0, now);
     ge_sm_date(lang, now, today, sizeof today);
     snprintf(footer, sizeof footer,
-             GE_SM_TL(lang, "Made on %s with geoEDITOR", "Erstellt am %s mit geoEDITOR"), today);
-    rows[n++] = (ge_siteplan_row){GE_SM_TL(lang, "Reference", "Aktenzeichen"), doc->reference};
+             GE_SM_TL(lang, DE("Erstellt am %s mit geoEDITOR"), EN("Made on %s with geoEDITOR")),
+             today);
+    rows[n++] =
+        (ge_siteplan_row){GE_SM_TL(lang, DE("Aktenzeichen"), EN("Reference")), doc->reference};
     rows[n++] = (ge_siteplan_row){
-        GE_SM_TL(lang, "Case", "Vorgang"),
+        GE_SM_TL(lang, DE("Vorgang"), EN("Case")),
         doc->case_id ? doc->case_id
-                     : GE_SM_TL(lang, "(not submitted yet)", "(noch nicht eingereicht)")};
-    rows[n++] = (ge_siteplan_row){GE_SM_TL(lang, "Period", "Zeitraum"), period};
+                     : GE_SM_TL(lang, DE("(noch nicht eingereicht)"), EN("(not submitted yet)"))};
+    rows[n++] = (ge_siteplan_row){GE_SM_TL(lang, DE("Zeitraum"), EN("Period")), period};
     rows[n++] =
         (ge_siteplan_row){"Status", doc->status && ge_case_status_parse(doc->status, &st)
                                         ? ge_case_status_label(st, lang == GE_LANG_DE ? "de" : "en")
-                                        : GE_SM_TL(lang, "draft", "Entwurf")};
+                                        : GE_SM_TL(lang, DE("Entwurf"), EN("draft"))};
     rows[n++] = (ge_siteplan_row){
-        GE_SM_TL(lang, "Location", "Ort"),
+        GE_SM_TL(lang, DE("Ort"), EN("Location")),
         json_string_value(json_object_get(loc, lang == GE_LANG_DE ? "de" : "en"))};
-    snprintf(pdf_title, sizeof pdf_title, "%s %s", GE_SM_TL(lang, "Site plan", "Lageplan"),
+    snprintf(pdf_title, sizeof pdf_title, "%s %s", GE_SM_TL(lang, DE("Lageplan"), EN("Site plan")),
              doc->reference ? doc->reference : "");
-    sp.heading = GE_SM_TL(lang, "Site plan", "Lageplan");
+    sp.heading = GE_SM_TL(lang, DE("Lageplan"), EN("Site plan"));
     sp.subtitle = title;
     sp.rows = rows;
     sp.nrows = n;
@@ -189,7 +194,8 @@ static int ge_sm_pdf(ge_req *req, ge_resp *resp, const ge_sm_doc *doc, ge_lang l
     if (rc < 0) return rc;
     rc = ge_resp_take(resp, 200, "application/pdf", (char *)pdf, len);
     snprintf(disp, sizeof disp, "inline; filename=\"%s-%.40s.pdf\"",
-             GE_SM_TL(lang, "site-plan", "lageplan"), doc->case_id ? doc->case_id : "draft");
+             GE_SM_TL(lang, DE("lageplan"), EN("site-plan")),
+             doc->case_id ? doc->case_id : "draft");
     ge_resp_header(resp, "Content-Disposition", disp);
     (void)req;
     return rc;
@@ -206,13 +212,16 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
                    : doc->locale && strncmp(doc->locale, "en", 2) == 0 ? GE_LANG_EN
                                                                        : GE_LANG_DE;
     static const struct {
-        const char *source, *type, *en, *de;
+        const char *source, *type;
+        ge_text name;
     } refs[] = {
-        {"street_space", "Polygon", "Public street space", "Öffentlicher Straßenraum"},
-        {"cycleways", "LineString", "Cycleway or cycle lane", "Radweg oder Radfahrstreifen"},
-        {"hydrants", "Point", "Fire hydrant", "Hydrant"},
-        {"trees", "Point", "Tree", "Baum"},
-        {"boundary", "LineString", "Municipal boundary", "Gemeindegrenze"},
+        {"street_space", "Polygon",
+         GE_TEXT_INIT(DE("Öffentlicher Straßenraum"), EN("Public street space"))},
+        {"cycleways", "LineString",
+         GE_TEXT_INIT(DE("Radweg oder Radfahrstreifen"), EN("Cycleway or cycle lane"))},
+        {"hydrants", "Point", GE_TEXT_INIT(DE("Hydrant"), EN("Fire hydrant"))},
+        {"trees", "Point", GE_TEXT_INIT(DE("Baum"), EN("Tree"))},
+        {"boundary", "LineString", GE_TEXT_INIT(DE("Gemeindegrenze"), EN("Municipal boundary"))},
     };
     GEOSContextHandle_t h = ge_geos_ctx();
     const ge_service *svc = ge_services_find(req->ctx->services, service);
@@ -249,11 +258,11 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     }
     for (size_t k = 0; k < sizeof refs / sizeof refs[0]; k++)
         leg[nleg++] = (ge_staticmap_legend){refs[k].source, refs[k].type, NULL,
-                                            GE_SM_TL(lang, refs[k].en, refs[k].de)};
+                                            ge_text_pick(refs[k].name, lang == GE_LANG_DE)};
     if (nf == 0) {
         ge_resp_problem(resp, req, 409,
-                        GE_TR(req, "Nothing is drawn yet, so there is no map to show.",
-                              "Es ist noch nichts gezeichnet, daher gibt es keine Karte."));
+                        GE_TR(req, DE("Es ist noch nichts gezeichnet, daher gibt es keine Karte."),
+                              EN("Nothing is drawn yet, so there is no map to show.")));
         rc = GE_ECONFLICT;
         goto done;
     }
@@ -271,8 +280,9 @@ static int ge_sm_respond(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, const
     o.legend = leg;
     o.nlegend = nleg;
     o.scale_denominator = (int)p->scale;
-    o.data_date_label = GE_SM_TL(lang, "Reference data as of", "Datenstand");
+    o.data_date_label = GE_SM_TL(lang, DE("Datenstand"), EN("Reference data as of"));
     o.german_dates = lang == GE_LANG_DE;
+    o.german_credits = lang == GE_LANG_DE;
     snprintf(map_title, sizeof map_title, "%s%s%s", title ? title : service,
              doc->reference && *doc->reference ? " \xc2\xb7 " : "",
              doc->reference ? doc->reference : "");
@@ -320,8 +330,9 @@ static int ge_sm_case_map(ge_req *req, ge_resp *resp, const ge_sm_mod *mod, cons
     GEOSContextHandle_t h = ge_geos_ctx();
     ge_features fs = {0};
     const char **states = NULL;
+    ge_app app = ge_req_app(req);
     ge_err err;
-    int rc = ge_forms_case_features(req, h, c->id, &fs, &err);
+    int rc = ge_app_case_features(&app, h, c->id, &fs, &err);
 
     if (rc == GE_OK && !(states = calloc(fs.n ? fs.n : 1, sizeof *states)))
         rc = ge_err_set(&err, GE_ENOMEM, "static map: out of memory");
@@ -362,7 +373,6 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     ge_client client;
     ge_case c;
     ge_staticmap_params p = {.pdf = ge_sm_is_pdf(req)};
-    ge_err err;
     int rc;
 
     memset(&c, 0, sizeof c);
@@ -382,20 +392,14 @@ static int ge_sm_case(ge_req *req, ge_resp *resp, void *ud)
     if (rc < 0) return rc;
     rc = ge_staticmap_params_read(req, resp, &p);
     if (rc < 0) goto done;
-    rc = id && strlen(id) == GE_TOKEN_ID_LEN - 1 &&
-                 strspn(id, "0123456789abcdef") == GE_TOKEN_ID_LEN - 1
-             ? ge_store_case_get(req->ctx->store, id, &c, &err)
-             : ge_err_set(&err, GE_ENOENT, "no such case");
-    if (rc == GE_OK && c.client_id != client.id) rc = GE_ENOENT;
-    if (rc == GE_ENOENT) {
-        json_t *pr = ge_resp_problem(resp, req, 404,
-                                     GE_TR(req, "There is no case '%.40s' of this client.",
-                                           "Es gibt keinen Fall '%.40s' dieses Clients."),
-                                     id ? id : "");
-        if (pr) json_object_set_new(pr, "parameter", json_string("id"));
-        goto done;
+    {
+        ge_app app = ge_req_app(req);
+        ge_app_result r;
+        ge_app_result_init(&r);
+        rc = ge_app_case_of_client(&app, client.id, id, &c, &r);
+        rc = rc < 0 ? ge_resp_app(resp, req, &r) : ge_sm_case_map(req, resp, ud, &c, &p);
+        ge_app_result_clear(&r);
     }
-    rc = rc < 0 ? ge_resp_error(resp, req, &err) : ge_sm_case_map(req, resp, ud, &c, &p);
 done:
     ge_case_clear(&c);
     ge_client_clear(&client);
@@ -484,17 +488,17 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     rc = ge_token_plausible(token) ? ge_store_draft_by_token(req->ctx->store, hash, &d, &err)
                                    : ge_err_set(&err, GE_ENOENT, "no such draft");
     if (rc == GE_ENOENT) {
-        ge_resp_problem(
-            resp, req, 404,
-            GE_TR(req, "This editing link is not valid.", "Dieser Bearbeitungslink ist ungültig."));
+        ge_resp_problem(resp, req, 404,
+                        GE_TR(req, DE("Dieser Bearbeitungslink ist ungültig."),
+                              EN("This editing link is not valid.")));
         return GE_ENOENT;
     }
     if (rc < 0) return ge_resp_error(resp, req, &err);
     ge_forms_utc_in(req, 0, now);
     if (strcmp(d.expires_at, now) <= 0) {
         ge_resp_problem(resp, req, 410,
-                        GE_TR(req, "This editing link is no longer open.",
-                              "Dieser Bearbeitungslink ist nicht mehr offen."));
+                        GE_TR(req, DE("Dieser Bearbeitungslink ist nicht mehr offen."),
+                              EN("This editing link is no longer open.")));
         rc = GE_EGONE;
     } else if (!d.submitted_at[0]) {
         rc = ge_sm_draft_map(req, resp, ud, &d, &p);
@@ -503,10 +507,10 @@ static int ge_sm_edit(ge_req *req, ge_resp *resp, void *ud)
     } else if (rc == GE_ENOENT) {
         ge_resp_problem(resp, req, 410,
                         GE_TR(req,
-                              "The application was submitted and its data has since been "
-                              "deleted; there is no map to show.",
-                              "Der Antrag wurde eingereicht und seine Daten sind inzwischen "
-                              "gelöscht; es gibt keine Karte mehr."));
+                              DE("Der Antrag wurde eingereicht und seine Daten sind inzwischen "
+                                 "gelöscht; es gibt keine Karte mehr."),
+                              EN("The application was submitted and its data has since been "
+                                 "deleted; there is no map to show.")));
         rc = GE_EGONE;
     } else {
         rc = ge_resp_error(resp, req, &err);

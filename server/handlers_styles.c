@@ -76,8 +76,8 @@ static int ge_styles_get(ge_req *req, ge_resp *resp, void *ud)
                      ss->items[i].id);
         }
         p = ge_resp_problem(resp, req, 404,
-                            GE_TR(req, "There is no style '%.64s'; the styles are: %s.",
-                                  "Es gibt keinen Stil '%.64s'; die Stile sind: %s."),
+                            GE_TR(req, DE("Es gibt keinen Stil '%.64s'; die Stile sind: %s."),
+                                  EN("There is no style '%.64s'; the styles are: %s.")),
                             id ? id : "", names);
         if (p) {
             json_object_set_new(p, "parameter", json_string("id"));

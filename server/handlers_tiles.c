@@ -20,11 +20,13 @@
  * Dynamic tiles come from the store through the spatial index (tilegen.c)
  * and are kept in a bounded LRU (tile_cache.c) keyed by tileset and z/x/y
  * and tagged with the layer version, so an import makes every cached tile
- * of the layer stale at once (seen within GE_TILES_VERSION_TTL, a second:
- * the version is not read from the store for every request). The ETag
- * names tileset, version and tile, so
- * a client revalidates without the server rendering anything. Tiles are
- * cached plain and gzipped; the gzip is sent to clients that accept it.
+ * of the layer stale at once. The version comes from the reference-data
+ * version record (refdata.h), which notices an import within a second, so
+ * no request reads it from the store. The ETag names tileset, version and
+ * tile, so a client revalidates without the server rendering anything.
+ * Tiles are cached plain and gzipped; the gzip is sent to clients that
+ * accept it. The base map file is reopened when the record names another
+ * file than the open one.
  *
  * Who may read a tileset is asked of its source (ge_tiles_source): the
  * reference layers are public; the cases (the review app's map) are a
@@ -44,8 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -61,6 +61,7 @@
 #include "../geo/maps/tilemath.h"
 #include "handlers.h"
 #include "log.h"
+#include "refdata.h"
 #include "session.h"
 #include "tile_cache.h"
 
@@ -72,10 +73,6 @@
 /* Reference data changes only with an import; a minute keeps maps fresh
  * after one while sparing most revalidations. */
 #define GE_TILES_CACHE_CONTROL "public, max-age=60"
-/* How long a layer version read from the store is trusted (seconds), and
- * how many layers' versions are remembered. */
-#define GE_TILES_VERSION_TTL 1.0
-#define GE_TILES_VERSIONS    64
 /* Smaller tiles go out plain: gzip would save a few bytes at best. */
 #define GE_TILES_GZIP_MIN 256
 /* The encoder's output format: bump when it changes what it writes. */
@@ -105,7 +102,7 @@ typedef struct ge_tiles_source {
      * with the problem (401) in resp. */
     int (*authorize)(ge_req *req, ge_resp *resp, const char *id, ge_tiles_scope *scope);
     /* The current version of the tileset's data; GE_ENOENT: no such tileset. */
-    int (*version)(ge_tiles_mod *mod, ge_req *req, const char *id, int64_t *version, ge_err *err);
+    int (*version)(ge_req *req, const char *id, int64_t *version, ge_err *err);
     /* Renders a tile for scope; r->version is the version it shows. */
     int (*render)(ge_req *req, const char *id, const ge_tiles_scope *scope, const ge_tile *t,
                   ge_tilegen_result *r, ge_err *err);
@@ -126,78 +123,18 @@ typedef struct ge_tiles_bm {
 typedef struct ge_tiles_mod {
     ge_ctx *ctx;
     ge_tile_cache *cache;
-    pthread_mutex_t mu; /* guards bm and its identity */
+    pthread_mutex_t mu; /* guards bm and bm_file */
     ge_tiles_bm *bm;
-    dev_t bm_dev;
-    ino_t bm_ino;
-    struct timespec bm_mtime;
-    off_t bm_size;
+    ge_refdata_basemap bm_file; /* the file bm was opened from */
     char bm_path[PATH_MAX + 32];
-    /* Layer versions as last read from the store (see ge_tiles_version). */
-    pthread_mutex_t vmu;
-    struct {
-        char layer[64];
-        int64_t version;
-        double read_at;
-    } versions[GE_TILES_VERSIONS];
-    size_t nversions;
 } ge_tiles_mod;
-
-static double ge_tiles_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * The layer's version, read from the store at most once per
- * GE_TILES_VERSION_TTL per layer. A cached tile is served only while its
- * version is the current one, so this bounds how long after an import the
- * old tiles can still be served: a second, against the minute clients may
- * keep a tile anyway (Cache-Control). It spares a store round trip on every
- * cached tile, which is most of the cost of serving one.
- */
-static int ge_tiles_version(ge_tiles_mod *mod, ge_store *st, const char *layer, int64_t *version,
-                            ge_err *err)
-{
-    double now = ge_tiles_mono();
-    size_t i;
-    int rc;
-
-    pthread_mutex_lock(&mod->vmu);
-    for (i = 0; i < mod->nversions; i++) {
-        if (strcmp(mod->versions[i].layer, layer) != 0) continue;
-        if (now - mod->versions[i].read_at < GE_TILES_VERSION_TTL) {
-            *version = mod->versions[i].version;
-            pthread_mutex_unlock(&mod->vmu);
-            return GE_OK;
-        }
-        break;
-    }
-    pthread_mutex_unlock(&mod->vmu);
-    rc = ge_store_tiles_version(st, layer, version, err);
-    if (rc < 0) return rc; /* unknown layers are not remembered */
-    pthread_mutex_lock(&mod->vmu);
-    for (i = 0; i < mod->nversions; i++)
-        if (strcmp(mod->versions[i].layer, layer) == 0) break;
-    if (i == mod->nversions && mod->nversions < GE_TILES_VERSIONS) mod->nversions++;
-    if (i < mod->nversions) {
-        snprintf(mod->versions[i].layer, sizeof mod->versions[i].layer, "%s", layer);
-        mod->versions[i].version = *version;
-        mod->versions[i].read_at = now;
-    }
-    pthread_mutex_unlock(&mod->vmu);
-    return GE_OK;
-}
 
 /* ---- parameters ---------------------------------------------------------- */
 
 static json_t *ge_tiles_problem_param(ge_resp *resp, const ge_req *req, int status,
-                                      const char *param, const char *value, const char *en,
-                                      const char *de)
+                                      const char *param, const char *value, ge_text detail)
 {
-    json_t *p = ge_resp_problem(resp, req, status, "%s", GE_TR(req, en, de));
+    json_t *p = ge_resp_problem(resp, req, status, "%s", ge_req_text(req, detail));
     if (p) {
         json_object_set_new(p, "parameter", ge_json_string_lossy(param));
         json_object_set_new(p, "value", json_string(value ? value : ""));
@@ -215,7 +152,7 @@ static int ge_tiles_check_tms(const ge_req *req, ge_resp *resp)
              tms ? tms : "", GE_TILES_TMS);
     snprintf(de, sizeof de, "Die Kachelmatrix '%.64s' wird nicht angeboten; die einzige ist %s.",
              tms ? tms : "", GE_TILES_TMS);
-    ge_tiles_problem_param(resp, req, 404, "tileMatrixSetId", tms, en, de);
+    ge_tiles_problem_param(resp, req, 404, "tileMatrixSetId", tms, GE_TEXT(DE(de), EN(en)));
     return GE_ENOENT;
 }
 
@@ -242,7 +179,7 @@ static int ge_tiles_unknown(const ge_req *req, ge_resp *resp, const char *param,
     char en[256], de[256];
     snprintf(en, sizeof en, "There is no tileset '%.64s'.", id ? id : "");
     snprintf(de, sizeof de, "Es gibt keinen Kachelsatz '%.64s'.", id ? id : "");
-    ge_tiles_problem_param(resp, req, 404, param, id, en, de);
+    ge_tiles_problem_param(resp, req, 404, param, id, GE_TEXT(DE(de), EN(en)));
     return GE_ENOENT;
 }
 
@@ -333,10 +270,17 @@ static int ge_tiles_public(ge_req *req, ge_resp *resp, const char *id, ge_tiles_
     return GE_OK;
 }
 
-static int ge_tiles_reference_version(ge_tiles_mod *mod, ge_req *req, const char *id,
-                                      int64_t *version, ge_err *err)
+/* The layer's version as the reference-data version record has it: an
+ * import makes the layer's cached tiles stale within a second. */
+static int ge_tiles_reference_version(ge_req *req, const char *id, int64_t *version, ge_err *err)
 {
-    return ge_tiles_version(mod, req->ctx->store, id, version, err);
+    const ge_refdata_version *v = ge_refdata_version_acquire(req->ctx);
+    int rc;
+
+    rc = ge_refdata_layer_version(v, id, version);
+    ge_refdata_version_release(req->ctx, v);
+    if (rc < 0) return ge_err_set(err, GE_ENOENT, "layer '%s' does not exist", id ? id : "");
+    return GE_OK;
 }
 
 static int ge_tiles_reference_render(ge_req *req, const char *id, const ge_tiles_scope *scope,
@@ -423,10 +367,8 @@ static int ge_tiles_caseworker(ge_req *req, ge_resp *resp, const char *id, ge_ti
     return GE_OK;
 }
 
-static int ge_tiles_cases_version(ge_tiles_mod *mod, ge_req *req, const char *id, int64_t *version,
-                                  ge_err *err)
+static int ge_tiles_cases_version(ge_req *req, const char *id, int64_t *version, ge_err *err)
 {
-    (void)mod;
     (void)id;
     return ge_store_case_tiles_version(req->ctx->store, version, err);
 }
@@ -477,7 +419,7 @@ static int ge_tiles_serve(ge_tiles_mod *mod, const ge_tiles_source *src, ge_req 
         rc = GE_OK;
         goto out;
     }
-    rc = src->version(mod, req, id, &version, &err);
+    rc = src->version(req, id, &version, &err);
     if (rc == GE_ENOENT || rc == GE_EINVAL) {
         rc = ge_tiles_unknown(req, resp, "collectionId", id);
         goto out;
@@ -632,13 +574,14 @@ static int ge_tiles_cases_tilejson(ge_req *req, ge_resp *resp, void *ud)
         " s:[{s:s, s:s, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s}}],"
         " s:s, s:s, s:s, s:[o,o]}",
         "tilejson", "3.0.0", "name", GE_CASE_TILES_LAYER, "description",
-        GE_TR(req, "Submitted cases of the services you may see, one feature per drawn feature.",
-              "Eingereichte Fälle der Dienste, die Sie sehen dürfen, ein Objekt je "
-              "gezeichnetem Objekt."),
+        GE_TR(req,
+              DE("Eingereichte Fälle der Dienste, die Sie sehen dürfen, ein Objekt je "
+                 "gezeichnetem Objekt."),
+              EN("Submitted cases of the services you may see, one feature per drawn feature.")),
         "version", "1.0.0", "scheme", "xyz", "tiles", url, "minzoom", 0, "maxzoom",
         GE_TILEMATH_MAX_ZOOM, "bounds", -180.0, -GE_TILEMATH_MAX_LAT, 180.0, GE_TILEMATH_MAX_LAT,
         "vector_layers", "id", GE_CASE_TILES_LAYER, "description",
-        GE_TR(req, "Case features", "Objekte der Fälle"), "minzoom", 0, "maxzoom",
+        GE_TR(req, DE("Objekte der Fälle"), EN("Case features")), "minzoom", 0, "maxzoom",
         GE_TILEMATH_MAX_ZOOM, "fields", "case_id", "String", "service", "String", "status",
         "String", "reference", "String", "valid", "Boolean", "dataType", "vector", "crs",
         GE_TILES_CRS_3857, "tileMatrixSetURI", GE_TILES_TMS_URI, "links",
@@ -700,18 +643,18 @@ static void ge_tiles_bm_unref(ge_tiles_bm *bm)
 }
 
 /* The current base map (a reference the caller drops with
- * ge_tiles_bm_release), reopened when the file was replaced; NULL when
- * there is none. */
+ * ge_tiles_bm_release), reopened when the reference-data version record
+ * names another file than the open one; NULL when there is none. */
 static ge_tiles_bm *ge_tiles_bm_acquire(ge_tiles_mod *mod)
 {
-    struct stat sb;
+    const ge_refdata_version *v = ge_refdata_version_acquire(mod->ctx);
+    ge_refdata_basemap file = {0};
     ge_tiles_bm *bm = NULL;
-    bool exists = stat(mod->bm_path, &sb) == 0;
 
+    if (v) file = v->basemap;
+    ge_refdata_version_release(mod->ctx, v);
     pthread_mutex_lock(&mod->mu);
-    if (mod->bm && exists && sb.st_ino == mod->bm_ino && sb.st_dev == mod->bm_dev &&
-        sb.st_size == mod->bm_size && sb.st_mtim.tv_sec == mod->bm_mtime.tv_sec &&
-        sb.st_mtim.tv_nsec == mod->bm_mtime.tv_nsec) {
+    if (mod->bm && file.exists && ge_refdata_basemap_same(&file, &mod->bm_file)) {
         bm = mod->bm;
         bm->refs++;
         pthread_mutex_unlock(&mod->mu);
@@ -719,19 +662,15 @@ static ge_tiles_bm *ge_tiles_bm_acquire(ge_tiles_mod *mod)
     }
     ge_tiles_bm_unref(mod->bm); /* readers still holding it keep it alive */
     mod->bm = NULL;
-    if (exists) {
+    if (file.exists) {
         ge_err err;
         bm = calloc(1, sizeof *bm);
         if (bm && ge_mbtiles_open(&bm->mb, mod->bm_path, &err) == GE_OK &&
             ge_mbtiles_metadata(bm->mb, &bm->meta, &err) == GE_OK) {
-            bm->gen = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
-            bm->gen = bm->gen * 31 + (int64_t)sb.st_ino;
+            bm->gen = file.gen;
             bm->refs = 2; /* the module's and the caller's */
             mod->bm = bm;
-            mod->bm_dev = sb.st_dev;
-            mod->bm_ino = sb.st_ino;
-            mod->bm_size = sb.st_size;
-            mod->bm_mtime = sb.st_mtim;
+            mod->bm_file = file;
         } else {
             if (bm) ge_mbtiles_close(bm->mb);
             free(bm);
@@ -760,10 +699,12 @@ static int ge_tiles_check_basemap(const ge_req *req, ge_resp *resp)
 static int ge_tiles_no_basemap(const ge_req *req, ge_resp *resp)
 {
     ge_tiles_problem_param(resp, req, 404, "tilesetId", "basemap",
-                           "The base map has not been built yet: it is made by "
-                           "'geoeditor import'.",
-                           "Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
-                           "'geoeditor import'.");
+                           GE_TEXT(DE("Die Grundkarte wurde noch nicht erzeugt: das geschieht bei "
+                                      "'geoeditor import' (mit PostGIS in die Datei der "
+                                      "Einstellung basemap, --basemap DATEI)."),
+                                   EN("The base map has not been built yet: it is made by "
+                                      "'geoeditor import' (on PostGIS into the file of the "
+                                      "basemap setting, --basemap FILE).")));
     return GE_ENOENT;
 }
 
@@ -926,7 +867,6 @@ static void ge_tiles_stop(void *ud)
     ge_tiles_bm_unref(mod->bm);
     ge_tile_cache_free(mod->cache);
     pthread_mutex_destroy(&mod->mu);
-    pthread_mutex_destroy(&mod->vmu);
     free(mod);
 }
 
@@ -954,15 +894,13 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     if (!mod) return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     mod->ctx = ctx;
     pthread_mutex_init(&mod->mu, NULL);
-    pthread_mutex_init(&mod->vmu, NULL);
     mod->cache = ge_tile_cache_new(ctx->cfg->tile_cache_bytes);
     if (!mod->cache) {
         pthread_mutex_destroy(&mod->mu);
-        pthread_mutex_destroy(&mod->vmu);
         free(mod);
         return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     }
-    ge_basemap_path(ctx->cfg->db_path, mod->bm_path, sizeof mod->bm_path);
+    ge_config_basemap_path(ctx->cfg, mod->bm_path, sizeof mod->bm_path);
     rc = ge_ctx_on_stop(ctx, ge_tiles_stop, mod);
     if (rc < 0) {
         ge_tiles_stop(mod);

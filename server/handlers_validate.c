@@ -73,8 +73,9 @@ static int ge_validate_query(const ge_req *req, ge_resp *resp, ge_validate_opts 
         const ge_query_arg *a = ge_req_query_at(req, i);
         if (strcmp(a->name, "crs") == 0) continue;
         snprintf(detail, sizeof detail,
-                 GE_TR(req, "Unknown query parameter '%.60s' (POST /v1/validate knows: crs).",
-                       "Unbekannter Abfrageparameter '%.60s' (POST /v1/validate kennt: crs)."),
+                 GE_TR(req,
+                       DE("Unbekannter Abfrageparameter '%.60s' (POST /v1/validate kennt: crs)."),
+                       EN("Unknown query parameter '%.60s' (POST /v1/validate knows: crs).")),
                  a->name);
         return ge_validate_bad_param(resp, req, a->name, detail);
     }
@@ -129,6 +130,7 @@ static int ge_validate_post(ge_req *req, ge_resp *resp, void *ud)
     o.services = ctx->services;
     o.store_srid = ctx->cfg->srid;
     o.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* see the top of this file */
+    o.today = ge_date_local(ge_ctx_now(ctx));   /* lead times by the server's clock */
     if (!h || !o.services) {
         rc = ge_err_set(&err, GE_EINTERNAL, "no %s", h ? "services loaded" : "GEOS context");
         goto fail;

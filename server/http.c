@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../geo/app/app.h"
 #include "../geo/core/json_util.h"
 #include "log.h"
 
@@ -32,6 +33,12 @@ int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud)
     ctx->cleanups[ctx->n_cleanups].ud = ud;
     ctx->n_cleanups++;
     return GE_OK;
+}
+
+time_t ge_ctx_now(const ge_ctx *ctx)
+{
+    ge_app app = {.clock = ctx->clock, .clock_ud = ctx->clock_ud};
+    return ge_app_now(&app);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -81,10 +88,11 @@ int ge_req_parse_long(const ge_req *req, ge_resp *resp, const char *name, const 
         *out = v;
         return GE_OK;
     }
-    p = ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "%s must be an integer from %ld to %ld; got '%.64s'.",
-                              "%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
-                        name, min, max, text);
+    p = ge_resp_problem(
+        resp, req, 400,
+        GE_TR(req, DE("%s muss eine ganze Zahl von %ld bis %ld sein; angegeben: '%.64s'."),
+              EN("%s must be an integer from %ld to %ld; got '%.64s'.")),
+        name, min, max, text);
     if (p) {
         json_object_set_new(p, "parameter", ge_json_string_lossy(name));
         json_object_set_new(p, "minimum", json_integer(min));
@@ -160,8 +168,9 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     *out = NULL;
     if (req->body_len == 0) {
         ge_resp_problem(resp, req, 400,
-                        GE_TR(req, "The request body is empty; a JSON document is expected.",
-                              "Der Anfragekörper ist leer; erwartet wird ein JSON-Dokument."));
+                        GE_TR(req,
+                              DE("Der Anfragekörper ist leer; erwartet wird ein JSON-Dokument."),
+                              EN("The request body is empty; a JSON document is expected.")));
         return GE_EINVAL;
     }
     /* Duplicate keys are rejected: which of two "features" members counts would
@@ -170,8 +179,8 @@ int ge_req_body_json(const ge_req *req, ge_resp *resp, json_t **out)
     if (*out) return GE_OK;
     p = ge_resp_problem(
         resp, req, 400,
-        GE_TR(req, "The request body is not valid JSON: %s (line %d, column %d).",
-              "Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+        GE_TR(req, DE("Der Anfragekörper ist kein gültiges JSON: %s (Zeile %d, Spalte %d)."),
+              EN("The request body is not valid JSON: %s (line %d, column %d).")),
         jerr.text, jerr.line, jerr.column);
     if (p) {
         json_object_set_new(p, "line", json_integer(jerr.line));
@@ -428,8 +437,7 @@ bool ge_req_etag_named(const ge_req *req, const char *opaque, bool prefer_gz, ch
 typedef struct ge_status_text {
     int status;
     const char *type; /* the problem "type" URI */
-    const char *en;
-    const char *de;
+    ge_text title;
 } ge_status_text;
 
 /* The server's own titles, in both languages. Handlers reuse them through
@@ -437,31 +445,40 @@ typedef struct ge_status_text {
 #define GE_PROBLEM_TYPE(slug) "urn:geoeditor:problem:" slug
 
 static const ge_status_text ge_status_texts[] = {
-    {400, GE_PROBLEM_TYPE("bad-request"), "Bad Request", "Ungültige Anfrage"},
-    {401, GE_PROBLEM_TYPE("unauthorized"), "Unauthorized", "Nicht angemeldet"},
-    {403, GE_PROBLEM_TYPE("forbidden"), "Forbidden", "Nicht erlaubt"},
-    {404, GE_PROBLEM_TYPE("not-found"), "Not Found", "Nicht gefunden"},
-    {405, GE_PROBLEM_TYPE("method-not-allowed"), "Method Not Allowed", "Methode nicht erlaubt"},
-    {406, GE_PROBLEM_TYPE("not-acceptable"), "Not Acceptable", "Format nicht verfügbar"},
-    {409, GE_PROBLEM_TYPE("conflict"), "Conflict", "Konflikt"},
-    {410, GE_PROBLEM_TYPE("gone"), "Gone", "Nicht mehr verfügbar"},
-    {411, GE_PROBLEM_TYPE("length-required"), "Length Required", "Länge erforderlich"},
-    {412, GE_PROBLEM_TYPE("precondition-failed"), "Precondition Failed",
-     "Vorbedingung nicht erfüllt"},
-    {413, GE_PROBLEM_TYPE("payload-too-large"), "Payload Too Large", "Anfrage zu groß"},
-    {414, GE_PROBLEM_TYPE("uri-too-long"), "URI Too Long", "Adresse zu lang"},
-    {415, GE_PROBLEM_TYPE("unsupported-media-type"), "Unsupported Media Type",
-     "Medientyp nicht unterstützt"},
-    {422, GE_PROBLEM_TYPE("unprocessable-content"), "Unprocessable Content",
-     "Inhalt nicht verarbeitbar"},
-    {428, GE_PROBLEM_TYPE("precondition-required"), "Precondition Required",
-     "Vorbedingung erforderlich"},
-    {429, GE_PROBLEM_TYPE("too-many-requests"), "Too Many Requests", "Zu viele Anfragen"},
-    {431, GE_PROBLEM_TYPE("header-too-large"), "Request Header Fields Too Large",
-     "Kopfzeilen der Anfrage zu groß"},
-    {500, GE_PROBLEM_TYPE("internal-error"), "Internal Server Error", "Interner Serverfehler"},
-    {501, GE_PROBLEM_TYPE("not-implemented"), "Not Implemented", "Nicht umgesetzt"},
-    {503, GE_PROBLEM_TYPE("unavailable"), "Service Unavailable", "Dienst nicht verfügbar"},
+    {400, GE_PROBLEM_TYPE("bad-request"), GE_TEXT_INIT(DE("Ungültige Anfrage"), EN("Bad Request"))},
+    {401, GE_PROBLEM_TYPE("unauthorized"),
+     GE_TEXT_INIT(DE("Nicht angemeldet"), EN("Unauthorized"))},
+    {403, GE_PROBLEM_TYPE("forbidden"), GE_TEXT_INIT(DE("Nicht erlaubt"), EN("Forbidden"))},
+    {404, GE_PROBLEM_TYPE("not-found"), GE_TEXT_INIT(DE("Nicht gefunden"), EN("Not Found"))},
+    {405, GE_PROBLEM_TYPE("method-not-allowed"),
+     GE_TEXT_INIT(DE("Methode nicht erlaubt"), EN("Method Not Allowed"))},
+    {406, GE_PROBLEM_TYPE("not-acceptable"),
+     GE_TEXT_INIT(DE("Format nicht verfügbar"), EN("Not Acceptable"))},
+    {409, GE_PROBLEM_TYPE("conflict"), GE_TEXT_INIT(DE("Konflikt"), EN("Conflict"))},
+    {410, GE_PROBLEM_TYPE("gone"), GE_TEXT_INIT(DE("Nicht mehr verfügbar"), EN("Gone"))},
+    {411, GE_PROBLEM_TYPE("length-required"),
+     GE_TEXT_INIT(DE("Länge erforderlich"), EN("Length Required"))},
+    {412, GE_PROBLEM_TYPE("precondition-failed"),
+     GE_TEXT_INIT(DE("Vorbedingung nicht erfüllt"), EN("Precondition Failed"))},
+    {413, GE_PROBLEM_TYPE("payload-too-large"),
+     GE_TEXT_INIT(DE("Anfrage zu groß"), EN("Payload Too Large"))},
+    {414, GE_PROBLEM_TYPE("uri-too-long"), GE_TEXT_INIT(DE("Adresse zu lang"), EN("URI Too Long"))},
+    {415, GE_PROBLEM_TYPE("unsupported-media-type"),
+     GE_TEXT_INIT(DE("Medientyp nicht unterstützt"), EN("Unsupported Media Type"))},
+    {422, GE_PROBLEM_TYPE("unprocessable-content"),
+     GE_TEXT_INIT(DE("Inhalt nicht verarbeitbar"), EN("Unprocessable Content"))},
+    {428, GE_PROBLEM_TYPE("precondition-required"),
+     GE_TEXT_INIT(DE("Vorbedingung erforderlich"), EN("Precondition Required"))},
+    {429, GE_PROBLEM_TYPE("too-many-requests"),
+     GE_TEXT_INIT(DE("Zu viele Anfragen"), EN("Too Many Requests"))},
+    {431, GE_PROBLEM_TYPE("header-too-large"),
+     GE_TEXT_INIT(DE("Kopfzeilen der Anfrage zu groß"), EN("Request Header Fields Too Large"))},
+    {500, GE_PROBLEM_TYPE("internal-error"),
+     GE_TEXT_INIT(DE("Interner Serverfehler"), EN("Internal Server Error"))},
+    {501, GE_PROBLEM_TYPE("not-implemented"),
+     GE_TEXT_INIT(DE("Nicht umgesetzt"), EN("Not Implemented"))},
+    {503, GE_PROBLEM_TYPE("unavailable"),
+     GE_TEXT_INIT(DE("Dienst nicht verfügbar"), EN("Service Unavailable"))},
 };
 
 static const ge_status_text *ge_http_status_find(int status)
@@ -475,7 +492,7 @@ static const ge_status_text *ge_http_status_find(int status)
 const char *ge_http_status_title(int status, ge_lang lang)
 {
     const ge_status_text *t = ge_http_status_find(status);
-    return lang == GE_LANG_DE ? t->de : t->en;
+    return ge_text_pick(t->title, lang == GE_LANG_DE);
 }
 
 const char *ge_http_problem_type(int status)
@@ -649,23 +666,24 @@ static int ge_resp_budget_problem(ge_resp *resp, const ge_req *req, const ge_err
     if (err->code == GE_ECANCELED) {
         p = ge_resp_problem(resp, req, 503,
                             GE_TR(req,
-                                  "The server is shutting down and stopped this request; please "
-                                  "send it again.",
-                                  "Der Server wird beendet und hat diese Anfrage abgebrochen; "
-                                  "bitte senden Sie sie erneut."));
+                                  DE("Der Server wird beendet und hat diese Anfrage abgebrochen; "
+                                     "bitte senden Sie sie erneut."),
+                                  EN("The server is shutting down and stopped this request; please "
+                                     "send it again.")));
         if (p) json_object_set_new(p, "retry_after", json_integer(5));
         ge_resp_header(resp, "Retry-After", "5");
         return err->code;
     }
-    p = ge_resp_problem(resp, req, 422,
-                        GE_TR(req,
-                              "Checking this drawing needs more than the computing budget of %d "
-                              "ms per request. Draw it with fewer vertices and without "
-                              "self-crossing outlines.",
-                              "Die Prüfung dieser Zeichnung braucht mehr als die Rechenzeit von "
-                              "%d ms, die eine Anfrage nutzen darf. Zeichnen Sie sie mit weniger "
-                              "Eckpunkten und ohne sich kreuzende Umrisse."),
-                        budget);
+    p = ge_resp_problem(
+        resp, req, 422,
+        GE_TR(req,
+              DE("Die Prüfung dieser Zeichnung braucht mehr als die Rechenzeit von "
+                 "%d ms, die eine Anfrage nutzen darf. Zeichnen Sie sie mit weniger "
+                 "Eckpunkten und ohne sich kreuzende Umrisse."),
+              EN("Checking this drawing needs more than the computing budget of %d "
+                 "ms per request. Draw it with fewer vertices and without "
+                 "self-crossing outlines.")),
+        budget);
     if (p) json_object_set_new(p, "budget_ms", json_integer(budget));
     return err->code;
 }
@@ -682,10 +700,10 @@ int ge_resp_error(ge_resp *resp, const ge_req *req, const ge_err *err)
                ge_code_name(err->code), "error", err->msg);
         ge_resp_problem(resp, req, status,
                         GE_TR(req,
-                              "The server could not complete the request; the error is logged "
-                              "under reference %s.",
-                              "Der Server konnte die Anfrage nicht ausführen; der Fehler ist "
-                              "unter der Referenz %s protokolliert."),
+                              DE("Der Server konnte die Anfrage nicht ausführen; der Fehler ist "
+                                 "unter der Referenz %s protokolliert."),
+                              EN("The server could not complete the request; the error is logged "
+                                 "under reference %s.")),
                         req ? req->request_id : "-");
     } else {
         ge_resp_problem(resp, req, status, "%s", err->msg);

@@ -18,8 +18,8 @@
  * A bad parameter names itself:
  *
  *   json_t *p = ge_resp_problem(resp, req, 400,
- *                               GE_TR(req, "limit must be from 1 to %d",
- *                                          "limit muss zwischen 1 und %d liegen"), max);
+ *                               GE_TR(req, DE("limit muss zwischen 1 und %d liegen"),
+ *                                          EN("limit must be from 1 to %d")), max);
  *   json_object_set_new(p, "parameter", json_string("limit"));
  *   return GE_EINVAL;
  *
@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "../geo/core/error.h"
+#include "../geo/core/text.h"
 #include "../geo/store/store.h"
 #include "config.h"
 #include "router.h"
@@ -80,12 +81,18 @@ typedef struct ge_ctx {
 /* Registers fn(ud) to run once the server has stopped (handler module state). */
 int ge_ctx_on_stop(ge_ctx *ctx, void (*fn)(void *ud), void *ud);
 
+/* Now, by the server's clock (the one its use cases read): the time the
+ * sessions, the webhook sender, exports and retention go by. */
+time_t ge_ctx_now(const ge_ctx *ctx);
+
 /* The languages of user-facing strings. English is the default. */
 typedef enum ge_lang { GE_LANG_EN = 0, GE_LANG_DE = 1 } ge_lang;
 
-/* Picks the string for the request's language; both arguments are literals, so
- * printf-style format checks still see them. */
-#define GE_TR(req, en, de) (ge_req_lang(req) == GE_LANG_DE ? (de) : (en))
+/* Picks the text for the request's language from a labelled pair, German
+ * first: GE_TR(req, DE("Ungültig: %s"), EN("Invalid: %s")). Literals stay
+ * literals, so printf-style format checks see both; swapped or unlabelled
+ * texts do not compile (geo/core/text.h). */
+#define GE_TR(req, de, en) GE_PICK(ge_req_lang(req) == GE_LANG_DE, de, en)
 
 typedef struct ge_query_arg {
     char *name;  /* percent-decoded, '+' as space */
@@ -102,7 +109,9 @@ typedef struct ge_req {
     size_t body_len;
     ge_lang lang;        /* from Accept-Language */
     char request_id[24]; /* also in the X-Request-Id header and the access log */
-    char remote[64];     /* client address, for logs */
+    char remote[64];     /* client address (forwarded.h: behind a trusted proxy, the one it
+                            names); the login throttle, metrics_allow and logs go by it */
+    char peer[64];       /* the socket's address (the proxy's, behind one) */
 
     /* internal */
     struct MHD_Connection *conn;
@@ -114,6 +123,12 @@ typedef struct ge_req {
 static inline ge_lang ge_req_lang(const ge_req *req)
 {
     return req ? req->lang : GE_LANG_EN;
+}
+
+/* The half of t in the request's language. */
+static inline const char *ge_req_text(const ge_req *req, ge_text t)
+{
+    return ge_text_pick(t, ge_req_lang(req) == GE_LANG_DE);
 }
 
 /* A path parameter, percent-decoded; NULL when the route has none of that name. */

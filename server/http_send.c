@@ -216,8 +216,8 @@ int ge_http_send(const ge_req *req, ge_resp *resp, const ge_http_send_opts *opts
 
     if (resp->status == 0)
         ge_resp_problem(resp, req, 500,
-                        GE_TR(req, "The server produced no response (reference %s).",
-                              "Der Server hat keine Antwort erzeugt (Referenz %s)."),
+                        GE_TR(req, DE("Der Server hat keine Antwort erzeugt (Referenz %s)."),
+                              EN("The server produced no response (reference %s).")),
                         req->request_id);
     if (resp->problem) ge_http_finish_problem(resp);
     ge_http_conditional(req, resp);

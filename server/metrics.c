@@ -9,7 +9,6 @@
  */
 #include "metrics.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "../geo/core/buf.h"
 
 static const char *const ge_metrics_methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                                  "PATCH", "DELETE", "OPTIONS", "OTHER"};
@@ -257,46 +258,6 @@ void ge_metrics_export_refused(ge_metrics *m)
     atomic_fetch_add_explicit(&m->exports_refused, 1, memory_order_relaxed);
 }
 
-/* A growing text buffer; on allocation failure it stays failed and render
- * returns NULL once at the end instead of checking after every line. */
-typedef struct ge_metrics_buf {
-    char *text;
-    size_t len, cap;
-    bool failed;
-} ge_metrics_buf;
-
-static void ge_metrics_printf(ge_metrics_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void ge_metrics_printf(ge_metrics_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (b->failed) return;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)n;
-        char *grown = realloc(b->text, cap);
-        if (!grown) {
-            b->failed = true;
-            return;
-        }
-        b->text = grown;
-        b->cap = cap;
-    }
-}
-
 static void ge_metrics_status_label(size_t slot, char *out, size_t size)
 {
     if (slot < GE_METRICS_N_STATUSES)
@@ -305,12 +266,12 @@ static void ge_metrics_status_label(size_t slot, char *out, size_t size)
         snprintf(out, size, "%zuxx", slot - GE_METRICS_N_STATUSES + 1);
 }
 
-static void ge_metrics_render_requests(const ge_metrics *m, ge_metrics_buf *b)
+static void ge_metrics_render_requests(const ge_metrics *m, ge_buf *b)
 {
     char status[8];
 
-    ge_metrics_printf(b, "# HELP http_requests_total HTTP requests by route pattern, method and "
-                         "status.\n# TYPE http_requests_total counter\n");
+    ge_buf_printf(b, "# HELP http_requests_total HTTP requests by route pattern, method and "
+                     "status.\n# TYPE http_requests_total counter\n");
     for (size_t r = 0; r < m->n_routes; r++)
         for (size_t me = 0; me < GE_METRICS_N_METHODS; me++)
             for (size_t s = 0; s < GE_METRICS_N_STATUS_SLOTS; s++) {
@@ -318,19 +279,18 @@ static void ge_metrics_render_requests(const ge_metrics *m, ge_metrics_buf *b)
                 uint_fast64_t v = atomic_load_explicit(&m->requests[cell], memory_order_relaxed);
                 if (!v) continue; /* series appear once they have a value */
                 ge_metrics_status_label(s, status, sizeof status);
-                ge_metrics_printf(b,
-                                  "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
-                                  "%llu\n",
-                                  m->routes[r], ge_metrics_methods[me], status,
-                                  (unsigned long long)v);
+                ge_buf_printf(b,
+                              "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
+                              "%llu\n",
+                              m->routes[r], ge_metrics_methods[me], status, (unsigned long long)v);
             }
 }
 
-static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
+static void ge_metrics_render_histograms(const ge_metrics *m, ge_buf *b)
 {
-    ge_metrics_printf(b, "# HELP http_request_duration_seconds Time from request headers to the "
-                         "last response byte, by route pattern.\n"
-                         "# TYPE http_request_duration_seconds histogram\n");
+    ge_buf_printf(b, "# HELP http_request_duration_seconds Time from request headers to the "
+                     "last response byte, by route pattern.\n"
+                     "# TYPE http_request_duration_seconds histogram\n");
     for (size_t r = 0; r < m->n_routes; r++) {
         const ge_metrics_hist *h = &m->hist[r];
         uint_fast64_t count =
@@ -340,35 +300,35 @@ static void ge_metrics_render_histograms(const ge_metrics *m, ge_metrics_buf *b)
         for (size_t i = 0; i <= GE_METRICS_N_BUCKETS; i++) {
             cum += atomic_load_explicit(&((ge_metrics_hist *)h)->bucket[i], memory_order_relaxed);
             if (i < GE_METRICS_N_BUCKETS)
-                ge_metrics_printf(b,
-                                  "http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
-                                  "%llu\n",
-                                  m->routes[r], ge_metrics_buckets[i], (unsigned long long)cum);
+                ge_buf_printf(b,
+                              "http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                              "%llu\n",
+                              m->routes[r], ge_metrics_buckets[i], (unsigned long long)cum);
             else
-                ge_metrics_printf(b,
-                                  "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-                                  "%llu\n",
-                                  m->routes[r], (unsigned long long)cum);
+                ge_buf_printf(b,
+                              "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                              "%llu\n",
+                              m->routes[r], (unsigned long long)cum);
         }
-        ge_metrics_printf(
+        ge_buf_printf(
             b, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", m->routes[r],
             (double)atomic_load_explicit(&((ge_metrics_hist *)h)->sum_us, memory_order_relaxed) /
                 1e6);
         /* _count equals the +Inf bucket by definition; print that value so that
          * a scrape racing with a request stays self-consistent. */
-        ge_metrics_printf(b, "http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-                          m->routes[r], (unsigned long long)cum);
+        ge_buf_printf(b, "http_request_duration_seconds_count{route=\"%s\"} %llu\n", m->routes[r],
+                      (unsigned long long)cum);
     }
 }
 
 /* Every outcome is printed, 0 included, so that rate() sees a series from
  * the start rather than from its first attempt. */
-static void ge_metrics_render_compute(const ge_metrics *m, ge_metrics_buf *b)
+static void ge_metrics_render_compute(const ge_metrics *m, ge_buf *b)
 {
     static const char *const reasons[] = {"budget", "client_gone", "shutdown"};
     ge_metrics *mm = (ge_metrics *)m;
 
-    ge_metrics_printf(
+    ge_buf_printf(
         b,
         "# HELP geoeditor_compute_pending Computing requests (validation, drafts) "
         "queued or running on the compute pool.\n"
@@ -383,49 +343,46 @@ static void ge_metrics_render_compute(const ge_metrics *m, ge_metrics_buf *b)
         m->compute_pending ? m->compute_pending(m->compute_ud) : 0u,
         (unsigned long long)atomic_load_explicit(&mm->compute_refused, memory_order_relaxed));
     for (int i = 0; i < 3; i++)
-        ge_metrics_printf(b, "geoeditor_compute_stopped_total{reason=\"%s\"} %llu\n", reasons[i],
-                          (unsigned long long)atomic_load_explicit(&mm->compute_stopped[i],
-                                                                   memory_order_relaxed));
+        ge_buf_printf(b, "geoeditor_compute_stopped_total{reason=\"%s\"} %llu\n", reasons[i],
+                      (unsigned long long)atomic_load_explicit(&mm->compute_stopped[i],
+                                                               memory_order_relaxed));
 }
 
-static void ge_metrics_render_webhooks(const ge_metrics *m, ge_metrics_buf *b)
+static void ge_metrics_render_webhooks(const ge_metrics *m, ge_buf *b)
 {
     static const ge_webhook_outcome outcomes[] = {GE_WEBHOOK_DELIVERED, GE_WEBHOOK_RETRY,
                                                   GE_WEBHOOK_FAILED};
     long long pending =
         atomic_load_explicit(&((ge_metrics *)m)->webhooks_pending, memory_order_relaxed);
 
-    ge_metrics_printf(b, "# HELP geoeditor_webhook_attempts_total Webhook delivery attempts by "
-                         "outcome: delivered, retry (will be tried again), failed (given up).\n"
-                         "# TYPE geoeditor_webhook_attempts_total counter\n");
+    ge_buf_printf(b, "# HELP geoeditor_webhook_attempts_total Webhook delivery attempts by "
+                     "outcome: delivered, retry (will be tried again), failed (given up).\n"
+                     "# TYPE geoeditor_webhook_attempts_total counter\n");
     for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
-        ge_metrics_printf(
-            b, "geoeditor_webhook_attempts_total{outcome=\"%s\"} %llu\n",
-            ge_webhook_outcome_name(outcomes[i]),
-            (unsigned long long)atomic_load_explicit(
-                &((ge_metrics *)m)->webhook_attempts[outcomes[i]], memory_order_relaxed));
+        ge_buf_printf(b, "geoeditor_webhook_attempts_total{outcome=\"%s\"} %llu\n",
+                      ge_webhook_outcome_name(outcomes[i]),
+                      (unsigned long long)atomic_load_explicit(
+                          &((ge_metrics *)m)->webhook_attempts[outcomes[i]], memory_order_relaxed));
     if (pending >= 0)
-        ge_metrics_printf(b,
-                          "# HELP geoeditor_webhook_deliveries_pending Webhook deliveries "
-                          "waiting to be delivered (neither delivered nor given up).\n"
-                          "# TYPE geoeditor_webhook_deliveries_pending gauge\n"
-                          "geoeditor_webhook_deliveries_pending %lld\n",
-                          pending);
+        ge_buf_printf(b,
+                      "# HELP geoeditor_webhook_deliveries_pending Webhook deliveries "
+                      "waiting to be delivered (neither delivered nor given up).\n"
+                      "# TYPE geoeditor_webhook_deliveries_pending gauge\n"
+                      "geoeditor_webhook_deliveries_pending %lld\n",
+                      pending);
 }
 
-static void ge_metrics_gauge(ge_metrics_buf *b, const char *name, const char *help,
-                             unsigned long long v)
+static void ge_metrics_gauge(ge_buf *b, const char *name, const char *help, unsigned long long v)
 {
-    ge_metrics_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+    ge_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
 }
 
-static void ge_metrics_counter(ge_metrics_buf *b, const char *name, const char *help,
-                               unsigned long long v)
+static void ge_metrics_counter(ge_buf *b, const char *name, const char *help, unsigned long long v)
 {
-    ge_metrics_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+    ge_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
 }
 
-static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_metrics_buf *b)
+static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_buf *b)
 {
     if (mem->rss_bytes >= 0)
         ge_metrics_gauge(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
@@ -446,14 +403,17 @@ static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_metrics_bu
                            "Tiles dropped from the tile cache to make room.", mem->tile_evictions);
     }
     if (mem->have_store) {
+        /* The page cache, schema, statement and sqlite_memory gauges are of a
+         * file store (SQLite); a PostGIS store answers 0 for them and only its
+         * pool's connections count (ge_store_mem_stats). */
         const ge_store_mem *s = &mem->store;
-        ge_metrics_printf(b,
-                          "# HELP geoeditor_store_connections Store connections: opened so "
-                          "far (open), of them not in use now (idle).\n"
-                          "# TYPE geoeditor_store_connections gauge\n"
-                          "geoeditor_store_connections{state=\"open\"} %d\n"
-                          "geoeditor_store_connections{state=\"idle\"} %d\n",
-                          s->open, s->idle);
+        ge_buf_printf(b,
+                      "# HELP geoeditor_store_connections Store connections: opened so "
+                      "far (open), of them not in use now (idle).\n"
+                      "# TYPE geoeditor_store_connections gauge\n"
+                      "geoeditor_store_connections{state=\"open\"} %d\n"
+                      "geoeditor_store_connections{state=\"idle\"} %d\n",
+                      s->open, s->idle);
         ge_metrics_gauge(b, "geoeditor_store_connections_max",
                          "Store connections the pool may open.", (unsigned long long)s->pool_size);
         ge_metrics_gauge(b, "geoeditor_store_page_cache_bytes",
@@ -489,7 +449,7 @@ static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_metrics_bu
                            mem->prepared_evicted);
     }
     if (mem->have_malloc) {
-        ge_metrics_printf(
+        ge_buf_printf(
             b,
             "# HELP geoeditor_malloc_bytes The C allocator's memory (glibc mallinfo2): arena "
             "(obtained for the heaps), in_use (allocated), free (free inside the heaps), mmap "
@@ -518,61 +478,53 @@ static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_metrics_bu
 
 char *ge_metrics_render(const ge_metrics *m, const ge_metrics_memory *mem, size_t *len)
 {
-    ge_metrics_buf b = {0};
+    ge_buf b = {0};
 
-    b.cap = 16384;
-    b.text = malloc(b.cap);
-    if (!b.text) return NULL;
+    if (ge_buf_reserve(&b, 16384) < 0) return NULL;
     ge_metrics_render_requests(m, &b);
     ge_metrics_render_histograms(m, &b);
-    ge_metrics_printf(&b,
-                      "# HELP http_requests_in_flight Requests being handled now.\n"
-                      "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %ld\n"
-                      "# HELP http_connections_open Client connections open now.\n"
-                      "# TYPE http_connections_open gauge\nhttp_connections_open %ld\n"
-                      "# HELP process_start_time_seconds Start time of the process since the "
-                      "Unix epoch in seconds.\n"
-                      "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n"
-                      "# HELP geoeditor_build_info The geoeditor version; always 1.\n"
-                      "# TYPE geoeditor_build_info gauge\ngeoeditor_build_info{version=\"%s\"} 1\n",
-                      atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
-                      atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
-                      m->start_time, m->version);
-    ge_metrics_printf(
-        &b,
-        "# HELP geoeditor_exports_in_flight Case exports being made or sent now.\n"
-        "# TYPE geoeditor_exports_in_flight gauge\ngeoeditor_exports_in_flight %ld\n"
-        "# HELP geoeditor_exports_refused_total Case exports refused with 503 "
-        "because export_concurrency exports were running.\n"
-        "# TYPE geoeditor_exports_refused_total counter\n"
-        "geoeditor_exports_refused_total %llu\n",
-        atomic_load_explicit(&((ge_metrics *)m)->exports_in_flight, memory_order_relaxed),
-        (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->exports_refused,
-                                                 memory_order_relaxed));
+    ge_buf_printf(&b,
+                  "# HELP http_requests_in_flight Requests being handled now.\n"
+                  "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %ld\n"
+                  "# HELP http_connections_open Client connections open now.\n"
+                  "# TYPE http_connections_open gauge\nhttp_connections_open %ld\n"
+                  "# HELP process_start_time_seconds Start time of the process since the "
+                  "Unix epoch in seconds.\n"
+                  "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n"
+                  "# HELP geoeditor_build_info The geoeditor version; always 1.\n"
+                  "# TYPE geoeditor_build_info gauge\ngeoeditor_build_info{version=\"%s\"} 1\n",
+                  atomic_load_explicit(&((ge_metrics *)m)->in_flight, memory_order_relaxed),
+                  atomic_load_explicit(&((ge_metrics *)m)->connections, memory_order_relaxed),
+                  m->start_time, m->version);
+    ge_buf_printf(&b,
+                  "# HELP geoeditor_exports_in_flight Case exports being made or sent now.\n"
+                  "# TYPE geoeditor_exports_in_flight gauge\ngeoeditor_exports_in_flight %ld\n"
+                  "# HELP geoeditor_exports_refused_total Case exports refused with 503 "
+                  "because export_concurrency exports were running.\n"
+                  "# TYPE geoeditor_exports_refused_total counter\n"
+                  "geoeditor_exports_refused_total %llu\n",
+                  atomic_load_explicit(&((ge_metrics *)m)->exports_in_flight, memory_order_relaxed),
+                  (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->exports_refused,
+                                                           memory_order_relaxed));
     ge_metrics_render_compute(m, &b);
-    ge_metrics_printf(&b,
-                      "# HELP geoeditor_connections_timed_out_total Connections cut because "
-                      "the request line and headers (header_timeout) or the body "
-                      "(body_timeout) did not arrive in time.\n"
-                      "# TYPE geoeditor_connections_timed_out_total counter\n"
-                      "geoeditor_connections_timed_out_total{phase=\"header\"} %llu\n"
-                      "geoeditor_connections_timed_out_total{phase=\"body\"} %llu\n"
-                      "# HELP geoeditor_connections_refused_total Connections closed at once "
-                      "because max_connections or max_connections_per_ip was reached.\n"
-                      "# TYPE geoeditor_connections_refused_total counter\n"
-                      "geoeditor_connections_refused_total %llu\n",
-                      (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[0],
-                                                               memory_order_relaxed),
-                      (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[1],
-                                                               memory_order_relaxed),
-                      (unsigned long long)atomic_load_explicit(
-                          &((ge_metrics *)m)->connections_refused, memory_order_relaxed));
+    ge_buf_printf(&b,
+                  "# HELP geoeditor_connections_timed_out_total Connections cut because "
+                  "the request line and headers (header_timeout) or the body "
+                  "(body_timeout) did not arrive in time.\n"
+                  "# TYPE geoeditor_connections_timed_out_total counter\n"
+                  "geoeditor_connections_timed_out_total{phase=\"header\"} %llu\n"
+                  "geoeditor_connections_timed_out_total{phase=\"body\"} %llu\n"
+                  "# HELP geoeditor_connections_refused_total Connections closed at once "
+                  "because max_connections or max_connections_per_ip was reached.\n"
+                  "# TYPE geoeditor_connections_refused_total counter\n"
+                  "geoeditor_connections_refused_total %llu\n",
+                  (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[0],
+                                                           memory_order_relaxed),
+                  (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->timed_out[1],
+                                                           memory_order_relaxed),
+                  (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->connections_refused,
+                                                           memory_order_relaxed));
     ge_metrics_render_webhooks(m, &b);
     if (mem) ge_metrics_render_memory(mem, &b);
-    if (b.failed) {
-        free(b.text);
-        return NULL;
-    }
-    if (len) *len = b.len;
-    return b.text;
+    return ge_buf_steal(&b, len);
 }

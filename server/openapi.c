@@ -33,15 +33,17 @@ static int ge_openapi_get(ge_req *req, ge_resp *resp, void *ud)
     if (f && strcmp(f, "json") != 0) {
         json_t *p = ge_resp_problem(
             resp, req, 400,
-            GE_TR(req, "f must be json, not '%.64s'", "f muss json sein, nicht '%.64s'"), f);
+            GE_TR(req, DE("f muss json sein, nicht '%.64s'"), EN("f must be json, not '%.64s'")),
+            f);
         if (p) json_object_set_new(p, "parameter", json_string("f"));
         return GE_EINVAL;
     }
     if (!api->text) {
-        ge_resp_problem(resp, req, 404,
-                        GE_TR(req, "The API document is not installed (%s in the data directory).",
-                              "Das API-Dokument ist nicht installiert (%s im Datenverzeichnis)."),
-                        GE_OPENAPI_FILE);
+        ge_resp_problem(
+            resp, req, 404,
+            GE_TR(req, DE("Das API-Dokument ist nicht installiert (%s im Datenverzeichnis)."),
+                  EN("The API document is not installed (%s in the data directory).")),
+            GE_OPENAPI_FILE);
         return GE_ENOENT;
     }
     rc = ge_resp_bytes(resp, 200, GE_OPENAPI_TYPE, api->text, api->len);

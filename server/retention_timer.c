@@ -1,12 +1,12 @@
 /*
  * retention_timer.c - the server's retention timer (retention_timer.h): a thread that
- * sleeps on a condition variable and runs ge_retention_run() (geo/app/retention.h)
- * every purge_interval seconds.
+ * sleeps on a condition variable and runs the purge use case
+ * (ge_app_cases_purge, geo/app/retention.h) every purge_interval seconds.
  *
  * The sleep uses CLOCK_MONOTONIC, so that a clock step (NTP, a wrong
  * hardware clock corrected at boot) neither fires a burst of purges nor
- * suspends them; "now" for deciding what is due is the wall clock of each
- * run, as it must be for dates in the store.
+ * suspends them; "now" for deciding what is due is the server's clock
+ * (ge_ctx_now) at each run, as it must be for dates in the store.
  */
 #include "retention_timer.h"
 
@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../geo/app/retention.h"
+#include "app_http.h"
 #include "log.h"
 
 /* The first run comes this many seconds after start (or after one interval
@@ -57,14 +58,17 @@ static void ge_retention_timer_report(void *ud, const ge_retention_case *c, ge_r
 static void ge_retention_timer_run(ge_retention_timer *t)
 {
     ge_retention_log lg = {.unknown = json_array()};
+    ge_app app = ge_ctx_app(t->ctx);
+    ge_app_result r;
     ge_retention_stats stats;
     struct timespec a, b;
-    ge_err err;
 
     clock_gettime(CLOCK_MONOTONIC, &a);
-    if (ge_retention_run(t->ctx->store, t->ctx->services, time(NULL), false, &t->ctx->draining,
-                         ge_retention_timer_report, &lg, &stats, &err) < 0) {
-        ge_log(GE_LOG_ERROR, "retention purge failed", "{s:s}", "detail", err.msg);
+    ge_app_result_init(&r);
+    if (ge_app_cases_purge(&app, false, &t->ctx->draining, ge_retention_timer_report, &lg, &stats,
+                           &r) < 0) {
+        ge_log(GE_LOG_ERROR, "retention purge failed", "{s:s}", "detail", r.err.msg);
+        ge_app_result_clear(&r);
         json_decref(lg.unknown);
         return;
     }

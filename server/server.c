@@ -248,8 +248,9 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
         opts[n++] =
             (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL};
     /* Counted by the full address, IPv6 included; a connection over the cap
-     * is closed right after accept, before a byte is read. */
-    if (cfg->max_connections_per_ip > 0)
+     * is closed right after accept, before a byte is read. With trusted
+     * proxies, conncap.h counts instead (the proxies exempt). */
+    if (cfg->max_connections_per_ip > 0 && !srv->conncap_on)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                             cfg->max_connections_per_ip, NULL};
     opts[n++] =
@@ -264,8 +265,8 @@ static int ge_server_start_daemon(ge_server *srv, ge_err *err)
     /* MHD_ALLOW_SUSPEND_RESUME: the compute pool's requests (compute.h). */
     srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                                        MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-                                   0, NULL, NULL, ge_server_access, srv, MHD_OPTION_ARRAY, opts,
-                                   MHD_OPTION_END);
+                                   0, srv->conncap_on ? ge_server_accept_policy : NULL, srv,
+                                   ge_server_access, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!srv->daemon)
         return ge_err_set(err, GE_EIO, "cannot start the HTTP server on %s: %s", srv->listen_name,
                           errno ? strerror(errno) : "libmicrohttpd refused");
@@ -400,6 +401,9 @@ static void ge_server_free(ge_server *srv)
     /* After the daemon: every connection has been closed and unlisted. */
     ge_reaper_stop(srv->reaper);
     srv->reaper = NULL;
+    if (srv->conncap_on) ge_conncap_free(&srv->conncap);
+    srv->conncap_on = false;
+    ge_forwarded_free(&srv->forwarded);
     if (srv->listen_fd >= 0) close(srv->listen_fd);
     for (size_t i = srv->ctx.n_cleanups; i-- > 0;)
         srv->ctx.cleanups[i].fn(srv->ctx.cleanups[i].ud);
@@ -422,9 +426,15 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     atomic_init(&srv->ctx.draining, false);
     clock_gettime(CLOCK_REALTIME, &now);
     srv->ctx.started_at = (double)now.tv_sec + now.tv_nsec / 1e9;
-    ge_test_clock_install(&srv->ctx);
+    ge_test_clock_install(&srv->ctx.clock, &srv->ctx.clock_ud);
     if (getrandom(&srv->id_prefix, sizeof srv->id_prefix, 0) != sizeof srv->id_prefix)
         srv->id_prefix = (uint32_t)now.tv_nsec ^ (uint32_t)getpid();
+    rc = ge_forwarded_init(&srv->forwarded, cfg->trusted_proxies, cfg->forwarded_header, err);
+    if (rc < 0) return rc;
+    if (srv->forwarded.trusted.n && cfg->max_connections_per_ip > 0) {
+        ge_conncap_init(&srv->conncap, cfg->max_connections_per_ip, &srv->forwarded.trusted);
+        srv->conncap_on = true;
+    }
     srv->ctx.router = ge_router_new();
     if (!srv->ctx.router) return ge_err_set(err, GE_ENOMEM, "out of memory");
     ge_refindex_set_prepared_limit(cfg->prepared_cache_bytes);

@@ -116,6 +116,60 @@ static void ge_server_remote(struct MHD_Connection *conn, char *out, size_t size
                   (socklen_t)size);
 }
 
+/* Every field of one header, in order, joined with ", " (RFC 9110, 5.3):
+ * a proxy may add its own X-Forwarded-For field after the client's. */
+typedef struct ge_header_join {
+    const char *name;
+    char *text;
+    size_t len;
+    bool failed;
+} ge_header_join;
+
+static enum MHD_Result ge_server_join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                             const char *value)
+{
+    ge_header_join *j = cls;
+    size_t vlen = value ? strlen(value) : 0;
+    char *grown;
+
+    if (strcasecmp(key, j->name) != 0) return MHD_YES;
+    grown = realloc(j->text, j->len + vlen + 3);
+    if (!grown) {
+        j->failed = true;
+        return MHD_NO;
+    }
+    j->text = grown;
+    if (j->len) {
+        memcpy(j->text + j->len, ", ", 2);
+        j->len += 2;
+    }
+    memcpy(j->text + j->len, value ? value : "", vlen);
+    j->len += vlen;
+    j->text[j->len] = '\0';
+    return MHD_YES;
+}
+
+/* req->peer from the socket, req->remote from the trusted proxy's header
+ * (forwarded.h) or the peer. */
+static void ge_server_client(ge_server *srv, ge_req *req)
+{
+    ge_header_join j = {ge_forwarded_header_name(&srv->forwarded), NULL, 0, false};
+    char why[160];
+
+    ge_server_remote(req->conn, req->peer, sizeof req->peer);
+    snprintf(req->remote, sizeof req->remote, "%s", req->peer);
+    if (srv->forwarded.trusted.n == 0 || !ge_cidr_list_match(&srv->forwarded.trusted, req->peer))
+        return;
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, ge_server_join_header, &j);
+    if (j.failed)
+        snprintf(why, sizeof why, "out of memory");
+    else if (ge_forwarded_client(&srv->forwarded, req->peer, j.text, req->remote,
+                                 sizeof req->remote, why, sizeof why) != GE_FWD_MALFORMED)
+        why[0] = '\0';
+    if (why[0]) ge_forwarded_note_malformed(&srv->forwarded, req->peer, why);
+    free(j.text);
+}
+
 /* The connection's reaper entry (its socket context), or NULL. */
 static ge_reaper_conn *ge_server_reaper_conn(struct MHD_Connection *conn)
 {
@@ -201,7 +255,7 @@ static ge_call *ge_server_begin(ge_server *srv, struct MHD_Connection *conn, con
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
     id = (uint32_t)atomic_fetch_add_explicit(&srv->next_id, 1, memory_order_relaxed);
     snprintf(req->request_id, sizeof req->request_id, "%08x%08x", srv->id_prefix, id);
-    ge_server_remote(conn, req->remote, sizeof req->remote);
+    ge_server_client(srv, req);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, ge_server_add_query, call);
 
     ge_metrics_request_begin(srv->ctx.metrics);
@@ -265,29 +319,30 @@ static bool ge_server_refuse_framing(ge_server *srv, ge_call *call)
     MHD_get_connection_values(call->req.conn, MHD_HEADER_KIND, ge_server_framing_header, &f);
     if (f.other_length) {
         header = MHD_HTTP_HEADER_CONTENT_LENGTH;
-        p = ge_resp_problem(&call->resp, &call->req, 400,
-                            GE_TR(&call->req,
-                                  "The request has Content-Length headers with different values "
-                                  "('%.32s' and '%.32s'); send exactly one.",
-                                  "Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
-                                  "('%.32s' und '%.32s'); senden Sie genau einen."),
-                            f.length, f.other_length);
+        p = ge_resp_problem(
+            &call->resp, &call->req, 400,
+            GE_TR(&call->req,
+                  DE("Die Anfrage hat Content-Length-Header mit verschiedenen Werten "
+                     "('%.32s' und '%.32s'); senden Sie genau einen."),
+                  EN("The request has Content-Length headers with different values "
+                     "('%.32s' and '%.32s'); send exactly one.")),
+            f.length, f.other_length);
     } else if (f.n_length && f.n_coding) {
         header = MHD_HTTP_HEADER_CONTENT_LENGTH;
         p = ge_resp_problem(&call->resp, &call->req, 400,
                             GE_TR(&call->req,
-                                  "The request has both Content-Length and Transfer-Encoding; "
-                                  "send only one of them.",
-                                  "Die Anfrage hat sowohl Content-Length als auch "
-                                  "Transfer-Encoding; senden Sie nur einen der beiden."));
+                                  DE("Die Anfrage hat sowohl Content-Length als auch "
+                                     "Transfer-Encoding; senden Sie nur einen der beiden."),
+                                  EN("The request has both Content-Length and Transfer-Encoding; "
+                                     "send only one of them.")));
     } else if (f.n_coding > 1 || (f.n_coding && strcasecmp(f.coding, "chunked") != 0)) {
         header = MHD_HTTP_HEADER_TRANSFER_ENCODING;
         p = ge_resp_problem(&call->resp, &call->req, 400,
                             GE_TR(&call->req,
-                                  "Transfer-Encoding '%.32s'%s is not supported; only a single "
-                                  "'chunked' is.",
-                                  "Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
-                                  "einzelnes 'chunked'."),
+                                  DE("Transfer-Encoding '%.32s'%s wird nicht unterstützt; nur ein "
+                                     "einzelnes 'chunked'."),
+                                  EN("Transfer-Encoding '%.32s'%s is not supported; only a single "
+                                     "'chunked' is.")),
                             f.coding, f.n_coding > 1 ? " (repeated)" : "");
     }
     if (!header) return false;
@@ -305,13 +360,14 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
     json_t *p;
 
     if (hdr > cfg->max_header_bytes) {
-        p = ge_resp_problem(&call->resp, &call->req, 431,
-                            GE_TR(&call->req,
-                                  "The request header fields have %zu bytes; the limit is %zu "
-                                  "bytes.",
-                                  "Die Kopfzeilen der Anfrage haben %zu Bytes; die Grenze ist %zu "
-                                  "Bytes."),
-                            hdr, cfg->max_header_bytes);
+        p = ge_resp_problem(
+            &call->resp, &call->req, 431,
+            GE_TR(&call->req,
+                  DE("Die Kopfzeilen der Anfrage haben %zu Bytes; die Grenze ist %zu "
+                     "Bytes."),
+                  EN("The request header fields have %zu bytes; the limit is %zu "
+                     "bytes.")),
+            hdr, cfg->max_header_bytes);
         if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_header_bytes));
         ge_server_send(srv, call, true);
         return true;
@@ -325,12 +381,13 @@ static bool ge_server_refuse_early(ge_server *srv, ge_call *call)
         errno = 0;
         n = strtoull(cl, &end, 10);
         if (errno == 0 && end != cl && *end == '\0' && n > cfg->max_body_bytes) {
-            p = ge_resp_problem(&call->resp, &call->req, 413,
-                                GE_TR(&call->req,
-                                      "The request body has %llu bytes; the limit is %zu bytes.",
-                                      "Der Anfragekörper hat %llu Bytes; die Grenze ist %zu "
-                                      "Bytes."),
-                                n, cfg->max_body_bytes);
+            p = ge_resp_problem(
+                &call->resp, &call->req, 413,
+                GE_TR(&call->req,
+                      DE("Der Anfragekörper hat %llu Bytes; die Grenze ist %zu "
+                         "Bytes."),
+                      EN("The request body has %llu bytes; the limit is %zu bytes.")),
+                n, cfg->max_body_bytes);
             if (p) json_object_set_new(p, "limit", json_integer((json_int_t)cfg->max_body_bytes));
             /* The body stays unread, so the connection cannot be reused. */
             ge_server_send(srv, call, true);
@@ -386,10 +443,10 @@ static void ge_server_not_found(ge_call *call)
     json_t *p;
 
     ge_router_log_path(&call->match, call->path, path, sizeof path);
-    p = ge_resp_problem(
-        &call->resp, &call->req, 404,
-        GE_TR(&call->req, "There is no resource at %s.", "Unter %s gibt es keine Ressource."),
-        path);
+    p = ge_resp_problem(&call->resp, &call->req, 404,
+                        GE_TR(&call->req, DE("Unter %s gibt es keine Ressource."),
+                              EN("There is no resource at %s.")),
+                        path);
     (void)p;
 }
 
@@ -400,8 +457,9 @@ static void ge_server_not_allowed(ge_call *call)
 
     ge_router_log_path(&call->match, call->path, path, sizeof path);
     p = ge_resp_problem(&call->resp, &call->req, 405,
-                        GE_TR(&call->req, "The method %s is not allowed for %s; allowed: %s.",
-                              "Die Methode %s ist für %s nicht erlaubt; erlaubt: %s."),
+                        GE_TR(&call->req,
+                              DE("Die Methode %s ist für %s nicht erlaubt; erlaubt: %s."),
+                              EN("The method %s is not allowed for %s; allowed: %s.")),
                         call->method, path, call->match.allow);
     if (p) json_object_set_new(p, "allow", json_string(call->match.allow));
     ge_resp_header(&call->resp, "Allow", call->match.allow);
@@ -493,10 +551,10 @@ static bool ge_server_compute_begin(ge_server *srv, ge_call *call)
         ge_metrics_compute_refused(srv->ctx.metrics);
         p = ge_resp_problem(&call->resp, &call->req, 503,
                             GE_TR(&call->req,
-                                  "The server is checking %d requests already; please try "
-                                  "again in a second.",
-                                  "Der Server prüft bereits %d Anfragen; bitte versuchen Sie es "
-                                  "in einer Sekunde erneut."),
+                                  DE("Der Server prüft bereits %d Anfragen; bitte versuchen Sie es "
+                                     "in einer Sekunde erneut."),
+                                  EN("The server is checking %d requests already; please try "
+                                     "again in a second.")),
                             srv->ctx.cfg->compute_queue);
         if (p) json_object_set_new(p, "retry_after", json_integer(1));
         ge_resp_header(&call->resp, "Retry-After", "1");
@@ -526,26 +584,28 @@ static void ge_server_dispatch(ge_server *srv, ge_call *call)
     }
     if (call->too_large) {
         p = ge_resp_problem(resp, req, 413,
-                            GE_TR(req, "The request body exceeds the limit of %zu bytes.",
-                                  "Der Anfragekörper überschreitet die Grenze von %zu Bytes."),
+                            GE_TR(req,
+                                  DE("Der Anfragekörper überschreitet die Grenze von %zu Bytes."),
+                                  EN("The request body exceeds the limit of %zu bytes.")),
                             srv->ctx.cfg->max_body_bytes);
         if (p)
             json_object_set_new(p, "limit", json_integer((json_int_t)srv->ctx.cfg->max_body_bytes));
     } else if (m->kind == GE_MATCH_BAD_PATH) {
         ge_resp_problem(resp, req, 400,
                         GE_TR(req,
-                              "The path is malformed: a bad percent-escape, an encoded NUL "
-                              "byte, or too many segments.",
-                              "Der Pfad ist fehlerhaft: ungültige %%-Kodierung, ein kodiertes "
-                              "NUL-Byte oder zu viele Segmente."));
+                              DE("Der Pfad ist fehlerhaft: ungültige %%-Kodierung, ein kodiertes "
+                                 "NUL-Byte oder zu viele Segmente."),
+                              EN("The path is malformed: a bad percent-escape, an encoded NUL "
+                                 "byte, or too many segments.")));
     } else if (call->bad_query) {
-        p = ge_resp_problem(resp, req, 400,
-                            GE_TR(req,
-                                  "The query argument '%s' is malformed: a bad percent-escape or "
-                                  "an encoded NUL byte.",
-                                  "Der Abfrageparameter '%s' ist fehlerhaft: ungültige "
-                                  "%%-Kodierung oder ein kodiertes NUL-Byte."),
-                            call->bad_query_name);
+        p = ge_resp_problem(
+            resp, req, 400,
+            GE_TR(req,
+                  DE("Der Abfrageparameter '%s' ist fehlerhaft: ungültige "
+                     "%%-Kodierung oder ein kodiertes NUL-Byte."),
+                  EN("The query argument '%s' is malformed: a bad percent-escape or "
+                     "an encoded NUL byte.")),
+            call->bad_query_name);
         if (p) json_object_set_new(p, "parameter", ge_json_string_lossy(call->bad_query_name));
     } else if (m->kind == GE_MATCH_OK && (m->route->flags & GE_ROUTE_COMPUTE) && srv->compute) {
         if (ge_server_compute_begin(srv, call)) return; /* sent when the pool is done */
@@ -641,15 +701,15 @@ void ge_server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ge_metrics_request_end(srv->ctx.metrics, call->metric_route, call->method, status, secs);
     ge_router_log_path(&call->match, call->path, path, sizeof path);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "request_id",
-               call->req.request_id, "method", call->method, "route", call->req.route, "path", path,
-               "status", status, "bytes", (json_int_t)call->bytes, "duration_ms", secs * 1000.0,
-               "remote", call->req.remote);
-    else
         ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s}",
                "request_id", call->req.request_id, "method", call->method, "route", call->req.route,
                "path", path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
-               secs * 1000.0, "remote", call->req.remote, "aborted",
+               secs * 1000.0, "remote", call->req.remote, "peer", call->req.peer);
+    else
+        ge_log(GE_LOG_INFO, "request", "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s, s:s}",
+               "request_id", call->req.request_id, "method", call->method, "route", call->req.route,
+               "path", path, "status", status, "bytes", (json_int_t)call->bytes, "duration_ms",
+               secs * 1000.0, "remote", call->req.remote, "peer", call->req.peer, "aborted",
                ge_server_termination_name(toe));
     ge_server_call_free(call);
 }
@@ -660,6 +720,14 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
     ge_server *srv = cls;
+    if (srv->conncap_on) {
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && toe == MHD_CONNECTION_NOTIFY_STARTED)
+            ge_conncap_open(&srv->conncap, ai->client_addr);
+        else if (ai && toe == MHD_CONNECTION_NOTIFY_CLOSED)
+            ge_conncap_close(&srv->conncap, ai->client_addr);
+    }
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -674,6 +742,18 @@ void ge_server_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = NULL;
         ge_metrics_connection_close(srv->ctx.metrics);
     }
+}
+
+/* With trusted_proxies: max_connections_per_ip for every peer but the
+ * proxies (conncap.h); refused like libmicrohttpd's own cap. */
+enum MHD_Result ge_server_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    ge_server *srv = cls;
+    (void)addrlen;
+    if (ge_conncap_admit(&srv->conncap, addr)) return MHD_YES;
+    ge_metrics_connection_refused(srv->ctx.metrics);
+    ge_log(GE_LOG_WARN, "connection refused: max_connections_per_ip reached", NULL);
+    return MHD_NO;
 }
 
 /* Leaves the URL raw: the router decodes per segment (so that "%2F" stays

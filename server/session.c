@@ -2,10 +2,11 @@
  * session.c - caseworker sessions, CSRF tokens and the login throttle
  * (session.h).
  *
- * The throttle lives in this process's memory (throttle.h): failures per
- * user name and per address group in fixed tables that hold only hashed
- * cells (the name someone typed may be a password typed into the wrong
- * field, so it is never kept). Unknown names are counted exactly like known
+ * The throttle's cells live in the store (throttle.h's sketch, migration
+ * 13), so that every instance on one store counts in the same cells:
+ * failures per user name and per address group in fixed tables that hold
+ * only hashed cells (the name someone typed may be a password typed into
+ * the wrong field, so it is never kept). Unknown names are counted exactly like known
  * ones, so a lockout tells nothing about which names exist, and no flood of
  * other logins can end a lock before its time.
  */
@@ -179,18 +180,18 @@ static int ge_session_unauthorized(ge_req *req, ge_resp *resp, bool had_cookie)
     if (had_cookie)
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "The session has ended (logged out, timed out or not valid): "
-                              "log in again with POST /v1/login.",
-                              "Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
-                              "melden Sie sich mit POST /v1/login neu an."));
+                              DE("Die Sitzung ist beendet (abgemeldet, abgelaufen oder ungültig): "
+                                 "melden Sie sich mit POST /v1/login neu an."),
+                              EN("The session has ended (logged out, timed out or not valid): "
+                                 "log in again with POST /v1/login.")));
     else
         ge_resp_problem(resp, req, 401,
                         GE_TR(req,
-                              "This call needs a caseworker session: log in with POST "
-                              "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.",
-                              "Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
-                              "melden Sie sich mit POST /v1/login an und senden Sie das "
-                              "Cookie '" GE_SESSION_COOKIE "'."));
+                              DE("Dieser Aufruf braucht eine Sitzung als Sachbearbeiter*in: "
+                                 "melden Sie sich mit POST /v1/login an und senden Sie das "
+                                 "Cookie '" GE_SESSION_COOKIE "'."),
+                              EN("This call needs a caseworker session: log in with POST "
+                                 "/v1/login and send the cookie '" GE_SESSION_COOKIE "'.")));
     ge_resp_header(resp, "WWW-Authenticate", "Cookie realm=\"geoeditor\"");
     return GE_EINVAL;
 }
@@ -206,7 +207,7 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
     char id[GE_TOKEN_MAX], now[32], idle_cut[32];
     unsigned char raw[32], secret[32];
     ge_session_row row;
-    time_t t = time(NULL);
+    time_t t = ge_ctx_now(req->ctx);
     ge_err err;
     int rc;
 
@@ -242,21 +243,21 @@ int ge_session_require(ge_req *req, ge_resp *resp, ge_session *out)
             resp, req, 403,
             ge_req_header(req, "X-CSRF-Token")
                 ? GE_TR(req,
-                        "The X-CSRF-Token header does not belong to this session: use the "
-                        "csrf_token of this session's login or of GET /v1/session.",
-                        "Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
-                        "das csrf_token der Anmeldung oder von GET /v1/session.")
+                        DE("Der Header X-CSRF-Token gehört nicht zu dieser Sitzung: verwenden Sie "
+                           "das csrf_token der Anmeldung oder von GET /v1/session."),
+                        EN("The X-CSRF-Token header does not belong to this session: use the "
+                           "csrf_token of this session's login or of GET /v1/session."))
                 : GE_TR(req,
-                        "A state-changing request of a session needs the header X-CSRF-Token "
-                        "(the csrf_token of the login or of GET /v1/session).",
-                        "Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
-                        "(das csrf_token der Anmeldung oder von GET /v1/session)."));
+                        DE("Eine ändernde Anfrage einer Sitzung braucht den Header X-CSRF-Token "
+                           "(das csrf_token der Anmeldung oder von GET /v1/session)."),
+                        EN("A state-changing request of a session needs the header X-CSRF-Token "
+                           "(the csrf_token of the login or of GET /v1/session).")));
         if (p) json_object_set_new(p, "header", json_string("X-CSRF-Token"));
         rc = GE_EINVAL;
         goto err;
     }
     if (strcmp(row.last_seen, now) != 0 &&
-        ge_store_session_touch(req->ctx->store, out->id_hash, &err) < 0) {
+        ge_store_session_touch(req->ctx->store, out->id_hash, t, &err) < 0) {
         rc = ge_resp_error(resp, req, &err);
         goto err;
     }
@@ -282,7 +283,7 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     char id[GE_TOKEN_MAX], id_hash[GE_TOKEN_HASH_LEN], csrf_hash[GE_TOKEN_HASH_LEN];
     char expires[32], idle_cut[32];
     unsigned char raw[32], secret[32];
-    time_t t = time(NULL);
+    time_t t = ge_ctx_now(req->ctx);
     int rc = ge_token_new("", id, err);
 
     if (rc < 0) goto err;
@@ -296,8 +297,8 @@ int ge_session_start(ge_req *req, ge_resp *resp, int64_t user_id,
     ge_date_utc(t + lim->max_age, expires);
     /* Housekeeping on the way: sessions that ended without a logout. */
     ge_date_utc(t - lim->idle, idle_cut);
-    ge_store_sessions_expire(req->ctx->store, idle_cut, NULL, NULL);
-    rc = ge_store_session_create(req->ctx->store, id_hash, csrf_hash, user_id, expires, err);
+    ge_store_sessions_expire(req->ctx->store, t, idle_cut, NULL, NULL);
+    rc = ge_store_session_create(req->ctx->store, id_hash, csrf_hash, user_id, expires, t, err);
     if (rc < 0) goto err;
     rc = ge_session_set_cookie(req, resp, id, lim->max_age);
     if (rc < 0) {
@@ -323,34 +324,141 @@ int ge_session_end(ge_req *req, ge_resp *resp, const ge_session *s, ge_err *err)
 
 /* ---- the login throttle ------------------------------------------------- */
 
-/* 2 rows of 65536 cells (16 bytes) per count: 2 MiB each for names and
- * address groups, whatever happens. A flood of F counted failures within a
- * lockout period locks a name it never tried only when both of the name's
- * cells reach 5: for F = 100000 (5000 addresses at 20 each) that is about
- * one name in 2500, for F = 20000 one in three billion. */
+/* 2 rows of 65536 cells per count, kept in the store (migration 13): at
+ * most 262144 rows for names and address groups, whatever happens. A flood
+ * of F counted failures within a lockout period locks a name it never tried
+ * only when both of the name's cells reach 5: for F = 100000 (5000
+ * addresses at 20 each) that is about one name in 2500, for F = 20000 one
+ * in three billion. */
 #define GE_THROTTLE_WIDTH 65536
 
-static ge_throttle_cell ge_throttle_name_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
-static ge_throttle_cell ge_throttle_addr_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
-static ge_throttle ge_login_throttle;
-static pthread_once_t ge_login_throttle_once = PTHREAD_ONCE_INIT;
+/* How often a begin or success is tried again when the store answers
+ * GE_ECONFLICT (PostgreSQL: a deadlock or serialization failure). */
+#define GE_THROTTLE_TRIES 3
 
-static void ge_login_throttle_init(void)
+/* The limits and the hash keys; the cells are the store's. */
+static ge_throttle ge_login_throttle;
+static bool ge_login_throttle_ready;
+static pthread_mutex_t ge_login_throttle_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Reads the store's hash key (made by the first process that needs it), so
+ * that every instance hashes a name to the same cells. */
+static int ge_login_throttle_init(ge_store *store, ge_err *err)
 {
-    ge_throttle_init(&ge_login_throttle, ge_throttle_name_cells, ge_throttle_addr_cells,
-                     GE_THROTTLE_WIDTH, GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES, NULL);
+    unsigned char fresh[32], key[32];
+    int rc = GE_OK;
+
+    pthread_mutex_lock(&ge_login_throttle_mu);
+    if (!ge_login_throttle_ready) {
+        if (sodium_init() < 0) abort(); /* no random key, no throttle: better not go on */
+        randombytes_buf(fresh, sizeof fresh);
+        rc = ge_store_throttle_key(store, fresh, key, err);
+        if (rc == GE_OK) {
+            ge_throttle_init(&ge_login_throttle, NULL, NULL, GE_THROTTLE_WIDTH,
+                             GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES, key);
+            ge_login_throttle_ready = true;
+        }
+        sodium_memzero(fresh, sizeof fresh);
+        sodium_memzero(key, sizeof key);
+    }
+    pthread_mutex_unlock(&ge_login_throttle_mu);
+    return rc;
+}
+
+/* One begin or success on the attempt's four cells, inside the store's
+ * transaction (ge_store_throttle_update). */
+typedef struct ge_throttle_op {
+    ge_throttle_attempt *a;
+    bool begin;
+    time_t now;
+    long lockout;
+    long retry_after;
+    bool ok;
+} ge_throttle_op;
+
+static int ge_throttle_op_cb(void *ud, ge_store_throttle_cell *cells, size_t n)
+{
+    ge_throttle_op *op = ud;
+    ge_throttle_cell mem[2 * GE_THROTTLE_ROWS];
+    ge_throttle_cell *names[GE_THROTTLE_ROWS], *addrs[GE_THROTTLE_ROWS];
+
+    for (size_t i = 0; i < n; i++) {
+        mem[i].failures = cells[i].failures < 0            ? 0
+                          : cells[i].failures > UINT32_MAX ? UINT32_MAX
+                                                           : (uint32_t)cells[i].failures;
+        mem[i].epoch = (uint32_t)cells[i].epoch;
+        mem[i].window_end = cells[i].window_end;
+    }
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
+        names[r] = &mem[r];
+        addrs[r] = &mem[GE_THROTTLE_ROWS + r];
+    }
+    if (op->begin)
+        op->ok = ge_throttle_begin_cells(&ge_login_throttle, names, addrs, op->now, op->lockout,
+                                         &op->retry_after, op->a);
+    else
+        ge_throttle_success_cells(&ge_login_throttle, names, addrs, op->a);
+    for (size_t i = 0; i < n; i++) {
+        cells[i].failures = mem[i].failures;
+        cells[i].epoch = mem[i].epoch;
+        cells[i].window_end = mem[i].window_end;
+    }
+    return 0;
+}
+
+/* Runs op on the attempt's cells in the store. */
+static int ge_throttle_store_op(ge_store *store, ge_throttle_op *op, ge_err *err)
+{
+    ge_store_throttle_cell cells[2 * GE_THROTTLE_ROWS];
+    int rc = GE_ECONFLICT;
+
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
+        cells[r] = (ge_store_throttle_cell){.tbl = 0, .idx = (int64_t)op->a->name.cell[r]};
+        cells[GE_THROTTLE_ROWS + r] =
+            (ge_store_throttle_cell){.tbl = 1, .idx = (int64_t)op->a->addr.cell[r]};
+    }
+    for (int i = 0; i < GE_THROTTLE_TRIES && rc == GE_ECONFLICT; i++)
+        rc = ge_store_throttle_update(store, cells, 2 * GE_THROTTLE_ROWS, ge_throttle_op_cb, op,
+                                      err);
+    return rc;
 }
 
 bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after,
                                ge_throttle_attempt *a)
 {
-    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
-    return ge_throttle_begin(&ge_login_throttle, name, req->remote, time(NULL),
-                             ge_session_limits_get()->lockout, retry_after, a);
+    ge_throttle_op op = {.a = a,
+                         .begin = true,
+                         .now = ge_ctx_now(req->ctx),
+                         .lockout = ge_session_limits_get()->lockout};
+    ge_err err;
+    int rc = ge_login_throttle_init(req->ctx->store, &err);
+
+    memset(a, 0, sizeof *a);
+    if (rc == GE_OK) {
+        ge_throttle_place(&ge_login_throttle, name, req->remote, a);
+        rc = ge_throttle_store_op(req->ctx->store, &op, &err);
+    }
+    if (rc < 0) {
+        /* A throttle that cannot count lets no guess through: locked for
+         * a second, and the operator hears why. */
+        ge_log(GE_LOG_ERROR, "login throttle unavailable", "{s:s, s:s}", "request_id",
+               req->request_id, "error", err.msg);
+        a->counted = false;
+        *retry_after = 1;
+        return false;
+    }
+    *retry_after = op.retry_after;
+    return op.ok;
 }
 
-void ge_session_throttle_success(const ge_throttle_attempt *a)
+void ge_session_throttle_success(const ge_req *req, const ge_throttle_attempt *a)
 {
-    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
-    ge_throttle_success(&ge_login_throttle, a);
+    ge_throttle_attempt copy = *a;
+    ge_throttle_op op = {.a = &copy, .begin = false};
+    ge_err err;
+
+    if (!a->counted) return;
+    if (ge_throttle_store_op(req->ctx->store, &op, &err) < 0)
+        ge_log(GE_LOG_ERROR, "login throttle unavailable", "{s:s, s:s}", "request_id",
+               req->request_id, "error", err.msg);
 }

@@ -29,13 +29,14 @@ int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_para
         if (!ok) {
             json_t *pr = ge_resp_problem(
                 resp, req, 400,
-                p->pdf ? GE_TR(req, "Unknown query parameter '%.64s'; known are lang and scale.",
-                               "Unbekannter Parameter '%.64s'; bekannt sind lang und scale.")
-                       : GE_TR(req,
-                               "Unknown query parameter '%.64s'; known are width, height, dpi "
-                               "and lang.",
-                               "Unbekannter Parameter '%.64s'; bekannt sind width, height, dpi "
+                p->pdf
+                    ? GE_TR(req, DE("Unbekannter Parameter '%.64s'; bekannt sind lang und scale."),
+                            EN("Unknown query parameter '%.64s'; known are lang and scale."))
+                    : GE_TR(req,
+                            DE("Unbekannter Parameter '%.64s'; bekannt sind width, height, dpi "
                                "und lang."),
+                            EN("Unknown query parameter '%.64s'; known are width, height, dpi "
+                               "and lang.")),
                 a->name);
             if (pr) json_object_set_new(pr, "parameter", ge_json_string_lossy(a->name));
             return GE_EINVAL;
@@ -47,10 +48,11 @@ int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_para
     } else if (lang && strcmp(lang, "en") == 0) {
         p->lang = GE_LANG_EN;
     } else if (lang) {
-        json_t *pr = ge_resp_problem(resp, req, 400,
-                                     GE_TR(req, "lang: '%.16s' is not offered; de or en.",
-                                           "lang: '%.16s' wird nicht angeboten; de oder en."),
-                                     lang);
+        json_t *pr =
+            ge_resp_problem(resp, req, 400,
+                            GE_TR(req, DE("lang: '%.16s' wird nicht angeboten; de oder en."),
+                                  EN("lang: '%.16s' is not offered; de or en.")),
+                            lang);
         if (pr) json_object_set_new(pr, "parameter", json_string("lang"));
         return GE_EINVAL;
     }
@@ -63,8 +65,8 @@ int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_para
             if (!*sc || *end || !ge_mapscale_standard((int)n)) {
                 json_t *pr = ge_resp_problem(
                     resp, req, 400,
-                    GE_TR(req, "scale: '%.16s' is not offered; 250, 500 or 1000 (1:n).",
-                          "scale: '%.16s' wird nicht angeboten; 250, 500 oder 1000 (1:n)."),
+                    GE_TR(req, DE("scale: '%.16s' wird nicht angeboten; 250, 500 oder 1000 (1:n)."),
+                          EN("scale: '%.16s' is not offered; 250, 500 or 1000 (1:n).")),
                     sc);
                 if (pr) json_object_set_new(pr, "parameter", json_string("scale"));
                 return GE_EINVAL;
@@ -89,10 +91,10 @@ int ge_staticmap_params_read(const ge_req *req, ge_resp *resp, ge_staticmap_para
         json_t *pr = ge_resp_problem(
             resp, req, 400,
             GE_TR(req,
-                  "The image is %ld x %ld = %ld pixels; at most %ld are made (an A4 page at "
-                  "300 DPI).",
-                  "Das Bild hätte %ld x %ld = %ld Pixel; höchstens %ld werden erzeugt (eine "
-                  "A4-Seite mit 300 DPI)."),
+                  DE("Das Bild hätte %ld x %ld = %ld Pixel; höchstens %ld werden erzeugt (eine "
+                     "A4-Seite mit 300 DPI)."),
+                  EN("The image is %ld x %ld = %ld pixels; at most %ld are made (an A4 page at "
+                     "300 DPI).")),
             p->width, p->height, p->width * p->height, GE_STATICMAP_MAX_PIXELS);
         if (pr) {
             json_object_set_new(pr, "parameter", json_string("height"));

@@ -21,15 +21,16 @@ static time_t ge_test_clock_now(void *ud)
 }
 #endif
 
-void ge_test_clock_install(ge_ctx *ctx)
+void ge_test_clock_install(ge_app_clock_fn *clock, void **ud)
 {
 #ifdef GE_TEST_HOOKS
     const char *path = getenv("GEOEDITOR_TEST_CLOCK_FILE");
     if (path && path[0]) {
-        ctx->clock = ge_test_clock_now;
-        ctx->clock_ud = (void *)path;
+        *clock = ge_test_clock_now;
+        *ud = (void *)path;
     }
 #else
-    (void)ctx;
+    (void)clock;
+    (void)ud;
 #endif
 }

@@ -172,7 +172,7 @@ static ge_webhook_xfer *ge_webhooks_xfer_new(const ge_ctx *ctx, ge_webhook_deliv
 {
     ge_webhook_xfer *x = calloc(1, sizeof *x);
     char sig[GE_WEBHOOK_SIG_LEN];
-    int64_t ts = (int64_t)time(NULL);
+    int64_t ts = (int64_t)ge_ctx_now(ctx);
     long timeout_ms = (long)ctx->cfg->webhook_timeout * 1000L;
     bool ok = true;
 
@@ -227,7 +227,7 @@ static void ge_webhooks_record(ge_webhooks *w, ge_webhook_xfer *x, int http_stat
                             .permanent = permanent,
                             .retry_after_s = retry_after_s};
     ge_webhook_outcome o = GE_WEBHOOK_FAILED;
-    int64_t now = (int64_t)time(NULL), next_at = 0;
+    int64_t now = (int64_t)ge_ctx_now(w->ctx), next_at = 0;
     int attempts = x->d.attempts + 1;
     ge_err err;
 
@@ -297,7 +297,7 @@ static void ge_webhooks_begin(ge_webhooks *w, ge_webhook_delivery *d)
     if (!x || curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
         ge_log(GE_LOG_ERROR, "webhook attempt not started", "{s:I, s:s}", "delivery_id",
                (json_int_t)id, "detail", "out of memory");
-        if (ge_store_webhook_release(w->ctx->store, id, (int64_t)time(NULL), &err) < 0)
+        if (ge_store_webhook_release(w->ctx->store, id, (int64_t)ge_ctx_now(w->ctx), &err) < 0)
             ge_log(GE_LOG_ERROR, "webhook delivery not released", "{s:s}", "detail", err.msg);
         ge_webhooks_xfer_free(x);
         ge_webhook_delivery_clear(d);
@@ -328,7 +328,7 @@ static void ge_webhooks_abort_all(ge_webhooks *w, const char *why)
         ge_webhook_xfer *x = w->xfers[w->nxfers - 1];
         ge_log(GE_LOG_WARN, "webhook attempt cut off", "{s:I, s:s, s:s, s:s}", "delivery_id",
                (json_int_t)x->d.id, "case_id", x->d.case_id, "target", x->target, "reason", why);
-        if (ge_store_webhook_release(w->ctx->store, x->d.id, (int64_t)time(NULL), &err) < 0)
+        if (ge_store_webhook_release(w->ctx->store, x->d.id, (int64_t)ge_ctx_now(w->ctx), &err) < 0)
             ge_log(GE_LOG_ERROR, "webhook delivery not released", "{s:s}", "detail", err.msg);
         ge_webhooks_forget(w, x);
     }
@@ -347,8 +347,8 @@ static bool ge_webhooks_claim(ge_webhooks *w)
     ge_err err;
 
     if (free_slots == 0) return true;
-    if (ge_store_webhooks_claim(w->ctx->store, (int64_t)time(NULL), lease, free_slots, &v, &n,
-                                &err) < 0) {
+    if (ge_store_webhooks_claim(w->ctx->store, (int64_t)ge_ctx_now(w->ctx), lease, free_slots, &v,
+                                &n, &err) < 0) {
         ge_log(GE_LOG_ERROR, "reading the webhook outbox failed", "{s:s}", "detail", err.msg);
         return false;
     }

@@ -316,7 +316,7 @@ int main(int argc, char **argv)
     base.service = svc;
     base.srid = ge_refsnap_srid(snap);
     base.period = &period;
-    base.today = ge_date_today();
+    base.today = ge_date_local(time(NULL));
     base.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* as the public routes */
     base.out_crs = store_crs;
 

@@ -78,6 +78,7 @@ int main(int argc, char **argv)
     o.services = ss;
     o.snap = snap;
     o.conflicts = GE_RULES_CONFLICTS_UNCHECKED; /* as the handler: no other cases in public */
+    o.today = ge_date_local(time(NULL));
     double t0 = 0;
     FILE *dump = getenv("GE_CPU_DUMP") ? fopen(getenv("GE_CPU_DUMP"), "w") : NULL;
     for (int p = 0; p < passes; p++) {

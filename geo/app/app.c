@@ -19,10 +19,7 @@ void ge_app_utc_in(const ge_app *app, long seconds, char out[GE_DATE_UTC_LEN])
 
 ge_date ge_app_today(const ge_app *app)
 {
-    time_t now = ge_app_now(app);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return ge_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return ge_date_local(ge_app_now(app));
 }
 
 void ge_app_result_init(ge_app_result *r)
@@ -58,7 +55,7 @@ static int ge_app_code(ge_app_kind kind)
     return GE_EINTERNAL;
 }
 
-int ge_app_refuse(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
+int ge_app_refuse_pair(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
 {
     va_list ap, aq;
 
@@ -98,7 +95,7 @@ int ge_app_bad_member(ge_app_result *r, const char *member, const ge_err *err)
         return ge_app_failed(r, err);
     ge_app_refuse(
         r, err->code == GE_ELIMIT || err->code == GE_ENOENT ? GE_APP_UNPROCESSABLE : GE_APP_INVALID,
-        "%s", "%s", err->msg);
+        DE("%s"), EN("%s"), err->msg);
     ge_app_extra(r, "member", json_string(member));
     return err->code;
 }

@@ -18,6 +18,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "text.h"
 
 struct ge_store;
 struct ge_refindex;
@@ -32,6 +33,9 @@ typedef struct ge_app {
     const struct ge_services *services; /* NULL: none configured */
     ge_app_clock_fn clock;              /* NULL: the real clock, time(NULL) */
     void *clock_ud;
+    /* Metres within which other cases conflict with a case whose service's
+     * conflict rule names no distance (the setting conflict_distance). */
+    double conflict_distance;
 } ge_app;
 
 /* Now, by the context's clock. */
@@ -55,7 +59,7 @@ typedef enum ge_app_kind {
     GE_APP_FAILED         /* could not be done (err: I/O, memory, budget, ...) */
 } ge_app_kind;
 
-#define GE_APP_TEXT_MAX 512
+#define GE_APP_TEXT_MAX 1024 /* as long as a problem's detail (server/http.c) */
 
 typedef struct ge_app_result {
     ge_app_kind kind;
@@ -69,13 +73,17 @@ void ge_app_result_init(ge_app_result *r);
 void ge_app_result_clear(ge_app_result *r);
 
 /*
- * Refuses with a kind and a message in both languages (printf-style; both
- * formats take the same arguments). Returns the matching GE_E* code (INVALID
- * GE_EINVAL, NOT_FOUND GE_ENOENT, CONFLICT and STALE GE_ECONFLICT, GONE
- * GE_EGONE, UNPROCESSABLE GE_ELIMIT), so "return ge_app_refuse(...)" works.
+ * Refuses with a kind and a message in both languages, a labelled pair
+ * (geo/core/text.h) of printf formats that take the same arguments:
+ *   ge_app_refuse(r, GE_APP_GONE, DE("Entwurf %s ..."), EN("Draft %s ..."), id)
+ * Returns the matching GE_E* code (INVALID GE_EINVAL, NOT_FOUND GE_ENOENT,
+ * CONFLICT and STALE GE_ECONFLICT, GONE GE_EGONE, UNPROCESSABLE GE_ELIMIT), so
+ * "return ge_app_refuse(...)" works.
  */
-int ge_app_refuse(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
-    __attribute__((format(printf, 4, 5)));
+#define ge_app_refuse(r, kind, de, ...)                                                            \
+    ge_app_refuse_pair(r, kind, GE_DE(de), GE_EN_ARGS(__VA_ARGS__))
+int ge_app_refuse_pair(ge_app_result *r, ge_app_kind kind, const char *de, const char *en, ...)
+    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
 
 /* Sets an extra member of the answer (takes the reference of v). */
 void ge_app_extra(ge_app_result *r, const char *name, json_t *v);

@@ -27,25 +27,25 @@ const char *ge_app_draft_status(const ge_app *app, const ge_draft *d)
 static int ge_app_draft_expired(const ge_draft *d, ge_app_result *r)
 {
     return ge_app_refuse(r, GE_APP_GONE,
-                         "Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an.",
-                         "The draft expired at %s; open a new one.", d->expires_at);
+                         DE("Der Entwurf ist seit %s abgelaufen; legen Sie einen neuen an."),
+                         EN("The draft expired at %s; open a new one."), d->expires_at);
 }
 
 static int ge_app_draft_submitted_under_other_key(ge_app_result *r)
 {
     return ge_app_refuse(r, GE_APP_CONFLICT,
-                         "Der Entwurf wurde schon eingereicht (mit einem anderen "
-                         "Idempotency-Key).",
-                         "The draft was submitted already (under another Idempotency-Key).");
+                         DE("Der Entwurf wurde schon eingereicht (mit einem anderen "
+                            "Idempotency-Key)."),
+                         EN("The draft was submitted already (under another Idempotency-Key)."));
 }
 
 int ge_app_draft_closed(const ge_app *app, const ge_draft *d, ge_app_result *r)
 {
     if (d->submitted_at[0])
         return ge_app_refuse(r, GE_APP_CONFLICT,
-                             "Der Entwurf wurde schon eingereicht; er kann sich nicht mehr "
-                             "ändern.",
-                             "The draft was submitted already; it cannot change any more.");
+                             DE("Der Entwurf wurde schon eingereicht; er kann sich nicht mehr "
+                                "ändern."),
+                             EN("The draft was submitted already; it cannot change any more."));
     if (strcmp(ge_app_draft_status(app, d), "expired") == 0) return ge_app_draft_expired(d, r);
     return GE_OK;
 }
@@ -122,7 +122,7 @@ int ge_app_draft_create(const ge_app *app, const ge_app_draft_new *in, ge_draft 
              in->period_start ? in->period_start : "");
     snprintf(d->period_end, sizeof d->period_end, "%s", in->period_end ? in->period_end : "");
     ge_app_utc_in(app, in->expires_in, d->expires_at);
-    rc = ge_store_draft_create(app->store, d, hash, &err);
+    rc = ge_store_draft_create(app->store, d, hash, ge_app_now(app), &err);
     return rc < 0 ? ge_app_failed(r, &err) : GE_OK;
 }
 
@@ -139,21 +139,21 @@ int ge_app_draft_open(const ge_app *app, const char *token, ge_draft *d, ge_app_
     rc = ge_token_plausible(token) ? ge_store_draft_by_token(app->store, hash, d, &err)
                                    : ge_err_set(&err, GE_ENOENT, "no such draft");
     if (rc == GE_ENOENT)
-        return ge_app_refuse(r, GE_APP_NOT_FOUND, "Dieser Bearbeitungslink ist ungültig.",
-                             "This editing link is not valid.");
+        return ge_app_refuse(r, GE_APP_NOT_FOUND, DE("Dieser Bearbeitungslink ist ungültig."),
+                             EN("This editing link is not valid."));
     if (rc < 0) return ge_app_failed(r, &err);
     ge_app_utc_in(app, 0, now);
     if (d->submitted_at[0])
         rc = ge_app_refuse(r, GE_APP_GONE,
-                           "Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
-                           "geändert werden.",
-                           "This application was submitted; its drawing can no longer be "
-                           "changed.");
+                           DE("Dieser Antrag wurde eingereicht; die Zeichnung kann nicht mehr "
+                              "geändert werden."),
+                           EN("This application was submitted; its drawing can no longer be "
+                              "changed."));
     else if (strcmp(d->expires_at, now) <= 0)
         rc = ge_app_refuse(r, GE_APP_GONE,
-                           "Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen Sie "
-                           "erneut im Formular.",
-                           "This editing link expired at %s; please start again from the form.",
+                           DE("Dieser Bearbeitungslink ist seit %s abgelaufen; bitte beginnen Sie "
+                              "erneut im Formular."),
+                           EN("This editing link expired at %s; please start again from the form."),
                            d->expires_at);
     if (rc < 0) ge_draft_clear(d);
     return rc;
@@ -165,15 +165,16 @@ static int ge_app_draft_store(const ge_app *app, ge_draft *d, const char *text,
 {
     char *report_text = report ? json_dumps(report, GE_JSON_DUMP_FLAGS) : NULL;
     ge_err err;
-    int rc = ge_store_draft_save(app->store, d->id, text, report_text, d->updated_at, &err);
+    int rc = ge_store_draft_save(app->store, d->id, text, report_text, ge_app_now(app),
+                                 d->updated_at, &err);
 
     free(report_text);
     if (rc == GE_EGONE)
         return ge_app_refuse(r, GE_APP_GONE,
-                             "Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; die "
-                             "Zeichnung wurde nicht gespeichert.",
-                             "This application was submitted or its link expired; the drawing "
-                             "was not saved.");
+                             DE("Dieser Antrag wurde eingereicht oder der Link ist abgelaufen; die "
+                                "Zeichnung wurde nicht gespeichert."),
+                             EN("This application was submitted or its link expired; the drawing "
+                                "was not saved."));
     return rc < 0 ? ge_app_failed(r, &err) : GE_OK;
 }
 
@@ -242,7 +243,7 @@ out:
 int ge_app_draft_update(const ge_app *app, ge_draft *d, ge_draft *to, ge_app_result *r)
 {
     ge_err err;
-    int rc = ge_store_draft_update(app->store, d, to, to->updated_at, &err);
+    int rc = ge_store_draft_update(app->store, d, to, ge_app_now(app), to->updated_at, &err);
 
     if (rc == GE_ECONFLICT || rc == GE_EGONE) {
         /* changed, submitted or expired between the caller's read and the
@@ -253,8 +254,8 @@ int ge_app_draft_update(const ge_app *app, ge_draft *d, ge_draft *to, ge_app_res
         ge_draft_clear(d);
         rc = ge_store_draft_get(app->store, id, d, &err);
         if (rc == GE_OK && why == GE_ECONFLICT)
-            return ge_app_refuse(r, GE_APP_STALE, "Der Entwurf hat sich geändert.",
-                                 "The draft has changed.");
+            return ge_app_refuse(r, GE_APP_STALE, DE("Der Entwurf hat sich geändert."),
+                                 EN("The draft has changed."));
         if (rc == GE_OK && ge_app_draft_closed(app, d, r) < 0) return GE_EGONE;
         if (rc == GE_OK) rc = ge_err_set(&err, GE_EGONE, "the draft was submitted or has expired");
     }
@@ -266,11 +267,11 @@ int ge_app_draft_update(const ge_app *app, ge_draft *d, ge_draft *to, ge_app_res
 static int ge_app_key_reused(ge_app_result *r)
 {
     int rc = ge_app_refuse(r, GE_APP_UNPROCESSABLE,
-                           "Dieser Idempotency-Key wurde schon für eine andere Einreichung "
-                           "verwendet; verwenden Sie für eine neue Anfrage einen neuen "
-                           "Schlüssel.",
-                           "This Idempotency-Key was used before for a different submission; "
-                           "use a new key for a new request.");
+                           DE("Dieser Idempotency-Key wurde schon für eine andere Einreichung "
+                              "verwendet; verwenden Sie für eine neue Anfrage einen neuen "
+                              "Schlüssel."),
+                           EN("This Idempotency-Key was used before for a different submission; "
+                              "use a new key for a new request."));
     ge_app_extra(r, "header", json_string("Idempotency-Key"));
     return rc;
 }
@@ -380,9 +381,9 @@ int ge_app_draft_submit(const ge_app *app, const ge_app_submission *in, char cas
     }
     if (!json_is_true(json_object_get(report, "valid"))) {
         rc = ge_app_refuse(r, GE_APP_UNPROCESSABLE,
-                           "Die Zeichnung verstößt gegen Regeln des Verfahrens; sie kann nicht "
-                           "eingereicht werden.",
-                           "The drawing breaks rules of the service; it cannot be submitted.");
+                           DE("Die Zeichnung verstößt gegen Regeln des Verfahrens; sie kann nicht "
+                              "eingereicht werden."),
+                           EN("The drawing breaks rules of the service; it cannot be submitted."));
         ge_app_extra(r, "errors", ge_app_report_errors(report));
         ge_app_extra(r, "validation", json_incref(report));
         rc = GE_EINVAL;
@@ -414,7 +415,7 @@ int ge_app_draft_submit(const ge_app *app, const ge_app_submission *in, char cas
         .nfeatures = parts.n,
         .actor = actor,
     };
-    rc = ge_store_case_submit(app->store, &cs, &outcome, case_id, &err);
+    rc = ge_store_case_submit(app->store, &cs, ge_app_now(app), &outcome, case_id, &err);
     if (rc < 0) {
         rc = ge_app_failed(r, &err);
         goto out;
@@ -433,10 +434,10 @@ int ge_app_draft_submit(const ge_app *app, const ge_app_submission *in, char cas
         break;
     case GE_SUBMIT_DRAFT_CHANGED:
         rc = ge_app_refuse(r, GE_APP_CONFLICT,
-                           "Die Zeichnung wurde während der Einreichung geändert; reichen Sie "
-                           "erneut ein, um die neue Zeichnung zu prüfen.",
-                           "The applicant changed the drawing while it was being submitted; "
-                           "submit again to check the new drawing.");
+                           DE("Die Zeichnung wurde während der Einreichung geändert; reichen Sie "
+                              "erneut ein, um die neue Zeichnung zu prüfen."),
+                           EN("The applicant changed the drawing while it was being submitted; "
+                              "submit again to check the new drawing."));
         break;
     case GE_SUBMIT_DRAFT_EXPIRED:
         rc = ge_app_draft_expired(d, r);

@@ -20,6 +20,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -307,12 +308,66 @@ static OGRLayerH ge_export_layer(ge_export *x, const char *name, OGRwkbGeometryT
     return layer;
 }
 
+/* DXF: GDAL's header template (header.dxf among GDAL's data) with the
+ * drawing's units set to metres ($INSUNITS 6) and metric measurement
+ * ($MEASUREMENT 1). The template says inches (1) and imperial (0), and CAD
+ * programs scale a drawing by its units when they insert it into another.
+ * Written into the export's folder as path; path stays empty when the
+ * template cannot be read or holds these variables otherwise than expected,
+ * and GDAL's own is used (test_export checks the units). */
+static void ge_export_dxf_header(const ge_export *x, char *path, size_t size)
+{
+    static const struct {
+        const char *name;
+        int value;
+    } vars[] = {{"$INSUNITS", 6}, {"$MEASUREMENT", 1}};
+    const char *tmpl = CPLFindFile("gdal", "header.dxf");
+    GByte *bytes = NULL;
+    vsi_l_offset len = 0;
+    VSILFILE *fp;
+    char *text;
+
+    path[0] = '\0';
+    if (!tmpl || !VSIIngestFile(NULL, tmpl, &bytes, &len, 1 << 20)) return;
+    text = (char *)bytes; /* VSIIngestFile ends it with a NUL */
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        size_t n = strlen(vars[i].name), width;
+        char *p = text, *value, *end, num[16];
+        /* the variable's name on a line of its own */
+        while ((p = strstr(p, vars[i].name)) &&
+               !((p == text || p[-1] == '\n') && (p[n] == '\r' || p[n] == '\n')))
+            p += n;
+        if (!p) goto fail;
+        /* then its group code's line, then the value's */
+        if (!(value = strchr(p, '\n')) || !(value = strchr(value + 1, '\n'))) goto fail;
+        value++;
+        end = value + strcspn(value, "\r\n");
+        width = (size_t)(end - value);
+        if (snprintf(num, sizeof num, "%*d", (int)width, vars[i].value) != (int)width) goto fail;
+        memcpy(value, num, width);
+    }
+    snprintf(path, size, "%s/header.dxf", x->dir);
+    /* the file takes the bytes (freed with the folder, VSIRmdirRecursive) */
+    fp = VSIFileFromMemBuffer(path, bytes, len, TRUE);
+    if (!fp) {
+        path[0] = '\0';
+        return;
+    }
+    VSIFCloseL(fp);
+    return;
+fail:
+    path[0] = '\0';
+    VSIFree(bytes);
+}
+
 int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const ge_crs *crs,
                     ge_err *err)
 {
     ge_export *x = NULL;
     OGRSpatialReferenceH store_srs = NULL;
     GDALDriverH drv;
+    char *hatch_was = NULL;
+    bool hatch_set = false;
     int rc = GE_OK;
 
     *out = NULL;
@@ -359,7 +414,25 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
         rc = ge_err_set(err, GE_EINTERNAL, "cannot make %s", x->dir);
         goto err;
     }
-    x->ds = GDALCreate(drv, x->path, 0, 0, 0, GDT_Unknown, NULL);
+    {
+        char header[sizeof x->dir + 16];
+        char **opts = NULL;
+        if (f == GE_EXPORT_DXF) {
+            ge_export_dxf_header(x, header, sizeof header);
+            if (header[0]) opts = CSLSetNameValue(opts, "HEADER", header);
+            /* Areas as closed polylines, their outlines, not as GDAL's
+             * default solid HATCH: a filled area hides what lies under it
+             * in a CAD drawing, and its edges are no lines to snap to. The
+             * writer's layer reads the option when it is made (below);
+             * thread-local and restored, so nothing else sees it. */
+            const char *hatch = CPLGetThreadLocalConfigOption("DXF_WRITE_HATCH", NULL);
+            hatch_was = hatch ? CPLStrdup(hatch) : NULL;
+            hatch_set = true;
+            CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", "NO");
+        }
+        x->ds = GDALCreate(drv, x->path, 0, 0, 0, GDT_Unknown, opts);
+        CSLDestroy(opts);
+    }
     if (!x->ds) {
         rc = ge_err_set(err, GE_EINTERNAL, "%s export: cannot create the file: %s",
                         ge_export_format_name(f), ge_export_cpl_msg(x));
@@ -388,6 +461,11 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
             goto err;
         }
     }
+    if (hatch_set) {
+        CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", hatch_was);
+        CPLFree(hatch_was);
+        hatch_set = false;
+    }
     /* One transaction for the whole file: the GeoPackage driver would
      * otherwise commit (and journal) every feature on its own. Drivers
      * without transactions say so and write as they go. */
@@ -399,6 +477,10 @@ int ge_export_begin(ge_export **out, ge_export_format f, int store_srid, const g
     return GE_OK;
 
 err:
+    if (hatch_set) {
+        CPLSetThreadLocalConfigOption("DXF_WRITE_HATCH", hatch_was);
+        CPLFree(hatch_was);
+    }
     if (store_srs) OSRDestroySpatialReference(store_srs);
     ge_export_cpl_end();
     ge_export_abort(x);
@@ -605,7 +687,7 @@ size_t ge_export_count(const ge_export *x)
 
 /* ---- finish -------------------------------------------------------------- */
 
-int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
+int ge_export_finish(ge_export *x, time_t now, char **bytes, size_t *len, ge_err *err)
 {
     vsi_l_offset size = 0;
     GByte *data;
@@ -646,7 +728,7 @@ int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err)
     *len = (size_t)size;
     /* GDAL dates the zip's entries 1980; they were made now. */
     if (x->f == GE_EXPORT_SHP &&
-        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, time(NULL), err)) < 0) {
+        (rc = ge_zip_set_time((unsigned char *)*bytes, *len, now, err)) < 0) {
         free(*bytes);
         *bytes = NULL;
         *len = 0;

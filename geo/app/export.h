@@ -72,6 +72,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "crs.h"
 #include "error.h"
@@ -147,9 +148,9 @@ int ge_export_add(ge_export *x, const ge_export_row *row, ge_err *err);
 /* The number of rows added so far. */
 size_t ge_export_count(const ge_export *x);
 
-/* Closes the file and hands back its bytes (*bytes malloc'd, free()). Frees
- * x, also on failure. */
-int ge_export_finish(ge_export *x, char **bytes, size_t *len, ge_err *err);
+/* Closes the file and hands back its bytes (*bytes malloc'd, free()); now
+ * dates the entries of a zip (Shapefile). Frees x, also on failure. */
+int ge_export_finish(ge_export *x, time_t now, char **bytes, size_t *len, ge_err *err);
 
 /* Drops an unfinished export and its in-memory files. NULL is fine. */
 void ge_export_abort(ge_export *x);

@@ -180,3 +180,14 @@ int ge_retention_run(ge_store *st, const ge_services *ss, time_t now, bool dry_r
     ge_retention_plan_clear(&plan);
     return GE_OK;
 }
+
+int ge_app_cases_purge(const ge_app *app, bool dry_run, const atomic_bool *stop, ge_retention_fn fn,
+                       void *ud, ge_retention_stats *stats, ge_app_result *r)
+{
+    ge_err err;
+
+    if (ge_retention_run(app->store, app->services, ge_app_now(app), dry_run, stop, fn, ud, stats,
+                         &err) < 0)
+        return ge_app_failed(r, &err);
+    return GE_OK;
+}

@@ -13,9 +13,10 @@
  * retention is unknown and must not be guessed. It is reported instead, so
  * that an operator restores the service file or decides.
  *
- * Used by "geoeditor purge" (server/cli_purge.c) and the server's timer
- * (server/retention.c). Nothing here is HTTP; nothing reported here holds
- * personal data (case ids, services and times only).
+ * The purge use case (ge_app_cases_purge) is what "geoeditor purge"
+ * (server/cli_purge.c) and the server's timer (server/retention_timer.c)
+ * both call. Nothing here is HTTP; nothing reported here holds personal
+ * data (case ids, services and times only).
  */
 #ifndef GE_RETENTION_H
 #define GE_RETENTION_H
@@ -25,6 +26,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "app.h"
 #include "error.h"
 #include "service.h"
 #include "store.h"
@@ -86,5 +88,14 @@ typedef void (*ge_retention_fn)(void *ud, const ge_retention_case *c, ge_retenti
 int ge_retention_run(ge_store *st, const ge_services *ss, time_t now, bool dry_run,
                      const atomic_bool *stop, ge_retention_fn fn, void *ud,
                      ge_retention_stats *stats, ge_err *err);
+
+/*
+ * The purge use case: ge_retention_run with the context's store and
+ * services at the context's clock's now (so that a test sets the clock to
+ * a year ahead rather than waiting). FAILED with the error when the cases
+ * could not even be listed; GE_OK otherwise (stats->failed may be > 0).
+ */
+int ge_app_cases_purge(const ge_app *app, bool dry_run, const atomic_bool *stop, ge_retention_fn fn,
+                       void *ud, ge_retention_stats *stats, ge_app_result *r);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "geojson_out.h"
 
 void ge_validate_opts_init(ge_validate_opts *o)
@@ -20,7 +21,6 @@ void ge_validate_opts_init(ge_validate_opts *o)
     o->store_srid = 25832;
     o->crs = GE_CRS84;
     o->out_crs = GE_CRS84;
-    o->today = ge_date_today();
 }
 
 static int ge_validate_members(const json_t *body, ge_err *err)
@@ -161,28 +161,9 @@ static void ge_validate_out_crs(const json_t *body, ge_validate_opts *o)
 /* The report's text, written by jansson straight into one buffer that the
  * HTTP layer then sends and frees: json_dumps would grow its own buffer from
  * 16 bytes and copy the result once more. */
-typedef struct ge_validate_text {
-    char *p;
-    size_t n, cap;
-} ge_validate_text;
-
 static int ge_validate_text_put(const char *s, size_t n, void *ud)
 {
-    ge_validate_text *t = ud;
-
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 2048; /* most reports fit */
-        while (cap < t->n + n + 1)
-            cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) return -1;
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, s, n);
-    t->n += n;
-    t->p[t->n] = '\0';
-    return 0;
+    return ge_buf_put(ud, s, n) < 0 ? -1 : 0;
 }
 
 int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
@@ -190,7 +171,7 @@ int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
 {
     ge_validate_opts opts = *o;
     json_t *body = NULL, *report = NULL;
-    ge_validate_text t = {0};
+    ge_buf t = {0};
     int rc;
 
     *text = NULL;
@@ -200,14 +181,14 @@ int ge_validate_report_text(GEOSContextHandle_t h, const char *buf, size_t len,
     ge_validate_out_crs(body, &opts);
     rc = ge_validate_request(h, body, &opts, &report, err);
     if (rc < 0) goto out;
+    ge_buf_reserve(&t, 2048); /* most reports fit */
     if (json_dump_callback(report, ge_validate_text_put, &t,
                            GE_JSON_DUMP_FLAGS | JSON_PRESERVE_ORDER) < 0) {
-        free(t.p);
+        ge_buf_free(&t);
         rc = ge_err_set(err, GE_ENOMEM, "out of memory writing the report");
         goto out;
     }
-    *text = t.p;
-    *text_len = t.n;
+    *text = ge_buf_steal(&t, text_len);
 out:
     json_decref(report);
     json_decref(body);

@@ -44,7 +44,8 @@ typedef struct ge_validate_opts {
     ge_rules_conflicts conflicts; /* what conflicts may tell: see ge_rules_input */
 } ge_validate_opts;
 
-/* Defaults: CRS84 in and out, today, default limits, store 25832. */
+/* Defaults: CRS84 in and out, default limits, store 25832; today is the
+ * caller's to set (its clock's date, ge_app_today). */
 void ge_validate_opts_init(ge_validate_opts *o);
 
 /* Validates a loaded request body. *report is a new reference on success. */

@@ -73,11 +73,10 @@ void ge_date_format_de(ge_date day, char *buf, size_t n)
     snprintf(buf, n, "%02d.%02d.%04d", d, m, y);
 }
 
-ge_date ge_date_today(void)
+ge_date ge_date_local(time_t t)
 {
-    time_t now = time(NULL);
     struct tm tm;
-    localtime_r(&now, &tm);
+    localtime_r(&t, &tm);
     return ge_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 

@@ -30,8 +30,9 @@ int ge_date_parse(const char *s, ge_date *out, ge_err *err);
 void ge_date_format_iso(ge_date day, char *buf, size_t n);
 void ge_date_format_de(ge_date day, char *buf, size_t n);
 
-/* The current local date of the process (TZ applies). */
-ge_date ge_date_today(void);
+/* The local date (TZ applies) of Unix time t; which t is now, the
+ * caller's clock says (ge_app_today in geo/app/app.h). */
+ge_date ge_date_local(time_t t);
 
 /* The store's time text of Unix time t: UTC in whole seconds, e.g.
  * "2026-11-25T21:22:43Z", the form every *_at column holds and compares as

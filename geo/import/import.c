@@ -1041,7 +1041,8 @@ static void ge_importer_free(ge_importer *im)
     ge_import_mapping_free(im->map);
 }
 
-int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *res, ge_err *err)
+int ge_import_run(ge_store *st, const ge_import_opts *opts, time_t now, ge_import_result *res,
+                  ge_err *err)
 {
     ge_importer im;
     const ge_import_layer_map **order = NULL;
@@ -1128,7 +1129,7 @@ int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *re
         rc = ge_err_set(err, GE_ENOMEM, "out of memory");
         goto done;
     }
-    rc = ge_import_batch_begin(st, &im.batch, err);
+    rc = ge_import_batch_begin(st, now, &im.batch, err);
     for (size_t i = 0; i < nlayers && rc == GE_OK; i++) {
         rc = ge_import_one(&im, order[i], &res->layers[i]);
         res->nlayers = i + 1;

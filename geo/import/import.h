@@ -50,7 +50,9 @@ typedef struct ge_import_result {
     size_t nlayers;
 } ge_import_result;
 
-int ge_import_run(ge_store *st, const ge_import_opts *opts, ge_import_result *res, ge_err *err);
+/* now: the import's time, recorded as its layers' imported_at. */
+int ge_import_run(ge_store *st, const ge_import_opts *opts, time_t now, ge_import_result *res,
+                  ge_err *err);
 void ge_import_result_free(ge_import_result *res);
 
 #endif

@@ -266,11 +266,11 @@ typedef struct gl_text {
 
 /* Appends a part to both languages, with ", " after the first. The parts
  * are bounded (GL_NAME_MAX, GL_NUMBER_MAX), so the buffers never fill. */
-static void gl_part(gl_text *t, const char *de, const char *en)
+static void gl_part(gl_text *t, ge_text part)
 {
     size_t ld = strlen(t->de), le = strlen(t->en);
-    snprintf(t->de + ld, sizeof t->de - ld, "%s%s", ld ? ", " : "", de);
-    snprintf(t->en + le, sizeof t->en - le, "%s%s", le ? ", " : "", en);
+    snprintf(t->de + ld, sizeof t->de - ld, "%s%s", ld ? ", " : "", part.de);
+    snprintf(t->en + le, sizeof t->en - le, "%s%s", le ? ", " : "", part.en);
 }
 
 /* ---- the street ---------------------------------------------------------- */
@@ -548,14 +548,14 @@ static void gl_numbers(const gl_addr *v, size_t n, int side, double along_half, 
         if (!a) return;
         snprintf(de, sizeof de, "bei Nr. %s", a->number);
         snprintf(en, sizeof en, "near no. %s", a->number);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
         return;
     }
     a = gl_nearest_addr(v, n, side, front);
     if (a) {
         snprintf(de, sizeof de, "vor Nr. %s", a->number);
         snprintf(en, sizeof en, "in front of no. %s", a->number);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -571,21 +571,21 @@ static void gl_numbers(const gl_addr *v, size_t n, int side, double along_half, 
         }
         snprintf(de, sizeof de, "zwischen Nr. %s und %s", first, second);
         snprintf(en, sizeof en, "between nos. %s and %s", first, second);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
         return;
     }
     a = gl_nearest_addr(v, n, side, GL_NEAR_M);
     if (a) {
         snprintf(de, sizeof de, "bei Nr. %s", a->number);
         snprintf(en, sizeof en, "near no. %s", a->number);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
         return;
     }
     a = gl_nearest_addr(v, n, -side, GL_OPPOSITE_M);
     if (a) {
         snprintf(de, sizeof de, "gegenüber Nr. %s", a->number);
         snprintf(en, sizeof en, "opposite no. %s", a->number);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
     }
 }
 
@@ -644,7 +644,7 @@ static int gl_corner(gl_ctx *c, const gl_street *st, gl_text *t)
     if (rc < 0 || !other) return rc;
     snprintf(de, sizeof de, "Ecke %s", other);
     snprintf(en, sizeof en, "corner of %s", other);
-    gl_part(t, de, en);
+    gl_part(t, GE_TEXT(DE(de), EN(en)));
     return GE_OK;
 }
 
@@ -663,7 +663,7 @@ static void gl_compass(double x, double y, gl_text *t)
     k = (int)floor((b + 22.5) / 45.0) % 8;
     if (k % 2 == 1 && fabs(b - 45.0 * k) > 15.0) /* not near enough to the diagonal */
         k = (b > 45.0 * k ? k + 1 : k - 1) % 8;
-    gl_part(t, de[k], en[k]);
+    gl_part(t, GE_TEXT(DE(de[k]), EN(en[k])));
 }
 
 /* "bei Lindenallee 9": the nearest address within GL_ADDR_ONLY_M. */
@@ -691,7 +691,7 @@ static int gl_near_address(gl_ctx *c, gl_text *t)
     if (rc == GE_OK && label) {
         snprintf(de, sizeof de, "bei %s", label);
         snprintf(en, sizeof en, "near %s", label);
-        gl_part(t, de, en);
+        gl_part(t, GE_TEXT(DE(de), EN(en)));
     }
     ge_refhits_free(&hits);
     return rc;
@@ -850,12 +850,12 @@ static int gl_clearance(gl_ctx *c, const ge_service *svc, gl_text *t)
                                num[german], sizeof num[german]);
     if (!strcmp(num[0], "0")) {
         /* "am Hydranten" places a small feature; of a big one it says little */
-        if (!c->big) gl_part(t, w->de_at, w->en_at);
+        if (!c->big) gl_part(t, GE_TEXT(DE(w->de_at), EN(w->en_at)));
         return GE_OK;
     }
     snprintf(de, sizeof de, "%s m %s", num[1], w->de_from);
     snprintf(en, sizeof en, "%s m %s", num[0], w->en_from);
-    gl_part(t, de, en);
+    gl_part(t, GE_TEXT(DE(de), EN(en)));
     return GE_OK;
 }
 
@@ -929,7 +929,7 @@ json_t *ge_location_describe(GEOSContextHandle_t h, const ge_refsnap *snap, cons
         st.name = NULL; /* its centre in a square says little of all of it */
     }
     if (st.name) {
-        gl_part(&t, st.name, st.name);
+        gl_part(&t, GE_TEXT(DE(st.name), EN(st.name)));
         if (!big) {
             rc = gl_corner(&c, &st, &t);
             if (rc == GE_OK) rc = gl_addresses(&c, &st, &addrs, &naddrs);

@@ -15,62 +15,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* Geometries with at most this many vertices are not simplified. */
 #define GE_MVT_SIMPLIFY_MIN 16
 
-/* ---- a growable byte buffer with protobuf writers ------------------------ */
+/* ---- protobuf writers on a ge_buf ------------------------------------------ */
 
-typedef struct ge_mvt_buf {
+static int ge_mvt_varint(ge_buf *b, uint64_t v)
+{
     unsigned char *p;
-    size_t len, cap;
-} ge_mvt_buf;
 
-static int ge_mvt_buf_reserve(ge_mvt_buf *b, size_t more)
-{
-    if (b->len + more <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more)
-        cap *= 2;
-    unsigned char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int ge_mvt_put(ge_mvt_buf *b, const void *data, size_t n)
-{
-    if (ge_mvt_buf_reserve(b, n) < 0) return -1;
-    if (n) memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return 0;
-}
-
-static int ge_mvt_varint(ge_mvt_buf *b, uint64_t v)
-{
-    if (ge_mvt_buf_reserve(b, 10) < 0) return -1;
+    if (ge_buf_reserve(b, 10) < 0) return -1;
+    p = (unsigned char *)b->data;
     while (v >= 0x80) {
-        b->p[b->len++] = (unsigned char)(v | 0x80);
+        p[b->len++] = (unsigned char)(v | 0x80);
         v >>= 7;
     }
-    b->p[b->len++] = (unsigned char)v;
+    p[b->len++] = (unsigned char)v;
     return 0;
 }
 
-static int ge_mvt_key(ge_mvt_buf *b, unsigned field, unsigned wire)
+static int ge_mvt_key(ge_buf *b, unsigned field, unsigned wire)
 {
     return ge_mvt_varint(b, (uint64_t)(field << 3 | wire));
 }
 
 /* A length-delimited field: tag, length, bytes. */
-static int ge_mvt_bytes(ge_mvt_buf *b, unsigned field, const void *data, size_t n)
+static int ge_mvt_bytes(ge_buf *b, unsigned field, const void *data, size_t n)
 {
     if (ge_mvt_key(b, field, 2) < 0 || ge_mvt_varint(b, n) < 0) return -1;
-    return ge_mvt_put(b, data, n);
+    return ge_buf_put(b, data, n);
 }
 
 /* A packed repeated uint32 field. */
-static int ge_mvt_packed(ge_mvt_buf *b, unsigned field, const uint32_t *v, size_t n)
+static int ge_mvt_packed(ge_buf *b, unsigned field, const uint32_t *v, size_t n)
 {
     size_t size = 0;
     for (size_t i = 0; i < n; i++) {
@@ -109,16 +88,17 @@ static int ge_mvt_u32_push(ge_mvt_u32 *a, uint32_t x)
 /* ---- a dictionary of byte strings -> index (keys and values tables) ------- */
 
 typedef struct ge_mvt_dict {
-    ge_mvt_buf data; /* the entries back to back, as they go into the layer */
-    size_t *off;     /* per index: offset and length in data */
+    ge_buf data; /* the entries back to back, as they go into the layer */
+    size_t *off; /* per index: offset and length in data */
     size_t *len;
     uint32_t n, cap;
     uint32_t *slots; /* open addressing: index + 1, 0 empty */
     uint32_t nslots;
 } ge_mvt_dict;
 
-static uint32_t ge_mvt_hash(const unsigned char *p, size_t n)
+static uint32_t ge_mvt_hash(const void *data, size_t n)
 {
+    const unsigned char *p = data;
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < n; i++)
         h = (h ^ p[i]) * 16777619u;
@@ -131,7 +111,7 @@ static int ge_mvt_dict_grow(ge_mvt_dict *d)
     uint32_t *slots = calloc(ns, sizeof *slots);
     if (!slots) return -1;
     for (uint32_t i = 0; i < d->n; i++) {
-        uint32_t s = ge_mvt_hash(d->data.p + d->off[i], d->len[i]) & (ns - 1);
+        uint32_t s = ge_mvt_hash(d->data.data + d->off[i], d->len[i]) & (ns - 1);
         while (slots[s])
             s = (s + 1) & (ns - 1);
         slots[s] = i + 1;
@@ -143,13 +123,13 @@ static int ge_mvt_dict_grow(ge_mvt_dict *d)
 }
 
 /* The index of the entry equal to p[0..n), adding it when new; -1 on ENOMEM. */
-static int64_t ge_mvt_dict_index(ge_mvt_dict *d, const unsigned char *p, size_t n)
+static int64_t ge_mvt_dict_index(ge_mvt_dict *d, const void *p, size_t n)
 {
     if ((d->n + 1) * 2 > d->nslots && ge_mvt_dict_grow(d) < 0) return -1;
     uint32_t s = ge_mvt_hash(p, n) & (d->nslots - 1);
     while (d->slots[s]) {
         uint32_t i = d->slots[s] - 1;
-        if (d->len[i] == n && memcmp(d->data.p + d->off[i], p, n) == 0) return i;
+        if (d->len[i] == n && memcmp(d->data.data + d->off[i], p, n) == 0) return i;
         s = (s + 1) & (d->nslots - 1);
     }
     if (d->n == d->cap) {
@@ -164,14 +144,14 @@ static int64_t ge_mvt_dict_index(ge_mvt_dict *d, const unsigned char *p, size_t 
     }
     d->off[d->n] = d->data.len;
     d->len[d->n] = n;
-    if (ge_mvt_put(&d->data, p, n) < 0) return -1;
+    if (ge_buf_put(&d->data, p, n) < 0) return -1;
     d->slots[s] = d->n + 1;
     return d->n++;
 }
 
 static void ge_mvt_dict_free(ge_mvt_dict *d)
 {
-    free(d->data.p);
+    free(d->data.data);
     free(d->off);
     free(d->len);
     free(d->slots);
@@ -181,7 +161,7 @@ static void ge_mvt_dict_free(ge_mvt_dict *d)
 
 typedef struct ge_mvt_layer {
     char *name;
-    ge_mvt_buf features; /* encoded Feature messages, each with its field tag */
+    ge_buf features; /* encoded Feature messages, each with its field tag */
     size_t nfeatures;
     ge_mvt_dict keys;   /* raw key strings */
     ge_mvt_dict values; /* encoded Value messages */
@@ -197,7 +177,7 @@ struct ge_mvt_tile {
     /* scratch reused across features */
     ge_mvt_u32 cmds;
     ge_mvt_u32 tags;
-    ge_mvt_buf value;
+    ge_buf value;
     double *coords; /* GEOS coordinates of one part */
     int32_t *q;     /* the same quantised, x y pairs */
     size_t ccap;
@@ -218,14 +198,14 @@ void ge_mvt_tile_free(ge_mvt_tile *t)
     if (!t) return;
     for (size_t i = 0; i < t->nlayers; i++) {
         free(t->layers[i].name);
-        free(t->layers[i].features.p);
+        free(t->layers[i].features.data);
         ge_mvt_dict_free(&t->layers[i].keys);
         ge_mvt_dict_free(&t->layers[i].values);
     }
     free(t->layers);
     free(t->cmds.v);
     free(t->tags.v);
-    free(t->value.p);
+    free(t->value.data);
     free(t->coords);
     free(t->q);
     free(t);
@@ -262,9 +242,9 @@ int ge_mvt_layer_begin(ge_mvt_tile *t, const char *name, ge_err *err)
 
 /* ---- properties -> tags --------------------------------------------------- */
 
-static int ge_mvt_value_bytes(ge_mvt_buf *v, json_t *val)
+static int ge_mvt_value_bytes(ge_buf *v, json_t *val)
 {
-    v->len = 0;
+    ge_buf_clear(v);
     switch (json_typeof(val)) {
     case JSON_STRING:
         return ge_mvt_bytes(v, 1, json_string_value(val), json_string_length(val));
@@ -285,7 +265,7 @@ static int ge_mvt_value_bytes(ge_mvt_buf *v, json_t *val)
         for (int k = 0; k < 8; k++)
             le[k] = (unsigned char)(bits >> (8 * k));
         if (ge_mvt_key(v, 3, 1) < 0) return -1;
-        return ge_mvt_put(v, le, 8);
+        return ge_buf_put(v, le, 8);
     }
     case JSON_TRUE:
     case JSON_FALSE:
@@ -317,7 +297,7 @@ static int ge_mvt_tags(ge_mvt_tile *t, ge_mvt_layer *l, json_t *props)
         if (rc < 0) return -1;
         if (rc > 0) continue;
         int64_t ki = ge_mvt_dict_index(&l->keys, (const unsigned char *)k, strlen(k));
-        int64_t vi = ge_mvt_dict_index(&l->values, t->value.p, t->value.len);
+        int64_t vi = ge_mvt_dict_index(&l->values, t->value.data, t->value.len);
         if (ki < 0 || vi < 0) return -1;
         if (ge_mvt_u32_push(&t->tags, (uint32_t)ki) < 0 ||
             ge_mvt_u32_push(&t->tags, (uint32_t)vi) < 0)
@@ -579,7 +559,7 @@ int ge_mvt_add(ge_mvt_tile *t, GEOSContextHandle_t h, const GEOSGeometry *geom, 
 {
     ge_mvt_layer *l;
     GEOSGeometry *prepared = NULL;
-    ge_mvt_buf *f;
+    ge_buf *f;
     int dim, rc = 0, type;
 
     if (t->nlayers == 0)
@@ -616,12 +596,12 @@ int ge_mvt_add(ge_mvt_tile *t, GEOSContextHandle_t h, const GEOSGeometry *geom, 
 
     /* Feature message into the value scratch, then as field 2 of the layer. */
     f = &t->value;
-    f->len = 0;
+    ge_buf_clear(f);
     if (has_id && (ge_mvt_key(f, 1, 0) < 0 || ge_mvt_varint(f, id) < 0)) goto nomem;
     if (t->tags.n && ge_mvt_packed(f, 2, t->tags.v, t->tags.n) < 0) goto nomem;
     if (ge_mvt_key(f, 3, 0) < 0 || ge_mvt_varint(f, (uint64_t)type) < 0) goto nomem;
     if (ge_mvt_packed(f, 4, t->cmds.v, t->cmds.n) < 0) goto nomem;
-    if (ge_mvt_bytes(&l->features, 2, f->p, f->len) < 0) goto nomem;
+    if (ge_mvt_bytes(&l->features, 2, f->data, f->len) < 0) goto nomem;
     l->nfeatures++;
     t->nfeatures++;
     rc = 1;
@@ -635,37 +615,38 @@ nomem:
 
 int ge_mvt_tile_finish(ge_mvt_tile *t, unsigned char **out, size_t *len, ge_err *err)
 {
-    ge_mvt_buf tile = {0}, layer = {0};
+    ge_buf tile = {0}, layer = {0};
 
     *out = NULL;
     *len = 0;
     for (size_t i = 0; i < t->nlayers; i++) {
         ge_mvt_layer *l = &t->layers[i];
         if (l->nfeatures == 0) continue;
-        layer.len = 0;
+        ge_buf_clear(&layer);
         if (ge_mvt_key(&layer, 15, 0) < 0 || ge_mvt_varint(&layer, 2) < 0) goto nomem;
         if (ge_mvt_bytes(&layer, 1, l->name, strlen(l->name)) < 0) goto nomem;
-        if (ge_mvt_put(&layer, l->features.p, l->features.len) < 0) goto nomem;
+        if (ge_buf_put(&layer, l->features.data, l->features.len) < 0) goto nomem;
         for (uint32_t k = 0; k < l->keys.n; k++)
-            if (ge_mvt_bytes(&layer, 3, l->keys.data.p + l->keys.off[k], l->keys.len[k]) < 0)
+            if (ge_mvt_bytes(&layer, 3, l->keys.data.data + l->keys.off[k], l->keys.len[k]) < 0)
                 goto nomem;
         for (uint32_t k = 0; k < l->values.n; k++)
-            if (ge_mvt_bytes(&layer, 4, l->values.data.p + l->values.off[k], l->values.len[k]) < 0)
+            if (ge_mvt_bytes(&layer, 4, l->values.data.data + l->values.off[k], l->values.len[k]) <
+                0)
                 goto nomem;
         if (ge_mvt_key(&layer, 5, 0) < 0 || ge_mvt_varint(&layer, (uint64_t)t->extent) < 0)
             goto nomem;
-        if (ge_mvt_bytes(&tile, 3, layer.p, layer.len) < 0) goto nomem;
+        if (ge_mvt_bytes(&tile, 3, layer.data, layer.len) < 0) goto nomem;
     }
-    free(layer.p);
+    free(layer.data);
     if (tile.len == 0) {
-        free(tile.p);
+        free(tile.data);
         return GE_OK;
     }
-    *out = tile.p;
+    *out = (unsigned char *)tile.data;
     *len = tile.len;
     return GE_OK;
 nomem:
-    free(layer.p);
-    free(tile.p);
+    free(layer.data);
+    free(tile.data);
     return ge_err_set(err, GE_ENOMEM, "mvt: out of memory");
 }

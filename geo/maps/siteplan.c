@@ -13,30 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #define GE_SP_FONT "DejaVu Sans"
 
-typedef struct ge_sp_buf {
-    unsigned char *data;
-    size_t len, cap;
-    bool failed;
-} ge_sp_buf;
-
+/* cairo's PDF stream into a ge_buf. */
 static cairo_status_t ge_sp_write(void *ud, const unsigned char *data, unsigned int len)
 {
-    ge_sp_buf *b = ud;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = true;
-            return CAIRO_STATUS_NO_MEMORY;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return CAIRO_STATUS_SUCCESS;
+    return ge_buf_put(ud, data, len) < 0 ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }
 
 static void ge_sp_font(cairo_t *cr, double size, bool bold)
@@ -90,7 +74,7 @@ int ge_siteplan_pdf(const ge_siteplan *p, const ge_staticmap_opts *map, ge_stati
 {
     const double W = GE_SITEPLAN_WIDTH_PT, H = GE_SITEPLAN_HEIGHT_PT, M = GE_SITEPLAN_MARGIN_PT;
     const double inner = W - 2 * M, label_w = 110;
-    ge_sp_buf buf = {0};
+    ge_buf buf = {0};
     cairo_surface_t *surface;
     cairo_t *cr;
     ge_staticmap_opts o = *map;
@@ -172,7 +156,6 @@ done:
         free(buf.data);
         return rc;
     }
-    *pdf = buf.data;
-    *len = buf.len;
+    *pdf = (unsigned char *)ge_buf_steal(&buf, len);
     return GE_OK;
 }

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "buf.h"
+#include "credit.h"
 #include "crs.h"
 #include "geos_ctx.h"
 #include "mapscale.h"
@@ -846,7 +848,8 @@ static void ge_sm_attribution(ge_sm *s)
     ge_sm_text_at(s, text, b->x + pad, b->y + pad + fe.ascent);
 }
 
-/* The attributions of the store layers drawn, each once. */
+/* The attributions of the store layers drawn, each once, in the map's
+ * language (credit.h). */
 static void ge_sm_collect_attribution(ge_sm *s)
 {
     char *out = s->r->attribution_text;
@@ -864,9 +867,10 @@ static void ge_sm_collect_attribution(ge_sm *s)
             continue;
         if (strlen(info.imported_at) >= 10 && strncmp(info.imported_at, s->r->data_date, 10) > 0)
             snprintf(s->r->data_date, sizeof s->r->data_date, "%.10s", info.imported_at);
-        if (!info.attribution[0] || strstr(out, info.attribution)) continue;
-        snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "",
-                 info.attribution);
+        char credit[sizeof info.attribution * 2];
+        ge_credit_local(info.attribution, s->o->german_credits, credit, sizeof credit);
+        if (!credit[0] || strstr(out, credit)) continue;
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "; " : "", credit);
     }
     if (s->o->data_date_label && s->r->data_date[0]) {
         const char *d = s->r->data_date;
@@ -902,24 +906,10 @@ static void ge_sm_title(ge_sm *s)
 
 /* ---- PNG ------------------------------------------------------------------- */
 
-typedef struct ge_sm_buf {
-    unsigned char *data;
-    size_t len, cap;
-} ge_sm_buf;
-
+/* cairo's PNG stream into a ge_buf. */
 static cairo_status_t ge_sm_write(void *ud, const unsigned char *data, unsigned int len)
 {
-    ge_sm_buf *b = ud;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *d = realloc(b->data, cap);
-        if (!d) return CAIRO_STATUS_NO_MEMORY;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return CAIRO_STATUS_SUCCESS;
+    return ge_buf_put(ud, data, len) < 0 ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }
 
 static void ge_sm_put32(unsigned char *p, uint32_t v)
@@ -931,7 +921,7 @@ static void ge_sm_put32(unsigned char *p, uint32_t v)
 }
 
 /* Inserts a pHYs chunk (pixels per metre) after IHDR, which cairo leaves out. */
-static int ge_sm_phys(ge_sm_buf *b, double dpi)
+static int ge_sm_phys(ge_buf *b, double dpi)
 {
     const size_t at = 8 + 25; /* signature, IHDR */
     unsigned char chunk[21] = {0};
@@ -956,7 +946,7 @@ int ge_staticmap_render(const ge_staticmap_opts *o, ge_staticmap_result *out, ge
 {
     ge_sm *s = calloc(1, sizeof *s);
     cairo_surface_t *surface = NULL;
-    ge_sm_buf png = {0};
+    ge_buf png = {0};
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -1034,9 +1024,7 @@ int ge_staticmap_render(const ge_staticmap_opts *o, ge_staticmap_result *out, ge
         rc = ge_err_set(err, rc, "static map: cannot add the resolution to the PNG");
         goto err;
     }
-    out->png = png.data;
-    out->png_len = png.len;
-    png.data = NULL;
+    out->png = (unsigned char *)ge_buf_steal(&png, &out->png_len);
 err:
     free(png.data);
     if (s->cr) cairo_destroy(s->cr);

@@ -77,6 +77,7 @@ typedef struct ge_staticmap_opts {
     const char *data_date_label; /* "Datenstand": the reference data's date
                                     after the attribution; NULL: none */
     bool german_dates;           /* that date as 01.12.2026, not 2026-12-01 */
+    bool german_credits;         /* the store layers' credits in German (credit.h) */
     /* Draw into this context instead of making a PNG: the map fills
      * 0,0 .. width,height of its user space (clipped), e.g. a box on a PDF
      * page (dpi 72: points). The result's png stays NULL. */

@@ -41,7 +41,6 @@ void ge_placement_req_init(ge_placement_req *req)
     memset(req, 0, sizeof *req);
     req->limit = 3;
     req->max_distance_m = 50;
-    req->today = ge_date_today();
     req->out_crs = GE_CRS84;
     req->conflicts = GE_RULES_CONFLICTS_ANONYMOUS;
 }
@@ -1004,9 +1003,9 @@ static const char *gp_layer_plural(const char *layer, bool german)
     return layer;
 }
 
-static json_t *gp_text(const char *de, const char *en)
+static json_t *gp_text(ge_text t)
 {
-    return json_pack("{s:s, s:s}", "de", de, "en", en);
+    return json_pack("{s:s, s:s}", "de", t.de, "en", t.en);
 }
 
 /* "5 m an Hydranten" / "5 m to hydrants" for a min_distance part. */
@@ -1055,7 +1054,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
                  what_de);
         snprintf(en, sizeof en, "There is no street within %s m along which %s could be placed.",
                  dist_en, what_en);
-        t = gp_text(de, en);
+        t = gp_text(GE_TEXT(DE(de), EN(en)));
         return t ? json_array_append_new(out->reasons, t) : GE_ENOMEM;
     }
     /* the inside constraints first: no room at all */
@@ -1066,7 +1065,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
                  what_de, gp_layer_plural(p->rule->layers[0], true));
         snprintf(en, sizeof en, "Within %s m, %s fits nowhere entirely into %s.", dist_en, what_en,
                  gp_layer_plural(p->rule->layers[0], false));
-        if ((t = gp_text(de, en))) json_array_append_new(out->reasons, t);
+        if ((t = gp_text(GE_TEXT(DE(de), EN(en))))) json_array_append_new(out->reasons, t);
     }
     /* then the clearances that refused a fifth or more of the rest */
     {
@@ -1104,7 +1103,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
                      dist_de, what_de, lde);
             snprintf(en, sizeof en, "Within %s m, %s would everywhere be too close: %s.", dist_en,
                      what_en, len_);
-            if ((t = gp_text(de, en))) json_array_append_new(out->reasons, t);
+            if ((t = gp_text(GE_TEXT(DE(de), EN(en))))) json_array_append_new(out->reasons, t);
         }
     }
     if (json_array_size(out->reasons) == 0) {
@@ -1113,7 +1112,7 @@ static int gp_reasons(gp_search *s, ge_placement_result *out)
                  what_de);
         snprintf(en, sizeof en, "Within %s m, no place for %s meets all rules of the application.",
                  dist_en, what_en);
-        if ((t = gp_text(de, en))) json_array_append_new(out->reasons, t);
+        if ((t = gp_text(GE_TEXT(DE(de), EN(en))))) json_array_append_new(out->reasons, t);
     }
     return GE_OK;
 }

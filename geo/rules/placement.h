@@ -61,7 +61,8 @@ typedef struct ge_placement_req {
     ge_crs out_crs; /* of the reports' highlight geometries */
 } ge_placement_req;
 
-/* Defaults: limit 3, 50 m, today, CRS84 reports, anonymous conflicts. */
+/* Defaults: limit 3, 50 m, CRS84 reports, anonymous conflicts; today is
+ * the caller's to set (its clock's date, e.g. ge_app_today). */
 void ge_placement_req_init(ge_placement_req *req);
 
 typedef struct ge_placement {

@@ -24,13 +24,12 @@ void ge_rules_input_init(ge_rules_input *in)
 {
     memset(in, 0, sizeof *in);
     in->srid = 25832;
-    in->today = ge_date_today();
     in->out_crs = GE_CRS84;
 }
 
 static const ge_text missing_period = {
-    (char *)"Bitte geben Sie den Zeitraum der Nutzung an (Beginn und Ende).",
-    (char *)"Please give the period of use (start and end).",
+    "Bitte geben Sie den Zeitraum der Nutzung an (Beginn und Ende).",
+    "Please give the period of use (start and end).",
 };
 
 static const ge_text *gr_template(const gr_violation *v)
@@ -77,13 +76,13 @@ static void gr_set(json_t *o, const char *key, json_t *v, bool *ok)
 }
 
 /* {"de": de, "en": en}, the strings checked to be UTF-8. */
-static json_t *gr_texts(const char *de, const char *en)
+static json_t *gr_texts(ge_text text)
 {
     json_t *t = json_object();
     bool ok = t != NULL;
 
-    gr_set(t, "de", json_string(de), &ok);
-    gr_set(t, "en", json_string(en), &ok);
+    gr_set(t, "de", json_string(text.de), &ok);
+    gr_set(t, "en", json_string(text.en), &ok);
     if (!ok) {
         json_decref(t);
         return NULL;
@@ -125,7 +124,7 @@ int gr_emit(gr_ctx *c, gr_violation *v)
     gr_set(j, "kind", json_string_nocheck(ge_rule_kind_name(r->kind)), &ok);
     gr_set(j, "severity", json_string_nocheck(ge_severity_name(r->severity)), &ok);
     gr_set(j, "feature", v->feature >= 0 ? json_integer(v->feature) : json_null(), &ok);
-    gr_set(j, "message", gr_texts(de, en), &ok);
+    gr_set(j, "message", gr_texts(GE_TEXT(DE(de), EN(en))), &ok);
     gr_set(j, "measured", measured, &ok);
     gr_set(j, "limit", limit, &ok);
     gr_set(j, "unit", unit && unit[0] ? json_string(unit) : json_null(), &ok);
@@ -157,14 +156,14 @@ out:
     return rc;
 }
 
-int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, const char *en)
+int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, ge_text reason)
 {
     json_t *j = json_object();
     bool ok = j != NULL;
 
     gr_set(j, "rule", json_string(r->id), &ok);
     gr_set(j, "feature", feature >= 0 ? json_integer(feature) : json_null(), &ok);
-    gr_set(j, "reason", gr_texts(de, en), &ok);
+    gr_set(j, "reason", gr_texts(reason), &ok);
     if (!ok) json_decref(j);
     if (!ok || json_array_append_new(c->unchecked, j) < 0)
         return ge_err_set(c->err, GE_ENOMEM, "out of memory");
@@ -182,7 +181,7 @@ static int gr_unchecked_invalid(gr_ctx *c, const ge_rule *r, const gr_feature *f
     snprintf(en, sizeof en,
              "The drawing is malformed (%s); this rule is checked once it is corrected.",
              gr_reason_text(f->reason, false));
-    return gr_unchecked(c, r, (long)f->index, de, en);
+    return gr_unchecked(c, r, (long)f->index, GE_TEXT(DE(de), EN(en)));
 }
 
 /* The kind's check (rule_kinds.h). On an invalid drawing the kinds that

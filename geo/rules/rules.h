@@ -116,8 +116,8 @@ typedef struct ge_rules_input {
     ge_crs out_crs;               /* CRS of highlight geometries (GE_CRS84 for GeoJSON) */
 } ge_rules_input;
 
-/* Fills in with defaults: CRS84 output, today's date, no period,
- * anonymous conflicts. */
+/* Fills in with defaults: CRS84 output, no period, anonymous conflicts;
+ * today is the caller's to set (its clock's date, e.g. ge_app_today). */
 void ge_rules_input_init(ge_rules_input *in);
 
 /* Validates; snap may be NULL (no reference data yet: every layer rule is

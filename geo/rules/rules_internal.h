@@ -78,7 +78,7 @@ typedef struct gr_violation {
 int gr_emit(gr_ctx *c, gr_violation *v);
 
 /* Notes that a rule could not be checked (a layer is not loaded ...). */
-int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, const char *de, const char *en);
+int gr_unchecked(gr_ctx *c, const ge_rule *r, long feature, ge_text reason);
 
 /* The limit the violation breaks: rule->min or rule->max. */
 double gr_limit_of(const gr_violation *v);

@@ -46,7 +46,7 @@ static size_t gr_rule_layers(gr_ctx *c, const ge_rule *r, const gr_feature *f,
                  r->layers[i]);
     snprintf(de, sizeof de, "Referenzdaten fehlen (%s); die Regel wurde nicht geprüft.", names);
     snprintf(en, sizeof en, "Reference data is missing (%s); the rule was not checked.", names);
-    *rc = gr_unchecked(c, r, (long)f->index, de, en);
+    *rc = gr_unchecked(c, r, (long)f->index, GE_TEXT(DE(de), EN(en)));
     return 0;
 }
 
@@ -402,8 +402,9 @@ int gr_check_inside(gr_ctx *c, const ge_rule *r, const gr_feature *f)
         nearest = gr_nearest(c, f, g, layers, nl, 2 * r->tolerance + 1, &d, &rc);
         if (rc < 0) goto out;
         if (!nearest) {
-            rc = gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
-                              "The reference data is empty.");
+            rc = gr_unchecked(
+                c, r, (long)f->index,
+                GE_TEXT(DE("Die Referenzdaten sind leer."), EN("The reference data is empty.")));
             goto out;
         }
         rc = gr_stick_out(c, rest, &nearest, 1, &stick);
@@ -579,7 +580,8 @@ int gr_check_max_distance(gr_ctx *c, const ge_rule *r, const gr_feature *f)
     best = gr_nearest(c, f, f->geom, layers, nl, 4 * r->max + 1, &best_d, &rc);
     if (rc < 0) return rc;
     if (!best)
-        return gr_unchecked(c, r, (long)f->index, "Die Referenzdaten sind leer.",
-                            "The reference data is empty.");
+        return gr_unchecked(
+            c, r, (long)f->index,
+            GE_TEXT(DE("Die Referenzdaten sind leer."), EN("The reference data is empty.")));
     return gr_emit_distance(c, r, f, GR_BOUND_MAX, best, best_d);
 }

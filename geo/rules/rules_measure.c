@@ -239,7 +239,8 @@ int gr_check_length(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 int gr_check_dimensions(gr_ctx *c, const ge_rule *r, const gr_feature *f)
 {
     if (!f->has_dims)
-        return gr_unchecked(c, r, (long)f->index, "Die Maße der Fläche sind nicht bestimmbar.",
-                            "The sides of the area cannot be measured.");
+        return gr_unchecked(c, r, (long)f->index,
+                            GE_TEXT(DE("Die Maße der Fläche sind nicht bestimmbar."),
+                                    EN("The sides of the area cannot be measured.")));
     return gr_check_range(c, r, f, r->measure_width ? f->width : f->rect_length, NULL);
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 void ge_rules_format_number(double v, int decimals, int dir, bool german, char *buf, size_t n)
 {
     double p = pow(10.0, decimals), r;
@@ -94,14 +96,14 @@ static void gr_format_limit(const gr_violation *v, bool german, char *buf, size_
 
 char *gr_render(const char *tpl, const gr_violation *v, bool german)
 {
-    size_t cap = strlen(tpl) + 256, len = 0;
-    char *out = malloc(cap), value[128];
+    ge_buf out = {0};
+    char value[128];
     const char *p = tpl;
 
-    if (!out) return NULL;
+    ge_buf_reserve(&out, strlen(tpl) + 256);
     while (*p) {
         const char *open = strchr(p, '{'), *close;
-        size_t lit = open ? (size_t)(open - p) : strlen(p), vlen;
+        size_t lit = open ? (size_t)(open - p) : strlen(p);
         char name[40];
 
         close = open ? strchr(open, '}') : NULL;
@@ -122,25 +124,11 @@ char *gr_render(const char *tpl, const gr_violation *v, bool german)
                         snprintf(value, sizeof value, "%s", german ? v->vars[i].de : v->vars[i].en);
             }
         }
-        vlen = strlen(value);
-        if (len + lit + vlen + 1 > cap) {
-            char *grown;
-            cap = 2 * (len + lit + vlen + 1);
-            grown = realloc(out, cap);
-            if (!grown) {
-                free(out);
-                return NULL;
-            }
-            out = grown;
-        }
-        memcpy(out + len, p, lit);
-        len += lit;
-        memcpy(out + len, value, vlen);
-        len += vlen;
+        ge_buf_put(&out, p, lit);
+        ge_buf_puts(&out, value);
         p = close ? close + 1 : p + lit;
     }
-    out[len] = '\0';
-    return out;
+    return ge_buf_steal(&out, NULL);
 }
 
 static const struct {

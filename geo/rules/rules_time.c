@@ -107,9 +107,9 @@ int gr_check_period_lead(gr_ctx *c, const ge_rule *r, size_t nfeatures)
  * speaks of a distance ("in 0 m Entfernung"), which reads as if they were
  * apart; a distance of 0 means they overlap or touch. */
 static const ge_text gr_conflict_overlap = {
-    (char *)"Im selben Zeitraum überschneidet sich die Zeichnung mit einem anderen Antrag "
-            "({other}).",
-    (char *)"The drawing overlaps another application ({other}) in the same period.",
+    "Im selben Zeitraum überschneidet sich die Zeichnung mit einem anderen Antrag "
+    "({other}).",
+    "The drawing overlaps another application ({other}) in the same period.",
 };
 
 /* What applicants read when the rule has no "anonymous" message of its own:
@@ -117,30 +117,30 @@ static const ge_text gr_conflict_overlap = {
  * a point, or shapes that only touch]. */
 static const ge_text gr_conflict_anonymous_text[2][3] = {
     {
-        {(char *)"Ein anderer Antrag belegt im selben Zeitraum bereits einen Teil dieser Fläche "
-                 "({overlap} Überschneidung).",
-         (char *)"Another application already uses part of this area in the same period "
-                 "({overlap} overlap)."},
-        {(char *)"Ein anderer Antrag belegt im selben Zeitraum bereits einen Teil dieser Strecke "
-                 "({overlap} Überschneidung).",
-         (char *)"Another application already uses part of this line in the same period "
-                 "({overlap} overlap)."},
-        {(char *)"Ein anderer Antrag belegt im selben Zeitraum bereits diese Stelle oder grenzt "
-                 "an sie.",
-         (char *)"Another application already uses or adjoins this place in the same period."},
+        {"Ein anderer Antrag belegt im selben Zeitraum bereits einen Teil dieser Fläche "
+         "({overlap} Überschneidung).",
+         "Another application already uses part of this area in the same period "
+         "({overlap} overlap)."},
+        {"Ein anderer Antrag belegt im selben Zeitraum bereits einen Teil dieser Strecke "
+         "({overlap} Überschneidung).",
+         "Another application already uses part of this line in the same period "
+         "({overlap} overlap)."},
+        {"Ein anderer Antrag belegt im selben Zeitraum bereits diese Stelle oder grenzt "
+         "an sie.",
+         "Another application already uses or adjoins this place in the same period."},
     },
     {
-        {(char *)"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
-                 "Fläche entfernt; betroffen ist der markierte Teil ({overlap}).",
-         (char *)"Another application in the same period lies within {limit} m of this area; "
-                 "the highlighted part ({overlap}) is affected."},
-        {(char *)"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
-                 "Strecke entfernt; betroffen ist der markierte Teil ({overlap}).",
-         (char *)"Another application in the same period lies within {limit} m of this line; "
-                 "the highlighted part ({overlap}) is affected."},
-        {(char *)"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
-                 "Stelle entfernt.",
-         (char *)"Another application in the same period lies within {limit} m of this place."},
+        {"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
+         "Fläche entfernt; betroffen ist der markierte Teil ({overlap}).",
+         "Another application in the same period lies within {limit} m of this area; "
+         "the highlighted part ({overlap}) is affected."},
+        {"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
+         "Strecke entfernt; betroffen ist der markierte Teil ({overlap}).",
+         "Another application in the same period lies within {limit} m of this line; "
+         "the highlighted part ({overlap}) is affected."},
+        {"Im selben Zeitraum liegt ein anderer Antrag höchstens {limit} m von dieser "
+         "Stelle entfernt.",
+         "Another application in the same period lies within {limit} m of this place."},
     },
 };
 
@@ -365,10 +365,12 @@ int gr_check_conflict(gr_ctx *c, const ge_rule *r, const gr_feature *f)
          * unchecked ones. */
         return gr_unchecked(
             c, r, (long)f->index,
-            "Überschneidungen mit anderen Anträgen werden hier nicht geprüft, weil deren Daten "
-            "nicht öffentlich sind; die Behörde prüft sie bei der Bearbeitung.",
-            "Conflicts with other applications are not checked here because their data is not "
-            "public; the authority checks them when it processes the application.");
+            GE_TEXT(DE("Überschneidungen mit anderen Anträgen werden hier nicht geprüft, weil "
+                       "deren Daten "
+                       "nicht öffentlich sind; die Behörde prüft sie bei der Bearbeitung."),
+                    EN("Conflicts with other applications are not checked here because their data "
+                       "is not "
+                       "public; the authority checks them when it processes the application.")));
     case GE_RULES_CONFLICTS_FULL:
         return gr_conflict_full(c, r, f);
     case GE_RULES_CONFLICTS_ANONYMOUS:

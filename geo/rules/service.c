@@ -159,6 +159,16 @@ static int sv_string(sv_state *st, const json_t *obj, const char *key, bool requ
     return rc;
 }
 
+/* A required string into a half of a ge_text (the service's own copy). */
+static int sv_text_half(sv_state *st, const json_t *obj, const char *key, const char **out)
+{
+    char *s;
+    int rc = sv_string(st, obj, key, true, &s);
+
+    *out = s;
+    return rc;
+}
+
 /* A number >= lo; *present tells whether it was there. */
 static int sv_number(sv_state *st, const json_t *obj, const char *key, double lo, bool integer,
                      bool *present, double *out)
@@ -237,8 +247,8 @@ out:
 
 static void sv_text_free(ge_text *t)
 {
-    free(t->de);
-    free(t->en);
+    free((char *)t->de); /* a service's texts are its own copies */
+    free((char *)t->en);
     t->de = t->en = NULL;
 }
 
@@ -296,8 +306,8 @@ static int sv_text_obj(sv_state *st, const json_t *v, int kind, ge_text *out)
     if (!json_is_object(v))
         return sv_fail(st, "expected {\"de\": ..., \"en\": ...}, found %s", ge_json_kind(v));
     rc = sv_check_keys(st, v, keys, 2);
-    if (rc == GE_OK) rc = sv_string(st, v, "de", true, &out->de);
-    if (rc == GE_OK) rc = sv_string(st, v, "en", true, &out->en);
+    if (rc == GE_OK) rc = sv_text_half(st, v, "de", &out->de);
+    if (rc == GE_OK) rc = sv_text_half(st, v, "en", &out->en);
     for (int i = 0; rc == GE_OK && kind >= 0 && i < 2; i++) {
         size_t old = sv_push(st, ".%s", keys[i]);
         rc = sv_check_placeholders(st, (ge_rule_kind)kind, i ? out->en : out->de);
@@ -480,8 +490,8 @@ static int sv_rule_messages(sv_state *st, ge_rule *r, const json_t *m)
     if (json_object_get(m, "de") || json_object_get(m, "en")) {
         /* the default templates sit directly in messages */
         size_t o2 = strlen(st->path);
-        rc = sv_string(st, m, "de", true, &r->text.de);
-        if (rc == GE_OK) rc = sv_string(st, m, "en", true, &r->text.en);
+        rc = sv_text_half(st, m, "de", &r->text.de);
+        if (rc == GE_OK) rc = sv_text_half(st, m, "en", &r->text.en);
         for (int i = 0; rc == GE_OK && i < 2; i++) {
             sv_push(st, ".%s", i ? "en" : "de");
             rc = sv_check_placeholders(st, r->kind, i ? r->text.en : r->text.de);

@@ -27,6 +27,7 @@
 
 #include "error.h"
 #include "refindex.h"
+#include "text.h"
 
 typedef enum ge_rule_kind {
     GE_RULE_GEOMETRY_TYPE,
@@ -60,11 +61,6 @@ enum {
     GE_GT_POLYGONAL = GE_GT_POLYGON | GE_GT_MULTIPOLYGON,
     GE_GT_ALL = GE_GT_PUNTAL | GE_GT_LINEAL | GE_GT_POLYGONAL
 };
-
-typedef struct ge_text {
-    char *de;
-    char *en;
-} ge_text;
 
 typedef struct ge_rule {
     char *id;

@@ -9,6 +9,10 @@
  *
  * A ge_store is safe to use from many threads at once: it keeps a small pool
  * of database connections and hands one to each call.
+ *
+ * The store reads no clock: what stamps or compares a time takes `now`
+ * (Unix seconds) from its caller, who reads the use cases' clock
+ * (geo/app/app.h), so that tests move one clock rather than sleep.
  */
 #ifndef GE_STORE_H
 #define GE_STORE_H
@@ -16,18 +20,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
 typedef struct ge_store ge_store;
 
 typedef struct ge_store_opts {
-    const char *path; /* the SpatiaLite file; created if missing */
+    const char *path; /* the SpatiaLite file (created if missing), or a PostgreSQL
+                         connection string: postgresql://..., key=value ... */
     int srid;      /* metric CRS of a new store (25832 default); an existing store keeps its own */
     bool readonly; /* open without migrating or writing */
     int pool_size; /* connections kept for concurrent readers (0: default 8) */
-    int cache_kib; /* page cache of each connection in KiB (0: SQLite's default, 2000) */
+    int cache_kib; /* page cache of each SQLite connection in KiB (0: SQLite's default, 2000);
+                      the PostGIS store ignores it */
 } ge_store_opts;
+
+/* True when path is a PostgreSQL connection string rather than a file: a
+ * URI "postgresql://..." or "postgres://...", or "key=value ..."
+ * conninfo (a keyword of letters and '_', then '='). A file whose name looks
+ * like that is reached as "./name". */
+bool ge_store_path_is_postgres(const char *path);
 
 /* Opens (creating if needed) and migrates the store to the newest schema. */
 int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
@@ -35,12 +48,18 @@ int ge_store_open(ge_store **out, const ge_store_opts *opts, ge_err *err);
 /* Closes every connection and checkpoints the WAL. NULL is fine. */
 void ge_store_close(ge_store *st);
 
+/* What the store is, for messages and logs: its file, or
+ * "postgresql://user@host:port/dbname" without the password. */
+const char *ge_store_name(const ge_store *st);
+
 int ge_store_srid(const ge_store *st);
 
 /* What the store holds in memory now, for the server's /metrics. The page
  * cache, schema and statement figures are those of the idle connections
  * (one in use belongs to its caller's thread and is not read); the SQLite
- * figures are the whole process's (every SQLite connection, GDAL's too). */
+ * figures are the whole process's (every SQLite connection, GDAL's too).
+ * Everything but the pool's three figures is of the SQLite file store: the
+ * PostGIS store answers its pool (size, open, idle) and 0 for the rest. */
 typedef struct ge_store_mem {
     int pool_size;             /* connections the pool may open */
     int open, idle;            /* opened so far; of them not handed out now */
@@ -108,10 +127,11 @@ int ge_store_layer_scan(ge_store *st, const char *name, ge_feature_cb cb, void *
  * An import opens one write transaction; every layer written in it replaces
  * the old layer of that name only when ge_import_batch_commit() succeeds.
  * Readers see the old data until then; an abort (or a crash) leaves it intact.
+ * now: the import's time (its layers' imported_at).
  */
 typedef struct ge_import_batch ge_import_batch;
 
-int ge_import_batch_begin(ge_store *st, ge_import_batch **out, ge_err *err);
+int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err);
 
 /* Starts (re)writing a layer inside the batch: its old features are dropped. */
 int ge_import_batch_layer(ge_import_batch *b, const ge_layer_info *meta, ge_err *err);

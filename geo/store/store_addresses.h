@@ -44,10 +44,4 @@ typedef struct ge_address {
 int ge_store_addresses_search(ge_store *st, const char *q, int limit, ge_address *out, size_t *n,
                               ge_err *err);
 
-/* Store-internal: rebuilds the index from ref_addresses on c inside the
- * caller's open write transaction (the import batch calls it after writing
- * the addresses layer). */
-struct ge_conn;
-int ge_store_addresses_reindex_conn(struct ge_conn *c, ge_err *err);
-
 #endif

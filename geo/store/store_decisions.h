@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "case_status.h"
 #include "error.h"
@@ -101,13 +102,13 @@ void ge_status_result_clear(ge_status_result *r);
  * concurrent changes of one case are serialised by the write lock, so the
  * second sees the first's status and version. The version goes up by one
  * with every change and tells any two versions of a case apart, however
- * close in time; updated_at (and the event's at, closed_at) is the time of
- * the change as the clock says, whole seconds, never ahead of it. Returns
+ * close in time; updated_at (and the event's at, closed_at) is now, the
+ * caller's clock, in whole seconds (never ahead of it). Returns
  * GE_OK with out->outcome, GE_EINVAL for a missing comment where `to` needs
  * one or an actor that is missing, or an error for storage failures only.
  * Clear out with ge_status_result_clear in every case.
  */
-int ge_store_case_set_status(ge_store *st, const ge_status_change *in, ge_status_result *out,
-                             ge_err *err);
+int ge_store_case_set_status(ge_store *st, const ge_status_change *in, time_t now,
+                             ge_status_result *out, ge_err *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 #include "store.h"
@@ -38,7 +39,7 @@ void ge_client_clear(ge_client *c);
  * webhook_secret may be NULL. */
 int ge_store_client_add(ge_store *st, const char *name, const char *key_hash,
                         const char *origins_json, const char *webhook_url,
-                        const char *webhook_secret, int64_t *id, ge_err *err);
+                        const char *webhook_secret, time_t now, int64_t *id, ge_err *err);
 
 /* All clients, oldest first. Free with ge_client_list_free. */
 int ge_store_client_list(ge_store *st, ge_client **out, size_t *n, ge_err *err);
@@ -46,7 +47,7 @@ void ge_client_list_free(ge_client *v, size_t n);
 
 /* Revokes a client (its key stops working at once). GE_ENOENT for an unknown
  * id, GE_ECONFLICT when already revoked. */
-int ge_store_client_revoke(ge_store *st, int64_t id, ge_err *err);
+int ge_store_client_revoke(ge_store *st, int64_t id, time_t now, ge_err *err);
 
 /* The active client whose key hashes to key_hash; GE_ENOENT when none (also
  * for a revoked client: the caller cannot tell them apart, and need not). */
@@ -73,7 +74,8 @@ typedef struct ge_draft {
 void ge_draft_clear(ge_draft *d);
 
 /* Inserts a new draft (d->features may be NULL: empty). */
-int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, ge_err *err);
+int ge_store_draft_create(ge_store *st, const ge_draft *d, const char *token_hash, time_t now,
+                          ge_err *err);
 
 /* GE_ENOENT when there is no such draft. */
 int ge_store_draft_get(ge_store *st, const char *id, ge_draft *out, ge_err *err);
@@ -85,7 +87,7 @@ int ge_store_draft_by_token(ge_store *st, const char *token_hash, ge_draft *out,
 /* Replaces the features of an open draft. GE_ENOENT for an unknown id,
  * GE_EGONE when the draft was submitted or has expired by now. */
 int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
-                        const char *validation_json, char updated_at[32], ge_err *err);
+                        const char *validation_json, time_t now, char updated_at[32], ge_err *err);
 
 /* Sets the period of an open draft the applicant may change it in
  * (period_editable), with the editor's report for it (may be NULL); start
@@ -94,7 +96,8 @@ int ge_store_draft_save(ge_store *st, const char *id, const char *features_json,
  * GE_ECONFLICT when the draft does not allow it (now); GE_EGONE when it was
  * submitted or has expired; GE_ENOENT for an unknown id. */
 int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, const char *end,
-                              const char *validation_json, char updated_at[32], ge_err *err);
+                              const char *validation_json, time_t now, char updated_at[32],
+                              ge_err *err);
 
 /* Replaces reference, locale, period, options and features of an open draft with
  * those of `to`, but only while the draft is still exactly `from` (the state
@@ -103,7 +106,7 @@ int ge_store_draft_set_period(ge_store *st, const char *id, const char *start, c
  * report of the editor is dropped when the features or the period change. GE_OK with
  * updated_at; GE_ECONFLICT when the draft changed meanwhile; GE_EGONE when
  * it was submitted or has expired; GE_ENOENT for an unknown id. */
-int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to,
+int ge_store_draft_update(ge_store *st, const ge_draft *from, const ge_draft *to, time_t now,
                           char updated_at[32], ge_err *err);
 
 /* ---- cases --------------------------------------------------------------- */
@@ -149,8 +152,8 @@ typedef enum ge_submit_outcome {
  * others see its key and replay. Returns GE_OK with *outcome, or an error
  * for storage failures only.
  */
-int ge_store_case_submit(ge_store *st, const ge_case_submit *in, ge_submit_outcome *outcome,
-                         char case_id[40], ge_err *err);
+int ge_store_case_submit(ge_store *st, const ge_case_submit *in, time_t now,
+                         ge_submit_outcome *outcome, char case_id[40], ge_err *err);
 
 /* The case a client's key made, for a replay before validating again:
  * GE_ENOENT when the key is unused; *same_request tells a retry. */

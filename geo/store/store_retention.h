@@ -55,10 +55,14 @@ int ge_store_retention_closed(ge_store *st, const char *service, const char *cut
 int ge_store_retention_purge(ge_store *st, const char *case_id, const char *service,
                              const char *cutoff, const char *now, bool *purged, ge_err *err);
 
-/* Copies the WAL into the database file and truncates it, so that page
- * images from before a purge are gone from the -wal file too. *complete is
- * false when readers of a running server kept it from finishing (the next
- * checkpoint then does it). */
+/* After purges: SQLite copies the WAL into the database file and truncates
+ * it, so that page images from before a purge are gone from the -wal file
+ * too; *complete is false when readers of a running server kept it from
+ * finishing (the next checkpoint then does it). PostgreSQL has no such
+ * file to empty: there it VACUUMs the tables a purge writes, so that no
+ * dead row version of the purged data stays in them (the server's WAL and
+ * backups are bounded by the operator's retention of them, see
+ * postgis/pg_retention.c); *complete says it ran. */
 int ge_store_retention_checkpoint(ge_store *st, bool *complete, ge_err *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 #include "password.h"
@@ -37,16 +38,16 @@ void ge_user_clear(ge_user *u);
 
 /* Adds a user. GE_ECONFLICT when the name is taken. */
 int ge_store_user_add(ge_store *st, const char *name, const char *password_hash, const char *role,
-                      const char *services_json, int64_t *id, ge_err *err);
+                      const char *services_json, time_t now, int64_t *id, ge_err *err);
 
 /* Replaces a user's password hash and ends all their sessions (whoever
  * knew the old password is logged out). GE_ENOENT for an unknown name. */
 int ge_store_user_set_password(ge_store *st, const char *name, const char *password_hash,
-                               ge_err *err);
+                               time_t now, ge_err *err);
 
 /* Disables a user and ends all their sessions. GE_ENOENT for an unknown
  * name, GE_ECONFLICT when already disabled. */
-int ge_store_user_disable(ge_store *st, const char *name, ge_err *err);
+int ge_store_user_disable(ge_store *st, const char *name, time_t now, ge_err *err);
 
 /* All users by name. Free with ge_user_list_free. */
 int ge_store_user_list(ge_store *st, ge_user **out, size_t *n, ge_err *err);
@@ -69,7 +70,7 @@ typedef struct ge_session_row {
 
 /* Starts a session and records the login as the user's last one. */
 int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_hash,
-                            int64_t user_id, const char *expires_at, ge_err *err);
+                            int64_t user_id, const char *expires_at, time_t now, ge_err *err);
 
 /* The session with this id hash, with its user; GE_ENOENT when there is
  * none or its user is disabled. Expiry is the caller's to judge. Clear
@@ -77,13 +78,44 @@ int ge_store_session_create(ge_store *st, const char *id_hash, const char *csrf_
 int ge_store_session_get(ge_store *st, const char *id_hash, ge_session_row *out, ge_err *err);
 
 /* Records activity: last_seen = now. */
-int ge_store_session_touch(ge_store *st, const char *id_hash, ge_err *err);
+int ge_store_session_touch(ge_store *st, const char *id_hash, time_t now, ge_err *err);
 
 /* Ends a session. GE_ENOENT when there was none. */
 int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err);
 
 /* Deletes every session that ended by now (expires_at <= now) or was idle
  * since before idle_before; *n (may be NULL) is how many. */
-int ge_store_sessions_expire(ge_store *st, const char *idle_before, int64_t *n, ge_err *err);
+int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
+                             ge_err *err);
+
+/* ---- the login throttle's cells ------------------------------------------ */
+
+/* One cell of the login throttle's sketches (server/throttle.h), kept in the
+ * store so that every instance counts in the same cells. */
+typedef struct ge_store_throttle_cell {
+    int tbl;     /* 0: names, 1: address groups */
+    int64_t idx; /* the cell in its sketch */
+    int64_t failures;
+    int64_t epoch;
+    int64_t window_end; /* Unix seconds, 0: empty */
+} ge_store_throttle_cell;
+
+/* Changes the n cells in memory (tbl and idx stay); non-zero undoes the
+ * transaction and is returned. */
+typedef int (*ge_store_throttle_fn)(void *ud, ge_store_throttle_cell *cells, size_t n);
+
+/*
+ * In one write transaction: reads the cells named by cells[i].tbl/idx
+ * (distinct; a cell never written reads as zeros), lets fn change them and
+ * writes them back. Another caller's update of any of them waits until
+ * this one ends, on every instance.
+ */
+int ge_store_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                             ge_store_throttle_fn fn, void *ud, ge_err *err);
+
+/* The throttle's hash key, the same for every instance: the stored one, or
+ * `fresh` stored when there is none yet. */
+int ge_store_throttle_key(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                          ge_err *err);
 
 #endif

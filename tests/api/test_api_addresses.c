@@ -31,29 +31,11 @@
 
 static ts_server demo, osm;
 static bool have_demo, have_osm;
-static char demo_db[4096];
-
-static void import(const char *db, const char *srid, const char *file)
-{
-    ts_run_result r;
-    const char *argv[] = {ts_env("GE_BINARY"), "import", "--db", db, "--srid", srid, file, NULL};
-    assert_int_equal(ts_run(&r, NULL, argv), 0);
-    if (r.status != 0) fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
-    assert_int_equal(r.status, 0);
-    ts_run_free(&r);
-}
 
 static int setup(void **state)
 {
-    ts_server_opts o = {0};
-    char demo_osm[4096];
     (void)state;
-
-    snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
-    snprintf(demo_db, sizeof demo_db, "%s", ts_path(ts_tmpdir("api_addresses_db"), "demo.db"));
-    import(demo_db, "25832", demo_osm);
-    o.db = demo_db;
-    if (ts_server_start(&demo, "api_addresses", &o) != 0) return -1;
+    if (ts_run_server_on_import(&demo, "api_addresses", "25832", ts_demo_osm()) != 0) return -1;
     have_demo = true;
     return 0;
 }
@@ -61,16 +43,11 @@ static int setup(void **state)
 /* The extract's part (test_api_addresses_extract): its own server. */
 static int setup_extract(void **state)
 {
-    ts_server_opts o = {0};
     const char *shared = ts_shared_osm();
-    char db[4096];
     (void)state;
 
     if (!shared) return 0;
-    snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_addresses_osm_db"), "osm.db"));
-    import(db, "25833", shared);
-    o.db = db;
-    if (ts_server_start(&osm, "api_addresses_osm", &o) != 0) return -1;
+    if (ts_run_server_on_import(&osm, "api_addresses_osm", "25833", shared) != 0) return -1;
     have_osm = true;
     return 0;
 }
@@ -89,23 +66,11 @@ static json_t *search(ts_server *s, const char *q, const char *extra, long want,
 {
     char path[1024];
     char *esc = curl_easy_escape(NULL, q, 0);
-    ts_http_resp r;
-    json_error_t jerr;
-    json_t *doc;
 
     snprintf(path, sizeof path, "/v1/addresses?q=%s%s%s", esc, extra ? "&" : "",
              extra ? extra : "");
     curl_free(esc);
-    if (ts_http_get(ts_server_url(s, path), &r) != 0) fail_msg("GET %s: %s", path, r.error);
-    if (r.status != want)
-        fail_msg("GET %s: status %ld, want %ld: %s", path, r.status, want, r.body);
-    doc = json_loads(r.body, 0, &jerr);
-    if (!doc) fail_msg("GET %s: not JSON: %s", path, jerr.text);
-    if (keep)
-        *keep = r;
-    else
-        ts_http_resp_free(&r);
-    return doc;
+    return ts_http_get_json(ts_server_url(s, path), NULL, want, keep);
 }
 
 static json_t *hits(ts_server *s, const char *q, const char *extra)
@@ -326,7 +291,7 @@ static void test_old_store_and_reimport(void **state)
 
     snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("api_addresses_old_db"), "old.db"));
     snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
-    import(path, "25832", demo_osm);
+    assert_int_equal(ts_run_import_srid(path, "25832", demo_osm), 0);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE fts_addresses", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
@@ -336,7 +301,7 @@ static void test_old_store_and_reimport(void **state)
     expect_first(&s, "Lindenallee 2", "Lindenallee 2");
 
     /* re-import while serving: the index follows the layer */
-    import(path, "25832", demo_osm);
+    assert_int_equal(ts_run_import_srid(path, "25832", demo_osm), 0);
     expect_first(&s, "Am Anger 3", "Am Anger 3");
     assert_int_equal(ts_server_stop(&s), 0);
 

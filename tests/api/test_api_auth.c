@@ -4,12 +4,14 @@
  * password, an unknown name and a disabled user; logout that ends the
  * session on the server; session fixation (a cookie sent to /v1/login is
  * never taken over); idle and absolute expiry (shortened through the
- * session module's environment overrides); CSRF missing, forged and
- * replayed from another session; lockout after repeated failures per name
- * and per address with 429 + Retry-After and recovery; a lock that no
- * flood of made-up names from other addresses (127.0.0.x) lifts; every bad
- * login body as a problem naming the member; and no password, session id or CSRF
- * token in the server's log.
+ * session module's environment overrides, the server's clock moved rather
+ * than slept); CSRF missing, forged and replayed from another session;
+ * lockout after repeated failures per name and per address with 429 +
+ * Retry-After and recovery; a lock that no flood of made-up names from
+ * other addresses (127.0.0.x) lifts; two instances on one store sharing
+ * sessions and the throttle's counts; every bad login body as a problem
+ * naming the member; and no password, session id or CSRF token in the
+ * server's log.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,28 +66,10 @@ static void setup_users(const char *db)
 static void call(const ts_server *s, const char *method, const char *path, const char *cookie,
                  const char *csrf, const char *extra, const char *body, ts_http_resp *r)
 {
-    char ch[256], xh[256];
-    const char *headers[6];
-    size_t n = 0;
-    ts_http_req q = {0};
-
-    if (cookie) {
-        snprintf(ch, sizeof ch, "Cookie: theme=dark; ge_session=%s; lang=de", cookie);
-        headers[n++] = ch;
-    }
-    if (csrf) {
-        snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf);
-        headers[n++] = xh;
-    }
-    if (body) headers[n++] = "Content-Type: application/json";
-    if (extra) headers[n++] = extra;
-    headers[n] = NULL;
-    q.method = method;
-    q.url = ts_server_url(s, path);
-    q.headers = headers;
-    q.body = body;
-    q.body_len = body ? strlen(body) : 0;
-    assert_int_equal(ts_http(&q, r), 0);
+    char ch[256];
+    snprintf(ch, sizeof ch, "Cookie: theme=dark; ge_session=%s; lang=de", cookie ? cookie : "");
+    assert_int_equal(
+        ts_review_call_cookie(s, method, path, cookie ? ch : NULL, csrf, extra, body, r), 0);
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -437,12 +421,6 @@ static void test_session_fixation(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
-}
-
 static void test_expiry(void **state)
 {
     static const char *const env[] = {"GEOEDITOR_SESSION_IDLE_TIMEOUT=3",
@@ -451,7 +429,7 @@ static void test_expiry(void **state)
     ts_server s;
     login_result a, b;
     time_t start;
-    long st = 200;
+    long ahead = 0, st = 200;
 
     (void)state;
     assert_int_equal(ts_server_start(&s, "api_auth_expiry", &o), 0);
@@ -462,17 +440,17 @@ static void test_expiry(void **state)
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &a), 200);
     assert_non_null(strstr(a.set_cookie, "Max-Age=6"));
     assert_int_equal(get_session(&s, a.cookie, NULL), 200);
-    sleep_s(4.5);
+    ts_server_set_clock(&s, 4); /* the server's clock 4 s on */
     assert_int_equal(get_session(&s, a.cookie, NULL), 401);
     assert_int_equal(ts_forms_sql_int(s.db, "SELECT count(*) FROM sessions", NULL), 0);
 
     /* Absolute: active every second, it still ends after 6 s. */
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &b), 200);
     start = time(NULL);
-    while (time(NULL) - start < 12 && (st = get_session(&s, b.cookie, NULL)) == 200)
-        sleep_s(1.0);
+    while (ahead < 12 && (st = get_session(&s, b.cookie, NULL)) == 200)
+        ts_server_set_clock(&s, 4 + ++ahead); /* a second passes */
     assert_int_equal(st, 401);
-    assert_true(time(NULL) - start >= 5);
+    assert_true(ahead + (time(NULL) - start) >= 5); /* the server's seconds since the login */
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
@@ -511,7 +489,7 @@ static void test_lockout(void **state)
         assert_int_equal(login(&s, "nobody", "guess number two", NULL, NULL, &x), 401);
     assert_int_equal(login(&s, "nobody", "guess number two", NULL, NULL, &x), 429);
     /* Recovery once the lockout has passed. */
-    sleep_s(8.5);
+    ts_server_set_clock(&s, 9); /* the server's clock past the 8 s lock */
     assert_int_equal(login(&s, "berta", PW_BERTA, NULL, NULL, &x), 200);
     /* The log tells of the lock without the name or the guesses. */
     {
@@ -522,6 +500,33 @@ static void test_lockout(void **state)
         assert_log_clean(&s, secrets);
     }
     assert_int_equal(ts_server_stop(&s), 0);
+}
+
+/* Two instances on one store, as behind a balancer: a session made by one
+ * works on the other, and failures counted by either lock the name on both
+ * (the throttle's cells are the store's, migration 13). */
+static void test_two_instances(void **state)
+{
+    ts_server a, b;
+    ts_server_opts ob = {0};
+    login_result x;
+
+    (void)state;
+    assert_int_equal(ts_server_start(&a, "api_auth_two_a", NULL), 0);
+    setup_users(a.db);
+    ob.db = a.db;
+    assert_int_equal(ts_server_start(&b, "api_auth_two_b", &ob), 0);
+    assert_int_equal(login(&a, "admin", PW_ADMIN, NULL, NULL, &x), 200);
+    assert_int_equal(get_session(&b, x.cookie, NULL), 200);
+    /* 3 + 2 failures: the limit of 5, reached only together */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(&a, "berta", "guess number one", NULL, NULL, &x), 401);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(login(&b, "berta", "guess number one", NULL, NULL, &x), 401);
+    assert_int_equal(login(&a, "berta", PW_BERTA, NULL, NULL, &x), 429);
+    assert_int_equal(login(&b, "berta", PW_BERTA, NULL, NULL, &x), 429);
+    assert_int_equal(ts_server_stop(&b), 0);
+    assert_int_equal(ts_server_stop(&a), 0);
 }
 
 static void test_address_limit(void **state)
@@ -677,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_address_limit),
+        cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_parallel_guesses),
         cmocka_unit_test(test_flood_keeps_lock),
     };

@@ -246,13 +246,7 @@ static int teardown(void **state)
     return rc;
 }
 
-#define NEED_DATA()                                                                                \
-    do {                                                                                           \
-        if (!have_data) {                                                                          \
-            print_message("SKIP: the demo quarter (GE_DEMO_OSM) is absent\n");                     \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
+#define NEED_DATA() TS_NEED(have_data, "the demo quarter (GE_DEMO_OSM)")
 
 /* ---- checks --------------------------------------------------------------- */
 
@@ -551,7 +545,7 @@ static void clone(ge_store *st, const char *id, const char *tag, time_t first_da
         in.features = f;
         in.nfeatures = w.n;
         in.actor = "client:test";
-        assert_int_equal(ge_store_case_submit(st, &in, &outcome, out, &err), GE_OK);
+        assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &outcome, out, &err), GE_OK);
         assert_int_equal(outcome, GE_SUBMIT_CREATED);
         ge_draft_clear(&d);
         for (size_t k = 0; k < w.n; k++)

@@ -61,30 +61,12 @@ static void keep_body(const ts_http_resp *r)
     bodies[bodies_len] = '\0';
 }
 
-/* The file that moves the server's clock in test builds (GE_TEST_HOOKS,
- * server/test_clock.h); a server without the hook ignores it. */
-static char clock_file[4096];
-static char clock_env[4200];
-
-/* Moves the server's clock to the real time + seconds. */
-static void set_clock(long seconds)
-{
-    FILE *f = fopen(clock_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%ld\n", seconds);
-    assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
     const char *argv[] = {NULL, "client", "revoke", "--db", NULL, "3", NULL};
-    const char *env[] = {clock_env, NULL};
-    ts_server_opts opts = {.env = env};
     ts_run_result r;
     (void)state;
-    snprintf(clock_file, sizeof clock_file, "%s", ts_path(ts_tmpdir("api_drafts_clock"), "clock"));
-    snprintf(clock_env, sizeof clock_env, "GEOEDITOR_TEST_CLOCK_FILE=%s", clock_file);
-    if (ts_server_start(&srv, "api_drafts", &opts) != 0) return -1;
+    if (ts_server_start(&srv, "api_drafts", NULL) != 0) return -1;
     if (ts_forms_client_add(srv.db, "Client A", key_a) != 0 ||
         ts_forms_client_add(srv.db, "Client B", key_b) != 0 ||
         ts_forms_client_add(srv.db, "Client Revoked", key_revoked) != 0)
@@ -435,21 +417,25 @@ static void day_in(int days, char out[16])
     strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
+/* What an applicant must not learn of another case, and their own point. */
+typedef struct anon_other {
+    const char *id, *reference, *start;
+    double own_lon, own_lat;
+} anon_other;
+
 /* A validation report as an applicant or form server gets it: the conflict
  * is there, as a warning on feature 0 highlighting the reader's own point,
  * and nothing in it names or outlines the other case. */
-static void expect_anonymous_conflict(const json_t *report, const char *other_case,
-                                      const char *other_reference, const char *other_start,
-                                      double own_lon, double own_lat)
+static void expect_anonymous_conflict(const json_t *report, const anon_other *o)
 {
     char *text = json_dumps(report, JSON_COMPACT);
     json_t *v, *c = NULL;
     size_t i;
 
     assert_non_null(text);
-    if (strstr(text, other_case)) fail_msg("the other case's id in a report: %s", text);
-    if (strstr(text, other_reference)) fail_msg("the other case's reference: %s", text);
-    if (strstr(text, other_start)) fail_msg("the other case's period: %s", text);
+    if (strstr(text, o->id)) fail_msg("the other case's id in a report: %s", text);
+    if (strstr(text, o->reference)) fail_msg("the other case's reference: %s", text);
+    if (strstr(text, o->start)) fail_msg("the other case's period: %s", text);
     json_array_foreach(json_object_get(report, "violations"), i, v)
     {
         if (!strcmp(json_string_value(json_object_get(v, "kind")), "conflict")) c = v;
@@ -461,9 +447,35 @@ static void expect_anonymous_conflict(const json_t *report, const char *other_ca
     assert_non_null(strstr(json_string_value(json_object_get(json_object_get(c, "message"), "en")),
                            "within 10 m"));
     v = json_object_get(json_object_get(c, "geometry"), "coordinates");
-    assert_true(fabs(json_number_value(json_array_get(v, 0)) - own_lon) < 1e-7);
-    assert_true(fabs(json_number_value(json_array_get(v, 1)) - own_lat) < 1e-7);
+    assert_true(fabs(json_number_value(json_array_get(v, 0)) - o->own_lon) < 1e-7);
+    assert_true(fabs(json_number_value(json_array_get(v, 1)) - o->own_lat) < 1e-7);
     free(text);
+}
+
+/* call, which must answer status with the anonymous conflict in the JSON
+ * answer's member (NULL: the answer itself); returns the answer. */
+static json_t *expect_anonymous_answer(const char *method, const char *path, const char *key,
+                                       const char *idem, const char *body, long status,
+                                       const char *member, const anon_other *o)
+{
+    ts_http_resp r;
+    json_t *doc;
+    call(method, path, key, idem, body, &r);
+    assert_int_equal(r.status, status);
+    doc = ts_forms_json(&r);
+    expect_anonymous_conflict(member ? json_object_get(doc, member) : doc, o);
+    ts_http_resp_free(&r);
+    return doc;
+}
+
+/* The text an SQL query with one argument reads from the store does not
+ * name the case. */
+static void expect_stored_without(const char *sql, const char *arg, const char *case_id)
+{
+    char *stored = ts_store_sql_text(srv.db, sql, arg);
+    assert_non_null(stored);
+    assert_null(strstr(stored, case_id));
+    free(stored);
 }
 
 /* A report of the same case as a caseworker reads it: the case named. */
@@ -521,7 +533,7 @@ static void test_conflicts_anonymous_for_applicants(void **state)
     const double lon_a = 13.3205, lat_a = 52.5905, lon_b = 13.32051, lat_b = 52.59051;
     char id_a[128], token_a[128], id_b[128], token_b[128], case_a[64], case_b[64];
     char a_start[16], b_start[16], b_end[16], body[1024], ref_a[32], hash[80];
-    char features_b[256], *legacy = NULL, *stored = NULL;
+    char features_b[256], *legacy = NULL;
     ts_review_session clerk;
     ts_http_resp r;
     json_t *doc;
@@ -555,62 +567,31 @@ static void test_conflicts_anonymous_for_applicants(void **state)
              b_start, b_end, features_b);
     new_draft(key_b, body, id_b, token_b);
 
-    call("GET", ts_pathf("/v1/drafts/%s", id_b), key_b, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = ts_forms_json(&r);
-    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
-                              lat_b);
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    call("POST", ts_pathf("/v1/edit/%s/validate", token_b), NULL, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = ts_forms_json(&r);
-    expect_anonymous_conflict(doc, case_a, ref_a, a_start, lon_b, lat_b);
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    call("PUT", ts_pathf("/v1/edit/%s/features", token_b), NULL, NULL, features_b, &r);
-    assert_int_equal(r.status, 200);
-    doc = ts_forms_json(&r);
-    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
-                              lat_b);
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    stored = ts_store_sql_text(srv.db, "SELECT validation FROM drafts WHERE id = ?1", id_b);
-    assert_non_null(stored);
-    assert_null(strstr(stored, case_a));
-    free(stored);
-    call("POST", ts_pathf("/v1/edit/%s/finish", token_b), NULL, NULL, features_b, &r);
-    assert_int_equal(r.status, 200);
-    doc = ts_forms_json(&r);
+    const anon_other oa = {case_a, ref_a, a_start, lon_b, lat_b};
+    json_decref(expect_anonymous_answer("GET", ts_pathf("/v1/drafts/%s", id_b), key_b, NULL, NULL,
+                                        200, "validation", &oa));
+    json_decref(expect_anonymous_answer("POST", ts_pathf("/v1/edit/%s/validate", token_b), NULL,
+                                        NULL, NULL, 200, NULL, &oa));
+    json_decref(expect_anonymous_answer("PUT", ts_pathf("/v1/edit/%s/features", token_b), NULL,
+                                        NULL, features_b, 200, "validation", &oa));
+    expect_stored_without("SELECT validation FROM drafts WHERE id = ?1", id_b, case_a);
+    doc = expect_anonymous_answer("POST", ts_pathf("/v1/edit/%s/finish", token_b), NULL, NULL,
+                                  features_b, 200, "validation", &oa);
     assert_true(json_is_true(json_object_get(doc, "success")));
-    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
-                              lat_b);
     json_decref(doc);
-    ts_http_resp_free(&r);
 
     /* Submitted: the answer, the stored report and the case as the form
      * server reads it, whose hash verifies. */
-    call("POST", ts_pathf("/v1/drafts/%s/submit", id_b), key_b, "privacy-b",
-         "{\"applicant\":{\"name\":\"Bob Example\"}}", &r);
-    assert_int_equal(r.status, 201);
-    doc = ts_forms_json(&r);
+    doc = expect_anonymous_answer("POST", ts_pathf("/v1/drafts/%s/submit", id_b), key_b,
+                                  "privacy-b", "{\"applicant\":{\"name\":\"Bob Example\"}}", 201,
+                                  "validation", &oa);
     snprintf(case_b, sizeof case_b, "%s", json_string_value(json_object_get(doc, "case_id")));
-    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
-                              lat_b);
     json_decref(doc);
-    ts_http_resp_free(&r);
-    stored = ts_store_sql_text(srv.db, "SELECT report FROM cases WHERE id = ?1", case_b);
-    assert_non_null(stored);
-    assert_null(strstr(stored, case_a));
-    free(stored);
-    call("GET", ts_pathf("/v1/cases/%s", case_b), key_b, NULL, NULL, &r);
-    assert_int_equal(r.status, 200);
-    doc = ts_forms_json(&r);
+    expect_stored_without("SELECT report FROM cases WHERE id = ?1", case_b, case_a);
+    doc = expect_anonymous_answer("GET", ts_pathf("/v1/cases/%s", case_b), key_b, NULL, NULL, 200,
+                                  "validation", &oa);
     assert_true(json_is_true(json_object_get(doc, "content_hash_valid")));
-    expect_anonymous_conflict(json_object_get(doc, "validation"), case_a, ref_a, a_start, lon_b,
-                              lat_b);
     json_decref(doc);
-    ts_http_resp_free(&r);
 
     /* A caseworker: the conflicts list and the re-check name case A; the
      * re-check agrees with the anonymous stored report (differs false). */
@@ -865,10 +846,7 @@ static void test_expired_token_410(void **state)
     /* a draft that lives one second */
     snprintf(body, sizeof body, "%.*s,\"expires_in\":1}", (int)strlen(stand) - 1, stand);
     new_draft(key_a, body, id, token);
-    set_clock(3); /* the server's clock three seconds on */
-#ifndef GE_TEST_HOOKS
-    sleep(3); /* a build without the hook waits for real */
-#endif
+    ts_server_set_clock(&srv, 3); /* the server's clock three seconds on */
     call("GET", ts_pathf("/v1/edit/%s/features", token), NULL, NULL, NULL, &r);
     expect_named(&r, 410, "type", NULL, "expired");
     ts_http_resp_free(&r);
@@ -887,7 +865,7 @@ static void test_expired_token_410(void **state)
     ts_http_resp_free(&r);
     assert_int_equal(ts_forms_sql_int(srv.db, "SELECT count(*) FROM cases WHERE draft_id = ?1", id),
                      0);
-    set_clock(0);
+    ts_server_set_clock(&srv, 0);
 }
 
 static void test_wrong_token_404(void **state)

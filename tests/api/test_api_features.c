@@ -33,28 +33,11 @@
 static ts_server srv;
 static char demo_osm[4096];
 
-static void import_demo(const char *db)
-{
-    ts_run_result r;
-    const char *argv[] = {
-        ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25832", demo_osm, NULL};
-    assert_int_equal(ts_run(&r, NULL, argv), 0);
-    if (r.status != 0) fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
-    assert_int_equal(r.status, 0);
-    ts_run_free(&r);
-}
-
 static int setup(void **state)
 {
-    ts_server_opts o = {0};
-    char db[4096];
     (void)state;
-
     snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
-    snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_features_db"), "demo.db"));
-    import_demo(db);
-    o.db = db;
-    return ts_server_start(&srv, "api_features", &o);
+    return ts_run_server_on_import(&srv, "api_features", "25832", demo_osm);
 }
 
 static int teardown(void **state)
@@ -68,22 +51,8 @@ static int teardown(void **state)
 static json_t *get_json_h(const char *path, const char *const *headers, long want,
                           ts_http_resp *keep)
 {
-    ts_http_resp r;
-    ts_http_req q = {.url = strncmp(path, "http", 4) == 0 ? path : ts_server_url(&srv, path),
-                     .headers = headers};
-    json_error_t jerr;
-    json_t *doc;
-
-    if (ts_http(&q, &r) != 0) fail_msg("GET %s: %s", path, r.error);
-    if (r.status != want)
-        fail_msg("GET %s: status %ld, want %ld: %s", path, r.status, want, r.body);
-    doc = json_loads(r.body, 0, &jerr);
-    if (!doc) fail_msg("GET %s: not JSON: %s", path, jerr.text);
-    if (keep)
-        *keep = r;
-    else
-        ts_http_resp_free(&r);
-    return doc;
+    return ts_http_get_json(strncmp(path, "http", 4) == 0 ? path : ts_server_url(&srv, path),
+                            headers, want, keep);
 }
 
 static json_t *get_json(const char *path, long want)
@@ -473,7 +442,7 @@ static void test_paging_across_reimport(void **state)
     json_int_t last = json_integer_value(json_object_get(json_array_get(features(p1), 9), "id"));
     (void)state;
 
-    import_demo(srv.db);
+    assert_int_equal(ts_run_import_srid(srv.db, "25832", demo_osm), 0);
     p2 = get_json(next, 200);
     assert_int_equal(json_array_size(features(p2)), 10);
     assert_true(json_integer_value(json_object_get(json_array_get(features(p2), 0), "id")) > last);

@@ -187,13 +187,7 @@ static int teardown(void **state)
     return ts_server_stop(&srv) == 0 ? 0 : -1;
 }
 
-#define NEED_DATA()                                                                                \
-    do {                                                                                           \
-        if (!have_data) {                                                                          \
-            print_message("SKIP: the demo quarter (GE_DEMO_OSM) is absent\n");                     \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
+#define NEED_DATA() TS_NEED(have_data, "the demo quarter (GE_DEMO_OSM)")
 
 /* Who asks: nobody, a form server (Bearer) or a caseworker (session). */
 typedef enum { ANON, FORM, SESSION } who_t;

@@ -45,22 +45,13 @@ static int setup(void **state)
 {
     const char *osm = ts_shared_osm();
     ts_server_opts o = {0};
-    ts_run_result r;
     char db[4096];
     (void)state;
 
     if (!osm) return 0;
     have_data = true;
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("api_oapif_gdal_db"), "osm.db"));
-    {
-        const char *argv[] = {
-            ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25833", osm, NULL};
-        if (ts_run(&r, NULL, argv) != 0 || r.status != 0) {
-            fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
-            return -1;
-        }
-        ts_run_free(&r);
-    }
+    if (ts_run_import_srid(db, "25833", osm) != 0) return -1;
     o.db = db;
     GDALAllRegister();
     return ts_server_start(&srv, "api_oapif_gdal", &o);

@@ -171,6 +171,11 @@ static void test_german_by_default(void **state)
                 "Breadcrumb");
     expect_page("/collections/trees/items/3?f=html", NULL, "de", "hreflang=\"en\"",
                 "hreflang=\"de\"");
+    /* the landing page is geoEDITOR's own: its name once in the tab's title */
+    expect_page("/?f=html", NULL, "de", "<title>geoEDITOR</title>",
+                "<title>geoEDITOR &ndash; geoEDITOR</title>");
+    expect_page("/collections?f=html", NULL, "de",
+                "<title>Referenzebenen &ndash; geoEDITOR</title>", "<title>geoEDITOR</title>");
 }
 
 static void test_english_by_accept_language(void **state)

@@ -466,7 +466,7 @@ static int start_world(world *w, const char *osm)
 /* A period that passes the skip container's lead time and length. */
 static void set_period(void)
 {
-    ge_date today = ge_date_today();
+    ge_date today = ge_date_local(time(NULL));
     char s[16], e[16];
 
     ge_date_format_iso(today + 20, s, sizeof s);

@@ -389,13 +389,7 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_DATA()                                                                                \
-    do {                                                                                           \
-        if (!have_data) {                                                                          \
-            print_message("SKIP: the demo quarter (GE_DEMO_OSM) is absent\n");                     \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
+#define NEED_DATA() TS_NEED(have_data, "the demo quarter (GE_DEMO_OSM)")
 
 /* ---- the list ----------------------------------------------------------- */
 

@@ -515,12 +515,6 @@ static void test_fixation(void **state)
     json_decref(body);
 }
 
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
-}
-
 /* Expired sessions: idle and absolute, on the case routes. */
 static void test_expiry(void **state)
 {
@@ -534,7 +528,7 @@ static void test_expiry(void **state)
     char key[128], id[40], before[256];
     ts_http_resp r;
     time_t start;
-    long st = 200;
+    long ahead = 0, st = 200;
 
     (void)state;
     assert_int_equal(ts_server_start(&s, "api_review_expiry", &o), 0);
@@ -546,7 +540,7 @@ static void test_expiry(void **state)
 
     /* idle: a PATCH with a valid token after 4 s of nothing is a 401 */
     assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &a), 200);
-    sleep_s(4.2);
+    ts_server_set_clock(&s, 4); /* the server's clock 4 s on */
     assert_int_equal(ts_review_call(&s, "PATCH", "/v1/cases/0123456789abcdef0123456789abcdef",
                                     a.cookie, a.csrf, NULL, patch_body, &r),
                      0);
@@ -566,17 +560,17 @@ static void test_expiry(void **state)
         /* absolute: busy every second, the session still ends after 7 s */
         assert_int_equal(ts_review_login(&s, "erika", PW_ERIKA, &b), 200);
         start = time(NULL);
-        while (time(NULL) - start < 15) {
+        while (ahead < 15) {
             assert_int_equal(ts_review_call(&s, "PATCH", path, b.cookie, b.csrf, NULL,
                                             "{\"status\":\"received\"}", &r),
                              0);
             st = r.status;
             ts_http_resp_free(&r);
             if (st != 409) break; /* received -> received: refused, but authenticated */
-            sleep_s(1.0);
+            ts_server_set_clock(&s, 4 + ++ahead); /* a second passes */
         }
         assert_int_equal(st, 401);
-        assert_true(time(NULL) - start >= 6);
+        assert_true(ahead + (time(NULL) - start) >= 6); /* the server's seconds since the login */
         assert_int_equal(ts_review_call(&s, "PATCH", path, b.cookie, b.csrf, NULL, patch_body, &r),
                          0);
         assert_int_equal(r.status, 401);

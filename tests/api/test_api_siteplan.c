@@ -7,9 +7,10 @@
  * the street's name, in the case's language whatever Accept-Language says
  * (lang=en overrides); the printed scale is the drawing's: rendered by
  * pdftoppm at 600 DPI, the skip's outline measures 7 mm between its sides'
- * centre lines at 1:500 and 3.5 mm at 1:1000, within 0.5 mm. The map.png
- * follows the language too. Bad lang, scale or parameters are 400 problems
- * naming them.
+ * centre lines at 1:500 and 3.5 mm at 1:1000, within 0.5 mm. The data's
+ * credit is in the plan's language too ("© OpenStreetMap-Mitwirkende" on a
+ * German plan). The map.png follows the language too. Bad lang, scale or
+ * parameters are 400 problems naming them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,167 +34,36 @@
 #include "ts_review.h"
 #include "ts_run.h"
 #include "ts_server.h"
+#include "ts_skipcase.h"
 
 #define CRS_URI "http://www.opengis.net/def/crs/EPSG/0/25832"
 
-static ts_server srv;
-static bool have_data;
-static char dir[4096], db[4096 + 32];
-static char key_a[160], key_b[160];
-static char case_id[64], fc[1024], edit_url[512], street[128];
-static double skip_ring[10]; /* the case's polygon, store CRS */
+static ts_skipcase fx;
 
-static const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *pathf(const char *fmt, ...)
-{
-    static char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return ts_server_url(&srv, buf);
-}
+#define pathf(...)  ts_server_url(&fx.srv, ts_pathf(__VA_ARGS__))
+#define NEED_DATA() TS_SKIPCASE_NEED(&fx)
 
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
 }
 
-/* A 3.5 x 2 m skip 0.3 m beside a road segment of at least 12 m that runs
- * within 8.5 degrees of east-west, in the store CRS, as a FeatureCollection:
- * its sides lie along the map's axes (grid north up), so that its length
- * can be measured along a row of pixels. */
-static void make_skip(const double *a, const double *b, double *ring, char *out, size_t n)
-{
-    double dx = b[0] - a[0], ux = dx > 0 ? 1 : -1, uy = 0;
-    const double uv[4][2] = {{3, 0.3}, {6.5, 0.3}, {6.5, 2.3}, {3, 2.3}};
-    for (int i = 0; i < 4; i++) {
-        ring[2 * i] = a[0] + uv[i][0] * ux - uv[i][1] * uy;
-        ring[2 * i + 1] = a[1] + uv[i][0] * uy + uv[i][1] * ux;
-    }
-    ring[8] = ring[0];
-    ring[9] = ring[1];
-    snprintf(out, n,
-             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
-             "{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.3f,%.3f],[%.3f,%.3f],"
-             "[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}]}",
-             ring[0], ring[1], ring[2], ring[3], ring[4], ring[5], ring[6], ring[7], ring[8],
-             ring[9]);
-}
-
-static bool valid_here(const char *features)
-{
-    char body[2048];
-    ts_http_resp r;
-    json_t *doc;
-    bool ok;
-    snprintf(body, sizeof body, "{\"service\":\"skip-container\",\"period\":%s,\"features\":%s}",
-             ts_forms_period(), features);
-    ts_forms_call("POST", pathf("/v1/validate?crs=%s", CRS_URI), NULL, NULL, body, &r);
-    doc = ts_forms_json(&r);
-    ok = r.status == 200 && json_is_true(json_object_get(doc, "valid")) &&
-         json_array_size(json_object_get(doc, "violations")) == 0;
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    return ok;
-}
-
-/* Walks the roads until a skip beside one is valid; submits it as a case. */
-static int make_case(void)
-{
-    ts_http_resp r;
-    json_t *doc, *feats, *f;
-    size_t i;
-    char body[2048], draft[160];
-    bool found = false;
-
-    ts_http_get(pathf("/collections/roads/items?limit=1000&crs=%s", CRS_URI), &r);
-    doc = ts_forms_json(&r);
-    ts_http_resp_free(&r);
-    feats = json_object_get(doc, "features");
-    json_array_foreach(feats, i, f)
-    {
-        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
-        if (found) break;
-        for (size_t k = 0; !found && k + 1 < json_array_size(c); k++) {
-            double a[2] = {json_number_value(json_array_get(json_array_get(c, k), 0)),
-                           json_number_value(json_array_get(json_array_get(c, k), 1))};
-            double b[2] = {json_number_value(json_array_get(json_array_get(c, k + 1), 0)),
-                           json_number_value(json_array_get(json_array_get(c, k + 1), 1))};
-            if (hypot(b[0] - a[0], b[1] - a[1]) < 12 ||
-                fabs(b[1] - a[1]) > 0.15 * fabs(b[0] - a[0]))
-                continue;
-            make_skip(a, b, skip_ring, fc, sizeof fc);
-            found = valid_here(fc);
-            if (found)
-                snprintf(street, sizeof street, "%s",
-                         or_empty(json_string_value(
-                             json_object_get(json_object_get(f, "properties"), "name"))));
-        }
-    }
-    json_decref(doc);
-    if (!found) {
-        fprintf(stderr, "no valid skip placement along the roads\n");
-        return -1;
-    }
-    snprintf(body, sizeof body,
-             "{\"service\":\"skip-container\",\"reference\":\"LP-2026/0815\",\"period\":%s,"
-             "\"features\":%s}",
-             ts_forms_period(), fc);
-    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
-    doc = ts_forms_json(&r);
-    snprintf(edit_url, sizeof edit_url, "%s",
-             or_empty(json_string_value(json_object_get(doc, "editor_url"))));
-    snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", draft), key_a, "map-1",
-                  "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
-    doc = ts_forms_json(&r);
-    snprintf(case_id, sizeof case_id, "%s",
-             or_empty(json_string_value(json_object_get(doc, "case_id"))));
-    json_decref(doc);
-    if (r.status != 201) fprintf(stderr, "submit: %ld %s\n", r.status, r.body);
-    ts_http_resp_free(&r);
-    return case_id[0] ? 0 : -1;
-}
-
 static int setup(void **state)
 {
-    const char *osm = ts_shared_osm();
+    static const ts_skipcase_opts o = {
+        .length = 3.5, .east_west = true, .every = 1, .reference = "LP-2026/0815"};
     (void)state;
-    if (!osm) return 0;
-    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_siteplan_data"));
-    snprintf(db, sizeof db, "%s/store.db", dir);
-    if (ts_run_import(db, osm) != 0) return -1;
-    if (ts_forms_client_add(db, "portal-a", key_a) != 0 ||
-        ts_forms_client_add(db, "portal-b", key_b) != 0)
-        return -1;
-    ts_server_opts o = {.db = db};
-    if (ts_server_start(&srv, "api_siteplan", &o) != 0) return -1;
-    if (make_case() != 0) return -1;
-    have_data = true;
-    return 0;
+    return ts_skipcase_setup(&fx, "api_siteplan", &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ge_geos_thread_cleanup();
-    ge_crs_thread_cleanup();
-    return ts_server_stop(&srv) == 0 ? 0 : -1; /* a server never started: 0 */
+    return ts_skipcase_teardown(&fx);
 }
 
-#define NEED_DATA()                                                                                \
-    do {                                                                                           \
-        if (!have_data) {                                                                          \
-            print_message("SKIP: the shared OSM extract is absent\n");                             \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
-
 /* GET path with the API key and optional extra header; the PDF saved as
- * name in dir. */
+ * name in the fixture's folder. */
 static const char *get_pdf(const char *path, const char *header, const char *name, ts_http_resp *r)
 {
     char auth[256];
@@ -201,14 +71,14 @@ static const char *get_pdf(const char *path, const char *header, const char *nam
     ts_http_req q = {0};
     const char *file;
     FILE *fp;
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
-    q.url = ts_server_url(&srv, path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", fx.key_a);
+    q.url = ts_server_url(&fx.srv, path);
     q.headers = headers;
     assert_int_equal(ts_http(&q, r), 0);
     if (r->status != 200) fail_msg("%s: %ld %s", path, r->status, or_empty(r->body));
     assert_string_equal(ts_http_header(r, "Content-Type"), "application/pdf");
     assert_int_equal(memcmp(r->body, "%PDF-", 5), 0);
-    file = ts_path(dir, name);
+    file = ts_path(fx.dir, name);
     fp = fopen(file, "wb");
     assert_non_null(fp);
     assert_int_equal(fwrite(r->body, 1, r->body_len, fp), r->body_len);
@@ -273,22 +143,25 @@ static void test_text(void **state)
     snprintf(to, sizeof to, "%.2s.%.2s.%.4s", e + 8, e + 5, e);
     snprintf(period, sizeof period, "%s \xe2\x80\x93 %s", from, to);
     /* the case's language (German), although the caller prefers English */
-    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf", case_id), "Accept-Language: en", "de.pdf", &r);
+    file =
+        get_pdf(ts_pathf("/v1/cases/%s/map.pdf", fx.case_id), "Accept-Language: en", "de.pdf", &r);
     assert_string_equal(ts_http_header(&r, "Content-Language"), "de");
     assert_string_equal(ts_http_header(&r, "X-Map-Scale"), "500");
     ts_http_resp_free(&r);
     text = pdf_text(file);
     must_say(text, "Lageplan");
     must_say(text, "LP-2026/0815");
-    must_say(text, case_id);
+    must_say(text, fx.case_id);
     must_say(text, period);
     must_say(text, "Eingegangen");
     must_say(text, "1:500");
     must_say(text, "Datenstand");
+    /* the extract's credit as German readers know it, not as stored */
+    must_say(text, "OpenStreetMap-Mitwirkende");
     /* the street's name in the title block's location and on the map (a
      * label along the street: pdftotext splits slanted words into letters,
      * so the text in drawing order, compared without white space) */
-    assert_true(street[0]);
+    assert_true(fx.street[0]);
     free(text);
     text = pdf_text_as(file, "-raw");
     {
@@ -298,17 +171,17 @@ static void test_text(void **state)
         for (const char *c = text; *c; c++)
             if (*c != ' ' && *c != '\n' && *c != '\f') *o++ = *c;
         *o = '\0';
-        for (const char *c = street; *c; c++)
+        for (const char *c = fx.street; *c; c++)
             if (*c != ' ' && k + 1 < sizeof want) want[k++] = *c;
         want[k] = '\0';
         for (const char *c = flat; (c = strstr(c, want)); c++)
             n++;
-        if (n < 2) fail_msg("the street name %s is not on the map:\n%s", street, text);
+        if (n < 2) fail_msg("the street name %s is not on the map:\n%s", fx.street, text);
         free(flat);
     }
     free(text);
     /* lang=en overrides */
-    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf?lang=en", case_id), NULL, "en.pdf", &r);
+    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf?lang=en", fx.case_id), NULL, "en.pdf", &r);
     assert_string_equal(ts_http_header(&r, "Content-Language"), "en");
     ts_http_resp_free(&r);
     text = pdf_text(file);
@@ -316,11 +189,12 @@ static void test_text(void **state)
     must_say(text, "LP-2026/0815");
     must_say(text, s);
     must_say(text, "Reference data as of");
-    if (street[0]) must_say(text, street);
+    must_say(text, "OpenStreetMap contributors");
+    if (fx.street[0]) must_say(text, fx.street);
     free(text);
     /* the applicant's print URL */
     {
-        const char *tok = strstr(edit_url, "/edit/");
+        const char *tok = strstr(fx.edit_url, "/edit/");
         assert_non_null(tok);
         tok += 6;
         file = get_pdf(ts_pathf("/v1/edit/%.*s/map.pdf", (int)strcspn(tok, "/?#"), tok), NULL,
@@ -429,13 +303,14 @@ static void test_scale(void **state)
     (void)state;
     NEED_DATA();
     NEED_POPPLER();
-    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf", case_id), NULL, "scale500.pdf", &r);
+    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf", fx.case_id), NULL, "scale500.pdf", &r);
     assert_string_equal(ts_http_header(&r, "X-Map-Scale"), "500");
     ts_http_resp_free(&r);
     mm = skip_mm(file, 600, valid_colour());
     print_message("3.5 m at 1:500: %.2f mm\n", mm);
     if (fabs(mm - 7.0) > 0.5) fail_msg("the 3.5 m skip measures %.2f mm at 1:500, not 7", mm);
-    file = get_pdf(ts_pathf("/v1/cases/%s/map.pdf?scale=1000", case_id), NULL, "scale1000.pdf", &r);
+    file =
+        get_pdf(ts_pathf("/v1/cases/%s/map.pdf?scale=1000", fx.case_id), NULL, "scale1000.pdf", &r);
     assert_string_equal(ts_http_header(&r, "X-Map-Scale"), "1000");
     ts_http_resp_free(&r);
     mm = skip_mm(file, 600, valid_colour());
@@ -457,21 +332,21 @@ static void test_session_and_draft(void **state)
     (void)state;
     NEED_DATA();
     NEED_POPPLER();
-    assert_int_equal(
-        ts_review_user_add(db, "anna", "caseworker", "skip-container", "Site plan passphrase 123"),
-        0);
-    assert_int_equal(
-        ts_review_user_add(db, "bert", "caseworker", "info-stand", "Other service passphrase 456"),
-        0);
-    assert_int_equal(ts_review_login(&srv, "anna", "Site plan passphrase 123", &anna), 200);
-    assert_int_equal(ts_review_login(&srv, "bert", "Other service passphrase 456", &bert), 200);
-    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", case_id),
+    assert_int_equal(ts_review_user_add(fx.db, "anna", "caseworker", "skip-container",
+                                        "Site plan passphrase 123"),
+                     0);
+    assert_int_equal(ts_review_user_add(fx.db, "bert", "caseworker", "info-stand",
+                                        "Other service passphrase 456"),
+                     0);
+    assert_int_equal(ts_review_login(&fx.srv, "anna", "Site plan passphrase 123", &anna), 200);
+    assert_int_equal(ts_review_login(&fx.srv, "bert", "Other service passphrase 456", &bert), 200);
+    assert_int_equal(ts_review_call(&fx.srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", fx.case_id),
                                     anna.cookie, NULL, NULL, NULL, &r),
                      0);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/pdf");
     ts_http_resp_free(&r);
-    assert_int_equal(ts_review_call(&srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", case_id),
+    assert_int_equal(ts_review_call(&fx.srv, "GET", ts_pathf("/v1/cases/%s/map.pdf", fx.case_id),
                                     bert.cookie, NULL, NULL, NULL, &r),
                      0);
     assert_int_equal(r.status, 404);
@@ -480,8 +355,8 @@ static void test_session_and_draft(void **state)
     snprintf(body, sizeof body,
              "{\"service\":\"skip-container\",\"reference\":\"LP-DRAFT-7\",\"locale\":\"en\","
              "\"period\":%s,\"features\":%s}",
-             ts_forms_period(), fc);
-    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
+             ts_forms_period(), fx.fc);
+    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), fx.key_a, NULL, body, &r);
     assert_int_equal(r.status, 201);
     doc = ts_forms_json(&r);
     t = strstr(or_empty(json_string_value(json_object_get(doc, "editor_url"))), "/edit/");
@@ -509,15 +384,15 @@ static void test_png_language(void **state)
     ts_http_resp r;
     (void)state;
     NEED_DATA();
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", fx.key_a);
     q.headers = headers;
-    q.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s/map.png", case_id));
+    q.url = ts_server_url(&fx.srv, ts_pathf("/v1/cases/%s/map.png", fx.case_id));
     assert_int_equal(ts_http(&q, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "Content-Language"), "de");
     assert_string_equal(ts_http_header(&r, "X-Map-Scale"), "500");
     ts_http_resp_free(&r);
-    q.url = ts_server_url(&srv, ts_pathf("/v1/cases/%s/map.png?lang=en", case_id));
+    q.url = ts_server_url(&fx.srv, ts_pathf("/v1/cases/%s/map.png?lang=en", fx.case_id));
     assert_int_equal(ts_http(&q, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "Content-Language"), "en");
@@ -532,7 +407,7 @@ static void expect_problem(const char *path, const char *key, long status, const
     ts_http_resp r;
     json_t *doc;
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-    q.url = ts_server_url(&srv, path);
+    q.url = ts_server_url(&fx.srv, path);
     q.headers = key ? headers : NULL;
     assert_int_equal(ts_http(&q, &r), 0);
     if (r.status != status) fail_msg("%s: %ld %s", path, r.status, or_empty(r.body));
@@ -547,14 +422,14 @@ static void test_bad_input(void **state)
 {
     (void)state;
     NEED_DATA();
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?lang=fr", case_id), key_a, 400, "lang");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?lang=", case_id), key_a, 400, "lang");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?scale=300", case_id), key_a, 400, "scale");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?scale=500x", case_id), key_a, 400, "scale");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?width=800", case_id), key_a, 400, "width");
-    expect_problem(ts_pathf("/v1/cases/%s/map.png?lang=xx", case_id), key_a, 400, "lang");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf", case_id), key_b, 404, "id");
-    expect_problem(ts_pathf("/v1/cases/%s/map.pdf", case_id), NULL, 401, NULL);
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?lang=fr", fx.case_id), fx.key_a, 400, "lang");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?lang=", fx.case_id), fx.key_a, 400, "lang");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?scale=300", fx.case_id), fx.key_a, 400, "scale");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?scale=500x", fx.case_id), fx.key_a, 400, "scale");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf?width=800", fx.case_id), fx.key_a, 400, "width");
+    expect_problem(ts_pathf("/v1/cases/%s/map.png?lang=xx", fx.case_id), fx.key_a, 400, "lang");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf", fx.case_id), fx.key_b, 404, "id");
+    expect_problem(ts_pathf("/v1/cases/%s/map.pdf", fx.case_id), NULL, 401, NULL);
     expect_problem("/v1/edit/not-a-token/map.pdf", NULL, 404, NULL);
 }
 

@@ -32,156 +32,36 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_http.h"
+#include "ts_png.h"
 #include "ts_run.h"
 #include "ts_server.h"
+#include "ts_skipcase.h"
 
 #define CRS_URI "http://www.opengis.net/def/crs/EPSG/0/25832"
 
-static ts_server srv;
-static bool have_data;
-static char dir[4096], db[4096 + 32];
-static char key_a[160], key_b[160];
-static char case_id[64], fc[1024];
-static double skip_ring[10]; /* the case's polygon, store CRS */
+static ts_skipcase fx;
 
-static const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *pathf(const char *fmt, ...)
-{
-    static char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return ts_server_url(&srv, buf);
-}
+#define pathf(...)  ts_server_url(&fx.srv, ts_pathf(__VA_ARGS__))
+#define NEED_DATA() TS_SKIPCASE_NEED(&fx)
 
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
 }
 
-/* A 4 x 2 m skip 0.3 m beside a road segment of at least 12 m, in the store
- * CRS, as a FeatureCollection. */
-static void make_skip(const double *a, const double *b, double *ring, char *out, size_t n)
-{
-    double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy), ux = dx / len, uy = dy / len;
-    const double uv[4][2] = {{3, 0.3}, {7, 0.3}, {7, 2.3}, {3, 2.3}};
-    for (int i = 0; i < 4; i++) {
-        ring[2 * i] = a[0] + uv[i][0] * ux - uv[i][1] * uy;
-        ring[2 * i + 1] = a[1] + uv[i][0] * uy + uv[i][1] * ux;
-    }
-    ring[8] = ring[0];
-    ring[9] = ring[1];
-    snprintf(out, n,
-             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
-             "{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.3f,%.3f],[%.3f,%.3f],"
-             "[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}]}",
-             ring[0], ring[1], ring[2], ring[3], ring[4], ring[5], ring[6], ring[7], ring[8],
-             ring[9]);
-}
-
-static bool valid_here(const char *features)
-{
-    char body[2048];
-    ts_http_resp r;
-    json_t *doc;
-    bool ok;
-    snprintf(body, sizeof body, "{\"service\":\"skip-container\",\"period\":%s,\"features\":%s}",
-             ts_forms_period(), features);
-    ts_forms_call("POST", pathf("/v1/validate?crs=%s", CRS_URI), NULL, NULL, body, &r);
-    doc = ts_forms_json(&r);
-    ok = r.status == 200 && json_is_true(json_object_get(doc, "valid")) &&
-         json_array_size(json_object_get(doc, "violations")) == 0;
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    return ok;
-}
-
-/* Walks the roads until a skip beside one is valid; submits it as a case. */
-static int make_case(void)
-{
-    ts_http_resp r;
-    json_t *doc, *feats, *f;
-    size_t i;
-    char body[2048], draft[160];
-    bool found = false;
-
-    ts_http_get(pathf("/collections/roads/items?limit=1000&crs=%s", CRS_URI), &r);
-    doc = ts_forms_json(&r);
-    ts_http_resp_free(&r);
-    feats = json_object_get(doc, "features");
-    json_array_foreach(feats, i, f)
-    {
-        json_t *c = json_object_get(json_object_get(f, "geometry"), "coordinates");
-        if (found) break;
-        for (size_t k = 0; !found && k + 1 < json_array_size(c) && i % 3 == 0; k++) {
-            double a[2] = {json_number_value(json_array_get(json_array_get(c, k), 0)),
-                           json_number_value(json_array_get(json_array_get(c, k), 1))};
-            double b[2] = {json_number_value(json_array_get(json_array_get(c, k + 1), 0)),
-                           json_number_value(json_array_get(json_array_get(c, k + 1), 1))};
-            if (hypot(b[0] - a[0], b[1] - a[1]) < 12) continue;
-            make_skip(a, b, skip_ring, fc, sizeof fc);
-            found = valid_here(fc);
-        }
-    }
-    json_decref(doc);
-    if (!found) {
-        fprintf(stderr, "no valid skip placement along the roads\n");
-        return -1;
-    }
-    snprintf(body, sizeof body,
-             "{\"service\":\"skip-container\",\"reference\":\"MAP-1\",\"period\":%s,"
-             "\"features\":%s}",
-             ts_forms_period(), fc);
-    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
-    doc = ts_forms_json(&r);
-    snprintf(draft, sizeof draft, "%s", or_empty(json_string_value(json_object_get(doc, "id"))));
-    json_decref(doc);
-    ts_http_resp_free(&r);
-    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", draft), key_a, "map-1",
-                  "{\"applicant\":{\"name\":\"Erika Mustermann\"}}", &r);
-    doc = ts_forms_json(&r);
-    snprintf(case_id, sizeof case_id, "%s",
-             or_empty(json_string_value(json_object_get(doc, "case_id"))));
-    json_decref(doc);
-    if (r.status != 201) fprintf(stderr, "submit: %ld %s\n", r.status, r.body);
-    ts_http_resp_free(&r);
-    return case_id[0] ? 0 : -1;
-}
-
 static int setup(void **state)
 {
-    const char *osm = ts_shared_osm();
+    static const ts_skipcase_opts o = {
+        .length = 4, .east_west = false, .every = 3, .reference = "MAP-1"};
     (void)state;
-    if (!osm) return 0;
-    snprintf(dir, sizeof dir, "%s", ts_tmpdir("api_staticmap_data"));
-    snprintf(db, sizeof db, "%s/store.db", dir);
-    if (ts_run_import(db, osm) != 0) return -1;
-    if (ts_forms_client_add(db, "portal-a", key_a) != 0 ||
-        ts_forms_client_add(db, "portal-b", key_b) != 0)
-        return -1;
-    ts_server_opts o = {.db = db};
-    if (ts_server_start(&srv, "api_staticmap", &o) != 0) return -1;
-    if (make_case() != 0) return -1;
-    have_data = true;
-    return 0;
+    return ts_skipcase_setup(&fx, "api_staticmap", &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ge_geos_thread_cleanup();
-    ge_crs_thread_cleanup();
-    return ts_server_stop(&srv) == 0 ? 0 : -1; /* a server never started: 0 */
+    return ts_skipcase_teardown(&fx);
 }
-
-#define NEED_DATA()                                                                                \
-    do {                                                                                           \
-        if (!have_data) {                                                                          \
-            print_message("SKIP: the shared OSM extract is absent\n");                             \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
 
 /* The colour styles/services.json's features-line gives a state. */
 static uint32_t state_colour(const char *st)
@@ -207,25 +87,10 @@ static uint32_t state_colour(const char *st)
     return out;
 }
 
-typedef struct png_reader {
-    const unsigned char *data;
-    size_t len, pos;
-} png_reader;
-
-static cairo_status_t png_read(void *ud, unsigned char *out, unsigned int n)
-{
-    png_reader *r = ud;
-    if (r->pos + n > r->len) return CAIRO_STATUS_READ_ERROR;
-    memcpy(out, r->data + r->pos, n);
-    r->pos += n;
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* Decodes a map.png answer and checks that the middle of each edge of the
  * skip has colour want (within 2 per channel). */
 static void check_map(const ts_http_resp *r, int width, int height, uint32_t want)
 {
-    png_reader pr = {(const unsigned char *)r->body, r->body_len, 0};
     cairo_surface_t *img;
     const char *bbox_h = ts_http_header(r, "X-Map-Bbox");
     double bb[4];
@@ -235,13 +100,13 @@ static void check_map(const ts_http_resp *r, int width, int height, uint32_t wan
     assert_string_equal(ts_http_header(r, "X-Map-Crs"), CRS_URI);
     assert_non_null(bbox_h);
     assert_int_equal(sscanf(bbox_h, "%lf,%lf,%lf,%lf", &bb[0], &bb[1], &bb[2], &bb[3]), 4);
-    img = cairo_image_surface_create_from_png_stream(png_read, &pr);
+    img = ts_png_decode(r->body, r->body_len);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
     assert_int_equal(cairo_image_surface_get_width(img), width);
     assert_int_equal(cairo_image_surface_get_height(img), height);
     for (int e = 0; e < 4; e++) {
-        double x = (skip_ring[2 * e] + skip_ring[2 * e + 2]) / 2;
-        double y = (skip_ring[2 * e + 1] + skip_ring[2 * e + 3]) / 2;
+        double x = (fx.ring[2 * e] + fx.ring[2 * e + 2]) / 2;
+        double y = (fx.ring[2 * e + 1] + fx.ring[2 * e + 3]) / 2;
         int px = (int)((x - bb[0]) / (bb[2] - bb[0]) * width);
         int py = (int)((bb[3] - y) / (bb[3] - bb[1]) * height);
         const unsigned char *row =
@@ -262,25 +127,25 @@ static void test_case_map(void **state)
     (void)state;
     NEED_DATA();
 
-    ts_forms_call("GET", pathf("/v1/cases/%s/map.png", case_id), key_a, NULL, NULL, &r);
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png", fx.case_id), fx.key_a, NULL, NULL, &r);
     check_map(&r, 800, 600, state_colour("valid"));
     snprintf(inm, sizeof inm, "If-None-Match: %s", ts_http_header(&r, "ETag"));
     ts_http_resp_free(&r);
     {
         char auth[256];
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key_a);
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", fx.key_a);
         const char *hdrs[] = {auth, inm, NULL};
-        ts_http_req q = {.url = pathf("/v1/cases/%s/map.png", case_id), .headers = hdrs};
+        ts_http_req q = {.url = pathf("/v1/cases/%s/map.png", fx.case_id), .headers = hdrs};
         ts_http(&q, &r);
         assert_int_equal(r.status, 304);
         ts_http_resp_free(&r);
     }
 
     /* the A4 receipt at 150 DPI, kept for a look */
-    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=1240&height=1754&dpi=150", case_id),
-                  key_a, NULL, NULL, &r);
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=1240&height=1754&dpi=150", fx.case_id),
+                  fx.key_a, NULL, NULL, &r);
     check_map(&r, 1240, 1754, state_colour("valid"));
-    snprintf(path, sizeof path, "%s/staticmap-case.png", dir);
+    snprintf(path, sizeof path, "%s/staticmap-case.png", fx.dir);
     f = fopen(path, "wb");
     assert_non_null(f);
     fwrite(r.body, 1, r.body_len, f);
@@ -300,11 +165,11 @@ static void test_draft_maps(void **state)
     snprintf(body, sizeof body,
              "{\"service\":\"skip-container\",\"reference\":\"MAP-2\",\"period\":%s,"
              "\"features\":%s}",
-             ts_forms_period(), fc);
+             ts_forms_period(), fx.fc);
     {
         char url[256];
         snprintf(url, sizeof url, "/v1/drafts?crs=%s", CRS_URI);
-        ts_forms_call("POST", ts_server_url(&srv, url), key_a, NULL, body, &r);
+        ts_forms_call("POST", ts_server_url(&fx.srv, url), fx.key_a, NULL, body, &r);
         assert_int_equal(r.status, 201);
         json_t *doc = ts_forms_json(&r);
         const char *u = json_string_value(json_object_get(doc, "editor_url"));
@@ -313,8 +178,8 @@ static void test_draft_maps(void **state)
         json_decref(doc);
         ts_http_resp_free(&r);
     }
-    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png?width=640&height=480", id), key_a, NULL, NULL,
-                  &r);
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png?width=640&height=480", id), fx.key_a, NULL,
+                  NULL, &r);
     check_map(&r, 640, 480, state_colour("warning"));
     ts_http_resp_free(&r);
     ts_forms_call("GET", pathf("/v1/edit/%s/map.png?width=500&height=400&dpi=120", token), NULL,
@@ -322,7 +187,7 @@ static void test_draft_maps(void **state)
     check_map(&r, 500, 400, state_colour("warning"));
     ts_http_resp_free(&r);
     /* another client does not see the draft */
-    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), key_b, NULL, NULL, &r);
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), fx.key_b, NULL, NULL, &r);
     assert_int_equal(r.status, 404);
     ts_http_resp_free(&r);
 
@@ -330,8 +195,8 @@ static void test_draft_maps(void **state)
     snprintf(body, sizeof body,
              "{\"service\":\"skip-container\",\"reference\":\"MAP-3\",\"period\":%s}",
              ts_forms_period());
-    assert_int_equal(ts_forms_draft(&srv, key_a, body, id, token), 201);
-    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), key_a, NULL, NULL, &r);
+    assert_int_equal(ts_forms_draft(&fx.srv, fx.key_a, body, id, token), 201);
+    ts_forms_call("GET", pathf("/v1/drafts/%s/map.png", id), fx.key_a, NULL, NULL, &r);
     assert_int_equal(r.status, 409);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
     assert_non_null(strstr(r.body, "Nothing is drawn"));
@@ -370,8 +235,8 @@ static void test_edit_map_after_submit(void **state)
     snprintf(body, sizeof body,
              "{\"service\":\"skip-container\",\"reference\":\"MAP-4\",\"period\":%s,"
              "\"features\":%s}",
-             ts_forms_period(), fc);
-    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), key_a, NULL, body, &r);
+             ts_forms_period(), fx.fc);
+    ts_forms_call("POST", pathf("/v1/drafts?crs=%s", CRS_URI), fx.key_a, NULL, body, &r);
     assert_int_equal(r.status, 201);
     doc = ts_forms_json(&r);
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(doc, "id")));
@@ -384,7 +249,7 @@ static void test_edit_map_after_submit(void **state)
     check_map(&r, 500, 400, state_colour("warning"));
     ts_http_resp_free(&r);
 
-    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", id), key_a, "map-4",
+    ts_forms_call("POST", pathf("/v1/drafts/%s/submit", id), fx.key_a, "map-4",
                   "{\"applicant\":{\"name\":\"Max Meier\"}}", &r);
     assert_int_equal(r.status, 201);
     doc = ts_forms_json(&r);
@@ -396,8 +261,8 @@ static void test_edit_map_after_submit(void **state)
     get_detail(pathf("/v1/edit/%s/map.png?width=500&height=400", token), NULL, 0, &mine);
     check_map(&mine, 500, 400, state_colour("warning"));
     snprintf(etag, sizeof etag, "%s", ts_http_header(&mine, "ETag"));
-    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=500&height=400", cid), key_a, NULL, NULL,
-                  &r);
+    ts_forms_call("GET", pathf("/v1/cases/%s/map.png?width=500&height=400", cid), fx.key_a, NULL,
+                  NULL, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(ts_http_header(&r, "ETag"), etag);
     assert_int_equal(r.body_len, mine.body_len);
@@ -409,7 +274,7 @@ static void test_edit_map_after_submit(void **state)
     assert_int_equal(get_detail(pathf("/edit/%s", token), NULL, 0, NULL), 410);
 
     /* The case purged (retention): gone, and said so. */
-    assert_int_equal(ts_forms_sql_exec(db,
+    assert_int_equal(ts_forms_sql_exec(fx.db,
                                        "UPDATE cases SET purged_at = '2026-01-01T00:00:00Z'"
                                        " WHERE id = ?1",
                                        cid),
@@ -417,12 +282,12 @@ static void test_edit_map_after_submit(void **state)
     assert_int_equal(get_detail(pathf("/v1/edit/%s/map.png", token), detail, sizeof detail, NULL),
                      410);
     assert_non_null(strstr(detail, "deleted"));
-    assert_int_equal(ts_forms_sql_exec(db, "UPDATE cases SET purged_at = NULL WHERE id = ?1", cid),
-                     1);
+    assert_int_equal(
+        ts_forms_sql_exec(fx.db, "UPDATE cases SET purged_at = NULL WHERE id = ?1", cid), 1);
     assert_int_equal(get_detail(pathf("/v1/edit/%s/map.png", token), NULL, 0, NULL), 200);
 
     /* Past the draft's original expiry: 410 like every route of the link. */
-    assert_int_equal(ts_forms_sql_exec(db,
+    assert_int_equal(ts_forms_sql_exec(fx.db,
                                        "UPDATE drafts SET expires_at = '2026-01-01T00:00:00Z'"
                                        " WHERE id = ?1",
                                        id),
@@ -438,7 +303,7 @@ static void expect_problem(const char *path_query, const char *key, long status,
 {
     ts_http_resp r;
     json_t *doc;
-    ts_forms_call("GET", ts_server_url(&srv, path_query), key, NULL, NULL, &r);
+    ts_forms_call("GET", ts_server_url(&fx.srv, path_query), key, NULL, NULL, &r);
     if (r.status != status)
         fail_msg("%s: %ld, expected %ld: %s", path_query, r.status, status, r.body);
     assert_string_equal(ts_http_header(&r, "Content-Type"), "application/problem+json");
@@ -459,21 +324,22 @@ static void test_bad_input(void **state)
     (void)state;
     NEED_DATA();
 
-#define CASE_Q(q) (snprintf(p, sizeof p, "/v1/cases/%s/map.png%s", case_id, q), p)
-    expect_problem(CASE_Q("?width=5000"), key_a, 400, "width", "4096");
-    expect_problem(CASE_Q("?width=63"), key_a, 400, "width", "64");
-    expect_problem(CASE_Q("?width=abc"), key_a, 400, "width", NULL);
-    expect_problem(CASE_Q("?height=-5"), key_a, 400, "height", NULL);
-    expect_problem(CASE_Q("?dpi=50"), key_a, 400, "dpi", "300");
-    expect_problem(CASE_Q("?dpi=301"), key_a, 400, "dpi", "72");
-    expect_problem(CASE_Q("?width=4096&height=4096"), key_a, 400, "height", "8699840");
-    expect_problem(CASE_Q("?size=big"), key_a, 400, "size", "width, height");
-    expect_problem(CASE_Q(""), key_b, 404, "id", NULL); /* another client's case */
+#define CASE_Q(q) (snprintf(p, sizeof p, "/v1/cases/%s/map.png%s", fx.case_id, q), p)
+    expect_problem(CASE_Q("?width=5000"), fx.key_a, 400, "width", "4096");
+    expect_problem(CASE_Q("?width=63"), fx.key_a, 400, "width", "64");
+    expect_problem(CASE_Q("?width=abc"), fx.key_a, 400, "width", NULL);
+    expect_problem(CASE_Q("?height=-5"), fx.key_a, 400, "height", NULL);
+    expect_problem(CASE_Q("?dpi=50"), fx.key_a, 400, "dpi", "300");
+    expect_problem(CASE_Q("?dpi=301"), fx.key_a, 400, "dpi", "72");
+    expect_problem(CASE_Q("?width=4096&height=4096"), fx.key_a, 400, "height", "8699840");
+    expect_problem(CASE_Q("?size=big"), fx.key_a, 400, "size", "width, height");
+    expect_problem(CASE_Q(""), fx.key_b, 404, "id", NULL); /* another client's case */
     expect_problem(CASE_Q(""), NULL, 401, NULL, NULL);
-    expect_problem("/v1/cases/0123456789abcdef0123456789abcdef/map.png", key_a, 404, "id",
+    expect_problem("/v1/cases/0123456789abcdef0123456789abcdef/map.png", fx.key_a, 404, "id",
                    "0123456789abcdef");
-    expect_problem("/v1/cases/not-a-case/map.png", key_a, 404, "id", NULL);
-    expect_problem("/v1/drafts/0123456789abcdef0123456789abcdef/map.png", key_a, 404, "id", NULL);
+    expect_problem("/v1/cases/not-a-case/map.png", fx.key_a, 404, "id", NULL);
+    expect_problem("/v1/drafts/0123456789abcdef0123456789abcdef/map.png", fx.key_a, 404, "id",
+                   NULL);
     expect_problem("/v1/edit/get_not-a-real-token-at-all-0000000000000/map.png", NULL, 404, NULL,
                    NULL);
     expect_problem("/v1/edit/x/map.png?dpi=1000", NULL, 400, "dpi", NULL);

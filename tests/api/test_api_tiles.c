@@ -89,14 +89,7 @@ static void get(const char *path, const char *const *headers, ts_http_resp *r)
 
 static json_t *get_json(const char *path, long status)
 {
-    ts_http_resp r;
-    json_error_t je;
-    get(path, NULL, &r);
-    if (r.status != status) fail_msg("GET %s: %ld, not %ld: %s", path, r.status, status, r.body);
-    json_t *j = json_loads(r.body, 0, &je);
-    if (!j) fail_msg("GET %s: not JSON: %s", path, je.text);
-    ts_http_resp_free(&r);
-    return j;
+    return ts_http_get_json(ts_server_url(&srv, path), NULL, status, NULL);
 }
 
 static void tile_path(char *out, size_t n, const char *layer, const ge_tile *t)

@@ -33,14 +33,6 @@ static const char *demo_osm(void)
     return ts_demo_osm();
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static bool exists(const char *path)
 {
     struct stat sb;
@@ -138,7 +130,7 @@ static void test_import_unknown_mapping_key(void **state)
     const char *dir = ts_tmpdir("cli-mapping");
     const char *db = ts_path(dir, "new.sqlite");
     const char *mapping = ts_path(dir, "mapping.json");
-    write_text(mapping, "{\"layers\": {\"hydrants\": {\"sourc\": \"points\"}}}\n");
+    ts_write_text(mapping, "{\"layers\": {\"hydrants\": {\"sourc\": \"points\"}}}\n");
     RUN(&r, "import", "--db", db, "--mapping", mapping, demo_osm());
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "'sourc'"));
@@ -188,7 +180,7 @@ static void test_import_demo_then_failed_reimport_keeps_data(void **state)
     assert_non_null(strstr(before.out, "hydrants"));
     assert_non_null(strstr(before.out, "street_space"));
 
-    write_text(bad, "{\"type\": \"FeatureCollection\", \"features\": [");
+    ts_write_text(bad, "{\"type\": \"FeatureCollection\", \"features\": [");
     RUN(&r, "import", "--db", db, bad);
     assert_int_not_equal(r.status, 0);
     assert_int_equal(ts_count_lines(r.err), 1);
@@ -232,10 +224,10 @@ static void test_import_gz_and_boundary_warning(void **state)
     ts_run_free(&r);
 
     /* a boundary file of the quarter's western edge only */
-    write_text(strip, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
-                      " \"properties\": {}, \"geometry\": {\"type\": \"Polygon\","
-                      " \"coordinates\": [[[9.92, 51.536], [9.925, 51.536], [9.925, 51.544],"
-                      " [9.92, 51.544], [9.92, 51.536]]]}}]}\n");
+    ts_write_text(strip, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+                         " \"properties\": {}, \"geometry\": {\"type\": \"Polygon\","
+                         " \"coordinates\": [[[9.92, 51.536], [9.925, 51.536], [9.925, 51.544],"
+                         " [9.92, 51.544], [9.92, 51.536]]]}}]}\n");
     RUN(&r, "import", "--quiet", "--db", db, "--boundary", strip, gz);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "");
@@ -244,7 +236,7 @@ static void test_import_gz_and_boundary_warning(void **state)
     assert_non_null(strstr(r.err, "Check the file given with --boundary FILE."));
     ts_run_free(&r);
 
-    write_text(bz2, "BZh91AY&SY");
+    ts_write_text(bz2, "BZh91AY&SY");
     RUN(&r, "import", "--db", ts_path(dir, "new.sqlite"), bz2);
     assert_int_equal(r.status, 1);
     assert_int_equal(ts_count_lines(r.err), 1);

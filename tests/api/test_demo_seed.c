@@ -112,14 +112,7 @@ static int setup(void **state)
         return 0;
     }
     snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir("demo_seed_db"), "musterstadt.sqlite"));
-    const char *imp[] = {ts_env("GE_BINARY"), "import", "--db", db, "--srid", "25832",
-                         ts_demo_osm(),       NULL};
-    if (ts_run(&r, NULL, imp) != 0 || r.status != 0) {
-        fprintf(stderr, "import failed:\n%s\n%s\n", r.out, r.err);
-        ts_run_free(&r);
-        return -1;
-    }
-    ts_run_free(&r);
+    if (ts_run_import_srid(db, "25832", ts_demo_osm()) != 0) return -1;
     o.db = db;
     return ts_server_start(&srv, "demo_seed", &o);
 }

@@ -67,6 +67,44 @@ async function load() {
   return libs;
 }
 
+// The RGBA pixels of a PNG (a Buffer), or of the box { x, y, width, height }
+// of it, rounded to whole pixels (what lies outside the image is 0, as a
+// canvas's getImageData gives it): { width, height, data }.
+export async function pngPixels(png, box = null) {
+  const { PNG } = await load();
+  const img = PNG.sync.read(png);
+  if (!box) return { width: img.width, height: img.height, data: img.data };
+  const x0 = Math.round(box.x), y0 = Math.round(box.y);
+  const width = Math.round(box.width), height = Math.round(box.height);
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const sy = y0 + y;
+    if (sy < 0 || sy >= img.height) continue;
+    for (let x = 0; x < width; x++) {
+      const sx = x0 + x;
+      if (sx < 0 || sx >= img.width) continue;
+      const from = (sy * img.width + sx) * 4, to = (y * width + x) * 4;
+      for (let k = 0; k < 4; k++) data[to + k] = img.data[from + k];
+    }
+  }
+  return { width, height, data };
+}
+
+// How far RGBA pixels are from a blank image: the variance of their
+// luminance and the number of distinct colours.
+export function imageStats(d) {
+  let sum = 0, sum2 = 0;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    const l = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+    sum += l;
+    sum2 += l * l;
+    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  const n = d.length / 4;
+  return { variance: sum2 / n - (sum / n) ** 2, colours: colours.size };
+}
+
 // Boxes (x, y, width, height in screenshot pixels) of every element that
 // matches one of the selectors, relative to the screenshot's origin.
 async function boxesOf(page, origin, selectors) {

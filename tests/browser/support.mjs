@@ -225,3 +225,25 @@ export async function checkFavicon(page) {
       throw new Error(`${href}: ${res.status()} ${res.headers()['content-type']}`);
   }
 }
+
+// A page of the review app's size (1400 x 900) in a new context of browser
+// in locale, with timeout (ms) as its default and the page's uncaught
+// errors collected in page.errors.
+export async function newReviewPage(browser, timeout, locale = 'de-DE') {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(timeout);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.errors = errors;
+  return page;
+}
+
+// Waits until the review app's list map draws exactly the cases ids, once
+// its tiles or features are in.
+export async function waitMapDrawn(page, ids, timeout) {
+  await page.waitForFunction((want) => {
+    const got = window.reviewApp.listLayer.drawnIds().sort();
+    return JSON.stringify(got) === JSON.stringify([...want].sort());
+  }, ids, { timeout, polling: 250 });
+}

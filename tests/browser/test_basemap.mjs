@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from './support.mjs';
-import { checkScreenshot } from './screenshots.mjs';
+import { checkScreenshot, imageStats, pngPixels } from './screenshots.mjs';
 import { basemapSkipReason, startExtractServer, startPageServer, SRC, SLOW } from './basemap_support.mjs';
 
 const skip = basemapSkipReason() || false;
@@ -78,28 +78,9 @@ test('OpenLayers draws the base map and overlays, every tile request succeeds', 
   assert.deepEqual(consoleErrors, []);
 
   const { png: shot } = await checkScreenshot(tab.locator('#map'), 'basemap');
-  // Decode the screenshot in the page and measure it.
-  const stats = await tab.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let sum = 0, sum2 = 0;
-    const colours = new Set();
-    for (let i = 0; i < d.length; i += 4) {
-      const l = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
-      sum += l;
-      sum2 += l * l;
-      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    }
-    const n = d.length / 4;
-    return { width: c.width, height: c.height, variance: sum2 / n - (sum / n) ** 2, colours: colours.size };
-  }, shot.toString('base64'));
+  // Decode the screenshot and measure it.
+  const { width, height, data } = await pngPixels(shot);
+  const stats = { width, height, ...imageStats(data) };
   assert.equal(stats.width, 900);
   assert.equal(stats.height, 640);
   assert.ok(stats.colours > 200, `only ${stats.colours} colours: the map looks blank`);
@@ -109,21 +90,11 @@ test('OpenLayers draws the base map and overlays, every tile request succeeds', 
 
 // Dark pixels (luminance under 110) of a PNG: the labels' text is the only
 // dark ink of the base map style.
-async function darkPixels(tab, png) {
-  return tab.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2] < 110) n++;
-    return n;
-  }, png.toString('base64'));
+async function darkPixels(png) {
+  const { data: d } = await pngPixels(png);
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2] < 110) n++;
+  return n;
 }
 
 test('street names and house numbers are drawn, with fonts from the server only', { skip, timeout: 120000 * SLOW }, async () => {
@@ -153,11 +124,8 @@ test('street names and house numbers are drawn, with fonts from the server only'
       : await tab.locator('#map').screenshot();
     await ctx.close();
   }
-  const ctx = await browser.newContext();
-  const tab = await ctx.newPage();
-  const withLabels = await darkPixels(tab, shots['0']);
-  const without = await darkPixels(tab, shots['1']);
-  await ctx.close();
+  const withLabels = await darkPixels(shots['0']);
+  const without = await darkPixels(shots['1']);
   assert.ok(without < 200, `${without} dark pixels without labels: the style has other dark ink`);
   console.log(`dark pixels: ${withLabels} with labels, ${without} without`);
   assert.ok(withLabels > without + 500, `labels drew only ${withLabels - without} dark pixels`);

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SLOW, axeBuilder, launchBrowser, skipReason, startServer } from './support.mjs';
-import { checkScreenshot } from './screenshots.mjs';
+import { checkScreenshot, imageStats, pngPixels } from './screenshots.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const manifest = path.join(SRC, 'web/dist/.vite/manifest.json');
@@ -119,29 +119,13 @@ describe('OGC API HTML pages', { skip }, () => {
 
     const { png } = await checkScreenshot(page, 'ogc-items');
     const map = await page.locator('#map').boundingBox();
-    const stats = await page.evaluate(async ({ b64, box }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const g = c.getContext('2d');
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(Math.round(box.x), Math.round(box.y), Math.round(box.width), Math.round(box.height)).data;
-      let sum = 0, sum2 = 0, ink = 0;
-      const colours = new Set();
-      for (let i = 0; i < d.length; i += 4) {
-        const l = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
-        sum += l;
-        sum2 += l * l;
-        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        // the features' magenta (#b0125b)
-        if (Math.abs(d[i] - 0xb0) < 24 && Math.abs(d[i + 1] - 0x12) < 24 && Math.abs(d[i + 2] - 0x5b) < 24) ink++;
-      }
-      const n = d.length / 4;
-      return { variance: sum2 / n - (sum / n) ** 2, colours: colours.size, ink };
-    }, { b64: png.toString('base64'), box: map });
+    const { data: d } = await pngPixels(png, map);
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      // the features' magenta (#b0125b)
+      if (Math.abs(d[i] - 0xb0) < 24 && Math.abs(d[i + 1] - 0x12) < 24 && Math.abs(d[i + 2] - 0x5b) < 24) ink++;
+    }
+    const stats = { ...imageStats(d), ink };
     assert.ok(stats.colours > 50, `only ${stats.colours} colours in the map: it looks blank`);
     assert.ok(stats.variance > 20, `luminance variance ${stats.variance.toFixed(1)}: the map looks blank`);
     // 20 dots of radius 6: about 20 * 80 pixels of their colour

@@ -40,7 +40,8 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, skipReason, startServer,
+  SLOW, axeBuilder, findHydrantSpot, futurePeriod, launchBrowser, newReviewPage, skipReason, startServer,
+  waitMapDrawn as waitMapDrawnIn,
 } from './support.mjs';
 import { checkScreenshot } from './screenshots.mjs';
 
@@ -205,15 +206,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     assert.doesNotMatch(srv?.log() || '', /AddressSanitizer|LeakSanitizer|runtime error:/);
   });
 
-  async function newPage(locale = 'de-DE') {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(T);
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.errors = errors;
-    return page;
-  }
+  const newPage = (locale) => newReviewPage(browser, T, locale);
 
   async function login(page, name, password) {
     await page.fill('#login-name', name);
@@ -228,13 +221,7 @@ describe('review app', { skip: reason || false, timeout: 900000 }, () => {
     }, ids, { timeout: T });
   }
 
-  // The ids the list map draws, once its tiles or features are in.
-  async function waitMapDrawn(page, ids) {
-    await page.waitForFunction((want) => {
-      const got = window.reviewApp.listLayer.drawnIds().sort();
-      return JSON.stringify(got) === JSON.stringify([...want].sort());
-    }, ids, { timeout: T, polling: 250 });
-  }
+  const waitMapDrawn = (page, ids) => waitMapDrawnIn(page, ids, T);
 
   // What the list map shows once list and map are in step: the view
   // (EPSG:3857) and its zoom, each listed case's box, on the map and on the

@@ -32,7 +32,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLOW, axeBuilder, checkFavicon, launchBrowser, skipReason, startServer } from './support.mjs';
+import { SLOW, axeBuilder, checkFavicon, launchBrowser, newReviewPage, skipReason, startServer } from './support.mjs';
 import { checkScreenshot } from './screenshots.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,15 +61,7 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     assert.doesNotMatch(srv?.log() || '', /AddressSanitizer|LeakSanitizer|runtime error:/);
   });
 
-  async function newPage(locale = 'de-DE') {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(T);
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.errors = errors;
-    return page;
-  }
+  const newPage = (locale) => newReviewPage(browser, T, locale);
 
   async function login(page) {
     await page.goto(`${srv.base}/review/`);

@@ -25,7 +25,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLOW, findHydrantSpot, futurePeriod, launchBrowser, skipReason, startServer } from './support.mjs';
+import {
+  SLOW, findHydrantSpot, futurePeriod, launchBrowser, skipReason, startServer, waitMapDrawn as waitMapDrawnIn,
+} from './support.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
@@ -146,12 +148,7 @@ describe('review app across page loads and users', { skip: reason || false, time
     }, ids, { timeout: T });
   }
 
-  async function waitMapDrawn(page, ids) {
-    await page.waitForFunction((want) => {
-      const got = window.reviewApp.listLayer.drawnIds().sort();
-      return JSON.stringify(got) === JSON.stringify([...want].sort());
-    }, ids, { timeout: T, polling: 250 });
-  }
+  const waitMapDrawn = (page, ids) => waitMapDrawnIn(page, ids, T);
 
   // The list is there and visible, with her two cases, and nothing blocked.
   async function assertListShown(page, what) {

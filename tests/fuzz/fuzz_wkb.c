@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "budget.h"
 #include "export.h"
@@ -91,7 +92,8 @@ static void export_it(const uint8_t *data, size_t size)
     if (++rows == EXPORT_ROWS) {
         char *bytes = NULL;
         size_t len = 0;
-        FZ_CHECK(ge_export_finish(x, &bytes, &len, &err) == GE_OK, "export finish: %s", err.msg);
+        FZ_CHECK(ge_export_finish(x, time(NULL), &bytes, &len, &err) == GE_OK, "export finish: %s",
+                 err.msg);
         free(bytes);
         x = NULL;
     }

@@ -99,6 +99,14 @@ const char *ts_tmpdir(const char *name)
     return dir;
 }
 
+void ts_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 const char *ts_path(const char *dir, const char *file)
 {
     static __thread char bufs[8][4096];

@@ -52,6 +52,16 @@ extern int ts_cases_;
 /* skip() as redefined above: counts, then cmocka's _skip (does not return). */
 void ts_skip_(const char *file, int line);
 
+/* In a test case: unless have, skips it after a visible line
+ * "SKIP: <what> is absent" (what: a string literal). */
+#define TS_NEED(have, what)                                                                        \
+    do {                                                                                           \
+        if (!(have)) {                                                                             \
+            print_message("SKIP: " what " is absent\n");                                           \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
 /* The exit status for `failed` failed cases (the sum of what the
  * cmocka_run_group_tests calls returned), see above. */
 int ts_exit(int failed);
@@ -90,6 +100,9 @@ const char *ts_demo_osm(void);
 
 /* Joins a directory and a file name into a static rotating buffer. */
 const char *ts_path(const char *dir, const char *file);
+
+/* Writes text into a new file at path; fails the test if it cannot. */
+void ts_write_text(const char *path, const char *text);
 
 /* printf into a rotating per-thread buffer (8 of 2048 bytes), for request
  * paths built inline: ts_server_url(s, ts_pathf("/v1/cases/%s", id)). */

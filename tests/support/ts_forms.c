@@ -42,26 +42,10 @@ int ts_forms_call(const char *method, const char *url, const char *key, const ch
                   const char *body, ts_http_resp *r)
 {
     char auth[256], idem_h[512];
-    const char *headers[4];
-    size_t n = 0;
-    ts_http_req q = {0};
-
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        headers[n++] = auth;
-    }
-    if (idem) {
-        snprintf(idem_h, sizeof idem_h, "Idempotency-Key: %s", idem);
-        headers[n++] = idem_h;
-    }
-    if (body) headers[n++] = "Content-Type: application/json";
-    headers[n] = NULL;
-    q.method = method;
-    q.url = url;
-    q.headers = headers;
-    q.body = body;
-    q.body_len = body ? strlen(body) : 0;
-    return ts_http(&q, r);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key ? key : "");
+    snprintf(idem_h, sizeof idem_h, "Idempotency-Key: %s", idem ? idem : "");
+    const char *h[6] = {key ? auth : NULL, idem ? idem_h : NULL, body ? TS_HTTP_JSON_TYPE : NULL};
+    return ts_http_send(method, url, h, body, r);
 }
 
 json_t *ts_forms_json(const ts_http_resp *r)

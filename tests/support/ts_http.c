@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ts.h" /* cmocka, for ts_http_get_json */
+
 typedef struct ts_buf {
     char *data;
     size_t len, cap;
@@ -137,6 +139,42 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp)
 int ts_http_get(const char *url, ts_http_resp *resp)
 {
     ts_http_req req = {.url = url};
+    return ts_http(&req, resp);
+}
+
+json_t *ts_http_get_json(const char *url, const char *const *headers, long want, ts_http_resp *keep)
+{
+    ts_http_resp r;
+    ts_http_req q = {.url = url, .headers = headers};
+    json_error_t jerr;
+    json_t *doc;
+
+    if (ts_http(&q, &r) != 0) fail_msg("GET %s: %s", url, r.error);
+    if (r.status != want) fail_msg("GET %s: status %ld, want %ld: %s", url, r.status, want, r.body);
+    doc = json_loads(r.body, 0, &jerr);
+    if (!doc) fail_msg("GET %s: not JSON: %s", url, jerr.text);
+    if (keep)
+        *keep = r;
+    else
+        ts_http_resp_free(&r);
+    return doc;
+}
+
+int ts_http_send(const char *method, const char *url, const char *const h[6], const char *body,
+                 ts_http_resp *resp)
+{
+    const char *headers[7];
+    size_t n = 0;
+    ts_http_req req = {0};
+
+    for (size_t i = 0; i < 6; i++)
+        if (h[i]) headers[n++] = h[i];
+    headers[n] = NULL;
+    req.method = method;
+    req.url = url;
+    req.headers = headers;
+    req.body = body;
+    req.body_len = body ? strlen(body) : 0;
     return ts_http(&req, resp);
 }
 

@@ -9,6 +9,7 @@
 #define GE_TS_HTTP_H
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +39,20 @@ int ts_http(const ts_http_req *req, ts_http_resp *resp);
 
 /* GET url; the response must be freed even on failure. */
 int ts_http_get(const char *url, ts_http_resp *resp);
+
+/* GET url (with the header lines in headers, NULL-ended, or none) in a test
+ * case: fails the case unless it answers status want with a JSON body.
+ * The parsed body; the answer is kept in *keep (the caller frees it) or freed. */
+json_t *ts_http_get_json(const char *url, const char *const *headers, long want,
+                         ts_http_resp *keep);
+
+#define TS_HTTP_JSON_TYPE "Content-Type: application/json"
+
+/* method url with the header lines in h (the NULLs among them skipped, so
+ * optional ones can stand in their place) and body (text; none when NULL).
+ * As ts_http. */
+int ts_http_send(const char *method, const char *url, const char *const h[6], const char *body,
+                 ts_http_resp *resp);
 
 /* The value of a header of the response (case-insensitive name), copied into a
  * rotating static buffer; NULL when absent. */

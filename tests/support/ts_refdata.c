@@ -11,7 +11,9 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <time.h>
 
+#include "crs.h"
 #include "geos_ctx.h"
 #include "import.h"
 #include "store.h"
@@ -37,7 +39,7 @@ int ts_refdata_import(const char *osm, const char *name, int srid, ge_refsnap **
     io.sources = sources;
     io.nsources = 1;
     io.mapping_path = mapping;
-    if (ge_import_run(st, &io, &res, &err) != GE_OK ||
+    if (ge_import_run(st, &io, time(NULL), &res, &err) != GE_OK ||
         ge_refindex_build_from_store(st, out, &err) != GE_OK) {
         fprintf(stderr, "import of %s: %s\n", osm, err.msg);
         rc = -1;
@@ -84,4 +86,24 @@ GEOSGeometry *ts_refdata_local(const char *wkt, double x0, double y0)
     moved = GEOSGeom_transformXY_r(h, g, shift, &s);
     GEOSGeom_destroy_r(h, g);
     return moved;
+}
+
+int ts_refdata_setup_extract(const char *name, GEOSContextHandle_t *h, ge_refsnap **snap,
+                             ge_services **services)
+{
+    const char *osm = ts_shared_osm();
+
+    *h = ge_geos_ctx();
+    if (!osm) return 0; /* every test skips */
+    if (ts_refdata_import(osm, name, 25833, snap) < 0) return -1;
+    return ts_refdata_services(services);
+}
+
+int ts_refdata_teardown(ge_refsnap *snap, ge_services *services)
+{
+    ge_refsnap_release(snap);
+    ge_services_free(services);
+    ge_crs_thread_cleanup();
+    ge_geos_thread_cleanup();
+    return 0;
 }

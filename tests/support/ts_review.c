@@ -37,28 +37,19 @@ int ts_review_user_add(const char *db, const char *name, const char *role, const
 int ts_review_call(const ts_server *s, const char *method, const char *path, const char *cookie,
                    const char *csrf, const char *extra, const char *body, ts_http_resp *r)
 {
-    char ch[256], xh[256];
-    const char *headers[6];
-    size_t n = 0;
-    ts_http_req q = {0};
+    char ch[256];
+    snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie ? cookie : "");
+    return ts_review_call_cookie(s, method, path, cookie ? ch : NULL, csrf, extra, body, r);
+}
 
-    if (cookie) {
-        snprintf(ch, sizeof ch, "Cookie: ge_session=%s", cookie);
-        headers[n++] = ch;
-    }
-    if (csrf) {
-        snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf);
-        headers[n++] = xh;
-    }
-    if (body) headers[n++] = "Content-Type: application/json";
-    if (extra) headers[n++] = extra;
-    headers[n] = NULL;
-    q.method = method;
-    q.url = ts_server_url(s, path);
-    q.headers = headers;
-    q.body = body;
-    q.body_len = body ? strlen(body) : 0;
-    return ts_http(&q, r);
+int ts_review_call_cookie(const ts_server *s, const char *method, const char *path,
+                          const char *cookie_line, const char *csrf, const char *extra,
+                          const char *body, ts_http_resp *r)
+{
+    char xh[256];
+    snprintf(xh, sizeof xh, "X-CSRF-Token: %s", csrf ? csrf : "");
+    const char *h[6] = {cookie_line, csrf ? xh : NULL, body ? TS_HTTP_JSON_TYPE : NULL, extra};
+    return ts_http_send(method, ts_server_url(s, path), h, body, r);
 }
 
 long ts_review_login(const ts_server *s, const char *name, const char *password,

@@ -32,6 +32,12 @@ long ts_review_login(const ts_server *s, const char *name, const char *password,
 int ts_review_call(const ts_server *s, const char *method, const char *path, const char *cookie,
                    const char *csrf, const char *extra, const char *body, ts_http_resp *r);
 
+/* The same with the whole Cookie line given (NULL: none), for tests of how
+ * the session cookie is found among others. */
+int ts_review_call_cookie(const ts_server *s, const char *method, const char *path,
+                          const char *cookie_line, const char *csrf, const char *extra,
+                          const char *body, ts_http_resp *r);
+
 /* A new info-stand case of the client with this API key: one point at
  * lon, lat, the test period, the applicant's name. Copies the case id (at
  * least 40 bytes). 0 or -1 (after printing why). */

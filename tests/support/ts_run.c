@@ -103,9 +103,9 @@ void ts_run_free(ts_run_result *r)
     r->out = r->err = NULL;
 }
 
-int ts_run_import(const char *db, const char *osm)
+/* Runs an import: 0, or -1 after printing its output and errors. */
+static int ts_run_import_argv(const char *const *argv)
 {
-    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
     ts_run_result r;
     int rc = -1;
 
@@ -113,9 +113,33 @@ int ts_run_import(const char *db, const char *osm)
     if (r.status == 0)
         rc = 0;
     else
-        fprintf(stderr, "import failed (%d): %s\n", r.status, r.err ? r.err : "");
+        fprintf(stderr, "import failed (%d):\n%s\n%s\n", r.status, r.out ? r.out : "",
+                r.err ? r.err : "");
     ts_run_free(&r);
     return rc;
+}
+
+int ts_run_import(const char *db, const char *osm)
+{
+    const char *argv[] = {NULL, "import", "--quiet", "--db", db, osm, NULL};
+    return ts_run_import_argv(argv);
+}
+
+int ts_run_import_srid(const char *db, const char *srid, const char *source)
+{
+    const char *argv[] = {NULL, "import", "--db", db, "--srid", srid, source, NULL};
+    return ts_run_import_argv(argv);
+}
+
+int ts_run_server_on_import(ts_server *s, const char *name, const char *srid, const char *source)
+{
+    char dir[256], db[4096];
+    ts_server_opts o = {.db = db};
+
+    snprintf(dir, sizeof dir, "%s_db", name);
+    snprintf(db, sizeof db, "%s", ts_path(ts_tmpdir(dir), "store.db"));
+    if (ts_run_import_srid(db, srid, source) != 0) return -1;
+    return ts_server_start(s, name, &o);
 }
 
 int ts_count_lines(const char *s)

@@ -180,6 +180,7 @@ static void ts_server_exec(const ts_server *s, const ts_server_opts *opts, const
     for (const char *const *a = opts->args; a && *a && n < TS_SERVER_MAX_ARGS - 1; a++)
         argv[n++] = *a;
     argv[n] = NULL;
+    setenv("GEOEDITOR_TEST_CLOCK_FILE", s->clock, 1); /* opts->env may name another */
     for (const char *const *e = opts->env; e && *e; e++)
         putenv((char *)*e);
 
@@ -202,6 +203,20 @@ static void ts_server_exec(const ts_server *s, const ts_server_opts *opts, const
     _exit(127);
 }
 
+void ts_server_set_clock(ts_server *s, long seconds)
+{
+#ifdef GE_TEST_HOOKS
+    FILE *f = fopen(s->clock, "w");
+    if (!f || fprintf(f, "%ld\n", seconds) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "test: cannot write the clock file %s: %s\n", s->clock, strerror(errno));
+        abort();
+    }
+#else
+    if (seconds > s->clock_s) ts_server_sleep_ms((int)(seconds - s->clock_s) * 1000);
+#endif
+    s->clock_s = seconds;
+}
+
 static void ts_server_dump_log(const ts_server *s)
 {
     char *log = ts_server_log(s);
@@ -221,6 +236,7 @@ int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
     snprintf(s->dir, sizeof s->dir, "%s", ts_tmpdir(name));
     snprintf(s->db, sizeof s->db, "%s", opts->db ? opts->db : ts_path(s->dir, "geoeditor.db"));
     snprintf(s->log_path, sizeof s->log_path, "%s", ts_path(s->dir, "server.log"));
+    snprintf(s->clock, sizeof s->clock, "%s", ts_path(s->dir, "clock"));
     snprintf(port, sizeof port, "%d", opts->port);
     fflush(NULL);
 

@@ -6,7 +6,9 @@
  * the port is read from the server's "listening" log line. The store is a
  * fresh file in a scratch directory (ts_tmpdir); standard error goes to a
  * file there, for assertions on the log (e.g. that no secret appears).
- * Start-up waits until GET /healthz answers 200.
+ * Start-up waits until GET /healthz answers 200. Its clock is the real one
+ * until a test moves it (ts_server_set_clock) to let sessions, drafts or
+ * locks expire without sleeping.
  */
 #ifndef GE_TS_SERVER_H
 #define GE_TS_SERVER_H
@@ -21,6 +23,8 @@ typedef struct ts_server {
     char dir[4096];      /* scratch directory of this server */
     char db[4096];       /* the store file */
     char log_path[4096]; /* its standard error */
+    char clock[4096];    /* GEOEDITOR_TEST_CLOCK_FILE: seconds the clock is ahead */
+    long clock_s;        /* what ts_server_set_clock last set */
     int exit_status;     /* after ts_server_wait: exit code, or 128 + signal */
 } ts_server;
 
@@ -63,6 +67,15 @@ char *ts_server_log(const ts_server *s);
 
 /* Waits until the log contains needle; false after timeout_s. */
 bool ts_server_log_wait(const ts_server *s, const char *needle, int timeout_s);
+
+/*
+ * Sets the server's clock (the one its use cases, sessions, login locks,
+ * webhook sender and retention read) to the real time + seconds, at once,
+ * for every later look at the time (server/test_clock.h). A build without
+ * the hook (GE_TEST_HOOKS off: Release) cannot move it: there a step
+ * forward sleeps for real, so a test holds in both builds.
+ */
+void ts_server_set_clock(ts_server *s, long seconds);
 
 /* base + path in a rotating static buffer. */
 const char *ts_server_url(const ts_server *s, const char *path);

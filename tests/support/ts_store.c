@@ -12,21 +12,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "token.h"
 #include "ts.h"
+#include "ts_pg.h"
 
-int ts_store_open(const char *name, const char *file, ge_store **st, char *path_out)
+int ts_store_open_on(const char *backend, const char *name, const char *file, ge_store **st,
+                     char *path_out)
 {
-    ge_store_opts o = {.path = ts_path(ts_tmpdir(name), file), .srid = 25832};
+    ge_store_opts o = {.srid = 25832};
     ge_err err;
 
+    *st = NULL;
+    if (strcmp(backend, TS_STORE_POSTGIS) == 0) {
+        o.path = ts_pg_db(name, 1);
+        if (!o.path) return 1;
+    } else {
+        o.path = ts_path(ts_tmpdir(name), file);
+    }
     if (path_out) snprintf(path_out, 4096, "%s", o.path);
     if (ge_store_open(st, &o, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
     return 0;
+}
+
+int ts_store_open(const char *name, const char *file, ge_store **st, char *path_out)
+{
+    const char *backend = getenv("GE_TEST_STORE");
+    int rc = ts_store_open_on(backend && strcmp(backend, TS_STORE_POSTGIS) == 0 ? TS_STORE_POSTGIS
+                                                                                : TS_STORE_SQLITE,
+                              name, file, st, path_out);
+    return rc == 0 ? 0 : -1;
 }
 
 void ts_wkb_point(unsigned char out[21], double x, double y)
@@ -50,7 +69,7 @@ void ts_store_draft(ge_store *st, int64_t client, const char *service, ge_draft 
     d->client_id = client;
     snprintf(d->service, sizeof d->service, "%s", service);
     snprintf(d->expires_at, sizeof d->expires_at, "2999-01-01T00:00:00Z");
-    assert_int_equal(ge_store_draft_create(st, d, th, &err), GE_OK);
+    assert_int_equal(ge_store_draft_create(st, d, th, time(NULL), &err), GE_OK);
 }
 
 static sqlite3 *ts_store_sql_open(const char *path)

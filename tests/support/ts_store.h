@@ -15,8 +15,24 @@
 #include "store_forms.h"
 
 /* Opens a new store (SRID 25832) at <scratch dir name>/<file>; copies its
- * path to path_out (4096 bytes) unless NULL. 0 or -1 after printing why. */
+ * path to path_out (4096 bytes) unless NULL. 0 or -1 after printing why.
+ * With GE_TEST_STORE=postgis in the environment the store is a fresh
+ * database `name` in the test cluster instead (ts_pg.h; path_out gets its
+ * connection string, so ts_store_sql and friends do not work on it: tests
+ * that use them are SQLite-only), -1 when there is no PostgreSQL. */
 int ts_store_open(const char *name, const char *file, ge_store **st, char *path_out);
+
+/* The backends a store test can run on, for cases written once and run on
+ * each (see test_store_clients.c): "sqlite", "postgis". */
+#define TS_STORE_SQLITE  "sqlite"
+#define TS_STORE_POSTGIS "postgis"
+
+/* As ts_store_open on the backend named (TS_STORE_*): 0, -1 after printing
+ * why, or 1 when the backend is PostGIS and PostgreSQL is not installed
+ * (after a visible SKIP line: the case then calls skip()). name must be
+ * lower-case letters, digits and '_' (it names the database). */
+int ts_store_open_on(const char *backend, const char *name, const char *file, ge_store **st,
+                     char *path_out);
 
 /* A little-endian WKB point (x, y). */
 void ts_wkb_point(unsigned char out[21], double x, double y);

@@ -38,6 +38,31 @@ static void test_defaults(void **state)
     assert_int_equal(c.log_level, GE_LOG_INFO);
 }
 
+/* The base map file: beside a store file by default, nowhere for a
+ * PostGIS store unless the basemap setting gives one, the setting when set. */
+static void test_basemap_path(void **state)
+{
+    ge_config c;
+    ge_err err;
+    char path[PATH_MAX + 32];
+    (void)state;
+    ge_config_defaults(&c);
+    ge_config_basemap_path(&c, path, sizeof path);
+    assert_string_equal(path, "geoeditor.sqlite.basemap.mbtiles");
+    assert_int_equal(ge_config_set(&c, "db", "/srv/city.sqlite", &err), GE_OK);
+    ge_config_basemap_path(&c, path, sizeof path);
+    assert_string_equal(path, "/srv/city.sqlite.basemap.mbtiles");
+    assert_int_equal(ge_config_set(&c, "db", "postgresql://geo@db.example/city", &err), GE_OK);
+    ge_config_basemap_path(&c, path, sizeof path);
+    assert_string_equal(path, "");
+    assert_int_equal(ge_config_set(&c, "basemap", "/srv/maps/city.mbtiles", &err), GE_OK);
+    ge_config_basemap_path(&c, path, sizeof path);
+    assert_string_equal(path, "/srv/maps/city.mbtiles");
+    assert_int_equal(ge_config_set(&c, "db", "/srv/city.sqlite", &err), GE_OK);
+    ge_config_basemap_path(&c, path, sizeof path);
+    assert_string_equal(path, "/srv/maps/city.mbtiles");
+}
+
 static void test_set_values_and_sizes(void **state)
 {
     ge_config c;
@@ -122,6 +147,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_basemap_path),
         cmocka_unit_test(test_set_values_and_sizes),
         cmocka_unit_test(test_bad_values_are_named),
         cmocka_unit_test(test_file),

@@ -151,7 +151,7 @@ static char *write_all(ge_export_format f, const ge_crs *crs, size_t *len)
         if (rc != GE_OK) fail_msg("add %s row %zu: %s", ge_export_format_name(f), i, err.msg);
     }
     assert_int_equal(ge_export_count(x), NROWS);
-    rc = ge_export_finish(x, &bytes, len, &err);
+    rc = ge_export_finish(x, time(NULL), &bytes, len, &err);
     if (rc != GE_OK) fail_msg("finish %s: %s", ge_export_format_name(f), err.msg);
     assert_non_null(bytes);
     assert_true(*len > 0);
@@ -546,7 +546,7 @@ static void test_csv_text(void **state)
     r.location_en = NULL;
     r.feature = 1;
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
-    assert_int_equal(ge_export_finish(x, &bytes, &len, &err), GE_OK);
+    assert_int_equal(ge_export_finish(x, time(NULL), &bytes, &len, &err), GE_OK);
     /* the header, ISO dates, WKT first, the formula defused */
     assert_non_null(strstr(bytes, "WKT,case_id,service,status,reference,period_start,period_end,"
                                   "created,valid,feature,location,location_en\r\n"));
@@ -586,7 +586,7 @@ static void test_bad_geometry_keeps_export_usable(void **state)
     assert_int_equal(ge_export_add(x, &bad, &err), GE_EINVAL);
     assert_int_equal(ge_export_add(x, &r, &err), GE_OK);
     assert_int_equal(ge_export_count(x), 1);
-    assert_int_equal(ge_export_finish(x, &bytes, &len, &err), GE_OK);
+    assert_int_equal(ge_export_finish(x, time(NULL), &bytes, &len, &err), GE_OK);
     assert_true(len > 1000);
     free(bytes);
     free(wkb);
@@ -636,6 +636,60 @@ static void test_dxf_metric(void **state)
     ge_export_abort(x);
 }
 
+/* The value of a header variable of a DXF file (its group code's value
+ * line after the name), as an integer; -1 when missing. */
+static int dxf_header_int(const char *dxf, size_t len, const char *name)
+{
+    char *text = strndup(dxf, len), *line, *save = NULL;
+    int seen = 0, value = -1;
+    for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        if (seen == 0 && strcmp(line, name) == 0)
+            seen = 1;
+        else if (seen == 1)
+            seen = 2; /* the group code */
+        else if (seen == 2) {
+            value = atoi(line);
+            break;
+        }
+    }
+    free(text);
+    return value;
+}
+
+/* DXF is drawn in metres: CAD programs read the drawing's units from the
+ * header ($INSUNITS 6 = metres, $MEASUREMENT 1 = metric), and scale it by
+ * them when it is inserted into another drawing. GDAL's own header template
+ * says inches (1) and imperial (0). */
+static void test_dxf_units(void **state)
+{
+    size_t len;
+    char *bytes = write_all(GE_EXPORT_DXF, any_crs(GE_EXPORT_DXF), &len);
+    (void)state;
+    assert_int_equal(dxf_header_int(bytes, len, "$INSUNITS"), 6);
+    assert_int_equal(dxf_header_int(bytes, len, "$MEASUREMENT"), 1);
+    /* the rest of the header as before: the release GDAL writes */
+    char *text = strndup(bytes, len);
+    assert_non_null(strstr(text, "$ACADVER"));
+    assert_non_null(strstr(text, "AC1018"));
+    free(text);
+    free(bytes);
+}
+
+/* A DXF's areas are closed polylines, outlines a CAD user can snap to and
+ * draw over, not GDAL's default of a solid black HATCH that hides what
+ * lies under it. The rows hold polygons, so polylines there must be. */
+static void test_dxf_outlines(void **state)
+{
+    size_t len;
+    char *bytes = write_all(GE_EXPORT_DXF, any_crs(GE_EXPORT_DXF), &len);
+    char *text = strndup(bytes, len);
+    (void)state;
+    assert_null(strstr(text, "\nHATCH\n"));
+    assert_non_null(strstr(text, "\nLWPOLYLINE\n"));
+    free(text);
+    free(bytes);
+}
+
 /* The zip's entries are dated when it was made (local time, DOS format),
  * in the central directory and the local headers. */
 static void test_shp_zip_dated(void **state)
@@ -682,7 +736,7 @@ static void test_empty_exports(void **state)
         GDALDatasetH ds;
         assert_int_equal(ge_export_begin(&x, (ge_export_format)f, STORE_SRID, any_crs(f), &err),
                          GE_OK);
-        if (ge_export_finish(x, &bytes, &len, &err) != GE_OK)
+        if (ge_export_finish(x, time(NULL), &bytes, &len, &err) != GE_OK)
             fail_msg("empty %s: %s", ge_export_format_name((ge_export_format)f), err.msg);
         path = save(dir, (ge_export_format)f, bytes, len);
         free(bytes);
@@ -769,7 +823,7 @@ static void *work(void *arg)
             snprintf(err.msg, sizeof err.msg, "only %zu rows", n);
             goto fail;
         }
-        if (ge_export_finish(x, &bytes, &len, &err) < 0 || len == 0) goto fail;
+        if (ge_export_finish(x, time(NULL), &bytes, &len, &err) < 0 || len == 0) goto fail;
         free(bytes);
         continue;
     fail:
@@ -810,6 +864,8 @@ int main(void)
         cmocka_unit_test(test_bad_geometry_keeps_export_usable),
         cmocka_unit_test(test_begin_refuses),
         cmocka_unit_test(test_dxf_metric),
+        cmocka_unit_test(test_dxf_units),
+        cmocka_unit_test(test_dxf_outlines),
         cmocka_unit_test(test_shp_zip_dated),
         cmocka_unit_test(test_empty_exports),
         cmocka_unit_test(test_abort_leaves_nothing),

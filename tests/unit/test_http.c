@@ -96,9 +96,9 @@ static void test_problem(void **state)
     json_t *p;
 
     ge_resp_init(&resp);
-    p = ge_resp_problem(&resp, &req, 400,
-                        GE_TR(&req, "limit must be from 1 to %d", "limit muss von 1 bis %d sein"),
-                        10000);
+    p = ge_resp_problem(
+        &resp, &req, 400,
+        GE_TR(&req, DE("limit muss von 1 bis %d sein"), EN("limit must be from 1 to %d")), 10000);
     assert_non_null(p);
     json_object_set_new(p, "parameter", json_string("limit"));
     assert_int_equal(resp.status, 400);
@@ -115,9 +115,9 @@ static void test_problem(void **state)
 
     req = fake_req(GE_LANG_DE);
     ge_resp_init(&resp);
-    p = ge_resp_problem(&resp, &req, 400,
-                        GE_TR(&req, "limit must be from 1 to %d", "limit muss von 1 bis %d sein"),
-                        5);
+    p = ge_resp_problem(
+        &resp, &req, 400,
+        GE_TR(&req, DE("limit muss von 1 bis %d sein"), EN("limit must be from 1 to %d")), 5);
     assert_string_equal(json_string_value(json_object_get(p, "title")), "Ungültige Anfrage");
     assert_string_equal(json_string_value(json_object_get(p, "detail")),
                         "limit muss von 1 bis 5 sein");

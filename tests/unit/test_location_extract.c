@@ -43,23 +43,14 @@ static ge_services *SERVICES;
 
 static int setup(void **state)
 {
-    const char *osm = ts_shared_osm();
-
     (void)state;
-    H = ge_geos_ctx();
-    if (!osm) return 0; /* every test skips */
-    if (ts_refdata_import(osm, "location-extract", 25833, &SNAP) < 0) return -1;
-    return ts_refdata_services(&SERVICES);
+    return ts_refdata_setup_extract("location-extract", &H, &SNAP, &SERVICES);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ge_refsnap_release(SNAP);
-    ge_services_free(SERVICES);
-    ge_crs_thread_cleanup();
-    ge_geos_thread_cleanup();
-    return 0;
+    return ts_refdata_teardown(SNAP, SERVICES);
 }
 
 static bool inside_boundary(double x, double y)

@@ -183,14 +183,6 @@ static void test_with_base(void **state)
     json_decref(doc);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_load_dir_errors(void **state)
 {
     const char *dir = ts_tmpdir("mapstyle");
@@ -200,17 +192,18 @@ static void test_load_dir_errors(void **state)
 
     assert_int_equal(ge_mapstyles_load_dir(ts_path(dir, "absent"), &ss, &err), GE_OK);
     assert_int_equal(ss.n, 0);
-    write_file(ts_path(dir, "ok.json"), "{\"version\": 8, \"sources\": {}, \"layers\": []}");
-    write_file(ts_path(dir, "README.md"), "not a style");
-    write_file(ts_path(dir, "Bad Name.json"), "{}");
+    ts_write_text(ts_path(dir, "ok.json"), "{\"version\": 8, \"sources\": {}, \"layers\": []}");
+    ts_write_text(ts_path(dir, "README.md"), "not a style");
+    ts_write_text(ts_path(dir, "Bad Name.json"), "{}");
     assert_int_equal(ge_mapstyles_load_dir(dir, &ss, &err), GE_OK);
     assert_int_equal(ss.n, 1);
     ge_mapstyles_free(&ss);
-    write_file(ts_path(dir, "broken.json"), "{\"version\": 8, \"sources\": {},\n \"layers\": [}");
+    ts_write_text(ts_path(dir, "broken.json"),
+                  "{\"version\": 8, \"sources\": {},\n \"layers\": [}");
     assert_int_equal(ge_mapstyles_load_dir(dir, &ss, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "broken.json"));
     assert_non_null(strstr(err.msg, "line 2"));
-    write_file(ts_path(dir, "broken.json"), "{\"version\": 7, \"sources\": {}, \"layers\": []}");
+    ts_write_text(ts_path(dir, "broken.json"), "{\"version\": 7, \"sources\": {}, \"layers\": []}");
     assert_int_equal(ge_mapstyles_load_dir(dir, &ss, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "version 8"));
     assert_true(ge_mapstyle_id_valid("basemap"));

@@ -369,7 +369,7 @@ static void test_extract_addresses(void **state)
 static int setup_common(void)
 {
     H = ge_geos_ctx();
-    TODAY = ge_date_today();
+    TODAY = ge_date_local(time(NULL));
     PERIOD.start = TODAY + 20;
     PERIOD.end = TODAY + 22;
     return ts_refdata_services(&SERVICES);

@@ -1268,10 +1268,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ge_refsnap_release(SNAP);
-    ge_crs_thread_cleanup();
-    ge_geos_thread_cleanup();
-    return 0;
+    return ts_refdata_teardown(SNAP, NULL);
 }
 
 int main(void)

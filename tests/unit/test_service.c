@@ -245,14 +245,6 @@ static void test_malformed_files_name_path_and_problem(void **state)
     }
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_load_dir_errors(void **state)
 {
     const char *dir = ts_tmpdir("test_service");
@@ -261,18 +253,18 @@ static void test_load_dir_errors(void **state)
     char path[4200];
     (void)state;
     /* id must match the file name */
-    write_file(ts_path(dir, "other.json"), SVC_HEAD RULE("area", "{\"max_m2\":1}") "]}");
+    ts_write_text(ts_path(dir, "other.json"), SVC_HEAD RULE("area", "{\"max_m2\":1}") "]}");
     assert_int_equal(ge_services_load_dir(dir, &ss, &err), GE_EINVAL);
     assert_non_null(strstr(err.msg, "other.json: id 't' does not match the file name (t.json)"));
     remove(ts_path(dir, "other.json"));
     /* not JSON: file, line, column */
-    write_file(ts_path(dir, "t.json"), "{\"id\": \"t\",\n  oops}");
+    ts_write_text(ts_path(dir, "t.json"), "{\"id\": \"t\",\n  oops}");
     assert_int_equal(ge_services_load_dir(dir, &ss, &err), GE_EINVAL);
     snprintf(path, sizeof path, "%s/t.json: line 2, column", dir);
     assert_non_null(strstr(err.msg, path));
     /* good file; README and other files are ignored */
-    write_file(ts_path(dir, "t.json"), SVC_HEAD RULE("area", "{\"max_m2\":1}") "]}");
-    write_file(ts_path(dir, "README.md"), "# notes");
+    ts_write_text(ts_path(dir, "t.json"), SVC_HEAD RULE("area", "{\"max_m2\":1}") "]}");
+    ts_write_text(ts_path(dir, "README.md"), "# notes");
     assert_int_equal(ge_services_load_dir(dir, &ss, &err), GE_OK);
     assert_int_equal(ge_services_count(ss), 1);
     ge_services_free(ss);

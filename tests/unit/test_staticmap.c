@@ -25,6 +25,7 @@
 #include "mapstyle.h"
 #include "staticmap.h"
 #include "ts.h"
+#include "ts_png.h"
 
 #define X0 791000.0 /* EPSG:25832, northern Berlin */
 #define Y0 5829000.0
@@ -111,20 +112,6 @@ static double style_number(const world *w, const char *style, const char *layer_
     return 0;
 }
 
-typedef struct png_reader {
-    const unsigned char *data;
-    size_t len, pos;
-} png_reader;
-
-static cairo_status_t png_read(void *ud, unsigned char *out, unsigned int n)
-{
-    png_reader *r = ud;
-    if (r->pos + n > r->len) return CAIRO_STATUS_READ_ERROR;
-    memcpy(out, r->data + r->pos, n);
-    r->pos += n;
-    return CAIRO_STATUS_SUCCESS;
-}
-
 static uint32_t pixel(cairo_surface_t *s, int x, int y)
 {
     const unsigned char *row =
@@ -168,7 +155,6 @@ static void test_colours_and_layout(void **state)
 {
     world *w = *state;
     ge_staticmap_result r;
-    png_reader pr;
     cairo_surface_t *img;
     double px, py, qx, qy;
     uint32_t bg, fill, want;
@@ -180,8 +166,7 @@ static void test_colours_and_layout(void **state)
     /* pHYs right after IHDR: 96 DPI is 3780 pixels per metre */
     assert_memory_equal(r.png + 37, "pHYs", 4);
     assert_int_equal((r.png[41] << 24) | (r.png[42] << 16) | (r.png[43] << 8) | r.png[44], 3780);
-    pr = (png_reader){r.png, r.png_len, 0};
-    img = cairo_image_surface_create_from_png_stream(png_read, &pr);
+    img = ts_png_decode(r.png, r.png_len);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
     assert_int_equal(cairo_image_surface_get_width(img), 800);
     assert_int_equal(cairo_image_surface_get_height(img), 600);

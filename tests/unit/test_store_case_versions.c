@@ -182,11 +182,11 @@ static void test_migration_of_previous_store(void **state)
     in.if_match = true;
     in.if_versions = stale;
     in.n_if_versions = 1;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
     assert_int_equal(r.version, 2);
     in.if_versions = current;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.version, 3);
     expect_case(st, CASE_REVIEW, "approved", 3);
@@ -194,7 +194,7 @@ static void test_migration_of_previous_store(void **state)
      * clock's time even when that is earlier than a pushed-ahead one */
     in.case_id = CASE_BACK;
     in.if_match = false;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.version, 5);
     ge_store_close(st);
@@ -222,9 +222,9 @@ static void test_purge_moves_version(void **state)
     make_previous_store(path);
     assert_int_equal(ge_store_open(&st, &o, &err), GE_OK);
     in.to = GE_CASE_IN_REVIEW;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     in.to = GE_CASE_REJECTED;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.version, 3);
     snprintf(updated, sizeof updated, "%s", r.updated_at);

@@ -6,8 +6,11 @@
  * even within one second while updated_at stays the clock's time (never
  * ahead of it), If-Match by version, the webhook outbox row that the trigger of migration 5
  * adds for a client with a webhook URL (and not for one without), nothing
- * written by a refusal, and concurrent changes of one case of which exactly
- * one wins.
+ * written by a refusal, and concurrent changes of one case through two
+ * store handles (as two instances) of which exactly one wins. Every case runs on both backends
+ * (ts_store_open_on; the PostGIS runs skip visibly without PostgreSQL); the checks beside the
+ * store's answers read the database with plain SQL that both understand ($1, coalesce), through
+ * SQLite or libpq.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 #include <cmocka.h>
 #include "ts_group.h"
 
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -30,8 +34,9 @@
 #include "ts.h"
 #include "ts_store.h"
 
-static ge_store *st;
-static char db_path[4096];
+static ge_store *st;       /* NULL: the case's backend is not available (skip) */
+static char db_path[4096]; /* the file, or the PostGIS connection string */
+static bool on_pg;
 static int64_t client_hook, client_plain;
 
 #define FC_EMPTY "{\"type\":\"FeatureCollection\",\"features\":[]}"
@@ -44,15 +49,17 @@ static int64_t add_client(const char *name, const char *webhook)
     assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
     ge_token_hash(key, hash);
     assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", webhook,
-                                         webhook ? "whsec_test" : NULL, &id, &err),
+                                         webhook ? "whsec_test" : NULL, time(NULL), &id, &err),
                      GE_OK);
     return id;
 }
 
 static int setup(void **state)
 {
-    (void)state;
-    if (ts_store_open("store_decisions", "d.db", &st, db_path) < 0) return -1;
+    int rc = ts_store_open_on(*state, "store_decisions", "d.db", &st, db_path);
+    if (rc < 0) return -1;
+    on_pg = strcmp(*state, TS_STORE_POSTGIS) == 0;
+    if (rc > 0) return 0; /* no PostgreSQL: the case skips */
     client_hook = add_client("with hook", "https://forms.example/hook");
     client_plain = add_client("without hook", NULL);
     return 0;
@@ -62,11 +69,12 @@ static int teardown(void **state)
 {
     (void)state;
     ge_store_close(st);
+    st = NULL;
     return 0;
 }
 
-/* A new case of client (service info-stand) through the real submission. */
-static void make_case(int64_t client, const char *service, char case_id[40])
+/* A new case of client at (x, y) through the real submission. */
+static void make_case_at(int64_t client, const char *service, double x, double y, char case_id[40])
 {
     unsigned char pt[21];
     ge_case_feature f = {.wkb = pt, .wkb_len = sizeof pt};
@@ -75,7 +83,7 @@ static void make_case(int64_t client, const char *service, char case_id[40])
     ge_submit_outcome out;
     ge_err err;
 
-    ts_wkb_point(pt, 390000, 5820000);
+    ts_wkb_point(pt, x, y);
     ts_store_draft(st, client, service, &d);
     memset(&in, 0, sizeof in);
     in.client_id = client;
@@ -90,12 +98,37 @@ static void make_case(int64_t client, const char *service, char case_id[40])
     in.features = &f;
     in.nfeatures = 1;
     in.actor = "client:test";
-    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
+}
+
+/* A new case of client at the one place most tests use. */
+static void make_case(int64_t client, const char *service, char case_id[40])
+{
+    make_case_at(client, service, 390000, 5820000, case_id);
+}
+
+/* sql's first column of its first row on the PostGIS database, NULL when
+ * there is none (PQclear the result). */
+static PGresult *pg_first(const char *sql, const char *arg)
+{
+    PGconn *c = PQconnectdb(db_path);
+    PGresult *r;
+    if (PQstatus(c) != CONNECTION_OK) fail_msg("%s", PQerrorMessage(c));
+    r = PQexecParams(c, sql, arg ? 1 : 0, NULL, &arg, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQfinish(c);
+    return r;
 }
 
 static long long sql_int(const char *sql, const char *arg)
 {
+    if (on_pg) {
+        PGresult *r = pg_first(sql, arg);
+        long long v = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+        PQclear(r);
+        return v;
+    }
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     long long v = -1;
@@ -114,6 +147,12 @@ static void sql_text(const char *sql, const char *arg, char *out, size_t cap)
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     out[0] = '\0';
+    if (on_pg) {
+        PGresult *r = pg_first(sql, arg);
+        if (PQntuples(r) && !PQgetisnull(r, 0, 0)) snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return;
+    }
     assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
@@ -137,17 +176,17 @@ static int change(const char *id, ge_case_status to, const char *comment, ge_sta
 {
     ge_status_change in = {.case_id = id, .to = to, .comment = comment, .actor = "user:erika"};
     ge_err err;
-    return ge_store_case_set_status(st, &in, r, &err);
+    return ge_store_case_set_status(st, &in, time(NULL), r, &err);
 }
 
 static long long events(const char *id)
 {
-    return sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1", id);
+    return sql_int("SELECT count(*) FROM case_events WHERE case_id = $1", id);
 }
 
 static long long deliveries(const char *id)
 {
-    return sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = ?1", id);
+    return sql_int("SELECT count(*) FROM webhook_deliveries WHERE case_id = $1", id);
 }
 
 static void test_workflow(void **state)
@@ -157,11 +196,12 @@ static void test_workflow(void **state)
     ge_err err;
 
     (void)state;
+    if (!st) skip();
     make_case(client_hook, "info-stand", id);
     make_case(client_plain, "info-stand", plain);
-    sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, created, sizeof created);
+    sql_text("SELECT updated_at FROM cases WHERE id = $1", id, created, sizeof created);
     /* a new case is version 1 */
-    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 1);
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = $1", id), 1);
 
     /* Not a step of the workflow: refused, naming the current status. */
     assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
@@ -179,7 +219,7 @@ static void test_workflow(void **state)
     assert_int_equal(r.from, GE_CASE_RECEIVED);
     assert_string_equal(r.service, "info-stand");
     assert_int_equal(r.version, 2);
-    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 2);
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = $1", id), 2);
     /* the time of the change is the clock's: not before the submission,
      * not after now */
     clock_now(clock);
@@ -187,8 +227,8 @@ static void test_workflow(void **state)
     assert_true(strcmp(r.updated_at, clock) <= 0);
     assert_string_equal(r.closed_at, "");
     assert_true(r.event_id > 0);
-    sql_text("SELECT status || '|' || updated_at || '|' || ifnull(closed_at, '-') FROM cases"
-             " WHERE id = ?1",
+    sql_text("SELECT status || '|' || updated_at || '|' || coalesce(closed_at, '-') FROM cases"
+             " WHERE id = $1",
              id, text, sizeof text);
     {
         char want[128];
@@ -196,7 +236,7 @@ static void test_workflow(void **state)
         assert_string_equal(text, want);
     }
     sql_text("SELECT actor || '|' || action || '|' || from_status || '|' || to_status || '|' ||"
-             " ifnull(comment, '-') || '|' || at FROM case_events WHERE case_id = ?1"
+             " coalesce(comment, '-') || '|' || at FROM case_events WHERE case_id = $1"
              " ORDER BY id DESC LIMIT 1",
              id, text, sizeof text);
     {
@@ -208,7 +248,7 @@ static void test_workflow(void **state)
     assert_int_equal(deliveries(id), 1);
     assert_int_equal(
         sql_int("SELECT count(*) FROM webhook_deliveries d JOIN case_events e ON e.id ="
-                " d.event_id WHERE d.case_id = ?1 AND e.to_status = 'in_review'",
+                " d.event_id WHERE d.case_id = $1 AND e.to_status = 'in_review'",
                 id),
         1);
     /* ... and none for the one without. */
@@ -250,13 +290,16 @@ static void test_workflow(void **state)
         }
         assert_true(strcmp(seen[3], clock) <= 0);
         /* the stored event times are the cases' times: none ahead either */
-        assert_int_equal(sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1"
-                                 " AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                                 id),
-                         0);
+        {
+            char q[160], later[32];
+            clock_now(later);
+            snprintf(q, sizeof q,
+                     "SELECT count(*) FROM case_events WHERE case_id = $1 AND at > '%s'", later);
+            assert_int_equal(sql_int(q, id), 0);
+        }
         assert_int_equal(deliveries(id), 5);
     }
-    sql_text("SELECT comment FROM case_events WHERE case_id = ?1 AND to_status ="
+    sql_text("SELECT comment FROM case_events WHERE case_id = $1 AND to_status ="
              " 'changes_requested' ORDER BY id LIMIT 1",
              id, text, sizeof text);
     assert_string_equal(text, "Bitte Fläche verkleinern");
@@ -264,7 +307,7 @@ static void test_workflow(void **state)
     /* If-Match: an older version is refused, the current one passes. */
     {
         char current[32];
-        int64_t now_version = sql_int("SELECT version FROM cases WHERE id = ?1", id);
+        int64_t now_version = sql_int("SELECT version FROM cases WHERE id = $1", id);
         const int64_t stale[] = {1, now_version - 1, now_version + 1};
         const int64_t fresh[] = {2, now_version};
         ge_status_change in = {.case_id = id,
@@ -275,25 +318,25 @@ static void test_workflow(void **state)
                                .if_versions = stale,
                                .n_if_versions = 3};
         assert_int_equal(now_version, 6);
-        sql_text("SELECT updated_at FROM cases WHERE id = ?1", id, current, sizeof current);
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        sql_text("SELECT updated_at FROM cases WHERE id = $1", id, current, sizeof current);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
         assert_int_equal(r.version, now_version);
         assert_string_equal(r.updated_at, current);
         /* an If-Match with no usable tag never holds */
         in.n_if_versions = 0;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
-        assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), now_version);
+        assert_int_equal(sql_int("SELECT version FROM cases WHERE id = $1", id), now_version);
         in.if_versions = fresh;
         in.n_if_versions = 2;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         assert_int_equal(r.from, GE_CASE_IN_REVIEW);
         assert_int_equal(r.version, now_version + 1);
         /* the version it was is stale now */
         in.to = GE_CASE_REJECTED;
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_PRECONDITION);
         assert_int_equal(r.version, now_version + 1);
         assert_int_equal(r.from, GE_CASE_APPROVED);
@@ -301,7 +344,7 @@ static void test_workflow(void **state)
     /* approved closes the case at the time of the change */
     assert_string_not_equal(r.closed_at, "");
     assert_string_equal(r.closed_at, r.updated_at);
-    sql_text("SELECT closed_at FROM cases WHERE id = ?1", id, text, sizeof text);
+    sql_text("SELECT closed_at FROM cases WHERE id = $1", id, text, sizeof text);
     assert_string_equal(text, r.closed_at);
     /* and is final */
     for (int to = 0; to < GE_CASE_NSTATUS; to++) {
@@ -312,8 +355,8 @@ static void test_workflow(void **state)
     assert_int_equal(events(id), 7);
     assert_int_equal(deliveries(id), 6);
     /* refusals changed nothing: version - 1 is the number of status changes */
-    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", id), 7);
-    assert_int_equal(sql_int("SELECT count(*) FROM case_events WHERE case_id = ?1"
+    assert_int_equal(sql_int("SELECT version FROM cases WHERE id = $1", id), 7);
+    assert_int_equal(sql_int("SELECT count(*) FROM case_events WHERE case_id = $1"
                              " AND action = 'status'",
                              id),
                      6);
@@ -339,16 +382,17 @@ static void test_not_found_hidden_purged(void **state)
     ge_err err;
 
     (void)state;
+    if (!st) skip();
     make_case(client_hook, "info-stand", id);
     in.case_id = "0123456789abcdef0123456789abcdef";
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
 
     /* A case the caller may not see is the same as none, and tells nothing. */
     in.case_id = id;
     in.may_see = only_skips;
     in.may_see_ud = &asked;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_NOT_FOUND);
     assert_int_equal(asked, 1);
     assert_string_equal(r.service, "");
@@ -359,7 +403,7 @@ static void test_not_found_hidden_purged(void **state)
     /* No actor: refused. */
     in.may_see = NULL;
     in.actor = NULL;
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_EINVAL);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_EINVAL);
     in.actor = "user:erika";
 
     /* Purged (as retention leaves a case): decided for good. */
@@ -367,16 +411,85 @@ static void test_not_found_hidden_purged(void **state)
     assert_int_equal(change(id, GE_CASE_APPROVED, NULL, &r), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(
-        sql_int("UPDATE cases SET purged_at = closed_at WHERE id = ?1 RETURNING 1", id), 1);
+        sql_int("UPDATE cases SET purged_at = closed_at WHERE id = $1 RETURNING 1", id), 1);
     assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_PURGED);
     assert_int_equal(r.from, GE_CASE_APPROVED);
-    sql_text("SELECT status FROM cases WHERE id = ?1", id, text, sizeof text);
+    sql_text("SELECT status FROM cases WHERE id = $1", id, text, sizeof text);
     assert_string_equal(text, "approved");
     assert_int_equal(events(id), 3);
 }
 
+static double five_metres(void *ud, const char *service)
+{
+    (void)ud;
+    (void)service;
+    return 5;
+}
+
+static void test_approval_conflicts(void **state)
+{
+    char id[40], same_place[40], near_by[40], apart[40], q[200];
+    const char *ack[] = {"0123456789abcdef0123456789abcdef", NULL};
+    ge_status_result r;
+    ge_status_change in = {
+        .to = GE_CASE_APPROVED, .actor = "user:erika", .conflict_distance = five_metres};
+    ge_err err;
+
+    (void)state;
+    if (!st) skip();
+    make_case(client_hook, "info-stand", id);
+    make_case_at(client_plain, "info-stand", 390000, 5820000, same_place);
+    make_case_at(client_plain, "info-stand", 390003, 5820004, near_by);
+    make_case_at(client_plain, "info-stand", 390010, 5820000, apart);
+    assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &r), GE_OK);
+    in.case_id = id;
+
+    /* nobody acknowledged: refused, nearest first, nothing written */
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_CONFLICTS);
+    assert_int_equal(r.nconflicts, 2);
+    assert_string_equal(r.conflicts[0].id, same_place);
+    assert_true(r.conflicts[0].distance_m == 0);
+    assert_string_equal(r.conflicts[1].id, near_by);
+    assert_true(r.conflicts[1].distance_m == 5);
+    assert_string_equal(r.conflicts[1].status, "received");
+    assert_false(r.conflicts[1].visible);
+    assert_true(r.unacknowledged[0] && r.unacknowledged[1]);
+    assert_int_equal(r.version, 2);
+    ge_status_result_clear(&r);
+    assert_int_equal(events(id), 2);
+
+    /* one of two acknowledged (and a name that conflicts with nothing) */
+    ack[1] = near_by;
+    in.acknowledged = ack;
+    in.n_acknowledged = 2;
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_CONFLICTS);
+    assert_true(r.unacknowledged[0]);
+    assert_false(r.unacknowledged[1]);
+    ge_status_result_clear(&r);
+
+    /* both: approved, and the overridden conflicts recorded with the event */
+    ack[0] = same_place;
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
+    assert_int_equal(r.outcome, GE_DECISION_OK);
+    assert_int_equal(r.nconflicts, 2);
+    assert_int_equal(r.version, 3);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM case_event_overrides WHERE event_id = %lld"
+             " AND case_id IN ('%s', '%s')",
+             (long long)r.event_id, same_place, near_by);
+    assert_int_equal(sql_int(q, NULL), 2);
+    assert_int_equal(sql_int("SELECT count(*) FROM case_event_overrides WHERE case_id = $1", apart),
+                     0);
+    ge_status_result_clear(&r);
+    assert_int_equal(events(id), 3);
+}
+
 typedef struct racer {
+    ge_store *st;
+    pthread_barrier_t *start;
     const char *id;
     ge_case_status to;
     const char *comment;
@@ -387,7 +500,11 @@ typedef struct racer {
 static void *race(void *p)
 {
     racer *x = p;
-    x->rc = change(x->id, x->to, x->comment, &x->r);
+    ge_status_change in = {
+        .case_id = x->id, .to = x->to, .comment = x->comment, .actor = "user:erika"};
+    ge_err err;
+    pthread_barrier_wait(x->start);
+    x->rc = ge_store_case_set_status(x->st, &in, time(NULL), &x->r, &err);
     return NULL;
 }
 
@@ -397,12 +514,23 @@ static void test_concurrent(void **state)
     racer x[8];
     pthread_t t[8];
     int ok = 0, refused = 0;
+    pthread_barrier_t start;
+    ge_store_opts o = {.path = db_path, .srid = 25832};
+    ge_store *st2 = NULL;
+    ge_err err;
 
     (void)state;
+    if (!st) skip();
+    /* a second store on the same database, as a second instance */
+    assert_int_equal(ge_store_open(&st2, &o, &err), GE_OK);
+    assert_int_equal(pthread_barrier_init(&start, NULL, 8), 0);
     make_case(client_hook, "info-stand", id);
     assert_int_equal(change(id, GE_CASE_IN_REVIEW, NULL, &x[0].r), GE_OK);
-    /* Eight caseworkers decide at once, four ways: exactly one decision. */
+    /* Eight caseworkers on two instances decide at once, two ways: exactly
+     * one decision. */
     for (int i = 0; i < 8; i++) {
+        x[i].st = i % 2 ? st2 : st;
+        x[i].start = &start;
         x[i].id = id;
         x[i].to = i % 2 ? GE_CASE_APPROVED : GE_CASE_REJECTED;
         x[i].comment = "gleichzeitig";
@@ -414,20 +542,27 @@ static void test_concurrent(void **state)
         ok += x[i].r.outcome == GE_DECISION_OK;
         refused += x[i].r.outcome == GE_DECISION_NOT_ALLOWED;
     }
+    pthread_barrier_destroy(&start);
+    ge_store_close(st2);
     assert_int_equal(ok, 1);
     assert_int_equal(refused, 7);
     assert_int_equal(events(id), 3);
     assert_int_equal(deliveries(id), 2);
     assert_int_equal(
-        sql_int("SELECT count(*) FROM cases WHERE id = ?1 AND closed_at IS NOT NULL", id), 1);
+        sql_int("SELECT count(*) FROM cases WHERE id = $1 AND closed_at IS NOT NULL", id), 1);
 }
+
+#define ON_BOTH(fn)                                                                                \
+    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
+        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_workflow),
-        cmocka_unit_test(test_not_found_hidden_purged),
-        cmocka_unit_test(test_concurrent),
+        ON_BOTH(test_workflow),
+        ON_BOTH(test_not_found_hidden_purged),
+        ON_BOTH(test_approval_conflicts),
+        ON_BOTH(test_concurrent),
     };
-    return ts_exit(ts_run_group_tests(tests, setup, teardown));
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

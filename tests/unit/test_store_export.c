@@ -1,6 +1,8 @@
 /*
- * test_store_export.c - ge_store_cases_features (store_export.h) on a real
- * store file: features come case by case in the order of the ids given
+ * test_store_export.c - ge_store_cases_features (store_export.h) on both
+ * backends (each case on a SQLite file and on a PostGIS database, which
+ * skips visibly without PostgreSQL or while its cases subject is not
+ * written): features come case by case in the order of the ids given
  * (not the store's), each case's by index, with the case's position and the
  * WKB as stored; each with the location sentence its case's report stores
  * for it (by the measures entry's "feature", none for a report without
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "store_export.h"
@@ -28,7 +31,7 @@
 #include "ts.h"
 #include "ts_store.h"
 
-static ge_store *st;
+static ge_store *st; /* NULL: the case's backend is not available (skip) */
 static int64_t client;
 static char ids[3][40];
 
@@ -62,7 +65,7 @@ static void add_case_report(int k, int n, const char *report, char case_id[40])
     in.content_hash = "h";
     in.features = f;
     in.nfeatures = (size_t)n;
-    assert_int_equal(ge_store_case_submit(st, &in, &out, case_id, &err), GE_OK);
+    assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
 }
 
@@ -71,16 +74,35 @@ static void add_case(int k, int n, char case_id[40])
     add_case_report(k, n, "{\"valid\":true}", case_id);
 }
 
+/* The cases are another subject of the store: a backend that cannot store
+ * them yet answers GE_EINTERNAL, where one that can says GE_ENOENT. */
+static bool cases_written(const char *backend)
+{
+    ge_case c;
+    ge_err err = {0};
+    memset(&c, 0, sizeof c);
+    int rc = ge_store_case_get(st, "0123456789abcdef0123456789abcdef", &c, &err);
+    if (rc == GE_OK) ge_case_clear(&c);
+    if (rc != GE_EINTERNAL) return true;
+    printf("SKIP: %s: %s\n", backend, err.msg);
+    return false;
+}
+
 static int setup(void **state)
 {
     char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
     ge_err err;
-    (void)state;
-    if (ts_store_open("store_export", "e.db", &st, NULL) < 0 || ge_token_new("gek_", key, &err) < 0)
-        return -1;
+    int rc = ts_store_open_on(*state, "store_export", "e.db", &st, NULL);
+    if (rc != 0) return rc < 0 ? -1 : 0;
+    if (!cases_written(*state)) {
+        ge_store_close(st);
+        st = NULL;
+        return 0;
+    }
+    if (ge_token_new("gek_", key, &err) < 0) return -1;
     ge_token_hash(key, hash);
-    if (ge_store_client_add(st, "export", hash, "[\"https://a.example\"]", NULL, NULL, &client,
-                            &err) < 0)
+    if (ge_store_client_add(st, "export", hash, "[\"https://a.example\"]", NULL, NULL, time(NULL),
+                            &client, &err) < 0)
         return -1;
     add_case(0, 1, ids[0]);
     add_case(1, 3, ids[1]);
@@ -92,6 +114,7 @@ static int teardown(void **state)
 {
     (void)state;
     ge_store_close(st);
+    st = NULL;
     return 0;
 }
 
@@ -129,6 +152,7 @@ static void test_order_and_content(void **state)
     seen s = {0};
     ge_err err;
     (void)state;
+    if (!st) skip();
     assert_int_equal(ge_store_cases_features(st, order, 4, collect, &s, &err), GE_OK);
     assert_int_equal(s.n, 6);
     for (size_t i = 0; i < 6; i++) {
@@ -156,6 +180,7 @@ static void test_locations(void **state)
     seen s = {0};
     ge_err err;
     (void)state;
+    if (!st) skip();
     add_case_report(4, 4, report, id);
     one[0] = id;
     assert_int_equal(ge_store_cases_features(st, one, 1, collect, &s, &err), GE_OK);
@@ -173,6 +198,7 @@ static void test_empty_and_stop(void **state)
     ge_err err;
     char more[40];
     (void)state;
+    if (!st) skip();
     assert_int_equal(ge_store_cases_features(st, NULL, 0, collect, &s, &err), GE_OK);
     assert_int_equal(s.n, 0);
     s.stop_after = 2;
@@ -190,12 +216,16 @@ static void test_empty_and_stop(void **state)
     assert_int_equal(s.n, 1);
 }
 
+#define ON_BOTH(fn)                                                                                \
+    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
+        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_order_and_content),
-        cmocka_unit_test(test_empty_and_stop),
-        cmocka_unit_test(test_locations),
+        ON_BOTH(test_order_and_content),
+        ON_BOTH(test_empty_and_stop),
+        ON_BOTH(test_locations),
     };
-    return ts_exit(ts_run_group_tests(tests, setup, teardown));
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -1,6 +1,8 @@
 /*
  * test_store_webhooks.c - the webhook outbox of the store
- * (store_webhooks.h) on a real store file: the trigger queues one delivery
+ * (store_webhooks.h) on both backends (every case once on a SQLite file,
+ * once on a PostGIS database; the PostGIS runs skip visibly without
+ * PostgreSQL): the trigger queues one delivery
  * per status event for clients with a webhook URL only; a claim returns
  * what the request needs (with the case's version after the change, the
  * decision store's), oldest first, and leases the rows so that a second
@@ -9,7 +11,9 @@
  * and a change the decision store records is due at once (its time is the
  * clock's, never ahead of it, however quick the changes); attempts are counted with the backoff and
  * the give-up rules of the policy; a release makes a row due again without
- * counting; the backoff doubles and stops at six hours.
+ * counting; the backoff doubles and stops at six hours. On PostGIS, two
+ * senders with connections of their own (two instances) claiming at once
+ * never get the same delivery.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +22,7 @@
 #include <cmocka.h>
 #include "ts_group.h"
 
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +34,9 @@
 #include "store_webhooks.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_any.h"
 
-static ge_store *st;
+static ge_store *st; /* NULL: the case's backend is not available (skip) */
 static char db_path[4096];
 static int64_t client_hook, client_plain;
 
@@ -40,17 +45,17 @@ static int64_t client_hook, client_plain;
 
 static void sql(const char *q, const char *a1, const char *a2, const char *a3)
 {
-    ts_store_sql(db_path, q, 3, a1, a2, a3);
+    ts_any_sql(db_path, q, 3, a1, a2, a3);
 }
 
 static long long sql_int(const char *q, const char *a1)
 {
-    return ts_store_sql_int(db_path, q, a1);
+    return ts_any_sql_int(db_path, q, a1);
 }
 
 static char *sql_text(const char *q, const char *a1)
 {
-    return ts_store_sql_text(db_path, q, a1);
+    return ts_any_sql_text(db_path, q, a1);
 }
 
 /* A case of the client; reference may be NULL. */
@@ -72,24 +77,26 @@ static void add_status_event(const char *case_id, const char *at, const char *co
         case_id, at, comment);
 }
 
-static int setup(void **state)
+static int open_store(void **state)
 {
     ge_err err;
-    (void)state;
-    if (ts_store_open("store_webhooks", "w.db", &st, db_path) < 0) return -1;
+    int rc = ts_store_open_on(*state, "store_webhooks", "w.db", &st, db_path);
+    if (rc != 0) return rc < 0 ? -1 : 0;
     if (ge_store_client_add(st, "Hooked", "h1", "[]", "http://127.0.0.1:9/hook?token=abc",
-                            "whsec_unit", &client_hook, &err) < 0 ||
-        ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, &client_plain, &err) < 0) {
+                            "whsec_unit", time(NULL), &client_hook, &err) < 0 ||
+        ge_store_client_add(st, "Plain", "h2", "[]", NULL, NULL, time(NULL), &client_plain, &err) <
+            0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
     return 0;
 }
 
-static int teardown(void **state)
+static int close_store(void **state)
 {
     (void)state;
     ge_store_close(st);
+    st = NULL;
     return 0;
 }
 
@@ -131,6 +138,7 @@ static void test_queue_claim_record(void **state)
     char *t;
 
     (void)state;
+    if (!st) skip();
     add_case("case-a", client_hook, "AZ-1");
     add_case("case-b", client_hook, NULL);
     add_case("case-p", client_plain, "AZ-P");
@@ -251,6 +259,7 @@ static void test_give_up_rules(void **state)
     ge_err err;
 
     (void)state;
+    if (!st) skip();
     add_case("case-c", client_hook, "AZ-C");
     add_case("case-d", client_hook, "AZ-D");
     add_status_event("case-c", "2026-01-01T00:00:00Z", NULL);
@@ -299,6 +308,7 @@ static void test_order_fresh_and_lease(void **state)
     char *t;
 
     (void)state;
+    if (!st) skip();
     sql("UPDATE clients SET revoked_at = NULL WHERE name = 'Hooked'", NULL, NULL, NULL);
     /* two quick changes of one case in the same second */
     add_case("case-f", client_hook, "AZ-F");
@@ -427,6 +437,7 @@ static void test_decision_due_at_once(void **state)
     ge_err err;
 
     (void)state;
+    if (!st) skip();
     /* what the tests before left pending (at times long past) is settled,
      * so that each claim below can only find the change just made */
     sql("UPDATE webhook_deliveries SET failed_at = '2026-01-01T00:00:00Z'"
@@ -440,7 +451,7 @@ static void test_decision_due_at_once(void **state)
         int64_t before = (int64_t)time(NULL), after, at;
         char *event_at;
 
-        assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+        assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
         assert_int_equal(r.outcome, GE_DECISION_OK);
         after = (int64_t)time(NULL);
         assert_int_equal(r.version, (int64_t)i + 2);
@@ -496,6 +507,7 @@ static void test_versions_of_a_migrated_case(void **state)
     int64_t now = (int64_t)time(NULL);
 
     (void)state;
+    if (!st) skip();
     sql("UPDATE webhook_deliveries SET failed_at = '2026-01-01T00:00:00Z'"
         " WHERE delivered_at IS NULL AND failed_at IS NULL",
         NULL, NULL, NULL);
@@ -515,7 +527,7 @@ static void test_versions_of_a_migrated_case(void **state)
         "case-m", NULL, NULL);
     assert_int_equal(sql_int("SELECT version FROM cases WHERE id = ?1", "case-m"), 3);
     /* a decision after the migration */
-    assert_int_equal(ge_store_case_set_status(st, &in, &r, &err), GE_OK);
+    assert_int_equal(ge_store_case_set_status(st, &in, time(NULL), &r, &err), GE_OK);
     assert_int_equal(r.outcome, GE_DECISION_OK);
     assert_int_equal(r.version, 4);
     /* one at a time in order, each with the version its change made */
@@ -535,15 +547,126 @@ static void test_versions_of_a_migrated_case(void **state)
     ge_webhook_delivery_list_free(v, n);
 }
 
+/* One sender of the race below: its own store (its own pool and
+ * connection, as another instance has), claiming a few at a time and
+ * recording each claimed delivery as delivered, until nothing is pending. */
+typedef struct claimer {
+    const char *conninfo;
+    pthread_barrier_t *start;
+    int64_t *got; /* the ids it claimed, in order */
+    size_t n, cap;
+    int rc;
+    char msg[256];
+} claimer;
+
+static void *claimer_run(void *arg)
+{
+    claimer *cl = arg;
+    ge_store_opts o = {.path = cl->conninfo, .srid = 25832};
+    ge_webhook_policy pol = {.max_attempts = 8, .retry_base_s = 30};
+    ge_webhook_attempt ok200 = {.http_status = 200};
+    ge_store *s = NULL;
+    ge_err err;
+
+    cl->rc = ge_store_open(&s, &o, &err);
+    pthread_barrier_wait(cl->start);
+    for (int round = 0; cl->rc == GE_OK && round < 100000; round++) {
+        ge_webhook_delivery *v = NULL;
+        size_t n = 0;
+        int64_t pending = 0;
+        cl->rc = ge_store_webhooks_claim(s, T0 + 60, 600, 3, &v, &n, &err);
+        for (size_t i = 0; cl->rc == GE_OK && i < n; i++) {
+            if (cl->n == cl->cap) {
+                cl->cap = cl->cap ? 2 * cl->cap : 64;
+                cl->got = realloc(cl->got, cl->cap * sizeof *cl->got);
+            }
+            cl->got[cl->n++] = v[i].id;
+            cl->rc =
+                ge_store_webhook_record(s, v[i].id, T0 + 60, &ok200, &pol, NULL, NULL, NULL, &err);
+        }
+        ge_webhook_delivery_list_free(v, n);
+        if (cl->rc == GE_OK && n == 0) {
+            cl->rc = ge_store_webhooks_pending(s, &pending, &err);
+            if (cl->rc == GE_OK && pending == 0) break;
+        }
+    }
+    if (cl->rc != GE_OK) snprintf(cl->msg, sizeof cl->msg, "%s", err.msg);
+    ge_store_close(s);
+    return NULL;
+}
+
+/*
+ * Two instances on one PostGIS send from one outbox: each claims with its
+ * own connection at the same time, and no delivery goes to both (FOR UPDATE
+ * SKIP LOCKED and the lease in one statement); every delivery goes out, and
+ * the second change of a case only after the first was delivered.
+ */
+static void test_two_claimers_never_share(void **state)
+{
+    enum { CASES = 120 };
+    pthread_barrier_t start;
+    pthread_t th[2];
+    claimer cl[2];
+    char id[32];
+    long long total;
+
+    (void)state;
+    if (!st) skip();
+    for (int i = 0; i < CASES; i++) {
+        snprintf(id, sizeof id, "case-%03d", i);
+        add_case(id, client_hook, id);
+        add_status_event(id, "2026-01-01T00:00:00Z", "first");
+        if (i % 3 == 0) add_status_event(id, "2026-01-01T00:00:00Z", "second");
+    }
+    total = sql_int("SELECT count(*) FROM webhook_deliveries", NULL);
+    assert_int_equal(total, CASES + CASES / 3);
+    pthread_barrier_init(&start, NULL, 2);
+    for (int i = 0; i < 2; i++) {
+        memset(&cl[i], 0, sizeof cl[i]);
+        cl[i].conninfo = db_path;
+        cl[i].start = &start;
+        assert_int_equal(pthread_create(&th[i], NULL, claimer_run, &cl[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < 2; i++)
+        if (cl[i].rc != GE_OK) fail_msg("claimer %d: %s", i, cl[i].msg);
+    printf("claimer 0 got %zu, claimer 1 got %zu of %lld deliveries\n", cl[0].n, cl[1].n, total);
+    /* each delivery claimed once in all: no id twice, none missing */
+    assert_int_equal((long long)(cl[0].n + cl[1].n), total);
+    for (size_t i = 0; i < cl[0].n; i++) {
+        for (size_t j = 0; j < cl[1].n; j++)
+            assert_true(cl[0].got[i] != cl[1].got[j]);
+        for (size_t j = i + 1; j < cl[0].n; j++)
+            assert_true(cl[0].got[i] != cl[0].got[j]);
+    }
+    for (size_t i = 0; i < cl[1].n; i++)
+        for (size_t j = i + 1; j < cl[1].n; j++)
+            assert_true(cl[1].got[i] != cl[1].got[j]);
+    assert_int_equal(sql_int("SELECT count(*) FROM webhook_deliveries"
+                             " WHERE delivered_at IS NOT NULL AND attempts = 1",
+                             NULL),
+                     total);
+    free(cl[0].got);
+    free(cl[1].got);
+}
+
+#define ON_BOTH(fn)                                                                                \
+    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
+        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy),
-        cmocka_unit_test(test_queue_claim_record),
-        cmocka_unit_test(test_give_up_rules),
-        cmocka_unit_test(test_order_fresh_and_lease),
-        cmocka_unit_test(test_decision_due_at_once),
-        cmocka_unit_test(test_versions_of_a_migrated_case),
+        ON_BOTH(test_queue_claim_record),
+        ON_BOTH(test_give_up_rules),
+        ON_BOTH(test_order_fresh_and_lease),
+        ON_BOTH(test_decision_due_at_once),
+        ON_BOTH(test_versions_of_a_migrated_case),
+        cmocka_unit_test_prestate_setup_teardown(test_two_claimers_never_share, open_store,
+                                                 close_store, TS_STORE_POSTGIS),
     };
-    return ts_exit(ts_run_group_tests(tests, setup, teardown));
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -50,11 +50,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ge_refsnap_release(SNAP);
-    ge_services_free(SERVICES);
-    ge_crs_thread_cleanup();
-    ge_geos_thread_cleanup();
-    return 0;
+    return ts_refdata_teardown(SNAP, SERVICES);
 }
 
 static json_t *violation_of(const json_t *rep, const char *rule)

@@ -20,6 +20,7 @@ import { Style, Fill, Stroke, Circle as CircleStyle } from 'ol/style.js';
 import CircleGeom from 'ol/geom/Circle.js';
 import { applyBackground, applyStyle, stylefunction } from 'ol-mapbox-style';
 import { num, t } from '../common/i18n.js';
+import { localCredit } from '../common/credit.js';
 
 const fill = (c) => new Fill({ color: c });
 const stroke = (c, w, dash) => new Stroke({ color: c, width: w, lineDash: dash });
@@ -34,15 +35,6 @@ export function styleDoc(name) {
   return styleDocs[name];
 }
 
-// The credits the importers write, in the page's language: "(c)
-// OpenStreetMap contributors" reads "© OpenStreetMap-Mitwirkende" in German.
-function localCredit(credit) {
-  return credit
-    .replace(/\(c\)/gi, '©')
-    .replace(/OpenStreetMap contributors/g, t('credit_osm'))
-    .replace(/Demo data: fictional, made by geoEDITOR/g, t('credit_demo'));
-}
-
 // The credit comes from the data itself (the base map's TileJSON carries the
 // attribution of the imported layers): OSM data says so, a city's own or the
 // fictional demo data says what it is.
@@ -55,7 +47,7 @@ export function baseLayer() {
   fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } })
     .then((r) => (r.ok ? r.json() : null))
     .then((tj) => {
-      const credit = localCredit(tj?.attribution || '');
+      const credit = localCredit(tj?.attribution || '', t);
       source.setAttributions(credit);
       const footer = document.getElementById('attribution');
       if (footer) footer.textContent = credit ? `${t('attribution')}: ${credit}` : '';

@@ -344,6 +344,23 @@ function editable() {
   return false;
 }
 
+// "Rechteck 2" / "Rectangle 2": a shape by its kind and number.
+function featureName(f, i) {
+  const type = f.getGeometry().getType();
+  if (rectParams(f)) return t('name_rect', { i });
+  if (type === 'Point') return t('name_point', { i });
+  if (type === 'LineString') return t('name_line', { i });
+  return t('name_polygon', { i });
+}
+
+// A reason (text) of the report's violation v, named after its shape when
+// more than one is drawn.
+function reasonAbout(v, text) {
+  const feats = drawSource.getFeatures();
+  if (feats.length < 2 || typeof v.feature !== 'number' || !feats[v.feature]) return text;
+  return t('reason_about', { name: featureName(feats[v.feature], v.feature + 1), text });
+}
+
 function describeFeature(f, i) {
   const g = f.getGeometry();
   const m = measureOf(f, i - 1);
@@ -444,6 +461,10 @@ function showReport(report) {
   const errors = (report.violations || []).filter((v) => v.severity === 'error');
   const warnings = (report.violations || []).filter((v) => v.severity !== 'error');
   const words = (v) => v.message?.[lang] || v.message?.de || v.rule;
+  // Heard or read away from the map, a reason about one of several shapes
+  // starts with its name ("Rechteck 2: ..."); the list numbers them as the
+  // map's labels do.
+  const about = (v) => reasonAbout(v, words(v));
   state.errors = new Map();
   for (const v of errors)
     if (typeof v.feature === 'number' && v.feature >= 0)
@@ -475,7 +496,7 @@ function showReport(report) {
   $('finish-why').textContent = !drawn
     ? ''
     : errors.length
-      ? t('finish_blocked', { list: errors.map(words).join(' ') })
+      ? t('finish_blocked', { list: errors.map(about).join(' ') })
       : t('valid');
   document.body.dataset.state = report.valid ? 'valid' : 'invalid';
   renderMeasures();
@@ -486,7 +507,7 @@ function showReport(report) {
   const feats = drawSource.getFeatures();
   const fi = state.sayFeature >= 0 && state.sayFeature < feats.length ? state.sayFeature : -1;
   const where = fi >= 0 ? measureOf(feats[fi], fi).location : '';
-  const said = [...state.say, where && `${where}.`, text, ...listed.map(words)].filter(Boolean).join(' ');
+  const said = [...state.say, where && `${where}.`, text, ...listed.map(about)].filter(Boolean).join(' ');
   state.say = [];
   state.sayFeature = -1;
   announce(said);
@@ -985,7 +1006,13 @@ async function finish() {
     });
     return { success: true, geoJSON: b.geoJSON };
   }
-  $('finish-why').textContent = `${b.message} ${(b.missing || []).join(' ')}`;
+  // The server's words, each blocking reason named after its shape (showReport).
+  const blocking = (b.validation?.violations || []).filter((v) => v.severity === 'error');
+  const lang = config.locale === 'en' ? 'en' : 'de';
+  const reasons = blocking.length
+    ? blocking.map((v) => reasonAbout(v, v.message?.[lang] || v.message?.de || v.rule))
+    : b.missing || [];
+  $('finish-why').textContent = `${b.message} ${reasons.join(' ')}`;
   announce($('finish-why').textContent);
   return { success: false, message: b.message, missing: b.missing || [] };
 }

@@ -5,7 +5,8 @@
 // features (CRS84), or data-src, the GeoJSON URL of the same features in
 // CRS84 when the page shows another CRS. A click on a feature opens its
 // page (data-item, "{id}" replaced). The zoom buttons' tooltips come from
-// the page (data-zoom-in, data-zoom-out) in the page's language.
+// the page (data-zoom-in, data-zoom-out) in the page's language; the base
+// map's credit is written in it too (common/credit.js).
 // data-ready="true" is set once the features are drawn (the browser test
 // waits for it).
 import 'ol/ol.css';
@@ -19,6 +20,8 @@ import { Zoom, ScaleLine } from 'ol/control.js';
 import { isEmpty } from 'ol/extent.js';
 import { Style, Fill, Stroke, Circle as CircleStyle } from 'ol/style.js';
 import { apply } from 'ol-mapbox-style';
+import { setLang, t } from '../common/i18n.js';
+import { localCredit } from '../common/credit.js';
 
 // Magenta stands apart from every colour of the base map; white casing
 // keeps it readable on dark roads.
@@ -50,7 +53,9 @@ async function showAttribution() {
   if (!p) return;
   try {
     const res = await fetch('/tiles/basemap/WebMercatorQuad', { headers: { Accept: 'application/json' } });
-    if (res.ok) p.textContent = (await res.json()).attribution || '';
+    // the credit as stored, in the page's language (<html lang>)
+    setLang(document.documentElement.lang === 'en' ? 'en' : 'de');
+    if (res.ok) p.textContent = localCredit((await res.json()).attribution, t);
   } catch {
     // no base map: nothing to credit
   }
@@ -67,6 +72,11 @@ async function start(el) {
       new ScaleLine(),
     ],
   });
+  // named in words for screen readers too, not only by their tooltips
+  for (const [sel, label] of [['.ol-zoom-in', el.dataset.zoomIn], ['.ol-zoom-out', el.dataset.zoomOut]]) {
+    const b = el.querySelector(sel);
+    if (b && label) b.setAttribute('aria-label', label);
+  }
   showAttribution();
   try {
     await apply(map, '/styles/basemap');

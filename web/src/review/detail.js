@@ -19,7 +19,7 @@
 // the new list. The history names the cases an approval was made over.
 import { api } from './api.js';
 import { num, period, pick, t, tn, when } from './i18n.js';
-import { caseLayers, createMap } from './map.js';
+import { caseLayers, createMap, labelZoom } from './map.js';
 import { checksText, statusBadge, whereLine } from './list.js';
 
 const $ = (id) => document.getElementById(id);
@@ -484,6 +484,7 @@ export async function createDetail(app, { onChanged }) {
       state.seq++;
     },
     relabel() {
+      if (map) labelZoom(map);
       renderAll();
     },
     state,

@@ -19,10 +19,12 @@
 import { api } from './api.js';
 import { createExport } from './export.js';
 import { date, daysBetween, localToday, num, period, pick, t, tn } from './i18n.js';
-import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, onUserMove, viewBbox } from './map.js';
+import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, labelZoom, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
+// The list's last URL in this tab (its filters), for the way back from a case.
+export const LIST_URL_KEY = 'geoeditor-review-list';
 const STATUSES = ['received', 'in_review', 'changes_requested', 'approved', 'rejected'];
 const CLOSED = new Set(['approved', 'rejected']);
 const SORTS = ['start', 'newest', 'oldest', 'reference'];
@@ -126,6 +128,53 @@ export async function createList(app) {
     q.set('limit', String(PAGE));
     if (offset) q.set('offset', String(offset));
     return q.toString();
+  }
+
+  // ---- the filters in the URL -------------------------------------------------
+  // The list's filters (all but "only cases in the map area": the map's view
+  // is not in the URL) live in the fragment, #/?status=received&sort=reference,
+  // so that a reload, a bookmark, the back button from a case and "Zurück zur
+  // Liste" find the same list. Defaults are left out: the open cases by
+  // start are "#/". Changes replace the entry rather than add one, so the
+  // back button leaves the list instead of undoing filter by filter. The
+  // tab remembers the list's URL (sessionStorage, dropped by a logout) for
+  // "Zurück zur Liste" of a case the page was reloaded at.
+  const DAY = /^\d{4}-\d{2}-\d{2}$/;
+  function filterHash() {
+    const q = new URLSearchParams();
+    if ($('f-service').value) q.set('service', $('f-service').value);
+    if ($('f-status').value !== 'open') q.set('status', $('f-status').value || 'all');
+    if ($('f-sort').value && $('f-sort').value !== 'start') q.set('sort', $('f-sort').value);
+    if ($('f-from').value) q.set('from', $('f-from').value);
+    if ($('f-to').value) q.set('to', $('f-to').value);
+    const text = $('f-q').value.trim();
+    if (text) q.set('q', text);
+    const qs = q.toString();
+    return qs ? `#/?${qs}` : '#/';
+  }
+  function writeHash() {
+    const h = filterHash();
+    $('back').setAttribute('href', h);
+    sessionStorage.setItem(LIST_URL_KEY, h);
+    if (state.visible && location.hash !== h && !location.hash.startsWith('#/case/')) history.replaceState(history.state, '', h);
+  }
+  // The URL's filters into the form; false when the URL has none ("#/").
+  function readHash() {
+    const m = location.hash.match(/^#\/\?(.*)$/);
+    if (!m) return false;
+    const q = new URLSearchParams(m[1]);
+    const choose = (id, v, fallback) => {
+      const sel = $(id);
+      sel.value = [...sel.options].some((o) => o.value === v) ? v : fallback;
+    };
+    choose('f-service', q.get('service') || '', '');
+    const st = q.get('status');
+    choose('f-status', st === 'all' ? '' : st || 'open', 'open');
+    choose('f-sort', q.get('sort') || 'start', 'start');
+    $('f-from').value = DAY.test(q.get('from') || '') ? q.get('from') : '';
+    $('f-to').value = DAY.test(q.get('to') || '') ? q.get('to') : '';
+    $('f-q').value = q.get('q') || '';
+    return true;
   }
 
   // ---- the map ---------------------------------------------------------------
@@ -413,6 +462,7 @@ export async function createList(app) {
   const exporter = createExport(app, exportQuery);
 
   function changed() {
+    writeHash();
     load();
   }
 
@@ -440,6 +490,7 @@ export async function createList(app) {
 
   fillSelects();
   legend();
+  $('back').setAttribute('href', sessionStorage.getItem(LIST_URL_KEY) || '#/');
 
   return {
     map,
@@ -451,6 +502,9 @@ export async function createList(app) {
     async resume() {
       state.visible = true;
       byApp(map, () => map.updateSize());
+      // The URL's filters, or (at a plain "#/") the page's, written to the URL.
+      readHash();
+      writeHash();
       await load();
       // Back from a case: the keyboard continues where it left.
       const li = state.selected && [...$('case-list').children].find((x) => x.dataset.caseId === state.selected);
@@ -462,6 +516,7 @@ export async function createList(app) {
     relabel() {
       fillSelects();
       legend();
+      labelZoom(map);
       render();
       exporter.relabel();
     },

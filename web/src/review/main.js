@@ -1,7 +1,8 @@
 // main.js - the caseworkers' review app: session (login, logout, expiry),
 // language, and the two views behind the login, the case list beside its
 // map (list.js) and one case (detail.js), chosen by the URL's fragment
-// (#/ and #/case/{id}) so that the browser's back button and bookmarks work.
+// (#/ and #/case/{id}; the list's filters as #/?status=...&sort=..., see
+// list.js) so that the browser's back button, reloads and bookmarks work.
 //
 // A caseworker's state lives in the page: the filters, the selected case,
 // messages, both maps with their cached case tiles, the services offered in
@@ -13,7 +14,8 @@ import './review.css';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
 import { api, onSessionExpired, setApiLang, setCsrf } from './api.js';
 import { attribution } from './map.js';
-import { createList } from './list.js';
+import { localCredit } from '../common/credit.js';
+import { LIST_URL_KEY, createList } from './list.js';
 import { createDetail } from './detail.js';
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +62,14 @@ function useLang(l) {
   btn.lang = other;
   btn.setAttribute('aria-label', t('lang_switch_label'));
   renderWho();
+  renderCredit();
+}
+
+// The base map's credit as the data gives it, shown in the page's language.
+let credit = '';
+function renderCredit() {
+  const text = localCredit(credit, t);
+  $('attribution').textContent = text ? `${t('attribution')}: ${text}` : '';
 }
 
 function renderWho() {
@@ -78,6 +88,7 @@ const RESTART_KEY = 'geoeditor-review-restart';
 function restart(messageKey) {
   if (messageKey) sessionStorage.setItem(RESTART_KEY, messageKey);
   else sessionStorage.removeItem(RESTART_KEY);
+  sessionStorage.removeItem(LIST_URL_KEY);
   history.replaceState(null, '', location.pathname);
   location.reload();
 }
@@ -124,8 +135,8 @@ async function startSession(doc) {
   }
   if (!list) list = await createList(app);
   if (!detail) detail = await createDetail(app, { onChanged: () => list.invalidate() });
-  const attr = await attribution();
-  $('attribution').textContent = attr ? `${t('attribution')}: ${attr}` : '';
+  credit = await attribution();
+  renderCredit();
   if (returnTo && returnTo !== location.hash) location.hash = returnTo;
   returnTo = null;
   await route();

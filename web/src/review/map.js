@@ -153,6 +153,19 @@ function clusterStyle(feature, selectedId) {
   return [s, labelStyle(names, holds, undefined, -(radius + 9))];
 }
 
+// The zoom buttons named in words in the page's language (a screen reader
+// would say "+" and "–"), their tooltips the same; again after a language
+// switch (list.js and detail.js relabel).
+export function labelZoom(map) {
+  const el = map.getTargetElement();
+  for (const [sel, key] of [['.ol-zoom-in', 'zoom_in'], ['.ol-zoom-out', 'zoom_out']]) {
+    const b = el?.querySelector(sel);
+    if (!b) continue;
+    b.setAttribute('aria-label', t(key));
+    b.title = t(key);
+  }
+}
+
 // One base map + overlays per map element; the styles' own centre is
 // replaced by ours.
 export async function createMap(target, { overlays = false } = {}) {
@@ -165,6 +178,7 @@ export async function createMap(target, { overlays = false } = {}) {
     // own default would then ignore a drag or the wheel until it has it.
     interactions: defaultInteractions(),
   });
+  labelZoom(map);
   const center = view.getCenter();
   const zoom = view.getZoom();
   try {
