@@ -115,6 +115,11 @@ int ge_store_ping(ge_store *st, ge_err *err)
     return st->be->core->ping(st, err);
 }
 
+void ge_store_mem_stats(ge_store *st, ge_store_mem *out)
+{
+    st->be->core->mem_stats(st, out);
+}
+
 /* ---- store.h: the import batch ------------------------------------------- */
 
 int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err)

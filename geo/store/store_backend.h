@@ -53,6 +53,7 @@ typedef struct ge_store_core_ops {
     int (*srid)(const ge_store *st);
     int (*schema_version)(ge_store *st);
     int (*ping)(ge_store *st, ge_err *err);
+    void (*mem_stats)(ge_store *st, ge_store_mem *out);
 } ge_store_core_ops;
 
 /* store.h: layers (sqlite/store_spatialite.c) */
