@@ -34,7 +34,9 @@ int ge_cli_serve(int argc, char **argv)
     int rc = ge_cli_parse(&ge_serve_cmd, argc, argv, &cli, &stop);
 
     if (stop) return rc;
-    ge_store_opts so = {.path = cli.cfg.db_path, .srid = cli.cfg.srid};
+    ge_store_opts so = {.path = cli.cfg.db_path,
+                        .srid = cli.cfg.srid,
+                        .cache_kib = (int)(cli.cfg.store_cache_bytes >> 10)};
     if (ge_store_open(&store, &so, &err) < 0) {
         ge_cli_fail(&ge_serve_cmd, "%s", err.msg);
         return 1;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../geo/rules/refindex.h"
 #include "log.h"
 #include "../geo/maps/basemap.h"
 #include "../geo/store/store.h"
@@ -130,6 +131,21 @@ static const ge_cfg_key ge_config_keys[] = {
     GE_INT("compute_budget_ms", compute_budget_ms, 1, 600000,
            "milliseconds of CPU time one computing request may use; a drawing that needs more is "
            "refused with 422 naming the budget"),
+    GE_SIZE("tile_cache", tile_cache_bytes, 0, 1L << 34,
+            "encoded vector tiles kept in memory at most (bytes; K/M/G suffixes; 0: no cache)"),
+    GE_SIZE("store_cache", store_cache_bytes, 64 << 10, 1L << 30,
+            "SQLite page cache of each of the store's 8 connections at most (bytes; K/M "
+            "suffixes)"),
+    GE_SIZE("prepared_cache", prepared_cache_bytes, 0, 1L << 34,
+            "prepared (indexed) reference geometries each thread that checks drawings keeps, "
+            "estimated at 100 bytes a vertex; the oldest go beyond it (bytes; K/M/G suffixes; 0: "
+            "none, every check uses the plain geometries)"),
+    GE_INT("malloc_arenas", malloc_arenas, 0, 1024,
+           "memory arenas of the C allocator (glibc) at most; fewer hold less free memory, more "
+           "let threads allocate without waiting for each other (0: one per core; glibc's own "
+           "default is 8 per core)"),
+    GE_INT("malloc_trim_interval", malloc_trim_interval, 0, 86400,
+           "seconds between returns of free heap memory to the system (malloc_trim; 0: off)"),
     GE_STR("metrics_allow", metrics_allow,
            "client addresses or prefixes that may read /metrics, comma-separated (e.g. "
            "127.0.0.0/8, ::1, 10.1.2.0/24; empty: none; behind a reverse proxy on this host every "
@@ -223,6 +239,12 @@ void ge_config_defaults(ge_config *cfg)
     cfg->export_concurrency = 2;
     cfg->compute_threads = 0;
     cfg->compute_queue = 64;
+    cfg->tile_cache_bytes = 64u << 20;
+    /* SQLite's own default (cache_size = -2000). */
+    cfg->store_cache_bytes = 2000u << 10;
+    cfg->prepared_cache_bytes = GE_REFINDEX_PREPARED_DEFAULT;
+    cfg->malloc_arenas = 0;
+    cfg->malloc_trim_interval = 60;
     cfg->compute_budget_ms = 1000;
     snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.0/8, ::1");
     snprintf(cfg->forwarded_header, sizeof cfg->forwarded_header, "X-Forwarded-For");

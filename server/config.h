@@ -58,6 +58,13 @@ typedef struct ge_config {
     char metrics_token[256]; /* metrics_token: bearer token that may read /metrics ("" = none) */
     int log_level;           /* log_level */
 
+    /* Memory: the caches' limits and the C allocator (mem_trim.h). */
+    size_t tile_cache_bytes;     /* tile_cache: encoded tiles kept in memory at most */
+    size_t store_cache_bytes;    /* store_cache: SQLite page cache of each store connection */
+    size_t prepared_cache_bytes; /* prepared_cache: prepared reference geometries per thread */
+    int malloc_arenas;           /* malloc_arenas: glibc arenas at most (0 = one per core) */
+    int malloc_trim_interval;    /* malloc_trim_interval: seconds between malloc_trim (0 = off) */
+
     /* basemap: the base map's MBTiles file ("": beside a file store) */
     char basemap_path[PATH_MAX];
 } ge_config;

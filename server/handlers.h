@@ -78,6 +78,8 @@ int ge_handlers_auth_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
 /* No routes: the retention timer (retention_timer.h), started and stopped like a module */
 int ge_retention_timer_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
+/* No routes: the memory trimmer (mem_trim.h) */
+int ge_mem_trim_routes(ge_router *r, ge_ctx *ctx, ge_err *err);
 
 /* Caseworkers' read routes: GET /v1/cases, /v1/cases/{id}/history,
  * /v1/cases/{id}/conflicts (handlers_review.c) */

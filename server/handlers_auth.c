@@ -162,7 +162,7 @@ static int ge_auth_login(ge_req *req, ge_resp *resp, void *ud)
         rc = GE_EINVAL;
         goto err;
     }
-    ge_session_throttle_success(&attempt);
+    ge_session_throttle_success(req, &attempt);
     /* A new session id every time: a cookie that came with this request
      * (perhaps planted by someone else) is never taken over. */
     rc = ge_session_start(req, resp, u.id, csrf, &err);

@@ -12,17 +12,24 @@
  * metrics_token as a bearer token may read it; everyone else gets 403.
  */
 #include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sodium.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "../geo/rules/refindex.h"
 #include "../geo/store/store_webhooks.h"
 #include "cidr.h"
 #include "handlers.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "metrics.h"
+#include "tile_cache.h"
 
 /* A shorter token would be guessable over the network. */
 #define GE_OPS_TOKEN_MIN 16
@@ -78,9 +85,75 @@ static bool ge_ops_metrics_token_ok(const ge_ops_metrics_acl *acl, const ge_req 
     return sodium_memcmp(got, acl->token_hash, sizeof got) == 0;
 }
 
+/* glibc's arenas: malloc_info() writes one <heap nr="..."> per arena. */
+static int ge_ops_malloc_arenas(void)
+{
+    int n = -1;
+#ifdef __GLIBC__
+    char *xml = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&xml, &size);
+    if (!f) return -1;
+    if (malloc_info(0, f) == 0) {
+        fflush(f);
+        n = 0;
+        for (const char *p = xml; (p = strstr(p, "<heap nr=")); p++)
+            n++;
+    }
+    fclose(f);
+    free(xml);
+#endif
+    return n;
+}
+
+/* Where the memory is now: the tile cache, the store, the allocator. */
+static void ge_ops_memory(const ge_ctx *ctx, ge_metrics_memory *mem)
+{
+    memset(mem, 0, sizeof *mem);
+    mem->rss_bytes = ge_mem_rss_bytes();
+    if (ctx->tiles) {
+        ge_tile_cache_stats ts;
+        ge_tile_cache_stats_get(ctx->tiles, &ts);
+        mem->have_tiles = true;
+        mem->tile_hits = ts.hits;
+        mem->tile_misses = ts.misses;
+        mem->tile_evictions = ts.evictions;
+        mem->tile_entries = ts.entries;
+        mem->tile_bytes = ts.bytes;
+        mem->tile_limit_bytes = ts.max_bytes;
+    }
+    if (ctx->store) {
+        ge_store_mem_stats(ctx->store, &mem->store);
+        mem->have_store = true;
+    }
+    if (ctx->refindex) {
+        ge_refindex_prepared_stats ps;
+        ge_refindex_prepared_stats_get(&ps);
+        mem->have_prepared = true;
+        mem->prepared = ps.geometries;
+        mem->prepared_bytes = ps.bytes;
+        mem->prepared_evicted = ps.evicted;
+        mem->prepared_limit_bytes = ctx->cfg->prepared_cache_bytes;
+    }
+#ifdef __GLIBC__
+    {
+        struct mallinfo2 mi = mallinfo2();
+        mem->have_malloc = true;
+        mem->malloc_arena = mi.arena;
+        mem->malloc_in_use = mi.uordblks;
+        mem->malloc_free = mi.fordblks;
+        mem->malloc_mmap = mi.hblkhd;
+        mem->malloc_releasable = mi.keepcost;
+        mem->malloc_arenas = ge_ops_malloc_arenas();
+        ge_mem_trim_counts(&mem->trims, &mem->trimmed_bytes);
+    }
+#endif
+}
+
 static int ge_ops_metrics(ge_req *req, ge_resp *resp, void *ud)
 {
     const ge_ops_metrics_acl *acl = ud;
+    ge_metrics_memory mem;
     size_t len;
     char *text;
     int64_t pending = -1;
@@ -111,7 +184,8 @@ static int ge_ops_metrics(ge_req *req, ge_resp *resp, void *ud)
         pending = -1;
     }
     ge_metrics_set_webhooks_pending(req->ctx->metrics, pending);
-    text = ge_metrics_render(req->ctx->metrics, &len);
+    ge_ops_memory(req->ctx, &mem);
+    text = ge_metrics_render(req->ctx->metrics, &mem, &len);
 
     if (!text) {
         ge_err_set(&err, GE_ENOMEM, "out of memory rendering metrics");

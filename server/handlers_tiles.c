@@ -69,7 +69,6 @@
 #define GE_TILES_TMS       "WebMercatorQuad"
 #define GE_TILES_TMS_URI   "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 #define GE_TILES_CRS_3857  "http://www.opengis.net/def/crs/EPSG/0/3857"
-#define GE_TILES_CACHE_MB  64
 #define GE_TILES_MAX_PLAIN (16u << 20) /* a gzipped tile that inflates beyond is refused */
 /* Reference data changes only with an import; a minute keeps maps fresh
  * after one while sparing most revalidations. */
@@ -895,7 +894,7 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
     if (!mod) return ge_err_set(err, GE_ENOMEM, "tiles: out of memory");
     mod->ctx = ctx;
     pthread_mutex_init(&mod->mu, NULL);
-    mod->cache = ge_tile_cache_new((size_t)GE_TILES_CACHE_MB << 20);
+    mod->cache = ge_tile_cache_new(ctx->cfg->tile_cache_bytes);
     if (!mod->cache) {
         pthread_mutex_destroy(&mod->mu);
         free(mod);
@@ -907,6 +906,7 @@ int ge_handlers_tiles_routes(ge_router *r, ge_ctx *ctx, ge_err *err)
         ge_tiles_stop(mod);
         return ge_err_set(err, rc, "tiles: cannot register the stop hook");
     }
+    ctx->tiles = mod->cache;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0] && rc == GE_OK; i++)
         rc = ge_router_add_flags(r, "GET", routes[i].pattern, routes[i].fn, mod, routes[i].flags,
                                  err);

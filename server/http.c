@@ -373,17 +373,8 @@ void ge_resp_etag_body(ge_resp *resp)
     ge_resp_etag(resp, opaque);
 }
 
-#define GE_ETAG_ANY   1u /* "*" */
-#define GE_ETAG_PLAIN 2u /* "<opaque>" */
-#define GE_ETAG_GZ    4u /* "<opaque>-gz" */
-
-/*
- * What If-None-Match names of the tag opaque (olen bytes), as GE_ETAG_* bits.
- * Weak comparison (RFC 9110 13.1.2): "W/" is ignored.
- */
-static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t olen)
+unsigned ge_etag_list_scan(const char *h, const char *opaque, size_t olen)
 {
-    const char *h = ge_req_header(req, "If-None-Match");
     unsigned found = 0;
 
     if (!h) return 0;
@@ -410,6 +401,11 @@ static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t o
         h = end + 1;
     }
     return found;
+}
+
+static unsigned ge_req_etag_scan(const ge_req *req, const char *opaque, size_t olen)
+{
+    return ge_etag_list_scan(ge_req_header(req, "If-None-Match"), opaque, olen);
 }
 
 /*

@@ -69,6 +69,7 @@ typedef struct ge_ctx {
     struct ge_services *services; /* loaded at start-up, immutable (geo/rules/service.h) */
     struct ge_refindex *refindex; /* reference layers in memory; acquire a snapshot per request */
     struct ge_refdata *refdata;   /* keeps refindex current after imports (refdata.h) */
+    struct ge_tile_cache *tiles;  /* the tile handlers' cache, for /metrics; NULL before them */
     ge_ctx_cleanup *cleanups;     /* run in reverse order after the server stopped */
     size_t n_cleanups;
     char self_url[128]; /* "http://<bind>:<port>" as bound; links without public_url */
@@ -266,6 +267,17 @@ bool ge_req_etag_matches(const ge_req *req, const char *opaque);
  */
 bool ge_req_etag_named(const ge_req *req, const char *opaque, bool prefer_gz, char *out,
                        size_t size);
+
+/*
+ * What an If-None-Match value (a list of entity tags, or "*") names of the
+ * tag opaque (olen bytes), as GE_ETAG_* bits; weak comparison (RFC 9110
+ * 13.1.2): "W/" is ignored. The scan stops at the first item that is not a
+ * quoted tag or "*". The two functions above use it; tests/fuzz feeds it.
+ */
+#define GE_ETAG_ANY   1u /* "*" */
+#define GE_ETAG_PLAIN 2u /* "<opaque>" */
+#define GE_ETAG_GZ    4u /* "<opaque>-gz" */
+unsigned ge_etag_list_scan(const char *header, const char *opaque, size_t olen);
 
 /* ---- problems (RFC 7807) ------------------------------------------------ */
 

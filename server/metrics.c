@@ -372,7 +372,111 @@ static void ge_metrics_render_webhooks(const ge_metrics *m, ge_buf *b)
                       pending);
 }
 
-char *ge_metrics_render(const ge_metrics *m, size_t *len)
+static void ge_metrics_gauge(ge_buf *b, const char *name, const char *help, unsigned long long v)
+{
+    ge_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+}
+
+static void ge_metrics_counter(ge_buf *b, const char *name, const char *help, unsigned long long v)
+{
+    ge_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+}
+
+static void ge_metrics_render_memory(const ge_metrics_memory *mem, ge_buf *b)
+{
+    if (mem->rss_bytes >= 0)
+        ge_metrics_gauge(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
+                         (unsigned long long)mem->rss_bytes);
+    if (mem->have_tiles) {
+        ge_metrics_gauge(b, "geoeditor_tile_cache_bytes",
+                         "Bytes of encoded tiles (plain and gzip, with keys) in the tile cache.",
+                         mem->tile_bytes);
+        ge_metrics_gauge(b, "geoeditor_tile_cache_limit_bytes",
+                         "The tile cache's limit (setting tile_cache).", mem->tile_limit_bytes);
+        ge_metrics_gauge(b, "geoeditor_tile_cache_entries", "Tiles in the tile cache.",
+                         mem->tile_entries);
+        ge_metrics_counter(b, "geoeditor_tile_cache_hits_total",
+                           "Tile requests answered from the tile cache.", mem->tile_hits);
+        ge_metrics_counter(b, "geoeditor_tile_cache_misses_total",
+                           "Tile requests the tile cache could not answer.", mem->tile_misses);
+        ge_metrics_counter(b, "geoeditor_tile_cache_evictions_total",
+                           "Tiles dropped from the tile cache to make room.", mem->tile_evictions);
+    }
+    if (mem->have_store) {
+        /* The page cache, schema, statement and sqlite_memory gauges are of a
+         * file store (SQLite); a PostGIS store answers 0 for them and only its
+         * pool's connections count (ge_store_mem_stats). */
+        const ge_store_mem *s = &mem->store;
+        ge_buf_printf(b,
+                      "# HELP geoeditor_store_connections Store connections: opened so "
+                      "far (open), of them not in use now (idle).\n"
+                      "# TYPE geoeditor_store_connections gauge\n"
+                      "geoeditor_store_connections{state=\"open\"} %d\n"
+                      "geoeditor_store_connections{state=\"idle\"} %d\n",
+                      s->open, s->idle);
+        ge_metrics_gauge(b, "geoeditor_store_connections_max",
+                         "Store connections the pool may open.", (unsigned long long)s->pool_size);
+        ge_metrics_gauge(b, "geoeditor_store_page_cache_bytes",
+                         "SQLite page cache bytes of the idle store connections.",
+                         (unsigned long long)s->cache_bytes);
+        ge_metrics_gauge(b, "geoeditor_store_page_cache_limit_bytes",
+                         "SQLite page cache limit of one store connection (setting store_cache).",
+                         (unsigned long long)s->cache_limit_bytes);
+        ge_metrics_gauge(b, "geoeditor_store_schema_bytes",
+                         "Bytes of parsed schemas of the idle store connections.",
+                         (unsigned long long)s->schema_bytes);
+        ge_metrics_gauge(b, "geoeditor_store_statement_bytes",
+                         "Bytes of prepared statements of the idle store connections.",
+                         (unsigned long long)s->stmt_bytes);
+        ge_metrics_gauge(b, "geoeditor_sqlite_memory_bytes",
+                         "Bytes SQLite has allocated in the whole process.",
+                         (unsigned long long)s->sqlite_used);
+        ge_metrics_gauge(b, "geoeditor_sqlite_memory_highwater_bytes",
+                         "Most bytes SQLite had allocated at once since the start.",
+                         (unsigned long long)s->sqlite_highwater);
+    }
+    if (mem->have_prepared) {
+        ge_metrics_gauge(b, "geoeditor_prepared_geometries",
+                         "Prepared (indexed) reference geometries all threads keep.",
+                         mem->prepared);
+        ge_metrics_gauge(b, "geoeditor_prepared_geometry_bytes",
+                         "Their bytes, estimated from their vertices.", mem->prepared_bytes);
+        ge_metrics_gauge(b, "geoeditor_prepared_geometry_limit_bytes",
+                         "What one thread may keep (setting prepared_cache).",
+                         mem->prepared_limit_bytes);
+        ge_metrics_counter(b, "geoeditor_prepared_geometries_evicted_total",
+                           "Prepared geometries freed to stay within that limit.",
+                           mem->prepared_evicted);
+    }
+    if (mem->have_malloc) {
+        ge_buf_printf(
+            b,
+            "# HELP geoeditor_malloc_bytes The C allocator's memory (glibc mallinfo2): arena "
+            "(obtained for the heaps), in_use (allocated), free (free inside the heaps), mmap "
+            "(large blocks mapped one by one), releasable (free at the top of the main heap).\n"
+            "# TYPE geoeditor_malloc_bytes gauge\n"
+            "geoeditor_malloc_bytes{kind=\"arena\"} %llu\n"
+            "geoeditor_malloc_bytes{kind=\"in_use\"} %llu\n"
+            "geoeditor_malloc_bytes{kind=\"free\"} %llu\n"
+            "geoeditor_malloc_bytes{kind=\"mmap\"} %llu\n"
+            "geoeditor_malloc_bytes{kind=\"releasable\"} %llu\n",
+            (unsigned long long)mem->malloc_arena, (unsigned long long)mem->malloc_in_use,
+            (unsigned long long)mem->malloc_free, (unsigned long long)mem->malloc_mmap,
+            (unsigned long long)mem->malloc_releasable);
+        if (mem->malloc_arenas >= 0)
+            ge_metrics_gauge(b, "geoeditor_malloc_arenas", "The C allocator's arenas.",
+                             (unsigned long long)mem->malloc_arenas);
+        ge_metrics_counter(b, "geoeditor_malloc_trims_total",
+                           "Times the server returned free heap memory to the system "
+                           "(malloc_trim).",
+                           mem->trims);
+        ge_metrics_counter(b, "geoeditor_malloc_trimmed_bytes_total",
+                           "Resident bytes those trims gave back (RSS before minus after).",
+                           mem->trimmed_bytes);
+    }
+}
+
+char *ge_metrics_render(const ge_metrics *m, const ge_metrics_memory *mem, size_t *len)
 {
     ge_buf b = {0};
 
@@ -421,5 +525,6 @@ char *ge_metrics_render(const ge_metrics *m, size_t *len)
                   (unsigned long long)atomic_load_explicit(&((ge_metrics *)m)->connections_refused,
                                                            memory_order_relaxed));
     ge_metrics_render_webhooks(m, &b);
+    if (mem) ge_metrics_render_memory(mem, &b);
     return ge_buf_steal(&b, len);
 }

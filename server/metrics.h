@@ -25,6 +25,30 @@
  *   geoeditor_webhook_deliveries_pending               gauge: the outbox's waiting rows,
  *                                                      read from the store at each scrape
  *
+ * Where the memory is (ge_metrics_memory, read at each scrape; a group the
+ * scrape could not read is left out):
+ *   process_resident_memory_bytes                      gauge: VmRSS
+ *   geoeditor_tile_cache_bytes, _limit_bytes, _entries gauges: the tile cache (tile_cache)
+ *   geoeditor_tile_cache_{hits,misses,evictions}_total counters
+ *   geoeditor_store_connections{state}                 gauge: "open", "idle"; and
+ *   geoeditor_store_connections_max                    gauge: the pool's size
+ *   geoeditor_store_page_cache_bytes                   gauge: the idle connections' page caches
+ *   geoeditor_store_page_cache_limit_bytes             gauge: one connection's (store_cache)
+ *   geoeditor_store_schema_bytes, _statement_bytes     gauges: of the idle connections
+ *   geoeditor_sqlite_memory_bytes, _highwater_bytes    gauges: all of SQLite in the process
+ *   geoeditor_prepared_geometries, _bytes, _limit_bytes gauges: prepared reference geometries
+ *                                                      of all threads, estimated bytes, and
+ *                                                      one thread's limit (prepared_cache)
+ *   geoeditor_prepared_geometries_evicted_total        counter: freed to stay within it
+ *   geoeditor_malloc_bytes{kind}                       gauge: glibc's mallinfo2(): "arena"
+ *                                                      (heap from sbrk and arena mmaps),
+ *                                                      "in_use", "free" (inside the arenas),
+ *                                                      "mmap" (large blocks), "releasable"
+ *                                                      (free at the main heap's top)
+ *   geoeditor_malloc_arenas                            gauge: glibc malloc arenas
+ *   geoeditor_malloc_trims_total, _trimmed_bytes_total counters: malloc_trim() by the
+ *                                                      server's memory trimmer (mem_trim.h)
+ *
  * Cardinality is fixed when the server starts: "route" is a registered
  * pattern, "static" (files of the web root) or "unmatched" (everything else,
  * including requests libmicrohttpd refused on its own); "method" is one of
@@ -38,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../geo/store/store.h"
 #include "../geo/store/store_webhooks.h"
 
 typedef struct ge_metrics ge_metrics;
@@ -88,7 +113,25 @@ void ge_metrics_set_compute_source(ge_metrics *m, unsigned (*pending)(const void
 void ge_metrics_compute_refused(ge_metrics *m);
 void ge_metrics_compute_stopped(ge_metrics *m, int reason);
 
-/* The whole exposition as text, malloc'd; NULL when memory ran out. */
-char *ge_metrics_render(const ge_metrics *m, size_t *len);
+/* Where the memory is, gathered by the /metrics handler just before it
+ * renders; a group whose have_* is false is left out. */
+typedef struct ge_metrics_memory {
+    int64_t rss_bytes; /* < 0: unknown */
+    bool have_tiles;
+    uint64_t tile_hits, tile_misses, tile_evictions;
+    uint64_t tile_entries, tile_bytes, tile_limit_bytes;
+    bool have_store;
+    ge_store_mem store;
+    bool have_prepared;
+    uint64_t prepared, prepared_bytes, prepared_evicted, prepared_limit_bytes;
+    bool have_malloc;
+    uint64_t malloc_arena, malloc_in_use, malloc_free, malloc_mmap, malloc_releasable;
+    int malloc_arenas; /* < 0: unknown */
+    uint64_t trims, trimmed_bytes;
+} ge_metrics_memory;
+
+/* The whole exposition as text, malloc'd; NULL when memory ran out. mem
+ * may be NULL (no memory gauges). */
+char *ge_metrics_render(const ge_metrics *m, const ge_metrics_memory *mem, size_t *len);
 
 #endif

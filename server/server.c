@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../geo/core/budget.h"
+#include "../geo/rules/refindex.h"
 #include "compute.h"
 #include "handlers.h"
 #include "http.h"
@@ -59,6 +60,7 @@ static const struct {
     const char *name;
     ge_routes_fn fn;
 } ge_handler_modules[] = {
+    {"memory", ge_mem_trim_routes}, /* first: malloc_arenas before any thread allocates */
     {"ops", ge_handlers_ops_routes},
     {"services", ge_handlers_services_routes},
     {"validate", ge_handlers_validate_routes},
@@ -435,6 +437,7 @@ static int ge_server_setup(ge_server *srv, const ge_config *cfg, ge_store *store
     }
     srv->ctx.router = ge_router_new();
     if (!srv->ctx.router) return ge_err_set(err, GE_ENOMEM, "out of memory");
+    ge_refindex_set_prepared_limit(cfg->prepared_cache_bytes);
     rc = ge_refdata_open(&srv->ctx, err);
     if (rc < 0) return rc;
     rc = ge_server_add_routes(srv, err);

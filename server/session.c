@@ -2,10 +2,11 @@
  * session.c - caseworker sessions, CSRF tokens and the login throttle
  * (session.h).
  *
- * The throttle lives in this process's memory (throttle.h): failures per
- * user name and per address group in fixed tables that hold only hashed
- * cells (the name someone typed may be a password typed into the wrong
- * field, so it is never kept). Unknown names are counted exactly like known
+ * The throttle's cells live in the store (throttle.h's sketch, migration
+ * 13), so that every instance on one store counts in the same cells:
+ * failures per user name and per address group in fixed tables that hold
+ * only hashed cells (the name someone typed may be a password typed into
+ * the wrong field, so it is never kept). Unknown names are counted exactly like known
  * ones, so a lockout tells nothing about which names exist, and no flood of
  * other logins can end a lock before its time.
  */
@@ -323,34 +324,141 @@ int ge_session_end(ge_req *req, ge_resp *resp, const ge_session *s, ge_err *err)
 
 /* ---- the login throttle ------------------------------------------------- */
 
-/* 2 rows of 65536 cells (16 bytes) per count: 2 MiB each for names and
- * address groups, whatever happens. A flood of F counted failures within a
- * lockout period locks a name it never tried only when both of the name's
- * cells reach 5: for F = 100000 (5000 addresses at 20 each) that is about
- * one name in 2500, for F = 20000 one in three billion. */
+/* 2 rows of 65536 cells per count, kept in the store (migration 13): at
+ * most 262144 rows for names and address groups, whatever happens. A flood
+ * of F counted failures within a lockout period locks a name it never tried
+ * only when both of the name's cells reach 5: for F = 100000 (5000
+ * addresses at 20 each) that is about one name in 2500, for F = 20000 one
+ * in three billion. */
 #define GE_THROTTLE_WIDTH 65536
 
-static ge_throttle_cell ge_throttle_name_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
-static ge_throttle_cell ge_throttle_addr_cells[GE_THROTTLE_ROWS * GE_THROTTLE_WIDTH];
-static ge_throttle ge_login_throttle;
-static pthread_once_t ge_login_throttle_once = PTHREAD_ONCE_INIT;
+/* How often a begin or success is tried again when the store answers
+ * GE_ECONFLICT (PostgreSQL: a deadlock or serialization failure). */
+#define GE_THROTTLE_TRIES 3
 
-static void ge_login_throttle_init(void)
+/* The limits and the hash keys; the cells are the store's. */
+static ge_throttle ge_login_throttle;
+static bool ge_login_throttle_ready;
+static pthread_mutex_t ge_login_throttle_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Reads the store's hash key (made by the first process that needs it), so
+ * that every instance hashes a name to the same cells. */
+static int ge_login_throttle_init(ge_store *store, ge_err *err)
 {
-    ge_throttle_init(&ge_login_throttle, ge_throttle_name_cells, ge_throttle_addr_cells,
-                     GE_THROTTLE_WIDTH, GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES, NULL);
+    unsigned char fresh[32], key[32];
+    int rc = GE_OK;
+
+    pthread_mutex_lock(&ge_login_throttle_mu);
+    if (!ge_login_throttle_ready) {
+        if (sodium_init() < 0) abort(); /* no random key, no throttle: better not go on */
+        randombytes_buf(fresh, sizeof fresh);
+        rc = ge_store_throttle_key(store, fresh, key, err);
+        if (rc == GE_OK) {
+            ge_throttle_init(&ge_login_throttle, NULL, NULL, GE_THROTTLE_WIDTH,
+                             GE_LOGIN_MAX_FAILURES, GE_LOGIN_MAX_ADDR_FAILURES, key);
+            ge_login_throttle_ready = true;
+        }
+        sodium_memzero(fresh, sizeof fresh);
+        sodium_memzero(key, sizeof key);
+    }
+    pthread_mutex_unlock(&ge_login_throttle_mu);
+    return rc;
+}
+
+/* One begin or success on the attempt's four cells, inside the store's
+ * transaction (ge_store_throttle_update). */
+typedef struct ge_throttle_op {
+    ge_throttle_attempt *a;
+    bool begin;
+    time_t now;
+    long lockout;
+    long retry_after;
+    bool ok;
+} ge_throttle_op;
+
+static int ge_throttle_op_cb(void *ud, ge_store_throttle_cell *cells, size_t n)
+{
+    ge_throttle_op *op = ud;
+    ge_throttle_cell mem[2 * GE_THROTTLE_ROWS];
+    ge_throttle_cell *names[GE_THROTTLE_ROWS], *addrs[GE_THROTTLE_ROWS];
+
+    for (size_t i = 0; i < n; i++) {
+        mem[i].failures = cells[i].failures < 0            ? 0
+                          : cells[i].failures > UINT32_MAX ? UINT32_MAX
+                                                           : (uint32_t)cells[i].failures;
+        mem[i].epoch = (uint32_t)cells[i].epoch;
+        mem[i].window_end = cells[i].window_end;
+    }
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
+        names[r] = &mem[r];
+        addrs[r] = &mem[GE_THROTTLE_ROWS + r];
+    }
+    if (op->begin)
+        op->ok = ge_throttle_begin_cells(&ge_login_throttle, names, addrs, op->now, op->lockout,
+                                         &op->retry_after, op->a);
+    else
+        ge_throttle_success_cells(&ge_login_throttle, names, addrs, op->a);
+    for (size_t i = 0; i < n; i++) {
+        cells[i].failures = mem[i].failures;
+        cells[i].epoch = mem[i].epoch;
+        cells[i].window_end = mem[i].window_end;
+    }
+    return 0;
+}
+
+/* Runs op on the attempt's cells in the store. */
+static int ge_throttle_store_op(ge_store *store, ge_throttle_op *op, ge_err *err)
+{
+    ge_store_throttle_cell cells[2 * GE_THROTTLE_ROWS];
+    int rc = GE_ECONFLICT;
+
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
+        cells[r] = (ge_store_throttle_cell){.tbl = 0, .idx = (int64_t)op->a->name.cell[r]};
+        cells[GE_THROTTLE_ROWS + r] =
+            (ge_store_throttle_cell){.tbl = 1, .idx = (int64_t)op->a->addr.cell[r]};
+    }
+    for (int i = 0; i < GE_THROTTLE_TRIES && rc == GE_ECONFLICT; i++)
+        rc = ge_store_throttle_update(store, cells, 2 * GE_THROTTLE_ROWS, ge_throttle_op_cb, op,
+                                      err);
+    return rc;
 }
 
 bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after,
                                ge_throttle_attempt *a)
 {
-    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
-    return ge_throttle_begin(&ge_login_throttle, name, req->remote, ge_ctx_now(req->ctx),
-                             ge_session_limits_get()->lockout, retry_after, a);
+    ge_throttle_op op = {.a = a,
+                         .begin = true,
+                         .now = ge_ctx_now(req->ctx),
+                         .lockout = ge_session_limits_get()->lockout};
+    ge_err err;
+    int rc = ge_login_throttle_init(req->ctx->store, &err);
+
+    memset(a, 0, sizeof *a);
+    if (rc == GE_OK) {
+        ge_throttle_place(&ge_login_throttle, name, req->remote, a);
+        rc = ge_throttle_store_op(req->ctx->store, &op, &err);
+    }
+    if (rc < 0) {
+        /* A throttle that cannot count lets no guess through: locked for
+         * a second, and the operator hears why. */
+        ge_log(GE_LOG_ERROR, "login throttle unavailable", "{s:s, s:s}", "request_id",
+               req->request_id, "error", err.msg);
+        a->counted = false;
+        *retry_after = 1;
+        return false;
+    }
+    *retry_after = op.retry_after;
+    return op.ok;
 }
 
-void ge_session_throttle_success(const ge_throttle_attempt *a)
+void ge_session_throttle_success(const ge_req *req, const ge_throttle_attempt *a)
 {
-    pthread_once(&ge_login_throttle_once, ge_login_throttle_init);
-    ge_throttle_success(&ge_login_throttle, a);
+    ge_throttle_attempt copy = *a;
+    ge_throttle_op op = {.a = &copy, .begin = false};
+    ge_err err;
+
+    if (!a->counted) return;
+    if (ge_throttle_store_op(req->ctx->store, &op, &err) < 0)
+        ge_log(GE_LOG_ERROR, "login throttle unavailable", "{s:s, s:s}", "request_id",
+               req->request_id, "error", err.msg);
 }

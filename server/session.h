@@ -110,12 +110,13 @@ int ge_session_end(ge_req *req, ge_resp *resp, const ge_session *s, ge_err *err)
  * that parallel guesses cannot slip past the limit); false with
  * *retry_after (seconds) when the name or the address is locked. Unknown
  * names count exactly like known ones, and no other login, however many,
- * ends a lock early (throttle.h). */
+ * ends a lock early (throttle.h). The counts are the store's, shared by
+ * every instance on it; when the store cannot count, false (1 s) too. */
 bool ge_session_throttle_begin(const ge_req *req, const char *name, long *retry_after,
                                ge_throttle_attempt *a);
 
 /* After a successful login: takes back the attempt's advance counts and
  * forgets the name's earlier failures. */
-void ge_session_throttle_success(const ge_throttle_attempt *a);
+void ge_session_throttle_success(const ge_req *req, const ge_throttle_attempt *a);
 
 #endif

@@ -50,9 +50,9 @@ void ge_throttle_init(ge_throttle *t, ge_throttle_cell *name_cells, ge_throttle_
     sodium_memzero(k, sizeof k);
 }
 
-/* The cells of key, each emptied first when its window has ended. */
-static void ge_throttle_locate(ge_throttle_table *tb, const char *key, time_t now,
-                               ge_throttle_at *at)
+/* The cells of key, one per row, as indexes into tb's cells; touches none. */
+static void ge_throttle_index(const ge_throttle_table *tb, const char *key,
+                              size_t idx[GE_THROTTLE_ROWS])
 {
     unsigned char h[crypto_shorthash_BYTES];
     uint64_t v = 0;
@@ -61,108 +61,154 @@ static void ge_throttle_locate(ge_throttle_table *tb, const char *key, time_t no
     crypto_shorthash(h, (const unsigned char *)key, strlen(key), tb->key);
     for (size_t i = 0; i < sizeof h; i++)
         v = v << 8 | h[i];
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++)
+        idx[r] = (size_t)r * tb->width + ((size_t)(v >> (32 * r)) & (tb->width - 1));
+}
+
+/* Empties each of a key's cells whose window has ended and notes each
+ * cell's epoch in at. */
+static void ge_throttle_refresh(ge_throttle_cell *const c[GE_THROTTLE_ROWS], time_t now,
+                                ge_throttle_at *at)
+{
     for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
-        size_t idx = (size_t)r * tb->width + ((size_t)(v >> (32 * r)) & (tb->width - 1));
-        ge_throttle_cell *c = &tb->cells[idx];
-        if (c->window_end && c->window_end <= (int64_t)now) {
-            c->failures = 0;
-            c->window_end = 0;
-            c->epoch++;
+        if (c[r]->window_end && c[r]->window_end <= (int64_t)now) {
+            c[r]->failures = 0;
+            c[r]->window_end = 0;
+            c[r]->epoch++;
         }
-        at->cell[r] = idx;
-        at->epoch[r] = c->epoch;
+        at->epoch[r] = c[r]->epoch;
     }
 }
 
 /* The key's count: the smallest of its cells. */
-static uint32_t ge_throttle_count_of(const ge_throttle_table *tb, const ge_throttle_at *at)
+static uint32_t ge_throttle_count_of(ge_throttle_cell *const c[GE_THROTTLE_ROWS])
 {
     uint32_t n = UINT32_MAX;
     for (int r = 0; r < GE_THROTTLE_ROWS; r++)
-        if (tb->cells[at->cell[r]].failures < n) n = tb->cells[at->cell[r]].failures;
+        if (c[r]->failures < n) n = c[r]->failures;
     return n;
 }
 
 /* Seconds the key stays locked (until the first of its cells ends), 0 when
  * it is not locked. */
-static long ge_throttle_wait(const ge_throttle_table *tb, const ge_throttle_at *at, time_t now)
+static long ge_throttle_wait(ge_throttle_cell *const c[GE_THROTTLE_ROWS], uint32_t limit,
+                             time_t now)
 {
     int64_t end = INT64_MAX;
 
-    if (ge_throttle_count_of(tb, at) < tb->limit) return 0;
+    if (ge_throttle_count_of(c) < limit) return 0;
     for (int r = 0; r < GE_THROTTLE_ROWS; r++)
-        if (tb->cells[at->cell[r]].window_end < end) end = tb->cells[at->cell[r]].window_end;
+        if (c[r]->window_end < end) end = c[r]->window_end;
     return end > (int64_t)now ? (long)(end - (int64_t)now) : 0;
 }
 
 /* One failure for the key; at the limit, its cells count (and so lock) for
  * lockout seconds from now at least. */
-static void ge_throttle_add(ge_throttle_table *tb, const ge_throttle_at *at, time_t now,
+static void ge_throttle_add(ge_throttle_cell *const c[GE_THROTTLE_ROWS], uint32_t limit, time_t now,
                             long lockout)
 {
     int64_t until = (int64_t)now + lockout;
 
     for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
-        ge_throttle_cell *c = &tb->cells[at->cell[r]];
-        if (!c->window_end) c->window_end = until;
-        if (c->failures < UINT32_MAX) c->failures++;
+        if (!c[r]->window_end) c[r]->window_end = until;
+        if (c[r]->failures < UINT32_MAX) c[r]->failures++;
     }
-    if (ge_throttle_count_of(tb, at) >= tb->limit)
+    if (ge_throttle_count_of(c) >= limit)
         for (int r = 0; r < GE_THROTTLE_ROWS; r++)
-            if (tb->cells[at->cell[r]].window_end < until)
-                tb->cells[at->cell[r]].window_end = until;
+            if (c[r]->window_end < until) c[r]->window_end = until;
 }
 
 /* Takes back one failure added with at, in the cells that have not started
  * anew since: this leaves every cell as it would be without the attempt. */
-static void ge_throttle_take_back(ge_throttle_table *tb, const ge_throttle_at *at)
+static void ge_throttle_take_back(ge_throttle_cell *const c[GE_THROTTLE_ROWS],
+                                  const ge_throttle_at *at)
+{
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++)
+        if (c[r]->epoch == at->epoch[r] && c[r]->failures > 0) c[r]->failures--;
+}
+
+void ge_throttle_place(const ge_throttle *t, const char *name, const char *remote,
+                       ge_throttle_attempt *a)
+{
+    char group[GE_THROTTLE_GROUP_MAX];
+
+    memset(a, 0, sizeof *a);
+    ge_throttle_addr_group(remote, group);
+    ge_throttle_index(&t->names, name, a->name.cell);
+    ge_throttle_index(&t->addrs, group, a->addr.cell);
+}
+
+bool ge_throttle_begin_cells(const ge_throttle *t, ge_throttle_cell *const names[GE_THROTTLE_ROWS],
+                             ge_throttle_cell *const addrs[GE_THROTTLE_ROWS], time_t now,
+                             long lockout, long *retry_after, ge_throttle_attempt *a)
+{
+    long wait, wa;
+
+    a->counted = false;
+    ge_throttle_refresh(names, now, &a->name);
+    ge_throttle_refresh(addrs, now, &a->addr);
+    wait = ge_throttle_wait(names, t->names.limit, now);
+    wa = ge_throttle_wait(addrs, t->addrs.limit, now);
+    if (wa > wait) wait = wa;
+    if (wait == 0) {
+        ge_throttle_add(names, t->names.limit, now, lockout);
+        ge_throttle_add(addrs, t->addrs.limit, now, lockout);
+        a->counted = true;
+    }
+    *retry_after = wait;
+    return wait == 0;
+}
+
+void ge_throttle_success_cells(const ge_throttle *t,
+                               ge_throttle_cell *const names[GE_THROTTLE_ROWS],
+                               ge_throttle_cell *const addrs[GE_THROTTLE_ROWS],
+                               const ge_throttle_attempt *a)
+{
+    uint32_t n;
+
+    if (!a->counted) return;
+    ge_throttle_take_back(names, &a->name);
+    ge_throttle_take_back(addrs, &a->addr);
+    /* The name's own earlier failures are at most its count; cells at the
+     * limit keep theirs, so no other name's lock is lifted. */
+    n = ge_throttle_count_of(names);
+    for (int r = 0; r < GE_THROTTLE_ROWS; r++)
+        if (names[r]->failures < t->names.limit) names[r]->failures -= n; /* n is the smallest */
+}
+
+/* The in-memory cells of an attempt. */
+static void ge_throttle_cells_of(ge_throttle *t, const ge_throttle_attempt *a,
+                                 ge_throttle_cell *names[GE_THROTTLE_ROWS],
+                                 ge_throttle_cell *addrs[GE_THROTTLE_ROWS])
 {
     for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
-        ge_throttle_cell *c = &tb->cells[at->cell[r]];
-        if (c->epoch == at->epoch[r] && c->failures > 0) c->failures--;
+        names[r] = &t->names.cells[a->name.cell[r]];
+        addrs[r] = &t->addrs.cells[a->addr.cell[r]];
     }
 }
 
 bool ge_throttle_begin(ge_throttle *t, const char *name, const char *remote, time_t now,
                        long lockout, long *retry_after, ge_throttle_attempt *a)
 {
-    char group[GE_THROTTLE_GROUP_MAX];
-    long wait, wa;
+    ge_throttle_cell *names[GE_THROTTLE_ROWS], *addrs[GE_THROTTLE_ROWS];
+    bool ok;
 
-    memset(a, 0, sizeof *a);
-    ge_throttle_addr_group(remote, group);
+    ge_throttle_place(t, name, remote, a);
+    ge_throttle_cells_of(t, a, names, addrs);
     pthread_mutex_lock(&t->mu);
-    ge_throttle_locate(&t->names, name, now, &a->name);
-    ge_throttle_locate(&t->addrs, group, now, &a->addr);
-    wait = ge_throttle_wait(&t->names, &a->name, now);
-    wa = ge_throttle_wait(&t->addrs, &a->addr, now);
-    if (wa > wait) wait = wa;
-    if (wait == 0) {
-        ge_throttle_add(&t->names, &a->name, now, lockout);
-        ge_throttle_add(&t->addrs, &a->addr, now, lockout);
-        a->counted = true;
-    }
+    ok = ge_throttle_begin_cells(t, names, addrs, now, lockout, retry_after, a);
     pthread_mutex_unlock(&t->mu);
-    *retry_after = wait;
-    return wait == 0;
+    return ok;
 }
 
 void ge_throttle_success(ge_throttle *t, const ge_throttle_attempt *a)
 {
-    ge_throttle_table *tb = &t->names;
-    uint32_t n;
+    ge_throttle_cell *names[GE_THROTTLE_ROWS], *addrs[GE_THROTTLE_ROWS];
 
     if (!a->counted) return;
+    ge_throttle_cells_of(t, a, names, addrs);
     pthread_mutex_lock(&t->mu);
-    ge_throttle_take_back(&t->names, &a->name);
-    ge_throttle_take_back(&t->addrs, &a->addr);
-    /* The name's own earlier failures are at most its count; cells at the
-     * limit keep theirs, so no other name's lock is lifted. */
-    n = ge_throttle_count_of(tb, &a->name);
-    for (int r = 0; r < GE_THROTTLE_ROWS; r++) {
-        ge_throttle_cell *c = &tb->cells[a->name.cell[r]];
-        if (c->failures < tb->limit) c->failures -= n; /* n is the smallest */
-    }
+    ge_throttle_success_cells(t, names, addrs, a);
     pthread_mutex_unlock(&t->mu);
 }
 

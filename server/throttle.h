@@ -101,6 +101,26 @@ bool ge_throttle_begin(ge_throttle *t, const char *name, const char *remote, tim
  * below the limit: locks of other names stay). */
 void ge_throttle_success(ge_throttle *t, const ge_throttle_attempt *a);
 
+/*
+ * The same over cells kept elsewhere (the store, for several instances):
+ * ge_throttle_place says where name and remote's address group count
+ * (a->name.cell[r] and a->addr.cell[r], row r's cell as index into a table
+ * of GE_THROTTLE_ROWS * width cells) and touches no cell; the caller then
+ * holds those cells, locked against every other caller, as names[r] and
+ * addrs[r] for ge_throttle_begin_cells / ge_throttle_success_cells, which
+ * answer as ge_throttle_begin / ge_throttle_success. t's cells are not
+ * used (ge_throttle_init may get NULL for them).
+ */
+void ge_throttle_place(const ge_throttle *t, const char *name, const char *remote,
+                       ge_throttle_attempt *a);
+bool ge_throttle_begin_cells(const ge_throttle *t, ge_throttle_cell *const names[GE_THROTTLE_ROWS],
+                             ge_throttle_cell *const addrs[GE_THROTTLE_ROWS], time_t now,
+                             long lockout, long *retry_after, ge_throttle_attempt *a);
+void ge_throttle_success_cells(const ge_throttle *t,
+                               ge_throttle_cell *const names[GE_THROTTLE_ROWS],
+                               ge_throttle_cell *const addrs[GE_THROTTLE_ROWS],
+                               const ge_throttle_attempt *a);
+
 /* The group an address counts in, as text: an IPv4 address as it is, an
  * IPv6 address as its /64 ("2001:db8:1:2::/64"), an IPv4-mapped IPv6
  * address as the IPv4 address; anything else unchanged. */

@@ -208,6 +208,7 @@ void ge_tile_cache_stats_get(ge_tile_cache *c, ge_tile_cache_stats *out)
     out->evictions = c->evictions;
     out->entries = c->entries;
     out->bytes = c->bytes;
+    out->max_bytes = c->max_bytes;
     pthread_mutex_unlock(&c->mu);
 }
 

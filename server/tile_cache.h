@@ -44,7 +44,7 @@ void ge_tile_cache_put(ge_tile_cache *c, const char *key, int64_t version,
 
 typedef struct ge_tile_cache_stats {
     uint64_t hits, misses, evictions;
-    size_t entries, bytes;
+    size_t entries, bytes, max_bytes;
 } ge_tile_cache_stats;
 
 void ge_tile_cache_stats_get(ge_tile_cache *c, ge_tile_cache_stats *out);

@@ -101,6 +101,64 @@ def proc_sample(pid):
     return rss, fds, threads
 
 
+# The server's memory gauges (server/metrics.h) sampled with RSS, in this
+# order into the CSV (--csv) and into the end's trend table.
+GAUGES = [
+    ("tile_cache", 'geoeditor_tile_cache_bytes'),
+    ("tile_entries", 'geoeditor_tile_cache_entries'),
+    ("store_page_cache", 'geoeditor_store_page_cache_bytes'),
+    ("store_open", 'geoeditor_store_connections{state="open"}'),
+    ("store_idle", 'geoeditor_store_connections{state="idle"}'),
+    ("store_schema", 'geoeditor_store_schema_bytes'),
+    ("store_stmt", 'geoeditor_store_statement_bytes'),
+    ("sqlite", 'geoeditor_sqlite_memory_bytes'),
+    ("prepared", 'geoeditor_prepared_geometries'),
+    ("prepared_bytes", 'geoeditor_prepared_geometry_bytes'),
+    ("prepared_evicted", 'geoeditor_prepared_geometries_evicted_total'),
+    ("malloc_arena", 'geoeditor_malloc_bytes{kind="arena"}'),
+    ("malloc_in_use", 'geoeditor_malloc_bytes{kind="in_use"}'),
+    ("malloc_free", 'geoeditor_malloc_bytes{kind="free"}'),
+    ("malloc_mmap", 'geoeditor_malloc_bytes{kind="mmap"}'),
+    ("arenas", 'geoeditor_malloc_arenas'),
+    ("trims", 'geoeditor_malloc_trims_total'),
+    ("trimmed", 'geoeditor_malloc_trimmed_bytes_total'),
+    ("budget_stops", 'geoeditor_compute_stopped_total{reason="budget"}'),
+]
+BYTE_GAUGES = {"prepared_bytes", "tile_cache", "store_page_cache", "store_schema", "store_stmt", "sqlite", "malloc_arena", "malloc_in_use",
+               "malloc_free", "malloc_mmap", "trimmed"}
+
+
+def gauge_sample(port):
+    """The memory gauges from /metrics (not counted as soak traffic); None
+    for a gauge the server does not have or a scrape that failed."""
+    vals = {}
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        if r.status != 200:
+            return [None] * len(GAUGES)
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, v = line.rpartition(" ")
+                vals[name] = float(v)
+    except (OSError, http.client.HTTPException, ValueError):
+        return [None] * len(GAUGES)
+    return [vals.get(series) for _, series in GAUGES]
+
+
+def slope_per_hour(xs_min, ys):
+    pts = [(x / 60, y) for x, y in zip(xs_min, ys) if y is not None]
+    if len(pts) < 3:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else None
+
+
 class Hook(http.server.BaseHTTPRequestHandler):
     count = 0
     lock = threading.Lock()
@@ -404,7 +462,19 @@ class Driver:
             if to in ("rejected", "changes_requested"):
                 body["comment"] = "Soak: bitte anders aufstellen."
             h = dict(self.auth("admin", write=True), **{"If-Match": etag})
-            st, _, _ = self.call("decision", "PATCH", f"/v1/cases/{c[0]}", body, headers=h)
+            # Approving a case that others conflict with is a 409 listing
+            # them; a caseworker reads the list and approves naming them.
+            st, _, data, ms = self.request("PATCH", f"/v1/cases/{c[0]}", body, h)
+            conflicts = None
+            if st == 409 and to == "approved":
+                p = json.loads(data)
+                if p.get("member") == "override_conflicts" and p.get("conflicts"):
+                    conflicts = [x["case_id"] for x in p["conflicts"]]
+            self.stats.add("decision", ms, st, st == 200 or conflicts is not None,
+                           f"PATCH /v1/cases/{{id}} {data[:200]!r}")
+            if conflicts:
+                body["override_conflicts"] = conflicts
+                st, _, _ = self.call("decision", "PATCH", f"/v1/cases/{c[0]}", body, headers=h)
             if st == 200:
                 c[1] = to
         finally:
@@ -472,7 +542,13 @@ class Driver:
         end = t0 + self.a.minutes * 60
         next_slot = t0
         next_sample = t0 + self.a.interval
-        # samples: (t_min, rss_kb, fds, threads, n, err, s5, p50, p99), filled in place
+        # samples: (t_min, rss_kb, fds, threads, n, err, s5, p50, p99, [gauges]),
+        # filled in place
+        csv = None
+        if self.a.csv:
+            csv = open(self.a.csv, "w")
+            csv.write("minute,rss_kb,fds,threads,requests,errors,s5xx,p50_ms,p99_ms," +
+                      ",".join(g for g, _ in GAUGES) + "\n")
         behind = 0
         print(f"{'min':>6s} {'req':>5s} {'err':>4s} {'5xx':>4s} {'p50 ms':>7s} {'p99 ms':>7s} "
               f"{'RSS MB':>7s} {'fds':>4s} {'thr':>4s} {'queue':>5s}", flush=True)
@@ -489,9 +565,15 @@ class Driver:
             if now >= next_sample:
                 n, err, s5, lat = self.stats.take()
                 rss, fds, thr = proc_sample(self.a.pid)
+                gauges = gauge_sample(self.a.port)
                 tm = (now - t0) / 60
-                s = (tm, rss, fds, thr, n, err, s5, pct(lat, 50), pct(lat, 99))
+                s = (tm, rss, fds, thr, n, err, s5, pct(lat, 50), pct(lat, 99), gauges)
                 samples.append(s)
+                if csv:
+                    csv.write(",".join(f"{v:.3f}" if isinstance(v, float) else str(v)
+                                       for v in s[:9]) + "," +
+                              ",".join("" if g is None else f"{g:.0f}" for g in gauges) + "\n")
+                    csv.flush()
                 print(f"{tm:6.2f} {n:5d} {err:4d} {s5:4d} {s[7]:7.1f} {s[8]:7.1f} "
                       f"{rss / 1024:7.1f} {fds:4d} {thr:4d} {len(slots):5d}", flush=True)
                 next_sample += self.a.interval
@@ -501,6 +583,8 @@ class Driver:
         stop.set()
         for w in workers:
             w.join(timeout=120)
+        if csv:
+            csv.close()
         return samples, behind
 
 
@@ -541,6 +625,23 @@ def report(a, d, samples, behind):
           f"trend {slope:+.2f} MB/hour (least squares over {len(warm)} samples); "
           f"open files range {fd_span}, threads range {thr_span}; median interval p99 "
           f"first quarter {p99_first:.1f} ms, last quarter {p99_last:.1f} ms")
+    # Where the memory went: each gauge's first and last value after the
+    # warm-up and its trend, in MB (bytes) or as a count.
+    print()
+    print("| gauge | after warm-up | last | trend per hour |")
+    print("|---|---:|---:|---:|")
+    for i, (g, _) in enumerate(GAUGES):
+        vs = [s[9][i] for s in warm]
+        known = [v for v in vs if v is not None]
+        if not known:
+            continue
+        tr = slope_per_hour([s[0] for s in warm], vs)
+        if g in BYTE_GAUGES:
+            print(f"| {g} MB | {known[0] / 2**20:.1f} | {known[-1] / 2**20:.1f} | "
+                  f"{'' if tr is None else f'{tr / 2**20:+.2f}'} |")
+        else:
+            print(f"| {g} | {known[0]:.0f} | {known[-1]:.0f} | "
+                  f"{'' if tr is None else f'{tr:+.1f}'} |")
     ok = slope < 2.0 and tot["errors"] == 0 and tot["5xx"] == 0 and p99_last <= 2 * p99_first
     print("verdict:", "PASS" if ok else "FAIL",
           "(targets: RSS trend < 2 MB/hour, 0 errors, 0 5xx, p99 last quarter <= 2x first)")
@@ -560,6 +661,8 @@ def main():
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--interval", type=float, default=10)
     p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--csv", help="write every sample (RSS, fds, threads, latency, the server's "
+                   "memory gauges) to this CSV file")
     p.add_argument("--prime", action=argparse.BooleanOptionalAction, default=True,
                    help="ask for every tile of the mix once before the run (default: yes)")
     a = p.parse_args()

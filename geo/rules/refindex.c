@@ -26,12 +26,41 @@ struct ge_reflayer {
     GEOSSTRtree *tree;
 };
 
-/* One thread's prepared geometries for one snapshot: prep[layer][item]. */
+/* A prepared geometry's place, in the order the slot made them. */
+typedef struct ge_prepref {
+    uint32_t layer, index;
+} ge_prepref;
+
+/* One thread's prepared geometries for one snapshot: prep[layer][item], and
+ * a ring of their places, oldest first, to free the oldest beyond the limit. */
 typedef struct ge_prepslot {
     pthread_t owner;
     struct ge_prepslot *next;
+    size_t bytes;     /* estimated, of the geometries in the ring */
+    ge_prepref *fifo; /* ring buffer */
+    size_t head, count, cap;
     const GEOSPreparedGeometry **prep[];
 } ge_prepslot;
+
+static atomic_size_t ge_prep_limit = GE_REFINDEX_PREPARED_DEFAULT;
+static atomic_uint_fast64_t ge_prep_count, ge_prep_bytes, ge_prep_evicted;
+
+void ge_refindex_set_prepared_limit(size_t bytes)
+{
+    atomic_store(&ge_prep_limit, bytes);
+}
+
+void ge_refindex_prepared_stats_get(ge_refindex_prepared_stats *out)
+{
+    out->geometries = atomic_load(&ge_prep_count);
+    out->bytes = atomic_load(&ge_prep_bytes);
+    out->evicted = atomic_load(&ge_prep_evicted);
+}
+
+static size_t ge_prep_cost(const ge_refitem *it)
+{
+    return (size_t)it->npoints * GE_REFINDEX_PREPARED_BYTES_PER_POINT;
+}
 
 struct ge_refsnap {
     atomic_int refs;
@@ -78,6 +107,9 @@ static void ge_refsnap_free_slots(ge_refsnap *s)
                 if (slot->prep[l][i]) GEOSPreparedGeom_destroy_r(s->h, slot->prep[l][i]);
             free(slot->prep[l]);
         }
+        atomic_fetch_sub(&ge_prep_count, slot->count);
+        atomic_fetch_sub(&ge_prep_bytes, slot->bytes);
+        free(slot->fifo);
         free(slot);
     }
     s->slots = NULL;
@@ -685,16 +717,50 @@ const GEOSPreparedGeometry *ge_refsnap_prepared(GEOSContextHandle_t h, const ge_
     ge_refsnap *s = (ge_refsnap *)cs; /* only the slots change, under their own rules */
     ge_prepslot *slot;
     const GEOSPreparedGeometry **arr;
+    size_t cost = ge_prep_cost(it), limit = atomic_load(&ge_prep_limit);
 
     if (it->npoints < GE_REFINDEX_PREPARE_MIN_POINTS) return NULL;
     slot = ge_refsnap_slot(s);
     if (!slot) return NULL;
     arr = slot->prep[it->layer];
+    if (arr && arr[it->index]) return arr[it->index];
+    if (cost > limit) return NULL;
     if (!arr) {
         arr = calloc(s->layers[it->layer].n, sizeof *arr);
         if (!arr) return NULL;
         slot->prep[it->layer] = arr;
     }
-    if (!arr[it->index]) arr[it->index] = GEOSPrepare_r(h, it->geom);
+    if (slot->count == slot->cap) { /* grow the ring, oldest first again */
+        size_t ncap = slot->cap ? 2 * slot->cap : 64;
+        ge_prepref *v = malloc(ncap * sizeof *v);
+        if (!v) return NULL;
+        for (size_t i = 0; i < slot->count; i++)
+            v[i] = slot->fifo[(slot->head + i) % slot->cap];
+        free(slot->fifo);
+        slot->fifo = v;
+        slot->head = 0;
+        slot->cap = ncap;
+    }
+    /* Room first: the oldest go. Callers use a prepared geometry before
+     * they ask for the next one, so none of them is in use now. */
+    while (slot->count > 0 && slot->bytes + cost > limit) {
+        ge_prepref old = slot->fifo[slot->head];
+        const ge_refitem *oi = &s->layers[old.layer].items[old.index];
+        GEOSPreparedGeom_destroy_r(h, slot->prep[old.layer][old.index]);
+        slot->prep[old.layer][old.index] = NULL;
+        slot->head = (slot->head + 1) % slot->cap;
+        slot->count--;
+        slot->bytes -= ge_prep_cost(oi);
+        atomic_fetch_sub(&ge_prep_count, 1);
+        atomic_fetch_sub(&ge_prep_bytes, ge_prep_cost(oi));
+        atomic_fetch_add(&ge_prep_evicted, 1);
+    }
+    arr[it->index] = GEOSPrepare_r(h, it->geom);
+    if (!arr[it->index]) return NULL;
+    slot->fifo[(slot->head + slot->count) % slot->cap] = (ge_prepref){it->layer, it->index};
+    slot->count++;
+    slot->bytes += cost;
+    atomic_fetch_add(&ge_prep_count, 1);
+    atomic_fetch_add(&ge_prep_bytes, cost);
     return arr[it->index];
 }

@@ -18,7 +18,9 @@
  * - Prepared geometries are NOT shareable: GEOS fills their indexes lazily
  *   on first use. So each thread gets its own prepared copy of an item, made
  *   on first use and kept in a per-thread slot of the snapshot, freed with the
- *   snapshot. Small items (under GE_REFINDEX_PREPARE_MIN_POINTS vertices:
+ *   snapshot, up to a limit (ge_refindex_set_prepared_limit, the server's
+ *   prepared_cache): beyond it the thread's oldest prepared copies go, first
+ *   made, first freed. Small items (under GE_REFINDEX_PREPARE_MIN_POINTS vertices:
  *   hydrants, trees, most buildings) are not prepared at all; the plain GEOS
  *   predicate is as fast for them. Big ones (the boundary, pieces of the
  *   street space) gain an order of magnitude.
@@ -144,8 +146,30 @@ const ge_refitem *ge_reflayer_nearest(GEOSContextHandle_t h, const ge_reflayer *
                                       const GEOSGeometry *g, double *distance);
 
 /* The calling thread's prepared geometry of an item of s, or NULL when the
- * item is too small to be worth preparing (use the plain predicate then). */
+ * item is too small to be worth preparing, or bigger than the whole limit
+ * (use the plain predicate then). Valid until the same thread's next call:
+ * that call may free it to stay within the limit. */
 const GEOSPreparedGeometry *ge_refsnap_prepared(GEOSContextHandle_t h, const ge_refsnap *s,
                                                 const ge_refitem *it);
+
+/*
+ * The bytes of prepared geometries (with the indexes GEOS builds in them on
+ * first use) one thread keeps per snapshot at most; 0: none are kept. The
+ * bytes are estimated from the vertices: GE_REFINDEX_PREPARED_BYTES_PER_POINT
+ * each (GEOS 3.11, measured with mallinfo2 around preparing and using
+ * polygons and lines of 33 to 257 vertices as the rules do - intersects,
+ * covers, distance: 40 to 100 bytes a vertex, the most for short lines).
+ * Default GE_REFINDEX_PREPARED_DEFAULT.
+ */
+#define GE_REFINDEX_PREPARED_BYTES_PER_POINT 100
+#define GE_REFINDEX_PREPARED_DEFAULT         (8u << 20)
+void ge_refindex_set_prepared_limit(size_t bytes);
+
+/* All threads' prepared geometries now (of every live snapshot), their
+ * estimated bytes, and how many were freed to stay within the limit. */
+typedef struct ge_refindex_prepared_stats {
+    uint64_t geometries, bytes, evicted;
+} ge_refindex_prepared_stats;
+void ge_refindex_prepared_stats_get(ge_refindex_prepared_stats *out);
 
 #endif

@@ -115,6 +115,11 @@ int ge_store_ping(ge_store *st, ge_err *err)
     return st->be->core->ping(st, err);
 }
 
+void ge_store_mem_stats(ge_store *st, ge_store_mem *out)
+{
+    st->be->core->mem_stats(st, out);
+}
+
 /* ---- store.h: the import batch ------------------------------------------- */
 
 int ge_import_batch_begin(ge_store *st, time_t now, ge_import_batch **out, ge_err *err)
@@ -470,6 +475,18 @@ int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, 
                              ge_err *err)
 {
     return st->be->users->sessions_expire(st, now, idle_before, n, err);
+}
+
+int ge_store_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                             ge_store_throttle_fn fn, void *ud, ge_err *err)
+{
+    return st->be->users->throttle_update(st, cells, n, fn, ud, err);
+}
+
+int ge_store_throttle_key(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                          ge_err *err)
+{
+    return st->be->users->throttle_key(st, fresh, key, err);
 }
 
 /* ---- store_webhooks.h: webhooks ------------------------------------ */

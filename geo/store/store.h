@@ -32,6 +32,8 @@ typedef struct ge_store_opts {
     int srid;      /* metric CRS of a new store (25832 default); an existing store keeps its own */
     bool readonly; /* open without migrating or writing */
     int pool_size; /* connections kept for concurrent readers (0: default 8) */
+    int cache_kib; /* page cache of each SQLite connection in KiB (0: SQLite's default, 2000);
+                      the PostGIS store ignores it */
 } ge_store_opts;
 
 /* True when path is a PostgreSQL connection string rather than a file: a
@@ -51,6 +53,24 @@ void ge_store_close(ge_store *st);
 const char *ge_store_name(const ge_store *st);
 
 int ge_store_srid(const ge_store *st);
+
+/* What the store holds in memory now, for the server's /metrics. The page
+ * cache, schema and statement figures are those of the idle connections
+ * (one in use belongs to its caller's thread and is not read); the SQLite
+ * figures are the whole process's (every SQLite connection, GDAL's too).
+ * Everything but the pool's three figures is of the SQLite file store: the
+ * PostGIS store answers its pool (size, open, idle) and 0 for the rest. */
+typedef struct ge_store_mem {
+    int pool_size;             /* connections the pool may open */
+    int open, idle;            /* opened so far; of them not handed out now */
+    int64_t cache_bytes;       /* page caches (SQLITE_DBSTATUS_CACHE_USED) */
+    int64_t cache_limit_bytes; /* cache_size of one connection, in bytes */
+    int64_t schema_bytes;      /* parsed schemas (SQLITE_DBSTATUS_SCHEMA_USED) */
+    int64_t stmt_bytes;        /* prepared statements (SQLITE_DBSTATUS_STMT_USED) */
+    int64_t sqlite_used;       /* sqlite3_memory_used() */
+    int64_t sqlite_highwater;  /* sqlite3_memory_highwater(0) */
+} ge_store_mem;
+void ge_store_mem_stats(ge_store *st, ge_store_mem *out);
 int ge_store_schema_version(ge_store *st);
 
 /* The number of the newest migration this build knows. */

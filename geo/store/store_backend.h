@@ -53,6 +53,7 @@ typedef struct ge_store_core_ops {
     int (*srid)(const ge_store *st);
     int (*schema_version)(ge_store *st);
     int (*ping)(ge_store *st, ge_err *err);
+    void (*mem_stats)(ge_store *st, ge_store_mem *out);
 } ge_store_core_ops;
 
 /* store.h: layers (sqlite/store_spatialite.c) */
@@ -196,6 +197,10 @@ typedef struct ge_store_users_ops {
     int (*session_delete)(ge_store *st, const char *id_hash, ge_err *err);
     int (*sessions_expire)(ge_store *st, time_t now, const char *idle_before, int64_t *n,
                            ge_err *err);
+    int (*throttle_update)(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                           ge_store_throttle_fn fn, void *ud, ge_err *err);
+    int (*throttle_key)(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                        ge_err *err);
 } ge_store_users_ops;
 
 /* store_webhooks.h: webhooks (sqlite/store_webhooks.c) */
@@ -312,5 +317,10 @@ const char *ge_store_geometry_type_name(unsigned types);
  * the first other word, each 2 * strlen(q) + 1 bytes.
  * (store_addresses_match.c; both backends' address search) */
 size_t ge_store_addresses_match(const char *q, char *out, char *number, char *word);
+
+/* The login throttle's key as stored (64 lower-case hex digits) and back;
+ * GE_EINVAL when the stored text is not such a key. (store_common.c) */
+void ge_store_throttle_key_hex(const unsigned char key[32], char hex[65]);
+int ge_store_throttle_key_parse(const char *hex, unsigned char key[32], ge_err *err);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * store_common.c - what both store backends share and needs no SQL: the
  * layer-name check of every function that takes a layer name, the
- * growing of result arrays, and what the import batch reads from a WKB.
+ * growing of result arrays, what the import batch reads from a WKB, and
+ * the login throttle's key as stored text.
  */
 #include "store.h"
 #include "store_backend.h"
@@ -63,4 +64,34 @@ const char *ge_store_geometry_type_name(unsigned types)
     for (int t = 1; t <= 3; t++)
         if (types == ((1u << t) | (1u << (t + 3)))) return names[t + 3];
     return names[0];
+}
+
+void ge_store_throttle_key_hex(const unsigned char key[32], char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[key[i] >> 4];
+        hex[2 * i + 1] = digits[key[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+static int ge_store_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    return -1;
+}
+
+int ge_store_throttle_key_parse(const char *hex, unsigned char key[32], ge_err *err)
+{
+    for (int i = 0; i < 32; i++) {
+        int hi = hex ? ge_store_hex_digit(hex[2 * i]) : -1;
+        int lo = hi >= 0 ? ge_store_hex_digit(hex[2 * i + 1]) : -1;
+        if (lo < 0) return ge_err_set(err, GE_EINVAL, "store: the login throttle's key is damaged");
+        key[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (hex[64] != '\0')
+        return ge_err_set(err, GE_EINVAL, "store: the login throttle's key is damaged");
+    return GE_OK;
 }

@@ -88,4 +88,34 @@ int ge_store_session_delete(ge_store *st, const char *id_hash, ge_err *err);
 int ge_store_sessions_expire(ge_store *st, time_t now, const char *idle_before, int64_t *n,
                              ge_err *err);
 
+/* ---- the login throttle's cells ------------------------------------------ */
+
+/* One cell of the login throttle's sketches (server/throttle.h), kept in the
+ * store so that every instance counts in the same cells. */
+typedef struct ge_store_throttle_cell {
+    int tbl;     /* 0: names, 1: address groups */
+    int64_t idx; /* the cell in its sketch */
+    int64_t failures;
+    int64_t epoch;
+    int64_t window_end; /* Unix seconds, 0: empty */
+} ge_store_throttle_cell;
+
+/* Changes the n cells in memory (tbl and idx stay); non-zero undoes the
+ * transaction and is returned. */
+typedef int (*ge_store_throttle_fn)(void *ud, ge_store_throttle_cell *cells, size_t n);
+
+/*
+ * In one write transaction: reads the cells named by cells[i].tbl/idx
+ * (distinct; a cell never written reads as zeros), lets fn change them and
+ * writes them back. Another caller's update of any of them waits until
+ * this one ends, on every instance.
+ */
+int ge_store_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                             ge_store_throttle_fn fn, void *ud, ge_err *err);
+
+/* The throttle's hash key, the same for every instance: the stored one, or
+ * `fresh` stored when there is none yet. */
+int ge_store_throttle_key(ge_store *st, const unsigned char fresh[32], unsigned char key[32],
+                          ge_err *err);
+
 #endif

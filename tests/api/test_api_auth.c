@@ -8,7 +8,8 @@
  * than slept); CSRF missing, forged and replayed from another session;
  * lockout after repeated failures per name and per address with 429 +
  * Retry-After and recovery; a lock that no flood of made-up names from
- * other addresses (127.0.0.x) lifts; every bad login body as a problem
+ * other addresses (127.0.0.x) lifts; two instances on one store sharing
+ * sessions and the throttle's counts; every bad login body as a problem
  * naming the member; and no password, session id or CSRF token in the
  * server's log.
  */
@@ -501,6 +502,33 @@ static void test_lockout(void **state)
     assert_int_equal(ts_server_stop(&s), 0);
 }
 
+/* Two instances on one store, as behind a balancer: a session made by one
+ * works on the other, and failures counted by either lock the name on both
+ * (the throttle's cells are the store's, migration 13). */
+static void test_two_instances(void **state)
+{
+    ts_server a, b;
+    ts_server_opts ob = {0};
+    login_result x;
+
+    (void)state;
+    assert_int_equal(ts_server_start(&a, "api_auth_two_a", NULL), 0);
+    setup_users(a.db);
+    ob.db = a.db;
+    assert_int_equal(ts_server_start(&b, "api_auth_two_b", &ob), 0);
+    assert_int_equal(login(&a, "admin", PW_ADMIN, NULL, NULL, &x), 200);
+    assert_int_equal(get_session(&b, x.cookie, NULL), 200);
+    /* 3 + 2 failures: the limit of 5, reached only together */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(&a, "berta", "guess number one", NULL, NULL, &x), 401);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(login(&b, "berta", "guess number one", NULL, NULL, &x), 401);
+    assert_int_equal(login(&a, "berta", PW_BERTA, NULL, NULL, &x), 429);
+    assert_int_equal(login(&b, "berta", PW_BERTA, NULL, NULL, &x), 429);
+    assert_int_equal(ts_server_stop(&b), 0);
+    assert_int_equal(ts_server_stop(&a), 0);
+}
+
 static void test_address_limit(void **state)
 {
     ts_server s;
@@ -654,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_address_limit),
+        cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_parallel_guesses),
         cmocka_unit_test(test_flood_keeps_lock),
     };

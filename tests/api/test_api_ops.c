@@ -739,6 +739,104 @@ static void test_metrics_access(void **state)
     assert_int_equal(ts_server_stop(&own), 0);
 }
 
+/* The memory gauges: present, and their values plausible - the configured
+ * limits as set, the pool's counts within its size, mallinfo2's parts
+ * adding up, and the trimmer trimming. */
+static void test_metrics_memory(void **state)
+{
+    const char *args[] = {"--tile-cache",
+                          "8M",
+                          "--store-cache",
+                          "1M",
+                          "--prepared-cache",
+                          "3M",
+                          "--malloc-trim-interval",
+                          "1",
+                          NULL};
+    ts_server_opts o = {.args = args};
+    const char *names[] = {"process_resident_memory_bytes",
+                           "geoeditor_tile_cache_bytes",
+                           "geoeditor_tile_cache_limit_bytes",
+                           "geoeditor_tile_cache_entries",
+                           "geoeditor_tile_cache_hits_total",
+                           "geoeditor_tile_cache_misses_total",
+                           "geoeditor_tile_cache_evictions_total",
+                           "geoeditor_store_connections{state=\"open\"}",
+                           "geoeditor_store_connections{state=\"idle\"}",
+                           "geoeditor_store_connections_max",
+                           "geoeditor_store_page_cache_bytes",
+                           "geoeditor_store_page_cache_limit_bytes",
+                           "geoeditor_store_schema_bytes",
+                           "geoeditor_store_statement_bytes",
+                           "geoeditor_sqlite_memory_bytes",
+                           "geoeditor_sqlite_memory_highwater_bytes",
+                           "geoeditor_prepared_geometries",
+                           "geoeditor_prepared_geometry_bytes",
+                           "geoeditor_prepared_geometry_limit_bytes",
+                           "geoeditor_prepared_geometries_evicted_total",
+                           "geoeditor_malloc_bytes{kind=\"arena\"}",
+                           "geoeditor_malloc_bytes{kind=\"in_use\"}",
+                           "geoeditor_malloc_bytes{kind=\"free\"}",
+                           "geoeditor_malloc_bytes{kind=\"mmap\"}",
+                           "geoeditor_malloc_bytes{kind=\"releasable\"}",
+                           "geoeditor_malloc_arenas",
+                           "geoeditor_malloc_trims_total",
+                           "geoeditor_malloc_trimmed_bytes_total"};
+    ts_http_resp r;
+    double rss, open, idle, used, arena, in_use, freeb, cache;
+
+    assert_int_equal(ts_server_start(&own, "api_ops_memory", &o), 0);
+    get_metrics_from(&own, "127.0.0.1", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    check_exposition(r.body);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ts_metric_in(r.body, names[i]) < 0) fail_msg("/metrics lacks %s", names[i]);
+    assert_non_null(strstr(r.body, "# TYPE geoeditor_malloc_bytes gauge\n"));
+    assert_non_null(strstr(r.body, "# TYPE geoeditor_malloc_trims_total counter\n"));
+
+    /* a server process is megabytes, not bytes nor terabytes */
+    rss = ts_metric_in(r.body, "process_resident_memory_bytes");
+    assert_true(rss > 4e6 && rss < 8e9);
+    /* the limits are the settings */
+    assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_limit_bytes") == 8 << 20);
+    assert_true(ts_metric_in(r.body, "geoeditor_store_page_cache_limit_bytes") == 1 << 20);
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometry_limit_bytes") == 3 << 20);
+    /* nothing checked yet, nothing prepared */
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometries") == 0);
+    assert_true(ts_metric_in(r.body, "geoeditor_prepared_geometry_bytes") == 0);
+    /* no tile asked for yet */
+    assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_entries") == 0);
+    assert_true(ts_metric_in(r.body, "geoeditor_tile_cache_bytes") == 0);
+    /* the pool: at least the connection that counted the webhook outbox */
+    assert_true(ts_metric_in(r.body, "geoeditor_store_connections_max") == 8);
+    open = ts_metric_in(r.body, "geoeditor_store_connections{state=\"open\"}");
+    idle = ts_metric_in(r.body, "geoeditor_store_connections{state=\"idle\"}");
+    assert_true(open >= 1 && open <= 8);
+    assert_true(idle >= 0 && idle <= open);
+    /* idle connections have read the schema; SQLite holds at least that */
+    used = ts_metric_in(r.body, "geoeditor_sqlite_memory_bytes");
+    assert_true(used > 0);
+    assert_true(ts_metric_in(r.body, "geoeditor_sqlite_memory_highwater_bytes") >= used);
+    /* cache_size counts page contents; the bytes include each page's header
+     * (a few hundred bytes on 4 KiB pages) */
+    cache = ts_metric_in(r.body, "geoeditor_store_page_cache_bytes");
+    if (cache < 0 || cache > idle * 1.2 * (1 << 20))
+        fail_msg("page caches %.0f bytes for %.0f idle connections of 1 MiB", cache, idle);
+    /* mallinfo2: the heaps are what is in use plus what is free in them,
+     * and all of that is resident at most */
+    arena = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"arena\"}");
+    in_use = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"in_use\"}");
+    freeb = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"free\"}");
+    assert_true(in_use > 0);
+    assert_true(arena == in_use + freeb);
+    assert_true(ts_metric_in(r.body, "geoeditor_malloc_arenas") >= 1);
+    ts_http_resp_free(&r);
+
+    /* the trimmer runs every second */
+    assert_true(ts_metric_wait_at_least(&own, "geoeditor_malloc_trims_total", 2, 10) >= 2);
+    assert_int_equal(ts_server_stop(&own), 0);
+}
+
 /* A bad metrics_allow or a short metrics_token stop the start with a clear
  * message. */
 static void test_metrics_settings_checked(void **state)
@@ -814,6 +912,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sigterm_drains, kill_own),
         cmocka_unit_test_teardown(test_grace_limit, kill_own),
         cmocka_unit_test_teardown(test_metrics_access, kill_own),
+        cmocka_unit_test_teardown(test_metrics_memory, kill_own),
         cmocka_unit_test_teardown(test_metrics_settings_checked, kill_own),
         cmocka_unit_test_teardown(test_links_need_public_url, kill_own),
     };

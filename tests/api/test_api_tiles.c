@@ -40,6 +40,7 @@
 #include "ts.h"
 #include "ts_backend.h"
 #include "ts_http.h"
+#include "ts_metrics.h"
 #include "ts_mvt.h"
 #include "ts_run.h"
 #include "ts_server.h"
@@ -506,6 +507,39 @@ static void test_etag_gzip_cache_and_empty(void **state)
     ts_http_resp_free(&r);
 }
 
+/* /metrics tells what the tile cache holds: a new tile is a miss and one
+ * more entry of at least its bytes, the same tile again a hit. */
+static void test_tile_cache_gauges(void **state)
+{
+    char path[256];
+    ts_http_resp r;
+    ge_tile t;
+    double entries, bytes, hits, misses;
+    (void)state;
+    NEED_DATA();
+    ge_tilemath_tile_at(14, LON, LAT, &t);
+    tile_path(path, sizeof path, "landuse", &t);
+    entries = ts_metric(&srv, "geoeditor_tile_cache_entries");
+    bytes = ts_metric(&srv, "geoeditor_tile_cache_bytes");
+    hits = ts_metric(&srv, "geoeditor_tile_cache_hits_total");
+    misses = ts_metric(&srv, "geoeditor_tile_cache_misses_total");
+    assert_true(entries >= 0 && bytes >= 0 && hits >= 0 && misses >= 0);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_limit_bytes") == 64 << 20);
+
+    get(path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_entries") == entries + 1);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_bytes") >= bytes + (double)r.body_len);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_misses_total") >= misses + 1);
+    ts_http_resp_free(&r);
+    get(path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_hits_total") >= hits + 1);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_entries") == entries + 1);
+    assert_true(ts_metric(&srv, "geoeditor_tile_cache_evictions_total") == 0);
+}
+
 static void test_new_import_invalidates_tiles(void **state)
 {
     char path[256], etag1[128], etag2[128];
@@ -628,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_collection_tilejson),
         cmocka_unit_test(test_basemap),
         cmocka_unit_test(test_etag_gzip_cache_and_empty),
+        cmocka_unit_test(test_tile_cache_gauges),
         cmocka_unit_test(test_bad_input_is_a_problem_naming_the_parameter),
         cmocka_unit_test(test_new_import_invalidates_tiles),
         cmocka_unit_test(test_no_basemap_yet),

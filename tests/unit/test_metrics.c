@@ -46,7 +46,7 @@ static void test_counts_and_histogram(void **state)
     ge_metrics_request_begin(m);
     ge_metrics_request_end(m, 99, "GET", 404, 0.01); /* out of range: unmatched */
 
-    text = ge_metrics_render(m, &len);
+    text = ge_metrics_render(m, NULL, &len);
     assert_non_null(text);
     assert_int_equal(strlen(text), len);
     assert_true(
@@ -104,7 +104,7 @@ static void test_label_escaping(void **state)
 
     ge_metrics_request_begin(m);
     ge_metrics_request_end(m, 2, "GET", 200, 0);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_non_null(strstr(text, "route=\"/odd\\\"route\\\\\""));
     free(text);
     ge_metrics_free(m);
@@ -130,7 +130,7 @@ static void test_threads(void **state)
         pthread_create(&th[i], NULL, hammer, m);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(
         ts_metric_in(
             text,
@@ -150,7 +150,7 @@ static void test_exports(void **state)
     char *text;
 
     /* both series are there from the start, at 0 */
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(ts_metric_in(text, "geoeditor_exports_in_flight") == 0);
     assert_true(ts_metric_in(text, "geoeditor_exports_refused_total") == 0);
     assert_non_null(strstr(text, "\n# TYPE geoeditor_exports_in_flight gauge\n"));
@@ -162,7 +162,7 @@ static void test_exports(void **state)
     ge_metrics_export_end(m);
     ge_metrics_export_refused(m);
     ge_metrics_export_refused(m);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(ts_metric_in(text, "geoeditor_exports_in_flight") == 1);
     assert_true(ts_metric_in(text, "geoeditor_exports_refused_total") == 3);
     free(text);

@@ -32,7 +32,7 @@ static void test_zero_from_the_start(void **state)
     char *text;
     (void)state;
 
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_non_null(strstr(text, "# TYPE geoeditor_webhook_attempts_total counter\n"));
     assert_true(ts_metric_in(text, DELIVERED) == 0);
     assert_true(ts_metric_in(text, RETRY) == 0);
@@ -55,7 +55,7 @@ static void test_counts_and_gauge(void **state)
     ge_metrics_webhook_attempt(m, GE_WEBHOOK_FAILED);
     ge_metrics_webhook_attempt(NULL, GE_WEBHOOK_FAILED); /* no metrics: nothing */
     ge_metrics_set_webhooks_pending(m, 3);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(ts_metric_in(text, DELIVERED) == 1);
     assert_true(ts_metric_in(text, RETRY) == 2);
     assert_true(ts_metric_in(text, FAILED) == 1);
@@ -65,12 +65,12 @@ static void test_counts_and_gauge(void **state)
 
     /* a scrape that could not read the store leaves the gauge out */
     ge_metrics_set_webhooks_pending(m, -1);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_null(strstr(text, PENDING));
     assert_true(ts_metric_in(text, RETRY) == 2);
     free(text);
     ge_metrics_set_webhooks_pending(m, 0);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(ts_metric_in(text, PENDING) == 0);
     free(text);
     ge_metrics_free(m);
@@ -94,7 +94,7 @@ static void test_threads(void **state)
         pthread_create(&th[i], NULL, hammer, m);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    text = ge_metrics_render(m, NULL);
+    text = ge_metrics_render(m, NULL, NULL);
     assert_true(ts_metric_in(text, DELIVERED) == 40000);
     free(text);
     ge_metrics_free(m);

@@ -361,6 +361,69 @@ static void test_refindex_refuses_nan(void **state)
     ge_refsnap_release(s);
 }
 
+/* A thread keeps its prepared geometries within the limit: the oldest go
+ * first, a kept one is handed out again, one bigger than the whole limit is
+ * not prepared, and the snapshot's end frees them all (the counters of
+ * ge_refindex_prepared_stats_get say so). */
+static void test_prepared_cache_limit(void **state)
+{
+    ge_refbuilder *b;
+    ge_refsnap *s;
+    const ge_reflayer *l;
+    const GEOSPreparedGeometry *p[5], *again;
+    ge_refindex_prepared_stats base, now;
+    size_t cost;
+    (void)state;
+
+    assert_int_equal(ge_refindex_builder_new(25833, &b, NULL), GE_OK);
+    for (int i = 0; i < 5; i++) {
+        GEOSGeometry *c = GEOSGeom_createPointFromXY_r(H, X0 + 100.0 * i, Y0);
+        /* 16 segments a quarter: 65 vertices, enough to be prepared */
+        assert_int_equal(
+            ge_refindex_builder_add(b, "buildings", GEOSBuffer_r(H, c, 20, 16), i + 1, NULL, NULL),
+            GE_OK);
+        GEOSGeom_destroy_r(H, c);
+    }
+    assert_int_equal(ge_refindex_builder_finish(b, &s, NULL), GE_OK);
+    l = ge_refsnap_layer(s, "buildings");
+    assert_int_equal(ge_reflayer_size(l), 5);
+    cost = (size_t)ge_reflayer_item(l, 0)->npoints * GE_REFINDEX_PREPARED_BYTES_PER_POINT;
+    assert_true(ge_reflayer_item(l, 0)->npoints >= GE_REFINDEX_PREPARE_MIN_POINTS);
+
+    ge_refindex_prepared_stats_get(&base);
+    ge_refindex_set_prepared_limit(3 * cost + cost / 2); /* room for three */
+    for (int i = 0; i < 5; i++) {
+        GEOSGeometry *in = GEOSGeom_createPointFromXY_r(H, X0 + 100.0 * i, Y0);
+        p[i] = ge_refsnap_prepared(H, s, ge_reflayer_item(l, (size_t)i));
+        assert_non_null(p[i]);
+        assert_int_equal(GEOSPreparedIntersects_r(H, p[i], in), 1);
+        GEOSGeom_destroy_r(H, in);
+    }
+    ge_refindex_prepared_stats_get(&now);
+    assert_int_equal(now.geometries - base.geometries, 3);
+    assert_int_equal(now.bytes - base.bytes, 3 * cost);
+    assert_int_equal(now.evicted - base.evicted, 2);
+    /* the newest is kept and handed out again; the oldest is made anew */
+    assert_ptr_equal(ge_refsnap_prepared(H, s, ge_reflayer_item(l, 4)), p[4]);
+    again = ge_refsnap_prepared(H, s, ge_reflayer_item(l, 0));
+    assert_non_null(again);
+    ge_refindex_prepared_stats_get(&now);
+    assert_int_equal(now.geometries - base.geometries, 3);
+    assert_int_equal(now.evicted - base.evicted, 3);
+
+    /* a limit below one geometry: nothing new is prepared */
+    ge_refindex_set_prepared_limit(cost - 1);
+    assert_null(ge_refsnap_prepared(H, s, ge_reflayer_item(l, 1)));
+    ge_refindex_set_prepared_limit(0);
+    assert_null(ge_refsnap_prepared(H, s, ge_reflayer_item(l, 2)));
+
+    ge_refindex_set_prepared_limit(GE_REFINDEX_PREPARED_DEFAULT);
+    ge_refsnap_release(s);
+    ge_refindex_prepared_stats_get(&now);
+    assert_int_equal(now.geometries, base.geometries);
+    assert_int_equal(now.bytes, base.bytes);
+}
+
 static void test_rule_table(void **state)
 {
     (void)state;
@@ -1213,6 +1276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_table),
         cmocka_unit_test(test_refindex_refuses_nan),
+        cmocka_unit_test(test_prepared_cache_limit),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_highlight_is_shortest_line_in_crs84),
         cmocka_unit_test(test_measures),

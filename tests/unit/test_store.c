@@ -133,9 +133,10 @@ static const char *const tables_v9[] = {NULL}; /* an index only: cases_draft */
 static const char *const tables_v10[] = {"case_event_overrides", NULL};
 static const char *const tables_v11[] = {NULL}; /* a column only: drafts.period_editable */
 static const char *const tables_v12[] = {NULL}; /* a column only: layers.description_de */
+static const char *const tables_v13[] = {"login_throttle", NULL};
 static const char *const *const tables_by_version[] = {
-    NULL,      tables_v1, tables_v2, tables_v3,  tables_v4,  tables_v5, tables_v6,
-    tables_v7, tables_v8, tables_v9, tables_v10, tables_v11, tables_v12};
+    NULL,      tables_v1, tables_v2, tables_v3,  tables_v4,  tables_v5,  tables_v6,
+    tables_v7, tables_v8, tables_v9, tables_v10, tables_v11, tables_v12, tables_v13};
 
 static void check_tables(const char *path, int version)
 {

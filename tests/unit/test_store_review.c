@@ -8,7 +8,12 @@
  * (distance, periods, rejected and approved cases, visibility) together
  * with the validation rule's candidate query ge_store_cases_near, which
  * follows the same rule: approved cases take the place, rejected ones do
- * not.
+ * not. The orders of the list with their tie-breaks, the morning view's
+ * counts and the conflict counts of a page.
+ *
+ * The store cases run on both backends (test_store_clients.c's pattern);
+ * fixtures the API cannot make are plain SQL on the store under test
+ * (ts_store_any.h: SQLite file or PostGIS database).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +21,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "ts_group.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,19 +35,21 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
-#include "ts_forms.h"
+#include "ts_store_any.h"
 
-static ge_store *st;
+static ge_store *st; /* NULL: the case's backend is not available (skip) */
 static char path[4096];
 static int64_t client;
+static bool seeded;
 
 enum { A, B, C, D, E, NCASES };
 static char ids[NCASES][40];
 static char drafts[NCASES][40];
 
+/* Runs stmt (?1 = arg) on the store under test, either backend. */
 static void sql(const char *stmt, const char *arg)
 {
-    if (ts_forms_sql_exec(path, stmt, arg) < 0) fail_msg("sql: %s", stmt);
+    ts_any_sql(path, stmt, 1, arg);
 }
 
 /* One case of one point, made as a submission makes it. */
@@ -87,12 +96,13 @@ static void make_case(int i, const char *service, double x, double y, const char
     }
 }
 
-static int setup(void **state)
+static int open_store(void **state)
 {
     char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
     ge_err err;
-    (void)state;
-    if (ts_store_open("store_review", "r.db", &st, path) < 0) return -1;
+    int rc = ts_store_open_on(*state, "store_review", "r.db", &st, path);
+    seeded = false;
+    if (rc != 0) return rc < 0 ? -1 : 0;
     if (ge_token_new("gek_", key, &err) < 0) return -1;
     ge_token_hash(key, hash);
     if (ge_store_client_add(st, "review", hash, "[]", NULL, NULL, time(NULL), &client, &err) < 0)
@@ -100,18 +110,18 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
+static int close_store(void **state)
 {
     (void)state;
     ge_store_close(st);
+    st = NULL;
     return 0;
 }
 
 static void seed(void)
 {
-    static bool done;
-    if (done) return;
-    done = true;
+    if (seeded) return;
+    seeded = true;
     make_case(A, "info-stand", 390000, 5820000, "2026-12-01", "2026-12-02", "R-A",
               "{\"name\":\"J\\u00f6rg \\u00c4rger\",\"email\":\"Joerg@Example.de\"}",
               "{\"valid\":true,\"violations\":[{\"rule\":\"c\",\"severity\":\"warning\"}]}");
@@ -199,6 +209,7 @@ static void test_list(void **state)
     int64_t m = -1;
     ge_err err;
     (void)state;
+    if (!st) skip();
     seed();
 
     /* nobody allowed anything sees nothing */
@@ -284,6 +295,7 @@ static void test_summary_and_purged(void **state)
     int64_t m;
     ge_err err;
     (void)state;
+    if (!st) skip();
     seed();
 
     ge_case_filter_init(f);
@@ -337,6 +349,7 @@ typedef struct events {
     char comment[64];
     int64_t last_id;
     bool ordered;
+    json_t *overrides; /* of the last event, parsed */
 } events;
 
 static int event_cb(void *ud, const ge_case_event *e)
@@ -346,11 +359,15 @@ static int event_cb(void *ud, const ge_case_event *e)
     ev->last_id = e->id;
     snprintf(ev->last_to, sizeof ev->last_to, "%s", e->to_status);
     snprintf(ev->comment, sizeof ev->comment, "%s", e->comment ? e->comment : "(null)");
+    json_decref(ev->overrides);
+    ev->overrides = json_loads(e->overrides, 0, NULL);
+    assert_non_null(ev->overrides);
     if (ev->n == 0) {
         assert_string_equal(e->action, "submitted");
         assert_string_equal(e->actor, "client:1");
         assert_string_equal(e->from_status, "");
         assert_null(e->comment);
+        assert_string_equal(e->overrides, "[]");
     }
     ev->n++;
     return 0;
@@ -361,16 +378,37 @@ static void test_events(void **state)
     events ev = {.ordered = true};
     ge_err err;
     (void)state;
+    if (!st) skip();
     seed();
 
     sql("INSERT INTO case_events (case_id, at, actor, action, from_status, to_status, comment)"
         " VALUES (?1, '2026-11-10T00:00:00Z', 'user:x', 'status', 'received', 'in_review', 'ok')",
         ids[B]);
+    /* the conflicts it overrode, recorded out of order */
+    sql("INSERT INTO case_event_overrides (event_id, case_id, distance_m)"
+        " SELECT max(id), ?1, 1.5 FROM case_events",
+        ids[D]);
+    sql("INSERT INTO case_event_overrides (event_id, case_id, distance_m)"
+        " SELECT max(id), ?1, 1 FROM case_events",
+        ids[A]);
     assert_int_equal(ge_store_case_events(st, ids[B], event_cb, &ev, &err), GE_OK);
     assert_int_equal(ev.n, 2);
     assert_true(ev.ordered);
     assert_string_equal(ev.last_to, "in_review");
     assert_string_equal(ev.comment, "ok");
+    /* nearest first, the other case as it is now, distances as reals */
+    assert_int_equal(json_array_size(ev.overrides), 2);
+    json_t *o = json_array_get(ev.overrides, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "case_id")), ids[A]);
+    assert_string_equal(json_string_value(json_object_get(o, "service")), "info-stand");
+    assert_string_equal(json_string_value(json_object_get(o, "reference")), "R-A");
+    assert_string_equal(json_string_value(json_object_get(o, "status")), "received");
+    assert_true(json_is_real(json_object_get(o, "distance_m")));
+    assert_true(json_real_value(json_object_get(o, "distance_m")) == 1.0);
+    o = json_array_get(ev.overrides, 1);
+    assert_string_equal(json_string_value(json_object_get(o, "case_id")), ids[D]);
+    assert_true(json_real_value(json_object_get(o, "distance_m")) == 1.5);
+    json_decref(ev.overrides);
     memset(&ev, 0, sizeof ev);
     assert_int_equal(ge_store_case_events(st, "nope", event_cb, &ev, &err), GE_OK);
     assert_int_equal(ev.n, 0);
@@ -422,6 +460,7 @@ static void test_conflicts(void **state)
     char near[16] = "";
     const double here[4] = {389990, 5819990, 390010, 5820010};
     (void)state;
+    if (!st) skip();
     seed();
 
     ge_case_filter_init(who);
@@ -456,12 +495,113 @@ static void test_conflicts(void **state)
     free(who);
 }
 
+/* The orders, each with its tie-break: within a second the later
+ * insertion counts as newer; references fold ASCII case. */
+static void test_orders(void **state)
+{
+    ge_case_filter *f = malloc(sizeof *f);
+    (void)state;
+    if (!st) skip();
+    seed();
+
+    ge_case_filter_init(f);
+    f->admin = true;
+    f->order = GE_CASE_ORDER_OLDEST;
+    assert_string_equal(list(f, NULL), "ABCDE");
+    /* open first by the period's start, none last; then the closed E */
+    f->order = GE_CASE_ORDER_START;
+    assert_string_equal(list(f, NULL), "ABCDE");
+    /* by reference, ASCII case ignored ("r-b" between "R-A" and "R-D"),
+     * none last */
+    sql("UPDATE cases SET reference = 'r-b' WHERE id = ?1", ids[B]);
+    f->order = GE_CASE_ORDER_REFERENCE;
+    assert_string_equal(list(f, NULL), "ABDEC");
+    /* D received in the same second as C, after it */
+    sql("UPDATE cases SET created_at = '2026-11-03T08:00:00Z' WHERE id = ?1", ids[D]);
+    f->order = GE_CASE_ORDER_NEWEST;
+    assert_string_equal(list(f, NULL), "EDCBA");
+    f->order = GE_CASE_ORDER_OLDEST;
+    assert_string_equal(list(f, NULL), "ABCDE");
+    f->limit = 1;
+    f->offset = 2;
+    assert_string_equal(list(f, NULL), "C");
+    free(f);
+}
+
+/* The morning view's counts: every status whatever the list asks for,
+ * and the open cases starting in a range; visibility as in the list. */
+static void test_counts(void **state)
+{
+    ge_case_filter *f = malloc(sizeof *f);
+    ge_case_counts n;
+    ge_err err;
+    (void)state;
+    if (!st) skip();
+    seed();
+
+    ge_case_filter_init(f);
+    f->admin = true;
+    f->statuses = bit(GE_CASE_RECEIVED);
+    assert_int_equal(ge_store_cases_counts(st, f, "2026-12-01", "2026-12-02", &n, &err), GE_OK);
+    assert_int_equal(n.by_status[GE_CASE_RECEIVED], 3);
+    assert_int_equal(n.by_status[GE_CASE_IN_REVIEW], 1);
+    assert_int_equal(n.by_status[GE_CASE_APPROVED], 1);
+    assert_int_equal(n.by_status[GE_CASE_REJECTED], 0);
+    assert_int_equal(n.other_status, 0);
+    assert_int_equal(n.starting, 2); /* A and B; E starts then but is closed */
+    sql("UPDATE cases SET status = 'mystery' WHERE id = ?1", ids[D]);
+    ge_case_filter_init(f);
+    assert_int_equal(ge_case_filter_allow_service(f, "info-stand", &err), GE_OK);
+    assert_int_equal(ge_store_cases_counts(st, f, "2026-12-01", "2027-01-01", &n, &err), GE_OK);
+    assert_int_equal(n.by_status[GE_CASE_RECEIVED], 1);
+    assert_int_equal(n.by_status[GE_CASE_IN_REVIEW], 1);
+    assert_int_equal(n.by_status[GE_CASE_APPROVED], 0);
+    assert_int_equal(n.other_status, 1);
+    assert_int_equal(n.starting, 2); /* A and C */
+    free(f);
+}
+
+/* A page's conflict counts in one call, by the same rule as the list of
+ * one case's conflicts. */
+static void test_conflict_counts(void **state)
+{
+    int counts[4] = {-1, -1, -1, -1};
+    ge_err err;
+    (void)state;
+    if (!st) skip();
+    seed();
+
+    ge_case_conflict_query q[4] = {
+        {ids[A], 2},
+        {ids[C], 5},
+        {"nope", 1},
+        {ids[A], 0},
+    };
+    assert_int_equal(ge_store_cases_conflict_counts(st, q, 4, counts, &err), GE_OK);
+    assert_int_equal(counts[0], 2); /* B and D */
+    assert_int_equal(counts[1], 1); /* D */
+    assert_int_equal(counts[2], 0);
+    assert_int_equal(counts[3], 0);
+    assert_int_equal(ge_store_cases_conflict_counts(st, q, 0, counts, &err), GE_OK);
+    q[1].distance_m = -1;
+    assert_int_equal(ge_store_cases_conflict_counts(st, q, 4, counts, &err), GE_EINVAL);
+}
+
+#define ON_BOTH(fn)                                                                                \
+    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
+        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filter_lists),       cmocka_unit_test(test_list),
-        cmocka_unit_test(test_summary_and_purged), cmocka_unit_test(test_events),
-        cmocka_unit_test(test_conflicts),
+        cmocka_unit_test(test_filter_lists),
+        ON_BOTH(test_list),
+        ON_BOTH(test_summary_and_purged),
+        ON_BOTH(test_events),
+        ON_BOTH(test_conflicts),
+        ON_BOTH(test_orders),
+        ON_BOTH(test_counts),
+        ON_BOTH(test_conflict_counts),
     };
-    return ts_exit(ts_run_group_tests(tests, setup, teardown));
+    return ts_exit(ts_run_group_tests(tests, NULL, NULL));
 }

@@ -307,6 +307,17 @@ static const char *const ge_pg_migration_12[] = {
     NULL,
 };
 
+static const char *const ge_pg_migration_13[] = {
+    "CREATE TABLE login_throttle ("
+    "  tbl bigint NOT NULL,"
+    "  idx bigint NOT NULL,"
+    "  failures bigint NOT NULL DEFAULT 0,"
+    "  epoch bigint NOT NULL DEFAULT 0,"
+    "  window_end bigint NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (tbl, idx))",
+    NULL,
+};
+
 const ge_pg_migration ge_pg_migrations[] = {
     {1, "reference layers", ge_pg_migration_1},
     {2, "form servers, drafts and cases", ge_pg_migration_2},
@@ -320,6 +331,7 @@ const ge_pg_migration ge_pg_migrations[] = {
     {10, "conflicts a decision overrode", ge_pg_migration_10},
     {11, "draft options", ge_pg_migration_11},
     {12, "German layer descriptions", ge_pg_migration_12},
+    {13, "login throttle shared by every instance", ge_pg_migration_13},
 };
 
 const size_t ge_pg_nmigrations = sizeof ge_pg_migrations / sizeof ge_pg_migrations[0];

@@ -376,6 +376,18 @@ int ge_pg_pool_open_count(ge_pg_pool *p)
     return n;
 }
 
+void ge_pg_pool_stats(ge_pg_pool *p, int *size, int *open, int *idle)
+{
+    int n = 0;
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < p->size; i++)
+        if (p->slots[i].state == GE_PG_SLOT_IDLE) n++;
+    *size = p->size;
+    *open = p->nopen;
+    *idle = n;
+    pthread_mutex_unlock(&p->mu);
+}
+
 long ge_pg_pool_broken_count(ge_pg_pool *p)
 {
     long n;

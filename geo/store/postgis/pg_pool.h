@@ -68,4 +68,8 @@ const char *ge_pg_conn_message(PGconn *c, char *buf, size_t len);
 int ge_pg_pool_open_count(ge_pg_pool *p);
 long ge_pg_pool_broken_count(ge_pg_pool *p);
 
+/* The pool at one moment, for metrics: its size (most connections), the
+ * connections open now, and of them those idle (not handed out). */
+void ge_pg_pool_stats(ge_pg_pool *p, int *size, int *open, int *idle);
+
 #endif

@@ -2,7 +2,8 @@
  * pg_store.c - the PostGIS store (store_backend.h: ge_pg_backend) on a
  * PostgreSQL 15 + PostGIS 3 database named by a libpq connection string:
  * open (the pool, the migrations under their advisory lock, the SRID from
- * store_meta), close, ping, the schema version, and the backend table that
+ * store_meta), close, ping, the schema version, the pool's memory figures,
+ * and the backend table that
  * points at each subject file's part (pg_<subject>.c).
  */
 #include "pg_store.h"
@@ -125,6 +126,15 @@ static int ge_pg_schema_version_of(ge_store *st)
     return version;
 }
 
+/* The pool's figures; the SQLite-only ones (page cache, schema, statements,
+ * sqlite3_memory_*) stay 0. */
+static void ge_pg_mem_stats(ge_store *st, ge_store_mem *out)
+{
+    ge_pg *pg = ge_store_impl(st);
+    memset(out, 0, sizeof *out);
+    ge_pg_pool_stats(pg->pool, &out->pool_size, &out->open, &out->idle);
+}
+
 static int ge_pg_ping(ge_store *st, ge_err *err)
 {
     PGconn *c;
@@ -143,6 +153,7 @@ static const ge_store_core_ops ge_pg_core_ops = {
     .srid = ge_pg_srid,
     .schema_version = ge_pg_schema_version_of,
     .ping = ge_pg_ping,
+    .mem_stats = ge_pg_mem_stats,
 };
 
 const ge_store_backend ge_pg_backend = {

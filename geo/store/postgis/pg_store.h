@@ -70,4 +70,12 @@ extern const ge_store_users_ops ge_pg_users_ops;
 extern const ge_store_webhooks_ops ge_pg_webhooks_ops;
 extern const ge_store_webhooks_admin_ops ge_pg_webhooks_admin_ops;
 
+/* The conflicts of a case (ge_store_case_conflicts) on a connection the
+ * caller holds, e.g. inside a decision's transaction after its row lock
+ * (pg_review.c; as ge_store_case_conflicts_on in the SQLite store). The
+ * callback runs on the connection's time. */
+int ge_pg_case_conflicts_on(PGconn *c, const char *case_id, double distance_m,
+                            const ge_case_filter *who, size_t limit, ge_case_conflict_cb cb,
+                            void *ud, ge_err *err);
+
 #endif

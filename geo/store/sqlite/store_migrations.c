@@ -327,6 +327,24 @@ static const char *const ge_migration_12[] = {
     NULL,
 };
 
+/*
+ * The login throttle's cells (server/throttle.c), shared by every process
+ * on the store: tbl 0 counts names, 1 address groups; idx is the cell
+ * (row * width + column); times are the throttle's Unix seconds, which
+ * nothing else reads. A row exists once its cell has counted, so the table
+ * never holds more than the sketch's cells.
+ */
+static const char *const ge_migration_13[] = {
+    "CREATE TABLE login_throttle ("
+    "  tbl INTEGER NOT NULL,"
+    "  idx INTEGER NOT NULL,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  epoch INTEGER NOT NULL DEFAULT 0,"
+    "  window_end INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (tbl, idx))",
+    NULL,
+};
+
 const ge_store_migration ge_store_spatialite_migrations[] = {
     {1, "reference layers", ge_migration_1},
     {2, "form servers, drafts and cases", ge_migration_2},
@@ -340,6 +358,7 @@ const ge_store_migration ge_store_spatialite_migrations[] = {
     {10, "conflicts a decision overrode", ge_migration_10},
     {11, "draft options", ge_migration_11},
     {12, "German layer descriptions", ge_migration_12},
+    {13, "login throttle shared by every instance", ge_migration_13},
 };
 
 const size_t ge_store_spatialite_nmigrations =

@@ -41,9 +41,10 @@
 #include <sqlite3.h> /* before spatialite.h, which uses its types */
 #include <spatialite.h>
 
-#define GE_STORE_DEFAULT_SRID    25832
-#define GE_STORE_DEFAULT_POOL    8
-#define GE_STORE_BUSY_TIMEOUT_MS 10000
+#define GE_STORE_DEFAULT_SRID      25832
+#define GE_STORE_DEFAULT_POOL      8
+#define GE_STORE_DEFAULT_CACHE_KIB 2000 /* SQLite's own default (-2000) */
+#define GE_STORE_BUSY_TIMEOUT_MS   10000
 
 /* The SQLite store's state of an open ge_store (ge_store_impl). */
 typedef struct ge_sqlite {
@@ -51,6 +52,7 @@ typedef struct ge_sqlite {
     int srid;
     bool readonly;
     int pool_size;
+    int cache_kib; /* PRAGMA cache_size = -cache_kib on every connection */
 
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t cv;  /* a connection came back, or the writer finished */
@@ -237,6 +239,12 @@ static int ge_conn_open(ge_sqlite *sq, ge_conn **out, ge_err *err)
     if (rc == GE_OK) rc = ge_store_sql_exec(c, "PRAGMA foreign_keys = ON", NULL);
     if (rc == GE_OK && !sq->readonly) rc = ge_store_sql_exec(c, "PRAGMA journal_mode = WAL", NULL);
     if (rc == GE_OK && !sq->readonly) rc = ge_store_sql_exec(c, "PRAGMA synchronous = FULL", NULL);
+    if (rc == GE_OK) {
+        /* PRAGMA takes no parameters; the number is our own int. */
+        char sql[48];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", sq->cache_kib);
+        rc = ge_store_sql_exec(c, sql, NULL);
+    }
     if (rc < 0) {
         rc = ge_err_set(err, GE_EIO, "store '%s': cannot read it: %s", sq->path,
                         sqlite3_errmsg(c->db));
@@ -428,8 +436,9 @@ static int ge_sqlite_open(ge_store *st, const ge_store_opts *opts, int target, g
 
     if (!opts || !opts->path || !opts->path[0])
         return ge_err_set(err, GE_EINVAL, "store: no database path given");
-    if (opts->srid < 0 || opts->pool_size < 0)
-        return ge_err_set(err, GE_EINVAL, "store: srid and pool_size must not be negative");
+    if (opts->srid < 0 || opts->pool_size < 0 || opts->cache_kib < 0)
+        return ge_err_set(err, GE_EINVAL,
+                          "store: srid, pool_size and cache_kib must not be negative");
     if (target < 0 || target > ge_sqlite_latest_version())
         return ge_err_set(err, GE_EINVAL, "store: schema version %d is unknown (latest is %d)",
                           target, ge_sqlite_latest_version());
@@ -445,6 +454,7 @@ static int ge_sqlite_open(ge_store *st, const ge_store_opts *opts, int target, g
     sq = calloc(1, sizeof *sq);
     if (!sq) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     sq->pool_size = opts->pool_size > 0 ? opts->pool_size : GE_STORE_DEFAULT_POOL;
+    sq->cache_kib = opts->cache_kib > 0 ? opts->cache_kib : GE_STORE_DEFAULT_CACHE_KIB;
     sq->srid = opts->srid > 0 ? opts->srid : GE_STORE_DEFAULT_SRID;
     sq->readonly = opts->readonly;
     sq->path = strdup(opts->path);
@@ -524,6 +534,32 @@ static int ge_sqlite_srid(const ge_store *st)
 {
     const ge_sqlite *sq = ge_store_impl(st);
     return sq->srid;
+}
+
+static void ge_sqlite_mem_stats(ge_store *st, ge_store_mem *out)
+{
+    ge_sqlite *sq = ge_store_impl(st);
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&sq->mu);
+    out->pool_size = sq->pool_size;
+    out->open = sq->nopen;
+    out->idle = sq->nidle;
+    /* An idle connection is no one's while the lock is held (the pool hands
+     * it out only under it), so reading its status races with nothing. */
+    for (int i = 0; i < sq->nidle; i++) {
+        int cur = 0, hi = 0;
+        sqlite3 *db = sq->idle[i]->db;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->cache_bytes += cur;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_SCHEMA_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->schema_bytes += cur;
+        if (sqlite3_db_status(db, SQLITE_DBSTATUS_STMT_USED, &cur, &hi, 0) == SQLITE_OK)
+            out->stmt_bytes += cur;
+    }
+    pthread_mutex_unlock(&sq->mu);
+    out->cache_limit_bytes = (int64_t)sq->cache_kib * 1024;
+    out->sqlite_used = sqlite3_memory_used();
+    out->sqlite_highwater = sqlite3_memory_highwater(0);
 }
 
 static int ge_sqlite_schema_version(ge_store *st)
@@ -985,6 +1021,7 @@ static const ge_store_core_ops ge_sqlite_core_ops = {
     .srid = ge_sqlite_srid,
     .schema_version = ge_sqlite_schema_version,
     .ping = ge_sqlite_ping,
+    .mem_stats = ge_sqlite_mem_stats,
 };
 
 const ge_store_backend ge_sqlite_backend = {

@@ -376,6 +376,112 @@ static int ge_sqlite_sessions_expire(ge_store *st, time_t now, const char *idle_
     return rc;
 }
 
+/* ---- the login throttle's cells (migration 13) ---------------------------- */
+
+static int ge_sqlite_throttle_update(ge_store *st, ge_store_throttle_cell *cells, size_t n,
+                                     ge_store_throttle_fn fn, void *ud, ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    bool in_tx = false;
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    /* The one writer: no other process reads these cells until COMMIT. */
+    rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc < 0) goto err;
+    in_tx = true;
+    rc = ge_store_sql_prepare(c,
+                              "SELECT failures, epoch, window_end FROM login_throttle"
+                              " WHERE tbl = ?1 AND idx = ?2",
+                              &s, err);
+    if (rc < 0) goto err;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, cells[i].tbl);
+        sqlite3_bind_int64(s, 2, cells[i].idx);
+        rc = sqlite3_step(s);
+        cells[i].failures = cells[i].epoch = cells[i].window_end = 0;
+        if (rc == SQLITE_ROW) {
+            cells[i].failures = sqlite3_column_int64(s, 0);
+            cells[i].epoch = sqlite3_column_int64(s, 1);
+            cells[i].window_end = sqlite3_column_int64(s, 2);
+        } else if (rc != SQLITE_DONE) {
+            rc = ge_store_sql_err(err, c->db, rc, "reading the login throttle");
+            goto err;
+        }
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    rc = fn(ud, cells, n);
+    if (rc != 0) goto err;
+    rc =
+        ge_store_sql_prepare(c,
+                             "INSERT OR REPLACE INTO login_throttle"
+                             " (tbl, idx, failures, epoch, window_end) VALUES (?1, ?2, ?3, ?4, ?5)",
+                             &s, err);
+    if (rc < 0) goto err;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int(s, 1, cells[i].tbl);
+        sqlite3_bind_int64(s, 2, cells[i].idx);
+        sqlite3_bind_int64(s, 3, cells[i].failures);
+        sqlite3_bind_int64(s, 4, cells[i].epoch);
+        sqlite3_bind_int64(s, 5, cells[i].window_end);
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) {
+            rc = ge_store_sql_err(err, c->db, rc, "writing the login throttle");
+            goto err;
+        }
+    }
+    rc = ge_store_sql_exec(c, "COMMIT", err);
+    if (rc < 0) goto err;
+    in_tx = false;
+err:
+    sqlite3_finalize(s);
+    if (in_tx) ge_store_sql_exec(c, "ROLLBACK", NULL);
+    ge_store_release(st, c);
+    return rc;
+}
+
+static int ge_sqlite_throttle_key(ge_store *st, const unsigned char fresh[32],
+                                  unsigned char key[32], ge_err *err)
+{
+    ge_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    char hex[65];
+    int rc = ge_store_acquire(st, &c, err);
+
+    if (rc < 0) goto err;
+    ge_store_throttle_key_hex(fresh, hex);
+    rc = ge_store_sql_prepare(c,
+                              "INSERT OR IGNORE INTO store_meta (key, value)"
+                              " VALUES ('login_throttle_key', ?1)",
+                              &s, err);
+    if (rc < 0) goto err;
+    sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        rc = ge_store_sql_err(err, c->db, rc, "storing the login throttle's key");
+        goto err;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    rc = ge_store_sql_prepare(c, "SELECT value FROM store_meta WHERE key = 'login_throttle_key'",
+                              &s, err);
+    if (rc < 0) goto err;
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        rc = ge_store_sql_err(err, c->db, rc, "reading the login throttle's key");
+        goto err;
+    }
+    rc = ge_store_throttle_key_parse((const char *)sqlite3_column_text(s, 0), key, err);
+err:
+    sqlite3_finalize(s);
+    ge_store_release(st, c);
+    return rc;
+}
+
 const ge_store_users_ops ge_sqlite_users_ops = {
     .user_add = ge_sqlite_user_add,
     .user_set_password = ge_sqlite_user_set_password,
@@ -387,4 +493,6 @@ const ge_store_users_ops ge_sqlite_users_ops = {
     .session_touch = ge_sqlite_session_touch,
     .session_delete = ge_sqlite_session_delete,
     .sessions_expire = ge_sqlite_sessions_expire,
+    .throttle_update = ge_sqlite_throttle_update,
+    .throttle_key = ge_sqlite_throttle_key,
 };
