@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "store_decisions.h"
+#include "store_features.h"
 
 /* A case as a status change reads it inside its transaction. */
 typedef struct ge_decision_row {
@@ -47,11 +48,35 @@ bool ge_decision_acknowledge(const ge_status_change *in, ge_status_result *out);
 /* out after the change of in was written at now for the case read as row:
  * the new time, version (row's + 1) and, when in's status closes the case,
  * closed_at. (store_decision_rules.c) */
-void ge_decision_written(const ge_status_change *in, const ge_decision_row *row,
-                         const char *now, ge_status_result *out);
+void ge_decision_written(const ge_status_change *in, const ge_decision_row *row, const char *now,
+                         ge_status_result *out);
 
 /* out after a failed change: freed and emptied as ge_decision_start left it.
  * (store_decision_rules.c) */
 void ge_decision_failed(ge_status_result *out);
+
+/* GE_EINVAL naming layer unless ge_store_layer_name_valid accepts it.
+ * (store_feature_rules.c) */
+int ge_features_layer_check(const char *layer, ge_err *err);
+
+/* A features query's start (store_feature_rules.c): page emptied (matched
+ * -1), then q checked - its layer name, a limit of 1 or more, at most
+ * max_filters property filters whose names have no quote or backslash and
+ * at most 120 bytes; GE_EINVAL with the reason in err when not. */
+int ge_features_query_start(const ge_features_query *q, size_t max_filters, ge_features_page *page,
+                            ge_err *err);
+
+/* The layer's version v as read (-1: no such layer) into *version; GE_ENOENT
+ * naming layer when it does not exist. (store_feature_rules.c) */
+int ge_features_layer_found(const char *layer, int64_t v, int64_t *version, ge_err *err);
+
+/* The feature fid of the page's query read: true when it belongs to the
+ * page (page's first and last fid and count updated), false when the page
+ * is full - the extra row only tells that there is more (has_next).
+ * (store_feature_rules.c) */
+bool ge_features_page_take(const ge_features_query *q, ge_features_page *page, int64_t fid);
+
+/* GE_ENOENT: feature fid is not in layer. (store_feature_rules.c) */
+int ge_features_missing(const char *layer, int64_t fid, ge_err *err);
 
 #endif
