@@ -14,8 +14,8 @@ int ge_features_layer_check(const char *layer, ge_err *err)
     return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid", layer ? layer : "(null)");
 }
 
-int ge_features_query_start(const ge_features_query *q, size_t max_filters,
-                            ge_features_page *page, ge_err *err)
+int ge_features_query_start(const ge_features_query *q, size_t max_filters, ge_features_page *page,
+                            ge_err *err)
 {
     int rc;
 

@@ -15,6 +15,8 @@
 #include "store_decisions.h"
 #include "store_features.h"
 
+#include <jansson.h>
+
 /* A case as a status change reads it inside its transaction. */
 typedef struct ge_decision_row {
     char service[64];
@@ -78,5 +80,30 @@ bool ge_features_page_take(const ge_features_query *q, ge_features_page *page, i
 
 /* GE_ENOENT: feature fid is not in layer. (store_feature_rules.c) */
 int ge_features_missing(const char *layer, int64_t fid, ge_err *err);
+
+/* GE_EINVAL, the message starting with what (e.g. "tile query"), unless
+ * every coordinate of box is finite. (store_tile_rules.c) */
+int ge_store_box_check(const double box[4], const char *what, ge_err *err);
+
+/* A tile query's layer and box (store_tile_rules.c): GE_EINVAL naming the
+ * layer or the coordinate when not valid. */
+int ge_tiles_query_check(const char *layer, const double box[4], ge_err *err);
+
+/* GE_EINVAL naming layer unless it is a valid layer name, as the tiles and
+ * their field list say it. (store_tile_rules.c) */
+int ge_tiles_layer_check(const char *layer, ge_err *err);
+
+/* Sets the field name of the tiles' field list to its kind as both stores'
+ * SQL rank it: 1 "Number", 2 "Boolean", else "String" (a mixed column).
+ * (store_tile_rules.c) */
+void ge_tiles_field_set(json_t *fields, const char *name, int kind);
+
+/* An address query's checks (store_addresses_match.c): q at most
+ * GE_ADDRESSES_Q_MAX bytes with a letter or digit, limit
+ * 1..GE_ADDRESSES_LIMIT_MAX; its match expression, number and word as
+ * ge_store_addresses_match gives them (buffers as it wants them for
+ * GE_ADDRESSES_Q_MAX). GE_EINVAL with the reason in err when not. */
+int ge_addresses_query_check(const char *q, int limit, char *expr, char *number, char *word,
+                             ge_err *err);
 
 #endif
