@@ -31,25 +31,14 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st;     /* NULL: the case's backend is not available (skip) */
 static char where[4096]; /* its file or connection string */
 
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_cases", "cases.db", &st, where);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_FIXTURE(st, "store_cases", "cases.db", where)
 
 static int64_t add_client(const char *name)
 {
@@ -459,9 +448,7 @@ static void test_one_key_at_once_makes_one_case(void **state)
     ge_store_close(st2);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

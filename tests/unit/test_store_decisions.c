@@ -33,6 +33,7 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st;       /* NULL: the case's backend is not available (skip) */
 static char db_path[4096]; /* the file, or the PostGIS connection string */
@@ -552,9 +553,7 @@ static void test_concurrent(void **state)
         sql_int("SELECT count(*) FROM cases WHERE id = $1 AND closed_at IS NOT NULL", id), 1);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, setup, teardown)
 
 int main(void)
 {
