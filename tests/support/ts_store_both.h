@@ -14,7 +14,7 @@
 
 /* fn as two cmocka cases (cmocka.h included before): on SQLite and on
  * PostGIS, the backend as the case's initial state. */
-#define TS_STORE_ON_BOTH(fn, setup, teardown)                                                     \
+#define TS_STORE_ON_BOTH(fn, setup, teardown)                                                      \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
 

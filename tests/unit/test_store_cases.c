@@ -31,6 +31,7 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
 #include "ts_store_both.h"
 
 static ge_store *st;     /* NULL: the case's backend is not available (skip) */
@@ -39,33 +40,6 @@ static char where[4096]; /* its file or connection string */
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
 TS_STORE_FIXTURE(st, "store_cases", "cases.db", where)
-
-static int64_t add_client(const char *name)
-{
-    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL,
-                                         time(NULL), &id, &err),
-                     GE_OK);
-    return id;
-}
-
-static void make_draft(int64_t client, const char *expires_at, ge_draft *d)
-{
-    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN];
-    ge_err err;
-    memset(d, 0, sizeof *d);
-    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, th);
-    d->client_id = client;
-    snprintf(d->service, sizeof d->service, "info-stand");
-    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
-    assert_int_equal(ge_store_draft_create(st, d, th, time(NULL), &err), GE_OK);
-}
 
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
@@ -118,10 +92,10 @@ static void test_submission_outcomes(void **state)
     ts_wkb_point(pt, 390000, 5820000);
     memcpy(bad, pt, sizeof bad);
     bad[1] = 0x99; /* no such geometry type */
-    int64_t client = add_client("cases");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2);
-    make_draft(client, "2000-01-01T00:00:00Z", &d3);
+    int64_t client = ts_store_add_client(st, "cases", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, NULL);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &d3, NULL);
 
     /* a geometry the store refuses: nothing of the submission stays */
     submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
@@ -212,9 +186,9 @@ static void test_case_reads(void **state)
     if (!st) skip();
     ts_wkb_point(pt, 390000, 5820000);
     ts_wkb_point(pt2, 390005.5, 5820003.25);
-    int64_t client = add_client("reads");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2);
+    int64_t client = ts_store_add_client(st, "reads", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, NULL);
     submit_in(&in, client, &d, "k1", "r1", f, 2);
     assert_int_equal(ge_store_case_submit(st, &in, 1800000000, &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
@@ -316,8 +290,8 @@ static void test_case_tiles(void **state)
     assert_int_equal(ge_store_case_tiles_version(st, &v0, &err), GE_OK);
     assert_int_equal(v0, 0);
     ts_wkb_point(pt, 390000, 5820000);
-    int64_t client = add_client("tiles");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
+    int64_t client = ts_store_add_client(st, "tiles", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
     submit_in(&in, client, &d, "k1", "r1", &f, 1);
     in.report_json = "{\"valid\":false,\"violations\":[]}";
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
@@ -401,10 +375,10 @@ static void test_one_key_at_once_makes_one_case(void **state)
     if (!st) skip();
     assert_int_equal(ge_store_open(&st2, &o, &err), GE_OK);
     ts_wkb_point(pt, 390000, 5820000);
-    int64_t client = add_client("racers");
+    int64_t client = ts_store_add_client(st, "racers", NULL, NULL);
 
     /* one draft, one key, one request, sent eight times at once */
-    make_draft(client, "2999-01-01T00:00:00Z", &d[0]);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[0], NULL);
     memset(x, 0, sizeof x);
     for (int i = 0; i < RACERS; i++)
         submit_in(&x[i].in, client, &d[0], "same-key", "r1", &f, 1);
@@ -420,7 +394,7 @@ static void test_one_key_at_once_makes_one_case(void **state)
      * one case, the others see the key taken by the same request */
     memset(x, 0, sizeof x);
     for (int i = 0; i < RACERS; i++) {
-        make_draft(client, "2999-01-01T00:00:00Z", &d[i]);
+        ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[i], NULL);
         submit_in(&x[i].in, client, &d[i], "second-key", "r2", &f, 1);
     }
     run_race(x, st2, &created, &replayed, &other);
@@ -428,7 +402,7 @@ static void test_one_key_at_once_makes_one_case(void **state)
     assert_int_equal(replayed, RACERS - 1);
 
     /* one draft under eight keys: one case, seven "draft submitted" */
-    make_draft(client, "2999-01-01T00:00:00Z", &d[0]);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[0], NULL);
     memset(x, 0, sizeof x);
     char keys[RACERS][16];
     for (int i = 0; i < RACERS; i++) {

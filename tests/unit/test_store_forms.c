@@ -28,6 +28,7 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
 
 static ge_store *st;
 static char path[4096];
@@ -43,19 +44,6 @@ static int teardown(void **state)
     (void)state;
     ge_store_close(st);
     return 0;
-}
-
-static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
-{
-    char hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL,
-                                         time(NULL), &id, &err),
-                     GE_OK);
-    return id;
 }
 
 static void test_tokens(void **state)
@@ -96,8 +84,8 @@ static void test_clients(void **state)
     ge_err err;
 
     (void)state;
-    id = add_client("clients-a", key);
-    id2 = add_client("clients-b", other);
+    id = ts_store_add_client(st, "clients-a", NULL, key);
+    id2 = ts_store_add_client(st, "clients-b", NULL, other);
     ge_token_hash(key, hash);
     assert_int_equal(
         ge_store_client_add(st, "clients-a", "x", "[]", NULL, NULL, time(NULL), &id2, &err),
@@ -117,20 +105,6 @@ static void test_clients(void **state)
     for (size_t i = 0; i < n; i++)
         if (v[i].id == id) assert_true(v[i].revoked_at[0] != '\0');
     ge_client_list_free(v, n);
-}
-
-static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char *token_hash)
-{
-    char token[GE_TOKEN_MAX];
-    ge_err err;
-    memset(d, 0, sizeof *d);
-    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, token_hash);
-    d->client_id = client;
-    snprintf(d->service, sizeof d->service, "info-stand");
-    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
-    assert_int_equal(ge_store_draft_create(st, d, token_hash, time(NULL), &err), GE_OK);
 }
 
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
@@ -187,10 +161,10 @@ static void test_cases(void **state)
     ts_wkb_point(pt, 390000, 5820000);
     memcpy(bad, pt, sizeof bad);
     bad[1] = 0x99; /* no such geometry type */
-    client = add_client("cases", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2, th2);
-    make_draft(client, "2000-01-01T00:00:00Z", &d3, th3);
+    client = ts_store_add_client(st, "cases", NULL, key);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, th);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, th2);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &d3, th3);
 
     /* a geometry the store refuses: nothing of the submission stays */
     submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
