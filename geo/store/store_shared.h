@@ -14,6 +14,7 @@
 #include "error.h"
 #include "store_decisions.h"
 #include "store_features.h"
+#include "store_webhooks.h"
 
 #include <jansson.h>
 
@@ -105,5 +106,17 @@ void ge_tiles_field_set(json_t *fields, const char *name, int kind);
  * GE_ADDRESSES_Q_MAX). GE_EINVAL with the reason in err when not. */
 int ge_addresses_query_check(const char *q, int limit, char *expr, char *number, char *word,
                              ge_err *err);
+
+/* A webhook attempt's outcome (store_webhook_policy.c), made the attempts
+ * count with it: delivered on a 2xx that is not permanent; a retry when the
+ * answer is retryable and fewer than pol->max_attempts were made, *next_at
+ * then now plus the backoff or the receiver's Retry-After within
+ * GE_WEBHOOK_BACKOFF_MAX_S (else 0); failed otherwise. */
+ge_webhook_outcome ge_store_webhook_decide(const ge_webhook_attempt *a,
+                                           const ge_webhook_policy *pol, int made, int64_t now,
+                                           int64_t *next_at);
+
+/* GE_ENOENT: delivery id is gone or settled. (store_webhook_policy.c) */
+int ge_store_webhook_gone(int64_t id, ge_err *err);
 
 #endif
