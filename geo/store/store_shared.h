@@ -14,6 +14,7 @@
 #include "error.h"
 #include "store_decisions.h"
 #include "store_features.h"
+#include "store_forms.h"
 #include "store_webhooks.h"
 
 #include <jansson.h>
@@ -118,5 +119,16 @@ ge_webhook_outcome ge_store_webhook_decide(const ge_webhook_attempt *a,
 
 /* GE_ENOENT: delivery id is gone or settled. (store_webhook_policy.c) */
 int ge_store_webhook_gone(int64_t id, ge_err *err);
+
+/* A revocation that changed no row (store_client_rules.c): GE_ECONFLICT
+ * when client id exists (it is revoked already), else GE_ENOENT. */
+int ge_client_revoke_refused(int64_t id, bool exists, ge_err *err);
+
+/* A client looked up by its key's hash (store_client_rules.c): GE_OK when
+ * stored_hash (the row's, NULL when there is no row) equals key_hash in
+ * constant time; else out cleared and GE_ENOENT, the same text whether no
+ * row or a different hash came back. */
+int ge_client_key_matches(const char *stored_hash, const char *key_hash, ge_client *out,
+                          ge_err *err);
 
 #endif
