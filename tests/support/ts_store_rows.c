@@ -1,5 +1,6 @@
 /*
- * ts_store_rows.c - clients and drafts for store tests (ts_store_rows.h).
+ * ts_store_rows.c - clients, drafts and submissions for store tests
+ * (ts_store_rows.h).
  */
 #include "ts_store_rows.h"
 
@@ -43,4 +44,37 @@ void ts_store_make_draft(ge_store *st, int64_t client, const char *expires_at, g
     snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
     assert_int_equal(ge_store_draft_create(st, d, th, time(NULL), &err), GE_OK);
     if (token_hash_out) memcpy(token_hash_out, th, sizeof th);
+}
+
+void ts_store_submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
+                        const char *req_hash, const ge_case_feature *f, size_t nf)
+{
+    memset(in, 0, sizeof *in);
+    in->client_id = client;
+    in->draft_id = d->id;
+    in->draft_features =
+        d->features ? d->features : "{\"type\":\"FeatureCollection\",\"features\":[]}";
+    in->idempotency_key = key;
+    in->request_hash = req_hash;
+    in->service = "info-stand";
+    in->applicant_json = "{}";
+    in->report_json = "{\"valid\":true}";
+    in->content_hash = "h";
+    in->features = f;
+    in->nfeatures = nf;
+    in->period_start = "2026-12-01";
+    in->period_end = "2026-12-02";
+}
+
+int ts_store_count_near(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
+                        const unsigned char *wkb, size_t len)
+{
+    (void)id;
+    (void)svc;
+    (void)ps;
+    (void)pe;
+    (void)wkb;
+    (void)len;
+    (*(int *)ud)++;
+    return 0;
 }

@@ -44,35 +44,10 @@ TS_STORE_FIXTURE(st, "store_cases", "cases.db", where)
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
 {
-    memset(in, 0, sizeof *in);
-    in->client_id = client;
-    in->draft_id = d->id;
-    in->draft_features = FC_A;
-    in->idempotency_key = key;
-    in->request_hash = req_hash;
-    in->service = "info-stand";
+    ts_store_submit_in(in, client, d, key, req_hash, f, nf);
     in->reference = "AZ-1";
     in->applicant_json = "{\"name\":\"Erika\"}";
-    in->report_json = "{\"valid\":true}";
-    in->content_hash = "h";
-    in->features = f;
-    in->nfeatures = nf;
-    in->period_start = "2026-12-01";
-    in->period_end = "2026-12-02";
     in->actor = "client:test";
-}
-
-static int count_cb(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
-                    const unsigned char *wkb, size_t len)
-{
-    (void)id;
-    (void)svc;
-    (void)ps;
-    (void)pe;
-    (void)wkb;
-    (void)len;
-    (*(int *)ud)++;
-    return 0;
 }
 
 static void test_submission_outcomes(void **state)
@@ -230,17 +205,22 @@ static void test_case_reads(void **state)
      * not for the draft it was made from */
     double here[4] = {389990, 5819990, 390010, 5820010};
     double far[4] = {300000, 5000000, 300010, 5000010};
-    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 2); /* one row per feature */
     near = 0;
-    assert_int_equal(ge_store_cases_near(st, here, NULL, 1, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 1, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 1);
     near = 0;
-    assert_int_equal(ge_store_cases_near(st, far, NULL, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, far, NULL, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 0);
-    assert_int_equal(ge_store_cases_near(st, here, d.id, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, d.id, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 0);
-    assert_int_equal(ge_store_cases_near(st, here, d2.id, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, d2.id, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 2);
 }
 
@@ -417,7 +397,8 @@ static void test_one_key_at_once_makes_one_case(void **state)
         assert_true(x[i].out == GE_SUBMIT_CREATED || x[i].out == GE_SUBMIT_DRAFT_SUBMITTED);
 
     /* three cases in all */
-    assert_int_equal(ge_store_cases_near(st2, here, NULL, 100, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st2, here, NULL, 100, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 3);
     ge_store_close(st2);
 }
