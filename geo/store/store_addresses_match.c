@@ -1,10 +1,13 @@
 /*
- * store_addresses_match.c - an address query cut into words, for both
- * stores' address search (store_backend.h: ge_store_addresses_match): the
+ * store_addresses_match.c - an address query checked and cut into words,
+ * for both stores' address search (store_backend.h:
+ * ge_store_addresses_match, store_shared.h: ge_addresses_query_check): the
  * SQLite store binds the result to FTS5's MATCH, the PostGIS store turns it
  * into a tsquery.
  */
+#include "store_addresses.h"
 #include "store_backend.h"
+#include "store_shared.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -66,4 +69,20 @@ size_t ge_store_addresses_match(const char *q, char *out, char *number, char *wo
     }
     out[o] = '\0';
     return words;
+}
+
+int ge_addresses_query_check(const char *q, int limit, char *expr, char *number, char *word,
+                             ge_err *err)
+{
+    size_t len = q ? strlen(q) : 0;
+
+    if (len > GE_ADDRESSES_Q_MAX)
+        return ge_err_set(err, GE_EINVAL, "the address query is %zu bytes long (at most %d)", len,
+                          GE_ADDRESSES_Q_MAX);
+    if (!q || ge_store_addresses_match(q, expr, number, word) == 0)
+        return ge_err_set(err, GE_EINVAL, "the address query has no letter or digit");
+    if (limit < 1 || limit > GE_ADDRESSES_LIMIT_MAX)
+        return ge_err_set(err, GE_EINVAL, "limit %d is out of range (1..%d)", limit,
+                          GE_ADDRESSES_LIMIT_MAX);
+    return GE_OK;
 }

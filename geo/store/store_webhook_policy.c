@@ -5,6 +5,7 @@
  * outcomes and states.
  */
 #include "store_webhooks.h"
+#include "store_shared.h"
 #include "store_webhooks_admin.h"
 
 #include <stdbool.h>
@@ -70,4 +71,30 @@ bool ge_webhook_state_parse(const char *name, ge_webhook_state *out)
         }
     }
     return false;
+}
+
+ge_webhook_outcome ge_store_webhook_decide(const ge_webhook_attempt *a,
+                                           const ge_webhook_policy *pol, int made, int64_t now,
+                                           int64_t *next_at)
+{
+    int64_t wait;
+
+    *next_at = 0;
+    if (a->http_status >= 200 && a->http_status <= 299 && !a->permanent)
+        return GE_WEBHOOK_DELIVERED;
+    if (a->permanent || !ge_store_webhook_retryable(a->http_status) || made >= pol->max_attempts)
+        return GE_WEBHOOK_FAILED;
+    wait = ge_store_webhook_backoff(pol->retry_base_s, made);
+    /* A receiver that says when it can take more (429, 503) is believed,
+     * within the cap. */
+    if (a->retry_after_s > wait)
+        wait = a->retry_after_s < GE_WEBHOOK_BACKOFF_MAX_S ? a->retry_after_s
+                                                           : GE_WEBHOOK_BACKOFF_MAX_S;
+    *next_at = now + wait;
+    return GE_WEBHOOK_RETRY;
+}
+
+int ge_store_webhook_gone(int64_t id, ge_err *err)
+{
+    return ge_err_set(err, GE_ENOENT, "webhook delivery %lld is gone or settled", (long long)id);
 }

@@ -29,6 +29,12 @@ export function skipReason() {
   return null;
 }
 
+// skipReason() for the review app's tests, which also want its built page.
+export function reviewSkipReason() {
+  return skipReason() || (existsSync(path.join(SRC, 'web/dist/review/index.html'))
+    ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
+}
+
 const requireWeb = createRequire(path.join(SRC, 'web/package.json'));
 export function playwright() {
   return requireWeb('playwright-core');
@@ -48,6 +54,15 @@ export async function launchBrowser() {
 
 function run(args) {
   return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// The demo cases in srv's store, seeded through its server as scripts/demo
+// seeds them (data/demo/seed_demo.py); demo-sachbearbeitung's password.
+export function seedDemo(srv) {
+  const port = new URL(srv.base).port;
+  const out = execFileSync('python3', [path.join(SRC, 'data/demo/seed_demo.py'), '--binary', BIN,
+    '--db', srv.db, '--port', port, '--wait', String(60 * SLOW)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out.match(/demo-sachbearbeitung\s+password: (\S+)/)[1];
 }
 
 // A scratch store with the demo quarter, served on a free port; env: more

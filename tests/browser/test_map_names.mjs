@@ -6,16 +6,9 @@
 // pages). The editor's map does so already (test_editor_a11y.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SLOW, launchBrowser, skipReason, startServer } from './support.mjs';
+import { SLOW, launchBrowser, reviewSkipReason, seedDemo, startServer } from './support.mjs';
 
-const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
-const reason = skipReason() || (existsSync(path.join(SRC, 'web/dist/review/index.html'))
-  ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
+const reason = reviewSkipReason();
 if (reason) console.log(`# SKIP browser map names tests: ${reason}`);
 const T = 30000 * SLOW;
 
@@ -24,10 +17,8 @@ describe('the maps\' zoom buttons are named in the page\'s language', { skip: re
 
   before(async () => {
     srv = await startServer('map-names');
-    const port = new URL(srv.base).port;
-    const out = execFileSync('python3', [path.join(SRC, 'data/demo/seed_demo.py'), '--binary', BIN,
-      '--db', srv.db, '--port', port, '--wait', String(60 * SLOW)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    password = out.match(/demo-sachbearbeitung\s+password: (\S+)/)[1];
+    // The demo cases, as scripts/demo seeds them.
+    password = seedDemo(srv);
     browser = await launchBrowser();
   });
 

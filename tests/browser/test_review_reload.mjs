@@ -11,16 +11,9 @@
 // filters the page has. Nothing goes blank on the way.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SLOW, launchBrowser, skipReason, startServer } from './support.mjs';
+import { SLOW, launchBrowser, reviewSkipReason, seedDemo, startServer } from './support.mjs';
 
-const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
-const reason = skipReason() || (existsSync(path.join(SRC, 'web/dist/review/index.html'))
-  ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
+const reason = reviewSkipReason();
 if (reason) console.log(`# SKIP browser review reload tests: ${reason}`);
 const T = 30000 * SLOW;
 
@@ -29,10 +22,8 @@ describe('review app: reload and back keep the place and the filters', { skip: r
 
   before(async () => {
     srv = await startServer('review-reload');
-    const port = new URL(srv.base).port;
-    const out = execFileSync('python3', [path.join(SRC, 'data/demo/seed_demo.py'), '--binary', BIN,
-      '--db', srv.db, '--port', port, '--wait', String(60 * SLOW)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    password = out.match(/demo-sachbearbeitung\s+password: (\S+)/)[1];
+    // The demo cases, as scripts/demo seeds them.
+    password = seedDemo(srv);
     browser = await launchBrowser();
   });
 

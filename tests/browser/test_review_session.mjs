@@ -22,17 +22,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SLOW, findHydrantSpot, futurePeriod, launchBrowser, skipReason, startServer, waitMapDrawn as waitMapDrawnIn,
+  SLOW, findHydrantSpot, futurePeriod, launchBrowser, reviewSkipReason, startServer, waitMapDrawn as waitMapDrawnIn,
 } from './support.mjs';
 
 const SRC = process.env.GE_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = process.env.GE_BINARY || path.join(SRC, 'build/geoeditor');
-const reason = skipReason() || (existsSync(path.join(SRC, 'web/dist/review/index.html'))
-  ? null : 'web/dist/review/index.html is missing (scripts/setup builds the front end)');
+const reason = reviewSkipReason();
 if (reason) console.log(`# SKIP browser review session tests: ${reason}`);
 const T = 30000 * SLOW;
 const PASSWORDS = { erika: 'Lindenblatt-Mosaik-31!', ada: 'Kupfer-Gans-Nebel-44' };

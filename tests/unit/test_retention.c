@@ -35,6 +35,7 @@
 #include "ts.h"
 #include "ts_pg.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 #include "ts_store_any.h"
 
 /* 2030-06-16T12:00:00Z: the test's "now" */
@@ -534,9 +535,7 @@ static void test_purge_use_case_reads_the_clock(void **state)
     ge_app_result_clear(&r);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, setup, teardown)
 
 int main(void)
 {

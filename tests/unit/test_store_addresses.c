@@ -23,22 +23,11 @@
 #include "store_addresses.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_addresses", "addr.db", &st, NULL);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_FIXTURE(st, "store_addresses", "addr.db", NULL)
 
 static void import_addresses(void)
 {
@@ -151,9 +140,7 @@ static void test_no_layer_and_errors(void **state)
     assert_int_equal(ge_store_addresses_search(st, longq, 4, a, &n, &err), GE_EINVAL);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

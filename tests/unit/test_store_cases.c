@@ -31,85 +31,23 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
+#include "ts_store_both.h"
 
 static ge_store *st;     /* NULL: the case's backend is not available (skip) */
 static char where[4096]; /* its file or connection string */
 
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_cases", "cases.db", &st, where);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
-
-static int64_t add_client(const char *name)
-{
-    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL,
-                                         time(NULL), &id, &err),
-                     GE_OK);
-    return id;
-}
-
-static void make_draft(int64_t client, const char *expires_at, ge_draft *d)
-{
-    char token[GE_TOKEN_MAX], th[GE_TOKEN_HASH_LEN];
-    ge_err err;
-    memset(d, 0, sizeof *d);
-    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, th);
-    d->client_id = client;
-    snprintf(d->service, sizeof d->service, "info-stand");
-    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
-    assert_int_equal(ge_store_draft_create(st, d, th, time(NULL), &err), GE_OK);
-}
+TS_STORE_FIXTURE(st, "store_cases", "cases.db", where)
 
 static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
                       const char *req_hash, const ge_case_feature *f, size_t nf)
 {
-    memset(in, 0, sizeof *in);
-    in->client_id = client;
-    in->draft_id = d->id;
-    in->draft_features = FC_A;
-    in->idempotency_key = key;
-    in->request_hash = req_hash;
-    in->service = "info-stand";
+    ts_store_submit_in(in, client, d, key, req_hash, f, nf);
     in->reference = "AZ-1";
     in->applicant_json = "{\"name\":\"Erika\"}";
-    in->report_json = "{\"valid\":true}";
-    in->content_hash = "h";
-    in->features = f;
-    in->nfeatures = nf;
-    in->period_start = "2026-12-01";
-    in->period_end = "2026-12-02";
     in->actor = "client:test";
-}
-
-static int count_cb(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
-                    const unsigned char *wkb, size_t len)
-{
-    (void)id;
-    (void)svc;
-    (void)ps;
-    (void)pe;
-    (void)wkb;
-    (void)len;
-    (*(int *)ud)++;
-    return 0;
 }
 
 static void test_submission_outcomes(void **state)
@@ -129,10 +67,10 @@ static void test_submission_outcomes(void **state)
     ts_wkb_point(pt, 390000, 5820000);
     memcpy(bad, pt, sizeof bad);
     bad[1] = 0x99; /* no such geometry type */
-    int64_t client = add_client("cases");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2);
-    make_draft(client, "2000-01-01T00:00:00Z", &d3);
+    int64_t client = ts_store_add_client(st, "cases", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, NULL);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &d3, NULL);
 
     /* a geometry the store refuses: nothing of the submission stays */
     submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
@@ -223,9 +161,9 @@ static void test_case_reads(void **state)
     if (!st) skip();
     ts_wkb_point(pt, 390000, 5820000);
     ts_wkb_point(pt2, 390005.5, 5820003.25);
-    int64_t client = add_client("reads");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2);
+    int64_t client = ts_store_add_client(st, "reads", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, NULL);
     submit_in(&in, client, &d, "k1", "r1", f, 2);
     assert_int_equal(ge_store_case_submit(st, &in, 1800000000, &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
@@ -267,17 +205,22 @@ static void test_case_reads(void **state)
      * not for the draft it was made from */
     double here[4] = {389990, 5819990, 390010, 5820010};
     double far[4] = {300000, 5000000, 300010, 5000010};
-    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 2); /* one row per feature */
     near = 0;
-    assert_int_equal(ge_store_cases_near(st, here, NULL, 1, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, NULL, 1, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 1);
     near = 0;
-    assert_int_equal(ge_store_cases_near(st, far, NULL, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, far, NULL, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 0);
-    assert_int_equal(ge_store_cases_near(st, here, d.id, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, d.id, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 0);
-    assert_int_equal(ge_store_cases_near(st, here, d2.id, 10, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st, here, d2.id, 10, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 2);
 }
 
@@ -327,8 +270,8 @@ static void test_case_tiles(void **state)
     assert_int_equal(ge_store_case_tiles_version(st, &v0, &err), GE_OK);
     assert_int_equal(v0, 0);
     ts_wkb_point(pt, 390000, 5820000);
-    int64_t client = add_client("tiles");
-    make_draft(client, "2999-01-01T00:00:00Z", &d);
+    int64_t client = ts_store_add_client(st, "tiles", NULL, NULL);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, NULL);
     submit_in(&in, client, &d, "k1", "r1", &f, 1);
     in.report_json = "{\"valid\":false,\"violations\":[]}";
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
@@ -412,10 +355,10 @@ static void test_one_key_at_once_makes_one_case(void **state)
     if (!st) skip();
     assert_int_equal(ge_store_open(&st2, &o, &err), GE_OK);
     ts_wkb_point(pt, 390000, 5820000);
-    int64_t client = add_client("racers");
+    int64_t client = ts_store_add_client(st, "racers", NULL, NULL);
 
     /* one draft, one key, one request, sent eight times at once */
-    make_draft(client, "2999-01-01T00:00:00Z", &d[0]);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[0], NULL);
     memset(x, 0, sizeof x);
     for (int i = 0; i < RACERS; i++)
         submit_in(&x[i].in, client, &d[0], "same-key", "r1", &f, 1);
@@ -431,7 +374,7 @@ static void test_one_key_at_once_makes_one_case(void **state)
      * one case, the others see the key taken by the same request */
     memset(x, 0, sizeof x);
     for (int i = 0; i < RACERS; i++) {
-        make_draft(client, "2999-01-01T00:00:00Z", &d[i]);
+        ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[i], NULL);
         submit_in(&x[i].in, client, &d[i], "second-key", "r2", &f, 1);
     }
     run_race(x, st2, &created, &replayed, &other);
@@ -439,7 +382,7 @@ static void test_one_key_at_once_makes_one_case(void **state)
     assert_int_equal(replayed, RACERS - 1);
 
     /* one draft under eight keys: one case, seven "draft submitted" */
-    make_draft(client, "2999-01-01T00:00:00Z", &d[0]);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d[0], NULL);
     memset(x, 0, sizeof x);
     char keys[RACERS][16];
     for (int i = 0; i < RACERS; i++) {
@@ -454,14 +397,13 @@ static void test_one_key_at_once_makes_one_case(void **state)
         assert_true(x[i].out == GE_SUBMIT_CREATED || x[i].out == GE_SUBMIT_DRAFT_SUBMITTED);
 
     /* three cases in all */
-    assert_int_equal(ge_store_cases_near(st2, here, NULL, 100, count_cb, &near, &err), GE_OK);
+    assert_int_equal(ge_store_cases_near(st2, here, NULL, 100, ts_store_count_near, &near, &err),
+                     GE_OK);
     assert_int_equal(near, 3);
     ge_store_close(st2);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

@@ -26,22 +26,11 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_clients", "clients.db", &st, NULL);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_FIXTURE(st, "store_clients", "clients.db", NULL)
 
 static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
 {
@@ -142,9 +131,7 @@ static void test_list(void **state)
     ge_client_list_free(v, n);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

@@ -33,6 +33,8 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
+#include "ts_store_both.h"
 
 static ge_store *st;       /* NULL: the case's backend is not available (skip) */
 static char db_path[4096]; /* the file, or the PostGIS connection string */
@@ -41,27 +43,14 @@ static int64_t client_hook, client_plain;
 
 #define FC_EMPTY "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
-static int64_t add_client(const char *name, const char *webhook)
-{
-    char key[GE_TOKEN_MAX], hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", webhook,
-                                         webhook ? "whsec_test" : NULL, time(NULL), &id, &err),
-                     GE_OK);
-    return id;
-}
-
 static int setup(void **state)
 {
     int rc = ts_store_open_on(*state, "store_decisions", "d.db", &st, db_path);
     if (rc < 0) return -1;
     on_pg = strcmp(*state, TS_STORE_POSTGIS) == 0;
     if (rc > 0) return 0; /* no PostgreSQL: the case skips */
-    client_hook = add_client("with hook", "https://forms.example/hook");
-    client_plain = add_client("without hook", NULL);
+    client_hook = ts_store_add_client(st, "with hook", "https://forms.example/hook", NULL);
+    client_plain = ts_store_add_client(st, "without hook", NULL, NULL);
     return 0;
 }
 
@@ -552,9 +541,7 @@ static void test_concurrent(void **state)
         sql_int("SELECT count(*) FROM cases WHERE id = $1 AND closed_at IS NOT NULL", id), 1);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, setup, teardown)
 
 int main(void)
 {

@@ -24,49 +24,12 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
+#include "ts_store_both.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_drafts", "drafts.db", &st, NULL);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
-
-static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
-{
-    char hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL,
-                                         time(NULL), &id, &err),
-                     GE_OK);
-    return id;
-}
-
-static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char *token_hash)
-{
-    char token[GE_TOKEN_MAX];
-    ge_err err;
-    memset(d, 0, sizeof *d);
-    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, token_hash);
-    d->client_id = client;
-    snprintf(d->service, sizeof d->service, "info-stand");
-    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
-    assert_int_equal(ge_store_draft_create(st, d, token_hash, time(NULL), &err), GE_OK);
-}
+TS_STORE_FIXTURE(st, "store_drafts", "drafts.db", NULL)
 
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
 
@@ -79,9 +42,9 @@ static void test_drafts(void **state)
 
     (void)state;
     if (!st) skip();
-    client = add_client("drafts", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client = ts_store_add_client(st, "drafts", NULL, key);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, th);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &old, th_old);
     assert_int_equal(ge_store_draft_by_token(st, th, &got, &err), GE_OK);
     assert_string_equal(got.id, d.id);
     assert_string_equal(got.locale, "de");
@@ -110,9 +73,9 @@ static void test_draft_update(void **state)
 
     (void)state;
     if (!st) skip();
-    client = add_client("draft-update", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client = ts_store_add_client(st, "draft-update", NULL, key);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, th);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &old, th_old);
     assert_int_equal(ge_store_draft_get(st, d.id, &from, &err), GE_OK);
     to = from;
     to.features = (char *)FC_B;
@@ -159,9 +122,9 @@ static void test_draft_set_period(void **state)
 
     (void)state;
     if (!st) skip();
-    client = add_client("draft-period", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2000-01-01T00:00:00Z", &old, th_old);
+    client = ts_store_add_client(st, "draft-period", NULL, key);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, th);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &old, th_old);
     /* not allowed (the default): GE_ECONFLICT, nothing changed */
     assert_int_equal(ge_store_draft_set_period(st, d.id, "2027-03-01", "2027-03-02", NULL,
                                                time(NULL), upd, &err),
@@ -203,9 +166,7 @@ static void test_draft_set_period(void **state)
                      GE_ENOENT);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

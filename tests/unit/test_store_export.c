@@ -30,6 +30,7 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 static int64_t client;
@@ -216,9 +217,7 @@ static void test_empty_and_stop(void **state)
     assert_int_equal(s.n, 1);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, setup, teardown)
 
 int main(void)
 {

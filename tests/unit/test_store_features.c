@@ -23,6 +23,7 @@
 #include "store_features.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 #define N 50 /* points 1..50 at (385000 + 10 i, 5820000 + 10 i) */
 
@@ -317,9 +318,7 @@ static void test_errors(void **state)
     }
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_SQLITE),                \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, setup, teardown)
 
 int main(void)
 {

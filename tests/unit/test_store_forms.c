@@ -28,6 +28,7 @@
 #include "token.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_rows.h"
 
 static ge_store *st;
 static char path[4096];
@@ -43,19 +44,6 @@ static int teardown(void **state)
     (void)state;
     ge_store_close(st);
     return 0;
-}
-
-static int64_t add_client(const char *name, char key[GE_TOKEN_MAX])
-{
-    char hash[GE_TOKEN_HASH_LEN];
-    int64_t id = 0;
-    ge_err err;
-    assert_int_equal(ge_token_new("gek_", key, &err), GE_OK);
-    ge_token_hash(key, hash);
-    assert_int_equal(ge_store_client_add(st, name, hash, "[\"https://a.example\"]", NULL, NULL,
-                                         time(NULL), &id, &err),
-                     GE_OK);
-    return id;
 }
 
 static void test_tokens(void **state)
@@ -96,8 +84,8 @@ static void test_clients(void **state)
     ge_err err;
 
     (void)state;
-    id = add_client("clients-a", key);
-    id2 = add_client("clients-b", other);
+    id = ts_store_add_client(st, "clients-a", NULL, key);
+    id2 = ts_store_add_client(st, "clients-b", NULL, other);
     ge_token_hash(key, hash);
     assert_int_equal(
         ge_store_client_add(st, "clients-a", "x", "[]", NULL, NULL, time(NULL), &id2, &err),
@@ -119,53 +107,7 @@ static void test_clients(void **state)
     ge_client_list_free(v, n);
 }
 
-static void make_draft(int64_t client, const char *expires_at, ge_draft *d, char *token_hash)
-{
-    char token[GE_TOKEN_MAX];
-    ge_err err;
-    memset(d, 0, sizeof *d);
-    assert_int_equal(ge_token_id(d->id, &err), GE_OK);
-    assert_int_equal(ge_token_new("", token, &err), GE_OK);
-    ge_token_hash(token, token_hash);
-    d->client_id = client;
-    snprintf(d->service, sizeof d->service, "info-stand");
-    snprintf(d->expires_at, sizeof d->expires_at, "%s", expires_at);
-    assert_int_equal(ge_store_draft_create(st, d, token_hash, time(NULL), &err), GE_OK);
-}
-
 #define FC_A "{\"type\":\"FeatureCollection\",\"features\":[]}"
-
-static void submit_in(ge_case_submit *in, int64_t client, const ge_draft *d, const char *key,
-                      const char *req_hash, const ge_case_feature *f, size_t nf)
-{
-    memset(in, 0, sizeof *in);
-    in->client_id = client;
-    in->draft_id = d->id;
-    in->draft_features = d->features ? d->features : FC_A;
-    in->idempotency_key = key;
-    in->request_hash = req_hash;
-    in->service = "info-stand";
-    in->applicant_json = "{}";
-    in->report_json = "{\"valid\":true}";
-    in->content_hash = "h";
-    in->features = f;
-    in->nfeatures = nf;
-    in->period_start = "2026-12-01";
-    in->period_end = "2026-12-02";
-}
-
-static int count_cb(void *ud, const char *id, const char *svc, const char *ps, const char *pe,
-                    const unsigned char *wkb, size_t len)
-{
-    (void)id;
-    (void)svc;
-    (void)ps;
-    (void)pe;
-    (void)wkb;
-    (void)len;
-    (*(int *)ud)++;
-    return 0;
-}
 
 static void test_cases(void **state)
 {
@@ -187,18 +129,18 @@ static void test_cases(void **state)
     ts_wkb_point(pt, 390000, 5820000);
     memcpy(bad, pt, sizeof bad);
     bad[1] = 0x99; /* no such geometry type */
-    client = add_client("cases", key);
-    make_draft(client, "2999-01-01T00:00:00Z", &d, th);
-    make_draft(client, "2999-01-01T00:00:00Z", &d2, th2);
-    make_draft(client, "2000-01-01T00:00:00Z", &d3, th3);
+    client = ts_store_add_client(st, "cases", NULL, key);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d, th);
+    ts_store_make_draft(st, client, "2999-01-01T00:00:00Z", &d2, th2);
+    ts_store_make_draft(st, client, "2000-01-01T00:00:00Z", &d3, th3);
 
     /* a geometry the store refuses: nothing of the submission stays */
-    submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
+    ts_store_submit_in(&in, client, &d, "k-bad", "r1", &fb, 1);
     assert_true(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err) < 0);
     assert_int_equal(ge_store_case_by_key(st, client, "k-bad", "r1", case_id, &same, &err),
                      GE_ENOENT);
 
-    submit_in(&in, client, &d, "k1", "r1", &f, 1);
+    ts_store_submit_in(&in, client, &d, "k1", "r1", &f, 1);
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_CREATED);
     snprintf(first, sizeof first, "%s", case_id);
@@ -208,14 +150,14 @@ static void test_cases(void **state)
     in.request_hash = "r2";
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_KEY_REUSED);
-    submit_in(&in, client, &d, "k2", "r1", &f, 1);
+    ts_store_submit_in(&in, client, &d, "k2", "r1", &f, 1);
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_DRAFT_SUBMITTED);
-    submit_in(&in, client, &d2, "k3", "r1", &f, 1);
+    ts_store_submit_in(&in, client, &d2, "k3", "r1", &f, 1);
     in.draft_features = "{\"type\":\"FeatureCollection\",\"features\":[1]}";
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_DRAFT_CHANGED);
-    submit_in(&in, client, &d3, "k4", "r1", &f, 1);
+    ts_store_submit_in(&in, client, &d3, "k4", "r1", &f, 1);
     assert_int_equal(ge_store_case_submit(st, &in, time(NULL), &out, case_id, &err), GE_OK);
     assert_int_equal(out, GE_SUBMIT_DRAFT_EXPIRED);
     assert_int_equal(ge_store_case_by_key(st, client, "k1", "r1", case_id, &same, &err), GE_OK);
@@ -250,12 +192,15 @@ static void test_cases(void **state)
     {
         double here[4] = {389990, 5819990, 390010, 5820010};
         double far[4] = {300000, 5000000, 300010, 5000010};
-        assert_int_equal(ge_store_cases_near(st, here, NULL, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(ge_store_cases_near(st, here, NULL, 10, ts_store_count_near, &near, &err),
+                         GE_OK);
         assert_int_equal(near, 1);
         near = 0;
-        assert_int_equal(ge_store_cases_near(st, far, NULL, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(ge_store_cases_near(st, far, NULL, 10, ts_store_count_near, &near, &err),
+                         GE_OK);
         assert_int_equal(near, 0);
-        assert_int_equal(ge_store_cases_near(st, here, d.id, 10, count_cb, &near, &err), GE_OK);
+        assert_int_equal(ge_store_cases_near(st, here, d.id, 10, ts_store_count_near, &near, &err),
+                         GE_OK);
         assert_int_equal(near, 0);
     }
     /* the draft is closed to autosave now */

@@ -23,23 +23,12 @@
 #include "store.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st;       /* NULL: the case's backend is not available (skip) */
 static char st_path[4096]; /* its file or connection string */
 
-static int open_store(void **state)
-{
-    int rc = ts_store_open_on(*state, "store_layers", "layers.db", &st, st_path);
-    return rc < 0 ? -1 : 0;
-}
-
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_FIXTURE(st, "store_layers", "layers.db", st_path)
 
 static ge_layer_info layer_meta(const char *name)
 {
@@ -394,9 +383,7 @@ static void test_two_instances_import_at_once(void **state)
     ge_store_close(other);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

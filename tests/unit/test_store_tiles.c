@@ -25,6 +25,7 @@
 #include "store_tiles.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
 
@@ -62,13 +63,7 @@ static int open_store(void **state)
     return rc < 0 ? -1 : 0;
 }
 
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_CLOSE_FIXTURE(st)
 
 typedef struct seen {
     int64_t fids[16];
@@ -151,9 +146,7 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.msg, "not finite"));
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

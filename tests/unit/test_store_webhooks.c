@@ -34,6 +34,7 @@
 #include "store_webhooks.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 #include "ts_store_any.h"
 
 static ge_store *st; /* NULL: the case's backend is not available (skip) */
@@ -92,13 +93,7 @@ static int open_store(void **state)
     return 0;
 }
 
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_CLOSE_FIXTURE(st)
 
 static void test_policy(void **state)
 {
@@ -652,9 +647,7 @@ static void test_two_claimers_never_share(void **state)
     free(cl[1].got);
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

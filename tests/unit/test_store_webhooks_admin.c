@@ -28,6 +28,7 @@
 #include "store_webhooks_admin.h"
 #include "ts.h"
 #include "ts_store.h"
+#include "ts_store_both.h"
 #include "ts_store_any.h"
 
 /* 2026-01-01T00:00:00Z */
@@ -114,13 +115,7 @@ static int open_store(void **state)
     return 0;
 }
 
-static int close_store(void **state)
-{
-    (void)state;
-    ge_store_close(st);
-    st = NULL;
-    return 0;
-}
+TS_STORE_CLOSE_FIXTURE(st)
 
 static const ge_webhook_row *row_of(const ge_webhook_row *v, size_t n, int64_t id)
 {
@@ -319,9 +314,7 @@ static void test_retry_failed(void **state)
     assert_non_null(strstr(err.msg, "no client 999"));
 }
 
-#define ON_BOTH(fn)                                                                                \
-    cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_SQLITE),        \
-        cmocka_unit_test_prestate_setup_teardown(fn, open_store, close_store, TS_STORE_POSTGIS)
+#define ON_BOTH(fn) TS_STORE_ON_BOTH(fn, open_store, close_store)
 
 int main(void)
 {

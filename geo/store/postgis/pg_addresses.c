@@ -21,6 +21,7 @@
  */
 #include "pg_store.h"
 #include "store_addresses.h"
+#include "store_shared.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,19 +94,11 @@ static int ge_pg_addresses_search(ge_store *st, const char *q, int limit, ge_add
     PGconn *c = NULL;
     PGresult *r = NULL;
     int64_t have = 0;
-    size_t len;
     int rc;
 
     *n = 0;
-    len = q ? strlen(q) : 0;
-    if (len > GE_ADDRESSES_Q_MAX)
-        return ge_err_set(err, GE_EINVAL, "the address query is %zu bytes long (at most %d)", len,
-                          GE_ADDRESSES_Q_MAX);
-    if (!q || ge_store_addresses_match(q, expr, number, word) == 0)
-        return ge_err_set(err, GE_EINVAL, "the address query has no letter or digit");
-    if (limit < 1 || limit > GE_ADDRESSES_LIMIT_MAX)
-        return ge_err_set(err, GE_EINVAL, "limit %d is out of range (1..%d)", limit,
-                          GE_ADDRESSES_LIMIT_MAX);
+    rc = ge_addresses_query_check(q, limit, expr, number, word, err);
+    if (rc < 0) return rc;
     ge_addr_tsquery(expr, tsq);
     snprintf(lim, sizeof lim, "%d", limit);
 

@@ -11,10 +11,11 @@
  * come from one REPEATABLE READ snapshot, so a tile is never cached under a
  * version it does not show.
  */
+#include "pg_rows.h"
 #include "pg_store.h"
 #include "store_case_tiles.h"
+#include "store_shared.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +41,13 @@ static int ge_pg_case_tiles_query(ge_store *st, const double box[4], const char 
 {
     PGconn *c = NULL;
     PGresult *r = NULL;
-    char b[4][32], srid[16];
+    char b[5][32];
     int64_t v = 0;
     int rc;
 
-    for (int i = 0; i < 4; i++)
-        if (!isfinite(box[i]))
-            return ge_err_set(err, GE_EINVAL, "case tile query: box coordinate %d is not finite",
-                              i);
-    for (int i = 0; i < 4; i++)
-        snprintf(b[i], sizeof b[i], "%.17g", box[i]);
-    snprintf(srid, sizeof srid, "%d", ge_store_srid(st));
+    rc = ge_store_box_check(box, "case tile query", err);
+    if (rc < 0) return rc;
+    ge_pg_box_params(box, ge_store_srid(st), b);
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_exec(c, "reading case features in a box",
@@ -59,7 +56,7 @@ static int ge_pg_case_tiles_query(ge_store *st, const double box[4], const char 
         rc = ge_pg_int(c, "reading the case tiles' version", ge_pg_case_tiles_version_sql, NULL, &v,
                        err);
     if (rc == GE_OK) {
-        const char *p[] = {b[0], b[1], b[2], b[3], services_json, srid};
+        const char *p[] = {b[0], b[1], b[2], b[3], services_json, b[4]};
         rc = ge_pg_exec(
             c, "reading case features in a box",
             "SELECT f.fid, ST_AsBinary(f.geometry),"

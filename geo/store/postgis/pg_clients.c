@@ -7,12 +7,12 @@
  * Two instances may add a client of the same name at once: the insert says
  * ON CONFLICT (name) DO NOTHING and no row back means the name is taken,
  * rather than checking first. As in the SQLite store, the key hash found is
- * compared again in constant time (ge_token_equal).
+ * compared again in constant time (ge_client_key_matches).
  */
 #include "date.h"
 #include "pg_store.h"
 #include "store_forms.h"
-#include "token.h"
+#include "store_shared.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -112,10 +112,7 @@ static int ge_pg_client_revoke(ge_store *st, int64_t id, time_t now, ge_err *err
     if (rc == GE_OK && strcmp(PQcmdTuples(r), "1") != 0) {
         rc = ge_pg_int(c, "revoking a client", "SELECT count(*) FROM clients WHERE id = $1", ids,
                        &exists, err);
-        if (rc == GE_OK)
-            rc = exists ? ge_err_set(err, GE_ECONFLICT, "client %lld is revoked already",
-                                     (long long)id)
-                        : ge_err_set(err, GE_ENOENT, "there is no client %lld", (long long)id);
+        if (rc == GE_OK) rc = ge_client_revoke_refused(id, exists, err);
     }
     PQclear(r);
     ge_pg_release(st, c);
@@ -137,13 +134,10 @@ static int ge_pg_client_by_key(ge_store *st, const char *key_hash, ge_client *ou
                     1, p, &r, err);
     ge_pg_release(st, c);
     if (rc == GE_OK && PQntuples(r) == 0) {
-        rc = ge_err_set(err, GE_ENOENT, "no active client has this API key");
+        rc = ge_client_key_matches(NULL, key_hash, out, err);
     } else if (rc == GE_OK) {
         rc = ge_client_from_row(r, 0, out, err);
-        if (rc == GE_OK && !ge_token_equal(PQgetvalue(r, 0, 6), key_hash)) {
-            ge_client_clear(out);
-            rc = ge_err_set(err, GE_ENOENT, "no active client has this API key");
-        }
+        if (rc == GE_OK) rc = ge_client_key_matches(PQgetvalue(r, 0, 6), key_hash, out, err);
     }
     PQclear(r);
     return rc;

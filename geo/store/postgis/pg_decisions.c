@@ -20,23 +20,14 @@
 #include "pg_case_events.h"
 #include "pg_store.h"
 #include "store_decisions.h"
+#include "store_shared.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What the case looks like inside the transaction. */
-typedef struct ge_pg_decision_row {
-    char service[64];
-    char status[32];
-    char updated_at[32];
-    char closed_at[32];
-    int64_t version;
-    bool purged;
-} ge_pg_decision_row;
-
-static int ge_pg_decision_lock(PGconn *c, const char *id, ge_pg_decision_row *row, bool *found,
+static int ge_pg_decision_lock(PGconn *c, const char *id, ge_decision_row *row, bool *found,
                                ge_err *err)
 {
     PGresult *r = NULL;
@@ -58,14 +49,6 @@ static int ge_pg_decision_lock(PGconn *c, const char *id, ge_pg_decision_row *ro
     }
     PQclear(r);
     return GE_OK;
-}
-
-static bool ge_pg_decision_precondition_holds(const ge_status_change *in, int64_t version)
-{
-    if (!in->if_match) return true;
-    for (size_t i = 0; in->if_versions && i < in->n_if_versions; i++)
-        if (in->if_versions[i] == version) return true;
-    return false;
 }
 
 /* The approval's conflicts into out (as sqlite/store_review.c's
@@ -110,7 +93,6 @@ static int ge_pg_decision_check_conflicts(PGconn *c, const ge_status_change *in,
     }
     for (int i = 0; i < n; i++) {
         ge_case_conflict *k = &out->conflicts[i];
-        bool named = false;
         ge_pg_copy_text(k->id, sizeof k->id, r, i, 0);
         ge_pg_copy_text(k->service, sizeof k->service, r, i, 1);
         ge_pg_copy_text(k->status, sizeof k->status, r, i, 2);
@@ -119,13 +101,10 @@ static int ge_pg_decision_check_conflicts(PGconn *c, const ge_status_change *in,
         ge_pg_copy_text(k->period_end, sizeof k->period_end, r, i, 5);
         k->distance_m = strtod(PQgetvalue(r, i, 6), NULL);
         k->visible = in->who ? ge_case_filter_allows(in->who, k->service) : false;
-        for (size_t j = 0; !named && in->acknowledged && j < in->n_acknowledged; j++)
-            named = in->acknowledged[j] && !strcmp(in->acknowledged[j], k->id);
-        out->unacknowledged[i] = !named;
-        if (!named) *all_acknowledged = false;
         out->nconflicts++;
     }
     PQclear(r);
+    *all_acknowledged = ge_decision_acknowledge(in, out);
     return GE_OK;
 }
 
@@ -147,9 +126,8 @@ static int ge_pg_decision_write_overrides(PGconn *c, const char *event_id,
     return rc;
 }
 
-static int ge_pg_decision_write(PGconn *c, const ge_status_change *in,
-                                const ge_pg_decision_row *row, const char *now,
-                                ge_status_result *out, ge_err *err)
+static int ge_pg_decision_write(PGconn *c, const ge_status_change *in, const ge_decision_row *row,
+                                const char *now, ge_status_result *out, ge_err *err)
 {
     PGresult *r = NULL;
     bool closes = ge_case_status_closes(in->to);
@@ -177,9 +155,7 @@ static int ge_pg_decision_write(PGconn *c, const ge_status_change *in,
     rc = ge_pg_decision_write_overrides(c, PQgetvalue(r, 0, 0), out, err);
     PQclear(r);
     if (rc < 0) return rc;
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", now);
-    out->version = row->version + 1;
-    if (closes) snprintf(out->closed_at, sizeof out->closed_at, "%s", now);
+    ge_decision_written(in, row, now, out);
     return GE_OK;
 }
 
@@ -187,46 +163,21 @@ static int ge_pg_case_set_status(ge_store *st, const ge_status_change *in, time_
                                  ge_status_result *out, ge_err *err)
 {
     PGconn *c = NULL;
-    ge_pg_decision_row row;
+    ge_decision_row row;
     char at[GE_DATE_UTC_LEN];
     bool found = false;
     int rc;
 
-    memset(out, 0, sizeof *out);
-    memset(&row, 0, sizeof row);
-    out->outcome = GE_DECISION_NOT_FOUND;
-    out->from = GE_CASE_NSTATUS;
-    if (!in->case_id || !in->actor || !in->actor[0] || (unsigned)in->to >= GE_CASE_NSTATUS)
-        return ge_err_set(err, GE_EINVAL, "a status change needs a case, an actor and a status");
-    if (ge_case_status_needs_comment(in->to) && !(in->comment && in->comment[0]))
-        return ge_err_set(err, GE_EINVAL, "the status %s needs a comment",
-                          ge_case_status_name(in->to));
+    rc = ge_decision_start(in, &row, out, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_exec(c, "starting a status change", "BEGIN", 0, NULL, NULL, err);
     if (rc == GE_OK) rc = ge_pg_decision_lock(c, in->case_id, &row, &found, err);
     if (rc < 0 || !found) goto end;
-    /* Nothing about a case the caller may not see leaves this function. */
-    if (in->may_see && !in->may_see(in->may_see_ud, row.service)) goto end;
-    snprintf(out->service, sizeof out->service, "%s", row.service);
-    snprintf(out->from_name, sizeof out->from_name, "%s", row.status);
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", row.updated_at);
-    snprintf(out->closed_at, sizeof out->closed_at, "%s", row.closed_at);
-    out->version = row.version;
-    if (!ge_case_status_parse(row.status, &out->from)) out->from = GE_CASE_NSTATUS;
-    if (row.purged) {
-        out->outcome = GE_DECISION_PURGED;
-        goto end;
-    }
-    /* The precondition first (RFC 9110 13.2.2), as in SQLite's store. */
-    if (!ge_pg_decision_precondition_holds(in, row.version)) {
-        out->outcome = GE_DECISION_PRECONDITION;
-        goto end;
-    }
-    if (!ge_case_status_allowed(out->from, in->to)) {
-        out->outcome = GE_DECISION_NOT_ALLOWED;
-        goto end;
-    }
+    /* The case's version, purge, visibility and transition, as in SQLite's
+     * store. */
+    if (!ge_decision_may_go_on(in, &row, out)) goto end;
     /* From here to COMMIT under the case-events lock: no case commits
      * between the conflict check and the change. */
     rc = ge_pg_case_events_lock(c, err);
@@ -254,12 +205,7 @@ static int ge_pg_case_set_status(ge_store *st, const ge_status_change *in, time_
 end:
     /* A refusal or a failure: nothing of this change stays. */
     PQclear(PQexec(c, "ROLLBACK"));
-    if (rc < 0) {
-        ge_status_result_clear(out);
-        memset(out, 0, sizeof *out);
-        out->outcome = GE_DECISION_NOT_FOUND;
-        out->from = GE_CASE_NSTATUS;
-    }
+    if (rc < 0) ge_decision_failed(out);
     ge_pg_release(st, c);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "pg_rows.h"
 #include "pg_store.h"
 #include "store_features.h"
+#include "store_shared.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,8 +61,6 @@ static int ge_features_where_build(ge_features_where *w, const ge_features_query
     size_t len;
 
     memset(w, 0, sizeof *w);
-    if (q->n_filters > GE_FEATURES_MAX_FILTERS)
-        return ge_err_set(err, GE_EINVAL, "at most %d property filters", GE_FEATURES_MAX_FILTERS);
     len = (size_t)snprintf(w->sql, sizeof w->sql, " WHERE fid > $1::bigint AND fid < $2::bigint");
     w->params[0] = w->lo;
     w->params[1] = w->hi;
@@ -77,13 +76,9 @@ static int ge_features_where_build(ge_features_where *w, const ge_features_query
                                 " AND ST_Intersects(geometry, ST_MakeEnvelope($3::float8,"
                                 " $4::float8, $5::float8, $6::float8, $7::integer))");
     }
+    /* The filters' names are checked (ge_features_query_start). */
     for (size_t i = 0; i < q->n_filters && len < sizeof w->sql; i++) {
-        const char *name = q->filters[i].name;
-        /* as in the SQLite store, whose JSON paths cannot hold these */
-        if (!name || strpbrk(name, "\"\\") || strlen(name) > 120)
-            return ge_err_set(err, GE_EINVAL, "property name '%.64s' cannot be filtered",
-                              name ? name : "");
-        w->params[w->n++] = name;
+        w->params[w->n++] = q->filters[i].name;
         w->params[w->n++] = q->filters[i].value;
         len += (size_t)snprintf(w->sql + len, sizeof w->sql - len, " AND " GE_PROP_TEXT " = $%2$d",
                                 w->n - 1, w->n);
@@ -122,9 +117,7 @@ static int ge_features_layer_version(PGconn *c, const char *layer, int64_t *vers
     int rc = ge_pg_int(c, "reading a layer version", "SELECT version FROM layers WHERE name = $1",
                        layer, &v, err);
     if (rc < 0) return rc;
-    if (v < 0) return ge_err_set(err, GE_ENOENT, "layer '%s' does not exist", layer);
-    *version = v;
-    return GE_OK;
+    return ge_features_layer_found(layer, v, version, err);
 }
 
 /* The fid where the page before `before` starts; *has_prev: more before it. */
@@ -170,13 +163,7 @@ static int ge_features_pager_cb(void *ud, int64_t fid, const unsigned char *wkb,
                                 const char *props)
 {
     ge_features_pager *pg = ud;
-    if (pg->page->returned == pg->q->limit) {
-        pg->page->has_next = true;
-        return GE_FEATURES_PAGE_FULL;
-    }
-    if (!pg->page->returned) pg->page->first_fid = fid;
-    pg->page->last_fid = fid;
-    pg->page->returned++;
+    if (!ge_features_page_take(pg->q, pg->page, fid)) return GE_FEATURES_PAGE_FULL;
     return pg->cb(pg->ud, fid, wkb, len, props);
 }
 
@@ -244,12 +231,8 @@ static int ge_pg_features_query(ge_store *st, const ge_features_query *q, ge_fea
     PGconn *c = NULL;
     int rc;
 
-    memset(page, 0, sizeof *page);
-    page->matched = -1;
-    if (!ge_store_layer_name_valid(q->layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          q->layer ? q->layer : "(null)");
-    if (q->limit < 1) return ge_err_set(err, GE_EINVAL, "limit must be at least 1");
+    rc = ge_features_query_start(q, GE_FEATURES_MAX_FILTERS, page, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     /* one snapshot for version, count and page (see the header) */
@@ -270,9 +253,8 @@ static int ge_pg_feature_get(ge_store *st, const char *layer, int64_t fid, ge_fe
     int64_t v = 0;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          layer ? layer : "(null)");
+    rc = ge_features_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_exec(c, "reading a feature", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
@@ -291,8 +273,7 @@ static int ge_pg_feature_get(ge_store *st, const char *layer, int64_t fid, ge_fe
     ge_pg_release(st, c);
     if (rc < 0) return rc;
     if (PQntuples(r) == 0) {
-        rc = ge_err_set(err, GE_ENOENT, "feature %lld does not exist in layer '%s'", (long long)fid,
-                        layer);
+        rc = ge_features_missing(layer, fid, err);
     } else {
         unsigned char *wkb = NULL;
         size_t cap = 0;
@@ -321,9 +302,8 @@ static int ge_pg_layer_property_names(ge_store *st, const char *layer, char ***n
 
     *names = NULL;
     *n = 0;
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          layer ? layer : "(null)");
+    rc = ge_features_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_exec(c, "reading property names", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",

@@ -4,6 +4,7 @@
 #include "pg_rows.h"
 #include "pg_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,4 +79,11 @@ int ge_pg_feature_rows(PGconn *c, const char *what, const char *sql, int n,
     free(wkb);
     if (rows) *rows = count;
     return rc;
+}
+
+void ge_pg_box_params(const double box[4], int srid, char out[5][32])
+{
+    for (int i = 0; i < 4; i++)
+        snprintf(out[i], sizeof out[i], "%.17g", box[i]);
+    snprintf(out[4], sizeof out[4], "%d", srid);
 }

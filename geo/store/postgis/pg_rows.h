@@ -34,4 +34,8 @@ int ge_pg_feature_rows(PGconn *c, const char *what, const char *sql, int n,
  * size); the number of bytes, or -1 when out of memory or not hex. */
 long ge_pg_unhex(const char *hex, unsigned char **buf, size_t *cap);
 
+/* A box and its SRID as the text parameters of ST_MakeEnvelope: out[0..3]
+ * the coordinates (%.17g, exact), out[4] the SRID. */
+void ge_pg_box_params(const double box[4], int srid, char out[5][32]);
+
 #endif

@@ -9,9 +9,9 @@
  */
 #include "pg_rows.h"
 #include "pg_store.h"
+#include "store_shared.h"
 #include "store_tiles.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,8 +35,8 @@ static int ge_pg_tiles_version(ge_store *st, const char *layer, int64_t *version
     PGconn *c;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
+    rc = ge_tiles_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_tiles_version_conn(c, layer, version, err);
@@ -47,19 +47,14 @@ static int ge_pg_tiles_version(ge_store *st, const char *layer, int64_t *version
 static int ge_pg_tiles_query(ge_store *st, const char *layer, const double box[4], int64_t *version,
                              ge_feature_cb cb, void *ud, ge_err *err)
 {
-    char sql[320], v[4][32], srid[16];
+    char sql[320], v[5][32];
     PGconn *c = NULL;
     int64_t ver = 0;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
-    for (int i = 0; i < 4; i++) {
-        if (!isfinite(box[i]))
-            return ge_err_set(err, GE_EINVAL, "tile query: box coordinate %d is not finite", i);
-        snprintf(v[i], sizeof v[i], "%.17g", box[i]);
-    }
-    snprintf(srid, sizeof srid, "%d", ge_store_srid(st));
+    rc = ge_tiles_query_check(layer, box, err);
+    if (rc < 0) return rc;
+    ge_pg_box_params(box, ge_store_srid(st), v);
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     /* one snapshot: version and rows agree */
@@ -74,7 +69,7 @@ static int ge_pg_tiles_query(ge_store *st, const char *layer, const double box[4
                             " WHERE geometry && ST_MakeEnvelope($1::float8, $2::float8, $3::float8,"
                             " $4::float8, $5::integer) ORDER BY fid",
             layer);
-        const char *p[] = {v[0], v[1], v[2], v[3], srid};
+        const char *p[] = {v[0], v[1], v[2], v[3], v[4]};
         rc = ge_pg_feature_rows(c, "reading features in a box", sql, 5, p, cb, ud, NULL, err);
     }
     ge_pg_exec(c, "reading features in a box", "COMMIT", 0, NULL, NULL, NULL);
@@ -93,8 +88,8 @@ static int ge_pg_tiles_fields(ge_store *st, const char *layer, json_t **out, ge_
     int rc;
 
     *out = NULL;
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
+    rc = ge_tiles_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_pg_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_pg_tiles_version_conn(c, layer, &v, err);
@@ -114,11 +109,7 @@ static int ge_pg_tiles_fields(ge_store *st, const char *layer, json_t **out, ge_
     fields = json_object();
     if (!fields) rc = ge_err_set(err, GE_ENOMEM, "store: out of memory");
     for (int i = 0; rc == GE_OK && i < PQntuples(r); i++) {
-        int kind = atoi(PQgetvalue(r, i, 1));
-        json_object_set_new(fields, PQgetvalue(r, i, 0),
-                            json_string(kind == 1   ? "Number"
-                                        : kind == 2 ? "Boolean"
-                                                    : "String"));
+        ge_tiles_field_set(fields, PQgetvalue(r, i, 0), atoi(PQgetvalue(r, i, 1)));
     }
     PQclear(r);
     if (rc < 0) {

@@ -18,6 +18,7 @@
  */
 #include "date.h"
 #include "pg_store.h"
+#include "store_shared.h"
 #include "store_webhooks.h"
 
 #include <inttypes.h>
@@ -174,29 +175,14 @@ static int ge_pg_webhook_record(ge_store *st, int64_t id, int64_t now, const ge_
                    ids, &before, err);
     if (rc < 0) goto done;
     if (before < 0) {
-        rc = ge_err_set(err, GE_ENOENT, "webhook delivery %lld is gone or settled", (long long)id);
+        rc = ge_store_webhook_gone(id, err);
         goto done;
     }
     made = (int)before + 1;
-    if (a->http_status >= 200 && a->http_status <= 299 && !a->permanent)
-        o = GE_WEBHOOK_DELIVERED;
-    else if (!a->permanent && ge_store_webhook_retryable(a->http_status) &&
-             made < pol->max_attempts)
-        o = GE_WEBHOOK_RETRY;
-    else
-        o = GE_WEBHOOK_FAILED;
+    o = ge_store_webhook_decide(a, pol, made, now, &next);
     ge_date_utc(now, now_text);
     next_text[0] = '\0';
-    if (o == GE_WEBHOOK_RETRY) {
-        int64_t wait = ge_store_webhook_backoff(pol->retry_base_s, made);
-        /* A receiver that says when it can take more (429, 503) is
-         * believed, within the cap. */
-        if (a->retry_after_s > wait)
-            wait = a->retry_after_s < GE_WEBHOOK_BACKOFF_MAX_S ? a->retry_after_s
-                                                               : GE_WEBHOOK_BACKOFF_MAX_S;
-        next = now + wait;
-        ge_date_utc(next, next_text);
-    }
+    if (o == GE_WEBHOOK_RETRY) ge_date_utc(next, next_text);
     snprintf(made_text, sizeof made_text, "%d", made);
     snprintf(status_text, sizeof status_text, "%d", a->http_status);
     snprintf(o_text, sizeof o_text, "%d", (int)o);

@@ -16,6 +16,7 @@
  * and the resulting expression is bound to MATCH.
  */
 #include "store_addresses.h"
+#include "store_shared.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -114,19 +115,11 @@ static int ge_sqlite_addresses_search(ge_store *st, const char *q, int limit, ge
     ge_conn *c = NULL;
     sqlite3_stmt *s = NULL;
     bool have = false;
-    size_t len;
     int rc;
 
     *n = 0;
-    len = q ? strlen(q) : 0;
-    if (len > GE_ADDRESSES_Q_MAX)
-        return ge_err_set(err, GE_EINVAL, "the address query is %zu bytes long (at most %d)", len,
-                          GE_ADDRESSES_Q_MAX);
-    if (!q || ge_store_addresses_match(q, expr, number, word) == 0)
-        return ge_err_set(err, GE_EINVAL, "the address query has no letter or digit");
-    if (limit < 1 || limit > GE_ADDRESSES_LIMIT_MAX)
-        return ge_err_set(err, GE_EINVAL, "limit %d is out of range (1..%d)", limit,
-                          GE_ADDRESSES_LIMIT_MAX);
+    rc = ge_addresses_query_check(q, limit, expr, number, word, err);
+    if (rc < 0) return rc;
 
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;

@@ -11,8 +11,7 @@
  * services, nothing spliced into the SQL.
  */
 #include "store_case_tiles.h"
-
-#include <math.h>
+#include "store_shared.h"
 
 #include "sqlite_internal.h"
 
@@ -40,10 +39,8 @@ static int ge_sqlite_case_tiles_query(ge_store *st, const double box[4], const c
     int64_t v = 0;
     int rc;
 
-    for (int i = 0; i < 4; i++)
-        if (!isfinite(box[i]))
-            return ge_err_set(err, GE_EINVAL, "case tile query: box coordinate %d is not finite",
-                              i);
+    rc = ge_store_box_check(box, "case tile query", err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     /* One read transaction: the version and the rows from one snapshot, so

@@ -6,12 +6,12 @@
  * index. That lookup is not constant-time, and need not be: what an attacker
  * could learn from its timing is a prefix of a hash, which without a
  * preimage tells nothing about a key. The caller still compares the hash it
- * computed with the one found in constant time (ge_token_equal), so that a
+ * computed with the one found in constant time (ge_client_key_matches), so that a
  * collation or index oddity can never let a near miss through.
  */
 #include "store_forms.h"
+#include "store_shared.h"
 #include "sqlite_internal.h"
-#include "token.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +131,7 @@ static int ge_sqlite_client_revoke(ge_store *st, int64_t id, time_t now, ge_err 
     if (rc < 0) goto err;
     sqlite3_bind_int64(s, 1, id);
     if (sqlite3_step(s) == SQLITE_ROW) exists = sqlite3_column_int64(s, 0);
-    rc = exists ? ge_err_set(err, GE_ECONFLICT, "client %lld is revoked already", (long long)id)
-                : ge_err_set(err, GE_ENOENT, "there is no client %lld", (long long)id);
+    rc = ge_client_revoke_refused(id, exists, err);
 err:
     sqlite3_finalize(s);
     ge_store_release(st, c);
@@ -157,12 +156,9 @@ static int ge_sqlite_client_by_key(ge_store *st, const char *key_hash, ge_client
     if (rc == SQLITE_ROW) {
         const unsigned char *h = sqlite3_column_text(s, 6);
         rc = ge_client_from_row(s, out, err);
-        if (rc == GE_OK && !(h && ge_token_equal((const char *)h, key_hash))) {
-            ge_client_clear(out);
-            rc = ge_err_set(err, GE_ENOENT, "no active client has this API key");
-        }
+        if (rc == GE_OK) rc = ge_client_key_matches((const char *)h, key_hash, out, err);
     } else if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "no active client has this API key");
+        rc = ge_client_key_matches(NULL, key_hash, out, err);
     } else {
         rc = ge_store_sql_err(err, c->db, rc, "looking up a client");
     }

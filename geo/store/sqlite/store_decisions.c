@@ -11,20 +11,11 @@
  */
 #include "store_decisions.h"
 #include "sqlite_internal.h"
+#include "store_shared.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What the case looks like inside the transaction. */
-typedef struct ge_decision_row {
-    char service[64];
-    char status[32];
-    char updated_at[32];
-    char closed_at[32];
-    int64_t version;
-    bool purged;
-} ge_decision_row;
 
 static int ge_decision_read(ge_conn *c, const char *id, ge_decision_row *row, bool *found,
                             ge_err *err)
@@ -56,14 +47,6 @@ static int ge_decision_read(ge_conn *c, const char *id, ge_decision_row *row, bo
 err:
     sqlite3_finalize(s);
     return rc;
-}
-
-static bool ge_decision_precondition_holds(const ge_status_change *in, int64_t version)
-{
-    if (!in->if_match) return true;
-    for (size_t i = 0; in->if_versions && i < in->n_if_versions; i++)
-        if (in->if_versions[i] == version) return true;
-    return false;
 }
 
 typedef struct ge_decision_conflicts {
@@ -106,13 +89,7 @@ static int ge_decision_check_conflicts(ge_conn *c, const ge_status_change *in,
 
     *all_acknowledged = true;
     if (rc < 0) return rc;
-    for (size_t i = 0; i < out->nconflicts; i++) {
-        bool named = false;
-        for (size_t j = 0; !named && in->acknowledged && j < in->n_acknowledged; j++)
-            named = in->acknowledged[j] && !strcmp(in->acknowledged[j], out->conflicts[i].id);
-        out->unacknowledged[i] = !named;
-        if (!named) *all_acknowledged = false;
-    }
+    *all_acknowledged = ge_decision_acknowledge(in, out);
     return GE_OK;
 }
 
@@ -189,9 +166,7 @@ static int ge_decision_write(ge_conn *c, const ge_status_change *in, const ge_de
     out->event_id = sqlite3_last_insert_rowid(c->db);
     rc = ge_decision_write_overrides(c, out->event_id, out, err);
     if (rc < 0) goto err;
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", now);
-    out->version = row->version + 1;
-    if (closes) snprintf(out->closed_at, sizeof out->closed_at, "%s", now);
+    ge_decision_written(in, row, now, out);
     rc = GE_OK;
 err:
     sqlite3_finalize(s);
@@ -207,43 +182,16 @@ static int ge_sqlite_case_set_status(ge_store *st, const ge_status_change *in, t
     bool found = false;
     int rc;
 
-    memset(out, 0, sizeof *out);
-    memset(&row, 0, sizeof row);
-    out->outcome = GE_DECISION_NOT_FOUND;
-    out->from = GE_CASE_NSTATUS;
-    if (!in->case_id || !in->actor || !in->actor[0] || (unsigned)in->to >= GE_CASE_NSTATUS)
-        return ge_err_set(err, GE_EINVAL, "a status change needs a case, an actor and a status");
-    if (ge_case_status_needs_comment(in->to) && !(in->comment && in->comment[0]))
-        return ge_err_set(err, GE_EINVAL, "the status %s needs a comment",
-                          ge_case_status_name(in->to));
+    rc = ge_decision_start(in, &row, out, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) goto err;
     rc = ge_store_sql_exec(c, "BEGIN IMMEDIATE", err);
     if (rc < 0) goto err;
     rc = ge_decision_read(c, in->case_id, &row, &found, err);
     if (rc < 0 || !found) goto err;
-    /* Nothing about a case the caller may not see leaves this function. */
-    if (in->may_see && !in->may_see(in->may_see_ud, row.service)) goto err;
-    snprintf(out->service, sizeof out->service, "%s", row.service);
-    snprintf(out->from_name, sizeof out->from_name, "%s", row.status);
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", row.updated_at);
-    snprintf(out->closed_at, sizeof out->closed_at, "%s", row.closed_at);
-    out->version = row.version;
-    if (!ge_case_status_parse(row.status, &out->from)) out->from = GE_CASE_NSTATUS;
-    if (row.purged) {
-        out->outcome = GE_DECISION_PURGED;
-        goto err;
-    }
-    /* The precondition first (RFC 9110 13.2.2): a client that saw an older
-     * version learns that, not a verdict on a status it did not see. */
-    if (!ge_decision_precondition_holds(in, row.version)) {
-        out->outcome = GE_DECISION_PRECONDITION;
-        goto err;
-    }
-    if (!ge_case_status_allowed(out->from, in->to)) {
-        out->outcome = GE_DECISION_NOT_ALLOWED;
-        goto err;
-    }
+    /* The case's version, purge, visibility and transition, as on PostGIS. */
+    if (!ge_decision_may_go_on(in, &row, out)) goto err;
     /* Under the write lock: no case can arrive between this check and the
      * change, so what the caller acknowledged is all there is. */
     if (in->to == GE_CASE_APPROVED && in->conflict_distance) {
@@ -266,12 +214,7 @@ static int ge_sqlite_case_set_status(ge_store *st, const ge_status_change *in, t
 err:
     /* A refusal or a failure: nothing of this change stays. */
     if (c && !sqlite3_get_autocommit(c->db)) ge_store_sql_exec(c, "ROLLBACK", NULL);
-    if (rc < 0) {
-        ge_status_result_clear(out);
-        memset(out, 0, sizeof *out);
-        out->outcome = GE_DECISION_NOT_FOUND;
-        out->from = GE_CASE_NSTATUS;
-    }
+    if (rc < 0) ge_decision_failed(out);
     ge_store_release(st, c);
     return rc;
 }

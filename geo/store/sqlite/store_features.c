@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sqlite_internal.h"
+#include "store_shared.h"
 
 /* Longest WHERE clause: the bbox fragment plus GE_FEATURES_MAX_FILTERS filters. */
 #define GE_FEATURES_MAX_FILTERS 16
@@ -41,8 +42,6 @@ static int ge_features_where_build(ge_features_where *w, const ge_features_query
     memset(w, 0, sizeof *w);
     w->q = q;
     w->srid = srid;
-    if (q->n_filters > GE_FEATURES_MAX_FILTERS)
-        return ge_err_set(err, GE_EINVAL, "at most %d property filters", GE_FEATURES_MAX_FILTERS);
     /* Parameters ?1 .. ?4: the bbox, ?5 the SRID, ?6.. the filters as
      * (path, value) pairs; ?100, ?101 the fid range; ?102 the limit. */
     n = snprintf(w->sql, sizeof w->sql, " WHERE fid > ?100 AND fid < ?101");
@@ -55,14 +54,9 @@ static int ge_features_where_build(ge_features_where *w, const ge_features_query
                      q->layer);
         len += (size_t)n;
     }
+    /* The filters' names are checked (ge_features_query_start). */
     for (size_t i = 0; i < q->n_filters; i++) {
-        const char *name = q->filters[i].name;
-        /* A name with a quote or backslash cannot be a JSON path key here; the
-         * caller only passes names the layer has, which come from OSM tags. */
-        if (!name || strpbrk(name, "\"\\") || strlen(name) > 120)
-            return ge_err_set(err, GE_EINVAL, "property name '%.64s' cannot be filtered",
-                              name ? name : "");
-        snprintf(w->paths[i], sizeof w->paths[i], "$.\"%s\"", name);
+        snprintf(w->paths[i], sizeof w->paths[i], "$.\"%s\"", q->filters[i].name);
         n = snprintf(w->sql + len, sizeof w->sql - len,
                      " AND CAST(json_extract(props, ?%zu) AS TEXT) = ?%zu", 6 + 2 * i, 7 + 2 * i);
         len += (size_t)n;
@@ -120,9 +114,7 @@ static int ge_features_layer_version(ge_conn *c, const char *layer, int64_t *ver
     int64_t v = -1;
     int rc = ge_store_sql_int(c, "SELECT version FROM layers WHERE name = ?1", layer, &v, err);
     if (rc < 0) return rc;
-    if (v < 0) return ge_err_set(err, GE_ENOENT, "layer '%s' does not exist", layer);
-    *version = v;
-    return GE_OK;
+    return ge_features_layer_found(layer, v, version, err);
 }
 
 /* The fid where the page before `before` starts: the limit-th matching fid
@@ -215,13 +207,7 @@ static int ge_features_query_conn(ge_conn *c, const ge_features_query *q, int sr
             goto out;
         }
         fid = sqlite3_column_int64(s, 0);
-        if (page->returned == q->limit) {
-            page->has_next = true; /* the extra row only tells that there is more */
-            break;
-        }
-        if (!page->returned) page->first_fid = fid;
-        page->last_fid = fid;
-        page->returned++;
+        if (!ge_features_page_take(q, page, fid)) break;
         rc = cb(ud, fid, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
                 (const char *)sqlite3_column_text(s, 2));
         if (rc != 0) goto out;
@@ -239,12 +225,8 @@ static int ge_sqlite_features_query(ge_store *st, const ge_features_query *q, ge
     ge_conn *c = NULL;
     int rc;
 
-    memset(page, 0, sizeof *page);
-    page->matched = -1;
-    if (!ge_store_layer_name_valid(q->layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          q->layer ? q->layer : "(null)");
-    if (q->limit < 1) return ge_err_set(err, GE_EINVAL, "limit must be at least 1");
+    rc = ge_features_query_start(q, GE_FEATURES_MAX_FILTERS, page, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     /* One snapshot for version, count and page (see the header). */
@@ -264,9 +246,8 @@ static int ge_sqlite_feature_get(ge_store *st, const char *layer, int64_t fid, g
     int64_t v = 0;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          layer ? layer : "(null)");
+    rc = ge_features_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_store_sql_exec(c, "BEGIN", err);
@@ -283,8 +264,7 @@ static int ge_sqlite_feature_get(ge_store *st, const char *layer, int64_t fid, g
         rc = cb(ud, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
                 (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2));
     } else if (rc == SQLITE_DONE) {
-        rc = ge_err_set(err, GE_ENOENT, "feature %lld does not exist in layer '%s'", (long long)fid,
-                        layer);
+        rc = ge_features_missing(layer, fid, err);
     } else {
         rc = ge_store_sql_err(err, c->db, rc, "reading a feature");
     }
@@ -307,9 +287,8 @@ static int ge_sqlite_layer_property_names(ge_store *st, const char *layer, char 
 
     *names = NULL;
     *n = 0;
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "layer name '%.64s' is not valid",
-                          layer ? layer : "(null)");
+    rc = ge_features_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_store_sql_exec(c, "BEGIN", err);

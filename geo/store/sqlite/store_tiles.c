@@ -8,9 +8,9 @@
  * prepared query with four bound numbers. Table names cannot be bound; they
  * are built only from layer names that passed ge_store_layer_name_valid().
  */
+#include "store_shared.h"
 #include "store_tiles.h"
 
-#include <math.h>
 #include <stdio.h>
 
 #include "sqlite_internal.h"
@@ -39,8 +39,8 @@ static int ge_sqlite_tiles_version(ge_store *st, const char *layer, int64_t *ver
     ge_conn *c;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
+    rc = ge_tiles_layer_check(layer, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     rc = ge_store_tiles_version_conn(c, layer, version, err);
@@ -57,11 +57,8 @@ static int ge_sqlite_tiles_query(ge_store *st, const char *layer, const double b
     int64_t v = 0;
     int rc;
 
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
-    for (int i = 0; i < 4; i++)
-        if (!isfinite(box[i]))
-            return ge_err_set(err, GE_EINVAL, "tile query: box coordinate %d is not finite", i);
+    rc = ge_tiles_query_check(layer, box, err);
+    if (rc < 0) return rc;
     rc = ge_store_acquire(st, &c, err);
     if (rc < 0) return rc;
     /* One read transaction: version and rows from the same snapshot. */
@@ -106,8 +103,8 @@ static int ge_sqlite_tiles_fields(ge_store *st, const char *layer, json_t **out,
     int rc;
 
     *out = NULL;
-    if (!ge_store_layer_name_valid(layer))
-        return ge_err_set(err, GE_EINVAL, "'%s' is not a valid layer name", layer ? layer : "");
+    rc = ge_tiles_layer_check(layer, err);
+    if (rc < 0) return rc;
     fields = json_object();
     if (!fields) return ge_err_set(err, GE_ENOMEM, "store: out of memory");
     rc = ge_store_acquire(st, &c, err);
@@ -131,11 +128,8 @@ static int ge_sqlite_tiles_fields(ge_store *st, const char *layer, json_t **out,
             rc = ge_store_sql_err(err, c->db, step, "reading property names");
             break;
         }
-        int kind = sqlite3_column_int(s, 1);
-        json_object_set_new(fields, (const char *)sqlite3_column_text(s, 0),
-                            json_string(kind == 1   ? "Number"
-                                        : kind == 2 ? "Boolean"
-                                                    : "String"));
+        ge_tiles_field_set(fields, (const char *)sqlite3_column_text(s, 0),
+                           sqlite3_column_int(s, 1));
     }
     sqlite3_finalize(s);
     ge_store_release(st, c);

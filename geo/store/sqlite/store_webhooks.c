@@ -9,6 +9,7 @@
  * partial index webhook_deliveries_due keeps the claim query to the pending
  * ones however many delivered rows pile up.
  */
+#include "store_shared.h"
 #include "store_webhooks.h"
 #include "date.h"
 #include "sqlite_internal.h"
@@ -219,28 +220,13 @@ static int ge_sqlite_webhook_record(ge_store *st, int64_t id, int64_t now,
     sqlite3_finalize(s);
     s = NULL;
     if (before < 0) {
-        rc = ge_err_set(err, GE_ENOENT, "webhook delivery %lld is gone or settled", (long long)id);
+        rc = ge_store_webhook_gone(id, err);
         goto err;
     }
     made = (int)before + 1;
-    if (a->http_status >= 200 && a->http_status <= 299 && !a->permanent)
-        o = GE_WEBHOOK_DELIVERED;
-    else if (!a->permanent && ge_store_webhook_retryable(a->http_status) &&
-             made < pol->max_attempts)
-        o = GE_WEBHOOK_RETRY;
-    else
-        o = GE_WEBHOOK_FAILED;
+    o = ge_store_webhook_decide(a, pol, made, now, &next);
     ge_date_utc(now, now_text);
-    if (o == GE_WEBHOOK_RETRY) {
-        int64_t wait = ge_store_webhook_backoff(pol->retry_base_s, made);
-        /* A receiver that says when it can take more (429, 503) is
-         * believed, within the cap. */
-        if (a->retry_after_s > wait)
-            wait = a->retry_after_s < GE_WEBHOOK_BACKOFF_MAX_S ? a->retry_after_s
-                                                               : GE_WEBHOOK_BACKOFF_MAX_S;
-        next = now + wait;
-        ge_date_utc(next, next_text);
-    }
+    if (o == GE_WEBHOOK_RETRY) ge_date_utc(next, next_text);
     rc = ge_store_sql_prepare(
         c,
         "UPDATE webhook_deliveries SET attempts = ?2, last_attempt_at = ?3, last_status = ?4,"
