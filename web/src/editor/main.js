@@ -520,10 +520,11 @@ function dayText(x) {
 }
 
 // Read-only as the form set it, or - when the form server allows it
-// (period_editable) - two date fields the applicant may change.
+// (period_editable) or set none, which the rules then ask for - two date
+// fields the applicant may change.
 function showPeriod() {
   const p = config.period;
-  const open = !!config.period_editable;
+  const open = !!config.period_editable || !p?.start;
   if (p?.start) $('period').textContent = t('period', { start: dayText(p.start), end: dayText(p.end) });
   $('period').hidden = open || !p?.start;
   $('period-form').hidden = !open;
@@ -565,6 +566,8 @@ async function applyPeriod(e) {
     return periodProblem(t('period_failed', { msg: res.message }), member === 'period.start' ? fs : member === 'period.end' ? fe : null);
   }
   config.period = res.body.period;
+  // a period the applicant gave stays theirs to correct (the server agrees)
+  config.period_editable = true;
   showPeriod();
   document.body.dataset.period = `${start}/${end}`;
   sayAfterCheck(t('period_saved', { start: dayText(start), end: dayText(end) }));
