@@ -385,8 +385,9 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     else
         get(ts_pathf("/v1/export?f=%s", fmt), cookie, &r);
     if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs ? crs : "", r.status, r.body);
-    /* no crs: the store's, EPSG:25832 in the test store */
-    if (!crs) crs = "EPSG:25832";
+    /* no crs: GeoJSON's own CRS84 (RFC 7946), else the store's, EPSG:25832 in
+     * the test store */
+    if (!crs) crs = strcmp(fmt, "geojson") ? "EPSG:25832" : "CRS84";
     assert_string_equal(ts_http_header(&r, "Content-Type"), types[t].type);
     assert_string_equal(ts_http_header(&r, "Cache-Control"), "no-store");
     gmtime_r(&now, &tm);
@@ -554,12 +555,57 @@ static void test_formats_epsg25833(void **state)
     check_formats("EPSG:25833", "EPSG:25833", 0.01);
 }
 
-/* Without crs every format but KML is in the store's metric CRS
+/* Whether the n bytes of what are somewhere in the len bytes of b. */
+static const char *has_bytes(const char *b, size_t len, const char *what, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (!memcmp(b + i, what, n)) return b + i;
+    return NULL;
+}
+
+/* Without crs GeoJSON is in CRS84 as RFC 7946 has it (lon/lat, no "crs"
+ * member); asked for another CRS it names it in a "crs" member. */
+static void test_geojson_crs84(void **state)
+{
+    expected_case e;
+    char *bytes;
+    size_t len;
+    ogr_file o;
+    const char *path;
+    bool found = false;
+    (void)state;
+    expect(0, "CRS84", &e);
+    path = download("geojson", NULL, anna.cookie, &bytes, &len);
+    assert_null(has_bytes(bytes, len, "\"crs\"", 5));
+    ogrinfo(path, &o);
+    for (int l = 0; l < o.nlayers; l++)
+        if (strcmp(o.srs[l], "EPSG:4326")) fail_msg("geojson: layer CRS %s, not WGS 84", o.srs[l]);
+    for (int j = 0; j < o.n; j++) {
+        const char *id = field(&o.f[j], "case_id");
+        if (!id || strcmp(id, cid[0])) continue;
+        /* degrees: longitude first, about 13 east, 52 north in Berlin */
+        assert_geometry("geojson", &o.f[j],
+                        json_object_get(json_array_get(e.features, 0), "geometry"), 1e-7);
+        found = true;
+    }
+    if (!found) fail_msg("geojson: no feature of %s", cid[0]);
+    ogr_file_free(&o);
+    free(bytes);
+    json_decref(e.doc);
+    json_decref(e.features);
+    /* an explicit metric CRS is still honoured and named */
+    path = download("geojson", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_non_null(has_bytes(bytes, len, "\"crs\"", 5));
+    assert_non_null(has_bytes(bytes, len, "25832", 5));
+    free(bytes);
+}
+
+/* Without crs every format but KML and GeoJSON is in the store's metric CRS
  * (EPSG:25832 in the test store): the layers name it, and the DXF's
  * coordinates are the features' in metres. */
 static void test_default_crs(void **state)
 {
-    static const char *const fmts[] = {"gpkg", "shp", "geojson", "dxf", "csv"};
+    static const char *const fmts[] = {"gpkg", "shp", "dxf", "csv"};
     expected_case e;
     (void)state;
     expect(0, "EPSG:25832", &e);
@@ -570,7 +616,7 @@ static void test_default_crs(void **state)
         const char *path = download(fmts[k], NULL, anna.cookie, &bytes, &len);
         bool found = false;
         ogrinfo(path, &o);
-        if (!strcmp(fmts[k], "gpkg") || !strcmp(fmts[k], "shp") || !strcmp(fmts[k], "geojson"))
+        if (!strcmp(fmts[k], "gpkg") || !strcmp(fmts[k], "shp"))
             for (int l = 0; l < o.nlayers; l++)
                 if (strcmp(o.srs[l], "EPSG:25832"))
                     fail_msg("%s: layer CRS %s, not EPSG:25832", fmts[k], o.srs[l]);
@@ -986,11 +1032,17 @@ static void test_purged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_crs84), cmocka_unit_test(test_formats_epsg25833),
-        cmocka_unit_test(test_default_crs),   cmocka_unit_test(test_dxf_layer_names),
-        cmocka_unit_test(test_zip_dates),     cmocka_unit_test(test_filters_and_visibility),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_parallel),      cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_formats_crs84),
+        cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_default_crs),
+        cmocka_unit_test(test_geojson_crs84),
+        cmocka_unit_test(test_dxf_layer_names),
+        cmocka_unit_test(test_zip_dates),
+        cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),
+        cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
