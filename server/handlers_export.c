@@ -219,8 +219,8 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
      * told what is wrong with it even while every slot is taken. */
     rc = ge_export_slot_take(ud, req, resp, &s);
     if (rc < 0) goto out;
-    rc =
-        ge_app_cases_export(&app, filter, fmt, &crs, ge_req_query(req, "limit") != NULL, &file, &r);
+    rc = ge_app_cases_export(&app, filter, fmt, &crs, ge_req_query(req, "limit") != NULL,
+                             ge_req_lang(req) == GE_LANG_DE, &file, &r);
     if (rc < 0) {
         rc = ge_resp_app(resp, req, &r);
         goto out;

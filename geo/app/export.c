@@ -572,13 +572,8 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
         if (x->kml_name >= 0)
             ge_export_set_text(feat, x->kml_name,
                                row->reference && *row->reference ? row->reference : row->case_id);
-        if (x->kml_desc >= 0) {
-            char desc[256];
-            snprintf(desc, sizeof desc, "%s, %s, %s/%s", row->service ? row->service : "",
-                     row->status ? row->status : "", row->period_start ? row->period_start : "",
-                     row->period_end ? row->period_end : "");
-            ge_export_set_text(feat, x->kml_desc, desc);
-        }
+        if (x->kml_desc >= 0 && row->description)
+            ge_export_set_text(feat, x->kml_desc, row->description);
     }
     OGR_F_SetGeometryDirectly(feat, g);
     if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)

@@ -36,7 +36,9 @@
  *            location sentence is far shorter).
  *   kml      always WGS 84 longitude/latitude (the only CRS KML knows): the
  *            CRS asked for is ignored (ge_export_output_crs says so); the
- *            attributes go into ExtendedData of one Folder "cases".
+ *            attributes go into ExtendedData of one Folder "cases"; the
+ *            placemark's name is the reference, its pop-up text the row's
+ *            description (written in words by the caller).
  *   csv      one row per feature, the geometry as WKT in the first column
  *            "WKT", attributes as ISO 8601 text. CSV carries no CRS: the
  *            caller should name it (the HTTP answer's Content-Crs header).
@@ -127,6 +129,7 @@ typedef struct ge_export_row {
     int feature;              /* index of the feature in its case, from 0 */
     const char *location;     /* its location sentence, German; NULL: none */
     const char *location_en;  /* ... English */
+    const char *description;  /* KML's pop-up text in the export's language; NULL: none */
     const unsigned char *wkb; /* ISO WKB in the store CRS */
     size_t wkb_len;
 } ge_export_row;

@@ -693,6 +693,38 @@ static unsigned long zip_u32(const unsigned char *p)
 
 /* Every entry of the Shapefile ZIP, in the central directory and in its
  * local header, is dated today (local time, as ZIP means it), not 1980. */
+/* KML's pop-up (Description) is written in words in the export's language
+ * (Accept-Language): the service's title, the status's name and the period
+ * as people write dates - not "info-stand, received, 2027-01-01/...". */
+static void test_kml_description(void **state)
+{
+    static const struct {
+        const char *lang, *title, *status, *date_fmt;
+    } want[] = {{"de", "Informationsstand", "Eingegangen", "%d.%m.%Y"},
+                {"en", "Information stand", "Received", "%Y-%m-%d"}};
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        char extra[64], a[16], b[16], line[160];
+        time_t t = time(NULL), ta = t + 20 * 86400, tb = t + 21 * 86400;
+        struct tm tm;
+        ts_http_resp r;
+        snprintf(extra, sizeof extra, "Accept-Language: %s", want[i].lang);
+        if (ts_review_call(&srv, "GET", "/v1/export?f=kml&status=received", anna.cookie, NULL,
+                           extra, NULL, &r) != 0 ||
+            r.status != 200)
+            fail_msg("kml %s: %ld", want[i].lang, r.status);
+        localtime_r(&ta, &tm);
+        strftime(a, sizeof a, want[i].date_fmt, &tm);
+        localtime_r(&tb, &tm);
+        strftime(b, sizeof b, want[i].date_fmt, &tm);
+        snprintf(line, sizeof line, "<description>%s, %s, %s – %s</description>", want[i].title,
+                 want[i].status, a, b);
+        if (!strstr(r.body, line)) fail_msg("%s: no %s in %.2000s", want[i].lang, line, r.body);
+        assert_null(strstr(r.body, "info-stand,"));
+        ts_http_resp_free(&r);
+    }
+}
+
 static void test_zip_dates(void **state)
 {
     char *bytes;
@@ -1032,17 +1064,12 @@ static void test_purged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_crs84),
-        cmocka_unit_test(test_formats_epsg25833),
-        cmocka_unit_test(test_default_crs),
-        cmocka_unit_test(test_geojson_crs84),
-        cmocka_unit_test(test_dxf_layer_names),
-        cmocka_unit_test(test_zip_dates),
-        cmocka_unit_test(test_filters_and_visibility),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_parallel),
-        cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_formats_crs84),   cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_default_crs),     cmocka_unit_test(test_geojson_crs84),
+        cmocka_unit_test(test_kml_description), cmocka_unit_test(test_dxf_layer_names),
+        cmocka_unit_test(test_zip_dates),       cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),        cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
