@@ -46,6 +46,10 @@
  *            control character gets a leading apostrophe, so that a
  *            spreadsheet does not run it as a formula (a sentence starts
  *            with a street name from the imported data).
+ *   csv-excel the same table for a German Excel, which reads UTF-8 only
+ *            after a byte order mark and splits at its list separator:
+ *            the BOM first and semicolons between the cells (csv stays
+ *            RFC 4180 for programs: no BOM, commas).
  *   dxf      always in metres (EPSG:25832 or 25833; another CRS is
  *            refused): the geometries as DXF entities (points, polylines;
  *            polygons as closed polylines), each case's on a DXF layer named
@@ -86,15 +90,16 @@ typedef enum ge_export_format {
     GE_EXPORT_CSV,
     GE_EXPORT_DXF,
     GE_EXPORT_GEOJSON,
+    GE_EXPORT_CSV_EXCEL,
     GE_EXPORT_NFORMATS
 } ge_export_format;
 
-/* "gpkg", "shp", "kml", "csv", "dxf", "geojson" -> format. Anything else
+/* "gpkg", "shp", "kml", "csv", "dxf", "geojson", "csv-excel" -> format. Anything else
  * (NULL included): GE_EINVAL with a message naming the value and the
  * allowed ones. */
 int ge_export_format_parse(const char *name, ge_export_format *out, ge_err *err);
 
-/* The allowed names, "gpkg, shp, kml, csv, dxf, geojson". */
+/* The allowed names, "gpkg, shp, kml, csv, dxf, geojson, csv-excel". */
 const char *ge_export_format_names(void);
 
 /* The short name ("gpkg" ...). */

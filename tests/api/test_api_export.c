@@ -363,7 +363,8 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
 {
     static const struct {
         const char *f, *type, *ext;
-    } types[] = {{"gpkg", "application/geopackage+sqlite3", "gpkg"},
+    } types[] = {{"csv-excel", "text/csv; charset=utf-8", "csv"},
+                 {"gpkg", "application/geopackage+sqlite3", "gpkg"},
                  {"shp", "application/zip", "shp.zip"},
                  {"kml", "application/vnd.google-earth.kml+xml", "kml"},
                  {"csv", "text/csv; charset=utf-8", "csv"},
@@ -377,7 +378,7 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     FILE *fp;
     int t = -1;
 
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < (int)(sizeof types / sizeof types[0]); i++)
         if (!strcmp(types[i].f, fmt)) t = i;
     assert_true(t >= 0);
     if (crs)
@@ -699,9 +700,10 @@ static unsigned long zip_u32(const unsigned char *p)
 static void test_kml_description(void **state)
 {
     static const struct {
-        const char *lang, *title, *status, *date_fmt;
-    } want[] = {{"de", "Informationsstand", "Eingegangen", "%d.%m.%Y"},
-                {"en", "Information stand", "Received", "%Y-%m-%d"}};
+        const char *lang, *title, *status;
+        bool german; /* dd.mm.yyyy, else ISO 8601 */
+    } want[] = {{"de", "Informationsstand", "Eingegangen", true},
+                {"en", "Information stand", "Received", false}};
     (void)state;
     for (size_t i = 0; i < 2; i++) {
         char extra[64], a[16], b[16], line[160];
@@ -714,15 +716,58 @@ static void test_kml_description(void **state)
             r.status != 200)
             fail_msg("kml %s: %ld", want[i].lang, r.status);
         localtime_r(&ta, &tm);
-        strftime(a, sizeof a, want[i].date_fmt, &tm);
+        if (want[i].german)
+            strftime(a, sizeof a, "%d.%m.%Y", &tm);
+        else
+            strftime(a, sizeof a, "%Y-%m-%d", &tm);
         localtime_r(&tb, &tm);
-        strftime(b, sizeof b, want[i].date_fmt, &tm);
+        if (want[i].german)
+            strftime(b, sizeof b, "%d.%m.%Y", &tm);
+        else
+            strftime(b, sizeof b, "%Y-%m-%d", &tm);
         snprintf(line, sizeof line, "<description>%s, %s, %s – %s</description>", want[i].title,
                  want[i].status, a, b);
         if (!strstr(r.body, line)) fail_msg("%s: no %s in %.2000s", want[i].lang, line, r.body);
         assert_null(strstr(r.body, "info-stand,"));
         ts_http_resp_free(&r);
     }
+}
+
+/* CSV for programs is RFC 4180 (UTF-8 without BOM, commas); csv-excel is
+ * the same table for a German Excel: a UTF-8 BOM (else umlauts come out as
+ * "Ã¤") and semicolons (Excel's list separator in German), which ogrinfo
+ * reads back as the same rows. */
+static void test_csv_excel(void **state)
+{
+    char *bytes;
+    size_t len;
+    ogr_file o;
+    const char *path, *eol;
+    int found = 0;
+    (void)state;
+    path = download("csv", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_true(len > 3);
+    assert_false((unsigned char)bytes[0] == 0xEF);
+    eol = memchr(bytes, '\n', len);
+    assert_non_null(eol);
+    assert_non_null(has_bytes(bytes, (size_t)(eol - bytes), ",case_id,", 9));
+    free(bytes);
+
+    path = download("csv-excel", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_true(len > 3);
+    assert_memory_equal(bytes, "\xEF\xBB\xBF", 3);
+    eol = memchr(bytes, '\n', len);
+    assert_non_null(eol);
+    assert_non_null(has_bytes(bytes, (size_t)(eol - bytes), ";case_id;", 9));
+    assert_null(has_bytes(bytes, (size_t)(eol - bytes), ",", 1));
+    ogrinfo(path, &o);
+    for (int j = 0; j < o.n; j++) {
+        const char *id = field(&o.f[j], "case_id");
+        if (id && (!strcmp(id, cid[0]) || !strcmp(id, cid[1]))) found++;
+    }
+    assert_int_equal(found, 3);
+    ogr_file_free(&o);
+    free(bytes);
 }
 
 static void test_zip_dates(void **state)
@@ -880,7 +925,7 @@ static void test_errors(void **state)
     /* the allowed formats are listed for programs too */
     get("/v1/export?f=pdf", anna.cookie, &r);
     doc = json_loads(r.body, 0, NULL);
-    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 6);
+    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 7);
     json_decref(doc);
     ts_http_resp_free(&r);
     /* German */
@@ -1064,12 +1109,19 @@ static void test_purged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_crs84),   cmocka_unit_test(test_formats_epsg25833),
-        cmocka_unit_test(test_default_crs),     cmocka_unit_test(test_geojson_crs84),
-        cmocka_unit_test(test_kml_description), cmocka_unit_test(test_dxf_layer_names),
-        cmocka_unit_test(test_zip_dates),       cmocka_unit_test(test_filters_and_visibility),
-        cmocka_unit_test(test_errors),          cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_parallel),        cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_formats_crs84),
+        cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_default_crs),
+        cmocka_unit_test(test_geojson_crs84),
+        cmocka_unit_test(test_kml_description),
+        cmocka_unit_test(test_csv_excel),
+        cmocka_unit_test(test_dxf_layer_names),
+        cmocka_unit_test(test_zip_dates),
+        cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),
+        cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
