@@ -176,6 +176,13 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     await waitRefs(page, ['MS-2026-0105', 'MS-2026-0101', 'MS-2026-0102', 'MS-2026-0103']);
     await rendered(page);
 
+    // The market square (a pedestrian area) is in the base map's tiles and
+    // style, not blank.
+    const tilejson = await (await fetch(`${srv.base}/tiles/basemap/WebMercatorQuad`)).json();
+    assert.ok(tilejson.vector_layers.some((l) => l.id === 'pedestrian_areas'), JSON.stringify(tilejson.vector_layers.map((l) => l.id)));
+    const style = await (await fetch(`${srv.base}/styles/basemap`)).json();
+    assert.ok(style.layers.some((l) => l['source-layer'] === 'pedestrian_areas'), 'a style layer draws the pedestrian areas');
+
     // The map: one symbol per case, labelled with its reference, in a layer
     // above the base map's; zoomed out, the two skips (2 m apart) make one
     // cluster of 2.
