@@ -15,9 +15,12 @@
  *   PUT  /v1/edit/{token}/period     {period: {start, end}} -> the report for
  *                                    the saved drawing in the new period;
  *                                    only when the form server set the
- *                                    draft's option period_editable (403
+ *                                    draft's option period_editable or
+ *                                    opened the draft without a period
+ *                                    (the applicant then holds it:
+ *                                    period_editable becomes true); 403
  *                                    otherwise, 409 when it was withdrawn
- *                                    meanwhile). A period the service's rules
+ *                                    meanwhile. A period the service's rules
  *                                    refuse (too soon, too long) is saved and
  *                                    its reasons are in the report, as a
  *                                    drawing's are: the draft cannot be
@@ -227,6 +230,31 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
     if (rc == GE_OK) rc = ge_forms_members(req, resp, body, "the period change", members);
     if (rc == GE_OK) rc = ge_edit_period_in(req, resp, body, &start, &end);
     if (rc < 0) goto err;
+    if (!d.period_editable && !d.period_start[0]) {
+        /* the form server opened the draft without a period: the rules ask
+         * for one, so the applicant gives it here - and keeps it (may
+         * correct it) from now on, as with period_editable */
+        ge_draft to = d;
+        to.period_editable = true;
+        rc = ge_store_draft_update(req->ctx->store, &d, &to, ge_app_now(&app), to.updated_at, &err);
+        if (rc == GE_ECONFLICT) {
+            p = ge_resp_problem(
+                resp, req, 409, "%s",
+                GE_TR(req,
+                      DE("Der Antrag wurde gerade anderweitig geändert; der Zeitraum wurde "
+                         "nicht geändert. Bitte versuchen Sie es noch einmal."),
+                      EN("The application was changed meanwhile; the period was not "
+                         "changed. Please try again.")));
+            if (p) json_object_set_new(p, "member", json_string("period"));
+            goto err;
+        }
+        if (rc == GE_EGONE) goto gone;
+        if (rc < 0) {
+            rc = ge_resp_error(resp, req, &err);
+            goto err;
+        }
+        d.period_editable = true;
+    }
     if (!d.period_editable) {
         p = ge_resp_problem(resp, req, 403, "%s",
                             GE_TR(req,
@@ -265,6 +293,7 @@ static int ge_edit_put_period(ge_req *req, ge_resp *resp, void *ud)
         goto err;
     }
     if (rc == GE_EGONE) {
+    gone:
         ge_resp_problem(
             resp, req, 410, "%s",
             GE_TR(req,

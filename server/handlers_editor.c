@@ -271,9 +271,10 @@ static int ge_editor_page(ge_req *req, ge_resp *resp, void *ud)
     lang = strcmp(d.locale, "en") == 0 ? "en" : "de";
     config = json_pack("{s:s, s:s, s:s, s:s, s:O, s:b}", "draft_id", d.id, "service", d.service,
                        "locale", lang, "expires_at", d.expires_at, "origins", origins,
-                       "period_editable", d.period_editable);
+                       "period_editable", d.period_editable || !d.period_start[0]);
     /* the period the drawing is checked for, shown beside the status (and
-     * changeable there when the form server allows it: period_editable) */
+     * changeable there when the form server allows it: period_editable, or
+     * set none, which the rules then ask for: PUT .../period takes it) */
     if (config && d.period_start[0])
         json_object_set_new(config, "period",
                             json_pack("{s:s, s:s}", "start", d.period_start, "end", d.period_end));

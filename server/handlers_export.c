@@ -5,8 +5,10 @@
  *   f      gpkg | shp | kml | csv | dxf | geojson (required)
  *   crs    as in the features API: CRS84, EPSG:4326, 3857, 25832, 25833;
  *          by default the store's metric CRS (EPSG:25832 or 25833), what
- *          CAD and desktop GIS in the office work in. KML is always CRS84;
- *          DXF only 25832 or 25833 (another: 400 naming those)
+ *          CAD and desktop GIS in the office work in - but GeoJSON's
+ *          default is CRS84 (RFC 7946; another CRS asked for is named in a
+ *          "crs" member). KML is always CRS84; DXF only 25832 or 25833
+ *          (another: 400 naming those)
  *   service, status, from, to, bbox, q, limit, offset, purged
  *          the filters of GET /v1/cases (case_filter.h); without limit
  *          every matching case, at most GE_APP_EXPORT_MAX_CASES
@@ -101,7 +103,9 @@ static int ge_export_params(ge_req *req, ge_resp *resp, ge_export_format *fmt, g
         bool explicit_crs = false;
         int rc = ge_forms_crs_param(req, resp, crs, &explicit_crs);
         if (rc < 0) return rc;
-        if (!explicit_crs) *crs = ge_forms_store_crs(req);
+        /* GeoJSON is CRS84 by definition (RFC 7946); the other formats go to
+         * office GIS and CAD in the store's metres */
+        if (!explicit_crs) *crs = *fmt == GE_EXPORT_GEOJSON ? GE_CRS84 : ge_forms_store_crs(req);
     }
     if (!ge_export_crs_allowed(*fmt, crs)) {
         p = ge_resp_problem(
@@ -215,8 +219,8 @@ static int ge_export_get(ge_req *req, ge_resp *resp, void *ud)
      * told what is wrong with it even while every slot is taken. */
     rc = ge_export_slot_take(ud, req, resp, &s);
     if (rc < 0) goto out;
-    rc =
-        ge_app_cases_export(&app, filter, fmt, &crs, ge_req_query(req, "limit") != NULL, &file, &r);
+    rc = ge_app_cases_export(&app, filter, fmt, &crs, ge_req_query(req, "limit") != NULL,
+                             ge_req_lang(req) == GE_LANG_DE, &file, &r);
     if (rc < 0) {
         rc = ge_resp_app(resp, req, &r);
         goto out;

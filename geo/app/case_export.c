@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "case_location.h"
+#include "case_status.h"
+#include "date.h"
 #include "geos_ctx.h"
 #include "refindex.h"
 #include "service.h"
@@ -65,8 +67,46 @@ typedef struct ge_app_export_feed {
     const ge_refsnap *snap;      /* for sentences the reports lack; may be NULL */
     const ge_services *services; /* their clearances; may be NULL */
     size_t features;
+    bool german;   /* the language of the description */
+    bool describe; /* the format shows a description (KML) */
     ge_err *err;
 } ge_app_export_feed;
+
+/* A person's date: 14.12.2026 in German, ISO 8601 in English (as the
+ * rules' messages write them); the text as it is when it is no date. */
+static void ge_app_export_day(const char *iso, bool german, char *out, size_t n)
+{
+    ge_date d;
+    ge_err err;
+    if (ge_date_parse(iso, &d, &err) < 0)
+        snprintf(out, n, "%s", iso);
+    else if (german)
+        ge_date_format_de(d, out, n);
+    else
+        ge_date_format_iso(d, out, n);
+}
+
+/* KML's pop-up text in words: "Informationsstand, Genehmigt, 14.12.2026 –
+ * 17.12.2026" (the service's title, the status's name, the period). */
+static void ge_app_export_describe(const ge_app_export_feed *feed, const ge_app_export_case *c,
+                                   char *out, size_t n)
+{
+    const ge_service *svc = feed->services ? ge_services_find(feed->services, c->service) : NULL;
+    const char *title = svc ? ge_text_pick(svc->title, feed->german) : NULL;
+    ge_case_status st;
+    char a[32], b[32];
+    int len;
+
+    len = snprintf(out, n, "%s, %s", title && *title ? title : c->service,
+                   ge_case_status_parse(c->status, &st)
+                       ? ge_case_status_label(st, feed->german ? "de" : "en")
+                       : c->status);
+    if (c->period_start[0] && len >= 0 && (size_t)len < n) {
+        ge_app_export_day(c->period_start, feed->german, a, sizeof a);
+        ge_app_export_day(c->period_end, feed->german, b, sizeof b);
+        snprintf(out + len, n - (size_t)len, ", %s – %s", a, b);
+    }
+}
 
 static int ge_app_export_feature(void *ud, const ge_store_export_feature *f)
 {
@@ -77,6 +117,7 @@ static int ge_app_export_feature(void *ud, const ge_store_export_feature *f)
     ge_err lerr;
     json_t *loc =
         ge_case_location_wkb(feed->h, feed->snap, svc, f->location, f->wkb, f->wkb_len, &lerr);
+    char desc[320];
     ge_export_row row = {.case_id = c->id,
                          .service = c->service,
                          .status = c->status,
@@ -92,6 +133,10 @@ static int ge_app_export_feature(void *ud, const ge_store_export_feature *f)
                          .wkb_len = f->wkb_len};
     int rc;
 
+    if (feed->describe) {
+        ge_app_export_describe(feed, c, desc, sizeof desc);
+        row.description = desc;
+    }
     /* A sentence that cannot be made (GEOS failed on the feature) leaves the
      * cells empty; only memory fails the export. */
     if (!loc && lerr.code == GE_ENOMEM) return ge_err_set(feed->err, GE_ENOMEM, "out of memory");
@@ -103,7 +148,8 @@ static int ge_app_export_feature(void *ud, const ge_store_export_feature *f)
 }
 
 int ge_app_cases_export(const ge_app *app, const ge_case_filter *f, ge_export_format fmt,
-                        const ge_crs *crs, bool limited, ge_app_export_file *out, ge_app_result *r)
+                        const ge_crs *crs, bool limited, bool german, ge_app_export_file *out,
+                        ge_app_result *r)
 {
     ge_app_export_cases cases = {0};
     const char **ids = NULL;
@@ -148,6 +194,8 @@ int ge_app_cases_export(const ge_app *app, const ge_case_filter *f, ge_export_fo
                                    .h = ge_geos_ctx(),
                                    .snap = snap,
                                    .services = app->services,
+                                   .german = german,
+                                   .describe = fmt == GE_EXPORT_KML,
                                    .err = &err};
         rc = ge_store_cases_features(app->store, ids, cases.n, ge_app_export_feature, &feed, &err);
         out->features = feed.features;

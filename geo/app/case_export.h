@@ -40,7 +40,9 @@ typedef struct ge_app_export_file {
 
 /*
  * Writes the cases f matches (its page: offset, limit) in format fmt and
- * crs. limited says whether the caller asked for a limit: without one the
+ * crs; german picks the language of what is written in words (KML's
+ * pop-up: "Informationsstand, Genehmigt, 14.12.2026 – 17.12.2026"). limited
+ * says whether the caller asked for a limit: without one the
  * caller wants every matching case, and more than GE_APP_EXPORT_MAX_CASES
  * after the offset are refused (INVALID, extras "parameter": "limit",
  * "limit", "numberMatched") rather than cut off into a file that looks
@@ -48,7 +50,8 @@ typedef struct ge_app_export_file {
  * is FAILED, never the caller's (GE_EINVAL becomes GE_EINTERNAL).
  */
 int ge_app_cases_export(const ge_app *app, const ge_case_filter *f, ge_export_format fmt,
-                        const ge_crs *crs, bool limited, ge_app_export_file *out, ge_app_result *r);
+                        const ge_crs *crs, bool limited, bool german, ge_app_export_file *out,
+                        ge_app_result *r);
 
 /* The file name of an export made now (the context's clock, UTC date):
  * "cases-2026-11-25.gpkg". */

@@ -61,9 +61,15 @@ static const struct {
     [GE_EXPORT_CSV] = {"csv", "CSV", "text/csv; charset=utf-8", "csv"},
     [GE_EXPORT_DXF] = {"dxf", "DXF", "image/vnd.dxf", "dxf"},
     [GE_EXPORT_GEOJSON] = {"geojson", "GeoJSON", "application/geo+json", "geojson"},
+    [GE_EXPORT_CSV_EXCEL] = {"csv-excel", "CSV", "text/csv; charset=utf-8", "csv"},
 };
 
-#define GE_EXPORT_NAMES "gpkg, shp, kml, csv, dxf, geojson"
+#define GE_EXPORT_NAMES "gpkg, shp, kml, csv, dxf, geojson, csv-excel"
+
+static bool ge_export_is_csv(ge_export_format f)
+{
+    return f == GE_EXPORT_CSV || f == GE_EXPORT_CSV_EXCEL;
+}
 
 /* The attribute fields, in this order in every format but DXF. */
 enum {
@@ -223,7 +229,7 @@ static bool ge_export_text_only(ge_export_format f)
 {
     /* CSV and KML hold text anyway; typed date fields would come out in
      * GDAL's own "2026/12/01" form instead of ISO 8601. */
-    return f == GE_EXPORT_CSV || f == GE_EXPORT_KML;
+    return ge_export_is_csv(f) || f == GE_EXPORT_KML;
 }
 
 static int ge_export_fields(ge_export *x, OGRLayerH layer, ge_err *err)
@@ -275,6 +281,12 @@ static OGRLayerH ge_export_layer(ge_export *x, const char *name, OGRwkbGeometryT
     case GE_EXPORT_CSV:
         opts[n++] = "GEOMETRY=AS_WKT";
         opts[n++] = "LINEFORMAT=CRLF"; /* RFC 4180 */
+        break;
+    case GE_EXPORT_CSV_EXCEL:
+        opts[n++] = "GEOMETRY=AS_WKT";
+        opts[n++] = "LINEFORMAT=CRLF";
+        opts[n++] = "SEPARATOR=SEMICOLON"; /* German Excel's list separator */
+        opts[n++] = "WRITE_BOM=YES";       /* else Excel reads the umlauts as cp1252 */
         break;
     case GE_EXPORT_GEOJSON:
         /* RFC 7946 wants CRS84 and no "crs" member; other CRSs are written
@@ -511,7 +523,7 @@ static bool ge_export_formula_like(const char *s)
  * leading apostrophe (in buf, of size n). */
 static const char *ge_export_text_value(const ge_export *x, const char *value, char *buf, size_t n)
 {
-    if (x->f != GE_EXPORT_CSV || !ge_export_formula_like(value)) return value;
+    if (!ge_export_is_csv(x->f) || !ge_export_formula_like(value)) return value;
     snprintf(buf, n, "'%s", value);
     return buf;
 }
@@ -572,13 +584,8 @@ static int ge_export_put(ge_export *x, OGRLayerH layer, const ge_export_row *row
         if (x->kml_name >= 0)
             ge_export_set_text(feat, x->kml_name,
                                row->reference && *row->reference ? row->reference : row->case_id);
-        if (x->kml_desc >= 0) {
-            char desc[256];
-            snprintf(desc, sizeof desc, "%s, %s, %s/%s", row->service ? row->service : "",
-                     row->status ? row->status : "", row->period_start ? row->period_start : "",
-                     row->period_end ? row->period_end : "");
-            ge_export_set_text(feat, x->kml_desc, desc);
-        }
+        if (x->kml_desc >= 0 && row->description)
+            ge_export_set_text(feat, x->kml_desc, row->description);
     }
     OGR_F_SetGeometryDirectly(feat, g);
     if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)

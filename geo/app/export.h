@@ -36,7 +36,9 @@
  *            location sentence is far shorter).
  *   kml      always WGS 84 longitude/latitude (the only CRS KML knows): the
  *            CRS asked for is ignored (ge_export_output_crs says so); the
- *            attributes go into ExtendedData of one Folder "cases".
+ *            attributes go into ExtendedData of one Folder "cases"; the
+ *            placemark's name is the reference, its pop-up text the row's
+ *            description (written in words by the caller).
  *   csv      one row per feature, the geometry as WKT in the first column
  *            "WKT", attributes as ISO 8601 text. CSV carries no CRS: the
  *            caller should name it (the HTTP answer's Content-Crs header).
@@ -44,6 +46,10 @@
  *            control character gets a leading apostrophe, so that a
  *            spreadsheet does not run it as a formula (a sentence starts
  *            with a street name from the imported data).
+ *   csv-excel the same table for a German Excel, which reads UTF-8 only
+ *            after a byte order mark and splits at its list separator:
+ *            the BOM first and semicolons between the cells (csv stays
+ *            RFC 4180 for programs: no BOM, commas).
  *   dxf      always in metres (EPSG:25832 or 25833; another CRS is
  *            refused): the geometries as DXF entities (points, polylines;
  *            polygons as closed polylines), each case's on a DXF layer named
@@ -84,15 +90,16 @@ typedef enum ge_export_format {
     GE_EXPORT_CSV,
     GE_EXPORT_DXF,
     GE_EXPORT_GEOJSON,
+    GE_EXPORT_CSV_EXCEL,
     GE_EXPORT_NFORMATS
 } ge_export_format;
 
-/* "gpkg", "shp", "kml", "csv", "dxf", "geojson" -> format. Anything else
+/* "gpkg", "shp", "kml", "csv", "dxf", "geojson", "csv-excel" -> format. Anything else
  * (NULL included): GE_EINVAL with a message naming the value and the
  * allowed ones. */
 int ge_export_format_parse(const char *name, ge_export_format *out, ge_err *err);
 
-/* The allowed names, "gpkg, shp, kml, csv, dxf, geojson". */
+/* The allowed names, "gpkg, shp, kml, csv, dxf, geojson, csv-excel". */
 const char *ge_export_format_names(void);
 
 /* The short name ("gpkg" ...). */
@@ -127,6 +134,7 @@ typedef struct ge_export_row {
     int feature;              /* index of the feature in its case, from 0 */
     const char *location;     /* its location sentence, German; NULL: none */
     const char *location_en;  /* ... English */
+    const char *description;  /* KML's pop-up text in the export's language; NULL: none */
     const unsigned char *wkb; /* ISO WKB in the store CRS */
     size_t wkb_len;
 } ge_export_row;

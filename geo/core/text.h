@@ -27,11 +27,6 @@
  * one (GE_TEXT makes it; GE_TEXT_INIT initialises a static table's member),
  * and read t.de and t.en by name. A service's texts are ge_texts too, then
  * the service's own copies (service.c frees them).
- *
- * scripts/convert-bilingual.py converted the call sites of the former
- * (en, de) and (de, en) helpers to this form; it is idempotent, so running
- * it again on a file from a branch that still has the old form converts
- * that file.
  */
 #ifndef GE_TEXT_H
 #define GE_TEXT_H

@@ -28,6 +28,7 @@ static const char *const ge_bm_path[] = {"kind", "road_class", "name", "surface"
 static const char *const ge_bm_address[] = {"housenumber", "street", NULL};
 static const char *const ge_bm_boundary[] = {"name", "admin_level", NULL};
 static const char *const ge_bm_minor[] = {"service", "living_street", NULL};
+static const char *const ge_bm_name[] = {"name", NULL};
 
 typedef struct ge_bm_layer {
     ge_tilegen_layer gen;
@@ -43,6 +44,7 @@ static const char *const ge_bm_t_path[] = {"kind",   "String",  "road_class", "S
                                            "String", "surface", "String",     NULL};
 static const char *const ge_bm_t_address[] = {"housenumber", "String", "street", "String", NULL};
 static const char *const ge_bm_t_boundary[] = {"name", "String", "admin_level", "Number", NULL};
+static const char *const ge_bm_t_name[] = {"name", "String", NULL};
 
 /* Drawing order: areas first, then lines, then labels' points. */
 static const ge_bm_layer ge_bm_layers[] = {
@@ -52,6 +54,9 @@ static const ge_bm_layer ge_bm_layers[] = {
     {{"water", "water", 12, ge_bm_class_name, NULL, NULL, false, NULL, NULL},
      "Water areas (class: pond, river, ...)",
      ge_bm_t_class_name},
+    {{"pedestrian_areas", "pedestrian_areas", 14, ge_bm_name, NULL, NULL, false, NULL, NULL},
+     "Pedestrian zones and squares (highway=pedestrian areas, area:highway, place=square)",
+     ge_bm_t_name},
     {{"buildings", "buildings", 14, ge_bm_building, NULL, NULL, false, NULL, NULL},
      "Building footprints",
      ge_bm_t_building},

@@ -429,6 +429,25 @@ static bool ge_sm_draw(ge_sm *s, const json_t *layer, const char *type, const GE
     return true;
 }
 
+/* Whether what a style layer of `type` drew of g shows in the map frame: a
+ * store layer's features are read for a box around the frame, and a line
+ * style of an area draws only its outline - the municipal boundary's area
+ * covers every frame in the town, its line hardly any. The key lists only
+ * what shows. */
+static bool ge_sm_shows(ge_sm *s, const char *type, const GEOSGeometry *g, const char *gtype)
+{
+    const double *e = s->r->extent;
+    GEOSGeometry *frame = GEOSGeom_createRectangle_r(s->h, e[0], e[1], e[2], e[3]), *outline = NULL;
+    bool shows;
+
+    if (!frame) return true; /* cannot tell: list it, as before */
+    if (strcmp(type, "line") == 0 && strstr(gtype, "Polygon")) outline = GEOSBoundary_r(s->h, g);
+    shows = GEOSIntersects_r(s->h, outline ? outline : g, frame) == 1;
+    if (outline) GEOSGeom_destroy_r(s->h, outline);
+    GEOSGeom_destroy_r(s->h, frame);
+    return shows;
+}
+
 static void ge_sm_mark_drawn(ge_sm *s, const char *source)
 {
     for (size_t i = 0; i < s->nsources_drawn; i++)
@@ -477,7 +496,8 @@ static int ge_sm_style_layer(ge_sm *s, const json_t *style, const json_t *layer,
             if (ge_sm_draw(s, layer, type, l->v[i].g, l->v[i].props, l->v[i].gtype)) {
                 l->drawn++;
                 s->r->drawn++;
-                ge_sm_mark_drawn(s, source);
+                if (!ge_sm_was_drawn(s, source) && ge_sm_shows(s, type, l->v[i].g, l->v[i].gtype))
+                    ge_sm_mark_drawn(s, source);
             }
         }
     }

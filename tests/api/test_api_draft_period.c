@@ -82,18 +82,20 @@ static const char *day(int days)
     return b;
 }
 
-/* A stand draft with a period from today + s to today + e, options given as
- * JSON text (NULL: none). */
+/* A stand draft with a period from today + s to today + e (none when s < 0),
+ * options given as JSON text (NULL: none). */
 static void new_draft(const char *options, int s, int e, char *id, char *token)
 {
-    char body[1024];
+    char body[1024], period[128] = "";
     long st;
+    if (s >= 0)
+        snprintf(period, sizeof period, "\"period\":{\"start\":\"%s\",\"end\":\"%s\"},", day(s),
+                 day(e));
     snprintf(body, sizeof body,
-             "{\"service\":\"info-stand\",\"reference\":\"P-1\",\"period\":{\"start\":\"%s\","
-             "\"end\":\"%s\"},%s%s%s\"features\":{\"type\":\"Feature\",\"properties\":{},"
+             "{\"service\":\"info-stand\",\"reference\":\"P-1\",%s%s%s%s\"features\":{"
+             "\"type\":\"Feature\",\"properties\":{},"
              "\"geometry\":{\"type\":\"Point\",\"coordinates\":[13.31,52.585]}}}",
-             day(s), day(e), options ? "\"options\":" : "", options ? options : "",
-             options ? "," : "");
+             period, options ? "\"options\":" : "", options ? options : "", options ? "," : "");
     st = ts_forms_draft(&srv, key_a, body, id, token);
     if (st != 201) fail_msg("creating a draft: %ld", st);
 }
@@ -404,6 +406,52 @@ static void test_editor_period_refused(void **state)
     ts_http_resp_free(&r);
 }
 
+/* A draft the form server opened without a period (and without the option):
+ * the rules ask for one, so the applicant may give it in the editor - and
+ * correct it until finishing - instead of meeting a reason no field answers. */
+static void test_editor_gives_missing_period(void **state)
+{
+    char id[128], token[128];
+    ts_http_resp r;
+    json_t *doc;
+
+    (void)state;
+    new_draft(NULL, -1, -1, id, token);
+    /* finishing is refused for the missing period */
+    call("POST", ts_pathf("/v1/edit/%s/finish", token), NULL, "", &r);
+    doc = ts_forms_json(&r);
+    assert_false(json_is_true(json_object_get(doc, "success")));
+    assert_non_null(strstr(r.body, "period"));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* the editor page offers the fields */
+    call("GET", ts_pathf("/edit/%s", token), NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(page_editable(r.body));
+    ts_http_resp_free(&r);
+
+    put_period(token, day(20), day(21), &r);
+    if (r.status != 200) fail_msg("PUT period without a period: %ld %s", r.status, r.body);
+    ts_http_resp_free(&r);
+    /* the form server sees the period and that the applicant now holds it */
+    call("GET", ts_pathf("/v1/drafts/%s", id), key_a, NULL, &r);
+    doc = ts_forms_json(&r);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "period"), "start")),
+                        day(20));
+    assert_true(editable_in(doc));
+    json_decref(doc);
+    ts_http_resp_free(&r);
+    /* a second change (a typo corrected) is allowed too */
+    put_period(token, day(22), day(23), &r);
+    assert_int_equal(r.status, 200);
+    ts_http_resp_free(&r);
+    call("POST", ts_pathf("/v1/edit/%s/finish", token), NULL, "", &r);
+    doc = ts_forms_json(&r);
+    if (!json_is_true(json_object_get(doc, "success"))) fail_msg("finish: %s", r.body);
+    json_decref(doc);
+    ts_http_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_option_bad),
         cmocka_unit_test(test_editor_changes_period),
         cmocka_unit_test(test_editor_period_refused),
+        cmocka_unit_test(test_editor_gives_missing_period),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));
 }

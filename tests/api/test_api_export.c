@@ -364,7 +364,8 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
 {
     static const struct {
         const char *f, *type, *ext;
-    } types[] = {{"gpkg", "application/geopackage+sqlite3", "gpkg"},
+    } types[] = {{"csv-excel", "text/csv; charset=utf-8", "csv"},
+                 {"gpkg", "application/geopackage+sqlite3", "gpkg"},
                  {"shp", "application/zip", "shp.zip"},
                  {"kml", "application/vnd.google-earth.kml+xml", "kml"},
                  {"csv", "text/csv; charset=utf-8", "csv"},
@@ -378,7 +379,7 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     FILE *fp;
     int t = -1;
 
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < (int)(sizeof types / sizeof types[0]); i++)
         if (!strcmp(types[i].f, fmt)) t = i;
     assert_true(t >= 0);
     if (crs)
@@ -386,8 +387,9 @@ static const char *download(const char *fmt, const char *crs, const char *cookie
     else
         get(ts_pathf("/v1/export?f=%s", fmt), cookie, &r);
     if (r.status != 200) fail_msg("export %s %s: %ld %s", fmt, crs ? crs : "", r.status, r.body);
-    /* no crs: the store's, EPSG:25832 in the test store */
-    if (!crs) crs = "EPSG:25832";
+    /* no crs: GeoJSON's own CRS84 (RFC 7946), else the store's, EPSG:25832 in
+     * the test store */
+    if (!crs) crs = strcmp(fmt, "geojson") ? "EPSG:25832" : "CRS84";
     assert_string_equal(ts_http_header(&r, "Content-Type"), types[t].type);
     assert_string_equal(ts_http_header(&r, "Cache-Control"), "no-store");
     gmtime_r(&now, &tm);
@@ -555,12 +557,57 @@ static void test_formats_epsg25833(void **state)
     check_formats("EPSG:25833", "EPSG:25833", 0.01);
 }
 
-/* Without crs every format but KML is in the store's metric CRS
+/* Whether the n bytes of what are somewhere in the len bytes of b. */
+static const char *has_bytes(const char *b, size_t len, const char *what, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (!memcmp(b + i, what, n)) return b + i;
+    return NULL;
+}
+
+/* Without crs GeoJSON is in CRS84 as RFC 7946 has it (lon/lat, no "crs"
+ * member); asked for another CRS it names it in a "crs" member. */
+static void test_geojson_crs84(void **state)
+{
+    expected_case e;
+    char *bytes;
+    size_t len;
+    ogr_file o;
+    const char *path;
+    bool found = false;
+    (void)state;
+    expect(0, "CRS84", &e);
+    path = download("geojson", NULL, anna.cookie, &bytes, &len);
+    assert_null(has_bytes(bytes, len, "\"crs\"", 5));
+    ogrinfo(path, &o);
+    for (int l = 0; l < o.nlayers; l++)
+        if (strcmp(o.srs[l], "EPSG:4326")) fail_msg("geojson: layer CRS %s, not WGS 84", o.srs[l]);
+    for (int j = 0; j < o.n; j++) {
+        const char *id = field(&o.f[j], "case_id");
+        if (!id || strcmp(id, cid[0])) continue;
+        /* degrees: longitude first, about 13 east, 52 north in Berlin */
+        assert_geometry("geojson", &o.f[j],
+                        json_object_get(json_array_get(e.features, 0), "geometry"), 1e-7);
+        found = true;
+    }
+    if (!found) fail_msg("geojson: no feature of %s", cid[0]);
+    ogr_file_free(&o);
+    free(bytes);
+    json_decref(e.doc);
+    json_decref(e.features);
+    /* an explicit metric CRS is still honoured and named */
+    path = download("geojson", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_non_null(has_bytes(bytes, len, "\"crs\"", 5));
+    assert_non_null(has_bytes(bytes, len, "25832", 5));
+    free(bytes);
+}
+
+/* Without crs every format but KML and GeoJSON is in the store's metric CRS
  * (EPSG:25832 in the test store): the layers name it, and the DXF's
  * coordinates are the features' in metres. */
 static void test_default_crs(void **state)
 {
-    static const char *const fmts[] = {"gpkg", "shp", "geojson", "dxf", "csv"};
+    static const char *const fmts[] = {"gpkg", "shp", "dxf", "csv"};
     expected_case e;
     (void)state;
     expect(0, "EPSG:25832", &e);
@@ -571,7 +618,7 @@ static void test_default_crs(void **state)
         const char *path = download(fmts[k], NULL, anna.cookie, &bytes, &len);
         bool found = false;
         ogrinfo(path, &o);
-        if (!strcmp(fmts[k], "gpkg") || !strcmp(fmts[k], "shp") || !strcmp(fmts[k], "geojson"))
+        if (!strcmp(fmts[k], "gpkg") || !strcmp(fmts[k], "shp"))
             for (int l = 0; l < o.nlayers; l++)
                 if (strcmp(o.srs[l], "EPSG:25832"))
                     fail_msg("%s: layer CRS %s, not EPSG:25832", fmts[k], o.srs[l]);
@@ -648,6 +695,82 @@ static unsigned long zip_u32(const unsigned char *p)
 
 /* Every entry of the Shapefile ZIP, in the central directory and in its
  * local header, is dated today (local time, as ZIP means it), not 1980. */
+/* KML's pop-up (Description) is written in words in the export's language
+ * (Accept-Language): the service's title, the status's name and the period
+ * as people write dates - not "info-stand, received, 2027-01-01/...". */
+static void test_kml_description(void **state)
+{
+    static const struct {
+        const char *lang, *title, *status;
+        bool german; /* dd.mm.yyyy, else ISO 8601 */
+    } want[] = {{"de", "Informationsstand", "Eingegangen", true},
+                {"en", "Information stand", "Received", false}};
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        char extra[64], a[16], b[16], line[160];
+        time_t t = time(NULL), ta = t + 20 * 86400, tb = t + 21 * 86400;
+        struct tm tm;
+        ts_http_resp r;
+        snprintf(extra, sizeof extra, "Accept-Language: %s", want[i].lang);
+        if (ts_review_call(&srv, "GET", "/v1/export?f=kml&status=received", anna.cookie, NULL,
+                           extra, NULL, &r) != 0 ||
+            r.status != 200)
+            fail_msg("kml %s: %ld", want[i].lang, r.status);
+        localtime_r(&ta, &tm);
+        if (want[i].german)
+            strftime(a, sizeof a, "%d.%m.%Y", &tm);
+        else
+            strftime(a, sizeof a, "%Y-%m-%d", &tm);
+        localtime_r(&tb, &tm);
+        if (want[i].german)
+            strftime(b, sizeof b, "%d.%m.%Y", &tm);
+        else
+            strftime(b, sizeof b, "%Y-%m-%d", &tm);
+        snprintf(line, sizeof line, "<description>%s, %s, %s – %s</description>", want[i].title,
+                 want[i].status, a, b);
+        if (!strstr(r.body, line)) fail_msg("%s: no %s in %.2000s", want[i].lang, line, r.body);
+        assert_null(strstr(r.body, "info-stand,"));
+        ts_http_resp_free(&r);
+    }
+}
+
+/* CSV for programs is RFC 4180 (UTF-8 without BOM, commas); csv-excel is
+ * the same table for a German Excel: a UTF-8 BOM (else umlauts come out as
+ * "Ã¤") and semicolons (Excel's list separator in German), which ogrinfo
+ * reads back as the same rows. */
+static void test_csv_excel(void **state)
+{
+    char *bytes;
+    size_t len;
+    ogr_file o;
+    const char *path, *eol;
+    int found = 0;
+    (void)state;
+    path = download("csv", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_true(len > 3);
+    assert_false((unsigned char)bytes[0] == 0xEF);
+    eol = memchr(bytes, '\n', len);
+    assert_non_null(eol);
+    assert_non_null(has_bytes(bytes, (size_t)(eol - bytes), ",case_id,", 9));
+    free(bytes);
+
+    path = download("csv-excel", "EPSG:25832", anna.cookie, &bytes, &len);
+    assert_true(len > 3);
+    assert_memory_equal(bytes, "\xEF\xBB\xBF", 3);
+    eol = memchr(bytes, '\n', len);
+    assert_non_null(eol);
+    assert_non_null(has_bytes(bytes, (size_t)(eol - bytes), ";case_id;", 9));
+    assert_null(has_bytes(bytes, (size_t)(eol - bytes), ",", 1));
+    ogrinfo(path, &o);
+    for (int j = 0; j < o.n; j++) {
+        const char *id = field(&o.f[j], "case_id");
+        if (id && (!strcmp(id, cid[0]) || !strcmp(id, cid[1]))) found++;
+    }
+    assert_int_equal(found, 3);
+    ogr_file_free(&o);
+    free(bytes);
+}
+
 static void test_zip_dates(void **state)
 {
     char *bytes;
@@ -803,7 +926,7 @@ static void test_errors(void **state)
     /* the allowed formats are listed for programs too */
     get("/v1/export?f=pdf", anna.cookie, &r);
     doc = json_loads(r.body, 0, NULL);
-    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 6);
+    assert_int_equal(json_array_size(json_object_get(doc, "allowed")), 7);
     json_decref(doc);
     ts_http_resp_free(&r);
     /* German */
@@ -991,11 +1114,19 @@ static void test_purged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_crs84), cmocka_unit_test(test_formats_epsg25833),
-        cmocka_unit_test(test_default_crs),   cmocka_unit_test(test_dxf_layer_names),
-        cmocka_unit_test(test_zip_dates),     cmocka_unit_test(test_filters_and_visibility),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_parallel),      cmocka_unit_test(test_ceiling),
+        cmocka_unit_test(test_formats_crs84),
+        cmocka_unit_test(test_formats_epsg25833),
+        cmocka_unit_test(test_default_crs),
+        cmocka_unit_test(test_geojson_crs84),
+        cmocka_unit_test(test_kml_description),
+        cmocka_unit_test(test_csv_excel),
+        cmocka_unit_test(test_dxf_layer_names),
+        cmocka_unit_test(test_zip_dates),
+        cmocka_unit_test(test_filters_and_visibility),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_parallel),
+        cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_purged),
     };
     return ts_exit(ts_run_group_tests(tests, setup, teardown));

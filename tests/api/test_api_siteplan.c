@@ -110,6 +110,11 @@ static void must_say(const char *text, const char *what)
     if (!strstr(text, what)) fail_msg("the PDF does not say '%s':\n%s", what, text);
 }
 
+static void must_not_say(const char *text, const char *what)
+{
+    if (strstr(text, what)) fail_msg("the PDF says '%s':\n%s", what, text);
+}
+
 static bool have_poppler(void)
 {
     const char *argv[] = {"pdftotext", "-v", NULL};
@@ -158,6 +163,11 @@ static void test_text(void **state)
     must_say(text, "Datenstand");
     /* the extract's credit as German readers know it, not as stored */
     must_say(text, "OpenStreetMap-Mitwirkende");
+    /* the key lists what the frame shows: the street space the skip stands
+     * on, not the municipal boundary far outside the frame (whose area
+     * covers it, but whose line - all the style draws - runs elsewhere) */
+    must_say(text, "Straßenraum");
+    must_not_say(text, "Gemeindegrenze");
     /* the street's name in the title block's location and on the map (a
      * label along the street: pdftotext splits slanted words into letters,
      * so the text in drawing order, compared without white space) */
@@ -190,6 +200,7 @@ static void test_text(void **state)
     must_say(text, s);
     must_say(text, "Reference data as of");
     must_say(text, "OpenStreetMap contributors");
+    must_not_say(text, "Municipal boundary");
     if (fx.street[0]) must_say(text, fx.street);
     free(text);
     /* the applicant's print URL */

@@ -42,7 +42,7 @@ test('the base map style names only layers the base map tiles have', { skip }, a
   for (const l of style.layers) {
     if (!l['source-layer']) continue;
     // pedestrian areas and paths are optional in an extract; the rest must be there
-    if (['paths'].includes(l['source-layer']) && !have.has(l['source-layer'])) continue;
+    if (['paths', 'pedestrian_areas'].includes(l['source-layer']) && !have.has(l['source-layer'])) continue;
     assert.ok(have.has(l['source-layer']), `layer ${l.id}: the tiles have no "${l['source-layer']}"`);
   }
   const overlays = JSON.parse(readFileSync(path.join(SRC, 'styles/overlays.json'), 'utf8'));

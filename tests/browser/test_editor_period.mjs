@@ -6,7 +6,9 @@
 // changed with the keyboard alone (no pointer event) the reason goes away,
 // the live region says the change and the new check, and the form server
 // reads the new period. Without the option the period is shown read-only and
-// no date field is there. axe-core finds no WCAG 2.1 AA violation with the
+// no date field is there - unless the form server set no period at all: the
+// rules ask for one, so the fields are there (German and English) and the
+// applicant gives it and can finish. axe-core finds no WCAG 2.1 AA violation with the
 // fields shown, in both layouts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +38,7 @@ describe('the period in the applicant editor', { skip: reason || false, timeout:
   });
 
   // A skip at the good spot, valid but for the period (from today + lead days).
-  async function openEditor({ locale = 'de', lead = 1, options, viewport = { width: 1280, height: 900 }, mobile = false } = {}) {
+  async function openEditor({ locale = 'de', lead = 1, noPeriod = false, options, viewport = { width: 1280, height: 900 }, mobile = false } = {}) {
     const [lon, lat] = spot.good;
     const mLat = 111320, mLon = 111320 * Math.cos((lat * Math.PI) / 180);
     const dx = 1.75 / mLon, dy = 1 / mLat;
@@ -46,7 +48,7 @@ describe('the period in the applicant editor', { skip: reason || false, timeout:
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
         service: 'skip-container', reference: `PERIOD-${Date.now()}`, locale,
-        period: { start: iso(lead), end: iso(lead + 2) },
+        ...(noPeriod ? {} : { period: { start: iso(lead), end: iso(lead + 2) } }),
         ...(options ? { options } : {}),
         features: { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } },
       }),
@@ -157,6 +159,30 @@ describe('the period in the applicant editor', { skip: reason || false, timeout:
     assert.equal(await page.isVisible('#period-start'), false);
     assert.match(await page.textContent('#period'), /^Zeitraum: \d\d\.\d\d\.\d{4} bis/);
     await page.context().close();
+  });
+
+  test('a draft without a period offers the fields; the period given, it finishes', async () => {
+    for (const locale of ['de', 'en']) {
+      const { page, draft } = await openEditor({ locale, noPeriod: true });
+      await page.waitForSelector('body[data-state="invalid"]');
+      const missing = locale === 'de' ? /Zeitraum der Nutzung an/ : /period of use/;
+      assert.match(await page.textContent('#violations'), missing);
+      assert.equal(await page.isVisible('#period-start'), true, `${locale}: no field for the missing period`);
+      const snap = await page.locator('#period-form').ariaSnapshot();
+      assert.match(snap, locale === 'de' ? /button "Zeitraum übernehmen"/ : /button "Apply period"/, snap);
+      await page.fill('#period-start', iso(12));
+      await page.fill('#period-end', iso(14));
+      await page.click('#period-apply');
+      await page.waitForSelector(`body[data-period="${iso(12)}/${iso(14)}"]`);
+      await page.waitForSelector('body[data-state="valid"]');
+      // still the applicant's to correct
+      assert.equal(await page.isVisible('#period-start'), true);
+      const got = await (await fetch(`${srv.base}/v1/drafts/${draft.id}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+      assert.deepEqual(got.period, { start: iso(12), end: iso(14) });
+      const fin = await fetch(draft.editor_url.replace('/edit/', '/v1/edit/') + '/finish', { method: 'POST' });
+      assert.equal((await fin.json()).success, true);
+      await page.context().close();
+    }
   });
 
   test('named in both languages, usable and axe-clean on the desktop and the phone', async () => {

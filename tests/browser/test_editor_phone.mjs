@@ -137,6 +137,12 @@ describe('applicant editor on phones', { skip: reason || false, timeout: 900000 
       await page.waitForSelector('body[data-state="valid"]');
       await page.waitForSelector('body[data-saved="1"]');
       await sheetInView(page, viewport, 'valid');
+      // one status line: "Alles in Ordnung" once, not again beside "Fertig"
+      const fine = await page.evaluate(() => [...document.querySelectorAll('body *')]
+        .filter((e) => e.id !== 'announcer' && e.checkVisibility() && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.includes('Alles in Ordnung')))
+        .map((e) => e.id || e.className));
+      assert.equal(fine.length, 1, `"Alles in Ordnung" shown in ${fine.join(', ')}`);
+      assert.equal(await page.textContent('#finish-why'), '');
 
       await page.tap('#finish');
       await page.waitForSelector('#edit-again:visible');

@@ -248,7 +248,7 @@ describe('editor placement assistant', { skip: reason || false, timeout: 900000 
     await page.waitForSelector('body[data-fix="taken"]');
     await page.waitForSelector('body[data-state="valid"]');
     await page.waitForSelector('body[data-saved="1"]');
-    assert.match(await page.textContent('#fix-done'), new RegExp(`^Zeichnung 1 auf den nächsten gültigen Platz verschoben: ${m[1]} m nach ${m[2]}\\.`));
+    assert.match(await page.textContent('#fix-done'), new RegExp(`^Rechteck 1 auf den nächsten gültigen Platz verschoben: ${m[1]} m nach ${m[2]}\\.`));
     assert.equal(await page.evaluate(() => document.activeElement.id), 'fix-done', 'the focus is on what happened');
     assert.equal(await page.textContent('#violations'), '');
     assert.equal(await ghosts(page), 0);

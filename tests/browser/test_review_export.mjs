@@ -267,6 +267,16 @@ SELECT count(*) FROM cases;
     await page.waitForTimeout(REVOKE_AFTER_MS + 1000);
     assert.equal(await page.evaluate(async (u) => fetch(u).then(() => 'readable', () => 'revoked'), url), 'revoked');
 
+    // "CSV (Excel)": the byte order mark and semicolons a German Excel needs
+    assert.equal(await page.textContent('#export-format option[value="csv-excel"]'), 'CSV (Excel)');
+    await page.selectOption('#export-format', 'csv-excel');
+    const [xl] = await Promise.all([page.waitForEvent('download'), page.click('#export-button')]);
+    assert.equal(xl.suggestedFilename(), `cases-${today}.csv`);
+    const xlBytes = readFileSync(await xl.path());
+    assert.deepEqual([...xlBytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    assert.match(xlBytes.toString('utf8').split('\r\n')[0], /^\uFEFFWKT;case_id;service;/);
+    await page.waitForSelector('body[data-export-done="3"]');
+
     // The session ends elsewhere: the export leads to the login with its message.
     const csrf = await page.evaluate(async () => (await (await fetch('/v1/session')).json()).csrf_token);
     await page.evaluate(async (tok) => fetch('/v1/logout', { method: 'POST', headers: { 'X-CSRF-Token': tok } }), csrf);

@@ -84,6 +84,24 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
   }
   const card = (ref) => `#case-list > li:has(.case-ref:text-is("${ref}"))`;
 
+  // Every reference above a symbol of the list map lies inside the map: a
+  // cluster's names ("MS-2026-0101, MS-2026-0102") are centred on it and
+  // are wider than the fit's old 80 px padding at the edge.
+  async function labelsInside(page, what) {
+    const r = await page.evaluate(() => {
+      const m = document.getElementById('list-map').getBoundingClientRect();
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = '600 12px system-ui, sans-serif';
+      return {
+        w: m.width,
+        shown: window.reviewApp.listLayer.symbolsShown().map((x) => ({ names: x.names, x: x.pixel[0], half: ctx.measureText(x.names).width / 2 })),
+      };
+    });
+    assert.ok(r.shown.some((x) => x.names.includes(', ')), `${what}: a cluster with names: ${JSON.stringify(r.shown)}`);
+    for (const x of r.shown)
+      assert.ok(x.x - x.half >= 0 && x.x + x.half <= r.w, `${what}: "${x.names}" from ${(x.x - x.half).toFixed(0)} to ${(x.x + x.half).toFixed(0)} px, the map 0 to ${r.w}`);
+  }
+
   async function rendered(page, which = 'listMap') {
     await page.evaluate((w) => new Promise((resolve) => {
       const map = window.reviewApp[w];
@@ -140,6 +158,30 @@ describe('review app: the morning view and deciding safely', { skip: reason || f
     assert.equal(await page.textContent('#summary-statuses button[data-status="received"] .n'), '3');
     await page.selectOption('#f-status', 'open');
     await waitRefs(page, ['MS-2026-0105', 'MS-2026-0101', 'MS-2026-0102', 'MS-2026-0103']);
+
+    // At the fit every label is inside the map: the open cases, and in a
+    // narrower window the received ones (the skips' cluster then at the
+    // left edge of the fitted box).
+    await rendered(page);
+    await labelsInside(page, 'open');
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 1000, height: viewport.height });
+    await page.click('#summary-statuses button[data-status="received"]');
+    await waitRefs(page, ['MS-2026-0101', 'MS-2026-0102', 'MS-2026-0103']);
+    await page.waitForFunction(() => !window.reviewApp.listMap.getView().getAnimating());
+    await rendered(page);
+    await labelsInside(page, 'received');
+    await page.setViewportSize(viewport);
+    await page.selectOption('#f-status', 'open');
+    await waitRefs(page, ['MS-2026-0105', 'MS-2026-0101', 'MS-2026-0102', 'MS-2026-0103']);
+    await rendered(page);
+
+    // The market square (a pedestrian area) is in the base map's tiles and
+    // style, not blank.
+    const tilejson = await (await fetch(`${srv.base}/tiles/basemap/WebMercatorQuad`)).json();
+    assert.ok(tilejson.vector_layers.some((l) => l.id === 'pedestrian_areas'), JSON.stringify(tilejson.vector_layers.map((l) => l.id)));
+    const style = await (await fetch(`${srv.base}/styles/basemap`)).json();
+    assert.ok(style.layers.some((l) => l['source-layer'] === 'pedestrian_areas'), 'a style layer draws the pedestrian areas');
 
     // The map: one symbol per case, labelled with its reference, in a layer
     // above the base map's; zoomed out, the two skips (2 m apart) make one

@@ -355,7 +355,7 @@ static void check_file(ge_export_format f, const char *path, const ge_crs *asked
         OGRLayerH layer = GDALDatasetGetLayer(ds, li);
         OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
         OGRFeatureH feat;
-        if (f != GE_EXPORT_CSV && f != GE_EXPORT_DXF) {
+        if (f != GE_EXPORT_CSV && f != GE_EXPORT_CSV_EXCEL && f != GE_EXPORT_DXF) {
             const char *code;
             char want[16];
             if (!srs) fail_msg("%s: layer without CRS", ge_export_format_name(f));
@@ -425,12 +425,13 @@ static bool vsimem_clean(void)
 
 static void test_format_names(void **state)
 {
-    static const char *names[] = {"gpkg", "shp", "kml", "csv", "dxf", "geojson"};
-    static const char *ext[] = {"gpkg", "shp.zip", "kml", "csv", "dxf", "geojson"};
+    static const char *names[] = {"gpkg", "shp", "kml", "csv", "dxf", "geojson", "csv-excel"};
+    static const char *ext[] = {"gpkg", "shp.zip", "kml", "csv", "dxf", "geojson", "csv"};
     ge_export_format f;
     ge_err err;
     (void)state;
-    for (int i = 0; i < 6; i++) {
+    assert_int_equal(GE_EXPORT_NFORMATS, 7);
+    for (int i = 0; i < 7; i++) {
         assert_int_equal(ge_export_format_parse(names[i], &f, &err), GE_OK);
         assert_int_equal(f, i);
         assert_string_equal(ge_export_format_name(f), names[i]);

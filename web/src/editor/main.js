@@ -493,11 +493,9 @@ function showReport(report) {
   else text = t('valid');
   $('status').textContent = text;
   $('status').className = 'status ' + (!drawn ? 'neutral' : errors.length ? 'bad' : 'good');
-  $('finish-why').textContent = !drawn
-    ? ''
-    : errors.length
-      ? t('finish_blocked', { list: errors.map(about).join(' ') })
-      : t('valid');
+  // why "Fertig" is refused; when it is not, the status line above has
+  // said so once (on a phone both are in the bottom sheet)
+  $('finish-why').textContent = drawn && errors.length ? t('finish_blocked', { list: errors.map(about).join(' ') }) : '';
   document.body.dataset.state = report.valid ? 'valid' : 'invalid';
   renderMeasures();
   drawLayer.changed();
@@ -520,10 +518,11 @@ function dayText(x) {
 }
 
 // Read-only as the form set it, or - when the form server allows it
-// (period_editable) - two date fields the applicant may change.
+// (period_editable) or set none, which the rules then ask for - two date
+// fields the applicant may change.
 function showPeriod() {
   const p = config.period;
-  const open = !!config.period_editable;
+  const open = !!config.period_editable || !p?.start;
   if (p?.start) $('period').textContent = t('period', { start: dayText(p.start), end: dayText(p.end) });
   $('period').hidden = open || !p?.start;
   $('period-form').hidden = !open;
@@ -565,6 +564,8 @@ async function applyPeriod(e) {
     return periodProblem(t('period_failed', { msg: res.message }), member === 'period.start' ? fs : member === 'period.end' ? fe : null);
   }
   config.period = res.body.period;
+  // a period the applicant gave stays theirs to correct (the server agrees)
+  config.period_editable = true;
   showPeriod();
   document.body.dataset.period = `${start}/${end}`;
   sayAfterCheck(t('period_saved', { start: dayText(start), end: dayText(end) }));
@@ -682,12 +683,12 @@ function deleteSelected() {
   if (!editable()) return;
   const f = state.selected;
   if (!f) return announce(t('nothing_selected'));
-  const i = drawSource.getFeatures().indexOf(f) + 1;
+  const name = featureName(f, drawSource.getFeatures().indexOf(f) + 1);
   remember();
   drawSource.removeFeature(f);
   select(null);
   changed();
-  sayAfterCheck(t('deleted', { i }));
+  sayAfterCheck(t('deleted', { name }));
 }
 
 function featureAtCentre() {
@@ -801,7 +802,7 @@ function finishSketch() {
   sketchSource.clear();
   select(f);
   changed();
-  sayAfterCheck(t('sketch_done', { i: drawSource.getFeatures().length }), drawSource.getFeatures().length - 1);
+  sayAfterCheck(t('sketch_done', { name: featureName(f, drawSource.getFeatures().length) }), drawSource.getFeatures().length - 1);
 }
 
 function onMapKey(e) {
@@ -839,7 +840,7 @@ translate.on('translateend', (e) => {
     const c = getCenter(f.getGeometry().getExtent());
     setRect(f, { ...r, cx: c[0], cy: c[1] });
     const i = drawSource.getFeatures().indexOf(f);
-    sayAfterCheck(t('moved_to', { i: i + 1 }), i);
+    sayAfterCheck(t('moved_to', { name: featureName(f, i + 1) }), i);
   }
   changed();
 });
@@ -875,7 +876,7 @@ function tapMoves(c) {
     remember();
     f.getGeometry().setCoordinates(c);
   } else return announce(t('tap_hint'));
-  sayAfterCheck(t('moved_to', { i: i + 1 }), i);
+  sayAfterCheck(t('moved_to', { name: featureName(f, i + 1) }), i);
   changed();
 }
 
@@ -910,7 +911,7 @@ function setTool(tool) {
       setTimeout(() => {
         select(e.feature);
         changed();
-        announce(t('sketch_done', { i: drawSource.getFeatures().length }));
+        announce(t('sketch_done', { name: featureName(e.feature, drawSource.getFeatures().indexOf(e.feature) + 1) }));
       });
     });
     map.addInteraction(draw);
@@ -1202,7 +1203,7 @@ function wireUi() {
     map.getView().setCenter(c);
     if (map.getView().getZoom() < 18) map.getView().setZoom(19);
     const r = state.selected && rectParams(state.selected);
-    if (r) updateSelectedRect({ cx: c[0], cy: c[1] }, () => t('moved_to', { i: drawSource.getFeatures().indexOf(state.selected) + 1 }));
+    if (r) updateSelectedRect({ cx: c[0], cy: c[1] }, () => t('moved_to', { name: featureName(state.selected, drawSource.getFeatures().indexOf(state.selected) + 1) }));
     else if (state.tool === 'rect') addRect(c);
     else if (state.tool === 'point') addPoint(c);
     else enterKey(false);
@@ -1262,6 +1263,11 @@ async function start() {
     maxCount: () => state.maxCount,
     crosshair: () => toLonLat(centre()),
     take: takeDrawing,
+    // a shape's name as every other message says it ("Rechteck 1")
+    nameAt: (i) => {
+      const f = drawSource.getFeatures()[i - 1];
+      return f ? featureName(f, i) : t('name_polygon', { i });
+    },
   });
   buildToolChoice();
   wireUi();

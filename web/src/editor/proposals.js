@@ -84,7 +84,7 @@ function ghostStyles(n, hot) {
 // maxCount() -> how many features the service allows; crosshair() -> the
 // map centre as [lon, lat]; take(fc, index) replaces the drawing and selects
 // feature index.
-export function initProposals({ map, api, geojson, service, els, drawing, size, limits, maxCount, crosshair, take }) {
+export function initProposals({ map, api, geojson, service, els, drawing, size, limits, maxCount, crosshair, take, nameAt }) {
   const source = new VectorSource();
   const layer = new VectorLayer({ source, zIndex: 9, style: (f) => ghostStyles(f.get('n'), f.get('hot')) });
   map.addLayer(layer);
@@ -436,7 +436,7 @@ export function initProposals({ map, api, geojson, service, els, drawing, size, 
     fix = { state: 'taken', key: null };
     els.fixButton.hidden = true;
     els.fixWhere.textContent = '';
-    els.fixDone.textContent = [t('fix_taken', { i: f.index + 1, d: f.d, dir: f.dir }), f.sentence].filter(Boolean).join(' ');
+    els.fixDone.textContent = [t('fix_taken', { name: nameAt(f.index + 1), d: f.d, dir: f.dir }), f.sentence].filter(Boolean).join(' ');
     document.body.dataset.fix = 'taken';
     if (hadFocus) els.fixDone.focus(); // the button is gone; the words of what happened take its place
     redrawGhosts();

@@ -19,7 +19,7 @@
 import { api } from './api.js';
 import { createExport } from './export.js';
 import { date, daysBetween, localToday, num, period, pick, t, tn } from './i18n.js';
-import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, labelZoom, onUserMove, viewBbox } from './map.js';
+import { STATUS_COLOUR, byApp, casesLayer, cityBox, createMap, fitBoxes, labelHalfWidth, labelZoom, onUserMove, viewBbox } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
@@ -231,14 +231,18 @@ export async function createList(app) {
     state.follow = false;
   });
   // Room for what covers the map's edges: the zoom buttons (left), the
-  // button above and the key (bottom right, over the scale bar's row).
+  // button above and the key (bottom right, over the scale bar's row); and
+  // at the sides for half the widest label a symbol there can carry (a
+  // cluster's "MS-2026-0101, MS-2026-0102" is centred on it).
   function padding() {
     const m = $('list-map').getBoundingClientRect();
     const tools = $('list-map-tools').getBoundingClientRect();
     const key = $('list-legend').getBoundingClientRect();
     const top = Math.min(m.height * 0.25, Math.max(48, tools.bottom - m.top + 16));
     const bottom = Math.min(m.height * 0.4, Math.max(48, m.bottom - key.top + 16));
-    return [top, 80, bottom, 80];
+    const labels = state.cases.map((c) => c.reference || t('no_reference'));
+    const side = Math.min(m.width * 0.3, Math.max(80, labelHalfWidth(labels) + 8));
+    return [top, side, bottom, side];
   }
   async function fitCases() {
     const boxes = state.cases.map((c) => c.bbox).filter((b) => Array.isArray(b) && b.length === 4);

@@ -87,6 +87,21 @@ function caseStyle(status, selected, resolution, label) {
   })];
 }
 
+// Half the width in CSS pixels of the widest label a symbol of these cases
+// can carry: a cluster names up to three of them, "MS-2026-0101,
+// MS-2026-0102", centred on its circle - more than a fit's usual padding, so
+// a cluster at the edge of the fitted box lost its label's start (list.js
+// pads by this). Measured in the bold face of a selected label, with its halo.
+const measureCanvas = typeof document === 'undefined' ? null : document.createElement('canvas');
+export function labelHalfWidth(labels) {
+  const ctx = measureCanvas?.getContext('2d');
+  if (!ctx || !labels.length) return 0;
+  ctx.font = '700 13px system-ui, sans-serif';
+  const widest = [...labels].sort((a, b) => ctx.measureText(b).width - ctx.measureText(a).width);
+  const worst = widest.slice(0, 3).join(', ');
+  return ctx.measureText(worst).width / 2 + 3;
+}
+
 // A case's reference above its symbol or shape, dark on a white halo.
 function labelStyle(text, selected, geometry, offsetY = -15) {
   return new Style({
@@ -350,12 +365,17 @@ export async function casesLayer(map, { fetchFeatures }) {
       return best;
     },
     // What the symbols layer shows now: one entry per cluster, for tests
-    // and for looking around ({ids, label, size}).
+    // and for looking around ({ids, label, size, pixel, names}: names is the
+    // reference text above the symbol, pixel its anchor on the map).
     symbolsShown() {
       if (map.getView().getResolution() < DOT_RESOLUTION) return [];
       return clusters.getFeatures().map((f) => {
         const members = f.get('features') || [];
-        return { ids: members.map((m) => m.get('case_id')), label: members.length === 1 ? members[0].get('label') : String(members.length), size: members.length };
+        const names = members.length > 3 ? '' : members.map((m) => m.get('label') || '').sort().join(', ');
+        return {
+          ids: members.map((m) => m.get('case_id')), label: members.length === 1 ? members[0].get('label') : String(members.length),
+          size: members.length, names, pixel: map.getPixelFromCoordinate(f.getGeometry().getCoordinates()),
+        };
       });
     },
     caseAt(pixel) {
