@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 #include "ts_run.h"
 #include "ts_server.h"
@@ -289,6 +290,7 @@ static void test_old_store_and_reimport(void **state)
     char path[4096], demo_osm[4096];
     (void)state;
 
+    TS_SQLITE_ONLY("makes a store file as an earlier build left it (sqlite3 on the file)");
     snprintf(path, sizeof path, "%s", ts_path(ts_tmpdir("api_addresses_old_db"), "old.db"));
     snprintf(demo_osm, sizeof demo_osm, "%s", ts_demo_osm());
     assert_int_equal(ts_run_import_srid(path, "25832", demo_osm), 0);

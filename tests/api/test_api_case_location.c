@@ -47,6 +47,7 @@
 #include "store.h"
 #include "store_forms.h"
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_forms.h"
 #include "ts_http.h"
 #include "ts_review.h"
@@ -599,7 +600,7 @@ static double list_once(const char *query, bool stored, int *said)
 
 static void test_list_cost(void **state)
 {
-    ge_store_opts so = {.path = T.db};
+    ge_store_opts so = {.path = ts_store_db(T.db, false)};
     ge_store *st = NULL;
     ge_err err;
     double old_ms[ROUNDS], new_ms[ROUNDS];

@@ -45,8 +45,10 @@
 #include "ts_http.h"
 #include "ts_metrics.h"
 #include "ts_review.h"
+#include "ts_backend.h"
 #include "ts_run.h"
 #include "ts_server.h"
+#include "ts_store.h"
 
 #define PW_ADMIN "Overseer's long passphrase 4444"
 /* The slow client's receive buffer (the kernel doubles it). */
@@ -100,6 +102,27 @@ static int add_cases(const char *seed, long from, long to)
              " period_end, 'received', report, content_hash, created_at, updated_at"
              " FROM cases, n WHERE cases.id = ?1",
              from + 1);
+    if (ts_store_is_pg(srv.db)) { /* the same on PostGIS (ts_backend.h) */
+        char n[32];
+        snprintf(n, sizeof n, "%ld", to);
+        snprintf(sql, sizeof sql,
+                 "WITH RECURSIVE n(i) AS (SELECT %ld UNION ALL SELECT i + 1 FROM n WHERE i < ?2)"
+                 " INSERT INTO cases (id, client_id, service, reference, applicant, period_start,"
+                 " period_end, status, report, content_hash, created_at, updated_at)"
+                 " SELECT 'l' || lpad(to_hex(i), 31, '0'), client_id, service, 'LOAD-' || i,"
+                 " '{}', period_start, period_end, 'received', report, content_hash, created_at,"
+                 " updated_at FROM cases, n WHERE cases.id = ?1",
+                 from + 1);
+        if (ts_store_sql(srv.db, sql, 2, seed, n) != to - from) return -1;
+        added = ts_store_sql(srv.db,
+                             "INSERT INTO case_features (case_id, idx, props, geometry)"
+                             " SELECT c.id, 0, '{}', (SELECT ST_Buffer(geometry, 2.0, 100)"
+                             "  FROM case_features WHERE case_id = ?1 AND idx = 0)"
+                             " FROM cases c WHERE substr(c.id, 1, 1) = 'l' AND NOT EXISTS"
+                             " (SELECT 1 FROM case_features f WHERE f.case_id = c.id)",
+                             1, seed);
+        return added == to - from ? 0 : -1;
+    }
     if (sql_spatial(sql, seed, to) != to - from) return -1;
     added = sql_spatial("INSERT INTO case_features (case_id, idx, props, geometry)"
                         " SELECT c.id, 0, '{}', (SELECT ST_Buffer(geometry, 2.0, 100)"

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 #include "ts_metrics.h"
 #include "ts_run.h"
@@ -227,7 +228,7 @@ static void test_ogr2ogr_copies_every_collection(void **state)
         fail_msg("ogr2ogr made %ld items requests, want at least %ld pages", after - before, pages);
 
     copy = GDALOpenEx(out_gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    store = GDALOpenEx(srv.db, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    store = GDALOpenEx(ts_store_gdal(srv.db), GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     assert_non_null(copy);
     assert_non_null(store);
     h = GEOS_init_r();

@@ -38,6 +38,7 @@
 #include "store.h"
 #include "tilemath.h"
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 #include "ts_metrics.h"
 #include "ts_mvt.h"
@@ -148,7 +149,7 @@ static void load_layer(const char *name, feats *fs)
 {
     ge_store *st;
     ge_err err;
-    ge_store_opts o = {.path = db, .readonly = true};
+    ge_store_opts o = {.path = ts_store_db(db, false), .readonly = true};
     memset(fs, 0, sizeof *fs);
     assert_int_equal(ge_store_open(&st, &o, &err), GE_OK);
     assert_int_equal(ge_crs_from_epsg(ge_store_srid(st), &fs->from, &err), GE_OK);

@@ -34,6 +34,7 @@
 #include "refindex.h"
 #include "store.h"
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 #include "ts_run.h"
 #include "ts_server.h"
@@ -65,7 +66,7 @@ static world EXTRACT = {.name = "api_validate_extract", .srid = 25833};
 static int world_read_store(world *w, const char *db)
 {
     GEOSContextHandle_t h = ge_geos_ctx();
-    ge_store_opts so = {.path = db, .srid = w->srid};
+    ge_store_opts so = {.path = ts_store_db(db, false), .srid = w->srid};
     ge_store *st = NULL;
     ge_refsnap *snap = NULL;
     ge_err err = {0};

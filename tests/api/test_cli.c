@@ -20,6 +20,7 @@
 
 #include "store.h"
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_run.h"
 
 #define RUN(r, ...)                                                                                \
@@ -168,7 +169,7 @@ static void test_import_demo_then_failed_reimport_keeps_data(void **state)
 
     /* The demo quarter is not OSM data: the override replaces the mapping's credit. */
     ge_store *st = NULL;
-    ge_store_opts so = {.path = db, .readonly = true};
+    ge_store_opts so = {.path = ts_store_db(db, false), .readonly = true};
     ge_layer_info li;
     ge_err err;
     assert_int_equal(ge_store_open(&st, &so, &err), GE_OK);

@@ -20,6 +20,7 @@
 #include "ts.h"
 #include "ts_forms.h"
 #include "ts_run.h"
+#include "ts_store.h"
 #include "ts_server.h"
 
 #define RUN(r, ...)                                                                                \
@@ -82,8 +83,8 @@ static void test_add_prints_key_once(void **state)
     assert_null(strstr(r.err, "gek_"));
     ts_run_free(&r);
 
-    /* The store file holds only a hash of the key. */
-    bytes = ts_read_file(db, &len);
+    /* The store holds only a hash of the key. */
+    bytes = ts_store_contents(db, &len);
     assert_non_null(bytes);
     assert_false(ts_mem_contains(bytes, len, key));
     assert_false(ts_mem_contains(bytes, len, key + 4));

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 #include "ts_review.h"
 #include "ts_run.h"
@@ -39,9 +40,12 @@ static char *seed(void)
     ts_run_result r;
     snprintf(script, sizeof script, "%s/data/demo/seed_demo.py", ts_env("GE_SOURCE_DIR"));
     snprintf(port, sizeof port, "%d", srv.port);
-    const char *argv[] = {"python3", script, "--binary", ts_env("GE_BINARY"),
-                          "--db",    db,     "--port",   port,
-                          "--wait",  "30",   NULL};
+    const char *argv[] = {"python3",  script,
+                          "--binary", ts_env("GE_BINARY"),
+                          "--db",     ts_store_db(db, false),
+                          "--port",   port,
+                          "--wait",   "30",
+                          NULL};
     assert_int_equal(ts_run(&r, NULL, argv), 0);
     if (r.status != 0)
         fprintf(stderr, "seed_demo.py failed (%d):\n%s\n%s\n", r.status, r.out, r.err);

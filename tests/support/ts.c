@@ -3,6 +3,7 @@
  * exit status of skipped cases (ts.h).
  */
 #include "ts.h"
+#include "ts_backend.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +34,17 @@ void ts_skip_(const char *file, int line)
 
 int ts_exit(int failed)
 {
+    const char *unsupported = failed ? ts_backend_unsupported() : NULL;
+    if (unsupported) {
+        /* a PostGIS subject still a stub: not passed, and not this test's
+         * failure either (ts_backend.h) */
+        printf("SKIP: PostGIS: %d case(s) failed where the store answered \"%s\" (a "
+               "subject not written yet): exit status %d, so ctest lists this program as "
+               "skipped\n",
+               failed, unsupported, TS_SKIPPED);
+        fflush(stdout);
+        return TS_SKIPPED;
+    }
     if (failed) return failed;
     if (ts_skipped == 0) return 0;
     printf("SKIPPED: %d of %d case(s) skipped (listed above), %d passed: exit status %d, "

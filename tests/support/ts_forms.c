@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ts_backend.h"
 #include "ts_run.h"
+#include "ts_store.h"
 
 int ts_forms_client_add(const char *db, const char *name, char *key)
 {
@@ -110,6 +112,7 @@ long ts_forms_draft(const ts_server *s, const char *key, const char *body_json, 
 
 long long ts_forms_sql_int(const char *db, const char *sql, const char *text_arg)
 {
+    if (ts_store_is_pg(db)) return ts_store_sql_int(db, sql, text_arg); /* ts_backend.h */
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
     long long v = -1;
@@ -130,6 +133,7 @@ out:
 
 long long ts_forms_sql_exec(const char *db, const char *sql, const char *text_arg)
 {
+    if (ts_store_is_pg(db)) return ts_store_sql(db, sql, text_arg ? 1 : 0, text_arg);
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
     long long v = -1;
@@ -153,6 +157,7 @@ out:
 
 bool ts_forms_integrity_ok(const char *db)
 {
+    if (ts_store_is_pg(db)) return ts_store_integrity_ok(db);
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
     bool ok = false;

@@ -22,7 +22,7 @@ enum { TS_PG_UNKNOWN, TS_PG_READY, TS_PG_ABSENT, TS_PG_BROKEN };
 static int ts_pg_state = TS_PG_UNKNOWN;
 static char ts_pg_base[1024]; /* the server's URI (its database "geoeditor" or the given one) */
 static char ts_pg_dir[256];   /* the throwaway cluster's directory, when we started one */
-static char ts_pg_made[32][64];
+static char ts_pg_made[320][64];
 static int ts_pg_nmade;
 
 static void ts_pg_stop(void)
@@ -173,7 +173,7 @@ const char *ts_pg_db(const char *name, int with_postgis)
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
     free(ts_pg_sql(c, sql));
     PQfinish(c);
-    if (ts_pg_nmade < 32) snprintf(ts_pg_made[ts_pg_nmade++], sizeof ts_pg_made[0], "%s", db);
+    if (ts_pg_nmade < 320) snprintf(ts_pg_made[ts_pg_nmade++], sizeof ts_pg_made[0], "%s", db);
     ts_pg_conninfo(db, conninfo, sizeof conninfo);
     if (with_postgis) {
         c = ts_pg_connect(conninfo);

@@ -10,7 +10,9 @@
 #include <sqlite3.h>
 
 #include "ts_forms.h"
+#include "ts_backend.h"
 #include "ts_run.h"
+#include "ts_store.h"
 
 int ts_review_user_add(const char *db, const char *name, const char *role, const char *service,
                        const char *password)
@@ -149,6 +151,12 @@ const char *ts_review_sql_text(const char *db, const char *sql, const char *text
     char *out = buf[i = (i + 1) % 4];
 
     out[0] = '\0';
+    if (ts_store_is_pg(db)) { /* ts_backend.h */
+        char *v = ts_store_sql_text(db, sql, text_arg);
+        snprintf(out, 512, "%s", v ? v : "");
+        free(v);
+        return out;
+    }
     if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(h, 10000);
         if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {

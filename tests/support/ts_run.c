@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ts.h"
+#include "ts_backend.h"
+#include "store.h"
 
 typedef struct ts_buf {
     char *data;
@@ -32,7 +35,75 @@ static void ts_buf_add(ts_buf *b, const char *p, size_t n)
     b->data[b->len] = '\0';
 }
 
+static int ts_run_plain(ts_run_result *r, const char *input, const char *const *argv);
+
+/* Does the geoeditor command in argv make a store where none is? (serve,
+ * import, client add, user add; the others refuse a missing store) */
+static bool ts_run_creates(const char *const *argv)
+{
+    const char *cmd = argv[1] ? argv[1] : "";
+    const char *sub = argv[1] && argv[2] ? argv[2] : "";
+    return !strcmp(cmd, "serve") || !strcmp(cmd, "import") ||
+           ((!strcmp(cmd, "client") || !strcmp(cmd, "user")) && !strcmp(sub, "add"));
+}
+
+/* On PostGIS (ts_backend.h): argv of a geoeditor command with the store
+ * path after --db replaced by its database, and for import and serve
+ * --basemap <path>.basemap.mbtiles added, where the file store keeps it;
+ * NULL when argv stays as it is. Free with free(). */
+static const char **ts_run_map_argv(const char *const *argv)
+{
+    static char basemaps[64][4200];
+    static int next;
+    size_t n = 0, k = 0;
+    const char **out;
+    const char *db = NULL;
+    bool has_basemap = false, creates;
+
+    if (!ts_on_postgis()) return NULL;
+    if (argv[0] && strcmp(argv[0], ts_env("GE_BINARY")) != 0) return NULL;
+    n = 1; /* argv[0] may be NULL: the geoeditor binary */
+    while (argv[n])
+        n++;
+    creates = ts_run_creates(argv);
+    out = calloc(n + 3, sizeof *out);
+    if (!out) abort();
+    out[k++] = argv[0];
+    for (size_t i = 1; i < n; i++) {
+        out[k++] = argv[i];
+        if (!strcmp(argv[i], "--basemap")) has_basemap = true;
+        if (!strcmp(argv[i], "--db") && i + 1 < n) {
+            db = argv[++i];
+            out[k++] = ts_store_db(db, creates);
+        }
+    }
+    if (db && ts_store_is_pg(db) && !ge_store_path_is_postgres(db) && !has_basemap && argv[1] &&
+        (!strcmp(argv[1], "import") || !strcmp(argv[1], "serve")) && ts_binary_has_basemap()) {
+        char *b = basemaps[__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % 64];
+        snprintf(b, sizeof basemaps[0], "%s.basemap.mbtiles", db);
+        out[k++] = "--basemap";
+        out[k++] = b;
+    }
+    out[k] = NULL;
+    return out;
+}
+
 int ts_run(ts_run_result *r, const char *input, const char *const *argv)
+{
+    const char **mapped = ts_run_map_argv(argv);
+    int rc;
+
+    if (mapped) argv = mapped;
+    rc = ts_run_plain(r, input, argv);
+    free(mapped);
+    if (rc == 0) {
+        ts_backend_note(r->out);
+        ts_backend_note(r->err);
+    }
+    return rc;
+}
+
+static int ts_run_plain(ts_run_result *r, const char *input, const char *const *argv)
 {
     int out[2], err[2], in[2];
     ts_buf bo = {0}, be = {0};

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_http.h"
 
 #define TS_SERVER_MAX_ARGS 64
@@ -167,18 +168,28 @@ static int ts_server_read_port(const ts_server *s)
 static void ts_server_exec(const ts_server *s, const ts_server_opts *opts, const char *port)
 {
     const char *argv[TS_SERVER_MAX_ARGS];
+    char basemap[4200];
+    bool has_basemap = false;
     int n = 0, fd;
 
     argv[n++] = "geoeditor";
     argv[n++] = "serve";
     argv[n++] = "--db";
-    argv[n++] = s->db;
+    argv[n++] = s->store;
     argv[n++] = "--bind";
     argv[n++] = "127.0.0.1";
     argv[n++] = "--port";
     argv[n++] = port;
-    for (const char *const *a = opts->args; a && *a && n < TS_SERVER_MAX_ARGS - 1; a++)
+    for (const char *const *a = opts->args; a && *a && n < TS_SERVER_MAX_ARGS - 3; a++) {
+        if (!strcmp(*a, "--basemap")) has_basemap = true;
         argv[n++] = *a;
+    }
+    /* on PostGIS the base map file stays where the file store keeps it */
+    if (strcmp(s->store, s->db) != 0 && !has_basemap && ts_binary_has_basemap()) {
+        snprintf(basemap, sizeof basemap, "%s.basemap.mbtiles", s->db);
+        argv[n++] = "--basemap";
+        argv[n++] = basemap;
+    }
     argv[n] = NULL;
     setenv("GEOEDITOR_TEST_CLOCK_FILE", s->clock, 1); /* opts->env may name another */
     for (const char *const *e = opts->env; e && *e; e++)
@@ -235,9 +246,12 @@ int ts_server_start(ts_server *s, const char *name, const ts_server_opts *opts)
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "%s", ts_tmpdir(name));
     snprintf(s->db, sizeof s->db, "%s", opts->db ? opts->db : ts_path(s->dir, "geoeditor.db"));
+    snprintf(s->store, sizeof s->store, "%s", ts_store_db(s->db, true));
     snprintf(s->log_path, sizeof s->log_path, "%s", ts_path(s->dir, "server.log"));
+    ts_backend_watch_log(s->log_path);
     snprintf(s->clock, sizeof s->clock, "%s", ts_path(s->dir, "clock"));
     snprintf(port, sizeof port, "%d", opts->port);
+    if (ts_on_postgis()) ts_binary_has_basemap(); /* asked before the fork: the child reads it */
     fflush(NULL);
 
     s->pid = fork();

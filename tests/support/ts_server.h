@@ -4,7 +4,8 @@
  * ts_server_start() runs "geoeditor serve" (GE_BINARY) on 127.0.0.1 with
  * port 0, so the kernel picks a free port and parallel tests never collide;
  * the port is read from the server's "listening" log line. The store is a
- * fresh file in a scratch directory (ts_tmpdir); standard error goes to a
+ * fresh file in a scratch directory (ts_tmpdir), or with GE_TEST_STORE=postgis
+ * a fresh database named after it (ts_backend.h); standard error goes to a
  * file there, for assertions on the log (e.g. that no secret appears).
  * Start-up waits until GET /healthz answers 200. Its clock is the real one
  * until a test moves it (ts_server_set_clock) to let sessions, drafts or
@@ -21,7 +22,8 @@ typedef struct ts_server {
     int port;
     char base[64];       /* "http://127.0.0.1:PORT" */
     char dir[4096];      /* scratch directory of this server */
-    char db[4096];       /* the store file */
+    char db[4096];       /* the store file (its name on PostGIS, see ts_backend.h) */
+    char store[4096];    /* what --db says: db, or on PostGIS its database */
     char log_path[4096]; /* its standard error */
     char clock[4096];    /* GEOEDITOR_TEST_CLOCK_FILE: seconds the clock is ahead */
     long clock_s;        /* what ts_server_set_clock last set */

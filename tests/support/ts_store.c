@@ -16,6 +16,7 @@
 
 #include "token.h"
 #include "ts.h"
+#include "ts_backend.h"
 #include "ts_pg.h"
 
 int ts_store_open_on(const char *backend, const char *name, const char *file, ge_store **st,
@@ -83,8 +84,67 @@ static sqlite3 *ts_store_sql_open(const char *path)
     return h;
 }
 
+/* ---- the same statements on a PostGIS store (ts_backend.h) ---------------- */
+
+/* sql with SQLite's "?N" as PostgreSQL's "$N" (not inside quotes); malloc'd */
+static char *ts_store_pg_sql(const char *sql)
+{
+    char *out = malloc(strlen(sql) + 1), *o = out;
+    char quote = 0;
+
+    if (!out) abort();
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            if (*p == quote) quote = 0;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '?' && p[1] >= '0' && p[1] <= '9') {
+            *o++ = '$';
+            continue;
+        }
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Runs sql with n text parameters on the database of path; the result
+ * (fails the test unless the statement ran). */
+static PGresult *ts_store_pg_exec(const char *path, const char *sql, int n,
+                                  const char *const *params)
+{
+    PGconn *c = ts_pg_connect(ts_store_db(path, false));
+    char *q = ts_store_pg_sql(sql);
+    PGresult *r = PQexecParams(c, q, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+        PQclear(r);
+        PQfinish(c);
+        free(q);
+        fail_msg("%s (PostGIS): %s", sql, msg);
+    }
+    free(q);
+    PQfinish(c);
+    return r;
+}
+
 long long ts_store_sqlv(const char *path, const char *sql, int n, va_list ap)
 {
+    if (ts_store_is_pg(path)) {
+        const char *params[32];
+        long long changed;
+        PGresult *r;
+
+        for (int i = 0; i < n && i < 32; i++)
+            params[i] = va_arg(ap, const char *);
+        r = ts_store_pg_exec(path, sql, n, params);
+        changed = atoll(PQcmdTuples(r));
+        PQclear(r);
+        return changed;
+    }
     sqlite3 *h = ts_store_sql_open(path);
     sqlite3_stmt *s = NULL;
     long long changed;
@@ -129,8 +189,23 @@ static sqlite3_stmt *ts_store_sql_row(sqlite3 *h, const char *sql, const char *a
     return NULL;
 }
 
+/* The first column of the first row of sql on a PostGIS store, malloc'd, or NULL. */
+static char *ts_store_pg_first(const char *path, const char *sql, const char *arg)
+{
+    PGresult *r = ts_store_pg_exec(path, sql, arg ? 1 : 0, &arg);
+    char *v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return v;
+}
+
 long long ts_store_sql_int(const char *path, const char *sql, const char *arg)
 {
+    if (ts_store_is_pg(path)) {
+        PGresult *r = ts_store_pg_exec(path, sql, arg ? 1 : 0, &arg);
+        long long v = PQntuples(r) > 0 ? atoll(PQgetvalue(r, 0, 0)) : -1;
+        PQclear(r);
+        return v;
+    }
     sqlite3 *h = ts_store_sql_open(path);
     sqlite3_stmt *s = ts_store_sql_row(h, sql, arg);
     long long v = s ? sqlite3_column_int64(s, 0) : -1;
@@ -142,6 +217,7 @@ long long ts_store_sql_int(const char *path, const char *sql, const char *arg)
 
 char *ts_store_sql_text(const char *path, const char *sql, const char *arg)
 {
+    if (ts_store_is_pg(path)) return ts_store_pg_first(path, sql, arg);
     sqlite3 *h = ts_store_sql_open(path);
     sqlite3_stmt *s = ts_store_sql_row(h, sql, arg);
     const unsigned char *t = s ? sqlite3_column_text(s, 0) : NULL;
@@ -150,4 +226,51 @@ char *ts_store_sql_text(const char *path, const char *sql, const char *arg)
     sqlite3_finalize(s);
     sqlite3_close(h);
     return v;
+}
+
+char *ts_store_contents(const char *path, size_t *len)
+{
+    if (!ts_store_is_pg(path)) return ts_read_file(path, len);
+    PGresult *r = ts_store_pg_exec(
+        path,
+        "SELECT format('SELECT string_agg(t::text, chr(10)) FROM %I.%I t', schemaname, tablename)"
+        " FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+        0, NULL);
+    size_t cap = 1, used = 0;
+    char *out = calloc(1, 1);
+
+    for (int i = 0; out && i < PQntuples(r); i++) {
+        char *rows = ts_store_pg_first(path, PQgetvalue(r, i, 0), NULL);
+        size_t n = rows ? strlen(rows) : 0;
+        if (used + n + 2 > cap) {
+            cap = (used + n + 2) * 2;
+            out = realloc(out, cap);
+            if (!out) abort();
+        }
+        memcpy(out + used, rows ? rows : "", n);
+        used += n;
+        out[used++] = '\n';
+        out[used] = '\0';
+        free(rows);
+    }
+    PQclear(r);
+    if (len) *len = used;
+    return out;
+}
+
+bool ts_store_integrity_ok(const char *path)
+{
+    if (!ts_store_is_pg(path)) return false; /* the caller checks the file its own way */
+    /* PostgreSQL's counterpart of PRAGMA integrity_check: amcheck on every
+     * B-tree index of the store's tables (with their heaps) */
+    free(ts_store_pg_first(path, "CREATE EXTENSION IF NOT EXISTS amcheck", NULL));
+    char *bad = ts_store_pg_first(
+        path,
+        "SELECT count(*) FROM (SELECT bt_index_check(c.oid, true) FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+        " WHERE a.amname = 'btree' AND c.relnamespace = 'public'::regnamespace) x",
+        NULL);
+    bool ok = bad != NULL; /* amcheck raises an error (fails the test) on a bad index */
+    free(bad);
+    return ok;
 }

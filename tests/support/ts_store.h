@@ -9,6 +9,8 @@
 #define GE_TS_STORE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -43,7 +45,9 @@ void ts_store_draft(ge_store *st, int64_t client, const char *service, ge_draft 
 
 /* Runs one statement on the store file at path (foreign keys on) with n
  * text parameters ?1..?n (NULL binds NULL); fails the test unless it runs to
- * its end. The number of changed rows. */
+ * its end. The number of changed rows. When path names a PostGIS store
+ * (ts_backend.h: GE_TEST_STORE=postgis) the statement runs on its database,
+ * with ?N as $N: plain SQL that both speak works on both. */
 long long ts_store_sql(const char *path, const char *sql, int n, ...);
 long long ts_store_sqlv(const char *path, const char *sql, int n, va_list ap);
 
@@ -52,5 +56,15 @@ long long ts_store_sqlv(const char *path, const char *sql, int n, va_list ap);
  * none or it is NULL. */
 long long ts_store_sql_int(const char *path, const char *sql, const char *arg);
 char *ts_store_sql_text(const char *path, const char *sql, const char *arg);
+
+/* The store's contents for "is X stored anywhere" checks: the file's bytes,
+ * or on PostGIS every row of every table as text, one per line; malloc'd,
+ * NUL-terminated, *len its size (unless NULL). */
+char *ts_store_contents(const char *path, size_t *len);
+
+/* On PostGIS: amcheck over every B-tree index of the store (PRAGMA
+ * integrity_check's counterpart), true when it finds nothing; false for a
+ * file store (the caller checks a file itself, ts_forms_integrity_ok). */
+bool ts_store_integrity_ok(const char *path);
 
 #endif
