@@ -25,9 +25,14 @@ int ge_pg_exec(PGconn *c, const char *what, const char *sql, int n, const char *
     ExecStatusType st = PQresultStatus(r);
     if (out) *out = NULL;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        char msg[400];
+        char msg[400], state_buf[8] = "";
+        /* copied: the field lives in r, which is cleared before the message is made */
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
         size_t len;
+        if (state) {
+            snprintf(state_buf, sizeof state_buf, "%s", state);
+            state = state_buf;
+        }
         snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
         len = strlen(msg);
         while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
