@@ -832,8 +832,14 @@ static void test_metrics_memory(void **state)
     arena = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"arena\"}");
     in_use = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"in_use\"}");
     freeb = ts_metric_in(r.body, "geoeditor_malloc_bytes{kind=\"free\"}");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* a sanitizer build's server allocates through the sanitizer, not
+     * glibc's heaps, so mallinfo2 tells nothing there: present is enough */
+    assert_true(in_use >= 0 && arena >= 0 && freeb >= 0);
+#else
     assert_true(in_use > 0);
     assert_true(arena == in_use + freeb);
+#endif
     assert_true(ts_metric_in(r.body, "geoeditor_malloc_arenas") >= 1);
     ts_http_resp_free(&r);
 
